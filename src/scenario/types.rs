@@ -1,0 +1,475 @@
+//! The validated scenario: what a user wrote, with the place each value came from so that later
+//! checks (and the planner) can still point at the line that caused a problem.
+
+use ipnetwork::Ipv4Network;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where a value stands in a file (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loc {
+    pub file: Arc<PathBuf>,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Loc {
+    pub fn new(file: Arc<PathBuf>, line: usize, col: usize) -> Self {
+        Loc { file, line, col }
+    }
+    /// A location for values ecsnet made up itself (defaults).
+    pub fn none() -> Self {
+        Loc { file: Arc::new(PathBuf::new()), line: 0, col: 0 }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+    }
+}
+
+/// A value and where it was written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct S<T> {
+    pub v: T,
+    #[serde(skip, default = "Loc::none")]
+    pub loc: Loc,
+}
+
+impl<T> S<T> {
+    pub fn new(v: T, loc: Loc) -> Self {
+        S { v, loc }
+    }
+    pub fn bare(v: T) -> Self {
+        S { v, loc: Loc::none() }
+    }
+}
+
+impl<T: PartialEq> PartialEq for S<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.v == o.v
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl fmt::Display for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        })
+    }
+}
+
+/// A port and protocol, written `443/tcp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PortProto {
+    pub port: u16,
+    pub proto: Proto,
+}
+
+/// An inclusive port range (`3000` or `8000-8010`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl PortRange {
+    pub fn contains(&self, p: u16) -> bool {
+        self.from <= p && p <= self.to
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Scenario {
+    pub file: PathBuf,
+    pub version: u32,
+    pub name: S<String>,
+    pub description: Option<String>,
+    pub region: String,
+    pub vpc: Vpc,
+    pub internet: Internet,
+    pub instances: Vec<Instance>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub tasks: Vec<Task>,
+    pub expect: Vec<Expectation>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Vpc {
+    pub cidr: S<Ipv4Network>,
+    pub internet_gateway: bool,
+    /// Where auto-assigned public IPs come from (default 198.51.100.0/24).
+    pub public_ip_pool: S<Ipv4Network>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub nat_gateways: Vec<NatGateway>,
+    /// As written; the VPC's `default` group is added by the model when not declared.
+    pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Subnet {
+    pub name: S<String>,
+    pub cidr: S<Ipv4Network>,
+    pub availability_zone: S<String>,
+    /// None: the main route table.
+    pub route_table: Option<S<String>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RouteTable {
+    pub name: S<String>,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Route {
+    pub destination: S<Ipv4Network>,
+    pub target: S<RouteTarget>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteTarget {
+    InternetGateway,
+    NatGateway(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NatGateway {
+    pub name: S<String>,
+    pub subnet: S<String>,
+    /// None: one is allocated from the public IP pool.
+    pub elastic_ip: Option<S<Ipv4Addr>>,
+}
+
+/// `tcp`, `udp`, `icmp` or `all` (AWS `-1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleProto {
+    Tcp,
+    Udp,
+    Icmp,
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Peer {
+    Cidr(Ipv4Network),
+    /// `sg/NAME`: every ENI that carries that group.
+    Sg(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SgRule {
+    pub protocol: RuleProto,
+    /// None: all ports (only valid with icmp/all, or meaning 0-65535).
+    pub ports: Option<PortRange>,
+    /// `source` for ingress, `destination` for egress.
+    pub peer: S<Peer>,
+    pub description: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub name: S<String>,
+    pub description: Option<String>,
+    pub ingress: Vec<SgRule>,
+    /// None: allow all outbound, as AWS creates a group.
+    pub egress: Option<Vec<SgRule>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AclAction {
+    Allow,
+    Deny,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AclRule {
+    pub rule_number: u32,
+    pub protocol: RuleProto,
+    pub ports: Option<PortRange>,
+    pub cidr_block: Ipv4Network,
+    pub rule_action: AclAction,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    pub name: S<String>,
+    pub subnets: Vec<S<String>>,
+    pub ingress: Vec<AclRule>,
+    pub egress: Vec<AclRule>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Internet {
+    pub hosts: Vec<InternetHost>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InternetHost {
+    pub name: S<String>,
+    pub ip: S<Ipv4Addr>,
+    pub listen: Vec<PortProto>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Instance {
+    pub name: S<String>,
+    pub subnet: S<String>,
+    pub private_ip: Option<S<Ipv4Addr>>,
+    pub public_ip: bool,
+    pub elastic_ip: Option<S<Ipv4Addr>>,
+    /// None: the VPC's default group.
+    pub security_groups: Option<Vec<S<String>>>,
+    pub instance_type: S<String>,
+    /// Overrides the instance type's ENI count.
+    pub max_enis: Option<u32>,
+    pub eni_trunking: bool,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    Bridge,
+    Awsvpc,
+    Host,
+    None,
+}
+
+impl fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::Host => "host",
+            NetworkMode::None => "none",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TaskDefSource {
+    Inline,
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaskDefinition {
+    pub family: S<String>,
+    /// From a describe output, else 1 (or the next one for a repeated family).
+    pub revision: u32,
+    pub network_mode: S<NetworkMode>,
+    pub task_role_arn: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub container_definitions: Vec<ContainerDefinition>,
+    pub source: TaskDefSource,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PortMapping {
+    pub container_port: S<u16>,
+    /// None or 0 in the file: dynamic (bridge) / equal to containerPort (awsvpc, host).
+    pub host_port: Option<S<u16>>,
+    pub protocol: Proto,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct XEcsnet {
+    /// A real program to run instead of the built-in responder.
+    pub command: Option<Vec<String>>,
+    /// Extra ports the responder listens on, not mapped.
+    pub listen: Vec<PortProto>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContainerDefinition {
+    pub name: S<String>,
+    pub image: String,
+    pub essential: bool,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub port_mappings: Vec<PortMapping>,
+    pub environment: Vec<(String, String)>,
+    pub links: Option<S<Vec<String>>>,
+    pub hostname: Option<S<String>>,
+    pub dns_servers: Option<S<Vec<String>>>,
+    pub dns_search_domains: Option<S<Vec<String>>>,
+    pub extra_hosts: Option<S<Vec<(String, String)>>>,
+    pub disable_networking: Option<S<bool>>,
+    pub docker_labels: Vec<(String, String)>,
+    pub x_ecsnet: XEcsnet,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDefRef {
+    pub family: String,
+    /// None: the latest revision.
+    pub revision: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AwsvpcConfiguration {
+    pub subnets: Vec<S<String>>,
+    pub security_groups: Vec<S<String>>,
+    pub assign_public_ip: S<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Task {
+    pub name: S<String>,
+    pub task_definition: S<TaskDefRef>,
+    pub instance: S<String>,
+    pub awsvpc: Option<AwsvpcConfiguration>,
+    pub loc: Loc,
+}
+
+/// A node reference in `from` / `to` / `servedBy` / `sourceSeenAs`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Endpoint {
+    Internet,
+    InternetHost(String),
+    Instance(String),
+    InstancePublic(String),
+    Task(String),
+    TaskContainer(String, String),
+    Nat(String),
+    Metadata,
+    Ip(Ipv4Addr),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Internet => write!(f, "internet"),
+            Endpoint::InternetHost(n) => write!(f, "internet/{n}"),
+            Endpoint::Instance(n) => write!(f, "instance/{n}"),
+            Endpoint::InstancePublic(n) => write!(f, "instance/{n}@public"),
+            Endpoint::Task(n) => write!(f, "task/{n}"),
+            Endpoint::TaskContainer(t, c) => write!(f, "task/{t}/{c}"),
+            Endpoint::Nat(n) => write!(f, "nat/{n}"),
+            Endpoint::Metadata => write!(f, "metadata"),
+            Endpoint::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeProto {
+    Tcp,
+    Udp,
+    Http,
+    Icmp,
+}
+
+impl fmt::Display for ProbeProto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProbeProto::Tcp => "tcp",
+            ProbeProto::Udp => "udp",
+            ProbeProto::Http => "http",
+            ProbeProto::Icmp => "icmp",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Connected,
+    Refused,
+    Timeout,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Connected => "connected",
+            Outcome::Refused => "refused",
+            Outcome::Timeout => "timeout",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Via {
+    /// Probe the instance's private IP at the mapped host port.
+    HostPort,
+    /// Probe the instance's public IP at the mapped host port.
+    PublicHostPort,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Reach {
+    pub from: S<Endpoint>,
+    pub to: S<Endpoint>,
+    /// Required except for icmp; `metadata` defaults to 80.
+    pub port: Option<u16>,
+    pub protocol: ProbeProto,
+    /// For http: the GET path (default `/`).
+    pub path: String,
+    pub via: Option<Via>,
+    pub reachable: bool,
+    pub result: Option<Outcome>,
+    pub served_by: Option<S<Endpoint>>,
+    pub source_seen_as: Option<S<Endpoint>>,
+    pub reason: Option<String>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Placement {
+    pub task: S<String>,
+    pub placed: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum ExpectKind {
+    Reach(Reach),
+    Placement(Placement),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Expectation {
+    pub kind: ExpectKind,
+    pub loc: Loc,
+}
+
+impl Reach {
+    /// A one-line name for tables and JUnit: `internet -> instance/ecs-1@public:3000/tcp`.
+    pub fn title(&self) -> String {
+        let mut s = format!("{} -> {}", self.from.v, self.to.v);
+        if let Some(p) = self.port {
+            s.push_str(&format!(":{p}"));
+        }
+        s.push_str(&format!("/{}", self.protocol));
+        match self.via {
+            Some(Via::HostPort) => s.push_str(" via hostPort"),
+            Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),
+            None => {}
+        }
+        s
+    }
+}
