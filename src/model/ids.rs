@@ -1,0 +1,99 @@
+//! Deterministic identifiers and names. Everything is derived from the lab name and the object's
+//! own name, so that a plan is reproducible (tests can assert it) and two labs never share a name.
+
+/// 64-bit FNV-1a: small, stable across Rust versions (unlike `DefaultHasher`).
+pub fn fnv64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.as_bytes().iter().chain(std::iter::once(&0xffu8)) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// `n` lowercase hex characters derived from `parts` (n ≤ 64).
+pub fn hex(parts: &[&str], n: usize) -> String {
+    let mut out = String::with_capacity(n + 16);
+    let mut salt = 0u32;
+    while out.len() < n {
+        let s = salt.to_string();
+        let mut v: Vec<&str> = parts.to_vec();
+        v.push(&s);
+        out.push_str(&format!("{:016x}", fnv64(&v)));
+        salt += 1;
+    }
+    out.truncate(n);
+    out
+}
+
+/// Lab names become file and namespace names: `[a-z0-9-]`, 1–20 characters, no leading or
+/// trailing `-` (so never `/`, `..` or NUL).
+pub fn valid_lab_name(s: &str) -> bool {
+    (1..=20).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Prefix of every named network namespace of every lab. The lab name cannot contain `.`, so
+/// `ecsnet.<lab>.` is an unambiguous prefix: lab `a` never matches the namespaces of lab `a-b`.
+pub const NS_PREFIX: &str = "ecsnet.";
+
+pub fn ns_prefix(lab: &str) -> String {
+    format!("{NS_PREFIX}{lab}.")
+}
+
+pub fn ns_name(lab: &str, kind: &str, name: &str) -> String {
+    if name.is_empty() {
+        format!("{NS_PREFIX}{lab}.{kind}")
+    } else {
+        format!("{NS_PREFIX}{lab}.{kind}.{name}")
+    }
+}
+
+/// The alias every link of a lab carries (IFLA_IFALIAS), so that ownership can be proven from the
+/// link alone.
+pub fn link_alias(lab: &str) -> String {
+    format!("ecsnet:{lab}")
+}
+
+/// A locally administered unicast MAC from a hash; `first` sets the first octet (AWS ENIs use
+/// 0x02/0x06/0x0a/0x0e, all locally administered).
+pub fn mac(first: u8, parts: &[&str]) -> [u8; 6] {
+    let h = fnv64(parts).to_be_bytes();
+    [first, h[0], h[1], h[2], h[3], h[4]]
+}
+
+pub fn mac_str(m: &[u8; 6]) -> String {
+    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_stable_and_sized() {
+        assert_eq!(hex(&["a"], 12).len(), 12);
+        assert_eq!(hex(&["a"], 64).len(), 64);
+        assert_eq!(hex(&["a", "b"], 20), hex(&["a", "b"], 20));
+        assert_ne!(hex(&["a", "b"], 20), hex(&["ab"], 20));
+    }
+
+    #[test]
+    fn ns_prefix_is_unambiguous() {
+        let a = ns_name("a", "vpc", "");
+        let ab = ns_name("a-b", "vpc", "");
+        assert!(a.starts_with(&ns_prefix("a")));
+        assert!(!ab.starts_with(&ns_prefix("a")));
+    }
+
+    #[test]
+    fn mac_is_locally_administered_unicast() {
+        let m = mac(0x0e, &["x"]);
+        assert_eq!(m[0] & 0x01, 0);
+        assert_eq!(m[0] & 0x02, 0x02);
+    }
+}

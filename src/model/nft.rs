@@ -1,0 +1,205 @@
+//! Small constructors over the `nftables` crate's typed JSON schema, so that rulesets read like
+//! the nft rules they stand for. Pure: the dataplane only hands the result to `nft -j -f -`.
+
+use nftables::batch::Batch;
+use nftables::expr::{CT, Expression as E, Fib, FibFlag, FibResult, Meta, MetaKey, NamedExpression as N};
+use nftables::expr::{Payload, PayloadField, Prefix};
+use nftables::schema::{Chain, NfListObject, Nftables, Rule, Table};
+use nftables::stmt::{Counter, JumpTarget, Match, NAT, NATFamily, Operator, Statement as St};
+use nftables::types::{NfChainPolicy, NfChainType, NfFamily, NfHook};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+
+/// Every namespace's own table: owning a whole table lets teardown and rebuilds be one atomic
+/// delete, and nothing else in a namespace is ever touched.
+pub const TABLE: &str = "ecsnet";
+
+pub type Stmt = St<'static>;
+pub type Expr = E<'static>;
+
+fn s(v: impl Into<String>) -> Expr {
+    E::String(Cow::Owned(v.into()))
+}
+
+fn payload(proto: &str, field: &str) -> Expr {
+    E::Named(N::Payload(Payload::PayloadField(PayloadField {
+        protocol: Cow::Owned(proto.into()),
+        field: Cow::Owned(field.into()),
+    })))
+}
+
+fn meta(key: MetaKey) -> Expr {
+    E::Named(N::Meta(Meta { key }))
+}
+
+fn m(left: Expr, op: Operator, right: Expr) -> Stmt {
+    St::Match(Match { left, right, op })
+}
+
+pub fn prefix(net: ipnetwork::Ipv4Network) -> Expr {
+    if net.prefix() == 32 {
+        return s(net.ip().to_string());
+    }
+    E::Named(N::Prefix(Prefix { addr: Box::new(s(net.network().to_string())), len: u32::from(net.prefix()) }))
+}
+
+pub fn ip_saddr(v: Expr) -> Stmt {
+    m(payload("ip", "saddr"), Operator::EQ, v)
+}
+pub fn ip_saddr_ne(v: Expr) -> Stmt {
+    m(payload("ip", "saddr"), Operator::NEQ, v)
+}
+pub fn ip_daddr(v: Expr) -> Stmt {
+    m(payload("ip", "daddr"), Operator::EQ, v)
+}
+pub fn ip_daddr_ne(v: Expr) -> Stmt {
+    m(payload("ip", "daddr"), Operator::NEQ, v)
+}
+pub fn ip(a: Ipv4Addr) -> Expr {
+    s(a.to_string())
+}
+pub fn addr_set(v: &[Ipv4Addr]) -> Expr {
+    E::Named(N::Set(v.iter().map(|a| nftables::expr::SetItem::Element(ip(*a))).collect()))
+}
+/// `tcp dport N` / `udp dport N`.
+pub fn dport(proto: &str, port: u16) -> Stmt {
+    m(payload(proto, "dport"), Operator::EQ, E::Number(u32::from(port)))
+}
+/// `tcp dport A-B`.
+pub fn dport_range(proto: &str, from: u16, to: u16) -> Stmt {
+    if from == to {
+        return dport(proto, from);
+    }
+    m(
+        payload(proto, "dport"),
+        Operator::EQ,
+        E::Range(Box::new(nftables::expr::Range { range: [E::Number(from.into()), E::Number(to.into())] })),
+    )
+}
+/// `meta l4proto tcp`.
+pub fn l4proto(proto: &str) -> Stmt {
+    m(meta(MetaKey::L4proto), Operator::EQ, s(proto))
+}
+pub fn iifname(n: &str) -> Stmt {
+    m(meta(MetaKey::Iifname), Operator::EQ, s(n))
+}
+pub fn oifname(n: &str) -> Stmt {
+    m(meta(MetaKey::Oifname), Operator::EQ, s(n))
+}
+pub fn oifname_ne(n: &str) -> Stmt {
+    m(meta(MetaKey::Oifname), Operator::NEQ, s(n))
+}
+/// `ct state { a, b }`.
+pub fn ct_state(states: &[&str]) -> Stmt {
+    let ct = E::Named(N::CT(CT { key: Cow::Borrowed("state"), family: None, dir: None }));
+    m(ct, Operator::IN, E::List(states.iter().map(|x| s(*x)).collect()))
+}
+/// `ct status dnat`.
+pub fn ct_status_dnat() -> Stmt {
+    let ct = E::Named(N::CT(CT { key: Cow::Borrowed("status"), family: None, dir: None }));
+    m(ct, Operator::IN, s("dnat"))
+}
+/// `fib daddr type local`.
+pub fn fib_daddr_local() -> Stmt {
+    let fib = E::Named(N::Fib(Fib { result: FibResult::Type, flags: HashSet::from([FibFlag::Daddr]) }));
+    m(fib, Operator::EQ, s("local"))
+}
+pub fn counter() -> Stmt {
+    St::Counter(Counter::Anonymous(None))
+}
+pub fn accept() -> Stmt {
+    St::Accept(None)
+}
+pub fn drop() -> Stmt {
+    St::Drop(None)
+}
+pub fn ret() -> Stmt {
+    St::Return(None)
+}
+pub fn jump(chain: &str) -> Stmt {
+    St::Jump(JumpTarget { target: Cow::Owned(chain.into()) })
+}
+pub fn dnat(to: Ipv4Addr, port: Option<u16>) -> Stmt {
+    St::DNAT(Some(NAT {
+        addr: Some(ip(to)),
+        family: Some(NATFamily::IP),
+        port: port.map(|p| E::Number(u32::from(p))),
+        flags: None,
+    }))
+}
+pub fn snat(to: Ipv4Addr) -> Stmt {
+    St::SNAT(Some(NAT { addr: Some(ip(to)), family: Some(NATFamily::IP), port: None, flags: None }))
+}
+pub fn masquerade() -> Stmt {
+    St::Masquerade(None)
+}
+pub fn redirect(port: u16) -> Stmt {
+    St::Redirect(Some(NAT { addr: None, family: None, port: Some(E::Number(u32::from(port))), flags: None }))
+}
+
+/// A table under construction: base chains and rules in order.
+#[derive(Default)]
+pub struct TableBuilder {
+    objs: Vec<NfListObject<'static>>,
+}
+
+impl TableBuilder {
+    pub fn new() -> Self {
+        let mut t = TableBuilder::default();
+        t.objs.push(NfListObject::Table(Table {
+            family: NfFamily::INet,
+            name: Cow::Borrowed(TABLE),
+            ..Default::default()
+        }));
+        t
+    }
+
+    /// A base chain hooked at `hook`.
+    pub fn base(&mut self, name: &str, ty: NfChainType, hook: NfHook, prio: i32, policy: NfChainPolicy) {
+        self.objs.push(NfListObject::Chain(Chain {
+            family: NfFamily::INet,
+            table: Cow::Borrowed(TABLE),
+            name: Cow::Owned(name.into()),
+            _type: Some(ty),
+            hook: Some(hook),
+            prio: Some(prio),
+            policy: Some(policy),
+            ..Default::default()
+        }));
+    }
+
+    /// A regular chain (jump target).
+    pub fn chain(&mut self, name: &str) {
+        self.objs.push(NfListObject::Chain(Chain {
+            family: NfFamily::INet,
+            table: Cow::Borrowed(TABLE),
+            name: Cow::Owned(name.into()),
+            ..Default::default()
+        }));
+    }
+
+    pub fn rule(&mut self, chain: &str, stmts: Vec<Stmt>, comment: Option<&str>) {
+        self.objs.push(NfListObject::Rule(Rule {
+            family: NfFamily::INet,
+            table: Cow::Borrowed(TABLE),
+            chain: Cow::Owned(chain.into()),
+            expr: Cow::Owned(stmts),
+            comment: comment.map(|c| Cow::Owned(c.chars().take(120).collect())),
+            ..Default::default()
+        }));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        // The table object alone means no chain was added.
+        self.objs.len() <= 1
+    }
+
+    pub fn build(self) -> Nftables<'static> {
+        let mut b = Batch::new();
+        for o in self.objs {
+            b.add(o);
+        }
+        b.to_nftables()
+    }
+}

@@ -1,0 +1,143 @@
+//! From endpoint references (`task/web`, `instance/ecs-1@public`, ...) to namespaces and
+//! addresses: where a probe starts, which address and port it targets, which addresses count as
+//! "seen as" an endpoint. Pure.
+
+use super::{Lab, METADATA_IP, METADATA_PORT, TaskM};
+use crate::scenario::{Endpoint, NetworkMode, Via};
+use std::net::Ipv4Addr;
+
+/// Where a probe runs: a namespace and, when the node has several addresses, the one to bind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub ns: String,
+    pub bind: Option<Ipv4Addr>,
+}
+
+fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a TaskM, String> {
+    let t = lab.task(name).ok_or_else(|| format!("no task `{name}` in lab {}", lab.name))?;
+    match &t.placement {
+        Ok(()) => Ok(t),
+        Err(f) => Err(format!("task `{name}` was not placed ({}: {})", f.reason, f.message)),
+    }
+}
+
+/// The namespace a probe from `ep` starts in.
+pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
+    match ep {
+        Endpoint::Internet => Ok(Source { ns: lab.internet.ns.clone(), bind: Some(lab.internet.client) }),
+        Endpoint::InternetHost(n) => {
+            let h = lab.internet.hosts.iter().find(|h| h.name.v == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
+            Ok(Source { ns: lab.internet.ns.clone(), bind: Some(h.ip.v) })
+        }
+        Endpoint::Instance(n) => {
+            let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
+            Ok(Source { ns: i.ns.clone(), bind: None })
+        }
+        Endpoint::Task(n) => {
+            let t = placed(lab, n)?;
+            let ns = match t.mode {
+                NetworkMode::Awsvpc => t.ns.clone(),
+                _ => t.containers.first().map(|c| c.ns.clone()),
+            };
+            ns.map(|ns| Source { ns, bind: None }).ok_or_else(|| format!("task `{n}` has no container"))
+        }
+        Endpoint::TaskContainer(n, c) => {
+            let t = placed(lab, n)?;
+            let c = t.containers.iter().find(|x| x.name == *c).ok_or_else(|| format!("task `{n}` has no container `{c}`"))?;
+            Ok(Source { ns: c.ns.clone(), bind: None })
+        }
+        other => Err(format!("`{other}` cannot be a probe source")),
+    }
+}
+
+/// The address (and port) a probe to `ep` targets.
+pub fn destination(lab: &Lab, ep: &Endpoint, port: Option<u16>, via: Option<Via>) -> Result<(Ipv4Addr, Option<u16>), String> {
+    if let Some(via) = via {
+        let (t, cname) = match ep {
+            Endpoint::Task(n) => (placed(lab, n)?, None),
+            Endpoint::TaskContainer(n, c) => (placed(lab, n)?, Some(c.as_str())),
+            _ => return Err("`via` needs a task destination".into()),
+        };
+        let cp = port.ok_or("`via` needs a container port")?;
+        let inst = &lab.instances[t.instance];
+        let hp = t
+            .containers
+            .iter()
+            .filter(|c| cname.is_none_or(|n| n == c.name))
+            .flat_map(|c| c.ports.iter())
+            .find(|b| b.container_port == cp)
+            .and_then(|b| if t.mode == NetworkMode::Awsvpc { None } else { b.host_port })
+            .ok_or_else(|| match t.mode {
+                NetworkMode::Awsvpc => format!("task `{}` is awsvpc: its port {cp} is not published on the instance", t.name),
+                _ => format!("task `{}` maps no host port for container port {cp}", t.name),
+            })?;
+        let ip = match via {
+            Via::HostPort => lab.instance_ip(inst),
+            Via::PublicHostPort => inst.public_ip.ok_or_else(|| format!("instance `{}` has no public IP", inst.name))?,
+        };
+        return Ok((ip, Some(hp)));
+    }
+    let ip = match ep {
+        Endpoint::Internet => lab.internet.client,
+        Endpoint::InternetHost(n) => lab.internet.hosts.iter().find(|h| h.name.v == *n).map(|h| h.ip.v).ok_or_else(|| format!("no internet host `{n}`"))?,
+        Endpoint::Instance(n) => lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| format!("no instance `{n}`"))?,
+        Endpoint::InstancePublic(n) => {
+            let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
+            i.public_ip.ok_or_else(|| format!("instance `{n}` has no public IP (publicIp: false and no elasticIp)"))?
+        }
+        Endpoint::Task(n) => task_ip(lab, placed(lab, n)?, None)?,
+        Endpoint::TaskContainer(n, c) => task_ip(lab, placed(lab, n)?, Some(c))?,
+        Endpoint::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| format!("no NAT gateway `{n}`"))?,
+        Endpoint::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
+        Endpoint::Ip(ip) => *ip,
+    };
+    Ok((ip, port))
+}
+
+fn task_ip(lab: &Lab, t: &TaskM, container: Option<&str>) -> Result<Ipv4Addr, String> {
+    match t.mode {
+        NetworkMode::Awsvpc => t.eni.map(|e| lab.enis[e].ip).ok_or_else(|| "task has no ENI".into()),
+        NetworkMode::Host => Ok(lab.instance_ip(&lab.instances[t.instance])),
+        NetworkMode::Bridge => t
+            .containers
+            .iter()
+            .find(|c| container.is_none_or(|n| n == c.name))
+            .and_then(|c| c.ip)
+            .ok_or_else(|| format!("task `{}` has no such container", t.name)),
+        NetworkMode::None => Err(format!("task `{}` uses networkMode none: it has no address but 127.0.0.1", t.name)),
+    }
+}
+
+/// Every address that counts as `ep` when a responder reports the source it saw.
+pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
+    match ep {
+        Endpoint::Internet => vec![lab.internet.client],
+        Endpoint::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.v == *n).map(|h| h.ip.v).collect(),
+        Endpoint::Instance(n) | Endpoint::InstancePublic(n) => match lab.instance(n) {
+            Some(i) => {
+                let mut v = vec![lab.instance_ip(i)];
+                v.extend(i.public_ip);
+                v
+            }
+            None => vec![],
+        },
+        Endpoint::Nat(n) => match lab.nat(n) {
+            Some(x) => vec![lab.enis[x.eni].ip, x.eip],
+            None => vec![],
+        },
+        Endpoint::Task(n) | Endpoint::TaskContainer(n, _) => match lab.task(n) {
+            Some(t) => {
+                let mut v: Vec<Ipv4Addr> = t.eni.map(|e| lab.enis[e].ip).into_iter().collect();
+                v.extend(t.bridge_ip);
+                v.extend(t.containers.iter().filter_map(|c| c.ip));
+                if t.mode == NetworkMode::Host {
+                    v.push(lab.instance_ip(&lab.instances[t.instance]));
+                }
+                v
+            }
+            None => vec![],
+        },
+        Endpoint::Metadata => vec![METADATA_IP],
+        Endpoint::Ip(ip) => vec![*ip],
+    }
+}
