@@ -1,0 +1,258 @@
+//! Layer 3: the dataplane, the only code that touches the kernel. `up` applies a plan (journal
+//! first, so that `down` can find everything even if `up` is killed); `down` removes a lab from
+//! its journal, or from its marks alone when the journal is gone.
+
+pub mod apply;
+pub mod netns;
+pub mod procs;
+
+use crate::model::{Lab, ids, plan::Plan};
+use crate::services::agent::{AgentConfig, ListenerSpec};
+use crate::state::{self, Journal};
+use apply::{ApplyError, Cancel, Handles, Indexes, Timings};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpError {
+    #[error("lab `{0}` is already up (run `ecsnet down {0}` first, or pick another name)")]
+    AlreadyUp(String),
+    #[error("{0}")]
+    Apply(#[from] ApplyError),
+    #[error("interrupted during {0}; everything built so far was removed")]
+    Cancelled(String),
+    #[error("{0}")]
+    State(String),
+}
+
+pub struct UpOptions {
+    /// Checked between phases; `true` stops and rolls back.
+    pub cancel: Cancel,
+    /// Test hook: stop (as if killed) after this many phases, leaving everything in place.
+    pub stop_after: Option<usize>,
+    /// One line per phase on stderr.
+    pub progress: bool,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions { cancel: std::sync::Arc::new(|_| false), stop_after: None, progress: false }
+    }
+}
+
+/// What the agent serves for a lab: every built-in responder, in its namespace.
+pub fn agent_config(lab: &Lab) -> AgentConfig {
+    let mut listeners = vec![];
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        for c in &t.containers {
+            for pp in &c.listen {
+                listeners.push(ListenerSpec {
+                    ns: c.ns.clone(),
+                    node: format!("task/{}/{}", t.name, c.name),
+                    task: Some(t.name.clone()),
+                    container: Some(c.name.clone()),
+                    bind: None,
+                    port: pp.port,
+                    proto: pp.proto,
+                });
+            }
+        }
+    }
+    for h in &lab.internet.hosts {
+        for pp in &h.listen {
+            listeners.push(ListenerSpec {
+                ns: lab.internet.ns.clone(),
+                node: format!("internet/{}", h.name.v),
+                task: None,
+                container: None,
+                bind: Some(h.ip.v),
+                port: pp.port,
+                proto: pp.proto,
+            });
+        }
+    }
+    AgentConfig { lab: lab.name.clone(), listeners, ..Default::default() }
+}
+
+/// Build the lab. On any failure or cancellation everything built so far is removed.
+pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpError> {
+    let dir = match state::claim(&lab.name) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(UpError::AlreadyUp(lab.name.clone())),
+        Err(e) => return Err(UpError::State(format!("{}: {e}", state::dir(&lab.name).display()))),
+    };
+    let mut journal = Journal {
+        lab: lab.name.clone(),
+        namespaces: plan.namespaces.clone(),
+        processes: vec![],
+        complete: false,
+        created_unix: state::now_unix(),
+        scenario_file: lab.scenario_file.clone(),
+    };
+    let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
+    state::save_journal(&journal).map_err(st)?;
+    state::save_lab(lab).map_err(st)?;
+
+    let r = build(lab, plan, &opts, &mut journal).await;
+    match r {
+        Ok(t) => Ok(t),
+        Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
+        Err(e) => {
+            let name = lab.name.clone();
+            let _ = tokio::task::spawn_blocking(move || down(&name)).await;
+            Err(e)
+        }
+    }
+}
+
+async fn build(lab: &Lab, plan: &Plan, opts: &UpOptions, journal: &mut Journal) -> Result<Timings, UpError> {
+    let mut t = Timings::default();
+    let mut phase = 0usize;
+    let total = Instant::now();
+    macro_rules! step {
+        ($name:expr, $body:expr) => {{
+            if (opts.cancel)($name) {
+                return Err(UpError::Cancelled($name.to_string()));
+            }
+            if opts.stop_after.is_some_and(|n| phase >= n) {
+                return Err(UpError::Cancelled($name.to_string()));
+            }
+            let s = Instant::now();
+            $body;
+            t.0.push(($name.to_string(), s.elapsed()));
+            if opts.progress {
+                eprintln!("  {:<12} {:>8.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
+            }
+            phase += 1;
+        }};
+    }
+    let mut created = vec![];
+    step!("namespaces", apply::create_namespaces(&plan.namespaces, &mut created).await?);
+    step!("sysctls", apply::sysctls(plan).await?);
+    let idx = Indexes::of(plan);
+    let handles = Handles::open(&plan.namespaces).await?;
+    step!("links", apply::links(plan, &handles, &idx).await?);
+    step!("addresses", apply::addresses(plan, &handles, &idx).await?);
+    step!("routes", apply::routes(plan, &handles, &idx).await?);
+    // Open netlink sockets keep namespaces alive: close them before anything else.
+    drop(handles);
+    step!("firewall", apply::firewalls(plan).await?);
+    step!("processes", start_processes(lab, journal).await?);
+    journal.complete = true;
+    state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+    t.0.push(("total".into(), total.elapsed()));
+    Ok(t)
+}
+
+async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError> {
+    let dir = state::dir(&lab.name);
+    let name = lab.name.clone();
+    let pauses: Vec<(String, String)> = lab
+        .tasks
+        .iter()
+        .filter(|t| t.placement.is_ok())
+        .filter_map(|t| t.ns.as_ref().map(|ns| (ns.clone(), format!("pause task/{}", t.name))))
+        .collect();
+    let n2 = name.clone();
+    let recs = tokio::task::spawn_blocking(move || -> Result<Vec<_>, ApplyError> {
+        pauses
+            .into_iter()
+            .map(|(ns, role)| {
+                procs::spawn_pause(&n2, &ns, role.clone()).map_err(|e| ApplyError { object: format!("{role} in {ns}"), reason: e.to_string() })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| UpError::State(e.to_string()))??;
+    journal.processes.extend(recs);
+    state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+
+    let cfg = agent_config(lab);
+    let cfg_path = dir.join("agent.json");
+    let data = serde_json::to_vec(&cfg).map_err(|e| UpError::State(e.to_string()))?;
+    state::write_atomic(&cfg_path, &data).map_err(|e| UpError::State(e.to_string()))?;
+    let log = dir.join("agent.log");
+    let n3 = name.clone();
+    let rec = tokio::task::spawn_blocking(move || procs::spawn_agent(&n3, &cfg_path, &log, Duration::from_secs(60)))
+        .await
+        .map_err(|e| UpError::State(e.to_string()))?
+        .map_err(|e| ApplyError { object: "agent (responders)".into(), reason: e.to_string() })?;
+    journal.processes.push(rec);
+    state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        for c in &t.containers {
+            let Some(argv) = &c.command else { continue };
+            let role = format!("command task/{}/{}", t.name, c.name);
+            let log = dir.join(format!("{}.{}.log", t.name, c.name.replace('/', "_")));
+            let rec = procs::spawn_command(&name, &c.ns, argv, &c.env, &log, role.clone())
+                .map_err(|e| ApplyError { object: format!("{role}: {}", argv.join(" ")), reason: e.to_string() })?;
+            journal.processes.push(rec);
+            state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// What `down` removed.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct DownReport {
+    pub lab: String,
+    pub processes: usize,
+    pub namespaces: usize,
+    pub errors: Vec<String>,
+}
+
+/// Remove everything of a lab: processes (journal + marks), namespaces (journal + prefix),
+/// state. Idempotent; never touches anything that does not carry the lab's mark.
+pub fn down(lab: &str) -> DownReport {
+    let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
+    let journal = state::load_journal(lab).ok();
+    let mut recs = journal.as_ref().map(|j| j.processes.clone()).unwrap_or_default();
+    for (r, _) in procs::marked(Some(lab)) {
+        if !recs.iter().any(|x| x.pid == r.pid) {
+            recs.push(r);
+        }
+    }
+    rep.processes = recs.iter().filter(|r| procs::alive(r)).count();
+    procs::stop(&recs);
+    let mut names: Vec<String> = journal.map(|j| j.namespaces).unwrap_or_default();
+    for n in netns::list(&ids::ns_prefix(lab)) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    for n in &names {
+        if netns::path(n).exists() {
+            match netns::delete(n) {
+                Ok(()) => rep.namespaces += 1,
+                Err(e) => rep.errors.push(format!("namespace {n}: {e}")),
+            }
+        }
+    }
+    let d = state::dir(lab);
+    if d.exists() {
+        if let Err(e) = std::fs::remove_dir_all(&d) {
+            rep.errors.push(format!("{}: {e}", d.display()));
+        }
+    }
+    rep
+}
+
+/// Every lab known on this machine: state directories, namespaces and marked processes.
+pub fn all_labs() -> Vec<String> {
+    let mut v = state::labs();
+    for n in netns::list(ids::NS_PREFIX) {
+        if let Some(lab) = n.strip_prefix(ids::NS_PREFIX).and_then(|r| r.split('.').next()) {
+            if !v.iter().any(|x| x == lab) {
+                v.push(lab.to_string());
+            }
+        }
+    }
+    for (_, lab) in procs::marked(None) {
+        if !v.contains(&lab) {
+            v.push(lab);
+        }
+    }
+    v.sort();
+    v
+}

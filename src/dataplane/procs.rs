@@ -1,0 +1,184 @@
+//! Processes a lab runs: the pause holder of each awsvpc task, the lab's agent (responders and
+//! task metadata endpoints), and `x-ecsnet.command` programs. They outlive the CLI, so they are
+//! spawned in their own process group with no controlling terminal, marked with ECSNET_LAB in
+//! their environment (found again even if the journal was lost), and recorded with their start
+//! time so a reused PID is never killed.
+
+use crate::state::{ProcRecord, proc_start_time};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The environment variable that marks a process as belonging to a lab.
+pub const MARK: &str = "ECSNET_LAB";
+
+fn self_exe() -> io::Result<std::path::PathBuf> {
+    std::fs::read_link("/proc/self/exe")
+}
+
+fn record(pid: u32, role: String) -> ProcRecord {
+    let pid = pid as i32;
+    ProcRecord { pid, start_time: proc_start_time(pid).unwrap_or(0), role }
+}
+
+fn base(cmd: &mut Command, lab: &str, log: Option<&Path>) -> io::Result<()> {
+    cmd.env(MARK, lab).stdin(Stdio::null()).process_group(0).current_dir("/");
+    match log {
+        Some(p) => {
+            let f = File::options().create(true).append(true).open(p)?;
+            cmd.stderr(f);
+        }
+        None => {
+            cmd.stderr(Stdio::null());
+        }
+    }
+    Ok(())
+}
+
+/// Start a pause holder inside namespace `ns` (it enters the namespace itself, being
+/// single-threaded at that point).
+pub fn spawn_pause(lab: &str, ns: &str, role: String) -> io::Result<ProcRecord> {
+    let mut cmd = Command::new(self_exe()?);
+    cmd.arg("__pause").arg(super::netns::path(ns)).stdout(Stdio::null());
+    cmd.arg0("/pause");
+    base(&mut cmd, lab, None)?;
+    let child = cmd.spawn()?;
+    Ok(record(child.id(), role))
+}
+
+/// Start the lab's agent and wait until it reports `ready` (all listeners bound).
+pub fn spawn_agent(lab: &str, config: &Path, log: &Path, timeout: Duration) -> io::Result<ProcRecord> {
+    let mut cmd = Command::new(self_exe()?);
+    cmd.arg("__agent").arg(config).stdout(Stdio::piped());
+    base(&mut cmd, lab, Some(log))?;
+    let mut child = cmd.spawn()?;
+    let rec = record(child.id(), "agent".into());
+    let stdout = child.stdout.take().ok_or_else(|| io::Error::other("agent has no stdout"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let r = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(line)) if line.trim() == "ready" => Ok(rec),
+        Ok(Ok(line)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let msg = if line.trim().is_empty() { "agent exited before it was ready".to_string() } else { line.trim().to_string() };
+            Err(io::Error::other(format!("{msg} (log: {})", log.display())))
+        }
+        Ok(Err(e)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(io::Error::new(io::ErrorKind::TimedOut, "agent not ready in time"))
+        }
+    }
+}
+
+/// Start a container's own program inside `ns` with the environment ECS gives it.
+pub fn spawn_command(lab: &str, ns: &str, argv: &[String], env: &[(String, String)], log: &Path, role: String) -> io::Result<ProcRecord> {
+    let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
+    let nsf = File::open(super::netns::path(ns))?;
+    let fd = nsf.as_raw_fd();
+    let mut cmd = Command::new(prog);
+    cmd.args(args).env_clear().env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").env("HOME", "/root");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    base(&mut cmd, lab, Some(log))?;
+    let logf = File::options().create(true).append(true).open(log)?;
+    cmd.stdout(logf);
+    // SAFETY: between fork and exec only async-signal-safe calls are made (setns is a syscall).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn()?;
+    drop(nsf);
+    Ok(record(child.id(), role))
+}
+
+/// True when `rec` still names the same process.
+pub fn alive(rec: &ProcRecord) -> bool {
+    proc_start_time(rec.pid).is_some_and(|t| rec.start_time == 0 || t == rec.start_time)
+}
+
+/// SIGTERM, a short grace period, then SIGKILL. Never signals a PID whose start time changed.
+pub fn stop(recs: &[ProcRecord]) {
+    let live: Vec<&ProcRecord> = recs.iter().filter(|r| r.pid > 1 && alive(r)).collect();
+    for r in &live {
+        let _ = kill(Pid::from_raw(r.pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    loop {
+        reap();
+        let left: Vec<&&ProcRecord> = live.iter().filter(|r| alive(r) && !zombie(r.pid)).collect();
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            for r in left {
+                let _ = kill(Pid::from_raw(r.pid), Signal::SIGKILL);
+            }
+            reap();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+/// Collect exited children of this process (when `up` itself started them).
+fn reap() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    while let Ok(s) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+        if matches!(s, nix::sys::wait::WaitStatus::StillAlive) {
+            break;
+        }
+    }
+}
+
+/// Processes whose environment carries `ECSNET_LAB=<lab>` (or any lab when `lab` is None).
+pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
+    let me = std::process::id() as i32;
+    let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
+    let mut out = vec![];
+    for e in rd.filter_map(|e| e.ok()) {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else { continue };
+        for var in env.split(|b| *b == 0) {
+            if let Some(v) = var.strip_prefix(format!("{MARK}=").as_bytes()) {
+                let v = String::from_utf8_lossy(v).to_string();
+                if lab.is_none_or(|l| l == v) {
+                    out.push((ProcRecord { pid, start_time: proc_start_time(pid).unwrap_or(0), role: "marked".into() }, v));
+                }
+            }
+        }
+    }
+    out
+}

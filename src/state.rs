@@ -1,0 +1,105 @@
+//! A lab's state on disk, under /run/ecsnet/LAB (tmpfs: gone at reboot, like the namespaces).
+//! The journal is written *before* the objects it names exist, so `down` can always find them,
+//! even after `up` was killed half way.
+
+use crate::model::Lab;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub const STATE_ROOT: &str = "/run/ecsnet";
+
+pub fn dir(lab: &str) -> PathBuf {
+    Path::new(STATE_ROOT).join(lab)
+}
+
+/// What `up` is about to create or has started.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Journal {
+    pub lab: String,
+    /// Every namespace of the lab, written before the first is created.
+    pub namespaces: Vec<String>,
+    pub processes: Vec<ProcRecord>,
+    /// Set once `up` finished; a journal without it belongs to an interrupted `up`.
+    pub complete: bool,
+    pub created_unix: u64,
+    pub scenario_file: PathBuf,
+}
+
+/// A process the lab started; `start_time` (field 22 of /proc/PID/stat) guards against PID reuse.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcRecord {
+    pub pid: i32,
+    pub start_time: u64,
+    /// `agent`, `pause task/web`, `command task/web/app`.
+    pub role: String,
+}
+
+/// Write atomically (temp file + rename), so a crash never leaves a half-written file.
+pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_data()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Claim the lab name: fails with `AlreadyExists` when a lab of that name is up (or left over).
+pub fn claim(lab: &str) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(STATE_ROOT)?;
+    let d = dir(lab);
+    std::fs::create_dir(&d)?;
+    Ok(d)
+}
+
+pub fn save_journal(j: &Journal) -> io::Result<()> {
+    let data = serde_json::to_vec_pretty(j).map_err(io::Error::other)?;
+    write_atomic(&dir(&j.lab).join("journal.json"), &data)
+}
+
+pub fn load_journal(lab: &str) -> io::Result<Journal> {
+    let data = std::fs::read(dir(lab).join("journal.json"))?;
+    serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+pub fn save_lab(lab: &Lab) -> io::Result<()> {
+    let data = serde_json::to_vec(lab).map_err(io::Error::other)?;
+    write_atomic(&dir(&lab.name).join("lab.json"), &data)
+}
+
+pub fn load_lab(name: &str) -> io::Result<Lab> {
+    let data = std::fs::read(dir(name).join("lab.json")).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            io::Error::new(io::ErrorKind::NotFound, format!("no running lab `{name}` (see `ecsnet ls`)"))
+        } else {
+            e
+        }
+    })?;
+    serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Labs with a state directory.
+pub fn labs() -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(STATE_ROOT) else { return vec![] };
+    let mut v: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Field 22 of /proc/PID/stat (start time in clock ticks since boot).
+pub fn proc_start_time(pid: i32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    let rest = &s[s.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
