@@ -1,0 +1,195 @@
+//! Layer 5: the command line. One file per verb; this file holds the argument definitions,
+//! the shared environment checks and the exit codes of SCENARIO.md.
+
+mod check;
+mod down;
+mod exec;
+mod ls;
+mod probe;
+mod test;
+mod up;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+pub const EXIT_ENV: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "ecsnet", version, about = "Emulate Amazon ECS container networking (bridge, awsvpc, host, none) with network namespaces")]
+pub struct Cli {
+    /// More logging (-v: per-phase timings and info, -vv: debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Parse and check scenario files; nothing touches the kernel.
+    Validate { files: Vec<PathBuf> },
+    /// Build a lab and start its processes; returns when everything is ready.
+    Up {
+        file: PathBuf,
+        #[arg(long, hide = true)]
+        stop_after: Option<usize>,
+    },
+    /// Remove everything a lab made (idempotent; works after a crash).
+    Down {
+        labs: Vec<String>,
+        /// Every lab on this machine, including those whose state was lost.
+        #[arg(long)]
+        all: bool,
+    },
+    /// For each scenario: up, probe every expectation, down (always), report.
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write JUnit XML here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Print the results as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Probe the expectations of a running lab.
+    Check {
+        lab: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One ad-hoc probe: ecsnet probe LAB FROM TO:PORT
+    Probe {
+        lab: String,
+        from: String,
+        to: String,
+        #[arg(long, default_value = "tcp")]
+        protocol: String,
+        #[arg(long, default_value_t = 1000)]
+        timeout_ms: u64,
+        /// hostPort or publicHostPort
+        #[arg(long)]
+        via: Option<String>,
+    },
+    /// Running labs (and leftovers with --orphans).
+    Ls {
+        #[arg(long)]
+        orphans: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a command in a node's namespace: ecsnet exec LAB task/web -- ip addr
+    Exec {
+        lab: String,
+        node: String,
+        #[arg(last = true)]
+        cmd: Vec<String>,
+    },
+}
+
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+static WATCHING: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C / SIGTERM: the first asks the running operation to stop and clean up; the second
+/// exits at once (what is left can be removed with `ecsnet down`).
+pub fn watch_signals() {
+    if WATCHING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    tokio::spawn(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else { return };
+        loop {
+            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+            if INTERRUPTS.fetch_add(1, Ordering::SeqCst) >= 1 {
+                eprintln!("ecsnet: interrupted again, exiting now (run `ecsnet down --all` to clean up)");
+                std::process::exit(130);
+            }
+            eprintln!("ecsnet: interrupted, cleaning up (Ctrl-C again to exit at once)");
+        }
+    });
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTS.load(Ordering::SeqCst) > 0
+}
+
+pub fn cancel_flag() -> crate::dataplane::apply::Cancel {
+    Arc::new(|_| interrupted())
+}
+
+/// Exit 3 with the fix when this machine cannot run labs.
+pub fn check_environment() -> Result<(), String> {
+    if !nix::unistd::Uid::effective().is_root() {
+        return Err("ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)".into());
+    }
+    let nft = std::process::Command::new("nft").arg("--version").output();
+    match nft {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            return Err("the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`".into());
+        }
+    }
+    if !std::path::Path::new("/proc/self/ns/net").exists() {
+        return Err("this kernel has no network namespaces (CONFIG_NET_NS)".into());
+    }
+    Ok(())
+}
+
+fn init_tracing(v: u8) {
+    let level = match v {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECSNET_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ecsnet={level}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Raise the open-file limit: a lab holds a socket per namespace while it is built, and a
+/// probe matrix a socket per probe.
+pub fn raise_nofile() {
+    if let Ok((_, hard)) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE) {
+        let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    raise_nofile();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ecsnet: cannot start the runtime: {e}");
+            return EXIT_ENV;
+        }
+    };
+    let v = cli.verbose;
+    rt.block_on(async move {
+        match cli.cmd {
+            Cmd::Validate { files } => validate::run(&files),
+            Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
+            Cmd::Down { labs, all } => down::run(&labs, all).await,
+            Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
+            Cmd::Check { lab, json } => check::run(&lab, json).await,
+            Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await,
+            Cmd::Ls { orphans, json } => ls::run(orphans, json),
+            Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+        }
+    })
+}
+
+/// Load, model and plan a scenario; a scenario problem is printed and gives exit 2.
+pub fn prepare(file: &std::path::Path) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::model::plan::Plan), (i32, String)> {
+    let s = crate::scenario::load(file).map_err(|d| (EXIT_INVALID, d.to_string()))?;
+    let lab = crate::model::build(&s).map_err(|e| (EXIT_INVALID, e.to_string()))?;
+    let plan = crate::model::plan::plan(&lab);
+    Ok((s, lab, plan))
+}

@@ -1,0 +1,74 @@
+//! `ecsnet probe LAB FROM TO:PORT`: one probe with real packets, and what answered.
+
+use super::{EXIT_ENV, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use crate::model::resolve;
+use crate::probe::ProbeSpec;
+use crate::scenario::{Outcome, ProbeProto, Via};
+use std::time::Duration;
+
+pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u64, via: Option<&str>) -> i32 {
+    if let Err(e) = super::check_environment() {
+        eprintln!("ecsnet: {e}");
+        return EXIT_ENV;
+    }
+    let l = match crate::state::load_lab(lab) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ecsnet: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let proto = match protocol {
+        "tcp" => ProbeProto::Tcp,
+        "udp" => ProbeProto::Udp,
+        "http" => ProbeProto::Http,
+        "icmp" => ProbeProto::Icmp,
+        p => {
+            eprintln!("ecsnet: unknown protocol `{p}` (tcp, udp, http, icmp)");
+            return EXIT_INVALID;
+        }
+    };
+    let via = match via {
+        None => None,
+        Some("hostPort") => Some(Via::HostPort),
+        Some("publicHostPort") => Some(Via::PublicHostPort),
+        Some(v) => {
+            eprintln!("ecsnet: unknown via `{v}` (hostPort, publicHostPort)");
+            return EXIT_INVALID;
+        }
+    };
+    let parse = |s: &str| crate::scenario::parse_endpoint(s).map_err(|e| format!("`{s}`: {e}"));
+    let (src_ep, dst) = match (parse(from), parse(to)) {
+        (Ok((s, _)), Ok(d)) => (s, d),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("ecsnet: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let src = match resolve::source(&l, &src_ep) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ecsnet: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("unreachable: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let spec = ProbeSpec { id: 0, src_ns: src.ns, bind: src.bind, dst: ip, port, proto, path: "/".into(), timeout: Duration::from_millis(timeout_ms) };
+    let res = crate::probe::run(vec![spec]).await;
+    let Some(r) = res.into_iter().next() else { return EXIT_FAILED };
+    let target = match port {
+        Some(p) => format!("{ip}:{p}"),
+        None => ip.to_string(),
+    };
+    println!("{from} -> {to} ({target}/{protocol}): {} in {:.1} ms {}", r.outcome, r.elapsed.as_secs_f64() * 1000.0, r.detail);
+    if let Some(id) = &r.identity {
+        println!("  served by {} (reached at {}, source seen as {})", id.node, id.local, id.peer);
+    }
+    if r.outcome == Outcome::Connected { EXIT_OK } else { EXIT_FAILED }
+}

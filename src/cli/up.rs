@@ -1,0 +1,78 @@
+//! `ecsnet up FILE`: build the lab, start its processes, print a summary.
+
+use super::{EXIT_ENV, EXIT_FAILED, EXIT_OK};
+use crate::dataplane::{self, UpError, UpOptions};
+use crate::model::Lab;
+use std::path::Path;
+
+pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
+    let (scn, lab, plan) = match super::prepare(file) {
+        Ok(x) => x,
+        Err((c, m)) => {
+            eprintln!("{m}");
+            return c;
+        }
+    };
+    if let Err(e) = super::check_environment() {
+        eprintln!("ecsnet: {e}");
+        return EXIT_ENV;
+    }
+    super::watch_signals();
+    let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress: verbose > 0 };
+    match dataplane::up(&lab, &plan, opts).await {
+        Ok(t) => {
+            // `check` probes these later against the running lab.
+            if let Ok(data) = serde_json::to_vec(&scn.expect) {
+                let _ = crate::state::write_atomic(&crate::state::dir(&lab.name).join("expect.json"), &data);
+            }
+            print!("{}", summary(&lab));
+            let total = t.0.iter().find(|(n, _)| n == "total").map(|(_, d)| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+            println!("up in {total:.0} ms ({} kernel objects). Try: ecsnet ps {1} | ecsnet exec {1} instance/{2} -- ip -4 addr | ecsnet down {1}", plan.object_count(), lab.name, lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME"));
+            EXIT_OK
+        }
+        Err(UpError::Cancelled(p)) if stop_after.is_some() => {
+            eprintln!("ecsnet: stopped before {p} (test hook); state left in place");
+            EXIT_FAILED
+        }
+        Err(e) => {
+            eprintln!("ecsnet: up failed: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// Where everything is, in a few lines.
+pub fn summary(lab: &Lab) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "lab {} ({}, VPC {})", lab.name, lab.region, lab.vpc.cidr);
+    for (ii, i) in lab.instances.iter().enumerate() {
+        let pubip = i.public_ip.map(|p| format!(", public {p}")).unwrap_or_default();
+        let _ = writeln!(s, "  instance/{}  {} in {}{}", i.name, lab.instance_ip(i), lab.vpc.subnets[i.subnet].name, pubip);
+        for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+            let what = match (&t.placement, t.mode) {
+                (Err(f), _) => format!("NOT PLACED: {}", f.reason),
+                (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {
+                    let e = t.eni.map(|e| &lab.enis[e]);
+                    format!("ENI {} {} in {}", e.map(|e| e.id.as_str()).unwrap_or("-"), e.map(|e| e.ip.to_string()).unwrap_or_default(), e.map(|e| lab.vpc.subnets[e.subnet].name.as_str()).unwrap_or(""))
+                }
+                (Ok(()), crate::scenario::NetworkMode::Bridge) => t
+                    .containers
+                    .iter()
+                    .map(|c| {
+                        let ports: Vec<String> = c.ports.iter().map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto)).collect();
+                        format!("{} {} [{}]", c.name, c.ip.map(|x| x.to_string()).unwrap_or_default(), ports.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (Ok(()), crate::scenario::NetworkMode::Host) => "host network".into(),
+                (Ok(()), crate::scenario::NetworkMode::None) => "no network (lo only)".into(),
+            };
+            let _ = writeln!(s, "    task/{:<20} {:<7} {}", t.name, t.mode.to_string(), what);
+        }
+    }
+    for n in &lab.nats {
+        let _ = writeln!(s, "  nat/{}  {} (EIP {})", n.name, lab.enis[n.eni].ip, n.eip);
+    }
+    s
+}

@@ -1,0 +1,216 @@
+//! Expectations → probe specs, and probe results → verdicts. Judging is pure.
+
+use crate::model::{Lab, resolve};
+use crate::probe::{ProbeResult, ProbeSpec};
+use crate::scenario::{Endpoint, ExpectKind, Expectation, Outcome, Placement, Reach};
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub index: usize,
+    pub title: String,
+    /// `file:line:col` of the expectation.
+    pub at: String,
+    pub pass: bool,
+    pub outcome: Option<Outcome>,
+    /// Who answered (`task/web/app`), when a responder did.
+    pub served_by: Option<String>,
+    /// The source address the responder saw.
+    pub source_seen: Option<String>,
+    /// Why it failed, or what was observed.
+    pub detail: String,
+    pub elapsed_ms: f64,
+}
+
+/// A probe to run for expectation `index`, or the reason it cannot be run.
+pub enum Planned {
+    Probe(ProbeSpec),
+    /// The destination does not exist as an address (no public IP, unplaced task, ...).
+    Unreachable(String),
+    /// The source cannot send (unplaced task...): the expectation fails.
+    Error(String),
+}
+
+pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
+    let src = match resolve::source(lab, &r.from.v) {
+        Ok(s) => s,
+        Err(e) => return Planned::Error(e),
+    };
+    let (dst, port) = match resolve::destination(lab, &r.to.v, r.port, r.via) {
+        Ok(d) => d,
+        Err(e) => return Planned::Unreachable(e),
+    };
+    Planned::Probe(ProbeSpec {
+        id,
+        src_ns: src.ns,
+        bind: src.bind,
+        dst,
+        port,
+        proto: r.protocol,
+        path: r.path.clone(),
+        timeout: Duration::from_millis(r.timeout_ms),
+    })
+}
+
+fn node_matches(served: &crate::services::responder::Identity, want: &Endpoint) -> bool {
+    match want {
+        Endpoint::Task(t) => served.task.as_deref() == Some(t.as_str()),
+        Endpoint::TaskContainer(t, c) => served.task.as_deref() == Some(t.as_str()) && served.container.as_deref() == Some(c.as_str()),
+        Endpoint::InternetHost(h) => served.node == format!("internet/{h}"),
+        _ => false,
+    }
+}
+
+/// Judge one reachability expectation against what the probe saw.
+pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Result<&ProbeResult, &str>) -> Verdict {
+    let mut v = Verdict {
+        index,
+        title: r.title(),
+        at: e.loc.to_string(),
+        pass: false,
+        outcome: None,
+        served_by: None,
+        source_seen: None,
+        detail: String::new(),
+        elapsed_ms: 0.0,
+    };
+    let res = match res {
+        Ok(p) => p,
+        Err(why) => {
+            // No address to send to: nothing can be reached.
+            v.pass = !r.reachable && r.result.is_none();
+            v.detail = why.to_string();
+            return v;
+        }
+    };
+    v.outcome = Some(res.outcome);
+    v.elapsed_ms = res.elapsed.as_secs_f64() * 1000.0;
+    if let Some(id) = &res.identity {
+        v.served_by = Some(id.node.clone());
+        v.source_seen = id.peer.rsplit_once(':').map(|(ip, _)| ip.to_string());
+    }
+    let reached = res.outcome == Outcome::Connected;
+    let mut problems = vec![];
+    if reached != r.reachable {
+        problems.push(format!("expected {}, got {}", if r.reachable { "reachable" } else { "unreachable" }, res.outcome));
+    }
+    if let Some(want) = r.result {
+        if want != res.outcome && reached == r.reachable {
+            problems.push(format!("expected {want}, got {}", res.outcome));
+        }
+    }
+    if reached {
+        if let Some(want) = &r.served_by {
+            match &res.identity {
+                Some(id) if node_matches(id, &want.v) => {}
+                Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.v)),
+                None => problems.push(format!("no ecsnet responder answered, expected {}", want.v)),
+            }
+        }
+        if let Some(want) = &r.source_seen_as {
+            let addrs = resolve::addresses_of(lab, &want.v);
+            match &v.source_seen {
+                Some(seen) if addrs.iter().any(|a| a.to_string() == *seen) => {}
+                Some(seen) => problems.push(format!(
+                    "source seen as {seen}, expected {} ({})",
+                    want.v,
+                    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                None => problems.push(format!("the responder did not report a source, expected {}", want.v)),
+            }
+        }
+    }
+    v.pass = problems.is_empty();
+    v.detail = if problems.is_empty() {
+        let mut d = res.detail.clone();
+        if let (Some(s), Some(src)) = (&v.served_by, &v.source_seen) {
+            d = format!("served by {s}, source seen as {src}");
+        }
+        d
+    } else {
+        let mut d = problems.join("; ");
+        if !res.detail.is_empty() {
+            d.push_str(&format!(" ({})", res.detail));
+        }
+        d
+    };
+    v
+}
+
+pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) -> Verdict {
+    let title = format!("task/{} placed: {}", p.task.v, p.placed);
+    let mut v = Verdict {
+        index,
+        title,
+        at: e.loc.to_string(),
+        pass: false,
+        outcome: None,
+        served_by: None,
+        source_seen: None,
+        detail: String::new(),
+        elapsed_ms: 0.0,
+    };
+    let Some(t) = lab.task(&p.task.v) else {
+        v.detail = format!("no task `{}`", p.task.v);
+        return v;
+    };
+    match (&t.placement, p.placed) {
+        (Ok(()), true) => {
+            v.pass = true;
+            v.detail = format!("placed on instance/{}", lab.instances[t.instance].name);
+        }
+        (Ok(()), false) => v.detail = format!("expected not placed, but it was placed on instance/{}", lab.instances[t.instance].name),
+        (Err(f), true) => v.detail = format!("not placed: {}: {}", f.reason, f.message),
+        (Err(f), false) => match &p.reason {
+            Some(r) if *r != f.reason => v.detail = format!("not placed with {}, expected {r}: {}", f.reason, f.message),
+            _ => {
+                v.pass = true;
+                v.detail = format!("{}: {}", f.reason, f.message);
+            }
+        },
+    }
+    v
+}
+
+/// Probe every expectation of a lab (concurrently) and judge them, in file order.
+pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
+    let mut planned = vec![];
+    let mut specs = vec![];
+    for (i, e) in expects.iter().enumerate() {
+        if let ExpectKind::Reach(r) = &e.kind {
+            match plan_reach(lab, i, r) {
+                Planned::Probe(s) => {
+                    specs.push(s);
+                    planned.push((i, None));
+                }
+                Planned::Unreachable(why) => planned.push((i, Some(Ok(why)))),
+                Planned::Error(why) => planned.push((i, Some(Err(why)))),
+            }
+        }
+    }
+    let results = crate::probe::run(specs).await;
+    let mut verdicts = vec![];
+    for (i, e) in expects.iter().enumerate() {
+        match &e.kind {
+            ExpectKind::Placement(p) => verdicts.push(judge_placement(lab, i, e, p)),
+            ExpectKind::Reach(r) => {
+                let pl = planned.iter().find(|(x, _)| *x == i).and_then(|(_, p)| p.clone());
+                let v = match pl {
+                    None => match results.iter().find(|x| x.id == i) {
+                        Some(res) => judge_reach(lab, i, e, r, Ok(res)),
+                        None => judge_reach(lab, i, e, r, Err("probe did not run")),
+                    },
+                    Some(Ok(why)) => judge_reach(lab, i, e, r, Err(&why)),
+                    Some(Err(why)) => {
+                        let mut v = judge_reach(lab, i, e, r, Err(&why));
+                        v.pass = false;
+                        v
+                    }
+                };
+                verdicts.push(v);
+            }
+        }
+    }
+    verdicts
+}

@@ -1,0 +1,143 @@
+//! Test results for people (a table), for CI systems (JUnit XML) and for tools (JSON).
+
+use crate::expect::Verdict;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioReport {
+    pub file: String,
+    pub lab: Option<String>,
+    /// Set when the scenario could not be run (invalid file, kernel failure).
+    pub error: Option<String>,
+    /// 2 invalid scenario, 3 environment, 1 a failed `up`.
+    #[serde(skip)]
+    pub error_code: i32,
+    pub verdicts: Vec<Verdict>,
+    pub up_ms: f64,
+    pub probe_ms: f64,
+    pub down_ms: f64,
+}
+
+impl ScenarioReport {
+    pub fn passed(&self) -> usize {
+        self.verdicts.iter().filter(|v| v.pass).count()
+    }
+    pub fn failed(&self) -> usize {
+        self.verdicts.len() - self.passed()
+    }
+}
+
+pub fn table(r: &ScenarioReport) -> String {
+    let mut s = String::new();
+    let name = r.lab.as_deref().unwrap_or("-");
+    let _ = writeln!(s, "\n{} ({})", r.file, name);
+    if let Some(e) = &r.error {
+        let _ = writeln!(s, "  ERROR  {}", e.replace('\n', "\n         "));
+        return s;
+    }
+    let w = r.verdicts.iter().map(|v| v.title.len()).max().unwrap_or(10).clamp(10, 70);
+    let _ = writeln!(s, "  {:<4}  {:<w$}  {:<9}  DETAIL", "", "EXPECTATION", "OUTCOME");
+    for v in &r.verdicts {
+        let mark = if v.pass { "ok" } else { "FAIL" };
+        let outcome = v.outcome.map(|o| o.to_string()).unwrap_or_else(|| "-".into());
+        let _ = writeln!(s, "  {:<4}  {:<w$}  {:<9}  {}", mark, v.title, outcome, v.detail);
+    }
+    let _ = writeln!(
+        s,
+        "  {} passed, {} failed (up {:.0} ms, probes {:.0} ms, down {:.0} ms)",
+        r.passed(),
+        r.failed(),
+        r.up_ms,
+        r.probe_ms,
+        r.down_ms
+    );
+    s
+}
+
+fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// JUnit XML: one testsuite per scenario, one testcase per expectation.
+pub fn junit(reports: &[ScenarioReport]) -> String {
+    let tests: usize = reports.iter().map(|r| r.verdicts.len().max(usize::from(r.error.is_some()))).sum();
+    let failures: usize = reports.iter().map(|r| r.failed()).sum();
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(s, "<testsuites name=\"ecsnet\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">");
+    for r in reports {
+        let name = xml(r.lab.as_deref().unwrap_or(&r.file));
+        let secs = (r.up_ms + r.probe_ms + r.down_ms) / 1000.0;
+        if let Some(e) = &r.error {
+            let _ = writeln!(s, "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{secs:.3}\">");
+            let _ = writeln!(s, "    <testcase classname=\"{name}\" name=\"{}\" time=\"0\">", xml(&r.file));
+            let _ = writeln!(s, "      <error message=\"{}\">{}</error>", xml(e.lines().next().unwrap_or("")), xml(e));
+            let _ = writeln!(s, "    </testcase>\n  </testsuite>");
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{secs:.3}\">",
+            r.verdicts.len(),
+            r.failed()
+        );
+        for v in &r.verdicts {
+            let t = v.elapsed_ms / 1000.0;
+            let _ = write!(s, "    <testcase classname=\"{name}\" name=\"{}\" file=\"{}\" time=\"{t:.3}\"", xml(&v.title), xml(&v.at));
+            if v.pass {
+                let _ = writeln!(s, "/>");
+            } else {
+                let _ = writeln!(s, ">\n      <failure message=\"{}\">{}: {}</failure>\n    </testcase>", xml(&v.detail), xml(&v.at), xml(&v.detail));
+            }
+        }
+        let _ = writeln!(s, "  </testsuite>");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junit_escapes_and_counts() {
+        let r = ScenarioReport {
+            file: "a.yaml".into(),
+            lab: Some("a".into()),
+            error: None,
+            error_code: 0,
+            verdicts: vec![Verdict {
+                index: 0,
+                title: "internet -> task/x:80/tcp".into(),
+                at: "a.yaml:3:5".into(),
+                pass: false,
+                outcome: None,
+                served_by: None,
+                source_seen: None,
+                detail: "expected <reachable> & got \"timeout\"".into(),
+                elapsed_ms: 1.0,
+            }],
+            up_ms: 1.0,
+            probe_ms: 1.0,
+            down_ms: 1.0,
+        };
+        let x = junit(&[r]);
+        assert!(x.contains("tests=\"1\" failures=\"1\""));
+        assert!(x.contains("&lt;reachable&gt; &amp; got &quot;timeout&quot;"));
+        assert!(!x.contains("<reachable>"));
+    }
+}
