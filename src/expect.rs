@@ -88,7 +88,7 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
     v.elapsed_ms = res.elapsed.as_secs_f64() * 1000.0;
     if let Some(id) = &res.identity {
         v.served_by = Some(id.node.clone());
-        v.source_seen = id.peer.rsplit_once(':').map(|(ip, _)| ip.to_string());
+        v.source_seen = Some(id.peer.ip().to_string());
     }
     let reached = res.outcome == Outcome::Connected;
     let mut problems = vec![];

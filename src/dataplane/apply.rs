@@ -16,7 +16,7 @@ use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How many netlink requests are in flight at once.
 const PARALLEL: usize = 256;
@@ -36,12 +36,6 @@ fn fail(object: impl Into<String>, reason: impl std::fmt::Display) -> ApplyError
 /// Wall time of each phase, for `-v` and the benchmark.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Timings(pub Vec<(String, Duration)>);
-
-impl Timings {
-    fn add(&mut self, phase: &str, since: Instant) {
-        self.0.push((phase.into(), since.elapsed()));
-    }
-}
 
 /// Called between phases; returning `true` aborts (Ctrl-C, test hooks).
 pub type Cancel = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -188,9 +182,9 @@ pub async fn create_namespaces(names: &[String], created: &mut Vec<String>) -> R
     }
 }
 
-pub async fn sysctls(plan: &Plan) -> Result<(), ApplyError> {
+pub async fn sysctls(plan: &Plan, list: &[crate::model::plan::Sysctl]) -> Result<(), ApplyError> {
     let mut by_ns: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for s in &plan.sysctls {
+    for s in list {
         by_ns.entry(s.ns.clone()).or_default().push((s.key.clone(), s.value.clone()));
     }
     let names: Vec<String> = plan.namespaces.iter().filter(|n| by_ns.contains_key(*n)).cloned().collect();
@@ -226,8 +220,10 @@ pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyE
         let hd = h.h(&v.ns)?;
         let i = idx.get(&v.ns, &v.name)?;
         let pi = idx.get(&v.peer_ns, &v.peer_name)?;
-        // The peer is born in its namespace (IFLA_NET_NS_FD inside the peer message), up.
-        let mut peer = LinkUnspec::new_with_name(&v.peer_name).index(pi).setns_by_fd(h.fd(&v.peer_ns)?).up();
+        // The peer is born in its namespace (IFLA_NET_NS_FD inside the peer message). It is set
+        // up in the next phase: the kernel configures the peer before pairing it, so IFF_UP
+        // here fails with ENOTCONN.
+        let mut peer = LinkUnspec::new_with_name(&v.peer_name).index(pi).setns_by_fd(h.fd(&v.peer_ns)?);
         if let Some(m) = &v.peer_mac {
             peer = peer.address(parse_mac(m));
         }
@@ -248,7 +244,7 @@ pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyE
     all(futs).await
 }
 
-/// `lo` up everywhere, the ownership alias on every link, addresses.
+/// `lo` up everywhere, every link up with the lab's ownership alias, addresses.
 pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyError> {
     let alias = ids::link_alias(&plan.lab);
     let mut futs: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>> = vec![];
@@ -264,8 +260,8 @@ pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Ap
             continue;
         }
         let hd = h.h(ns)?;
-        let what = format!("alias of link {name} in {ns}");
-        let msg = LinkUnspec::new_with_index(*i).alias(alias.clone()).build();
+        let what = format!("link {name} up in {ns}");
+        let msg = LinkUnspec::new_with_index(*i).up().alias(alias.clone()).build();
         futs.push(Box::pin(async move { hd.link().set(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     for a in &plan.addrs {

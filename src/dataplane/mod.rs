@@ -122,16 +122,22 @@ async fn build(lab: &Lab, plan: &Plan, opts: &UpOptions, journal: &mut Journal) 
             if opts.progress {
                 eprintln!("  {:<12} {:>8.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
             }
-            phase += 1;
+            #[allow(unused_assignments)]
+            {
+                phase += 1;
+            }
         }};
     }
     let mut created = vec![];
     step!("namespaces", apply::create_namespaces(&plan.namespaces, &mut created).await?);
-    step!("sysctls", apply::sysctls(plan).await?);
+    step!("sysctls", apply::sysctls(plan, &plan.sysctls).await?);
     let idx = Indexes::of(plan);
     let handles = Handles::open(&plan.namespaces).await?;
     step!("links", apply::links(plan, &handles, &idx).await?);
-    step!("addresses", apply::addresses(plan, &handles, &idx).await?);
+    step!("addresses", {
+        apply::addresses(plan, &handles, &idx).await?;
+        apply::sysctls(plan, &plan.link_sysctls).await?
+    });
     step!("routes", apply::routes(plan, &handles, &idx).await?);
     // Open netlink sockets keep namespaces alive: close them before anything else.
     drop(handles);

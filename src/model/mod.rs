@@ -6,6 +6,8 @@ pub mod ids;
 pub mod nft;
 pub mod plan;
 pub mod resolve;
+#[cfg(test)]
+mod tests;
 
 use crate::scenario::{
     self, NetworkMode, PortProto, Proto, RouteTarget, Scenario, SecurityGroup, TaskDefinition,
@@ -419,7 +421,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     }
 
     let mut enis: Vec<Eni> = vec![];
-    let mut new_eni = |enis: &mut Vec<Eni>,
+    let new_eni = |enis: &mut Vec<Eni>,
                        key: &str,
                        ip: Ipv4Addr,
                        subnet: usize,

@@ -87,6 +87,9 @@ pub struct Plan {
     pub lab: String,
     pub namespaces: Vec<String>,
     pub sysctls: Vec<Sysctl>,
+    /// Per-link sysctls, written once the links exist (a non-initial namespace has no
+    /// `neigh.default` to inherit from).
+    pub link_sysctls: Vec<Sysctl>,
     pub bridges: Vec<Bridge>,
     pub veths: Vec<Veth>,
     pub addrs: Vec<Addr>,
@@ -149,6 +152,7 @@ impl Plan {
     pub fn object_count(&self) -> usize {
         self.namespaces.len()
             + self.sysctls.len()
+            + self.link_sysctls.len()
             + self.bridges.len()
             + self.veths.len()
             + self.addrs.len()
@@ -187,7 +191,6 @@ pub fn plan(lab: &Lab) -> Plan {
     // The VPC router answers ARP for every address of the subnet (the KERNEL-NOTES routed
     // fabric): set before the ENI links exist so that they inherit the defaults.
     p.sysctl(rtr, "net.ipv4.conf.all.proxy_arp", "1");
-    p.sysctl(rtr, "net.ipv4.neigh.default.proxy_delay", "0");
     for i in &lab.instances {
         // ecs-init: the metadata DNAT to 127.0.0.1 needs route_localnet (ECS-FACTS §2.1).
         p.sysctl(&i.ns, "net.ipv4.conf.all.route_localnet", "1");
@@ -199,6 +202,12 @@ pub fn plan(lab: &Lab) -> Plan {
         let v = p.veth(rtr, &e.router_link, &e.ns, "eth0");
         v.peer_mac = Some(e.mac.clone());
         p.addr(rtr, &e.router_link, sn.gateway, 32);
+        // Answer proxy ARP at once, not after up to 0.8 s (the default proxy_delay).
+        p.link_sysctls.push(Sysctl {
+            ns: rtr.into(),
+            key: format!("net.ipv4.neigh.{}.proxy_delay", e.router_link),
+            value: "0".into(),
+        });
         p.route(rtr, host(e.ip), None, Some(&e.router_link));
         p.addr(&e.ns, "eth0", e.ip, sn.cidr.prefix());
         p.route(&e.ns, default_net(), Some(sn.gateway), Some("eth0"));
@@ -248,6 +257,8 @@ pub fn plan(lab: &Lab) -> Plan {
         }
     }
 
+    p.firewalls.push(Firewall { ns: rtr.into(), ruleset: router_firewall(lab) });
+
     // Internet gateway and the internet.
     let inet = lab.internet.ns.as_str();
     let mut public: Vec<(Ipv4Addr, Ipv4Addr)> = lab.enis.iter().filter_map(|e| e.public_ip.map(|p| (e.ip, p))).collect();
@@ -261,9 +272,9 @@ pub fn plan(lab: &Lab) -> Plan {
         p.addr(inet, "igw0", IGW_INET.1, TRANSIT_PREFIX);
         p.route(igw, lab.vpc.cidr, Some(RTR_IGW.0), Some("vpc0"));
         p.route(igw, default_net(), Some(IGW_INET.1), Some("inet0"));
-        for (_, pubip) in &public {
-            p.route(inet, host(*pubip), Some(IGW_INET.0), Some("igw0"));
-        }
+        // Everything the internet does not hold itself goes to the IGW, which drops what it
+        // does not translate: a private address is not reachable from the internet (timeout).
+        p.route(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
         p.firewalls.push(Firewall { ns: igw.clone(), ruleset: igw_firewall(&public) });
     }
     p.addr(inet, "lo", lab.internet.client, 32);
@@ -416,6 +427,85 @@ fn nat_firewall(own: Ipv4Addr, vpc: Ipv4Network) -> nftables::schema::Nftables<'
     t.rule("forward", vec![nft::ip_saddr(nft::prefix(vpc)), nft::counter(), nft::accept()], Some("new connections from the VPC only"));
     t.rule("input", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     t.rule("input", vec![nft::iifname("lo"), nft::accept()], None);
+    t.build()
+}
+
+/// Security groups, enforced in the VPC router where no task can touch them. The sender's egress
+/// and the receiver's ingress are two independent gates: an allow in one only returns to the
+/// forward chain, which then consults the other (a single first-match chain would let one
+/// side's accept skip the other's check, the bug in ANCHORS §6.1). Stateful: replies pass.
+/// Dropped packets are dropped silently, so a probe times out, as on AWS.
+pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
+    use crate::scenario::{Peer, RuleProto, SgRule};
+    let mut t = TableBuilder::new();
+    t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Accept);
+    t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    t.rule("forward", vec![nft::ct_state(&["invalid"]), nft::drop()], None);
+    let members = |sg: &str| -> Vec<Ipv4Addr> {
+        lab.enis.iter().filter(|e| e.security_groups.iter().any(|g| g == sg)).map(|e| e.ip).collect()
+    };
+    let rule_stmts = |r: &SgRule, peer_is_src: bool| -> Option<Vec<nft::Stmt>> {
+        let mut v = vec![];
+        match &r.peer.v {
+            Peer::Cidr(c) if c.prefix() == 0 => {}
+            Peer::Cidr(c) => v.push(if peer_is_src { nft::ip_saddr(nft::prefix(*c)) } else { nft::ip_daddr(nft::prefix(*c)) }),
+            Peer::Sg(g) => {
+                let m = members(g);
+                if m.is_empty() {
+                    return None;
+                }
+                v.push(if peer_is_src { nft::ip_saddr(nft::addr_set(&m)) } else { nft::ip_daddr(nft::addr_set(&m)) });
+            }
+        }
+        match r.protocol {
+            RuleProto::Tcp | RuleProto::Udp => {
+                let proto = if r.protocol == RuleProto::Tcp { "tcp" } else { "udp" };
+                match r.ports {
+                    Some(pr) => v.push(nft::dport_range(proto, pr.from, pr.to)),
+                    None => v.push(nft::l4proto(proto)),
+                }
+            }
+            RuleProto::Icmp => v.push(nft::l4proto("icmp")),
+            RuleProto::All => {}
+        }
+        v.push(nft::counter());
+        v.push(nft::ret());
+        Some(v)
+    };
+    for e in &lab.enis {
+        if e.security_groups.is_empty() {
+            continue; // NAT gateways have no security group.
+        }
+        let groups: Vec<&crate::scenario::SecurityGroup> =
+            e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.v == *g)).collect();
+        let eg = format!("egress-{}", e.router_link);
+        let ing = format!("ingress-{}", e.router_link);
+        t.chain(&eg);
+        t.chain(&ing);
+        for g in &groups {
+            match &g.egress {
+                None => t.rule(&eg, vec![nft::counter(), nft::ret()], Some(&format!("sg/{} egress: all (AWS default)", g.name.v))),
+                Some(rules) => {
+                    for r in rules {
+                        if let Some(st) = rule_stmts(r, false) {
+                            t.rule(&eg, st, Some(&format!("sg/{} egress", g.name.v)));
+                        }
+                    }
+                }
+            }
+            for r in &g.ingress {
+                if let Some(st) = rule_stmts(r, true) {
+                    t.rule(&ing, st, Some(&format!("sg/{} ingress", g.name.v)));
+                }
+            }
+        }
+        t.rule(&eg, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
+        t.rule(&ing, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
+        t.rule("forward", vec![nft::iifname(&e.router_link), nft::jump(&eg)], Some(&e.id));
+    }
+    for e in lab.enis.iter().filter(|e| !e.security_groups.is_empty()) {
+        t.rule("forward", vec![nft::oifname(&e.router_link), nft::jump(&format!("ingress-{}", e.router_link))], Some(&e.id));
+    }
     t.build()
 }
 

@@ -1,0 +1,147 @@
+//! Unit tests of placement, allocation and the plan (no root needed).
+
+use super::plan::{self, RouteKind};
+use super::*;
+use crate::scenario::{Endpoint, load_str};
+use std::path::Path;
+
+fn lab(text: &str) -> Lab {
+    let s = match load_str(Path::new("t.yaml"), text) {
+        Ok(s) => s,
+        Err(d) => panic!("scenario: {d}"),
+    };
+    build(&s).expect("model")
+}
+
+fn seed() -> Lab {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml")).unwrap();
+    lab(&text)
+}
+
+const SMALL: &str = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances:\n  - {name: i1, subnet: a}\n  - {name: i2, subnet: a, maxEnis: 2}\ntaskDefinitions:\n  - family: v\n    networkMode: awsvpc\n    containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}]}]\n  - family: b\n    containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}, {containerPort: 81, hostPort: 8081}]}]\ntasks:\n  - {name: v1, taskDefinition: v, instance: i1, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: v2, taskDefinition: v, instance: i2, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: v3, taskDefinition: v, instance: i2, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: b1, taskDefinition: b, instance: i1}\n  - {name: b2, taskDefinition: b, instance: i1}\n  - {name: b3, taskDefinition: b, instance: i2}\n";
+
+#[test]
+fn subnet_addresses_skip_the_five_aws_reserves() {
+    let l = lab(SMALL);
+    // .0-.3 are reserved: the first instance gets .4, the next .5, then task ENIs.
+    assert_eq!(l.instance_ip(&l.instances[0]).to_string(), "10.0.1.4");
+    assert_eq!(l.instance_ip(&l.instances[1]).to_string(), "10.0.1.5");
+    let v1 = l.task("v1").unwrap();
+    assert_eq!(l.enis[v1.eni.unwrap()].ip.to_string(), "10.0.1.6");
+    assert_eq!(l.vpc.subnets[0].gateway.to_string(), "10.0.1.1");
+}
+
+#[test]
+fn ecs_bridge_ipam_starts_at_2_and_mac_follows_ip() {
+    let l = seed();
+    let t = l.task("web-awsvpc").unwrap();
+    assert_eq!(t.bridge_ip.unwrap().to_string(), "169.254.172.2");
+    assert_eq!(t.bridge_mac.as_deref(), Some("0a:58:a9:fe:ac:02"));
+    let e = &l.enis[t.eni.unwrap()];
+    assert!(l.vpc.subnets[e.subnet].cidr.contains(e.ip));
+    assert_eq!(e.public_ip, None, "awsvpc ENIs on EC2 never get a public IP");
+}
+
+#[test]
+fn docker0_addresses_and_dynamic_ports() {
+    let l = lab(SMALL);
+    let b1 = l.task("b1").unwrap();
+    let b2 = l.task("b2").unwrap();
+    assert_eq!(b1.containers[0].ip.unwrap().to_string(), "172.17.0.2");
+    assert_eq!(b1.containers[0].ports[0].host_port, Some(32768));
+    assert_eq!(b1.containers[0].ports[1].host_port, Some(8081));
+    // b2 wants static 8081 too on the same instance: not placed.
+    assert_eq!(b2.placement.as_ref().unwrap_err().reason, "RESOURCE:PORTS");
+    // b3 on another instance starts its own docker0 and its own port range.
+    let b3 = l.task("b3").unwrap();
+    assert_eq!(b3.containers[0].ip.unwrap().to_string(), "172.17.0.2");
+    assert_eq!(b3.containers[0].ports[0].host_port, Some(32768));
+}
+
+#[test]
+fn eni_capacity_gives_resource_eni() {
+    let l = lab(SMALL);
+    assert!(l.task("v2").unwrap().placement.is_ok());
+    assert_eq!(l.task("v3").unwrap().placement.as_ref().unwrap_err().reason, "RESOURCE:ENI");
+}
+
+#[test]
+fn docker_and_pause_names_follow_ecs() {
+    let l = seed();
+    let t = l.task("web-awsvpc").unwrap();
+    let p = t.pause.as_ref().unwrap();
+    assert!(p.docker_name.starts_with("ecs-CdkEcsStackDVATaskDefA782C5B3-9-internalecspause-"), "{}", p.docker_name);
+    assert!(t.containers[0].docker_name.starts_with("ecs-CdkEcsStackDVATaskDefA782C5B3-9-DVA-EC-site-"));
+    assert_eq!(p.docker_id.len(), 64);
+    let env: Vec<&str> = t.containers[0].env.iter().map(|(k, _)| k.as_str()).collect();
+    for k in ["ECS_CONTAINER_METADATA_URI", "ECS_CONTAINER_METADATA_URI_V4", "AWS_EXECUTION_ENV", "AWS_REGION", "NODE_ENV"] {
+        assert!(env.contains(&k), "{k} missing from {env:?}");
+    }
+}
+
+#[test]
+fn link_names_fit_and_are_unique_per_namespace() {
+    let l = seed();
+    let p = plan::plan(&l);
+    let mut seen = std::collections::HashSet::new();
+    for v in &p.veths {
+        for (ns, n) in [(&v.ns, &v.name), (&v.peer_ns, &v.peer_name)] {
+            assert!(n.len() <= 15, "{n} is longer than IFNAMSIZ-1");
+            assert!(seen.insert((ns.clone(), n.clone())), "{n} twice in {ns}");
+        }
+    }
+    for ns in &p.namespaces {
+        assert!(ns.starts_with(&ids::ns_prefix("bridge-vs-awsvpc")));
+    }
+}
+
+#[test]
+fn task_namespace_gets_the_ecs_cni_routes() {
+    let l = seed();
+    let p = plan::plan(&l);
+    let tns = l.task("web-awsvpc").unwrap().ns.clone().unwrap();
+    let routes: Vec<String> = p.routes.iter().filter(|r| r.ns == tns).map(|r| format!("{} {:?} {:?}", r.dst, r.gw, r.dev)).collect();
+    assert!(routes.contains(&"0.0.0.0/0 Some(10.0.128.1) Some(\"eth0\")".to_string()), "{routes:?}");
+    assert!(routes.contains(&"169.254.170.2/32 Some(169.254.172.1) Some(\"ecs-eth0\")".to_string()), "{routes:?}");
+    assert!(p.route_dels.iter().any(|r| r.ns == tns && r.dst.to_string() == "169.254.172.0/22"));
+}
+
+#[test]
+fn route_tables_become_policy_routing_with_blackholes() {
+    let l = seed();
+    let p = plan::plan(&l);
+    let rtr = &l.vpc.router_ns;
+    // Private subnet: 0/0 to the NAT gateway's ENI; public: to the IGW link.
+    let private = l.vpc.route_tables.iter().find(|t| t.name == "private").unwrap();
+    let nat_ip = l.enis[l.nats[0].eni].ip;
+    assert!(p.routes.iter().any(|r| &r.ns == rtr && r.table == private.table_id && r.gw == Some(nat_ip)));
+    assert!(p.routes.iter().any(|r| &r.ns == rtr && r.kind == RouteKind::Blackhole && r.dst.prefix() == 0));
+    assert!(p.rules.iter().any(|r| r.to == Some(l.vpc.cidr) && r.pref == 100));
+}
+
+#[test]
+fn resolve_sources_and_destinations() {
+    let l = seed();
+    let src = resolve::source(&l, &Endpoint::Internet).unwrap();
+    assert_eq!(src.bind, Some(INTERNET_CLIENT));
+    let (ip, port) = resolve::destination(&l, &Endpoint::Task("web-bridge".into()), Some(3000), Some(scenario::Via::HostPort)).unwrap();
+    assert_eq!(ip.to_string(), "10.0.14.107");
+    assert_eq!(port, Some(3000));
+    let e = resolve::destination(&l, &Endpoint::Task("web-awsvpc".into()), Some(3000), Some(scenario::Via::HostPort)).unwrap_err();
+    assert!(e.contains("not published"), "{e}");
+    let nat = resolve::addresses_of(&l, &Endpoint::Nat("nat-a".into()));
+    assert!(nat.contains(&l.nats[0].eip));
+}
+
+#[test]
+fn security_groups_are_two_independent_gates() {
+    let l = seed();
+    let fw = plan::router_firewall(&l);
+    let json = serde_json::to_string(&fw).unwrap();
+    let e = &l.enis[l.task("web-awsvpc").unwrap().eni.unwrap()];
+    // An allow returns to the forward chain (so the other gate still runs); the end drops.
+    assert!(json.contains(&format!("egress-{}", e.router_link)));
+    assert!(json.contains(&format!("ingress-{}", e.router_link)));
+    assert!(json.contains("\"return\""));
+    assert!(!json.contains("\"reject\""), "security groups drop silently");
+}
