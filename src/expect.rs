@@ -84,6 +84,11 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
             return v;
         }
     };
+    if let Some(err) = &res.error {
+        // The probe could not be carried out: that is no verdict about the network.
+        v.detail = format!("probe could not run: {err}");
+        return v;
+    }
     v.outcome = Some(res.outcome);
     v.elapsed_ms = res.elapsed.as_secs_f64() * 1000.0;
     if let Some(id) = &res.identity {

@@ -73,8 +73,9 @@ fn test_verb_reports_pass_fail_invalid_with_exit_codes() {
     assert!(x.contains("<testsuite name=\"t-verb-ok\" tests=\"1\" failures=\"0\""), "{x}");
     assert_eq!(leftovers("t-verb-ok"), Vec::<String>::new());
 
-    // A wrong expectation: exit 1, and the lab is still torn down.
-    let bad = write_scenario("t-verb-bad", &std::fs::read_to_string(&good).unwrap().replace("t-verb-ok", "t-verb-bad").replace("reachable: true", "reachable: false"));
+    // An expectation the lab does not meet (the security group opens 81, not 80): exit 1,
+    // and the lab is still torn down.
+    let bad = write_scenario("t-verb-bad", &std::fs::read_to_string(&good).unwrap().replace("t-verb-ok", "t-verb-bad").replace("ports: 80, source", "ports: 81, source"));
     let _g2 = LabGuard("t-verb-bad".into());
     let o = ecsnet(&["test", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));

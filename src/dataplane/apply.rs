@@ -18,6 +18,9 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// One netlink request, boxed so that different request kinds share a queue.
+type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>;
+
 /// How many netlink requests are in flight at once.
 const PARALLEL: usize = 256;
 
@@ -205,17 +208,17 @@ pub async fn sysctls(plan: &Plan, list: &[crate::model::plan::Sysctl]) -> Result
 }
 
 pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyError> {
-    let mut futs = vec![];
+    let mut futs: Vec<Job> = vec![];
     for b in &plan.bridges {
         let hd = h.h(&b.ns)?;
         let i = idx.get(&b.ns, &b.name)?;
         let msg = LinkBridge::new(&b.name).index(i).address(parse_mac(&b.mac)).build();
         let what = format!("bridge {} in {}", b.name, b.ns);
         futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>);
+           );
     }
     all(futs).await?;
-    let mut futs = vec![];
+    let mut futs: Vec<Job> = vec![];
     for v in &plan.veths {
         let hd = h.h(&v.ns)?;
         let i = idx.get(&v.ns, &v.name)?;
@@ -247,7 +250,7 @@ pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyE
 /// `lo` up everywhere, every link up with the lab's ownership alias, addresses.
 pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyError> {
     let alias = ids::link_alias(&plan.lab);
-    let mut futs: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>> = vec![];
+    let mut futs: Vec<Job> = vec![];
     for ns in &plan.lo_up {
         let hd = h.h(ns)?;
         let what = format!("link lo up in {ns}");
@@ -296,16 +299,16 @@ fn route_msg(r: &crate::model::plan::Route, idx: &Indexes) -> Result<rtnetlink::
 }
 
 pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyError> {
-    let mut futs = vec![];
+    let mut futs: Vec<Job> = vec![];
     for r in &plan.routes {
         let hd = h.h(&r.ns)?;
         let msg = route_msg(r, idx)?;
         let what = format!("route {} via {:?} dev {:?} table {} in {}", r.dst, r.gw, r.dev, r.table, r.ns);
         futs.push(Box::pin(async move { hd.route().add(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>);
+           );
     }
     all(futs).await?;
-    let mut futs = vec![];
+    let mut futs: Vec<Job> = vec![];
     for r in &plan.route_dels {
         let hd = h.h(&r.ns)?;
         let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
@@ -319,10 +322,10 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
         let msg = b.build();
         let what = format!("deleting route {} dev {:?} in {}", r.dst, r.dev, r.ns);
         futs.push(Box::pin(async move { hd.route().del(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>);
+           );
     }
     all(futs).await?;
-    let mut futs = vec![];
+    let mut futs: Vec<Job> = vec![];
     for r in &plan.rules {
         let hd = h.h(&r.ns)?;
         let mut req = hd.rule().add().v4().priority(r.pref).table_id(r.table).action(RuleAction::ToTable);
@@ -334,7 +337,7 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
         }
         let what = format!("rule pref {} from {:?} to {:?} table {} in {}", r.pref, r.from, r.to, r.table, r.ns);
         futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>);
+           );
     }
     all(futs).await
 }

@@ -70,7 +70,7 @@ pub fn agent_config(lab: &Lab) -> AgentConfig {
             });
         }
     }
-    AgentConfig { lab: lab.name.clone(), listeners, ..Default::default() }
+    AgentConfig { lab: lab.name.clone(), listeners }
 }
 
 /// Build the lab. On any failure or cancellation everything built so far is removed.

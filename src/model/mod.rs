@@ -883,7 +883,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             if tm.task_role_arn.is_some() {
                 env.push(("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".into(), format!("/v2/credentials/{cred_id}")));
             }
-            env.extend(c.env.drain(..));
+            env.append(&mut c.env);
             c.env = env;
         }
         tasks.push(tm);

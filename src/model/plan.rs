@@ -174,6 +174,9 @@ pub fn plan(lab: &Lab) -> Plan {
     for ns in &p.namespaces.clone() {
         p.sysctl(ns, "net.ipv6.conf.all.disable_ipv6", "1");
         p.sysctl(ns, "net.ipv6.conf.default.disable_ipv6", "1");
+        // ICMP errors are what make a closed UDP port "refused"; the default per-destination
+        // rate limit would turn many of them into timeouts when probes run at once.
+        p.sysctl(ns, "net.ipv4.icmp_ratemask", "0");
     }
     let mut forwarders = vec![rtr.to_string()];
     forwarders.extend(lab.vpc.igw_ns.clone());

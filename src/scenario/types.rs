@@ -446,6 +446,7 @@ pub struct Placement {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)]
 pub enum ExpectKind {
     Reach(Reach),
     Placement(Placement),

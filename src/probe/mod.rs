@@ -1,0 +1,547 @@
+//! Probes with real packets. Every probe's socket is created inside its source namespace (on a
+//! short-lived OS thread that `setns`'d; RUST-NOTES §1.3) and then driven on the caller's tokio
+//! runtime, so all probes run concurrently and a batch takes about as long as its longest timeout.
+//!
+//! Outcomes:
+//! - `Connected`: TCP handshake done (HTTP: a status line came back; UDP: a reply datagram; ICMP:
+//!   an echo reply from the destination).
+//! - `Refused`: RST, or an ICMP destination-unreachable concerning our packet (ECONNREFUSED,
+//!   EHOSTUNREACH, ENETUNREACH), also when the source has no route. An HTTP connection closed
+//!   without any response counts as refused too.
+//! - `Timeout`: nothing came back in time. A packet dropped by a firewall in the source namespace
+//!   itself (EPERM from the kernel) is a silent drop too, so it is a timeout with detail `EPERM`.
+//!
+//! A probe that could not be run at all (namespace missing, bind address not local, ...) has
+//! `error` set; its outcome is `Timeout` only as a placeholder.
+
+pub mod http;
+pub mod icmp;
+
+use crate::dataplane::netns;
+use crate::scenario::{Outcome, ProbeProto};
+use crate::services::responder::Identity;
+use crate::services::sock;
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::OwnedFd;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+use tokio::io::unix::AsyncFd;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+
+/// What a TCP probe sends after connecting; the responder answers any line.
+pub const TCP_PROBE_LINE: &[u8] = b"ECSNET-PROBE\n";
+/// What a UDP probe sends.
+pub const UDP_PROBE_DATA: &[u8] = b"ECSNET-PROBE";
+/// After a connect succeeds, the reply may take at least this long even past the timeout.
+pub const MIN_READ_AFTER_CONNECT: Duration = Duration::from_millis(300);
+/// Most a TCP or HTTP probe reads.
+pub const MAX_READ: usize = 64 * 1024;
+/// TCP/HTTP probes from one namespace to one destination address and port that run at the same
+/// time; the others wait, and their timeout starts when they begin. Without this cap, thousands
+/// of simultaneous connects to one listener overflow its accept queue (backlog 1024): the kernel
+/// drops the SYNs and retransmits only after 1 s, which turns into false timeouts.
+pub const PER_DESTINATION: usize = 256;
+
+/// One probe to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeSpec {
+    /// Caller's key, copied to the result.
+    pub id: usize,
+    /// Namespace name under /run/netns the probe starts from; empty = the caller's namespace.
+    pub src_ns: String,
+    /// Source address to bind (port 0) before connecting.
+    pub bind: Option<Ipv4Addr>,
+    pub dst: Ipv4Addr,
+    /// Required for tcp and udp; http defaults to 80; ignored for icmp.
+    pub port: Option<u16>,
+    pub proto: ProbeProto,
+    /// HTTP GET path.
+    pub path: String,
+    pub timeout: Duration,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeResult {
+    pub id: usize,
+    pub outcome: Outcome,
+    /// The ecsnet responder's identity, when the answer was one.
+    pub identity: Option<Identity>,
+    pub http_status: Option<u16>,
+    /// HTTP response body (lossy UTF-8), or for TCP/UDP the raw reply when it was not an identity.
+    pub body: Option<String>,
+    /// Short explanation: "connected", "ECONNREFUSED", "no answer in 300 ms", "ICMP host unreachable ...".
+    pub detail: String,
+    /// Wall time of the whole probe (connect plus reading the reply).
+    pub elapsed: Duration,
+    /// Set when the probe could not be carried out at all (not a network verdict).
+    pub error: Option<String>,
+}
+
+impl ProbeResult {
+    pub fn new(id: usize, outcome: Outcome, detail: String, elapsed: Duration) -> Self {
+        ProbeResult { id, outcome, identity: None, http_status: None, body: None, detail, elapsed, error: None }
+    }
+
+    pub fn failed(id: usize, error: String) -> Self {
+        let mut r = ProbeResult::new(id, Outcome::Timeout, format!("error: {error}"), Duration::ZERO);
+        r.error = Some(error);
+        r
+    }
+}
+
+pub(crate) fn elapsed_ms(d: Duration) -> u128 {
+    d.as_millis()
+}
+
+/// Map a socket error to a network verdict: `Some(Refused)` for RST/ICMP-unreachable errors,
+/// `Some(Timeout)` for a local silent drop or a kernel timeout, `None` for errors that say
+/// nothing about the network.
+pub(crate) fn classify(e: &io::Error) -> (Option<Outcome>, String) {
+    let name = sock::errno_name(e);
+    let outcome = match e.raw_os_error() {
+        Some(
+            libc::ECONNREFUSED
+            | libc::EHOSTUNREACH
+            | libc::ENETUNREACH
+            | libc::ECONNRESET
+            | libc::EHOSTDOWN
+            | libc::ENONET
+            | libc::EPROTO
+            | libc::ENOPROTOOPT,
+        ) => Some(Outcome::Refused),
+        Some(libc::EPERM | libc::EACCES) => {
+            return (Some(Outcome::Timeout), format!("{name} (dropped by a firewall in the source namespace)"));
+        }
+        Some(libc::ETIMEDOUT) => Some(Outcome::Timeout),
+        _ => None,
+    };
+    (outcome, name)
+}
+
+/// A socket ready to be driven on the runtime.
+enum Prepared {
+    Tcp(TcpSocket),
+    Udp(UdpSocket),
+    Icmp(AsyncFd<OwnedFd>, Vec<usize>),
+    Done(ProbeResult),
+}
+
+fn prepare_tcp(bind: Option<Ipv4Addr>) -> io::Result<TcpSocket> {
+    let s = TcpSocket::new_v4()?;
+    if let Some(b) = bind {
+        s.bind(SocketAddr::V4(SocketAddrV4::new(b, 0)))?;
+    }
+    Ok(s)
+}
+
+/// A connected UDP socket with IP_RECVERR, so any ICMP error (not only port unreachable) is
+/// reported on it.
+fn prepare_udp(bind: Option<Ipv4Addr>, dst: SocketAddrV4) -> Result<UdpSocket, (bool, io::Error)> {
+    let fd = sock::socket(libc::SOCK_DGRAM, libc::IPPROTO_UDP).map_err(|e| (false, e))?;
+    sock::set_opt_int(&fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1).map_err(|e| (false, e))?;
+    sock::bind(&fd, SocketAddrV4::new(bind.unwrap_or(Ipv4Addr::UNSPECIFIED), 0)).map_err(|e| (false, e))?;
+    let std_sock = std::net::UdpSocket::from(fd);
+    // connect() on UDP sends nothing, but fails without a route: that is a network verdict.
+    std_sock.connect(dst).map_err(|e| (true, e))?;
+    UdpSocket::from_std(std_sock).map_err(|e| (false, e))
+}
+
+fn port_of(spec: &ProbeSpec) -> Option<u16> {
+    match spec.proto {
+        ProbeProto::Http => Some(spec.port.unwrap_or(80)),
+        _ => spec.port,
+    }
+}
+
+/// Create the sockets of one namespace's probes; the calling thread is already inside it.
+fn prepare_ns(specs: &[Arc<ProbeSpec>], idxs: &[usize], tx: &tokio::sync::mpsc::UnboundedSender<(usize, Prepared)>) {
+    let mut icmp: BTreeMap<Option<Ipv4Addr>, Vec<usize>> = BTreeMap::new();
+    for &i in idxs {
+        let spec = &specs[i];
+        let port = port_of(spec);
+        let p = match (spec.proto, port) {
+            (ProbeProto::Icmp, _) => {
+                icmp.entry(spec.bind).or_default().push(i);
+                continue;
+            }
+            (_, None) => Prepared::Done(ProbeResult::failed(spec.id, format!("a {} probe needs a port", spec.proto))),
+            (ProbeProto::Tcp | ProbeProto::Http, Some(_)) => match prepare_tcp(spec.bind) {
+                Ok(s) => Prepared::Tcp(s),
+                Err(e) => Prepared::Done(ProbeResult::failed(spec.id, format!("tcp socket: {e}"))),
+            },
+            (ProbeProto::Udp, Some(port)) => match prepare_udp(spec.bind, SocketAddrV4::new(spec.dst, port)) {
+                Ok(s) => Prepared::Udp(s),
+                Err((true, e)) => match classify(&e) {
+                    (Some(outcome), detail) => {
+                        Prepared::Done(ProbeResult::new(spec.id, outcome, detail, Duration::ZERO))
+                    }
+                    (None, _) => Prepared::Done(ProbeResult::failed(spec.id, format!("udp connect: {e}"))),
+                },
+                Err((false, e)) => Prepared::Done(ProbeResult::failed(spec.id, format!("udp socket: {e}"))),
+            },
+        };
+        let _ = tx.send((i, p));
+    }
+    for (bind, group) in icmp {
+        // SAFETY: an OwnedFd keeps its descriptor open and unchanged until the AsyncFd drops it.
+        let reg =
+            |fd: OwnedFd| unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.map_err(io::Error::from);
+        match icmp::raw_socket(bind).and_then(reg) {
+            Ok(fd) => {
+                let _ = tx.send((group[0], Prepared::Icmp(fd, group)));
+            }
+            Err(e) => {
+                for i in group {
+                    let _ = tx.send((i, Prepared::Done(ProbeResult::failed(specs[i].id, format!("icmp socket: {e}")))));
+                }
+            }
+        }
+    }
+}
+
+fn raise_nofile_once() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = sock::raise_nofile_limit();
+    });
+}
+
+/// Run all probes concurrently; results come back in the order of `specs`. Must be called
+/// inside a tokio runtime (any flavour).
+pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
+    raise_nofile_once();
+    let n = specs.len();
+    let specs: Arc<Vec<Arc<ProbeSpec>>> = Arc::new(specs.into_iter().map(Arc::new).collect());
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        groups.entry(s.src_ns.clone()).or_default().push(i);
+    }
+
+    // One OS thread hops through the source namespaces creating sockets and hands each one over
+    // as soon as it exists, so early probes start while later sockets are still being made.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Prepared)>();
+    let rt = tokio::runtime::Handle::current();
+    let specs2 = specs.clone();
+    let thread = std::thread::Builder::new().name("ecsnet-probe-ns".into()).spawn(move || {
+        let _g = rt.enter(); // UdpSocket::from_std and AsyncFd register with the reactor
+        // "" (the caller's namespace) sorts first, before the thread has left it.
+        for (ns, idxs) in &groups {
+            if !ns.is_empty() {
+                if let Err(e) = netns::enter(&netns::path(ns)) {
+                    for &i in idxs {
+                        let r = ProbeResult::failed(specs2[i].id, format!("enter netns {ns}: {e}"));
+                        let _ = tx.send((i, Prepared::Done(r)));
+                    }
+                    continue;
+                }
+            }
+            prepare_ns(&specs2, idxs, &tx);
+        }
+    });
+    if let Err(e) = thread {
+        return specs.iter().map(|s| ProbeResult::failed(s.id, format!("spawn thread: {e}"))).collect();
+    }
+
+    let mut results: Vec<Option<ProbeResult>> = vec![None; n];
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut per_dst: HashMap<(String, Ipv4Addr, u16), Arc<Semaphore>> = HashMap::new();
+    while let Some((i, p)) = rx.recv().await {
+        let spec = specs[i].clone();
+        match p {
+            Prepared::Done(r) => results[i] = Some(r),
+            Prepared::Tcp(s) => {
+                let key = (spec.src_ns.clone(), spec.dst, port_of(&spec).unwrap_or(80));
+                let gate = per_dst.entry(key).or_insert_with(|| Arc::new(Semaphore::new(PER_DESTINATION))).clone();
+                tasks.spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    vec![(i, tcp_probe(&spec, s).await)]
+                });
+            }
+            Prepared::Udp(s) => {
+                tasks.spawn(async move { vec![(i, udp_probe(&spec, s).await)] });
+            }
+            Prepared::Icmp(fd, group) => {
+                let members = group.iter().map(|&k| (k, specs[k].clone())).collect();
+                tasks.spawn(icmp::run_group(fd, members));
+            }
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(v) = done {
+            for (i, r) in v {
+                results[i] = Some(r);
+            }
+        }
+    }
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| ProbeResult::failed(specs[i].id, "probe task failed".into())))
+        .collect()
+}
+
+fn timeout_result(spec: &ProbeSpec, start: Instant) -> ProbeResult {
+    ProbeResult::new(
+        spec.id,
+        Outcome::Timeout,
+        format!("no answer in {} ms", elapsed_ms(spec.timeout)),
+        start.elapsed(),
+    )
+}
+
+/// TCP and HTTP probes.
+async fn tcp_probe(spec: &ProbeSpec, sock: TcpSocket) -> ProbeResult {
+    let start = Instant::now();
+    let deadline = start + spec.timeout;
+    let port = port_of(spec).unwrap_or(80);
+    let addr = SocketAddr::V4(SocketAddrV4::new(spec.dst, port));
+    let mut stream = match tokio::time::timeout_at(deadline.into(), sock.connect(addr)).await {
+        Err(_) => return timeout_result(spec, start),
+        Ok(Err(e)) => {
+            return match classify(&e) {
+                (Some(outcome), detail) => ProbeResult::new(spec.id, outcome, detail, start.elapsed()),
+                (None, _) => {
+                    let mut r = ProbeResult::failed(spec.id, format!("connect: {e}"));
+                    r.elapsed = start.elapsed();
+                    r
+                }
+            };
+        }
+        Ok(Ok(s)) => s,
+    };
+    let read_deadline = deadline.max(Instant::now() + MIN_READ_AFTER_CONNECT);
+    if spec.proto == ProbeProto::Http {
+        return http_exchange(spec, &mut stream, start, read_deadline).await;
+    }
+    let mut r = ProbeResult::new(spec.id, Outcome::Connected, "connected".into(), Duration::ZERO);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout_at(read_deadline.into(), async {
+        stream.write_all(TCP_PROBE_LINE).await?;
+        read_until(&mut stream, &mut buf, |b| b.contains(&b'\n')).await
+    })
+    .await;
+    match read {
+        Err(_) if buf.is_empty() => r.detail = "connected; no reply".into(),
+        Ok(Err(e)) if buf.is_empty() => r.detail = format!("connected; {} before any reply", sock::errno_name(&e)),
+        _ if buf.is_empty() => r.detail = "connected; closed without reply".into(),
+        _ => {}
+    }
+    fill_identity(&mut r, &buf);
+    r.elapsed = start.elapsed();
+    r
+}
+
+fn fill_identity(r: &mut ProbeResult, buf: &[u8]) {
+    if buf.is_empty() {
+        return;
+    }
+    r.identity = Identity::parse(buf);
+    if r.identity.is_none() {
+        r.body = Some(String::from_utf8_lossy(buf).into_owned());
+    }
+}
+
+/// Read into `buf` until `done(buf)`, EOF or MAX_READ. Errors after some data are not errors.
+async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, done: impl Fn(&[u8]) -> bool) -> io::Result<()> {
+    let mut chunk = [0u8; 2048];
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(n) => n,
+            Err(_) if !buf.is_empty() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() >= MAX_READ || done(buf) {
+            buf.truncate(MAX_READ);
+            return Ok(());
+        }
+    }
+}
+
+pub fn http_request(path: &str, host: Ipv4Addr) -> String {
+    let path = if path.is_empty() { "/" } else { path };
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ecsnet-probe\r\nConnection: close\r\n\r\n")
+}
+
+async fn http_exchange(
+    spec: &ProbeSpec,
+    stream: &mut TcpStream,
+    start: Instant,
+    read_deadline: Instant,
+) -> ProbeResult {
+    let req = http_request(&spec.path, spec.dst);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout_at(read_deadline.into(), async {
+        stream.write_all(req.as_bytes()).await?;
+        read_until(stream, &mut buf, |b| http::parse(b).is_some_and(|(_, complete)| complete)).await
+    })
+    .await;
+    let elapsed = start.elapsed();
+    match http::parse_final(&buf) {
+        Some(resp) => {
+            let mut r = ProbeResult::new(spec.id, Outcome::Connected, format!("HTTP {}", resp.status), elapsed);
+            r.http_status = Some(resp.status);
+            r.identity = Identity::parse(&resp.body);
+            r.body = Some(String::from_utf8_lossy(&resp.body).into_owned());
+            r
+        }
+        None => {
+            let waited = elapsed_ms(read_deadline - start);
+            match read {
+                Err(_) if buf.is_empty() => ProbeResult::new(
+                    spec.id,
+                    Outcome::Timeout,
+                    format!("connected, but no HTTP response in {waited} ms"),
+                    elapsed,
+                ),
+                Err(_) => {
+                    let mut r = ProbeResult::new(
+                        spec.id,
+                        Outcome::Timeout,
+                        format!("connected, but no complete HTTP status line in {waited} ms"),
+                        elapsed,
+                    );
+                    r.body = Some(String::from_utf8_lossy(&buf).into_owned());
+                    r
+                }
+                Ok(res) => {
+                    let why = match res {
+                        Err(e) => sock::errno_name(&e),
+                        Ok(()) if buf.is_empty() => "closed".into(),
+                        Ok(()) => "not HTTP".into(),
+                    };
+                    let mut r = ProbeResult::new(
+                        spec.id,
+                        Outcome::Refused,
+                        format!("connected, but no HTTP response ({why})"),
+                        elapsed,
+                    );
+                    if !buf.is_empty() {
+                        r.body = Some(String::from_utf8_lossy(&buf).into_owned());
+                    }
+                    r
+                }
+            }
+        }
+    }
+}
+
+/// UDP: send the probe datagram up to 3 times spread over the timeout; the first reply wins, an
+/// ICMP error reported on the connected socket means refused.
+async fn udp_probe(spec: &ProbeSpec, sock: UdpSocket) -> ProbeResult {
+    let start = Instant::now();
+    let deadline = start + spec.timeout;
+    let mut buf = vec![0u8; 2048];
+    let mut sent = 0u32;
+    let mut next_send = start;
+    let mut note: Option<String> = None;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            let mut r = timeout_result(spec, start);
+            if let Some(n) = note {
+                r.detail.push_str(&format!(" ({n})"));
+            }
+            return r;
+        }
+        if sent < 3 && now >= next_send {
+            match sock.try_send(UDP_PROBE_DATA) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => match classify(&e) {
+                    (Some(Outcome::Refused), detail) => {
+                        return ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                    }
+                    (_, detail) => note = Some(detail),
+                },
+            }
+            sent += 1;
+            next_send = start + spec.timeout * sent / 3;
+        }
+        let wake = if sent < 3 { next_send.min(deadline) } else { deadline };
+        // Wait for data or an error: tokio's recv() would not wake on EPOLLERR alone.
+        let got = tokio::time::timeout_at(
+            wake.into(),
+            sock.async_io(Interest::READABLE | Interest::ERROR, || recv(&sock, &mut buf)),
+        )
+        .await;
+        match got {
+            Err(_) => continue,
+            Ok(Ok(n)) => {
+                let mut r = ProbeResult::new(spec.id, Outcome::Connected, "reply".into(), start.elapsed());
+                fill_identity(&mut r, &buf[..n]);
+                return r;
+            }
+            Ok(Err(e)) => match classify(&e) {
+                (Some(Outcome::Refused), detail) => {
+                    let detail = if e.raw_os_error() == Some(libc::ECONNREFUSED) {
+                        format!("{detail} (ICMP port unreachable)")
+                    } else {
+                        detail
+                    };
+                    return ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                }
+                (_, detail) => note = Some(detail),
+            },
+        }
+    }
+}
+
+fn recv(sock: &UdpSocket, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: buf is a live, writable buffer of the given length.
+    let n = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_request_format() {
+        assert_eq!(
+            http_request("/health", Ipv4Addr::new(10, 0, 1, 10)),
+            "GET /health HTTP/1.1\r\nHost: 10.0.1.10\r\nUser-Agent: ecsnet-probe\r\nConnection: close\r\n\r\n"
+        );
+        assert!(http_request("", Ipv4Addr::LOCALHOST).starts_with("GET / HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn error_classification() {
+        let c = |n| classify(&io::Error::from_raw_os_error(n)).0;
+        assert_eq!(c(libc::ECONNREFUSED), Some(Outcome::Refused));
+        assert_eq!(c(libc::EHOSTUNREACH), Some(Outcome::Refused));
+        assert_eq!(c(libc::ENETUNREACH), Some(Outcome::Refused));
+        assert_eq!(c(libc::EPERM), Some(Outcome::Timeout));
+        assert_eq!(c(libc::EADDRNOTAVAIL), None);
+    }
+
+    #[tokio::test]
+    async fn missing_namespace_is_an_error_not_a_verdict() {
+        let spec = ProbeSpec {
+            id: 7,
+            src_ns: "ecsnet.no-such-namespace-for-test".into(),
+            bind: None,
+            dst: Ipv4Addr::new(10, 99, 0, 1),
+            port: Some(1),
+            proto: ProbeProto::Tcp,
+            path: String::new(),
+            timeout: Duration::from_millis(100),
+        };
+        let r = run(vec![spec.clone(), ProbeSpec { id: 8, port: None, ..spec }]).await;
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].id, 7);
+        assert!(r[0].error.as_deref().unwrap_or("").contains("enter netns"), "{:?}", r[0]);
+        assert_eq!(r[1].id, 8);
+        assert!(r[1].error.is_some());
+    }
+}
