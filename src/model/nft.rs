@@ -87,6 +87,12 @@ pub fn iifname(n: &str) -> Stmt {
 pub fn oifname(n: &str) -> Stmt {
     m(meta(MetaKey::Oifname), Operator::EQ, s(n))
 }
+/// `iifname != { a, b }` / `oifname != { a, b }`.
+pub fn ifname_not_in(out: bool, names: &[String]) -> Stmt {
+    let key = if out { MetaKey::Oifname } else { MetaKey::Iifname };
+    let set = E::Named(N::Set(names.iter().map(|n| nftables::expr::SetItem::Element(s(n.clone()))).collect()));
+    m(meta(key), Operator::NEQ, set)
+}
 pub fn oifname_ne(n: &str) -> Stmt {
     m(meta(MetaKey::Oifname), Operator::NEQ, s(n))
 }

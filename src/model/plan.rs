@@ -509,7 +509,72 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
     for e in lab.enis.iter().filter(|e| !e.security_groups.is_empty()) {
         t.rule("forward", vec![nft::oifname(&e.router_link), nft::jump(&format!("ingress-{}", e.router_link))], Some(&e.id));
     }
+    network_acls(lab, &mut t);
     t.build()
+}
+
+/// Network ACLs: stateless, so they sit in their own base chain *before* the stateful security
+/// groups and see every packet, replies included (hence the ephemeral-port trap). Only traffic
+/// that crosses a subnet boundary is evaluated; rules are taken by number, the first match
+/// decides, and what no rule matches is denied.
+fn network_acls(lab: &Lab, t: &mut TableBuilder) {
+    use crate::scenario::{AclAction, AclRule, RuleProto};
+    if lab.vpc.network_acls.is_empty() {
+        return;
+    }
+    t.base("nacl", Ty::Filter, Hook::Forward, -10, Policy::Accept);
+    let rule_stmts = |r: &AclRule, peer_is_src: bool| -> Vec<nft::Stmt> {
+        let mut v = vec![];
+        if r.cidr_block.prefix() > 0 {
+            let c = nft::prefix(r.cidr_block);
+            v.push(if peer_is_src { nft::ip_saddr(c) } else { nft::ip_daddr(c) });
+        }
+        match r.protocol {
+            RuleProto::Tcp | RuleProto::Udp => {
+                let proto = if r.protocol == RuleProto::Tcp { "tcp" } else { "udp" };
+                match r.ports {
+                    Some(pr) => v.push(nft::dport_range(proto, pr.from, pr.to)),
+                    None => v.push(nft::l4proto(proto)),
+                }
+            }
+            RuleProto::Icmp => v.push(nft::l4proto("icmp")),
+            RuleProto::All => {}
+        }
+        v.push(nft::counter());
+        v.push(if r.rule_action == AclAction::Allow { nft::ret() } else { nft::drop() });
+        v
+    };
+    for acl in &lab.vpc.network_acls {
+        let subnets: Vec<usize> =
+            acl.subnets.iter().filter_map(|n| lab.vpc.subnets.iter().position(|s| s.name == n.v)).collect();
+        for si in subnets {
+            let sn = &lab.vpc.subnets[si];
+            let links: Vec<String> = lab.enis.iter().filter(|e| e.subnet == si).map(|e| e.router_link.clone()).collect();
+            if links.is_empty() {
+                continue;
+            }
+            let (cin, cout) = (format!("nacl-in-{}", sn.name), format!("nacl-out-{}", sn.name));
+            t.chain(&cin);
+            t.chain(&cout);
+            let mut ing: Vec<&AclRule> = acl.ingress.iter().collect();
+            let mut eg: Vec<&AclRule> = acl.egress.iter().collect();
+            ing.sort_by_key(|r| r.rule_number);
+            eg.sort_by_key(|r| r.rule_number);
+            for r in ing {
+                t.rule(&cin, rule_stmts(r, true), Some(&format!("nacl/{} inbound rule {}", acl.name.v, r.rule_number)));
+            }
+            for r in eg {
+                t.rule(&cout, rule_stmts(r, false), Some(&format!("nacl/{} outbound rule {}", acl.name.v, r.rule_number)));
+            }
+            t.rule(&cin, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));
+            t.rule(&cout, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));
+            for l in &links {
+                let c = format!("subnet {} ({})", sn.name, sn.id);
+                t.rule("nacl", vec![nft::iifname(l), nft::ifname_not_in(true, &links), nft::jump(&cout)], Some(&c));
+                t.rule("nacl", vec![nft::oifname(l), nft::ifname_not_in(false, &links), nft::jump(&cin)], Some(&c));
+            }
+        }
+    }
 }
 
 /// Which ENI owner kinds exist (used in summaries).
