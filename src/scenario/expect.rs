@@ -1,0 +1,296 @@
+//! `expect:` entries: reachability checks and placement checks (shape only; references are
+//! checked in `check.rs`).
+
+use super::build::Builder;
+use super::endpoint::parse_endpoint;
+use super::types::*;
+use super::walk::*;
+
+const REACH_KEYS: &[&str] = &[
+    "from",
+    "to",
+    "protocol",
+    "path",
+    "via",
+    "reachable",
+    "result",
+    "servedBy",
+    "sourceSeenAs",
+    "reason",
+    "timeoutMs",
+];
+const PLACEMENT_KEYS: &[&str] = &["task", "placed", "reason"];
+
+const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
+
+fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(S<Endpoint>, Option<u16>)> {
+    let s = cx.string(v)?;
+    match parse_endpoint(&s.v) {
+        Ok((e, p)) => Some((S::new(e, s.loc), p)),
+        Err(e) => {
+            cx.err(&s.loc, format!("`{}`: {e}", v.field), "");
+            None
+        }
+    }
+}
+
+/// An endpoint that must not carry a port.
+fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<S<Endpoint>> {
+    let (e, p) = endpoint(cx, v)?;
+    if p.is_some() {
+        cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.v));
+        return None;
+    }
+    Some(e)
+}
+
+impl Builder {
+    pub(crate) fn expectation(&mut self, v: &V<'_>) -> Option<Expectation> {
+        let cx = &mut self.cx;
+        let m = cx.entry_map(v, "an expectation", "{ from: internet, to: task/web:80, reachable: true }")?;
+        let has = |k: &str| m.m.get_key_value(k).is_some();
+        let placement = has("task") || has("placed");
+        if placement && (has("from") || has("to")) {
+            cx.err(
+                &m.loc,
+                "an expectation is either a reachability check (from, to, reachable) or a placement check (task, placed), not both",
+                "split it into two entries",
+            );
+            return None;
+        }
+        if placement {
+            let m = M { what: "a placement expectation".to_string(), ..m };
+            m.strict(cx, PLACEMENT_KEYS);
+            let task = m
+                .req(cx, "task", "web")
+                .and_then(|v| cx.string(&v))
+                .and_then(|s| check_name(cx, &s, "task").then_some(s));
+            let placed = m.req(cx, "placed", "false").and_then(|v| cx.boolean(&v));
+            let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
+            if let (Some(p), Some(r)) = (&placed, &reason) {
+                if p.v {
+                    cx.err(
+                        &r.loc,
+                        "`reason` is only used with `placed: false`",
+                        "remove `reason`, or expect `placed: false`",
+                    );
+                    return None;
+                }
+            }
+            return Some(Expectation {
+                kind: ExpectKind::Placement(Placement { task: task?, placed: placed?.v, reason: reason.map(|r| r.v) }),
+                loc: m.loc.clone(),
+            });
+        }
+        let m = M { what: "an expectation".to_string(), ..m };
+        m.strict(cx, REACH_KEYS);
+        let mut ok = true;
+        let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| {
+            let bad = match &e.v {
+                Endpoint::Internet
+                | Endpoint::InternetHost(_)
+                | Endpoint::Instance(_)
+                | Endpoint::Task(_)
+                | Endpoint::TaskContainer(_, _) => None,
+                Endpoint::InstancePublic(_) => Some("an instance's public address is only a destination"),
+                Endpoint::Nat(_) => Some("a NAT gateway is only a destination"),
+                Endpoint::Metadata => Some("the task metadata endpoint is only a destination"),
+                Endpoint::Ip(_) => Some("an IP address is only a destination"),
+            };
+            if let Some(why) = bad {
+                cx.err(
+                    &e.loc,
+                    format!("`{}` cannot be a probe source: {why}", e.v),
+                    format!("a probe starts from {SOURCES}"),
+                );
+                return None;
+            }
+            if port.is_some() {
+                cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.v));
+                return None;
+            }
+            Some(e)
+        });
+        let to = m.req(cx, "to", "task/web:80").and_then(|v| endpoint(cx, &v));
+        let protocol = match m.get("protocol") {
+            Some(v) => match cx.choice(&v, &["tcp", "udp", "http", "icmp"]) {
+                Some(p) => match p.v {
+                    "udp" => ProbeProto::Udp,
+                    "http" => ProbeProto::Http,
+                    "icmp" => ProbeProto::Icmp,
+                    _ => ProbeProto::Tcp,
+                },
+                None => {
+                    ok = false;
+                    ProbeProto::Tcp
+                }
+            },
+            None => ProbeProto::Tcp,
+        };
+        let path = match m.get("path") {
+            Some(v) => match cx.string(&v) {
+                Some(s) if protocol != ProbeProto::Http => {
+                    cx.err(
+                        &s.loc,
+                        "`path` is only used with `protocol: http`",
+                        "add `protocol: http`, or remove `path`",
+                    );
+                    ok = false;
+                    "/".to_string()
+                }
+                Some(s) if !s.v.starts_with('/') || s.v.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                    cx.err(
+                        &s.loc,
+                        format!("invalid HTTP path `{}`", short(&s.v)),
+                        "a path starts with `/` and has no blanks, e.g. `/health`",
+                    );
+                    ok = false;
+                    "/".to_string()
+                }
+                Some(s) => s.v,
+                None => {
+                    ok = false;
+                    "/".to_string()
+                }
+            },
+            None => "/".to_string(),
+        };
+        let via = match m.get("via") {
+            Some(v) => match cx.choice(&v, &["hostPort", "publicHostPort"]) {
+                Some(s) => Some(S::new(if s.v == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
+        let result = match m.get("result") {
+            Some(v) => match cx.choice(&v, &["connected", "refused", "timeout"]) {
+                Some(s) => Some(S::new(
+                    match s.v {
+                        "connected" => Outcome::Connected,
+                        "refused" => Outcome::Refused,
+                        _ => Outcome::Timeout,
+                    },
+                    s.loc,
+                )),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let served_by = match m.get("servedBy") {
+            Some(v) => match endpoint_no_port(cx, &v) {
+                Some(e) if matches!(e.v, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) => Some(e),
+                Some(e) => {
+                    cx.err(
+                        &e.loc,
+                        format!("`servedBy` must name a task, found `{}`", e.v),
+                        "write `task/NAME` or `task/NAME/CONTAINER`",
+                    );
+                    ok = false;
+                    None
+                }
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let source_seen_as = match m.get("sourceSeenAs") {
+            Some(v) => {
+                let e = endpoint_no_port(cx, &v);
+                ok &= e.is_some();
+                e
+            }
+            None => None,
+        };
+        let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.v);
+        let timeout_ms = match m.get("timeoutMs") {
+            Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.v).unwrap_or_else(|| {
+                ok = false;
+                300
+            }),
+            None => 300,
+        };
+
+        // Consistency between fields.
+        let (from, (to, port), reachable) = (from?, to?, reachable?);
+        let port = match (protocol, &to.v, port) {
+            (ProbeProto::Icmp, _, Some(p)) => {
+                cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.v));
+                ok = false;
+                None
+            }
+            (ProbeProto::Icmp, _, None) => None,
+            (_, Endpoint::Metadata, None) => Some(80),
+            (_, _, Some(p)) => Some(p),
+            (_, _, None) => {
+                cx.err(
+                    &to.loc,
+                    format!("`to` needs a port: `{}:PORT`", to.v),
+                    "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without",
+                );
+                ok = false;
+                None
+            }
+        };
+        if let Some(via) = &via {
+            if !matches!(to.v, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) {
+                cx.err(
+                    &via.loc,
+                    format!("`via` is only used with `to: task/...`, not `{}`", to.v),
+                    "remove `via`, or probe a task",
+                );
+                ok = false;
+            } else if protocol == ProbeProto::Icmp {
+                cx.err(&via.loc, "`via` needs a port, but icmp has none", "remove `via`, or use tcp/udp/http");
+                ok = false;
+            }
+        }
+        if let Some(r) = &result {
+            let connected = r.v == Outcome::Connected;
+            if connected != reachable.v {
+                let help = if reachable.v {
+                    "`reachable: true` goes with `result: connected`".to_string()
+                } else {
+                    "`reachable: false` goes with `result: refused` or `result: timeout`".to_string()
+                };
+                cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.v, reachable.v), help);
+                ok = false;
+            }
+        }
+        if !reachable.v {
+            for (field, e) in [("servedBy", &served_by), ("sourceSeenAs", &source_seen_as)] {
+                if let Some(e) = e {
+                    cx.err(
+                        &e.loc,
+                        format!("`{field}` needs `reachable: true`"),
+                        format!("nothing answers an unreachable probe; remove `{field}`"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let reach = Reach {
+            from,
+            to,
+            port,
+            protocol,
+            path,
+            via: via.map(|v| v.v),
+            reachable: reachable.v,
+            result: result.map(|r| r.v),
+            served_by,
+            source_seen_as,
+            reason,
+            timeout_ms,
+        };
+        ok.then(|| Expectation { kind: ExpectKind::Reach(reach), loc: m.loc.clone() })
+    }
+}

@@ -1,0 +1,544 @@
+//! From bytes to a node tree: size and encoding checks, a nesting pre-check that keeps the
+//! (recursive) YAML parser away from hostile input, and marked-yaml errors turned into
+//! located diagnostics. JSON files go through the same YAML parser (JSON is YAML), with a
+//! JSON parser of our own as fallback for the valid JSON that the YAML parser refuses.
+
+use super::error::Diagnostic;
+use super::json;
+use super::types::Loc;
+use marked_yaml::{LoadError, LoaderOptions, Node};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Deeper nesting is refused.
+pub const MAX_DEPTH: usize = 64;
+
+fn d(file: &Arc<PathBuf>, line: usize, col: usize, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(&Loc::new(file.clone(), line.max(1), col.max(1)), msg, help)
+}
+
+/// Read a file as UTF-8 text, refusing large files. `at`: where the file was referenced from
+/// (for errors about a file that cannot be read); else the errors point at the file itself.
+pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> Result<String, Diagnostic> {
+    let here = || at.cloned().unwrap_or_else(|| Loc::new(file.clone(), 1, 1));
+    let f = std::fs::File::open(path).map_err(|e| {
+        Diagnostic::new(
+            &here(),
+            format!("cannot read `{}`: {e}", path.display()),
+            if at.is_some() {
+                "the path is relative to the directory of the scenario file".to_string()
+            } else {
+                String::new()
+            },
+        )
+    })?;
+    if let Ok(md) = f.metadata() {
+        if md.is_dir() {
+            return Err(Diagnostic::new(&here(), format!("`{}` is a directory, not a file", path.display()), ""));
+        }
+    }
+    let mut buf = Vec::new();
+    f.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Diagnostic::new(&here(), format!("cannot read `{}`: {e}", path.display()), ""))?;
+    if buf.len() > MAX_FILE_BYTES {
+        return Err(too_big(file));
+    }
+    decode(buf, file)
+}
+
+fn too_big(file: &Arc<PathBuf>) -> Diagnostic {
+    d(
+        file,
+        1,
+        1,
+        format!("file is larger than {} MiB; ecsnet refuses to parse it", MAX_FILE_BYTES / (1024 * 1024)),
+        "scenario and task definition files are small; check that this is the right file",
+    )
+}
+
+fn decode(buf: Vec<u8>, file: &Arc<PathBuf>) -> Result<String, Diagnostic> {
+    match String::from_utf8(buf) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = ok.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = ok.iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
+            let col = String::from_utf8_lossy(&ok[line_start..]).chars().count() + 1;
+            Err(d(file, line, col, "file is not valid UTF-8", "save the file as UTF-8"))
+        }
+    }
+}
+
+/// Checks on the raw text before the YAML parser sees it.
+pub(crate) fn precheck(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(too_big(file));
+    }
+    if let Some((line, col)) = nul_position(text) {
+        return Err(d(file, line, col, "file contains a NUL character", "this does not look like a text file"));
+    }
+    nesting_scan(text, file)?;
+    second_document(text, file)
+}
+
+fn nul_position(text: &str) -> Option<(usize, usize)> {
+    let pos = text.find('\0')?;
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map(|p| p + 1).unwrap_or(0);
+    Some((line, before[start..].chars().count() + 1))
+}
+
+fn deep(file: &Arc<PathBuf>, line: usize, col: usize) -> Diagnostic {
+    d(
+        file,
+        line,
+        col,
+        format!("nesting is deeper than {MAX_DEPTH} levels"),
+        "a scenario needs only a few levels of nesting; check the indentation and the brackets here",
+    )
+}
+
+/// Estimate the nesting depth line by line, without parsing.
+///
+/// Safety argument: the YAML parser recurses once per nested node. Flow nesting (`[`, `{`) is
+/// capped at 255 by the scanner itself; block nesting needs a strictly larger indentation (or a
+/// compact `- `, `? `, `: ` on the same line) per level, except a block sequence directly under a
+/// mapping key at the same column. The stack of open indentation columns computed below is thus
+/// at least half the real block depth, whatever quotes or scalars the line contains, because it
+/// looks at every line. Limiting it keeps the parser's recursion small. The bracket count is only
+/// there to give a friendly located message for flow nesting.
+fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
+    let mut stack: Vec<usize> = Vec::new();
+    let mut flow: usize = 0;
+    let mut quote: Option<char> = None;
+    // Inside a block scalar: lines indented more than this are its content.
+    let mut block_scalar: Option<usize> = None;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line_no = i + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let chars: Vec<char> = line.chars().collect();
+        let indent = chars.iter().take_while(|c| **c == ' ').count();
+        let blank = chars[indent..].iter().all(|c| c.is_whitespace());
+        if let Some(parent) = block_scalar {
+            if blank || indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if blank || chars.get(indent) == Some(&'#') {
+            continue;
+        }
+        // Block structure: the line's first node and compact nested nodes after `- `, `? `, `: `.
+        let mut cols = vec![indent];
+        let mut p = indent;
+        while p < chars.len() {
+            let c = chars[p];
+            let next_blank = chars.get(p + 1).is_none_or(|n| *n == ' ' || *n == '\t');
+            if (c == '-' || c == '?' || c == ':') && next_blank {
+                p += 1;
+                while p < chars.len() && (chars[p] == ' ' || chars[p] == '\t') {
+                    p += 1;
+                }
+                if p < chars.len() && chars[p] != '#' {
+                    cols.push(p);
+                    continue;
+                }
+            }
+            break;
+        }
+        while stack.last().is_some_and(|top| *top > indent) {
+            stack.pop();
+        }
+        for c in cols {
+            if stack.last().is_none_or(|top| *top < c) {
+                stack.push(c);
+            }
+            if stack.len() + flow > MAX_DEPTH {
+                return Err(deep(file, line_no, c + 1));
+            }
+        }
+        // Flow brackets (for the message) and block scalar headers.
+        let mut prev_sig: Option<char> = None; // previous non-blank char outside quotes
+        let mut j = 0;
+        let mut content_end = chars.len();
+        while j < chars.len() {
+            let c = chars[j];
+            if let Some(q) = quote {
+                if c == '\\' && q == '"' {
+                    j += 2;
+                    continue;
+                }
+                if c == q {
+                    if q == '\'' && chars.get(j + 1) == Some(&'\'') {
+                        j += 2;
+                        continue;
+                    }
+                    quote = None;
+                    prev_sig = Some(c);
+                }
+                j += 1;
+                continue;
+            }
+            let token_start = matches!(prev_sig, None | Some('[' | '{' | ',' | ':' | '-' | '?'))
+                && (j == 0 || chars[j - 1] == ' ' || chars[j - 1] == '\t' || matches!(prev_sig, Some('[' | '{' | ',')));
+            match c {
+                '#' if j == 0 || chars[j - 1] == ' ' || chars[j - 1] == '\t' => {
+                    content_end = j;
+                    break;
+                }
+                '"' | '\'' if token_start => quote = Some(c),
+                '[' | '{' if token_start => {
+                    flow += 1;
+                    if stack.len() + flow > MAX_DEPTH {
+                        return Err(deep(file, line_no, j + 1));
+                    }
+                }
+                ']' | '}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            if c != ' ' && c != '\t' {
+                prev_sig = Some(c);
+            }
+            j += 1;
+        }
+        if quote.is_none() && is_block_scalar_header(&chars[..content_end]) {
+            block_scalar = stack.last().copied();
+        }
+    }
+    Ok(())
+}
+
+/// Does the line end with a block scalar indicator (`|`, `>-`, `|+2`, ...) after a blank?
+fn is_block_scalar_header(chars: &[char]) -> bool {
+    let mut end = chars.len();
+    while end > 0 && (chars[end - 1] == ' ' || chars[end - 1] == '\t') {
+        end -= 1;
+    }
+    let mut k = end;
+    while k > 0 && (chars[k - 1] == '-' || chars[k - 1] == '+' || chars[k - 1].is_ascii_digit()) && end - k < 3 {
+        k -= 1;
+    }
+    if k == 0 || !matches!(chars[k - 1], '|' | '>') {
+        return false;
+    }
+    k -= 1;
+    k == 0 || chars[k - 1] == ' ' || chars[k - 1] == '\t'
+}
+
+/// marked-yaml reads only the first document of a stream; refuse a second one.
+fn second_document(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
+    let mut content = false;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let marker =
+            |m: &str| line.starts_with(m) && line[m.len()..].chars().next().is_none_or(|c| c == ' ' || c == '\t');
+        if marker("---") {
+            if content {
+                return Err(d(
+                    file,
+                    i + 1,
+                    1,
+                    "a second YAML document (`---`) is not supported",
+                    "put one scenario in each file",
+                ));
+            }
+            if !line[3..].trim().is_empty() && !line[3..].trim_start().starts_with('#') {
+                content = true;
+            }
+            continue;
+        }
+        if marker("...") {
+            continue;
+        }
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') || (line.starts_with('%') && !content) {
+            continue;
+        }
+        content = true;
+    }
+    Ok(())
+}
+
+/// Parse YAML text into a node tree whose top level is a mapping.
+pub(crate) fn parse_yaml(text: &str, file: &Arc<PathBuf>, what: &str) -> Result<Node, Diagnostic> {
+    precheck(text, file)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let opts = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    let node = marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| load_error(e, file, what, text))?;
+    check_depth(&node, file)?;
+    Ok(node)
+}
+
+/// The real depth, computed without recursion.
+fn check_depth(root: &Node, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
+    let mut work: Vec<(&Node, usize)> = vec![(root, 1)];
+    while let Some((n, depth)) = work.pop() {
+        if depth > MAX_DEPTH {
+            let (line, col) = n.span().start().map(|m| (m.line(), m.column())).unwrap_or((1, 1));
+            return Err(deep(file, line, col));
+        }
+        match n {
+            Node::Mapping(m) => work.extend(m.values().map(|v| (v, depth + 1))),
+            Node::Sequence(s) => work.extend(s.iter().map(|v| (v, depth + 1))),
+            Node::Scalar(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Where the anchor (`&name`) in front of the node at `index` starts, if there is one.
+fn anchor_before(text: &str, index: usize) -> Option<(usize, usize)> {
+    let chars: Vec<char> = text.chars().take(index).collect();
+    let mut i = chars.len();
+    while i > 0 && chars[i - 1].is_whitespace() {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0 && !chars[i - 1].is_whitespace() {
+        i -= 1;
+    }
+    if i == end || chars[i] != '&' {
+        return None;
+    }
+    let line = chars[..i].iter().filter(|c| **c == '\n').count() + 1;
+    let line_start = chars[..i].iter().rposition(|c| *c == '\n').map(|p| p + 1).unwrap_or(0);
+    Some((line, i - line_start + 1))
+}
+
+fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diagnostic {
+    let at = |m: &marked_yaml::Marker| (m.line(), m.column());
+    match e {
+        LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => {
+            let (l, c) = at(&m);
+            d(
+                file,
+                l,
+                c,
+                format!("the top level of {what} must be a mapping"),
+                if what.contains("JSON") {
+                    "the file must hold one JSON object: `{ \"family\": ..., \"containerDefinitions\": [...] }`"
+                } else {
+                    "start the file with `version: 1` and `name: ...` on their own lines"
+                },
+            )
+        }
+        LoadError::UnexpectedAnchor(m) => {
+            let (l, c) = anchor_before(text, m.character()).unwrap_or_else(|| at(&m));
+            d(
+                file,
+                l,
+                c,
+                "anchors and aliases are not supported",
+                "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)",
+            )
+        }
+        LoadError::MappingKeyMustBeScalar(m) => {
+            let (l, c) = at(&m);
+            d(file, l, c, "mapping keys must be plain strings", "use a field name as the key")
+        }
+        LoadError::UnexpectedTag(m) => {
+            let (l, c) = at(&m);
+            d(
+                file,
+                l,
+                c,
+                "YAML tags (`!!str`, `!Ref`, ...) are not supported",
+                "remove the tag; write plain values (quote a value to make it a string)",
+            )
+        }
+        LoadError::DuplicateKey(inner) => {
+            let first = inner.prev_key.span().start().map(at).unwrap_or((1, 1));
+            let (l, c) = inner.key.span().start().map(at).unwrap_or((1, 1));
+            d(
+                file,
+                l,
+                c,
+                format!("duplicate key `{}`", super::walk::short(inner.key.as_str())),
+                format!("it is already set at line {}:{}; keep only one", first.0, first.1),
+            )
+        }
+        LoadError::ScanError(m, se) => {
+            let (l, c) = at(&m);
+            let info = se.info();
+            if info.contains("unknown anchor") {
+                d(
+                    file,
+                    l,
+                    c,
+                    "anchors and aliases are not supported",
+                    "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)",
+                )
+            } else if info.contains("recursion limit") {
+                deep(file, l, c)
+            } else {
+                let help = if info.contains("tab") {
+                    "YAML does not allow tabs for indentation; use spaces"
+                } else if info.contains("mapping values are not allowed") {
+                    "check the indentation; a value containing `: ` must be quoted"
+                } else {
+                    "check the indentation, brackets and quotes near here"
+                };
+                d(file, l, c, format!("YAML syntax error: {info}"), help)
+            }
+        }
+    }
+}
+
+/// Parse a JSON task definition file. The YAML parser is tried first; the valid JSON it refuses
+/// (surrogate pair escapes, ...) goes through our own JSON parser; syntax errors in invalid JSON
+/// are reported as serde_json sees them.
+pub(crate) fn parse_json(text: &str, file: &Arc<PathBuf>) -> Result<Node, Diagnostic> {
+    let what = "a JSON task definition file";
+    precheck(text, file)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let opts = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    if let Ok(n) = marked_yaml::parse_yaml_with_options(0, text, opts) {
+        check_depth(&n, file)?;
+        return Ok(n);
+    }
+    match json::parse(text, MAX_DEPTH) {
+        Ok(n) => {
+            if n.as_mapping().is_none() {
+                let top = LoadError::TopLevelMustBeMapping(marked_yaml::Marker::new(0, 0, 1, 1));
+                return Err(load_error(top, file, what, text));
+            }
+            Ok(n)
+        }
+        Err(je) if !je.syntax => Err(d(file, je.line, je.col, je.message, je.help)),
+        Err(je) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(se) if se.line() > 0 => {
+                let msg = se.to_string();
+                let msg = match msg.rfind(" at line ") {
+                    Some(p) => msg[..p].to_string(),
+                    None => msg,
+                };
+                Err(d(
+                    file,
+                    se.line(),
+                    se.column(),
+                    format!("JSON syntax error: {msg}"),
+                    "check the brackets, commas and quotes near here",
+                ))
+            }
+            _ => Err(d(file, je.line, je.col, je.message, je.help)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f() -> Arc<PathBuf> {
+        Arc::new(PathBuf::from("t.yaml"))
+    }
+
+    #[test]
+    fn deep_flow_is_refused_quickly() {
+        let text = format!("a: {}", "[".repeat(100_000));
+        let t = std::time::Instant::now();
+        let e = parse_yaml(&text, &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{e}");
+        assert_eq!((e.loc.line, e.loc.col), (1, 4 + 63));
+        assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn deep_flow_at_line_start_is_refused() {
+        let text = "[".repeat(100_000);
+        let e = parse_yaml(&text, &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{e}");
+    }
+
+    #[test]
+    fn deep_block_lists_are_refused() {
+        // 100k `- ` on one line (compact nested sequences)
+        let text = format!("a:\n  {}x\n", "- ".repeat(100_000));
+        let e = parse_yaml(&text, &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{e}");
+        assert_eq!(e.loc.line, 2);
+        // and nested by indentation, one per line
+        let mut text = String::from("a:\n");
+        for i in 0..2_000usize {
+            text.push_str(&" ".repeat(i + 1));
+            text.push_str("-\n");
+        }
+        let e = parse_yaml(&text, &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{e}");
+    }
+
+    #[test]
+    fn deep_mappings_and_quotes_do_not_hide_depth() {
+        let mut text = String::from("a: b:'c\n");
+        for i in 0..200usize {
+            text.push_str(&" ".repeat(i));
+            text.push_str("k:\n");
+        }
+        assert!(parse_yaml(&text, &f(), "a scenario").is_err());
+        let text = format!("a: \"x\" {}", "[\"]\", ".repeat(10_000));
+        assert!(parse_yaml(&text, &f(), "a scenario").is_err());
+    }
+
+    #[test]
+    fn moderate_nesting_is_fine() {
+        let text = "a:\n  b:\n    - c: [1, [2, {d: e}]]\n      f: |\n        text\n            more text\n    - g\n";
+        parse_yaml(text, &f(), "a scenario").unwrap();
+    }
+
+    #[test]
+    fn second_document_is_refused() {
+        let e = parse_yaml("a: 1\n---\nb: 2\n", &f(), "a scenario").unwrap_err();
+        assert_eq!((e.loc.line, e.loc.col), (2, 1));
+        parse_yaml("---\na: 1\n...\n", &f(), "a scenario").unwrap();
+        parse_yaml("# c\n--- # x\na: 1\n", &f(), "a scenario").unwrap();
+    }
+
+    #[test]
+    fn anchors_and_aliases() {
+        let e = parse_yaml("a: &x 1\nb: *x\n", &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("anchors and aliases are not supported"));
+        assert_eq!((e.loc.line, e.loc.col), (1, 4));
+        let e = parse_yaml("a:\n  &x\n  - 1\n", &f(), "a scenario").unwrap_err();
+        assert_eq!((e.loc.line, e.loc.col), (2, 3));
+        let e = parse_yaml("a: 1\nb: *x\n", &f(), "a scenario").unwrap_err();
+        assert!(e.message.contains("anchors and aliases are not supported"));
+    }
+
+    #[test]
+    fn nul_and_utf8() {
+        let e = parse_yaml("a: 1\nb: \0\n", &f(), "a scenario").unwrap_err();
+        assert_eq!((e.loc.line, e.loc.col), (2, 4));
+        let e = decode(b"a: 1\nb: \xff\n".to_vec(), &f()).unwrap_err();
+        assert_eq!((e.loc.line, e.loc.col), (2, 4));
+    }
+
+    #[test]
+    fn json_fallbacks() {
+        // surrogate pairs: refused by the YAML parser, fine for JSON
+        let n = parse_json("{\"a\": \"\\ud83d\\ude00\", \"b\":\t1}", &f()).unwrap();
+        assert_eq!(n.as_mapping().unwrap().get_scalar("a").unwrap().as_str(), "\u{1F600}");
+        let e = parse_json("{\n  \"a\": 1,\n  \"b\": [1,\n}", &f()).unwrap_err();
+        assert!(e.message.contains("JSON syntax error"), "{e}");
+        assert_eq!(e.loc.line, 4);
+        let e = parse_json("{\"a\": 1, \"a\": 2}", &f()).unwrap_err();
+        assert!(e.message.contains("duplicate key"), "{e}");
+        let e = parse_json("[1]", &f()).unwrap_err();
+        assert!(e.message.contains("must be a mapping"), "{e}");
+    }
+
+    #[test]
+    fn block_scalar_headers() {
+        let c = |s: &str| is_block_scalar_header(&s.chars().collect::<Vec<_>>());
+        assert!(c("a: |"));
+        assert!(c("a: >-"));
+        assert!(c("- |+2 "));
+        assert!(c("|"));
+        assert!(!c("a: b|"));
+        assert!(!c("a: x"));
+    }
+}

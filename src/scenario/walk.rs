@@ -1,0 +1,706 @@
+//! Walking a `marked_yaml` node tree with located, friendly errors: typed readers for scalars,
+//! lists and mappings, strict/lenient key checks with "did you mean", and name rules.
+
+use super::error::Diagnostic;
+use super::types::{Loc, PortProto, PortRange, Proto, S};
+use ipnetwork::Ipv4Network;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
+use marked_yaml::{Marker, Node};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// More errors than this in one file are not reported one by one.
+pub(crate) const MAX_DIAGNOSTICS: usize = 300;
+
+/// Diagnostics collector for one file.
+pub(crate) struct Ctx {
+    pub file: Arc<PathBuf>,
+    pub diags: Vec<Diagnostic>,
+    pub overflow: bool,
+}
+
+impl Ctx {
+    pub fn new(file: Arc<PathBuf>) -> Self {
+        Ctx { file, diags: Vec::new(), overflow: false }
+    }
+
+    pub fn at(&self, line: usize, col: usize) -> Loc {
+        Loc::new(self.file.clone(), line.max(1), col.max(1))
+    }
+
+    pub fn mloc(&self, m: Option<&Marker>) -> Loc {
+        match m {
+            Some(m) => self.at(m.line(), m.column()),
+            None => self.at(1, 1),
+        }
+    }
+
+    /// Where a node starts. For block mappings marked-yaml's own start marker is off by a few
+    /// columns, so a non-empty mapping is located at its first key.
+    pub fn loc(&self, n: &Node) -> Loc {
+        match n {
+            Node::Mapping(m) => match m.iter().next() {
+                Some((k, _)) => self.mloc(k.span().start()),
+                None => self.mloc(m.span().start()),
+            },
+            _ => self.mloc(n.span().start()),
+        }
+    }
+
+    pub fn kloc(&self, k: &MarkedScalarNode) -> Loc {
+        self.mloc(k.span().start())
+    }
+
+    /// Where a value stands; an empty value (`key:` with nothing after it) is reported at its key,
+    /// because the parser places it at the next token.
+    pub fn vloc(&self, v: &V<'_>) -> Loc {
+        match (v.key, is_null(v.node)) {
+            (Some(k), true) => self.kloc(k),
+            _ => self.loc(v.node),
+        }
+    }
+
+    pub fn err(&mut self, loc: &Loc, message: impl Into<String>, help: impl Into<String>) {
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            self.overflow = true;
+            return;
+        }
+        self.diags.push(Diagnostic::new(loc, message, help));
+    }
+
+    /// The value as a mapping, else an error naming the field.
+    pub fn map<'a>(&mut self, v: &V<'a>, what: &str) -> Option<M<'a>> {
+        match v.node {
+            Node::Mapping(m) => Some(M { m, loc: self.loc(v.node), what: what.to_string() }),
+            other => {
+                self.err(
+                    &self.vloc(v),
+                    format!("`{}` must be a mapping ({what}), found {}", v.field, describe(other)),
+                    "write `key: value` pairs, indented under the field, or `{ key: value, ... }`",
+                );
+                None
+            }
+        }
+    }
+
+    /// A list entry (or the top level) as a mapping.
+    pub fn entry_map<'a>(&mut self, v: &V<'a>, what: &str, example: &str) -> Option<M<'a>> {
+        match v.node {
+            Node::Mapping(m) => Some(M { m, loc: self.loc(v.node), what: what.to_string() }),
+            other => {
+                self.err(
+                    &self.vloc(v),
+                    format!("each entry of `{}` must be a mapping ({what}), found {}", v.field, describe(other)),
+                    format!("write it like `- {example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn seq<'a>(&mut self, v: &V<'a>) -> Option<&'a MarkedSequenceNode> {
+        match v.node {
+            Node::Sequence(s) => Some(s),
+            other => {
+                self.err(
+                    &self.vloc(v),
+                    format!("`{}` must be a list, found {}", v.field, describe(other)),
+                    format!("write a YAML list: `{}: [a, b]` or one `- item` per line", v.field),
+                );
+                None
+            }
+        }
+    }
+
+    /// The entries of a list (with a limit on their number).
+    pub fn items<'a>(&mut self, v: &V<'a>, limit: usize) -> Option<Vec<V<'a>>> {
+        let s = self.seq(v)?;
+        if s.len() > limit {
+            self.err(
+                &self.vloc(v),
+                format!("too many entries in `{}`: {} (ecsnet's limit is {limit})", v.field, s.len()),
+                "split the scenario into several files",
+            );
+            return None;
+        }
+        Some(s.iter().map(|n| V { node: n, key: None, field: v.field.clone() }).collect())
+    }
+
+    pub fn string(&mut self, v: &V<'_>) -> Option<S<String>> {
+        match v.node {
+            Node::Scalar(s) => Some(S::new(s.as_str().to_string(), self.vloc(v))),
+            other => {
+                self.err(
+                    &self.vloc(v),
+                    format!("`{}` must be a string, found {}", v.field, describe(other)),
+                    "write a single value on the same line as the field",
+                );
+                None
+            }
+        }
+    }
+
+    /// A non-empty string.
+    pub fn nonempty(&mut self, v: &V<'_>) -> Option<S<String>> {
+        let s = self.string(v)?;
+        if s.v.trim().is_empty() {
+            self.err(&s.loc, format!("`{}` must not be empty", v.field), "");
+            return None;
+        }
+        Some(s)
+    }
+
+    pub fn str_list(&mut self, v: &V<'_>, limit: usize) -> Option<Vec<S<String>>> {
+        let items = self.items(v, limit)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for it in items {
+            let it = V { field: format!("{} entry", v.field), ..it };
+            match self.string(&it) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// A whole number in `min..=max`; accepts `3000` and `"3000"`.
+    pub fn uint(&mut self, v: &V<'_>, min: u64, max: u64) -> Option<S<u64>> {
+        let loc = self.vloc(v);
+        let Node::Scalar(s) = v.node else {
+            self.err(
+                &loc,
+                format!("`{}` must be a whole number, found {}", v.field, describe(v.node)),
+                format!("write a number between {min} and {max}"),
+            );
+            return None;
+        };
+        let t = s.as_str().trim();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            self.err(
+                &loc,
+                format!("`{}` must be a whole number, found `{}`", v.field, short(s.as_str())),
+                format!("write a number between {min} and {max}"),
+            );
+            return None;
+        }
+        match t.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Some(S::new(n, loc)),
+            _ => {
+                self.err(
+                    &loc,
+                    format!("`{}` is out of range: `{}` is not between {min} and {max}", v.field, short(t)),
+                    format!("write a number between {min} and {max}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn port(&mut self, v: &V<'_>, allow_zero: bool) -> Option<S<u16>> {
+        let n = self.uint(v, if allow_zero { 0 } else { 1 }, 65535)?;
+        Some(S::new(u16::try_from(n.v).unwrap_or(0), n.loc))
+    }
+
+    pub fn boolean(&mut self, v: &V<'_>) -> Option<S<bool>> {
+        let loc = self.vloc(v);
+        if let Node::Scalar(s) = v.node {
+            let b = match s.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            };
+            if let Some(b) = b {
+                if s.may_coerce() {
+                    return Some(S::new(b, loc));
+                }
+                self.err(
+                    &loc,
+                    format!("`{}` must be a boolean, found the quoted string \"{}\"", v.field, s.as_str()),
+                    format!("remove the quotes: `{}: {}`", v.field, b),
+                );
+                return None;
+            }
+        }
+        self.err(
+            &loc,
+            format!("`{}` must be true or false, found {}", v.field, describe(v.node)),
+            format!("write `{}: true` or `{}: false`", v.field, v.field),
+        );
+        None
+    }
+
+    /// One of a fixed set of words.
+    pub fn choice(&mut self, v: &V<'_>, choices: &[&'static str]) -> Option<S<&'static str>> {
+        let s = self.string(v)?;
+        if let Some(c) = choices.iter().find(|c| **c == s.v) {
+            return Some(S::new(*c, s.loc));
+        }
+        let help = match suggest(&s.v, choices) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!("use one of {}", quoted_list(choices)),
+        };
+        self.err(&s.loc, format!("invalid `{}`: `{}` (expected {})", v.field, short(&s.v), quoted_list(choices)), help);
+        None
+    }
+
+    pub fn ipv4(&mut self, v: &V<'_>) -> Option<S<Ipv4Addr>> {
+        let s = self.string(v)?;
+        match s.v.parse::<Ipv4Addr>() {
+            Ok(ip) => Some(S::new(ip, s.loc)),
+            Err(_) => {
+                self.err(
+                    &s.loc,
+                    format!("`{}` must be an IPv4 address, found `{}`", v.field, short(&s.v)),
+                    "write four decimal numbers like `10.0.1.25`",
+                );
+                None
+            }
+        }
+    }
+
+    /// A CIDR block in canonical form (`10.0.0.0/16`, host bits zero), as AWS requires.
+    pub fn cidr(&mut self, v: &V<'_>) -> Option<S<Ipv4Network>> {
+        let s = self.string(v)?;
+        match parse_cidr(&s.v) {
+            Ok(net) => Some(S::new(net, s.loc)),
+            Err((msg, help)) => {
+                self.err(&s.loc, format!("`{}`: {msg}", v.field), help);
+                None
+            }
+        }
+    }
+
+    /// `3000` or `8000-8010` (also accepts ports 0..=65535, as AWS rules do).
+    pub fn port_range(&mut self, v: &V<'_>) -> Option<PortRange> {
+        let loc = self.vloc(v);
+        let bad = |cx: &mut Ctx, found: String| {
+            cx.err(
+                &loc,
+                format!("`{}` must be a port number or a range like 8000-8010, found {found}", v.field),
+                "write `ports: 443` or `ports: 8000-8010` (from <= to, each 0-65535)",
+            );
+        };
+        let Node::Scalar(s) = v.node else {
+            bad(self, describe(v.node));
+            return None;
+        };
+        let t = s.as_str().trim();
+        let parse = |x: &str| -> Option<u16> {
+            let x = x.trim();
+            if x.is_empty() || !x.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            x.parse::<u16>().ok()
+        };
+        let r = match t.split_once('-') {
+            Some((a, b)) => match (parse(a), parse(b)) {
+                (Some(a), Some(b)) => Some(PortRange { from: a, to: b }),
+                _ => None,
+            },
+            None => parse(t).map(|p| PortRange { from: p, to: p }),
+        };
+        match r {
+            Some(r) if r.from <= r.to => Some(r),
+            Some(r) => {
+                self.err(
+                    &loc,
+                    format!("`{}`: the range {}-{} is backwards", v.field, r.from, r.to),
+                    format!("write `{}-{}`", r.to, r.from),
+                );
+                None
+            }
+            None => {
+                bad(self, format!("`{}`", short(t)));
+                None
+            }
+        }
+    }
+
+    /// `443/tcp`, `53/udp` or just `443` (tcp).
+    pub fn port_proto(&mut self, v: &V<'_>) -> Option<PortProto> {
+        let s = self.string(v)?;
+        match parse_port_proto(&s.v) {
+            Some(pp) => Some(pp),
+            None => {
+                self.err(
+                    &s.loc,
+                    format!("`{}` entry must look like `443/tcp` or `53/udp`, found `{}`", v.field, short(&s.v)),
+                    "write PORT/PROTO with a port 1-65535 and tcp or udp; a bare number means tcp",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A value and the key it was found under (for locations and messages).
+#[derive(Clone)]
+pub(crate) struct V<'a> {
+    pub node: &'a Node,
+    pub key: Option<&'a MarkedScalarNode>,
+    pub field: String,
+}
+
+impl<'a> V<'a> {
+    pub fn root(node: &'a Node, field: &str) -> Self {
+        V { node, key: None, field: field.to_string() }
+    }
+}
+
+/// A mapping being read.
+pub(crate) struct M<'a> {
+    pub m: &'a MarkedMappingNode,
+    pub loc: Loc,
+    /// What the block is, for messages: "a subnet", "the vpc block".
+    pub what: String,
+}
+
+impl<'a> M<'a> {
+    /// Reject keys not in `allowed`, with a did-you-mean.
+    pub fn strict(&self, cx: &mut Ctx, allowed: &[&str]) {
+        self.strict_with(cx, allowed, &[]);
+    }
+
+    /// Same, with a specific help for some known mistakes.
+    pub fn strict_with(&self, cx: &mut Ctx, allowed: &[&str], hints: &[(&str, &str)]) {
+        for (k, _) in self.m.iter() {
+            let key = k.as_str();
+            if allowed.contains(&key) {
+                continue;
+            }
+            if cx.diags.len() >= MAX_DIAGNOSTICS {
+                cx.overflow = true;
+                return;
+            }
+            let help = if let Some((_, h)) = hints.iter().find(|(h, _)| *h == key) {
+                h.to_string()
+            } else if let Some(s) = suggest(key, allowed) {
+                format!("did you mean `{s}`?")
+            } else {
+                format!("valid fields in {}: {}", self.what, quoted_list(allowed))
+            };
+            cx.err(&cx.kloc(k), format!("unknown field `{}` in {}", short(key), self.what), help);
+        }
+    }
+
+    /// AWS blocks accept and ignore fields ecsnet does not model, but a known field written in
+    /// another case (`PortMappings`) is an error rather than silently ignored.
+    pub fn lenient(&self, cx: &mut Ctx, known: &[&str]) {
+        for (k, _) in self.m.iter() {
+            let key = k.as_str();
+            if known.contains(&key) {
+                continue;
+            }
+            if let Some(s) = known.iter().find(|s| s.eq_ignore_ascii_case(key)) {
+                cx.err(
+                    &cx.kloc(k),
+                    format!("unknown field `{}` in {}", short(key), self.what),
+                    format!("did you mean `{s}`? (field names are camelCase, as in the ECS API)"),
+                );
+            }
+        }
+    }
+
+    /// The value of `key`; None when absent or null (`key:`, `key: ~`).
+    pub fn get(&self, key: &str) -> Option<V<'a>> {
+        let (k, n) = self.m.get_key_value(key)?;
+        if is_null(n) {
+            return None;
+        }
+        Some(V { node: n, key: Some(k), field: key.to_string() })
+    }
+
+    pub fn key_loc(&self, cx: &Ctx, key: &str) -> Option<Loc> {
+        self.m.get_key_value(key).map(|(k, _)| cx.kloc(k))
+    }
+
+    /// A required field: an error at the mapping when missing, at the key when empty.
+    pub fn req(&self, cx: &mut Ctx, key: &str, example: &str) -> Option<V<'a>> {
+        match self.m.get_key_value(key) {
+            Some((k, n)) if !is_null(n) => Some(V { node: n, key: Some(k), field: key.to_string() }),
+            Some((k, _)) => {
+                cx.err(&cx.kloc(k), format!("`{key}` has no value"), format!("write it like `{key}: {example}`"));
+                None
+            }
+            None => {
+                cx.err(
+                    &self.loc,
+                    format!("missing required field `{key}` in {}", self.what),
+                    format!("add `{key}: {example}`"),
+                );
+                None
+            }
+        }
+    }
+}
+
+pub(crate) fn is_null(n: &Node) -> bool {
+    matches!(n, Node::Scalar(s) if s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+}
+
+/// "a list", "a mapping", or the scalar itself.
+pub(crate) fn describe(n: &Node) -> String {
+    match n {
+        Node::Scalar(s) if s.as_str().is_empty() => "an empty value".to_string(),
+        Node::Scalar(s) => format!("`{}`", short(s.as_str())),
+        Node::Sequence(_) => "a list".to_string(),
+        Node::Mapping(_) => "a mapping".to_string(),
+    }
+}
+
+/// A user string cut to a printable length, control characters escaped.
+pub(crate) fn short(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= 60 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn quoted_list(items: &[&str]) -> String {
+    let v: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    v.join(", ")
+}
+
+/// Like `quoted_list` for owned names, cut after 12.
+pub(crate) fn names_list<'s>(items: impl Iterator<Item = &'s str>) -> String {
+    let v: Vec<String> = items.map(|s| format!("`{s}`")).collect();
+    if v.len() > 12 { format!("{}, … ({} in all)", v[..12].join(", "), v.len()) } else { v.join(", ") }
+}
+
+/// Edit distance (with adjacent transpositions), or None when it is certainly above `limit`.
+pub(crate) fn levenshtein(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit || a.len() > 64 || b.len() > 64 {
+        return None;
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (j, x) in d.iter_mut().take(w).enumerate() {
+        *x = j;
+    }
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j - 1] + cost).min(d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    let r = d[a.len() * w + b.len()];
+    (r <= limit).then_some(r)
+}
+
+/// The closest candidate: a case-insensitive match, else edit distance <= 2.
+pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(c);
+    }
+    let limit = if word.chars().count() <= 3 { 1 } else { 2 };
+    candidates
+        .iter()
+        .filter_map(|c| levenshtein(word, c, limit).map(|d| (d, *c)))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// ecsnet object names: `[a-z0-9-]`, 1..=max characters.
+pub(crate) fn name_ok(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A valid name derived from an invalid one, for help texts.
+pub(crate) fn sanitize_name(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.trim_matches('-').chars().take(max).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() { "name-1".to_string() } else { out }
+}
+
+/// Check an ecsnet object name, report if invalid.
+pub(crate) fn check_name(cx: &mut Ctx, s: &S<String>, kind: &str) -> bool {
+    if name_ok(&s.v, 40) {
+        return true;
+    }
+    cx.err(
+        &s.loc,
+        format!(
+            "invalid {kind} name `{}`: names use only lowercase letters, digits and '-' (1-40 characters)",
+            short(&s.v)
+        ),
+        format!("for example `{}`", sanitize_name(&s.v, 40)),
+    );
+    false
+}
+
+/// Names declared once per kind; the second declaration is the error.
+#[derive(Default)]
+pub(crate) struct Uniq {
+    seen: HashMap<String, Loc>,
+}
+
+impl Uniq {
+    pub fn add(&mut self, cx: &mut Ctx, s: &S<String>, kind: &str) -> bool {
+        if let Some(first) = self.seen.get(&s.v) {
+            let first = first.clone();
+            cx.err(
+                &s.loc,
+                format!("duplicate {kind} name `{}`", short(&s.v)),
+                format!(
+                    "a {kind} named `{}` is already declared at line {}:{}; rename one of them",
+                    s.v, first.line, first.col
+                ),
+            );
+            return false;
+        }
+        self.seen.insert(s.v.clone(), s.loc.clone());
+        true
+    }
+}
+
+pub(crate) fn parse_cidr(s: &str) -> Result<Ipv4Network, (String, String)> {
+    let t = s.trim();
+    let Some((ip, len)) = t.split_once('/') else {
+        if t.parse::<Ipv4Addr>().is_ok() {
+            return Err((
+                format!("`{t}` is an address, not a CIDR block"),
+                format!("write `{t}/32` for this single address"),
+            ));
+        }
+        return Err((format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()));
+    };
+    let ip: Ipv4Addr = ip
+        .parse()
+        .map_err(|_| (format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()))?;
+    let len: u8 = if !len.is_empty() && len.len() <= 2 && len.bytes().all(|b| b.is_ascii_digit()) {
+        len.parse().unwrap_or(99)
+    } else {
+        99
+    };
+    if len > 32 {
+        return Err((
+            format!("`{}` is not a CIDR block: the prefix length must be 0-32", short(t)),
+            "write it like `10.0.0.0/16`".to_string(),
+        ));
+    }
+    let net = Ipv4Network::new(ip, len)
+        .map_err(|_| (format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()))?;
+    if net.network() != ip {
+        return Err((
+            format!("`{t}` is not a valid CIDR block: the address has bits set beyond the /{len} prefix"),
+            format!("did you mean `{}/{len}`?", net.network()),
+        ));
+    }
+    Ok(net)
+}
+
+pub(crate) fn parse_port_proto(s: &str) -> Option<PortProto> {
+    let t = s.trim();
+    let (p, proto) = match t.split_once('/') {
+        Some((p, "tcp")) => (p, Proto::Tcp),
+        Some((p, "udp")) => (p, Proto::Udp),
+        Some(_) => return None,
+        None => (t, Proto::Tcp),
+    };
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 5 {
+        return None;
+    }
+    let port: u16 = p.parse().ok()?;
+    (port > 0).then_some(PortProto { port, proto })
+}
+
+/// Private (RFC 1918) ranges.
+pub(crate) fn is_private(ip: Ipv4Addr) -> bool {
+    ip.is_private()
+}
+
+/// Why an address cannot be a public (internet) address, if it cannot.
+pub(crate) fn not_public_reason(ip: Ipv4Addr) -> Option<&'static str> {
+    let o = ip.octets();
+    if is_private(ip) {
+        Some("it is in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+    } else if ip.is_loopback() {
+        Some("it is a loopback address")
+    } else if ip.is_link_local() {
+        Some("it is a link-local address (169.254.0.0/16)")
+    } else if ip.is_unspecified() || o[0] == 0 {
+        Some("it is in 0.0.0.0/8")
+    } else if ip.is_multicast() || o[0] >= 240 {
+        Some("it is a multicast or reserved address")
+    } else if o[0] == 100 && (64..128).contains(&o[1]) {
+        Some("it is in the shared address space 100.64.0.0/10")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean() {
+        assert_eq!(suggest("subnet", &["cidr", "subnets", "routeTables"]), Some("subnets"));
+        assert_eq!(suggest("CIDR", &["cidr", "subnets"]), Some("cidr"));
+        assert_eq!(suggest("zzzzzz", &["cidr", "subnets"]), None);
+        assert_eq!(levenshtein("kitten", "sitting", 3), Some(3));
+        assert_eq!(levenshtein("kitten", "sitting", 2), None);
+        assert_eq!(levenshtein("tpc", "tcp", 2), Some(1));
+        assert_eq!(suggest("tpc", &["tcp", "udp"]), Some("tcp"));
+    }
+
+    #[test]
+    fn cidrs() {
+        assert!(parse_cidr("10.0.0.0/16").is_ok());
+        assert!(parse_cidr("10.0.0.1/16").unwrap_err().1.contains("10.0.0.0/16"));
+        assert!(parse_cidr("10.0.0.1").unwrap_err().1.contains("/32"));
+        assert!(parse_cidr("10.0.0.0/33").is_err());
+        assert!(parse_cidr("10.0.0.0/-1").is_err());
+        assert!(parse_cidr("10.0.0.0/").is_err());
+        assert!(parse_cidr("0.0.0.0/0").is_ok());
+    }
+
+    #[test]
+    fn names() {
+        assert!(name_ok("public-a", 40));
+        assert!(!name_ok("Public_A", 40));
+        assert!(!name_ok("", 40));
+        assert_eq!(sanitize_name("My_Lab..x", 20), "my-lab-x");
+        assert_eq!(sanitize_name("___", 20), "name-1");
+    }
+
+    #[test]
+    fn port_protos() {
+        assert_eq!(parse_port_proto("443/tcp"), Some(PortProto { port: 443, proto: Proto::Tcp }));
+        assert_eq!(parse_port_proto("53/udp"), Some(PortProto { port: 53, proto: Proto::Udp }));
+        assert_eq!(parse_port_proto("80"), Some(PortProto { port: 80, proto: Proto::Tcp }));
+        assert_eq!(parse_port_proto("0/tcp"), None);
+        assert_eq!(parse_port_proto("70000/tcp"), None);
+        assert_eq!(parse_port_proto("80/sctp"), None);
+    }
+}
