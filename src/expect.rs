@@ -56,7 +56,9 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
 fn node_matches(served: &crate::services::responder::Identity, want: &Endpoint) -> bool {
     match want {
         Endpoint::Task(t) => served.task.as_deref() == Some(t.as_str()),
-        Endpoint::TaskContainer(t, c) => served.task.as_deref() == Some(t.as_str()) && served.container.as_deref() == Some(c.as_str()),
+        Endpoint::TaskContainer(t, c) => {
+            served.task.as_deref() == Some(t.as_str()) && served.container.as_deref() == Some(c.as_str())
+        }
         Endpoint::InternetHost(h) => served.node == format!("internet/{h}"),
         _ => false,
     }
@@ -98,7 +100,11 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
     let reached = res.outcome == Outcome::Connected;
     let mut problems = vec![];
     if reached != r.reachable {
-        problems.push(format!("expected {}, got {}", if r.reachable { "reachable" } else { "unreachable" }, res.outcome));
+        problems.push(format!(
+            "expected {}, got {}",
+            if r.reachable { "reachable" } else { "unreachable" },
+            res.outcome
+        ));
     }
     if let Some(want) = r.result {
         if want != res.outcome && reached == r.reachable {
@@ -165,10 +171,14 @@ pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) 
             v.pass = true;
             v.detail = format!("placed on instance/{}", lab.instances[t.instance].name);
         }
-        (Ok(()), false) => v.detail = format!("expected not placed, but it was placed on instance/{}", lab.instances[t.instance].name),
+        (Ok(()), false) => {
+            v.detail = format!("expected not placed, but it was placed on instance/{}", lab.instances[t.instance].name)
+        }
         (Err(f), true) => v.detail = format!("not placed: {}: {}", f.reason, f.message),
         (Err(f), false) => match &p.reason {
-            Some(r) if *r != f.reason => v.detail = format!("not placed with {}, expected {r}: {}", f.reason, f.message),
+            Some(r) if *r != f.reason => {
+                v.detail = format!("not placed with {}, expected {r}: {}", f.reason, f.message)
+            }
             _ => {
                 v.pass = true;
                 v.detail = format!("{}: {}", f.reason, f.message);

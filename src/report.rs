@@ -82,7 +82,8 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         let name = xml(r.lab.as_deref().unwrap_or(&r.file));
         let secs = (r.up_ms + r.probe_ms + r.down_ms) / 1000.0;
         if let Some(e) = &r.error {
-            let _ = writeln!(s, "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{secs:.3}\">");
+            let _ =
+                writeln!(s, "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{secs:.3}\">");
             let _ = writeln!(s, "    <testcase classname=\"{name}\" name=\"{}\" time=\"0\">", xml(&r.file));
             let _ = writeln!(s, "      <error message=\"{}\">{}</error>", xml(e.lines().next().unwrap_or("")), xml(e));
             let _ = writeln!(s, "    </testcase>\n  </testsuite>");
@@ -96,11 +97,22 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         );
         for v in &r.verdicts {
             let t = v.elapsed_ms / 1000.0;
-            let _ = write!(s, "    <testcase classname=\"{name}\" name=\"{}\" file=\"{}\" time=\"{t:.3}\"", xml(&v.title), xml(&v.at));
+            let _ = write!(
+                s,
+                "    <testcase classname=\"{name}\" name=\"{}\" file=\"{}\" time=\"{t:.3}\"",
+                xml(&v.title),
+                xml(&v.at)
+            );
             if v.pass {
                 let _ = writeln!(s, "/>");
             } else {
-                let _ = writeln!(s, ">\n      <failure message=\"{}\">{}: {}</failure>\n    </testcase>", xml(&v.detail), xml(&v.at), xml(&v.detail));
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"{}\">{}: {}</failure>\n    </testcase>",
+                    xml(&v.detail),
+                    xml(&v.at),
+                    xml(&v.detail)
+                );
             }
         }
         let _ = writeln!(s, "  </testsuite>");

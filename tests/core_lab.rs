@@ -75,7 +75,13 @@ fn test_verb_reports_pass_fail_invalid_with_exit_codes() {
 
     // An expectation the lab does not meet (the security group opens 81, not 80): exit 1,
     // and the lab is still torn down.
-    let bad = write_scenario("t-verb-bad", &std::fs::read_to_string(&good).unwrap().replace("t-verb-ok", "t-verb-bad").replace("ports: 80, source", "ports: 81, source"));
+    let bad = write_scenario(
+        "t-verb-bad",
+        &std::fs::read_to_string(&good)
+            .unwrap()
+            .replace("t-verb-ok", "t-verb-bad")
+            .replace("ports: 80, source", "ports: 81, source"),
+    );
     let _g2 = LabGuard("t-verb-bad".into());
     let o = ecsnet(&["test", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
@@ -83,7 +89,8 @@ fn test_verb_reports_pass_fail_invalid_with_exit_codes() {
     assert_eq!(leftovers("t-verb-bad"), Vec::<String>::new());
 
     // A broken scenario: exit 2 with line and column.
-    let broken = write_scenario("t-verb-broken", "version: 1\nname: t-verb-broken\nvpc:\n  cidr: 10.9.0.0/16\n  subnet: []\n");
+    let broken =
+        write_scenario("t-verb-broken", "version: 1\nname: t-verb-broken\nvpc:\n  cidr: 10.9.0.0/16\n  subnet: []\n");
     let o = ecsnet(&["test", broken.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains(":5:3"), "{}", text(&o));
@@ -93,7 +100,12 @@ fn test_verb_reports_pass_fail_invalid_with_exit_codes() {
 fn every_shipped_scenario_passes() {
     need_root!();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     files.sort();
     for f in files {
         let rel = f.strip_prefix(root).unwrap().to_str().unwrap().to_string();

@@ -16,13 +16,14 @@ pub async fn run(lab: &str, json: bool) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let exp: Vec<crate::scenario::Expectation> = match std::fs::read(state::dir(lab).join("expect.json")).ok().and_then(|d| serde_json::from_slice(&d).ok()) {
-        Some(e) => e,
-        None => {
-            eprintln!("ecsnet: lab `{lab}` has no stored expectations");
-            return EXIT_FAILED;
-        }
-    };
+    let exp: Vec<crate::scenario::Expectation> =
+        match std::fs::read(state::dir(lab).join("expect.json")).ok().and_then(|d| serde_json::from_slice(&d).ok()) {
+            Some(e) => e,
+            None => {
+                eprintln!("ecsnet: lab `{lab}` has no stored expectations");
+                return EXIT_FAILED;
+            }
+        };
     let t = std::time::Instant::now();
     let verdicts = crate::expect::run(&l, &exp).await;
     let rep = ScenarioReport {

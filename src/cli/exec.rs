@@ -13,7 +13,9 @@ pub fn node_ns(lab: &Lab, node: &str) -> Result<String, String> {
     match parts.as_slice() {
         ["internet"] | ["internet", _] => Ok(lab.internet.ns.clone()),
         ["vpc"] | ["router"] | ["vpc-router"] => Ok(lab.vpc.router_ns.clone()),
-        ["igw"] | ["internet-gateway"] => lab.vpc.igw_ns.clone().ok_or_else(|| "this VPC has no internet gateway".into()),
+        ["igw"] | ["internet-gateway"] => {
+            lab.vpc.igw_ns.clone().ok_or_else(|| "this VPC has no internet gateway".into())
+        }
         ["instance", n] => lab.instance(n).map(|i| i.ns.clone()).ok_or_else(|| format!("no instance `{n}`")),
         ["nat", n] => lab.nat(n).map(|x| x.ns.clone()).ok_or_else(|| format!("no NAT gateway `{n}`")),
         ["task", t, rest @ ..] => {
@@ -26,11 +28,18 @@ pub fn node_ns(lab: &Lab, node: &str) -> Result<String, String> {
                     NetworkMode::Awsvpc => task.ns.clone().ok_or_else(|| "task has no namespace".into()),
                     _ => task.containers.first().map(|c| c.ns.clone()).ok_or_else(|| "task has no container".into()),
                 },
-                [c] => task.containers.iter().find(|x| x.name == *c).map(|x| x.ns.clone()).ok_or_else(|| format!("task `{t}` has no container `{c}`")),
+                [c] => task
+                    .containers
+                    .iter()
+                    .find(|x| x.name == *c)
+                    .map(|x| x.ns.clone())
+                    .ok_or_else(|| format!("task `{t}` has no container `{c}`")),
                 _ => Err(format!("bad node `{node}`")),
             }
         }
-        _ => Err(format!("unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], internet, nat/NAME, vpc or igw")),
+        _ => Err(format!(
+            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], internet, nat/NAME, vpc or igw"
+        )),
     }
 }
 
@@ -60,7 +69,8 @@ pub fn run(lab: &str, node: &str, cmd: &[String]) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let argv: Vec<String> = if cmd.is_empty() { vec![std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into())] } else { cmd.to_vec() };
+    let argv: Vec<String> =
+        if cmd.is_empty() { vec![std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into())] } else { cmd.to_vec() };
     let fd = f.as_raw_fd();
     let mut c = std::process::Command::new(&argv[0]);
     c.args(&argv[1..]).env("ECSNET_NODE", node).env("ECSNET_EXEC_LAB", lab);

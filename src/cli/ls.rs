@@ -26,7 +26,13 @@ pub fn run(orphans: bool, json: bool) -> i32 {
     }
     println!("{:<22} {:<11} {:>10}  SCENARIO", "LAB", "STATUS", "NAMESPACES");
     for r in rows {
-        println!("{:<22} {:<11} {:>10}  {}", r["lab"].as_str().unwrap_or(""), r["status"].as_str().unwrap_or(""), r["namespaces"], r["scenario"].as_str().unwrap_or(""));
+        println!(
+            "{:<22} {:<11} {:>10}  {}",
+            r["lab"].as_str().unwrap_or(""),
+            r["status"].as_str().unwrap_or(""),
+            r["namespaces"],
+            r["scenario"].as_str().unwrap_or("")
+        );
     }
     EXIT_OK
 }

@@ -21,7 +21,11 @@ pub const EXIT_INVALID: i32 = 2;
 pub const EXIT_ENV: i32 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "ecsnet", version, about = "Emulate Amazon ECS container networking (bridge, awsvpc, host, none) with network namespaces")]
+#[command(
+    name = "ecsnet",
+    version,
+    about = "Emulate Amazon ECS container networking (bridge, awsvpc, host, none) with network namespaces"
+)]
 pub struct Cli {
     /// More logging (-v: per-phase timings and info, -vv: debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -104,7 +108,9 @@ pub fn watch_signals() {
     }
     tokio::spawn(async {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else { return };
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            return;
+        };
         loop {
             tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
             if INTERRUPTS.fetch_add(1, Ordering::SeqCst) >= 1 {
@@ -127,7 +133,9 @@ pub fn cancel_flag() -> crate::dataplane::apply::Cancel {
 /// Exit 3 with the fix when this machine cannot run labs.
 pub fn check_environment() -> Result<(), String> {
     if !nix::unistd::Uid::effective().is_root() {
-        return Err("ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)".into());
+        return Err(
+            "ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)".into()
+        );
     }
     let nft = std::process::Command::new("nft").arg("--version").output();
     match nft {
@@ -148,8 +156,10 @@ fn init_tracing(v: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ECSNET_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ecsnet={level}")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECSNET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ecsnet={level}")));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 /// Raise the open-file limit: a lab holds a socket per namespace while it is built, and a
@@ -179,7 +189,9 @@ pub fn main() -> i32 {
             Cmd::Down { labs, all } => down::run(&labs, all).await,
             Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
             Cmd::Check { lab, json } => check::run(&lab, json).await,
-            Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await,
+            Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
+                probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
+            }
             Cmd::Ls { orphans, json } => ls::run(orphans, json),
             Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
         }
@@ -187,7 +199,9 @@ pub fn main() -> i32 {
 }
 
 /// Load, model and plan a scenario; a scenario problem is printed and gives exit 2.
-pub fn prepare(file: &std::path::Path) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::model::plan::Plan), (i32, String)> {
+pub fn prepare(
+    file: &std::path::Path,
+) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::model::plan::Plan), (i32, String)> {
     let s = crate::scenario::load(file).map_err(|d| (EXIT_INVALID, d.to_string()))?;
     let lab = crate::model::build(&s).map_err(|e| (EXIT_INVALID, e.to_string()))?;
     let plan = crate::model::plan::plan(&lab);

@@ -59,14 +59,28 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
             return EXIT_FAILED;
         }
     };
-    let spec = ProbeSpec { id: 0, src_ns: src.ns, bind: src.bind, dst: ip, port, proto, path: "/".into(), timeout: Duration::from_millis(timeout_ms) };
+    let spec = ProbeSpec {
+        id: 0,
+        src_ns: src.ns,
+        bind: src.bind,
+        dst: ip,
+        port,
+        proto,
+        path: "/".into(),
+        timeout: Duration::from_millis(timeout_ms),
+    };
     let res = crate::probe::run(vec![spec]).await;
     let Some(r) = res.into_iter().next() else { return EXIT_FAILED };
     let target = match port {
         Some(p) => format!("{ip}:{p}"),
         None => ip.to_string(),
     };
-    println!("{from} -> {to} ({target}/{protocol}): {} in {:.1} ms {}", r.outcome, r.elapsed.as_secs_f64() * 1000.0, r.detail);
+    println!(
+        "{from} -> {to} ({target}/{protocol}): {} in {:.1} ms {}",
+        r.outcome,
+        r.elapsed.as_secs_f64() * 1000.0,
+        r.detail
+    );
     if let Some(id) = &r.identity {
         println!("  served by {} (reached at {}, source seen as {})", id.node, id.local, id.peer);
     }

@@ -71,7 +71,12 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
             env_checked = true;
         }
         let t0 = Instant::now();
-        let up = dataplane::up(&lab, &plan, UpOptions { cancel: super::cancel_flag(), stop_after: None, progress: verbose > 0 }).await;
+        let up = dataplane::up(
+            &lab,
+            &plan,
+            UpOptions { cancel: super::cancel_flag(), stop_after: None, progress: verbose > 0 },
+        )
+        .await;
         rep.up_ms = t0.elapsed().as_secs_f64() * 1000.0;
         match up {
             Ok(_) => {
@@ -120,7 +125,13 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
     let failed: usize = reports.iter().map(|r| r.failed()).sum();
     let errors = reports.iter().filter(|r| r.error.is_some()).count();
     if !json {
-        println!("\n{} scenarios: {} passed, {} failed{}", reports.len(), total - failed, failed, if errors > 0 { format!(", {errors} errors") } else { String::new() });
+        println!(
+            "\n{} scenarios: {} passed, {} failed{}",
+            reports.len(),
+            total - failed,
+            failed,
+            if errors > 0 { format!(", {errors} errors") } else { String::new() }
+        );
     }
     if super::interrupted() {
         return 130;

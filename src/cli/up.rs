@@ -27,7 +27,12 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
             }
             print!("{}", summary(&lab));
             let total = t.0.iter().find(|(n, _)| n == "total").map(|(_, d)| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
-            println!("up in {total:.0} ms ({} kernel objects). Try: ecsnet ps {1} | ecsnet exec {1} instance/{2} -- ip -4 addr | ecsnet down {1}", plan.object_count(), lab.name, lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME"));
+            println!(
+                "up in {total:.0} ms ({} kernel objects). Try: ecsnet ps {1} | ecsnet exec {1} instance/{2} -- ip -4 addr | ecsnet down {1}",
+                plan.object_count(),
+                lab.name,
+                lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME")
+            );
             EXIT_OK
         }
         Err(UpError::Cancelled(p)) if stop_after.is_some() => {
@@ -48,19 +53,29 @@ pub fn summary(lab: &Lab) -> String {
     let _ = writeln!(s, "lab {} ({}, VPC {})", lab.name, lab.region, lab.vpc.cidr);
     for (ii, i) in lab.instances.iter().enumerate() {
         let pubip = i.public_ip.map(|p| format!(", public {p}")).unwrap_or_default();
-        let _ = writeln!(s, "  instance/{}  {} in {}{}", i.name, lab.instance_ip(i), lab.vpc.subnets[i.subnet].name, pubip);
+        let _ =
+            writeln!(s, "  instance/{}  {} in {}{}", i.name, lab.instance_ip(i), lab.vpc.subnets[i.subnet].name, pubip);
         for t in lab.tasks.iter().filter(|t| t.instance == ii) {
             let what = match (&t.placement, t.mode) {
                 (Err(f), _) => format!("NOT PLACED: {}", f.reason),
                 (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {
                     let e = t.eni.map(|e| &lab.enis[e]);
-                    format!("ENI {} {} in {}", e.map(|e| e.id.as_str()).unwrap_or("-"), e.map(|e| e.ip.to_string()).unwrap_or_default(), e.map(|e| lab.vpc.subnets[e.subnet].name.as_str()).unwrap_or(""))
+                    format!(
+                        "ENI {} {} in {}",
+                        e.map(|e| e.id.as_str()).unwrap_or("-"),
+                        e.map(|e| e.ip.to_string()).unwrap_or_default(),
+                        e.map(|e| lab.vpc.subnets[e.subnet].name.as_str()).unwrap_or("")
+                    )
                 }
                 (Ok(()), crate::scenario::NetworkMode::Bridge) => t
                     .containers
                     .iter()
                     .map(|c| {
-                        let ports: Vec<String> = c.ports.iter().map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto)).collect();
+                        let ports: Vec<String> = c
+                            .ports
+                            .iter()
+                            .map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto))
+                            .collect();
                         format!("{} {} [{}]", c.name, c.ip.map(|x| x.to_string()).unwrap_or_default(), ports.join(", "))
                     })
                     .collect::<Vec<_>>()

@@ -196,7 +196,8 @@ pub async fn sysctls(plan: &Plan, list: &[crate::model::plan::Sysctl]) -> Result
         netns::run_each(names, move |ns| {
             for (k, v) in by_ns.get(ns).map(|v| v.as_slice()).unwrap_or(&[]) {
                 let path = format!("/proc/sys/{}", k.replace('.', "/"));
-                std::fs::write(&path, v).map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?;
+                std::fs::write(&path, v)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?;
             }
             Ok(())
         })
@@ -214,8 +215,7 @@ pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyE
         let i = idx.get(&b.ns, &b.name)?;
         let msg = LinkBridge::new(&b.name).index(i).address(parse_mac(&b.mac)).build();
         let what = format!("bridge {} in {}", b.name, b.ns);
-        futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-           );
+        futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await?;
     let mut futs: Vec<Job> = vec![];
@@ -279,8 +279,12 @@ pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Ap
     all(futs).await
 }
 
-fn route_msg(r: &crate::model::plan::Route, idx: &Indexes) -> Result<rtnetlink::packet_route::route::RouteMessage, ApplyError> {
-    let mut b = RouteMessageBuilder::<Ipv4Addr>::new().destination_prefix(r.dst.network(), r.dst.prefix()).table_id(r.table);
+fn route_msg(
+    r: &crate::model::plan::Route,
+    idx: &Indexes,
+) -> Result<rtnetlink::packet_route::route::RouteMessage, ApplyError> {
+    let mut b =
+        RouteMessageBuilder::<Ipv4Addr>::new().destination_prefix(r.dst.network(), r.dst.prefix()).table_id(r.table);
     if let Some(gw) = r.gw {
         b = b.gateway(gw);
     }
@@ -304,8 +308,7 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
         let hd = h.h(&r.ns)?;
         let msg = route_msg(r, idx)?;
         let what = format!("route {} via {:?} dev {:?} table {} in {}", r.dst, r.gw, r.dev, r.table, r.ns);
-        futs.push(Box::pin(async move { hd.route().add(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-           );
+        futs.push(Box::pin(async move { hd.route().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await?;
     let mut futs: Vec<Job> = vec![];
@@ -321,8 +324,7 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
         }
         let msg = b.build();
         let what = format!("deleting route {} dev {:?} in {}", r.dst, r.dev, r.ns);
-        futs.push(Box::pin(async move { hd.route().del(msg).execute().await.map_err(|e| fail(what, nl(e))) })
-           );
+        futs.push(Box::pin(async move { hd.route().del(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await?;
     let mut futs: Vec<Job> = vec![];
@@ -336,8 +338,7 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
             req = req.destination_prefix(t.network(), t.prefix());
         }
         let what = format!("rule pref {} from {:?} to {:?} table {} in {}", r.pref, r.from, r.to, r.table, r.ns);
-        futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) })
-           );
+        futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await
 }
@@ -352,8 +353,10 @@ pub async fn firewalls(plan: &Plan) -> Result<(), ApplyError> {
         .map(|fw| {
             tokio::task::spawn_blocking(move || {
                 let ns = fw.ns.clone();
-                netns::run_in(&ns, move || nftables::helper::apply_ruleset(&fw.ruleset).map_err(|e| std::io::Error::other(e.to_string())))
-                    .map_err(|e| fail(format!("nftables table inet ecsnet in {ns}"), e))
+                netns::run_in(&ns, move || {
+                    nftables::helper::apply_ruleset(&fw.ruleset).map_err(|e| std::io::Error::other(e.to_string()))
+                })
+                .map_err(|e| fail(format!("nftables table inet ecsnet in {ns}"), e))
             })
         })
         .collect();

@@ -163,7 +163,8 @@ async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError
         pauses
             .into_iter()
             .map(|(ns, role)| {
-                procs::spawn_pause(&n2, &ns, role.clone()).map_err(|e| ApplyError { object: format!("{role} in {ns}"), reason: e.to_string() })
+                procs::spawn_pause(&n2, &ns, role.clone())
+                    .map_err(|e| ApplyError { object: format!("{role} in {ns}"), reason: e.to_string() })
             })
             .collect()
     })

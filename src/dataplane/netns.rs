@@ -64,8 +64,11 @@ pub fn delete(name: &str) -> io::Result<()> {
 /// Names in /run/netns that start with `prefix`.
 pub fn list(prefix: &str) -> Vec<String> {
     let Ok(rd) = std::fs::read_dir(NETNS_DIR) else { return vec![] };
-    let mut v: Vec<String> =
-        rd.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).filter(|n| n.starts_with(prefix)).collect();
+    let mut v: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
     v.sort();
     v
 }

@@ -71,7 +71,11 @@ pub fn spawn_agent(lab: &str, config: &Path, log: &Path, timeout: Duration) -> i
         Ok(Ok(line)) => {
             let _ = child.kill();
             let _ = child.wait();
-            let msg = if line.trim().is_empty() { "agent exited before it was ready".to_string() } else { line.trim().to_string() };
+            let msg = if line.trim().is_empty() {
+                "agent exited before it was ready".to_string()
+            } else {
+                line.trim().to_string()
+            };
             Err(io::Error::other(format!("{msg} (log: {})", log.display())))
         }
         Ok(Err(e)) => {
@@ -88,12 +92,22 @@ pub fn spawn_agent(lab: &str, config: &Path, log: &Path, timeout: Duration) -> i
 }
 
 /// Start a container's own program inside `ns` with the environment ECS gives it.
-pub fn spawn_command(lab: &str, ns: &str, argv: &[String], env: &[(String, String)], log: &Path, role: String) -> io::Result<ProcRecord> {
+pub fn spawn_command(
+    lab: &str,
+    ns: &str,
+    argv: &[String],
+    env: &[(String, String)],
+    log: &Path,
+    role: String,
+) -> io::Result<ProcRecord> {
     let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
     let nsf = File::open(super::netns::path(ns))?;
     let fd = nsf.as_raw_fd();
     let mut cmd = Command::new(prog);
-    cmd.args(args).env_clear().env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").env("HOME", "/root");
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("HOME", "/root");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -175,7 +189,10 @@ pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
             if let Some(v) = var.strip_prefix(format!("{MARK}=").as_bytes()) {
                 let v = String::from_utf8_lossy(v).to_string();
                 if lab.is_none_or(|l| l == v) {
-                    out.push((ProcRecord { pid, start_time: proc_start_time(pid).unwrap_or(0), role: "marked".into() }, v));
+                    out.push((
+                        ProcRecord { pid, start_time: proc_start_time(pid).unwrap_or(0), role: "marked".into() },
+                        v,
+                    ));
                 }
             }
         }

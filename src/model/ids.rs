@@ -46,11 +46,7 @@ pub fn ns_prefix(lab: &str) -> String {
 }
 
 pub fn ns_name(lab: &str, kind: &str, name: &str) -> String {
-    if name.is_empty() {
-        format!("{NS_PREFIX}{lab}.{kind}")
-    } else {
-        format!("{NS_PREFIX}{lab}.{kind}.{name}")
-    }
+    if name.is_empty() { format!("{NS_PREFIX}{lab}.{kind}") } else { format!("{NS_PREFIX}{lab}.{kind}.{name}") }
 }
 
 /// The alias every link of a lab carries (IFLA_IFALIAS), so that ownership can be proven from the

@@ -9,9 +9,7 @@ pub mod resolve;
 #[cfg(test)]
 mod tests;
 
-use crate::scenario::{
-    self, NetworkMode, PortProto, Proto, RouteTarget, Scenario, SecurityGroup, TaskDefinition,
-};
+use crate::scenario::{self, NetworkMode, PortProto, Proto, RouteTarget, Scenario, SecurityGroup, TaskDefinition};
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -316,10 +314,8 @@ fn docker_safe(s: &str) -> String {
 
 /// A container name made safe and short for a namespace file name.
 fn ns_safe(s: &str) -> String {
-    let mut v: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
-        .collect();
+    let mut v: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' }).collect();
     v.truncate(40);
     v
 }
@@ -369,8 +365,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             routes: rt.routes.iter().map(|r| (r.destination.v, r.target.v.clone())).collect(),
         });
     }
-    let rt_index: HashMap<&str, usize> =
-        route_tables.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let rt_index: HashMap<&str, usize> = route_tables.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let main_rt = rt_index.get("main").copied().unwrap_or(0);
 
     let subnets: Vec<SubnetM> = s
@@ -383,15 +378,10 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             cidr: sn.cidr.v,
             az: sn.availability_zone.v.clone(),
             gateway: Ipv4Addr::from(u32::from(sn.cidr.v.network()) + 1),
-            route_table: sn
-                .route_table
-                .as_ref()
-                .and_then(|r| rt_index.get(r.v.as_str()).copied())
-                .unwrap_or(main_rt),
+            route_table: sn.route_table.as_ref().and_then(|r| rt_index.get(r.v.as_str()).copied()).unwrap_or(main_rt),
         })
         .collect();
-    let subnet_idx: HashMap<&str, usize> =
-        subnets.iter().enumerate().map(|(i, sn)| (sn.name.as_str(), i)).collect();
+    let subnet_idx: HashMap<&str, usize> = subnets.iter().enumerate().map(|(i, sn)| (sn.name.as_str(), i)).collect();
     let mut allocs: Vec<SubnetAlloc> = subnets.iter().map(|sn| SubnetAlloc::new(sn.cidr)).collect();
 
     // Addresses written in the file are taken first, so allocation never hands them out.
@@ -422,13 +412,13 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
 
     let mut enis: Vec<Eni> = vec![];
     let new_eni = |enis: &mut Vec<Eni>,
-                       key: &str,
-                       ip: Ipv4Addr,
-                       subnet: usize,
-                       sgs: Vec<String>,
-                       owner: EniOwner,
-                       ns: String,
-                       public_ip: Option<Ipv4Addr>| {
+                   key: &str,
+                   ip: Ipv4Addr,
+                   subnet: usize,
+                   sgs: Vec<String>,
+                   owner: EniOwner,
+                   ns: String,
+                   public_ip: Option<Ipv4Addr>| {
         let h = ids::hex(&[l, "eni", key], 17);
         let id = format!("eni-{h}");
         let router_link = format!("eni-{}", &h[..11]);
@@ -445,16 +435,14 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             .ok_or_else(|| err(&inst.subnet.loc, format!("unknown subnet `{}`", inst.subnet.v)))?;
         let ip = match &inst.private_ip {
             Some(ip) => ip.v,
-            None => allocs[si].alloc().ok_or_else(|| {
-                err(&inst.loc, format!("subnet `{}` has no free address left", subnets[si].name))
-            })?,
+            None => allocs[si]
+                .alloc()
+                .ok_or_else(|| err(&inst.loc, format!("subnet `{}` has no free address left", subnets[si].name)))?,
         };
         let (public_ip, elastic) = match (&inst.elastic_ip, inst.public_ip) {
             (Some(e), _) => (Some(e.v), true),
             (None, true) => (
-                Some(pool.alloc().ok_or_else(|| {
-                    err(&inst.loc, "the public IP pool is exhausted".to_string())
-                })?),
+                Some(pool.alloc().ok_or_else(|| err(&inst.loc, "the public IP pool is exhausted".to_string()))?),
                 false,
             ),
             (None, false) => (None, false),
@@ -529,26 +517,16 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         let si = *subnet_idx
             .get(n.subnet.v.as_str())
             .ok_or_else(|| err(&n.subnet.loc, format!("unknown subnet `{}`", n.subnet.v)))?;
-        let ip = allocs[si].alloc().ok_or_else(|| {
-            err(&n.name.loc, format!("subnet `{}` has no free address left", subnets[si].name))
-        })?;
+        let ip = allocs[si]
+            .alloc()
+            .ok_or_else(|| err(&n.name.loc, format!("subnet `{}` has no free address left", subnets[si].name)))?;
         let eip = match &n.elastic_ip {
             Some(e) => e.v,
-            None => pool
-                .alloc()
-                .ok_or_else(|| err(&n.name.loc, "the public IP pool is exhausted".into()))?,
+            None => pool.alloc().ok_or_else(|| err(&n.name.loc, "the public IP pool is exhausted".into()))?,
         };
         let ns = ids::ns_name(l, "nat", &n.name.v);
-        let eni = new_eni(
-            &mut enis,
-            &format!("nat/{}", n.name.v),
-            ip,
-            si,
-            vec![],
-            EniOwner::Nat(ni),
-            ns.clone(),
-            Some(eip),
-        );
+        let eni =
+            new_eni(&mut enis, &format!("nat/{}", n.name.v), ip, si, vec![], EniOwner::Nat(ni), ns.clone(), Some(eip));
         nats.push(NatM {
             name: n.name.v.clone(),
             id: format!("nat-{}", ids::hex(&[l, "nat", &n.name.v], 17)),
@@ -581,8 +559,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             veths: HashSet::new(),
         })
         .collect();
-    let inst_idx: HashMap<&str, usize> =
-        instances.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
+    let inst_idx: HashMap<&str, usize> = instances.iter().enumerate().map(|(i, x)| (x.name.as_str(), i)).collect();
     let bridge_last = u32::from(Ipv4Addr::new(169, 254, 175, 254));
     let docker_last = u32::from(Ipv4Addr::new(172, 17, 255, 254));
 
@@ -633,10 +610,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 }
             }
         }
-        let taken: Vec<_> = wanted
-            .iter()
-            .filter(|(p, port)| st.host_ports.get(p).is_some_and(|s| s.contains(port)))
-            .collect();
+        let taken: Vec<_> =
+            wanted.iter().filter(|(p, port)| st.host_ports.get(p).is_some_and(|s| s.contains(port))).collect();
         if !taken.is_empty() {
             let (p, port) = taken[0];
             tm.placement = fail(
@@ -652,10 +627,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             let cfg = t.awsvpc.as_ref();
             let az = &instances[ii].az;
             subnet_for_eni = cfg.and_then(|c| {
-                c.subnets
-                    .iter()
-                    .filter_map(|n| subnet_idx.get(n.v.as_str()).copied())
-                    .find(|si| &subnets[*si].az == az)
+                c.subnets.iter().filter_map(|n| subnet_idx.get(n.v.as_str()).copied()).find(|si| &subnets[*si].az == az)
             });
             if subnet_for_eni.is_none() {
                 tm.placement = fail(
@@ -674,10 +646,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     ),
                 );
             } else if st.bridge_next > bridge_last {
-                tm.placement = fail(
-                    "RESOURCE:ENI",
-                    "ecs-ipam: failed to find available ip addresses in the subnet".into(),
-                );
+                tm.placement =
+                    fail("RESOURCE:ENI", "ecs-ipam: failed to find available ip addresses in the subnet".into());
             }
         }
         if tm.placement.is_err() {
@@ -830,7 +800,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     for pm in &cd.port_mappings {
                         let hp = match pm.host_port.as_ref().map(|h| h.v).filter(|p| *p != 0) {
                             Some(p) => p,
-                            None => match next_dynamic(st.host_ports.entry(pm.protocol).or_default(), &mut st.dyn_next) {
+                            None => match next_dynamic(st.host_ports.entry(pm.protocol).or_default(), &mut st.dyn_next)
+                            {
                                 Some(p) => p,
                                 None => {
                                     tm.placement = fail(
@@ -841,7 +812,11 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                                 }
                             },
                         };
-                        c.ports.push(PortBinding { container_port: pm.container_port.v, host_port: Some(hp), proto: pm.protocol });
+                        c.ports.push(PortBinding {
+                            container_port: pm.container_port.v,
+                            host_port: Some(hp),
+                            proto: pm.protocol,
+                        });
                     }
                     tm.containers.push(c);
                 }

@@ -3,8 +3,8 @@
 //! only needs the namespace list, because every object lives inside the lab's namespaces.
 
 use super::nft::{self, TableBuilder};
-use super::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, EniOwner, IGW_INET, Lab, METADATA_IP, RTR_IGW, TRANSIT_PREFIX};
 use super::{DOCKER0_GW, DOCKER0_PREFIX, METADATA_PORT, TMDS_LISTEN_PORT};
+use super::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, EniOwner, IGW_INET, Lab, METADATA_IP, RTR_IGW, TRANSIT_PREFIX};
 use crate::scenario::{NetworkMode, RouteTarget};
 use ipnetwork::Ipv4Network;
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -264,7 +264,8 @@ pub fn plan(lab: &Lab) -> Plan {
 
     // Internet gateway and the internet.
     let inet = lab.internet.ns.as_str();
-    let mut public: Vec<(Ipv4Addr, Ipv4Addr)> = lab.enis.iter().filter_map(|e| e.public_ip.map(|p| (e.ip, p))).collect();
+    let mut public: Vec<(Ipv4Addr, Ipv4Addr)> =
+        lab.enis.iter().filter_map(|e| e.public_ip.map(|p| (e.ip, p))).collect();
     public.sort();
     if let Some(igw) = &lab.vpc.igw_ns {
         p.veth(rtr, "igw0", igw, "vpc0");
@@ -360,18 +361,32 @@ impl InstanceFw {
         // the instance's own (host mode) traffic is redirected in OUTPUT.
         t.rule(
             "prerouting",
-            vec![nft::ip_daddr(nft::ip(METADATA_IP)), nft::dport("tcp", METADATA_PORT), nft::counter(), nft::dnat(Ipv4Addr::LOCALHOST, Some(TMDS_LISTEN_PORT))],
+            vec![
+                nft::ip_daddr(nft::ip(METADATA_IP)),
+                nft::dport("tcp", METADATA_PORT),
+                nft::counter(),
+                nft::dnat(Ipv4Addr::LOCALHOST, Some(TMDS_LISTEN_PORT)),
+            ],
             Some("ecs-init: task metadata endpoint"),
         );
         t.rule(
             "output",
-            vec![nft::ip_daddr(nft::ip(METADATA_IP)), nft::dport("tcp", METADATA_PORT), nft::counter(), nft::redirect(TMDS_LISTEN_PORT)],
+            vec![
+                nft::ip_daddr(nft::ip(METADATA_IP)),
+                nft::dport("tcp", METADATA_PORT),
+                nft::counter(),
+                nft::redirect(TMDS_LISTEN_PORT),
+            ],
             Some("ecs-init: task metadata endpoint (host mode)"),
         );
         // Docker: published ports, for traffic arriving from outside and from the instance itself.
         for (proto, hp, cip, cp) in &self.publish {
             let c = format!("docker: {hp}/{proto} -> {cip}:{cp}");
-            t.rule("prerouting", vec![nft::fib_daddr_local(), nft::dport(proto, *hp), nft::counter(), nft::dnat(*cip, Some(*cp))], Some(&c));
+            t.rule(
+                "prerouting",
+                vec![nft::fib_daddr_local(), nft::dport(proto, *hp), nft::counter(), nft::dnat(*cip, Some(*cp))],
+                Some(&c),
+            );
             t.rule(
                 "output",
                 vec![
@@ -386,7 +401,12 @@ impl InstanceFw {
         }
         t.rule(
             "postrouting",
-            vec![nft::ip_saddr(nft::prefix(net(Ipv4Addr::new(172, 17, 0, 0), 16))), nft::oifname_ne("docker0"), nft::counter(), nft::masquerade()],
+            vec![
+                nft::ip_saddr(nft::prefix(net(Ipv4Addr::new(172, 17, 0, 0), 16))),
+                nft::oifname_ne("docker0"),
+                nft::counter(),
+                nft::masquerade(),
+            ],
             Some("docker: outbound from containers"),
         );
         t.build()
@@ -401,19 +421,37 @@ fn igw_firewall(public: &[(Ipv4Addr, Ipv4Addr)]) -> nftables::schema::Nftables<'
     t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
     t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Drop);
     for (private, pubip) in public {
-        t.rule("prerouting", vec![nft::iifname("inet0"), nft::ip_daddr(nft::ip(*pubip)), nft::counter(), nft::dnat(*private, None)], None);
-        t.rule("postrouting", vec![nft::oifname("inet0"), nft::ip_saddr(nft::ip(*private)), nft::counter(), nft::snat(*pubip)], None);
+        t.rule(
+            "prerouting",
+            vec![nft::iifname("inet0"), nft::ip_daddr(nft::ip(*pubip)), nft::counter(), nft::dnat(*private, None)],
+            None,
+        );
+        t.rule(
+            "postrouting",
+            vec![nft::oifname("inet0"), nft::ip_saddr(nft::ip(*private)), nft::counter(), nft::snat(*pubip)],
+            None,
+        );
     }
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     let privs: Vec<Ipv4Addr> = public.iter().map(|(a, _)| *a).collect();
     if !privs.is_empty() {
         t.rule(
             "forward",
-            vec![nft::iifname("vpc0"), nft::oifname("inet0"), nft::ip_saddr(nft::addr_set(&privs)), nft::counter(), nft::accept()],
+            vec![
+                nft::iifname("vpc0"),
+                nft::oifname("inet0"),
+                nft::ip_saddr(nft::addr_set(&privs)),
+                nft::counter(),
+                nft::accept(),
+            ],
             Some("egress of ENIs that have a public IP"),
         );
     }
-    t.rule("forward", vec![nft::iifname("inet0"), nft::oifname("vpc0"), nft::ct_status_dnat(), nft::counter(), nft::accept()], Some("ingress to public IPs"));
+    t.rule(
+        "forward",
+        vec![nft::iifname("inet0"), nft::oifname("vpc0"), nft::ct_status_dnat(), nft::counter(), nft::accept()],
+        Some("ingress to public IPs"),
+    );
     t.rule("forward", vec![nft::counter(), nft::drop()], Some("no public IP: not translated, dropped"));
     t.build()
 }
@@ -427,7 +465,11 @@ fn nat_firewall(own: Ipv4Addr, vpc: Ipv4Network) -> nftables::schema::Nftables<'
     t.base("input", Ty::Filter, Hook::Input, 0, Policy::Drop);
     t.rule("postrouting", vec![nft::ip_saddr_ne(nft::ip(own)), nft::counter(), nft::masquerade()], None);
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
-    t.rule("forward", vec![nft::ip_saddr(nft::prefix(vpc)), nft::counter(), nft::accept()], Some("new connections from the VPC only"));
+    t.rule(
+        "forward",
+        vec![nft::ip_saddr(nft::prefix(vpc)), nft::counter(), nft::accept()],
+        Some("new connections from the VPC only"),
+    );
     t.rule("input", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     t.rule("input", vec![nft::iifname("lo"), nft::accept()], None);
     t.build()
@@ -451,7 +493,9 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
         let mut v = vec![];
         match &r.peer.v {
             Peer::Cidr(c) if c.prefix() == 0 => {}
-            Peer::Cidr(c) => v.push(if peer_is_src { nft::ip_saddr(nft::prefix(*c)) } else { nft::ip_daddr(nft::prefix(*c)) }),
+            Peer::Cidr(c) => {
+                v.push(if peer_is_src { nft::ip_saddr(nft::prefix(*c)) } else { nft::ip_daddr(nft::prefix(*c)) })
+            }
             Peer::Sg(g) => {
                 let m = members(g);
                 if m.is_empty() {
@@ -487,7 +531,11 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
         t.chain(&ing);
         for g in &groups {
             match &g.egress {
-                None => t.rule(&eg, vec![nft::counter(), nft::ret()], Some(&format!("sg/{} egress: all (AWS default)", g.name.v))),
+                None => t.rule(
+                    &eg,
+                    vec![nft::counter(), nft::ret()],
+                    Some(&format!("sg/{} egress: all (AWS default)", g.name.v)),
+                ),
                 Some(rules) => {
                     for r in rules {
                         if let Some(st) = rule_stmts(r, false) {
@@ -507,7 +555,11 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
         t.rule("forward", vec![nft::iifname(&e.router_link), nft::jump(&eg)], Some(&e.id));
     }
     for e in lab.enis.iter().filter(|e| !e.security_groups.is_empty()) {
-        t.rule("forward", vec![nft::oifname(&e.router_link), nft::jump(&format!("ingress-{}", e.router_link))], Some(&e.id));
+        t.rule(
+            "forward",
+            vec![nft::oifname(&e.router_link), nft::jump(&format!("ingress-{}", e.router_link))],
+            Some(&e.id),
+        );
     }
     network_acls(lab, &mut t);
     t.build()
@@ -549,7 +601,8 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
             acl.subnets.iter().filter_map(|n| lab.vpc.subnets.iter().position(|s| s.name == n.v)).collect();
         for si in subnets {
             let sn = &lab.vpc.subnets[si];
-            let links: Vec<String> = lab.enis.iter().filter(|e| e.subnet == si).map(|e| e.router_link.clone()).collect();
+            let links: Vec<String> =
+                lab.enis.iter().filter(|e| e.subnet == si).map(|e| e.router_link.clone()).collect();
             if links.is_empty() {
                 continue;
             }
@@ -564,7 +617,11 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
                 t.rule(&cin, rule_stmts(r, true), Some(&format!("nacl/{} inbound rule {}", acl.name.v, r.rule_number)));
             }
             for r in eg {
-                t.rule(&cout, rule_stmts(r, false), Some(&format!("nacl/{} outbound rule {}", acl.name.v, r.rule_number)));
+                t.rule(
+                    &cout,
+                    rule_stmts(r, false),
+                    Some(&format!("nacl/{} outbound rule {}", acl.name.v, r.rule_number)),
+                );
             }
             t.rule(&cin, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));
             t.rule(&cout, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));

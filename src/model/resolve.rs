@@ -26,7 +26,8 @@ pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
     match ep {
         Endpoint::Internet => Ok(Source { ns: lab.internet.ns.clone(), bind: Some(lab.internet.client) }),
         Endpoint::InternetHost(n) => {
-            let h = lab.internet.hosts.iter().find(|h| h.name.v == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
+            let h =
+                lab.internet.hosts.iter().find(|h| h.name.v == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
             Ok(Source { ns: lab.internet.ns.clone(), bind: Some(h.ip.v) })
         }
         Endpoint::Instance(n) => {
@@ -43,7 +44,11 @@ pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
         }
         Endpoint::TaskContainer(n, c) => {
             let t = placed(lab, n)?;
-            let c = t.containers.iter().find(|x| x.name == *c).ok_or_else(|| format!("task `{n}` has no container `{c}`"))?;
+            let c = t
+                .containers
+                .iter()
+                .find(|x| x.name == *c)
+                .ok_or_else(|| format!("task `{n}` has no container `{c}`"))?;
             Ok(Source { ns: c.ns.clone(), bind: None })
         }
         other => Err(format!("`{other}` cannot be a probe source")),
@@ -51,7 +56,12 @@ pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
 }
 
 /// The address (and port) a probe to `ep` targets.
-pub fn destination(lab: &Lab, ep: &Endpoint, port: Option<u16>, via: Option<Via>) -> Result<(Ipv4Addr, Option<u16>), String> {
+pub fn destination(
+    lab: &Lab,
+    ep: &Endpoint,
+    port: Option<u16>,
+    via: Option<Via>,
+) -> Result<(Ipv4Addr, Option<u16>), String> {
     if let Some(via) = via {
         let (t, cname) = match ep {
             Endpoint::Task(n) => (placed(lab, n)?, None),
@@ -68,19 +78,31 @@ pub fn destination(lab: &Lab, ep: &Endpoint, port: Option<u16>, via: Option<Via>
             .find(|b| b.container_port == cp)
             .and_then(|b| if t.mode == NetworkMode::Awsvpc { None } else { b.host_port })
             .ok_or_else(|| match t.mode {
-                NetworkMode::Awsvpc => format!("task `{}` is awsvpc: its port {cp} is not published on the instance", t.name),
+                NetworkMode::Awsvpc => {
+                    format!("task `{}` is awsvpc: its port {cp} is not published on the instance", t.name)
+                }
                 _ => format!("task `{}` maps no host port for container port {cp}", t.name),
             })?;
         let ip = match via {
             Via::HostPort => lab.instance_ip(inst),
-            Via::PublicHostPort => inst.public_ip.ok_or_else(|| format!("instance `{}` has no public IP", inst.name))?,
+            Via::PublicHostPort => {
+                inst.public_ip.ok_or_else(|| format!("instance `{}` has no public IP", inst.name))?
+            }
         };
         return Ok((ip, Some(hp)));
     }
     let ip = match ep {
         Endpoint::Internet => lab.internet.client,
-        Endpoint::InternetHost(n) => lab.internet.hosts.iter().find(|h| h.name.v == *n).map(|h| h.ip.v).ok_or_else(|| format!("no internet host `{n}`"))?,
-        Endpoint::Instance(n) => lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| format!("no instance `{n}`"))?,
+        Endpoint::InternetHost(n) => lab
+            .internet
+            .hosts
+            .iter()
+            .find(|h| h.name.v == *n)
+            .map(|h| h.ip.v)
+            .ok_or_else(|| format!("no internet host `{n}`"))?,
+        Endpoint::Instance(n) => {
+            lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| format!("no instance `{n}`"))?
+        }
         Endpoint::InstancePublic(n) => {
             let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
             i.public_ip.ok_or_else(|| format!("instance `{n}` has no public IP (publicIp: false and no elasticIp)"))?

@@ -14,7 +14,9 @@ fn lab(text: &str) -> Lab {
 }
 
 fn seed() -> Lab {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml"))
+            .unwrap();
     lab(&text)
 }
 
@@ -74,7 +76,9 @@ fn docker_and_pause_names_follow_ecs() {
     assert!(t.containers[0].docker_name.starts_with("ecs-CdkEcsStackDVATaskDefA782C5B3-9-DVA-EC-site-"));
     assert_eq!(p.docker_id.len(), 64);
     let env: Vec<&str> = t.containers[0].env.iter().map(|(k, _)| k.as_str()).collect();
-    for k in ["ECS_CONTAINER_METADATA_URI", "ECS_CONTAINER_METADATA_URI_V4", "AWS_EXECUTION_ENV", "AWS_REGION", "NODE_ENV"] {
+    for k in
+        ["ECS_CONTAINER_METADATA_URI", "ECS_CONTAINER_METADATA_URI_V4", "AWS_EXECUTION_ENV", "AWS_REGION", "NODE_ENV"]
+    {
         assert!(env.contains(&k), "{k} missing from {env:?}");
     }
 }
@@ -100,7 +104,8 @@ fn task_namespace_gets_the_ecs_cni_routes() {
     let l = seed();
     let p = plan::plan(&l);
     let tns = l.task("web-awsvpc").unwrap().ns.clone().unwrap();
-    let routes: Vec<String> = p.routes.iter().filter(|r| r.ns == tns).map(|r| format!("{} {:?} {:?}", r.dst, r.gw, r.dev)).collect();
+    let routes: Vec<String> =
+        p.routes.iter().filter(|r| r.ns == tns).map(|r| format!("{} {:?} {:?}", r.dst, r.gw, r.dev)).collect();
     assert!(routes.contains(&"0.0.0.0/0 Some(10.0.128.1) Some(\"eth0\")".to_string()), "{routes:?}");
     assert!(routes.contains(&"169.254.170.2/32 Some(169.254.172.1) Some(\"ecs-eth0\")".to_string()), "{routes:?}");
     assert!(p.route_dels.iter().any(|r| r.ns == tns && r.dst.to_string() == "169.254.172.0/22"));
@@ -124,10 +129,13 @@ fn resolve_sources_and_destinations() {
     let l = seed();
     let src = resolve::source(&l, &Endpoint::Internet).unwrap();
     assert_eq!(src.bind, Some(INTERNET_CLIENT));
-    let (ip, port) = resolve::destination(&l, &Endpoint::Task("web-bridge".into()), Some(3000), Some(scenario::Via::HostPort)).unwrap();
+    let (ip, port) =
+        resolve::destination(&l, &Endpoint::Task("web-bridge".into()), Some(3000), Some(scenario::Via::HostPort))
+            .unwrap();
     assert_eq!(ip.to_string(), "10.0.14.107");
     assert_eq!(port, Some(3000));
-    let e = resolve::destination(&l, &Endpoint::Task("web-awsvpc".into()), Some(3000), Some(scenario::Via::HostPort)).unwrap_err();
+    let e = resolve::destination(&l, &Endpoint::Task("web-awsvpc".into()), Some(3000), Some(scenario::Via::HostPort))
+        .unwrap_err();
     assert!(e.contains("not published"), "{e}");
     let nat = resolve::addresses_of(&l, &Endpoint::Nat("nat-a".into()));
     assert!(nat.contains(&l.nats[0].eip));
