@@ -99,6 +99,7 @@ fn test_verb_reports_pass_fail_invalid_with_exit_codes() {
 #[test]
 fn every_shipped_scenario_passes() {
     need_root!();
+    let before = root_snapshot();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
         .unwrap()
@@ -117,6 +118,7 @@ fn every_shipped_scenario_passes() {
         assert_eq!(o.status.code(), Some(0), "{rel}: {}", text(&o));
         assert_eq!(leftovers(&lab), Vec::<String>::new());
     }
+    assert_eq!(before, root_snapshot(), "the root namespace changed");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 pub mod ids;
 pub mod nft;
 pub mod plan;
+pub mod policy;
 pub mod resolve;
 #[cfg(test)]
 mod tests;
