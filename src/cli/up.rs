@@ -20,6 +20,13 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
     super::watch_signals();
     let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress: verbose > 0 };
     match dataplane::up(&lab, &plan, opts).await {
+        Ok(_) if super::interrupted() => {
+            // Interrupted after the last phase: honour it all the same.
+            let name = lab.name.clone();
+            let _ = tokio::task::spawn_blocking(move || dataplane::down(&name)).await;
+            eprintln!("ecsnet: interrupted; everything built was removed");
+            130
+        }
         Ok(t) => {
             // `check` probes these later against the running lab.
             if let Ok(data) = serde_json::to_vec(&scn.expect) {
@@ -38,6 +45,10 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
         Err(UpError::Cancelled(p)) if stop_after.is_some() => {
             eprintln!("ecsnet: stopped before {p} (test hook); state left in place");
             EXIT_FAILED
+        }
+        Err(e @ UpError::Cancelled(_)) => {
+            eprintln!("ecsnet: {e}");
+            130
         }
         Err(e) => {
             eprintln!("ecsnet: up failed: {e}");
