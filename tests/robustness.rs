@@ -130,3 +130,23 @@ fn environment_problems_exit_3_with_the_fix() {
         assert!(text(&o).contains("sudo"), "{}", text(&o));
     }
 }
+
+#[test]
+fn a_stale_leftover_makes_up_fail_clearly_and_is_left_alone() {
+    need_root!();
+    let lab = "t-stale";
+    let file = scenario_copy("scenarios/02-awsvpc.yaml", lab);
+    let _g = LabGuard(lab.into());
+    let before = root_snapshot();
+    // A leftover of this lab, as a crash of an older version might leave it.
+    let stale = format!("ecsnet.{lab}.i.ecs-1");
+    assert!(Command::new("ip").args(["netns", "add", &stale]).status().unwrap().success());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains(&stale) && text(&o).contains("ecsnet down"), "{}", text(&o));
+    // Everything this `up` made is gone; the leftover it did not make is still there.
+    assert_eq!(leftovers(lab), vec![format!("netns {stale}")]);
+    assert_eq!(before, root_snapshot());
+    assert!(ecsnet(&["down", lab]).status.success());
+    assert_eq!(leftovers(lab), Vec::<String>::new());
+}

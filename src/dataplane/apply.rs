@@ -150,6 +150,10 @@ fn nl(e: rtnetlink::Error) -> String {
     }
 }
 
+fn lab_of(ns: &str) -> &str {
+    ns.strip_prefix(ids::NS_PREFIX).and_then(|r| r.split('.').next()).unwrap_or(ns)
+}
+
 /// Create the namespaces (several threads at once). Returns the ones created, even on error,
 /// through `created`.
 pub async fn create_namespaces(names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
@@ -168,6 +172,14 @@ pub async fn create_namespaces(names: &[String], created: &mut Vec<String>) -> R
             match j.await {
                 Ok((Ok(()), n)) => created.push(n),
                 Ok((Err(e), n)) => {
+                    let e = if e.contains("File exists") {
+                        format!(
+                            "{e}: a leftover of an earlier run of this lab? remove it with `ecsnet down {}`",
+                            lab_of(&n)
+                        )
+                    } else {
+                        e
+                    };
                     first_err.get_or_insert(fail(format!("namespace {n}"), e));
                 }
                 Err(e) => {

@@ -92,19 +92,37 @@ pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpEr
     state::save_journal(&journal).map_err(st)?;
     state::save_lab(lab).map_err(st)?;
 
-    let r = build(lab, plan, &opts, &mut journal).await;
+    let mut created = vec![];
+    let r = build(lab, plan, &opts, &mut journal, &mut created).await;
     match r {
         Ok(t) => Ok(t),
         Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
         Err(e) => {
-            let name = lab.name.clone();
-            let _ = tokio::task::spawn_blocking(move || down(&name)).await;
+            // Remove exactly what this `up` built: a stale leftover that made it fail is
+            // not ours to delete (`ecsnet down LAB` removes it on request).
+            let (name, procs) = (lab.name.clone(), journal.processes.clone());
+            tracing::warn!("up of {name} failed, rolling back {} namespaces", created.len());
+            let _ = tokio::task::spawn_blocking(move || rollback(&name, &created, &procs)).await;
             Err(e)
         }
     }
 }
 
-async fn build(lab: &Lab, plan: &Plan, opts: &UpOptions, journal: &mut Journal) -> Result<Timings, UpError> {
+fn rollback(lab: &str, created: &[String], recs: &[state::ProcRecord]) {
+    procs::stop(recs);
+    for n in created {
+        let _ = netns::delete(n);
+    }
+    let _ = std::fs::remove_dir_all(state::dir(lab));
+}
+
+async fn build(
+    lab: &Lab,
+    plan: &Plan,
+    opts: &UpOptions,
+    journal: &mut Journal,
+    created: &mut Vec<String>,
+) -> Result<Timings, UpError> {
     let mut t = Timings::default();
     let mut phase = 0usize;
     let total = Instant::now();
@@ -119,6 +137,7 @@ async fn build(lab: &Lab, plan: &Plan, opts: &UpOptions, journal: &mut Journal) 
             let s = Instant::now();
             $body;
             t.0.push(($name.to_string(), s.elapsed()));
+            tracing::info!(lab = %lab.name, "{} done in {:.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
             if opts.progress {
                 eprintln!("  {:<12} {:>8.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
             }
@@ -128,8 +147,7 @@ async fn build(lab: &Lab, plan: &Plan, opts: &UpOptions, journal: &mut Journal) 
             }
         }};
     }
-    let mut created = vec![];
-    step!("namespaces", apply::create_namespaces(&plan.namespaces, &mut created).await?);
+    step!("namespaces", apply::create_namespaces(&plan.namespaces, created).await?);
     step!("sysctls", apply::sysctls(plan, &plan.sysctls).await?);
     let idx = Indexes::of(plan);
     let handles = Handles::open(&plan.namespaces).await?;
