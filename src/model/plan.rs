@@ -421,38 +421,37 @@ fn igw_firewall(public: &[(Ipv4Addr, Ipv4Addr)]) -> nftables::schema::Nftables<'
     t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
     t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Drop);
     for (private, pubip) in public {
-        t.rule(
-            "prerouting",
-            vec![nft::iifname("inet0"), nft::ip_daddr(nft::ip(*pubip)), nft::counter(), nft::dnat(*private, None)],
-            None,
-        );
+        // Inbound to a public IP, from the internet or from the VPC itself (hairpin).
+        t.rule("prerouting", vec![nft::ip_daddr(nft::ip(*pubip)), nft::counter(), nft::dnat(*private, None)], None);
         t.rule(
             "postrouting",
             vec![nft::oifname("inet0"), nft::ip_saddr(nft::ip(*private)), nft::counter(), nft::snat(*pubip)],
             None,
         );
+        // A hairpinned flow is seen with the sender's public address, as on AWS.
+        t.rule(
+            "postrouting",
+            vec![
+                nft::oifname("vpc0"),
+                nft::iifname("vpc0"),
+                nft::ip_saddr(nft::ip(*private)),
+                nft::counter(),
+                nft::snat(*pubip),
+            ],
+            None,
+        );
     }
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     let privs: Vec<Ipv4Addr> = public.iter().map(|(a, _)| *a).collect();
-    if !privs.is_empty() {
-        t.rule(
-            "forward",
-            vec![
-                nft::iifname("vpc0"),
-                nft::oifname("inet0"),
-                nft::ip_saddr(nft::addr_set(&privs)),
-                nft::counter(),
-                nft::accept(),
-            ],
-            Some("egress of ENIs that have a public IP"),
-        );
-    }
-    t.rule(
-        "forward",
-        vec![nft::iifname("inet0"), nft::oifname("vpc0"), nft::ct_status_dnat(), nft::counter(), nft::accept()],
-        Some("ingress to public IPs"),
-    );
-    t.rule("forward", vec![nft::counter(), nft::drop()], Some("no public IP: not translated, dropped"));
+    let no_public = if privs.is_empty() {
+        vec![nft::iifname("vpc0"), nft::counter(), nft::drop()]
+    } else {
+        vec![nft::iifname("vpc0"), nft::ip_saddr_ne(nft::addr_set(&privs)), nft::counter(), nft::drop()]
+    };
+    t.rule("forward", no_public, Some("no public IP: not translated, dropped"));
+    t.rule("forward", vec![nft::iifname("vpc0"), nft::oifname("inet0"), nft::counter(), nft::accept()], Some("egress"));
+    t.rule("forward", vec![nft::ct_status_dnat(), nft::counter(), nft::accept()], Some("ingress to public IPs"));
+    t.rule("forward", vec![nft::counter(), nft::drop()], Some("nothing else crosses the internet gateway"));
     t.build()
 }
 
