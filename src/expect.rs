@@ -21,6 +21,10 @@ pub struct Verdict {
     /// Why it failed, or what was observed.
     pub detail: String,
     pub elapsed_ms: f64,
+    /// The analyzer's explanation code for a blocked path.
+    pub reason: Option<String>,
+    /// The probe and the analyzer disagree (a bug in ecsnet).
+    pub mismatch: bool,
 }
 
 /// A probe to run for expectation `index`, or the reason it cannot be run.
@@ -76,6 +80,8 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
         source_seen: None,
         detail: String::new(),
         elapsed_ms: 0.0,
+        reason: None,
+        mismatch: false,
     };
     let res = match res {
         Ok(p) => p,
@@ -161,6 +167,8 @@ pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) 
         source_seen: None,
         detail: String::new(),
         elapsed_ms: 0.0,
+        reason: None,
+        mismatch: false,
     };
     let Some(t) = lab.task(&p.task.v) else {
         v.detail = format!("no task `{}`", p.task.v);
@@ -205,6 +213,13 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         }
     }
     let results = crate::probe::run(specs).await;
+    let analyses: Vec<Option<crate::analyze::Analysis>> = expects
+        .iter()
+        .map(|e| match &e.kind {
+            ExpectKind::Reach(r) => Some(crate::analyze::analyze(lab, &r.from.v, &r.to.v, r.port, r.protocol, r.via)),
+            ExpectKind::Placement(_) => None,
+        })
+        .collect();
     let mut verdicts = vec![];
     for (i, e) in expects.iter().enumerate() {
         match &e.kind {
@@ -223,9 +238,69 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                         v
                     }
                 };
+                let probe = results.iter().find(|x| x.id == i).filter(|x| x.error.is_none());
+                let v = match &analyses[i] {
+                    Some(a) => cross_check(v, r, a, probe),
+                    None => v,
+                };
                 verdicts.push(v);
             }
         }
     }
     verdicts
+}
+
+/// Give the verdict its reason, check `reason:`, and compare the analyzer with the packets.
+pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, probe: Option<&ProbeResult>) -> Verdict {
+    v.reason = a.code.clone();
+    let mut problems = vec![];
+    if let Some(p) = probe {
+        if a.outcome.is_some_and(|o| o != p.outcome) {
+            problems.push(format!(
+                "MODEL/DATAPLANE MISMATCH: the analyzer says {} [{}], the packets say {}",
+                a.outcome.map(|o| o.to_string()).unwrap_or_default(),
+                a.code.as_deref().unwrap_or("-"),
+                p.outcome
+            ));
+        } else if p.outcome == Outcome::Connected {
+            if let (Some(want), Some(id)) = (&a.served_by, &p.identity) {
+                if want != "metadata" && *want != id.node {
+                    problems.push(format!(
+                        "MODEL/DATAPLANE MISMATCH: the analyzer says served by {want}, the packets by {}",
+                        id.node
+                    ));
+                }
+            }
+            if let (Some(want), Some(id)) = (a.source_seen, &p.identity) {
+                if a.served_by.as_deref() != Some("metadata") && want != *id.peer.ip() {
+                    problems.push(format!(
+                        "MODEL/DATAPLANE MISMATCH: the analyzer says source seen as {want}, the packets {}",
+                        id.peer.ip()
+                    ));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        v.mismatch = true;
+    }
+    if let Some(want) = &r.reason {
+        if a.code.as_deref() != Some(want.as_str()) {
+            problems.push(format!(
+                "expected reason {want}, the path's reason is {}",
+                a.code.as_deref().unwrap_or("none (connected)")
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        v.pass = false;
+        let prev = std::mem::take(&mut v.detail);
+        v.detail = if prev.is_empty() { problems.join("; ") } else { format!("{}; {prev}", problems.join("; ")) };
+    }
+    if let Some(code) = &v.reason {
+        if !v.detail.contains(code.as_str()) {
+            v.detail = format!("[{code}] {}", v.detail);
+        }
+    }
+    v
 }

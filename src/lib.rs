@@ -5,6 +5,7 @@
 //! addresses, names and the plan of kernel objects, pure) → `dataplane` (the only code that
 //! touches the kernel) → `probe` and `services` (probes, responders, holders) → `cli`.
 
+pub mod analyze;
 pub mod cli;
 pub mod dataplane;
 pub mod expect;

@@ -43,6 +43,11 @@ pub fn table(r: &ScenarioReport) -> String {
         let outcome = v.outcome.map(|o| o.to_string()).unwrap_or_else(|| "-".into());
         let _ = writeln!(s, "  {:<4}  {:<w$}  {:<9}  {}", mark, v.title, outcome, v.detail);
     }
+    let mism = r.verdicts.iter().filter(|v| v.mismatch).count();
+    if mism > 0 {
+        let _ =
+            writeln!(s, "  {mism} MODEL/DATAPLANE MISMATCH(ES): a bug in ecsnet, please report it with this scenario");
+    }
     let _ = writeln!(
         s,
         "  {} passed, {} failed (up {:.0} ms, probes {:.0} ms, down {:.0} ms)",
@@ -142,6 +147,8 @@ mod tests {
                 source_seen: None,
                 detail: "expected <reachable> & got \"timeout\"".into(),
                 elapsed_ms: 1.0,
+                reason: None,
+                mismatch: false,
             }],
             up_ms: 1.0,
             probe_ms: 1.0,

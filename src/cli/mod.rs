@@ -4,6 +4,7 @@
 mod check;
 mod down;
 mod exec;
+mod explain;
 mod ls;
 mod probe;
 mod test;
@@ -85,6 +86,20 @@ pub enum Cmd {
     Ls {
         #[arg(long)]
         orphans: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Why a packet gets through or not, hop by hop, on the model: ecsnet explain LAB|FILE FROM TO:PORT
+    Explain {
+        /// A running lab's name, or a scenario file (nothing is built).
+        target: String,
+        from: String,
+        to: String,
+        #[arg(long, default_value = "tcp")]
+        protocol: String,
+        /// hostPort or publicHostPort
+        #[arg(long)]
+        via: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -194,6 +209,9 @@ pub fn main() -> i32 {
             }
             Cmd::Ls { orphans, json } => ls::run(orphans, json),
             Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+            Cmd::Explain { target, from, to, protocol, via, json } => {
+                explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
+            }
         }
     })
 }
