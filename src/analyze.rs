@@ -195,9 +195,11 @@ impl Walk<'_> {
                             decision: format!("docker: {port}/{proto} -> {cip}:{} (task/{})", b.container_port, t.name),
                             packet: format!("{src} -> {cip}:{}", b.container_port),
                         });
-                        // After the DNAT the container is reached on its own port.
+                        // After the DNAT the container is reached on its own port; a
+                        // container of this instance comes back in on docker0, masqueraded.
                         self.port = Some(b.container_port);
-                        return self.container(&t.name, c, src);
+                        let seen = if in_docker0(src) { DOCKER0_GW } else { src };
+                        return self.container(&t.name, c, seen);
                     }
                 }
                 if t.mode == NetworkMode::Host && self.listens(&c.listen, c.command.is_some()) {

@@ -7,7 +7,7 @@ use super::netns;
 use crate::model::ids;
 use crate::model::plan::{Plan, RouteKind};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use rtnetlink::packet_route::link::{InfoData, InfoVeth};
+use rtnetlink::packet_route::link::{InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVeth};
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
 use rtnetlink::packet_route::rule::RuleAction;
 use rtnetlink::{Handle, LinkBridge, LinkUnspec, LinkVeth, RouteMessageBuilder};
@@ -278,6 +278,17 @@ pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Ap
         let what = format!("link {name} up in {ns}");
         let msg = LinkUnspec::new_with_index(*i).up().alias(alias.clone()).build();
         futs.push(Box::pin(async move { hd.link().set(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
+    }
+    for v in plan.veths.iter().filter(|v| v.hairpin) {
+        let hd = h.h(&v.ns)?;
+        let i = idx.get(&v.ns, &v.name)?;
+        let what = format!("hairpin mode on bridge port {} in {}", v.name, v.ns);
+        let msg = LinkUnspec::new_with_index(i)
+            .set_port_kind(InfoPortKind::Bridge)
+            .set_port_data(InfoPortData::BridgePort(vec![InfoBridgePort::HairpinMode(true)]))
+            .build();
+        // Port data is only taken by RTM_NEWLINK on an existing link (`ip link set ... type bridge_slave`).
+        futs.push(Box::pin(async move { hd.link().set_port(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     for a in &plan.addrs {
         let hd = h.h(&a.ns)?;

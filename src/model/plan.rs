@@ -38,6 +38,10 @@ pub struct Veth {
     pub peer_ns: String,
     pub peer_name: String,
     pub peer_mac: Option<String>,
+    /// Bridge port hairpin mode on `name` (Docker's, so that a container reaches its own
+    /// published port through the instance's address).
+    #[serde(default)]
+    pub hairpin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +148,7 @@ impl Plan {
             peer_ns: peer_ns.into(),
             peer_name: peer_name.into(),
             peer_mac: None,
+            hairpin: false,
         });
         self.veths.last_mut().expect("just pushed")
     }
@@ -327,6 +332,7 @@ pub fn plan(lab: &Lab) -> Plan {
                         let v = p.veth(ns, vh, &c.ns, "eth0");
                         v.master = Some("docker0".into());
                         v.peer_mac = c.mac.clone();
+                        v.hairpin = true;
                         p.addr(&c.ns, "eth0", ip, DOCKER0_PREFIX);
                         p.route(&c.ns, default_net(), Some(DOCKER0_GW), Some("eth0"));
                         for b in &c.ports {
@@ -408,6 +414,19 @@ impl InstanceFw {
                 nft::masquerade(),
             ],
             Some("docker: outbound from containers"),
+        );
+        // A container reaching a published port through the instance's address comes back
+        // in on docker0: it is seen from 172.17.0.1, as Docker's userland proxy makes it.
+        t.rule(
+            "postrouting",
+            vec![
+                nft::ip_saddr(nft::prefix(net(Ipv4Addr::new(172, 17, 0, 0), 16))),
+                nft::oifname("docker0"),
+                nft::ct_status_dnat(),
+                nft::counter(),
+                nft::masquerade(),
+            ],
+            Some("docker: hairpin to a published port"),
         );
         t.build()
     }

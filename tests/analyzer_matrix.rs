@@ -1,0 +1,147 @@
+//! Issue 7: the analyzer and the packets must agree, not only on the scenarios' expectations
+//! but over the full matrix of (every source node × every destination node × every declared
+//! port) of each shipped scenario. Any disagreement is a bug in ecsnet.
+
+mod common;
+use common::*;
+use ecsnet::analyze::analyze;
+use ecsnet::model::{Lab, resolve};
+use ecsnet::probe::{ProbeSpec, run};
+use ecsnet::scenario::{Endpoint, NetworkMode, ProbeProto, Proto};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
+    let mut src = vec![Endpoint::Internet];
+    let mut dst = vec![Endpoint::Internet];
+    for h in &lab.internet.hosts {
+        src.push(Endpoint::InternetHost(h.name.v.clone()));
+        dst.push(Endpoint::InternetHost(h.name.v.clone()));
+    }
+    for i in &lab.instances {
+        src.push(Endpoint::Instance(i.name.clone()));
+        dst.push(Endpoint::Instance(i.name.clone()));
+        if i.public_ip.is_some() {
+            dst.push(Endpoint::InstancePublic(i.name.clone()));
+        }
+    }
+    for n in &lab.nats {
+        dst.push(Endpoint::Nat(n.name.clone()));
+    }
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        match t.mode {
+            NetworkMode::Bridge | NetworkMode::None => {
+                for c in &t.containers {
+                    src.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
+                    dst.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
+                }
+            }
+            _ => {
+                src.push(Endpoint::Task(t.name.clone()));
+                dst.push(Endpoint::Task(t.name.clone()));
+            }
+        }
+    }
+    (src, dst)
+}
+
+/// Every port someone listens on or publishes, plus one nobody uses.
+fn ports(lab: &Lab) -> BTreeSet<(u16, Proto)> {
+    let mut p = BTreeSet::from([(1u16, Proto::Tcp)]);
+    for t in &lab.tasks {
+        for c in &t.containers {
+            for l in &c.listen {
+                p.insert((l.port, l.proto));
+            }
+            for b in &c.ports {
+                if let Some(h) = b.host_port {
+                    p.insert((h, b.proto));
+                }
+            }
+        }
+    }
+    for h in &lab.internet.hosts {
+        for l in &h.listen {
+            p.insert((l.port, l.proto));
+        }
+    }
+    p
+}
+
+fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
+    let copy = scenario_copy(file, lab_name);
+    let _g = LabGuard(lab_name.into());
+    let up = ecsnet(&["up", copy.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", text(&up));
+    let lab = ecsnet::state::load_lab(lab_name).unwrap();
+    let (srcs, dsts) = nodes(&lab);
+    let mut cases = vec![];
+    let mut specs = vec![];
+    for s in &srcs {
+        let Ok(source) = resolve::source(&lab, s) else { continue };
+        for d in &dsts {
+            if s == d {
+                continue;
+            }
+            for (port, proto) in ports(&lab) {
+                let pp = if proto == Proto::Tcp { ProbeProto::Tcp } else { ProbeProto::Udp };
+                let Ok((ip, port)) = resolve::destination(&lab, d, Some(port), None) else { continue };
+                let a = analyze(&lab, s, d, port, pp, None);
+                let Some(expected) = a.outcome else { continue };
+                specs.push(ProbeSpec {
+                    id: cases.len(),
+                    src_ns: source.ns.clone(),
+                    bind: source.bind,
+                    dst: ip,
+                    port,
+                    proto: pp,
+                    path: "/".into(),
+                    timeout: Duration::from_millis(500),
+                });
+                cases.push((format!("{s} -> {d}:{}/{pp}", port.unwrap_or(0)), expected, a));
+            }
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let results = rt.block_on(run(specs));
+    let mut bad = vec![];
+    for r in results {
+        let (name, expected, a) = &cases[r.id];
+        if let Some(e) = &r.error {
+            bad.push(format!("{name}: probe error {e}"));
+        } else if r.outcome != *expected {
+            bad.push(format!(
+                "{name}: analyzer {expected} [{}], packets {} ({})",
+                a.code.as_deref().unwrap_or("-"),
+                r.outcome,
+                r.detail
+            ));
+        } else if let (Some(want), Some(id)) = (&a.served_by, &r.identity) {
+            if *want != id.node {
+                bad.push(format!("{name}: analyzer served by {want}, packets by {}", id.node));
+            } else if a.source_seen.is_some_and(|s| s != *id.peer.ip()) {
+                bad.push(format!("{name}: analyzer source {:?}, packets {}", a.source_seen, id.peer.ip()));
+            }
+        }
+    }
+    (cases.len(), bad)
+}
+
+#[test]
+fn analyzer_and_packets_agree_on_every_pair_of_every_scenario() {
+    need_root!();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios")).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut all_bad = vec![];
+    let mut total = 0;
+    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "yaml")) {
+        let rel = f.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+        let lab = format!("t-mx-{}", &f.file_stem().unwrap().to_str().unwrap()[..2]);
+        let (n, bad) = matrix(&rel, &lab);
+        total += n;
+        all_bad.extend(bad.into_iter().map(|b| format!("{rel}: {b}")));
+    }
+    eprintln!("matrix: {total} probes compared with the analyzer");
+    assert!(all_bad.is_empty(), "{} mismatches of {total}:\n{}", all_bad.len(), all_bad.join("\n"));
+}
