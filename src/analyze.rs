@@ -268,7 +268,7 @@ impl Walk<'_> {
     }
 
     /// From the internet (source `src`, public) to `dst`.
-    fn from_internet(&mut self, src: Ipv4Addr, dst: Ipv4Addr) -> Res {
+    fn enter_from_internet(&mut self, src: Ipv4Addr, dst: Ipv4Addr) -> Res {
         let lab = self.lab;
         if lab.vpc.igw_ns.is_none() {
             return Err((Outcome::Refused, "NO_ROUTE_TO_DESTINATION", "the VPC has no internet gateway".into()));
@@ -304,7 +304,7 @@ impl Walk<'_> {
     }
 
     /// From ENI `a` (source address `src`, its private IP) into the VPC.
-    fn from_eni(&mut self, a: usize, dst: Ipv4Addr) -> Res {
+    fn leave_eni(&mut self, a: usize, dst: Ipv4Addr) -> Res {
         let lab = self.lab;
         let ea = &lab.enis[a];
         let src = ea.ip;
@@ -350,7 +350,7 @@ impl Walk<'_> {
                     ));
                 };
                 self.step("internet gateway", format!("1:1 NAT {src} -> {public}"), public, dst);
-                self.from_internet(public, dst)
+                self.enter_from_internet(public, dst)
             }
             Hop::Nat(ni) => {
                 let nat = &lab.nats[ni];
@@ -368,7 +368,7 @@ impl Walk<'_> {
                 }
                 self.crossing(Some(en.subnet), None, en.ip, dst)?;
                 self.step("internet gateway", format!("1:1 NAT {} -> {}", en.ip, nat.eip), nat.eip, dst);
-                self.from_internet(nat.eip, dst)
+                self.enter_from_internet(nat.eip, dst)
             }
         }
     }
@@ -443,7 +443,7 @@ pub fn analyze(
     let r = match from {
         Endpoint::Internet | Endpoint::InternetHost(_) => {
             let src = resolve::source(lab, from).ok().and_then(|s| s.bind).unwrap_or(lab.internet.client);
-            w.from_internet(src, dst)
+            w.enter_from_internet(src, dst)
         }
         Endpoint::Instance(n) => {
             let ii = lab.instances.iter().position(|i| i.name == *n).unwrap_or(0);
@@ -480,7 +480,7 @@ pub fn analyze(
                         );
                         metadata(&mut w, t.bridge_ip.unwrap_or(dst))
                     } else {
-                        w.from_eni(eni, dst)
+                        w.leave_eni(eni, dst)
                     }
                 }
                 NetworkMode::Bridge => {
@@ -528,7 +528,7 @@ fn from_instance(w: &mut Walk, ii: usize, dst: Ipv4Addr) -> Res {
     if in_docker0(dst) {
         return to_docker0(w, ii, DOCKER0_GW, dst);
     }
-    w.from_eni(lab.instances[ii].eni, dst)
+    w.leave_eni(lab.instances[ii].eni, dst)
 }
 
 fn in_docker0(ip: Ipv4Addr) -> bool {
@@ -589,7 +589,7 @@ fn from_bridge_container(
         inst_ip,
         dst,
     );
-    w.from_eni(lab.instances[ii].eni, dst)
+    w.leave_eni(lab.instances[ii].eni, dst)
 }
 
 /// A table of the hops, for `explain`.

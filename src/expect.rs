@@ -217,13 +217,14 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         .iter()
         .map(|e| match &e.kind {
             ExpectKind::Reach(r) => Some(crate::analyze::analyze(lab, &r.from.v, &r.to.v, r.port, r.protocol, r.via)),
-            ExpectKind::Placement(_) => None,
+            _ => None,
         })
         .collect();
     let mut verdicts = vec![];
     for (i, e) in expects.iter().enumerate() {
         match &e.kind {
             ExpectKind::Placement(p) => verdicts.push(judge_placement(lab, i, e, p)),
+            ExpectKind::Never(n) => verdicts.push(check_never(lab, i, e, n).await),
             ExpectKind::Reach(r) => {
                 let pl = planned.iter().find(|(x, _)| *x == i).and_then(|(_, p)| p.clone());
                 let v = match pl {
@@ -301,6 +302,85 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, prob
         if !v.detail.contains(code.as_str()) {
             v.detail = format!("[{code}] {}", v.detail);
         }
+    }
+    v
+}
+
+/// A `never:` assertion: every matching (source, destination, declared port) is checked by the
+/// analyzer and probed with packets; none may connect, and the two must agree.
+pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &crate::scenario::Never) -> Verdict {
+    use crate::scenario::{ProbeProto, Proto, glob};
+    let excluded = |ep: &Endpoint| n.except.iter().any(|x| glob(x, &ep.to_string()));
+    let (srcs, dsts) = resolve::nodes(lab);
+    let mut cases = vec![];
+    let mut specs = vec![];
+    for s in srcs.iter().filter(|s| glob(&n.from.v, &s.to_string()) && !excluded(s)) {
+        let Ok(source) = resolve::source(lab, s) else { continue };
+        for d in dsts.iter().filter(|d| *d != s && glob(&n.to.v, &d.to_string()) && !excluded(d)) {
+            for pp in resolve::declared_ports(lab, d) {
+                let proto = match (n.protocol, pp.proto) {
+                    (Some(p), _) => p,
+                    (None, Proto::Tcp) => ProbeProto::Tcp,
+                    (None, Proto::Udp) => ProbeProto::Udp,
+                };
+                let Ok((ip, port)) = resolve::destination(lab, d, Some(pp.port), None) else { continue };
+                let a = crate::analyze::analyze(lab, s, d, port, proto, None);
+                specs.push(ProbeSpec {
+                    id: cases.len(),
+                    src_ns: source.ns.clone(),
+                    bind: source.bind,
+                    dst: ip,
+                    port,
+                    proto,
+                    path: "/".into(),
+                    timeout: Duration::from_millis(300),
+                });
+                cases.push((format!("{s} -> {d}:{}/{proto}", pp.port), a));
+            }
+        }
+    }
+    let results = crate::probe::run(specs).await;
+    let mut violations = vec![];
+    let mut mismatches = vec![];
+    for r in &results {
+        let (name, a) = &cases[r.id];
+        let model = a.outcome == Some(Outcome::Connected);
+        let packets = r.error.is_none() && r.outcome == Outcome::Connected;
+        if model || packets {
+            violations.push(name.clone());
+        }
+        if r.error.is_none() && a.outcome.is_some_and(|o| o != r.outcome) {
+            mismatches.push(format!(
+                "{name}: analyzer {} packets {}",
+                a.outcome.map(|o| o.to_string()).unwrap_or_default(),
+                r.outcome
+            ));
+        }
+    }
+    let mut v = Verdict {
+        index,
+        title: format!("never {} -> {}", n.from.v, n.to.v),
+        at: e.loc.to_string(),
+        pass: violations.is_empty() && mismatches.is_empty(),
+        outcome: None,
+        served_by: None,
+        source_seen: None,
+        detail: format!("{} flows checked, none connects", cases.len()),
+        elapsed_ms: results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max),
+        reason: None,
+        mismatch: !mismatches.is_empty(),
+    };
+    if !violations.is_empty() {
+        let shown: Vec<&String> = violations.iter().take(5).collect();
+        v.detail = format!(
+            "{} of {} flows connect: {}",
+            violations.len(),
+            cases.len(),
+            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !mismatches.is_empty() {
+        v.detail = format!("MODEL/DATAPLANE MISMATCH: {}; {}", mismatches.join(", "), v.detail);
     }
     v
 }

@@ -145,3 +145,23 @@ fn analyzer_and_packets_agree_on_every_pair_of_every_scenario() {
     eprintln!("matrix: {total} probes compared with the analyzer");
     assert!(all_bad.is_empty(), "{} mismatches of {total}:\n{}", all_bad.len(), all_bad.join("\n"));
 }
+
+#[test]
+fn a_violated_never_fails_and_names_the_flow() {
+    need_root!();
+    let lab = "t-never";
+    let body = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/12-security-groups.yaml"))
+        .unwrap()
+        .replace("name: sg-tiers", &format!("name: {lab}"))
+        + "  - never: { from: \"task/web-*\", to: task/db }\n";
+    let file = write_scenario(lab, &body);
+    let _g = LabGuard(lab.into());
+    let o = ecsnet(&["test", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("FAIL  never task/web-* -> task/db") && out.contains("task/web-1 -> task/db:5432/tcp"),
+        "{out}"
+    );
+    assert!(!out.contains("MODEL/DATAPLANE MISMATCH"), "{out}");
+}

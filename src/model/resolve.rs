@@ -163,3 +163,81 @@ pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
         Endpoint::Ip(ip) => vec![*ip],
     }
 }
+
+/// Every node a probe can start from, and every node it can target, as endpoint references.
+pub fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
+    let mut src = vec![Endpoint::Internet];
+    let mut dst = vec![Endpoint::Internet];
+    for h in &lab.internet.hosts {
+        src.push(Endpoint::InternetHost(h.name.v.clone()));
+        dst.push(Endpoint::InternetHost(h.name.v.clone()));
+    }
+    for i in &lab.instances {
+        src.push(Endpoint::Instance(i.name.clone()));
+        dst.push(Endpoint::Instance(i.name.clone()));
+        if i.public_ip.is_some() {
+            dst.push(Endpoint::InstancePublic(i.name.clone()));
+        }
+    }
+    for n in &lab.nats {
+        dst.push(Endpoint::Nat(n.name.clone()));
+    }
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        match t.mode {
+            NetworkMode::Bridge | NetworkMode::None => {
+                for c in &t.containers {
+                    src.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
+                    dst.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
+                }
+            }
+            _ => {
+                src.push(Endpoint::Task(t.name.clone()));
+                dst.push(Endpoint::Task(t.name.clone()));
+            }
+        }
+    }
+    (src, dst)
+}
+
+/// The ports a destination node declares: what its containers listen on, what its instance
+/// publishes, what an internet host serves.
+pub fn declared_ports(lab: &Lab, ep: &Endpoint) -> Vec<crate::scenario::PortProto> {
+    use crate::scenario::PortProto;
+    let mut v: Vec<PortProto> = vec![];
+    match ep {
+        Endpoint::InternetHost(n) => {
+            v.extend(lab.internet.hosts.iter().filter(|h| h.name.v == *n).flat_map(|h| h.listen.iter().copied()))
+        }
+        Endpoint::Instance(n) | Endpoint::InstancePublic(n) => {
+            if let Some(ii) = lab.instances.iter().position(|i| i.name == *n) {
+                for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
+                    for c in &t.containers {
+                        match t.mode {
+                            NetworkMode::Bridge => v.extend(
+                                c.ports
+                                    .iter()
+                                    .filter_map(|b| b.host_port.map(|p| PortProto { port: p, proto: b.proto })),
+                            ),
+                            NetworkMode::Host => v.extend(c.listen.iter().copied()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        Endpoint::Task(n) => {
+            if let Some(t) = lab.task(n) {
+                v.extend(t.containers.iter().flat_map(|c| c.listen.iter().copied()));
+            }
+        }
+        Endpoint::TaskContainer(n, c) => {
+            if let Some(t) = lab.task(n) {
+                v.extend(t.containers.iter().filter(|x| x.name == *c).flat_map(|x| x.listen.iter().copied()));
+            }
+        }
+        _ => {}
+    }
+    v.sort_by_key(|p| (p.port, p.proto));
+    v.dedup();
+    v
+}

@@ -292,6 +292,7 @@ impl Builder {
         };
         for e in &d.expect {
             match &e.kind {
+                ExpectKind::Never(_) => {}
                 ExpectKind::Placement(p) => {
                     reference(cx, &p.task, "task", "tasks", &tasks, &seen.tasks);
                 }

@@ -20,6 +20,21 @@ const REACH_KEYS: &[&str] = &[
     "timeoutMs",
 ];
 const PLACEMENT_KEYS: &[&str] = &["task", "placed", "reason"];
+const NEVER_KEYS: &[&str] = &["from", "to", "except", "protocol"];
+
+fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<S<String>> {
+    let s = cx.nonempty(v)?;
+    let ok = s.v.chars().all(|c| c.is_ascii_alphanumeric() || "-_/*@.".contains(c));
+    if !ok {
+        cx.err(
+            &s.loc,
+            format!("`{}` is not a node pattern", s.v),
+            "write e.g. `internet`, `task/*` or `instance/web-*`",
+        );
+        return None;
+    }
+    Some(s)
+}
 
 const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
@@ -49,6 +64,44 @@ impl Builder {
         let cx = &mut self.cx;
         let m = cx.entry_map(v, "an expectation", "{ from: internet, to: task/web:80, reachable: true }")?;
         let has = |k: &str| m.m.get_key_value(k).is_some();
+        if has("never") {
+            let outer = M { what: "a `never` expectation".to_string(), ..m };
+            outer.strict(cx, &["never"]);
+            let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
+            let n = cx.entry_map(&v, "`never`", "{ from: internet, to: \"task/*\", except: [task/web] }")?;
+            let n = M { what: "`never`".to_string(), ..n };
+            n.strict(cx, NEVER_KEYS);
+            let from = n.req(cx, "from", "internet").and_then(|v| pattern(cx, &v));
+            let to = n.req(cx, "to", "\"task/*\"").and_then(|v| pattern(cx, &v));
+            let mut except = vec![];
+            if let Some(list) = n.get("except").and_then(|v| cx.items(&v, 1000)) {
+                for item in list {
+                    let item = V { field: "except entry".to_string(), ..item };
+                    if let Some(p) = pattern(cx, &item) {
+                        except.push(p.v);
+                    }
+                }
+            }
+            let protocol = match n.get("protocol").and_then(|v| cx.string(&v)) {
+                None => None,
+                Some(p) => match p.v.as_str() {
+                    "tcp" => Some(ProbeProto::Tcp),
+                    "udp" => Some(ProbeProto::Udp),
+                    _ => {
+                        cx.err(
+                            &p.loc,
+                            format!("`never` checks tcp or udp, not `{}`", p.v),
+                            "write `protocol: tcp` or `protocol: udp`",
+                        );
+                        return None;
+                    }
+                },
+            };
+            return Some(Expectation {
+                kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol }),
+                loc: outer.loc.clone(),
+            });
+        }
         let placement = has("task") || has("placed");
         if placement && (has("from") || has("to")) {
             cx.err(

@@ -450,6 +450,38 @@ pub struct Placement {
 pub enum ExpectKind {
     Reach(Reach),
     Placement(Placement),
+    Never(Never),
+}
+
+/// A Network-Access-Analyzer-style negative: no flow from any node matching `from` to any
+/// node matching `to`, on any port the destination declares, may connect.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Never {
+    /// Node patterns (`internet`, `task/*`, `instance/web-*`); `*` matches any text.
+    pub from: S<String>,
+    pub to: S<String>,
+    pub except: Vec<String>,
+    /// None: the protocol each declared port has.
+    pub protocol: Option<ProbeProto>,
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let Some((head, rest)) = pattern.split_once('*') else { return pattern == text };
+    let Some(mut t) = text.strip_prefix(head) else { return false };
+    if rest.is_empty() {
+        return true;
+    }
+    loop {
+        if glob(rest, t) {
+            return true;
+        }
+        let mut c = t.chars();
+        if c.next().is_none() {
+            return false;
+        }
+        t = c.as_str();
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
