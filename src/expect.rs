@@ -6,7 +6,7 @@ use crate::scenario::{Endpoint, ExpectKind, Expectation, Outcome, Placement, Rea
 use serde::Serialize;
 use std::time::Duration;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub index: usize,
     pub title: String,

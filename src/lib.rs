@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod cli;
 pub mod dataplane;
 pub mod expect;
+pub mod graph;
 pub mod model;
 pub mod probe;
 pub mod report;

@@ -5,6 +5,7 @@ mod check;
 mod down;
 mod exec;
 mod explain;
+mod graph;
 mod ls;
 mod probe;
 mod test;
@@ -102,6 +103,19 @@ pub enum Cmd {
         via: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Topology picture (expectations coloured by verdict with --results from `test --json`).
+    Graph {
+        /// A scenario file or a running lab's name.
+        target: String,
+        #[arg(long, default_value = "mermaid")]
+        format: String,
+        /// The output of `ecsnet test --json`.
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Run a command in a node's namespace: ecsnet exec LAB task/web -- ip addr
     Exec {
@@ -209,6 +223,9 @@ pub fn main() -> i32 {
             }
             Cmd::Ls { orphans, json } => ls::run(orphans, json),
             Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+            Cmd::Graph { target, format, results, output } => {
+                graph::run(&target, &format, results.as_deref(), output.as_deref())
+            }
             Cmd::Explain { target, from, to, protocol, via, json } => {
                 explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
             }

@@ -1,0 +1,392 @@
+//! Topology pictures: VPC → subnets → instances → tasks and containers, ENIs with their
+//! addresses, security groups, gateways; and, given results of `test --json`, the expectations
+//! as edges coloured by verdict. Mermaid and DOT are text; SVG is laid out in-process with
+//! layout-rs (no graphviz needed).
+
+use crate::expect::Verdict;
+use crate::model::Lab;
+use crate::scenario::NetworkMode;
+use std::fmt::Write as _;
+
+/// One box of the picture.
+struct Node {
+    id: String,
+    label: Vec<String>,
+    /// Index into `Lab::vpc.subnets`, None outside the VPC.
+    subnet: Option<usize>,
+    kind: &'static str,
+}
+
+struct Edge {
+    from: String,
+    to: String,
+    label: String,
+    /// `structure`, `pass`, `blocked`, `fail`.
+    style: &'static str,
+}
+
+/// Node ids that are valid in Mermaid and DOT.
+fn id(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
+    let mut nodes = vec![];
+    let mut edges = vec![];
+    let e = |f: &str, t: &str, l: &str| Edge { from: id(f), to: id(t), label: l.into(), style: "structure" };
+    let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
+    for h in &lab.internet.hosts {
+        let ports: Vec<String> = h.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+        inet.push(format!("{} {} [{}]", h.name.v, h.ip.v, ports.join(", ")));
+    }
+    nodes.push(Node { id: id("internet"), label: inet, subnet: None, kind: "internet" });
+    nodes.push(Node {
+        id: id("vpc"),
+        label: vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()],
+        subnet: None,
+        kind: "router",
+    });
+    if lab.vpc.igw_ns.is_some() {
+        nodes.push(Node {
+            id: id("igw"),
+            label: vec!["internet gateway".into(), "1:1 NAT public <-> private".into()],
+            subnet: None,
+            kind: "gateway",
+        });
+        edges.push(e("internet", "igw", ""));
+        edges.push(e("igw", "vpc", ""));
+    }
+    for (si, sn) in lab.vpc.subnets.iter().enumerate() {
+        let rt = &lab.vpc.route_tables[sn.route_table];
+        let routes: Vec<String> = rt
+            .routes
+            .iter()
+            .map(|(d, t)| {
+                format!(
+                    "{d} -> {}",
+                    match t {
+                        crate::scenario::RouteTarget::InternetGateway => "igw".to_string(),
+                        crate::scenario::RouteTarget::NatGateway(n) => format!("nat/{n}"),
+                    }
+                )
+            })
+            .collect();
+        let mut label = vec![format!("subnet {} {}", sn.name, sn.cidr), format!("{} · table {}", sn.az, rt.name)];
+        label.extend(routes);
+        let sid = format!("subnet/{}", sn.name);
+        nodes.push(Node { id: id(&sid), label, subnet: Some(si), kind: "subnet" });
+        edges.push(e("vpc", &sid, &format!("gw {}", sn.gateway)));
+    }
+    let eni_label = |x: &crate::model::Eni| {
+        let mut v = format!("{} {}", x.id, x.ip);
+        if let Some(p) = x.public_ip {
+            v.push_str(&format!(" / {p}"));
+        }
+        if !x.security_groups.is_empty() {
+            v.push_str(&format!(" sg: {}", x.security_groups.join(",")));
+        }
+        v
+    };
+    for n in &lab.nats {
+        let x = &lab.enis[n.eni];
+        let nid = format!("nat/{}", n.name);
+        nodes.push(Node {
+            id: id(&nid),
+            label: vec![format!("nat/{}", n.name), eni_label(x), format!("EIP {}", n.eip)],
+            subnet: Some(x.subnet),
+            kind: "gateway",
+        });
+        edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &nid, "ENI"));
+    }
+    for (ii, i) in lab.instances.iter().enumerate() {
+        let x = &lab.enis[i.eni];
+        let iid = format!("instance/{}", i.name);
+        nodes.push(Node {
+            id: id(&iid),
+            label: vec![
+                format!("instance/{} ({})", i.name, i.instance_type),
+                eni_label(x),
+                "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22".into(),
+            ],
+            subnet: Some(x.subnet),
+            kind: "instance",
+        });
+        edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &iid, "eth0"));
+        for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+            let tid = format!("task/{}", t.name);
+            if let Err(f) = &t.placement {
+                nodes.push(Node {
+                    id: id(&tid),
+                    label: vec![tid.clone(), format!("NOT PLACED: {}", f.reason)],
+                    subnet: None,
+                    kind: "unplaced",
+                });
+                edges.push(Edge { from: id(&iid), to: id(&tid), label: "not placed".into(), style: "blocked" });
+                continue;
+            }
+            match t.mode {
+                NetworkMode::Awsvpc => {
+                    let x = &lab.enis[t.eni.unwrap_or(0)];
+                    let mut label = vec![
+                        format!("{tid} (awsvpc)"),
+                        eni_label(x),
+                        format!("ecs-eth0 {}", t.bridge_ip.map(|b| b.to_string()).unwrap_or_default()),
+                    ];
+                    label.extend(t.containers.iter().map(|c| {
+                        format!(
+                            "{} {}",
+                            c.name,
+                            c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect::<Vec<_>>().join(" ")
+                        )
+                    }));
+                    nodes.push(Node { id: id(&tid), label, subnet: Some(x.subnet), kind: "task" });
+                    edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &tid, "ENI eth0"));
+                    edges.push(e(&iid, &tid, "ecs-bridge"));
+                }
+                NetworkMode::Bridge | NetworkMode::None => {
+                    for c in &t.containers {
+                        let cid = format!("task/{}/{}", t.name, c.name);
+                        let ports: Vec<String> = c
+                            .ports
+                            .iter()
+                            .map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto))
+                            .collect();
+                        let addr = c.ip.map(|a| a.to_string()).unwrap_or_else(|| "lo only".into());
+                        nodes.push(Node {
+                            id: id(&cid),
+                            label: vec![format!("{cid} ({})", t.mode), addr, ports.join(", ")],
+                            subnet: None,
+                            kind: "container",
+                        });
+                        edges.push(e(&iid, &cid, if t.mode == NetworkMode::Bridge { "docker0" } else { "none" }));
+                    }
+                }
+                NetworkMode::Host => {
+                    for c in &t.containers {
+                        let cid = format!("task/{}/{}", t.name, c.name);
+                        let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+                        nodes.push(Node {
+                            id: id(&cid),
+                            label: vec![format!("{cid} (host)"), ports.join(", ")],
+                            subnet: None,
+                            kind: "container",
+                        });
+                        edges.push(e(&iid, &cid, "host network"));
+                    }
+                }
+            }
+        }
+    }
+    // Expectations, by verdict.
+    for v in verdicts {
+        let Some((from, rest)) = v.title.split_once(" -> ") else { continue };
+        let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
+        let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
+        // The most specific node that exists: `internet/api` is drawn inside `internet`,
+        // `task/web` as its first container when it has one box per container.
+        let find = |name: &str| {
+            let mut parts: Vec<&str> = name.split('/').collect();
+            while !parts.is_empty() {
+                let key = id(&parts.join("/"));
+                if let Some(n) = nodes.iter().find(|n| n.id == key || n.id.starts_with(&format!("{key}_"))) {
+                    return Some(n);
+                }
+                parts.pop();
+            }
+            None
+        };
+        let (target, source) = (find(&to), find(from));
+        let (Some(s), Some(t)) = (source, target) else { continue };
+        let style = match (v.pass, v.outcome) {
+            (false, _) => "fail",
+            (true, Some(crate::scenario::Outcome::Connected)) => "pass",
+            _ => "blocked",
+        };
+        let port = rest.split_once(':').map(|(_, p)| p.split(' ').next().unwrap_or("")).unwrap_or("");
+        let mut label = port.to_string();
+        if let Some(r) = &v.reason {
+            if style != "pass" {
+                label = format!("{label} {r}");
+            }
+        }
+        edges.push(Edge { from: s.id.clone(), to: t.id.clone(), label, style });
+    }
+    (nodes, edges)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('"', "'")
+}
+
+pub fn mermaid(lab: &Lab, verdicts: &[Verdict]) -> String {
+    let (nodes, edges) = build(lab, verdicts);
+    let mut s = String::from("flowchart TB\n");
+    let node = |n: &Node| format!("{}[\"{}\"]", n.id, esc(&n.label.join("<br/>")));
+    for n in nodes.iter().filter(|n| n.subnet.is_none()) {
+        let _ = writeln!(s, "  {}", node(n));
+    }
+    for (si, sn) in lab.vpc.subnets.iter().enumerate() {
+        let _ = writeln!(s, "  subgraph {}_box[\"{} {}\"]", id(&sn.name), esc(&sn.name), sn.cidr);
+        for n in nodes.iter().filter(|n| n.subnet == Some(si)) {
+            let _ = writeln!(s, "    {}", node(n));
+        }
+        let _ = writeln!(s, "  end");
+    }
+    let mut link = 0;
+    let mut styles = vec![];
+    for e in &edges {
+        let arrow = match e.style {
+            "structure" => "---",
+            "blocked" => "-.->",
+            _ => "==>",
+        };
+        if e.label.is_empty() {
+            let _ = writeln!(s, "  {} {arrow} {}", e.from, e.to);
+        } else {
+            let _ = writeln!(s, "  {} {arrow}|\"{}\"| {}", e.from, esc(&e.label), e.to);
+        }
+        match e.style {
+            "pass" => styles.push(format!("  linkStyle {link} stroke:#2e7d32,stroke-width:2px")),
+            "fail" => styles.push(format!("  linkStyle {link} stroke:#c62828,stroke-width:3px")),
+            "blocked" => styles.push(format!("  linkStyle {link} stroke:#757575")),
+            _ => {}
+        }
+        link += 1;
+    }
+    for st in styles {
+        let _ = writeln!(s, "{st}");
+    }
+    s
+}
+
+fn color(style: &str) -> &'static str {
+    match style {
+        "pass" => "#2e7d32",
+        "fail" => "#c62828",
+        "blocked" => "#9e9e9e",
+        _ => "#455a64",
+    }
+}
+
+fn fill(kind: &str) -> &'static str {
+    match kind {
+        "internet" => "#e3f2fd",
+        "router" | "gateway" => "#fff3e0",
+        "subnet" => "#f1f8e9",
+        "instance" => "#ede7f6",
+        "task" => "#e8f5e9",
+        "unplaced" => "#ffebee",
+        _ => "#fafafa",
+    }
+}
+
+/// DOT with one cluster per subnet (for graphviz users).
+pub fn dot(lab: &Lab, verdicts: &[Verdict]) -> String {
+    dot_inner(lab, verdicts, true)
+}
+
+fn dot_inner(lab: &Lab, verdicts: &[Verdict], clusters: bool) -> String {
+    let (nodes, edges) = build(lab, verdicts);
+    let mut s = format!(
+        "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
+        esc(&lab.name)
+    );
+    let node =
+        |n: &Node| format!("{} [label=\"{}\", fillcolor=\"{}\"];", n.id, esc(&n.label.join("\\n")), fill(n.kind));
+    for n in nodes.iter().filter(|n| !clusters || n.subnet.is_none()) {
+        let _ = writeln!(s, "  {}", node(n));
+    }
+    if clusters {
+        for (si, sn) in lab.vpc.subnets.iter().enumerate() {
+            let _ = writeln!(s, "  subgraph cluster_{} {{\n    label=\"{} {}\";", id(&sn.name), esc(&sn.name), sn.cidr);
+            for n in nodes.iter().filter(|n| n.subnet == Some(si)) {
+                let _ = writeln!(s, "    {}", node(n));
+            }
+            let _ = writeln!(s, "  }}");
+        }
+    }
+    for e in &edges {
+        let style = match e.style {
+            "structure" => "dir=none".to_string(),
+            "blocked" => format!("style=dashed, color=\"{}\"", color(e.style)),
+            _ => format!("penwidth=2, color=\"{}\"", color(e.style)),
+        };
+        let _ = writeln!(s, "  {} -> {} [label=\"{}\", {style}];", e.from, e.to, esc(&e.label));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// SVG laid out in-process. layout-rs has no clusters, so the subnet is in each label.
+pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
+    use layout::backends::svg::SVGWriter;
+    use layout::gv::{DotParser, GraphBuilder};
+    let text = dot_inner(lab, verdicts, false).replace("dir=none", "color=\"#455a64\"");
+    let mut parser = DotParser::new(&text);
+    let g = parser.process().map_err(|e| format!("graph: {e}"))?;
+    let mut b = GraphBuilder::new();
+    b.visit_graph(&g);
+    let mut vg = b.get();
+    let mut w = SVGWriter::new();
+    vg.do_it(false, false, false, &mut w);
+    Ok(w.finalize())
+}
+
+/// Which nodes the picture has (for tests: every node of the scenario must be shown).
+pub fn node_labels(lab: &Lab) -> Vec<String> {
+    build(lab, &[]).0.into_iter().map(|n| n.label[0].clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EniOwner;
+
+    fn lab() -> Lab {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml");
+        crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn svg_is_valid_and_shows_every_node() {
+        let l = lab();
+        let svg = svg(&l, &[]).unwrap();
+        assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{}", &svg[..200.min(svg.len())]);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        for t in &l.tasks {
+            assert!(svg.contains(&format!("task/{}", t.name)), "task/{} missing", t.name);
+        }
+        for i in &l.instances {
+            assert!(svg.contains(&format!("instance/{}", i.name)));
+        }
+        for e in &l.enis {
+            if !matches!(e.owner, EniOwner::Task(_)) || l.tasks.iter().any(|t| t.eni.is_some()) {
+                assert!(svg.contains(&e.ip.to_string()), "{} missing", e.ip);
+            }
+        }
+        assert!(svg.contains("nat/nat-a") && svg.contains("internet gateway") && svg.contains("sg: web"));
+    }
+
+    #[test]
+    fn mermaid_and_dot_have_subnets_and_verdict_edges() {
+        let l = lab();
+        let v = Verdict {
+            index: 0,
+            title: "internet -> task/web-awsvpc:3000/tcp".into(),
+            at: String::new(),
+            pass: true,
+            outcome: Some(crate::scenario::Outcome::Timeout),
+            served_by: None,
+            source_seen: None,
+            detail: String::new(),
+            elapsed_ms: 0.0,
+            reason: Some("NO_PUBLIC_IP_ON_EC2_TASK_ENI".into()),
+            mismatch: false,
+        };
+        let m = mermaid(&l, std::slice::from_ref(&v));
+        assert!(m.starts_with("flowchart TB") && m.contains("subgraph private_a_box"));
+        assert!(m.contains("internet -.->|\"3000/tcp NO_PUBLIC_IP_ON_EC2_TASK_ENI\"| task_web_awsvpc"), "{m}");
+        let d = dot(&l, &[v]);
+        assert!(d.contains("subgraph cluster_public_a") && d.contains("style=dashed"));
+    }
+}
