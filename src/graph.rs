@@ -232,9 +232,8 @@ pub fn mermaid(lab: &Lab, verdicts: &[Verdict]) -> String {
         }
         let _ = writeln!(s, "  end");
     }
-    let mut link = 0;
     let mut styles = vec![];
-    for e in &edges {
+    for (link, e) in edges.iter().enumerate() {
         let arrow = match e.style {
             "structure" => "---",
             "blocked" => "-.->",
@@ -251,7 +250,6 @@ pub fn mermaid(lab: &Lab, verdicts: &[Verdict]) -> String {
             "blocked" => styles.push(format!("  linkStyle {link} stroke:#757575")),
             _ => {}
         }
-        link += 1;
     }
     for st in styles {
         let _ = writeln!(s, "{st}");
