@@ -8,4 +8,12 @@ bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test -- --test-threads="${ECSNET_TEST_THREADS:-4}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test -- --test-threads="${ECSNET_TEST_THREADS:-4}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run (the runner prints one per test binary).
+awk '/^test result:/ { p += $4; f += $6; s += $8 } END { printf "ecsnet: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$rc"
