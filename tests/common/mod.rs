@@ -71,6 +71,8 @@ pub struct LabGuard(pub String);
 impl Drop for LabGuard {
     fn drop(&mut self) {
         let _ = Command::new(bin()).args(["down", &self.0]).output();
+        let dir = std::env::temp_dir().join(format!("ecsnet-test-{}-{}", self.0, std::process::id()));
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
