@@ -75,11 +75,11 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         Some(p) => format!("{ip}:{p}"),
         None => ip.to_string(),
     };
+    let detail = if r.detail == r.outcome.to_string() { String::new() } else { format!(" ({})", r.detail) };
     println!(
-        "{from} -> {to} ({target}/{protocol}): {} in {:.1} ms {}",
+        "{from} -> {to} ({target}/{protocol}): {} in {:.1} ms{detail}",
         r.outcome,
-        r.elapsed.as_secs_f64() * 1000.0,
-        r.detail
+        r.elapsed.as_secs_f64() * 1000.0
     );
     if let Some(id) = &r.identity {
         println!("  served by {} (reached at {}, source seen as {})", id.node, id.local, id.peer);

@@ -242,12 +242,18 @@ pub async fn links(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyE
         if let Some(m) = &v.peer_mac {
             peer = peer.address(parse_mac(m));
         }
+        if let Some(mtu) = v.mtu {
+            peer = peer.mtu(mtu);
+        }
         let mut b = LinkVeth::new(&v.name, &v.peer_name)
             .set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build())))
             .index(i)
             .up();
         if let Some(m) = &v.mac {
             b = b.address(parse_mac(m));
+        }
+        if let Some(mtu) = v.mtu {
+            b = b.mtu(mtu);
         }
         if let Some(master) = &v.master {
             b = b.controller(idx.get(&v.ns, master)?);

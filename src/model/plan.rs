@@ -42,6 +42,9 @@ pub struct Veth {
     /// published port through the instance's address).
     #[serde(default)]
     pub hairpin: bool,
+    /// Both ends; None: the kernel's 1500.
+    #[serde(default)]
+    pub mtu: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +152,7 @@ impl Plan {
             peer_name: peer_name.into(),
             peer_mac: None,
             hairpin: false,
+            mtu: None,
         });
         self.veths.last_mut().expect("just pushed")
     }
@@ -209,6 +213,8 @@ pub fn plan(lab: &Lab) -> Plan {
         let sn = &lab.vpc.subnets[e.subnet];
         let v = p.veth(rtr, &e.router_link, &e.ns, "eth0");
         v.peer_mac = Some(e.mac.clone());
+        // EC2 ENIs carry jumbo frames (the seed's instance: `eth0 ... mtu 9001`).
+        v.mtu = Some(9001);
         p.addr(rtr, &e.router_link, sn.gateway, 32);
         // Answer proxy ARP at once, not after up to 0.8 s (the default proxy_delay).
         p.link_sysctls.push(Sysctl {
