@@ -137,7 +137,7 @@ async fn build(
             let s = Instant::now();
             $body;
             t.0.push(($name.to_string(), s.elapsed()));
-            tracing::info!(lab = %lab.name, "{} done in {:.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
+            tracing::debug!(lab = %lab.name, "{} done in {:.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
             if opts.progress {
                 eprintln!("  {:<12} {:>8.1} ms", $name, s.elapsed().as_secs_f64() * 1000.0);
             }
