@@ -7,43 +7,9 @@ use common::*;
 use ecsnet::analyze::analyze;
 use ecsnet::model::{Lab, resolve};
 use ecsnet::probe::{ProbeSpec, run};
-use ecsnet::scenario::{Endpoint, NetworkMode, ProbeProto, Proto};
+use ecsnet::scenario::{ProbeProto, Proto};
 use std::collections::BTreeSet;
 use std::time::Duration;
-
-fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
-    let mut src = vec![Endpoint::Internet];
-    let mut dst = vec![Endpoint::Internet];
-    for h in &lab.internet.hosts {
-        src.push(Endpoint::InternetHost(h.name.v.clone()));
-        dst.push(Endpoint::InternetHost(h.name.v.clone()));
-    }
-    for i in &lab.instances {
-        src.push(Endpoint::Instance(i.name.clone()));
-        dst.push(Endpoint::Instance(i.name.clone()));
-        if i.public_ip.is_some() {
-            dst.push(Endpoint::InstancePublic(i.name.clone()));
-        }
-    }
-    for n in &lab.nats {
-        dst.push(Endpoint::Nat(n.name.clone()));
-    }
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
-        match t.mode {
-            NetworkMode::Bridge | NetworkMode::None => {
-                for c in &t.containers {
-                    src.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
-                    dst.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
-                }
-            }
-            _ => {
-                src.push(Endpoint::Task(t.name.clone()));
-                dst.push(Endpoint::Task(t.name.clone()));
-            }
-        }
-    }
-    (src, dst)
-}
 
 /// Every port someone listens on or publishes, plus one nobody uses.
 fn ports(lab: &Lab) -> BTreeSet<(u16, Proto)> {
@@ -74,7 +40,7 @@ fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
     let up = ecsnet(&["up", copy.to_str().unwrap()]);
     assert!(up.status.success(), "{}", text(&up));
     let lab = ecsnet::state::load_lab(lab_name).unwrap();
-    let (srcs, dsts) = nodes(&lab);
+    let (srcs, dsts) = resolve::nodes(&lab);
     let mut cases = vec![];
     let mut specs = vec![];
     for s in &srcs {

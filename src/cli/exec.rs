@@ -48,12 +48,9 @@ pub fn run(lab: &str, node: &str, cmd: &[String]) -> i32 {
         eprintln!("ecsnet: {e}");
         return EXIT_ENV;
     }
-    let l = match crate::state::load_lab(lab) {
+    let l = match super::running_lab(lab) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_FAILED;
-        }
+        Err(e) => return super::fail(e),
     };
     let ns = match node_ns(&l, node) {
         Ok(n) => n,

@@ -5,22 +5,9 @@ use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 use std::path::Path;
 
 pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path>) -> i32 {
-    let lab = if Path::new(target).is_file() {
-        match super::prepare(Path::new(target)) {
-            Ok((_, lab, _)) => lab,
-            Err((c, m)) => {
-                eprintln!("{m}");
-                return c;
-            }
-        }
-    } else {
-        match crate::state::load_lab(target) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("ecsnet: {e} (or give a scenario file)");
-                return EXIT_FAILED;
-            }
-        }
+    let lab = match super::lab_or_file(target) {
+        Ok(l) => l,
+        Err(e) => return super::fail(e),
     };
     let mut verdicts = vec![];
     if let Some(r) = results {

@@ -242,3 +242,50 @@ pub fn prepare(
     let plan = crate::model::plan::plan(&lab);
     Ok((s, lab, plan))
 }
+
+/// `--protocol` values.
+pub fn parse_protocol(p: &str) -> Result<crate::scenario::ProbeProto, (i32, String)> {
+    use crate::scenario::ProbeProto;
+    match p {
+        "tcp" => Ok(ProbeProto::Tcp),
+        "udp" => Ok(ProbeProto::Udp),
+        "http" => Ok(ProbeProto::Http),
+        "icmp" => Ok(ProbeProto::Icmp),
+        p => Err((EXIT_INVALID, format!("unknown protocol `{p}` (tcp, udp, http, icmp)"))),
+    }
+}
+
+/// `--via` values.
+pub fn parse_via(v: Option<&str>) -> Result<Option<crate::scenario::Via>, (i32, String)> {
+    use crate::scenario::Via;
+    match v {
+        None => Ok(None),
+        Some("hostPort") => Ok(Some(Via::HostPort)),
+        Some("publicHostPort") => Ok(Some(Via::PublicHostPort)),
+        Some(v) => Err((EXIT_INVALID, format!("unknown via `{v}` (hostPort, publicHostPort)"))),
+    }
+}
+
+/// A running lab's model.
+pub fn running_lab(lab: &str) -> Result<crate::model::Lab, (i32, String)> {
+    crate::state::load_lab(lab).map_err(|e| (EXIT_FAILED, e.to_string()))
+}
+
+/// The model of a scenario file (nothing is built), or of a running lab.
+pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, (i32, String)> {
+    let p = std::path::Path::new(target);
+    if p.is_file() {
+        return prepare(p).map(|(_, lab, _)| lab);
+    }
+    running_lab(target).map_err(|(c, m)| (c, format!("{m} (or give a scenario file)")))
+}
+
+/// Print an error the way every verb does and return its exit code.
+pub fn fail((code, msg): (i32, String)) -> i32 {
+    if msg.contains(": error: ") {
+        eprintln!("{msg}"); // located scenario diagnostics speak for themselves
+    } else {
+        eprintln!("ecsnet: {msg}");
+    }
+    code
+}

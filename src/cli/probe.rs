@@ -3,7 +3,7 @@
 use super::{EXIT_ENV, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 use crate::model::resolve;
 use crate::probe::ProbeSpec;
-use crate::scenario::{Outcome, ProbeProto, Via};
+use crate::scenario::Outcome;
 use std::time::Duration;
 
 pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u64, via: Option<&str>) -> i32 {
@@ -11,31 +11,9 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         eprintln!("ecsnet: {e}");
         return EXIT_ENV;
     }
-    let l = match crate::state::load_lab(lab) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let proto = match protocol {
-        "tcp" => ProbeProto::Tcp,
-        "udp" => ProbeProto::Udp,
-        "http" => ProbeProto::Http,
-        "icmp" => ProbeProto::Icmp,
-        p => {
-            eprintln!("ecsnet: unknown protocol `{p}` (tcp, udp, http, icmp)");
-            return EXIT_INVALID;
-        }
-    };
-    let via = match via {
-        None => None,
-        Some("hostPort") => Some(Via::HostPort),
-        Some("publicHostPort") => Some(Via::PublicHostPort),
-        Some(v) => {
-            eprintln!("ecsnet: unknown via `{v}` (hostPort, publicHostPort)");
-            return EXIT_INVALID;
-        }
+    let (l, proto, via) = match (super::running_lab(lab), super::parse_protocol(protocol), super::parse_via(via)) {
+        (Ok(l), Ok(p), Ok(v)) => (l, p, v),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::fail(e),
     };
     let parse = |s: &str| crate::scenario::parse_endpoint(s).map_err(|e| format!("`{s}`: {e}"));
     let (src_ep, dst) = match (parse(from), parse(to)) {

@@ -771,15 +771,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 });
                 for cd in &td.container_definitions {
                     let mut c = mk_container(cd, task_ns.clone());
-                    c.ports = cd
-                        .port_mappings
-                        .iter()
-                        .map(|pm| PortBinding {
-                            container_port: pm.container_port.v,
-                            host_port: Some(pm.container_port.v),
-                            proto: pm.protocol,
-                        })
-                        .collect();
+                    c.ports = same_port_bindings(cd);
                     tm.containers.push(c);
                 }
             }
@@ -825,15 +817,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             NetworkMode::Host => {
                 for cd in &td.container_definitions {
                     let mut c = mk_container(cd, inst_ns.clone());
-                    c.ports = cd
-                        .port_mappings
-                        .iter()
-                        .map(|pm| PortBinding {
-                            container_port: pm.container_port.v,
-                            host_port: Some(pm.container_port.v),
-                            proto: pm.protocol,
-                        })
-                        .collect();
+                    c.ports = same_port_bindings(cd);
                     tm.containers.push(c);
                 }
             }
@@ -891,6 +875,18 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         tasks,
         enis,
     })
+}
+
+/// awsvpc and host mode: the host port is the container port (and, for awsvpc, not published).
+fn same_port_bindings(cd: &scenario::ContainerDefinition) -> Vec<PortBinding> {
+    cd.port_mappings
+        .iter()
+        .map(|pm| PortBinding {
+            container_port: pm.container_port.v,
+            host_port: Some(pm.container_port.v),
+            proto: pm.protocol,
+        })
+        .collect()
 }
 
 fn next_dynamic(used: &mut BTreeSet<u16>, next: &mut u16) -> Option<u16> {

@@ -77,6 +77,21 @@ pub fn dport_range(proto: &str, from: u16, to: u16) -> Stmt {
         E::Range(Box::new(nftables::expr::Range { range: [E::Number(from.into()), E::Number(to.into())] })),
     )
 }
+/// The protocol and destination-port part of a security group or ACL rule.
+pub fn proto_ports(p: crate::scenario::RuleProto, ports: Option<crate::scenario::PortRange>) -> Option<Stmt> {
+    use crate::scenario::RuleProto;
+    let proto = match p {
+        RuleProto::Tcp => "tcp",
+        RuleProto::Udp => "udp",
+        RuleProto::Icmp => return Some(l4proto("icmp")),
+        RuleProto::All => return None,
+    };
+    Some(match ports {
+        Some(pr) => dport_range(proto, pr.from, pr.to),
+        None => l4proto(proto),
+    })
+}
+
 /// `meta l4proto tcp`.
 pub fn l4proto(proto: &str) -> Stmt {
     m(meta(MetaKey::L4proto), Operator::EQ, s(proto))

@@ -505,7 +505,7 @@ fn nat_firewall(own: Ipv4Addr, vpc: Ipv4Network) -> nftables::schema::Nftables<'
 /// side's accept skip the other's check, the bug in ANCHORS §6.1). Stateful: replies pass.
 /// Dropped packets are dropped silently, so a probe times out, as on AWS.
 pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
-    use crate::scenario::{Peer, RuleProto, SgRule};
+    use crate::scenario::{Peer, SgRule};
     let mut t = TableBuilder::new();
     t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Accept);
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
@@ -528,17 +528,7 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
                 v.push(if peer_is_src { nft::ip_saddr(nft::addr_set(&m)) } else { nft::ip_daddr(nft::addr_set(&m)) });
             }
         }
-        match r.protocol {
-            RuleProto::Tcp | RuleProto::Udp => {
-                let proto = if r.protocol == RuleProto::Tcp { "tcp" } else { "udp" };
-                match r.ports {
-                    Some(pr) => v.push(nft::dport_range(proto, pr.from, pr.to)),
-                    None => v.push(nft::l4proto(proto)),
-                }
-            }
-            RuleProto::Icmp => v.push(nft::l4proto("icmp")),
-            RuleProto::All => {}
-        }
+        v.extend(nft::proto_ports(r.protocol, r.ports));
         v.push(nft::counter());
         v.push(nft::ret());
         Some(v)
@@ -594,7 +584,7 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
 /// that crosses a subnet boundary is evaluated; rules are taken by number, the first match
 /// decides, and what no rule matches is denied.
 fn network_acls(lab: &Lab, t: &mut TableBuilder) {
-    use crate::scenario::{AclAction, AclRule, RuleProto};
+    use crate::scenario::{AclAction, AclRule};
     if lab.vpc.network_acls.is_empty() {
         return;
     }
@@ -605,17 +595,7 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
             let c = nft::prefix(r.cidr_block);
             v.push(if peer_is_src { nft::ip_saddr(c) } else { nft::ip_daddr(c) });
         }
-        match r.protocol {
-            RuleProto::Tcp | RuleProto::Udp => {
-                let proto = if r.protocol == RuleProto::Tcp { "tcp" } else { "udp" };
-                match r.ports {
-                    Some(pr) => v.push(nft::dport_range(proto, pr.from, pr.to)),
-                    None => v.push(nft::l4proto(proto)),
-                }
-            }
-            RuleProto::Icmp => v.push(nft::l4proto("icmp")),
-            RuleProto::All => {}
-        }
+        v.extend(nft::proto_ports(r.protocol, r.ports));
         v.push(nft::counter());
         v.push(if r.rule_action == AclAction::Allow { nft::ret() } else { nft::drop() });
         v
