@@ -27,6 +27,25 @@ pub struct Verdict {
     pub mismatch: bool,
 }
 
+impl Verdict {
+    /// A failing verdict with nothing observed yet.
+    pub fn new(index: usize, title: String, e: &Expectation) -> Self {
+        Verdict {
+            index,
+            title,
+            at: e.loc.to_string(),
+            pass: false,
+            outcome: None,
+            served_by: None,
+            source_seen: None,
+            detail: String::new(),
+            elapsed_ms: 0.0,
+            reason: None,
+            mismatch: false,
+        }
+    }
+}
+
 /// A probe to run for expectation `index`, or the reason it cannot be run.
 pub enum Planned {
     Probe(ProbeSpec),
@@ -70,19 +89,7 @@ fn node_matches(served: &crate::services::responder::Identity, want: &Endpoint) 
 
 /// Judge one reachability expectation against what the probe saw.
 pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Result<&ProbeResult, &str>) -> Verdict {
-    let mut v = Verdict {
-        index,
-        title: r.title(),
-        at: e.loc.to_string(),
-        pass: false,
-        outcome: None,
-        served_by: None,
-        source_seen: None,
-        detail: String::new(),
-        elapsed_ms: 0.0,
-        reason: None,
-        mismatch: false,
-    };
+    let mut v = Verdict::new(index, r.title(), e);
     let res = match res {
         Ok(p) => p,
         Err(why) => {
@@ -157,19 +164,7 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
 
 pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) -> Verdict {
     let title = format!("task/{} placed: {}", p.task.v, p.placed);
-    let mut v = Verdict {
-        index,
-        title,
-        at: e.loc.to_string(),
-        pass: false,
-        outcome: None,
-        served_by: None,
-        source_seen: None,
-        detail: String::new(),
-        elapsed_ms: 0.0,
-        reason: None,
-        mismatch: false,
-    };
+    let mut v = Verdict::new(index, title, e);
     let Some(t) = lab.task(&p.task.v) else {
         v.detail = format!("no task `{}`", p.task.v);
         return v;
@@ -357,19 +352,11 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &crate::sc
             ));
         }
     }
-    let mut v = Verdict {
-        index,
-        title: format!("never {} -> {}", n.from.v, n.to.v),
-        at: e.loc.to_string(),
-        pass: violations.is_empty() && mismatches.is_empty(),
-        outcome: None,
-        served_by: None,
-        source_seen: None,
-        detail: format!("{} flows checked, none connects", cases.len()),
-        elapsed_ms: results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max),
-        reason: None,
-        mismatch: !mismatches.is_empty(),
-    };
+    let mut v = Verdict::new(index, format!("never {} -> {}", n.from.v, n.to.v), e);
+    v.pass = violations.is_empty() && mismatches.is_empty();
+    v.detail = format!("{} flows checked, none connects", cases.len());
+    v.elapsed_ms = results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max);
+    v.mismatch = !mismatches.is_empty();
     if !violations.is_empty() {
         let shown: Vec<&String> = violations.iter().take(5).collect();
         v.detail = format!(
