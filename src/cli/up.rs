@@ -18,7 +18,10 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
         return EXIT_ENV;
     }
     super::watch_signals();
-    let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress: verbose > 0 };
+    // Per-phase lines on a terminal (or with -v); quiet in CI and in pipes.
+    use std::io::IsTerminal;
+    let progress = verbose > 0 || (std::io::stderr().is_terminal() && std::env::var_os("CI").is_none());
+    let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress };
     match dataplane::up(&lab, &plan, opts).await {
         Ok(_) if super::interrupted() => {
             // Interrupted after the last phase: honour it all the same.
