@@ -16,3 +16,4 @@ pub mod report;
 pub mod scenario;
 pub mod services;
 pub mod state;
+pub mod views;

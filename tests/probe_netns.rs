@@ -170,6 +170,7 @@ fn tcp_http_udp_icmp_outcomes() {
     }
     let _agent = Agent::start(AgentConfig {
         lab: "ptest".into(),
+        tmds: vec![],
         listeners: vec![
             listener(&p.b, "task/web/app", 3000, Proto::Tcp),
             listener(&p.b, "task/web/app", 3002, Proto::Tcp),
@@ -282,6 +283,7 @@ fn bind_addresses_and_udp_reply_source() {
     only_3.bind = Some(Ipv4Addr::new(10, 99, 0, 3));
     let _agent = Agent::start(AgentConfig {
         lab: "ptest".into(),
+        tmds: vec![],
         listeners: vec![listener(&p.b, "task/web/app", 5353, Proto::Udp), only_3],
     });
     let a = p.a.as_str();
@@ -317,6 +319,7 @@ fn thousand_concurrent_tcp_probes_two_namespaces() {
     let p = Pair::new("many");
     let _agent = Agent::start(AgentConfig {
         lab: "ptest".into(),
+        tmds: vec![],
         listeners: vec![listener(&p.a, "task/a", 3000, Proto::Tcp), listener(&p.b, "task/b", 3000, Proto::Tcp)],
     });
     let specs: Vec<ProbeSpec> = (0..1000)
@@ -350,7 +353,11 @@ fn agent_process_protocol() {
     let dir = std::env::temp_dir().join(format!("ecsnet-ptest-agent-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.json");
-    let cfg = AgentConfig { lab: "ptest".into(), listeners: vec![listener(&p.b, "task/web/app", 3000, Proto::Tcp)] };
+    let cfg = AgentConfig {
+        lab: "ptest".into(),
+        tmds: vec![],
+        listeners: vec![listener(&p.b, "task/web/app", 3000, Proto::Tcp)],
+    };
     std::fs::write(&good, serde_json::to_vec(&cfg).unwrap()).unwrap();
 
     let mut child = Child(
@@ -373,6 +380,7 @@ fn agent_process_protocol() {
     let bad = dir.join("bad.json");
     let cfg = AgentConfig {
         lab: "ptest".into(),
+        tmds: vec![],
         listeners: vec![
             listener(&p.b, "task/web/app", 3000, Proto::Tcp),
             listener(&p.b, "task/other/x", 3000, Proto::Tcp),

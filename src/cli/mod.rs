@@ -6,8 +6,10 @@ mod down;
 mod exec;
 mod explain;
 mod graph;
+mod inspect;
 mod ls;
 mod probe;
+mod ps;
 mod test;
 mod up;
 mod validate;
@@ -117,6 +119,25 @@ pub enum Cmd {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// What `docker ps` shows on each instance of a running lab: ecsnet ps LAB [--instance NAME]
+    Ps {
+        lab: String,
+        /// Only this instance (no header line).
+        #[arg(long)]
+        instance: Option<String>,
+        /// table or json (one object per line, as `docker ps --format json`).
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// `docker inspect` of containers of a running lab, by docker name or id prefix (>= 3 chars)
+    Inspect {
+        lab: String,
+        #[arg(required = true)]
+        containers: Vec<String>,
+        /// Only look on this instance (every instance has an `ecs-agent`).
+        #[arg(long)]
+        instance: Option<String>,
+    },
     /// Run a command in a node's namespace: ecsnet exec LAB task/web -- ip addr
     Exec {
         lab: String,
@@ -223,6 +244,8 @@ pub fn main() -> i32 {
             }
             Cmd::Ls { orphans, json } => ls::run(orphans, json),
             Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+            Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
+            Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
             Cmd::Graph { target, format, results, output } => {
                 graph::run(&target, &format, results.as_deref(), output.as_deref())
             }

@@ -39,7 +39,8 @@ impl Default for UpOptions {
     }
 }
 
-/// What the agent serves for a lab: every built-in responder, in its namespace.
+/// What the agent serves for a lab: every built-in responder, in its namespace, and each
+/// instance's task metadata endpoint.
 pub fn agent_config(lab: &Lab) -> AgentConfig {
     let mut listeners = vec![];
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
@@ -70,7 +71,9 @@ pub fn agent_config(lab: &Lab) -> AgentConfig {
             });
         }
     }
-    AgentConfig { lab: lab.name.clone(), listeners }
+    // The task metadata endpoint of every instance; container times start now.
+    let tmds = crate::views::metadata::tmds_config(lab, state::now_unix() * crate::views::NS_PER_SEC);
+    AgentConfig { lab: lab.name.clone(), listeners, tmds }
 }
 
 /// Build the lab. On any failure or cancellation everything built so far is removed.

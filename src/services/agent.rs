@@ -30,6 +30,9 @@ pub struct AgentConfig {
     pub lab: String,
     #[serde(default)]
     pub listeners: Vec<ListenerSpec>,
+    /// The task metadata endpoint of each instance (127.0.0.1:51679 in its namespace).
+    #[serde(default)]
+    pub tmds: Vec<super::tmds::TmdsInstance>,
 }
 
 /// One responder listener.
@@ -168,9 +171,15 @@ where
     F: Future<Output = ()>,
 {
     let bound = bind_all(config)?;
+    let tmds = super::tmds::bind_all(&config.tmds, super::tmds::LISTEN_PORT)?;
+    let lab: Arc<str> = Arc::from(config.lab.as_str());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let r = rt.block_on(async move {
         let stop = shutdown();
+        for (l, inst) in tmds.into_iter().zip(config.tmds.iter()) {
+            let ep = Arc::new(super::tmds::Endpoint { lab: lab.clone(), inst: inst.clone() });
+            tokio::spawn(super::tmds::serve(tokio::net::TcpListener::from_std(l)?, ep));
+        }
         for (l, info) in bound.tcp {
             tokio::spawn(serve_tcp(tokio::net::TcpListener::from_std(l)?, info));
         }
@@ -287,6 +296,7 @@ mod tests {
         // Port 0 on 127.0.0.1 in the current namespace: touches nothing outside this process.
         let c = AgentConfig {
             lab: "t".into(),
+            tmds: vec![],
             listeners: vec![
                 ListenerSpec {
                     ns: String::new(),
@@ -318,6 +328,7 @@ mod tests {
     fn bind_all_reports_missing_namespace() {
         let c = AgentConfig {
             lab: "t".into(),
+            tmds: vec![],
             listeners: vec![ListenerSpec {
                 ns: "ecsnet.no-such-namespace-for-test".into(),
                 node: "task/x".into(),

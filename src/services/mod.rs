@@ -7,6 +7,7 @@ pub mod agent;
 pub mod holder;
 pub mod responder;
 pub mod sock;
+pub mod tmds;
 
 pub use agent::{AgentConfig, AgentError, BindError, ListenerSpec, agent_main, serve};
 pub use holder::pause_main;

@@ -1,0 +1,71 @@
+//! `ecsnet ps LAB [--instance NAME] [--format json]`: what `docker ps` shows on each emulated
+//! container instance (pause containers and the ecs-agent included).
+
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use crate::dataplane::procs;
+use crate::state::{self, Journal};
+use crate::views::{self, NS_PER_SEC, ProcState, Runtime};
+use std::collections::BTreeMap;
+
+/// Boot time (s since the epoch) and clock ticks per second, to date a process's start.
+fn boot_clock() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let btime = stat.lines().find_map(|l| l.strip_prefix("btime "))?.trim().parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then_some((btime, hz as u64))
+}
+
+/// The lab's processes as the views need them, from its journal and /proc.
+pub fn runtime(j: &Journal) -> Runtime {
+    let clock = boot_clock();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let mut procs_by_role = BTreeMap::new();
+    for r in &j.processes {
+        let running = procs::alive(r);
+        let started_ns = clock.filter(|_| r.start_time > 0).map(|(btime, hz)| {
+            btime * NS_PER_SEC + (u128::from(r.start_time) * u128::from(NS_PER_SEC) / u128::from(hz)) as u64
+        });
+        procs_by_role.insert(r.role.clone(), ProcState { pid: r.pid, running, started_ns });
+    }
+    Runtime { created_ns: j.created_unix * NS_PER_SEC, now_ns: now, procs: procs_by_role }
+}
+
+/// The lab model and its runtime, or the exit code after printing why not.
+pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), i32> {
+    let l = state::load_lab(lab).map_err(|e| {
+        eprintln!("ecsnet: {e}");
+        EXIT_FAILED
+    })?;
+    let j = state::load_journal(lab).map_err(|e| {
+        eprintln!("ecsnet: {}: {e}", state::dir(lab).join("journal.json").display());
+        EXIT_FAILED
+    })?;
+    Ok((l, runtime(&j)))
+}
+
+pub fn run(lab: &str, instance: Option<&str>, format: &str) -> i32 {
+    let (l, rt) = match load(lab) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let out = match format {
+        "table" => views::ps::table(&l, &rt, instance),
+        "json" => views::ps::json_lines(&l, &rt, instance),
+        f => {
+            eprintln!("ecsnet: unknown format `{f}` (table, json)");
+            return EXIT_INVALID;
+        }
+    };
+    match out {
+        Ok(s) => {
+            print!("{s}");
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("ecsnet: {e}");
+            EXIT_INVALID
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! `docker inspect` of an emulated container, in Docker's key order, for the fields that matter
+//! to networking: the awsvpc app container's `NetworkMode` is `container:<pause id>` and its
+//! `Networks` is empty, the pause container's is `none`, a bridge container's has its docker0
+//! address. `SandboxKey` is the container's real network namespace in the lab.
+
+use super::{Ctr, Kind, Runtime, image_id, private_dns_name, rfc3339_nano};
+use crate::dataplane::netns;
+use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, Lab, ids};
+use crate::scenario::NetworkMode;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspect {
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "Created")]
+    pub created: String,
+    #[serde(rename = "Path")]
+    pub path: String,
+    #[serde(rename = "Args")]
+    pub args: Vec<String>,
+    #[serde(rename = "State")]
+    pub state: State,
+    #[serde(rename = "Image")]
+    pub image: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "RestartCount")]
+    pub restart_count: u32,
+    #[serde(rename = "Driver")]
+    pub driver: &'static str,
+    #[serde(rename = "Platform")]
+    pub platform: &'static str,
+    #[serde(rename = "HostConfig")]
+    pub host_config: HostConfig,
+    #[serde(rename = "Config")]
+    pub config: Config,
+    #[serde(rename = "NetworkSettings")]
+    pub network_settings: NetworkSettings,
+    /// Not Docker's: where the container lives in the lab.
+    #[serde(rename = "Ecsnet")]
+    pub ecsnet: Ecsnet,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct State {
+    #[serde(rename = "Status")]
+    pub status: &'static str,
+    #[serde(rename = "Running")]
+    pub running: bool,
+    #[serde(rename = "Paused")]
+    pub paused: bool,
+    #[serde(rename = "Restarting")]
+    pub restarting: bool,
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: bool,
+    #[serde(rename = "Dead")]
+    pub dead: bool,
+    #[serde(rename = "Pid")]
+    pub pid: i32,
+    #[serde(rename = "ExitCode")]
+    pub exit_code: i32,
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "StartedAt")]
+    pub started_at: String,
+    #[serde(rename = "FinishedAt")]
+    pub finished_at: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HostBinding {
+    #[serde(rename = "HostIp")]
+    pub host_ip: String,
+    #[serde(rename = "HostPort")]
+    pub host_port: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HostConfig {
+    #[serde(rename = "Binds")]
+    pub binds: Vec<String>,
+    #[serde(rename = "NetworkMode")]
+    pub network_mode: String,
+    #[serde(rename = "PortBindings")]
+    pub port_bindings: BTreeMap<String, Vec<HostBinding>>,
+    #[serde(rename = "RestartPolicy")]
+    pub restart_policy: RestartPolicy,
+    #[serde(rename = "AutoRemove")]
+    pub auto_remove: bool,
+    #[serde(rename = "CapAdd")]
+    pub cap_add: Option<Vec<String>>,
+    #[serde(rename = "Dns")]
+    pub dns: Option<Vec<String>>,
+    #[serde(rename = "DnsSearch")]
+    pub dns_search: Option<Vec<String>>,
+    #[serde(rename = "ExtraHosts")]
+    pub extra_hosts: Option<Vec<String>>,
+    #[serde(rename = "Privileged")]
+    pub privileged: bool,
+    #[serde(rename = "PublishAllPorts")]
+    pub publish_all_ports: bool,
+    #[serde(rename = "CgroupParent")]
+    pub cgroup_parent: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RestartPolicy {
+    #[serde(rename = "Name")]
+    pub name: &'static str,
+    #[serde(rename = "MaximumRetryCount")]
+    pub maximum_retry_count: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Empty {}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    #[serde(rename = "Hostname")]
+    pub hostname: String,
+    #[serde(rename = "Domainname")]
+    pub domainname: String,
+    #[serde(rename = "User")]
+    pub user: String,
+    #[serde(rename = "AttachStdin")]
+    pub attach_stdin: bool,
+    #[serde(rename = "AttachStdout")]
+    pub attach_stdout: bool,
+    #[serde(rename = "AttachStderr")]
+    pub attach_stderr: bool,
+    #[serde(rename = "ExposedPorts", skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<BTreeMap<String, Empty>>,
+    #[serde(rename = "Tty")]
+    pub tty: bool,
+    #[serde(rename = "OpenStdin")]
+    pub open_stdin: bool,
+    #[serde(rename = "StdinOnce")]
+    pub stdin_once: bool,
+    #[serde(rename = "Env")]
+    pub env: Option<Vec<String>>,
+    #[serde(rename = "Cmd")]
+    pub cmd: Option<Vec<String>>,
+    #[serde(rename = "Image")]
+    pub image: String,
+    #[serde(rename = "Volumes")]
+    pub volumes: Option<Empty>,
+    #[serde(rename = "WorkingDir")]
+    pub working_dir: String,
+    #[serde(rename = "Entrypoint")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(rename = "OnBuild")]
+    pub on_build: Option<Vec<String>>,
+    #[serde(rename = "Labels")]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkSettings {
+    #[serde(rename = "Bridge")]
+    pub bridge: String,
+    #[serde(rename = "SandboxID")]
+    pub sandbox_id: String,
+    #[serde(rename = "SandboxKey")]
+    pub sandbox_key: String,
+    #[serde(rename = "Ports")]
+    pub ports: BTreeMap<String, Option<Vec<HostBinding>>>,
+    #[serde(rename = "HairpinMode")]
+    pub hairpin_mode: bool,
+    #[serde(rename = "LinkLocalIPv6Address")]
+    pub link_local_ipv6_address: String,
+    #[serde(rename = "LinkLocalIPv6PrefixLen")]
+    pub link_local_ipv6_prefix_len: u8,
+    #[serde(rename = "SecondaryIPAddresses")]
+    pub secondary_ip_addresses: Option<Vec<String>>,
+    #[serde(rename = "SecondaryIPv6Addresses")]
+    pub secondary_ipv6_addresses: Option<Vec<String>>,
+    #[serde(rename = "EndpointID")]
+    pub endpoint_id: String,
+    #[serde(rename = "Gateway")]
+    pub gateway: String,
+    #[serde(rename = "GlobalIPv6Address")]
+    pub global_ipv6_address: String,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    pub global_ipv6_prefix_len: u8,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    #[serde(rename = "IPv6Gateway")]
+    pub ipv6_gateway: String,
+    #[serde(rename = "MacAddress")]
+    pub mac_address: String,
+    #[serde(rename = "Networks")]
+    pub networks: BTreeMap<String, Endpoint>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Endpoint {
+    #[serde(rename = "IPAMConfig")]
+    pub ipam_config: Option<Empty>,
+    #[serde(rename = "Links")]
+    pub links: Option<Vec<String>>,
+    #[serde(rename = "Aliases")]
+    pub aliases: Option<Vec<String>>,
+    #[serde(rename = "MacAddress")]
+    pub mac_address: String,
+    #[serde(rename = "NetworkID")]
+    pub network_id: String,
+    #[serde(rename = "EndpointID")]
+    pub endpoint_id: String,
+    #[serde(rename = "Gateway")]
+    pub gateway: String,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    #[serde(rename = "IPv6Gateway")]
+    pub ipv6_gateway: String,
+    #[serde(rename = "GlobalIPv6Address")]
+    pub global_ipv6_address: String,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    pub global_ipv6_prefix_len: u8,
+    #[serde(rename = "DriverOpts")]
+    pub driver_opts: Option<Empty>,
+    #[serde(rename = "DNSNames")]
+    pub dns_names: Option<Vec<String>>,
+}
+
+/// ecsnet's own block: the instance, the node to `ecsnet exec` into and the namespace.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ecsnet {
+    #[serde(rename = "Instance")]
+    pub instance: String,
+    #[serde(rename = "Node")]
+    pub node: String,
+    #[serde(rename = "Namespace")]
+    pub namespace: String,
+    #[serde(rename = "Process")]
+    pub process: String,
+}
+
+/// A 64-hex id of a Docker network or endpoint, stable per lab.
+fn hex_id(parts: &[&str]) -> String {
+    ids::hex(parts, 64)
+}
+
+fn empty_endpoint(lab: &Lab, inst: &str, network: &str, who: &str) -> Endpoint {
+    Endpoint {
+        ipam_config: None,
+        links: None,
+        aliases: None,
+        mac_address: String::new(),
+        network_id: hex_id(&[&lab.name, "docker-network", inst, network]),
+        endpoint_id: hex_id(&[&lab.name, "docker-endpoint", who]),
+        gateway: String::new(),
+        ip_address: String::new(),
+        ip_prefix_len: 0,
+        ipv6_gateway: String::new(),
+        global_ipv6_address: String::new(),
+        global_ipv6_prefix_len: 0,
+        driver_opts: None,
+        dns_names: None,
+    }
+}
+
+/// The `docker inspect` object of a container.
+pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
+    let lab = c.lab;
+    let m = c.model();
+    let inst = c.inst();
+    let task = c.task();
+    let mode = c.mode();
+    let (pid, running, started) = c.state(rt);
+    let host_dns = private_dns_name(&lab.region, lab.instance_ip(inst));
+    let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
+    let task_dns = eni.map(|e| private_dns_name(&lab.region, e.ip));
+    let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
+    let is_app = matches!(c.kind, Kind::App(_));
+
+    let network_mode = match (c.kind, mode) {
+        (Kind::Pause, _) => "none".to_string(),
+        (_, NetworkMode::Awsvpc) => format!("container:{pause_id}"),
+        (_, m) => m.to_string(),
+    };
+    let hostname = match (c.kind, mode) {
+        (_, NetworkMode::Awsvpc) => task_dns.clone().unwrap_or_default(),
+        (_, NetworkMode::Host) => host_dns.clone(),
+        _ => m.docker_id.chars().take(12).collect(),
+    };
+
+    // Port bindings (bridge only: awsvpc's container mode rejects them, host mode has none).
+    let mut port_bindings: BTreeMap<String, Vec<HostBinding>> = BTreeMap::new();
+    let mut ports: BTreeMap<String, Option<Vec<HostBinding>>> = BTreeMap::new();
+    let mut exposed: BTreeMap<String, Empty> = BTreeMap::new();
+    if is_app {
+        for p in &m.ports {
+            let key = format!("{}/{}", p.container_port, p.proto);
+            exposed.insert(key.clone(), Empty {});
+            if mode == NetworkMode::Bridge {
+                let hp = p.host_port.unwrap_or(p.container_port).to_string();
+                port_bindings
+                    .entry(key.clone())
+                    .or_default()
+                    .push(HostBinding { host_ip: String::new(), host_port: hp.clone() });
+                let v = ports.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new);
+                v.push(HostBinding { host_ip: "0.0.0.0".into(), host_port: hp.clone() });
+                v.push(HostBinding { host_ip: "::".into(), host_port: hp });
+            }
+        }
+    }
+
+    let who = format!("{}/{}", inst.name, m.docker_id);
+    let mut networks = BTreeMap::new();
+    let mut ns = NetworkSettings {
+        bridge: String::new(),
+        sandbox_id: String::new(),
+        sandbox_key: String::new(),
+        ports,
+        hairpin_mode: false,
+        link_local_ipv6_address: String::new(),
+        link_local_ipv6_prefix_len: 0,
+        secondary_ip_addresses: None,
+        secondary_ipv6_addresses: None,
+        endpoint_id: String::new(),
+        gateway: String::new(),
+        global_ipv6_address: String::new(),
+        global_ipv6_prefix_len: 0,
+        ip_address: String::new(),
+        ip_prefix_len: 0,
+        ipv6_gateway: String::new(),
+        mac_address: String::new(),
+        networks: BTreeMap::new(),
+    };
+    let sandbox = |ns: &mut NetworkSettings, path: &str| {
+        ns.sandbox_id = hex_id(&[&lab.name, "docker-sandbox", path]);
+        ns.sandbox_key = netns::path(path).display().to_string();
+    };
+    match (c.kind, mode) {
+        // Joined to the pause container's namespace: Docker reports no network of its own.
+        (Kind::App(_), NetworkMode::Awsvpc) => {}
+        (Kind::Pause, _) | (_, NetworkMode::None) => {
+            sandbox(&mut ns, c.ns());
+            networks.insert("none".to_string(), empty_endpoint(lab, &inst.name, "none", &who));
+        }
+        (_, NetworkMode::Host) => {
+            sandbox(&mut ns, &inst.ns);
+            networks.insert("host".to_string(), empty_endpoint(lab, &inst.name, "host", &who));
+        }
+        (_, NetworkMode::Bridge) => {
+            sandbox(&mut ns, c.ns());
+            let mut e = empty_endpoint(lab, &inst.name, "bridge", &who);
+            e.mac_address = m.mac.clone().unwrap_or_default();
+            e.gateway = DOCKER0_GW.to_string();
+            e.ip_address = m.ip.map(|i| i.to_string()).unwrap_or_default();
+            e.ip_prefix_len = DOCKER0_PREFIX;
+            ns.endpoint_id = e.endpoint_id.clone();
+            ns.gateway = e.gateway.clone();
+            ns.ip_address = e.ip_address.clone();
+            ns.ip_prefix_len = e.ip_prefix_len;
+            ns.mac_address = e.mac_address.clone();
+            networks.insert("bridge".to_string(), e);
+        }
+        (_, NetworkMode::Awsvpc) => {}
+    }
+    ns.networks = networks;
+
+    let env = match c.kind {
+        Kind::Pause => None,
+        Kind::Agent => Some(vec![
+            format!("ECS_CLUSTER={}", lab.cluster),
+            "ECS_ENABLE_TASK_ENI=true".to_string(),
+            "ECS_ENABLE_TASK_IAM_ROLE=true".to_string(),
+            "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true".to_string(),
+            PATH_ENV.to_string(),
+        ]),
+        Kind::App(_) => {
+            let mut v: Vec<String> = m.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if !m.env.iter().any(|(k, _)| k == "PATH") {
+                v.push(PATH_ENV.to_string());
+            }
+            Some(v)
+        }
+    };
+    let (path, args) = match m.cmd.split_first() {
+        Some((p, a)) => (p.clone(), a.to_vec()),
+        None => (String::new(), vec![]),
+    };
+    Inspect {
+        id: m.docker_id.clone(),
+        created: rfc3339_nano(c.created_ns(rt)),
+        path,
+        args,
+        state: State {
+            status: if running { "running" } else { "exited" },
+            running,
+            paused: false,
+            restarting: false,
+            oom_killed: false,
+            dead: false,
+            pid: if running { pid } else { 0 },
+            exit_code: 0,
+            error: String::new(),
+            started_at: rfc3339_nano(started),
+            finished_at: ZERO_TIME.into(),
+        },
+        image: image_id(&m.image),
+        name: format!("/{}", m.docker_name),
+        restart_count: 0,
+        driver: "overlay2",
+        platform: "linux",
+        host_config: HostConfig {
+            binds: vec![],
+            network_mode,
+            port_bindings,
+            restart_policy: RestartPolicy { name: "no", maximum_retry_count: 0 },
+            auto_remove: false,
+            cap_add: (c.kind == Kind::Agent).then(|| vec!["NET_ADMIN".to_string(), "SYS_ADMIN".to_string()]),
+            dns: None,
+            dns_search: None,
+            extra_hosts: match (c.kind, &task_dns, eni) {
+                (Kind::Pause, Some(dns), Some(e)) => Some(vec![format!("{dns}:{}", e.ip)]),
+                _ => None,
+            },
+            privileged: false,
+            publish_all_ports: false,
+            cgroup_parent: task.map(|t| format!("/ecs/{}", t.id)).unwrap_or_default(),
+        },
+        config: Config {
+            hostname,
+            domainname: String::new(),
+            user: String::new(),
+            attach_stdin: false,
+            attach_stdout: false,
+            attach_stderr: false,
+            exposed_ports: (!exposed.is_empty()).then_some(exposed),
+            tty: false,
+            open_stdin: false,
+            stdin_once: false,
+            env,
+            cmd: (!m.cmd.is_empty()).then(|| m.cmd.clone()),
+            image: m.image.clone(),
+            volumes: None,
+            working_dir: String::new(),
+            entrypoint: None,
+            on_build: None,
+            labels: c.labels(),
+        },
+        network_settings: ns,
+        ecsnet: Ecsnet {
+            instance: format!("instance/{}", inst.name),
+            node: c.node(),
+            namespace: c.ns().to_string(),
+            process: match c.role().as_str() {
+                "agent" if is_app => "agent (built-in responder)".to_string(),
+                r => r.to_string(),
+            },
+        },
+    }
+}
+
+/// Find containers by docker name (with or without the leading `/`), full id, or id prefix of
+/// at least 3 characters; optionally only on one instance. Ambiguity is an error that lists the
+/// candidates.
+pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<'a>, String> {
+    let all: Vec<Ctr<'a>> =
+        super::containers(lab).into_iter().filter(|c| instance.is_none_or(|n| c.inst().name == n)).collect();
+    let name = what.strip_prefix('/').unwrap_or(what);
+    let pick = |v: Vec<Ctr<'a>>| -> Result<Option<Ctr<'a>>, String> {
+        match v.len() {
+            0 => Ok(None),
+            1 => Ok(v.into_iter().next()),
+            _ => Err(format!(
+                "`{what}` matches {} containers, give a longer id prefix{}:\n{}",
+                v.len(),
+                if instance.is_none() { " or --instance NAME" } else { "" },
+                v.iter()
+                    .map(|c| format!(
+                        "  {}  {}  (instance/{})",
+                        &c.model().docker_id[..12.min(c.model().docker_id.len())],
+                        c.model().docker_name,
+                        c.inst().name
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )),
+        }
+    };
+    if let Some(c) = pick(all.iter().copied().filter(|c| c.model().docker_id == what).collect())? {
+        return Ok(c);
+    }
+    if let Some(c) = pick(all.iter().copied().filter(|c| c.model().docker_name == name).collect())? {
+        return Ok(c);
+    }
+    let is_hex = what.chars().all(|ch| ch.is_ascii_hexdigit());
+    if is_hex && what.len() >= 3 {
+        if let Some(c) = pick(all.iter().copied().filter(|c| c.model().docker_id.starts_with(what)).collect())? {
+            return Ok(c);
+        }
+    } else if is_hex && !what.is_empty() {
+        return Err(format!("`{what}`: give at least 3 characters of a container id"));
+    }
+    Err(format!("no such container `{what}` in lab {} (see `ecsnet ps {}`)", lab.name, lab.name))
+}
+
+/// `docker inspect` output for the given containers: a JSON array, 4-space indented.
+pub fn render(items: &[Inspect]) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    // Serializing plain data into memory cannot fail.
+    let _ = items.serialize(&mut ser);
+    let mut s = String::from_utf8(buf).unwrap_or_default();
+    s.push('\n');
+    s
+}
