@@ -13,6 +13,14 @@ pub fn fnv64(parts: &[&str]) -> u64 {
     h
 }
 
+/// splitmix64's finalizer: FNV of near-identical inputs differs in few bits, and ids made of
+/// such chunks look visibly patterned; this spreads every bit over the whole word.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// `n` lowercase hex characters derived from `parts` (n ≤ 64).
 pub fn hex(parts: &[&str], n: usize) -> String {
     let mut out = String::with_capacity(n + 16);
@@ -21,7 +29,7 @@ pub fn hex(parts: &[&str], n: usize) -> String {
         let s = salt.to_string();
         let mut v: Vec<&str> = parts.to_vec();
         v.push(&s);
-        out.push_str(&format!("{:016x}", fnv64(&v)));
+        out.push_str(&format!("{:016x}", mix(fnv64(&v))));
         salt += 1;
     }
     out.truncate(n);
