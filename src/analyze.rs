@@ -616,3 +616,120 @@ pub fn render(a: &Analysis) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+    use std::path::Path;
+
+    fn lab(file: &str) -> Lab {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let s = load_str(&p, &std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|d| panic!("{d}"));
+        crate::model::build(&s).unwrap()
+    }
+    fn ep(s: &str) -> (Endpoint, Option<u16>) {
+        crate::scenario::parse_endpoint(s).unwrap()
+    }
+    fn code(l: &Lab, from: &str, to: &str, proto: ProbeProto, via: Option<Via>) -> (Option<Outcome>, Option<String>) {
+        let (t, port) = ep(to);
+        let a = analyze(l, &ep(from).0, &t, port, proto, via);
+        (a.outcome, a.code)
+    }
+    fn tcp(l: &Lab, from: &str, to: &str) -> (Option<Outcome>, Option<String>) {
+        code(l, from, to, ProbeProto::Tcp, None)
+    }
+    fn is(o: Outcome, c: &str) -> (Option<Outcome>, Option<String>) {
+        (Some(o), Some(c.to_string()))
+    }
+
+    #[test]
+    fn connected_paths_carry_server_and_translated_source() {
+        let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
+        let a = analyze(
+            &l,
+            &Endpoint::Task("web-awsvpc".into()),
+            &Endpoint::InternetHost("api".into()),
+            Some(443),
+            ProbeProto::Tcp,
+            None,
+        );
+        assert_eq!(a.outcome, Some(Outcome::Connected));
+        assert_eq!(a.served_by.as_deref(), Some("internet/api"));
+        assert_eq!(a.source_seen, Some(l.nats[0].eip), "the internet sees the NAT gateway's EIP");
+        let b = analyze(
+            &l,
+            &Endpoint::Internet,
+            &Endpoint::InstancePublic("ecs-1".into()),
+            Some(3000),
+            ProbeProto::Tcp,
+            None,
+        );
+        assert_eq!(b.served_by.as_deref(), Some("task/web-bridge/DVA-EC-site"));
+        assert_eq!(b.source_seen, Some(l.internet.client));
+    }
+
+    #[test]
+    fn eni_sg_rules_mismatch() {
+        let l = lab("scenarios/12-security-groups.yaml");
+        assert_eq!(tcp(&l, "task/web-1", "task/db:6432"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
+        assert_eq!(tcp(&l, "task/db", "task/web-1:8080"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
+    }
+
+    #[test]
+    fn subnet_acl_restriction() {
+        let l = lab("scenarios/13-nacl-ephemeral-trap.yaml");
+        assert_eq!(tcp(&l, "instance/client-1", "task/in-trap:443"), is(Outcome::Timeout, "SUBNET_ACL_RESTRICTION"));
+        assert_eq!(tcp(&l, "instance/client-1", "task/in-fixed:443").0, Some(Outcome::Connected));
+    }
+
+    #[test]
+    fn no_route_to_destination() {
+        let l = lab("scenarios/13-nacl-ephemeral-trap.yaml");
+        assert_eq!(tcp(&l, "instance/client-1", "198.51.100.80:443"), is(Outcome::Timeout, "NO_ROUTE_TO_DESTINATION"));
+        assert_eq!(tcp(&l, "instance/client-1", "10.13.9.9:443"), is(Outcome::Timeout, "NO_ROUTE_TO_DESTINATION"));
+    }
+
+    const PUBLIC: &str = "version: 1\nname: igw\nvpc:\n  cidr: 10.5.0.0/16\n  internetGateway: true\n  subnets: [{name: pub, cidr: 10.5.0.0/24, routeTable: pub}]\n  routeTables: [{name: pub, routes: [{destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway}]}]\n  securityGroups: [{name: open, ingress: [{protocol: all, source: 0.0.0.0/0}]}]\ninternet:\n  hosts: [{name: api, ip: 198.51.100.80, listen: [443/tcp]}]\ninstances:\n  - {name: private-only, subnet: pub, securityGroups: [open]}\n  - {name: public, subnet: pub, publicIp: true, securityGroups: [open]}\n";
+
+    #[test]
+    fn igw_public_and_private_ip_associations() {
+        let s = load_str(Path::new("igw.yaml"), PUBLIC).unwrap_or_else(|d| panic!("{d}"));
+        let l = crate::model::build(&s).unwrap();
+        assert_eq!(
+            tcp(&l, "instance/private-only", "internet/api:443"),
+            is(Outcome::Timeout, "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS")
+        );
+        assert_eq!(tcp(&l, "instance/public", "internet/api:443").0, Some(Outcome::Connected));
+        assert_eq!(
+            tcp(&l, "internet", "instance/public:22"),
+            is(Outcome::Timeout, "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS")
+        );
+        assert_eq!(tcp(&l, "internet", "instance/public@public:22"), is(Outcome::Refused, "NO_LISTENER"));
+        let (o, c) = tcp(&l, "internet", "instance/private-only@public:22");
+        assert_eq!((o, c.as_deref()), (None, Some("NO_PUBLIC_IP")));
+    }
+
+    #[test]
+    fn ecs_codes() {
+        let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
+        assert_eq!(tcp(&l, "internet", "task/web-awsvpc:3000"), is(Outcome::Timeout, "NO_PUBLIC_IP_ON_EC2_TASK_ENI"));
+        assert_eq!(
+            tcp(&l, "internet", "instance/ecs-2@public:3000"),
+            is(Outcome::Refused, "AWSVPC_PORT_NOT_PUBLISHED_ON_HOST")
+        );
+        let (o, c) = code(&l, "instance/ecs-1", "task/web-awsvpc:3000", ProbeProto::Tcp, Some(Via::HostPort));
+        assert_eq!((o, c.as_deref()), (None, Some("AWSVPC_PORT_NOT_PUBLISHED_ON_HOST")));
+        let n = lab("scenarios/11-private-subnet-nat.yaml");
+        assert_eq!(tcp(&n, "internet", "198.51.100.200:8080"), is(Outcome::Timeout, "NAT_GATEWAY_NO_INBOUND"));
+        let none = lab("scenarios/05-none.yaml");
+        assert_eq!(tcp(&none, "task/job", "instance/ecs-1:22"), is(Outcome::Refused, "NETWORK_MODE_NONE"));
+        let (o, c) = tcp(&none, "instance/ecs-1", "task/job:8080");
+        assert_eq!((o, c.as_deref()), (None, Some("NETWORK_MODE_NONE")));
+        let m = lab("scenarios/02-awsvpc.yaml");
+        let (o, c) = tcp(&m, "task/web-3", "task/web-1:80");
+        assert_eq!((o, c.as_deref()), (None, Some("TASK_NOT_PLACED")));
+        let b = lab("scenarios/03-bridge.yaml");
+        assert_eq!(tcp(&b, "instance/ecs-2", "instance/ecs-1:9000"), is(Outcome::Refused, "NO_LISTENER"));
+    }
+}
