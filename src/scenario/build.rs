@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub(crate) const MAX_INSTANCES: usize = 200;
 pub(crate) const MAX_TASKS: usize = 2000;
 pub(crate) const MAX_TASK_DEFINITIONS: usize = 1000;
-pub(crate) const MAX_EXPECTATIONS: usize = 5000;
+pub(crate) const MAX_EXPECTATIONS: usize = 20_000;
 /// Subnets, route tables, security groups, ... (AWS's own quotas are lower).
 const MAX_OBJECTS: usize = 500;
 const MAX_RULES: usize = 1000;

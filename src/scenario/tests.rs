@@ -1051,10 +1051,10 @@ fn limits() {
     }
     err_at(&s, 7, 3, "too many entries in `instances`: 201 (ecsnet's limit is 200)");
     let mut s = with("expect:\n");
-    for _ in 0..5001 {
+    for _ in 0..20_001 {
         s.push_str("  - { from: internet, to: internet:1, reachable: true }\n");
     }
-    err_at(&s, 12, 3, "limit is 5000");
+    err_at(&s, 12, 3, "limit is 20000");
 }
 
 #[test]
