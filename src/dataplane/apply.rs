@@ -372,6 +372,29 @@ pub async fn routes(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Apply
     all(futs).await
 }
 
+/// Permanent neighbour entries (the fabric's static address resolution).
+pub async fn neighbours(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), ApplyError> {
+    use rtnetlink::packet_route::neighbour::NeighbourState;
+    let mut futs: Vec<Job> = vec![];
+    for n in &plan.neighbours {
+        let hd = h.h(&n.ns)?;
+        let i = idx.get(&n.ns, &n.dev)?;
+        let (ip, mac) = (n.ip, parse_mac(&n.mac));
+        let what = format!("neighbour {} lladdr {} dev {} in {}", n.ip, n.mac, n.dev, n.ns);
+        futs.push(Box::pin(async move {
+            hd.neighbours()
+                .add(i, IpAddr::V4(ip))
+                .link_layer_address(&mac)
+                .state(NeighbourState::Permanent)
+                .replace()
+                .execute()
+                .await
+                .map_err(|e| fail(what, nl(e)))
+        }));
+    }
+    all(futs).await
+}
+
 /// Load each namespace's `inet ecsnet` table with `nft -j -f -`, started from a thread inside
 /// the namespace (the child inherits the thread's namespace).
 pub async fn firewalls(plan: &Plan) -> Result<(), ApplyError> {

@@ -159,7 +159,10 @@ async fn build(
         apply::addresses(plan, &handles, &idx).await?;
         apply::sysctls(plan, &plan.link_sysctls).await?
     });
-    step!("routes", apply::routes(plan, &handles, &idx).await?);
+    step!("routes", {
+        apply::routes(plan, &handles, &idx).await?;
+        apply::neighbours(plan, &handles, &idx).await?
+    });
     // Open netlink sockets keep namespaces alive: close them before anything else.
     drop(handles);
     step!("firewall", apply::firewalls(plan).await?);

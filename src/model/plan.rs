@@ -83,6 +83,17 @@ pub struct Rule {
     pub table: u32,
 }
 
+/// A permanent neighbour entry: the VPC fabric resolves addresses itself, as AWS's does, and
+/// permanent entries do not count against the kernel's ARP table cap, which all namespaces
+/// share and only the root namespace can raise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Neigh {
+    pub ns: String,
+    pub dev: String,
+    pub ip: Ipv4Addr,
+    pub mac: String,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Firewall {
     pub ns: String,
@@ -104,6 +115,8 @@ pub struct Plan {
     /// Routes the kernel adds by itself that ECS removes (the /22 on `ecs-eth0`).
     pub route_dels: Vec<Route>,
     pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub neighbours: Vec<Neigh>,
     pub firewalls: Vec<Firewall>,
     /// Namespaces whose `lo` must be up (all of them).
     pub lo_up: Vec<String>,
@@ -168,6 +181,7 @@ impl Plan {
             + self.routes.len()
             + self.route_dels.len()
             + self.rules.len()
+            + self.neighbours.len()
             + self.firewalls.len()
     }
 }
@@ -211,8 +225,13 @@ pub fn plan(lab: &Lab) -> Plan {
     // ENIs: `eth0` in the owner's namespace, the router end named after the ENI id.
     for e in &lab.enis {
         let sn = &lab.vpc.subnets[e.subnet];
+        // The router side gets a fixed MAC too, so both sides can be resolved statically.
+        let gw_mac = super::ids::mac_str(&super::ids::mac(0x06, &[&lab.name, "router", &e.id]));
+        p.neighbours.push(Neigh { ns: rtr.into(), dev: e.router_link.clone(), ip: e.ip, mac: e.mac.clone() });
+        p.neighbours.push(Neigh { ns: e.ns.clone(), dev: "eth0".into(), ip: sn.gateway, mac: gw_mac.clone() });
         let v = p.veth(rtr, &e.router_link, &e.ns, "eth0");
         v.peer_mac = Some(e.mac.clone());
+        v.mac = Some(gw_mac);
         // EC2 ENIs carry jumbo frames (the seed's instance: `eth0 ... mtu 9001`).
         v.mtu = Some(9001);
         p.addr(rtr, &e.router_link, sn.gateway, 32);
