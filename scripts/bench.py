@@ -1,39 +1,184 @@
 #!/usr/bin/env python3
-"""ecsnet benchmark: up, down, kernel-side teardown, a reachability matrix and memory per task,
-for labs of N tasks (half awsvpc, half bridge) over M = max(1, N/25) instances, against the
-same topology built with the fastest shell form (`ip -batch`, `ip -n NS -batch`, `nft -f`).
+"""ecsnet benchmark (issue 6): up, down, kernel-side teardown, a task-to-task reachability
+matrix and memory per task, for labs of N tasks (half awsvpc, half bridge) over
+M = max(1, N/25) instances, compared with the same topology built the fastest shell way
+(scripts/baseline.sh: `ip -batch`, `ip -n NS -batch`, `nft -f`).
 
-    sudo scripts/bench.sh                 # N = 10, 100, 1000
-    sudo scripts/bench.sh --sizes 10,100  # a subset
+    sudo scripts/bench.sh                      # N = 10, 100, 1000 (builds the release binary)
+    sudo scripts/bench.sh --sizes 10,100       # a subset
+    sudo python3 scripts/bench.py --sizes 100  # without rebuilding
 
-Needs root; touches only namespaces it creates (prefixes `ecsnet.bench-` and `bl-`).
-Prints a Markdown table and writes it to bench/out/results.md.
+Needs root. Touches only namespaces it creates: the labs `bench-N` (namespaces
+`ecsnet.bench-N.*`), the baseline's `ecsbl.N.*`, and one canary pair `ecsbench.canary*`.
+Prints a Markdown table and writes it to bench/out/results.md (the scenarios go to bench/out
+too). Not run by the tests.
+
+Measures (each the median of --runs runs, default 3):
+  up          wall time of `ecsnet -v up FILE` (the -v only adds the seven phase lines on stderr)
+  down        wall time of `ecsnet down LAB`
+  kernel freed  from the end of `down` until the kernel has run the exit of every namespace of
+              the lab. Namespaces are destroyed asynchronously by one ordered kernel workqueue
+              (`netns`, function cleanup_net) once their last reference is gone; `down` returns
+              after unmounting them and after the lab's processes have exited. Right after `down`
+              the benchmark deletes a canary namespace whose veth peer lives in a second canary
+              namespace: the canary is queued behind every lab namespace, so the moment the peer
+              link disappears (polled every ms with netlink-free `ip -n ... link show`), the
+              kernel has torn down every lab namespace (devices unregistered). Upper bound by the
+              ~2 ms it takes to delete the canary. (`lsns` only sees namespaces still held by a
+              process or mount, and /proc/slabinfo's net_namespace counter is approximate under
+              SLUB, so neither says when the kernel is done.)
+  matrix      wall time of `ecsnet check LAB`; the scenario's `expect:` list is every task to
+              every other task's port 80 (N*(N-1) probes) for N <= 100, and for larger N each
+              task to 10 others spread over the lab (a sample). Exit code 0 is required.
+  unique mem  Private_Clean + Private_Dirty (/proc/PID/smaps_rollup) of every process whose
+              environment carries ECSNET_LAB=bench-N, divided by N.
+  MemAvailable delta  MemAvailable (/proc/meminfo) before up minus after up.
 """
-import argparse, os, re, statistics, subprocess, sys, tempfile, time
+import argparse
+import contextlib
+import fcntl
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "ecsnet")
-RUNS = 3
+BASELINE = os.path.join(ROOT, "scripts", "baseline.sh")
+OUT = os.path.join(ROOT, "bench", "out")
+LOCK = "/run/lock/ecsnet-bench.lock"
+CANARY, CANARY_HOLD = "ecsbench.canary", "ecsbench.canary-hold"
+TASKS_PER_INSTANCE = 25
+SAMPLE = 10  # destinations per source when N > 100
+PHASE_RE = re.compile(r"^\s+([a-z][\w-]*)\s+([\d.]+) ms\s*$", re.M)
 
 
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, **kw)
+class BenchError(Exception):
+    pass
 
 
-def netns_alive():
-    """Network namespaces the kernel still holds (freed asynchronously after unmount)."""
-    with open("/proc/slabinfo") as f:
-        for line in f:
-            if line.startswith("net_namespace "):
-                return int(line.split()[1])
-    return -1
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
 
 
-def wait_freed(baseline, limit=60.0):
+def run(cmd, check=False, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if check and p.returncode != 0:
+        raise BenchError(f"`{' '.join(cmd)}` exited {p.returncode}:\n{p.stderr.strip()}")
+    return p
+
+
+def timed(cmd, **kw):
     t0 = time.monotonic()
-    while netns_alive() > baseline and time.monotonic() - t0 < limit:
-        time.sleep(0.005)
-    return time.monotonic() - t0
+    p = run(cmd, **kw)
+    return time.monotonic() - t0, p
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# The scenario
+
+
+def shape(n):
+    """(instances, subnets) for N tasks."""
+    return max(1, n // TASKS_PER_INSTANCE), 4
+
+
+def scenario(n, lab):
+    """N tasks t0..t{N-1}: even ones awsvpc, odd ones bridge; tasks 2k and 2k+1 on instance
+    i{k % M}; the awsvpc task 2k in group a when k // M is even, else in group b.
+
+    Security groups (VPC 10.40.0.0/16, four /18 subnets, all in the default AZ):
+      a   (awsvpc tasks of group a):  tcp 80 only from members of sg/a
+      b   (awsvpc tasks of group b):  tcp 80 from the VPC CIDR
+      ha  (even instances):           the dynamic host ports only from members of sg/a
+      hb  (odd instances):            the dynamic host ports from the VPC CIDR
+    Odd instances are also members of sg/a, even ones are not. An awsvpc task is seen with its
+    ENI (and its group); a bridge container leaves its instance masqueraded to the instance's
+    address (and the instance's groups). So every task of group b, every bridge task on an
+    even instance, is silently dropped (timeout) at a group-a task or at an even instance's
+    host port, except between two bridge containers of the same instance, which never leave
+    it (Docker's DNAT on the instance, no security group on the way).
+    """
+    m, nsub = shape(n)
+    tasks = []  # (index, mode, group, instance)
+    for t in range(n):
+        k = t // 2  # tasks 2k (awsvpc) and 2k+1 (bridge) share instance k % M
+        if t % 2 == 0:
+            tasks.append((t, "awsvpc", "a" if (k // m) % 2 == 0 else "b", k % m))
+        else:
+            tasks.append((t, "bridge", None, k % m))
+
+    def member_of_a(task):
+        t, mode, g, i = task
+        return g == "a" if mode == "awsvpc" else i % 2 == 1
+
+    def reachable(src, dst):
+        if dst[1] == "awsvpc":
+            return dst[2] == "b" or member_of_a(src)
+        if src[1] == "bridge" and src[3] == dst[3]:
+            return True  # same instance: docker0 -> DNAT -> docker0, no ENI crossed
+        return dst[3] % 2 == 1 or member_of_a(src)
+
+    L = [
+        "# Generated by scripts/bench.py; see its docstring for the security group design.",
+        "version: 1",
+        f"name: {lab}",
+        "vpc:",
+        "  cidr: 10.40.0.0/16",
+        "  subnets:",
+    ]
+    for s in range(nsub):
+        L.append(f"    - {{name: s{s}, cidr: 10.40.{s * 64}.0/18}}")
+    L += [
+        "  securityGroups:",
+        "    - {name: a, ingress: [{protocol: tcp, ports: 80, source: sg/a}]}",
+        "    - {name: b, ingress: [{protocol: tcp, ports: 80, source: 10.40.0.0/16}]}",
+        "    - {name: ha, ingress: [{protocol: tcp, ports: 32768-60999, source: sg/a}]}",
+        "    - {name: hb, ingress: [{protocol: tcp, ports: 32768-60999, source: 10.40.0.0/16}]}",
+        "instances:",
+    ]
+    for i in range(m):
+        sgs = "[hb, a]" if i % 2 else "[ha]"
+        L.append(f"  - {{name: i{i}, subnet: s{i % nsub}, maxEnis: 40, securityGroups: {sgs}}}")
+    L += [
+        "taskDefinitions:",
+        "  - {family: v, networkMode: awsvpc, containerDefinitions: [{name: c, image: bench/app:1, portMappings: [{containerPort: 80}]}]}",
+        "  - {family: b, networkMode: bridge, containerDefinitions: [{name: c, image: bench/app:1, portMappings: [{containerPort: 80}]}]}",
+        "tasks:",
+    ]
+    for t, mode, g, i in tasks:
+        if mode == "awsvpc":
+            net = f"{{awsvpcConfiguration: {{subnets: [s{t // 2 % nsub}], securityGroups: [{g}]}}}}"
+            L.append(f"  - {{name: t{t}, taskDefinition: v, instance: i{i}, networkConfiguration: {net}}}")
+        else:
+            L.append(f"  - {{name: t{t}, taskDefinition: b, instance: i{i}}}")
+    L.append("expect:")
+    probes = blocked = 0
+    for src in tasks:
+        others = [d for d in tasks if d[0] != src[0]]
+        if n > 100:
+            # A sample: SAMPLE destinations drawn at random (seeded by the source: the same
+            # scenario every time), so all mode/group/instance mixes occur.
+            others = random.Random(src[0]).sample(others, SAMPLE)
+        for dst in others:
+            ok = reachable(src, dst)
+            via = ", via: hostPort" if dst[1] == "bridge" else ""
+            L.append(f"  - {{from: task/t{src[0]}, to: task/t{dst[0]}:80{via}, reachable: {str(ok).lower()}}}")
+            probes += 1
+            blocked += not ok
+    return "\n".join(L) + "\n", probes, blocked
+
+
+# ---------------------------------------------------------------------------------------------
+# Observations
 
 
 def mem_available_kib():
@@ -41,18 +186,28 @@ def mem_available_kib():
         for line in f:
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1])
-    return 0
+    raise BenchError("no MemAvailable in /proc/meminfo")
 
 
-def lab_unique_kib(lab):
-    """Private_Clean + Private_Dirty of every process marked ECSNET_LAB=<lab>."""
-    total = 0
+def marked_pids(lab):
     mark = f"ECSNET_LAB={lab}".encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
         try:
             with open(f"/proc/{pid}/environ", "rb") as f:
-                if mark not in f.read().split(b"\0"):
-                    continue
+                if mark in f.read().split(b"\0"):
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+def unique_kib(pids):
+    total = 0
+    for pid in pids:
+        try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
                     if line.startswith(("Private_Clean:", "Private_Dirty:")):
@@ -62,262 +217,272 @@ def lab_unique_kib(lab):
     return total
 
 
-def topology(n):
-    m = max(1, n // 25)
-    per = (n + m - 1) // m
-    return m, per
+def netns_names(prefix):
+    try:
+        return sorted(x for x in os.listdir("/run/netns") if x.startswith(prefix))
+    except FileNotFoundError:
+        return []
 
 
-def scenario(n, lab, matrix_limit):
-    """N tasks; even tasks awsvpc, odd bridge. Group a (even index // 2 even) admits port 80
-    only from sg/a: tasks of group b cannot reach group a's awsvpc tasks (timeouts)."""
-    m, per = topology(n)
-    L = [f"version: 1", f"name: {lab}", "vpc:", "  cidr: 10.40.0.0/16", "  subnets:"]
-    # 16 subnets: same-subnet pairs resolve each other with ARP, and the kernel's ARP table
-    # is shared by every namespace (capped by the root's gc_thresh3); see the README.
-    for s in range(16):
-        L.append(f"    - {{name: s{s}, cidr: 10.40.{s * 16}.0/20}}")
-    L += ["  securityGroups:",
-          "    - name: a",
-          "      ingress: [{protocol: tcp, ports: 80, source: sg/a}]",
-          "    - name: b",
-          "      ingress: [{protocol: tcp, ports: 80, source: 10.40.0.0/16}]",
-          "    - name: hosts",
-          "      ingress: [{protocol: tcp, ports: 32768-60999, source: 10.40.0.0/16}]",
-          "instances:"]
-    for i in range(m):
-        L.append(f"  - {{name: i{i}, subnet: s{i % 16}, maxEnis: {per + 2}, securityGroups: [hosts, a]}}")
-    L += ["taskDefinitions:",
-          "  - {family: v, networkMode: awsvpc, containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}]}]}",
-          "  - {family: b, networkMode: bridge, containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}]}]}",
-          "tasks:"]
-    tasks = []
-    for t in range(n):
-        i = t % m
-        if t % 2 == 0:
-            g = "a" if (t // 2) % 2 == 0 else "b"
-            L.append(f"  - {{name: t{t}, taskDefinition: v, instance: i{i}, networkConfiguration: {{awsvpcConfiguration: {{subnets: [s{t % 16}], securityGroups: [{g}]}}}}}}")
-            tasks.append((t, "awsvpc", g, i))
-        else:
-            L.append(f"  - {{name: t{t}, taskDefinition: b, instance: i{i}}}")
-            tasks.append((t, "bridge", None, i))
-    # The reachability matrix as expectations: every task to every other task's port (or a
-    # sample of `matrix_limit` destinations per source for large N).
-    L.append("expect:")
-    probes = 0
-    for (s, smode, sg, si) in tasks:
-        dests = [d for d in tasks if d[0] != s]
-        if matrix_limit and len(dests) > matrix_limit:
-            step = len(dests) / matrix_limit
-            dests = [dests[int(k * step)] for k in range(matrix_limit)]
-        for (d, dmode, dg, di) in dests:
-            if dmode == "awsvpc":
-                # Sources reach group a only from an ENI in sg/a (awsvpc tasks of group a, or
-                # bridge containers whose instance is in sg/a: all instances are).
-                ok = dg == "b" or (smode == "awsvpc" and sg == "a") or smode == "bridge"
-                L.append(f"  - {{from: task/t{s}, to: task/t{d}:80, reachable: {str(ok).lower()}, timeoutMs: 300}}")
-            else:
-                # Bridge tasks are reached at their instance's address and dynamic host port.
-                L.append(f"  - {{from: task/t{s}, to: task/t{d}:80, via: hostPort, reachable: true, timeoutMs: 300}}")
-            probes += 1
-    return "\n".join(L) + "\n", probes
+def canary_arm():
+    """A canary namespace with a veth into a holder namespace (both the benchmark's own)."""
+    canary_clear()
+    run(["ip", "netns", "add", CANARY_HOLD], check=True)
+    run(["ip", "netns", "add", CANARY], check=True)
+    run(["ip", "-n", CANARY, "link", "add", "c0", "type", "veth", "peer", "name", "c1", "netns", CANARY_HOLD], check=True)
 
 
-def median(xs):
-    return statistics.median(xs) if xs else float("nan")
+def canary_fire(t_end, limit=120.0):
+    """Delete the canary; return seconds from t_end until its peer link is gone."""
+    run(["ip", "netns", "del", CANARY], check=True)
+    while True:
+        p = run(["ip", "-n", CANARY_HOLD, "-o", "link", "show", "dev", "c1"])
+        now = time.monotonic()
+        if p.returncode != 0:
+            return now - t_end
+        if now - t_end > limit:
+            raise BenchError(f"the kernel did not tear down namespaces within {limit:.0f} s")
+        time.sleep(0.001)
 
 
-def run_ecsnet(n, workdir):
+def canary_clear():
+    for ns in (CANARY, CANARY_HOLD):
+        if os.path.exists(f"/run/netns/{ns}"):
+            run(["ip", "netns", "del", ns])
+
+
+def leaks(lab=None, n=None):
+    found = []
+    if lab:
+        found += [f"/run/netns/{x}" for x in netns_names(f"ecsnet.{lab}.")]
+        if os.path.exists(f"/run/ecsnet/{lab}"):
+            found.append(f"/run/ecsnet/{lab}")
+        found += [f"pid {p} (ECSNET_LAB={lab})" for p in marked_pids(lab)]
+    if n is not None:
+        found += [f"/run/netns/{x}" for x in netns_names(f"ecsbl.{n}.")]
+    return found
+
+
+def assert_clean(lab, n):
+    left = leaks(lab, n)
+    if left:
+        more = f" (and {len(left) - 10} more)" if len(left) > 10 else ""
+        raise BenchError(f"LEAK after N={n}: {', '.join(left[:10])}{more}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+
+
+def bench_ecsnet(n, runs):
     lab = f"bench-{n}"
-    limit = None if n <= 100 else 10
-    text, probes = scenario(n, lab, limit)
-    path = os.path.join(workdir, f"{lab}.yaml")
+    text, probes, blocked = scenario(n, lab)
+    path = os.path.join(OUT, f"{lab}.yaml")
     with open(path, "w") as f:
         f.write(text)
-    ups, downs, freed, checks, mems, avail, phases = [], [], [], [], [], [], {}
-    for r in range(RUNS):
-        sh([BIN, "down", lab])
-        wait_freed(netns_alive())
-        base_ns = netns_alive()
+    run([BIN, "validate", path], check=True)
+    r = {k: [] for k in ("up", "down", "freed", "check", "mem", "avail", "procs")}
+    phases = {}
+    for k in range(runs):
         before = mem_available_kib()
-        t0 = time.monotonic()
-        p = sh([BIN, "-v", "up", path])
-        ups.append(time.monotonic() - t0)
+        dt, p = timed([BIN, "-v", "up", path])
         if p.returncode != 0:
-            sys.exit(f"ecsnet up failed for N={n}:\n{p.stderr}\nreproduce: sudo {BIN} up {path}")
-        for m in re.finditer(r"^  (\w+)\s+([\d.]+) ms$", p.stderr, re.M):
-            phases.setdefault(m.group(1), []).append(float(m.group(2)))
-        avail.append((before - mem_available_kib()) / 1024)
-        mems.append(lab_unique_kib(lab) / n)
-        t0 = time.monotonic()
-        c = sh([BIN, "check", lab])
-        checks.append(time.monotonic() - t0)
+            raise BenchError(f"ecsnet up failed at N={n} (exit {p.returncode}):\n{p.stderr.strip()[-4000:]}\n"
+                             f"reproduce: sudo {BIN} up {path}")
+        r["up"].append(dt)
+        got = PHASE_RE.findall(p.stderr)
+        if not got:
+            raise BenchError(f"no phase lines in `ecsnet -v up` stderr:\n{p.stderr[-2000:]}")
+        for name, ms in got:
+            phases.setdefault(name, []).append(float(ms))
+        r["avail"].append((before - mem_available_kib()) / 1024)
+        pids = marked_pids(lab)
+        r["procs"].append(len(pids))
+        r["mem"].append(unique_kib(pids) / n)
+        dt, c = timed([BIN, "check", lab])
         if c.returncode != 0:
-            sh([BIN, "down", lab])
-            sys.exit(f"ecsnet check failed for N={n}:\n{c.stdout[-3000:]}")
+            wrong = [l for l in c.stdout.splitlines() if l.strip() and not l.lstrip().startswith("ok")]
+            raise BenchError(f"ecsnet check failed at N={n} (exit {c.returncode}):\n" + "\n".join(wrong[:40])
+                             + f"\n{c.stderr.strip()[-2000:]}\nreproduce: sudo {BIN} up {path} && sudo {BIN} check {lab}")
+        r["check"].append(dt)
+        canary_arm()
         t0 = time.monotonic()
-        d = sh([BIN, "down", lab])
-        downs.append(time.monotonic() - t0)
-        freed.append(wait_freed(base_ns))
+        d = run([BIN, "down", lab])
+        t_end = time.monotonic()
         if d.returncode != 0:
-            sys.exit(f"ecsnet down failed: {d.stderr}")
-        left = [x for x in os.listdir("/run/netns") if x.startswith(f"ecsnet.{lab}.")] if os.path.isdir("/run/netns") else []
-        if left or os.path.exists(f"/run/ecsnet/{lab}") or lab_unique_kib(lab):
-            sys.exit(f"leak after down of {lab}: {left[:5]}")
-    return {
-        "up": median(ups), "down": median(downs), "freed": median(freed), "probes": probes,
-        "check": median(checks), "mem": median(mems), "avail": median(avail),
-        "phases": {k: median(v) for k, v in phases.items()},
-    }
+            raise BenchError(f"ecsnet down {lab} exited {d.returncode}: {d.stderr.strip()}")
+        r["down"].append(t_end - t0)
+        r["freed"].append(canary_fire(t_end))
+        canary_clear()
+        assert_clean(lab, None)
+        log(f"  ecsnet N={n} run {k + 1}: up {r['up'][-1] * 1e3:.0f} ms, check {r['check'][-1] * 1e3:.0f} ms, "
+            f"down {r['down'][-1] * 1e3:.0f} ms, freed {r['freed'][-1] * 1e3:.0f} ms, "
+            f"{r['procs'][-1]} processes, {r['mem'][-1]:.0f} KiB/task")
+    res = {k: median(v) for k, v in r.items()}
+    res.update(probes=probes, blocked=blocked, phases={k: median(v) for k, v in phases.items()},
+               sample=n > 100, scenario=path)
+    return res
 
 
-def baseline_files(n, workdir):
-    """The same topology for `ip -batch`: one file creating every namespace, one per namespace."""
-    m, _ = topology(n)
-    P = f"bl-{n}"
-    rtr, files, nft = f"{P}-vpc", {}, {}
-    names = [rtr] + [f"{P}-i{i}" for i in range(m)]
-    add = lambda ns, line: files.setdefault(ns, []).append(line)
-    for ns in names:
-        add(ns, "link set lo up")
-    add(rtr, "link set lo up")
-    eni = 0
-
-    def new_eni(owner, subnet_gw, ip, prefix):
-        nonlocal eni
-        eni += 1
-        link = f"eni{eni}"
-        add(rtr, f"link add {link} type veth peer name eth0 netns {owner}")
-        add(rtr, f"link set {link} up")
-        add(rtr, f"address add {subnet_gw}/32 dev {link}")
-        add(rtr, f"route add {ip}/32 dev {link}")
-        add(owner, f"address add {ip}/{prefix} dev eth0")
-        add(owner, "link set eth0 up")
-        add(owner, f"route add default via {subnet_gw} dev eth0")
-
-    for i in range(m):
-        inst = f"{P}-i{i}"
-        new_eni(inst, "10.40.0.1", f"10.40.{i // 200}.{4 + i % 200}", 19)
-        add(inst, "link add docker0 type bridge")
-        add(inst, "link add ecs-bridge type bridge")
-        add(inst, "address add 172.17.0.1/16 dev docker0")
-        add(inst, "address add 169.254.172.1/22 dev ecs-bridge")
-        add(inst, "link set docker0 up")
-        add(inst, "link set ecs-bridge up")
-        nft[inst] = ["table inet bl {", " chain pre { type nat hook prerouting priority -100; }",
-                     " chain post { type nat hook postrouting priority 100; ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade; }"]
-    counters = {}
-    for t in range(n):
-        i = t % m
-        inst = f"{P}-i{i}"
-        k = counters.get(i, 0)
-        counters[i] = k + 1
-        tns = f"{P}-t{t}"
-        names.append(tns)
-        add(tns, "link set lo up")
-        if t % 2 == 0:
-            new_eni(tns, "10.40.0.1", f"10.40.{8 + t // 200}.{4 + t % 200}", 19)
-            add(inst, f"link add v{t} type veth peer name ecs-eth0 netns {tns}")
-            add(inst, f"link set v{t} master ecs-bridge up")
-            add(tns, f"address add 169.254.172.{2 + k}/22 dev ecs-eth0")
-            add(tns, "link set ecs-eth0 up")
-            add(tns, "route add 169.254.172.1/32 dev ecs-eth0")
-            add(tns, "route add 169.254.170.2/32 via 169.254.172.1 dev ecs-eth0")
-        else:
-            ip = f"172.17.{(2 + k) // 256}.{(2 + k) % 256}"
-            add(inst, f"link add v{t} type veth peer name eth0 netns {tns}")
-            add(inst, f"link set v{t} master docker0 up")
-            add(tns, f"address add {ip}/16 dev eth0")
-            add(tns, "link set eth0 up")
-            add(tns, "route add default via 172.17.0.1 dev eth0")
-            nft[inst][1] = nft[inst][1][:-1] + f" fib daddr type local tcp dport {32768 + t} dnat ip to {ip}:80; }}"
-    for inst in nft:
-        nft[inst].append("}")
-    paths = {}
-    create = os.path.join(workdir, f"{P}.netns")
-    with open(create, "w") as f:
-        f.write("".join(f"netns add {ns}\n" for ns in names))
-    delete = os.path.join(workdir, f"{P}.del")
-    with open(delete, "w") as f:
-        f.write("".join(f"netns del {ns}\n" for ns in names))
-    # Links are created from the router and the instances; the namespaces they point into
-    # must exist first, and each namespace's own addresses come after its links.
-    order = [rtr] + [f"{P}-i{i}" for i in range(m)] + [ns for ns in names if ns not in (rtr,) and "-t" in ns]
-    for ns in order:
-        p = os.path.join(workdir, f"{ns}.batch")
-        with open(p, "w") as f:
-            f.write("\n".join(files.get(ns, [])) + "\n")
-        paths[ns] = p
-    for inst, lines in nft.items():
-        p = os.path.join(workdir, f"{inst}.nft")
-        with open(p, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        paths[inst + ".nft"] = p
-    return create, delete, order, paths, [rtr] + [f"{P}-i{i}" for i in range(m)]
-
-
-def run_baseline(n, workdir):
-    create, delete, order, paths, routers = baseline_files(n, workdir)
-    ups, downs = [], []
-    for r in range(RUNS):
-        sh(["ip", "-force", "-batch", delete])
-        base_ns = netns_alive()
+def bench_baseline(n, runs):
+    wd = os.path.join(OUT, f"baseline-{n}")
+    run([BASELINE, str(n), "gen", wd], check=True)
+    r = {"up": [], "down": [], "freed": []}
+    for k in range(runs):
+        dt, p = timed([BASELINE, str(n), "up", wd])
+        if p.returncode != 0:
+            raise BenchError(f"baseline up failed at N={n}:\n{p.stderr.strip()[-3000:]}\nreproduce: sudo {BASELINE} {n}")
+        r["up"].append(dt)
+        canary_arm()
         t0 = time.monotonic()
-        ok = sh(["ip", "-batch", create]).returncode == 0
-        for ns in routers:
-            sh(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        for ns in order:
-            # Instances first create their veths, then the task namespaces configure theirs.
-            ok &= sh(["ip", "-n", ns, "-batch", paths[ns]]).returncode == 0
-        for ns in routers[1:]:
-            ok &= sh(["ip", "netns", "exec", ns, "nft", "-f", paths[ns + ".nft"]]).returncode == 0
-        ups.append(time.monotonic() - t0)
-        if not ok:
-            sh(["ip", "-force", "-batch", delete])
-            sys.exit(f"baseline failed for N={n} (files in {workdir})")
-        t0 = time.monotonic()
-        sh(["ip", "-force", "-batch", delete])
-        downs.append(time.monotonic() - t0)
-        wait_freed(base_ns)
-    left = [x for x in os.listdir("/run/netns") if x.startswith(f"bl-{n}-")]
-    if left:
-        sys.exit(f"baseline leaked {left[:5]}")
-    return {"up": median(ups), "down": median(downs)}
+        p = run([BASELINE, str(n), "down", wd])
+        t_end = time.monotonic()
+        if p.returncode != 0:
+            raise BenchError(f"baseline down failed at N={n}:\n{p.stderr.strip()}")
+        r["down"].append(t_end - t0)
+        r["freed"].append(canary_fire(t_end))
+        canary_clear()
+        assert_clean(None, n)
+        log(f"  baseline N={n} run {k + 1}: up {r['up'][-1] * 1e3:.0f} ms, down {r['down'][-1] * 1e3:.0f} ms, "
+            f"freed {r['freed'][-1] * 1e3:.0f} ms")
+    return {k: median(v) for k, v in r.items()}
+
+
+def cleanup(sizes):
+    """Best effort, idempotent: everything the benchmark may have made."""
+    for n in sizes:
+        run([BIN, "down", f"bench-{n}"])
+        if netns_names(f"ecsbl.{n}."):
+            run([BASELINE, str(n), "down", os.path.join(OUT, f"baseline-{n}")])
+    canary_clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+TARGETS = {  # N -> (up s, down s)
+    100: (1.0, 1.0),
+    1000: (10.0, 10.0),
+}
+
+
+def report(rows, runs):
+    ms = lambda s: f"{s * 1000:.0f}"
+    out = [
+        f"# ecsnet benchmark ({os.cpu_count()} CPUs, kernel {os.uname().release}, median of {runs} runs)",
+        "",
+        "| N | instances | up (ms) | down (ms) | kernel-freed (ms) | matrix probes | matrix (ms) "
+        "| unique mem/task (KiB) | MemAvailable delta (MiB) | baseline up (ms) | baseline down (ms) | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, m, e, b in rows:
+        probes = f"{e['probes']} ({e['blocked']} blocked){' sample' if e['sample'] else ''}"
+        out.append(
+            f"| {n} | {m} | {ms(e['up'])} | {ms(e['down'])} | {ms(e['freed'])} | {probes} | {ms(e['check'])} "
+            f"| {e['mem']:.0f} | {e['avail']:.1f} | {ms(b['up'])} | {ms(b['down'])} | {b['up'] / e['up']:.1f}x |")
+    out += [
+        "",
+        "- ratio: baseline up / ecsnet up (how many times faster ecsnet builds the lab). "
+        + "; ".join(f"down: baseline/ecsnet {b['down'] / e['down']:.1f}x at N={n}" for n, m, e, b in rows) + ".",
+        "- kernel-freed: ms from the end of `down` until the kernel has torn down every namespace of the lab "
+        "(a canary namespace deleted after `down` is queued behind them on the kernel's ordered `netns` "
+        "cleanup workqueue; its veth peer vanishing marks the end). Baseline kernel-freed: "
+        + ", ".join(f"{ms(b['freed'])} ms at N={n}" for n, m, e, b in rows) + ".",
+        "- matrix: `ecsnet check` over every task to every other task's port 80 for N <= 100 "
+        f"(bridge tasks through their dynamic host port); for N > 100 each task to {SAMPLE} others (a sample). "
+        "Blocked pairs are dropped by security groups and each costs a 300 ms probe timeout; exit code 0 "
+        "(every expectation right) is required.",
+        "- unique mem/task: Private_Clean+Private_Dirty of the lab's processes (ECSNET_LAB marker) / N; "
+        "processes: " + ", ".join(f"{e['procs']:.0f} at N={n}" for n, m, e, b in rows) + ".",
+        "- baseline: scripts/baseline.sh (`ip -batch` for the namespaces, one `ip -n NS -batch` per namespace, "
+        "two at a time, `nft -f` per instance; no processes, no probes). Its batch files are generated "
+        "before the clock starts.",
+    ]
+    n, m, e, b = rows[-1]
+    ph = e["phases"]
+    out += ["", f"Phases of `ecsnet -v up` at N = {n} (median, ms; wall time {ms(e['up'])} ms):", "",
+            "| " + " | ".join(ph) + " |", "|" + "---:|" * len(ph),
+            "| " + " | ".join(f"{v:.1f}" for v in ph.values()) + " |", ""]
+    misses = []
+    for n, m, e, b in rows:
+        if n in TARGETS:
+            tu, td = TARGETS[n]
+            if e["up"] >= tu:
+                misses.append(f"N={n}: up {ms(e['up'])} ms >= {tu * 1000:.0f} ms")
+            if e["down"] >= td:
+                misses.append(f"N={n}: down {ms(e['down'])} ms >= {td * 1000:.0f} ms")
+        if n == 100:
+            if e["check"] >= 2.0:
+                misses.append(f"N=100: matrix {ms(e['check'])} ms >= 2000 ms")
+            if b["up"] / e["up"] < 5:
+                misses.append(f"N=100: only {b['up'] / e['up']:.1f}x faster than the baseline (target 5x)")
+        if e["mem"] >= 512:
+            misses.append(f"N={n}: {e['mem']:.0f} KiB unique memory per task >= 512")
+    out.append("Targets (100 tasks: up, down < 1 s, matrix < 2 s, >= 5x the baseline; 1000 tasks: up, down "
+               "< 10 s; < 512 KiB per task): " + ("all met." if not misses else "MISSED: " + "; ".join(misses) + "."))
+    return "\n".join(out) + "\n"
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10,100,1000")
-    ap.add_argument("--baseline-only", type=int)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10,100,1000", help="comma-separated task counts (default 10,100,1000)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median; default 3)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the ip -batch baseline")
     a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",") if x.strip()]
+    if not sizes or min(sizes) < 2:
+        sys.exit("bench: --sizes needs task counts >= 2")
     if os.geteuid() != 0:
         sys.exit("bench: needs root (sudo scripts/bench.sh)")
-    with tempfile.TemporaryDirectory(prefix="ecsnet-bench-") as wd:
-        if a.baseline_only:
-            b = run_baseline(a.baseline_only, wd)
-            print(f"baseline N={a.baseline_only}: up {b['up']*1000:.0f} ms, down {b['down']*1000:.0f} ms")
-            return
-        rows, last = [], None
-        for n in [int(x) for x in a.sizes.split(",")]:
-            e = run_ecsnet(n, wd)
-            b = run_baseline(n, wd)
-            m, _ = topology(n)
+    if not os.access(BIN, os.X_OK):
+        sys.exit(f"bench: {BIN} missing; run scripts/bench.sh (it builds it)")
+    os.makedirs(OUT, exist_ok=True)
+    lockf = open(LOCK, "w")
+    try:
+        fcntl.flock(lockf, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        sys.exit(f"bench: another benchmark holds {LOCK}")
+    # Ctrl-C and SIGTERM unwind through the finally below.
+    signal.signal(signal.SIGTERM, _interrupt)
+    stale = [s for s in sizes if leaks(f"bench-{s}", s)]
+    if stale:
+        log(f"bench: removing leftovers of an earlier run: {', '.join(f'bench-{s}' for s in stale)}")
+    rows, status = [], 1
+    try:
+        cleanup(sizes)
+        for n in sizes:
+            m, _ = shape(n)
+            log(f"N={n} ({m} instances)")
+            try:
+                e = bench_ecsnet(n, a.runs)
+                nan = float("nan")
+                b = {"up": nan, "down": nan, "freed": nan} if a.no_baseline else bench_baseline(n, a.runs)
+            finally:
+                cleanup([n])
+            assert_clean(f"bench-{n}", n)
             rows.append((n, m, e, b))
-            last = (n, e)
-            print(f"N={n}: up {e['up']*1000:.0f} ms, down {e['down']*1000:.0f} ms, baseline up {b['up']*1000:.0f} ms", file=sys.stderr)
-        out = ["| N tasks | instances | up (ms) | down (ms) | kernel freed (ms) | matrix probes | matrix (ms) | unique mem/task (KiB) | MemAvailable delta (MiB) | baseline up (ms) | baseline down (ms) | baseline/ecsnet up |",
-               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for n, m, e, b in rows:
-            out.append(f"| {n} | {m} | {e['up']*1000:.0f} | {e['down']*1000:.0f} | {e['freed']*1000:.0f} | {e['probes']} | {e['check']*1000:.0f} | {e['mem']:.0f} | {e['avail']:.1f} | {b['up']*1000:.0f} | {b['down']*1000:.0f} | {b['up']/e['up']:.1f}x |")
-        n, e = last
-        out += ["", f"Phases of `ecsnet up` at N = {n} (median of {RUNS} runs, ms):", "",
-                "| " + " | ".join(e["phases"]) + " |", "|" + "---:|" * len(e["phases"]),
-                "| " + " | ".join(f"{v:.0f}" for v in e["phases"].values()) + " |"]
-        text = "\n".join(out) + "\n"
+        text = report(rows, a.runs)
         print(text)
-        os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-        with open(os.path.join(ROOT, "bench", "out", "results.md"), "w") as f:
+        with open(os.path.join(OUT, "results.md"), "w") as f:
             f.write(text)
+        status = 0
+    except BenchError as err:
+        log(f"bench: FAILED: {err}")
+    except KeyboardInterrupt:
+        log("bench: interrupted; cleaning up")
+        status = 130
+    finally:
+        with contextlib.suppress(KeyboardInterrupt):
+            cleanup(sizes)
+            left = [x for s in sizes for x in leaks(f"bench-{s}", s)]
+            if left:
+                log(f"bench: LEAK: could not remove {', '.join(left[:10])}")
+                status = status or 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":
