@@ -358,6 +358,18 @@ pub fn plan(lab: &Lab) -> Plan {
                         v.master = Some("docker0".into());
                         v.peer_mac = c.mac.clone();
                         v.hairpin = true;
+                        // Docker's addresses are ecsnet's to allocate: resolve them statically
+                        // both ways, so docker0 traffic uses no entry of the kernel's shared
+                        // (and capped) ARP table.
+                        if let Some(mac) = &c.mac {
+                            p.neighbours.push(Neigh { ns: ns.into(), dev: "docker0".into(), ip, mac: mac.clone() });
+                        }
+                        p.neighbours.push(Neigh {
+                            ns: c.ns.clone(),
+                            dev: "eth0".into(),
+                            ip: DOCKER0_GW,
+                            mac: inst.docker0_mac.clone(),
+                        });
                         p.addr(&c.ns, "eth0", ip, DOCKER0_PREFIX);
                         p.route(&c.ns, default_net(), Some(DOCKER0_GW), Some("eth0"));
                         for b in &c.ports {
