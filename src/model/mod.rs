@@ -246,45 +246,24 @@ impl Lab {
     }
 }
 
-/// Address allocator for one subnet: AWS reserves the network address, +1 (router), +2 (DNS),
-/// +3 (future use) and the broadcast address.
-struct SubnetAlloc {
-    cidr: Ipv4Network,
+/// Hands out addresses of a block in order, skipping those already taken. A subnet's first
+/// address is base + 4 (AWS reserves the network address, +1 router, +2 DNS, +3 future use);
+/// the broadcast address is never given out.
+struct AddrPool {
+    last: u32,
     used: HashSet<Ipv4Addr>,
     next: u32,
 }
 
-impl SubnetAlloc {
-    fn new(cidr: Ipv4Network) -> Self {
-        SubnetAlloc { cidr, used: HashSet::new(), next: u32::from(cidr.network()) + 4 }
+impl AddrPool {
+    fn new(net: Ipv4Network, skip: u32) -> Self {
+        AddrPool { last: u32::from(net.broadcast()), used: HashSet::new(), next: u32::from(net.network()) + skip }
     }
     fn take(&mut self, ip: Ipv4Addr) {
         self.used.insert(ip);
     }
     fn alloc(&mut self) -> Option<Ipv4Addr> {
-        let last = u32::from(self.cidr.broadcast());
-        while self.next < last {
-            let ip = Ipv4Addr::from(self.next);
-            self.next += 1;
-            if self.used.insert(ip) {
-                return Some(ip);
-            }
-        }
-        None
-    }
-}
-
-/// The public IPv4 pool (instance public IPs, NAT gateway EIPs).
-struct PublicPool {
-    net: Ipv4Network,
-    used: HashSet<Ipv4Addr>,
-    next: u32,
-}
-
-impl PublicPool {
-    fn alloc(&mut self) -> Option<Ipv4Addr> {
-        let last = u32::from(self.net.broadcast());
-        while self.next < last {
+        while self.next < self.last {
             let ip = Ipv4Addr::from(self.next);
             self.next += 1;
             if self.used.insert(ip) {
@@ -383,7 +362,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         })
         .collect();
     let subnet_idx: HashMap<&str, usize> = subnets.iter().enumerate().map(|(i, sn)| (sn.name.as_str(), i)).collect();
-    let mut allocs: Vec<SubnetAlloc> = subnets.iter().map(|sn| SubnetAlloc::new(sn.cidr)).collect();
+    let mut allocs: Vec<AddrPool> = subnets.iter().map(|sn| AddrPool::new(sn.cidr, 4)).collect();
 
     // Addresses written in the file are taken first, so allocation never hands them out.
     for inst in &s.instances {
@@ -391,23 +370,19 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             allocs[si].take(ip.v);
         }
     }
-    let mut pool = PublicPool {
-        net: s.vpc.public_ip_pool.v,
-        used: HashSet::new(),
-        next: u32::from(s.vpc.public_ip_pool.v.network()) + 1,
-    };
-    pool.used.insert(INTERNET_CLIENT);
+    let mut pool = AddrPool::new(s.vpc.public_ip_pool.v, 1);
+    pool.take(INTERNET_CLIENT);
     for h in &s.internet.hosts {
-        pool.used.insert(h.ip.v);
+        pool.take(h.ip.v);
     }
     for inst in &s.instances {
         if let Some(e) = &inst.elastic_ip {
-            pool.used.insert(e.v);
+            pool.take(e.v);
         }
     }
     for n in &s.vpc.nat_gateways {
         if let Some(e) = &n.elastic_ip {
-            pool.used.insert(e.v);
+            pool.take(e.v);
         }
     }
 

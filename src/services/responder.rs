@@ -142,8 +142,12 @@ pub async fn handle_tcp(mut stream: TcpStream, info: Arc<NodeInfo>) {
     if stream.write_all(&out).await.is_err() {
         return;
     }
-    // Lingering close: closing with unread input would send RST and could destroy the response
-    // before the client read it. Send FIN, then discard input until the client closes.
+    lingering_close(&mut stream).await;
+}
+
+/// Closing with unread input would send RST and could destroy the response before the client
+/// read it: send FIN, then discard input until the client closes (bounded).
+pub async fn lingering_close(stream: &mut TcpStream) {
     let _ = stream.shutdown().await;
     let mut sink = [0u8; 512];
     let _ = tokio::time::timeout(DRAIN_WINDOW, async {

@@ -298,7 +298,6 @@ pub struct Endpoint {
 pub const LISTEN_PORT: u16 = TMDS_LISTEN_PORT;
 const MAX_REQUEST: usize = 8192;
 const READ_WINDOW: Duration = Duration::from_secs(5);
-const DRAIN_WINDOW: Duration = Duration::from_millis(500);
 
 /// Accept connections forever, one task each.
 pub async fn serve(listener: TcpListener, ep: Arc<Endpoint>) {
@@ -347,17 +346,7 @@ async fn handle(mut stream: TcpStream, ep: Arc<Endpoint>) {
     if stream.write_all(&http_bytes(&bytes, head)).await.is_err() {
         return;
     }
-    // Lingering close, as the responder does: FIN first, then drain what the client still sends.
-    let _ = stream.shutdown().await;
-    let mut sink = [0u8; 512];
-    let _ = tokio::time::timeout(DRAIN_WINDOW, async {
-        while let Ok(n) = stream.read(&mut sink).await {
-            if n == 0 {
-                break;
-            }
-        }
-    })
-    .await;
+    super::responder::lingering_close(&mut stream).await;
 }
 
 #[cfg(test)]
