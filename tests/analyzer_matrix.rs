@@ -39,7 +39,7 @@ fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
     let _g = LabGuard(lab_name.into());
     let up = ecsnet(&["up", copy.to_str().unwrap()]);
     assert!(up.status.success(), "{}", text(&up));
-    let lab = ecsnet::state::load_lab(lab_name).unwrap();
+    let lab = ecsnet::dataplane::state::load_lab(lab_name).unwrap();
     let (srcs, dsts) = resolve::nodes(&lab);
     let mut cases = vec![];
     let mut specs = vec![];

@@ -141,7 +141,7 @@ fn parser_and_validator_never_panic() {
             if let Ok(s) = &s {
                 // The model and plan must cope with whatever validation lets through.
                 if let Ok(lab) = ecsnet::model::build(s) {
-                    let _ = ecsnet::model::plan::plan(&lab);
+                    let _ = ecsnet::plan::plan(&lab);
                 }
             }
             s.is_ok()

@@ -59,7 +59,7 @@ fn up(lab: &str, body: &str) -> (LabGuard, Lab) {
     let g = LabGuard(lab.into());
     let o = ecsnet(&["up", file.to_str().unwrap()]);
     assert!(o.status.success(), "up failed: {}", text(&o));
-    let model = ecsnet::state::load_lab(lab).expect("lab state");
+    let model = ecsnet::dataplane::state::load_lab(lab).expect("lab state");
     (g, model)
 }
 
@@ -260,7 +260,7 @@ tasks:
     );
     let (_g, m) = up(lab, &body);
     for t in ["r-aws", "r-br"] {
-        let log = ecsnet::state::dir(lab).join(format!("{t}.py.log"));
+        let log = ecsnet::dataplane::state::dir(lab).join(format!("{t}.py.log"));
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut content = String::new();
         while Instant::now() < deadline {

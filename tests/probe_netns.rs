@@ -4,8 +4,10 @@
 //! nothing touches the host namespace, and deletes them when it ends, also on failure.
 
 use ecsnet::probe::{self, ProbeResult, ProbeSpec};
+use ecsnet::scenario::PortProto;
 use ecsnet::scenario::{Outcome, ProbeProto, Proto};
-use ecsnet::services::agent::{AgentConfig, ListenerSpec, serve};
+use ecsnet::services::agent::{AgentConfig, serve};
+use ecsnet::services::{ServiceSpec, responder};
 use std::io::{BufRead, BufReader, Write};
 use std::net::Ipv4Addr;
 use std::process::{Command, Stdio};
@@ -124,16 +126,19 @@ impl Drop for Child {
     }
 }
 
-fn listener(ns: &str, node: &str, port: u16, proto: Proto) -> ListenerSpec {
-    ListenerSpec {
+fn listener(ns: &str, node: &str, port: u16, proto: Proto) -> responder::Spec {
+    responder::Spec {
         ns: ns.into(),
         node: node.into(),
         task: Some("web".into()),
         container: Some("app".into()),
         bind: None,
-        port,
-        proto,
+        listen: vec![PortProto { port, proto }],
     }
+}
+
+fn config(listeners: Vec<responder::Spec>) -> AgentConfig {
+    AgentConfig { lab: "ptest".into(), services: listeners.into_iter().map(ServiceSpec::Responder).collect() }
 }
 
 fn spec(id: usize, ns: &str, dst: Ipv4Addr, port: Option<u16>, proto: ProbeProto, ms: u64) -> ProbeSpec {
@@ -160,6 +165,7 @@ fn show(r: &[ProbeResult]) -> String {
 #[test]
 fn tcp_http_udp_icmp_outcomes() {
     if !is_root() {
+        eprintln!("skipped: needs root");
         return;
     }
     let p = Pair::new("outcomes");
@@ -168,19 +174,15 @@ fn tcp_http_udp_icmp_outcomes() {
         let rules = "table inet ptest {\n chain input {\n  type filter hook input priority 0\n  tcp dport 3002 drop\n  udp dport 5355 drop\n }\n}\n";
         assert!(sh_stdin(&["ip", "netns", "exec", &p.b, "nft", "-f", "-"], rules), "nft rules in {}", p.b);
     }
-    let _agent = Agent::start(AgentConfig {
-        lab: "ptest".into(),
-        tmds: vec![],
-        listeners: vec![
-            listener(&p.b, "task/web/app", 3000, Proto::Tcp),
-            listener(&p.b, "task/web/app", 3002, Proto::Tcp),
-            listener(&p.b, "task/web/app", 5353, Proto::Udp),
-            listener(&p.b, "task/web/app", 5355, Proto::Udp),
-        ],
-    });
+    let _agent = Agent::start(config(vec![
+        listener(&p.b, "task/web/app", 3000, Proto::Tcp),
+        listener(&p.b, "task/web/app", 3002, Proto::Tcp),
+        listener(&p.b, "task/web/app", 5353, Proto::Udp),
+        listener(&p.b, "task/web/app", 5355, Proto::Udp),
+    ]));
     // Idle clients that connect and send nothing hold a responder connection for its 2 s read
     // window; they must not delay anyone else.
-    let _idle = ecsnet::dataplane::netns::run_in(&p.a, || {
+    let _idle = ecsnet::sys::netns::run_in(&p.a, || {
         (0..5).map(|_| std::net::TcpStream::connect((B_IP, 3000))).collect::<std::io::Result<Vec<_>>>()
     })
     .unwrap();
@@ -274,6 +276,7 @@ fn tcp_http_udp_icmp_outcomes() {
 #[test]
 fn bind_addresses_and_udp_reply_source() {
     if !is_root() {
+        eprintln!("skipped: needs root");
         return;
     }
     let p = Pair::new("bind");
@@ -281,11 +284,7 @@ fn bind_addresses_and_udp_reply_source() {
     sh(&["ip", "-n", &p.b, "addr", "add", "10.99.0.3/24", "dev", "eth0"]);
     let mut only_3 = listener(&p.b, "task/only3", 4000, Proto::Tcp);
     only_3.bind = Some(Ipv4Addr::new(10, 99, 0, 3));
-    let _agent = Agent::start(AgentConfig {
-        lab: "ptest".into(),
-        tmds: vec![],
-        listeners: vec![listener(&p.b, "task/web/app", 5353, Proto::Udp), only_3],
-    });
+    let _agent = Agent::start(config(vec![listener(&p.b, "task/web/app", 5353, Proto::Udp), only_3]));
     let a = p.a.as_str();
     let b3 = Ipv4Addr::new(10, 99, 0, 3);
     let mut from_11 = spec(0, a, b3, Some(5353), ProbeProto::Udp, 1000);
@@ -314,14 +313,14 @@ fn bind_addresses_and_udp_reply_source() {
 #[test]
 fn thousand_concurrent_tcp_probes_two_namespaces() {
     if !is_root() {
+        eprintln!("skipped: needs root");
         return;
     }
     let p = Pair::new("many");
-    let _agent = Agent::start(AgentConfig {
-        lab: "ptest".into(),
-        tmds: vec![],
-        listeners: vec![listener(&p.a, "task/a", 3000, Proto::Tcp), listener(&p.b, "task/b", 3000, Proto::Tcp)],
-    });
+    let _agent = Agent::start(config(vec![
+        listener(&p.a, "task/a", 3000, Proto::Tcp),
+        listener(&p.b, "task/b", 3000, Proto::Tcp),
+    ]));
     let specs: Vec<ProbeSpec> = (0..1000)
         .map(|i| {
             let (ns, dst) = if i % 2 == 0 { (&p.a, B_IP) } else { (&p.b, A_IP) };
@@ -347,17 +346,14 @@ fn thousand_concurrent_tcp_probes_two_namespaces() {
 #[test]
 fn agent_process_protocol() {
     if !is_root() {
+        eprintln!("skipped: needs root");
         return;
     }
     let p = Pair::new("agentbin");
     let dir = std::env::temp_dir().join(format!("ecsnet-ptest-agent-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.json");
-    let cfg = AgentConfig {
-        lab: "ptest".into(),
-        tmds: vec![],
-        listeners: vec![listener(&p.b, "task/web/app", 3000, Proto::Tcp)],
-    };
+    let cfg = config(vec![listener(&p.b, "task/web/app", 3000, Proto::Tcp)]);
     std::fs::write(&good, serde_json::to_vec(&cfg).unwrap()).unwrap();
 
     let mut child = Child(
@@ -378,14 +374,10 @@ fn agent_process_protocol() {
 
     // two listeners on the same port: the second cannot bind
     let bad = dir.join("bad.json");
-    let cfg = AgentConfig {
-        lab: "ptest".into(),
-        tmds: vec![],
-        listeners: vec![
-            listener(&p.b, "task/web/app", 3000, Proto::Tcp),
-            listener(&p.b, "task/other/x", 3000, Proto::Tcp),
-        ],
-    };
+    let cfg = config(vec![
+        listener(&p.b, "task/web/app", 3000, Proto::Tcp),
+        listener(&p.b, "task/other/x", 3000, Proto::Tcp),
+    ]);
     std::fs::write(&bad, serde_json::to_vec(&cfg).unwrap()).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_ecsnet")).arg("__agent").arg(&bad).output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
@@ -398,6 +390,7 @@ fn agent_process_protocol() {
 #[test]
 fn pause_holder_process() {
     if !is_root() {
+        eprintln!("skipped: needs root");
         return;
     }
     use std::os::unix::fs::MetadataExt;

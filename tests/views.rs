@@ -196,18 +196,18 @@ fn metadata_documents() {
     let t0 = CREATED * NS_PER_SEC;
     for (task, file) in [("web-awsvpc", "tmds-01-web-awsvpc-task.json"), ("web-bridge", "tmds-01-web-bridge-task.json")]
     {
-        let doc = views::metadata::task_doc(&lab, lab.task(task).unwrap(), t0);
+        let doc = ecsnet::services::task_metadata::documents::task_doc(&lab, lab.task(task).unwrap(), t0);
         golden(file, &(serde_json::to_string_pretty(&doc).unwrap() + "\n"));
     }
 
     // The agent's compact form assembles to the same document.
-    let cfg = views::metadata::tmds_config(&lab, t0);
+    let cfg = ecsnet::services::task_metadata::documents::tmds_config(&lab, t0);
     assert_eq!(cfg.len(), 3);
     let ecs1 = &cfg[0];
     assert_eq!(ecs1.tasks.len(), 2);
     let t = lab.task("web-awsvpc").unwrap();
     let whole: serde_json::Value = serde_json::from_str(&ecs1.tasks[0].document()).unwrap();
-    let direct = serde_json::to_value(views::metadata::task_doc(&lab, t, t0)).unwrap();
+    let direct = serde_json::to_value(ecsnet::services::task_metadata::documents::task_doc(&lab, t, t0)).unwrap();
     assert_eq!(whole, direct);
     assert_eq!(ecs1.tasks[0].bridge_ip, t.bridge_ip);
     assert_eq!(whole["Containers"][0]["Type"], "CNI_PAUSE");
@@ -221,7 +221,7 @@ fn metadata_documents() {
     assert_eq!(net["SubnetGatewayIpv4Address"], "10.0.128.1/18");
     assert_eq!(net["AttachmentIndex"], 0);
     // The endpoint id is the one in the container's ECS_CONTAINER_METADATA_URI_V4.
-    let uri = views::metadata::metadata_uri_v4(&t.containers[0]).unwrap();
+    let uri = ecsnet::services::task_metadata::documents::metadata_uri_v4(&t.containers[0]).unwrap();
     assert!(uri.ends_with(&ecs1.tasks[0].containers[1].endpoint_id));
     let bridge: serde_json::Value = serde_json::from_str(&ecs1.tasks[1].document()).unwrap();
     assert_eq!(
@@ -253,7 +253,7 @@ fn inspect_host_and_none_modes() {
         let ps = views::ps::table(&lab, &rt, None).unwrap();
         let row = ps.lines().find(|l| l.contains(&ctr.docker_name)).unwrap();
         assert!(!row.contains("->"), "{mode} publishes nothing: {row}");
-        let doc = views::metadata::task_doc(&lab, lab.task(task).unwrap(), rt.created_ns);
+        let doc = ecsnet::services::task_metadata::documents::task_doc(&lab, lab.task(task).unwrap(), rt.created_ns);
         let d = serde_json::to_value(doc).unwrap();
         assert_eq!(d["Containers"][0]["Networks"][0]["NetworkMode"], mode, "{file}");
     }

@@ -1,8 +1,8 @@
 //! `ecsnet check LAB`: probe the expectations of a running lab.
 
 use super::{EXIT_ENV, EXIT_FAILED, EXIT_OK};
+use crate::dataplane::state;
 use crate::report::{self, ScenarioReport};
-use crate::state;
 
 pub async fn run(lab: &str, json: bool) -> i32 {
     if let Err(e) = super::check_environment() {
@@ -25,7 +25,7 @@ pub async fn run(lab: &str, json: bool) -> i32 {
             }
         };
     let t = std::time::Instant::now();
-    let verdicts = crate::expect::run(&l, &exp).await;
+    let verdicts = crate::check::run(&l, &exp).await;
     let rep = ScenarioReport {
         file: l.scenario_file.display().to_string(),
         lab: Some(lab.into()),

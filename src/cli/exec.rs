@@ -59,7 +59,7 @@ pub fn run(lab: &str, node: &str, cmd: &[String]) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let f = match std::fs::File::open(crate::dataplane::netns::path(&ns)) {
+    let f = match std::fs::File::open(crate::sys::netns::path(&ns)) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("ecsnet: namespace {ns}: {e}");

@@ -1,7 +1,7 @@
 //! `ecsnet ls`: running labs; `--orphans`: labs found only by their marks (state lost).
 
 use super::EXIT_OK;
-use crate::{dataplane, state};
+use crate::dataplane::{self, state};
 
 pub fn run(orphans: bool, json: bool) -> i32 {
     let known = state::labs();
@@ -16,7 +16,7 @@ pub fn run(orphans: bool, json: bool) -> i32 {
         if orphans && status == "up" {
             continue;
         }
-        let nss = dataplane::netns::list(&crate::model::ids::ns_prefix(&lab)).len();
+        let nss = crate::sys::netns::list(&crate::model::ids::ns_prefix(&lab)).len();
         let file = j.map(|j| j.scenario_file.display().to_string()).unwrap_or_default();
         rows.push(serde_json::json!({"lab": lab, "status": status, "namespaces": nss, "scenario": file, "state": known.contains(&lab)}));
     }

@@ -259,10 +259,10 @@ pub fn main() -> i32 {
 /// Load, model and plan a scenario; a scenario problem is printed and gives exit 2.
 pub fn prepare(
     file: &std::path::Path,
-) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::model::plan::Plan), (i32, String)> {
+) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), (i32, String)> {
     let s = crate::scenario::load(file).map_err(|d| (EXIT_INVALID, d.to_string()))?;
     let lab = crate::model::build(&s).map_err(|e| (EXIT_INVALID, e.to_string()))?;
-    let plan = crate::model::plan::plan(&lab);
+    let plan = crate::plan::plan(&lab);
     Ok((s, lab, plan))
 }
 
@@ -291,7 +291,7 @@ pub fn parse_via(v: Option<&str>) -> Result<Option<crate::scenario::Via>, (i32, 
 
 /// A running lab's model.
 pub fn running_lab(lab: &str) -> Result<crate::model::Lab, (i32, String)> {
-    crate::state::load_lab(lab).map_err(|e| (EXIT_FAILED, e.to_string()))
+    crate::dataplane::state::load_lab(lab).map_err(|e| (EXIT_FAILED, e.to_string()))
 }
 
 /// The model of a scenario file (nothing is built), or of a running lab.

@@ -3,7 +3,7 @@
 
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
 use crate::dataplane::procs;
-use crate::state::{self, Journal};
+use crate::dataplane::state::{self, Journal};
 use crate::views::{self, NS_PER_SEC, ProcState, Runtime};
 use std::collections::BTreeMap;
 

@@ -84,7 +84,7 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
                 // Probes run to their own timeouts; a panic in one must not skip the teardown.
                 let lab2 = lab.clone();
                 let exp = s.expect.clone();
-                let verdicts = tokio::spawn(async move { crate::expect::run(&lab2, &exp).await }).await;
+                let verdicts = tokio::spawn(async move { crate::check::run(&lab2, &exp).await }).await;
                 rep.probe_ms = t1.elapsed().as_secs_f64() * 1000.0;
                 match verdicts {
                     Ok(v) => rep.verdicts = v,

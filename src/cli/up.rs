@@ -33,7 +33,10 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
         Ok(t) => {
             // `check` probes these later against the running lab.
             if let Ok(data) = serde_json::to_vec(&scn.expect) {
-                let _ = crate::state::write_atomic(&crate::state::dir(&lab.name).join("expect.json"), &data);
+                let _ = crate::dataplane::state::write_atomic(
+                    &crate::dataplane::state::dir(&lab.name).join("expect.json"),
+                    &data,
+                );
             }
             print!("{}", summary(&lab));
             let total = t.0.iter().find(|(n, _)| n == "total").map(|(_, d)| d.as_secs_f64() * 1000.0).unwrap_or(0.0);

@@ -3,9 +3,9 @@
 //! written from a thread inside the namespace; rulesets go to `nft -j -f -` started from such a
 //! thread. Nothing here runs in, or changes, the root namespace.
 
-use super::netns;
 use crate::model::ids;
-use crate::model::plan::{Plan, RouteKind};
+use crate::plan::{Plan, RouteKind};
+use crate::sys::netns;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rtnetlink::packet_route::link::{InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVeth};
 use rtnetlink::packet_route::route::{RouteProtocol, RouteScope, RouteType};
@@ -197,7 +197,7 @@ pub async fn create_namespaces(names: &[String], created: &mut Vec<String>) -> R
     }
 }
 
-pub async fn sysctls(plan: &Plan, list: &[crate::model::plan::Sysctl]) -> Result<(), ApplyError> {
+pub async fn sysctls(plan: &Plan, list: &[crate::plan::Sysctl]) -> Result<(), ApplyError> {
     let mut by_ns: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for s in list {
         by_ns.entry(s.ns.clone()).or_default().push((s.key.clone(), s.value.clone()));
@@ -309,7 +309,7 @@ pub async fn addresses(plan: &Plan, h: &Handles, idx: &Indexes) -> Result<(), Ap
 }
 
 fn route_msg(
-    r: &crate::model::plan::Route,
+    r: &crate::plan::Route,
     idx: &Indexes,
 ) -> Result<rtnetlink::packet_route::route::RouteMessage, ApplyError> {
     let mut b =

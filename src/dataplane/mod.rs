@@ -3,13 +3,14 @@
 //! its journal, or from its marks alone when the journal is gone.
 
 pub mod apply;
-pub mod netns;
 pub mod procs;
+pub mod state;
 
-use crate::model::{Lab, ids, plan::Plan};
-use crate::services::agent::{AgentConfig, ListenerSpec};
-use crate::state::{self, Journal};
+use crate::model::{Lab, ids};
+use crate::plan::Plan;
+use crate::sys::netns;
 use apply::{ApplyError, Cancel, Handles, Indexes, Timings};
+use state::Journal;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,43 +40,6 @@ impl Default for UpOptions {
     }
 }
 
-/// What the agent serves for a lab: every built-in responder, in its namespace, and each
-/// instance's task metadata endpoint.
-pub fn agent_config(lab: &Lab) -> AgentConfig {
-    let mut listeners = vec![];
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
-        for c in &t.containers {
-            for pp in &c.listen {
-                listeners.push(ListenerSpec {
-                    ns: c.ns.clone(),
-                    node: format!("task/{}/{}", t.name, c.name),
-                    task: Some(t.name.clone()),
-                    container: Some(c.name.clone()),
-                    bind: None,
-                    port: pp.port,
-                    proto: pp.proto,
-                });
-            }
-        }
-    }
-    for h in &lab.internet.hosts {
-        for pp in &h.listen {
-            listeners.push(ListenerSpec {
-                ns: lab.internet.ns.clone(),
-                node: format!("internet/{}", h.name.v),
-                task: None,
-                container: None,
-                bind: Some(h.ip.v),
-                port: pp.port,
-                proto: pp.proto,
-            });
-        }
-    }
-    // The task metadata endpoint of every instance; container times start now.
-    let tmds = crate::views::metadata::tmds_config(lab, state::now_unix() * crate::views::NS_PER_SEC);
-    AgentConfig { lab: lab.name.clone(), listeners, tmds }
-}
-
 /// Build the lab. On any failure or cancellation everything built so far is removed.
 pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpError> {
     let dir = match state::claim(&lab.name) {
@@ -88,7 +52,7 @@ pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpEr
         namespaces: plan.namespaces.clone(),
         processes: vec![],
         complete: false,
-        created_unix: state::now_unix(),
+        created_unix: crate::sys::time::now_unix(),
         scenario_file: lab.scenario_file.clone(),
     };
     let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
@@ -197,13 +161,11 @@ async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError
     journal.processes.extend(recs);
     state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
 
-    let cfg = agent_config(lab);
-    let cfg_path = dir.join("agent.json");
-    let data = serde_json::to_vec(&cfg).map_err(|e| UpError::State(e.to_string()))?;
-    state::write_atomic(&cfg_path, &data).map_err(|e| UpError::State(e.to_string()))?;
+    // The agent reads the lab's model from the state directory and serves what it says.
     let log = dir.join("agent.log");
     let n3 = name.clone();
-    let rec = tokio::task::spawn_blocking(move || procs::spawn_agent(&n3, &cfg_path, &log, Duration::from_secs(60)))
+    let d3 = dir.clone();
+    let rec = tokio::task::spawn_blocking(move || procs::spawn_agent(&n3, &d3, &log, Duration::from_secs(60)))
         .await
         .map_err(|e| UpError::State(e.to_string()))?
         .map_err(|e| ApplyError { object: "agent (responders)".into(), reason: e.to_string() })?;

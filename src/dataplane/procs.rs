@@ -4,7 +4,8 @@
 //! their environment (found again even if the journal was lost), and recorded with their start
 //! time so a reused PID is never killed.
 
-use crate::state::{ProcRecord, proc_start_time};
+use crate::dataplane::state::ProcRecord;
+use crate::sys::proc::{proc_start_time, zombie};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::fs::File;
@@ -45,7 +46,7 @@ fn base(cmd: &mut Command, lab: &str, log: Option<&Path>) -> io::Result<()> {
 /// single-threaded at that point).
 pub fn spawn_pause(lab: &str, ns: &str, role: String) -> io::Result<ProcRecord> {
     let mut cmd = Command::new(self_exe()?);
-    cmd.arg("__pause").arg(super::netns::path(ns)).stdout(Stdio::null());
+    cmd.arg("__pause").arg(crate::sys::netns::path(ns)).stdout(Stdio::null());
     cmd.arg0("/pause");
     base(&mut cmd, lab, None)?;
     let child = cmd.spawn()?;
@@ -101,7 +102,7 @@ pub fn spawn_command(
     role: String,
 ) -> io::Result<ProcRecord> {
     let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
-    let nsf = File::open(super::netns::path(ns))?;
+    let nsf = File::open(crate::sys::netns::path(ns))?;
     let fd = nsf.as_raw_fd();
     let mut cmd = Command::new(prog);
     cmd.args(args)
@@ -155,13 +156,6 @@ pub fn stop(recs: &[ProcRecord]) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-fn zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
-        .unwrap_or(true)
 }
 
 /// Collect exited children of this process (when `up` itself started them).

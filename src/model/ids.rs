@@ -1,6 +1,8 @@
 //! Deterministic identifiers and names. Everything is derived from the lab name and the object's
 //! own name, so that a plan is reproducible (tests can assert it) and two labs never share a name.
 
+use std::net::Ipv4Addr;
+
 /// 64-bit FNV-1a: small, stable across Rust versions (unlike `DefaultHasher`).
 pub fn fnv64(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -74,6 +76,25 @@ pub fn mac_str(m: &[u8; 6]) -> String {
     m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
+/// EC2's private DNS name of an address: `ip-10-0-1-5.ec2.internal` in us-east-1,
+/// `ip-10-0-1-5.<region>.compute.internal` elsewhere.
+pub fn private_dns_name(region: &str, ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    let domain = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
+    format!("ip-{}-{}-{}-{}.{domain}", o[0], o[1], o[2], o[3])
+}
+
+/// A made-up but stable image id (`sha256:` + 64 hex): nothing is pulled.
+pub fn image_id(image: &str) -> String {
+    format!("sha256:{}", hex(&["image", image], 64))
+}
+
+/// A UUID-shaped id derived from `parts`.
+pub fn uuid_like(parts: &[&str]) -> String {
+    let h = hex(parts, 32);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +120,12 @@ mod tests {
         let m = mac(0x0e, &["x"]);
         assert_eq!(m[0] & 0x01, 0);
         assert_eq!(m[0] & 0x02, 0x02);
+    }
+
+    #[test]
+    fn dns_names() {
+        let ip = Ipv4Addr::new(10, 0, 145, 174);
+        assert_eq!(private_dns_name("ap-northeast-1", ip), "ip-10-0-145-174.ap-northeast-1.compute.internal");
+        assert_eq!(private_dns_name("us-east-1", ip), "ip-10-0-145-174.ec2.internal");
     }
 }

@@ -2,11 +2,10 @@
 //! placed, which addresses, MACs, names and host ports it gets, as AWS and ECS would assign them.
 //! Pure: no I/O, unit-tested without root.
 
+pub mod container;
 pub mod ids;
-pub mod nft;
-pub mod plan;
-pub mod policy;
 pub mod resolve;
+pub mod service;
 #[cfg(test)]
 mod tests;
 
@@ -280,11 +279,6 @@ impl AddrPool {
 pub struct ModelError {
     pub loc: scenario::Loc,
     pub message: String,
-}
-
-fn uuid_like(parts: &[&str]) -> String {
-    let h = ids::hex(parts, 32);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// ECS strips a container name to `[A-Za-z0-9-]` in docker names.
@@ -639,7 +633,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         let family_safe = docker_safe(&td.family.v);
         let mk_container = |cd: &scenario::ContainerDefinition, ns: String| -> ContainerM {
             let hexs = ids::hex(&[l, "docker-name", &t.name.v, &cd.name.v], 20);
-            let v3 = uuid_like(&[l, "v3", &t.name.v, &cd.name.v]);
+            let v3 = ids::uuid_like(&[l, "v3", &t.name.v, &cd.name.v]);
             let mut labels = vec![
                 ("com.amazonaws.ecs.cluster".to_string(), cluster.clone()),
                 ("com.amazonaws.ecs.container-name".to_string(), cd.name.v.clone()),
@@ -740,7 +734,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     listen: vec![],
                     command: None,
                     env: vec![],
-                    v3_id: uuid_like(&[l, "v3", &t.name.v, "~pause"]),
+                    v3_id: ids::uuid_like(&[l, "v3", &t.name.v, "~pause"]),
                     pause: true,
                     labels: vec![],
                 });
@@ -805,7 +799,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         }
         // Environment ECS gives every container (ECS-FACTS §2.3).
         let region = s.region.clone();
-        let cred_id = uuid_like(&[l, "credentials", &t.name.v]);
+        let cred_id = ids::uuid_like(&[l, "credentials", &t.name.v]);
         for c in tm.containers.iter_mut() {
             let mut env = vec![
                 ("ECS_CONTAINER_METADATA_URI".to_string(), format!("http://{METADATA_IP}/v3/{}", c.v3_id)),

@@ -6,7 +6,7 @@
 
 use super::{ProbeResult, ProbeSpec, elapsed_ms};
 use crate::scenario::Outcome;
-use crate::services::sock;
+use crate::sys::sock;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io;

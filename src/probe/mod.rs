@@ -17,10 +17,10 @@
 pub mod http;
 pub mod icmp;
 
-use crate::dataplane::netns;
 use crate::scenario::{Outcome, ProbeProto};
 use crate::services::responder::Identity;
-use crate::services::sock;
+use crate::sys::netns;
+use crate::sys::sock;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -207,7 +207,7 @@ fn prepare_ns(specs: &[Arc<ProbeSpec>], idxs: &[usize], tx: &tokio::sync::mpsc::
 fn raise_nofile_once() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let _ = sock::raise_nofile_limit();
+        let _ = crate::sys::limits::raise_nofile_limit();
     });
 }
 

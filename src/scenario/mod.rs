@@ -4,7 +4,7 @@ mod build;
 mod check;
 mod endpoint;
 pub mod error;
-mod expect;
+mod expectation;
 pub mod instance_types;
 mod json;
 mod lookup;

@@ -1,15 +1,71 @@
 //! Processes that ecsnet runs inside a lab: the per-lab agent that hosts every built-in responder
-//! (`ecsnet __agent CONFIG`), and the pause holder that keeps a task's namespace occupied the way
+//! (`ecsnet __agent LAB_STATE_DIR`), and the pause holder that keeps a task's namespace occupied the way
 //! ECS's pause container does (`ecsnet __pause NETNS`). Both entry points run before any tokio
 //! runtime or extra thread exists (RUST-NOTES §5).
 
 pub mod agent;
+pub mod bind;
 pub mod holder;
 pub mod responder;
-pub mod sock;
-pub mod tmds;
+pub mod task_metadata;
 
-pub use agent::{AgentConfig, AgentError, BindError, ListenerSpec, agent_main, serve};
+pub use agent::{AgentConfig, AgentError, agent_main, serve};
+pub use bind::BindError;
 pub use holder::pause_main;
 pub use responder::Identity;
-pub use sock::raise_nofile_limit;
+
+use crate::model::Lab;
+use crate::model::service::{ServiceKind, services};
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::sync::Arc;
+
+/// A service the agent hosts. Adding a kind: a variant here, its file with `listens` and
+/// `start`, the model piece that says where it listens (`model::service`), the analyzer hop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
+pub enum ServiceSpec {
+    Responder(responder::Spec),
+    TaskMetadata(task_metadata::TmdsInstance),
+}
+
+impl ServiceSpec {
+    /// The sockets it needs, bound by the agent for every service at once.
+    pub fn listens(&self) -> Vec<bind::Listen> {
+        match self {
+            ServiceSpec::Responder(s) => s.listens(),
+            ServiceSpec::TaskMetadata(s) => s.listens(),
+        }
+    }
+
+    /// Serve it on its sockets (in the order of `listens`), on the current runtime.
+    pub fn start(&self, lab: Arc<str>, sockets: Vec<bind::Socket>) -> io::Result<()> {
+        match self {
+            ServiceSpec::Responder(s) => responder::start(s, lab, sockets),
+            ServiceSpec::TaskMetadata(s) => task_metadata::start(s, lab, sockets),
+        }
+    }
+}
+
+/// What the agent serves for a lab, as the model says; the metadata documents count container
+/// times from `created_ns`.
+pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
+    let mut tmds = task_metadata::documents::tmds_config(lab, created_ns).into_iter();
+    let mut list = vec![];
+    for s in services(lab) {
+        match s.kind {
+            ServiceKind::Responder { node, task, container } => list.push(ServiceSpec::Responder(responder::Spec {
+                ns: s.ns,
+                node,
+                task,
+                container,
+                bind: s.bind,
+                listen: s.listen,
+            })),
+            // One endpoint per instance, in instance order.
+            ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
+        }
+    }
+    AgentConfig { lab: lab.name.clone(), services: list }
+}

@@ -8,7 +8,8 @@
 //! identity JSON back, sent from the address the datagram was sent to (IP_PKTINFO, see
 //! [`serve_udp`]).
 
-use crate::scenario::Proto;
+use super::bind::{Listen, Socket};
+use crate::scenario::{PortProto, Proto};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -49,7 +50,59 @@ impl Identity {
     }
 }
 
-/// The constant part of an identity: one per listener, shared by all its connections.
+/// A responder: what answers in place of one container's program (or an internet host's
+/// server), on every port it listens on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    /// Namespace name under /run/netns; empty = the agent's own namespace.
+    pub ns: String,
+    /// The node that answers, e.g. `task/web/app` or `internet/api`.
+    pub node: String,
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub container: Option<String>,
+    /// Address to bind; `None` = 0.0.0.0.
+    #[serde(default)]
+    pub bind: Option<Ipv4Addr>,
+    pub listen: Vec<PortProto>,
+}
+
+impl Spec {
+    /// The sockets it needs.
+    pub fn listens(&self) -> Vec<Listen> {
+        let ip = self.bind.unwrap_or(Ipv4Addr::UNSPECIFIED);
+        self.listen
+            .iter()
+            .map(|pp| Listen {
+                ns: self.ns.clone(),
+                addr: SocketAddrV4::new(ip, pp.port),
+                proto: pp.proto,
+                who: self.node.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Serve one responder on its sockets (those of [`Spec::listens`], in order), on the current
+/// runtime. The entry point of this service.
+pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    let info = Arc::new(NodeInfo {
+        lab,
+        node: spec.node.as_str().into(),
+        task: spec.task.as_deref().map(Into::into),
+        container: spec.container.as_deref().map(Into::into),
+    });
+    for s in sockets {
+        match s {
+            Socket::Tcp(l) => drop(tokio::spawn(serve_tcp(TcpListener::from_std(l)?, info.clone()))),
+            Socket::Udp(u) => drop(tokio::spawn(serve_udp(UdpSocket::from_std(u)?, info.clone()))),
+        }
+    }
+    Ok(())
+}
+
+/// The constant part of an identity: one per responder, shared by all its connections.
 #[derive(Debug)]
 pub struct NodeInfo {
     pub lab: Arc<str>,
@@ -195,7 +248,8 @@ pub async fn serve_udp(sock: UdpSocket, info: Arc<NodeInfo>) {
     loop {
         // The payload is not needed: a tiny buffer keeps the task small (datagrams are truncated).
         let mut buf = [0u8; 16];
-        let got = sock.async_io(tokio::io::Interest::READABLE, || super::sock::recv_pktinfo(&sock, &mut buf)).await;
+        let got =
+            sock.async_io(tokio::io::Interest::READABLE, || crate::sys::sock::recv_pktinfo(&sock, &mut buf)).await;
         let (peer, pkt) = match got {
             Ok((_, peer, pkt)) => (peer, pkt),
             Err(e) if is_transient(&e) => continue,
@@ -209,7 +263,7 @@ pub async fn serve_udp(sock: UdpSocket, info: Arc<NodeInfo>) {
         let body = info.json(Proto::Udp, SocketAddrV4::new(local_ip, port), peer);
         // Sent directly on the non-blocking fd: a reply that cannot be sent right away (full send
         // buffer) is dropped, as any UDP packet could be.
-        let _ = super::sock::send_from(&sock, &body, peer, src);
+        let _ = crate::sys::sock::send_from(&sock, &body, peer, src);
     }
 }
 

@@ -3,10 +3,13 @@
 //! `Networks` is empty, the pause container's is `none`, a bridge container's has its docker0
 //! address. `SandboxKey` is the container's real network namespace in the lab.
 
-use super::{Ctr, Kind, Runtime, image_id, private_dns_name, rfc3339_nano};
-use crate::dataplane::netns;
+use super::{Runtime, state};
+use crate::model::container::{ContainerKind as Kind, ContainerRef as Ctr, containers};
+use crate::model::ids::{image_id, private_dns_name};
 use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, Lab, ids};
 use crate::scenario::NetworkMode;
+use crate::sys::netns;
+use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -275,7 +278,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
     let inst = c.inst();
     let task = c.task();
     let mode = c.mode();
-    let (pid, running, started) = c.state(rt);
+    let (pid, running, started) = state(c, rt);
     let host_dns = private_dns_name(&lab.region, lab.instance_ip(inst));
     let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
     let task_dns = eni.map(|e| private_dns_name(&lab.region, e.ip));
@@ -392,7 +395,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
     };
     Inspect {
         id: m.docker_id.clone(),
-        created: rfc3339_nano(c.created_ns(rt)),
+        created: rfc3339_nano(c.created_ns(rt.created_ns)),
         path,
         args,
         state: State {
@@ -468,7 +471,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
 /// candidates.
 pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<'a>, String> {
     let all: Vec<Ctr<'a>> =
-        super::containers(lab).into_iter().filter(|c| instance.is_none_or(|n| c.inst().name == n)).collect();
+        containers(lab).into_iter().filter(|c| instance.is_none_or(|n| c.inst().name == n)).collect();
     let name = what.strip_prefix('/').unwrap_or(what);
     let pick = |v: Vec<Ctr<'a>>| -> Result<Option<Ctr<'a>>, String> {
         match v.len() {

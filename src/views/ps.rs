@@ -2,9 +2,11 @@
 //! column exactly as the Docker CLI prints them (awsvpc and pause containers publish nothing;
 //! bridge containers show `0.0.0.0:3000->3000/tcp, :::3000->3000/tcp`).
 
-use super::{Ctr, Kind, Runtime, go_time_string, human_duration};
+use super::{Runtime, state};
 use crate::model::Lab;
+use crate::model::container::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::scenario::NetworkMode;
+use crate::sys::time::{go_time_string, human_duration};
 use serde_json::{Map, Value};
 
 /// One `docker ps` row, before formatting.
@@ -134,7 +136,7 @@ pub fn go_quote(s: &str) -> String {
 
 fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
     let m = c.model();
-    let (_, running, started) = c.state(rt);
+    let (_, running, started) = state(c, rt);
     let status = if running {
         let health = if c.kind == Kind::Agent { " (healthy)" } else { "" };
         format!("Up {}{health}", human_duration(rt.now_ns.saturating_sub(started)))
@@ -155,7 +157,7 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
         id: m.docker_id.clone(),
         image: m.image.clone(),
         command: command_string(&m.cmd),
-        created_ns: c.created_ns(rt),
+        created_ns: c.created_ns(rt.created_ns),
         status,
         state: if running { "running" } else { "exited" }.into(),
         ports: displayable_ports(&api_ports(c)),
@@ -173,7 +175,7 @@ pub fn rows(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<Vec<(Stri
             return Err(format!("no instance `{n}` in lab {} (instances: {})", lab.name, names.join(", ")));
         }
     }
-    let all = super::containers(lab);
+    let all = containers(lab);
     let mut out = vec![];
     for (ii, inst) in lab.instances.iter().enumerate() {
         if instance.is_some_and(|n| n != inst.name) {

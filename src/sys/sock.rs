@@ -1,7 +1,7 @@
 //! Thin libc wrappers for the few socket operations that std and tokio do not expose: listeners
-//! with an explicit backlog, `IP_PKTINFO` receive/send for UDP, raw ICMP sockets, and the
-//! RLIMIT_NOFILE raise. nix's typed socket addresses need its `net` feature, which this crate
-//! does not enable, so these use libc directly (all `unsafe` is confined to this file).
+//! with an explicit backlog, `IP_PKTINFO` receive/send for UDP, and raw ICMP sockets. nix's
+//! typed socket addresses need its `net` feature, which this crate does not enable, so these use
+//! libc directly (all `unsafe` is confined to this file).
 
 use std::io;
 use std::mem;
@@ -14,19 +14,6 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
 
 fn cvt_size(r: libc::ssize_t) -> io::Result<usize> {
     if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r as usize) }
-}
-
-/// Raise the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
-pub fn raise_nofile_limit() -> io::Result<u64> {
-    let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit/setrlimit only read/write the struct we pass.
-    cvt(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) })?;
-    if rl.rlim_cur < rl.rlim_max {
-        rl.rlim_cur = rl.rlim_max;
-        // SAFETY: as above.
-        cvt(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) })?;
-    }
-    Ok(rl.rlim_cur)
 }
 
 pub fn sockaddr_in(a: SocketAddrV4) -> libc::sockaddr_in {

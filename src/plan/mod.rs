@@ -2,9 +2,14 @@
 //! (namespaces → sysctls → links → addresses → routes → rules → firewall → processes); teardown
 //! only needs the namespace list, because every object lives inside the lab's namespaces.
 
-use super::nft::{self, TableBuilder};
-use super::{DOCKER0_GW, DOCKER0_PREFIX, METADATA_PORT, TMDS_LISTEN_PORT};
-use super::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, EniOwner, IGW_INET, Lab, METADATA_IP, RTR_IGW, TRANSIT_PREFIX};
+pub mod nft;
+#[cfg(test)]
+mod tests;
+
+use nft::TableBuilder;
+
+use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, METADATA_PORT, TMDS_LISTEN_PORT};
+use crate::model::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, EniOwner, IGW_INET, Lab, METADATA_IP, RTR_IGW, TRANSIT_PREFIX};
 use crate::scenario::{NetworkMode, RouteTarget};
 use ipnetwork::Ipv4Network;
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -226,7 +231,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for e in &lab.enis {
         let sn = &lab.vpc.subnets[e.subnet];
         // The router side gets a fixed MAC too, so both sides can be resolved statically.
-        let gw_mac = super::ids::mac_str(&super::ids::mac(0x06, &[&lab.name, "router", &e.id]));
+        let gw_mac = crate::model::ids::mac_str(&crate::model::ids::mac(0x06, &[&lab.name, "router", &e.id]));
         p.neighbours.push(Neigh { ns: rtr.into(), dev: e.router_link.clone(), ip: e.ip, mac: e.mac.clone() });
         p.neighbours.push(Neigh { ns: e.ns.clone(), dev: "eth0".into(), ip: sn.gateway, mac: gw_mac.clone() });
         let v = p.veth(rtr, &e.router_link, &e.ns, "eth0");

@@ -3,7 +3,7 @@
 //! network ACLs (stateless, by rule number, implicit deny). The nft rules the plan generates
 //! enforce the same rules on packets; the two are compared by the tests.
 
-use super::{Eni, Lab};
+use crate::model::{Eni, Lab};
 use crate::scenario::{AclAction, Peer, RouteTarget, RuleProto};
 use ipnetwork::Ipv4Network;
 use std::net::Ipv4Addr;
@@ -133,7 +133,7 @@ mod tests {
     fn lab(file: &str) -> Lab {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let s = load_str(&p, &std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|d| panic!("{d}"));
-        super::super::build(&s).unwrap()
+        crate::model::build(&s).unwrap()
     }
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
@@ -163,7 +163,7 @@ mod tests {
     fn longest_prefix_wins() {
         let text = "version: 1\nname: lpm\nvpc:\n  cidr: 10.0.0.0/16\n  internetGateway: true\n  subnets:\n    - {name: pub, cidr: 10.0.0.0/24, routeTable: pub}\n    - {name: priv, cidr: 10.0.1.0/24, routeTable: priv}\n  routeTables:\n    - name: pub\n      routes: [{destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway}]\n    - name: priv\n      routes:\n        - {destinationCidrBlock: 0.0.0.0/0, natGateway: n}\n        - {destinationCidrBlock: 198.51.100.0/24, gateway: internet-gateway}\n  natGateways: [{name: n, subnet: pub}]\n";
         let s = load_str(Path::new("lpm.yaml"), text).unwrap_or_else(|d| panic!("{d}"));
-        let l = super::super::build(&s).unwrap();
+        let l = crate::model::build(&s).unwrap();
         let priv_ = subnet(&l, "priv");
         let (hop, by) = route(&l, priv_, ip("198.51.100.7"));
         assert_eq!(hop, Hop::InternetGateway);

@@ -2,10 +2,12 @@
 //! names, order and shapes as the agent marshals them. awsvpc containers (the pause included, as
 //! `CNI_PAUSE`) report the task ENI; bridge containers their docker0 address.
 
-use super::{containers, image_id, private_dns_name, rfc3339_nano, uuid_like};
+use super::{TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
+use crate::model::container::containers;
+use crate::model::ids::{image_id, private_dns_name, uuid_like};
 use crate::model::{Lab, TaskM};
 use crate::scenario::NetworkMode;
-use crate::services::tmds::{TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
+use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -114,7 +116,6 @@ pub struct NetworkDoc {
 /// The v4 task document of a placed task; container times count from `created_ns`.
 pub fn task_doc(lab: &Lab, task: &TaskM, created_ns: u64) -> TaskDoc {
     let ctrs: Vec<_> = containers(lab).into_iter().filter(|c| c.task().is_some_and(|t| t.name == task.name)).collect();
-    let rt = super::Runtime { created_ns, now_ns: created_ns, procs: BTreeMap::new() };
     let network = |mode: NetworkMode, ip: Option<std::net::Ipv4Addr>| -> NetworkDoc {
         match (mode, task.eni.map(|e| &lab.enis[e])) {
             (NetworkMode::Awsvpc, Some(eni)) => {
@@ -145,7 +146,7 @@ pub fn task_doc(lab: &Lab, task: &TaskM, created_ns: u64) -> TaskDoc {
         .map(|c| {
             let m = c.model();
             let pause = m.pause;
-            let at = rfc3339_nano(c.created_ns(&rt));
+            let at = rfc3339_nano(c.created_ns(created_ns));
             let mut ports = vec![];
             for p in &m.ports {
                 match task.mode {

@@ -3,7 +3,7 @@
 //! as edges coloured by verdict. Mermaid and DOT are text; SVG is laid out in-process with
 //! layout-rs (no graphviz needed).
 
-use crate::expect::Verdict;
+use crate::judge::Verdict;
 use crate::model::Lab;
 use crate::scenario::NetworkMode;
 use std::fmt::Write as _;
@@ -327,7 +327,27 @@ pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
     let mut vg = b.get();
     let mut w = SVGWriter::new();
     vg.do_it(false, false, false, &mut w);
-    Ok(w.finalize())
+    Ok(sorted_style(&w.finalize()))
+}
+
+/// layout-rs writes its font classes in hash-map order: sort them, so that the same lab always
+/// gives the same file.
+fn sorted_style(svg: &str) -> String {
+    let (Some(a), Some(b)) = (svg.find("<style>\n"), svg.find("</style>")) else { return svg.to_string() };
+    let start = a + "<style>\n".len();
+    if b < start {
+        return svg.to_string();
+    }
+    let mut lines: Vec<&str> = svg[start..b].lines().collect();
+    lines.sort();
+    let mut out = String::with_capacity(svg.len());
+    out.push_str(&svg[..start]);
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(&svg[b..]);
+    out
 }
 
 /// Which nodes the picture has (for tests: every node of the scenario must be shown).

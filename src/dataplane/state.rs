@@ -69,6 +69,12 @@ pub fn save_lab(lab: &Lab) -> io::Result<()> {
     write_atomic(&dir(&lab.name).join("lab.json"), &data)
 }
 
+/// The model saved in a lab's state directory.
+pub fn load_lab_at(dir: &Path) -> io::Result<Lab> {
+    let data = std::fs::read(dir.join("lab.json"))?;
+    serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 pub fn load_lab(name: &str) -> io::Result<Lab> {
     let data = std::fs::read(dir(name).join("lab.json")).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
@@ -90,16 +96,4 @@ pub fn labs() -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-/// Field 22 of /proc/PID/stat (start time in clock ticks since boot).
-pub fn proc_start_time(pid: i32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    let rest = &s[s.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -4,7 +4,7 @@
 //! hosted by the lab's agent process on its single thread.
 //!
 //! The documents are computed when `up` writes the agent's configuration
-//! ([`crate::views::metadata::tmds_config`]): per task the JSON text before and after its
+//! ([`crate::services::task_metadata::documents::tmds_config`]): per task the JSON text before and after its
 //! `Containers` array and one compact JSON text per container, so the agent only looks them up
 //! and concatenates. Credentials are made up from their id when asked for (fake, and marked so).
 //!
@@ -13,9 +13,9 @@
 //! `/v2/credentials/<id>` and `/v1/credentials?id=<id>`. v2 and v3 are served the v4 documents
 //! (a superset of their fields).
 
-use super::agent::BindError;
-use super::sock;
-use crate::dataplane::netns;
+pub mod documents;
+
+use super::bind::{Listen, Socket};
 use crate::model::{TMDS_LISTEN_PORT, ids};
 use crate::scenario::Proto;
 use serde::{Deserialize, Serialize};
@@ -133,7 +133,7 @@ pub fn fake_credentials(lab: &str, c: &TmdsCredentials, now_unix: u64) -> FakeCr
         access_key_id: format!("ASIAECSNETFAKE{}", h[..6].to_ascii_uppercase()),
         secret_access_key: format!("ecsnetFAKEsecret{}", &h[6..30]),
         token: format!("ECSNET-FAKE-SESSION-TOKEN-not-valid-on-AWS-{}", &h[30..64]),
-        expiration: crate::views::rfc3339(now_unix + CREDENTIALS_LIFETIME_SECS),
+        expiration: crate::sys::time::rfc3339(now_unix + CREDENTIALS_LIFETIME_SECS),
     }
 }
 
@@ -254,53 +254,42 @@ pub fn request_line(req: &[u8]) -> Option<(&str, &str)> {
     (version.starts_with("HTTP/") && target.starts_with('/') && !method.is_empty()).then_some((method, target))
 }
 
-/// Open 127.0.0.1:51679 in every instance namespace (one thread hopping namespaces, as the
-/// responders are opened). Returns the listeners in the order of `instances`.
-pub fn bind_all(instances: &[TmdsInstance], port: u16) -> Result<Vec<std::net::TcpListener>, BindError> {
-    let nss: Vec<String> = instances.iter().map(|i| i.ns.clone()).collect();
-    let r = std::thread::spawn(move || -> Result<Vec<std::net::TcpListener>, (usize, io::Error)> {
-        let mut out = Vec::with_capacity(nss.len());
-        for (i, ns) in nss.iter().enumerate() {
-            if !ns.is_empty() {
-                netns::enter(&netns::path(ns))
-                    .map_err(|e| (i, io::Error::new(e.kind(), format!("enter netns: {e}"))))?;
-            }
-            let l = sock::tcp_listener(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port), super::agent::BACKLOG)
-                .map_err(|e| (i, e))?;
-            out.push(l);
-        }
-        Ok(out)
-    })
-    .join()
-    .map_err(|_| BindError {
-        ns: String::new(),
-        node: "task metadata endpoint".into(),
-        port,
-        proto: Proto::Tcp,
-        error: io::Error::other("bind thread panicked"),
-    })?;
-    r.map_err(|(i, error)| BindError {
-        ns: instances[i].ns.clone(),
-        node: format!("{} task metadata endpoint", instances[i].node),
-        port,
-        proto: Proto::Tcp,
-        error,
-    })
+impl TmdsInstance {
+    /// The socket it needs: 127.0.0.1:51679 in the instance's namespace.
+    pub fn listens(&self) -> Vec<Listen> {
+        vec![Listen {
+            ns: self.ns.clone(),
+            addr: SocketAddrV4::new(Ipv4Addr::LOCALHOST, TMDS_LISTEN_PORT),
+            proto: Proto::Tcp,
+            who: format!("{} task metadata endpoint", self.node),
+        }]
+    }
 }
 
 /// What one endpoint serves.
 #[derive(Debug)]
-pub struct Endpoint {
-    pub lab: Arc<str>,
-    pub inst: TmdsInstance,
+struct Endpoint {
+    lab: Arc<str>,
+    inst: TmdsInstance,
 }
 
-pub const LISTEN_PORT: u16 = TMDS_LISTEN_PORT;
+/// Serve one instance's endpoint on its socket, on the current runtime. The entry point of this
+/// service.
+pub fn start(inst: &TmdsInstance, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    let ep = Arc::new(Endpoint { lab, inst: inst.clone() });
+    for s in sockets {
+        if let Socket::Tcp(l) = s {
+            tokio::spawn(serve(TcpListener::from_std(l)?, ep.clone()));
+        }
+    }
+    Ok(())
+}
+
 const MAX_REQUEST: usize = 8192;
 const READ_WINDOW: Duration = Duration::from_secs(5);
 
 /// Accept connections forever, one task each.
-pub async fn serve(listener: TcpListener, ep: Arc<Endpoint>) {
+async fn serve(listener: TcpListener, ep: Arc<Endpoint>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
@@ -336,7 +325,7 @@ async fn handle(mut stream: TcpStream, ep: Arc<Endpoint>) {
         }
     })
     .await;
-    let now = crate::state::now_unix();
+    let now = crate::sys::time::now_unix();
     let (bytes, head) = match request_line(&req) {
         Some((method, target)) => (answer(&ep.lab, &ep.inst, method, target, peer_v4(peer), now), method == "HEAD"),
         None => {

@@ -1,6 +1,6 @@
 //! Test results for people (a table), for CI systems (JUnit XML) and for tools (JSON).
 
-use crate::expect::Verdict;
+use crate::judge::Verdict;
 use serde::Serialize;
 use std::fmt::Write as _;
 

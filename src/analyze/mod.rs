@@ -6,9 +6,11 @@
 //! blocked, an explanation code. AWS's codes where they exist; ecsnet's own for ECS cases.
 //! `test` compares it with the real packets: a disagreement is a bug in ecsnet.
 
-use crate::model::policy::{self, Dir, Hop, L4};
+pub mod policy;
+
 use crate::model::{DOCKER0_GW, EniOwner, Lab, METADATA_IP, METADATA_PORT, resolve};
 use crate::scenario::{Endpoint, NetworkMode, Outcome, ProbeProto, Proto, Via};
+use policy::{Dir, Hop, L4};
 use serde::Serialize;
 use std::net::Ipv4Addr;
 

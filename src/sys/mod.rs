@@ -1,0 +1,9 @@
+//! The bottom layer: the few operating-system operations every layer above needs (enter a
+//! namespace, open a socket in one, read /proc, raise limits, tell the time). Nothing here
+//! knows what a lab is.
+
+pub mod limits;
+pub mod netns;
+pub mod proc;
+pub mod sock;
+pub mod time;
