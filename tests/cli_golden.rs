@@ -143,13 +143,13 @@ fn make_model_commands(file: &Path) -> Vec<Vec<String>> {
     for e in &s.expect {
         if let ecsnet::scenario::ExpectKind::Reach(r) = &e.kind {
             let to = match r.port {
-                Some(p) => format!("{}:{p}", r.to.v),
-                None => r.to.v.to_string(),
+                Some(p) => format!("{}:{p}", r.to.value),
+                None => r.to.value.to_string(),
             };
             let mut c = vec![
                 "explain".into(),
                 f.clone(),
-                r.from.v.to_string(),
+                r.from.value.to_string(),
                 to,
                 "--protocol".into(),
                 r.protocol.to_string(),

@@ -275,11 +275,11 @@ impl Walk<'_> {
         if lab.vpc.igw_ns.is_none() {
             return Err((Outcome::Refused, "NO_ROUTE_TO_DESTINATION", "the VPC has no internet gateway".into()));
         }
-        if let Some(h) = lab.internet.hosts.iter().find(|h| h.ip.v == dst) {
+        if let Some(h) = lab.internet.hosts.iter().find(|h| h.ip.value == dst) {
             return if self.listens(&h.listen, false) {
-                Ok((Some(format!("internet/{}", h.name.v)), src))
+                Ok((Some(format!("internet/{}", h.name.value)), src))
             } else {
-                Err((Outcome::Refused, "NO_LISTENER", format!("internet/{} does not listen there", h.name.v)))
+                Err((Outcome::Refused, "NO_LISTENER", format!("internet/{} does not listen there", h.name.value)))
             };
         }
         if dst == lab.internet.client {

@@ -68,7 +68,7 @@ fn proto_port_match(rp: RuleProto, ports: Option<crate::scenario::PortRange>, l4
 /// being the other end. Returns the group and rule index that allowed it.
 pub fn sg_allows(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: Option<u16>) -> Option<(String, usize)> {
     for gname in &eni.security_groups {
-        let Some(g) = lab.vpc.security_groups.iter().find(|g| g.name.v == *gname) else { continue };
+        let Some(g) = lab.vpc.security_groups.iter().find(|g| g.name.value == *gname) else { continue };
         let rules = match dir {
             Dir::Ingress => &g.ingress,
             Dir::Egress => match &g.egress {
@@ -78,7 +78,7 @@ pub fn sg_allows(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: O
             },
         };
         for (i, r) in rules.iter().enumerate() {
-            let peer_ok = match &r.peer.v {
+            let peer_ok = match &r.peer.value {
                 Peer::Cidr(c) => c.contains(peer),
                 Peer::Sg(s) => lab.enis.iter().any(|e| e.ip == peer && e.security_groups.iter().any(|x| x == s)),
             };
@@ -104,7 +104,7 @@ pub struct AclDecision {
 /// their destination; `port` is the packet's destination port (what AWS matches).
 pub fn nacl(lab: &Lab, subnet: usize, dir: Dir, peer: Ipv4Addr, l4: L4, port: Option<u16>) -> AclDecision {
     let Some(sn) = lab.vpc.subnets.get(subnet) else { return AclDecision { allowed: true, acl: None, rule: None } };
-    let Some(acl) = lab.vpc.network_acls.iter().find(|a| a.subnets.iter().any(|s| s.v == sn.name)) else {
+    let Some(acl) = lab.vpc.network_acls.iter().find(|a| a.subnets.iter().any(|s| s.value == sn.name)) else {
         return AclDecision { allowed: true, acl: None, rule: None };
     };
     let mut rules: Vec<_> = match dir {
@@ -116,12 +116,12 @@ pub fn nacl(lab: &Lab, subnet: usize, dir: Dir, peer: Ipv4Addr, l4: L4, port: Op
         if r.cidr_block.contains(peer) && proto_port_match(r.protocol, r.ports, l4, port) {
             return AclDecision {
                 allowed: r.rule_action == AclAction::Allow,
-                acl: Some(acl.name.v.clone()),
+                acl: Some(acl.name.value.clone()),
                 rule: Some(r.rule_number),
             };
         }
     }
-    AclDecision { allowed: false, acl: Some(acl.name.v.clone()), rule: None }
+    AclDecision { allowed: false, acl: Some(acl.name.value.clone()), rule: None }
 }
 
 #[cfg(test)]

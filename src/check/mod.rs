@@ -29,7 +29,7 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     let analyses: Vec<Option<crate::analyze::Analysis>> = expects
         .iter()
         .map(|e| match &e.kind {
-            ExpectKind::Reach(r) => Some(crate::analyze::analyze(lab, &r.from.v, &r.to.v, r.port, r.protocol, r.via)),
+            ExpectKind::Reach(r) => Some(crate::analyze::analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via)),
             _ => None,
         })
         .collect();
@@ -78,9 +78,9 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &crate::sc
     let (srcs, dsts) = resolve::nodes(lab);
     let mut cases = vec![];
     let mut specs = vec![];
-    for s in srcs.iter().filter(|s| glob(&n.from.v, &s.to_string()) && !excluded(s)) {
+    for s in srcs.iter().filter(|s| glob(&n.from.value, &s.to_string()) && !excluded(s)) {
         let Ok(source) = resolve::source(lab, s) else { continue };
-        for d in dsts.iter().filter(|d| *d != s && glob(&n.to.v, &d.to_string()) && !excluded(d)) {
+        for d in dsts.iter().filter(|d| *d != s && glob(&n.to.value, &d.to_string()) && !excluded(d)) {
             for pp in resolve::declared_ports(lab, d) {
                 let proto = match (n.protocol, pp.proto) {
                     (Some(p), _) => p,
@@ -121,7 +121,7 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &crate::sc
             ));
         }
     }
-    let mut v = Verdict::new(index, format!("never {} -> {}", n.from.v, n.to.v), e);
+    let mut v = Verdict::new(index, format!("never {} -> {}", n.from.value, n.to.value), e);
     v.pass = violations.is_empty() && mismatches.is_empty();
     v.detail = format!("{} flows checked, none connects", cases.len());
     v.elapsed_ms = results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max);

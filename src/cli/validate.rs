@@ -12,7 +12,7 @@ pub fn run(files: &[PathBuf]) -> i32 {
                 println!(
                     "{}: ok (lab {}, {} instances, {} tasks{}, {} expectations)",
                     f.display(),
-                    s.name.v,
+                    s.name.value,
                     s.instances.len(),
                     s.tasks.len(),
                     if unplaced > 0 { format!(", {unplaced} not placed") } else { String::new() },

@@ -37,7 +37,7 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
     let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
     for h in &lab.internet.hosts {
         let ports: Vec<String> = h.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
-        inet.push(format!("{} {} [{}]", h.name.v, h.ip.v, ports.join(", ")));
+        inet.push(format!("{} {} [{}]", h.name.value, h.ip.value, ports.join(", ")));
     }
     nodes.push(Node { id: id("internet"), label: inet, subnet: None, kind: "internet" });
     nodes.push(Node {

@@ -56,11 +56,11 @@ pub enum Planned {
 }
 
 pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
-    let src = match resolve::source(lab, &r.from.v) {
+    let src = match resolve::source(lab, &r.from.value) {
         Ok(s) => s,
         Err(e) => return Planned::Error(e),
     };
-    let (dst, port) = match resolve::destination(lab, &r.to.v, r.port, r.via) {
+    let (dst, port) = match resolve::destination(lab, &r.to.value, r.port, r.via) {
         Ok(d) => d,
         Err(e) => return Planned::Unreachable(e),
     };
@@ -127,21 +127,21 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
     if reached {
         if let Some(want) = &r.served_by {
             match &res.identity {
-                Some(id) if node_matches(id, &want.v) => {}
-                Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.v)),
-                None => problems.push(format!("no ecsnet responder answered, expected {}", want.v)),
+                Some(id) if node_matches(id, &want.value) => {}
+                Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
+                None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
             }
         }
         if let Some(want) = &r.source_seen_as {
-            let addrs = resolve::addresses_of(lab, &want.v);
+            let addrs = resolve::addresses_of(lab, &want.value);
             match &v.source_seen {
                 Some(seen) if addrs.iter().any(|a| a.to_string() == *seen) => {}
                 Some(seen) => problems.push(format!(
                     "source seen as {seen}, expected {} ({})",
-                    want.v,
+                    want.value,
                     addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
                 )),
-                None => problems.push(format!("the responder did not report a source, expected {}", want.v)),
+                None => problems.push(format!("the responder did not report a source, expected {}", want.value)),
             }
         }
     }
@@ -163,10 +163,10 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
 }
 
 pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) -> Verdict {
-    let title = format!("task/{} placed: {}", p.task.v, p.placed);
+    let title = format!("task/{} placed: {}", p.task.value, p.placed);
     let mut v = Verdict::new(index, title, e);
-    let Some(t) = lab.task(&p.task.v) else {
-        v.detail = format!("no task `{}`", p.task.v);
+    let Some(t) = lab.task(&p.task.value) else {
+        v.detail = format!("no task `{}`", p.task.value);
         return v;
     };
     match (&t.placement, p.placed) {

@@ -297,27 +297,27 @@ fn ns_safe(s: &str) -> String {
 fn find_taskdef<'a>(s: &'a Scenario, r: &scenario::TaskDefRef) -> Option<&'a TaskDefinition> {
     s.task_definitions
         .iter()
-        .filter(|d| d.family.v == r.family && r.revision.is_none_or(|rev| d.revision == rev))
+        .filter(|d| d.family.value == r.family && r.revision.is_none_or(|rev| d.revision == rev))
         .max_by_key(|d| d.revision)
 }
 
 /// Build the lab model from a validated scenario.
 pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
-    let lab = s.name.v.clone();
+    let lab = s.name.value.clone();
     let l = lab.as_str();
     let err = |loc: &scenario::Loc, m: String| ModelError { loc: loc.clone(), message: m };
     let cluster = format!("ecsnet-{lab}");
 
     // Security groups: the declared ones, plus the VPC's default group unless declared.
     let mut sgs = s.vpc.security_groups.clone();
-    if !sgs.iter().any(|g| g.name.v == "default") {
+    if !sgs.iter().any(|g| g.name.value == "default") {
         sgs.push(SecurityGroup {
-            name: scenario::S::bare("default".into()),
+            name: scenario::Located::bare("default".into()),
             description: Some("default VPC security group".into()),
             ingress: vec![scenario::SgRule {
                 protocol: scenario::RuleProto::All,
                 ports: None,
-                peer: scenario::S::bare(scenario::Peer::Sg("default".into())),
+                peer: scenario::Located::bare(scenario::Peer::Sg("default".into())),
                 description: None,
                 loc: scenario::Loc::none(),
             }],
@@ -327,16 +327,16 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
 
     // Route tables: the main table (local route only) is table 0 unless one is named `main`.
     let mut route_tables = vec![];
-    let has_main = s.vpc.route_tables.iter().any(|r| r.name.v == "main");
+    let has_main = s.vpc.route_tables.iter().any(|r| r.name.value == "main");
     if !has_main {
         route_tables.push(RouteTableM { name: "main".into(), table_id: 100, routes: vec![] });
     }
     for rt in &s.vpc.route_tables {
         let id = 100 + route_tables.len() as u32;
         route_tables.push(RouteTableM {
-            name: rt.name.v.clone(),
+            name: rt.name.value.clone(),
             table_id: id,
-            routes: rt.routes.iter().map(|r| (r.destination.v, r.target.v.clone())).collect(),
+            routes: rt.routes.iter().map(|r| (r.destination.value, r.target.value.clone())).collect(),
         });
     }
     let rt_index: HashMap<&str, usize> = route_tables.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
@@ -347,12 +347,12 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         .subnets
         .iter()
         .map(|sn| SubnetM {
-            name: sn.name.v.clone(),
-            id: format!("subnet-{}", ids::hex(&[l, "subnet", &sn.name.v], 17)),
-            cidr: sn.cidr.v,
-            az: sn.availability_zone.v.clone(),
-            gateway: Ipv4Addr::from(u32::from(sn.cidr.v.network()) + 1),
-            route_table: sn.route_table.as_ref().and_then(|r| rt_index.get(r.v.as_str()).copied()).unwrap_or(main_rt),
+            name: sn.name.value.clone(),
+            id: format!("subnet-{}", ids::hex(&[l, "subnet", &sn.name.value], 17)),
+            cidr: sn.cidr.value,
+            az: sn.availability_zone.value.clone(),
+            gateway: Ipv4Addr::from(u32::from(sn.cidr.value.network()) + 1),
+            route_table: sn.route_table.as_ref().and_then(|r| rt_index.get(r.value.as_str()).copied()).unwrap_or(main_rt),
         })
         .collect();
     let subnet_idx: HashMap<&str, usize> = subnets.iter().enumerate().map(|(i, sn)| (sn.name.as_str(), i)).collect();
@@ -360,23 +360,23 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
 
     // Addresses written in the file are taken first, so allocation never hands them out.
     for inst in &s.instances {
-        if let (Some(ip), Some(&si)) = (&inst.private_ip, subnet_idx.get(inst.subnet.v.as_str())) {
-            allocs[si].take(ip.v);
+        if let (Some(ip), Some(&si)) = (&inst.private_ip, subnet_idx.get(inst.subnet.value.as_str())) {
+            allocs[si].take(ip.value);
         }
     }
-    let mut pool = AddrPool::new(s.vpc.public_ip_pool.v, 1);
+    let mut pool = AddrPool::new(s.vpc.public_ip_pool.value, 1);
     pool.take(INTERNET_CLIENT);
     for h in &s.internet.hosts {
-        pool.take(h.ip.v);
+        pool.take(h.ip.value);
     }
     for inst in &s.instances {
         if let Some(e) = &inst.elastic_ip {
-            pool.take(e.v);
+            pool.take(e.value);
         }
     }
     for n in &s.vpc.nat_gateways {
         if let Some(e) = &n.elastic_ip {
-            pool.take(e.v);
+            pool.take(e.value);
         }
     }
 
@@ -401,30 +401,30 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let mut instances = vec![];
     for (ii, inst) in s.instances.iter().enumerate() {
         let si = *subnet_idx
-            .get(inst.subnet.v.as_str())
-            .ok_or_else(|| err(&inst.subnet.loc, format!("unknown subnet `{}`", inst.subnet.v)))?;
+            .get(inst.subnet.value.as_str())
+            .ok_or_else(|| err(&inst.subnet.loc, format!("unknown subnet `{}`", inst.subnet.value)))?;
         let ip = match &inst.private_ip {
-            Some(ip) => ip.v,
+            Some(ip) => ip.value,
             None => allocs[si]
                 .alloc()
                 .ok_or_else(|| err(&inst.loc, format!("subnet `{}` has no free address left", subnets[si].name)))?,
         };
         let (public_ip, elastic) = match (&inst.elastic_ip, inst.public_ip) {
-            (Some(e), _) => (Some(e.v), true),
+            (Some(e), _) => (Some(e.value), true),
             (None, true) => (
                 Some(pool.alloc().ok_or_else(|| err(&inst.loc, "the public IP pool is exhausted".to_string()))?),
                 false,
             ),
             (None, false) => (None, false),
         };
-        let ns = ids::ns_name(l, "i", &inst.name.v);
+        let ns = ids::ns_name(l, "i", &inst.name.value);
         let sg_names = match &inst.security_groups {
-            Some(v) => v.iter().map(|g| g.v.clone()).collect(),
+            Some(v) => v.iter().map(|g| g.value.clone()).collect(),
             None => vec!["default".to_string()],
         };
         let eni = new_eni(
             &mut enis,
-            &format!("instance/{}", inst.name.v),
+            &format!("instance/{}", inst.name.value),
             ip,
             si,
             sg_names,
@@ -434,7 +434,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         );
         let max_task_enis = match inst.max_enis {
             Some(n) => n.saturating_sub(1),
-            None => match scenario::instance_types::eni_limits(&inst.instance_type.v) {
+            None => match scenario::instance_types::eni_limits(&inst.instance_type.value) {
                 Some((enis, trunk)) => {
                     if inst.eni_trunking && trunk > 0 {
                         trunk
@@ -445,21 +445,21 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 None => 2,
             },
         };
-        let agent_id = ids::hex(&[l, "agent", &inst.name.v], 64);
+        let agent_id = ids::hex(&[l, "agent", &inst.name.value], 64);
         instances.push(InstanceM {
-            name: inst.name.v.clone(),
-            id: format!("i-{}", ids::hex(&[l, "instance", &inst.name.v], 17)),
+            name: inst.name.value.clone(),
+            id: format!("i-{}", ids::hex(&[l, "instance", &inst.name.value], 17)),
             ns,
             subnet: si,
             az: subnets[si].az.clone(),
             eni,
             public_ip,
             elastic_ip: elastic,
-            instance_type: inst.instance_type.v.clone(),
+            instance_type: inst.instance_type.value.clone(),
             max_task_enis,
-            docker0_mac: ids::mac_str(&ids::mac(0x02, &[l, "docker0", &inst.name.v])),
+            docker0_mac: ids::mac_str(&ids::mac(0x02, &[l, "docker0", &inst.name.value])),
             // ecs-bridge: a static random locally administered MAC (ECS-FACTS §1.7 step 1).
-            ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[l, "ecs-bridge", &inst.name.v])),
+            ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[l, "ecs-bridge", &inst.name.value])),
             agent: ContainerM {
                 name: "ecs-agent".into(),
                 docker_name: "ecs-agent".into(),
@@ -485,21 +485,21 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let mut nats = vec![];
     for (ni, n) in s.vpc.nat_gateways.iter().enumerate() {
         let si = *subnet_idx
-            .get(n.subnet.v.as_str())
-            .ok_or_else(|| err(&n.subnet.loc, format!("unknown subnet `{}`", n.subnet.v)))?;
+            .get(n.subnet.value.as_str())
+            .ok_or_else(|| err(&n.subnet.loc, format!("unknown subnet `{}`", n.subnet.value)))?;
         let ip = allocs[si]
             .alloc()
             .ok_or_else(|| err(&n.name.loc, format!("subnet `{}` has no free address left", subnets[si].name)))?;
         let eip = match &n.elastic_ip {
-            Some(e) => e.v,
+            Some(e) => e.value,
             None => pool.alloc().ok_or_else(|| err(&n.name.loc, "the public IP pool is exhausted".into()))?,
         };
-        let ns = ids::ns_name(l, "nat", &n.name.v);
+        let ns = ids::ns_name(l, "nat", &n.name.value);
         let eni =
-            new_eni(&mut enis, &format!("nat/{}", n.name.v), ip, si, vec![], EniOwner::Nat(ni), ns.clone(), Some(eip));
+            new_eni(&mut enis, &format!("nat/{}", n.name.value), ip, si, vec![], EniOwner::Nat(ni), ns.clone(), Some(eip));
         nats.push(NatM {
-            name: n.name.v.clone(),
-            id: format!("nat-{}", ids::hex(&[l, "nat", &n.name.v], 17)),
+            name: n.name.value.clone(),
+            id: format!("nat-{}", ids::hex(&[l, "nat", &n.name.value], 17)),
             ns,
             eni,
             eip,
@@ -535,20 +535,20 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
 
     let mut tasks = vec![];
     for (ti, t) in s.tasks.iter().enumerate() {
-        let td = find_taskdef(s, &t.task_definition.v).ok_or_else(|| {
-            err(&t.task_definition.loc, format!("unknown task definition `{}`", t.task_definition.v.family))
+        let td = find_taskdef(s, &t.task_definition.value).ok_or_else(|| {
+            err(&t.task_definition.loc, format!("unknown task definition `{}`", t.task_definition.value.family))
         })?;
         let ii = *inst_idx
-            .get(t.instance.v.as_str())
-            .ok_or_else(|| err(&t.instance.loc, format!("unknown instance `{}`", t.instance.v)))?;
-        let mode = td.network_mode.v;
-        let task_id = ids::hex(&[l, "task", &t.name.v], 32);
+            .get(t.instance.value.as_str())
+            .ok_or_else(|| err(&t.instance.loc, format!("unknown instance `{}`", t.instance.value)))?;
+        let mode = td.network_mode.value;
+        let task_id = ids::hex(&[l, "task", &t.name.value], 32);
         let arn = format!("arn:aws:ecs:{}:{ACCOUNT}:task/{cluster}/{task_id}", s.region);
         let mut tm = TaskM {
-            name: t.name.v.clone(),
+            name: t.name.value.clone(),
             id: task_id.clone(),
             arn: arn.clone(),
-            family: td.family.v.clone(),
+            family: td.family.value.clone(),
             revision: td.revision,
             mode,
             instance: ii,
@@ -571,8 +571,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             for cd in &td.container_definitions {
                 for pm in &cd.port_mappings {
                     let hp = match mode {
-                        NetworkMode::Host => Some(pm.container_port.v),
-                        _ => pm.host_port.as_ref().map(|h| h.v).filter(|p| *p != 0),
+                        NetworkMode::Host => Some(pm.container_port.value),
+                        _ => pm.host_port.as_ref().map(|h| h.value).filter(|p| *p != 0),
                     };
                     if let Some(hp) = hp {
                         wanted.push((pm.protocol, hp));
@@ -597,7 +597,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             let cfg = t.awsvpc.as_ref();
             let az = &instances[ii].az;
             subnet_for_eni = cfg.and_then(|c| {
-                c.subnets.iter().filter_map(|n| subnet_idx.get(n.v.as_str()).copied()).find(|si| &subnets[*si].az == az)
+                c.subnets.iter().filter_map(|n| subnet_idx.get(n.value.as_str()).copied()).find(|si| &subnets[*si].az == az)
             });
             if subnet_for_eni.is_none() {
                 tm.placement = fail(
@@ -629,23 +629,23 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         }
 
         let inst_ns = instances[ii].ns.clone();
-        let task_ns = ids::ns_name(l, "t", &t.name.v);
-        let family_safe = docker_safe(&td.family.v);
+        let task_ns = ids::ns_name(l, "t", &t.name.value);
+        let family_safe = docker_safe(&td.family.value);
         let mk_container = |cd: &scenario::ContainerDefinition, ns: String| -> ContainerM {
-            let hexs = ids::hex(&[l, "docker-name", &t.name.v, &cd.name.v], 20);
-            let v3 = ids::uuid_like(&[l, "v3", &t.name.v, &cd.name.v]);
+            let hexs = ids::hex(&[l, "docker-name", &t.name.value, &cd.name.value], 20);
+            let v3 = ids::uuid_like(&[l, "v3", &t.name.value, &cd.name.value]);
             let mut labels = vec![
                 ("com.amazonaws.ecs.cluster".to_string(), cluster.clone()),
-                ("com.amazonaws.ecs.container-name".to_string(), cd.name.v.clone()),
+                ("com.amazonaws.ecs.container-name".to_string(), cd.name.value.clone()),
                 ("com.amazonaws.ecs.task-arn".to_string(), arn.clone()),
-                ("com.amazonaws.ecs.task-definition-family".to_string(), td.family.v.clone()),
+                ("com.amazonaws.ecs.task-definition-family".to_string(), td.family.value.clone()),
                 ("com.amazonaws.ecs.task-definition-version".to_string(), td.revision.to_string()),
             ];
             labels.extend(cd.docker_labels.iter().cloned());
             let mut listen: Vec<PortProto> = vec![];
             if cd.x_ecsnet.command.is_none() {
                 for pm in &cd.port_mappings {
-                    let pp = PortProto { port: pm.container_port.v, proto: pm.protocol };
+                    let pp = PortProto { port: pm.container_port.value, proto: pm.protocol };
                     if !listen.contains(&pp) {
                         listen.push(pp);
                     }
@@ -662,9 +662,9 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 cmd = c.clone();
             }
             ContainerM {
-                name: cd.name.v.clone(),
-                docker_name: format!("ecs-{family_safe}-{}-{}-{hexs}", td.revision, docker_safe(&cd.name.v)),
-                docker_id: ids::hex(&[l, "docker-id", &t.name.v, &cd.name.v], 64),
+                name: cd.name.value.clone(),
+                docker_name: format!("ecs-{family_safe}-{}-{}-{hexs}", td.revision, docker_safe(&cd.name.value)),
+                docker_id: ids::hex(&[l, "docker-id", &t.name.value, &cd.name.value], 64),
                 image: cd.image.clone(),
                 cmd,
                 ns,
@@ -697,12 +697,12 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 let sgs = t
                     .awsvpc
                     .as_ref()
-                    .map(|c| c.security_groups.iter().map(|g| g.v.clone()).collect::<Vec<_>>())
+                    .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect::<Vec<_>>())
                     .filter(|v| !v.is_empty())
                     .unwrap_or_else(|| vec!["default".into()]);
                 let eni = new_eni(
                     &mut enis,
-                    &format!("task/{}", t.name.v),
+                    &format!("task/{}", t.name.value),
                     ip,
                     si,
                     sgs,
@@ -718,12 +718,12 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 let o = bip.octets();
                 // CNI sets the veth MAC from the IP: 0a:58 + the four IPv4 bytes (ECS-FACTS §1.7).
                 tm.bridge_mac = Some(ids::mac_str(&[0x0a, 0x58, o[0], o[1], o[2], o[3]]));
-                tm.veth_host = Some(unique_veth(&mut st.veths, l, &t.name.v, "", 8));
-                let hexs = ids::hex(&[l, "docker-name", &t.name.v, "~pause"], 20);
+                tm.veth_host = Some(unique_veth(&mut st.veths, l, &t.name.value, "", 8));
+                let hexs = ids::hex(&[l, "docker-name", &t.name.value, "~pause"], 20);
                 tm.pause = Some(ContainerM {
                     name: "~internal~ecs~pause".into(),
                     docker_name: format!("ecs-{family_safe}-{}-internalecspause-{hexs}", td.revision),
-                    docker_id: ids::hex(&[l, "docker-id", &t.name.v, "~pause"], 64),
+                    docker_id: ids::hex(&[l, "docker-id", &t.name.value, "~pause"], 64),
                     image: PAUSE_IMAGE.into(),
                     cmd: vec!["/pause".into()],
                     ns: task_ns.clone(),
@@ -734,7 +734,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     listen: vec![],
                     command: None,
                     env: vec![],
-                    v3_id: ids::uuid_like(&[l, "v3", &t.name.v, "~pause"]),
+                    v3_id: ids::uuid_like(&[l, "v3", &t.name.value, "~pause"]),
                     pause: true,
                     labels: vec![],
                 });
@@ -746,7 +746,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             }
             NetworkMode::Bridge => {
                 for cd in &td.container_definitions {
-                    let cns = unique_ns(l, &t.name.v, &cd.name.v, &tm.containers);
+                    let cns = unique_ns(l, &t.name.value, &cd.name.value, &tm.containers);
                     let mut c = mk_container(cd, cns);
                     if st.docker_next > docker_last {
                         tm.placement = fail("RESOURCE:PORTS", "docker0 has no free address".into());
@@ -758,9 +758,9 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     c.ip = Some(ip);
                     // Docker derives container MACs from the IP: 02:42 + the four IPv4 bytes.
                     c.mac = Some(ids::mac_str(&[0x02, 0x42, o[0], o[1], o[2], o[3]]));
-                    c.veth_host = Some(unique_veth(&mut st.veths, l, &t.name.v, &cd.name.v, 7));
+                    c.veth_host = Some(unique_veth(&mut st.veths, l, &t.name.value, &cd.name.value, 7));
                     for pm in &cd.port_mappings {
-                        let hp = match pm.host_port.as_ref().map(|h| h.v).filter(|p| *p != 0) {
+                        let hp = match pm.host_port.as_ref().map(|h| h.value).filter(|p| *p != 0) {
                             Some(p) => p,
                             None => match next_dynamic(st.host_ports.entry(pm.protocol).or_default(), &mut st.dyn_next)
                             {
@@ -775,7 +775,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                             },
                         };
                         c.ports.push(PortBinding {
-                            container_port: pm.container_port.v,
+                            container_port: pm.container_port.value,
                             host_port: Some(hp),
                             proto: pm.protocol,
                         });
@@ -792,14 +792,14 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             }
             NetworkMode::None => {
                 for cd in &td.container_definitions {
-                    let cns = unique_ns(l, &t.name.v, &cd.name.v, &tm.containers);
+                    let cns = unique_ns(l, &t.name.value, &cd.name.value, &tm.containers);
                     tm.containers.push(mk_container(cd, cns));
                 }
             }
         }
         // Environment ECS gives every container (ECS-FACTS §2.3).
         let region = s.region.clone();
-        let cred_id = ids::uuid_like(&[l, "credentials", &t.name.v]);
+        let cred_id = ids::uuid_like(&[l, "credentials", &t.name.value]);
         for c in tm.containers.iter_mut() {
             let mut env = vec![
                 ("ECS_CONTAINER_METADATA_URI".to_string(), format!("http://{METADATA_IP}/v3/{}", c.v3_id)),
@@ -826,7 +826,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         cluster,
         vpc: VpcM {
             id: format!("vpc-{}", ids::hex(&[l, "vpc"], 17)),
-            cidr: s.vpc.cidr.v,
+            cidr: s.vpc.cidr.value,
             router_ns,
             igw_ns: s.vpc.internet_gateway.then(|| ids::ns_name(l, "igw", "")),
             subnets,
@@ -851,8 +851,8 @@ fn same_port_bindings(cd: &scenario::ContainerDefinition) -> Vec<PortBinding> {
     cd.port_mappings
         .iter()
         .map(|pm| PortBinding {
-            container_port: pm.container_port.v,
-            host_port: Some(pm.container_port.v),
+            container_port: pm.container_port.value,
+            host_port: Some(pm.container_port.value),
             proto: pm.protocol,
         })
         .collect()

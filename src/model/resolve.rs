@@ -27,8 +27,8 @@ pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
         Endpoint::Internet => Ok(Source { ns: lab.internet.ns.clone(), bind: Some(lab.internet.client) }),
         Endpoint::InternetHost(n) => {
             let h =
-                lab.internet.hosts.iter().find(|h| h.name.v == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
-            Ok(Source { ns: lab.internet.ns.clone(), bind: Some(h.ip.v) })
+                lab.internet.hosts.iter().find(|h| h.name.value == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
+            Ok(Source { ns: lab.internet.ns.clone(), bind: Some(h.ip.value) })
         }
         Endpoint::Instance(n) => {
             let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
@@ -97,8 +97,8 @@ pub fn destination(
             .internet
             .hosts
             .iter()
-            .find(|h| h.name.v == *n)
-            .map(|h| h.ip.v)
+            .find(|h| h.name.value == *n)
+            .map(|h| h.ip.value)
             .ok_or_else(|| format!("no internet host `{n}`"))?,
         Endpoint::Instance(n) => {
             lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| format!("no instance `{n}`"))?
@@ -134,7 +134,7 @@ fn task_ip(lab: &Lab, t: &TaskM, container: Option<&str>) -> Result<Ipv4Addr, St
 pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
     match ep {
         Endpoint::Internet => vec![lab.internet.client],
-        Endpoint::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.v == *n).map(|h| h.ip.v).collect(),
+        Endpoint::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.value == *n).map(|h| h.ip.value).collect(),
         Endpoint::Instance(n) | Endpoint::InstancePublic(n) => match lab.instance(n) {
             Some(i) => {
                 let mut v = vec![lab.instance_ip(i)];
@@ -169,8 +169,8 @@ pub fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
     let mut src = vec![Endpoint::Internet];
     let mut dst = vec![Endpoint::Internet];
     for h in &lab.internet.hosts {
-        src.push(Endpoint::InternetHost(h.name.v.clone()));
-        dst.push(Endpoint::InternetHost(h.name.v.clone()));
+        src.push(Endpoint::InternetHost(h.name.value.clone()));
+        dst.push(Endpoint::InternetHost(h.name.value.clone()));
     }
     for i in &lab.instances {
         src.push(Endpoint::Instance(i.name.clone()));
@@ -206,7 +206,7 @@ pub fn declared_ports(lab: &Lab, ep: &Endpoint) -> Vec<crate::scenario::PortProt
     let mut v: Vec<PortProto> = vec![];
     match ep {
         Endpoint::InternetHost(n) => {
-            v.extend(lab.internet.hosts.iter().filter(|h| h.name.v == *n).flat_map(|h| h.listen.iter().copied()))
+            v.extend(lab.internet.hosts.iter().filter(|h| h.name.value == *n).flat_map(|h| h.listen.iter().copied()))
         }
         Endpoint::Instance(n) | Endpoint::InstancePublic(n) => {
             if let Some(ii) = lab.instances.iter().position(|i| i.name == *n) {

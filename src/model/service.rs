@@ -43,9 +43,9 @@ pub fn services(lab: &Lab) -> Vec<Service> {
     }
     for h in lab.internet.hosts.iter().filter(|h| !h.listen.is_empty()) {
         v.push(Service {
-            kind: ServiceKind::Responder { node: format!("internet/{}", h.name.v), task: None, container: None },
+            kind: ServiceKind::Responder { node: format!("internet/{}", h.name.value), task: None, container: None },
             ns: lab.internet.ns.clone(),
-            bind: Some(h.ip.v),
+            bind: Some(h.ip.value),
             listen: h.listen.clone(),
         });
     }

@@ -318,7 +318,7 @@ pub fn plan(lab: &Lab) -> Plan {
     }
     p.addr(inet, "lo", lab.internet.client, 32);
     for h in &lab.internet.hosts {
-        p.addr(inet, "lo", h.ip.v, 32);
+        p.addr(inet, "lo", h.ip.value, 32);
     }
 
     for nat in &lab.nats {
@@ -551,7 +551,7 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
     };
     let rule_stmts = |r: &SgRule, peer_is_src: bool| -> Option<Vec<nft::Stmt>> {
         let mut v = vec![];
-        match &r.peer.v {
+        match &r.peer.value {
             Peer::Cidr(c) if c.prefix() == 0 => {}
             Peer::Cidr(c) => {
                 v.push(if peer_is_src { nft::ip_saddr(nft::prefix(*c)) } else { nft::ip_daddr(nft::prefix(*c)) })
@@ -574,7 +574,7 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
             continue; // NAT gateways have no security group.
         }
         let groups: Vec<&crate::scenario::SecurityGroup> =
-            e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.v == *g)).collect();
+            e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.value == *g)).collect();
         let eg = format!("egress-{}", e.router_link);
         let ing = format!("ingress-{}", e.router_link);
         t.chain(&eg);
@@ -584,19 +584,19 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
                 None => t.rule(
                     &eg,
                     vec![nft::counter(), nft::ret()],
-                    Some(&format!("sg/{} egress: all (AWS default)", g.name.v)),
+                    Some(&format!("sg/{} egress: all (AWS default)", g.name.value)),
                 ),
                 Some(rules) => {
                     for r in rules {
                         if let Some(st) = rule_stmts(r, false) {
-                            t.rule(&eg, st, Some(&format!("sg/{} egress", g.name.v)));
+                            t.rule(&eg, st, Some(&format!("sg/{} egress", g.name.value)));
                         }
                     }
                 }
             }
             for r in &g.ingress {
                 if let Some(st) = rule_stmts(r, true) {
-                    t.rule(&ing, st, Some(&format!("sg/{} ingress", g.name.v)));
+                    t.rule(&ing, st, Some(&format!("sg/{} ingress", g.name.value)));
                 }
             }
         }
@@ -638,7 +638,7 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
     };
     for acl in &lab.vpc.network_acls {
         let subnets: Vec<usize> =
-            acl.subnets.iter().filter_map(|n| lab.vpc.subnets.iter().position(|s| s.name == n.v)).collect();
+            acl.subnets.iter().filter_map(|n| lab.vpc.subnets.iter().position(|s| s.name == n.value)).collect();
         for si in subnets {
             let sn = &lab.vpc.subnets[si];
             let links: Vec<String> =
@@ -654,13 +654,13 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
             ing.sort_by_key(|r| r.rule_number);
             eg.sort_by_key(|r| r.rule_number);
             for r in ing {
-                t.rule(&cin, rule_stmts(r, true), Some(&format!("nacl/{} inbound rule {}", acl.name.v, r.rule_number)));
+                t.rule(&cin, rule_stmts(r, true), Some(&format!("nacl/{} inbound rule {}", acl.name.value, r.rule_number)));
             }
             for r in eg {
                 t.rule(
                     &cout,
                     rule_stmts(r, false),
-                    Some(&format!("nacl/{} outbound rule {}", acl.name.v, r.rule_number)),
+                    Some(&format!("nacl/{} outbound rule {}", acl.name.value, r.rule_number)),
                 );
             }
             t.rule(&cin, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));

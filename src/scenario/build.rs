@@ -78,13 +78,13 @@ pub(crate) struct Seen {
 /// Everything read from the file, before cross-checks.
 pub(crate) struct Draft {
     pub version: Option<u32>,
-    pub name: Option<S<String>>,
+    pub name: Option<Located<String>>,
     pub description: Option<String>,
     pub region: String,
     pub vpc_ok: bool,
-    pub vpc_cidr: Option<S<Ipv4Network>>,
+    pub vpc_cidr: Option<Located<Ipv4Network>>,
     pub internet_gateway: bool,
-    pub public_ip_pool: S<Ipv4Network>,
+    pub public_ip_pool: Located<Ipv4Network>,
     pub subnets: Vec<Subnet>,
     pub route_tables: Vec<RouteTable>,
     pub nat_gateways: Vec<NatGateway>,
@@ -157,7 +157,7 @@ impl Builder {
             vpc_ok: false,
             vpc_cidr: None,
             internet_gateway: false,
-            public_ip_pool: S::bare(default_pool()),
+            public_ip_pool: Located::bare(default_pool()),
             subnets: Vec::new(),
             route_tables: Vec::new(),
             nat_gateways: Vec::new(),
@@ -178,12 +178,12 @@ impl Builder {
 
         if let Some(v) = top.req(cx, "version", "1") {
             if let Some(s) = cx.string(&v) {
-                if s.v.trim() == "1" {
+                if s.value.trim() == "1" {
                     d.version = Some(1);
                 } else {
                     cx.err(
                         &s.loc,
-                        format!("unsupported scenario format version `{}`", short(&s.v)),
+                        format!("unsupported scenario format version `{}`", short(&s.value)),
                         "this ecsnet reads `version: 1` files",
                     );
                 }
@@ -191,30 +191,30 @@ impl Builder {
         }
         if let Some(v) = top.req(cx, "name", "my-lab") {
             if let Some(s) = cx.string(&v) {
-                match check_lab_name(&s.v) {
+                match check_lab_name(&s.value) {
                     Ok(()) => d.name = Some(s),
                     Err(e) => cx.err(
                         &s.loc,
                         e,
                         format!(
                             "lab names are 1-20 characters from [a-z0-9-], not starting or ending with '-', e.g. `{}`",
-                            sanitize_name(&s.v, 20)
+                            sanitize_name(&s.value, 20)
                         ),
                     ),
                 }
             }
         }
         if let Some(v) = top.get("description") {
-            d.description = cx.string(&v).map(|s| s.v);
+            d.description = cx.string(&v).map(|s| s.value);
         }
         if let Some(v) = top.get("region") {
             if let Some(s) = cx.string(&v) {
-                if region_ok(&s.v) {
-                    d.region = s.v;
+                if region_ok(&s.value) {
+                    d.region = s.value;
                 } else {
                     cx.err(
                         &s.loc,
-                        format!("invalid region `{}`", short(&s.v)),
+                        format!("invalid region `{}`", short(&s.value)),
                         "write an AWS region name like `us-east-1` or `ap-northeast-1`",
                     );
                 }
@@ -274,14 +274,14 @@ impl Builder {
         d.vpc_ok = true;
         if let Some(v) = m.req(cx, "cidr", "10.0.0.0/16") {
             if let Some(c) = cx.cidr(&v) {
-                let p = c.v.prefix();
-                let o = c.v.ip().octets();
+                let p = c.value.prefix();
+                let o = c.value.ip().octets();
                 if !(16..=28).contains(&p) {
                     cx.err(
                         &c.loc,
                         format!(
                             "the VPC CIDR block {} is invalid: the netmask must be between /16 and /28, as in AWS",
-                            c.v
+                            c.value
                         ),
                         "use a block like 10.0.0.0/16",
                     );
@@ -290,7 +290,7 @@ impl Builder {
                         &c.loc,
                         format!(
                             "the VPC CIDR block {} is not allowed (loopback, link-local, multicast or reserved)",
-                            c.v
+                            c.value
                         ),
                         "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16",
                     );
@@ -304,33 +304,33 @@ impl Builder {
             d.vpc_ok = false;
         }
         if let Some(v) = m.get("internetGateway") {
-            d.internet_gateway = cx.boolean(&v).map(|b| b.v).unwrap_or(false);
+            d.internet_gateway = cx.boolean(&v).map(|b| b.value).unwrap_or(false);
         }
         if let Some(v) = m.get("publicIpPool") {
             if let Some(c) = cx.cidr(&v) {
-                let reason = not_public_reason(c.v.network());
-                if c.v.prefix() > 30 || c.v.prefix() < 8 {
+                let reason = not_public_reason(c.value.network());
+                if c.value.prefix() > 30 || c.value.prefix() < 8 {
                     cx.err(
                         &c.loc,
-                        format!("publicIpPool {} must be between /8 and /30", c.v),
+                        format!("publicIpPool {} must be between /8 and /30", c.value),
                         "for example 198.51.100.0/24",
                     );
                 } else if let Some(r) = reason {
                     cx.err(
                         &c.loc,
-                        format!("publicIpPool {} cannot hold public addresses: {r}", c.v),
+                        format!("publicIpPool {} cannot hold public addresses: {r}", c.value),
                         "use a public-looking range such as 198.51.100.0/24 (TEST-NET-2)",
                     );
-                } else if d.vpc_cidr.as_ref().is_some_and(|vc| vc.v.overlaps(c.v)) {
+                } else if d.vpc_cidr.as_ref().is_some_and(|vc| vc.value.overlaps(c.value)) {
                     cx.err(
                         &c.loc,
-                        format!("publicIpPool {} overlaps the VPC CIDR block", c.v),
+                        format!("publicIpPool {} overlaps the VPC CIDR block", c.value),
                         "use a range outside the VPC",
                     );
-                } else if c.v.contains(INTERNET_CLIENT) {
+                } else if c.value.contains(INTERNET_CLIENT) {
                     cx.err(
                         &c.loc,
-                        format!("publicIpPool {} contains 203.0.113.10, the emulated internet client", c.v),
+                        format!("publicIpPool {} contains 203.0.113.10, the emulated internet client", c.value),
                         "use another range, e.g. 198.51.100.0/24",
                     );
                 } else {
@@ -351,13 +351,13 @@ impl Builder {
             }
             // overlaps: the later subnet is the error
             for i in 0..d.subnets.len() {
-                if let Some(earlier) = d.subnets[..i].iter().find(|e| e.cidr.v.overlaps(d.subnets[i].cidr.v)) {
+                if let Some(earlier) = d.subnets[..i].iter().find(|e| e.cidr.value.overlaps(d.subnets[i].cidr.value)) {
                     let s = &d.subnets[i];
                     self.cx.err(
                         &s.cidr.loc,
                         format!(
                             "The CIDR '{}' conflicts with another subnet: it overlaps subnet `{}` ({}, line {})",
-                            s.cidr.v, earlier.name.v, earlier.cidr.v, earlier.cidr.loc.line
+                            s.cidr.value, earlier.name.value, earlier.cidr.value, earlier.cidr.loc.line
                         ),
                         "subnets of a VPC must not overlap; pick a free block",
                     );
@@ -413,7 +413,7 @@ impl Builder {
     }
 
     /// `name:` of an ecsnet object: required, name rules, unique, remembered.
-    fn object_name(&mut self, m: &M<'_>, kind: &str, example: &str, uniq: &mut Uniq) -> Option<S<String>> {
+    fn object_name(&mut self, m: &M<'_>, kind: &str, example: &str, uniq: &mut Uniq) -> Option<Located<String>> {
         let cx = &mut self.cx;
         let v = m.req(cx, "name", example)?;
         let s = cx.string(&v)?;
@@ -428,17 +428,17 @@ impl Builder {
             "task" => &mut self.seen.tasks,
             _ => return (ok && uniq.add(cx, &s, kind)).then_some(s),
         };
-        seen.insert(s.v.clone());
+        seen.insert(s.value.clone());
         (ok && uniq.add(cx, &s, kind)).then_some(s)
     }
 
     /// A reference to another object by name (existence is checked later).
-    fn ref_name(&mut self, v: &V<'_>, kind: &str) -> Option<S<String>> {
+    fn ref_name(&mut self, v: &V<'_>, kind: &str) -> Option<Located<String>> {
         let s = self.cx.string(v)?;
         check_name(&mut self.cx, &s, kind).then_some(s)
     }
 
-    fn ref_list(&mut self, v: &V<'_>, kind: &str, limit: usize) -> Option<Vec<S<String>>> {
+    fn ref_list(&mut self, v: &V<'_>, kind: &str, limit: usize) -> Option<Vec<Located<String>>> {
         let list = self.cx.str_list(v, MAX_OBJECTS)?;
         let mut ok = true;
         for s in &list {
@@ -455,44 +455,44 @@ impl Builder {
         }
         let mut firsts: HashMap<&str, usize> = HashMap::new();
         for s in &list {
-            if let Some(line) = firsts.get(s.v.as_str()) {
+            if let Some(line) = firsts.get(s.value.as_str()) {
                 let line = *line;
                 self.cx.err(
                     &s.loc,
-                    format!("`{}` is listed twice (first at line {line})", s.v),
+                    format!("`{}` is listed twice (first at line {line})", s.value),
                     "remove the duplicate",
                 );
                 ok = false;
             } else {
-                firsts.insert(&s.v, s.loc.line);
+                firsts.insert(&s.value, s.loc.line);
             }
         }
         ok.then_some(list)
     }
 
-    fn subnet(&mut self, v: &V<'_>, region: &str, vpc: Option<&S<Ipv4Network>>, uniq: &mut Uniq) -> Option<Subnet> {
+    fn subnet(&mut self, v: &V<'_>, region: &str, vpc: Option<&Located<Ipv4Network>>, uniq: &mut Uniq) -> Option<Subnet> {
         let m = self.cx.entry_map(v, "a subnet", "{ name: public-a, cidr: 10.0.0.0/24 }")?;
         m.strict(&mut self.cx, SUBNET_KEYS);
         let name = self.object_name(&m, "subnet", "public-a", uniq);
         let cx = &mut self.cx;
         let cidr = m.req(cx, "cidr", "10.0.1.0/24").and_then(|v| cx.cidr(&v)).and_then(|c| {
-            if !(16..=28).contains(&c.v.prefix()) {
+            if !(16..=28).contains(&c.value.prefix()) {
                 cx.err(
                     &c.loc,
                     format!(
                         "the subnet CIDR block {} is invalid: the netmask must be between /16 and /28, as in AWS",
-                        c.v
+                        c.value
                     ),
                     "use a block like 10.0.1.0/24",
                 );
                 return None;
             }
             if let Some(vc) = vpc {
-                if !c.v.is_subnet_of(vc.v) {
+                if !c.value.is_subnet_of(vc.value) {
                     cx.err(
                         &c.loc,
-                        format!("the subnet CIDR block {} is not inside the VPC CIDR block {}", c.v, vc.v),
-                        format!("pick a block inside {}", vc.v),
+                        format!("the subnet CIDR block {} is not inside the VPC CIDR block {}", c.value, vc.value),
+                        format!("pick a block inside {}", vc.value),
                     );
                     return None;
                 }
@@ -502,20 +502,20 @@ impl Builder {
         let az = match m.get("availabilityZone") {
             Some(v) => {
                 let s = cx.string(&v)?;
-                let ok = s.v.len() == region.len() + 1
-                    && s.v.starts_with(region)
-                    && s.v.chars().last().is_some_and(|c| c.is_ascii_lowercase());
+                let ok = s.value.len() == region.len() + 1
+                    && s.value.starts_with(region)
+                    && s.value.chars().last().is_some_and(|c| c.is_ascii_lowercase());
                 if !ok {
                     cx.err(
                         &s.loc,
-                        format!("availability zone `{}` is not in region `{region}`", short(&s.v)),
+                        format!("availability zone `{}` is not in region `{region}`", short(&s.value)),
                         format!("write `{region}a`, `{region}b`, ... (or change `region` at the top)"),
                     );
                     return None;
                 }
                 s
             }
-            None => S::bare(format!("{region}a")),
+            None => Located::bare(format!("{region}a")),
         };
         let route_table = match m.get("routeTable") {
             Some(v) => Some(self.ref_name(&v, "route table")?),
@@ -528,7 +528,7 @@ impl Builder {
         &mut self,
         v: &V<'_>,
         igw: bool,
-        vpc: Option<&S<Ipv4Network>>,
+        vpc: Option<&Located<Ipv4Network>>,
         uniq: &mut Uniq,
     ) -> Option<RouteTable> {
         let m = self.cx.entry_map(v, "a route table", "{ name: public, routes: [...] }")?;
@@ -542,18 +542,18 @@ impl Builder {
             for it in items {
                 match self.route(&it, igw, vpc) {
                     Some(r) => {
-                        if let Some(line) = dests.get(&r.destination.v) {
+                        if let Some(line) = dests.get(&r.destination.value) {
                             self.cx.err(
                                 &r.destination.loc,
-                                format!("The route identified by {} already exists.", r.destination.v),
+                                format!("The route identified by {} already exists.", r.destination.value),
                                 format!(
                                     "this route table already has a route to {} (line {line}); keep one",
-                                    r.destination.v
+                                    r.destination.value
                                 ),
                             );
                             ok = false;
                         } else {
-                            dests.insert(r.destination.v, r.destination.loc.line);
+                            dests.insert(r.destination.value, r.destination.loc.line);
                         }
                         routes.push(r);
                     }
@@ -565,18 +565,18 @@ impl Builder {
         ok.then_some(RouteTable { name, routes })
     }
 
-    fn route(&mut self, v: &V<'_>, igw: bool, vpc: Option<&S<Ipv4Network>>) -> Option<Route> {
+    fn route(&mut self, v: &V<'_>, igw: bool, vpc: Option<&Located<Ipv4Network>>) -> Option<Route> {
         let cx = &mut self.cx;
         let m = cx.entry_map(v, "a route", "{ destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway }")?;
         m.strict(cx, ROUTE_KEYS);
         let dest = m.req(cx, "destinationCidrBlock", "0.0.0.0/0").and_then(|v| cx.cidr(&v));
         if let (Some(d), Some(vc)) = (&dest, vpc) {
-            if d.v.is_subnet_of(vc.v) {
+            if d.value.is_subnet_of(vc.value) {
                 cx.err(
                     &d.loc,
                     format!(
                         "route destination {} is inside the VPC CIDR block {}: the local route already covers it",
-                        d.v, vc.v
+                        d.value, vc.value
                     ),
                     "remove this route (AWS only lets routes this specific target a network interface)",
                 );
@@ -601,10 +601,10 @@ impl Builder {
             }
             (Some(g), None) => {
                 let s = cx.string(&g)?;
-                if s.v != "internet-gateway" {
+                if s.value != "internet-gateway" {
                     cx.err(
                         &s.loc,
-                        format!("unknown gateway `{}`", short(&s.v)),
+                        format!("unknown gateway `{}`", short(&s.value)),
                         "the only gateway is `internet-gateway` (the VPC's internet gateway); for a NAT gateway write `natGateway: NAME`",
                     );
                     return None;
@@ -617,11 +617,11 @@ impl Builder {
                     );
                     return None;
                 }
-                S::new(RouteTarget::InternetGateway, s.loc)
+                Located::new(RouteTarget::InternetGateway, s.loc)
             }
             (None, Some(n)) => {
                 let s = self.ref_name(&n, "NAT gateway")?;
-                S::new(RouteTarget::NatGateway(s.v), s.loc)
+                Located::new(RouteTarget::NatGateway(s.value), s.loc)
             }
         };
         Some(Route { destination: dest?, target })
@@ -644,16 +644,16 @@ impl Builder {
         m.strict(&mut self.cx, SG_KEYS);
         let name = self.object_name(&m, "security group", "web", uniq);
         if let Some(n) = &name {
-            if n.v.starts_with("sg-") {
+            if n.value.starts_with("sg-") {
                 self.cx.err(
                     &n.loc,
-                    format!("invalid security group name `{}`: group names may not be in the format sg-*", n.v),
+                    format!("invalid security group name `{}`: group names may not be in the format sg-*", n.value),
                     "AWS reserves sg-* for group IDs; choose another name",
                 );
             }
         }
         let cx = &mut self.cx;
-        let description = m.get("description").and_then(|v| cx.string(&v)).map(|s| s.v);
+        let description = m.get("description").and_then(|v| cx.string(&v)).map(|s| s.value);
         let mut ok = true;
         let mut ingress = Vec::new();
         if let Some(iv) = m.get("ingress") {
@@ -784,7 +784,7 @@ impl Builder {
         let private_ip = opt_ip(cx, "privateIp", &mut ok);
         let elastic_ip = opt_ip(cx, "elasticIp", &mut ok);
         let public_ip = match m.get("publicIp") {
-            Some(v) => cx.boolean(&v).map(|b| b.v).unwrap_or_else(|| {
+            Some(v) => cx.boolean(&v).map(|b| b.value).unwrap_or_else(|| {
                 ok = false;
                 false
             }),
@@ -792,7 +792,7 @@ impl Builder {
         };
         let max_enis = match m.get("maxEnis") {
             Some(v) => match cx.uint(&v, 1, 100) {
-                Some(n) => u32::try_from(n.v).ok(),
+                Some(n) => u32::try_from(n.value).ok(),
                 None => {
                     ok = false;
                     None
@@ -805,20 +805,20 @@ impl Builder {
                 Some(s) => s,
                 None => {
                     ok = false;
-                    S::bare(DEFAULT_INSTANCE_TYPE.to_string())
+                    Located::bare(DEFAULT_INSTANCE_TYPE.to_string())
                 }
             },
-            None => S::bare(DEFAULT_INSTANCE_TYPE.to_string()),
+            None => Located::bare(DEFAULT_INSTANCE_TYPE.to_string()),
         };
-        if max_enis.is_none() && eni_limits(&instance_type.v).is_none() && instance_type.loc.line > 0 {
+        if max_enis.is_none() && eni_limits(&instance_type.value).is_none() && instance_type.loc.line > 0 {
             let known: Vec<&str> = known_instance_types().collect();
-            let help = match suggest(&instance_type.v, &known) {
+            let help = match suggest(&instance_type.value, &known) {
                 Some(s) => format!("did you mean `{s}`? (or set `maxEnis: N` to give the ENI count of another type)"),
                 None => format!("known types: {}; for another type set `maxEnis: N`", quoted_list(&known)),
             };
             cx.err(
                 &instance_type.loc,
-                format!("unknown instance type `{}`: ecsnet does not know its ENI limit", short(&instance_type.v)),
+                format!("unknown instance type `{}`: ecsnet does not know its ENI limit", short(&instance_type.value)),
                 help,
             );
             ok = false;
@@ -826,15 +826,15 @@ impl Builder {
         let eni_trunking = match m.get("eniTrunking") {
             Some(v) => match cx.boolean(&v) {
                 Some(b) => {
-                    if b.v && max_enis.is_none() && eni_limits(&instance_type.v).is_some_and(|(_, t)| t == 0) {
+                    if b.value && max_enis.is_none() && eni_limits(&instance_type.value).is_some_and(|(_, t)| t == 0) {
                         cx.err(
                             &b.loc,
-                            format!("ENI trunking is not supported on {}", instance_type.v),
+                            format!("ENI trunking is not supported on {}", instance_type.value),
                             "remove `eniTrunking`, or use a type that supports it (e.g. c5.large: 10 tasks with trunking)",
                         );
                         ok = false;
                     }
-                    b.v
+                    b.value
                 }
                 None => {
                     ok = false;
@@ -865,8 +865,8 @@ impl Builder {
         let cx = &mut self.cx;
         let td =
             m.req(cx, "taskDefinition", "web").and_then(|v| cx.string(&v)).and_then(|s| {
-                match parse_task_def_ref(&s.v) {
-                    Ok(r) => Some(S::new(r, s.loc)),
+                match parse_task_def_ref(&s.value) {
+                    Ok(r) => Some(Located::new(r, s.loc)),
                     Err(e) => {
                         cx.err(&s.loc, e, "write the family name, or family:revision, e.g. `web` or `web:2`");
                         None
@@ -907,12 +907,12 @@ impl Builder {
         });
         let security_groups = match am.get("securityGroups") {
             Some(v) => self.ref_list(&v, "security group", 5),
-            None => Some(vec![S::bare("default".to_string())]),
+            None => Some(vec![Located::bare("default".to_string())]),
         };
         let cx = &mut self.cx;
         let assign = match am.get("assignPublicIp") {
             Some(v) => match cx.choice(&v, &["ENABLED", "DISABLED"])? {
-                S { v: "ENABLED", loc } => {
+                Located { value: "ENABLED", loc } => {
                     cx.err(
                         &loc,
                         "Assign public IP is not supported for this launch type.",
@@ -922,9 +922,9 @@ impl Builder {
                     );
                     return None;
                 }
-                S { loc, .. } => S::new(false, loc),
+                Located { loc, .. } => Located::new(false, loc),
             },
-            None => S::bare(false),
+            None => Located::bare(false),
         };
         Some(AwsvpcConfiguration { subnets: subnets?, security_groups: security_groups?, assign_public_ip: assign })
     }
@@ -958,7 +958,7 @@ pub(crate) fn parse_task_def_ref(s: &str) -> Result<TaskDefRef, String> {
 fn rule_protocol(cx: &mut Ctx, m: &M<'_>) -> Option<RuleProto> {
     let v = m.req(cx, "protocol", "tcp")?;
     let p = cx.choice(&v, &["tcp", "udp", "icmp", "all", "-1"])?;
-    Some(match p.v {
+    Some(match p.value {
         "tcp" => RuleProto::Tcp,
         "udp" => RuleProto::Udp,
         "icmp" => RuleProto::Icmp,
@@ -1018,19 +1018,19 @@ fn sg_rule(cx: &mut Ctx, v: &V<'_>, ingress: bool) -> Option<SgRule> {
     };
     let peer = m.req(cx, peer_key, "0.0.0.0/0").and_then(|pv| {
         let s = cx.string(&pv)?;
-        if let Some(n) = s.v.strip_prefix("sg/") {
-            let ns = S::new(n.to_string(), s.loc.clone());
-            return check_name(cx, &ns, "security group").then(|| S::new(Peer::Sg(n.to_string()), s.loc));
+        if let Some(n) = s.value.strip_prefix("sg/") {
+            let ns = Located::new(n.to_string(), s.loc.clone());
+            return check_name(cx, &ns, "security group").then(|| Located::new(Peer::Sg(n.to_string()), s.loc));
         }
-        match parse_cidr(&s.v) {
-            Ok(net) => Some(S::new(Peer::Cidr(net), s.loc)),
+        match parse_cidr(&s.value) {
+            Ok(net) => Some(Located::new(Peer::Cidr(net), s.loc)),
             Err((msg, help)) => {
                 cx.err(&s.loc, format!("`{peer_key}`: {msg}"), format!("{help}, or `sg/NAME` for a security group"));
                 None
             }
         }
     });
-    let description = m.get("description").and_then(|v| cx.string(&v)).map(|s| s.v);
+    let description = m.get("description").and_then(|v| cx.string(&v)).map(|s| s.value);
     Some(SgRule { protocol: proto?, ports: ports?, peer: peer?, description, loc: m.loc.clone() })
 }
 
@@ -1051,11 +1051,11 @@ fn acl_rule(cx: &mut Ctx, v: &V<'_>) -> Option<(AclRule, Loc)> {
     let action = m.req(cx, "ruleAction", "allow").and_then(|v| cx.choice(&v, &["allow", "deny"]));
     let num = num?;
     let rule = AclRule {
-        rule_number: u32::try_from(num.v).ok()?,
+        rule_number: u32::try_from(num.value).ok()?,
         protocol: proto?,
         ports: ports?,
-        cidr_block: cidr?.v,
-        rule_action: if action?.v == "allow" { AclAction::Allow } else { AclAction::Deny },
+        cidr_block: cidr?.value,
+        rule_action: if action?.value == "allow" { AclAction::Allow } else { AclAction::Deny },
         loc: m.loc.clone(),
     };
     Some((rule, num.loc))

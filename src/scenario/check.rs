@@ -15,41 +15,41 @@ use std::path::PathBuf;
 /// their own errors and are not reported again.
 fn reference(
     cx: &mut Ctx,
-    name: &S<String>,
+    name: &Located<String>,
     kind: &str,
     plural: &str,
     declared: &[&str],
     seen: &HashSet<String>,
 ) -> bool {
-    if declared.contains(&name.v.as_str()) {
+    if declared.contains(&name.value.as_str()) {
         return true;
     }
-    if seen.contains(&name.v) {
+    if seen.contains(&name.value) {
         return false;
     }
-    let help = match suggest(&name.v, declared) {
+    let help = match suggest(&name.value, declared) {
         Some(s) => format!("did you mean `{s}`?"),
         None if declared.is_empty() => format!("no {plural} are declared"),
         None => format!("declared {plural}: {}", names_list(declared.iter().copied())),
     };
-    cx.err(&name.loc, format!("unknown {kind} `{}`", short(&name.v)), help);
+    cx.err(&name.loc, format!("unknown {kind} `{}`", short(&name.value)), help);
     false
 }
 
 impl Builder {
     pub(crate) fn finish(&mut self, d: Draft, file: PathBuf) -> Option<Scenario> {
-        let subnets: Vec<&str> = d.subnets.iter().map(|s| s.name.v.as_str()).collect();
-        let route_tables: Vec<&str> = d.route_tables.iter().map(|s| s.name.v.as_str()).collect();
-        let nats: Vec<&str> = d.nat_gateways.iter().map(|s| s.name.v.as_str()).collect();
-        let mut sgs: Vec<&str> = d.security_groups.iter().map(|s| s.name.v.as_str()).collect();
+        let subnets: Vec<&str> = d.subnets.iter().map(|s| s.name.value.as_str()).collect();
+        let route_tables: Vec<&str> = d.route_tables.iter().map(|s| s.name.value.as_str()).collect();
+        let nats: Vec<&str> = d.nat_gateways.iter().map(|s| s.name.value.as_str()).collect();
+        let mut sgs: Vec<&str> = d.security_groups.iter().map(|s| s.name.value.as_str()).collect();
         if !sgs.contains(&"default") {
             sgs.push("default");
         }
-        let hosts: Vec<&str> = d.hosts.iter().map(|s| s.name.v.as_str()).collect();
-        let instances: Vec<&str> = d.instances.iter().map(|s| s.name.v.as_str()).collect();
-        let tasks: Vec<&str> = d.tasks.iter().map(|s| s.name.v.as_str()).collect();
+        let hosts: Vec<&str> = d.hosts.iter().map(|s| s.name.value.as_str()).collect();
+        let instances: Vec<&str> = d.instances.iter().map(|s| s.name.value.as_str()).collect();
+        let tasks: Vec<&str> = d.tasks.iter().map(|s| s.name.value.as_str()).collect();
         let families: Vec<&str> = {
-            let mut f: Vec<&str> = d.task_definitions.iter().map(|t| t.family.v.as_str()).collect();
+            let mut f: Vec<&str> = d.task_definitions.iter().map(|t| t.family.value.as_str()).collect();
             f.dedup();
             f
         };
@@ -58,7 +58,7 @@ impl Builder {
 
         for s in &d.subnets {
             if let Some(rt) = &s.route_table {
-                if rt.v == "main" && !route_tables.contains(&"main") {
+                if rt.value == "main" && !route_tables.contains(&"main") {
                     cx.err(
                         &rt.loc,
                         "unknown route table `main`",
@@ -71,10 +71,10 @@ impl Builder {
         }
         for rt in &d.route_tables {
             for r in &rt.routes {
-                if let RouteTarget::NatGateway(n) = &r.target.v {
+                if let RouteTarget::NatGateway(n) = &r.target.value {
                     reference(
                         cx,
-                        &S::new(n.clone(), r.target.loc.clone()),
+                        &Located::new(n.clone(), r.target.loc.clone()),
                         "NAT gateway",
                         "NAT gateways",
                         &nats,
@@ -88,10 +88,10 @@ impl Builder {
         }
         for sg in &d.security_groups {
             for r in sg.ingress.iter().chain(sg.egress.iter().flatten()) {
-                if let Peer::Sg(n) = &r.peer.v {
+                if let Peer::Sg(n) = &r.peer.value {
                     reference(
                         cx,
-                        &S::new(n.clone(), r.peer.loc.clone()),
+                        &Located::new(n.clone(), r.peer.loc.clone()),
                         "security group",
                         "security groups",
                         &sgs,
@@ -106,14 +106,14 @@ impl Builder {
                 if !reference(cx, s, "subnet", "subnets", &subnets, &seen.subnets) {
                     continue;
                 }
-                if let Some(other) = acl_of.get(s.v.as_str()) {
+                if let Some(other) = acl_of.get(s.value.as_str()) {
                     cx.err(
                         &s.loc,
-                        format!("subnet `{}` is already associated with network ACL `{other}`", s.v),
+                        format!("subnet `{}` is already associated with network ACL `{other}`", s.value),
                         "a subnet is associated with exactly one network ACL; remove it from one of them",
                     );
                 } else {
-                    acl_of.insert(&s.v, &acl.name.v);
+                    acl_of.insert(&s.value, &acl.name.value);
                 }
             }
         }
@@ -129,65 +129,65 @@ impl Builder {
             }
             let Some(ip) = &i.private_ip else { continue };
             if subnet_ok {
-                if let Some(sn) = d.subnets.iter().find(|s| s.name.v == i.subnet.v) {
-                    if !check_private_ip(cx, ip, &sn.name.v, sn.cidr.v) {
+                if let Some(sn) = d.subnets.iter().find(|s| s.name.value == i.subnet.value) {
+                    if !check_private_ip(cx, ip, &sn.name.value, sn.cidr.value) {
                         continue;
                     }
                 }
             }
-            if let Some(other) = private_ips.get(&ip.v) {
+            if let Some(other) = private_ips.get(&ip.value) {
                 cx.err(
                     &ip.loc,
-                    format!("private IP {} is already used by instance `{other}`", ip.v),
+                    format!("private IP {} is already used by instance `{other}`", ip.value),
                     "each instance needs its own address; change one, or omit `privateIp` to get a free one",
                 );
             } else {
-                private_ips.insert(ip.v, &i.name.v);
+                private_ips.insert(ip.value, &i.name.value);
             }
         }
 
         // Public addresses: Elastic IPs and internet hosts.
-        let mut publics: Vec<(&S<Ipv4Addr>, String)> = Vec::new();
+        let mut publics: Vec<(&Located<Ipv4Addr>, String)> = Vec::new();
         for n in &d.nat_gateways {
             if let Some(e) = &n.elastic_ip {
-                publics.push((e, format!("NAT gateway `{}`", n.name.v)));
+                publics.push((e, format!("NAT gateway `{}`", n.name.value)));
             }
         }
         for h in &d.hosts {
-            publics.push((&h.ip, format!("internet host `{}`", h.name.v)));
+            publics.push((&h.ip, format!("internet host `{}`", h.name.value)));
         }
         for i in &d.instances {
             if let Some(e) = &i.elastic_ip {
-                publics.push((e, format!("instance `{}`", i.name.v)));
+                publics.push((e, format!("instance `{}`", i.name.value)));
             }
         }
         publics.sort_by_key(|(s, _)| (s.loc.file.as_path().to_path_buf(), s.loc.line, s.loc.col));
-        let vpc = d.vpc_cidr.as_ref().map(|c| c.v);
+        let vpc = d.vpc_cidr.as_ref().map(|c| c.value);
         let mut used: HashMap<Ipv4Addr, &str> = HashMap::new();
         for (ip, owner) in &publics {
             let what = if owner.starts_with("internet host") { "internet host address" } else { "Elastic IP" };
-            if let Some(r) = not_public_reason(ip.v) {
+            if let Some(r) = not_public_reason(ip.value) {
                 cx.err(
                     &ip.loc,
-                    format!("{what} {} cannot be a public address: {r}", ip.v),
+                    format!("{what} {} cannot be a public address: {r}", ip.value),
                     "use a public-looking address such as 198.51.100.80 (TEST-NET-2) or 192.0.2.80 (TEST-NET-1)",
                 );
-            } else if vpc.is_some_and(|v| v.contains(ip.v)) {
+            } else if vpc.is_some_and(|v| v.contains(ip.value)) {
                 cx.err(
                     &ip.loc,
-                    format!("{what} {} is inside the VPC CIDR block", ip.v),
+                    format!("{what} {} is inside the VPC CIDR block", ip.value),
                     "use an address outside the VPC",
                 );
-            } else if ip.v == INTERNET_CLIENT {
+            } else if ip.value == INTERNET_CLIENT {
                 cx.err(
                     &ip.loc,
                     format!("{what} 203.0.113.10 is the address of the emulated internet client"),
                     "use another address",
                 );
-            } else if let Some(other) = used.get(&ip.v) {
-                cx.err(&ip.loc, format!("{} is already used by {other}", ip.v), "every public address must be unique");
+            } else if let Some(other) = used.get(&ip.value) {
+                cx.err(&ip.loc, format!("{} is already used by {other}", ip.value), "every public address must be unique");
             } else {
-                used.insert(ip.v, owner);
+                used.insert(ip.value, owner);
             }
         }
 
@@ -195,20 +195,20 @@ impl Builder {
         for (t, netconf) in d.tasks.iter().zip(d.task_netconf.iter()) {
             reference(cx, &t.instance, "instance", "instances", &instances, &seen.instances);
             let r = &t.task_definition;
-            let fam = S::new(r.v.family.clone(), r.loc.clone());
+            let fam = Located::new(r.value.family.clone(), r.loc.clone());
             let td = if reference(cx, &fam, "task definition family", "task definitions", &families, &seen.families) {
-                let td = find_task_def(&d.task_definitions, &r.v);
+                let td = find_task_def(&d.task_definitions, &r.value);
                 if td.is_none() {
                     let revs: Vec<String> = d
                         .task_definitions
                         .iter()
-                        .filter(|x| x.family.v == r.v.family)
+                        .filter(|x| x.family.value == r.value.family)
                         .map(|x| x.revision.to_string())
                         .collect();
                     cx.err(
                         &r.loc,
-                        format!("task definition `{}:{}` not found", r.v.family, r.v.revision.unwrap_or(0)),
-                        format!("family `{}` has revision(s) {}", r.v.family, revs.join(", ")),
+                        format!("task definition `{}:{}` not found", r.value.family, r.value.revision.unwrap_or(0)),
+                        format!("family `{}` has revision(s) {}", r.value.family, revs.join(", ")),
                     );
                 }
                 td
@@ -224,13 +224,13 @@ impl Builder {
                 }
             }
             let Some(td) = td else { continue };
-            match (td.network_mode.v, &t.awsvpc, netconf) {
+            match (td.network_mode.value, &t.awsvpc, netconf) {
                 (NetworkMode::Awsvpc, None, _) => cx.err(
                     &t.loc,
                     "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
                     format!(
                         "task definition `{}:{}` uses networkMode=awsvpc; add `networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [SUBNET] }} }}`",
-                        td.family.v, td.revision
+                        td.family.value, td.revision
                     ),
                 ),
                 (NetworkMode::Awsvpc, Some(_), _) => {}
@@ -238,7 +238,7 @@ impl Builder {
                     loc,
                     format!(
                         "networkConfiguration is only valid for awsvpc tasks; task definition `{}:{}` uses networkMode={mode}",
-                        td.family.v, td.revision
+                        td.family.value, td.revision
                     ),
                     "remove `networkConfiguration` (ECS rejects it: \"Network Configuration is not valid for the given networkMode of this task definition.\")",
                 ),
@@ -248,12 +248,12 @@ impl Builder {
 
         // Expectations.
         let task_def_of = |name: &str| -> Option<&TaskDefinition> {
-            let t = d.tasks.iter().find(|t| t.name.v == name)?;
-            find_task_def(&d.task_definitions, &t.task_definition.v)
+            let t = d.tasks.iter().find(|t| t.name.value == name)?;
+            find_task_def(&d.task_definitions, &t.task_definition.value)
         };
-        let endpoint = |cx: &mut Ctx, e: &S<Endpoint>| -> bool {
-            let named = |n: &String| S::new(n.clone(), e.loc.clone());
-            match &e.v {
+        let endpoint = |cx: &mut Ctx, e: &Located<Endpoint>| -> bool {
+            let named = |n: &String| Located::new(n.clone(), e.loc.clone());
+            match &e.value {
                 Endpoint::Instance(n) | Endpoint::InstancePublic(n) => {
                     reference(cx, &named(n), "instance", "instances", &instances, &seen.instances)
                 }
@@ -263,7 +263,7 @@ impl Builder {
                         return false;
                     }
                     let Some(td) = task_def_of(t) else { return false };
-                    let names: Vec<&str> = td.container_definitions.iter().map(|c| c.name.v.as_str()).collect();
+                    let names: Vec<&str> = td.container_definitions.iter().map(|c| c.name.value.as_str()).collect();
                     if names.contains(&c.as_str()) {
                         return true;
                     }
@@ -276,7 +276,7 @@ impl Builder {
                         format!(
                             "task `{t}` has no container `{}` (task definition `{}:{}`)",
                             short(c),
-                            td.family.v,
+                            td.family.value,
                             td.revision
                         ),
                         help,
@@ -345,18 +345,18 @@ impl Builder {
 }
 
 /// An address inside its subnet and not one of the five AWS reserves.
-fn check_private_ip(cx: &mut Ctx, ip: &S<Ipv4Addr>, subnet: &str, net: Ipv4Network) -> bool {
-    if !net.contains(ip.v) {
+fn check_private_ip(cx: &mut Ctx, ip: &Located<Ipv4Addr>, subnet: &str, net: Ipv4Network) -> bool {
+    if !net.contains(ip.value) {
         cx.err(
             &ip.loc,
-            format!("private IP {} is not inside subnet `{subnet}` ({net})", ip.v),
+            format!("private IP {} is not inside subnet `{subnet}` ({net})", ip.value),
             format!("use an address inside {net}, or omit `privateIp` to get the first free one"),
         );
         return false;
     }
     let base = u32::from(net.network());
     let last = u32::from(net.broadcast());
-    let n = u32::from(ip.v);
+    let n = u32::from(ip.value);
     let why = match n.wrapping_sub(base) {
         0 => Some("the network address"),
         1 => Some("reserved by AWS for the VPC router"),
@@ -372,7 +372,7 @@ fn check_private_ip(cx: &mut Ctx, ip: &S<Ipv4Addr>, subnet: &str, net: Ipv4Netwo
             &ip.loc,
             format!(
                 "private IP {} is reserved in subnet `{subnet}` ({net}): it is {why}; AWS reserves the first four and the last address of every subnet",
-                ip.v
+                ip.value
             ),
             format!("use an address from {first} to {final_}"),
         );
@@ -389,20 +389,20 @@ fn check_via<'a>(
     port: u16,
     task_def_of: &dyn Fn(&str) -> Option<&'a TaskDefinition>,
 ) {
-    let (task, container) = match &r.to.v {
+    let (task, container) = match &r.to.value {
         Endpoint::Task(t) => (t, None),
         Endpoint::TaskContainer(t, c) => (t, Some(c)),
         _ => return,
     };
     let Some(td) = task_def_of(task) else { return };
     let via_name = if via == Via::HostPort { "hostPort" } else { "publicHostPort" };
-    match td.network_mode.v {
+    match td.network_mode.value {
         NetworkMode::Awsvpc | NetworkMode::None => {
             cx.err(
                 &r.to.loc,
                 format!(
                     "`via: {via_name}` needs a host port, but task `{task}` uses networkMode={}: its ports are not published on the instance",
-                    td.network_mode.v
+                    td.network_mode.value
                 ),
                 format!("remove `via` and probe `task/{task}:{port}` (the task's own address)"),
             );
@@ -413,9 +413,9 @@ fn check_via<'a>(
             let mapped: Vec<String> = td
                 .container_definitions
                 .iter()
-                .filter(|c| container.is_none_or(|n| *n == c.name.v))
+                .filter(|c| container.is_none_or(|n| *n == c.name.value))
                 .flat_map(|c| c.port_mappings.iter())
-                .map(|pm| format!("{}/{}", pm.container_port.v, pm.protocol))
+                .map(|pm| format!("{}/{}", pm.container_port.value, pm.protocol))
                 .collect();
             if mapped.contains(&format!("{port}/{proto}")) {
                 return;

@@ -22,13 +22,13 @@ const REACH_KEYS: &[&str] = &[
 const PLACEMENT_KEYS: &[&str] = &["task", "placed", "reason"];
 const NEVER_KEYS: &[&str] = &["from", "to", "except", "protocol"];
 
-fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<S<String>> {
+fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<Located<String>> {
     let s = cx.nonempty(v)?;
-    let ok = s.v.chars().all(|c| c.is_ascii_alphanumeric() || "-_/*@.".contains(c));
+    let ok = s.value.chars().all(|c| c.is_ascii_alphanumeric() || "-_/*@.".contains(c));
     if !ok {
         cx.err(
             &s.loc,
-            format!("`{}` is not a node pattern", s.v),
+            format!("`{}` is not a node pattern", s.value),
             "write e.g. `internet`, `task/*` or `instance/web-*`",
         );
         return None;
@@ -38,10 +38,10 @@ fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<S<String>> {
 
 const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
-fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(S<Endpoint>, Option<u16>)> {
+fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Endpoint>, Option<u16>)> {
     let s = cx.string(v)?;
-    match parse_endpoint(&s.v) {
-        Ok((e, p)) => Some((S::new(e, s.loc), p)),
+    match parse_endpoint(&s.value) {
+        Ok((e, p)) => Some((Located::new(e, s.loc), p)),
         Err(e) => {
             cx.err(&s.loc, format!("`{}`: {e}", v.field), "");
             None
@@ -50,10 +50,10 @@ fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(S<Endpoint>, Option<u16>)> {
 }
 
 /// An endpoint that must not carry a port.
-fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<S<Endpoint>> {
+fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<Located<Endpoint>> {
     let (e, p) = endpoint(cx, v)?;
     if p.is_some() {
-        cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.v));
+        cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.value));
         return None;
     }
     Some(e)
@@ -78,19 +78,19 @@ impl Builder {
                 for item in list {
                     let item = V { field: "except entry".to_string(), ..item };
                     if let Some(p) = pattern(cx, &item) {
-                        except.push(p.v);
+                        except.push(p.value);
                     }
                 }
             }
             let protocol = match n.get("protocol").and_then(|v| cx.string(&v)) {
                 None => None,
-                Some(p) => match p.v.as_str() {
+                Some(p) => match p.value.as_str() {
                     "tcp" => Some(ProbeProto::Tcp),
                     "udp" => Some(ProbeProto::Udp),
                     _ => {
                         cx.err(
                             &p.loc,
-                            format!("`never` checks tcp or udp, not `{}`", p.v),
+                            format!("`never` checks tcp or udp, not `{}`", p.value),
                             "write `protocol: tcp` or `protocol: udp`",
                         );
                         return None;
@@ -121,7 +121,7 @@ impl Builder {
             let placed = m.req(cx, "placed", "false").and_then(|v| cx.boolean(&v));
             let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
             if let (Some(p), Some(r)) = (&placed, &reason) {
-                if p.v {
+                if p.value {
                     cx.err(
                         &r.loc,
                         "`reason` is only used with `placed: false`",
@@ -131,7 +131,7 @@ impl Builder {
                 }
             }
             return Some(Expectation {
-                kind: ExpectKind::Placement(Placement { task: task?, placed: placed?.v, reason: reason.map(|r| r.v) }),
+                kind: ExpectKind::Placement(Placement { task: task?, placed: placed?.value, reason: reason.map(|r| r.value) }),
                 loc: m.loc.clone(),
             });
         }
@@ -139,7 +139,7 @@ impl Builder {
         m.strict(cx, REACH_KEYS);
         let mut ok = true;
         let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| {
-            let bad = match &e.v {
+            let bad = match &e.value {
                 Endpoint::Internet
                 | Endpoint::InternetHost(_)
                 | Endpoint::Instance(_)
@@ -153,13 +153,13 @@ impl Builder {
             if let Some(why) = bad {
                 cx.err(
                     &e.loc,
-                    format!("`{}` cannot be a probe source: {why}", e.v),
+                    format!("`{}` cannot be a probe source: {why}", e.value),
                     format!("a probe starts from {SOURCES}"),
                 );
                 return None;
             }
             if port.is_some() {
-                cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.v));
+                cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.value));
                 return None;
             }
             Some(e)
@@ -167,7 +167,7 @@ impl Builder {
         let to = m.req(cx, "to", "task/web:80").and_then(|v| endpoint(cx, &v));
         let protocol = match m.get("protocol") {
             Some(v) => match cx.choice(&v, &["tcp", "udp", "http", "icmp"]) {
-                Some(p) => match p.v {
+                Some(p) => match p.value {
                     "udp" => ProbeProto::Udp,
                     "http" => ProbeProto::Http,
                     "icmp" => ProbeProto::Icmp,
@@ -191,16 +191,16 @@ impl Builder {
                     ok = false;
                     "/".to_string()
                 }
-                Some(s) if !s.v.starts_with('/') || s.v.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                Some(s) if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) => {
                     cx.err(
                         &s.loc,
-                        format!("invalid HTTP path `{}`", short(&s.v)),
+                        format!("invalid HTTP path `{}`", short(&s.value)),
                         "a path starts with `/` and has no blanks, e.g. `/health`",
                     );
                     ok = false;
                     "/".to_string()
                 }
-                Some(s) => s.v,
+                Some(s) => s.value,
                 None => {
                     ok = false;
                     "/".to_string()
@@ -210,7 +210,7 @@ impl Builder {
         };
         let via = match m.get("via") {
             Some(v) => match cx.choice(&v, &["hostPort", "publicHostPort"]) {
-                Some(s) => Some(S::new(if s.v == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
+                Some(s) => Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
                 None => {
                     ok = false;
                     None
@@ -221,8 +221,8 @@ impl Builder {
         let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
         let result = match m.get("result") {
             Some(v) => match cx.choice(&v, &["connected", "refused", "timeout"]) {
-                Some(s) => Some(S::new(
-                    match s.v {
+                Some(s) => Some(Located::new(
+                    match s.value {
                         "connected" => Outcome::Connected,
                         "refused" => Outcome::Refused,
                         _ => Outcome::Timeout,
@@ -238,11 +238,11 @@ impl Builder {
         };
         let served_by = match m.get("servedBy") {
             Some(v) => match endpoint_no_port(cx, &v) {
-                Some(e) if matches!(e.v, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) => Some(e),
+                Some(e) if matches!(e.value, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) => Some(e),
                 Some(e) => {
                     cx.err(
                         &e.loc,
-                        format!("`servedBy` must name a task, found `{}`", e.v),
+                        format!("`servedBy` must name a task, found `{}`", e.value),
                         "write `task/NAME` or `task/NAME/CONTAINER`",
                     );
                     ok = false;
@@ -263,9 +263,9 @@ impl Builder {
             }
             None => None,
         };
-        let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.v);
+        let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
         let timeout_ms = match m.get("timeoutMs") {
-            Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.v).unwrap_or_else(|| {
+            Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
                 ok = false;
                 300
             }),
@@ -274,9 +274,9 @@ impl Builder {
 
         // Consistency between fields.
         let (from, (to, port), reachable) = (from?, to?, reachable?);
-        let port = match (protocol, &to.v, port) {
+        let port = match (protocol, &to.value, port) {
             (ProbeProto::Icmp, _, Some(p)) => {
-                cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.v));
+                cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.value));
                 ok = false;
                 None
             }
@@ -286,7 +286,7 @@ impl Builder {
             (_, _, None) => {
                 cx.err(
                     &to.loc,
-                    format!("`to` needs a port: `{}:PORT`", to.v),
+                    format!("`to` needs a port: `{}:PORT`", to.value),
                     "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without",
                 );
                 ok = false;
@@ -294,10 +294,10 @@ impl Builder {
             }
         };
         if let Some(via) = &via {
-            if !matches!(to.v, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) {
+            if !matches!(to.value, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) {
                 cx.err(
                     &via.loc,
-                    format!("`via` is only used with `to: task/...`, not `{}`", to.v),
+                    format!("`via` is only used with `to: task/...`, not `{}`", to.value),
                     "remove `via`, or probe a task",
                 );
                 ok = false;
@@ -307,18 +307,18 @@ impl Builder {
             }
         }
         if let Some(r) = &result {
-            let connected = r.v == Outcome::Connected;
-            if connected != reachable.v {
-                let help = if reachable.v {
+            let connected = r.value == Outcome::Connected;
+            if connected != reachable.value {
+                let help = if reachable.value {
                     "`reachable: true` goes with `result: connected`".to_string()
                 } else {
                     "`reachable: false` goes with `result: refused` or `result: timeout`".to_string()
                 };
-                cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.v, reachable.v), help);
+                cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.value, reachable.value), help);
                 ok = false;
             }
         }
-        if !reachable.v {
+        if !reachable.value {
             for (field, e) in [("servedBy", &served_by), ("sourceSeenAs", &source_seen_as)] {
                 if let Some(e) = e {
                     cx.err(
@@ -336,9 +336,9 @@ impl Builder {
             port,
             protocol,
             path,
-            via: via.map(|v| v.v),
-            reachable: reachable.v,
-            result: result.map(|r| r.v),
+            via: via.map(|v| v.value),
+            reachable: reachable.value,
+            result: result.map(|r| r.value),
             served_by,
             source_seen_as,
             reason,

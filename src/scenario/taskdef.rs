@@ -44,7 +44,7 @@ const PORT_MAPPING_KNOWN: &[&str] =
 const X_ECSNET_KEYS: &[&str] = &["command", "listen"];
 
 /// A parsed task definition and its explicit revision, if any.
-pub(crate) type ParsedTaskDef = (TaskDefinition, Option<S<u32>>);
+pub(crate) type ParsedTaskDef = (TaskDefinition, Option<Located<u32>>);
 
 impl Builder {
     pub(crate) fn task_definition(&mut self, v: &V<'_>) -> Option<ParsedTaskDef> {
@@ -64,11 +64,11 @@ impl Builder {
         );
         let fv = m.req(&mut self.cx, "file", "taskdefs/web.json")?;
         let f = self.cx.nonempty(&fv)?;
-        if f.v.contains('\0') {
+        if f.value.contains('\0') {
             self.cx.err(&f.loc, "the file name contains a NUL character", "");
             return None;
         }
-        let path = self.base_dir.join(&f.v);
+        let path = self.base_dir.join(&f.value);
         let jfile = Arc::new(path.clone());
         let text = match read_text(&path, &jfile, Some(&f.loc)) {
             Ok(t) => t,
@@ -105,22 +105,22 @@ impl Builder {
         let mut used: HashMap<String, HashMap<u32, Loc>> = HashMap::new();
         let mut out = Vec::new();
         for (mut td, rev) in parsed {
-            let fam = used.entry(td.family.v.clone()).or_default();
+            let fam = used.entry(td.family.value.clone()).or_default();
             let r = match rev {
                 Some(r) => {
-                    if let Some(first) = fam.get(&r.v) {
+                    if let Some(first) = fam.get(&r.value) {
                         let help = format!(
                             "revision {} of `{}` is already declared at {}; remove one or change `revision`",
-                            r.v, td.family.v, first
+                            r.value, td.family.value, first
                         );
                         self.cx.err(
                             &r.loc,
-                            format!("task definition `{}:{}` is declared twice", td.family.v, r.v),
+                            format!("task definition `{}:{}` is declared twice", td.family.value, r.value),
                             help,
                         );
                         continue;
                     }
-                    r.v
+                    r.value
                 }
                 None => fam.keys().max().copied().unwrap_or(0).saturating_add(1),
             };
@@ -140,13 +140,13 @@ fn parse_task_def(
 ) -> Option<ParsedTaskDef> {
     m.lenient(cx, TASK_DEF_KNOWN);
     let family = m.req(cx, "family", "web").and_then(|v| cx.string(&v)).and_then(|s| {
-        families.insert(s.v.clone());
-        if container_name_ok(&s.v) {
+        families.insert(s.value.clone());
+        if container_name_ok(&s.value) {
             Some(s)
         } else {
             cx.err(
                 &s.loc,
-                format!("invalid task definition family `{}`", short(&s.v)),
+                format!("invalid task definition family `{}`", short(&s.value)),
                 "up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed",
             );
             None
@@ -155,7 +155,7 @@ fn parse_task_def(
     let mut ok = true;
     let revision = match m.get("revision") {
         Some(v) => match cx.uint(&v, 1, u64::from(u32::MAX)) {
-            Some(n) => Some(S::new(u32::try_from(n.v).unwrap_or(1), n.loc)),
+            Some(n) => Some(Located::new(u32::try_from(n.value).unwrap_or(1), n.loc)),
             None => {
                 ok = false;
                 None
@@ -165,8 +165,8 @@ fn parse_task_def(
     };
     let network_mode = match m.get("networkMode") {
         Some(v) => match cx.choice(&v, &["bridge", "awsvpc", "host", "none"]) {
-            Some(s) => S::new(
-                match s.v {
+            Some(s) => Located::new(
+                match s.value {
                     "awsvpc" => NetworkMode::Awsvpc,
                     "host" => NetworkMode::Host,
                     "none" => NetworkMode::None,
@@ -176,18 +176,18 @@ fn parse_task_def(
             ),
             None => {
                 ok = false;
-                S::bare(NetworkMode::Bridge)
+                Located::bare(NetworkMode::Bridge)
             }
         },
-        None => S::new(NetworkMode::Bridge, m.loc.clone()),
+        None => Located::new(NetworkMode::Bridge, m.loc.clone()),
     };
-    let task_role_arn = m.get("taskRoleArn").and_then(|v| cx.string(&v)).map(|s| s.v);
-    let execution_role_arn = m.get("executionRoleArn").and_then(|v| cx.string(&v)).map(|s| s.v);
+    let task_role_arn = m.get("taskRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
+    let execution_role_arn = m.get("executionRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
     if let Some(v) = m.get("requiresCompatibilities") {
         match cx.str_list(&v, 10) {
-            Some(l) if !l.is_empty() && !l.iter().any(|s| s.v == "EC2") => {
+            Some(l) if !l.is_empty() && !l.iter().any(|s| s.value == "EC2") => {
                 let loc = cx.vloc(&v);
-                let list: Vec<&str> = l.iter().map(|s| s.v.as_str()).collect();
+                let list: Vec<&str> = l.iter().map(|s| s.value.as_str()).collect();
                 cx.err(
                     &loc,
                     format!(
@@ -221,7 +221,7 @@ fn parse_task_def(
             }
             Some(items) => {
                 for it in items {
-                    match container(cx, &it, network_mode.v) {
+                    match container(cx, &it, network_mode.value) {
                         Some(c) => containers.push(c),
                         None => ok = false,
                     }
@@ -232,7 +232,7 @@ fn parse_task_def(
     } else {
         ok = false;
     }
-    ok &= ecs_rules(cx, network_mode.v, &containers);
+    ok &= ecs_rules(cx, network_mode.value, &containers);
     let td = TaskDefinition {
         family: family?,
         revision: 0,
@@ -251,20 +251,20 @@ fn ecs_rules(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]
     let before = cx.diags.len();
     let mut names: HashMap<&str, usize> = HashMap::new();
     for c in containers {
-        if let Some(line) = names.get(c.name.v.as_str()) {
+        if let Some(line) = names.get(c.name.value.as_str()) {
             cx.err(
                 &c.name.loc,
-                format!("duplicate container name `{}` (first at line {line})", c.name.v),
+                format!("duplicate container name `{}` (first at line {line})", c.name.value),
                 "container names must be unique within a task definition",
             );
         } else {
-            names.insert(&c.name.v, c.name.loc.line);
+            names.insert(&c.name.value, c.name.loc.line);
         }
     }
     for c in containers {
         for pm in &c.port_mappings {
             let Some(hp) = &pm.host_port else { continue };
-            if hp.v == 0 || hp.v == pm.container_port.v {
+            if hp.value == 0 || hp.value == pm.container_port.value {
                 continue;
             }
             match mode {
@@ -273,7 +273,7 @@ fn ecs_rules(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]
                     "When networkMode=awsvpc, the host ports and container ports in port mappings must match.",
                     format!(
                         "remove `hostPort` or set it to {}: an awsvpc task is reached on its own ENI at the container port",
-                        pm.container_port.v
+                        pm.container_port.value
                     ),
                 ),
                 NetworkMode::Host => cx.err(
@@ -281,7 +281,7 @@ fn ecs_rules(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]
                     "When networkMode=host, the host ports and container ports in port mappings must match.",
                     format!(
                         "remove `hostPort` or set it to {}: in host mode the container listens on the instance's own ports (dynamic port mappings can't be used)",
-                        pm.container_port.v
+                        pm.container_port.value
                     ),
                 ),
                 _ => {}
@@ -294,37 +294,37 @@ fn ecs_rules(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]
             NetworkMode::Awsvpc => {
                 let why = "remove it: the containers of an awsvpc task share the task's network namespace (its ENI), \
                            where Docker cannot set hostname, links, DNS settings or extra hosts per container";
-                if let Some(s) = c.links.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.links.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "links", &s.loc, why);
                 }
-                if let Some(s) = c.hostname.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.hostname.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "hostname", &s.loc, why);
                 }
-                if let Some(s) = c.dns_servers.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.dns_servers.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "dnsServers", &s.loc, why);
                 }
-                if let Some(s) = c.dns_search_domains.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.dns_search_domains.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "dnsSearchDomains", &s.loc, why);
                 }
-                if let Some(s) = c.extra_hosts.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.extra_hosts.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "extraHosts", &s.loc, why);
                 }
-                if let Some(s) = c.disable_networking.as_ref().filter(|s| s.v) {
+                if let Some(s) = c.disable_networking.as_ref().filter(|s| s.value) {
                     not_supported(cx, "disableNetworking", &s.loc, why);
                 }
             }
             NetworkMode::Host | NetworkMode::None => {
-                if let Some(s) = c.links.as_ref().filter(|s| !s.v.is_empty()) {
+                if let Some(s) = c.links.as_ref().filter(|s| !s.value.is_empty()) {
                     not_supported(cx, "links", &s.loc, "remove it: links are only supported when networkMode=bridge");
                 }
             }
             NetworkMode::Bridge => {
                 if let Some(s) = &c.links {
-                    for l in &s.v {
+                    for l in &s.value {
                         let target = l.split(':').next().unwrap_or("");
-                        if target == c.name.v || !names.contains_key(target) {
+                        if target == c.name.value || !names.contains_key(target) {
                             let others: Vec<&str> =
-                                containers.iter().map(|o| o.name.v.as_str()).filter(|n| *n != c.name.v).collect();
+                                containers.iter().map(|o| o.name.value.as_str()).filter(|n| *n != c.name.value).collect();
                             let help = match suggest(target, &others) {
                                 Some(o) => format!("did you mean `{o}`?"),
                                 None if others.is_empty() => "this task definition has no other container".to_string(),
@@ -350,30 +350,30 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
     m.lenient(cx, CONTAINER_KNOWN);
     let mut ok = true;
     let name = m.req(cx, "name", "app").and_then(|v| cx.string(&v)).and_then(|s| {
-        if container_name_ok(&s.v) {
+        if container_name_ok(&s.value) {
             Some(s)
         } else {
             cx.err(
                 &s.loc,
-                format!("invalid container name `{}`", short(&s.v)),
+                format!("invalid container name `{}`", short(&s.value)),
                 "up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed",
             );
             None
         }
     });
-    let image = m.req(cx, "image", "nginx:latest").and_then(|v| cx.nonempty(&v)).map(|s| s.v);
+    let image = m.req(cx, "image", "nginx:latest").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
     let essential = match m.get("essential") {
-        Some(v) => cx.boolean(&v).map(|b| b.v).unwrap_or_else(|| {
+        Some(v) => cx.boolean(&v).map(|b| b.value).unwrap_or_else(|| {
             ok = false;
             true
         }),
         None => true,
     };
-    let list = |cx: &mut Ctx, key: &str, ok: &mut bool| -> Option<S<Vec<String>>> {
+    let list = |cx: &mut Ctx, key: &str, ok: &mut bool| -> Option<Located<Vec<String>>> {
         let v = m.get(key)?;
         match cx.str_list(&v, 1000) {
             Some(l) => {
-                Some(S::new(l.into_iter().map(|s| s.v).collect(), m.key_loc(cx, key).unwrap_or_else(|| cx.vloc(&v))))
+                Some(Located::new(l.into_iter().map(|s| s.value).collect(), m.key_loc(cx, key).unwrap_or_else(|| cx.vloc(&v))))
             }
             None => {
                 *ok = false;
@@ -381,8 +381,8 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
             }
         }
     };
-    let command = list(cx, "command", &mut ok).map(|s| s.v).unwrap_or_default();
-    let entry_point = list(cx, "entryPoint", &mut ok).map(|s| s.v).unwrap_or_default();
+    let command = list(cx, "command", &mut ok).map(|s| s.value).unwrap_or_default();
+    let entry_point = list(cx, "entryPoint", &mut ok).map(|s| s.value).unwrap_or_default();
     let links = list(cx, "links", &mut ok);
     let dns_servers = list(cx, "dnsServers", &mut ok);
     let dns_search_domains = list(cx, "dnsSearchDomains", &mut ok);
@@ -405,7 +405,7 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
         }) {
             match port_mapping(cx, &it) {
                 Some(pm) => {
-                    let key = (pm.container_port.v, pm.protocol);
+                    let key = (pm.container_port.value, pm.protocol);
                     if let Some(line) = seen.get(&key) {
                         cx.err(
                             &pm.container_port.loc,
@@ -436,18 +436,18 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
             em.lenient(cx, &["name", "value"]);
             let n = em.req(cx, "name", "PORT").and_then(|v| cx.nonempty(&v));
             let val = match em.get("value") {
-                Some(v) => cx.string(&v).map(|s| s.v),
+                Some(v) => cx.string(&v).map(|s| s.value),
                 None => Some(String::new()),
             };
             match (n, val) {
-                (Some(n), Some(val)) => environment.push((n.v, val)),
+                (Some(n), Some(val)) => environment.push((n.value, val)),
                 _ => ok = false,
             }
         }
     }
     let hostname = match m.get("hostname") {
         Some(v) => match cx.string(&v) {
-            Some(s) => Some(S::new(s.v, m.key_loc(cx, "hostname").unwrap_or(s.loc))),
+            Some(s) => Some(Located::new(s.value, m.key_loc(cx, "hostname").unwrap_or(s.loc))),
             None => {
                 ok = false;
                 None
@@ -468,17 +468,17 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
                 let h = hm.req(cx, "hostname", "db").and_then(|v| cx.nonempty(&v));
                 let ip = hm.req(cx, "ipAddress", "10.0.1.5").and_then(|v| cx.nonempty(&v));
                 match (h, ip) {
-                    (Some(h), Some(ip)) => hosts.push((h.v, ip.v)),
+                    (Some(h), Some(ip)) => hosts.push((h.value, ip.value)),
                     _ => ok = false,
                 }
             }
-            Some(S::new(hosts, m.key_loc(cx, "extraHosts").unwrap_or_else(|| cx.vloc(&xv))))
+            Some(Located::new(hosts, m.key_loc(cx, "extraHosts").unwrap_or_else(|| cx.vloc(&xv))))
         }
         None => None,
     };
     let disable_networking = match m.get("disableNetworking") {
         Some(v) => match cx.boolean(&v) {
-            Some(b) => Some(S::new(b.v, m.key_loc(cx, "disableNetworking").unwrap_or(b.loc))),
+            Some(b) => Some(Located::new(b.value, m.key_loc(cx, "disableNetworking").unwrap_or(b.loc))),
             None => {
                 ok = false;
                 None
@@ -493,7 +493,7 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
                 for (k, val) in lm.m.iter() {
                     let vv = V { node: val, key: Some(k), field: k.as_str().to_string() };
                     match cx.string(&vv) {
-                        Some(s) => docker_labels.push((k.as_str().to_string(), s.v)),
+                        Some(s) => docker_labels.push((k.as_str().to_string(), s.value)),
                         None => ok = false,
                     }
                 }
@@ -514,7 +514,7 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
                             cx.err(&loc, "`command` is empty", "write the program and its arguments, e.g. [\"python3\", \"-m\", \"http.server\", \"3000\"]");
                             ok = false;
                         }
-                        Some(l) => x_ecsnet.command = Some(l.into_iter().map(|s| s.v).collect()),
+                        Some(l) => x_ecsnet.command = Some(l.into_iter().map(|s| s.value).collect()),
                         None => ok = false,
                     }
                 }
@@ -574,7 +574,7 @@ fn port_mapping(cx: &mut Ctx, v: &V<'_>) -> Option<PortMapping> {
         None => None,
     };
     let protocol = match m.get("protocol") {
-        Some(v) => match cx.choice(&v, &["tcp", "udp"])?.v {
+        Some(v) => match cx.choice(&v, &["tcp", "udp"])?.value {
             "udp" => Proto::Udp,
             _ => Proto::Tcp,
         },

@@ -248,28 +248,28 @@ fn full_example_loads() {
         Err(d) => panic!("{d}"),
     };
     assert_eq!(s.version, 1);
-    assert_eq!(s.name.v, "bridge-vs-awsvpc");
+    assert_eq!(s.name.value, "bridge-vs-awsvpc");
     assert_eq!((s.name.loc.line, s.name.loc.col), (2, 7));
     assert_eq!(s.region, "ap-northeast-1");
     assert!(s.vpc.internet_gateway);
-    assert_eq!(s.vpc.public_ip_pool.v.to_string(), "198.51.100.0/24");
+    assert_eq!(s.vpc.public_ip_pool.value.to_string(), "198.51.100.0/24");
     assert_eq!(s.vpc.subnets.len(), 2);
-    assert_eq!(s.vpc.subnets[1].availability_zone.v, "ap-northeast-1a");
-    assert_eq!(s.vpc.route_tables[1].routes[0].target.v, RouteTarget::NatGateway("nat-a".into()));
-    assert_eq!(s.vpc.security_groups[0].ingress[1].peer.v, Peer::Sg("alb".into()));
+    assert_eq!(s.vpc.subnets[1].availability_zone.value, "ap-northeast-1a");
+    assert_eq!(s.vpc.route_tables[1].routes[0].target.value, RouteTarget::NatGateway("nat-a".into()));
+    assert_eq!(s.vpc.security_groups[0].ingress[1].peer.value, Peer::Sg("alb".into()));
     assert_eq!(s.vpc.security_groups[0].ingress[1].ports, Some(PortRange { from: 8000, to: 8010 }));
     assert!(s.vpc.security_groups[0].egress.is_none());
     assert_eq!(s.internet.hosts[0].listen, vec![PortProto { port: 443, proto: Proto::Tcp }]);
     let i = &s.instances[0];
-    assert_eq!(i.private_ip.as_ref().map(|p| p.v.to_string()), Some("10.0.14.107".into()));
+    assert_eq!(i.private_ip.as_ref().map(|p| p.value.to_string()), Some("10.0.14.107".into()));
     assert!(i.public_ip);
     assert_eq!(i.eni_limits(), (3, 10));
     assert_eq!(s.task_definitions.len(), 3);
     let td = &s.task_definitions[0];
-    assert_eq!((td.family.v.as_str(), td.revision, td.network_mode.v), ("ec-site", 1, NetworkMode::Awsvpc));
-    assert_eq!(td.container_definitions[0].port_mappings[0].container_port.v, 3000);
+    assert_eq!((td.family.value.as_str(), td.revision, td.network_mode.value), ("ec-site", 1, NetworkMode::Awsvpc));
+    assert_eq!(td.container_definitions[0].port_mappings[0].container_port.value, 3000);
     let w = &s.task_definitions[2];
-    assert_eq!((w.family.v.as_str(), w.revision), ("worker", 4));
+    assert_eq!((w.family.value.as_str(), w.revision), ("worker", 4));
     assert!(matches!(&w.source, TaskDefSource::File(p) if p.ends_with("taskdefs/worker.json")));
     assert_eq!(w.family.loc.file.as_path(), dir.0.join("taskdefs/worker.json"));
     assert_eq!((w.family.loc.line, w.family.loc.col), (4, 15));
@@ -279,13 +279,13 @@ fn full_example_loads() {
     assert!(wc.essential);
     let t = s.task("web-awsvpc").unwrap();
     let aw = t.awsvpc.as_ref().unwrap();
-    assert_eq!(aw.subnets[0].v, "private-a");
-    assert!(!aw.assign_public_ip.v);
-    assert_eq!(s.task_def_of(t).unwrap().family.v, "ec-site");
+    assert_eq!(aw.subnets[0].value, "private-a");
+    assert!(!aw.assign_public_ip.value);
+    assert_eq!(s.task_def_of(t).unwrap().family.value, "ec-site");
     assert_eq!(s.task_def_of(s.task("worker").unwrap()).unwrap().revision, 4);
     assert_eq!(s.expect.len(), 7);
     let ExpectKind::Reach(r) = &s.expect[0].kind else { panic!() };
-    assert_eq!(r.to.v, Endpoint::InstancePublic("ecs-1".into()));
+    assert_eq!(r.to.value, Endpoint::InstancePublic("ecs-1".into()));
     assert_eq!(r.port, Some(3000));
     assert_eq!(r.protocol, ProbeProto::Tcp);
     assert_eq!(r.timeout_ms, 300);
@@ -303,10 +303,10 @@ fn full_example_loads() {
 fn defaults() {
     let s = ld(BASE).unwrap();
     assert_eq!(s.region, "us-east-1");
-    assert_eq!(s.vpc.subnets[0].availability_zone.v, "us-east-1a");
+    assert_eq!(s.vpc.subnets[0].availability_zone.value, "us-east-1a");
     assert!(s.vpc.subnets[0].route_table.is_none());
     let i = &s.instances[0];
-    assert_eq!(i.instance_type.v, "c5.large");
+    assert_eq!(i.instance_type.value, "c5.large");
     assert!(!i.public_ip && !i.eni_trunking && i.security_groups.is_none() && i.private_ip.is_none());
     let s = ld(&with(
         "taskDefinitions:\n  - family: a\n    containerDefinitions: [{ name: c, image: i, portMappings: [{ containerPort: \"3000\" }] }]\n\
@@ -314,9 +314,9 @@ fn defaults() {
     ))
     .unwrap();
     let td = &s.task_definitions[0];
-    assert_eq!(td.network_mode.v, NetworkMode::Bridge);
+    assert_eq!(td.network_mode.value, NetworkMode::Bridge);
     let pm = &td.container_definitions[0].port_mappings[0];
-    assert_eq!((pm.container_port.v, pm.host_port.is_none(), pm.protocol), (3000, true, Proto::Tcp));
+    assert_eq!((pm.container_port.value, pm.host_port.is_none(), pm.protocol), (3000, true, Proto::Tcp));
     assert!(s.tasks[0].awsvpc.is_none());
 }
 
@@ -336,11 +336,11 @@ fn file_task_definition_register_input_shape() {
     let path = dir.write("s.yaml", &text);
     let s = load(&path).unwrap_or_else(|d| panic!("{d}"));
     let td = &s.task_definitions[0];
-    assert_eq!((td.family.v.as_str(), td.revision), ("web", 1));
+    assert_eq!((td.family.value.as_str(), td.revision), ("web", 1));
     assert_eq!(td.execution_role_arn.as_deref(), Some("arn:aws:iam::1:role/x"));
     assert_eq!(s.task_definitions[1].revision, 2);
     assert_eq!(s.task_def_of(&s.tasks[0]).unwrap().revision, 1);
-    assert_eq!(s.tasks[0].awsvpc.as_ref().unwrap().security_groups[0].v, "default");
+    assert_eq!(s.tasks[0].awsvpc.as_ref().unwrap().security_groups[0].value, "default");
     assert_eq!(s.task_definition(&TaskDefRef { family: "web".into(), revision: None }).unwrap().revision, 2);
 }
 

@@ -34,24 +34,25 @@ impl fmt::Display for Loc {
 
 /// A value and where it was written.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct S<T> {
-    pub v: T,
+pub struct Located<T> {
+    pub value: T,
     #[serde(skip, default = "Loc::none")]
     pub loc: Loc,
 }
 
-impl<T> S<T> {
-    pub fn new(v: T, loc: Loc) -> Self {
-        S { v, loc }
+impl<T> Located<T> {
+    pub fn new(value: T, loc: Loc) -> Self {
+        Located { value, loc }
     }
-    pub fn bare(v: T) -> Self {
-        S { v, loc: Loc::none() }
+    /// A value ecsnet made up itself (a default): it stands nowhere in the file.
+    pub fn bare(value: T) -> Self {
+        Located { value, loc: Loc::none() }
     }
 }
 
-impl<T: PartialEq> PartialEq for S<T> {
+impl<T: PartialEq> PartialEq for Located<T> {
     fn eq(&self, o: &Self) -> bool {
-        self.v == o.v
+        self.value == o.value
     }
 }
 
@@ -95,7 +96,7 @@ impl PortRange {
 pub struct Scenario {
     pub file: PathBuf,
     pub version: u32,
-    pub name: S<String>,
+    pub name: Located<String>,
     pub description: Option<String>,
     pub region: String,
     pub vpc: Vpc,
@@ -108,10 +109,10 @@ pub struct Scenario {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Vpc {
-    pub cidr: S<Ipv4Network>,
+    pub cidr: Located<Ipv4Network>,
     pub internet_gateway: bool,
     /// Where auto-assigned public IPs come from (default 198.51.100.0/24).
-    pub public_ip_pool: S<Ipv4Network>,
+    pub public_ip_pool: Located<Ipv4Network>,
     pub subnets: Vec<Subnet>,
     pub route_tables: Vec<RouteTable>,
     pub nat_gateways: Vec<NatGateway>,
@@ -122,23 +123,23 @@ pub struct Vpc {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Subnet {
-    pub name: S<String>,
-    pub cidr: S<Ipv4Network>,
-    pub availability_zone: S<String>,
+    pub name: Located<String>,
+    pub cidr: Located<Ipv4Network>,
+    pub availability_zone: Located<String>,
     /// None: the main route table.
-    pub route_table: Option<S<String>>,
+    pub route_table: Option<Located<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RouteTable {
-    pub name: S<String>,
+    pub name: Located<String>,
     pub routes: Vec<Route>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Route {
-    pub destination: S<Ipv4Network>,
-    pub target: S<RouteTarget>,
+    pub destination: Located<Ipv4Network>,
+    pub target: Located<RouteTarget>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,10 +150,10 @@ pub enum RouteTarget {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NatGateway {
-    pub name: S<String>,
-    pub subnet: S<String>,
+    pub name: Located<String>,
+    pub subnet: Located<String>,
     /// None: one is allocated from the public IP pool.
-    pub elastic_ip: Option<S<Ipv4Addr>>,
+    pub elastic_ip: Option<Located<Ipv4Addr>>,
 }
 
 /// `tcp`, `udp`, `icmp` or `all` (AWS `-1`).
@@ -178,14 +179,14 @@ pub struct SgRule {
     /// None: all ports (only valid with icmp/all, or meaning 0-65535).
     pub ports: Option<PortRange>,
     /// `source` for ingress, `destination` for egress.
-    pub peer: S<Peer>,
+    pub peer: Located<Peer>,
     pub description: Option<String>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SecurityGroup {
-    pub name: S<String>,
+    pub name: Located<String>,
     pub description: Option<String>,
     pub ingress: Vec<SgRule>,
     /// None: allow all outbound, as AWS creates a group.
@@ -211,8 +212,8 @@ pub struct AclRule {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NetworkAcl {
-    pub name: S<String>,
-    pub subnets: Vec<S<String>>,
+    pub name: Located<String>,
+    pub subnets: Vec<Located<String>>,
     pub ingress: Vec<AclRule>,
     pub egress: Vec<AclRule>,
 }
@@ -224,21 +225,21 @@ pub struct Internet {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InternetHost {
-    pub name: S<String>,
-    pub ip: S<Ipv4Addr>,
+    pub name: Located<String>,
+    pub ip: Located<Ipv4Addr>,
     pub listen: Vec<PortProto>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Instance {
-    pub name: S<String>,
-    pub subnet: S<String>,
-    pub private_ip: Option<S<Ipv4Addr>>,
+    pub name: Located<String>,
+    pub subnet: Located<String>,
+    pub private_ip: Option<Located<Ipv4Addr>>,
     pub public_ip: bool,
-    pub elastic_ip: Option<S<Ipv4Addr>>,
+    pub elastic_ip: Option<Located<Ipv4Addr>>,
     /// None: the VPC's default group.
-    pub security_groups: Option<Vec<S<String>>>,
-    pub instance_type: S<String>,
+    pub security_groups: Option<Vec<Located<String>>>,
+    pub instance_type: Located<String>,
     /// Overrides the instance type's ENI count.
     pub max_enis: Option<u32>,
     pub eni_trunking: bool,
@@ -273,10 +274,10 @@ pub enum TaskDefSource {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TaskDefinition {
-    pub family: S<String>,
+    pub family: Located<String>,
     /// From a describe output, else 1 (or the next one for a repeated family).
     pub revision: u32,
-    pub network_mode: S<NetworkMode>,
+    pub network_mode: Located<NetworkMode>,
     pub task_role_arn: Option<String>,
     pub execution_role_arn: Option<String>,
     pub container_definitions: Vec<ContainerDefinition>,
@@ -286,9 +287,9 @@ pub struct TaskDefinition {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PortMapping {
-    pub container_port: S<u16>,
+    pub container_port: Located<u16>,
     /// None or 0 in the file: dynamic (bridge) / equal to containerPort (awsvpc, host).
-    pub host_port: Option<S<u16>>,
+    pub host_port: Option<Located<u16>>,
     pub protocol: Proto,
     pub loc: Loc,
 }
@@ -303,19 +304,19 @@ pub struct XEcsnet {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContainerDefinition {
-    pub name: S<String>,
+    pub name: Located<String>,
     pub image: String,
     pub essential: bool,
     pub command: Vec<String>,
     pub entry_point: Vec<String>,
     pub port_mappings: Vec<PortMapping>,
     pub environment: Vec<(String, String)>,
-    pub links: Option<S<Vec<String>>>,
-    pub hostname: Option<S<String>>,
-    pub dns_servers: Option<S<Vec<String>>>,
-    pub dns_search_domains: Option<S<Vec<String>>>,
-    pub extra_hosts: Option<S<Vec<(String, String)>>>,
-    pub disable_networking: Option<S<bool>>,
+    pub links: Option<Located<Vec<String>>>,
+    pub hostname: Option<Located<String>>,
+    pub dns_servers: Option<Located<Vec<String>>>,
+    pub dns_search_domains: Option<Located<Vec<String>>>,
+    pub extra_hosts: Option<Located<Vec<(String, String)>>>,
+    pub disable_networking: Option<Located<bool>>,
     pub docker_labels: Vec<(String, String)>,
     pub x_ecsnet: XEcsnet,
     pub loc: Loc,
@@ -330,16 +331,16 @@ pub struct TaskDefRef {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AwsvpcConfiguration {
-    pub subnets: Vec<S<String>>,
-    pub security_groups: Vec<S<String>>,
-    pub assign_public_ip: S<bool>,
+    pub subnets: Vec<Located<String>>,
+    pub security_groups: Vec<Located<String>>,
+    pub assign_public_ip: Located<bool>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Task {
-    pub name: S<String>,
-    pub task_definition: S<TaskDefRef>,
-    pub instance: S<String>,
+    pub name: Located<String>,
+    pub task_definition: Located<TaskDefRef>,
+    pub instance: Located<String>,
     pub awsvpc: Option<AwsvpcConfiguration>,
     pub loc: Loc,
 }
@@ -422,8 +423,8 @@ pub enum Via {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Reach {
-    pub from: S<Endpoint>,
-    pub to: S<Endpoint>,
+    pub from: Located<Endpoint>,
+    pub to: Located<Endpoint>,
     /// Required except for icmp; `metadata` defaults to 80.
     pub port: Option<u16>,
     pub protocol: ProbeProto,
@@ -432,15 +433,15 @@ pub struct Reach {
     pub via: Option<Via>,
     pub reachable: bool,
     pub result: Option<Outcome>,
-    pub served_by: Option<S<Endpoint>>,
-    pub source_seen_as: Option<S<Endpoint>>,
+    pub served_by: Option<Located<Endpoint>>,
+    pub source_seen_as: Option<Located<Endpoint>>,
     pub reason: Option<String>,
     pub timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Placement {
-    pub task: S<String>,
+    pub task: Located<String>,
     pub placed: bool,
     pub reason: Option<String>,
 }
@@ -458,8 +459,8 @@ pub enum ExpectKind {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Never {
     /// Node patterns (`internet`, `task/*`, `instance/web-*`); `*` matches any text.
-    pub from: S<String>,
-    pub to: S<String>,
+    pub from: Located<String>,
+    pub to: Located<String>,
     pub except: Vec<String>,
     /// None: the protocol each declared port has.
     pub protocol: Option<ProbeProto>,
@@ -493,7 +494,7 @@ pub struct Expectation {
 impl Reach {
     /// A one-line name for tables and JUnit: `internet -> instance/ecs-1@public:3000/tcp`.
     pub fn title(&self) -> String {
-        let mut s = format!("{} -> {}", self.from.v, self.to.v);
+        let mut s = format!("{} -> {}", self.from.value, self.to.value);
         if let Some(p) = self.port {
             s.push_str(&format!(":{p}"));
         }

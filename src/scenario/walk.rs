@@ -2,7 +2,7 @@
 //! lists and mappings, strict/lenient key checks with "did you mean", and name rules.
 
 use super::error::Diagnostic;
-use super::types::{Loc, PortProto, PortRange, Proto, S};
+use super::types::{Loc, Located, PortProto, PortRange, Proto};
 use ipnetwork::Ipv4Network;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{Marker, Node};
@@ -128,9 +128,9 @@ impl Ctx {
         Some(s.iter().map(|n| V { node: n, key: None, field: v.field.clone() }).collect())
     }
 
-    pub fn string(&mut self, v: &V<'_>) -> Option<S<String>> {
+    pub fn string(&mut self, v: &V<'_>) -> Option<Located<String>> {
         match v.node {
-            Node::Scalar(s) => Some(S::new(s.as_str().to_string(), self.vloc(v))),
+            Node::Scalar(s) => Some(Located::new(s.as_str().to_string(), self.vloc(v))),
             other => {
                 self.err(
                     &self.vloc(v),
@@ -143,16 +143,16 @@ impl Ctx {
     }
 
     /// A non-empty string.
-    pub fn nonempty(&mut self, v: &V<'_>) -> Option<S<String>> {
+    pub fn nonempty(&mut self, v: &V<'_>) -> Option<Located<String>> {
         let s = self.string(v)?;
-        if s.v.trim().is_empty() {
+        if s.value.trim().is_empty() {
             self.err(&s.loc, format!("`{}` must not be empty", v.field), "");
             return None;
         }
         Some(s)
     }
 
-    pub fn str_list(&mut self, v: &V<'_>, limit: usize) -> Option<Vec<S<String>>> {
+    pub fn str_list(&mut self, v: &V<'_>, limit: usize) -> Option<Vec<Located<String>>> {
         let items = self.items(v, limit)?;
         let mut out = Vec::new();
         let mut ok = true;
@@ -167,7 +167,7 @@ impl Ctx {
     }
 
     /// A whole number in `min..=max`; accepts `3000` and `"3000"`.
-    pub fn uint(&mut self, v: &V<'_>, min: u64, max: u64) -> Option<S<u64>> {
+    pub fn uint(&mut self, v: &V<'_>, min: u64, max: u64) -> Option<Located<u64>> {
         let loc = self.vloc(v);
         let Node::Scalar(s) = v.node else {
             self.err(
@@ -187,7 +187,7 @@ impl Ctx {
             return None;
         }
         match t.parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Some(S::new(n, loc)),
+            Ok(n) if (min..=max).contains(&n) => Some(Located::new(n, loc)),
             _ => {
                 self.err(
                     &loc,
@@ -199,12 +199,12 @@ impl Ctx {
         }
     }
 
-    pub fn port(&mut self, v: &V<'_>, allow_zero: bool) -> Option<S<u16>> {
+    pub fn port(&mut self, v: &V<'_>, allow_zero: bool) -> Option<Located<u16>> {
         let n = self.uint(v, if allow_zero { 0 } else { 1 }, 65535)?;
-        Some(S::new(u16::try_from(n.v).unwrap_or(0), n.loc))
+        Some(Located::new(u16::try_from(n.value).unwrap_or(0), n.loc))
     }
 
-    pub fn boolean(&mut self, v: &V<'_>) -> Option<S<bool>> {
+    pub fn boolean(&mut self, v: &V<'_>) -> Option<Located<bool>> {
         let loc = self.vloc(v);
         if let Node::Scalar(s) = v.node {
             let b = match s.as_str() {
@@ -214,7 +214,7 @@ impl Ctx {
             };
             if let Some(b) = b {
                 if s.may_coerce() {
-                    return Some(S::new(b, loc));
+                    return Some(Located::new(b, loc));
                 }
                 self.err(
                     &loc,
@@ -233,27 +233,27 @@ impl Ctx {
     }
 
     /// One of a fixed set of words.
-    pub fn choice(&mut self, v: &V<'_>, choices: &[&'static str]) -> Option<S<&'static str>> {
+    pub fn choice(&mut self, v: &V<'_>, choices: &[&'static str]) -> Option<Located<&'static str>> {
         let s = self.string(v)?;
-        if let Some(c) = choices.iter().find(|c| **c == s.v) {
-            return Some(S::new(*c, s.loc));
+        if let Some(c) = choices.iter().find(|c| **c == s.value) {
+            return Some(Located::new(*c, s.loc));
         }
-        let help = match suggest(&s.v, choices) {
+        let help = match suggest(&s.value, choices) {
             Some(c) => format!("did you mean `{c}`?"),
             None => format!("use one of {}", quoted_list(choices)),
         };
-        self.err(&s.loc, format!("invalid `{}`: `{}` (expected {})", v.field, short(&s.v), quoted_list(choices)), help);
+        self.err(&s.loc, format!("invalid `{}`: `{}` (expected {})", v.field, short(&s.value), quoted_list(choices)), help);
         None
     }
 
-    pub fn ipv4(&mut self, v: &V<'_>) -> Option<S<Ipv4Addr>> {
+    pub fn ipv4(&mut self, v: &V<'_>) -> Option<Located<Ipv4Addr>> {
         let s = self.string(v)?;
-        match s.v.parse::<Ipv4Addr>() {
-            Ok(ip) => Some(S::new(ip, s.loc)),
+        match s.value.parse::<Ipv4Addr>() {
+            Ok(ip) => Some(Located::new(ip, s.loc)),
             Err(_) => {
                 self.err(
                     &s.loc,
-                    format!("`{}` must be an IPv4 address, found `{}`", v.field, short(&s.v)),
+                    format!("`{}` must be an IPv4 address, found `{}`", v.field, short(&s.value)),
                     "write four decimal numbers like `10.0.1.25`",
                 );
                 None
@@ -262,10 +262,10 @@ impl Ctx {
     }
 
     /// A CIDR block in canonical form (`10.0.0.0/16`, host bits zero), as AWS requires.
-    pub fn cidr(&mut self, v: &V<'_>) -> Option<S<Ipv4Network>> {
+    pub fn cidr(&mut self, v: &V<'_>) -> Option<Located<Ipv4Network>> {
         let s = self.string(v)?;
-        match parse_cidr(&s.v) {
-            Ok(net) => Some(S::new(net, s.loc)),
+        match parse_cidr(&s.value) {
+            Ok(net) => Some(Located::new(net, s.loc)),
             Err((msg, help)) => {
                 self.err(&s.loc, format!("`{}`: {msg}", v.field), help);
                 None
@@ -322,12 +322,12 @@ impl Ctx {
     /// `443/tcp`, `53/udp` or just `443` (tcp).
     pub fn port_proto(&mut self, v: &V<'_>) -> Option<PortProto> {
         let s = self.string(v)?;
-        match parse_port_proto(&s.v) {
+        match parse_port_proto(&s.value) {
             Some(pp) => Some(pp),
             None => {
                 self.err(
                     &s.loc,
-                    format!("`{}` entry must look like `443/tcp` or `53/udp`, found `{}`", v.field, short(&s.v)),
+                    format!("`{}` entry must look like `443/tcp` or `53/udp`, found `{}`", v.field, short(&s.value)),
                     "write PORT/PROTO with a port 1-65535 and tcp or udp; a bare number means tcp",
                 );
                 None
@@ -543,17 +543,17 @@ pub(crate) fn sanitize_name(s: &str, max: usize) -> String {
 }
 
 /// Check an ecsnet object name, report if invalid.
-pub(crate) fn check_name(cx: &mut Ctx, s: &S<String>, kind: &str) -> bool {
-    if name_ok(&s.v, 40) {
+pub(crate) fn check_name(cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+    if name_ok(&s.value, 40) {
         return true;
     }
     cx.err(
         &s.loc,
         format!(
             "invalid {kind} name `{}`: names use only lowercase letters, digits and '-' (1-40 characters)",
-            short(&s.v)
+            short(&s.value)
         ),
-        format!("for example `{}`", sanitize_name(&s.v, 40)),
+        format!("for example `{}`", sanitize_name(&s.value, 40)),
     );
     false
 }
@@ -565,20 +565,20 @@ pub(crate) struct Uniq {
 }
 
 impl Uniq {
-    pub fn add(&mut self, cx: &mut Ctx, s: &S<String>, kind: &str) -> bool {
-        if let Some(first) = self.seen.get(&s.v) {
+    pub fn add(&mut self, cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+        if let Some(first) = self.seen.get(&s.value) {
             let first = first.clone();
             cx.err(
                 &s.loc,
-                format!("duplicate {kind} name `{}`", short(&s.v)),
+                format!("duplicate {kind} name `{}`", short(&s.value)),
                 format!(
                     "a {kind} named `{}` is already declared at line {}:{}; rename one of them",
-                    s.v, first.line, first.col
+                    s.value, first.line, first.col
                 ),
             );
             return false;
         }
-        self.seen.insert(s.v.clone(), s.loc.clone());
+        self.seen.insert(s.value.clone(), s.loc.clone());
         true
     }
 }
