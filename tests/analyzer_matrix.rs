@@ -78,12 +78,12 @@ fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
         } else if r.outcome != *expected {
             bad.push(format!(
                 "{name}: analyzer {expected} [{}], packets {} ({})",
-                a.code.as_deref().unwrap_or("-"),
+                a.code.map(|c| c.code()).unwrap_or("-"),
                 r.outcome,
                 r.detail
             ));
         } else if let (Some(want), Some(id)) = (&a.served_by, &r.identity) {
-            if *want != id.node {
+            if want.to_string() != id.node {
                 bad.push(format!("{name}: analyzer served by {want}, packets by {}", id.node));
             } else if a.source_seen.is_some_and(|s| s != *id.peer.ip()) {
                 bad.push(format!("{name}: analyzer source {:?}, packets {}", a.source_seen, id.peer.ip()));

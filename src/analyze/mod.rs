@@ -7,9 +7,13 @@
 //! `test` compares it with the real packets: a disagreement is a bug in ecsnet.
 
 pub mod policy;
+pub mod reason;
 
-use crate::model::{DOCKER0_GW, EniOwner, Lab, METADATA_IP, METADATA_PORT, resolve};
-use crate::scenario::{Endpoint, NetworkMode, Outcome, ProbeProto, Proto, Via};
+pub use reason::Reason;
+
+use crate::model::resolve::{self, ResolveError};
+use crate::model::{DOCKER0_GW, EniOwner, Lab, METADATA_IP, METADATA_PORT};
+use crate::scenario::{NetworkMode, Node, Outcome, ProbeProto, Proto, Via};
 use policy::{Dir, Hop, L4};
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -32,11 +36,11 @@ pub struct Analysis {
     /// None when there is no address to send to.
     pub outcome: Option<Outcome>,
     /// Why it is not connected (or what is notable).
-    pub code: Option<String>,
+    pub code: Option<Reason>,
     pub explanation: String,
     pub steps: Vec<Step>,
     /// The responder that answers (`task/web/app`, `internet/api`).
-    pub served_by: Option<String>,
+    pub served_by: Option<Node>,
     /// The source address the responder sees.
     pub source_seen: Option<Ipv4Addr>,
 }
@@ -49,7 +53,7 @@ struct Walk<'a> {
     steps: Vec<Step>,
 }
 
-type Res = Result<(Option<String>, Ipv4Addr), (Outcome, &'static str, String)>;
+type Res = Result<(Option<Node>, Ipv4Addr), (Outcome, Reason, String)>;
 
 fn l4_of(p: ProbeProto) -> L4 {
     match p {
@@ -75,7 +79,7 @@ impl Walk<'_> {
         peer: Ipv4Addr,
         src: Ipv4Addr,
         dst: Ipv4Addr,
-    ) -> Result<(), (Outcome, &'static str, String)> {
+    ) -> Result<(), (Outcome, Reason, String)> {
         let e = &self.lab.enis[eni];
         if e.security_groups.is_empty() {
             return Ok(());
@@ -96,7 +100,7 @@ impl Walk<'_> {
                 self.step(format!("{} security groups ({what})", e.id), "no rule allows it: dropped", src, dst);
                 Err((
                     Outcome::Timeout,
-                    "ENI_SG_RULES_MISMATCH",
+                    Reason::EniSgRulesMismatch,
                     format!("no {what} rule of {groups} on {} allows {peer}", e.id),
                 ))
             }
@@ -111,7 +115,7 @@ impl Walk<'_> {
         peer: Ipv4Addr,
         port: Option<u16>,
         label: &str,
-    ) -> Result<(), (Outcome, &'static str, String)> {
+    ) -> Result<(), (Outcome, Reason, String)> {
         let d = policy::nacl(self.lab, subnet, dir, peer, self.l4, port);
         let Some(acl) = d.acl else { return Ok(()) };
         let sn = &self.lab.vpc.subnets[subnet].name;
@@ -124,7 +128,7 @@ impl Walk<'_> {
         } else {
             Err((
                 Outcome::Timeout,
-                "SUBNET_ACL_RESTRICTION",
+                Reason::SubnetAclRestriction,
                 format!("nacl/{acl} of subnet {sn} denies the {label} {dirs} ({rule})"),
             ))
         }
@@ -138,7 +142,7 @@ impl Walk<'_> {
         b: Option<usize>,
         src: Ipv4Addr,
         dst: Ipv4Addr,
-    ) -> Result<(), (Outcome, &'static str, String)> {
+    ) -> Result<(), (Outcome, Reason, String)> {
         if a.is_some() && a == b {
             return Ok(()); // Traffic inside one subnet is not evaluated by its ACL.
         }
@@ -150,14 +154,13 @@ impl Walk<'_> {
             self.acl(b, Dir::Ingress, src, port, "request")?;
         }
         // Replies go to the client's ephemeral port: the stateless ACLs must let them back.
-        let eph =
-            |w: &mut Self, subnet: usize, dir: Dir, peer: Ipv4Addr| -> Result<(), (Outcome, &'static str, String)> {
-                if w.l4 == L4::Icmp {
-                    return w.acl(subnet, dir, peer, None, "reply");
-                }
-                w.acl(subnet, dir, peer, Some(EPHEMERAL.0), "reply")?;
-                w.acl(subnet, dir, peer, Some(EPHEMERAL.1), "reply")
-            };
+        let eph = |w: &mut Self, subnet: usize, dir: Dir, peer: Ipv4Addr| -> Result<(), (Outcome, Reason, String)> {
+            if w.l4 == L4::Icmp {
+                return w.acl(subnet, dir, peer, None, "reply");
+            }
+            w.acl(subnet, dir, peer, Some(EPHEMERAL.0), "reply")?;
+            w.acl(subnet, dir, peer, Some(EPHEMERAL.1), "reply")
+        };
         if let Some(b) = b {
             eph(self, b, Dir::Egress, src)?;
         }
@@ -180,11 +183,11 @@ impl Walk<'_> {
         let lab = self.lab;
         let inst = &lab.instances[ii];
         if self.l4 == L4::Icmp {
-            self.step(format!("instance/{}", inst.name), "answers echo requests", src, dst);
+            self.step(Node::instance(&inst.name).to_string(), "answers echo requests", src, dst);
             return Ok((None, src));
         }
         let (Some(port), Some(proto)) = (self.port, self.proto) else {
-            return Err((Outcome::Refused, "NO_LISTENER", "no port".into()));
+            return Err((Outcome::Refused, Reason::NoListener, "no port".into()));
         };
         for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
             for c in &t.containers {
@@ -193,7 +196,7 @@ impl Walk<'_> {
                     if published {
                         let cip = c.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
                         self.steps.push(Step {
-                            component: format!("instance/{} port mapping", inst.name),
+                            component: format!("{} port mapping", Node::instance(&inst.name)),
                             decision: format!("docker: {port}/{proto} -> {cip}:{} (task/{})", b.container_port, t.name),
                             packet: format!("{src} -> {cip}:{}", b.container_port),
                         });
@@ -205,8 +208,8 @@ impl Walk<'_> {
                     }
                 }
                 if t.mode == NetworkMode::Host && self.listens(&c.listen, c.command.is_some()) {
-                    self.step(format!("task/{} (host network)", t.name), "listening on the instance", src, dst);
-                    return Ok((Some(format!("task/{}/{}", t.name, c.name)), src));
+                    self.step(format!("{} (host network)", Node::task(&t.name)), "listening on the instance", src, dst);
+                    return Ok((Some(Node::container(&t.name, &c.name)), src));
                 }
             }
         }
@@ -217,24 +220,28 @@ impl Walk<'_> {
         if let Some(t) = awsvpc_port {
             return Err((
                 Outcome::Refused,
-                "AWSVPC_PORT_NOT_PUBLISHED_ON_HOST",
+                Reason::AwsvpcPortNotPublishedOnHost,
                 format!(
-                    "task/{} listens on {port}/{proto} at its own ENI; awsvpc ports are not published on the instance",
-                    t.name
+                    "{} listens on {port}/{proto} at its own ENI; awsvpc ports are not published on the instance",
+                    Node::task(&t.name)
                 ),
             ));
         }
-        Err((Outcome::Refused, "NO_LISTENER", format!("nothing listens on {port}/{proto} on instance/{}", inst.name)))
+        Err((
+            Outcome::Refused,
+            Reason::NoListener,
+            format!("nothing listens on {port}/{proto} on instance/{}", inst.name),
+        ))
     }
 
     fn container(&mut self, task: &str, c: &crate::model::ContainerM, src: Ipv4Addr) -> Res {
         if self.listens(&c.listen, c.command.is_some()) {
-            Ok((Some(format!("task/{task}/{}", c.name)), src))
+            Ok((Some(Node::container(task, &c.name)), src))
         } else {
             Err((
                 Outcome::Refused,
-                "NO_LISTENER",
-                format!("task/{task}/{} does not listen on {:?}/{:?}", c.name, self.port, self.proto),
+                Reason::NoListener,
+                format!("{} does not listen on {:?}/{:?}", Node::container(task, &c.name), self.port, self.proto),
             ))
         }
     }
@@ -247,21 +254,21 @@ impl Walk<'_> {
             EniOwner::Instance(ii) => self.at_instance(ii, src, e.ip),
             EniOwner::Nat(ni) => Err((
                 Outcome::Timeout,
-                "NAT_GATEWAY_NO_INBOUND",
-                format!("nat/{} accepts no inbound connection", lab.nats[ni].name),
+                Reason::NatGatewayNoInbound,
+                format!("{} accepts no inbound connection", Node::nat(&lab.nats[ni].name)),
             )),
             EniOwner::Task(ti) => {
                 let t = &lab.tasks[ti];
                 if self.l4 == L4::Icmp {
-                    self.step(format!("task/{}", t.name), "answers echo requests", src, e.ip);
+                    self.step(Node::task(&t.name).to_string(), "answers echo requests", src, e.ip);
                     return Ok((None, src));
                 }
                 let served = t.containers.iter().find(|c| self.listens(&c.listen, c.command.is_some()));
                 match served {
-                    Some(c) => Ok((Some(format!("task/{}/{}", t.name, c.name)), src)),
+                    Some(c) => Ok((Some(Node::container(&t.name, &c.name)), src)),
                     None => Err((
                         Outcome::Refused,
-                        "NO_LISTENER",
+                        Reason::NoListener,
                         format!("no container of task/{} listens on {:?}", t.name, self.port),
                     )),
                 }
@@ -273,27 +280,31 @@ impl Walk<'_> {
     fn enter_from_internet(&mut self, src: Ipv4Addr, dst: Ipv4Addr) -> Res {
         let lab = self.lab;
         if lab.vpc.igw_ns.is_none() {
-            return Err((Outcome::Refused, "NO_ROUTE_TO_DESTINATION", "the VPC has no internet gateway".into()));
+            return Err((Outcome::Refused, Reason::NoRouteToDestination, "the VPC has no internet gateway".into()));
         }
         if let Some(h) = lab.internet.hosts.iter().find(|h| h.ip.value == dst) {
             return if self.listens(&h.listen, false) {
-                Ok((Some(format!("internet/{}", h.name.value)), src))
+                Ok((Some(Node::internet_host(&h.name.value)), src))
             } else {
-                Err((Outcome::Refused, "NO_LISTENER", format!("internet/{} does not listen there", h.name.value)))
+                Err((
+                    Outcome::Refused,
+                    Reason::NoListener,
+                    format!("{} does not listen there", Node::internet_host(&h.name.value)),
+                ))
             };
         }
         if dst == lab.internet.client {
             return if self.l4 == L4::Icmp {
                 Ok((None, src))
             } else {
-                Err((Outcome::Refused, "NO_LISTENER", "the internet client listens on nothing".into()))
+                Err((Outcome::Refused, Reason::NoListener, "the internet client listens on nothing".into()))
             };
         }
         let Some(eni) = lab.enis.iter().position(|e| e.public_ip == Some(dst)) else {
             let code = match lab.enis.iter().find(|e| e.ip == dst).map(|e| e.owner) {
-                Some(EniOwner::Task(_)) => "NO_PUBLIC_IP_ON_EC2_TASK_ENI",
-                Some(_) => "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
-                None => "NO_ROUTE_TO_DESTINATION",
+                Some(EniOwner::Task(_)) => Reason::NoPublicIpOnEc2TaskEni,
+                Some(_) => Reason::IgwPrivateIpAssociationForIngress,
+                None => Reason::NoRouteToDestination,
             };
             self.step("internet gateway", "no public IP maps to this address: dropped", src, dst);
             return Err((Outcome::Timeout, code, format!("{dst} is not a public IP of this VPC")));
@@ -324,20 +335,20 @@ impl Walk<'_> {
             }
             Hop::Local(None) => {
                 self.step(format!("route table {rt}"), format!("{by} local: no ENI has {dst}"), src, dst);
-                Err((Outcome::Timeout, "NO_ROUTE_TO_DESTINATION", format!("no ENI in the VPC has {dst}")))
+                Err((Outcome::Timeout, Reason::NoRouteToDestination, format!("no ENI in the VPC has {dst}")))
             }
             Hop::Blackhole => {
                 self.step(format!("route table {rt}"), format!("{by}: dropped"), src, dst);
-                Err((Outcome::Timeout, "NO_ROUTE_TO_DESTINATION", format!("route table {rt} has no route to {dst}")))
+                Err((Outcome::Timeout, Reason::NoRouteToDestination, format!("route table {rt} has no route to {dst}")))
             }
             Hop::InternetGateway => {
                 self.step(format!("route table {rt}"), format!("{by} -> internet gateway"), src, dst);
                 self.crossing(Some(ea.subnet), None, src, dst)?;
                 let Some(public) = ea.public_ip else {
                     let code = if matches!(ea.owner, EniOwner::Task(_)) {
-                        "NO_PUBLIC_IP_ON_EC2_TASK_ENI"
+                        Reason::NoPublicIpOnEc2TaskEni
                     } else {
-                        "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"
+                        Reason::IgwPublicIpAssociationForEgress
                     };
                     self.step(
                         "internet gateway",
@@ -359,12 +370,12 @@ impl Walk<'_> {
                 let en = &lab.enis[nat.eni];
                 self.step(format!("route table {rt}"), format!("{by} -> nat/{}", nat.name), src, dst);
                 self.crossing(Some(ea.subnet), Some(en.subnet), src, dst)?;
-                self.step(format!("nat/{}", nat.name), format!("source NAT {src} -> {}", en.ip), en.ip, dst);
+                self.step(Node::nat(&nat.name).to_string(), format!("source NAT {src} -> {}", en.ip), en.ip, dst);
                 let (hop2, _) = policy::route(lab, en.subnet, dst);
                 if hop2 != Hop::InternetGateway {
                     return Err((
                         Outcome::Timeout,
-                        "NO_ROUTE_TO_DESTINATION",
+                        Reason::NoRouteToDestination,
                         format!("the subnet of nat/{} has no route to the internet gateway", nat.name),
                     ));
                 }
@@ -388,7 +399,7 @@ fn finish(w: Walk, r: Res) -> Analysis {
         },
         Err((o, code, why)) => Analysis {
             outcome: Some(o),
-            code: Some(code.into()),
+            code: Some(code),
             explanation: why,
             steps: w.steps,
             served_by: None,
@@ -398,14 +409,7 @@ fn finish(w: Walk, r: Res) -> Analysis {
 }
 
 /// Analyze one flow on the model.
-pub fn analyze(
-    lab: &Lab,
-    from: &Endpoint,
-    to: &Endpoint,
-    port: Option<u16>,
-    proto: ProbeProto,
-    via: Option<Via>,
-) -> Analysis {
+pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: ProbeProto, via: Option<Via>) -> Analysis {
     let l4 = l4_of(proto);
     let p = match l4 {
         L4::Tcp => Some(Proto::Tcp),
@@ -413,52 +417,49 @@ pub fn analyze(
         L4::Icmp => None,
     };
     let mut w = Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto: p, steps: vec![] };
-    let bad = |w: Walk, code: &str, why: String, o: Option<Outcome>| Analysis {
+    let bad = |w: Walk, code: Reason, why: String, o: Option<Outcome>| Analysis {
         outcome: o,
-        code: Some(code.into()),
+        code: Some(code),
         explanation: why,
         steps: w.steps,
         served_by: None,
         source_seen: None,
     };
     if let Err(e) = resolve::source(lab, from) {
-        return bad(w, "TASK_NOT_PLACED", e, None);
+        return bad(w, Reason::TaskNotPlaced, e.to_string(), None);
     }
     let (dst, dport) = match resolve::destination(lab, to, port, via) {
         Ok(d) => d,
         Err(e) => {
-            let code = if e.contains("not published") {
-                "AWSVPC_PORT_NOT_PUBLISHED_ON_HOST"
-            } else if e.contains("no public IP") {
-                "NO_PUBLIC_IP"
-            } else if e.contains("none") {
-                "NETWORK_MODE_NONE"
-            } else {
-                "TASK_NOT_PLACED"
+            let code = match e {
+                ResolveError::AwsvpcPortNotPublished { .. } => Reason::AwsvpcPortNotPublishedOnHost,
+                ResolveError::NoPublicIp(_) | ResolveError::ViaNoPublicIp(_) => Reason::NoPublicIp,
+                ResolveError::NetworkModeNone(_) => Reason::NetworkModeNone,
+                _ => Reason::TaskNotPlaced,
             };
-            return bad(w, code, e, None);
+            return bad(w, code, e.to_string(), None);
         }
     };
     if l4 != L4::Icmp {
         w.port = dport;
     }
     let r = match from {
-        Endpoint::Internet | Endpoint::InternetHost(_) => {
+        Node::Internet | Node::InternetHost(_) => {
             let src = resolve::source(lab, from).ok().and_then(|s| s.bind).unwrap_or(lab.internet.client);
             w.enter_from_internet(src, dst)
         }
-        Endpoint::Instance(n) => {
+        Node::Instance(n) => {
             let ii = lab.instances.iter().position(|i| i.name == *n).unwrap_or(0);
             from_instance(&mut w, ii, dst)
         }
-        Endpoint::Task(n) | Endpoint::TaskContainer(n, _) => {
+        Node::Task { task: n, container } => {
             let Some(ti) = lab.tasks.iter().position(|t| t.name == *n) else {
-                return bad(w, "TASK_NOT_PLACED", format!("no task {n}"), None);
+                return bad(w, Reason::TaskNotPlaced, format!("no task {n}"), None);
             };
             let t = &lab.tasks[ti];
-            let ci = match from {
-                Endpoint::TaskContainer(_, c) => t.containers.iter().position(|x| x.name == *c).unwrap_or(0),
-                _ => 0,
+            let ci = match container {
+                Some(c) => t.containers.iter().position(|x| x.name == *c).unwrap_or(0),
+                None => 0,
             };
             match t.mode {
                 NetworkMode::Host => from_instance(&mut w, t.instance, dst),
@@ -468,10 +469,12 @@ pub fn analyze(
                         let served = t.containers.iter().find(|c| w.listens(&c.listen, c.command.is_some()));
                         match served {
                             Some(c) => Ok((
-                                Some(format!("task/{}/{}", t.name, c.name)),
+                                Some(Node::container(&t.name, &c.name)),
                                 if dst.is_loopback() { dst } else { lab.enis[eni].ip },
                             )),
-                            None => Err((Outcome::Refused, "NO_LISTENER", "nothing listens there in the task".into())),
+                            None => {
+                                Err((Outcome::Refused, Reason::NoListener, "nothing listens there in the task".into()))
+                            }
                         }
                     } else if dst == METADATA_IP {
                         w.step(
@@ -497,14 +500,14 @@ pub fn analyze(
                     } else {
                         Err((
                             Outcome::Refused,
-                            "NETWORK_MODE_NONE",
-                            format!("task/{} has only a loopback interface: no route to {dst}", t.name),
+                            Reason::NetworkModeNone,
+                            format!("{} has only a loopback interface: no route to {dst}", Node::task(&t.name)),
                         ))
                     }
                 }
             }
         }
-        other => return bad(w, "INVALID_SOURCE", format!("{other} cannot be a source"), None),
+        other => return bad(w, Reason::InvalidSource, format!("{other} cannot be a source"), None),
     };
     finish(w, r)
 }
@@ -512,9 +515,9 @@ pub fn analyze(
 fn metadata(w: &mut Walk, src: Ipv4Addr) -> Res {
     if w.l4 == L4::Tcp && w.port == Some(METADATA_PORT) {
         w.step("instance: ecs-init", "DNAT 169.254.170.2:80 -> 127.0.0.1:51679 (agent)", src, Ipv4Addr::LOCALHOST);
-        Ok((Some("metadata".into()), src))
+        Ok((Some(Node::Metadata), src))
     } else {
-        Err((Outcome::Refused, "NO_LISTENER", "the metadata endpoint is 169.254.170.2:80/tcp".into()))
+        Err((Outcome::Refused, Reason::NoListener, "the metadata endpoint is 169.254.170.2:80/tcp".into()))
     }
 }
 
@@ -542,7 +545,7 @@ fn to_docker0(w: &mut Walk, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Res {
     for t in lab.tasks.iter().filter(|t| t.instance == ii && t.mode == NetworkMode::Bridge && t.placement.is_ok()) {
         if let Some(c) = t.containers.iter().find(|c| c.ip == Some(dst)) {
             w.step(
-                format!("instance/{} docker0", lab.instances[ii].name),
+                format!("{} docker0", Node::instance(&lab.instances[ii].name)),
                 format!("{dst} is task/{}/{}", t.name, c.name),
                 src,
                 dst,
@@ -555,7 +558,7 @@ fn to_docker0(w: &mut Walk, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Res {
     }
     Err((
         Outcome::Timeout,
-        "NO_ROUTE_TO_DESTINATION",
+        Reason::NoRouteToDestination,
         format!(
             "no container on instance/{}'s docker0 has {dst} (docker0 addresses are local to each instance)",
             lab.instances[ii].name
@@ -586,7 +589,7 @@ fn from_bridge_container(
         return w.at_instance(ii, own, dst);
     }
     w.step(
-        format!("instance/{}", lab.instances[ii].name),
+        Node::instance(&lab.instances[ii].name).to_string(),
         format!("docker: masquerade {own} -> {inst_ip}"),
         inst_ip,
         dst,
@@ -630,13 +633,13 @@ mod tests {
         let s = load_str(&p, &std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|d| panic!("{d}"));
         crate::model::build(&s).unwrap()
     }
-    fn ep(s: &str) -> (Endpoint, Option<u16>) {
-        crate::scenario::parse_endpoint(s).unwrap()
+    fn ep(s: &str) -> (Node, Option<u16>) {
+        crate::scenario::parse_node(s).unwrap()
     }
     fn code(l: &Lab, from: &str, to: &str, proto: ProbeProto, via: Option<Via>) -> (Option<Outcome>, Option<String>) {
         let (t, port) = ep(to);
         let a = analyze(l, &ep(from).0, &t, port, proto, via);
-        (a.outcome, a.code)
+        (a.outcome, a.code.map(|c| c.code().to_string()))
     }
     fn tcp(l: &Lab, from: &str, to: &str) -> (Option<Outcome>, Option<String>) {
         code(l, from, to, ProbeProto::Tcp, None)
@@ -648,26 +651,13 @@ mod tests {
     #[test]
     fn connected_paths_carry_server_and_translated_source() {
         let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
-        let a = analyze(
-            &l,
-            &Endpoint::Task("web-awsvpc".into()),
-            &Endpoint::InternetHost("api".into()),
-            Some(443),
-            ProbeProto::Tcp,
-            None,
-        );
+        let a =
+            analyze(&l, &Node::task("web-awsvpc"), &Node::InternetHost("api".into()), Some(443), ProbeProto::Tcp, None);
         assert_eq!(a.outcome, Some(Outcome::Connected));
-        assert_eq!(a.served_by.as_deref(), Some("internet/api"));
+        assert_eq!(a.served_by, Some(Node::internet_host("api")));
         assert_eq!(a.source_seen, Some(l.nats[0].eip), "the internet sees the NAT gateway's EIP");
-        let b = analyze(
-            &l,
-            &Endpoint::Internet,
-            &Endpoint::InstancePublic("ecs-1".into()),
-            Some(3000),
-            ProbeProto::Tcp,
-            None,
-        );
-        assert_eq!(b.served_by.as_deref(), Some("task/web-bridge/DVA-EC-site"));
+        let b = analyze(&l, &Node::Internet, &Node::InstancePublic("ecs-1".into()), Some(3000), ProbeProto::Tcp, None);
+        assert_eq!(b.served_by, Some(Node::container("web-bridge", "DVA-EC-site")));
         assert_eq!(b.source_seen, Some(l.internet.client));
     }
 

@@ -4,7 +4,7 @@
 use crate::judge::{NEIGHBOUR_OVERFLOW, Planned, Verdict, cross_check, judge_placement, judge_reach, plan_reach};
 use crate::model::{Lab, resolve};
 use crate::probe::ProbeSpec;
-use crate::scenario::{Endpoint, ExpectKind, Expectation, Outcome};
+use crate::scenario::{ExpectKind, Expectation, Node, Outcome};
 use std::time::Duration;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -29,7 +29,9 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     let analyses: Vec<Option<crate::analyze::Analysis>> = expects
         .iter()
         .map(|e| match &e.kind {
-            ExpectKind::Reach(r) => Some(crate::analyze::analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via)),
+            ExpectKind::Reach(r) => {
+                Some(crate::analyze::analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via))
+            }
             _ => None,
         })
         .collect();
@@ -74,7 +76,7 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
 /// analyzer and probed with packets; none may connect, and the two must agree.
 pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &crate::scenario::Never) -> Verdict {
     use crate::scenario::{ProbeProto, Proto, glob};
-    let excluded = |ep: &Endpoint| n.except.iter().any(|x| glob(x, &ep.to_string()));
+    let excluded = |ep: &Node| n.except.iter().any(|x| glob(x, &ep.to_string()));
     let (srcs, dsts) = resolve::nodes(lab);
     let mut cases = vec![];
     let mut specs = vec![];

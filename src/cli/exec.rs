@@ -21,7 +21,7 @@ pub fn node_ns(lab: &Lab, node: &str) -> Result<String, String> {
         ["task", t, rest @ ..] => {
             let task = lab.task(t).ok_or_else(|| format!("no task `{t}`"))?;
             if let Err(f) = &task.placement {
-                return Err(format!("task `{t}` was not placed ({})", f.reason));
+                return Err(format!("task `{t}` was not placed ({})", f.reason()));
             }
             match rest {
                 [] => match task.mode {

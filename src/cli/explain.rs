@@ -9,7 +9,7 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         (Ok(l), Ok(p), Ok(v)) => (l, p, v),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(e),
     };
-    let (src, dst) = match (crate::scenario::parse_endpoint(from), crate::scenario::parse_endpoint(to)) {
+    let (src, dst) = match (crate::scenario::parse_node(from), crate::scenario::parse_node(to)) {
         (Ok(s), Ok(d)) => (s.0, d),
         (Err(e), _) | (_, Err(e)) => return fail((EXIT_INVALID, e)),
     };

@@ -15,7 +15,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         (Ok(l), Ok(p), Ok(v)) => (l, p, v),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::fail(e),
     };
-    let parse = |s: &str| crate::scenario::parse_endpoint(s).map_err(|e| format!("`{s}`: {e}"));
+    let parse = |s: &str| crate::scenario::parse_node(s).map_err(|e| format!("`{s}`: {e}"));
     let (src_ep, dst) = match (parse(from), parse(to)) {
         (Ok((s, _)), Ok(d)) => (s, d),
         (Err(e), _) | (_, Err(e)) => {

@@ -74,7 +74,7 @@ pub fn summary(lab: &Lab) -> String {
             writeln!(s, "  instance/{}  {} in {}{}", i.name, lab.instance_ip(i), lab.vpc.subnets[i.subnet].name, pubip);
         for t in lab.tasks.iter().filter(|t| t.instance == ii) {
             let what = match (&t.placement, t.mode) {
-                (Err(f), _) => format!("NOT PLACED: {}", f.reason),
+                (Err(f), _) => format!("NOT PLACED: {}", f.reason()),
                 (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {
                     let e = t.eni.map(|e| &lab.enis[e]);
                     format!(

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod procs;
 pub mod state;
 
+use crate::model::container::ProcessRole;
 use crate::model::{Lab, ids};
 use crate::plan::Plan;
 use crate::sys::netns;
@@ -144,7 +145,7 @@ async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError
         .tasks
         .iter()
         .filter(|t| t.placement.is_ok())
-        .filter_map(|t| t.ns.as_ref().map(|ns| (ns.clone(), format!("pause task/{}", t.name))))
+        .filter_map(|t| t.ns.as_ref().map(|ns| (ns.clone(), ProcessRole::pause(&t.name).to_string())))
         .collect();
     let n2 = name.clone();
     let recs = tokio::task::spawn_blocking(move || -> Result<Vec<_>, ApplyError> {
@@ -175,7 +176,7 @@ async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
         for c in &t.containers {
             let Some(argv) = &c.command else { continue };
-            let role = format!("command task/{}/{}", t.name, c.name);
+            let role = ProcessRole::command(&t.name, &c.name).to_string();
             let log = dir.join(format!("{}.{}.log", t.name, c.name.replace('/', "_")));
             let rec = procs::spawn_command(&name, &c.ns, argv, &c.env, &log, role.clone())
                 .map_err(|e| ApplyError { object: format!("{role}: {}", argv.join(" ")), reason: e.to_string() })?;

@@ -6,6 +6,7 @@
 use crate::judge::Verdict;
 use crate::model::Lab;
 use crate::scenario::NetworkMode;
+use crate::scenario::Node as NodeId;
 use std::fmt::Write as _;
 
 /// One box of the picture.
@@ -66,7 +67,7 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
                     "{d} -> {}",
                     match t {
                         crate::scenario::RouteTarget::InternetGateway => "igw".to_string(),
-                        crate::scenario::RouteTarget::NatGateway(n) => format!("nat/{n}"),
+                        crate::scenario::RouteTarget::NatGateway(n) => NodeId::nat(n).to_string(),
                     }
                 )
             })
@@ -89,10 +90,10 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
     };
     for n in &lab.nats {
         let x = &lab.enis[n.eni];
-        let nid = format!("nat/{}", n.name);
+        let nid = NodeId::nat(&n.name).to_string();
         nodes.push(Node {
             id: id(&nid),
-            label: vec![format!("nat/{}", n.name), eni_label(x), format!("EIP {}", n.eip)],
+            label: vec![NodeId::nat(&n.name).to_string(), eni_label(x), format!("EIP {}", n.eip)],
             subnet: Some(x.subnet),
             kind: "gateway",
         });
@@ -100,11 +101,11 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
     }
     for (ii, i) in lab.instances.iter().enumerate() {
         let x = &lab.enis[i.eni];
-        let iid = format!("instance/{}", i.name);
+        let iid = NodeId::instance(&i.name).to_string();
         nodes.push(Node {
             id: id(&iid),
             label: vec![
-                format!("instance/{} ({})", i.name, i.instance_type),
+                format!("{} ({})", NodeId::instance(&i.name), i.instance_type),
                 eni_label(x),
                 "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22".into(),
             ],
@@ -113,11 +114,11 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
         });
         edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &iid, "eth0"));
         for t in lab.tasks.iter().filter(|t| t.instance == ii) {
-            let tid = format!("task/{}", t.name);
+            let tid = NodeId::task(&t.name).to_string();
             if let Err(f) = &t.placement {
                 nodes.push(Node {
                     id: id(&tid),
-                    label: vec![tid.clone(), format!("NOT PLACED: {}", f.reason)],
+                    label: vec![tid.clone(), format!("NOT PLACED: {}", f.reason())],
                     subnet: None,
                     kind: "unplaced",
                 });
@@ -145,7 +146,7 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
                 }
                 NetworkMode::Bridge | NetworkMode::None => {
                     for c in &t.containers {
-                        let cid = format!("task/{}/{}", t.name, c.name);
+                        let cid = NodeId::container(&t.name, &c.name).to_string();
                         let ports: Vec<String> = c
                             .ports
                             .iter()
@@ -163,7 +164,7 @@ fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
                 }
                 NetworkMode::Host => {
                     for c in &t.containers {
-                        let cid = format!("task/{}/{}", t.name, c.name);
+                        let cid = NodeId::container(&t.name, &c.name).to_string();
                         let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
                         nodes.push(Node {
                             id: id(&cid),
@@ -398,7 +399,7 @@ mod tests {
             source_seen: None,
             detail: String::new(),
             elapsed_ms: 0.0,
-            reason: Some("NO_PUBLIC_IP_ON_EC2_TASK_ENI".into()),
+            reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
             mismatch: false,
         };
         let m = mermaid(&l, std::slice::from_ref(&v));

@@ -1,8 +1,9 @@
 //! Expectations → probe specs, and probe results → verdicts. Pure: no packets, no clock.
 
+use crate::analyze::Reason;
 use crate::model::{Lab, resolve};
 use crate::probe::{ProbeResult, ProbeSpec};
-use crate::scenario::{Endpoint, Expectation, Outcome, Placement, Reach};
+use crate::scenario::{Expectation, Node, Outcome, Placement, Reach};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub struct Verdict {
     pub detail: String,
     pub elapsed_ms: f64,
     /// The analyzer's explanation code for a blocked path.
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     /// The probe and the analyzer disagree (a bug in ecsnet).
     pub mismatch: bool,
 }
@@ -58,11 +59,11 @@ pub enum Planned {
 pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
     let src = match resolve::source(lab, &r.from.value) {
         Ok(s) => s,
-        Err(e) => return Planned::Error(e),
+        Err(e) => return Planned::Error(e.to_string()),
     };
     let (dst, port) = match resolve::destination(lab, &r.to.value, r.port, r.via) {
         Ok(d) => d,
-        Err(e) => return Planned::Unreachable(e),
+        Err(e) => return Planned::Unreachable(e.to_string()),
     };
     Planned::Probe(ProbeSpec {
         id,
@@ -76,13 +77,13 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
     })
 }
 
-fn node_matches(served: &crate::services::responder::Identity, want: &Endpoint) -> bool {
+fn node_matches(served: &crate::services::responder::Identity, want: &Node) -> bool {
     match want {
-        Endpoint::Task(t) => served.task.as_deref() == Some(t.as_str()),
-        Endpoint::TaskContainer(t, c) => {
-            served.task.as_deref() == Some(t.as_str()) && served.container.as_deref() == Some(c.as_str())
+        Node::Task { task, container } => {
+            served.task.as_deref() == Some(task.as_str())
+                && container.as_ref().is_none_or(|c| served.container.as_deref() == Some(c.as_str()))
         }
-        Endpoint::InternetHost(h) => served.node == format!("internet/{h}"),
+        Node::InternetHost(_) => served.node == want.to_string(),
         _ => false,
     }
 }
@@ -163,7 +164,7 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
 }
 
 pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) -> Verdict {
-    let title = format!("task/{} placed: {}", p.task.value, p.placed);
+    let title = format!("{} placed: {}", Node::task(&p.task.value), p.placed);
     let mut v = Verdict::new(index, title, e);
     let Some(t) = lab.task(&p.task.value) else {
         v.detail = format!("no task `{}`", p.task.value);
@@ -177,14 +178,14 @@ pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) 
         (Ok(()), false) => {
             v.detail = format!("expected not placed, but it was placed on instance/{}", lab.instances[t.instance].name)
         }
-        (Err(f), true) => v.detail = format!("not placed: {}: {}", f.reason, f.message),
+        (Err(f), true) => v.detail = format!("not placed: {}: {}", f.reason(), f.message()),
         (Err(f), false) => match &p.reason {
-            Some(r) if *r != f.reason => {
-                v.detail = format!("not placed with {}, expected {r}: {}", f.reason, f.message)
+            Some(r) if r != f.reason() => {
+                v.detail = format!("not placed with {}, expected {r}: {}", f.reason(), f.message())
             }
             _ => {
                 v.pass = true;
-                v.detail = format!("{}: {}", f.reason, f.message);
+                v.detail = format!("{}: {}", f.reason(), f.message());
             }
         },
     }
@@ -193,19 +194,19 @@ pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) 
 
 /// Give the verdict its reason, check `reason:`, and compare the analyzer with the packets.
 pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, probe: Option<&ProbeResult>) -> Verdict {
-    v.reason = a.code.clone();
+    v.reason = a.code;
     let mut problems = vec![];
     if let Some(p) = probe {
         if a.outcome.is_some_and(|o| o != p.outcome) {
             problems.push(format!(
                 "MODEL/DATAPLANE MISMATCH: the analyzer says {} [{}], the packets say {}",
                 a.outcome.map(|o| o.to_string()).unwrap_or_default(),
-                a.code.as_deref().unwrap_or("-"),
+                a.code.map(Reason::code).unwrap_or("-"),
                 p.outcome
             ));
         } else if p.outcome == Outcome::Connected {
             if let (Some(want), Some(id)) = (&a.served_by, &p.identity) {
-                if want != "metadata" && *want != id.node {
+                if *want != Node::Metadata && want.to_string() != id.node {
                     problems.push(format!(
                         "MODEL/DATAPLANE MISMATCH: the analyzer says served by {want}, the packets by {}",
                         id.node
@@ -213,7 +214,7 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, prob
                 }
             }
             if let (Some(want), Some(id)) = (a.source_seen, &p.identity) {
-                if a.served_by.as_deref() != Some("metadata") && want != *id.peer.ip() {
+                if a.served_by != Some(Node::Metadata) && want != *id.peer.ip() {
                     problems.push(format!(
                         "MODEL/DATAPLANE MISMATCH: the analyzer says source seen as {want}, the packets {}",
                         id.peer.ip()
@@ -226,10 +227,10 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, prob
         v.mismatch = true;
     }
     if let Some(want) = &r.reason {
-        if a.code.as_deref() != Some(want.as_str()) {
+        if a.code.map(Reason::code) != Some(want.as_str()) {
             problems.push(format!(
                 "expected reason {want}, the path's reason is {}",
-                a.code.as_deref().unwrap_or("none (connected)")
+                a.code.map(Reason::code).unwrap_or("none (connected)")
             ));
         }
     }
@@ -238,8 +239,8 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &crate::analyze::Analysis, prob
         let prev = std::mem::take(&mut v.detail);
         v.detail = if prev.is_empty() { problems.join("; ") } else { format!("{}; {prev}", problems.join("; ")) };
     }
-    if let Some(code) = &v.reason {
-        if !v.detail.contains(code.as_str()) {
+    if let Some(code) = v.reason {
+        if !v.detail.contains(code.code()) {
             v.detail = format!("[{code}] {}", v.detail);
         }
     }

@@ -3,8 +3,39 @@
 //! the order they are created in.
 
 use super::{ContainerM, InstanceM, Lab, TaskM};
-use crate::scenario::NetworkMode;
+use crate::scenario::{NetworkMode, Node};
 use std::collections::BTreeMap;
+
+/// A process a lab runs, as its journal names it: `agent`, `pause task/NAME`,
+/// `command task/NAME/CONTAINER`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcessRole {
+    /// The lab's agent, which hosts every service.
+    Agent,
+    /// The pause holder of an awsvpc task.
+    Pause(Node),
+    /// A container's own program (`x-ecsnet.command`).
+    Command(Node),
+}
+
+impl ProcessRole {
+    pub fn pause(task: &str) -> ProcessRole {
+        ProcessRole::Pause(Node::task(task))
+    }
+    pub fn command(task: &str, container: &str) -> ProcessRole {
+        ProcessRole::Command(Node::container(task, container))
+    }
+}
+
+impl std::fmt::Display for ProcessRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProcessRole::Agent => f.write_str("agent"),
+            ProcessRole::Pause(n) => write!(f, "pause {n}"),
+            ProcessRole::Command(n) => write!(f, "command {n}"),
+        }
+    }
+}
 
 /// Containers are created one after the other; each gets its own creation instant so that the
 /// views sort as Docker sorts them (newest first).
@@ -53,11 +84,11 @@ impl<'a> ContainerRef<'a> {
     /// The journal role of the process that plays this container.
     pub fn role(&self) -> String {
         match (self.kind, self.task()) {
-            (ContainerKind::Pause, Some(t)) => format!("pause task/{}", t.name),
+            (ContainerKind::Pause, Some(t)) => ProcessRole::pause(&t.name).to_string(),
             (ContainerKind::App(_), Some(t)) if self.model().command.is_some() => {
-                format!("command task/{}/{}", t.name, self.model().name)
+                ProcessRole::command(&t.name, &self.model().name).to_string()
             }
-            _ => "agent".into(),
+            _ => ProcessRole::Agent.to_string(),
         }
     }
     /// When the container was created, `up` having begun at `base_ns`.
@@ -65,11 +96,11 @@ impl<'a> ContainerRef<'a> {
         base_ns + self.seq * CREATE_STEP_NS
     }
     /// `task/NAME/CONTAINER`, `task/NAME` (pause) or `instance/NAME` (agent): the node to exec into.
-    pub fn node(&self) -> String {
+    pub fn node(&self) -> Node {
         match (self.kind, self.task()) {
-            (ContainerKind::App(_), Some(t)) => format!("task/{}/{}", t.name, self.model().name),
-            (ContainerKind::Pause, Some(t)) => format!("task/{}", t.name),
-            _ => format!("instance/{}", self.inst().name),
+            (ContainerKind::App(_), Some(t)) => Node::container(&t.name, &self.model().name),
+            (ContainerKind::Pause, Some(t)) => Node::task(&t.name),
+            _ => Node::instance(&self.inst().name),
         }
     }
     /// The namespace the container's processes run in.

@@ -9,7 +9,9 @@ pub mod service;
 #[cfg(test)]
 mod tests;
 
-use crate::scenario::{self, NetworkMode, PortProto, Proto, RouteTarget, Scenario, SecurityGroup, TaskDefinition};
+use crate::scenario::{
+    self, NetworkMode, Node, PortProto, Proto, RouteTarget, Scenario, SecurityGroup, TaskDefinition,
+};
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -145,11 +147,61 @@ pub struct NatM {
     pub eip: Ipv4Addr,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PlacementFailure {
-    /// `RESOURCE:ENI`, `RESOURCE:PORTS`, `MissingAttribute`.
-    pub reason: String,
-    pub message: String,
+/// Why ECS could not place a task, with ECS's reason and message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlacementFailure {
+    /// A static host port the task needs is taken on its instance.
+    PortInUse { instance_id: String, port: u16, proto: Proto },
+    /// docker0 has no free address for a bridge container.
+    Docker0Full,
+    /// No dynamic host port is left.
+    DynamicPortsExhausted,
+    /// None of the task's subnets is in its instance's availability zone.
+    MissingAttribute { instance: String, az: String },
+    /// The instance has no ENI left for awsvpc tasks.
+    NoEniAttachmentPoint { instance: String, max: u32 },
+    /// ecs-bridge's /22 has no address left.
+    EcsBridgeFull,
+    /// The task's subnet has no free address for its ENI.
+    SubnetFull { subnet: String },
+}
+
+impl PlacementFailure {
+    /// ECS's reason: `RESOURCE:PORTS`, `RESOURCE:ENI` or `MissingAttribute`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PlacementFailure::PortInUse { .. }
+            | PlacementFailure::Docker0Full
+            | PlacementFailure::DynamicPortsExhausted => "RESOURCE:PORTS",
+            PlacementFailure::MissingAttribute { .. } => "MissingAttribute",
+            PlacementFailure::NoEniAttachmentPoint { .. }
+            | PlacementFailure::EcsBridgeFull
+            | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
+        }
+    }
+
+    /// ECS's message.
+    pub fn message(&self) -> String {
+        match self {
+            PlacementFailure::PortInUse { instance_id, port, proto } => format!(
+                "The closest matching container-instance {instance_id} is already using a port required by your task ({port}/{proto})."
+            ),
+            PlacementFailure::Docker0Full => "docker0 has no free address".into(),
+            PlacementFailure::DynamicPortsExhausted => {
+                "a host port is unavailable (dynamic host port range exhausted)".into()
+            }
+            PlacementFailure::MissingAttribute { instance, az } => format!(
+                "Container instance missing required attribute: instance {instance} is in {az}, none of the task's subnets is."
+            ),
+            PlacementFailure::NoEniAttachmentPoint { instance, max } => format!(
+                "your cluster does not have any available elastic network interface attachment points, which are required for tasks that use the awsvpc network mode (instance {instance} has {max} for tasks)."
+            ),
+            PlacementFailure::EcsBridgeFull => "ecs-ipam: failed to find available ip addresses in the subnet".into(),
+            PlacementFailure::SubnetFull { subnet } => {
+                format!("subnet `{subnet}` has no free IP address for the task ENI")
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -352,7 +404,11 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             cidr: sn.cidr.value,
             az: sn.availability_zone.value.clone(),
             gateway: Ipv4Addr::from(u32::from(sn.cidr.value.network()) + 1),
-            route_table: sn.route_table.as_ref().and_then(|r| rt_index.get(r.value.as_str()).copied()).unwrap_or(main_rt),
+            route_table: sn
+                .route_table
+                .as_ref()
+                .and_then(|r| rt_index.get(r.value.as_str()).copied())
+                .unwrap_or(main_rt),
         })
         .collect();
     let subnet_idx: HashMap<&str, usize> = subnets.iter().enumerate().map(|(i, sn)| (sn.name.as_str(), i)).collect();
@@ -424,7 +480,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         };
         let eni = new_eni(
             &mut enis,
-            &format!("instance/{}", inst.name.value),
+            &Node::instance(&inst.name.value).to_string(),
             ip,
             si,
             sg_names,
@@ -495,8 +551,16 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             None => pool.alloc().ok_or_else(|| err(&n.name.loc, "the public IP pool is exhausted".into()))?,
         };
         let ns = ids::ns_name(l, "nat", &n.name.value);
-        let eni =
-            new_eni(&mut enis, &format!("nat/{}", n.name.value), ip, si, vec![], EniOwner::Nat(ni), ns.clone(), Some(eip));
+        let eni = new_eni(
+            &mut enis,
+            &Node::nat(&n.name.value).to_string(),
+            ip,
+            si,
+            vec![],
+            EniOwner::Nat(ni),
+            ns.clone(),
+            Some(eip),
+        );
         nats.push(NatM {
             name: n.name.value.clone(),
             id: format!("nat-{}", ids::hex(&[l, "nat", &n.name.value], 17)),
@@ -562,7 +626,6 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             pause: None,
             containers: vec![],
         };
-        let fail = |reason: &str, message: String| Err(PlacementFailure { reason: reason.into(), message });
         let st = &mut ist[ii];
 
         // Host ports this task needs (bridge static + host mode), checked before anything is taken.
@@ -584,40 +647,29 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             wanted.iter().filter(|(p, port)| st.host_ports.get(p).is_some_and(|s| s.contains(port))).collect();
         if !taken.is_empty() {
             let (p, port) = taken[0];
-            tm.placement = fail(
-                "RESOURCE:PORTS",
-                format!(
-                    "The closest matching container-instance {} is already using a port required by your task ({port}/{p}).",
-                    instances[ii].id
-                ),
-            );
+            tm.placement =
+                Err(PlacementFailure::PortInUse { instance_id: instances[ii].id.clone(), port: *port, proto: *p });
         }
         let mut subnet_for_eni = None;
         if tm.placement.is_ok() && mode == NetworkMode::Awsvpc {
             let cfg = t.awsvpc.as_ref();
             let az = &instances[ii].az;
             subnet_for_eni = cfg.and_then(|c| {
-                c.subnets.iter().filter_map(|n| subnet_idx.get(n.value.as_str()).copied()).find(|si| &subnets[*si].az == az)
+                c.subnets
+                    .iter()
+                    .filter_map(|n| subnet_idx.get(n.value.as_str()).copied())
+                    .find(|si| &subnets[*si].az == az)
             });
             if subnet_for_eni.is_none() {
-                tm.placement = fail(
-                    "MissingAttribute",
-                    format!(
-                        "Container instance missing required attribute: instance {} is in {az}, none of the task's subnets is.",
-                        instances[ii].name
-                    ),
-                );
-            } else if st.task_enis >= instances[ii].max_task_enis {
-                tm.placement = fail(
-                    "RESOURCE:ENI",
-                    format!(
-                        "your cluster does not have any available elastic network interface attachment points, which are required for tasks that use the awsvpc network mode (instance {} has {} for tasks).",
-                        instances[ii].name, instances[ii].max_task_enis
-                    ),
-                );
-            } else if st.bridge_next > bridge_last {
                 tm.placement =
-                    fail("RESOURCE:ENI", "ecs-ipam: failed to find available ip addresses in the subnet".into());
+                    Err(PlacementFailure::MissingAttribute { instance: instances[ii].name.clone(), az: az.clone() });
+            } else if st.task_enis >= instances[ii].max_task_enis {
+                tm.placement = Err(PlacementFailure::NoEniAttachmentPoint {
+                    instance: instances[ii].name.clone(),
+                    max: instances[ii].max_task_enis,
+                });
+            } else if st.bridge_next > bridge_last {
+                tm.placement = Err(PlacementFailure::EcsBridgeFull);
             }
         }
         if tm.placement.is_err() {
@@ -686,10 +738,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 let si = subnet_for_eni.unwrap_or(0);
                 let ip = allocs[si].alloc();
                 let Some(ip) = ip else {
-                    tm.placement = fail(
-                        "RESOURCE:ENI",
-                        format!("subnet `{}` has no free IP address for the task ENI", subnets[si].name),
-                    );
+                    tm.placement = Err(PlacementFailure::SubnetFull { subnet: subnets[si].name.clone() });
                     tasks.push(tm);
                     continue;
                 };
@@ -702,7 +751,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     .unwrap_or_else(|| vec!["default".into()]);
                 let eni = new_eni(
                     &mut enis,
-                    &format!("task/{}", t.name.value),
+                    &Node::task(&t.name.value).to_string(),
                     ip,
                     si,
                     sgs,
@@ -749,7 +798,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                     let cns = unique_ns(l, &t.name.value, &cd.name.value, &tm.containers);
                     let mut c = mk_container(cd, cns);
                     if st.docker_next > docker_last {
-                        tm.placement = fail("RESOURCE:PORTS", "docker0 has no free address".into());
+                        tm.placement = Err(PlacementFailure::Docker0Full);
                         break;
                     }
                     let ip = Ipv4Addr::from(st.docker_next);
@@ -766,10 +815,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                             {
                                 Some(p) => p,
                                 None => {
-                                    tm.placement = fail(
-                                        "RESOURCE:PORTS",
-                                        "a host port is unavailable (dynamic host port range exhausted)".into(),
-                                    );
+                                    tm.placement = Err(PlacementFailure::DynamicPortsExhausted);
                                     break;
                                 }
                             },

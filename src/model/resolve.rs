@@ -2,9 +2,49 @@
 //! addresses: where a probe starts, which address and port it targets, which addresses count as
 //! "seen as" an endpoint. Pure.
 
-use super::{Lab, METADATA_IP, METADATA_PORT, TaskM};
-use crate::scenario::{Endpoint, NetworkMode, Via};
+use super::{Lab, METADATA_IP, METADATA_PORT, PlacementFailure, TaskM};
+use crate::scenario::{NetworkMode, Node, Via};
 use std::net::Ipv4Addr;
+
+/// Why a node has no address to send from or to.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no task `{task}` in lab {lab}")]
+    NoTask { task: String, lab: String },
+    #[error("task `{task}` was not placed ({}: {})", .failure.reason(), .failure.message())]
+    NotPlaced { task: String, failure: PlacementFailure },
+    #[error("no internet host `{0}`")]
+    NoInternetHost(String),
+    #[error("no instance `{0}`")]
+    NoInstance(String),
+    #[error("no NAT gateway `{0}`")]
+    NoNat(String),
+    #[error("task `{0}` has no container")]
+    NoContainers(String),
+    #[error("task `{task}` has no container `{container}`")]
+    NoContainer { task: String, container: String },
+    #[error("task `{0}` has no such container")]
+    NoSuchContainer(String),
+    #[error("task has no ENI")]
+    NoEni,
+    #[error("`{0}` cannot be a probe source")]
+    NotASource(Node),
+    #[error("`via` needs a task destination")]
+    ViaNeedsTask,
+    #[error("`via` needs a container port")]
+    ViaNeedsPort,
+    #[error("task `{task}` is awsvpc: its port {port} is not published on the instance")]
+    AwsvpcPortNotPublished { task: String, port: u16 },
+    #[error("task `{task}` maps no host port for container port {port}")]
+    NoHostPort { task: String, port: u16 },
+    /// `via: publicHostPort` to an instance without a public address.
+    #[error("instance `{0}` has no public IP")]
+    ViaNoPublicIp(String),
+    #[error("instance `{0}` has no public IP (publicIp: false and no elasticIp)")]
+    NoPublicIp(String),
+    #[error("task `{0}` uses networkMode none: it has no address but 127.0.0.1")]
+    NetworkModeNone(String),
+}
 
 /// Where a probe runs: a namespace and, when the node has several addresses, the one to bind.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,62 +53,65 @@ pub struct Source {
     pub bind: Option<Ipv4Addr>,
 }
 
-fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a TaskM, String> {
-    let t = lab.task(name).ok_or_else(|| format!("no task `{name}` in lab {}", lab.name))?;
+fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a TaskM, ResolveError> {
+    let t = lab.task(name).ok_or_else(|| ResolveError::NoTask { task: name.into(), lab: lab.name.clone() })?;
     match &t.placement {
         Ok(()) => Ok(t),
-        Err(f) => Err(format!("task `{name}` was not placed ({}: {})", f.reason, f.message)),
+        Err(f) => Err(ResolveError::NotPlaced { task: name.into(), failure: f.clone() }),
     }
 }
 
 /// The namespace a probe from `ep` starts in.
-pub fn source(lab: &Lab, ep: &Endpoint) -> Result<Source, String> {
+pub fn source(lab: &Lab, ep: &Node) -> Result<Source, ResolveError> {
     match ep {
-        Endpoint::Internet => Ok(Source { ns: lab.internet.ns.clone(), bind: Some(lab.internet.client) }),
-        Endpoint::InternetHost(n) => {
-            let h =
-                lab.internet.hosts.iter().find(|h| h.name.value == *n).ok_or_else(|| format!("no internet host `{n}`"))?;
+        Node::Internet => Ok(Source { ns: lab.internet.ns.clone(), bind: Some(lab.internet.client) }),
+        Node::InternetHost(n) => {
+            let h = lab
+                .internet
+                .hosts
+                .iter()
+                .find(|h| h.name.value == *n)
+                .ok_or_else(|| ResolveError::NoInternetHost(n.clone()))?;
             Ok(Source { ns: lab.internet.ns.clone(), bind: Some(h.ip.value) })
         }
-        Endpoint::Instance(n) => {
-            let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
+        Node::Instance(n) => {
+            let i = lab.instance(n).ok_or_else(|| ResolveError::NoInstance(n.clone()))?;
             Ok(Source { ns: i.ns.clone(), bind: None })
         }
-        Endpoint::Task(n) => {
+        Node::Task { task: n, container: None } => {
             let t = placed(lab, n)?;
             let ns = match t.mode {
                 NetworkMode::Awsvpc => t.ns.clone(),
                 _ => t.containers.first().map(|c| c.ns.clone()),
             };
-            ns.map(|ns| Source { ns, bind: None }).ok_or_else(|| format!("task `{n}` has no container"))
+            ns.map(|ns| Source { ns, bind: None }).ok_or_else(|| ResolveError::NoContainers(n.clone()))
         }
-        Endpoint::TaskContainer(n, c) => {
+        Node::Task { task: n, container: Some(c) } => {
             let t = placed(lab, n)?;
             let c = t
                 .containers
                 .iter()
                 .find(|x| x.name == *c)
-                .ok_or_else(|| format!("task `{n}` has no container `{c}`"))?;
+                .ok_or_else(|| ResolveError::NoContainer { task: n.clone(), container: c.clone() })?;
             Ok(Source { ns: c.ns.clone(), bind: None })
         }
-        other => Err(format!("`{other}` cannot be a probe source")),
+        other => Err(ResolveError::NotASource(other.clone())),
     }
 }
 
 /// The address (and port) a probe to `ep` targets.
 pub fn destination(
     lab: &Lab,
-    ep: &Endpoint,
+    ep: &Node,
     port: Option<u16>,
     via: Option<Via>,
-) -> Result<(Ipv4Addr, Option<u16>), String> {
+) -> Result<(Ipv4Addr, Option<u16>), ResolveError> {
     if let Some(via) = via {
         let (t, cname) = match ep {
-            Endpoint::Task(n) => (placed(lab, n)?, None),
-            Endpoint::TaskContainer(n, c) => (placed(lab, n)?, Some(c.as_str())),
-            _ => return Err("`via` needs a task destination".into()),
+            Node::Task { task, container } => (placed(lab, task)?, container.as_deref()),
+            _ => return Err(ResolveError::ViaNeedsTask),
         };
-        let cp = port.ok_or("`via` needs a container port")?;
+        let cp = port.ok_or(ResolveError::ViaNeedsPort)?;
         let inst = &lab.instances[t.instance];
         let hp = t
             .containers
@@ -78,64 +121,59 @@ pub fn destination(
             .find(|b| b.container_port == cp)
             .and_then(|b| if t.mode == NetworkMode::Awsvpc { None } else { b.host_port })
             .ok_or_else(|| match t.mode {
-                NetworkMode::Awsvpc => {
-                    format!("task `{}` is awsvpc: its port {cp} is not published on the instance", t.name)
-                }
-                _ => format!("task `{}` maps no host port for container port {cp}", t.name),
+                NetworkMode::Awsvpc => ResolveError::AwsvpcPortNotPublished { task: t.name.clone(), port: cp },
+                _ => ResolveError::NoHostPort { task: t.name.clone(), port: cp },
             })?;
         let ip = match via {
             Via::HostPort => lab.instance_ip(inst),
-            Via::PublicHostPort => {
-                inst.public_ip.ok_or_else(|| format!("instance `{}` has no public IP", inst.name))?
-            }
+            Via::PublicHostPort => inst.public_ip.ok_or_else(|| ResolveError::ViaNoPublicIp(inst.name.clone()))?,
         };
         return Ok((ip, Some(hp)));
     }
     let ip = match ep {
-        Endpoint::Internet => lab.internet.client,
-        Endpoint::InternetHost(n) => lab
+        Node::Internet => lab.internet.client,
+        Node::InternetHost(n) => lab
             .internet
             .hosts
             .iter()
             .find(|h| h.name.value == *n)
             .map(|h| h.ip.value)
-            .ok_or_else(|| format!("no internet host `{n}`"))?,
-        Endpoint::Instance(n) => {
-            lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| format!("no instance `{n}`"))?
+            .ok_or_else(|| ResolveError::NoInternetHost(n.clone()))?,
+        Node::Instance(n) => {
+            lab.instance(n).map(|i| lab.instance_ip(i)).ok_or_else(|| ResolveError::NoInstance(n.clone()))?
         }
-        Endpoint::InstancePublic(n) => {
-            let i = lab.instance(n).ok_or_else(|| format!("no instance `{n}`"))?;
-            i.public_ip.ok_or_else(|| format!("instance `{n}` has no public IP (publicIp: false and no elasticIp)"))?
+        Node::InstancePublic(n) => {
+            let i = lab.instance(n).ok_or_else(|| ResolveError::NoInstance(n.clone()))?;
+            i.public_ip.ok_or_else(|| ResolveError::NoPublicIp(n.clone()))?
         }
-        Endpoint::Task(n) => task_ip(lab, placed(lab, n)?, None)?,
-        Endpoint::TaskContainer(n, c) => task_ip(lab, placed(lab, n)?, Some(c))?,
-        Endpoint::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| format!("no NAT gateway `{n}`"))?,
-        Endpoint::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
-        Endpoint::Ip(ip) => *ip,
+        Node::Task { task, container } => task_ip(lab, placed(lab, task)?, container.as_deref())?,
+        Node::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| ResolveError::NoNat(n.clone()))?,
+        Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
+        Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
 }
 
-fn task_ip(lab: &Lab, t: &TaskM, container: Option<&str>) -> Result<Ipv4Addr, String> {
+fn task_ip(lab: &Lab, t: &TaskM, container: Option<&str>) -> Result<Ipv4Addr, ResolveError> {
     match t.mode {
-        NetworkMode::Awsvpc => t.eni.map(|e| lab.enis[e].ip).ok_or_else(|| "task has no ENI".into()),
+        NetworkMode::Awsvpc => t.eni.map(|e| lab.enis[e].ip).ok_or(ResolveError::NoEni),
         NetworkMode::Host => Ok(lab.instance_ip(&lab.instances[t.instance])),
         NetworkMode::Bridge => t
             .containers
             .iter()
             .find(|c| container.is_none_or(|n| n == c.name))
             .and_then(|c| c.ip)
-            .ok_or_else(|| format!("task `{}` has no such container", t.name)),
-        NetworkMode::None => Err(format!("task `{}` uses networkMode none: it has no address but 127.0.0.1", t.name)),
+            .ok_or_else(|| ResolveError::NoSuchContainer(t.name.clone())),
+        NetworkMode::None => Err(ResolveError::NetworkModeNone(t.name.clone())),
     }
 }
 
 /// Every address that counts as `ep` when a responder reports the source it saw.
-pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
+pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
     match ep {
-        Endpoint::Internet => vec![lab.internet.client],
-        Endpoint::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.value == *n).map(|h| h.ip.value).collect(),
-        Endpoint::Instance(n) | Endpoint::InstancePublic(n) => match lab.instance(n) {
+        Node::Internet => vec![lab.internet.client],
+        Node::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.value == *n).map(|h| h.ip.value).collect(),
+        Node::Instance(n) | Node::InstancePublic(n) => match lab.instance(n) {
             Some(i) => {
                 let mut v = vec![lab.instance_ip(i)];
                 v.extend(i.public_ip);
@@ -143,11 +181,11 @@ pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
             }
             None => vec![],
         },
-        Endpoint::Nat(n) => match lab.nat(n) {
+        Node::Nat(n) => match lab.nat(n) {
             Some(x) => vec![lab.enis[x.eni].ip, x.eip],
             None => vec![],
         },
-        Endpoint::Task(n) | Endpoint::TaskContainer(n, _) => match lab.task(n) {
+        Node::Task { task: n, .. } => match lab.task(n) {
             Some(t) => {
                 let mut v: Vec<Ipv4Addr> = t.eni.map(|e| lab.enis[e].ip).into_iter().collect();
                 v.extend(t.bridge_ip);
@@ -159,40 +197,40 @@ pub fn addresses_of(lab: &Lab, ep: &Endpoint) -> Vec<Ipv4Addr> {
             }
             None => vec![],
         },
-        Endpoint::Metadata => vec![METADATA_IP],
-        Endpoint::Ip(ip) => vec![*ip],
+        Node::Metadata => vec![METADATA_IP],
+        Node::Ip(ip) => vec![*ip],
     }
 }
 
-/// Every node a probe can start from, and every node it can target, as endpoint references.
-pub fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
-    let mut src = vec![Endpoint::Internet];
-    let mut dst = vec![Endpoint::Internet];
+/// Every node a probe can start from, and every node it can target.
+pub fn nodes(lab: &Lab) -> (Vec<Node>, Vec<Node>) {
+    let mut src = vec![Node::Internet];
+    let mut dst = vec![Node::Internet];
     for h in &lab.internet.hosts {
-        src.push(Endpoint::InternetHost(h.name.value.clone()));
-        dst.push(Endpoint::InternetHost(h.name.value.clone()));
+        src.push(Node::InternetHost(h.name.value.clone()));
+        dst.push(Node::InternetHost(h.name.value.clone()));
     }
     for i in &lab.instances {
-        src.push(Endpoint::Instance(i.name.clone()));
-        dst.push(Endpoint::Instance(i.name.clone()));
+        src.push(Node::Instance(i.name.clone()));
+        dst.push(Node::Instance(i.name.clone()));
         if i.public_ip.is_some() {
-            dst.push(Endpoint::InstancePublic(i.name.clone()));
+            dst.push(Node::InstancePublic(i.name.clone()));
         }
     }
     for n in &lab.nats {
-        dst.push(Endpoint::Nat(n.name.clone()));
+        dst.push(Node::Nat(n.name.clone()));
     }
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
         match t.mode {
             NetworkMode::Bridge | NetworkMode::None => {
                 for c in &t.containers {
-                    src.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
-                    dst.push(Endpoint::TaskContainer(t.name.clone(), c.name.clone()));
+                    src.push(Node::container(&t.name, &c.name));
+                    dst.push(Node::container(&t.name, &c.name));
                 }
             }
             _ => {
-                src.push(Endpoint::Task(t.name.clone()));
-                dst.push(Endpoint::Task(t.name.clone()));
+                src.push(Node::task(&t.name));
+                dst.push(Node::task(&t.name));
             }
         }
     }
@@ -201,14 +239,14 @@ pub fn nodes(lab: &Lab) -> (Vec<Endpoint>, Vec<Endpoint>) {
 
 /// The ports a destination node declares: what its containers listen on, what its instance
 /// publishes, what an internet host serves.
-pub fn declared_ports(lab: &Lab, ep: &Endpoint) -> Vec<crate::scenario::PortProto> {
+pub fn declared_ports(lab: &Lab, ep: &Node) -> Vec<crate::scenario::PortProto> {
     use crate::scenario::PortProto;
     let mut v: Vec<PortProto> = vec![];
     match ep {
-        Endpoint::InternetHost(n) => {
+        Node::InternetHost(n) => {
             v.extend(lab.internet.hosts.iter().filter(|h| h.name.value == *n).flat_map(|h| h.listen.iter().copied()))
         }
-        Endpoint::Instance(n) | Endpoint::InstancePublic(n) => {
+        Node::Instance(n) | Node::InstancePublic(n) => {
             if let Some(ii) = lab.instances.iter().position(|i| i.name == *n) {
                 for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
                     for c in &t.containers {
@@ -225,14 +263,10 @@ pub fn declared_ports(lab: &Lab, ep: &Endpoint) -> Vec<crate::scenario::PortProt
                 }
             }
         }
-        Endpoint::Task(n) => {
-            if let Some(t) = lab.task(n) {
-                v.extend(t.containers.iter().flat_map(|c| c.listen.iter().copied()));
-            }
-        }
-        Endpoint::TaskContainer(n, c) => {
-            if let Some(t) = lab.task(n) {
-                v.extend(t.containers.iter().filter(|x| x.name == *c).flat_map(|x| x.listen.iter().copied()));
+        Node::Task { task, container } => {
+            if let Some(t) = lab.task(task) {
+                let wanted = t.containers.iter().filter(|x| container.as_ref().is_none_or(|c| x.name == *c));
+                v.extend(wanted.flat_map(|x| x.listen.iter().copied()));
             }
         }
         _ => {}

@@ -2,7 +2,7 @@
 //! analyzer knows that they answer there (`analyze`). A new kind of service is a variant here.
 
 use super::{Lab, TMDS_LISTEN_PORT};
-use crate::scenario::{PortProto, Proto};
+use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
         for c in t.containers.iter().filter(|c| !c.listen.is_empty()) {
             v.push(Service {
                 kind: ServiceKind::Responder {
-                    node: format!("task/{}/{}", t.name, c.name),
+                    node: Node::container(&t.name, &c.name).to_string(),
                     task: Some(t.name.clone()),
                     container: Some(c.name.clone()),
                 },
@@ -43,7 +43,11 @@ pub fn services(lab: &Lab) -> Vec<Service> {
     }
     for h in lab.internet.hosts.iter().filter(|h| !h.listen.is_empty()) {
         v.push(Service {
-            kind: ServiceKind::Responder { node: format!("internet/{}", h.name.value), task: None, container: None },
+            kind: ServiceKind::Responder {
+                node: Node::internet_host(&h.name.value).to_string(),
+                task: None,
+                container: None,
+            },
             ns: lab.internet.ns.clone(),
             bind: Some(h.ip.value),
             listen: h.listen.clone(),

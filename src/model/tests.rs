@@ -1,7 +1,7 @@
 //! Unit tests of placement, allocation and the plan (no root needed).
 
 use super::*;
-use crate::scenario::{Endpoint, load_str};
+use crate::scenario::{Node, load_str};
 use std::path::Path;
 
 fn lab(text: &str) -> Lab {
@@ -52,7 +52,7 @@ fn docker0_addresses_and_dynamic_ports() {
     assert_eq!(b1.containers[0].ports[0].host_port, Some(32768));
     assert_eq!(b1.containers[0].ports[1].host_port, Some(8081));
     // b2 wants static 8081 too on the same instance: not placed.
-    assert_eq!(b2.placement.as_ref().unwrap_err().reason, "RESOURCE:PORTS");
+    assert_eq!(b2.placement.as_ref().unwrap_err().reason(), "RESOURCE:PORTS");
     // b3 on another instance starts its own docker0 and its own port range.
     let b3 = l.task("b3").unwrap();
     assert_eq!(b3.containers[0].ip.unwrap().to_string(), "172.17.0.2");
@@ -63,7 +63,7 @@ fn docker0_addresses_and_dynamic_ports() {
 fn eni_capacity_gives_resource_eni() {
     let l = lab(SMALL);
     assert!(l.task("v2").unwrap().placement.is_ok());
-    assert_eq!(l.task("v3").unwrap().placement.as_ref().unwrap_err().reason, "RESOURCE:ENI");
+    assert_eq!(l.task("v3").unwrap().placement.as_ref().unwrap_err().reason(), "RESOURCE:ENI");
 }
 
 #[test]
@@ -85,16 +85,15 @@ fn docker_and_pause_names_follow_ecs() {
 #[test]
 fn resolve_sources_and_destinations() {
     let l = seed();
-    let src = resolve::source(&l, &Endpoint::Internet).unwrap();
+    let src = resolve::source(&l, &Node::Internet).unwrap();
     assert_eq!(src.bind, Some(INTERNET_CLIENT));
     let (ip, port) =
-        resolve::destination(&l, &Endpoint::Task("web-bridge".into()), Some(3000), Some(scenario::Via::HostPort))
-            .unwrap();
+        resolve::destination(&l, &Node::task("web-bridge"), Some(3000), Some(scenario::Via::HostPort)).unwrap();
     assert_eq!(ip.to_string(), "10.0.14.107");
     assert_eq!(port, Some(3000));
-    let e = resolve::destination(&l, &Endpoint::Task("web-awsvpc".into()), Some(3000), Some(scenario::Via::HostPort))
-        .unwrap_err();
-    assert!(e.contains("not published"), "{e}");
-    let nat = resolve::addresses_of(&l, &Endpoint::Nat("nat-a".into()));
+    let e = resolve::destination(&l, &Node::task("web-awsvpc"), Some(3000), Some(scenario::Via::HostPort)).unwrap_err();
+    assert!(matches!(e, resolve::ResolveError::AwsvpcPortNotPublished { port: 3000, .. }), "{e}");
+    assert!(e.to_string().contains("not published"), "{e}");
+    let nat = resolve::addresses_of(&l, &Node::Nat("nat-a".into()));
     assert!(nat.contains(&l.nats[0].eip));
 }

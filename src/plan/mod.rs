@@ -573,8 +573,11 @@ pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
         if e.security_groups.is_empty() {
             continue; // NAT gateways have no security group.
         }
-        let groups: Vec<&crate::scenario::SecurityGroup> =
-            e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.value == *g)).collect();
+        let groups: Vec<&crate::scenario::SecurityGroup> = e
+            .security_groups
+            .iter()
+            .filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.value == *g))
+            .collect();
         let eg = format!("egress-{}", e.router_link);
         let ing = format!("ingress-{}", e.router_link);
         t.chain(&eg);
@@ -654,7 +657,11 @@ fn network_acls(lab: &Lab, t: &mut TableBuilder) {
             ing.sort_by_key(|r| r.rule_number);
             eg.sort_by_key(|r| r.rule_number);
             for r in ing {
-                t.rule(&cin, rule_stmts(r, true), Some(&format!("nacl/{} inbound rule {}", acl.name.value, r.rule_number)));
+                t.rule(
+                    &cin,
+                    rule_stmts(r, true),
+                    Some(&format!("nacl/{} inbound rule {}", acl.name.value, r.rule_number)),
+                );
             }
             for r in eg {
                 t.rule(

@@ -470,7 +470,13 @@ impl Builder {
         ok.then_some(list)
     }
 
-    fn subnet(&mut self, v: &V<'_>, region: &str, vpc: Option<&Located<Ipv4Network>>, uniq: &mut Uniq) -> Option<Subnet> {
+    fn subnet(
+        &mut self,
+        v: &V<'_>,
+        region: &str,
+        vpc: Option<&Located<Ipv4Network>>,
+        uniq: &mut Uniq,
+    ) -> Option<Subnet> {
         let m = self.cx.entry_map(v, "a subnet", "{ name: public-a, cidr: 10.0.0.0/24 }")?;
         m.strict(&mut self.cx, SUBNET_KEYS);
         let name = self.object_name(&m, "subnet", "public-a", uniq);
@@ -946,7 +952,7 @@ pub(crate) fn parse_task_def_ref(s: &str) -> Result<TaskDefRef, String> {
         }
         None => (t, None),
     };
-    if !super::endpoint::container_name_ok(family) {
+    if !super::node::container_name_ok(family) {
         return Err(format!(
             "invalid task definition family `{}`: up to 255 letters, numbers, hyphens and underscores",
             short(family)

@@ -185,7 +185,11 @@ impl Builder {
                     "use another address",
                 );
             } else if let Some(other) = used.get(&ip.value) {
-                cx.err(&ip.loc, format!("{} is already used by {other}", ip.value), "every public address must be unique");
+                cx.err(
+                    &ip.loc,
+                    format!("{} is already used by {other}", ip.value),
+                    "every public address must be unique",
+                );
             } else {
                 used.insert(ip.value, owner);
             }
@@ -251,14 +255,16 @@ impl Builder {
             let t = d.tasks.iter().find(|t| t.name.value == name)?;
             find_task_def(&d.task_definitions, &t.task_definition.value)
         };
-        let endpoint = |cx: &mut Ctx, e: &Located<Endpoint>| -> bool {
+        let endpoint = |cx: &mut Ctx, e: &Located<Node>| -> bool {
             let named = |n: &String| Located::new(n.clone(), e.loc.clone());
             match &e.value {
-                Endpoint::Instance(n) | Endpoint::InstancePublic(n) => {
+                Node::Instance(n) | Node::InstancePublic(n) => {
                     reference(cx, &named(n), "instance", "instances", &instances, &seen.instances)
                 }
-                Endpoint::Task(n) => reference(cx, &named(n), "task", "tasks", &tasks, &seen.tasks),
-                Endpoint::TaskContainer(t, c) => {
+                Node::Task { task: n, container: None } => {
+                    reference(cx, &named(n), "task", "tasks", &tasks, &seen.tasks)
+                }
+                Node::Task { task: t, container: Some(c) } => {
                     if !reference(cx, &named(t), "task", "tasks", &tasks, &seen.tasks) {
                         return false;
                     }
@@ -283,11 +289,11 @@ impl Builder {
                     );
                     false
                 }
-                Endpoint::InternetHost(n) => {
+                Node::InternetHost(n) => {
                     reference(cx, &named(n), "internet host", "internet hosts", &hosts, &seen.hosts)
                 }
-                Endpoint::Nat(n) => reference(cx, &named(n), "NAT gateway", "NAT gateways", &nats, &seen.nats),
-                Endpoint::Internet | Endpoint::Metadata | Endpoint::Ip(_) => true,
+                Node::Nat(n) => reference(cx, &named(n), "NAT gateway", "NAT gateways", &nats, &seen.nats),
+                Node::Internet | Node::Metadata | Node::Ip(_) => true,
             }
         };
         for e in &d.expect {
@@ -390,8 +396,7 @@ fn check_via<'a>(
     task_def_of: &dyn Fn(&str) -> Option<&'a TaskDefinition>,
 ) {
     let (task, container) = match &r.to.value {
-        Endpoint::Task(t) => (t, None),
-        Endpoint::TaskContainer(t, c) => (t, Some(c)),
+        Node::Task { task, container } => (task, container.as_ref()),
         _ => return,
     };
     let Some(td) = task_def_of(task) else { return };

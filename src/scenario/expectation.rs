@@ -2,7 +2,7 @@
 //! checked in `check.rs`).
 
 use super::build::Builder;
-use super::endpoint::parse_endpoint;
+use super::node::parse_node;
 use super::types::*;
 use super::walk::*;
 
@@ -38,9 +38,9 @@ fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<Located<String>> {
 
 const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
-fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Endpoint>, Option<u16>)> {
+fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Node>, Option<u16>)> {
     let s = cx.string(v)?;
-    match parse_endpoint(&s.value) {
+    match parse_node(&s.value) {
         Ok((e, p)) => Some((Located::new(e, s.loc), p)),
         Err(e) => {
             cx.err(&s.loc, format!("`{}`: {e}", v.field), "");
@@ -50,7 +50,7 @@ fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Endpoint>, Option<u16>)>
 }
 
 /// An endpoint that must not carry a port.
-fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<Located<Endpoint>> {
+fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<Located<Node>> {
     let (e, p) = endpoint(cx, v)?;
     if p.is_some() {
         cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.value));
@@ -131,7 +131,11 @@ impl Builder {
                 }
             }
             return Some(Expectation {
-                kind: ExpectKind::Placement(Placement { task: task?, placed: placed?.value, reason: reason.map(|r| r.value) }),
+                kind: ExpectKind::Placement(Placement {
+                    task: task?,
+                    placed: placed?.value,
+                    reason: reason.map(|r| r.value),
+                }),
                 loc: m.loc.clone(),
             });
         }
@@ -140,15 +144,11 @@ impl Builder {
         let mut ok = true;
         let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| {
             let bad = match &e.value {
-                Endpoint::Internet
-                | Endpoint::InternetHost(_)
-                | Endpoint::Instance(_)
-                | Endpoint::Task(_)
-                | Endpoint::TaskContainer(_, _) => None,
-                Endpoint::InstancePublic(_) => Some("an instance's public address is only a destination"),
-                Endpoint::Nat(_) => Some("a NAT gateway is only a destination"),
-                Endpoint::Metadata => Some("the task metadata endpoint is only a destination"),
-                Endpoint::Ip(_) => Some("an IP address is only a destination"),
+                Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
+                Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
+                Node::Nat(_) => Some("a NAT gateway is only a destination"),
+                Node::Metadata => Some("the task metadata endpoint is only a destination"),
+                Node::Ip(_) => Some("an IP address is only a destination"),
             };
             if let Some(why) = bad {
                 cx.err(
@@ -191,7 +191,9 @@ impl Builder {
                     ok = false;
                     "/".to_string()
                 }
-                Some(s) if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                Some(s)
+                    if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+                {
                     cx.err(
                         &s.loc,
                         format!("invalid HTTP path `{}`", short(&s.value)),
@@ -210,7 +212,9 @@ impl Builder {
         };
         let via = match m.get("via") {
             Some(v) => match cx.choice(&v, &["hostPort", "publicHostPort"]) {
-                Some(s) => Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
+                Some(s) => {
+                    Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc))
+                }
                 None => {
                     ok = false;
                     None
@@ -238,7 +242,7 @@ impl Builder {
         };
         let served_by = match m.get("servedBy") {
             Some(v) => match endpoint_no_port(cx, &v) {
-                Some(e) if matches!(e.value, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) => Some(e),
+                Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
                 Some(e) => {
                     cx.err(
                         &e.loc,
@@ -281,7 +285,7 @@ impl Builder {
                 None
             }
             (ProbeProto::Icmp, _, None) => None,
-            (_, Endpoint::Metadata, None) => Some(80),
+            (_, Node::Metadata, None) => Some(80),
             (_, _, Some(p)) => Some(p),
             (_, _, None) => {
                 cx.err(
@@ -294,7 +298,7 @@ impl Builder {
             }
         };
         if let Some(via) = &via {
-            if !matches!(to.value, Endpoint::Task(_) | Endpoint::TaskContainer(_, _)) {
+            if !matches!(to.value, Node::Task { .. }) {
                 cx.err(
                     &via.loc,
                     format!("`via` is only used with `to: task/...`, not `{}`", to.value),

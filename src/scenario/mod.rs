@@ -2,12 +2,13 @@
 
 mod build;
 mod check;
-mod endpoint;
 pub mod error;
 mod expectation;
 pub mod instance_types;
 mod json;
 mod lookup;
+mod names;
+mod node;
 mod taskdef;
 mod text;
 pub mod types;
@@ -19,10 +20,10 @@ mod corpus_test;
 mod tests;
 
 pub use build::check_lab_name;
-pub use endpoint::parse_endpoint;
 pub use error::{Diagnostic, Diagnostics};
 pub use instance_types::eni_limits;
 pub use lookup::find_task_def;
+pub use node::{Node, parse_node};
 pub use text::{MAX_DEPTH, MAX_FILE_BYTES};
 pub use types::*;
 

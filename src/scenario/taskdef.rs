@@ -3,7 +3,7 @@
 //! AWS fields ecsnet does not model are accepted and ignored.
 
 use super::build::Builder;
-use super::endpoint::container_name_ok;
+use super::node::container_name_ok;
 use super::text::{parse_json, read_text};
 use super::types::*;
 use super::walk::*;
@@ -323,8 +323,11 @@ fn ecs_rules(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]
                     for l in &s.value {
                         let target = l.split(':').next().unwrap_or("");
                         if target == c.name.value || !names.contains_key(target) {
-                            let others: Vec<&str> =
-                                containers.iter().map(|o| o.name.value.as_str()).filter(|n| *n != c.name.value).collect();
+                            let others: Vec<&str> = containers
+                                .iter()
+                                .map(|o| o.name.value.as_str())
+                                .filter(|n| *n != c.name.value)
+                                .collect();
                             let help = match suggest(target, &others) {
                                 Some(o) => format!("did you mean `{o}`?"),
                                 None if others.is_empty() => "this task definition has no other container".to_string(),
@@ -372,9 +375,10 @@ fn container(cx: &mut Ctx, v: &V<'_>, mode: NetworkMode) -> Option<ContainerDefi
     let list = |cx: &mut Ctx, key: &str, ok: &mut bool| -> Option<Located<Vec<String>>> {
         let v = m.get(key)?;
         match cx.str_list(&v, 1000) {
-            Some(l) => {
-                Some(Located::new(l.into_iter().map(|s| s.value).collect(), m.key_loc(cx, key).unwrap_or_else(|| cx.vloc(&v))))
-            }
+            Some(l) => Some(Located::new(
+                l.into_iter().map(|s| s.value).collect(),
+                m.key_loc(cx, key).unwrap_or_else(|| cx.vloc(&v)),
+            )),
             None => {
                 *ok = false;
                 None

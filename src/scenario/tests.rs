@@ -285,7 +285,7 @@ fn full_example_loads() {
     assert_eq!(s.task_def_of(s.task("worker").unwrap()).unwrap().revision, 4);
     assert_eq!(s.expect.len(), 7);
     let ExpectKind::Reach(r) = &s.expect[0].kind else { panic!() };
-    assert_eq!(r.to.value, Endpoint::InstancePublic("ecs-1".into()));
+    assert_eq!(r.to.value, Node::InstancePublic("ecs-1".into()));
     assert_eq!(r.port, Some(3000));
     assert_eq!(r.protocol, ProbeProto::Tcp);
     assert_eq!(r.timeout_ms, 300);
@@ -1108,7 +1108,7 @@ fn hostile_inputs_do_not_panic() {
 }
 
 #[test]
-fn endpoint_api() {
-    assert_eq!(parse_endpoint("task/web:3000").unwrap(), (Endpoint::Task("web".into()), Some(3000)));
-    assert!(parse_endpoint("bogus").is_err());
+fn node_api() {
+    assert_eq!(parse_node("task/web:3000").unwrap(), (Node::task("web"), Some(3000)));
+    assert!(parse_node("bogus").is_err());
 }

@@ -1,6 +1,7 @@
 //! The validated scenario: what a user wrote, with the place each value came from so that later
 //! checks (and the planner) can still point at the line that caused a problem.
 
+pub use super::node::Node;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -345,36 +346,6 @@ pub struct Task {
     pub loc: Loc,
 }
 
-/// A node reference in `from` / `to` / `servedBy` / `sourceSeenAs`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Endpoint {
-    Internet,
-    InternetHost(String),
-    Instance(String),
-    InstancePublic(String),
-    Task(String),
-    TaskContainer(String, String),
-    Nat(String),
-    Metadata,
-    Ip(Ipv4Addr),
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Endpoint::Internet => write!(f, "internet"),
-            Endpoint::InternetHost(n) => write!(f, "internet/{n}"),
-            Endpoint::Instance(n) => write!(f, "instance/{n}"),
-            Endpoint::InstancePublic(n) => write!(f, "instance/{n}@public"),
-            Endpoint::Task(n) => write!(f, "task/{n}"),
-            Endpoint::TaskContainer(t, c) => write!(f, "task/{t}/{c}"),
-            Endpoint::Nat(n) => write!(f, "nat/{n}"),
-            Endpoint::Metadata => write!(f, "metadata"),
-            Endpoint::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeProto {
@@ -423,8 +394,8 @@ pub enum Via {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Reach {
-    pub from: Located<Endpoint>,
-    pub to: Located<Endpoint>,
+    pub from: Located<Node>,
+    pub to: Located<Node>,
     /// Required except for icmp; `metadata` defaults to 80.
     pub port: Option<u16>,
     pub protocol: ProbeProto,
@@ -433,8 +404,8 @@ pub struct Reach {
     pub via: Option<Via>,
     pub reachable: bool,
     pub result: Option<Outcome>,
-    pub served_by: Option<Located<Endpoint>>,
-    pub source_seen_as: Option<Located<Endpoint>>,
+    pub served_by: Option<Located<Node>>,
+    pub source_seen_as: Option<Located<Node>>,
     pub reason: Option<String>,
     pub timeout_ms: u64,
 }

@@ -7,7 +7,7 @@ use super::{Runtime, state};
 use crate::model::container::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::model::ids::{image_id, private_dns_name};
 use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, Lab, ids};
-use crate::scenario::NetworkMode;
+use crate::scenario::{NetworkMode, Node as NodeId};
 use crate::sys::netns;
 use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
@@ -199,11 +199,11 @@ pub struct NetworkSettings {
     #[serde(rename = "MacAddress")]
     pub mac_address: String,
     #[serde(rename = "Networks")]
-    pub networks: BTreeMap<String, Endpoint>,
+    pub networks: BTreeMap<String, Node>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Endpoint {
+pub struct Node {
     #[serde(rename = "IPAMConfig")]
     pub ipam_config: Option<Empty>,
     #[serde(rename = "Links")]
@@ -252,8 +252,8 @@ fn hex_id(parts: &[&str]) -> String {
     ids::hex(parts, 64)
 }
 
-fn empty_endpoint(lab: &Lab, inst: &str, network: &str, who: &str) -> Endpoint {
-    Endpoint {
+fn empty_endpoint(lab: &Lab, inst: &str, network: &str, who: &str) -> Node {
+    Node {
         ipam_config: None,
         links: None,
         aliases: None,
@@ -455,8 +455,8 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         },
         network_settings: ns,
         ecsnet: Ecsnet {
-            instance: format!("instance/{}", inst.name),
-            node: c.node(),
+            instance: NodeId::instance(&inst.name).to_string(),
+            node: c.node().to_string(),
             namespace: c.ns().to_string(),
             process: match c.role().as_str() {
                 "agent" if is_app => "agent (built-in responder)".to_string(),

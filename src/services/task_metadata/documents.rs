@@ -6,7 +6,7 @@ use super::{TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
 use crate::model::container::containers;
 use crate::model::ids::{image_id, private_dns_name, uuid_like};
 use crate::model::{Lab, TaskM};
-use crate::scenario::NetworkMode;
+use crate::scenario::{NetworkMode, Node};
 use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -252,7 +252,7 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
                         }
                     })
                     .collect();
-            TmdsInstance { node: format!("instance/{}", inst.name), ns: inst.ns.clone(), tasks }
+            TmdsInstance { node: Node::instance(&inst.name).to_string(), ns: inst.ns.clone(), tasks }
         })
         .collect()
 }

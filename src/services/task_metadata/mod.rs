@@ -268,7 +268,7 @@ impl TmdsInstance {
 
 /// What one endpoint serves.
 #[derive(Debug)]
-struct Endpoint {
+struct Node {
     lab: Arc<str>,
     inst: TmdsInstance,
 }
@@ -276,7 +276,7 @@ struct Endpoint {
 /// Serve one instance's endpoint on its socket, on the current runtime. The entry point of this
 /// service.
 pub fn start(inst: &TmdsInstance, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
-    let ep = Arc::new(Endpoint { lab, inst: inst.clone() });
+    let ep = Arc::new(Node { lab, inst: inst.clone() });
     for s in sockets {
         if let Socket::Tcp(l) = s {
             tokio::spawn(serve(TcpListener::from_std(l)?, ep.clone()));
@@ -289,7 +289,7 @@ const MAX_REQUEST: usize = 8192;
 const READ_WINDOW: Duration = Duration::from_secs(5);
 
 /// Accept connections forever, one task each.
-async fn serve(listener: TcpListener, ep: Arc<Endpoint>) {
+async fn serve(listener: TcpListener, ep: Arc<Node>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
@@ -307,7 +307,7 @@ fn peer_v4(a: SocketAddr) -> Ipv4Addr {
     }
 }
 
-async fn handle(mut stream: TcpStream, ep: Arc<Endpoint>) {
+async fn handle(mut stream: TcpStream, ep: Arc<Node>) {
     let Ok(peer) = stream.peer_addr() else { return };
     let mut req = Vec::new();
     let _ = tokio::time::timeout(READ_WINDOW, async {

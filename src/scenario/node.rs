@@ -1,0 +1,259 @@
+//! Nodes of a lab as users name them: `internet`, `internet/NAME`, `instance/NAME`,
+//! `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `metadata`,
+//! `A.B.C.D`, each optionally followed by `:PORT`. One type for every layer, formatted in one
+//! place ([`fmt::Display`]) and parsed in one ([`parse_node`]); serialized as that text.
+
+use super::names::{name_ok, short, suggest};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// A node of a lab: in `from` / `to` / `servedBy` / `sourceSeenAs`, on the command line, and
+/// in every output (who answered, what was probed).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// The internet's client host (203.0.113.10).
+    Internet,
+    InternetHost(String),
+    /// A container instance, by its private address.
+    Instance(String),
+    /// A container instance by its public IP or Elastic IP.
+    InstancePublic(String),
+    /// A task (its first container) or one of its containers.
+    Task {
+        task: String,
+        container: Option<String>,
+    },
+    Nat(String),
+    /// The task metadata endpoint, 169.254.170.2.
+    Metadata,
+    Ip(Ipv4Addr),
+}
+
+impl Node {
+    pub fn task(task: &str) -> Node {
+        Node::Task { task: task.to_string(), container: None }
+    }
+    pub fn container(task: &str, container: &str) -> Node {
+        Node::Task { task: task.to_string(), container: Some(container.to_string()) }
+    }
+    pub fn instance(name: &str) -> Node {
+        Node::Instance(name.to_string())
+    }
+    pub fn internet_host(name: &str) -> Node {
+        Node::InternetHost(name.to_string())
+    }
+    pub fn nat(name: &str) -> Node {
+        Node::Nat(name.to_string())
+    }
+    /// The task this node is or belongs to.
+    pub fn task_name(&self) -> Option<&str> {
+        match self {
+            Node::Task { task, .. } => Some(task),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Internet => write!(f, "internet"),
+            Node::InternetHost(n) => write!(f, "internet/{n}"),
+            Node::Instance(n) => write!(f, "instance/{n}"),
+            Node::InstancePublic(n) => write!(f, "instance/{n}@public"),
+            Node::Task { task, container: None } => write!(f, "task/{task}"),
+            Node::Task { task, container: Some(c) } => write!(f, "task/{task}/{c}"),
+            Node::Nat(n) => write!(f, "nat/{n}"),
+            Node::Metadata => write!(f, "metadata"),
+            Node::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Node {
+    type Err = String;
+    /// A node without a port.
+    fn from_str(s: &str) -> Result<Node, String> {
+        match parse_node(s)? {
+            (n, None) => Ok(n),
+            (_, Some(_)) => Err(format!("`{}` takes no port", short(s))),
+        }
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+const FORMS: &str = "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, \
+                     `task/NAME/CONTAINER`, `nat/NAME`, `metadata` or an IPv4 address, optionally followed by `:PORT`";
+
+/// Container names as ECS allows them: `[A-Za-z0-9_-]`, 1-255.
+pub(crate) fn container_name_ok(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Parse one node like `task/web:3000` into the endpoint and its port, if any.
+pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
+    if s.is_empty() {
+        return Err(format!("empty endpoint; expected {FORMS}"));
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("endpoint `{}` contains blanks; expected {FORMS}", short(s)));
+    }
+    let (head, port) = match s.rsplit_once(':') {
+        Some((h, p)) => {
+            let ok = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+            match p.parse::<u16>() {
+                Ok(n) if ok && n > 0 => (h, Some(n)),
+                _ => {
+                    return Err(format!(
+                        "invalid port `{}` in `{}`: a port is a number from 1 to 65535",
+                        short(p),
+                        short(s)
+                    ));
+                }
+            }
+        }
+        None => (s, None),
+    };
+    let name = |kind: &str, n: &str| -> Result<String, String> {
+        if name_ok(n, 40) {
+            Ok(n.to_string())
+        } else {
+            Err(format!(
+                "invalid {kind} name `{}` in `{}`: names use only lowercase letters, digits and '-' (1-40 characters)",
+                short(n),
+                short(s)
+            ))
+        }
+    };
+    let ep = match head.split_once('/') {
+        None => match head {
+            "internet" => Node::Internet,
+            "metadata" => Node::Metadata,
+            _ => match head.parse::<Ipv4Addr>() {
+                Ok(ip) => Node::Ip(ip),
+                Err(_) => {
+                    let hint = match suggest(head, &["internet", "metadata"]) {
+                        Some(k) => format!(" (did you mean `{k}`?)"),
+                        None if head.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                            " (not a valid IPv4 address)".to_string()
+                        }
+                        None => String::new(),
+                    };
+                    return Err(format!("unknown endpoint `{}`{hint}; expected {FORMS}", short(s)));
+                }
+            },
+        },
+        Some((kind, rest)) => match kind {
+            "internet" => Node::InternetHost(name("internet host", rest)?),
+            "nat" => Node::Nat(name("NAT gateway", rest)?),
+            "instance" => match rest.split_once('@') {
+                None => Node::Instance(name("instance", rest)?),
+                Some((n, "public")) => Node::InstancePublic(name("instance", n)?),
+                Some((_, q)) => {
+                    return Err(format!(
+                        "unknown address `@{}` in `{}`: only `instance/NAME@public` is supported",
+                        short(q),
+                        short(s)
+                    ));
+                }
+            },
+            "task" => match rest.split_once('/') {
+                None => Node::Task { task: name("task", rest)?, container: None },
+                Some((t, c)) => {
+                    let t = name("task", t)?;
+                    if !container_name_ok(c) {
+                        return Err(format!(
+                            "invalid container name `{}` in `{}`: container names use letters, digits, '-' and '_' (1-255 characters)",
+                            short(c),
+                            short(s)
+                        ));
+                    }
+                    Node::Task { task: t, container: Some(c.to_string()) }
+                }
+            },
+            _ => {
+                let hint = match suggest(kind, &["internet", "instance", "task", "nat"]) {
+                    Some(k) => format!(" (did you mean `{k}/...`?)"),
+                    None => String::new(),
+                };
+                return Err(format!(
+                    "unknown endpoint kind `{}` in `{}`{hint}; expected {FORMS}",
+                    short(kind),
+                    short(s)
+                ));
+            }
+        },
+    };
+    Ok((ep, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_parse_format_and_serialize_as_text() {
+        let p = |s: &str| parse_node(s).unwrap();
+        assert_eq!(p("task/web:3000"), (Node::task("web"), Some(3000)));
+        assert_eq!(p("instance/ecs-1@public:3000"), (Node::InstancePublic("ecs-1".into()), Some(3000)));
+        assert_eq!(p("instance/ecs-1"), (Node::Instance("ecs-1".into()), None));
+        assert_eq!(p("10.0.1.5:80"), (Node::Ip(Ipv4Addr::new(10, 0, 1, 5)), Some(80)));
+        assert_eq!(p("10.0.1.5"), (Node::Ip(Ipv4Addr::new(10, 0, 1, 5)), None));
+        assert_eq!(p("internet"), (Node::Internet, None));
+        assert_eq!(p("internet/api:443"), (Node::InternetHost("api".into()), Some(443)));
+        assert_eq!(p("metadata"), (Node::Metadata, None));
+        assert_eq!(p("metadata:80"), (Node::Metadata, Some(80)));
+        assert_eq!(p("nat/nat-a"), (Node::Nat("nat-a".into()), None));
+        assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));
+        assert_eq!(p("task/web/DVA-EC_site"), (Node::container("web", "DVA-EC_site"), None));
+        // round trip through Display
+        for s in [
+            "internet",
+            "internet/api",
+            "instance/a",
+            "instance/a@public",
+            "task/t",
+            "task/t/c",
+            "nat/n",
+            "metadata",
+            "1.2.3.4",
+        ] {
+            assert_eq!(p(s).0.to_string(), s);
+            let json = serde_json::to_string(&p(s).0).unwrap();
+            assert_eq!(json, format!("\"{s}\""));
+            assert_eq!(serde_json::from_str::<Node>(&json).unwrap(), p(s).0);
+        }
+    }
+
+    #[test]
+    fn node_errors() {
+        let e = |s: &str| parse_node(s).unwrap_err();
+        assert!(e("task/web:0").contains("invalid port"));
+        assert!(e("task/web:70000").contains("invalid port"));
+        assert!(e("task/web:").contains("invalid port"));
+        assert!(e("task/web:abc").contains("invalid port"));
+        assert!(e("tasks/web").contains("did you mean `task/...`"));
+        assert!(e("internt").contains("did you mean `internet`"));
+        assert!(e("instance/a@private").contains("only `instance/NAME@public`"));
+        assert!(e("task/Web").contains("invalid task name"));
+        assert!(e("task/web/a.b").contains("invalid container name"));
+        assert!(e("10.0.0.300").contains("not a valid IPv4"));
+        assert!(e("").contains("empty"));
+        assert!(e("task/ web").contains("blanks"));
+        assert!(e("task/").contains("invalid task name"));
+        assert!(e("::::").contains("invalid port"));
+    }
+}
