@@ -234,7 +234,7 @@ impl Walk<'_> {
         ))
     }
 
-    fn container(&mut self, task: &str, c: &crate::model::ContainerM, src: Ipv4Addr) -> Res {
+    fn container(&mut self, task: &str, c: &crate::model::Container, src: Ipv4Addr) -> Res {
         if self.listens(&c.listen, c.command.is_some()) {
             Ok((Some(Node::container(task, &c.name)), src))
         } else {
@@ -570,7 +570,7 @@ fn from_bridge_container(
     w: &mut Walk,
     ii: usize,
     task: &str,
-    c: &crate::model::ContainerM,
+    c: &crate::model::Container,
     own: Ipv4Addr,
     dst: Ipv4Addr,
 ) -> Res {

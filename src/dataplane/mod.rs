@@ -6,9 +6,9 @@ pub mod apply;
 pub mod procs;
 pub mod state;
 
-use crate::model::container::ProcessRole;
 use crate::model::{Lab, ids};
 use crate::plan::Plan;
+use crate::plan::process::ProcessKind;
 use crate::sys::netns;
 use apply::{ApplyError, Cancel, Handles, Indexes, Timings};
 use state::Journal;
@@ -131,21 +131,25 @@ async fn build(
     // Open netlink sockets keep namespaces alive: close them before anything else.
     drop(handles);
     step!("firewall", apply::firewalls(plan).await?);
-    step!("processes", start_processes(lab, journal).await?);
+    step!("processes", start_processes(lab, plan, journal).await?);
     journal.complete = true;
     state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
     t.0.push(("total".into(), total.elapsed()));
     Ok(t)
 }
 
-async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError> {
+async fn start_processes(lab: &Lab, plan: &Plan, journal: &mut Journal) -> Result<(), UpError> {
     let dir = state::dir(&lab.name);
     let name = lab.name.clone();
-    let pauses: Vec<(String, String)> = lab
-        .tasks
+    let save = |j: &Journal| state::save_journal(j).map_err(|e| UpError::State(e.to_string()));
+    // The pause holders at once (each a quick spawn), then one at a time, journalled as each starts.
+    let pauses: Vec<(String, String)> = plan
+        .processes
         .iter()
-        .filter(|t| t.placement.is_ok())
-        .filter_map(|t| t.ns.as_ref().map(|ns| (ns.clone(), ProcessRole::pause(&t.name).to_string())))
+        .filter_map(|p| match &p.kind {
+            ProcessKind::Pause { ns } => Some((ns.clone(), p.role.clone())),
+            _ => None,
+        })
         .collect();
     let n2 = name.clone();
     let recs = tokio::task::spawn_blocking(move || -> Result<Vec<_>, ApplyError> {
@@ -160,28 +164,29 @@ async fn start_processes(lab: &Lab, journal: &mut Journal) -> Result<(), UpError
     .await
     .map_err(|e| UpError::State(e.to_string()))??;
     journal.processes.extend(recs);
-    state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
-
-    // The agent reads the lab's model from the state directory and serves what it says.
-    let log = dir.join("agent.log");
-    let n3 = name.clone();
-    let d3 = dir.clone();
-    let rec = tokio::task::spawn_blocking(move || procs::spawn_agent(&n3, &d3, &log, Duration::from_secs(60)))
-        .await
-        .map_err(|e| UpError::State(e.to_string()))?
-        .map_err(|e| ApplyError { object: "agent (responders)".into(), reason: e.to_string() })?;
-    journal.processes.push(rec);
-    state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
-
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
-        for c in &t.containers {
-            let Some(argv) = &c.command else { continue };
-            let role = ProcessRole::command(&t.name, &c.name).to_string();
-            let log = dir.join(format!("{}.{}.log", t.name, c.name.replace('/', "_")));
-            let rec = procs::spawn_command(&name, &c.ns, argv, &c.env, &log, role.clone())
-                .map_err(|e| ApplyError { object: format!("{role}: {}", argv.join(" ")), reason: e.to_string() })?;
-            journal.processes.push(rec);
-            state::save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+    save(journal)?;
+    for p in &plan.processes {
+        match &p.kind {
+            ProcessKind::Pause { .. } => {}
+            ProcessKind::Agent => {
+                // The agent reads the lab's model from the state directory and serves what it says.
+                let log = dir.join("agent.log");
+                let (n3, d3) = (name.clone(), dir.clone());
+                let rec =
+                    tokio::task::spawn_blocking(move || procs::spawn_agent(&n3, &d3, &log, Duration::from_secs(60)))
+                        .await
+                        .map_err(|e| UpError::State(e.to_string()))?
+                        .map_err(|e| ApplyError { object: "agent (responders)".into(), reason: e.to_string() })?;
+                journal.processes.push(rec);
+                save(journal)?;
+            }
+            ProcessKind::Command { ns, argv, env, log } => {
+                let rec = procs::spawn_command(&name, ns, argv, env, &dir.join(log), p.role.clone()).map_err(|e| {
+                    ApplyError { object: format!("{}: {}", p.role, argv.join(" ")), reason: e.to_string() }
+                })?;
+                journal.processes.push(rec);
+                save(journal)?;
+            }
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! instance, then each placed task in file order (its pause container first for awsvpc), with
 //! the order they are created in.
 
-use super::{ContainerM, InstanceM, Lab, TaskM};
+use super::{Container, Instance, Lab, Task};
 use crate::scenario::{NetworkMode, Node};
 use std::collections::BTreeMap;
 
@@ -64,13 +64,13 @@ pub struct ContainerRef<'a> {
 }
 
 impl<'a> ContainerRef<'a> {
-    pub fn inst(&self) -> &'a InstanceM {
+    pub fn inst(&self) -> &'a Instance {
         &self.lab.instances[self.instance]
     }
-    pub fn task(&self) -> Option<&'a TaskM> {
+    pub fn task(&self) -> Option<&'a Task> {
         self.task.map(|t| &self.lab.tasks[t])
     }
-    pub fn model(&self) -> &'a ContainerM {
+    pub fn model(&self) -> &'a Container {
         match (self.kind, self.task()) {
             (ContainerKind::App(i), Some(t)) => &t.containers[i],
             (ContainerKind::Pause, Some(t)) => t.pause.as_ref().unwrap_or(&self.lab.instances[self.instance].agent),

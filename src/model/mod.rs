@@ -47,41 +47,41 @@ pub struct Lab {
     pub region: String,
     pub scenario_file: PathBuf,
     pub cluster: String,
-    pub vpc: VpcM,
-    pub internet: InternetM,
-    pub instances: Vec<InstanceM>,
-    pub nats: Vec<NatM>,
-    pub tasks: Vec<TaskM>,
+    pub vpc: Vpc,
+    pub internet: Internet,
+    pub instances: Vec<Instance>,
+    pub nats: Vec<NatGateway>,
+    pub tasks: Vec<Task>,
     pub enis: Vec<Eni>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct VpcM {
+pub struct Vpc {
     pub id: String,
     pub cidr: Ipv4Network,
     pub router_ns: String,
     /// The internet gateway's namespace when the VPC has one.
     pub igw_ns: Option<String>,
-    pub subnets: Vec<SubnetM>,
-    pub route_tables: Vec<RouteTableM>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
     pub security_groups: Vec<SecurityGroup>,
     pub network_acls: Vec<scenario::NetworkAcl>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SubnetM {
+pub struct Subnet {
     pub name: String,
     pub id: String,
     pub cidr: Ipv4Network,
     pub az: String,
     /// The VPC router's address in the subnet (base + 1).
     pub gateway: Ipv4Addr,
-    /// Index into `VpcM::route_tables`.
+    /// Index into `Vpc::route_tables`.
     pub route_table: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RouteTableM {
+pub struct RouteTable {
     pub name: String,
     /// Kernel table id in the router namespace.
     pub table_id: u32,
@@ -89,7 +89,7 @@ pub struct RouteTableM {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct InternetM {
+pub struct Internet {
     pub ns: String,
     pub client: Ipv4Addr,
     pub hosts: Vec<scenario::InternetHost>,
@@ -121,7 +121,7 @@ pub struct Eni {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct InstanceM {
+pub struct Instance {
     pub name: String,
     pub id: String,
     pub ns: String,
@@ -135,11 +135,11 @@ pub struct InstanceM {
     pub max_task_enis: u32,
     pub docker0_mac: String,
     pub ecs_bridge_mac: String,
-    pub agent: ContainerM,
+    pub agent: Container,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NatM {
+pub struct NatGateway {
     pub name: String,
     pub id: String,
     pub ns: String,
@@ -205,7 +205,7 @@ impl PlacementFailure {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TaskM {
+pub struct Task {
     pub name: String,
     /// 32 hex, as the last part of a task ARN.
     pub id: String,
@@ -225,8 +225,8 @@ pub struct TaskM {
     pub bridge_mac: Option<String>,
     /// awsvpc: the host-side veth on ecs-bridge.
     pub veth_host: Option<String>,
-    pub pause: Option<ContainerM>,
-    pub containers: Vec<ContainerM>,
+    pub pause: Option<Container>,
+    pub containers: Vec<Container>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,7 +239,7 @@ pub struct PortBinding {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ContainerM {
+pub struct Container {
     pub name: String,
     pub docker_name: String,
     /// 64 hex.
@@ -264,16 +264,16 @@ pub struct ContainerM {
 }
 
 impl Lab {
-    pub fn task(&self, name: &str) -> Option<&TaskM> {
+    pub fn task(&self, name: &str) -> Option<&Task> {
         self.tasks.iter().find(|t| t.name == name)
     }
-    pub fn instance(&self, name: &str) -> Option<&InstanceM> {
+    pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)
     }
-    pub fn nat(&self, name: &str) -> Option<&NatM> {
+    pub fn nat(&self, name: &str) -> Option<&NatGateway> {
         self.nats.iter().find(|n| n.name == name)
     }
-    pub fn instance_ip(&self, i: &InstanceM) -> Ipv4Addr {
+    pub fn instance_ip(&self, i: &Instance) -> Ipv4Addr {
         self.enis[i.eni].ip
     }
     /// Every namespace the lab creates, in creation order.
@@ -381,11 +381,11 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let mut route_tables = vec![];
     let has_main = s.vpc.route_tables.iter().any(|r| r.name.value == "main");
     if !has_main {
-        route_tables.push(RouteTableM { name: "main".into(), table_id: 100, routes: vec![] });
+        route_tables.push(RouteTable { name: "main".into(), table_id: 100, routes: vec![] });
     }
     for rt in &s.vpc.route_tables {
         let id = 100 + route_tables.len() as u32;
-        route_tables.push(RouteTableM {
+        route_tables.push(RouteTable {
             name: rt.name.value.clone(),
             table_id: id,
             routes: rt.routes.iter().map(|r| (r.destination.value, r.target.value.clone())).collect(),
@@ -394,11 +394,11 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let rt_index: HashMap<&str, usize> = route_tables.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let main_rt = rt_index.get("main").copied().unwrap_or(0);
 
-    let subnets: Vec<SubnetM> = s
+    let subnets: Vec<Subnet> = s
         .vpc
         .subnets
         .iter()
-        .map(|sn| SubnetM {
+        .map(|sn| Subnet {
             name: sn.name.value.clone(),
             id: format!("subnet-{}", ids::hex(&[l, "subnet", &sn.name.value], 17)),
             cidr: sn.cidr.value,
@@ -502,7 +502,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             },
         };
         let agent_id = ids::hex(&[l, "agent", &inst.name.value], 64);
-        instances.push(InstanceM {
+        instances.push(Instance {
             name: inst.name.value.clone(),
             id: format!("i-{}", ids::hex(&[l, "instance", &inst.name.value], 17)),
             ns,
@@ -516,7 +516,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             docker0_mac: ids::mac_str(&ids::mac(0x02, &[l, "docker0", &inst.name.value])),
             // ecs-bridge: a static random locally administered MAC (ECS-FACTS §1.7 step 1).
             ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[l, "ecs-bridge", &inst.name.value])),
-            agent: ContainerM {
+            agent: Container {
                 name: "ecs-agent".into(),
                 docker_name: "ecs-agent".into(),
                 docker_id: agent_id,
@@ -561,7 +561,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             ns.clone(),
             Some(eip),
         );
-        nats.push(NatM {
+        nats.push(NatGateway {
             name: n.name.value.clone(),
             id: format!("nat-{}", ids::hex(&[l, "nat", &n.name.value], 17)),
             ns,
@@ -608,7 +608,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         let mode = td.network_mode.value;
         let task_id = ids::hex(&[l, "task", &t.name.value], 32);
         let arn = format!("arn:aws:ecs:{}:{ACCOUNT}:task/{cluster}/{task_id}", s.region);
-        let mut tm = TaskM {
+        let mut tm = Task {
             name: t.name.value.clone(),
             id: task_id.clone(),
             arn: arn.clone(),
@@ -683,7 +683,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         let inst_ns = instances[ii].ns.clone();
         let task_ns = ids::ns_name(l, "t", &t.name.value);
         let family_safe = docker_safe(&td.family.value);
-        let mk_container = |cd: &scenario::ContainerDefinition, ns: String| -> ContainerM {
+        let mk_container = |cd: &scenario::ContainerDefinition, ns: String| -> Container {
             let hexs = ids::hex(&[l, "docker-name", &t.name.value, &cd.name.value], 20);
             let v3 = ids::uuid_like(&[l, "v3", &t.name.value, &cd.name.value]);
             let mut labels = vec![
@@ -713,7 +713,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             if let Some(c) = &cd.x_ecsnet.command {
                 cmd = c.clone();
             }
-            ContainerM {
+            Container {
                 name: cd.name.value.clone(),
                 docker_name: format!("ecs-{family_safe}-{}-{}-{hexs}", td.revision, docker_safe(&cd.name.value)),
                 docker_id: ids::hex(&[l, "docker-id", &t.name.value, &cd.name.value], 64),
@@ -769,7 +769,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
                 tm.bridge_mac = Some(ids::mac_str(&[0x0a, 0x58, o[0], o[1], o[2], o[3]]));
                 tm.veth_host = Some(unique_veth(&mut st.veths, l, &t.name.value, "", 8));
                 let hexs = ids::hex(&[l, "docker-name", &t.name.value, "~pause"], 20);
-                tm.pause = Some(ContainerM {
+                tm.pause = Some(Container {
                     name: "~internal~ecs~pause".into(),
                     docker_name: format!("ecs-{family_safe}-{}-internalecspause-{hexs}", td.revision),
                     docker_id: ids::hex(&[l, "docker-id", &t.name.value, "~pause"], 64),
@@ -870,7 +870,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         region: s.region.clone(),
         scenario_file: s.file.clone(),
         cluster,
-        vpc: VpcM {
+        vpc: Vpc {
             id: format!("vpc-{}", ids::hex(&[l, "vpc"], 17)),
             cidr: s.vpc.cidr.value,
             router_ns,
@@ -880,7 +880,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
             security_groups: sgs,
             network_acls: s.vpc.network_acls.clone(),
         },
-        internet: InternetM {
+        internet: Internet {
             ns: ids::ns_name(l, "internet", ""),
             client: INTERNET_CLIENT,
             hosts: s.internet.hosts.clone(),
@@ -928,7 +928,7 @@ fn unique_veth(used: &mut HashSet<String>, lab: &str, task: &str, ctr: &str, n: 
     unreachable!("the salt loop always finds a free name")
 }
 
-fn unique_ns(lab: &str, task: &str, ctr: &str, others: &[ContainerM]) -> String {
+fn unique_ns(lab: &str, task: &str, ctr: &str, others: &[Container]) -> String {
     let base = ids::ns_name(lab, "c", &format!("{task}.{}", ns_safe(ctr)));
     if !others.iter().any(|c| c.ns == base) {
         return base;

@@ -2,7 +2,7 @@
 //! addresses: where a probe starts, which address and port it targets, which addresses count as
 //! "seen as" an endpoint. Pure.
 
-use super::{Lab, METADATA_IP, METADATA_PORT, PlacementFailure, TaskM};
+use super::{Lab, METADATA_IP, METADATA_PORT, PlacementFailure, Task};
 use crate::scenario::{NetworkMode, Node, Via};
 use std::net::Ipv4Addr;
 
@@ -53,7 +53,7 @@ pub struct Source {
     pub bind: Option<Ipv4Addr>,
 }
 
-fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a TaskM, ResolveError> {
+fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a Task, ResolveError> {
     let t = lab.task(name).ok_or_else(|| ResolveError::NoTask { task: name.into(), lab: lab.name.clone() })?;
     match &t.placement {
         Ok(()) => Ok(t),
@@ -154,7 +154,7 @@ pub fn destination(
     Ok((ip, port))
 }
 
-fn task_ip(lab: &Lab, t: &TaskM, container: Option<&str>) -> Result<Ipv4Addr, ResolveError> {
+fn task_ip(lab: &Lab, t: &Task, container: Option<&str>) -> Result<Ipv4Addr, ResolveError> {
     match t.mode {
         NetworkMode::Awsvpc => t.eni.map(|e| lab.enis[e].ip).ok_or(ResolveError::NoEni),
         NetworkMode::Host => Ok(lab.instance_ip(&lab.instances[t.instance])),

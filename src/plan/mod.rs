@@ -3,6 +3,7 @@
 //! only needs the namespace list, because every object lives inside the lab's namespaces.
 
 pub mod nft;
+pub mod process;
 #[cfg(test)]
 mod tests;
 
@@ -125,6 +126,9 @@ pub struct Plan {
     pub firewalls: Vec<Firewall>,
     /// Namespaces whose `lo` must be up (all of them).
     pub lo_up: Vec<String>,
+    /// What runs in the lab, in start order.
+    #[serde(default)]
+    pub processes: Vec<process::Process>,
 }
 
 pub const MAIN_TABLE: u32 = 254;
@@ -193,7 +197,12 @@ impl Plan {
 
 /// Build the plan for a lab.
 pub fn plan(lab: &Lab) -> Plan {
-    let mut p = Plan { lab: lab.name.clone(), namespaces: lab.namespaces(), ..Default::default() };
+    let mut p = Plan {
+        lab: lab.name.clone(),
+        namespaces: lab.namespaces(),
+        processes: process::processes(lab),
+        ..Default::default()
+    };
     p.lo_up = p.namespaces.clone();
     let rtr = lab.vpc.router_ns.as_str();
 

@@ -1,8 +1,8 @@
 //! Walking a `marked_yaml` node tree with located, friendly errors: typed readers for scalars,
 //! lists and mappings, strict/lenient key checks with "did you mean", and name rules.
 
-pub(crate) use super::names::*;
 use super::error::Diagnostic;
+pub(crate) use super::names::*;
 use super::types::{Loc, Located, PortProto, PortRange, Proto};
 use ipnetwork::Ipv4Network;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};

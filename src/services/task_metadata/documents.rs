@@ -5,7 +5,7 @@
 use super::{TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
 use crate::model::container::containers;
 use crate::model::ids::{image_id, private_dns_name, uuid_like};
-use crate::model::{Lab, TaskM};
+use crate::model::{Lab, Task};
 use crate::scenario::{NetworkMode, Node};
 use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
@@ -114,7 +114,7 @@ pub struct NetworkDoc {
 }
 
 /// The v4 task document of a placed task; container times count from `created_ns`.
-pub fn task_doc(lab: &Lab, task: &TaskM, created_ns: u64) -> TaskDoc {
+pub fn task_doc(lab: &Lab, task: &Task, created_ns: u64) -> TaskDoc {
     let ctrs: Vec<_> = containers(lab).into_iter().filter(|c| c.task().is_some_and(|t| t.name == task.name)).collect();
     let network = |mode: NetworkMode, ip: Option<std::net::Ipv4Addr>| -> NetworkDoc {
         match (mode, task.eni.map(|e| &lab.enis[e])) {
@@ -258,13 +258,13 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
 }
 
 /// The credentials id the model put in the task's AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.
-pub fn credentials_id(t: &TaskM) -> Option<String> {
+pub fn credentials_id(t: &Task) -> Option<String> {
     t.containers.iter().flat_map(|c| c.env.iter()).find_map(|(k, v)| {
         (k == "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").then(|| v.trim_start_matches("/v2/credentials/").to_string())
     })
 }
 
 /// `ECS_CONTAINER_METADATA_URI_V4` of a container, from its environment.
-pub fn metadata_uri_v4(c: &crate::model::ContainerM) -> Option<&str> {
+pub fn metadata_uri_v4(c: &crate::model::Container) -> Option<&str> {
     c.env.iter().find(|(k, _)| k == "ECS_CONTAINER_METADATA_URI_V4").map(|(_, v)| v.as_str())
 }
