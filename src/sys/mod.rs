@@ -3,6 +3,7 @@
 //! knows what a lab is.
 
 pub mod limits;
+pub mod neigh;
 pub mod netns;
 pub mod proc;
 pub mod sock;

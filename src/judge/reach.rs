@@ -1,0 +1,153 @@
+//! Reachability expectations: the probe an expectation asks for, and its verdict from what the
+//! probe saw.
+
+use super::Verdict;
+use super::cross_check::{cross_check, neighbour_overflow};
+use crate::analyze::Analysis;
+use crate::model::{Lab, resolve};
+use crate::probe::{ProbeResult, ProbeSpec};
+use crate::scenario::{Expectation, Node, Outcome, Reach};
+use std::time::Duration;
+
+/// A probe to run for expectation `index`, or the reason it cannot be run.
+pub enum Planned {
+    Probe(ProbeSpec),
+    /// The destination does not exist as an address (no public IP, unplaced task, ...).
+    Unreachable(String),
+    /// The source cannot send (unplaced task...): the expectation fails.
+    Error(String),
+}
+
+pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
+    let src = match resolve::source(lab, &r.from.value) {
+        Ok(s) => s,
+        Err(e) => return Planned::Error(e.to_string()),
+    };
+    let (dst, port) = match resolve::destination(lab, &r.to.value, r.port, r.via) {
+        Ok(d) => d,
+        Err(e) => return Planned::Unreachable(e.to_string()),
+    };
+    Planned::Probe(ProbeSpec {
+        id,
+        src_ns: src.ns,
+        bind: src.bind,
+        dst,
+        port,
+        proto: r.protocol,
+        path: r.path.clone(),
+        timeout: Duration::from_millis(r.timeout_ms),
+    })
+}
+
+fn node_matches(served: &crate::services::responder::Identity, want: &Node) -> bool {
+    match want {
+        Node::Task { task, container } => {
+            served.task.as_deref() == Some(task.as_str())
+                && container.as_ref().is_none_or(|c| served.container.as_deref() == Some(c.as_str()))
+        }
+        Node::InternetHost(_) => served.node == want.to_string(),
+        _ => false,
+    }
+}
+
+/// Judge one reachability expectation against what the probe saw.
+pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Result<&ProbeResult, &str>) -> Verdict {
+    let mut v = Verdict::new(index, r.title(), e);
+    let res = match res {
+        Ok(p) => p,
+        Err(why) => {
+            // No address to send to: nothing can be reached.
+            v.pass = !r.reachable && r.result.is_none();
+            v.detail = why.to_string();
+            return v;
+        }
+    };
+    if let Some(err) = &res.error {
+        // The probe could not be carried out: that is no verdict about the network.
+        v.detail = format!("probe could not run: {err}");
+        return v;
+    }
+    v.outcome = Some(res.outcome);
+    v.elapsed_ms = res.elapsed.as_secs_f64() * 1000.0;
+    if let Some(id) = &res.identity {
+        v.served_by = Some(id.node.clone());
+        v.source_seen = Some(id.peer.ip().to_string());
+    }
+    let reached = res.outcome == Outcome::Connected;
+    let mut problems = vec![];
+    if reached != r.reachable {
+        problems.push(format!(
+            "expected {}, got {}",
+            if r.reachable { "reachable" } else { "unreachable" },
+            res.outcome
+        ));
+    }
+    if let Some(want) = r.result {
+        if want != res.outcome && reached == r.reachable {
+            problems.push(format!("expected {want}, got {}", res.outcome));
+        }
+    }
+    if reached {
+        if let Some(want) = &r.served_by {
+            match &res.identity {
+                Some(id) if node_matches(id, &want.value) => {}
+                Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
+                None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
+            }
+        }
+        if let Some(want) = &r.source_seen_as {
+            let addrs = resolve::addresses_of(lab, &want.value);
+            match &v.source_seen {
+                Some(seen) if addrs.iter().any(|a| a.to_string() == *seen) => {}
+                Some(seen) => problems.push(format!(
+                    "source seen as {seen}, expected {} ({})",
+                    want.value,
+                    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                None => problems.push(format!("the responder did not report a source, expected {}", want.value)),
+            }
+        }
+    }
+    v.pass = problems.is_empty();
+    v.detail = if problems.is_empty() {
+        let mut d = res.detail.clone();
+        if let (Some(s), Some(src)) = (&v.served_by, &v.source_seen) {
+            d = format!("served by {s}, source seen as {src}");
+        }
+        d
+    } else {
+        let mut d = problems.join("; ");
+        if !res.detail.is_empty() {
+            d.push_str(&format!(" ({})", res.detail));
+        }
+        d
+    };
+    v
+}
+
+/// The whole verdict of a reachability expectation: what was planned for it, what its probe saw
+/// (when one ran), the analyzer's walk of the same flow, and whether the kernel's shared
+/// neighbour table overflowed while probing.
+pub fn reach_verdict(
+    lab: &Lab,
+    (index, e, r): (usize, &Expectation, &Reach),
+    planned: &Planned,
+    probe: Option<&ProbeResult>,
+    analysis: &Analysis,
+    overflowed: bool,
+) -> Verdict {
+    let v = match planned {
+        Planned::Probe(_) => match probe {
+            Some(res) => judge_reach(lab, index, e, r, Ok(res)),
+            None => judge_reach(lab, index, e, r, Err("probe did not run")),
+        },
+        Planned::Unreachable(why) => judge_reach(lab, index, e, r, Err(why)),
+        Planned::Error(why) => {
+            let mut v = judge_reach(lab, index, e, r, Err(why));
+            v.pass = false;
+            v
+        }
+    };
+    let v = cross_check(v, r, analysis, probe.filter(|x| x.error.is_none()));
+    if overflowed { neighbour_overflow(v) } else { v }
+}
