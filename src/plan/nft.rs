@@ -56,6 +56,19 @@ pub fn ip_daddr(v: Expr) -> Stmt {
 pub fn ip_daddr_ne(v: Expr) -> Stmt {
     m(payload("ip", "daddr"), Operator::NEQ, v)
 }
+/// Which address of a packet a match looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Source,
+    Destination,
+}
+/// `ip saddr V` / `ip daddr V`.
+pub fn ip_addr(side: Side, v: Expr) -> Stmt {
+    match side {
+        Side::Source => ip_saddr(v),
+        Side::Destination => ip_daddr(v),
+    }
+}
 pub fn ip(a: Ipv4Addr) -> Expr {
     s(a.to_string())
 }

@@ -73,3 +73,41 @@ fn security_groups_are_two_independent_gates() {
     assert!(json.contains("\"return\""));
     assert!(!json.contains("\"reject\""), "security groups drop silently");
 }
+
+/// The plan of every scenario, pinned: `tests/golden/plan/<stem>.json` holds the plan as
+/// pretty JSON, so a reshaping of this layer that changes an object, or the order in which the
+/// dataplane creates them (interface indexes follow the order of `veths` and `bridges`), fails
+/// here without root. Regenerate with `ECSNET_GOLDEN_UPDATE=1 cargo test --lib plan::tests`.
+#[test]
+fn plans_of_every_scenario_match_their_golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let updating = std::env::var_os("ECSNET_GOLDEN_UPDATE").is_some();
+    let mut scenarios: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+        .expect("scenarios/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    scenarios.sort();
+    assert!(!scenarios.is_empty(), "no scenario found");
+    let mut diffs = vec![];
+    for file in &scenarios {
+        let s = crate::scenario::load(file).unwrap_or_else(|d| panic!("{}: {d}", file.display()));
+        let l = crate::model::build(&s).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let actual = serde_json::to_string_pretty(&plan(&l)).expect("plan serializes") + "\n";
+        let stem = file.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
+        let golden = root.join("tests/golden/plan").join(format!("{stem}.json"));
+        if updating {
+            std::fs::create_dir_all(golden.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(&golden, &actual).expect("write golden");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        if expected != actual {
+            let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
+            let at = line.map_or_else(|| "length".to_string(), |n| format!("line {}", n + 1));
+            diffs.push(format!("{} differs at {at}", golden.display()));
+        }
+    }
+    assert!(diffs.is_empty(), "plans changed:\n  {}", diffs.join("\n  "));
+}

@@ -1,0 +1,47 @@
+//! A bridge-mode container: `eth0` on the instance's docker0, as Docker plugs it, and the ports
+//! it publishes on the instance.
+
+use super::{Plan, Veth, default_net};
+use crate::model::{Container, DOCKER0_GW, DOCKER0_PREFIX, Instance};
+use std::net::Ipv4Addr;
+
+/// A container port published on its instance (Docker's `-p HOST:CONTAINER/PROTO`).
+pub struct PublishedPort {
+    pub proto: String,
+    pub host_port: u16,
+    pub container_ip: Ipv4Addr,
+    pub container_port: u16,
+}
+
+/// The container's veth, address, default route and neighbours; returns the ports it publishes
+/// (for the instance's firewall). A container without a docker0 address has none of it.
+pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<PublishedPort> {
+    let (Some(ip), Some(veth_host)) = (c.ip, &c.veth_host) else { return vec![] };
+    let ns = inst.ns.as_str();
+    p.veths.push(Veth {
+        master: Some("docker0".into()),
+        peer_mac: c.mac.clone(),
+        hairpin: true,
+        ..Veth::between(ns, veth_host, &c.ns, "eth0")
+    });
+    // Docker's addresses are ecsnet's to allocate: resolve them statically both ways, so
+    // docker0 traffic uses no entry of the kernel's shared (and capped) ARP table.
+    if let Some(mac) = &c.mac {
+        p.neighbour(ns, "docker0", ip, mac);
+    }
+    p.neighbour(&c.ns, "eth0", DOCKER0_GW, &inst.docker0_mac);
+    p.addr(&c.ns, "eth0", ip, DOCKER0_PREFIX);
+    p.route(&c.ns, default_net(), Some(DOCKER0_GW), Some("eth0"));
+    c.ports
+        .iter()
+        .filter_map(|b| {
+            let host_port = b.host_port?;
+            Some(PublishedPort {
+                proto: b.proto.to_string(),
+                host_port,
+                container_ip: ip,
+                container_port: b.container_port,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! A container instance: its bridges (docker0, ecs-bridge) and the one nft table of what
+//! Docker and ecs-init install on it.
+
+use super::container::PublishedPort;
+use super::nft::{self, TableBuilder};
+use super::{Bridge, Plan, net};
+use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance};
+use crate::model::{METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
+use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
+use std::net::Ipv4Addr;
+
+/// ecs-init: the metadata DNAT to 127.0.0.1 needs route_localnet (ECS-FACTS §2.1).
+pub(super) fn sysctls(p: &mut Plan, inst: &Instance) {
+    p.sysctl(&inst.ns, "net.ipv4.conf.all.route_localnet", "1");
+}
+
+/// docker0 (down until a container attaches, as in the seed) and ecs-bridge, with their
+/// gateway addresses.
+pub(super) fn bridges(p: &mut Plan, inst: &Instance) {
+    let ns = inst.ns.as_str();
+    p.bridges.push(Bridge { ns: ns.into(), name: "docker0".into(), mac: inst.docker0_mac.clone() });
+    p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac: inst.ecs_bridge_mac.clone() });
+    p.addr(ns, "docker0", DOCKER0_GW, DOCKER0_PREFIX);
+    p.addr(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
+}
+
+/// What Docker and ecs-init install on the instance, as one nft table.
+pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort]) {
+    let mut t = TableBuilder::new();
+    t.base("prerouting", Ty::NAT, Hook::Prerouting, -100, Policy::Accept);
+    t.base("output", Ty::NAT, Hook::Output, -100, Policy::Accept);
+    t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
+    ecs_init_metadata(&mut t);
+    for port in published {
+        docker_publish(&mut t, port);
+    }
+    docker_masquerade(&mut t);
+    p.firewall(&inst.ns, t.build());
+}
+
+/// ecs-init: task traffic to the metadata address goes to the agent on 127.0.0.1:51679;
+/// the instance's own (host mode) traffic is redirected in OUTPUT.
+fn ecs_init_metadata(t: &mut TableBuilder) {
+    t.rule(
+        "prerouting",
+        vec![
+            nft::ip_daddr(nft::ip(METADATA_IP)),
+            nft::dport("tcp", METADATA_PORT),
+            nft::counter(),
+            nft::dnat(Ipv4Addr::LOCALHOST, Some(TMDS_LISTEN_PORT)),
+        ],
+        Some("ecs-init: task metadata endpoint"),
+    );
+    t.rule(
+        "output",
+        vec![
+            nft::ip_daddr(nft::ip(METADATA_IP)),
+            nft::dport("tcp", METADATA_PORT),
+            nft::counter(),
+            nft::redirect(TMDS_LISTEN_PORT),
+        ],
+        Some("ecs-init: task metadata endpoint (host mode)"),
+    );
+}
+
+/// Docker: a published port, for traffic arriving from outside and from the instance itself.
+fn docker_publish(t: &mut TableBuilder, port: &PublishedPort) {
+    let PublishedPort { proto, host_port, container_ip, container_port } = port;
+    let comment = format!("docker: {host_port}/{proto} -> {container_ip}:{container_port}");
+    t.rule(
+        "prerouting",
+        vec![
+            nft::fib_daddr_local(),
+            nft::dport(proto, *host_port),
+            nft::counter(),
+            nft::dnat(*container_ip, Some(*container_port)),
+        ],
+        Some(&comment),
+    );
+    t.rule(
+        "output",
+        vec![
+            nft::fib_daddr_local(),
+            nft::ip_daddr_ne(nft::prefix(net(Ipv4Addr::new(127, 0, 0, 0), 8))),
+            nft::dport(proto, *host_port),
+            nft::counter(),
+            nft::dnat(*container_ip, Some(*container_port)),
+        ],
+        Some(&comment),
+    );
+}
+
+/// Docker: containers leave behind the instance's address.
+fn docker_masquerade(t: &mut TableBuilder) {
+    let docker0 = net(Ipv4Addr::new(172, 17, 0, 0), 16);
+    t.rule(
+        "postrouting",
+        vec![nft::ip_saddr(nft::prefix(docker0)), nft::oifname_ne("docker0"), nft::counter(), nft::masquerade()],
+        Some("docker: outbound from containers"),
+    );
+    // A container reaching a published port through the instance's address comes back
+    // in on docker0: it is seen from 172.17.0.1, as Docker's userland proxy makes it.
+    t.rule(
+        "postrouting",
+        vec![
+            nft::ip_saddr(nft::prefix(docker0)),
+            nft::oifname("docker0"),
+            nft::ct_status_dnat(),
+            nft::counter(),
+            nft::masquerade(),
+        ],
+        Some("docker: hairpin to a published port"),
+    );
+}

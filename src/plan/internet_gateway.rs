@@ -1,0 +1,94 @@
+//! The internet gateway: a namespace between the VPC router (`igw0` <-> `vpc0`) and the internet
+//! (`inet0` <-> `igw0`) that translates each ENI's private address to its public one.
+
+use super::nft::{self, TableBuilder};
+use super::{Plan, Veth, default_net};
+use crate::model::{IGW_INET, Lab, RTR_IGW, TRANSIT_PREFIX};
+use nftables::schema::Nftables;
+use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
+use std::net::Ipv4Addr;
+
+/// An ENI's private address and the public address the IGW gives it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PublicMapping {
+    private: Ipv4Addr,
+    public: Ipv4Addr,
+}
+
+/// The IGW's links, addresses and routes on both sides, and its firewall; nothing when the VPC
+/// has no internet gateway.
+pub(super) fn links(p: &mut Plan, lab: &Lab) {
+    let Some(igw) = &lab.vpc.igw_ns else { return };
+    let (rtr, inet) = (lab.vpc.router_ns.as_str(), lab.internet.ns.as_str());
+    p.veths.push(Veth::between(rtr, "igw0", igw, "vpc0"));
+    p.addr(rtr, "igw0", RTR_IGW.0, TRANSIT_PREFIX);
+    p.addr(igw, "vpc0", RTR_IGW.1, TRANSIT_PREFIX);
+    p.veths.push(Veth::between(igw, "inet0", inet, "igw0"));
+    p.addr(igw, "inet0", IGW_INET.0, TRANSIT_PREFIX);
+    p.addr(inet, "igw0", IGW_INET.1, TRANSIT_PREFIX);
+    p.route(igw, lab.vpc.cidr, Some(RTR_IGW.0), Some("vpc0"));
+    p.route(igw, default_net(), Some(IGW_INET.1), Some("inet0"));
+    // Everything the internet does not hold itself goes to the IGW, which drops what it
+    // does not translate: a private address is not reachable from the internet (timeout).
+    p.route(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
+    p.firewall(igw, firewall(&public_mappings(lab)));
+}
+
+/// Every ENI that has a public address, in address order.
+fn public_mappings(lab: &Lab) -> Vec<PublicMapping> {
+    let mut v: Vec<PublicMapping> =
+        lab.enis.iter().filter_map(|e| e.public_ip.map(|public| PublicMapping { private: e.ip, public })).collect();
+    v.sort();
+    v
+}
+
+/// 1:1 NAT between each ENI's private IP and its public IP; nothing else crosses (no public
+/// IP, no internet; nothing from the internet reaches a private address).
+fn firewall(public: &[PublicMapping]) -> Nftables<'static> {
+    let mut t = TableBuilder::new();
+    t.base("prerouting", Ty::NAT, Hook::Prerouting, -100, Policy::Accept);
+    t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
+    t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Drop);
+    for m in public {
+        translate(&mut t, m);
+    }
+    forward(&mut t, public);
+    t.build()
+}
+
+fn translate(t: &mut TableBuilder, m: &PublicMapping) {
+    // Inbound to a public IP, from the internet or from the VPC itself (hairpin).
+    t.rule("prerouting", vec![nft::ip_daddr(nft::ip(m.public)), nft::counter(), nft::dnat(m.private, None)], None);
+    t.rule(
+        "postrouting",
+        vec![nft::oifname("inet0"), nft::ip_saddr(nft::ip(m.private)), nft::counter(), nft::snat(m.public)],
+        None,
+    );
+    // A hairpinned flow is seen with the sender's public address, as on AWS.
+    t.rule(
+        "postrouting",
+        vec![
+            nft::oifname("vpc0"),
+            nft::iifname("vpc0"),
+            nft::ip_saddr(nft::ip(m.private)),
+            nft::counter(),
+            nft::snat(m.public),
+        ],
+        None,
+    );
+}
+
+/// What may cross: replies, egress of translated addresses, ingress to public addresses.
+fn forward(t: &mut TableBuilder, public: &[PublicMapping]) {
+    t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    let privates: Vec<Ipv4Addr> = public.iter().map(|m| m.private).collect();
+    let no_public = if privates.is_empty() {
+        vec![nft::iifname("vpc0"), nft::counter(), nft::drop()]
+    } else {
+        vec![nft::iifname("vpc0"), nft::ip_saddr_ne(nft::addr_set(&privates)), nft::counter(), nft::drop()]
+    };
+    t.rule("forward", no_public, Some("no public IP: not translated, dropped"));
+    t.rule("forward", vec![nft::iifname("vpc0"), nft::oifname("inet0"), nft::counter(), nft::accept()], Some("egress"));
+    t.rule("forward", vec![nft::ct_status_dnat(), nft::counter(), nft::accept()], Some("ingress to public IPs"));
+    t.rule("forward", vec![nft::counter(), nft::drop()], Some("nothing else crosses the internet gateway"));
+}

@@ -1,0 +1,208 @@
+//! The kernel objects a plan lists, and the small constructors the per-kind files emit them with.
+
+use ipnetwork::Ipv4Network;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+use super::process;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sysctl {
+    pub ns: String,
+    /// Dotted form, as `sysctl` takes it: `net.ipv4.ip_forward`.
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bridge {
+    pub ns: String,
+    pub name: String,
+    pub mac: String,
+}
+
+/// A veth pair created from `ns` with its peer born directly in `peer_ns` (never in the root
+/// namespace, never moved afterwards).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Veth {
+    pub ns: String,
+    pub name: String,
+    pub mac: Option<String>,
+    /// Bridge in `ns` to enslave `name` to.
+    pub master: Option<String>,
+    pub peer_ns: String,
+    pub peer_name: String,
+    pub peer_mac: Option<String>,
+    /// Bridge port hairpin mode on `name` (Docker's, so that a container reaches its own
+    /// published port through the instance's address).
+    #[serde(default)]
+    pub hairpin: bool,
+    /// Both ends; None: the kernel's 1500.
+    #[serde(default)]
+    pub mtu: Option<u32>,
+}
+
+impl Veth {
+    /// A plain pair: kernel-chosen MACs, no bridge, default MTU.
+    pub(super) fn between(ns: &str, name: &str, peer_ns: &str, peer_name: &str) -> Self {
+        Veth {
+            ns: ns.into(),
+            name: name.into(),
+            mac: None,
+            master: None,
+            peer_ns: peer_ns.into(),
+            peer_name: peer_name.into(),
+            peer_mac: None,
+            hairpin: false,
+            mtu: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addr {
+    pub ns: String,
+    pub dev: String,
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteKind {
+    Unicast,
+    /// Silently dropped, as AWS drops what no route matches.
+    Blackhole,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub ns: String,
+    pub dst: Ipv4Network,
+    pub gw: Option<Ipv4Addr>,
+    pub dev: Option<String>,
+    /// 254 = main.
+    pub table: u32,
+    pub kind: RouteKind,
+    pub onlink: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub ns: String,
+    pub pref: u32,
+    pub from: Option<Ipv4Network>,
+    pub to: Option<Ipv4Network>,
+    pub table: u32,
+}
+
+/// A permanent neighbour entry: the VPC fabric resolves addresses itself, as AWS's does, and
+/// permanent entries do not count against the kernel's ARP table cap, which all namespaces
+/// share and only the root namespace can raise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Neigh {
+    pub ns: String,
+    pub dev: String,
+    pub ip: Ipv4Addr,
+    pub mac: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Firewall {
+    pub ns: String,
+    pub ruleset: nftables::schema::Nftables<'static>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Plan {
+    pub lab: String,
+    pub namespaces: Vec<String>,
+    pub sysctls: Vec<Sysctl>,
+    /// Per-link sysctls, written once the links exist (a non-initial namespace has no
+    /// `neigh.default` to inherit from).
+    pub link_sysctls: Vec<Sysctl>,
+    pub bridges: Vec<Bridge>,
+    pub veths: Vec<Veth>,
+    pub addrs: Vec<Addr>,
+    pub routes: Vec<Route>,
+    /// Routes the kernel adds by itself that ECS removes (the /22 on `ecs-eth0`).
+    pub route_dels: Vec<Route>,
+    pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub neighbours: Vec<Neigh>,
+    pub firewalls: Vec<Firewall>,
+    /// Namespaces whose `lo` must be up (all of them).
+    pub lo_up: Vec<String>,
+    /// What runs in the lab, in start order.
+    #[serde(default)]
+    pub processes: Vec<process::Process>,
+}
+
+pub const MAIN_TABLE: u32 = 254;
+
+/// `ip/p`, for prefixes written in the code.
+pub(super) fn net(ip: Ipv4Addr, p: u8) -> Ipv4Network {
+    // Valid by construction (p ≤ 32).
+    Ipv4Network::new(ip, p).unwrap_or_else(|_| Ipv4Network::from(ip))
+}
+
+/// `ip/32`.
+pub(super) fn host(ip: Ipv4Addr) -> Ipv4Network {
+    Ipv4Network::from(ip)
+}
+
+/// `0.0.0.0/0`.
+pub(super) fn default_net() -> Ipv4Network {
+    net(Ipv4Addr::UNSPECIFIED, 0)
+}
+
+impl Route {
+    /// A unicast route of the main table.
+    pub(super) fn main(ns: &str, dst: Ipv4Network, gw: Option<Ipv4Addr>, dev: Option<&str>) -> Self {
+        Route {
+            ns: ns.into(),
+            dst,
+            gw,
+            dev: dev.map(Into::into),
+            table: MAIN_TABLE,
+            kind: RouteKind::Unicast,
+            onlink: false,
+        }
+    }
+}
+
+impl Plan {
+    pub(super) fn sysctl(&mut self, ns: &str, key: &str, value: &str) {
+        self.sysctls.push(Sysctl { ns: ns.into(), key: key.into(), value: value.into() });
+    }
+    pub(super) fn link_sysctl(&mut self, ns: &str, key: String, value: &str) {
+        self.link_sysctls.push(Sysctl { ns: ns.into(), key, value: value.into() });
+    }
+    pub(super) fn addr(&mut self, ns: &str, dev: &str, ip: Ipv4Addr, prefix: u8) {
+        self.addrs.push(Addr { ns: ns.into(), dev: dev.into(), ip, prefix });
+    }
+    /// A unicast route of the main table.
+    pub(super) fn route(&mut self, ns: &str, dst: Ipv4Network, gw: Option<Ipv4Addr>, dev: Option<&str>) {
+        self.routes.push(Route::main(ns, dst, gw, dev));
+    }
+    pub(super) fn neighbour(&mut self, ns: &str, dev: &str, ip: Ipv4Addr, mac: &str) {
+        self.neighbours.push(Neigh { ns: ns.into(), dev: dev.into(), ip, mac: mac.into() });
+    }
+    pub(super) fn firewall(&mut self, ns: &str, ruleset: nftables::schema::Nftables<'static>) {
+        self.firewalls.push(Firewall { ns: ns.into(), ruleset });
+    }
+
+    /// Total count of kernel objects, for progress and summaries.
+    pub fn object_count(&self) -> usize {
+        self.namespaces.len()
+            + self.sysctls.len()
+            + self.link_sysctls.len()
+            + self.bridges.len()
+            + self.veths.len()
+            + self.addrs.len()
+            + self.routes.len()
+            + self.route_dels.len()
+            + self.rules.len()
+            + self.neighbours.len()
+            + self.firewalls.len()
+    }
+}

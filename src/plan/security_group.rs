@@ -1,0 +1,93 @@
+//! Security groups, enforced in the VPC router where no task can touch them. The sender's egress
+//! and the receiver's ingress are two independent gates: an allow in one only returns to the
+//! forward chain, which then consults the other (a single first-match chain would let one
+//! side's accept skip the other's check, the bug in ANCHORS §6.1). Stateful: replies pass.
+//! Dropped packets are dropped silently, so a probe times out, as on AWS.
+
+use super::nft::{self, Side, TableBuilder};
+use crate::model::{Eni, Lab};
+use crate::scenario::{Peer, SecurityGroup, SgRule};
+use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
+use std::net::Ipv4Addr;
+
+/// The router's forward chain with an egress and an ingress gate per ENI that has groups.
+pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
+    t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Accept);
+    t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    t.rule("forward", vec![nft::ct_state(&["invalid"]), nft::drop()], None);
+    // NAT gateways have no security group.
+    let guarded = || lab.enis.iter().filter(|e| !e.security_groups.is_empty());
+    for e in guarded() {
+        egress_and_ingress(t, lab, e);
+        t.rule("forward", vec![nft::iifname(&e.router_link), nft::jump(&egress_chain(e))], Some(&e.id));
+    }
+    for e in guarded() {
+        t.rule("forward", vec![nft::oifname(&e.router_link), nft::jump(&ingress_chain(e))], Some(&e.id));
+    }
+}
+
+fn egress_chain(e: &Eni) -> String {
+    format!("egress-{}", e.router_link)
+}
+
+fn ingress_chain(e: &Eni) -> String {
+    format!("ingress-{}", e.router_link)
+}
+
+/// An ENI's two gates: every rule of its groups, then a drop.
+fn egress_and_ingress(t: &mut TableBuilder, lab: &Lab, e: &Eni) {
+    let (egress, ingress) = (egress_chain(e), ingress_chain(e));
+    t.chain(&egress);
+    t.chain(&ingress);
+    let groups = e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.value == *g));
+    for g in groups {
+        group_rules(t, lab, g, &egress, &ingress);
+    }
+    t.rule(&egress, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
+    t.rule(&ingress, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
+}
+
+fn group_rules(t: &mut TableBuilder, lab: &Lab, g: &SecurityGroup, egress: &str, ingress: &str) {
+    let name = &g.name.value;
+    match &g.egress {
+        None => t.rule(egress, vec![nft::counter(), nft::ret()], Some(&format!("sg/{name} egress: all (AWS default)"))),
+        Some(rules) => {
+            for r in rules {
+                if let Some(st) = rule_stmts(lab, r, Side::Destination) {
+                    t.rule(egress, st, Some(&format!("sg/{name} egress")));
+                }
+            }
+        }
+    }
+    for r in &g.ingress {
+        if let Some(st) = rule_stmts(lab, r, Side::Source) {
+            t.rule(ingress, st, Some(&format!("sg/{name} ingress")));
+        }
+    }
+}
+
+/// A rule as nft statements, the peer matched on `peer_side`; None for a group peer that no ENI
+/// carries (it can match nothing).
+fn rule_stmts(lab: &Lab, r: &SgRule, peer_side: Side) -> Option<Vec<nft::Stmt>> {
+    let mut v = vec![];
+    match &r.peer.value {
+        Peer::Cidr(c) if c.prefix() == 0 => {}
+        Peer::Cidr(c) => v.push(nft::ip_addr(peer_side, nft::prefix(*c))),
+        Peer::Sg(g) => {
+            let m = members(lab, g);
+            if m.is_empty() {
+                return None;
+            }
+            v.push(nft::ip_addr(peer_side, nft::addr_set(&m)));
+        }
+    }
+    v.extend(nft::proto_ports(r.protocol, r.ports));
+    v.push(nft::counter());
+    v.push(nft::ret());
+    Some(v)
+}
+
+/// The addresses of every ENI that carries the group.
+fn members(lab: &Lab, sg: &str) -> Vec<Ipv4Addr> {
+    lab.enis.iter().filter(|e| e.security_groups.iter().any(|g| g == sg)).map(|e| e.ip).collect()
+}
