@@ -271,59 +271,45 @@ fn empty_endpoint(lab: &Lab, inst: &str, network: &str, who: &str) -> Node {
     }
 }
 
-/// The `docker inspect` object of a container.
-pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
-    let lab = c.lab;
-    let m = c.model();
-    let inst = c.inst();
-    let task = c.task();
-    let mode = c.mode();
-    let (pid, running, started) = state(c, rt);
-    let host_dns = private_dns_name(&lab.region, lab.instance_ip(inst));
-    let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
-    let task_dns = eni.map(|e| private_dns_name(&lab.region, e.ip));
-    let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
-    let is_app = matches!(c.kind, Kind::App(_));
+/// Port bindings (bridge only: awsvpc's container mode rejects them, host mode has none).
+struct Ports {
+    bindings: BTreeMap<String, Vec<HostBinding>>,
+    published: BTreeMap<String, Option<Vec<HostBinding>>>,
+    exposed: BTreeMap<String, Empty>,
+}
 
-    let network_mode = match (c.kind, mode) {
-        (Kind::Pause, _) => "none".to_string(),
-        (_, NetworkMode::Awsvpc) => format!("container:{pause_id}"),
-        (_, m) => m.to_string(),
-    };
-    let hostname = match (c.kind, mode) {
-        (_, NetworkMode::Awsvpc) => task_dns.clone().unwrap_or_default(),
-        (_, NetworkMode::Host) => host_dns.clone(),
-        _ => m.docker_id.chars().take(12).collect(),
-    };
-
-    // Port bindings (bridge only: awsvpc's container mode rejects them, host mode has none).
-    let mut port_bindings: BTreeMap<String, Vec<HostBinding>> = BTreeMap::new();
-    let mut ports: BTreeMap<String, Option<Vec<HostBinding>>> = BTreeMap::new();
-    let mut exposed: BTreeMap<String, Empty> = BTreeMap::new();
-    if is_app {
-        for p in &m.ports {
-            let key = format!("{}/{}", p.container_port, p.proto);
-            exposed.insert(key.clone(), Empty {});
-            if mode == NetworkMode::Bridge {
-                let hp = p.host_port.unwrap_or(p.container_port).to_string();
-                port_bindings
-                    .entry(key.clone())
-                    .or_default()
-                    .push(HostBinding { host_ip: String::new(), host_port: hp.clone() });
-                let v = ports.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new);
-                v.push(HostBinding { host_ip: "0.0.0.0".into(), host_port: hp.clone() });
-                v.push(HostBinding { host_ip: "::".into(), host_port: hp });
-            }
+fn ports(c: &Ctr<'_>) -> Ports {
+    let mut p = Ports { bindings: BTreeMap::new(), published: BTreeMap::new(), exposed: BTreeMap::new() };
+    if !matches!(c.kind, Kind::App(_)) {
+        return p;
+    }
+    for b in &c.model().ports {
+        let key = format!("{}/{}", b.container_port, b.proto);
+        p.exposed.insert(key.clone(), Empty {});
+        if c.mode() == NetworkMode::Bridge {
+            let hp = b.host_port.unwrap_or(b.container_port).to_string();
+            p.bindings
+                .entry(key.clone())
+                .or_default()
+                .push(HostBinding { host_ip: String::new(), host_port: hp.clone() });
+            let v = p.published.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new);
+            v.push(HostBinding { host_ip: "0.0.0.0".into(), host_port: hp.clone() });
+            v.push(HostBinding { host_ip: "::".into(), host_port: hp });
         }
     }
+    p
+}
 
+/// NetworkSettings as Docker reports them for each mode.
+fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBinding>>>) -> NetworkSettings {
+    let (lab, m, inst) = (c.lab, c.model(), c.inst());
     let who = format!("{}/{}", inst.name, m.docker_id);
     let mut networks = BTreeMap::new();
     let mut ns = NetworkSettings {
         bridge: String::new(),
         sandbox_id: String::new(),
         sandbox_key: String::new(),
-        ports,
+        ports: published,
         hairpin_mode: false,
         link_local_ipv6_address: String::new(),
         link_local_ipv6_prefix_len: 0,
@@ -343,7 +329,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         ns.sandbox_id = hex_id(&[&lab.name, "docker-sandbox", path]);
         ns.sandbox_key = netns::path(path).display().to_string();
     };
-    match (c.kind, mode) {
+    match (c.kind, c.mode()) {
         // Joined to the pause container's namespace: Docker reports no network of its own.
         (Kind::App(_), NetworkMode::Awsvpc) => {}
         (Kind::Pause, _) | (_, NetworkMode::None) => {
@@ -371,11 +357,16 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         (_, NetworkMode::Awsvpc) => {}
     }
     ns.networks = networks;
+    ns
+}
 
-    let env = match c.kind {
+/// The environment Docker shows: the agent's own settings, or what ECS gave the container.
+fn env(c: &Ctr<'_>) -> Option<Vec<String>> {
+    let m = c.model();
+    match c.kind {
         Kind::Pause => None,
         Kind::Agent => Some(vec![
-            format!("ECS_CLUSTER={}", lab.cluster),
+            format!("ECS_CLUSTER={}", c.lab.cluster),
             "ECS_ENABLE_TASK_ENI=true".to_string(),
             "ECS_ENABLE_TASK_IAM_ROLE=true".to_string(),
             "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true".to_string(),
@@ -388,7 +379,72 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
             }
             Some(v)
         }
+    }
+}
+
+fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -> HostConfig {
+    let (lab, task) = (c.lab, c.task());
+    let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
+    let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
+    let network_mode = match (c.kind, c.mode()) {
+        (Kind::Pause, _) => "none".to_string(),
+        (_, NetworkMode::Awsvpc) => format!("container:{pause_id}"),
+        (_, m) => m.to_string(),
     };
+    HostConfig {
+        binds: vec![],
+        network_mode,
+        port_bindings,
+        restart_policy: RestartPolicy { name: "no", maximum_retry_count: 0 },
+        auto_remove: false,
+        cap_add: (c.kind == Kind::Agent).then(|| vec!["NET_ADMIN".to_string(), "SYS_ADMIN".to_string()]),
+        dns: None,
+        dns_search: None,
+        extra_hosts: match (c.kind, eni) {
+            (Kind::Pause, Some(e)) => Some(vec![format!("{}:{}", private_dns_name(&lab.region, e.ip), e.ip)]),
+            _ => None,
+        },
+        privileged: false,
+        publish_all_ports: false,
+        cgroup_parent: task.map(|t| format!("/ecs/{}", t.id)).unwrap_or_default(),
+    }
+}
+
+fn config(c: &Ctr<'_>, exposed: BTreeMap<String, Empty>) -> Config {
+    let (lab, m) = (c.lab, c.model());
+    let eni = c.task().and_then(|t| t.eni).map(|e| &lab.enis[e]);
+    let hostname = match c.mode() {
+        NetworkMode::Awsvpc => eni.map(|e| private_dns_name(&lab.region, e.ip)).unwrap_or_default(),
+        NetworkMode::Host => private_dns_name(&lab.region, lab.instance_ip(c.inst())),
+        _ => m.docker_id.chars().take(12).collect(),
+    };
+    Config {
+        hostname,
+        domainname: String::new(),
+        user: String::new(),
+        attach_stdin: false,
+        attach_stdout: false,
+        attach_stderr: false,
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        tty: false,
+        open_stdin: false,
+        stdin_once: false,
+        env: env(c),
+        cmd: (!m.cmd.is_empty()).then(|| m.cmd.clone()),
+        image: m.image.clone(),
+        volumes: None,
+        working_dir: String::new(),
+        entrypoint: None,
+        on_build: None,
+        labels: c.labels(),
+    }
+}
+
+/// The `docker inspect` object of a container.
+pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
+    let m = c.model();
+    let (pid, running, started) = state(c, rt);
+    let Ports { bindings, published, exposed } = ports(c);
     let (path, args) = match m.cmd.split_first() {
         Some((p, a)) => (p.clone(), a.to_vec()),
         None => (String::new(), vec![]),
@@ -416,50 +472,15 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         restart_count: 0,
         driver: "overlay2",
         platform: "linux",
-        host_config: HostConfig {
-            binds: vec![],
-            network_mode,
-            port_bindings,
-            restart_policy: RestartPolicy { name: "no", maximum_retry_count: 0 },
-            auto_remove: false,
-            cap_add: (c.kind == Kind::Agent).then(|| vec!["NET_ADMIN".to_string(), "SYS_ADMIN".to_string()]),
-            dns: None,
-            dns_search: None,
-            extra_hosts: match (c.kind, &task_dns, eni) {
-                (Kind::Pause, Some(dns), Some(e)) => Some(vec![format!("{dns}:{}", e.ip)]),
-                _ => None,
-            },
-            privileged: false,
-            publish_all_ports: false,
-            cgroup_parent: task.map(|t| format!("/ecs/{}", t.id)).unwrap_or_default(),
-        },
-        config: Config {
-            hostname,
-            domainname: String::new(),
-            user: String::new(),
-            attach_stdin: false,
-            attach_stdout: false,
-            attach_stderr: false,
-            exposed_ports: (!exposed.is_empty()).then_some(exposed),
-            tty: false,
-            open_stdin: false,
-            stdin_once: false,
-            env,
-            cmd: (!m.cmd.is_empty()).then(|| m.cmd.clone()),
-            image: m.image.clone(),
-            volumes: None,
-            working_dir: String::new(),
-            entrypoint: None,
-            on_build: None,
-            labels: c.labels(),
-        },
-        network_settings: ns,
+        host_config: host_config(c, bindings),
+        config: config(c, exposed),
+        network_settings: network_settings(c, published),
         ecsnet: Ecsnet {
-            instance: NodeId::instance(&inst.name).to_string(),
+            instance: NodeId::instance(&c.inst().name).to_string(),
             node: c.node().to_string(),
             namespace: c.ns().to_string(),
             process: match c.role().as_str() {
-                "agent" if is_app => "agent (built-in responder)".to_string(),
+                "agent" if matches!(c.kind, Kind::App(_)) => "agent (built-in responder)".to_string(),
                 r => r.to_string(),
             },
         },
