@@ -176,7 +176,7 @@ pub fn interrupted() -> bool {
     INTERRUPTS.load(Ordering::SeqCst) > 0
 }
 
-pub fn cancel_flag() -> crate::dataplane::apply::Cancel {
+pub fn cancel_flag() -> crate::dataplane::Cancel {
     Arc::new(|_| interrupted())
 }
 

@@ -4,7 +4,9 @@
 //! their environment (found again even if the journal was lost), and recorded with their start
 //! time so a reused PID is never killed.
 
+use crate::dataplane::kernel::{ApplyError, fail};
 use crate::dataplane::state::ProcRecord;
+use crate::plan::process::{Process, ProcessKind};
 use crate::sys::proc::{proc_start_time, zombie};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -18,6 +20,36 @@ use std::time::{Duration, Instant};
 
 /// The environment variable that marks a process as belonging to a lab.
 pub const MARK: &str = "ECSNET_LAB";
+
+/// How long `up` waits for the agent to bind every listener.
+const AGENT_READY: Duration = Duration::from_secs(60);
+
+/// Start one process of the plan. The pause holders and the agent are started from a blocking
+/// thread (the agent is waited for until it is ready).
+pub async fn spawn(lab: &str, state_dir: &Path, p: &Process) -> Result<ProcRecord, ApplyError> {
+    let (lab, role) = (lab.to_string(), p.role.clone());
+    match &p.kind {
+        ProcessKind::Pause { ns } => {
+            let object = format!("{role} in {ns}");
+            let ns = ns.clone();
+            tokio::task::spawn_blocking(move || spawn_pause(&lab, &ns, role))
+                .await
+                .map_err(|e| fail(object.clone(), e))?
+                .map_err(|e| fail(object, e))
+        }
+        ProcessKind::Agent => {
+            // The agent reads the lab's model from the state directory and serves what it says.
+            let (dir, log) = (state_dir.to_path_buf(), state_dir.join("agent.log"));
+            let object = "agent (responders)";
+            tokio::task::spawn_blocking(move || spawn_agent(&lab, &dir, &log, AGENT_READY))
+                .await
+                .map_err(|e| fail(object, e))?
+                .map_err(|e| fail(object, e))
+        }
+        ProcessKind::Command { ns, argv, env, log } => spawn_command(&lab, ns, argv, env, &state_dir.join(log), role)
+            .map_err(|e| fail(format!("{}: {}", p.role, argv.join(" ")), e)),
+    }
+}
 
 fn self_exe() -> io::Result<std::path::PathBuf> {
     std::fs::read_link("/proc/self/exe")

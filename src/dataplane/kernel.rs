@@ -1,0 +1,79 @@
+//! The kernel as the lifecycle sees it: the operations `up` applies phase by phase and `down`
+//! undoes. Behind a trait so that the order of `up`, its rollback and `down` are tested without
+//! root against a recording fake; the Linux implementation is `super::linux::LinuxKernel`.
+
+use super::state::ProcRecord;
+use crate::plan::process::Process;
+use crate::plan::{Plan, Sysctl};
+use std::future::Future;
+use std::io;
+use std::path::Path;
+
+/// A kernel object that could not be made, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{object}: {reason}")]
+pub struct ApplyError {
+    /// Which kernel object failed, with its namespace.
+    pub object: String,
+    pub reason: String,
+}
+
+pub fn fail(object: impl Into<String>, reason: impl std::fmt::Display) -> ApplyError {
+    ApplyError { object: object.into(), reason: reason.to_string() }
+}
+
+/// Every operation that changes or reads the kernel's side of a lab. A handle: cheap to clone,
+/// because rollback and `down` run on blocking threads of their own.
+pub trait Kernel: Clone + Send + Sync + 'static {
+    /// Open connections into the lab's namespaces, used by the link, address, route and
+    /// neighbour phases. They may keep namespaces alive, so `up` drops them as soon as those
+    /// phases are done.
+    type Netlink: Send + Sync;
+
+    /// Create the namespaces. Pushes each one created onto `created`, also when another one
+    /// fails, so that a rollback deletes exactly those.
+    fn create_namespaces(
+        &self,
+        names: &[String],
+        created: &mut Vec<String>,
+    ) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    /// Write sysctls (`list` is either the plan's namespace sysctls or its per-link ones).
+    fn sysctls(&self, plan: &Plan, list: &[Sysctl]) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    fn connect(&self, plan: &Plan) -> impl Future<Output = Result<Self::Netlink, ApplyError>> + Send;
+
+    /// Bridges, then veth pairs.
+    fn links(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    /// Every link up (with the lab's ownership alias), hairpin ports, addresses.
+    fn addresses(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    /// Routes, the kernel's own routes the plan deletes, policy rules.
+    fn routes(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    fn neighbours(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    fn firewalls(&self, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    /// Start one process of the plan, marked as the lab's; `state_dir` holds its logs (and is
+    /// what the agent reads its model from).
+    fn spawn(
+        &self,
+        lab: &str,
+        state_dir: &Path,
+        process: &Process,
+    ) -> impl Future<Output = Result<ProcRecord, ApplyError>> + Send;
+
+    /// Stop these processes (never one whose PID was reused); returns how many were running.
+    fn stop(&self, procs: &[ProcRecord]) -> usize;
+
+    /// Delete a namespace; `Ok(false)` when it did not exist.
+    fn delete_namespace(&self, name: &str) -> io::Result<bool>;
+
+    /// Namespaces whose names start with `prefix`, sorted.
+    fn namespaces(&self, prefix: &str) -> Vec<String>;
+
+    /// Processes carrying a lab's ownership mark (any lab's when `lab` is None), with the lab.
+    fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)>;
+}

@@ -1,0 +1,86 @@
+//! The Linux kernel: every link, address, route and rule goes through netlink (rtnetlink) on a
+//! socket opened inside its namespace; sysctls are written from a thread inside the namespace;
+//! rulesets go to `nft -j -f -` started from such a thread; processes are marked as the lab's.
+//! Nothing here runs in, or changes, the root namespace. One file per kind of kernel object.
+
+pub mod address;
+pub mod firewall;
+pub mod link;
+pub mod namespace;
+pub mod neighbour;
+pub mod netlink;
+pub mod process;
+pub mod route;
+pub mod sysctl;
+
+use super::kernel::{ApplyError, Kernel};
+use super::state::ProcRecord;
+use crate::plan::process::Process;
+use crate::plan::{Plan, Sysctl};
+use crate::sys::netns;
+use netlink::{Handles, Indexes, Session};
+use std::path::Path;
+
+/// The machine's own kernel (needs root).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinuxKernel;
+
+impl Kernel for LinuxKernel {
+    type Netlink = Session;
+
+    async fn create_namespaces(&self, names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
+        namespace::create(names, created).await
+    }
+
+    async fn sysctls(&self, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
+        sysctl::apply(plan, list).await
+    }
+
+    async fn connect(&self, plan: &Plan) -> Result<Session, ApplyError> {
+        let indexes = Indexes::of(plan);
+        let handles = Handles::open(&plan.namespaces).await?;
+        Ok(Session { handles, indexes })
+    }
+
+    async fn links(&self, nl: &Session, plan: &Plan) -> Result<(), ApplyError> {
+        link::apply(plan, nl).await
+    }
+
+    async fn addresses(&self, nl: &Session, plan: &Plan) -> Result<(), ApplyError> {
+        address::apply(plan, nl).await
+    }
+
+    async fn routes(&self, nl: &Session, plan: &Plan) -> Result<(), ApplyError> {
+        route::apply(plan, nl).await
+    }
+
+    async fn neighbours(&self, nl: &Session, plan: &Plan) -> Result<(), ApplyError> {
+        neighbour::apply(plan, nl).await
+    }
+
+    async fn firewalls(&self, plan: &Plan) -> Result<(), ApplyError> {
+        firewall::apply(plan).await
+    }
+
+    async fn spawn(&self, lab: &str, state_dir: &Path, p: &Process) -> Result<ProcRecord, ApplyError> {
+        process::spawn(lab, state_dir, p).await
+    }
+
+    fn stop(&self, procs: &[ProcRecord]) -> usize {
+        let running = procs.iter().filter(|r| process::alive(r)).count();
+        process::stop(procs);
+        running
+    }
+
+    fn delete_namespace(&self, name: &str) -> std::io::Result<bool> {
+        namespace::delete(name)
+    }
+
+    fn namespaces(&self, prefix: &str) -> Vec<String> {
+        netns::list(prefix)
+    }
+
+    fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {
+        process::marked(lab)
+    }
+}

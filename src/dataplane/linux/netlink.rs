@@ -1,0 +1,139 @@
+//! Netlink as the Linux kernel's phases use it: one rtnetlink connection per namespace, opened
+//! by a thread inside that namespace, and interface indexes chosen by ecsnet so that no dump is
+//! ever needed to find a link. Nothing here runs in, or changes, the root namespace.
+
+use crate::dataplane::kernel::{ApplyError, fail};
+use crate::plan::Plan;
+use crate::sys::netns;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use rtnetlink::Handle;
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+
+/// One netlink request, boxed so that different request kinds share a queue.
+pub type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApplyError>> + Send>>;
+
+/// How many netlink requests are in flight at once.
+const PARALLEL: usize = 256;
+
+/// Per-namespace interface indexes: assigned by ecsnet when links are created, so that no
+/// dump is needed to find them (lo is always 1).
+pub struct Indexes(HashMap<(String, String), u32>);
+
+impl Indexes {
+    pub fn of(plan: &Plan) -> Self {
+        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut map: HashMap<(String, String), u32> = HashMap::new();
+        for ns in &plan.namespaces {
+            map.insert((ns.clone(), "lo".to_string()), 1);
+        }
+        {
+            let mut assign = |ns: &str, name: &str| {
+                let key = (ns.to_string(), name.to_string());
+                if map.contains_key(&key) {
+                    return;
+                }
+                let n = next.entry(ns.to_string()).or_insert(2);
+                map.insert(key, *n);
+                *n += 1;
+            };
+            // Creation order decides the numbers: ENIs first, so `eth0` is 2 wherever it
+            // exists, as on an EC2 instance; then docker0 (3) and ecs-bridge (4).
+            for v in plan.veths.iter().filter(|v| v.peer_name == "eth0" && v.master.is_none()) {
+                assign(&v.peer_ns, &v.peer_name);
+                assign(&v.ns, &v.name);
+            }
+            for b in &plan.bridges {
+                assign(&b.ns, &b.name);
+            }
+            for v in &plan.veths {
+                assign(&v.ns, &v.name);
+                assign(&v.peer_ns, &v.peer_name);
+            }
+        }
+        Indexes(map)
+    }
+
+    pub fn get(&self, ns: &str, name: &str) -> Result<u32, ApplyError> {
+        self.0
+            .get(&(ns.to_string(), name.to_string()))
+            .copied()
+            .ok_or_else(|| fail(format!("link {name} in {ns}"), "not in the plan"))
+    }
+
+    /// Every (namespace, link name) with its index.
+    pub fn iter(&self) -> impl Iterator<Item = (&(String, String), &u32)> {
+        self.0.iter()
+    }
+}
+
+pub fn parse_mac(s: &str) -> Vec<u8> {
+    s.split(':').filter_map(|b| u8::from_str_radix(b, 16).ok()).collect()
+}
+
+/// One netlink connection per namespace, each opened by a thread inside that namespace.
+pub struct Handles {
+    map: HashMap<String, Handle>,
+    files: HashMap<String, File>,
+}
+
+impl Handles {
+    pub async fn open(names: &[String]) -> Result<Self, ApplyError> {
+        let rt = tokio::runtime::Handle::current();
+        let list = names.to_vec();
+        let conns = tokio::task::spawn_blocking(move || {
+            netns::run_each(list, move |n| {
+                // TokioSocket registers with the reactor when it is created (RUST-NOTES §1.3).
+                let _g = rt.enter();
+                let (conn, handle, _) = rtnetlink::new_connection()?;
+                let file = File::open(netns::path(n))?;
+                Ok((conn, handle, file))
+            })
+        })
+        .await
+        .map_err(|e| fail("netlink sockets", e))?
+        .map_err(|e| fail("netlink sockets", e))?;
+        let mut map = HashMap::new();
+        let mut files = HashMap::new();
+        for (n, (conn, handle, file)) in names.iter().zip(conns) {
+            tokio::spawn(conn);
+            map.insert(n.clone(), handle);
+            files.insert(n.clone(), file);
+        }
+        Ok(Handles { map, files })
+    }
+
+    pub fn h(&self, ns: &str) -> Result<Handle, ApplyError> {
+        self.map.get(ns).cloned().ok_or_else(|| fail(format!("namespace {ns}"), "no netlink handle"))
+    }
+
+    pub fn fd(&self, ns: &str) -> Result<i32, ApplyError> {
+        self.files.get(ns).map(|f| f.as_raw_fd()).ok_or_else(|| fail(format!("namespace {ns}"), "not open"))
+    }
+}
+
+/// The open connections and the plan's indexes, for the phases between `links` and `neighbours`.
+pub struct Session {
+    pub handles: Handles,
+    pub indexes: Indexes,
+}
+
+/// Run the requests, `PARALLEL` at a time; the first error wins.
+pub async fn all<F>(futs: Vec<F>) -> Result<(), ApplyError>
+where
+    F: std::future::Future<Output = Result<(), ApplyError>>,
+{
+    stream::iter(futs).buffer_unordered(PARALLEL).try_collect::<Vec<()>>().await.map(|_| ())
+}
+
+/// A netlink error as `strerror (errno N)`, the way `ip` reports it.
+pub fn nl(e: rtnetlink::Error) -> String {
+    match &e {
+        rtnetlink::Error::NetlinkError(m) => match m.code {
+            Some(c) => format!("{} (errno {})", std::io::Error::from_raw_os_error(-c.get()), -c.get()),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
+}

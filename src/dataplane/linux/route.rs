@@ -1,0 +1,83 @@
+//! Routes, the kernel's own routes ECS removes, and policy rules, in that order (a rule may
+//! point at a table the routes fill).
+
+use super::netlink::{Indexes, Job, Session, all, nl};
+use crate::dataplane::kernel::{ApplyError, fail};
+use crate::plan::{Plan, Route, RouteKind};
+use rtnetlink::RouteMessageBuilder;
+use rtnetlink::packet_route::route::{RouteMessage, RouteProtocol, RouteScope, RouteType};
+use rtnetlink::packet_route::rule::RuleAction;
+use std::net::Ipv4Addr;
+
+pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    add_routes(plan, s).await?;
+    delete_routes(plan, s).await?;
+    rules(plan, s).await
+}
+
+fn route_msg(r: &Route, idx: &Indexes) -> Result<RouteMessage, ApplyError> {
+    let mut b =
+        RouteMessageBuilder::<Ipv4Addr>::new().destination_prefix(r.dst.network(), r.dst.prefix()).table_id(r.table);
+    if let Some(gw) = r.gw {
+        b = b.gateway(gw);
+    }
+    if let Some(dev) = &r.dev {
+        b = b.output_interface(idx.get(&r.ns, dev)?);
+    }
+    if r.kind == RouteKind::Blackhole {
+        b = b.kind(RouteType::BlackHole);
+    } else if r.gw.is_none() {
+        b = b.scope(RouteScope::Link);
+    }
+    if r.onlink {
+        b = b.onlink();
+    }
+    Ok(b.build())
+}
+
+async fn add_routes(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for r in &plan.routes {
+        let hd = s.handles.h(&r.ns)?;
+        let msg = route_msg(r, &s.indexes)?;
+        let what = format!("route {} via {:?} dev {:?} table {} in {}", r.dst, r.gw, r.dev, r.table, r.ns);
+        futs.push(Box::pin(async move { hd.route().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
+    }
+    all(futs).await
+}
+
+async fn delete_routes(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for r in &plan.route_dels {
+        let hd = s.handles.h(&r.ns)?;
+        let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
+            .destination_prefix(r.dst.network(), r.dst.prefix())
+            .table_id(r.table)
+            .protocol(RouteProtocol::Kernel)
+            .scope(RouteScope::Link);
+        if let Some(dev) = &r.dev {
+            b = b.output_interface(s.indexes.get(&r.ns, dev)?);
+        }
+        let msg = b.build();
+        let what = format!("deleting route {} dev {:?} in {}", r.dst, r.dev, r.ns);
+        futs.push(Box::pin(async move { hd.route().del(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
+    }
+    all(futs).await
+}
+
+async fn rules(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for r in &plan.rules {
+        let hd = s.handles.h(&r.ns)?;
+        let mut req = hd.rule().add().v4().priority(r.pref).table_id(r.table).action(RuleAction::ToTable);
+        if let Some(f) = r.from {
+            req = req.source_prefix(f.network(), f.prefix());
+        }
+        if let Some(t) = r.to {
+            req = req.destination_prefix(t.network(), t.prefix());
+        }
+        let what = format!("rule pref {} from {:?} to {:?} table {} in {}", r.pref, r.from, r.to, r.table, r.ns);
+        futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));
+    }
+    all(futs).await
+}

@@ -1,0 +1,200 @@
+//! `up`, over any kernel: claim the lab's name, write the journal listing every namespace before
+//! the first exists (so `down` can find everything even if `up` is killed), apply the plan phase
+//! by phase, and on failure remove exactly what this `up` created.
+
+use super::kernel::{ApplyError, Kernel};
+use super::state::{Journal, ProcRecord, Store};
+use crate::model::Lab;
+use crate::plan::Plan;
+use crate::plan::process::ProcessKind;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpError {
+    #[error("lab `{0}` is already up (run `ecsnet down {0}` first, or pick another name)")]
+    AlreadyUp(String),
+    #[error("{0}")]
+    Apply(#[from] ApplyError),
+    #[error("interrupted during {0}; everything built so far was removed")]
+    Cancelled(String),
+    #[error("{0}")]
+    State(String),
+}
+
+/// Called between phases; returning `true` aborts (Ctrl-C, test hooks).
+pub type Cancel = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Wall time of each phase, for `-v` and the benchmark.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Timings(pub Vec<(String, Duration)>);
+
+pub struct UpOptions {
+    /// Checked between phases; `true` stops and rolls back.
+    pub cancel: Cancel,
+    /// Test hook: stop (as if killed) after this many phases, leaving everything in place.
+    pub stop_after: Option<usize>,
+    /// One line per phase on stderr.
+    pub progress: bool,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions { cancel: Arc::new(|_| false), stop_after: None, progress: false }
+    }
+}
+
+/// Build the lab. On any failure or cancellation everything built so far is removed.
+pub async fn up<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &Lab,
+    plan: &Plan,
+    opts: UpOptions,
+) -> Result<Timings, UpError> {
+    let dir = match store.claim(&lab.name) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(UpError::AlreadyUp(lab.name.clone())),
+        Err(e) => return Err(UpError::State(format!("{}: {e}", store.dir(&lab.name).display()))),
+    };
+    let mut journal = Journal {
+        lab: lab.name.clone(),
+        namespaces: plan.namespaces.clone(),
+        processes: vec![],
+        complete: false,
+        created_unix: crate::sys::time::now_unix(),
+        scenario_file: lab.scenario_file.clone(),
+    };
+    let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
+    store.save_journal(&journal).map_err(st)?;
+    store.save_lab(lab).map_err(st)?;
+
+    let mut created = vec![];
+    let r = build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await;
+    match r {
+        Ok(t) => Ok(t),
+        Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
+        Err(e) => {
+            tracing::warn!("up of {} failed, rolling back {} namespaces", lab.name, created.len());
+            let (kernel, store) = (kernel.clone(), store.clone());
+            let (name, procs) = (lab.name.clone(), journal.processes.clone());
+            let _ = tokio::task::spawn_blocking(move || rollback(&kernel, &store, &name, &created, &procs)).await;
+            Err(e)
+        }
+    }
+}
+
+/// Remove exactly what this `up` built: a stale leftover that made it fail is not ours to
+/// delete (`ecsnet down LAB` removes it on request).
+fn rollback<K: Kernel>(kernel: &K, store: &Store, lab: &str, created: &[String], procs: &[ProcRecord]) {
+    kernel.stop(procs);
+    for n in created {
+        let _ = kernel.delete_namespace(n);
+    }
+    let _ = store.remove(lab);
+}
+
+/// The phases in order. The netlink connections live from `links` to `routes` only: open
+/// sockets keep namespaces alive, so they are closed before anything else happens.
+async fn build<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &Lab,
+    plan: &Plan,
+    opts: &UpOptions,
+    journal: &mut Journal,
+    created: &mut Vec<String>,
+) -> Result<Timings, UpError> {
+    let total = Instant::now();
+    let mut ph = Phases::new(&lab.name, opts);
+    ph.begin("namespaces")?;
+    kernel.create_namespaces(&plan.namespaces, created).await?;
+    ph.end();
+    ph.begin("sysctls")?;
+    kernel.sysctls(plan, &plan.sysctls).await?;
+    ph.end();
+    let nl = kernel.connect(plan).await?;
+    ph.begin("links")?;
+    kernel.links(&nl, plan).await?;
+    ph.end();
+    ph.begin("addresses")?;
+    kernel.addresses(&nl, plan).await?;
+    kernel.sysctls(plan, &plan.link_sysctls).await?;
+    ph.end();
+    ph.begin("routes")?;
+    kernel.routes(&nl, plan).await?;
+    kernel.neighbours(&nl, plan).await?;
+    ph.end();
+    drop(nl);
+    ph.begin("firewall")?;
+    kernel.firewalls(plan).await?;
+    ph.end();
+    ph.begin("processes")?;
+    start_processes(kernel, store, lab, plan, journal).await?;
+    ph.end();
+    journal.complete = true;
+    store.save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
+    let mut timings = ph.timings;
+    timings.0.push(("total".into(), total.elapsed()));
+    Ok(timings)
+}
+
+/// The pause holders first (each a quick spawn, journalled together), then the others one at a
+/// time, each journalled as it starts. Every process started is in `journal.processes` at once,
+/// so a rollback stops it even before the journal on disk lists it.
+async fn start_processes<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &Lab,
+    plan: &Plan,
+    journal: &mut Journal,
+) -> Result<(), UpError> {
+    let dir = store.dir(&lab.name);
+    let save = |j: &Journal| store.save_journal(j).map_err(|e| UpError::State(e.to_string()));
+    let (pauses, others): (Vec<_>, Vec<_>) =
+        plan.processes.iter().partition(|p| matches!(p.kind, ProcessKind::Pause { .. }));
+    for p in pauses {
+        journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
+    }
+    save(journal)?;
+    for p in others {
+        journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
+        save(journal)?;
+    }
+    Ok(())
+}
+
+/// Between phases: cancellation, the `stop_after` hook, timing and progress lines.
+struct Phases<'a> {
+    lab: &'a str,
+    opts: &'a UpOptions,
+    done: usize,
+    current: Option<(&'static str, Instant)>,
+    timings: Timings,
+}
+
+impl<'a> Phases<'a> {
+    fn new(lab: &'a str, opts: &'a UpOptions) -> Self {
+        Phases { lab, opts, done: 0, current: None, timings: Timings::default() }
+    }
+
+    fn begin(&mut self, name: &'static str) -> Result<(), UpError> {
+        if (self.opts.cancel)(name) || self.opts.stop_after.is_some_and(|n| self.done >= n) {
+            return Err(UpError::Cancelled(name.to_string()));
+        }
+        self.current = Some((name, Instant::now()));
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let Some((name, start)) = self.current.take() else { return };
+        let took = start.elapsed();
+        self.timings.0.push((name.to_string(), took));
+        let ms = took.as_secs_f64() * 1000.0;
+        tracing::debug!(lab = %self.lab, "{name} done in {ms:.1} ms");
+        if self.opts.progress {
+            eprintln!("  {name:<12} {ms:>8.1} ms");
+        }
+        self.done += 1;
+    }
+}
