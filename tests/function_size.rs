@@ -73,7 +73,7 @@ fn no_function_is_longer_than_the_limit() {
         v.visit_file(&ast);
         long.extend(v.found);
     }
-    long.sort_by(|a, b| b.0.cmp(&a.0));
+    long.sort_by_key(|l| std::cmp::Reverse(l.0));
     let list: Vec<String> = long.into_iter().map(|(_, s)| s).collect();
     assert!(list.is_empty(), "functions longer than {MAX_LINES} lines:\n  {}", list.join("\n  "));
 }

@@ -31,188 +31,195 @@ fn id(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
-fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
-    let mut nodes = vec![];
-    let mut edges = vec![];
-    let e = |f: &str, t: &str, l: &str| Edge { from: id(f), to: id(t), label: l.into(), style: "structure" };
-    let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
-    for h in &lab.internet.hosts {
-        let ports: Vec<String> = h.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
-        inet.push(format!("{} {} [{}]", h.name.value, h.ip.value, ports.join(", ")));
+/// The picture under construction.
+#[derive(Default)]
+struct Picture {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+}
+
+fn structure(f: &str, t: &str, l: &str) -> Edge {
+    Edge { from: id(f), to: id(t), label: l.into(), style: "structure" }
+}
+
+fn eni_label(x: &crate::model::Eni) -> String {
+    let mut v = format!("{} {}", x.id, x.ip);
+    if let Some(p) = x.public_ip {
+        v.push_str(&format!(" / {p}"));
     }
-    nodes.push(Node { id: id("internet"), label: inet, subnet: None, kind: "internet" });
-    nodes.push(Node {
-        id: id("vpc"),
-        label: vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()],
-        subnet: None,
-        kind: "router",
-    });
-    if lab.vpc.igw_ns.is_some() {
-        nodes.push(Node {
-            id: id("igw"),
-            label: vec!["internet gateway".into(), "1:1 NAT public <-> private".into()],
-            subnet: None,
-            kind: "gateway",
-        });
-        edges.push(e("internet", "igw", ""));
-        edges.push(e("igw", "vpc", ""));
+    if !x.security_groups.is_empty() {
+        v.push_str(&format!(" sg: {}", x.security_groups.join(",")));
     }
-    for (si, sn) in lab.vpc.subnets.iter().enumerate() {
-        let rt = &lab.vpc.route_tables[sn.route_table];
-        let routes: Vec<String> = rt
-            .routes
-            .iter()
-            .map(|(d, t)| {
-                format!(
-                    "{d} -> {}",
-                    match t {
-                        crate::scenario::RouteTarget::InternetGateway => "igw".to_string(),
-                        crate::scenario::RouteTarget::NatGateway(n) => NodeId::nat(n).to_string(),
-                    }
-                )
-            })
-            .collect();
-        let mut label = vec![format!("subnet {} {}", sn.name, sn.cidr), format!("{} · table {}", sn.az, rt.name)];
-        label.extend(routes);
-        let sid = format!("subnet/{}", sn.name);
-        nodes.push(Node { id: id(&sid), label, subnet: Some(si), kind: "subnet" });
-        edges.push(e("vpc", &sid, &format!("gw {}", sn.gateway)));
+    v
+}
+
+fn subnet_id(lab: &Lab, subnet: usize) -> String {
+    format!("subnet/{}", lab.vpc.subnets[subnet].name)
+}
+
+impl Picture {
+    fn node(&mut self, key: &str, label: Vec<String>, subnet: Option<usize>, kind: &'static str) {
+        self.nodes.push(Node { id: id(key), label, subnet, kind });
     }
-    let eni_label = |x: &crate::model::Eni| {
-        let mut v = format!("{} {}", x.id, x.ip);
-        if let Some(p) = x.public_ip {
-            v.push_str(&format!(" / {p}"));
+
+    /// The internet, the VPC router and the internet gateway.
+    fn fabric(&mut self, lab: &Lab) {
+        let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
+        for h in &lab.internet.hosts {
+            let ports: Vec<String> = h.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+            inet.push(format!("{} {} [{}]", h.name.value, h.ip.value, ports.join(", ")));
         }
-        if !x.security_groups.is_empty() {
-            v.push_str(&format!(" sg: {}", x.security_groups.join(",")));
+        self.node("internet", inet, None, "internet");
+        let router = vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()];
+        self.node("vpc", router, None, "router");
+        if lab.vpc.igw_ns.is_some() {
+            let label = vec!["internet gateway".into(), "1:1 NAT public <-> private".into()];
+            self.node("igw", label, None, "gateway");
+            self.edges.push(structure("internet", "igw", ""));
+            self.edges.push(structure("igw", "vpc", ""));
         }
-        v
-    };
-    for n in &lab.nats {
-        let x = &lab.enis[n.eni];
-        let nid = NodeId::nat(&n.name).to_string();
-        nodes.push(Node {
-            id: id(&nid),
-            label: vec![NodeId::nat(&n.name).to_string(), eni_label(x), format!("EIP {}", n.eip)],
-            subnet: Some(x.subnet),
-            kind: "gateway",
-        });
-        edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &nid, "ENI"));
     }
-    for (ii, i) in lab.instances.iter().enumerate() {
-        let x = &lab.enis[i.eni];
-        let iid = NodeId::instance(&i.name).to_string();
-        nodes.push(Node {
-            id: id(&iid),
-            label: vec![
-                format!("{} ({})", NodeId::instance(&i.name), i.instance_type),
+
+    /// Each subnet with its availability zone, route table and routes.
+    fn subnets(&mut self, lab: &Lab) {
+        for (si, sn) in lab.vpc.subnets.iter().enumerate() {
+            let rt = &lab.vpc.route_tables[sn.route_table];
+            let mut label = vec![format!("subnet {} {}", sn.name, sn.cidr), format!("{} · table {}", sn.az, rt.name)];
+            label.extend(rt.routes.iter().map(|(d, t)| {
+                let target = match t {
+                    crate::scenario::RouteTarget::InternetGateway => "igw".to_string(),
+                    crate::scenario::RouteTarget::NatGateway(n) => NodeId::nat(n).to_string(),
+                };
+                format!("{d} -> {target}")
+            }));
+            let sid = subnet_id(lab, si);
+            self.node(&sid, label, Some(si), "subnet");
+            self.edges.push(structure("vpc", &sid, &format!("gw {}", sn.gateway)));
+        }
+    }
+
+    fn nat_gateways(&mut self, lab: &Lab) {
+        for n in &lab.nats {
+            let x = &lab.enis[n.eni];
+            let nid = NodeId::nat(&n.name).to_string();
+            self.node(&nid, vec![nid.clone(), eni_label(x), format!("EIP {}", n.eip)], Some(x.subnet), "gateway");
+            self.edges.push(structure(&subnet_id(lab, x.subnet), &nid, "ENI"));
+        }
+    }
+
+    /// Each instance and, inside it, its tasks as the network mode wires them.
+    fn instances(&mut self, lab: &Lab) {
+        for (ii, i) in lab.instances.iter().enumerate() {
+            let x = &lab.enis[i.eni];
+            let iid = NodeId::instance(&i.name).to_string();
+            let label = vec![
+                format!("{iid} ({})", i.instance_type),
                 eni_label(x),
                 "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22".into(),
-            ],
-            subnet: Some(x.subnet),
-            kind: "instance",
-        });
-        edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &iid, "eth0"));
-        for t in lab.tasks.iter().filter(|t| t.instance == ii) {
-            let tid = NodeId::task(&t.name).to_string();
-            if let Err(f) = &t.placement {
-                nodes.push(Node {
-                    id: id(&tid),
-                    label: vec![tid.clone(), format!("NOT PLACED: {}", f.reason())],
-                    subnet: None,
-                    kind: "unplaced",
-                });
-                edges.push(Edge { from: id(&iid), to: id(&tid), label: "not placed".into(), style: "blocked" });
-                continue;
+            ];
+            self.node(&iid, label, Some(x.subnet), "instance");
+            self.edges.push(structure(&subnet_id(lab, x.subnet), &iid, "eth0"));
+            for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+                self.task(lab, &iid, t);
             }
-            match t.mode {
-                NetworkMode::Awsvpc => {
-                    let x = &lab.enis[t.eni.unwrap_or(0)];
-                    let mut label = vec![
-                        format!("{tid} (awsvpc)"),
-                        eni_label(x),
-                        format!("ecs-eth0 {}", t.bridge_ip.map(|b| b.to_string()).unwrap_or_default()),
-                    ];
-                    label.extend(t.containers.iter().map(|c| {
-                        format!(
-                            "{} {}",
-                            c.name,
-                            c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect::<Vec<_>>().join(" ")
-                        )
-                    }));
-                    nodes.push(Node { id: id(&tid), label, subnet: Some(x.subnet), kind: "task" });
-                    edges.push(e(&format!("subnet/{}", lab.vpc.subnets[x.subnet].name), &tid, "ENI eth0"));
-                    edges.push(e(&iid, &tid, "ecs-bridge"));
+        }
+    }
+
+    fn task(&mut self, lab: &Lab, iid: &str, t: &crate::model::Task) {
+        let tid = NodeId::task(&t.name).to_string();
+        if let Err(f) = &t.placement {
+            self.node(&tid, vec![tid.clone(), format!("NOT PLACED: {}", f.reason())], None, "unplaced");
+            self.edges.push(Edge { from: id(iid), to: id(&tid), label: "not placed".into(), style: "blocked" });
+            return;
+        }
+        match t.mode {
+            NetworkMode::Awsvpc => {
+                let x = &lab.enis[t.eni.unwrap_or(0)];
+                let mut label = vec![
+                    format!("{tid} (awsvpc)"),
+                    eni_label(x),
+                    format!("ecs-eth0 {}", t.bridge_ip.map(|b| b.to_string()).unwrap_or_default()),
+                ];
+                label.extend(t.containers.iter().map(|c| {
+                    let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+                    format!("{} {}", c.name, ports.join(" "))
+                }));
+                self.node(&tid, label, Some(x.subnet), "task");
+                self.edges.push(structure(&subnet_id(lab, x.subnet), &tid, "ENI eth0"));
+                self.edges.push(structure(iid, &tid, "ecs-bridge"));
+            }
+            NetworkMode::Bridge | NetworkMode::None => {
+                for c in &t.containers {
+                    let cid = NodeId::container(&t.name, &c.name).to_string();
+                    let ports: Vec<String> = c
+                        .ports
+                        .iter()
+                        .map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto))
+                        .collect();
+                    let addr = c.ip.map(|a| a.to_string()).unwrap_or_else(|| "lo only".into());
+                    self.node(&cid, vec![format!("{cid} ({})", t.mode), addr, ports.join(", ")], None, "container");
+                    let via = if t.mode == NetworkMode::Bridge { "docker0" } else { "none" };
+                    self.edges.push(structure(iid, &cid, via));
                 }
-                NetworkMode::Bridge | NetworkMode::None => {
-                    for c in &t.containers {
-                        let cid = NodeId::container(&t.name, &c.name).to_string();
-                        let ports: Vec<String> = c
-                            .ports
-                            .iter()
-                            .map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto))
-                            .collect();
-                        let addr = c.ip.map(|a| a.to_string()).unwrap_or_else(|| "lo only".into());
-                        nodes.push(Node {
-                            id: id(&cid),
-                            label: vec![format!("{cid} ({})", t.mode), addr, ports.join(", ")],
-                            subnet: None,
-                            kind: "container",
-                        });
-                        edges.push(e(&iid, &cid, if t.mode == NetworkMode::Bridge { "docker0" } else { "none" }));
-                    }
-                }
-                NetworkMode::Host => {
-                    for c in &t.containers {
-                        let cid = NodeId::container(&t.name, &c.name).to_string();
-                        let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
-                        nodes.push(Node {
-                            id: id(&cid),
-                            label: vec![format!("{cid} (host)"), ports.join(", ")],
-                            subnet: None,
-                            kind: "container",
-                        });
-                        edges.push(e(&iid, &cid, "host network"));
-                    }
+            }
+            NetworkMode::Host => {
+                for c in &t.containers {
+                    let cid = NodeId::container(&t.name, &c.name).to_string();
+                    let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+                    self.node(&cid, vec![format!("{cid} (host)"), ports.join(", ")], None, "container");
+                    self.edges.push(structure(iid, &cid, "host network"));
                 }
             }
         }
     }
-    // Expectations, by verdict.
-    for v in verdicts {
-        let Some((from, rest)) = v.title.split_once(" -> ") else { continue };
-        let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
-        let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
-        // The most specific node that exists: `internet/api` is drawn inside `internet`,
-        // `task/web` as its first container when it has one box per container.
-        let find = |name: &str| {
-            let mut parts: Vec<&str> = name.split('/').collect();
-            while !parts.is_empty() {
-                let key = id(&parts.join("/"));
-                if let Some(n) = nodes.iter().find(|n| n.id == key || n.id.starts_with(&format!("{key}_"))) {
-                    return Some(n);
-                }
-                parts.pop();
+
+    /// The most specific node that exists: `internet/api` is drawn inside `internet`,
+    /// `task/web` as its first container when it has one box per container.
+    fn find(&self, name: &str) -> Option<&Node> {
+        let mut parts: Vec<&str> = name.split('/').collect();
+        while !parts.is_empty() {
+            let key = id(&parts.join("/"));
+            if let Some(n) = self.nodes.iter().find(|n| n.id == key || n.id.starts_with(&format!("{key}_"))) {
+                return Some(n);
             }
-            None
-        };
-        let (target, source) = (find(&to), find(from));
-        let (Some(s), Some(t)) = (source, target) else { continue };
-        let style = match (v.pass, v.outcome) {
-            (false, _) => "fail",
-            (true, Some(crate::scenario::Outcome::Connected)) => "pass",
-            _ => "blocked",
-        };
-        let port = rest.split_once(':').map(|(_, p)| p.split(' ').next().unwrap_or("")).unwrap_or("");
-        let mut label = port.to_string();
-        if let Some(r) = &v.reason {
-            if style != "pass" {
-                label = format!("{label} {r}");
-            }
+            parts.pop();
         }
-        edges.push(Edge { from: s.id.clone(), to: t.id.clone(), label, style });
+        None
     }
-    (nodes, edges)
+
+    /// Expectations as edges, by verdict.
+    fn verdicts(&mut self, verdicts: &[Verdict]) {
+        for v in verdicts {
+            let Some((from, rest)) = v.title.split_once(" -> ") else { continue };
+            let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
+            let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
+            let (Some(s), Some(t)) = (self.find(from), self.find(&to)) else { continue };
+            let style = match (v.pass, v.outcome) {
+                (false, _) => "fail",
+                (true, Some(crate::scenario::Outcome::Connected)) => "pass",
+                _ => "blocked",
+            };
+            let port = rest.split_once(':').map(|(_, p)| p.split(' ').next().unwrap_or("")).unwrap_or("");
+            let mut label = port.to_string();
+            if let Some(r) = &v.reason {
+                if style != "pass" {
+                    label = format!("{label} {r}");
+                }
+            }
+            let (from, to) = (s.id.clone(), t.id.clone());
+            self.edges.push(Edge { from, to, label, style });
+        }
+    }
+}
+
+fn build(lab: &Lab, verdicts: &[Verdict]) -> (Vec<Node>, Vec<Edge>) {
+    let mut p = Picture::default();
+    p.fabric(lab);
+    p.subnets(lab);
+    p.nat_gateways(lab);
+    p.instances(lab);
+    p.verdicts(verdicts);
+    (p.nodes, p.edges)
 }
 
 fn esc(s: &str) -> String {

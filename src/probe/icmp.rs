@@ -184,143 +184,160 @@ struct State {
     note: Option<String>,
 }
 
-/// Run every ICMP probe of one (namespace, bind) group on `fd`. Each probe sends its echo request
-/// up to 3 times spread over its timeout and stops at the first answer.
-pub async fn run_group(fd: AsyncFd<OwnedFd>, probes: Vec<(usize, Arc<ProbeSpec>)>) -> Vec<(usize, ProbeResult)> {
-    let start = Instant::now();
-    let (base_id, token) = fresh_id_and_token();
-    let mut states: Vec<State> = Vec::with_capacity(probes.len());
-    let mut by_key: HashMap<(u16, u16), usize> = HashMap::with_capacity(probes.len());
-    let mut events: BinaryHeap<Reverse<(Instant, usize)>> = BinaryHeap::with_capacity(probes.len());
-    for (k, (idx, spec)) in probes.into_iter().enumerate() {
-        let id = base_id.wrapping_add((k >> 16) as u16);
-        let seq = k as u16;
-        by_key.insert((id, seq), k);
-        events.push(Reverse((start, k)));
-        states.push(State {
-            idx,
-            deadline: start + spec.timeout,
-            spec,
-            id,
-            seq,
-            sends: 0,
-            next_send: start,
-            done: false,
-            note: None,
-        });
+/// The probes of one group in flight: their states, the replies' keys, the timer queue.
+struct Group {
+    start: Instant,
+    token: u64,
+    states: Vec<State>,
+    by_key: HashMap<(u16, u16), usize>,
+    events: BinaryHeap<Reverse<(Instant, usize)>>,
+    out: Vec<(usize, ProbeResult)>,
+    remaining: usize,
+}
+
+impl Group {
+    fn new(probes: Vec<(usize, Arc<ProbeSpec>)>) -> Group {
+        let start = Instant::now();
+        let (base_id, token) = fresh_id_and_token();
+        let mut g = Group {
+            start,
+            token,
+            states: Vec::with_capacity(probes.len()),
+            by_key: HashMap::with_capacity(probes.len()),
+            events: BinaryHeap::with_capacity(probes.len()),
+            out: Vec::with_capacity(probes.len()),
+            remaining: probes.len(),
+        };
+        for (k, (idx, spec)) in probes.into_iter().enumerate() {
+            let id = base_id.wrapping_add((k >> 16) as u16);
+            let seq = k as u16;
+            g.by_key.insert((id, seq), k);
+            g.events.push(Reverse((start, k)));
+            let deadline = start + spec.timeout;
+            g.states.push(State { idx, deadline, spec, id, seq, sends: 0, next_send: start, done: false, note: None });
+        }
+        g
     }
-    let mut out = Vec::with_capacity(states.len());
-    let mut remaining = states.len();
-    let mut buf = vec![0u8; 2048];
-    let finish = |st: &mut State, outcome: Outcome, detail: String, out: &mut Vec<(usize, ProbeResult)>| {
+
+    fn finish(&mut self, k: usize, outcome: Outcome, detail: String) {
+        let st = &mut self.states[k];
         st.done = true;
-        let mut r = ProbeResult::new(st.spec.id, outcome, detail, start.elapsed());
+        self.remaining -= 1;
+        let mut r = ProbeResult::new(st.spec.id, outcome, detail, self.start.elapsed());
         if outcome == Outcome::Timeout {
             r.detail = format!("no answer in {} ms", elapsed_ms(st.spec.timeout));
             if let Some(n) = &st.note {
                 r.detail.push_str(&format!(" (saw {n})"));
             }
         }
-        out.push((st.idx, r));
-    };
-    while remaining > 0 {
-        // Due sends and deadlines; at most SEND_BURST sends before replies are read again, so a
-        // big batch does not overflow the veth backlog or our receive buffer.
+        self.out.push((st.idx, r));
+    }
+
+    /// Due sends and deadlines; at most SEND_BURST sends before replies are read again, so a big
+    /// batch does not overflow the veth backlog or our receive buffer.
+    fn send_due(&mut self, fd: &AsyncFd<OwnedFd>) {
         let now = Instant::now();
         let mut burst = 0;
-        while let Some(&Reverse((t, k))) = events.peek() {
+        while let Some(&Reverse((t, k))) = self.events.peek() {
             if t > now || burst >= SEND_BURST {
                 break;
             }
-            events.pop();
-            let st = &mut states[k];
-            if st.done {
+            self.events.pop();
+            if self.states[k].done {
                 continue;
             }
-            if now >= st.deadline {
-                finish(st, Outcome::Timeout, String::new(), &mut out);
-                remaining -= 1;
+            if now >= self.states[k].deadline {
+                self.finish(k, Outcome::Timeout, String::new());
                 continue;
             }
+            let st = &self.states[k];
             if st.sends < 3 && now >= st.next_send {
-                let pkt = echo_request(st.id, st.seq, token);
+                let pkt = echo_request(st.id, st.seq, self.token);
                 match sock::sendto(fd.get_ref(), &pkt, SocketAddrV4::new(st.spec.dst, 0)) {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => {
-                        let (outcome, detail) = super::classify(&e);
-                        if let Some(outcome) = outcome {
-                            if outcome == Outcome::Timeout {
-                                st.note = Some(detail);
-                            } else {
-                                finish(st, outcome, detail, &mut out);
-                                remaining -= 1;
-                                continue;
-                            }
-                        } else {
-                            let mut r = ProbeResult::failed(st.spec.id, format!("send: {e}"));
-                            r.elapsed = start.elapsed();
-                            st.done = true;
-                            out.push((st.idx, r));
-                            remaining -= 1;
+                    Err(e) => match super::classify(&e) {
+                        // A local drop: the packet is gone but an answer to an earlier one may come.
+                        (Some(Outcome::Timeout), detail) => self.states[k].note = Some(detail),
+                        (Some(outcome), detail) => {
+                            self.finish(k, outcome, detail);
                             continue;
                         }
-                    }
+                        (None, _) => {
+                            let st = &mut self.states[k];
+                            let mut r = ProbeResult::failed(st.spec.id, format!("send: {e}"));
+                            r.elapsed = self.start.elapsed();
+                            st.done = true;
+                            self.out.push((st.idx, r));
+                            self.remaining -= 1;
+                            continue;
+                        }
+                    },
                 }
+                let st = &mut self.states[k];
                 st.sends += 1;
                 burst += 1;
-                st.next_send = start + st.spec.timeout * st.sends / 3;
+                st.next_send = self.start + st.spec.timeout * st.sends / 3;
             }
+            let st = &self.states[k];
             let next = if st.sends < 3 { st.next_send.min(st.deadline) } else { st.deadline };
-            events.push(Reverse((next, k)));
+            self.events.push(Reverse((next, k)));
         }
-        if remaining == 0 {
+    }
+
+    /// An ICMP message for one of our probes: an echo reply connects it, a destination
+    /// unreachable refuses it, anything else is remembered for the timeout's detail.
+    fn receive(&mut self, msg: Icmp) {
+        match msg {
+            Icmp::Reply { from, id, seq, token: t } => {
+                let Some(&k) = self.by_key.get(&(id, seq)) else { return };
+                let st = &self.states[k];
+                if st.done || from != st.spec.dst || t != Some(self.token) {
+                    return;
+                }
+                self.finish(k, Outcome::Connected, format!("echo reply from {from}"));
+            }
+            Icmp::Error { kind, code, from, dst, id, seq } => {
+                let Some(&k) = self.by_key.get(&(id, seq)) else { return };
+                if self.states[k].done || dst != self.states[k].spec.dst {
+                    return;
+                }
+                let name = format!("{} from {from}", error_name(kind, code));
+                if kind == DEST_UNREACH {
+                    self.finish(k, Outcome::Refused, name);
+                } else {
+                    self.states[k].note = Some(name);
+                }
+            }
+        }
+    }
+}
+
+/// Run every ICMP probe of one (namespace, bind) group on `fd`. Each probe sends its echo request
+/// up to 3 times spread over its timeout and stops at the first answer.
+pub async fn run_group(fd: AsyncFd<OwnedFd>, probes: Vec<(usize, Arc<ProbeSpec>)>) -> Vec<(usize, ProbeResult)> {
+    let mut g = Group::new(probes);
+    let mut buf = vec![0u8; 2048];
+    while g.remaining > 0 {
+        g.send_due(&fd);
+        if g.remaining == 0 {
             break;
         }
-        let wake = events.peek().map(|Reverse((t, _))| *t).unwrap_or_else(Instant::now);
+        let wake = g.events.peek().map(|Reverse((t, _))| *t).unwrap_or_else(Instant::now);
         tokio::select! {
             biased;
             guard = fd.readable() => {
                 let Ok(mut guard) = guard else { break };
-                loop {
-                    match guard.try_io(|inner| sock::recvfrom(inner.get_ref(), &mut buf)) {
-                        Ok(Ok((n, _))) => {
-                            let Some(msg) = parse(&buf[..n]) else { continue };
-                            match msg {
-                                Icmp::Reply { from, id, seq, token: t } => {
-                                    let Some(&k) = by_key.get(&(id, seq)) else { continue };
-                                    let st = &mut states[k];
-                                    if st.done || from != st.spec.dst || t != Some(token) {
-                                        continue;
-                                    }
-                                    finish(st, Outcome::Connected, format!("echo reply from {from}"), &mut out);
-                                    remaining -= 1;
-                                }
-                                Icmp::Error { kind, code, from, dst, id, seq } => {
-                                    let Some(&k) = by_key.get(&(id, seq)) else { continue };
-                                    let st = &mut states[k];
-                                    if st.done || dst != st.spec.dst {
-                                        continue;
-                                    }
-                                    let name = format!("{} from {from}", error_name(kind, code));
-                                    if kind == DEST_UNREACH {
-                                        finish(st, Outcome::Refused, name, &mut out);
-                                        remaining -= 1;
-                                    } else {
-                                        st.note = Some(name);
-                                    }
-                                }
-                            }
-                        }
-                        Ok(Err(_)) => break,
-                        Err(_would_block) => break,
+                while let Ok(Ok((n, _))) = guard.try_io(|inner| sock::recvfrom(inner.get_ref(), &mut buf)) {
+                    if let Some(msg) = parse(&buf[..n]) {
+                        g.receive(msg);
                     }
                 }
             }
             _ = tokio::time::sleep_until(wake.into()) => {}
         }
     }
-    out
+    g.out
 }
 
 #[cfg(test)]
