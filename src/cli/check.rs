@@ -1,29 +1,16 @@
 //! `ecsnet check LAB`: probe the expectations of a running lab.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::dataplane::state;
 use crate::report::{self, ScenarioReport};
 
-pub async fn run(lab: &str, json: bool) -> i32 {
-    if let Err(e) = super::check_environment() {
-        eprintln!("ecsnet: {e}");
-        return EXIT_ENV;
-    }
-    let l = match state::load_lab(lab) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let exp: Vec<crate::scenario::Expectation> =
-        match std::fs::read(state::dir(lab).join("expect.json")).ok().and_then(|d| serde_json::from_slice(&d).ok()) {
-            Some(e) => e,
-            None => {
-                eprintln!("ecsnet: lab `{lab}` has no stored expectations");
-                return EXIT_FAILED;
-            }
-        };
+pub async fn run(lab: &str, json: bool) -> Outcome {
+    super::check_environment()?;
+    let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
+    let exp: Vec<crate::scenario::Expectation> = std::fs::read(state::dir(lab).join("expect.json"))
+        .ok()
+        .and_then(|d| serde_json::from_slice(&d).ok())
+        .ok_or_else(|| CliError::Failed(format!("lab `{lab}` has no stored expectations")))?;
     let t = std::time::Instant::now();
     let verdicts = crate::check::run(&l, &exp).await;
     let rep = ScenarioReport {
@@ -41,5 +28,5 @@ pub async fn run(lab: &str, json: bool) -> i32 {
     } else {
         print!("{}", report::table(&rep));
     }
-    if rep.failed() > 0 { EXIT_FAILED } else { EXIT_OK }
+    Ok(if rep.failed() > 0 { Exit::Failed } else { Exit::Ok })
 }

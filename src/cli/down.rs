@@ -1,27 +1,24 @@
 //! `ecsnet down LAB... | --all`: remove labs, from their journal or from their marks alone.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::dataplane;
 
-pub async fn run(labs: &[String], all: bool) -> i32 {
-    if let Err(e) = super::check_environment() {
-        eprintln!("ecsnet: {e}");
-        return EXIT_ENV;
-    }
+pub async fn run(labs: &[String], all: bool) -> Outcome {
+    super::check_environment()?;
     let mut names: Vec<String> = labs.to_vec();
     if all {
         names.extend(dataplane::all_labs());
         names.dedup();
     }
     if names.is_empty() {
-        eprintln!("ecsnet: name a lab (see `ecsnet ls`) or use --all");
-        return EXIT_FAILED;
+        return Err(CliError::Failed("name a lab (see `ecsnet ls`) or use --all".into()));
     }
-    let mut code = EXIT_OK;
+    // Every lab named is attempted; one that fails does not stop the others.
+    let mut exit = Exit::Ok;
     for n in names {
         if !crate::model::ids::valid_lab_name(&n) {
             eprintln!("ecsnet: `{n}` is not a lab name");
-            code = EXIT_FAILED;
+            exit = Exit::Failed;
             continue;
         }
         let n2 = n.clone();
@@ -29,11 +26,11 @@ pub async fn run(labs: &[String], all: bool) -> i32 {
         if rep.errors.is_empty() {
             println!("{n}: removed {} namespaces, stopped {} processes", rep.namespaces, rep.processes);
         } else {
-            code = EXIT_FAILED;
+            exit = Exit::Failed;
             for e in rep.errors {
                 eprintln!("{n}: {e}");
             }
         }
     }
-    code
+    Ok(exit)
 }

@@ -1,7 +1,7 @@
 //! `ecsnet exec LAB NODE -- CMD...`: run a command in a node's network namespace (an interactive
 //! shell when CMD is omitted), so `ip`, `ss`, `curl` and `tcpdump` see what the node sees.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_INVALID};
+use super::{CliError, Exit, Outcome};
 use crate::model::Lab;
 use crate::scenario::NetworkMode;
 use std::os::fd::AsRawFd;
@@ -43,29 +43,12 @@ pub fn node_ns(lab: &Lab, node: &str) -> Result<String, String> {
     }
 }
 
-pub fn run(lab: &str, node: &str, cmd: &[String]) -> i32 {
-    if let Err(e) = super::check_environment() {
-        eprintln!("ecsnet: {e}");
-        return EXIT_ENV;
-    }
-    let l = match super::running_lab(lab) {
-        Ok(l) => l,
-        Err(e) => return super::fail(e),
-    };
-    let ns = match node_ns(&l, node) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let f = match std::fs::File::open(crate::sys::netns::path(&ns)) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("ecsnet: namespace {ns}: {e}");
-            return EXIT_FAILED;
-        }
-    };
+pub fn run(lab: &str, node: &str, cmd: &[String]) -> Outcome {
+    super::check_environment()?;
+    let l = super::running_lab(lab)?;
+    let ns = node_ns(&l, node).map_err(CliError::Invalid)?;
+    let f = std::fs::File::open(crate::sys::netns::path(&ns))
+        .map_err(|e| CliError::Failed(format!("namespace {ns}: {e}")))?;
     let argv: Vec<String> =
         if cmd.is_empty() { vec![std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into())] } else { cmd.to_vec() };
     let fd = f.as_raw_fd();
@@ -82,5 +65,5 @@ pub fn run(lab: &str, node: &str, cmd: &[String]) -> i32 {
     }
     let e = c.exec();
     eprintln!("ecsnet: {}: {e}", argv[0]);
-    127
+    Ok(Exit::NotExecuted)
 }

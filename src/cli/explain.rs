@@ -1,18 +1,15 @@
 //! `ecsnet explain LAB|FILE FROM TO:PORT`: the hop-by-hop verdict and its reason, computed on
 //! the model (no packets, no root needed for a file).
 
-use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK, fail};
-use crate::scenario::Outcome;
+use super::{CliError, Exit, Outcome};
+use crate::scenario::Outcome as Verdict;
 
-pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>, json: bool) -> i32 {
-    let (lab, proto, via) = match (super::lab_or_file(target), super::parse_protocol(protocol), super::parse_via(via)) {
-        (Ok(l), Ok(p), Ok(v)) => (l, p, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(e),
-    };
-    let (src, dst) = match (crate::scenario::parse_node(from), crate::scenario::parse_node(to)) {
-        (Ok(s), Ok(d)) => (s.0, d),
-        (Err(e), _) | (_, Err(e)) => return fail((EXIT_INVALID, e)),
-    };
+pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>, json: bool) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let proto = super::parse_protocol(protocol)?;
+    let via = super::parse_via(via)?;
+    let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
+    let dst = crate::scenario::parse_node(to).map_err(CliError::Invalid)?;
     let a = crate::analyze::analyze(&lab, &src, &dst.0, dst.1, proto, via);
     if json {
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
@@ -20,5 +17,5 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         println!("{from} -> {to}/{protocol} in lab {}", lab.name);
         print!("{}", crate::analyze::render(&a));
     }
-    if a.outcome == Some(Outcome::Connected) { EXIT_OK } else { EXIT_FAILED }
+    Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
 }

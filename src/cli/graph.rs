@@ -1,60 +1,41 @@
 //! `ecsnet graph FILE|LAB --format mermaid|dot|svg [--results test.json]`: the topology, and
 //! the expectations coloured by verdict when given the output of `ecsnet test --json`.
 
-use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Exit, Outcome};
+use crate::judge::Verdict;
 use std::path::Path;
 
-pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path>) -> i32 {
-    let lab = match super::lab_or_file(target) {
-        Ok(l) => l,
-        Err(e) => return super::fail(e),
-    };
+/// The verdicts of lab `lab` in the output of `test --json` (a list of scenario reports).
+fn verdicts_of(results: &Path, lab: &str) -> Result<Vec<Verdict>, CliError> {
+    let data = std::fs::read(results).map_err(|e| CliError::Failed(format!("{}: {e}", results.display())))?;
+    let v: serde_json::Value = serde_json::from_slice(&data).unwrap_or_default();
+    let reports = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
     let mut verdicts = vec![];
-    if let Some(r) = results {
-        let data = match std::fs::read(r) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("ecsnet: {}: {e}", r.display());
-                return EXIT_FAILED;
-            }
-        };
-        // `test --json` prints a list of scenario reports; take the one of this lab.
-        let v: serde_json::Value = serde_json::from_slice(&data).unwrap_or_default();
-        let reports = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
-        for rep in reports {
-            if rep.get("lab").and_then(|l| l.as_str()) == Some(lab.name.as_str()) {
-                if let Some(vs) = rep.get("verdicts").and_then(|x| serde_json::from_value(x.clone()).ok()) {
-                    verdicts = vs;
-                }
+    for rep in reports {
+        if rep.get("lab").and_then(|l| l.as_str()) == Some(lab) {
+            if let Some(vs) = rep.get("verdicts").and_then(|x| serde_json::from_value(x.clone()).ok()) {
+                verdicts = vs;
             }
         }
     }
+    Ok(verdicts)
+}
+
+pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path>) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let verdicts = match results {
+        Some(r) => verdicts_of(r, &lab.name)?,
+        None => vec![],
+    };
     let text = match format {
         "mermaid" => crate::graph::mermaid(&lab, &verdicts),
         "dot" => crate::graph::dot(&lab, &verdicts),
-        "svg" => match crate::graph::svg(&lab, &verdicts) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("ecsnet: {e}");
-                return EXIT_FAILED;
-            }
-        },
-        f => {
-            eprintln!("ecsnet: unknown format `{f}` (mermaid, dot, svg)");
-            return EXIT_INVALID;
-        }
+        "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?,
+        f => return Err(CliError::Invalid(format!("unknown format `{f}` (mermaid, dot, svg)"))),
     };
     match out {
-        Some(p) => match std::fs::write(p, text) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                eprintln!("ecsnet: {}: {e}", p.display());
-                EXIT_FAILED
-            }
-        },
-        None => {
-            print!("{text}");
-            EXIT_OK
-        }
+        Some(p) => std::fs::write(p, text).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,
+        None => print!("{text}"),
     }
+    Ok(Exit::Ok)
 }

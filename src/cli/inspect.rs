@@ -1,30 +1,21 @@
 //! `ecsnet inspect LAB CONTAINER...`: `docker inspect` of emulated containers, found by docker
 //! name or id prefix (at least 3 characters).
 
-use super::{EXIT_INVALID, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::views;
 
-pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> i32 {
-    let (l, rt) = match super::ps::load(lab) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
+pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> Outcome {
+    let (l, rt) = super::ps::load(lab)?;
     if let Some(n) = instance {
         if l.instance(n).is_none() {
-            eprintln!("ecsnet: no instance `{n}` in lab {lab}");
-            return EXIT_INVALID;
+            return Err(CliError::Invalid(format!("no instance `{n}` in lab {lab}")));
         }
     }
     let mut items = vec![];
     for c in containers {
-        match views::inspect::find(&l, c, instance) {
-            Ok(ctr) => items.push(views::inspect::inspect(&ctr, &rt)),
-            Err(e) => {
-                eprintln!("ecsnet: {e}");
-                return EXIT_INVALID;
-            }
-        }
+        let ctr = views::inspect::find(&l, c, instance).map_err(CliError::Invalid)?;
+        items.push(views::inspect::inspect(&ctr, &rt));
     }
     print!("{}", views::inspect::render(&items));
-    EXIT_OK
+    Ok(Exit::Ok)
 }

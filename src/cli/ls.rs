@@ -1,9 +1,9 @@
 //! `ecsnet ls`: running labs; `--orphans`: labs found only by their marks (state lost).
 
-use super::EXIT_OK;
+use super::{Exit, Outcome};
 use crate::dataplane::{self, state};
 
-pub fn run(orphans: bool, json: bool) -> i32 {
+pub fn run(orphans: bool, json: bool) -> Outcome {
     let known = state::labs();
     let mut rows = vec![];
     for lab in dataplane::all_labs() {
@@ -22,7 +22,7 @@ pub fn run(orphans: bool, json: bool) -> i32 {
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
-        return EXIT_OK;
+        return Ok(Exit::Ok);
     }
     println!("{:<22} {:<11} {:>10}  SCENARIO", "LAB", "STATUS", "NAMESPACES");
     for r in rows {
@@ -34,5 +34,5 @@ pub fn run(orphans: bool, json: bool) -> i32 {
             r["scenario"].as_str().unwrap_or("")
         );
     }
-    EXIT_OK
+    Ok(Exit::Ok)
 }

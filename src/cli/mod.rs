@@ -19,10 +19,54 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FAILED: i32 = 1;
-pub const EXIT_INVALID: i32 = 2;
-pub const EXIT_ENV: i32 = 3;
+/// How a command ends (SCENARIO.md's exit codes, and the shell's for signals and exec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    Ok = 0,
+    /// An expectation failed, a lab could not be built, found or removed.
+    Failed = 1,
+    /// The scenario file or the command line is invalid.
+    Invalid = 2,
+    /// This machine cannot run labs (not root, no `nft`, no network namespaces).
+    Environment = 3,
+    /// `exec` could not start the command.
+    NotExecuted = 127,
+    /// Interrupted (Ctrl-C, SIGTERM).
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// What stops a command: what the user reads, and the exit code it gives.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The scenario file or the command line is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// A lab could not be found, built or used.
+    #[error("{0}")]
+    Failed(String),
+    /// This machine cannot run labs; the message says how to fix it.
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl CliError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Invalid(_) => Exit::Invalid,
+            CliError::Failed(_) => Exit::Failed,
+            CliError::Environment(_) => Exit::Environment,
+        }
+    }
+}
+
+/// What every verb returns.
+pub type Outcome = Result<Exit, CliError>;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -181,21 +225,19 @@ pub fn cancel_flag() -> crate::dataplane::Cancel {
 }
 
 /// Exit 3 with the fix when this machine cannot run labs.
-pub fn check_environment() -> Result<(), String> {
+pub fn check_environment() -> Result<(), CliError> {
+    let env = |m: &str| Err(CliError::Environment(m.into()));
     if !nix::unistd::Uid::effective().is_root() {
-        return Err(
-            "ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)".into()
-        );
+        return env("ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)");
     }
     let nft = std::process::Command::new("nft").arg("--version").output();
-    match nft {
-        Ok(o) if o.status.success() => {}
-        _ => {
-            return Err("the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`".into());
-        }
+    if !nft.is_ok_and(|o| o.status.success()) {
+        return env(
+            "the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`",
+        );
     }
     if !std::path::Path::new("/proc/self/ns/net").exists() {
-        return Err("this kernel has no network namespaces (CONFIG_NET_NS)".into());
+        return env("this kernel has no network namespaces (CONFIG_NET_NS)");
     }
     Ok(())
 }
@@ -228,11 +270,11 @@ pub fn main() -> i32 {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ecsnet: cannot start the runtime: {e}");
-            return EXIT_ENV;
+            return Exit::Environment.code();
         }
     };
     let v = cli.verbose;
-    rt.block_on(async move {
+    let outcome = rt.block_on(async move {
         match cli.cmd {
             Cmd::Validate { files } => validate::run(&files),
             Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
@@ -253,62 +295,67 @@ pub fn main() -> i32 {
                 explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
             }
         }
-    })
+    });
+    match outcome {
+        Ok(exit) => exit.code(),
+        Err(e) => fail(e),
+    }
 }
 
-/// Load, model and plan a scenario; a scenario problem is printed and gives exit 2.
+/// Load, model and plan a scenario; a scenario problem gives exit 2.
 pub fn prepare(
     file: &std::path::Path,
-) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), (i32, String)> {
-    let s = crate::scenario::load(file).map_err(|d| (EXIT_INVALID, d.to_string()))?;
-    let lab = crate::model::build(&s).map_err(|e| (EXIT_INVALID, e.to_string()))?;
+) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
+    let s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    let lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
     let plan = crate::plan::plan(&lab);
     Ok((s, lab, plan))
 }
 
 /// `--protocol` values.
-pub fn parse_protocol(p: &str) -> Result<crate::scenario::ProbeProto, (i32, String)> {
+pub fn parse_protocol(p: &str) -> Result<crate::scenario::ProbeProto, CliError> {
     use crate::scenario::ProbeProto;
     match p {
         "tcp" => Ok(ProbeProto::Tcp),
         "udp" => Ok(ProbeProto::Udp),
         "http" => Ok(ProbeProto::Http),
         "icmp" => Ok(ProbeProto::Icmp),
-        p => Err((EXIT_INVALID, format!("unknown protocol `{p}` (tcp, udp, http, icmp)"))),
+        p => Err(CliError::Invalid(format!("unknown protocol `{p}` (tcp, udp, http, icmp)"))),
     }
 }
 
 /// `--via` values.
-pub fn parse_via(v: Option<&str>) -> Result<Option<crate::scenario::Via>, (i32, String)> {
+pub fn parse_via(v: Option<&str>) -> Result<Option<crate::scenario::Via>, CliError> {
     use crate::scenario::Via;
     match v {
         None => Ok(None),
         Some("hostPort") => Ok(Some(Via::HostPort)),
         Some("publicHostPort") => Ok(Some(Via::PublicHostPort)),
-        Some(v) => Err((EXIT_INVALID, format!("unknown via `{v}` (hostPort, publicHostPort)"))),
+        Some(v) => Err(CliError::Invalid(format!("unknown via `{v}` (hostPort, publicHostPort)"))),
     }
 }
 
 /// A running lab's model.
-pub fn running_lab(lab: &str) -> Result<crate::model::Lab, (i32, String)> {
-    crate::dataplane::state::load_lab(lab).map_err(|e| (EXIT_FAILED, e.to_string()))
+pub fn running_lab(lab: &str) -> Result<crate::model::Lab, CliError> {
+    crate::dataplane::state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))
 }
 
 /// The model of a scenario file (nothing is built), or of a running lab.
-pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, (i32, String)> {
+pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, CliError> {
     let p = std::path::Path::new(target);
     if p.is_file() {
         return prepare(p).map(|(_, lab, _)| lab);
     }
-    running_lab(target).map_err(|(c, m)| (c, format!("{m} (or give a scenario file)")))
+    running_lab(target).map_err(|e| CliError::Failed(format!("{e} (or give a scenario file)")))
 }
 
 /// Print an error the way every verb does and return its exit code.
-pub fn fail((code, msg): (i32, String)) -> i32 {
+pub fn fail(e: CliError) -> i32 {
+    let msg = e.to_string();
     if msg.contains(": error: ") {
         eprintln!("{msg}"); // located scenario diagnostics speak for themselves
     } else {
         eprintln!("ecsnet: {msg}");
     }
-    code
+    e.exit().code()
 }

@@ -1,40 +1,26 @@
 //! `ecsnet probe LAB FROM TO:PORT`: one probe with real packets, and what answered.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::model::resolve;
 use crate::probe::ProbeSpec;
-use crate::scenario::Outcome;
+use crate::scenario::Outcome as Verdict;
 use std::time::Duration;
 
-pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u64, via: Option<&str>) -> i32 {
-    if let Err(e) = super::check_environment() {
-        eprintln!("ecsnet: {e}");
-        return EXIT_ENV;
-    }
-    let (l, proto, via) = match (super::running_lab(lab), super::parse_protocol(protocol), super::parse_via(via)) {
-        (Ok(l), Ok(p), Ok(v)) => (l, p, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::fail(e),
-    };
-    let parse = |s: &str| crate::scenario::parse_node(s).map_err(|e| format!("`{s}`: {e}"));
-    let (src_ep, dst) = match (parse(from), parse(to)) {
-        (Ok((s, _)), Ok(d)) => (s, d),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let src = match resolve::source(&l, &src_ep) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_INVALID;
-        }
-    };
+pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u64, via: Option<&str>) -> Outcome {
+    super::check_environment()?;
+    let l = super::running_lab(lab)?;
+    let proto = super::parse_protocol(protocol)?;
+    let via = super::parse_via(via)?;
+    let parse = |s: &str| crate::scenario::parse_node(s).map_err(|e| CliError::Invalid(format!("`{s}`: {e}")));
+    let src_node = parse(from)?.0;
+    let dst = parse(to)?;
+    let src = resolve::source(&l, &src_node).map_err(|e| CliError::Invalid(e.to_string()))?;
     let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via) {
         Ok(d) => d,
+        // No address to send to: that is the answer, not an error of the command.
         Err(e) => {
             println!("unreachable: {e}");
-            return EXIT_FAILED;
+            return Ok(Exit::Failed);
         }
     };
     let spec = ProbeSpec {
@@ -48,7 +34,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         timeout: Duration::from_millis(timeout_ms),
     };
     let res = crate::probe::run(vec![spec]).await;
-    let Some(r) = res.into_iter().next() else { return EXIT_FAILED };
+    let Some(r) = res.into_iter().next() else { return Ok(Exit::Failed) };
     let target = match port {
         Some(p) => format!("{ip}:{p}"),
         None => ip.to_string(),
@@ -62,5 +48,5 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
     if let Some(id) = &r.identity {
         println!("  served by {} (reached at {}, source seen as {})", id.node, id.local, id.peer);
     }
-    if r.outcome == Outcome::Connected { EXIT_OK } else { EXIT_FAILED }
+    Ok(if r.outcome == Verdict::Connected { Exit::Ok } else { Exit::Failed })
 }

@@ -1,7 +1,7 @@
 //! `ecsnet ps LAB [--instance NAME] [--format json]`: what `docker ps` shows on each emulated
 //! container instance (pause containers and the ecs-agent included).
 
-use super::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::dataplane::procs;
 use crate::dataplane::state::{self, Journal};
 use crate::views::{self, NS_PER_SEC, ProcState, Runtime};
@@ -32,40 +32,21 @@ pub fn runtime(j: &Journal) -> Runtime {
     Runtime { created_ns: j.created_unix * NS_PER_SEC, now_ns: now, procs: procs_by_role }
 }
 
-/// The lab model and its runtime, or the exit code after printing why not.
-pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), i32> {
-    let l = state::load_lab(lab).map_err(|e| {
-        eprintln!("ecsnet: {e}");
-        EXIT_FAILED
-    })?;
-    let j = state::load_journal(lab).map_err(|e| {
-        eprintln!("ecsnet: {}: {e}", state::dir(lab).join("journal.json").display());
-        EXIT_FAILED
-    })?;
+/// The lab model and its runtime.
+pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
+    let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
+    let j = state::load_journal(lab)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", state::dir(lab).join("journal.json").display())))?;
     Ok((l, runtime(&j)))
 }
 
-pub fn run(lab: &str, instance: Option<&str>, format: &str) -> i32 {
-    let (l, rt) = match load(lab) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
+pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {
+    let (l, rt) = load(lab)?;
     let out = match format {
         "table" => views::ps::table(&l, &rt, instance),
         "json" => views::ps::json_lines(&l, &rt, instance),
-        f => {
-            eprintln!("ecsnet: unknown format `{f}` (table, json)");
-            return EXIT_INVALID;
-        }
+        f => return Err(CliError::Invalid(format!("unknown format `{f}` (table, json)"))),
     };
-    match out {
-        Ok(s) => {
-            print!("{s}");
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            EXIT_INVALID
-        }
-    }
+    print!("{}", out.map_err(CliError::Invalid)?);
+    Ok(Exit::Ok)
 }

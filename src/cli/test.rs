@@ -2,9 +2,12 @@
 //! report as a table (or JSON) and JUnit XML. Exit 0 all passed, 1 an expectation failed or a
 //! lab could not be built, 2 a scenario is invalid, 3 this machine cannot run labs.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpOptions};
+use crate::model::Lab;
+use crate::plan::Plan;
 use crate::report::{self, ScenarioReport};
+use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -27,14 +30,8 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u8) -> i32 {
-    let files = match expand(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("ecsnet: {e}");
-            return EXIT_INVALID;
-        }
-    };
+pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u8) -> Outcome {
+    let files = expand(paths).map_err(CliError::Invalid)?;
     let mut reports = vec![];
     let mut env_checked = false;
     super::watch_signals();
@@ -42,75 +39,24 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
         if super::interrupted() {
             break;
         }
-        let mut rep = ScenarioReport {
-            file: f.display().to_string(),
-            lab: None,
-            error: None,
-            error_code: 0,
-            verdicts: vec![],
-            up_ms: 0.0,
-            probe_ms: 0.0,
-            down_ms: 0.0,
-        };
-        let (s, lab, plan) = match super::prepare(f) {
-            Ok(x) => x,
-            Err((c, m)) => {
-                rep.error = Some(m);
-                rep.error_code = c;
-                finish(&rep, json);
-                reports.push(rep);
-                continue;
-            }
-        };
-        rep.lab = Some(lab.name.clone());
-        if !env_checked {
-            if let Err(e) = super::check_environment() {
-                eprintln!("ecsnet: {e}");
-                return EXIT_ENV;
-            }
-            env_checked = true;
-        }
-        let t0 = Instant::now();
-        let up = dataplane::up(
-            &lab,
-            &plan,
-            UpOptions { cancel: super::cancel_flag(), stop_after: None, progress: verbose > 0 },
-        )
-        .await;
-        rep.up_ms = t0.elapsed().as_secs_f64() * 1000.0;
-        match up {
-            Ok(_) => {
-                let t1 = Instant::now();
-                // Probes run to their own timeouts; a panic in one must not skip the teardown.
-                let lab2 = lab.clone();
-                let exp = s.expect.clone();
-                let verdicts = tokio::spawn(async move { crate::check::run(&lab2, &exp).await }).await;
-                rep.probe_ms = t1.elapsed().as_secs_f64() * 1000.0;
-                match verdicts {
-                    Ok(v) => rep.verdicts = v,
-                    Err(e) => {
-                        rep.error = Some(format!("probing failed: {e}"));
-                        rep.error_code = EXIT_FAILED;
-                    }
+        let rep = match super::prepare(f) {
+            Ok(prepared) => {
+                // The machine is checked once, when the first lab is about to be built.
+                if !env_checked {
+                    super::check_environment()?;
+                    env_checked = true;
                 }
-                let t2 = Instant::now();
-                let name = lab.name.clone();
-                let d = tokio::task::spawn_blocking(move || dataplane::down(&name)).await.unwrap_or_default();
-                rep.down_ms = t2.elapsed().as_secs_f64() * 1000.0;
-                if !d.errors.is_empty() {
-                    rep.error = Some(format!("teardown: {}", d.errors.join("; ")));
-                    rep.error_code = EXIT_FAILED;
-                }
+                test_one(f, prepared, verbose).await
             }
-            Err(e) => {
-                rep.error = Some(format!("up failed: {e}"));
-                rep.error_code = match e {
-                    dataplane::UpError::AlreadyUp(_) => EXIT_FAILED,
-                    _ => EXIT_FAILED,
-                };
-            }
+            Err(e) => ScenarioReport {
+                error: Some(e.to_string()),
+                error_code: e.exit().code(),
+                ..ScenarioReport::new(f.display().to_string())
+            },
+        };
+        if !json {
+            print!("{}", report::table(&rep));
         }
-        finish(&rep, json);
         reports.push(rep);
     }
     if json {
@@ -121,6 +67,48 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
             eprintln!("ecsnet: cannot write {}: {e}", j.display());
         }
     }
+    Ok(conclude(&reports, json))
+}
+
+/// One scenario: up, probe, down (always).
+async fn test_one(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
+    let mut rep = ScenarioReport::new(f.display().to_string());
+    rep.lab = Some(lab.name.clone());
+    let t0 = Instant::now();
+    let opts = UpOptions { cancel: super::cancel_flag(), stop_after: None, progress: verbose > 0 };
+    let up = dataplane::up(&lab, &plan, opts).await;
+    rep.up_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = up {
+        rep.error = Some(format!("up failed: {e}"));
+        rep.error_code = Exit::Failed.code();
+        return rep;
+    }
+    let t1 = Instant::now();
+    // Probes run to their own timeouts; a panic in one must not skip the teardown.
+    let lab2 = lab.clone();
+    let exp = s.expect.clone();
+    let verdicts = tokio::spawn(async move { crate::check::run(&lab2, &exp).await }).await;
+    rep.probe_ms = t1.elapsed().as_secs_f64() * 1000.0;
+    match verdicts {
+        Ok(v) => rep.verdicts = v,
+        Err(e) => {
+            rep.error = Some(format!("probing failed: {e}"));
+            rep.error_code = Exit::Failed.code();
+        }
+    }
+    let t2 = Instant::now();
+    let name = lab.name.clone();
+    let d = tokio::task::spawn_blocking(move || dataplane::down(&name)).await.unwrap_or_default();
+    rep.down_ms = t2.elapsed().as_secs_f64() * 1000.0;
+    if !d.errors.is_empty() {
+        rep.error = Some(format!("teardown: {}", d.errors.join("; ")));
+        rep.error_code = Exit::Failed.code();
+    }
+    rep
+}
+
+/// The closing line, and the exit code of the whole run.
+fn conclude(reports: &[ScenarioReport], json: bool) -> Exit {
     let total: usize = reports.iter().map(|r| r.verdicts.len()).sum();
     let failed: usize = reports.iter().map(|r| r.failed()).sum();
     let errors = reports.iter().filter(|r| r.error.is_some()).count();
@@ -134,20 +122,12 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
         );
     }
     if super::interrupted() {
-        return 130;
-    }
-    let invalid = reports.iter().any(|r| r.error_code == EXIT_INVALID);
-    if invalid {
-        EXIT_INVALID
+        Exit::Interrupted
+    } else if reports.iter().any(|r| r.error_code == Exit::Invalid.code()) {
+        Exit::Invalid
     } else if failed > 0 || errors > 0 {
-        EXIT_FAILED
+        Exit::Failed
     } else {
-        EXIT_OK
-    }
-}
-
-fn finish(r: &ScenarioReport, json: bool) {
-    if !json {
-        print!("{}", report::table(r));
+        Exit::Ok
     }
 }

@@ -1,22 +1,13 @@
 //! `ecsnet up FILE`: build the lab, start its processes, print a summary.
 
-use super::{EXIT_ENV, EXIT_FAILED, EXIT_OK};
+use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpError, UpOptions};
 use crate::model::Lab;
 use std::path::Path;
 
-pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
-    let (scn, lab, plan) = match super::prepare(file) {
-        Ok(x) => x,
-        Err((c, m)) => {
-            eprintln!("{m}");
-            return c;
-        }
-    };
-    if let Err(e) = super::check_environment() {
-        eprintln!("ecsnet: {e}");
-        return EXIT_ENV;
-    }
+pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> Outcome {
+    let (scn, lab, plan) = super::prepare(file)?;
+    super::check_environment()?;
     super::watch_signals();
     // Per-phase lines on a terminal (or with -v); quiet in CI and in pipes.
     use std::io::IsTerminal;
@@ -28,7 +19,7 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
             let name = lab.name.clone();
             let _ = tokio::task::spawn_blocking(move || dataplane::down(&name)).await;
             eprintln!("ecsnet: interrupted; everything built was removed");
-            130
+            Ok(Exit::Interrupted)
         }
         Ok(t) => {
             // `check` probes these later against the running lab.
@@ -46,20 +37,17 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> i32 {
                 lab.name,
                 lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME")
             );
-            EXIT_OK
+            Ok(Exit::Ok)
         }
         Err(UpError::Cancelled(p)) if stop_after.is_some() => {
             eprintln!("ecsnet: stopped before {p} (test hook); state left in place");
-            EXIT_FAILED
+            Ok(Exit::Failed)
         }
         Err(e @ UpError::Cancelled(_)) => {
             eprintln!("ecsnet: {e}");
-            130
+            Ok(Exit::Interrupted)
         }
-        Err(e) => {
-            eprintln!("ecsnet: up failed: {e}");
-            EXIT_FAILED
-        }
+        Err(e) => Err(CliError::Failed(format!("up failed: {e}"))),
     }
 }
 

@@ -1,10 +1,10 @@
 //! `ecsnet validate FILE...`: parse and check, print every problem with its location.
 
-use super::{EXIT_INVALID, EXIT_OK};
+use super::{Exit, Outcome};
 use std::path::PathBuf;
 
-pub fn run(files: &[PathBuf]) -> i32 {
-    let mut code = EXIT_OK;
+pub fn run(files: &[PathBuf]) -> Outcome {
+    let mut exit = Exit::Ok;
     for f in files {
         match super::prepare(f) {
             Ok((s, lab, _)) => {
@@ -19,11 +19,12 @@ pub fn run(files: &[PathBuf]) -> i32 {
                     s.expect.len()
                 );
             }
-            Err((c, msg)) => {
-                eprintln!("{msg}");
-                code = code.max(c.max(EXIT_INVALID));
+            // Every file is checked: report this one and go on.
+            Err(e) => {
+                eprintln!("{e}");
+                exit = exit.max(e.exit()).max(Exit::Invalid);
             }
         }
     }
-    code
+    Ok(exit)
 }

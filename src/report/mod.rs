@@ -20,6 +20,19 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// A report with nothing run yet.
+    pub fn new(file: String) -> Self {
+        ScenarioReport {
+            file,
+            lab: None,
+            error: None,
+            error_code: 0,
+            verdicts: vec![],
+            up_ms: 0.0,
+            probe_ms: 0.0,
+            down_ms: 0.0,
+        }
+    }
     pub fn passed(&self) -> usize {
         self.verdicts.iter().filter(|v| v.pass).count()
     }
