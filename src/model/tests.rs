@@ -97,3 +97,44 @@ fn resolve_sources_and_destinations() {
     let nat = resolve::addresses_of(&l, &Node::Nat("nat-a".into()));
     assert!(nat.contains(&l.nats[0].eip));
 }
+
+/// The model of every scenario, pinned as JSON: any reshaping of `build` must leave every id,
+/// address, MAC, name and order as it was. Regenerate (only for an intended change) with
+/// `ECSNET_GOLDEN_UPDATE=1 cargo test --lib model::tests::model_golden`.
+#[test]
+fn model_golden() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let updating = std::env::var_os("ECSNET_GOLDEN_UPDATE").is_some();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios found");
+    let mut diffs = vec![];
+    for file in files {
+        let stem = file.file_stem().unwrap().to_str().unwrap().to_string();
+        // Loaded by its path relative to the repository root, so that the scenario_file field
+        // (and every location) is the same in every checkout.
+        let relative = Path::new("scenarios").join(file.file_name().unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let s = load_str(&relative, &text).unwrap_or_else(|d| panic!("{stem}: {d}"));
+        let actual = match build(&s) {
+            Ok(lab) => serde_json::to_string_pretty(&lab).unwrap() + "\n",
+            Err(e) => format!("model error: {e}\n"),
+        };
+        let golden = root.join("tests/golden/model").join(format!("{stem}.json"));
+        if updating {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        if expected != actual {
+            diffs.push(format!("{}", golden.display()));
+        }
+    }
+    assert!(diffs.is_empty(), "the model differs from its golden files: {diffs:#?}");
+}
