@@ -1,7 +1,7 @@
 //! Unit tests of placement, allocation and the plan (no root needed).
 
 use super::*;
-use crate::scenario::{Node, load_str};
+use crate::scenario::{self, Node, load_str};
 use std::path::Path;
 
 fn lab(text: &str) -> Lab {
