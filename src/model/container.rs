@@ -1,10 +1,213 @@
-//! The lab's containers as Docker on each instance would list them: the `ecs-agent` of every
-//! instance, then each placed task in file order (its pause container first for awsvpc), with
-//! the order they are created in.
+//! Containers as the ECS agent creates them: Docker names, ids, labels, command, the ports
+//! they publish, the pause container of an awsvpc task, the environment ECS gives every
+//! container, and the journal name of the process that plays one.
 
-use super::{Container, Instance, Lab, Task};
-use crate::scenario::{NetworkMode, Node};
-use std::collections::BTreeMap;
+use super::{METADATA_IP, PAUSE_IMAGE, ids};
+use crate::scenario::{ContainerDefinition, Node, PortProto, Proto, TaskDefinition};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortBinding {
+    pub container_port: u16,
+    /// Published host port (bridge); for awsvpc/host equal to the container port and not
+    /// published (awsvpc) or bound directly (host).
+    pub host_port: Option<u16>,
+    pub proto: Proto,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Container {
+    pub name: String,
+    pub docker_name: String,
+    /// 64 hex.
+    pub docker_id: String,
+    pub image: String,
+    pub cmd: Vec<String>,
+    /// The namespace the container's processes run in.
+    pub ns: String,
+    /// bridge: its docker0 address.
+    pub ip: Option<Ipv4Addr>,
+    pub mac: Option<String>,
+    pub veth_host: Option<String>,
+    pub ports: Vec<PortBinding>,
+    /// What the built-in responder listens on (empty when `command` is set).
+    pub listen: Vec<PortProto>,
+    pub command: Option<Vec<String>>,
+    pub env: Vec<(String, String)>,
+    /// Shared by ECS_CONTAINER_METADATA_URI (v3) and _V4.
+    pub v3_id: String,
+    pub pause: bool,
+    pub labels: Vec<(String, String)>,
+}
+
+/// The task a container belongs to, as far as its names, ids and labels go.
+pub(super) struct OwningTask<'a> {
+    pub lab: &'a str,
+    pub name: &'a str,
+    pub cluster: &'a str,
+    pub arn: &'a str,
+    pub definition: &'a TaskDefinition,
+}
+
+impl OwningTask<'_> {
+    /// `ecs-FAMILY-REVISION-CONTAINER-HEX`, as the agent names Docker containers.
+    fn docker_name(&self, container: &str, key: &str) -> String {
+        let td = self.definition;
+        let hexs = ids::hex(&[self.lab, "docker-name", self.name, key], 20);
+        format!("ecs-{}-{}-{container}-{hexs}", docker_safe(&td.family.value), td.revision)
+    }
+    fn docker_id(&self, key: &str) -> String {
+        ids::hex(&[self.lab, "docker-id", self.name, key], 64)
+    }
+    fn v3_id(&self, key: &str) -> String {
+        ids::uuid_like(&[self.lab, "v3", self.name, key])
+    }
+}
+
+impl Container {
+    /// A container of `definition` running in `ns`, not yet wired: no address, no port bound.
+    pub(super) fn of_definition(task: &OwningTask, cd: &ContainerDefinition, ns: String) -> Container {
+        let name = &cd.name.value;
+        Container {
+            name: name.clone(),
+            docker_name: task.docker_name(&docker_safe(name), name),
+            docker_id: task.docker_id(name),
+            image: cd.image.clone(),
+            cmd: command_line(cd),
+            ns,
+            ip: None,
+            mac: None,
+            veth_host: None,
+            ports: vec![],
+            listen: responder_ports(cd),
+            command: cd.x_ecsnet.command.clone(),
+            env: cd.environment.clone(),
+            v3_id: task.v3_id(name),
+            pause: false,
+            labels: ecs_labels(task, cd),
+        }
+    }
+
+    /// The pause container of an awsvpc task: it holds the task namespace.
+    pub(super) fn pause(task: &OwningTask, ns: String) -> Container {
+        // A key no container definition can have: names are `[A-Za-z0-9_-]`.
+        let key = "~pause";
+        Container {
+            name: "~internal~ecs~pause".into(),
+            docker_name: task.docker_name("internalecspause", key),
+            docker_id: task.docker_id(key),
+            image: PAUSE_IMAGE.into(),
+            cmd: vec!["/pause".into()],
+            ns,
+            ip: None,
+            mac: None,
+            veth_host: None,
+            ports: vec![],
+            listen: vec![],
+            command: None,
+            env: vec![],
+            v3_id: task.v3_id(key),
+            pause: true,
+            labels: vec![],
+        }
+    }
+}
+
+/// The labels the agent sets, then the definition's own `dockerLabels`.
+fn ecs_labels(task: &OwningTask, cd: &ContainerDefinition) -> Vec<(String, String)> {
+    let td = task.definition;
+    let mut labels = vec![
+        ("com.amazonaws.ecs.cluster".to_string(), task.cluster.to_string()),
+        ("com.amazonaws.ecs.container-name".to_string(), cd.name.value.clone()),
+        ("com.amazonaws.ecs.task-arn".to_string(), task.arn.to_string()),
+        ("com.amazonaws.ecs.task-definition-family".to_string(), td.family.value.clone()),
+        ("com.amazonaws.ecs.task-definition-version".to_string(), td.revision.to_string()),
+    ];
+    labels.extend(cd.docker_labels.iter().cloned());
+    labels
+}
+
+/// What the built-in responder listens on: the mapped container ports, then `x-ecsnet.listen`,
+/// each once; nothing when the container runs its own program.
+fn responder_ports(cd: &ContainerDefinition) -> Vec<PortProto> {
+    let mut listen: Vec<PortProto> = vec![];
+    if cd.x_ecsnet.command.is_some() {
+        return listen;
+    }
+    let mapped = cd.port_mappings.iter().map(|pm| PortProto { port: pm.container_port.value, proto: pm.protocol });
+    for pp in mapped.chain(cd.x_ecsnet.listen.iter().copied()) {
+        if !listen.contains(&pp) {
+            listen.push(pp);
+        }
+    }
+    listen
+}
+
+/// Docker's command line: entryPoint then command, or `x-ecsnet.command` when given.
+fn command_line(cd: &ContainerDefinition) -> Vec<String> {
+    if let Some(c) = &cd.x_ecsnet.command {
+        return c.clone();
+    }
+    let mut cmd = cd.entry_point.clone();
+    cmd.extend(cd.command.iter().cloned());
+    cmd
+}
+
+/// awsvpc and host mode: the host port is the container port (and, for awsvpc, not published).
+pub(super) fn same_port_bindings(cd: &ContainerDefinition) -> Vec<PortBinding> {
+    cd.port_mappings
+        .iter()
+        .map(|pm| PortBinding {
+            container_port: pm.container_port.value,
+            host_port: Some(pm.container_port.value),
+            proto: pm.protocol,
+        })
+        .collect()
+}
+
+/// Put the environment ECS gives every container (ECS-FACTS §2.3) before the container's own.
+pub(super) fn add_ecs_environment(containers: &mut [Container], lab: &str, task: &str, region: &str, has_role: bool) {
+    let cred_id = ids::uuid_like(&[lab, "credentials", task]);
+    for c in containers.iter_mut() {
+        let mut env = vec![
+            ("ECS_CONTAINER_METADATA_URI".to_string(), format!("http://{METADATA_IP}/v3/{}", c.v3_id)),
+            ("ECS_CONTAINER_METADATA_URI_V4".to_string(), format!("http://{METADATA_IP}/v4/{}", c.v3_id)),
+            ("ECS_AGENT_URI".to_string(), format!("http://{METADATA_IP}/api/{}", c.v3_id)),
+            ("AWS_EXECUTION_ENV".to_string(), "AWS_ECS_EC2".to_string()),
+            ("AWS_REGION".to_string(), region.to_string()),
+            ("AWS_DEFAULT_REGION".to_string(), region.to_string()),
+        ];
+        if has_role {
+            env.push(("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".into(), format!("/v2/credentials/{cred_id}")));
+        }
+        env.append(&mut c.env);
+        c.env = env;
+    }
+}
+
+/// The namespace of a bridge or none container: its own, named after task and container, made
+/// unique among the task's containers so far.
+pub(super) fn unique_ns(lab: &str, task: &str, ctr: &str, others: &[Container]) -> String {
+    let base = ids::ns_name(lab, "c", &format!("{task}.{}", ns_safe(ctr)));
+    if !others.iter().any(|c| c.ns == base) {
+        return base;
+    }
+    format!("{base}-{}", others.len())
+}
+
+/// ECS strips a container name to `[A-Za-z0-9-]` in docker names.
+fn docker_safe(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
+/// A container name made safe and short for a namespace file name.
+fn ns_safe(s: &str) -> String {
+    let mut v: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' }).collect();
+    v.truncate(40);
+    v
+}
 
 /// A process a lab runs, as its journal names it: `agent`, `pause task/NAME`,
 /// `command task/NAME/CONTAINER`.
@@ -35,112 +238,4 @@ impl std::fmt::Display for ProcessRole {
             ProcessRole::Command(n) => write!(f, "command {n}"),
         }
     }
-}
-
-/// Containers are created one after the other; each gets its own creation instant so that the
-/// views sort as Docker sorts them (newest first).
-const CREATE_STEP_NS: u64 = 1_000_000;
-
-/// Which container of an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContainerKind {
-    /// The instance's `ecs-agent` container.
-    Agent,
-    /// The pause container of an awsvpc task.
-    Pause,
-    /// The task's container at this index.
-    App(usize),
-}
-
-/// A container of the lab, with where it lives.
-#[derive(Clone, Copy, Debug)]
-pub struct ContainerRef<'a> {
-    pub lab: &'a Lab,
-    pub instance: usize,
-    pub task: Option<usize>,
-    pub kind: ContainerKind,
-    /// Creation order over the whole lab.
-    pub seq: u64,
-}
-
-impl<'a> ContainerRef<'a> {
-    pub fn inst(&self) -> &'a Instance {
-        &self.lab.instances[self.instance]
-    }
-    pub fn task(&self) -> Option<&'a Task> {
-        self.task.map(|t| &self.lab.tasks[t])
-    }
-    pub fn model(&self) -> &'a Container {
-        match (self.kind, self.task()) {
-            (ContainerKind::App(i), Some(t)) => &t.containers[i],
-            (ContainerKind::Pause, Some(t)) => t.pause.as_ref().unwrap_or(&self.lab.instances[self.instance].agent),
-            _ => &self.lab.instances[self.instance].agent,
-        }
-    }
-    /// The network mode Docker sees: the task's, except the agent (host).
-    pub fn mode(&self) -> NetworkMode {
-        self.task().map(|t| t.mode).unwrap_or(NetworkMode::Host)
-    }
-    /// The journal role of the process that plays this container.
-    pub fn role(&self) -> String {
-        match (self.kind, self.task()) {
-            (ContainerKind::Pause, Some(t)) => ProcessRole::pause(&t.name).to_string(),
-            (ContainerKind::App(_), Some(t)) if self.model().command.is_some() => {
-                ProcessRole::command(&t.name, &self.model().name).to_string()
-            }
-            _ => ProcessRole::Agent.to_string(),
-        }
-    }
-    /// When the container was created, `up` having begun at `base_ns`.
-    pub fn created_ns(&self, base_ns: u64) -> u64 {
-        base_ns + self.seq * CREATE_STEP_NS
-    }
-    /// `task/NAME/CONTAINER`, `task/NAME` (pause) or `instance/NAME` (agent): the node to exec into.
-    pub fn node(&self) -> Node {
-        match (self.kind, self.task()) {
-            (ContainerKind::App(_), Some(t)) => Node::container(&t.name, &self.model().name),
-            (ContainerKind::Pause, Some(t)) => Node::task(&t.name),
-            _ => Node::instance(&self.inst().name),
-        }
-    }
-    /// The namespace the container's processes run in.
-    pub fn ns(&self) -> &'a str {
-        match self.kind {
-            ContainerKind::Agent => &self.inst().ns,
-            _ => &self.model().ns,
-        }
-    }
-    /// Labels as the agent sets them (the pause carries them too, with its internal name).
-    pub fn labels(&self) -> BTreeMap<String, String> {
-        let mut m: BTreeMap<String, String> = self.model().labels.iter().cloned().collect();
-        if let (ContainerKind::Pause, Some(t)) = (self.kind, self.task()) {
-            m.insert("com.amazonaws.ecs.cluster".into(), self.lab.cluster.clone());
-            m.insert("com.amazonaws.ecs.container-name".into(), self.model().name.clone());
-            m.insert("com.amazonaws.ecs.task-arn".into(), t.arn.clone());
-            m.insert("com.amazonaws.ecs.task-definition-family".into(), t.family.clone());
-            m.insert("com.amazonaws.ecs.task-definition-version".into(), t.revision.to_string());
-        }
-        m
-    }
-}
-
-/// Every container of the lab in creation order: the agents of all instances (they boot first),
-/// then each placed task (pause, then its containers).
-pub fn containers(lab: &Lab) -> Vec<ContainerRef<'_>> {
-    let mut v = vec![];
-    for i in 0..lab.instances.len() {
-        v.push(ContainerRef { lab, instance: i, task: None, kind: ContainerKind::Agent, seq: 0 });
-    }
-    for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.placement.is_ok()) {
-        if t.pause.is_some() {
-            v.push(ContainerRef { lab, instance: t.instance, task: Some(ti), kind: ContainerKind::Pause, seq: 0 });
-        }
-        for ci in 0..t.containers.len() {
-            v.push(ContainerRef { lab, instance: t.instance, task: Some(ti), kind: ContainerKind::App(ci), seq: 0 });
-        }
-    }
-    for (i, c) in v.iter_mut().enumerate() {
-        c.seq = i as u64;
-    }
-    v
 }

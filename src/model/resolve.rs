@@ -2,7 +2,9 @@
 //! addresses: where a probe starts, which address and port it targets, which addresses count as
 //! "seen as" an endpoint. Pure.
 
-use super::{Lab, METADATA_IP, METADATA_PORT, PlacementFailure, Task};
+use super::placement::PlacementFailure;
+use super::task::Task;
+use super::{Lab, METADATA_IP, METADATA_PORT};
 use crate::scenario::{NetworkMode, Node, Via};
 use std::net::Ipv4Addr;
 

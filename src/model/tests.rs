@@ -1,7 +1,8 @@
-//! Unit tests of placement, allocation and the plan (no root needed).
+//! Tests of the model as a whole (no root needed): placement, allocation, resolving, model
+//! errors, and the golden model of every scenario.
 
 use super::*;
-use crate::scenario::{Node, load_str};
+use crate::scenario::{self, Node, load_str};
 use std::path::Path;
 
 fn lab(text: &str) -> Lab {
@@ -96,4 +97,104 @@ fn resolve_sources_and_destinations() {
     assert!(e.to_string().contains("not published"), "{e}");
     let nat = resolve::addresses_of(&l, &Node::Nat("nat-a".into()));
     assert!(nat.contains(&l.nats[0].eip));
+}
+
+fn model_error(text: &str) -> ModelError {
+    let s = match load_str(Path::new("t.yaml"), text) {
+        Ok(s) => s,
+        Err(d) => panic!("scenario: {d}"),
+    };
+    match build(&s) {
+        Ok(_) => panic!("the model was built"),
+        Err(e) => e,
+    }
+}
+
+fn instances(n: usize, attrs: &str) -> String {
+    (0..n).map(|i| format!("  - {{ name: i{i}, subnet: a{attrs} }}\n")).collect()
+}
+
+#[test]
+fn a_full_subnet_stops_the_model_at_the_instance_that_finds_it_full() {
+    // A /28 has 11 addresses for instances (16 minus the 4 AWS reserves and the broadcast).
+    let text = format!(
+        "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{{ name: a, cidr: 10.0.1.0/28 }}]\ninstances:\n{}",
+        instances(12, "")
+    );
+    let e = model_error(&text);
+    assert_eq!(e.kind, ModelErrorKind::SubnetFull("a".into()));
+    assert_eq!(e.loc.line, 18, "{e}");
+    assert_eq!(e.to_string(), "t.yaml:18:7: error: subnet `a` has no free address left");
+}
+
+#[test]
+fn an_exhausted_public_ip_pool_is_a_model_error() {
+    // A /30 pool hands out its two middle addresses.
+    let text = format!(
+        "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  internetGateway: true\n  publicIpPool: 198.51.100.0/30\n  subnets: [{{ name: a, cidr: 10.0.1.0/24 }}]\ninstances:\n{}",
+        instances(3, ", publicIp: true")
+    );
+    let e = model_error(&text);
+    assert_eq!(e.kind, ModelErrorKind::PublicIpPoolExhausted);
+    assert!(e.to_string().ends_with("error: the public IP pool is exhausted"), "{e}");
+}
+
+#[test]
+fn awsvpc_placement_needs_a_subnet_in_the_instance_zone_with_a_free_address() {
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets:\n    - { name: a, cidr: 10.0.1.0/28, availabilityZone: us-east-1a }\n    - { name: b, cidr: 10.0.2.0/24, availabilityZone: us-east-1b }\ninstances:\n  - { name: i1, subnet: a, maxEnis: 16 }\ntaskDefinitions:\n  - { family: v, networkMode: awsvpc, containerDefinitions: [{ name: c, image: x }] }\ntasks:\n  - { name: far, taskDefinition: v, instance: i1, networkConfiguration: { awsvpcConfiguration: { subnets: [b] } } }\n"
+        .to_string()
+        + &(0..11)
+            .map(|i| format!("  - {{ name: v{i}, taskDefinition: v, instance: i1, networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [b, a] }} }} }}\n"))
+            .collect::<String>();
+    let l = lab(&text);
+    let far = l.task("far").unwrap().placement.as_ref().unwrap_err();
+    assert_eq!(far, &PlacementFailure::MissingAttribute { instance: "i1".into(), az: "us-east-1a".into() });
+    assert_eq!(far.reason(), "MissingAttribute");
+    // The instance took .4; ten task ENIs fill the /28 (.5 to .14), the eleventh finds it full.
+    assert!(l.task("v9").unwrap().placement.is_ok());
+    let full = l.task("v10").unwrap().placement.as_ref().unwrap_err();
+    assert_eq!(full, &PlacementFailure::SubnetFull { subnet: "a".into() });
+    assert_eq!(full.reason(), "RESOURCE:ENI");
+    assert!(l.task("v10").unwrap().containers.is_empty(), "an unplaced task gets no container");
+}
+
+/// The model of every scenario, pinned as JSON: any reshaping of `build` must leave every id,
+/// address, MAC, name and order as it was. Regenerate (only for an intended change) with
+/// `ECSNET_GOLDEN_UPDATE=1 cargo test --lib model::tests::model_golden`.
+#[test]
+fn model_golden() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let updating = std::env::var_os("ECSNET_GOLDEN_UPDATE").is_some();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios found");
+    let mut diffs = vec![];
+    for file in files {
+        let stem = file.file_stem().unwrap().to_str().unwrap().to_string();
+        // Loaded by its path relative to the repository root, so that the scenario_file field
+        // (and every location) is the same in every checkout.
+        let relative = Path::new("scenarios").join(file.file_name().unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let s = load_str(&relative, &text).unwrap_or_else(|d| panic!("{stem}: {d}"));
+        let actual = match build(&s) {
+            Ok(lab) => serde_json::to_string_pretty(&lab).unwrap() + "\n",
+            Err(e) => format!("model error: {e}\n"),
+        };
+        let golden = root.join("tests/golden/model").join(format!("{stem}.json"));
+        if updating {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        if expected != actual {
+            diffs.push(format!("{}", golden.display()));
+        }
+    }
+    assert!(diffs.is_empty(), "the model differs from its golden files: {diffs:#?}");
 }

@@ -4,7 +4,7 @@
 //! address. `SandboxKey` is the container's real network namespace in the lab.
 
 use super::{Runtime, state};
-use crate::model::container::{ContainerKind as Kind, ContainerRef as Ctr, containers};
+use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::model::ids::{image_id, private_dns_name};
 use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, Lab, ids};
 use crate::scenario::{NetworkMode, Node as NodeId};

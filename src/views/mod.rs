@@ -8,7 +8,7 @@
 pub mod inspect;
 pub mod ps;
 
-use crate::model::container::ContainerRef;
+use crate::model::docker::ContainerRef;
 use std::collections::BTreeMap;
 
 /// What is known about one of the lab's processes.

@@ -4,7 +4,7 @@
 
 use super::{Runtime, state};
 use crate::model::Lab;
-use crate::model::container::{ContainerKind as Kind, ContainerRef as Ctr, containers};
+use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::scenario::NetworkMode;
 use crate::sys::time::{go_time_string, human_duration};
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 //! `CNI_PAUSE`) report the task ENI; bridge containers their docker0 address.
 
 use super::{TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
-use crate::model::container::containers;
+use crate::model::docker::containers;
 use crate::model::ids::{image_id, private_dns_name, uuid_like};
 use crate::model::{Lab, Task};
 use crate::scenario::{NetworkMode, Node};

@@ -1,0 +1,77 @@
+//! Elastic network interfaces: the primary ENI of every instance and NAT gateway, and the ENI
+//! of every placed awsvpc task, in that order. Ids, router link names and MACs derive from the
+//! lab and the owner's node name, so a lab always gets the same ones.
+
+use super::ids;
+use crate::scenario::Node;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EniOwner {
+    Instance(usize),
+    Task(usize),
+    Nat(usize),
+}
+
+/// An elastic network interface: in the emulation a veth whose `eth0` end is in the owner's
+/// namespace and whose other end (named after the ENI id) is in the VPC router.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Eni {
+    /// `eni-` + 17 hex, as AWS shows it.
+    pub id: String,
+    /// The router-side link name (≤ 15 chars).
+    pub router_link: String,
+    pub mac: String,
+    pub ip: Ipv4Addr,
+    pub subnet: usize,
+    pub security_groups: Vec<String>,
+    pub owner: EniOwner,
+    /// The namespace holding `eth0`.
+    pub ns: String,
+    pub public_ip: Option<Ipv4Addr>,
+}
+
+impl Eni {
+    /// An ENI of `node` (owned as `owner`, its `eth0` in `ns`) with `ip` in subnet `subnet`; no
+    /// security group and no public IP until the caller gives them.
+    pub(super) fn new(lab: &str, node: &Node, owner: EniOwner, ns: String, ip: Ipv4Addr, subnet: usize) -> Eni {
+        let key = node.to_string();
+        let h = ids::hex(&[lab, "eni", &key], 17);
+        Eni {
+            id: format!("eni-{h}"),
+            // IFNAMSIZ: a link name has at most 15 characters.
+            router_link: format!("eni-{}", &h[..11]),
+            // 0x0e: locally administered, as the first octet of a real ENI's MAC can be.
+            mac: ids::mac_str(&ids::mac(0x0e, &[lab, "eni", &key])),
+            ip,
+            subnet,
+            security_groups: vec![],
+            owner,
+            ns,
+            public_ip: None,
+        }
+    }
+}
+
+/// Attach `eni` to the lab: its index in `Lab::enis`.
+pub(super) fn attach(enis: &mut Vec<Eni>, eni: Eni) -> usize {
+    enis.push(eni);
+    enis.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_link_names_look_like_aws_and_fit_the_kernel() {
+        let e = Eni::new("lab", &Node::task("web"), EniOwner::Task(0), "ns".into(), Ipv4Addr::new(10, 0, 1, 4), 0);
+        assert_eq!(e.id.len(), "eni-".len() + 17);
+        assert!(e.id.starts_with(&e.router_link), "{} / {}", e.id, e.router_link);
+        assert!(e.router_link.len() <= 15, "{}", e.router_link);
+        assert!(e.mac.starts_with("0e:"), "{}", e.mac);
+        let again = Eni::new("lab", &Node::task("web"), EniOwner::Task(0), "ns".into(), Ipv4Addr::new(10, 0, 1, 4), 0);
+        assert_eq!((e.id, e.mac), (again.id, again.mac), "the same lab gets the same ENI");
+    }
+}

@@ -1,0 +1,159 @@
+//! EC2 container instances: their addresses, primary ENI, how many awsvpc tasks they take,
+//! the MACs of their bridges, and the `ecs-agent` container each runs.
+
+use super::address_pool::AddressPools;
+use super::container::Container;
+use super::eni::{self, Eni, EniOwner};
+use super::error::{ModelError, ModelErrorKind};
+use super::security_group::DEFAULT_GROUP;
+use super::subnet::{self, Subnet};
+use super::{AGENT_IMAGE, ids};
+use crate::scenario::{self, Node, Scenario};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Instance {
+    pub name: String,
+    pub id: String,
+    pub ns: String,
+    pub subnet: usize,
+    pub az: String,
+    pub eni: usize,
+    pub public_ip: Option<Ipv4Addr>,
+    pub elastic_ip: bool,
+    pub instance_type: String,
+    /// Maximum awsvpc tasks (ENIs minus the primary, or the trunking limit).
+    pub max_task_enis: u32,
+    pub docker0_mac: String,
+    pub ecs_bridge_mac: String,
+    pub agent: Container,
+}
+
+/// Every instance in file order, each with its primary ENI attached to `enis`.
+pub(super) fn resolve_all(
+    lab: &str,
+    s: &Scenario,
+    subnets: &[Subnet],
+    pools: &mut AddressPools,
+    enis: &mut Vec<Eni>,
+) -> Result<Vec<Instance>, ModelError> {
+    s.instances.iter().enumerate().map(|(ii, inst)| resolve(lab, ii, inst, subnets, pools, enis)).collect()
+}
+
+fn resolve(
+    lab: &str,
+    ii: usize,
+    inst: &scenario::Instance,
+    subnets: &[Subnet],
+    pools: &mut AddressPools,
+    enis: &mut Vec<Eni>,
+) -> Result<Instance, ModelError> {
+    let si = subnet::find(subnets, &inst.subnet)?;
+    let ip = match &inst.private_ip {
+        Some(ip) => ip.value,
+        None => {
+            pools.private_ip(si).ok_or_else(|| ModelErrorKind::SubnetFull(subnets[si].name.clone()).at(&inst.loc))?
+        }
+    };
+    let (public_ip, elastic_ip) = match (&inst.elastic_ip, inst.public_ip) {
+        (Some(e), _) => (Some(e.value), true),
+        (None, true) => {
+            (Some(pools.public_ip().ok_or_else(|| ModelErrorKind::PublicIpPoolExhausted.at(&inst.loc))?), false)
+        }
+        (None, false) => (None, false),
+    };
+    let name = &inst.name.value;
+    let ns = ids::ns_name(lab, "i", name);
+    let security_groups = match &inst.security_groups {
+        Some(v) => v.iter().map(|g| g.value.clone()).collect(),
+        None => vec![DEFAULT_GROUP.to_string()],
+    };
+    let primary = Eni::new(lab, &Node::instance(name), EniOwner::Instance(ii), ns.clone(), ip, si);
+    let eni = eni::attach(enis, Eni { security_groups, public_ip, ..primary });
+    Ok(Instance {
+        name: name.clone(),
+        id: format!("i-{}", ids::hex(&[lab, "instance", name], 17)),
+        ns,
+        subnet: si,
+        az: subnets[si].az.clone(),
+        eni,
+        public_ip,
+        elastic_ip,
+        instance_type: inst.instance_type.value.clone(),
+        max_task_enis: max_task_enis(inst),
+        docker0_mac: ids::mac_str(&ids::mac(0x02, &[lab, "docker0", name])),
+        // ecs-bridge: a static random locally administered MAC (ECS-FACTS §1.7 step 1).
+        ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[lab, "ecs-bridge", name])),
+        agent: agent(lab, name),
+    })
+}
+
+/// How many awsvpc tasks the instance takes: `maxEnis` minus the primary ENI when given, else
+/// the trunking limit of its type when trunking is on, else its type's ENIs minus the primary
+/// (2 for a type the table does not know).
+fn max_task_enis(inst: &scenario::Instance) -> u32 {
+    if let Some(n) = inst.max_enis {
+        return n.saturating_sub(1);
+    }
+    match scenario::instance_types::eni_limits(&inst.instance_type.value) {
+        Some((_, trunk)) if inst.eni_trunking && trunk > 0 => trunk,
+        Some((enis, _)) => enis.saturating_sub(1),
+        None => 2,
+    }
+}
+
+/// The `ecs-agent` container of an instance; it runs in the instance namespace (its `ns` is
+/// left empty: views use the instance's).
+fn agent(lab: &str, instance: &str) -> Container {
+    Container {
+        name: "ecs-agent".into(),
+        docker_name: "ecs-agent".into(),
+        docker_id: ids::hex(&[lab, "agent", instance], 64),
+        image: AGENT_IMAGE.into(),
+        cmd: vec!["/agent".into()],
+        ns: String::new(),
+        ip: None,
+        mac: None,
+        veth_host: None,
+        ports: vec![],
+        listen: vec![],
+        command: None,
+        env: vec![],
+        v3_id: String::new(),
+        pause: false,
+        labels: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Loc, Located};
+
+    fn instance(instance_type: &str, max_enis: Option<u32>, eni_trunking: bool) -> scenario::Instance {
+        scenario::Instance {
+            name: Located::bare("i".into()),
+            subnet: Located::bare("a".into()),
+            private_ip: None,
+            public_ip: false,
+            elastic_ip: None,
+            security_groups: None,
+            instance_type: Located::bare(instance_type.into()),
+            max_enis,
+            eni_trunking,
+            loc: Loc::none(),
+        }
+    }
+
+    #[test]
+    fn max_task_enis_leaves_out_the_primary_eni() {
+        // c5.large: 3 ENIs, 10 awsvpc tasks with trunking; t3.micro: 2 ENIs, no trunking.
+        assert_eq!(max_task_enis(&instance("c5.large", None, false)), 2);
+        assert_eq!(max_task_enis(&instance("c5.large", None, true)), 10);
+        assert_eq!(max_task_enis(&instance("t3.micro", None, true)), 1, "trunking unsupported: ENIs count");
+        assert_eq!(max_task_enis(&instance("c5.large", Some(2), true)), 1, "maxEnis wins over the table");
+        assert_eq!(max_task_enis(&instance("c5.large", Some(0), false)), 0);
+        assert_eq!(max_task_enis(&instance("x9.unknown", None, false)), 2);
+    }
+}

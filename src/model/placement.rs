@@ -1,0 +1,287 @@
+//! Placement: the checks ECS makes before it runs a task on its instance, in ECS's words, and
+//! what each instance has already given to the tasks placed on it (ECS places one RunTask at a
+//! time, in file order): ENI attachment points, ecs-bridge and docker0 addresses, host ports,
+//! the dynamic port cursor, veth names.
+
+use super::instance::Instance;
+use super::subnet::{self, Subnet};
+use super::{DOCKER0_GW, DYNAMIC_PORTS, ECS_BRIDGE_GW, RESERVED_TCP_PORTS, ids};
+use crate::scenario::{self, NetworkMode, Proto, TaskDefinition};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::Ipv4Addr;
+
+/// The last address ecs-bridge's IPAM hands out (169.254.172.0/22).
+const ECS_BRIDGE_LAST: Ipv4Addr = Ipv4Addr::new(169, 254, 175, 254);
+/// The last address Docker hands out on docker0 (172.17.0.0/16).
+const DOCKER0_LAST: Ipv4Addr = Ipv4Addr::new(172, 17, 255, 254);
+
+/// Why ECS could not place a task, with ECS's reason and message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlacementFailure {
+    /// A static host port the task needs is taken on its instance.
+    PortInUse { instance_id: String, port: u16, proto: Proto },
+    /// docker0 has no free address for a bridge container.
+    Docker0Full,
+    /// No dynamic host port is left.
+    DynamicPortsExhausted,
+    /// None of the task's subnets is in its instance's availability zone.
+    MissingAttribute { instance: String, az: String },
+    /// The instance has no ENI left for awsvpc tasks.
+    NoEniAttachmentPoint { instance: String, max: u32 },
+    /// ecs-bridge's /22 has no address left.
+    EcsBridgeFull,
+    /// The task's subnet has no free address for its ENI.
+    SubnetFull { subnet: String },
+}
+
+impl PlacementFailure {
+    /// ECS's reason: `RESOURCE:PORTS`, `RESOURCE:ENI` or `MissingAttribute`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PlacementFailure::PortInUse { .. }
+            | PlacementFailure::Docker0Full
+            | PlacementFailure::DynamicPortsExhausted => "RESOURCE:PORTS",
+            PlacementFailure::MissingAttribute { .. } => "MissingAttribute",
+            PlacementFailure::NoEniAttachmentPoint { .. }
+            | PlacementFailure::EcsBridgeFull
+            | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
+        }
+    }
+
+    /// ECS's message.
+    pub fn message(&self) -> String {
+        match self {
+            PlacementFailure::PortInUse { instance_id, port, proto } => format!(
+                "The closest matching container-instance {instance_id} is already using a port required by your task ({port}/{proto})."
+            ),
+            PlacementFailure::Docker0Full => "docker0 has no free address".into(),
+            PlacementFailure::DynamicPortsExhausted => {
+                "a host port is unavailable (dynamic host port range exhausted)".into()
+            }
+            PlacementFailure::MissingAttribute { instance, az } => format!(
+                "Container instance missing required attribute: instance {instance} is in {az}, none of the task's subnets is."
+            ),
+            PlacementFailure::NoEniAttachmentPoint { instance, max } => format!(
+                "your cluster does not have any available elastic network interface attachment points, which are required for tasks that use the awsvpc network mode (instance {instance} has {max} for tasks)."
+            ),
+            PlacementFailure::EcsBridgeFull => "ecs-ipam: failed to find available ip addresses in the subnet".into(),
+            PlacementFailure::SubnetFull { subnet } => {
+                format!("subnet `{subnet}` has no free IP address for the task ENI")
+            }
+        }
+    }
+}
+
+/// A host port on the instance.
+pub(super) type HostPort = (Proto, u16);
+
+/// The static host ports a task needs on its instance: bridge mappings with a host port, and
+/// every mapping of host mode. Checked before anything is taken.
+pub(super) fn static_host_ports(mode: NetworkMode, td: &TaskDefinition) -> Vec<HostPort> {
+    let mut wanted = vec![];
+    if !matches!(mode, NetworkMode::Bridge | NetworkMode::Host) {
+        return wanted;
+    }
+    for pm in td.container_definitions.iter().flat_map(|cd| &cd.port_mappings) {
+        let host_port = match mode {
+            NetworkMode::Host => Some(pm.container_port.value),
+            _ => pm.host_port.as_ref().map(|h| h.value).filter(|p| *p != 0),
+        };
+        if let Some(port) = host_port {
+            wanted.push((pm.protocol, port));
+        }
+    }
+    wanted
+}
+
+/// What an instance has given to the tasks placed on it so far.
+pub(super) struct InstanceState {
+    task_enis: u32,
+    bridge_next: u32,
+    docker_next: u32,
+    host_ports: HashMap<Proto, BTreeSet<u16>>,
+    dyn_next: u16,
+    veths: HashSet<String>,
+}
+
+impl InstanceState {
+    /// A freshly booted instance: the agent's reserved ports taken, both bridges' IPAM at their
+    /// first address after the gateway.
+    pub(super) fn new() -> Self {
+        InstanceState {
+            task_enis: 0,
+            bridge_next: u32::from(ECS_BRIDGE_GW) + 1,
+            docker_next: u32::from(DOCKER0_GW) + 1,
+            host_ports: HashMap::from([
+                (Proto::Tcp, RESERVED_TCP_PORTS.iter().copied().collect()),
+                (Proto::Udp, BTreeSet::new()),
+            ]),
+            dyn_next: DYNAMIC_PORTS.0,
+            veths: HashSet::new(),
+        }
+    }
+
+    /// ECS's first check: no static host port the task needs is in use on the instance.
+    pub(super) fn check_host_ports(&self, instance: &Instance, wanted: &[HostPort]) -> Result<(), PlacementFailure> {
+        match wanted.iter().find(|(proto, port)| self.host_ports.get(proto).is_some_and(|s| s.contains(port))) {
+            Some(&(proto, port)) => Err(PlacementFailure::PortInUse { instance_id: instance.id.clone(), port, proto }),
+            None => Ok(()),
+        }
+    }
+
+    /// The awsvpc checks, in ECS's order: one of the task's subnets is in the instance's
+    /// availability zone (the first such is the ENI's), an ENI attachment point is free, and
+    /// ecs-bridge has an address left. Gives the ENI's subnet.
+    pub(super) fn check_awsvpc(
+        &self,
+        instance: &Instance,
+        subnets: &[Subnet],
+        task: &scenario::Task,
+    ) -> Result<usize, PlacementFailure> {
+        let named = task.awsvpc.iter().flat_map(|c| &c.subnets);
+        let in_az = named.filter_map(|n| subnet::index(subnets, &n.value)).find(|si| subnets[*si].az == instance.az);
+        let Some(si) = in_az else {
+            return Err(PlacementFailure::MissingAttribute {
+                instance: instance.name.clone(),
+                az: instance.az.clone(),
+            });
+        };
+        if self.task_enis >= instance.max_task_enis {
+            return Err(PlacementFailure::NoEniAttachmentPoint {
+                instance: instance.name.clone(),
+                max: instance.max_task_enis,
+            });
+        }
+        if self.bridge_next > u32::from(ECS_BRIDGE_LAST) {
+            return Err(PlacementFailure::EcsBridgeFull);
+        }
+        Ok(si)
+    }
+
+    /// Take the static host ports of a task that passed the checks.
+    pub(super) fn take_host_ports(&mut self, wanted: &[HostPort]) {
+        for (proto, port) in wanted {
+            self.host_ports.entry(*proto).or_default().insert(*port);
+        }
+    }
+
+    /// Take an ENI attachment point and the next ecs-bridge address (`check_awsvpc` saw both
+    /// free).
+    pub(super) fn take_awsvpc_slot(&mut self) -> Ipv4Addr {
+        self.task_enis += 1;
+        let ip = Ipv4Addr::from(self.bridge_next);
+        self.bridge_next += 1;
+        ip
+    }
+
+    /// The next docker0 address.
+    pub(super) fn take_docker0_ip(&mut self) -> Result<Ipv4Addr, PlacementFailure> {
+        if self.docker_next > u32::from(DOCKER0_LAST) {
+            return Err(PlacementFailure::Docker0Full);
+        }
+        let ip = Ipv4Addr::from(self.docker_next);
+        self.docker_next += 1;
+        Ok(ip)
+    }
+
+    /// A dynamic host port, as the agent picks one: the next free one of the range, wrapping.
+    pub(super) fn take_dynamic_port(&mut self, proto: Proto) -> Result<u16, PlacementFailure> {
+        next_dynamic(self.host_ports.entry(proto).or_default(), &mut self.dyn_next)
+            .ok_or(PlacementFailure::DynamicPortsExhausted)
+    }
+
+    /// A host-side veth name (`veth` + `n` hex) not yet used on this instance.
+    pub(super) fn unique_veth(&mut self, lab: &str, task: &str, ctr: &str, n: usize) -> String {
+        let mut salt = 0u64;
+        loop {
+            let name = format!("veth{}", ids::hex(&[lab, "veth", task, ctr, &salt.to_string()], n));
+            if self.veths.insert(name.clone()) {
+                return name;
+            }
+            salt += 1;
+        }
+    }
+}
+
+fn next_dynamic(used: &mut BTreeSet<u16>, next: &mut u16) -> Option<u16> {
+    let (lo, hi) = DYNAMIC_PORTS;
+    let span = u32::from(hi - lo) + 1;
+    for _ in 0..span {
+        let p = *next;
+        *next = if p >= hi { lo } else { p + 1 };
+        if used.insert(p) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_ecs_reasons() {
+        let ports = PlacementFailure::PortInUse { instance_id: "i-1".into(), port: 80, proto: Proto::Tcp };
+        assert_eq!(ports.reason(), "RESOURCE:PORTS");
+        assert_eq!(
+            ports.message(),
+            "The closest matching container-instance i-1 is already using a port required by your task (80/tcp)."
+        );
+        assert_eq!(PlacementFailure::Docker0Full.reason(), "RESOURCE:PORTS");
+        assert_eq!(PlacementFailure::DynamicPortsExhausted.reason(), "RESOURCE:PORTS");
+        let az = PlacementFailure::MissingAttribute { instance: "i".into(), az: "us-east-1a".into() };
+        assert_eq!(az.reason(), "MissingAttribute");
+        assert_eq!(PlacementFailure::NoEniAttachmentPoint { instance: "i".into(), max: 2 }.reason(), "RESOURCE:ENI");
+        assert_eq!(PlacementFailure::EcsBridgeFull.reason(), "RESOURCE:ENI");
+        assert_eq!(PlacementFailure::SubnetFull { subnet: "a".into() }.reason(), "RESOURCE:ENI");
+    }
+
+    #[test]
+    fn dynamic_ports_skip_used_ones_wrap_and_run_out() {
+        let (lo, hi) = DYNAMIC_PORTS;
+        let mut used = BTreeSet::from([lo + 1]);
+        let mut next = lo;
+        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo));
+        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo + 2), "a used port is skipped");
+        next = hi;
+        assert_eq!(next_dynamic(&mut used, &mut next), Some(hi));
+        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo + 3), "the cursor wraps to the bottom");
+        used.extend(lo..=hi);
+        assert_eq!(next_dynamic(&mut used, &mut next), None);
+        let mut st = InstanceState::new();
+        st.host_ports.insert(Proto::Udp, (lo..=hi).collect());
+        assert_eq!(st.take_dynamic_port(Proto::Udp), Err(PlacementFailure::DynamicPortsExhausted));
+        assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(lo), "each protocol has its own ports");
+    }
+
+    #[test]
+    fn bridges_hand_out_addresses_after_their_gateway_until_full() {
+        let mut st = InstanceState::new();
+        assert_eq!(st.take_docker0_ip(), Ok(Ipv4Addr::new(172, 17, 0, 2)));
+        assert_eq!(st.take_awsvpc_slot(), Ipv4Addr::new(169, 254, 172, 2));
+        assert_eq!(st.task_enis, 1);
+        st.docker_next = u32::from(DOCKER0_LAST);
+        assert_eq!(st.take_docker0_ip(), Ok(DOCKER0_LAST));
+        assert_eq!(st.take_docker0_ip(), Err(PlacementFailure::Docker0Full));
+    }
+
+    #[test]
+    fn reserved_ports_and_taken_ports_are_in_use() {
+        let mut st = InstanceState::new();
+        assert!(st.host_ports[&Proto::Tcp].contains(&51678), "the agent's ports are reserved");
+        st.take_host_ports(&[(Proto::Udp, 53)]);
+        assert!(st.host_ports[&Proto::Udp].contains(&53));
+        assert!(!st.host_ports[&Proto::Tcp].contains(&53), "a UDP port leaves TCP free");
+    }
+
+    #[test]
+    fn veth_names_are_unique_per_instance() {
+        let mut st = InstanceState::new();
+        let a = st.unique_veth("lab", "t", "c", 1);
+        let b = st.unique_veth("lab", "t", "c", 1);
+        assert_ne!(a, b, "a clash is resolved with a salt");
+        assert_eq!(a.len(), "veth".len() + 1);
+    }
+}

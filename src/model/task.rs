@@ -1,0 +1,227 @@
+//! Tasks, placed in file order as ECS places them one RunTask at a time, then wired by network
+//! mode: awsvpc (a task ENI, a task namespace shared with the pause container, a veth on
+//! ecs-bridge), bridge (per container a namespace, a docker0 address and published ports), host
+//! (the instance's namespace and ports), none (per container a namespace with loopback only).
+
+use super::address_pool::AddressPools;
+use super::container::{self, Container, OwningTask, PortBinding};
+use super::eni::{self, Eni, EniOwner};
+use super::error::{ModelError, ModelErrorKind};
+use super::instance::Instance;
+use super::placement::{self, InstanceState, PlacementFailure};
+use super::security_group::DEFAULT_GROUP;
+use super::subnet::Subnet;
+use super::{ACCOUNT, ids};
+use crate::scenario::{self, ContainerDefinition, NetworkMode, Node, Scenario, TaskDefinition};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Task {
+    pub name: String,
+    /// 32 hex, as the last part of a task ARN.
+    pub id: String,
+    pub arn: String,
+    pub family: String,
+    pub revision: u32,
+    pub mode: NetworkMode,
+    pub instance: usize,
+    pub placement: Result<(), PlacementFailure>,
+    pub task_role_arn: Option<String>,
+    /// awsvpc: the task ENI.
+    pub eni: Option<usize>,
+    /// awsvpc: the task namespace (shared by pause and every container).
+    pub ns: Option<String>,
+    /// awsvpc: `ecs-eth0`'s address on ecs-bridge.
+    pub bridge_ip: Option<Ipv4Addr>,
+    pub bridge_mac: Option<String>,
+    /// awsvpc: the host-side veth on ecs-bridge.
+    pub veth_host: Option<String>,
+    pub pause: Option<Container>,
+    pub containers: Vec<Container>,
+}
+
+/// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
+pub(super) fn place_all(
+    lab: &str,
+    s: &Scenario,
+    cluster: &str,
+    instances: &[Instance],
+    subnets: &[Subnet],
+    pools: &mut AddressPools,
+    enis: &mut Vec<Eni>,
+) -> Result<Vec<Task>, ModelError> {
+    let states = instances.iter().map(|_| InstanceState::new()).collect();
+    let mut placer = Placer { lab, s, cluster, instances, subnets, pools, enis, states };
+    s.tasks.iter().enumerate().map(|(ti, t)| placer.place(ti, t)).collect()
+}
+
+/// What placing a task reads (the lab resolved so far) and uses up (subnet addresses, ENIs,
+/// what each instance has left).
+struct Placer<'a> {
+    lab: &'a str,
+    s: &'a Scenario,
+    cluster: &'a str,
+    instances: &'a [Instance],
+    subnets: &'a [Subnet],
+    pools: &'a mut AddressPools,
+    enis: &'a mut Vec<Eni>,
+    states: Vec<InstanceState>,
+}
+
+impl Placer<'_> {
+    /// Task `ti`: ECS's checks first (nothing is taken from a task that fails them: the static
+    /// host ports here, the ENI checks in `wire_awsvpc`), then the wiring of its network mode,
+    /// then the environment of its containers.
+    fn place(&mut self, ti: usize, t: &scenario::Task) -> Result<Task, ModelError> {
+        let td = self.s.task_definition(&t.task_definition.value).ok_or_else(|| {
+            ModelErrorKind::UnknownTaskDefinition(t.task_definition.value.family.clone()).at(&t.task_definition.loc)
+        })?;
+        let ii = self
+            .instances
+            .iter()
+            .position(|i| i.name == t.instance.value)
+            .ok_or_else(|| ModelErrorKind::UnknownInstance(t.instance.value.clone()).at(&t.instance.loc))?;
+        let mut task = unplaced(self.lab, &self.s.region, self.cluster, t, td, ii);
+        let wanted = placement::static_host_ports(task.mode, td);
+        if let Err(failure) = self.states[ii].check_host_ports(&self.instances[ii], &wanted) {
+            task.placement = Err(failure);
+            return Ok(task);
+        }
+        self.states[ii].take_host_ports(&wanted);
+        let arn = task.arn.clone();
+        let owner = OwningTask { lab: self.lab, name: &t.name.value, cluster: self.cluster, arn: &arn, definition: td };
+        match task.mode {
+            NetworkMode::Awsvpc => self.wire_awsvpc(&mut task, ti, t, &owner),
+            NetworkMode::Bridge => wire_bridge(&mut task, &mut self.states[ii], &owner),
+            NetworkMode::Host => wire_host(&mut task, &self.instances[ii], &owner),
+            NetworkMode::None => wire_none(&mut task, &owner),
+        }
+        let has_role = task.task_role_arn.is_some();
+        container::add_ecs_environment(&mut task.containers, self.lab, owner.name, &self.s.region, has_role);
+        Ok(task)
+    }
+
+    /// awsvpc: after ECS's ENI checks, the task ENI in the first of the task's subnets in the
+    /// instance's zone, the task namespace held by the pause container, `ecs-eth0` on
+    /// ecs-bridge; every container in the task namespace.
+    fn wire_awsvpc(&mut self, task: &mut Task, ti: usize, t: &scenario::Task, owner: &OwningTask) {
+        let checked = self.states[task.instance].check_awsvpc(&self.instances[task.instance], self.subnets, t);
+        let si = match checked {
+            Ok(si) => si,
+            Err(failure) => {
+                task.placement = Err(failure);
+                return;
+            }
+        };
+        let Some(ip) = self.pools.private_ip(si) else {
+            task.placement = Err(PlacementFailure::SubnetFull { subnet: self.subnets[si].name.clone() });
+            return;
+        };
+        let st = &mut self.states[task.instance];
+        let bridge_ip = st.take_awsvpc_slot();
+        let ns = ids::ns_name(self.lab, "t", owner.name);
+        let security_groups = t
+            .awsvpc
+            .as_ref()
+            .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect::<Vec<_>>())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| vec![DEFAULT_GROUP.into()]);
+        let eni = Eni::new(self.lab, &Node::task(owner.name), EniOwner::Task(ti), ns.clone(), ip, si);
+        task.eni = Some(eni::attach(self.enis, Eni { security_groups, ..eni }));
+        task.ns = Some(ns.clone());
+        task.bridge_ip = Some(bridge_ip);
+        let o = bridge_ip.octets();
+        // CNI sets the veth MAC from the IP: 0a:58 + the four IPv4 bytes (ECS-FACTS §1.7).
+        task.bridge_mac = Some(ids::mac_str(&[0x0a, 0x58, o[0], o[1], o[2], o[3]]));
+        task.veth_host = Some(st.unique_veth(self.lab, owner.name, "", 8));
+        task.pause = Some(Container::pause(owner, ns.clone()));
+        for cd in &owner.definition.container_definitions {
+            let mut c = Container::of_definition(owner, cd, ns.clone());
+            c.ports = container::same_port_bindings(cd);
+            task.containers.push(c);
+        }
+    }
+}
+
+/// A task as ECS knows it before placement: ids, definition, instance, no wiring yet.
+fn unplaced(lab: &str, region: &str, cluster: &str, t: &scenario::Task, td: &TaskDefinition, ii: usize) -> Task {
+    let id = ids::hex(&[lab, "task", &t.name.value], 32);
+    Task {
+        name: t.name.value.clone(),
+        arn: format!("arn:aws:ecs:{region}:{ACCOUNT}:task/{cluster}/{id}"),
+        id,
+        family: td.family.value.clone(),
+        revision: td.revision,
+        mode: td.network_mode.value,
+        instance: ii,
+        placement: Ok(()),
+        task_role_arn: td.task_role_arn.clone(),
+        eni: None,
+        ns: None,
+        bridge_ip: None,
+        bridge_mac: None,
+        veth_host: None,
+        pause: None,
+        containers: vec![],
+    }
+}
+
+/// bridge: each container in its own namespace with a docker0 address and its ports published.
+/// A container that finds docker0 full is not created; one whose dynamic port runs out keeps
+/// the ports it got; either way the task is not placed.
+fn wire_bridge(task: &mut Task, st: &mut InstanceState, owner: &OwningTask) {
+    for cd in &owner.definition.container_definitions {
+        let ns = container::unique_ns(owner.lab, owner.name, &cd.name.value, &task.containers);
+        let mut c = Container::of_definition(owner, cd, ns);
+        let ip = match st.take_docker0_ip() {
+            Ok(ip) => ip,
+            Err(failure) => {
+                task.placement = Err(failure);
+                break;
+            }
+        };
+        let o = ip.octets();
+        c.ip = Some(ip);
+        // Docker derives container MACs from the IP: 02:42 + the four IPv4 bytes.
+        c.mac = Some(ids::mac_str(&[0x02, 0x42, o[0], o[1], o[2], o[3]]));
+        c.veth_host = Some(st.unique_veth(owner.lab, owner.name, &cd.name.value, 7));
+        if let Err(failure) = publish_ports(&mut c, st, cd) {
+            task.placement = Err(failure);
+        }
+        task.containers.push(c);
+    }
+}
+
+/// The host ports of a bridge container: the written one, or a dynamic one (0 or none).
+fn publish_ports(c: &mut Container, st: &mut InstanceState, cd: &ContainerDefinition) -> Result<(), PlacementFailure> {
+    for pm in &cd.port_mappings {
+        let host_port = match pm.host_port.as_ref().map(|h| h.value).filter(|p| *p != 0) {
+            Some(p) => p,
+            None => st.take_dynamic_port(pm.protocol)?,
+        };
+        c.ports.push(PortBinding {
+            container_port: pm.container_port.value,
+            host_port: Some(host_port),
+            proto: pm.protocol,
+        });
+    }
+    Ok(())
+}
+
+/// host: every container in the instance's namespace, on its container ports.
+fn wire_host(task: &mut Task, instance: &Instance, owner: &OwningTask) {
+    for cd in &owner.definition.container_definitions {
+        let mut c = Container::of_definition(owner, cd, instance.ns.clone());
+        c.ports = container::same_port_bindings(cd);
+        task.containers.push(c);
+    }
+}
+
+/// none: each container in a namespace of its own, with loopback only.
+fn wire_none(task: &mut Task, owner: &OwningTask) {
+    for cd in &owner.definition.container_definitions {
+        let ns = container::unique_ns(owner.lab, owner.name, &cd.name.value, &task.containers);
+        task.containers.push(Container::of_definition(owner, cd, ns));
+    }
+}
