@@ -1,0 +1,42 @@
+//! A container: receiving a packet (something listens on the port, or nothing does), and a
+//! bridge container sending from its docker0 address: to itself, to the metadata endpoint, to
+//! another container on docker0, to its own instance, or out through the instance's ENI,
+//! masqueraded as the instance.
+
+use super::walk::{Blocked, Next, Onward, Walk};
+use super::{Reason, instance, service};
+use crate::model::{Container, DOCKER0_GW, METADATA_IP, Task};
+use crate::scenario::Node;
+use std::net::Ipv4Addr;
+
+/// A packet from `src` at container `c` of task `t`, on the walk's port.
+pub fn receive<'a>(w: &Walk, t: &Task, c: &Container, src: Ipv4Addr) -> Onward<'a> {
+    let node = Node::container(&t.name, &c.name);
+    if w.listens(&c.listen, c.command.is_some()) {
+        Ok(Next::served_by(node, src))
+    } else {
+        Err(Blocked::refused(Reason::NoListener, format!("{node} does not listen on {:?}/{:?}", w.port, w.proto)))
+    }
+}
+
+/// From bridge container `c` of task `t` to `dst`.
+pub fn send<'a>(w: &mut Walk<'a>, t: &Task, c: &Container, dst: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    let own = c.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    if dst == own || dst.is_loopback() {
+        return receive(w, t, c, if dst.is_loopback() { dst } else { own });
+    }
+    if dst == METADATA_IP {
+        return service::task_metadata(w, own);
+    }
+    if instance::in_docker0(dst) && dst != DOCKER0_GW {
+        return instance::docker0(w, t.instance, own, dst);
+    }
+    let inst = &lab.instances[t.instance];
+    let inst_ip = lab.instance_ip(inst);
+    if dst == inst_ip || dst == DOCKER0_GW {
+        return instance::arrive(w, t.instance, own, dst);
+    }
+    w.step(Node::instance(&inst.name).to_string(), format!("docker: masquerade {own} -> {inst_ip}"), inst_ip, dst);
+    Ok(Next::LeaveEni { eni: inst.eni, dst })
+}

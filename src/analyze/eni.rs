@@ -1,0 +1,35 @@
+//! An ENI: a packet leaving it into the VPC (its security groups' egress, then its subnet's route
+//! table) and a packet the fabric delivers to it (the ACLs of the subnets crossed, its security
+//! groups' ingress, then whatever owns it: an instance, a task or a NAT gateway).
+
+use super::walk::{Dir, Next, Onward, Walk};
+use super::{instance, internet_gateway, nat_gateway, network_acl, route_table, security_group, task};
+use crate::model::EniOwner;
+use route_table::Forward;
+use std::net::Ipv4Addr;
+
+/// From ENI `eni` (source address its private IP) into the VPC.
+pub fn leave<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.enis[eni];
+    let src = e.ip;
+    security_group::gate(w, eni, Dir::Egress, src, dst)?;
+    match route_table::forward(w, e.subnet, src, dst)? {
+        Forward::Eni(to) => Ok(Next::ArriveAtEni { from_subnet: Some(e.subnet), eni: to, src }),
+        Forward::InternetGateway => internet_gateway::egress(w, eni, dst),
+        Forward::NatGateway(nat) => nat_gateway::forward(w, nat, e.subnet, src, dst),
+    }
+}
+
+/// The fabric delivers a packet from `src` to ENI `eni`'s private address, from subnet
+/// `from_subnet` (None: from the internet gateway).
+pub fn arrive<'a>(w: &mut Walk<'a>, from_subnet: Option<usize>, eni: usize, src: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    let e = &lab.enis[eni];
+    network_acl::crossing(w, from_subnet, Some(e.subnet), src, e.ip)?;
+    security_group::gate(w, eni, Dir::Ingress, src, e.ip)?;
+    match e.owner {
+        EniOwner::Instance(i) => instance::arrive(w, i, src, e.ip),
+        EniOwner::Nat(nat) => Err(nat_gateway::inbound(lab, nat)),
+        EniOwner::Task(t) => task::arrive(w, &lab.tasks[t], src, e.ip),
+    }
+}

@@ -1,0 +1,34 @@
+//! The internet side of a lab: its hosts, each listening on its ports, and the client, which
+//! listens on nothing but answers echo requests. Any other address is the internet gateway's.
+
+use super::Reason;
+use super::internet_gateway;
+use super::walk::{Blocked, L4, Next, Onward, Walk};
+use crate::scenario::Node;
+use std::net::Ipv4Addr;
+
+/// A packet on the internet, from `src` to `dst`.
+pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    // Checked first, even for the internet's own hosts: the analyzer has a lab without an
+    // internet gateway reach nothing from or over the internet.
+    if lab.vpc.igw_ns.is_none() {
+        return Err(Blocked::refused(Reason::NoRouteToDestination, "the VPC has no internet gateway"));
+    }
+    if let Some(h) = lab.internet.hosts.iter().find(|h| h.ip.value == dst) {
+        let host = Node::internet_host(&h.name.value);
+        return if w.listens(&h.listen, false) {
+            Ok(Next::served_by(host, src))
+        } else {
+            Err(Blocked::refused(Reason::NoListener, format!("{host} does not listen there")))
+        };
+    }
+    if dst == lab.internet.client {
+        return if w.l4 == L4::Icmp {
+            Ok(Next::answered(src))
+        } else {
+            Err(Blocked::refused(Reason::NoListener, "the internet client listens on nothing"))
+        };
+    }
+    internet_gateway::inbound(w, src, dst)
+}

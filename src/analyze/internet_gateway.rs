@@ -1,0 +1,84 @@
+//! The internet gateway: the 1:1 NAT between an ENI's private address and its public IP (or a
+//! NAT gateway's Elastic IP), both ways. Out, an ENI without a public IP is not translated and
+//! its packets are dropped; in, an address that is no public IP of the VPC is dropped.
+
+use super::Reason;
+use super::network_acl;
+use super::walk::{Blocked, Next, Onward, Walk};
+use crate::model::EniOwner;
+use std::net::Ipv4Addr;
+
+/// A packet from ENI `eni` that its subnet's route table sends to the gateway.
+pub fn egress<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.enis[eni];
+    let src = e.ip;
+    network_acl::crossing(w, Some(e.subnet), None, src, dst)?;
+    let Some(public) = e.public_ip else {
+        let code = if matches!(e.owner, EniOwner::Task(_)) {
+            Reason::NoPublicIpOnEc2TaskEni
+        } else {
+            Reason::IgwPublicIpAssociationForEgress
+        };
+        w.step("internet gateway", format!("{} has no public IP: not translated, dropped", e.id), src, dst);
+        return Err(Blocked::timeout(
+            code,
+            format!("{} has no public IP, so nothing it sends crosses the internet gateway", e.id),
+        ));
+    };
+    Ok(translate_out(w, src, public, dst))
+}
+
+/// The gateway's 1:1 NAT on the way out: `private` is `public` on the internet.
+pub fn translate_out<'a>(w: &mut Walk, private: Ipv4Addr, public: Ipv4Addr, dst: Ipv4Addr) -> Next<'a> {
+    w.step("internet gateway", format!("1:1 NAT {private} -> {public}"), public, dst);
+    Next::Internet { src: public, dst }
+}
+
+/// A packet from the internet to `dst`, which is none of the internet's own addresses: the
+/// public IP of an ENI is translated to its private address.
+pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    let Some(eni) = lab.enis.iter().position(|e| e.public_ip == Some(dst)) else {
+        let code = match lab.enis.iter().find(|e| e.ip == dst).map(|e| e.owner) {
+            Some(EniOwner::Task(_)) => Reason::NoPublicIpOnEc2TaskEni,
+            Some(_) => Reason::IgwPrivateIpAssociationForIngress,
+            None => Reason::NoRouteToDestination,
+        };
+        w.step("internet gateway", "no public IP maps to this address: dropped", src, dst);
+        return Err(Blocked::timeout(code, format!("{dst} is not a public IP of this VPC")));
+    };
+    let e = &lab.enis[eni];
+    w.step("internet gateway", format!("1:1 NAT {dst} -> {} ({})", e.ip, e.id), src, e.ip);
+    Ok(Next::ArriveAtEni { from_subnet: None, eni, src })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::{is, lab, lab_from_str, tcp};
+    use crate::scenario::Outcome;
+
+    const PUBLIC: &str = "version: 1\nname: igw\nvpc:\n  cidr: 10.5.0.0/16\n  internetGateway: true\n  subnets: [{name: pub, cidr: 10.5.0.0/24, routeTable: pub}]\n  routeTables: [{name: pub, routes: [{destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway}]}]\n  securityGroups: [{name: open, ingress: [{protocol: all, source: 0.0.0.0/0}]}]\ninternet:\n  hosts: [{name: api, ip: 198.51.100.80, listen: [443/tcp]}]\ninstances:\n  - {name: private-only, subnet: pub, securityGroups: [open]}\n  - {name: public, subnet: pub, publicIp: true, securityGroups: [open]}\n";
+
+    #[test]
+    fn igw_public_and_private_ip_associations() {
+        let l = lab_from_str("igw.yaml", PUBLIC);
+        assert_eq!(
+            tcp(&l, "instance/private-only", "internet/api:443"),
+            is(Outcome::Timeout, "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS")
+        );
+        assert_eq!(tcp(&l, "instance/public", "internet/api:443").0, Some(Outcome::Connected));
+        assert_eq!(
+            tcp(&l, "internet", "instance/public:22"),
+            is(Outcome::Timeout, "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS")
+        );
+        assert_eq!(tcp(&l, "internet", "instance/public@public:22"), is(Outcome::Refused, "NO_LISTENER"));
+        let (o, c) = tcp(&l, "internet", "instance/private-only@public:22");
+        assert_eq!((o, c.as_deref()), (None, Some("NO_PUBLIC_IP")));
+    }
+
+    #[test]
+    fn no_public_ip_on_ec2_task_eni() {
+        let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
+        assert_eq!(tcp(&l, "internet", "task/web-awsvpc:3000"), is(Outcome::Timeout, "NO_PUBLIC_IP_ON_EC2_TASK_ENI"));
+    }
+}

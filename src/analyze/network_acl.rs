@@ -1,0 +1,138 @@
+//! Network ACLs: stateless, by rule number, implicit deny, per subnet. A packet crossing from one
+//! subnet to another meets the first's outbound rules and the second's inbound rules, and so does
+//! its reply, which goes back to the client's ephemeral port.
+
+use super::Reason;
+use super::walk::{Blocked, Dir, L4, Walk};
+use crate::model::Lab;
+use crate::scenario::AclAction;
+use std::net::Ipv4Addr;
+
+/// The client's ephemeral ports (Linux default ip_local_port_range): what a reply is sent to,
+/// and what a stateless ACL must let back.
+const EPHEMERAL: (u16, u16) = (32768, 60999);
+
+/// A network ACL's decision for one packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AclDecision {
+    pub allowed: bool,
+    /// The ACL, or None for the default ACL (allows all).
+    pub acl: Option<String>,
+    /// The rule number that decided; None for the implicit deny (`*`) or the default ACL.
+    pub rule: Option<u32>,
+}
+
+/// The subnet's ACL on one packet: inbound packets are matched on their source, outbound on
+/// their destination; `port` is the packet's destination port (what AWS matches).
+pub fn nacl(lab: &Lab, subnet: usize, dir: Dir, peer: Ipv4Addr, l4: L4, port: Option<u16>) -> AclDecision {
+    let Some(sn) = lab.vpc.subnets.get(subnet) else { return AclDecision { allowed: true, acl: None, rule: None } };
+    let Some(acl) = lab.vpc.network_acls.iter().find(|a| a.subnets.iter().any(|s| s.value == sn.name)) else {
+        return AclDecision { allowed: true, acl: None, rule: None };
+    };
+    let mut rules: Vec<_> = match dir {
+        Dir::Ingress => acl.ingress.iter().collect(),
+        Dir::Egress => acl.egress.iter().collect(),
+    };
+    rules.sort_by_key(|r| r.rule_number);
+    for r in rules {
+        if r.cidr_block.contains(peer) && l4.matches(r.protocol, r.ports, port) {
+            return AclDecision {
+                allowed: r.rule_action == AclAction::Allow,
+                acl: Some(acl.name.value.clone()),
+                rule: Some(r.rule_number),
+            };
+        }
+    }
+    AclDecision { allowed: false, acl: Some(acl.name.value.clone()), rule: None }
+}
+
+/// The ACLs of a crossing from subnet `from` to subnet `to`, for the request `src -> dst` and
+/// for its replies. None is the internet side, which has no ACL.
+pub fn crossing(
+    w: &mut Walk,
+    from: Option<usize>,
+    to: Option<usize>,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+) -> Result<(), Blocked> {
+    if from.is_some() && from == to {
+        return Ok(()); // Traffic inside one subnet is not evaluated by its ACL.
+    }
+    let port = w.port;
+    if let Some(from) = from {
+        check(w, from, Dir::Egress, dst, port, "request")?;
+    }
+    if let Some(to) = to {
+        check(w, to, Dir::Ingress, src, port, "request")?;
+    }
+    if let Some(to) = to {
+        reply(w, to, Dir::Egress, src)?;
+    }
+    if let Some(from) = from {
+        reply(w, from, Dir::Ingress, dst)?;
+    }
+    Ok(())
+}
+
+/// A reply goes to the client's ephemeral port: the stateless ACL must let the whole range
+/// through, checked at both of its ends (ICMP has no ports).
+fn reply(w: &mut Walk, subnet: usize, dir: Dir, peer: Ipv4Addr) -> Result<(), Blocked> {
+    if w.l4 == L4::Icmp {
+        return check(w, subnet, dir, peer, None, "reply");
+    }
+    check(w, subnet, dir, peer, Some(EPHEMERAL.0), "reply")?;
+    check(w, subnet, dir, peer, Some(EPHEMERAL.1), "reply")
+}
+
+/// One subnet ACL on one packet; `peer` is the remote address, `port` the packet's dport. A
+/// subnet with the default ACL records no step.
+fn check(w: &mut Walk, subnet: usize, dir: Dir, peer: Ipv4Addr, port: Option<u16>, label: &str) -> Result<(), Blocked> {
+    let d = nacl(w.lab, subnet, dir, peer, w.l4, port);
+    let Some(acl) = d.acl else { return Ok(()) };
+    let sn = &w.lab.vpc.subnets[subnet].name;
+    let rule = d.rule.map(|r| format!("rule {r}")).unwrap_or_else(|| "rule * (implicit deny)".into());
+    let dirs = if dir == Dir::Ingress { "inbound" } else { "outbound" };
+    let decision = format!("nacl/{acl} {dirs} {rule}: {}", if d.allowed { "allow" } else { "deny" });
+    w.step_without_packet(format!("subnet {sn} ACL ({label})"), decision);
+    if d.allowed {
+        Ok(())
+    } else {
+        Err(Blocked::timeout(
+            Reason::SubnetAclRestriction,
+            format!("nacl/{acl} of subnet {sn} denies the {label} {dirs} ({rule})"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::{ip, is, lab, subnet, tcp};
+    use crate::scenario::Outcome;
+
+    #[test]
+    fn nacl_order_deny_and_ephemeral_trap() {
+        let l = lab("scenarios/13-nacl-ephemeral-trap.yaml");
+        let (client, trap, fixed) = (subnet(&l, "client"), subnet(&l, "trap"), subnet(&l, "fixed"));
+        let c1 = ip("10.13.0.100");
+        // Inbound 443 is allowed in both...
+        assert!(nacl(&l, trap, Dir::Ingress, c1, L4::Tcp, Some(443)).allowed);
+        assert!(nacl(&l, fixed, Dir::Ingress, c1, L4::Tcp, Some(443)).allowed);
+        // ...but the reply to the client's ephemeral port only leaves "fixed".
+        let trap_out = nacl(&l, trap, Dir::Egress, c1, L4::Tcp, Some(40000));
+        assert_eq!(trap_out, AclDecision { allowed: false, acl: Some("trap-acl".into()), rule: None });
+        assert_eq!(nacl(&l, fixed, Dir::Egress, c1, L4::Tcp, Some(40000)).rule, Some(100));
+        // Rule 90 (deny) comes before rule 100 (allow).
+        let d = nacl(&l, fixed, Dir::Ingress, ip("10.13.0.5"), L4::Tcp, Some(443));
+        assert_eq!((d.allowed, d.rule), (false, Some(90)));
+        // A subnet without an ACL uses the default one: all allowed.
+        assert!(nacl(&l, client, Dir::Egress, c1, L4::Udp, Some(1)).allowed);
+    }
+
+    #[test]
+    fn subnet_acl_restriction() {
+        let l = lab("scenarios/13-nacl-ephemeral-trap.yaml");
+        assert_eq!(tcp(&l, "instance/client-1", "task/in-trap:443"), is(Outcome::Timeout, "SUBNET_ACL_RESTRICTION"));
+        assert_eq!(tcp(&l, "instance/client-1", "task/in-fixed:443").0, Some(Outcome::Connected));
+    }
+}

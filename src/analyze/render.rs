@@ -1,0 +1,54 @@
+//! The `explain` table: one line per step, then the verdict.
+
+use super::walk::Analysis;
+use std::fmt::Write as _;
+
+/// A table of the hops, for `explain`.
+pub fn render(a: &Analysis) -> String {
+    let mut s = String::new();
+    let wc = a.steps.iter().map(|x| x.component.len()).max().unwrap_or(9).max(9);
+    let wd = a.steps.iter().map(|x| x.decision.len()).max().unwrap_or(8).max(8);
+    let _ = writeln!(s, "  {:<wc$}  {:<wd$}  PACKET", "COMPONENT", "DECISION");
+    for st in &a.steps {
+        let _ = writeln!(s, "  {:<wc$}  {:<wd$}  {}", st.component, st.decision, st.packet);
+    }
+    let verdict = a.outcome.map(|o| o.to_string()).unwrap_or_else(|| "no address".into());
+    let _ = write!(s, "verdict: {verdict}");
+    if let Some(c) = &a.code {
+        let _ = write!(s, " [{c}] {}", a.explanation);
+    }
+    if let Some(sv) = &a.served_by {
+        let _ = write!(s, "; served by {sv}");
+    }
+    if let Some(seen) = a.source_seen {
+        let _ = write!(s, ", source seen as {seen}");
+    }
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::Reason;
+    use crate::analyze::walk::Step;
+    use crate::scenario::Outcome;
+
+    #[test]
+    fn columns_fit_the_widest_cell_and_the_verdict_follows() {
+        let a = Analysis {
+            outcome: Some(Outcome::Timeout),
+            code: Some(Reason::SubnetAclRestriction),
+            explanation: "denied".into(),
+            steps: vec![Step {
+                component: "subnet a ACL (request)".into(),
+                decision: "deny".into(),
+                packet: String::new(),
+            }],
+            served_by: None,
+            source_seen: None,
+        };
+        let want = "  COMPONENT               DECISION  PACKET\n  subnet a ACL (request)  deny      \nverdict: timeout [SUBNET_ACL_RESTRICTION] denied\n";
+        assert_eq!(render(&a), want);
+    }
+}
