@@ -16,7 +16,7 @@ pub struct PortBinding {
     pub proto: Proto,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Container {
     pub name: String,
     pub docker_name: String,
@@ -100,16 +100,9 @@ impl Container {
             image: PAUSE_IMAGE.into(),
             cmd: vec!["/pause".into()],
             ns,
-            ip: None,
-            mac: None,
-            veth_host: None,
-            ports: vec![],
-            listen: vec![],
-            command: None,
-            env: vec![],
             v3_id: task.v3_id(key),
             pause: true,
-            labels: vec![],
+            ..Container::default()
         }
     }
 }

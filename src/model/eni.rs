@@ -54,12 +54,6 @@ impl Eni {
     }
 }
 
-/// Attach `eni` to the lab: its index in `Lab::enis`.
-pub(super) fn attach(enis: &mut Vec<Eni>, eni: Eni) -> usize {
-    enis.push(eni);
-    enis.len() - 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

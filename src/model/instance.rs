@@ -1,12 +1,12 @@
 //! EC2 container instances: their addresses, primary ENI, how many awsvpc tasks they take,
 //! the MACs of their bridges, and the `ecs-agent` container each runs.
 
-use super::address_pool::AddressPools;
 use super::container::Container;
-use super::eni::{self, Eni, EniOwner};
-use super::error::{ModelError, ModelErrorKind};
+use super::eni::{Eni, EniOwner};
+use super::error::ModelError;
+use super::fabric::Fabric;
 use super::security_group::DEFAULT_GROUP;
-use super::subnet::{self, Subnet};
+use super::subnet;
 use super::{AGENT_IMAGE, ids};
 use crate::scenario::{self, Node, Scenario};
 use serde::{Deserialize, Serialize};
@@ -31,36 +31,20 @@ pub struct Instance {
 }
 
 /// Every instance in file order, each with its primary ENI attached to `enis`.
-pub(super) fn resolve_all(
-    lab: &str,
-    s: &Scenario,
-    subnets: &[Subnet],
-    pools: &mut AddressPools,
-    enis: &mut Vec<Eni>,
-) -> Result<Vec<Instance>, ModelError> {
-    s.instances.iter().enumerate().map(|(ii, inst)| resolve(lab, ii, inst, subnets, pools, enis)).collect()
+pub(super) fn resolve_all(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<Instance>, ModelError> {
+    s.instances.iter().enumerate().map(|(ii, inst)| resolve(fabric, ii, inst)).collect()
 }
 
-fn resolve(
-    lab: &str,
-    ii: usize,
-    inst: &scenario::Instance,
-    subnets: &[Subnet],
-    pools: &mut AddressPools,
-    enis: &mut Vec<Eni>,
-) -> Result<Instance, ModelError> {
-    let si = subnet::find(subnets, &inst.subnet)?;
+fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<Instance, ModelError> {
+    let lab = fabric.lab;
+    let si = subnet::find(fabric.subnets, &inst.subnet)?;
     let ip = match &inst.private_ip {
         Some(ip) => ip.value,
-        None => {
-            pools.private_ip(si).ok_or_else(|| ModelErrorKind::SubnetFull(subnets[si].name.clone()).at(&inst.loc))?
-        }
+        None => fabric.private_ip(si, &inst.loc)?,
     };
     let (public_ip, elastic_ip) = match (&inst.elastic_ip, inst.public_ip) {
         (Some(e), _) => (Some(e.value), true),
-        (None, true) => {
-            (Some(pools.public_ip().ok_or_else(|| ModelErrorKind::PublicIpPoolExhausted.at(&inst.loc))?), false)
-        }
+        (None, true) => (Some(fabric.public_ip(&inst.loc)?), false),
         (None, false) => (None, false),
     };
     let name = &inst.name.value;
@@ -70,13 +54,13 @@ fn resolve(
         None => vec![DEFAULT_GROUP.to_string()],
     };
     let primary = Eni::new(lab, &Node::instance(name), EniOwner::Instance(ii), ns.clone(), ip, si);
-    let eni = eni::attach(enis, Eni { security_groups, public_ip, ..primary });
+    let eni = fabric.attach(Eni { security_groups, public_ip, ..primary });
     Ok(Instance {
         name: name.clone(),
         id: format!("i-{}", ids::hex(&[lab, "instance", name], 17)),
         ns,
         subnet: si,
-        az: subnets[si].az.clone(),
+        az: fabric.subnets[si].az.clone(),
         eni,
         public_ip,
         elastic_ip,
@@ -112,17 +96,7 @@ fn agent(lab: &str, instance: &str) -> Container {
         docker_id: ids::hex(&[lab, "agent", instance], 64),
         image: AGENT_IMAGE.into(),
         cmd: vec!["/agent".into()],
-        ns: String::new(),
-        ip: None,
-        mac: None,
-        veth_host: None,
-        ports: vec![],
-        listen: vec![],
-        command: None,
-        env: vec![],
-        v3_id: String::new(),
-        pause: false,
-        labels: vec![],
+        ..Container::default()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod container;
 pub mod docker;
 pub mod eni;
 pub mod error;
+mod fabric;
 pub mod ids;
 pub mod instance;
 pub mod internet;
@@ -121,11 +122,12 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let security_groups = security_group::resolve(s);
     let route_tables = route_table::resolve(s);
     let subnets = subnet::resolve(lab, s, &route_tables);
-    let mut pools = address_pool::AddressPools::new(s, &subnets);
-    let mut enis = vec![];
-    let instances = instance::resolve_all(lab, s, &subnets, &mut pools, &mut enis)?;
-    let nats = nat_gateway::resolve_all(lab, s, &subnets, &mut pools, &mut enis)?;
-    let tasks = task::place_all(lab, s, &cluster, &instances, &subnets, &mut pools, &mut enis)?;
+    let pools = address_pool::AddressPools::new(s, &subnets);
+    let mut fabric = fabric::Fabric { lab, subnets: &subnets, pools, enis: vec![] };
+    let instances = instance::resolve_all(s, &mut fabric)?;
+    let nats = nat_gateway::resolve_all(s, &mut fabric)?;
+    let tasks = task::place_all(s, &cluster, &instances, &mut fabric)?;
+    let enis = fabric.enis;
     Ok(Lab {
         name: lab.to_string(),
         region: s.region.clone(),

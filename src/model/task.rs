@@ -3,14 +3,13 @@
 //! ecs-bridge), bridge (per container a namespace, a docker0 address and published ports), host
 //! (the instance's namespace and ports), none (per container a namespace with loopback only).
 
-use super::address_pool::AddressPools;
 use super::container::{self, Container, OwningTask, PortBinding};
-use super::eni::{self, Eni, EniOwner};
+use super::eni::{Eni, EniOwner};
 use super::error::{ModelError, ModelErrorKind};
+use super::fabric::Fabric;
 use super::instance::Instance;
 use super::placement::{self, InstanceState, PlacementFailure};
 use super::security_group::DEFAULT_GROUP;
-use super::subnet::Subnet;
 use super::{ACCOUNT, ids};
 use crate::scenario::{self, ContainerDefinition, NetworkMode, Node, Scenario, TaskDefinition};
 use serde::{Deserialize, Serialize};
@@ -43,33 +42,28 @@ pub struct Task {
 
 /// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
 pub(super) fn place_all(
-    lab: &str,
     s: &Scenario,
     cluster: &str,
     instances: &[Instance],
-    subnets: &[Subnet],
-    pools: &mut AddressPools,
-    enis: &mut Vec<Eni>,
+    fabric: &mut Fabric,
 ) -> Result<Vec<Task>, ModelError> {
     let states = instances.iter().map(|_| InstanceState::new()).collect();
-    let mut placer = Placer { lab, s, cluster, instances, subnets, pools, enis, states };
+    let mut placer = Placer { lab: fabric.lab, s, cluster, instances, fabric, states };
     s.tasks.iter().enumerate().map(|(ti, t)| placer.place(ti, t)).collect()
 }
 
 /// What placing a task reads (the lab resolved so far) and uses up (subnet addresses, ENIs,
 /// what each instance has left).
-struct Placer<'a> {
+struct Placer<'a, 'f> {
     lab: &'a str,
     s: &'a Scenario,
     cluster: &'a str,
     instances: &'a [Instance],
-    subnets: &'a [Subnet],
-    pools: &'a mut AddressPools,
-    enis: &'a mut Vec<Eni>,
+    fabric: &'a mut Fabric<'f>,
     states: Vec<InstanceState>,
 }
 
-impl Placer<'_> {
+impl Placer<'_, '_> {
     /// Task `ti`: ECS's checks first (nothing is taken from a task that fails them: the static
     /// host ports here, the ENI checks in `wire_awsvpc`), then the wiring of its network mode,
     /// then the environment of its containers.
@@ -106,7 +100,7 @@ impl Placer<'_> {
     /// instance's zone, the task namespace held by the pause container, `ecs-eth0` on
     /// ecs-bridge; every container in the task namespace.
     fn wire_awsvpc(&mut self, task: &mut Task, ti: usize, t: &scenario::Task, owner: &OwningTask) {
-        let checked = self.states[task.instance].check_awsvpc(&self.instances[task.instance], self.subnets, t);
+        let checked = self.states[task.instance].check_awsvpc(&self.instances[task.instance], self.fabric.subnets, t);
         let si = match checked {
             Ok(si) => si,
             Err(failure) => {
@@ -114,8 +108,8 @@ impl Placer<'_> {
                 return;
             }
         };
-        let Some(ip) = self.pools.private_ip(si) else {
-            task.placement = Err(PlacementFailure::SubnetFull { subnet: self.subnets[si].name.clone() });
+        let Some(ip) = self.fabric.pools.private_ip(si) else {
+            task.placement = Err(PlacementFailure::SubnetFull { subnet: self.fabric.subnets[si].name.clone() });
             return;
         };
         let st = &mut self.states[task.instance];
@@ -128,7 +122,7 @@ impl Placer<'_> {
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| vec![DEFAULT_GROUP.into()]);
         let eni = Eni::new(self.lab, &Node::task(owner.name), EniOwner::Task(ti), ns.clone(), ip, si);
-        task.eni = Some(eni::attach(self.enis, Eni { security_groups, ..eni }));
+        task.eni = Some(self.fabric.attach(Eni { security_groups, ..eni }));
         task.ns = Some(ns.clone());
         task.bridge_ip = Some(bridge_ip);
         let o = bridge_ip.octets();

@@ -17,162 +17,109 @@ const PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Inspect {
-    #[serde(rename = "Id")]
     pub id: String,
-    #[serde(rename = "Created")]
     pub created: String,
-    #[serde(rename = "Path")]
     pub path: String,
-    #[serde(rename = "Args")]
     pub args: Vec<String>,
-    #[serde(rename = "State")]
     pub state: State,
-    #[serde(rename = "Image")]
     pub image: String,
-    #[serde(rename = "Name")]
     pub name: String,
-    #[serde(rename = "RestartCount")]
     pub restart_count: u32,
-    #[serde(rename = "Driver")]
     pub driver: &'static str,
-    #[serde(rename = "Platform")]
     pub platform: &'static str,
-    #[serde(rename = "HostConfig")]
     pub host_config: HostConfig,
-    #[serde(rename = "Config")]
     pub config: Config,
-    #[serde(rename = "NetworkSettings")]
     pub network_settings: NetworkSettings,
     /// Not Docker's: where the container lives in the lab.
-    #[serde(rename = "Ecsnet")]
     pub ecsnet: Ecsnet,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct State {
-    #[serde(rename = "Status")]
     pub status: &'static str,
-    #[serde(rename = "Running")]
     pub running: bool,
-    #[serde(rename = "Paused")]
     pub paused: bool,
-    #[serde(rename = "Restarting")]
     pub restarting: bool,
     #[serde(rename = "OOMKilled")]
     pub oom_killed: bool,
-    #[serde(rename = "Dead")]
     pub dead: bool,
-    #[serde(rename = "Pid")]
     pub pid: i32,
-    #[serde(rename = "ExitCode")]
     pub exit_code: i32,
-    #[serde(rename = "Error")]
     pub error: String,
-    #[serde(rename = "StartedAt")]
     pub started_at: String,
-    #[serde(rename = "FinishedAt")]
     pub finished_at: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct HostBinding {
-    #[serde(rename = "HostIp")]
     pub host_ip: String,
-    #[serde(rename = "HostPort")]
     pub host_port: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct HostConfig {
-    #[serde(rename = "Binds")]
     pub binds: Vec<String>,
-    #[serde(rename = "NetworkMode")]
     pub network_mode: String,
-    #[serde(rename = "PortBindings")]
     pub port_bindings: BTreeMap<String, Vec<HostBinding>>,
-    #[serde(rename = "RestartPolicy")]
     pub restart_policy: RestartPolicy,
-    #[serde(rename = "AutoRemove")]
     pub auto_remove: bool,
-    #[serde(rename = "CapAdd")]
     pub cap_add: Option<Vec<String>>,
-    #[serde(rename = "Dns")]
     pub dns: Option<Vec<String>>,
-    #[serde(rename = "DnsSearch")]
     pub dns_search: Option<Vec<String>>,
-    #[serde(rename = "ExtraHosts")]
     pub extra_hosts: Option<Vec<String>>,
-    #[serde(rename = "Privileged")]
     pub privileged: bool,
-    #[serde(rename = "PublishAllPorts")]
     pub publish_all_ports: bool,
-    #[serde(rename = "CgroupParent")]
     pub cgroup_parent: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RestartPolicy {
-    #[serde(rename = "Name")]
     pub name: &'static str,
-    #[serde(rename = "MaximumRetryCount")]
     pub maximum_retry_count: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Empty {}
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Config {
-    #[serde(rename = "Hostname")]
     pub hostname: String,
-    #[serde(rename = "Domainname")]
     pub domainname: String,
-    #[serde(rename = "User")]
     pub user: String,
-    #[serde(rename = "AttachStdin")]
     pub attach_stdin: bool,
-    #[serde(rename = "AttachStdout")]
     pub attach_stdout: bool,
-    #[serde(rename = "AttachStderr")]
     pub attach_stderr: bool,
-    #[serde(rename = "ExposedPorts", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exposed_ports: Option<BTreeMap<String, Empty>>,
-    #[serde(rename = "Tty")]
     pub tty: bool,
-    #[serde(rename = "OpenStdin")]
     pub open_stdin: bool,
-    #[serde(rename = "StdinOnce")]
     pub stdin_once: bool,
-    #[serde(rename = "Env")]
     pub env: Option<Vec<String>>,
-    #[serde(rename = "Cmd")]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Image")]
     pub image: String,
-    #[serde(rename = "Volumes")]
     pub volumes: Option<Empty>,
-    #[serde(rename = "WorkingDir")]
     pub working_dir: String,
-    #[serde(rename = "Entrypoint")]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(rename = "OnBuild")]
     pub on_build: Option<Vec<String>>,
-    #[serde(rename = "Labels")]
     pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct NetworkSettings {
-    #[serde(rename = "Bridge")]
     pub bridge: String,
     #[serde(rename = "SandboxID")]
     pub sandbox_id: String,
-    #[serde(rename = "SandboxKey")]
     pub sandbox_key: String,
-    #[serde(rename = "Ports")]
     pub ports: BTreeMap<String, Option<Vec<HostBinding>>>,
-    #[serde(rename = "HairpinMode")]
     pub hairpin_mode: bool,
     #[serde(rename = "LinkLocalIPv6Address")]
     pub link_local_ipv6_address: String,
@@ -184,7 +131,6 @@ pub struct NetworkSettings {
     pub secondary_ipv6_addresses: Option<Vec<String>>,
     #[serde(rename = "EndpointID")]
     pub endpoint_id: String,
-    #[serde(rename = "Gateway")]
     pub gateway: String,
     #[serde(rename = "GlobalIPv6Address")]
     pub global_ipv6_address: String,
@@ -196,27 +142,22 @@ pub struct NetworkSettings {
     pub ip_prefix_len: u8,
     #[serde(rename = "IPv6Gateway")]
     pub ipv6_gateway: String,
-    #[serde(rename = "MacAddress")]
     pub mac_address: String,
-    #[serde(rename = "Networks")]
     pub networks: BTreeMap<String, Node>,
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Node {
     #[serde(rename = "IPAMConfig")]
     pub ipam_config: Option<Empty>,
-    #[serde(rename = "Links")]
     pub links: Option<Vec<String>>,
-    #[serde(rename = "Aliases")]
     pub aliases: Option<Vec<String>>,
-    #[serde(rename = "MacAddress")]
     pub mac_address: String,
     #[serde(rename = "NetworkID")]
     pub network_id: String,
     #[serde(rename = "EndpointID")]
     pub endpoint_id: String,
-    #[serde(rename = "Gateway")]
     pub gateway: String,
     #[serde(rename = "IPAddress")]
     pub ip_address: String,
@@ -228,7 +169,6 @@ pub struct Node {
     pub global_ipv6_address: String,
     #[serde(rename = "GlobalIPv6PrefixLen")]
     pub global_ipv6_prefix_len: u8,
-    #[serde(rename = "DriverOpts")]
     pub driver_opts: Option<Empty>,
     #[serde(rename = "DNSNames")]
     pub dns_names: Option<Vec<String>>,
@@ -236,14 +176,11 @@ pub struct Node {
 
 /// ecsnet's own block: the instance, the node to `ecsnet exec` into and the namespace.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Ecsnet {
-    #[serde(rename = "Instance")]
     pub instance: String,
-    #[serde(rename = "Node")]
     pub node: String,
-    #[serde(rename = "Namespace")]
     pub namespace: String,
-    #[serde(rename = "Process")]
     pub process: String,
 }
 
