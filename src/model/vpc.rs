@@ -1,6 +1,5 @@
-//! The VPC: its id, its router's namespace, its internet gateway, and the parts resolved by
-//! their own files (subnets, route tables, security groups). Network ACLs need no resolving:
-//! the model carries them as written.
+//! The VPC: its id, its router's namespace, and the parts resolved by their own files
+//! (subnets, route tables, security groups, network ACLs, the internet gateway).
 
 use super::ids;
 use super::route_table::RouteTable;
@@ -22,8 +21,7 @@ pub struct Vpc {
     pub network_acls: Vec<scenario::NetworkAcl>,
 }
 
-/// The VPC around its resolved parts. The internet gateway is only a namespace: it has no
-/// address pool, ENI or state of its own.
+/// The VPC around its resolved parts.
 pub(super) fn resolve(
     lab: &str,
     s: &Scenario,
@@ -35,10 +33,10 @@ pub(super) fn resolve(
         id: format!("vpc-{}", ids::hex(&[lab, "vpc"], 17)),
         cidr: s.vpc.cidr.value,
         router_ns: ids::ns_name(lab, "vpc", ""),
-        igw_ns: s.vpc.internet_gateway.then(|| ids::ns_name(lab, "igw", "")),
+        igw_ns: super::internet_gateway::resolve(lab, s),
         subnets,
         route_tables,
         security_groups,
-        network_acls: s.vpc.network_acls.clone(),
+        network_acls: super::network_acl::resolve(s),
     }
 }
