@@ -5,7 +5,7 @@
 
 use super::error::Diagnostic;
 use super::json;
-use super::types::Loc;
+use super::located::Loc;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use std::io::Read;
 use std::path::{Path, PathBuf};
