@@ -32,14 +32,14 @@ impl Seen {
 }
 
 pub(crate) struct Builder {
-    pub cx: Ctx,
+    pub cx: Reader,
     pub base_dir: PathBuf,
     pub seen: Seen,
 }
 
 impl Builder {
     pub fn new(file: Arc<PathBuf>, base_dir: PathBuf) -> Self {
-        Builder { cx: Ctx::new(file), base_dir, seen: Seen::default() }
+        Builder { cx: Reader::new(file), base_dir, seen: Seen::default() }
     }
 
     /// `name:` of an ecsnet object: required, name rules, unique, remembered.
@@ -48,7 +48,7 @@ impl Builder {
         m: &Block<'_>,
         kind: &'static str,
         example: &str,
-        uniq: &mut Uniq,
+        uniq: &mut UniqueNames,
     ) -> Option<Located<String>> {
         let cx = &mut self.cx;
         let v = m.req(cx, "name", example)?;

@@ -167,7 +167,7 @@ pub(crate) static X_ECSNET: Table = Table {
 pub(crate) const MAX_CONTAINERS: usize = 10;
 
 /// One entry of `containerDefinitions`; `mode` is its task definition's network mode.
-pub(crate) fn parse(cx: &mut Ctx, v: &Value<'_>, mode: NetworkMode) -> Option<ContainerDefinition> {
+pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option<ContainerDefinition> {
     let m = cx.entry_map(v, "a container definition", "{ name: app, image: nginx }")?;
     let m = Block { what: "a container definition".to_string(), ..m };
     m.lenient(cx, &TABLE);
@@ -215,7 +215,7 @@ pub(crate) fn parse(cx: &mut Ctx, v: &Value<'_>, mode: NetworkMode) -> Option<Co
 }
 
 /// A container name or family as ECS allows it.
-pub(crate) fn ecs_name(cx: &mut Ctx, s: Located<String>, what: &str) -> Option<Located<String>> {
+pub(crate) fn ecs_name(cx: &mut Reader, s: Located<String>, what: &str) -> Option<Located<String>> {
     if container_name_ok(&s.value) {
         return Some(s);
     }
@@ -228,7 +228,7 @@ pub(crate) fn ecs_name(cx: &mut Ctx, s: Located<String>, what: &str) -> Option<L
 }
 
 /// A list of strings, located at its key (where the network mode rules point).
-fn text_list(cx: &mut Ctx, m: &Block<'_>, key: &str, ok: &mut bool) -> Option<Located<Vec<String>>> {
+fn text_list(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Option<Located<Vec<String>>> {
     let v = m.get(key)?;
     match cx.str_list(&v, 1000) {
         Some(l) => Some(Located::new(
@@ -242,7 +242,7 @@ fn text_list(cx: &mut Ctx, m: &Block<'_>, key: &str, ok: &mut bool) -> Option<Lo
     }
 }
 
-fn port_mappings(cx: &mut Ctx, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<PortMapping> {
+fn port_mappings(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<PortMapping> {
     let mut port_mappings: Vec<PortMapping> = Vec::new();
     let Some(pv) = m.get("portMappings") else { return port_mappings };
     let empty = matches!(pv.node, marked_yaml::Node::Sequence(s) if s.is_empty());
@@ -279,7 +279,7 @@ fn port_mappings(cx: &mut Ctx, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) 
     port_mappings
 }
 
-fn port_mapping(cx: &mut Ctx, v: &Value<'_>) -> Option<PortMapping> {
+fn port_mapping(cx: &mut Reader, v: &Value<'_>) -> Option<PortMapping> {
     let m = cx.entry_map(v, "a port mapping", "{ containerPort: 3000, protocol: tcp }")?;
     let m = Block { what: "a port mapping".to_string(), ..m };
     m.lenient(cx, &PORT_MAPPING);
@@ -307,7 +307,7 @@ fn port_mapping(cx: &mut Ctx, v: &Value<'_>) -> Option<PortMapping> {
     Some(PortMapping { container_port: cp?, host_port: hp, protocol, loc: m.loc.clone() })
 }
 
-fn environment(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
+fn environment(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
     let mut environment = Vec::new();
     let Some(ev) = m.get("environment") else { return environment };
     for it in cx.items(&ev, 10_000).unwrap_or_default() {
@@ -330,7 +330,7 @@ fn environment(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Vec<(String, Strin
     environment
 }
 
-fn hostname(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<String>> {
+fn hostname(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<String>> {
     let v = m.get("hostname")?;
     match cx.string(&v) {
         Some(s) => Some(Located::new(s.value, m.key_loc(cx, "hostname").unwrap_or(s.loc))),
@@ -341,7 +341,7 @@ fn hostname(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<String
     }
 }
 
-fn extra_hosts(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Vec<(String, String)>>> {
+fn extra_hosts(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Vec<(String, String)>>> {
     let xv = m.get("extraHosts")?;
     let mut hosts = Vec::new();
     for it in cx.items(&xv, 1000).unwrap_or_default() {
@@ -361,7 +361,7 @@ fn extra_hosts(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Vec
     Some(Located::new(hosts, m.key_loc(cx, "extraHosts").unwrap_or_else(|| cx.vloc(&xv))))
 }
 
-fn disable_networking(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<bool>> {
+fn disable_networking(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<bool>> {
     let v = m.get("disableNetworking")?;
     match cx.boolean(&v) {
         Some(b) => Some(Located::new(b.value, m.key_loc(cx, "disableNetworking").unwrap_or(b.loc))),
@@ -372,7 +372,7 @@ fn disable_networking(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Loca
     }
 }
 
-fn docker_labels(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
+fn docker_labels(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
     let mut docker_labels = Vec::new();
     let Some(lv) = m.get("dockerLabels") else { return docker_labels };
     let Some(lm) = cx.map(&lv, "label: value pairs") else {
@@ -389,7 +389,7 @@ fn docker_labels(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Vec<(String, Str
     docker_labels
 }
 
-fn x_ecsnet(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
+fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
     let mut x_ecsnet = XEcsnet::default();
     let Some(xv) = m.get("x-ecsnet") else { return x_ecsnet };
     let Some(xm) = cx.map(&xv, "ecsnet's own container settings") else {
@@ -429,7 +429,7 @@ fn x_ecsnet(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
 }
 
 /// The register-time rules of ECS that depend on the network mode, and container name rules.
-pub(crate) fn check_for_mode(cx: &mut Ctx, mode: NetworkMode, containers: &[ContainerDefinition]) -> bool {
+pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[ContainerDefinition]) -> bool {
     let before = cx.diags.len();
     let mut names: HashMap<&str, usize> = HashMap::new();
     for c in containers {
@@ -464,12 +464,12 @@ pub(crate) fn check_for_mode(cx: &mut Ctx, mode: NetworkMode, containers: &[Cont
     cx.diags.len() == before
 }
 
-fn not_supported(cx: &mut Ctx, mode: NetworkMode, field: &str, loc: &Loc, why: &str) {
+fn not_supported(cx: &mut Reader, mode: NetworkMode, field: &str, loc: &Loc, why: &str) {
     cx.err(loc, format!("`{field}` is not supported when networkMode={mode}"), why.to_string());
 }
 
 /// awsvpc and host: a hostPort, when given and not 0, equals the containerPort.
-fn host_ports_match(cx: &mut Ctx, mode: NetworkMode, c: &ContainerDefinition) {
+fn host_ports_match(cx: &mut Reader, mode: NetworkMode, c: &ContainerDefinition) {
     for pm in &c.port_mappings {
         let Some(hp) = &pm.host_port else { continue };
         if hp.value == 0 || hp.value == pm.container_port.value {
@@ -498,7 +498,7 @@ fn host_ports_match(cx: &mut Ctx, mode: NetworkMode, c: &ContainerDefinition) {
 }
 
 /// awsvpc: the containers share the task's namespace, so no per-container network settings.
-fn awsvpc_settings(cx: &mut Ctx, c: &ContainerDefinition) {
+fn awsvpc_settings(cx: &mut Reader, c: &ContainerDefinition) {
     let mode = NetworkMode::Awsvpc;
     let why = "remove it: the containers of an awsvpc task share the task's network namespace (its ENI), \
                where Docker cannot set hostname, links, DNS settings or extra hosts per container";
@@ -524,7 +524,7 @@ fn awsvpc_settings(cx: &mut Ctx, c: &ContainerDefinition) {
 
 /// bridge: every link names another container of the task definition.
 fn bridge_links(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     c: &ContainerDefinition,
     containers: &[ContainerDefinition],
     names: &HashMap<&str, usize>,

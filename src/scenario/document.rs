@@ -125,7 +125,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     d
 }
 
-fn version(cx: &mut Ctx, v: &Value<'_>) -> Option<u32> {
+fn version(cx: &mut Reader, v: &Value<'_>) -> Option<u32> {
     let s = cx.string(v)?;
     if s.value.trim() == "1" {
         return Some(1);
@@ -138,7 +138,7 @@ fn version(cx: &mut Ctx, v: &Value<'_>) -> Option<u32> {
     None
 }
 
-fn lab_name(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<String>> {
+fn lab_name(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
     let s = cx.string(v)?;
     match check_lab_name(&s.value) {
         Ok(()) => Some(s),
@@ -156,7 +156,7 @@ fn lab_name(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<String>> {
     }
 }
 
-fn region(cx: &mut Ctx, v: &Value<'_>) -> Option<String> {
+fn region(cx: &mut Reader, v: &Value<'_>) -> Option<String> {
     let s = cx.string(v)?;
     if region_ok(&s.value) {
         return Some(s.value);

@@ -248,7 +248,7 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<Expectation> {
     b.each(v, MAX_EXPECTATIONS, |b, it| parse(&mut b.cx, it))
 }
 
-fn parse(cx: &mut Ctx, v: &Value<'_>) -> Option<Expectation> {
+fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     let m = cx.entry_map(v, "an expectation", "{ from: internet, to: task/web:80, reachable: true }")?;
     let has = |k: &str| m.map.get_key_value(k).is_some();
     if has("never") {
@@ -269,7 +269,7 @@ fn parse(cx: &mut Ctx, v: &Value<'_>) -> Option<Expectation> {
     reach(cx, Block { what: "an expectation".to_string(), ..m })
 }
 
-fn never(cx: &mut Ctx, outer: Block<'_>) -> Option<Expectation> {
+fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
     outer.strict(cx, &NEVER_ENTRY);
     let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
     let n = cx.entry_map(&v, "`never`", "{ from: internet, to: \"task/*\", except: [task/web] }")?;
@@ -307,7 +307,7 @@ fn never(cx: &mut Ctx, outer: Block<'_>) -> Option<Expectation> {
     })
 }
 
-fn pattern(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<String>> {
+fn pattern(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
     let s = cx.nonempty(v)?;
     let ok = s.value.chars().all(|c| c.is_ascii_alphanumeric() || "-_/*@.".contains(c));
     if !ok {
@@ -321,7 +321,7 @@ fn pattern(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<String>> {
     Some(s)
 }
 
-fn placement(cx: &mut Ctx, m: Block<'_>) -> Option<Expectation> {
+fn placement(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     m.strict(cx, &PLACEMENT);
     let task =
         m.req(cx, "task", "web").and_then(|v| cx.string(&v)).and_then(|s| check_name(cx, &s, "task").then_some(s));
@@ -342,7 +342,7 @@ fn placement(cx: &mut Ctx, m: Block<'_>) -> Option<Expectation> {
 const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
 /// The fields of a reachability check in file order; `ok` is cleared by any invalid one.
-fn reach(cx: &mut Ctx, m: Block<'_>) -> Option<Expectation> {
+fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     m.strict(cx, &REACH);
     let mut ok = true;
     let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| source(cx, e, port));
@@ -393,7 +393,7 @@ fn reach(cx: &mut Ctx, m: Block<'_>) -> Option<Expectation> {
     ok.then(|| Expectation { kind: ExpectKind::Reach(reach), loc: m.loc.clone() })
 }
 
-fn endpoint(cx: &mut Ctx, v: &Value<'_>) -> Option<(Located<Node>, Option<u16>)> {
+fn endpoint(cx: &mut Reader, v: &Value<'_>) -> Option<(Located<Node>, Option<u16>)> {
     let s = cx.string(v)?;
     match parse_node(&s.value) {
         Ok((e, p)) => Some((Located::new(e, s.loc), p)),
@@ -405,7 +405,7 @@ fn endpoint(cx: &mut Ctx, v: &Value<'_>) -> Option<(Located<Node>, Option<u16>)>
 }
 
 /// An endpoint that must not carry a port.
-fn endpoint_no_port(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<Node>> {
+fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
     let (e, p) = endpoint(cx, v)?;
     if p.is_some() {
         cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.value));
@@ -415,7 +415,7 @@ fn endpoint_no_port(cx: &mut Ctx, v: &Value<'_>) -> Option<Located<Node>> {
 }
 
 /// `from`: a node a probe can start from, without a port.
-fn source(cx: &mut Ctx, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
+fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
     let bad = match &e.value {
         Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
         Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
@@ -438,7 +438,7 @@ fn source(cx: &mut Ctx, e: Located<Node>, port: Option<u16>) -> Option<Located<N
     Some(e)
 }
 
-fn probe_protocol(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
+fn probe_protocol(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
     let Some(v) = m.get("protocol") else { return ProbeProto::Tcp };
     match cx.choice(&v, &["tcp", "udp", "http", "icmp"]) {
         Some(p) => match p.value {
@@ -455,7 +455,7 @@ fn probe_protocol(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
 }
 
 /// `path`: only with http, starting with `/`, without blanks.
-fn http_path(cx: &mut Ctx, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool) -> String {
+fn http_path(cx: &mut Reader, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool) -> String {
     let Some(v) = m.get("path") else { return "/".to_string() };
     match cx.string(&v) {
         Some(s) if protocol != ProbeProto::Http => {
@@ -480,7 +480,7 @@ fn http_path(cx: &mut Ctx, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool) -
     }
 }
 
-fn via(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
+fn via(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
     let v = m.get("via")?;
     match cx.choice(&v, &["hostPort", "publicHostPort"]) {
         Some(s) => Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
@@ -491,7 +491,7 @@ fn via(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
     }
 }
 
-fn result(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outcome>> {
+fn result(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outcome>> {
     let v = m.get("result")?;
     match cx.choice(&v, &["connected", "refused", "timeout"]) {
         Some(s) => Some(Located::new(
@@ -510,7 +510,7 @@ fn result(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outcome>
 }
 
 /// `servedBy`: a task or one of its containers.
-fn served_by(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
+fn served_by(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
     let v = m.get("servedBy")?;
     match endpoint_no_port(cx, &v) {
         Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
@@ -532,7 +532,7 @@ fn served_by(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>
 
 /// The port probed: `to`'s, none for icmp, 80 for `metadata`.
 fn destination_port(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     protocol: ProbeProto,
     to: &Located<Node>,
     port: Option<u16>,
@@ -560,7 +560,7 @@ fn destination_port(
 }
 
 /// `via` probes a task's host port: only with `to: task/...` and a port.
-fn via_fits(cx: &mut Ctx, via: Option<&Located<Via>>, to: &Located<Node>, protocol: ProbeProto) -> bool {
+fn via_fits(cx: &mut Reader, via: Option<&Located<Via>>, to: &Located<Node>, protocol: ProbeProto) -> bool {
     let Some(via) = via else { return true };
     if !matches!(to.value, Node::Task { .. }) {
         cx.err(
@@ -577,7 +577,7 @@ fn via_fits(cx: &mut Ctx, via: Option<&Located<Via>>, to: &Located<Node>, protoc
     true
 }
 
-fn result_fits(cx: &mut Ctx, result: Option<&Located<Outcome>>, reachable: &Located<bool>) -> bool {
+fn result_fits(cx: &mut Reader, result: Option<&Located<Outcome>>, reachable: &Located<bool>) -> bool {
     let Some(r) = result else { return true };
     let connected = r.value == Outcome::Connected;
     if connected == reachable.value {
@@ -594,7 +594,7 @@ fn result_fits(cx: &mut Ctx, result: Option<&Located<Outcome>>, reachable: &Loca
 
 /// Nothing answers an unreachable probe, so `servedBy` and `sourceSeenAs` need `reachable: true`.
 fn answers_need_reachable(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     reachable: bool,
     served_by: &Option<Located<Node>>,
     source_seen_as: &Option<Located<Node>>,
@@ -632,7 +632,7 @@ impl<'a> Lookup<'a> {
 }
 
 /// Every node an expectation names exists; `via` has a host port to probe.
-pub(crate) fn check(cx: &mut Ctx, expect: &[Expectation], l: &Lookup<'_>) {
+pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
     for e in expect {
         match &e.kind {
             ExpectKind::Never(_) => {}
@@ -657,7 +657,7 @@ pub(crate) fn check(cx: &mut Ctx, expect: &[Expectation], l: &Lookup<'_>) {
 }
 
 /// The node names something declared (a container: in its task's task definition).
-fn check_node(cx: &mut Ctx, e: &Located<Node>, l: &Lookup<'_>) -> bool {
+fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
     let named = |n: &String| Located::new(n.clone(), e.loc.clone());
     let d = l.declared;
     match &e.value {
@@ -678,7 +678,7 @@ fn check_node(cx: &mut Ctx, e: &Located<Node>, l: &Lookup<'_>) -> bool {
     }
 }
 
-fn check_container(cx: &mut Ctx, e: &Located<Node>, task: &str, c: &str, td: &TaskDefinition) -> bool {
+fn check_container(cx: &mut Reader, e: &Located<Node>, task: &str, c: &str, td: &TaskDefinition) -> bool {
     let names: Vec<&str> = td.container_definitions.iter().map(|c| c.name.value.as_str()).collect();
     if names.contains(&c) {
         return true;
@@ -701,7 +701,7 @@ fn check_container(cx: &mut Ctx, e: &Located<Node>, task: &str, c: &str, td: &Ta
 }
 
 /// `via: hostPort|publicHostPort` needs a host port for the container port.
-fn check_via(cx: &mut Ctx, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
+fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
     let (task, container) = match &r.to.value {
         Node::Task { task, container } => (task, container.as_ref()),
         _ => return,

@@ -58,11 +58,11 @@ pub(crate) static TABLE: Table = Table {
 
 /// The `instances` list.
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<Instance> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(v, MAX_INSTANCES, |b, it| parse(b, it, &mut uniq))
 }
 
-fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<Instance> {
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Instance> {
     let m = b.cx.entry_map(v, "an instance", "{ name: ecs-1, subnet: public-a }")?;
     m.strict(&mut b.cx, &TABLE);
     let name = b.object_name(&m, "instance", "ecs-1", uniq);
@@ -125,7 +125,7 @@ fn optional<T>(ok: &mut bool, read: Option<Option<T>>) -> Option<T> {
 }
 
 /// ecsnet must know the type's ENI limit, unless `maxEnis` gives it.
-fn known_type(cx: &mut Ctx, instance_type: &Located<String>, max_enis: Option<u32>) -> bool {
+fn known_type(cx: &mut Reader, instance_type: &Located<String>, max_enis: Option<u32>) -> bool {
     if max_enis.is_some() || eni_limits(&instance_type.value).is_some() || instance_type.loc.line == 0 {
         return true;
     }
@@ -143,7 +143,12 @@ fn known_type(cx: &mut Ctx, instance_type: &Located<String>, max_enis: Option<u3
 }
 
 /// `eniTrunking: true` on a type that does not support it is an error.
-fn trunking_supported(cx: &mut Ctx, t: &Located<bool>, instance_type: &Located<String>, max_enis: Option<u32>) -> bool {
+fn trunking_supported(
+    cx: &mut Reader,
+    t: &Located<bool>,
+    instance_type: &Located<String>,
+    max_enis: Option<u32>,
+) -> bool {
     if t.value && max_enis.is_none() && eni_limits(&instance_type.value).is_some_and(|(_, t)| t == 0) {
         cx.err(
             &t.loc,
@@ -156,7 +161,7 @@ fn trunking_supported(cx: &mut Ctx, t: &Located<bool>, instance_type: &Located<S
 }
 
 /// Each instance's subnet and groups are declared; its private IP fits its subnet and is its own.
-pub(crate) fn check(cx: &mut Ctx, instances: &[Instance], subnets: &[Subnet], declared: &Declared<'_>, seen: &Seen) {
+pub(crate) fn check(cx: &mut Reader, instances: &[Instance], subnets: &[Subnet], declared: &Declared<'_>, seen: &Seen) {
     let mut private_ips: HashMap<Ipv4Addr, &str> = HashMap::new();
     for i in instances {
         let subnet_ok = reference::reference(cx, &i.subnet, SUBNET, &declared.subnets, seen);
@@ -186,7 +191,7 @@ pub(crate) fn check(cx: &mut Ctx, instances: &[Instance], subnets: &[Subnet], de
 }
 
 /// An address inside its subnet and not one of the five AWS reserves.
-fn check_private_ip(cx: &mut Ctx, ip: &Located<Ipv4Addr>, subnet: &str, net: Ipv4Network) -> bool {
+fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: Ipv4Network) -> bool {
     if !net.contains(ip.value) {
         cx.err(
             &ip.loc,

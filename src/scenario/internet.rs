@@ -50,11 +50,11 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>) -> Vec<InternetHost> {
     let m = Block { what: "internet".to_string(), ..m };
     m.strict(&mut b.cx, &TABLE);
     let Some(hv) = m.get("hosts") else { return Vec::new() };
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(&hv, MAX_OBJECTS, |b, it| host(b, it, &mut uniq))
 }
 
-fn host(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<InternetHost> {
+fn host(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<InternetHost> {
     let hm = b.cx.entry_map(v, "an internet host", "{ name: api, ip: 198.51.100.80, listen: [443/tcp] }")?;
     hm.strict(&mut b.cx, &HOST);
     let name = b.object_name(&hm, "internet host", "api", uniq);

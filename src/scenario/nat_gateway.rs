@@ -32,7 +32,7 @@ pub(crate) static TABLE: Table = Table {
 /// The `natGateways` list; the first one in a VPC without an internet gateway is an error.
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, igw: bool) -> Vec<NatGateway> {
     let items = b.cx.items(v, MAX_OBJECTS).unwrap_or_default();
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     let mut igw_reported = false;
     let mut out = Vec::new();
     for it in items {
@@ -51,7 +51,7 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, igw: bool) -> Vec<NatGat
     out
 }
 
-fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<NatGateway> {
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<NatGateway> {
     let m = b.cx.entry_map(v, "a NAT gateway", "{ name: nat-a, subnet: public-a }")?;
     m.strict(&mut b.cx, &TABLE);
     let name = b.object_name(&m, "NAT gateway", "nat-a", uniq);
@@ -64,7 +64,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<NatGateway> 
 }
 
 /// Every NAT gateway's subnet is declared.
-pub(crate) fn check(cx: &mut Ctx, nat_gateways: &[NatGateway], declared: &Declared<'_>, seen: &Seen) {
+pub(crate) fn check(cx: &mut Reader, nat_gateways: &[NatGateway], declared: &Declared<'_>, seen: &Seen) {
     for n in nat_gateways {
         reference::reference(cx, &n.subnet, SUBNET, &declared.subnets, seen);
     }

@@ -81,11 +81,11 @@ pub(crate) static RULE: Table = Table {
 
 /// The `networkAcls` list of the vpc block.
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<NetworkAcl> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(v, MAX_OBJECTS, |b, it| parse(b, it, &mut uniq))
 }
 
-fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<NetworkAcl> {
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<NetworkAcl> {
     let m = b.cx.entry_map(v, "a network ACL", "{ name: private, subnets: [private-a], ingress: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
     let name = b.object_name(&m, "network ACL", "private", uniq);
@@ -98,7 +98,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<NetworkAcl> 
 }
 
 /// The rules of one direction; rule numbers are unique within it. None: some rule had errors.
-fn direction(cx: &mut Ctx, m: &Block<'_>, dir: &str) -> Option<Vec<AclRule>> {
+fn direction(cx: &mut Reader, m: &Block<'_>, dir: &str) -> Option<Vec<AclRule>> {
     let mut rules = Vec::new();
     let Some(rv) = m.get(dir) else { return Some(rules) };
     let mut ok = true;
@@ -126,7 +126,7 @@ fn direction(cx: &mut Ctx, m: &Block<'_>, dir: &str) -> Option<Vec<AclRule>> {
     ok.then_some(rules)
 }
 
-fn acl_rule(cx: &mut Ctx, v: &Value<'_>) -> Option<(AclRule, Loc)> {
+fn acl_rule(cx: &mut Reader, v: &Value<'_>) -> Option<(AclRule, Loc)> {
     let m = cx.entry_map(
         v,
         "a network ACL rule",
@@ -150,7 +150,7 @@ fn acl_rule(cx: &mut Ctx, v: &Value<'_>) -> Option<(AclRule, Loc)> {
 }
 
 /// Every associated subnet is declared, and associated with only one ACL.
-pub(crate) fn check(cx: &mut Ctx, acls: &[NetworkAcl], declared: &Declared<'_>, seen: &Seen) {
+pub(crate) fn check(cx: &mut Reader, acls: &[NetworkAcl], declared: &Declared<'_>, seen: &Seen) {
     let mut acl_of: HashMap<&str, &str> = HashMap::new();
     for acl in acls {
         for s in &acl.subnets {

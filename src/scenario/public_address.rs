@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 
 /// Check every public address, in file order.
 pub(crate) fn check(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     vpc: Option<Ipv4Network>,
     nat_gateways: &[NatGateway],
     hosts: &[InternetHost],

@@ -38,7 +38,7 @@ pub(crate) const FAMILY: RefKind = RefKind { kind: "task definition family", plu
 
 /// Check that `name` is one of `declared`; names in `seen` were declared by entries that had
 /// their own errors and are not reported again.
-pub(crate) fn reference(cx: &mut Ctx, name: &Located<String>, of: RefKind, declared: &[&str], seen: &Seen) -> bool {
+pub(crate) fn reference(cx: &mut Reader, name: &Located<String>, of: RefKind, declared: &[&str], seen: &Seen) -> bool {
     if declared.contains(&name.value.as_str()) {
         return true;
     }

@@ -58,7 +58,7 @@ pub(crate) fn parse_all(
     igw: bool,
     vpc: Option<&Located<Ipv4Network>>,
 ) -> Vec<RouteTable> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(v, MAX_OBJECTS, |b, it| parse(b, it, igw, vpc, &mut uniq))
 }
 
@@ -67,7 +67,7 @@ fn parse(
     v: &Value<'_>,
     igw: bool,
     vpc: Option<&Located<Ipv4Network>>,
-    uniq: &mut Uniq,
+    uniq: &mut UniqueNames,
 ) -> Option<RouteTable> {
     let m = b.cx.entry_map(v, "a route table", "{ name: public, routes: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
@@ -166,7 +166,7 @@ fn target(b: &mut Builder, m: &Block<'_>, igw: bool) -> Option<Located<RouteTarg
 }
 
 /// Every NAT gateway a route targets is declared.
-pub(crate) fn check(cx: &mut Ctx, route_tables: &[RouteTable], declared: &Declared<'_>, seen: &Seen) {
+pub(crate) fn check(cx: &mut Reader, route_tables: &[RouteTable], declared: &Declared<'_>, seen: &Seen) {
     for rt in route_tables {
         for r in &rt.routes {
             if let RouteTarget::NatGateway(n) = &r.target.value {

@@ -26,7 +26,7 @@ pub(crate) const PORTS_RULES: &[Rule] = &[
     Rule::ForbiddenWhen { field: "protocol", values: &["icmp", "all", "-1"], then: "ports" },
 ];
 
-pub(crate) fn protocol(cx: &mut Ctx, m: &Block<'_>) -> Option<RuleProto> {
+pub(crate) fn protocol(cx: &mut Reader, m: &Block<'_>) -> Option<RuleProto> {
     let v = m.req(cx, "protocol", "tcp")?;
     let p = cx.choice(&v, PROTOCOLS)?;
     Some(match p.value {
@@ -38,7 +38,7 @@ pub(crate) fn protocol(cx: &mut Ctx, m: &Block<'_>) -> Option<RuleProto> {
 }
 
 /// `ports` as the protocol wants it: required for tcp/udp, forbidden for icmp/all.
-pub(crate) fn ports(cx: &mut Ctx, m: &Block<'_>, proto: RuleProto) -> Result<Option<PortRange>, ()> {
+pub(crate) fn ports(cx: &mut Reader, m: &Block<'_>, proto: RuleProto) -> Result<Option<PortRange>, ()> {
     match (m.get("ports"), proto) {
         (Some(v), RuleProto::Tcp | RuleProto::Udp) => cx.port_range(&v).map(Some).ok_or(()),
         (None, RuleProto::Tcp | RuleProto::Udp) => {
@@ -65,7 +65,7 @@ pub(crate) fn ports(cx: &mut Ctx, m: &Block<'_>, proto: RuleProto) -> Result<Opt
 }
 
 /// Protocol, then ports when the protocol was valid (None: an error was reported).
-pub(crate) fn protocol_and_ports(cx: &mut Ctx, m: &Block<'_>) -> (Option<RuleProto>, Option<Option<PortRange>>) {
+pub(crate) fn protocol_and_ports(cx: &mut Reader, m: &Block<'_>) -> (Option<RuleProto>, Option<Option<PortRange>>) {
     let proto = protocol(cx, m);
     let ports = match proto {
         Some(p) => ports(cx, m, p).ok(),

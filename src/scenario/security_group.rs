@@ -97,11 +97,11 @@ pub(crate) static EGRESS: Table = Table {
 
 /// The `securityGroups` list of the vpc block.
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<SecurityGroup> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(v, MAX_OBJECTS, |b, it| parse(b, it, &mut uniq))
 }
 
-fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<SecurityGroup> {
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<SecurityGroup> {
     let m = b.cx.entry_map(v, "a security group", "{ name: web, ingress: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
     let name = b.object_name(&m, "security group", "web", uniq);
@@ -143,7 +143,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<SecurityGrou
     ok.then_some(SecurityGroup { name, description, ingress, egress })
 }
 
-fn sg_rule(cx: &mut Ctx, v: &Value<'_>, ingress: bool) -> Option<SgRule> {
+fn sg_rule(cx: &mut Reader, v: &Value<'_>, ingress: bool) -> Option<SgRule> {
     let (what, table, peer_key, hints): (&str, &Table, &str, &[(&str, &str)]) = if ingress {
         (
             "an ingress rule",
@@ -167,7 +167,7 @@ fn sg_rule(cx: &mut Ctx, v: &Value<'_>, ingress: bool) -> Option<SgRule> {
     Some(SgRule { protocol: proto?, ports: ports?, peer: peer?, description, loc: m.loc.clone() })
 }
 
-fn peer(cx: &mut Ctx, v: &Value<'_>, peer_key: &str) -> Option<Located<Peer>> {
+fn peer(cx: &mut Reader, v: &Value<'_>, peer_key: &str) -> Option<Located<Peer>> {
     let s = cx.string(v)?;
     if let Some(n) = s.value.strip_prefix("sg/") {
         let ns = Located::new(n.to_string(), s.loc.clone());
@@ -183,7 +183,7 @@ fn peer(cx: &mut Ctx, v: &Value<'_>, peer_key: &str) -> Option<Located<Peer>> {
 }
 
 /// Every group a rule names as its peer is declared.
-pub(crate) fn check(cx: &mut Ctx, groups: &[SecurityGroup], declared: &Declared<'_>, seen: &Seen) {
+pub(crate) fn check(cx: &mut Reader, groups: &[SecurityGroup], declared: &Declared<'_>, seen: &Seen) {
     for sg in groups {
         for r in sg.ingress.iter().chain(sg.egress.iter().flatten()) {
             if let Peer::Sg(n) = &r.peer.value {

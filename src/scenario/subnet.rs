@@ -49,7 +49,7 @@ pub(crate) fn parse_all(
     region: &str,
     vpc: Option<&Located<Ipv4Network>>,
 ) -> Vec<Subnet> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     let subnets = b.each(v, MAX_OBJECTS, |b, it| parse(b, it, region, vpc, &mut uniq));
     for (i, s) in subnets.iter().enumerate() {
         if let Some(earlier) = subnets[..i].iter().find(|e| e.cidr.value.overlaps(s.cidr.value)) {
@@ -71,7 +71,7 @@ fn parse(
     v: &Value<'_>,
     region: &str,
     vpc: Option<&Located<Ipv4Network>>,
-    uniq: &mut Uniq,
+    uniq: &mut UniqueNames,
 ) -> Option<Subnet> {
     let m = b.cx.entry_map(v, "a subnet", "{ name: public-a, cidr: 10.0.0.0/24 }")?;
     m.strict(&mut b.cx, &TABLE);
@@ -91,7 +91,7 @@ fn parse(
 
 /// /16 to /28 and inside the VPC, as AWS requires.
 fn subnet_cidr(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     c: Located<Ipv4Network>,
     vpc: Option<&Located<Ipv4Network>>,
 ) -> Option<Located<Ipv4Network>> {
@@ -117,7 +117,7 @@ fn subnet_cidr(
 }
 
 /// A zone of the scenario's region: the region's name and one letter.
-fn availability_zone(cx: &mut Ctx, v: &Value<'_>, region: &str) -> Option<Located<String>> {
+fn availability_zone(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Located<String>> {
     let s = cx.string(v)?;
     let ok = s.value.len() == region.len() + 1
         && s.value.starts_with(region)
@@ -134,7 +134,7 @@ fn availability_zone(cx: &mut Ctx, v: &Value<'_>, region: &str) -> Option<Locate
 }
 
 /// Each subnet's route table is declared (`main` is the implicit one, not named in the file).
-pub(crate) fn check(cx: &mut Ctx, subnets: &[Subnet], declared: &Declared<'_>, seen: &super::builder::Seen) {
+pub(crate) fn check(cx: &mut Reader, subnets: &[Subnet], declared: &Declared<'_>, seen: &super::builder::Seen) {
     for s in subnets {
         if let Some(rt) = &s.route_table {
             if rt.value == "main" && !declared.route_tables.contains(&"main") {

@@ -85,11 +85,11 @@ pub(crate) struct ParsedTask {
 
 /// The `tasks` list.
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<ParsedTask> {
-    let mut uniq = Uniq::default();
+    let mut uniq = UniqueNames::default();
     b.each(v, MAX_TASKS, |b, it| parse(b, it, &mut uniq))
 }
 
-fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut Uniq) -> Option<ParsedTask> {
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<ParsedTask> {
     let m = b.cx.entry_map(v, "a task", "{ name: web, taskDefinition: web, instance: ecs-1 }")?;
     m.strict(&mut b.cx, &TABLE);
     let name = b.object_name(&m, "task", "web", uniq);
@@ -187,7 +187,7 @@ pub(crate) fn parse_task_def_ref(s: &str) -> Result<TaskDefRef, String> {
 /// Each task's instance, task definition, subnets and groups are declared, and its network
 /// configuration fits its task definition's network mode.
 pub(crate) fn check(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     tasks: &[Task],
     netconfs: &[Option<Loc>],
     task_definitions: &[TaskDefinition],
@@ -213,7 +213,7 @@ pub(crate) fn check(
 
 /// The task definition a task names: its family is declared, and so is the revision.
 fn task_definition_of<'a>(
-    cx: &mut Ctx,
+    cx: &mut Reader,
     t: &Task,
     task_definitions: &'a [TaskDefinition],
     declared: &Declared<'_>,
@@ -241,7 +241,7 @@ fn task_definition_of<'a>(
 }
 
 /// awsvpc tasks need a network configuration; the other modes must not have one.
-fn network_configuration_fits(cx: &mut Ctx, t: &Task, netconf: Option<&Loc>, td: &TaskDefinition) {
+fn network_configuration_fits(cx: &mut Reader, t: &Task, netconf: Option<&Loc>, td: &TaskDefinition) {
     match (td.network_mode.value, &t.awsvpc, netconf) {
         (NetworkMode::Awsvpc, None, _) => cx.err(
             &t.loc,

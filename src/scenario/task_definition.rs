@@ -155,7 +155,7 @@ fn from_file(b: &mut Builder, path: PathBuf, at: &Loc) -> Option<ParsedTaskDef> 
             return None;
         }
     };
-    let mut jcx = Ctx::new(jfile);
+    let mut jcx = Reader::new(jfile);
     let rv = Value::root(&root, "task definition file");
     let r = (|| {
         let top = jcx.entry_map(&rv, "a task definition", "{ \"family\": \"web\", ... }")?;
@@ -172,7 +172,7 @@ fn from_file(b: &mut Builder, path: PathBuf, at: &Loc) -> Option<ParsedTaskDef> 
 }
 
 /// Revisions: explicit ones as given, others the next after the family's highest so far.
-fn assign_revisions(cx: &mut Ctx, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefinition> {
+fn assign_revisions(cx: &mut Reader, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefinition> {
     let mut used: HashMap<String, HashMap<u32, Loc>> = HashMap::new();
     let mut out = Vec::new();
     for (mut td, rev) in parsed {
@@ -202,7 +202,7 @@ fn assign_revisions(cx: &mut Ctx, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefinit
     out
 }
 
-fn parse_task_def(cx: &mut Ctx, m: &Block<'_>, source: TaskDefSource, seen: &mut Seen) -> Option<ParsedTaskDef> {
+fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &mut Seen) -> Option<ParsedTaskDef> {
     m.lenient(cx, &TABLE);
     let family = m.req(cx, "family", "web").and_then(|v| cx.string(&v)).and_then(|s| {
         seen.insert("task definition family", &s.value);
@@ -239,7 +239,7 @@ fn parse_task_def(cx: &mut Ctx, m: &Block<'_>, source: TaskDefSource, seen: &mut
 }
 
 /// `networkMode`, bridge when absent (located at the task definition).
-fn network_mode(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Located<NetworkMode> {
+fn network_mode(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Located<NetworkMode> {
     let Some(v) = m.get("networkMode") else { return Located::new(NetworkMode::Bridge, m.loc.clone()) };
     match cx.choice(&v, &["bridge", "awsvpc", "host", "none"]) {
         Some(s) => Located::new(
@@ -259,7 +259,7 @@ fn network_mode(cx: &mut Ctx, m: &Block<'_>, ok: &mut bool) -> Located<NetworkMo
 }
 
 /// `requiresCompatibilities`, when given, includes EC2: ecsnet runs the EC2 launch type.
-fn requires_ec2(cx: &mut Ctx, m: &Block<'_>) -> bool {
+fn requires_ec2(cx: &mut Reader, m: &Block<'_>) -> bool {
     let Some(v) = m.get("requiresCompatibilities") else { return true };
     match cx.str_list(&v, 10) {
         Some(l) if !l.is_empty() && !l.iter().any(|s| s.value == "EC2") => {
@@ -281,7 +281,7 @@ fn requires_ec2(cx: &mut Ctx, m: &Block<'_>) -> bool {
 }
 
 /// `containerDefinitions`: 1 to 10 containers.
-fn containers(cx: &mut Ctx, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<ContainerDefinition> {
+fn containers(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<ContainerDefinition> {
     let mut containers = Vec::new();
     let Some(cv) = m.req(cx, "containerDefinitions", "[{ name: app, image: nginx }]") else {
         *ok = false;

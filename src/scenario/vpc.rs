@@ -146,7 +146,7 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDra
 }
 
 /// The VPC CIDR block as AWS allows it: /16 to /28, not loopback, link-local or multicast.
-fn vpc_cidr(cx: &mut Ctx, c: Located<Ipv4Network>) -> Option<Located<Ipv4Network>> {
+fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Network>> {
     let p = c.value.prefix();
     let o = c.value.ip().octets();
     if !(16..=28).contains(&p) {
@@ -169,7 +169,7 @@ fn vpc_cidr(cx: &mut Ctx, c: Located<Ipv4Network>) -> Option<Located<Ipv4Network
 }
 
 /// A pool of public-looking addresses outside the VPC, without the emulated internet client.
-fn public_ip_pool_ok(cx: &mut Ctx, c: &Located<Ipv4Network>, vpc: Option<&Located<Ipv4Network>>) -> bool {
+fn public_ip_pool_ok(cx: &mut Reader, c: &Located<Ipv4Network>, vpc: Option<&Located<Ipv4Network>>) -> bool {
     let reason = not_public_reason(c.value.network());
     if c.value.prefix() > 30 || c.value.prefix() < 8 {
         cx.err(&c.loc, format!("publicIpPool {} must be between /8 and /30", c.value), "for example 198.51.100.0/24");

@@ -17,16 +17,16 @@ use std::sync::Arc;
 /// More errors than this in one file are not reported one by one.
 pub(crate) const MAX_DIAGNOSTICS: usize = 300;
 
-/// Diagnostics collector for one file.
-pub(crate) struct Ctx {
+/// Reads typed values from one file and collects the diagnostics.
+pub(crate) struct Reader {
     pub file: Arc<PathBuf>,
     pub diags: Vec<Diagnostic>,
     pub overflow: bool,
 }
 
-impl Ctx {
+impl Reader {
     pub fn new(file: Arc<PathBuf>) -> Self {
-        Ctx { file, diags: Vec::new(), overflow: false }
+        Reader { file, diags: Vec::new(), overflow: false }
     }
 
     pub fn at(&self, line: usize, col: usize) -> Loc {
@@ -283,7 +283,7 @@ impl Ctx {
     /// `3000` or `8000-8010` (also accepts ports 0..=65535, as AWS rules do).
     pub fn port_range(&mut self, v: &Value<'_>) -> Option<PortRange> {
         let loc = self.vloc(v);
-        let bad = |cx: &mut Ctx, found: String| {
+        let bad = |cx: &mut Reader, found: String| {
             cx.err(
                 &loc,
                 format!("`{}` must be a port number or a range like 8000-8010, found {found}", v.field),
@@ -367,12 +367,12 @@ pub(crate) struct Block<'a> {
 
 impl<'a> Block<'a> {
     /// Reject keys not in the block's field table, with a did-you-mean.
-    pub fn strict(&self, cx: &mut Ctx, table: &Table) {
+    pub fn strict(&self, cx: &mut Reader, table: &Table) {
         self.strict_with(cx, table, &[]);
     }
 
     /// Same, with a specific help for some known mistakes.
-    pub fn strict_with(&self, cx: &mut Ctx, table: &Table, hints: &[(&str, &str)]) {
+    pub fn strict_with(&self, cx: &mut Reader, table: &Table, hints: &[(&str, &str)]) {
         let allowed = &table.known()[..];
         for (k, _) in self.map.iter() {
             let key = k.as_str();
@@ -396,7 +396,7 @@ impl<'a> Block<'a> {
 
     /// AWS blocks accept and ignore fields ecsnet does not model, but a known field written in
     /// another case (`PortMappings`) is an error rather than silently ignored.
-    pub fn lenient(&self, cx: &mut Ctx, table: &Table) {
+    pub fn lenient(&self, cx: &mut Reader, table: &Table) {
         let known = &table.known()[..];
         for (k, _) in self.map.iter() {
             let key = k.as_str();
@@ -422,12 +422,12 @@ impl<'a> Block<'a> {
         Some(Value { node: n, key: Some(k), field: key.to_string() })
     }
 
-    pub fn key_loc(&self, cx: &Ctx, key: &str) -> Option<Loc> {
+    pub fn key_loc(&self, cx: &Reader, key: &str) -> Option<Loc> {
         self.map.get_key_value(key).map(|(k, _)| cx.kloc(k))
     }
 
     /// A required field: an error at the mapping when missing, at the key when empty.
-    pub fn req(&self, cx: &mut Ctx, key: &str, example: &str) -> Option<Value<'a>> {
+    pub fn req(&self, cx: &mut Reader, key: &str, example: &str) -> Option<Value<'a>> {
         match self.map.get_key_value(key) {
             Some((k, n)) if !is_null(n) => Some(Value { node: n, key: Some(k), field: key.to_string() }),
             Some((k, _)) => {
@@ -461,7 +461,7 @@ pub(crate) fn describe(n: &Node) -> String {
 }
 
 /// Check an ecsnet object name, report if invalid.
-pub(crate) fn check_name(cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+pub(crate) fn check_name(cx: &mut Reader, s: &Located<String>, kind: &str) -> bool {
     if name_ok(&s.value, 40) {
         return true;
     }
@@ -478,12 +478,12 @@ pub(crate) fn check_name(cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool 
 
 /// Names declared once per kind; the second declaration is the error.
 #[derive(Default)]
-pub(crate) struct Uniq {
+pub(crate) struct UniqueNames {
     seen: HashMap<String, Loc>,
 }
 
-impl Uniq {
-    pub fn add(&mut self, cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+impl UniqueNames {
+    pub fn add(&mut self, cx: &mut Reader, s: &Located<String>, kind: &str) -> bool {
         if let Some(first) = self.seen.get(&s.value) {
             let first = first.clone();
             cx.err(
