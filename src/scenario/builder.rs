@@ -1,8 +1,9 @@
 //! What every block's parser shares: the diagnostics, the scenario's directory (for `file:`),
 //! the names declared so far, and the rules for names and references to names.
 
+use super::reference::{RefKind, Seen};
 use super::walk::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,23 +14,6 @@ pub(crate) const MAX_EXPECTATIONS: usize = 20_000;
 /// Subnets, route tables, security groups, ... (AWS's own quotas are lower).
 pub(crate) const MAX_OBJECTS: usize = 500;
 pub(crate) const MAX_RULES: usize = 1000;
-
-/// Names declared in the file per kind ("subnet", "task definition family", ...), including by
-/// entries that had errors (so that references to them do not produce a second, misleading
-/// error).
-#[derive(Default)]
-pub(crate) struct Seen {
-    names: HashMap<&'static str, HashSet<String>>,
-}
-
-impl Seen {
-    pub fn insert(&mut self, kind: &'static str, name: &str) {
-        self.names.entry(kind).or_default().insert(name.to_string());
-    }
-    pub fn contains(&self, kind: &str, name: &str) -> bool {
-        self.names.get(kind).is_some_and(|s| s.contains(name))
-    }
-}
 
 pub(crate) struct Builder {
     pub cx: Reader,
@@ -46,30 +30,30 @@ impl Builder {
     pub fn object_name(
         &mut self,
         m: &Block<'_>,
-        kind: &'static str,
+        of: RefKind,
         example: &str,
         uniq: &mut UniqueNames,
     ) -> Option<Located<String>> {
         let cx = &mut self.cx;
         let v = m.req(cx, "name", example)?;
         let s = cx.string(&v)?;
-        let ok = check_name(cx, &s, kind);
-        self.seen.insert(kind, &s.value);
-        (ok && uniq.add(cx, &s, kind)).then_some(s)
+        let ok = check_name(cx, &s, of.kind);
+        self.seen.insert(of.kind, &s.value);
+        (ok && uniq.add(cx, &s, of.kind)).then_some(s)
     }
 
     /// A reference to another object by name (existence is checked later).
-    pub fn ref_name(&mut self, v: &Value<'_>, kind: &str) -> Option<Located<String>> {
+    pub fn ref_name(&mut self, v: &Value<'_>, of: RefKind) -> Option<Located<String>> {
         let s = self.cx.string(v)?;
-        check_name(&mut self.cx, &s, kind).then_some(s)
+        check_name(&mut self.cx, &s, of.kind).then_some(s)
     }
 
     /// A list of references: name rules, at most `limit` entries, no duplicates.
-    pub fn ref_list(&mut self, v: &Value<'_>, kind: &str, limit: usize) -> Option<Vec<Located<String>>> {
+    pub fn ref_list(&mut self, v: &Value<'_>, of: RefKind, limit: usize) -> Option<Vec<Located<String>>> {
         let list = self.cx.str_list(v, MAX_OBJECTS)?;
         let mut ok = true;
         for s in &list {
-            ok &= check_name(&mut self.cx, s, kind);
+            ok &= check_name(&mut self.cx, s, of.kind);
         }
         if list.len() > limit {
             let loc = self.cx.vloc(v);

@@ -5,7 +5,7 @@
 use super::fields::{Shape, Table, def, ignored, opt, req};
 use super::located::{Loc, Located};
 use super::node::container_name_ok;
-use super::primitives::{NetworkMode, PortProto, Proto};
+use super::primitives::{NetworkMode, PORT_PROTOCOLS, PortProto, Proto};
 use super::walk::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -112,7 +112,7 @@ pub(crate) static PORT_MAPPING: Table = Table {
             Shape::Int { min: 0, max: 65535 },
             "bridge: the instance's port (0 or omitted: a dynamic port from 32768-60999); awsvpc and host: omitted or equal to containerPort.",
         ),
-        def("protocol", Shape::Enum(&["tcp", "udp"]), "\"tcp\"", "`tcp` or `udp`."),
+        def("protocol", Shape::Enum(PORT_PROTOCOLS), "\"tcp\"", "`tcp` or `udp`."),
         opt("name", Shape::Text, "Accepted and ignored (Service Connect)."),
         opt("appProtocol", Shape::Text, "Accepted and ignored (Service Connect)."),
         opt("containerPortRange", Shape::Text, "Not supported by ecsnet: list each port as its own mapping."),
@@ -298,7 +298,7 @@ fn port_mapping(cx: &mut Reader, v: &Value<'_>) -> Option<PortMapping> {
         None => None,
     };
     let protocol = match m.get("protocol") {
-        Some(v) => match cx.choice(&v, &["tcp", "udp"])?.value {
+        Some(v) => match cx.choice(&v, PORT_PROTOCOLS)?.value {
             "udp" => Proto::Udp,
             _ => Proto::Tcp,
         },

@@ -2,12 +2,12 @@
 //! (`task`, `placed`) and `never` (no flow may connect), each parsed by its own function; the
 //! references they make are checked once the whole file is read.
 
-use super::builder::{Builder, MAX_EXPECTATIONS, Seen};
+use super::builder::{Builder, MAX_EXPECTATIONS};
 use super::fields::{Shape, Table, Variant, def, opt, req};
 use super::located::{Loc, Located};
 use super::node::{Node, parse_node};
 use super::primitives::{NetworkMode, Proto};
-use super::reference::{self, Declared, INSTANCE, INTERNET_HOST, NAT_GATEWAY, TASK};
+use super::reference::{self, Declared, INSTANCE, INTERNET_HOST, NAT_GATEWAY, Seen, TASK};
 use super::task::Task;
 use super::task_definition::{TaskDefinition, find_task_def};
 use super::walk::*;
@@ -147,6 +147,11 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
+/// The words of a probe's `protocol`, `via` and `result`.
+const PROBE_PROTOCOLS: &[&str] = &["tcp", "udp", "http", "icmp"];
+const VIAS: &[&str] = &["hostPort", "publicHostPort"];
+const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
+
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
     "^(internet(/[a-z0-9-]{1,40})?|metadata|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
@@ -168,20 +173,20 @@ pub(crate) static REACH: Table = Table {
         req("to", NODE, "What is probed, with `:PORT` (except for icmp and `metadata`)."),
         def(
             "protocol",
-            Shape::Enum(&["tcp", "udp", "http", "icmp"]),
+            Shape::Enum(PROBE_PROTOCOLS),
             "\"tcp\"",
             "The probe: `tcp`, `udp`, `http` (a GET of `path`) or `icmp`.",
         ),
         def("path", Shape::Pattern("^/[^\\s]*$"), "\"/\"", "For `protocol: http`: the path to GET."),
         opt(
             "via",
-            Shape::Enum(&["hostPort", "publicHostPort"]),
+            Shape::Enum(VIAS),
             "For `to: task/...`: probe the instance's private (`hostPort`) or public (`publicHostPort`) IP at the host port the container port is mapped to.",
         ),
         req("reachable", Shape::Bool, "Whether the probe must connect."),
         opt(
             "result",
-            Shape::Enum(&["connected", "refused", "timeout"]),
+            Shape::Enum(OUTCOMES),
             "The precise outcome: `connected`, `refused` (RST or ICMP unreachable) or `timeout` (silently dropped).",
         ),
         opt(
@@ -440,7 +445,7 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
 
 fn probe_protocol(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
     let Some(v) = m.get("protocol") else { return ProbeProto::Tcp };
-    match cx.choice(&v, &["tcp", "udp", "http", "icmp"]) {
+    match cx.choice(&v, PROBE_PROTOCOLS) {
         Some(p) => match p.value {
             "udp" => ProbeProto::Udp,
             "http" => ProbeProto::Http,
@@ -482,7 +487,7 @@ fn http_path(cx: &mut Reader, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool
 
 fn via(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
     let v = m.get("via")?;
-    match cx.choice(&v, &["hostPort", "publicHostPort"]) {
+    match cx.choice(&v, VIAS) {
         Some(s) => Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
         None => {
             *ok = false;
@@ -493,7 +498,7 @@ fn via(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
 
 fn result(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outcome>> {
     let v = m.get("result")?;
-    match cx.choice(&v, &["connected", "refused", "timeout"]) {
+    match cx.choice(&v, OUTCOMES) {
         Some(s) => Some(Located::new(
             match s.value {
                 "connected" => Outcome::Connected,

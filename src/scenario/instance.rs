@@ -1,11 +1,11 @@
 //! EC2 container instances: a primary ENI in a subnet (private IP, optional public IP or
 //! Elastic IP, security groups) and an instance type that decides the ENI capacity.
 
-use super::builder::{Builder, MAX_INSTANCES, Seen};
+use super::builder::{Builder, MAX_INSTANCES};
 use super::fields::{Shape, Table, def, opt, req};
 use super::instance_types::{DEFAULT_INSTANCE_TYPE, eni_limits, known_instance_types};
 use super::located::{Loc, Located};
-use super::reference::{self, Declared, SECURITY_GROUP, SUBNET};
+use super::reference::{self, Declared, INSTANCE, SECURITY_GROUP, SUBNET, Seen};
 use super::subnet::Subnet;
 use super::walk::*;
 use ipnetwork::Ipv4Network;
@@ -65,12 +65,12 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<Instance> {
 fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Instance> {
     let m = b.cx.entry_map(v, "an instance", "{ name: ecs-1, subnet: public-a }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "instance", "ecs-1", uniq);
-    let subnet = m.req(&mut b.cx, "subnet", "public-a").and_then(|v| b.ref_name(&v, "subnet"));
+    let name = b.object_name(&m, INSTANCE, "ecs-1", uniq);
+    let subnet = m.req(&mut b.cx, "subnet", "public-a").and_then(|v| b.ref_name(&v, SUBNET));
     let mut ok = true;
     let security_groups = match m.get("securityGroups") {
         Some(v) => {
-            let l = b.ref_list(&v, "security group", 5);
+            let l = b.ref_list(&v, SECURITY_GROUP, 5);
             ok &= l.is_some();
             l
         }

@@ -5,6 +5,7 @@ use super::builder::{Builder, MAX_OBJECTS, MAX_RULES};
 use super::fields::{Shape, Table, opt, req};
 use super::located::Located;
 use super::primitives::PortProto;
+use super::reference::INTERNET_HOST;
 use super::walk::*;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -57,7 +58,7 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>) -> Vec<InternetHost> {
 fn host(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<InternetHost> {
     let hm = b.cx.entry_map(v, "an internet host", "{ name: api, ip: 198.51.100.80, listen: [443/tcp] }")?;
     hm.strict(&mut b.cx, &HOST);
-    let name = b.object_name(&hm, "internet host", "api", uniq);
+    let name = b.object_name(&hm, INTERNET_HOST, "api", uniq);
     let cx = &mut b.cx;
     let ip = hm.req(cx, "ip", "198.51.100.80").and_then(|v| cx.ipv4(&v));
     let mut listen = Vec::new();

@@ -1,10 +1,10 @@
 //! Public NAT gateways: one in a (public) subnet, with an Elastic IP; the VPC needs an
 //! internet gateway for them, as AWS requires.
 
-use super::builder::{Builder, MAX_OBJECTS, Seen};
+use super::builder::{Builder, MAX_OBJECTS};
 use super::fields::{Shape, Table, opt, req};
 use super::located::Located;
-use super::reference::{self, Declared, SUBNET};
+use super::reference::{self, Declared, NAT_GATEWAY, SUBNET, Seen};
 use super::walk::*;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -54,8 +54,8 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, igw: bool) -> Vec<NatGat
 fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<NatGateway> {
     let m = b.cx.entry_map(v, "a NAT gateway", "{ name: nat-a, subnet: public-a }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "NAT gateway", "nat-a", uniq);
-    let subnet = m.req(&mut b.cx, "subnet", "public-a").and_then(|v| b.ref_name(&v, "subnet"));
+    let name = b.object_name(&m, NAT_GATEWAY, "nat-a", uniq);
+    let subnet = m.req(&mut b.cx, "subnet", "public-a").and_then(|v| b.ref_name(&v, SUBNET));
     let elastic_ip = match m.get("elasticIp") {
         Some(v) => Some(b.cx.ipv4(&v)?),
         None => None,

@@ -1,10 +1,10 @@
 //! Network ACLs: stateless, numbered allow/deny rules per direction, associated with subnets
 //! (a subnet with exactly one ACL; without one, the default ACL allows everything).
 
-use super::builder::{Builder, MAX_OBJECTS, MAX_RULES, Seen};
+use super::builder::{Builder, MAX_OBJECTS, MAX_RULES};
 use super::fields::{Shape, Table, opt, req};
 use super::located::{Loc, Located};
-use super::reference::{self, Declared, SUBNET};
+use super::reference::{self, Declared, NETWORK_ACL, SUBNET, Seen};
 use super::rule::{self, PortRange, RuleProto};
 use super::walk::*;
 use ipnetwork::Ipv4Network;
@@ -35,6 +35,9 @@ pub enum AclAction {
     Allow,
     Deny,
 }
+
+/// The words of `ruleAction`.
+const ACTIONS: &[&str] = &["allow", "deny"];
 
 pub(crate) static TABLE: Table = Table {
     id: "networkAcl",
@@ -75,7 +78,7 @@ pub(crate) static RULE: Table = Table {
             "A port or a range like 1024-65535; required for tcp and udp, not allowed otherwise.",
         ),
         req("cidrBlock", Shape::Cidr, "The remote side: source for ingress, destination for egress."),
-        req("ruleAction", Shape::Enum(&["allow", "deny"]), "`allow` or `deny`."),
+        req("ruleAction", Shape::Enum(ACTIONS), "`allow` or `deny`."),
     ],
 };
 
@@ -88,8 +91,8 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<NetworkAcl> {
 fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<NetworkAcl> {
     let m = b.cx.entry_map(v, "a network ACL", "{ name: private, subnets: [private-a], ingress: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "network ACL", "private", uniq);
-    let subnets = m.req(&mut b.cx, "subnets", "[private-a]").and_then(|v| b.ref_list(&v, "subnet", MAX_OBJECTS));
+    let name = b.object_name(&m, NETWORK_ACL, "private", uniq);
+    let subnets = m.req(&mut b.cx, "subnets", "[private-a]").and_then(|v| b.ref_list(&v, SUBNET, MAX_OBJECTS));
     let cx = &mut b.cx;
     let ingress = direction(cx, &m, "ingress");
     let egress = direction(cx, &m, "egress");
@@ -136,7 +139,7 @@ fn acl_rule(cx: &mut Reader, v: &Value<'_>) -> Option<(AclRule, Loc)> {
     let num = m.req(cx, "ruleNumber", "100").and_then(|v| cx.uint(&v, 1, 32766));
     let (proto, ports) = rule::protocol_and_ports(cx, &m);
     let cidr = m.req(cx, "cidrBlock", "0.0.0.0/0").and_then(|v| cx.cidr(&v));
-    let action = m.req(cx, "ruleAction", "allow").and_then(|v| cx.choice(&v, &["allow", "deny"]));
+    let action = m.req(cx, "ruleAction", "allow").and_then(|v| cx.choice(&v, ACTIONS));
     let num = num?;
     let rule = AclRule {
         rule_number: u32::try_from(num.value).ok()?,

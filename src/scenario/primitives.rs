@@ -39,6 +39,12 @@ impl PortRange {
     }
 }
 
+/// The words of `networkMode`, in the order messages list them.
+pub(crate) const NETWORK_MODES: &[&str] = &["bridge", "awsvpc", "host", "none"];
+
+/// The words of a port's `protocol`.
+pub(crate) const PORT_PROTOCOLS: &[&str] = &["tcp", "udp"];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkMode {

@@ -1,9 +1,26 @@
 //! References between blocks, checked once the whole file is read: a name must be declared,
 //! else an error with a "did you mean" (unless the declaration itself had errors).
 
-use super::builder::Seen;
 use super::located::Located;
 use super::walk::*;
+use std::collections::{HashMap, HashSet};
+
+/// Names declared in the file per kind ("subnet", "task definition family", ...), including by
+/// entries that had errors (so that references to them do not produce a second, misleading
+/// error).
+#[derive(Default)]
+pub(crate) struct Seen {
+    names: HashMap<&'static str, HashSet<String>>,
+}
+
+impl Seen {
+    pub fn insert(&mut self, kind: &'static str, name: &str) {
+        self.names.entry(kind).or_default().insert(name.to_string());
+    }
+    pub fn contains(&self, kind: &str, name: &str) -> bool {
+        self.names.get(kind).is_some_and(|s| s.contains(name))
+    }
+}
 
 /// The names declared per kind, in file order (the order of "declared ..." help texts).
 #[derive(Default)]
@@ -34,6 +51,7 @@ pub(crate) const SECURITY_GROUP: RefKind = RefKind { kind: "security group", plu
 pub(crate) const INTERNET_HOST: RefKind = RefKind { kind: "internet host", plural: "internet hosts" };
 pub(crate) const INSTANCE: RefKind = RefKind { kind: "instance", plural: "instances" };
 pub(crate) const TASK: RefKind = RefKind { kind: "task", plural: "tasks" };
+pub(crate) const NETWORK_ACL: RefKind = RefKind { kind: "network ACL", plural: "network ACLs" };
 pub(crate) const FAMILY: RefKind = RefKind { kind: "task definition family", plural: "task definitions" };
 
 /// Check that `name` is one of `declared`; names in `seen` were declared by entries that had

@@ -1,10 +1,10 @@
 //! Route tables: routes from a destination CIDR block to the internet gateway or a NAT
 //! gateway. The implicit `local` route (the VPC's own block) is not written.
 
-use super::builder::{Builder, MAX_OBJECTS, MAX_RULES, Seen};
+use super::builder::{Builder, MAX_OBJECTS, MAX_RULES};
 use super::fields::{Rule, Shape, Table, opt, req};
 use super::located::Located;
-use super::reference::{self, Declared, NAT_GATEWAY};
+use super::reference::{self, Declared, NAT_GATEWAY, ROUTE_TABLE, Seen};
 use super::walk::*;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,7 @@ fn parse(
 ) -> Option<RouteTable> {
     let m = b.cx.entry_map(v, "a route table", "{ name: public, routes: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "route table", "public", uniq);
+    let name = b.object_name(&m, ROUTE_TABLE, "public", uniq);
     let mut routes = Vec::new();
     let mut ok = true;
     if let Some(rv) = m.get("routes") {
@@ -159,7 +159,7 @@ fn target(b: &mut Builder, m: &Block<'_>, igw: bool) -> Option<Located<RouteTarg
             Some(Located::new(RouteTarget::InternetGateway, s.loc))
         }
         (None, Some(n)) => {
-            let s = b.ref_name(&n, "NAT gateway")?;
+            let s = b.ref_name(&n, NAT_GATEWAY)?;
             Some(Located::new(RouteTarget::NatGateway(s.value), s.loc))
         }
     }

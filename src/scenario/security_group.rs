@@ -1,10 +1,10 @@
 //! Security groups: stateful allow rules, ingress from a source and egress to a destination,
 //! each a CIDR block or another group (`sg/NAME`).
 
-use super::builder::{Builder, MAX_OBJECTS, MAX_RULES, Seen};
+use super::builder::{Builder, MAX_OBJECTS, MAX_RULES};
 use super::fields::{Shape, Table, opt, req};
 use super::located::{Loc, Located};
-use super::reference::{self, Declared, SECURITY_GROUP};
+use super::reference::{self, Declared, SECURITY_GROUP, Seen};
 use super::rule::{self, PortRange, RuleProto};
 use super::walk::*;
 use ipnetwork::Ipv4Network;
@@ -104,7 +104,7 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<SecurityGroup> {
 fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<SecurityGroup> {
     let m = b.cx.entry_map(v, "a security group", "{ name: web, ingress: [...] }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "security group", "web", uniq);
+    let name = b.object_name(&m, SECURITY_GROUP, "web", uniq);
     if let Some(n) = &name {
         if n.value.starts_with("sg-") {
             b.cx.err(

@@ -3,7 +3,7 @@
 use super::builder::{Builder, MAX_OBJECTS};
 use super::fields::{Shape, Table, opt, req};
 use super::located::Located;
-use super::reference::{self, Declared, ROUTE_TABLE};
+use super::reference::{self, Declared, ROUTE_TABLE, SUBNET, Seen};
 use super::walk::*;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,7 @@ fn parse(
 ) -> Option<Subnet> {
     let m = b.cx.entry_map(v, "a subnet", "{ name: public-a, cidr: 10.0.0.0/24 }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "subnet", "public-a", uniq);
+    let name = b.object_name(&m, SUBNET, "public-a", uniq);
     let cx = &mut b.cx;
     let cidr = m.req(cx, "cidr", "10.0.1.0/24").and_then(|v| cx.cidr(&v)).and_then(|c| subnet_cidr(cx, c, vpc));
     let az = match m.get("availabilityZone") {
@@ -83,7 +83,7 @@ fn parse(
         None => Located::bare(format!("{region}a")),
     };
     let route_table = match m.get("routeTable") {
-        Some(v) => Some(b.ref_name(&v, "route table")?),
+        Some(v) => Some(b.ref_name(&v, ROUTE_TABLE)?),
         None => None,
     };
     Some(Subnet { name: name?, cidr: cidr?, availability_zone: az, route_table })
@@ -134,7 +134,7 @@ fn availability_zone(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Loc
 }
 
 /// Each subnet's route table is declared (`main` is the implicit one, not named in the file).
-pub(crate) fn check(cx: &mut Reader, subnets: &[Subnet], declared: &Declared<'_>, seen: &super::builder::Seen) {
+pub(crate) fn check(cx: &mut Reader, subnets: &[Subnet], declared: &Declared<'_>, seen: &Seen) {
     for s in subnets {
         if let Some(rt) = &s.route_table {
             if rt.value == "main" && !declared.route_tables.contains(&"main") {

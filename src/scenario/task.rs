@@ -1,12 +1,12 @@
 //! Tasks: a task definition placed on an instance; awsvpc tasks also name their subnets and
 //! security groups (`networkConfiguration.awsvpcConfiguration`), as in RunTask.
 
-use super::builder::{Builder, MAX_TASKS, Seen};
+use super::builder::{Builder, MAX_TASKS};
 use super::fields::{Shape, Table, def, opt, req};
 use super::located::{Loc, Located};
 use super::node::container_name_ok;
 use super::primitives::NetworkMode;
-use super::reference::{self, Declared, FAMILY, INSTANCE, SECURITY_GROUP, SUBNET};
+use super::reference::{self, Declared, FAMILY, INSTANCE, SECURITY_GROUP, SUBNET, Seen, TASK};
 use super::task_definition::{TaskDefRef, TaskDefinition, find_task_def};
 use super::walk::*;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,9 @@ pub struct AwsvpcConfiguration {
     pub security_groups: Vec<Located<String>>,
     pub assign_public_ip: Located<bool>,
 }
+
+/// The words of `assignPublicIp`.
+const ASSIGN_PUBLIC_IP: &[&str] = &["ENABLED", "DISABLED"];
 
 pub(crate) static TABLE: Table = Table {
     id: "task",
@@ -70,7 +73,7 @@ pub(crate) static AWSVPC_CONFIGURATION: Table = Table {
         opt("securityGroups", Shape::List(&Shape::Name), "At most 5 groups (default: the VPC's `default` group)."),
         def(
             "assignPublicIp",
-            Shape::Enum(&["ENABLED", "DISABLED"]),
+            Shape::Enum(ASSIGN_PUBLIC_IP),
             "\"DISABLED\"",
             "Only DISABLED: ECS refuses ENABLED for the EC2 launch type.",
         ),
@@ -92,7 +95,7 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<ParsedTask> {
 fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<ParsedTask> {
     let m = b.cx.entry_map(v, "a task", "{ name: web, taskDefinition: web, instance: ecs-1 }")?;
     m.strict(&mut b.cx, &TABLE);
-    let name = b.object_name(&m, "task", "web", uniq);
+    let name = b.object_name(&m, TASK, "web", uniq);
     let cx = &mut b.cx;
     let td = m.req(cx, "taskDefinition", "web").and_then(|v| cx.string(&v)).and_then(|s| {
         match parse_task_def_ref(&s.value) {
@@ -103,7 +106,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Parse
             }
         }
     });
-    let instance = m.req(&mut b.cx, "instance", "ecs-1").and_then(|v| b.ref_name(&v, "instance"));
+    let instance = m.req(&mut b.cx, "instance", "ecs-1").and_then(|v| b.ref_name(&v, INSTANCE));
     let netconf = m.key_loc(&b.cx, "networkConfiguration");
     let mut ok = true;
     let awsvpc = match m.get("networkConfiguration") {
@@ -127,7 +130,7 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfigur
     let am = Block { what: "awsvpcConfiguration".to_string(), ..am };
     am.strict(&mut b.cx, &AWSVPC_CONFIGURATION);
     let subnets = am.req(&mut b.cx, "subnets", "[private-a]").and_then(|v| {
-        let l = b.ref_list(&v, "subnet", 16)?;
+        let l = b.ref_list(&v, SUBNET, 16)?;
         if l.is_empty() {
             let loc = b.cx.vloc(&v);
             b.cx.err(&loc, "`subnets` must name at least one subnet", "for example `subnets: [private-a]`");
@@ -136,12 +139,12 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfigur
         Some(l)
     });
     let security_groups = match am.get("securityGroups") {
-        Some(v) => b.ref_list(&v, "security group", 5),
+        Some(v) => b.ref_list(&v, SECURITY_GROUP, 5),
         None => Some(vec![Located::bare("default".to_string())]),
     };
     let cx = &mut b.cx;
     let assign = match am.get("assignPublicIp") {
-        Some(v) => match cx.choice(&v, &["ENABLED", "DISABLED"])? {
+        Some(v) => match cx.choice(&v, ASSIGN_PUBLIC_IP)? {
             Located { value: "ENABLED", loc } => {
                 cx.err(
                     &loc,

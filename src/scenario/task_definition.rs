@@ -2,11 +2,12 @@
 //! describe-task-definition output), with the register-time rules ECS applies per network mode.
 //! AWS fields ecsnet does not model are accepted and ignored.
 
-use super::builder::{Builder, MAX_TASK_DEFINITIONS, Seen};
+use super::builder::{Builder, MAX_TASK_DEFINITIONS};
 use super::container::{self, ContainerDefinition, MAX_CONTAINERS};
 use super::fields::{Shape, Table, Variant, def, ignored, opt, req};
 use super::located::{Loc, Located};
-use super::primitives::NetworkMode;
+use super::primitives::{NETWORK_MODES, NetworkMode};
+use super::reference::{FAMILY, Seen};
 use super::text::{parse_json, read_text};
 use super::walk::*;
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,7 @@ pub(crate) static TABLE: Table = Table {
         ),
         def(
             "networkMode",
-            Shape::Enum(&["bridge", "awsvpc", "host", "none"]),
+            Shape::Enum(NETWORK_MODES),
             "\"bridge\"",
             "The Docker networking mode of the task's containers.",
         ),
@@ -205,7 +206,7 @@ fn assign_revisions(cx: &mut Reader, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefi
 fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &mut Seen) -> Option<ParsedTaskDef> {
     m.lenient(cx, &TABLE);
     let family = m.req(cx, "family", "web").and_then(|v| cx.string(&v)).and_then(|s| {
-        seen.insert("task definition family", &s.value);
+        seen.insert(FAMILY.kind, &s.value);
         container::ecs_name(cx, s, "task definition family")
     });
     let mut ok = true;
@@ -241,7 +242,7 @@ fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &
 /// `networkMode`, bridge when absent (located at the task definition).
 fn network_mode(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Located<NetworkMode> {
     let Some(v) = m.get("networkMode") else { return Located::new(NetworkMode::Bridge, m.loc.clone()) };
-    match cx.choice(&v, &["bridge", "awsvpc", "host", "none"]) {
+    match cx.choice(&v, NETWORK_MODES) {
         Some(s) => Located::new(
             match s.value {
                 "awsvpc" => NetworkMode::Awsvpc,
