@@ -15,6 +15,7 @@ pub(crate) const MAX_EXPECTATIONS: usize = 20_000;
 pub(crate) const MAX_OBJECTS: usize = 500;
 pub(crate) const MAX_RULES: usize = 1000;
 
+/// One file's parse: its diagnostics, where `file:` paths start, the names seen so far.
 pub(crate) struct Builder {
     pub cx: Reader,
     pub base_dir: PathBuf,
