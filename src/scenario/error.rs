@@ -1,6 +1,6 @@
 //! Scenario diagnostics: every problem carries file, line, column, what is wrong and how to fix it.
 
-use super::types::Loc;
+use super::located::Loc;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,28 +1,318 @@
-//! `expect:` entries: reachability checks and placement checks (shape only; references are
-//! checked in `check.rs`).
+//! `expect:` entries: reachability checks (`from`, `to`, `reachable`), placement checks
+//! (`task`, `placed`) and `never` (no flow may connect), each parsed by its own function; the
+//! references they make are checked once the whole file is read.
 
-use super::build::Builder;
-use super::node::parse_node;
-use super::types::*;
+use super::builder::{Builder, MAX_EXPECTATIONS};
+use super::fields::{Shape, Table, Variant, def, opt, req};
+use super::located::{Loc, Located};
+use super::node::{Node, parse_node};
+use super::primitives::{NetworkMode, Proto};
+use super::reference::{self, Declared, INSTANCE, INTERNET_HOST, NAT_GATEWAY, Seen, TASK};
+use super::task::Task;
+use super::task_definition::{TaskDefinition, find_task_def};
 use super::walk::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
-const REACH_KEYS: &[&str] = &[
-    "from",
-    "to",
-    "protocol",
-    "path",
-    "via",
-    "reachable",
-    "result",
-    "servedBy",
-    "sourceSeenAs",
-    "reason",
-    "timeoutMs",
-];
-const PLACEMENT_KEYS: &[&str] = &["task", "placed", "reason"];
-const NEVER_KEYS: &[&str] = &["from", "to", "except", "protocol"];
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Expectation {
+    pub kind: ExpectKind,
+    pub loc: Loc,
+}
 
-fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<Located<String>> {
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)]
+pub enum ExpectKind {
+    Reach(Reach),
+    Placement(Placement),
+    Never(Never),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Reach {
+    pub from: Located<Node>,
+    pub to: Located<Node>,
+    /// Required except for icmp; `metadata` defaults to 80.
+    pub port: Option<u16>,
+    pub protocol: ProbeProto,
+    /// For http: the GET path (default `/`).
+    pub path: String,
+    pub via: Option<Via>,
+    pub reachable: bool,
+    pub result: Option<Outcome>,
+    pub served_by: Option<Located<Node>>,
+    pub source_seen_as: Option<Located<Node>>,
+    pub reason: Option<String>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Placement {
+    pub task: Located<String>,
+    pub placed: bool,
+    pub reason: Option<String>,
+}
+
+/// A Network-Access-Analyzer-style negative: no flow from any node matching `from` to any
+/// node matching `to`, on any port the destination declares, may connect.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Never {
+    /// Node patterns (`internet`, `task/*`, `instance/web-*`); `*` matches any text.
+    pub from: Located<String>,
+    pub to: Located<String>,
+    pub except: Vec<String>,
+    /// None: the protocol each declared port has.
+    pub protocol: Option<ProbeProto>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeProto {
+    Tcp,
+    Udp,
+    Http,
+    Icmp,
+}
+
+impl fmt::Display for ProbeProto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProbeProto::Tcp => "tcp",
+            ProbeProto::Udp => "udp",
+            ProbeProto::Http => "http",
+            ProbeProto::Icmp => "icmp",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Connected,
+    Refused,
+    Timeout,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Connected => "connected",
+            Outcome::Refused => "refused",
+            Outcome::Timeout => "timeout",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Via {
+    /// Probe the instance's private IP at the mapped host port.
+    HostPort,
+    /// Probe the instance's public IP at the mapped host port.
+    PublicHostPort,
+}
+
+impl Reach {
+    /// A one-line name for tables and JUnit: `internet -> instance/ecs-1@public:3000/tcp`.
+    pub fn title(&self) -> String {
+        let mut s = format!("{} -> {}", self.from.value, self.to.value);
+        if let Some(p) = self.port {
+            s.push_str(&format!(":{p}"));
+        }
+        s.push_str(&format!("/{}", self.protocol));
+        match self.via {
+            Some(Via::HostPort) => s.push_str(" via hostPort"),
+            Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),
+            None => {}
+        }
+        s
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let Some((head, rest)) = pattern.split_once('*') else { return pattern == text };
+    let Some(mut t) = text.strip_prefix(head) else { return false };
+    if rest.is_empty() {
+        return true;
+    }
+    loop {
+        if glob(rest, t) {
+            return true;
+        }
+        let mut c = t.chars();
+        if c.next().is_none() {
+            return false;
+        }
+        t = c.as_str();
+    }
+}
+
+/// The words of a probe's `protocol`, `via` and `result`.
+const PROBE_PROTOCOLS: &[&str] = &["tcp", "udp", "http", "icmp"];
+const VIAS: &[&str] = &["hostPort", "publicHostPort"];
+const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
+
+/// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
+const NODE: Shape = Shape::Pattern(
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+);
+/// Node patterns of `never`: node references where `*` matches any text.
+const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
+
+pub(crate) static REACH: Table = Table {
+    id: "reachExpectation",
+    doc: "A reachability check: a probe from a node to a node and port, and what must happen.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req(
+            "from",
+            NODE,
+            "Where the probe starts: `internet`, `internet/NAME`, `instance/NAME`, `task/NAME[/CONTAINER]`.",
+        ),
+        req("to", NODE, "What is probed, with `:PORT` (except for icmp and `metadata`)."),
+        def(
+            "protocol",
+            Shape::Enum(PROBE_PROTOCOLS),
+            "\"tcp\"",
+            "The probe: `tcp`, `udp`, `http` (a GET of `path`) or `icmp`.",
+        ),
+        def("path", Shape::Pattern("^/[^\\s]*$"), "\"/\"", "For `protocol: http`: the path to GET."),
+        opt(
+            "via",
+            Shape::Enum(VIAS),
+            "For `to: task/...`: probe the instance's private (`hostPort`) or public (`publicHostPort`) IP at the host port the container port is mapped to.",
+        ),
+        req("reachable", Shape::Bool, "Whether the probe must connect."),
+        opt(
+            "result",
+            Shape::Enum(OUTCOMES),
+            "The precise outcome: `connected`, `refused` (RST or ICMP unreachable) or `timeout` (silently dropped).",
+        ),
+        opt(
+            "servedBy",
+            NODE,
+            "The task that must answer: `task/NAME` or `task/NAME/CONTAINER` (needs `reachable: true`).",
+        ),
+        opt(
+            "sourceSeenAs",
+            NODE,
+            "The source address the responder must see, as a node or an IPv4 address (needs `reachable: true`).",
+        ),
+        opt("reason", Shape::Text, "The reason code the verdict must carry (e.g. `ENI_SG_RULES_MISMATCH`)."),
+        def("timeoutMs", Shape::Int { min: 1, max: 60_000 }, "300", "The probe's timeout in milliseconds."),
+    ],
+};
+
+pub(crate) static PLACEMENT: Table = Table {
+    id: "placementExpectation",
+    doc: "A placement check: whether ECS places a task, and if not, why.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("task", Shape::Name, "The task."),
+        req("placed", Shape::Bool, "Whether it must be placed."),
+        opt(
+            "reason",
+            Shape::Text,
+            "With `placed: false`: the reason ECS gives (e.g. `RESOURCE:ENI`, `RESOURCE:PORTS`).",
+        ),
+    ],
+};
+
+pub(crate) static NEVER_ENTRY: Table = Table {
+    id: "neverExpectation",
+    doc: "A `never` entry (an extension): no matching flow may connect.",
+    strict: true,
+    rules: &[],
+    fields: &[req("never", Shape::Block(&NEVER), "The flows that must never connect.")],
+};
+
+pub(crate) static NEVER: Table = Table {
+    id: "never",
+    doc: "Every node matching `from` to every node matching `to`, on every port the destination declares.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("from", NODE_PATTERN, "Source nodes: a node reference where `*` matches any text (`internet*`, `task/*`)."),
+        req("to", NODE_PATTERN, "Destination nodes, the same way."),
+        opt("except", Shape::List(&NODE_PATTERN), "Nodes left out, on either side."),
+        opt("protocol", Shape::Enum(&["tcp", "udp"]), "Only this protocol (default: each declared port's own)."),
+    ],
+};
+
+/// The entries of `expect`: a `never` entry, a placement check, else a reachability check.
+pub(crate) static ENTRY: Shape = Shape::Variants(&[
+    Variant { when: &["never"], table: &NEVER_ENTRY },
+    Variant { when: &["task", "placed"], table: &PLACEMENT },
+    Variant { when: &[], table: &REACH },
+]);
+
+/// The `expect` list.
+pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<Expectation> {
+    b.each(v, MAX_EXPECTATIONS, |b, it| parse(&mut b.cx, it))
+}
+
+fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
+    let m = cx.entry_map(v, "an expectation", "{ from: internet, to: task/web:80, reachable: true }")?;
+    let has = |k: &str| m.map.get_key_value(k).is_some();
+    if has("never") {
+        return never(cx, Block { what: "a `never` expectation".to_string(), ..m });
+    }
+    let is_placement = has("task") || has("placed");
+    if is_placement && (has("from") || has("to")) {
+        cx.err(
+            &m.loc,
+            "an expectation is either a reachability check (from, to, reachable) or a placement check (task, placed), not both",
+            "split it into two entries",
+        );
+        return None;
+    }
+    if is_placement {
+        return placement(cx, Block { what: "a placement expectation".to_string(), ..m });
+    }
+    reach(cx, Block { what: "an expectation".to_string(), ..m })
+}
+
+fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
+    outer.strict(cx, &NEVER_ENTRY);
+    let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
+    let n = cx.entry_map(&v, "`never`", "{ from: internet, to: \"task/*\", except: [task/web] }")?;
+    let n = Block { what: "`never`".to_string(), ..n };
+    n.strict(cx, &NEVER);
+    let from = n.req(cx, "from", "internet").and_then(|v| pattern(cx, &v));
+    let to = n.req(cx, "to", "\"task/*\"").and_then(|v| pattern(cx, &v));
+    let mut except = vec![];
+    if let Some(list) = n.get("except").and_then(|v| cx.items(&v, 1000)) {
+        for item in list {
+            let item = Value { field: "except entry".to_string(), ..item };
+            if let Some(p) = pattern(cx, &item) {
+                except.push(p.value);
+            }
+        }
+    }
+    let protocol = match n.get("protocol").and_then(|v| cx.string(&v)) {
+        None => None,
+        Some(p) => match p.value.as_str() {
+            "tcp" => Some(ProbeProto::Tcp),
+            "udp" => Some(ProbeProto::Udp),
+            _ => {
+                cx.err(
+                    &p.loc,
+                    format!("`never` checks tcp or udp, not `{}`", p.value),
+                    "write `protocol: tcp` or `protocol: udp`",
+                );
+                return None;
+            }
+        },
+    };
+    Some(Expectation {
+        kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol }),
+        loc: outer.loc.clone(),
+    })
+}
+
+fn pattern(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
     let s = cx.nonempty(v)?;
     let ok = s.value.chars().all(|c| c.is_ascii_alphanumeric() || "-_/*@.".contains(c));
     if !ok {
@@ -36,9 +326,79 @@ fn pattern(cx: &mut Ctx, v: &V<'_>) -> Option<Located<String>> {
     Some(s)
 }
 
+fn placement(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
+    m.strict(cx, &PLACEMENT);
+    let task =
+        m.req(cx, "task", "web").and_then(|v| cx.string(&v)).and_then(|s| check_name(cx, &s, "task").then_some(s));
+    let placed = m.req(cx, "placed", "false").and_then(|v| cx.boolean(&v));
+    let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
+    if let (Some(p), Some(r)) = (&placed, &reason) {
+        if p.value {
+            cx.err(&r.loc, "`reason` is only used with `placed: false`", "remove `reason`, or expect `placed: false`");
+            return None;
+        }
+    }
+    Some(Expectation {
+        kind: ExpectKind::Placement(Placement { task: task?, placed: placed?.value, reason: reason.map(|r| r.value) }),
+        loc: m.loc.clone(),
+    })
+}
+
 const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
-fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Node>, Option<u16>)> {
+/// The fields of a reachability check in file order; `ok` is cleared by any invalid one.
+fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
+    m.strict(cx, &REACH);
+    let mut ok = true;
+    let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| source(cx, e, port));
+    let to = m.req(cx, "to", "task/web:80").and_then(|v| endpoint(cx, &v));
+    let protocol = probe_protocol(cx, &m, &mut ok);
+    let path = http_path(cx, &m, protocol, &mut ok);
+    let via = via(cx, &m, &mut ok);
+    let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
+    let result = result(cx, &m, &mut ok);
+    let served_by = served_by(cx, &m, &mut ok);
+    let source_seen_as = match m.get("sourceSeenAs") {
+        Some(v) => {
+            let e = endpoint_no_port(cx, &v);
+            ok &= e.is_some();
+            e
+        }
+        None => None,
+    };
+    let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
+    let timeout_ms = match m.get("timeoutMs") {
+        Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
+            ok = false;
+            300
+        }),
+        None => 300,
+    };
+
+    // Consistency between fields.
+    let (from, (to, port), reachable) = (from?, to?, reachable?);
+    let port = destination_port(cx, protocol, &to, port, &mut ok);
+    ok &= via_fits(cx, via.as_ref(), &to, protocol);
+    ok &= result_fits(cx, result.as_ref(), &reachable);
+    ok &= answers_need_reachable(cx, reachable.value, &served_by, &source_seen_as);
+    let reach = Reach {
+        from,
+        to,
+        port,
+        protocol,
+        path,
+        via: via.map(|v| v.value),
+        reachable: reachable.value,
+        result: result.map(|r| r.value),
+        served_by,
+        source_seen_as,
+        reason,
+        timeout_ms,
+    };
+    ok.then(|| Expectation { kind: ExpectKind::Reach(reach), loc: m.loc.clone() })
+}
+
+fn endpoint(cx: &mut Reader, v: &Value<'_>) -> Option<(Located<Node>, Option<u16>)> {
     let s = cx.string(v)?;
     match parse_node(&s.value) {
         Ok((e, p)) => Some((Located::new(e, s.loc), p)),
@@ -50,7 +410,7 @@ fn endpoint(cx: &mut Ctx, v: &V<'_>) -> Option<(Located<Node>, Option<u16>)> {
 }
 
 /// An endpoint that must not carry a port.
-fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<Located<Node>> {
+fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
     let (e, p) = endpoint(cx, v)?;
     if p.is_some() {
         cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.value));
@@ -59,295 +419,333 @@ fn endpoint_no_port(cx: &mut Ctx, v: &V<'_>) -> Option<Located<Node>> {
     Some(e)
 }
 
-impl Builder {
-    pub(crate) fn expectation(&mut self, v: &V<'_>) -> Option<Expectation> {
-        let cx = &mut self.cx;
-        let m = cx.entry_map(v, "an expectation", "{ from: internet, to: task/web:80, reachable: true }")?;
-        let has = |k: &str| m.m.get_key_value(k).is_some();
-        if has("never") {
-            let outer = M { what: "a `never` expectation".to_string(), ..m };
-            outer.strict(cx, &["never"]);
-            let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
-            let n = cx.entry_map(&v, "`never`", "{ from: internet, to: \"task/*\", except: [task/web] }")?;
-            let n = M { what: "`never`".to_string(), ..n };
-            n.strict(cx, NEVER_KEYS);
-            let from = n.req(cx, "from", "internet").and_then(|v| pattern(cx, &v));
-            let to = n.req(cx, "to", "\"task/*\"").and_then(|v| pattern(cx, &v));
-            let mut except = vec![];
-            if let Some(list) = n.get("except").and_then(|v| cx.items(&v, 1000)) {
-                for item in list {
-                    let item = V { field: "except entry".to_string(), ..item };
-                    if let Some(p) = pattern(cx, &item) {
-                        except.push(p.value);
-                    }
-                }
-            }
-            let protocol = match n.get("protocol").and_then(|v| cx.string(&v)) {
-                None => None,
-                Some(p) => match p.value.as_str() {
-                    "tcp" => Some(ProbeProto::Tcp),
-                    "udp" => Some(ProbeProto::Udp),
-                    _ => {
-                        cx.err(
-                            &p.loc,
-                            format!("`never` checks tcp or udp, not `{}`", p.value),
-                            "write `protocol: tcp` or `protocol: udp`",
-                        );
-                        return None;
-                    }
-                },
-            };
-            return Some(Expectation {
-                kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol }),
-                loc: outer.loc.clone(),
-            });
-        }
-        let placement = has("task") || has("placed");
-        if placement && (has("from") || has("to")) {
-            cx.err(
-                &m.loc,
-                "an expectation is either a reachability check (from, to, reachable) or a placement check (task, placed), not both",
-                "split it into two entries",
-            );
-            return None;
-        }
-        if placement {
-            let m = M { what: "a placement expectation".to_string(), ..m };
-            m.strict(cx, PLACEMENT_KEYS);
-            let task = m
-                .req(cx, "task", "web")
-                .and_then(|v| cx.string(&v))
-                .and_then(|s| check_name(cx, &s, "task").then_some(s));
-            let placed = m.req(cx, "placed", "false").and_then(|v| cx.boolean(&v));
-            let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
-            if let (Some(p), Some(r)) = (&placed, &reason) {
-                if p.value {
-                    cx.err(
-                        &r.loc,
-                        "`reason` is only used with `placed: false`",
-                        "remove `reason`, or expect `placed: false`",
-                    );
-                    return None;
-                }
-            }
-            return Some(Expectation {
-                kind: ExpectKind::Placement(Placement {
-                    task: task?,
-                    placed: placed?.value,
-                    reason: reason.map(|r| r.value),
-                }),
-                loc: m.loc.clone(),
-            });
-        }
-        let m = M { what: "an expectation".to_string(), ..m };
-        m.strict(cx, REACH_KEYS);
-        let mut ok = true;
-        let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| {
-            let bad = match &e.value {
-                Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
-                Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
-                Node::Nat(_) => Some("a NAT gateway is only a destination"),
-                Node::Metadata => Some("the task metadata endpoint is only a destination"),
-                Node::Ip(_) => Some("an IP address is only a destination"),
-            };
-            if let Some(why) = bad {
-                cx.err(
-                    &e.loc,
-                    format!("`{}` cannot be a probe source: {why}", e.value),
-                    format!("a probe starts from {SOURCES}"),
-                );
-                return None;
-            }
-            if port.is_some() {
-                cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.value));
-                return None;
-            }
-            Some(e)
-        });
-        let to = m.req(cx, "to", "task/web:80").and_then(|v| endpoint(cx, &v));
-        let protocol = match m.get("protocol") {
-            Some(v) => match cx.choice(&v, &["tcp", "udp", "http", "icmp"]) {
-                Some(p) => match p.value {
-                    "udp" => ProbeProto::Udp,
-                    "http" => ProbeProto::Http,
-                    "icmp" => ProbeProto::Icmp,
-                    _ => ProbeProto::Tcp,
-                },
-                None => {
-                    ok = false;
-                    ProbeProto::Tcp
-                }
-            },
-            None => ProbeProto::Tcp,
-        };
-        let path = match m.get("path") {
-            Some(v) => match cx.string(&v) {
-                Some(s) if protocol != ProbeProto::Http => {
-                    cx.err(
-                        &s.loc,
-                        "`path` is only used with `protocol: http`",
-                        "add `protocol: http`, or remove `path`",
-                    );
-                    ok = false;
-                    "/".to_string()
-                }
-                Some(s)
-                    if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) =>
-                {
-                    cx.err(
-                        &s.loc,
-                        format!("invalid HTTP path `{}`", short(&s.value)),
-                        "a path starts with `/` and has no blanks, e.g. `/health`",
-                    );
-                    ok = false;
-                    "/".to_string()
-                }
-                Some(s) => s.value,
-                None => {
-                    ok = false;
-                    "/".to_string()
-                }
-            },
-            None => "/".to_string(),
-        };
-        let via = match m.get("via") {
-            Some(v) => match cx.choice(&v, &["hostPort", "publicHostPort"]) {
-                Some(s) => {
-                    Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc))
-                }
-                None => {
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
-        };
-        let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
-        let result = match m.get("result") {
-            Some(v) => match cx.choice(&v, &["connected", "refused", "timeout"]) {
-                Some(s) => Some(Located::new(
-                    match s.value {
-                        "connected" => Outcome::Connected,
-                        "refused" => Outcome::Refused,
-                        _ => Outcome::Timeout,
-                    },
-                    s.loc,
-                )),
-                None => {
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
-        };
-        let served_by = match m.get("servedBy") {
-            Some(v) => match endpoint_no_port(cx, &v) {
-                Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
-                Some(e) => {
-                    cx.err(
-                        &e.loc,
-                        format!("`servedBy` must name a task, found `{}`", e.value),
-                        "write `task/NAME` or `task/NAME/CONTAINER`",
-                    );
-                    ok = false;
-                    None
-                }
-                None => {
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
-        };
-        let source_seen_as = match m.get("sourceSeenAs") {
-            Some(v) => {
-                let e = endpoint_no_port(cx, &v);
-                ok &= e.is_some();
-                e
-            }
-            None => None,
-        };
-        let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
-        let timeout_ms = match m.get("timeoutMs") {
-            Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
-                ok = false;
-                300
-            }),
-            None => 300,
-        };
+/// `from`: a node a probe can start from, without a port.
+fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
+    let bad = match &e.value {
+        Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
+        Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
+        Node::Nat(_) => Some("a NAT gateway is only a destination"),
+        Node::Metadata => Some("the task metadata endpoint is only a destination"),
+        Node::Ip(_) => Some("an IP address is only a destination"),
+    };
+    if let Some(why) = bad {
+        cx.err(
+            &e.loc,
+            format!("`{}` cannot be a probe source: {why}", e.value),
+            format!("a probe starts from {SOURCES}"),
+        );
+        return None;
+    }
+    if port.is_some() {
+        cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.value));
+        return None;
+    }
+    Some(e)
+}
 
-        // Consistency between fields.
-        let (from, (to, port), reachable) = (from?, to?, reachable?);
-        let port = match (protocol, &to.value, port) {
-            (ProbeProto::Icmp, _, Some(p)) => {
-                cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.value));
-                ok = false;
-                None
-            }
-            (ProbeProto::Icmp, _, None) => None,
-            (_, Node::Metadata, None) => Some(80),
-            (_, _, Some(p)) => Some(p),
-            (_, _, None) => {
-                cx.err(
-                    &to.loc,
-                    format!("`to` needs a port: `{}:PORT`", to.value),
-                    "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without",
-                );
-                ok = false;
-                None
-            }
-        };
-        if let Some(via) = &via {
-            if !matches!(to.value, Node::Task { .. }) {
-                cx.err(
-                    &via.loc,
-                    format!("`via` is only used with `to: task/...`, not `{}`", to.value),
-                    "remove `via`, or probe a task",
-                );
-                ok = false;
-            } else if protocol == ProbeProto::Icmp {
-                cx.err(&via.loc, "`via` needs a port, but icmp has none", "remove `via`, or use tcp/udp/http");
-                ok = false;
-            }
+fn probe_protocol(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
+    let Some(v) = m.get("protocol") else { return ProbeProto::Tcp };
+    match cx.choice(&v, PROBE_PROTOCOLS) {
+        Some(p) => match p.value {
+            "udp" => ProbeProto::Udp,
+            "http" => ProbeProto::Http,
+            "icmp" => ProbeProto::Icmp,
+            _ => ProbeProto::Tcp,
+        },
+        None => {
+            *ok = false;
+            ProbeProto::Tcp
         }
-        if let Some(r) = &result {
-            let connected = r.value == Outcome::Connected;
-            if connected != reachable.value {
-                let help = if reachable.value {
-                    "`reachable: true` goes with `result: connected`".to_string()
-                } else {
-                    "`reachable: false` goes with `result: refused` or `result: timeout`".to_string()
-                };
-                cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.value, reachable.value), help);
-                ok = false;
-            }
+    }
+}
+
+/// `path`: only with http, starting with `/`, without blanks.
+fn http_path(cx: &mut Reader, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool) -> String {
+    let Some(v) = m.get("path") else { return "/".to_string() };
+    match cx.string(&v) {
+        Some(s) if protocol != ProbeProto::Http => {
+            cx.err(&s.loc, "`path` is only used with `protocol: http`", "add `protocol: http`, or remove `path`");
+            *ok = false;
+            "/".to_string()
         }
-        if !reachable.value {
-            for (field, e) in [("servedBy", &served_by), ("sourceSeenAs", &source_seen_as)] {
-                if let Some(e) = e {
-                    cx.err(
-                        &e.loc,
-                        format!("`{field}` needs `reachable: true`"),
-                        format!("nothing answers an unreachable probe; remove `{field}`"),
-                    );
-                    ok = false;
+        Some(s) if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            cx.err(
+                &s.loc,
+                format!("invalid HTTP path `{}`", short(&s.value)),
+                "a path starts with `/` and has no blanks, e.g. `/health`",
+            );
+            *ok = false;
+            "/".to_string()
+        }
+        Some(s) => s.value,
+        None => {
+            *ok = false;
+            "/".to_string()
+        }
+    }
+}
+
+fn via(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
+    let v = m.get("via")?;
+    match cx.choice(&v, VIAS) {
+        Some(s) => Some(Located::new(if s.value == "hostPort" { Via::HostPort } else { Via::PublicHostPort }, s.loc)),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+fn result(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outcome>> {
+    let v = m.get("result")?;
+    match cx.choice(&v, OUTCOMES) {
+        Some(s) => Some(Located::new(
+            match s.value {
+                "connected" => Outcome::Connected,
+                "refused" => Outcome::Refused,
+                _ => Outcome::Timeout,
+            },
+            s.loc,
+        )),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+/// `servedBy`: a task or one of its containers.
+fn served_by(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
+    let v = m.get("servedBy")?;
+    match endpoint_no_port(cx, &v) {
+        Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
+        Some(e) => {
+            cx.err(
+                &e.loc,
+                format!("`servedBy` must name a task, found `{}`", e.value),
+                "write `task/NAME` or `task/NAME/CONTAINER`",
+            );
+            *ok = false;
+            None
+        }
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+/// The port probed: `to`'s, none for icmp, 80 for `metadata`.
+fn destination_port(
+    cx: &mut Reader,
+    protocol: ProbeProto,
+    to: &Located<Node>,
+    port: Option<u16>,
+    ok: &mut bool,
+) -> Option<u16> {
+    match (protocol, &to.value, port) {
+        (ProbeProto::Icmp, _, Some(p)) => {
+            cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.value));
+            *ok = false;
+            None
+        }
+        (ProbeProto::Icmp, _, None) => None,
+        (_, Node::Metadata, None) => Some(80),
+        (_, _, Some(p)) => Some(p),
+        (_, _, None) => {
+            cx.err(
+                &to.loc,
+                format!("`to` needs a port: `{}:PORT`", to.value),
+                "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without",
+            );
+            *ok = false;
+            None
+        }
+    }
+}
+
+/// `via` probes a task's host port: only with `to: task/...` and a port.
+fn via_fits(cx: &mut Reader, via: Option<&Located<Via>>, to: &Located<Node>, protocol: ProbeProto) -> bool {
+    let Some(via) = via else { return true };
+    if !matches!(to.value, Node::Task { .. }) {
+        cx.err(
+            &via.loc,
+            format!("`via` is only used with `to: task/...`, not `{}`", to.value),
+            "remove `via`, or probe a task",
+        );
+        return false;
+    }
+    if protocol == ProbeProto::Icmp {
+        cx.err(&via.loc, "`via` needs a port, but icmp has none", "remove `via`, or use tcp/udp/http");
+        return false;
+    }
+    true
+}
+
+fn result_fits(cx: &mut Reader, result: Option<&Located<Outcome>>, reachable: &Located<bool>) -> bool {
+    let Some(r) = result else { return true };
+    let connected = r.value == Outcome::Connected;
+    if connected == reachable.value {
+        return true;
+    }
+    let help = if reachable.value {
+        "`reachable: true` goes with `result: connected`".to_string()
+    } else {
+        "`reachable: false` goes with `result: refused` or `result: timeout`".to_string()
+    };
+    cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.value, reachable.value), help);
+    false
+}
+
+/// Nothing answers an unreachable probe, so `servedBy` and `sourceSeenAs` need `reachable: true`.
+fn answers_need_reachable(
+    cx: &mut Reader,
+    reachable: bool,
+    served_by: &Option<Located<Node>>,
+    source_seen_as: &Option<Located<Node>>,
+) -> bool {
+    if reachable {
+        return true;
+    }
+    let mut ok = true;
+    for (field, e) in [("servedBy", served_by), ("sourceSeenAs", source_seen_as)] {
+        if let Some(e) = e {
+            cx.err(
+                &e.loc,
+                format!("`{field}` needs `reachable: true`"),
+                format!("nothing answers an unreachable probe; remove `{field}`"),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// What the expectation checks need to look up.
+pub(crate) struct Lookup<'a> {
+    pub declared: &'a Declared<'a>,
+    pub seen: &'a Seen,
+    pub tasks: &'a [Task],
+    pub task_definitions: &'a [TaskDefinition],
+}
+
+impl<'a> Lookup<'a> {
+    fn task_def_of(&self, name: &str) -> Option<&'a TaskDefinition> {
+        let t = self.tasks.iter().find(|t| t.name.value == name)?;
+        find_task_def(self.task_definitions, &t.task_definition.value)
+    }
+}
+
+/// Every node an expectation names exists; `via` has a host port to probe.
+pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
+    for e in expect {
+        match &e.kind {
+            ExpectKind::Never(_) => {}
+            ExpectKind::Placement(p) => {
+                reference::reference(cx, &p.task, TASK, &l.declared.tasks, l.seen);
+            }
+            ExpectKind::Reach(r) => {
+                check_node(cx, &r.from, l);
+                let to_ok = check_node(cx, &r.to, l);
+                if let Some(s) = &r.served_by {
+                    check_node(cx, s, l);
+                }
+                if let Some(s) = &r.source_seen_as {
+                    check_node(cx, s, l);
+                }
+                if let (Some(via), true, Some(port)) = (r.via, to_ok, r.port) {
+                    check_via(cx, r, via, port, l);
                 }
             }
         }
-        let reach = Reach {
-            from,
-            to,
-            port,
-            protocol,
-            path,
-            via: via.map(|v| v.value),
-            reachable: reachable.value,
-            result: result.map(|r| r.value),
-            served_by,
-            source_seen_as,
-            reason,
-            timeout_ms,
-        };
-        ok.then(|| Expectation { kind: ExpectKind::Reach(reach), loc: m.loc.clone() })
+    }
+}
+
+/// The node names something declared (a container: in its task's task definition).
+fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
+    let named = |n: &String| Located::new(n.clone(), e.loc.clone());
+    let d = l.declared;
+    match &e.value {
+        Node::Instance(n) | Node::InstancePublic(n) => {
+            reference::reference(cx, &named(n), INSTANCE, &d.instances, l.seen)
+        }
+        Node::Task { task: n, container: None } => reference::reference(cx, &named(n), TASK, &d.tasks, l.seen),
+        Node::Task { task: t, container: Some(c) } => {
+            if !reference::reference(cx, &named(t), TASK, &d.tasks, l.seen) {
+                return false;
+            }
+            let Some(td) = l.task_def_of(t) else { return false };
+            check_container(cx, e, t, c, td)
+        }
+        Node::InternetHost(n) => reference::reference(cx, &named(n), INTERNET_HOST, &d.internet_hosts, l.seen),
+        Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
+        Node::Internet | Node::Metadata | Node::Ip(_) => true,
+    }
+}
+
+fn check_container(cx: &mut Reader, e: &Located<Node>, task: &str, c: &str, td: &TaskDefinition) -> bool {
+    let names: Vec<&str> = td.container_definitions.iter().map(|c| c.name.value.as_str()).collect();
+    if names.contains(&c) {
+        return true;
+    }
+    let help = match suggest(c, &names) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("its containers: {}", names_list(names.iter().copied())),
+    };
+    cx.err(
+        &e.loc,
+        format!(
+            "task `{task}` has no container `{}` (task definition `{}:{}`)",
+            short(c),
+            td.family.value,
+            td.revision
+        ),
+        help,
+    );
+    false
+}
+
+/// `via: hostPort|publicHostPort` needs a host port for the container port.
+fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
+    let (task, container) = match &r.to.value {
+        Node::Task { task, container } => (task, container.as_ref()),
+        _ => return,
+    };
+    let Some(td) = l.task_def_of(task) else { return };
+    let via_name = if via == Via::HostPort { "hostPort" } else { "publicHostPort" };
+    match td.network_mode.value {
+        NetworkMode::Awsvpc | NetworkMode::None => {
+            cx.err(
+                &r.to.loc,
+                format!(
+                    "`via: {via_name}` needs a host port, but task `{task}` uses networkMode={}: its ports are not published on the instance",
+                    td.network_mode.value
+                ),
+                format!("remove `via` and probe `task/{task}:{port}` (the task's own address)"),
+            );
+        }
+        NetworkMode::Host => {}
+        NetworkMode::Bridge => {
+            let proto = if r.protocol == ProbeProto::Udp { Proto::Udp } else { Proto::Tcp };
+            let mapped: Vec<String> = td
+                .container_definitions
+                .iter()
+                .filter(|c| container.is_none_or(|n| *n == c.name.value))
+                .flat_map(|c| c.port_mappings.iter())
+                .map(|pm| format!("{}/{}", pm.container_port.value, pm.protocol))
+                .collect();
+            if mapped.contains(&format!("{port}/{proto}")) {
+                return;
+            }
+            cx.err(
+                &r.to.loc,
+                format!("`via: {via_name}`: container port {port}/{proto} of task `{task}` has no port mapping, so it has no host port"),
+                if mapped.is_empty() {
+                    "add a portMappings entry for it in the task definition".to_string()
+                } else {
+                    format!("mapped container ports: {}", mapped.join(", "))
+                },
+            );
+        }
     }
 }

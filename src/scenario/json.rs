@@ -14,7 +14,8 @@ pub(crate) struct JsonError {
     pub syntax: bool,
 }
 
-struct P<'t> {
+/// The parser's position in the text.
+struct Parser<'t> {
     chars: std::iter::Peekable<std::str::Chars<'t>>,
     index: usize,
     line: usize,
@@ -23,7 +24,7 @@ struct P<'t> {
 }
 
 pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Node, JsonError> {
-    let mut p = P { chars: text.chars().peekable(), index: 0, line: 1, col: 1, max_depth };
+    let mut p = Parser { chars: text.chars().peekable(), index: 0, line: 1, col: 1, max_depth };
     p.ws();
     let n = p.value(1)?;
     p.ws();
@@ -33,7 +34,7 @@ pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Node, JsonError> {
     Ok(n)
 }
 
-impl P<'_> {
+impl Parser<'_> {
     fn peek(&mut self) -> Option<char> {
         self.chars.peek().copied()
     }
@@ -91,105 +92,117 @@ impl P<'_> {
         }
         let start = self.mark();
         match self.peek() {
-            Some('{') => {
-                self.bump();
-                let mut map = MarkedMappingNode::new_empty(Span::new_start(start));
-                let mut keys = HashSet::new();
-                self.ws();
-                if self.peek() == Some('}') {
-                    self.bump();
-                    return Ok(Node::Mapping(map));
-                }
-                loop {
-                    self.ws();
-                    let kmark = self.mark();
-                    if self.peek() != Some('"') {
-                        return Err(self.err("expected a string key"));
-                    }
-                    let key = self.string()?;
-                    if !keys.insert(key.clone()) {
-                        return Err(JsonError {
-                            line: kmark.line(),
-                            col: kmark.column(),
-                            message: format!("duplicate key `{}`", super::walk::short(&key)),
-                            help: "keep only one".to_string(),
-                            syntax: false,
-                        });
-                    }
-                    let mut k = MarkedScalarNode::new(Span::new_start(kmark), key);
-                    k.set_coerce(false);
-                    self.ws();
-                    self.expect(':')?;
-                    self.ws();
-                    let v = self.value(depth + 1)?;
-                    map.insert(k, v);
-                    self.ws();
-                    match self.bump() {
-                        Some(',') => continue,
-                        Some('}') => break,
-                        _ => return Err(self.err("expected `,` or `}`")),
-                    }
-                }
-                Ok(Node::Mapping(map))
-            }
-            Some('[') => {
-                self.bump();
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(']') {
-                    self.bump();
-                    return Ok(Node::Sequence(MarkedSequenceNode::new(Span::new_start(start), items)));
-                }
-                loop {
-                    self.ws();
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.bump() {
-                        Some(',') => continue,
-                        Some(']') => break,
-                        _ => return Err(self.err("expected `,` or `]`")),
-                    }
-                }
-                Ok(Node::Sequence(MarkedSequenceNode::new(Span::new_start(start), items)))
-            }
+            Some('{') => self.object(start, depth),
+            Some('[') => self.array(start, depth),
             Some('"') => {
                 let s = self.string()?;
                 let mut n = MarkedScalarNode::new(Span::new_start(start), s);
                 n.set_coerce(false);
                 Ok(Node::Scalar(n))
             }
-            Some(c) if c == '-' || c.is_ascii_digit() => {
-                let mut s = String::new();
-                while let Some(c) = self.peek() {
-                    if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
-                        s.push(c);
-                        self.bump();
-                    } else {
-                        break;
-                    }
-                }
-                if !valid_number(&s) {
-                    return Err(self.err("invalid number"));
-                }
-                Ok(Node::Scalar(MarkedScalarNode::new(Span::new_start(start), s)))
-            }
-            Some(c) if c.is_ascii_alphabetic() => {
-                let mut s = String::new();
-                while let Some(c) = self.peek() {
-                    if c.is_ascii_alphabetic() && s.len() < 8 {
-                        s.push(c);
-                        self.bump();
-                    } else {
-                        break;
-                    }
-                }
-                if !matches!(s.as_str(), "true" | "false" | "null") {
-                    return Err(self.err("expected a value"));
-                }
-                Ok(Node::Scalar(MarkedScalarNode::new(Span::new_start(start), s)))
-            }
+            Some(c) if c == '-' || c.is_ascii_digit() => self.number(start),
+            Some(c) if c.is_ascii_alphabetic() => self.literal(start),
             _ => Err(self.err("expected a value")),
         }
+    }
+
+    /// `{ "key": value, ... }`, keys unique.
+    fn object(&mut self, start: Marker, depth: usize) -> Result<Node, JsonError> {
+        self.bump();
+        let mut map = MarkedMappingNode::new_empty(Span::new_start(start));
+        let mut keys = HashSet::new();
+        self.ws();
+        if self.peek() == Some('}') {
+            self.bump();
+            return Ok(Node::Mapping(map));
+        }
+        loop {
+            self.ws();
+            let kmark = self.mark();
+            if self.peek() != Some('"') {
+                return Err(self.err("expected a string key"));
+            }
+            let key = self.string()?;
+            if !keys.insert(key.clone()) {
+                return Err(JsonError {
+                    line: kmark.line(),
+                    col: kmark.column(),
+                    message: format!("duplicate key `{}`", super::walk::short(&key)),
+                    help: "keep only one".to_string(),
+                    syntax: false,
+                });
+            }
+            let mut k = MarkedScalarNode::new(Span::new_start(kmark), key);
+            k.set_coerce(false);
+            self.ws();
+            self.expect(':')?;
+            self.ws();
+            let v = self.value(depth + 1)?;
+            map.insert(k, v);
+            self.ws();
+            match self.bump() {
+                Some(',') => continue,
+                Some('}') => break,
+                _ => return Err(self.err("expected `,` or `}`")),
+            }
+        }
+        Ok(Node::Mapping(map))
+    }
+
+    /// `[ value, ... ]`.
+    fn array(&mut self, start: Marker, depth: usize) -> Result<Node, JsonError> {
+        self.bump();
+        let mut items = Vec::new();
+        self.ws();
+        if self.peek() == Some(']') {
+            self.bump();
+            return Ok(Node::Sequence(MarkedSequenceNode::new(Span::new_start(start), items)));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.bump() {
+                Some(',') => continue,
+                Some(']') => break,
+                _ => return Err(self.err("expected `,` or `]`")),
+            }
+        }
+        Ok(Node::Sequence(MarkedSequenceNode::new(Span::new_start(start), items)))
+    }
+
+    /// A number, kept as its text (as the YAML parser does).
+    fn number(&mut self, start: Marker) -> Result<Node, JsonError> {
+        let mut s = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
+                s.push(c);
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        if !valid_number(&s) {
+            return Err(self.err("invalid number"));
+        }
+        Ok(Node::Scalar(MarkedScalarNode::new(Span::new_start(start), s)))
+    }
+
+    /// `true`, `false` or `null`.
+    fn literal(&mut self, start: Marker) -> Result<Node, JsonError> {
+        let mut s = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_ascii_alphabetic() && s.len() < 8 {
+                s.push(c);
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        if !matches!(s.as_str(), "true" | "false" | "null") {
+            return Err(self.err("expected a value"));
+        }
+        Ok(Node::Scalar(MarkedScalarNode::new(Span::new_start(start), s)))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {

@@ -1,17 +1,39 @@
 //! Layer 1: the scenario file. Parse and validate; pure (reads files, touches nothing else).
+//!
+//! One file per kind of block, each with its types, its field table, its parser and its
+//! cross-reference checks: `vpc`, `subnet`, `route_table`, `nat_gateway`, `security_group`,
+//! `network_acl`, `internet`, `instance`, `task_definition`, `container`, `task`,
+//! `expectation`. `document` reads the top level and calls them in order; `schema` turns the
+//! field tables into a JSON Schema. Underneath: `text` (bytes to a YAML tree), `walk` (typed,
+//! located reads of that tree), `builder` and `reference` (names and references).
 
-mod build;
-mod check;
+mod builder;
+mod container;
+mod document;
 pub mod error;
 mod expectation;
+mod fields;
+mod instance;
 pub mod instance_types;
+mod internet;
 mod json;
-mod lookup;
+mod located;
 mod names;
+mod nat_gateway;
+mod network_acl;
 mod node;
-mod taskdef;
+mod primitives;
+mod public_address;
+mod reference;
+mod route_table;
+mod rule;
+pub mod schema;
+mod security_group;
+mod subnet;
+mod task;
+mod task_definition;
 mod text;
-pub mod types;
+mod vpc;
 mod walk;
 
 #[cfg(test)]
@@ -19,13 +41,26 @@ mod corpus_test;
 #[cfg(test)]
 mod tests;
 
-pub use build::check_lab_name;
+pub use container::{ContainerDefinition, PortMapping, XEcsnet};
+pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
+pub use expectation::{ExpectKind, Expectation, Never, Outcome, Placement, ProbeProto, Reach, Via, glob};
+pub use instance::Instance;
 pub use instance_types::eni_limits;
-pub use lookup::find_task_def;
+pub use internet::{Internet, InternetHost};
+pub use located::{Loc, Located};
+pub use nat_gateway::NatGateway;
+pub use network_acl::{AclAction, AclRule, NetworkAcl};
 pub use node::{Node, parse_node};
+pub use primitives::{NetworkMode, PortProto, PortRange, Proto};
+pub use route_table::{Route, RouteTable, RouteTarget};
+pub use rule::RuleProto;
+pub use security_group::{Peer, SecurityGroup, SgRule};
+pub use subnet::Subnet;
+pub use task::{AwsvpcConfiguration, Task};
+pub use task_definition::{TaskDefRef, TaskDefSource, TaskDefinition, find_task_def};
 pub use text::{MAX_DEPTH, MAX_FILE_BYTES};
-pub use types::*;
+pub use vpc::Vpc;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,9 +86,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut b = build::Builder::new(file.clone(), base_dir);
-    let draft = b.draft(&root);
-    let scenario = b.finish(draft, path.to_path_buf());
+    let mut b = builder::Builder::new(file.clone(), base_dir);
+    let draft = document::draft(&mut b, &root);
+    let scenario = document::finish(&mut b, draft, path.to_path_buf());
     match scenario {
         Some(s) if b.cx.diags.is_empty() => Ok(s),
         _ => {
@@ -62,14 +97,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
             if b.cx.overflow || diags.0.len() > walk::MAX_DIAGNOSTICS {
                 diags.0.truncate(walk::MAX_DIAGNOSTICS);
                 diags.push(Diagnostic::new(
-                    &types::Loc::new(file.clone(), 1, 1),
+                    &Loc::new(file.clone(), 1, 1),
                     format!("too many errors; only the first {} are shown", walk::MAX_DIAGNOSTICS),
                     "fix these and validate again",
                 ));
             }
             if diags.is_empty() {
                 // Defensive: a scenario could not be built but nothing was reported.
-                diags.push(Diagnostic::new(&types::Loc::new(file, 1, 1), "the scenario is incomplete", ""));
+                diags.push(Diagnostic::new(&Loc::new(file, 1, 1), "the scenario is incomplete", ""));
             }
             Err(diags)
         }

@@ -127,6 +127,36 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
         }
         None => (s, None),
     };
+    let node = match head.split_once('/') {
+        None => single_word(s, head)?,
+        Some((kind, rest)) => kind_and_name(s, kind, rest)?,
+    };
+    Ok((node, port))
+}
+
+/// `internet`, `metadata` or an IPv4 address.
+fn single_word(s: &str, head: &str) -> Result<Node, String> {
+    match head {
+        "internet" => Ok(Node::Internet),
+        "metadata" => Ok(Node::Metadata),
+        _ => match head.parse::<Ipv4Addr>() {
+            Ok(ip) => Ok(Node::Ip(ip)),
+            Err(_) => {
+                let hint = match suggest(head, &["internet", "metadata"]) {
+                    Some(k) => format!(" (did you mean `{k}`?)"),
+                    None if head.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                        " (not a valid IPv4 address)".to_string()
+                    }
+                    None => String::new(),
+                };
+                Err(format!("unknown endpoint `{}`{hint}; expected {FORMS}", short(s)))
+            }
+        },
+    }
+}
+
+/// `KIND/NAME...`: an internet host, a NAT gateway, an instance or a task (or its container).
+fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
     let name = |kind: &str, n: &str| -> Result<String, String> {
         if name_ok(n, 40) {
             Ok(n.to_string())
@@ -138,66 +168,42 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
             ))
         }
     };
-    let ep = match head.split_once('/') {
-        None => match head {
-            "internet" => Node::Internet,
-            "metadata" => Node::Metadata,
-            _ => match head.parse::<Ipv4Addr>() {
-                Ok(ip) => Node::Ip(ip),
-                Err(_) => {
-                    let hint = match suggest(head, &["internet", "metadata"]) {
-                        Some(k) => format!(" (did you mean `{k}`?)"),
-                        None if head.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
-                            " (not a valid IPv4 address)".to_string()
-                        }
-                        None => String::new(),
-                    };
-                    return Err(format!("unknown endpoint `{}`{hint}; expected {FORMS}", short(s)));
-                }
-            },
-        },
-        Some((kind, rest)) => match kind {
-            "internet" => Node::InternetHost(name("internet host", rest)?),
-            "nat" => Node::Nat(name("NAT gateway", rest)?),
-            "instance" => match rest.split_once('@') {
-                None => Node::Instance(name("instance", rest)?),
-                Some((n, "public")) => Node::InstancePublic(name("instance", n)?),
-                Some((_, q)) => {
-                    return Err(format!(
-                        "unknown address `@{}` in `{}`: only `instance/NAME@public` is supported",
-                        short(q),
-                        short(s)
-                    ));
-                }
-            },
-            "task" => match rest.split_once('/') {
-                None => Node::Task { task: name("task", rest)?, container: None },
-                Some((t, c)) => {
-                    let t = name("task", t)?;
-                    if !container_name_ok(c) {
-                        return Err(format!(
-                            "invalid container name `{}` in `{}`: container names use letters, digits, '-' and '_' (1-255 characters)",
-                            short(c),
-                            short(s)
-                        ));
-                    }
-                    Node::Task { task: t, container: Some(c.to_string()) }
-                }
-            },
-            _ => {
-                let hint = match suggest(kind, &["internet", "instance", "task", "nat"]) {
-                    Some(k) => format!(" (did you mean `{k}/...`?)"),
-                    None => String::new(),
-                };
+    Ok(match kind {
+        "internet" => Node::InternetHost(name("internet host", rest)?),
+        "nat" => Node::Nat(name("NAT gateway", rest)?),
+        "instance" => match rest.split_once('@') {
+            None => Node::Instance(name("instance", rest)?),
+            Some((n, "public")) => Node::InstancePublic(name("instance", n)?),
+            Some((_, q)) => {
                 return Err(format!(
-                    "unknown endpoint kind `{}` in `{}`{hint}; expected {FORMS}",
-                    short(kind),
+                    "unknown address `@{}` in `{}`: only `instance/NAME@public` is supported",
+                    short(q),
                     short(s)
                 ));
             }
         },
-    };
-    Ok((ep, port))
+        "task" => match rest.split_once('/') {
+            None => Node::Task { task: name("task", rest)?, container: None },
+            Some((t, c)) => {
+                let t = name("task", t)?;
+                if !container_name_ok(c) {
+                    return Err(format!(
+                        "invalid container name `{}` in `{}`: container names use letters, digits, '-' and '_' (1-255 characters)",
+                        short(c),
+                        short(s)
+                    ));
+                }
+                Node::Task { task: t, container: Some(c.to_string()) }
+            }
+        },
+        _ => {
+            let hint = match suggest(kind, &["internet", "instance", "task", "nat"]) {
+                Some(k) => format!(" (did you mean `{k}/...`?)"),
+                None => String::new(),
+            };
+            return Err(format!("unknown endpoint kind `{}` in `{}`{hint}; expected {FORMS}", short(kind), short(s)));
+        }
+    })
 }
 
 #[cfg(test)]

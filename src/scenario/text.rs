@@ -5,7 +5,7 @@
 
 use super::error::Diagnostic;
 use super::json;
-use super::types::Loc;
+use super::located::Loc;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,13 @@ pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// Deeper nesting is refused.
 pub const MAX_DEPTH: usize = 64;
 
-fn d(file: &Arc<PathBuf>, line: usize, col: usize, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+fn diagnostic(
+    file: &Arc<PathBuf>,
+    line: usize,
+    col: usize,
+    msg: impl Into<String>,
+    help: impl Into<String>,
+) -> Diagnostic {
     Diagnostic::new(&Loc::new(file.clone(), line.max(1), col.max(1)), msg, help)
 }
 
@@ -51,7 +57,7 @@ pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> R
 }
 
 fn too_big(file: &Arc<PathBuf>) -> Diagnostic {
-    d(
+    diagnostic(
         file,
         1,
         1,
@@ -68,7 +74,7 @@ fn decode(buf: Vec<u8>, file: &Arc<PathBuf>) -> Result<String, Diagnostic> {
             let line = ok.iter().filter(|b| **b == b'\n').count() + 1;
             let line_start = ok.iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
             let col = String::from_utf8_lossy(&ok[line_start..]).chars().count() + 1;
-            Err(d(file, line, col, "file is not valid UTF-8", "save the file as UTF-8"))
+            Err(diagnostic(file, line, col, "file is not valid UTF-8", "save the file as UTF-8"))
         }
     }
 }
@@ -79,7 +85,13 @@ pub(crate) fn precheck(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic
         return Err(too_big(file));
     }
     if let Some((line, col)) = nul_position(text) {
-        return Err(d(file, line, col, "file contains a NUL character", "this does not look like a text file"));
+        return Err(diagnostic(
+            file,
+            line,
+            col,
+            "file contains a NUL character",
+            "this does not look like a text file",
+        ));
     }
     nesting_scan(text, file)?;
     second_document(text, file)
@@ -94,7 +106,7 @@ fn nul_position(text: &str) -> Option<(usize, usize)> {
 }
 
 fn deep(file: &Arc<PathBuf>, line: usize, col: usize) -> Diagnostic {
-    d(
+    diagnostic(
         file,
         line,
         col,
@@ -113,27 +125,54 @@ fn deep(file: &Arc<PathBuf>, line: usize, col: usize) -> Diagnostic {
 /// looks at every line. Limiting it keeps the parser's recursion small. The bracket count is only
 /// there to give a friendly located message for flow nesting.
 fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
-    let mut stack: Vec<usize> = Vec::new();
-    let mut flow: usize = 0;
-    let mut quote: Option<char> = None;
-    // Inside a block scalar: lines indented more than this are its content.
-    let mut block_scalar: Option<usize> = None;
+    let mut scan = NestingScan::default();
     for (i, raw) in text.split('\n').enumerate() {
-        let line_no = i + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let chars: Vec<char> = line.chars().collect();
+        if let Err(col) = scan.line(&chars) {
+            return Err(deep(file, i + 1, col));
+        }
+    }
+    Ok(())
+}
+
+/// What `nesting_scan` carries from line to line.
+#[derive(Default)]
+struct NestingScan {
+    /// Open block indentation columns.
+    stack: Vec<usize>,
+    /// Open flow brackets.
+    flow: usize,
+    /// Inside a quoted scalar that goes on over lines.
+    quote: Option<char>,
+    /// Inside a block scalar: lines indented more than this are its content.
+    block_scalar: Option<usize>,
+}
+
+impl NestingScan {
+    /// One line; Err(column) where the depth goes past the limit.
+    fn line(&mut self, chars: &[char]) -> Result<(), usize> {
         let indent = chars.iter().take_while(|c| **c == ' ').count();
         let blank = chars[indent..].iter().all(|c| c.is_whitespace());
-        if let Some(parent) = block_scalar {
+        if let Some(parent) = self.block_scalar {
             if blank || indent > parent {
-                continue;
+                return Ok(());
             }
-            block_scalar = None;
+            self.block_scalar = None;
         }
         if blank || chars.get(indent) == Some(&'#') {
-            continue;
+            return Ok(());
         }
-        // Block structure: the line's first node and compact nested nodes after `- `, `? `, `: `.
+        self.block_structure(chars, indent)?;
+        let content_end = self.flow_brackets(chars)?;
+        if self.quote.is_none() && is_block_scalar_header(&chars[..content_end]) {
+            self.block_scalar = self.stack.last().copied();
+        }
+        Ok(())
+    }
+
+    /// Block structure: the line's first node and compact nested nodes after `- `, `? `, `: `.
+    fn block_structure(&mut self, chars: &[char], indent: usize) -> Result<(), usize> {
         let mut cols = vec![indent];
         let mut p = indent;
         while p < chars.len() {
@@ -151,24 +190,27 @@ fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
             }
             break;
         }
-        while stack.last().is_some_and(|top| *top > indent) {
-            stack.pop();
+        while self.stack.last().is_some_and(|top| *top > indent) {
+            self.stack.pop();
         }
         for c in cols {
-            if stack.last().is_none_or(|top| *top < c) {
-                stack.push(c);
+            if self.stack.last().is_none_or(|top| *top < c) {
+                self.stack.push(c);
             }
-            if stack.len() + flow > MAX_DEPTH {
-                return Err(deep(file, line_no, c + 1));
+            if self.stack.len() + self.flow > MAX_DEPTH {
+                return Err(c + 1);
             }
         }
-        // Flow brackets (for the message) and block scalar headers.
+        Ok(())
+    }
+
+    /// Flow brackets (for the message) and quotes; returns where a comment starts (or the end).
+    fn flow_brackets(&mut self, chars: &[char]) -> Result<usize, usize> {
         let mut prev_sig: Option<char> = None; // previous non-blank char outside quotes
         let mut j = 0;
-        let mut content_end = chars.len();
         while j < chars.len() {
             let c = chars[j];
-            if let Some(q) = quote {
+            if let Some(q) = self.quote {
                 if c == '\\' && q == '"' {
                     j += 2;
                     continue;
@@ -178,7 +220,7 @@ fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
                         j += 2;
                         continue;
                     }
-                    quote = None;
+                    self.quote = None;
                     prev_sig = Some(c);
                 }
                 j += 1;
@@ -187,18 +229,15 @@ fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
             let token_start = matches!(prev_sig, None | Some('[' | '{' | ',' | ':' | '-' | '?'))
                 && (j == 0 || chars[j - 1] == ' ' || chars[j - 1] == '\t' || matches!(prev_sig, Some('[' | '{' | ',')));
             match c {
-                '#' if j == 0 || chars[j - 1] == ' ' || chars[j - 1] == '\t' => {
-                    content_end = j;
-                    break;
-                }
-                '"' | '\'' if token_start => quote = Some(c),
+                '#' if j == 0 || chars[j - 1] == ' ' || chars[j - 1] == '\t' => return Ok(j),
+                '"' | '\'' if token_start => self.quote = Some(c),
                 '[' | '{' if token_start => {
-                    flow += 1;
-                    if stack.len() + flow > MAX_DEPTH {
-                        return Err(deep(file, line_no, j + 1));
+                    self.flow += 1;
+                    if self.stack.len() + self.flow > MAX_DEPTH {
+                        return Err(j + 1);
                     }
                 }
-                ']' | '}' => flow = flow.saturating_sub(1),
+                ']' | '}' => self.flow = self.flow.saturating_sub(1),
                 _ => {}
             }
             if c != ' ' && c != '\t' {
@@ -206,11 +245,8 @@ fn nesting_scan(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
             }
             j += 1;
         }
-        if quote.is_none() && is_block_scalar_header(&chars[..content_end]) {
-            block_scalar = stack.last().copied();
-        }
+        Ok(chars.len())
     }
-    Ok(())
 }
 
 /// Does the line end with a block scalar indicator (`|`, `>-`, `|+2`, ...) after a blank?
@@ -239,7 +275,7 @@ fn second_document(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
             |m: &str| line.starts_with(m) && line[m.len()..].chars().next().is_none_or(|c| c == ' ' || c == '\t');
         if marker("---") {
             if content {
-                return Err(d(
+                return Err(diagnostic(
                     file,
                     i + 1,
                     1,
@@ -310,12 +346,15 @@ fn anchor_before(text: &str, index: usize) -> Option<(usize, usize)> {
     Some((line, i - line_start + 1))
 }
 
+const NO_ANCHORS: &str =
+    "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)";
+
 fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| (m.line(), m.column());
     match e {
         LoadError::TopLevelMustBeMapping(m) | LoadError::TopLevelMustBeSequence(m) => {
             let (l, c) = at(&m);
-            d(
+            diagnostic(
                 file,
                 l,
                 c,
@@ -329,21 +368,15 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
         }
         LoadError::UnexpectedAnchor(m) => {
             let (l, c) = anchor_before(text, m.character()).unwrap_or_else(|| at(&m));
-            d(
-                file,
-                l,
-                c,
-                "anchors and aliases are not supported",
-                "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)",
-            )
+            diagnostic(file, l, c, "anchors and aliases are not supported", NO_ANCHORS)
         }
         LoadError::MappingKeyMustBeScalar(m) => {
             let (l, c) = at(&m);
-            d(file, l, c, "mapping keys must be plain strings", "use a field name as the key")
+            diagnostic(file, l, c, "mapping keys must be plain strings", "use a field name as the key")
         }
         LoadError::UnexpectedTag(m) => {
             let (l, c) = at(&m);
-            d(
+            diagnostic(
                 file,
                 l,
                 c,
@@ -354,7 +387,7 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
         LoadError::DuplicateKey(inner) => {
             let first = inner.prev_key.span().start().map(at).unwrap_or((1, 1));
             let (l, c) = inner.key.span().start().map(at).unwrap_or((1, 1));
-            d(
+            diagnostic(
                 file,
                 l,
                 c,
@@ -364,29 +397,27 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
         }
         LoadError::ScanError(m, se) => {
             let (l, c) = at(&m);
-            let info = se.info();
-            if info.contains("unknown anchor") {
-                d(
-                    file,
-                    l,
-                    c,
-                    "anchors and aliases are not supported",
-                    "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)",
-                )
-            } else if info.contains("recursion limit") {
-                deep(file, l, c)
-            } else {
-                let help = if info.contains("tab") {
-                    "YAML does not allow tabs for indentation; use spaces"
-                } else if info.contains("mapping values are not allowed") {
-                    "check the indentation; a value containing `: ` must be quoted"
-                } else {
-                    "check the indentation, brackets and quotes near here"
-                };
-                d(file, l, c, format!("YAML syntax error: {info}"), help)
-            }
+            scan_error(file, l, c, se.info())
         }
     }
+}
+
+/// The YAML scanner's errors, with a help for the common ones.
+fn scan_error(file: &Arc<PathBuf>, l: usize, c: usize, info: &str) -> Diagnostic {
+    if info.contains("unknown anchor") {
+        return diagnostic(file, l, c, "anchors and aliases are not supported", NO_ANCHORS);
+    }
+    if info.contains("recursion limit") {
+        return deep(file, l, c);
+    }
+    let help = if info.contains("tab") {
+        "YAML does not allow tabs for indentation; use spaces"
+    } else if info.contains("mapping values are not allowed") {
+        "check the indentation; a value containing `: ` must be quoted"
+    } else {
+        "check the indentation, brackets and quotes near here"
+    };
+    diagnostic(file, l, c, format!("YAML syntax error: {info}"), help)
 }
 
 /// Parse a JSON task definition file. The YAML parser is tried first; the valid JSON it refuses
@@ -409,7 +440,7 @@ pub(crate) fn parse_json(text: &str, file: &Arc<PathBuf>) -> Result<Node, Diagno
             }
             Ok(n)
         }
-        Err(je) if !je.syntax => Err(d(file, je.line, je.col, je.message, je.help)),
+        Err(je) if !je.syntax => Err(diagnostic(file, je.line, je.col, je.message, je.help)),
         Err(je) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Err(se) if se.line() > 0 => {
                 let msg = se.to_string();
@@ -417,7 +448,7 @@ pub(crate) fn parse_json(text: &str, file: &Arc<PathBuf>) -> Result<Node, Diagno
                     Some(p) => msg[..p].to_string(),
                     None => msg,
                 };
-                Err(d(
+                Err(diagnostic(
                     file,
                     se.line(),
                     se.column(),
@@ -425,7 +456,7 @@ pub(crate) fn parse_json(text: &str, file: &Arc<PathBuf>) -> Result<Node, Diagno
                     "check the brackets, commas and quotes near here",
                 ))
             }
-            _ => Err(d(file, je.line, je.col, je.message, je.help)),
+            _ => Err(diagnostic(file, je.line, je.col, je.message, je.help)),
         },
     }
 }

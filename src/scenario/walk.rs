@@ -2,8 +2,10 @@
 //! lists and mappings, strict/lenient key checks with "did you mean", and name rules.
 
 use super::error::Diagnostic;
+use super::fields::Table;
+pub(crate) use super::located::{Loc, Located};
 pub(crate) use super::names::*;
-use super::types::{Loc, Located, PortProto, PortRange, Proto};
+use super::primitives::{PortProto, PortRange, Proto};
 use ipnetwork::Ipv4Network;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{Marker, Node};
@@ -15,16 +17,16 @@ use std::sync::Arc;
 /// More errors than this in one file are not reported one by one.
 pub(crate) const MAX_DIAGNOSTICS: usize = 300;
 
-/// Diagnostics collector for one file.
-pub(crate) struct Ctx {
+/// Reads typed values from one file and collects the diagnostics.
+pub(crate) struct Reader {
     pub file: Arc<PathBuf>,
     pub diags: Vec<Diagnostic>,
     pub overflow: bool,
 }
 
-impl Ctx {
+impl Reader {
     pub fn new(file: Arc<PathBuf>) -> Self {
-        Ctx { file, diags: Vec::new(), overflow: false }
+        Reader { file, diags: Vec::new(), overflow: false }
     }
 
     pub fn at(&self, line: usize, col: usize) -> Loc {
@@ -56,7 +58,7 @@ impl Ctx {
 
     /// Where a value stands; an empty value (`key:` with nothing after it) is reported at its key,
     /// because the parser places it at the next token.
-    pub fn vloc(&self, v: &V<'_>) -> Loc {
+    pub fn vloc(&self, v: &Value<'_>) -> Loc {
         match (v.key, is_null(v.node)) {
             (Some(k), true) => self.kloc(k),
             _ => self.loc(v.node),
@@ -72,9 +74,9 @@ impl Ctx {
     }
 
     /// The value as a mapping, else an error naming the field.
-    pub fn map<'a>(&mut self, v: &V<'a>, what: &str) -> Option<M<'a>> {
+    pub fn map<'a>(&mut self, v: &Value<'a>, what: &str) -> Option<Block<'a>> {
         match v.node {
-            Node::Mapping(m) => Some(M { m, loc: self.loc(v.node), what: what.to_string() }),
+            Node::Mapping(m) => Some(Block { map: m, loc: self.loc(v.node), what: what.to_string() }),
             other => {
                 self.err(
                     &self.vloc(v),
@@ -87,9 +89,9 @@ impl Ctx {
     }
 
     /// A list entry (or the top level) as a mapping.
-    pub fn entry_map<'a>(&mut self, v: &V<'a>, what: &str, example: &str) -> Option<M<'a>> {
+    pub fn entry_map<'a>(&mut self, v: &Value<'a>, what: &str, example: &str) -> Option<Block<'a>> {
         match v.node {
-            Node::Mapping(m) => Some(M { m, loc: self.loc(v.node), what: what.to_string() }),
+            Node::Mapping(m) => Some(Block { map: m, loc: self.loc(v.node), what: what.to_string() }),
             other => {
                 self.err(
                     &self.vloc(v),
@@ -101,7 +103,7 @@ impl Ctx {
         }
     }
 
-    pub fn seq<'a>(&mut self, v: &V<'a>) -> Option<&'a MarkedSequenceNode> {
+    pub fn seq<'a>(&mut self, v: &Value<'a>) -> Option<&'a MarkedSequenceNode> {
         match v.node {
             Node::Sequence(s) => Some(s),
             other => {
@@ -116,7 +118,7 @@ impl Ctx {
     }
 
     /// The entries of a list (with a limit on their number).
-    pub fn items<'a>(&mut self, v: &V<'a>, limit: usize) -> Option<Vec<V<'a>>> {
+    pub fn items<'a>(&mut self, v: &Value<'a>, limit: usize) -> Option<Vec<Value<'a>>> {
         let s = self.seq(v)?;
         if s.len() > limit {
             self.err(
@@ -126,10 +128,10 @@ impl Ctx {
             );
             return None;
         }
-        Some(s.iter().map(|n| V { node: n, key: None, field: v.field.clone() }).collect())
+        Some(s.iter().map(|n| Value { node: n, key: None, field: v.field.clone() }).collect())
     }
 
-    pub fn string(&mut self, v: &V<'_>) -> Option<Located<String>> {
+    pub fn string(&mut self, v: &Value<'_>) -> Option<Located<String>> {
         match v.node {
             Node::Scalar(s) => Some(Located::new(s.as_str().to_string(), self.vloc(v))),
             other => {
@@ -144,7 +146,7 @@ impl Ctx {
     }
 
     /// A non-empty string.
-    pub fn nonempty(&mut self, v: &V<'_>) -> Option<Located<String>> {
+    pub fn nonempty(&mut self, v: &Value<'_>) -> Option<Located<String>> {
         let s = self.string(v)?;
         if s.value.trim().is_empty() {
             self.err(&s.loc, format!("`{}` must not be empty", v.field), "");
@@ -153,12 +155,12 @@ impl Ctx {
         Some(s)
     }
 
-    pub fn str_list(&mut self, v: &V<'_>, limit: usize) -> Option<Vec<Located<String>>> {
+    pub fn str_list(&mut self, v: &Value<'_>, limit: usize) -> Option<Vec<Located<String>>> {
         let items = self.items(v, limit)?;
         let mut out = Vec::new();
         let mut ok = true;
         for it in items {
-            let it = V { field: format!("{} entry", v.field), ..it };
+            let it = Value { field: format!("{} entry", v.field), ..it };
             match self.string(&it) {
                 Some(x) => out.push(x),
                 None => ok = false,
@@ -168,7 +170,7 @@ impl Ctx {
     }
 
     /// A whole number in `min..=max`; accepts `3000` and `"3000"`.
-    pub fn uint(&mut self, v: &V<'_>, min: u64, max: u64) -> Option<Located<u64>> {
+    pub fn uint(&mut self, v: &Value<'_>, min: u64, max: u64) -> Option<Located<u64>> {
         let loc = self.vloc(v);
         let Node::Scalar(s) = v.node else {
             self.err(
@@ -200,12 +202,12 @@ impl Ctx {
         }
     }
 
-    pub fn port(&mut self, v: &V<'_>, allow_zero: bool) -> Option<Located<u16>> {
+    pub fn port(&mut self, v: &Value<'_>, allow_zero: bool) -> Option<Located<u16>> {
         let n = self.uint(v, if allow_zero { 0 } else { 1 }, 65535)?;
         Some(Located::new(u16::try_from(n.value).unwrap_or(0), n.loc))
     }
 
-    pub fn boolean(&mut self, v: &V<'_>) -> Option<Located<bool>> {
+    pub fn boolean(&mut self, v: &Value<'_>) -> Option<Located<bool>> {
         let loc = self.vloc(v);
         if let Node::Scalar(s) = v.node {
             let b = match s.as_str() {
@@ -234,7 +236,7 @@ impl Ctx {
     }
 
     /// One of a fixed set of words.
-    pub fn choice(&mut self, v: &V<'_>, choices: &[&'static str]) -> Option<Located<&'static str>> {
+    pub fn choice(&mut self, v: &Value<'_>, choices: &[&'static str]) -> Option<Located<&'static str>> {
         let s = self.string(v)?;
         if let Some(c) = choices.iter().find(|c| **c == s.value) {
             return Some(Located::new(*c, s.loc));
@@ -251,7 +253,7 @@ impl Ctx {
         None
     }
 
-    pub fn ipv4(&mut self, v: &V<'_>) -> Option<Located<Ipv4Addr>> {
+    pub fn ipv4(&mut self, v: &Value<'_>) -> Option<Located<Ipv4Addr>> {
         let s = self.string(v)?;
         match s.value.parse::<Ipv4Addr>() {
             Ok(ip) => Some(Located::new(ip, s.loc)),
@@ -267,7 +269,7 @@ impl Ctx {
     }
 
     /// A CIDR block in canonical form (`10.0.0.0/16`, host bits zero), as AWS requires.
-    pub fn cidr(&mut self, v: &V<'_>) -> Option<Located<Ipv4Network>> {
+    pub fn cidr(&mut self, v: &Value<'_>) -> Option<Located<Ipv4Network>> {
         let s = self.string(v)?;
         match parse_cidr(&s.value) {
             Ok(net) => Some(Located::new(net, s.loc)),
@@ -279,9 +281,9 @@ impl Ctx {
     }
 
     /// `3000` or `8000-8010` (also accepts ports 0..=65535, as AWS rules do).
-    pub fn port_range(&mut self, v: &V<'_>) -> Option<PortRange> {
+    pub fn port_range(&mut self, v: &Value<'_>) -> Option<PortRange> {
         let loc = self.vloc(v);
-        let bad = |cx: &mut Ctx, found: String| {
+        let bad = |cx: &mut Reader, found: String| {
             cx.err(
                 &loc,
                 format!("`{}` must be a port number or a range like 8000-8010, found {found}", v.field),
@@ -325,7 +327,7 @@ impl Ctx {
     }
 
     /// `443/tcp`, `53/udp` or just `443` (tcp).
-    pub fn port_proto(&mut self, v: &V<'_>) -> Option<PortProto> {
+    pub fn port_proto(&mut self, v: &Value<'_>) -> Option<PortProto> {
         let s = self.string(v)?;
         match parse_port_proto(&s.value) {
             Some(pp) => Some(pp),
@@ -343,35 +345,36 @@ impl Ctx {
 
 /// A value and the key it was found under (for locations and messages).
 #[derive(Clone)]
-pub(crate) struct V<'a> {
+pub(crate) struct Value<'a> {
     pub node: &'a Node,
     pub key: Option<&'a MarkedScalarNode>,
     pub field: String,
 }
 
-impl<'a> V<'a> {
+impl<'a> Value<'a> {
     pub fn root(node: &'a Node, field: &str) -> Self {
-        V { node, key: None, field: field.to_string() }
+        Value { node, key: None, field: field.to_string() }
     }
 }
 
-/// A mapping being read.
-pub(crate) struct M<'a> {
-    pub m: &'a MarkedMappingNode,
+/// A mapping being read (a block of the file).
+pub(crate) struct Block<'a> {
+    pub map: &'a MarkedMappingNode,
     pub loc: Loc,
     /// What the block is, for messages: "a subnet", "the vpc block".
     pub what: String,
 }
 
-impl<'a> M<'a> {
-    /// Reject keys not in `allowed`, with a did-you-mean.
-    pub fn strict(&self, cx: &mut Ctx, allowed: &[&str]) {
-        self.strict_with(cx, allowed, &[]);
+impl<'a> Block<'a> {
+    /// Reject keys not in the block's field table, with a did-you-mean.
+    pub fn strict(&self, cx: &mut Reader, table: &Table) {
+        self.strict_with(cx, table, &[]);
     }
 
     /// Same, with a specific help for some known mistakes.
-    pub fn strict_with(&self, cx: &mut Ctx, allowed: &[&str], hints: &[(&str, &str)]) {
-        for (k, _) in self.m.iter() {
+    pub fn strict_with(&self, cx: &mut Reader, table: &Table, hints: &[(&str, &str)]) {
+        let allowed = &table.known()[..];
+        for (k, _) in self.map.iter() {
             let key = k.as_str();
             if allowed.contains(&key) {
                 continue;
@@ -393,8 +396,9 @@ impl<'a> M<'a> {
 
     /// AWS blocks accept and ignore fields ecsnet does not model, but a known field written in
     /// another case (`PortMappings`) is an error rather than silently ignored.
-    pub fn lenient(&self, cx: &mut Ctx, known: &[&str]) {
-        for (k, _) in self.m.iter() {
+    pub fn lenient(&self, cx: &mut Reader, table: &Table) {
+        let known = &table.known()[..];
+        for (k, _) in self.map.iter() {
             let key = k.as_str();
             if known.contains(&key) {
                 continue;
@@ -410,22 +414,22 @@ impl<'a> M<'a> {
     }
 
     /// The value of `key`; None when absent or null (`key:`, `key: ~`).
-    pub fn get(&self, key: &str) -> Option<V<'a>> {
-        let (k, n) = self.m.get_key_value(key)?;
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        let (k, n) = self.map.get_key_value(key)?;
         if is_null(n) {
             return None;
         }
-        Some(V { node: n, key: Some(k), field: key.to_string() })
+        Some(Value { node: n, key: Some(k), field: key.to_string() })
     }
 
-    pub fn key_loc(&self, cx: &Ctx, key: &str) -> Option<Loc> {
-        self.m.get_key_value(key).map(|(k, _)| cx.kloc(k))
+    pub fn key_loc(&self, cx: &Reader, key: &str) -> Option<Loc> {
+        self.map.get_key_value(key).map(|(k, _)| cx.kloc(k))
     }
 
     /// A required field: an error at the mapping when missing, at the key when empty.
-    pub fn req(&self, cx: &mut Ctx, key: &str, example: &str) -> Option<V<'a>> {
-        match self.m.get_key_value(key) {
-            Some((k, n)) if !is_null(n) => Some(V { node: n, key: Some(k), field: key.to_string() }),
+    pub fn req(&self, cx: &mut Reader, key: &str, example: &str) -> Option<Value<'a>> {
+        match self.map.get_key_value(key) {
+            Some((k, n)) if !is_null(n) => Some(Value { node: n, key: Some(k), field: key.to_string() }),
             Some((k, _)) => {
                 cx.err(&cx.kloc(k), format!("`{key}` has no value"), format!("write it like `{key}: {example}`"));
                 None
@@ -457,7 +461,7 @@ pub(crate) fn describe(n: &Node) -> String {
 }
 
 /// Check an ecsnet object name, report if invalid.
-pub(crate) fn check_name(cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+pub(crate) fn check_name(cx: &mut Reader, s: &Located<String>, kind: &str) -> bool {
     if name_ok(&s.value, 40) {
         return true;
     }
@@ -474,12 +478,12 @@ pub(crate) fn check_name(cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool 
 
 /// Names declared once per kind; the second declaration is the error.
 #[derive(Default)]
-pub(crate) struct Uniq {
+pub(crate) struct UniqueNames {
     seen: HashMap<String, Loc>,
 }
 
-impl Uniq {
-    pub fn add(&mut self, cx: &mut Ctx, s: &Located<String>, kind: &str) -> bool {
+impl UniqueNames {
+    pub fn add(&mut self, cx: &mut Reader, s: &Located<String>, kind: &str) -> bool {
         if let Some(first) = self.seen.get(&s.value) {
             let first = first.clone();
             cx.err(

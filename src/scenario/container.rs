@@ -1,0 +1,551 @@
+//! Container definitions of a task definition: ports, environment, the Docker networking
+//! settings ECS allows per network mode, and ecsnet's own `x-ecsnet` (what runs in it). AWS
+//! fields ecsnet does not model are accepted and ignored.
+
+use super::fields::{Shape, Table, def, ignored, opt, req};
+use super::located::{Loc, Located};
+use super::node::container_name_ok;
+use super::primitives::{NetworkMode, PORT_PROTOCOLS, PortProto, Proto};
+use super::walk::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContainerDefinition {
+    pub name: Located<String>,
+    pub image: String,
+    pub essential: bool,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub port_mappings: Vec<PortMapping>,
+    pub environment: Vec<(String, String)>,
+    pub links: Option<Located<Vec<String>>>,
+    pub hostname: Option<Located<String>>,
+    pub dns_servers: Option<Located<Vec<String>>>,
+    pub dns_search_domains: Option<Located<Vec<String>>>,
+    pub extra_hosts: Option<Located<Vec<(String, String)>>>,
+    pub disable_networking: Option<Located<bool>>,
+    pub docker_labels: Vec<(String, String)>,
+    pub x_ecsnet: XEcsnet,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PortMapping {
+    pub container_port: Located<u16>,
+    /// None or 0 in the file: dynamic (bridge) / equal to containerPort (awsvpc, host).
+    pub host_port: Option<Located<u16>>,
+    pub protocol: Proto,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct XEcsnet {
+    /// A real program to run instead of the built-in responder.
+    pub command: Option<Vec<String>>,
+    /// Extra ports the responder listens on, not mapped.
+    pub listen: Vec<PortProto>,
+}
+
+const TEXT_LIST: Shape = Shape::List(&Shape::Text);
+const PORT: Shape = Shape::Int { min: 1, max: 65535 };
+
+pub(crate) static TABLE: Table = Table {
+    id: "containerDefinition",
+    doc: "A container definition, as in the ECS API; fields ecsnet does not model are accepted and ignored.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("name", Shape::EcsName, "The container's name, unique in the task definition."),
+        req("image", Shape::Text, "The image, shown by ps and inspect; nothing is pulled or run from it."),
+        def("essential", Shape::Bool, "true", "Whether the task stops when this container stops (shown by inspect)."),
+        opt("command", TEXT_LIST, "The image's command, shown by ps and inspect (not run; see x-ecsnet.command)."),
+        opt("entryPoint", TEXT_LIST, "The image's entry point, shown by inspect (not run)."),
+        opt(
+            "portMappings",
+            Shape::List(&Shape::Block(&PORT_MAPPING)),
+            "Ports the container listens on, and how they are published.",
+        ),
+        opt(
+            "environment",
+            Shape::List(&Shape::Block(&ENVIRONMENT)),
+            "Environment variables (for x-ecsnet.command, and inspect).",
+        ),
+        opt("links", TEXT_LIST, "bridge only: `name` or `name:alias` of another container of the task definition."),
+        opt("hostname", Shape::Text, "The container's hostname (not with awsvpc)."),
+        opt("dnsServers", TEXT_LIST, "DNS servers (not with awsvpc)."),
+        opt("dnsSearchDomains", TEXT_LIST, "DNS search domains (not with awsvpc)."),
+        opt("extraHosts", Shape::List(&Shape::Block(&EXTRA_HOST)), "/etc/hosts entries (not with awsvpc)."),
+        opt("disableNetworking", Shape::Bool, "Docker's NetworkDisabled (not `true` with awsvpc)."),
+        opt("dockerLabels", Shape::TextMap, "Docker labels, shown by inspect."),
+        opt("x-ecsnet", Shape::Block(&X_ECSNET), "ecsnet's own settings: what runs in the container."),
+        ignored("cpu", "Accepted and ignored."),
+        ignored("memory", "Accepted and ignored."),
+        ignored("memoryReservation", "Accepted and ignored."),
+        ignored("logConfiguration", "Accepted and ignored."),
+        ignored("healthCheck", "Accepted and ignored."),
+        ignored("mountPoints", "Accepted and ignored."),
+        ignored("volumesFrom", "Accepted and ignored."),
+        ignored("secrets", "Accepted and ignored."),
+        ignored("environmentFiles", "Accepted and ignored."),
+        ignored("workingDirectory", "Accepted and ignored."),
+        ignored("user", "Accepted and ignored."),
+        ignored("privileged", "Accepted and ignored."),
+        ignored("readonlyRootFilesystem", "Accepted and ignored."),
+        ignored("ulimits", "Accepted and ignored."),
+        ignored("linuxParameters", "Accepted and ignored."),
+        ignored("dependsOn", "Accepted and ignored."),
+        ignored("startTimeout", "Accepted and ignored."),
+        ignored("stopTimeout", "Accepted and ignored."),
+    ],
+};
+
+pub(crate) static PORT_MAPPING: Table = Table {
+    id: "portMapping",
+    doc: "A port mapping, as in the ECS API.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("containerPort", PORT, "The port the container listens on."),
+        opt(
+            "hostPort",
+            Shape::Int { min: 0, max: 65535 },
+            "bridge: the instance's port (0 or omitted: a dynamic port from 32768-60999); awsvpc and host: omitted or equal to containerPort.",
+        ),
+        def("protocol", Shape::Enum(PORT_PROTOCOLS), "\"tcp\"", "`tcp` or `udp`."),
+        opt("name", Shape::Text, "Accepted and ignored (Service Connect)."),
+        opt("appProtocol", Shape::Text, "Accepted and ignored (Service Connect)."),
+        opt("containerPortRange", Shape::Text, "Not supported by ecsnet: list each port as its own mapping."),
+        opt("hostPortRange", Shape::Text, "Accepted and ignored."),
+    ],
+};
+
+pub(crate) static ENVIRONMENT: Table = Table {
+    id: "environmentVariable",
+    doc: "An environment variable.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("name", Shape::Text, "The variable's name."),
+        def(
+            "value",
+            Shape::AnyOf(&[Shape::Text, Shape::Int { min: 0, max: u64::MAX }, Shape::Bool]),
+            "\"\"",
+            "Its value.",
+        ),
+    ],
+};
+
+pub(crate) static EXTRA_HOST: Table = Table {
+    id: "extraHost",
+    doc: "An /etc/hosts entry.",
+    strict: false,
+    rules: &[],
+    fields: &[req("hostname", Shape::Text, "The host name."), req("ipAddress", Shape::Text, "Its address.")],
+};
+
+pub(crate) static X_ECSNET: Table = Table {
+    id: "xEcsnet",
+    doc: "ecsnet's own container settings (an extension; ECS has no such field).",
+    strict: true,
+    rules: &[],
+    fields: &[
+        opt(
+            "command",
+            TEXT_LIST,
+            "A real program and its arguments, run in the container's namespaces with the ECS environment, instead of the built-in responder.",
+        ),
+        opt(
+            "listen",
+            Shape::List(&Shape::PortProto),
+            "More ports for the built-in responder, not mapped (`8080/tcp`, `53/udp`).",
+        ),
+    ],
+};
+
+/// AWS's quota of containers per task definition.
+pub(crate) const MAX_CONTAINERS: usize = 10;
+
+/// One entry of `containerDefinitions`; `mode` is its task definition's network mode.
+pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option<ContainerDefinition> {
+    let m = cx.entry_map(v, "a container definition", "{ name: app, image: nginx }")?;
+    let m = Block { what: "a container definition".to_string(), ..m };
+    m.lenient(cx, &TABLE);
+    let mut ok = true;
+    let name = m.req(cx, "name", "app").and_then(|v| cx.string(&v)).and_then(|s| ecs_name(cx, s, "container name"));
+    let image = m.req(cx, "image", "nginx:latest").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
+    let essential = match m.get("essential") {
+        Some(v) => cx.boolean(&v).map(|b| b.value).unwrap_or_else(|| {
+            ok = false;
+            true
+        }),
+        None => true,
+    };
+    let command = text_list(cx, &m, "command", &mut ok).map(|s| s.value).unwrap_or_default();
+    let entry_point = text_list(cx, &m, "entryPoint", &mut ok).map(|s| s.value).unwrap_or_default();
+    let links = text_list(cx, &m, "links", &mut ok);
+    let dns_servers = text_list(cx, &m, "dnsServers", &mut ok);
+    let dns_search_domains = text_list(cx, &m, "dnsSearchDomains", &mut ok);
+    let port_mappings = port_mappings(cx, &m, mode, &mut ok);
+    let environment = environment(cx, &m, &mut ok);
+    let hostname = hostname(cx, &m, &mut ok);
+    let extra_hosts = extra_hosts(cx, &m, &mut ok);
+    let disable_networking = disable_networking(cx, &m, &mut ok);
+    let docker_labels = docker_labels(cx, &m, &mut ok);
+    let x_ecsnet = x_ecsnet(cx, &m, &mut ok);
+    let c = ContainerDefinition {
+        name: name?,
+        image: image?,
+        essential,
+        command,
+        entry_point,
+        port_mappings,
+        environment,
+        links,
+        hostname,
+        dns_servers,
+        dns_search_domains,
+        extra_hosts,
+        disable_networking,
+        docker_labels,
+        x_ecsnet,
+        loc: m.loc.clone(),
+    };
+    ok.then_some(c)
+}
+
+/// A container name or family as ECS allows it.
+pub(crate) fn ecs_name(cx: &mut Reader, s: Located<String>, what: &str) -> Option<Located<String>> {
+    if container_name_ok(&s.value) {
+        return Some(s);
+    }
+    cx.err(
+        &s.loc,
+        format!("invalid {what} `{}`", short(&s.value)),
+        "up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed",
+    );
+    None
+}
+
+/// A list of strings, located at its key (where the network mode rules point).
+fn text_list(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Option<Located<Vec<String>>> {
+    let v = m.get(key)?;
+    match cx.str_list(&v, 1000) {
+        Some(l) => Some(Located::new(
+            l.into_iter().map(|s| s.value).collect(),
+            m.key_loc(cx, key).unwrap_or_else(|| cx.vloc(&v)),
+        )),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+fn port_mappings(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<PortMapping> {
+    let mut port_mappings: Vec<PortMapping> = Vec::new();
+    let Some(pv) = m.get("portMappings") else { return port_mappings };
+    let empty = matches!(pv.node, marked_yaml::Node::Sequence(s) if s.is_empty());
+    if mode == NetworkMode::None && !empty {
+        cx.err(
+            &m.key_loc(cx, "portMappings").unwrap_or_else(|| cx.vloc(&pv)),
+            "port mappings can't be specified when networkMode=none: the task's containers don't have external connectivity",
+            "remove `portMappings`, or use another networkMode",
+        );
+        *ok = false;
+    }
+    let mut seen: HashMap<(u16, Proto), usize> = HashMap::new();
+    for it in cx.items(&pv, 1000).unwrap_or_else(|| {
+        *ok = false;
+        Vec::new()
+    }) {
+        let Some(pm) = port_mapping(cx, &it) else {
+            *ok = false;
+            continue;
+        };
+        let key = (pm.container_port.value, pm.protocol);
+        if let Some(line) = seen.get(&key) {
+            cx.err(
+                &pm.container_port.loc,
+                format!("container port {}/{} is mapped twice in this container (first at line {line})", key.0, key.1),
+                "keep one port mapping per container port and protocol",
+            );
+            *ok = false;
+        } else {
+            seen.insert(key, pm.container_port.loc.line);
+        }
+        port_mappings.push(pm);
+    }
+    port_mappings
+}
+
+fn port_mapping(cx: &mut Reader, v: &Value<'_>) -> Option<PortMapping> {
+    let m = cx.entry_map(v, "a port mapping", "{ containerPort: 3000, protocol: tcp }")?;
+    let m = Block { what: "a port mapping".to_string(), ..m };
+    m.lenient(cx, &PORT_MAPPING);
+    if let Some(r) = m.get("containerPortRange") {
+        let loc = cx.vloc(&r);
+        cx.err(
+            &loc,
+            "`containerPortRange` is not supported by ecsnet",
+            "list each port as its own entry: `- { containerPort: 8000 }`",
+        );
+        return None;
+    }
+    let cp = m.req(cx, "containerPort", "3000").and_then(|v| cx.port(&v, false));
+    let hp = match m.get("hostPort") {
+        Some(v) => Some(cx.port(&v, true)?),
+        None => None,
+    };
+    let protocol = match m.get("protocol") {
+        Some(v) => match cx.choice(&v, PORT_PROTOCOLS)?.value {
+            "udp" => Proto::Udp,
+            _ => Proto::Tcp,
+        },
+        None => Proto::Tcp,
+    };
+    Some(PortMapping { container_port: cp?, host_port: hp, protocol, loc: m.loc.clone() })
+}
+
+fn environment(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
+    let mut environment = Vec::new();
+    let Some(ev) = m.get("environment") else { return environment };
+    for it in cx.items(&ev, 10_000).unwrap_or_default() {
+        let Some(em) = cx.entry_map(&it, "an environment variable", "{ name: PORT, value: \"3000\" }") else {
+            *ok = false;
+            continue;
+        };
+        let em = Block { what: "an environment variable".to_string(), ..em };
+        em.lenient(cx, &ENVIRONMENT);
+        let n = em.req(cx, "name", "PORT").and_then(|v| cx.nonempty(&v));
+        let val = match em.get("value") {
+            Some(v) => cx.string(&v).map(|s| s.value),
+            None => Some(String::new()),
+        };
+        match (n, val) {
+            (Some(n), Some(val)) => environment.push((n.value, val)),
+            _ => *ok = false,
+        }
+    }
+    environment
+}
+
+fn hostname(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<String>> {
+    let v = m.get("hostname")?;
+    match cx.string(&v) {
+        Some(s) => Some(Located::new(s.value, m.key_loc(cx, "hostname").unwrap_or(s.loc))),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+fn extra_hosts(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Vec<(String, String)>>> {
+    let xv = m.get("extraHosts")?;
+    let mut hosts = Vec::new();
+    for it in cx.items(&xv, 1000).unwrap_or_default() {
+        let Some(hm) = cx.entry_map(&it, "an extra host", "{ hostname: db, ipAddress: 10.0.1.5 }") else {
+            *ok = false;
+            continue;
+        };
+        let hm = Block { what: "an extra host".to_string(), ..hm };
+        hm.lenient(cx, &EXTRA_HOST);
+        let h = hm.req(cx, "hostname", "db").and_then(|v| cx.nonempty(&v));
+        let ip = hm.req(cx, "ipAddress", "10.0.1.5").and_then(|v| cx.nonempty(&v));
+        match (h, ip) {
+            (Some(h), Some(ip)) => hosts.push((h.value, ip.value)),
+            _ => *ok = false,
+        }
+    }
+    Some(Located::new(hosts, m.key_loc(cx, "extraHosts").unwrap_or_else(|| cx.vloc(&xv))))
+}
+
+fn disable_networking(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<bool>> {
+    let v = m.get("disableNetworking")?;
+    match cx.boolean(&v) {
+        Some(b) => Some(Located::new(b.value, m.key_loc(cx, "disableNetworking").unwrap_or(b.loc))),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+fn docker_labels(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
+    let mut docker_labels = Vec::new();
+    let Some(lv) = m.get("dockerLabels") else { return docker_labels };
+    let Some(lm) = cx.map(&lv, "label: value pairs") else {
+        *ok = false;
+        return docker_labels;
+    };
+    for (k, val) in lm.map.iter() {
+        let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
+        match cx.string(&vv) {
+            Some(s) => docker_labels.push((k.as_str().to_string(), s.value)),
+            None => *ok = false,
+        }
+    }
+    docker_labels
+}
+
+fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
+    let mut x_ecsnet = XEcsnet::default();
+    let Some(xv) = m.get("x-ecsnet") else { return x_ecsnet };
+    let Some(xm) = cx.map(&xv, "ecsnet's own container settings") else {
+        *ok = false;
+        return x_ecsnet;
+    };
+    let xm = Block { what: "x-ecsnet".to_string(), ..xm };
+    xm.strict(cx, &X_ECSNET);
+    if let Some(cv) = xm.get("command") {
+        match cx.str_list(&cv, 1000) {
+            Some(l) if l.is_empty() => {
+                let loc = cx.vloc(&cv);
+                cx.err(
+                    &loc,
+                    "`command` is empty",
+                    "write the program and its arguments, e.g. [\"python3\", \"-m\", \"http.server\", \"3000\"]",
+                );
+                *ok = false;
+            }
+            Some(l) => x_ecsnet.command = Some(l.into_iter().map(|s| s.value).collect()),
+            None => *ok = false,
+        }
+    }
+    if let Some(lv) = xm.get("listen") {
+        for it in cx.items(&lv, 1000).unwrap_or_else(|| {
+            *ok = false;
+            Vec::new()
+        }) {
+            match cx.port_proto(&it) {
+                Some(pp) if !x_ecsnet.listen.contains(&pp) => x_ecsnet.listen.push(pp),
+                Some(_) => {}
+                None => *ok = false,
+            }
+        }
+    }
+    x_ecsnet
+}
+
+/// The register-time rules of ECS that depend on the network mode, and container name rules.
+pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[ContainerDefinition]) -> bool {
+    let before = cx.diags.len();
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for c in containers {
+        if let Some(line) = names.get(c.name.value.as_str()) {
+            cx.err(
+                &c.name.loc,
+                format!("duplicate container name `{}` (first at line {line})", c.name.value),
+                "container names must be unique within a task definition",
+            );
+        } else {
+            names.insert(&c.name.value, c.name.loc.line);
+        }
+    }
+    for c in containers {
+        host_ports_match(cx, mode, c);
+        match mode {
+            NetworkMode::Awsvpc => awsvpc_settings(cx, c),
+            NetworkMode::Host | NetworkMode::None => {
+                if let Some(s) = c.links.as_ref().filter(|s| !s.value.is_empty()) {
+                    not_supported(
+                        cx,
+                        mode,
+                        "links",
+                        &s.loc,
+                        "remove it: links are only supported when networkMode=bridge",
+                    );
+                }
+            }
+            NetworkMode::Bridge => bridge_links(cx, c, containers, &names),
+        }
+    }
+    cx.diags.len() == before
+}
+
+fn not_supported(cx: &mut Reader, mode: NetworkMode, field: &str, loc: &Loc, why: &str) {
+    cx.err(loc, format!("`{field}` is not supported when networkMode={mode}"), why.to_string());
+}
+
+/// awsvpc and host: a hostPort, when given and not 0, equals the containerPort.
+fn host_ports_match(cx: &mut Reader, mode: NetworkMode, c: &ContainerDefinition) {
+    for pm in &c.port_mappings {
+        let Some(hp) = &pm.host_port else { continue };
+        if hp.value == 0 || hp.value == pm.container_port.value {
+            continue;
+        }
+        match mode {
+            NetworkMode::Awsvpc => cx.err(
+                &hp.loc,
+                "When networkMode=awsvpc, the host ports and container ports in port mappings must match.",
+                format!(
+                    "remove `hostPort` or set it to {}: an awsvpc task is reached on its own ENI at the container port",
+                    pm.container_port.value
+                ),
+            ),
+            NetworkMode::Host => cx.err(
+                &hp.loc,
+                "When networkMode=host, the host ports and container ports in port mappings must match.",
+                format!(
+                    "remove `hostPort` or set it to {}: in host mode the container listens on the instance's own ports (dynamic port mappings can't be used)",
+                    pm.container_port.value
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// awsvpc: the containers share the task's namespace, so no per-container network settings.
+fn awsvpc_settings(cx: &mut Reader, c: &ContainerDefinition) {
+    let mode = NetworkMode::Awsvpc;
+    let why = "remove it: the containers of an awsvpc task share the task's network namespace (its ENI), \
+               where Docker cannot set hostname, links, DNS settings or extra hosts per container";
+    if let Some(s) = c.links.as_ref().filter(|s| !s.value.is_empty()) {
+        not_supported(cx, mode, "links", &s.loc, why);
+    }
+    if let Some(s) = c.hostname.as_ref().filter(|s| !s.value.is_empty()) {
+        not_supported(cx, mode, "hostname", &s.loc, why);
+    }
+    if let Some(s) = c.dns_servers.as_ref().filter(|s| !s.value.is_empty()) {
+        not_supported(cx, mode, "dnsServers", &s.loc, why);
+    }
+    if let Some(s) = c.dns_search_domains.as_ref().filter(|s| !s.value.is_empty()) {
+        not_supported(cx, mode, "dnsSearchDomains", &s.loc, why);
+    }
+    if let Some(s) = c.extra_hosts.as_ref().filter(|s| !s.value.is_empty()) {
+        not_supported(cx, mode, "extraHosts", &s.loc, why);
+    }
+    if let Some(s) = c.disable_networking.as_ref().filter(|s| s.value) {
+        not_supported(cx, mode, "disableNetworking", &s.loc, why);
+    }
+}
+
+/// bridge: every link names another container of the task definition.
+fn bridge_links(
+    cx: &mut Reader,
+    c: &ContainerDefinition,
+    containers: &[ContainerDefinition],
+    names: &HashMap<&str, usize>,
+) {
+    let Some(s) = &c.links else { return };
+    for l in &s.value {
+        let target = l.split(':').next().unwrap_or("");
+        if target != c.name.value && names.contains_key(target) {
+            continue;
+        }
+        let others: Vec<&str> =
+            containers.iter().map(|o| o.name.value.as_str()).filter(|n| *n != c.name.value).collect();
+        let help = match suggest(target, &others) {
+            Some(o) => format!("did you mean `{o}`?"),
+            None if others.is_empty() => "this task definition has no other container".to_string(),
+            None => format!("other containers: {}", quoted_list(&others)),
+        };
+        cx.err(
+            &s.loc,
+            format!("link `{}` does not name another container of this task definition", short(l)),
+            format!("write `name` or `name:alias`; {help}"),
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! The scenario file as a whole: its top-level fields, then each kind's block in file order
+//! (`draft`), then each kind's cross-reference checks in order (`finish`).
+
+use super::builder::Builder;
+use super::expectation::{self, Expectation};
+use super::fields::{Shape, Table, def, opt, req};
+use super::instance::{self, Instance};
+use super::internet::{self, Internet, InternetHost};
+use super::located::{Loc, Located};
+use super::reference::Declared;
+use super::task::{self, Task};
+use super::task_definition::{self, TaskDefinition};
+use super::vpc::{self, Vpc, VpcDraft};
+use super::walk::*;
+use super::{nat_gateway, network_acl, public_address, route_table, security_group, subnet};
+use marked_yaml::Node as YamlNode;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Scenario {
+    pub file: PathBuf,
+    pub version: u32,
+    pub name: Located<String>,
+    pub description: Option<String>,
+    pub region: String,
+    pub vpc: Vpc,
+    pub internet: Internet,
+    pub instances: Vec<Instance>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub tasks: Vec<Task>,
+    pub expect: Vec<Expectation>,
+}
+
+pub(crate) static TABLE: Table = Table {
+    id: "scenario",
+    doc: "An ecsnet scenario: a VPC, container instances, task definitions, tasks and expectations.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("version", Shape::Enum(&["1"]), "The format version: 1."),
+        req(
+            "name",
+            Shape::Pattern("^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$"),
+            "The lab's name: 1-20 of [a-z0-9-], not starting or ending with '-'; unique per machine.",
+        ),
+        opt("description", Shape::Text, "Free text."),
+        def(
+            "region",
+            Shape::Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]$"),
+            "\"us-east-1\"",
+            "The AWS region, used in availability zones, DNS names and ARNs.",
+        ),
+        req("vpc", Shape::Block(&vpc::TABLE), "The VPC."),
+        opt("internet", Shape::Block(&internet::TABLE), "Public servers on the emulated internet."),
+        opt("instances", Shape::List(&Shape::Block(&instance::TABLE)), "EC2 container instances."),
+        opt("taskDefinitions", Shape::List(&task_definition::ENTRY), "Task definitions, inline or `file:` JSON."),
+        opt("tasks", Shape::List(&Shape::Block(&task::TABLE)), "Tasks and the instance each runs on."),
+        opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
+    ],
+};
+
+/// Everything read from the file, before cross-checks.
+pub(crate) struct Draft {
+    pub version: Option<u32>,
+    pub name: Option<Located<String>>,
+    pub description: Option<String>,
+    pub region: String,
+    pub vpc: VpcDraft,
+    pub hosts: Vec<InternetHost>,
+    pub instances: Vec<Instance>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub tasks: Vec<Task>,
+    /// Where each task's `networkConfiguration` key is (parallel to `tasks`).
+    pub task_netconf: Vec<Option<Loc>>,
+    pub expect: Vec<Expectation>,
+}
+
+/// Read every block of the file; each kind checks what it can on its own.
+pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
+    let mut d = Draft {
+        version: None,
+        name: None,
+        description: None,
+        region: "us-east-1".to_string(),
+        vpc: VpcDraft::new(),
+        hosts: Vec::new(),
+        instances: Vec::new(),
+        task_definitions: Vec::new(),
+        tasks: Vec::new(),
+        task_netconf: Vec::new(),
+        expect: Vec::new(),
+    };
+    let rv = Value::root(root, "scenario");
+    let Some(top) = b.cx.entry_map(&rv, "the scenario", "version: 1") else { return d };
+    let top = Block { what: "the scenario (top level)".to_string(), ..top };
+    top.strict(&mut b.cx, &TABLE);
+    let cx = &mut b.cx;
+    d.version = top.req(cx, "version", "1").and_then(|v| version(cx, &v));
+    d.name = top.req(cx, "name", "my-lab").and_then(|v| lab_name(cx, &v));
+    if let Some(v) = top.get("description") {
+        d.description = cx.string(&v).map(|s| s.value);
+    }
+    if let Some(r) = top.get("region").and_then(|v| region(cx, &v)) {
+        d.region = r;
+    }
+    if let Some(v) = top.req(cx, "vpc", "{ cidr: 10.0.0.0/16 }") {
+        vpc::parse(b, &v, &d.region, &mut d.vpc);
+    }
+    if let Some(v) = top.get("internet") {
+        d.hosts = internet::parse(b, &v);
+    }
+    if let Some(v) = top.get("instances") {
+        d.instances = instance::parse_all(b, &v);
+    }
+    if let Some(v) = top.get("taskDefinitions") {
+        d.task_definitions = task_definition::parse_all(b, &v);
+    }
+    if let Some(v) = top.get("tasks") {
+        (d.tasks, d.task_netconf) = task::parse_all(b, &v).into_iter().map(|t| (t.task, t.netconf)).unzip();
+    }
+    if let Some(v) = top.get("expect") {
+        d.expect = expectation::parse_all(b, &v);
+    }
+    d
+}
+
+fn version(cx: &mut Reader, v: &Value<'_>) -> Option<u32> {
+    let s = cx.string(v)?;
+    if s.value.trim() == "1" {
+        return Some(1);
+    }
+    cx.err(
+        &s.loc,
+        format!("unsupported scenario format version `{}`", short(&s.value)),
+        "this ecsnet reads `version: 1` files",
+    );
+    None
+}
+
+fn lab_name(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
+    let s = cx.string(v)?;
+    match check_lab_name(&s.value) {
+        Ok(()) => Some(s),
+        Err(e) => {
+            cx.err(
+                &s.loc,
+                e,
+                format!(
+                    "lab names are 1-20 characters from [a-z0-9-], not starting or ending with '-', e.g. `{}`",
+                    sanitize_name(&s.value, 20)
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn region(cx: &mut Reader, v: &Value<'_>) -> Option<String> {
+    let s = cx.string(v)?;
+    if region_ok(&s.value) {
+        return Some(s.value);
+    }
+    cx.err(
+        &s.loc,
+        format!("invalid region `{}`", short(&s.value)),
+        "write an AWS region name like `us-east-1` or `ap-northeast-1`",
+    );
+    None
+}
+
+fn region_ok(r: &str) -> bool {
+    // ^[a-z]{2}(-[a-z]+)+-\d$
+    let parts: Vec<&str> = r.split('-').collect();
+    r.len() <= 30
+        && parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts.last().is_some_and(|p| p.len() == 1 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Lab names: `[a-z0-9-]`, 1-20 characters, not starting or ending with '-'.
+pub fn check_lab_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the lab name is empty".to_string());
+    }
+    if name.contains('\0') || name.contains('/') || name.contains("..") {
+        return Err(format!(
+            "invalid lab name `{}`: it must not contain `/`, `..` or NUL (it becomes part of file and namespace names)",
+            short(name)
+        ));
+    }
+    if name.chars().count() > 20 {
+        return Err(format!("invalid lab name `{}`: at most 20 characters", short(name)));
+    }
+    if !name_ok(name, 20) {
+        return Err(format!("invalid lab name `{}`: use only lowercase letters, digits and '-'", short(name)));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err(format!("invalid lab name `{}`: it must not start or end with '-'", short(name)));
+    }
+    Ok(())
+}
+
+fn names<'d>(it: impl Iterator<Item = &'d Located<String>>) -> Vec<&'d str> {
+    it.map(|n| n.value.as_str()).collect()
+}
+
+/// The names each kind declares, for reference checks.
+fn declared(d: &Draft) -> Declared<'_> {
+    let mut security_groups = names(d.vpc.security_groups.iter().map(|s| &s.name));
+    if !security_groups.contains(&"default") {
+        security_groups.push("default");
+    }
+    let mut families = names(d.task_definitions.iter().map(|t| &t.family));
+    families.dedup();
+    Declared {
+        subnets: names(d.vpc.subnets.iter().map(|s| &s.name)),
+        route_tables: names(d.vpc.route_tables.iter().map(|s| &s.name)),
+        nat_gateways: names(d.vpc.nat_gateways.iter().map(|s| &s.name)),
+        security_groups,
+        internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
+        instances: names(d.instances.iter().map(|s| &s.name)),
+        tasks: names(d.tasks.iter().map(|s| &s.name)),
+        families,
+    }
+}
+
+/// Check references between blocks, kind by kind; the scenario when nothing was reported.
+pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenario> {
+    let declared = declared(&d);
+    let (cx, seen, v) = (&mut b.cx, &b.seen, &d.vpc);
+    subnet::check(cx, &v.subnets, &declared, seen);
+    route_table::check(cx, &v.route_tables, &declared, seen);
+    nat_gateway::check(cx, &v.nat_gateways, &declared, seen);
+    security_group::check(cx, &v.security_groups, &declared, seen);
+    network_acl::check(cx, &v.network_acls, &declared, seen);
+    instance::check(cx, &d.instances, &v.subnets, &declared, seen);
+    public_address::check(cx, v.cidr.as_ref().map(|c| c.value), &v.nat_gateways, &d.hosts, &d.instances);
+    task::check(cx, &d.tasks, &d.task_netconf, &d.task_definitions, &declared, seen);
+    let lookup =
+        expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
+    expectation::check(cx, &d.expect, &lookup);
+    if !cx.diags.is_empty() || cx.overflow {
+        return None;
+    }
+    Some(Scenario {
+        file,
+        version: d.version?,
+        name: d.name?,
+        description: d.description,
+        region: d.region,
+        vpc: d.vpc.finish()?,
+        internet: Internet { hosts: d.hosts },
+        instances: d.instances,
+        task_definitions: d.task_definitions,
+        tasks: d.tasks,
+        expect: d.expect,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        assert!(region_ok("us-east-1"));
+        assert!(region_ok("ap-northeast-1"));
+        assert!(region_ok("us-gov-west-1"));
+        assert!(!region_ok("us-east"));
+        assert!(!region_ok("useast-1"));
+        assert!(!region_ok("us-east-12"));
+        assert!(!region_ok("US-east-1"));
+    }
+
+    #[test]
+    fn lab_names() {
+        assert!(check_lab_name("bridge-vs-awsvpc").is_ok());
+        assert!(check_lab_name("a").is_ok());
+        assert!(check_lab_name("").is_err());
+        assert!(check_lab_name("-a").is_err());
+        assert!(check_lab_name("a-").is_err());
+        assert!(check_lab_name("a/b").unwrap_err().contains("`/`"));
+        assert!(check_lab_name("a..b").is_err());
+        assert!(check_lab_name("a\0b").is_err());
+        assert!(check_lab_name("abcdefghijklmnopqrstu").unwrap_err().contains("20"));
+        assert!(check_lab_name("My-lab").is_err());
+    }
+}

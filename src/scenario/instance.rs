@@ -1,0 +1,247 @@
+//! EC2 container instances: a primary ENI in a subnet (private IP, optional public IP or
+//! Elastic IP, security groups) and an instance type that decides the ENI capacity.
+
+use super::builder::{Builder, MAX_INSTANCES};
+use super::fields::{Shape, Table, def, opt, req};
+use super::instance_types::{DEFAULT_INSTANCE_TYPE, eni_limits, known_instance_types};
+use super::located::{Loc, Located};
+use super::reference::{self, Declared, INSTANCE, SECURITY_GROUP, SUBNET, Seen};
+use super::subnet::Subnet;
+use super::walk::*;
+use ipnetwork::Ipv4Network;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Instance {
+    pub name: Located<String>,
+    pub subnet: Located<String>,
+    pub private_ip: Option<Located<Ipv4Addr>>,
+    pub public_ip: bool,
+    pub elastic_ip: Option<Located<Ipv4Addr>>,
+    /// None: the VPC's default group.
+    pub security_groups: Option<Vec<Located<String>>>,
+    pub instance_type: Located<String>,
+    /// Overrides the instance type's ENI count.
+    pub max_enis: Option<u32>,
+    pub eni_trunking: bool,
+    pub loc: Loc,
+}
+
+pub(crate) static TABLE: Table = Table {
+    id: "instance",
+    doc: "An EC2 container instance registered to the cluster.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("name", Shape::Name, "The instance's name: `instance/NAME` in expectations, `instance:` of tasks."),
+        req("subnet", Shape::Name, "The subnet of its primary ENI."),
+        opt("privateIp", Shape::Ipv4, "Its primary private IP (default: the subnet's first free address)."),
+        def("publicIp", Shape::Bool, "false", "Give it an auto-assigned public IPv4 address from the publicIpPool."),
+        opt("elasticIp", Shape::Ipv4, "An Elastic IP for it (a public address outside the VPC)."),
+        opt(
+            "securityGroups",
+            Shape::List(&Shape::Name),
+            "Security groups of its primary ENI, at most 5 (default: the VPC's `default` group).",
+        ),
+        def(
+            "instanceType",
+            Shape::Text,
+            "\"c5.large\"",
+            "The EC2 instance type; it decides how many ENIs (awsvpc tasks) the instance takes.",
+        ),
+        opt("maxEnis", Shape::Int { min: 1, max: 100 }, "ENIs including the primary one, instead of the type's."),
+        def("eniTrunking", Shape::Bool, "false", "ENI trunking (awsvpcTrunking): more awsvpc tasks per instance."),
+    ],
+};
+
+/// The `instances` list.
+pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<Instance> {
+    let mut uniq = UniqueNames::default();
+    b.each(v, MAX_INSTANCES, |b, it| parse(b, it, &mut uniq))
+}
+
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Instance> {
+    let m = b.cx.entry_map(v, "an instance", "{ name: ecs-1, subnet: public-a }")?;
+    m.strict(&mut b.cx, &TABLE);
+    let name = b.object_name(&m, INSTANCE, "ecs-1", uniq);
+    let subnet = m.req(&mut b.cx, "subnet", "public-a").and_then(|v| b.ref_name(&v, SUBNET));
+    let mut ok = true;
+    let security_groups = match m.get("securityGroups") {
+        Some(v) => {
+            let l = b.ref_list(&v, SECURITY_GROUP, 5);
+            ok &= l.is_some();
+            l
+        }
+        None => None,
+    };
+    let cx = &mut b.cx;
+    let private_ip = optional(&mut ok, m.get("privateIp").map(|v| cx.ipv4(&v)));
+    let elastic_ip = optional(&mut ok, m.get("elasticIp").map(|v| cx.ipv4(&v)));
+    let public_ip = optional(&mut ok, m.get("publicIp").map(|v| cx.boolean(&v))).is_some_and(|b| b.value);
+    let max_enis =
+        optional(&mut ok, m.get("maxEnis").map(|v| cx.uint(&v, 1, 100))).and_then(|n| u32::try_from(n.value).ok());
+    let instance_type = match m.get("instanceType") {
+        Some(v) => cx.nonempty(&v).unwrap_or_else(|| {
+            ok = false;
+            Located::bare(DEFAULT_INSTANCE_TYPE.to_string())
+        }),
+        None => Located::bare(DEFAULT_INSTANCE_TYPE.to_string()),
+    };
+    ok &= known_type(cx, &instance_type, max_enis);
+    let eni_trunking = match optional(&mut ok, m.get("eniTrunking").map(|v| cx.boolean(&v))) {
+        Some(t) => {
+            ok &= trunking_supported(cx, &t, &instance_type, max_enis);
+            t.value
+        }
+        None => false,
+    };
+    let (name, subnet) = (name?, subnet?);
+    ok.then_some(Instance {
+        name,
+        subnet,
+        private_ip,
+        public_ip,
+        elastic_ip,
+        security_groups,
+        instance_type,
+        max_enis,
+        eni_trunking,
+        loc: m.loc.clone(),
+    })
+}
+
+/// An optional field's value: None when absent; an invalid value (Some(None)) clears `ok`.
+fn optional<T>(ok: &mut bool, read: Option<Option<T>>) -> Option<T> {
+    match read {
+        Some(None) => {
+            *ok = false;
+            None
+        }
+        Some(value) => value,
+        None => None,
+    }
+}
+
+/// ecsnet must know the type's ENI limit, unless `maxEnis` gives it.
+fn known_type(cx: &mut Reader, instance_type: &Located<String>, max_enis: Option<u32>) -> bool {
+    if max_enis.is_some() || eni_limits(&instance_type.value).is_some() || instance_type.loc.line == 0 {
+        return true;
+    }
+    let known: Vec<&str> = known_instance_types().collect();
+    let help = match suggest(&instance_type.value, &known) {
+        Some(s) => format!("did you mean `{s}`? (or set `maxEnis: N` to give the ENI count of another type)"),
+        None => format!("known types: {}; for another type set `maxEnis: N`", quoted_list(&known)),
+    };
+    cx.err(
+        &instance_type.loc,
+        format!("unknown instance type `{}`: ecsnet does not know its ENI limit", short(&instance_type.value)),
+        help,
+    );
+    false
+}
+
+/// `eniTrunking: true` on a type that does not support it is an error.
+fn trunking_supported(
+    cx: &mut Reader,
+    t: &Located<bool>,
+    instance_type: &Located<String>,
+    max_enis: Option<u32>,
+) -> bool {
+    if t.value && max_enis.is_none() && eni_limits(&instance_type.value).is_some_and(|(_, t)| t == 0) {
+        cx.err(
+            &t.loc,
+            format!("ENI trunking is not supported on {}", instance_type.value),
+            "remove `eniTrunking`, or use a type that supports it (e.g. c5.large: 10 tasks with trunking)",
+        );
+        return false;
+    }
+    true
+}
+
+/// Each instance's subnet and groups are declared; its private IP fits its subnet and is its own.
+pub(crate) fn check(cx: &mut Reader, instances: &[Instance], subnets: &[Subnet], declared: &Declared<'_>, seen: &Seen) {
+    let mut private_ips: HashMap<Ipv4Addr, &str> = HashMap::new();
+    for i in instances {
+        let subnet_ok = reference::reference(cx, &i.subnet, SUBNET, &declared.subnets, seen);
+        if let Some(sl) = &i.security_groups {
+            for s in sl {
+                reference::reference(cx, s, SECURITY_GROUP, &declared.security_groups, seen);
+            }
+        }
+        let Some(ip) = &i.private_ip else { continue };
+        if subnet_ok {
+            if let Some(sn) = subnets.iter().find(|s| s.name.value == i.subnet.value) {
+                if !check_private_ip(cx, ip, &sn.name.value, sn.cidr.value) {
+                    continue;
+                }
+            }
+        }
+        if let Some(other) = private_ips.get(&ip.value) {
+            cx.err(
+                &ip.loc,
+                format!("private IP {} is already used by instance `{other}`", ip.value),
+                "each instance needs its own address; change one, or omit `privateIp` to get a free one",
+            );
+        } else {
+            private_ips.insert(ip.value, &i.name.value);
+        }
+    }
+}
+
+/// An address inside its subnet and not one of the five AWS reserves.
+fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: Ipv4Network) -> bool {
+    if !net.contains(ip.value) {
+        cx.err(
+            &ip.loc,
+            format!("private IP {} is not inside subnet `{subnet}` ({net})", ip.value),
+            format!("use an address inside {net}, or omit `privateIp` to get the first free one"),
+        );
+        return false;
+    }
+    let base = u32::from(net.network());
+    let last = u32::from(net.broadcast());
+    let n = u32::from(ip.value);
+    let why = match n.wrapping_sub(base) {
+        0 => Some("the network address"),
+        1 => Some("reserved by AWS for the VPC router"),
+        2 => Some("reserved by AWS for the DNS server"),
+        3 => Some("reserved by AWS for future use"),
+        _ if n == last => Some("the network broadcast address (AWS does not support broadcast in a VPC)"),
+        _ => None,
+    };
+    if let Some(why) = why {
+        let first = Ipv4Addr::from(base.saturating_add(4));
+        let final_ = Ipv4Addr::from(last.saturating_sub(1));
+        cx.err(
+            &ip.loc,
+            format!(
+                "private IP {} is reserved in subnet `{subnet}` ({net}): it is {why}; AWS reserves the first four and the last address of every subnet",
+                ip.value
+            ),
+            format!("use an address from {first} to {final_}"),
+        );
+        return false;
+    }
+    true
+}
+
+impl super::Scenario {
+    pub fn instance(&self, name: &str) -> Option<&Instance> {
+        self.instances.iter().find(|s| s.name.value == name)
+    }
+}
+
+impl Instance {
+    /// (max ENIs including the primary one, awsvpc tasks with trunking) for this instance:
+    /// `maxEnis` if given (trunking capacity then from the type table, else 0), else the table.
+    pub fn eni_limits(&self) -> (u32, u32) {
+        let table = eni_limits(&self.instance_type.value);
+        match (self.max_enis, table) {
+            (Some(m), t) => (m, t.map(|t| t.1).unwrap_or(0)),
+            (None, Some(t)) => t,
+            (None, None) => (1, 0),
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Tasks: a task definition placed on an instance; awsvpc tasks also name their subnets and
+//! security groups (`networkConfiguration.awsvpcConfiguration`), as in RunTask.
+
+use super::builder::{Builder, MAX_TASKS};
+use super::fields::{Shape, Table, def, opt, req};
+use super::located::{Loc, Located};
+use super::node::container_name_ok;
+use super::primitives::NetworkMode;
+use super::reference::{self, Declared, FAMILY, INSTANCE, SECURITY_GROUP, SUBNET, Seen, TASK};
+use super::task_definition::{TaskDefRef, TaskDefinition, find_task_def};
+use super::walk::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Task {
+    pub name: Located<String>,
+    pub task_definition: Located<TaskDefRef>,
+    pub instance: Located<String>,
+    pub awsvpc: Option<AwsvpcConfiguration>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AwsvpcConfiguration {
+    pub subnets: Vec<Located<String>>,
+    pub security_groups: Vec<Located<String>>,
+    pub assign_public_ip: Located<bool>,
+}
+
+/// The words of `assignPublicIp`.
+const ASSIGN_PUBLIC_IP: &[&str] = &["ENABLED", "DISABLED"];
+
+pub(crate) static TABLE: Table = Table {
+    id: "task",
+    doc: "A task, placed on an instance (RunTask with the EC2 launch type).",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("name", Shape::Name, "The task's name: `task/NAME` in expectations."),
+        req(
+            "taskDefinition",
+            Shape::Pattern("^(arn:[^ ]*:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9][0-9]{0,9})?$"),
+            "The task definition: `family`, `family:revision` or its ARN (default revision: the latest).",
+        ),
+        req("instance", Shape::Name, "The container instance it is placed on."),
+        opt(
+            "networkConfiguration",
+            Shape::Block(&NETWORK_CONFIGURATION),
+            "Required for awsvpc task definitions, not allowed for the other modes.",
+        ),
+    ],
+};
+
+pub(crate) static NETWORK_CONFIGURATION: Table = Table {
+    id: "networkConfiguration",
+    doc: "The task's network configuration, as in RunTask.",
+    strict: true,
+    rules: &[],
+    fields: &[req("awsvpcConfiguration", Shape::Block(&AWSVPC_CONFIGURATION), "Where the task's ENI goes.")],
+};
+
+pub(crate) static AWSVPC_CONFIGURATION: Table = Table {
+    id: "awsvpcConfiguration",
+    doc: "The task ENI's subnets and security groups.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req(
+            "subnets",
+            Shape::List(&Shape::Name),
+            "1 to 16 subnets; the ENI goes in the first one in the instance's availability zone.",
+        ),
+        opt("securityGroups", Shape::List(&Shape::Name), "At most 5 groups (default: the VPC's `default` group)."),
+        def(
+            "assignPublicIp",
+            Shape::Enum(ASSIGN_PUBLIC_IP),
+            "\"DISABLED\"",
+            "Only DISABLED: ECS refuses ENABLED for the EC2 launch type.",
+        ),
+    ],
+};
+
+/// A task as read, and where its `networkConfiguration` key is (for the network mode check).
+pub(crate) struct ParsedTask {
+    pub task: Task,
+    pub netconf: Option<Loc>,
+}
+
+/// The `tasks` list.
+pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<ParsedTask> {
+    let mut uniq = UniqueNames::default();
+    b.each(v, MAX_TASKS, |b, it| parse(b, it, &mut uniq))
+}
+
+fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<ParsedTask> {
+    let m = b.cx.entry_map(v, "a task", "{ name: web, taskDefinition: web, instance: ecs-1 }")?;
+    m.strict(&mut b.cx, &TABLE);
+    let name = b.object_name(&m, TASK, "web", uniq);
+    let cx = &mut b.cx;
+    let td = m.req(cx, "taskDefinition", "web").and_then(|v| cx.string(&v)).and_then(|s| {
+        match parse_task_def_ref(&s.value) {
+            Ok(r) => Some(Located::new(r, s.loc)),
+            Err(e) => {
+                cx.err(&s.loc, e, "write the family name, or family:revision, e.g. `web` or `web:2`");
+                None
+            }
+        }
+    });
+    let instance = m.req(&mut b.cx, "instance", "ecs-1").and_then(|v| b.ref_name(&v, INSTANCE));
+    let netconf = m.key_loc(&b.cx, "networkConfiguration");
+    let mut ok = true;
+    let awsvpc = match m.get("networkConfiguration") {
+        Some(nv) => {
+            let r = awsvpc_configuration(b, &nv);
+            ok &= r.is_some();
+            r
+        }
+        None => None,
+    };
+    let task = Task { name: name?, task_definition: td?, instance: instance?, awsvpc, loc: m.loc.clone() };
+    ok.then_some(ParsedTask { task, netconf })
+}
+
+fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfiguration> {
+    let nc = b.cx.map(v, "the task's network configuration")?;
+    let nc = Block { what: "networkConfiguration".to_string(), ..nc };
+    nc.strict(&mut b.cx, &NETWORK_CONFIGURATION);
+    let av = nc.req(&mut b.cx, "awsvpcConfiguration", "{ subnets: [private-a] }")?;
+    let am = b.cx.map(&av, "subnets, securityGroups, assignPublicIp")?;
+    let am = Block { what: "awsvpcConfiguration".to_string(), ..am };
+    am.strict(&mut b.cx, &AWSVPC_CONFIGURATION);
+    let subnets = am.req(&mut b.cx, "subnets", "[private-a]").and_then(|v| {
+        let l = b.ref_list(&v, SUBNET, 16)?;
+        if l.is_empty() {
+            let loc = b.cx.vloc(&v);
+            b.cx.err(&loc, "`subnets` must name at least one subnet", "for example `subnets: [private-a]`");
+            return None;
+        }
+        Some(l)
+    });
+    let security_groups = match am.get("securityGroups") {
+        Some(v) => b.ref_list(&v, SECURITY_GROUP, 5),
+        None => Some(vec![Located::bare("default".to_string())]),
+    };
+    let cx = &mut b.cx;
+    let assign = match am.get("assignPublicIp") {
+        Some(v) => match cx.choice(&v, ASSIGN_PUBLIC_IP)? {
+            Located { value: "ENABLED", loc } => {
+                cx.err(
+                    &loc,
+                    "Assign public IP is not supported for this launch type.",
+                    "ECS gives task ENIs no public IP on EC2 instances: for egress put the task in a private subnet \
+                     whose route table sends 0.0.0.0/0 to a NAT gateway; for inbound use bridge or host mode on an \
+                     instance with `publicIp: true`",
+                );
+                return None;
+            }
+            Located { loc, .. } => Located::new(false, loc),
+        },
+        None => Located::bare(false),
+    };
+    Some(AwsvpcConfiguration { subnets: subnets?, security_groups: security_groups?, assign_public_ip: assign })
+}
+
+/// `family`, `family:REV`, or a task definition ARN.
+pub(crate) fn parse_task_def_ref(s: &str) -> Result<TaskDefRef, String> {
+    let t = match s.find(":task-definition/") {
+        Some(p) if s.starts_with("arn:") => &s[p + ":task-definition/".len()..],
+        _ => s,
+    };
+    let (family, rev) = match t.split_once(':') {
+        Some((f, r)) => {
+            let ok = !r.is_empty() && r.len() <= 10 && r.bytes().all(|b| b.is_ascii_digit());
+            match r.parse::<u32>() {
+                Ok(n) if ok && n > 0 => (f, Some(n)),
+                _ => return Err(format!("invalid task definition revision `{}` in `{}`", short(r), short(s))),
+            }
+        }
+        None => (t, None),
+    };
+    if !container_name_ok(family) {
+        return Err(format!(
+            "invalid task definition family `{}`: up to 255 letters, numbers, hyphens and underscores",
+            short(family)
+        ));
+    }
+    Ok(TaskDefRef { family: family.to_string(), revision: rev })
+}
+
+/// Each task's instance, task definition, subnets and groups are declared, and its network
+/// configuration fits its task definition's network mode.
+pub(crate) fn check(
+    cx: &mut Reader,
+    tasks: &[Task],
+    netconfs: &[Option<Loc>],
+    task_definitions: &[TaskDefinition],
+    declared: &Declared<'_>,
+    seen: &Seen,
+) {
+    for (t, netconf) in tasks.iter().zip(netconfs) {
+        reference::reference(cx, &t.instance, INSTANCE, &declared.instances, seen);
+        let td = task_definition_of(cx, t, task_definitions, declared, seen);
+        if let Some(aw) = &t.awsvpc {
+            for s in &aw.subnets {
+                reference::reference(cx, s, SUBNET, &declared.subnets, seen);
+            }
+            for s in &aw.security_groups {
+                reference::reference(cx, s, SECURITY_GROUP, &declared.security_groups, seen);
+            }
+        }
+        if let Some(td) = td {
+            network_configuration_fits(cx, t, netconf.as_ref(), td);
+        }
+    }
+}
+
+/// The task definition a task names: its family is declared, and so is the revision.
+fn task_definition_of<'a>(
+    cx: &mut Reader,
+    t: &Task,
+    task_definitions: &'a [TaskDefinition],
+    declared: &Declared<'_>,
+    seen: &Seen,
+) -> Option<&'a TaskDefinition> {
+    let r = &t.task_definition;
+    let fam = Located::new(r.value.family.clone(), r.loc.clone());
+    if !reference::reference(cx, &fam, FAMILY, &declared.families, seen) {
+        return None;
+    }
+    let td = find_task_def(task_definitions, &r.value);
+    if td.is_none() {
+        let revs: Vec<String> = task_definitions
+            .iter()
+            .filter(|x| x.family.value == r.value.family)
+            .map(|x| x.revision.to_string())
+            .collect();
+        cx.err(
+            &r.loc,
+            format!("task definition `{}:{}` not found", r.value.family, r.value.revision.unwrap_or(0)),
+            format!("family `{}` has revision(s) {}", r.value.family, revs.join(", ")),
+        );
+    }
+    td
+}
+
+/// awsvpc tasks need a network configuration; the other modes must not have one.
+fn network_configuration_fits(cx: &mut Reader, t: &Task, netconf: Option<&Loc>, td: &TaskDefinition) {
+    match (td.network_mode.value, &t.awsvpc, netconf) {
+        (NetworkMode::Awsvpc, None, _) => cx.err(
+            &t.loc,
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+            format!(
+                "task definition `{}:{}` uses networkMode=awsvpc; add `networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [SUBNET] }} }}`",
+                td.family.value, td.revision
+            ),
+        ),
+        (NetworkMode::Awsvpc, Some(_), _) => {}
+        (mode, _, Some(loc)) => cx.err(
+            loc,
+            format!(
+                "networkConfiguration is only valid for awsvpc tasks; task definition `{}:{}` uses networkMode={mode}",
+                td.family.value, td.revision
+            ),
+            "remove `networkConfiguration` (ECS rejects it: \"Network Configuration is not valid for the given networkMode of this task definition.\")",
+        ),
+        _ => {}
+    }
+}
+
+impl super::Scenario {
+    pub fn task(&self, name: &str) -> Option<&Task> {
+        self.tasks.iter().find(|s| s.name.value == name)
+    }
+    /// The task definition a task runs (always present in a validated scenario).
+    pub fn task_def_of(&self, task: &Task) -> Option<&TaskDefinition> {
+        self.task_definition(&task.task_definition.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_def_refs() {
+        assert_eq!(parse_task_def_ref("web").unwrap(), TaskDefRef { family: "web".into(), revision: None });
+        assert_eq!(parse_task_def_ref("web:3").unwrap(), TaskDefRef { family: "web".into(), revision: Some(3) });
+        assert_eq!(
+            parse_task_def_ref("arn:aws:ecs:us-east-1:123456789012:task-definition/web_2:7").unwrap(),
+            TaskDefRef { family: "web_2".into(), revision: Some(7) }
+        );
+        assert!(parse_task_def_ref("web:0").is_err());
+        assert!(parse_task_def_ref("web:x").is_err());
+        assert!(parse_task_def_ref("web:99999999999").is_err());
+        assert!(parse_task_def_ref("we b").is_err());
+        assert!(parse_task_def_ref("").is_err());
+    }
+}

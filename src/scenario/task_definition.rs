@@ -1,0 +1,339 @@
+//! Task definitions, inline or from a JSON file (register-task-definition input or
+//! describe-task-definition output), with the register-time rules ECS applies per network mode.
+//! AWS fields ecsnet does not model are accepted and ignored.
+
+use super::builder::{Builder, MAX_TASK_DEFINITIONS};
+use super::container::{self, ContainerDefinition, MAX_CONTAINERS};
+use super::fields::{Shape, Table, Variant, def, ignored, opt, req};
+use super::located::{Loc, Located};
+use super::primitives::{NETWORK_MODES, NetworkMode};
+use super::reference::{FAMILY, Seen};
+use super::text::{parse_json, read_text};
+use super::walk::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaskDefinition {
+    pub family: Located<String>,
+    /// From a describe output, else 1 (or the next one for a repeated family).
+    pub revision: u32,
+    pub network_mode: Located<NetworkMode>,
+    pub task_role_arn: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub container_definitions: Vec<ContainerDefinition>,
+    pub source: TaskDefSource,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TaskDefSource {
+    Inline,
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDefRef {
+    pub family: String,
+    /// None: the latest revision.
+    pub revision: Option<u32>,
+}
+
+pub(crate) static TABLE: Table = Table {
+    id: "taskDefinition",
+    doc: "A task definition, as in the ECS API (register input); fields ecsnet does not model are accepted and ignored.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("family", Shape::EcsName, "The family; tasks name it in `taskDefinition`."),
+        opt(
+            "revision",
+            Shape::Int { min: 1, max: 4_294_967_295 },
+            "The revision (default: 1, or the next one for a family declared again).",
+        ),
+        def(
+            "networkMode",
+            Shape::Enum(NETWORK_MODES),
+            "\"bridge\"",
+            "The Docker networking mode of the task's containers.",
+        ),
+        opt(
+            "taskRoleArn",
+            Shape::Text,
+            "The task's IAM role: its containers get AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (fake keys).",
+        ),
+        opt("executionRoleArn", Shape::Text, "The agent's role for the task, shown by the metadata endpoint."),
+        req(
+            "containerDefinitions",
+            Shape::List(&Shape::Block(&container::TABLE)),
+            "The task's containers, 1 to 10; the first is the task's `task/NAME` node.",
+        ),
+        opt(
+            "requiresCompatibilities",
+            Shape::List(&Shape::Text),
+            "Launch types; if given it must include `EC2` (ecsnet runs tasks as the EC2 launch type).",
+        ),
+        ignored("cpu", "Accepted and ignored."),
+        ignored("memory", "Accepted and ignored."),
+        ignored("volumes", "Accepted and ignored."),
+        ignored("placementConstraints", "Accepted and ignored."),
+        ignored("pidMode", "Accepted and ignored."),
+        ignored("ipcMode", "Accepted and ignored."),
+        ignored("runtimePlatform", "Accepted and ignored."),
+        ignored("tags", "Accepted and ignored."),
+        ignored("taskDefinitionArn", "Accepted and ignored (describe output)."),
+        ignored("status", "Accepted and ignored (describe output)."),
+        ignored("compatibilities", "Accepted and ignored (describe output)."),
+        ignored("requiresAttributes", "Accepted and ignored (describe output)."),
+        ignored("registeredAt", "Accepted and ignored (describe output)."),
+        ignored("registeredBy", "Accepted and ignored (describe output)."),
+    ],
+};
+
+/// `- file: PATH`: a task definition in a JSON file.
+pub(crate) static FILE_ENTRY: Table = Table {
+    id: "taskDefinitionFile",
+    doc: "A task definition in a JSON file: register-task-definition input or describe-task-definition output.",
+    strict: true,
+    rules: &[],
+    fields: &[req("file", Shape::Text, "The JSON file's path, relative to the scenario file's directory.")],
+};
+
+/// The entries of `taskDefinitions`: a `file:` entry, else an inline task definition.
+pub(crate) static ENTRY: Shape =
+    Shape::Variants(&[Variant { when: &["file"], table: &FILE_ENTRY }, Variant { when: &[], table: &TABLE }]);
+
+/// A parsed task definition and its explicit revision, if any.
+pub(crate) type ParsedTaskDef = (TaskDefinition, Option<Located<u32>>);
+
+/// The `taskDefinitions` list, with revisions assigned.
+pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>) -> Vec<TaskDefinition> {
+    let parsed = b.each(v, MAX_TASK_DEFINITIONS, parse);
+    assign_revisions(&mut b.cx, parsed)
+}
+
+fn parse(b: &mut Builder, v: &Value<'_>) -> Option<ParsedTaskDef> {
+    let m = b.cx.entry_map(v, "a task definition", "family: web")?;
+    if m.map.get_key_value("file").is_none() {
+        let m = Block { what: "a task definition".to_string(), ..m };
+        return parse_task_def(&mut b.cx, &m, TaskDefSource::Inline, &mut b.seen);
+    }
+    let m = Block { what: "a `file:` task definition entry".to_string(), ..m };
+    m.strict_with(
+        &mut b.cx,
+        &FILE_ENTRY,
+        &[
+            ("family", "a `file:` entry holds only the path; the task definition's fields go in the JSON file"),
+            ("revision", "a `file:` entry holds only the path; put `revision` in the JSON file"),
+        ],
+    );
+    let fv = m.req(&mut b.cx, "file", "taskdefs/web.json")?;
+    let f = b.cx.nonempty(&fv)?;
+    if f.value.contains('\0') {
+        b.cx.err(&f.loc, "the file name contains a NUL character", "");
+        return None;
+    }
+    let path = b.base_dir.join(&f.value);
+    from_file(b, path, &f.loc)
+}
+
+/// A task definition from a JSON file; its errors point into that file.
+fn from_file(b: &mut Builder, path: PathBuf, at: &Loc) -> Option<ParsedTaskDef> {
+    let jfile = Arc::new(path.clone());
+    let text = match read_text(&path, &jfile, Some(at)) {
+        Ok(t) => t,
+        Err(d) => {
+            b.cx.diags.push(d);
+            return None;
+        }
+    };
+    let root = match parse_json(&text, &jfile) {
+        Ok(n) => n,
+        Err(d) => {
+            b.cx.diags.push(d);
+            return None;
+        }
+    };
+    let mut jcx = Reader::new(jfile);
+    let rv = Value::root(&root, "task definition file");
+    let r = (|| {
+        let top = jcx.entry_map(&rv, "a task definition", "{ \"family\": \"web\", ... }")?;
+        // describe-task-definition output: { "taskDefinition": { ... }, "tags": [...] }
+        let (m, what) = match top.get("taskDefinition") {
+            Some(inner) => (jcx.map(&inner, "the task definition")?, "taskDefinition"),
+            None => (top, "the task definition"),
+        };
+        let m = Block { what: what.to_string(), ..m };
+        parse_task_def(&mut jcx, &m, TaskDefSource::File(path.clone()), &mut b.seen)
+    })();
+    b.cx.diags.append(&mut jcx.diags);
+    r
+}
+
+/// Revisions: explicit ones as given, others the next after the family's highest so far.
+fn assign_revisions(cx: &mut Reader, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefinition> {
+    let mut used: HashMap<String, HashMap<u32, Loc>> = HashMap::new();
+    let mut out = Vec::new();
+    for (mut td, rev) in parsed {
+        let fam = used.entry(td.family.value.clone()).or_default();
+        let r = match rev {
+            Some(r) => {
+                if let Some(first) = fam.get(&r.value) {
+                    let help = format!(
+                        "revision {} of `{}` is already declared at {}; remove one or change `revision`",
+                        r.value, td.family.value, first
+                    );
+                    cx.err(
+                        &r.loc,
+                        format!("task definition `{}:{}` is declared twice", td.family.value, r.value),
+                        help,
+                    );
+                    continue;
+                }
+                r.value
+            }
+            None => fam.keys().max().copied().unwrap_or(0).saturating_add(1),
+        };
+        fam.insert(r, td.loc.clone());
+        td.revision = r;
+        out.push(td);
+    }
+    out
+}
+
+fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &mut Seen) -> Option<ParsedTaskDef> {
+    m.lenient(cx, &TABLE);
+    let family = m.req(cx, "family", "web").and_then(|v| cx.string(&v)).and_then(|s| {
+        seen.insert(FAMILY.kind, &s.value);
+        container::ecs_name(cx, s, "task definition family")
+    });
+    let mut ok = true;
+    let revision = match m.get("revision") {
+        Some(v) => match cx.uint(&v, 1, u64::from(u32::MAX)) {
+            Some(n) => Some(Located::new(u32::try_from(n.value).unwrap_or(1), n.loc)),
+            None => {
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    let network_mode = network_mode(cx, m, &mut ok);
+    let task_role_arn = m.get("taskRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
+    let execution_role_arn = m.get("executionRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
+    ok &= requires_ec2(cx, m);
+    let containers = containers(cx, m, network_mode.value, &mut ok);
+    ok &= container::check_for_mode(cx, network_mode.value, &containers);
+    let td = TaskDefinition {
+        family: family?,
+        revision: 0,
+        network_mode,
+        task_role_arn,
+        execution_role_arn,
+        container_definitions: containers,
+        source,
+        loc: m.loc.clone(),
+    };
+    ok.then_some((td, revision))
+}
+
+/// `networkMode`, bridge when absent (located at the task definition).
+fn network_mode(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Located<NetworkMode> {
+    let Some(v) = m.get("networkMode") else { return Located::new(NetworkMode::Bridge, m.loc.clone()) };
+    match cx.choice(&v, NETWORK_MODES) {
+        Some(s) => Located::new(
+            match s.value {
+                "awsvpc" => NetworkMode::Awsvpc,
+                "host" => NetworkMode::Host,
+                "none" => NetworkMode::None,
+                _ => NetworkMode::Bridge,
+            },
+            s.loc,
+        ),
+        None => {
+            *ok = false;
+            Located::bare(NetworkMode::Bridge)
+        }
+    }
+}
+
+/// `requiresCompatibilities`, when given, includes EC2: ecsnet runs the EC2 launch type.
+fn requires_ec2(cx: &mut Reader, m: &Block<'_>) -> bool {
+    let Some(v) = m.get("requiresCompatibilities") else { return true };
+    match cx.str_list(&v, 10) {
+        Some(l) if !l.is_empty() && !l.iter().any(|s| s.value == "EC2") => {
+            let loc = cx.vloc(&v);
+            let list: Vec<&str> = l.iter().map(|s| s.value.as_str()).collect();
+            cx.err(
+                &loc,
+                format!(
+                    "this task definition requires {}, but ecsnet runs tasks with the EC2 launch type",
+                    list.join(", ")
+                ),
+                "add \"EC2\" to requiresCompatibilities, or remove the field",
+            );
+            false
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// `containerDefinitions`: 1 to 10 containers.
+fn containers(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) -> Vec<ContainerDefinition> {
+    let mut containers = Vec::new();
+    let Some(cv) = m.req(cx, "containerDefinitions", "[{ name: app, image: nginx }]") else {
+        *ok = false;
+        return containers;
+    };
+    match cx.items(&cv, 1000) {
+        Some(items) if items.is_empty() => {
+            let loc = cx.vloc(&cv);
+            cx.err(&loc, "`containerDefinitions` is empty", "a task definition needs at least one container");
+            *ok = false;
+        }
+        Some(items) if items.len() > MAX_CONTAINERS => {
+            let loc = cx.vloc(&cv);
+            cx.err(
+                &loc,
+                format!("too many containers: {} (AWS allows {MAX_CONTAINERS} per task definition)", items.len()),
+                "split the task definition",
+            );
+            *ok = false;
+        }
+        Some(items) => {
+            for it in items {
+                match container::parse(cx, &it, mode) {
+                    Some(c) => containers.push(c),
+                    None => *ok = false,
+                }
+            }
+        }
+        None => *ok = false,
+    }
+    containers
+}
+
+/// The task definition a reference names: the given revision, or the family's latest.
+pub fn find_task_def<'a>(tds: &'a [TaskDefinition], r: &TaskDefRef) -> Option<&'a TaskDefinition> {
+    let mut of_family = tds.iter().filter(|t| t.family.value == r.family);
+    match r.revision {
+        Some(rev) => of_family.find(|t| t.revision == rev),
+        None => of_family.max_by_key(|t| t.revision),
+    }
+}
+
+impl super::Scenario {
+    /// The task definition a reference names (latest revision when none is given).
+    pub fn task_definition(&self, r: &TaskDefRef) -> Option<&TaskDefinition> {
+        find_task_def(&self.task_definitions, r)
+    }
+}
+
+impl TaskDefinition {
+    pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
+        self.container_definitions.iter().find(|c| c.name.value == name)
+    }
+}

@@ -1,0 +1,194 @@
+//! The `vpc` block: its CIDR block, internet gateway and public IP pool, and its children
+//! (subnets, route tables, NAT gateways, security groups, network ACLs), in file order.
+
+use super::builder::Builder;
+use super::fields::{Shape, Table, def, opt, req};
+use super::internet::INTERNET_CLIENT;
+use super::located::Located;
+use super::network_acl::{self, NetworkAcl};
+use super::walk::*;
+use super::{nat_gateway, route_table, security_group, subnet};
+use super::{nat_gateway::NatGateway, route_table::RouteTable, security_group::SecurityGroup, subnet::Subnet};
+use ipnetwork::Ipv4Network;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Vpc {
+    pub cidr: Located<Ipv4Network>,
+    pub internet_gateway: bool,
+    /// Where auto-assigned public IPs come from (default 198.51.100.0/24).
+    pub public_ip_pool: Located<Ipv4Network>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub nat_gateways: Vec<NatGateway>,
+    /// As written; the VPC's `default` group is added by the model when not declared.
+    pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+}
+
+pub(crate) static TABLE: Table = Table {
+    id: "vpc",
+    doc: "The VPC: its CIDR block, gateways, subnets, route tables, security groups and network ACLs.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("cidr", Shape::Cidr, "The VPC's IPv4 CIDR block, /16 to /28 (e.g. 10.0.0.0/16)."),
+        def("internetGateway", Shape::Bool, "false", "Attach an internet gateway (and with it the emulated internet)."),
+        def(
+            "publicIpPool",
+            Shape::Cidr,
+            "\"198.51.100.0/24\"",
+            "Where auto-assigned public IPs and NAT gateway Elastic IPs come from (/8 to /30, outside the VPC).",
+        ),
+        opt("subnets", Shape::List(&Shape::Block(&subnet::TABLE)), "The VPC's subnets."),
+        opt("routeTables", Shape::List(&Shape::Block(&route_table::TABLE)), "Route tables that subnets can use."),
+        opt("natGateways", Shape::List(&Shape::Block(&nat_gateway::TABLE)), "Public NAT gateways."),
+        opt(
+            "securityGroups",
+            Shape::List(&Shape::Block(&security_group::TABLE)),
+            "Security groups; the VPC's `default` group exists without being declared.",
+        ),
+        opt(
+            "networkAcls",
+            Shape::List(&Shape::Block(&network_acl::TABLE)),
+            "Network ACLs; a subnet without one uses the default ACL (allow all).",
+        ),
+    ],
+};
+
+/// The vpc block as read, before cross-checks (its CIDR may be missing or invalid).
+pub(crate) struct VpcDraft {
+    /// The block is a mapping with a usable `cidr`.
+    pub ok: bool,
+    pub cidr: Option<Located<Ipv4Network>>,
+    pub internet_gateway: bool,
+    pub public_ip_pool: Located<Ipv4Network>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub nat_gateways: Vec<NatGateway>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+}
+
+impl VpcDraft {
+    pub fn new() -> Self {
+        VpcDraft {
+            ok: false,
+            cidr: None,
+            internet_gateway: false,
+            public_ip_pool: Located::bare(default_pool()),
+            subnets: Vec::new(),
+            route_tables: Vec::new(),
+            nat_gateways: Vec::new(),
+            security_groups: Vec::new(),
+            network_acls: Vec::new(),
+        }
+    }
+
+    /// The validated VPC; None when the block was unusable.
+    pub fn finish(self) -> Option<Vpc> {
+        let vpc = Vpc {
+            cidr: self.cidr?,
+            internet_gateway: self.internet_gateway,
+            public_ip_pool: self.public_ip_pool,
+            subnets: self.subnets,
+            route_tables: self.route_tables,
+            nat_gateways: self.nat_gateways,
+            security_groups: self.security_groups,
+            network_acls: self.network_acls,
+        };
+        self.ok.then_some(vpc)
+    }
+}
+
+pub(crate) fn default_pool() -> Ipv4Network {
+    Ipv4Network::new(Ipv4Addr::new(198, 51, 100, 0), 24).unwrap_or_else(|_| Ipv4Network::from(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The vpc block and its children; `region` gives subnets their default availability zone.
+pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDraft) {
+    let cx = &mut b.cx;
+    let Some(m) = cx.map(v, "the vpc block") else { return };
+    let m = Block { what: "vpc".to_string(), ..m };
+    m.strict(cx, &TABLE);
+    d.ok = true;
+    match m.req(cx, "cidr", "10.0.0.0/16").map(|v| cx.cidr(&v)) {
+        Some(Some(c)) => d.cidr = vpc_cidr(cx, c),
+        _ => d.ok = false,
+    }
+    if let Some(v) = m.get("internetGateway") {
+        d.internet_gateway = cx.boolean(&v).map(|b| b.value).unwrap_or(false);
+    }
+    if let Some(v) = m.get("publicIpPool") {
+        if let Some(c) = cx.cidr(&v) {
+            if public_ip_pool_ok(cx, &c, d.cidr.as_ref()) {
+                d.public_ip_pool = c;
+            }
+        }
+    }
+    let (igw, vpc_cidr) = (d.internet_gateway, d.cidr.clone());
+    if let Some(v) = m.get("subnets") {
+        d.subnets = subnet::parse_all(b, &v, region, vpc_cidr.as_ref());
+    }
+    if let Some(v) = m.get("routeTables") {
+        d.route_tables = route_table::parse_all(b, &v, igw, vpc_cidr.as_ref());
+    }
+    if let Some(v) = m.get("natGateways") {
+        d.nat_gateways = nat_gateway::parse_all(b, &v, igw);
+    }
+    if let Some(v) = m.get("securityGroups") {
+        d.security_groups = security_group::parse_all(b, &v);
+    }
+    if let Some(v) = m.get("networkAcls") {
+        d.network_acls = network_acl::parse_all(b, &v);
+    }
+}
+
+/// The VPC CIDR block as AWS allows it: /16 to /28, not loopback, link-local or multicast.
+fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Network>> {
+    let p = c.value.prefix();
+    let o = c.value.ip().octets();
+    if !(16..=28).contains(&p) {
+        cx.err(
+            &c.loc,
+            format!("the VPC CIDR block {} is invalid: the netmask must be between /16 and /28, as in AWS", c.value),
+            "use a block like 10.0.0.0/16",
+        );
+        None
+    } else if o[0] == 0 || o[0] == 127 || o[0] >= 224 || (o[0] == 169 && o[1] == 254) {
+        cx.err(
+            &c.loc,
+            format!("the VPC CIDR block {} is not allowed (loopback, link-local, multicast or reserved)", c.value),
+            "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16",
+        );
+        None
+    } else {
+        Some(c)
+    }
+}
+
+/// A pool of public-looking addresses outside the VPC, without the emulated internet client.
+fn public_ip_pool_ok(cx: &mut Reader, c: &Located<Ipv4Network>, vpc: Option<&Located<Ipv4Network>>) -> bool {
+    let reason = not_public_reason(c.value.network());
+    if c.value.prefix() > 30 || c.value.prefix() < 8 {
+        cx.err(&c.loc, format!("publicIpPool {} must be between /8 and /30", c.value), "for example 198.51.100.0/24");
+    } else if let Some(r) = reason {
+        cx.err(
+            &c.loc,
+            format!("publicIpPool {} cannot hold public addresses: {r}", c.value),
+            "use a public-looking range such as 198.51.100.0/24 (TEST-NET-2)",
+        );
+    } else if vpc.is_some_and(|vc| vc.value.overlaps(c.value)) {
+        cx.err(&c.loc, format!("publicIpPool {} overlaps the VPC CIDR block", c.value), "use a range outside the VPC");
+    } else if c.value.contains(INTERNET_CLIENT) {
+        cx.err(
+            &c.loc,
+            format!("publicIpPool {} contains 203.0.113.10, the emulated internet client", c.value),
+            "use another range, e.g. 198.51.100.0/24",
+        );
+    } else {
+        return true;
+    }
+    false
+}
