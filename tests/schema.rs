@@ -163,3 +163,13 @@ fn the_doc_names_the_editor_header() {
     assert!(doc.contains("# yaml-language-server: $schema="));
     assert!(doc.contains("ecsnet schema > ecsnet.schema.json"));
 }
+
+/// `ecsnet schema` prints the same schema, as JSON an editor can load.
+#[test]
+fn the_schema_verb_prints_it() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ecsnet")).arg("schema").output().unwrap();
+    assert!(o.status.success());
+    let printed: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(printed, ecsnet::scenario::schema::json_schema());
+    assert_eq!(printed["$schema"], "http://json-schema.org/draft-07/schema#");
+}

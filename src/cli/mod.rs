@@ -10,6 +10,7 @@ mod inspect;
 mod ls;
 mod probe;
 mod ps;
+mod schema;
 mod test;
 mod up;
 mod validate;
@@ -182,6 +183,8 @@ pub enum Cmd {
         #[arg(long)]
         instance: Option<String>,
     },
+    /// The JSON Schema of the scenario file (for editors: `ecsnet schema > ecsnet.schema.json`).
+    Schema,
     /// Run a command in a node's namespace: ecsnet exec LAB task/web -- ip addr
     Exec {
         lab: String,
@@ -285,6 +288,7 @@ pub fn main() -> i32 {
                 probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
             }
             Cmd::Ls { orphans, json } => ls::run(orphans, json),
+            Cmd::Schema => schema::run(),
             Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
             Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
             Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
