@@ -1,7 +1,7 @@
 //! What security group rules and network ACL rules share: a protocol, and ports as the
 //! protocol wants them.
 
-use super::fields::Rule;
+use super::fields::{Field, Rule, Shape, opt, req};
 use super::walk::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,15 @@ pub enum RuleProto {
 
 /// The words of `protocol` in a rule.
 pub(crate) const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "all", "-1"];
+
+/// The `protocol` field every security group and ACL rule has.
+pub(crate) const PROTOCOL_FIELD: Field =
+    req("protocol", Shape::Enum(PROTOCOLS), "`tcp`, `udp`, `icmp`, or `all` (also written `-1`).");
+
+/// The `ports` field of a security group or ACL rule, with its doc line.
+pub(crate) const fn ports_field(doc: &'static str) -> Field {
+    opt("ports", Shape::PortRange, doc)
+}
 
 /// `ports` is required for tcp and udp, and has no meaning for icmp and all.
 pub(crate) const PORTS_RULES: &[Rule] = &[

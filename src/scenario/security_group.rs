@@ -67,12 +67,8 @@ pub(crate) static INGRESS: Table = Table {
     strict: true,
     rules: rule::PORTS_RULES,
     fields: &[
-        req("protocol", Shape::Enum(rule::PROTOCOLS), "`tcp`, `udp`, `icmp`, or `all` (also written `-1`)."),
-        opt(
-            "ports",
-            Shape::PortRange,
-            "A port or a range like 8000-8010; required for tcp and udp, not allowed otherwise.",
-        ),
+        rule::PROTOCOL_FIELD,
+        rule::ports_field("A port or a range like 8000-8010; required for tcp and udp, not allowed otherwise."),
         req("source", PEER, "Who may connect: a CIDR block, or `sg/NAME` (every ENI that carries that group)."),
         opt("description", Shape::Text, "Free text."),
     ],
@@ -84,12 +80,8 @@ pub(crate) static EGRESS: Table = Table {
     strict: true,
     rules: rule::PORTS_RULES,
     fields: &[
-        req("protocol", Shape::Enum(rule::PROTOCOLS), "`tcp`, `udp`, `icmp`, or `all` (also written `-1`)."),
-        opt(
-            "ports",
-            Shape::PortRange,
-            "A port or a range like 8000-8010; required for tcp and udp, not allowed otherwise.",
-        ),
+        rule::PROTOCOL_FIELD,
+        rule::ports_field("A port or a range like 8000-8010; required for tcp and udp, not allowed otherwise."),
         req("destination", PEER, "Where to: a CIDR block, or `sg/NAME` (every ENI that carries that group)."),
         opt("description", Shape::Text, "Free text."),
     ],
