@@ -131,3 +131,93 @@ fn a_violated_never_fails_and_names_the_flow() {
     );
     assert!(!out.contains("MODEL/DATAPLANE MISMATCH"), "{out}");
 }
+
+/// The addresses of an instance's own local paths: loopback, docker0's gateway and containers,
+/// ecs-bridge's gateway and tasks, the metadata address.
+fn local_addresses(lab: &Lab) -> BTreeSet<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    let mut a = BTreeSet::from([
+        Ipv4Addr::LOCALHOST,
+        Ipv4Addr::new(172, 17, 0, 1),
+        Ipv4Addr::new(169, 254, 172, 1),
+        Ipv4Addr::new(169, 254, 170, 2),
+    ]);
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        a.extend(t.bridge_ip);
+        a.extend(t.containers.iter().filter_map(|c| c.ip));
+    }
+    a
+}
+
+/// Issue 12: every local path of an instance (ecs-bridge from the instance, from bridge
+/// containers and from awsvpc tasks; docker0; loopback with docker-proxy's semantics; the
+/// agent's 127.0.0.1:51679; 169.254.170.2 on other ports and protocols) agrees with packets,
+/// on the seed scenario and the host-mode one, over tcp, udp and icmp.
+#[test]
+fn every_local_path_of_an_instance_agrees_with_packets() {
+    need_root!();
+    let mut all_bad = vec![];
+    let mut total = 0;
+    for (file, lab_name) in
+        [("scenarios/01-bridge-vs-awsvpc.yaml", "t-mx-local1"), ("scenarios/04-host.yaml", "t-mx-local4")]
+    {
+        let copy = scenario_copy(file, lab_name);
+        let _g = LabGuard(lab_name.into());
+        let up = ecsnet(&["up", copy.to_str().unwrap()]);
+        assert!(up.status.success(), "{}", text(&up));
+        let lab = ecsnet::dataplane::state::load_lab(lab_name).unwrap();
+        let (srcs, _) = resolve::nodes(&lab);
+        let mut ports: Vec<(Option<u16>, ProbeProto)> = vec![(None, ProbeProto::Icmp), (Some(51679), ProbeProto::Tcp)];
+        ports.extend([(Some(80), ProbeProto::Tcp), (Some(80), ProbeProto::Udp)]);
+        for (p, proto) in self::ports(&lab) {
+            ports.push((Some(p), if proto == Proto::Tcp { ProbeProto::Tcp } else { ProbeProto::Udp }));
+        }
+        let mut cases = vec![];
+        let mut specs = vec![];
+        for s in &srcs {
+            let Ok(source) = resolve::source(&lab, s) else { continue };
+            for ip in local_addresses(&lab) {
+                for (port, proto) in &ports {
+                    let d = ecsnet::scenario::Node::Ip(ip);
+                    let a = analyze(&lab, s, &d, *port, *proto, None);
+                    let Some(expected) = a.outcome else { continue };
+                    specs.push(ProbeSpec {
+                        id: cases.len(),
+                        src_ns: source.ns.clone(),
+                        bind: source.bind,
+                        dst: ip,
+                        port: *port,
+                        proto: *proto,
+                        path: "/".into(),
+                        timeout: Duration::from_millis(500),
+                    });
+                    cases.push((format!("{s} -> {ip}:{}/{proto}", port.unwrap_or(0)), expected, a));
+                }
+            }
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        for r in rt.block_on(run(specs)) {
+            let (name, expected, a) = &cases[r.id];
+            if r.outcome != *expected {
+                let code = a.code.map(|c| c.code()).unwrap_or("-");
+                all_bad.push(format!(
+                    "{file}: {name}: analyzer {expected} [{code}], packets {} ({})",
+                    r.outcome, r.detail
+                ));
+            } else if let (Some(want), Some(id)) = (&a.served_by, &r.identity) {
+                if want.to_string() != id.node {
+                    all_bad.push(format!("{file}: {name}: analyzer served by {want}, packets by {}", id.node));
+                } else if a.source_seen.is_some_and(|s| s != *id.peer.ip()) {
+                    all_bad.push(format!(
+                        "{file}: {name}: analyzer source {:?}, packets {}",
+                        a.source_seen,
+                        id.peer.ip()
+                    ));
+                }
+            }
+        }
+        total += cases.len();
+    }
+    eprintln!("local paths: {total} probes compared with the analyzer");
+    assert!(all_bad.is_empty(), "{} mismatches of {total}:\n{}", all_bad.len(), all_bad.join("\n"));
+}

@@ -1,11 +1,13 @@
 //! A container: receiving a packet (something listens on the port, or nothing does), and a
 //! bridge container sending from its docker0 address: to itself, to the metadata endpoint, to
-//! another container on docker0, to its own instance, or out through the instance's ENI,
-//! masqueraded as the instance.
+//! another container on docker0, to its own instance, to an awsvpc task's `ecs-eth0` on the
+//! instance's ecs-bridge, or out through the instance's ENI; masqueraded whenever it leaves
+//! docker0 (Docker's `-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE`).
 
+use super::instance::Origin;
 use super::walk::{Blocked, Next, Onward, Walk};
 use super::{Reason, instance, service};
-use crate::model::{Container, DOCKER0_GW, METADATA_IP, Task};
+use crate::model::{Container, DOCKER0_GW, ECS_BRIDGE_GW, METADATA_IP, Task};
 use crate::scenario::Node;
 use std::net::Ipv4Addr;
 
@@ -33,10 +35,15 @@ pub fn send<'a>(w: &mut Walk<'a>, t: &Task, c: &Container, dst: Ipv4Addr) -> Onw
         return instance::docker0(w, t.instance, own, dst);
     }
     let inst = &lab.instances[t.instance];
-    let inst_ip = lab.instance_ip(inst);
-    if dst == inst_ip || dst == DOCKER0_GW {
-        return instance::arrive(w, t.instance, own, dst);
+    if instance::is_own(lab, t.instance, dst) {
+        return instance::arrive(w, t.instance, Origin::Remote(own), dst);
     }
+    if instance::in_ecs_bridge(dst) && lab.has_ecs_bridge(t.instance) {
+        let masq = format!("docker: masquerade {own} -> {ECS_BRIDGE_GW}");
+        w.step(Node::instance(&inst.name).to_string(), masq, ECS_BRIDGE_GW, dst);
+        return instance::ecs_bridge(w, t.instance, ECS_BRIDGE_GW, dst);
+    }
+    let inst_ip = lab.instance_ip(inst);
     w.step(Node::instance(&inst.name).to_string(), format!("docker: masquerade {own} -> {inst_ip}"), inst_ip, dst);
     Ok(Next::LeaveEni { eni: inst.eni, dst })
 }

@@ -27,8 +27,11 @@ pub fn arrive<'a>(w: &mut Walk<'a>, from_subnet: Option<usize>, eni: usize, src:
     let e = &lab.enis[eni];
     network_acl::crossing(w, from_subnet, Some(e.subnet), src, e.ip)?;
     security_group::gate(w, eni, Dir::Ingress, src, e.ip)?;
+    if from_subnet.is_none() && e.owner_answers() {
+        internet_gateway::reply_route(w, eni, src)?;
+    }
     match e.owner {
-        EniOwner::Instance(i) => instance::arrive(w, i, src, e.ip),
+        EniOwner::Instance(i) => instance::arrive(w, i, instance::Origin::Remote(src), e.ip),
         EniOwner::Nat(nat) => Err(nat_gateway::inbound(lab, nat)),
         EniOwner::Task(t) => task::arrive(w, &lab.tasks[t], src, e.ip),
     }

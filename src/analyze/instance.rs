@@ -1,39 +1,75 @@
 //! A container instance: packets it sends (itself or a host-mode task), packets arriving at one
-//! of its own addresses (echo, a bridge container's published port, a host-mode task listening),
-//! and docker0, the bridge of its bridge containers, local to each instance.
+//! of its own addresses (echo, a bridge container's published port, a host-mode task listening,
+//! the agent on 127.0.0.1), docker0, the bridge of its bridge containers, and ecs-bridge, the
+//! bridge of its awsvpc tasks' `ecs-eth0`: both local to each instance.
 
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use super::{Reason, service};
-use crate::model::{Container, DOCKER0_GW, DOCKER0_PREFIX, METADATA_IP, PortBinding, Task};
-use crate::scenario::{NetworkMode, Node};
+use crate::model::{Container, DOCKER0_GW, DOCKER0_PREFIX, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Lab, METADATA_IP};
+use crate::model::{PortBinding, TMDS_LISTEN_PORT, Task};
+use crate::scenario::{NetworkMode, Node, Proto};
 use std::net::Ipv4Addr;
+
+fn in_prefix(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
+    let mask = u32::MAX << (32 - prefix);
+    u32::from(ip) & mask == u32::from(net) & mask
+}
 
 /// Whether `ip` is on docker0 (172.17.0.0/16): the same addresses on every instance.
 pub fn in_docker0(ip: Ipv4Addr) -> bool {
-    let mask = u32::MAX << (32 - DOCKER0_PREFIX);
-    u32::from(ip) & mask == u32::from(DOCKER0_GW) & mask
+    in_prefix(ip, DOCKER0_GW, DOCKER0_PREFIX)
+}
+
+/// Whether `ip` is on ecs-bridge (169.254.172.0/22): the same addresses on every instance.
+pub fn in_ecs_bridge(ip: Ipv4Addr) -> bool {
+    in_prefix(ip, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX)
+}
+
+/// Whether `ip` is one of instance `ii`'s own addresses: its ENI's, loopback, docker0's, and
+/// ecs-bridge's when an awsvpc task created it.
+pub fn is_own(lab: &Lab, ii: usize, ip: Ipv4Addr) -> bool {
+    ip == lab.instance_ip(&lab.instances[ii])
+        || ip.is_loopback()
+        || ip == DOCKER0_GW
+        || (ip == ECS_BRIDGE_GW && lab.has_ecs_bridge(ii))
+}
+
+/// Where a packet to one of the instance's own addresses comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The instance itself (or a host-mode task): its source is the address it is sent to.
+    Local,
+    /// Another namespace (a container, an awsvpc task, the VPC), from this address.
+    Remote(Ipv4Addr),
 }
 
 /// From instance `ii` (or a host-mode task on it) to `dst`.
 pub fn send<'a>(w: &mut Walk<'a>, ii: usize, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
-    let own = lab.instance_ip(&lab.instances[ii]);
-    if dst == own || dst.is_loopback() || dst == DOCKER0_GW {
-        return arrive(w, ii, own, dst);
+    if is_own(lab, ii, dst) {
+        return arrive(w, ii, Origin::Local, dst);
     }
     if dst == METADATA_IP {
-        return service::task_metadata(w, own);
+        return service::task_metadata(w, lab.instance_ip(&lab.instances[ii]));
     }
     if in_docker0(dst) {
         return docker0(w, ii, DOCKER0_GW, dst);
     }
+    if in_ecs_bridge(dst) && lab.has_ecs_bridge(ii) {
+        return ecs_bridge(w, ii, ECS_BRIDGE_GW, dst);
+    }
     Ok(Next::LeaveEni { eni: lab.instances[ii].eni, dst })
 }
 
-/// A packet arrives in instance `ii`'s namespace addressed to one of its own addresses.
-pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+/// A packet arrives in instance `ii`'s namespace addressed to `dst`, one of its own addresses.
+pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let inst = &lab.instances[ii];
+    // What a listener of the instance sees: a local sender uses the address it sends to.
+    let src = match origin {
+        Origin::Local => dst,
+        Origin::Remote(src) => src,
+    };
     if w.l4 == L4::Icmp {
         w.step(Node::instance(&inst.name).to_string(), "answers echo requests", src, dst);
         return Ok(Next::answered(src));
@@ -41,6 +77,11 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> 
     let (Some(port), Some(proto)) = (w.port, w.proto) else {
         return Err(Blocked::refused(Reason::NoListener, "no port"));
     };
+    // The agent's task metadata endpoint listens on 127.0.0.1 only.
+    if dst.is_loopback() && port == TMDS_LISTEN_PORT && proto == Proto::Tcp {
+        w.step(Node::instance(&inst.name).to_string(), format!("the ECS agent listens on {dst}:{port}"), src, dst);
+        return Ok(Next::served_by(Node::Metadata, src));
+    }
     // The first task of the instance, in the lab's order, that answers on the port: a bridge
     // container publishing it, or a host-mode container listening on it.
     for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
@@ -48,7 +89,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> 
             match t.mode {
                 NetworkMode::Bridge => {
                     if let Some(b) = c.ports.iter().find(|b| b.host_port == Some(port) && b.proto == proto) {
-                        return Ok(port_mapping(w, t, c, port, b, src));
+                        return Ok(port_mapping(w, t, c, port, b, origin, dst));
                     }
                 }
                 NetworkMode::Host if w.listens(&c.listen, c.command.is_some()) => {
@@ -75,23 +116,34 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> 
     Err(Blocked::refused(Reason::NoListener, format!("nothing listens on {port}/{proto} on instance/{}", inst.name)))
 }
 
-/// Docker's port mapping on the instance: `host_port`, published by binding `b` of bridge
-/// container `c` of task `t`, DNATed to the container's address and port.
+/// Docker's port mapping on the instance: `host_port` on local address `dst`, published by
+/// binding `b` of bridge container `c` of task `t`, DNATed to the container's address and port.
 fn port_mapping<'a>(
     w: &mut Walk,
     t: &'a Task,
     c: &'a Container,
     host_port: u16,
     b: &PortBinding,
-    src: Ipv4Addr,
+    origin: Origin,
+    dst: Ipv4Addr,
 ) -> Next<'a> {
     let cip = c.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let decision = format!("docker: {host_port}/{} -> {cip}:{} (task/{})", b.proto, b.container_port, t.name);
-    // After the DNAT the container is reached on its own port; a container of this instance
-    // comes back in on docker0, masqueraded.
+    // After the DNAT the container is reached on its own port. It sees docker0's address when
+    // the packet comes back in on docker0 (a container of this instance, masqueraded) and when
+    // docker-proxy answers on 127.0.0.1; else the sender's address.
+    let seen = match origin {
+        Origin::Local if dst.is_loopback() => DOCKER0_GW,
+        Origin::Local => dst,
+        Origin::Remote(src) if in_docker0(src) => DOCKER0_GW,
+        Origin::Remote(src) => src,
+    };
+    let src = match origin {
+        Origin::Local => dst,
+        Origin::Remote(src) => src,
+    };
     w.port = Some(b.container_port);
     w.step(format!("{} port mapping", Node::instance(&w.lab.instances[t.instance].name)), decision, src, cip);
-    let seen = if in_docker0(src) { DOCKER0_GW } else { src };
     Next::Container { task: t, container: c, src: seen }
 }
 
@@ -120,6 +172,37 @@ pub fn docker0<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) ->
     ))
 }
 
+/// On instance `ii`'s ecs-bridge, from `src` (169.254.172.1, the instance's own address there)
+/// to `dst`: the `ecs-eth0` of an awsvpc task of that instance, reached without any security
+/// group (the task answers through its /32 route to 169.254.172.1), or nothing.
+pub fn ecs_bridge<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    let name = &lab.instances[ii].name;
+    let on_bridge = |t: &&Task| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok();
+    let Some(t) = lab.tasks.iter().filter(on_bridge).find(|t| t.bridge_ip == Some(dst)) else {
+        return Err(Blocked::timeout(
+            Reason::NoRouteToDestination,
+            format!(
+                "no task on instance/{name}'s ecs-bridge has {dst} (ecs-bridge addresses are local to each instance)"
+            ),
+        ));
+    };
+    let task = Node::task(&t.name);
+    w.step(
+        format!("{} ecs-bridge", Node::instance(name)),
+        format!("{dst} is {task}'s ecs-eth0 (no security group)"),
+        src,
+        dst,
+    );
+    if w.l4 == L4::Icmp {
+        return Ok(Next::answered(src));
+    }
+    match t.containers.iter().find(|c| w.listens(&c.listen, c.command.is_some())) {
+        Some(c) => Ok(Next::served_by(Node::container(&t.name, &c.name), src)),
+        None => Err(Blocked::refused(Reason::NoListener, format!("no container of {task} listens on {:?}", w.port))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +225,17 @@ mod tests {
     fn no_listener() {
         let b = lab("scenarios/03-bridge.yaml");
         assert_eq!(tcp(&b, "instance/ecs-2", "instance/ecs-1:9000"), is(Outcome::Refused, "NO_LISTENER"));
+    }
+
+    #[test]
+    fn bridges_are_local_to_each_instance() {
+        assert!(in_ecs_bridge(Ipv4Addr::new(169, 254, 172, 1)));
+        assert!(in_ecs_bridge(Ipv4Addr::new(169, 254, 175, 254)));
+        assert!(!in_ecs_bridge(Ipv4Addr::new(169, 254, 170, 2)));
+        let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
+        // ecs-1 and ecs-2 run awsvpc tasks, ecs-3 does not: no ecs-bridge there.
+        assert!(is_own(&l, 0, ECS_BRIDGE_GW) && !is_own(&l, 2, ECS_BRIDGE_GW));
+        assert!(is_own(&l, 2, DOCKER0_GW) && is_own(&l, 2, Ipv4Addr::LOCALHOST));
     }
 
     #[test]

@@ -10,10 +10,15 @@ use std::net::Ipv4Addr;
 /// A packet on the internet, from `src` to `dst`.
 pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
-    // Checked first, even for the internet's own hosts: the analyzer has a lab without an
-    // internet gateway reach nothing from or over the internet.
-    if lab.vpc.igw_ns.is_none() {
-        return Err(Blocked::refused(Reason::NoRouteToDestination, "the VPC has no internet gateway"));
+    // The internet's own addresses (its hosts, its client, loopback) answer whether or not the
+    // VPC has an internet gateway.
+    if dst.is_loopback() {
+        // Hosts listen on their own addresses only.
+        return if w.l4 == L4::Icmp {
+            Ok(Next::answered(src))
+        } else {
+            Err(Blocked::refused(Reason::NoListener, format!("nothing listens on {dst} on the internet")))
+        };
     }
     if let Some(h) = lab.internet.hosts.iter().find(|h| h.ip.value == dst) {
         let host = Node::internet_host(&h.name.value);
@@ -29,6 +34,9 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
         } else {
             Err(Blocked::refused(Reason::NoListener, "the internet client listens on nothing"))
         };
+    }
+    if lab.vpc.igw_ns.is_none() {
+        return Err(Blocked::refused(Reason::NoRouteToDestination, "the VPC has no internet gateway"));
     }
     internet_gateway::inbound(w, src, dst)
 }

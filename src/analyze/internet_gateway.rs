@@ -4,6 +4,7 @@
 
 use super::Reason;
 use super::network_acl;
+use super::route_table::{self, NextHop};
 use super::walk::{Blocked, Next, Onward, Walk};
 use crate::model::EniOwner;
 use std::net::Ipv4Addr;
@@ -50,6 +51,25 @@ pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
     let e = &lab.enis[eni];
     w.step("internet gateway", format!("1:1 NAT {dst} -> {} ({})", e.ip, e.id), src, e.ip);
     Ok(Next::ArriveAtEni { from_subnet: None, eni, src })
+}
+
+/// The answer to `src` (on the internet) from ENI `eni` goes back by its subnet's route table:
+/// unless that sends `src` to this gateway, it leaves from another address (a NAT gateway's) or
+/// not at all, and the client never hears from the address it reached.
+pub fn reply_route(w: &mut Walk, eni: usize, src: Ipv4Addr) -> Result<(), Blocked> {
+    let lab = w.lab;
+    let e = &lab.enis[eni];
+    let (hop, by) = route_table::lookup(lab, e.subnet, src);
+    if hop == NextHop::InternetGateway {
+        return Ok(());
+    }
+    let rt = &lab.vpc.route_tables[lab.vpc.subnets[e.subnet].route_table].name;
+    let by = by.map(|n| n.to_string()).unwrap_or_else(|| "no route".into());
+    w.step(format!("route table {rt} (reply)"), format!("{by}: not the internet gateway"), e.ip, src);
+    Err(Blocked::timeout(
+        Reason::NoRouteToDestination,
+        format!("route table {rt} does not send the reply to {src} back through the internet gateway"),
+    ))
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: Prob
         other => return w.unresolved(Reason::InvalidSource, format!("{other} cannot be a source")),
     };
     let end = follow(&mut w, first);
+    let end = network_acl::replies(&mut w, end);
     w.finish(end)
 }
 

@@ -1,9 +1,10 @@
 //! Network ACLs: stateless, by rule number, implicit deny, per subnet. A packet crossing from one
 //! subnet to another meets the first's outbound rules and the second's inbound rules, and so does
-//! its reply, which goes back to the client's ephemeral port.
+//! its reply on the way back: a reply to the client's ephemeral port, an echo reply, a TCP reset
+//! or the ICMP error that refuses a UDP datagram, whichever the flow gets.
 
 use super::Reason;
-use super::walk::{Blocked, Dir, L4, Walk};
+use super::walk::{Blocked, Dir, L4, Served, Walk};
 use crate::model::Lab;
 use crate::scenario::AclAction;
 use std::net::Ipv4Addr;
@@ -58,36 +59,61 @@ pub fn crossing(
     if from.is_some() && from == to {
         return Ok(()); // Traffic inside one subnet is not evaluated by its ACL.
     }
-    let port = w.port;
+    let (l4, port) = (w.l4, w.port);
     if let Some(from) = from {
-        check(w, from, Dir::Egress, dst, port, "request")?;
+        check(w, from, Dir::Egress, dst, l4, port, "request")?;
     }
     if let Some(to) = to {
-        check(w, to, Dir::Ingress, src, port, "request")?;
+        check(w, to, Dir::Ingress, src, l4, port, "request")?;
     }
+    // The reply crosses back the other way, once the flow's end says what the reply is.
     if let Some(to) = to {
-        reply(w, to, Dir::Egress, src)?;
+        w.reply_crosses(to, Dir::Egress, src);
     }
     if let Some(from) = from {
-        reply(w, from, Dir::Ingress, dst)?;
+        w.reply_crosses(from, Dir::Ingress, dst);
     }
     Ok(())
 }
 
-/// A reply goes to the client's ephemeral port: the stateless ACL must let the whole range
-/// through, checked at both of its ends (ICMP has no ports).
-fn reply(w: &mut Walk, subnet: usize, dir: Dir, peer: Ipv4Addr) -> Result<(), Blocked> {
-    if w.l4 == L4::Icmp {
-        return check(w, subnet, dir, peer, None, "reply");
+/// What comes back of a flow that ended as `end`, through the ACLs its request crossed, last
+/// crossed first: what it sends back must pass them too, or the client sees nothing.
+pub fn replies(w: &mut Walk, end: Result<Served, Blocked>) -> Result<Served, Blocked> {
+    let back = match (&end, w.l4) {
+        // An echo reply, or the ICMP error that refuses a UDP datagram: no ports.
+        (Ok(_), L4::Icmp) => Some((L4::Icmp, "reply")),
+        (Err(b), L4::Udp) if b.outcome == crate::scenario::Outcome::Refused => Some((L4::Icmp, "ICMP error")),
+        // A reply, or a TCP reset, to the client's ephemeral port.
+        (Ok(_), l4) => Some((l4, "reply")),
+        (Err(b), L4::Tcp) if b.outcome == crate::scenario::Outcome::Refused => Some((L4::Tcp, "reset")),
+        _ => None,
+    };
+    let Some((l4, label)) = back else { return end };
+    for (subnet, dir, peer) in w.take_replies().into_iter().rev() {
+        if l4 == L4::Icmp {
+            check(w, subnet, dir, peer, l4, None, label)?;
+        } else {
+            // The client's port is any of the range: the stateless ACL must let all of it through,
+            // checked at both of its ends.
+            check(w, subnet, dir, peer, l4, Some(EPHEMERAL.0), label)?;
+            check(w, subnet, dir, peer, l4, Some(EPHEMERAL.1), label)?;
+        }
     }
-    check(w, subnet, dir, peer, Some(EPHEMERAL.0), "reply")?;
-    check(w, subnet, dir, peer, Some(EPHEMERAL.1), "reply")
+    end
 }
 
-/// One subnet ACL on one packet; `peer` is the remote address, `port` the packet's dport. A
-/// subnet with the default ACL records no step.
-fn check(w: &mut Walk, subnet: usize, dir: Dir, peer: Ipv4Addr, port: Option<u16>, label: &str) -> Result<(), Blocked> {
-    let d = nacl(w.lab, subnet, dir, peer, w.l4, port);
+/// One subnet ACL on one packet of transport `l4`; `peer` is the remote address, `port` the
+/// packet's dport. A subnet with the default ACL records no step.
+fn check(
+    w: &mut Walk,
+    subnet: usize,
+    dir: Dir,
+    peer: Ipv4Addr,
+    l4: L4,
+    port: Option<u16>,
+    label: &str,
+) -> Result<(), Blocked> {
+    let d = nacl(w.lab, subnet, dir, peer, l4, port);
     let Some(acl) = d.acl else { return Ok(()) };
     let sn = &w.lab.vpc.subnets[subnet].name;
     let rule = d.rule.map(|r| format!("rule {r}")).unwrap_or_else(|| "rule * (implicit deny)".into());

@@ -53,6 +53,12 @@ pub enum Forward {
 /// records the route that decided, and where the packet goes, or why it is dropped.
 pub fn forward(w: &mut Walk, subnet: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Result<Forward, Blocked> {
     let lab = w.lab;
+    if dst.is_link_local() {
+        // AWS answers 169.254.169.254 and 169.254.169.253 at the ENI itself and routes nothing
+        // else of 169.254.0.0/16 out of a subnet.
+        w.step("VPC", "169.254.0.0/16 is link-local: not routed, dropped", src, dst);
+        return Err(Blocked::timeout(Reason::NoRouteToDestination, "the VPC does not route link-local addresses"));
+    }
     let (hop, by) = lookup(lab, subnet, dst);
     let rt = &lab.vpc.route_tables[lab.vpc.subnets[subnet].route_table].name;
     let by = by.map(|n| n.to_string()).unwrap_or_else(|| "no route".into());

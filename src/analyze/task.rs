@@ -2,6 +2,7 @@
 //! through ecs-bridge, or into the VPC) and receiving at it; a `none` task, which has only its
 //! loopback. A host-mode task sends as its instance, a bridge task as its container.
 
+use super::instance::Origin;
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use super::{Reason, container, instance, service};
 use crate::model::{Container, ECS_BRIDGE_GW, METADATA_IP, Task};
@@ -32,20 +33,29 @@ fn listener<'a>(w: &Walk, t: &'a Task) -> Option<&'a Container> {
     t.containers.iter().find(|c| w.listens(&c.listen, c.command.is_some()))
 }
 
-fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &Task, dst: Ipv4Addr) -> Onward<'a> {
+/// An awsvpc task's routes, as the CNI plugins leave them: its own addresses (the ENI's, its
+/// `ecs-eth0` address, loopback); /32 routes to 169.254.172.1 (the instance) and 169.254.170.2
+/// through ecs-bridge; everything else through the ENI.
+fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &'a Task, dst: Ipv4Addr) -> Onward<'a> {
     let eni = t.eni.unwrap_or(0);
     let own = w.lab.enis[eni].ip;
-    if dst == own || dst.is_loopback() {
-        let seen = if dst.is_loopback() { dst } else { own };
+    if dst == own || dst.is_loopback() || Some(dst) == t.bridge_ip {
+        if w.l4 == L4::Icmp {
+            return Ok(Next::answered(dst));
+        }
         return match listener(w, t) {
-            Some(c) => Ok(Next::served_by(Node::container(&t.name, &c.name), seen)),
+            Some(c) => Ok(Next::served_by(Node::container(&t.name, &c.name), dst)),
             None => Err(Blocked::refused(Reason::NoListener, "nothing listens there in the task")),
         };
     }
+    let bridge_ip = t.bridge_ip.unwrap_or(dst);
     if dst == METADATA_IP {
-        let src = t.bridge_ip.unwrap_or(dst);
-        w.step("ecs-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> instance"), src, dst);
-        return service::task_metadata(w, src);
+        w.step("ecs-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> instance"), bridge_ip, dst);
+        return service::task_metadata(w, bridge_ip);
+    }
+    if dst == ECS_BRIDGE_GW {
+        w.step("ecs-bridge", format!("{ECS_BRIDGE_GW}/32 -> instance"), bridge_ip, dst);
+        return instance::arrive(w, t.instance, Origin::Remote(bridge_ip), dst);
     }
     Ok(Next::LeaveEni { eni, dst })
 }

@@ -148,6 +148,9 @@ pub struct Walk<'a> {
     /// The transport as listeners declare it; None for ICMP.
     pub proto: Option<Proto>,
     steps: Vec<Step>,
+    /// The ACLs the reply will cross (subnet, direction, remote address), in the order the
+    /// request crossed them.
+    replies: Vec<(usize, Dir, Ipv4Addr)>,
 }
 
 impl<'a> Walk<'a> {
@@ -158,7 +161,7 @@ impl<'a> Walk<'a> {
             L4::Udp => Some(Proto::Udp),
             L4::Icmp => None,
         };
-        Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto, steps: vec![] }
+        Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto, steps: vec![], replies: vec![] }
     }
 
     /// Aims the walk at the resolved destination port (ICMP has none).
@@ -175,6 +178,16 @@ impl<'a> Walk<'a> {
             None => format!("{src} -> {dst}"),
         };
         self.steps.push(Step { component: component.into(), decision: decision.into(), packet });
+    }
+
+    /// Notes an ACL the reply will cross.
+    pub fn reply_crosses(&mut self, subnet: usize, dir: Dir, peer: Ipv4Addr) {
+        self.replies.push((subnet, dir, peer));
+    }
+
+    /// The ACLs the reply crosses, in the order the request crossed them.
+    pub fn take_replies(&mut self) -> Vec<(usize, Dir, Ipv4Addr)> {
+        std::mem::take(&mut self.replies)
     }
 
     /// Records a decision that does not change the packet (an ACL's), without the packet.

@@ -112,11 +112,13 @@ impl Picture {
         for (ii, i) in lab.instances.iter().enumerate() {
             let x = &lab.enis[i.eni];
             let iid = NodeId::instance(&i.name).to_string();
-            let label = vec![
-                format!("{iid} ({})", i.instance_type),
-                eni_label(x),
-                "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22".into(),
-            ];
+            // ecs-bridge exists once an awsvpc task created it.
+            let bridges = if lab.has_ecs_bridge(ii) {
+                "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22"
+            } else {
+                "docker0 172.17.0.1/16"
+            };
+            let label = vec![format!("{iid} ({})", i.instance_type), eni_label(x), bridges.into()];
             self.node(&iid, label, Some(x.subnet), "instance");
             self.edges.push(structure(&subnet_id(lab, x.subnet), &iid, "eth0"));
             for t in lab.tasks.iter().filter(|t| t.instance == ii) {

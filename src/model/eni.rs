@@ -33,6 +33,12 @@ pub struct Eni {
 }
 
 impl Eni {
+    /// Whether what arrives at the ENI is answered by its owner (an instance or a task), rather
+    /// than refused outright (a NAT gateway accepts nothing inbound).
+    pub fn owner_answers(&self) -> bool {
+        !matches!(self.owner, EniOwner::Nat(_))
+    }
+
     /// An ENI of `node` (owned as `owner`, its `eth0` in `ns`) with `ip` in subnet `subnet`; no
     /// security group and no public IP until the caller gives them.
     pub(super) fn new(lab: &str, node: &Node, owner: EniOwner, ns: String, ip: Ipv4Addr, subnet: usize) -> Eni {

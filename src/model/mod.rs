@@ -65,6 +65,8 @@ pub const DYNAMIC_PORTS: (u16, u16) = (32768, 60999);
 pub const RTR_IGW: (Ipv4Addr, Ipv4Addr) = (Ipv4Addr::new(169, 254, 255, 1), Ipv4Addr::new(169, 254, 255, 2));
 pub const IGW_INET: (Ipv4Addr, Ipv4Addr) = (Ipv4Addr::new(169, 254, 255, 5), Ipv4Addr::new(169, 254, 255, 6));
 pub const TRANSIT_PREFIX: u8 = 30;
+/// 169.254.0.0/16: link-local, never routed by the VPC.
+pub const LINK_LOCAL: (Ipv4Addr, u8) = (Ipv4Addr::new(169, 254, 0, 0), 16);
 pub const PAUSE_IMAGE: &str = "amazon/amazon-ecs-pause:0.1.0";
 pub const AGENT_IMAGE: &str = "amazon/amazon-ecs-agent:latest";
 pub const ACCOUNT: &str = "123456789012";
@@ -95,6 +97,11 @@ impl Lab {
     }
     pub fn instance_ip(&self, i: &Instance) -> Ipv4Addr {
         self.enis[i.eni].ip
+    }
+    /// Whether instance `ii` has ecs-bridge: the first awsvpc task's CNI ADD creates it, so an
+    /// instance without awsvpc tasks has none (nor 169.254.172.1).
+    pub fn has_ecs_bridge(&self, ii: usize) -> bool {
+        self.tasks.iter().any(|t| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok())
     }
     /// Every namespace the lab creates, in creation order.
     pub fn namespaces(&self) -> Vec<String> {

@@ -14,14 +14,16 @@ pub(super) fn sysctls(p: &mut Plan, inst: &Instance) {
     p.sysctl(&inst.ns, "net.ipv4.conf.all.route_localnet", "1");
 }
 
-/// docker0 (down until a container attaches, as in the seed) and ecs-bridge, with their
-/// gateway addresses.
-pub(super) fn bridges(p: &mut Plan, inst: &Instance) {
+/// docker0 (down until a container attaches, as in the seed), and ecs-bridge when an awsvpc
+/// task created it, with their gateway addresses.
+pub(super) fn bridges(p: &mut Plan, inst: &Instance, ecs_bridge: bool) {
     let ns = inst.ns.as_str();
     p.bridges.push(Bridge { ns: ns.into(), name: "docker0".into(), mac: inst.docker0_mac.clone() });
-    p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac: inst.ecs_bridge_mac.clone() });
     p.addr(ns, "docker0", DOCKER0_GW, DOCKER0_PREFIX);
-    p.addr(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
+    if ecs_bridge {
+        p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac: inst.ecs_bridge_mac.clone() });
+        p.addr(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
+    }
 }
 
 /// What Docker and ecs-init install on the instance, as one nft table.
@@ -30,7 +32,9 @@ pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort
     t.base("prerouting", Ty::NAT, Hook::Prerouting, -100, Policy::Accept);
     t.base("output", Ty::NAT, Hook::Output, -100, Policy::Accept);
     t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
+    t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);
     ecs_init_metadata(&mut t);
+    ecs_init_localhost_guard(&mut t);
     for port in published {
         docker_publish(&mut t, port);
     }
@@ -63,7 +67,23 @@ fn ecs_init_metadata(t: &mut TableBuilder) {
     );
 }
 
+/// ecs-init: route_localnet lets 127.0.0.0/8 be routed, so it drops what arrives for it from
+/// elsewhere unless a DNAT sent it there (ecs-init/exec/iptables/iptables.go: `INPUT -d
+/// 127.0.0.0/8 ! -s 127.0.0.0/8 ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`).
+fn ecs_init_localhost_guard(t: &mut TableBuilder) {
+    let loopback = nft::prefix(net(Ipv4Addr::LOCALHOST, 8));
+    t.rule("input", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    t.rule("input", vec![nft::ct_status_dnat(), nft::accept()], None);
+    t.rule(
+        "input",
+        vec![nft::ip_daddr(loopback.clone()), nft::ip_saddr_ne(loopback), nft::counter(), nft::drop()],
+        Some("ecs-init: localhost only from localhost"),
+    );
+}
+
 /// Docker: a published port, for traffic arriving from outside and from the instance itself.
+/// On 127.0.0.1 Docker's userland proxy answers (the OUTPUT rule excludes 127.0.0.0/8); its
+/// effect, the container reached from 172.17.0.1, is a DNAT here and a masquerade on docker0.
 fn docker_publish(t: &mut TableBuilder, port: &PublishedPort) {
     let PublishedPort { proto, host_port, container_ip, container_port } = port;
     let comment = format!("docker: {host_port}/{proto} -> {container_ip}:{container_port}");
@@ -88,6 +108,16 @@ fn docker_publish(t: &mut TableBuilder, port: &PublishedPort) {
         ],
         Some(&comment),
     );
+    t.rule(
+        "output",
+        vec![
+            nft::ip_daddr(nft::prefix(net(Ipv4Addr::LOCALHOST, 8))),
+            nft::dport(proto, *host_port),
+            nft::counter(),
+            nft::dnat(*container_ip, Some(*container_port)),
+        ],
+        Some(&format!("{comment} (docker-proxy on 127.0.0.1)")),
+    );
 }
 
 /// Docker: containers leave behind the instance's address.
@@ -110,5 +140,16 @@ fn docker_masquerade(t: &mut TableBuilder) {
             nft::masquerade(),
         ],
         Some("docker: hairpin to a published port"),
+    );
+    // docker-proxy connects to the container from docker0's address.
+    t.rule(
+        "postrouting",
+        vec![
+            nft::ip_saddr(nft::prefix(net(Ipv4Addr::LOCALHOST, 8))),
+            nft::oifname("docker0"),
+            nft::counter(),
+            nft::masquerade(),
+        ],
+        Some("docker-proxy: from 172.17.0.1"),
     );
 }

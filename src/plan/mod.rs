@@ -62,7 +62,7 @@ pub fn plan(lab: &Lab) -> Plan {
         nat_gateway::firewall(&mut p, lab, nat);
     }
     for (index, inst) in lab.instances.iter().enumerate() {
-        instance::bridges(&mut p, inst);
+        instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
         let mut published = vec![];
         for t in lab.tasks.iter().filter(|t| t.instance == index && t.placement.is_ok()) {
             match t.mode {

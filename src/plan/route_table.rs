@@ -7,6 +7,8 @@ use crate::scenario::RouteTarget;
 use ipnetwork::Ipv4Network;
 use std::net::Ipv4Addr;
 
+/// Rule preference of link-local destinations, which the VPC never routes.
+const LINK_LOCAL_PREF: u32 = 90;
 /// Rule preference of the VPC's local route; subnets' rules come after it.
 const LOCAL_PREF: u32 = 100;
 /// Rule preference of the first subnet's table (subnet `i` gets `SUBNET_PREF + i`).
@@ -20,6 +22,11 @@ pub(super) fn vpc_local(p: &mut Plan, lab: &Lab) {
     p.rules.push(Rule { ns: rtr.into(), pref: LOCAL_PREF, from: None, to: Some(lab.vpc.cidr), table: MAIN_TABLE });
     p.routes.push(blackhole(rtr, lab.vpc.cidr));
     p.routes.push(blackhole(rtr, default_net()));
+    // AWS does not route 169.254.0.0/16 out of a subnet (the instance metadata service and the
+    // DNS at 169.254.169.253 answer at the ENI itself): whatever leaves an ENI for it is dropped.
+    let link_local = super::net(crate::model::LINK_LOCAL.0, crate::model::LINK_LOCAL.1);
+    p.rules.push(Rule { ns: rtr.into(), pref: LINK_LOCAL_PREF, from: None, to: Some(link_local), table: MAIN_TABLE });
+    p.routes.push(blackhole(rtr, link_local));
 }
 
 /// A subnet's association: what leaves the subnet goes by its route table.
