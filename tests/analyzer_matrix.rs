@@ -51,7 +51,7 @@ fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
             }
             for (port, proto) in ports(&lab) {
                 let pp = if proto == Proto::Tcp { ProbeProto::Tcp } else { ProbeProto::Udp };
-                let Ok((ip, port)) = resolve::destination(&lab, d, Some(port), None) else { continue };
+                let Ok((ip, port)) = resolve::destination(&lab, d, Some(port), None, pp) else { continue };
                 let a = analyze(&lab, s, d, port, pp, None);
                 let Some(expected) = a.outcome else { continue };
                 specs.push(ProbeSpec {

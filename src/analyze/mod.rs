@@ -46,7 +46,7 @@ pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: Prob
     if let Err(e) = resolve::source(lab, from) {
         return w.unresolved(Reason::TaskNotPlaced, e.to_string());
     }
-    let (dst, dport) = match resolve::destination(lab, to, port, via) {
+    let (dst, dport) = match resolve::destination(lab, to, port, via, proto) {
         Ok(d) => d,
         Err(e) => return w.unresolved(unresolved(&e), e.to_string()),
     };

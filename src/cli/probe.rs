@@ -15,7 +15,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
     let src_node = parse(from)?.0;
     let dst = parse(to)?;
     let src = resolve::source(&l, &src_node).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via) {
+    let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via, proto) {
         Ok(d) => d,
         // No address to send to: that is the answer, not an error of the command.
         Err(e) => {

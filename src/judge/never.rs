@@ -6,7 +6,7 @@ use super::Verdict;
 use crate::analyze::{Analysis, analyze};
 use crate::model::{Lab, resolve};
 use crate::probe::{ProbeResult, ProbeSpec};
-use crate::scenario::{Expectation, Never, Node, Outcome, ProbeProto, Proto, glob};
+use crate::scenario::{Expectation, NetworkMode, Never, Node, Outcome, PortProto, ProbeProto, Proto, Via, glob};
 use std::time::Duration;
 
 /// How long a `never:` probe waits: a path that connects answers in microseconds here.
@@ -21,21 +21,63 @@ pub struct Case {
     pub analysis: Analysis,
 }
 
+/// Whether `node` matches pattern `p`: by its name, or, for one container of a task, by the
+/// task's (`task/db` covers the containers of a bridge task).
+fn matches(p: &str, node: &Node) -> bool {
+    glob(p, &node.to_string()) || node.task_name().is_some_and(|t| glob(p, &Node::task(t).to_string()))
+}
+
+/// Every way to reach destination `d` on a port it declares: its own address, and, where it
+/// has them, the host ports that publish it (on the instance's private and public address) or
+/// the instance's public address of a host-mode task. A flow through any of them is a flow to
+/// `d`.
+fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)> {
+    let own = resolve::declared_ports(lab, d);
+    let mut v: Vec<(Node, Option<Via>, PortProto)> = own.iter().map(|pp| (d.clone(), None, *pp)).collect();
+    let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return v };
+    let inst = &lab.instances[t.instance];
+    let container = match d {
+        Node::Task { container, .. } => container.as_deref(),
+        _ => None,
+    };
+    match t.mode {
+        NetworkMode::Bridge => {
+            let published = t
+                .containers
+                .iter()
+                .filter(|c| container.is_none_or(|n| n == c.name))
+                .flat_map(|c| c.ports.iter().filter(|b| b.host_port.is_some()))
+                .map(|b| PortProto { port: b.container_port, proto: b.proto });
+            for pp in published {
+                v.push((d.clone(), Some(Via::HostPort), pp));
+                if inst.public_ip.is_some() {
+                    v.push((d.clone(), Some(Via::PublicHostPort), pp));
+                }
+            }
+        }
+        NetworkMode::Host if inst.public_ip.is_some() => {
+            v.extend(own.iter().map(|pp| (Node::InstancePublic(inst.name.clone()), None, *pp)));
+        }
+        _ => {}
+    }
+    v
+}
+
 /// Every flow the assertion covers, with the analyzer's verdict of each.
 pub fn cases(lab: &Lab, n: &Never) -> Vec<Case> {
-    let excluded = |ep: &Node| n.except.iter().any(|x| glob(x, &ep.to_string()));
+    let excluded = |ep: &Node| n.except.iter().any(|x| matches(x, ep));
     let (srcs, dsts) = resolve::nodes(lab);
     let mut cases = vec![];
-    for s in srcs.iter().filter(|s| glob(&n.from.value, &s.to_string()) && !excluded(s)) {
+    for s in srcs.iter().filter(|s| matches(&n.from.value, s) && !excluded(s)) {
         let Ok(source) = resolve::source(lab, s) else { continue };
-        for d in dsts.iter().filter(|d| *d != s && glob(&n.to.value, &d.to_string()) && !excluded(d)) {
-            for pp in resolve::declared_ports(lab, d) {
+        for d in dsts.iter().filter(|d| *d != s && matches(&n.to.value, d) && !excluded(d)) {
+            for (to, via, pp) in ways_in(lab, d) {
                 let proto = match (n.protocol, pp.proto) {
                     (Some(p), _) => p,
                     (None, Proto::Tcp) => ProbeProto::Tcp,
                     (None, Proto::Udp) => ProbeProto::Udp,
                 };
-                let Ok((ip, port)) = resolve::destination(lab, d, Some(pp.port), None) else { continue };
+                let Ok((ip, port)) = resolve::destination(lab, &to, Some(pp.port), via, proto) else { continue };
                 let spec = ProbeSpec {
                     id: cases.len(),
                     src_ns: source.ns.clone(),
@@ -46,8 +88,13 @@ pub fn cases(lab: &Lab, n: &Never) -> Vec<Case> {
                     path: "/".into(),
                     timeout: NEVER_TIMEOUT,
                 };
-                let analysis = analyze(lab, s, d, port, proto, None);
-                cases.push(Case { name: format!("{s} -> {d}:{}/{proto}", pp.port), spec, analysis });
+                let analysis = analyze(lab, s, &to, Some(pp.port), proto, via);
+                let how = match via {
+                    Some(Via::HostPort) => " via hostPort",
+                    Some(Via::PublicHostPort) => " via publicHostPort",
+                    None => "",
+                };
+                cases.push(Case { name: format!("{s} -> {to}:{}/{proto}{how}", pp.port), spec, analysis });
             }
         }
     }

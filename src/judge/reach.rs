@@ -23,7 +23,7 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
         Ok(s) => s,
         Err(e) => return Planned::Error(e.to_string()),
     };
-    let (dst, port) = match resolve::destination(lab, &r.to.value, r.port, r.via) {
+    let (dst, port) = match resolve::destination(lab, &r.to.value, r.port, r.via, r.protocol) {
         Ok(d) => d,
         Err(e) => return Planned::Unreachable(e.to_string()),
     };

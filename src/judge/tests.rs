@@ -218,3 +218,51 @@ fn a_never_fails_on_any_flow_that_connects_in_the_model_or_on_packets() {
     let v = never::verdict(0, &e, &n, &cases, &disagree);
     assert!(v.mismatch && v.detail.starts_with("MODEL/DATAPLANE MISMATCH: "), "{}", v.detail);
 }
+
+#[test]
+fn an_instance_s_private_and_public_addresses_are_not_the_same_source() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let private = l.instance_ip(&l.instances[0]).to_string();
+    let public = l.instances[0].public_ip.unwrap().to_string();
+    let mut r = reach("task/web-bridge", "internet/api", 443, true);
+    let got = connected("internet/api", "x", "x", &public);
+    r.source_seen_as = Some(Located::bare(Node::Instance("ecs-1".into())));
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&got));
+    assert!(
+        !v.pass && v.detail.contains(&format!("source seen as {public}, expected instance/ecs-1 ({private})")),
+        "{}",
+        v.detail
+    );
+    r.source_seen_as = Some(Located::bare(Node::InstancePublic("ecs-1".into())));
+    assert!(judge_reach(&l, 0, &expectation(&r), &r, Ok(&got)).pass);
+}
+
+#[test]
+fn a_never_covers_the_host_ports_that_publish_a_bridge_task() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let n = Never {
+        from: Located::bare("internet".into()),
+        to: Located::bare("task/web-bridge".into()),
+        except: vec![],
+        protocol: None,
+    };
+    let names: Vec<String> = never::cases(&l, &n).into_iter().map(|c| c.name).collect();
+    assert!(
+        names.contains(&"internet -> task/web-bridge/DVA-EC-site:3000/tcp via publicHostPort".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"internet -> task/web-bridge/DVA-EC-site:3000/tcp via hostPort".to_string()), "{names:?}");
+    let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
+    let cases = never::cases(&l, &n);
+    let results: Vec<ProbeResult> = cases
+        .iter()
+        .map(|c| {
+            ProbeResult::new(c.spec.id, c.analysis.outcome.unwrap_or(Outcome::Timeout), String::new(), Duration::ZERO)
+        })
+        .collect();
+    // The internet reaches it through its instance's public IP: the never is violated.
+    let v = never::verdict(0, &e, &n, &cases, &results);
+    assert!(!v.pass && v.detail.contains("via publicHostPort"), "{}", v.detail);
+}

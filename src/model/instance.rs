@@ -49,9 +49,10 @@ fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<
     };
     let name = &inst.name.value;
     let ns = ids::ns_name(lab, "i", name);
+    // No group, or an empty list, is the VPC's default group, as RunInstances does.
     let security_groups = match &inst.security_groups {
-        Some(v) => v.iter().map(|g| g.value.clone()).collect(),
-        None => vec![DEFAULT_GROUP.to_string()],
+        Some(v) if !v.is_empty() => v.iter().map(|g| g.value.clone()).collect(),
+        _ => vec![DEFAULT_GROUP.to_string()],
     };
     let primary = Eni::new(lab, &Node::instance(name), EniOwner::Instance(ii), ns.clone(), ip, si);
     let eni = fabric.attach(Eni { security_groups, public_ip, ..primary });

@@ -5,7 +5,7 @@
 use super::placement::PlacementFailure;
 use super::task::Task;
 use super::{Lab, METADATA_IP, METADATA_PORT};
-use crate::scenario::{NetworkMode, Node, Via};
+use crate::scenario::{NetworkMode, Node, ProbeProto, Proto, Via};
 use std::net::Ipv4Addr;
 
 /// Why a node has no address to send from or to.
@@ -101,12 +101,24 @@ pub fn source(lab: &Lab, ep: &Node) -> Result<Source, ResolveError> {
     }
 }
 
-/// The address (and port) a probe to `ep` targets.
+/// The transport a probe uses; None for ICMP, which has no ports.
+fn transport(p: ProbeProto) -> Option<Proto> {
+    match p {
+        ProbeProto::Tcp | ProbeProto::Http => Some(Proto::Tcp),
+        ProbeProto::Udp => Some(Proto::Udp),
+        ProbeProto::Icmp => None,
+    }
+}
+
+/// The address (and port) a probe of protocol `proto` to `ep` targets. Through a host port
+/// (`via`), the binding of that protocol: a container port may be published for tcp and udp
+/// on different host ports.
 pub fn destination(
     lab: &Lab,
     ep: &Node,
     port: Option<u16>,
     via: Option<Via>,
+    proto: ProbeProto,
 ) -> Result<(Ipv4Addr, Option<u16>), ResolveError> {
     if let Some(via) = via {
         let (t, cname) = match ep {
@@ -120,7 +132,7 @@ pub fn destination(
             .iter()
             .filter(|c| cname.is_none_or(|n| n == c.name))
             .flat_map(|c| c.ports.iter())
-            .find(|b| b.container_port == cp)
+            .find(|b| b.container_port == cp && transport(proto).is_none_or(|p| b.proto == p))
             .and_then(|b| if t.mode == NetworkMode::Awsvpc { None } else { b.host_port })
             .ok_or_else(|| match t.mode {
                 NetworkMode::Awsvpc => ResolveError::AwsvpcPortNotPublished { task: t.name.clone(), port: cp },
@@ -175,14 +187,10 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
     match ep {
         Node::Internet => vec![lab.internet.client],
         Node::InternetHost(n) => lab.internet.hosts.iter().filter(|h| h.name.value == *n).map(|h| h.ip.value).collect(),
-        Node::Instance(n) | Node::InstancePublic(n) => match lab.instance(n) {
-            Some(i) => {
-                let mut v = vec![lab.instance_ip(i)];
-                v.extend(i.public_ip);
-                v
-            }
-            None => vec![],
-        },
+        // `instance/NAME` is its private address, `instance/NAME@public` its public one: a
+        // security group rule for one does not match the other.
+        Node::Instance(n) => lab.instance(n).map(|i| vec![lab.instance_ip(i)]).unwrap_or_default(),
+        Node::InstancePublic(n) => lab.instance(n).and_then(|i| i.public_ip).into_iter().collect(),
         Node::Nat(n) => match lab.nat(n) {
             Some(x) => vec![lab.enis[x.eni].ip, x.eip],
             None => vec![],

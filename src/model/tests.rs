@@ -2,7 +2,7 @@
 //! errors, and the golden model of every scenario.
 
 use super::*;
-use crate::scenario::{self, Node, load_str};
+use crate::scenario::{self, Node, ProbeProto, load_str};
 use std::path::Path;
 
 fn lab(text: &str) -> Lab {
@@ -89,10 +89,13 @@ fn resolve_sources_and_destinations() {
     let src = resolve::source(&l, &Node::Internet).unwrap();
     assert_eq!(src.bind, Some(INTERNET_CLIENT));
     let (ip, port) =
-        resolve::destination(&l, &Node::task("web-bridge"), Some(3000), Some(scenario::Via::HostPort)).unwrap();
+        resolve::destination(&l, &Node::task("web-bridge"), Some(3000), Some(scenario::Via::HostPort), ProbeProto::Tcp)
+            .unwrap();
     assert_eq!(ip.to_string(), "10.0.14.107");
     assert_eq!(port, Some(3000));
-    let e = resolve::destination(&l, &Node::task("web-awsvpc"), Some(3000), Some(scenario::Via::HostPort)).unwrap_err();
+    let e =
+        resolve::destination(&l, &Node::task("web-awsvpc"), Some(3000), Some(scenario::Via::HostPort), ProbeProto::Tcp)
+            .unwrap_err();
     assert!(matches!(e, resolve::ResolveError::AwsvpcPortNotPublished { port: 3000, .. }), "{e}");
     assert!(e.to_string().contains("not published"), "{e}");
     let nat = resolve::addresses_of(&l, &Node::Nat("nat-a".into()));
@@ -197,4 +200,33 @@ fn model_golden() {
         }
     }
     assert!(diffs.is_empty(), "the model differs from its golden files: {diffs:#?}");
+}
+
+#[test]
+fn an_instance_launched_without_groups_gets_the_default_group() {
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances:\n  - {name: none-given, subnet: a}\n  - {name: empty, subnet: a, securityGroups: []}\n";
+    let l = lab(text);
+    for i in &l.instances {
+        assert_eq!(l.enis[i.eni].security_groups, vec!["default".to_string()], "{}", i.name);
+    }
+}
+
+#[test]
+fn public_ips_never_fall_inside_the_vpc() {
+    // A VPC on the default pool's own block gets its public IPs from another block.
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 198.51.100.0/24\n  subnets: [{name: a, cidr: 198.51.100.0/26}]\ninstances:\n  - {name: i1, subnet: a, publicIp: true}\n";
+    let l = lab(text);
+    let public = l.instances[0].public_ip.unwrap();
+    assert!(!l.vpc.cidr.contains(public), "{public} in {}", l.vpc.cidr);
+    assert_eq!(public.to_string(), "192.0.2.1");
+}
+
+#[test]
+fn a_host_port_is_found_for_the_probe_s_protocol() {
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances: [{name: i1, subnet: a}]\ntaskDefinitions:\n  - family: dns\n    containerDefinitions:\n      - name: c\n        image: x\n        portMappings: [{containerPort: 53, hostPort: 5353, protocol: tcp}, {containerPort: 53, hostPort: 5354, protocol: udp}]\ntasks: [{name: d, taskDefinition: dns, instance: i1}]\n";
+    let l = lab(text);
+    let via = Some(scenario::Via::HostPort);
+    let tcp = resolve::destination(&l, &Node::task("d"), Some(53), via, ProbeProto::Tcp).unwrap();
+    let udp = resolve::destination(&l, &Node::task("d"), Some(53), via, ProbeProto::Udp).unwrap();
+    assert_eq!((tcp.1, udp.1), (Some(5353), Some(5354)));
 }

@@ -43,7 +43,7 @@ pub(crate) static TABLE: Table = Table {
         opt(
             "securityGroups",
             Shape::List(&Shape::Name),
-            "Security groups of its primary ENI, at most 5 (default: the VPC's `default` group).",
+            "Security groups of its primary ENI, at most 5 (default, and for an empty list: the VPC's `default` group, as RunInstances does).",
         ),
         def(
             "instanceType",

@@ -212,6 +212,58 @@ pub(crate) fn check(
             network_configuration_fits(cx, t, netconf.as_ref(), td);
         }
     }
+    extra_listeners_fit(cx, tasks, task_definitions);
+}
+
+/// `x-ecsnet.listen` ports are ecsnet's own: ECS does not know them, so nothing keeps them from
+/// colliding in a shared network namespace, where the second program could not bind. Every
+/// namespace where containers listen together is checked: an instance's (its host-mode tasks,
+/// and the ECS agent on 127.0.0.1:51679) and each awsvpc task's.
+fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[TaskDefinition]) {
+    use super::primitives::{PortProto, Proto};
+    use std::collections::HashMap;
+    // Who listens on a port, and whether ECS knows it (a port mapping) or not (an extra).
+    type Taken = HashMap<PortProto, (String, bool)>;
+    // The agent's port is reserved: a port mapping on it is ECS's RESOURCE:PORTS.
+    let agent =
+        || (PortProto { port: 51679, proto: Proto::Tcp }, ("the ECS agent (127.0.0.1:51679)".to_string(), false));
+    let mut per_instance: HashMap<&str, Taken> = HashMap::new();
+    for t in tasks {
+        let Some(td) = find_task_def(task_definitions, &t.task_definition.value) else { continue };
+        let mut own = Taken::new();
+        let taken = match td.network_mode.value {
+            NetworkMode::Host => {
+                per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from([agent()]))
+            }
+            NetworkMode::Awsvpc => &mut own,
+            NetworkMode::Bridge | NetworkMode::None => continue,
+        };
+        for c in td.container_definitions.iter().filter(|c| c.x_ecsnet.command.is_none()) {
+            let who = format!("task `{}`'s container `{}`", t.name.value, c.name.value);
+            let mapped = c
+                .port_mappings
+                .iter()
+                .map(|pm| (PortProto { port: pm.container_port.value, proto: pm.protocol }, false));
+            for (pp, extra) in mapped.chain(c.x_ecsnet.listen.iter().map(|pp| (*pp, true))) {
+                match taken.get(&pp) {
+                    // Two port mappings are ECS's to keep apart (RESOURCE:PORTS, the agent's
+                    // reserved ports); an extra on either side is not.
+                    Some((first, first_extra)) if extra || *first_extra => cx.err(
+                        &c.loc,
+                        format!(
+                            "{who} listens on {}/{} where {first} already listens: the second cannot bind",
+                            pp.port, pp.proto
+                        ),
+                        "pick another port in `x-ecsnet.listen`, or move the task to another instance",
+                    ),
+                    Some(_) => {}
+                    None => {
+                        taken.insert(pp, (who.clone(), extra));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The task definition a task names: its family is declared, and so is the revision.

@@ -1112,3 +1112,28 @@ fn node_api() {
     assert_eq!(parse_node("task/web:3000").unwrap(), (Node::task("web"), Some(3000)));
     assert!(parse_node("bogus").is_err());
 }
+
+#[test]
+fn extra_listen_ports_cannot_collide_in_a_shared_namespace() {
+    let base = "version: 1\nname: t\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.0.0/24}]\ninstances: [{name: i1, subnet: a}]\ntaskDefinitions:\n  - family: h\n    networkMode: host\n    containerDefinitions:\n      - name: app\n        image: x\n        portMappings: [{containerPort: 9100}]\n  - family: x\n    networkMode: host\n    containerDefinitions:\n      - name: extra\n        image: x\n        x-ecsnet: { listen: [LISTEN] }\ntasks:\n  - {name: one, taskDefinition: h, instance: i1}\n  - {name: two, taskDefinition: x, instance: i1}\n";
+    let with = |listen: &str| load_str(Path::new("t.yaml"), &base.replace("LISTEN", listen));
+    let e = with("9100/tcp").unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "task `two`'s container `extra` listens on 9100/tcp where task `one`'s container `app` already listens"
+        ),
+        "{e}"
+    );
+    let e = with("51679/tcp").unwrap_err().to_string();
+    assert!(e.contains("where the ECS agent (127.0.0.1:51679) already listens"), "{e}");
+    assert!(with("9101/tcp").is_ok());
+    assert!(with("9100/udp").is_ok());
+}
+
+#[test]
+fn the_default_public_pool_moves_out_of_a_vpc_that_covers_it() {
+    let s = load_str(Path::new("t.yaml"), "version: 1\nname: t\nvpc: { cidr: 198.51.100.0/24 }\n").unwrap();
+    assert_eq!(s.vpc.public_ip_pool.value.to_string(), "192.0.2.0/24");
+    let s = load_str(Path::new("t.yaml"), "version: 1\nname: t\nvpc: { cidr: 10.0.0.0/16 }\n").unwrap();
+    assert_eq!(s.vpc.public_ip_pool.value.to_string(), "198.51.100.0/24");
+}

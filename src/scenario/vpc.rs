@@ -106,6 +106,17 @@ pub(crate) fn default_pool() -> Ipv4Network {
     Ipv4Network::new(Ipv4Addr::new(198, 51, 100, 0), 24).unwrap_or_else(|_| Ipv4Network::from(Ipv4Addr::UNSPECIFIED))
 }
 
+/// The first of the documentation blocks (198.51.100.0/24, 192.0.2.0/24, the half of
+/// 203.0.113.0/24 without the internet client) that does not overlap `vpc`.
+fn default_pool_outside(vpc: Ipv4Network) -> Ipv4Network {
+    let candidates = [(Ipv4Addr::new(192, 0, 2, 0), 24), (Ipv4Addr::new(203, 0, 113, 128), 25)];
+    let overlaps = |n: &Ipv4Network| n.contains(vpc.network()) || vpc.contains(n.network());
+    std::iter::once(default_pool())
+        .chain(candidates.iter().filter_map(|(ip, p)| Ipv4Network::new(*ip, *p).ok()))
+        .find(|n| !overlaps(n))
+        .unwrap_or_else(default_pool)
+}
+
 /// The vpc block and its children; `region` gives subnets their default availability zone.
 pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDraft) {
     let cx = &mut b.cx;
@@ -126,6 +137,11 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDra
                 d.public_ip_pool = c;
             }
         }
+    } else if let Some(vpc) = &d.cidr {
+        // AWS's public addresses never fall inside the VPC: a VPC that uses the default pool's
+        // block (publicly routable ranges are allowed as VPC CIDRs) gets another documentation
+        // block for its public IPs.
+        d.public_ip_pool = Located::bare(default_pool_outside(vpc.value));
     }
     let (igw, vpc_cidr) = (d.internet_gateway, d.cidr.clone());
     if let Some(v) = m.get("subnets") {
