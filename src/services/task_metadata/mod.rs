@@ -6,8 +6,8 @@
 //! The documents are computed when `up` writes the agent's configuration
 //! ([`documents::tmds_config`]): per task the JSON text before and after its `Containers` array
 //! and one compact JSON text per container, in the v4 shape and in the older shape of v2 and v3,
-//! so the agent only looks them up and concatenates. Credentials are made up from their id, and
-//! stats from the clock, when asked for (fake, and marked so).
+//! so the agent only looks them up and concatenates. Credentials are made up from their id when
+//! asked for (fake, and marked so), stats from the clock (nothing is measured).
 //!
 //! Routes, as the agent's router has them (`routes`): `/v2/metadata[/<dockerId>]`,
 //! `/v2/metadataWithTags`, `/v2/stats[/<dockerId>]` (awsvpc: the task is found by the request's
@@ -132,10 +132,6 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn get(target: &str, peer: Ipv4Addr) -> Request {
-        Request { method: "GET".into(), target: target.into(), body: vec![], peer: Some(SocketAddrV4::new(peer, 0)) }
-    }
-
     fn peer_ip(&self) -> Ipv4Addr {
         self.peer.map(|p| *p.ip()).unwrap_or(Ipv4Addr::UNSPECIFIED)
     }
