@@ -249,7 +249,7 @@ fn memory(s: &StatsSource, jitter: u64, at_ns: u64) -> Memory {
         ("pgfault", usage / PAGE * 2 + up_s / 10),
         ("pgmajfault", 0),
         ("shmem", 0),
-        ("slab", usage - anon - file - kernel_stack),
+        ("slab", usage.saturating_sub(anon + file + kernel_stack)),
         ("sock", 0),
         ("unevictable", 0),
     ]);

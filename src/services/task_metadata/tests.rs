@@ -242,6 +242,8 @@ fn stats_document_shape() {
     assert_eq!(cpu["online_cpus"], 2);
     assert_eq!(v["memory_stats"]["limit"], 512u64 << 20);
     assert!(v["blkio_stats"]["io_service_bytes_recursive"].is_null());
+    // An agent configuration written before stats existed still gets a document.
+    assert!(stats::document(&StatsSource::default(), "x", NOW, true).starts_with(r#"{"read":"#));
 }
 
 #[test]
@@ -356,6 +358,7 @@ fn availability_zone_ids() {
     assert_eq!(id("eu-central-1b"), "euc1-az2");
     assert_eq!(id("ap-southeast-2a"), "apse2-az1");
     assert_eq!(id("us-gov-west-1a"), "usgw1-az1");
+    assert_eq!(id("zone"), "");
 }
 
 /// The server on a real socket (loopback of the test's own namespace): two requests on one

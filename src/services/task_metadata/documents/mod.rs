@@ -46,7 +46,7 @@ pub struct TaskDoc {
     pub vpc_id: String,
     #[serde(rename = "FaultInjectionEnabled")]
     pub fault_injection_enabled: bool,
-    #[serde(rename = "AvailabilityZoneID")]
+    #[serde(rename = "AvailabilityZoneID", skip_serializing_if = "String::is_empty")]
     pub availability_zone_id: String,
 }
 
@@ -273,17 +273,20 @@ fn network_doc(lab: &Lab, task: &Task, ip: Option<std::net::Ipv4Addr>) -> Networ
 pub fn availability_zone_id(az: &str) -> String {
     let Some(letter) = az.chars().last().filter(char::is_ascii_lowercase) else { return String::new() };
     let region = &az[..az.len() - 1];
+    if !region.ends_with(|c: char| c.is_ascii_digit()) {
+        return String::new();
+    }
     let mut parts: Vec<&str> = region.split('-').collect();
     let number = parts.pop().unwrap_or("");
     let mut code = parts.first().copied().unwrap_or("").to_string();
     for word in parts.iter().skip(1) {
-        code.push_str(match *word {
-            "northeast" => "ne",
-            "northwest" => "nw",
-            "southeast" => "se",
-            "southwest" => "sw",
-            w => &w[..w.len().min(1)],
-        });
+        match *word {
+            "northeast" => code.push_str("ne"),
+            "northwest" => code.push_str("nw"),
+            "southeast" => code.push_str("se"),
+            "southwest" => code.push_str("sw"),
+            w => code.extend(w.chars().next()),
+        }
     }
     format!("{code}{number}-az{}", u32::from(letter) - u32::from('a') + 1)
 }
