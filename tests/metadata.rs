@@ -1,6 +1,8 @@
 //! Issue 4: the task metadata and credentials endpoint, reached with real HTTP (curl) from inside
 //! an awsvpc task, a bridge container, a host-mode task and a `none` task of a real lab; and an
-//! `x-ecsnet.command` program that finds it through its environment.
+//! `x-ecsnet.command` program that finds it through its environment. Issue 12: what the ECS
+//! agent answers besides (limits, log configuration, v2/v3 shapes, stats, task protection, Go's
+//! HTTP keep-alive).
 
 mod common;
 use common::*;
@@ -22,9 +24,16 @@ taskDefinitions:
   - family: app
     networkMode: awsvpc
     taskRoleArn: arn:aws:iam::123456789012:role/app-role
+    cpu: "0.5 vCPU"
+    memory: "1024"
     containerDefinitions:
       - name: web
         image: nginx:1.27
+        cpu: 256
+        memory: 512
+        logConfiguration:
+          logDriver: awslogs
+          options: { awslogs-region: us-east-1, awslogs-group: /ecs/app, awslogs-stream-prefix: ecs }
         portMappings: [{ containerPort: 80 }]
   - family: br
     networkMode: bridge
@@ -65,7 +74,14 @@ fn up(lab: &str, body: &str) -> (LabGuard, Lab) {
 
 /// curl inside a node: (exit status, body, HTTP code).
 fn curl(lab: &str, node: &str, url: &str) -> (Output, String, String) {
-    let o = ecsnet(&["exec", lab, node, "--", "curl", "-s", "-m", "2", "-w", "\n%{http_code}", url]);
+    curl_with(lab, node, &[url])
+}
+
+/// curl inside a node with more arguments (the URL among them).
+fn curl_with(lab: &str, node: &str, args: &[&str]) -> (Output, String, String) {
+    let mut argv = vec!["exec", lab, node, "--", "curl", "-s", "-m", "2", "-w", "\n%{http_code}"];
+    argv.extend_from_slice(args);
+    let o = ecsnet(&argv);
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     let (body, code) = out.rsplit_once('\n').map(|(b, c)| (b.to_string(), c.to_string())).unwrap_or_default();
     (o, body, code)
@@ -145,6 +161,8 @@ fn metadata_from_every_network_mode() {
     let (_, nf, code) = curl(lab, "task/aws", "http://169.254.170.2/v4/not-an-id/task");
     assert_eq!(code, "404", "{nf}");
 
+    agent_answers(lab, &m);
+
     // bridge: docker0 -> the instance -> DNAT; Networks with the container's docker0 address.
     let br = task("br");
     let v4 = env_of(lab, &br.containers[0].docker_name, "ECS_CONTAINER_METADATA_URI_V4");
@@ -161,8 +179,8 @@ fn metadata_from_every_network_mode() {
     assert_eq!(code, "400");
     assert!(body.contains("unable to associate '172.17.0.2' with task"), "{body}");
 
-    // host: the instance's own traffic, REDIRECTed in OUTPUT; credentials work too
-    // (ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST).
+    // host: the instance's own traffic, REDIRECTed in OUTPUT; credentials work too, as ecs-init
+    // starts the agent with ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true on the ECS-optimized AMI.
     let h = task("hst");
     let v4 = env_of(lab, &h.containers[0].docker_name, "ECS_CONTAINER_METADATA_URI_V4");
     let doc = get_json(lab, "task/hst", &format!("{v4}/task"));
@@ -219,6 +237,101 @@ fn metadata_from_every_network_mode() {
     assert!(ps.status.success(), "{t}");
     assert!(t.contains("internalecspause") && t.contains("ecs-agent") && t.contains("(healthy)"), "{t}");
     assert!(t.contains(&format!("0.0.0.0:{hp}->80/tcp, :::{hp}->80/tcp")), "{t}");
+}
+
+/// What the ECS agent answers besides the v4 documents, asked from the awsvpc task (and the
+/// bridge one where the difference is the point).
+fn agent_answers(lab: &str, m: &Lab) {
+    let aws = m.task("aws").unwrap();
+    let name = &aws.containers[0].docker_name;
+    let v4 = env_of(lab, name, "ECS_CONTAINER_METADATA_URI_V4");
+    let v3 = env_of(lab, name, "ECS_CONTAINER_METADATA_URI");
+
+    // Limits and the log configuration from the task definition; the zone's id.
+    let doc = get_json(lab, "task/aws", &format!("{v4}/task"));
+    assert_eq!(doc["Limits"], serde_json::json!({"CPU": 0.5, "Memory": 1024}), "{doc}");
+    assert_eq!(doc["AvailabilityZoneID"], "use1-az1");
+    let web = &doc["Containers"][1];
+    assert_eq!(web["Limits"], serde_json::json!({"CPU": 256, "Memory": 512}));
+    assert_eq!(web["LogDriver"], "awslogs");
+    assert_eq!(web["LogOptions"]["awslogs-group"], "/ecs/app");
+    assert_eq!(doc["Containers"][0]["Limits"], serde_json::json!({"CPU": 2, "Memory": 0}), "the pause");
+
+    // v3 and v2: the agent's older shape.
+    let old = get_json(lab, "task/aws", &format!("{v3}/task"));
+    assert_eq!(old["TaskARN"], aws.arn);
+    assert_eq!(old["Limits"], doc["Limits"]);
+    for k in ["LaunchType", "VPCID", "AvailabilityZoneID"] {
+        assert!(old.get(k).is_none(), "{k} in v3: {old}");
+    }
+    assert!(old["Containers"][1].get("LogDriver").is_none() && old["Containers"][1].get("ContainerARN").is_none());
+    assert!(old["Containers"][1]["Networks"][0].get("MACAddress").is_none(), "{old}");
+    assert_eq!(
+        get_json(lab, "task/aws", "http://169.254.170.2/v2/metadataWithTags"),
+        get_json(lab, "task/aws", "http://169.254.170.2/v2/metadata")
+    );
+    let (_, body, code) = curl(lab, "task/aws", "http://169.254.170.2/v3/not-an-id/task");
+    assert_eq!(code, "500", "{body}");
+    assert!(body.contains("V3 task metadata handler: unable to get task arn from request"), "{body}");
+
+    // Stats, in Docker's shape; v4 adds the network rates.
+    let st = get_json(lab, "task/aws", &format!("{v4}/stats"));
+    assert_eq!(st["id"], aws.containers[0].docker_id);
+    assert!(st["cpu_stats"]["cpu_usage"]["total_usage"].as_u64().is_some(), "{st}");
+    assert!(st["networks"]["eth0"]["rx_bytes"].as_u64().is_some(), "{st}");
+    assert!(st["network_rate_stats"].is_object(), "{st}");
+    let ts = get_json(lab, "task/aws", &format!("{v4}/task/stats"));
+    assert_eq!(ts.as_object().unwrap().len(), 2, "pause and web: {ts}");
+    let v2s = get_json(lab, "task/aws", "http://169.254.170.2/v2/stats");
+    assert!(v2s[&aws.containers[0].docker_id]["network_rate_stats"].is_null(), "{v2s}");
+    assert!(get_json(lab, "task/aws", &format!("{v3}/task/stats")).is_object());
+
+    // Any method, as the agent's router; one connection for several requests (keep-alive).
+    let (_, body, code) = curl_with(lab, "task/aws", &["-X", "POST", &format!("{v4}/task")]);
+    assert_eq!(code, "200", "{body}");
+    let o = ecsnet(&[
+        "exec",
+        lab,
+        "task/aws",
+        "--",
+        "curl",
+        "-s",
+        "-m",
+        "2",
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{num_connects} ",
+        &v4,
+        &format!("{v4}/task"),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "1 0 ", "the second request reuses the connection: {}", text(&o));
+
+    // Go's framing and headers: a task document is longer than Go buffers, so it comes chunked.
+    let (_, head, _) = curl_with(lab, "task/aws", &["-s", "-D", "-", "-o", "/dev/null", &format!("{v4}/task")]);
+    assert!(
+        head.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Rate-Limit-Duration: 1\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nTransfer-Encoding: chunked\r\n") && head.contains("\r\nDate: "), "{head}");
+    assert!(!head.contains("Connection: close"), "{head}");
+
+    // Task protection: ECS protects only tasks of a service; without a role the agent refuses.
+    let agent = env_of(lab, name, "ECS_AGENT_URI");
+    let p = get_json(lab, "task/aws", &format!("{agent}/task-protection/v1/state"));
+    assert_eq!(p, serde_json::json!({"failure": {"Arn": aws.arn, "Detail": null, "Reason": "TASK_NOT_VALID"}}));
+    let put = ["-X", "PUT", "-H", "Content-Type: application/json", "--data", r#"{"ProtectionEnabled":true}"#];
+    let (_, body, code) =
+        curl_with(lab, "task/aws", &[&put[..], &[&format!("{agent}/task-protection/v1/state")]].concat());
+    assert_eq!(code, "200", "{body}");
+    assert!(body.contains("TASK_NOT_VALID"), "{body}");
+    let br = m.task("br").unwrap();
+    let agent = env_of(lab, &br.containers[0].docker_name, "ECS_AGENT_URI");
+    let (_, body, code) = curl(lab, "task/br", &format!("{agent}/task-protection/v1/state"));
+    assert_eq!(code, "403", "{body}");
+    assert!(body.contains("AccessDeniedException"), "{body}");
 }
 
 #[test]

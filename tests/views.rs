@@ -200,15 +200,35 @@ fn metadata_documents() {
         golden(file, &(serde_json::to_string_pretty(&doc).unwrap() + "\n"));
     }
 
-    // The agent's compact form assembles to the same document.
+    // The agent's compact form assembles to the same document, and to the v2/v3 one.
     let cfg = ecsnet::services::task_metadata::documents::tmds_config(&lab, t0);
     assert_eq!(cfg.len(), 3);
     let ecs1 = &cfg[0];
     assert_eq!(ecs1.tasks.len(), 2);
+    for (i, task, file) in
+        [(0, "web-awsvpc", "tmds-01-web-awsvpc-task-v3.json"), (1, "web-bridge", "tmds-01-web-bridge-task-v3.json")]
+    {
+        let v4 = ecsnet::services::task_metadata::documents::task_doc(&lab, lab.task(task).unwrap(), t0);
+        let doc = ecsnet::services::task_metadata::documents::v2::task_doc(&v4);
+        golden(file, &(serde_json::to_string_pretty(&doc).unwrap() + "\n"));
+        assert_eq!(ecs1.tasks[i].document_v3(), serde_json::to_string(&doc).unwrap());
+        let v3: serde_json::Value = serde_json::from_str(&ecs1.tasks[i].document_v3()).unwrap();
+        // includeV4Metadata=false: none of v4's own fields.
+        for k in ["LaunchType", "VPCID", "AvailabilityZoneID", "FaultInjectionEnabled"] {
+            assert!(v3.get(k).is_none(), "{k} in v3: {v3}");
+        }
+        let text = v3.to_string();
+        for k in ["ContainerARN", "LogDriver", "HostIp", "AttachmentIndex", "MACAddress", "IPv4SubnetCIDRBlock"] {
+            assert!(!text.contains(k), "{k} in v3: {text}");
+        }
+    }
     let t = lab.task("web-awsvpc").unwrap();
     let whole: serde_json::Value = serde_json::from_str(&ecs1.tasks[0].document()).unwrap();
     let direct = serde_json::to_value(ecsnet::services::task_metadata::documents::task_doc(&lab, t, t0)).unwrap();
     assert_eq!(whole, direct);
+    assert_eq!(whole["AvailabilityZoneID"], "apne1-az1");
+    assert_eq!(whole["Containers"][1]["Limits"], serde_json::json!({"CPU": 2, "Memory": 0}), "the agent's CPU minimum");
+    assert!(whole.get("Limits").is_none(), "no task-level limits in the seed");
     assert_eq!(ecs1.tasks[0].bridge_ip, t.bridge_ip);
     assert_eq!(whole["Containers"][0]["Type"], "CNI_PAUSE");
     assert_eq!(whole["Containers"][0]["DesiredStatus"], "RESOURCES_PROVISIONED");
@@ -230,6 +250,46 @@ fn metadata_documents() {
     );
     // No task role in the seed: no credentials.
     assert!(ecs1.tasks.iter().all(|t| t.credentials.is_none()));
+}
+
+/// Limits and the log configuration from the task definition, as the agent reports them.
+#[test]
+fn metadata_limits_and_log_driver() {
+    let yaml = "version: 1\nname: lim\nregion: us-east-1\nvpc:\n  cidr: 10.9.0.0/16\n  subnets: [{ name: a, cidr: 10.9.1.0/24, availabilityZone: us-east-1b }]\n\
+                instances: [{ name: ecs-1, subnet: a }]\ntaskDefinitions:\n  - family: app\n    networkMode: awsvpc\n    cpu: 512\n    memory: 1 GB\n\
+                \x20   containerDefinitions:\n      - name: web\n        image: nginx\n        cpu: 256\n        memory: 300\n\
+                \x20       logConfiguration: { logDriver: awslogs, options: { awslogs-stream-prefix: ecs, awslogs-group: /ecs/app } }\n\
+                \x20     - { name: side, image: busybox, cpu: 1 }\n\
+                tasks:\n  - { name: t, taskDefinition: app, instance: ecs-1, networkConfiguration: { awsvpcConfiguration: { subnets: [a] } } }\n";
+    let s = ecsnet::scenario::load_str(Path::new("lim.yaml"), yaml).unwrap_or_else(|d| panic!("{d}"));
+    let lab = ecsnet::model::build(&s).unwrap();
+    let t0 = CREATED * NS_PER_SEC;
+    let cfg = ecsnet::services::task_metadata::documents::tmds_config(&lab, t0);
+    let task = &cfg[0].tasks[0];
+    let v4: serde_json::Value = serde_json::from_str(&task.document()).unwrap();
+    assert_eq!(v4["Limits"], serde_json::json!({"CPU": 0.5, "Memory": 1024}));
+    assert_eq!(v4["AvailabilityZoneID"], "use1-az2");
+    let web = &v4["Containers"][1];
+    assert_eq!(web["Limits"], serde_json::json!({"CPU": 256, "Memory": 300}));
+    assert_eq!(web["LogDriver"], "awslogs");
+    assert_eq!(web["LogOptions"], serde_json::json!({"awslogs-group": "/ecs/app", "awslogs-stream-prefix": "ecs"}));
+    // Go's order: LogDriver and LogOptions between Type and ContainerARN, options sorted.
+    let text = &task.containers[1].doc;
+    assert!(text.contains(r#""Type":"NORMAL","LogDriver":"awslogs","LogOptions":{"awslogs-group":"/ecs/app","awslogs-stream-prefix":"ecs"},"ContainerARN""#), "{text}");
+    assert!(
+        task.head.contains(r#""KnownStatus":"RUNNING","Limits":{"CPU":0.5,"Memory":1024},"PullStartedAt""#),
+        "{}",
+        task.head
+    );
+    let side = &v4["Containers"][2];
+    assert_eq!(side["Limits"], serde_json::json!({"CPU": 2, "Memory": 0}));
+    assert!(side.get("LogDriver").is_none() && side.get("LogOptions").is_none());
+    // v2/v3: limits too, in the older shape; no log configuration.
+    let v3: serde_json::Value = serde_json::from_str(&task.document_v3()).unwrap();
+    assert_eq!(v3["Limits"], v4["Limits"]);
+    assert_eq!(v3["Containers"][1]["Limits"], web["Limits"]);
+    assert!(v3["Containers"][1].get("LogDriver").is_none());
+    assert!(task.document_v3().contains(r#"}],"Limits":{"CPU":0.5,"Memory":1024},"PullStartedAt""#));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Containers as the ECS agent creates them: Docker names, ids, labels, command, the ports
-//! they publish, the pause container of an awsvpc task, the environment ECS gives every
-//! container, and the journal name of the process that plays one.
+//! they publish, their resources and log configuration, the pause container of an awsvpc task,
+//! the environment ECS gives every container, and the journal name of the process that plays
+//! one.
 
 use super::{METADATA_IP, PAUSE_IMAGE, ids};
 use crate::scenario::{ContainerDefinition, Node, PortProto, Proto, TaskDefinition};
@@ -39,6 +40,23 @@ pub struct Container {
     pub v3_id: String,
     pub pause: bool,
     pub labels: Vec<(String, String)>,
+    /// CPU units from the definition (0: none given). The new fields are left out of the
+    /// model's JSON when unset, so that labs without them read and print as before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu: u32,
+    /// The hard memory limit in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u32>,
+    /// `logConfiguration.logDriver`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<String>,
+    /// `logConfiguration.options`, in definition order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_options: Vec<(String, String)>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The task a container belongs to, as far as its names, ids and labels go.
@@ -86,6 +104,10 @@ impl Container {
             v3_id: task.v3_id(name),
             pause: false,
             labels: ecs_labels(task, cd),
+            cpu: cd.cpu.unwrap_or(0),
+            memory: cd.memory,
+            log_driver: cd.log_driver.clone(),
+            log_options: cd.log_options.clone(),
         }
     }
 

@@ -27,6 +27,12 @@ pub struct Task {
     pub instance: usize,
     pub placement: Result<(), PlacementFailure>,
     pub task_role_arn: Option<String>,
+    /// Task-level CPU units and memory (MiB) from the definition; left out of the model's JSON
+    /// when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u32>,
     /// awsvpc: the task ENI.
     pub eni: Option<usize>,
     /// awsvpc: the task namespace (shared by pause and every container).
@@ -151,6 +157,8 @@ fn unplaced(lab: &str, region: &str, cluster: &str, t: &scenario::Task, td: &Tas
         instance: ii,
         placement: Ok(()),
         task_role_arn: td.task_role_arn.clone(),
+        cpu: td.cpu,
+        memory: td.memory,
         eni: None,
         ns: None,
         bridge_ip: None,

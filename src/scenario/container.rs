@@ -1,6 +1,7 @@
 //! Container definitions of a task definition: ports, environment, the Docker networking
-//! settings ECS allows per network mode, and ecsnet's own `x-ecsnet` (what runs in it). AWS
-//! fields ecsnet does not model are accepted and ignored.
+//! settings ECS allows per network mode, the resources and log configuration the metadata
+//! endpoint reports, and ecsnet's own `x-ecsnet` (what runs in it). AWS fields ecsnet does not
+//! model are accepted and ignored.
 
 use super::fields::{Shape, Table, def, ignored, opt, req};
 use super::located::{Loc, Located};
@@ -26,6 +27,14 @@ pub struct ContainerDefinition {
     pub extra_hosts: Option<Located<Vec<(String, String)>>>,
     pub disable_networking: Option<Located<bool>>,
     pub docker_labels: Vec<(String, String)>,
+    /// CPU units (1024 = one vCPU); None when not given.
+    pub cpu: Option<u32>,
+    /// The hard memory limit in MiB.
+    pub memory: Option<u32>,
+    /// `logConfiguration.logDriver`.
+    pub log_driver: Option<String>,
+    /// `logConfiguration.options`, in file order.
+    pub log_options: Vec<(String, String)>,
     pub x_ecsnet: XEcsnet,
     pub loc: Loc,
 }
@@ -49,6 +58,14 @@ pub struct XEcsnet {
 
 const TEXT_LIST: Shape = Shape::List(&Shape::Text);
 const PORT: Shape = Shape::Int { min: 1, max: 65535 };
+/// The kernel's range of CPU shares, which Docker gets the units as (0: none given).
+const CONTAINER_CPU: Shape = Shape::Int { min: 0, max: 262_144 };
+/// Docker refuses a memory limit under 6 MiB.
+const CONTAINER_MEMORY: Shape = Shape::Int { min: 6, max: 4_294_967_295 };
+
+/// The log drivers of ECS's `LogConfiguration`.
+pub(crate) const LOG_DRIVERS: &[&str] =
+    &["awslogs", "fluentd", "gelf", "json-file", "journald", "splunk", "syslog", "awsfirelens"];
 
 pub(crate) static TABLE: Table = Table {
     id: "containerDefinition",
@@ -78,11 +95,15 @@ pub(crate) static TABLE: Table = Table {
         opt("extraHosts", Shape::List(&Shape::Block(&EXTRA_HOST)), "/etc/hosts entries (not with awsvpc)."),
         opt("disableNetworking", Shape::Bool, "Docker's NetworkDisabled (not `true` with awsvpc)."),
         opt("dockerLabels", Shape::TextMap, "Docker labels, shown by inspect."),
+        opt("cpu", CONTAINER_CPU, "CPU units (1024 = one vCPU), shown by the metadata endpoint's `Limits`."),
+        opt("memory", CONTAINER_MEMORY, "The hard memory limit in MiB, shown by the metadata endpoint's `Limits`."),
+        opt(
+            "logConfiguration",
+            Shape::Block(&LOG_CONFIGURATION),
+            "The log driver and its options, shown by the metadata endpoint (`LogDriver`, `LogOptions`).",
+        ),
         opt("x-ecsnet", Shape::Block(&X_ECSNET), "ecsnet's own settings: what runs in the container."),
-        ignored("cpu", "Accepted and ignored."),
-        ignored("memory", "Accepted and ignored."),
         ignored("memoryReservation", "Accepted and ignored."),
-        ignored("logConfiguration", "Accepted and ignored."),
         ignored("healthCheck", "Accepted and ignored."),
         ignored("mountPoints", "Accepted and ignored."),
         ignored("volumesFrom", "Accepted and ignored."),
@@ -144,6 +165,18 @@ pub(crate) static EXTRA_HOST: Table = Table {
     fields: &[req("hostname", Shape::Text, "The host name."), req("ipAddress", Shape::Text, "Its address.")],
 };
 
+pub(crate) static LOG_CONFIGURATION: Table = Table {
+    id: "logConfiguration",
+    doc: "A container's log configuration, as in the ECS API.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("logDriver", Shape::Enum(LOG_DRIVERS), "The Docker log driver."),
+        opt("options", Shape::TextMap, "The driver's options (`awslogs-group: /ecs/web`)."),
+        ignored("secretOptions", "Accepted and ignored."),
+    ],
+};
+
 pub(crate) static X_ECSNET: Table = Table {
     id: "xEcsnet",
     doc: "ecsnet's own container settings (an extension; ECS has no such field).",
@@ -191,7 +224,10 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option
     let hostname = hostname(cx, &m, &mut ok);
     let extra_hosts = extra_hosts(cx, &m, &mut ok);
     let disable_networking = disable_networking(cx, &m, &mut ok);
-    let docker_labels = docker_labels(cx, &m, &mut ok);
+    let docker_labels = text_map(cx, &m, "dockerLabels", &mut ok);
+    let cpu = resource(cx, &m, "cpu", CONTAINER_CPU, &mut ok);
+    let memory = resource(cx, &m, "memory", CONTAINER_MEMORY, &mut ok);
+    let (log_driver, log_options) = log_configuration(cx, &m, &mut ok);
     let x_ecsnet = x_ecsnet(cx, &m, &mut ok);
     let c = ContainerDefinition {
         name: name?,
@@ -208,6 +244,10 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option
         extra_hosts,
         disable_networking,
         docker_labels,
+        cpu,
+        memory,
+        log_driver,
+        log_options,
         x_ecsnet,
         loc: m.loc.clone(),
     };
@@ -372,21 +412,52 @@ fn disable_networking(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<L
     }
 }
 
-fn docker_labels(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, String)> {
-    let mut docker_labels = Vec::new();
-    let Some(lv) = m.get("dockerLabels") else { return docker_labels };
-    let Some(lm) = cx.map(&lv, "label: value pairs") else {
+/// A `key: value` map of text, in file order (`dockerLabels`, `logConfiguration.options`).
+fn text_map(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let Some(lv) = m.get(key) else { return pairs };
+    let Some(lm) = cx.map(&lv, "key: value pairs") else {
         *ok = false;
-        return docker_labels;
+        return pairs;
     };
     for (k, val) in lm.map.iter() {
         let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
         match cx.string(&vv) {
-            Some(s) => docker_labels.push((k.as_str().to_string(), s.value)),
+            Some(s) => pairs.push((k.as_str().to_string(), s.value)),
             None => *ok = false,
         }
     }
-    docker_labels
+    pairs
+}
+
+/// `cpu` or `memory`: a whole number in the range of its shape.
+fn resource(cx: &mut Reader, m: &Block<'_>, key: &str, shape: Shape, ok: &mut bool) -> Option<u32> {
+    let Shape::Int { min, max } = shape else { return None };
+    let v = m.get(key)?;
+    match cx.uint(&v, min, max) {
+        Some(n) => u32::try_from(n.value).ok(),
+        None => {
+            *ok = false;
+            None
+        }
+    }
+}
+
+/// `logConfiguration`: the driver and its options.
+fn log_configuration(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> (Option<String>, Vec<(String, String)>) {
+    let Some(lv) = m.get("logConfiguration") else { return (None, Vec::new()) };
+    let Some(lm) = cx.map(&lv, "a log configuration") else {
+        *ok = false;
+        return (None, Vec::new());
+    };
+    let lm = Block { what: "logConfiguration".to_string(), ..lm };
+    lm.lenient(cx, &LOG_CONFIGURATION);
+    let driver = lm.req(cx, "logDriver", "awslogs").and_then(|v| cx.choice(&v, LOG_DRIVERS));
+    let options = text_map(cx, &lm, "options", ok);
+    if driver.is_none() {
+        *ok = false;
+    }
+    (driver.map(|d| d.value.to_string()), options)
 }
 
 fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {

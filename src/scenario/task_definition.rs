@@ -1,6 +1,7 @@
 //! Task definitions, inline or from a JSON file (register-task-definition input or
-//! describe-task-definition output), with the register-time rules ECS applies per network mode.
-//! AWS fields ecsnet does not model are accepted and ignored.
+//! describe-task-definition output), with the register-time rules ECS applies per network mode
+//! and the task-level `cpu` and `memory` as ECS converts them. AWS fields ecsnet does not model
+//! are accepted and ignored.
 
 use super::builder::{Builder, MAX_TASK_DEFINITIONS};
 use super::container::{self, ContainerDefinition, MAX_CONTAINERS};
@@ -23,6 +24,10 @@ pub struct TaskDefinition {
     pub network_mode: Located<NetworkMode>,
     pub task_role_arn: Option<String>,
     pub execution_role_arn: Option<String>,
+    /// Task-level CPU units (`"1 vCPU"` is 1024), as ECS registers them.
+    pub cpu: Option<u32>,
+    /// Task-level memory in MiB (`"1 GB"` is 1024).
+    pub memory: Option<u32>,
     pub container_definitions: Vec<ContainerDefinition>,
     pub source: TaskDefSource,
     pub loc: Loc,
@@ -75,8 +80,16 @@ pub(crate) static TABLE: Table = Table {
             Shape::List(&Shape::Text),
             "Launch types; if given it must include `EC2` (ecsnet runs tasks as the EC2 launch type).",
         ),
-        ignored("cpu", "Accepted and ignored."),
-        ignored("memory", "Accepted and ignored."),
+        opt(
+            "cpu",
+            Shape::AnyOf(&[TASK_CPU_UNITS, Shape::Pattern(VCPU_PATTERN)]),
+            "Task-level CPU: units (`256`, 128-196608 on EC2) or vCPUs (`\"0.25 vCPU\"`); the metadata endpoint's task `Limits`.",
+        ),
+        opt(
+            "memory",
+            Shape::AnyOf(&[TASK_MEMORY_MIB, Shape::Pattern(GB_PATTERN)]),
+            "Task-level memory: MiB (`512`) or GB (`\"1 GB\"`); the metadata endpoint's task `Limits`.",
+        ),
         ignored("volumes", "Accepted and ignored."),
         ignored("placementConstraints", "Accepted and ignored."),
         ignored("pidMode", "Accepted and ignored."),
@@ -91,6 +104,12 @@ pub(crate) static TABLE: Table = Table {
         ignored("registeredBy", "Accepted and ignored (describe output)."),
     ],
 };
+
+/// EC2's range of task-level CPU units.
+const TASK_CPU_UNITS: Shape = Shape::Int { min: 128, max: 196_608 };
+const TASK_MEMORY_MIB: Shape = Shape::Int { min: 1, max: 4_294_967_295 };
+const VCPU_PATTERN: &str = r"^\s*[0-9]+(\.[0-9]+)?\s*[vV][cC][pP][uU]\s*$";
+const GB_PATTERN: &str = r"^\s*[0-9]+(\.[0-9]+)?\s*[gG][bB]\s*$";
 
 /// `- file: PATH`: a task definition in a JSON file.
 pub(crate) static FILE_ENTRY: Table = Table {
@@ -223,6 +242,8 @@ fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &
     let network_mode = network_mode(cx, m, &mut ok);
     let task_role_arn = m.get("taskRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
     let execution_role_arn = m.get("executionRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
+    let cpu = task_size(cx, m, &TASK_SIZE_CPU, &mut ok);
+    let memory = task_size(cx, m, &TASK_SIZE_MEMORY, &mut ok);
     ok &= requires_ec2(cx, m);
     let containers = containers(cx, m, network_mode.value, &mut ok);
     ok &= container::check_for_mode(cx, network_mode.value, &containers);
@@ -232,6 +253,8 @@ fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &
         network_mode,
         task_role_arn,
         execution_role_arn,
+        cpu,
+        memory,
         container_definitions: containers,
         source,
         loc: m.loc.clone(),
@@ -255,6 +278,50 @@ fn network_mode(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Located<Networ
         None => {
             *ok = false;
             Located::bare(NetworkMode::Bridge)
+        }
+    }
+}
+
+/// How ECS reads a task-level size: a whole number of `unit`s, or a decimal number of `big`
+/// units (1024 each) followed by their name.
+struct TaskSize {
+    field: &'static str,
+    big: &'static str,
+    min: u64,
+    max: u64,
+    help: &'static str,
+}
+
+const TASK_SIZE_CPU: TaskSize = TaskSize {
+    field: "cpu",
+    big: "vcpu",
+    min: 128,
+    max: 196_608,
+    help: "write CPU units between 128 and 196608 (`256`) or vCPUs (`0.25 vCPU`)",
+};
+
+const TASK_SIZE_MEMORY: TaskSize =
+    TaskSize { field: "memory", big: "gb", min: 1, max: 4_294_967_295, help: "write MiB (`512`) or GB (`1 GB`)" };
+
+/// Task-level `cpu` or `memory`, converted as ECS converts them at registration (`"0.25 vCPU"`
+/// is 256 units, `"1 GB"` 1024 MiB); ECS's message when the value is not one.
+fn task_size(cx: &mut Reader, m: &Block<'_>, size: &TaskSize, ok: &mut bool) -> Option<u32> {
+    let v = m.get(size.field)?;
+    let s = cx.string(&v).or_else(|| {
+        *ok = false;
+        None
+    })?;
+    let text = s.value.trim().to_ascii_lowercase();
+    let n = match text.strip_suffix(size.big) {
+        Some(num) => num.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| (f * 1024.0).round() as u64),
+        None => text.parse::<u64>().ok(),
+    };
+    match n.filter(|n| (size.min..=size.max).contains(n)).and_then(|n| u32::try_from(n).ok()) {
+        Some(n) => Some(n),
+        None => {
+            cx.err(&s.loc, format!("Invalid '{}' setting for task.", size.field), size.help);
+            *ok = false;
+            None
         }
     }
 }
@@ -335,5 +402,58 @@ impl super::Scenario {
 impl TaskDefinition {
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.container_definitions.iter().find(|c| c.name.value == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Diagnostics, Scenario, load_str};
+    use std::path::Path;
+
+    fn load(task_def: &str) -> Result<Scenario, Diagnostics> {
+        let text = format!(
+            "version: 1\nname: t\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{{ name: a, cidr: 10.0.1.0/24 }}]\n\
+             instances: [{{ name: ecs-1, subnet: a }}]\ntaskDefinitions:\n  - family: web\n{task_def}"
+        );
+        load_str(Path::new("t.yaml"), &text)
+    }
+
+    #[test]
+    fn resources_and_log_configuration_are_carried() {
+        let s = load(
+            "    cpu: \"0.25 vCPU\"\n    memory: 1GB\n    containerDefinitions:\n      - name: app\n        image: x\n        \
+             cpu: 10\n        memory: 128\n        logConfiguration:\n          logDriver: awslogs\n          \
+             options: { awslogs-region: us-west-2, awslogs-group: /ecs/web }\n          secretOptions: []\n",
+        )
+        .unwrap_or_else(|d| panic!("{d}"));
+        let td = &s.task_definitions[0];
+        assert_eq!((td.cpu, td.memory), (Some(256), Some(1024)));
+        let c = &td.container_definitions[0];
+        assert_eq!((c.cpu, c.memory), (Some(10), Some(128)));
+        assert_eq!(c.log_driver.as_deref(), Some("awslogs"));
+        let opts: Vec<(&str, &str)> = c.log_options.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(opts, [("awslogs-region", "us-west-2"), ("awslogs-group", "/ecs/web")]);
+
+        let s =
+            load("    cpu: 1024\n    memory: \"512\"\n    containerDefinitions: [{ name: app, image: x }]\n").unwrap();
+        let td = &s.task_definitions[0];
+        assert_eq!((td.cpu, td.memory), (Some(1024), Some(512)));
+        assert_eq!(td.container_definitions[0].cpu, None);
+        assert_eq!(td.container_definitions[0].log_driver, None);
+    }
+
+    #[test]
+    fn invalid_sizes_get_ecs_messages() {
+        let msgs = |td: &str| load(td).unwrap_err().0.into_iter().map(|d| d.message).collect::<Vec<_>>();
+        let c = "    containerDefinitions: [{ name: app, image: x }]\n";
+        assert_eq!(msgs(&format!("    cpu: 64\n{c}")), ["Invalid 'cpu' setting for task."]);
+        assert_eq!(msgs(&format!("    cpu: lots\n{c}")), ["Invalid 'cpu' setting for task."]);
+        assert_eq!(msgs(&format!("    memory: 2 TB\n{c}")), ["Invalid 'memory' setting for task."]);
+        let m = msgs("    containerDefinitions: [{ name: app, image: x, memory: 4 }]\n");
+        assert!(m[0].contains("`memory` is out of range"), "{m:?}");
+        let m = msgs("    containerDefinitions: [{ name: app, image: x, logConfiguration: { logDriver: nope } }]\n");
+        assert!(m[0].contains("logDriver"), "{m:?}");
+        let m = msgs("    containerDefinitions: [{ name: app, image: x, logConfiguration: { options: {} } }]\n");
+        assert!(m[0].contains("logDriver"), "{m:?}");
     }
 }
