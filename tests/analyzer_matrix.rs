@@ -149,75 +149,84 @@ fn local_addresses(lab: &Lab) -> BTreeSet<std::net::Ipv4Addr> {
     a
 }
 
+/// Compare the analyzer with packets on every local address of lab `lab_name` built from
+/// `file`, from every source node; returns the number of probes and the mismatches.
+fn local_paths(file: &std::path::Path, lab_name: &str) -> (usize, Vec<String>) {
+    let _g = LabGuard(lab_name.into());
+    let up = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", text(&up));
+    let lab = ecsnet::dataplane::state::load_lab(lab_name).unwrap();
+    let (srcs, _) = resolve::nodes(&lab);
+    let mut ports: Vec<(Option<u16>, ProbeProto)> = vec![(None, ProbeProto::Icmp), (Some(51679), ProbeProto::Tcp)];
+    ports.extend([(Some(80), ProbeProto::Tcp), (Some(80), ProbeProto::Udp)]);
+    for (p, proto) in self::ports(&lab) {
+        ports.push((Some(p), if proto == Proto::Tcp { ProbeProto::Tcp } else { ProbeProto::Udp }));
+    }
+    let mut addresses = local_addresses(&lab);
+    addresses.extend(lab.instances.iter().map(|i| i.docker0_gw()));
+    addresses.extend(lab.enis.iter().map(|e| e.ip));
+    let mut cases = vec![];
+    let mut specs = vec![];
+    for s in &srcs {
+        let Ok(source) = resolve::source(&lab, s) else { continue };
+        for ip in &addresses {
+            for (port, proto) in &ports {
+                let d = ecsnet::scenario::Node::Ip(*ip);
+                let a = analyze(&lab, s, &d, *port, *proto, None);
+                let Some(expected) = a.outcome else { continue };
+                specs.push(ProbeSpec {
+                    id: cases.len(),
+                    src_ns: source.ns.clone(),
+                    bind: source.bind,
+                    dst: *ip,
+                    port: *port,
+                    proto: *proto,
+                    path: "/".into(),
+                    timeout: Duration::from_millis(500),
+                });
+                cases.push((format!("{s} -> {ip}:{}/{proto}", port.unwrap_or(0)), expected, a));
+            }
+        }
+    }
+    let mut bad = vec![];
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for r in rt.block_on(run(specs)) {
+        let (name, expected, a) = &cases[r.id];
+        if r.outcome != *expected {
+            let code = a.code.map(|c| c.code()).unwrap_or("-");
+            bad.push(format!("{name}: analyzer {expected} [{code}], packets {} ({})", r.outcome, r.detail));
+        } else if let (Some(want), Some(id)) = (&a.served_by, &r.identity) {
+            if want.to_string() != id.node {
+                bad.push(format!("{name}: analyzer served by {want}, packets by {}", id.node));
+            } else if a.source_seen.is_some_and(|s| s != *id.peer.ip()) {
+                bad.push(format!("{name}: analyzer source {:?}, packets {}", a.source_seen, id.peer.ip()));
+            }
+        }
+    }
+    (cases.len(), bad)
+}
+
 /// Issue 12: every local path of an instance (ecs-bridge from the instance, from bridge
 /// containers and from awsvpc tasks; docker0; loopback with docker-proxy's semantics; the
 /// agent's 127.0.0.1:51679; 169.254.170.2 on other ports and protocols) agrees with packets,
-/// on the seed scenario and the host-mode one, over tcp, udp and icmp.
+/// on the seed scenario, the host-mode one, and a VPC on docker's default 172.17.0.0/16 (docker0
+/// moves to 172.18.0.0/16), over tcp, udp and icmp, to every ENI and local address.
 #[test]
 fn every_local_path_of_an_instance_agrees_with_packets() {
     need_root!();
+    const VPC_ON_DOCKER0: &str = "version: 1\nname: t-mx-local7\nvpc:\n  cidr: 172.17.0.0/16\n  internetGateway: true\n  subnets: [{name: a, cidr: 172.17.1.0/24, routeTable: pub}, {name: b, cidr: 172.17.2.0/24}]\n  routeTables: [{name: pub, routes: [{destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway}]}]\n  securityGroups: [{name: open, ingress: [{protocol: all, source: 0.0.0.0/0}]}]\ninstances:\n  - {name: i1, subnet: a, publicIp: true, securityGroups: [open]}\n  - {name: i2, subnet: b, securityGroups: [open]}\ntaskDefinitions:\n  - family: web\n    containerDefinitions: [{name: app, image: x, portMappings: [{containerPort: 80, hostPort: 8080}, {containerPort: 53, protocol: udp}]}]\n  - family: api\n    networkMode: awsvpc\n    containerDefinitions: [{name: api, image: x, portMappings: [{containerPort: 9000}]}]\ntasks:\n  - {name: web, taskDefinition: web, instance: i1}\n  - {name: api, taskDefinition: api, instance: i1, networkConfiguration: {awsvpcConfiguration: {subnets: [a], securityGroups: [open]}}}\n  - {name: web2, taskDefinition: web, instance: i2}\n";
     let mut all_bad = vec![];
     let mut total = 0;
     for (file, lab_name) in
         [("scenarios/01-bridge-vs-awsvpc.yaml", "t-mx-local1"), ("scenarios/04-host.yaml", "t-mx-local4")]
     {
-        let copy = scenario_copy(file, lab_name);
-        let _g = LabGuard(lab_name.into());
-        let up = ecsnet(&["up", copy.to_str().unwrap()]);
-        assert!(up.status.success(), "{}", text(&up));
-        let lab = ecsnet::dataplane::state::load_lab(lab_name).unwrap();
-        let (srcs, _) = resolve::nodes(&lab);
-        let mut ports: Vec<(Option<u16>, ProbeProto)> = vec![(None, ProbeProto::Icmp), (Some(51679), ProbeProto::Tcp)];
-        ports.extend([(Some(80), ProbeProto::Tcp), (Some(80), ProbeProto::Udp)]);
-        for (p, proto) in self::ports(&lab) {
-            ports.push((Some(p), if proto == Proto::Tcp { ProbeProto::Tcp } else { ProbeProto::Udp }));
-        }
-        let mut cases = vec![];
-        let mut specs = vec![];
-        for s in &srcs {
-            let Ok(source) = resolve::source(&lab, s) else { continue };
-            for ip in local_addresses(&lab) {
-                for (port, proto) in &ports {
-                    let d = ecsnet::scenario::Node::Ip(ip);
-                    let a = analyze(&lab, s, &d, *port, *proto, None);
-                    let Some(expected) = a.outcome else { continue };
-                    specs.push(ProbeSpec {
-                        id: cases.len(),
-                        src_ns: source.ns.clone(),
-                        bind: source.bind,
-                        dst: ip,
-                        port: *port,
-                        proto: *proto,
-                        path: "/".into(),
-                        timeout: Duration::from_millis(500),
-                    });
-                    cases.push((format!("{s} -> {ip}:{}/{proto}", port.unwrap_or(0)), expected, a));
-                }
-            }
-        }
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        for r in rt.block_on(run(specs)) {
-            let (name, expected, a) = &cases[r.id];
-            if r.outcome != *expected {
-                let code = a.code.map(|c| c.code()).unwrap_or("-");
-                all_bad.push(format!(
-                    "{file}: {name}: analyzer {expected} [{code}], packets {} ({})",
-                    r.outcome, r.detail
-                ));
-            } else if let (Some(want), Some(id)) = (&a.served_by, &r.identity) {
-                if want.to_string() != id.node {
-                    all_bad.push(format!("{file}: {name}: analyzer served by {want}, packets by {}", id.node));
-                } else if a.source_seen.is_some_and(|s| s != *id.peer.ip()) {
-                    all_bad.push(format!(
-                        "{file}: {name}: analyzer source {:?}, packets {}",
-                        a.source_seen,
-                        id.peer.ip()
-                    ));
-                }
-            }
-        }
-        total += cases.len();
+        let (n, bad) = local_paths(&scenario_copy(file, lab_name), lab_name);
+        total += n;
+        all_bad.extend(bad.into_iter().map(|b| format!("{file}: {b}")));
     }
+    let (n, bad) = local_paths(&write_scenario("t-mx-local7", VPC_ON_DOCKER0), "t-mx-local7");
+    total += n;
+    all_bad.extend(bad.into_iter().map(|b| format!("vpc on 172.17.0.0/16: {b}")));
     eprintln!("local paths: {total} probes compared with the analyzer");
     assert!(all_bad.is_empty(), "{} mismatches of {total}:\n{}", all_bad.len(), all_bad.join("\n"));
 }

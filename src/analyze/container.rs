@@ -7,7 +7,7 @@
 use super::instance::Origin;
 use super::walk::{Blocked, Next, Onward, Walk};
 use super::{Reason, instance, service};
-use crate::model::{Container, DOCKER0_GW, ECS_BRIDGE_GW, METADATA_IP, Task};
+use crate::model::{Container, ECS_BRIDGE_GW, METADATA_IP, Task};
 use crate::scenario::Node;
 use std::net::Ipv4Addr;
 
@@ -31,10 +31,10 @@ pub fn send<'a>(w: &mut Walk<'a>, t: &Task, c: &Container, dst: Ipv4Addr) -> Onw
     if dst == METADATA_IP {
         return service::task_metadata(w, own);
     }
-    if instance::in_docker0(dst) && dst != DOCKER0_GW {
+    let inst = &lab.instances[t.instance];
+    if inst.in_docker0(dst) && dst != inst.docker0_gw() {
         return instance::docker0(w, t.instance, own, dst);
     }
-    let inst = &lab.instances[t.instance];
     if instance::is_own(lab, t.instance, dst) {
         return instance::arrive(w, t.instance, Origin::Remote(own), dst);
     }

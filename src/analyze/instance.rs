@@ -5,7 +5,7 @@
 
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use super::{Reason, service};
-use crate::model::{Container, DOCKER0_GW, DOCKER0_PREFIX, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Lab, METADATA_IP};
+use crate::model::{Container, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Lab, METADATA_IP};
 use crate::model::{PortBinding, TMDS_LISTEN_PORT, Task};
 use crate::scenario::{NetworkMode, Node, Proto};
 use std::net::Ipv4Addr;
@@ -13,11 +13,6 @@ use std::net::Ipv4Addr;
 fn in_prefix(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
     let mask = u32::MAX << (32 - prefix);
     u32::from(ip) & mask == u32::from(net) & mask
-}
-
-/// Whether `ip` is on docker0 (172.17.0.0/16): the same addresses on every instance.
-pub fn in_docker0(ip: Ipv4Addr) -> bool {
-    in_prefix(ip, DOCKER0_GW, DOCKER0_PREFIX)
 }
 
 /// Whether `ip` is on ecs-bridge (169.254.172.0/22): the same addresses on every instance.
@@ -30,7 +25,7 @@ pub fn in_ecs_bridge(ip: Ipv4Addr) -> bool {
 pub fn is_own(lab: &Lab, ii: usize, ip: Ipv4Addr) -> bool {
     ip == lab.instance_ip(&lab.instances[ii])
         || ip.is_loopback()
-        || ip == DOCKER0_GW
+        || ip == lab.instances[ii].docker0_gw()
         || (ip == ECS_BRIDGE_GW && lab.has_ecs_bridge(ii))
 }
 
@@ -52,8 +47,9 @@ pub fn send<'a>(w: &mut Walk<'a>, ii: usize, dst: Ipv4Addr) -> Onward<'a> {
     if dst == METADATA_IP {
         return service::task_metadata(w, lab.instance_ip(&lab.instances[ii]));
     }
-    if in_docker0(dst) {
-        return docker0(w, ii, DOCKER0_GW, dst);
+    let inst = &lab.instances[ii];
+    if inst.in_docker0(dst) {
+        return docker0(w, ii, inst.docker0_gw(), dst);
     }
     if in_ecs_bridge(dst) && lab.has_ecs_bridge(ii) {
         return ecs_bridge(w, ii, ECS_BRIDGE_GW, dst);
@@ -128,14 +124,15 @@ fn port_mapping<'a>(
     dst: Ipv4Addr,
 ) -> Next<'a> {
     let cip = c.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let inst = &w.lab.instances[t.instance];
     let decision = format!("docker: {host_port}/{} -> {cip}:{} (task/{})", b.proto, b.container_port, t.name);
     // After the DNAT the container is reached on its own port. It sees docker0's address when
     // the packet comes back in on docker0 (a container of this instance, masqueraded) and when
     // docker-proxy answers on 127.0.0.1; else the sender's address.
     let seen = match origin {
-        Origin::Local if dst.is_loopback() => DOCKER0_GW,
+        Origin::Local if dst.is_loopback() => inst.docker0_gw(),
         Origin::Local => dst,
-        Origin::Remote(src) if in_docker0(src) => DOCKER0_GW,
+        Origin::Remote(src) if inst.in_docker0(src) => inst.docker0_gw(),
         Origin::Remote(src) => src,
     };
     let src = match origin {
@@ -235,14 +232,16 @@ mod tests {
         let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
         // ecs-1 and ecs-2 run awsvpc tasks, ecs-3 does not: no ecs-bridge there.
         assert!(is_own(&l, 0, ECS_BRIDGE_GW) && !is_own(&l, 2, ECS_BRIDGE_GW));
-        assert!(is_own(&l, 2, DOCKER0_GW) && is_own(&l, 2, Ipv4Addr::LOCALHOST));
+        assert!(is_own(&l, 2, Ipv4Addr::new(172, 17, 0, 1)) && is_own(&l, 2, Ipv4Addr::LOCALHOST));
     }
 
     #[test]
     fn docker0_is_172_17_0_0_16() {
-        assert!(in_docker0(Ipv4Addr::new(172, 17, 0, 1)));
-        assert!(in_docker0(Ipv4Addr::new(172, 17, 255, 254)));
-        assert!(!in_docker0(Ipv4Addr::new(172, 18, 0, 1)));
-        assert!(!in_docker0(Ipv4Addr::new(10, 17, 0, 1)));
+        let l = lab("scenarios/01-bridge-vs-awsvpc.yaml");
+        let i = &l.instances[0];
+        assert!(i.in_docker0(Ipv4Addr::new(172, 17, 0, 1)));
+        assert!(i.in_docker0(Ipv4Addr::new(172, 17, 255, 254)));
+        assert!(!i.in_docker0(Ipv4Addr::new(172, 18, 0, 1)));
+        assert!(!i.in_docker0(Ipv4Addr::new(10, 17, 0, 1)));
     }
 }

@@ -113,12 +113,10 @@ impl Picture {
             let x = &lab.enis[i.eni];
             let iid = NodeId::instance(&i.name).to_string();
             // ecs-bridge exists once an awsvpc task created it.
-            let bridges = if lab.has_ecs_bridge(ii) {
-                "docker0 172.17.0.1/16 · ecs-bridge 169.254.172.1/22"
-            } else {
-                "docker0 172.17.0.1/16"
-            };
-            let label = vec![format!("{iid} ({})", i.instance_type), eni_label(x), bridges.into()];
+            let docker0 = format!("docker0 {}/{}", i.docker0_gw(), i.docker0.prefix());
+            let bridges =
+                if lab.has_ecs_bridge(ii) { format!("{docker0} · ecs-bridge 169.254.172.1/22") } else { docker0 };
+            let label = vec![format!("{iid} ({})", i.instance_type), eni_label(x), bridges];
             self.node(&iid, label, Some(x.subnet), "instance");
             self.edges.push(structure(&subnet_id(lab, x.subnet), &iid, "eth0"));
             for t in lab.tasks.iter().filter(|t| t.instance == ii) {

@@ -11,6 +11,8 @@ use std::net::Ipv4Addr;
 
 pub(super) struct Fabric<'a> {
     pub lab: &'a str,
+    /// The VPC's DNS server (its CIDR's base + 2), which every instance's resolv.conf names.
+    pub vpc_dns: Ipv4Addr,
     pub subnets: &'a [Subnet],
     pub pools: AddressPools,
     pub enis: Vec<Eni>,

@@ -9,6 +9,7 @@ use super::security_group::DEFAULT_GROUP;
 use super::subnet;
 use super::{AGENT_IMAGE, ids};
 use crate::scenario::{self, Node, Scenario};
+use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -28,6 +29,34 @@ pub struct Instance {
     pub docker0_mac: String,
     pub ecs_bridge_mac: String,
     pub agent: Container,
+    /// docker0's network, as Docker picked it when it started (its gateway is the first address).
+    pub docker0: Ipv4Network,
+}
+
+impl Instance {
+    /// docker0's own address, the containers' gateway (172.17.0.1 unless the VPC is in the way).
+    pub fn docker0_gw(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.docker0.network()) + 1)
+    }
+    /// Whether `ip` is on this instance's docker0.
+    pub fn in_docker0(&self, ip: Ipv4Addr) -> bool {
+        self.docker0.contains(ip)
+    }
+}
+
+/// The network Docker gives docker0 on an instance of subnet `subnet` in a VPC whose DNS server
+/// is `dns`: the first of its default local pools (172.17-172.31.0.0/16, then 192.168.0.0/16 in
+/// /20s) that overlaps neither an on-link route (the instance's subnet) nor a nameserver of
+/// /etc/resolv.conf (moby: ipamutils' local-scope defaults, netutils.InferReservedNetworks).
+pub fn docker0_network(subnet: Ipv4Network, dns: Ipv4Addr) -> Ipv4Network {
+    let sixteens = (17..=31u8).map(|b| (Ipv4Addr::new(172, b, 0, 0), 16));
+    let twenties = (0..16u8).map(|i| (Ipv4Addr::new(192, 168, i * 16, 0), 20));
+    let overlaps = |n: &Ipv4Network| n.contains(subnet.network()) || subnet.contains(n.network());
+    sixteens
+        .chain(twenties)
+        .filter_map(|(ip, p)| Ipv4Network::new(ip, p).ok())
+        .find(|n| !overlaps(n) && !n.contains(dns))
+        .unwrap_or_else(|| Ipv4Network::new(Ipv4Addr::new(172, 17, 0, 0), 16).unwrap_or(subnet))
 }
 
 /// Every instance in file order, each with its primary ENI attached to `enis`.
@@ -71,6 +100,7 @@ fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<
         // ecs-bridge: a static random locally administered MAC (ECS-FACTS §1.7 step 1).
         ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[lab, "ecs-bridge", name])),
         agent: agent(lab, name),
+        docker0: docker0_network(fabric.subnets[si].cidr, fabric.vpc_dns),
     })
 }
 

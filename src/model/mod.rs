@@ -55,8 +55,6 @@ pub const METADATA_PORT: u16 = 80;
 pub const TMDS_LISTEN_PORT: u16 = 51679;
 pub const ECS_BRIDGE_GW: Ipv4Addr = Ipv4Addr::new(169, 254, 172, 1);
 pub const ECS_BRIDGE_PREFIX: u8 = 22;
-pub const DOCKER0_GW: Ipv4Addr = Ipv4Addr::new(172, 17, 0, 1);
-pub const DOCKER0_PREFIX: u8 = 16;
 /// ECS_RESERVED_PORTS default (ECS-FACTS §3.3).
 pub const RESERVED_TCP_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 /// The kernel's default ip_local_port_range, which the agent reads for dynamic host ports.
@@ -132,7 +130,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let route_tables = route_table::resolve(s);
     let subnets = subnet::resolve(lab, s, &route_tables);
     let pools = address_pool::AddressPools::new(s, &subnets);
-    let mut fabric = fabric::Fabric { lab, subnets: &subnets, pools, enis: vec![] };
+    let vpc_dns = Ipv4Addr::from(u32::from(s.vpc.cidr.value.network()) + 2);
+    let mut fabric = fabric::Fabric { lab, vpc_dns, subnets: &subnets, pools, enis: vec![] };
     let instances = instance::resolve_all(s, &mut fabric)?;
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
     let tasks = task::place_all(s, &cluster, &instances, &mut fabric)?;

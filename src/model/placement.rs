@@ -5,7 +5,7 @@
 
 use super::instance::Instance;
 use super::subnet::{self, Subnet};
-use super::{DOCKER0_GW, DYNAMIC_PORTS, ECS_BRIDGE_GW, RESERVED_TCP_PORTS, ids};
+use super::{DYNAMIC_PORTS, ECS_BRIDGE_GW, RESERVED_TCP_PORTS, ids};
 use crate::scenario::{self, NetworkMode, Proto, TaskDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -13,8 +13,6 @@ use std::net::Ipv4Addr;
 
 /// The last address ecs-bridge's IPAM hands out (169.254.172.0/22).
 const ECS_BRIDGE_LAST: Ipv4Addr = Ipv4Addr::new(169, 254, 175, 254);
-/// The last address Docker hands out on docker0 (172.17.0.0/16).
-const DOCKER0_LAST: Ipv4Addr = Ipv4Addr::new(172, 17, 255, 254);
 
 /// Why ECS could not place a task, with ECS's reason and message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +98,8 @@ pub(super) struct InstanceState {
     task_enis: u32,
     bridge_next: u32,
     docker_next: u32,
+    /// The last address Docker hands out on docker0 (before its broadcast address).
+    docker_last: u32,
     host_ports: HashMap<Proto, BTreeSet<u16>>,
     dyn_next: u16,
     veths: HashSet<String>,
@@ -108,11 +108,17 @@ pub(super) struct InstanceState {
 impl InstanceState {
     /// A freshly booted instance: the agent's reserved ports taken, both bridges' IPAM at their
     /// first address after the gateway.
-    pub(super) fn new() -> Self {
+    pub(super) fn new(instance: &Instance) -> Self {
+        Self::with_docker0(instance.docker0)
+    }
+
+    fn with_docker0(docker0: ipnetwork::Ipv4Network) -> Self {
         InstanceState {
             task_enis: 0,
             bridge_next: u32::from(ECS_BRIDGE_GW) + 1,
-            docker_next: u32::from(DOCKER0_GW) + 1,
+            // Docker's IPAM: the gateway first, then the containers in order.
+            docker_next: u32::from(docker0.network()) + 2,
+            docker_last: u32::from(docker0.broadcast()) - 1,
             host_ports: HashMap::from([
                 (Proto::Tcp, RESERVED_TCP_PORTS.iter().copied().collect()),
                 (Proto::Udp, BTreeSet::new()),
@@ -177,7 +183,7 @@ impl InstanceState {
 
     /// The next docker0 address.
     pub(super) fn take_docker0_ip(&mut self) -> Result<Ipv4Addr, PlacementFailure> {
-        if self.docker_next > u32::from(DOCKER0_LAST) {
+        if self.docker_next > self.docker_last {
             return Err(PlacementFailure::Docker0Full);
         }
         let ip = Ipv4Addr::from(self.docker_next);
@@ -250,7 +256,7 @@ mod tests {
         assert_eq!(next_dynamic(&mut used, &mut next), Some(lo + 3), "the cursor wraps to the bottom");
         used.extend(lo..=hi);
         assert_eq!(next_dynamic(&mut used, &mut next), None);
-        let mut st = InstanceState::new();
+        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
         st.host_ports.insert(Proto::Udp, (lo..=hi).collect());
         assert_eq!(st.take_dynamic_port(Proto::Udp), Err(PlacementFailure::DynamicPortsExhausted));
         assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(lo), "each protocol has its own ports");
@@ -258,18 +264,19 @@ mod tests {
 
     #[test]
     fn bridges_hand_out_addresses_after_their_gateway_until_full() {
-        let mut st = InstanceState::new();
+        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
         assert_eq!(st.take_docker0_ip(), Ok(Ipv4Addr::new(172, 17, 0, 2)));
         assert_eq!(st.take_awsvpc_slot(), Ipv4Addr::new(169, 254, 172, 2));
         assert_eq!(st.task_enis, 1);
-        st.docker_next = u32::from(DOCKER0_LAST);
-        assert_eq!(st.take_docker0_ip(), Ok(DOCKER0_LAST));
+        let last = Ipv4Addr::new(172, 17, 255, 254);
+        st.docker_next = u32::from(last);
+        assert_eq!(st.take_docker0_ip(), Ok(last));
         assert_eq!(st.take_docker0_ip(), Err(PlacementFailure::Docker0Full));
     }
 
     #[test]
     fn reserved_ports_and_taken_ports_are_in_use() {
-        let mut st = InstanceState::new();
+        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
         assert!(st.host_ports[&Proto::Tcp].contains(&51678), "the agent's ports are reserved");
         st.take_host_ports(&[(Proto::Udp, 53)]);
         assert!(st.host_ports[&Proto::Udp].contains(&53));
@@ -278,7 +285,7 @@ mod tests {
 
     #[test]
     fn veth_names_are_unique_per_instance() {
-        let mut st = InstanceState::new();
+        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
         let a = st.unique_veth("lab", "t", "c", 1);
         let b = st.unique_veth("lab", "t", "c", 1);
         assert_ne!(a, b, "a clash is resolved with a salt");

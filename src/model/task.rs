@@ -53,7 +53,7 @@ pub(super) fn place_all(
     instances: &[Instance],
     fabric: &mut Fabric,
 ) -> Result<Vec<Task>, ModelError> {
-    let states = instances.iter().map(|_| InstanceState::new()).collect();
+    let states = instances.iter().map(InstanceState::new).collect();
     let mut placer = Placer { lab: fabric.lab, s, cluster, instances, fabric, states };
     s.tasks.iter().enumerate().map(|(ti, t)| placer.place(ti, t)).collect()
 }

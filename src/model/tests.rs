@@ -230,3 +230,21 @@ fn a_host_port_is_found_for_the_probe_s_protocol() {
     let udp = resolve::destination(&l, &Node::task("d"), Some(53), via, ProbeProto::Udp).unwrap();
     assert_eq!((tcp.1, udp.1), (Some(5353), Some(5354)));
 }
+
+#[test]
+fn docker0_takes_the_first_default_pool_that_the_instance_s_routes_leave_free() {
+    let net = |s: &str| s.parse::<ipnetwork::Ipv4Network>().unwrap();
+    let ip = |s: &str| s.parse::<std::net::Ipv4Addr>().unwrap();
+    use crate::model::instance::docker0_network;
+    assert_eq!(docker0_network(net("10.0.1.0/24"), ip("10.0.0.2")), net("172.17.0.0/16"));
+    // The instance's subnet is on-link: Docker keeps away from it.
+    assert_eq!(docker0_network(net("172.17.3.0/24"), ip("172.17.0.2")), net("172.18.0.0/16"));
+    // So from the VPC's DNS server, named in /etc/resolv.conf.
+    assert_eq!(docker0_network(net("172.16.1.0/24"), ip("172.17.0.2")), net("172.18.0.0/16"));
+    // Other subnets of the VPC are not on-link: docker0 may shadow them, as on a real instance.
+    assert_eq!(docker0_network(net("172.20.1.0/24"), ip("172.16.0.2")), net("172.17.0.0/16"));
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 172.17.0.0/16\n  subnets: [{name: a, cidr: 172.17.1.0/24}]\ninstances: [{name: i1, subnet: a}]\ntaskDefinitions:\n  - family: b\n    containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}]}]\ntasks: [{name: b1, taskDefinition: b, instance: i1}]\n";
+    let l = lab(text);
+    assert_eq!(l.instances[0].docker0_gw().to_string(), "172.18.0.1");
+    assert_eq!(l.tasks[0].containers[0].ip.unwrap().to_string(), "172.18.0.2");
+}

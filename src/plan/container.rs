@@ -2,7 +2,7 @@
 //! it publishes on the instance.
 
 use super::{Plan, Veth, default_net};
-use crate::model::{Container, DOCKER0_GW, DOCKER0_PREFIX, Instance};
+use crate::model::{Container, Instance};
 use std::net::Ipv4Addr;
 
 /// A container port published on its instance (Docker's `-p HOST:CONTAINER/PROTO`).
@@ -29,9 +29,10 @@ pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<P
     if let Some(mac) = &c.mac {
         p.neighbour(ns, "docker0", ip, mac);
     }
-    p.neighbour(&c.ns, "eth0", DOCKER0_GW, &inst.docker0_mac);
-    p.addr(&c.ns, "eth0", ip, DOCKER0_PREFIX);
-    p.route(&c.ns, default_net(), Some(DOCKER0_GW), Some("eth0"));
+    let gw = inst.docker0_gw();
+    p.neighbour(&c.ns, "eth0", gw, &inst.docker0_mac);
+    p.addr(&c.ns, "eth0", ip, inst.docker0.prefix());
+    p.route(&c.ns, default_net(), Some(gw), Some("eth0"));
     c.ports
         .iter()
         .filter_map(|b| {

@@ -4,7 +4,7 @@
 use super::container::PublishedPort;
 use super::nft::{self, TableBuilder};
 use super::{Bridge, Plan, net};
-use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance};
+use crate::model::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance};
 use crate::model::{METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 use std::net::Ipv4Addr;
@@ -19,7 +19,7 @@ pub(super) fn sysctls(p: &mut Plan, inst: &Instance) {
 pub(super) fn bridges(p: &mut Plan, inst: &Instance, ecs_bridge: bool) {
     let ns = inst.ns.as_str();
     p.bridges.push(Bridge { ns: ns.into(), name: "docker0".into(), mac: inst.docker0_mac.clone() });
-    p.addr(ns, "docker0", DOCKER0_GW, DOCKER0_PREFIX);
+    p.addr(ns, "docker0", inst.docker0_gw(), inst.docker0.prefix());
     if ecs_bridge {
         p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac: inst.ecs_bridge_mac.clone() });
         p.addr(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
@@ -38,7 +38,7 @@ pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort
     for port in published {
         docker_publish(&mut t, port);
     }
-    docker_masquerade(&mut t);
+    docker_masquerade(&mut t, inst);
     p.firewall(&inst.ns, t.build());
 }
 
@@ -121,8 +121,8 @@ fn docker_publish(t: &mut TableBuilder, port: &PublishedPort) {
 }
 
 /// Docker: containers leave behind the instance's address.
-fn docker_masquerade(t: &mut TableBuilder) {
-    let docker0 = net(Ipv4Addr::new(172, 17, 0, 0), 16);
+fn docker_masquerade(t: &mut TableBuilder, inst: &Instance) {
+    let docker0 = inst.docker0;
     t.rule(
         "postrouting",
         vec![nft::ip_saddr(nft::prefix(docker0)), nft::oifname_ne("docker0"), nft::counter(), nft::masquerade()],

@@ -6,7 +6,7 @@
 use super::{Runtime, state};
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::model::ids::{image_id, private_dns_name};
-use crate::model::{DOCKER0_GW, DOCKER0_PREFIX, Lab, ids};
+use crate::model::{Lab, ids};
 use crate::scenario::{NetworkMode, Node as NodeId};
 use crate::sys::netns;
 use crate::sys::time::rfc3339_nano;
@@ -281,9 +281,9 @@ fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBind
             sandbox(&mut ns, c.ns());
             let mut e = empty_endpoint(lab, &inst.name, "bridge", &who);
             e.mac_address = m.mac.clone().unwrap_or_default();
-            e.gateway = DOCKER0_GW.to_string();
+            e.gateway = inst.docker0_gw().to_string();
             e.ip_address = m.ip.map(|i| i.to_string()).unwrap_or_default();
-            e.ip_prefix_len = DOCKER0_PREFIX;
+            e.ip_prefix_len = inst.docker0.prefix();
             ns.endpoint_id = e.endpoint_id.clone();
             ns.gateway = e.gateway.clone();
             ns.ip_address = e.ip_address.clone();
