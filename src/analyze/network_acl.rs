@@ -4,9 +4,9 @@
 //! or the ICMP error that refuses a UDP datagram, whichever the flow gets.
 
 use super::Reason;
-use super::walk::{Blocked, Dir, L4, Served, Walk};
+use super::walk::{Blocked, Dir, L4, Served, Walk, flow, rule_traffic, who};
 use crate::model::Lab;
-use crate::scenario::AclAction;
+use crate::scenario::{AclAction, AclRule};
 use std::net::Ipv4Addr;
 
 /// The client's ephemeral ports (Linux default ip_local_port_range): what a reply is sent to,
@@ -61,17 +61,18 @@ pub fn crossing(
     }
     let (l4, port) = (w.l4, w.port);
     if let Some(from) = from {
-        check(w, from, Dir::Egress, dst, l4, port, "request")?;
+        check(w, from, Dir::Egress, l4, (src, dst, port), "request")?;
     }
     if let Some(to) = to {
-        check(w, to, Dir::Ingress, src, l4, port, "request")?;
+        check(w, to, Dir::Ingress, l4, (src, dst, port), "request")?;
     }
-    // The reply crosses back the other way, once the flow's end says what the reply is.
+    // The reply, from `dst` back to `src`, crosses the other way, once the flow's end says what
+    // the reply is.
     if let Some(to) = to {
-        w.reply_crosses(to, Dir::Egress, src);
+        w.reply_crosses(to, Dir::Egress, (dst, src));
     }
     if let Some(from) = from {
-        w.reply_crosses(from, Dir::Ingress, dst);
+        w.reply_crosses(from, Dir::Ingress, (dst, src));
     }
     Ok(())
 }
@@ -89,45 +90,59 @@ pub fn replies(w: &mut Walk, end: Result<Served, Blocked>) -> Result<Served, Blo
         _ => None,
     };
     let Some((l4, label)) = back else { return end };
-    for (subnet, dir, peer) in w.take_replies().into_iter().rev() {
+    for (subnet, dir, (src, dst)) in w.take_replies().into_iter().rev() {
         if l4 == L4::Icmp {
-            check(w, subnet, dir, peer, l4, None, label)?;
+            check(w, subnet, dir, l4, (src, dst, None), label)?;
         } else {
             // The client's port is any of the range: the stateless ACL must let all of it through,
             // checked at both of its ends.
-            check(w, subnet, dir, peer, l4, Some(EPHEMERAL.0), label)?;
-            check(w, subnet, dir, peer, l4, Some(EPHEMERAL.1), label)?;
+            check(w, subnet, dir, l4, (src, dst, Some(EPHEMERAL.0)), label)?;
+            check(w, subnet, dir, l4, (src, dst, Some(EPHEMERAL.1)), label)?;
         }
     }
     end
 }
 
-/// One subnet ACL on one packet of transport `l4`; `peer` is the remote address, `port` the
-/// packet's dport. A subnet with the default ACL records no step.
+/// A rule as the console lists it: `rule 100: allow tcp 443 from 0.0.0.0/0`.
+fn describe(r: &AclRule, dir: Dir) -> String {
+    let proto = rule_traffic(r.protocol, r.ports);
+    let action = if r.rule_action == AclAction::Allow { "allow" } else { "deny" };
+    let side = if dir == Dir::Ingress { "from" } else { "to" };
+    format!("rule {}: {action} {proto} {side} {}", r.rule_number, r.cidr_block)
+}
+
+/// One subnet ACL on the packet `src -> dst:port` of transport `l4`, inbound (matched on its
+/// source) or outbound (on its destination). A subnet with the default ACL records no step.
 fn check(
     w: &mut Walk,
     subnet: usize,
     dir: Dir,
-    peer: Ipv4Addr,
     l4: L4,
-    port: Option<u16>,
+    (src, dst, port): (Ipv4Addr, Ipv4Addr, Option<u16>),
     label: &str,
 ) -> Result<(), Blocked> {
-    let d = nacl(w.lab, subnet, dir, peer, l4, port);
-    let Some(acl) = d.acl else { return Ok(()) };
-    let sn = &w.lab.vpc.subnets[subnet].name;
-    let rule = d.rule.map(|r| format!("rule {r}")).unwrap_or_else(|| "rule * (implicit deny)".into());
+    let peer = if dir == Dir::Ingress { src } else { dst };
+    let lab = w.lab;
+    let d = nacl(lab, subnet, dir, peer, l4, port);
+    let Some(acl_name) = d.acl else { return Ok(()) };
+    let sn = &lab.vpc.subnets[subnet].name;
     let dirs = if dir == Dir::Ingress { "inbound" } else { "outbound" };
-    let decision = format!("nacl/{acl} {dirs} {rule}: {}", if d.allowed { "allow" } else { "deny" });
-    w.step_without_packet(format!("subnet {sn} ACL ({label})"), decision);
+    let acl = lab.vpc.network_acls.iter().find(|a| a.name.value == acl_name);
+    let rules = acl.map(|a| if dir == Dir::Ingress { &a.ingress } else { &a.egress });
+    let rule = match d.rule.and_then(|n| rules.and_then(|rs| rs.iter().find(|r| r.rule_number == n))) {
+        Some(r) => describe(r, dir),
+        None => "rule * (implicit deny): deny".to_string(),
+    };
+    let component = format!("subnet {sn} ACL ({label}, {dirs})");
+    w.step_on(component, format!("nacl/{acl_name} {rule}"), src, dst, port);
     if d.allowed {
-        Ok(())
-    } else {
-        Err(Blocked::timeout(
-            Reason::SubnetAclRestriction,
-            format!("nacl/{acl} of subnet {sn} denies the {label} {dirs} ({rule})"),
-        ))
+        return Ok(());
     }
+    let what = format!("{} from {} to {}", flow(l4, port), who(lab, src), who(lab, dst));
+    Err(Blocked::timeout(
+        Reason::SubnetAclRestriction,
+        format!("nacl/{acl_name} of subnet {sn} denies the {label} {dirs}, {what} ({rule})"),
+    ))
 }
 
 #[cfg(test)]

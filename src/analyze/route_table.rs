@@ -2,7 +2,7 @@
 //! subnet's table; and the route-table step of a packet leaving an ENI.
 
 use super::Reason;
-use super::walk::{Blocked, Walk};
+use super::walk::{Blocked, Walk, eni_name};
 use crate::model::Lab;
 use crate::scenario::RouteTarget;
 use ipnetwork::Ipv4Network;
@@ -63,7 +63,7 @@ pub fn forward(w: &mut Walk, subnet: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Res
     let rt = &lab.vpc.route_tables[lab.vpc.subnets[subnet].route_table].name;
     let by = by.map(|n| n.to_string()).unwrap_or_else(|| "no route".into());
     let (decision, forward) = match hop {
-        NextHop::Local(Some(eni)) => (format!("{by} local -> {}", lab.enis[eni].id), Ok(Forward::Eni(eni))),
+        NextHop::Local(Some(eni)) => (format!("{by} local -> {}", eni_name(lab, eni)), Ok(Forward::Eni(eni))),
         NextHop::Local(None) => (
             format!("{by} local: no ENI has {dst}"),
             Err(Blocked::timeout(Reason::NoRouteToDestination, format!("no ENI in the VPC has {dst}"))),

@@ -2,10 +2,48 @@
 //! (its reply is always let back), and the step of an ENI's groups in a walk.
 
 use super::Reason;
-use super::walk::{Blocked, Dir, L4, Walk};
+use super::walk::{Blocked, Dir, L4, Walk, eni_name, flow, rule_traffic, who};
 use crate::model::{Eni, Lab};
-use crate::scenario::Peer;
+use crate::scenario::{Peer, SgRule};
 use std::net::Ipv4Addr;
+
+/// A rule as the console lists it: `tcp 5432 from sg/web`, `all traffic to 0.0.0.0/0`.
+pub fn describe(r: &SgRule, dir: Dir) -> String {
+    let proto = rule_traffic(r.protocol, r.ports);
+    let peer = match &r.peer.value {
+        Peer::Cidr(c) => c.to_string(),
+        Peer::Sg(g) => format!("sg/{g}"),
+    };
+    format!("{proto} {} {peer}", if dir == Dir::Ingress { "from" } else { "to" })
+}
+
+/// Why no rule of `eni`'s groups lets `peer` through: the rules considered, and for a rule that
+/// matches the protocol and port but names a group, that `peer` is not a member of it.
+fn why_not(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: Option<u16>) -> String {
+    let mut considered = vec![];
+    let mut not_member = vec![];
+    for gname in &eni.security_groups {
+        let Some(g) = lab.vpc.security_groups.iter().find(|g| g.name.value == *gname) else { continue };
+        let rules = match dir {
+            Dir::Ingress => g.ingress.as_slice(),
+            Dir::Egress => g.egress.as_deref().unwrap_or(&[]),
+        };
+        for r in rules {
+            considered.push(format!("sg/{gname}: {}", describe(r, dir)));
+            if let Peer::Sg(other) = &r.peer.value {
+                if l4.matches(r.protocol, r.ports, port) {
+                    not_member.push(format!("{} is not a member of sg/{other}", who(lab, peer)));
+                }
+            }
+        }
+    }
+    let rules = if considered.is_empty() { "no rule at all".to_string() } else { considered.join("; ") };
+    if not_member.is_empty() {
+        format!("rules considered: {rules}")
+    } else {
+        format!("{} (rules considered: {rules})", not_member.join(", "))
+    }
+}
 
 /// Whether the security groups of `eni` let a new flow through in direction `dir`, `peer`
 /// being the other end. Returns the group and rule index that allowed it.
@@ -44,18 +82,35 @@ pub fn gate(w: &mut Walk, eni: usize, dir: Dir, src: Ipv4Addr, dst: Ipv4Addr) ->
         Dir::Egress => ("egress", dst),
         Dir::Ingress => ("ingress", src),
     };
-    let component = format!("{} security groups ({what})", e.id);
-    match sg_allows(w.lab, e, dir, peer, w.l4, w.port) {
+    let lab = w.lab;
+    let component = format!("{} security groups ({what})", eni_name(lab, eni));
+    match sg_allows(lab, e, dir, peer, w.l4, w.port) {
         Some((group, i)) => {
-            w.step(component, format!("sg/{group} {what} rule {}", i + 1), src, dst);
+            let rule = lab.vpc.security_groups.iter().find(|g| g.name.value == group).and_then(|g| match dir {
+                Dir::Ingress => g.ingress.get(i),
+                Dir::Egress => g.egress.as_ref().and_then(|r| r.get(i)),
+            });
+            let rule = match rule {
+                Some(r) => describe(r, dir),
+                // A group created without egress rules has AWS's one: all traffic out.
+                None => "all traffic to 0.0.0.0/0 (AWS default)".to_string(),
+            };
+            w.step(component, format!("sg/{group} {what} rule {}: {rule}", i + 1), src, dst);
             Ok(())
         }
         None => {
             let groups = e.security_groups.iter().map(|g| format!("sg/{g}")).collect::<Vec<_>>().join(", ");
-            w.step(component, "no rule allows it: dropped", src, dst);
+            let direction = if dir == Dir::Ingress { "from" } else { "to" };
+            w.step(component, format!("no rule allows {} {direction} {peer}: dropped", flow(w.l4, w.port)), src, dst);
             Err(Blocked::timeout(
                 Reason::EniSgRulesMismatch,
-                format!("no {what} rule of {groups} on {} allows {peer}", e.id),
+                format!(
+                    "no {what} rule of {groups} on {} allows {} {direction} {}: {}",
+                    eni_name(lab, eni),
+                    flow(w.l4, w.port),
+                    who(lab, peer),
+                    why_not(lab, e, dir, peer, w.l4, w.port)
+                ),
             ))
         }
     }

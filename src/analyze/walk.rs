@@ -148,9 +148,9 @@ pub struct Walk<'a> {
     /// The transport as listeners declare it; None for ICMP.
     pub proto: Option<Proto>,
     steps: Vec<Step>,
-    /// The ACLs the reply will cross (subnet, direction, remote address), in the order the
-    /// request crossed them.
-    replies: Vec<(usize, Dir, Ipv4Addr)>,
+    /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
+    /// in the order the request crossed them.
+    replies: Vec<(usize, Dir, (Ipv4Addr, Ipv4Addr))>,
 }
 
 impl<'a> Walk<'a> {
@@ -181,18 +181,23 @@ impl<'a> Walk<'a> {
     }
 
     /// Notes an ACL the reply will cross.
-    pub fn reply_crosses(&mut self, subnet: usize, dir: Dir, peer: Ipv4Addr) {
-        self.replies.push((subnet, dir, peer));
+    pub fn reply_crosses(&mut self, subnet: usize, dir: Dir, reply: (Ipv4Addr, Ipv4Addr)) {
+        self.replies.push((subnet, dir, reply));
     }
 
     /// The ACLs the reply crosses, in the order the request crossed them.
-    pub fn take_replies(&mut self) -> Vec<(usize, Dir, Ipv4Addr)> {
+    pub fn take_replies(&mut self) -> Vec<(usize, Dir, (Ipv4Addr, Ipv4Addr))> {
         std::mem::take(&mut self.replies)
     }
 
-    /// Records a decision that does not change the packet (an ACL's), without the packet.
-    pub fn step_without_packet(&mut self, component: String, decision: String) {
-        self.steps.push(Step { component, decision, packet: String::new() });
+    /// Records a decision on a packet that is not the request as it stands (a reply), shown as
+    /// `src -> dst:port`.
+    pub fn step_on(&mut self, component: String, decision: String, src: Ipv4Addr, dst: Ipv4Addr, port: Option<u16>) {
+        let packet = match port {
+            Some(p) => format!("{src} -> {dst}:{p}"),
+            None => format!("{src} -> {dst}"),
+        };
+        self.steps.push(Step { component, decision, packet });
     }
 
     /// Whether something listening on `listen` (or running its own `command`, which may listen
@@ -237,5 +242,68 @@ impl<'a> Walk<'a> {
             served_by: None,
             source_seen: None,
         }
+    }
+}
+
+/// An ENI as a learner recognizes it: its id and whose it is (`eni-0abc (task/db)`).
+pub fn eni_name(lab: &Lab, eni: usize) -> String {
+    let e = &lab.enis[eni];
+    let owner = match e.owner {
+        crate::model::EniOwner::Instance(i) => Node::instance(&lab.instances[i].name),
+        crate::model::EniOwner::Task(t) => Node::task(&lab.tasks[t].name),
+        crate::model::EniOwner::Nat(n) => Node::nat(&lab.nats[n].name),
+    };
+    format!("{} ({owner})", e.id)
+}
+
+/// An address with whose it is, when the lab knows (`10.12.1.5 (task/web-1)`).
+pub fn who(lab: &Lab, ip: Ipv4Addr) -> String {
+    let owner = lab.enis.iter().position(|e| e.ip == ip || e.public_ip == Some(ip)).map(|i| {
+        let e = &lab.enis[i];
+        let node = match e.owner {
+            crate::model::EniOwner::Instance(n) if e.public_ip == Some(ip) => {
+                Node::InstancePublic(lab.instances[n].name.clone())
+            }
+            crate::model::EniOwner::Instance(n) => Node::instance(&lab.instances[n].name),
+            crate::model::EniOwner::Task(t) => Node::task(&lab.tasks[t].name),
+            crate::model::EniOwner::Nat(n) => Node::nat(&lab.nats[n].name),
+        };
+        node.to_string()
+    });
+    let owner = owner.or_else(|| (ip == lab.internet.client).then(|| "internet".to_string())).or_else(|| {
+        lab.internet.hosts.iter().find(|h| h.ip.value == ip).map(|h| Node::internet_host(&h.name.value).to_string())
+    });
+    match owner {
+        Some(o) => format!("{ip} ({o})"),
+        None => ip.to_string(),
+    }
+}
+
+/// The flow's transport and port as AWS's consoles write it: `tcp/5432`, `icmp`.
+pub fn flow(l4: L4, port: Option<u16>) -> String {
+    let proto = match l4 {
+        L4::Tcp => "tcp",
+        L4::Udp => "udp",
+        L4::Icmp => "icmp",
+    };
+    match port {
+        Some(p) if l4 != L4::Icmp => format!("{proto}/{p}"),
+        _ => proto.to_string(),
+    }
+}
+
+/// What a security group or ACL rule lets through, as the console lists it: `tcp 5432`,
+/// `udp 1024-65535`, `icmp`, `all traffic`.
+pub fn rule_traffic(protocol: RuleProto, ports: Option<PortRange>) -> String {
+    let name = match protocol {
+        RuleProto::All => return "all traffic".to_string(),
+        RuleProto::Icmp => return "icmp".to_string(),
+        RuleProto::Tcp => "tcp",
+        RuleProto::Udp => "udp",
+    };
+    match ports {
+        None => format!("{name} all ports"),
+        Some(r) if r.from == r.to => format!("{name} {}", r.from),
+        Some(r) => format!("{name} {}-{}", r.from, r.to),
     }
 }
