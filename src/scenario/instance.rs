@@ -1,10 +1,12 @@
 //! EC2 container instances: a primary ENI in a subnet (private IP, optional public IP or
 //! Elastic IP, security groups) and an instance type that decides the ENI capacity.
 
+use super::agent_config::{self, AgentConfig};
 use super::builder::{Builder, MAX_INSTANCES};
 use super::fields::{Shape, Table, def, opt, req};
 use super::instance_types::{DEFAULT_INSTANCE_TYPE, eni_limits, known_instance_types};
 use super::located::{Loc, Located};
+use super::metadata_options::{self, MetadataOptions};
 use super::reference::{self, Declared, INSTANCE, SECURITY_GROUP, SUBNET, Seen};
 use super::subnet::Subnet;
 use super::walk::*;
@@ -26,8 +28,18 @@ pub struct Instance {
     /// Overrides the instance type's ENI count.
     pub max_enis: Option<u32>,
     pub eni_trunking: bool,
+    /// The instance profile's name (EC2's IamInstanceProfile); the role of the same name.
+    pub iam_instance_profile: Located<String>,
+    pub metadata_options: MetadataOptions,
+    pub ecs_agent: AgentConfig,
+    /// The DOCKER-USER rule AWS documents to keep bridge containers off 169.254.169.254.
+    pub block_imds_from_bridge: bool,
     pub loc: Loc,
 }
+
+/// The instance profile an ECS instance has unless told otherwise (the agent needs one to
+/// register; the ECS console creates this one).
+pub const DEFAULT_INSTANCE_PROFILE: &str = "ecsInstanceRole";
 
 pub(crate) static TABLE: Table = Table {
     id: "instance",
@@ -53,6 +65,24 @@ pub(crate) static TABLE: Table = Table {
         ),
         opt("maxEnis", Shape::Int { min: 1, max: 100 }, "ENIs including the primary one, instead of the type's."),
         def("eniTrunking", Shape::Bool, "false", "ENI trunking (awsvpcTrunking): more awsvpc tasks per instance."),
+        def(
+            "iamInstanceProfile",
+            Shape::Text,
+            "\"ecsInstanceRole\"",
+            "Its instance profile (name or ARN): the role whose credentials the instance metadata service hands out.",
+        ),
+        opt(
+            "metadataOptions",
+            Shape::Block(&metadata_options::TABLE),
+            "The instance metadata service's options (httpTokens, httpPutResponseHopLimit).",
+        ),
+        opt("ecsAgent", Shape::Block(&agent_config::TABLE), "ECS agent settings, as in /etc/ecs/ecs.config."),
+        def(
+            "blockImdsFromBridge",
+            Shape::Bool,
+            "false",
+            "Add the rule AWS documents for bridge tasks: `iptables --insert DOCKER-USER 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP`.",
+        ),
     ],
 };
 
@@ -97,6 +127,23 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Insta
         }
         None => false,
     };
+    let iam_instance_profile = match m.get("iamInstanceProfile") {
+        Some(v) => instance_profile(cx, &v).unwrap_or_else(|| {
+            ok = false;
+            Located::bare(DEFAULT_INSTANCE_PROFILE.to_string())
+        }),
+        None => Located::bare(DEFAULT_INSTANCE_PROFILE.to_string()),
+    };
+    let metadata_options = match m.get("metadataOptions") {
+        Some(v) => optional(&mut ok, Some(metadata_options::parse(cx, &v))).unwrap_or_default(),
+        None => MetadataOptions::default(),
+    };
+    let ecs_agent = match m.get("ecsAgent") {
+        Some(v) => optional(&mut ok, Some(agent_config::parse(cx, &v))).unwrap_or_default(),
+        None => AgentConfig::default(),
+    };
+    let block_imds_from_bridge =
+        optional(&mut ok, m.get("blockImdsFromBridge").map(|v| cx.boolean(&v))).is_some_and(|b| b.value);
     let (name, subnet) = (name?, subnet?);
     ok.then_some(Instance {
         name,
@@ -108,8 +155,36 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Insta
         instance_type,
         max_enis,
         eni_trunking,
+        iam_instance_profile,
+        metadata_options,
+        ecs_agent,
+        block_imds_from_bridge,
         loc: m.loc.clone(),
     })
+}
+
+/// An instance profile: its name, or its ARN (`arn:aws:iam::ACCOUNT:instance-profile/NAME`),
+/// kept as the name. IAM names: letters, digits and `+=,.@_-`, 1-128 characters.
+fn instance_profile(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
+    let s = cx.nonempty(v)?;
+    let name = match s.value.strip_prefix("arn:aws:iam::") {
+        Some(rest) => rest.split_once(":instance-profile/").map(|(_, n)| n.rsplit('/').next().unwrap_or(n)),
+        None => Some(s.value.as_str()),
+    };
+    let valid = |n: &str| {
+        (1..=128).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    };
+    match name {
+        Some(n) if valid(n) => Some(Located::new(n.to_string(), s.loc)),
+        _ => {
+            cx.err(
+                &s.loc,
+                format!("invalid instance profile `{}`", short(&s.value)),
+                "write its name (letters, digits and +=,.@_-, e.g. ecsInstanceRole) or its ARN arn:aws:iam::123456789012:instance-profile/NAME",
+            );
+            None
+        }
+    }
 }
 
 /// An optional field's value: None when absent; an invalid value (Some(None)) clears `ok`.

@@ -7,6 +7,7 @@
 //! field tables into a JSON Schema. Underneath: `text` (bytes to a YAML tree), `walk` (typed,
 //! located reads of that tree), `builder` and `reference` (names and references).
 
+pub mod agent_config;
 mod builder;
 mod container;
 mod document;
@@ -18,6 +19,7 @@ pub mod instance_types;
 mod internet;
 mod json;
 mod located;
+pub mod metadata_options;
 mod names;
 mod nat_gateway;
 mod network_acl;
@@ -41,6 +43,7 @@ mod corpus_test;
 #[cfg(test)]
 mod tests;
 
+pub use agent_config::AgentConfig;
 pub use container::{ContainerDefinition, PortMapping, XEcsnet};
 pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
@@ -49,6 +52,7 @@ pub use instance::Instance;
 pub use instance_types::eni_limits;
 pub use internet::{Internet, InternetHost};
 pub use located::{Loc, Located};
+pub use metadata_options::MetadataOptions;
 pub use nat_gateway::NatGateway;
 pub use network_acl::{AclAction, AclRule, NetworkAcl};
 pub use node::{Node, parse_node};

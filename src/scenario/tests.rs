@@ -1137,3 +1137,57 @@ fn the_default_public_pool_moves_out_of_a_vpc_that_covers_it() {
     let s = load_str(Path::new("t.yaml"), "version: 1\nname: t\nvpc: { cidr: 10.0.0.0/16 }\n").unwrap();
     assert_eq!(s.vpc.public_ip_pool.value.to_string(), "198.51.100.0/24");
 }
+
+/// BASE with the instance's line replaced by `inst` (line 10).
+fn with_instance(inst: &str) -> String {
+    BASE.replace("  - { name: ecs-1, subnet: public-a }\n", inst)
+}
+
+#[test]
+fn agent_settings_and_metadata_options() {
+    let s = ld(&with_instance(
+        "  - name: ecs-1\n    subnet: public-a\n    iamInstanceProfile: arn:aws:iam::123456789012:instance-profile/web\n    metadataOptions: { httpTokens: required, httpPutResponseHopLimit: 2 }\n    ecsAgent:\n      ECS_RESERVED_PORTS: \"[22, 8080]\"\n      ECS_RESERVED_PORTS_UDP: [53]\n      ECS_DYNAMIC_HOST_PORT_RANGE: 40000-40100\n      ECS_AWSVPC_BLOCK_IMDS: true\n      ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST: false\n    blockImdsFromBridge: true\n",
+    ))
+    .unwrap();
+    let i = &s.instances[0];
+    assert!(i.metadata_options.tokens_required);
+    assert_eq!(i.metadata_options.hop_limit, 2);
+    let a = &i.ecs_agent;
+    assert_eq!(a.reserved_ports, vec![22, 8080]);
+    assert_eq!(a.reserved_ports_udp, vec![53]);
+    assert_eq!(a.dynamic_ports, (40000, 40100));
+    assert!(a.awsvpc_block_imds && a.task_iam_role && !a.task_iam_role_network_host);
+    assert_eq!(a.written.len(), 5, "{:?}", a.written);
+    assert_eq!(a.written[0], ("ECS_RESERVED_PORTS".into(), "[22, 8080]".into()));
+    assert!(i.block_imds_from_bridge);
+    // Defaults: EC2's and ecs-init's.
+    let d = ld(BASE).unwrap();
+    let i = &d.instances[0];
+    assert_eq!(i.iam_instance_profile.value, "ecsInstanceRole");
+    assert_eq!((i.metadata_options.tokens_required, i.metadata_options.hop_limit), (false, 1));
+    assert_eq!(i.ecs_agent.reserved_ports, vec![22, 2375, 2376, 51678, 51679]);
+    assert_eq!(i.ecs_agent.dynamic_ports, (32768, 60999));
+    assert!(!i.ecs_agent.awsvpc_block_imds && i.ecs_agent.task_iam_role && i.ecs_agent.task_iam_role_network_host);
+}
+
+#[test]
+fn agent_settings_errors_are_located_in_the_agent_s_words() {
+    // Each case is one line (12) of the instance block; `at` is the column of the wrong value.
+    let case = |block: &str, inner: &str, at: &str, needle: &str| {
+        let line = format!("    {block}: {{ {inner} }}");
+        let col = line.find(at).unwrap() + 1;
+        err_at(&with_instance(&format!("  - name: ecs-1\n    subnet: public-a\n{line}\n")), 12, col, needle);
+    };
+    case(
+        "ecsAgent",
+        "ECS_DYNAMIC_HOST_PORT_RANGE: 500-100",
+        "500",
+        "Invalid dynamicHostPortRange value from config: 500-100",
+    );
+    case("ecsAgent", "ECS_RESERVED_PORTS: \"22,80\"", "\"22", "must be a list of ports");
+    case("ecsAgent", "ECS_RESERVED_PORTS: [70000]", "70000", "");
+    case("ecsAgent", "ECS_AWSVPC_BLOCK_IMDS: maybe", "maybe", "must be true or false");
+    case("ecsAgent", "ECS_RESERVED_PORT: [22]", "ECS_RESERVED_PORT:", "unknown field `ECS_RESERVED_PORT` in ecsAgent");
+    case("metadataOptions", "httpTokens: always", "always", "optional");
+    case("metadataOptions", "httpPutResponseHopLimit: 65", "65", "");
+}
