@@ -31,6 +31,14 @@ pub struct Instance {
     pub agent: Container,
     /// docker0's network, as Docker picked it when it started (its gateway is the first address).
     pub docker0: Ipv4Network,
+    /// Its instance profile's name (the role's is the same).
+    pub instance_profile: String,
+    /// The instance metadata service's options.
+    pub metadata_options: scenario::MetadataOptions,
+    /// The ECS agent's settings.
+    pub agent_config: scenario::AgentConfig,
+    /// AWS's documented DOCKER-USER rule keeps bridge containers off the metadata service.
+    pub block_imds_from_bridge: bool,
 }
 
 impl Instance {
@@ -101,6 +109,10 @@ fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<
         ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[lab, "ecs-bridge", name])),
         agent: agent(lab, name),
         docker0: docker0_network(fabric.subnets[si].cidr, fabric.vpc_dns),
+        instance_profile: inst.iam_instance_profile.value.clone(),
+        metadata_options: inst.metadata_options.clone(),
+        agent_config: inst.ecs_agent.clone(),
+        block_imds_from_bridge: inst.block_imds_from_bridge,
     })
 }
 
@@ -147,6 +159,10 @@ mod tests {
             instance_type: Located::bare(instance_type.into()),
             max_enis,
             eni_trunking,
+            iam_instance_profile: Located::bare("ecsInstanceRole".into()),
+            metadata_options: Default::default(),
+            ecs_agent: Default::default(),
+            block_imds_from_bridge: false,
             loc: Loc::none(),
         }
     }

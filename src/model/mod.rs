@@ -55,10 +55,11 @@ pub const METADATA_PORT: u16 = 80;
 pub const TMDS_LISTEN_PORT: u16 = 51679;
 pub const ECS_BRIDGE_GW: Ipv4Addr = Ipv4Addr::new(169, 254, 172, 1);
 pub const ECS_BRIDGE_PREFIX: u8 = 22;
-/// ECS_RESERVED_PORTS default (ECS-FACTS §3.3).
-pub const RESERVED_TCP_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
-/// The kernel's default ip_local_port_range, which the agent reads for dynamic host ports.
-pub const DYNAMIC_PORTS: (u16, u16) = (32768, 60999);
+/// The instance metadata service, where every ENI reaches it (ECS-FACTS §1, vpc.go).
+pub const IMDS_IP: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+pub const IMDS_PORT: u16 = 80;
+/// The agent's introspection API, on every address of the instance.
+pub const INTROSPECTION_PORT: u16 = 51678;
 /// Transit links of the fabric (never inside a VPC: AWS forbids 169.254.0.0/16 as a VPC CIDR).
 pub const RTR_IGW: (Ipv4Addr, Ipv4Addr) = (Ipv4Addr::new(169, 254, 255, 1), Ipv4Addr::new(169, 254, 255, 2));
 pub const IGW_INET: (Ipv4Addr, Ipv4Addr) = (Ipv4Addr::new(169, 254, 255, 5), Ipv4Addr::new(169, 254, 255, 6));

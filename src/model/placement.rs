@@ -5,7 +5,7 @@
 
 use super::instance::Instance;
 use super::subnet::{self, Subnet};
-use super::{DYNAMIC_PORTS, ECS_BRIDGE_GW, RESERVED_TCP_PORTS, ids};
+use super::{ECS_BRIDGE_GW, ids};
 use crate::scenario::{self, NetworkMode, Proto, TaskDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -31,6 +31,9 @@ pub enum PlacementFailure {
     EcsBridgeFull,
     /// The task's subnet has no free address for its ENI.
     SubnetFull { subnet: String },
+    /// The instance's agent does not register a capability the task needs (a task role, in
+    /// host mode too): the agent setting that turned it off.
+    MissingCapability { instance_id: String, attribute: String, setting: String },
 }
 
 impl PlacementFailure {
@@ -40,7 +43,9 @@ impl PlacementFailure {
             PlacementFailure::PortInUse { .. }
             | PlacementFailure::Docker0Full
             | PlacementFailure::DynamicPortsExhausted => "RESOURCE:PORTS",
-            PlacementFailure::MissingAttribute { .. } => "MissingAttribute",
+            PlacementFailure::MissingAttribute { .. } | PlacementFailure::MissingCapability { .. } => {
+                "MissingAttribute"
+            }
             PlacementFailure::NoEniAttachmentPoint { .. }
             | PlacementFailure::EcsBridgeFull
             | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
@@ -67,6 +72,9 @@ impl PlacementFailure {
             PlacementFailure::SubnetFull { subnet } => {
                 format!("subnet `{subnet}` has no free IP address for the task ENI")
             }
+            PlacementFailure::MissingCapability { instance_id, attribute, setting } => format!(
+                "The closest matching container-instance {instance_id} is missing an attribute required by your task ({attribute}: the agent runs with {setting}=false)."
+            ),
         }
     }
 }
@@ -101,6 +109,8 @@ pub(super) struct InstanceState {
     /// The last address Docker hands out on docker0 (before its broadcast address).
     docker_last: u32,
     host_ports: HashMap<Proto, BTreeSet<u16>>,
+    /// The agent's dynamic host port range and its cursor.
+    dyn_range: (u16, u16),
     dyn_next: u16,
     veths: HashSet<String>,
 }
@@ -109,10 +119,10 @@ impl InstanceState {
     /// A freshly booted instance: the agent's reserved ports taken, both bridges' IPAM at their
     /// first address after the gateway.
     pub(super) fn new(instance: &Instance) -> Self {
-        Self::with_docker0(instance.docker0)
+        Self::with(instance.docker0, &instance.agent_config)
     }
 
-    fn with_docker0(docker0: ipnetwork::Ipv4Network) -> Self {
+    fn with(docker0: ipnetwork::Ipv4Network, agent: &crate::scenario::AgentConfig) -> Self {
         InstanceState {
             task_enis: 0,
             bridge_next: u32::from(ECS_BRIDGE_GW) + 1,
@@ -120,10 +130,11 @@ impl InstanceState {
             docker_next: u32::from(docker0.network()) + 2,
             docker_last: u32::from(docker0.broadcast()) - 1,
             host_ports: HashMap::from([
-                (Proto::Tcp, RESERVED_TCP_PORTS.iter().copied().collect()),
-                (Proto::Udp, BTreeSet::new()),
+                (Proto::Tcp, agent.reserved_ports.iter().copied().collect()),
+                (Proto::Udp, agent.reserved_ports_udp.iter().copied().collect()),
             ]),
-            dyn_next: DYNAMIC_PORTS.0,
+            dyn_range: agent.dynamic_ports,
+            dyn_next: agent.dynamic_ports.0,
             veths: HashSet::new(),
         }
     }
@@ -193,7 +204,7 @@ impl InstanceState {
 
     /// A dynamic host port, as the agent picks one: the next free one of the range, wrapping.
     pub(super) fn take_dynamic_port(&mut self, proto: Proto) -> Result<u16, PlacementFailure> {
-        next_dynamic(self.host_ports.entry(proto).or_default(), &mut self.dyn_next)
+        next_dynamic(self.host_ports.entry(proto).or_default(), &mut self.dyn_next, self.dyn_range)
             .ok_or(PlacementFailure::DynamicPortsExhausted)
     }
 
@@ -210,8 +221,7 @@ impl InstanceState {
     }
 }
 
-fn next_dynamic(used: &mut BTreeSet<u16>, next: &mut u16) -> Option<u16> {
-    let (lo, hi) = DYNAMIC_PORTS;
+fn next_dynamic(used: &mut BTreeSet<u16>, next: &mut u16, (lo, hi): (u16, u16)) -> Option<u16> {
     let span = u32::from(hi - lo) + 1;
     for _ in 0..span {
         let p = *next;
@@ -246,17 +256,18 @@ mod tests {
 
     #[test]
     fn dynamic_ports_skip_used_ones_wrap_and_run_out() {
-        let (lo, hi) = DYNAMIC_PORTS;
+        let (lo, hi) = crate::scenario::agent_config::DEFAULT_DYNAMIC_PORTS;
+        let r = (lo, hi);
         let mut used = BTreeSet::from([lo + 1]);
         let mut next = lo;
-        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo));
-        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo + 2), "a used port is skipped");
+        assert_eq!(next_dynamic(&mut used, &mut next, r), Some(lo));
+        assert_eq!(next_dynamic(&mut used, &mut next, r), Some(lo + 2), "a used port is skipped");
         next = hi;
-        assert_eq!(next_dynamic(&mut used, &mut next), Some(hi));
-        assert_eq!(next_dynamic(&mut used, &mut next), Some(lo + 3), "the cursor wraps to the bottom");
+        assert_eq!(next_dynamic(&mut used, &mut next, r), Some(hi));
+        assert_eq!(next_dynamic(&mut used, &mut next, r), Some(lo + 3), "the cursor wraps to the bottom");
         used.extend(lo..=hi);
-        assert_eq!(next_dynamic(&mut used, &mut next), None);
-        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
+        assert_eq!(next_dynamic(&mut used, &mut next, r), None);
+        let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &Default::default());
         st.host_ports.insert(Proto::Udp, (lo..=hi).collect());
         assert_eq!(st.take_dynamic_port(Proto::Udp), Err(PlacementFailure::DynamicPortsExhausted));
         assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(lo), "each protocol has its own ports");
@@ -264,7 +275,7 @@ mod tests {
 
     #[test]
     fn bridges_hand_out_addresses_after_their_gateway_until_full() {
-        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
+        let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &Default::default());
         assert_eq!(st.take_docker0_ip(), Ok(Ipv4Addr::new(172, 17, 0, 2)));
         assert_eq!(st.take_awsvpc_slot(), Ipv4Addr::new(169, 254, 172, 2));
         assert_eq!(st.task_enis, 1);
@@ -276,7 +287,7 @@ mod tests {
 
     #[test]
     fn reserved_ports_and_taken_ports_are_in_use() {
-        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
+        let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &Default::default());
         assert!(st.host_ports[&Proto::Tcp].contains(&51678), "the agent's ports are reserved");
         st.take_host_ports(&[(Proto::Udp, 53)]);
         assert!(st.host_ports[&Proto::Udp].contains(&53));
@@ -284,8 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn the_agent_settings_decide_reserved_and_dynamic_ports() {
+        let agent = crate::scenario::AgentConfig {
+            reserved_ports: vec![22],
+            reserved_ports_udp: vec![53],
+            dynamic_ports: (40000, 40001),
+            ..Default::default()
+        };
+        let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &agent);
+        assert!(!st.host_ports[&Proto::Tcp].contains(&51678), "the list replaces the default");
+        assert!(st.host_ports[&Proto::Udp].contains(&53));
+        assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(40000));
+        assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(40001));
+        assert_eq!(st.take_dynamic_port(Proto::Tcp), Err(PlacementFailure::DynamicPortsExhausted));
+    }
+
+    #[test]
     fn veth_names_are_unique_per_instance() {
-        let mut st = InstanceState::with_docker0("172.17.0.0/16".parse().unwrap());
+        let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &Default::default());
         let a = st.unique_veth("lab", "t", "c", 1);
         let b = st.unique_veth("lab", "t", "c", 1);
         assert_ne!(a, b, "a clash is resolved with a salt");

@@ -4,7 +4,7 @@
 
 use super::placement::PlacementFailure;
 use super::task::Task;
-use super::{Lab, METADATA_IP, METADATA_PORT};
+use super::{IMDS_IP, IMDS_PORT, Lab, METADATA_IP, METADATA_PORT};
 use crate::scenario::{NetworkMode, Node, ProbeProto, Proto, Via};
 use std::net::Ipv4Addr;
 
@@ -163,6 +163,7 @@ pub fn destination(
         Node::Task { task, container } => task_ip(lab, placed(lab, task)?, container.as_deref())?,
         Node::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| ResolveError::NoNat(n.clone()))?,
         Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
+        Node::InstanceMetadata => return Ok((IMDS_IP, Some(port.unwrap_or(IMDS_PORT)))),
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
@@ -208,6 +209,7 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
             None => vec![],
         },
         Node::Metadata => vec![METADATA_IP],
+        Node::InstanceMetadata => vec![IMDS_IP],
         Node::Ip(ip) => vec![*ip],
     }
 }

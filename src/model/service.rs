@@ -1,7 +1,7 @@
 //! The services a lab runs and where each listens: the agent serves them (`services`), and the
 //! analyzer knows that they answer there (`analyze`). A new kind of service is a variant here.
 
-use super::{Lab, TMDS_LISTEN_PORT};
+use super::{IMDS_IP, IMDS_PORT, Lab, TMDS_LISTEN_PORT};
 use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
 
@@ -11,6 +11,8 @@ pub enum ServiceKind {
     Responder { node: String, task: Option<String>, container: Option<String> },
     /// The ECS agent's task metadata and credentials endpoint of instance `instance`.
     TaskMetadata { instance: usize },
+    /// EC2's instance metadata service, one for the lab, in the VPC router.
+    InstanceMetadata,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +26,8 @@ pub struct Service {
 }
 
 /// Every service of the lab: each placed container's responder (unless it runs its own
-/// program), each internet host's, and each instance's task metadata endpoint.
+/// program), each internet host's, each instance's task metadata endpoint, and the instance
+/// metadata service.
 pub fn services(lab: &Lab) -> Vec<Service> {
     let mut v = vec![];
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
@@ -59,6 +62,14 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: inst.ns.clone(),
             bind: Some(Ipv4Addr::LOCALHOST),
             listen: vec![PortProto { port: TMDS_LISTEN_PORT, proto: Proto::Tcp }],
+        });
+    }
+    if !lab.instances.is_empty() {
+        v.push(Service {
+            kind: ServiceKind::InstanceMetadata,
+            ns: lab.vpc.router_ns.clone(),
+            bind: Some(IMDS_IP),
+            listen: vec![PortProto { port: IMDS_PORT, proto: Proto::Tcp }],
         });
     }
     v

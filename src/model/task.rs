@@ -83,6 +83,11 @@ impl Placer<'_, '_> {
             .position(|i| i.name == t.instance.value)
             .ok_or_else(|| ModelErrorKind::UnknownInstance(t.instance.value.clone()).at(&t.instance.loc))?;
         let mut task = unplaced(self.lab, &self.s.region, self.cluster, t, td, ii);
+        // The scheduler only looks at instances whose agent has the capabilities the task needs.
+        if let Some(failure) = missing_capability(&self.instances[ii], &task) {
+            task.placement = Err(failure);
+            return Ok(task);
+        }
         let wanted = placement::static_host_ports(task.mode, td);
         if let Err(failure) = self.states[ii].check_host_ports(&self.instances[ii], &wanted) {
             task.placement = Err(failure);
@@ -142,6 +147,25 @@ impl Placer<'_, '_> {
             task.containers.push(c);
         }
     }
+}
+
+/// A task role needs the `task-iam-role` capability, and in host mode also
+/// `task-iam-role-network-host`; the agent registers each only when its setting is on.
+fn missing_capability(inst: &Instance, task: &Task) -> Option<PlacementFailure> {
+    task.task_role_arn.as_ref()?;
+    let cfg = &inst.agent_config;
+    let missing = |attribute: &str, setting: &str| PlacementFailure::MissingCapability {
+        instance_id: inst.id.clone(),
+        attribute: format!("com.amazonaws.ecs.capability.{attribute}"),
+        setting: setting.to_string(),
+    };
+    if !cfg.task_iam_role {
+        return Some(missing("task-iam-role", "ECS_ENABLE_TASK_IAM_ROLE"));
+    }
+    if task.mode == NetworkMode::Host && !cfg.task_iam_role_network_host {
+        return Some(missing("task-iam-role-network-host", "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST"));
+    }
+    None
 }
 
 /// A task as ECS knows it before placement: ids, definition, instance, no wiring yet.

@@ -248,3 +248,25 @@ fn docker0_takes_the_first_default_pool_that_the_instance_s_routes_leave_free() 
     assert_eq!(l.instances[0].docker0_gw().to_string(), "172.18.0.1");
     assert_eq!(l.tasks[0].containers[0].ip.unwrap().to_string(), "172.18.0.2");
 }
+
+const AGENT: &str = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances:\n  - name: i1\n    subnet: a\n    ecsAgent: { ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST: false, ECS_RESERVED_PORTS: [22, 8080], ECS_RESERVED_PORTS_UDP: [5353], ECS_DYNAMIC_HOST_PORT_RANGE: 40000-40001 }\n  - name: i2\n    subnet: a\n    ecsAgent: { ECS_ENABLE_TASK_IAM_ROLE: false }\ntaskDefinitions:\n  - family: h\n    networkMode: host\n    taskRoleArn: arn:aws:iam::123456789012:role/app\n    containerDefinitions: [{name: c, image: x}]\n  - family: b\n    taskRoleArn: arn:aws:iam::123456789012:role/app\n    containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80}]}]\n  - {family: p8080, containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80, hostPort: 8080}]}]}\n  - {family: p2375, containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 80, hostPort: 2375}]}]}\n  - {family: u5353, containerDefinitions: [{name: c, image: x, portMappings: [{containerPort: 53, hostPort: 5353, protocol: udp}]}]}\ntasks:\n  - {name: host-role, taskDefinition: h, instance: i1}\n  - {name: bridge-role, taskDefinition: b, instance: i1}\n  - {name: bridge-role-2, taskDefinition: b, instance: i2}\n  - {name: on-8080, taskDefinition: p8080, instance: i1}\n  - {name: on-2375, taskDefinition: p2375, instance: i1}\n  - {name: on-5353, taskDefinition: u5353, instance: i1}\n  - {name: dyn-2, taskDefinition: b, instance: i1}\n  - {name: dyn-3, taskDefinition: b, instance: i1}\n";
+
+#[test]
+fn agent_settings_decide_placement() {
+    let l = lab(AGENT);
+    let reason = |t: &str| l.task(t).unwrap().placement.as_ref().err().map(|e| (e.reason(), e.message()));
+    let (r, msg) = reason("host-role").unwrap();
+    assert_eq!(r, "MissingAttribute");
+    assert!(msg.contains("com.amazonaws.ecs.capability.task-iam-role-network-host"), "{msg}");
+    assert_eq!(reason("bridge-role"), None, "bridge tasks only need task-iam-role");
+    let (_, msg) = reason("bridge-role-2").unwrap();
+    assert!(msg.contains("(com.amazonaws.ecs.capability.task-iam-role:"), "{msg}");
+    // ECS_RESERVED_PORTS replaces the default list: 8080 is taken, 2375 is free again.
+    assert_eq!(reason("on-8080").unwrap().0, "RESOURCE:PORTS");
+    assert_eq!(reason("on-2375"), None);
+    assert_eq!(reason("on-5353").unwrap().0, "RESOURCE:PORTS");
+    // Two dynamic ports in the range: bridge-role and dyn-2 take them, dyn-3 finds none.
+    let port = |t: &str| l.task(t).unwrap().containers[0].ports[0].host_port;
+    assert_eq!((port("bridge-role"), port("dyn-2")), (Some(40000), Some(40001)));
+    assert!(reason("dyn-3").is_some());
+}

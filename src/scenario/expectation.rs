@@ -154,7 +154,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
@@ -170,7 +170,7 @@ pub(crate) static REACH: Table = Table {
             NODE,
             "Where the probe starts: `internet`, `internet/NAME`, `instance/NAME`, `task/NAME[/CONTAINER]`.",
         ),
-        req("to", NODE, "What is probed, with `:PORT` (except for icmp and `metadata`)."),
+        req("to", NODE, "What is probed, with `:PORT` (except for icmp, `metadata` and `imds`)."),
         def(
             "protocol",
             Shape::Enum(PROBE_PROTOCOLS),
@@ -426,6 +426,7 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
         Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
         Node::Nat(_) => Some("a NAT gateway is only a destination"),
         Node::Metadata => Some("the task metadata endpoint is only a destination"),
+        Node::InstanceMetadata => Some("the instance metadata service is only a destination"),
         Node::Ip(_) => Some("an IP address is only a destination"),
     };
     if let Some(why) = bad {
@@ -550,7 +551,7 @@ fn destination_port(
             None
         }
         (ProbeProto::Icmp, _, None) => None,
-        (_, Node::Metadata, None) => Some(80),
+        (_, Node::Metadata | Node::InstanceMetadata, None) => Some(80),
         (_, _, Some(p)) => Some(p),
         (_, _, None) => {
             cx.err(
@@ -679,7 +680,7 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         }
         Node::InternetHost(n) => reference::reference(cx, &named(n), INTERNET_HOST, &d.internet_hosts, l.seen),
         Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
-        Node::Internet | Node::Metadata | Node::Ip(_) => true,
+        Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Ip(_) => true,
     }
 }
 

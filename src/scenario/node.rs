@@ -27,6 +27,8 @@ pub enum Node {
     Nat(String),
     /// The task metadata endpoint, 169.254.170.2.
     Metadata,
+    /// The instance metadata service, 169.254.169.254.
+    InstanceMetadata,
     Ip(Ipv4Addr),
 }
 
@@ -66,6 +68,7 @@ impl fmt::Display for Node {
             Node::Task { task, container: Some(c) } => write!(f, "task/{task}/{c}"),
             Node::Nat(n) => write!(f, "nat/{n}"),
             Node::Metadata => write!(f, "metadata"),
+            Node::InstanceMetadata => write!(f, "imds"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -134,15 +137,16 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
     Ok((node, port))
 }
 
-/// `internet`, `metadata` or an IPv4 address.
+/// `internet`, `metadata`, `imds` or an IPv4 address.
 fn single_word(s: &str, head: &str) -> Result<Node, String> {
     match head {
         "internet" => Ok(Node::Internet),
         "metadata" => Ok(Node::Metadata),
+        "imds" => Ok(Node::InstanceMetadata),
         _ => match head.parse::<Ipv4Addr>() {
             Ok(ip) => Ok(Node::Ip(ip)),
             Err(_) => {
-                let hint = match suggest(head, &["internet", "metadata"]) {
+                let hint = match suggest(head, &["internet", "metadata", "imds"]) {
                     Some(k) => format!(" (did you mean `{k}`?)"),
                     None if head.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
                         " (not a valid IPv4 address)".to_string()
@@ -222,6 +226,8 @@ mod tests {
         assert_eq!(p("internet/api:443"), (Node::InternetHost("api".into()), Some(443)));
         assert_eq!(p("metadata"), (Node::Metadata, None));
         assert_eq!(p("metadata:80"), (Node::Metadata, Some(80)));
+        assert_eq!(p("imds"), (Node::InstanceMetadata, None));
+        assert_eq!(Node::InstanceMetadata.to_string(), "imds");
         assert_eq!(p("nat/nat-a"), (Node::Nat("nat-a".into()), None));
         assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));
         assert_eq!(p("task/web/DVA-EC_site"), (Node::container("web", "DVA-EC_site"), None));
