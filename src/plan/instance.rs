@@ -39,6 +39,7 @@ pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort
         docker_publish(&mut t, port);
     }
     docker_masquerade(&mut t, inst);
+    super::instance_metadata::bridge_block(&mut t, inst);
     p.firewall(&inst.ns, t.build());
 }
 

@@ -9,6 +9,7 @@
 mod container;
 mod eni;
 mod instance;
+mod instance_metadata;
 mod internet;
 mod internet_gateway;
 mod namespace;
@@ -55,6 +56,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for rt in &lab.vpc.route_tables {
         route_table::routes(&mut p, lab, rt);
     }
+    instance_metadata::address(&mut p, lab);
     p.firewall(&lab.vpc.router_ns, router_firewall(lab));
     internet_gateway::links(&mut p, lab);
     internet::addresses(&mut p, lab);
@@ -66,7 +68,10 @@ pub fn plan(lab: &Lab) -> Plan {
         let mut published = vec![];
         for t in lab.tasks.iter().filter(|t| t.instance == index && t.placement.is_ok()) {
             match t.mode {
-                NetworkMode::Awsvpc => task::ecs_eth0(&mut p, inst, t),
+                NetworkMode::Awsvpc => {
+                    task::ecs_eth0(&mut p, inst, t);
+                    instance_metadata::awsvpc_block(&mut p, inst, t);
+                }
                 NetworkMode::Bridge => {
                     for c in &t.containers {
                         published.extend(container::docker_eth0(&mut p, inst, c));
@@ -81,10 +86,11 @@ pub fn plan(lab: &Lab) -> Plan {
 }
 
 /// The VPC router's one nft table: the security groups' two gates, then the network ACLs'
-/// base chain, which runs first by its priority.
+/// base chain, which runs first by its priority; the metadata service's input guard.
 pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
     let mut t = nft::TableBuilder::new();
     security_group::gates(&mut t, lab);
     network_acl::chains(&mut t, lab);
+    instance_metadata::guard(&mut t, lab);
     t.build()
 }
