@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod bind;
 pub mod holder;
+pub mod instance_metadata;
 pub mod responder;
 pub mod task_metadata;
 
@@ -28,6 +29,7 @@ use std::sync::Arc;
 pub enum ServiceSpec {
     Responder(responder::Spec),
     TaskMetadata(task_metadata::TmdsInstance),
+    InstanceMetadata(instance_metadata::ImdsConfig),
 }
 
 impl ServiceSpec {
@@ -36,6 +38,7 @@ impl ServiceSpec {
         match self {
             ServiceSpec::Responder(s) => s.listens(),
             ServiceSpec::TaskMetadata(s) => s.listens(),
+            ServiceSpec::InstanceMetadata(s) => s.listens(),
         }
     }
 
@@ -44,6 +47,7 @@ impl ServiceSpec {
         match self {
             ServiceSpec::Responder(s) => responder::start(s, lab, sockets),
             ServiceSpec::TaskMetadata(s) => task_metadata::start(s, lab, sockets),
+            ServiceSpec::InstanceMetadata(s) => instance_metadata::start(s, lab, sockets),
         }
     }
 }
@@ -65,6 +69,10 @@ pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
             })),
             // One endpoint per instance, in instance order.
             ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
+            ServiceKind::InstanceMetadata => list.push(ServiceSpec::InstanceMetadata(instance_metadata::imds_config(
+                lab,
+                created_ns / crate::sys::time::NS_PER_SEC,
+            ))),
         }
     }
     AgentConfig { lab: lab.name.clone(), services: list }

@@ -15,7 +15,7 @@
 //! the same under `/v4/`, `/api/<id>/task-protection/v1/state`, `/v2/credentials/<id>` and
 //! `/v1/credentials?id=<id>`. The HTTP server (`http`) answers as Go's does.
 
-mod credentials;
+pub(crate) mod credentials;
 pub mod documents;
 mod http;
 mod protection;
