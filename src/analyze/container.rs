@@ -7,7 +7,7 @@
 use super::instance::Origin;
 use super::walk::{Blocked, Next, Onward, Walk};
 use super::{Reason, instance, service};
-use crate::model::{Container, ECS_BRIDGE_GW, METADATA_IP, Task};
+use crate::model::{Container, ECS_BRIDGE_GW, IMDS_IP, METADATA_IP, Task};
 use crate::scenario::Node;
 use std::net::Ipv4Addr;
 
@@ -42,6 +42,21 @@ pub fn send<'a>(w: &mut Walk<'a>, t: &Task, c: &Container, dst: Ipv4Addr) -> Onw
         let masq = format!("docker: masquerade {own} -> {ECS_BRIDGE_GW}");
         w.step(Node::instance(&inst.name).to_string(), masq, ECS_BRIDGE_GW, dst);
         return instance::ecs_bridge(w, t.instance, ECS_BRIDGE_GW, dst);
+    }
+    if dst == IMDS_IP && inst.block_imds_from_bridge {
+        w.step(
+            format!("{} DOCKER-USER", Node::instance(&inst.name)),
+            format!("-i docker+ -d {IMDS_IP} DROP"),
+            own,
+            dst,
+        );
+        return Err(Blocked::timeout(
+            Reason::ImdsBlocked,
+            format!(
+                "instance/{} drops what bridge containers send to {IMDS_IP} (the DOCKER-USER rule AWS documents)",
+                inst.name
+            ),
+        ));
     }
     let inst_ip = lab.instance_ip(inst);
     w.step(Node::instance(&inst.name).to_string(), format!("docker: masquerade {own} -> {inst_ip}"), inst_ip, dst);

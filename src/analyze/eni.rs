@@ -3,8 +3,8 @@
 //! groups' ingress, then whatever owns it: an instance, a task or a NAT gateway).
 
 use super::walk::{Dir, Next, Onward, Walk};
-use super::{instance, internet_gateway, nat_gateway, network_acl, route_table, security_group, task};
-use crate::model::EniOwner;
+use super::{instance, internet_gateway, nat_gateway, network_acl, route_table, security_group, service, task};
+use crate::model::{EniOwner, IMDS_IP};
 use route_table::Forward;
 use std::net::Ipv4Addr;
 
@@ -12,6 +12,9 @@ use std::net::Ipv4Addr;
 pub fn leave<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
     let e = &w.lab.enis[eni];
     let src = e.ip;
+    if dst == IMDS_IP {
+        return service::instance_metadata(w, eni, src);
+    }
     security_group::gate(w, eni, Dir::Egress, src, dst)?;
     match route_table::forward(w, e.subnet, src, dst)? {
         Forward::Eni(to) => Ok(Next::ArriveAtEni { from_subnet: Some(e.subnet), eni: to, src }),

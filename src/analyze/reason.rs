@@ -32,10 +32,13 @@ pub enum Reason {
     TaskNotPlaced,
     /// The source cannot send.
     InvalidSource,
+    /// The instance metadata service is blocked for the source (ECS_AWSVPC_BLOCK_IMDS, or the
+    /// DOCKER-USER rule AWS documents for bridge tasks).
+    ImdsBlocked,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 14] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -49,6 +52,7 @@ impl Reason {
         Reason::NoPublicIp,
         Reason::TaskNotPlaced,
         Reason::InvalidSource,
+        Reason::ImdsBlocked,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -67,6 +71,7 @@ impl Reason {
             Reason::NoPublicIp => "NO_PUBLIC_IP",
             Reason::TaskNotPlaced => "TASK_NOT_PLACED",
             Reason::InvalidSource => "INVALID_SOURCE",
+            Reason::ImdsBlocked => "IMDS_BLOCKED",
         }
     }
 

@@ -1,11 +1,13 @@
-//! The task metadata endpoint as a hop: on every instance ecs-init DNATs 169.254.170.2:80 to the
-//! agent on 127.0.0.1:51679 (the instance's `TaskMetadata` service in `model::service`), so it
-//! answers there and nowhere else: anything else for 169.254.170.2 leaves the instance, and the
-//! VPC does not route link-local addresses.
+//! The metadata services as hops. The task metadata endpoint: on every instance ecs-init DNATs
+//! 169.254.170.2:80 to the agent on 127.0.0.1:51679 (the instance's `TaskMetadata` service in
+//! `model::service`), so it answers there and nowhere else: anything else for 169.254.170.2
+//! leaves the instance, and the VPC does not route link-local addresses. The instance metadata
+//! service: EC2 answers 169.254.169.254:80 at the ENI a packet leaves by, before any security
+//! group, network ACL or route table, for the instance the ENI belongs to.
 
 use super::Reason;
 use super::walk::{Blocked, L4, Next, Onward, Walk};
-use crate::model::{METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
+use crate::model::{IMDS_IP, IMDS_PORT, METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use crate::scenario::Node;
 use std::net::Ipv4Addr;
 
@@ -24,5 +26,46 @@ pub fn task_metadata<'a>(w: &mut Walk<'a>, src: Ipv4Addr) -> Onward<'a> {
                 "the metadata endpoint answers only {METADATA_IP}:{METADATA_PORT}/tcp; anything else leaves the instance and the VPC does not route link-local addresses"
             ),
         ))
+    }
+}
+
+/// A packet from `src` leaving ENI `eni` for 169.254.169.254.
+pub fn instance_metadata<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr) -> Onward<'a> {
+    let at = super::walk::eni_name(w.lab, eni);
+    if w.l4 == L4::Tcp && w.port == Some(IMDS_PORT) {
+        w.step(
+            at,
+            format!("{IMDS_IP}:{IMDS_PORT} answers at the ENI (no security group or network ACL)"),
+            src,
+            IMDS_IP,
+        );
+        Ok(Next::served_by(Node::InstanceMetadata, src))
+    } else {
+        w.step(at, format!("{IMDS_IP} answers only {IMDS_PORT}/tcp"), src, IMDS_IP);
+        Err(Blocked::timeout(
+            Reason::NoListener,
+            format!("the instance metadata service answers only {IMDS_IP}:{IMDS_PORT}/tcp; anything else is dropped"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::{code, is, lab, tcp};
+    use crate::scenario::{Outcome, ProbeProto};
+
+    #[test]
+    fn who_reaches_the_instance_metadata_service() {
+        let l = lab("scenarios/14-instance-metadata.yaml");
+        let ok = (Some(Outcome::Connected), None);
+        for from in ["instance/open", "task/bridge-open", "task/vpc-open", "task/host-open", "task/host-hard"] {
+            assert_eq!(tcp(&l, from, "imds"), ok, "{from}");
+        }
+        assert_eq!(tcp(&l, "task/bridge-hard", "imds"), is(Outcome::Timeout, "IMDS_BLOCKED"));
+        assert_eq!(tcp(&l, "task/vpc-hard", "imds"), is(Outcome::Refused, "IMDS_BLOCKED"));
+        // Only 80/tcp: other ports and udp are dropped by the router, as EC2 answers nothing there.
+        assert_eq!(tcp(&l, "instance/open", "imds:443"), is(Outcome::Timeout, "NO_LISTENER"));
+        let udp = code(&l, "task/vpc-open", "imds:80", ProbeProto::Udp, None);
+        assert_eq!(udp.0, Some(Outcome::Timeout));
     }
 }

@@ -5,7 +5,7 @@
 use super::instance::Origin;
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use super::{Reason, container, instance, service};
-use crate::model::{Container, ECS_BRIDGE_GW, METADATA_IP, Task};
+use crate::model::{Container, ECS_BRIDGE_GW, IMDS_IP, METADATA_IP, Task};
 use crate::scenario::{NetworkMode, Node};
 use std::net::Ipv4Addr;
 
@@ -56,6 +56,16 @@ fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &'a Task, dst: Ipv4Addr) -> Onward<'a> {
     if dst == ECS_BRIDGE_GW {
         w.step("ecs-bridge", format!("{ECS_BRIDGE_GW}/32 -> instance"), bridge_ip, dst);
         return instance::arrive(w, t.instance, Origin::Remote(bridge_ip), dst);
+    }
+    if dst == IMDS_IP && w.lab.instances[t.instance].agent_config.awsvpc_block_imds {
+        w.step(Node::task(&t.name).to_string(), format!("blackhole {IMDS_IP}"), own, dst);
+        return Err(Blocked::refused(
+            Reason::ImdsBlocked,
+            format!(
+                "instance/{} runs its agent with ECS_AWSVPC_BLOCK_IMDS=true: awsvpc tasks have a blackhole route to {IMDS_IP}",
+                w.lab.instances[t.instance].name
+            ),
+        ));
     }
     Ok(Next::LeaveEni { eni, dst })
 }

@@ -20,7 +20,7 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &Analysis, probe: Option<&Probe
             ));
         } else if p.outcome == Outcome::Connected {
             if let (Some(want), Some(id)) = (&a.served_by, &p.identity) {
-                if *want != Node::Metadata && want.to_string() != id.node {
+                if !is_metadata(want) && want.to_string() != id.node {
                     problems.push(format!(
                         "MODEL/DATAPLANE MISMATCH: the analyzer says served by {want}, the packets by {}",
                         id.node
@@ -28,7 +28,7 @@ pub fn cross_check(mut v: Verdict, r: &Reach, a: &Analysis, probe: Option<&Probe
                 }
             }
             if let (Some(want), Some(id)) = (a.source_seen, &p.identity) {
-                if a.served_by != Some(Node::Metadata) && want != *id.peer.ip() {
+                if !a.served_by.as_ref().is_some_and(is_metadata) && want != *id.peer.ip() {
                     problems.push(format!(
                         "MODEL/DATAPLANE MISMATCH: the analyzer says source seen as {want}, the packets {}",
                         id.peer.ip()
@@ -72,4 +72,9 @@ pub fn neighbour_overflow(mut v: Verdict) -> Verdict {
         v.detail = format!("{NEIGHBOUR_OVERFLOW}; {}", v.detail.replace("MODEL/DATAPLANE MISMATCH: ", ""));
     }
     v
+}
+
+/// The metadata endpoints answer HTTP, not the responders' identity line.
+fn is_metadata(n: &Node) -> bool {
+    matches!(n, Node::Metadata | Node::InstanceMetadata)
 }

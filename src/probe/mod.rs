@@ -118,6 +118,8 @@ pub(crate) fn classify(e: &io::Error) -> (Option<Outcome>, String) {
             return (Some(Outcome::Timeout), format!("{name} (dropped by a firewall in the source namespace)"));
         }
         Some(libc::ETIMEDOUT) => Some(Outcome::Timeout),
+        // The kernel's answer to a blackhole route (RTN_BLACKHOLE): the send fails at once.
+        Some(libc::EINVAL) => return (Some(Outcome::Refused), format!("{name} (blackhole route)")),
         _ => None,
     };
     (outcome, name)
