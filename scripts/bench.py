@@ -30,6 +30,11 @@ Measures (each the median of --runs runs, default 3):
   matrix      wall time of `ecsnet check LAB`; the scenario's `expect:` list is every task to
               every other task's port 80 (N*(N-1) probes) for N <= 100, and for larger N each
               task to 10 others spread over the lab (a sample). Exit code 0 is required.
+  neighbours  the kernel's ARP table while the matrix runs: /proc/net/stat/arp_cache is one table
+              for every namespace, capped by the root namespace's gc_thresh3 (permanent entries
+              are exempt); its peak `entries` (every namespace's, permanent ones included) and how
+              many `table_fulls` the matrix caused; after the matrix, the lab's own entries by
+              `ip -n NS neigh` (learned, i.e. not PERMANENT, and permanent).
   unique mem  Private_Clean + Private_Dirty (/proc/PID/smaps_rollup) of every process whose
               environment carries ECSNET_LAB=bench-N, divided by N.
   MemAvailable delta  MemAvailable (/proc/meminfo) before up minus after up.
@@ -44,6 +49,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -217,6 +223,61 @@ def unique_kib(pids):
     return total
 
 
+def arp_cache():
+    """(entries, table_fulls) of the kernel's ARP table (/proc/net/stat/arp_cache: hex, one row per
+    CPU; `entries` is the table's, repeated on every row; `table_fulls` is per CPU)."""
+    with open("/proc/net/stat/arp_cache") as f:
+        head, *rows = [line.split() for line in f if line.strip()]
+    col = {name: i for i, name in enumerate(head)}
+    entries = int(rows[0][col["entries"]], 16)
+    return entries, sum(int(r[col["table_fulls"]], 16) for r in rows)
+
+
+class ArpWatch:
+    """Samples the ARP table every 100 ms while a command runs: peak entries, table_fulls caused."""
+
+    def __init__(self):
+        self.peak, self.fulls0 = arp_cache()
+        self.fulls = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _sample(self):
+        entries, fulls = arp_cache()
+        self.peak, self.fulls = max(self.peak, entries), fulls - self.fulls0
+
+    def _watch(self):
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def gc_thresh3():
+    with open("/proc/sys/net/ipv4/neigh/default/gc_thresh3") as f:
+        return int(f.read())
+
+
+def lab_neighbours(lab):
+    """(learned, permanent): the neighbour entries of every namespace of `lab` (`ip -n NS neigh`),
+    the ones the kernel learned (any state but PERMANENT) and the lab's static ones."""
+    learned = permanent = 0
+    for ns in netns_names(f"ecsnet.{lab}."):
+        for line in run(["ip", "-n", ns, "-4", "neigh", "show"]).stdout.splitlines():
+            if line.rstrip().endswith("PERMANENT"):
+                permanent += 1
+            elif line.strip():
+                learned += 1
+    return learned, permanent
+
+
 def netns_names(prefix):
     try:
         return sorted(x for x in os.listdir("/run/netns") if x.startswith(prefix))
@@ -291,7 +352,8 @@ def bench_ecsnet(n, runs):
     with open(path, "w") as f:
         f.write(text)
     run([BIN, "validate", path], check=True)
-    r = {k: [] for k in ("up", "down", "freed", "check", "mem", "avail", "procs")}
+    r = {k: [] for k in ("up", "down", "freed", "check", "mem", "avail", "procs", "arp_peak", "arp_fulls",
+                         "learned", "permanent")}
     phases, failures, overflow = {}, [], []
     for k in range(runs):
         before = mem_available_kib()
@@ -309,8 +371,14 @@ def bench_ecsnet(n, runs):
         pids = marked_pids(lab)
         r["procs"].append(len(pids))
         r["mem"].append(unique_kib(pids) / n)
-        dt, c = timed([BIN, "check", lab])
+        with ArpWatch() as arp:
+            dt, c = timed([BIN, "check", lab])
         r["check"].append(dt)
+        r["arp_peak"].append(arp.peak)
+        r["arp_fulls"].append(arp.fulls)
+        learned, permanent = lab_neighbours(lab)
+        r["learned"].append(learned)
+        r["permanent"].append(permanent)
         if c.returncode != 0:
             out = os.path.join(OUT, f"check-{lab}-run{k + 1}.txt")
             with open(out, "w") as f:
@@ -333,7 +401,9 @@ def bench_ecsnet(n, runs):
         assert_clean(lab, None)
         log(f"  ecsnet N={n} run {k + 1}: up {r['up'][-1] * 1e3:.0f} ms, check {r['check'][-1] * 1e3:.0f} ms, "
             f"down {r['down'][-1] * 1e3:.0f} ms, freed {r['freed'][-1] * 1e3:.0f} ms, "
-            f"{r['procs'][-1]} processes, {r['mem'][-1]:.0f} KiB/task")
+            f"{r['procs'][-1]} processes, {r['mem'][-1]:.0f} KiB/task; ARP table during the matrix: peak "
+            f"{arp.peak} entries, {arp.fulls} table fulls; the lab's neighbours after it: {learned} learned, "
+            f"{permanent} permanent")
     res = {k: median(v) for k, v in r.items()}
     res.update(probes=probes, blocked=blocked, phases={k: median(v) for k, v in phases.items()},
                sample=n > 100, scenario=path, failures=failures, overflow=overflow)
@@ -388,8 +458,9 @@ def report(rows, runs, floor, errors):
         f"# ecsnet benchmark ({os.cpu_count()} CPUs, kernel {os.uname().release}, median of {runs} runs)",
         "",
         "| N | instances | up (ms) | down (ms) | kernel-freed (ms) | matrix probes | matrix (ms) "
+        "| ARP peak / table fulls | lab neighbours learned / permanent "
         "| unique mem/task (KiB) | MemAvailable delta (MiB) | baseline up (ms) | baseline down (ms) | ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, m, e, b in rows:
         probes = f"{e['probes']} ({e['blocked']} blocked){' sample' if e['sample'] else ''}"
@@ -399,6 +470,7 @@ def report(rows, runs, floor, errors):
                        f"{'/'.join(map(str, e['overflow']))} of them flagged KERNEL NEIGHBOUR TABLE OVERFLOW)")
         out.append(
             f"| {n} | {m} | {ms(e['up'])} | {ms(e['down'])} | {ms(e['freed'])} | {probes} | {matrix} "
+            f"| {e['arp_peak']:.0f} / {e['arp_fulls']:.0f} | {e['learned']:.0f} / {e['permanent']:.0f} "
             f"| {e['mem']:.0f} | {e['avail']:.1f} | {ms(b['up'])} | {ms(b['down'])} | {b['up'] / e['up']:.1f}x |")
     out += [
         "",
@@ -413,6 +485,11 @@ def report(rows, runs, floor, errors):
         f"(bridge tasks through their dynamic host port); for N > 100 each task to {SAMPLE} others (a sample). "
         "Blocked pairs are dropped by security groups and each costs a 300 ms probe timeout; exit code 0 "
         "(every expectation right) is required.",
+        "- ARP peak / table fulls: the kernel's ARP table (one for every namespace of the machine, other labs' "
+        "too; capped by the root namespace's gc_thresh3 = "
+        f"{gc_thresh3()}, permanent entries exempt) during the matrix: its peak size and how often it was full. "
+        "Lab neighbours: the lab's entries after the matrix (`ip -n NS neigh`), learned by ARP (0 expected: "
+        "ecsnet resolves every address it assigns statically) and permanent.",
         "- unique mem/task: Private_Clean+Private_Dirty of the lab's processes (ECSNET_LAB marker) / N; "
         "processes: " + ", ".join(f"{e['procs']:.0f} at N={n}" for n, m, e, b in rows) + ".",
         "- baseline: scripts/baseline.sh (`ip -batch` for the namespaces, one `ip -n NS -batch` per namespace, "
@@ -442,9 +519,12 @@ def report(rows, runs, floor, errors):
                           f"(reproduce: sudo {BIN} up {e['scenario']} && sudo {BIN} check bench-{n})")
         if e["mem"] >= 512:
             misses.append(f"N={n}: {e['mem']:.0f} KiB unique memory per task >= 512")
+        if e["learned"]:
+            misses.append(f"N={n}: the lab learned {e['learned']:.0f} neighbours by ARP (none expected)")
     misses += [f"{x.split(':', 1)[0]}: FAILED (below)" for x in errors]
     out.append("Targets (100 tasks: up, down < 1 s, matrix < 2 s, >= 5x the baseline; 1000 tasks: up, down "
-               "< 10 s; < 512 KiB per task): " + ("all met." if not misses else "MISSED: " + "; ".join(misses) + "."))
+               "< 10 s; < 512 KiB per task; no neighbour learned by ARP): "
+               + ("all met." if not misses else "MISSED: " + "; ".join(misses) + "."))
     return "\n".join(out) + "\n"
 
 

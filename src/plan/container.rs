@@ -46,3 +46,16 @@ pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<P
         })
         .collect()
 }
+
+/// Each container of one docker0 resolves the others statically: Docker's bridge forwards
+/// between them directly, so each needs its peers' MACs, and learning them by ARP would take
+/// entries of the kernel's shared, capped table (one per pair of containers of an instance).
+pub(super) fn docker0_peers(p: &mut Plan, on_docker0: &[&Container]) {
+    let resolved: Vec<(&Container, Ipv4Addr, &str)> =
+        on_docker0.iter().filter_map(|c| Some((*c, c.ip?, c.mac.as_deref()?))).collect();
+    for (c, ip, _) in &resolved {
+        for (_, peer_ip, peer_mac) in resolved.iter().filter(|(_, peer_ip, _)| peer_ip != ip) {
+            p.neighbour(&c.ns, "eth0", *peer_ip, peer_mac);
+        }
+    }
+}

@@ -1,9 +1,15 @@
 //! Elastic network interfaces: a veth from the VPC router (the end named after the ENI id) to
-//! `eth0` in the owner's namespace, both ends resolved statically.
+//! `eth0` in the owner's namespace, both ends resolved statically, and the owner's subnet
+//! reached through the router so that no peer of the subnet is ever resolved by ARP.
 
-use super::{Plan, Veth, default_net, host};
+use super::{Plan, Route, RouteKind, Rule, Veth, default_net, host};
 use crate::model::ids::{mac, mac_str};
-use crate::model::{Eni, EniOwner, Lab};
+use crate::model::{Eni, EniOwner, Lab, Subnet};
+
+/// Rule preference, in the ENI owner's namespace, of the owner's own subnet (before `main`).
+const SUBNET_PREF: u32 = 100;
+/// The table, in the ENI owner's namespace, that sends the owner's own subnet to the router.
+const SUBNET_TABLE: u32 = 100;
 
 /// The VPC router answers ARP for every address of the subnet (the KERNEL-NOTES routed
 /// fabric): set before the ENI links exist so that they inherit the defaults.
@@ -32,6 +38,26 @@ pub(super) fn link(p: &mut Plan, lab: &Lab, e: &Eni) {
     p.route(rtr, host(e.ip), None, Some(&e.router_link));
     p.addr(&e.ns, "eth0", e.ip, sn.cidr.prefix());
     p.route(&e.ns, default_net(), Some(sn.gateway), Some("eth0"));
+    subnet_via_router(p, e, sn);
+}
+
+/// The subnet's peers through the router, whose address is resolved statically. The main table
+/// keeps the connected route EC2 shows, which would resolve every peer by ARP (proxy ARP
+/// answers with the router's MAC: the same frames); the kernel's ARP table is one for all
+/// namespaces and capped by the root namespace, so a large lab would overflow it. Resolving
+/// each peer statically instead would take one entry per pair of ENIs of a subnet.
+fn subnet_via_router(p: &mut Plan, e: &Eni, sn: &Subnet) {
+    p.rules.push(Rule { ns: e.ns.clone(), pref: SUBNET_PREF, from: None, to: Some(sn.cidr), table: SUBNET_TABLE });
+    p.routes.push(Route {
+        ns: e.ns.clone(),
+        dst: sn.cidr,
+        gw: Some(sn.gateway),
+        dev: Some("eth0".into()),
+        table: SUBNET_TABLE,
+        kind: RouteKind::Unicast,
+        // The gateway is on eth0 by construction; no lookup needed to accept it.
+        onlink: true,
+    });
 }
 
 /// Which ENI owner kinds exist (used in summaries).

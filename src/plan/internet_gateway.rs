@@ -1,8 +1,10 @@
 //! The internet gateway: a namespace between the VPC router (`igw0` <-> `vpc0`) and the internet
-//! (`inet0` <-> `igw0`) that translates each ENI's private address to its public one.
+//! (`inet0` <-> `igw0`) that translates each ENI's private address to its public one. Both
+//! transit links are resolved statically.
 
 use super::nft::{self, TableBuilder};
 use super::{Plan, Veth, default_net};
+use crate::model::ids::{mac, mac_str};
 use crate::model::{IGW_INET, Lab, RTR_IGW, TRANSIT_PREFIX};
 use nftables::schema::Nftables;
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -20,18 +22,30 @@ struct PublicMapping {
 pub(super) fn links(p: &mut Plan, lab: &Lab) {
     let Some(igw) = &lab.vpc.igw_ns else { return };
     let (rtr, inet) = (lab.vpc.router_ns.as_str(), lab.internet.ns.as_str());
-    p.veths.push(Veth::between(rtr, "igw0", igw, "vpc0"));
-    p.addr(rtr, "igw0", RTR_IGW.0, TRANSIT_PREFIX);
-    p.addr(igw, "vpc0", RTR_IGW.1, TRANSIT_PREFIX);
-    p.veths.push(Veth::between(igw, "inet0", inet, "igw0"));
-    p.addr(igw, "inet0", IGW_INET.0, TRANSIT_PREFIX);
-    p.addr(inet, "igw0", IGW_INET.1, TRANSIT_PREFIX);
+    transit(p, &lab.name, (rtr, "igw0", RTR_IGW.0), (igw, "vpc0", RTR_IGW.1));
+    transit(p, &lab.name, (igw, "inet0", IGW_INET.0), (inet, "igw0", IGW_INET.1));
     p.route(igw, lab.vpc.cidr, Some(RTR_IGW.0), Some("vpc0"));
     p.route(igw, default_net(), Some(IGW_INET.1), Some("inet0"));
     // Everything the internet does not hold itself goes to the IGW, which drops what it
     // does not translate: a private address is not reachable from the internet (timeout).
     p.route(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
     p.firewall(igw, firewall(&public_mappings(lab)));
+}
+
+/// One end of a transit link: its namespace, link name and address.
+type TransitEnd<'a> = (&'a str, &'a str, Ipv4Addr);
+
+/// A transit link (a /30) between two namespaces of the fabric, each end with a fixed MAC and
+/// resolving the other statically: the kernel's ARP table is shared by all namespaces and capped
+/// by the root namespace, so the lab learns no neighbour at all.
+fn transit(p: &mut Plan, lab: &str, (ns, name, ip): TransitEnd, (peer_ns, peer_name, peer_ip): TransitEnd) {
+    let own_mac = mac_str(&mac(0x06, &[lab, "transit", ns, name]));
+    let peer_mac = mac_str(&mac(0x06, &[lab, "transit", peer_ns, peer_name]));
+    p.neighbour(ns, name, peer_ip, &peer_mac);
+    p.neighbour(peer_ns, peer_name, ip, &own_mac);
+    p.veths.push(Veth { mac: Some(own_mac), peer_mac: Some(peer_mac), ..Veth::between(ns, name, peer_ns, peer_name) });
+    p.addr(ns, name, ip, TRANSIT_PREFIX);
+    p.addr(peer_ns, peer_name, peer_ip, TRANSIT_PREFIX);
 }
 
 /// Every ENI that has a public address, in address order.

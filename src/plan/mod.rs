@@ -65,7 +65,7 @@ pub fn plan(lab: &Lab) -> Plan {
     }
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
-        let mut published = vec![];
+        let (mut published, mut on_docker0) = (vec![], vec![]);
         for t in lab.tasks.iter().filter(|t| t.instance == index && t.placement.is_ok()) {
             match t.mode {
                 NetworkMode::Awsvpc => {
@@ -75,11 +75,13 @@ pub fn plan(lab: &Lab) -> Plan {
                 NetworkMode::Bridge => {
                     for c in &t.containers {
                         published.extend(container::docker_eth0(&mut p, inst, c));
+                        on_docker0.push(c);
                     }
                 }
                 NetworkMode::Host | NetworkMode::None => {}
             }
         }
+        container::docker0_peers(&mut p, &on_docker0);
         instance::firewall(&mut p, inst, &published);
     }
     p

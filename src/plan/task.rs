@@ -5,8 +5,8 @@ use super::{Plan, Route, Veth, host, net};
 use crate::model::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance, METADATA_IP, Task};
 use std::net::Ipv4Addr;
 
-/// The task's `ecs-eth0` veth, address and CNI routes; nothing for a task that has no task
-/// namespace or bridge address.
+/// The task's `ecs-eth0` veth, address, CNI routes and neighbours; nothing for a task that has
+/// no task namespace or bridge address.
 pub(super) fn ecs_eth0(p: &mut Plan, inst: &Instance, t: &Task) {
     let (Some(tns), Some(bridge_ip), Some(veth_host)) = (&t.ns, t.bridge_ip, &t.veth_host) else { return };
     p.veths.push(Veth {
@@ -14,6 +14,12 @@ pub(super) fn ecs_eth0(p: &mut Plan, inst: &Instance, t: &Task) {
         peer_mac: t.bridge_mac.clone(),
         ..Veth::between(&inst.ns, veth_host, tns, "ecs-eth0")
     });
+    // ecsnet allocates both ends: resolve them statically both ways, so ecs-bridge traffic
+    // (the metadata endpoint) uses no entry of the kernel's shared, capped ARP table.
+    if let Some(mac) = &t.bridge_mac {
+        p.neighbour(&inst.ns, "ecs-bridge", bridge_ip, mac);
+    }
+    p.neighbour(tns, "ecs-eth0", ECS_BRIDGE_GW, &inst.ecs_bridge_mac);
     p.addr(tns, "ecs-eth0", bridge_ip, ECS_BRIDGE_PREFIX);
     // The ecs-bridge plugin adds a /32 to the gateway, the metadata route, then deletes the
     // connected /22 so that tasks cannot talk over the bridge.

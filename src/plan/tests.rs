@@ -74,6 +74,81 @@ fn security_groups_are_two_independent_gates() {
     assert!(!json.contains("\"reject\""), "security groups drop silently");
 }
 
+/// Every shipped scenario's lab.
+fn every_scenario_lab() -> Vec<Lab> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files.iter().map(|f| lab(&std::fs::read_to_string(f).expect("scenario"))).collect()
+}
+
+fn has_neighbour(p: &Plan, ns: &str, dev: &str, ip: std::net::Ipv4Addr) -> bool {
+    p.neighbours.iter().any(|n| n.ns == ns && n.dev == dev && n.ip == ip)
+}
+
+/// The kernel's ARP table is one for all namespaces and capped by the root namespace: every
+/// next hop a lab routes to (a gateway, or the destination of a /32 on a link) is permanent.
+#[test]
+fn every_next_hop_is_resolved_statically() {
+    for l in every_scenario_lab() {
+        let p = plan(&l);
+        for r in p.routes.iter().filter(|r| r.kind == RouteKind::Unicast) {
+            let Some(dev) = &r.dev else { continue };
+            let hop = match r.gw {
+                Some(gw) => gw,
+                None if r.dst.prefix() == 32 => r.dst.ip(),
+                None => panic!("{}: a connected route in the plan: {r:?}", l.name),
+            };
+            assert!(has_neighbour(&p, &r.ns, dev, hop), "{}: {hop} on {dev} in {} is not static", l.name, r.ns);
+        }
+    }
+}
+
+/// An ENI's subnet peers are reached through the router (whose address is static), by a rule
+/// before the main table, which keeps the connected route EC2 shows.
+#[test]
+fn each_eni_owner_reaches_its_subnet_through_the_router() {
+    for l in every_scenario_lab() {
+        let p = plan(&l);
+        for e in &l.enis {
+            let sn = &l.vpc.subnets[e.subnet];
+            let rule = p.rules.iter().find(|r| r.ns == e.ns && r.to == Some(sn.cidr));
+            let rule = rule.unwrap_or_else(|| panic!("{}: no rule for {} in {}", l.name, sn.cidr, e.ns));
+            assert!(rule.pref < 32766 && rule.table != MAIN_TABLE, "{rule:?}");
+            let via = p.routes.iter().find(|r| r.ns == e.ns && r.table == rule.table && r.dst == sn.cidr);
+            assert_eq!(via.and_then(|r| r.gw), Some(sn.gateway), "{}: {}", l.name, e.ns);
+        }
+    }
+}
+
+/// Both ends of ecs-bridge and every pair of containers of one docker0 resolve each other
+/// statically.
+#[test]
+fn instance_bridges_are_resolved_statically_both_ways() {
+    for l in every_scenario_lab() {
+        let p = plan(&l);
+        for t in l.tasks.iter().filter(|t| t.placement.is_ok()) {
+            let inst = &l.instances[t.instance];
+            if let (Some(tns), Some(ip)) = (&t.ns, t.bridge_ip) {
+                assert!(has_neighbour(&p, &inst.ns, "ecs-bridge", ip), "{}: {ip} on ecs-bridge", l.name);
+                assert!(has_neighbour(&p, tns, "ecs-eth0", crate::model::ECS_BRIDGE_GW), "{}: {tns}", l.name);
+            }
+            let on_docker0 = |task: &crate::model::Task| task.instance == t.instance && task.placement.is_ok();
+            for c in t.containers.iter().filter(|c| c.veth_host.is_some()) {
+                for peer in l.tasks.iter().filter(|x| on_docker0(x)).flat_map(|x| &x.containers) {
+                    let Some(ip) = peer.ip.filter(|ip| Some(*ip) != c.ip && peer.veth_host.is_some()) else { continue };
+                    assert!(has_neighbour(&p, &c.ns, "eth0", ip), "{}: {ip} from {}", l.name, c.ns);
+                }
+            }
+        }
+    }
+}
+
 /// The plan of every scenario, pinned: `tests/golden/plan/<stem>.json` holds the plan as
 /// pretty JSON, so a reshaping of this layer that changes an object, or the order in which the
 /// dataplane creates them (interface indexes follow the order of `veths` and `bridges`), fails
