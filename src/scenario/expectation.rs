@@ -147,6 +147,10 @@ impl Reach {
             Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),
             None => {}
         }
+        // Two checks of one endpoint differ by what they GET.
+        if self.http.is_some() {
+            s.push_str(&format!(" GET {}", self.path));
+        }
         s
     }
 }
