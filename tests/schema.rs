@@ -131,6 +131,33 @@ fn shorthand_forms_validate() {
     bad(&format!("{base}instances: [{{ name: a, subnet: s, publicIp: \"true\" }}]\n"));
 }
 
+#[test]
+fn the_answer_and_host_port_forms_validate() {
+    let v = validator();
+    let doc =
+        |entry: &str| yaml_to_json(&format!("version: 1\nname: t\nvpc:\n  cidr: 10.0.0.0/16\nexpect:\n  - {entry}\n"));
+    for entry in [
+        "{ from: task/w, to: metadata, http: { path: /v4, status: 200, bodyContains: TaskARN }, reachable: true }",
+        "{ from: task/w, to: task/x:80, protocol: http, path: /health, http: { status: 404 }, reachable: true }",
+        "{ from: task/w, to: task/x, icmp: echo-reply, reachable: true }",
+        "{ from: task/w, to: task/x:53, protocol: udp, icmp: { type: 3, code: 3 }, reachable: false }",
+        "{ task: api, container: api, containerPort: 5000, protocol: udp, hostPort: 32768 }",
+        "never: { from: \"*\", to: task/w, expectViolated: true }",
+    ] {
+        let errs: Vec<String> = v.iter_errors(&doc(entry)).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        assert!(errs.is_empty(), "{entry}\n{errs:?}");
+    }
+    for entry in [
+        "{ from: task/w, to: metadata, http: { status: 700 }, reachable: true }",
+        "{ from: task/w, to: task/x, icmp: port-unreachble, reachable: false }",
+        "{ from: task/w, to: task/x, icmp: { code: 3 }, reachable: false }",
+        "{ task: api, containerPort: 5000, hostPort: 32768, placed: true }",
+        "{ task: api, containerPort: 5000 }",
+    ] {
+        assert!(!v.is_valid(&doc(entry)), "the schema accepts {entry}");
+    }
+}
+
 /// Every property name anywhere in the schema.
 fn field_names(v: &Value, out: &mut Vec<String>) {
     match v {

@@ -25,6 +25,7 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     for (i, e) in expects.iter().enumerate() {
         match (&e.kind, &planned[i]) {
             (ExpectKind::Placement(p), _) => verdicts.push(judge::judge_placement(lab, i, e, p)),
+            (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Never(n), _) => verdicts.push(check_never(lab, i, e, n).await),
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);

@@ -1,7 +1,9 @@
 //! Judging, pure: an expectation, the analyzer's walk of its flow and what the probe saw become a
 //! verdict, cross-checked against the analyzer. No packets, no clock: `check` sends the probes.
 
+mod answer;
 mod cross_check;
+mod host_port;
 pub mod never;
 mod placement;
 mod reach;
@@ -10,6 +12,7 @@ mod tests;
 mod verdict;
 
 pub use cross_check::{NEIGHBOUR_OVERFLOW, cross_check, neighbour_overflow};
+pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
 pub use verdict::Verdict;

@@ -101,8 +101,45 @@ pub fn cases(lab: &Lab, n: &Never) -> Vec<Case> {
     cases
 }
 
+/// How many connecting flows a verdict names.
+const FLOWS_SHOWN: usize = 5;
+/// How many an `expectViolated` verdict names: they are what it is there to show.
+const VIOLATIONS_SHOWN: usize = 20;
+
 /// The verdict of the assertion from its cases and their probes' results.
 pub fn verdict(index: usize, e: &Expectation, n: &Never, cases: &[Case], results: &[ProbeResult]) -> Verdict {
+    let (violations, mismatches) = tally(cases, results);
+    let title = if n.expect_violated {
+        format!("never {} -> {}, expected violated", n.from.value, n.to.value)
+    } else {
+        format!("never {} -> {}", n.from.value, n.to.value)
+    };
+    let mut v = Verdict::new(index, title, e);
+    v.elapsed_ms = results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max);
+    v.mismatch = !mismatches.is_empty();
+    v.pass = violations.is_empty() != n.expect_violated && mismatches.is_empty();
+    v.detail = match (violations.is_empty(), n.expect_violated) {
+        (true, false) => format!("{} flows checked, none connects", cases.len()),
+        (true, true) => format!("{} flows checked, none connects; expected at least one to", cases.len()),
+        (false, false) => {
+            let first: Vec<&str> = violations.iter().take(FLOWS_SHOWN).map(String::as_str).collect();
+            format!("{} of {} flows connect: {}", violations.len(), cases.len(), first.join(", "))
+        }
+        (false, true) => format!(
+            "{} of {} flows connect, as expected: {}",
+            violations.len(),
+            cases.len(),
+            listed(&violations, VIOLATIONS_SHOWN)
+        ),
+    };
+    if !mismatches.is_empty() {
+        v.detail = format!("MODEL/DATAPLANE MISMATCH: {}; {}", mismatches.join(", "), v.detail);
+    }
+    v
+}
+
+/// The flows that connect (in the model or with packets), and where the two disagree.
+fn tally(cases: &[Case], results: &[ProbeResult]) -> (Vec<String>, Vec<String>) {
     let mut violations = vec![];
     let mut mismatches = vec![];
     for r in results {
@@ -120,17 +157,14 @@ pub fn verdict(index: usize, e: &Expectation, n: &Never, cases: &[Case], results
             ));
         }
     }
-    let mut v = Verdict::new(index, format!("never {} -> {}", n.from.value, n.to.value), e);
-    v.pass = violations.is_empty() && mismatches.is_empty();
-    v.detail = format!("{} flows checked, none connects", cases.len());
-    v.elapsed_ms = results.iter().map(|r| r.elapsed.as_secs_f64() * 1000.0).fold(0.0, f64::max);
-    v.mismatch = !mismatches.is_empty();
-    if !violations.is_empty() {
-        let shown: Vec<&str> = violations.iter().take(5).map(String::as_str).collect();
-        v.detail = format!("{} of {} flows connect: {}", violations.len(), cases.len(), shown.join(", "));
+    (violations, mismatches)
+}
+
+/// The first `max` flows, and how many more there are.
+fn listed(flows: &[String], max: usize) -> String {
+    let mut s = flows.iter().take(max).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if flows.len() > max {
+        s.push_str(&format!(" and {} more", flows.len() - max));
     }
-    if !mismatches.is_empty() {
-        v.detail = format!("MODEL/DATAPLANE MISMATCH: {}; {}", mismatches.join(", "), v.detail);
-    }
-    v
+    s
 }

@@ -2,6 +2,7 @@
 //! probe saw.
 
 use super::Verdict;
+use super::answer;
 use super::cross_check::{cross_check, neighbour_overflow};
 use crate::analyze::Analysis;
 use crate::model::{Lab, resolve};
@@ -56,8 +57,8 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
     let res = match res {
         Ok(p) => p,
         Err(why) => {
-            // No address to send to: nothing can be reached.
-            v.pass = !r.reachable && r.result.is_none();
+            // No address to send to: nothing can be reached, and nothing comes back.
+            v.pass = !r.reachable && r.result.is_none() && r.icmp.is_none();
             v.detail = why.to_string();
             return v;
         }
@@ -74,47 +75,26 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
         v.source_seen = Some(id.peer.ip().to_string());
     }
     let reached = res.outcome == Outcome::Connected;
-    let mut problems = vec![];
-    if reached != r.reachable {
-        problems.push(format!(
-            "expected {}, got {}",
-            if r.reachable { "reachable" } else { "unreachable" },
-            res.outcome
-        ));
-    }
-    if let Some(want) = r.result {
-        if want != res.outcome && reached == r.reachable {
-            problems.push(format!("expected {want}, got {}", res.outcome));
-        }
-    }
+    let mut problems = outcome_problems(r, res.outcome);
     if reached {
-        if let Some(want) = &r.served_by {
-            match &res.identity {
-                Some(id) if node_matches(id, &want.value) => {}
-                Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
-                None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
-            }
-        }
-        if let Some(want) = &r.source_seen_as {
-            let addrs = resolve::addresses_of(lab, &want.value);
-            match &v.source_seen {
-                Some(seen) if addrs.iter().any(|a| a.to_string() == *seen) => {}
-                Some(seen) => problems.push(format!(
-                    "source seen as {seen}, expected {} ({})",
-                    want.value,
-                    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
-                )),
-                None => problems.push(format!("the responder did not report a source, expected {}", want.value)),
-            }
+        problems.extend(responder_problems(lab, r, res));
+        if let Some(check) = &r.http {
+            problems.extend(answer::http_problems(check, res));
         }
     }
+    problems.extend(r.icmp.as_ref().and_then(|want| answer::icmp_problem(want, res)));
     v.pass = problems.is_empty();
     v.detail = if problems.is_empty() {
         let mut d = res.detail.clone();
         if let (Some(s), Some(src)) = (&v.served_by, &v.source_seen) {
             d = format!("served by {s}, source seen as {src}");
         }
-        d
+        match &r.http {
+            // The probe's own detail is just the status line: the summary says more.
+            Some(check) if res.identity.is_none() => answer::http_summary(check, res),
+            Some(check) => format!("{d}; {}", answer::http_summary(check, res)),
+            None => d,
+        }
     } else {
         let mut d = problems.join("; ");
         if !res.detail.is_empty() {
@@ -123,6 +103,46 @@ pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Res
         d
     };
     v
+}
+
+/// Whether the probe connected, and how, as expected.
+fn outcome_problems(r: &Reach, got: Outcome) -> Vec<String> {
+    let reached = got == Outcome::Connected;
+    let mut problems = vec![];
+    if reached != r.reachable {
+        problems.push(format!("expected {}, got {got}", if r.reachable { "reachable" } else { "unreachable" }));
+    }
+    if let Some(want) = r.result {
+        if want != got && reached == r.reachable {
+            problems.push(format!("expected {want}, got {got}"));
+        }
+    }
+    problems
+}
+
+/// Who answered a probe that connected, and the source address it saw, as expected.
+fn responder_problems(lab: &Lab, r: &Reach, res: &ProbeResult) -> Vec<String> {
+    let mut problems = vec![];
+    if let Some(want) = &r.served_by {
+        match &res.identity {
+            Some(id) if node_matches(id, &want.value) => {}
+            Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
+            None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
+        }
+    }
+    if let Some(want) = &r.source_seen_as {
+        let addrs = resolve::addresses_of(lab, &want.value);
+        match res.identity.as_ref().map(|id| id.peer.ip().to_string()) {
+            Some(seen) if addrs.iter().any(|a| a.to_string() == seen) => {}
+            Some(seen) => problems.push(format!(
+                "source seen as {seen}, expected {} ({})",
+                want.value,
+                addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            )),
+            None => problems.push(format!("the responder did not report a source, expected {}", want.value)),
+        }
+    }
+    problems
 }
 
 /// The whole verdict of a reachability expectation: what was planned for it, what its probe saw

@@ -5,7 +5,8 @@ use crate::analyze::{Analysis, Reason};
 use crate::model::Lab;
 use crate::probe::ProbeResult;
 use crate::scenario::{
-    ExpectKind, Expectation, Loc, Located, Never, Node, Outcome, Placement, ProbeProto, Proto, Reach,
+    ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, Loc, Located, Never, Node, Outcome, Placement,
+    ProbeProto, Proto, Reach,
 };
 use crate::services::Identity;
 use std::time::Duration;
@@ -22,6 +23,8 @@ fn reach(from: &str, to: &str, port: u16, reachable: bool) -> Reach {
         port: Some(port),
         protocol: ProbeProto::Tcp,
         path: "/".into(),
+        http: None,
+        icmp: None,
         via: None,
         reachable,
         result: None,
@@ -190,6 +193,7 @@ fn a_never_fails_on_any_flow_that_connects_in_the_model_or_on_packets() {
         to: Located::bare("task/db".into()),
         except: vec![],
         protocol: None,
+        expect_violated: false,
     };
     let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
     let cases = never::cases(&l, &n);
@@ -247,6 +251,7 @@ fn a_never_covers_the_host_ports_that_publish_a_bridge_task() {
         to: Located::bare("task/web-bridge".into()),
         except: vec![],
         protocol: None,
+        expect_violated: false,
     };
     let names: Vec<String> = never::cases(&l, &n).into_iter().map(|c| c.name).collect();
     assert!(
@@ -265,4 +270,156 @@ fn a_never_covers_the_host_ports_that_publish_a_bridge_task() {
     // The internet reaches it through its instance's public IP: the never is violated.
     let v = never::verdict(0, &e, &n, &cases, &results);
     assert!(!v.pass && v.detail.contains("via publicHostPort"), "{}", v.detail);
+}
+
+fn scenario_lab(file: &str) -> Lab {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap()
+}
+
+fn http_answer(status: u16, body: &str) -> ProbeResult {
+    let mut p = ProbeResult::new(0, Outcome::Connected, format!("HTTP {status}"), Duration::from_millis(2));
+    p.http_status = Some(status);
+    p.body = Some(body.into());
+    p
+}
+
+#[test]
+fn an_http_check_compares_the_status_and_the_body() {
+    let l = lab();
+    let mut r = reach("task/web-1", "metadata", 80, true);
+    r.protocol = ProbeProto::Http;
+    r.path = "/v4/x/task".into();
+    r.http = Some(HttpCheck { status: Some(200), body_contains: Some("\"Family\":\"web\"".into()) });
+    let ok = http_answer(200, r#"{"Cluster":"default","Family":"web","Revision":"1"}"#);
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&ok));
+    assert!(v.pass, "{}", v.detail);
+    assert_eq!(v.detail, r#"HTTP 200, body contains "\"Family\":\"web\"""#);
+
+    let not_found = http_answer(404, "404 page not found\n");
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&not_found));
+    assert!(!v.pass);
+    assert_eq!(
+        v.detail,
+        r#"HTTP status 404, expected 200; the body does not contain "\"Family\":\"web\"" (it begins "404 page not found\n") (HTTP 404)"#
+    );
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&http_answer(200, "")));
+    assert!(!v.pass && v.detail.starts_with("the body is empty, expected it to contain"), "{}", v.detail);
+
+    // A responder's answer: who served it, then what it answered.
+    r.http = Some(HttpCheck { status: Some(200), body_contains: None });
+    let mut served = connected("task/db/db", "db", "db", "10.12.0.9");
+    served.http_status = Some(200);
+    served.detail = "HTTP 200".into();
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&served));
+    assert_eq!((v.pass, v.detail.as_str()), (true, "served by task/db/db, source seen as 10.12.0.9; HTTP 200"));
+}
+
+#[test]
+fn an_icmp_check_compares_the_message_that_came_back() {
+    let l = lab();
+    let mut r = reach("task/web-1", "task/db", 1, false);
+    r.protocol = ProbeProto::Udp;
+    r.icmp = Some(IcmpMessage { kind: 3, code: Some(3) });
+    let mut refused = ProbeResult::new(0, Outcome::Refused, "ECONNREFUSED".into(), Duration::from_millis(1));
+    refused.icmp = Some((3, 3));
+    assert!(judge_reach(&l, 0, &expectation(&r), &r, Ok(&refused)).pass);
+
+    refused.icmp = Some((3, 13));
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&refused));
+    assert_eq!(
+        (v.pass, v.detail.as_str()),
+        (false, "got ICMP admin-prohibited (type 3 code 13), expected port-unreachable (type 3 code 3) (ECONNREFUSED)")
+    );
+    // Any code of a type.
+    r.icmp = Some(IcmpMessage { kind: 3, code: None });
+    assert!(judge_reach(&l, 0, &expectation(&r), &r, Ok(&refused)).pass);
+
+    let timeout = ProbeResult::new(0, Outcome::Timeout, "no answer in 300 ms".into(), Duration::from_millis(300));
+    let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&timeout));
+    assert!(!v.pass && v.detail.starts_with("no ICMP message came back, expected type 3"), "{}", v.detail);
+    // No address to send to: nothing came back either.
+    assert!(!judge_reach(&l, 0, &expectation(&r), &r, Err("no public IP")).pass);
+
+    let mut r = reach("task/web-1", "task/web-2", 1, true);
+    r.protocol = ProbeProto::Icmp;
+    r.port = None;
+    r.icmp = Some(IcmpMessage { kind: 0, code: Some(0) });
+    let mut reply = ProbeResult::new(0, Outcome::Connected, "echo reply from x".into(), Duration::from_millis(1));
+    reply.icmp = Some((0, 0));
+    assert!(judge_reach(&l, 0, &expectation(&r), &r, Ok(&reply)).pass);
+}
+
+#[test]
+fn a_host_port_check_reads_the_binding_the_model_placed() {
+    let l = scenario_lab("03-bridge.yaml");
+    let e = |h: &HostPort| Expectation { kind: ExpectKind::HostPort(h.clone()), loc: Loc::none() };
+    let mut h = HostPort {
+        task: Located::bare("api".into()),
+        container: None,
+        container_port: 5000,
+        protocol: Proto::Tcp,
+        host_port: 32768,
+    };
+    let v = judge_host_port(&l, 0, &e(&h), &h);
+    assert_eq!(v.title, "task/api:5000/tcp hostPort: 32768");
+    assert_eq!((v.pass, v.detail.as_str()), (true, "task/api/api 5000/tcp is published on instance/ecs-1:32768"));
+
+    // The agent's cursor is one per instance, whatever the protocol: udp 5353 got the next port.
+    h.container_port = 5353;
+    h.protocol = Proto::Udp;
+    let v = judge_host_port(&l, 0, &e(&h), &h);
+    assert!(!v.pass);
+    assert_eq!(v.detail, "task/api/api 5353/udp is published on instance/ecs-1:32769, expected host port 32768");
+
+    h.container = Some(Located::bare("sidecar".into()));
+    assert_eq!(judge_host_port(&l, 0, &e(&h), &h).detail, "task/api publishes no 5353/udp");
+
+    let h = HostPort {
+        task: Located::bare("web-again".into()),
+        container: None,
+        container_port: 80,
+        protocol: Proto::Tcp,
+        host_port: 8080,
+    };
+    let v = judge_host_port(&l, 0, &e(&h), &h);
+    assert!(!v.pass && v.detail.starts_with("not placed, so nothing is published: RESOURCE:PORTS"), "{}", v.detail);
+}
+
+#[test]
+fn a_never_expected_violated_passes_only_when_a_flow_connects() {
+    let l = lab();
+    let as_analyzed = |cases: &[never::Case]| -> Vec<ProbeResult> {
+        cases
+            .iter()
+            .map(|c| {
+                ProbeResult::new(
+                    c.spec.id,
+                    c.analysis.outcome.unwrap_or(Outcome::Timeout),
+                    String::new(),
+                    Duration::ZERO,
+                )
+            })
+            .collect()
+    };
+    let n = Never {
+        from: Located::bare("task/web-*".into()),
+        to: Located::bare("task/db".into()),
+        except: vec![],
+        protocol: None,
+        expect_violated: true,
+    };
+    let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
+    let cases = never::cases(&l, &n);
+    let v = never::verdict(0, &e, &n, &cases, &as_analyzed(&cases));
+    assert!(v.pass, "{}", v.detail);
+    assert_eq!(v.title, "never task/web-* -> task/db, expected violated");
+    assert!(v.detail.contains("flows connect, as expected: task/web-1 -> task/db:5432/tcp"), "{}", v.detail);
+
+    // Nothing on the internet reaches db: the lesson the expectation wanted to show is not there.
+    let n = Never { from: Located::bare("internet".into()), ..n };
+    let cases = never::cases(&l, &n);
+    let v = never::verdict(0, &e, &n, &cases, &as_analyzed(&cases));
+    assert!(!v.pass && !v.mismatch, "{}", v.detail);
+    assert_eq!(v.detail, format!("{} flows checked, none connects; expected at least one to", cases.len()));
 }

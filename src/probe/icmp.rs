@@ -182,6 +182,8 @@ struct State {
     next_send: Instant,
     done: bool,
     note: Option<String>,
+    /// The last ICMP message about this probe: (type, code).
+    seen: Option<(u8, u8)>,
 }
 
 /// The probes of one group in flight: their states, the replies' keys, the timer queue.
@@ -214,7 +216,18 @@ impl Group {
             g.by_key.insert((id, seq), k);
             g.events.push(Reverse((start, k)));
             let deadline = start + spec.timeout;
-            g.states.push(State { idx, deadline, spec, id, seq, sends: 0, next_send: start, done: false, note: None });
+            g.states.push(State {
+                idx,
+                deadline,
+                spec,
+                id,
+                seq,
+                sends: 0,
+                next_send: start,
+                done: false,
+                note: None,
+                seen: None,
+            });
         }
         g
     }
@@ -224,6 +237,7 @@ impl Group {
         st.done = true;
         self.remaining -= 1;
         let mut r = ProbeResult::new(st.spec.id, outcome, detail, self.start.elapsed());
+        r.icmp = st.seen;
         if outcome == Outcome::Timeout {
             r.detail = format!("no answer in {} ms", elapsed_ms(st.spec.timeout));
             if let Some(n) = &st.note {
@@ -295,6 +309,7 @@ impl Group {
                 if st.done || from != st.spec.dst || t != Some(self.token) {
                     return;
                 }
+                self.states[k].seen = Some((ECHO_REPLY, 0));
                 self.finish(k, Outcome::Connected, format!("echo reply from {from}"));
             }
             Icmp::Error { kind, code, from, dst, id, seq } => {
@@ -303,6 +318,7 @@ impl Group {
                     return;
                 }
                 let name = format!("{} from {from}", error_name(kind, code));
+                self.states[k].seen = Some((kind, code));
                 if kind == DEST_UNREACH {
                     self.finish(k, Outcome::Refused, name);
                 } else {

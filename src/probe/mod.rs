@@ -74,6 +74,9 @@ pub struct ProbeResult {
     pub http_status: Option<u16>,
     /// HTTP response body (lossy UTF-8), or for TCP/UDP the raw reply when it was not an identity.
     pub body: Option<String>,
+    /// The ICMP message (type, code) that came back about an icmp or udp probe's packets: an
+    /// echo reply, or the error that ended or delayed the probe.
+    pub icmp: Option<(u8, u8)>,
     /// Short explanation: "connected", "ECONNREFUSED", "no answer in 300 ms", "ICMP host unreachable ...".
     pub detail: String,
     /// Wall time of the whole probe (connect plus reading the reply).
@@ -84,7 +87,17 @@ pub struct ProbeResult {
 
 impl ProbeResult {
     pub fn new(id: usize, outcome: Outcome, detail: String, elapsed: Duration) -> Self {
-        ProbeResult { id, outcome, identity: None, http_status: None, body: None, detail, elapsed, error: None }
+        ProbeResult {
+            id,
+            outcome,
+            identity: None,
+            http_status: None,
+            body: None,
+            icmp: None,
+            detail,
+            elapsed,
+            error: None,
+        }
     }
 
     pub fn failed(id: usize, error: String) -> Self {
@@ -460,7 +473,9 @@ async fn udp_probe(spec: &ProbeSpec, sock: UdpSocket) -> ProbeResult {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => match classify(&e) {
                     (Some(Outcome::Refused), detail) => {
-                        return ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                        let mut r = ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                        r.icmp = queued_icmp(&sock);
+                        return r;
                     }
                     (_, detail) => note = Some(detail),
                 },
@@ -489,7 +504,9 @@ async fn udp_probe(spec: &ProbeSpec, sock: UdpSocket) -> ProbeResult {
                     } else {
                         detail
                     };
-                    return ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                    let mut r = ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
+                    r.icmp = queued_icmp(&sock);
+                    return r;
                 }
                 (_, detail) => note = Some(detail),
             },
@@ -502,6 +519,43 @@ fn recv(sock: &UdpSocket, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: buf is a live, writable buffer of the given length.
     let n = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}
+
+/// The ICMP message behind a UDP socket's error: IP_RECVERR queues it with its type and code,
+/// which the errno alone does not tell (ECONNREFUSED is port unreachable, but EHOSTUNREACH is
+/// any of several).
+fn queued_icmp(sock: &UdpSocket) -> Option<(u8, u8)> {
+    use std::os::fd::AsRawFd;
+    let mut data = [0u8; 256];
+    let mut control = [0u64; 64];
+    let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header, filled in below.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control) as _;
+    // SAFETY: msg points at live buffers of the lengths it states.
+    let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) };
+    if n < 0 {
+        return None;
+    }
+    // SAFETY: the kernel filled msg_control with cmsg headers within msg_controllen.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+    while !cmsg.is_null() {
+        // SAFETY: cmsg is a header inside the control buffer (CMSG_FIRSTHDR/CMSG_NXTHDR checked it).
+        let (level, kind) = unsafe { ((*cmsg).cmsg_level, (*cmsg).cmsg_type) };
+        if level == libc::IPPROTO_IP && kind == libc::IP_RECVERR {
+            // SAFETY: an IP_RECVERR message carries a sock_extended_err (maybe unaligned).
+            let ee: libc::sock_extended_err = unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast()) };
+            if ee.ee_origin == libc::SO_EE_ORIGIN_ICMP {
+                return Some((ee.ee_type, ee.ee_code));
+            }
+        }
+        // SAFETY: as above; NXTHDR returns null past the end.
+        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,6 +1,18 @@
-//! `expect:` entries: reachability checks (`from`, `to`, `reachable`), placement checks
-//! (`task`, `placed`) and `never` (no flow may connect), each parsed by its own function; the
-//! references they make are checked once the whole file is read.
+//! `expect:` entries: reachability checks (`from`, `to`, `reachable`, with what an HTTP GET
+//! or an ICMP message must bring back: `http`, `icmp`), placement checks (`task`, `placed`),
+//! host port checks (`containerPort`, `hostPort`) and `never` (no flow may connect), each
+//! parsed by its own function; the references they make are checked once the whole file is
+//! read.
+
+mod host_port;
+mod http;
+mod icmp;
+#[cfg(test)]
+mod tests;
+
+pub use host_port::HostPort;
+pub use http::HttpCheck;
+pub use icmp::IcmpMessage;
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
 use super::fields::{Shape, Table, Variant, def, opt, req};
@@ -26,6 +38,7 @@ pub enum ExpectKind {
     Reach(Reach),
     Placement(Placement),
     Never(Never),
+    HostPort(HostPort),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -37,6 +50,12 @@ pub struct Reach {
     pub protocol: ProbeProto,
     /// For http: the GET path (default `/`).
     pub path: String,
+    /// What the HTTP answer must be (status, body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpCheck>,
+    /// The ICMP message that must come back (icmp and udp probes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icmp: Option<IcmpMessage>,
     pub via: Option<Via>,
     pub reachable: bool,
     pub result: Option<Outcome>,
@@ -63,6 +82,10 @@ pub struct Never {
     pub except: Vec<String>,
     /// None: the protocol each declared port has.
     pub protocol: Option<ProbeProto>,
+    /// For teaching what an open rule lets through: the flows are expected to connect, and the
+    /// check passes when at least one does.
+    #[serde(default)]
+    pub expect_violated: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +147,10 @@ impl Reach {
             Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),
             None => {}
         }
+        // Two checks of one endpoint differ by what they GET.
+        if self.http.is_some() {
+            s.push_str(&format!(" GET {}", self.path));
+        }
         s
     }
 }
@@ -175,9 +202,15 @@ pub(crate) static REACH: Table = Table {
             "protocol",
             Shape::Enum(PROBE_PROTOCOLS),
             "\"tcp\"",
-            "The probe: `tcp`, `udp`, `http` (a GET of `path`) or `icmp`.",
+            "The probe: `tcp`, `udp`, `http` (a GET of `path`) or `icmp`; `http` and `icmp` imply theirs.",
         ),
-        def("path", Shape::Pattern("^/[^\\s]*$"), "\"/\"", "For `protocol: http`: the path to GET."),
+        def("path", http::PATH, "\"/\"", "For `protocol: http`: the path to GET."),
+        opt("http", Shape::Block(&http::HTTP), "What the HTTP GET must get back: `path`, `status`, `bodyContains`."),
+        opt(
+            "icmp",
+            icmp::ICMP_SHAPE,
+            "The ICMP message that must come back to an icmp or udp probe: a name (`echo-reply`, `port-unreachable`, ...) or `{ type, code }`.",
+        ),
         opt(
             "via",
             Shape::Enum(VIAS),
@@ -238,12 +271,20 @@ pub(crate) static NEVER: Table = Table {
         req("to", NODE_PATTERN, "Destination nodes, the same way."),
         opt("except", Shape::List(&NODE_PATTERN), "Nodes left out, on either side."),
         opt("protocol", Shape::Enum(&["tcp", "udp"]), "Only this protocol (default: each declared port's own)."),
+        def(
+            "expectViolated",
+            Shape::Bool,
+            "false",
+            "The flows are expected to connect (to show what a rule lets through): passes when at least one does.",
+        ),
     ],
 };
 
-/// The entries of `expect`: a `never` entry, a placement check, else a reachability check.
+/// The entries of `expect`: a `never` entry, a host port check, a placement check, else a
+/// reachability check.
 pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["never"], table: &NEVER_ENTRY },
+    Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -258,6 +299,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     let has = |k: &str| m.map.get_key_value(k).is_some();
     if has("never") {
         return never(cx, Block { what: "a `never` expectation".to_string(), ..m });
+    }
+    if has("containerPort") || has("hostPort") {
+        return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
     }
     let is_placement = has("task") || has("placed");
     if is_placement && (has("from") || has("to")) {
@@ -306,8 +350,12 @@ fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
             }
         },
     };
+    let expect_violated = match n.get("expectViolated") {
+        Some(v) => cx.boolean(&v)?.value,
+        None => false,
+    };
     Some(Expectation {
-        kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol }),
+        kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol, expect_violated }),
         loc: outer.loc.clone(),
     })
 }
@@ -353,40 +401,35 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     let from = m.req(cx, "from", "internet").and_then(|v| endpoint(cx, &v)).and_then(|(e, port)| source(cx, e, port));
     let to = m.req(cx, "to", "task/web:80").and_then(|v| endpoint(cx, &v));
     let protocol = probe_protocol(cx, &m, &mut ok);
-    let path = http_path(cx, &m, protocol, &mut ok);
+    let (http, path_in_http) = match m.get("http").and_then(|v| http::parse(cx, &v, protocol, &mut ok)) {
+        Some((check, path)) => (Some(check), path),
+        None => (None, None),
+    };
+    let path = http_path(cx, &m, protocol, path_in_http, &mut ok);
+    let icmp = m.get("icmp").and_then(|v| icmp::parse(cx, &v, protocol, &mut ok));
     let via = via(cx, &m, &mut ok);
     let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
     let result = result(cx, &m, &mut ok);
     let served_by = served_by(cx, &m, &mut ok);
-    let source_seen_as = match m.get("sourceSeenAs") {
-        Some(v) => {
-            let e = endpoint_no_port(cx, &v);
-            ok &= e.is_some();
-            e
-        }
-        None => None,
-    };
+    let source_seen_as = source_seen_as(cx, &m, &mut ok);
     let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
-    let timeout_ms = match m.get("timeoutMs") {
-        Some(v) => cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
-            ok = false;
-            300
-        }),
-        None => 300,
-    };
+    let timeout_ms = timeout_ms(cx, &m, &mut ok);
 
     // Consistency between fields.
     let (from, (to, port), reachable) = (from?, to?, reachable?);
     let port = destination_port(cx, protocol, &to, port, &mut ok);
     ok &= via_fits(cx, via.as_ref(), &to, protocol);
     ok &= result_fits(cx, result.as_ref(), &reachable);
-    ok &= answers_need_reachable(cx, reachable.value, &served_by, &source_seen_as);
+    ok &= answers_need_reachable(cx, reachable.value, &served_by, &source_seen_as, http.as_ref());
+    ok &= icmp::fits(cx, icmp.as_ref(), protocol, reachable.value);
     let reach = Reach {
         from,
         to,
         port,
         protocol,
         path,
+        http: http.map(|h| h.value),
+        icmp: icmp.map(|i| i.value),
         via: via.map(|v| v.value),
         reachable: reachable.value,
         result: result.map(|r| r.value),
@@ -445,7 +488,16 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
 }
 
 fn probe_protocol(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
-    let Some(v) = m.get("protocol") else { return ProbeProto::Tcp };
+    let Some(v) = m.get("protocol") else {
+        // `http` and `icmp` check the answer of one probe: they say which.
+        return if m.get("http").is_some() {
+            ProbeProto::Http
+        } else if m.get("icmp").is_some() {
+            ProbeProto::Icmp
+        } else {
+            ProbeProto::Tcp
+        };
+    };
     match cx.choice(&v, PROBE_PROTOCOLS) {
         Some(p) => match p.value {
             "udp" => ProbeProto::Udp,
@@ -460,30 +512,63 @@ fn probe_protocol(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> ProbeProto {
     }
 }
 
-/// `path`: only with http, starting with `/`, without blanks.
-fn http_path(cx: &mut Reader, m: &Block<'_>, protocol: ProbeProto, ok: &mut bool) -> String {
-    let Some(v) = m.get("path") else { return "/".to_string() };
-    match cx.string(&v) {
-        Some(s) if protocol != ProbeProto::Http => {
-            cx.err(&s.loc, "`path` is only used with `protocol: http`", "add `protocol: http`, or remove `path`");
+/// `path`, beside `http` or in it (not both): only with http, starting with `/`, without blanks.
+fn http_path(
+    cx: &mut Reader,
+    m: &Block<'_>,
+    protocol: ProbeProto,
+    in_http: Option<Located<String>>,
+    ok: &mut bool,
+) -> String {
+    let beside = match m.get("path") {
+        Some(v) => match cx.string(&v) {
+            Some(s) => Some(s),
+            None => {
+                *ok = false;
+                return "/".to_string();
+            }
+        },
+        None => None,
+    };
+    let s = match (beside, in_http) {
+        (None, None) => return "/".to_string(),
+        (Some(s), Some(_)) => {
+            cx.err(&s.loc, "`path` is given twice: beside `http` and in it", "keep `http: { path: ... }` only");
             *ok = false;
-            "/".to_string()
+            return "/".to_string();
         }
-        Some(s) if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) => {
-            cx.err(
-                &s.loc,
-                format!("invalid HTTP path `{}`", short(&s.value)),
-                "a path starts with `/` and has no blanks, e.g. `/health`",
-            );
-            *ok = false;
-            "/".to_string()
-        }
-        Some(s) => s.value,
-        None => {
-            *ok = false;
-            "/".to_string()
-        }
+        (Some(s), None) | (None, Some(s)) => s,
+    };
+    if protocol != ProbeProto::Http {
+        cx.err(&s.loc, "`path` is only used with `protocol: http`", "add `protocol: http`, or remove `path`");
+        *ok = false;
+        return "/".to_string();
     }
+    if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        cx.err(
+            &s.loc,
+            format!("invalid HTTP path `{}`", short(&s.value)),
+            "a path starts with `/` and has no blanks, e.g. `/health`",
+        );
+        *ok = false;
+        return "/".to_string();
+    }
+    s.value
+}
+
+/// `sourceSeenAs`: a node or an address, without a port.
+fn source_seen_as(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
+    let e = endpoint_no_port(cx, &m.get("sourceSeenAs")?);
+    *ok &= e.is_some();
+    e
+}
+
+fn timeout_ms(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> u64 {
+    let Some(v) = m.get("timeoutMs") else { return 300 };
+    cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
+        *ok = false;
+        300
+    })
 }
 
 fn via(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Via>> {
@@ -598,21 +683,29 @@ fn result_fits(cx: &mut Reader, result: Option<&Located<Outcome>>, reachable: &L
     false
 }
 
-/// Nothing answers an unreachable probe, so `servedBy` and `sourceSeenAs` need `reachable: true`.
+/// Nothing answers an unreachable probe, so `servedBy`, `sourceSeenAs` and `http` need
+/// `reachable: true`.
 fn answers_need_reachable(
     cx: &mut Reader,
     reachable: bool,
     served_by: &Option<Located<Node>>,
     source_seen_as: &Option<Located<Node>>,
+    http: Option<&Located<HttpCheck>>,
 ) -> bool {
     if reachable {
         return true;
     }
     let mut ok = true;
-    for (field, e) in [("servedBy", served_by), ("sourceSeenAs", source_seen_as)] {
-        if let Some(e) = e {
+    let http = http.map(|h| &h.loc);
+    let locs = [
+        ("servedBy", served_by.as_ref().map(|e| &e.loc)),
+        ("sourceSeenAs", source_seen_as.as_ref().map(|e| &e.loc)),
+        ("http", http),
+    ];
+    for (field, loc) in locs {
+        if let Some(loc) = loc {
             cx.err(
-                &e.loc,
+                loc,
                 format!("`{field}` needs `reachable: true`"),
                 format!("nothing answers an unreachable probe; remove `{field}`"),
             );
@@ -637,11 +730,12 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// Every node an expectation names exists; `via` has a host port to probe.
+/// Every node an expectation names exists; `via` and a host port check have a host port.
 pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
     for e in expect {
         match &e.kind {
             ExpectKind::Never(_) => {}
+            ExpectKind::HostPort(h) => host_port::check(cx, h, &e.loc, l),
             ExpectKind::Placement(p) => {
                 reference::reference(cx, &p.task, TASK, &l.declared.tasks, l.seen);
             }

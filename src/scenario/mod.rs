@@ -47,7 +47,9 @@ pub use agent_config::AgentConfig;
 pub use container::{ContainerDefinition, PortMapping, XEcsnet};
 pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
-pub use expectation::{ExpectKind, Expectation, Never, Outcome, Placement, ProbeProto, Reach, Via, glob};
+pub use expectation::{
+    ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, Never, Outcome, Placement, ProbeProto, Reach, Via, glob,
+};
 pub use instance::Instance;
 pub use instance_types::eni_limits;
 pub use internet::{Internet, InternetHost};
