@@ -2,7 +2,7 @@
 //! (`inet0` <-> `igw0`) that translates each ENI's private address to its public one.
 
 use super::nft::{self, TableBuilder};
-use super::{Plan, Veth, default_net};
+use super::{Plan, Route, Veth, default_net};
 use crate::model::{IGW_INET, Lab, RTR_IGW, TRANSIT_PREFIX};
 use nftables::schema::Nftables;
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -29,8 +29,12 @@ pub(super) fn links(p: &mut Plan, lab: &Lab) {
     p.route(igw, lab.vpc.cidr, Some(RTR_IGW.0), Some("vpc0"));
     p.route(igw, default_net(), Some(IGW_INET.1), Some("inet0"));
     // Everything the internet does not hold itself goes to the IGW, which drops what it
-    // does not translate: a private address is not reachable from the internet (timeout).
-    p.route(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
+    // does not translate: a private address is not reachable from the internet (timeout). A
+    // program that picks no address of its own (`ecsnet exec LAB internet -- curl`) sends
+    // from the internet's client, not from this link.
+    let mut default = Route::main(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
+    default.src = Some(lab.internet.client);
+    p.routes.push(default);
     p.firewall(igw, firewall(&public_mappings(lab)));
 }
 

@@ -53,6 +53,7 @@ pub(super) fn routes(p: &mut Plan, lab: &Lab, rt: &RouteTable) {
             table: rt.table_id,
             kind,
             onlink: gw.is_some(),
+            src: None,
         });
     }
 }

@@ -32,6 +32,9 @@ fn route_msg(r: &Route, idx: &Indexes) -> Result<RouteMessage, ApplyError> {
     if r.onlink {
         b = b.onlink();
     }
+    if let Some(src) = r.src {
+        b = b.pref_source(src);
+    }
     Ok(b.build())
 }
 
