@@ -66,6 +66,9 @@ pub struct Sandbox {
     pub etc_dir: Option<PathBuf>,
     /// The container id that names its cgroup.
     pub cgroup: Option<String>,
+    /// Where it starts: `/` in a container (Docker's when the image sets no WorkingDir); the
+    /// caller's directory elsewhere.
+    pub workdir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
 }
 
@@ -77,6 +80,7 @@ impl Sandbox {
             hostname: c.hostname(),
             etc_dir: Some(container_dir(state_dir, &c.files_owner().docker_id)),
             cgroup: Some(c.model().docker_id.clone()),
+            workdir: Some(PathBuf::from("/")),
             env: c.exec_env(tty),
         }
     }
@@ -85,7 +89,8 @@ impl Sandbox {
     pub fn instance(state_dir: &Path, lab: &Lab, inst: &Instance, tty: bool) -> Sandbox {
         let hostname = instance_etc(lab, inst).hostname;
         let env = exec_env(&hostname, &[], tty);
-        Sandbox { ns: inst.ns.clone(), hostname, etc_dir: Some(instance_dir(state_dir, &inst.name)), cgroup: None, env }
+        let etc_dir = Some(instance_dir(state_dir, &inst.name));
+        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup: None, workdir: None, env }
     }
 
     /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
@@ -96,6 +101,7 @@ impl Sandbox {
             hostname: hostname.to_string(),
             etc_dir: None,
             cgroup: None,
+            workdir: None,
             env: exec_env(hostname, &[], tty),
         }
     }
@@ -122,6 +128,9 @@ impl Sandbox {
         }
         let mut cmd = Command::new(prog);
         cmd.args(args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v))).env(LAB_MARK, lab);
+        if let Some(dir) = &self.workdir {
+            cmd.current_dir(dir);
+        }
         iso.apply_to(&mut cmd);
         Ok(cmd)
     }

@@ -5,6 +5,7 @@
 pub mod cgroup;
 pub mod isolate;
 pub mod limits;
+pub mod link;
 pub mod neigh;
 pub mod netns;
 pub mod proc;
