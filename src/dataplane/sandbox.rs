@@ -140,3 +140,43 @@ impl Sandbox {
 pub fn remove_cgroups(lab: &str) -> io::Result<usize> {
     cgroup::remove_tree(&[CGROUP_SLICE, lab])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::docker::ContainerKind;
+
+    fn lab() -> Lab {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let s = crate::scenario::load(&root.join("scenarios/01-bridge-vs-awsvpc.yaml")).expect("scenario");
+        crate::model::build(&s).expect("model")
+    }
+
+    #[test]
+    fn up_writes_each_containers_files_and_exec_mounts_the_owners() {
+        let lab = lab();
+        let dir = std::env::temp_dir().join(format!("ecsnet-sandbox-test-{}", std::process::id()));
+        write_files(&dir, &lab).expect("write");
+        let all = containers(&lab);
+        let app = all
+            .iter()
+            .find(|c| c.mode() == crate::scenario::NetworkMode::Awsvpc && matches!(c.kind, ContainerKind::App(_)));
+        let app = app.expect("an awsvpc container");
+        assert!(!container_dir(&dir, &app.model().docker_id).exists(), "an awsvpc container has no files of its own");
+        let sb = Sandbox::container(&dir, app, false);
+        let owner = container_dir(&dir, &app.files_owner().docker_id);
+        assert_eq!(sb.etc_dir.as_deref(), Some(owner.as_path()));
+        let resolv = std::fs::read_to_string(owner.join("resolv.conf")).expect("resolv.conf");
+        assert_eq!(resolv, app.etc_files().resolv_conf);
+        let hostname = std::fs::read_to_string(owner.join("hostname")).expect("hostname");
+        assert_eq!(hostname, format!("{}\n", sb.hostname));
+        assert_eq!(
+            (sb.cgroup.as_deref(), sb.workdir.as_deref()),
+            (Some(app.model().docker_id.as_str()), Some(Path::new("/")))
+        );
+        let inst = Sandbox::instance(&dir, &lab, &lab.instances[0], false);
+        assert!(inst.etc_dir.as_ref().is_some_and(|d| d.join("hosts").is_file()));
+        assert!(!inst.env.iter().any(|(k, _)| k.starts_with("ECS_")), "{:?}", inst.env);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -293,3 +293,52 @@ impl std::fmt::Display for ProcessRole {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_env(env: &[(&str, &str)]) -> Vec<Container> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vec![Container { v3_id: "id".into(), env, ..Container::default() }]
+    }
+
+    fn names(c: &Container) -> Vec<&str> {
+        c.env.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn ecs_sets_aws_region_and_no_aws_default_region() {
+        let mut cs = with_env(&[("NODE_ENV", "dev")]);
+        add_ecs_environment(&mut cs, "lab", "t", "eu-west-1", true);
+        let want = [
+            "ECS_CONTAINER_METADATA_URI",
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "ECS_AGENT_URI",
+            "AWS_EXECUTION_ENV",
+            "AWS_REGION",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "NODE_ENV",
+        ];
+        assert_eq!(names(&cs[0]), want);
+        assert_eq!(cs[0].env[4].1, "eu-west-1");
+    }
+
+    #[test]
+    fn a_definitions_region_wins_and_the_agents_endpoints_replace_its_own() {
+        let mut cs = with_env(&[("AWS_REGION", "us-west-2"), ("ECS_AGENT_URI", "mine"), ("AWS_DEFAULT_REGION", "x")]);
+        add_ecs_environment(&mut cs, "lab", "t", "eu-west-1", false);
+        let env = &cs[0].env;
+        let get = |k: &str| env.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        assert_eq!(get("AWS_REGION"), ["us-west-2"]);
+        assert_eq!(get("AWS_DEFAULT_REGION"), ["x"]);
+        assert_eq!(get("ECS_AGENT_URI"), ["http://169.254.170.2/api/id"]);
+        assert!(get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_empty(), "no role, no credentials");
+    }
+
+    #[test]
+    fn entrypoint_and_cmd_are_kept_apart_and_joined_for_ps() {
+        let c = Container { entrypoint: vec!["/e.sh".into()], cmd: vec!["run".into()], ..Container::default() };
+        assert_eq!(c.command_line(), ["/e.sh", "run"]);
+    }
+}
