@@ -195,7 +195,7 @@ fn a_containers_own_program_runs_as_docker_starts_it() {
 }
 
 #[test]
-fn curl_from_the_internet_leaves_from_its_client_address() {
+fn curl_from_the_internet_leaves_from_its_client_or_hosts_address() {
     need_root!();
     let lab = "t-exec-inet";
     let (_g, m) = up(lab);
@@ -204,4 +204,10 @@ fn curl_from_the_internet_leaves_from_its_client_address() {
     let body = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", text(&o));
     assert!(body.contains("\"peer\":\"203.0.113.10:"), "the bridge container sees the internet's client: {body}");
+    // An internet host sends from its own address (its sockets are marked through its cgroup).
+    if ecsnet::sys::cgroup::v2_root().is_some() {
+        let o = ecsnet(&["exec", lab, "internet/api", "--", "curl", "-s", "-m", "3", &format!("http://{public}:80/")]);
+        let body = String::from_utf8_lossy(&o.stdout);
+        assert!(body.contains("\"peer\":\"198.51.100.80:"), "seen from the host's address: {body} {}", text(&o));
+    }
 }

@@ -44,7 +44,9 @@ pub fn sandbox(lab: &Lab, node: &str, tty: bool) -> Result<Sandbox, String> {
     let parts: Vec<&str> = node.split('/').collect();
     match parts.as_slice() {
         ["internet"] => Ok(Sandbox::plain(&lab.internet.ns, "internet", tty)),
-        ["internet", host] => Ok(Sandbox::plain(&lab.internet.ns, host, tty)),
+        ["internet", host] => {
+            Sandbox::internet_host(lab, host, tty).ok_or_else(|| format!("no internet host `{host}`"))
+        }
         ["vpc"] | ["router"] | ["vpc-router"] => Ok(Sandbox::plain(&lab.vpc.router_ns, "vpc-router", tty)),
         ["igw"] | ["internet-gateway"] => match &lab.vpc.igw_ns {
             Some(ns) => Ok(Sandbox::plain(ns, "internet-gateway", tty)),

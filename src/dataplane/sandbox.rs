@@ -8,7 +8,8 @@ use super::state::write_atomic;
 use crate::model::Lab;
 use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc};
 use crate::model::instance::Instance;
-use crate::sys::{cgroup, isolate::Isolation, netns};
+use crate::plan::host_mark;
+use crate::sys::{bpf::mark_sockets, cgroup, isolate::Isolation, netns};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,8 +65,11 @@ pub struct Sandbox {
     pub hostname: String,
     /// The directory of the files that cover /etc/hostname, /etc/hosts and /etc/resolv.conf.
     pub etc_dir: Option<PathBuf>,
-    /// The container id that names its cgroup.
+    /// The name of its cgroup under the lab's: a container's id.
     pub cgroup: Option<String>,
+    /// The mark every socket it opens gets (an internet host's, so its traffic leaves from the
+    /// host's address); needs its cgroup.
+    pub socket_mark: Option<u32>,
     /// Where it starts: `/` in a container (Docker's when the image sets no WorkingDir); the
     /// caller's directory elsewhere.
     pub workdir: Option<PathBuf>,
@@ -80,6 +84,7 @@ impl Sandbox {
             hostname: c.hostname(),
             etc_dir: Some(container_dir(state_dir, &c.files_owner().docker_id)),
             cgroup: Some(c.model().docker_id.clone()),
+            socket_mark: None,
             workdir: Some(PathBuf::from("/")),
             env: c.exec_env(tty),
         }
@@ -90,7 +95,7 @@ impl Sandbox {
         let hostname = instance_etc(lab, inst).hostname;
         let env = exec_env(&hostname, &[], tty);
         let etc_dir = Some(instance_dir(state_dir, &inst.name));
-        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup: None, workdir: None, env }
+        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup: None, socket_mark: None, workdir: None, env }
     }
 
     /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
@@ -101,9 +106,19 @@ impl Sandbox {
             hostname: hostname.to_string(),
             etc_dir: None,
             cgroup: None,
+            socket_mark: None,
             workdir: None,
             env: exec_env(hostname, &[], tty),
         }
+    }
+
+    /// A host of the lab's internet: the internet's namespace, sending from the host's address
+    /// (its sockets carry the host's mark, which the plan routes from that address).
+    pub fn internet_host(lab: &Lab, host: &str, tty: bool) -> Option<Sandbox> {
+        let i = lab.internet.hosts.iter().position(|h| h.name.value == host)?;
+        let mut sb = Sandbox::plain(&lab.internet.ns, host, tty);
+        (sb.cgroup, sb.socket_mark) = (Some(format!("internet.{host}")), Some(host_mark(i)));
+        Some(sb)
     }
 
     /// `argv` to run in this sandbox of lab `lab`, with the sandbox's environment and the lab's
@@ -119,7 +134,12 @@ impl Sandbox {
         }
         if let Some(id) = &self.cgroup {
             match cgroup::create(&[CGROUP_SLICE, lab, id]) {
-                Ok(dir) => iso = iso.cgroup(&dir)?,
+                Ok(dir) => {
+                    if let Some(mark) = self.socket_mark {
+                        mark_sockets(&dir, mark)?;
+                    }
+                    iso = iso.cgroup(&dir)?
+                }
                 Err(e) if !NO_CGROUP_SAID.swap(true, Ordering::Relaxed) => {
                     tracing::info!("no cgroup for containers on this machine ({e}): going on without")
                 }

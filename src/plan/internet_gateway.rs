@@ -35,6 +35,7 @@ pub(super) fn links(p: &mut Plan, lab: &Lab) {
     let mut default = Route::main(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
     default.src = Some(lab.internet.client);
     p.routes.push(default);
+    super::internet::host_routes(p, lab);
     p.firewall(igw, firewall(&public_mappings(lab)));
 }
 

@@ -97,6 +97,9 @@ pub struct Rule {
     pub from: Option<Ipv4Network>,
     pub to: Option<Ipv4Network>,
     pub table: u32,
+    /// The socket mark it matches (`fwmark`); left out of the plan's JSON when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fwmark: Option<u32>,
 }
 
 /// A permanent neighbour entry: the VPC fabric resolves addresses itself, as AWS's does, and

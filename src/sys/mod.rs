@@ -2,6 +2,7 @@
 //! namespace, open a socket in one, start a process isolated as a container's, make cgroups,
 //! read /proc, raise limits, tell the time). Nothing here knows what a lab is.
 
+pub mod bpf;
 pub mod cgroup;
 pub mod isolate;
 pub mod limits;

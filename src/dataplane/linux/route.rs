@@ -79,6 +79,9 @@ async fn rules(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
         if let Some(t) = r.to {
             req = req.destination_prefix(t.network(), t.prefix());
         }
+        if let Some(m) = r.fwmark {
+            req = req.fw_mark(m);
+        }
         let what = format!("rule pref {} from {:?} to {:?} table {} in {}", r.pref, r.from, r.to, r.table, r.ns);
         futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));
     }
