@@ -1,68 +1,84 @@
-//! `ecsnet exec LAB NODE -- CMD...`: run a command in a node's network namespace (an interactive
-//! shell when CMD is omitted), so `ip`, `ss`, `curl` and `tcpdump` see what the node sees.
+//! `ecsnet exec LAB NODE -- CMD...`: run a command in a node as `docker exec` runs one in a
+//! container (an interactive shell when CMD is omitted): in its network namespace, with its
+//! hostname, its /etc/hosts and /etc/resolv.conf, its cgroup, and its environment only, so
+//! `ip`, `ss`, `curl`, `tcpdump` and an AWS SDK see what the node sees (the caller's AWS keys
+//! never leak in).
 
 use super::{CliError, Exit, Outcome};
+use crate::dataplane::sandbox::{NODE_MARK, Sandbox};
+use crate::dataplane::state;
 use crate::model::Lab;
+use crate::model::docker::{ContainerKind, containers};
 use crate::scenario::NetworkMode;
-use std::os::fd::AsRawFd;
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 
-/// The namespace of a node reference.
-pub fn node_ns(lab: &Lab, node: &str) -> Result<String, String> {
+/// A task's container as `docker exec` enters it: `task/NAME` is the pause container of an
+/// awsvpc task (its namespace is the task's) and the first container otherwise.
+fn task_sandbox(lab: &Lab, dir: &Path, t: &str, container: Option<&str>, tty: bool) -> Result<Sandbox, String> {
+    let ti = lab.tasks.iter().position(|x| x.name == t).ok_or_else(|| format!("no task `{t}`"))?;
+    let task = &lab.tasks[ti];
+    if let Err(f) = &task.placement {
+        return Err(format!("task `{t}` was not placed ({})", f.reason()));
+    }
+    let kind = match container {
+        Some(c) => ContainerKind::App(
+            task.containers
+                .iter()
+                .position(|x| x.name == c)
+                .ok_or_else(|| format!("task `{t}` has no container `{c}`"))?,
+        ),
+        None if task.mode == NetworkMode::Awsvpc => ContainerKind::Pause,
+        None if task.containers.is_empty() => return Err("task has no container".into()),
+        None => ContainerKind::App(0),
+    };
+    let ctr = containers(lab).into_iter().find(|c| c.task == Some(ti) && c.kind == kind);
+    let ctr = ctr.ok_or_else(|| format!("task `{t}` has no such container"))?;
+    Ok(Sandbox::container(dir, &ctr, tty))
+}
+
+/// Where a node reference runs a command.
+pub fn sandbox(lab: &Lab, node: &str, tty: bool) -> Result<Sandbox, String> {
+    let dir = state::dir(&lab.name);
     let parts: Vec<&str> = node.split('/').collect();
     match parts.as_slice() {
-        ["internet"] | ["internet", _] => Ok(lab.internet.ns.clone()),
-        ["vpc"] | ["router"] | ["vpc-router"] => Ok(lab.vpc.router_ns.clone()),
-        ["igw"] | ["internet-gateway"] => {
-            lab.vpc.igw_ns.clone().ok_or_else(|| "this VPC has no internet gateway".into())
+        ["internet"] => Ok(Sandbox::plain(&lab.internet.ns, "internet", tty)),
+        ["internet", host] => {
+            Sandbox::internet_host(lab, host, tty).ok_or_else(|| format!("no internet host `{host}`"))
         }
-        ["instance", n] => lab.instance(n).map(|i| i.ns.clone()).ok_or_else(|| format!("no instance `{n}`")),
-        ["nat", n] => lab.nat(n).map(|x| x.ns.clone()).ok_or_else(|| format!("no NAT gateway `{n}`")),
-        ["task", t, rest @ ..] => {
-            let task = lab.task(t).ok_or_else(|| format!("no task `{t}`"))?;
-            if let Err(f) = &task.placement {
-                return Err(format!("task `{t}` was not placed ({})", f.reason()));
-            }
-            match rest {
-                [] => match task.mode {
-                    NetworkMode::Awsvpc => task.ns.clone().ok_or_else(|| "task has no namespace".into()),
-                    _ => task.containers.first().map(|c| c.ns.clone()).ok_or_else(|| "task has no container".into()),
-                },
-                [c] => task
-                    .containers
-                    .iter()
-                    .find(|x| x.name == *c)
-                    .map(|x| x.ns.clone())
-                    .ok_or_else(|| format!("task `{t}` has no container `{c}`")),
-                _ => Err(format!("bad node `{node}`")),
-            }
+        ["vpc"] | ["router"] | ["vpc-router"] => Ok(Sandbox::plain(&lab.vpc.router_ns, "vpc-router", tty)),
+        ["igw"] | ["internet-gateway"] => match &lab.vpc.igw_ns {
+            Some(ns) => Ok(Sandbox::plain(ns, "internet-gateway", tty)),
+            None => Err("this VPC has no internet gateway".into()),
+        },
+        ["instance", n] => {
+            lab.instance(n).map(|i| Sandbox::instance(&dir, lab, i, tty)).ok_or_else(|| format!("no instance `{n}`"))
         }
+        ["nat", n] => lab.nat(n).map(|x| Sandbox::plain(&x.ns, n, tty)).ok_or_else(|| format!("no NAT gateway `{n}`")),
+        ["task", t] => task_sandbox(lab, &dir, t, None, tty),
+        ["task", t, c] => task_sandbox(lab, &dir, t, Some(c), tty),
+        ["task", ..] => Err(format!("bad node `{node}`")),
         _ => Err(format!(
-            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], internet, nat/NAME, vpc or igw"
+            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], internet[/NAME], nat/NAME, vpc or igw"
         )),
     }
+}
+
+/// A shell of the machine's, as `docker exec -it C bash` would start one.
+fn default_shell() -> Vec<String> {
+    let sh = if Path::new("/bin/bash").exists() { "/bin/bash" } else { "/bin/sh" };
+    vec![sh.to_string()]
 }
 
 pub fn run(lab: &str, node: &str, cmd: &[String]) -> Outcome {
     super::check_environment()?;
     let l = super::running_lab(lab)?;
-    let ns = node_ns(&l, node).map_err(CliError::Invalid)?;
-    let f = std::fs::File::open(crate::sys::netns::path(&ns))
-        .map_err(|e| CliError::Failed(format!("namespace {ns}: {e}")))?;
-    let argv: Vec<String> =
-        if cmd.is_empty() { vec![std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into())] } else { cmd.to_vec() };
-    let fd = f.as_raw_fd();
-    let mut c = std::process::Command::new(&argv[0]);
-    c.args(&argv[1..]).env("ECSNET_NODE", node).env("ECSNET_EXEC_LAB", lab);
-    // SAFETY: only the setns syscall runs between fork and exec.
-    unsafe {
-        c.pre_exec(move || {
-            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let sb = sandbox(&l, node, tty).map_err(CliError::Invalid)?;
+    let argv = if cmd.is_empty() { default_shell() } else { cmd.to_vec() };
+    let mut c = sb.command(lab, &argv).map_err(|e| CliError::Failed(format!("{node}: {e}")))?;
+    c.env(NODE_MARK, node);
     let e = c.exec();
     eprintln!("ecsnet: {}: {e}", argv[0]);
     Ok(Exit::NotExecuted)

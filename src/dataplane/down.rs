@@ -16,7 +16,7 @@ pub struct DownReport {
 }
 
 /// Remove everything of a lab: processes (journal + marks), namespaces (journal + prefix),
-/// state. Idempotent; never touches anything that does not carry the lab's mark.
+/// cgroups, state. Idempotent; never touches anything that does not carry the lab's mark.
 pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
     let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
     let journal = store.load_journal(lab).ok();
@@ -39,6 +39,10 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
             Ok(false) => {}
             Err(e) => rep.errors.push(format!("namespace {n}: {e}")),
         }
+    }
+    // After the processes: a cgroup is removed once nothing runs in it.
+    if let Err(e) = kernel.remove_cgroups(lab) {
+        rep.errors.push(format!("cgroups: {e}"));
     }
     if let Err(e) = store.remove(lab) {
         rep.errors.push(format!("{}: {e}", store.dir(lab).display()));

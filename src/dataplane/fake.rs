@@ -28,6 +28,8 @@ pub enum Call {
     Stop(Vec<i32>),
     DeleteNamespace(String),
     ListNamespaces(String),
+    /// By lab.
+    RemoveCgroups(String),
     Marked(Option<String>),
 }
 
@@ -190,6 +192,11 @@ impl Kernel for FakeKernel {
     fn namespaces(&self, prefix: &str) -> Vec<String> {
         let _ = self.record(Call::ListNamespaces(prefix.to_string()));
         self.world().namespaces.iter().filter(|n| n.starts_with(prefix)).cloned().collect()
+    }
+
+    fn remove_cgroups(&self, lab: &str) -> io::Result<usize> {
+        self.record(Call::RemoveCgroups(lab.to_string())).map_err(io::Error::other)?;
+        Ok(0)
     }
 
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {

@@ -74,6 +74,9 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Namespaces whose names start with `prefix`, sorted.
     fn namespaces(&self, prefix: &str) -> Vec<String>;
 
+    /// Remove a lab's cgroups (killing what still runs in them); returns how many.
+    fn remove_cgroups(&self, lab: &str) -> io::Result<usize>;
+
     /// Processes carrying a lab's ownership mark (any lab's when `lab` is None), with the lab.
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)>;
 }

@@ -10,6 +10,7 @@
 pub mod down;
 pub mod kernel;
 pub mod linux;
+pub mod sandbox;
 pub mod state;
 pub mod up;
 
@@ -36,7 +37,7 @@ pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpEr
 }
 
 /// Remove everything of a lab from this machine: processes (journal + marks), namespaces
-/// (journal + prefix), state. Idempotent.
+/// (journal + prefix), cgroups, state. Idempotent.
 pub fn down(lab: &str) -> DownReport {
     down::down(&LinuxKernel, &Store::system(), lab)
 }

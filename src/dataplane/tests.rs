@@ -154,12 +154,15 @@ async fn up_applies_the_phases_in_order_and_journals_first() {
 }
 
 /// Everything this `up` created is gone, and nothing else was touched: after the calls of `up`
-/// come the rollback's, the processes stopped, then the namespaces `created` deleted.
+/// come the rollback's, the processes stopped, then the namespaces `created` deleted, then the
+/// lab's cgroups.
 fn assert_rolled_back(fake: &FakeKernel, store: &Store, calls_of_up: usize, spawned: usize, created: Vec<String>) {
     let calls = fake.calls();
     let rollback = &calls[calls_of_up..];
     let Some((Call::Stop(pids), deletes)) = rollback.split_first() else { panic!("no rollback: {rollback:?}") };
     assert_eq!(pids.len(), spawned, "every process started is stopped");
+    let Some((Call::RemoveCgroups(lab), deletes)) = deletes.split_last() else { panic!("no cgroups: {rollback:?}") };
+    assert_eq!(lab, LAB);
     let deleted: Vec<Call> = created.into_iter().map(Call::DeleteNamespace).collect();
     assert_eq!(deletes, deleted.as_slice(), "exactly the namespaces created are deleted");
     assert!(fake.running().is_empty());

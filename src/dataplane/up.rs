@@ -68,6 +68,7 @@ pub async fn up<K: Kernel>(
     let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
     store.save_journal(&journal).map_err(st)?;
     store.save_lab(lab).map_err(st)?;
+    super::sandbox::write_files(&dir, lab).map_err(st)?;
 
     let mut created = vec![];
     let r = build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await;
@@ -91,6 +92,8 @@ fn rollback<K: Kernel>(kernel: &K, store: &Store, lab: &str, created: &[String],
     for n in created {
         let _ = kernel.delete_namespace(n);
     }
+    // Made by the containers' programs this `up` started, named after the lab.
+    let _ = kernel.remove_cgroups(lab);
     let _ = store.remove(lab);
 }
 

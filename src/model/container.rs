@@ -24,6 +24,11 @@ pub struct Container {
     /// 64 hex.
     pub docker_id: String,
     pub image: String,
+    /// Docker's `Config.Entrypoint`: the definition's `entryPoint`, kept apart from `cmd` as
+    /// Docker keeps them (left out of the model's JSON when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
+    /// Docker's `Config.Cmd`: the definition's `command`, or `x-ecsnet.command` when given.
     pub cmd: Vec<String>,
     /// The namespace the container's processes run in.
     pub ns: String,
@@ -59,6 +64,14 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+impl Container {
+    /// What the container runs, as `docker ps` and the `Path`/`Args` of `docker inspect` show
+    /// it: the entrypoint, then the cmd.
+    pub fn command_line(&self) -> Vec<String> {
+        self.entrypoint.iter().chain(&self.cmd).cloned().collect()
+    }
+}
+
 /// The task a container belongs to, as far as its names, ids and labels go.
 pub(super) struct OwningTask<'a> {
     pub lab: &'a str,
@@ -92,7 +105,8 @@ impl Container {
             docker_name: task.docker_name(&docker_safe(name), name),
             docker_id: task.docker_id(name),
             image: cd.image.clone(),
-            cmd: command_line(cd),
+            entrypoint: entrypoint(cd),
+            cmd: cmd(cd),
             ns,
             ip: None,
             mac: None,
@@ -159,14 +173,21 @@ fn responder_ports(cd: &ContainerDefinition) -> Vec<PortProto> {
     listen
 }
 
-/// Docker's command line: entryPoint then command, or `x-ecsnet.command` when given.
-fn command_line(cd: &ContainerDefinition) -> Vec<String> {
-    if let Some(c) = &cd.x_ecsnet.command {
-        return c.clone();
+/// Docker's entrypoint: the definition's `entryPoint`; none when `x-ecsnet.command` replaces
+/// the whole command line.
+fn entrypoint(cd: &ContainerDefinition) -> Vec<String> {
+    match cd.x_ecsnet.command {
+        Some(_) => vec![],
+        None => cd.entry_point.clone(),
     }
-    let mut cmd = cd.entry_point.clone();
-    cmd.extend(cd.command.iter().cloned());
-    cmd
+}
+
+/// Docker's cmd: the definition's `command`, or `x-ecsnet.command` when given.
+fn cmd(cd: &ContainerDefinition) -> Vec<String> {
+    match &cd.x_ecsnet.command {
+        Some(c) => c.clone(),
+        None => cd.command.clone(),
+    }
 }
 
 /// awsvpc and host mode: the host port is the container port (and, for awsvpc, not published).
@@ -181,22 +202,40 @@ pub(super) fn same_port_bindings(cd: &ContainerDefinition) -> Vec<PortBinding> {
         .collect()
 }
 
-/// Put the environment ECS gives every container (ECS-FACTS §2.3) before the container's own.
+/// What the agent itself writes into a container's environment, after the definition's
+/// entries (so a definition's variable of the same name is replaced).
+const AGENT_VARIABLES: [&str; 4] = [
+    "ECS_CONTAINER_METADATA_URI",
+    "ECS_CONTAINER_METADATA_URI_V4",
+    "ECS_AGENT_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+];
+
+/// Put the environment ECS gives every container (ECS-FACTS §2.3) before the container's own:
+/// the agent's endpoints, and AWS_EXECUTION_ENV and AWS_REGION, which come with the task from
+/// ECS (a real container shows AWS_REGION and no AWS_DEFAULT_REGION). The agent's own region
+/// variables (1.104.0, `ApplyRegionToContainer`) are skipped when either is already set, so
+/// AWS_DEFAULT_REGION appears only when the definition sets it, and a definition's AWS_REGION
+/// is kept instead of the lab's region.
 pub(super) fn add_ecs_environment(containers: &mut [Container], lab: &str, task: &str, region: &str, has_role: bool) {
     let cred_id = ids::uuid_like(&[lab, "credentials", task]);
     for c in containers.iter_mut() {
+        let own = std::mem::take(&mut c.env);
+        let defines = |k: &str| own.iter().any(|(name, _)| name == k);
         let mut env = vec![
             ("ECS_CONTAINER_METADATA_URI".to_string(), format!("http://{METADATA_IP}/v3/{}", c.v3_id)),
             ("ECS_CONTAINER_METADATA_URI_V4".to_string(), format!("http://{METADATA_IP}/v4/{}", c.v3_id)),
             ("ECS_AGENT_URI".to_string(), format!("http://{METADATA_IP}/api/{}", c.v3_id)),
             ("AWS_EXECUTION_ENV".to_string(), "AWS_ECS_EC2".to_string()),
-            ("AWS_REGION".to_string(), region.to_string()),
-            ("AWS_DEFAULT_REGION".to_string(), region.to_string()),
         ];
+        if !defines("AWS_REGION") {
+            env.push(("AWS_REGION".to_string(), region.to_string()));
+        }
         if has_role {
             env.push(("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".into(), format!("/v2/credentials/{cred_id}")));
         }
-        env.append(&mut c.env);
+        let replaced = |k: &str| AGENT_VARIABLES.contains(&k) || k == "AWS_EXECUTION_ENV";
+        env.extend(own.into_iter().filter(|(k, _)| !replaced(k)));
         c.env = env;
     }
 }
@@ -252,5 +291,54 @@ impl std::fmt::Display for ProcessRole {
             ProcessRole::Pause(n) => write!(f, "pause {n}"),
             ProcessRole::Command(n) => write!(f, "command {n}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_env(env: &[(&str, &str)]) -> Vec<Container> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vec![Container { v3_id: "id".into(), env, ..Container::default() }]
+    }
+
+    fn names(c: &Container) -> Vec<&str> {
+        c.env.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn ecs_sets_aws_region_and_no_aws_default_region() {
+        let mut cs = with_env(&[("NODE_ENV", "dev")]);
+        add_ecs_environment(&mut cs, "lab", "t", "eu-west-1", true);
+        let want = [
+            "ECS_CONTAINER_METADATA_URI",
+            "ECS_CONTAINER_METADATA_URI_V4",
+            "ECS_AGENT_URI",
+            "AWS_EXECUTION_ENV",
+            "AWS_REGION",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "NODE_ENV",
+        ];
+        assert_eq!(names(&cs[0]), want);
+        assert_eq!(cs[0].env[4].1, "eu-west-1");
+    }
+
+    #[test]
+    fn a_definitions_region_wins_and_the_agents_endpoints_replace_its_own() {
+        let mut cs = with_env(&[("AWS_REGION", "us-west-2"), ("ECS_AGENT_URI", "mine"), ("AWS_DEFAULT_REGION", "x")]);
+        add_ecs_environment(&mut cs, "lab", "t", "eu-west-1", false);
+        let env = &cs[0].env;
+        let get = |k: &str| env.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        assert_eq!(get("AWS_REGION"), ["us-west-2"]);
+        assert_eq!(get("AWS_DEFAULT_REGION"), ["x"]);
+        assert_eq!(get("ECS_AGENT_URI"), ["http://169.254.170.2/api/id"]);
+        assert!(get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_empty(), "no role, no credentials");
+    }
+
+    #[test]
+    fn entrypoint_and_cmd_are_kept_apart_and_joined_for_ps() {
+        let c = Container { entrypoint: vec!["/e.sh".into()], cmd: vec!["run".into()], ..Container::default() };
+        assert_eq!(c.command_line(), ["/e.sh", "run"]);
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn link(p: &mut Plan, lab: &Lab, e: &Eni) {
 /// namespaces and capped by the root namespace, so a large lab would overflow it. Resolving
 /// each peer statically instead would take one entry per pair of ENIs of a subnet.
 fn subnet_via_router(p: &mut Plan, e: &Eni, sn: &Subnet) {
-    p.rules.push(Rule { ns: e.ns.clone(), pref: SUBNET_PREF, from: None, to: Some(sn.cidr), table: SUBNET_TABLE });
+    p.rules.push(Rule { ns: e.ns.clone(), pref: SUBNET_PREF, from: None, to: Some(sn.cidr), table: SUBNET_TABLE, fwmark: None });
     p.routes.push(Route {
         ns: e.ns.clone(),
         dst: sn.cidr,
@@ -57,6 +57,7 @@ fn subnet_via_router(p: &mut Plan, e: &Eni, sn: &Subnet) {
         kind: RouteKind::Unicast,
         // The gateway is on eth0 by construction; no lookup needed to accept it.
         onlink: true,
+        src: None,
     });
 }
 

@@ -3,7 +3,7 @@
 //! transit links are resolved statically.
 
 use super::nft::{self, TableBuilder};
-use super::{Plan, Veth, default_net};
+use super::{Plan, Route, Veth, default_net};
 use crate::model::ids::{mac, mac_str};
 use crate::model::{IGW_INET, Lab, RTR_IGW, TRANSIT_PREFIX};
 use nftables::schema::Nftables;
@@ -27,8 +27,13 @@ pub(super) fn links(p: &mut Plan, lab: &Lab) {
     p.route(igw, lab.vpc.cidr, Some(RTR_IGW.0), Some("vpc0"));
     p.route(igw, default_net(), Some(IGW_INET.1), Some("inet0"));
     // Everything the internet does not hold itself goes to the IGW, which drops what it
-    // does not translate: a private address is not reachable from the internet (timeout).
-    p.route(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
+    // does not translate: a private address is not reachable from the internet (timeout). A
+    // program that picks no address of its own (`ecsnet exec LAB internet -- curl`) sends
+    // from the internet's client, not from this link.
+    let mut default = Route::main(inet, default_net(), Some(IGW_INET.0), Some("igw0"));
+    default.src = Some(lab.internet.client);
+    p.routes.push(default);
+    super::internet::host_routes(p, lab);
     p.firewall(igw, firewall(&public_mappings(lab)));
 }
 

@@ -25,6 +25,7 @@ mod task;
 mod tests;
 
 pub use eni::eni_owner_label;
+pub use internet::host_mark;
 pub use objects::{Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth};
 use objects::{default_net, host, net};
 

@@ -84,6 +84,10 @@ pub struct Route {
     pub table: u32,
     pub kind: RouteKind,
     pub onlink: bool,
+    /// The source address a local sender without one of its own takes (`src`); left out of
+    /// the plan's JSON when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<Ipv4Addr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +97,9 @@ pub struct Rule {
     pub from: Option<Ipv4Network>,
     pub to: Option<Ipv4Network>,
     pub table: u32,
+    /// The socket mark it matches (`fwmark`); left out of the plan's JSON when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fwmark: Option<u32>,
 }
 
 /// A permanent neighbour entry: the VPC fabric resolves addresses itself, as AWS's does, and
@@ -166,6 +173,7 @@ impl Route {
             table: MAIN_TABLE,
             kind: RouteKind::Unicast,
             onlink: false,
+            src: None,
         }
     }
 }

@@ -19,13 +19,27 @@ const SUBNET_PREF: u32 = 200;
 /// subnet's table routes is dropped silently.
 pub(super) fn vpc_local(p: &mut Plan, lab: &Lab) {
     let rtr = lab.vpc.router_ns.as_str();
-    p.rules.push(Rule { ns: rtr.into(), pref: LOCAL_PREF, from: None, to: Some(lab.vpc.cidr), table: MAIN_TABLE });
+    p.rules.push(Rule {
+        ns: rtr.into(),
+        pref: LOCAL_PREF,
+        from: None,
+        to: Some(lab.vpc.cidr),
+        table: MAIN_TABLE,
+        fwmark: None,
+    });
     p.routes.push(blackhole(rtr, lab.vpc.cidr));
     p.routes.push(blackhole(rtr, default_net()));
     // AWS does not route 169.254.0.0/16 out of a subnet (the instance metadata service and the
     // DNS at 169.254.169.253 answer at the ENI itself): whatever leaves an ENI for it is dropped.
     let link_local = super::net(crate::model::LINK_LOCAL.0, crate::model::LINK_LOCAL.1);
-    p.rules.push(Rule { ns: rtr.into(), pref: LINK_LOCAL_PREF, from: None, to: Some(link_local), table: MAIN_TABLE });
+    p.rules.push(Rule {
+        ns: rtr.into(),
+        pref: LINK_LOCAL_PREF,
+        from: None,
+        to: Some(link_local),
+        table: MAIN_TABLE,
+        fwmark: None,
+    });
     p.routes.push(blackhole(rtr, link_local));
 }
 
@@ -38,6 +52,7 @@ pub(super) fn association(p: &mut Plan, lab: &Lab, index: usize, sn: &Subnet) {
         from: Some(sn.cidr),
         to: None,
         table: rt.table_id,
+        fwmark: None,
     });
 }
 
@@ -53,6 +68,7 @@ pub(super) fn routes(p: &mut Plan, lab: &Lab, rt: &RouteTable) {
             table: rt.table_id,
             kind,
             onlink: gw.is_some(),
+            src: None,
         });
     }
 }

@@ -4,6 +4,8 @@
 //! address. `SandboxKey` is the container's real network namespace in the lab.
 
 use super::{Runtime, state};
+use crate::dataplane::sandbox::container_dir;
+use crate::dataplane::state::dir as state_dir;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::model::ids::{image_id, private_dns_name};
 use crate::model::{Lab, ids};
@@ -13,7 +15,6 @@ use crate::sys::time::rfc3339_nano;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-const PATH_ENV: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 #[derive(Clone, Debug, Serialize)]
@@ -25,6 +26,9 @@ pub struct Inspect {
     pub args: Vec<String>,
     pub state: State,
     pub image: String,
+    pub resolv_conf_path: String,
+    pub hostname_path: String,
+    pub hosts_path: String,
     pub name: String,
     pub restart_count: u32,
     pub driver: &'static str,
@@ -297,28 +301,6 @@ fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBind
     ns
 }
 
-/// The environment Docker shows: the agent's own settings, or what ECS gave the container.
-fn env(c: &Ctr<'_>) -> Option<Vec<String>> {
-    let m = c.model();
-    match c.kind {
-        Kind::Pause => None,
-        Kind::Agent => Some(vec![
-            format!("ECS_CLUSTER={}", c.lab.cluster),
-            "ECS_ENABLE_TASK_ENI=true".to_string(),
-            "ECS_ENABLE_TASK_IAM_ROLE=true".to_string(),
-            "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true".to_string(),
-            PATH_ENV.to_string(),
-        ]),
-        Kind::App(_) => {
-            let mut v: Vec<String> = m.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            if !m.env.iter().any(|(k, _)| k == "PATH") {
-                v.push(PATH_ENV.to_string());
-            }
-            Some(v)
-        }
-    }
-}
-
 fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -> HostConfig {
     let (lab, task) = (c.lab, c.task());
     let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
@@ -348,15 +330,10 @@ fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -
 }
 
 fn config(c: &Ctr<'_>, exposed: BTreeMap<String, Empty>) -> Config {
-    let (lab, m) = (c.lab, c.model());
-    let eni = c.task().and_then(|t| t.eni).map(|e| &lab.enis[e]);
-    let hostname = match c.mode() {
-        NetworkMode::Awsvpc => eni.map(|e| private_dns_name(&lab.region, e.ip)).unwrap_or_default(),
-        NetworkMode::Host => private_dns_name(&lab.region, lab.instance_ip(c.inst())),
-        _ => m.docker_id.chars().take(12).collect(),
-    };
+    let m = c.model();
+    let list = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
     Config {
-        hostname,
+        hostname: c.hostname(),
         domainname: String::new(),
         user: String::new(),
         attach_stdin: false,
@@ -366,15 +343,21 @@ fn config(c: &Ctr<'_>, exposed: BTreeMap<String, Empty>) -> Config {
         tty: false,
         open_stdin: false,
         stdin_once: false,
-        env: env(c),
-        cmd: (!m.cmd.is_empty()).then(|| m.cmd.clone()),
+        env: c.config_env().map(|env| env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+        cmd: list(&m.cmd),
         image: m.image.clone(),
         volumes: None,
         working_dir: String::new(),
-        entrypoint: None,
+        entrypoint: list(&m.entrypoint),
         on_build: None,
         labels: c.labels(),
     }
+}
+
+/// Where one of the files Docker writes for the container is (an awsvpc container's are its
+/// pause container's): in the lab's state, where `ecsnet exec` mounts it from.
+fn file_path(c: &Ctr<'_>, name: &str) -> String {
+    container_dir(&state_dir(&c.lab.name), &c.files_owner().docker_id).join(name).display().to_string()
 }
 
 /// The `docker inspect` object of a container.
@@ -382,7 +365,8 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
     let m = c.model();
     let (pid, running, started) = state(c, rt);
     let Ports { bindings, published, exposed } = ports(c);
-    let (path, args) = match m.cmd.split_first() {
+    let command_line = m.command_line();
+    let (path, args) = match command_line.split_first() {
         Some((p, a)) => (p.clone(), a.to_vec()),
         None => (String::new(), vec![]),
     };
@@ -405,6 +389,9 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
             finished_at: ZERO_TIME.into(),
         },
         image: image_id(&m.image),
+        resolv_conf_path: file_path(c, "resolv.conf"),
+        hostname_path: file_path(c, "hostname"),
+        hosts_path: file_path(c, "hosts"),
         name: format!("/{}", m.docker_name),
         restart_count: 0,
         driver: "overlay2",

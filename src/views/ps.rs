@@ -156,7 +156,7 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
         instance: c.inst().name.clone(),
         id: m.docker_id.clone(),
         image: m.image.clone(),
-        command: command_string(&m.cmd),
+        command: command_string(&m.command_line()),
         created_ns: c.created_ns(rt.created_ns),
         status,
         state: if running { "running" } else { "exited" }.into(),

@@ -6,16 +6,40 @@ use super::netlink::{Job, Session, all, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::model::ids;
 use crate::plan::Plan;
+use crate::sys::link;
 use rtnetlink::LinkUnspec;
 use rtnetlink::packet_route::link::{InfoBridgePort, InfoPortData, InfoPortKind};
 use std::net::IpAddr;
+use std::time::Duration;
 
 pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     let mut futs: Vec<Job> = vec![];
     links_up(plan, s, &mut futs)?;
     hairpins(plan, s, &mut futs)?;
     addresses(plan, s, &mut futs)?;
-    all(futs).await
+    all(futs).await?;
+    bridges_settled(plan).await
+}
+
+/// A bridge gets its carrier a moment after its first port is up (the kernel's link watch):
+/// wait for it, so that `ip link` after `up` shows docker0 as it stays (UP with containers,
+/// NO-CARRIER without).
+async fn bridges_settled(plan: &Plan) -> Result<(), ApplyError> {
+    let with_ports =
+        plan.bridges.iter().filter(|b| plan.veths.iter().any(|v| v.ns == b.ns && v.master.as_ref() == Some(&b.name)));
+    for b in with_ports {
+        let (ns, name) = (b.ns.clone(), b.name.clone());
+        let what = format!("bridge {name} in {ns}");
+        let wait = move || crate::sys::netns::run_in(&ns, move || link::wait_running(&name, Duration::from_secs(2)));
+        let running = tokio::task::spawn_blocking(wait)
+            .await
+            .map_err(|e| fail(what.clone(), e))?
+            .map_err(|e| fail(what.clone(), e))?;
+        if !running {
+            tracing::warn!("{what} has no carrier yet");
+        }
+    }
+    Ok(())
 }
 
 fn links_up(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyError> {

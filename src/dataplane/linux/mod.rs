@@ -80,6 +80,10 @@ impl Kernel for LinuxKernel {
         netns::list(prefix)
     }
 
+    fn remove_cgroups(&self, lab: &str) -> std::io::Result<usize> {
+        crate::dataplane::sandbox::remove_cgroups(lab)
+    }
+
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {
         process::marked(lab)
     }

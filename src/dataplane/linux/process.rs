@@ -5,21 +5,22 @@
 //! time so a reused PID is never killed.
 
 use crate::dataplane::kernel::{ApplyError, fail};
-use crate::dataplane::state::ProcRecord;
+use crate::dataplane::sandbox::{LAB_MARK, Sandbox};
+use crate::dataplane::state::{ProcRecord, load_lab_at};
+use crate::model::docker::containers;
 use crate::plan::process::{Process, ProcessKind};
 use crate::sys::proc::{proc_start_time, zombie};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
-use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The environment variable that marks a process as belonging to a lab.
-pub const MARK: &str = "ECSNET_LAB";
+pub const MARK: &str = LAB_MARK;
 
 /// How long `up` waits for the agent to bind every listener.
 const AGENT_READY: Duration = Duration::from_secs(60);
@@ -46,7 +47,7 @@ pub async fn spawn(lab: &str, state_dir: &Path, p: &Process) -> Result<ProcRecor
                 .map_err(|e| fail(object, e))?
                 .map_err(|e| fail(object, e))
         }
-        ProcessKind::Command { ns, argv, env, log } => spawn_command(&lab, ns, argv, env, &state_dir.join(log), role)
+        ProcessKind::Command { argv, log, .. } => spawn_command(&lab, state_dir, argv, &state_dir.join(log), role)
             .map_err(|e| fail(format!("{}: {}", p.role, argv.join(" ")), e)),
     }
 }
@@ -124,40 +125,20 @@ pub fn spawn_agent(lab: &str, config: &Path, log: &Path, timeout: Duration) -> i
     }
 }
 
-/// Start a container's own program inside `ns` with the environment ECS gives it.
-pub fn spawn_command(
-    lab: &str,
-    ns: &str,
-    argv: &[String],
-    env: &[(String, String)],
-    log: &Path,
-    role: String,
-) -> io::Result<ProcRecord> {
-    let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
-    let nsf = File::open(crate::sys::netns::path(ns))?;
-    let fd = nsf.as_raw_fd();
-    let mut cmd = Command::new(prog);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", "/root");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+/// Start a container's own program as Docker starts a container's process: in the container's
+/// sandbox (namespaces, hostname, /etc files, cgroup) with the environment ECS gives it. The
+/// container is the one of the lab's model (saved in `state_dir`) that `role` names.
+pub fn spawn_command(lab: &str, state_dir: &Path, argv: &[String], log: &Path, role: String) -> io::Result<ProcRecord> {
+    let model = load_lab_at(state_dir)?;
+    let ctr = containers(&model)
+        .into_iter()
+        .find(|c| c.role() == role)
+        .ok_or_else(|| io::Error::other(format!("no container plays `{role}` in the lab's model")))?;
+    let mut cmd = Sandbox::container(state_dir, &ctr, false).command(lab, argv)?;
     base(&mut cmd, lab, Some(log))?;
     let logf = File::options().create(true).append(true).open(log)?;
     cmd.stdout(logf);
-    // SAFETY: between fork and exec only async-signal-safe calls are made (setns is a syscall).
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     let child = cmd.spawn()?;
-    drop(nsf);
     Ok(record(child.id(), role))
 }
 

@@ -32,6 +32,9 @@ fn route_msg(r: &Route, idx: &Indexes) -> Result<RouteMessage, ApplyError> {
     if r.onlink {
         b = b.onlink();
     }
+    if let Some(src) = r.src {
+        b = b.pref_source(src);
+    }
     Ok(b.build())
 }
 
@@ -75,6 +78,9 @@ async fn rules(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
         }
         if let Some(t) = r.to {
             req = req.destination_prefix(t.network(), t.prefix());
+        }
+        if let Some(m) = r.fwmark {
+            req = req.fw_mark(m);
         }
         let what = format!("rule pref {} from {:?} to {:?} table {} in {}", r.pref, r.from, r.to, r.table, r.ns);
         futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));

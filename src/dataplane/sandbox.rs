@@ -1,0 +1,202 @@
+//! What a process of a lab runs in besides its network namespace, as Docker and runc give a
+//! container's processes: its hostname in a UTS namespace of its own, the files Docker writes
+//! for it over /etc/hostname, /etc/hosts and /etc/resolv.conf (written by `up` under the lab's
+//! state directory, as Docker keeps them under /var/lib/docker/containers/ID), a cgroup named
+//! after it where the machine allows one, and its environment only, never the caller's.
+
+use super::state::write_atomic;
+use crate::model::Lab;
+use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc};
+use crate::model::instance::Instance;
+use crate::plan::host_mark;
+use crate::sys::{bpf::mark_sockets, cgroup, isolate::Isolation, netns};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The cgroup (v2) subtree ecsnet owns: `ecsnet.slice/LAB/CONTAINER-ID`.
+pub const CGROUP_SLICE: &str = "ecsnet.slice";
+
+/// The environment variables that mark a process as a lab's (`down` stops what carries the
+/// first) and name the node it was started in.
+pub const LAB_MARK: &str = "ECSNET_LAB";
+pub const NODE_MARK: &str = "ECSNET_NODE";
+
+/// Said once per run: the machine gives no cgroup, processes go on without.
+static NO_CGROUP_SAID: AtomicBool = AtomicBool::new(false);
+
+/// A container's files, as Docker keeps /var/lib/docker/containers/ID.
+pub fn container_dir(state_dir: &Path, docker_id: &str) -> PathBuf {
+    state_dir.join("containers").join(docker_id)
+}
+
+/// An instance's own /etc files.
+pub fn instance_dir(state_dir: &Path, instance: &str) -> PathBuf {
+    state_dir.join("instances").join(instance)
+}
+
+fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for ((name, _), text) in ETC_FILES.iter().zip(etc.contents()) {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Write the files of every instance and container of the lab (`up` does, before it starts
+/// any process). An awsvpc container has none of its own: it uses its pause container's.
+pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
+    for inst in &lab.instances {
+        write_etc(&instance_dir(state_dir, &inst.name), &instance_etc(lab, inst))?;
+    }
+    for c in containers(lab) {
+        if std::ptr::eq(c.files_owner(), c.model()) {
+            write_etc(&container_dir(state_dir, &c.model().docker_id), &c.etc_files())?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a process runs and what it sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sandbox {
+    pub ns: String,
+    pub hostname: String,
+    /// The directory of the files that cover /etc/hostname, /etc/hosts and /etc/resolv.conf.
+    pub etc_dir: Option<PathBuf>,
+    /// The name of its cgroup under the lab's: a container's id.
+    pub cgroup: Option<String>,
+    /// The mark every socket it opens gets (an internet host's, so its traffic leaves from the
+    /// host's address); needs its cgroup.
+    pub socket_mark: Option<u32>,
+    /// Where it starts: `/` in a container (Docker's when the image sets no WorkingDir); the
+    /// caller's directory elsewhere.
+    pub workdir: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    /// A container of a running lab, as `docker exec` enters it (`tty`: with a terminal).
+    pub fn container(state_dir: &Path, c: &ContainerRef<'_>, tty: bool) -> Sandbox {
+        Sandbox {
+            ns: c.ns().to_string(),
+            hostname: c.hostname(),
+            etc_dir: Some(container_dir(state_dir, &c.files_owner().docker_id)),
+            cgroup: Some(c.model().docker_id.clone()),
+            socket_mark: None,
+            workdir: Some(PathBuf::from("/")),
+            env: c.exec_env(tty),
+        }
+    }
+
+    /// The instance itself, as a login on it: its name, its files, no container's variables.
+    pub fn instance(state_dir: &Path, lab: &Lab, inst: &Instance, tty: bool) -> Sandbox {
+        let hostname = instance_etc(lab, inst).hostname;
+        let env = exec_env(&hostname, &[], tty);
+        let etc_dir = Some(instance_dir(state_dir, &inst.name));
+        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup: None, socket_mark: None, workdir: None, env }
+    }
+
+    /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
+    /// of its own, the machine's files.
+    pub fn plain(ns: &str, hostname: &str, tty: bool) -> Sandbox {
+        Sandbox {
+            ns: ns.to_string(),
+            hostname: hostname.to_string(),
+            etc_dir: None,
+            cgroup: None,
+            socket_mark: None,
+            workdir: None,
+            env: exec_env(hostname, &[], tty),
+        }
+    }
+
+    /// A host of the lab's internet: the internet's namespace, sending from the host's address
+    /// (its sockets carry the host's mark, which the plan routes from that address).
+    pub fn internet_host(lab: &Lab, host: &str, tty: bool) -> Option<Sandbox> {
+        let i = lab.internet.hosts.iter().position(|h| h.name.value == host)?;
+        let mut sb = Sandbox::plain(&lab.internet.ns, host, tty);
+        (sb.cgroup, sb.socket_mark) = (Some(format!("internet.{host}")), Some(host_mark(i)));
+        Some(sb)
+    }
+
+    /// `argv` to run in this sandbox of lab `lab`, with the sandbox's environment and the lab's
+    /// mark only. Its cgroup is made here; without one (no writable cgroup v2) it goes on, and
+    /// says so once with -v.
+    pub fn command(&self, lab: &str, argv: &[String]) -> io::Result<Command> {
+        let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
+        let mut iso = Isolation::new(&netns::path(&self.ns))?.hostname(&self.hostname)?;
+        if let Some(dir) = &self.etc_dir {
+            for (name, target) in ETC_FILES {
+                iso = iso.bind(&dir.join(name), Path::new(target))?;
+            }
+        }
+        if let Some(id) = &self.cgroup {
+            match cgroup::create(&[CGROUP_SLICE, lab, id]) {
+                Ok(dir) => {
+                    if let Some(mark) = self.socket_mark {
+                        mark_sockets(&dir, mark)?;
+                    }
+                    iso = iso.cgroup(&dir)?
+                }
+                Err(e) if !NO_CGROUP_SAID.swap(true, Ordering::Relaxed) => {
+                    tracing::info!("no cgroup for containers on this machine ({e}): going on without")
+                }
+                Err(_) => {}
+            }
+        }
+        let mut cmd = Command::new(prog);
+        cmd.args(args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v))).env(LAB_MARK, lab);
+        if let Some(dir) = &self.workdir {
+            cmd.current_dir(dir);
+        }
+        iso.apply_to(&mut cmd);
+        Ok(cmd)
+    }
+}
+
+/// Remove the cgroups of a lab (`down`), killing anything still in them.
+pub fn remove_cgroups(lab: &str) -> io::Result<usize> {
+    cgroup::remove_tree(&[CGROUP_SLICE, lab])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::docker::ContainerKind;
+
+    fn lab() -> Lab {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let s = crate::scenario::load(&root.join("scenarios/01-bridge-vs-awsvpc.yaml")).expect("scenario");
+        crate::model::build(&s).expect("model")
+    }
+
+    #[test]
+    fn up_writes_each_containers_files_and_exec_mounts_the_owners() {
+        let lab = lab();
+        let dir = std::env::temp_dir().join(format!("ecsnet-sandbox-test-{}", std::process::id()));
+        write_files(&dir, &lab).expect("write");
+        let all = containers(&lab);
+        let app = all
+            .iter()
+            .find(|c| c.mode() == crate::scenario::NetworkMode::Awsvpc && matches!(c.kind, ContainerKind::App(_)));
+        let app = app.expect("an awsvpc container");
+        assert!(!container_dir(&dir, &app.model().docker_id).exists(), "an awsvpc container has no files of its own");
+        let sb = Sandbox::container(&dir, app, false);
+        let owner = container_dir(&dir, &app.files_owner().docker_id);
+        assert_eq!(sb.etc_dir.as_deref(), Some(owner.as_path()));
+        let resolv = std::fs::read_to_string(owner.join("resolv.conf")).expect("resolv.conf");
+        assert_eq!(resolv, app.etc_files().resolv_conf);
+        let hostname = std::fs::read_to_string(owner.join("hostname")).expect("hostname");
+        assert_eq!(hostname, format!("{}\n", sb.hostname));
+        assert_eq!(
+            (sb.cgroup.as_deref(), sb.workdir.as_deref()),
+            (Some(app.model().docker_id.as_str()), Some(Path::new("/")))
+        );
+        let inst = Sandbox::instance(&dir, &lab, &lab.instances[0], false);
+        assert!(inst.etc_dir.as_ref().is_some_and(|d| d.join("hosts").is_file()));
+        assert!(!inst.env.iter().any(|(k, _)| k.starts_with("ECS_")), "{:?}", inst.env);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
