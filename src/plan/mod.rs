@@ -7,6 +7,7 @@
 //! follow the order of `bridges` and `veths`.
 
 mod container;
+mod docker;
 mod eni;
 mod instance;
 mod internet;
@@ -23,8 +24,10 @@ mod task;
 #[cfg(test)]
 mod tests;
 
-pub use eni::eni_owner_label;
-pub use objects::{Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth};
+pub use eni::{TRUNK_LINK, eni_owner_label};
+pub use objects::{
+    Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth, Vlan, VlanPair,
+};
 use objects::{default_net, host, net};
 
 use crate::model::Lab;
@@ -47,6 +50,9 @@ pub fn plan(lab: &Lab) -> Plan {
     }
     for e in &lab.enis {
         eni::link(&mut p, lab, e);
+    }
+    for inst in &lab.instances {
+        eni::trunk(&mut p, lab, inst);
     }
     route_table::vpc_local(&mut p, lab);
     for (index, sn) in lab.vpc.subnets.iter().enumerate() {
