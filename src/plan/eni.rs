@@ -50,6 +50,26 @@ fn branch_of<'a>(lab: &'a Lab, e: &Eni) -> Option<(&'a Instance, &'a TrunkEni, u
     Some((inst, trunk, u16::try_from(before + 1).unwrap_or(u16::MAX)))
 }
 
+/// Branch ENI `e`, VLAN `id` of `inst`'s trunk: `eth0` in the task's namespace on the trunk's
+/// `eth1`, and on the trunk's router end the link named after the ENI, with the router's MAC.
+fn branch(rtr: &str, e: &Eni, inst: &Instance, trunk: &TrunkEni, id: u16, router_mac: String) -> VlanPair {
+    let router_end = Vlan {
+        lower_ns: rtr.into(),
+        lower: trunk.router_link.clone(),
+        ns: rtr.into(),
+        name: e.router_link.clone(),
+        mac: router_mac,
+    };
+    let task_end = Vlan {
+        lower_ns: inst.ns.clone(),
+        lower: TRUNK_LINK.into(),
+        ns: e.ns.clone(),
+        name: "eth0".into(),
+        mac: e.mac.clone(),
+    };
+    VlanPair { id, ends: [router_end, task_end], mtu: Some(ENI_MTU) }
+}
+
 /// One ENI: `eth0` in the owner's namespace, the router end named after the ENI id.
 pub(super) fn link(p: &mut Plan, lab: &Lab, e: &Eni) {
     let rtr = lab.vpc.router_ns.as_str();
@@ -58,23 +78,7 @@ pub(super) fn link(p: &mut Plan, lab: &Lab, e: &Eni) {
     p.neighbour(rtr, &e.router_link, e.ip, &e.mac);
     p.neighbour(&e.ns, "eth0", sn.gateway, &gw_mac);
     match branch_of(lab, e) {
-        Some((inst, trunk, id)) => {
-            let router_end = Vlan {
-                lower_ns: rtr.into(),
-                lower: trunk.router_link.clone(),
-                ns: rtr.into(),
-                name: e.router_link.clone(),
-                mac: gw_mac,
-            };
-            let task_end = Vlan {
-                lower_ns: inst.ns.clone(),
-                lower: TRUNK_LINK.into(),
-                ns: e.ns.clone(),
-                name: "eth0".into(),
-                mac: e.mac.clone(),
-            };
-            p.vlans.push(VlanPair { id, ends: [router_end, task_end], mtu: Some(ENI_MTU) });
-        }
+        Some((inst, trunk, id)) => p.vlans.push(branch(rtr, e, inst, trunk, id, gw_mac)),
         None => p.veths.push(Veth {
             mac: Some(gw_mac),
             peer_mac: Some(e.mac.clone()),
