@@ -1,6 +1,8 @@
 //! Elastic network interfaces: the primary ENI of every instance and NAT gateway, and the ENI
-//! of every placed awsvpc task, in that order. Ids, router link names and MACs derive from the
-//! lab and the owner's node name, so a lab always gets the same ones.
+//! of every placed awsvpc task, in that order; and the trunk ENI of an instance with ENI
+//! trunking (held by the instance: it carries only its branches, the tasks' ENIs). Ids, router
+//! link names and MACs derive from the lab and the owner's node name, so a lab always gets the
+//! same ones.
 
 use super::ids;
 use crate::scenario::Node;

@@ -4,7 +4,7 @@
 //!
 //! One file per resource kind emits that kind's objects; `plan` calls them in the order the
 //! objects must appear, since the dataplane creates them in list order and interface indexes
-//! follow the order of `bridges` and `veths`.
+//! follow the order of `bridges`, `veths` and `vlans`.
 
 mod container;
 mod docker;
