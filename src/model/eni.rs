@@ -1,6 +1,8 @@
 //! Elastic network interfaces: the primary ENI of every instance and NAT gateway, and the ENI
-//! of every placed awsvpc task, in that order. Ids, router link names and MACs derive from the
-//! lab and the owner's node name, so a lab always gets the same ones.
+//! of every placed awsvpc task, in that order; and the trunk ENI of an instance with ENI
+//! trunking (held by the instance: it carries only its branches, the tasks' ENIs). Ids, router
+//! link names and MACs derive from the lab and the owner's node name, so a lab always gets the
+//! same ones.
 
 use super::ids;
 use crate::scenario::Node;
@@ -56,6 +58,31 @@ impl Eni {
             owner,
             ns,
             public_ip: None,
+        }
+    }
+}
+
+/// The trunk ENI that ECS attaches to an instance with ENI trunking (`awsvpcTrunking`) when it
+/// registers: the ENI of each of its awsvpc tasks is a branch of it, a VLAN of its own
+/// (amazon-vpc-cni-plugins' `vpc-branch-eni`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrunkEni {
+    /// `eni-` + 17 hex, as AWS shows it.
+    pub id: String,
+    /// The router-side link name (≤ 15 chars).
+    pub router_link: String,
+    pub mac: String,
+}
+
+impl TrunkEni {
+    /// The trunk ENI of instance `instance`: ids derived as every ENI's, from its own key.
+    pub(super) fn new(lab: &str, instance: &str) -> TrunkEni {
+        let key = format!("{}/trunk", Node::instance(instance));
+        let h = ids::hex(&[lab, "eni", &key], 17);
+        TrunkEni {
+            id: format!("eni-{h}"),
+            router_link: format!("eni-{}", &h[..11]),
+            mac: ids::mac_str(&ids::mac(0x0e, &[lab, "eni", &key])),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the MACs of their bridges, and the `ecs-agent` container each runs.
 
 use super::container::Container;
-use super::eni::{Eni, EniOwner};
+use super::eni::{Eni, EniOwner, TrunkEni};
 use super::error::ModelError;
 use super::fabric::Fabric;
 use super::security_group::DEFAULT_GROUP;
@@ -39,6 +39,9 @@ pub struct Instance {
     pub agent_config: scenario::AgentConfig,
     /// AWS's documented DOCKER-USER rule keeps bridge containers off the metadata service.
     pub block_imds_from_bridge: bool,
+    /// The trunk ENI, when the instance uses ENI trunking (its awsvpc tasks' ENIs are branches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trunk: Option<TrunkEni>,
 }
 
 impl Instance {
@@ -49,6 +52,12 @@ impl Instance {
     /// Whether `ip` is on this instance's docker0.
     pub fn in_docker0(&self, ip: Ipv4Addr) -> bool {
         self.docker0.contains(ip)
+    }
+    /// Whether the instance has IPv6. Never in ecsnet: every namespace of a lab is IPv4-only
+    /// (the plan disables IPv6), so what exists only over IPv6 on a real instance (docker-proxy
+    /// on `[::]:PORT`) does not exist here, and views do not show it.
+    pub fn has_ipv6(&self) -> bool {
+        false
     }
 }
 
@@ -104,7 +113,7 @@ fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<
         elastic_ip,
         instance_type: inst.instance_type.value.clone(),
         max_task_enis: max_task_enis(inst),
-        docker0_mac: ids::mac_str(&ids::mac(0x02, &[lab, "docker0", name])),
+        docker0_mac: docker0_mac(lab, name),
         // ecs-bridge: a static random locally administered MAC (ECS-FACTS §1.7 step 1).
         ecs_bridge_mac: ids::mac_str(&ids::mac(0x0a, &[lab, "ecs-bridge", name])),
         agent: agent(lab, name),
@@ -113,7 +122,21 @@ fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<
         metadata_options: inst.metadata_options.clone(),
         agent_config: inst.ecs_agent.clone(),
         block_imds_from_bridge: inst.block_imds_from_bridge,
+        trunk: trunked(inst).then(|| TrunkEni::new(lab, name)),
     })
+}
+
+/// docker0's MAC as Docker sets it: 02:42 and four random bytes (moby's GenerateRandomMAC),
+/// here derived from the lab and the instance so that a lab always gets the same.
+fn docker0_mac(lab: &str, instance: &str) -> String {
+    // `hex` (mixed) rather than `mac` (plain FNV), so that instances of one lab differ visibly.
+    let random = u32::from_str_radix(&ids::hex(&[lab, "docker0", instance], 8), 16).unwrap_or(0).to_be_bytes();
+    ids::mac_str(&[0x02, 0x42, random[0], random[1], random[2], random[3]])
+}
+
+/// Whether the instance uses ENI trunking: asked for, on a type that supports it.
+fn trunked(inst: &scenario::Instance) -> bool {
+    inst.eni_trunking && inst.eni_limits().1 > 0
 }
 
 /// How many awsvpc tasks the instance takes: `maxEnis` minus the primary ENI when given, else
@@ -176,5 +199,24 @@ mod tests {
         assert_eq!(max_task_enis(&instance("c5.large", Some(2), true)), 1, "maxEnis wins over the table");
         assert_eq!(max_task_enis(&instance("c5.large", Some(0), false)), 0);
         assert_eq!(max_task_enis(&instance("x9.unknown", None, false)), 2);
+    }
+
+    #[test]
+    fn a_trunk_eni_only_where_trunking_is_on_and_supported() {
+        assert!(trunked(&instance("c5.large", None, true)));
+        assert!(!trunked(&instance("c5.large", None, false)));
+        assert!(!trunked(&instance("t3.micro", Some(3), true)), "t3: no trunking");
+        assert!(!trunked(&instance("x9.unknown", None, true)));
+        let t = TrunkEni::new("lab", "i");
+        assert!(t.id.starts_with(&t.router_link) && t.router_link.len() <= 15, "{t:?}");
+        assert!(t.mac.starts_with("0e:"), "{t:?}");
+    }
+
+    #[test]
+    fn docker0_has_dockers_mac_prefix() {
+        let (a, b) = (docker0_mac("lab", "a"), docker0_mac("lab", "b"));
+        assert!(a.starts_with("02:42:") && b.starts_with("02:42:"), "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(a, docker0_mac("lab", "a"), "the same lab gets the same");
     }
 }

@@ -13,6 +13,13 @@ pub struct PublishedPort {
     pub container_port: u16,
 }
 
+impl PublishedPort {
+    /// `WHO: HOST_PORT/PROTO -> CONTAINER:PORT`, the comment of its rules.
+    pub fn describe(&self, who: &str) -> String {
+        format!("{who}: {}/{} -> {}:{}", self.host_port, self.proto, self.container_ip, self.container_port)
+    }
+}
+
 /// The container's veth, address, default route and neighbours; returns the ports it publishes
 /// (for the instance's firewall). A container without a docker0 address has none of it.
 pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<PublishedPort> {
@@ -21,7 +28,6 @@ pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<P
     p.veths.push(Veth {
         master: Some("docker0".into()),
         peer_mac: c.mac.clone(),
-        hairpin: true,
         ..Veth::between(ns, veth_host, &c.ns, "eth0")
     });
     // Docker's addresses are ecsnet's to allocate: resolve them statically both ways, so

@@ -1,28 +1,37 @@
-//! A container instance: its bridges (docker0, ecs-bridge) and the one nft table of what
-//! Docker and ecs-init install on it.
+//! A container instance: its sysctls, its bridges (docker0, ecs-bridge) and the one nft table of
+//! what Docker and ecs-init install on it.
 
 use super::container::PublishedPort;
 use super::nft::{self, TableBuilder};
-use super::{Bridge, Plan, net};
+use super::{Bridge, Plan, docker, net};
 use crate::model::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance};
 use crate::model::{METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 use std::net::Ipv4Addr;
 
-/// ecs-init: the metadata DNAT to 127.0.0.1 needs route_localnet (ECS-FACTS §2.1).
+/// ecs-init: the metadata DNAT to 127.0.0.1 needs route_localnet (ECS-FACTS §2.1). Bridge
+/// netfilter off: docker-proxy's stand-in DNATs a container's packet to its own published port,
+/// which, DNATed while bridged, would have to leave by the bridge port it came in on (hairpin
+/// mode, which Docker leaves off with the proxy on); routed through docker0 it needs none. The
+/// key only exists where br_netfilter is loaded, and is skipped elsewhere.
 pub(super) fn sysctls(p: &mut Plan, inst: &Instance) {
     p.sysctl(&inst.ns, "net.ipv4.conf.all.route_localnet", "1");
+    p.sysctl(&inst.ns, "net.bridge.bridge-nf-call-iptables", "0");
 }
 
-/// docker0 (down until a container attaches, as in the seed), and ecs-bridge when an awsvpc
-/// task created it, with their gateway addresses.
+/// docker0 (down until a container attaches, as in the seed; no transmit queue and a MAC of
+/// Docker's 02:42 prefix, as Docker creates it), and ecs-bridge when an awsvpc task created it,
+/// with their gateway addresses (ecs-bridge's without broadcast, as the ecs-bridge plugin adds it).
 pub(super) fn bridges(p: &mut Plan, inst: &Instance, ecs_bridge: bool) {
     let ns = inst.ns.as_str();
-    p.bridges.push(Bridge { ns: ns.into(), name: "docker0".into(), mac: inst.docker0_mac.clone() });
+    p.bridges.push(Bridge { ns: ns.into(), name: "docker0".into(), mac: inst.docker0_mac.clone(), txqlen: Some(0) });
     p.addr(ns, "docker0", inst.docker0_gw(), inst.docker0.prefix());
+    // Docker (setupDefaultSysctl) and ecs-init both turn router advertisements off on docker0.
+    p.link_sysctl(ns, "net.ipv6.conf.docker0.accept_ra".into(), "0");
     if ecs_bridge {
-        p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac: inst.ecs_bridge_mac.clone() });
-        p.addr(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
+        let mac = inst.ecs_bridge_mac.clone();
+        p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac, txqlen: None });
+        p.addr_no_broadcast(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
     }
 }
 
@@ -33,13 +42,13 @@ pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort
     t.base("output", Ty::NAT, Hook::Output, -100, Policy::Accept);
     t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
     t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);
+    docker::chains(&mut t);
     ecs_init_metadata(&mut t);
     ecs_init_localhost_guard(&mut t);
-    for port in published {
-        docker_publish(&mut t, port);
-    }
-    docker_masquerade(&mut t, inst);
+    docker::nat(&mut t, inst, published);
+    // AWS's rule goes first in DOCKER-USER (`--insert DOCKER-USER 1`), before Docker's return.
     super::instance_metadata::bridge_block(&mut t, inst);
+    docker::filter(&mut t, published);
     p.firewall(&inst.ns, t.build());
 }
 
@@ -79,78 +88,5 @@ fn ecs_init_localhost_guard(t: &mut TableBuilder) {
         "input",
         vec![nft::ip_daddr(loopback.clone()), nft::ip_saddr_ne(loopback), nft::counter(), nft::drop()],
         Some("ecs-init: localhost only from localhost"),
-    );
-}
-
-/// Docker: a published port, for traffic arriving from outside and from the instance itself.
-/// On 127.0.0.1 Docker's userland proxy answers (the OUTPUT rule excludes 127.0.0.0/8); its
-/// effect, the container reached from 172.17.0.1, is a DNAT here and a masquerade on docker0.
-fn docker_publish(t: &mut TableBuilder, port: &PublishedPort) {
-    let PublishedPort { proto, host_port, container_ip, container_port } = port;
-    let comment = format!("docker: {host_port}/{proto} -> {container_ip}:{container_port}");
-    t.rule(
-        "prerouting",
-        vec![
-            nft::fib_daddr_local(),
-            nft::dport(proto, *host_port),
-            nft::counter(),
-            nft::dnat(*container_ip, Some(*container_port)),
-        ],
-        Some(&comment),
-    );
-    t.rule(
-        "output",
-        vec![
-            nft::fib_daddr_local(),
-            nft::ip_daddr_ne(nft::prefix(net(Ipv4Addr::new(127, 0, 0, 0), 8))),
-            nft::dport(proto, *host_port),
-            nft::counter(),
-            nft::dnat(*container_ip, Some(*container_port)),
-        ],
-        Some(&comment),
-    );
-    t.rule(
-        "output",
-        vec![
-            nft::ip_daddr(nft::prefix(net(Ipv4Addr::LOCALHOST, 8))),
-            nft::dport(proto, *host_port),
-            nft::counter(),
-            nft::dnat(*container_ip, Some(*container_port)),
-        ],
-        Some(&format!("{comment} (docker-proxy on 127.0.0.1)")),
-    );
-}
-
-/// Docker: containers leave behind the instance's address.
-fn docker_masquerade(t: &mut TableBuilder, inst: &Instance) {
-    let docker0 = inst.docker0;
-    t.rule(
-        "postrouting",
-        vec![nft::ip_saddr(nft::prefix(docker0)), nft::oifname_ne("docker0"), nft::counter(), nft::masquerade()],
-        Some("docker: outbound from containers"),
-    );
-    // A container reaching a published port through the instance's address comes back
-    // in on docker0: it is seen from 172.17.0.1, as Docker's userland proxy makes it.
-    t.rule(
-        "postrouting",
-        vec![
-            nft::ip_saddr(nft::prefix(docker0)),
-            nft::oifname("docker0"),
-            nft::ct_status_dnat(),
-            nft::counter(),
-            nft::masquerade(),
-        ],
-        Some("docker: hairpin to a published port"),
-    );
-    // docker-proxy connects to the container from docker0's address.
-    t.rule(
-        "postrouting",
-        vec![
-            nft::ip_saddr(nft::prefix(net(Ipv4Addr::LOCALHOST, 8))),
-            nft::oifname("docker0"),
-            nft::counter(),
-            nft::masquerade(),
-        ],
-        Some("docker-proxy: from 172.17.0.1"),
     );
 }

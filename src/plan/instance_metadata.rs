@@ -47,9 +47,8 @@ pub(super) fn bridge_block(t: &mut TableBuilder, inst: &Instance) {
     if !inst.block_imds_from_bridge {
         return;
     }
-    t.base("docker-user", Ty::Filter, Hook::Forward, -1, Policy::Accept);
     t.rule(
-        "docker-user",
+        super::docker::USER_CHAIN,
         vec![nft::iifname("docker*"), nft::ip_daddr(nft::ip(IMDS_IP)), nft::counter(), nft::drop()],
         Some("keep bridge containers off the instance metadata service"),
     );

@@ -4,9 +4,10 @@
 //!
 //! One file per resource kind emits that kind's objects; `plan` calls them in the order the
 //! objects must appear, since the dataplane creates them in list order and interface indexes
-//! follow the order of `bridges` and `veths`.
+//! follow the order of `bridges`, `veths` and `vlans`.
 
 mod container;
+mod docker;
 mod eni;
 mod instance;
 mod instance_metadata;
@@ -24,9 +25,11 @@ mod task;
 #[cfg(test)]
 mod tests;
 
-pub use eni::eni_owner_label;
+pub use eni::{TRUNK_LINK, eni_owner_label};
 pub use internet::host_mark;
-pub use objects::{Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth};
+pub use objects::{
+    Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth, Vlan, VlanPair,
+};
 use objects::{default_net, host, net};
 
 use crate::model::Lab;
@@ -49,6 +52,9 @@ pub fn plan(lab: &Lab) -> Plan {
     }
     for e in &lab.enis {
         eni::link(&mut p, lab, e);
+    }
+    for inst in &lab.instances {
+        eni::trunk(&mut p, lab, inst);
     }
     route_table::vpc_local(&mut p, lab);
     for (index, sn) in lab.vpc.subnets.iter().enumerate() {

@@ -112,6 +112,9 @@ pub fn l4proto(proto: &str) -> Stmt {
 pub fn iifname(n: &str) -> Stmt {
     m(meta(MetaKey::Iifname), Operator::EQ, s(n))
 }
+pub fn iifname_ne(n: &str) -> Stmt {
+    m(meta(MetaKey::Iifname), Operator::NEQ, s(n))
+}
 pub fn oifname(n: &str) -> Stmt {
     m(meta(MetaKey::Oifname), Operator::EQ, s(n))
 }

@@ -19,6 +19,9 @@ pub struct Bridge {
     pub ns: String,
     pub name: String,
     pub mac: String,
+    /// Transmit queue length; None: the kernel's 1000 (Docker creates docker0 with 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txqlen: Option<u32>,
 }
 
 /// A veth pair created from `ns` with its peer born directly in `peer_ns` (never in the root
@@ -33,10 +36,6 @@ pub struct Veth {
     pub peer_ns: String,
     pub peer_name: String,
     pub peer_mac: Option<String>,
-    /// Bridge port hairpin mode on `name` (Docker's, so that a container reaches its own
-    /// published port through the instance's address).
-    #[serde(default)]
-    pub hairpin: bool,
     /// Both ends; None: the kernel's 1500.
     #[serde(default)]
     pub mtu: Option<u32>,
@@ -53,10 +52,31 @@ impl Veth {
             peer_ns: peer_ns.into(),
             peer_name: peer_name.into(),
             peer_mac: None,
-            hairpin: false,
             mtu: None,
         }
     }
+}
+
+/// A VLAN link (802.1Q): VLAN `id` of link `lower` in namespace `lower_ns`, born in namespace
+/// `ns` as `name` (never moved afterwards).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vlan {
+    pub lower_ns: String,
+    pub lower: String,
+    pub ns: String,
+    pub name: String,
+    pub mac: String,
+}
+
+/// The two VLAN links of one VLAN id on the two ends of a trunk veth: what a branch ENI is (ENI
+/// trunking), its `eth0` on the instance's end and its router link on the router's end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VlanPair {
+    pub id: u16,
+    pub ends: [Vlan; 2],
+    /// Where the kernel has no 802.1Q, the two ends become one veth of this MTU (the trunk's):
+    /// the same link as without trunking.
+    pub mtu: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +85,14 @@ pub struct Addr {
     pub dev: String,
     pub ip: Ipv4Addr,
     pub prefix: u8,
+    /// Added without a broadcast address, as the ECS CNI plugins add theirs (otherwise it gets
+    /// the prefix's, as `ip addr add ... brd +` and Docker do).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_broadcast: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +157,9 @@ pub struct Plan {
     pub link_sysctls: Vec<Sysctl>,
     pub bridges: Vec<Bridge>,
     pub veths: Vec<Veth>,
+    /// Branch ENIs (ENI trunking), created once the veths (their trunks) exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vlans: Vec<VlanPair>,
     pub addrs: Vec<Addr>,
     pub routes: Vec<Route>,
     /// Routes the kernel adds by itself that ECS removes (the /22 on `ecs-eth0`).
@@ -186,7 +217,11 @@ impl Plan {
         self.link_sysctls.push(Sysctl { ns: ns.into(), key, value: value.into() });
     }
     pub(super) fn addr(&mut self, ns: &str, dev: &str, ip: Ipv4Addr, prefix: u8) {
-        self.addrs.push(Addr { ns: ns.into(), dev: dev.into(), ip, prefix });
+        self.addrs.push(Addr { ns: ns.into(), dev: dev.into(), ip, prefix, no_broadcast: false });
+    }
+    /// An address without a broadcast address (the ECS CNI plugins' `ecs-bridge` and `ecs-eth0`).
+    pub(super) fn addr_no_broadcast(&mut self, ns: &str, dev: &str, ip: Ipv4Addr, prefix: u8) {
+        self.addrs.push(Addr { ns: ns.into(), dev: dev.into(), ip, prefix, no_broadcast: true });
     }
     /// A unicast route of the main table.
     pub(super) fn route(&mut self, ns: &str, dst: Ipv4Network, gw: Option<Ipv4Addr>, dev: Option<&str>) {
@@ -206,6 +241,7 @@ impl Plan {
             + self.link_sysctls.len()
             + self.bridges.len()
             + self.veths.len()
+            + 2 * self.vlans.len()
             + self.addrs.len()
             + self.routes.len()
             + self.route_dels.len()

@@ -186,3 +186,188 @@ fn plans_of_every_scenario_match_their_golden_files() {
     }
     assert!(diffs.is_empty(), "plans changed:\n  {}", diffs.join("\n  "));
 }
+
+/// One statement of the nftables JSON as nft writes it, close enough to read in a test:
+/// `ip daddr == 172.17.0.2`, `iifname != docker0`, `jump DOCKER`, `dnat 172.17.0.2:80`.
+fn stmt(v: &serde_json::Value) -> String {
+    fn operand(v: &serde_json::Value) -> String {
+        if let Some(p) = v.get("payload") {
+            return format!("{} {}", p["protocol"].as_str().unwrap_or("?"), p["field"].as_str().unwrap_or("?"));
+        }
+        if let Some(m) = v.get("meta") {
+            return m["key"].as_str().unwrap_or("?").to_string();
+        }
+        if let Some(p) = v.get("prefix") {
+            return format!("{}/{}", p["addr"].as_str().unwrap_or("?"), p["len"]);
+        }
+        if let Some(c) = v.get("ct") {
+            return format!("ct {}", c["key"].as_str().unwrap_or("?"));
+        }
+        if v.get("fib").is_some() {
+            return "fib daddr type".into();
+        }
+        v.as_str().map(String::from).unwrap_or_else(|| v.to_string())
+    }
+    let (key, body) = v.as_object().and_then(|o| o.iter().next()).expect("one statement");
+    match key.as_str() {
+        "match" => {
+            format!("{} {} {}", operand(&body["left"]), body["op"].as_str().unwrap_or("?"), operand(&body["right"]))
+        }
+        "jump" => format!("jump {}", body["target"].as_str().unwrap_or("?")),
+        "dnat" => format!("dnat {}:{}", body["addr"].as_str().unwrap_or("?"), body["port"]),
+        other => other.to_string(),
+    }
+}
+
+/// Namespace `ns`'s table as `CHAIN: stmt; stmt` lines (counters left out), in rule order.
+fn ruleset(p: &Plan, ns: &str) -> Vec<String> {
+    let fw = p.firewalls.iter().find(|f| f.ns == ns).expect("a table");
+    let json = serde_json::to_value(&fw.ruleset).expect("serializes");
+    let rules = json["nftables"].as_array().expect("objects").iter().filter_map(|o| o["add"].get("rule"));
+    rules
+        .map(|r| {
+            let stmts: Vec<String> =
+                r["expr"].as_array().expect("expr").iter().map(stmt).filter(|s| s != "counter").collect();
+            format!("{}: {}", r["chain"].as_str().unwrap_or("?"), stmts.join("; "))
+        })
+        .collect()
+}
+
+/// The policy of base chain `chain` of namespace `ns`'s table.
+fn policy(p: &Plan, ns: &str, chain: &str) -> Option<String> {
+    let fw = p.firewalls.iter().find(|f| f.ns == ns)?;
+    let json = serde_json::to_value(&fw.ruleset).ok()?;
+    let chains = json["nftables"].as_array()?.iter().filter_map(|o| o["add"].get("chain"));
+    chains.into_iter().find(|c| c["name"] == chain).and_then(|c| c["policy"].as_str().map(String::from))
+}
+
+fn bridge_lab() -> Lab {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/03-bridge.yaml"))
+        .expect("scenario");
+    lab(&text)
+}
+
+#[test]
+fn docker_filter_chains_are_docker_25s() {
+    let l = bridge_lab();
+    let p = plan(&l);
+    let ns = &l.instances[0].ns;
+    assert_eq!(policy(&p, ns, "forward").as_deref(), Some("drop"), "FORWARD policy DROP");
+    let rules = ruleset(&p, ns);
+    let forward: Vec<&String> = rules.iter().filter(|r| r.starts_with("forward:")).collect();
+    assert_eq!(
+        forward,
+        [
+            "forward: jump DOCKER-USER",
+            "forward: jump DOCKER-ISOLATION-STAGE-1",
+            "forward: oifname == docker0; ct state in [\"established\",\"related\"]; accept",
+            "forward: oifname == docker0; jump DOCKER",
+            "forward: iifname == docker0; oifname != docker0; accept",
+            "forward: iifname == docker0; oifname == docker0; accept",
+        ]
+    );
+    for chain in ["DOCKER-USER: return", "DOCKER-ISOLATION-STAGE-1: return", "DOCKER-ISOLATION-STAGE-2: return"] {
+        assert!(rules.iter().any(|r| r == chain), "{chain}: {rules:#?}");
+    }
+    assert!(rules.iter().any(|r| r == "DOCKER-ISOLATION-STAGE-2: oifname == docker0; drop"), "{rules:#?}");
+    // DOCKER accepts exactly the published ports, each to its container.
+    let published: Vec<String> = l
+        .tasks
+        .iter()
+        .filter(|t| t.instance == 0 && t.placement.is_ok())
+        .flat_map(|t| &t.containers)
+        .flat_map(|c| c.ports.iter().filter(|b| b.host_port.is_some()).map(move |b| (c, b)))
+        .map(|(c, b)| {
+            let ip = c.ip.expect("a docker0 address");
+            format!(
+                "DOCKER: ip daddr == {ip}; iifname != docker0; oifname == docker0; {} dport == {}; accept",
+                b.proto, b.container_port
+            )
+        })
+        .collect();
+    let docker: Vec<&String> = rules.iter().filter(|r| r.starts_with("DOCKER:")).collect();
+    assert!(!published.is_empty());
+    assert_eq!(docker, published.iter().collect::<Vec<_>>());
+}
+
+#[test]
+fn the_hairpin_is_dockers_with_the_userland_proxy() {
+    let l = bridge_lab();
+    let p = plan(&l);
+    let json = serde_json::to_string(&p.veths).expect("serializes");
+    assert!(!json.contains("hairpin"), "no bridge port is in hairpin mode");
+    let rules = ruleset(&p, &l.instances[0].ns);
+    let c = l.tasks.iter().find(|t| t.instance == 0).and_then(|t| t.containers.first()).expect("a container");
+    let (ip, b) = (c.ip.expect("docker0 address"), c.ports.first().expect("a port"));
+    let hp = b.host_port.expect("published");
+    // DNAT only from elsewhere than docker0; docker0 is left to the proxy.
+    assert!(rules.contains(&"DOCKER-NAT: iifname == docker0; return".to_string()), "{rules:#?}");
+    let dnat = format!("DOCKER-NAT: iifname != docker0; {} dport == {hp}; dnat {ip}:{}", b.proto, b.container_port);
+    assert!(rules.contains(&dnat), "{dnat}: {rules:#?}");
+    let masq = format!(
+        "postrouting: ip saddr == {ip}; ip daddr == {ip}; {} dport == {}; masquerade",
+        b.proto, b.container_port
+    );
+    assert!(rules.contains(&masq), "{masq}: {rules:#?}");
+    // The proxy's stand-in: its own chain, from docker0 and to 127.0.0.0/8.
+    assert!(rules.contains(&"prerouting: iifname == docker0; fib daddr type == local; jump docker-proxy".to_string()));
+    assert!(rules.contains(&"output: ip daddr == 127.0.0.0/8; jump docker-proxy".to_string()));
+    let proxy = format!("docker-proxy: {} dport == {hp}; dnat {ip}:{}", b.proto, b.container_port);
+    assert!(rules.contains(&proxy), "{proxy}: {rules:#?}");
+}
+
+#[test]
+fn cosmetics_are_the_real_objects() {
+    let l = seed();
+    let p = plan(&l);
+    let inst = &l.instances[0];
+    let docker0 = p.bridges.iter().find(|b| b.ns == inst.ns && b.name == "docker0").expect("docker0");
+    assert_eq!(docker0.txqlen, Some(0), "docker0 has no queue");
+    assert!(docker0.mac.starts_with("02:42:"), "{}", docker0.mac);
+    let ecs_bridge = p.bridges.iter().find(|b| b.ns == inst.ns && b.name == "ecs-bridge").expect("ecs-bridge");
+    assert_eq!(ecs_bridge.txqlen, None);
+    for a in &p.addrs {
+        let cni = a.dev == "ecs-bridge" || a.dev == "ecs-eth0";
+        assert_eq!(a.no_broadcast, cni, "{} on {} in {}", a.ip, a.dev, a.ns);
+    }
+    let sysctl = |ns: &str, key: &str| p.sysctls.iter().chain(&p.link_sysctls).find(|s| s.ns == ns && s.key == key);
+    assert_eq!(sysctl(&inst.ns, "net.bridge.bridge-nf-call-iptables").map(|s| s.value.as_str()), Some("0"));
+    assert_eq!(sysctl(&inst.ns, "net.ipv6.conf.docker0.accept_ra").map(|s| s.value.as_str()), Some("0"));
+    assert!(!inst.has_ipv6(), "views show no [::] bindings");
+}
+
+const TRUNKING: &str = "version: 1\nname: trunk\nvpc:\n  cidr: 10.1.0.0/16\n  subnets: [{name: a, cidr: 10.1.1.0/24}]\ninstances:\n  - {name: trunked, subnet: a, instanceType: c5.large, eniTrunking: true}\n  - {name: plain, subnet: a, instanceType: c5.large}\ntaskDefinitions:\n  - {family: web, networkMode: awsvpc, containerDefinitions: [{name: app, image: x}]}\ntasks:\n  - {name: w1, taskDefinition: web, instance: trunked, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: p1, taskDefinition: web, instance: plain, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: w2, taskDefinition: web, instance: trunked, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n";
+
+#[test]
+fn with_eni_trunking_task_enis_are_vlans_of_the_trunk() {
+    let l = lab(TRUNKING);
+    let p = plan(&l);
+    let (trunked, plain) = (&l.instances[0], &l.instances[1]);
+    let trunk = trunked.trunk.as_ref().expect("a trunk ENI");
+    assert!(plain.trunk.is_none());
+    // The trunk: a veth from the router to eth1, no address on it.
+    let t = p.veths.iter().find(|v| v.peer_ns == trunked.ns && v.peer_name == TRUNK_LINK).expect("trunk veth");
+    assert_eq!((t.ns.as_str(), t.name.as_str()), (l.vpc.router_ns.as_str(), trunk.router_link.as_str()));
+    assert_eq!((t.peer_mac.as_deref(), t.mtu), (Some(trunk.mac.as_str()), Some(9001)));
+    assert!(!p.addrs.iter().any(|a| a.ns == trunked.ns && a.dev == TRUNK_LINK));
+    // Each task of the trunked instance: VLAN 1, 2 in the lab's order, eth0 with the branch ENI's MAC.
+    for (name, id) in [("w1", 1), ("w2", 2)] {
+        let task = l.task(name).expect("task");
+        let e = &l.enis[task.eni.expect("an ENI")];
+        let pair = p.vlans.iter().find(|v| v.ends[1].ns == e.ns).expect("a branch");
+        let [router, task_end] = &pair.ends;
+        assert_eq!(pair.id, id, "{name}");
+        assert_eq!((router.lower.as_str(), router.name.as_str()), (trunk.router_link.as_str(), e.router_link.as_str()));
+        assert_eq!(router.ns, router.lower_ns, "the router terminates the VLAN");
+        assert_eq!((task_end.lower_ns.as_str(), task_end.lower.as_str()), (trunked.ns.as_str(), TRUNK_LINK));
+        assert_eq!((task_end.name.as_str(), task_end.mac.as_str()), ("eth0", e.mac.as_str()));
+        assert!(!p.veths.iter().any(|v| v.peer_ns == e.ns && v.peer_name == "eth0"), "no veth for {name}");
+        // The rest of the ENI is as without trunking: address, routes, static neighbours.
+        assert!(p.addrs.iter().any(|a| a.ns == e.ns && a.dev == "eth0" && a.ip == e.ip));
+        assert!(p.routes.iter().any(|r| r.ns == l.vpc.router_ns && r.dev.as_deref() == Some(e.router_link.as_str())));
+    }
+    // The other instance's task keeps its veth.
+    let e = &l.enis[l.task("p1").and_then(|t| t.eni).expect("an ENI")];
+    assert!(p.veths.iter().any(|v| v.peer_ns == e.ns && v.peer_name == "eth0" && v.name == e.router_link));
+    assert_eq!(p.vlans.len(), 2);
+}

@@ -3,7 +3,7 @@
 //! `Networks` is empty, the pause container's is `none`, a bridge container's has its docker0
 //! address. `SandboxKey` is the container's real network namespace in the lab.
 
-use super::{Runtime, state};
+use super::{Runtime, host_ips, state};
 use crate::dataplane::sandbox::container_dir;
 use crate::dataplane::state::dir as state_dir;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
@@ -234,8 +234,7 @@ fn ports(c: &Ctr<'_>) -> Ports {
                 .or_default()
                 .push(HostBinding { host_ip: String::new(), host_port: hp.clone() });
             let v = p.published.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new);
-            v.push(HostBinding { host_ip: "0.0.0.0".into(), host_port: hp.clone() });
-            v.push(HostBinding { host_ip: "::".into(), host_port: hp });
+            v.extend(host_ips(c).iter().map(|ip| HostBinding { host_ip: ip.to_string(), host_port: hp.clone() }));
         }
     }
     p

@@ -41,3 +41,9 @@ pub fn state(c: &ContainerRef<'_>, rt: &Runtime) -> (i32, bool, u64) {
         None => (0, false, created),
     }
 }
+
+/// The addresses Docker publishes a bridge container's port on: 0.0.0.0, and [::] where the
+/// instance has IPv6 (docker-proxy listens on both).
+pub fn host_ips(c: &ContainerRef<'_>) -> &'static [&'static str] {
+    if c.inst().has_ipv6() { &["0.0.0.0", "::"] } else { &["0.0.0.0"] }
+}

@@ -1,8 +1,9 @@
 //! `docker ps` of an emulated container instance: the columns, truncation, durations and PORTS
 //! column exactly as the Docker CLI prints them (awsvpc and pause containers publish nothing;
-//! bridge containers show `0.0.0.0:3000->3000/tcp, :::3000->3000/tcp`).
+//! bridge containers show `0.0.0.0:3000->3000/tcp`, and `:::3000->3000/tcp` too where the
+//! instance has IPv6).
 
-use super::{Runtime, state};
+use super::{Runtime, host_ips, state};
 use crate::model::Lab;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::scenario::NetworkMode;
@@ -38,7 +39,7 @@ pub fn api_ports(c: &Ctr<'_>) -> Vec<(String, u16, u16, String)> {
     let mut v = vec![];
     for p in &c.model().ports {
         let Some(hp) = p.host_port else { continue };
-        for ip in ["0.0.0.0", "::"] {
+        for ip in host_ips(c) {
             v.push((ip.to_string(), hp, p.container_port, p.proto.to_string()));
         }
     }

@@ -1,6 +1,5 @@
-//! The addresses phase: `lo` up everywhere, every link up with the lab's ownership alias,
-//! hairpin mode on the bridge ports that need it, then the addresses. All in one parallel batch:
-//! none of these depends on another.
+//! The addresses phase: `lo` up everywhere, every link up with the lab's ownership alias, then
+//! the addresses. All in one parallel batch: none of these depends on another.
 
 use super::netlink::{Job, Session, all, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
@@ -8,14 +7,13 @@ use crate::model::ids;
 use crate::plan::Plan;
 use crate::sys::link;
 use rtnetlink::LinkUnspec;
-use rtnetlink::packet_route::link::{InfoBridgePort, InfoPortData, InfoPortKind};
+use rtnetlink::packet_route::address::AddressAttribute;
 use std::net::IpAddr;
 use std::time::Duration;
 
 pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     let mut futs: Vec<Job> = vec![];
     links_up(plan, s, &mut futs)?;
-    hairpins(plan, s, &mut futs)?;
     addresses(plan, s, &mut futs)?;
     all(futs).await?;
     bridges_settled(plan).await
@@ -63,30 +61,18 @@ fn links_up(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyEr
     Ok(())
 }
 
-fn hairpins(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyError> {
-    for v in plan.veths.iter().filter(|v| v.hairpin) {
-        let hd = s.handles.h(&v.ns)?;
-        let i = s.indexes.get(&v.ns, &v.name)?;
-        let what = format!("hairpin mode on bridge port {} in {}", v.name, v.ns);
-        let msg = LinkUnspec::new_with_index(i)
-            .set_port_kind(InfoPortKind::Bridge)
-            .set_port_data(InfoPortData::BridgePort(vec![InfoBridgePort::HairpinMode(true)]))
-            .build();
-        // Port data is only taken by RTM_NEWLINK on an existing link (`ip link set ... type bridge_slave`).
-        futs.push(Box::pin(async move { hd.link().set_port(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
-    }
-    Ok(())
-}
-
 fn addresses(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyError> {
     for a in &plan.addrs {
         let hd = s.handles.h(&a.ns)?;
         let i = s.indexes.get(&a.ns, &a.dev)?;
         let (ip, prefix) = (a.ip, a.prefix);
         let what = format!("address {}/{} on {} in {}", a.ip, a.prefix, a.dev, a.ns);
-        futs.push(Box::pin(async move {
-            hd.address().add(i, IpAddr::V4(ip), prefix).execute().await.map_err(|e| fail(what, nl(e)))
-        }));
+        let mut req = hd.address().add(i, IpAddr::V4(ip), prefix);
+        if a.no_broadcast {
+            // rtnetlink adds the prefix's broadcast address by itself.
+            req.message_mut().attributes.retain(|attr| !matches!(attr, AddressAttribute::Broadcast(_)));
+        }
+        futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     Ok(())
 }

@@ -1,16 +1,22 @@
-//! Bridges and veth pairs. Each veth's peer is born in its own namespace, and every link gets
-//! the index ecsnet chose for it, so nothing has to be looked up or moved afterwards.
+//! Bridges, veth pairs and VLANs. Each veth's peer, and each VLAN, is born in its own
+//! namespace, and every link gets the index ecsnet chose for it, so nothing has to be looked up
+//! or moved afterwards.
 
 use super::netlink::{Job, Session, all, nl, parse_mac};
 use crate::dataplane::kernel::{ApplyError, fail};
-use crate::plan::Plan;
-use rtnetlink::packet_route::link::{InfoData, InfoVeth};
-use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth};
+use crate::plan::{Plan, Veth, Vlan, VlanPair};
+use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkMessage};
+use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth, LinkVlan};
+use std::os::fd::RawFd;
 
-/// Bridges first: veths name them as their controller.
+/// What the kernel answers for a link kind it does not have ("Unknown device type").
+const EOPNOTSUPP: i32 = 95;
+
+/// Bridges first: veths name them as their controller; VLANs last: veths are their trunks.
 pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     bridges(plan, s).await?;
-    veths(plan, s).await
+    veths(plan.veths.iter(), s).await?;
+    vlans(plan, s).await
 }
 
 async fn bridges(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
@@ -18,46 +24,186 @@ async fn bridges(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     for b in &plan.bridges {
         let hd = s.handles.h(&b.ns)?;
         let i = s.indexes.get(&b.ns, &b.name)?;
-        let msg = LinkBridge::new(&b.name).index(i).address(parse_mac(&b.mac)).build();
+        let mut msg = LinkBridge::new(&b.name).index(i).address(parse_mac(&b.mac));
+        if let Some(q) = b.txqlen {
+            msg = msg.txqueuelen(q);
+        }
+        let msg = msg.build();
         let what = format!("bridge {} in {}", b.name, b.ns);
         futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await
 }
 
-async fn veths(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
-    let (h, idx) = (&s.handles, &s.indexes);
+async fn veths<'a>(list: impl Iterator<Item = &'a Veth>, s: &Session) -> Result<(), ApplyError> {
     let mut futs: Vec<Job> = vec![];
-    for v in &plan.veths {
-        let hd = h.h(&v.ns)?;
-        let i = idx.get(&v.ns, &v.name)?;
-        let pi = idx.get(&v.peer_ns, &v.peer_name)?;
-        // The peer is born in its namespace (IFLA_NET_NS_FD inside the peer message). It is set
-        // up in the next phase: the kernel configures the peer before pairing it, so IFF_UP
-        // here fails with ENOTCONN.
-        let mut peer = LinkUnspec::new_with_name(&v.peer_name).index(pi).setns_by_fd(h.fd(&v.peer_ns)?);
-        if let Some(m) = &v.peer_mac {
-            peer = peer.address(parse_mac(m));
-        }
-        if let Some(mtu) = v.mtu {
-            peer = peer.mtu(mtu);
-        }
-        let mut b = LinkVeth::new(&v.name, &v.peer_name)
-            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build())))
-            .index(i)
-            .up();
-        if let Some(m) = &v.mac {
-            b = b.address(parse_mac(m));
-        }
-        if let Some(mtu) = v.mtu {
-            b = b.mtu(mtu);
-        }
-        if let Some(master) = &v.master {
-            b = b.controller(idx.get(&v.ns, master)?);
-        }
-        let msg = b.build();
+    for v in list {
+        let hd = s.handles.h(&v.ns)?;
+        let msg = veth_msg(v, s)?;
         let what = format!("veth {} in {} <-> {} in {}", v.name, v.ns, v.peer_name, v.peer_ns);
         futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     all(futs).await
+}
+
+fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
+    let (h, idx) = (&s.handles, &s.indexes);
+    let i = idx.get(&v.ns, &v.name)?;
+    let pi = idx.get(&v.peer_ns, &v.peer_name)?;
+    // The peer is born in its namespace (IFLA_NET_NS_FD inside the peer message). It is set
+    // up in the next phase: the kernel configures the peer before pairing it, so IFF_UP
+    // here fails with ENOTCONN.
+    let mut peer = LinkUnspec::new_with_name(&v.peer_name).index(pi).setns_by_fd(h.fd(&v.peer_ns)?);
+    if let Some(m) = &v.peer_mac {
+        peer = peer.address(parse_mac(m));
+    }
+    if let Some(mtu) = v.mtu {
+        peer = peer.mtu(mtu);
+    }
+    let mut b =
+        LinkVeth::new(&v.name, &v.peer_name).set_info_data(InfoData::Veth(InfoVeth::Peer(peer.build()))).index(i).up();
+    if let Some(m) = &v.mac {
+        b = b.address(parse_mac(m));
+    }
+    if let Some(mtu) = v.mtu {
+        b = b.mtu(mtu);
+    }
+    if let Some(master) = &v.master {
+        b = b.controller(idx.get(&v.ns, master)?);
+    }
+    Ok(b.build())
+}
+
+/// Branch ENIs. The first VLAN link is made alone: a kernel without 802.1Q (CONFIG_VLAN_8021Q)
+/// refuses it before anything exists, and then every pair becomes the veth it would be without
+/// trunking, so that the lab still comes up and carries the same packets.
+async fn vlans(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    let Some(first) = plan.vlans.first() else { return Ok(()) };
+    match vlan_request(&first.ends[0], first.id, s)?.await {
+        Err(VlanError::Unsupported) => {
+            tracing::warn!(
+                "this kernel has no 802.1Q VLANs (CONFIG_VLAN_8021Q): branch ENIs are veths from the VPC router, as without ENI trunking"
+            );
+            let fallback: Vec<Veth> = plan.vlans.iter().map(veth_instead).collect();
+            return veths(fallback.iter(), s).await;
+        }
+        Err(VlanError::Failed(e)) => return Err(e),
+        Ok(()) => {}
+    }
+    let mut futs: Vec<Job> = vec![];
+    let rest = std::iter::once(&first.ends[1]).map(|end| (end, first.id));
+    let others = plan.vlans[1..].iter().flat_map(|pair| pair.ends.iter().map(move |end| (end, pair.id)));
+    for (end, id) in rest.chain(others) {
+        let req = vlan_request(end, id, s)?;
+        futs.push(Box::pin(async move {
+            req.await.map_err(|e| match e {
+                VlanError::Unsupported => fail("VLAN link", "802.1Q is not supported"),
+                VlanError::Failed(e) => e,
+            })
+        }));
+    }
+    all(futs).await
+}
+
+enum VlanError {
+    Unsupported,
+    Failed(ApplyError),
+}
+
+/// VLAN `id` on `end.lower`, asked for in the lower link's namespace and born in `end.ns` with
+/// its MAC and index.
+fn vlan_request(
+    end: &Vlan,
+    id: u16,
+    s: &Session,
+) -> Result<impl std::future::Future<Output = Result<(), VlanError>> + Send + use<>, ApplyError> {
+    let hd = s.handles.h(&end.lower_ns)?;
+    let lower = s.indexes.get(&end.lower_ns, &end.lower)?;
+    let index = s.indexes.get(&end.ns, &end.name)?;
+    let ns_fd = if end.ns == end.lower_ns { None } else { Some(s.handles.fd(&end.ns)?) };
+    let msg = vlan_msg(end, id, lower, index, ns_fd);
+    let what = format!("VLAN {} ({}.{id} of {}) in {}", end.name, end.lower, end.lower_ns, end.ns);
+    Ok(async move {
+        hd.link().add(msg).execute().await.map_err(|e| match &e {
+            rtnetlink::Error::NetlinkError(m) if m.code.is_some_and(|c| c.get() == -EOPNOTSUPP) => {
+                VlanError::Unsupported
+            }
+            _ => VlanError::Failed(fail(what, nl(e))),
+        })
+    })
+}
+
+/// The RTM_NEWLINK of a VLAN link: `ip link add link LOWER name NAME [netns NS] address MAC
+/// index INDEX type vlan id ID`, as `vpc-branch-eni` makes a branch (there in the instance's
+/// namespace, then moved and renamed to `eth0`; here born there with its final name).
+fn vlan_msg(end: &Vlan, id: u16, lower: u32, index: u32, ns_fd: Option<RawFd>) -> LinkMessage {
+    let mut b = LinkVlan::new(&end.name, lower, id).index(index).address(parse_mac(&end.mac));
+    if let Some(fd) = ns_fd {
+        b = b.setns_by_fd(fd);
+    }
+    b.build()
+}
+
+/// The veth that stands for a branch ENI where there are no VLANs: between the pair's two ends.
+fn veth_instead(pair: &VlanPair) -> Veth {
+    let [a, b] = &pair.ends;
+    Veth {
+        ns: a.ns.clone(),
+        name: a.name.clone(),
+        mac: Some(a.mac.clone()),
+        master: None,
+        peer_ns: b.ns.clone(),
+        peer_name: b.name.clone(),
+        peer_mac: Some(b.mac.clone()),
+        mtu: pair.mtu,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_route::link::{InfoKind, InfoVlan, LinkAttribute, LinkInfo};
+
+    fn end() -> Vlan {
+        Vlan {
+            lower_ns: "ecsnet.l.i.a".into(),
+            lower: "eth1".into(),
+            ns: "ecsnet.l.t.web".into(),
+            name: "eth0".into(),
+            mac: "0e:01:02:03:04:05".into(),
+        }
+    }
+
+    #[test]
+    fn a_branch_eni_is_a_vlan_of_the_trunk_born_in_the_task_namespace() {
+        let m = vlan_msg(&end(), 3, 7, 2, Some(42));
+        assert_eq!(m.header.index, 2, "the index ecsnet chose");
+        let a = &m.attributes;
+        assert!(a.contains(&LinkAttribute::IfName("eth0".into())), "{a:?}");
+        assert!(a.contains(&LinkAttribute::Link(7)), "on the trunk link: {a:?}");
+        assert!(a.contains(&LinkAttribute::Address(vec![0x0e, 1, 2, 3, 4, 5])), "the branch ENI's MAC: {a:?}");
+        assert!(a.contains(&LinkAttribute::NetNsFd(42)), "born in the task's namespace: {a:?}");
+        let info = vec![LinkInfo::Kind(InfoKind::Vlan), LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(3)]))];
+        assert!(a.contains(&LinkAttribute::LinkInfo(info)), "{a:?}");
+    }
+
+    #[test]
+    fn the_router_end_stays_in_its_namespace() {
+        let m = vlan_msg(&Vlan { ns: "ecsnet.l.i.a".into(), ..end() }, 3, 7, 9, None);
+        assert!(!m.attributes.iter().any(|a| matches!(a, LinkAttribute::NetNsFd(_))), "{:?}", m.attributes);
+    }
+
+    #[test]
+    fn without_vlans_a_pair_is_the_veth_it_would_be_without_trunking() {
+        let router =
+            Vlan { ns: "vpc".into(), name: "eni-0123456789a".into(), mac: "06:00:00:00:00:01".into(), ..end() };
+        let pair = VlanPair { id: 1, ends: [router, end()], mtu: Some(9001) };
+        let v = veth_instead(&pair);
+        assert_eq!(
+            (v.ns.as_str(), v.name.as_str(), v.mac.as_deref()),
+            ("vpc", "eni-0123456789a", Some("06:00:00:00:00:01"))
+        );
+        assert_eq!((v.peer_ns.as_str(), v.peer_name.as_str()), ("ecsnet.l.t.web", "eth0"));
+        assert_eq!((v.peer_mac.as_deref(), v.mtu, v.master), (Some("0e:01:02:03:04:05"), Some(9001), None));
+    }
 }

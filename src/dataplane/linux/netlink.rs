@@ -44,6 +44,10 @@ impl Indexes {
                 assign(&v.peer_ns, &v.peer_name);
                 assign(&v.ns, &v.name);
             }
+            // A branch ENI's `eth0` (ENI trunking) is the first link of its task's namespace too.
+            for end in plan.vlans.iter().flat_map(|pair| pair.ends.iter()) {
+                assign(&end.ns, &end.name);
+            }
             for b in &plan.bridges {
                 assign(&b.ns, &b.name);
             }

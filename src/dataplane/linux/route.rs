@@ -16,8 +16,12 @@ pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
 }
 
 fn route_msg(r: &Route, idx: &Indexes) -> Result<RouteMessage, ApplyError> {
-    let mut b =
-        RouteMessageBuilder::<Ipv4Addr>::new().destination_prefix(r.dst.network(), r.dst.prefix()).table_id(r.table);
+    // RTPROT_BOOT, as the routes Docker, the CNI plugins and `ip route add` make: `ip route`
+    // prints no `proto` for them (rtnetlink's default, RTPROT_STATIC, shows `proto static`).
+    let mut b = RouteMessageBuilder::<Ipv4Addr>::new()
+        .destination_prefix(r.dst.network(), r.dst.prefix())
+        .table_id(r.table)
+        .protocol(RouteProtocol::Boot);
     if let Some(gw) = r.gw {
         b = b.gateway(gw);
     }

@@ -7,6 +7,9 @@ use crate::sys::netns;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Keys that may be missing from a kernel.
+const OPTIONAL: &str = "net.bridge.";
+
 pub async fn apply(plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
     let mut by_ns: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for s in list {
@@ -18,8 +21,12 @@ pub async fn apply(plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
         netns::run_each(names, move |ns| {
             for (k, v) in by_ns.get(ns).map(|v| v.as_slice()).unwrap_or(&[]) {
                 let path = format!("/proc/sys/{}", k.replace('.', "/"));
-                std::fs::write(&path, v)
-                    .map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?;
+                match std::fs::write(&path, v) {
+                    // Bridge netfilter's keys exist only where br_netfilter is loaded; where it
+                    // is not, bridged packets skip netfilter anyway, which is what 0 asks for.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && k.starts_with(OPTIONAL) => {}
+                    r => r.map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?,
+                }
             }
             Ok(())
         })
