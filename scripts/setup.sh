@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ecsnet needs on a Debian/Ubuntu machine: nftables (nft), iproute2 (ip, ss),
-# curl, tcpdump, and a Rust toolchain if there is none. Run as root (sudo scripts/setup.sh).
+# curl, tcpdump, and a Rust toolchain if there is none; and, for the tests, the pinned AWS SDK
+# clients of scripts/sdk-clients.sh. Run as root (sudo scripts/setup.sh).
 # With --build it also builds the release binary and installs it as /usr/local/bin/ecsnet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
   curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# The real AWS SDK clients the tests run inside labs (a venv and node_modules of our own).
+bash scripts/sdk-clients.sh
 
 if [ "${1:-}" = "--build" ]; then
   cargo build --release --locked 2>/dev/null || cargo build --release

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
+# setup.sh installed the SDK clients: a test that finds them missing fails instead of skipping.
+export ECSNET_REQUIRE_SDK=1
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 log=$(mktemp)

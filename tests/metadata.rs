@@ -197,38 +197,17 @@ fn metadata_from_every_network_mode() {
     assert!(!o.status.success(), "none task reached the endpoint: {code} {body}");
     assert_eq!(code, "000", "{body}");
 
-    // An AWS SDK finds the credentials with no configuration (when botocore is installed).
-    let has_botocore = std::process::Command::new("python3")
-        .args(["-c", "import botocore"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if has_botocore {
+    // An AWS SDK finds the credentials with no configuration: botocore's default chain, from the
+    // project's venv (scripts/sdk-clients.sh), with the container's environment and nothing of
+    // the caller's (tests/sdk_clients.rs runs the SDKs everywhere else).
+    if let Some(python) = common::sdk::python() {
+        let env = common::sdk::container_env(lab, &aws.containers[0].docker_name);
         let rel = env_of(lab, &aws.containers[0].docker_name, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-        let o = ecsnet(&[
-            "exec",
-            lab,
-            "task/aws",
-            "--",
-            "env",
-            "-u",
-            "AWS_PROFILE",
-            "-u",
-            "AWS_ACCESS_KEY_ID",
-            "-u",
-            "AWS_SECRET_ACCESS_KEY",
-            "-u",
-            "AWS_SESSION_TOKEN",
-            "AWS_CONFIG_FILE=/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-            &format!("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI={rel}"),
-            "python3",
-            "-c",
-            "import botocore.session; c = botocore.session.get_session().get_credentials(); print(c.method, c.access_key)",
-        ]);
-        let t = text(&o);
-        assert!(t.contains("container-role ASIAECSNETFAKE"), "botocore: {t}");
-    } else {
-        eprintln!("botocore not installed: SDK check skipped");
+        let probe = common::sdk::dir().join("botocore_probe.py");
+        let v = common::sdk::run_json(lab, "task/aws", &env, &python, &[&probe.to_string_lossy()]);
+        assert_eq!(v["method"], "container-role", "botocore: {v}");
+        assert!(v["access_key"].as_str().unwrap().starts_with("ASIAECSNETFAKE"), "botocore: {v}");
+        assert_eq!(common::sdk::calls(&v, "credential_calls"), [format!("GET {rel} -> 200")], "botocore: {v}");
     }
 
     // The same lab as `docker ps` shows it.

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod sdk;
+
 pub fn is_root() -> bool {
     nix::unistd::Uid::effective().is_root()
 }
