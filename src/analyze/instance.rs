@@ -6,7 +6,7 @@
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use super::{Reason, service};
 use crate::model::{Container, ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Lab, METADATA_IP};
-use crate::model::{PortBinding, TMDS_LISTEN_PORT, Task};
+use crate::model::{INTROSPECTION_PORT, PortBinding, TMDS_LISTEN_PORT, Task};
 use crate::scenario::{NetworkMode, Node, Proto};
 use std::net::Ipv4Addr;
 
@@ -78,6 +78,9 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
         w.step(Node::instance(&inst.name).to_string(), format!("the ECS agent listens on {dst}:{port}"), src, dst);
         return Ok(Next::served_by(Node::Metadata, src));
     }
+    if port == INTROSPECTION_PORT && proto == Proto::Tcp {
+        return introspection(w, ii, origin, src, dst);
+    }
     // The first task of the instance, in the lab's order, that answers on the port: a bridge
     // container publishing it, or a host-mode container listening on it.
     for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
@@ -110,6 +113,34 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
         ));
     }
     Err(Blocked::refused(Reason::NoListener, format!("nothing listens on {port}/{proto} on instance/{}", inst.name)))
+}
+
+/// The agent's introspection API, on every address of the instance; ecs-init lets it be reached
+/// only over loopback and docker0 unless ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS.
+fn introspection<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let inst = &w.lab.instances[ii];
+    let via = match origin {
+        Origin::Local => "lo",
+        Origin::Remote(from) if inst.in_docker0(from) => "docker0",
+        Origin::Remote(from) if in_ecs_bridge(from) => "ecs-bridge",
+        Origin::Remote(_) => "eth0",
+    };
+    let node = Node::instance(&inst.name);
+    if matches!(via, "lo" | "docker0") || inst.agent_config.offhost_introspection {
+        w.step(
+            format!("{node} ECS agent"),
+            format!("introspection listens on :{INTROSPECTION_PORT} (in on {via})"),
+            src,
+            dst,
+        );
+        return Ok(Next::served_by(node, src));
+    }
+    Err(Blocked::timeout(
+        Reason::OffhostIntrospectionBlocked,
+        format!(
+            "ecs-init drops {INTROSPECTION_PORT}/tcp that comes in on {via} of {node}: the agent's introspection API answers loopback and docker0 only (ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS=false)"
+        ),
+    ))
 }
 
 /// Docker's port mapping on the instance: `host_port` on local address `dst`, published by
@@ -216,6 +247,19 @@ mod tests {
         // Asked for through the host port, the destination does not even resolve.
         let (o, c) = code(&l, "instance/ecs-1", "task/web-awsvpc:3000", ProbeProto::Tcp, Some(Via::HostPort));
         assert_eq!((o, c.as_deref()), (None, Some("AWSVPC_PORT_NOT_PUBLISHED_ON_HOST")));
+    }
+
+    #[test]
+    fn introspection_from_loopback_and_docker0_only() {
+        let l = lab("scenarios/14-instance-metadata.yaml");
+        let ok = (Some(Outcome::Connected), None);
+        assert_eq!(tcp(&l, "instance/open", "127.0.0.1:51678"), ok);
+        assert_eq!(tcp(&l, "task/host-open", "instance/open:51678"), ok);
+        assert_eq!(tcp(&l, "task/bridge-open", "instance/open:51678"), ok);
+        assert_eq!(
+            tcp(&l, "task/vpc-open", "169.254.172.1:51678"),
+            is(Outcome::Timeout, "OFFHOST_INTROSPECTION_BLOCKED")
+        );
     }
 
     #[test]

@@ -35,10 +35,13 @@ pub enum Reason {
     /// The instance metadata service is blocked for the source (ECS_AWSVPC_BLOCK_IMDS, or the
     /// DOCKER-USER rule AWS documents for bridge tasks).
     ImdsBlocked,
+    /// ecs-init drops what reaches the agent's introspection port (51678) from other than
+    /// loopback and docker0.
+    OffhostIntrospectionBlocked,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 14] = [
+    pub const ALL: [Reason; 15] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -53,6 +56,7 @@ impl Reason {
         Reason::TaskNotPlaced,
         Reason::InvalidSource,
         Reason::ImdsBlocked,
+        Reason::OffhostIntrospectionBlocked,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -72,6 +76,7 @@ impl Reason {
             Reason::TaskNotPlaced => "TASK_NOT_PLACED",
             Reason::InvalidSource => "INVALID_SOURCE",
             Reason::ImdsBlocked => "IMDS_BLOCKED",
+            Reason::OffhostIntrospectionBlocked => "OFFHOST_INTROSPECTION_BLOCKED",
         }
     }
 

@@ -220,13 +220,30 @@ impl<'a> ContainerRef<'a> {
         let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
         match self.kind {
             ContainerKind::Pause => None,
-            ContainerKind::Agent => Some(vec![
-                pair("ECS_CLUSTER", &self.lab.cluster),
-                pair("ECS_ENABLE_TASK_ENI", "true"),
-                pair("ECS_ENABLE_TASK_IAM_ROLE", "true"),
-                pair("ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST", "true"),
-                pair("PATH", DEFAULT_PATH),
-            ]),
+            ContainerKind::Agent => {
+                // ecs-init's defaults (ecs-init/docker/docker.go getContainerConfig), then
+                // /etc/ecs/ecs.config: the cluster and the instance's `ecsAgent` settings.
+                let mut env = vec![
+                    pair("ECS_LOGFILE", "/log/ecs-agent.log"),
+                    pair("ECS_DATADIR", "/data"),
+                    pair("ECS_AGENT_CONFIG_FILE_PATH", "/etc/ecs/ecs.config.json"),
+                    pair("ECS_UPDATE_DOWNLOAD_DIR", "/cache"),
+                    pair("ECS_UPDATES_ENABLED", "true"),
+                    pair("ECS_AVAILABLE_LOGGING_DRIVERS", r#"["json-file","syslog","awslogs","fluentd","none"]"#),
+                    pair("ECS_ENABLE_TASK_IAM_ROLE", "true"),
+                    pair("ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST", "true"),
+                    pair("ECS_ENABLE_TASK_ENI", "true"),
+                    pair("ECS_CLUSTER", &self.lab.cluster),
+                ];
+                for (k, v) in &self.inst().agent_config.written {
+                    match env.iter_mut().find(|(name, _)| name == k) {
+                        Some(e) => e.1 = v.clone(),
+                        None => env.push((k.clone(), v.clone())),
+                    }
+                }
+                env.push(pair("PATH", DEFAULT_PATH));
+                Some(env)
+            }
             ContainerKind::App(_) => {
                 let mut env = self.model().env.clone();
                 if !env.iter().any(|(k, _)| k == "PATH") {

@@ -161,7 +161,8 @@ fn agent(lab: &str, instance: &str) -> Container {
         docker_name: "ecs-agent".into(),
         docker_id: ids::hex(&[lab, "agent", instance], 64),
         image: AGENT_IMAGE.into(),
-        cmd: vec!["/agent".into()],
+        // ecs-init runs the image's entrypoint with no arguments.
+        entrypoint: vec!["/agent".into()],
         ..Container::default()
     }
 }

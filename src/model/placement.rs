@@ -5,7 +5,7 @@
 
 use super::instance::Instance;
 use super::subnet::{self, Subnet};
-use super::{ECS_BRIDGE_GW, ids};
+use super::{ECS_BRIDGE_GW, INTROSPECTION_PORT, TMDS_LISTEN_PORT, ids};
 use crate::scenario::{self, NetworkMode, Proto, TaskDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -130,7 +130,11 @@ impl InstanceState {
             docker_next: u32::from(docker0.network()) + 2,
             docker_last: u32::from(docker0.broadcast()) - 1,
             host_ports: HashMap::from([
-                (Proto::Tcp, agent.reserved_ports.iter().copied().collect()),
+                // The agent's own ports are in use whatever ECS_RESERVED_PORTS says: it listens there.
+                (
+                    Proto::Tcp,
+                    agent.reserved_ports.iter().copied().chain([INTROSPECTION_PORT, TMDS_LISTEN_PORT]).collect(),
+                ),
                 (Proto::Udp, agent.reserved_ports_udp.iter().copied().collect()),
             ]),
             dyn_range: agent.dynamic_ports,
@@ -303,7 +307,8 @@ mod tests {
             ..Default::default()
         };
         let mut st = InstanceState::with("172.17.0.0/16".parse().unwrap(), &agent);
-        assert!(!st.host_ports[&Proto::Tcp].contains(&51678), "the list replaces the default");
+        assert!(!st.host_ports[&Proto::Tcp].contains(&2375), "the list replaces the default");
+        assert!(st.host_ports[&Proto::Tcp].contains(&51678), "the agent listens there whatever the list");
         assert!(st.host_ports[&Proto::Udp].contains(&53));
         assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(40000));
         assert_eq!(st.take_dynamic_port(Proto::Tcp), Ok(40001));

@@ -1,7 +1,7 @@
 //! The services a lab runs and where each listens: the agent serves them (`services`), and the
 //! analyzer knows that they answer there (`analyze`). A new kind of service is a variant here.
 
-use super::{IMDS_IP, IMDS_PORT, Lab, TMDS_LISTEN_PORT};
+use super::{IMDS_IP, IMDS_PORT, INTROSPECTION_PORT, Lab, TMDS_LISTEN_PORT};
 use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
 
@@ -13,6 +13,9 @@ pub enum ServiceKind {
     TaskMetadata { instance: usize },
     /// EC2's instance metadata service, one for the lab, in the VPC router.
     InstanceMetadata,
+    /// The ECS agent's introspection API of instance `instance` (every address, :51678); the
+    /// same agent process serves it as the task metadata endpoint.
+    Introspection { instance: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +65,12 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: inst.ns.clone(),
             bind: Some(Ipv4Addr::LOCALHOST),
             listen: vec![PortProto { port: TMDS_LISTEN_PORT, proto: Proto::Tcp }],
+        });
+        v.push(Service {
+            kind: ServiceKind::Introspection { instance: ii },
+            ns: inst.ns.clone(),
+            bind: None,
+            listen: vec![PortProto { port: INTROSPECTION_PORT, proto: Proto::Tcp }],
         });
     }
     if !lab.instances.is_empty() {

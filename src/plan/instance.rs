@@ -5,7 +5,7 @@ use super::container::PublishedPort;
 use super::nft::{self, TableBuilder};
 use super::{Bridge, Plan, docker, net};
 use crate::model::{ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX, Instance};
-use crate::model::{METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
+use crate::model::{INTROSPECTION_PORT, METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 use std::net::Ipv4Addr;
 
@@ -44,6 +44,7 @@ pub(super) fn firewall(p: &mut Plan, inst: &Instance, published: &[PublishedPort
     t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);
     docker::chains(&mut t);
     ecs_init_metadata(&mut t);
+    ecs_init_introspection(&mut t, inst);
     ecs_init_localhost_guard(&mut t);
     docker::nat(&mut t, inst, published);
     // AWS's rule goes first in DOCKER-USER (`--insert DOCKER-USER 1`), before Docker's return.
@@ -74,6 +75,22 @@ fn ecs_init_metadata(t: &mut TableBuilder) {
             nft::redirect(TMDS_LISTEN_PORT),
         ],
         Some("ecs-init: task metadata endpoint (host mode)"),
+    );
+}
+
+/// ecs-init: the agent's introspection API (:51678) only from loopback and docker0, unless
+/// ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS (ecs-init/exec/iptables/iptables.go: `INPUT -p tcp
+/// --dport 51678 -i docker0 -j ACCEPT` inserted above `INPUT -p tcp --dport 51678 ! -i lo -j DROP`).
+fn ecs_init_introspection(t: &mut TableBuilder, inst: &Instance) {
+    if inst.agent_config.offhost_introspection {
+        return;
+    }
+    let port = || nft::dport("tcp", INTROSPECTION_PORT);
+    t.rule("input", vec![port(), nft::iifname("docker0"), nft::accept()], Some("ecs-init: introspection from docker0"));
+    t.rule(
+        "input",
+        vec![port(), nft::iifname_ne("lo"), nft::counter(), nft::drop()],
+        Some("ecs-init: no off-host introspection"),
     );
 }
 

@@ -28,6 +28,10 @@ pub struct AgentConfig {
     pub task_iam_role: bool,
     /// ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST: the `task-iam-role-network-host` capability.
     pub task_iam_role_network_host: bool,
+    /// ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS: ecs-init leaves :51678 open to every interface
+    /// (false: only loopback and docker0).
+    #[serde(default)]
+    pub offhost_introspection: bool,
     /// The settings the file wrote, in file order, as the agent's environment shows them.
     #[serde(default)]
     pub written: Vec<(String, String)>,
@@ -42,6 +46,7 @@ impl Default for AgentConfig {
             awsvpc_block_imds: false,
             task_iam_role: true,
             task_iam_role_network_host: true,
+            offhost_introspection: false,
             written: vec![],
         }
     }
@@ -89,6 +94,12 @@ pub(crate) static TABLE: Table = Table {
             "true",
             "Host-mode tasks with a `taskRoleArn` can run here (false: they cannot be placed).",
         ),
+        def(
+            "ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS",
+            Shape::Bool,
+            "false",
+            "ecs-init's input rules leave the agent's introspection API (:51678) open to every interface (false: loopback and docker0 only).",
+        ),
     ],
 };
 
@@ -108,6 +119,7 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<AgentConfig> {
             "ECS_AWSVPC_BLOCK_IMDS" => cx.boolean(&val).map(|b| c.awsvpc_block_imds = b.value),
             "ECS_ENABLE_TASK_IAM_ROLE" => cx.boolean(&val).map(|b| c.task_iam_role = b.value),
             "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST" => cx.boolean(&val).map(|b| c.task_iam_role_network_host = b.value),
+            "ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS" => cx.boolean(&val).map(|b| c.offhost_introspection = b.value),
             _ => continue,
         };
         match written {

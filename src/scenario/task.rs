@@ -218,23 +218,28 @@ pub(crate) fn check(
 /// `x-ecsnet.listen` ports are ecsnet's own: ECS does not know them, so nothing keeps them from
 /// colliding in a shared network namespace, where the second program could not bind. Every
 /// namespace where containers listen together is checked: an instance's (its host-mode tasks,
-/// and the ECS agent on 127.0.0.1:51679) and each awsvpc task's.
+/// and the ECS agent on 0.0.0.0:51678 and 127.0.0.1:51679) and each awsvpc task's.
 fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[TaskDefinition]) {
     use super::primitives::{PortProto, Proto};
     use std::collections::HashMap;
     // Who listens on a port, and whether ECS knows it (a port mapping) or not (an extra).
     type Taken = HashMap<PortProto, (String, bool)>;
     // The agent's port is reserved: a port mapping on it is ECS's RESOURCE:PORTS.
-    let agent =
-        || (PortProto { port: 51679, proto: Proto::Tcp }, ("the ECS agent (127.0.0.1:51679)".to_string(), false));
+    let agent = || {
+        [
+            (
+                PortProto { port: 51678, proto: Proto::Tcp },
+                ("the ECS agent's introspection (0.0.0.0:51678)".to_string(), false),
+            ),
+            (PortProto { port: 51679, proto: Proto::Tcp }, ("the ECS agent (127.0.0.1:51679)".to_string(), false)),
+        ]
+    };
     let mut per_instance: HashMap<&str, Taken> = HashMap::new();
     for t in tasks {
         let Some(td) = find_task_def(task_definitions, &t.task_definition.value) else { continue };
         let mut own = Taken::new();
         let taken = match td.network_mode.value {
-            NetworkMode::Host => {
-                per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from([agent()]))
-            }
+            NetworkMode::Host => per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from(agent())),
             NetworkMode::Awsvpc => &mut own,
             NetworkMode::Bridge | NetworkMode::None => continue,
         };

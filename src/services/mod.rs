@@ -69,6 +69,8 @@ pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
             })),
             // One endpoint per instance, in instance order.
             ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
+            // The same agent process: the task metadata spec binds its socket too.
+            ServiceKind::Introspection { .. } => {}
             ServiceKind::InstanceMetadata => list.push(ServiceSpec::InstanceMetadata(instance_metadata::imds_config(
                 lab,
                 created_ns / crate::sys::time::NS_PER_SEC,

@@ -19,7 +19,15 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub(super) struct Endpoint {
     pub lab: Arc<str>,
-    pub inst: TmdsInstance,
+    pub inst: Arc<TmdsInstance>,
+    pub api: Api,
+}
+
+/// Which of the agent's two servers a socket is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Api {
+    TaskMetadata,
+    Introspection,
 }
 
 /// The agent's read timeout, which Go also waits for the next request on an idle connection.
@@ -80,7 +88,10 @@ async fn handle(mut stream: TcpStream, ep: Arc<Endpoint>) {
         let Some(body) = read_body(&mut stream, &mut buf, &head.body, deadline).await else { return };
         let request = Request { method: head.method.clone(), target: head.target.clone(), body, peer: Some(peer) };
         let now = now_ns();
-        let answer = routes::answer(&ep.lab, &ep.inst, &request, now);
+        let answer = match ep.api {
+            Api::TaskMetadata => routes::answer(&ep.lab, &ep.inst, &request, now),
+            Api::Introspection => super::introspection::answer(&ep.inst, &request.target),
+        };
         let (bytes, close) = response(&answer, &head, &peer.to_string(), now / NS_PER_SEC);
         let written = tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes)).await;
         if close || !matches!(written, Ok(Ok(()))) {

@@ -18,6 +18,7 @@
 pub(crate) mod credentials;
 pub mod documents;
 mod http;
+pub mod introspection;
 mod protection;
 mod routes;
 pub mod stats;
@@ -27,7 +28,7 @@ pub use http::request_line;
 pub use routes::answer;
 
 use super::bind::{Listen, Socket};
-use crate::model::TMDS_LISTEN_PORT;
+use crate::model::{INTROSPECTION_PORT, TMDS_LISTEN_PORT};
 use crate::scenario::Proto;
 use serde::{Deserialize, Serialize, Serializer};
 use std::io;
@@ -43,6 +44,9 @@ pub struct TmdsInstance {
     pub ns: String,
     #[serde(default)]
     pub tasks: Vec<TmdsTask>,
+    /// What its introspection API says about the agent.
+    #[serde(default)]
+    pub agent: introspection::AgentIdentity,
 }
 
 /// One placed task of the instance.
@@ -66,6 +70,9 @@ pub struct TmdsTask {
     pub containers: Vec<TmdsContainer>,
     #[serde(default)]
     pub credentials: Option<TmdsCredentials>,
+    /// Its `/v1/tasks` entry on the introspection API.
+    #[serde(default)]
+    pub introspection: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,24 +195,36 @@ impl Serialize for GoFloat {
 }
 
 impl TmdsInstance {
-    /// The socket it needs: 127.0.0.1:51679 in the instance's namespace.
+    /// The sockets the agent has: 127.0.0.1:51679 in the instance's namespace, then the
+    /// introspection API on 0.0.0.0:51678.
     pub fn listens(&self) -> Vec<Listen> {
-        vec![Listen {
-            ns: self.ns.clone(),
-            addr: SocketAddrV4::new(Ipv4Addr::LOCALHOST, TMDS_LISTEN_PORT),
-            proto: Proto::Tcp,
-            who: format!("{} task metadata endpoint", self.node),
-        }]
+        vec![
+            Listen {
+                ns: self.ns.clone(),
+                addr: SocketAddrV4::new(Ipv4Addr::LOCALHOST, TMDS_LISTEN_PORT),
+                proto: Proto::Tcp,
+                who: format!("{} task metadata endpoint", self.node),
+            },
+            Listen {
+                ns: self.ns.clone(),
+                addr: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, INTROSPECTION_PORT),
+                proto: Proto::Tcp,
+                who: format!("{} ECS agent introspection", self.node),
+            },
+        ]
     }
 }
 
 /// Serve one instance's endpoint on its socket, on the current runtime. The entry point of this
 /// service.
 pub fn start(inst: &TmdsInstance, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
-    let ep = Arc::new(http::Endpoint { lab, inst: inst.clone() });
-    for s in sockets {
+    let inst = Arc::new(inst.clone());
+    // In the order of `listens`: the task metadata endpoint, then introspection.
+    for (i, s) in sockets.into_iter().enumerate() {
         if let Socket::Tcp(l) = s {
-            tokio::spawn(http::serve(tokio::net::TcpListener::from_std(l)?, ep.clone()));
+            let api = if i == 0 { http::Api::TaskMetadata } else { http::Api::Introspection };
+            let ep = Arc::new(http::Endpoint { lab: lab.clone(), inst: inst.clone(), api });
+            tokio::spawn(http::serve(tokio::net::TcpListener::from_std(l)?, ep));
         }
     }
     Ok(())

@@ -45,6 +45,7 @@ fn inst() -> TmdsInstance {
                 tail_v3: "]}".into(),
                 containers: vec![container("", "p1", "p", None), container("e-1", "d1", "app", None)],
                 credentials: Some(TmdsCredentials { id: "cred-1".into(), role_arn: "arn:aws:iam::1:role/r".into() }),
+                introspection: r#"{"Arn":"arn:a"}"#.into(),
             },
             TmdsTask {
                 bridge_ip: None,
@@ -55,8 +56,10 @@ fn inst() -> TmdsInstance {
                 tail_v3: "]}".into(),
                 containers: vec![container("e-2", "d2", "web", Some(r#"{"Name":"web","v":2}"#))],
                 credentials: None,
+                introspection: r#"{"Arn":"arn:b"}"#.into(),
             },
         ],
+        agent: introspection::AgentIdentity { metadata: r#"{"Cluster":"c"}"#.into() },
     }
 }
 
@@ -381,11 +384,32 @@ fn keep_alive_on_a_real_connection() {
         out
     });
     let out = rt.block_on(async {
-        let ep = Arc::new(super::http::Endpoint { lab: Arc::from("lab"), inst: inst() });
+        let ep = Arc::new(super::http::Endpoint {
+            lab: Arc::from("lab"),
+            inst: Arc::new(inst()),
+            api: super::http::Api::TaskMetadata,
+        });
         tokio::spawn(super::http::serve(tokio::net::TcpListener::from_std(listener).unwrap(), ep));
         tokio::task::spawn_blocking(move || client.join().unwrap()).await.unwrap()
     });
     assert_eq!(out.matches("HTTP/1.1 200 OK\r\n").count(), 3, "{out}");
     assert_eq!(out.matches("Connection: close").count(), 1, "{out}");
     assert!(out.ends_with(r#"{"Name":"web","v":4}"#), "{out}");
+}
+
+#[test]
+fn introspection_api() {
+    let i = inst();
+    let get = |target: &str| introspection::answer(&i, target);
+    assert_eq!(get("/v1/metadata").body, r#"{"Cluster":"c"}"#);
+    assert_eq!(get("/v1/tasks").body, r#"{"Tasks":[{"Arn":"arn:a"},{"Arn":"arn:b"}]}"#);
+    assert_eq!(get("/v1/tasks?taskarn=arn%3Ab").body, r#"{"Arn":"arn:b"}"#);
+    assert_eq!(get("/v1/tasks?dockerid=d2").body, r#"{"Arn":"arn:b"}"#, "a short id is a prefix");
+    assert_eq!(get("/v1/tasks?dockerid=d").status, 400, "two tasks have such a container");
+    assert_eq!(get("/v1/tasks?dockerid=zz").status, 404);
+    assert_eq!(get("/v1/tasks?taskarn=arn:c").status, 404);
+    assert_eq!(get("/v1/tasks?taskarn=arn:a&dockerid=d1").status, 400);
+    assert!(get("/license").body.contains("Apache License"));
+    assert_eq!(get("/anything").body, r#"{"AvailableCommands":["/v1/metadata","/v1/tasks","/license"]}"#);
+    assert!(get("/v1/metadata").before_limiter, "no rate limit headers on introspection");
 }

@@ -3,6 +3,7 @@
 //! older shape ([`v2`]). awsvpc containers (the pause included, as `CNI_PAUSE`) report the task
 //! ENI; bridge containers their docker0 address.
 
+pub mod introspection;
 pub mod v2;
 
 use super::stats::{NetworkSource, StatsSource};
@@ -303,7 +304,12 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
                 .filter(|t| t.placement.is_ok() && t.instance == ii)
                 .map(|t| tmds_task(lab, t, created_ns))
                 .collect();
-            TmdsInstance { node: Node::instance(&inst.name).to_string(), ns: inst.ns.clone(), tasks }
+            TmdsInstance {
+                node: Node::instance(&inst.name).to_string(),
+                ns: inst.ns.clone(),
+                tasks,
+                agent: introspection::agent_identity(lab, ii),
+            }
         })
         .collect()
 }
@@ -337,6 +343,7 @@ fn tmds_task(lab: &Lab, t: &Task, created_ns: u64) -> TmdsTask {
         })
         .collect();
     TmdsTask {
+        introspection: introspection::task_entry(lab, t, &docs),
         bridge_ip: t.bridge_ip,
         arn: t.arn.clone(),
         head,
