@@ -48,6 +48,8 @@ struct Gen {
     igw: bool,
     nat: bool,
     subnets: Vec<SubnetPlan>,
+    /// The route tables with a route to the NAT gateway, which must not stand in their subnets.
+    tables_to_nat: BTreeSet<String>,
     groups: Vec<String>,
     ports: Vec<u16>,
     /// Public addresses given out in the file (Elastic IPs, internet hosts).
@@ -88,6 +90,7 @@ pub fn generate(seed: u64, name: &str) -> String {
         igw,
         nat,
         subnets: vec![],
+        tables_to_nat: BTreeSet::new(),
         groups: vec![],
         ports: vec![],
         public: BTreeSet::new(),
@@ -134,7 +137,7 @@ impl Gen {
             let target = if self.nat && self.rng.chance(50) { nat_target.clone() } else { igw_target.clone() };
             let mut routes = vec![(block, target)];
             if self.rng.chance(50) {
-                let other = if self.nat && routes[0].1 == igw_target { nat_target } else { igw_target };
+                let other = if self.nat && routes[0].1 == igw_target { nat_target.clone() } else { igw_target };
                 routes.push(("0.0.0.0/0".into(), other));
             }
             tables.push(("narrow".into(), routes));
@@ -151,6 +154,12 @@ impl Gen {
                 _ => None,
             };
             self.subnets.push(SubnetPlan { name: format!("sn-{}", i + 1), zone, table });
+        }
+        self.tables_to_nat =
+            tables.iter().filter(|(_, r)| r.iter().any(|(_, t)| *t == nat_target)).map(|(n, _)| n.clone()).collect();
+        if self.nat && self.subnets_for_nat().is_empty() {
+            // Every subnet routes to the NAT gateway: it would route its own traffic to itself.
+            self.subnets[0].table = Some("public".into());
         }
         let mut y = "  subnets:\n".to_string();
         for (i, SubnetPlan { name, zone, table }) in self.subnets.iter().enumerate() {
@@ -188,23 +197,23 @@ impl Gen {
         }
     }
 
+    /// The subnets a NAT gateway can stand in: those whose table routes nothing to it.
+    fn subnets_for_nat(&self) -> Vec<usize> {
+        let to_nat = |t: &Option<String>| t.as_ref().is_some_and(|t| self.tables_to_nat.contains(t));
+        (0..self.subnets.len()).filter(|i| !to_nat(&self.subnets[*i].table)).collect()
+    }
+
     /// The NAT gateway, in a subnet not routed to itself (mostly a public one).
     fn nat_gateway(&mut self) -> String {
         if !self.nat {
             return String::new();
         }
-        let not_private: Vec<usize> =
-            (0..self.subnets.len()).filter(|i| self.subnets[*i].table.as_deref() != Some("private")).collect();
+        let free = self.subnets_for_nat();
         let public: Vec<usize> =
-            not_private.iter().copied().filter(|i| self.subnets[*i].table.as_deref() == Some("public")).collect();
-        let si = match (public.is_empty(), not_private.is_empty()) {
-            (false, _) if self.rng.chance(80) => *self.rng.pick(&public),
-            (_, false) => *self.rng.pick(&not_private),
-            _ => {
-                // Every subnet routes to the NAT gateway: move the first to the public table.
-                self.subnets[0].table = Some("public".into());
-                return format!("  natGateways:\n    - {{ name: nat-1, subnet: {} }}\n", self.subnets[0].name);
-            }
+            free.iter().copied().filter(|i| self.subnets[*i].table.as_deref() == Some("public")).collect();
+        let si = match public.is_empty() {
+            false if self.rng.chance(80) => *self.rng.pick(&public),
+            _ => *self.rng.pick(&free),
         };
         let eip = match self.rng.chance(30) {
             true => format!(", elasticIp: {}", self.public_ip()),

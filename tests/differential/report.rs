@@ -19,7 +19,7 @@ pub struct LabReport {
     pub generator_bug: Option<String>,
 }
 
-fn out_dir() -> PathBuf {
+pub fn out_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/differential")
 }
 
