@@ -29,9 +29,11 @@ mod report;
 use cases::{sample, spec};
 use common::*;
 use compare::{Mismatch, compare, detail};
+use ecsnet::analyze::Analysis;
 use ecsnet::model;
-use ecsnet::probe::{ProbeSpec, run};
-use ecsnet::scenario::RouteTarget;
+use ecsnet::probe::{ProbeResult, ProbeSpec, run};
+use ecsnet::scenario::{Outcome, RouteTarget};
+use ecsnet::sys::neigh::arp_table_fulls;
 use generator::generate;
 use report::{LabReport, Tally};
 use std::net::Ipv4Addr;
@@ -45,7 +47,7 @@ const DEFAULT_LABS: u64 = 12;
 const DEFAULT_CASES: usize = 600;
 /// The probe timeout; a mismatch is probed again with the longer one before it counts.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(600);
-const CONFIRM_TIMEOUT: Duration = Duration::from_millis(2000);
+const CONFIRM_TIMEOUT: Duration = Duration::from_millis(1500);
 /// A port nothing in a generated lab uses.
 const CLOSED_PORT: u16 = 7;
 const IMDS_IP: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
@@ -85,16 +87,46 @@ fn run_lab(
     let first = rt.block_on(run(specs));
     let suspects: Vec<usize> =
         first.iter().filter(|r| compare(&lab, &cases[r.id].0, &cases[r.id].1, r).is_some()).map(|r| r.id).collect();
-    // Probed again, alone and with more time: a disagreement that goes away is load, not a bug.
-    let again: Vec<ProbeSpec> = suspects.iter().filter_map(|i| spec(&lab, *i, &cases[*i].0, CONFIRM_TIMEOUT)).collect();
-    for r in rt.block_on(run(again)) {
+    let (results, overflowed) = confirm(rt, &lab, &cases, suspects);
+    for r in results {
         let (c, a) = &cases[r.id];
         match compare(&lab, c, a, &r) {
+            // An overflowing table drops packets: only a timeout may be the kernel's doing.
+            Some(_) if overflowed && r.outcome == Outcome::Timeout => rep.overflow.push(c.name()),
             Some(m) => rep.mismatches.push(Mismatch { detail: detail(c, a, stem), ..m }),
             None => rep.flaky.push(c.name()),
         }
     }
     rep
+}
+
+/// Probes the suspects again, alone and with more time: a disagreement that goes away was load,
+/// not a bug. While the kernel's neighbour table overflows (every namespace of the machine
+/// shares it, other people's labs too), the kernel itself drops packets: then the batch is
+/// probed again after a pause, at most three times. Gives the last results and whether the
+/// table overflowed during them.
+fn confirm(
+    rt: &tokio::runtime::Runtime,
+    lab: &model::Lab,
+    cases: &[(cases::Case, Analysis)],
+    suspects: Vec<usize>,
+) -> (Vec<ProbeResult>, bool) {
+    let mut results = vec![];
+    let mut overflowed = false;
+    for attempt in 0..3 {
+        if attempt > 0 && !overflowed {
+            break;
+        }
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        let again: Vec<ProbeSpec> =
+            suspects.iter().filter_map(|i| spec(lab, *i, &cases[*i].0, CONFIRM_TIMEOUT)).collect();
+        let fulls = arp_table_fulls();
+        results = rt.block_on(run(again));
+        overflowed = arp_table_fulls() > fulls;
+    }
+    (results, overflowed)
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -169,7 +201,7 @@ fn analyzer_agrees_with_packets_on_random_labs() {
 fn generated_labs_are_valid() {
     let mut bugs = vec![];
     let mut cases = 0;
-    for seed in 0..300u64 {
+    for seed in 0..200u64 {
         let name = format!("df-{seed}");
         let yaml = generate(seed, &name);
         let path = PathBuf::from(format!("{name}.yaml"));
@@ -185,7 +217,7 @@ fn generated_labs_are_valid() {
         }
     }
     assert!(bugs.is_empty(), "{} generated labs are not valid:\n{}", bugs.len(), bugs.join("\n\n"));
-    assert!(cases > 300 * 20, "too few cases: {cases}");
+    assert!(cases > 200 * 20, "too few cases: {cases}");
 }
 
 /// A NAT gateway whose own subnet routes to it: valid, but a loop no one builds on purpose,

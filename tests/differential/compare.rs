@@ -30,8 +30,9 @@ fn served_kind(lab: &Lab, n: Option<&str>) -> String {
     }
 }
 
-/// The mismatch of a case, if the packets and the analyzer disagree (`Some("probe error")`
-/// when the probe could not run).
+/// The mismatch of a case, if the packets and the analyzer disagree on the outcome, or when
+/// both connected on who served or the source seen (not for the metadata endpoint, whose
+/// server is the agent). A probe that could not run counts too (`probe error`).
 pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mismatch> {
     let head = format!("{} -> {} {}", c.src_kind, c.dst_kind, c.proto);
     let analyzer = format!(

@@ -15,6 +15,8 @@ pub struct LabReport {
     pub mismatches: Vec<Mismatch>,
     /// Disagreements that went away when probed again with a longer timeout.
     pub flaky: Vec<String>,
+    /// Disagreements while the kernel's neighbour table overflowed: the kernel's, not the lab's.
+    pub overflow: Vec<String>,
     pub up_failed: Option<String>,
     pub generator_bug: Option<String>,
 }
@@ -46,6 +48,9 @@ fn write_findings(stem: &str, yaml: &str, rep: &LabReport) -> PathBuf {
     for f in &rep.flaky {
         let _ = writeln!(t, "flaky (agreed when probed again with {} ms): {f}", CONFIRM_TIMEOUT.as_millis());
     }
+    for f in &rep.overflow {
+        let _ = writeln!(t, "not judged (the kernel's neighbour table overflowed during the probes): {f}");
+    }
     let _ = std::fs::write(dir.join(format!("{stem}.txt")), t);
     file
 }
@@ -57,6 +62,7 @@ pub struct Tally {
     pub probes: usize,
     pub mismatches: usize,
     pub flaky: usize,
+    pub overflow: usize,
     pub up_failures: Vec<String>,
     pub generator_bugs: Vec<String>,
     pub signatures: BTreeMap<String, (usize, String)>,
@@ -68,8 +74,9 @@ impl Tally {
         self.probes += rep.probes;
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
+        self.overflow += rep.overflow.len();
         let interesting = !rep.mismatches.is_empty() || rep.up_failed.is_some() || rep.generator_bug.is_some();
-        if !interesting && rep.flaky.is_empty() {
+        if !interesting && rep.flaky.is_empty() && rep.overflow.is_empty() {
             return;
         }
         let file = write_findings(stem, yaml, &rep);
@@ -88,12 +95,13 @@ impl Tally {
 
     pub fn print(&self, elapsed: Duration) {
         eprintln!(
-            "differential: {} labs, {} probes, {} mismatches in {} signatures, {} flaky, {} up failures, {} generator bugs ({:.0?})",
+            "differential: {} labs, {} probes, {} mismatches in {} signatures, {} flaky, {} not judged (neighbour table overflow), {} up failures, {} generator bugs ({:.0?})",
             self.labs,
             self.probes,
             self.mismatches,
             self.signatures.len(),
             self.flaky,
+            self.overflow,
             self.up_failures.len(),
             self.generator_bugs.len(),
             elapsed
