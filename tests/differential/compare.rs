@@ -1,0 +1,80 @@
+//! Comparing the analyzer with the packets: a mismatch and its signature.
+
+use super::cases::{Case, addr_kind, node_kind};
+use ecsnet::analyze::Analysis;
+use ecsnet::model::Lab;
+use ecsnet::probe::ProbeResult;
+use ecsnet::scenario::{Node, Outcome, ProbeProto};
+use std::path::Path;
+
+/// A disagreement: its signature (what kind of bug) and the line that shows it.
+pub struct Mismatch {
+    pub signature: String,
+    pub line: String,
+    /// The command that explains it and the analyzer's hops, for the `.txt`.
+    pub detail: Vec<String>,
+}
+
+fn outcome_and_code(a: &Analysis) -> String {
+    let o = a.outcome.map(|o| o.to_string()).unwrap_or_default();
+    match a.code {
+        Some(c) => format!("{o}[{}]", c.code()),
+        None => o,
+    }
+}
+
+fn served_kind(lab: &Lab, n: Option<&str>) -> String {
+    match n {
+        None => "nobody".into(),
+        Some(s) => s.parse::<Node>().map(|n| node_kind(lab, &n, None)).unwrap_or_else(|_| s.to_string()),
+    }
+}
+
+/// The mismatch of a case, if the packets and the analyzer disagree on the outcome, or when
+/// both connected on who served or the source seen (not for the metadata endpoint, whose
+/// server is the agent). A probe that could not run counts too (`probe error`).
+pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mismatch> {
+    let head = format!("{} -> {} {}", c.src_kind, c.dst_kind, c.proto);
+    let analyzer = format!(
+        "analyzer {} served {} seen {}",
+        outcome_and_code(a),
+        a.served_by.as_ref().map(|n| n.to_string()).unwrap_or("-".into()),
+        a.source_seen.map(|s| s.to_string()).unwrap_or("-".into())
+    );
+    let packets = format!(
+        "packets {} ({}) served {} seen {}",
+        r.outcome,
+        r.detail,
+        r.identity.as_ref().map(|i| i.node.as_str()).unwrap_or("-"),
+        r.identity.as_ref().map(|i| i.peer.ip().to_string()).unwrap_or("-".into())
+    );
+    let line = format!("{}: {analyzer}; {packets}", c.name());
+    let signature = if let Some(e) = &r.error {
+        format!("{head}: probe error {e}")
+    } else if a.outcome != Some(r.outcome) {
+        format!("{head}: analyzer {} / packets {}", outcome_and_code(a), r.outcome)
+    } else if r.outcome != Outcome::Connected || a.served_by == Some(Node::Metadata) {
+        return None;
+    } else {
+        let want = a.served_by.as_ref().map(|n| n.to_string());
+        let got = r.identity.as_ref().map(|i| i.node.clone());
+        let seen = r.identity.as_ref().map(|i| *i.peer.ip());
+        if c.proto != ProbeProto::Icmp && want != got {
+            let (w, g) = (served_kind(lab, want.as_deref()), served_kind(lab, got.as_deref()));
+            format!("{head}: connected, served by analyzer {w} / packets {g}")
+        } else if let (Some(w), Some(g)) = (a.source_seen, seen.filter(|s| Some(*s) != a.source_seen)) {
+            format!("{head}: connected, source seen analyzer {} / packets {}", addr_kind(lab, w), addr_kind(lab, g))
+        } else {
+            return None;
+        }
+    };
+    Some(Mismatch { signature, line, detail: vec![] })
+}
+
+/// How to look at a mismatch again: `ecsnet explain` on the saved file, and the hops.
+pub fn detail(c: &Case, a: &Analysis, stem: &str) -> Vec<String> {
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    let mut v = vec![c.explain_command(&file)];
+    v.extend(a.steps.iter().map(|s| format!("  {}: {} => {}", s.component, s.decision, s.packet)));
+    v
+}

@@ -1,0 +1,121 @@
+//! What a run found: each lab's report, the files written for a lab with findings, and the
+//! totals with the mismatches grouped by signature.
+
+use super::CONFIRM_TIMEOUT;
+use super::compare::Mismatch;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What one lab gave.
+#[derive(Default)]
+pub struct LabReport {
+    pub probes: usize,
+    pub mismatches: Vec<Mismatch>,
+    /// Disagreements that went away when probed again with a longer timeout.
+    pub flaky: Vec<String>,
+    /// Disagreements while the kernel's neighbour table overflowed: the kernel's, not the lab's.
+    pub overflow: Vec<String>,
+    pub up_failed: Option<String>,
+    pub generator_bug: Option<String>,
+}
+
+pub fn out_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/differential")
+}
+
+/// The `.txt` next to a lab's `.yaml`: every mismatch, the command that explains it, and the
+/// analyzer's hops.
+fn write_findings(stem: &str, yaml: &str, rep: &LabReport) -> PathBuf {
+    let dir = out_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("{stem}.yaml"));
+    let _ = std::fs::write(&file, yaml);
+    let mut t = String::new();
+    if let Some(up) = &rep.up_failed {
+        let _ = writeln!(t, "ecsnet up failed:\n{up}");
+    }
+    if let Some(g) = &rep.generator_bug {
+        let _ = writeln!(t, "generator bug, the scenario does not load:\n{g}");
+    }
+    for m in &rep.mismatches {
+        let _ = writeln!(t, "{}\n  signature: {}", m.line, m.signature);
+        for extra in &m.detail {
+            let _ = writeln!(t, "  {extra}");
+        }
+    }
+    for f in &rep.flaky {
+        let _ = writeln!(t, "flaky (agreed when probed again with {} ms): {f}", CONFIRM_TIMEOUT.as_millis());
+    }
+    for f in &rep.overflow {
+        let _ = writeln!(t, "not judged (the kernel's neighbour table overflowed during the probes): {f}");
+    }
+    let _ = std::fs::write(dir.join(format!("{stem}.txt")), t);
+    file
+}
+
+/// The totals over every lab, and the mismatches by signature (count, first example).
+#[derive(Default)]
+pub struct Tally {
+    pub labs: usize,
+    pub probes: usize,
+    pub mismatches: usize,
+    pub flaky: usize,
+    pub overflow: usize,
+    pub up_failures: Vec<String>,
+    pub generator_bugs: Vec<String>,
+    pub signatures: BTreeMap<String, (usize, String)>,
+}
+
+impl Tally {
+    pub fn add(&mut self, stem: &str, yaml: &str, rep: LabReport) {
+        self.labs += 1;
+        self.probes += rep.probes;
+        self.mismatches += rep.mismatches.len();
+        self.flaky += rep.flaky.len();
+        self.overflow += rep.overflow.len();
+        let interesting = !rep.mismatches.is_empty() || rep.up_failed.is_some() || rep.generator_bug.is_some();
+        if !interesting && rep.flaky.is_empty() && rep.overflow.is_empty() {
+            return;
+        }
+        let file = write_findings(stem, yaml, &rep);
+        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&file).display().to_string();
+        if let Some(g) = &rep.generator_bug {
+            self.generator_bugs.push(format!("{shown}: {}", g.lines().next().unwrap_or_default()));
+        }
+        if let Some(u) = &rep.up_failed {
+            self.up_failures.push(format!("{shown}: {}", u.lines().last().unwrap_or_default()));
+        }
+        for m in rep.mismatches {
+            let e = self.signatures.entry(m.signature).or_insert((0, format!("{} ({shown})", m.line)));
+            e.0 += 1;
+        }
+    }
+
+    pub fn print(&self, elapsed: Duration) {
+        eprintln!(
+            "differential: {} labs, {} probes, {} mismatches in {} signatures, {} flaky, {} not judged (neighbour table overflow), {} up failures, {} generator bugs ({:.0?})",
+            self.labs,
+            self.probes,
+            self.mismatches,
+            self.signatures.len(),
+            self.flaky,
+            self.overflow,
+            self.up_failures.len(),
+            self.generator_bugs.len(),
+            elapsed
+        );
+        let mut by_count: Vec<_> = self.signatures.iter().collect();
+        by_count.sort_by_key(|(s, (n, _))| (std::cmp::Reverse(*n), (*s).clone()));
+        for (sig, (n, example)) in by_count {
+            eprintln!("{n:6}  {sig}\n        e.g. {example}");
+        }
+        for g in &self.generator_bugs {
+            eprintln!("generator bug: {g}");
+        }
+        for u in &self.up_failures {
+            eprintln!("up failed: {u}");
+        }
+    }
+}
