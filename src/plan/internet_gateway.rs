@@ -68,6 +68,7 @@ fn firewall(public: &[PublicMapping]) -> Nftables<'static> {
     t.base("prerouting", Ty::NAT, Hook::Prerouting, -100, Policy::Accept);
     t.base("postrouting", Ty::NAT, Hook::Postrouting, 100, Policy::Accept);
     t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Drop);
+    inbound_guard(&mut t, public);
     for m in public {
         translate(&mut t, m);
     }
@@ -95,6 +96,20 @@ fn translate(t: &mut TableBuilder, m: &PublicMapping) {
         ],
         None,
     );
+}
+
+/// From the internet only public addresses are reachable, decided before any NAT: a flow to a
+/// private address must not pass as translated when conntrack, to keep its ICMP id unique next
+/// to a translated flow of the same id, gives it a null DNAT binding (`ct status dnat`).
+fn inbound_guard(t: &mut TableBuilder, public: &[PublicMapping]) {
+    t.base("inbound", Ty::Filter, Hook::Prerouting, -150, Policy::Accept);
+    let publics: Vec<Ipv4Addr> = public.iter().map(|m| m.public).collect();
+    let mut rule = vec![nft::iifname("inet0")];
+    if !publics.is_empty() {
+        rule.push(nft::ip_daddr_ne(nft::addr_set(&publics)));
+    }
+    rule.extend([nft::counter(), nft::drop()]);
+    t.rule("inbound", rule, Some("from the internet, only to public IPs"));
 }
 
 /// What may cross: replies, egress of translated addresses, ingress to public addresses.

@@ -4,7 +4,7 @@
 use super::generator::Rng;
 use super::{CLOSED_PORT, IMDS_IP};
 use ecsnet::analyze::{Analysis, analyze};
-use ecsnet::model::{DOCKER0_GW, ECS_BRIDGE_GW, INTERNET_CLIENT, Lab, METADATA_IP, TMDS_LISTEN_PORT, resolve};
+use ecsnet::model::{ECS_BRIDGE_GW, INTERNET_CLIENT, INTROSPECTION_PORT, Lab, METADATA_IP, TMDS_LISTEN_PORT, resolve};
 use ecsnet::probe::ProbeSpec;
 use ecsnet::scenario::{NetworkMode, Node, ProbeProto, Via};
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,7 +68,7 @@ fn instance_of(lab: &Lab, n: &Node) -> Option<usize> {
 fn instances_of_ip(lab: &Lab, ip: Ipv4Addr) -> Vec<usize> {
     let mut v = vec![];
     for (ii, i) in lab.instances.iter().enumerate() {
-        let own = lab.instance_ip(i) == ip || i.public_ip == Some(ip) || ip == DOCKER0_GW || ip == ECS_BRIDGE_GW;
+        let own = lab.instance_ip(i) == ip || i.public_ip == Some(ip) || ip == i.docker0_gw() || ip == ECS_BRIDGE_GW;
         let tasks = lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok());
         let hosted = tasks.clone().any(|t| {
             t.eni.is_some_and(|e| lab.enis[e].ip == ip)
@@ -90,7 +90,7 @@ pub fn addr_kind(lab: &Lab, ip: Ipv4Addr) -> &'static str {
         IMDS_IP => "imds-169.254.169.254",
         METADATA_IP => "metadata-169.254.170.2",
         ECS_BRIDGE_GW => "ecs-bridge-gw",
-        DOCKER0_GW => "docker0-gw",
+        _ if lab.instances.iter().any(|i| i.docker0_gw() == ip) => "docker0-gw",
         INTERNET_CLIENT => "internet-client",
         _ if lab.instances.iter().any(|i| lab.instance_ip(i) == ip) => "instance-private",
         _ if lab.instances.iter().any(|i| i.public_ip == Some(ip)) => "instance-public",
@@ -113,6 +113,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::InstancePublic(_) => "instance-public".into(),
         Node::Nat(_) => "nat".into(),
         Node::Metadata => "metadata".into(),
+        Node::InstanceMetadata => "imds".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
@@ -147,7 +148,7 @@ fn dst_kind(lab: &Lab, from: &Node, to: &Node, via: Option<Via>) -> String {
 /// Every port of the lab: listened on, mapped, published (dynamic ones too), served on the
 /// internet, plus 80, the agent's 51679 and a closed one.
 fn lab_ports(lab: &Lab) -> BTreeSet<u16> {
-    let mut p = BTreeSet::from([80, TMDS_LISTEN_PORT, CLOSED_PORT]);
+    let mut p = BTreeSet::from([80, INTROSPECTION_PORT, TMDS_LISTEN_PORT, CLOSED_PORT]);
     for c in lab.tasks.iter().filter(|t| t.placement.is_ok()).flat_map(|t| &t.containers) {
         p.extend(c.listen.iter().map(|l| l.port));
         for b in &c.ports {
@@ -162,7 +163,8 @@ fn lab_ports(lab: &Lab) -> BTreeSet<u16> {
 /// Every raw address a user can write: private and public IPs, the bridges' addresses,
 /// loopback, the instance metadata and task metadata addresses, the internet's.
 fn raw_addresses(lab: &Lab) -> BTreeSet<Ipv4Addr> {
-    let mut v = BTreeSet::from([Ipv4Addr::LOCALHOST, IMDS_IP, METADATA_IP, ECS_BRIDGE_GW, DOCKER0_GW, INTERNET_CLIENT]);
+    let mut v = BTreeSet::from([Ipv4Addr::LOCALHOST, IMDS_IP, METADATA_IP, ECS_BRIDGE_GW, INTERNET_CLIENT]);
+    v.extend(lab.instances.iter().map(|i| i.docker0_gw()));
     v.extend(lab.enis.iter().map(|e| e.ip));
     v.extend(lab.enis.iter().filter_map(|e| e.public_ip));
     v.extend(lab.instances.iter().filter_map(|i| i.public_ip));
@@ -184,6 +186,7 @@ fn destinations(lab: &Lab) -> Vec<(Node, Option<Via>, BTreeSet<u16>)> {
         nodes.extend(t.containers.iter().map(|c| Node::container(&t.name, &c.name)));
     }
     nodes.push(Node::Metadata);
+    nodes.push(Node::InstanceMetadata);
     nodes.extend(raw_addresses(lab).into_iter().map(Node::Ip));
     let mut seen = BTreeSet::new();
     nodes.retain(|n| seen.insert(n.to_string()));
@@ -275,7 +278,7 @@ pub fn sample(lab: &Lab, seed: u64, max: usize) -> Vec<(Case, Analysis)> {
 
 pub fn spec(lab: &Lab, id: usize, c: &Case, timeout: Duration) -> Option<ProbeSpec> {
     let source = resolve::source(lab, &c.from).ok()?;
-    let (dst, port) = resolve::destination(lab, &c.to, c.port, c.via).ok()?;
+    let (dst, port) = resolve::destination(lab, &c.to, c.port, c.via, c.proto).ok()?;
     let port = if c.proto == ProbeProto::Icmp { None } else { port };
     Some(ProbeSpec { id, src_ns: source.ns, bind: source.bind, dst, port, proto: c.proto, path: "/".into(), timeout })
 }

@@ -30,9 +30,15 @@ fn served_kind(lab: &Lab, n: Option<&str>) -> String {
     }
 }
 
+/// A server that is not a responder (no identity line): the ECS agent's endpoints (the task
+/// metadata endpoint, introspection on the instance) and the instance metadata service.
+fn agent_service(n: Option<&Node>) -> bool {
+    matches!(n, Some(Node::Metadata | Node::InstanceMetadata | Node::Instance(_)))
+}
+
 /// The mismatch of a case, if the packets and the analyzer disagree on the outcome, or when
-/// both connected on who served or the source seen (not for the metadata endpoint, whose
-/// server is the agent). A probe that could not run counts too (`probe error`).
+/// both connected on who served or the source seen (not for the agent's endpoints and the
+/// instance metadata service, which send no identity). A probe that could not run counts too (`probe error`).
 pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mismatch> {
     let head = format!("{} -> {} {}", c.src_kind, c.dst_kind, c.proto);
     let analyzer = format!(
@@ -53,7 +59,7 @@ pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mis
         format!("{head}: probe error {e}")
     } else if a.outcome != Some(r.outcome) {
         format!("{head}: analyzer {} / packets {}", outcome_and_code(a), r.outcome)
-    } else if r.outcome != Outcome::Connected || a.served_by == Some(Node::Metadata) {
+    } else if r.outcome != Outcome::Connected || (agent_service(a.served_by.as_ref()) && r.identity.is_none()) {
         return None;
     } else {
         let want = a.served_by.as_ref().map(|n| n.to_string());

@@ -384,11 +384,35 @@ impl Gen {
             fields += &self.group_list("securityGroups");
             if self.rng.chance(20) {
                 fields += &format!(", maxEnis: {}", self.rng.range(2, 5));
+            } else if self.rng.chance(15) {
+                fields += ", eniTrunking: true";
             }
+            fields += &self.agent_settings();
             y += &format!("  - {{ {fields} }}\n");
             self.instances.push((format!("ecs-{}", i + 1), si));
         }
         y
+    }
+
+    /// The settings that change who reaches the metadata service and the agent: ECS's
+    /// IMDS block for awsvpc tasks, AWS's documented rule for bridge containers, ecs-init's
+    /// introspection guard lifted.
+    fn agent_settings(&mut self) -> String {
+        let mut agent = vec![];
+        if self.rng.chance(20) {
+            agent.push("ECS_AWSVPC_BLOCK_IMDS: true");
+        }
+        if self.rng.chance(15) {
+            agent.push("ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS: true");
+        }
+        let mut out = String::new();
+        if !agent.is_empty() {
+            out += &format!(", ecsAgent: {{ {} }}", agent.join(", "));
+        }
+        if self.rng.chance(20) {
+            out += ", blockImdsFromBridge: true";
+        }
+        out
     }
 
     /// `, securityGroups: [...]`: omitted (the default group), empty, or 1-2 declared groups.
