@@ -233,7 +233,7 @@ pub fn check_environment() -> Result<(), CliError> {
     if !nix::unistd::Uid::effective().is_root() {
         return env("ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)");
     }
-    let nft = std::process::Command::new("nft").arg("--version").output();
+    let nft = std::process::Command::new(crate::sys::nft::program()).arg("--version").output();
     if !nft.is_ok_and(|o| o.status.success()) {
         return env(
             "the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`",

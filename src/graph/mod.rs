@@ -53,6 +53,27 @@ fn eni_label(x: &crate::model::Eni) -> String {
     v
 }
 
+/// The agent's listeners and, where they differ from the defaults, who may reach IMDS.
+fn agent_line(i: &crate::model::Instance) -> String {
+    let mut parts = vec!["agent :51678, 127.0.0.1:51679".to_string()];
+    let o = &i.metadata_options;
+    if o.tokens_required || o.hop_limit != 1 {
+        let tokens = if o.tokens_required { "IMDSv2 only" } else { "IMDSv1+v2" };
+        parts.push(format!("{tokens}, hop limit {}", o.hop_limit));
+    }
+    let mut blocked = vec![];
+    if i.agent_config.awsvpc_block_imds {
+        blocked.push("awsvpc");
+    }
+    if i.block_imds_from_bridge {
+        blocked.push("bridge");
+    }
+    if !blocked.is_empty() {
+        parts.push(format!("IMDS blocked: {}", blocked.join(", ")));
+    }
+    parts.join(" · ")
+}
+
 fn subnet_id(lab: &Lab, subnet: usize) -> String {
     format!("subnet/{}", lab.vpc.subnets[subnet].name)
 }
@@ -70,7 +91,10 @@ impl Picture {
             inet.push(format!("{} {} [{}]", h.name.value, h.ip.value, ports.join(", ")));
         }
         self.node("internet", inet, None, "internet");
-        let router = vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()];
+        let mut router = vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()];
+        if !lab.instances.is_empty() {
+            router.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
+        }
         self.node("vpc", router, None, "router");
         if lab.vpc.igw_ns.is_some() {
             let label = vec!["internet gateway".into(), "1:1 NAT public <-> private".into()];
@@ -116,7 +140,8 @@ impl Picture {
             let docker0 = format!("docker0 {}/{}", i.docker0_gw(), i.docker0.prefix());
             let bridges =
                 if lab.has_ecs_bridge(ii) { format!("{docker0} · ecs-bridge 169.254.172.1/22") } else { docker0 };
-            let label = vec![format!("{iid} ({})", i.instance_type), eni_label(x), bridges];
+            let mut label = vec![format!("{iid} ({})", i.instance_type), eni_label(x), bridges];
+            label.push(agent_line(i));
             self.node(&iid, label, Some(x.subnet), "instance");
             self.edges.push(structure(&subnet_id(lab, x.subnet), &iid, "eth0"));
             for t in lab.tasks.iter().filter(|t| t.instance == ii) {

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod link;
 pub mod neigh;
 pub mod netns;
+pub mod nft;
 pub mod proc;
 pub mod sock;
 pub mod time;

@@ -14,7 +14,12 @@ pub async fn apply(plan: &Plan) -> Result<(), ApplyError> {
             tokio::task::spawn_blocking(move || {
                 let ns = fw.ns.clone();
                 netns::run_in(&ns, move || {
-                    nftables::helper::apply_ruleset(&fw.ruleset).map_err(|e| std::io::Error::other(e.to_string()))
+                    nftables::helper::apply_ruleset_with_args(
+                        &fw.ruleset,
+                        Some(crate::sys::nft::program()),
+                        nftables::helper::DEFAULT_ARGS,
+                    )
+                    .map_err(|e| std::io::Error::other(e.to_string()))
                 })
                 .map_err(|e| fail(format!("nftables table inet ecsnet in {ns}"), e))
             })

@@ -118,8 +118,11 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
         put("public-ipv4", public.to_string());
         put("public-hostname", public_dns_name(region, public));
     }
-    // The instance's ENIs: its primary one, then each awsvpc task's, attached to it.
-    let task_enis = lab.enis.iter().filter(|e| matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].instance == ii));
+    // The instance's ENIs: its primary one, then each awsvpc task's, attached to it. With
+    // trunking the tasks' ENIs are branches, not attached to the instance: the trunk ENI is.
+    let trunked = inst.trunk.is_some();
+    let task_enis =
+        lab.enis.iter().filter(|e| !trunked && matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].instance == ii));
     for (device, e) in std::iter::once(eni).chain(task_enis).enumerate() {
         let sn = &lab.vpc.subnets[e.subnet];
         let base = format!("network/interfaces/macs/{}/", e.mac);
@@ -143,6 +146,22 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
             iface("public-ipv4s", public.to_string());
             iface("public-hostname", public_dns_name(region, public));
             iface(&format!("ipv4-associations/{public}"), e.ip.to_string());
+        }
+    }
+    if let Some(trunk) = &inst.trunk {
+        let sn = &lab.vpc.subnets[eni.subnet];
+        let base = format!("network/interfaces/macs/{}/", trunk.mac);
+        for (k, v) in [
+            ("device-number", "1".to_string()),
+            ("interface-id", trunk.id.clone()),
+            ("mac", trunk.mac.clone()),
+            ("owner-id", ACCOUNT.to_string()),
+            ("subnet-id", sn.id.clone()),
+            ("subnet-ipv4-cidr-block", sn.cidr.to_string()),
+            ("vpc-id", lab.vpc.id.clone()),
+            ("vpc-ipv4-cidr-block", lab.vpc.cidr.to_string()),
+        ] {
+            meta.insert(format!("{base}{k}"), v);
         }
     }
     // The role's documents are made when asked (their times move); the keys make the listings.

@@ -184,3 +184,20 @@ fn error_pages_are_ec2s() {
     assert!(a.body.contains("<title>401 - Unauthorized</title>"));
     assert!(Answer::error(404).body.contains("iso-8859-1"));
 }
+
+#[test]
+fn with_trunking_the_trunk_eni_is_attached_not_the_branches() {
+    let text = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances:\n  - {name: i1, subnet: a, eniTrunking: true}\ntaskDefinitions:\n  - {family: v, networkMode: awsvpc, containerDefinitions: [{name: c, image: x}]}\ntasks:\n  - {name: v1, taskDefinition: v, instance: i1, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n  - {name: v2, taskDefinition: v, instance: i1, networkConfiguration: {awsvpcConfiguration: {subnets: [a]}}}\n";
+    let s = crate::scenario::load_str(Path::new("t.yaml"), text).unwrap();
+    let l = crate::model::build(&s).unwrap();
+    let cfg = imds_config(&l, NOW);
+    let trunk = l.instances[0].trunk.as_ref().unwrap();
+    let mut c = Client::new(&cfg);
+    let ip = cfg.instances[0].sources[0];
+    let macs = c.get(ip, "/latest/meta-data/network/interfaces/macs/", None).body;
+    assert_eq!(macs.lines().count(), 2, "primary and trunk: {macs}");
+    let id = c.get(ip, &format!("/latest/meta-data/network/interfaces/macs/{}/interface-id", trunk.mac), None);
+    assert_eq!(id.body, trunk.id);
+    // Branch ENIs still reach IMDS as their instance.
+    assert_eq!(cfg.instances[0].sources.len(), 3);
+}
