@@ -94,6 +94,17 @@ impl Placer<'_, '_> {
             return Ok(task);
         }
         self.states[ii].take_host_ports(&wanted);
+        // Programs of a host-mode task that ECS does not know (`x-ecsnet.listen`) are in use
+        // once it runs: the agent's bind test skips them when it picks a dynamic host port.
+        if task.mode == NetworkMode::Host {
+            let extras: Vec<_> = td
+                .container_definitions
+                .iter()
+                .filter(|c| c.x_ecsnet.command.is_none())
+                .flat_map(|c| c.x_ecsnet.listen.iter().map(|pp| (pp.proto, pp.port)))
+                .collect();
+            self.states[ii].take_host_ports(&extras);
+        }
         let arn = task.arn.clone();
         let owner = OwningTask { lab: self.lab, name: &t.name.value, cluster: self.cluster, arn: &arn, definition: td };
         match task.mode {

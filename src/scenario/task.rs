@@ -218,7 +218,8 @@ pub(crate) fn check(
 /// `x-ecsnet.listen` ports are ecsnet's own: ECS does not know them, so nothing keeps them from
 /// colliding in a shared network namespace, where the second program could not bind. Every
 /// namespace where containers listen together is checked: an instance's (its host-mode tasks,
-/// and the ECS agent on 0.0.0.0:51678 and 127.0.0.1:51679) and each awsvpc task's.
+/// its bridge containers' static host ports, and the ECS agent on 0.0.0.0:51678 and
+/// 127.0.0.1:51679) and each awsvpc task's.
 fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[TaskDefinition]) {
     use super::primitives::{PortProto, Proto};
     use std::collections::HashMap;
@@ -238,18 +239,38 @@ fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[Task
     for t in tasks {
         let Some(td) = find_task_def(task_definitions, &t.task_definition.value) else { continue };
         let mut own = Taken::new();
-        let taken = match td.network_mode.value {
-            NetworkMode::Host => per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from(agent())),
+        let mode = td.network_mode.value;
+        let taken = match mode {
+            NetworkMode::Host | NetworkMode::Bridge => {
+                per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from(agent()))
+            }
             NetworkMode::Awsvpc => &mut own,
-            NetworkMode::Bridge | NetworkMode::None => continue,
+            NetworkMode::None => continue,
         };
         for c in td.container_definitions.iter().filter(|c| c.x_ecsnet.command.is_none()) {
-            let who = format!("task `{}`'s container `{}`", t.name.value, c.name.value);
-            let mapped = c
-                .port_mappings
-                .iter()
-                .map(|pm| (PortProto { port: pm.container_port.value, proto: pm.protocol }, false));
-            for (pp, extra) in mapped.chain(c.x_ecsnet.listen.iter().map(|pp| (*pp, true))) {
+            let who = match mode {
+                NetworkMode::Bridge => {
+                    format!("task `{}`'s container `{}` (its host port)", t.name.value, c.name.value)
+                }
+                _ => format!("task `{}`'s container `{}`", t.name.value, c.name.value),
+            };
+            // A bridge container takes its static host ports on the instance (docker-proxy
+            // binds them); its own listeners are in its own namespace.
+            let listens_on_instance: Vec<(PortProto, bool)> = match mode {
+                NetworkMode::Bridge => c
+                    .port_mappings
+                    .iter()
+                    .filter_map(|pm| pm.host_port.as_ref().filter(|h| h.value != 0).map(|h| (h.value, pm.protocol)))
+                    .map(|(port, proto)| (PortProto { port, proto }, false))
+                    .collect(),
+                _ => c
+                    .port_mappings
+                    .iter()
+                    .map(|pm| (PortProto { port: pm.container_port.value, proto: pm.protocol }, false))
+                    .chain(c.x_ecsnet.listen.iter().map(|pp| (*pp, true)))
+                    .collect(),
+            };
+            for (pp, extra) in listens_on_instance {
                 match taken.get(&pp) {
                     // Two port mappings are ECS's to keep apart (RESOURCE:PORTS, the agent's
                     // reserved ports); an extra on either side is not.

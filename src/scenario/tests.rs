@@ -1191,3 +1191,15 @@ fn agent_settings_errors_are_located_in_the_agent_s_words() {
     case("metadataOptions", "httpTokens: always", "always", "optional");
     case("metadataOptions", "httpPutResponseHopLimit: 65", "65", "");
 }
+
+#[test]
+fn a_host_task_program_and_a_bridge_host_port_cannot_share_a_port() {
+    let text = with(
+        "taskDefinitions:\n  - family: h\n    networkMode: host\n    containerDefinitions: [{ name: side, image: x, x-ecsnet: { listen: [3000/tcp] } }]\n  - family: b\n    containerDefinitions: [{ name: web, image: x, portMappings: [{ containerPort: 80, hostPort: 3000 }] }]\ntasks:\n  - { name: h1, taskDefinition: h, instance: ecs-1 }\n  - { name: b1, taskDefinition: b, instance: ecs-1 }\n",
+    );
+    let d = only(
+        &text,
+        "task `b1`'s container `web` (its host port) listens on 3000/tcp where task `h1`'s container `side` already listens",
+    );
+    assert_eq!((d.loc.line, d.loc.col), (16, 30), "{d}");
+}

@@ -72,6 +72,8 @@ struct Family {
     name: String,
     mode: NetworkMode,
     bound: Vec<(Proto, u16)>,
+    /// A bridge family's static host ports.
+    static_ports: BTreeSet<(Proto, u16)>,
 }
 
 fn proto_name(p: Proto) -> &'static str {
@@ -452,7 +454,7 @@ impl Gen {
                 y += &self.port_mappings(mode, &mut bound, &mut own, &mut static_ports);
                 y += &self.extra_listen(mode, &mut bound, &own);
             }
-            self.families.push(Family { name: family, mode, bound });
+            self.families.push(Family { name: family, mode, bound, static_ports });
         }
         y
     }
@@ -545,6 +547,9 @@ impl Gen {
     fn tasks(&mut self) -> String {
         let mut y = "tasks:\n".to_string();
         let mut host_bound: Vec<BTreeSet<(Proto, u16)>> = vec![BTreeSet::new(); self.instances.len()];
+        // Bridge static host ports per instance: a host task's program cannot bind one either
+        // (docker-proxy holds it), and the other way round.
+        let mut published: Vec<BTreeSet<(Proto, u16)>> = vec![BTreeSet::new(); self.instances.len()];
         let mut count = 0;
         let mut order: Vec<usize> = (0..self.families.len()).collect();
         self.rng.shuffle(&mut order);
@@ -552,13 +557,19 @@ impl Gen {
             order.push(self.rng.below(self.families.len()));
         }
         for (i, fi) in order.into_iter().enumerate() {
-            let Family { name: family, mode, bound } = self.families[fi].clone();
+            let Family { name: family, mode, bound, static_ports } = self.families[fi].clone();
             let mut candidates: Vec<usize> = (0..self.instances.len()).collect();
             self.rng.shuffle(&mut candidates);
-            let fits = |ii: &usize| mode != NetworkMode::Host || bound.iter().all(|b| !host_bound[*ii].contains(b));
+            let fits = |ii: &usize| match mode {
+                NetworkMode::Host => bound.iter().all(|b| !host_bound[*ii].contains(b) && !published[*ii].contains(b)),
+                NetworkMode::Bridge => static_ports.iter().all(|p| !host_bound[*ii].contains(p)),
+                _ => true,
+            };
             let Some(ii) = candidates.into_iter().find(fits) else { continue };
-            if mode == NetworkMode::Host {
-                host_bound[ii].extend(bound.iter().copied());
+            match mode {
+                NetworkMode::Host => host_bound[ii].extend(bound.iter().copied()),
+                NetworkMode::Bridge => published[ii].extend(static_ports.iter().copied()),
+                _ => {}
             }
             let prefix = match mode {
                 NetworkMode::Bridge => "br",
