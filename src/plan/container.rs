@@ -37,6 +37,7 @@ pub(super) fn docker_eth0(p: &mut Plan, inst: &Instance, c: &Container) -> Vec<P
     }
     let gw = inst.docker0_gw();
     p.neighbour(&c.ns, "eth0", gw, &inst.docker0_mac);
+    p.static_neighbours_only(&c.ns, "eth0");
     p.addr(&c.ns, "eth0", ip, inst.docker0.prefix());
     p.route(&c.ns, default_net(), Some(gw), Some("eth0"));
     c.ports

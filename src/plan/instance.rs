@@ -28,10 +28,12 @@ pub(super) fn bridges(p: &mut Plan, inst: &Instance, ecs_bridge: bool) {
     p.addr(ns, "docker0", inst.docker0_gw(), inst.docker0.prefix());
     // Docker (setupDefaultSysctl) and ecs-init both turn router advertisements off on docker0.
     p.link_sysctl(ns, "net.ipv6.conf.docker0.accept_ra".into(), "0");
+    p.static_neighbours_only(ns, "docker0");
     if ecs_bridge {
         let mac = inst.ecs_bridge_mac.clone();
         p.bridges.push(Bridge { ns: ns.into(), name: "ecs-bridge".into(), mac, txqlen: None });
         p.addr_no_broadcast(ns, "ecs-bridge", ECS_BRIDGE_GW, ECS_BRIDGE_PREFIX);
+        p.static_neighbours_only(ns, "ecs-bridge");
     }
 }
 

@@ -216,6 +216,15 @@ impl Plan {
     pub(super) fn link_sysctl(&mut self, ns: &str, key: String, value: &str) {
         self.link_sysctls.push(Sysctl { ns: ns.into(), key, value: value.into() });
     }
+    /// No ARP request ever leaves `dev`: every peer of it is a static neighbour, so an address
+    /// no one holds is dropped at once and silently, the same for every probe timeout (a
+    /// kernel that asks answers EHOSTUNREACH after about 3 s, refused or timeout depending on
+    /// how long the caller waits).
+    pub(super) fn static_neighbours_only(&mut self, ns: &str, dev: &str) {
+        for key in ["mcast_solicit", "ucast_solicit", "app_solicit"] {
+            self.link_sysctl(ns, format!("net.ipv4.neigh.{dev}.{key}"), "0");
+        }
+    }
     pub(super) fn addr(&mut self, ns: &str, dev: &str, ip: Ipv4Addr, prefix: u8) {
         self.addrs.push(Addr { ns: ns.into(), dev: dev.into(), ip, prefix, no_broadcast: false });
     }

@@ -20,6 +20,7 @@ pub(super) fn ecs_eth0(p: &mut Plan, inst: &Instance, t: &Task) {
         p.neighbour(&inst.ns, "ecs-bridge", bridge_ip, mac);
     }
     p.neighbour(tns, "ecs-eth0", ECS_BRIDGE_GW, &inst.ecs_bridge_mac);
+    p.static_neighbours_only(tns, "ecs-eth0");
     // The ecs-bridge plugin's address has no broadcast (the seed's `ip addr` shows none).
     p.addr_no_broadcast(tns, "ecs-eth0", bridge_ip, ECS_BRIDGE_PREFIX);
     // The ecs-bridge plugin adds a /32 to the gateway, the metadata route, then deletes the
