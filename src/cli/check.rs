@@ -7,10 +7,11 @@ use crate::report::{self, ScenarioReport};
 pub async fn run(lab: &str, json: bool) -> Outcome {
     super::check_environment()?;
     let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
-    let exp: Vec<crate::scenario::Expectation> = std::fs::read(state::dir(lab).join("expect.json"))
-        .ok()
-        .and_then(|d| serde_json::from_slice(&d).ok())
-        .ok_or_else(|| CliError::Failed(format!("lab `{lab}` has no stored expectations")))?;
+    let path = state::dir(lab).join("expect.json");
+    let data = std::fs::read(&path)
+        .map_err(|e| CliError::Failed(format!("lab `{lab}` has no stored expectations ({}: {e})", path.display())))?;
+    let exp: Vec<crate::scenario::Expectation> =
+        serde_json::from_slice(&data).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let t = std::time::Instant::now();
     let verdicts = crate::check::run(&l, &exp).await;
     let rep = ScenarioReport {

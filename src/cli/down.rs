@@ -16,13 +16,13 @@ pub async fn run(labs: &[String], all: bool) -> Outcome {
     // Every lab named is attempted; one that fails does not stop the others.
     let mut exit = Exit::Ok;
     for n in names {
-        if !crate::model::ids::valid_lab_name(&n) {
-            eprintln!("ecsnet: `{n}` is not a lab name");
-            exit = Exit::Failed;
-            continue;
-        }
+        // Lab names given were checked by `check_lab_args`; one found by --all is checked by
+        // `down` itself (an error, nothing touched).
         let n2 = n.clone();
         let rep = tokio::task::spawn_blocking(move || dataplane::down(&n2)).await.unwrap_or_default();
+        for s in &rep.skipped {
+            eprintln!("ecsnet: warning: {n}: skipped {s}");
+        }
         if rep.errors.is_empty() {
             println!("{n}: removed {} namespaces, stopped {} processes", rep.namespaces, rep.processes);
         } else {

@@ -194,6 +194,36 @@ pub enum Cmd {
     },
 }
 
+impl Cmd {
+    /// The lab names given to this verb (a graph or explain target that is not a file is one).
+    fn lab_names(&self) -> Vec<&str> {
+        let not_file = |t: &str| !std::path::Path::new(t).is_file();
+        match self {
+            Cmd::Down { labs, .. } => labs.iter().map(String::as_str).collect(),
+            Cmd::Check { lab, .. }
+            | Cmd::Probe { lab, .. }
+            | Cmd::Ps { lab, .. }
+            | Cmd::Inspect { lab, .. }
+            | Cmd::Exec { lab, .. } => vec![lab.as_str()],
+            Cmd::Explain { target, .. } | Cmd::Graph { target, .. } if not_file(target) => vec![target.as_str()],
+            _ => vec![],
+        }
+    }
+}
+
+/// The one check of every lab name given on the command line, for every verb, before any file
+/// or namespace is touched: the scenario's rule (`check_lab_name`), exit 2.
+pub fn check_lab_args(cmd: &Cmd) -> Result<(), CliError> {
+    for n in cmd.lab_names() {
+        crate::scenario::check_lab_name(n).map_err(|e| {
+            CliError::Invalid(format!(
+                "{e} (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 static WATCHING: AtomicBool = AtomicBool::new(false);
 
@@ -268,6 +298,9 @@ pub fn raise_nofile() {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
+    if let Err(e) = check_lab_args(&cli.cmd) {
+        return fail(e);
+    }
     raise_nofile();
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,

@@ -35,8 +35,8 @@ pub fn runtime(j: &Journal) -> Runtime {
 /// The lab model and its runtime.
 pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
     let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
-    let j = state::load_journal(lab)
-        .map_err(|e| CliError::Failed(format!("{}: {e}", state::dir(lab).join("journal.json").display())))?;
+    // The error names the file already.
+    let j = state::load_journal(lab).map_err(|e| CliError::Failed(e.to_string()))?;
     Ok((l, runtime(&j)))
 }
 

@@ -3,7 +3,7 @@
 //! `up` was killed, or whose state directory was lost, is still removed completely.
 
 use super::kernel::Kernel;
-use super::state::Store;
+use super::state::{Journal, ProcRecord, Store};
 use crate::model::ids;
 
 /// What `down` removed.
@@ -13,23 +13,32 @@ pub struct DownReport {
     pub processes: usize,
     pub namespaces: usize,
     pub errors: Vec<String>,
+    /// Journal entries that are not the lab's (a foreign namespace, an unrelated process),
+    /// left alone: each says what it was and why.
+    pub skipped: Vec<String>,
 }
 
 /// Remove everything of a lab: processes (journal + marks), namespaces (journal + prefix),
-/// cgroups, state. Idempotent; never touches anything that does not carry the lab's mark.
+/// cgroups, state. Idempotent. The journal is not trusted: only what the lab made is touched
+/// (its own namespace names, its own processes, its own cgroup, its own state directory).
 pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
     let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
+    if !ids::valid_lab_name(lab) {
+        rep.errors.push(format!("`{lab}` is not a lab name"));
+        return rep;
+    }
     let journal = store.load_journal(lab).ok();
-    let mut recs = journal.as_ref().map(|j| j.processes.clone()).unwrap_or_default();
-    for (r, _) in kernel.marked(Some(lab)) {
-        if !recs.iter().any(|x| x.pid == r.pid) {
-            recs.push(r);
+    rep.processes = kernel.stop(&processes(kernel, store, lab, journal.as_ref(), &mut rep.skipped));
+    let mut names = vec![];
+    for n in journal.map(|j| j.namespaces).unwrap_or_default() {
+        if ids::is_lab_ns(lab, &n) {
+            names.push(n);
+        } else {
+            rep.skipped.push(format!("namespace `{n}`: not one of lab {lab}'s"));
         }
     }
-    rep.processes = kernel.stop(&recs);
-    let mut names: Vec<String> = journal.map(|j| j.namespaces).unwrap_or_default();
     for n in kernel.namespaces(&ids::ns_prefix(lab)) {
-        if !names.contains(&n) {
+        if !names.contains(&n) && ids::is_lab_ns(lab, &n) {
             names.push(n);
         }
     }
@@ -48,6 +57,32 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
         rep.errors.push(format!("{}: {e}", store.dir(lab).display()));
     }
     rep
+}
+
+/// The processes to stop: the journal's that are still the lab's (see `Kernel::owns_process`),
+/// and those carrying the lab's mark. The others are skipped, named in `skipped`.
+fn processes<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &str,
+    journal: Option<&Journal>,
+    skipped: &mut Vec<String>,
+) -> Vec<ProcRecord> {
+    let dir = store.dir(lab);
+    let mut recs = vec![];
+    for r in journal.map(|j| j.processes.as_slice()).unwrap_or_default() {
+        if kernel.owns_process(lab, &dir, r) {
+            recs.push(r.clone());
+        } else if crate::sys::proc::proc_start_time(r.pid).is_some() {
+            skipped.push(format!("process {} ({}): not lab {lab}'s (start time or ownership differs)", r.pid, r.role));
+        }
+    }
+    for (r, _) in kernel.marked(Some(lab)) {
+        if !recs.iter().any(|x| x.pid == r.pid) {
+            recs.push(r);
+        }
+    }
+    recs
 }
 
 /// Every lab known on this machine: state directories, namespaces and marked processes.

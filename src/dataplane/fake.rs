@@ -199,6 +199,16 @@ impl Kernel for FakeKernel {
         Ok(0)
     }
 
+    /// Its own processes by their lab and start time; any other PID as Linux would judge it
+    /// (a real process a test spawned must never be the lab's).
+    fn owns_process(&self, lab: &str, state_dir: &Path, rec: &ProcRecord) -> bool {
+        let w = self.world();
+        match w.processes.iter().find(|(r, _)| r.pid == rec.pid) {
+            Some((r, l)) => r.start_time == rec.start_time && l == lab,
+            None => super::linux::process::owned(lab, state_dir, rec),
+        }
+    }
+
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {
         let _ = self.record(Call::Marked(lab.map(str::to_string)));
         self.world().processes.iter().filter(|(_, l)| lab.is_none_or(|x| x == l)).cloned().collect()

@@ -77,6 +77,11 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Remove a lab's cgroups (killing what still runs in them); returns how many.
     fn remove_cgroups(&self, lab: &str) -> io::Result<usize>;
 
+    /// True when the process `rec` names is the lab's: the same process (start time) and still
+    /// in one of the lab's namespaces, in its cgroup, or ecsnet's own `__pause`/`__agent` of
+    /// this lab (`state_dir` is the lab's state directory). `down` stops nothing else.
+    fn owns_process(&self, lab: &str, state_dir: &Path, rec: &ProcRecord) -> bool;
+
     /// Processes carrying a lab's ownership mark (any lab's when `lab` is None), with the lab.
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)>;
 }

@@ -4,7 +4,7 @@
 //! state directory, as Docker keeps them under /var/lib/docker/containers/ID), a cgroup named
 //! after it where the machine allows one, and its environment only, never the caller's.
 
-use super::state::write_atomic;
+use super::state::{create_private_dir, write_atomic};
 use crate::model::Lab;
 use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc};
 use crate::model::instance::Instance;
@@ -37,7 +37,7 @@ pub fn instance_dir(state_dir: &Path, instance: &str) -> PathBuf {
 }
 
 fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     for ((name, _), text) in ETC_FILES.iter().zip(etc.contents()) {
         write_atomic(&dir.join(name), text.as_bytes())?;
     }

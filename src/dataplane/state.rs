@@ -1,10 +1,14 @@
 //! A lab's state on disk, under /run/ecsnet/LAB (tmpfs: gone at reboot, like the namespaces).
 //! The journal is written *before* the objects it names exist, so `down` can always find them,
 //! even after `up` was killed half way.
+//!
+//! State is root's: the root and each lab directory are 0700 and every file 0600, because it
+//! holds container environments and credential URIs. Every error reading it names the file.
 
 use crate::model::Lab;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 pub const STATE_ROOT: &str = "/run/ecsnet";
@@ -38,15 +42,43 @@ pub struct ProcRecord {
     pub role: String,
 }
 
-/// Write atomically (temp file + rename), so a crash never leaves a half-written file.
+/// Mode of every state file: root's alone.
+pub const FILE_MODE: u32 = 0o600;
+/// Mode of the state root and of every directory under it.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Write atomically (temp file + rename), so a crash never leaves a half-written file. The file
+/// is created 0600 (and made so if an older one was left with another mode).
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
     {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::File::options().write(true).create(true).truncate(true).mode(FILE_MODE).open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
         f.write_all(data)?;
         f.sync_data()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+/// Open a state file (a log) for appending, created 0600.
+pub fn open_append(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::options().create(true).append(true).mode(FILE_MODE).open(path)
+}
+
+/// Create a directory and its parents 0700 (an existing one keeps its mode).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
+}
+
+/// An error about a state file, naming it: `/run/ecsnet/LAB/lab.json: expected value ...`.
+fn named(path: &Path, e: impl std::fmt::Display, kind: io::ErrorKind) -> io::Error {
+    io::Error::new(kind, format!("{}: {e}", path.display()))
+}
+
+/// Read and parse a JSON state file; any error names the file.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<T> {
+    let data = std::fs::read(path).map_err(|e| named(path, &e, e.kind()))?;
+    serde_json::from_slice(&data).map_err(|e| named(path, e, io::ErrorKind::InvalidData))
 }
 
 impl Store {
@@ -68,18 +100,31 @@ impl Store {
     }
 
     /// Claim the lab name: fails with `AlreadyExists` when a lab of that name is up (or left over).
+    /// The root is made (or made again) 0700 and the lab's directory is created 0700.
     pub fn claim(&self, lab: &str) -> io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.root)?;
+        create_private_dir(&self.root)?;
+        std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(DIR_MODE))?;
         let d = self.dir(lab);
-        std::fs::create_dir(&d)?;
+        std::fs::DirBuilder::new().mode(DIR_MODE).create(&d)?;
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(DIR_MODE))?;
         Ok(d)
     }
 
     /// Remove a lab's state directory; `Ok(false)` when there was none.
+    /// Only a real directory directly under the root named by a valid lab name is removed: never
+    /// a symlink (to elsewhere) and never a path with `/` or `..`.
     pub fn remove(&self, lab: &str) -> io::Result<bool> {
+        if !crate::model::ids::valid_lab_name(lab) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("`{lab}` is not a lab name")));
+        }
         let d = self.dir(lab);
-        if !d.exists() {
-            return Ok(false);
+        let meta = match std::fs::symlink_metadata(&d) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if !meta.is_dir() {
+            return Err(io::Error::other("not a directory of ecsnet's (a symlink or a file): left alone"));
         }
         std::fs::remove_dir_all(&d)?;
         Ok(true)
@@ -91,8 +136,7 @@ impl Store {
     }
 
     pub fn load_journal(&self, lab: &str) -> io::Result<Journal> {
-        let data = std::fs::read(self.dir(lab).join("journal.json"))?;
-        serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        read_json(&self.dir(lab).join("journal.json"))
     }
 
     pub fn save_lab(&self, lab: &Lab) -> io::Result<()> {
@@ -101,14 +145,11 @@ impl Store {
     }
 
     pub fn load_lab(&self, name: &str) -> io::Result<Lab> {
-        let data = std::fs::read(self.dir(name).join("lab.json")).map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                io::Error::new(io::ErrorKind::NotFound, format!("no running lab `{name}` (see `ecsnet ls`)"))
-            } else {
-                e
-            }
-        })?;
-        serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        let path = self.dir(name).join("lab.json");
+        if !path.exists() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no running lab `{name}` (see `ecsnet ls`)")));
+        }
+        read_json(&path)
     }
 
     /// Labs with a state directory.
@@ -126,8 +167,7 @@ impl Store {
 
 /// The model saved in a lab's state directory.
 pub fn load_lab_at(dir: &Path) -> io::Result<Lab> {
-    let data = std::fs::read(dir.join("lab.json"))?;
-    serde_json::from_slice(&data).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    read_json(&dir.join("lab.json"))
 }
 
 // The machine's store through free functions, as the CLI and the agent have always called them.

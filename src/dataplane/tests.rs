@@ -4,7 +4,7 @@
 
 use super::down::{all_labs, down};
 use super::fake::{Call, FakeKernel};
-use super::state::{Journal, Store};
+use super::state::{Journal, ProcRecord, Store};
 use super::up::{Timings, UpError, UpOptions, up};
 use crate::model::Lab;
 use crate::plan::Plan;
@@ -322,4 +322,110 @@ fn all_labs_gathers_state_namespaces_and_marks() {
     fake.add_namespace("ecsnet.a-lab.vpc");
     fake.add_process("c-lab", "agent");
     assert_eq!(all_labs(&fake, &t.store), vec!["a-lab", "b-lab", "c-lab"]);
+}
+
+/// A journal tampered with after `up`: a foreign namespace (another lab's, one not ecsnet's, a
+/// `../` path), an unrelated live process with its true start time, another lab's process and
+/// a reused PID. `down` removes the lab and leaves every foreign entry alone, naming it.
+#[tokio::test]
+async fn down_skips_what_a_tampered_journal_names_but_the_lab_did_not_make() {
+    let (_, plan) = lab_and_plan();
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    run_up(&fake, &t.store, UpOptions::default()).await.expect("up");
+    let outside = t.top.join("decoy");
+    std::fs::write(&outside, "keep").expect("decoy file");
+    let foreign_ns = ["other", "ecsnet.t-fake2.x", "ecsnet.other.vpc", "ecsnet.t-fake.../../decoy"];
+    for n in &foreign_ns[..3] {
+        fake.add_namespace(n);
+    }
+    let mut sleep = std::process::Command::new("sleep").arg("30").spawn().expect("sleep");
+    let sleep_pid = sleep.id() as i32;
+    let sleep_rec = ProcRecord {
+        pid: sleep_pid,
+        start_time: crate::sys::proc::proc_start_time(sleep_pid).expect("start time"),
+        role: "agent".into(),
+    };
+    let other_lab = fake.add_process("other", "agent");
+    let mut reused = fake.add_process(LAB, "pause task/one");
+    reused.start_time += 1;
+    let mut j: Journal = t.store.load_journal(LAB).expect("journal");
+    j.namespaces.extend(foreign_ns.iter().map(|s| s.to_string()));
+    j.processes.extend([sleep_rec, other_lab.clone(), reused.clone()]);
+    t.store.save_journal(&j).expect("tamper");
+
+    let rep = down(&fake, &t.store, LAB);
+    let alive = sleep.try_wait().expect("wait").is_none();
+    let _ = sleep.kill();
+    let _ = sleep.wait();
+    assert!(alive, "an unrelated process was killed");
+    assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+    assert_eq!(rep.namespaces, plan.namespaces.len());
+    // The lab's own, plus the live one carrying its mark whose journal record was stale.
+    assert_eq!(rep.processes, plan.processes.len() + 1);
+    for n in &foreign_ns {
+        assert!(rep.skipped.iter().any(|s| s.contains(&format!("`{n}`"))), "{n} not named: {:?}", rep.skipped);
+        assert!(!fake.calls().contains(&Call::DeleteNamespace(n.to_string())), "{n} deleted");
+    }
+    assert!(rep.skipped.iter().any(|s| s.contains(&format!("process {sleep_pid} "))), "{:?}", rep.skipped);
+    let stopped: Vec<i32> =
+        fake.calls().into_iter().filter_map(|c| if let Call::Stop(p) = c { Some(p) } else { None }).flatten().collect();
+    assert!(!stopped.contains(&sleep_pid) && !stopped.contains(&other_lab.pid), "{stopped:?}");
+    assert_eq!(fake.existing_namespaces(), vec!["ecsnet.other.vpc", "ecsnet.t-fake2.x", "other"]);
+    assert_eq!(fake.running(), vec![other_lab]);
+    assert_eq!(std::fs::read_to_string(&outside).expect("decoy kept"), "keep");
+    assert!(!t.store.dir(LAB).exists());
+}
+
+/// Not a lab name: `down` touches nothing, and a state directory that is a symlink is refused.
+#[test]
+fn down_refuses_a_bad_lab_name_and_a_symlinked_state_directory() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    for bad in ["../x", "a/b", "", "abcdefghijklmnopqrstu"] {
+        let rep = down(&fake, &t.store, bad);
+        assert_eq!(rep.errors.len(), 1, "{bad}");
+        assert!(t.store.remove(bad).is_err(), "{bad}");
+    }
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+    let target = t.top.join("elsewhere");
+    std::fs::create_dir_all(&target).expect("target");
+    std::fs::write(target.join("f"), "keep").expect("file");
+    std::fs::create_dir_all(t.store.root()).expect("root");
+    std::os::unix::fs::symlink(&target, t.store.dir("t-link")).expect("symlink");
+    let rep = down(&fake, &t.store, "t-link");
+    assert_eq!(rep.errors.len(), 1, "{:?}", rep.errors);
+    assert!(target.join("f").exists());
+}
+
+/// State is root's: the root and lab directories 0700, files 0600; errors name the file.
+#[tokio::test]
+async fn state_is_private_and_its_errors_name_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    std::fs::create_dir_all(t.store.root()).expect("root");
+    std::fs::set_permissions(t.store.root(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    run_up(&fake, &t.store, UpOptions::default()).await.expect("up");
+    let mode = |p: &Path| std::fs::symlink_metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(t.store.root()), 0o700);
+    let mut stack = vec![t.store.dir(LAB)];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        assert_eq!(mode(&d), 0o700, "{}", d.display());
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files >= 3, "{files} files");
+    let lab_json = t.store.dir(LAB).join("lab.json");
+    std::fs::write(&lab_json, "").expect("corrupt");
+    let e = t.store.load_lab(LAB).expect_err("corrupt lab.json").to_string();
+    assert!(e.starts_with(&format!("{}: ", lab_json.display())) && e.contains("line 1 column"), "{e}");
+    let journal = t.store.dir(LAB).join("journal.json");
+    std::fs::write(&journal, "{").expect("corrupt");
+    let e = t.store.load_journal(LAB).expect_err("corrupt journal").to_string();
+    assert!(e.starts_with(&format!("{}: ", journal.display())), "{e}");
 }

@@ -55,6 +55,19 @@ pub fn ns_prefix(lab: &str) -> String {
     format!("{NS_PREFIX}{lab}.")
 }
 
+/// True when `name` is a namespace name ecsnet could have made for `lab`: exactly this lab's
+/// prefix (with the dot), then a non-empty rest of `[A-Za-z0-9_.-]` with no `..`, and short
+/// enough for a file name. Anything else in a journal is not the lab's.
+pub fn is_lab_ns(lab: &str, name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(&ns_prefix(lab)) else { return false };
+    valid_lab_name(lab)
+        && name.len() <= 255
+        && !rest.is_empty()
+        && !rest.starts_with('.')
+        && !rest.contains("..")
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 pub fn ns_name(lab: &str, kind: &str, name: &str) -> String {
     if name.is_empty() { format!("{NS_PREFIX}{lab}.{kind}") } else { format!("{NS_PREFIX}{lab}.{kind}.{name}") }
 }
@@ -105,6 +118,18 @@ mod tests {
         assert_eq!(hex(&["a"], 64).len(), 64);
         assert_eq!(hex(&["a", "b"], 20), hex(&["a", "b"], 20));
         assert_ne!(hex(&["a", "b"], 20), hex(&["ab"], 20));
+    }
+
+    #[test]
+    fn only_the_labs_own_namespace_names() {
+        assert!(is_lab_ns("a", "ecsnet.a.instance.i-1"));
+        assert!(is_lab_ns("a", &ns_name("a", "task", "web")));
+        for foreign in ["other", "ecsnet.b.x", "ecsnet.a-b.x", "ecsnet.a.", "ecsnet.a", "ecsnet.a.../x", "ecsnet.a.x/y"]
+        {
+            assert!(!is_lab_ns("a", foreign), "{foreign}");
+        }
+        assert!(!is_lab_ns("a", "ecsnet.a.../../tmp/x"));
+        assert!(!is_lab_ns("../a", "ecsnet.../a.x"));
     }
 
     #[test]

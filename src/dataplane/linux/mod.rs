@@ -80,6 +80,10 @@ impl Kernel for LinuxKernel {
         netns::list(prefix)
     }
 
+    fn owns_process(&self, lab: &str, state_dir: &std::path::Path, rec: &ProcRecord) -> bool {
+        process::owned(lab, state_dir, rec)
+    }
+
     fn remove_cgroups(&self, lab: &str) -> std::io::Result<usize> {
         crate::dataplane::sandbox::remove_cgroups(lab)
     }

@@ -6,13 +6,12 @@
 
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::dataplane::sandbox::{LAB_MARK, Sandbox};
-use crate::dataplane::state::{ProcRecord, load_lab_at};
+use crate::dataplane::state::{ProcRecord, load_lab_at, open_append};
 use crate::model::docker::containers;
 use crate::plan::process::{Process, ProcessKind};
 use crate::sys::proc::{proc_start_time, zombie};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -65,7 +64,7 @@ fn base(cmd: &mut Command, lab: &str, log: Option<&Path>) -> io::Result<()> {
     cmd.env(MARK, lab).stdin(Stdio::null()).process_group(0).current_dir("/");
     match log {
         Some(p) => {
-            let f = File::options().create(true).append(true).open(p)?;
+            let f = open_append(p)?;
             cmd.stderr(f);
         }
         None => {
@@ -136,7 +135,7 @@ pub fn spawn_command(lab: &str, state_dir: &Path, argv: &[String], log: &Path, r
         .ok_or_else(|| io::Error::other(format!("no container plays `{role}` in the lab's model")))?;
     let mut cmd = Sandbox::container(state_dir, &ctr, false).command(lab, argv)?;
     base(&mut cmd, lab, Some(log))?;
-    let logf = File::options().create(true).append(true).open(log)?;
+    let logf = open_append(log)?;
     cmd.stdout(logf);
     let child = cmd.spawn()?;
     Ok(record(child.id(), role))
@@ -205,4 +204,46 @@ pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
         }
     }
     out
+}
+
+/// True when `rec` is still the process the lab started: the start time it was recorded with
+/// (field 22 of /proc/PID/stat, never 0: a reused PID differs), and one proof that it is the
+/// lab's: its network namespace is one of the lab's named namespaces (only the lab's processes
+/// and `ecsnet exec` sessions into it live there), it is in the lab's cgroup
+/// (`ecsnet.slice/LAB`), or it is ecsnet's own pause holder or agent for this lab (`__pause
+/// /run/netns/ecsnet.LAB.*`, `__agent STATE_DIR`). An unrelated process fails the start time
+/// or every proof, so a tampered journal cannot make `down` signal it.
+pub fn owned(lab: &str, state_dir: &Path, rec: &ProcRecord) -> bool {
+    rec.pid > 1
+        && rec.start_time != 0
+        && proc_start_time(rec.pid) == Some(rec.start_time)
+        && (in_lab_netns(lab, rec.pid) || in_lab_cgroup(lab, rec.pid) || ecsnet_own(lab, state_dir, rec.pid))
+}
+
+fn in_lab_netns(lab: &str, pid: i32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::metadata(format!("/proc/{pid}/ns/net")) else { return false };
+    crate::sys::netns::list(&crate::model::ids::ns_prefix(lab))
+        .iter()
+        .any(|n| std::fs::metadata(crate::sys::netns::path(n)).is_ok_and(|x| x.dev() == m.dev() && x.ino() == m.ino()))
+}
+
+fn in_lab_cgroup(lab: &str, pid: i32) -> bool {
+    let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/cgroup")) else { return false };
+    s.lines().filter_map(|l| l.strip_prefix("0::")).any(|path| {
+        let parts: Vec<&str> = path.split('/').collect();
+        parts.windows(2).any(|w| w[0] == crate::dataplane::sandbox::CGROUP_SLICE && w[1] == lab)
+    })
+}
+
+fn ecsnet_own(lab: &str, state_dir: &Path, pid: i32) -> bool {
+    let Ok(c) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+    let argv: Vec<String> = c.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).to_string()).collect();
+    match argv.as_slice() {
+        [_, verb, ns, ..] if verb == "__pause" => ns
+            .strip_prefix(&format!("{}/", crate::sys::netns::NETNS_DIR))
+            .is_some_and(|n| crate::model::ids::is_lab_ns(lab, n)),
+        [_, verb, dir, ..] if verb == "__agent" => Path::new(dir) == state_dir,
+        _ => false,
+    }
 }
