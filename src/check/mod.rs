@@ -4,7 +4,10 @@
 use crate::analyze::analyze;
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
-use crate::scenario::{ExpectKind, Expectation, Never};
+use crate::model::resolve;
+use crate::scenario::{
+    Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, NetworkMode, Never, Node, glob,
+};
 use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -38,8 +41,111 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     verdicts
 }
 
+/// How many probes a `never:` expands to, counted without building them: matching sources
+/// times, per matching destination, its declared ports and the host ports that publish them
+/// (as `judge::never` walks them). An upper bound: a pair with no address is skipped later.
+pub fn never_count(lab: &Lab, n: &Never) -> usize {
+    let hit = |p: &str, node: &Node| {
+        glob(p, &node.to_string()) || node.task_name().is_some_and(|t| glob(p, &Node::task(t).to_string()))
+    };
+    let keep = |p: &str, node: &Node| hit(p, node) && !n.except.iter().any(|x| hit(x, node));
+    let (srcs, dsts) = resolve::nodes(lab);
+    let srcs: Vec<&Node> = srcs.iter().filter(|s| keep(&n.from.value, s)).collect();
+    let mut total = 0usize;
+    for d in dsts.iter().filter(|d| keep(&n.to.value, d)) {
+        let senders = srcs.len() - usize::from(srcs.contains(&d));
+        total = total.saturating_add(senders.saturating_mul(ways_in_count(lab, d)));
+    }
+    total
+}
+
+/// The number of ways into `d` (`judge::never::ways_in`'s length).
+fn ways_in_count(lab: &Lab, d: &Node) -> usize {
+    let own = resolve::declared_ports(lab, d).len();
+    let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return own };
+    let public = lab.instances[t.instance].public_ip.is_some();
+    let container = match d {
+        Node::Task { container, .. } => container.as_deref(),
+        _ => None,
+    };
+    match t.mode {
+        NetworkMode::Bridge => {
+            let published = t
+                .containers
+                .iter()
+                .filter(|c| container.is_none_or(|n| n == c.name))
+                .flat_map(|c| c.ports.iter().filter(|b| b.host_port.is_some()))
+                .count();
+            own + published * if public { 2 } else { 1 }
+        }
+        NetworkMode::Host if public => own * 2,
+        _ => own,
+    }
+}
+
+fn over_never_cap(e: &Expectation, count: usize) -> Diagnostic {
+    Diagnostic::new(
+        &e.loc,
+        format!("this `never:` expands to {} probes, more than {}", thousands(count), thousands(MAX_NEVER_PROBES)),
+        "narrow `from` or `to`, or add `except` or `protocol`",
+    )
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The probe budget of a scenario's expectations on its lab: every `never:` within
+/// `MAX_NEVER_PROBES`, the whole run within `MAX_RUN_PROBES`. Checked by `validate`, `test`,
+/// `up` and `check` before anything is sent.
+pub fn budget(lab: &Lab, expects: &[Expectation]) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = vec![];
+    let mut total = 0usize;
+    for e in expects {
+        let n = match &e.kind {
+            ExpectKind::Reach(_) => 1,
+            ExpectKind::Never(nv) => never_count(lab, nv),
+            _ => 0,
+        };
+        if matches!(e.kind, ExpectKind::Never(_)) && n > MAX_NEVER_PROBES {
+            errors.push(over_never_cap(e, n));
+        }
+        total = total.saturating_add(n);
+    }
+    if errors.is_empty() && total > MAX_RUN_PROBES {
+        let at = expects.first().map(|e| e.loc.clone());
+        if let Some(at) = at {
+            errors.push(Diagnostic::new(
+                &at,
+                format!(
+                    "the expectations send {} probes, more than {} per run",
+                    thousands(total),
+                    thousands(MAX_RUN_PROBES)
+                ),
+                "split the expectations over several scenario files, or narrow the `never:` checks",
+            ));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 /// A `never:` assertion: its cases probed at once, then judged.
 pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &Never) -> Verdict {
+    let count = never_count(lab, n);
+    if count > MAX_NEVER_PROBES {
+        let mut v = Verdict::new(index, format!("never {} -> {}", n.from.value, n.to.value), e);
+        v.detail = over_never_cap(e, count).message;
+        return v;
+    }
     let cases = judge::never::cases(lab, n);
     let results = crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()).await;
     judge::never::verdict(index, e, n, &cases, &results)

@@ -4,16 +4,24 @@ use super::{CliError, Exit, Outcome};
 use crate::dataplane::state;
 use crate::report::{self, ScenarioReport};
 
+/// The largest stored expectation list read back (20,000 expectations are far below).
+const MAX_EXPECT_BYTES: usize = 256 * 1024 * 1024;
+
 pub async fn run(lab: &str, json: bool) -> Outcome {
     super::check_environment()?;
     let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
     let path = state::dir(lab).join("expect.json");
-    let data = std::fs::read(&path)
+    let data = crate::scenario::read_regular(&path, MAX_EXPECT_BYTES)
         .map_err(|e| CliError::Failed(format!("lab `{lab}` has no stored expectations ({}: {e})", path.display())))?;
     let exp: Vec<crate::scenario::Expectation> =
         serde_json::from_slice(&data).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let t = std::time::Instant::now();
-    let verdicts = crate::check::run(&l, &exp).await;
+    crate::check::budget(&l, &exp).map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
+    super::watch_signals();
+    let Some(verdicts) = super::until_interrupted(crate::check::run(&l, &exp)).await else {
+        eprintln!("ecsnet: interrupted while probing: the probes in flight were abandoned");
+        return Ok(Exit::Interrupted);
+    };
     let rep = ScenarioReport {
         file: l.scenario_file.display().to_string(),
         lab: Some(lab.into()),

@@ -5,9 +5,13 @@ use super::{CliError, Exit, Outcome};
 use crate::judge::Verdict;
 use std::path::Path;
 
+/// The largest `--results` file read: `test --json` of 20,000 expectations is far below.
+pub const MAX_RESULTS_BYTES: usize = 64 * 1024 * 1024;
+
 /// The verdicts of lab `lab` in the output of `test --json` (a list of scenario reports).
 fn verdicts_of(results: &Path, lab: &str) -> Result<Vec<Verdict>, CliError> {
-    let data = std::fs::read(results).map_err(|e| CliError::Failed(format!("{}: {e}", results.display())))?;
+    let data = crate::scenario::read_regular(results, MAX_RESULTS_BYTES)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", results.display())))?;
     let v: serde_json::Value = serde_json::from_slice(&data).unwrap_or_default();
     let reports = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
     let mut verdicts = vec![];

@@ -124,7 +124,9 @@ pub enum Cmd {
         to: String,
         #[arg(long, default_value = "tcp")]
         protocol: String,
-        #[arg(long, default_value_t = 1000)]
+        /// How long the probe waits, 1-60000 ms.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(
+            crate::scenario::MIN_TIMEOUT_MS..=crate::scenario::MAX_TIMEOUT_MS))]
         timeout_ms: u64,
         /// hostPort or publicHostPort
         #[arg(long)]
@@ -253,6 +255,22 @@ pub fn interrupted() -> bool {
     INTERRUPTS.load(Ordering::SeqCst) > 0
 }
 
+/// Resolves once the run is interrupted (SIGINT or SIGTERM, after `watch_signals`).
+pub async fn interruption() {
+    while !interrupted() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Run `f` unless interrupted first: then `f` is dropped (a probe batch's tasks are aborted
+/// with it) and the caller gets `None` at once instead of waiting for every probe's timeout.
+pub async fn until_interrupted<F: std::future::Future>(f: F) -> Option<F::Output> {
+    tokio::select! {
+        r = f => Some(r),
+        _ = interruption() => None,
+    }
+}
+
 pub fn cancel_flag() -> crate::dataplane::Cancel {
     Arc::new(|_| interrupted())
 }
@@ -345,6 +363,8 @@ pub fn prepare(
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
     let s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
     let lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
+    crate::check::budget(&lab, &s.expect)
+        .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
     let plan = crate::plan::plan(&lab);
     Ok((s, lab, plan))
 }
@@ -380,7 +400,9 @@ pub fn running_lab(lab: &str) -> Result<crate::model::Lab, CliError> {
 /// The model of a scenario file (nothing is built), or of a running lab.
 pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, CliError> {
     let p = std::path::Path::new(target);
-    if p.is_file() {
+    // Anything there but a directory is read as a file: a FIFO or a device gets its located
+    // error from the reader instead of "no such lab".
+    if p.exists() && !p.is_dir() {
         return prepare(p).map(|(_, lab, _)| lab);
     }
     running_lab(target).map_err(|e| CliError::Failed(format!("{e} (or give a scenario file)")))

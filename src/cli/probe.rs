@@ -33,7 +33,11 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         path: "/".into(),
         timeout: Duration::from_millis(timeout_ms),
     };
-    let res = crate::probe::run(vec![spec]).await;
+    super::watch_signals();
+    let Some(res) = super::until_interrupted(crate::probe::run(vec![spec])).await else {
+        eprintln!("ecsnet: interrupted: the probe was abandoned");
+        return Ok(Exit::Interrupted);
+    };
     let Some(r) = res.into_iter().next() else { return Ok(Exit::Failed) };
     let target = match port {
         Some(p) => format!("{ip}:{p}"),

@@ -87,13 +87,20 @@ async fn test_one(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
     // Probes run to their own timeouts; a panic in one must not skip the teardown.
     let lab2 = lab.clone();
     let exp = s.expect.clone();
-    let verdicts = tokio::spawn(async move { crate::check::run(&lab2, &exp).await }).await;
+    let mut probing = tokio::spawn(async move { crate::check::run(&lab2, &exp).await });
+    // Ctrl-C stops the wait: the probes in flight are aborted and the lab still comes down.
+    let verdicts = super::until_interrupted(&mut probing).await;
     rep.probe_ms = t1.elapsed().as_secs_f64() * 1000.0;
     match verdicts {
-        Ok(v) => rep.verdicts = v,
-        Err(e) => {
+        Some(Ok(v)) => rep.verdicts = v,
+        Some(Err(e)) => {
             rep.error = Some(format!("probing failed: {e}"));
             rep.error_code = Exit::Failed.code();
+        }
+        None => {
+            probing.abort();
+            rep.error = Some("interrupted while probing: the probes in flight were abandoned".into());
+            rep.error_code = Exit::Interrupted.code();
         }
     }
     let t2 = Instant::now();

@@ -230,6 +230,9 @@ fn raise_nofile_once() {
 /// inside a tokio runtime (any flavour).
 pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
     raise_nofile_once();
+    // Whoever built the specs (a stored expectation list, a caller), no probe waits longer.
+    let cap = Duration::from_millis(crate::scenario::MAX_TIMEOUT_MS);
+    let specs: Vec<ProbeSpec> = specs.into_iter().map(|s| ProbeSpec { timeout: s.timeout.min(cap), ..s }).collect();
     let n = specs.len();
     let specs: Arc<Vec<Arc<ProbeSpec>>> = Arc::new(specs.into_iter().map(Arc::new).collect());
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -246,6 +249,9 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
         let _g = rt.enter(); // UdpSocket::from_std and AsyncFd register with the reactor
         // "" (the caller's namespace) sorts first, before the thread has left it.
         for (ns, idxs) in &groups {
+            if tx.is_closed() {
+                return; // the batch was dropped (interrupted): make no more sockets
+            }
             if !ns.is_empty() {
                 if let Err(e) = netns::enter(&netns::path(ns)) {
                     for &i in idxs {

@@ -26,6 +26,17 @@ use super::walk::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A probe's timeout (`timeoutMs`, `probe --timeout-ms`): at least this many milliseconds...
+pub const MIN_TIMEOUT_MS: u64 = 1;
+/// ...and at most this many (one minute): a longer wait is a typo, and holds a run.
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
+/// The probes one `never:` may expand to (sources x destinations x ports), counted before
+/// any is built.
+pub const MAX_NEVER_PROBES: usize = 100_000;
+/// The probes one `check` or `test` run of a scenario may send: its reachability expectations
+/// and every `never:` expansion together.
+pub const MAX_RUN_PROBES: usize = 200_000;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Expectation {
     pub kind: ExpectKind,
@@ -233,7 +244,12 @@ pub(crate) static REACH: Table = Table {
             "The source address the responder must see, as a node or an IPv4 address (needs `reachable: true`).",
         ),
         opt("reason", Shape::Text, "The reason code the verdict must carry (e.g. `ENI_SG_RULES_MISMATCH`)."),
-        def("timeoutMs", Shape::Int { min: 1, max: 60_000 }, "300", "The probe's timeout in milliseconds."),
+        def(
+            "timeoutMs",
+            Shape::Int { min: MIN_TIMEOUT_MS, max: MAX_TIMEOUT_MS },
+            "300",
+            "The probe's timeout in milliseconds.",
+        ),
     ],
 };
 
@@ -565,7 +581,7 @@ fn source_seen_as(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Locat
 
 fn timeout_ms(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> u64 {
     let Some(v) = m.get("timeoutMs") else { return 300 };
-    cx.uint(&v, 1, 60_000).map(|n| n.value).unwrap_or_else(|| {
+    cx.uint(&v, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS).map(|n| n.value).unwrap_or_else(|| {
         *ok = false;
         300
     })

@@ -48,7 +48,8 @@ pub use container::{ContainerDefinition, PortMapping, XEcsnet};
 pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{
-    ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, Never, Outcome, Placement, ProbeProto, Reach, Via, glob,
+    ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, MAX_NEVER_PROBES, MAX_RUN_PROBES, MAX_TIMEOUT_MS,
+    MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach, Via, glob,
 };
 pub use instance::Instance;
 pub use instance_types::eni_limits;
@@ -65,7 +66,7 @@ pub use security_group::{Peer, SecurityGroup, SgRule};
 pub use subnet::Subnet;
 pub use task::{AwsvpcConfiguration, Task};
 pub use task_definition::{TaskDefRef, TaskDefSource, TaskDefinition, find_task_def};
-pub use text::{MAX_DEPTH, MAX_FILE_BYTES};
+pub use text::{MAX_DEPTH, MAX_FILE_BYTES, ReadError, read_regular};
 pub use vpc::Vpc;
 
 use std::path::{Path, PathBuf};

@@ -26,33 +26,96 @@ fn diagnostic(
     Diagnostic::new(&Loc::new(file.clone(), line.max(1), col.max(1)), msg, help)
 }
 
-/// Read a file as UTF-8 text, refusing large files. `at`: where the file was referenced from
-/// (for errors about a file that cannot be read); else the errors point at the file itself.
-pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> Result<String, Diagnostic> {
-    let here = || at.cloned().unwrap_or_else(|| Loc::new(file.clone(), 1, 1));
-    let f = std::fs::File::open(path).map_err(|e| {
-        Diagnostic::new(
-            &here(),
-            format!("cannot read `{}`: {e}", path.display()),
-            if at.is_some() {
-                "the path is relative to the directory of the scenario file".to_string()
-            } else {
-                String::new()
-            },
-        )
-    })?;
-    if let Ok(md) = f.metadata() {
-        if md.is_dir() {
-            return Err(Diagnostic::new(&here(), format!("`{}` is a directory, not a file", path.display()), ""));
+/// Why a user-named file could not be read (see [`read_regular`]).
+#[derive(Debug)]
+pub enum ReadError {
+    /// open(2) or read(2) failed.
+    Io(std::io::Error),
+    /// Not a regular file: what it is ("a FIFO", "a directory", ...).
+    NotRegular(&'static str),
+    /// Larger than the cap (bytes).
+    TooBig(usize),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::NotRegular(kind) => write!(f, "not a regular file ({kind})"),
+            ReadError::TooBig(cap) => write!(f, "larger than {} bytes", cap),
         }
     }
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Diagnostic::new(&here(), format!("cannot read `{}`: {e}", path.display()), ""))?;
-    if buf.len() > MAX_FILE_BYTES {
-        return Err(too_big(file));
+}
+
+/// What a non-regular file is, in words.
+fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_dir() {
+        "a directory"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else {
+        "not a file"
     }
+}
+
+/// Read a file that a user named, never blocking on it: opened with O_NONBLOCK (a FIFO
+/// without a writer, or a device, cannot hold the open), checked to be a regular file on the
+/// open descriptor (fstat, so no race with a rename between a stat and the open), and read up
+/// to `cap` bytes (one more means [`ReadError::TooBig`]). Every file ecsnet reads from a
+/// user's path goes through here: scenarios, `file:` task definitions, `--results`.
+pub fn read_regular(path: &Path, cap: usize) -> Result<Vec<u8>, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(ReadError::Io)?;
+    let md = f.metadata().map_err(ReadError::Io)?;
+    if !md.file_type().is_file() {
+        return Err(ReadError::NotRegular(kind_of(&md.file_type())));
+    }
+    let mut buf = Vec::with_capacity((md.len() as usize).min(cap) + 1);
+    f.take(cap as u64 + 1).read_to_end(&mut buf).map_err(ReadError::Io)?;
+    if buf.len() > cap {
+        return Err(ReadError::TooBig(cap));
+    }
+    Ok(buf)
+}
+
+/// Read a file as UTF-8 text, refusing large files and special ones. `at`: where the file was
+/// referenced from (for errors about a file that cannot be read); else the errors point at the
+/// file itself.
+pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> Result<String, Diagnostic> {
+    let here = || at.cloned().unwrap_or_else(|| Loc::new(file.clone(), 1, 1));
+    let buf = match read_regular(path, MAX_FILE_BYTES) {
+        Ok(b) => b,
+        Err(ReadError::TooBig(_)) => return Err(too_big(file)),
+        Err(ReadError::NotRegular(kind)) => {
+            return Err(Diagnostic::new(
+                &here(),
+                format!("`{}`: not a regular file ({kind})", path.display()),
+                "name a regular file: ecsnet does not read pipes, sockets, devices or directories",
+            ));
+        }
+        Err(ReadError::Io(e)) => {
+            return Err(Diagnostic::new(
+                &here(),
+                format!("cannot read `{}`: {e}", path.display()),
+                if at.is_some() {
+                    "the path is relative to the directory of the scenario file".to_string()
+                } else {
+                    String::new()
+                },
+            ));
+        }
+    };
     decode(buf, file)
 }
 

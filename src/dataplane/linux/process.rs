@@ -141,9 +141,10 @@ pub fn spawn_command(lab: &str, state_dir: &Path, argv: &[String], log: &Path, r
     Ok(record(child.id(), role))
 }
 
-/// True when `rec` still names the same process.
+/// True when `rec` still names the same process and it has not exited (a zombie waiting to be
+/// reaped is dead: `ps` must not show it as up).
 pub fn alive(rec: &ProcRecord) -> bool {
-    proc_start_time(rec.pid).is_some_and(|t| rec.start_time == 0 || t == rec.start_time)
+    proc_start_time(rec.pid).is_some_and(|t| rec.start_time == 0 || t == rec.start_time) && !zombie(rec.pid)
 }
 
 /// SIGTERM, a short grace period, then SIGKILL. Never signals a PID whose start time changed.
