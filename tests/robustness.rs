@@ -150,3 +150,39 @@ fn a_stale_leftover_makes_up_fail_clearly_and_is_left_alone() {
     assert!(ecsnet(&["down", lab]).status.success());
     assert_eq!(leftovers(lab), Vec::<String>::new());
 }
+
+/// Issue 13, item 2: a closed terminal (SIGHUP) and three quick Ctrl-Cs during `test` leave
+/// nothing behind, without any `down` by the user.
+#[test]
+fn hangup_and_repeated_interrupts_during_test_leave_nothing() {
+    need_root!();
+    use nix::sys::signal::{Signal, kill};
+    let slow = "version: 1\nname: LAB\nvpc:\n  cidr: 10.81.0.0/16\n  subnets: [{ name: a, cidr: 10.81.1.0/24 }]\ninstances: [{ name: i, subnet: a }]\nexpect:\n  - { from: instance/i, to: \"10.81.1.200:80\", reachable: false, timeoutMs: 8000 }\n";
+    for (lab, signals) in [("t-sig-hup", vec![Signal::SIGHUP]), ("t-sig-int3", vec![Signal::SIGINT; 3])] {
+        let file = write_scenario(lab, &slow.replace("LAB", lab));
+        let _g = LabGuard(lab.to_string());
+        let child = Command::new(bin())
+            .args(["test", file.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the lab is up and probing.
+        let t0 = std::time::Instant::now();
+        while !text(&ecsnet(&["ls"])).contains(lab) && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        for s in signals {
+            let _ = kill(pid, s);
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{lab}");
+        // The third Ctrl-C hands the teardown to a background `ecsnet down`.
+        let t1 = std::time::Instant::now();
+        while !leftovers(lab).is_empty() && t1.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(leftovers(lab), Vec::<String>::new(), "{lab}");
+    }
+}

@@ -199,7 +199,9 @@ pub enum Cmd {
 impl Cmd {
     /// The lab names given to this verb (a graph or explain target that is not a file is one).
     fn lab_names(&self) -> Vec<&str> {
-        let not_file = |t: &str| !std::path::Path::new(t).is_file();
+        // As `graph` and `explain` decide: anything at the path but a directory is a file (a
+        // FIFO too, which they then refuse by name).
+        let not_file = |t: &str| std::fs::metadata(t).map(|m| m.is_dir()).unwrap_or(true);
         match self {
             Cmd::Down { labs, .. } => labs.iter().map(String::as_str).collect(),
             Cmd::Check { lab, .. }
@@ -229,26 +231,72 @@ pub fn check_lab_args(cmd: &Cmd) -> Result<(), CliError> {
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 static WATCHING: AtomicBool = AtomicBool::new(false);
 
-/// Ctrl-C / SIGTERM: the first asks the running operation to stop and clean up; the second
-/// exits at once (what is left can be removed with `ecsnet down`).
+/// The labs this process is building or testing, which an interrupt must not leave behind.
+static BUSY_LABS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// `lab` is being built (or tested) by this process until [`done_with`].
+pub fn working_on(lab: &str) {
+    if let Ok(mut v) = BUSY_LABS.lock() {
+        v.push(lab.to_string());
+    }
+}
+
+pub fn done_with(lab: &str) {
+    if let Ok(mut v) = BUSY_LABS.lock() {
+        v.retain(|l| l != lab);
+    }
+}
+
+/// A line on stderr that never panics (a closed terminal or pipe must not abort a cleanup).
+fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// Ctrl-C, SIGTERM, SIGHUP (a closed terminal): the first asks the running operation to stop
+/// and clean up; the second only says it is still cleaning up; the third leaves the cleanup to
+/// a background `ecsnet down` of this run's own labs, then exits.
 pub fn watch_signals() {
     if WATCHING.swap(true, Ordering::SeqCst) {
         return;
     }
     tokio::spawn(async {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
             return;
         };
         loop {
-            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
-            if INTERRUPTS.fetch_add(1, Ordering::SeqCst) >= 1 {
-                eprintln!("ecsnet: interrupted again, exiting now (run `ecsnet down --all` to clean up)");
-                std::process::exit(130);
+            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {}, _ = hup.recv() => {} }
+            match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
+                0 => say("ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"),
+                1 => say("ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"),
+                _ => {
+                    let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_default();
+                    for lab in &labs {
+                        background_down(lab);
+                    }
+                    say(&format!("ecsnet: exiting; `ecsnet down` finishes in the background: {}", labs.join(", ")));
+                    std::process::exit(130);
+                }
             }
-            eprintln!("ecsnet: interrupted, cleaning up (Ctrl-C again to exit at once)");
         }
     });
+}
+
+/// `ecsnet down LAB` in a session of its own, so that it outlives this process and its terminal.
+fn background_down(lab: &str) {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let Ok(me) = std::env::current_exe() else { return };
+    let mut cmd = Command::new(me);
+    cmd.args(["down", lab]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
+    }
+    let _ = cmd.spawn();
 }
 
 pub fn interrupted() -> bool {

@@ -71,7 +71,15 @@ pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u
 }
 
 /// One scenario: up, probe, down (always).
-async fn test_one(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
+async fn test_one(f: &Path, scenario: (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
+    let name = scenario.1.name.clone();
+    super::working_on(&name);
+    let rep = test_lab(f, scenario, verbose).await;
+    super::done_with(&name);
+    rep
+}
+
+async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
     let mut rep = ScenarioReport::new(f.display().to_string());
     rep.lab = Some(lab.name.clone());
     let t0 = Instant::now();

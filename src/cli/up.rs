@@ -13,7 +13,10 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> Outcome
     use std::io::IsTerminal;
     let progress = verbose > 0 || (std::io::stderr().is_terminal() && std::env::var_os("CI").is_none());
     let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress };
-    match dataplane::up(&lab, &plan, opts).await {
+    super::working_on(&lab.name);
+    let built = dataplane::up(&lab, &plan, opts).await;
+    super::done_with(&lab.name);
+    match built {
         Ok(_) if super::interrupted() => {
             // Interrupted after the last phase: honour it all the same.
             let name = lab.name.clone();
