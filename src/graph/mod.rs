@@ -1,13 +1,15 @@
 //! Topology pictures: VPC → subnets → instances → tasks and containers, ENIs with their
 //! addresses, security groups, gateways; and, given results of `test --json`, the expectations
-//! as edges coloured by verdict. Mermaid and DOT are text; SVG is laid out in-process with
-//! layout-rs (no graphviz needed).
+//! as edges coloured by verdict. Mermaid and DOT are text; SVG is laid out in-process by
+//! [`layout`] (no graphviz needed), in time linear in the lab's size.
 
 use crate::judge::Verdict;
 use crate::model::Lab;
 use crate::scenario::NetworkMode;
 use crate::scenario::Node as NodeId;
 use std::fmt::Write as _;
+
+mod layout;
 
 /// One box of the picture.
 struct Node {
@@ -348,39 +350,12 @@ fn dot_inner(lab: &Lab, verdicts: &[Verdict], clusters: bool) -> String {
     s
 }
 
-/// SVG laid out in-process. layout-rs has no clusters, so the subnet is in each label.
+/// SVG laid out in-process by [`layout`]: layered, one cluster box per subnet, linear in the
+/// lab's size.
 pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
-    use layout::backends::svg::SVGWriter;
-    use layout::gv::{DotParser, GraphBuilder};
-    let text = dot_inner(lab, verdicts, false).replace("dir=none", "color=\"#455a64\"");
-    let mut parser = DotParser::new(&text);
-    let g = parser.process().map_err(|e| format!("graph: {e}"))?;
-    let mut b = GraphBuilder::new();
-    b.visit_graph(&g);
-    let mut vg = b.get();
-    let mut w = SVGWriter::new();
-    vg.do_it(false, false, false, &mut w);
-    Ok(sorted_style(&w.finalize()))
-}
-
-/// layout-rs writes its font classes in hash-map order: sort them, so that the same lab always
-/// gives the same file.
-fn sorted_style(svg: &str) -> String {
-    let (Some(a), Some(b)) = (svg.find("<style>\n"), svg.find("</style>")) else { return svg.to_string() };
-    let start = a + "<style>\n".len();
-    if b < start {
-        return svg.to_string();
-    }
-    let mut lines: Vec<&str> = svg[start..b].lines().collect();
-    lines.sort();
-    let mut out = String::with_capacity(svg.len());
-    out.push_str(&svg[..start]);
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out.push_str(&svg[b..]);
-    out
+    let (nodes, edges) = build(lab, verdicts);
+    let titles: Vec<String> = lab.vpc.subnets.iter().map(|sn| format!("subnet {} {}", sn.name, sn.cidr)).collect();
+    Ok(layout::render(&lab.name, &nodes, &edges, &titles))
 }
 
 /// Which nodes the picture has (for tests: every node of the scenario must be shown).
@@ -439,5 +414,129 @@ mod tests {
         assert!(m.contains("internet -.->|\"3000/tcp NO_PUBLIC_IP_ON_EC2_TASK_ENI\"| task_web_awsvpc"), "{m}");
         let d = dot(&l, &[v]);
         assert!(d.contains("subgraph cluster_public_a") && d.contains("style=dashed"));
+    }
+
+    /// `instances` instances in two subnets, each with `per` bridge tasks and `per` awsvpc tasks.
+    fn big_lab(instances: usize, per: usize) -> Lab {
+        let mut y = String::from(
+            "version: 1\nname: big\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{ name: a, cidr: 10.0.0.0/18 }, { name: b, cidr: 10.0.64.0/18 }]\ninstances:\n",
+        );
+        for i in 0..instances {
+            y += &format!("  - {{ name: i{i}, subnet: {}, maxEnis: 40 }}\n", if i % 2 == 0 { "a" } else { "b" });
+        }
+        y += "taskDefinitions:\n  - { family: b, networkMode: bridge, containerDefinitions: [{ name: c, image: x, portMappings: [{ containerPort: 80 }] }] }\n";
+        y += "  - { family: v, networkMode: awsvpc, containerDefinitions: [{ name: c, image: x, portMappings: [{ containerPort: 80 }] }] }\ntasks:\n";
+        for i in 0..instances {
+            for k in 0..per {
+                y += &format!("  - {{ name: b{i}x{k}, taskDefinition: b, instance: i{i} }}\n");
+                let net = format!("{{ awsvpcConfiguration: {{ subnets: [{}] }} }}", if k % 2 == 0 { "a" } else { "b" });
+                y += &format!(
+                    "  - {{ name: v{i}x{k}, taskDefinition: v, instance: i{i}, networkConfiguration: {net} }}\n"
+                );
+            }
+        }
+        let s = crate::scenario::load_str(std::path::Path::new("big.yaml"), &y).unwrap();
+        crate::model::build(&s).unwrap()
+    }
+
+    /// Balanced tags and no raw `&` or `<` in text: enough of XML to catch a broken picture.
+    fn well_formed(svg: &str) {
+        let mut stack: Vec<&str> = vec![];
+        let mut rest = svg;
+        while let Some(a) = rest.find('<') {
+            let text = &rest[..a];
+            assert!(!text.contains('>'), "raw > in {text}");
+            for (k, _) in text.match_indices('&') {
+                let ent = &text[k..];
+                assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|e| ent.starts_with(e)), "{ent}");
+            }
+            let b = rest[a..].find('>').expect("unclosed tag") + a;
+            let tag = &rest[a + 1..b];
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop(), Some(name.trim()), "closing {name}");
+            } else if !tag.starts_with('?') && !tag.ends_with('/') {
+                stack.push(tag.split([' ', '\n']).next().unwrap());
+            }
+            assert_eq!(tag.matches('"').count() % 2, 0, "quotes in <{tag}>");
+            rest = &rest[b + 1..];
+        }
+        assert!(stack.is_empty(), "unclosed {stack:?}");
+    }
+
+    #[test]
+    fn svg_is_well_formed_with_clusters_and_verdict_edges() {
+        let l = lab();
+        let v = Verdict {
+            index: 0,
+            title: "internet -> task/web-awsvpc:3000/tcp".into(),
+            at: String::new(),
+            pass: false,
+            outcome: Some(crate::scenario::Outcome::Timeout),
+            served_by: None,
+            source_seen: None,
+            detail: String::new(),
+            elapsed_ms: 0.0,
+            reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
+            mismatch: false,
+        };
+        let s = svg(&l, &[v]).unwrap();
+        well_formed(&s);
+        for sn in &l.vpc.subnets {
+            assert!(s.contains(&format!("subnet {} {}</text>", sn.name, sn.cidr)), "cluster {}", sn.name);
+        }
+        assert!(
+            s.contains("stroke=\"#c62828\" stroke-width=\"3\"") && s.contains("3000/tcp NO_PUBLIC_IP_ON_EC2_TASK_ENI")
+        );
+    }
+
+    #[test]
+    fn svg_text_is_escaped() {
+        let nodes =
+            vec![Node { id: "x".into(), label: vec!["a<b & \"c\" 'd'>".into()], subnet: None, kind: "internet" }];
+        let s = layout::render("lab <&>", &nodes, &[], &[]);
+        well_formed(&s);
+        assert!(
+            s.contains("a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;")
+                && s.contains("<title>lab &lt;&amp;&gt;</title>")
+        );
+    }
+
+    #[test]
+    fn svg_grows_linearly_shows_every_node_and_no_boxes_overlap() {
+        let count = |l: &Lab| {
+            let s = svg(l, &[]).unwrap();
+            well_formed(&s);
+            for label in node_labels(l) {
+                assert!(s.contains(&layout::xml(&label)), "{label} missing");
+            }
+            (s.matches("<rect").count(), s.matches("<polyline").count(), s.len())
+        };
+        let (small, big) = (big_lab(4, 5), big_lab(8, 5));
+        let (a, b) = (count(&small), count(&big));
+        // Twice the instances and tasks: about twice the elements and bytes (the fabric is fixed).
+        assert!(b.0 <= 2 * a.0 && b.0 * 10 >= 19 * a.0 - 100, "{a:?} {b:?}");
+        assert!(b.1 <= 2 * a.1 + 2 && b.2 <= 2 * a.2 + 4096, "{a:?} {b:?}");
+        let (nodes, edges) = build(&big, &[]);
+        let titles = vec!["a".to_string(), "b".to_string()];
+        let l = layout::layout(&nodes, &edges, &titles);
+        let mut r = l.boxes.clone();
+        r.sort_by_key(|r| (r.y, r.x));
+        for (i, p) in r.iter().enumerate() {
+            assert!(p.w > 0 && p.x >= 0 && p.x + p.w <= l.width && p.y + p.h <= l.height, "{p:?}");
+            for q in r[i + 1..].iter().take_while(|q| q.y < p.y + p.h) {
+                assert!(q.x >= p.x + p.w || q.x + q.w <= p.x, "{p:?} overlaps {q:?}");
+            }
+        }
+    }
+
+    /// The 2,000-task picture (scripts/graph_bench.py times the release binary).
+    #[test]
+    #[ignore]
+    fn svg_of_2000_tasks_is_fast() {
+        let l = big_lab(80, 13);
+        let t = std::time::Instant::now();
+        let s = svg(&l, &[]).unwrap();
+        eprintln!("{} tasks: {} bytes in {:?}", l.tasks.len(), s.len(), t.elapsed());
+        assert!(t.elapsed() < std::time::Duration::from_secs(30));
     }
 }
