@@ -186,3 +186,24 @@ fn hangup_and_repeated_interrupts_during_test_leave_nothing() {
         assert_eq!(leftovers(lab), Vec::<String>::new(), "{lab}");
     }
 }
+
+/// Issue 13, item 2: output closed under `up` (`ecsnet -v test F 2>&1 | head -1`) must not
+/// abort a half-built lab.
+#[test]
+fn a_closed_output_pipe_leaves_nothing() {
+    need_root!();
+    let lab = "t-epipe";
+    let file = scenario_copy("scenarios/02-awsvpc.yaml", lab);
+    let _g = LabGuard(lab.to_string());
+    let mut child = Command::new(bin())
+        .args(["-v", "test", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close both ends at once: every write of the run fails with EPIPE.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let _ = child.wait();
+    assert_eq!(leftovers(lab), Vec::<String>::new());
+}

@@ -196,7 +196,9 @@ impl<'a> Phases<'a> {
         let ms = took.as_secs_f64() * 1000.0;
         tracing::debug!(lab = %self.lab, "{name} done in {ms:.1} ms");
         if self.opts.progress {
-            eprintln!("  {name:<12} {ms:>8.1} ms");
+            // A closed terminal or pipe must not abort a half-built lab: the error is ignored.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "  {name:<12} {ms:>8.1} ms");
         }
         self.done += 1;
     }
