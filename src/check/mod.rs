@@ -5,9 +5,7 @@ use crate::analyze::analyze;
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
-use crate::scenario::{
-    Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, NetworkMode, Never, Node, glob,
-};
+use crate::scenario::{Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, glob};
 use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -59,28 +57,9 @@ pub fn never_count(lab: &Lab, n: &Never) -> usize {
     total
 }
 
-/// The number of ways into `d` (`judge::never::ways_in`'s length).
+/// The number of ways into `d`: the same list the expansion walks, so the two never disagree.
 fn ways_in_count(lab: &Lab, d: &Node) -> usize {
-    let own = resolve::declared_ports(lab, d).len();
-    let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return own };
-    let public = lab.instances[t.instance].public_ip.is_some();
-    let container = match d {
-        Node::Task { container, .. } => container.as_deref(),
-        _ => None,
-    };
-    match t.mode {
-        NetworkMode::Bridge => {
-            let published = t
-                .containers
-                .iter()
-                .filter(|c| container.is_none_or(|n| n == c.name))
-                .flat_map(|c| c.ports.iter().filter(|b| b.host_port.is_some()))
-                .count();
-            own + published * if public { 2 } else { 1 }
-        }
-        NetworkMode::Host if public => own * 2,
-        _ => own,
-    }
+    crate::judge::never::ways_in(lab, d).len()
 }
 
 fn over_never_cap(e: &Expectation, count: usize) -> Diagnostic {

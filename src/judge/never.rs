@@ -31,7 +31,7 @@ fn matches(p: &str, node: &Node) -> bool {
 /// has them, the host ports that publish it (on the instance's private and public address) or
 /// the instance's public address of a host-mode task. A flow through any of them is a flow to
 /// `d`.
-fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)> {
+pub(crate) fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)> {
     let own = resolve::declared_ports(lab, d);
     let mut v: Vec<(Node, Option<Via>, PortProto)> = own.iter().map(|pp| (d.clone(), None, *pp)).collect();
     let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return v };
