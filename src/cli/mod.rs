@@ -285,6 +285,20 @@ pub fn watch_signals() {
     });
 }
 
+/// After a panic: remove the labs this process was building or testing, here (no thread or
+/// process is needed, and the machine may refuse both).
+fn remove_busy_labs() {
+    let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_else(|e| e.into_inner().clone());
+    for lab in labs {
+        let rep = crate::dataplane::down(&lab);
+        if rep.errors.is_empty() {
+            say(&format!("ecsnet: internal error (a bug in ecsnet, please report it); lab {lab} was removed"));
+        } else {
+            say(&format!("ecsnet: internal error; removing lab {lab} failed: {}", rep.errors.join("; ")));
+        }
+    }
+}
+
 /// `ecsnet down LAB` in a session of its own, so that it outlives this process and its terminal.
 fn background_down(lab: &str) {
     use std::os::unix::process::CommandExt;
@@ -376,29 +390,37 @@ pub fn main() -> i32 {
         }
     };
     let v = cli.verbose;
-    let outcome = rt.block_on(async move {
-        match cli.cmd {
-            Cmd::Validate { files } => validate::run(&files),
-            Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
-            Cmd::Down { labs, all } => down::run(&labs, all).await,
-            Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
-            Cmd::Check { lab, json } => check::run(&lab, json).await,
-            Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
-                probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
+    // A panic anywhere in a verb (a bug) must not leave the labs it was building or testing:
+    // they are removed here, after the unwinding released their locks, then exit 101.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async move {
+            match cli.cmd {
+                Cmd::Validate { files } => validate::run(&files),
+                Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
+                Cmd::Down { labs, all } => down::run(&labs, all).await,
+                Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
+                Cmd::Check { lab, json } => check::run(&lab, json).await,
+                Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
+                    probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
+                }
+                Cmd::Ls { orphans, json } => ls::run(orphans, json),
+                Cmd::Schema => schema::run(),
+                Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+                Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
+                Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
+                Cmd::Graph { target, format, results, output } => {
+                    graph::run(&target, &format, results.as_deref(), output.as_deref())
+                }
+                Cmd::Explain { target, from, to, protocol, via, json } => {
+                    explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
+                }
             }
-            Cmd::Ls { orphans, json } => ls::run(orphans, json),
-            Cmd::Schema => schema::run(),
-            Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
-            Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
-            Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
-            Cmd::Graph { target, format, results, output } => {
-                graph::run(&target, &format, results.as_deref(), output.as_deref())
-            }
-            Cmd::Explain { target, from, to, protocol, via, json } => {
-                explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
-            }
-        }
-    });
+        })
+    }));
+    let Ok(outcome) = outcome else {
+        remove_busy_labs();
+        return 101;
+    };
     match outcome {
         Ok(exit) => exit.code(),
         Err(e) => fail(e),

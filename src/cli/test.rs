@@ -92,6 +92,7 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
         return rep;
     }
     let t1 = Instant::now();
+    dataplane::up::fault("probing");
     // Probes run to their own timeouts; a panic in one must not skip the teardown.
     let lab2 = lab.clone();
     let exp = s.expect.clone();

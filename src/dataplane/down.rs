@@ -27,6 +27,16 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
         rep.errors.push(format!("`{lab}` is not a lab name"));
         return rep;
     }
+    // Waits for an `up` of this lab in progress (it holds the lock until it succeeded or rolled
+    // back), so `down` never empties a lab that `up` then reports as built.
+    let waiting = || tracing::warn!("lab {lab} is busy (another ecsnet is building or removing it): waiting");
+    let lock = match store.lock(lab, waiting) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            rep.errors.push(format!("lock: {e}"));
+            None
+        }
+    };
     let journal = store.load_journal(lab).ok();
     rep.processes = kernel.stop(&processes(kernel, store, lab, journal.as_ref(), &mut rep.skipped));
     let mut names = vec![];
@@ -55,6 +65,9 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
     }
     if let Err(e) = store.remove(lab) {
         rep.errors.push(format!("{}: {e}", store.dir(lab).display()));
+    }
+    if let Some(l) = lock {
+        l.remove();
     }
     rep
 }

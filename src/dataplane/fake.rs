@@ -76,6 +76,12 @@ impl FakeKernel {
         self.world().calls.clone()
     }
 
+    /// The calls that change the kernel, in order (lookups left out: `up` lists the lab's
+    /// namespaces before and during a rollback, wherever that falls).
+    pub fn changes(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| !matches!(c, Call::ListNamespaces(_) | Call::Marked(_))).collect()
+    }
+
     /// A namespace that exists already (a leftover of an earlier run, or another lab's).
     pub fn add_namespace(&self, name: &str) {
         self.world().namespaces.insert(name.to_string());

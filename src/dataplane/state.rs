@@ -130,6 +130,47 @@ impl Store {
         Ok(true)
     }
 
+    pub fn lock_path(&self, lab: &str) -> PathBuf {
+        self.root.join(format!("{lab}.lock"))
+    }
+
+    /// Take lab `lab`'s lock, waiting for whoever holds it (`waiting` is called once, first,
+    /// when someone does). The lab name must be valid (it names a file under the root).
+    pub fn lock(&self, lab: &str, waiting: impl FnOnce()) -> io::Result<LabLock> {
+        use nix::fcntl::{Flock, FlockArg};
+        if !crate::model::ids::valid_lab_name(lab) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("`{lab}` is not a lab name")));
+        }
+        create_private_dir(&self.root)?;
+        let path = self.lock_path(lab);
+        let mut waiting = Some(waiting);
+        loop {
+            let f = std::fs::File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .mode(FILE_MODE)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path)
+                .map_err(|e| named(&path, &e, e.kind()))?;
+            let lock = match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
+                Ok(l) => l,
+                Err((f, nix::errno::Errno::EWOULDBLOCK)) => {
+                    if let Some(w) = waiting.take() {
+                        w();
+                    }
+                    Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| named(&path, e, io::ErrorKind::Other))?
+                }
+                Err((_, e)) => return Err(named(&path, e, io::ErrorKind::Other)),
+            };
+            // The holder before us may have removed the file (its lab is gone): our lock is then
+            // on a file nobody else will open, so take the lock again on the current one.
+            if same_file(&lock, &path) {
+                return Ok(LabLock { lock, path });
+            }
+        }
+    }
+
     pub fn save_journal(&self, j: &Journal) -> io::Result<()> {
         let data = serde_json::to_vec_pretty(j).map_err(io::Error::other)?;
         write_atomic(&self.dir(&j.lab).join("journal.json"), &data)
@@ -162,6 +203,33 @@ impl Store {
             .collect();
         v.sort();
         v
+    }
+}
+
+/// A lab's lock, held by `up` (with its rollback) and by `down` of that lab, so that the two
+/// never interleave: a `down` waits for an `up` in progress and removes what it built; an `up`
+/// never reports success on a lab emptied under it. An advisory `flock` on `ROOT/LAB.lock`
+/// (beside the lab's directory, which `down` removes): the kernel releases it when its holder
+/// dies, so a killed `up` never blocks anyone.
+pub struct LabLock {
+    lock: nix::fcntl::Flock<std::fs::File>,
+    path: PathBuf,
+}
+
+impl LabLock {
+    /// Release the lock and remove its file (the lab is gone). Removing it while holding it is
+    /// what makes the inode check in [`Store::lock`] necessary.
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.lock);
+    }
+}
+
+fn same_file(a: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), std::fs::metadata(path)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
     }
 }
 

@@ -2,7 +2,7 @@
 //! journal written first, rollback after a failure or a cancellation at every phase, `down`
 //! from whatever is left. No root needed.
 
-use super::down::{all_labs, down};
+use super::down::{DownReport, all_labs, down};
 use super::fake::{Call, FakeKernel};
 use super::state::{Journal, ProcRecord, Store};
 use super::up::{Timings, UpError, UpOptions, up};
@@ -130,9 +130,10 @@ async fn up_applies_the_phases_in_order_and_journals_first() {
 
     let names: Vec<&str> = timings.0.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, PHASES.iter().copied().chain(["total"]).collect::<Vec<_>>());
-    assert_eq!(fake.calls(), phase_calls(&plan).concat());
+    assert_eq!(fake.changes(), phase_calls(&plan).concat());
 
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let seen: Vec<CallWithJournal> = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let seen: Vec<CallWithJournal> = seen.into_iter().filter(|(c, _)| !matches!(c, Call::ListNamespaces(_))).collect();
     let (_, first) = &seen[0];
     let first = first.as_ref().expect("the journal exists before the first namespace");
     assert_eq!(first.namespaces, plan.namespaces);
@@ -157,7 +158,7 @@ async fn up_applies_the_phases_in_order_and_journals_first() {
 /// come the rollback's, the processes stopped, then the namespaces `created` deleted, then the
 /// lab's cgroups.
 fn assert_rolled_back(fake: &FakeKernel, store: &Store, calls_of_up: usize, spawned: usize, created: Vec<String>) {
-    let calls = fake.calls();
+    let calls = fake.changes();
     let rollback = &calls[calls_of_up..];
     let Some((Call::Stop(pids), deletes)) = rollback.split_first() else { panic!("no rollback: {rollback:?}") };
     assert_eq!(pids.len(), spawned, "every process started is stopped");
@@ -204,7 +205,7 @@ async fn a_failure_at_each_phase_rolls_back_what_was_built() {
             Call::CreateNamespace(_) => plan.namespaces.len() - 1,
             _ => at,
         };
-        assert_eq!(fake.calls()[..=at], expected[..=at], "{target:?}");
+        assert_eq!(fake.changes()[..=at], expected[..=at], "{target:?}");
         let spawned = expected[..at].iter().filter(|c| matches!(c, Call::Spawn(_))).count();
         let created = match &target {
             Call::CreateNamespace(n) => all_but(&plan.namespaces, n),
@@ -234,7 +235,7 @@ async fn a_lab_already_up_is_not_touched() {
     t.store.claim(LAB).expect("claim");
     let r = run_up(&fake, &t.store, UpOptions::default()).await;
     assert!(matches!(r, Err(UpError::AlreadyUp(_))), "{r:?}");
-    assert!(fake.calls().is_empty());
+    assert!(fake.changes().is_empty());
     assert!(t.store.dir(LAB).exists());
 }
 
@@ -247,7 +248,7 @@ async fn cancellation_between_phases_rolls_back() {
         let r = run_up(&fake, &t.store, cancel_at(phase)).await;
         assert!(matches!(&r, Err(UpError::Cancelled(p)) if p == phase), "{phase}: {r:?}");
         let before = groups[..i].concat();
-        assert_eq!(fake.calls()[..before.len()], before[..], "{phase}: nothing of this phase or later");
+        assert_eq!(fake.changes()[..before.len()], before[..], "{phase}: nothing of this phase or later");
         let created = if i == 0 { vec![] } else { plan.namespaces.clone() };
         assert_rolled_back(&fake, &t.store, before.len(), 0, created);
         assert!(fake.existing_namespaces().is_empty());
@@ -263,7 +264,7 @@ async fn stop_after_leaves_everything_and_down_removes_it() {
         let opts = UpOptions { stop_after: Some(n), ..UpOptions::default() };
         let r = run_up(&fake, &t.store, opts).await;
         assert!(matches!(&r, Err(UpError::Cancelled(p)) if p == phase), "{phase}: {r:?}");
-        assert_eq!(fake.calls(), groups[..n].concat(), "{phase}: no rollback");
+        assert_eq!(fake.changes(), groups[..n].concat(), "{phase}: no rollback");
         let journal = t.store.load_journal(LAB).expect("journal left in place");
         assert!(!journal.complete && journal.processes.is_empty());
         // `down` from this partial journal: namespaces (if any were made), no processes.
@@ -428,4 +429,51 @@ async fn state_is_private_and_its_errors_name_the_file() {
     std::fs::write(&journal, "{").expect("corrupt");
     let e = t.store.load_journal(LAB).expect_err("corrupt journal").to_string();
     assert!(e.starts_with(&format!("{}: ", journal.display())), "{e}");
+}
+
+#[tokio::test]
+async fn a_panic_in_any_phase_rolls_back_what_was_built() {
+    let (_, plan) = lab_and_plan();
+    for target in [Call::Links, Call::Firewalls, Call::Spawn(other_roles(&plan)[0].clone())] {
+        let (t, fake) = (TempStore::new(), FakeKernel::new());
+        let tc = target.clone();
+        fake.observe(move |c| {
+            if *c == tc {
+                panic!("injected panic");
+            }
+        });
+        let r = run_up(&fake, &t.store, UpOptions::default()).await;
+        assert!(matches!(&r, Err(UpError::Panicked(m)) if m.contains("injected panic")), "{target:?}: {r:?}");
+        assert!(fake.existing_namespaces().is_empty() && fake.running().is_empty(), "{target:?}");
+        assert!(!t.store.dir(LAB).exists() && !t.store.lock_path(LAB).exists(), "{target:?}");
+    }
+}
+
+/// Issue 13: `up` and `down` of one lab are serialised. A `down` started while `up` builds
+/// waits for it, so `up` never reports success on a lab emptied under it, and the `down`
+/// still removes everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn down_waits_for_an_up_in_progress_then_removes_everything() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    let downer: Arc<Mutex<Option<std::thread::JoinHandle<DownReport>>>> = Arc::default();
+    let (d2, f2, s2) = (downer.clone(), fake.clone(), t.store.clone());
+    fake.observe(move |c| {
+        let mut d = d2.lock().unwrap_or_else(|e| e.into_inner());
+        if *c == Call::Links && d.is_none() {
+            let (f, s) = (f2.clone(), s2.clone());
+            *d = Some(std::thread::spawn(move || down(&f, &s, LAB)));
+            // Time enough for a `down` that did not wait to have emptied the lab.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    run_up(&fake, &t.store, UpOptions::default()).await.expect("up succeeds: nothing removed it meanwhile");
+    let handle = downer.lock().unwrap_or_else(|e| e.into_inner()).take().expect("down started");
+    let rep = handle.join().expect("down");
+    assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+    let calls = fake.changes();
+    let last_spawn = calls.iter().rposition(|c| matches!(c, Call::Spawn(_))).expect("spawns");
+    let first_delete = calls.iter().position(|c| matches!(c, Call::DeleteNamespace(_))).expect("deletes");
+    assert!(first_delete > last_spawn, "down began before up finished: {calls:?}");
+    assert!(fake.existing_namespaces().is_empty() && fake.running().is_empty());
+    assert!(!t.store.dir(LAB).exists() && !t.store.lock_path(LAB).exists());
 }

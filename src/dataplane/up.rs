@@ -5,8 +5,11 @@
 use super::kernel::{ApplyError, Kernel};
 use super::state::{Journal, ProcRecord, Store};
 use crate::model::Lab;
+use crate::model::ids;
 use crate::plan::Plan;
 use crate::plan::process::ProcessKind;
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +23,9 @@ pub enum UpError {
     Cancelled(String),
     #[error("{0}")]
     State(String),
+    /// A bug: `up` panicked; what it built was removed all the same.
+    #[error("internal error (a bug in ecsnet, please report it): {0}; everything built so far was removed")]
+    Panicked(String),
 }
 
 /// Called between phases; returning `true` aborts (Ctrl-C, test hooks).
@@ -44,7 +50,8 @@ impl Default for UpOptions {
     }
 }
 
-/// Build the lab. On any failure or cancellation everything built so far is removed.
+/// Build the lab. On any failure, cancellation or panic everything built so far is removed.
+/// The lab's lock is held throughout, so a `down` of the same lab waits for this to finish.
 pub async fn up<K: Kernel>(
     kernel: &K,
     store: &Store,
@@ -52,11 +59,15 @@ pub async fn up<K: Kernel>(
     plan: &Plan,
     opts: UpOptions,
 ) -> Result<Timings, UpError> {
+    let waiting = || tracing::warn!("lab {} is busy (another ecsnet is building or removing it): waiting", lab.name);
+    let lock = store.lock(&lab.name, waiting).map_err(|e| UpError::State(e.to_string()))?;
     let dir = match store.claim(&lab.name) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(UpError::AlreadyUp(lab.name.clone())),
         Err(e) => return Err(UpError::State(format!("{}: {e}", store.dir(&lab.name).display()))),
     };
+    // What already carried the lab's name (a stale leftover) is not this `up`'s to remove.
+    let before = kernel.namespaces(&ids::ns_prefix(&lab.name));
     let mut journal = Journal {
         lab: lab.name.clone(),
         namespaces: plan.namespaces.clone(),
@@ -65,31 +76,67 @@ pub async fn up<K: Kernel>(
         created_unix: crate::sys::time::now_unix(),
         scenario_file: lab.scenario_file.clone(),
     };
-    let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
-    store.save_journal(&journal).map_err(st)?;
-    store.save_lab(lab).map_err(st)?;
-    super::sandbox::write_files(&dir, lab).map_err(st)?;
-
     let mut created = vec![];
-    let r = build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await;
+    let r = AssertUnwindSafe(async {
+        let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
+        store.save_journal(&journal).map_err(st)?;
+        store.save_lab(lab).map_err(st)?;
+        super::sandbox::write_files(&dir, lab).map_err(st)?;
+        fault("files");
+        build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await
+    })
+    .catch_unwind()
+    .await
+    .unwrap_or_else(|p| Err(UpError::Panicked(panic_text(p.as_ref()))));
     match r {
         Ok(t) => Ok(t),
         Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
         Err(e) => {
-            tracing::warn!("up of {} failed, rolling back {} namespaces", lab.name, created.len());
-            let (kernel, store) = (kernel.clone(), store.clone());
-            let (name, procs) = (lab.name.clone(), journal.processes.clone());
-            let _ = tokio::task::spawn_blocking(move || rollback(&kernel, &store, &name, &created, &procs)).await;
+            tracing::warn!("up of {} failed, rolling back", lab.name);
+            // Here, not on a thread of its own: the machine may refuse one (that may be why
+            // `up` failed), and the rollback must happen all the same.
+            rollback(kernel, store, &lab.name, &created, &before, &journal.processes);
+            lock.remove();
             Err(e)
         }
     }
 }
 
-/// Remove exactly what this `up` built: a stale leftover that made it fail is not ours to
-/// delete (`ecsnet down LAB` removes it on request).
-fn rollback<K: Kernel>(kernel: &K, store: &Store, lab: &str, created: &[String], procs: &[ProcRecord]) {
+/// The text of a panic's payload.
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// Test hook of the reliability suite: `ECSNET_TEST_PANIC=PHASE` panics `up` as it reaches
+/// PHASE (`files`, a phase name, or `probing` in `test`), to prove a panic leaves nothing.
+pub fn fault(phase: &str) {
+    if std::env::var("ECSNET_TEST_PANIC").is_ok_and(|p| p == phase) {
+        panic!("ECSNET_TEST_PANIC at {phase}");
+    }
+}
+
+/// Remove exactly what this `up` built: the namespaces it created, and any of the lab's that
+/// appeared since it began (a namespace whose creation was cut short); a stale leftover that
+/// was there before is not ours to delete (`ecsnet down LAB` removes it on request).
+fn rollback<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &str,
+    created: &[String],
+    before: &[String],
+    procs: &[ProcRecord],
+) {
     kernel.stop(procs);
-    for n in created {
+    let mut ours: Vec<String> = created.to_vec();
+    for n in kernel.namespaces(&ids::ns_prefix(lab)) {
+        if !before.contains(&n) && !ours.contains(&n) && ids::is_lab_ns(lab, &n) {
+            ours.push(n);
+        }
+    }
+    for n in &ours {
         let _ = kernel.delete_namespace(n);
     }
     // Made by the containers' programs this `up` started, named after the lab.
@@ -182,6 +229,7 @@ impl<'a> Phases<'a> {
     }
 
     fn begin(&mut self, name: &'static str) -> Result<(), UpError> {
+        fault(name);
         if (self.opts.cancel)(name) || self.opts.stop_after.is_some_and(|n| self.done >= n) {
             return Err(UpError::Cancelled(name.to_string()));
         }

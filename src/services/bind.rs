@@ -64,7 +64,7 @@ pub fn bind_all(listens: &[Listen]) -> Result<Vec<Socket>, BindError> {
         groups.entry(l.ns.clone()).or_default().push(i);
     }
     let specs = listens.to_vec();
-    let opened = std::thread::spawn(move || -> Result<Vec<(usize, Socket)>, (usize, io::Error)> {
+    let opened = crate::sys::thread::run("bind", move || -> Result<Vec<(usize, Socket)>, (usize, io::Error)> {
         let mut out = Vec::with_capacity(specs.len());
         // "" (the agent's own namespace) sorts first, before the thread has left it.
         for (ns, idxs) in &groups {
@@ -78,14 +78,7 @@ pub fn bind_all(listens: &[Listen]) -> Result<Vec<Socket>, BindError> {
         }
         Ok(out)
     })
-    .join()
-    .map_err(|_| BindError {
-        ns: String::new(),
-        node: String::new(),
-        port: 0,
-        proto: Proto::Tcp,
-        error: io::Error::other("bind thread panicked"),
-    })?;
+    .map_err(|error| BindError { ns: String::new(), node: String::new(), port: 0, proto: Proto::Tcp, error })?;
     let mut opened = opened.map_err(|(i, error)| {
         let l = &listens[i];
         BindError { ns: l.ns.clone(), node: l.who.clone(), port: l.addr.port(), proto: l.proto, error }

@@ -12,4 +12,5 @@ pub mod netns;
 pub mod nft;
 pub mod proc;
 pub mod sock;
+pub mod thread;
 pub mod time;

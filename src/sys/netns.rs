@@ -33,18 +33,23 @@ pub fn create(name: &str) -> io::Result<()> {
     let p = path(name);
     File::options().write(true).create_new(true).open(&p)?;
     let p2 = p.clone();
-    let r = std::thread::spawn(move || -> nix::Result<()> {
+    let r = super::thread::run("netns create", move || -> nix::Result<()> {
         unshare(CloneFlags::CLONE_NEWNET)?;
         // /proc/thread-self, not /proc/self: only this thread moved (RUST-NOTES §1.3 item 2).
         mount(Some("/proc/thread-self/ns/net"), &p2, None::<&str>, MsFlags::MS_BIND, None::<&str>)
-    })
-    .join()
-    .map_err(|_| io::Error::other("namespace thread panicked"))?;
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&p);
-        return Err(io::Error::from(e));
+    });
+    // The file is ours alone (create_new): a failure leaves nothing behind.
+    match r {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            let _ = std::fs::remove_file(&p);
+            Err(io::Error::from(e))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&p);
+            Err(e)
+        }
     }
-    Ok(())
 }
 
 /// Remove a named namespace; the kernel frees it once nothing else holds it. Idempotent.
@@ -82,12 +87,10 @@ where
     F: FnOnce() -> io::Result<T> + Send + 'static,
 {
     let p = path(name);
-    std::thread::spawn(move || -> io::Result<T> {
+    super::thread::run("netns run_in", move || -> io::Result<T> {
         enter(&p)?;
         f()
-    })
-    .join()
-    .map_err(|_| io::Error::other("namespace thread panicked"))?
+    })?
 }
 
 /// Enter the namespace at `p` on the calling thread. Only for threads made for the purpose.
@@ -103,14 +106,12 @@ where
     T: Send + 'static,
     F: Fn(&str) -> io::Result<T> + Send + 'static,
 {
-    std::thread::spawn(move || -> io::Result<Vec<T>> {
+    super::thread::run("netns run_each", move || -> io::Result<Vec<T>> {
         let mut out = Vec::with_capacity(names.len());
         for n in &names {
             enter(&path(n))?;
             out.push(f(n)?);
         }
         Ok(out)
-    })
-    .join()
-    .map_err(|_| io::Error::other("namespace thread panicked"))?
+    })?
 }

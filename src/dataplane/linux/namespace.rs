@@ -10,47 +10,51 @@ fn lab_of(ns: &str) -> &str {
     ns.strip_prefix(ids::NS_PREFIX).and_then(|r| r.split('.').next()).unwrap_or(ns)
 }
 
-/// Create the namespaces (several threads at once). Returns the ones created, even on error,
-/// through `created`.
+/// Create the namespaces, up to 64 at a time, each on a short thread of its own. Returns the
+/// ones created, even on error, through `created`. Scoped threads: every thread has finished
+/// when this returns, so a rollback never races a namespace still being made; a thread the
+/// machine refuses is an error, never a panic. Blocking, but `up` has nothing else to do then.
 pub async fn create(names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
-    tokio::task::spawn_blocking(netns::ensure_dir)
-        .await
-        .map_err(|e| fail(netns::NETNS_DIR, e))?
-        .map_err(|e| fail(netns::NETNS_DIR, e))?;
-    let chunks: Vec<Vec<String>> = names.chunks(64).map(|c| c.to_vec()).collect();
-    let mut first_err = None;
-    for chunk in chunks {
-        let jobs: Vec<_> = chunk
-            .into_iter()
-            .map(|n| tokio::task::spawn_blocking(move || (netns::create(&n).map_err(|e| e.to_string()), n)))
-            .collect();
-        for j in jobs {
-            match j.await {
-                Ok((Ok(()), n)) => created.push(n),
-                Ok((Err(e), n)) => {
+    netns::ensure_dir().map_err(|e| fail(netns::NETNS_DIR, e))?;
+    for chunk in names.chunks(64) {
+        let results: Vec<(&String, std::io::Result<()>)> = std::thread::scope(|s| {
+            let jobs: Vec<_> = chunk
+                .iter()
+                .map(|n| (n, std::thread::Builder::new().name("netns".into()).spawn_scoped(s, || netns::create(n))))
+                .collect();
+            jobs.into_iter()
+                .map(|(n, j)| {
+                    let r = match j {
+                        Ok(h) => h.join().unwrap_or_else(|_| Err(std::io::Error::other("namespace thread panicked"))),
+                        Err(e) => Err(e),
+                    };
+                    (n, r)
+                })
+                .collect()
+        });
+        let mut first_err = None;
+        for (n, r) in results {
+            match r {
+                Ok(()) => created.push(n.clone()),
+                Err(e) => {
+                    let e = e.to_string();
                     let e = if e.contains("File exists") {
                         format!(
                             "{e}: a leftover of an earlier run of this lab? remove it with `ecsnet down {}`",
-                            lab_of(&n)
+                            lab_of(n)
                         )
                     } else {
                         e
                     };
                     first_err.get_or_insert(fail(format!("namespace {n}"), e));
                 }
-                Err(e) => {
-                    first_err.get_or_insert(fail("namespace", e));
-                }
             }
         }
-        if first_err.is_some() {
-            break;
+        if let Some(e) = first_err {
+            return Err(e);
         }
     }
-    match first_err {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// Delete a namespace; `Ok(false)` when there was none of that name.

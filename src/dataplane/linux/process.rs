@@ -94,11 +94,17 @@ pub fn spawn_agent(lab: &str, config: &Path, log: &Path, timeout: Duration) -> i
     let rec = record(child.id(), "agent".into());
     let stdout = child.stdout.take().ok_or_else(|| io::Error::other("agent has no stdout"))?;
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    // A refused thread (pids limit) is an error like any other, never a panic.
+    let reader = std::thread::Builder::new().name("agent ready".into()).spawn(move || {
         let mut line = String::new();
         let r = BufReader::new(stdout).read_line(&mut line).map(|_| line);
         let _ = tx.send(r);
     });
+    if let Err(e) = reader {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io::Error::new(e.kind(), format!("cannot start a thread to wait for the agent: {e}")));
+    }
     match rx.recv_timeout(timeout) {
         Ok(Ok(line)) if line.trim() == "ready" => Ok(rec),
         Ok(Ok(line)) => {
