@@ -207,3 +207,39 @@ fn a_closed_output_pipe_leaves_nothing() {
     let _ = child.wait();
     assert_eq!(leftovers(lab), Vec::<String>::new());
 }
+
+/// Issue 13, item 3: what `ecsnet exec` starts is stopped by `down`, whatever it does to its
+/// environment (no ECSNET_LAB mark, a session of its own, a network namespace of its own),
+/// found by the lab's namespaces and cgroups; `ls` counts it while it runs.
+#[test]
+fn processes_started_by_exec_are_stopped_by_down_whatever_they_do() {
+    need_root!();
+    let lab = "t-exec-kids";
+    let file = scenario_copy("scenarios/02-awsvpc.yaml", lab);
+    let _g = LabGuard(lab.into());
+    let up = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", text(&up));
+    let tag = format!("{}", 7000 + std::process::id() % 1000);
+    let hide = |node: &str, extra: &str, secs: &str| {
+        let cmd = format!("env -i setsid {extra} sleep {secs}.{tag} </dev/null >/dev/null 2>&1 &");
+        let o = ecsnet(&["exec", lab, node, "--", "sh", "-c", &cmd]);
+        assert!(o.status.success(), "{node}: {}", text(&o));
+    };
+    hide("instance/ecs-1", "", "901");
+    hide("task/web-1", "", "902");
+    hide("vpc", "", "903");
+    hide("instance/ecs-1", "unshare -n", "904");
+    std::thread::sleep(Duration::from_millis(300));
+    let running = || sh(&format!("pgrep -f 'sleep 90[1-4].{tag}' | wc -l")).trim().to_string();
+    assert_eq!(running(), "4");
+    let ls = text(&ecsnet(&["ls", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&ls).expect("ls --json");
+    let row = rows.as_array().and_then(|r| r.iter().find(|r| r["lab"] == lab)).cloned().unwrap_or_default();
+    assert!(row["processes"].as_u64().unwrap_or(0) >= 4, "{ls}");
+    let d = ecsnet(&["down", lab]);
+    assert!(d.status.success(), "{}", text(&d));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(running(), "0", "a process started by exec survived down");
+    assert_eq!(leftovers(lab), Vec::<String>::new());
+    assert!(!text(&ecsnet(&["ls", "--orphans"])).contains(lab));
+}

@@ -1,4 +1,6 @@
-//! `ecsnet ls`: running labs; `--orphans`: labs found only by their marks (state lost).
+//! `ecsnet ls`: running labs; `--orphans`: everything else found on the machine: labs whose
+//! state was lost (found by their namespaces, marks or cgroups), and processes that survived a
+//! `down` in a lab's cgroup.
 
 use super::{Exit, Outcome};
 use crate::dataplane::{self, state};
@@ -17,20 +19,22 @@ pub fn run(orphans: bool, json: bool) -> Outcome {
             continue;
         }
         let nss = crate::sys::netns::list(&crate::model::ids::ns_prefix(&lab)).len();
+        let procs = dataplane::process_count(&lab);
         let file = j.map(|j| j.scenario_file.display().to_string()).unwrap_or_default();
-        rows.push(serde_json::json!({"lab": lab, "status": status, "namespaces": nss, "scenario": file, "state": known.contains(&lab)}));
+        rows.push(serde_json::json!({"lab": lab, "status": status, "namespaces": nss, "processes": procs, "scenario": file, "state": known.contains(&lab)}));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
         return Ok(Exit::Ok);
     }
-    println!("{:<22} {:<11} {:>10}  SCENARIO", "LAB", "STATUS", "NAMESPACES");
+    println!("{:<22} {:<11} {:>10} {:>9}  SCENARIO", "LAB", "STATUS", "NAMESPACES", "PROCESSES");
     for r in rows {
         println!(
-            "{:<22} {:<11} {:>10}  {}",
+            "{:<22} {:<11} {:>10} {:>9}  {}",
             r["lab"].as_str().unwrap_or(""),
             r["status"].as_str().unwrap_or(""),
-            r["namespaces"],
+            r["namespaces"].as_u64().unwrap_or(0),
+            r["processes"].as_u64().unwrap_or(0),
             r["scenario"].as_str().unwrap_or("")
         );
     }

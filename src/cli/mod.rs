@@ -291,6 +291,9 @@ fn remove_busy_labs() {
     let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_else(|e| e.into_inner().clone());
     for lab in labs {
         let rep = crate::dataplane::down(&lab);
+        if BROKEN_PIPE.load(Ordering::SeqCst) {
+            continue; // not a bug; and nobody reads
+        }
         if rep.errors.is_empty() {
             say(&format!("ecsnet: internal error (a bug in ecsnet, please report it); lab {lab} was removed"));
         } else {
@@ -375,7 +378,27 @@ pub fn raise_nofile() {
     }
 }
 
+/// Set when a write to a closed stdout or stderr (`ecsnet ps LAB | head -1`) ended the run.
+static BROKEN_PIPE: AtomicBool = AtomicBool::new(false);
+
+/// `print!` panics when its reader went away. That is the reader's choice, not a bug: no
+/// panic message, and `main` exits 141 (128 + SIGPIPE) as a tool killed by SIGPIPE would,
+/// after removing any lab it was building. Any other panic is reported as the bug it is.
+fn quiet_broken_pipes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let p = info.payload();
+        let msg = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied());
+        if msg.is_some_and(|m| m.starts_with("failed printing to std") && m.contains("os error 32")) {
+            BROKEN_PIPE.store(true, Ordering::SeqCst);
+            return;
+        }
+        default(info)
+    }));
+}
+
 pub fn main() -> i32 {
+    quiet_broken_pipes();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     if let Err(e) = check_lab_args(&cli.cmd) {
@@ -419,7 +442,7 @@ pub fn main() -> i32 {
     }));
     let Ok(outcome) = outcome else {
         remove_busy_labs();
-        return 101;
+        return if BROKEN_PIPE.load(Ordering::SeqCst) { 141 } else { 101 };
     };
     match outcome {
         Ok(exit) => exit.code(),

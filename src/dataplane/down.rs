@@ -73,7 +73,7 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
 }
 
 /// The processes to stop: the journal's that are still the lab's (see `Kernel::owns_process`),
-/// and those carrying the lab's mark. The others are skipped, named in `skipped`.
+/// those carrying the lab's mark, and those inside the lab (its namespaces, its cgroup). The others are skipped, named in `skipped`.
 fn processes<K: Kernel>(
     kernel: &K,
     store: &Store,
@@ -90,7 +90,8 @@ fn processes<K: Kernel>(
             skipped.push(format!("process {} ({}): not lab {lab}'s (start time or ownership differs)", r.pid, r.role));
         }
     }
-    for (r, _) in kernel.marked(Some(lab)) {
+    let marked = kernel.marked(Some(lab)).into_iter().map(|(r, _)| r);
+    for r in marked.chain(kernel.inside(lab)) {
         if !recs.iter().any(|x| x.pid == r.pid) {
             recs.push(r);
         }
@@ -98,7 +99,8 @@ fn processes<K: Kernel>(
     recs
 }
 
-/// Every lab known on this machine: state directories, namespaces and marked processes.
+/// Every lab known on this machine: state directories, namespaces, marked processes and
+/// cgroups (where an `exec` session that cleared its environment may still run).
 pub fn all_labs<K: Kernel>(kernel: &K, store: &Store) -> Vec<String> {
     let mut v = store.labs();
     for n in kernel.namespaces(ids::NS_PREFIX) {
@@ -108,7 +110,8 @@ pub fn all_labs<K: Kernel>(kernel: &K, store: &Store) -> Vec<String> {
             }
         }
     }
-    for (_, lab) in kernel.marked(None) {
+    let marked = kernel.marked(None).into_iter().map(|(_, lab)| lab);
+    for lab in marked.chain(kernel.cgroup_labs()) {
         if !v.contains(&lab) {
             v.push(lab);
         }

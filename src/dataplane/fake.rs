@@ -219,4 +219,13 @@ impl Kernel for FakeKernel {
         let _ = self.record(Call::Marked(lab.map(str::to_string)));
         self.world().processes.iter().filter(|(_, l)| lab.is_none_or(|x| x == l)).cloned().collect()
     }
+
+    /// Every fake process carries its mark: none is found only by where it runs.
+    fn inside(&self, _lab: &str) -> Vec<ProcRecord> {
+        vec![]
+    }
+
+    fn cgroup_labs(&self) -> Vec<String> {
+        vec![]
+    }
 }

@@ -84,4 +84,11 @@ pub trait Kernel: Clone + Send + Sync + 'static {
 
     /// Processes carrying a lab's ownership mark (any lab's when `lab` is None), with the lab.
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)>;
+
+    /// Processes inside the lab whatever their environment says: in one of its namespaces or
+    /// in its cgroup (`exec` sessions and what they started).
+    fn inside(&self, lab: &str) -> Vec<ProcRecord>;
+
+    /// Labs that have a cgroup here.
+    fn cgroup_labs(&self) -> Vec<String>;
 }

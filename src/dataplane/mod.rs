@@ -36,13 +36,22 @@ pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpEr
     up::up(&LinuxKernel, &Store::system(), lab, plan, opts).await
 }
 
-/// Remove everything of a lab from this machine: processes (journal + marks), namespaces
+/// Remove everything of a lab from this machine: processes (journal, marks, inside), namespaces
 /// (journal + prefix), cgroups, state. Idempotent.
 pub fn down(lab: &str) -> DownReport {
     down::down(&LinuxKernel, &Store::system(), lab)
 }
 
-/// Every lab known on this machine: state directories, namespaces and marked processes.
+/// Every lab known on this machine: state directories, namespaces, marked processes, cgroups.
 pub fn all_labs() -> Vec<String> {
     down::all_labs(&LinuxKernel, &Store::system())
+}
+
+/// How many processes run for a lab: marked as its, or inside its namespaces or cgroup.
+pub fn process_count(lab: &str) -> usize {
+    let mut pids: Vec<i32> = procs::marked(Some(lab)).into_iter().map(|(r, _)| r.pid).collect();
+    pids.extend(procs::inside(lab).into_iter().map(|r| r.pid));
+    pids.sort_unstable();
+    pids.dedup();
+    pids.len()
 }

@@ -95,7 +95,9 @@ impl Sandbox {
         let hostname = instance_etc(lab, inst).hostname;
         let env = exec_env(&hostname, &[], tty);
         let etc_dir = Some(instance_dir(state_dir, &inst.name));
-        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup: None, socket_mark: None, workdir: None, env }
+        // A cgroup of its own, as systemd gives a login session: `down` finds what it started.
+        let cgroup = Some(format!("instance.{}", inst.name));
+        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup, socket_mark: None, workdir: None, env }
     }
 
     /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
@@ -105,7 +107,7 @@ impl Sandbox {
             ns: ns.to_string(),
             hostname: hostname.to_string(),
             etc_dir: None,
-            cgroup: None,
+            cgroup: Some(format!("node.{hostname}")),
             socket_mark: None,
             workdir: None,
             env: exec_env(hostname, &[], tty),
@@ -154,6 +156,17 @@ impl Sandbox {
         iso.apply_to(&mut cmd);
         Ok(cmd)
     }
+}
+
+/// Labs that have a cgroup on this machine (something of theirs may still run in it).
+pub fn cgroup_labs() -> Vec<String> {
+    let Some(root) = cgroup::v2_root() else { return vec![] };
+    let Ok(rd) = std::fs::read_dir(root.join(CGROUP_SLICE)) else { return vec![] };
+    rd.filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| crate::model::ids::valid_lab_name(n))
+        .collect()
 }
 
 /// Remove the cgroups of a lab (`down`), killing anything still in them.

@@ -91,4 +91,12 @@ impl Kernel for LinuxKernel {
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {
         process::marked(lab)
     }
+
+    fn inside(&self, lab: &str) -> Vec<ProcRecord> {
+        process::inside(lab)
+    }
+
+    fn cgroup_labs(&self) -> Vec<String> {
+        crate::dataplane::sandbox::cgroup_labs()
+    }
 }

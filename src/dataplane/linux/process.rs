@@ -213,6 +213,35 @@ pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
     out
 }
 
+/// Every process inside lab `lab`, however it was started and whatever it did to its
+/// environment: in one of the lab's network namespaces, or in the lab's cgroup
+/// (`ecsnet.slice/LAB`, where every container program and `ecsnet exec` session starts).
+/// `down` stops them all, as Docker stops a container's `exec` processes with it.
+pub fn inside(lab: &str) -> Vec<ProcRecord> {
+    use std::collections::HashSet;
+    use std::os::unix::fs::MetadataExt;
+    let nss: HashSet<(u64, u64)> = crate::sys::netns::list(&crate::model::ids::ns_prefix(lab))
+        .iter()
+        .filter_map(|n| std::fs::metadata(crate::sys::netns::path(n)).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect();
+    let me = std::process::id() as i32;
+    let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
+    let mut out = vec![];
+    for e in rd.filter_map(|e| e.ok()) {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid <= 1 || pid == me {
+            continue;
+        }
+        let in_ns = std::fs::metadata(format!("/proc/{pid}/ns/net")).is_ok_and(|m| nss.contains(&(m.dev(), m.ino())));
+        if in_ns || in_lab_cgroup(lab, pid) {
+            let Some(start_time) = proc_start_time(pid) else { continue };
+            out.push(ProcRecord { pid, start_time, role: "inside".into() });
+        }
+    }
+    out
+}
+
 /// True when `rec` is still the process the lab started: the start time it was recorded with
 /// (field 22 of /proc/PID/stat, never 0: a reused PID differs), and one proof that it is the
 /// lab's: its network namespace is one of the lab's named namespaces (only the lab's processes
