@@ -243,3 +243,38 @@ fn processes_started_by_exec_are_stopped_by_down_whatever_they_do() {
     assert_eq!(leftovers(lab), Vec::<String>::new());
     assert!(!text(&ecsnet(&["ls", "--orphans"])).contains(lab));
 }
+
+/// Issue 13, item 4: a lab changed from outside (a flushed ruleset, a deleted veth, a killed
+/// agent, a deleted namespace) is reported by `check` as damage, exit 4, naming what changed,
+/// never judged as the network's answer or as a bug in ecsnet.
+#[test]
+fn a_damaged_lab_is_reported_as_damage_not_judged() {
+    need_root!();
+    let lab = "t-damaged";
+    let file = scenario_copy("scenarios/12-security-groups.yaml", lab);
+    let _g = LabGuard(lab.into());
+    let ns = |n: &str| format!("ecsnet.{lab}.{n}");
+    let agent = format!("pkill -f '__agent /run/ecsnet/{lab}$'");
+    let eth = format!("ip netns exec {} ip link del ecs-eth0", ns("t.web-1"));
+    let damages = [
+        (format!("ip netns exec {} nft flush ruleset", ns("vpc")), "table inet ecsnet in ecsnet.t-damaged.vpc is gone"),
+        (eth, "link ecs-eth0 in ecsnet.t-damaged.t.web-1 is gone"),
+        (agent, "agent (pid"),
+        (format!("ip netns del {}", ns("t.db")), "namespace ecsnet.t-damaged.t.db is gone"),
+    ];
+    for (how, what) in damages {
+        let up = ecsnet(&["up", file.to_str().unwrap()]);
+        assert!(up.status.success(), "{}", text(&up));
+        let ok = ecsnet(&["check", lab]);
+        assert_eq!(ok.status.code(), Some(0), "intact: {}", text(&ok));
+        sh(&how);
+        std::thread::sleep(Duration::from_millis(200));
+        let c = ecsnet(&["check", lab]);
+        let out = text(&c);
+        assert_eq!(c.status.code(), Some(4), "{how}: {out}");
+        assert!(out.contains("the lab is damaged") && out.contains(what), "{how}: {out}");
+        assert!(!out.contains("MISMATCH"), "{out}");
+        assert!(ecsnet(&["down", lab]).status.success());
+    }
+    assert_eq!(leftovers(lab), Vec::<String>::new());
+}

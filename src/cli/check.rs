@@ -17,11 +17,23 @@ pub async fn run(lab: &str, json: bool) -> Outcome {
         serde_json::from_slice(&data).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let t = std::time::Instant::now();
     crate::check::budget(&l, &exp).map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
+    // A lab changed from outside is reported as such, never judged.
+    let damage = crate::dataplane::damage(&l);
+    if !damage.is_empty() {
+        return Err(CliError::Damaged(format!("{lab}: {}", crate::dataplane::integrity::summary(&damage))));
+    }
     super::watch_signals();
     let Some(verdicts) = super::until_interrupted(crate::check::run(&l, &exp)).await else {
         eprintln!("ecsnet: interrupted while probing: the probes in flight were abandoned");
         return Ok(Exit::Interrupted);
     };
+    // Damage done while probing would read as the analyzer and the packets disagreeing.
+    if verdicts.iter().any(|v| v.mismatch) {
+        let damage = crate::dataplane::damage(&l);
+        if !damage.is_empty() {
+            return Err(CliError::Damaged(format!("{lab}: {}", crate::dataplane::integrity::summary(&damage))));
+        }
+    }
     let rep = ScenarioReport {
         file: l.scenario_file.display().to_string(),
         lab: Some(lab.into()),

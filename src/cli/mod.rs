@@ -30,6 +30,8 @@ pub enum Exit {
     Invalid = 2,
     /// This machine cannot run labs (not root, no `nft`, no network namespaces).
     Environment = 3,
+    /// The lab is damaged (changed from outside ecsnet): no verdict was given.
+    Damaged = 4,
     /// `exec` could not start the command.
     NotExecuted = 127,
     /// Interrupted (Ctrl-C, SIGTERM).
@@ -54,6 +56,9 @@ pub enum CliError {
     /// This machine cannot run labs; the message says how to fix it.
     #[error("{0}")]
     Environment(String),
+    /// The lab is not as `up` built it; the message says what changed.
+    #[error("{0}")]
+    Damaged(String),
 }
 
 impl CliError {
@@ -62,6 +67,7 @@ impl CliError {
             CliError::Invalid(_) => Exit::Invalid,
             CliError::Failed(_) => Exit::Failed,
             CliError::Environment(_) => Exit::Environment,
+            CliError::Damaged(_) => Exit::Damaged,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `ecsnet test FILE|DIR...`: for each scenario: up, probe every expectation, down (always),
 //! report as a table (or JSON) and JUnit XML. Exit 0 all passed, 1 an expectation failed or a
-//! lab could not be built, 2 a scenario is invalid, 3 this machine cannot run labs.
+//! lab could not be built, 2 a scenario is invalid, 3 this machine cannot run labs, 4 a lab was
+//! damaged from outside while it was tested (no verdict given).
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpOptions};
@@ -91,6 +92,14 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
         rep.error_code = Exit::Failed.code();
         return rep;
     }
+    // A lab changed from outside between `up` and the probes is reported, never judged.
+    let damage = dataplane::damage(&lab);
+    if !damage.is_empty() {
+        rep.error = Some(dataplane::integrity::summary(&damage));
+        rep.error_code = Exit::Damaged.code();
+        teardown(&lab.name, &mut rep);
+        return rep;
+    }
     let t1 = Instant::now();
     dataplane::up::fault("probing");
     // Probes run to their own timeouts; a panic in one must not skip the teardown.
@@ -112,15 +121,28 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
             rep.error_code = Exit::Interrupted.code();
         }
     }
+    // Damage done while probing would read as the analyzer and the packets disagreeing.
+    if rep.verdicts.iter().any(|v| v.mismatch) {
+        let damage = dataplane::damage(&lab);
+        if !damage.is_empty() {
+            rep.verdicts.clear();
+            rep.error = Some(dataplane::integrity::summary(&damage));
+            rep.error_code = Exit::Damaged.code();
+        }
+    }
+    teardown(&lab.name, &mut rep);
+    rep
+}
+
+/// `down`, here rather than on a thread (the machine may refuse one), timed into the report.
+fn teardown(lab: &str, rep: &mut ScenarioReport) {
     let t2 = Instant::now();
-    let name = lab.name.clone();
-    let d = tokio::task::spawn_blocking(move || dataplane::down(&name)).await.unwrap_or_default();
+    let d = dataplane::down(lab);
     rep.down_ms = t2.elapsed().as_secs_f64() * 1000.0;
     if !d.errors.is_empty() {
         rep.error = Some(format!("teardown: {}", d.errors.join("; ")));
         rep.error_code = Exit::Failed.code();
     }
-    rep
 }
 
 /// The closing line, and the exit code of the whole run.
@@ -141,6 +163,8 @@ fn conclude(reports: &[ScenarioReport], json: bool) -> Exit {
         Exit::Interrupted
     } else if reports.iter().any(|r| r.error_code == Exit::Invalid.code()) {
         Exit::Invalid
+    } else if reports.iter().any(|r| r.error_code == Exit::Damaged.code()) {
+        Exit::Damaged
     } else if failed > 0 || errors > 0 {
         Exit::Failed
     } else {

@@ -86,7 +86,8 @@ fn processes<K: Kernel>(
     for r in journal.map(|j| j.processes.as_slice()).unwrap_or_default() {
         if kernel.owns_process(lab, &dir, r) {
             recs.push(r.clone());
-        } else if crate::sys::proc::proc_start_time(r.pid).is_some() {
+        } else if !crate::sys::proc::zombie(r.pid) {
+            // (A zombie is a dead process nobody reaped yet: nothing to stop, nothing to say.)
             skipped.push(format!("process {} ({}): not lab {lab}'s (start time or ownership differs)", r.pid, r.role));
         }
     }

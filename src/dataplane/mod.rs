@@ -8,6 +8,7 @@
 //! real kernel, one file per kind of kernel object.
 
 pub mod down;
+pub mod integrity;
 pub mod kernel;
 pub mod linux;
 pub mod sandbox;
@@ -45,6 +46,14 @@ pub fn down(lab: &str) -> DownReport {
 /// Every lab known on this machine: state directories, namespaces, marked processes, cgroups.
 pub fn all_labs() -> Vec<String> {
     down::all_labs(&LinuxKernel, &Store::system())
+}
+
+/// What of a running lab is no longer as `up` built it (empty: intact). See `integrity`.
+pub fn damage(lab: &Lab) -> Vec<String> {
+    match state::load_journal(&lab.name) {
+        Ok(j) => integrity::damage(&crate::plan::plan(lab), &j),
+        Err(e) => vec![format!("its journal cannot be read ({e})")],
+    }
 }
 
 /// How many processes run for a lab: marked as its, or inside its namespaces or cgroup.

@@ -10,7 +10,7 @@ pub struct ScenarioReport {
     pub lab: Option<String>,
     /// Set when the scenario could not be run (invalid file, kernel failure).
     pub error: Option<String>,
-    /// 2 invalid scenario, 3 environment, 1 a failed `up`.
+    /// 2 invalid scenario, 3 environment, 4 a lab damaged from outside, 1 a failed `up`.
     #[serde(skip)]
     pub error_code: i32,
     pub verdicts: Vec<Verdict>,

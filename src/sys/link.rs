@@ -6,6 +6,16 @@ use std::time::{Duration, Instant};
 /// Whether link `name` is running (IFF_RUNNING: up with carrier, what `ip link` shows as
 /// state UP rather than NO-CARRIER), in the calling thread's network namespace.
 pub fn running(name: &str) -> io::Result<bool> {
+    Ok(flags(name)? & libc::IFF_RUNNING != 0)
+}
+
+/// Whether link `name` is administratively up (IFF_UP), in the calling thread's namespace.
+pub fn up(name: &str) -> io::Result<bool> {
+    Ok(flags(name)? & libc::IFF_UP != 0)
+}
+
+/// The link's flags (IFF_*); ENODEV when there is no such link.
+fn flags(name: &str) -> io::Result<libc::c_int> {
     // SAFETY: a plain socket; closed below.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
@@ -26,7 +36,7 @@ pub fn running(name: &str) -> io::Result<bool> {
     }
     // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
     let flags = unsafe { req.ifr_ifru.ifru_flags };
-    Ok(flags as libc::c_int & libc::IFF_RUNNING != 0)
+    Ok(flags as libc::c_int)
 }
 
 /// Wait until link `name` is running, for at most `timeout`; whether it is.
