@@ -480,7 +480,26 @@ fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
                 );
                 *ok = false;
             }
-            Some(l) => x_ecsnet.command = Some(l.into_iter().map(|s| s.value).collect()),
+            Some(l) => {
+                // What execve cannot take is refused here, where it is written, not by `up`.
+                if l[0].value.trim().is_empty() {
+                    cx.err(
+                        &l[0].loc,
+                        "the program of `command` is empty",
+                        "write the program first, e.g. [\"python3\", \"-m\", \"http.server\"]",
+                    );
+                    *ok = false;
+                }
+                for a in l.iter().filter(|a| a.value.contains('\0')) {
+                    cx.err(
+                        &a.loc,
+                        "this `command` entry holds a NUL byte, which no program or argument can contain",
+                        "remove the \\0 (or \\u0000) from the entry",
+                    );
+                    *ok = false;
+                }
+                x_ecsnet.command = Some(l.into_iter().map(|s| s.value).collect());
+            }
             None => *ok = false,
         }
     }

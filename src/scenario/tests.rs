@@ -832,6 +832,8 @@ fn ecs_network_mode_rules() {
     err_at(&td("warp", ""), 13, 18, "invalid `networkMode`");
     err_at(&td("bridge", "    requiresCompatibilities: [FARGATE]\n"), 17, 30, "FARGATE");
     err_at(&td("bridge", "        x-ecsnet: { command: [] }\n"), 17, 30, "`command` is empty");
+    err_at(&td("bridge", "        x-ecsnet: { command: [\"\"] }\n"), 17, 31, "the program of `command` is empty");
+    err_at(&td("bridge", "        x-ecsnet: { command: [sh, \"a\\0b\"] }\n"), 17, 35, "holds a NUL byte");
     let s = ld(&td("bridge", "        x-ecsnet: { command: [python3, -m, http.server], listen: [8080/tcp, \"53/udp\"] }\n        essential: false\n        dockerLabels: { a: b }\n        environment: [{ name: PORT, value: 3000 }]\n")).unwrap();
     let c = &s.task_definitions[0].container_definitions[0];
     assert_eq!(c.x_ecsnet.command.as_deref(), Some(&["python3".to_string(), "-m".into(), "http.server".into()][..]));
