@@ -39,6 +39,14 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
     };
     let journal = store.load_journal(lab).ok();
     rep.processes = kernel.stop(&processes(kernel, store, lab, journal.as_ref(), &mut rep.skipped));
+    // What the stopped processes forked meanwhile (a shell loop in an `exec` session).
+    for _ in 0..3 {
+        let late = kernel.inside(lab);
+        if late.is_empty() {
+            break;
+        }
+        rep.processes += kernel.stop(&late);
+    }
     let mut names = vec![];
     for n in journal.map(|j| j.namespaces).unwrap_or_default() {
         if ids::is_lab_ns(lab, &n) {
@@ -112,7 +120,7 @@ pub fn all_labs<K: Kernel>(kernel: &K, store: &Store) -> Vec<String> {
         }
     }
     let marked = kernel.marked(None).into_iter().map(|(_, lab)| lab);
-    for lab in marked.chain(kernel.cgroup_labs()) {
+    for lab in marked.chain(kernel.cgroup_labs()).chain(store.locked_labs()) {
         if !v.contains(&lab) {
             v.push(lab);
         }

@@ -193,6 +193,17 @@ impl Store {
         read_json(&path)
     }
 
+    /// Labs with a lock file (one whose `down` was killed after removing everything else
+    /// still has it: `ls --orphans` shows it, `down` removes it).
+    pub fn locked_labs(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(&self.root) else { return vec![] };
+        rd.filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".lock").map(str::to_string))
+            .filter(|n| crate::model::ids::valid_lab_name(n))
+            .collect()
+    }
+
     /// Labs with a state directory.
     pub fn labs(&self) -> Vec<String> {
         let Ok(rd) = std::fs::read_dir(&self.root) else { return vec![] };
