@@ -10,42 +10,32 @@ use crate::plan::Plan;
 use crate::sys::{link, netns};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How a link must be found: a bridge only up (one with no port has no carrier), a veth or
-/// VLAN end up with carrier (its peer is there and up).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Want {
-    Up,
-    Running,
-}
-
-/// The links `up` made, per namespace.
-fn links(plan: &Plan) -> BTreeMap<String, Vec<(String, Want)>> {
-    let mut m: BTreeMap<String, Vec<(String, Want)>> = BTreeMap::new();
+/// The links `up` made, per namespace: both ends of every veth and VLAN pair and every
+/// bridge. Each must exist and be up (IFF_UP). Carrier is not asked: the kernel reports it
+/// (IFF_RUNNING) only once its link watcher ran, up to a second after `up`; a veth whose peer
+/// was deleted is gone with it, one whose peer was set down shows at that peer.
+fn links(plan: &Plan) -> BTreeMap<String, Vec<String>> {
+    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for b in &plan.bridges {
-        m.entry(b.ns.clone()).or_default().push((b.name.clone(), Want::Up));
+        m.entry(b.ns.clone()).or_default().push(b.name.clone());
     }
     for v in &plan.veths {
-        m.entry(v.ns.clone()).or_default().push((v.name.clone(), Want::Running));
-        m.entry(v.peer_ns.clone()).or_default().push((v.peer_name.clone(), Want::Running));
+        m.entry(v.ns.clone()).or_default().push(v.name.clone());
+        m.entry(v.peer_ns.clone()).or_default().push(v.peer_name.clone());
     }
     for p in &plan.vlans {
         for e in &p.ends {
-            m.entry(e.ns.clone()).or_default().push((e.name.clone(), Want::Running));
+            m.entry(e.ns.clone()).or_default().push(e.name.clone());
         }
     }
     m
 }
 
 /// What is wrong with one link, looked at from inside its namespace.
-fn link_problem(ns: &str, name: &str, want: Want) -> Option<String> {
-    let r = match want {
-        Want::Up => link::up(name),
-        Want::Running => link::running(name),
-    };
-    match r {
+fn link_problem(ns: &str, name: &str) -> Option<String> {
+    match link::up(name) {
         Ok(true) => None,
-        Ok(false) if want == Want::Up => Some(format!("link {name} in {ns} is down")),
-        Ok(false) => Some(format!("link {name} in {ns} is down or has no carrier (its peer is gone or down)")),
+        Ok(false) => Some(format!("link {name} in {ns} is down")),
         Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Some(format!("link {name} in {ns} is gone")),
         Err(e) => Some(format!("link {name} in {ns}: {e}")),
     }
@@ -77,32 +67,16 @@ fn planned_rules(fw: &crate::plan::Firewall) -> usize {
 /// check is one `nft` started from a thread inside the namespace).
 fn ruleset_problems(plan: &Plan, present: &BTreeSet<String>) -> Vec<String> {
     let fws: Vec<&crate::plan::Firewall> = plan.firewalls.iter().filter(|f| present.contains(&f.ns)).collect();
+    let found = crate::sys::thread::each(&fws, 16, |fw| netns::run_in(&fw.ns, || Ok(rules_here())));
     let mut out = vec![];
-    for chunk in fws.chunks(16) {
-        let found: Vec<std::io::Result<Result<usize, String>>> = std::thread::scope(|s| {
-            let jobs: Vec<_> = chunk
-                .iter()
-                .map(|fw| {
-                    let ns = fw.ns.clone();
-                    std::thread::Builder::new().spawn_scoped(s, move || netns::run_in(&ns, || Ok(rules_here())))
-                })
-                .collect();
-            jobs.into_iter()
-                .map(|j| match j {
-                    Ok(h) => h.join().unwrap_or_else(|_| Err(std::io::Error::other("ruleset thread panicked"))),
-                    Err(e) => Err(e),
-                })
-                .collect()
-        });
-        for (fw, r) in chunk.iter().zip(found) {
-            let want = planned_rules(fw);
-            match r {
-                Ok(Ok(n)) if n == want => {}
-                Ok(Ok(n)) => out.push(format!("table inet ecsnet in {} has {n} rules, {want} were loaded", fw.ns)),
-                Ok(Err(e)) if e.contains("No such file") => out.push(format!("table inet ecsnet in {} is gone", fw.ns)),
-                Ok(Err(e)) => out.push(format!("table inet ecsnet in {}: {e}", fw.ns)),
-                Err(e) => out.push(format!("ruleset of {}: {e}", fw.ns)),
-            }
+    for (fw, r) in fws.iter().zip(found) {
+        let want = planned_rules(fw);
+        match r {
+            Ok(Ok(n)) if n == want => {}
+            Ok(Ok(n)) => out.push(format!("table inet ecsnet in {} has {n} rules, {want} were loaded", fw.ns)),
+            Ok(Err(e)) if e.contains("No such file") => out.push(format!("table inet ecsnet in {} is gone", fw.ns)),
+            Ok(Err(e)) => out.push(format!("table inet ecsnet in {}: {e}", fw.ns)),
+            Err(e) => out.push(format!("ruleset of {}: {e}", fw.ns)),
         }
     }
     out
@@ -119,12 +93,11 @@ pub fn damage(plan: &Plan, journal: &Journal) -> Vec<String> {
     for n in plan.namespaces.iter().filter(|n| !present.contains(*n)) {
         out.push(format!("namespace {n} is gone"));
     }
-    let per_ns: Vec<(String, Vec<(String, Want)>)> =
-        links(plan).into_iter().filter(|(ns, _)| present.contains(ns)).collect();
+    let per_ns: Vec<(String, Vec<String>)> = links(plan).into_iter().filter(|(ns, _)| present.contains(ns)).collect();
     let names: Vec<String> = per_ns.iter().map(|(ns, _)| ns.clone()).collect();
     let found = netns::run_each(names, move |ns| {
         let want = per_ns.iter().find(|(n, _)| n == ns).map(|(_, l)| l.clone()).unwrap_or_default();
-        Ok(want.iter().filter_map(|(name, w)| link_problem(ns, name, *w)).collect::<Vec<String>>())
+        Ok(want.iter().filter_map(|name| link_problem(ns, name)).collect::<Vec<String>>())
     });
     match found {
         Ok(v) => out.extend(v.into_iter().flatten()),

@@ -11,29 +11,15 @@ fn lab_of(ns: &str) -> &str {
 }
 
 /// Create the namespaces, up to 64 at a time, each on a short thread of its own. Returns the
-/// ones created, even on error, through `created`. Scoped threads: every thread has finished
-/// when this returns, so a rollback never races a namespace still being made; a thread the
-/// machine refuses is an error, never a panic. Blocking, but `up` has nothing else to do then.
+/// ones created, even on error, through `created`. Every thread has finished when this
+/// returns, so a rollback never races a namespace still being made; a thread the machine
+/// refuses is an error, never a panic. Blocking, but `up` has nothing else to do then.
 pub async fn create(names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
     netns::ensure_dir().map_err(|e| fail(netns::NETNS_DIR, e))?;
     for chunk in names.chunks(64) {
-        let results: Vec<(&String, std::io::Result<()>)> = std::thread::scope(|s| {
-            let jobs: Vec<_> = chunk
-                .iter()
-                .map(|n| (n, std::thread::Builder::new().name("netns".into()).spawn_scoped(s, || netns::create(n))))
-                .collect();
-            jobs.into_iter()
-                .map(|(n, j)| {
-                    let r = match j {
-                        Ok(h) => h.join().unwrap_or_else(|_| Err(std::io::Error::other("namespace thread panicked"))),
-                        Err(e) => Err(e),
-                    };
-                    (n, r)
-                })
-                .collect()
-        });
+        let results = crate::sys::thread::each(chunk, 64, |n| netns::create(n));
         let mut first_err = None;
-        for (n, r) in results {
+        for (n, r) in chunk.iter().zip(results) {
             match r {
                 Ok(()) => created.push(n.clone()),
                 Err(e) => {
