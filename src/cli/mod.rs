@@ -259,22 +259,29 @@ fn say(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
-/// Ctrl-C, SIGTERM, SIGHUP (a closed terminal): the first asks the running operation to stop
-/// and clean up; the second only says it is still cleaning up; the third leaves the cleanup to
-/// a background `ecsnet down` of this run's own labs, then exits.
+/// Ctrl-C, SIGTERM, SIGHUP (a closed terminal), and every other signal whose default would
+/// kill the run where it stands (Ctrl-\\ SIGQUIT, SIGUSR1/2, SIGALRM): the first asks the
+/// running operation to stop and clean up; the second only says it is still cleaning up; the
+/// third leaves the cleanup to a background `ecsnet down` of this run's own labs, then exits.
 pub fn watch_signals() {
     if WATCHING.swap(true, Ordering::SeqCst) {
         return;
     }
     tokio::spawn(async {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
-            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        else {
-            return;
-        };
+        let kinds = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::quit(),
+            SignalKind::user_defined1(),
+            SignalKind::user_defined2(),
+            SignalKind::alarm(),
+        ];
+        let Ok(mut streams) = kinds.into_iter().map(signal).collect::<std::io::Result<Vec<_>>>() else { return };
         loop {
-            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {}, _ = hup.recv() => {} }
+            let any = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
+            any.await;
             match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
                 0 => say("ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"),
                 1 => say("ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"),
