@@ -29,11 +29,20 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
     }
     // Waits for an `up` of this lab in progress (it holds the lock until it succeeded or rolled
     // back), so `down` never empties a lab that `up` then reports as built.
-    let waiting = || tracing::warn!("lab {lab} is busy (another ecsnet is building or removing it): waiting");
-    let lock = match store.lock(lab, waiting) {
+    let waiting = |pid: Option<i32>| {
+        let who = pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
+        tracing::warn!("lab {lab} is busy ({who} is building or removing it): waiting")
+    };
+    let lock = match store.lock(lab, waiting, &|| false) {
         Ok(l) => Some(l),
+        // Nothing is touched while someone else works on the lab.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            rep.errors.push(e.to_string());
+            return rep;
+        }
+        // No lock to be had at all (a read-only /run): the lab is removed all the same.
         Err(e) => {
-            rep.errors.push(format!("lock: {e}"));
+            rep.skipped.push(format!("the lab's lock ({e})"));
             None
         }
     };

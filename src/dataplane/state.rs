@@ -42,6 +42,10 @@ pub struct ProcRecord {
     pub role: String,
 }
 
+/// How long `up` or `down` waits for another ecsnet working on the same lab: longer than any
+/// `up` takes (its agent alone gets 60 s to be ready).
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Mode of every state file: root's alone.
 pub const FILE_MODE: u32 = 0o600;
 /// Mode of the state root and of every directory under it.
@@ -134,16 +138,20 @@ impl Store {
         self.root.join(format!("{lab}.lock"))
     }
 
-    /// Take lab `lab`'s lock, waiting for whoever holds it (`waiting` is called once, first,
-    /// when someone does). The lab name must be valid (it names a file under the root).
-    pub fn lock(&self, lab: &str, waiting: impl FnOnce()) -> io::Result<LabLock> {
+    /// Take lab `lab`'s lock, waiting for whoever holds it, for at most [`LOCK_WAIT`] (`waiting`
+    /// is called once, first, with the holder's PID, when someone holds it). Never waits on a
+    /// holder that is stopped (Ctrl-Z): that would be forever; the error says how to go on.
+    /// `cancel` is asked while waiting (Ctrl-C). The lab name must be valid.
+    pub fn lock(&self, lab: &str, waiting: impl FnOnce(Option<i32>), cancel: &dyn Fn() -> bool) -> io::Result<LabLock> {
         use nix::fcntl::{Flock, FlockArg};
+        use std::os::unix::fs::FileExt;
         if !crate::model::ids::valid_lab_name(lab) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("`{lab}` is not a lab name")));
         }
         create_private_dir(&self.root)?;
         let path = self.lock_path(lab);
         let mut waiting = Some(waiting);
+        let start = std::time::Instant::now();
         loop {
             let f = std::fs::File::options()
                 .read(true)
@@ -153,20 +161,43 @@ impl Store {
                 .custom_flags(libc::O_NOFOLLOW)
                 .open(&path)
                 .map_err(|e| named(&path, &e, e.kind()))?;
-            let lock = match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
-                Ok(l) => l,
-                Err((f, nix::errno::Errno::EWOULDBLOCK)) => {
-                    if let Some(w) = waiting.take() {
-                        w();
+            match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
+                // The holder before us may have removed the file (its lab is gone): our lock is
+                // then on a file nobody else will open, so take the lock again on the current one.
+                Ok(lock) if same_file(&lock, &path) => {
+                    // Who holds it, for those who wait.
+                    let _ = lock
+                        .set_len(0)
+                        .and_then(|()| lock.write_all_at(format!("{}\n", std::process::id()).as_bytes(), 0));
+                    return Ok(LabLock { lock, path });
+                }
+                Ok(_) => continue,
+                Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
+                    let holder = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<i32>().ok());
+                    let who = holder.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
+                    if let Some(p) = holder.filter(|p| crate::sys::proc::stopped(*p)) {
+                        let msg = format!(
+                            "lab {lab} is busy: {who} is working on it and is stopped (Ctrl-Z?); let it finish with `kill -CONT {p}`, or end it with `kill {p}`"
+                        );
+                        return Err(io::Error::new(io::ErrorKind::WouldBlock, msg));
                     }
-                    Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| named(&path, e, io::ErrorKind::Other))?
+                    if let Some(w) = waiting.take() {
+                        w(holder);
+                    }
+                    if start.elapsed() > LOCK_WAIT {
+                        let msg =
+                            format!("lab {lab} is still busy after {} s: {who} is working on it", LOCK_WAIT.as_secs());
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, msg));
+                    }
+                    if cancel() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::Interrupted,
+                            "interrupted while waiting for the lab's lock",
+                        ));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err((_, e)) => return Err(named(&path, e, io::ErrorKind::Other)),
-            };
-            // The holder before us may have removed the file (its lab is gone): our lock is then
-            // on a file nobody else will open, so take the lock again on the current one.
-            if same_file(&lock, &path) {
-                return Ok(LabLock { lock, path });
             }
         }
     }
@@ -266,4 +297,34 @@ pub fn load_lab(name: &str) -> io::Result<Lab> {
 /// Labs with a state directory.
 pub fn labs() -> Vec<String> {
     Store::system().labs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Store::new(std::env::temp_dir().join(format!("ecsnet-lock-test-{}-{n}", std::process::id())))
+    }
+
+    #[test]
+    fn a_held_lock_names_its_holder_and_is_free_again_once_removed() {
+        let s = store();
+        let a = s.lock("lab", |_| panic!("free: nobody to wait for"), &|| false).expect("first");
+        let held = std::fs::read_to_string(s.lock_path("lab")).expect("lock file");
+        assert_eq!(held.trim(), std::process::id().to_string());
+        // A second open of the file is a second holder, even in this process.
+        let mut told = None;
+        let e = s.lock("lab", |p| told = Some(p), &|| true).err().expect("busy");
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
+        assert_eq!(told, Some(Some(std::process::id() as i32)));
+        a.remove();
+        assert!(!s.lock_path("lab").exists());
+        let b = s.lock("lab", |_| panic!("free again"), &|| false).expect("again");
+        b.remove();
+        assert!(s.lock("../x", |_| {}, &|| false).is_err(), "not a lab name");
+        let _ = std::fs::remove_dir_all(s.root());
+    }
 }

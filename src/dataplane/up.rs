@@ -59,8 +59,12 @@ pub async fn up<K: Kernel>(
     plan: &Plan,
     opts: UpOptions,
 ) -> Result<Timings, UpError> {
-    let waiting = || tracing::warn!("lab {} is busy (another ecsnet is building or removing it): waiting", lab.name);
-    let lock = store.lock(&lab.name, waiting).map_err(|e| UpError::State(e.to_string()))?;
+    let waiting = |pid: Option<i32>| {
+        let who = pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
+        tracing::warn!("lab {} is busy ({who} is building or removing it): waiting", lab.name)
+    };
+    let cancel = || (opts.cancel)("lock");
+    let lock = store.lock(&lab.name, waiting, &cancel).map_err(|e| UpError::State(e.to_string()))?;
     let dir = match store.claim(&lab.name) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(UpError::AlreadyUp(lab.name.clone())),

@@ -15,3 +15,11 @@ pub fn zombie(pid: i32) -> bool {
         .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
         .unwrap_or(true)
 }
+
+/// True when `pid` is stopped (Ctrl-Z, SIGSTOP, a debugger): it will not go on by itself.
+pub fn stopped(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rfind(')').map(|i| matches!(s[i + 1..].trim_start().chars().next(), Some('T' | 't'))))
+        .unwrap_or(false)
+}
