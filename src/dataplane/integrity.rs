@@ -104,12 +104,37 @@ pub fn damage(plan: &Plan, journal: &Journal) -> Vec<String> {
         Err(e) => out.push(format!("links: {e}")),
     }
     out.extend(ruleset_problems(plan, &present));
-    for r in &journal.processes {
-        if !process::alive(r) {
-            out.push(format!("{} (pid {}) is not running", r.role, r.pid));
+    for r in journal.processes.iter().filter(|r| !process::alive(r)) {
+        // A container's own program may also have ended by itself: its log says why.
+        let log = plan.processes.iter().find(|p| p.role == r.role).and_then(|p| match &p.kind {
+            crate::plan::process::ProcessKind::Command { log, .. } => Some(log.clone()),
+            _ => None,
+        });
+        match log.map(|l| super::state::dir(&plan.lab).join(l)) {
+            Some(log) => out.push(format!(
+                "{} (pid {}) is not running: its program exited or was killed{} (log: {})",
+                r.role,
+                r.pid,
+                last_line(&log).map(|l| format!(", its last words: {l:?}")).unwrap_or_default(),
+                log.display()
+            )),
+            None => out.push(format!("{} (pid {}) is not running", r.role, r.pid)),
         }
     }
     out
+}
+
+/// The last line a program wrote to its log (at most 160 characters), if any.
+fn last_line(log: &std::path::Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(log).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(4096))).ok()?;
+    let mut tail = vec![];
+    f.take(4096).read_to_end(&mut tail).ok()?;
+    let text = String::from_utf8_lossy(&tail);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    Some(line.trim().chars().take(160).collect())
 }
 
 /// The damage in a few lines for a report: the first ten, then how many more.
@@ -119,7 +144,7 @@ pub fn summary(damage: &[String]) -> String {
         s.push(format!("and {} more", damage.len() - 10));
     }
     format!(
-        "the lab is damaged, not as `up` built it (changed from outside ecsnet?): {}. No verdict was given: rebuild it with `ecsnet down` and `ecsnet up`",
+        "the lab is damaged, no longer as `up` built it: {}. No verdict was given: rebuild it with `ecsnet down` and `ecsnet up`",
         s.join("; ")
     )
 }
