@@ -3,7 +3,7 @@
 use super::{CliError, Exit, Outcome};
 use crate::dataplane;
 
-pub async fn run(labs: &[String], all: bool) -> Outcome {
+pub async fn run(labs: &[String], all: bool, owner: Option<&str>) -> Outcome {
     super::check_environment()?;
     let mut names: Vec<String> = labs.to_vec();
     if all {
@@ -18,8 +18,9 @@ pub async fn run(labs: &[String], all: bool) -> Outcome {
     for n in names {
         // Lab names given were checked by `check_lab_args`; one found by --all is checked by
         // `down` itself (an error, nothing touched).
-        let n2 = n.clone();
-        let rep = tokio::task::spawn_blocking(move || dataplane::down(&n2)).await.unwrap_or_default();
+        let (n2, owner) = (n.clone(), owner.map(str::to_string));
+        let rep =
+            tokio::task::spawn_blocking(move || dataplane::down_of(&n2, owner.as_deref())).await.unwrap_or_default();
         for s in &rep.skipped {
             eprintln!("ecsnet: warning: {n}: skipped {s}");
         }

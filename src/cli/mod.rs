@@ -105,6 +105,10 @@ pub enum Cmd {
         /// Every lab on this machine, including those whose state was lost.
         #[arg(long)]
         all: bool,
+        /// Only the lab this process (PID:START) built: how an interrupted run hands its labs
+        /// to a background `down` that must not remove a newer lab of the same name.
+        #[arg(long, hide = true)]
+        owner: Option<String>,
     },
     /// For each scenario: up, probe every expectation, down (always), report.
     Test {
@@ -321,7 +325,8 @@ fn background_down(lab: &str) {
     use std::process::{Command, Stdio};
     let Ok(me) = std::env::current_exe() else { return };
     let mut cmd = Command::new(me);
-    cmd.args(["down", lab]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let owner = crate::dataplane::state::this_process();
+    cmd.args(["down", lab, "--owner", &owner]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
     unsafe {
         cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
@@ -433,7 +438,7 @@ pub fn main() -> i32 {
             match cli.cmd {
                 Cmd::Validate { files } => validate::run(&files),
                 Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
-                Cmd::Down { labs, all } => down::run(&labs, all).await,
+                Cmd::Down { labs, all, owner } => down::run(&labs, all, owner.as_deref()).await,
                 Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
                 Cmd::Check { lab, json } => check::run(&lab, json).await,
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {

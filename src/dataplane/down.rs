@@ -22,6 +22,13 @@ pub struct DownReport {
 /// cgroups, state. Idempotent. The journal is not trusted: only what the lab made is touched
 /// (its own namespace names, its own processes, its own cgroup, its own state directory).
 pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
+    down_of(kernel, store, lab, None)
+}
+
+/// `down`, but only of the lab that `owner` (a journal's `owner`) built: a lab of that name
+/// built since by another process is left alone (a background `down` handed over by an
+/// interrupted run may start late).
+pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, owner: Option<&str>) -> DownReport {
     let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
     if !ids::valid_lab_name(lab) {
         rep.errors.push(format!("`{lab}` is not a lab name"));
@@ -47,6 +54,12 @@ pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
         }
     };
     let journal = store.load_journal(lab).ok();
+    if let (Some(j), Some(o)) = (&journal, owner) {
+        if j.owner != o {
+            rep.skipped.push(format!("lab {lab}: built since by another run ({}), left alone", j.owner));
+            return rep;
+        }
+    }
     rep.processes = kernel.stop(&processes(kernel, store, lab, journal.as_ref(), &mut rep.skipped));
     // What the stopped processes forked meanwhile (a shell loop in an `exec` session).
     for _ in 0..3 {

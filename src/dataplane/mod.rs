@@ -43,6 +43,11 @@ pub fn down(lab: &str) -> DownReport {
     down::down(&LinuxKernel, &Store::system(), lab)
 }
 
+/// `down` of the lab only if `owner` built it (see `down::down_of`).
+pub fn down_of(lab: &str, owner: Option<&str>) -> DownReport {
+    down::down_of(&LinuxKernel, &Store::system(), lab, owner)
+}
+
 /// Every lab known on this machine: state directories, namespaces, marked processes, cgroups.
 pub fn all_labs() -> Vec<String> {
     down::all_labs(&LinuxKernel, &Store::system())

@@ -31,6 +31,16 @@ pub struct Journal {
     pub complete: bool,
     pub created_unix: u64,
     pub scenario_file: PathBuf,
+    /// The process that ran `up` (`PID:START_TIME`): a background `down` handed a lab by that
+    /// process never removes a newer lab of the same name.
+    #[serde(default)]
+    pub owner: String,
+}
+
+/// This process as a journal's `owner` names it.
+pub fn this_process() -> String {
+    let pid = std::process::id() as i32;
+    format!("{pid}:{}", crate::sys::proc::proc_start_time(pid).unwrap_or(0))
 }
 
 /// A process the lab started; `start_time` (field 22 of /proc/PID/stat) guards against PID reuse.
@@ -79,9 +89,18 @@ fn named(path: &Path, e: impl std::fmt::Display, kind: io::ErrorKind) -> io::Err
     io::Error::new(kind, format!("{}: {e}", path.display()))
 }
 
-/// Read and parse a JSON state file; any error names the file.
+/// The largest state file read back (a 5,000-task lab's model is far below).
+const MAX_STATE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Read and parse a JSON state file; any error names the file. Read as a user's file is: never
+/// blocking (a FIFO put in its place), only a regular file, at most [`MAX_STATE_BYTES`] (a
+/// link to /dev/zero must not eat the machine's memory).
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<T> {
-    let data = std::fs::read(path).map_err(|e| named(path, &e, e.kind()))?;
+    use crate::scenario::ReadError;
+    let data = crate::scenario::read_regular(path, MAX_STATE_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => named(path, &e, e.kind()),
+        e => named(path, e, io::ErrorKind::InvalidData),
+    })?;
     serde_json::from_slice(&data).map_err(|e| named(path, e, io::ErrorKind::InvalidData))
 }
 

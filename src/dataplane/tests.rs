@@ -477,3 +477,19 @@ async fn down_waits_for_an_up_in_progress_then_removes_everything() {
     assert!(fake.existing_namespaces().is_empty() && fake.running().is_empty());
     assert!(!t.store.dir(LAB).exists() && !t.store.lock_path(LAB).exists());
 }
+
+/// A background `down` handed a lab by an interrupted run removes that run's lab only, never a
+/// lab of the same name built since.
+#[tokio::test]
+async fn a_down_for_another_run_leaves_a_newer_lab_alone() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    run_up(&fake, &t.store, UpOptions::default()).await.expect("up");
+    let rep = super::down::down_of(&fake, &t.store, LAB, Some("1:2"));
+    assert_eq!((rep.namespaces, rep.processes), (0, 0));
+    assert!(rep.skipped.iter().any(|s| s.contains("built since by another run")), "{:?}", rep.skipped);
+    assert!(t.store.dir(LAB).exists() && !fake.existing_namespaces().is_empty());
+    let me = super::state::this_process();
+    let rep = super::down::down_of(&fake, &t.store, LAB, Some(&me));
+    assert!(rep.errors.is_empty() && rep.namespaces > 0, "{rep:?}");
+    assert!(!t.store.dir(LAB).exists() && fake.existing_namespaces().is_empty());
+}

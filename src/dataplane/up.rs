@@ -79,6 +79,7 @@ pub async fn up<K: Kernel>(
         complete: false,
         created_unix: crate::sys::time::now_unix(),
         scenario_file: lab.scenario_file.clone(),
+        owner: super::state::this_process(),
     };
     let mut created = vec![];
     let r = AssertUnwindSafe(async {
