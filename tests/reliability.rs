@@ -844,6 +844,10 @@ fn down_with_a_randomly_damaged_journal_removes_the_lab_and_only_it() {
     let jpath = PathBuf::from(format!("/run/ecsnet/{lab}/journal.json"));
     let _reset = JournalReset(jpath.clone());
     let mut bad: Vec<String> = vec![];
+    // A journal that is /dev/zero or a FIFO hits every `ecsnet ls` on the machine while it is
+    // in place (one ate all memory and woke the OOM killer, the other hangs), not only ours,
+    // which are capped: only when asked, with nothing else running (scripts/reliability.sh).
+    let machine_wide = std::env::var_os("ECSNET_RELIABILITY_SPECIAL_JOURNALS").is_some_and(|v| v == "1");
     for round in 0..rounds() * 3 {
         up_ok(f, &format!("round {round}"));
         let mut j: serde_json::Value = serde_json::from_slice(&std::fs::read(&jpath).expect("journal")).expect("json");
@@ -864,12 +868,12 @@ fn down_with_a_randomly_damaged_journal_removes_the_lab_and_only_it() {
             3 => bytes = "[".repeat(100_000).into_bytes(),
             _ => {}
         }
-        // The first rounds replace it by each special file in turn, so that CI meets them all.
+        // The first rounds replace it by each special file in turn, so that every run meets them.
         let pick = if round < 4 { round } else { rng.below(14) };
         let special = match pick {
             0 => Some("a symlink to the decoy file"),
-            1 => Some("a symlink to /dev/zero"),
-            2 => Some("a FIFO"),
+            1 if machine_wide => Some("a symlink to /dev/zero"),
+            2 if machine_wide => Some("a FIFO"),
             3 => Some("a directory"),
             _ => None,
         };
