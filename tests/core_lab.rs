@@ -129,7 +129,8 @@ fn up_twice_is_a_clear_error_and_down_is_idempotent() {
     let _g = LabGuard(lab.into());
     assert!(ecsnet(&["up", file.to_str().unwrap()]).status.success());
     let again = ecsnet(&["up", file.to_str().unwrap()]);
-    assert_eq!(again.status.code(), Some(1));
+    // A lab already up is the environment's state, not a failed verdict: exit 3.
+    assert_eq!(again.status.code(), Some(3));
     assert!(text(&again).contains("already up"), "{}", text(&again));
     assert!(ecsnet(&["down", lab]).status.success());
     assert!(ecsnet(&["down", lab]).status.success());

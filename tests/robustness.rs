@@ -245,7 +245,7 @@ fn processes_started_by_exec_are_stopped_by_down_whatever_they_do() {
 }
 
 /// Issue 13, item 4: a lab changed from outside (a flushed ruleset, a deleted veth, a killed
-/// agent, a deleted namespace) is reported by `check` as damage, exit 4, naming what changed,
+/// agent, a deleted namespace) is reported by `check` as damage, exit 3 (a broken environment), naming what changed,
 /// never judged as the network's answer or as a bug in ecsnet.
 #[test]
 fn a_damaged_lab_is_reported_as_damage_not_judged() {
@@ -271,7 +271,7 @@ fn a_damaged_lab_is_reported_as_damage_not_judged() {
         std::thread::sleep(Duration::from_millis(200));
         let c = ecsnet(&["check", lab]);
         let out = text(&c);
-        assert_eq!(c.status.code(), Some(4), "{how}: {out}");
+        assert_eq!(c.status.code(), Some(3), "{how}: {out}");
         assert!(out.contains("the lab is damaged") && out.contains(what), "{how}: {out}");
         assert!(!out.contains("MISMATCH"), "{out}");
         assert!(ecsnet(&["down", lab]).status.success());

@@ -28,10 +28,11 @@ pub enum Exit {
     Failed = 1,
     /// The scenario file or the command line is invalid.
     Invalid = 2,
-    /// This machine cannot run labs (not root, no `nft`, no network namespaces).
+    /// The environment is broken, not the verdict: this machine cannot run labs (not root, no
+    /// `nft`, no network namespaces), or the lab was damaged from outside (no verdict given).
     Environment = 3,
-    /// The lab is damaged (changed from outside ecsnet): no verdict was given.
-    Damaged = 4,
+    /// A bug in ecsnet (a panic): whatever it was building was removed.
+    Internal = 4,
     /// `exec` could not start the command.
     NotExecuted = 127,
     /// Interrupted (Ctrl-C, SIGTERM).
@@ -59,6 +60,9 @@ pub enum CliError {
     /// The lab is not as `up` built it; the message says what changed.
     #[error("{0}")]
     Damaged(String),
+    /// A bug in ecsnet; what it was building was removed.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl CliError {
@@ -67,7 +71,21 @@ impl CliError {
             CliError::Invalid(_) => Exit::Invalid,
             CliError::Failed(_) => Exit::Failed,
             CliError::Environment(_) => Exit::Environment,
-            CliError::Damaged(_) => Exit::Damaged,
+            CliError::Damaged(_) => Exit::Environment,
+            CliError::Internal(_) => Exit::Internal,
+        }
+    }
+}
+
+impl From<crate::dataplane::UpError> for CliError {
+    /// A lab already up is the environment's state, not a failed verdict (CI tells them
+    /// apart); a panic is a bug; anything else is `up` failing.
+    fn from(e: crate::dataplane::UpError) -> Self {
+        use crate::dataplane::UpError;
+        match e {
+            UpError::AlreadyUp(_) => CliError::Environment(format!("up failed: {e}")),
+            UpError::Panicked(_) => CliError::Internal(format!("up failed: {e}")),
+            e => CliError::Failed(format!("up failed: {e}")),
         }
     }
 }
@@ -460,7 +478,7 @@ pub fn main() -> i32 {
     }));
     let Ok(outcome) = outcome else {
         remove_busy_labs();
-        return if BROKEN_PIPE.load(Ordering::SeqCst) { 141 } else { 101 };
+        return if BROKEN_PIPE.load(Ordering::SeqCst) { 141 } else { Exit::Internal.code() };
     };
     match outcome {
         Ok(exit) => exit.code(),

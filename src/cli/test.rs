@@ -1,7 +1,7 @@
 //! `ecsnet test FILE|DIR...`: for each scenario: up, probe every expectation, down (always),
 //! report as a table (or JSON) and JUnit XML. Exit 0 all passed, 1 an expectation failed or a
-//! lab could not be built, 2 a scenario is invalid, 3 this machine cannot run labs, 4 a lab was
-//! damaged from outside while it was tested (no verdict given).
+//! lab could not be built, 2 a scenario is invalid, 3 a broken environment (this machine cannot
+//! run labs, or a lab was damaged from outside while it was tested: no verdict given), 4 a bug.
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpOptions};
@@ -88,15 +88,16 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
     let up = dataplane::up(&lab, &plan, opts).await;
     rep.up_ms = t0.elapsed().as_secs_f64() * 1000.0;
     if let Err(e) = up {
-        rep.error = Some(format!("up failed: {e}"));
-        rep.error_code = Exit::Failed.code();
+        let e = CliError::from(e);
+        rep.error_code = e.exit().code();
+        rep.error = Some(e.to_string());
         return rep;
     }
     // A lab changed from outside between `up` and the probes is reported, never judged.
     let damage = dataplane::damage(&lab);
     if !damage.is_empty() {
         rep.error = Some(dataplane::integrity::summary(&damage));
-        rep.error_code = Exit::Damaged.code();
+        rep.error_code = Exit::Environment.code();
         teardown(&lab.name, &mut rep);
         return rep;
     }
@@ -127,7 +128,7 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
         if !damage.is_empty() {
             rep.verdicts.clear();
             rep.error = Some(dataplane::integrity::summary(&damage));
-            rep.error_code = Exit::Damaged.code();
+            rep.error_code = Exit::Environment.code();
         }
     }
     teardown(&lab.name, &mut rep);
@@ -163,8 +164,10 @@ fn conclude(reports: &[ScenarioReport], json: bool) -> Exit {
         Exit::Interrupted
     } else if reports.iter().any(|r| r.error_code == Exit::Invalid.code()) {
         Exit::Invalid
-    } else if reports.iter().any(|r| r.error_code == Exit::Damaged.code()) {
-        Exit::Damaged
+    } else if reports.iter().any(|r| r.error_code == Exit::Internal.code()) {
+        Exit::Internal
+    } else if reports.iter().any(|r| r.error_code == Exit::Environment.code()) {
+        Exit::Environment
     } else if failed > 0 || errors > 0 {
         Exit::Failed
     } else {

@@ -50,7 +50,7 @@ pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> Outcome
             eprintln!("ecsnet: {e}");
             Ok(Exit::Interrupted)
         }
-        Err(e) => Err(CliError::Failed(format!("up failed: {e}"))),
+        Err(e) => Err(CliError::from(e)),
     }
 }
 
