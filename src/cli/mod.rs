@@ -114,6 +114,12 @@ pub enum Cmd {
     /// Build a lab and start its processes; returns when everything is ready.
     Up {
         file: PathBuf,
+        /// Name the lab NAME instead of the scenario's `name:`.
+        #[arg(long, conflicts_with = "prefix")]
+        name: Option<String>,
+        /// Name the lab PREFIX-NAME (NAME: the scenario's `name:`), e.g. one prefix per user.
+        #[arg(long)]
+        prefix: Option<String>,
         #[arg(long, hide = true)]
         stop_after: Option<usize>,
     },
@@ -138,6 +144,16 @@ pub enum Cmd {
         /// Print the results as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Write a Markdown summary here (a table per scenario and its picture in Mermaid); in
+        /// GitHub Actions it is also appended to the job summary.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// Name the lab NAME instead of the scenario's `name:` (one scenario only).
+        #[arg(long, conflicts_with = "prefix")]
+        name: Option<String>,
+        /// Name each lab PREFIX-NAME (NAME: its scenario's `name:`), e.g. one prefix per CI job.
+        #[arg(long)]
+        prefix: Option<String>,
     },
     /// Probe the expectations of a running lab.
     Check {
@@ -276,7 +292,7 @@ pub fn done_with(lab: &str) {
 }
 
 /// A line on stderr that never panics (a closed terminal or pipe must not abort a cleanup).
-fn say(msg: &str) {
+pub(crate) fn say(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
@@ -402,8 +418,16 @@ fn init_tracing(v: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ECSNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ecsnet={level}")));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colour only on a terminal, and never when NO_COLOR is set (no-color.org): CI logs and
+    // files get plain text.
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(colour)
+        .try_init();
 }
 
 /// Raise the open-file limit: a lab holds a socket per namespace while it is built, and a
@@ -455,9 +479,14 @@ pub fn main() -> i32 {
         rt.block_on(async move {
             match cli.cmd {
                 Cmd::Validate { files } => validate::run(&files),
-                Cmd::Up { file, stop_after } => up::run(&file, stop_after, v).await,
+                Cmd::Up { file, name, prefix, stop_after } => {
+                    up::run(&file, &Naming { name, prefix }, stop_after, v).await
+                }
                 Cmd::Down { labs, all, owner } => down::run(&labs, all, owner.as_deref()).await,
-                Cmd::Test { paths, junit, json } => test::run(&paths, junit.as_deref(), json, v).await,
+                Cmd::Test { paths, junit, json, markdown, name, prefix } => {
+                    let out = test::Outputs { junit: junit.as_deref(), json, markdown: markdown.as_deref() };
+                    test::run(&paths, out, &Naming { name, prefix }, v).await
+                }
                 Cmd::Check { lab, json } => check::run(&lab, json).await,
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
                     probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
@@ -486,11 +515,46 @@ pub fn main() -> i32 {
     }
 }
 
+/// How a run names its labs: the scenario's `name:`, or `--name NAME` (one scenario), or
+/// `--prefix P` (`P-NAME`), so that twenty people on one machine, or parallel CI jobs, run the
+/// same files without editing them.
+#[derive(Clone, Debug, Default)]
+pub struct Naming {
+    pub name: Option<String>,
+    pub prefix: Option<String>,
+}
+
+impl Naming {
+    /// The lab name for a scenario named `scenario` (checked as a scenario's would be: exit 2).
+    pub fn lab_name(&self, scenario: &str) -> Result<String, CliError> {
+        let (n, how) = match (&self.name, &self.prefix) {
+            (Some(n), _) => (n.clone(), "--name"),
+            (None, Some(p)) => (format!("{p}-{scenario}"), "--prefix"),
+            (None, None) => return Ok(scenario.to_string()),
+        };
+        crate::scenario::check_lab_name(&n).map_err(|e| {
+            CliError::Invalid(format!(
+                "{how}: {e} (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')"
+            ))
+        })?;
+        Ok(n)
+    }
+}
+
 /// Load, model and plan a scenario; a scenario problem gives exit 2.
 pub fn prepare(
     file: &std::path::Path,
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
-    let s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    prepare_as(file, &Naming::default())
+}
+
+/// `prepare`, naming the lab as `naming` says.
+pub fn prepare_as(
+    file: &std::path::Path,
+    naming: &Naming,
+) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
+    let mut s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    s.name.value = naming.lab_name(&s.name.value)?;
     let lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
     crate::check::budget(&lab, &s.expect)
         .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;

@@ -31,44 +31,97 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-pub async fn run(paths: &[PathBuf], junit: Option<&Path>, json: bool, verbose: u8) -> Outcome {
+/// Where a run's results go besides the table: `--junit`, `--json`, `--markdown`; and, when
+/// running in GitHub Actions, annotations on the YAML lines and the job summary.
+pub struct Outputs<'a> {
+    pub junit: Option<&'a Path>,
+    pub json: bool,
+    pub markdown: Option<&'a Path>,
+}
+
+/// Running in GitHub Actions (it sets GITHUB_ACTIONS=true in every step).
+fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, verbose: u8) -> Outcome {
     let files = expand(paths).map_err(CliError::Invalid)?;
+    if naming.name.is_some() && files.len() > 1 {
+        return Err(CliError::Invalid(format!(
+            "--name names one lab, and these paths hold {} scenarios: use --prefix instead",
+            files.len()
+        )));
+    }
     let mut reports = vec![];
+    let mut pictures = vec![];
     let mut env_checked = false;
     super::watch_signals();
     for f in &files {
         if super::interrupted() {
             break;
         }
-        let rep = match super::prepare(f) {
+        let (rep, picture) = match super::prepare_as(f, naming) {
             Ok(prepared) => {
                 // The machine is checked once, when the first lab is about to be built.
                 if !env_checked {
                     super::check_environment()?;
                     env_checked = true;
                 }
-                test_one(f, prepared, verbose).await
+                let lab = prepared.1.clone();
+                let rep = test_one(f, prepared, verbose).await;
+                let picture = crate::graph::mermaid(&lab, &rep.verdicts);
+                (rep, Some(picture))
             }
-            Err(e) => ScenarioReport {
-                error: Some(e.to_string()),
-                error_code: e.exit().code(),
-                ..ScenarioReport::new(f.display().to_string())
-            },
+            Err(e) => {
+                let rep = ScenarioReport {
+                    error: Some(e.to_string()),
+                    error_code: e.exit().code(),
+                    ..ScenarioReport::new(f.display().to_string())
+                };
+                (rep, None)
+            }
         };
-        if !json {
+        if !out.json {
             print!("{}", report::table(&rep));
         }
+        if in_github_actions() {
+            print!("{}", report::ci::github_annotations(&rep));
+        }
         reports.push(rep);
+        pictures.push(picture);
     }
-    if json {
+    if out.json {
         println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
     }
-    if let Some(j) = junit {
-        if let Err(e) = std::fs::write(j, report::junit(&reports)) {
-            eprintln!("ecsnet: cannot write {}: {e}", j.display());
+    write_outputs(&out, &reports, &pictures);
+    Ok(conclude(&reports, out.json))
+}
+
+/// The JUnit and Markdown files, and GitHub's job summary (appended: one job may run several
+/// `ecsnet test`). A file that cannot be written is said, and the run's verdict stands.
+fn write_outputs(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Option<String>]) {
+    let write = |p: &Path, text: String, append: bool| {
+        use std::io::Write;
+        let r = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(p)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = r {
+            super::say(&format!("ecsnet: cannot write {}: {e}", p.display()));
         }
+    };
+    if let Some(j) = out.junit {
+        write(j, report::junit(reports), false);
     }
-    Ok(conclude(&reports, json))
+    if let Some(m) = out.markdown {
+        write(m, report::ci::markdown(reports, pictures), false);
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|_| in_github_actions()) {
+        write(Path::new(&summary), report::ci::markdown(reports, pictures), true);
+    }
 }
 
 /// One scenario: up, probe, down (always).

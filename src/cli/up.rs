@@ -5,8 +5,8 @@ use crate::dataplane::{self, UpError, UpOptions};
 use crate::model::Lab;
 use std::path::Path;
 
-pub async fn run(file: &Path, stop_after: Option<usize>, verbose: u8) -> Outcome {
-    let (scn, lab, plan) = super::prepare(file)?;
+pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>, verbose: u8) -> Outcome {
+    let (scn, lab, plan) = super::prepare_as(file, naming)?;
     super::check_environment()?;
     super::watch_signals();
     // Per-phase lines on a terminal (or with -v); quiet in CI and in pipes.

@@ -1,4 +1,7 @@
-//! Test results for people (a table), for CI systems (JUnit XML) and for tools (JSON).
+//! Test results for people (a table), for CI systems (JUnit XML here; GitHub annotations and a
+//! Markdown summary in `ci`) and for tools (JSON).
+
+pub mod ci;
 
 use crate::judge::Verdict;
 use serde::Serialize;
@@ -10,7 +13,8 @@ pub struct ScenarioReport {
     pub lab: Option<String>,
     /// Set when the scenario could not be run (invalid file, kernel failure).
     pub error: Option<String>,
-    /// 2 invalid scenario, 3 environment, 4 a lab damaged from outside, 1 a failed `up`.
+    /// The exit code this report asks for: 1 a failed `up`, 2 an invalid scenario, 3 a broken
+    /// environment (a lab damaged from outside, or already up), 4 an internal error.
     #[serde(skip)]
     pub error_code: i32,
     pub verdicts: Vec<Verdict>,
@@ -115,11 +119,16 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         );
         for v in &r.verdicts {
             let t = v.elapsed_ms / 1000.0;
+            // `file` and `line` apart, as report actions read them to annotate the YAML line.
+            let (file, line) = match ci::location(&v.at) {
+                Some((f, l, _)) => (f.to_string(), format!(" line=\"{l}\"")),
+                None => (r.file.clone(), String::new()),
+            };
             let _ = write!(
                 s,
-                "    <testcase classname=\"{name}\" name=\"{}\" file=\"{}\" time=\"{t:.3}\"",
+                "    <testcase classname=\"{name}\" name=\"{}\" file=\"{}\"{line} time=\"{t:.3}\"",
                 xml(&v.title),
-                xml(&v.at)
+                xml(&file)
             );
             if v.pass {
                 let _ = writeln!(s, "/>");

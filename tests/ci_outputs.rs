@@ -1,0 +1,108 @@
+//! Issue 14, item 4 (CI-native) and item 5 (many users per box), on real labs: exit codes that
+//! tell a broken environment and a bug from a red verdict, JUnit `file` and `line`, GitHub
+//! annotations and job summary, no colour in logs, `--name` and `--prefix`.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// Scenario 12 with its expectation at line 53 turned into one that fails.
+fn failing_copy(lab: &str) -> std::path::PathBuf {
+    let p = scenario_copy("scenarios/12-security-groups.yaml", lab);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let i = lines.iter().position(|l| l.contains("to: task/db:6432")).expect("the 6432 expectation");
+    lines[i] = "  - { from: task/web-1, to: task/db:6432, reachable: true }".into();
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+#[test]
+fn github_actions_gets_annotations_on_the_yaml_line_a_summary_and_junit_lines() {
+    need_root!();
+    let lab = "t-gha";
+    let file = failing_copy(lab);
+    let _g = LabGuard(lab.into());
+    let dir = file.parent().unwrap();
+    let (summary, junit) = (dir.join("summary.md"), dir.join("junit.xml"));
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let o = Command::new(bin())
+        .args(["test", file.to_str().unwrap(), "--junit", junit.to_str().unwrap()])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let line =
+        std::fs::read_to_string(&file).unwrap().lines().position(|l| l.contains("to: task/db:6432")).unwrap() + 1;
+    let out = String::from_utf8_lossy(&o.stdout);
+    let want =
+        format!("::error file={},line={line},col=7,title=ecsnet%3A task/web-1 -> task/db%3A6432/tcp::", file.display());
+    assert!(out.contains(&want), "{out}");
+    assert_eq!(out.matches("::error ").count(), 1, "one failure, one annotation: {out}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n## ❌ ecsnet: 1 scenarios, 10 passed, 1 failed"), "appended: {md}");
+    assert!(md.contains("```mermaid") && md.contains("| ❌ | `task/web-1 -> task/db:6432/tcp` |"), "{md}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(&format!("file=\"{}\" line=\"{line}\"", file.display())), "{xml}");
+    // Outside GitHub Actions: no workflow commands.
+    let plain = ecsnet(&["test", file.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("::error"), "{}", text(&plain));
+    assert_eq!(leftovers(lab), Vec::<String>::new());
+}
+
+#[test]
+fn exit_codes_tell_a_broken_environment_and_a_bug_from_a_red_verdict() {
+    need_root!();
+    let lab = "t-exits";
+    let file = scenario_copy("scenarios/05-none.yaml", lab);
+    let f = file.to_str().unwrap();
+    let _g = LabGuard(lab.into());
+    assert!(ecsnet(&["up", f]).status.success());
+    // A lab already up: the environment, 3.
+    let again = ecsnet(&["up", f]);
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again));
+    assert!(text(&again).contains("already up"), "{}", text(&again));
+    let t = ecsnet(&["test", f]);
+    assert_eq!(t.status.code(), Some(3), "{}", text(&t));
+    assert!(ecsnet(&["down", lab]).status.success());
+    // A bug (a panic): 4, the lab removed first, no colour in a log.
+    for (verb, phase) in [("up", "links"), ("test", "probing")] {
+        let o = Command::new(bin()).args([verb, f]).env("ECSNET_TEST_PANIC", phase).output().unwrap();
+        assert_eq!(o.status.code(), Some(4), "{verb}: {}", text(&o));
+        assert!(text(&o).contains("internal error"), "{verb}: {}", text(&o));
+        assert!(!text(&o).contains('\u{1b}'), "no ANSI colour when not on a terminal: {}", text(&o));
+        assert_eq!(leftovers(lab), Vec::<String>::new(), "{verb}");
+    }
+}
+
+#[test]
+fn name_and_prefix_give_each_user_a_lab_of_their_own_from_one_file() {
+    need_root!();
+    let file = scenario_copy("scenarios/05-none.yaml", "t-named");
+    let f = file.to_str().unwrap();
+    let labs = ["t-named-a", "t-p1-none-mode"];
+    let _g: Vec<LabGuard> = labs.iter().map(|l| LabGuard(l.to_string())).collect();
+    let orig = std::fs::read_to_string(&file).unwrap();
+    let scenario_name = orig.lines().find_map(|l| l.strip_prefix("name: ")).unwrap().trim().to_string();
+    // The copy names its lab t-named; the file itself is not what decides here.
+    let std_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/05-none.yaml");
+    let sf = std_file.to_str().unwrap();
+    assert!(ecsnet(&["up", sf, "--name", labs[0]]).status.success());
+    let p = ecsnet(&["up", sf, "--prefix", "t-p1"]);
+    assert!(p.status.success(), "{}", text(&p));
+    let ls = text(&ecsnet(&["ls"]));
+    assert!(ls.contains(labs[0]) && ls.contains(labs[1]), "{ls}");
+    for l in labs {
+        assert!(ecsnet(&["down", l]).status.success());
+        assert_eq!(leftovers(l), Vec::<String>::new());
+    }
+    let t = ecsnet(&["test", f, "--prefix", "t-p2"]);
+    assert!(text(&t).contains(&format!("t-p2-{scenario_name}")), "{}", text(&t));
+    let long = ecsnet(&["up", sf, "--prefix", "a-prefix-far-too-long"]);
+    assert_eq!(long.status.code(), Some(2), "{}", text(&long));
+    assert!(text(&long).contains("--prefix") && text(&long).contains("at most 20"), "{}", text(&long));
+    let two = ecsnet(&["test", sf, sf, "--name", "x"]);
+    assert_eq!(two.status.code(), Some(2), "{}", text(&two));
+}
