@@ -1,9 +1,11 @@
-//! `ecsnet down LAB... | --all`: remove labs, from their journal or from their marks alone.
+//! `ecsnet down LAB... | --all [--everyone]`: remove labs, from their journal or from their marks
+//! alone. `--all` is the caller's labs (and leftovers nobody owns), never another user's unless
+//! `--everyone`.
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane;
 
-pub async fn run(labs: &[String], all: bool, owner: Option<&str>) -> Outcome {
+pub async fn run(labs: &[String], all: bool, everyone: bool, owner: Option<&str>) -> Outcome {
     super::check_environment()?;
     let mut names: Vec<String> = labs.to_vec();
     if all {
@@ -18,9 +20,18 @@ pub async fn run(labs: &[String], all: bool, owner: Option<&str>) -> Outcome {
     for n in names {
         // Lab names given were checked by `check_lab_args`; one found by --all is checked by
         // `down` itself (an error, nothing touched).
-        let (n2, owner) = (n.clone(), owner.map(str::to_string));
-        let rep =
-            tokio::task::spawn_blocking(move || dataplane::down_of(&n2, owner.as_deref())).await.unwrap_or_default();
+        // `--all` is the caller's labs (and leftovers nobody owns) unless --everyone; decided
+        // under the lab's lock, from its journal.
+        let only = dataplane::down::Only {
+            owner: owner.map(str::to_string),
+            user: (all && !everyone && !labs.contains(&n)).then(dataplane::state::invoking_user),
+        };
+        let n2 = n.clone();
+        let rep = tokio::task::spawn_blocking(move || dataplane::down_of(&n2, &only)).await.unwrap_or_default();
+        if rep.left_alone {
+            eprintln!("ecsnet: {n}: left alone: {}", rep.skipped.join("; "));
+            continue;
+        }
         for s in &rep.skipped {
             eprintln!("ecsnet: warning: {n}: skipped {s}");
         }

@@ -126,9 +126,13 @@ pub enum Cmd {
     /// Remove everything a lab made (idempotent; works after a crash).
     Down {
         labs: Vec<String>,
-        /// Every lab on this machine, including those whose state was lost.
+        /// Every lab of yours (the user behind sudo), and leftovers whose owner is unknown
+        /// (their state was lost).
         #[arg(long)]
         all: bool,
+        /// With --all: every user's labs too.
+        #[arg(long, requires = "all")]
+        everyone: bool,
         /// Only the lab this process (PID:START) built: how an interrupted run hands its labs
         /// to a background `down` that must not remove a newer lab of the same name.
         #[arg(long, hide = true)]
@@ -482,7 +486,7 @@ pub fn main() -> i32 {
                 Cmd::Up { file, name, prefix, stop_after } => {
                     up::run(&file, &Naming { name, prefix }, stop_after, v).await
                 }
-                Cmd::Down { labs, all, owner } => down::run(&labs, all, owner.as_deref()).await,
+                Cmd::Down { labs, all, everyone, owner } => down::run(&labs, all, everyone, owner.as_deref()).await,
                 Cmd::Test { paths, junit, json, markdown, name, prefix } => {
                     let out = test::Outputs { junit: junit.as_deref(), json, markdown: markdown.as_deref() };
                     test::run(&paths, out, &Naming { name, prefix }, v).await
@@ -599,6 +603,15 @@ pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, CliError> {
         return prepare(p).map(|(_, lab, _)| lab);
     }
     running_lab(target).map_err(|e| CliError::Failed(format!("{e} (or give a scenario file)")))
+}
+
+/// A user's login name, or the uid when the machine has none for it.
+pub(crate) fn user_name(uid: u32) -> String {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string())
 }
 
 /// Print an error the way every verb does and return its exit code.

@@ -16,19 +16,30 @@ pub struct DownReport {
     /// Journal entries that are not the lab's (a foreign namespace, an unrelated process),
     /// left alone: each says what it was and why.
     pub skipped: Vec<String>,
+    /// The whole lab was left alone (another run's or another user's; see `skipped`).
+    pub left_alone: bool,
 }
 
 /// Remove everything of a lab: processes (journal + marks), namespaces (journal + prefix),
 /// cgroups, state. Idempotent. The journal is not trusted: only what the lab made is touched
 /// (its own namespace names, its own processes, its own cgroup, its own state directory).
 pub fn down<K: Kernel>(kernel: &K, store: &Store, lab: &str) -> DownReport {
-    down_of(kernel, store, lab, None)
+    down_of(kernel, store, lab, &Only::default())
 }
 
-/// `down`, but only of the lab that `owner` (a journal's `owner`) built: a lab of that name
-/// built since by another process is left alone (a background `down` handed over by an
-/// interrupted run may start late).
-pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, owner: Option<&str>) -> DownReport {
+/// Which lab of a name `down` may remove, decided from its journal under the lab's lock (a
+/// lab whose journal is lost is anyone's leftover).
+#[derive(Clone, Debug, Default)]
+pub struct Only {
+    /// The run that built it (a journal's `owner`): a background `down` handed over by an
+    /// interrupted run may start late, and must not remove a lab of that name built since.
+    pub owner: Option<String>,
+    /// The user who built it (`down --all` without `--everyone`).
+    pub user: Option<u32>,
+}
+
+/// `down`, but only of the lab `only` allows; another is left alone, said in `skipped`.
+pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> DownReport {
     let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
     if !ids::valid_lab_name(lab) {
         rep.errors.push(format!("`{lab}` is not a lab name"));
@@ -54,10 +65,18 @@ pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, owner: Option<&s
         }
     };
     let journal = store.load_journal(lab).ok();
-    if let (Some(j), Some(o)) = (&journal, owner) {
-        if j.owner != o {
-            rep.skipped.push(format!("lab {lab}: built since by another run ({}), left alone", j.owner));
+    if let Some(j) = &journal {
+        if only.owner.as_ref().is_some_and(|o| *o != j.owner) {
+            rep.skipped.push(format!("built since by another run ({})", j.owner));
+            rep.left_alone = true;
             return rep;
+        }
+        if let (Some(mine), Some(theirs)) = (only.user, j.user) {
+            if mine != theirs {
+                rep.skipped.push(format!("another user's (uid {theirs}); --everyone removes it too"));
+                rep.left_alone = true;
+                return rep;
+            }
         }
     }
     rep.processes = kernel.stop(&processes(kernel, store, lab, journal.as_ref(), &mut rep.skipped));

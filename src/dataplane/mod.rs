@@ -43,9 +43,9 @@ pub fn down(lab: &str) -> DownReport {
     down::down(&LinuxKernel, &Store::system(), lab)
 }
 
-/// `down` of the lab only if `owner` built it (see `down::down_of`).
-pub fn down_of(lab: &str, owner: Option<&str>) -> DownReport {
-    down::down_of(&LinuxKernel, &Store::system(), lab, owner)
+/// `down` of the lab only if `only` allows (see `down::down_of`).
+pub fn down_of(lab: &str, only: &down::Only) -> DownReport {
+    down::down_of(&LinuxKernel, &Store::system(), lab, only)
 }
 
 /// Every lab known on this machine: state directories, namespaces, marked processes, cgroups.

@@ -35,6 +35,19 @@ pub struct Journal {
     /// process never removes a newer lab of the same name.
     #[serde(default)]
     pub owner: String,
+    /// The user who ran `up` (the one behind `sudo`: SUDO_UID), so that `down --all` removes
+    /// a user's own labs and not the other workshop participants'.
+    #[serde(default)]
+    pub user: Option<u32>,
+}
+
+/// The user behind this run: SUDO_UID when root runs on someone's behalf, else the real uid.
+pub fn invoking_user() -> u32 {
+    let uid = nix::unistd::getuid().as_raw();
+    match std::env::var("SUDO_UID").ok().and_then(|u| u.parse().ok()) {
+        Some(u) if uid == 0 => u,
+        _ => uid,
+    }
 }
 
 /// This process as a journal's `owner` names it.

@@ -484,12 +484,15 @@ async fn down_waits_for_an_up_in_progress_then_removes_everything() {
 async fn a_down_for_another_run_leaves_a_newer_lab_alone() {
     let (t, fake) = (TempStore::new(), FakeKernel::new());
     run_up(&fake, &t.store, UpOptions::default()).await.expect("up");
-    let rep = super::down::down_of(&fake, &t.store, LAB, Some("1:2"));
+    let rep = super::down::down_of(&fake, &t.store, LAB, &super::down::Only { owner: Some("1:2".into()), user: None });
     assert_eq!((rep.namespaces, rep.processes), (0, 0));
-    assert!(rep.skipped.iter().any(|s| s.contains("built since by another run")), "{:?}", rep.skipped);
+    assert!(rep.left_alone && rep.skipped.iter().any(|s| s.contains("built since by another run")), "{rep:?}");
     assert!(t.store.dir(LAB).exists() && !fake.existing_namespaces().is_empty());
     let me = super::state::this_process();
-    let rep = super::down::down_of(&fake, &t.store, LAB, Some(&me));
+    let other_user = super::down::Only { owner: None, user: Some(super::state::invoking_user() + 1) };
+    let rep = super::down::down_of(&fake, &t.store, LAB, &other_user);
+    assert!(rep.skipped.iter().any(|s| s.contains("another user's")) && t.store.dir(LAB).exists(), "{rep:?}");
+    let rep = super::down::down_of(&fake, &t.store, LAB, &super::down::Only { owner: Some(me), user: None });
     assert!(rep.errors.is_empty() && rep.namespaces > 0, "{rep:?}");
     assert!(!t.store.dir(LAB).exists() && fake.existing_namespaces().is_empty());
 }

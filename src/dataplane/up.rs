@@ -80,6 +80,7 @@ pub async fn up<K: Kernel>(
         created_unix: crate::sys::time::now_unix(),
         scenario_file: lab.scenario_file.clone(),
         owner: super::state::this_process(),
+        user: Some(super::state::invoking_user()),
     };
     let mut created = vec![];
     let r = AssertUnwindSafe(async {
