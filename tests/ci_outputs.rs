@@ -106,3 +106,22 @@ fn name_and_prefix_give_each_user_a_lab_of_their_own_from_one_file() {
     let two = ecsnet(&["test", sf, sf, "--name", "x"]);
     assert_eq!(two.status.code(), Some(2), "{}", text(&two));
 }
+
+/// Issue 14, item 2: a typo in a node name is a mistake of the command (exit 2, with the
+/// closest name), never a verdict such as TASK_NOT_PLACED. No root needed (`explain` a file).
+#[test]
+fn a_typo_in_a_node_name_is_exit_2_with_did_you_mean() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/12-security-groups.yaml");
+    let f = f.to_str().unwrap();
+    for (from, to, says) in [
+        ("task/web1", "task/db:5432", "lab sg-tiers has no task `web1`: did you mean `web-1`?"),
+        ("task/web-1", "task/db/pg:5432", "task db has no container `pg` (it has postgres)"),
+        ("instance/web", "task/db:5432", "lab sg-tiers has no instance `web` (it has web-a, web-b, data-a)"),
+    ] {
+        let o = ecsnet(&["explain", f, from, to]);
+        assert_eq!(o.status.code(), Some(2), "{from} {to}: {}", text(&o));
+        assert!(text(&o).contains(says) && !text(&o).contains("TASK_NOT_PLACED"), "{}", text(&o));
+    }
+    let ok = ecsnet(&["explain", f, "task/web-1", "task/db:5432"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+}

@@ -10,6 +10,8 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     let via = super::parse_via(via)?;
     let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
     let dst = crate::scenario::parse_node(to).map_err(CliError::Invalid)?;
+    super::check_node_names(&lab, &src)?;
+    super::check_node_names(&lab, &dst.0)?;
     let a = crate::analyze::analyze(&lab, &src, &dst.0, dst.1, proto, via);
     if json {
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());

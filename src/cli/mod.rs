@@ -566,6 +566,55 @@ pub fn prepare_as(
     Ok((s, lab, plan))
 }
 
+/// A node written on the command line names something of the lab: a typo is a mistake of the
+/// command (exit 2, with the closest name), never a verdict such as TASK_NOT_PLACED.
+pub fn check_node_names(lab: &crate::model::Lab, node: &crate::scenario::Node) -> Result<(), CliError> {
+    use crate::scenario::Node;
+    let unknown = |what: &str, name: &str, names: Vec<&str>| {
+        let hint =
+            crate::scenario::suggest(name, &names).map(|s| format!(": did you mean `{s}`?")).unwrap_or_else(|| {
+                let mut some: Vec<&str> = names.iter().take(8).copied().collect();
+                if names.len() > 8 {
+                    some.push("...");
+                }
+                if some.is_empty() { String::new() } else { format!(" (it has {})", some.join(", ")) }
+            });
+        Err(CliError::Invalid(format!("{what} `{name}`{hint}")))
+    };
+    match node {
+        Node::Instance(n) | Node::InstancePublic(n) if lab.instance(n).is_none() => unknown(
+            &format!("lab {} has no instance", lab.name),
+            n,
+            lab.instances.iter().map(|i| i.name.as_str()).collect(),
+        ),
+        Node::Task { task, container } => match lab.tasks.iter().find(|t| t.name == *task) {
+            None => unknown(
+                &format!("lab {} has no task", lab.name),
+                task,
+                lab.tasks.iter().map(|t| t.name.as_str()).collect(),
+            ),
+            Some(t) => match container {
+                Some(c) if !t.containers.iter().any(|x| x.name == *c) => unknown(
+                    &format!("task {task} has no container"),
+                    c,
+                    t.containers.iter().map(|x| x.name.as_str()).collect(),
+                ),
+                _ => Ok(()),
+            },
+        },
+        Node::Nat(n) if lab.nat(n).is_none() => unknown(
+            &format!("lab {} has no NAT gateway", lab.name),
+            n,
+            lab.nats.iter().map(|x| x.name.as_str()).collect(),
+        ),
+        Node::InternetHost(n) if !lab.internet.hosts.iter().any(|h| h.name.value == *n) => {
+            let hosts = lab.internet.hosts.iter().map(|h| h.name.value.as_str()).collect();
+            unknown(&format!("lab {} has no internet host", lab.name), n, hosts)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `--protocol` values.
 pub fn parse_protocol(p: &str) -> Result<crate::scenario::ProbeProto, CliError> {
     use crate::scenario::ProbeProto;

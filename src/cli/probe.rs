@@ -14,6 +14,8 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
     let parse = |s: &str| crate::scenario::parse_node(s).map_err(|e| CliError::Invalid(format!("`{s}`: {e}")));
     let src_node = parse(from)?.0;
     let dst = parse(to)?;
+    super::check_node_names(&l, &src_node)?;
+    super::check_node_names(&l, &dst.0)?;
     let src = resolve::source(&l, &src_node).map_err(|e| CliError::Invalid(e.to_string()))?;
     let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via, proto) {
         Ok(d) => d,

@@ -21,6 +21,7 @@ mod json;
 mod located;
 pub mod metadata_options;
 mod names;
+pub use names::suggest;
 mod nat_gateway;
 mod network_acl;
 mod node;

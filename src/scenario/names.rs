@@ -57,7 +57,7 @@ pub(crate) fn levenshtein(a: &str, b: &str, limit: usize) -> Option<usize> {
 }
 
 /// The closest candidate: a case-insensitive match, else edit distance <= 2.
-pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
         return Some(c);
     }
