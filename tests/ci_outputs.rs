@@ -125,3 +125,39 @@ fn a_typo_in_a_node_name_is_exit_2_with_did_you_mean() {
     let ok = ecsnet(&["explain", f, "task/web-1", "task/db:5432"]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
 }
+
+/// Issue 14, item 5: `logs` (docker logs) of a container's program, `exec` and `inspect` by
+/// node name or container id/name alike, `ls LAB` to see the lab's addresses again.
+#[test]
+fn logs_exec_inspect_and_ls_take_the_names_users_see() {
+    need_root!();
+    let lab = "t-names";
+    let file = scenario_copy("scenarios/03-bridge.yaml", lab);
+    let text0 = std::fs::read_to_string(&file).unwrap();
+    let cmd = r#"x-ecsnet: { listen: [9000/tcp], command: [sh, -c, "echo hello from $HOSTNAME; while true; do sleep 1; done"] }"#;
+    std::fs::write(&file, text0.replace("x-ecsnet: { listen: [9000/tcp] }", cmd)).unwrap();
+    let _g = LabGuard(lab.into());
+    let up = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(up.status.success(), "{}", text(&up));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ps = text(&ecsnet(&["ps", lab]));
+    let id = ps.lines().find(|l| l.contains("sidecar")).and_then(|l| l.split_whitespace().next()).expect("sidecar id");
+    let logs = ecsnet(&["logs", lab, "task/api/sidecar"]);
+    assert_eq!(String::from_utf8_lossy(&logs.stdout), format!("hello from {id}\n"), "{}", text(&logs));
+    let by_id = ecsnet(&["logs", lab, id]);
+    assert_eq!(by_id.stdout, logs.stdout);
+    let builtin = ecsnet(&["logs", lab, "task/api/api"]);
+    assert_eq!(builtin.status.code(), Some(2), "{}", text(&builtin));
+    assert!(text(&builtin).contains("built-in responder"), "{}", text(&builtin));
+    let typo = ecsnet(&["logs", lab, "task/apx"]);
+    assert!(text(&typo).contains("did you mean `api`?"), "{}", text(&typo));
+    let host = ecsnet(&["exec", lab, id, "--", "hostname"]);
+    assert_eq!(String::from_utf8_lossy(&host.stdout).trim(), id, "{}", text(&host));
+    let inspect = ecsnet(&["inspect", lab, "task/api/sidecar"]);
+    assert!(text(&inspect).contains(&format!("\"Id\": \"{id}")), "{}", text(&inspect));
+    let ls = ecsnet(&["ls", lab, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&ls.stdout).expect("ls LAB --json");
+    assert_eq!(v["lab"], lab);
+    assert_eq!(v["instances"][0]["name"], "ecs-1");
+    assert!(text(&ecsnet(&["ls", lab])).contains("instance/ecs-1"));
+}

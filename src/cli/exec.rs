@@ -59,8 +59,15 @@ pub fn sandbox(lab: &Lab, node: &str, tty: bool) -> Result<Sandbox, String> {
         ["task", t] => task_sandbox(lab, &dir, t, None, tty),
         ["task", t, c] => task_sandbox(lab, &dir, t, Some(c), tty),
         ["task", ..] => Err(format!("bad node `{node}`")),
+        // A container's id (a prefix of 3 or more) or name, as `docker exec` takes it.
+        [one] => match crate::views::inspect::find(lab, one, None) {
+            Ok(c) => Ok(Sandbox::container(&dir, &c, tty)),
+            Err(e) => Err(format!(
+                "unknown node `{node}` ({e}): use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw"
+            )),
+        },
         _ => Err(format!(
-            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], internet[/NAME], nat/NAME, vpc or igw"
+            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw"
         )),
     }
 }

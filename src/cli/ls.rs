@@ -1,4 +1,5 @@
-//! `ecsnet ls`: running labs; `--orphans`: everything else found on the machine: labs whose
+//! `ecsnet ls LAB`: one lab's nodes and addresses again (table or JSON). `ecsnet ls`: running
+//! labs; `--orphans`: everything else found on the machine: labs whose
 //! state was lost (found by their namespaces, marks or cgroups), and processes that survived a
 //! `down` in a lab's cgroup.
 
@@ -41,4 +42,66 @@ pub fn run(orphans: bool, json: bool) -> Outcome {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// One running lab, as `up` summed it up: instances, tasks with their addresses and ports,
+/// NAT gateways; or the same as JSON.
+pub fn one(lab: &str, json: bool) -> Outcome {
+    let l = super::running_lab(lab)?;
+    if !json {
+        print!("{}", super::up::summary(&l));
+        return Ok(Exit::Ok);
+    }
+    let instances: Vec<serde_json::Value> = l
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(ii, i)| {
+            let tasks: Vec<serde_json::Value> =
+                l.tasks.iter().filter(|t| t.instance == ii).map(|t| task_json(&l, t)).collect();
+            serde_json::json!({
+                "name": i.name, "id": i.id, "privateIp": l.instance_ip(i).to_string(),
+                "publicIp": i.public_ip.map(|p| p.to_string()),
+                "subnet": l.vpc.subnets[i.subnet].name, "tasks": tasks,
+            })
+        })
+        .collect();
+    let nats: Vec<serde_json::Value> = l
+        .nats
+        .iter()
+        .map(|n| serde_json::json!({"name": n.name, "privateIp": l.enis[n.eni].ip.to_string(), "eip": n.eip.to_string()}))
+        .collect();
+    let v = serde_json::json!({"lab": l.name, "region": l.region, "vpc": l.vpc.cidr.to_string(), "instances": instances, "natGateways": nats});
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    Ok(Exit::Ok)
+}
+
+fn task_json(l: &crate::model::Lab, t: &crate::model::task::Task) -> serde_json::Value {
+    let eni = t.eni.map(|e| &l.enis[e]);
+    let containers: Vec<serde_json::Value> = t
+        .containers
+        .iter()
+        .map(|c| {
+            let ports: Vec<String> = c
+                .ports
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{}->{}/{}",
+                        b.host_port.map(|p| p.to_string()).unwrap_or_default(),
+                        b.container_port,
+                        b.proto
+                    )
+                })
+                .collect();
+            serde_json::json!({"name": c.name, "ip": c.ip.map(|x| x.to_string()), "ports": ports})
+        })
+        .collect();
+    serde_json::json!({
+        "name": t.name, "networkMode": t.mode.to_string(),
+        "placed": t.placement.is_ok(),
+        "notPlaced": t.placement.as_ref().err().map(|f| f.reason()),
+        "eni": eni.map(|e| e.id.clone()), "eniIp": eni.map(|e| e.ip.to_string()),
+        "containers": containers,
+    })
 }

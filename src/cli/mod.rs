@@ -7,6 +7,7 @@ mod exec;
 mod explain;
 mod graph;
 mod inspect;
+mod logs;
 mod ls;
 mod probe;
 mod ps;
@@ -182,6 +183,8 @@ pub enum Cmd {
     },
     /// Running labs (and leftovers with --orphans).
     Ls {
+        /// One lab: its nodes and addresses again, as `up` printed them.
+        lab: Option<String>,
         #[arg(long)]
         orphans: bool,
         #[arg(long)]
@@ -235,6 +238,15 @@ pub enum Cmd {
     },
     /// The JSON Schema of the scenario file (for editors: `ecsnet schema > ecsnet.schema.json`).
     Schema,
+    /// What a container's program wrote (`docker logs`), or the lab's agent: ecsnet logs LAB task/web [-f]
+    Logs {
+        lab: String,
+        /// task/NAME[/CONTAINER], a container id or name, `agent` or instance/NAME.
+        node: String,
+        /// Follow the log until Ctrl-C.
+        #[arg(short, long)]
+        follow: bool,
+    },
     /// Run a command in a node's namespace: ecsnet exec LAB task/web -- ip addr
     Exec {
         lab: String,
@@ -256,7 +268,9 @@ impl Cmd {
             | Cmd::Probe { lab, .. }
             | Cmd::Ps { lab, .. }
             | Cmd::Inspect { lab, .. }
-            | Cmd::Exec { lab, .. } => vec![lab.as_str()],
+            | Cmd::Exec { lab, .. }
+            | Cmd::Logs { lab, .. } => vec![lab.as_str()],
+            Cmd::Ls { lab: Some(lab), .. } => vec![lab.as_str()],
             Cmd::Explain { target, .. } | Cmd::Graph { target, .. } if not_file(target) => vec![target.as_str()],
             _ => vec![],
         }
@@ -495,9 +509,11 @@ pub fn main() -> i32 {
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
                     probe::run(&lab, &from, &to, &protocol, timeout_ms, via.as_deref()).await
                 }
-                Cmd::Ls { orphans, json } => ls::run(orphans, json),
+                Cmd::Ls { lab: Some(lab), json, .. } => ls::one(&lab, json),
+                Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
                 Cmd::Schema => schema::run(),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+                Cmd::Logs { lab, node, follow } => logs::run(&lab, &node, follow).await,
                 Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
                 Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
                 Cmd::Graph { target, format, results, output } => {

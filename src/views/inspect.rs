@@ -437,6 +437,20 @@ pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<
             )),
         }
     };
+    // A node as `exec` takes it: `task/NAME/CONTAINER`, `task/NAME` (the pause container of
+    // an awsvpc task, else its first container), `instance/NAME` (its ecs-agent).
+    if what.starts_with("task/") || what.starts_with("instance/") {
+        let exact: Vec<Ctr<'a>> = all.iter().copied().filter(|c| c.node().to_string() == what).collect();
+        let first_of_task = || {
+            let t = what.strip_prefix("task/").filter(|t| !t.contains('/'))?;
+            all.iter().copied().find(|c| c.task().is_some_and(|x| x.name == t) && matches!(c.kind, Kind::App(_)))
+        };
+        return exact
+            .into_iter()
+            .next()
+            .or_else(first_of_task)
+            .ok_or_else(|| format!("no container plays `{what}` in lab {} (see `ecsnet ps {}`)", lab.name, lab.name));
+    }
     if let Some(c) = pick(all.iter().copied().filter(|c| c.model().docker_id == what).collect())? {
         return Ok(c);
     }
