@@ -161,3 +161,25 @@ fn logs_exec_inspect_and_ls_take_the_names_users_see() {
     assert_eq!(v["instances"][0]["name"], "ecs-1");
     assert!(text(&ecsnet(&["ls", lab])).contains("instance/ecs-1"));
 }
+
+/// Issue 14, item 3: root without the privileges a lab needs (a container started without
+/// `--privileged`: no CAP_SYS_ADMIN, a read-only /proc/sys) gets exit 3 and the fix before
+/// anything is built.
+#[test]
+fn an_unprivileged_container_is_told_to_use_privileged() {
+    need_root!();
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/05-none.yaml");
+    let ro = format!("mount --bind -o ro /proc/sys /proc/sys && exec {} up {}", bin(), f.display());
+    let o = Command::new("unshare").args(["-m", "sh", "-c", &ro]).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("/proc/sys is read-only") && text(&o).contains("--privileged"), "{}", text(&o));
+    let has_capsh = Command::new("sh").args(["-c", "command -v capsh"]).output().is_ok_and(|o| o.status.success());
+    if !has_capsh {
+        eprintln!("capsh missing: the CAP_SYS_ADMIN case is not tried");
+        return;
+    }
+    let cmd = format!("{} up {}", bin(), f.display());
+    let o = Command::new("capsh").args(["--drop=cap_sys_admin", "--", "-c", &cmd]).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("without CAP_SYS_ADMIN") && text(&o).contains("--privileged"), "{}", text(&o));
+}

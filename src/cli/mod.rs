@@ -425,6 +425,22 @@ pub fn check_environment() -> Result<(), CliError> {
     if !std::path::Path::new("/proc/self/ns/net").exists() {
         return env("this kernel has no network namespaces (CONFIG_NET_NS)");
     }
+    // Root in a container started without --privileged: every lab would fail half way.
+    use crate::sys::caps;
+    let missing = caps::missing(&[caps::CAP_SYS_ADMIN, caps::CAP_NET_ADMIN]);
+    if !missing.is_empty() {
+        let names: Vec<&str> =
+            missing.iter().map(|c| if *c == caps::CAP_SYS_ADMIN { "CAP_SYS_ADMIN" } else { "CAP_NET_ADMIN" }).collect();
+        return env(&format!(
+            "ecsnet runs as root but without {} (namespaces, mounts and links need them): in a container, start it with `docker run --privileged ...`",
+            names.join(" and ")
+        ));
+    }
+    if caps::proc_sys_read_only() {
+        return env(
+            "/proc/sys is read-only here (a container started without --privileged?): each lab namespace's sysctls are written there; start the container with `docker run --privileged ...`",
+        );
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! read /proc, raise limits, tell the time). Nothing here knows what a lab is.
 
 pub mod bpf;
+pub mod caps;
 pub mod cgroup;
 pub mod isolate;
 pub mod limits;
