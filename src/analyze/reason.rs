@@ -80,6 +80,98 @@ impl Reason {
         }
     }
 
+    /// Why, in AWS and ECS terms: what a learner needs to know to understand the verdict.
+    pub fn why(self) -> &'static str {
+        match self {
+            Reason::EniSgRulesMismatch => {
+                "security groups are stateful allow-lists on an ENI: a connection gets in only if a rule of one of the receiving ENI's groups allows its protocol and port from the sender (its address, or a group the sender's ENI is a member of). An awsvpc task has an ENI and groups of its own; a bridge or host task is behind its instance's"
+            }
+            Reason::SubnetAclRestriction => {
+                "network ACLs are stateless and checked where the flow crosses a subnet's edge, in both directions: the request and the reply (to the client's ephemeral port, 32768-60999 for a Linux client) each need an allow rule numbered before any deny"
+            }
+            Reason::NoRouteToDestination => {
+                "no route leads there: the route table of the sender's subnet has none covering the destination (or a blackhole), or, from the internet, the VPC has no internet gateway"
+            }
+            Reason::IgwPublicIpAssociationForEgress => {
+                "an internet gateway translates only addresses that have a public IP or an Elastic IP: a private address alone goes nowhere through it"
+            }
+            Reason::IgwPrivateIpAssociationForIngress => {
+                "from the internet only public IPs and Elastic IPs can be reached; private addresses are not routed there"
+            }
+            Reason::AwsvpcPortNotPublishedOnHost => {
+                "an awsvpc task has an ENI of its own: its ports are not published on the instance (no hostPort, no Docker DNAT), so the instance's address does not lead to it"
+            }
+            Reason::NoPublicIpOnEc2TaskEni => {
+                "on the EC2 launch type a task's ENI never gets a public IP (assignPublicIp is for Fargate), even in a public subnet: the internet cannot reach an awsvpc task directly, and it goes out only through a NAT gateway"
+            }
+            Reason::NatGatewayNoInbound => {
+                "a NAT gateway translates only connections started inside the VPC: nothing from the internet can open one through it"
+            }
+            Reason::NoListener => {
+                "the packet arrived, and the destination said nothing listens on that port (a TCP reset, or ICMP port unreachable for UDP)"
+            }
+            Reason::NetworkModeNone => {
+                "a task in `none` network mode has only a loopback interface: nothing goes in or out"
+            }
+            Reason::NoPublicIp => "the destination has no public address, so nothing outside the VPC can address it",
+            Reason::TaskNotPlaced => {
+                "the task was not placed (ECS's reason, e.g. RESOURCE:ENI or RESOURCE:PORTS), so it has no address"
+            }
+            Reason::InvalidSource => "this node cannot send packets",
+            Reason::ImdsBlocked => {
+                "the instance metadata service is blocked for this sender (ECS_AWSVPC_BLOCK_IMDS for awsvpc tasks, the DOCKER-USER rule AWS documents for bridge tasks), so that tasks use their task role, not the instance's"
+            }
+            Reason::OffhostIntrospectionBlocked => {
+                "ecs-init's input rules let only loopback and docker0 reach the agent's introspection API on port 51678"
+            }
+        }
+    }
+
+    /// What to change so that the flow gets through (if that is what is wanted).
+    pub fn fix(self) -> &'static str {
+        match self {
+            Reason::EniSgRulesMismatch => {
+                "add an inbound rule to a security group of the receiving ENI for this protocol and port, from the sender's CIDR or from a group the sender's ENI is a member of (`source: sg/NAME`)"
+            }
+            Reason::SubnetAclRestriction => {
+                "allow the flow in that subnet's ACL both ways, the ephemeral ports of the replies included"
+            }
+            Reason::NoRouteToDestination => {
+                "add a route for the destination to the sender's route table (to the internet gateway from a public subnet, to a NAT gateway from a private one); to be reached from the internet, the VPC needs an internet gateway and the target a public IP"
+            }
+            Reason::IgwPublicIpAssociationForEgress => {
+                "give the sender a public IP or an Elastic IP, or route its subnet through a NAT gateway"
+            }
+            Reason::IgwPrivateIpAssociationForIngress => {
+                "address the target by its public IP (e.g. `instance/NAME@public`), or put a load balancer in front of it"
+            }
+            Reason::AwsvpcPortNotPublishedOnHost => {
+                "reach the task at its own address (`task/NAME`), or run it in bridge mode with a hostPort and reach `instance/NAME:HOSTPORT`"
+            }
+            Reason::NoPublicIpOnEc2TaskEni => {
+                "put a load balancer in front of the task, or run it in bridge mode with a hostPort and reach `instance/NAME@public:HOSTPORT`; for its own outbound traffic, route its subnet through a NAT gateway"
+            }
+            Reason::NatGatewayNoInbound => "for inbound traffic use a public IP on the target, or a load balancer",
+            Reason::NoListener => {
+                "check the port: declare it in the container's `portMappings` (or `x-ecsnet.listen`), or probe the port it listens on"
+            }
+            Reason::NetworkModeNone => "use the awsvpc, bridge or host network mode",
+            Reason::NoPublicIp => {
+                "give it a public IP or an Elastic IP (a public subnet with mapPublicIpOnLaunch), or a load balancer"
+            }
+            Reason::TaskNotPlaced => {
+                "see the placement reason in `ecsnet ps`: free ENIs (a larger instance type, or ENI trunking) or host ports (dynamic host ports)"
+            }
+            Reason::InvalidSource => "probe from a task, an instance, the internet or an internet host",
+            Reason::ImdsBlocked => {
+                "use the task role through the task credentials endpoint (169.254.170.2), or lift the block (`ecsAgent: { ECS_AWSVPC_BLOCK_IMDS: false }`, `blockImdsFromBridge: false`)"
+            }
+            Reason::OffhostIntrospectionBlocked => {
+                "query it from the instance or a bridge task, or set ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS: true in the instance's `ecsAgent`"
+            }
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }

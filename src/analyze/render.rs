@@ -24,6 +24,11 @@ pub fn render(a: &Analysis) -> String {
         let _ = write!(s, ", source seen as {seen}");
     }
     s.push('\n');
+    // Why in ECS terms, and the fix, for a flow that does not connect.
+    if let (Some(c), false) = (a.code, a.outcome == Some(crate::scenario::Outcome::Connected)) {
+        let _ = writeln!(s, "why: {}", c.why());
+        let _ = writeln!(s, "fix: {}", c.fix());
+    }
     s
 }
 
@@ -49,6 +54,9 @@ mod tests {
             source_seen: None,
         };
         let want = "  COMPONENT               DECISION  PACKET\n  subnet a ACL (request)  deny      \nverdict: timeout [SUBNET_ACL_RESTRICTION] denied\n";
-        assert_eq!(render(&a), want);
+        let got = render(&a);
+        assert!(got.starts_with(want), "{got}");
+        let why = format!("why: {}\nfix: {}\n", Reason::SubnetAclRestriction.why(), Reason::SubnetAclRestriction.fix());
+        assert_eq!(&got[want.len()..], why);
     }
 }
