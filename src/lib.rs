@@ -6,6 +6,7 @@
 //!
 //! | layer | what it is |
 //! |---|---|
+//! | `i18n` | messages in the user's language: Fluent catalogs, English in the code (pure) |
 //! | `scenario` | parse and validate the file, located diagnostics (pure) |
 //! | `model` | the resolved lab: addresses, ENIs, placement, names, services (pure) |
 //! | `plan`, `analyze` | the model as kernel objects; a packet's path through the model (pure) |
@@ -17,6 +18,8 @@
 //! | `check` | a running lab's expectations: probes sent, verdicts judged |
 //! | `views`, `report`, `graph` | what users read: ps/inspect, test reports, pictures |
 //! | `cli` | one file per verb |
+
+pub mod i18n;
 
 pub mod scenario;
 

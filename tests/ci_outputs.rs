@@ -183,3 +183,24 @@ fn an_unprivileged_container_is_told_to_use_privileged() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("without CAP_SYS_ADMIN") && text(&o).contains("--privileged"), "{}", text(&o));
 }
+
+/// Issue 14, item 2: `explain` follows LANG: the why and the fix in Japanese for ja_JP.
+#[test]
+fn explain_speaks_japanese_under_a_japanese_locale() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/12-security-groups.yaml");
+    let run = |lang: &str| {
+        let o = Command::new(bin())
+            .args(["explain", f.to_str().unwrap(), "internet", "task/db:5432"])
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let ja = run("ja_JP.UTF-8");
+    assert!(ja.contains("理由: EC2 起動タイプでは、タスクの ENI にパブリック IP は付きません"), "{ja}");
+    assert!(ja.contains("対処: タスクの前段にロードバランサーを置くか"), "{ja}");
+    let en = run("en_US.UTF-8");
+    assert!(en.contains("why: on the EC2 launch type") && en.contains("fix: put a load balancer"), "{en}");
+}

@@ -41,7 +41,7 @@ fn rel(p: &Path) -> String {
 /// Run ecsnet from the repository root (so paths in messages are relative) and record the
 /// command, its exit code, stdout and stderr.
 fn run(args: &[String]) -> String {
-    let o = Command::new(bin()).args(args).current_dir(root()).output().expect("run ecsnet");
+    let o = Command::new(bin()).args(args).current_dir(root()).env("LC_ALL", "C").output().expect("run ecsnet");
     format!(
         "$ ecsnet {}\n[exit {}]\n{}{}{}",
         args.join(" "),

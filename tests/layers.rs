@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// From the bottom up; modules on one line are siblings and must not use each other.
 const LAYERS: &[&[&str]] = &[
+    &["i18n"],
     &["scenario"],
     &["model"],
     &["plan", "analyze"],

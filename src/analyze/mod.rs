@@ -32,7 +32,7 @@ mod testing;
 mod walk;
 
 pub use reason::Reason;
-pub use render::render;
+pub use render::{render, render_in};
 pub use walk::{Analysis, Step};
 
 use crate::model::Lab;

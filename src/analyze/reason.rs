@@ -172,6 +172,16 @@ impl Reason {
         }
     }
 
+    /// `why` in the user's language (English when its catalog lacks it).
+    pub fn why_in(self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::text(lang, &format!("reason-why-{}", self.code()), self.why())
+    }
+
+    /// `fix` in the user's language.
+    pub fn fix_in(self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::text(lang, &format!("reason-fix-{}", self.code()), self.fix())
+    }
+
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
@@ -209,5 +219,15 @@ mod tests {
             assert_eq!(serde_json::from_str::<Reason>(&j).unwrap(), r);
         }
         assert_eq!(Reason::from_code("NOPE"), None);
+    }
+
+    #[test]
+    fn every_reason_is_explained_in_japanese_too() {
+        use crate::i18n::Lang;
+        for r in Reason::ALL {
+            assert_ne!(r.why_in(Lang::Ja), r.why(), "{r}: no reason-why-{} in ja.ftl", r.code());
+            assert_ne!(r.fix_in(Lang::Ja), r.fix(), "{r}: no reason-fix-{} in ja.ftl", r.code());
+            assert_eq!(r.why_in(Lang::En), r.why());
+        }
     }
 }

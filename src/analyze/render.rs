@@ -3,8 +3,13 @@
 use super::walk::Analysis;
 use std::fmt::Write as _;
 
-/// A table of the hops, for `explain`.
+/// A table of the hops, for `explain` (in English).
 pub fn render(a: &Analysis) -> String {
+    render_in(a, crate::i18n::Lang::En)
+}
+
+/// The table with `why:` and `fix:` in `lang`.
+pub fn render_in(a: &Analysis, lang: crate::i18n::Lang) -> String {
     let mut s = String::new();
     let wc = a.steps.iter().map(|x| x.component.len()).max().unwrap_or(9).max(9);
     let wd = a.steps.iter().map(|x| x.decision.len()).max().unwrap_or(8).max(8);
@@ -26,8 +31,9 @@ pub fn render(a: &Analysis) -> String {
     s.push('\n');
     // Why in ECS terms, and the fix, for a flow that does not connect.
     if let (Some(c), false) = (a.code, a.outcome == Some(crate::scenario::Outcome::Connected)) {
-        let _ = writeln!(s, "why: {}", c.why());
-        let _ = writeln!(s, "fix: {}", c.fix());
+        let (why, fix) = (crate::i18n::text(lang, "label-why", "why"), crate::i18n::text(lang, "label-fix", "fix"));
+        let _ = writeln!(s, "{why}: {}", c.why_in(lang));
+        let _ = writeln!(s, "{fix}: {}", c.fix_in(lang));
     }
     s
 }

@@ -17,7 +17,7 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
     } else {
         println!("{from} -> {to}/{protocol} in lab {}", lab.name);
-        print!("{}", crate::analyze::render(&a));
+        print!("{}", crate::analyze::render_in(&a, crate::i18n::lang()));
     }
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
 }
