@@ -204,3 +204,19 @@ fn explain_speaks_japanese_under_a_japanese_locale() {
     let en = run("en_US.UTF-8");
     assert!(en.contains("why: on the EC2 launch type") && en.contains("fix: put a load balancer"), "{en}");
 }
+
+/// Issue 14, item 2: `--help` follows LANG.
+#[test]
+fn help_speaks_japanese_under_a_japanese_locale() {
+    let o = Command::new(bin())
+        .arg("--help")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ja_JP.UTF-8")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("ネットワーク名前空間で再現します") && out.contains("up        ラボを構築して"), "{out}");
+    let en = Command::new(bin()).arg("--help").env("LC_ALL", "C").output().unwrap();
+    assert!(String::from_utf8_lossy(&en.stdout).contains("up        Build a lab"));
+}

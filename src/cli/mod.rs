@@ -181,7 +181,7 @@ pub enum Cmd {
         #[arg(long)]
         via: Option<String>,
     },
-    /// Running labs (and leftovers with --orphans).
+    /// Running labs (and leftovers with --orphans); `ecsnet ls LAB` reprints one lab's addresses.
     Ls {
         /// One lab: its nodes and addresses again, as `up` printed them.
         lab: Option<String>,
@@ -227,7 +227,7 @@ pub enum Cmd {
         #[arg(long, default_value = "table")]
         format: String,
     },
-    /// `docker inspect` of containers of a running lab, by docker name or id prefix (>= 3 chars)
+    /// `docker inspect` of containers of a running lab, by docker name, id prefix (>= 3 chars) or node name
     Inspect {
         lab: String,
         #[arg(required = true)]
@@ -491,9 +491,30 @@ fn quiet_broken_pipes() {
     }));
 }
 
+/// The command line, with `--help` in the user's language (each command's summary from the
+/// i18n catalog; English, the doc comments, where it has none).
+fn parse_localized() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let lang = crate::i18n::lang();
+    let mut cmd = Cli::command();
+    if lang != crate::i18n::Lang::En {
+        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+        cmd = cmd.about(crate::i18n::text(lang, "help-about", &about));
+        let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        for n in names {
+            cmd = cmd.mut_subcommand(&n, |c| {
+                let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
+                c.about(crate::i18n::text(lang, &format!("help-{n}"), &about))
+            });
+        }
+    }
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 pub fn main() -> i32 {
     quiet_broken_pipes();
-    let cli = Cli::parse();
+    let cli = parse_localized();
     init_tracing(cli.verbose);
     if let Err(e) = check_lab_args(&cli.cmd) {
         return fail(e);
@@ -704,4 +725,18 @@ pub fn fail(e: CliError) -> i32 {
         eprintln!("ecsnet: {msg}");
     }
     e.exit().code()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_has_its_summary_in_japanese() {
+        use clap::CommandFactory;
+        let lang = crate::i18n::Lang::Ja;
+        assert_ne!(crate::i18n::text(lang, "help-about", ""), "");
+        for c in super::Cli::command().get_subcommands() {
+            let id = format!("help-{}", c.get_name());
+            assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
+        }
+    }
 }

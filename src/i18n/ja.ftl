@@ -48,3 +48,20 @@ reason-fix-IMDS_BLOCKED = タスク認証情報エンドポイント (169.254.17
 
 reason-why-OFFHOST_INTROSPECTION_BLOCKED = ecs-init の入力ルールにより、エージェントのイントロスペクション API (ポート 51678) に届くのはループバックと docker0 からだけです
 reason-fix-OFFHOST_INTROSPECTION_BLOCKED = インスタンス上か bridge タスクから問い合わせるか、インスタンスの `ecsAgent` で ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS: true にします
+
+# --help: what each command does
+help-about = Amazon ECS のコンテナネットワーキング (bridge、awsvpc、host、none) をネットワーク名前空間で再現します
+help-validate = シナリオファイルを解析して検証します。カーネルには何も触れません
+help-up = ラボを構築してプロセスを起動します。すべての準備ができたら戻ります
+help-down = ラボが作ったものをすべて削除します (何度実行しても同じ結果になり、クラッシュ後にも使えます)
+help-test = シナリオごとに up、すべての期待値のプローブ、down (必ず実行) を行い、結果を報告します
+help-check = 起動中のラボの期待値をプローブします
+help-probe = その場で 1 回プローブします: ecsnet probe LAB FROM TO:PORT
+help-ls = 起動中のラボ (--orphans で残骸も)。ecsnet ls LAB でラボのアドレスを再表示します
+help-explain = パケットが届く理由・届かない理由を、モデル上でホップごとに説明します: ecsnet explain LAB|FILE FROM TO:PORT
+help-graph = トポロジーの図 (test --json の結果を --results で渡すと期待値を判定ごとに色分け)
+help-ps = 起動中のラボの各インスタンスで `docker ps` が表示する内容: ecsnet ps LAB [--instance NAME]
+help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の名前、ID の先頭 3 文字以上、またはノード名で指定)
+help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
+help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
+help-exec = ノードの名前空間でコマンドを実行します: ecsnet exec LAB task/web -- ip addr
