@@ -220,3 +220,43 @@ fn help_speaks_japanese_under_a_japanese_locale() {
     let en = Command::new(bin()).arg("--help").env("LC_ALL", "C").output().unwrap();
     assert!(String::from_utf8_lossy(&en.stdout).contains("up        Build a lab"));
 }
+
+/// Issue 14, item 1 (begun): `graph --format html` of a scenario file with `test --json`
+/// results is one self-contained page with the explain of every verdict. No root needed.
+#[test]
+fn graph_html_is_one_page_with_the_explain_of_each_verdict() {
+    let dir = std::env::temp_dir().join(format!("ecsnet-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/13-nacl-ephemeral-trap.yaml");
+    let lab = std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("name: ").map(str::to_string))
+        .unwrap();
+    // Verdicts as `test --json` writes them, without a lab: expectation 0 failed.
+    let results = dir.join("r.json");
+    let v = serde_json::json!([{"file": f.display().to_string(), "lab": lab, "error": null, "up_ms": 0.0, "probe_ms": 0.0, "down_ms": 0.0,
+        "verdicts": [{"index": 0, "title": "instance/client-1 -> task/in-trap:443/tcp", "at": "x:1:1", "pass": false, "outcome": "timeout",
+        "served_by": null, "source_seen": null, "detail": "expected reachable", "elapsed_ms": 300.0, "reason": "SUBNET_ACL_RESTRICTION", "mismatch": false}]}]);
+    std::fs::write(&results, v.to_string()).unwrap();
+    let page = dir.join("p.html");
+    let o = ecsnet(&[
+        "graph",
+        f.to_str().unwrap(),
+        "--format",
+        "html",
+        "--results",
+        results.to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg") && html.contains("data-verdict=\"0\""));
+    assert!(!html.contains("<script src") && !html.contains("<link"), "nothing fetched");
+    assert!(
+        html.contains("SUBNET_ACL_RESTRICTION") && html.contains("why: network ACLs are stateless"),
+        "explain in the page"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

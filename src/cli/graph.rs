@@ -1,5 +1,8 @@
-//! `ecsnet graph FILE|LAB --format mermaid|dot|svg [--results test.json]`: the topology, and
-//! the expectations coloured by verdict when given the output of `ecsnet test --json`.
+//! `ecsnet graph FILE|LAB --format mermaid|dot|svg|html [--results test.json]`: the topology,
+//! and the expectations coloured by verdict when given the output of `ecsnet test --json` (for a
+//! running lab, its stored expectations' last verdicts are not kept: give `--results`). The
+//! HTML page also carries, for a running lab, `docker inspect` of each task's containers and
+//! each instance's agent, and the `explain` of every verdict.
 
 use super::{CliError, Exit, Outcome};
 use crate::judge::Verdict;
@@ -35,11 +38,56 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
         "mermaid" => crate::graph::mermaid(&lab, &verdicts),
         "dot" => crate::graph::dot(&lab, &verdicts),
         "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?,
-        f => return Err(CliError::Invalid(format!("unknown format `{f}` (mermaid, dot, svg)"))),
+        "html" => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts)),
+        f => return Err(CliError::Invalid(format!("unknown format `{f}` (mermaid, dot, svg, html)"))),
     };
     match out {
         Some(p) => std::fs::write(p, text).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,
         None => print!("{text}"),
     }
     Ok(Exit::Ok)
+}
+
+/// The expectations of `target`: the scenario file's, or those a running lab stored.
+fn expectations(target: &str) -> Vec<crate::scenario::Expectation> {
+    let p = Path::new(target);
+    if p.exists() && !p.is_dir() {
+        return crate::scenario::load(p).map(|s| s.expect).unwrap_or_default();
+    }
+    let path = crate::dataplane::state::dir(target).join("expect.json");
+    crate::scenario::read_regular(&path, MAX_RESULTS_BYTES)
+        .ok()
+        .and_then(|d| serde_json::from_slice(&d).ok())
+        .unwrap_or_default()
+}
+
+/// What the HTML page shows when a box or an arrow is clicked.
+fn details(target: &str, lab: &crate::model::Lab, verdicts: &[Verdict]) -> crate::graph::Details {
+    use crate::scenario::ExpectKind;
+    let mut d = crate::graph::Details::default();
+    let lang = crate::i18n::lang();
+    let expects = expectations(target);
+    for v in verdicts {
+        let text = match expects.get(v.index).map(|e| &e.kind) {
+            Some(ExpectKind::Reach(r)) => {
+                let a = crate::analyze::analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via);
+                crate::analyze::render_in(&a, lang)
+            }
+            _ => String::new(),
+        };
+        d.verdicts.push(text);
+    }
+    // A running lab: `docker inspect` of the containers, under the node that holds them.
+    if let Ok((_, rt)) = super::ps::load(target) {
+        for c in crate::model::docker::containers(lab) {
+            let node = match c.task() {
+                Some(t) => format!("task/{}", t.name),
+                None => format!("instance/{}", c.inst().name),
+            };
+            let json = crate::views::inspect::render(&[crate::views::inspect::inspect(&c, &rt)]);
+            let entry = d.nodes.entry(node).or_default();
+            entry.push_str(&format!("docker inspect {}\n{json}\n", c.model().docker_name));
+        }
+    }
+    d
 }

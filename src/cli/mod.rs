@@ -208,6 +208,8 @@ pub enum Cmd {
     Graph {
         /// A scenario file or a running lab's name.
         target: String,
+        /// mermaid, dot, svg, or html (one self-contained page: click a box for what it is, a
+        /// verdict arrow for its explain).
         #[arg(long, default_value = "mermaid")]
         format: String,
         /// The output of `ecsnet test --json`.

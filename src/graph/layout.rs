@@ -308,15 +308,17 @@ fn verdict_edges(s: &mut String, edges: &[Edge], l: &Layout, index: &HashMap<&st
             _ => (2, ""),
         };
         let c = color(e.style);
+        // Which verdict it is, for the HTML page's clicks.
+        let data = e.verdict.map(|i| format!(" data-verdict=\"{i}\"")).unwrap_or_default();
         let _ = writeln!(
             s,
-            "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"{c}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#arrow-{})\"/>",
+            "<line{data} x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"{c}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#arrow-{})\"/>",
             e.style
         );
         if !e.label.is_empty() {
             let _ = writeln!(
                 s,
-                "<text class=\"v\" fill=\"{c}\" x=\"{}\" y=\"{}\">{}</text>",
+                "<text{data} class=\"v\" fill=\"{c}\" x=\"{}\" y=\"{}\">{}</text>",
                 (x1 + x2) / 2 + 4,
                 (y1 + y2) / 2,
                 xml(&e.label)

@@ -9,7 +9,10 @@ use crate::scenario::NetworkMode;
 use crate::scenario::Node as NodeId;
 use std::fmt::Write as _;
 
+mod html;
 mod layout;
+
+pub use html::{Details, html};
 
 /// One box of the picture.
 struct Node {
@@ -26,6 +29,8 @@ struct Edge {
     label: String,
     /// `structure`, `pass`, `blocked`, `fail`.
     style: &'static str,
+    /// The verdict it draws (its index among the verdicts given), for the HTML page.
+    verdict: Option<usize>,
 }
 
 /// Node ids that are valid in Mermaid and DOT.
@@ -41,7 +46,7 @@ struct Picture {
 }
 
 fn structure(f: &str, t: &str, l: &str) -> Edge {
-    Edge { from: id(f), to: id(t), label: l.into(), style: "structure" }
+    Edge { from: id(f), to: id(t), label: l.into(), style: "structure", verdict: None }
 }
 
 fn eni_label(x: &crate::model::Eni) -> String {
@@ -156,7 +161,13 @@ impl Picture {
         let tid = NodeId::task(&t.name).to_string();
         if let Err(f) = &t.placement {
             self.node(&tid, vec![tid.clone(), format!("NOT PLACED: {}", f.reason())], None, "unplaced");
-            self.edges.push(Edge { from: id(iid), to: id(&tid), label: "not placed".into(), style: "blocked" });
+            self.edges.push(Edge {
+                from: id(iid),
+                to: id(&tid),
+                label: "not placed".into(),
+                style: "blocked",
+                verdict: None,
+            });
             return;
         }
         match t.mode {
@@ -216,7 +227,7 @@ impl Picture {
 
     /// Expectations as edges, by verdict.
     fn verdicts(&mut self, verdicts: &[Verdict]) {
-        for v in verdicts {
+        for (i, v) in verdicts.iter().enumerate() {
             let Some((from, rest)) = v.title.split_once(" -> ") else { continue };
             let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
             let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
@@ -234,7 +245,7 @@ impl Picture {
                 }
             }
             let (from, to) = (s.id.clone(), t.id.clone());
-            self.edges.push(Edge { from, to, label, style });
+            self.edges.push(Edge { from, to, label, style, verdict: Some(i) });
         }
     }
 }

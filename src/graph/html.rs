@@ -1,0 +1,133 @@
+//! `graph --format html`: one self-contained page (no network, nothing to install) with the
+//! picture, where clicking a box shows what it is (its addresses and groups; for a running
+//! lab, `docker inspect` of its containers) and clicking a verdict arrow shows its `explain`.
+
+use super::{Node, build, layout};
+use crate::judge::Verdict;
+use crate::model::Lab;
+use std::collections::BTreeMap;
+
+/// What the page shows besides the picture: more text per node (by the name a user writes,
+/// e.g. `task/web`), and the explain text of each verdict (same order as the verdicts).
+#[derive(Default)]
+pub struct Details {
+    pub nodes: BTreeMap<String, String>,
+    pub verdicts: Vec<String>,
+}
+
+/// JSON text safe inside a `<script>` element.
+fn script_json(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into()).replace("</", "<\\/")
+}
+
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+const STYLE: &str = "body{margin:0;font-family:system-ui,sans-serif;display:flex;height:100vh}\
+#pic{flex:3;overflow:auto;border-right:1px solid #ccc}#pic svg{display:block}\
+#panel{flex:1;min-width:340px;overflow:auto;padding:12px 16px}\
+#panel pre{white-space:pre-wrap;font-size:12px;background:#f5f5f5;padding:8px}\
+#nodes rect,#verdicts line,#verdicts text{cursor:pointer}\
+#nodes rect.sel{stroke:#d84315;stroke-width:3}";
+
+const SCRIPT: &str = "function show(t,d){document.getElementById('t').textContent=t;document.getElementById('d').textContent=d}\
+document.querySelectorAll('#nodes rect').forEach(function(r){r.addEventListener('click',function(){\
+document.querySelectorAll('#nodes rect.sel').forEach(function(x){x.classList.remove('sel')});r.classList.add('sel');\
+var n=NODES[r.id];if(n){show(n.title,n.text)}})});\
+document.querySelectorAll('#verdicts [data-verdict]').forEach(function(e){e.addEventListener('click',function(){\
+var v=VERDICTS[+e.getAttribute('data-verdict')];if(v){show(v.title,v.text)}})});";
+
+fn node_entry(n: &Node, details: &Details) -> serde_json::Value {
+    let name = n.label.first().cloned().unwrap_or_default();
+    let mut text = n.label.join("\n");
+    // The label starts with the node's name (`instance/web-b (c5.large)`).
+    let key = name.split_whitespace().next().unwrap_or("");
+    if let Some(more) = details.nodes.get(key) {
+        text.push_str("\n\n");
+        text.push_str(more);
+    }
+    serde_json::json!({"title": name, "text": text})
+}
+
+/// The page.
+pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details) -> String {
+    let (nodes, edges) = build(lab, verdicts);
+    let titles: Vec<String> = lab.vpc.subnets.iter().map(|sn| format!("subnet {} {}", sn.name, sn.cidr)).collect();
+    let svg = layout::render(&lab.name, &nodes, &edges, &titles);
+    let svg = svg.split_once("?>\n").map(|(_, s)| s).unwrap_or(&svg);
+    let node_map: serde_json::Map<String, serde_json::Value> =
+        nodes.iter().map(|n| (n.id.clone(), node_entry(n, details))).collect();
+    let vs: Vec<serde_json::Value> = verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mark = if v.pass { "ok" } else { "FAIL" };
+            let explain = details.verdicts.get(i).cloned().unwrap_or_default();
+            serde_json::json!({"title": format!("{mark} {}", v.title), "text": format!("{}\n{}\n\n{explain}", v.at, v.detail)})
+        })
+        .collect();
+    let name = html_text(&lab.name);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsnet: {name}</title><style>{STYLE}</style></head><body>\n<div id=\"pic\">\n{svg}</div>\n<div id=\"panel\"><h2>lab {name}</h2><p>Click a box to see what it is; click a verdict arrow to see why (explain).</p><h3 id=\"t\"></h3><pre id=\"d\"></pre></div>\n<script>\nconst NODES={};\nconst VERDICTS={};\n{SCRIPT}\n</script>\n</body></html>\n",
+        script_json(&serde_json::Value::Object(node_map)),
+        script_json(&serde_json::Value::Array(vs))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab() -> Lab {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/12-security-groups.yaml");
+        crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap()
+    }
+
+    fn verdict(i: usize, title: &str, pass: bool) -> Verdict {
+        Verdict {
+            index: i,
+            title: title.into(),
+            at: format!("s.yaml:{}:7", 50 + i),
+            pass,
+            outcome: Some(crate::scenario::Outcome::Timeout),
+            served_by: None,
+            source_seen: None,
+            detail: "no answer </script> in 300 ms".into(),
+            elapsed_ms: 1.0,
+            reason: None,
+            mismatch: false,
+        }
+    }
+
+    /// Every box of the picture has its entry, every verdict arrow its explain, and nothing in
+    /// the data can close the script element early.
+    #[test]
+    fn every_box_and_arrow_has_what_a_click_shows() {
+        let l = lab();
+        let vs =
+            vec![verdict(0, "task/web-1 -> task/db:6432/tcp", true), verdict(1, "internet -> task/db:5432/tcp", false)];
+        let mut d = Details::default();
+        d.nodes.insert("task/db".into(), "docker inspect ...".into());
+        d.verdicts = vec!["explain 0".into(), "explain 1".into()];
+        let page = html(&l, &vs, &d);
+        assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+        assert_eq!(page.matches("<script>").count(), 1);
+        assert_eq!(page.matches("</script>").count(), 1, "the data escapes </");
+        let json = |name: &str| -> serde_json::Value {
+            let start = page.find(&format!("const {name}=")).unwrap() + name.len() + 7;
+            let end = start + page[start..].find(";\n").unwrap();
+            serde_json::from_str(&page[start..end]).unwrap()
+        };
+        let (nodes, verdicts) = (json("NODES"), json("VERDICTS"));
+        let svg_ids: Vec<&str> = page.split("<rect id=\"").skip(1).map(|r| r.split('"').next().unwrap()).collect();
+        assert!(!svg_ids.is_empty());
+        for id in svg_ids {
+            assert!(nodes.get(id).is_some(), "box {id} has no entry");
+        }
+        assert!(nodes.as_object().unwrap().values().any(|n| n["text"].as_str().unwrap().contains("docker inspect")));
+        assert_eq!(verdicts.as_array().unwrap().len(), 2);
+        assert!(verdicts[1]["text"].as_str().unwrap().ends_with("explain 1"));
+        assert!(page.contains("data-verdict=\"0\"") && page.contains("data-verdict=\"1\""));
+    }
+}
