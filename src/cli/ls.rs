@@ -82,18 +82,7 @@ fn task_json(l: &crate::model::Lab, t: &crate::model::task::Task) -> serde_json:
         .containers
         .iter()
         .map(|c| {
-            let ports: Vec<String> = c
-                .ports
-                .iter()
-                .map(|b| {
-                    format!(
-                        "{}->{}/{}",
-                        b.host_port.map(|p| p.to_string()).unwrap_or_default(),
-                        b.container_port,
-                        b.proto
-                    )
-                })
-                .collect();
+            let ports = super::up::port_texts(c);
             serde_json::json!({"name": c.name, "ip": c.ip.map(|x| x.to_string()), "ports": ports})
         })
         .collect();

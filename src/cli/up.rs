@@ -79,12 +79,8 @@ pub fn summary(lab: &Lab) -> String {
                     .containers
                     .iter()
                     .map(|c| {
-                        let ports: Vec<String> = c
-                            .ports
-                            .iter()
-                            .map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto))
-                            .collect();
-                        format!("{} {} [{}]", c.name, c.ip.map(|x| x.to_string()).unwrap_or_default(), ports.join(", "))
+                        let ip = c.ip.map(|x| x.to_string()).unwrap_or_default();
+                        format!("{} {ip} [{}]", c.name, port_texts(c).join(", "))
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
@@ -98,4 +94,9 @@ pub fn summary(lab: &Lab) -> String {
         let _ = writeln!(s, "  nat/{}  {} (EIP {})", n.name, lab.enis[n.eni].ip, n.eip);
     }
     s
+}
+
+/// A container's port bindings as `HOST->CONTAINER/PROTO`.
+pub fn port_texts(c: &crate::model::container::Container) -> Vec<String> {
+    c.ports.iter().map(|b| format!("{}->{}/{}", b.host_port.unwrap_or(0), b.container_port, b.proto)).collect()
 }
