@@ -204,8 +204,61 @@ pub(super) fn xml(s: &str) -> String {
     out
 }
 
+/// The legend's rows under the picture: what each box colour and each arrow means.
+const LEGEND_H: i32 = 64;
+const LEGEND_KINDS: [(&str, &str); 6] = [
+    ("internet", "internet"),
+    ("router", "router / gateway"),
+    ("instance", "instance"),
+    ("task", "task / container"),
+    ("unplaced", "not placed"),
+    ("subnet", "subnet"),
+];
+const LEGEND_ARROWS: [(&str, &str); 3] =
+    [("pass", "verdict ok"), ("fail", "verdict failed"), ("blocked", "blocked as expected")];
+
+/// The canvas: the picture and, under it, the legend (at least as wide as the legend).
+fn canvas(l: &Layout) -> (i32, i32) {
+    let row: i32 = LEGEND_KINDS.iter().map(|(_, t)| 24 + text_width(t) + 16).sum();
+    (l.width.max(row + 2 * PAD), l.height + LEGEND_H)
+}
+
+fn legend(s: &mut String, l: &Layout) {
+    s.push_str("<g id=\"legend\">\n");
+    let (mut x, y) = (PAD, l.height + 8);
+    for (kind, text) in LEGEND_KINDS {
+        let dash = if kind == "subnet" { " stroke-dasharray=\"6 3\"" } else { "" };
+        let _ = writeln!(
+            s,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#37474f\"{dash}/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
+            fill(kind),
+            x + 24,
+            y + 12,
+            xml(text)
+        );
+        x += 24 + text_width(text) + 16;
+    }
+    let (mut x, y) = (PAD, l.height + 36);
+    for (style, text) in LEGEND_ARROWS {
+        let c = color(style);
+        let dash = if style == "blocked" { " stroke-dasharray=\"8 5\"" } else { "" };
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{c}\" stroke-width=\"2\"{dash} marker-end=\"url(#arrow-{style})\"/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
+            y + 7,
+            x + 30,
+            y + 7,
+            x + 38,
+            y + 12,
+            xml(text)
+        );
+        x += 38 + text_width(text) + 16;
+    }
+    s.push_str("</g>\n");
+}
+
 fn head(s: &mut String, l: &Layout, title: &str) {
-    let (w, h) = (l.width, l.height);
+    let (w, h) = canvas(l);
     let _ =
         writeln!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">");
     let _ = writeln!(s, "<title>{}</title>", xml(title));
@@ -339,6 +392,7 @@ pub(super) fn render(title: &str, nodes: &[Node], edges: &[Edge], subnet_titles:
     structure_edges(&mut s, nodes, edges, &l, &index);
     boxes(&mut s, nodes, &l);
     verdict_edges(&mut s, edges, &l, &index);
+    legend(&mut s, &l);
     s.push_str("</svg>\n");
     s
 }

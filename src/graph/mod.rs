@@ -384,6 +384,27 @@ mod tests {
         crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap()
     }
 
+    /// The legend says what each colour and arrow means, under the picture, overlapping no box.
+    #[test]
+    fn svg_has_a_legend_under_every_box() {
+        let svg = svg(&lab(), &[]).unwrap();
+        let attr = |tag: &str, name: &str| -> i32 {
+            let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            tag[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let (pic, legend) = svg.split_once("<g id=\"legend\">").expect("a legend");
+        for word in
+            ["internet", "instance", "not placed", "subnet", "verdict ok", "verdict failed", "blocked as expected"]
+        {
+            assert!(legend.contains(&format!(">{word}</text>")), "legend lacks {word}");
+        }
+        let legend_top = legend.split("<rect").nth(1).map(|t| attr(t, "y")).unwrap();
+        let lowest = pic.split("<rect id=").skip(1).map(|t| attr(t, "y") + attr(t, "height")).max().unwrap();
+        assert!(lowest < legend_top, "a box ends at {lowest}, the legend starts at {legend_top}");
+        let height = attr(svg.split("<svg").nth(1).unwrap(), "height");
+        assert!(legend_top + 50 <= height, "the legend fits the canvas");
+    }
+
     #[test]
     fn svg_is_valid_and_shows_every_node() {
         let l = lab();
