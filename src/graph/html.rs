@@ -85,19 +85,8 @@ mod tests {
     }
 
     fn verdict(i: usize, title: &str, pass: bool) -> Verdict {
-        Verdict {
-            index: i,
-            title: title.into(),
-            at: format!("s.yaml:{}:7", 50 + i),
-            pass,
-            outcome: Some(crate::scenario::Outcome::Timeout),
-            served_by: None,
-            source_seen: None,
-            detail: "no answer </script> in 300 ms".into(),
-            elapsed_ms: 1.0,
-            reason: None,
-            mismatch: false,
-        }
+        let v = Verdict::sample(i, title, &format!("s.yaml:{}:7", 50 + i), pass, "no answer </script> in 300 ms");
+        Verdict { outcome: Some(crate::scenario::Outcome::Timeout), ..v }
     }
 
     /// Every box of the picture has its entry, every verdict arrow its explain, and nothing in

@@ -429,17 +429,10 @@ mod tests {
     fn mermaid_and_dot_have_subnets_and_verdict_edges() {
         let l = lab();
         let v = Verdict {
-            index: 0,
-            title: "internet -> task/web-awsvpc:3000/tcp".into(),
-            at: String::new(),
-            pass: true,
             outcome: Some(crate::scenario::Outcome::Timeout),
-            served_by: None,
-            source_seen: None,
-            detail: String::new(),
-            elapsed_ms: 0.0,
             reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
-            mismatch: false,
+            elapsed_ms: 0.0,
+            ..Verdict::sample(0, "internet -> task/web-awsvpc:3000/tcp", "", true, "")
         };
         let m = mermaid(&l, std::slice::from_ref(&v));
         assert!(m.starts_with("flowchart TB") && m.contains("subgraph private_a_box"));
@@ -499,17 +492,10 @@ mod tests {
     fn svg_is_well_formed_with_clusters_and_verdict_edges() {
         let l = lab();
         let v = Verdict {
-            index: 0,
-            title: "internet -> task/web-awsvpc:3000/tcp".into(),
-            at: String::new(),
-            pass: false,
             outcome: Some(crate::scenario::Outcome::Timeout),
-            served_by: None,
-            source_seen: None,
-            detail: String::new(),
-            elapsed_ms: 0.0,
             reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
-            mismatch: false,
+            elapsed_ms: 0.0,
+            ..Verdict::sample(0, "internet -> task/web-awsvpc:3000/tcp", "", false, "")
         };
         let s = svg(&l, &[v]).unwrap();
         well_formed(&s);

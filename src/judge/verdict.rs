@@ -28,10 +28,14 @@ pub struct Verdict {
 impl Verdict {
     /// A failing verdict with nothing observed yet.
     pub fn new(index: usize, title: String, e: &Expectation) -> Self {
+        Verdict { index, title, at: e.loc.to_string(), ..Verdict::blank() }
+    }
+
+    fn blank() -> Self {
         Verdict {
-            index,
-            title,
-            at: e.loc.to_string(),
+            index: 0,
+            title: String::new(),
+            at: String::new(),
             pass: false,
             outcome: None,
             served_by: None,
@@ -41,5 +45,13 @@ impl Verdict {
             reason: None,
             mismatch: false,
         }
+    }
+
+    /// A verdict as a report or a picture receives it, for their tests: `title` at `at`,
+    /// judged `pass`, with `detail`, nothing observed.
+    #[cfg(test)]
+    pub fn sample(index: usize, title: &str, at: &str, pass: bool, detail: &str) -> Self {
+        let (title, at, detail) = (title.into(), at.into(), detail.into());
+        Verdict { index, title, at, pass, detail, elapsed_ms: 1.0, ..Verdict::blank() }
     }
 }

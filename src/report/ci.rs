@@ -108,19 +108,7 @@ mod tests {
     use crate::judge::Verdict;
 
     fn verdict(pass: bool, at: &str, detail: &str) -> Verdict {
-        Verdict {
-            index: 0,
-            title: "internet -> task/x:80/tcp".into(),
-            at: at.into(),
-            pass,
-            outcome: None,
-            served_by: None,
-            source_seen: None,
-            detail: detail.into(),
-            elapsed_ms: 1.0,
-            reason: None,
-            mismatch: false,
-        }
+        Verdict::sample(0, "internet -> task/x:80/tcp", at, pass, detail)
     }
 
     fn report(verdicts: Vec<Verdict>, error: Option<&str>) -> ScenarioReport {
