@@ -67,7 +67,8 @@ fn planned_rules(fw: &crate::plan::Firewall) -> usize {
 /// check is one `nft` started from a thread inside the namespace).
 fn ruleset_problems(plan: &Plan, present: &BTreeSet<String>) -> Vec<String> {
     let fws: Vec<&crate::plan::Firewall> = plan.firewalls.iter().filter(|f| present.contains(&f.ns)).collect();
-    let found = crate::sys::thread::each(&fws, 16, |fw| netns::run_in(&fw.ns, || Ok(rules_here())));
+    // Each check's own short thread enters the namespace (and ends there): no second thread.
+    let found = crate::sys::thread::each(&fws, 16, |fw| netns::enter(&netns::path(&fw.ns)).map(|()| rules_here()));
     let mut out = vec![];
     for (fw, r) in fws.iter().zip(found) {
         let want = planned_rules(fw);

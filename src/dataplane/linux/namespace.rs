@@ -16,31 +16,26 @@ fn lab_of(ns: &str) -> &str {
 /// refuses is an error, never a panic. Blocking, but `up` has nothing else to do then.
 pub async fn create(names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
     netns::ensure_dir().map_err(|e| fail(netns::NETNS_DIR, e))?;
-    for chunk in names.chunks(64) {
-        let results = crate::sys::thread::each(chunk, 64, |n| netns::create(n));
-        let mut first_err = None;
-        for (n, r) in chunk.iter().zip(results) {
-            match r {
-                Ok(()) => created.push(n.clone()),
-                Err(e) => {
-                    let e = e.to_string();
-                    let e = if e.contains("File exists") {
-                        format!(
-                            "{e}: a leftover of an earlier run of this lab? remove it with `ecsnet down {}`",
-                            lab_of(n)
-                        )
-                    } else {
-                        e
-                    };
-                    first_err.get_or_insert(fail(format!("namespace {n}"), e));
-                }
+    let results = crate::sys::thread::each(names, 64, |n| netns::create(n));
+    let mut first_err = None;
+    for (n, r) in names.iter().zip(results) {
+        match r {
+            Ok(()) => created.push(n.clone()),
+            Err(e) => {
+                let e = e.to_string();
+                let e = if e.contains("File exists") {
+                    format!("{e}: a leftover of an earlier run of this lab? remove it with `ecsnet down {}`", lab_of(n))
+                } else {
+                    e
+                };
+                first_err.get_or_insert(fail(format!("namespace {n}"), e));
             }
         }
-        if let Some(e) = first_err {
-            return Err(e);
-        }
     }
-    Ok(())
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Delete a namespace; `Ok(false)` when there was none of that name.
