@@ -8,18 +8,18 @@ pub fn proc_start_time(pid: i32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// The state letter of /proc/PID/stat (`R`, `S`, `Z`, `T`...), None when the process is gone.
+fn state(pid: i32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s[s.rfind(')')? + 1..].trim_start().chars().next()
+}
+
 /// True when `pid` has exited but was not reaped yet (or is gone).
 pub fn zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
-        .unwrap_or(true)
+    state(pid).is_none_or(|c| c == 'Z')
 }
 
 /// True when `pid` is stopped (Ctrl-Z, SIGSTOP, a debugger): it will not go on by itself.
 pub fn stopped(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| s.rfind(')').map(|i| matches!(s[i + 1..].trim_start().chars().next(), Some('T' | 't'))))
-        .unwrap_or(false)
+    matches!(state(pid), Some('T' | 't'))
 }
