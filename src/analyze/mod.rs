@@ -33,7 +33,7 @@ mod walk;
 
 pub use reason::Reason;
 pub use render::{render, render_in};
-pub use walk::{Analysis, Step};
+pub use walk::{Analysis, Step, rule_traffic};
 
 use crate::model::Lab;
 use crate::model::resolve::{self, ResolveError};

@@ -11,39 +11,78 @@ use std::path::Path;
 /// The largest `--results` file read: `test --json` of 20,000 expectations is far below.
 pub const MAX_RESULTS_BYTES: usize = 64 * 1024 * 1024;
 
-/// The verdicts of lab `lab` in the output of `test --json` (a list of scenario reports).
-fn verdicts_of(results: &Path, lab: &str) -> Result<Vec<Verdict>, CliError> {
+/// The verdicts of `lab` in the output of `test --json` (a list of scenario reports): the
+/// report of its lab name, or else of its scenario file (a run with `--name` or `--prefix`
+/// named the lab differently).
+fn verdicts_of(results: &Path, lab: &crate::model::Lab) -> Result<Vec<Verdict>, CliError> {
     let data = crate::scenario::read_regular(results, MAX_RESULTS_BYTES)
         .map_err(|e| CliError::Failed(format!("{}: {e}", results.display())))?;
     let v: serde_json::Value = serde_json::from_slice(&data).unwrap_or_default();
     let reports = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
-    let mut verdicts = vec![];
-    for rep in reports {
-        if rep.get("lab").and_then(|l| l.as_str()) == Some(lab) {
-            if let Some(vs) = rep.get("verdicts").and_then(|x| serde_json::from_value(x.clone()).ok()) {
-                verdicts = vs;
-            }
-        }
-    }
+    let same_file = |f: &str| {
+        let (a, b) = (Path::new(f).canonicalize(), lab.scenario_file.canonicalize());
+        matches!((a, b), (Ok(a), Ok(b)) if a == b)
+    };
+    let by_name = reports.iter().find(|r| r.get("lab").and_then(|l| l.as_str()) == Some(lab.name.as_str()));
+    let by_file = || reports.iter().find(|r| r.get("file").and_then(|f| f.as_str()).is_some_and(same_file));
+    let verdicts = by_name
+        .or_else(by_file)
+        .and_then(|r| r.get("verdicts"))
+        .and_then(|x| serde_json::from_value(x.clone()).ok())
+        .unwrap_or_default();
     Ok(verdicts)
 }
 
-pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path>) -> Outcome {
+/// `1280x720` as (width, height), each 1 to the PNG's largest side.
+fn parse_size(size: &str) -> Result<(u32, u32), CliError> {
+    let bad = || {
+        CliError::Invalid(format!(
+            "--size `{size}`: give WIDTHxHEIGHT in pixels, each 1 to {}, e.g. 1280x720",
+            crate::graph::PNG_MAX_SIDE
+        ))
+    };
+    let (w, h) = size.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
+    if w == 0 || h == 0 || w > crate::graph::PNG_MAX_SIDE || h > crate::graph::PNG_MAX_SIDE {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
+
+pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path>, size: &str) -> Outcome {
+    // A wrong format or size is said before any file is read.
+    let size = if format == "png" { Some(parse_size(size)?) } else { None };
+    if !["mermaid", "dot", "svg", "png", "html"].contains(&format) {
+        return Err(CliError::Invalid(format!("unknown format `{format}` (mermaid, dot, svg, png, html)")));
+    }
     let lab = super::lab_or_file(target)?;
     let verdicts = match results {
-        Some(r) => verdicts_of(r, &lab.name)?,
+        Some(r) => verdicts_of(r, &lab)?,
         None => vec![],
     };
-    let text = match format {
-        "mermaid" => crate::graph::mermaid(&lab, &verdicts),
-        "dot" => crate::graph::dot(&lab, &verdicts),
-        "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?,
-        "html" => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts)),
-        f => return Err(CliError::Invalid(format!("unknown format `{f}` (mermaid, dot, svg, html)"))),
+    let bytes = match format {
+        "mermaid" => crate::graph::mermaid(&lab, &verdicts).into_bytes(),
+        "dot" => crate::graph::dot(&lab, &verdicts).into_bytes(),
+        "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?.into_bytes(),
+        "png" => crate::graph::png(&lab, &verdicts, size).map_err(CliError::Failed)?,
+        _ => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts)).into_bytes(),
     };
     match out {
-        Some(p) => std::fs::write(p, text).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,
-        None => print!("{text}"),
+        Some(p) => std::fs::write(p, bytes).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,
+        None if format != "png" => print!("{}", String::from_utf8_lossy(&bytes)),
+        None => {
+            use std::io::{IsTerminal as _, Write as _};
+            let mut out = std::io::stdout().lock();
+            if out.is_terminal() {
+                return Err(CliError::Invalid("a PNG is not for a terminal: give -o FILE.png, or redirect".into()));
+            }
+            match out.write_all(&bytes).and_then(|_| out.flush()) {
+                Ok(()) => {}
+                // The reader went away (`| head -c 8`): as a tool killed by SIGPIPE would.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+                Err(e) => return Err(CliError::Failed(format!("standard output: {e}"))),
+            }
+        }
     }
     Ok(Exit::Ok)
 }

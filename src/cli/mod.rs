@@ -208,8 +208,8 @@ pub enum Cmd {
     Graph {
         /// A scenario file or a running lab's name.
         target: String,
-        /// mermaid, dot, svg, or html (one self-contained page: click a box for what it is, a
-        /// verdict arrow for its explain).
+        /// mermaid, dot, svg, png, or html (one self-contained page: click a box for what it
+        /// is, a verdict arrow for its explain).
         #[arg(long, default_value = "mermaid")]
         format: String,
         /// The output of `ecsnet test --json`.
@@ -218,6 +218,9 @@ pub enum Cmd {
         /// Write here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// PNG only: the picture fitted into WIDTHxHEIGHT pixels (a projector: 1280x720).
+        #[arg(long, default_value = "1920x1080")]
+        size: String,
     },
     /// What `docker ps` shows on each instance of a running lab: ecsnet ps LAB [--instance NAME]
     Ps {
@@ -555,8 +558,8 @@ pub fn main() -> i32 {
                 Cmd::Logs { lab, node, follow } => logs::run(&lab, &node, follow).await,
                 Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
                 Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
-                Cmd::Graph { target, format, results, output } => {
-                    graph::run(&target, &format, results.as_deref(), output.as_deref())
+                Cmd::Graph { target, format, results, output, size } => {
+                    graph::run(&target, &format, results.as_deref(), output.as_deref(), &size)
                 }
                 Cmd::Explain { target, from, to, protocol, via, json } => {
                     explain::run(&target, &from, &to, &protocol, via.as_deref(), json)

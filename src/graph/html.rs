@@ -2,7 +2,7 @@
 //! picture, where clicking a box shows what it is (its addresses and groups; for a running
 //! lab, `docker inspect` of its containers) and clicking a verdict arrow shows its `explain`.
 
-use super::{Node, build, layout};
+use super::{layout, tree};
 use crate::judge::Verdict;
 use crate::model::Lab;
 use std::collections::BTreeMap;
@@ -38,26 +38,36 @@ var n=NODES[r.id];if(n){show(n.title,n.text)}})});\
 document.querySelectorAll('#verdicts [data-verdict]').forEach(function(e){e.addEventListener('click',function(){\
 var v=VERDICTS[+e.getAttribute('data-verdict')];if(v){show(v.title,v.text)}})});";
 
-fn node_entry(n: &Node, details: &Details) -> serde_json::Value {
-    let name = n.label.first().cloned().unwrap_or_default();
-    let mut text = n.label.join("\n");
-    // The label starts with the node's name (`instance/web-b (c5.large)`).
-    let key = name.split_whitespace().next().unwrap_or("");
-    if let Some(more) = details.nodes.get(key) {
+fn node_entry(it: &tree::Item, details: &Details) -> serde_json::Value {
+    let title = it.lines.first().cloned().unwrap_or_default();
+    let mut text = it.lines.join("\n");
+    for m in &it.more {
+        text.push('\n');
+        text.push_str(m);
+    }
+    // A container's details are its task's (`task/web/app` under `task/web`).
+    let more = details.nodes.get(&it.name).or_else(|| {
+        let task: Vec<&str> = it.name.split('/').take(2).collect();
+        details.nodes.get(&task.join("/"))
+    });
+    if let Some(more) = more {
         text.push_str("\n\n");
         text.push_str(more);
     }
-    serde_json::json!({"title": name, "text": text})
+    serde_json::json!({"title": title, "text": text})
 }
 
 /// The page.
 pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details) -> String {
-    let (nodes, edges) = build(lab, verdicts);
-    let titles: Vec<String> = lab.vpc.subnets.iter().map(|sn| format!("subnet {} {}", sn.name, sn.cidr)).collect();
-    let svg = layout::render(&lab.name, &nodes, &edges, &titles);
+    let (t, arrows) = super::picture(lab, verdicts);
+    let svg = layout::render(&lab.name, &t, &arrows);
     let svg = svg.split_once("?>\n").map(|(_, s)| s).unwrap_or(&svg);
-    let node_map: serde_json::Map<String, serde_json::Value> =
-        nodes.iter().map(|n| (n.id.clone(), node_entry(n, details))).collect();
+    let node_map: serde_json::Map<String, serde_json::Value> = t
+        .items
+        .iter()
+        .filter(|it| !it.name.is_empty())
+        .map(|it| (layout::box_id(&it.name), node_entry(it, details)))
+        .collect();
     let vs: Vec<serde_json::Value> = verdicts
         .iter()
         .enumerate()

@@ -1,27 +1,24 @@
-//! The SVG picture, laid out here in time linear in the number of boxes and edges: the
-//! topology is a tree (internet → gateway → VPC router → subnets → NAT gateways and instances →
-//! tasks or containers), so it is drawn in layers: the fabric on top, one column per subnet in
-//! its cluster box, inside it the subnet, its NAT gateways, and each instance with its tasks
-//! in a grid under it. Structure edges are orthogonal lines under the boxes; verdict edges are
-//! straight arrows over them, coloured as in DOT. Text widths are estimated for a monospace
-//! font, so every label fits its box whatever the viewer.
+//! The SVG picture of a [`Tree`]: boxes inside boxes, measured bottom-up and placed top-down,
+//! in time linear in the number of boxes. Rows of instances, of tasks and of security groups
+//! wrap; the layout tries a fixed set of wraps and keeps the one that fills a 16:9 screen best,
+//! so a lab of a few instances is readable on a projector. Text widths are those of DejaVu
+//! Sans Mono (the font the PNG embeds), rounded up, so every line fits its box whatever the
+//! viewer. Verdicts are straight arrows over the boxes; their labels never overlap each other.
 
-use super::{Edge, Node, color, fill};
-use std::collections::HashMap;
+use super::tree::{Flow, Kind, Level, Tree};
 use std::fmt::Write as _;
 
-const FONT: i32 = 14;
-const CHAR_W: i32 = 9;
-const LINE_H: i32 = 18;
-const PAD: i32 = 8;
-const GAP_X: i32 = 24;
-const GAP_Y: i32 = 40;
-const MARGIN: i32 = 30;
-/// Cluster box: padding around its column and the height of its title.
-const CLUSTER_PAD: i32 = 14;
-const CLUSTER_TITLE: i32 = 26;
-/// Tasks (or NAT gateways) side by side before the grid wraps.
-const PER_ROW: usize = 4;
+pub(super) const FONT: i32 = 14;
+/// DejaVu Sans Mono's advance is 0.602 em: 8.43 px at 14 px, rounded up.
+pub(super) const CHAR_W: i32 = 9;
+pub(super) const LINE_H: i32 = 18;
+const PAD: i32 = 6;
+const GAP: i32 = 10;
+/// Between the internet row and the VPC: room for the gateway's link.
+const GAP_TOP: i32 = 36;
+const MARGIN: i32 = 20;
+/// The screen the layout fills best.
+pub(super) const SCREEN: (i32, i32) = (1920, 1080);
 
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
 pub(super) struct Rect {
@@ -32,159 +29,169 @@ pub(super) struct Rect {
 }
 
 impl Rect {
-    fn cx(&self) -> i32 {
+    pub fn cx(&self) -> i32 {
         self.x + self.w / 2
     }
-    fn bottom(&self) -> i32 {
+    pub fn cy(&self) -> i32 {
+        self.y + self.h / 2
+    }
+    pub fn right(&self) -> i32 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> i32 {
         self.y + self.h
+    }
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.x < o.right() && o.x < self.right() && self.y < o.bottom() && o.y < self.bottom()
+    }
+    #[cfg(test)]
+    pub fn contains(&self, o: &Rect) -> bool {
+        o.x >= self.x && o.right() <= self.right() && o.y >= self.y && o.bottom() <= self.bottom()
+    }
+}
+
+/// How many boxes a row holds at each level before it wraps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Wraps {
+    subnets: usize,
+    instances: usize,
+    tasks: usize,
+    groups: usize,
+    body: usize,
+}
+
+impl Wraps {
+    fn of(&self, level: Level) -> usize {
+        match level {
+            Level::Fixed => usize::MAX,
+            Level::Subnets => self.subnets,
+            Level::Instances => self.instances,
+            Level::Tasks => self.tasks,
+            Level::Groups => self.groups,
+            Level::Body => self.body,
+        }
     }
 }
 
 /// Where everything goes.
 pub(super) struct Layout {
-    /// One rectangle per node, same order as the nodes.
+    /// One rectangle per item of the tree, same order.
     pub boxes: Vec<Rect>,
-    /// Subnet cluster boxes with their titles.
-    pub clusters: Vec<(Rect, String)>,
     pub width: i32,
     pub height: i32,
 }
 
-fn text_width(s: &str) -> i32 {
+pub(super) fn text_width(s: &str) -> i32 {
     s.chars().count() as i32 * CHAR_W
 }
 
-fn size(n: &Node) -> (i32, i32) {
-    let w = n.label.iter().map(|l| text_width(l)).max().unwrap_or(0);
-    (w + 2 * PAD, n.label.len().max(1) as i32 * LINE_H + 2 * PAD - 4)
-}
-
-fn is_instance(n: &Node) -> bool {
-    n.kind == "instance"
-}
-
-/// For each node, the instance it hangs under (its tasks and containers), if any.
-fn parents(nodes: &[Node], edges: &[Edge], index: &HashMap<&str, usize>) -> Vec<Option<usize>> {
-    let mut parent = vec![None; nodes.len()];
-    for e in edges.iter().filter(|e| e.style == "structure" || e.label == "not placed") {
-        let (Some(&f), Some(&t)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else { continue };
-        if is_instance(&nodes[f]) && !is_instance(&nodes[t]) && parent[t].is_none() {
-            parent[t] = Some(f);
-        }
+fn pad(kind: Kind) -> i32 {
+    match kind {
+        Kind::Frame => 0,
+        // A note is a line of its panel: the panel's gap is its spacing.
+        Kind::Note => 1,
+        _ => PAD,
     }
-    parent
 }
 
-/// A column is a list of groups; a group is laid out as rows of at most PER_ROW boxes, each
-/// row centred in the column.
-type Column = Vec<Vec<usize>>;
+/// The space between an item's rows of children: a panel's notes are lines of one list.
+fn row_gap(kind: Kind) -> i32 {
+    if kind == Kind::Verdicts { 4 } else { GAP }
+}
 
-fn columns(nodes: &[Node], parent: &[Option<usize>], subnets: usize) -> (Column, Vec<Column>) {
-    let mut children: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
-    let mut strangers: Vec<Vec<usize>> = vec![vec![]; subnets];
-    let mut top: Vec<Vec<usize>> = vec![vec![]; 4];
-    let mut heads: Vec<Vec<usize>> = vec![vec![]; subnets];
-    let mut nats: Vec<Vec<usize>> = vec![vec![]; subnets];
-    let mut instances: Vec<Vec<usize>> = vec![vec![]; subnets];
-    for (i, n) in nodes.iter().enumerate() {
-        let home = |p: usize| nodes[p].subnet;
-        match (n.subnet, parent[i]) {
-            (Some(s), Some(p)) if home(p) != Some(s) => strangers[s].push(i),
-            (_, Some(p)) => children[p].push(i),
-            (Some(s), None) if n.kind == "subnet" => heads[s].push(i),
-            (Some(s), None) if is_instance(n) => instances[s].push(i),
-            (Some(s), None) => nats[s].push(i),
-            (None, None) => {
-                let rank = match n.kind {
-                    "internet" => 0,
-                    "gateway" => 1,
-                    "router" => 2,
-                    _ => 3,
-                };
-                top[rank].push(i);
+/// The height of an item's text block.
+fn text_h(lines: usize) -> i32 {
+    lines as i32 * LINE_H
+}
+
+/// The rows an item's children make: (children, row width, row height).
+fn rows(t: &Tree, i: usize, wraps: &Wraps, sizes: &[(i32, i32)]) -> Vec<(Vec<usize>, i32, i32)> {
+    let it = &t.items[i];
+    let per = match it.flow {
+        Flow::Column => 1,
+        Flow::Row(l) => wraps.of(l).max(1),
+    };
+    it.children
+        .chunks(per)
+        .map(|c| {
+            let w = c.iter().map(|&k| sizes[k].0).sum::<i32>() + GAP * (c.len() as i32 - 1);
+            let h = c.iter().map(|&k| sizes[k].1).max().unwrap_or(0);
+            (c.to_vec(), w, h)
+        })
+        .collect()
+}
+
+/// Children are measured before their parent: items come after their parent, so reverse
+/// order is a post-order.
+fn measure(t: &Tree, wraps: &Wraps, text: &[i32]) -> Vec<(i32, i32)> {
+    let mut sizes = vec![(0, 0); t.items.len()];
+    for i in (0..t.items.len()).rev() {
+        let it = &t.items[i];
+        let r = rows(t, i, wraps, &sizes);
+        let cw = r.iter().map(|x| x.1).max().unwrap_or(0);
+        let ch = r.iter().map(|x| x.2).sum::<i32>() + row_gap(it.kind) * (r.len() as i32 - 1).max(0);
+        let p = pad(it.kind);
+        let gap = if it.lines.is_empty() || r.is_empty() { 0 } else { GAP / 2 };
+        sizes[i] = (text[i].max(cw) + 2 * p, p + text_h(it.lines.len()) + gap + ch + p);
+    }
+    sizes
+}
+
+fn place(t: &Tree, i: usize, x: i32, y: i32, wraps: &Wraps, sizes: &[(i32, i32)], boxes: &mut [Rect]) {
+    let it = &t.items[i];
+    boxes[i] = Rect { x, y, w: sizes[i].0, h: sizes[i].1 };
+    let p = pad(it.kind);
+    let gap = if it.lines.is_empty() { 0 } else { GAP / 2 };
+    let mut cy = y + p + text_h(it.lines.len()) + gap;
+    for (row, _, h) in rows(t, i, wraps, sizes) {
+        let mut cx = x + p;
+        for k in row {
+            place(t, k, cx, cy, wraps, sizes, boxes);
+            cx += sizes[k].0 + GAP;
+        }
+        cy += h + row_gap(it.kind);
+    }
+}
+
+fn layout_with(t: &Tree, wraps: &Wraps, text: &[i32]) -> Layout {
+    let sizes = measure(t, wraps, text);
+    let mut boxes = vec![Rect::default(); t.items.len()];
+    let (mut y, mut width) = (MARGIN, 0);
+    for &r in &t.roots {
+        place(t, r, MARGIN, y, wraps, &sizes, &mut boxes);
+        y += sizes[r].1 + GAP_TOP;
+        width = width.max(sizes[r].0);
+    }
+    let height = if t.roots.is_empty() { 2 * MARGIN } else { y - GAP_TOP + MARGIN };
+    Layout { boxes, width: width + 2 * MARGIN, height }
+}
+
+/// How large the picture can be drawn on `screen` (1.0: at its own size).
+pub(super) fn scale_on(width: i32, height: i32, screen: (i32, i32)) -> f64 {
+    (screen.0 as f64 / width as f64).min(screen.1 as f64 / height as f64)
+}
+
+/// The layout, with the wraps that let it be drawn largest on [`SCREEN`] (legend included).
+pub(super) fn layout(t: &Tree) -> Layout {
+    let text: Vec<i32> = t.items.iter().map(|it| it.lines.iter().map(|l| text_width(l)).max().unwrap_or(0)).collect();
+    let mut best: Option<(f64, Layout)> = None;
+    // 256 layouts of a linear pass each: about 2 ms for the shipped scenarios.
+    for (body, subnets) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
+        for instances in [1, 2, 3, 4] {
+            for tasks in [1, 2, 3, 4] {
+                for groups in [1, 2, 3, 6] {
+                    let w = Wraps { subnets, instances, tasks, groups, body };
+                    let l = layout_with(t, &w, &text);
+                    let (cw, ch) = canvas(&l);
+                    let s = scale_on(cw, ch, SCREEN);
+                    if best.as_ref().is_none_or(|(b, _)| s > *b + 1e-9) {
+                        best = Some((s, l));
+                    }
+                }
             }
         }
     }
-    let mut cols = vec![];
-    for s in 0..subnets {
-        let mut c: Column = vec![std::mem::take(&mut heads[s]), std::mem::take(&mut nats[s])];
-        for &i in &instances[s] {
-            c.push(vec![i]);
-            c.push(std::mem::take(&mut children[i]));
-        }
-        c.push(std::mem::take(&mut strangers[s]));
-        c.retain(|g| !g.is_empty());
-        cols.push(c);
-    }
-    // Children of an instance outside every subnet (none today) stay drawn: under the fabric.
-    let lost: Vec<usize> = children.into_iter().flatten().collect();
-    top.push(lost);
-    top.retain(|g| !g.is_empty());
-    (top, cols)
-}
-
-/// The rows of a column: (node indices, row width, row height).
-fn rows(col: &Column, sizes: &[(i32, i32)]) -> Vec<(Vec<usize>, i32, i32)> {
-    let mut out = vec![];
-    for g in col {
-        for chunk in g.chunks(PER_ROW) {
-            let w = chunk.iter().map(|&i| sizes[i].0).sum::<i32>() + GAP_X * (chunk.len() as i32 - 1);
-            let h = chunk.iter().map(|&i| sizes[i].1).max().unwrap_or(0);
-            out.push((chunk.to_vec(), w, h));
-        }
-    }
-    out
-}
-
-/// Places the rows of a column from (x, y) in a column `width` wide; returns the bottom.
-fn place(rows: &[(Vec<usize>, i32, i32)], x: i32, y: i32, width: i32, sizes: &[(i32, i32)], boxes: &mut [Rect]) -> i32 {
-    let mut y = y;
-    for (chunk, w, h) in rows {
-        let mut cx = x + (width - w) / 2;
-        for &i in chunk {
-            let (bw, bh) = sizes[i];
-            boxes[i] = Rect { x: cx, y, w: bw, h: bh };
-            cx += bw + GAP_X;
-        }
-        y += h + GAP_Y;
-    }
-    y - GAP_Y
-}
-
-pub(super) fn layout(nodes: &[Node], edges: &[Edge], subnet_titles: &[String]) -> Layout {
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let parent = parents(nodes, edges, &index);
-    let sizes: Vec<(i32, i32)> = nodes.iter().map(size).collect();
-    let (top, cols) = columns(nodes, &parent, subnet_titles.len());
-    let top_rows = rows(&top, &sizes);
-    let col_rows: Vec<_> = cols.iter().map(|c| rows(c, &sizes)).collect();
-    let col_w: Vec<i32> = col_rows
-        .iter()
-        .zip(subnet_titles)
-        .map(|(r, t)| r.iter().map(|x| x.1).max().unwrap_or(0).max(text_width(t)) + 2 * CLUSTER_PAD)
-        .collect();
-    let cols_width = col_w.iter().sum::<i32>() + GAP_X * (col_w.len() as i32 - 1).max(0);
-    let top_width = top_rows.iter().map(|r| r.1).max().unwrap_or(0);
-    let width = cols_width.max(top_width);
-    let mut boxes = vec![Rect::default(); nodes.len()];
-    let top_bottom = place(&top_rows, MARGIN, MARGIN, width, &sizes, &mut boxes);
-    let y0 = if top_rows.is_empty() { MARGIN } else { top_bottom + GAP_Y * 2 };
-    let mut x = MARGIN + (width - cols_width) / 2;
-    let mut clusters = vec![];
-    let mut bottom = top_bottom;
-    for ((r, w), title) in col_rows.iter().zip(&col_w).zip(subnet_titles) {
-        let inner = y0 + CLUSTER_TITLE + CLUSTER_PAD;
-        let end = if r.is_empty() {
-            inner
-        } else {
-            place(r, x + CLUSTER_PAD, inner, w - 2 * CLUSTER_PAD, &sizes, &mut boxes)
-        };
-        let rect = Rect { x, y: y0, w: *w, h: end + CLUSTER_PAD - y0 };
-        bottom = bottom.max(rect.bottom());
-        clusters.push((rect, title.clone()));
-        x += w + GAP_X;
-    }
-    Layout { boxes, clusters, width: width + 2 * MARGIN, height: bottom + MARGIN }
+    best.map(|(_, l)| l).unwrap_or(Layout { boxes: vec![], width: 0, height: 0 })
 }
 
 /// Text for SVG character data and attribute values.
@@ -204,55 +211,109 @@ pub(super) fn xml(s: &str) -> String {
     out
 }
 
-/// The legend's rows under the picture: what each box colour and each arrow means.
-const LEGEND_H: i32 = 64;
-const LEGEND_KINDS: [(&str, &str); 6] = [
-    ("internet", "internet"),
-    ("router", "router / gateway"),
-    ("instance", "instance"),
-    ("task", "task / container"),
-    ("unplaced", "not placed"),
-    ("subnet", "subnet"),
-];
-const LEGEND_ARROWS: [(&str, &str); 3] =
-    [("pass", "verdict ok"), ("fail", "verdict failed"), ("blocked", "blocked as expected")];
+/// Fill, stroke, stroke width and dash of each kind of box (AWS's diagram colours: purple
+/// VPC, dashed blue zones, green public and teal private subnets, orange compute).
+pub(super) fn style(kind: Kind) -> (&'static str, &'static str, &'static str, &'static str) {
+    match kind {
+        Kind::Internet => ("#e3f2fd", "#1565c0", "1.5", ""),
+        Kind::Gateway | Kind::Router => ("#ede7f6", "#5e35b1", "1.5", ""),
+        Kind::Vpc => ("#ffffff", "#8c4fff", "2.5", ""),
+        Kind::Az => ("#ffffff", "#147eba", "1.5", "8 4"),
+        Kind::PublicSubnet => ("#f2f6e8", "#7aa116", "1.5", ""),
+        Kind::PrivateSubnet => ("#e6f6f7", "#00a4a6", "1.5", ""),
+        Kind::Instance => ("#fff3e0", "#ed7100", "2", ""),
+        Kind::Bridge => ("#ffffff", "#78909c", "1", "5 3"),
+        Kind::Task => ("#fffdf7", "#bf5b00", "1.5", ""),
+        Kind::Container => ("#ffffff", "#8d6e63", "1", ""),
+        Kind::Unplaced => ("#ffebee", "#c62828", "2", "6 3"),
+        Kind::Groups => ("#fafafa", "#757575", "1", "5 3"),
+        Kind::Group => ("#fff0f5", "#d81b60", "1.5", ""),
+        Kind::Verdicts => ("#ffffff", "#37474f", "1", ""),
+        Kind::Note => ("none", "none", "0", ""),
+        Kind::Frame => ("none", "none", "0", ""),
+    }
+}
 
-/// The canvas: the picture and, under it, the legend (at least as wide as the legend).
-fn canvas(l: &Layout) -> (i32, i32) {
-    let row: i32 = LEGEND_KINDS.iter().map(|(_, t)| 24 + text_width(t) + 16).sum();
-    (l.width.max(row + 2 * PAD), l.height + LEGEND_H)
+/// Verdict arrows: colour, width, dash.
+pub(super) fn arrow(style: &str) -> (&'static str, i32, &'static str) {
+    match style {
+        "pass" => ("#2e7d32", 3, ""),
+        "fail" => ("#c62828", 4, ""),
+        "dnat" => ("#6a1b9a", 2, "3 3"),
+        _ => ("#616161", 2, "9 5"),
+    }
+}
+
+const LEGEND_KINDS: [(Kind, &str); 12] = [
+    (Kind::Internet, "internet"),
+    (Kind::Gateway, "gateway / router"),
+    (Kind::Vpc, "VPC"),
+    (Kind::Az, "availability zone"),
+    (Kind::PublicSubnet, "public subnet"),
+    (Kind::PrivateSubnet, "private subnet"),
+    (Kind::Instance, "instance"),
+    (Kind::Bridge, "bridge / network"),
+    (Kind::Task, "task"),
+    (Kind::Container, "container"),
+    (Kind::Unplaced, "not placed"),
+    (Kind::Group, "security group"),
+];
+const LEGEND_ARROWS: [(&str, &str); 4] =
+    [("pass", "verdict ok"), ("fail", "verdict failed"), ("blocked", "blocked as expected"), ("dnat", "DNAT hop")];
+const LEGEND_ROW: i32 = 26;
+
+/// The legend's entries as (x, row) placed within `width`, wrapping.
+fn legend_places(width: i32) -> Vec<(i32, i32)> {
+    let widths = LEGEND_KINDS
+        .iter()
+        .map(|(_, t)| 26 + text_width(t) + 18)
+        .chain(LEGEND_ARROWS.iter().map(|(_, t)| 42 + text_width(t) + 18));
+    let (mut x, mut row, mut out) = (MARGIN, 0, vec![]);
+    for w in widths {
+        if x > MARGIN && x + w > width - MARGIN {
+            x = MARGIN;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w;
+    }
+    out
+}
+
+/// The canvas: the picture and, under it, the legend.
+pub(super) fn canvas(l: &Layout) -> (i32, i32) {
+    let rows = legend_places(l.width).last().map(|p| p.1 + 1).unwrap_or(0);
+    (l.width, l.height + rows * LEGEND_ROW + 8)
 }
 
 fn legend(s: &mut String, l: &Layout) {
     s.push_str("<g id=\"legend\">\n");
-    let (mut x, y) = (PAD, l.height + 8);
-    for (kind, text) in LEGEND_KINDS {
-        let dash = if kind == "subnet" { " stroke-dasharray=\"6 3\"" } else { "" };
+    let places = legend_places(l.width);
+    let top = l.height;
+    for ((kind, text), (x, row)) in LEGEND_KINDS.iter().zip(&places) {
+        let (fill, stroke, sw, dash) = style(*kind);
+        let y = top + row * LEGEND_ROW;
+        let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
         let _ = writeln!(
             s,
-            "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#37474f\"{dash}/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
-            fill(kind),
-            x + 24,
-            y + 12,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"20\" height=\"15\" rx=\"3\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"{dash}/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
+            x + 26,
+            y + 13,
             xml(text)
         );
-        x += 24 + text_width(text) + 16;
     }
-    let (mut x, y) = (PAD, l.height + 36);
-    for (style, text) in LEGEND_ARROWS {
-        let c = color(style);
-        let dash = if style == "blocked" { " stroke-dasharray=\"8 5\"" } else { "" };
+    for ((st, text), (x, row)) in LEGEND_ARROWS.iter().zip(&places[LEGEND_KINDS.len()..]) {
+        let (c, w, dash) = arrow(st);
+        let y = top + row * LEGEND_ROW + 8;
+        let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
         let _ = writeln!(
             s,
-            "<line x1=\"{x}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{c}\" stroke-width=\"2\"{dash} marker-end=\"url(#arrow-{style})\"/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
-            y + 7,
-            x + 30,
-            y + 7,
-            x + 38,
-            y + 12,
+            "<line x1=\"{x}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"{w}\"{dash} marker-end=\"url(#arrow-{st})\"/><text class=\"e\" x=\"{}\" y=\"{}\">{}</text>",
+            x + 34,
+            x + 42,
+            y + 5,
             xml(text)
         );
-        x += 38 + text_width(text) + 16;
     }
     s.push_str("</g>\n");
 }
@@ -263,82 +324,57 @@ fn head(s: &mut String, l: &Layout, title: &str) {
         writeln!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">");
     let _ = writeln!(s, "<title>{}</title>", xml(title));
     s.push_str("<defs>\n");
-    for style in ["pass", "fail", "blocked"] {
+    for st in ["pass", "fail", "blocked", "dnat"] {
         let _ = writeln!(
             s,
-            "<marker id=\"arrow-{style}\" markerWidth=\"10\" markerHeight=\"7\" refX=\"10\" refY=\"3.5\" orient=\"auto\"><polygon points=\"0 0, 10 3.5, 0 7\" fill=\"{}\"/></marker>",
-            color(style)
+            "<marker id=\"arrow-{st}\" markerWidth=\"4\" markerHeight=\"4\" refX=\"4\" refY=\"2\" orient=\"auto\" markerUnits=\"strokeWidth\"><polygon points=\"0 0, 4 2, 0 4\" fill=\"{}\"/></marker>",
+            arrow(st).0
         );
     }
     s.push_str("</defs>\n<style>\n");
-    let _ = writeln!(s, "text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: {FONT}px; }}");
-    s.push_str(".t { font-weight: bold; }\n.e { font-size: 11px; fill: #455a64; }\n");
-    s.push_str(".v { font-size: 12px; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; }\n");
-    s.push_str(".c { font-weight: bold; fill: #33691e; }\n</style>\n");
+    let _ = writeln!(
+        s,
+        "text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: {FONT}px; fill: #212121; }}"
+    );
+    s.push_str(".t { font-weight: bold; }\n.e { fill: #37474f; }\n");
+    s.push_str(".b { font-size: 11px; font-weight: bold; }\n</style>\n");
     let _ = writeln!(s, "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>");
 }
 
-fn clusters(s: &mut String, l: &Layout) {
-    s.push_str("<g id=\"subnets\">\n");
-    for (r, title) in &l.clusters {
-        let _ = writeln!(
-            s,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"#f9fbe7\" stroke=\"#689f38\" stroke-dasharray=\"6 3\"/>",
-            r.x, r.y, r.w, r.h
-        );
-        let _ = writeln!(s, "<text class=\"c\" x=\"{}\" y=\"{}\">{}</text>", r.x + CLUSTER_PAD, r.y + 19, xml(title));
-    }
-    s.push_str("</g>\n");
+/// The HTML and SVG id of a named box.
+pub(super) fn box_id(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
-/// Structure edges: orthogonal, from the upper box's bottom to the lower box's top, under the
-/// boxes; the label sits just above the lower box.
-fn structure_edges(s: &mut String, nodes: &[Node], edges: &[Edge], l: &Layout, index: &HashMap<&str, usize>) {
-    let mut label_x: Vec<i32> = vec![0; nodes.len()];
-    let mut labels = String::new();
-    s.push_str("<g id=\"structure\" fill=\"none\">\n");
-    for e in edges.iter().filter(|e| e.style == "structure" || e.label == "not placed") {
-        let (Some(&f), Some(&t)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else { continue };
-        let (a, b) = if l.boxes[f].y <= l.boxes[t].y { (l.boxes[f], l.boxes[t]) } else { (l.boxes[t], l.boxes[f]) };
-        let mid = b.y - GAP_Y / 2;
-        let dash = if e.style == "structure" { "" } else { " stroke-dasharray=\"6 4\"" };
-        let _ = writeln!(
-            s,
-            "<polyline points=\"{},{} {},{mid} {},{mid} {},{}\" stroke=\"{}\" stroke-width=\"1.5\"{dash}/>",
-            a.cx(),
-            a.bottom(),
-            a.cx(),
-            b.cx(),
-            b.cx(),
-            b.y,
-            color(e.style)
-        );
-        if !e.label.is_empty() {
-            let lt = if l.boxes[f].y <= l.boxes[t].y { t } else { f };
-            let x = l.boxes[lt].cx() + 4 + label_x[lt];
-            label_x[lt] += text_width(&e.label) * 11 / FONT + 12;
-            let _ = writeln!(labels, "<text class=\"e\" x=\"{x}\" y=\"{}\">{}</text>", b.y - 4, xml(&e.label));
-        }
-    }
-    s.push_str("</g>\n");
-    s.push_str(&labels);
-}
-
-fn boxes(s: &mut String, nodes: &[Node], l: &Layout) {
+fn boxes(s: &mut String, t: &Tree, l: &Layout) {
     s.push_str("<g id=\"nodes\">\n");
-    for (n, r) in nodes.iter().zip(&l.boxes) {
+    for (it, r) in t.items.iter().zip(&l.boxes) {
+        if it.kind == Kind::Frame {
+            continue;
+        }
+        if it.kind == Kind::Note {
+            let c = arrow(it.tone).0;
+            let (x, y) = (r.x + pad(Kind::Note), r.y + pad(Kind::Note) - 4);
+            let _ = write!(s, "<text data-kind=\"Note\" fill=\"{c}\" x=\"{x}\" y=\"{y}\">");
+            for line in &it.lines {
+                let _ = write!(s, "<tspan x=\"{x}\" dy=\"{LINE_H}\">{}</tspan>", xml(line));
+            }
+            s.push_str("</text>\n");
+            continue;
+        }
+        let (fill, stroke, sw, dash) = style(it.kind);
+        let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
+        let id = if it.name.is_empty() { String::new() } else { format!(" id=\"{}\"", xml(&box_id(&it.name))) };
         let _ = writeln!(
             s,
-            "<rect id=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{}\" stroke=\"#37474f\"/>",
-            xml(&n.id),
-            r.x,
-            r.y,
-            r.w,
-            r.h,
-            fill(n.kind)
+            "<rect{id} data-kind=\"{:?}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"{dash}/>",
+            it.kind, r.x, r.y, r.w, r.h
         );
+        if it.lines.is_empty() {
+            continue;
+        }
         let _ = write!(s, "<text x=\"{}\" y=\"{}\">", r.x + PAD, r.y + PAD - 4);
-        for (k, line) in n.label.iter().enumerate() {
+        for (k, line) in it.lines.iter().enumerate() {
             let class = if k == 0 { " class=\"t\"" } else { "" };
             let _ = write!(s, "<tspan x=\"{}\" dy=\"{LINE_H}\"{class}>{}</tspan>", r.x + PAD, xml(line));
         }
@@ -347,51 +383,138 @@ fn boxes(s: &mut String, nodes: &[Node], l: &Layout) {
     s.push_str("</g>\n");
 }
 
-/// Verdict edges: straight arrows over the boxes, the label at the middle.
-fn verdict_edges(s: &mut String, edges: &[Edge], l: &Layout, index: &HashMap<&str, usize>) {
-    s.push_str("<g id=\"verdicts\">\n");
-    for e in edges.iter().filter(|e| e.style != "structure" && e.label != "not placed") {
-        let (Some(&f), Some(&t)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else { continue };
-        let (a, b) = (l.boxes[f], l.boxes[t]);
-        let (x1, y1) = (a.cx(), if a.y <= b.y { a.bottom() } else { a.y });
-        let (x2, y2) = (b.cx(), if a.y <= b.y { b.y } else { b.bottom() });
-        let (width, dash) = match e.style {
-            "fail" => (3, ""),
-            "blocked" => (2, " stroke-dasharray=\"8 5\""),
-            _ => (2, ""),
+/// The rectangle a line of text covers, its baseline at (x, y).
+#[cfg(test)]
+fn text_rect(x: i32, y: i32, text: &str) -> Rect {
+    Rect { x, y: y - FONT + 2, w: text_width(text), h: FONT + 2 }
+}
+
+/// The rectangles of every line of text in the boxes (for the tests).
+#[cfg(test)]
+pub(super) fn line_rects(t: &Tree, l: &Layout) -> Vec<(usize, Rect)> {
+    let mut out = vec![];
+    for (i, (it, r)) in t.items.iter().zip(&l.boxes).enumerate() {
+        let p = pad(it.kind);
+        for (k, line) in it.lines.iter().enumerate() {
+            out.push((i, text_rect(r.x + p, r.y + p - 4 + (k as i32 + 1) * LINE_H, line)));
+        }
+    }
+    out
+}
+
+/// The point where the segment from `r`'s centre towards (tx, ty) leaves `r`.
+fn border(r: &Rect, tx: i32, ty: i32) -> (i32, i32) {
+    let (cx, cy) = (r.cx() as f64, r.cy() as f64);
+    let (dx, dy) = (tx as f64 - cx, ty as f64 - cy);
+    if dx == 0.0 && dy == 0.0 {
+        return (r.cx(), r.cy());
+    }
+    let sx = if dx != 0.0 { (r.w as f64 / 2.0) / dx.abs() } else { f64::INFINITY };
+    let sy = if dy != 0.0 { (r.h as f64 / 2.0) / dy.abs() } else { f64::INFINITY };
+    let k = sx.min(sy).min(1.0);
+    ((cx + dx * k).round() as i32, (cy + dy * k).round() as i32)
+}
+
+/// One arrow between two boxes.
+pub(super) struct Arrow {
+    pub from: usize,
+    pub to: usize,
+    /// `pass`, `fail`, `blocked`, `dnat`.
+    pub style: &'static str,
+    /// The verdict it draws: its badge shows the number (index + 1) of its line in the
+    /// verdict panel, and the HTML page opens its explain on a click.
+    pub verdict: usize,
+}
+
+pub(super) const BADGE_R: i32 = 10;
+
+/// Where each arrow's numbered badge goes: on its line near the arrow head, moved back along
+/// the line until it overlaps no badge placed before it (a square around the circle).
+pub(super) fn badge_rects(arrows: &[Arrow], l: &Layout) -> Vec<Rect> {
+    let mut placed: Vec<Rect> = vec![];
+    for a in arrows {
+        let ((x1, y1), (x2, y2)) = ends(a, l);
+        let len = (((x2 - x1) as f64).powi(2) + ((y2 - y1) as f64).powi(2)).sqrt().max(1.0);
+        let at = |d: f64| {
+            let k = (d / len).min(1.0);
+            let (x, y) = (x2 as f64 - (x2 - x1) as f64 * k, y2 as f64 - (y2 - y1) as f64 * k);
+            Rect { x: x as i32 - BADGE_R, y: y as i32 - BADGE_R, w: 2 * BADGE_R, h: 2 * BADGE_R }
         };
-        let c = color(e.style);
-        // Which verdict it is, for the HTML page's clicks.
-        let data = e.verdict.map(|i| format!(" data-verdict=\"{i}\"")).unwrap_or_default();
+        let mut d = 3.0 * BADGE_R as f64;
+        let mut r = at(d);
+        // Along the line first; past its start, beside it, one badge height at a time.
+        while placed.iter().any(|p| p.overlaps(&r)) {
+            d += BADGE_R as f64;
+            r = at(d);
+            if d > len {
+                r.y += ((d - len) / BADGE_R as f64) as i32 * BADGE_R;
+            }
+        }
+        placed.push(r);
+    }
+    placed
+}
+
+fn ends(a: &Arrow, l: &Layout) -> ((i32, i32), (i32, i32)) {
+    let (f, t) = (l.boxes[a.from], l.boxes[a.to]);
+    (border(&f, t.cx(), t.cy()), border(&t, f.cx(), f.cy()))
+}
+
+fn links(s: &mut String, t: &Tree, l: &Layout) {
+    s.push_str("<g id=\"links\" fill=\"none\">\n");
+    for &(a, b) in &t.links {
+        let (ra, rb) = (l.boxes[a], l.boxes[b]);
+        // Side by side: a level line between facing sides; else down from the upper box.
+        let d = if ra.bottom() > rb.y && rb.bottom() > ra.y {
+            let y = ra.cy().max(rb.y + 10).min(rb.bottom() - 10);
+            format!("{},{y} {},{y}", ra.right(), rb.x)
+        } else {
+            let x = ra.cx().clamp(rb.x + 10, rb.right() - 10);
+            format!("{x},{} {x},{}", ra.bottom(), rb.y)
+        };
+        let _ = writeln!(s, "<polyline points=\"{d}\" stroke=\"#5e35b1\" stroke-width=\"2.5\"/>");
+    }
+    s.push_str("</g>\n");
+}
+
+fn arrows(s: &mut String, arrows: &[Arrow], l: &Layout) {
+    s.push_str("<g id=\"verdicts\">\n");
+    for a in arrows {
+        let ((x1, y1), (x2, y2)) = ends(a, l);
+        let (c, w, dash) = arrow(a.style);
+        let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
         let _ = writeln!(
             s,
-            "<line{data} x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"{c}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#arrow-{})\"/>",
-            e.style
+            "<line data-verdict=\"{}\" x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"{c}\" stroke-width=\"{w}\" stroke-opacity=\"0.85\"{dash} marker-end=\"url(#arrow-{})\"/>",
+            a.verdict, a.style
         );
-        if !e.label.is_empty() {
-            let _ = writeln!(
-                s,
-                "<text{data} class=\"v\" fill=\"{c}\" x=\"{}\" y=\"{}\">{}</text>",
-                (x1 + x2) / 2 + 4,
-                (y1 + y2) / 2,
-                xml(&e.label)
-            );
-        }
+    }
+    // Badges over every line, so that no line hides a number.
+    for (a, r) in arrows.iter().zip(badge_rects(arrows, l)) {
+        let c = arrow(a.style).0;
+        let n = (a.verdict + 1).to_string();
+        let _ = writeln!(
+            s,
+            "<g data-verdict=\"{}\"><circle cx=\"{}\" cy=\"{}\" r=\"{BADGE_R}\" fill=\"#ffffff\" stroke=\"{c}\" stroke-width=\"2\"/><text class=\"b\" x=\"{}\" y=\"{}\" fill=\"{c}\">{n}</text></g>",
+            a.verdict,
+            r.cx(),
+            r.cy(),
+            r.cx() - text_width(&n) * 11 / FONT / 2,
+            r.cy() + 4,
+        );
     }
     s.push_str("</g>\n");
 }
 
 /// The whole picture as one SVG document.
-pub(super) fn render(title: &str, nodes: &[Node], edges: &[Edge], subnet_titles: &[String]) -> String {
-    let l = layout(nodes, edges, subnet_titles);
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let mut s = String::with_capacity(nodes.len() * 400 + edges.len() * 200 + 2048);
+pub(super) fn render(title: &str, t: &Tree, verdicts: &[Arrow]) -> String {
+    let l = layout(t);
+    let mut s = String::with_capacity(t.items.len() * 400 + verdicts.len() * 200 + 4096);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     head(&mut s, &l, title);
-    clusters(&mut s, &l);
-    structure_edges(&mut s, nodes, edges, &l, &index);
-    boxes(&mut s, nodes, &l);
-    verdict_edges(&mut s, edges, &l, &index);
+    boxes(&mut s, t, &l);
+    links(&mut s, t, &l);
+    arrows(&mut s, verdicts, &l);
     legend(&mut s, &l);
     s.push_str("</svg>\n");
     s

@@ -11,8 +11,11 @@ use std::fmt::Write as _;
 
 mod html;
 mod layout;
+mod png;
+mod tree;
 
 pub use html::{Details, html};
+pub use png::{MAX_SIDE as PNG_MAX_SIDE, png};
 
 /// One box of the picture.
 struct Node {
@@ -29,8 +32,6 @@ struct Edge {
     label: String,
     /// `structure`, `pass`, `blocked`, `fail`.
     style: &'static str,
-    /// The verdict it draws (its index among the verdicts given), for the HTML page.
-    verdict: Option<usize>,
 }
 
 /// Node ids that are valid in Mermaid and DOT.
@@ -46,7 +47,7 @@ struct Picture {
 }
 
 fn structure(f: &str, t: &str, l: &str) -> Edge {
-    Edge { from: id(f), to: id(t), label: l.into(), style: "structure", verdict: None }
+    Edge { from: id(f), to: id(t), label: l.into(), style: "structure" }
 }
 
 fn eni_label(x: &crate::model::Eni) -> String {
@@ -161,13 +162,7 @@ impl Picture {
         let tid = NodeId::task(&t.name).to_string();
         if let Err(f) = &t.placement {
             self.node(&tid, vec![tid.clone(), format!("NOT PLACED: {}", f.reason())], None, "unplaced");
-            self.edges.push(Edge {
-                from: id(iid),
-                to: id(&tid),
-                label: "not placed".into(),
-                style: "blocked",
-                verdict: None,
-            });
+            self.edges.push(Edge { from: id(iid), to: id(&tid), label: "not placed".into(), style: "blocked" });
             return;
         }
         match t.mode {
@@ -227,17 +222,11 @@ impl Picture {
 
     /// Expectations as edges, by verdict.
     fn verdicts(&mut self, verdicts: &[Verdict]) {
-        for (i, v) in verdicts.iter().enumerate() {
-            let Some((from, rest)) = v.title.split_once(" -> ") else { continue };
-            let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
+        for v in verdicts {
+            let Some((from, to, port)) = ends(&v.title) else { continue };
             let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
             let (Some(s), Some(t)) = (self.find(from), self.find(&to)) else { continue };
-            let style = match (v.pass, v.outcome) {
-                (false, _) => "fail",
-                (true, Some(crate::scenario::Outcome::Connected)) => "pass",
-                _ => "blocked",
-            };
-            let port = rest.split_once(':').map(|(_, p)| p.split(' ').next().unwrap_or("")).unwrap_or("");
+            let style = tone(v);
             let mut label = port.to_string();
             if let Some(r) = &v.reason {
                 if style != "pass" {
@@ -245,7 +234,7 @@ impl Picture {
                 }
             }
             let (from, to) = (s.id.clone(), t.id.clone());
-            self.edges.push(Edge { from, to, label, style, verdict: Some(i) });
+            self.edges.push(Edge { from, to, label, style });
         }
     }
 }
@@ -361,200 +350,100 @@ fn dot_inner(lab: &Lab, verdicts: &[Verdict], clusters: bool) -> String {
     s
 }
 
-/// SVG laid out in-process by [`layout`]: layered, one cluster box per subnet, linear in the
-/// lab's size.
-pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
-    let (nodes, edges) = build(lab, verdicts);
-    let titles: Vec<String> = lab.vpc.subnets.iter().map(|sn| format!("subnet {} {}", sn.name, sn.cidr)).collect();
-    Ok(layout::render(&lab.name, &nodes, &edges, &titles))
+/// A verdict's style: `pass`, `fail` or `blocked` (passed, expected not to connect).
+fn tone(v: &Verdict) -> &'static str {
+    match (v.pass, v.outcome) {
+        (false, _) => "fail",
+        (true, Some(crate::scenario::Outcome::Connected)) => "pass",
+        _ => "blocked",
+    }
 }
 
-/// Which nodes the picture has (for tests: every node of the scenario must be shown).
+/// The two ends of a verdict's title `from -> to:port/proto ...`, and the port.
+fn ends(title: &str) -> Option<(&str, &str, &str)> {
+    let (from, rest) = title.split_once(" -> ")?;
+    let to = rest.split([':', ' ']).next().unwrap_or(rest).trim_end_matches("@public");
+    let port = rest.split_once(':').map(|(_, p)| p.split(' ').next().unwrap_or("")).unwrap_or("");
+    Some((from, to, port))
+}
+
+/// The verdict panel's lines: number, verdict, title, why, and the DNAT that answered.
+fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
+    verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mark = match tone(v) {
+                "fail" => "FAIL",
+                "pass" => "ok",
+                _ => "ok, blocked",
+            };
+            let mut text = format!("{} {mark}: {}", i + 1, v.title);
+            if let Some(r) = &v.reason {
+                text.push_str(&format!(" {r}"));
+            }
+            if let (Some(by), Some((_, _, port))) = (&v.served_by, ends(&v.title)) {
+                let dnat = dnat_label(lab, by, port);
+                text.push_str(&format!(" · answered by {by}"));
+                if dnat != "DNAT" {
+                    text.push_str(&format!(" ({dnat})"));
+                }
+            }
+            (text, tone(v))
+        })
+        .collect()
+}
+
+/// The verdicts as numbered arrows between the boxes of `t`, and for an answer that came
+/// through a published port, the DNAT hop from the instance to the container that answered.
+fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
+    let mut out = vec![];
+    for (i, v) in verdicts.iter().enumerate() {
+        let Some((from, to, _)) = ends(&v.title) else { continue };
+        let (Some(f), Some(to_box)) = (t.find(from), t.find(to)) else { continue };
+        out.push(layout::Arrow { from: f, to: to_box, style: tone(v), verdict: i });
+        let hop = v.served_by.as_deref().and_then(|s| t.find(s)).filter(|&s| s != to_box && t.inside(s, to_box));
+        if let Some(s) = hop {
+            out.push(layout::Arrow { from: to_box, to: s, style: "dnat", verdict: i });
+        }
+    }
+    out
+}
+
+/// The tree and the arrows of a picture.
+fn picture(lab: &Lab, verdicts: &[Verdict]) -> (tree::Tree, Vec<layout::Arrow>) {
+    let t = tree::build(lab, &notes(lab, verdicts));
+    let a = arrows(&t, verdicts);
+    (t, a)
+}
+
+/// `DNAT :8080 -> 172.17.0.2:80` for the container `task/web/app` answering on host port
+/// `8080/tcp`, as Docker's DOCKER chain rewrote it.
+fn dnat_label(lab: &Lab, served_by: &str, port: &str) -> String {
+    let mut parts = served_by.split('/').skip(1);
+    let (Some(task), Some(name)) = (parts.next(), parts.next()) else { return "DNAT".into() };
+    let host: Option<u16> = port.split('/').next().and_then(|p| p.parse().ok());
+    let c = lab.task(task).and_then(|t| t.containers.iter().find(|c| c.name == name));
+    match (c, host) {
+        (Some(c), Some(h)) => match (c.ports.iter().find(|b| b.host_port == Some(h)), c.ip) {
+            (Some(b), Some(ip)) => format!("DNAT :{h} -> {ip}:{}", b.container_port),
+            _ => "DNAT".into(),
+        },
+        _ => "DNAT".into(),
+    }
+}
+
+/// SVG laid out in-process by [`layout`]: boxes inside boxes, linear in the lab's size.
+pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
+    let (t, a) = picture(lab, verdicts);
+    Ok(layout::render(&lab.name, &t, &a))
+}
+
+/// The title of every box that stands for something a user can name (for tests: every node
+/// of the scenario must be shown).
 pub fn node_labels(lab: &Lab) -> Vec<String> {
-    build(lab, &[]).0.into_iter().map(|n| n.label[0].clone()).collect()
+    tree::build(lab, &[]).items.into_iter().filter(|it| !it.name.is_empty()).map(|it| it.lines[0].clone()).collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::EniOwner;
-
-    fn lab() -> Lab {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/01-bridge-vs-awsvpc.yaml");
-        crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap()
-    }
-
-    /// The legend says what each colour and arrow means, under the picture, overlapping no box.
-    #[test]
-    fn svg_has_a_legend_under_every_box() {
-        let svg = svg(&lab(), &[]).unwrap();
-        let attr = |tag: &str, name: &str| -> i32 {
-            let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-            tag[at..].split('"').next().unwrap().parse().unwrap()
-        };
-        let (pic, legend) = svg.split_once("<g id=\"legend\">").expect("a legend");
-        for word in
-            ["internet", "instance", "not placed", "subnet", "verdict ok", "verdict failed", "blocked as expected"]
-        {
-            assert!(legend.contains(&format!(">{word}</text>")), "legend lacks {word}");
-        }
-        let legend_top = legend.split("<rect").nth(1).map(|t| attr(t, "y")).unwrap();
-        let lowest = pic.split("<rect id=").skip(1).map(|t| attr(t, "y") + attr(t, "height")).max().unwrap();
-        assert!(lowest < legend_top, "a box ends at {lowest}, the legend starts at {legend_top}");
-        let height = attr(svg.split("<svg").nth(1).unwrap(), "height");
-        assert!(legend_top + 50 <= height, "the legend fits the canvas");
-    }
-
-    #[test]
-    fn svg_is_valid_and_shows_every_node() {
-        let l = lab();
-        let svg = svg(&l, &[]).unwrap();
-        assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{}", &svg[..200.min(svg.len())]);
-        assert!(svg.trim_end().ends_with("</svg>"));
-        for t in &l.tasks {
-            assert!(svg.contains(&format!("task/{}", t.name)), "task/{} missing", t.name);
-        }
-        for i in &l.instances {
-            assert!(svg.contains(&format!("instance/{}", i.name)));
-        }
-        for e in &l.enis {
-            if !matches!(e.owner, EniOwner::Task(_)) || l.tasks.iter().any(|t| t.eni.is_some()) {
-                assert!(svg.contains(&e.ip.to_string()), "{} missing", e.ip);
-            }
-        }
-        assert!(svg.contains("nat/nat-a") && svg.contains("internet gateway") && svg.contains("sg: web"));
-    }
-
-    #[test]
-    fn mermaid_and_dot_have_subnets_and_verdict_edges() {
-        let l = lab();
-        let v = Verdict {
-            outcome: Some(crate::scenario::Outcome::Timeout),
-            reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
-            elapsed_ms: 0.0,
-            ..Verdict::sample(0, "internet -> task/web-awsvpc:3000/tcp", "", true, "")
-        };
-        let m = mermaid(&l, std::slice::from_ref(&v));
-        assert!(m.starts_with("flowchart TB") && m.contains("subgraph private_a_box"));
-        assert!(m.contains("internet -.->|\"3000/tcp NO_PUBLIC_IP_ON_EC2_TASK_ENI\"| task_web_awsvpc"), "{m}");
-        let d = dot(&l, &[v]);
-        assert!(d.contains("subgraph cluster_public_a") && d.contains("style=dashed"));
-    }
-
-    /// `instances` instances in two subnets, each with `per` bridge tasks and `per` awsvpc tasks.
-    fn big_lab(instances: usize, per: usize) -> Lab {
-        let mut y = String::from(
-            "version: 1\nname: big\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{ name: a, cidr: 10.0.0.0/18 }, { name: b, cidr: 10.0.64.0/18 }]\ninstances:\n",
-        );
-        for i in 0..instances {
-            y += &format!("  - {{ name: i{i}, subnet: {}, maxEnis: 40 }}\n", if i % 2 == 0 { "a" } else { "b" });
-        }
-        y += "taskDefinitions:\n  - { family: b, networkMode: bridge, containerDefinitions: [{ name: c, image: x, portMappings: [{ containerPort: 80 }] }] }\n";
-        y += "  - { family: v, networkMode: awsvpc, containerDefinitions: [{ name: c, image: x, portMappings: [{ containerPort: 80 }] }] }\ntasks:\n";
-        for i in 0..instances {
-            for k in 0..per {
-                y += &format!("  - {{ name: b{i}x{k}, taskDefinition: b, instance: i{i} }}\n");
-                let net = format!("{{ awsvpcConfiguration: {{ subnets: [{}] }} }}", if k % 2 == 0 { "a" } else { "b" });
-                y += &format!(
-                    "  - {{ name: v{i}x{k}, taskDefinition: v, instance: i{i}, networkConfiguration: {net} }}\n"
-                );
-            }
-        }
-        let s = crate::scenario::load_str(std::path::Path::new("big.yaml"), &y).unwrap();
-        crate::model::build(&s).unwrap()
-    }
-
-    /// Balanced tags and no raw `&` or `<` in text: enough of XML to catch a broken picture.
-    fn well_formed(svg: &str) {
-        let mut stack: Vec<&str> = vec![];
-        let mut rest = svg;
-        while let Some(a) = rest.find('<') {
-            let text = &rest[..a];
-            assert!(!text.contains('>'), "raw > in {text}");
-            for (k, _) in text.match_indices('&') {
-                let ent = &text[k..];
-                assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|e| ent.starts_with(e)), "{ent}");
-            }
-            let b = rest[a..].find('>').expect("unclosed tag") + a;
-            let tag = &rest[a + 1..b];
-            if let Some(name) = tag.strip_prefix('/') {
-                assert_eq!(stack.pop(), Some(name.trim()), "closing {name}");
-            } else if !tag.starts_with('?') && !tag.ends_with('/') {
-                stack.push(tag.split([' ', '\n']).next().unwrap());
-            }
-            assert_eq!(tag.matches('"').count() % 2, 0, "quotes in <{tag}>");
-            rest = &rest[b + 1..];
-        }
-        assert!(stack.is_empty(), "unclosed {stack:?}");
-    }
-
-    #[test]
-    fn svg_is_well_formed_with_clusters_and_verdict_edges() {
-        let l = lab();
-        let v = Verdict {
-            outcome: Some(crate::scenario::Outcome::Timeout),
-            reason: Some(crate::analyze::Reason::NoPublicIpOnEc2TaskEni),
-            elapsed_ms: 0.0,
-            ..Verdict::sample(0, "internet -> task/web-awsvpc:3000/tcp", "", false, "")
-        };
-        let s = svg(&l, &[v]).unwrap();
-        well_formed(&s);
-        for sn in &l.vpc.subnets {
-            assert!(s.contains(&format!("subnet {} {}</text>", sn.name, sn.cidr)), "cluster {}", sn.name);
-        }
-        assert!(
-            s.contains("stroke=\"#c62828\" stroke-width=\"3\"") && s.contains("3000/tcp NO_PUBLIC_IP_ON_EC2_TASK_ENI")
-        );
-    }
-
-    #[test]
-    fn svg_text_is_escaped() {
-        let nodes =
-            vec![Node { id: "x".into(), label: vec!["a<b & \"c\" 'd'>".into()], subnet: None, kind: "internet" }];
-        let s = layout::render("lab <&>", &nodes, &[], &[]);
-        well_formed(&s);
-        assert!(
-            s.contains("a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;")
-                && s.contains("<title>lab &lt;&amp;&gt;</title>")
-        );
-    }
-
-    #[test]
-    fn svg_grows_linearly_shows_every_node_and_no_boxes_overlap() {
-        let count = |l: &Lab| {
-            let s = svg(l, &[]).unwrap();
-            well_formed(&s);
-            for label in node_labels(l) {
-                assert!(s.contains(&layout::xml(&label)), "{label} missing");
-            }
-            (s.matches("<rect").count(), s.matches("<polyline").count(), s.len())
-        };
-        let (small, big) = (big_lab(4, 5), big_lab(8, 5));
-        let (a, b) = (count(&small), count(&big));
-        // Twice the instances and tasks: about twice the elements and bytes (the fabric is fixed).
-        assert!(b.0 <= 2 * a.0 && b.0 * 10 >= 19 * a.0 - 100, "{a:?} {b:?}");
-        assert!(b.1 <= 2 * a.1 + 2 && b.2 <= 2 * a.2 + 4096, "{a:?} {b:?}");
-        let (nodes, edges) = build(&big, &[]);
-        let titles = vec!["a".to_string(), "b".to_string()];
-        let l = layout::layout(&nodes, &edges, &titles);
-        let mut r = l.boxes.clone();
-        r.sort_by_key(|r| (r.y, r.x));
-        for (i, p) in r.iter().enumerate() {
-            assert!(p.w > 0 && p.x >= 0 && p.x + p.w <= l.width && p.y + p.h <= l.height, "{p:?}");
-            for q in r[i + 1..].iter().take_while(|q| q.y < p.y + p.h) {
-                assert!(q.x >= p.x + p.w || q.x + q.w <= p.x, "{p:?} overlaps {q:?}");
-            }
-        }
-    }
-
-    /// The 2,000-task picture (scripts/graph_bench.py times the release binary).
-    #[test]
-    #[ignore]
-    fn svg_of_2000_tasks_is_fast() {
-        let l = big_lab(80, 13);
-        let t = std::time::Instant::now();
-        let s = svg(&l, &[]).unwrap();
-        eprintln!("{} tasks: {} bytes in {:?}", l.tasks.len(), s.len(), t.elapsed());
-        assert!(t.elapsed() < std::time::Duration::from_secs(30));
-    }
-}
+mod tests;

@@ -1,0 +1,35 @@
+//! `graph --format png`: the SVG picture rendered in-process by resvg (no browser, no
+//! graphviz, no fonts on the machine needed: DejaVu Sans Mono, whose widths the layout
+//! assumes, is embedded), scaled to fit a screen such as a projector's 1280x720 and centred
+//! on white.
+
+use crate::judge::Verdict;
+use crate::model::Lab;
+use resvg::{tiny_skia, usvg};
+
+/// The largest PNG side drawn: 16k pixels is beyond any screen and bounds the memory (1 GiB).
+pub const MAX_SIDE: u32 = 16384;
+
+/// The picture as PNG bytes, `size` pixels (width, height); None draws it at its own size.
+pub fn png(lab: &Lab, verdicts: &[Verdict], size: Option<(u32, u32)>) -> Result<Vec<u8>, String> {
+    render(&super::svg(lab, verdicts)?, size)
+}
+
+/// An SVG document as PNG bytes, fitted into `size` and centred.
+pub(super) fn render(svg: &str, size: Option<(u32, u32)>) -> Result<Vec<u8>, String> {
+    let mut opt = usvg::Options { font_family: "DejaVu Sans Mono".into(), ..usvg::Options::default() };
+    opt.fontdb_mut().load_font_data(dejavu::sans_mono::regular().to_vec());
+    opt.fontdb_mut().load_font_data(dejavu::sans_mono::bold().to_vec());
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the picture is not valid SVG: {e}"))?;
+    let own = tree.size();
+    let (w, h) = size.unwrap_or((own.width().ceil() as u32, own.height().ceil() as u32));
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(format!("a PNG of {w}x{h} pixels: each side must be 1 to {MAX_SIDE}"));
+    }
+    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| format!("no memory for a {w}x{h} PNG"))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let s = (w as f32 / own.width()).min(h as f32 / own.height());
+    let (dx, dy) = ((w as f32 - own.width() * s) / 2.0, (h as f32 - own.height() * s) / 2.0);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(s, s).post_translate(dx, dy), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| format!("PNG encoding: {e}"))
+}

@@ -1,0 +1,380 @@
+//! The picture as AWS's architecture diagrams nest it: the internet and the internet gateway
+//! above the VPC; in the VPC its router, one box per availability zone, in each its subnets,
+//! in each subnet its NAT gateways and instances; in each instance its bridges (docker0,
+//! ecs-bridge), the host network and the tasks they carry, and in a bridge task its
+//! containers; the security groups with their rules beside the zones. Every box that stands
+//! for something a user can name (`task/web`, `instance/ecs-1`) carries that name, so that
+//! verdicts find their ends and the HTML page its details.
+
+use crate::model::{Eni, Lab, Task};
+use crate::scenario::{NetworkMode, Node as NodeId, Peer, RouteTarget, SgRule};
+use std::collections::HashMap;
+
+/// What a box stands for: its colours and its line style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Internet,
+    Gateway,
+    Vpc,
+    Router,
+    Az,
+    PublicSubnet,
+    PrivateSubnet,
+    Instance,
+    /// docker0, ecs-bridge, the host network: a frame around the tasks it carries.
+    Bridge,
+    Task,
+    Container,
+    Unplaced,
+    Groups,
+    Group,
+    /// The list of verdicts, each a line coloured by its verdict.
+    Verdicts,
+    Note,
+    /// An invisible frame that only arranges its children.
+    Frame,
+}
+
+/// How a box arranges its children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Flow {
+    /// One under the other.
+    Column,
+    /// Side by side, wrapping after as many as the level's wrap says.
+    Row(Level),
+}
+
+/// The levels whose wrap the layout may choose, to fit the picture to a screen's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Level {
+    /// Never wraps (the internet and its gateway, the zones).
+    Fixed,
+    Subnets,
+    Instances,
+    Tasks,
+    Groups,
+    /// The zones and the security groups: side by side or one under the other.
+    Body,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Item {
+    /// The name a user writes (`task/web`), empty for frames, zones and subnets' panels.
+    pub name: String,
+    pub kind: Kind,
+    /// The title first, then the other lines.
+    pub lines: Vec<String>,
+    /// What only the HTML page shows on a click (ENI ids, the agent's listeners): the
+    /// picture keeps to what a class reads from the back row.
+    pub more: Vec<String>,
+    /// A note's verdict style (`pass`, `fail`, `blocked`), empty for boxes.
+    pub tone: &'static str,
+    pub children: Vec<usize>,
+    pub flow: Flow,
+}
+
+/// The boxes, each after its parent; `roots` are the canvas's own children (laid out as a
+/// column).
+#[derive(Default)]
+pub(super) struct Tree {
+    pub items: Vec<Item>,
+    pub roots: Vec<usize>,
+    /// Structure lines between boxes that are not nested (internet -> gateway -> VPC).
+    pub links: Vec<(usize, usize)>,
+    parent: Vec<Option<usize>>,
+    /// Named boxes by name.
+    named: HashMap<String, usize>,
+}
+
+impl Tree {
+    pub(super) fn add(
+        &mut self,
+        parent: Option<usize>,
+        name: String,
+        kind: Kind,
+        lines: Vec<String>,
+        flow: Flow,
+    ) -> usize {
+        let i = self.items.len();
+        if !name.is_empty() {
+            self.named.entry(name.clone()).or_insert(i);
+        }
+        self.items.push(Item { name, kind, lines, more: vec![], tone: "", flow, children: vec![] });
+        self.parent.push(parent);
+        match parent {
+            Some(p) => self.items[p].children.push(i),
+            None => self.roots.push(i),
+        }
+        i
+    }
+
+    fn frame(&mut self, parent: Option<usize>, flow: Flow) -> usize {
+        self.add(parent, String::new(), Kind::Frame, vec![], flow)
+    }
+
+    /// The box named `name` (`task/web`), or the nearest named ancestor of it
+    /// (`internet/api` is drawn inside `internet`).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        let mut parts: Vec<&str> = name.split('/').collect();
+        while !parts.is_empty() {
+            if let Some(&i) = self.named.get(&parts.join("/")) {
+                return Some(i);
+            }
+            parts.pop();
+        }
+        None
+    }
+
+    /// Whether box `i` is drawn inside box `outer`.
+    pub fn inside(&self, i: usize, outer: usize) -> bool {
+        let mut at = self.parent.get(i).copied().flatten();
+        while let Some(p) = at {
+            if p == outer {
+                return true;
+            }
+            at = self.parent[p];
+        }
+        false
+    }
+}
+
+fn ports_of(listen: &[crate::scenario::PortProto]) -> String {
+    listen.iter().map(|p| format!(":{}/{}", p.port, p.proto)).collect::<Vec<_>>().join(" ")
+}
+
+/// `eth0 10.0.1.20 · 54.1.2.3 · sg web` for the picture, and the ENI's id for the page.
+fn eni_line(prefix: &str, x: &Eni) -> (String, String) {
+    let mut line = format!("{prefix}{}", x.ip);
+    if let Some(p) = x.public_ip {
+        line.push_str(&format!(" · {p}"));
+    }
+    if !x.security_groups.is_empty() {
+        line.push_str(&format!(" · sg {}", x.security_groups.join(",")));
+    }
+    (line, format!("{} {} mac {}", x.id, x.ip, x.mac))
+}
+
+/// Long text (a placement failure) cut into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+fn is_public(lab: &Lab, subnet: usize) -> bool {
+    let rt = &lab.vpc.route_tables[lab.vpc.subnets[subnet].route_table];
+    rt.routes.iter().any(|(_, t)| matches!(t, RouteTarget::InternetGateway))
+}
+
+fn rule_line(dir: &str, r: &SgRule) -> String {
+    let peer = match &r.peer.value {
+        Peer::Cidr(c) => c.to_string(),
+        Peer::Sg(g) => format!("sg/{g}"),
+    };
+    let word = if dir == "in" { "from" } else { "to" };
+    format!("{dir} {} {word} {peer}", crate::analyze::rule_traffic(r.protocol, r.ports))
+}
+
+/// The tree of `lab`, with a panel listing `notes` (text and verdict style) when there are any.
+pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)]) -> Tree {
+    let mut t = Tree::default();
+    let top = t.frame(None, Flow::Row(Level::Fixed));
+    let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
+    for h in &lab.internet.hosts {
+        let ports: Vec<String> = h.listen.iter().map(|p| format!(":{}/{}", p.port, p.proto)).collect();
+        inet.push(format!("{} {} {}", h.name.value, h.ip.value, ports.join(" ")));
+    }
+    let internet = t.add(Some(top), "internet".into(), Kind::Internet, inet, Flow::Column);
+    let igw = lab.vpc.igw_ns.as_ref().map(|_| {
+        let lines = vec!["internet gateway".into(), "1:1 NAT public <-> private".into()];
+        t.add(Some(top), "igw".into(), Kind::Gateway, lines, Flow::Column)
+    });
+    let vpc_title = vec![format!("VPC {} {}", lab.vpc.id, lab.vpc.cidr)];
+    let vpc = t.add(None, String::new(), Kind::Vpc, vpc_title, Flow::Column);
+    let mut router = vec!["VPC router".to_string()];
+    if !lab.instances.is_empty() {
+        router.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
+    }
+    t.add(Some(vpc), "vpc".into(), Kind::Router, router, Flow::Column);
+    if let Some(g) = igw {
+        t.links.push((internet, g));
+        t.links.push((g, vpc));
+    }
+    let body = t.frame(Some(vpc), Flow::Row(Level::Body));
+    let zones = t.frame(Some(body), Flow::Row(Level::Fixed));
+    let mut azs: Vec<(String, usize)> = vec![];
+    for (si, sn) in lab.vpc.subnets.iter().enumerate() {
+        let az = match azs.iter().find(|(name, _)| *name == sn.az) {
+            Some((_, i)) => *i,
+            None => {
+                let i = t.add(Some(zones), String::new(), Kind::Az, vec![sn.az.clone()], Flow::Row(Level::Subnets));
+                azs.push((sn.az.clone(), i));
+                i
+            }
+        };
+        subnet(&mut t, lab, az, si);
+    }
+    let side = t.frame(Some(body), Flow::Column);
+    groups(&mut t, lab, side);
+    if !notes.is_empty() {
+        let panel = t.add(Some(side), String::new(), Kind::Verdicts, vec!["verdicts".into()], Flow::Column);
+        for (text, tone) in notes {
+            let n = t.add(Some(panel), String::new(), Kind::Note, wrap(text, 56), Flow::Column);
+            t.items[n].tone = tone;
+        }
+    }
+    t
+}
+
+fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
+    let sn = &lab.vpc.subnets[si];
+    let rt = &lab.vpc.route_tables[sn.route_table];
+    let (kind, word) =
+        if is_public(lab, si) { (Kind::PublicSubnet, "public") } else { (Kind::PrivateSubnet, "private") };
+    let routes: Vec<String> = rt
+        .routes
+        .iter()
+        .map(|(d, target)| match target {
+            RouteTarget::InternetGateway => format!("{d} -> igw"),
+            RouteTarget::NatGateway(n) => format!("{d} -> {}", NodeId::nat(n)),
+        })
+        .collect();
+    let mut lines = vec![format!("subnet {} {} ({word})", sn.name, sn.cidr)];
+    let routes = if routes.is_empty() { "local only".to_string() } else { routes.join(", ") };
+    lines.extend(wrap(&format!("route table {}: {routes}", rt.name), 44));
+    let s = t.add(Some(az), format!("subnet/{}", sn.name), kind, lines, Flow::Row(Level::Instances));
+    t.items[s].more.push(format!("{} · VPC router {}", sn.id, sn.gateway));
+    for n in lab.nats.iter().filter(|n| lab.enis[n.eni].subnet == si) {
+        let (line, more) = eni_line("", &lab.enis[n.eni]);
+        let lines = vec![NodeId::nat(&n.name).to_string(), line, format!("EIP {}", n.eip)];
+        let b = t.add(Some(s), NodeId::nat(&n.name).to_string(), Kind::Gateway, lines, Flow::Column);
+        t.items[b].more.push(more);
+    }
+    for (ii, i) in lab.instances.iter().enumerate().filter(|(_, i)| lab.enis[i.eni].subnet == si) {
+        instance(t, lab, s, ii, i);
+    }
+}
+
+/// Who may reach IMDS and how, when it differs from EC2's and the agent's defaults.
+fn imds_lines(i: &crate::model::Instance) -> Vec<String> {
+    let mut out = vec![];
+    let o = &i.metadata_options;
+    if o.tokens_required || o.hop_limit != 1 {
+        let tokens = if o.tokens_required { "IMDSv2 only" } else { "IMDSv1+v2" };
+        out.push(format!("{tokens}, hop limit {}", o.hop_limit));
+    }
+    let mut blocked = vec![];
+    if i.agent_config.awsvpc_block_imds {
+        blocked.push("awsvpc");
+    }
+    if i.block_imds_from_bridge {
+        blocked.push("bridge");
+    }
+    if !blocked.is_empty() {
+        out.push(format!("IMDS blocked: {}", blocked.join(", ")));
+    }
+    out
+}
+
+fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model::Instance) {
+    let name = NodeId::instance(&i.name).to_string();
+    let (line, more) = eni_line("eth0 ", &lab.enis[i.eni]);
+    let mut lines = vec![format!("{name} ({})", i.instance_type), line];
+    lines.extend(imds_lines(i));
+    let b = t.add(Some(parent), name, Kind::Instance, lines, Flow::Row(Level::Fixed));
+    t.items[b].more.extend([more, super::agent_line(i)]);
+    let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.instance == ii).collect();
+    let placed = |m: NetworkMode| tasks.iter().filter(move |t| t.mode == m && t.placement.is_ok());
+    // Docker makes docker0 at boot, whether or not a bridge task uses it.
+    let title = format!("docker0 {}/{}", i.docker0_gw(), i.docker0.prefix());
+    let f = t.add(Some(b), String::new(), Kind::Bridge, vec![title], Flow::Row(Level::Tasks));
+    for task in placed(NetworkMode::Bridge) {
+        bridge_task(t, f, task);
+    }
+    if lab.has_ecs_bridge(ii) {
+        let title = "ecs-bridge 169.254.172.1/22".to_string();
+        let f = t.add(Some(b), String::new(), Kind::Bridge, vec![title], Flow::Row(Level::Tasks));
+        for task in placed(NetworkMode::Awsvpc) {
+            awsvpc_task(t, lab, f, task);
+        }
+    }
+    for (mode, title) in [(NetworkMode::Host, "host network"), (NetworkMode::None, "no network")] {
+        if placed(mode).next().is_some() {
+            let f = t.add(Some(b), String::new(), Kind::Bridge, vec![title.into()], Flow::Row(Level::Tasks));
+            for task in placed(mode) {
+                let mut lines = vec![format!("{} ({})", NodeId::task(&task.name), task.mode)];
+                for c in &task.containers {
+                    let what = if mode == NetworkMode::None { "lo only".to_string() } else { ports_of(&c.listen) };
+                    lines.push(format!("{} {what}", c.name));
+                }
+                t.add(Some(f), NodeId::task(&task.name).to_string(), Kind::Task, lines, Flow::Column);
+            }
+        }
+    }
+    for task in tasks.iter().filter(|t| t.placement.is_err()) {
+        let mut lines = vec![format!("{} NOT PLACED", NodeId::task(&task.name))];
+        if let Err(f) = &task.placement {
+            lines.extend(wrap(f.reason(), 36));
+        }
+        t.add(Some(b), NodeId::task(&task.name).to_string(), Kind::Unplaced, lines, Flow::Column);
+    }
+}
+
+fn bridge_task(t: &mut Tree, parent: usize, task: &Task) {
+    let title = format!("{} (bridge)", NodeId::task(&task.name));
+    let b = t.add(Some(parent), NodeId::task(&task.name).to_string(), Kind::Task, vec![title], Flow::Column);
+    for c in &task.containers {
+        let mut lines = vec![format!("{} {}", c.name, c.ip.map(|a| a.to_string()).unwrap_or_default())];
+        for p in &c.ports {
+            lines.push(format!("{}->{}/{}", p.host_port.unwrap_or(0), p.container_port, p.proto));
+        }
+        t.add(Some(b), NodeId::container(&task.name, &c.name).to_string(), Kind::Container, lines, Flow::Column);
+    }
+}
+
+fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
+    let mut lines = vec![format!("{} (awsvpc)", NodeId::task(&task.name))];
+    let mut more = vec![];
+    if let Some(x) = task.eni.map(|e| &lab.enis[e]) {
+        let (line, m) = eni_line("ENI ", x);
+        lines.push(line);
+        lines.push(format!("  in subnet {}", lab.vpc.subnets[x.subnet].name));
+        more.push(m);
+    }
+    lines.push(format!("ecs-eth0 {}", task.bridge_ip.map(|b| b.to_string()).unwrap_or_default()));
+    lines.extend(task.containers.iter().map(|c| format!("{} {}", c.name, ports_of(&c.listen))));
+    let b = t.add(Some(parent), NodeId::task(&task.name).to_string(), Kind::Task, lines, Flow::Column);
+    t.items[b].more = more;
+}
+
+/// The security groups and their rules, as the console lists them.
+fn groups(t: &mut Tree, lab: &Lab, parent: usize) {
+    let used = |g: &str| lab.enis.iter().any(|x| x.security_groups.iter().any(|s| s == g));
+    let shown: Vec<_> = lab.vpc.security_groups.iter().filter(|g| used(&g.name.value)).collect();
+    if shown.is_empty() {
+        return;
+    }
+    let panel =
+        t.add(Some(parent), String::new(), Kind::Groups, vec!["security groups".into()], Flow::Row(Level::Groups));
+    for g in shown {
+        let mut lines = vec![format!("sg/{}", g.name.value)];
+        lines.extend(g.ingress.iter().map(|r| rule_line("in", r)));
+        match &g.egress {
+            None => lines.push("out all traffic".into()),
+            Some(rules) => lines.extend(rules.iter().map(|r| rule_line("out", r))),
+        }
+        t.add(Some(panel), format!("sg/{}", g.name.value), Kind::Group, lines, Flow::Column);
+    }
+}
