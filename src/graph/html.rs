@@ -24,14 +24,23 @@ fn html_text(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-const STYLE: &str = "body{margin:0;font-family:system-ui,sans-serif;display:flex;height:100vh}\
-#pic{flex:3;overflow:auto;border-right:1px solid #ccc}#pic svg{display:block}\
-#panel{flex:1;min-width:340px;overflow:auto;padding:12px 16px}\
-#panel pre{white-space:pre-wrap;font-size:12px;background:#f5f5f5;padding:8px}\
-#nodes rect,#verdicts line,#verdicts text{cursor:pointer}\
+// The picture fills the window (a projector's whole screen); what a click shows opens in a
+// panel over its right side, closed with its button or Escape.
+const STYLE: &str = "body{margin:0;font-family:system-ui,sans-serif;height:100vh;overflow:hidden}\
+#pic{position:absolute;inset:0}#pic svg{display:block;width:100%;height:100%}\
+#hint{position:absolute;right:8px;top:4px;font-size:13px;color:#455a64;background:#ffffffcc}\
+#panel{display:none;position:absolute;top:0;right:0;bottom:0;width:min(560px,45vw);overflow:auto;\
+padding:10px 16px;background:#fffffff2;border-left:2px solid #78909c;box-shadow:-4px 0 12px #0002}\
+#panel.open{display:block}#panel h3{margin:4px 0 8px;font-size:16px}#close{float:right;font-size:16px}\
+#panel pre{white-space:pre;overflow-x:auto;font-size:13px;background:#f5f5f5;padding:8px}\
+#nodes rect[id],#verdicts line,#verdicts g{cursor:pointer}#nodes text{pointer-events:none}\
 #nodes rect.sel{stroke:#d84315;stroke-width:3}";
 
-const SCRIPT: &str = "function show(t,d){document.getElementById('t').textContent=t;document.getElementById('d').textContent=d}\
+const SCRIPT: &str = "var panel=document.getElementById('panel');\
+function show(t,d){document.getElementById('t').textContent=t;document.getElementById('d').textContent=d;panel.classList.add('open')}\
+function hide(){panel.classList.remove('open')}\
+document.getElementById('close').addEventListener('click',hide);\
+document.addEventListener('keydown',function(e){if(e.key==='Escape'){hide()}});\
 document.querySelectorAll('#nodes rect').forEach(function(r){r.addEventListener('click',function(){\
 document.querySelectorAll('#nodes rect.sel').forEach(function(x){x.classList.remove('sel')});r.classList.add('sel');\
 var n=NODES[r.id];if(n){show(n.title,n.text)}})});\
@@ -79,7 +88,7 @@ pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details) -> String {
         .collect();
     let name = html_text(&lab.name);
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsnet: {name}</title><style>{STYLE}</style></head><body>\n<div id=\"pic\">\n{svg}</div>\n<div id=\"panel\"><h2>lab {name}</h2><p>Click a box to see what it is; click a verdict arrow to see why (explain).</p><h3 id=\"t\"></h3><pre id=\"d\"></pre></div>\n<script>\nconst NODES={};\nconst VERDICTS={};\n{SCRIPT}\n</script>\n</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsnet: {name}</title><style>{STYLE}</style></head><body>\n<div id=\"pic\">\n{svg}</div>\n<div id=\"hint\">lab {name}: click a box to see what it is, a verdict's number to see why (explain); Escape closes</div>\n<div id=\"panel\"><button id=\"close\" title=\"close (Escape)\">&times;</button><h3 id=\"t\"></h3><pre id=\"d\"></pre></div>\n<script>\nconst NODES={};\nconst VERDICTS={};\n{SCRIPT}\n</script>\n</body></html>\n",
         script_json(&serde_json::Value::Object(node_map)),
         script_json(&serde_json::Value::Array(vs))
     )

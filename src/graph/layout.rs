@@ -44,7 +44,6 @@ impl Rect {
     pub fn overlaps(&self, o: &Rect) -> bool {
         self.x < o.right() && o.x < self.right() && self.y < o.bottom() && o.y < self.bottom()
     }
-    #[cfg(test)]
     pub fn contains(&self, o: &Rect) -> bool {
         o.x >= self.x && o.right() <= self.right() && o.y >= self.y && o.bottom() <= self.bottom()
     }
@@ -424,6 +423,9 @@ pub(super) struct Arrow {
     /// The verdict it draws: its badge shows the number (index + 1) of its line in the
     /// verdict panel, and the HTML page opens its explain on a click.
     pub verdict: usize,
+    /// One end is drawn inside the other (a task calling its own instance, an instance's
+    /// published port answered by its container): that end is the outer box's title row.
+    pub nested: bool,
 }
 
 pub(super) const BADGE_R: i32 = 10;
@@ -457,6 +459,14 @@ pub(super) fn badge_rects(arrows: &[Arrow], l: &Layout) -> Vec<Rect> {
 
 fn ends(a: &Arrow, l: &Layout) -> ((i32, i32), (i32, i32)) {
     let (f, t) = (l.boxes[a.from], l.boxes[a.to]);
+    if a.nested {
+        // From (or to) the inner box's top, to (or from) the outer box's title row above it.
+        let (outer, inner) = if f.contains(&t) { (f, t) } else { (t, f) };
+        let x = inner.x + inner.w.min(2 * LINE_H) / 2;
+        let title = (x, outer.y + PAD + LINE_H / 2 + 2);
+        let top = (x, inner.y);
+        return if f.contains(&t) { (title, top) } else { (top, title) };
+    }
     (border(&f, t.cx(), t.cy()), border(&t, f.cx(), f.cy()))
 }
 

@@ -394,17 +394,31 @@ fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// The box a verdict's end names: a node (`task/web`), `imds` (served by the VPC router),
+/// `metadata` (the agent of the caller's instance), or an address a box shows (169.254.172.1:
+/// the caller's own ecs-bridge first).
+fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
+    match name {
+        "imds" => t.find("vpc"),
+        "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
+        _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
+        _ => t.find(name),
+    }
+}
+
 /// The verdicts as numbered arrows between the boxes of `t`, and for an answer that came
 /// through a published port, the DNAT hop from the instance to the container that answered.
 fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
     let mut out = vec![];
     for (i, v) in verdicts.iter().enumerate() {
         let Some((from, to, _)) = ends(&v.title) else { continue };
-        let (Some(f), Some(to_box)) = (t.find(from), t.find(to)) else { continue };
-        out.push(layout::Arrow { from: f, to: to_box, style: tone(v), verdict: i });
+        let Some(f) = end_box(t, from, None) else { continue };
+        let Some(to_box) = end_box(t, to, Some(f)).filter(|&b| b != f) else { continue };
+        let nested = t.inside(f, to_box) || t.inside(to_box, f);
+        out.push(layout::Arrow { from: f, to: to_box, style: tone(v), verdict: i, nested });
         let hop = v.served_by.as_deref().and_then(|s| t.find(s)).filter(|&s| s != to_box && t.inside(s, to_box));
         if let Some(s) = hop {
-            out.push(layout::Arrow { from: to_box, to: s, style: "dnat", verdict: i });
+            out.push(layout::Arrow { from: to_box, to: s, style: "dnat", verdict: i, nested: true });
         }
     }
     out

@@ -125,6 +125,32 @@ impl Tree {
         None
     }
 
+    /// The nearest box of `kind` that holds box `i`.
+    pub fn ancestor(&self, i: usize, kind: Kind) -> Option<usize> {
+        let mut at = self.parent.get(i).copied().flatten();
+        while let Some(p) = at {
+            if self.items[p].kind == kind {
+                return Some(p);
+            }
+            at = self.parent[p];
+        }
+        None
+    }
+
+    /// The box that shows address `ip` (a word of its text): among those holding `near`
+    /// first (a task's own ecs-bridge), then any.
+    pub fn showing(&self, ip: &str, near: Option<usize>) -> Option<usize> {
+        let shows = |i: usize| self.items[i].lines.iter().any(|l| l.split([' ', '/', ':']).any(|w| w == ip));
+        let mut at = near;
+        while let Some(p) = at {
+            if shows(p) {
+                return Some(p);
+            }
+            at = self.parent[p];
+        }
+        (0..self.items.len()).find(|&i| self.items[i].kind != Kind::Note && shows(i))
+    }
+
     /// Whether box `i` is drawn inside box `outer`.
     pub fn inside(&self, i: usize, outer: usize) -> bool {
         let mut at = self.parent.get(i).copied().flatten();
@@ -371,6 +397,9 @@ fn groups(t: &mut Tree, lab: &Lab, parent: usize) {
     for g in shown {
         let mut lines = vec![format!("sg/{}", g.name.value)];
         lines.extend(g.ingress.iter().map(|r| rule_line("in", r)));
+        if g.ingress.is_empty() {
+            lines.push("in: no rules (nothing in)".into());
+        }
         match &g.egress {
             None => lines.push("out all traffic".into()),
             Some(rules) => lines.extend(rules.iter().map(|r| rule_line("out", r))),

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what tests/graph_browser.rs drives: Debian's Chromium (apt, no browser download) and
+# playwright-core, pinned by tests/browser/package-lock.json, in tests/browser/node_modules.
+# Idempotent: a stamp that matches the lock file and a resolvable module keep the folder.
+# Run as root on a fresh Debian/Ubuntu machine (scripts/test.sh calls it). Prints one line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=tests/browser
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# fonts for the page's text; Chromium alone brings none on a minimal image.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+stamp=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$dir/node_modules/.ecsnet-stamp" 2>/dev/null)" = "$stamp" ] &&
+  (cd "$dir" && node -e 'require.resolve("playwright-core")' 2>/dev/null); then
+  state=kept
+else
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$stamp" > "$dir/node_modules/.ecsnet-stamp"
+  state=installed
+fi
+echo "browser: $(chromium --version 2>/dev/null | head -1), playwright-core $(cd "$dir" && node -p 'require("playwright-core/package.json").version') in $dir/node_modules ($state)"
