@@ -54,9 +54,12 @@ impl Rect {
 pub(super) struct Wraps {
     subnets: usize,
     instances: usize,
+    bridges: usize,
     tasks: usize,
     groups: usize,
+    notes: usize,
     body: usize,
+    main: usize,
 }
 
 impl Wraps {
@@ -65,9 +68,12 @@ impl Wraps {
             Level::Fixed => usize::MAX,
             Level::Subnets => self.subnets,
             Level::Instances => self.instances,
+            Level::Bridges => self.bridges,
             Level::Tasks => self.tasks,
             Level::Groups => self.groups,
+            Level::Notes => self.notes,
             Level::Body => self.body,
+            Level::Main => self.main,
         }
     }
 }
@@ -173,20 +179,60 @@ pub(super) fn scale_on(width: i32, height: i32, screen: (i32, i32)) -> f64 {
 /// The layout, with the wraps that let it be drawn largest on [`SCREEN`] (legend included).
 pub(super) fn layout(t: &Tree) -> Layout {
     let text: Vec<i32> = t.items.iter().map(|it| it.lines.iter().map(|l| text_width(l)).max().unwrap_or(0)).collect();
+    let start =
+        Wraps { subnets: 1, instances: 2, bridges: usize::MAX, tasks: 1, groups: 1, notes: 1, body: 2, main: 2 };
     let mut best: Option<(f64, Layout)> = None;
-    // 256 layouts of a linear pass each: about 2 ms for the shipped scenarios.
-    for (body, subnets) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
-        for instances in [1, 2, 3, 4] {
-            for tasks in [1, 2, 3, 4] {
-                for groups in [1, 2, 3, 6] {
-                    let w = Wraps { subnets, instances, tasks, groups, body };
-                    let l = layout_with(t, &w, &text);
-                    let (cw, ch) = canvas(&l);
-                    let s = scale_on(cw, ch, SCREEN);
-                    if best.as_ref().is_none_or(|(b, _)| s > *b + 1e-9) {
-                        best = Some((s, l));
+    let mut consider = |w: Wraps| {
+        let l = layout_with(t, &w, &text);
+        let (cw, ch) = canvas(&l);
+        let s = scale_on(cw, ch, SCREEN);
+        let better = best.as_ref().is_none_or(|(b, _)| s > *b + 1e-9);
+        if better {
+            best = Some((s, l));
+        }
+        better
+    };
+    type Knob = (fn(&mut Wraps) -> &mut usize, Level, &'static [usize]);
+    let knobs: [Knob; 8] = [
+        (|w| &mut w.main, Level::Main, &[1, 2]),
+        (|w| &mut w.body, Level::Body, &[1, 2]),
+        (|w| &mut w.subnets, Level::Subnets, &[1, 2, 3]),
+        (|w| &mut w.instances, Level::Instances, &[1, 2, 3, 4]),
+        (|w| &mut w.bridges, Level::Bridges, &[2, 3, usize::MAX]),
+        (|w| &mut w.tasks, Level::Tasks, &[1, 2, 3, 4]),
+        (|w| &mut w.groups, Level::Groups, &[1, 2, 3]),
+        (|w| &mut w.notes, Level::Notes, &[1, 2, 3, 4]),
+    ];
+    // Only the levels whose rows could wrap matter (a level with one box per row has one way).
+    let wraps_at = |level: Level| t.items.iter().any(|it| it.flow == Flow::Row(level) && it.children.len() > 1);
+    let live: Vec<&Knob> = knobs.iter().filter(|k| wraps_at(k.1)).collect();
+    let combos: usize = live.iter().map(|k| k.2.len()).product();
+    if combos.saturating_mul(t.items.len()) <= 400_000 {
+        // Every combination: the best there is, in a few ms for a lab of a few instances.
+        for n in 0..combos {
+            let (mut w, mut rest) = (start, n);
+            for k in &live {
+                *(k.0)(&mut w) = k.2[rest % k.2.len()];
+                rest /= k.2.len();
+            }
+            consider(w);
+        }
+    } else {
+        // A big lab: one level at a time, outermost first, keeping what draws largest so far;
+        // twice round, since a choice further down can make another above pay. Linear.
+        let mut w = start;
+        consider(w);
+        for _ in 0..2 {
+            for k in &live {
+                let mut keep = *(k.0)(&mut w);
+                for &c in k.2 {
+                    let mut trial = w;
+                    *(k.0)(&mut trial) = c;
+                    if consider(trial) {
+                        keep = c;
                     }
                 }
+                *(k.0)(&mut w) = keep;
             }
         }
     }

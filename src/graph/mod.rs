@@ -382,11 +382,15 @@ fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
             if let Some(r) = &v.reason {
                 text.push_str(&format!(" {r}"));
             }
-            if let (Some(by), Some((_, _, port))) = (&v.served_by, ends(&v.title)) {
-                let dnat = dnat_label(lab, by, port);
-                text.push_str(&format!(" · answered by {by}"));
-                if dnat != "DNAT" {
-                    text.push_str(&format!(" ({dnat})"));
+            // Who answered, when it is not the box the arrow points at (a published port's
+            // container, a host that owns an address).
+            if let (Some(by), Some((_, to, port))) = (&v.served_by, ends(&v.title)) {
+                if !by.starts_with(to) {
+                    text.push_str(&format!(" · answered by {by}"));
+                    let dnat = dnat_label(lab, by, port);
+                    if dnat != "DNAT" {
+                        text.push_str(&format!(" ({dnat})"));
+                    }
                 }
             }
             (text, tone(v))

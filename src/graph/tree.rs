@@ -51,8 +51,13 @@ pub(super) enum Level {
     Fixed,
     Subnets,
     Instances,
+    /// An instance's bridges, host network and unplaced tasks.
+    Bridges,
     Tasks,
     Groups,
+    Notes,
+    /// The VPC and the verdicts: side by side or one under the other.
+    Main,
     /// The zones and the security groups: side by side or one under the other.
     Body,
 }
@@ -169,8 +174,9 @@ fn ports_of(listen: &[crate::scenario::PortProto]) -> String {
 }
 
 /// `eth0 10.0.1.20 · 54.1.2.3 · sg web` for the picture, and the ENI's id for the page.
-fn eni_line(prefix: &str, x: &Eni) -> (String, String) {
-    let mut line = format!("{prefix}{}", x.ip);
+/// `place` follows the address (a task ENI's subnet, which need not be its instance's).
+fn eni_line(prefix: &str, x: &Eni, place: &str) -> (String, String) {
+    let mut line = format!("{prefix}{}{place}", x.ip);
     if let Some(p) = x.public_ip {
         line.push_str(&format!(" · {p}"));
     }
@@ -228,7 +234,9 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)]) -> Tree {
         t.add(Some(top), "igw".into(), Kind::Gateway, lines, Flow::Column)
     });
     let vpc_title = vec![format!("VPC {} {}", lab.vpc.id, lab.vpc.cidr)];
-    let vpc = t.add(None, String::new(), Kind::Vpc, vpc_title, Flow::Column);
+    // The VPC, and the verdicts beside or under it (they are not the VPC's).
+    let main = t.frame(None, Flow::Row(Level::Main));
+    let vpc = t.add(Some(main), String::new(), Kind::Vpc, vpc_title, Flow::Column);
     let mut router = vec!["VPC router".to_string()];
     if !lab.instances.is_empty() {
         router.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
@@ -252,12 +260,11 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)]) -> Tree {
         };
         subnet(&mut t, lab, az, si);
     }
-    let side = t.frame(Some(body), Flow::Column);
-    groups(&mut t, lab, side);
+    groups(&mut t, lab, body);
     if !notes.is_empty() {
-        let panel = t.add(Some(side), String::new(), Kind::Verdicts, vec!["verdicts".into()], Flow::Column);
+        let panel = t.add(Some(main), String::new(), Kind::Verdicts, vec!["verdicts".into()], Flow::Row(Level::Notes));
         for (text, tone) in notes {
-            let n = t.add(Some(panel), String::new(), Kind::Note, wrap(text, 56), Flow::Column);
+            let n = t.add(Some(panel), String::new(), Kind::Note, wrap(text, 50), Flow::Column);
             t.items[n].tone = tone;
         }
     }
@@ -283,7 +290,7 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
     let s = t.add(Some(az), format!("subnet/{}", sn.name), kind, lines, Flow::Row(Level::Instances));
     t.items[s].more.push(format!("{} · VPC router {}", sn.id, sn.gateway));
     for n in lab.nats.iter().filter(|n| lab.enis[n.eni].subnet == si) {
-        let (line, more) = eni_line("", &lab.enis[n.eni]);
+        let (line, more) = eni_line("", &lab.enis[n.eni], "");
         let lines = vec![NodeId::nat(&n.name).to_string(), line, format!("EIP {}", n.eip)];
         let b = t.add(Some(s), NodeId::nat(&n.name).to_string(), Kind::Gateway, lines, Flow::Column);
         t.items[b].more.push(more);
@@ -316,10 +323,10 @@ fn imds_lines(i: &crate::model::Instance) -> Vec<String> {
 
 fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model::Instance) {
     let name = NodeId::instance(&i.name).to_string();
-    let (line, more) = eni_line("eth0 ", &lab.enis[i.eni]);
+    let (line, more) = eni_line("eth0 ", &lab.enis[i.eni], "");
     let mut lines = vec![format!("{name} ({})", i.instance_type), line];
     lines.extend(imds_lines(i));
-    let b = t.add(Some(parent), name, Kind::Instance, lines, Flow::Row(Level::Fixed));
+    let b = t.add(Some(parent), name, Kind::Instance, lines, Flow::Row(Level::Bridges));
     t.items[b].more.extend([more, super::agent_line(i)]);
     let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.instance == ii).collect();
     let placed = |m: NetworkMode| tasks.iter().filter(move |t| t.mode == m && t.placement.is_ok());
@@ -374,9 +381,8 @@ fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     let mut lines = vec![format!("{} (awsvpc)", NodeId::task(&task.name))];
     let mut more = vec![];
     if let Some(x) = task.eni.map(|e| &lab.enis[e]) {
-        let (line, m) = eni_line("ENI ", x);
+        let (line, m) = eni_line("ENI ", x, &format!(" in {}", lab.vpc.subnets[x.subnet].name));
         lines.push(line);
-        lines.push(format!("  in subnet {}", lab.vpc.subnets[x.subnet].name));
         more.push(m);
     }
     lines.push(format!("ecs-eth0 {}", task.bridge_ip.map(|b| b.to_string()).unwrap_or_default()));
