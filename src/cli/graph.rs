@@ -5,6 +5,7 @@
 //! each instance's agent, and the `explain` of every verdict.
 
 use super::{CliError, Exit, Outcome};
+use crate::i18n::tr;
 use crate::judge::Verdict;
 use std::path::Path;
 
@@ -39,7 +40,13 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
         "dot" => crate::graph::dot(&lab, &verdicts),
         "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?,
         "html" => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts)),
-        f => return Err(CliError::Invalid(format!("unknown format `{f}` (mermaid, dot, svg, html)"))),
+        f => {
+            return Err(CliError::Invalid(tr!(
+                "graph-unknown-format",
+                "unknown format `{ $format }` (mermaid, dot, svg, html)",
+                format = f
+            )));
+        }
     };
     match out {
         Some(p) => std::fs::write(p, text).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,

@@ -1,5 +1,6 @@
 # ecsnet のメッセージ (日本語)。ID は英語の原文 (Rust のコード) と対応し、ここに無いものは英語で表示されます。
 # 用語は AWS の日本語ドキュメントに合わせています。
+# { $name } は引数です (英語の原文と同じ名前)。識別子、AWS のエラーコード、フィールド名、パス、コマンドは訳しません。
 
 label-why = 理由
 label-fix = 対処
@@ -65,3 +66,135 @@ help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
 help-exec = ノードの名前空間でコマンドを実行します: ecsnet exec LAB task/web -- ip addr
+
+# Environment: this machine cannot run labs (exit 3)
+env-not-root = ネットワーク名前空間を作るには root 権限が必要です。sudo で実行してください (例: `sudo ecsnet up FILE`)
+env-nft-missing = `nft` コマンド (nftables パッケージ) がありません。`sudo scripts/setup.sh` か `sudo apt-get install -y nftables` でインストールしてください
+env-no-netns = このカーネルはネットワーク名前空間 (CONFIG_NET_NS) に対応していません
+env-missing-caps = ecsnet は root で動いていますが { $caps } がありません (名前空間、マウント、リンクの作成に必要です)。コンテナ内なら `docker run --privileged ...` で起動してください
+list-and = {" と "}
+env-proc-sys-read-only = ここでは /proc/sys が読み取り専用です (--privileged なしで起動したコンテナでは?)。各ラボの名前空間の sysctl はここに書き込みます。コンテナを `docker run --privileged ...` で起動してください
+runtime-failed = ecsnet: ランタイムを起動できません: { $error }
+
+# Labs: names, not up, locks, already up
+lab-name-rule = { $error } (ラボ名は英小文字、数字、'-' の 1-20 文字で、'-' で始まったり終わったりできません)
+lab-name-rule-option = { $option }: { $error } (ラボ名は英小文字、数字、'-' の 1-20 文字で、'-' で始まったり終わったりできません)
+lab-name-empty = ラボ名が空です
+lab-name-bad-path = ラボ名 `{ $name }` は無効です: `/`、`..`、NUL は使えません (ファイル名と名前空間名の一部になります)
+lab-name-too-long = ラボ名 `{ $name }` は無効です: 20 文字までです
+lab-name-bad-letters = ラボ名 `{ $name }` は無効です: 英小文字、数字、'-' だけを使ってください
+lab-name-dash = ラボ名 `{ $name }` は無効です: '-' で始めたり終えたりできません
+lab-name-help = ラボ名は [a-z0-9-] の 1-20 文字で、'-' で始まったり終わったりできません。例: `{ $example }`
+lab-not-up = 起動中のラボ `{ $lab }` はありません (`ecsnet ls` で確認できます)
+lab-holder-process = プロセス { $pid }
+lab-holder-unknown = 別の ecsnet
+lab-busy-waiting = ラボ { $lab } は使用中です ({ $who } が構築または削除しています)。待っています
+lab-busy-stopped = ラボ { $lab } は使用中です: { $who } が作業中のまま停止しています (Ctrl-Z?)。`kill -CONT { $pid }` で続けさせるか、`kill { $pid }` で終了させてください
+lab-still-busy = ラボ { $lab } は { $seconds } 秒待っても使用中です: { $who } が作業しています
+lab-lock-interrupted = ラボのロックを待っている間に中断されました
+
+# up
+up-failed = up に失敗しました: { $error }
+up-already-up = ラボ `{ $lab }` はすでに起動しています (先に `ecsnet down { $lab }` を実行するか、別の名前にしてください)
+up-interrupted-during = { $phase } の途中で中断されました。それまでに作ったものはすべて削除しました
+up-internal-error = 内部エラーです (ecsnet のバグです。報告をお願いします): { $error }。それまでに作ったものはすべて削除しました
+up-interrupted-removed = 中断されました。構築したものはすべて削除しました
+up-done = { $ms } ms で起動しました (カーネルオブジェクト { $objects } 個)。次を試してください: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }
+
+# The lab's summary (up, ls LAB)
+summary-lab = ラボ { $lab } ({ $region }、VPC { $cidr })
+summary-instance = instance/{ $name }  { $ip } (サブネット { $subnet }){ $public }
+summary-public-ip = 、パブリック IP { $ip }
+summary-not-placed = 配置されていません: { $reason }
+summary-eni = ENI { $id } { $ip } (サブネット { $subnet })
+summary-host-network = ホストのネットワーク
+summary-no-network = ネットワークなし (lo のみ)
+
+# down
+down-name-a-lab = ラボ名を指定するか (`ecsnet ls` で確認できます)、--all を付けてください
+down-left-alone = { $lab }: 削除しませんでした: { $why }
+down-skipped = 警告: { $lab }: { $what } はスキップしました
+down-done = { $lab }: 名前空間を { $namespaces } 個削除し、プロセスを { $processes } 個停止しました
+
+# Interrupts (Ctrl-C) and internal errors
+interrupt-first = ecsnet: 中断されました。後片付けをしています (あと 2 回 Ctrl-C を押すとバックグラウンドに任せます)
+interrupt-second = ecsnet: まだ後片付けをしています (もう一度 Ctrl-C を押すとバックグラウンドの `ecsnet down` に任せます)
+interrupt-exiting = ecsnet: 終了します。`ecsnet down` がバックグラウンドで後片付けを続けます: { $labs }
+internal-error-removed = ecsnet: 内部エラーです (ecsnet のバグです。報告をお願いします)。ラボ { $lab } は削除しました
+internal-error-remove-failed = ecsnet: 内部エラーです。ラボ { $lab } の削除に失敗しました: { $errors }
+
+# Nodes named on the command line (exit 2)
+node-unknown-instance = ラボ { $lab } にインスタンス `{ $name }` はありません
+node-unknown-task = ラボ { $lab } にタスク `{ $name }` はありません
+node-unknown-container = タスク { $task } にコンテナ `{ $name }` はありません
+node-unknown-nat = ラボ { $lab } に NAT ゲートウェイ `{ $name }` はありません
+node-unknown-internet-host = ラボ { $lab } にインターネット上のホスト `{ $name }` はありません
+node-did-you-mean = 。もしかして `{ $name }` ですか?
+node-it-has = 。あるのは { $names } です
+cli-unknown-protocol = 不明なプロトコル `{ $value }` です (tcp、udp、http、icmp のいずれか)
+cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort)
+cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
+
+# validate
+validate-ok = { $file }: OK (ラボ { $lab }、インスタンス { $instances } 個、タスク { $tasks } 個{ $unplaced }、期待値 { $expectations } 個)
+validate-not-placed = 、うち配置されなかったもの { $count } 個
+
+# test and check
+test-name-one-lab = --name が名付けるラボは 1 つですが、指定したパスにはシナリオが { $count } 個あります。代わりに --prefix を使ってください
+test-cannot-write = ecsnet: { $path } に書き込めません: { $error }
+test-probing-failed = プローブに失敗しました: { $error }
+test-teardown-failed = 後片付け (down) に失敗しました: { $errors }
+test-summary = シナリオ { $scenarios } 個: 成功 { $passed }、失敗 { $failed }{ $errors }
+test-summary-errors = 、エラー { $count }
+check-no-expectations = ラボ `{ $lab }` には保存された期待値がありません ({ $path }: { $error })
+
+# The test/check table (column headers, ok/FAIL and outcomes stay in English)
+report-error = エラー
+report-mismatch = モデルとデータプレーンの不一致が { $count } 件あります: ecsnet のバグです。このシナリオを添えて報告をお願いします
+report-counts = 成功 { $passed }、失敗 { $failed } (up { $up } ms、プローブ { $probes } ms、down { $down } ms)
+
+# probe and explain
+probe-result = { $from } -> { $to } ({ $target }/{ $protocol }): { $outcome } ({ $ms } ms){ $detail }
+probe-served-by = 応答したのは { $node } です (宛先 { $local }、見えた送信元 { $peer })
+probe-unreachable = 到達できません: { $reason }
+probe-interrupted = プローブ中に中断されました。実行中のプローブは破棄しました
+probe-interrupted-one = 中断されました。プローブは破棄しました
+explain-header = ラボ { $lab } の { $from } -> { $to }/{ $protocol }
+
+# exec, logs, inspect, ps, graph
+exec-no-task = タスク `{ $task }` はありません
+exec-task-not-placed = タスク `{ $task }` は配置されていません ({ $reason })
+exec-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません
+exec-task-no-container = タスクにコンテナがありません
+exec-no-such-container = タスク `{ $task }` にそのコンテナはありません
+exec-no-internet-host = インターネット上のホスト `{ $host }` はありません
+exec-no-igw = この VPC にはインターネットゲートウェイがありません
+exec-no-instance = インスタンス `{ $name }` はありません
+exec-no-nat = NAT ゲートウェイ `{ $name }` はありません
+exec-bad-node = ノード `{ $node }` は正しくありません
+exec-unknown-node-why = 不明なノード `{ $node }` です ({ $error })。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
+exec-unknown-node = 不明なノード `{ $node }` です。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
+logs-built-in-responder = { $container } は ecsnet 組み込みの応答プログラムを実行しています (`x-ecsnet.command` なし)。そのログはラボのエージェントに出ます: `ecsnet logs { $lab } agent`
+inspect-no-instance = ラボ { $lab } にインスタンス `{ $name }` はありません
+ps-unknown-format = 不明な形式 `{ $format }` です (table か json)
+graph-unknown-format = 不明な形式 `{ $format }` です (mermaid、dot、svg、html のいずれか)
+
+# A lab changed from outside (exit 3, no verdict)
+damage-summary = ラボが壊れていて、`up` が構築したときの状態ではありません: { $problems }。判定はしていません。`ecsnet down` と `ecsnet up` で作り直してください
+damage-more = ほか { $count } 件
+damage-up-unfinished = `up` が最後まで終わっていません (中断されたか強制終了されました)。`ecsnet down` で削除してください
+damage-namespace-gone = 名前空間 { $ns } がなくなっています
+damage-links-error = リンク: { $error }
+damage-link-down = { $ns } のリンク { $link } がダウンしています
+damage-link-gone = { $ns } のリンク { $link } がなくなっています
+damage-link-error = { $ns } のリンク { $link }: { $error }
+damage-rule-count = { $ns } のテーブル inet ecsnet のルールは { $found } 個です (読み込んだのは { $loaded } 個)
+damage-table-gone = { $ns } のテーブル inet ecsnet がなくなっています
+damage-table-error = { $ns } のテーブル inet ecsnet: { $error }
+damage-ruleset-error = { $ns } のルールセット: { $error }
+damage-program-ended = { $role } (pid { $pid }) が動いていません。プログラムが終了したか強制終了されました{ $last_words } (ログ: { $log })
+damage-last-words = 。最後の出力: { $line }
+damage-process-gone = { $role } (pid { $pid }) が動いていません
+
+# Only for the unit tests of src/i18n.
+test-args = ラボ { $lab } のタスクは { $count } 個です
