@@ -55,6 +55,14 @@ fn an_invalid_scenario_is_explained_in_japanese() {
     assert!(t.contains("ラボ名は [a-z0-9-] の 1-20 文字で"), "{t}");
     // The location stays as compilers write it, for editors and CI to read.
     assert!(t.contains("bad-name.yaml:6:7: error: "), "{t}");
+    // The generic checks of every field too: what is wrong, and how to fix it.
+    let o = ja(&["validate", "tests/broken/unknown-field-did-you-mean.yaml"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(": error: vpc に不明なフィールド `subnet` があります\n  help: もしかして `subnets` ですか?"),
+        "{t}"
+    );
 }
 
 #[test]

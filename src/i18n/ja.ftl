@@ -196,5 +196,57 @@ damage-program-ended = { $role } (pid { $pid }) が動いていません。プ�
 damage-last-words = 。最後の出力: { $line }
 damage-process-gone = { $role } (pid { $pid }) が動いていません
 
+# Scenario files: what is wrong, how to fix it (validate, exit 2). { $what } and { $kind } name the
+# block in English ("a subnet"), as the field names are English.
+scenario-not-mapping = `{ $field }` はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
+scenario-not-mapping-help = `key: value` の組をフィールドの下にインデントして書くか、`{"{"} key: value, ... {"}"}` と書きます
+scenario-entry-not-mapping = `{ $field }` の各要素はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
+scenario-write-entry-like = `- { $example }` のように書きます
+scenario-not-list = `{ $field }` はリストでなければなりませんが、{ $found } になっています
+scenario-not-list-help = YAML のリストで書きます: `{ $field }: [a, b]` か、1 行に 1 つずつ `- item`
+scenario-too-many-entries = `{ $field }` の要素が多すぎます: { $count } 個 (ecsnet の上限は { $limit } 個)
+scenario-split-file = シナリオを複数のファイルに分けます
+scenario-not-string = `{ $field }` は文字列でなければなりませんが、{ $found } になっています
+scenario-not-string-help = フィールドと同じ行に値を 1 つ書きます
+scenario-empty = `{ $field }` は空にできません
+scenario-not-number = `{ $field }` は整数でなければなりませんが、{ $found } になっています
+scenario-number-help = { $min } から { $max } までの数を書きます
+scenario-out-of-range = `{ $field }` が範囲外です: `{ $value }` は { $min } から { $max } の間にありません
+scenario-quoted-boolean = `{ $field }` は真偽値でなければなりませんが、引用符付きの文字列 "{ $value }" になっています
+scenario-quoted-boolean-help = 引用符を外します: `{ $field }: { $value }`
+scenario-not-boolean = `{ $field }` は true か false でなければなりませんが、{ $found } になっています
+scenario-not-boolean-help = `{ $field }: true` か `{ $field }: false` と書きます
+scenario-did-you-mean = もしかして `{ $name }` ですか?
+scenario-did-you-mean-camel = もしかして `{ $name }` ですか? (フィールド名は ECS API と同じキャメルケースです)
+scenario-use-one-of = { $choices } のいずれかを使います
+scenario-invalid-choice = `{ $field }` の値 `{ $value }` は無効です ({ $choices } のいずれか)
+scenario-not-ipv4 = `{ $field }` は IPv4 アドレスでなければなりませんが、`{ $value }` になっています
+scenario-not-ipv4-help = `10.0.1.25` のように 4 つの 10 進数で書きます
+scenario-not-port-range = `{ $field }` はポート番号か 8000-8010 のような範囲でなければなりませんが、{ $found } になっています
+scenario-not-port-range-help = `ports: 443` か `ports: 8000-8010` と書きます (from <= to、それぞれ 0-65535)
+scenario-range-backwards = `{ $field }`: 範囲 { $from }-{ $to } が逆順です
+scenario-range-backwards-help = `{ $to }-{ $from }` と書きます
+scenario-not-port-proto = `{ $field }` の要素は `443/tcp` や `53/udp` の形でなければなりませんが、`{ $value }` になっています
+scenario-not-port-proto-help = ポート/プロトコル (ポートは 1-65535、プロトコルは tcp か udp) と書きます。数だけなら tcp です
+scenario-valid-fields = { $what } で使えるフィールド: { $fields }
+scenario-unknown-field = { $what } に不明なフィールド `{ $field }` があります
+scenario-no-value = `{ $field }` に値がありません
+scenario-no-value-help = `{ $field }: { $example }` のように書きます
+scenario-missing-field = { $what } に必須のフィールド `{ $field }` がありません
+scenario-missing-field-help = `{ $field }: { $example }` を追加します
+scenario-an-empty-value = 空の値
+scenario-a-list = リスト
+scenario-a-mapping = マッピング
+scenario-invalid-name = { $kind } の名前 `{ $name }` は無効です: 名前には英小文字、数字、'-' だけを使います (1-40 文字)
+scenario-for-example = 例: `{ $example }`
+scenario-duplicate-name = { $kind } の名前 `{ $name }` が重複しています
+scenario-duplicate-name-help = `{ $name }` という { $kind } は { $line } 行 { $col } 列ですでに宣言されています。どちらかの名前を変えます
+cidr-is-address = `{ $value }` はアドレスで、CIDR ブロックではありません
+cidr-is-address-help = この 1 つのアドレスなら `{ $value }/32` と書きます
+cidr-not-cidr = `{ $value }` は CIDR ブロックではありません
+cidr-bad-prefix = `{ $value }` は CIDR ブロックではありません: プレフィックス長は 0-32 です
+cidr-host-bits = `{ $value }` は有効な CIDR ブロックではありません: /{ $len } のプレフィックスより後ろのビットが立っています
+cidr-help = `10.0.0.0/16` のように書きます
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
