@@ -114,6 +114,12 @@ summary-no-network = ネットワークなし (lo のみ)
 down-name-a-lab = ラボ名を指定するか (`ecsnet ls` で確認できます)、--all を付けてください
 down-left-alone = { $lab }: 削除しませんでした: { $why }
 down-skipped = 警告: { $lab }: { $what } はスキップしました
+down-not-a-lab-name = `{ $lab }` はラボ名ではありません
+down-skipped-lock = ラボのロック ({ $error })
+down-built-since = その後に別の実行が構築しています ({ $owner })
+down-another-user = 別のユーザー (uid { $uid }) のラボです。--everyone を付けるとそれも削除します
+down-foreign-namespace = 名前空間 `{ $ns }`: ラボ { $lab } のものではありません
+down-foreign-process = プロセス { $pid } ({ $role }): ラボ { $lab } のものではありません (開始時刻か所有者が違います)
 down-done = { $lab }: 名前空間を { $namespaces } 個削除し、プロセスを { $processes } 個停止しました
 
 # Interrupts (Ctrl-C) and internal errors
@@ -175,6 +181,12 @@ exec-bad-node = ノード `{ $node }` は正しくありません
 exec-unknown-node-why = 不明なノード `{ $node }` です ({ $error })。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
 exec-unknown-node = 不明なノード `{ $node }` です。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
 logs-built-in-responder = { $container } は ecsnet 組み込みの応答プログラムを実行しています (`x-ecsnet.command` なし)。そのログはラボのエージェントに出ます: `ecsnet logs { $lab } agent`
+inspect-ambiguous = `{ $what }` に一致するコンテナが { $count } 個あります。ID の先頭をもっと長く指定してください
+inspect-ambiguous-instance = `{ $what }` に一致するコンテナが { $count } 個あります。ID の先頭をもっと長く指定するか、--instance NAME を付けてください
+inspect-no-node = ラボ { $lab } に `{ $what }` にあたるコンテナはありません (`ecsnet ps { $lab }` で確認できます)
+inspect-short-id = `{ $what }`: コンテナ ID は 3 文字以上指定してください
+inspect-no-container = ラボ { $lab } にコンテナ `{ $what }` はありません (`ecsnet ps { $lab }` で確認できます)
+ps-no-instance = ラボ { $lab } にインスタンス `{ $name }` はありません (あるのは { $instances })
 inspect-no-instance = ラボ { $lab } にインスタンス `{ $name }` はありません
 ps-unknown-format = 不明な形式 `{ $format }` です (table か json)
 graph-unknown-format = 不明な形式 `{ $format }` です (mermaid、dot、svg、html のいずれか)
