@@ -126,7 +126,8 @@ pub async fn up<K: Kernel>(
         Ok(t) => Ok(t),
         Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
         Err(e) => {
-            tracing::warn!("up of {} failed, rolling back", lab.name);
+            let msg = tr!("up-rolling-back", "up of { $lab } failed, rolling back", lab = lab.name);
+            tracing::warn!("{msg}");
             // Here, not on a thread of its own: the machine may refuse one (that may be why
             // `up` failed), and the rollback must happen all the same.
             rollback(kernel, store, &lab.name, &created, &before, &journal.processes);

@@ -98,6 +98,7 @@ up-failed = up に失敗しました: { $error }
 up-already-up = ラボ `{ $lab }` はすでに起動しています (先に `ecsnet down { $lab }` を実行するか、別の名前にしてください)
 up-interrupted-during = { $phase } の途中で中断されました。それまでに作ったものはすべて削除しました
 up-internal-error = 内部エラーです (ecsnet のバグです。報告をお願いします): { $error }。それまでに作ったものはすべて削除しました
+up-rolling-back = ラボ { $lab } の up に失敗しました。ロールバックしています
 up-interrupted-removed = 中断されました。構築したものはすべて削除しました
 up-done = { $ms } ms で起動しました (カーネルオブジェクト { $objects } 個)。次を試してください: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }
 
@@ -140,6 +141,21 @@ node-it-has = 。あるのは { $names } です
 cli-unknown-protocol = 不明なプロトコル `{ $value }` です (tcp、udp、http、icmp のいずれか)
 cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort)
 cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
+
+# Endpoints (FROM and TO on the command line, `from:` and `to:` in a scenario)
+endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`nat/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
+endpoint-empty = エンドポイントが空です。{ $forms } のいずれかを指定します
+endpoint-blanks = エンドポイント `{ $node }` に空白が含まれています。{ $forms } のいずれかを指定します
+endpoint-bad-port = `{ $node }` のポート `{ $port }` は無効です: ポートは 1 から 65535 の数です
+endpoint-did-you-mean = {" "}(もしかして `{ $name }` ですか?)
+endpoint-did-you-mean-kind = {" "}(もしかして `{ $name }/...` ですか?)
+endpoint-not-ipv4 = {" "}(有効な IPv4 アドレスではありません)
+endpoint-unknown = 不明なエンドポイント `{ $node }` です{ $hint }。{ $forms } のいずれかを指定します
+endpoint-unknown-kind = `{ $node }` のエンドポイントの種類 `{ $kind }` は不明です{ $hint }。{ $forms } のいずれかを指定します
+endpoint-bad-name = `{ $node }` の { $kind } 名 `{ $name }` は無効です: 名前には英小文字、数字、'-' だけを使います (1-40 文字)
+endpoint-unknown-address = `{ $node }` のアドレス `@{ $address }` は不明です: 使えるのは `instance/NAME@public` だけです
+endpoint-bad-container = `{ $node }` のコンテナ名 `{ $name }` は無効です: コンテナ名には英字、数字、'-'、'_' を使います (1-255 文字)
+endpoint-no-port = `{ $node }` にはポートを付けられません
 
 # validate
 validate-ok = { $file }: OK (ラボ { $lab }、インスタンス { $instances } 個、タスク { $tasks } 個{ $unplaced }、期待値 { $expectations } 個)
@@ -240,6 +256,9 @@ scenario-range-backwards = `{ $field }`: 範囲 { $from }-{ $to } が逆順で�
 scenario-range-backwards-help = `{ $to }-{ $from }` と書きます
 scenario-not-port-proto = `{ $field }` の要素は `443/tcp` や `53/udp` の形でなければなりませんが、`{ $value }` になっています
 scenario-not-port-proto-help = ポート/プロトコル (ポートは 1-65535、プロトコルは tcp か udp) と書きます。数だけなら tcp です
+scenario-unknown-reference = 不明な { $kind } `{ $name }` です
+scenario-none-declared = { $kinds } は 1 つも宣言されていません
+scenario-declared = 宣言されている { $kinds }: { $names }
 scenario-valid-fields = { $what } で使えるフィールド: { $fields }
 scenario-unknown-field = { $what } に不明なフィールド `{ $field }` があります
 scenario-no-value = `{ $field }` に値がありません
