@@ -224,6 +224,37 @@ damage-program-ended = { $role } (pid { $pid }) が動いていません。プ�
 damage-last-words = 。最後の出力: { $line }
 damage-process-gone = { $role } (pid { $pid }) が動いていません
 
+# Expectations (`expect:`)
+expect-both-kinds = 期待値は到達性のチェック (from、to、reachable) か配置のチェック (task、placed) のどちらかで、両方にはできません
+expect-both-kinds-help = 2 つの要素に分けます
+expect-not-pattern = `{ $value }` はノードのパターンではありません
+expect-not-pattern-help = `internet`、`task/*`、`instance/web-*` のように書きます
+expect-reason-needs-unplaced = `reason` は `placed: false` のときだけ使います
+expect-reason-needs-unplaced-help = `reason` を削除するか、`placed: false` を期待します
+expect-write-just = `{ $value }` とだけ書きます
+expect-not-source = `{ $node }` はプローブの送信元にできません: { $why }
+expect-sources = プローブの送信元は `internet`、`internet/NAME`、`instance/NAME`、`task/NAME`、`task/NAME/CONTAINER` のいずれかです
+expect-dest-public = インスタンスのパブリックアドレスは宛先にしかできません
+expect-dest-nat = NAT ゲートウェイは宛先にしかできません
+expect-dest-metadata = タスクメタデータエンドポイントは宛先にしかできません
+expect-dest-imds = インスタンスメタデータサービスは宛先にしかできません
+expect-dest-ip = IP アドレスは宛先にしかできません
+expect-port-belongs-to-to = `{ $value }` とだけ書きます。ポートは `to` に付けます
+expect-path-needs-http = `path` は `protocol: http` のときだけ使います
+expect-path-needs-http-help = `protocol: http` を追加するか、`path` を削除します
+expect-bad-path = HTTP のパス `{ $path }` は無効です
+expect-bad-path-help = パスは `/` で始まり、空白を含みません。例: `/health`
+expect-icmp-port = icmp にはポートがありませんが、`to` に :{ $port } が付いています
+expect-needs-port = `to` にはポートが必要です: `{ $node }:PORT`
+expect-needs-port-help = 宛先にはポートを付けます (例: `task/web:3000`)。ポートが要らないのは `protocol: icmp` と `metadata` だけです
+expect-reachable-true-goes-with = `reachable: true` には `result: connected` を組み合わせます
+expect-reachable-false-goes-with = `reachable: false` には `result: refused` か `result: timeout` を組み合わせます
+expect-contradiction = `result: { $result }` は `reachable: { $reachable }` と矛盾しています
+expect-needs-reachable = `{ $field }` には `reachable: true` が必要です
+expect-needs-reachable-help = 到達しないプローブには誰も応答しません。`{ $field }` を削除します
+expect-its-containers = このタスクのコンテナ: { $names }
+expect-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません (タスク定義 `{ $family }:{ $revision }`)
+
 # Scenario files: what is wrong, how to fix it (validate, exit 2). { $what } and { $kind } name the
 # block in English ("a subnet"), as the field names are English.
 scenario-not-mapping = `{ $field }` はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
