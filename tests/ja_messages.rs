@@ -63,6 +63,14 @@ fn an_invalid_scenario_is_explained_in_japanese() {
         t.contains(": error: vpc に不明なフィールド `subnet` があります\n  help: もしかして `subnets` ですか?"),
         "{t}"
     );
+    // AWS's own error text is quoted as AWS writes it; ecsnet's advice is Japanese.
+    let o = ja(&["validate", "tests/broken/assign-public-ip.yaml"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(": error: Assign public IP is not supported for this launch type.\n  help: EC2 インスタンス上では"),
+        "{t}"
+    );
 }
 
 #[test]

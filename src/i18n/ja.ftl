@@ -255,6 +255,19 @@ expect-needs-reachable-help = 到達しないプローブには誰も応答し�
 expect-its-containers = このタスクのコンテナ: { $names }
 expect-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません (タスク定義 `{ $family }:{ $revision }`)
 
+# Tasks (`tasks:`); AWS's own error texts are quoted as AWS writes them
+task-family-help = ファミリー名か family:revision を書きます。例: `web`、`web:2`
+task-no-subnets = `subnets` にはサブネットを 1 つ以上指定します
+task-no-subnets-help = 例: `subnets: [private-a]`
+task-assign-public-ip-help = EC2 インスタンス上では、ECS はタスクの ENI にパブリック IP を付けません。送信には、ルートテーブルが 0.0.0.0/0 を NAT ゲートウェイに送るプライベートサブネットにタスクを置きます。受信には、`publicIp: true` のインスタンスで bridge モードか host モードを使います
+task-port-taken = { $who } は { $port }/{ $proto } で待ち受けますが、そこではすでに { $first } が待ち受けています: 後の方はバインドできません
+task-port-taken-help = `x-ecsnet.listen` で別のポートを選ぶか、タスクを別のインスタンスに移します
+task-def-not-found = タスク定義 `{ $family }:{ $revision }` が見つかりません
+task-def-revisions = ファミリー `{ $family }` のリビジョン: { $revisions }
+task-needs-netconf-help = タスク定義 `{ $family }:{ $revision }` は networkMode=awsvpc です。`networkConfiguration: {"{"} awsvpcConfiguration: {"{"} subnets: [SUBNET] {"}"} {"}"}` を追加します
+task-netconf-not-awsvpc = networkConfiguration は awsvpc のタスクにしか使えません。タスク定義 `{ $family }:{ $revision }` は networkMode={ $mode } です
+task-netconf-not-awsvpc-help = `networkConfiguration` を削除します (ECS はこれを拒否します: "Network Configuration is not valid for the given networkMode of this task definition.")
+
 # Scenario files: what is wrong, how to fix it (validate, exit 2). { $what } and { $kind } name the
 # block in English ("a subnet"), as the field names are English.
 scenario-not-mapping = `{ $field }` はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
