@@ -2,6 +2,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::state;
+use crate::i18n::tr;
 use crate::report::{self, ScenarioReport};
 
 /// The largest stored expectation list read back (20,000 expectations are far below).
@@ -11,8 +12,15 @@ pub async fn run(lab: &str, json: bool) -> Outcome {
     super::check_environment()?;
     let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
     let path = state::dir(lab).join("expect.json");
-    let data = crate::scenario::read_regular(&path, MAX_EXPECT_BYTES)
-        .map_err(|e| CliError::Failed(format!("lab `{lab}` has no stored expectations ({}: {e})", path.display())))?;
+    let data = crate::scenario::read_regular(&path, MAX_EXPECT_BYTES).map_err(|e| {
+        CliError::Failed(tr!(
+            "check-no-expectations",
+            "lab `{ $lab }` has no stored expectations ({ $path }: { $error })",
+            lab = lab,
+            path = path.display(),
+            error = e
+        ))
+    })?;
     let exp: Vec<crate::scenario::Expectation> =
         serde_json::from_slice(&data).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let t = std::time::Instant::now();
@@ -24,7 +32,8 @@ pub async fn run(lab: &str, json: bool) -> Outcome {
     }
     super::watch_signals();
     let Some(verdicts) = super::until_interrupted(crate::check::run(&l, &exp)).await else {
-        eprintln!("ecsnet: interrupted while probing: the probes in flight were abandoned");
+        let msg = tr!("probe-interrupted", "interrupted while probing: the probes in flight were abandoned");
+        eprintln!("ecsnet: {msg}");
         return Ok(Exit::Interrupted);
     };
     // Damage done while probing would read as the analyzer and the packets disagreeing.
@@ -47,7 +56,7 @@ pub async fn run(lab: &str, json: bool) -> Outcome {
     if json {
         println!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default());
     } else {
-        print!("{}", report::table(&rep));
+        print!("{}", report::table_in(&rep, crate::i18n::lang()));
     }
     Ok(if rep.failed() > 0 { Exit::Failed } else { Exit::Ok })
 }

@@ -4,6 +4,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane;
+use crate::i18n::tr;
 
 pub async fn run(labs: &[String], all: bool, everyone: bool, owner: Option<&str>) -> Outcome {
     super::check_environment()?;
@@ -13,7 +14,7 @@ pub async fn run(labs: &[String], all: bool, everyone: bool, owner: Option<&str>
         names.dedup();
     }
     if names.is_empty() {
-        return Err(CliError::Failed("name a lab (see `ecsnet ls`) or use --all".into()));
+        return Err(CliError::Failed(tr!("down-name-a-lab", "name a lab (see `ecsnet ls`) or use --all")));
     }
     // Every lab named is attempted; one that fails does not stop the others.
     let mut exit = Exit::Ok;
@@ -29,14 +30,24 @@ pub async fn run(labs: &[String], all: bool, everyone: bool, owner: Option<&str>
         let n2 = n.clone();
         let rep = tokio::task::spawn_blocking(move || dataplane::down_of(&n2, &only)).await.unwrap_or_default();
         if rep.left_alone {
-            eprintln!("ecsnet: {n}: left alone: {}", rep.skipped.join("; "));
+            let msg = tr!("down-left-alone", "{ $lab }: left alone: { $why }", lab = n, why = rep.skipped.join("; "));
+            eprintln!("ecsnet: {msg}");
             continue;
         }
         for s in &rep.skipped {
-            eprintln!("ecsnet: warning: {n}: skipped {s}");
+            eprintln!("ecsnet: {}", tr!("down-skipped", "warning: { $lab }: skipped { $what }", lab = n, what = s));
         }
         if rep.errors.is_empty() {
-            println!("{n}: removed {} namespaces, stopped {} processes", rep.namespaces, rep.processes);
+            println!(
+                "{}",
+                tr!(
+                    "down-done",
+                    "{ $lab }: removed { $namespaces } namespaces, stopped { $processes } processes",
+                    lab = n,
+                    namespaces = rep.namespaces,
+                    processes = rep.processes
+                )
+            );
         } else {
             exit = Exit::Failed;
             for e in rep.errors {

@@ -7,6 +7,7 @@
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::sandbox::{NODE_MARK, Sandbox};
 use crate::dataplane::state;
+use crate::i18n::tr;
 use crate::model::Lab;
 use crate::model::docker::{ContainerKind, containers};
 use crate::scenario::NetworkMode;
@@ -17,24 +18,30 @@ use std::path::Path;
 /// A task's container as `docker exec` enters it: `task/NAME` is the pause container of an
 /// awsvpc task (its namespace is the task's) and the first container otherwise.
 fn task_sandbox(lab: &Lab, dir: &Path, t: &str, container: Option<&str>, tty: bool) -> Result<Sandbox, String> {
-    let ti = lab.tasks.iter().position(|x| x.name == t).ok_or_else(|| format!("no task `{t}`"))?;
+    let ti = lab
+        .tasks
+        .iter()
+        .position(|x| x.name == t)
+        .ok_or_else(|| tr!("exec-no-task", "no task `{ $task }`", task = t))?;
     let task = &lab.tasks[ti];
     if let Err(f) = &task.placement {
-        return Err(format!("task `{t}` was not placed ({})", f.reason()));
+        return Err(tr!(
+            "exec-task-not-placed",
+            "task `{ $task }` was not placed ({ $reason })",
+            task = t,
+            reason = f.reason()
+        ));
     }
     let kind = match container {
-        Some(c) => ContainerKind::App(
-            task.containers
-                .iter()
-                .position(|x| x.name == c)
-                .ok_or_else(|| format!("task `{t}` has no container `{c}`"))?,
-        ),
+        Some(c) => ContainerKind::App(task.containers.iter().position(|x| x.name == c).ok_or_else(|| {
+            tr!("exec-no-container", "task `{ $task }` has no container `{ $container }`", task = t, container = c)
+        })?),
         None if task.mode == NetworkMode::Awsvpc => ContainerKind::Pause,
-        None if task.containers.is_empty() => return Err("task has no container".into()),
+        None if task.containers.is_empty() => return Err(tr!("exec-task-no-container", "task has no container")),
         None => ContainerKind::App(0),
     };
     let ctr = containers(lab).into_iter().find(|c| c.task == Some(ti) && c.kind == kind);
-    let ctr = ctr.ok_or_else(|| format!("task `{t}` has no such container"))?;
+    let ctr = ctr.ok_or_else(|| tr!("exec-no-such-container", "task `{ $task }` has no such container", task = t))?;
     Ok(Sandbox::container(dir, &ctr, tty))
 }
 
@@ -44,30 +51,38 @@ pub fn sandbox(lab: &Lab, node: &str, tty: bool) -> Result<Sandbox, String> {
     let parts: Vec<&str> = node.split('/').collect();
     match parts.as_slice() {
         ["internet"] => Ok(Sandbox::plain(&lab.internet.ns, "internet", tty)),
-        ["internet", host] => {
-            Sandbox::internet_host(lab, host, tty).ok_or_else(|| format!("no internet host `{host}`"))
-        }
+        ["internet", host] => Sandbox::internet_host(lab, host, tty)
+            .ok_or_else(|| tr!("exec-no-internet-host", "no internet host `{ $host }`", host = host)),
         ["vpc"] | ["router"] | ["vpc-router"] => Ok(Sandbox::plain(&lab.vpc.router_ns, "vpc-router", tty)),
         ["igw"] | ["internet-gateway"] => match &lab.vpc.igw_ns {
             Some(ns) => Ok(Sandbox::plain(ns, "internet-gateway", tty)),
-            None => Err("this VPC has no internet gateway".into()),
+            None => Err(tr!("exec-no-igw", "this VPC has no internet gateway")),
         },
-        ["instance", n] => {
-            lab.instance(n).map(|i| Sandbox::instance(&dir, lab, i, tty)).ok_or_else(|| format!("no instance `{n}`"))
-        }
-        ["nat", n] => lab.nat(n).map(|x| Sandbox::plain(&x.ns, n, tty)).ok_or_else(|| format!("no NAT gateway `{n}`")),
+        ["instance", n] => lab
+            .instance(n)
+            .map(|i| Sandbox::instance(&dir, lab, i, tty))
+            .ok_or_else(|| tr!("exec-no-instance", "no instance `{ $name }`", name = n)),
+        ["nat", n] => lab
+            .nat(n)
+            .map(|x| Sandbox::plain(&x.ns, n, tty))
+            .ok_or_else(|| tr!("exec-no-nat", "no NAT gateway `{ $name }`", name = n)),
         ["task", t] => task_sandbox(lab, &dir, t, None, tty),
         ["task", t, c] => task_sandbox(lab, &dir, t, Some(c), tty),
-        ["task", ..] => Err(format!("bad node `{node}`")),
+        ["task", ..] => Err(tr!("exec-bad-node", "bad node `{ $node }`", node = node)),
         // A container's id (a prefix of 3 or more) or name, as `docker exec` takes it.
         [one] => match crate::views::inspect::find(lab, one, None) {
             Ok(c) => Ok(Sandbox::container(&dir, &c, tty)),
-            Err(e) => Err(format!(
-                "unknown node `{node}` ({e}): use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw"
+            Err(e) => Err(tr!(
+                "exec-unknown-node-why",
+                "unknown node `{ $node }` ({ $error }): use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw",
+                node = node,
+                error = e
             )),
         },
-        _ => Err(format!(
-            "unknown node `{node}`: use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw"
+        _ => Err(tr!(
+            "exec-unknown-node",
+            "unknown node `{ $node }`: use instance/NAME, task/NAME[/CONTAINER], a container id or name, internet[/NAME], nat/NAME, vpc or igw",
+            node = node
         )),
     }
 }

@@ -2,6 +2,7 @@
 //! the model (no packets, no root needed for a file).
 
 use super::{CliError, Exit, Outcome};
+use crate::i18n::tr;
 use crate::scenario::Outcome as Verdict;
 
 pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>, json: bool) -> Outcome {
@@ -16,7 +17,15 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     if json {
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
     } else {
-        println!("{from} -> {to}/{protocol} in lab {}", lab.name);
+        let head = tr!(
+            "explain-header",
+            "{ $from } -> { $to }/{ $protocol } in lab { $lab }",
+            from = from,
+            to = to,
+            protocol = protocol,
+            lab = lab.name
+        );
+        println!("{head}");
         print!("{}", crate::analyze::render_in(&a, crate::i18n::lang()));
     }
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })

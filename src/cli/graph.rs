@@ -1,10 +1,11 @@
-//! `ecsnet graph FILE|LAB --format mermaid|dot|svg|html [--results test.json]`: the topology,
+//! `ecsnet graph FILE|LAB --format mermaid|dot|svg|png|html [--results test.json]`: the topology,
 //! and the expectations coloured by verdict when given the output of `ecsnet test --json` (for a
 //! running lab, its stored expectations' last verdicts are not kept: give `--results`). The
 //! HTML page also carries, for a running lab, `docker inspect` of each task's containers and
 //! each instance's agent, and the `explain` of every verdict.
 
 use super::{CliError, Exit, Outcome};
+use crate::i18n::tr;
 use crate::judge::Verdict;
 use std::path::Path;
 
@@ -36,9 +37,11 @@ fn verdicts_of(results: &Path, lab: &crate::model::Lab) -> Result<Vec<Verdict>, 
 /// `1280x720` as (width, height), each 1 to the PNG's largest side.
 fn parse_size(size: &str) -> Result<(u32, u32), CliError> {
     let bad = || {
-        CliError::Invalid(format!(
-            "--size `{size}`: give WIDTHxHEIGHT in pixels, each 1 to {}, e.g. 1280x720",
-            crate::graph::PNG_MAX_SIDE
+        CliError::Invalid(tr!(
+            "graph-bad-size",
+            "--size `{ $size }`: give WIDTHxHEIGHT in pixels, each 1 to { $max }, e.g. 1280x720",
+            size = size,
+            max = crate::graph::PNG_MAX_SIDE
         ))
     };
     let (w, h) = size.split_once(['x', 'X']).ok_or_else(bad)?;
@@ -53,7 +56,11 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
     // A wrong format or size is said before any file is read.
     let size = if format == "png" { Some(parse_size(size)?) } else { None };
     if !["mermaid", "dot", "svg", "png", "html"].contains(&format) {
-        return Err(CliError::Invalid(format!("unknown format `{format}` (mermaid, dot, svg, png, html)")));
+        return Err(CliError::Invalid(tr!(
+            "graph-unknown-format",
+            "unknown format `{ $format }` (mermaid, dot, svg, png, html)",
+            format = format
+        )));
     }
     let lab = super::lab_or_file(target)?;
     let verdicts = match results {
@@ -74,7 +81,10 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
             use std::io::{IsTerminal as _, Write as _};
             let mut out = std::io::stdout().lock();
             if out.is_terminal() {
-                return Err(CliError::Invalid("a PNG is not for a terminal: give -o FILE.png, or redirect".into()));
+                return Err(CliError::Invalid(tr!(
+                    "graph-png-terminal",
+                    "a PNG is not for a terminal: give -o FILE.png, or redirect"
+                )));
             }
             match out.write_all(&bytes).and_then(|_| out.flush()) {
                 Ok(()) => {}

@@ -5,6 +5,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::state;
+use crate::i18n::tr;
 use crate::plan::process::ProcessKind;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -29,10 +30,11 @@ fn log_of(lab: &crate::model::Lab, node: &str) -> Result<PathBuf, CliError> {
         _ => None,
     });
     log.map(|l| dir.join(l)).ok_or_else(|| {
-        CliError::Invalid(format!(
-            "{} runs ecsnet's built-in responder (no `x-ecsnet.command`), which logs to the lab's agent: `ecsnet logs {} agent`",
-            ctr.model().docker_name,
-            lab.name
+        CliError::Invalid(tr!(
+            "logs-built-in-responder",
+            "{ $container } runs ecsnet's built-in responder (no `x-ecsnet.command`), which logs to the lab's agent: `ecsnet logs { $lab } agent`",
+            container = ctr.model().docker_name,
+            lab = lab.name
         ))
     })
 }

@@ -16,6 +16,7 @@ mod test;
 mod up;
 mod validate;
 
+use crate::i18n::tr;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,9 +85,9 @@ impl From<crate::dataplane::UpError> for CliError {
     fn from(e: crate::dataplane::UpError) -> Self {
         use crate::dataplane::UpError;
         match e {
-            UpError::AlreadyUp(_) => CliError::Environment(format!("up failed: {e}")),
-            UpError::Panicked(_) => CliError::Internal(format!("up failed: {e}")),
-            e => CliError::Failed(format!("up failed: {e}")),
+            UpError::AlreadyUp(_) => CliError::Environment(tr!("up-failed", "up failed: { $error }", error = e)),
+            UpError::Panicked(_) => CliError::Internal(tr!("up-failed", "up failed: { $error }", error = e)),
+            e => CliError::Failed(tr!("up-failed", "up failed: { $error }", error = e)),
         }
     }
 }
@@ -287,8 +288,10 @@ impl Cmd {
 pub fn check_lab_args(cmd: &Cmd) -> Result<(), CliError> {
     for n in cmd.lab_names() {
         crate::scenario::check_lab_name(n).map_err(|e| {
-            CliError::Invalid(format!(
-                "{e} (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')"
+            CliError::Invalid(tr!(
+                "lab-name-rule",
+                "{ $error } (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')",
+                error = e
             ))
         })?;
     }
@@ -344,14 +347,24 @@ pub fn watch_signals() {
             let any = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
             any.await;
             match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
-                0 => say("ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"),
-                1 => say("ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"),
+                0 => say(&tr!(
+                    "interrupt-first",
+                    "ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"
+                )),
+                1 => say(&tr!(
+                    "interrupt-second",
+                    "ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"
+                )),
                 _ => {
                     let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_default();
                     for lab in &labs {
                         background_down(lab);
                     }
-                    say(&format!("ecsnet: exiting; `ecsnet down` finishes in the background: {}", labs.join(", ")));
+                    say(&tr!(
+                        "interrupt-exiting",
+                        "ecsnet: exiting; `ecsnet down` finishes in the background: { $labs }",
+                        labs = labs.join(", ")
+                    ));
                     std::process::exit(130);
                 }
             }
@@ -369,9 +382,18 @@ fn remove_busy_labs() {
             continue; // not a bug; and nobody reads
         }
         if rep.errors.is_empty() {
-            say(&format!("ecsnet: internal error (a bug in ecsnet, please report it); lab {lab} was removed"));
+            say(&tr!(
+                "internal-error-removed",
+                "ecsnet: internal error (a bug in ecsnet, please report it); lab { $lab } was removed",
+                lab = lab
+            ));
         } else {
-            say(&format!("ecsnet: internal error; removing lab {lab} failed: {}", rep.errors.join("; ")));
+            say(&tr!(
+                "internal-error-remove-failed",
+                "ecsnet: internal error; removing lab { $lab } failed: { $errors }",
+                lab = lab,
+                errors = rep.errors.join("; ")
+            ));
         }
     }
 }
@@ -417,18 +439,22 @@ pub fn cancel_flag() -> crate::dataplane::Cancel {
 
 /// Exit 3 with the fix when this machine cannot run labs.
 pub fn check_environment() -> Result<(), CliError> {
-    let env = |m: &str| Err(CliError::Environment(m.into()));
+    let env = |m: String| Err(CliError::Environment(m));
     if !nix::unistd::Uid::effective().is_root() {
-        return env("ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)");
+        return env(tr!(
+            "env-not-root",
+            "ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)"
+        ));
     }
     let nft = std::process::Command::new(crate::sys::nft::program()).arg("--version").output();
     if !nft.is_ok_and(|o| o.status.success()) {
-        return env(
-            "the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`",
-        );
+        return env(tr!(
+            "env-nft-missing",
+            "the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`"
+        ));
     }
     if !std::path::Path::new("/proc/self/ns/net").exists() {
-        return env("this kernel has no network namespaces (CONFIG_NET_NS)");
+        return env(tr!("env-no-netns", "this kernel has no network namespaces (CONFIG_NET_NS)"));
     }
     // Root in a container started without --privileged: every lab would fail half way.
     use crate::sys::caps;
@@ -436,15 +462,17 @@ pub fn check_environment() -> Result<(), CliError> {
     if !missing.is_empty() {
         let names: Vec<&str> =
             missing.iter().map(|c| if *c == caps::CAP_SYS_ADMIN { "CAP_SYS_ADMIN" } else { "CAP_NET_ADMIN" }).collect();
-        return env(&format!(
-            "ecsnet runs as root but without {} (namespaces, mounts and links need them): in a container, start it with `docker run --privileged ...`",
-            names.join(" and ")
+        return env(tr!(
+            "env-missing-caps",
+            "ecsnet runs as root but without { $caps } (namespaces, mounts and links need them): in a container, start it with `docker run --privileged ...`",
+            caps = names.join(&tr!("list-and", " and "))
         ));
     }
     if caps::proc_sys_read_only() {
-        return env(
-            "/proc/sys is read-only here (a container started without --privileged?): each lab namespace's sysctls are written there; start the container with `docker run --privileged ...`",
-        );
+        return env(tr!(
+            "env-proc-sys-read-only",
+            "/proc/sys is read-only here (a container started without --privileged?): each lab namespace's sysctls are written there; start the container with `docker run --privileged ...`"
+        ));
     }
     Ok(())
 }
@@ -528,7 +556,7 @@ pub fn main() -> i32 {
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("ecsnet: cannot start the runtime: {e}");
+            eprintln!("{}", tr!("runtime-failed", "ecsnet: cannot start the runtime: { $error }", error = e));
             return Exit::Environment.code();
         }
     };
@@ -595,8 +623,11 @@ impl Naming {
             (None, None) => return Ok(scenario.to_string()),
         };
         crate::scenario::check_lab_name(&n).map_err(|e| {
-            CliError::Invalid(format!(
-                "{how}: {e} (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')"
+            CliError::Invalid(tr!(
+                "lab-name-rule-option",
+                "{ $option }: { $error } (a lab name is 1-20 lowercase letters, digits and '-', not starting or ending with '-')",
+                option = how,
+                error = e
             ))
         })?;
         Ok(n)
@@ -628,32 +659,39 @@ pub fn prepare_as(
 /// command (exit 2, with the closest name), never a verdict such as TASK_NOT_PLACED.
 pub fn check_node_names(lab: &crate::model::Lab, node: &crate::scenario::Node) -> Result<(), CliError> {
     use crate::scenario::Node;
-    let unknown = |what: &str, name: &str, names: Vec<&str>| {
-        let hint =
-            crate::scenario::suggest(name, &names).map(|s| format!(": did you mean `{s}`?")).unwrap_or_else(|| {
+    // `what` says what is missing, naming it; the hint follows.
+    let unknown = |what: String, name: &str, names: Vec<&str>| {
+        let hint = crate::scenario::suggest(name, &names)
+            .map(|s| tr!("node-did-you-mean", ": did you mean `{ $name }`?", name = s))
+            .unwrap_or_else(|| {
                 let mut some: Vec<&str> = names.iter().take(8).copied().collect();
                 if names.len() > 8 {
                     some.push("...");
                 }
-                if some.is_empty() { String::new() } else { format!(" (it has {})", some.join(", ")) }
+                if some.is_empty() {
+                    String::new()
+                } else {
+                    tr!("node-it-has", " (it has { $names })", names = some.join(", "))
+                }
             });
-        Err(CliError::Invalid(format!("{what} `{name}`{hint}")))
+        Err(CliError::Invalid(format!("{what}{hint}")))
     };
+    let lab_name = &lab.name;
     match node {
         Node::Instance(n) | Node::InstancePublic(n) if lab.instance(n).is_none() => unknown(
-            &format!("lab {} has no instance", lab.name),
+            tr!("node-unknown-instance", "lab { $lab } has no instance `{ $name }`", lab = lab_name, name = n),
             n,
             lab.instances.iter().map(|i| i.name.as_str()).collect(),
         ),
         Node::Task { task, container } => match lab.tasks.iter().find(|t| t.name == *task) {
             None => unknown(
-                &format!("lab {} has no task", lab.name),
+                tr!("node-unknown-task", "lab { $lab } has no task `{ $name }`", lab = lab_name, name = task),
                 task,
                 lab.tasks.iter().map(|t| t.name.as_str()).collect(),
             ),
             Some(t) => match container {
                 Some(c) if !t.containers.iter().any(|x| x.name == *c) => unknown(
-                    &format!("task {task} has no container"),
+                    tr!("node-unknown-container", "task { $task } has no container `{ $name }`", task = task, name = c),
                     c,
                     t.containers.iter().map(|x| x.name.as_str()).collect(),
                 ),
@@ -661,13 +699,19 @@ pub fn check_node_names(lab: &crate::model::Lab, node: &crate::scenario::Node) -
             },
         },
         Node::Nat(n) if lab.nat(n).is_none() => unknown(
-            &format!("lab {} has no NAT gateway", lab.name),
+            tr!("node-unknown-nat", "lab { $lab } has no NAT gateway `{ $name }`", lab = lab_name, name = n),
             n,
             lab.nats.iter().map(|x| x.name.as_str()).collect(),
         ),
         Node::InternetHost(n) if !lab.internet.hosts.iter().any(|h| h.name.value == *n) => {
             let hosts = lab.internet.hosts.iter().map(|h| h.name.value.as_str()).collect();
-            unknown(&format!("lab {} has no internet host", lab.name), n, hosts)
+            let what = tr!(
+                "node-unknown-internet-host",
+                "lab { $lab } has no internet host `{ $name }`",
+                lab = lab_name,
+                name = n
+            );
+            unknown(what, n, hosts)
         }
         _ => Ok(()),
     }
@@ -681,7 +725,11 @@ pub fn parse_protocol(p: &str) -> Result<crate::scenario::ProbeProto, CliError> 
         "udp" => Ok(ProbeProto::Udp),
         "http" => Ok(ProbeProto::Http),
         "icmp" => Ok(ProbeProto::Icmp),
-        p => Err(CliError::Invalid(format!("unknown protocol `{p}` (tcp, udp, http, icmp)"))),
+        p => Err(CliError::Invalid(tr!(
+            "cli-unknown-protocol",
+            "unknown protocol `{ $value }` (tcp, udp, http, icmp)",
+            value = p
+        ))),
     }
 }
 
@@ -692,7 +740,11 @@ pub fn parse_via(v: Option<&str>) -> Result<Option<crate::scenario::Via>, CliErr
         None => Ok(None),
         Some("hostPort") => Ok(Some(Via::HostPort)),
         Some("publicHostPort") => Ok(Some(Via::PublicHostPort)),
-        Some(v) => Err(CliError::Invalid(format!("unknown via `{v}` (hostPort, publicHostPort)"))),
+        Some(v) => Err(CliError::Invalid(tr!(
+            "cli-unknown-via",
+            "unknown via `{ $value }` (hostPort, publicHostPort)",
+            value = v
+        ))),
     }
 }
 
@@ -709,7 +761,8 @@ pub fn lab_or_file(target: &str) -> Result<crate::model::Lab, CliError> {
     if p.exists() && !p.is_dir() {
         return prepare(p).map(|(_, lab, _)| lab);
     }
-    running_lab(target).map_err(|e| CliError::Failed(format!("{e} (or give a scenario file)")))
+    running_lab(target)
+        .map_err(|e| CliError::Failed(tr!("cli-or-give-file", "{ $error } (or give a scenario file)", error = e)))
 }
 
 /// A user's login name, or the uid when the machine has none for it.

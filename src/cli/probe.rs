@@ -1,6 +1,7 @@
 //! `ecsnet probe LAB FROM TO:PORT`: one probe with real packets, and what answered.
 
 use super::{CliError, Exit, Outcome};
+use crate::i18n::tr;
 use crate::model::resolve;
 use crate::probe::ProbeSpec;
 use crate::scenario::Outcome as Verdict;
@@ -21,7 +22,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         Ok(d) => d,
         // No address to send to: that is the answer, not an error of the command.
         Err(e) => {
-            println!("unreachable: {e}");
+            println!("{}", tr!("probe-unreachable", "unreachable: { $reason }", reason = e));
             return Ok(Exit::Failed);
         }
     };
@@ -37,7 +38,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
     };
     super::watch_signals();
     let Some(res) = super::until_interrupted(crate::probe::run(vec![spec])).await else {
-        eprintln!("ecsnet: interrupted: the probe was abandoned");
+        eprintln!("ecsnet: {}", tr!("probe-interrupted-one", "interrupted: the probe was abandoned"));
         return Ok(Exit::Interrupted);
     };
     let Some(r) = res.into_iter().next() else { return Ok(Exit::Failed) };
@@ -46,13 +47,28 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         None => ip.to_string(),
     };
     let detail = if r.detail == r.outcome.to_string() { String::new() } else { format!(" ({})", r.detail) };
-    println!(
-        "{from} -> {to} ({target}/{protocol}): {} in {:.1} ms{detail}",
-        r.outcome,
-        r.elapsed.as_secs_f64() * 1000.0
+    let ms = format!("{:.1}", r.elapsed.as_secs_f64() * 1000.0);
+    let line = tr!(
+        "probe-result",
+        "{ $from } -> { $to } ({ $target }/{ $protocol }): { $outcome } in { $ms } ms{ $detail }",
+        from = from,
+        to = to,
+        target = target,
+        protocol = protocol,
+        outcome = r.outcome,
+        ms = ms,
+        detail = detail
     );
+    println!("{line}");
     if let Some(id) = &r.identity {
-        println!("  served by {} (reached at {}, source seen as {})", id.node, id.local, id.peer);
+        let by = tr!(
+            "probe-served-by",
+            "served by { $node } (reached at { $local }, source seen as { $peer })",
+            node = id.node,
+            local = id.local,
+            peer = id.peer
+        );
+        println!("  {by}");
     }
     Ok(if r.outcome == Verdict::Connected { Exit::Ok } else { Exit::Failed })
 }

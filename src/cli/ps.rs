@@ -4,6 +4,7 @@
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::procs;
 use crate::dataplane::state::{self, Journal};
+use crate::i18n::tr;
 use crate::views::{self, NS_PER_SEC, ProcState, Runtime};
 use std::collections::BTreeMap;
 
@@ -45,7 +46,13 @@ pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {
     let out = match format {
         "table" => views::ps::table(&l, &rt, instance),
         "json" => views::ps::json_lines(&l, &rt, instance),
-        f => return Err(CliError::Invalid(format!("unknown format `{f}` (table, json)"))),
+        f => {
+            return Err(CliError::Invalid(tr!(
+                "ps-unknown-format",
+                "unknown format `{ $format }` (table, json)",
+                format = f
+            )));
+        }
     };
     print!("{}", out.map_err(CliError::Invalid)?);
     Ok(Exit::Ok)

@@ -5,6 +5,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpOptions};
+use crate::i18n::tr;
 use crate::model::Lab;
 use crate::plan::Plan;
 use crate::report::{self, ScenarioReport};
@@ -47,9 +48,10 @@ fn in_github_actions() -> bool {
 pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, verbose: u8) -> Outcome {
     let files = expand(paths).map_err(CliError::Invalid)?;
     if naming.name.is_some() && files.len() > 1 {
-        return Err(CliError::Invalid(format!(
-            "--name names one lab, and these paths hold {} scenarios: use --prefix instead",
-            files.len()
+        return Err(CliError::Invalid(tr!(
+            "test-name-one-lab",
+            "--name names one lab, and these paths hold { $count } scenarios: use --prefix instead",
+            count = files.len()
         )));
     }
     let mut reports = vec![];
@@ -82,7 +84,7 @@ pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, ve
             }
         };
         if !out.json {
-            print!("{}", report::table(&rep));
+            print!("{}", report::table_in(&rep, crate::i18n::lang()));
         }
         if in_github_actions() {
             print!("{}", report::ci::github_annotations(&rep));
@@ -110,7 +112,12 @@ fn write_outputs(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Opti
             .open(p)
             .and_then(|mut f| f.write_all(text.as_bytes()));
         if let Err(e) = r {
-            super::say(&format!("ecsnet: cannot write {}: {e}", p.display()));
+            super::say(&tr!(
+                "test-cannot-write",
+                "ecsnet: cannot write { $path }: { $error }",
+                path = p.display(),
+                error = e
+            ));
         }
     };
     if let Some(j) = out.junit {
@@ -166,12 +173,13 @@ async fn test_lab(f: &Path, (s, lab, plan): (Scenario, Lab, Plan), verbose: u8) 
     match verdicts {
         Some(Ok(v)) => rep.verdicts = v,
         Some(Err(e)) => {
-            rep.error = Some(format!("probing failed: {e}"));
+            rep.error = Some(tr!("test-probing-failed", "probing failed: { $error }", error = e));
             rep.error_code = Exit::Failed.code();
         }
         None => {
             probing.abort();
-            rep.error = Some("interrupted while probing: the probes in flight were abandoned".into());
+            rep.error =
+                Some(tr!("probe-interrupted", "interrupted while probing: the probes in flight were abandoned"));
             rep.error_code = Exit::Interrupted.code();
         }
     }
@@ -194,7 +202,7 @@ fn teardown(lab: &str, rep: &mut ScenarioReport) {
     let d = dataplane::down(lab);
     rep.down_ms = t2.elapsed().as_secs_f64() * 1000.0;
     if !d.errors.is_empty() {
-        rep.error = Some(format!("teardown: {}", d.errors.join("; ")));
+        rep.error = Some(tr!("test-teardown-failed", "teardown: { $errors }", errors = d.errors.join("; ")));
         rep.error_code = Exit::Failed.code();
     }
 }
@@ -205,13 +213,17 @@ fn conclude(reports: &[ScenarioReport], json: bool) -> Exit {
     let failed: usize = reports.iter().map(|r| r.failed()).sum();
     let errors = reports.iter().filter(|r| r.error.is_some()).count();
     if !json {
-        println!(
-            "\n{} scenarios: {} passed, {} failed{}",
-            reports.len(),
-            total - failed,
-            failed,
-            if errors > 0 { format!(", {errors} errors") } else { String::new() }
+        let errors =
+            if errors > 0 { tr!("test-summary-errors", ", { $count } errors", count = errors) } else { String::new() };
+        let line = tr!(
+            "test-summary",
+            "{ $scenarios } scenarios: { $passed } passed, { $failed } failed{ $errors }",
+            scenarios = reports.len(),
+            passed = total - failed,
+            failed = failed,
+            errors = errors
         );
+        println!("\n{line}");
     }
     if super::interrupted() {
         Exit::Interrupted

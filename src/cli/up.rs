@@ -2,6 +2,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::dataplane::{self, UpError, UpOptions};
+use crate::i18n::tr;
 use crate::model::Lab;
 use std::path::Path;
 
@@ -21,7 +22,7 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
             // Interrupted after the last phase: honour it all the same.
             let name = lab.name.clone();
             let _ = tokio::task::spawn_blocking(move || dataplane::down(&name)).await;
-            eprintln!("ecsnet: interrupted; everything built was removed");
+            eprintln!("ecsnet: {}", tr!("up-interrupted-removed", "interrupted; everything built was removed"));
             Ok(Exit::Interrupted)
         }
         Ok(t) => {
@@ -34,16 +35,19 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
             }
             print!("{}", summary(&lab));
             let total = t.0.iter().find(|(n, _)| n == "total").map(|(_, d)| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
-            println!(
-                "up in {total:.0} ms ({} kernel objects). Try: ecsnet ps {1} | ecsnet exec {1} instance/{2} -- ip -4 addr | ecsnet down {1}",
-                plan.object_count(),
-                lab.name,
-                lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME")
+            let done = tr!(
+                "up-done",
+                "up in { $ms } ms ({ $objects } kernel objects). Try: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }",
+                ms = format!("{total:.0}"),
+                objects = plan.object_count(),
+                lab = lab.name,
+                instance = lab.instances.first().map(|i| i.name.as_str()).unwrap_or("NAME")
             );
+            println!("{done}");
             Ok(Exit::Ok)
         }
         Err(UpError::Cancelled(p)) if stop_after.is_some() => {
-            eprintln!("ecsnet: stopped before {p} (test hook); state left in place");
+            eprintln!("ecsnet: stopped before {p} (test hook); state left in place"); // a test hook: English
             Ok(Exit::Failed)
         }
         Err(e @ UpError::Cancelled(_)) => {
@@ -58,21 +62,36 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
 pub fn summary(lab: &Lab) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let _ = writeln!(s, "lab {} ({}, VPC {})", lab.name, lab.region, lab.vpc.cidr);
+    let head = tr!(
+        "summary-lab",
+        "lab { $lab } ({ $region }, VPC { $cidr })",
+        lab = lab.name,
+        region = lab.region,
+        cidr = lab.vpc.cidr
+    );
+    let _ = writeln!(s, "{head}");
     for (ii, i) in lab.instances.iter().enumerate() {
-        let pubip = i.public_ip.map(|p| format!(", public {p}")).unwrap_or_default();
-        let _ =
-            writeln!(s, "  instance/{}  {} in {}{}", i.name, lab.instance_ip(i), lab.vpc.subnets[i.subnet].name, pubip);
+        let pubip = i.public_ip.map(|p| tr!("summary-public-ip", ", public { $ip }", ip = p)).unwrap_or_default();
+        let line = tr!(
+            "summary-instance",
+            "instance/{ $name }  { $ip } in { $subnet }{ $public }",
+            name = i.name,
+            ip = lab.instance_ip(i),
+            subnet = lab.vpc.subnets[i.subnet].name,
+            public = pubip
+        );
+        let _ = writeln!(s, "  {line}");
         for t in lab.tasks.iter().filter(|t| t.instance == ii) {
             let what = match (&t.placement, t.mode) {
-                (Err(f), _) => format!("NOT PLACED: {}", f.reason()),
+                (Err(f), _) => tr!("summary-not-placed", "NOT PLACED: { $reason }", reason = f.reason()),
                 (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {
                     let e = t.eni.map(|e| &lab.enis[e]);
-                    format!(
-                        "ENI {} {} in {}",
-                        e.map(|e| e.id.as_str()).unwrap_or("-"),
-                        e.map(|e| e.ip.to_string()).unwrap_or_default(),
-                        e.map(|e| lab.vpc.subnets[e.subnet].name.as_str()).unwrap_or("")
+                    tr!(
+                        "summary-eni",
+                        "ENI { $id } { $ip } in { $subnet }",
+                        id = e.map(|e| e.id.as_str()).unwrap_or("-"),
+                        ip = e.map(|e| e.ip.to_string()).unwrap_or_default(),
+                        subnet = e.map(|e| lab.vpc.subnets[e.subnet].name.as_str()).unwrap_or("")
                     )
                 }
                 (Ok(()), crate::scenario::NetworkMode::Bridge) => t
@@ -84,8 +103,8 @@ pub fn summary(lab: &Lab) -> String {
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
-                (Ok(()), crate::scenario::NetworkMode::Host) => "host network".into(),
-                (Ok(()), crate::scenario::NetworkMode::None) => "no network (lo only)".into(),
+                (Ok(()), crate::scenario::NetworkMode::Host) => tr!("summary-host-network", "host network"),
+                (Ok(()), crate::scenario::NetworkMode::None) => tr!("summary-no-network", "no network (lo only)"),
             };
             let _ = writeln!(s, "    task/{:<20} {:<7} {}", t.name, t.mode.to_string(), what);
         }

@@ -1,6 +1,7 @@
 //! `ecsnet validate FILE...`: parse and check, print every problem with its location.
 
 use super::{Exit, Outcome};
+use crate::i18n::tr;
 use std::path::PathBuf;
 
 pub fn run(files: &[PathBuf]) -> Outcome {
@@ -9,15 +10,22 @@ pub fn run(files: &[PathBuf]) -> Outcome {
         match super::prepare(f) {
             Ok((s, lab, _)) => {
                 let unplaced = lab.tasks.iter().filter(|t| t.placement.is_err()).count();
-                println!(
-                    "{}: ok (lab {}, {} instances, {} tasks{}, {} expectations)",
-                    f.display(),
-                    s.name.value,
-                    s.instances.len(),
-                    s.tasks.len(),
-                    if unplaced > 0 { format!(", {unplaced} not placed") } else { String::new() },
-                    s.expect.len()
+                let unplaced = if unplaced > 0 {
+                    tr!("validate-not-placed", ", { $count } not placed", count = unplaced)
+                } else {
+                    String::new()
+                };
+                let ok = tr!(
+                    "validate-ok",
+                    "{ $file }: ok (lab { $lab }, { $instances } instances, { $tasks } tasks{ $unplaced }, { $expectations } expectations)",
+                    file = f.display(),
+                    lab = s.name.value,
+                    instances = s.instances.len(),
+                    tasks = s.tasks.len(),
+                    unplaced = unplaced,
+                    expectations = s.expect.len()
                 );
+                println!("{ok}");
             }
             // Every file is checked: report this one and go on.
             Err(e) => {

@@ -4,6 +4,7 @@
 
 use super::kernel::Kernel;
 use super::state::{Journal, ProcRecord, Store};
+use crate::i18n::tr;
 use crate::model::ids;
 
 /// What `down` removed.
@@ -42,14 +43,20 @@ pub struct Only {
 pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> DownReport {
     let mut rep = DownReport { lab: lab.to_string(), ..Default::default() };
     if !ids::valid_lab_name(lab) {
-        rep.errors.push(format!("`{lab}` is not a lab name"));
+        rep.errors.push(tr!("down-not-a-lab-name", "`{ $lab }` is not a lab name", lab = lab));
         return rep;
     }
     // Waits for an `up` of this lab in progress (it holds the lock until it succeeded or rolled
     // back), so `down` never empties a lab that `up` then reports as built.
     let waiting = |pid: Option<i32>| {
-        let who = pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
-        tracing::warn!("lab {lab} is busy ({who} is building or removing it): waiting")
+        let who = super::state::lock_holder(pid);
+        let msg = tr!(
+            "lab-busy-waiting",
+            "lab { $lab } is busy ({ $who } is building or removing it): waiting",
+            lab = lab,
+            who = who
+        );
+        tracing::warn!("{msg}")
     };
     let lock = match store.lock(lab, waiting, &|| false) {
         Ok(l) => Some(l),
@@ -60,20 +67,24 @@ pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> 
         }
         // No lock to be had at all (a read-only /run): the lab is removed all the same.
         Err(e) => {
-            rep.skipped.push(format!("the lab's lock ({e})"));
+            rep.skipped.push(tr!("down-skipped-lock", "the lab's lock ({ $error })", error = e));
             None
         }
     };
     let journal = store.load_journal(lab).ok();
     if let Some(j) = &journal {
         if only.owner.as_ref().is_some_and(|o| *o != j.owner) {
-            rep.skipped.push(format!("built since by another run ({})", j.owner));
+            rep.skipped.push(tr!("down-built-since", "built since by another run ({ $owner })", owner = j.owner));
             rep.left_alone = true;
             return rep;
         }
         if let (Some(mine), Some(theirs)) = (only.user, j.user) {
             if mine != theirs {
-                rep.skipped.push(format!("another user's (uid {theirs}); --everyone removes it too"));
+                rep.skipped.push(tr!(
+                    "down-another-user",
+                    "another user's (uid { $uid }); --everyone removes it too",
+                    uid = theirs
+                ));
                 rep.left_alone = true;
                 return rep;
             }
@@ -93,7 +104,12 @@ pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> 
         if ids::is_lab_ns(lab, &n) {
             names.push(n);
         } else {
-            rep.skipped.push(format!("namespace `{n}`: not one of lab {lab}'s"));
+            rep.skipped.push(tr!(
+                "down-foreign-namespace",
+                "namespace `{ $ns }`: not one of lab { $lab }'s",
+                ns = n,
+                lab = lab
+            ));
         }
     }
     for n in kernel.namespaces(&ids::ns_prefix(lab)) {
@@ -137,7 +153,13 @@ fn processes<K: Kernel>(
             recs.push(r.clone());
         } else if !crate::sys::proc::zombie(r.pid) {
             // (A zombie is a dead process nobody reaped yet: nothing to stop, nothing to say.)
-            skipped.push(format!("process {} ({}): not lab {lab}'s (start time or ownership differs)", r.pid, r.role));
+            skipped.push(tr!(
+                "down-foreign-process",
+                "process { $pid } ({ $role }): not lab { $lab }'s (start time or ownership differs)",
+                pid = r.pid,
+                role = r.role,
+                lab = lab
+            ));
         }
     }
     let marked = kernel.marked(Some(lab)).into_iter().map(|(r, _)| r);

@@ -6,6 +6,7 @@
 
 use super::linux::process;
 use super::state::Journal;
+use crate::i18n::tr;
 use crate::plan::Plan;
 use crate::sys::{link, netns};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,9 +36,13 @@ fn links(plan: &Plan) -> BTreeMap<String, Vec<String>> {
 fn link_problem(ns: &str, name: &str) -> Option<String> {
     match link::up(name) {
         Ok(true) => None,
-        Ok(false) => Some(format!("link {name} in {ns} is down")),
-        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Some(format!("link {name} in {ns} is gone")),
-        Err(e) => Some(format!("link {name} in {ns}: {e}")),
+        Ok(false) => Some(tr!("damage-link-down", "link { $link } in { $ns } is down", link = name, ns = ns)),
+        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            Some(tr!("damage-link-gone", "link { $link } in { $ns } is gone", link = name, ns = ns))
+        }
+        Err(e) => {
+            Some(tr!("damage-link-error", "link { $link } in { $ns }: { $error }", link = name, ns = ns, error = e))
+        }
     }
 }
 
@@ -74,10 +79,20 @@ fn ruleset_problems(plan: &Plan, present: &BTreeSet<String>) -> Vec<String> {
         let want = planned_rules(fw);
         match r {
             Ok(Ok(n)) if n == want => {}
-            Ok(Ok(n)) => out.push(format!("table inet ecsnet in {} has {n} rules, {want} were loaded", fw.ns)),
-            Ok(Err(e)) if e.contains("No such file") => out.push(format!("table inet ecsnet in {} is gone", fw.ns)),
-            Ok(Err(e)) => out.push(format!("table inet ecsnet in {}: {e}", fw.ns)),
-            Err(e) => out.push(format!("ruleset of {}: {e}", fw.ns)),
+            Ok(Ok(n)) => out.push(tr!(
+                "damage-rule-count",
+                "table inet ecsnet in { $ns } has { $found } rules, { $loaded } were loaded",
+                ns = fw.ns,
+                found = n,
+                loaded = want
+            )),
+            Ok(Err(e)) if e.contains("No such file") => {
+                out.push(tr!("damage-table-gone", "table inet ecsnet in { $ns } is gone", ns = fw.ns))
+            }
+            Ok(Err(e)) => {
+                out.push(tr!("damage-table-error", "table inet ecsnet in { $ns }: { $error }", ns = fw.ns, error = e))
+            }
+            Err(e) => out.push(tr!("damage-ruleset-error", "ruleset of { $ns }: { $error }", ns = fw.ns, error = e)),
         }
     }
     out
@@ -88,11 +103,14 @@ fn ruleset_problems(plan: &Plan, present: &BTreeSet<String>) -> Vec<String> {
 pub fn damage(plan: &Plan, journal: &Journal) -> Vec<String> {
     let mut out = vec![];
     if !journal.complete {
-        out.push("its `up` did not finish (interrupted or killed): remove it with `ecsnet down`".to_string());
+        out.push(tr!(
+            "damage-up-unfinished",
+            "its `up` did not finish (interrupted or killed): remove it with `ecsnet down`"
+        ));
     }
     let present: BTreeSet<String> = netns::list(&crate::model::ids::ns_prefix(&plan.lab)).into_iter().collect();
     for n in plan.namespaces.iter().filter(|n| !present.contains(*n)) {
-        out.push(format!("namespace {n} is gone"));
+        out.push(tr!("damage-namespace-gone", "namespace { $ns } is gone", ns = n));
     }
     let per_ns: Vec<(String, Vec<String>)> = links(plan).into_iter().filter(|(ns, _)| present.contains(ns)).collect();
     let names: Vec<String> = per_ns.iter().map(|(ns, _)| ns.clone()).collect();
@@ -102,7 +120,7 @@ pub fn damage(plan: &Plan, journal: &Journal) -> Vec<String> {
     });
     match found {
         Ok(v) => out.extend(v.into_iter().flatten()),
-        Err(e) => out.push(format!("links: {e}")),
+        Err(e) => out.push(tr!("damage-links-error", "links: { $error }", error = e)),
     }
     out.extend(ruleset_problems(plan, &present));
     for r in journal.processes.iter().filter(|r| !process::alive(r)) {
@@ -112,14 +130,17 @@ pub fn damage(plan: &Plan, journal: &Journal) -> Vec<String> {
             _ => None,
         });
         match log.map(|l| super::state::dir(&plan.lab).join(l)) {
-            Some(log) => out.push(format!(
-                "{} (pid {}) is not running: its program exited or was killed{} (log: {})",
-                r.role,
-                r.pid,
-                last_line(&log).map(|l| format!(", its last words: {l:?}")).unwrap_or_default(),
-                log.display()
+            Some(log) => out.push(tr!(
+                "damage-program-ended",
+                "{ $role } (pid { $pid }) is not running: its program exited or was killed{ $last_words } (log: { $log })",
+                role = r.role,
+                pid = r.pid,
+                last_words = last_line(&log)
+                    .map(|l| tr!("damage-last-words", ", its last words: { $line }", line = format!("{l:?}")))
+                    .unwrap_or_default(),
+                log = log.display()
             )),
-            None => out.push(format!("{} (pid {}) is not running", r.role, r.pid)),
+            None => out.push(tr!("damage-process-gone", "{ $role } (pid { $pid }) is not running", role = r.role, pid = r.pid)),
         }
     }
     out
@@ -142,10 +163,11 @@ fn last_line(log: &std::path::Path) -> Option<String> {
 pub fn summary(damage: &[String]) -> String {
     let mut s: Vec<String> = damage.iter().take(10).cloned().collect();
     if damage.len() > 10 {
-        s.push(format!("and {} more", damage.len() - 10));
+        s.push(tr!("damage-more", "and { $count } more", count = damage.len() - 10));
     }
-    format!(
-        "the lab is damaged, no longer as `up` built it: {}. No verdict was given: rebuild it with `ecsnet down` and `ecsnet up`",
-        s.join("; ")
+    tr!(
+        "damage-summary",
+        "the lab is damaged, no longer as `up` built it: { $problems }. No verdict was given: rebuild it with `ecsnet down` and `ecsnet up`",
+        problems = s.join("; ")
     )
 }

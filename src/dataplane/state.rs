@@ -5,6 +5,7 @@
 //! State is root's: the root and each lab directory are 0700 and every file 0600, because it
 //! holds container environments and credential URIs. Every error reading it names the file.
 
+use crate::i18n::tr;
 use crate::model::Lab;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -206,10 +207,14 @@ impl Store {
                 Ok(_) => continue,
                 Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
                     let holder = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<i32>().ok());
-                    let who = holder.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
+                    let who = lock_holder(holder);
                     if let Some(p) = holder.filter(|p| crate::sys::proc::stopped(*p)) {
-                        let msg = format!(
-                            "lab {lab} is busy: {who} is working on it and is stopped (Ctrl-Z?); let it finish with `kill -CONT {p}`, or end it with `kill {p}`"
+                        let msg = tr!(
+                            "lab-busy-stopped",
+                            "lab { $lab } is busy: { $who } is working on it and is stopped (Ctrl-Z?); let it finish with `kill -CONT { $pid }`, or end it with `kill { $pid }`",
+                            lab = lab,
+                            who = who,
+                            pid = p
                         );
                         return Err(io::Error::new(io::ErrorKind::WouldBlock, msg));
                     }
@@ -217,14 +222,19 @@ impl Store {
                         w(holder);
                     }
                     if start.elapsed() > LOCK_WAIT {
-                        let msg =
-                            format!("lab {lab} is still busy after {} s: {who} is working on it", LOCK_WAIT.as_secs());
+                        let msg = tr!(
+                            "lab-still-busy",
+                            "lab { $lab } is still busy after { $seconds } s: { $who } is working on it",
+                            lab = lab,
+                            seconds = LOCK_WAIT.as_secs(),
+                            who = who
+                        );
                         return Err(io::Error::new(io::ErrorKind::TimedOut, msg));
                     }
                     if cancel() {
                         return Err(io::Error::new(
                             io::ErrorKind::Interrupted,
-                            "interrupted while waiting for the lab's lock",
+                            tr!("lab-lock-interrupted", "interrupted while waiting for the lab's lock"),
                         ));
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -251,7 +261,8 @@ impl Store {
     pub fn load_lab(&self, name: &str) -> io::Result<Lab> {
         let path = self.dir(name).join("lab.json");
         if !path.exists() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no running lab `{name}` (see `ecsnet ls`)")));
+            let msg = tr!("lab-not-up", "no running lab `{ $lab }` (see `ecsnet ls`)", lab = name);
+            return Err(io::Error::new(io::ErrorKind::NotFound, msg));
         }
         read_json(&path)
     }
@@ -329,6 +340,14 @@ pub fn load_lab(name: &str) -> io::Result<Lab> {
 /// Labs with a state directory.
 pub fn labs() -> Vec<String> {
     Store::system().labs()
+}
+
+/// Who holds a lab's lock, as the messages about waiting for it name them.
+pub fn lock_holder(pid: Option<i32>) -> String {
+    match pid {
+        Some(p) => tr!("lab-holder-process", "process { $pid }", pid = p),
+        None => tr!("lab-holder-unknown", "another ecsnet"),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use super::kernel::{ApplyError, Kernel};
 use super::state::{Journal, ProcRecord, Store};
+use crate::i18n::tr;
 use crate::model::Lab;
 use crate::model::ids;
 use crate::plan::Plan;
@@ -15,17 +16,38 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpError {
-    #[error("lab `{0}` is already up (run `ecsnet down {0}` first, or pick another name)")]
+    #[error("{}", already_up(.0))]
     AlreadyUp(String),
     #[error("{0}")]
     Apply(#[from] ApplyError),
-    #[error("interrupted during {0}; everything built so far was removed")]
+    #[error("{}", cancelled(.0))]
     Cancelled(String),
     #[error("{0}")]
     State(String),
     /// A bug: `up` panicked; what it built was removed all the same.
-    #[error("internal error (a bug in ecsnet, please report it): {0}; everything built so far was removed")]
+    #[error("{}", panicked(.0))]
     Panicked(String),
+}
+
+// The messages of `UpError`, in the user's language.
+fn already_up(lab: &str) -> String {
+    tr!(
+        "up-already-up",
+        "lab `{ $lab }` is already up (run `ecsnet down { $lab }` first, or pick another name)",
+        lab = lab
+    )
+}
+
+fn cancelled(phase: &str) -> String {
+    tr!("up-interrupted-during", "interrupted during { $phase }; everything built so far was removed", phase = phase)
+}
+
+fn panicked(error: &str) -> String {
+    tr!(
+        "up-internal-error",
+        "internal error (a bug in ecsnet, please report it): { $error }; everything built so far was removed",
+        error = error
+    )
 }
 
 /// Called between phases; returning `true` aborts (Ctrl-C, test hooks).
@@ -60,8 +82,14 @@ pub async fn up<K: Kernel>(
     opts: UpOptions,
 ) -> Result<Timings, UpError> {
     let waiting = |pid: Option<i32>| {
-        let who = pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another ecsnet".into());
-        tracing::warn!("lab {} is busy ({who} is building or removing it): waiting", lab.name)
+        let who = super::state::lock_holder(pid);
+        let msg = tr!(
+            "lab-busy-waiting",
+            "lab { $lab } is busy ({ $who } is building or removing it): waiting",
+            lab = lab.name,
+            who = who
+        );
+        tracing::warn!("{msg}")
     };
     let cancel = || (opts.cancel)("lock");
     let lock = store.lock(&lab.name, waiting, &cancel).map_err(|e| UpError::State(e.to_string()))?;
@@ -98,7 +126,8 @@ pub async fn up<K: Kernel>(
         Ok(t) => Ok(t),
         Err(UpError::Cancelled(p)) if opts.stop_after.is_some() => Err(UpError::Cancelled(p)),
         Err(e) => {
-            tracing::warn!("up of {} failed, rolling back", lab.name);
+            let msg = tr!("up-rolling-back", "up of { $lab } failed, rolling back", lab = lab.name);
+            tracing::warn!("{msg}");
             // Here, not on a thread of its own: the machine may refuse one (that may be why
             // `up` failed), and the rollback must happen all the same.
             rollback(kernel, store, &lab.name, &created, &before, &journal.processes);

@@ -1,5 +1,6 @@
 # ecsnet のメッセージ (日本語)。ID は英語の原文 (Rust のコード) と対応し、ここに無いものは英語で表示されます。
 # 用語は AWS の日本語ドキュメントに合わせています。
+# { $name } は引数です (英語の原文と同じ名前)。識別子、AWS のエラーコード、フィールド名、パス、コマンドは訳しません。
 
 label-why = 理由
 label-fix = 対処
@@ -65,3 +66,264 @@ help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
 help-exec = ノードの名前空間でコマンドを実行します: ecsnet exec LAB task/web -- ip addr
+
+# Environment: this machine cannot run labs (exit 3)
+env-not-root = ネットワーク名前空間を作るには root 権限が必要です。sudo で実行してください (例: `sudo ecsnet up FILE`)
+env-nft-missing = `nft` コマンド (nftables パッケージ) がありません。`sudo scripts/setup.sh` か `sudo apt-get install -y nftables` でインストールしてください
+env-no-netns = このカーネルはネットワーク名前空間 (CONFIG_NET_NS) に対応していません
+env-missing-caps = ecsnet は root で動いていますが { $caps } がありません (名前空間、マウント、リンクの作成に必要です)。コンテナ内なら `docker run --privileged ...` で起動してください
+list-and = {" と "}
+env-proc-sys-read-only = ここでは /proc/sys が読み取り専用です (--privileged なしで起動したコンテナでは?)。各ラボの名前空間の sysctl はここに書き込みます。コンテナを `docker run --privileged ...` で起動してください
+runtime-failed = ecsnet: ランタイムを起動できません: { $error }
+
+# Labs: names, not up, locks, already up
+lab-name-rule = { $error } (ラボ名は英小文字、数字、'-' の 1-20 文字で、'-' で始まったり終わったりできません)
+lab-name-rule-option = { $option }: { $error } (ラボ名は英小文字、数字、'-' の 1-20 文字で、'-' で始まったり終わったりできません)
+lab-name-empty = ラボ名が空です
+lab-name-bad-path = ラボ名 `{ $name }` は無効です: `/`、`..`、NUL は使えません (ファイル名と名前空間名の一部になります)
+lab-name-too-long = ラボ名 `{ $name }` は無効です: 20 文字までです
+lab-name-bad-letters = ラボ名 `{ $name }` は無効です: 英小文字、数字、'-' だけを使ってください
+lab-name-dash = ラボ名 `{ $name }` は無効です: '-' で始めたり終えたりできません
+lab-name-help = ラボ名は [a-z0-9-] の 1-20 文字で、'-' で始まったり終わったりできません。例: `{ $example }`
+lab-not-up = 起動中のラボ `{ $lab }` はありません (`ecsnet ls` で確認できます)
+lab-holder-process = プロセス { $pid }
+lab-holder-unknown = 別の ecsnet
+lab-busy-waiting = ラボ { $lab } は使用中です ({ $who } が構築または削除しています)。待っています
+lab-busy-stopped = ラボ { $lab } は使用中です: { $who } が作業中のまま停止しています (Ctrl-Z?)。`kill -CONT { $pid }` で続けさせるか、`kill { $pid }` で終了させてください
+lab-still-busy = ラボ { $lab } は { $seconds } 秒待っても使用中です: { $who } が作業しています
+lab-lock-interrupted = ラボのロックを待っている間に中断されました
+
+# up
+up-failed = up に失敗しました: { $error }
+up-already-up = ラボ `{ $lab }` はすでに起動しています (先に `ecsnet down { $lab }` を実行するか、別の名前にしてください)
+up-interrupted-during = { $phase } の途中で中断されました。それまでに作ったものはすべて削除しました
+up-internal-error = 内部エラーです (ecsnet のバグです。報告をお願いします): { $error }。それまでに作ったものはすべて削除しました
+up-rolling-back = ラボ { $lab } の up に失敗しました。ロールバックしています
+up-interrupted-removed = 中断されました。構築したものはすべて削除しました
+up-done = { $ms } ms で起動しました (カーネルオブジェクト { $objects } 個)。次を試してください: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }
+
+# The lab's summary (up, ls LAB)
+summary-lab = ラボ { $lab } ({ $region }、VPC { $cidr })
+summary-instance = instance/{ $name }  { $ip } (サブネット { $subnet }){ $public }
+summary-public-ip = 、パブリック IP { $ip }
+summary-not-placed = 配置されていません: { $reason }
+summary-eni = ENI { $id } { $ip } (サブネット { $subnet })
+summary-host-network = ホストのネットワーク
+summary-no-network = ネットワークなし (lo のみ)
+
+# down
+down-name-a-lab = ラボ名を指定するか (`ecsnet ls` で確認できます)、--all を付けてください
+down-left-alone = { $lab }: 削除しませんでした: { $why }
+down-skipped = 警告: { $lab }: { $what } はスキップしました
+down-not-a-lab-name = `{ $lab }` はラボ名ではありません
+down-skipped-lock = ラボのロック ({ $error })
+down-built-since = その後に別の実行が構築しています ({ $owner })
+down-another-user = 別のユーザー (uid { $uid }) のラボです。--everyone を付けるとそれも削除します
+down-foreign-namespace = 名前空間 `{ $ns }`: ラボ { $lab } のものではありません
+down-foreign-process = プロセス { $pid } ({ $role }): ラボ { $lab } のものではありません (開始時刻か所有者が違います)
+down-done = { $lab }: 名前空間を { $namespaces } 個削除し、プロセスを { $processes } 個停止しました
+
+# Interrupts (Ctrl-C) and internal errors
+interrupt-first = ecsnet: 中断されました。後片付けをしています (あと 2 回 Ctrl-C を押すとバックグラウンドに任せます)
+interrupt-second = ecsnet: まだ後片付けをしています (もう一度 Ctrl-C を押すとバックグラウンドの `ecsnet down` に任せます)
+interrupt-exiting = ecsnet: 終了します。`ecsnet down` がバックグラウンドで後片付けを続けます: { $labs }
+internal-error-removed = ecsnet: 内部エラーです (ecsnet のバグです。報告をお願いします)。ラボ { $lab } は削除しました
+internal-error-remove-failed = ecsnet: 内部エラーです。ラボ { $lab } の削除に失敗しました: { $errors }
+
+# Nodes named on the command line (exit 2)
+node-unknown-instance = ラボ { $lab } にインスタンス `{ $name }` はありません
+node-unknown-task = ラボ { $lab } にタスク `{ $name }` はありません
+node-unknown-container = タスク { $task } にコンテナ `{ $name }` はありません
+node-unknown-nat = ラボ { $lab } に NAT ゲートウェイ `{ $name }` はありません
+node-unknown-internet-host = ラボ { $lab } にインターネット上のホスト `{ $name }` はありません
+node-did-you-mean = 。もしかして `{ $name }` ですか?
+node-it-has = 。あるのは { $names } です
+cli-unknown-protocol = 不明なプロトコル `{ $value }` です (tcp、udp、http、icmp のいずれか)
+cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort)
+cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
+
+# Endpoints (FROM and TO on the command line, `from:` and `to:` in a scenario)
+endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`nat/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
+endpoint-empty = エンドポイントが空です。{ $forms } のいずれかを指定します
+endpoint-blanks = エンドポイント `{ $node }` に空白が含まれています。{ $forms } のいずれかを指定します
+endpoint-bad-port = `{ $node }` のポート `{ $port }` は無効です: ポートは 1 から 65535 の数です
+endpoint-did-you-mean = {" "}(もしかして `{ $name }` ですか?)
+endpoint-did-you-mean-kind = {" "}(もしかして `{ $name }/...` ですか?)
+endpoint-not-ipv4 = {" "}(有効な IPv4 アドレスではありません)
+endpoint-unknown = 不明なエンドポイント `{ $node }` です{ $hint }。{ $forms } のいずれかを指定します
+endpoint-unknown-kind = `{ $node }` のエンドポイントの種類 `{ $kind }` は不明です{ $hint }。{ $forms } のいずれかを指定します
+endpoint-bad-name = `{ $node }` の { $kind } 名 `{ $name }` は無効です: 名前には英小文字、数字、'-' だけを使います (1-40 文字)
+endpoint-unknown-address = `{ $node }` のアドレス `@{ $address }` は不明です: 使えるのは `instance/NAME@public` だけです
+endpoint-bad-container = `{ $node }` のコンテナ名 `{ $name }` は無効です: コンテナ名には英字、数字、'-'、'_' を使います (1-255 文字)
+endpoint-no-port = `{ $node }` にはポートを付けられません
+
+# validate
+validate-ok = { $file }: OK (ラボ { $lab }、インスタンス { $instances } 個、タスク { $tasks } 個{ $unplaced }、期待値 { $expectations } 個)
+validate-not-placed = 、うち配置されなかったもの { $count } 個
+
+# test and check
+test-name-one-lab = --name が名付けるラボは 1 つですが、指定したパスにはシナリオが { $count } 個あります。代わりに --prefix を使ってください
+test-cannot-write = ecsnet: { $path } に書き込めません: { $error }
+test-probing-failed = プローブに失敗しました: { $error }
+test-teardown-failed = 後片付け (down) に失敗しました: { $errors }
+test-summary = シナリオ { $scenarios } 個: 成功 { $passed }、失敗 { $failed }{ $errors }
+test-summary-errors = 、エラー { $count }
+check-no-expectations = ラボ `{ $lab }` には保存された期待値がありません ({ $path }: { $error })
+
+# The test/check table (column headers, ok/FAIL and outcomes stay in English)
+report-error = エラー
+report-mismatch = モデルとデータプレーンの不一致が { $count } 件あります: ecsnet のバグです。このシナリオを添えて報告をお願いします
+report-counts = 成功 { $passed }、失敗 { $failed } (up { $up } ms、プローブ { $probes } ms、down { $down } ms)
+
+# probe and explain
+probe-result = { $from } -> { $to } ({ $target }/{ $protocol }): { $outcome } ({ $ms } ms){ $detail }
+probe-served-by = 応答したのは { $node } です (宛先 { $local }、見えた送信元 { $peer })
+probe-unreachable = 到達できません: { $reason }
+probe-interrupted = プローブ中に中断されました。実行中のプローブは破棄しました
+probe-interrupted-one = 中断されました。プローブは破棄しました
+explain-header = ラボ { $lab } の { $from } -> { $to }/{ $protocol }
+
+# exec, logs, inspect, ps, graph
+exec-no-task = タスク `{ $task }` はありません
+exec-task-not-placed = タスク `{ $task }` は配置されていません ({ $reason })
+exec-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません
+exec-task-no-container = タスクにコンテナがありません
+exec-no-such-container = タスク `{ $task }` にそのコンテナはありません
+exec-no-internet-host = インターネット上のホスト `{ $host }` はありません
+exec-no-igw = この VPC にはインターネットゲートウェイがありません
+exec-no-instance = インスタンス `{ $name }` はありません
+exec-no-nat = NAT ゲートウェイ `{ $name }` はありません
+exec-bad-node = ノード `{ $node }` は正しくありません
+exec-unknown-node-why = 不明なノード `{ $node }` です ({ $error })。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
+exec-unknown-node = 不明なノード `{ $node }` です。instance/NAME、task/NAME[/CONTAINER]、コンテナの ID か名前、internet[/NAME]、nat/NAME、vpc、igw のいずれかを指定してください
+logs-built-in-responder = { $container } は ecsnet 組み込みの応答プログラムを実行しています (`x-ecsnet.command` なし)。そのログはラボのエージェントに出ます: `ecsnet logs { $lab } agent`
+inspect-ambiguous = `{ $what }` に一致するコンテナが { $count } 個あります。ID の先頭をもっと長く指定してください
+inspect-ambiguous-instance = `{ $what }` に一致するコンテナが { $count } 個あります。ID の先頭をもっと長く指定するか、--instance NAME を付けてください
+inspect-no-node = ラボ { $lab } に `{ $what }` にあたるコンテナはありません (`ecsnet ps { $lab }` で確認できます)
+inspect-short-id = `{ $what }`: コンテナ ID は 3 文字以上指定してください
+inspect-no-container = ラボ { $lab } にコンテナ `{ $what }` はありません (`ecsnet ps { $lab }` で確認できます)
+ps-no-instance = ラボ { $lab } にインスタンス `{ $name }` はありません (あるのは { $instances })
+inspect-no-instance = ラボ { $lab } にインスタンス `{ $name }` はありません
+ps-unknown-format = 不明な形式 `{ $format }` です (table か json)
+graph-unknown-format = 不明な形式 `{ $format }` です (mermaid、dot、svg、png、html のいずれか)
+graph-bad-size = --size `{ $size }`: 幅x高さをピクセルで、それぞれ 1 から { $max } の範囲で指定します (例: 1280x720)
+graph-png-terminal = PNG は端末には出力できません: -o FILE.png を指定するか、リダイレクトします
+
+# A lab changed from outside (exit 3, no verdict)
+damage-summary = ラボが壊れていて、`up` が構築したときの状態ではありません: { $problems }。判定はしていません。`ecsnet down` と `ecsnet up` で作り直してください
+damage-more = ほか { $count } 件
+damage-up-unfinished = `up` が最後まで終わっていません (中断されたか強制終了されました)。`ecsnet down` で削除してください
+damage-namespace-gone = 名前空間 { $ns } がなくなっています
+damage-links-error = リンク: { $error }
+damage-link-down = { $ns } のリンク { $link } がダウンしています
+damage-link-gone = { $ns } のリンク { $link } がなくなっています
+damage-link-error = { $ns } のリンク { $link }: { $error }
+damage-rule-count = { $ns } のテーブル inet ecsnet のルールは { $found } 個です (読み込んだのは { $loaded } 個)
+damage-table-gone = { $ns } のテーブル inet ecsnet がなくなっています
+damage-table-error = { $ns } のテーブル inet ecsnet: { $error }
+damage-ruleset-error = { $ns } のルールセット: { $error }
+damage-program-ended = { $role } (pid { $pid }) が動いていません。プログラムが終了したか強制終了されました{ $last_words } (ログ: { $log })
+damage-last-words = 。最後の出力: { $line }
+damage-process-gone = { $role } (pid { $pid }) が動いていません
+
+# Expectations (`expect:`)
+expect-both-kinds = 期待値は到達性のチェック (from、to、reachable) か配置のチェック (task、placed) のどちらかで、両方にはできません
+expect-both-kinds-help = 2 つの要素に分けます
+expect-not-pattern = `{ $value }` はノードのパターンではありません
+expect-not-pattern-help = `internet`、`task/*`、`instance/web-*` のように書きます
+expect-reason-needs-unplaced = `reason` は `placed: false` のときだけ使います
+expect-reason-needs-unplaced-help = `reason` を削除するか、`placed: false` を期待します
+expect-write-just = `{ $value }` とだけ書きます
+expect-not-source = `{ $node }` はプローブの送信元にできません: { $why }
+expect-sources = プローブの送信元は `internet`、`internet/NAME`、`instance/NAME`、`task/NAME`、`task/NAME/CONTAINER` のいずれかです
+expect-dest-public = インスタンスのパブリックアドレスは宛先にしかできません
+expect-dest-nat = NAT ゲートウェイは宛先にしかできません
+expect-dest-metadata = タスクメタデータエンドポイントは宛先にしかできません
+expect-dest-imds = インスタンスメタデータサービスは宛先にしかできません
+expect-dest-ip = IP アドレスは宛先にしかできません
+expect-port-belongs-to-to = `{ $value }` とだけ書きます。ポートは `to` に付けます
+expect-path-needs-http = `path` は `protocol: http` のときだけ使います
+expect-path-needs-http-help = `protocol: http` を追加するか、`path` を削除します
+expect-bad-path = HTTP のパス `{ $path }` は無効です
+expect-bad-path-help = パスは `/` で始まり、空白を含みません。例: `/health`
+expect-icmp-port = icmp にはポートがありませんが、`to` に :{ $port } が付いています
+expect-needs-port = `to` にはポートが必要です: `{ $node }:PORT`
+expect-needs-port-help = 宛先にはポートを付けます (例: `task/web:3000`)。ポートが要らないのは `protocol: icmp` と `metadata` だけです
+expect-reachable-true-goes-with = `reachable: true` には `result: connected` を組み合わせます
+expect-reachable-false-goes-with = `reachable: false` には `result: refused` か `result: timeout` を組み合わせます
+expect-contradiction = `result: { $result }` は `reachable: { $reachable }` と矛盾しています
+expect-needs-reachable = `{ $field }` には `reachable: true` が必要です
+expect-needs-reachable-help = 到達しないプローブには誰も応答しません。`{ $field }` を削除します
+expect-its-containers = このタスクのコンテナ: { $names }
+expect-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません (タスク定義 `{ $family }:{ $revision }`)
+
+# Tasks (`tasks:`); AWS's own error texts are quoted as AWS writes them
+task-family-help = ファミリー名か family:revision を書きます。例: `web`、`web:2`
+task-no-subnets = `subnets` にはサブネットを 1 つ以上指定します
+task-no-subnets-help = 例: `subnets: [private-a]`
+task-assign-public-ip-help = EC2 インスタンス上では、ECS はタスクの ENI にパブリック IP を付けません。送信には、ルートテーブルが 0.0.0.0/0 を NAT ゲートウェイに送るプライベートサブネットにタスクを置きます。受信には、`publicIp: true` のインスタンスで bridge モードか host モードを使います
+task-port-taken = { $who } は { $port }/{ $proto } で待ち受けますが、そこではすでに { $first } が待ち受けています: 後の方はバインドできません
+task-port-taken-help = `x-ecsnet.listen` で別のポートを選ぶか、タスクを別のインスタンスに移します
+task-def-not-found = タスク定義 `{ $family }:{ $revision }` が見つかりません
+task-def-revisions = ファミリー `{ $family }` のリビジョン: { $revisions }
+task-needs-netconf-help = タスク定義 `{ $family }:{ $revision }` は networkMode=awsvpc です。`networkConfiguration: {"{"} awsvpcConfiguration: {"{"} subnets: [SUBNET] {"}"} {"}"}` を追加します
+task-netconf-not-awsvpc = networkConfiguration は awsvpc のタスクにしか使えません。タスク定義 `{ $family }:{ $revision }` は networkMode={ $mode } です
+task-netconf-not-awsvpc-help = `networkConfiguration` を削除します (ECS はこれを拒否します: "Network Configuration is not valid for the given networkMode of this task definition.")
+
+# Scenario files: what is wrong, how to fix it (validate, exit 2). { $what } and { $kind } name the
+# block in English ("a subnet"), as the field names are English.
+scenario-not-mapping = `{ $field }` はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
+scenario-not-mapping-help = `key: value` の組をフィールドの下にインデントして書くか、`{"{"} key: value, ... {"}"}` と書きます
+scenario-entry-not-mapping = `{ $field }` の各要素はマッピング ({ $what }) でなければなりませんが、{ $found } になっています
+scenario-write-entry-like = `- { $example }` のように書きます
+scenario-not-list = `{ $field }` はリストでなければなりませんが、{ $found } になっています
+scenario-not-list-help = YAML のリストで書きます: `{ $field }: [a, b]` か、1 行に 1 つずつ `- item`
+scenario-too-many-entries = `{ $field }` の要素が多すぎます: { $count } 個 (ecsnet の上限は { $limit } 個)
+scenario-split-file = シナリオを複数のファイルに分けます
+scenario-not-string = `{ $field }` は文字列でなければなりませんが、{ $found } になっています
+scenario-not-string-help = フィールドと同じ行に値を 1 つ書きます
+scenario-empty = `{ $field }` は空にできません
+scenario-not-number = `{ $field }` は整数でなければなりませんが、{ $found } になっています
+scenario-number-help = { $min } から { $max } までの数を書きます
+scenario-out-of-range = `{ $field }` が範囲外です: `{ $value }` は { $min } から { $max } の間にありません
+scenario-quoted-boolean = `{ $field }` は真偽値でなければなりませんが、引用符付きの文字列 "{ $value }" になっています
+scenario-quoted-boolean-help = 引用符を外します: `{ $field }: { $value }`
+scenario-not-boolean = `{ $field }` は true か false でなければなりませんが、{ $found } になっています
+scenario-not-boolean-help = `{ $field }: true` か `{ $field }: false` と書きます
+scenario-did-you-mean = もしかして `{ $name }` ですか?
+scenario-did-you-mean-camel = もしかして `{ $name }` ですか? (フィールド名は ECS API と同じキャメルケースです)
+scenario-use-one-of = { $choices } のいずれかを使います
+scenario-invalid-choice = `{ $field }` の値 `{ $value }` は無効です ({ $choices } のいずれか)
+scenario-not-ipv4 = `{ $field }` は IPv4 アドレスでなければなりませんが、`{ $value }` になっています
+scenario-not-ipv4-help = `10.0.1.25` のように 4 つの 10 進数で書きます
+scenario-not-port-range = `{ $field }` はポート番号か 8000-8010 のような範囲でなければなりませんが、{ $found } になっています
+scenario-not-port-range-help = `ports: 443` か `ports: 8000-8010` と書きます (from <= to、それぞれ 0-65535)
+scenario-range-backwards = `{ $field }`: 範囲 { $from }-{ $to } が逆順です
+scenario-range-backwards-help = `{ $to }-{ $from }` と書きます
+scenario-not-port-proto = `{ $field }` の要素は `443/tcp` や `53/udp` の形でなければなりませんが、`{ $value }` になっています
+scenario-not-port-proto-help = ポート/プロトコル (ポートは 1-65535、プロトコルは tcp か udp) と書きます。数だけなら tcp です
+scenario-unknown-reference = 不明な { $kind } `{ $name }` です
+scenario-none-declared = { $kinds } は 1 つも宣言されていません
+scenario-declared = 宣言されている { $kinds }: { $names }
+scenario-valid-fields = { $what } で使えるフィールド: { $fields }
+scenario-unknown-field = { $what } に不明なフィールド `{ $field }` があります
+scenario-no-value = `{ $field }` に値がありません
+scenario-no-value-help = `{ $field }: { $example }` のように書きます
+scenario-missing-field = { $what } に必須のフィールド `{ $field }` がありません
+scenario-missing-field-help = `{ $field }: { $example }` を追加します
+scenario-an-empty-value = 空の値
+scenario-a-list = リスト
+scenario-a-mapping = マッピング
+scenario-invalid-name = { $kind } の名前 `{ $name }` は無効です: 名前には英小文字、数字、'-' だけを使います (1-40 文字)
+scenario-for-example = 例: `{ $example }`
+scenario-duplicate-name = { $kind } の名前 `{ $name }` が重複しています
+scenario-duplicate-name-help = `{ $name }` という { $kind } は { $line } 行 { $col } 列ですでに宣言されています。どちらかの名前を変えます
+cidr-is-address = `{ $value }` はアドレスで、CIDR ブロックではありません
+cidr-is-address-help = この 1 つのアドレスなら `{ $value }/32` と書きます
+cidr-not-cidr = `{ $value }` は CIDR ブロックではありません
+cidr-bad-prefix = `{ $value }` は CIDR ブロックではありません: プレフィックス長は 0-32 です
+cidr-host-bits = `{ $value }` は有効な CIDR ブロックではありません: /{ $len } のプレフィックスより後ろのビットが立っています
+cidr-help = `10.0.0.0/16` のように書きます
+
+# Only for the unit tests of src/i18n.
+test-args = ラボ { $lab } のタスクは { $count } 個です

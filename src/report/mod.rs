@@ -3,6 +3,7 @@
 
 pub mod ci;
 
+use crate::i18n::{Lang, tr_in};
 use crate::judge::Verdict;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -45,12 +46,20 @@ impl ScenarioReport {
     }
 }
 
+/// The table in English (the goldens, and callers with no user).
 pub fn table(r: &ScenarioReport) -> String {
+    table_in(r, Lang::En)
+}
+
+/// The table for a person reading `lang`: the words around the data are translated; column
+/// headers, `ok`/`FAIL` and outcomes stay as they are (they line up, and people grep them).
+pub fn table_in(r: &ScenarioReport, lang: Lang) -> String {
     let mut s = String::new();
     let name = r.lab.as_deref().unwrap_or("-");
     let _ = writeln!(s, "\n{} ({})", r.file, name);
     if let Some(e) = &r.error {
-        let _ = writeln!(s, "  ERROR  {}", e.replace('\n', "\n         "));
+        let label = tr_in!(lang, "report-error", "ERROR");
+        let _ = writeln!(s, "  {label}  {}", e.replace('\n', "\n         "));
         return s;
     }
     let w = r.verdicts.iter().map(|v| v.title.len()).max().unwrap_or(10).clamp(10, 70);
@@ -62,18 +71,25 @@ pub fn table(r: &ScenarioReport) -> String {
     }
     let mism = r.verdicts.iter().filter(|v| v.mismatch).count();
     if mism > 0 {
-        let _ =
-            writeln!(s, "  {mism} MODEL/DATAPLANE MISMATCH(ES): a bug in ecsnet, please report it with this scenario");
+        let line = tr_in!(
+            lang,
+            "report-mismatch",
+            "{ $count } MODEL/DATAPLANE MISMATCH(ES): a bug in ecsnet, please report it with this scenario",
+            count = mism
+        );
+        let _ = writeln!(s, "  {line}");
     }
-    let _ = writeln!(
-        s,
-        "  {} passed, {} failed (up {:.0} ms, probes {:.0} ms, down {:.0} ms)",
-        r.passed(),
-        r.failed(),
-        r.up_ms,
-        r.probe_ms,
-        r.down_ms
+    let line = tr_in!(
+        lang,
+        "report-counts",
+        "{ $passed } passed, { $failed } failed (up { $up } ms, probes { $probes } ms, down { $down } ms)",
+        passed = r.passed(),
+        failed = r.failed(),
+        up = format!("{:.0}", r.up_ms),
+        probes = format!("{:.0}", r.probe_ms),
+        down = format!("{:.0}", r.down_ms)
     );
+    let _ = writeln!(s, "  {line}");
     s
 }
 

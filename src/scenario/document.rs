@@ -13,6 +13,7 @@ use super::task_definition::{self, TaskDefinition};
 use super::vpc::{self, Vpc, VpcDraft};
 use super::walk::*;
 use super::{nat_gateway, network_acl, public_address, route_table, security_group, subnet};
+use crate::i18n::tr;
 use marked_yaml::Node as YamlNode;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -146,9 +147,10 @@ fn lab_name(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
             cx.err(
                 &s.loc,
                 e,
-                format!(
-                    "lab names are 1-20 characters from [a-z0-9-], not starting or ending with '-', e.g. `{}`",
-                    sanitize_name(&s.value, 20)
+                tr!(
+                    "lab-name-help",
+                    "lab names are 1-20 characters from [a-z0-9-], not starting or ending with '-', e.g. `{ $example }`",
+                    example = sanitize_name(&s.value, 20)
                 ),
             );
             None
@@ -183,22 +185,35 @@ fn region_ok(r: &str) -> bool {
 /// Lab names: `[a-z0-9-]`, 1-20 characters, not starting or ending with '-'.
 pub fn check_lab_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
-        return Err("the lab name is empty".to_string());
+        return Err(tr!("lab-name-empty", "the lab name is empty"));
     }
     if name.contains('\0') || name.contains('/') || name.contains("..") {
-        return Err(format!(
-            "invalid lab name `{}`: it must not contain `/`, `..` or NUL (it becomes part of file and namespace names)",
-            short(name)
+        return Err(tr!(
+            "lab-name-bad-path",
+            "invalid lab name `{ $name }`: it must not contain `/`, `..` or NUL (it becomes part of file and namespace names)",
+            name = short(name)
         ));
     }
     if name.chars().count() > 20 {
-        return Err(format!("invalid lab name `{}`: at most 20 characters", short(name)));
+        return Err(tr!(
+            "lab-name-too-long",
+            "invalid lab name `{ $name }`: at most 20 characters",
+            name = short(name)
+        ));
     }
     if !name_ok(name, 20) {
-        return Err(format!("invalid lab name `{}`: use only lowercase letters, digits and '-'", short(name)));
+        return Err(tr!(
+            "lab-name-bad-letters",
+            "invalid lab name `{ $name }`: use only lowercase letters, digits and '-'",
+            name = short(name)
+        ));
     }
     if name.starts_with('-') || name.ends_with('-') {
-        return Err(format!("invalid lab name `{}`: it must not start or end with '-'", short(name)));
+        return Err(tr!(
+            "lab-name-dash",
+            "invalid lab name `{ $name }`: it must not start or end with '-'",
+            name = short(name)
+        ));
     }
     Ok(())
 }

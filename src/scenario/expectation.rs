@@ -23,6 +23,7 @@ use super::reference::{self, Declared, INSTANCE, INTERNET_HOST, NAT_GATEWAY, See
 use super::task::Task;
 use super::task_definition::{TaskDefinition, find_task_def};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -323,8 +324,11 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     if is_placement && (has("from") || has("to")) {
         cx.err(
             &m.loc,
-            "an expectation is either a reachability check (from, to, reachable) or a placement check (task, placed), not both",
-            "split it into two entries",
+            tr!(
+                "expect-both-kinds",
+                "an expectation is either a reachability check (from, to, reachable) or a placement check (task, placed), not both"
+            ),
+            tr!("expect-both-kinds-help", "split it into two entries"),
         );
         return None;
     }
@@ -382,8 +386,8 @@ fn pattern(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
     if !ok {
         cx.err(
             &s.loc,
-            format!("`{}` is not a node pattern", s.value),
-            "write e.g. `internet`, `task/*` or `instance/web-*`",
+            tr!("expect-not-pattern", "`{ $value }` is not a node pattern", value = s.value),
+            tr!("expect-not-pattern-help", "write e.g. `internet`, `task/*` or `instance/web-*`"),
         );
         return None;
     }
@@ -398,7 +402,11 @@ fn placement(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
     if let (Some(p), Some(r)) = (&placed, &reason) {
         if p.value {
-            cx.err(&r.loc, "`reason` is only used with `placed: false`", "remove `reason`, or expect `placed: false`");
+            cx.err(
+                &r.loc,
+                tr!("expect-reason-needs-unplaced", "`reason` is only used with `placed: false`"),
+                tr!("expect-reason-needs-unplaced-help", "remove `reason`, or expect `placed: false`"),
+            );
             return None;
         }
     }
@@ -407,8 +415,6 @@ fn placement(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
         loc: m.loc.clone(),
     })
 }
-
-const SOURCES: &str = "`internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`";
 
 /// The fields of a reachability check in file order; `ok` is cleared by any invalid one.
 fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
@@ -472,7 +478,11 @@ fn endpoint(cx: &mut Reader, v: &Value<'_>) -> Option<(Located<Node>, Option<u16
 fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
     let (e, p) = endpoint(cx, v)?;
     if p.is_some() {
-        cx.err(&e.loc, format!("`{}` takes no port", v.field), format!("write just `{}`", e.value));
+        cx.err(
+            &e.loc,
+            tr!("endpoint-no-port", "`{ $node }` takes no port", node = v.field),
+            tr!("expect-write-just", "write just `{ $value }`", value = e.value),
+        );
         return None;
     }
     Some(e)
@@ -482,22 +492,31 @@ fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
 fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
     let bad = match &e.value {
         Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
-        Node::InstancePublic(_) => Some("an instance's public address is only a destination"),
-        Node::Nat(_) => Some("a NAT gateway is only a destination"),
-        Node::Metadata => Some("the task metadata endpoint is only a destination"),
-        Node::InstanceMetadata => Some("the instance metadata service is only a destination"),
-        Node::Ip(_) => Some("an IP address is only a destination"),
+        Node::InstancePublic(_) => {
+            Some(tr!("expect-dest-public", "an instance's public address is only a destination"))
+        }
+        Node::Nat(_) => Some(tr!("expect-dest-nat", "a NAT gateway is only a destination")),
+        Node::Metadata => Some(tr!("expect-dest-metadata", "the task metadata endpoint is only a destination")),
+        Node::InstanceMetadata => Some(tr!("expect-dest-imds", "the instance metadata service is only a destination")),
+        Node::Ip(_) => Some(tr!("expect-dest-ip", "an IP address is only a destination")),
     };
     if let Some(why) = bad {
         cx.err(
             &e.loc,
-            format!("`{}` cannot be a probe source: {why}", e.value),
-            format!("a probe starts from {SOURCES}"),
+            tr!("expect-not-source", "`{ $node }` cannot be a probe source: { $why }", node = e.value, why = why),
+            tr!(
+                "expect-sources",
+                "a probe starts from `internet`, `internet/NAME`, `instance/NAME`, `task/NAME` or `task/NAME/CONTAINER`"
+            ),
         );
         return None;
     }
     if port.is_some() {
-        cx.err(&e.loc, "`from` takes no port", format!("write just `{}`; the port belongs to `to`", e.value));
+        cx.err(
+            &e.loc,
+            tr!("endpoint-no-port", "`{ $node }` takes no port", node = "from"),
+            tr!("expect-port-belongs-to-to", "write just `{ $value }`; the port belongs to `to`", value = e.value),
+        );
         return None;
     }
     Some(e)
@@ -556,15 +575,19 @@ fn http_path(
         (Some(s), None) | (None, Some(s)) => s,
     };
     if protocol != ProbeProto::Http {
-        cx.err(&s.loc, "`path` is only used with `protocol: http`", "add `protocol: http`, or remove `path`");
+        cx.err(
+            &s.loc,
+            tr!("expect-path-needs-http", "`path` is only used with `protocol: http`"),
+            tr!("expect-path-needs-http-help", "add `protocol: http`, or remove `path`"),
+        );
         *ok = false;
         return "/".to_string();
     }
     if !s.value.starts_with('/') || s.value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         cx.err(
             &s.loc,
-            format!("invalid HTTP path `{}`", short(&s.value)),
-            "a path starts with `/` and has no blanks, e.g. `/health`",
+            tr!("expect-bad-path", "invalid HTTP path `{ $path }`", path = short(&s.value)),
+            tr!("expect-bad-path-help", "a path starts with `/` and has no blanks, e.g. `/health`"),
         );
         *ok = false;
         return "/".to_string();
@@ -647,7 +670,11 @@ fn destination_port(
 ) -> Option<u16> {
     match (protocol, &to.value, port) {
         (ProbeProto::Icmp, _, Some(p)) => {
-            cx.err(&to.loc, format!("icmp has no ports, but `to` has :{p}"), format!("write just `{}`", to.value));
+            cx.err(
+                &to.loc,
+                tr!("expect-icmp-port", "icmp has no ports, but `to` has :{ $port }", port = p),
+                tr!("expect-write-just", "write just `{ $value }`", value = to.value),
+            );
             *ok = false;
             None
         }
@@ -657,8 +684,11 @@ fn destination_port(
         (_, _, None) => {
             cx.err(
                 &to.loc,
-                format!("`to` needs a port: `{}:PORT`", to.value),
-                "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without",
+                tr!("expect-needs-port", "`to` needs a port: `{ $node }:PORT`", node = to.value),
+                tr!(
+                    "expect-needs-port-help",
+                    "a destination carries a port (e.g. `task/web:3000`); only `protocol: icmp` and `metadata` go without"
+                ),
             );
             *ok = false;
             None
@@ -691,11 +721,17 @@ fn result_fits(cx: &mut Reader, result: Option<&Located<Outcome>>, reachable: &L
         return true;
     }
     let help = if reachable.value {
-        "`reachable: true` goes with `result: connected`".to_string()
+        tr!("expect-reachable-true-goes-with", "`reachable: true` goes with `result: connected`")
     } else {
-        "`reachable: false` goes with `result: refused` or `result: timeout`".to_string()
+        tr!("expect-reachable-false-goes-with", "`reachable: false` goes with `result: refused` or `result: timeout`")
     };
-    cx.err(&r.loc, format!("`result: {}` contradicts `reachable: {}`", r.value, reachable.value), help);
+    let msg = tr!(
+        "expect-contradiction",
+        "`result: { $result }` contradicts `reachable: { $reachable }`",
+        result = r.value,
+        reachable = reachable.value
+    );
+    cx.err(&r.loc, msg, help);
     false
 }
 
@@ -722,8 +758,12 @@ fn answers_need_reachable(
         if let Some(loc) = loc {
             cx.err(
                 loc,
-                format!("`{field}` needs `reachable: true`"),
-                format!("nothing answers an unreachable probe; remove `{field}`"),
+                tr!("expect-needs-reachable", "`{ $field }` needs `reachable: true`", field = field),
+                tr!(
+                    "expect-needs-reachable-help",
+                    "nothing answers an unreachable probe; remove `{ $field }`",
+                    field = field
+                ),
             );
             ok = false;
         }
@@ -800,16 +840,18 @@ fn check_container(cx: &mut Reader, e: &Located<Node>, task: &str, c: &str, td: 
         return true;
     }
     let help = match suggest(c, &names) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("its containers: {}", names_list(names.iter().copied())),
+        Some(s) => tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = s),
+        None => tr!("expect-its-containers", "its containers: { $names }", names = names_list(names.iter().copied())),
     };
     cx.err(
         &e.loc,
-        format!(
-            "task `{task}` has no container `{}` (task definition `{}:{}`)",
-            short(c),
-            td.family.value,
-            td.revision
+        tr!(
+            "expect-no-container",
+            "task `{ $task }` has no container `{ $container }` (task definition `{ $family }:{ $revision }`)",
+            task = task,
+            container = short(c),
+            family = td.family.value,
+            revision = td.revision
         ),
         help,
     );

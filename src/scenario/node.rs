@@ -4,6 +4,7 @@
 //! place ([`fmt::Display`]) and parsed in one ([`parse_node`]); serialized as that text.
 
 use super::names::{name_ok, short, suggest};
+use crate::i18n::tr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -80,7 +81,7 @@ impl std::str::FromStr for Node {
     fn from_str(s: &str) -> Result<Node, String> {
         match parse_node(s)? {
             (n, None) => Ok(n),
-            (_, Some(_)) => Err(format!("`{}` takes no port", short(s))),
+            (_, Some(_)) => Err(tr!("endpoint-no-port", "`{ $node }` takes no port", node = short(s))),
         }
     }
 }
@@ -98,8 +99,13 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
-const FORMS: &str = "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, \
-                     `task/NAME/CONTAINER`, `nat/NAME`, `metadata` or an IPv4 address, optionally followed by `:PORT`";
+/// The forms an endpoint takes, for the errors.
+fn forms() -> String {
+    tr!(
+        "endpoint-forms",
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `metadata` or an IPv4 address, optionally followed by `:PORT`"
+    )
+}
 
 /// Container names as ECS allows them: `[A-Za-z0-9_-]`, 1-255.
 pub(crate) fn container_name_ok(s: &str) -> bool {
@@ -109,10 +115,15 @@ pub(crate) fn container_name_ok(s: &str) -> bool {
 /// Parse one node like `task/web:3000` into the endpoint and its port, if any.
 pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
     if s.is_empty() {
-        return Err(format!("empty endpoint; expected {FORMS}"));
+        return Err(tr!("endpoint-empty", "empty endpoint; expected { $forms }", forms = forms()));
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("endpoint `{}` contains blanks; expected {FORMS}", short(s)));
+        return Err(tr!(
+            "endpoint-blanks",
+            "endpoint `{ $node }` contains blanks; expected { $forms }",
+            node = short(s),
+            forms = forms()
+        ));
     }
     let (head, port) = match s.rsplit_once(':') {
         Some((h, p)) => {
@@ -120,10 +131,11 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
             match p.parse::<u16>() {
                 Ok(n) if ok && n > 0 => (h, Some(n)),
                 _ => {
-                    return Err(format!(
-                        "invalid port `{}` in `{}`: a port is a number from 1 to 65535",
-                        short(p),
-                        short(s)
+                    return Err(tr!(
+                        "endpoint-bad-port",
+                        "invalid port `{ $port }` in `{ $node }`: a port is a number from 1 to 65535",
+                        port = short(p),
+                        node = short(s)
                     ));
                 }
             }
@@ -147,13 +159,19 @@ fn single_word(s: &str, head: &str) -> Result<Node, String> {
             Ok(ip) => Ok(Node::Ip(ip)),
             Err(_) => {
                 let hint = match suggest(head, &["internet", "metadata", "imds"]) {
-                    Some(k) => format!(" (did you mean `{k}`?)"),
+                    Some(k) => tr!("endpoint-did-you-mean", " (did you mean `{ $name }`?)", name = k),
                     None if head.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
-                        " (not a valid IPv4 address)".to_string()
+                        tr!("endpoint-not-ipv4", " (not a valid IPv4 address)")
                     }
                     None => String::new(),
                 };
-                Err(format!("unknown endpoint `{}`{hint}; expected {FORMS}", short(s)))
+                Err(tr!(
+                    "endpoint-unknown",
+                    "unknown endpoint `{ $node }`{ $hint }; expected { $forms }",
+                    node = short(s),
+                    hint = hint,
+                    forms = forms()
+                ))
             }
         },
     }
@@ -165,10 +183,12 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
         if name_ok(n, 40) {
             Ok(n.to_string())
         } else {
-            Err(format!(
-                "invalid {kind} name `{}` in `{}`: names use only lowercase letters, digits and '-' (1-40 characters)",
-                short(n),
-                short(s)
+            Err(tr!(
+                "endpoint-bad-name",
+                "invalid { $kind } name `{ $name }` in `{ $node }`: names use only lowercase letters, digits and '-' (1-40 characters)",
+                kind = kind,
+                name = short(n),
+                node = short(s)
             ))
         }
     };
@@ -179,10 +199,11 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             None => Node::Instance(name("instance", rest)?),
             Some((n, "public")) => Node::InstancePublic(name("instance", n)?),
             Some((_, q)) => {
-                return Err(format!(
-                    "unknown address `@{}` in `{}`: only `instance/NAME@public` is supported",
-                    short(q),
-                    short(s)
+                return Err(tr!(
+                    "endpoint-unknown-address",
+                    "unknown address `@{ $address }` in `{ $node }`: only `instance/NAME@public` is supported",
+                    address = short(q),
+                    node = short(s)
                 ));
             }
         },
@@ -191,10 +212,11 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             Some((t, c)) => {
                 let t = name("task", t)?;
                 if !container_name_ok(c) {
-                    return Err(format!(
-                        "invalid container name `{}` in `{}`: container names use letters, digits, '-' and '_' (1-255 characters)",
-                        short(c),
-                        short(s)
+                    return Err(tr!(
+                        "endpoint-bad-container",
+                        "invalid container name `{ $name }` in `{ $node }`: container names use letters, digits, '-' and '_' (1-255 characters)",
+                        name = short(c),
+                        node = short(s)
                     ));
                 }
                 Node::Task { task: t, container: Some(c.to_string()) }
@@ -202,10 +224,17 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
         },
         _ => {
             let hint = match suggest(kind, &["internet", "instance", "task", "nat"]) {
-                Some(k) => format!(" (did you mean `{k}/...`?)"),
+                Some(k) => tr!("endpoint-did-you-mean-kind", " (did you mean `{ $name }/...`?)", name = k),
                 None => String::new(),
             };
-            return Err(format!("unknown endpoint kind `{}` in `{}`{hint}; expected {FORMS}", short(kind), short(s)));
+            return Err(tr!(
+                "endpoint-unknown-kind",
+                "unknown endpoint kind `{ $kind }` in `{ $node }`{ $hint }; expected { $forms }",
+                kind = short(kind),
+                node = short(s),
+                hint = hint,
+                forms = forms()
+            ));
         }
     })
 }

@@ -3,6 +3,7 @@
 
 use super::located::Located;
 use super::walk::*;
+use crate::i18n::tr;
 use std::collections::{HashMap, HashSet};
 
 /// Names declared in the file per kind ("subnet", "task definition family", ...), including by
@@ -64,10 +65,17 @@ pub(crate) fn reference(cx: &mut Reader, name: &Located<String>, of: RefKind, de
         return false;
     }
     let help = match suggest(&name.value, declared) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None if declared.is_empty() => format!("no {} are declared", of.plural),
-        None => format!("declared {}: {}", of.plural, names_list(declared.iter().copied())),
+        Some(s) => tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = s),
+        None if declared.is_empty() => tr!("scenario-none-declared", "no { $kinds } are declared", kinds = of.plural),
+        None => tr!(
+            "scenario-declared",
+            "declared { $kinds }: { $names }",
+            kinds = of.plural,
+            names = names_list(declared.iter().copied())
+        ),
     };
-    cx.err(&name.loc, format!("unknown {} `{}`", of.kind, short(&name.value)), help);
+    let msg =
+        tr!("scenario-unknown-reference", "unknown { $kind } `{ $name }`", kind = of.kind, name = short(&name.value));
+    cx.err(&name.loc, msg, help);
     false
 }

@@ -9,6 +9,7 @@ use super::primitives::NetworkMode;
 use super::reference::{self, Declared, FAMILY, INSTANCE, SECURITY_GROUP, SUBNET, Seen, TASK};
 use super::task_definition::{TaskDefRef, TaskDefinition, find_task_def};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -101,7 +102,11 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Parse
         match parse_task_def_ref(&s.value) {
             Ok(r) => Some(Located::new(r, s.loc)),
             Err(e) => {
-                cx.err(&s.loc, e, "write the family name, or family:revision, e.g. `web` or `web:2`");
+                cx.err(
+                    &s.loc,
+                    e,
+                    tr!("task-family-help", "write the family name, or family:revision, e.g. `web` or `web:2`"),
+                );
                 None
             }
         }
@@ -133,7 +138,11 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfigur
         let l = b.ref_list(&v, SUBNET, 16)?;
         if l.is_empty() {
             let loc = b.cx.vloc(&v);
-            b.cx.err(&loc, "`subnets` must name at least one subnet", "for example `subnets: [private-a]`");
+            b.cx.err(
+                &loc,
+                tr!("task-no-subnets", "`subnets` must name at least one subnet"),
+                tr!("task-no-subnets-help", "for example `subnets: [private-a]`"),
+            );
             return None;
         }
         Some(l)
@@ -149,9 +158,10 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfigur
                 cx.err(
                     &loc,
                     "Assign public IP is not supported for this launch type.",
-                    "ECS gives task ENIs no public IP on EC2 instances: for egress put the task in a private subnet \
-                     whose route table sends 0.0.0.0/0 to a NAT gateway; for inbound use bridge or host mode on an \
-                     instance with `publicIp: true`",
+                    tr!(
+                        "task-assign-public-ip-help",
+                        "ECS gives task ENIs no public IP on EC2 instances: for egress put the task in a private subnet whose route table sends 0.0.0.0/0 to a NAT gateway; for inbound use bridge or host mode on an instance with `publicIp: true`"
+                    ),
                 );
                 return None;
             }
@@ -276,11 +286,18 @@ fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[Task
                     // reserved ports); an extra on either side is not.
                     Some((first, first_extra)) if extra || *first_extra => cx.err(
                         &c.loc,
-                        format!(
-                            "{who} listens on {}/{} where {first} already listens: the second cannot bind",
-                            pp.port, pp.proto
+                        tr!(
+                            "task-port-taken",
+                            "{ $who } listens on { $port }/{ $proto } where { $first } already listens: the second cannot bind",
+                            who = who,
+                            port = pp.port,
+                            proto = pp.proto,
+                            first = first
                         ),
-                        "pick another port in `x-ecsnet.listen`, or move the task to another instance",
+                        tr!(
+                            "task-port-taken-help",
+                            "pick another port in `x-ecsnet.listen`, or move the task to another instance"
+                        ),
                     ),
                     Some(_) => {}
                     None => {
@@ -314,8 +331,18 @@ fn task_definition_of<'a>(
             .collect();
         cx.err(
             &r.loc,
-            format!("task definition `{}:{}` not found", r.value.family, r.value.revision.unwrap_or(0)),
-            format!("family `{}` has revision(s) {}", r.value.family, revs.join(", ")),
+            tr!(
+                "task-def-not-found",
+                "task definition `{ $family }:{ $revision }` not found",
+                family = r.value.family,
+                revision = r.value.revision.unwrap_or(0)
+            ),
+            tr!(
+                "task-def-revisions",
+                "family `{ $family }` has revision(s) { $revisions }",
+                family = r.value.family,
+                revisions = revs.join(", ")
+            ),
         );
     }
     td
@@ -327,19 +354,27 @@ fn network_configuration_fits(cx: &mut Reader, t: &Task, netconf: Option<&Loc>, 
         (NetworkMode::Awsvpc, None, _) => cx.err(
             &t.loc,
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
-            format!(
-                "task definition `{}:{}` uses networkMode=awsvpc; add `networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [SUBNET] }} }}`",
-                td.family.value, td.revision
+            tr!(
+                "task-needs-netconf-help",
+                "task definition `{ $family }:{ $revision }` uses networkMode=awsvpc; add `networkConfiguration: { awsvpcConfiguration: { subnets: [SUBNET] } }`",
+                family = td.family.value,
+                revision = td.revision
             ),
         ),
         (NetworkMode::Awsvpc, Some(_), _) => {}
         (mode, _, Some(loc)) => cx.err(
             loc,
-            format!(
-                "networkConfiguration is only valid for awsvpc tasks; task definition `{}:{}` uses networkMode={mode}",
-                td.family.value, td.revision
+            tr!(
+                "task-netconf-not-awsvpc",
+                "networkConfiguration is only valid for awsvpc tasks; task definition `{ $family }:{ $revision }` uses networkMode={ $mode }",
+                family = td.family.value,
+                revision = td.revision,
+                mode = mode
             ),
-            "remove `networkConfiguration` (ECS rejects it: \"Network Configuration is not valid for the given networkMode of this task definition.\")",
+            tr!(
+                "task-netconf-not-awsvpc-help",
+                "remove `networkConfiguration` (ECS rejects it: \"Network Configuration is not valid for the given networkMode of this task definition.\")"
+            ),
         ),
         _ => {}
     }

@@ -6,6 +6,7 @@ use super::fields::Table;
 pub(crate) use super::located::{Loc, Located};
 pub(crate) use super::names::*;
 use super::primitives::{PortProto, PortRange, Proto};
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{Marker, Node};
@@ -80,8 +81,17 @@ impl Reader {
             other => {
                 self.err(
                     &self.vloc(v),
-                    format!("`{}` must be a mapping ({what}), found {}", v.field, describe(other)),
-                    "write `key: value` pairs, indented under the field, or `{ key: value, ... }`",
+                    tr!(
+                        "scenario-not-mapping",
+                        "`{ $field }` must be a mapping ({ $what }), found { $found }",
+                        field = v.field,
+                        what = what,
+                        found = describe(other)
+                    ),
+                    tr!(
+                        "scenario-not-mapping-help",
+                        "write `key: value` pairs, indented under the field, or `{ key: value, ... }`"
+                    ),
                 );
                 None
             }
@@ -95,8 +105,14 @@ impl Reader {
             other => {
                 self.err(
                     &self.vloc(v),
-                    format!("each entry of `{}` must be a mapping ({what}), found {}", v.field, describe(other)),
-                    format!("write it like `- {example}`"),
+                    tr!(
+                        "scenario-entry-not-mapping",
+                        "each entry of `{ $field }` must be a mapping ({ $what }), found { $found }",
+                        field = v.field,
+                        what = what,
+                        found = describe(other)
+                    ),
+                    tr!("scenario-write-entry-like", "write it like `- { $example }`", example = example),
                 );
                 None
             }
@@ -109,8 +125,17 @@ impl Reader {
             other => {
                 self.err(
                     &self.vloc(v),
-                    format!("`{}` must be a list, found {}", v.field, describe(other)),
-                    format!("write a YAML list: `{}: [a, b]` or one `- item` per line", v.field),
+                    tr!(
+                        "scenario-not-list",
+                        "`{ $field }` must be a list, found { $found }",
+                        field = v.field,
+                        found = describe(other)
+                    ),
+                    tr!(
+                        "scenario-not-list-help",
+                        "write a YAML list: `{ $field }: [a, b]` or one `- item` per line",
+                        field = v.field
+                    ),
                 );
                 None
             }
@@ -123,8 +148,14 @@ impl Reader {
         if s.len() > limit {
             self.err(
                 &self.vloc(v),
-                format!("too many entries in `{}`: {} (ecsnet's limit is {limit})", v.field, s.len()),
-                "split the scenario into several files",
+                tr!(
+                    "scenario-too-many-entries",
+                    "too many entries in `{ $field }`: { $count } (ecsnet's limit is { $limit })",
+                    field = v.field,
+                    count = s.len(),
+                    limit = limit
+                ),
+                tr!("scenario-split-file", "split the scenario into several files"),
             );
             return None;
         }
@@ -137,8 +168,13 @@ impl Reader {
             other => {
                 self.err(
                     &self.vloc(v),
-                    format!("`{}` must be a string, found {}", v.field, describe(other)),
-                    "write a single value on the same line as the field",
+                    tr!(
+                        "scenario-not-string",
+                        "`{ $field }` must be a string, found { $found }",
+                        field = v.field,
+                        found = describe(other)
+                    ),
+                    tr!("scenario-not-string-help", "write a single value on the same line as the field"),
                 );
                 None
             }
@@ -149,7 +185,7 @@ impl Reader {
     pub fn nonempty(&mut self, v: &Value<'_>) -> Option<Located<String>> {
         let s = self.string(v)?;
         if s.value.trim().is_empty() {
-            self.err(&s.loc, format!("`{}` must not be empty", v.field), "");
+            self.err(&s.loc, tr!("scenario-empty", "`{ $field }` must not be empty", field = v.field), "");
             return None;
         }
         Some(s)
@@ -175,8 +211,13 @@ impl Reader {
         let Node::Scalar(s) = v.node else {
             self.err(
                 &loc,
-                format!("`{}` must be a whole number, found {}", v.field, describe(v.node)),
-                format!("write a number between {min} and {max}"),
+                tr!(
+                    "scenario-not-number",
+                    "`{ $field }` must be a whole number, found { $found }",
+                    field = v.field,
+                    found = describe(v.node)
+                ),
+                tr!("scenario-number-help", "write a number between { $min } and { $max }", min = min, max = max),
             );
             return None;
         };
@@ -184,8 +225,13 @@ impl Reader {
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             self.err(
                 &loc,
-                format!("`{}` must be a whole number, found `{}`", v.field, short(s.as_str())),
-                format!("write a number between {min} and {max}"),
+                tr!(
+                    "scenario-not-number",
+                    "`{ $field }` must be a whole number, found { $found }",
+                    field = v.field,
+                    found = format!("`{}`", short(s.as_str()))
+                ),
+                tr!("scenario-number-help", "write a number between { $min } and { $max }", min = min, max = max),
             );
             return None;
         }
@@ -194,8 +240,15 @@ impl Reader {
             _ => {
                 self.err(
                     &loc,
-                    format!("`{}` is out of range: `{}` is not between {min} and {max}", v.field, short(t)),
-                    format!("write a number between {min} and {max}"),
+                    tr!(
+                        "scenario-out-of-range",
+                        "`{ $field }` is out of range: `{ $value }` is not between { $min } and { $max }",
+                        field = v.field,
+                        value = short(t),
+                        min = min,
+                        max = max
+                    ),
+                    tr!("scenario-number-help", "write a number between { $min } and { $max }", min = min, max = max),
                 );
                 None
             }
@@ -221,16 +274,31 @@ impl Reader {
                 }
                 self.err(
                     &loc,
-                    format!("`{}` must be a boolean, found the quoted string \"{}\"", v.field, s.as_str()),
-                    format!("remove the quotes: `{}: {}`", v.field, b),
+                    tr!(
+                        "scenario-quoted-boolean",
+                        "`{ $field }` must be a boolean, found the quoted string \"{ $value }\"",
+                        field = v.field,
+                        value = s.as_str()
+                    ),
+                    tr!(
+                        "scenario-quoted-boolean-help",
+                        "remove the quotes: `{ $field }: { $value }`",
+                        field = v.field,
+                        value = b
+                    ),
                 );
                 return None;
             }
         }
         self.err(
             &loc,
-            format!("`{}` must be true or false, found {}", v.field, describe(v.node)),
-            format!("write `{}: true` or `{}: false`", v.field, v.field),
+            tr!(
+                "scenario-not-boolean",
+                "`{ $field }` must be true or false, found { $found }",
+                field = v.field,
+                found = describe(v.node)
+            ),
+            tr!("scenario-not-boolean-help", "write `{ $field }: true` or `{ $field }: false`", field = v.field),
         );
         None
     }
@@ -242,12 +310,18 @@ impl Reader {
             return Some(Located::new(*c, s.loc));
         }
         let help = match suggest(&s.value, choices) {
-            Some(c) => format!("did you mean `{c}`?"),
-            None => format!("use one of {}", quoted_list(choices)),
+            Some(c) => tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = c),
+            None => tr!("scenario-use-one-of", "use one of { $choices }", choices = quoted_list(choices)),
         };
         self.err(
             &s.loc,
-            format!("invalid `{}`: `{}` (expected {})", v.field, short(&s.value), quoted_list(choices)),
+            tr!(
+                "scenario-invalid-choice",
+                "invalid `{ $field }`: `{ $value }` (expected { $choices })",
+                field = v.field,
+                value = short(&s.value),
+                choices = quoted_list(choices)
+            ),
             help,
         );
         None
@@ -260,8 +334,13 @@ impl Reader {
             Err(_) => {
                 self.err(
                     &s.loc,
-                    format!("`{}` must be an IPv4 address, found `{}`", v.field, short(&s.value)),
-                    "write four decimal numbers like `10.0.1.25`",
+                    tr!(
+                        "scenario-not-ipv4",
+                        "`{ $field }` must be an IPv4 address, found `{ $value }`",
+                        field = v.field,
+                        value = short(&s.value)
+                    ),
+                    tr!("scenario-not-ipv4-help", "write four decimal numbers like `10.0.1.25`"),
                 );
                 None
             }
@@ -286,8 +365,16 @@ impl Reader {
         let bad = |cx: &mut Reader, found: String| {
             cx.err(
                 &loc,
-                format!("`{}` must be a port number or a range like 8000-8010, found {found}", v.field),
-                "write `ports: 443` or `ports: 8000-8010` (from <= to, each 0-65535)",
+                tr!(
+                    "scenario-not-port-range",
+                    "`{ $field }` must be a port number or a range like 8000-8010, found { $found }",
+                    field = v.field,
+                    found = found
+                ),
+                tr!(
+                    "scenario-not-port-range-help",
+                    "write `ports: 443` or `ports: 8000-8010` (from <= to, each 0-65535)"
+                ),
             );
         };
         let Node::Scalar(s) = v.node else {
@@ -314,8 +401,14 @@ impl Reader {
             Some(r) => {
                 self.err(
                     &loc,
-                    format!("`{}`: the range {}-{} is backwards", v.field, r.from, r.to),
-                    format!("write `{}-{}`", r.to, r.from),
+                    tr!(
+                        "scenario-range-backwards",
+                        "`{ $field }`: the range { $from }-{ $to } is backwards",
+                        field = v.field,
+                        from = r.from,
+                        to = r.to
+                    ),
+                    tr!("scenario-range-backwards-help", "write `{ $to }-{ $from }`", to = r.to, from = r.from),
                 );
                 None
             }
@@ -334,8 +427,16 @@ impl Reader {
             None => {
                 self.err(
                     &s.loc,
-                    format!("`{}` entry must look like `443/tcp` or `53/udp`, found `{}`", v.field, short(&s.value)),
-                    "write PORT/PROTO with a port 1-65535 and tcp or udp; a bare number means tcp",
+                    tr!(
+                        "scenario-not-port-proto",
+                        "`{ $field }` entry must look like `443/tcp` or `53/udp`, found `{ $value }`",
+                        field = v.field,
+                        value = short(&s.value)
+                    ),
+                    tr!(
+                        "scenario-not-port-proto-help",
+                        "write PORT/PROTO with a port 1-65535 and tcp or udp; a bare number means tcp"
+                    ),
                 );
                 None
             }
@@ -386,11 +487,22 @@ impl<'a> Block<'a> {
             let help = if let Some((_, h)) = hints.iter().find(|(h, _)| *h == key) {
                 h.to_string()
             } else if let Some(s) = suggest(key, allowed) {
-                format!("did you mean `{s}`?")
+                tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = s)
             } else {
-                format!("valid fields in {}: {}", self.what, quoted_list(allowed))
+                tr!(
+                    "scenario-valid-fields",
+                    "valid fields in { $what }: { $fields }",
+                    what = self.what,
+                    fields = quoted_list(allowed)
+                )
             };
-            cx.err(&cx.kloc(k), format!("unknown field `{}` in {}", short(key), self.what), help);
+            let msg = tr!(
+                "scenario-unknown-field",
+                "unknown field `{ $field }` in { $what }",
+                field = short(key),
+                what = self.what
+            );
+            cx.err(&cx.kloc(k), msg, help);
         }
     }
 
@@ -406,8 +518,17 @@ impl<'a> Block<'a> {
             if let Some(s) = known.iter().find(|s| s.eq_ignore_ascii_case(key)) {
                 cx.err(
                     &cx.kloc(k),
-                    format!("unknown field `{}` in {}", short(key), self.what),
-                    format!("did you mean `{s}`? (field names are camelCase, as in the ECS API)"),
+                    tr!(
+                        "scenario-unknown-field",
+                        "unknown field `{ $field }` in { $what }",
+                        field = short(key),
+                        what = self.what
+                    ),
+                    tr!(
+                        "scenario-did-you-mean-camel",
+                        "did you mean `{ $name }`? (field names are camelCase, as in the ECS API)",
+                        name = s
+                    ),
                 );
             }
         }
@@ -431,14 +552,33 @@ impl<'a> Block<'a> {
         match self.map.get_key_value(key) {
             Some((k, n)) if !is_null(n) => Some(Value { node: n, key: Some(k), field: key.to_string() }),
             Some((k, _)) => {
-                cx.err(&cx.kloc(k), format!("`{key}` has no value"), format!("write it like `{key}: {example}`"));
+                cx.err(
+                    &cx.kloc(k),
+                    tr!("scenario-no-value", "`{ $field }` has no value", field = key),
+                    tr!(
+                        "scenario-no-value-help",
+                        "write it like `{ $field }: { $example }`",
+                        field = key,
+                        example = example
+                    ),
+                );
                 None
             }
             None => {
                 cx.err(
                     &self.loc,
-                    format!("missing required field `{key}` in {}", self.what),
-                    format!("add `{key}: {example}`"),
+                    tr!(
+                        "scenario-missing-field",
+                        "missing required field `{ $field }` in { $what }",
+                        field = key,
+                        what = self.what
+                    ),
+                    tr!(
+                        "scenario-missing-field-help",
+                        "add `{ $field }: { $example }`",
+                        field = key,
+                        example = example
+                    ),
                 );
                 None
             }
@@ -453,10 +593,10 @@ pub(crate) fn is_null(n: &Node) -> bool {
 /// "a list", "a mapping", or the scalar itself.
 pub(crate) fn describe(n: &Node) -> String {
     match n {
-        Node::Scalar(s) if s.as_str().is_empty() => "an empty value".to_string(),
+        Node::Scalar(s) if s.as_str().is_empty() => tr!("scenario-an-empty-value", "an empty value"),
         Node::Scalar(s) => format!("`{}`", short(s.as_str())),
-        Node::Sequence(_) => "a list".to_string(),
-        Node::Mapping(_) => "a mapping".to_string(),
+        Node::Sequence(_) => tr!("scenario-a-list", "a list"),
+        Node::Mapping(_) => tr!("scenario-a-mapping", "a mapping"),
     }
 }
 
@@ -467,11 +607,13 @@ pub(crate) fn check_name(cx: &mut Reader, s: &Located<String>, kind: &str) -> bo
     }
     cx.err(
         &s.loc,
-        format!(
-            "invalid {kind} name `{}`: names use only lowercase letters, digits and '-' (1-40 characters)",
-            short(&s.value)
+        tr!(
+            "scenario-invalid-name",
+            "invalid { $kind } name `{ $name }`: names use only lowercase letters, digits and '-' (1-40 characters)",
+            kind = kind,
+            name = short(&s.value)
         ),
-        format!("for example `{}`", sanitize_name(&s.value, 40)),
+        tr!("scenario-for-example", "for example `{ $example }`", example = sanitize_name(&s.value, 40)),
     );
     false
 }
@@ -488,10 +630,19 @@ impl UniqueNames {
             let first = first.clone();
             cx.err(
                 &s.loc,
-                format!("duplicate {kind} name `{}`", short(&s.value)),
-                format!(
-                    "a {kind} named `{}` is already declared at line {}:{}; rename one of them",
-                    s.value, first.line, first.col
+                tr!(
+                    "scenario-duplicate-name",
+                    "duplicate { $kind } name `{ $name }`",
+                    kind = kind,
+                    name = short(&s.value)
+                ),
+                tr!(
+                    "scenario-duplicate-name-help",
+                    "a { $kind } named `{ $name }` is already declared at line { $line }:{ $col }; rename one of them",
+                    kind = kind,
+                    name = s.value,
+                    line = first.line,
+                    col = first.col
                 ),
             );
             return false;
@@ -506,15 +657,13 @@ pub(crate) fn parse_cidr(s: &str) -> Result<Ipv4Network, (String, String)> {
     let Some((ip, len)) = t.split_once('/') else {
         if t.parse::<Ipv4Addr>().is_ok() {
             return Err((
-                format!("`{t}` is an address, not a CIDR block"),
-                format!("write `{t}/32` for this single address"),
+                tr!("cidr-is-address", "`{ $value }` is an address, not a CIDR block", value = t),
+                tr!("cidr-is-address-help", "write `{ $value }/32` for this single address", value = t),
             ));
         }
-        return Err((format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()));
+        return Err(not_cidr(t));
     };
-    let ip: Ipv4Addr = ip
-        .parse()
-        .map_err(|_| (format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()))?;
+    let ip: Ipv4Addr = ip.parse().map_err(|_| not_cidr(t))?;
     let len: u8 = if !len.is_empty() && len.len() <= 2 && len.bytes().all(|b| b.is_ascii_digit()) {
         len.parse().unwrap_or(99)
     } else {
@@ -522,19 +671,35 @@ pub(crate) fn parse_cidr(s: &str) -> Result<Ipv4Network, (String, String)> {
     };
     if len > 32 {
         return Err((
-            format!("`{}` is not a CIDR block: the prefix length must be 0-32", short(t)),
-            "write it like `10.0.0.0/16`".to_string(),
+            tr!(
+                "cidr-bad-prefix",
+                "`{ $value }` is not a CIDR block: the prefix length must be 0-32",
+                value = short(t)
+            ),
+            tr!("cidr-help", "write it like `10.0.0.0/16`"),
         ));
     }
-    let net = Ipv4Network::new(ip, len)
-        .map_err(|_| (format!("`{}` is not a CIDR block", short(t)), "write it like `10.0.0.0/16`".to_string()))?;
+    let net = Ipv4Network::new(ip, len).map_err(|_| not_cidr(t))?;
     if net.network() != ip {
         return Err((
-            format!("`{t}` is not a valid CIDR block: the address has bits set beyond the /{len} prefix"),
-            format!("did you mean `{}/{len}`?", net.network()),
+            tr!(
+                "cidr-host-bits",
+                "`{ $value }` is not a valid CIDR block: the address has bits set beyond the /{ $len } prefix",
+                value = t,
+                len = len
+            ),
+            tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = format!("{}/{len}", net.network())),
         ));
     }
     Ok(net)
+}
+
+/// What is wrong with `t` when it is no CIDR block at all, and how to write one.
+fn not_cidr(t: &str) -> (String, String) {
+    (
+        tr!("cidr-not-cidr", "`{ $value }` is not a CIDR block", value = short(t)),
+        tr!("cidr-help", "write it like `10.0.0.0/16`"),
+    )
 }
 
 pub(crate) fn parse_port_proto(s: &str) -> Option<PortProto> {

@@ -6,6 +6,7 @@
 use super::{Runtime, host_ips, state};
 use crate::dataplane::sandbox::container_dir;
 use crate::dataplane::state::dir as state_dir;
+use crate::i18n::tr;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::model::ids::{image_id, private_dns_name};
 use crate::model::{Lab, ids};
@@ -422,9 +423,22 @@ pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<
             0 => Ok(None),
             1 => Ok(v.into_iter().next()),
             _ => Err(format!(
-                "`{what}` matches {} containers, give a longer id prefix{}:\n{}",
-                v.len(),
-                if instance.is_none() { " or --instance NAME" } else { "" },
+                "{}:\n{}",
+                if instance.is_none() {
+                    tr!(
+                        "inspect-ambiguous-instance",
+                        "`{ $what }` matches { $count } containers, give a longer id prefix or --instance NAME",
+                        what = what,
+                        count = v.len()
+                    )
+                } else {
+                    tr!(
+                        "inspect-ambiguous",
+                        "`{ $what }` matches { $count } containers, give a longer id prefix",
+                        what = what,
+                        count = v.len()
+                    )
+                },
                 v.iter()
                     .map(|c| format!(
                         "  {}  {}  (instance/{})",
@@ -445,11 +459,14 @@ pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<
             let t = what.strip_prefix("task/").filter(|t| !t.contains('/'))?;
             all.iter().copied().find(|c| c.task().is_some_and(|x| x.name == t) && matches!(c.kind, Kind::App(_)))
         };
-        return exact
-            .into_iter()
-            .next()
-            .or_else(first_of_task)
-            .ok_or_else(|| format!("no container plays `{what}` in lab {} (see `ecsnet ps {}`)", lab.name, lab.name));
+        return exact.into_iter().next().or_else(first_of_task).ok_or_else(|| {
+            tr!(
+                "inspect-no-node",
+                "no container plays `{ $what }` in lab { $lab } (see `ecsnet ps { $lab }`)",
+                what = what,
+                lab = lab.name
+            )
+        });
     }
     if let Some(c) = pick(all.iter().copied().filter(|c| c.model().docker_id == what).collect())? {
         return Ok(c);
@@ -463,9 +480,14 @@ pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<
             return Ok(c);
         }
     } else if is_hex && !what.is_empty() {
-        return Err(format!("`{what}`: give at least 3 characters of a container id"));
+        return Err(tr!("inspect-short-id", "`{ $what }`: give at least 3 characters of a container id", what = what));
     }
-    Err(format!("no such container `{what}` in lab {} (see `ecsnet ps {}`)", lab.name, lab.name))
+    Err(tr!(
+        "inspect-no-container",
+        "no such container `{ $what }` in lab { $lab } (see `ecsnet ps { $lab }`)",
+        what = what,
+        lab = lab.name
+    ))
 }
 
 /// `docker inspect` output for the given containers: a JSON array, 4-space indented.

@@ -4,6 +4,7 @@
 //! instance has IPv6).
 
 use super::{Runtime, host_ips, state};
+use crate::i18n::tr;
 use crate::model::Lab;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
 use crate::scenario::NetworkMode;
@@ -173,7 +174,13 @@ pub fn rows(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<Vec<(Stri
     if let Some(n) = instance {
         if lab.instance(n).is_none() {
             let names: Vec<&str> = lab.instances.iter().map(|i| i.name.as_str()).collect();
-            return Err(format!("no instance `{n}` in lab {} (instances: {})", lab.name, names.join(", ")));
+            return Err(tr!(
+                "ps-no-instance",
+                "no instance `{ $name }` in lab { $lab } (instances: { $instances })",
+                name = n,
+                lab = lab.name,
+                instances = names.join(", ")
+            ));
         }
     }
     let all = containers(lab);
