@@ -8,6 +8,10 @@
 #   ECSNET_ARGS       more `ecsnet test` arguments, e.g. "--prefix ci --junit report.xml"
 #   ECSNET_JUNIT, ECSNET_MARKDOWN   report paths (empty: none)
 #   ECSNET_REPO       owner/name whose releases hold the binaries
+# Not set by action.yml; for tests/install.rs, which has no GitHub and must not replace the
+# machine's ecsnet:
+#   ECSNET_RELEASES_URL  where the releases are (default https://github.com/$ECSNET_REPO/releases)
+#   ECSNET_BIN_DIR       where the binary is installed (default /usr/local/bin)
 # Exit code: ecsnet's (0 all held, 1 one failed, 2 invalid scenario, 3 broken environment,
 # 4 a bug), or 3 when the install itself fails.
 set -euo pipefail
@@ -15,6 +19,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 version=${ECSNET_VERSION:-latest}
 scenarios=${ECSNET_SCENARIOS:-scenarios/}
 repo=${ECSNET_REPO:-${GITHUB_REPOSITORY:-}}
+releases=${ECSNET_RELEASES_URL:-https://github.com/$repo/releases}
+bindir=${ECSNET_BIN_DIR:-/usr/local/bin}
 
 fail() { echo "::error title=ecsnet action::$*" >&2; exit 3; }
 
@@ -47,25 +53,25 @@ target() {
 # Downloads a release's tarball for this runner, checks its sha256, installs the binary.
 install_release() {
   local v=$1 t url dir
-  [ -n "$repo" ] || fail "ECSNET_REPO (owner/name) is not set: which repository's releases?"
+  [ -n "$repo" ] || [ -n "${ECSNET_RELEASES_URL:-}" ] || fail "ECSNET_REPO (owner/name) is not set: which repository's releases?"
   if [ "$v" = latest ]; then
     # /releases/latest redirects to /releases/tag/vX.Y.Z: no API token needed.
-    v=$(curl -fsSLo /dev/null -w '%{url_effective}' "https://github.com/$repo/releases/latest") ||
-      fail "no latest release of $repo"
+    v=$(curl -fsSLo /dev/null -w '%{url_effective}' "$releases/latest") || fail "no latest release at $releases"
     v=${v##*/}
   fi
   v=${v#v}
   t=$(target)
-  url="https://github.com/$repo/releases/download/v$v/ecsnet-$v-$t.tar.gz"
+  url="$releases/download/v$v/ecsnet-$v-$t.tar.gz"
   dir=$(mktemp -d)
   echo "ecsnet action: downloading $url" >&2
   curl -fsSL --retry 3 -o "$dir/ecsnet-$v-$t.tar.gz" "$url" || fail "cannot download $url"
   curl -fsSL --retry 3 -o "$dir/ecsnet-$v-$t.tar.gz.sha256" "$url.sha256" || fail "cannot download $url.sha256"
   (cd "$dir" && sha256sum -c --quiet "ecsnet-$v-$t.tar.gz.sha256") || fail "sha256 mismatch for $url"
-  tar -xzf "$dir/ecsnet-$v-$t.tar.gz" -C "$dir"
-  "${as_root[@]}" install -m 0755 "$dir/ecsnet-$v-$t/ecsnet" /usr/local/bin/ecsnet
+  { tar -xzf "$dir/ecsnet-$v-$t.tar.gz" -C "$dir" && [ -x "$dir/ecsnet-$v-$t/ecsnet" ]; } ||
+    fail "$url holds no ecsnet-$v-$t/ecsnet"
+  "${as_root[@]}" install -m 0755 "$dir/ecsnet-$v-$t/ecsnet" "$bindir/ecsnet" || fail "cannot install into $bindir"
   rm -rf "$dir"
-  echo /usr/local/bin/ecsnet
+  echo "$bindir/ecsnet"
 }
 
 case "$version" in
@@ -73,8 +79,8 @@ case "$version" in
     command -v cargo >/dev/null 2>&1 || fail "version: source needs cargo on the runner (e.g. dtolnay/rust-toolchain)"
     # Built as the calling user: target/ stays theirs; only the installed copy is root's.
     (cd "$here" && cargo build --release --locked >&2) || fail "cargo build failed"
-    "${as_root[@]}" install -m 0755 "$here/target/release/ecsnet" /usr/local/bin/ecsnet
-    bin=/usr/local/bin/ecsnet
+    "${as_root[@]}" install -m 0755 "$here/target/release/ecsnet" "$bindir/ecsnet"
+    bin=$bindir/ecsnet
     ;;
   /* | ./* | ../*)
     [ -x "$version" ] || fail "$version is not an executable ecsnet"

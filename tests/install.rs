@@ -89,8 +89,10 @@ fn every_action_input_reaches_the_script_and_the_workflows_pass_only_known_input
         .flat_map(|h| h.keys().map(|k| k.as_str().unwrap().to_string()))
         .collect();
     let read: BTreeSet<String> =
-        regex::Regex::new(r"ECSNET_[A-Z]+").unwrap().find_iter(&script).map(|m| m.as_str().to_string()).collect();
-    assert_eq!(given, read, "action.yml's env and scripts/action.sh's variables differ");
+        regex::Regex::new(r"ECSNET_[A-Z_]*[A-Z]").unwrap().find_iter(&script).map(|m| m.as_str().to_string()).collect();
+    // The two the tests set, to download from a folder and install into one.
+    let seams: BTreeSet<String> = ["ECSNET_BIN_DIR", "ECSNET_RELEASES_URL"].map(String::from).into();
+    assert_eq!(given, &read - &seams, "action.yml's env and scripts/action.sh's variables differ");
     // `uses: ./` in our own CI passes only inputs action.yml declares.
     let mut local_uses = 0;
     for file in workflows() {
@@ -165,8 +167,8 @@ fn the_action_script_runs_a_scenario_and_writes_the_job_summary() {
     let (summary, junit) = (dir.join("summary.md"), dir.join("junit.xml"));
     std::fs::write(&summary, "earlier step\n").unwrap();
     let action = |version: &str, scenarios: &Path| {
-        Command::new("bash")
-            .arg(root().join("scripts/action.sh"))
+        let mut cmd = Command::new("bash");
+        cmd.arg(root().join("scripts/action.sh"))
             .env("ECSNET_VERSION", version)
             .env("ECSNET_SCENARIOS", scenarios)
             .env("ECSNET_ARGS", "-v")
@@ -175,8 +177,9 @@ fn the_action_script_runs_a_scenario_and_writes_the_job_summary() {
             .env("ECSNET_REPO", "OWNER/ecsnet")
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_STEP_SUMMARY", &summary)
-            .output()
-            .unwrap()
+            .env("ECSNET_RELEASES_URL", format!("file://{}", dir.join("releases").display()))
+            .env("ECSNET_BIN_DIR", dir);
+        cmd.output().unwrap()
     };
     let o = action(bin(), &file);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -189,4 +192,27 @@ fn the_action_script_runs_a_scenario_and_writes_the_job_summary() {
     let o = action(missing.to_str().unwrap(), &file);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("::error title=ecsnet action::/nonexistent/ecsnet is not an executable"), "{}", text(&o));
+    // A release as release.yml packs it, downloaded (from a folder), checked, installed, run:
+    // an invalid scenario's exit 2 comes through.
+    let (version, target) = ("9.9.9", format!("{}-unknown-linux-musl", std::env::consts::ARCH));
+    let name = format!("ecsnet-{version}-{target}");
+    let assets = dir.join("releases/download/v9.9.9");
+    std::fs::create_dir_all(assets.join(&name)).unwrap();
+    std::fs::copy(bin(), assets.join(&name).join("ecsnet")).unwrap();
+    // gzip -1: the debug binary is large, and this is about names and sums, not size.
+    let pack = format!("tar -cf - {name} | gzip -1 > {name}.tar.gz && sha256sum {name}.tar.gz > {name}.tar.gz.sha256");
+    assert!(Command::new("sh").args(["-c", &pack]).current_dir(&assets).status().unwrap().success());
+    let broken = root().join("tests/broken/yaml-syntax-error.yaml");
+    let o = action("v9.9.9", &broken);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains(&format!("ecsnet action: {} test", dir.join("ecsnet").display())), "{}", text(&o));
+    assert!(dir.join("ecsnet").exists(), "not installed into ECSNET_BIN_DIR");
+    // A tarball that does not match its sha256 is never installed.
+    std::fs::remove_file(dir.join("ecsnet")).unwrap();
+    let sums = assets.join(format!("{name}.tar.gz.sha256"));
+    std::fs::write(&sums, format!("{}  {name}.tar.gz\n", "0".repeat(64))).unwrap();
+    let o = action("9.9.9", &broken);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("sha256 mismatch"), "{}", text(&o));
+    assert!(!dir.join("ecsnet").exists(), "installed although its sha256 was wrong");
 }
