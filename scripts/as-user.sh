@@ -29,8 +29,11 @@ find_cargo() {
   if [ -n "$build_user" ]; then
     # The user's own PATH is the one their login shell sets up (sudo replaced it).
     c=$("${as_user[@]}" bash -lc 'command -v cargo' 2>/dev/null | tail -n 1) && [ -n "$c" ] && { echo "$c"; return; }
-    # A system-wide cargo root sees counts if the user can run it (not /root/.cargo: not theirs).
-    c=$(command -v cargo 2>/dev/null) && "${as_user[@]}" test -x "$c" && echo "$c"
+    # A system-wide cargo root sees counts if the user can run it; root's own rustup (under
+    # root's home) does not: its proxies would look for toolchains in the user's ~/.rustup.
+    c=$(command -v cargo 2>/dev/null) || return 0
+    case $c in "$(getent passwd root | cut -d: -f6)"/*) return 0 ;; esac
+    "${as_user[@]}" test -x "$c" && echo "$c"
   else
     command -v cargo 2>/dev/null || true
   fi
