@@ -26,8 +26,9 @@ fn flags(name: &str) -> io::Result<libc::c_int> {
     for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes().take(libc::IFNAMSIZ - 1)) {
         *dst = src as libc::c_char;
     }
-    // SAFETY: SIOCGIFFLAGS reads into the ifreq we own.
-    let r = unsafe { libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) };
+    // SAFETY: SIOCGIFFLAGS reads into the ifreq we own. `as _`: musl's ioctl takes a c_int
+    // request where glibc's takes a c_ulong (the static musl release builds).
+    let r = unsafe { libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &mut req) };
     let err = io::Error::last_os_error();
     // SAFETY: our own descriptor, closed once.
     unsafe { libc::close(fd) };
