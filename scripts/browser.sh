@@ -6,8 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=tests/browser
+# A Chromium the machine has (Debian's, or the Chrome a GitHub runner carries), else Debian's.
+find_browser() {
+  for b in chromium google-chrome chromium-browser; do
+    if p=$(command -v "$b" 2>/dev/null); then echo "$p"; return 0; fi
+  done
+  return 1
+}
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+find_browser >/dev/null || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # fonts for the page's text; Chromium alone brings none on a minimal image.
@@ -26,4 +33,7 @@ else
   echo "$stamp" > "$dir/node_modules/.ecsnet-stamp"
   state=installed
 fi
-echo "browser: $(chromium --version 2>/dev/null | head -1), playwright-core $(cd "$dir" && node -p 'require("playwright-core/package.json").version') in $dir/node_modules ($state)"
+browser=$(find_browser)
+# The test reads which browser to drive from here (CHROMIUM overrides it).
+echo "$browser" > "$dir/.chromium-path"
+echo "browser: $("$browser" --version 2>/dev/null | head -1), playwright-core $(cd "$dir" && node -p 'require("playwright-core/package.json").version') in $dir/node_modules ($state)"

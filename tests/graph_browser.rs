@@ -12,16 +12,21 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Chromium and playwright-core, or why not.
-fn browser() -> Result<(), String> {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+/// The Chromium to drive (CHROMIUM, else the one scripts/browser.sh found) with
+/// playwright-core beside it, or why not.
+fn browser() -> Result<String, String> {
+    let found = std::fs::read_to_string(root().join("tests/browser/.chromium-path")).ok();
+    let chromium = std::env::var("CHROMIUM")
+        .ok()
+        .or(found.map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         return Err(format!("no {chromium}"));
     }
     if !root().join("tests/browser/node_modules/playwright-core").exists() {
         return Err("no tests/browser/node_modules/playwright-core".into());
     }
-    Ok(())
+    Ok(chromium)
 }
 
 /// The PNG's width and height, from its IHDR chunk.
@@ -40,11 +45,14 @@ fn out_dir() -> PathBuf {
 
 #[test]
 fn the_html_picture_fits_a_projector_and_answers_clicks() {
-    if let Err(why) = browser() {
-        assert!(std::env::var_os("ECSNET_REQUIRE_BROWSER").is_none(), "{why} (run scripts/browser.sh)");
-        eprintln!("skipped: needs chromium and playwright-core ({why}; run scripts/browser.sh)");
-        return;
-    }
+    let chromium = match browser() {
+        Ok(c) => c,
+        Err(why) => {
+            assert!(std::env::var_os("ECSNET_REQUIRE_BROWSER").is_none(), "{why} (run scripts/browser.sh)");
+            eprintln!("skipped: needs chromium and playwright-core ({why}; run scripts/browser.sh)");
+            return;
+        }
+    };
     let page = out_dir().join("01-bridge-vs-awsvpc.html");
     let st = Command::new(env!("CARGO_BIN_EXE_ecsnet"))
         .current_dir(root())
@@ -59,6 +67,7 @@ fn the_html_picture_fits_a_projector_and_answers_clicks() {
         let shot = out_dir().join(format!("html-01-{w}x{h}.png"));
         let out = Command::new("node")
             .current_dir(root().join("tests/browser"))
+            .env("CHROMIUM", &chromium)
             .arg("check.js")
             .arg(&page)
             .arg(&shot)
