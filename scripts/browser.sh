@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tests/graph_browser.rs drives: Debian's Chromium (apt, no browser download) and
 # playwright-core, pinned by tests/browser/package-lock.json, in tests/browser/node_modules.
-# Idempotent: a stamp that matches the lock file and a resolvable module keep the folder.
+# Idempotent: a stamp that matches the lock file and a resolvable module keep the folder
+# (scripts/npm-pinned.sh, shared with sdk-clients.sh).
 # Run as root on a fresh Debian/Ubuntu machine (scripts/test.sh calls it). Prints one line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,15 +25,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-stamp=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$dir/node_modules/.ecsnet-stamp" 2>/dev/null)" = "$stamp" ] &&
-  (cd "$dir" && node -e 'require.resolve("playwright-core")' 2>/dev/null); then
-  state=kept
-else
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$stamp" > "$dir/node_modules/.ecsnet-stamp"
-  state=installed
-fi
+. scripts/npm-pinned.sh
+npm_pinned "$dir" playwright-core
+state=$npm_state
 browser=$(find_browser)
 # The test reads which browser to drive from here (CHROMIUM overrides it).
 echo "$browser" > "$dir/.chromium-path"

@@ -44,15 +44,9 @@ py_versions=$("$venv/bin/python" -c 'import boto3, botocore; print(f"boto3 {boto
 # JavaScript: the SDK v3 credential providers, exactly as package-lock.json pins them.
 if ! command -v node >/dev/null 2>&1; then apt_install nodejs; fi
 if ! command -v npm >/dev/null 2>&1; then apt_install npm; fi
-js_stamp=$(stamp_of "$dir/package-lock.json")
-if [ "$(cat "$dir/node_modules/.ecsnet-stamp" 2>/dev/null)" = "$js_stamp" ] &&
-  (cd "$dir" && node -e 'require.resolve("@aws-sdk/credential-providers")' 2>/dev/null); then
-  js_state=kept
-else
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$js_stamp" > "$dir/node_modules/.ecsnet-stamp"
-  js_state=installed
-fi
+. scripts/npm-pinned.sh
+npm_pinned "$dir" @aws-sdk/credential-providers
+js_state=$npm_state
 js_version=$(cd "$dir" && node -p 'require("@aws-sdk/credential-providers/package.json").version')
 
 echo "sdk-clients: $py_versions in $venv ($py_state); @aws-sdk/credential-providers $js_version on node $(node --version) in $dir/node_modules ($js_state)"

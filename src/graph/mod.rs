@@ -64,10 +64,17 @@ fn eni_label(x: &crate::model::Eni) -> String {
 /// The agent's listeners and, where they differ from the defaults, who may reach IMDS.
 fn agent_line(i: &crate::model::Instance) -> String {
     let mut parts = vec!["agent :51678, 127.0.0.1:51679".to_string()];
+    parts.extend(imds_lines(i));
+    parts.join(" · ")
+}
+
+/// Who may reach IMDS and how, when it differs from EC2's and the agent's defaults.
+fn imds_lines(i: &crate::model::Instance) -> Vec<String> {
+    let mut out = vec![];
     let o = &i.metadata_options;
     if o.tokens_required || o.hop_limit != 1 {
         let tokens = if o.tokens_required { "IMDSv2 only" } else { "IMDSv1+v2" };
-        parts.push(format!("{tokens}, hop limit {}", o.hop_limit));
+        out.push(format!("{tokens}, hop limit {}", o.hop_limit));
     }
     let mut blocked = vec![];
     if i.agent_config.awsvpc_block_imds {
@@ -77,9 +84,9 @@ fn agent_line(i: &crate::model::Instance) -> String {
         blocked.push("bridge");
     }
     if !blocked.is_empty() {
-        parts.push(format!("IMDS blocked: {}", blocked.join(", ")));
+        out.push(format!("IMDS blocked: {}", blocked.join(", ")));
     }
-    parts.join(" · ")
+    out
 }
 
 fn subnet_id(lab: &Lab, subnet: usize) -> String {

@@ -300,32 +300,11 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
     }
 }
 
-/// Who may reach IMDS and how, when it differs from EC2's and the agent's defaults.
-fn imds_lines(i: &crate::model::Instance) -> Vec<String> {
-    let mut out = vec![];
-    let o = &i.metadata_options;
-    if o.tokens_required || o.hop_limit != 1 {
-        let tokens = if o.tokens_required { "IMDSv2 only" } else { "IMDSv1+v2" };
-        out.push(format!("{tokens}, hop limit {}", o.hop_limit));
-    }
-    let mut blocked = vec![];
-    if i.agent_config.awsvpc_block_imds {
-        blocked.push("awsvpc");
-    }
-    if i.block_imds_from_bridge {
-        blocked.push("bridge");
-    }
-    if !blocked.is_empty() {
-        out.push(format!("IMDS blocked: {}", blocked.join(", ")));
-    }
-    out
-}
-
 fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model::Instance) {
     let name = NodeId::instance(&i.name).to_string();
     let (line, more) = eni_line("eth0 ", &lab.enis[i.eni], "");
     let mut lines = vec![format!("{name} ({})", i.instance_type), line];
-    lines.extend(imds_lines(i));
+    lines.extend(super::imds_lines(i));
     let b = t.add(Some(parent), name, Kind::Instance, lines, Flow::Row(Level::Bridges));
     t.items[b].more.extend([more, super::agent_line(i)]);
     let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.instance == ii).collect();
