@@ -333,6 +333,6 @@ fn four_instances_with_three_tasks_each_are_readable() {
         let (w, h) = layout::canvas(&lay);
         let at720 = layout::FONT as f64 * layout::scale_on(w, h, (1280, 720)).min(1.0);
         eprintln!("{instances} instances x {} tasks: {w}x{h}, {at720:.1} px at 1280x720", 2 * per);
-        assert!(at720 >= 10.0, "{instances} instances, {} tasks each: {w}x{h}, {at720:.1} px", 2 * per);
+        assert!(at720 >= 11.0, "{instances} instances, {} tasks each: {w}x{h}, {at720:.1} px", 2 * per);
     }
 }
