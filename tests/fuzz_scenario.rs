@@ -1,6 +1,6 @@
-//! A bounded mutation fuzzer over the scenario parser and validator (and the model behind
-//! them): mutated versions of every shipped and broken scenario must give a scenario or
-//! located diagnostics, never a panic or a hang. CI runs it for ECSNET_FUZZ_SECS (default 30);
+//! A bounded mutation fuzzer over the scenario parser and validator (and the model, plan and
+//! pictures behind them): mutated versions of every shipped and broken scenario must give a
+//! scenario or located diagnostics, never a panic or a hang. CI runs it for ECSNET_FUZZ_SECS (default 30);
 //! run it longer with e.g. `ECSNET_FUZZ_SECS=600 cargo test --release --test fuzz_scenario -- --nocapture`.
 
 use std::path::Path;
@@ -142,6 +142,12 @@ fn parser_and_validator_never_panic() {
                 // The model and plan must cope with whatever validation lets through.
                 if let Ok(lab) = ecsnet::model::build(s) {
                     let _ = ecsnet::plan::plan(&lab);
+                    // So must every picture (the PNG, the slowest, for one case in 16).
+                    let _ = (ecsnet::graph::mermaid(&lab, &[]), ecsnet::graph::dot(&lab, &[]));
+                    let _ = (ecsnet::graph::svg(&lab, &[]), ecsnet::graph::html(&lab, &[], &Default::default()));
+                    if n % 16 == 0 {
+                        let _ = ecsnet::graph::png(&lab, &[], Some((320, 180)));
+                    }
                 }
             }
             s.is_ok()
