@@ -144,9 +144,11 @@ fn parser_and_validator_never_panic() {
                     let _ = ecsnet::plan::plan(&lab);
                     // So must every picture (the PNG, the slowest, for one case in 16).
                     let _ = (ecsnet::graph::mermaid(&lab, &[]), ecsnet::graph::dot(&lab, &[]));
-                    let _ = (ecsnet::graph::svg(&lab, &[]), ecsnet::graph::html(&lab, &[], &Default::default()));
+                    let en = ecsnet::i18n::Lang::En;
+                    let _ =
+                        (ecsnet::graph::svg(&lab, &[], en), ecsnet::graph::html(&lab, &[], &Default::default(), en));
                     if n % 16 == 0 {
-                        let _ = ecsnet::graph::png(&lab, &[], Some((320, 180)));
+                        let _ = ecsnet::graph::png(&lab, &[], Some((320, 180)), en);
                     }
                 }
             }

@@ -63,6 +63,7 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
         )));
     }
     let lab = super::lab_or_file(target)?;
+    let lang = crate::i18n::lang();
     let verdicts = match results {
         Some(r) => verdicts_of(r, &lab)?,
         None => vec![],
@@ -70,9 +71,21 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
     let bytes = match format {
         "mermaid" => crate::graph::mermaid(&lab, &verdicts).into_bytes(),
         "dot" => crate::graph::dot(&lab, &verdicts).into_bytes(),
-        "svg" => crate::graph::svg(&lab, &verdicts).map_err(CliError::Failed)?.into_bytes(),
-        "png" => crate::graph::png(&lab, &verdicts, size).map_err(CliError::Failed)?,
-        _ => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts)).into_bytes(),
+        "svg" => crate::graph::svg(&lab, &verdicts, lang).map_err(CliError::Failed)?.into_bytes(),
+        "png" => {
+            let drawn = crate::graph::png_lang(lang);
+            if drawn != lang {
+                eprintln!(
+                    "{}",
+                    tr!(
+                        "graph-png-no-font",
+                        "ecsnet: no Japanese font on this machine (e.g. apt install fonts-ipafont-gothic): the PNG's legend is in English"
+                    )
+                );
+            }
+            crate::graph::png(&lab, &verdicts, size, drawn).map_err(CliError::Failed)?
+        }
+        _ => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts), lang).into_bytes(),
     };
     match out {
         Some(p) => std::fs::write(p, bytes).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?,

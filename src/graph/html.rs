@@ -67,8 +67,8 @@ fn node_entry(it: &tree::Item, details: &Details) -> serde_json::Value {
 }
 
 /// The page.
-pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details) -> String {
-    let (t, arrows) = super::picture(lab, verdicts);
+pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details, lang: crate::i18n::Lang) -> String {
+    let (t, arrows) = super::picture(lab, verdicts, lang);
     let svg = layout::render(&lab.name, &t, &arrows);
     let svg = svg.split_once("?>\n").map(|(_, s)| s).unwrap_or(&svg);
     let node_map: serde_json::Map<String, serde_json::Value> = t
@@ -118,7 +118,7 @@ mod tests {
         let mut d = Details::default();
         d.nodes.insert("task/db".into(), "docker inspect ...".into());
         d.verdicts = vec!["explain 0".into(), "explain 1".into()];
-        let page = html(&l, &vs, &d);
+        let page = html(&l, &vs, &d, crate::i18n::Lang::En);
         assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
         assert_eq!(page.matches("<script>").count(), 1);
         assert_eq!(page.matches("</script>").count(), 1, "the data escapes </");

@@ -82,12 +82,20 @@ impl Wraps {
 pub(super) struct Layout {
     /// One rectangle per item of the tree, same order.
     pub boxes: Vec<Rect>,
+    /// Where each legend entry goes: (x, row under the picture).
+    pub legend: Vec<(i32, i32)>,
     pub width: i32,
     pub height: i32,
 }
 
+/// The width of a line: East Asian wide characters (Japanese) take two cells of a monospace
+/// font, as a terminal draws them.
 pub(super) fn text_width(s: &str) -> i32 {
-    s.chars().count() as i32 * CHAR_W
+    s.chars().map(|c| if wide(c) { 2 } else { 1 }).sum::<i32>() * CHAR_W
+}
+
+fn wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
 }
 
 fn pad(kind: Kind) -> i32 {
@@ -168,7 +176,8 @@ fn layout_with(t: &Tree, wraps: &Wraps, text: &[i32]) -> Layout {
         width = width.max(sizes[r].0);
     }
     let height = if t.roots.is_empty() { 2 * MARGIN } else { y - GAP_TOP + MARGIN };
-    Layout { boxes, width: width + 2 * MARGIN, height }
+    let width = width + 2 * MARGIN;
+    Layout { boxes, legend: legend_places(t, width), width, height }
 }
 
 /// How large the picture can be drawn on `screen` (1.0: at its own size).
@@ -236,7 +245,7 @@ pub(super) fn layout(t: &Tree) -> Layout {
             }
         }
     }
-    best.map(|(_, l)| l).unwrap_or(Layout { boxes: vec![], width: 0, height: 0 })
+    best.map(|(_, l)| l).unwrap_or(Layout { boxes: vec![], legend: vec![], width: 0, height: 0 })
 }
 
 /// Text for SVG character data and attribute values.
@@ -289,30 +298,16 @@ pub(super) fn arrow(style: &str) -> (&'static str, i32, &'static str) {
     }
 }
 
-const LEGEND_KINDS: [(Kind, &str); 12] = [
-    (Kind::Internet, "internet"),
-    (Kind::Gateway, "gateway / router"),
-    (Kind::Vpc, "VPC"),
-    (Kind::Az, "availability zone"),
-    (Kind::PublicSubnet, "public subnet"),
-    (Kind::PrivateSubnet, "private subnet"),
-    (Kind::Instance, "instance"),
-    (Kind::Bridge, "bridge / network"),
-    (Kind::Task, "task"),
-    (Kind::Container, "container"),
-    (Kind::Unplaced, "not placed"),
-    (Kind::Group, "security group"),
-];
-const LEGEND_ARROWS: [(&str, &str); 4] =
-    [("pass", "verdict ok"), ("fail", "verdict failed"), ("blocked", "blocked as expected"), ("dnat", "DNAT hop")];
 const LEGEND_ROW: i32 = 26;
 
-/// The legend's entries as (x, row) placed within `width`, wrapping.
-fn legend_places(width: i32) -> Vec<(i32, i32)> {
-    let widths = LEGEND_KINDS
+/// The legend's entries as (x, row) placed within `width`, wrapping: the boxes first, then
+/// the arrows, in the words of the tree's language.
+fn legend_places(t: &Tree, width: i32) -> Vec<(i32, i32)> {
+    let widths = t
+        .legend
         .iter()
-        .map(|(_, t)| 26 + text_width(t) + 18)
-        .chain(LEGEND_ARROWS.iter().map(|(_, t)| 42 + text_width(t) + 18));
+        .map(|(_, w)| 26 + text_width(w) + 18)
+        .chain(t.legend_arrows.iter().map(|(_, w)| 42 + text_width(w) + 18));
     let (mut x, mut row, mut out) = (MARGIN, 0, vec![]);
     for w in widths {
         if x > MARGIN && x + w > width - MARGIN {
@@ -327,15 +322,14 @@ fn legend_places(width: i32) -> Vec<(i32, i32)> {
 
 /// The canvas: the picture and, under it, the legend.
 pub(super) fn canvas(l: &Layout) -> (i32, i32) {
-    let rows = legend_places(l.width).last().map(|p| p.1 + 1).unwrap_or(0);
+    let rows = l.legend.last().map(|p| p.1 + 1).unwrap_or(0);
     (l.width, l.height + rows * LEGEND_ROW + 8)
 }
 
-fn legend(s: &mut String, l: &Layout) {
+fn legend(s: &mut String, t: &Tree, l: &Layout) {
     s.push_str("<g id=\"legend\">\n");
-    let places = legend_places(l.width);
     let top = l.height;
-    for ((kind, text), (x, row)) in LEGEND_KINDS.iter().zip(&places) {
+    for ((kind, text), (x, row)) in t.legend.iter().zip(&l.legend) {
         let (fill, stroke, sw, dash) = style(*kind);
         let y = top + row * LEGEND_ROW;
         let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
@@ -347,7 +341,7 @@ fn legend(s: &mut String, l: &Layout) {
             xml(text)
         );
     }
-    for ((st, text), (x, row)) in LEGEND_ARROWS.iter().zip(&places[LEGEND_KINDS.len()..]) {
+    for ((st, text), (x, row)) in t.legend_arrows.iter().zip(&l.legend[t.legend.len().min(l.legend.len())..]) {
         let (c, w, dash) = arrow(st);
         let y = top + row * LEGEND_ROW + 8;
         let dash = if dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{dash}\"") };
@@ -379,7 +373,7 @@ fn head(s: &mut String, l: &Layout, title: &str) {
     s.push_str("</defs>\n<style>\n");
     let _ = writeln!(
         s,
-        "text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: {FONT}px; fill: #212121; }}"
+        "text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, 'IPAGothic', 'IPAexGothic', 'Noto Sans Mono CJK JP', 'Noto Sans CJK JP', 'TakaoGothic', 'VL Gothic', monospace; font-size: {FONT}px; fill: #212121; }}"
     );
     s.push_str(".t { font-weight: bold; }\n.e { fill: #37474f; }\n");
     s.push_str(".b { font-size: 11px; font-weight: bold; }\n</style>\n");
@@ -571,7 +565,7 @@ pub(super) fn render(title: &str, t: &Tree, verdicts: &[Arrow]) -> String {
     boxes(&mut s, t, &l);
     links(&mut s, t, &l);
     arrows(&mut s, verdicts, &l);
-    legend(&mut s, &l);
+    legend(&mut s, t, &l);
     s.push_str("</svg>\n");
     s
 }

@@ -3,6 +3,7 @@
 //! as edges coloured by verdict. Mermaid and DOT are text; SVG is laid out in-process by
 //! [`layout`] (no graphviz needed), in time linear in the lab's size.
 
+use crate::i18n::Lang;
 use crate::judge::Verdict;
 use crate::model::Lab;
 use crate::scenario::NetworkMode;
@@ -15,7 +16,7 @@ mod png;
 mod tree;
 
 pub use html::{Details, html};
-pub use png::{MAX_SIDE as PNG_MAX_SIDE, png};
+pub use png::{MAX_SIDE as PNG_MAX_SIDE, png, png_lang};
 
 /// One box of the picture.
 struct Node {
@@ -435,9 +436,9 @@ fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
     out
 }
 
-/// The tree and the arrows of a picture.
-fn picture(lab: &Lab, verdicts: &[Verdict]) -> (tree::Tree, Vec<layout::Arrow>) {
-    let t = tree::build(lab, &notes(lab, verdicts));
+/// The tree and the arrows of a picture, its own words in `lang`.
+fn picture(lab: &Lab, verdicts: &[Verdict], lang: Lang) -> (tree::Tree, Vec<layout::Arrow>) {
+    let t = tree::build(lab, &notes(lab, verdicts), lang);
     let a = arrows(&t, verdicts);
     (t, a)
 }
@@ -459,15 +460,20 @@ fn dnat_label(lab: &Lab, served_by: &str, port: &str) -> String {
 }
 
 /// SVG laid out in-process by [`layout`]: boxes inside boxes, linear in the lab's size.
-pub fn svg(lab: &Lab, verdicts: &[Verdict]) -> Result<String, String> {
-    let (t, a) = picture(lab, verdicts);
+pub fn svg(lab: &Lab, verdicts: &[Verdict], lang: Lang) -> Result<String, String> {
+    let (t, a) = picture(lab, verdicts, lang);
     Ok(layout::render(&lab.name, &t, &a))
 }
 
 /// The title of every box that stands for something a user can name (for tests: every node
 /// of the scenario must be shown).
 pub fn node_labels(lab: &Lab) -> Vec<String> {
-    tree::build(lab, &[]).items.into_iter().filter(|it| !it.name.is_empty()).map(|it| it.lines[0].clone()).collect()
+    tree::build(lab, &[], Lang::En)
+        .items
+        .into_iter()
+        .filter(|it| !it.name.is_empty())
+        .map(|it| it.lines[0].clone())
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! assumes, is embedded), scaled to fit a screen such as a projector's 1280x720 and centred
 //! on white.
 
+use crate::i18n::Lang;
 use crate::judge::Verdict;
 use crate::model::Lab;
 use resvg::{tiny_skia, usvg};
@@ -10,16 +11,41 @@ use resvg::{tiny_skia, usvg};
 /// The largest PNG side drawn: 16k pixels is beyond any screen and bounds the memory (1 GiB).
 pub const MAX_SIDE: u32 = 16384;
 
+/// Fonts with Japanese glyphs, by family name, that the SVG also names (Debian packages
+/// fonts-ipafont-gothic, fonts-noto-cjk, fonts-takao-gothic, fonts-vlgothic).
+pub(super) const JAPANESE_FAMILIES: [&str; 6] =
+    ["IPAGothic", "IPAexGothic", "Noto Sans Mono CJK JP", "Noto Sans CJK JP", "TakaoGothic", "VL Gothic"];
+
+/// The fonts: DejaVu Sans Mono always (embedded), and for Japanese the machine's own fonts.
+fn fonts(lang: Lang) -> usvg::fontdb::Database {
+    let mut db = usvg::fontdb::Database::new();
+    db.load_font_data(dejavu::sans_mono::regular().to_vec());
+    db.load_font_data(dejavu::sans_mono::bold().to_vec());
+    if lang != Lang::En {
+        db.load_system_fonts();
+    }
+    db
+}
+
+fn has_japanese(db: &usvg::fontdb::Database) -> bool {
+    db.faces().any(|f| f.families.iter().any(|(name, _)| JAPANESE_FAMILIES.contains(&name.as_str())))
+}
+
+/// The language a PNG can be drawn in: `lang`, or English when no font on the machine has
+/// Japanese glyphs (the PNG would show empty boxes; SVG and HTML leave that to the viewer).
+pub fn png_lang(lang: Lang) -> Lang {
+    if lang == Lang::En || has_japanese(&fonts(lang)) { lang } else { Lang::En }
+}
+
 /// The picture as PNG bytes, `size` pixels (width, height); None draws it at its own size.
-pub fn png(lab: &Lab, verdicts: &[Verdict], size: Option<(u32, u32)>) -> Result<Vec<u8>, String> {
-    render(&super::svg(lab, verdicts)?, size)
+pub fn png(lab: &Lab, verdicts: &[Verdict], size: Option<(u32, u32)>, lang: Lang) -> Result<Vec<u8>, String> {
+    render(&super::svg(lab, verdicts, lang)?, size, lang)
 }
 
 /// An SVG document as PNG bytes, fitted into `size` and centred.
-pub(super) fn render(svg: &str, size: Option<(u32, u32)>) -> Result<Vec<u8>, String> {
+pub(super) fn render(svg: &str, size: Option<(u32, u32)>, lang: Lang) -> Result<Vec<u8>, String> {
     let mut opt = usvg::Options { font_family: "DejaVu Sans Mono".into(), ..usvg::Options::default() };
-    opt.fontdb_mut().load_font_data(dejavu::sans_mono::regular().to_vec());
-    opt.fontdb_mut().load_font_data(dejavu::sans_mono::bold().to_vec());
+    *opt.fontdb_mut() = fonts(lang);
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the picture is not valid SVG: {e}"))?;
     let own = tree.size();
     let (w, h) = size.unwrap_or((own.width().ceil() as u32, own.height().ceil() as u32));

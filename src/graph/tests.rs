@@ -68,7 +68,7 @@ fn check_geometry(t: &tree::Tree, l: &layout::Layout) {
 #[test]
 fn the_picture_nests_vpc_zone_subnet_instance_bridge_task_container() {
     let l = lab();
-    let t = tree::build(&l, &[]);
+    let t = tree::build(&l, &[], Lang::En);
     let chain = |name: &str| -> Vec<Kind> {
         let i = t.find(name).unwrap();
         let mut kinds = vec![t.items[i].kind];
@@ -98,7 +98,7 @@ fn the_picture_nests_vpc_zone_subnet_instance_bridge_task_container() {
 
 #[test]
 fn the_legend_is_under_every_box() {
-    let svg = svg(&lab(), &verdicts()).unwrap();
+    let svg = svg(&lab(), &verdicts(), Lang::En).unwrap();
     let attr = |tag: &str, name: &str| -> i32 {
         let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
         tag[at..].split('"').next().unwrap().parse().unwrap()
@@ -118,7 +118,7 @@ fn the_legend_is_under_every_box() {
 fn every_shipped_picture_has_its_geometry_right_with_and_without_verdicts() {
     for (file, l) in shipped() {
         for vs in [vec![], verdicts()] {
-            let (t, arrows) = picture(&l, &vs);
+            let (t, arrows) = picture(&l, &vs, Lang::En);
             let lay = layout::layout(&t);
             check_geometry(&t, &lay);
             let badges = layout::badge_rects(&arrows, &lay);
@@ -152,7 +152,7 @@ fn expected(file: &str) -> Vec<Verdict> {
 fn every_shipped_picture_is_readable_on_a_projector() {
     for (file, l) in shipped() {
         for vs in [vec![], expected(&file)] {
-            let (t, _) = picture(&l, &vs);
+            let (t, _) = picture(&l, &vs, Lang::En);
             let (w, h) = layout::canvas(&layout::layout(&t));
             let at720 = layout::FONT as f64 * layout::scale_on(w, h, (1280, 720)).min(1.0);
             let at1080 = layout::FONT as f64 * layout::scale_on(w, h, (1920, 1080)).min(1.5);
@@ -165,7 +165,7 @@ fn every_shipped_picture_is_readable_on_a_projector() {
 #[test]
 fn verdicts_are_numbered_arrows_with_a_dnat_hop_and_a_panel() {
     let l = lab();
-    let s = svg(&l, &verdicts()).unwrap();
+    let s = svg(&l, &verdicts(), Lang::En).unwrap();
     well_formed(&s);
     // A failed verdict is thick and red; its line in the panel says why.
     assert!(s.contains("stroke=\"#c62828\" stroke-width=\"4\""), "no failed arrow");
@@ -206,7 +206,7 @@ fn well_formed(svg: &str) {
 #[test]
 fn svg_is_well_formed_and_shows_every_node() {
     for (file, l) in shipped() {
-        let s = svg(&l, &[]).unwrap();
+        let s = svg(&l, &[], Lang::En).unwrap();
         well_formed(&s);
         for label in node_labels(&l) {
             assert!(s.contains(&layout::xml(&label)), "{file}: {label} missing");
@@ -248,17 +248,17 @@ fn mermaid_and_dot_have_subnets_and_verdict_edges() {
 #[test]
 fn png_is_the_size_asked_and_drawn() {
     let l = lab();
-    let bytes = png(&l, &verdicts(), Some((1280, 720))).unwrap();
+    let bytes = png(&l, &verdicts(), Some((1280, 720)), Lang::En).unwrap();
     let p = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
     assert_eq!((p.width(), p.height()), (1280, 720));
     let dark = p.pixels().iter().filter(|c| (c.red() as u32 + c.green() as u32 + c.blue() as u32) < 200).count();
     // Text and lines: a few percent of the pixels, not none and not all.
     assert!(dark > 5_000 && dark < 200_000, "{dark} dark pixels");
-    let own = png(&l, &[], None).unwrap();
+    let own = png(&l, &[], None, Lang::En).unwrap();
     let q = resvg::tiny_skia::Pixmap::decode_png(&own).unwrap();
-    let (w, h) = layout::canvas(&layout::layout(&tree::build(&l, &[])));
+    let (w, h) = layout::canvas(&layout::layout(&tree::build(&l, &[], Lang::En)));
     assert_eq!((q.width() as i32, q.height() as i32), (w, h));
-    assert!(png(&l, &[], Some((0, 10))).is_err() && png(&l, &[], Some((20000, 10))).is_err());
+    assert!(png(&l, &[], Some((0, 10)), Lang::En).is_err() && png(&l, &[], Some((20000, 10)), Lang::En).is_err());
 }
 
 /// `instances` instances in two subnets, each with `per` bridge tasks and `per` awsvpc tasks.
@@ -285,7 +285,7 @@ fn big_lab(instances: usize, per: usize) -> Lab {
 #[test]
 fn svg_grows_linearly_and_big_labs_keep_their_geometry() {
     let count = |l: &Lab| {
-        let s = svg(l, &[]).unwrap();
+        let s = svg(l, &[], Lang::En).unwrap();
         well_formed(&s);
         (s.matches("<rect").count(), s.len())
     };
@@ -294,13 +294,13 @@ fn svg_grows_linearly_and_big_labs_keep_their_geometry() {
     // Twice the instances and tasks: about twice the elements and bytes (the fabric is fixed).
     assert!(b.0 <= 2 * a.0 && b.0 * 10 >= 19 * a.0 - 300, "{a:?} {b:?}");
     assert!(b.1 <= 2 * a.1 + 4096, "{a:?} {b:?}");
-    let t = tree::build(&big, &[]);
+    let t = tree::build(&big, &[], Lang::En);
     check_geometry(&t, &layout::layout(&t));
 }
 
 #[test]
 fn a_box_is_found_by_the_name_a_user_writes() {
-    let t = tree::build(&lab(), &[]);
+    let t = tree::build(&lab(), &[], Lang::En);
     let web = t.find("task/web-bridge").unwrap();
     let c = t.find("task/web-bridge/DVA-EC-site").unwrap();
     assert!(t.inside(c, web) && !t.inside(web, c));
@@ -316,7 +316,7 @@ fn a_box_is_found_by_the_name_a_user_writes() {
 fn svg_of_2000_tasks_is_fast() {
     let l = big_lab(80, 12);
     let t = std::time::Instant::now();
-    let s = svg(&l, &[]).unwrap();
+    let s = svg(&l, &[], Lang::En).unwrap();
     eprintln!("{} tasks: {} bytes in {:?}", l.tasks.len(), s.len(), t.elapsed());
     assert!(t.elapsed() < std::time::Duration::from_secs(30));
 }
@@ -327,7 +327,7 @@ fn svg_of_2000_tasks_is_fast() {
 fn four_instances_with_three_tasks_each_are_readable() {
     for (instances, per) in [(4, 1), (4, 2), (3, 2)] {
         let l = big_lab(instances, per);
-        let t = tree::build(&l, &[]);
+        let t = tree::build(&l, &[], Lang::En);
         let lay = layout::layout(&t);
         check_geometry(&t, &lay);
         let (w, h) = layout::canvas(&lay);
@@ -335,4 +335,25 @@ fn four_instances_with_three_tasks_each_are_readable() {
         eprintln!("{instances} instances x {} tasks: {w}x{h}, {at720:.1} px at 1280x720", 2 * per);
         assert!(at720 >= 11.0, "{instances} instances, {} tasks each: {w}x{h}, {at720:.1} px", 2 * per);
     }
+}
+
+/// In Japanese the legend and the panel titles are the catalog's (AWS's names stay), and wide
+/// characters count two cells, so the geometry holds.
+#[test]
+fn the_legend_speaks_japanese() {
+    let l = lab();
+    let (en, ja) = (picture(&l, &verdicts(), Lang::En).0, picture(&l, &verdicts(), Lang::Ja).0);
+    for ((_, e), (_, j)) in en.legend.iter().zip(&ja.legend).chain(std::iter::empty()) {
+        assert!(e != j || e == "VPC", "{e} has no Japanese");
+    }
+    for ((_, e), (_, j)) in en.legend_arrows.iter().zip(&ja.legend_arrows) {
+        assert!(e != j || e == "DNAT hop", "{e} has no Japanese");
+    }
+    let text: Vec<String> = ja.items.iter().flat_map(|it| it.lines.clone()).collect();
+    assert!(text.contains(&"セキュリティグループ".to_string()) && text.contains(&"判定".to_string()));
+    assert_eq!(layout::text_width("判定"), 4 * layout::CHAR_W);
+    let lay = layout::layout(&ja);
+    check_geometry(&ja, &lay);
+    let s = layout::render("x", &ja, &[]);
+    assert!(s.contains(">アベイラビリティーゾーン</text>") && s.contains("IPAGothic"));
 }

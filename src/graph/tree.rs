@@ -6,6 +6,7 @@
 //! for something a user can name (`task/web`, `instance/ecs-1`) carries that name, so that
 //! verdicts find their ends and the HTML page its details.
 
+use crate::i18n::{self, Lang};
 use crate::model::{Eni, Lab, Task};
 use crate::scenario::{NetworkMode, Node as NodeId, Peer, RouteTarget, SgRule};
 use std::collections::HashMap;
@@ -89,7 +90,32 @@ pub(super) struct Tree {
     parent: Vec<Option<usize>>,
     /// Named boxes by name.
     named: HashMap<String, usize>,
+    /// The legend's words for each kind of box and of arrow, in the picture's language.
+    pub legend: Vec<(Kind, String)>,
+    pub legend_arrows: Vec<(&'static str, String)>,
 }
+
+/// The legend: (kind, message id, English).
+const LEGEND: [(Kind, &str, &str); 12] = [
+    (Kind::Internet, "picture-internet", "internet"),
+    (Kind::Gateway, "picture-gateway", "gateway / router"),
+    (Kind::Vpc, "picture-vpc", "VPC"),
+    (Kind::Az, "picture-az", "availability zone"),
+    (Kind::PublicSubnet, "picture-public-subnet", "public subnet"),
+    (Kind::PrivateSubnet, "picture-private-subnet", "private subnet"),
+    (Kind::Instance, "picture-instance", "instance"),
+    (Kind::Bridge, "picture-bridge", "bridge / network"),
+    (Kind::Task, "picture-task", "task"),
+    (Kind::Container, "picture-container", "container"),
+    (Kind::Unplaced, "picture-not-placed", "not placed"),
+    (Kind::Group, "picture-security-group", "security group"),
+];
+const LEGEND_ARROWS: [(&str, &str, &str); 4] = [
+    ("pass", "picture-verdict-ok", "verdict ok"),
+    ("fail", "picture-verdict-failed", "verdict failed"),
+    ("blocked", "picture-blocked", "blocked as expected"),
+    ("dnat", "picture-dnat", "DNAT hop"),
+];
 
 impl Tree {
     pub(super) fn add(
@@ -219,9 +245,14 @@ fn rule_line(dir: &str, r: &SgRule) -> String {
     format!("{dir} {} {word} {peer}", crate::analyze::rule_traffic(r.protocol, r.ports))
 }
 
-/// The tree of `lab`, with a panel listing `notes` (text and verdict style) when there are any.
-pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)]) -> Tree {
-    let mut t = Tree::default();
+/// The tree of `lab`, with a panel listing `notes` (text and verdict style) when there are any,
+/// its legend and panel titles in `lang` (what AWS names stays as AWS writes it).
+pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> Tree {
+    let mut t = Tree {
+        legend: LEGEND.iter().map(|(k, id, en)| (*k, i18n::text(lang, id, en))).collect(),
+        legend_arrows: LEGEND_ARROWS.iter().map(|(s, id, en)| (*s, i18n::text(lang, id, en))).collect(),
+        ..Tree::default()
+    };
     let top = t.frame(None, Flow::Row(Level::Fixed));
     let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
     for h in &lab.internet.hosts {
@@ -260,9 +291,10 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)]) -> Tree {
         };
         subnet(&mut t, lab, az, si);
     }
-    groups(&mut t, lab, body);
+    groups(&mut t, lab, body, lang);
     if !notes.is_empty() {
-        let panel = t.add(Some(main), String::new(), Kind::Verdicts, vec!["verdicts".into()], Flow::Row(Level::Notes));
+        let title = i18n::text(lang, "picture-verdicts", "verdicts");
+        let panel = t.add(Some(main), String::new(), Kind::Verdicts, vec![title], Flow::Row(Level::Notes));
         for (text, tone) in notes {
             let n = t.add(Some(panel), String::new(), Kind::Note, wrap(text, 50), Flow::Column);
             t.items[n].tone = tone;
@@ -371,14 +403,14 @@ fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
 }
 
 /// The security groups and their rules, as the console lists them.
-fn groups(t: &mut Tree, lab: &Lab, parent: usize) {
+fn groups(t: &mut Tree, lab: &Lab, parent: usize, lang: Lang) {
     let used = |g: &str| lab.enis.iter().any(|x| x.security_groups.iter().any(|s| s == g));
     let shown: Vec<_> = lab.vpc.security_groups.iter().filter(|g| used(&g.name.value)).collect();
     if shown.is_empty() {
         return;
     }
-    let panel =
-        t.add(Some(parent), String::new(), Kind::Groups, vec!["security groups".into()], Flow::Row(Level::Groups));
+    let title = i18n::text(lang, "picture-security-groups", "security groups");
+    let panel = t.add(Some(parent), String::new(), Kind::Groups, vec![title], Flow::Row(Level::Groups));
     for g in shown {
         let mut lines = vec![format!("sg/{}", g.name.value)];
         lines.extend(g.ingress.iter().map(|r| rule_line("in", r)));

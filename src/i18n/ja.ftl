@@ -207,6 +207,26 @@ inspect-no-instance = ラボ { $lab } にインスタンス `{ $name }` はあ�
 ps-unknown-format = 不明な形式 `{ $format }` です (table か json)
 graph-unknown-format = 不明な形式 `{ $format }` です (mermaid、dot、svg、png、html のいずれか)
 graph-bad-size = --size `{ $size }`: 幅x高さをピクセルで、それぞれ 1 から { $max } の範囲で指定します (例: 1280x720)
+graph-png-no-font = ecsnet: このマシンには日本語フォントがありません (例: apt install fonts-ipafont-gothic)。PNG の凡例は英語で描きます
+# 構成図の凡例とパネルの見出し (AWS の名前はそのまま)
+picture-internet = インターネット
+picture-gateway = ゲートウェイ / ルーター
+picture-vpc = VPC
+picture-az = アベイラビリティーゾーン
+picture-public-subnet = パブリックサブネット
+picture-private-subnet = プライベートサブネット
+picture-instance = インスタンス
+picture-bridge = ブリッジ / ネットワーク
+picture-task = タスク
+picture-container = コンテナ
+picture-not-placed = 配置できなかったタスク
+picture-security-group = セキュリティグループ
+picture-verdict-ok = 判定 OK
+picture-verdict-failed = 判定 失敗
+picture-blocked = 想定どおり遮断
+picture-dnat = DNAT の経路
+picture-verdicts = 判定
+picture-security-groups = セキュリティグループ
 graph-png-terminal = PNG は端末には出力できません: -o FILE.png を指定するか、リダイレクトします
 
 # A lab changed from outside (exit 3, no verdict)
