@@ -325,5 +325,32 @@ cidr-bad-prefix = `{ $value }` は CIDR ブロックではありません: プ�
 cidr-host-bits = `{ $value }` は有効な CIDR ブロックではありません: /{ $len } のプレフィックスより後ろのビットが立っています
 cidr-help = `10.0.0.0/16` のように書きます
 
+# Container definitions (`containerDefinitions:`); { $what } names the field in English
+container-invalid-name = { $what } `{ $name }` は無効です
+container-name-rules = 英字 (大文字と小文字)、数字、ハイフン、アンダースコアを 255 文字まで使えます
+container-none-port-mappings = networkMode=none ではポートマッピングを指定できません: タスクのコンテナは外部に接続できません
+container-none-port-mappings-help = `portMappings` を削除するか、別の networkMode を使います
+container-port-mapped-twice = コンテナポート { $port }/{ $proto } がこのコンテナで 2 回マッピングされています (最初は { $line } 行目)
+container-port-mapped-twice-help = ポートマッピングはコンテナポートとプロトコルの組ごとに 1 つにします
+container-port-range = `containerPortRange` は ecsnet では使えません
+container-port-range-help = ポートを 1 つずつ別の要素として書きます: `- {"{"} containerPort: 8000 {"}"}`
+container-command-empty = `command` が空です
+container-command-empty-help = プログラムと引数を書きます。例: ["python3", "-m", "http.server", "3000"]
+container-program-empty = `command` のプログラムが空です
+container-program-empty-help = 最初にプログラムを書きます。例: ["python3", "-m", "http.server"]
+container-command-nul = この `command` の要素には NUL バイトがあります。プログラムにも引数にも NUL は入れられません
+container-command-nul-help = 要素から \0 (または \u0000) を削除します
+container-duplicate-name = コンテナ名 `{ $name }` が重複しています (最初は { $line } 行目)
+container-duplicate-name-help = コンテナ名はタスク定義の中で一意にします
+container-links-bridge-only = 削除します: links は networkMode=bridge でしか使えません
+container-not-supported = networkMode={ $mode } では `{ $field }` は使えません
+container-awsvpc-host-port-help = `hostPort` を削除するか { $port } にします: awsvpc のタスクには、タスク自身の ENI のコンテナポートで到達します
+container-host-host-port-help = `hostPort` を削除するか { $port } にします: host モードではコンテナはインスタンス自身のポートで待ち受けます (動的ポートマッピングは使えません)
+container-awsvpc-shared-netns = 削除します: awsvpc のタスクのコンテナはタスクのネットワーク名前空間 (その ENI) を共有しており、Docker はそこでコンテナごとに hostname、links、DNS の設定、extra hosts を設定できません
+container-no-other = このタスク定義にはほかのコンテナがありません
+container-others = ほかのコンテナ: { $names }
+container-bad-link = link `{ $link }` はこのタスク定義のほかのコンテナを指していません
+container-bad-link-help = `name` か `name:alias` と書きます。{ $help }
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
