@@ -352,5 +352,43 @@ container-others = ほかのコンテナ: { $names }
 container-bad-link = link `{ $link }` はこのタスク定義のほかのコンテナを指していません
 container-bad-link-help = `name` か `name:alias` と書きます。{ $help }
 
+# Task definitions (`taskDefinitions:`); ECS's "Invalid 'cpu' setting for task." stays as ECS writes it
+taskdef-file-entry-family = `file:` の要素にはパスだけを書きます。タスク定義のフィールドは JSON ファイルに書きます
+taskdef-file-entry-revision = `file:` の要素にはパスだけを書きます。`revision` は JSON ファイルに書きます
+taskdef-file-nul = ファイル名に NUL 文字があります
+taskdef-declared-twice = タスク定義 `{ $family }:{ $revision }` が 2 回宣言されています
+taskdef-declared-twice-help = `{ $family }` のリビジョン { $revision } は { $first } ですでに宣言されています。どちらかを削除するか `revision` を変えます
+taskdef-cpu-help = 128 から 196608 までの CPU ユニット (`256`) か vCPU (`0.25 vCPU`) で書きます
+taskdef-memory-help = MiB (`512`) か GB (`1 GB`) で書きます
+taskdef-requires = このタスク定義は { $compatibilities } を必要としますが、ecsnet はタスクを EC2 起動タイプで実行します
+taskdef-requires-help = requiresCompatibilities に "EC2" を加えるか、このフィールドを削除します
+taskdef-no-containers = `containerDefinitions` が空です
+taskdef-no-containers-help = タスク定義にはコンテナが 1 つ以上必要です
+taskdef-too-many-containers = コンテナが多すぎます: { $count } 個 (AWS ではタスク定義あたり { $max } 個まで)
+taskdef-split = タスク定義を分けます
+
+# Container instances (`instances:`), their ECS agent settings (`ecsAgent:`)
+instance-invalid-profile = インスタンスプロファイル `{ $name }` は無効です
+instance-profile-help = 名前 (英数字と +=,.@_-。例: ecsInstanceRole) か ARN arn:aws:iam::123456789012:instance-profile/NAME を書きます
+instance-type-did-you-mean = もしかして `{ $name }` ですか? (ほかのタイプなら `maxEnis: N` で ENI の数を指定します)
+instance-known-types = ecsnet が知っているタイプ: { $types }。ほかのタイプなら `maxEnis: N` を指定します
+instance-unknown-type = 不明なインスタンスタイプ `{ $name }` です: ecsnet はその ENI の上限を知りません
+instance-no-trunking = { $name } は ENI トランキングをサポートしていません
+instance-no-trunking-help = `eniTrunking` を削除するか、サポートしているタイプを使います (例: c5.large はトランキングでタスク 10 個)
+instance-ip-taken = プライベート IP { $ip } はすでにインスタンス `{ $other }` が使っています
+instance-ip-taken-help = インスタンスごとに別のアドレスが必要です。どちらかを変えるか、`privateIp` を省いて空いているアドレスを使います
+instance-ip-outside = プライベート IP { $ip } はサブネット `{ $subnet }` ({ $cidr }) の中にありません
+instance-ip-outside-help = { $cidr } の中のアドレスを使うか、`privateIp` を省いて最初の空いているアドレスを使います
+instance-ip-network = ネットワークアドレス
+instance-ip-router = AWS が VPC ルーター用に予約しているアドレス
+instance-ip-dns = AWS が DNS サーバー用に予約しているアドレス
+instance-ip-future = AWS が将来の利用のために予約しているアドレス
+instance-ip-broadcast = ネットワークブロードキャストアドレス (AWS は VPC でブロードキャストをサポートしていません)
+instance-ip-reserved = プライベート IP { $ip } はサブネット `{ $subnet }` ({ $cidr }) で予約されています: { $why }です。AWS はどのサブネットでも最初の 4 つと最後の 1 つのアドレスを予約しています
+instance-ip-reserved-help = { $first } から { $last } までのアドレスを使います
+agent-not-port-list = `{ $field }` はポートのリストでなければなりませんが、`{ $value }` になっています
+agent-port-list-help = リストで書きます: `{ $field }: [22, 2375, 2376, 51678, 51679]`
+agent-port-range-help = 1 <= start <= end <= 65535 の `start-end` で書きます。例: "40000-40100" (エージェントはこの値を無視して 32768-60999 を使います)
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
