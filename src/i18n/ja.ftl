@@ -390,5 +390,78 @@ agent-not-port-list = `{ $field }` はポートのリストでなければなり
 agent-port-list-help = リストで書きます: `{ $field }: [22, 2375, 2376, 51678, 51679]`
 agent-port-range-help = 1 <= start <= end <= 65535 の `start-end` で書きます。例: "40000-40100" (エージェントはこの値を無視して 32768-60999 を使います)
 
+# The VPC, its subnets, route tables, NAT gateways and public addresses; AWS's own texts
+# ("The CIDR '...' conflicts with another subnet", "The route identified by ... already exists.") stay verbatim
+vpc-cidr-size = VPC の CIDR ブロック { $cidr } は無効です: AWS と同じく、ネットマスクは /16 から /28 の間でなければなりません
+vpc-cidr-size-help = 10.0.0.0/16 のようなブロックを使います
+vpc-cidr-reserved = VPC の CIDR ブロック { $cidr } は使えません (ループバック、リンクローカル、マルチキャスト、または予約済み)
+vpc-cidr-reserved-help = 10.0.0.0/16、172.16.0.0/16、192.168.0.0/16 のようなプライベートな範囲を使います
+vpc-pool-size = publicIpPool { $cidr } は /8 から /30 の間でなければなりません
+vpc-pool-size-help = 例: 198.51.100.0/24
+vpc-pool-not-public = publicIpPool { $cidr } にはパブリックアドレスを置けません: { $reason }
+vpc-pool-not-public-help = 198.51.100.0/24 (TEST-NET-2) のようなパブリックに見える範囲を使います
+vpc-pool-overlaps = publicIpPool { $cidr } が VPC の CIDR ブロックと重なっています
+vpc-pool-overlaps-help = VPC の外の範囲を使います
+vpc-pool-client = publicIpPool { $cidr } には、エミュレートされたインターネットクライアントのアドレス 203.0.113.10 が含まれています
+vpc-pool-client-help = 別の範囲を使います。例: 198.51.100.0/24
+vpc-set-igw = vpc ブロックに `internetGateway: true` を設定します
+subnet-overlaps = : サブネット `{ $name }` ({ $cidr }、{ $line } 行目) と重なっています
+subnet-overlaps-help = VPC のサブネットどうしは重なってはいけません。空いているブロックを選びます
+subnet-cidr-size = サブネットの CIDR ブロック { $cidr } は無効です: AWS と同じく、ネットマスクは /16 から /28 の間でなければなりません
+subnet-cidr-size-help = 10.0.1.0/24 のようなブロックを使います
+subnet-outside-vpc = サブネットの CIDR ブロック { $cidr } が VPC の CIDR ブロック { $vpc } の中にありません
+subnet-outside-vpc-help = { $vpc } の中のブロックを選びます
+subnet-az-region = アベイラビリティーゾーン `{ $az }` はリージョン `{ $region }` にありません
+subnet-az-region-help = `{ $region }a`、`{ $region }b`、... と書きます (または先頭の `region` を変えます)
+subnet-unknown-main = 不明なルートテーブル `main` です
+subnet-unknown-main-help = VPC のメインルートテーブル (ローカルルートだけ) を使うには `routeTable` を省きます
+route-duplicate-help = このルートテーブルには { $destination } へのルートがすでにあります ({ $line } 行目)。1 つだけにします
+route-inside-vpc = ルートの送信先 { $destination } は VPC の CIDR ブロック { $vpc } の中にあります: ローカルルートがすでにカバーしています
+route-inside-vpc-help = このルートを削除します (AWS では、これほど具体的なルートのターゲットにはネットワークインターフェイスしか使えません)
+route-two-targets = ルートのターゲットは 1 つだけですが、このルートには `gateway` と `natGateway` の両方があります
+route-two-targets-help = 送信先の異なる 2 つのルートに分けるか、ターゲットを 1 つ削除します
+route-no-target = ルートのターゲットがありません
+route-no-target-help = `gateway: internet-gateway` か `natGateway: NAME` を追加します
+route-unknown-gateway = 不明なゲートウェイ `{ $name }` です
+route-unknown-gateway-help = ゲートウェイは `internet-gateway` (VPC のインターネットゲートウェイ) だけです。NAT ゲートウェイには `natGateway: NAME` と書きます
+route-no-igw = このルートのターゲットはインターネットゲートウェイですが、VPC にはインターネットゲートウェイがありません
+nat-needs-igw = NAT ゲートウェイにはインターネットゲートウェイが必要です: AWS はインターネットゲートウェイのない VPC にパブリック NAT ゲートウェイを作成しません
+public-private-range = プライベートな範囲 (10.0.0.0/8、172.16.0.0/12、192.168.0.0/16) にあります
+public-loopback = ループバックアドレスです
+public-link-local = リンクローカルアドレス (169.254.0.0/16) です
+public-zero = 0.0.0.0/8 にあります
+public-multicast = マルチキャストアドレスか予約済みのアドレスです
+public-shared = 共有アドレス空間 100.64.0.0/10 にあります
+public-owner-nat = NAT ゲートウェイ `{ $name }`
+public-owner-host = インターネットホスト `{ $name }`
+public-owner-instance = インスタンス `{ $name }`
+public-host-address = インターネットホストのアドレス
+public-not-public = { $what } { $ip } はパブリックアドレスにできません: { $reason }
+public-not-public-help = 198.51.100.80 (TEST-NET-2) や 192.0.2.80 (TEST-NET-1) のようなパブリックに見えるアドレスを使います
+public-inside-vpc = { $what } { $ip } が VPC の CIDR ブロックの中にあります
+public-inside-vpc-help = VPC の外のアドレスを使います
+public-is-client = { $what } 203.0.113.10 は、エミュレートされたインターネットクライアントのアドレスです
+public-is-client-help = 別のアドレスを使います
+public-taken = { $ip } はすでに { $other } が使っています
+public-taken-help = パブリックアドレスはすべて一意にします
+scenario-aws-limit = `{ $field }` の要素が多すぎます: { $count } 個 (AWS の上限は { $limit } 個)
+scenario-aws-limit-help = 要素をいくつか削除します
+scenario-listed-twice = `{ $name }` が 2 回書かれています (最初は { $line } 行目)
+scenario-listed-twice-help = 重複を削除します
+
+# Security groups and network ACLs; AWS's own texts ("The network acl entry identified by ... already exists.") stay verbatim
+sg-name-sg = セキュリティグループ名 `{ $name }` は無効です: グループ名を sg-* の形式にはできません
+sg-name-sg-help = AWS は sg-* をグループ ID に使います。別の名前を選びます
+sg-ingress-destination = インバウンドルールには `source` を使います。`destination` はアウトバウンドルール用です
+sg-egress-source = アウトバウンドルールには `destination` を使います。`source` はインバウンドルール用です
+sg-peer-help = { $help }。セキュリティグループなら `sg/NAME` と書きます
+nacl-duplicate-number-help = ルール番号 { $number } はほかの { $direction } ルールが使っています ({ $line } 行目)。番号は方向ごとに一意にします
+nacl-subnet-twice = サブネット `{ $subnet }` はすでにネットワーク ACL `{ $other }` に関連付けられています
+nacl-subnet-twice-help = サブネットに関連付けられるネットワーク ACL は 1 つだけです。どちらかから外します
+rule-missing-ports = プロトコル { $proto } には `ports` が必要です
+rule-missing-ports-help = `ports: 443`、`ports: 8000-8010` のような範囲、またはすべてのポートなら `ports: 0-65535` を追加します
+rule-ports-not-allowed = プロトコル { $proto } には `ports` を使えません
+rule-ports-not-allowed-help = `ports` を削除します: プロトコル { $proto } にはポートがありません
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
