@@ -463,5 +463,81 @@ rule-missing-ports-help = `ports: 443`、`ports: 8000-8010` のような範囲�
 rule-ports-not-allowed = プロトコル { $proto } には `ports` を使えません
 rule-ports-not-allowed-help = `ports` を削除します: プロトコル { $proto } にはポートがありません
 
+# Scenario and task definition files: reading and parsing. The YAML and JSON parsers' own
+# words ({ $detail }) stay as the parsers write them.
+scenario-bad-version = シナリオの形式のバージョン `{ $version }` には対応していません
+scenario-bad-version-help = この ecsnet が読めるのは `version: 1` のファイルです
+scenario-bad-region = リージョン `{ $region }` は無効です
+scenario-bad-region-help = `us-east-1` や `ap-northeast-1` のような AWS のリージョン名を書きます
+scenario-too-many-errors = エラーが多すぎます。最初の { $count } 個だけを表示しています
+scenario-too-many-errors-help = これらを直してから、もう一度 validate します
+scenario-incomplete = シナリオが不完全です
+file-not-regular = `{ $path }`: 通常のファイルではありません ({ $kind })
+file-not-regular-help = 通常のファイルを指定します: ecsnet はパイプ、ソケット、デバイス、ディレクトリを読みません
+file-cannot-read = `{ $path }` を読めません: { $error }
+file-relative-help = パスはシナリオファイルのあるディレクトリからの相対パスです
+file-kind-fifo = FIFO
+file-kind-directory = ディレクトリ
+file-kind-socket = ソケット
+file-kind-char-device = キャラクタデバイス
+file-kind-block-device = ブロックデバイス
+file-kind-other = ファイルではありません
+file-too-big = ファイルが { $mib } MiB より大きいため、ecsnet は解析しません
+file-too-big-help = シナリオとタスク定義のファイルは小さいはずです。正しいファイルか確認します
+file-not-utf8 = ファイルが正しい UTF-8 ではありません
+file-not-utf8-help = ファイルを UTF-8 で保存します
+file-nul = ファイルに NUL 文字があります
+file-nul-help = テキストファイルではないようです
+file-too-deep = 入れ子が { $max } 段より深くなっています
+file-too-deep-help = シナリオの入れ子は数段で足ります。ここのインデントと括弧を確認します
+yaml-second-document = 2 つ目の YAML ドキュメント (`---`) には対応していません
+yaml-second-document-help = 1 つのファイルにシナリオを 1 つだけ書きます
+yaml-no-anchors = アンカーとエイリアスには対応していません
+yaml-no-anchors-help = 値を省略せずに書きます。ecsnet のシナリオファイルでは YAML のアンカー (&)、エイリアス (*)、マージキー (<<) を使いません
+file-words-scenario = シナリオファイル
+file-words-json = JSON のタスク定義ファイル
+yaml-top-not-mapping = { $what }の最上位はマッピングでなければなりません
+json-top-help = ファイルには JSON オブジェクトを 1 つ書きます: `{"{"} "family": ..., "containerDefinitions": [...] {"}"}`
+yaml-top-help = ファイルの先頭に `version: 1` と `name: ...` をそれぞれ 1 行で書きます
+yaml-key-not-scalar = マッピングのキーは単純な文字列でなければなりません
+yaml-key-not-scalar-help = キーにはフィールド名を使います
+yaml-tags = YAML のタグ (`!!str`、`!Ref`、...) には対応していません
+yaml-tags-help = タグを削除して、単純な値を書きます (文字列にするには値を引用符で囲みます)
+yaml-duplicate-key = キー `{ $key }` が重複しています
+yaml-duplicate-key-help = { $line } 行 { $col } 列ですでに設定されています。1 つだけにします
+yaml-tabs-help = YAML ではインデントにタブを使えません。スペースを使います
+yaml-colon-help = インデントを確認します。`: ` を含む値は引用符で囲みます
+yaml-syntax-help = この近くのインデント、括弧、引用符を確認します
+yaml-syntax = YAML の構文エラー: { $detail }
+json-syntax = JSON の構文エラー: { $detail }
+json-syntax-help = この近くの括弧、カンマ、引用符を確認します
+json-too-deep-help = タスク定義の入れ子は数段で足ります
+json-duplicate-key-help = 1 つだけにします
+
+# Expectations: host ports, http and icmp checks
+expect-no-host-port = タスク `{ $task }` は networkMode={ $mode } です: そのコンテナポートはインスタンスに公開されないので、{ $port } にホストポートはありません
+expect-no-host-port-help = ホストポートがあるのは bridge と host のタスクだけです。代わりにタスク自身のアドレスをプローブします
+expect-unmapped-port = タスク `{ $task }` のコンテナポート { $port } にはポートマッピングがないので、ホストポートはありません
+expect-unmapped-port-help = タスク定義に portMappings の要素を追加するか、`containerPort` と `protocol` を確認します
+expect-port-mapped-by-several = タスク `{ $task }` の複数のコンテナが { $port } をマッピングしています: { $names }
+expect-port-mapped-by-several-help = `container: NAME` でどれかを指定します
+expect-http-protocol = `http` は HTTP GET への応答を確かめますが、`protocol` が { $protocol } になっています
+expect-http-protocol-help = `protocol: http` と書くか、`protocol` を省きます (`http` があれば http です)
+expect-icmp-protocol = `icmp` は icmp か udp のプローブへの応答で、{ $protocol } のプローブには使えません
+expect-icmp-protocol-help = tcp の接続は ICMP エラーを `result: refused` としてしか報告しません。`protocol: icmp` か `protocol: udp` でプローブします
+expect-echo-reply-icmp = エコー応答が返るのは icmp のプローブだけです
+expect-echo-reply-icmp-help = `protocol: icmp` と書くか、エラーメッセージを期待します
+expect-echo-reply-reachable = エコー応答は宛先が応答したときに返ります: `reachable: true` と書きます
+expect-icmp-error-unreachable = ICMP エラーは宛先が応答しなかったことを示します: `reachable: false` と書きます
+expect-icmp-contradicts = `icmp: { $icmp }` は `reachable: { $reachable }` と矛盾しています
+expect-never-protocol = `never` が確かめるのは tcp か udp で、`{ $protocol }` ではありません
+expect-never-protocol-help = `protocol: tcp` か `protocol: udp` と書きます
+expect-path-twice = `path` が 2 回指定されています: `http` の横と中
+expect-path-twice-help = `http: {"{"} path: ... {"}"}` だけを残します
+expect-served-by-task = `servedBy` にはタスクを指定しますが、`{ $endpoint }` になっています
+expect-served-by-task-help = `task/NAME` か `task/NAME/CONTAINER` と書きます
+expect-via-task = `via` は `to: task/...` でしか使いませんが、`{ $endpoint }` になっています
+expect-via-task-help = `via` を削除するか、タスクをプローブします
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
