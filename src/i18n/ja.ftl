@@ -538,6 +538,18 @@ expect-served-by-task = `servedBy` にはタスクを指定しますが、`{ $en
 expect-served-by-task-help = `task/NAME` か `task/NAME/CONTAINER` と書きます
 expect-via-task = `via` は `to: task/...` でしか使いませんが、`{ $endpoint }` になっています
 expect-via-task-help = `via` を削除するか、タスクをプローブします
+expect-via-no-host-port = `via: { $via }` にはホストポートが必要ですが、タスク `{ $task }` は networkMode={ $mode } です: そのポートはインスタンスに公開されません
+expect-via-no-host-port-help = `via` を削除して `task/{ $task }:{ $port }` (タスク自身のアドレス) をプローブします
+expect-via-unmapped = `via: { $via }`: タスク `{ $task }` のコンテナポート { $port }/{ $proto } にはポートマッピングがないので、ホストポートはありません
+expect-via-unmapped-help = タスク定義にそのポートの portMappings の要素を追加します
+expect-mapped-ports = マッピングされているコンテナポート: { $ports }
+
+# What stops a valid scenario from becoming a lab (validate, up)
+model-unknown-subnet = 不明なサブネット `{ $name }` です
+model-unknown-instance = 不明なインスタンス `{ $name }` です
+model-unknown-task-definition = 不明なタスク定義 `{ $name }` です
+model-subnet-full = サブネット `{ $name }` には空いているアドレスが残っていません
+model-pool-exhausted = パブリック IP プールを使い切りました
 
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です

@@ -874,11 +874,19 @@ fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
         NetworkMode::Awsvpc | NetworkMode::None => {
             cx.err(
                 &r.to.loc,
-                format!(
-                    "`via: {via_name}` needs a host port, but task `{task}` uses networkMode={}: its ports are not published on the instance",
-                    td.network_mode.value
+                tr!(
+                    "expect-via-no-host-port",
+                    "`via: { $via }` needs a host port, but task `{ $task }` uses networkMode={ $mode }: its ports are not published on the instance",
+                    via = via_name,
+                    task = task,
+                    mode = td.network_mode.value
                 ),
-                format!("remove `via` and probe `task/{task}:{port}` (the task's own address)"),
+                tr!(
+                    "expect-via-no-host-port-help",
+                    "remove `via` and probe `task/{ $task }:{ $port }` (the task's own address)",
+                    task = task,
+                    port = port
+                ),
             );
         }
         NetworkMode::Host => {}
@@ -896,11 +904,18 @@ fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
             }
             cx.err(
                 &r.to.loc,
-                format!("`via: {via_name}`: container port {port}/{proto} of task `{task}` has no port mapping, so it has no host port"),
+                tr!(
+                    "expect-via-unmapped",
+                    "`via: { $via }`: container port { $port }/{ $proto } of task `{ $task }` has no port mapping, so it has no host port",
+                    via = via_name,
+                    port = port,
+                    proto = proto,
+                    task = task
+                ),
                 if mapped.is_empty() {
-                    "add a portMappings entry for it in the task definition".to_string()
+                    tr!("expect-via-unmapped-help", "add a portMappings entry for it in the task definition")
                 } else {
-                    format!("mapped container ports: {}", mapped.join(", "))
+                    tr!("expect-mapped-ports", "mapped container ports: { $ports }", ports = mapped.join(", "))
                 },
             );
         }
