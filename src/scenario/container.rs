@@ -571,7 +571,10 @@ pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[C
                         mode,
                         "links",
                         &s.loc,
-                        &tr!("container-links-bridge-only", "remove it: links are only supported when networkMode=bridge"),
+                        &tr!(
+                            "container-links-bridge-only",
+                            "remove it: links are only supported when networkMode=bridge"
+                        ),
                     );
                 }
             }

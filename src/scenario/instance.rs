@@ -320,9 +320,10 @@ fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: 
         1 => Some(tr!("instance-ip-router", "reserved by AWS for the VPC router")),
         2 => Some(tr!("instance-ip-dns", "reserved by AWS for the DNS server")),
         3 => Some(tr!("instance-ip-future", "reserved by AWS for future use")),
-        _ if n == last => {
-            Some(tr!("instance-ip-broadcast", "the network broadcast address (AWS does not support broadcast in a VPC)"))
-        }
+        _ if n == last => Some(tr!(
+            "instance-ip-broadcast",
+            "the network broadcast address (AWS does not support broadcast in a VPC)"
+        )),
         _ => None,
     };
     if let Some(why) = why {

@@ -117,7 +117,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
             }
             if diags.is_empty() {
                 // Defensive: a scenario could not be built but nothing was reported.
-                diags.push(Diagnostic::new(&Loc::new(file, 1, 1), tr!("scenario-incomplete", "the scenario is incomplete"), ""));
+                diags.push(Diagnostic::new(
+                    &Loc::new(file, 1, 1),
+                    tr!("scenario-incomplete", "the scenario is incomplete"),
+                    "",
+                ));
             }
             Err(diags)
         }

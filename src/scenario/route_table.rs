@@ -140,7 +140,10 @@ fn target(b: &mut Builder, m: &Block<'_>, igw: bool) -> Option<Located<RouteTarg
             let loc = cx.vloc(&n);
             cx.err(
                 &loc,
-                tr!("route-two-targets", "a route has exactly one target, but this one has both `gateway` and `natGateway`"),
+                tr!(
+                    "route-two-targets",
+                    "a route has exactly one target, but this one has both `gateway` and `natGateway`"
+                ),
                 tr!(
                     "route-two-targets-help",
                     "split it into two routes with different destinations, or remove one target"

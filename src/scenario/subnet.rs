@@ -167,7 +167,10 @@ pub(crate) fn check(cx: &mut Reader, subnets: &[Subnet], declared: &Declared<'_>
                 cx.err(
                     &rt.loc,
                     tr!("subnet-unknown-main", "unknown route table `main`"),
-                    tr!("subnet-unknown-main-help", "omit `routeTable` to use the VPC's main route table (local routes only)"),
+                    tr!(
+                        "subnet-unknown-main-help",
+                        "omit `routeTable` to use the VPC's main route table (local routes only)"
+                    ),
                 );
             } else {
                 reference::reference(cx, rt, ROUTE_TABLE, &declared.route_tables, seen);

@@ -164,9 +164,15 @@ pub(super) fn fits(
         return true;
     }
     let help = if reply {
-        tr!("expect-echo-reply-reachable", "an echo reply comes back when the destination answers: write `reachable: true`")
+        tr!(
+            "expect-echo-reply-reachable",
+            "an echo reply comes back when the destination answers: write `reachable: true`"
+        )
     } else {
-        tr!("expect-icmp-error-unreachable", "an ICMP error says the destination did not answer: write `reachable: false`")
+        tr!(
+            "expect-icmp-error-unreachable",
+            "an ICMP error says the destination did not answer: write `reachable: false`"
+        )
     };
     let msg = tr!(
         "expect-icmp-contradicts",
