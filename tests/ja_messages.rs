@@ -205,3 +205,23 @@ fn test_summarises_in_japanese() {
     // Column headers and verdict words stay as they are.
     assert!(t.contains("EXPECTATION") && t.contains("  ok  "), "{t}");
 }
+
+/// The HTML page's own words and its `lang` follow LANG; the picture inside is the same.
+#[test]
+fn the_html_page_follows_lang() {
+    let page = |lang: &str| {
+        let o = ecsnet(lang, &["graph", "--format", "html", "scenarios/02-awsvpc.yaml"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (ja, en) = (page("ja_JP.UTF-8"), page("C"));
+    assert!(
+        ja.contains("<html lang=\"ja\">") && ja.contains("<div id=\"hint\">ラボ awsvpc-mode: 箱をクリック"),
+        "{ja}"
+    );
+    assert!(ja.contains("title=\"閉じる (Escape)\""), "{ja}");
+    assert!(en.contains("<html lang=\"en\">") && en.contains("<div id=\"hint\">lab awsvpc-mode: click a box"), "{en}");
+    assert!(en.contains("title=\"close (Escape)\""), "{en}");
+    let svg = |p: &str| p[p.find("<svg").unwrap()..p.find("</svg>").unwrap()].to_string();
+    assert_eq!(svg(&ja), svg(&en), "the picture's text does not change with LANG");
+}

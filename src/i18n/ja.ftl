@@ -551,5 +551,9 @@ model-unknown-task-definition = 不明なタスク定義 `{ $name }` です
 model-subnet-full = サブネット `{ $name }` には空いているアドレスが残っていません
 model-pool-exhausted = パブリック IP プールを使い切りました
 
+# graph --format html: the page's own words (the picture's text stays as in the SVG and PNG)
+graph-html-hint = ラボ { $lab }: 箱をクリックするとそれが何かを、判定の番号をクリックするとその理由 (explain) を表示します。Escape で閉じます
+graph-html-close = 閉じる (Escape)
+
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
