@@ -258,6 +258,8 @@ expect-its-containers = このタスクのコンテナ: { $names }
 expect-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません (タスク定義 `{ $family }:{ $revision }`)
 
 # Tasks (`tasks:`); AWS's own error texts are quoted as AWS writes them
+task-bad-revision = `{ $value }` のタスク定義のリビジョン `{ $revision }` は無効です
+task-bad-family = タスク定義のファミリー `{ $family }` は無効です: 英字、数字、ハイフン、アンダースコアを 255 文字まで使えます
 task-family-help = ファミリー名か family:revision を書きます。例: `web`、`web:2`
 task-no-subnets = `subnets` にはサブネットを 1 つ以上指定します
 task-no-subnets-help = 例: `subnets: [private-a]`
