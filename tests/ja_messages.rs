@@ -73,6 +73,83 @@ fn an_invalid_scenario_is_explained_in_japanese() {
     );
 }
 
+/// `ecsnet validate tests/broken/NAME.yaml` in locale `lang`: exit 2, and the output.
+fn validate_broken(lang: &str, name: &str) -> String {
+    let o = ecsnet(lang, &["validate", &format!("tests/broken/{name}.yaml")]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    t
+}
+
+/// The block-specific checks too (network ACLs, security groups, container definitions,
+/// instances, subnets, the YAML parser's frame): what is wrong and the fix are Japanese; AWS's
+/// own texts, the parser's words, field names and values stay as they are, in the compiler frame.
+#[test]
+fn block_errors_are_explained_in_japanese() {
+    let t = validate_broken("ja_JP.UTF-8", "nacl-duplicate-rule-number");
+    assert!(
+        t.contains(
+            "nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
+             help: ルール番号 100 はほかの ingress ルールが使っています (11 行目)。番号は方向ごとに一意にします"
+        ),
+        "{t}"
+    );
+    let t = validate_broken("ja_JP.UTF-8", "sg-tcp-without-ports");
+    assert!(
+        t.contains(
+            "sg-tcp-without-ports.yaml:9:13: error: プロトコル tcp には `ports` が必要です\n  help: `ports: 443`、"
+        ),
+        "{t}"
+    );
+    let t = validate_broken("ja_JP.UTF-8", "awsvpc-links");
+    assert!(
+        t.contains("awsvpc-links.yaml:12:9: error: networkMode=awsvpc では `links` は使えません\n  help: 削除します: "),
+        "{t}"
+    );
+    let t = validate_broken("ja_JP.UTF-8", "none-with-port-mappings");
+    assert!(t.contains("error: networkMode=none ではポートマッピングを指定できません"), "{t}");
+    assert!(t.contains("help: `portMappings` を削除するか、別の networkMode を使います"), "{t}");
+    let t = validate_broken("ja_JP.UTF-8", "reserved-private-ip");
+    assert!(t.contains("プライベート IP 10.0.1.1 はサブネット `a` (10.0.1.0/24) で予約されています"), "{t}");
+    assert!(t.contains("help: 10.0.1.4 から 10.0.1.254 までのアドレスを使います"), "{t}");
+    let t = validate_broken("ja_JP.UTF-8", "overlapping-subnets");
+    assert!(t.contains("error: The CIDR '10.0.1.0/24' conflicts with another subnet: サブネット `big`"), "{t}");
+    let t = validate_broken("ja_JP.UTF-8", "yaml-syntax-error");
+    assert!(t.contains("error: YAML の構文エラー: illegal placement of ':' indicator\n  help: "), "{t}");
+}
+
+#[test]
+fn block_errors_are_english_with_lang_c() {
+    let t = validate_broken("C", "nacl-duplicate-rule-number");
+    assert!(
+        t.contains(
+            "nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
+             help: rule number 100 is already used by another ingress rule (line 11); numbers must be unique per direction"
+        ),
+        "{t}"
+    );
+    let t = validate_broken("C", "sg-tcp-without-ports");
+    assert!(
+        t.contains("sg-tcp-without-ports.yaml:9:13: error: missing `ports` for protocol tcp\n  help: add `ports: 443`"),
+        "{t}"
+    );
+    let t = validate_broken("C", "awsvpc-links");
+    assert!(
+        t.contains(
+            "awsvpc-links.yaml:12:9: error: `links` is not supported when networkMode=awsvpc\n  help: remove it: "
+        ),
+        "{t}"
+    );
+    let t = validate_broken("C", "none-with-port-mappings");
+    assert!(t.contains("help: remove `portMappings`, or use another networkMode"), "{t}");
+    let t = validate_broken("C", "yaml-syntax-error");
+    assert!(t.contains("error: YAML syntax error: illegal placement of ':' indicator"), "{t}");
+    for name in ["reserved-private-ip", "overlapping-subnets"] {
+        let t = validate_broken("C", name);
+        assert!(!t.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)), "kana in English output: {t}");
+    }
+}
+
 #[test]
 fn an_unknown_node_gets_did_you_mean_in_japanese() {
     let o = ja(&["explain", "scenarios/02-awsvpc.yaml", "task/web-11", "internet:80"]);
@@ -127,4 +204,27 @@ fn test_summarises_in_japanese() {
     assert!(t.contains("\nシナリオ 1 個: 成功 3、失敗 0\n"), "{t}");
     // Column headers and verdict words stay as they are.
     assert!(t.contains("EXPECTATION") && t.contains("  ok  "), "{t}");
+}
+
+/// The HTML page's own words, its `lang` and the picture's legend follow LANG; what AWS names
+/// (subnets, addresses) is the same in both.
+#[test]
+fn the_html_page_follows_lang() {
+    let page = |lang: &str| {
+        let o = ecsnet(lang, &["graph", "--format", "html", "scenarios/02-awsvpc.yaml"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (ja, en) = (page("ja_JP.UTF-8"), page("C"));
+    assert!(
+        ja.contains("<html lang=\"ja\">") && ja.contains("<div id=\"hint\">ラボ awsvpc-mode: 箱をクリック"),
+        "{ja}"
+    );
+    assert!(ja.contains("title=\"閉じる (Escape)\""), "{ja}");
+    assert!(en.contains("<html lang=\"en\">") && en.contains("<div id=\"hint\">lab awsvpc-mode: click a box"), "{en}");
+    assert!(en.contains("title=\"close (Escape)\""), "{en}");
+    assert!(ja.contains(">プライベートサブネット</text>") && en.contains(">private subnet</text>"));
+    for same in ["subnet app-a 10.1.1.0/24 (private)", "task/web-1 (awsvpc)"] {
+        assert!(ja.contains(same) && en.contains(same), "{same}");
+    }
 }

@@ -3,6 +3,7 @@
 //! lab, `docker inspect` of its containers) and clicking a verdict arrow shows its `explain`.
 
 use super::{layout, tree};
+use crate::i18n::{Lang, tr_in};
 use crate::judge::Verdict;
 use crate::model::Lab;
 use std::collections::BTreeMap;
@@ -66,8 +67,8 @@ fn node_entry(it: &tree::Item, details: &Details) -> serde_json::Value {
     serde_json::json!({"title": title, "text": text})
 }
 
-/// The page.
-pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details, lang: crate::i18n::Lang) -> String {
+/// The page in `lang`: its hint line and button, and the picture's legend and panel titles.
+pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details, lang: Lang) -> String {
     let (t, arrows) = super::picture(lab, verdicts, lang);
     let svg = layout::render(&lab.name, &t, &arrows);
     let svg = svg.split_once("?>\n").map(|(_, s)| s).unwrap_or(&svg);
@@ -87,8 +88,16 @@ pub fn html(lab: &Lab, verdicts: &[Verdict], details: &Details, lang: crate::i18
         })
         .collect();
     let name = html_text(&lab.name);
+    let code = if lang == Lang::Ja { "ja" } else { "en" };
+    let hint = html_text(&tr_in!(
+        lang,
+        "graph-html-hint",
+        "lab { $lab }: click a box to see what it is, a verdict's number to see why (explain); Escape closes",
+        lab = lab.name
+    ));
+    let close = html_text(&tr_in!(lang, "graph-html-close", "close (Escape)")).replace('"', "&quot;");
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsnet: {name}</title><style>{STYLE}</style></head><body>\n<div id=\"pic\">\n{svg}</div>\n<div id=\"hint\">lab {name}: click a box to see what it is, a verdict's number to see why (explain); Escape closes</div>\n<div id=\"panel\"><button id=\"close\" title=\"close (Escape)\">&times;</button><h3 id=\"t\"></h3><pre id=\"d\"></pre></div>\n<script>\nconst NODES={};\nconst VERDICTS={};\n{SCRIPT}\n</script>\n</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>ecsnet: {name}</title><style>{STYLE}</style></head><body>\n<div id=\"pic\">\n{svg}</div>\n<div id=\"hint\">{hint}</div>\n<div id=\"panel\"><button id=\"close\" title=\"{close}\">&times;</button><h3 id=\"t\"></h3><pre id=\"d\"></pre></div>\n<script>\nconst NODES={};\nconst VERDICTS={};\n{SCRIPT}\n</script>\n</body></html>\n",
         script_json(&serde_json::Value::Object(node_map)),
         script_json(&serde_json::Value::Array(vs))
     )
@@ -137,5 +146,24 @@ mod tests {
         assert_eq!(verdicts.as_array().unwrap().len(), 2);
         assert!(verdicts[1]["text"].as_str().unwrap().ends_with("explain 1"));
         assert!(page.contains("data-verdict=\"0\"") && page.contains("data-verdict=\"1\""));
+    }
+
+    /// The page's own words follow the language, its `lang` too, and so does the picture's
+    /// legend; what AWS names stays as it is.
+    #[test]
+    fn the_hint_and_button_follow_the_language() {
+        let l = lab();
+        let vs = vec![verdict(0, "task/web-1 -> task/db:6432/tcp", true)];
+        let en = html(&l, &vs, &Details::default(), Lang::En);
+        assert!(en.contains("<html lang=\"en\">"), "{en}");
+        let hint = format!("<div id=\"hint\">lab {}: click a box to see what it is, a verdict's number", l.name);
+        assert!(en.contains(&hint), "{en}");
+        assert!(en.contains("<button id=\"close\" title=\"close (Escape)\">"), "{en}");
+        let ja = html(&l, &vs, &Details::default(), Lang::Ja);
+        assert!(ja.contains("<html lang=\"ja\">"), "{ja}");
+        assert!(ja.contains(&format!("<div id=\"hint\">ラボ {}: ", l.name)), "{ja}");
+        assert!(ja.contains("<button id=\"close\" title=\"閉じる (Escape)\">"), "{ja}");
+        assert!(en.contains(">availability zone</text>") && ja.contains(">アベイラビリティーゾーン</text>"));
+        assert!(en.contains("sg/web") && ja.contains("sg/web"));
     }
 }

@@ -278,6 +278,8 @@ expect-its-containers = このタスクのコンテナ: { $names }
 expect-no-container = タスク `{ $task }` にコンテナ `{ $container }` はありません (タスク定義 `{ $family }:{ $revision }`)
 
 # Tasks (`tasks:`); AWS's own error texts are quoted as AWS writes them
+task-bad-revision = `{ $value }` のタスク定義のリビジョン `{ $revision }` は無効です
+task-bad-family = タスク定義のファミリー `{ $family }` は無効です: 英字、数字、ハイフン、アンダースコアを 255 文字まで使えます
 task-family-help = ファミリー名か family:revision を書きます。例: `web`、`web:2`
 task-no-subnets = `subnets` にはサブネットを 1 つ以上指定します
 task-no-subnets-help = 例: `subnets: [private-a]`
@@ -344,6 +346,236 @@ cidr-not-cidr = `{ $value }` は CIDR ブロックではありません
 cidr-bad-prefix = `{ $value }` は CIDR ブロックではありません: プレフィックス長は 0-32 です
 cidr-host-bits = `{ $value }` は有効な CIDR ブロックではありません: /{ $len } のプレフィックスより後ろのビットが立っています
 cidr-help = `10.0.0.0/16` のように書きます
+
+# Container definitions (`containerDefinitions:`); { $what } names the field in English
+container-invalid-name = { $what } `{ $name }` は無効です
+container-name-rules = 英字 (大文字と小文字)、数字、ハイフン、アンダースコアを 255 文字まで使えます
+container-none-port-mappings = networkMode=none ではポートマッピングを指定できません: タスクのコンテナは外部に接続できません
+container-none-port-mappings-help = `portMappings` を削除するか、別の networkMode を使います
+container-port-mapped-twice = コンテナポート { $port }/{ $proto } がこのコンテナで 2 回マッピングされています (最初は { $line } 行目)
+container-port-mapped-twice-help = ポートマッピングはコンテナポートとプロトコルの組ごとに 1 つにします
+container-port-range = `containerPortRange` は ecsnet では使えません
+container-port-range-help = ポートを 1 つずつ別の要素として書きます: `- {"{"} containerPort: 8000 {"}"}`
+container-command-empty = `command` が空です
+container-command-empty-help = プログラムと引数を書きます。例: ["python3", "-m", "http.server", "3000"]
+container-program-empty = `command` のプログラムが空です
+container-program-empty-help = 最初にプログラムを書きます。例: ["python3", "-m", "http.server"]
+container-command-nul = この `command` の要素には NUL バイトがあります。プログラムにも引数にも NUL は入れられません
+container-command-nul-help = 要素から \0 (または \u0000) を削除します
+container-duplicate-name = コンテナ名 `{ $name }` が重複しています (最初は { $line } 行目)
+container-duplicate-name-help = コンテナ名はタスク定義の中で一意にします
+container-links-bridge-only = 削除します: links は networkMode=bridge でしか使えません
+container-not-supported = networkMode={ $mode } では `{ $field }` は使えません
+container-awsvpc-host-port-help = `hostPort` を削除するか { $port } にします: awsvpc のタスクには、タスク自身の ENI のコンテナポートで到達します
+container-host-host-port-help = `hostPort` を削除するか { $port } にします: host モードではコンテナはインスタンス自身のポートで待ち受けます (動的ポートマッピングは使えません)
+container-awsvpc-shared-netns = 削除します: awsvpc のタスクのコンテナはタスクのネットワーク名前空間 (その ENI) を共有しており、Docker はそこでコンテナごとに hostname、links、DNS の設定、extra hosts を設定できません
+container-no-other = このタスク定義にはほかのコンテナがありません
+container-others = ほかのコンテナ: { $names }
+container-bad-link = link `{ $link }` はこのタスク定義のほかのコンテナを指していません
+container-bad-link-help = `name` か `name:alias` と書きます。{ $help }
+
+# Task definitions (`taskDefinitions:`); ECS's "Invalid 'cpu' setting for task." stays as ECS writes it
+taskdef-file-entry-family = `file:` の要素にはパスだけを書きます。タスク定義のフィールドは JSON ファイルに書きます
+taskdef-file-entry-revision = `file:` の要素にはパスだけを書きます。`revision` は JSON ファイルに書きます
+taskdef-file-nul = ファイル名に NUL 文字があります
+taskdef-declared-twice = タスク定義 `{ $family }:{ $revision }` が 2 回宣言されています
+taskdef-declared-twice-help = `{ $family }` のリビジョン { $revision } は { $first } ですでに宣言されています。どちらかを削除するか `revision` を変えます
+taskdef-cpu-help = 128 から 196608 までの CPU ユニット (`256`) か vCPU (`0.25 vCPU`) で書きます
+taskdef-memory-help = MiB (`512`) か GB (`1 GB`) で書きます
+taskdef-requires = このタスク定義は { $compatibilities } を必要としますが、ecsnet はタスクを EC2 起動タイプで実行します
+taskdef-requires-help = requiresCompatibilities に "EC2" を加えるか、このフィールドを削除します
+taskdef-no-containers = `containerDefinitions` が空です
+taskdef-no-containers-help = タスク定義にはコンテナが 1 つ以上必要です
+taskdef-too-many-containers = コンテナが多すぎます: { $count } 個 (AWS ではタスク定義あたり { $max } 個まで)
+taskdef-split = タスク定義を分けます
+
+# Container instances (`instances:`), their ECS agent settings (`ecsAgent:`)
+instance-invalid-profile = インスタンスプロファイル `{ $name }` は無効です
+instance-profile-help = 名前 (英数字と +=,.@_-。例: ecsInstanceRole) か ARN arn:aws:iam::123456789012:instance-profile/NAME を書きます
+instance-type-did-you-mean = もしかして `{ $name }` ですか? (ほかのタイプなら `maxEnis: N` で ENI の数を指定します)
+instance-known-types = ecsnet が知っているタイプ: { $types }。ほかのタイプなら `maxEnis: N` を指定します
+instance-unknown-type = 不明なインスタンスタイプ `{ $name }` です: ecsnet はその ENI の上限を知りません
+instance-no-trunking = { $name } は ENI トランキングをサポートしていません
+instance-no-trunking-help = `eniTrunking` を削除するか、サポートしているタイプを使います (例: c5.large はトランキングでタスク 10 個)
+instance-ip-taken = プライベート IP { $ip } はすでにインスタンス `{ $other }` が使っています
+instance-ip-taken-help = インスタンスごとに別のアドレスが必要です。どちらかを変えるか、`privateIp` を省いて空いているアドレスを使います
+instance-ip-outside = プライベート IP { $ip } はサブネット `{ $subnet }` ({ $cidr }) の中にありません
+instance-ip-outside-help = { $cidr } の中のアドレスを使うか、`privateIp` を省いて最初の空いているアドレスを使います
+instance-ip-network = ネットワークアドレス
+instance-ip-router = AWS が VPC ルーター用に予約しているアドレス
+instance-ip-dns = AWS が DNS サーバー用に予約しているアドレス
+instance-ip-future = AWS が将来の利用のために予約しているアドレス
+instance-ip-broadcast = ネットワークブロードキャストアドレス (AWS は VPC でブロードキャストをサポートしていません)
+instance-ip-reserved = プライベート IP { $ip } はサブネット `{ $subnet }` ({ $cidr }) で予約されています: { $why }です。AWS はどのサブネットでも最初の 4 つと最後の 1 つのアドレスを予約しています
+instance-ip-reserved-help = { $first } から { $last } までのアドレスを使います
+agent-not-port-list = `{ $field }` はポートのリストでなければなりませんが、`{ $value }` になっています
+agent-port-list-help = リストで書きます: `{ $field }: [22, 2375, 2376, 51678, 51679]`
+agent-port-range-help = 1 <= start <= end <= 65535 の `start-end` で書きます。例: "40000-40100" (エージェントはこの値を無視して 32768-60999 を使います)
+
+# The VPC, its subnets, route tables, NAT gateways and public addresses; AWS's own texts
+# ("The CIDR '...' conflicts with another subnet", "The route identified by ... already exists.") stay verbatim
+vpc-cidr-size = VPC の CIDR ブロック { $cidr } は無効です: AWS と同じく、ネットマスクは /16 から /28 の間でなければなりません
+vpc-cidr-size-help = 10.0.0.0/16 のようなブロックを使います
+vpc-cidr-reserved = VPC の CIDR ブロック { $cidr } は使えません (ループバック、リンクローカル、マルチキャスト、または予約済み)
+vpc-cidr-reserved-help = 10.0.0.0/16、172.16.0.0/16、192.168.0.0/16 のようなプライベートな範囲を使います
+vpc-pool-size = publicIpPool { $cidr } は /8 から /30 の間でなければなりません
+vpc-pool-size-help = 例: 198.51.100.0/24
+vpc-pool-not-public = publicIpPool { $cidr } にはパブリックアドレスを置けません: { $reason }
+vpc-pool-not-public-help = 198.51.100.0/24 (TEST-NET-2) のようなパブリックに見える範囲を使います
+vpc-pool-overlaps = publicIpPool { $cidr } が VPC の CIDR ブロックと重なっています
+vpc-pool-overlaps-help = VPC の外の範囲を使います
+vpc-pool-client = publicIpPool { $cidr } には、エミュレートされたインターネットクライアントのアドレス 203.0.113.10 が含まれています
+vpc-pool-client-help = 別の範囲を使います。例: 198.51.100.0/24
+vpc-set-igw = vpc ブロックに `internetGateway: true` を設定します
+subnet-overlaps = : サブネット `{ $name }` ({ $cidr }、{ $line } 行目) と重なっています
+subnet-overlaps-help = VPC のサブネットどうしは重なってはいけません。空いているブロックを選びます
+subnet-cidr-size = サブネットの CIDR ブロック { $cidr } は無効です: AWS と同じく、ネットマスクは /16 から /28 の間でなければなりません
+subnet-cidr-size-help = 10.0.1.0/24 のようなブロックを使います
+subnet-outside-vpc = サブネットの CIDR ブロック { $cidr } が VPC の CIDR ブロック { $vpc } の中にありません
+subnet-outside-vpc-help = { $vpc } の中のブロックを選びます
+subnet-az-region = アベイラビリティーゾーン `{ $az }` はリージョン `{ $region }` にありません
+subnet-az-region-help = `{ $region }a`、`{ $region }b`、... と書きます (または先頭の `region` を変えます)
+subnet-unknown-main = 不明なルートテーブル `main` です
+subnet-unknown-main-help = VPC のメインルートテーブル (ローカルルートだけ) を使うには `routeTable` を省きます
+route-duplicate-help = このルートテーブルには { $destination } へのルートがすでにあります ({ $line } 行目)。1 つだけにします
+route-inside-vpc = ルートの送信先 { $destination } は VPC の CIDR ブロック { $vpc } の中にあります: ローカルルートがすでにカバーしています
+route-inside-vpc-help = このルートを削除します (AWS では、これほど具体的なルートのターゲットにはネットワークインターフェイスしか使えません)
+route-two-targets = ルートのターゲットは 1 つだけですが、このルートには `gateway` と `natGateway` の両方があります
+route-two-targets-help = 送信先の異なる 2 つのルートに分けるか、ターゲットを 1 つ削除します
+route-no-target = ルートのターゲットがありません
+route-no-target-help = `gateway: internet-gateway` か `natGateway: NAME` を追加します
+route-unknown-gateway = 不明なゲートウェイ `{ $name }` です
+route-unknown-gateway-help = ゲートウェイは `internet-gateway` (VPC のインターネットゲートウェイ) だけです。NAT ゲートウェイには `natGateway: NAME` と書きます
+route-no-igw = このルートのターゲットはインターネットゲートウェイですが、VPC にはインターネットゲートウェイがありません
+nat-needs-igw = NAT ゲートウェイにはインターネットゲートウェイが必要です: AWS はインターネットゲートウェイのない VPC にパブリック NAT ゲートウェイを作成しません
+public-private-range = プライベートな範囲 (10.0.0.0/8、172.16.0.0/12、192.168.0.0/16) にあります
+public-loopback = ループバックアドレスです
+public-link-local = リンクローカルアドレス (169.254.0.0/16) です
+public-zero = 0.0.0.0/8 にあります
+public-multicast = マルチキャストアドレスか予約済みのアドレスです
+public-shared = 共有アドレス空間 100.64.0.0/10 にあります
+public-owner-nat = NAT ゲートウェイ `{ $name }`
+public-owner-host = インターネットホスト `{ $name }`
+public-owner-instance = インスタンス `{ $name }`
+public-host-address = インターネットホストのアドレス
+public-not-public = { $what } { $ip } はパブリックアドレスにできません: { $reason }
+public-not-public-help = 198.51.100.80 (TEST-NET-2) や 192.0.2.80 (TEST-NET-1) のようなパブリックに見えるアドレスを使います
+public-inside-vpc = { $what } { $ip } が VPC の CIDR ブロックの中にあります
+public-inside-vpc-help = VPC の外のアドレスを使います
+public-is-client = { $what } 203.0.113.10 は、エミュレートされたインターネットクライアントのアドレスです
+public-is-client-help = 別のアドレスを使います
+public-taken = { $ip } はすでに { $other } が使っています
+public-taken-help = パブリックアドレスはすべて一意にします
+scenario-aws-limit = `{ $field }` の要素が多すぎます: { $count } 個 (AWS の上限は { $limit } 個)
+scenario-aws-limit-help = 要素をいくつか削除します
+scenario-listed-twice = `{ $name }` が 2 回書かれています (最初は { $line } 行目)
+scenario-listed-twice-help = 重複を削除します
+
+# Security groups and network ACLs; AWS's own texts ("The network acl entry identified by ... already exists.") stay verbatim
+sg-name-sg = セキュリティグループ名 `{ $name }` は無効です: グループ名を sg-* の形式にはできません
+sg-name-sg-help = AWS は sg-* をグループ ID に使います。別の名前を選びます
+sg-ingress-destination = インバウンドルールには `source` を使います。`destination` はアウトバウンドルール用です
+sg-egress-source = アウトバウンドルールには `destination` を使います。`source` はインバウンドルール用です
+sg-peer-help = { $help }。セキュリティグループなら `sg/NAME` と書きます
+nacl-duplicate-number-help = ルール番号 { $number } はほかの { $direction } ルールが使っています ({ $line } 行目)。番号は方向ごとに一意にします
+nacl-subnet-twice = サブネット `{ $subnet }` はすでにネットワーク ACL `{ $other }` に関連付けられています
+nacl-subnet-twice-help = サブネットに関連付けられるネットワーク ACL は 1 つだけです。どちらかから外します
+rule-missing-ports = プロトコル { $proto } には `ports` が必要です
+rule-missing-ports-help = `ports: 443`、`ports: 8000-8010` のような範囲、またはすべてのポートなら `ports: 0-65535` を追加します
+rule-ports-not-allowed = プロトコル { $proto } には `ports` を使えません
+rule-ports-not-allowed-help = `ports` を削除します: プロトコル { $proto } にはポートがありません
+
+# Scenario and task definition files: reading and parsing. The YAML and JSON parsers' own
+# words ({ $detail }) stay as the parsers write them.
+scenario-bad-version = シナリオの形式のバージョン `{ $version }` には対応していません
+scenario-bad-version-help = この ecsnet が読めるのは `version: 1` のファイルです
+scenario-bad-region = リージョン `{ $region }` は無効です
+scenario-bad-region-help = `us-east-1` や `ap-northeast-1` のような AWS のリージョン名を書きます
+scenario-too-many-errors = エラーが多すぎます。最初の { $count } 個だけを表示しています
+scenario-too-many-errors-help = これらを直してから、もう一度 validate します
+scenario-incomplete = シナリオが不完全です
+file-not-regular = `{ $path }`: 通常のファイルではありません ({ $kind })
+file-not-regular-help = 通常のファイルを指定します: ecsnet はパイプ、ソケット、デバイス、ディレクトリを読みません
+file-cannot-read = `{ $path }` を読めません: { $error }
+file-relative-help = パスはシナリオファイルのあるディレクトリからの相対パスです
+file-kind-fifo = FIFO
+file-kind-directory = ディレクトリ
+file-kind-socket = ソケット
+file-kind-char-device = キャラクタデバイス
+file-kind-block-device = ブロックデバイス
+file-kind-other = ファイルではありません
+file-too-big = ファイルが { $mib } MiB より大きいため、ecsnet は解析しません
+file-too-big-help = シナリオとタスク定義のファイルは小さいはずです。正しいファイルか確認します
+file-not-utf8 = ファイルが正しい UTF-8 ではありません
+file-not-utf8-help = ファイルを UTF-8 で保存します
+file-nul = ファイルに NUL 文字があります
+file-nul-help = テキストファイルではないようです
+file-too-deep = 入れ子が { $max } 段より深くなっています
+file-too-deep-help = シナリオの入れ子は数段で足ります。ここのインデントと括弧を確認します
+yaml-second-document = 2 つ目の YAML ドキュメント (`---`) には対応していません
+yaml-second-document-help = 1 つのファイルにシナリオを 1 つだけ書きます
+yaml-no-anchors = アンカーとエイリアスには対応していません
+yaml-no-anchors-help = 値を省略せずに書きます。ecsnet のシナリオファイルでは YAML のアンカー (&)、エイリアス (*)、マージキー (<<) を使いません
+file-words-scenario = シナリオファイル
+file-words-json = JSON のタスク定義ファイル
+yaml-top-not-mapping = { $what }の最上位はマッピングでなければなりません
+json-top-help = ファイルには JSON オブジェクトを 1 つ書きます: `{"{"} "family": ..., "containerDefinitions": [...] {"}"}`
+yaml-top-help = ファイルの先頭に `version: 1` と `name: ...` をそれぞれ 1 行で書きます
+yaml-key-not-scalar = マッピングのキーは単純な文字列でなければなりません
+yaml-key-not-scalar-help = キーにはフィールド名を使います
+yaml-tags = YAML のタグ (`!!str`、`!Ref`、...) には対応していません
+yaml-tags-help = タグを削除して、単純な値を書きます (文字列にするには値を引用符で囲みます)
+yaml-duplicate-key = キー `{ $key }` が重複しています
+yaml-duplicate-key-help = { $line } 行 { $col } 列ですでに設定されています。1 つだけにします
+yaml-tabs-help = YAML ではインデントにタブを使えません。スペースを使います
+yaml-colon-help = インデントを確認します。`: ` を含む値は引用符で囲みます
+yaml-syntax-help = この近くのインデント、括弧、引用符を確認します
+yaml-syntax = YAML の構文エラー: { $detail }
+json-syntax = JSON の構文エラー: { $detail }
+json-syntax-help = この近くの括弧、カンマ、引用符を確認します
+json-too-deep-help = タスク定義の入れ子は数段で足ります
+json-duplicate-key-help = 1 つだけにします
+
+# Expectations: host ports, http and icmp checks
+expect-no-host-port = タスク `{ $task }` は networkMode={ $mode } です: そのコンテナポートはインスタンスに公開されないので、{ $port } にホストポートはありません
+expect-no-host-port-help = ホストポートがあるのは bridge と host のタスクだけです。代わりにタスク自身のアドレスをプローブします
+expect-unmapped-port = タスク `{ $task }` のコンテナポート { $port } にはポートマッピングがないので、ホストポートはありません
+expect-unmapped-port-help = タスク定義に portMappings の要素を追加するか、`containerPort` と `protocol` を確認します
+expect-port-mapped-by-several = タスク `{ $task }` の複数のコンテナが { $port } をマッピングしています: { $names }
+expect-port-mapped-by-several-help = `container: NAME` でどれかを指定します
+expect-http-protocol = `http` は HTTP GET への応答を確かめますが、`protocol` が { $protocol } になっています
+expect-http-protocol-help = `protocol: http` と書くか、`protocol` を省きます (`http` があれば http です)
+expect-icmp-protocol = `icmp` は icmp か udp のプローブへの応答で、{ $protocol } のプローブには使えません
+expect-icmp-protocol-help = tcp の接続は ICMP エラーを `result: refused` としてしか報告しません。`protocol: icmp` か `protocol: udp` でプローブします
+expect-echo-reply-icmp = エコー応答が返るのは icmp のプローブだけです
+expect-echo-reply-icmp-help = `protocol: icmp` と書くか、エラーメッセージを期待します
+expect-echo-reply-reachable = エコー応答は宛先が応答したときに返ります: `reachable: true` と書きます
+expect-icmp-error-unreachable = ICMP エラーは宛先が応答しなかったことを示します: `reachable: false` と書きます
+expect-icmp-contradicts = `icmp: { $icmp }` は `reachable: { $reachable }` と矛盾しています
+expect-never-protocol = `never` が確かめるのは tcp か udp で、`{ $protocol }` ではありません
+expect-never-protocol-help = `protocol: tcp` か `protocol: udp` と書きます
+expect-path-twice = `path` が 2 回指定されています: `http` の横と中
+expect-path-twice-help = `http: {"{"} path: ... {"}"}` だけを残します
+expect-served-by-task = `servedBy` にはタスクを指定しますが、`{ $endpoint }` になっています
+expect-served-by-task-help = `task/NAME` か `task/NAME/CONTAINER` と書きます
+expect-via-task = `via` は `to: task/...` でしか使いませんが、`{ $endpoint }` になっています
+expect-via-task-help = `via` を削除するか、タスクをプローブします
+expect-via-no-host-port = `via: { $via }` にはホストポートが必要ですが、タスク `{ $task }` は networkMode={ $mode } です: そのポートはインスタンスに公開されません
+expect-via-no-host-port-help = `via` を削除して `task/{ $task }:{ $port }` (タスク自身のアドレス) をプローブします
+expect-via-unmapped = `via: { $via }`: タスク `{ $task }` のコンテナポート { $port }/{ $proto } にはポートマッピングがないので、ホストポートはありません
+expect-via-unmapped-help = タスク定義にそのポートの portMappings の要素を追加します
+expect-mapped-ports = マッピングされているコンテナポート: { $ports }
+
+# What stops a valid scenario from becoming a lab (validate, up)
+model-unknown-subnet = 不明なサブネット `{ $name }` です
+model-unknown-instance = 不明なインスタンス `{ $name }` です
+model-unknown-task-definition = 不明なタスク定義 `{ $name }` です
+model-subnet-full = サブネット `{ $name }` には空いているアドレスが残っていません
+model-pool-exhausted = パブリック IP プールを使い切りました
+
+# graph --format html: the page's own words (the picture's text stays as in the SVG and PNG)
+graph-html-hint = ラボ { $lab }: 箱をクリックするとそれが何かを、判定の番号をクリックするとその理由 (explain) を表示します。Escape で閉じます
+graph-html-close = 閉じる (Escape)
 
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です

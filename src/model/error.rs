@@ -2,6 +2,7 @@
 //! with no address left. (A task that cannot be placed is not an error: the lab records ECS's
 //! placement failure for it, see `placement`.)
 
+use crate::i18n::tr;
 use crate::scenario::Loc;
 
 /// A model error: something valid on paper that cannot be built (an exhausted pool).
@@ -12,20 +13,36 @@ pub struct ModelError {
     pub kind: ModelErrorKind,
 }
 
-/// Why the model could not be built, in the words `validate` shows.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why the model could not be built, in the words `validate` shows (in the user's language).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelErrorKind {
-    #[error("unknown subnet `{0}`")]
     UnknownSubnet(String),
-    #[error("unknown instance `{0}`")]
     UnknownInstance(String),
-    #[error("unknown task definition `{0}`")]
     UnknownTaskDefinition(String),
-    #[error("subnet `{0}` has no free address left")]
     SubnetFull(String),
-    #[error("the public IP pool is exhausted")]
     PublicIpPoolExhausted,
 }
+
+impl std::fmt::Display for ModelErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            ModelErrorKind::UnknownSubnet(n) => tr!("model-unknown-subnet", "unknown subnet `{ $name }`", name = n),
+            ModelErrorKind::UnknownInstance(n) => {
+                tr!("model-unknown-instance", "unknown instance `{ $name }`", name = n)
+            }
+            ModelErrorKind::UnknownTaskDefinition(n) => {
+                tr!("model-unknown-task-definition", "unknown task definition `{ $name }`", name = n)
+            }
+            ModelErrorKind::SubnetFull(n) => {
+                tr!("model-subnet-full", "subnet `{ $name }` has no free address left", name = n)
+            }
+            ModelErrorKind::PublicIpPoolExhausted => tr!("model-pool-exhausted", "the public IP pool is exhausted"),
+        };
+        f.write_str(&s)
+    }
+}
+
+impl std::error::Error for ModelErrorKind {}
 
 impl ModelErrorKind {
     /// This error, at the place in the file that caused it.

@@ -4,6 +4,7 @@
 
 use super::fields::{Shape, Table, def};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
 /// The agent's default reserved TCP ports: SSH, Docker's two, introspection, credentials
@@ -157,8 +158,17 @@ fn ports(cx: &mut Reader, v: &Value<'_>) -> Option<Vec<u16>> {
             Err(_) => {
                 cx.err(
                     &loc,
-                    format!("`{}` must be a list of ports, found `{}`", v.field, short(s.as_str())),
-                    format!("write it as a list: `{}: [22, 2375, 2376, 51678, 51679]`", v.field),
+                    tr!(
+                        "agent-not-port-list",
+                        "`{ $field }` must be a list of ports, found `{ $value }`",
+                        field = v.field,
+                        value = short(s.as_str())
+                    ),
+                    tr!(
+                        "agent-port-list-help",
+                        "write it as a list: `{ $field }: [22, 2375, 2376, 51678, 51679]`",
+                        field = v.field
+                    ),
                 );
                 None
             }
@@ -185,7 +195,10 @@ fn range(cx: &mut Reader, v: &Value<'_>) -> Option<(u16, u16)> {
         cx.err(
             &s.loc,
             format!("Invalid dynamicHostPortRange value from config: {}", short(&s.value)),
-            "write `start-end` with 1 <= start <= end <= 65535, e.g. \"40000-40100\" (the agent would ignore it and use 32768-60999)",
+            tr!(
+                "agent-port-range-help",
+                "write `start-end` with 1 <= start <= end <= 65535, e.g. \"40000-40100\" (the agent would ignore it and use 32768-60999)"
+            ),
         );
     }
     parsed

@@ -3,6 +3,7 @@
 
 use super::reference::{RefKind, Seen};
 use super::walk::*;
+use crate::i18n::tr;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,8 +61,14 @@ impl Builder {
             let loc = self.cx.vloc(v);
             self.cx.err(
                 &loc,
-                format!("too many entries in `{}`: {} (AWS allows at most {limit})", v.field, list.len()),
-                "remove some entries",
+                tr!(
+                    "scenario-aws-limit",
+                    "too many entries in `{ $field }`: { $count } (AWS allows at most { $limit })",
+                    field = v.field,
+                    count = list.len(),
+                    limit = limit
+                ),
+                tr!("scenario-aws-limit-help", "remove some entries"),
             );
             ok = false;
         }
@@ -71,8 +78,13 @@ impl Builder {
                 let line = *line;
                 self.cx.err(
                     &s.loc,
-                    format!("`{}` is listed twice (first at line {line})", s.value),
-                    "remove the duplicate",
+                    tr!(
+                        "scenario-listed-twice",
+                        "`{ $name }` is listed twice (first at line { $line })",
+                        name = s.value,
+                        line = line
+                    ),
+                    tr!("scenario-listed-twice-help", "remove the duplicate"),
                 );
                 ok = false;
             } else {

@@ -8,6 +8,7 @@ use super::located::{Loc, Located};
 use super::node::container_name_ok;
 use super::primitives::{NetworkMode, PORT_PROTOCOLS, PortProto, Proto};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -261,8 +262,11 @@ pub(crate) fn ecs_name(cx: &mut Reader, s: Located<String>, what: &str) -> Optio
     }
     cx.err(
         &s.loc,
-        format!("invalid {what} `{}`", short(&s.value)),
-        "up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed",
+        tr!("container-invalid-name", "invalid { $what } `{ $name }`", what = what, name = short(&s.value)),
+        tr!(
+            "container-name-rules",
+            "up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed"
+        ),
     );
     None
 }
@@ -289,8 +293,11 @@ fn port_mappings(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut boo
     if mode == NetworkMode::None && !empty {
         cx.err(
             &m.key_loc(cx, "portMappings").unwrap_or_else(|| cx.vloc(&pv)),
-            "port mappings can't be specified when networkMode=none: the task's containers don't have external connectivity",
-            "remove `portMappings`, or use another networkMode",
+            tr!(
+                "container-none-port-mappings",
+                "port mappings can't be specified when networkMode=none: the task's containers don't have external connectivity"
+            ),
+            tr!("container-none-port-mappings-help", "remove `portMappings`, or use another networkMode"),
         );
         *ok = false;
     }
@@ -307,8 +314,14 @@ fn port_mappings(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut boo
         if let Some(line) = seen.get(&key) {
             cx.err(
                 &pm.container_port.loc,
-                format!("container port {}/{} is mapped twice in this container (first at line {line})", key.0, key.1),
-                "keep one port mapping per container port and protocol",
+                tr!(
+                    "container-port-mapped-twice",
+                    "container port { $port }/{ $proto } is mapped twice in this container (first at line { $line })",
+                    port = key.0,
+                    proto = key.1,
+                    line = line
+                ),
+                tr!("container-port-mapped-twice-help", "keep one port mapping per container port and protocol"),
             );
             *ok = false;
         } else {
@@ -327,8 +340,8 @@ fn port_mapping(cx: &mut Reader, v: &Value<'_>) -> Option<PortMapping> {
         let loc = cx.vloc(&r);
         cx.err(
             &loc,
-            "`containerPortRange` is not supported by ecsnet",
-            "list each port as its own entry: `- { containerPort: 8000 }`",
+            tr!("container-port-range", "`containerPortRange` is not supported by ecsnet"),
+            tr!("container-port-range-help", "list each port as its own entry: `- { containerPort: 8000 }`"),
         );
         return None;
     }
@@ -475,8 +488,11 @@ fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
                 let loc = cx.vloc(&cv);
                 cx.err(
                     &loc,
-                    "`command` is empty",
-                    "write the program and its arguments, e.g. [\"python3\", \"-m\", \"http.server\", \"3000\"]",
+                    tr!("container-command-empty", "`command` is empty"),
+                    tr!(
+                        "container-command-empty-help",
+                        "write the program and its arguments, e.g. [\"python3\", \"-m\", \"http.server\", \"3000\"]"
+                    ),
                 );
                 *ok = false;
             }
@@ -485,16 +501,22 @@ fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
                 if l[0].value.trim().is_empty() {
                     cx.err(
                         &l[0].loc,
-                        "the program of `command` is empty",
-                        "write the program first, e.g. [\"python3\", \"-m\", \"http.server\"]",
+                        tr!("container-program-empty", "the program of `command` is empty"),
+                        tr!(
+                            "container-program-empty-help",
+                            "write the program first, e.g. [\"python3\", \"-m\", \"http.server\"]"
+                        ),
                     );
                     *ok = false;
                 }
                 for a in l.iter().filter(|a| a.value.contains('\0')) {
                     cx.err(
                         &a.loc,
-                        "this `command` entry holds a NUL byte, which no program or argument can contain",
-                        "remove the \\0 (or \\u0000) from the entry",
+                        tr!(
+                            "container-command-nul",
+                            "this `command` entry holds a NUL byte, which no program or argument can contain"
+                        ),
+                        tr!("container-command-nul-help", "remove the \\0 (or \\u0000) from the entry"),
                     );
                     *ok = false;
                 }
@@ -526,8 +548,13 @@ pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[C
         if let Some(line) = names.get(c.name.value.as_str()) {
             cx.err(
                 &c.name.loc,
-                format!("duplicate container name `{}` (first at line {line})", c.name.value),
-                "container names must be unique within a task definition",
+                tr!(
+                    "container-duplicate-name",
+                    "duplicate container name `{ $name }` (first at line { $line })",
+                    name = c.name.value,
+                    line = line
+                ),
+                tr!("container-duplicate-name-help", "container names must be unique within a task definition"),
             );
         } else {
             names.insert(&c.name.value, c.name.loc.line);
@@ -544,7 +571,10 @@ pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[C
                         mode,
                         "links",
                         &s.loc,
-                        "remove it: links are only supported when networkMode=bridge",
+                        &tr!(
+                            "container-links-bridge-only",
+                            "remove it: links are only supported when networkMode=bridge"
+                        ),
                     );
                 }
             }
@@ -555,7 +585,16 @@ pub(crate) fn check_for_mode(cx: &mut Reader, mode: NetworkMode, containers: &[C
 }
 
 fn not_supported(cx: &mut Reader, mode: NetworkMode, field: &str, loc: &Loc, why: &str) {
-    cx.err(loc, format!("`{field}` is not supported when networkMode={mode}"), why.to_string());
+    cx.err(
+        loc,
+        tr!(
+            "container-not-supported",
+            "`{ $field }` is not supported when networkMode={ $mode }",
+            field = field,
+            mode = mode
+        ),
+        why.to_string(),
+    );
 }
 
 /// awsvpc and host: a hostPort, when given and not 0, equals the containerPort.
@@ -569,17 +608,19 @@ fn host_ports_match(cx: &mut Reader, mode: NetworkMode, c: &ContainerDefinition)
             NetworkMode::Awsvpc => cx.err(
                 &hp.loc,
                 "When networkMode=awsvpc, the host ports and container ports in port mappings must match.",
-                format!(
-                    "remove `hostPort` or set it to {}: an awsvpc task is reached on its own ENI at the container port",
-                    pm.container_port.value
+                tr!(
+                    "container-awsvpc-host-port-help",
+                    "remove `hostPort` or set it to { $port }: an awsvpc task is reached on its own ENI at the container port",
+                    port = pm.container_port.value
                 ),
             ),
             NetworkMode::Host => cx.err(
                 &hp.loc,
                 "When networkMode=host, the host ports and container ports in port mappings must match.",
-                format!(
-                    "remove `hostPort` or set it to {}: in host mode the container listens on the instance's own ports (dynamic port mappings can't be used)",
-                    pm.container_port.value
+                tr!(
+                    "container-host-host-port-help",
+                    "remove `hostPort` or set it to { $port }: in host mode the container listens on the instance's own ports (dynamic port mappings can't be used)",
+                    port = pm.container_port.value
                 ),
             ),
             _ => {}
@@ -590,8 +631,10 @@ fn host_ports_match(cx: &mut Reader, mode: NetworkMode, c: &ContainerDefinition)
 /// awsvpc: the containers share the task's namespace, so no per-container network settings.
 fn awsvpc_settings(cx: &mut Reader, c: &ContainerDefinition) {
     let mode = NetworkMode::Awsvpc;
-    let why = "remove it: the containers of an awsvpc task share the task's network namespace (its ENI), \
-               where Docker cannot set hostname, links, DNS settings or extra hosts per container";
+    let why = &tr!(
+        "container-awsvpc-shared-netns",
+        "remove it: the containers of an awsvpc task share the task's network namespace (its ENI), where Docker cannot set hostname, links, DNS settings or extra hosts per container"
+    );
     if let Some(s) = c.links.as_ref().filter(|s| !s.value.is_empty()) {
         not_supported(cx, mode, "links", &s.loc, why);
     }
@@ -628,14 +671,18 @@ fn bridge_links(
         let others: Vec<&str> =
             containers.iter().map(|o| o.name.value.as_str()).filter(|n| *n != c.name.value).collect();
         let help = match suggest(target, &others) {
-            Some(o) => format!("did you mean `{o}`?"),
-            None if others.is_empty() => "this task definition has no other container".to_string(),
-            None => format!("other containers: {}", quoted_list(&others)),
+            Some(o) => tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = o),
+            None if others.is_empty() => tr!("container-no-other", "this task definition has no other container"),
+            None => tr!("container-others", "other containers: { $names }", names = quoted_list(&others)),
         };
         cx.err(
             &s.loc,
-            format!("link `{}` does not name another container of this task definition", short(l)),
-            format!("write `name` or `name:alias`; {help}"),
+            tr!(
+                "container-bad-link",
+                "link `{ $link }` does not name another container of this task definition",
+                link = short(l)
+            ),
+            tr!("container-bad-link-help", "write `name` or `name:alias`; { $help }", help = help),
         );
     }
 }

@@ -133,8 +133,8 @@ fn version(cx: &mut Reader, v: &Value<'_>) -> Option<u32> {
     }
     cx.err(
         &s.loc,
-        format!("unsupported scenario format version `{}`", short(&s.value)),
-        "this ecsnet reads `version: 1` files",
+        tr!("scenario-bad-version", "unsupported scenario format version `{ $version }`", version = short(&s.value)),
+        tr!("scenario-bad-version-help", "this ecsnet reads `version: 1` files"),
     );
     None
 }
@@ -165,8 +165,8 @@ fn region(cx: &mut Reader, v: &Value<'_>) -> Option<String> {
     }
     cx.err(
         &s.loc,
-        format!("invalid region `{}`", short(&s.value)),
-        "write an AWS region name like `us-east-1` or `ap-northeast-1`",
+        tr!("scenario-bad-region", "invalid region `{ $region }`", region = short(&s.value)),
+        tr!("scenario-bad-region-help", "write an AWS region name like `us-east-1` or `ap-northeast-1`"),
     );
     None
 }

@@ -363,8 +363,8 @@ fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
             _ => {
                 cx.err(
                     &p.loc,
-                    format!("`never` checks tcp or udp, not `{}`", p.value),
-                    "write `protocol: tcp` or `protocol: udp`",
+                    tr!("expect-never-protocol", "`never` checks tcp or udp, not `{ $protocol }`", protocol = p.value),
+                    tr!("expect-never-protocol-help", "write `protocol: tcp` or `protocol: udp`"),
                 );
                 return None;
             }
@@ -568,7 +568,11 @@ fn http_path(
     let s = match (beside, in_http) {
         (None, None) => return "/".to_string(),
         (Some(s), Some(_)) => {
-            cx.err(&s.loc, "`path` is given twice: beside `http` and in it", "keep `http: { path: ... }` only");
+            cx.err(
+                &s.loc,
+                tr!("expect-path-twice", "`path` is given twice: beside `http` and in it"),
+                tr!("expect-path-twice-help", "keep `http: { path: ... }` only"),
+            );
             *ok = false;
             return "/".to_string();
         }
@@ -647,8 +651,8 @@ fn served_by(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<No
         Some(e) => {
             cx.err(
                 &e.loc,
-                format!("`servedBy` must name a task, found `{}`", e.value),
-                "write `task/NAME` or `task/NAME/CONTAINER`",
+                tr!("expect-served-by-task", "`servedBy` must name a task, found `{ $endpoint }`", endpoint = e.value),
+                tr!("expect-served-by-task-help", "write `task/NAME` or `task/NAME/CONTAINER`"),
             );
             *ok = false;
             None
@@ -702,8 +706,8 @@ fn via_fits(cx: &mut Reader, via: Option<&Located<Via>>, to: &Located<Node>, pro
     if !matches!(to.value, Node::Task { .. }) {
         cx.err(
             &via.loc,
-            format!("`via` is only used with `to: task/...`, not `{}`", to.value),
-            "remove `via`, or probe a task",
+            tr!("expect-via-task", "`via` is only used with `to: task/...`, not `{ $endpoint }`", endpoint = to.value),
+            tr!("expect-via-task-help", "remove `via`, or probe a task"),
         );
         return false;
     }
@@ -870,11 +874,19 @@ fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
         NetworkMode::Awsvpc | NetworkMode::None => {
             cx.err(
                 &r.to.loc,
-                format!(
-                    "`via: {via_name}` needs a host port, but task `{task}` uses networkMode={}: its ports are not published on the instance",
-                    td.network_mode.value
+                tr!(
+                    "expect-via-no-host-port",
+                    "`via: { $via }` needs a host port, but task `{ $task }` uses networkMode={ $mode }: its ports are not published on the instance",
+                    via = via_name,
+                    task = task,
+                    mode = td.network_mode.value
                 ),
-                format!("remove `via` and probe `task/{task}:{port}` (the task's own address)"),
+                tr!(
+                    "expect-via-no-host-port-help",
+                    "remove `via` and probe `task/{ $task }:{ $port }` (the task's own address)",
+                    task = task,
+                    port = port
+                ),
             );
         }
         NetworkMode::Host => {}
@@ -892,11 +904,18 @@ fn check_via(cx: &mut Reader, r: &Reach, via: Via, port: u16, l: &Lookup<'_>) {
             }
             cx.err(
                 &r.to.loc,
-                format!("`via: {via_name}`: container port {port}/{proto} of task `{task}` has no port mapping, so it has no host port"),
+                tr!(
+                    "expect-via-unmapped",
+                    "`via: { $via }`: container port { $port }/{ $proto } of task `{ $task }` has no port mapping, so it has no host port",
+                    via = via_name,
+                    port = port,
+                    proto = proto,
+                    task = task
+                ),
                 if mapped.is_empty() {
-                    "add a portMappings entry for it in the task definition".to_string()
+                    tr!("expect-via-unmapped-help", "add a portMappings entry for it in the task definition")
                 } else {
-                    format!("mapped container ports: {}", mapped.join(", "))
+                    tr!("expect-mapped-ports", "mapped container ports: { $ports }", ports = mapped.join(", "))
                 },
             );
         }

@@ -10,6 +10,7 @@ use super::metadata_options::{self, MetadataOptions};
 use super::reference::{self, Declared, INSTANCE, SECURITY_GROUP, SUBNET, Seen};
 use super::subnet::Subnet;
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -179,8 +180,11 @@ fn instance_profile(cx: &mut Reader, v: &Value<'_>) -> Option<Located<String>> {
         _ => {
             cx.err(
                 &s.loc,
-                format!("invalid instance profile `{}`", short(&s.value)),
-                "write its name (letters, digits and +=,.@_-, e.g. ecsInstanceRole) or its ARN arn:aws:iam::123456789012:instance-profile/NAME",
+                tr!("instance-invalid-profile", "invalid instance profile `{ $name }`", name = short(&s.value)),
+                tr!(
+                    "instance-profile-help",
+                    "write its name (letters, digits and +=,.@_-, e.g. ecsInstanceRole) or its ARN arn:aws:iam::123456789012:instance-profile/NAME"
+                ),
             );
             None
         }
@@ -206,12 +210,24 @@ fn known_type(cx: &mut Reader, instance_type: &Located<String>, max_enis: Option
     }
     let known: Vec<&str> = known_instance_types().collect();
     let help = match suggest(&instance_type.value, &known) {
-        Some(s) => format!("did you mean `{s}`? (or set `maxEnis: N` to give the ENI count of another type)"),
-        None => format!("known types: {}; for another type set `maxEnis: N`", quoted_list(&known)),
+        Some(s) => tr!(
+            "instance-type-did-you-mean",
+            "did you mean `{ $name }`? (or set `maxEnis: N` to give the ENI count of another type)",
+            name = s
+        ),
+        None => tr!(
+            "instance-known-types",
+            "known types: { $types }; for another type set `maxEnis: N`",
+            types = quoted_list(&known)
+        ),
     };
     cx.err(
         &instance_type.loc,
-        format!("unknown instance type `{}`: ecsnet does not know its ENI limit", short(&instance_type.value)),
+        tr!(
+            "instance-unknown-type",
+            "unknown instance type `{ $name }`: ecsnet does not know its ENI limit",
+            name = short(&instance_type.value)
+        ),
         help,
     );
     false
@@ -227,8 +243,11 @@ fn trunking_supported(
     if t.value && max_enis.is_none() && eni_limits(&instance_type.value).is_some_and(|(_, t)| t == 0) {
         cx.err(
             &t.loc,
-            format!("ENI trunking is not supported on {}", instance_type.value),
-            "remove `eniTrunking`, or use a type that supports it (e.g. c5.large: 10 tasks with trunking)",
+            tr!("instance-no-trunking", "ENI trunking is not supported on { $name }", name = instance_type.value),
+            tr!(
+                "instance-no-trunking-help",
+                "remove `eniTrunking`, or use a type that supports it (e.g. c5.large: 10 tasks with trunking)"
+            ),
         );
         return false;
     }
@@ -256,8 +275,16 @@ pub(crate) fn check(cx: &mut Reader, instances: &[Instance], subnets: &[Subnet],
         if let Some(other) = private_ips.get(&ip.value) {
             cx.err(
                 &ip.loc,
-                format!("private IP {} is already used by instance `{other}`", ip.value),
-                "each instance needs its own address; change one, or omit `privateIp` to get a free one",
+                tr!(
+                    "instance-ip-taken",
+                    "private IP { $ip } is already used by instance `{ $other }`",
+                    ip = ip.value,
+                    other = other
+                ),
+                tr!(
+                    "instance-ip-taken-help",
+                    "each instance needs its own address; change one, or omit `privateIp` to get a free one"
+                ),
             );
         } else {
             private_ips.insert(ip.value, &i.name.value);
@@ -270,8 +297,18 @@ fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: 
     if !net.contains(ip.value) {
         cx.err(
             &ip.loc,
-            format!("private IP {} is not inside subnet `{subnet}` ({net})", ip.value),
-            format!("use an address inside {net}, or omit `privateIp` to get the first free one"),
+            tr!(
+                "instance-ip-outside",
+                "private IP { $ip } is not inside subnet `{ $subnet }` ({ $cidr })",
+                ip = ip.value,
+                subnet = subnet,
+                cidr = net
+            ),
+            tr!(
+                "instance-ip-outside-help",
+                "use an address inside { $cidr }, or omit `privateIp` to get the first free one",
+                cidr = net
+            ),
         );
         return false;
     }
@@ -279,11 +316,14 @@ fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: 
     let last = u32::from(net.broadcast());
     let n = u32::from(ip.value);
     let why = match n.wrapping_sub(base) {
-        0 => Some("the network address"),
-        1 => Some("reserved by AWS for the VPC router"),
-        2 => Some("reserved by AWS for the DNS server"),
-        3 => Some("reserved by AWS for future use"),
-        _ if n == last => Some("the network broadcast address (AWS does not support broadcast in a VPC)"),
+        0 => Some(tr!("instance-ip-network", "the network address")),
+        1 => Some(tr!("instance-ip-router", "reserved by AWS for the VPC router")),
+        2 => Some(tr!("instance-ip-dns", "reserved by AWS for the DNS server")),
+        3 => Some(tr!("instance-ip-future", "reserved by AWS for future use")),
+        _ if n == last => Some(tr!(
+            "instance-ip-broadcast",
+            "the network broadcast address (AWS does not support broadcast in a VPC)"
+        )),
         _ => None,
     };
     if let Some(why) = why {
@@ -291,11 +331,15 @@ fn check_private_ip(cx: &mut Reader, ip: &Located<Ipv4Addr>, subnet: &str, net: 
         let final_ = Ipv4Addr::from(last.saturating_sub(1));
         cx.err(
             &ip.loc,
-            format!(
-                "private IP {} is reserved in subnet `{subnet}` ({net}): it is {why}; AWS reserves the first four and the last address of every subnet",
-                ip.value
+            tr!(
+                "instance-ip-reserved",
+                "private IP { $ip } is reserved in subnet `{ $subnet }` ({ $cidr }): it is { $why }; AWS reserves the first four and the last address of every subnet",
+                ip = ip.value,
+                subnet = subnet,
+                cidr = net,
+                why = why
             ),
-            format!("use an address from {first} to {final_}"),
+            tr!("instance-ip-reserved-help", "use an address from { $first } to { $last }", first = first, last = final_),
         );
         return false;
     }

@@ -1,6 +1,7 @@
 //! A small JSON parser that produces a `marked_yaml` node tree with line/column markers, for
 //! the valid JSON the YAML parser refuses. Iterative depth limit, no recursion beyond it.
 
+use crate::i18n::tr;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{Marker, Node, Span};
 use std::collections::HashSet;
@@ -59,8 +60,8 @@ impl Parser<'_> {
         JsonError {
             line: self.line,
             col: self.col,
-            message: format!("JSON syntax error: {msg}"),
-            help: "check the brackets, commas and quotes near here".to_string(),
+            message: tr!("json-syntax", "JSON syntax error: { $detail }", detail = msg),
+            help: tr!("json-syntax-help", "check the brackets, commas and quotes near here"),
             syntax: true,
         }
     }
@@ -85,8 +86,8 @@ impl Parser<'_> {
             return Err(JsonError {
                 line: self.line,
                 col: self.col,
-                message: format!("nesting is deeper than {} levels", self.max_depth),
-                help: "a task definition needs only a few levels of nesting".to_string(),
+                message: tr!("file-too-deep", "nesting is deeper than { $max } levels", max = self.max_depth),
+                help: tr!("json-too-deep-help", "a task definition needs only a few levels of nesting"),
                 syntax: false,
             });
         }
@@ -127,8 +128,8 @@ impl Parser<'_> {
                 return Err(JsonError {
                     line: kmark.line(),
                     col: kmark.column(),
-                    message: format!("duplicate key `{}`", super::walk::short(&key)),
-                    help: "keep only one".to_string(),
+                    message: tr!("yaml-duplicate-key", "duplicate key `{ $key }`", key = super::walk::short(&key)),
+                    help: tr!("json-duplicate-key-help", "keep only one"),
                     syntax: false,
                 });
             }

@@ -70,6 +70,7 @@ pub use task_definition::{TaskDefRef, TaskDefSource, TaskDefinition, find_task_d
 pub use text::{MAX_DEPTH, MAX_FILE_BYTES, ReadError, read_regular};
 pub use vpc::Vpc;
 
+use crate::i18n::tr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -106,13 +107,21 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
                 diags.0.truncate(walk::MAX_DIAGNOSTICS);
                 diags.push(Diagnostic::new(
                     &Loc::new(file.clone(), 1, 1),
-                    format!("too many errors; only the first {} are shown", walk::MAX_DIAGNOSTICS),
-                    "fix these and validate again",
+                    tr!(
+                        "scenario-too-many-errors",
+                        "too many errors; only the first { $count } are shown",
+                        count = walk::MAX_DIAGNOSTICS
+                    ),
+                    tr!("scenario-too-many-errors-help", "fix these and validate again"),
                 ));
             }
             if diags.is_empty() {
                 // Defensive: a scenario could not be built but nothing was reported.
-                diags.push(Diagnostic::new(&Loc::new(file, 1, 1), "the scenario is incomplete", ""));
+                diags.push(Diagnostic::new(
+                    &Loc::new(file, 1, 1),
+                    tr!("scenario-incomplete", "the scenario is incomplete"),
+                    "",
+                ));
             }
             Err(diags)
         }

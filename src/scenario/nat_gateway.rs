@@ -6,6 +6,7 @@ use super::fields::{Shape, Table, opt, req};
 use super::located::Located;
 use super::reference::{self, Declared, NAT_GATEWAY, SUBNET, Seen};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -42,8 +43,11 @@ pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, igw: bool) -> Vec<NatGat
             let loc = b.cx.loc(it.node);
             b.cx.err(
                 &loc,
-                "a NAT gateway needs an internet gateway: AWS refuses to create a public NAT gateway in a VPC without one",
-                "set `internetGateway: true` in the vpc block",
+                tr!(
+                    "nat-needs-igw",
+                    "a NAT gateway needs an internet gateway: AWS refuses to create a public NAT gateway in a VPC without one"
+                ),
+                tr!("vpc-set-igw", "set `internetGateway: true` in the vpc block"),
             );
         }
         out.push(n);

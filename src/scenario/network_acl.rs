@@ -7,6 +7,7 @@ use super::located::{Loc, Located};
 use super::reference::{self, Declared, NETWORK_ACL, SUBNET, Seen};
 use super::rule::{self, PortRange, RuleProto};
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -111,9 +112,12 @@ fn direction(cx: &mut Reader, m: &Block<'_>, dir: &str) -> Option<Vec<AclRule>> 
             cx.err(
                 &num_loc,
                 format!("The network acl entry identified by {} already exists.", r.rule_number),
-                format!(
-                    "rule number {} is already used by another {dir} rule (line {line}); numbers must be unique per direction",
-                    r.rule_number
+                tr!(
+                    "nacl-duplicate-number-help",
+                    "rule number { $number } is already used by another { $direction } rule (line { $line }); numbers must be unique per direction",
+                    number = r.rule_number,
+                    direction = dir,
+                    line = line
                 ),
             );
             ok = false;
@@ -159,8 +163,16 @@ pub(crate) fn check(cx: &mut Reader, acls: &[NetworkAcl], declared: &Declared<'_
             if let Some(other) = acl_of.get(s.value.as_str()) {
                 cx.err(
                     &s.loc,
-                    format!("subnet `{}` is already associated with network ACL `{other}`", s.value),
-                    "a subnet is associated with exactly one network ACL; remove it from one of them",
+                    tr!(
+                        "nacl-subnet-twice",
+                        "subnet `{ $subnet }` is already associated with network ACL `{ $other }`",
+                        subnet = s.value,
+                        other = other
+                    ),
+                    tr!(
+                        "nacl-subnet-twice-help",
+                        "a subnet is associated with exactly one network ACL; remove it from one of them"
+                    ),
                 );
             } else {
                 acl_of.insert(&s.value, &acl.name.value);

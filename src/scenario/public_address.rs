@@ -6,6 +6,7 @@ use super::internet::{INTERNET_CLIENT, InternetHost};
 use super::located::Located;
 use super::nat_gateway::NatGateway;
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -18,44 +19,62 @@ pub(crate) fn check(
     hosts: &[InternetHost],
     instances: &[Instance],
 ) {
-    let mut publics: Vec<(&Located<Ipv4Addr>, String)> = Vec::new();
+    // Each address, who holds it, and whether it is an internet host's (not an Elastic IP).
+    let mut publics: Vec<(&Located<Ipv4Addr>, String, bool)> = Vec::new();
     for n in nat_gateways {
         if let Some(e) = &n.elastic_ip {
-            publics.push((e, format!("NAT gateway `{}`", n.name.value)));
+            publics.push((e, tr!("public-owner-nat", "NAT gateway `{ $name }`", name = n.name.value), false));
         }
     }
     for h in hosts {
-        publics.push((&h.ip, format!("internet host `{}`", h.name.value)));
+        publics.push((&h.ip, tr!("public-owner-host", "internet host `{ $name }`", name = h.name.value), true));
     }
     for i in instances {
         if let Some(e) = &i.elastic_ip {
-            publics.push((e, format!("instance `{}`", i.name.value)));
+            publics.push((e, tr!("public-owner-instance", "instance `{ $name }`", name = i.name.value), false));
         }
     }
-    publics.sort_by_key(|(s, _)| (s.loc.file.as_path().to_path_buf(), s.loc.line, s.loc.col));
+    publics.sort_by_key(|(s, _, _)| (s.loc.file.as_path().to_path_buf(), s.loc.line, s.loc.col));
     let mut used: HashMap<Ipv4Addr, &str> = HashMap::new();
-    for (ip, owner) in &publics {
-        let what = if owner.starts_with("internet host") { "internet host address" } else { "Elastic IP" };
+    for (ip, owner, host) in &publics {
+        let what = if *host { tr!("public-host-address", "internet host address") } else { "Elastic IP".to_string() };
         if let Some(r) = not_public_reason(ip.value) {
             cx.err(
                 &ip.loc,
-                format!("{what} {} cannot be a public address: {r}", ip.value),
-                "use a public-looking address such as 198.51.100.80 (TEST-NET-2) or 192.0.2.80 (TEST-NET-1)",
+                tr!(
+                    "public-not-public",
+                    "{ $what } { $ip } cannot be a public address: { $reason }",
+                    what = what,
+                    ip = ip.value,
+                    reason = r
+                ),
+                tr!(
+                    "public-not-public-help",
+                    "use a public-looking address such as 198.51.100.80 (TEST-NET-2) or 192.0.2.80 (TEST-NET-1)"
+                ),
             );
         } else if vpc.is_some_and(|v| v.contains(ip.value)) {
             cx.err(
                 &ip.loc,
-                format!("{what} {} is inside the VPC CIDR block", ip.value),
-                "use an address outside the VPC",
+                tr!("public-inside-vpc", "{ $what } { $ip } is inside the VPC CIDR block", what = what, ip = ip.value),
+                tr!("public-inside-vpc-help", "use an address outside the VPC"),
             );
         } else if ip.value == INTERNET_CLIENT {
             cx.err(
                 &ip.loc,
-                format!("{what} 203.0.113.10 is the address of the emulated internet client"),
-                "use another address",
+                tr!(
+                    "public-is-client",
+                    "{ $what } 203.0.113.10 is the address of the emulated internet client",
+                    what = what
+                ),
+                tr!("public-is-client-help", "use another address"),
             );
         } else if let Some(other) = used.get(&ip.value) {
-            cx.err(&ip.loc, format!("{} is already used by {other}", ip.value), "every public address must be unique");
+            cx.err(
+                &ip.loc,
+                tr!("public-taken", "{ $ip } is already used by { $other }", ip = ip.value, other = other),
+                tr!("public-taken-help", "every public address must be unique"),
+            );
         } else {
             used.insert(ip.value, owner);
         }

@@ -6,6 +6,7 @@ use super::fields::{Rule, Shape, Table, opt, req};
 use super::located::Located;
 use super::reference::{self, Declared, NAT_GATEWAY, ROUTE_TABLE, Seen};
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -86,7 +87,12 @@ fn parse(
                 b.cx.err(
                     &r.destination.loc,
                     format!("The route identified by {} already exists.", r.destination.value),
-                    format!("this route table already has a route to {} (line {line}); keep one", r.destination.value),
+                    tr!(
+                        "route-duplicate-help",
+                        "this route table already has a route to { $destination } (line { $line }); keep one",
+                        destination = r.destination.value,
+                        line = line
+                    ),
                 );
                 ok = false;
             } else {
@@ -108,11 +114,16 @@ fn route(b: &mut Builder, v: &Value<'_>, igw: bool, vpc: Option<&Located<Ipv4Net
         if d.value.is_subnet_of(vc.value) {
             cx.err(
                 &d.loc,
-                format!(
-                    "route destination {} is inside the VPC CIDR block {}: the local route already covers it",
-                    d.value, vc.value
+                tr!(
+                    "route-inside-vpc",
+                    "route destination { $destination } is inside the VPC CIDR block { $vpc }: the local route already covers it",
+                    destination = d.value,
+                    vpc = vc.value
                 ),
-                "remove this route (AWS only lets routes this specific target a network interface)",
+                tr!(
+                    "route-inside-vpc-help",
+                    "remove this route (AWS only lets routes this specific target a network interface)"
+                ),
             );
             return None;
         }
@@ -129,13 +140,23 @@ fn target(b: &mut Builder, m: &Block<'_>, igw: bool) -> Option<Located<RouteTarg
             let loc = cx.vloc(&n);
             cx.err(
                 &loc,
-                "a route has exactly one target, but this one has both `gateway` and `natGateway`",
-                "split it into two routes with different destinations, or remove one target",
+                tr!(
+                    "route-two-targets",
+                    "a route has exactly one target, but this one has both `gateway` and `natGateway`"
+                ),
+                tr!(
+                    "route-two-targets-help",
+                    "split it into two routes with different destinations, or remove one target"
+                ),
             );
             None
         }
         (None, None) => {
-            cx.err(&m.loc, "missing route target", "add `gateway: internet-gateway` or `natGateway: NAME`");
+            cx.err(
+                &m.loc,
+                tr!("route-no-target", "missing route target"),
+                tr!("route-no-target-help", "add `gateway: internet-gateway` or `natGateway: NAME`"),
+            );
             None
         }
         (Some(g), None) => {
@@ -143,16 +164,19 @@ fn target(b: &mut Builder, m: &Block<'_>, igw: bool) -> Option<Located<RouteTarg
             if s.value != "internet-gateway" {
                 cx.err(
                     &s.loc,
-                    format!("unknown gateway `{}`", short(&s.value)),
-                    "the only gateway is `internet-gateway` (the VPC's internet gateway); for a NAT gateway write `natGateway: NAME`",
+                    tr!("route-unknown-gateway", "unknown gateway `{ $name }`", name = short(&s.value)),
+                    tr!(
+                        "route-unknown-gateway-help",
+                        "the only gateway is `internet-gateway` (the VPC's internet gateway); for a NAT gateway write `natGateway: NAME`"
+                    ),
                 );
                 return None;
             }
             if !igw {
                 cx.err(
                     &s.loc,
-                    "this route targets the internet gateway, but the VPC has none",
-                    "set `internetGateway: true` in the vpc block",
+                    tr!("route-no-igw", "this route targets the internet gateway, but the VPC has none"),
+                    tr!("vpc-set-igw", "set `internetGateway: true` in the vpc block"),
                 );
                 return None;
             }

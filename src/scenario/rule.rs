@@ -3,6 +3,7 @@
 
 use super::fields::{Field, Rule, Shape, opt, req};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use super::primitives::PortRange;
@@ -54,8 +55,11 @@ pub(crate) fn ports(cx: &mut Reader, m: &Block<'_>, proto: RuleProto) -> Result<
             let p = if proto == RuleProto::Tcp { "tcp" } else { "udp" };
             cx.err(
                 &m.loc,
-                format!("missing `ports` for protocol {p}"),
-                "add `ports: 443`, a range like `ports: 8000-8010`, or `ports: 0-65535` for all ports",
+                tr!("rule-missing-ports", "missing `ports` for protocol { $proto }", proto = p),
+                tr!(
+                    "rule-missing-ports-help",
+                    "add `ports: 443`, a range like `ports: 8000-8010`, or `ports: 0-65535` for all ports"
+                ),
             );
             Err(())
         }
@@ -64,8 +68,8 @@ pub(crate) fn ports(cx: &mut Reader, m: &Block<'_>, proto: RuleProto) -> Result<
             let p = if proto == RuleProto::Icmp { "icmp" } else { "all" };
             cx.err(
                 &loc,
-                format!("`ports` cannot be used with protocol {p}"),
-                format!("remove `ports`: protocol {p} has no ports"),
+                tr!("rule-ports-not-allowed", "`ports` cannot be used with protocol { $proto }", proto = p),
+                tr!("rule-ports-not-allowed-help", "remove `ports`: protocol { $proto } has no ports", proto = p),
             );
             Err(())
         }

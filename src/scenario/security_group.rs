@@ -7,6 +7,7 @@ use super::located::{Loc, Located};
 use super::reference::{self, Declared, SECURITY_GROUP, Seen};
 use super::rule::{self, PortRange, RuleProto};
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
@@ -101,8 +102,12 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Secur
         if n.value.starts_with("sg-") {
             b.cx.err(
                 &n.loc,
-                format!("invalid security group name `{}`: group names may not be in the format sg-*", n.value),
-                "AWS reserves sg-* for group IDs; choose another name",
+                tr!(
+                    "sg-name-sg",
+                    "invalid security group name `{ $name }`: group names may not be in the format sg-*",
+                    name = n.value
+                ),
+                tr!("sg-name-sg-help", "AWS reserves sg-* for group IDs; choose another name"),
             );
         }
     }
@@ -136,23 +141,25 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Secur
 }
 
 fn sg_rule(cx: &mut Reader, v: &Value<'_>, ingress: bool) -> Option<SgRule> {
-    let (what, table, peer_key, hints): (&str, &Table, &str, &[(&str, &str)]) = if ingress {
+    let (what, table, peer_key, wrong_key, hint): (&str, &Table, &str, &str, String) = if ingress {
         (
             "an ingress rule",
             &INGRESS,
             "source",
-            &[("destination", "ingress rules use `source`; `destination` is for egress rules")],
+            "destination",
+            tr!("sg-ingress-destination", "ingress rules use `source`; `destination` is for egress rules"),
         )
     } else {
         (
             "an egress rule",
             &EGRESS,
             "destination",
-            &[("source", "egress rules use `destination`; `source` is for ingress rules")],
+            "source",
+            tr!("sg-egress-source", "egress rules use `destination`; `source` is for ingress rules"),
         )
     };
     let m = cx.entry_map(v, what, &format!("{{ protocol: tcp, ports: 443, {peer_key}: 0.0.0.0/0 }}"))?;
-    m.strict_with(cx, table, hints);
+    m.strict_with(cx, table, &[(wrong_key, &hint)]);
     let (proto, ports) = rule::protocol_and_ports(cx, &m);
     let peer = m.req(cx, peer_key, "0.0.0.0/0").and_then(|pv| peer(cx, &pv, peer_key));
     let description = m.get("description").and_then(|v| cx.string(&v)).map(|s| s.value);
@@ -168,7 +175,11 @@ fn peer(cx: &mut Reader, v: &Value<'_>, peer_key: &str) -> Option<Located<Peer>>
     match parse_cidr(&s.value) {
         Ok(net) => Some(Located::new(Peer::Cidr(net), s.loc)),
         Err((msg, help)) => {
-            cx.err(&s.loc, format!("`{peer_key}`: {msg}"), format!("{help}, or `sg/NAME` for a security group"));
+            cx.err(
+                &s.loc,
+                format!("`{peer_key}`: {msg}"),
+                tr!("sg-peer-help", "{ $help }, or `sg/NAME` for a security group", help = help),
+            );
             None
         }
     }

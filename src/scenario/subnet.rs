@@ -5,6 +5,7 @@ use super::fields::{Shape, Table, opt, req};
 use super::located::Located;
 use super::reference::{self, Declared, ROUTE_TABLE, SUBNET, Seen};
 use super::walk::*;
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
@@ -56,10 +57,17 @@ pub(crate) fn parse_all(
             b.cx.err(
                 &s.cidr.loc,
                 format!(
-                    "The CIDR '{}' conflicts with another subnet: it overlaps subnet `{}` ({}, line {})",
-                    s.cidr.value, earlier.name.value, earlier.cidr.value, earlier.cidr.loc.line
+                    "The CIDR '{}' conflicts with another subnet{}",
+                    s.cidr.value,
+                    tr!(
+                        "subnet-overlaps",
+                        ": it overlaps subnet `{ $name }` ({ $cidr }, line { $line })",
+                        name = earlier.name.value,
+                        cidr = earlier.cidr.value,
+                        line = earlier.cidr.loc.line
+                    )
                 ),
-                "subnets of a VPC must not overlap; pick a free block",
+                tr!("subnet-overlaps-help", "subnets of a VPC must not overlap; pick a free block"),
             );
         }
     }
@@ -98,8 +106,12 @@ fn subnet_cidr(
     if !(16..=28).contains(&c.value.prefix()) {
         cx.err(
             &c.loc,
-            format!("the subnet CIDR block {} is invalid: the netmask must be between /16 and /28, as in AWS", c.value),
-            "use a block like 10.0.1.0/24",
+            tr!(
+                "subnet-cidr-size",
+                "the subnet CIDR block { $cidr } is invalid: the netmask must be between /16 and /28, as in AWS",
+                cidr = c.value
+            ),
+            tr!("subnet-cidr-size-help", "use a block like 10.0.1.0/24"),
         );
         return None;
     }
@@ -107,8 +119,13 @@ fn subnet_cidr(
         if !c.value.is_subnet_of(vc.value) {
             cx.err(
                 &c.loc,
-                format!("the subnet CIDR block {} is not inside the VPC CIDR block {}", c.value, vc.value),
-                format!("pick a block inside {}", vc.value),
+                tr!(
+                    "subnet-outside-vpc",
+                    "the subnet CIDR block { $cidr } is not inside the VPC CIDR block { $vpc }",
+                    cidr = c.value,
+                    vpc = vc.value
+                ),
+                tr!("subnet-outside-vpc-help", "pick a block inside { $vpc }", vpc = vc.value),
             );
             return None;
         }
@@ -125,8 +142,17 @@ fn availability_zone(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Loc
     if !ok {
         cx.err(
             &s.loc,
-            format!("availability zone `{}` is not in region `{region}`", short(&s.value)),
-            format!("write `{region}a`, `{region}b`, ... (or change `region` at the top)"),
+            tr!(
+                "subnet-az-region",
+                "availability zone `{ $az }` is not in region `{ $region }`",
+                az = short(&s.value),
+                region = region
+            ),
+            tr!(
+                "subnet-az-region-help",
+                "write `{ $region }a`, `{ $region }b`, ... (or change `region` at the top)",
+                region = region
+            ),
         );
         return None;
     }
@@ -140,8 +166,11 @@ pub(crate) fn check(cx: &mut Reader, subnets: &[Subnet], declared: &Declared<'_>
             if rt.value == "main" && !declared.route_tables.contains(&"main") {
                 cx.err(
                     &rt.loc,
-                    "unknown route table `main`",
-                    "omit `routeTable` to use the VPC's main route table (local routes only)",
+                    tr!("subnet-unknown-main", "unknown route table `main`"),
+                    tr!(
+                        "subnet-unknown-main-help",
+                        "omit `routeTable` to use the VPC's main route table (local routes only)"
+                    ),
                 );
             } else {
                 reference::reference(cx, rt, ROUTE_TABLE, &declared.route_tables, seen);

@@ -183,15 +183,23 @@ pub(crate) fn parse_task_def_ref(s: &str) -> Result<TaskDefRef, String> {
             let ok = !r.is_empty() && r.len() <= 10 && r.bytes().all(|b| b.is_ascii_digit());
             match r.parse::<u32>() {
                 Ok(n) if ok && n > 0 => (f, Some(n)),
-                _ => return Err(format!("invalid task definition revision `{}` in `{}`", short(r), short(s))),
+                _ => {
+                    return Err(tr!(
+                        "task-bad-revision",
+                        "invalid task definition revision `{ $revision }` in `{ $value }`",
+                        revision = short(r),
+                        value = short(s)
+                    ));
+                }
             }
         }
         None => (t, None),
     };
     if !container_name_ok(family) {
-        return Err(format!(
-            "invalid task definition family `{}`: up to 255 letters, numbers, hyphens and underscores",
-            short(family)
+        return Err(tr!(
+            "task-bad-family",
+            "invalid task definition family `{ $family }`: up to 255 letters, numbers, hyphens and underscores",
+            family = short(family)
         ));
     }
     Ok(TaskDefRef { family: family.to_string(), revision: rev })

@@ -11,6 +11,7 @@ use super::primitives::{NETWORK_MODES, NetworkMode};
 use super::reference::{FAMILY, Seen};
 use super::text::{parse_json, read_text};
 use super::walk::*;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -140,18 +141,17 @@ fn parse(b: &mut Builder, v: &Value<'_>) -> Option<ParsedTaskDef> {
         return parse_task_def(&mut b.cx, &m, TaskDefSource::Inline, &mut b.seen);
     }
     let m = Block { what: "a `file:` task definition entry".to_string(), ..m };
-    m.strict_with(
-        &mut b.cx,
-        &FILE_ENTRY,
-        &[
-            ("family", "a `file:` entry holds only the path; the task definition's fields go in the JSON file"),
-            ("revision", "a `file:` entry holds only the path; put `revision` in the JSON file"),
-        ],
+    let family_hint = tr!(
+        "taskdef-file-entry-family",
+        "a `file:` entry holds only the path; the task definition's fields go in the JSON file"
     );
+    let revision_hint =
+        tr!("taskdef-file-entry-revision", "a `file:` entry holds only the path; put `revision` in the JSON file");
+    m.strict_with(&mut b.cx, &FILE_ENTRY, &[("family", &family_hint), ("revision", &revision_hint)]);
     let fv = m.req(&mut b.cx, "file", "taskdefs/web.json")?;
     let f = b.cx.nonempty(&fv)?;
     if f.value.contains('\0') {
-        b.cx.err(&f.loc, "the file name contains a NUL character", "");
+        b.cx.err(&f.loc, tr!("taskdef-file-nul", "the file name contains a NUL character"), "");
         return None;
     }
     let path = b.base_dir.join(&f.value);
@@ -200,15 +200,20 @@ fn assign_revisions(cx: &mut Reader, parsed: Vec<ParsedTaskDef>) -> Vec<TaskDefi
         let r = match rev {
             Some(r) => {
                 if let Some(first) = fam.get(&r.value) {
-                    let help = format!(
-                        "revision {} of `{}` is already declared at {}; remove one or change `revision`",
-                        r.value, td.family.value, first
+                    let help = tr!(
+                        "taskdef-declared-twice-help",
+                        "revision { $revision } of `{ $family }` is already declared at { $first }; remove one or change `revision`",
+                        revision = r.value,
+                        family = td.family.value,
+                        first = first
                     );
-                    cx.err(
-                        &r.loc,
-                        format!("task definition `{}:{}` is declared twice", td.family.value, r.value),
-                        help,
+                    let msg = tr!(
+                        "taskdef-declared-twice",
+                        "task definition `{ $family }:{ $revision }` is declared twice",
+                        family = td.family.value,
+                        revision = r.value
                     );
+                    cx.err(&r.loc, msg, help);
                     continue;
                 }
                 r.value
@@ -289,7 +294,8 @@ struct TaskSize {
     big: &'static str,
     min: u64,
     max: u64,
-    help: &'static str,
+    /// How to write it (in the user's language).
+    help: fn() -> String,
 }
 
 const TASK_SIZE_CPU: TaskSize = TaskSize {
@@ -297,11 +303,16 @@ const TASK_SIZE_CPU: TaskSize = TaskSize {
     big: "vcpu",
     min: 128,
     max: 196_608,
-    help: "write CPU units between 128 and 196608 (`256`) or vCPUs (`0.25 vCPU`)",
+    help: || tr!("taskdef-cpu-help", "write CPU units between 128 and 196608 (`256`) or vCPUs (`0.25 vCPU`)"),
 };
 
-const TASK_SIZE_MEMORY: TaskSize =
-    TaskSize { field: "memory", big: "gb", min: 1, max: 4_294_967_295, help: "write MiB (`512`) or GB (`1 GB`)" };
+const TASK_SIZE_MEMORY: TaskSize = TaskSize {
+    field: "memory",
+    big: "gb",
+    min: 1,
+    max: 4_294_967_295,
+    help: || tr!("taskdef-memory-help", "write MiB (`512`) or GB (`1 GB`)"),
+};
 
 /// Task-level `cpu` or `memory`, converted as ECS converts them at registration (`"0.25 vCPU"`
 /// is 256 units, `"1 GB"` 1024 MiB); ECS's message when the value is not one.
@@ -319,7 +330,7 @@ fn task_size(cx: &mut Reader, m: &Block<'_>, size: &TaskSize, ok: &mut bool) -> 
     match n.filter(|n| (size.min..=size.max).contains(n)).and_then(|n| u32::try_from(n).ok()) {
         Some(n) => Some(n),
         None => {
-            cx.err(&s.loc, format!("Invalid '{}' setting for task.", size.field), size.help);
+            cx.err(&s.loc, format!("Invalid '{}' setting for task.", size.field), (size.help)());
             *ok = false;
             None
         }
@@ -335,11 +346,12 @@ fn requires_ec2(cx: &mut Reader, m: &Block<'_>) -> bool {
             let list: Vec<&str> = l.iter().map(|s| s.value.as_str()).collect();
             cx.err(
                 &loc,
-                format!(
-                    "this task definition requires {}, but ecsnet runs tasks with the EC2 launch type",
-                    list.join(", ")
+                tr!(
+                    "taskdef-requires",
+                    "this task definition requires { $compatibilities }, but ecsnet runs tasks with the EC2 launch type",
+                    compatibilities = list.join(", ")
                 ),
-                "add \"EC2\" to requiresCompatibilities, or remove the field",
+                tr!("taskdef-requires-help", "add \"EC2\" to requiresCompatibilities, or remove the field"),
             );
             false
         }
@@ -358,15 +370,24 @@ fn containers(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, ok: &mut bool) 
     match cx.items(&cv, 1000) {
         Some(items) if items.is_empty() => {
             let loc = cx.vloc(&cv);
-            cx.err(&loc, "`containerDefinitions` is empty", "a task definition needs at least one container");
+            cx.err(
+                &loc,
+                tr!("taskdef-no-containers", "`containerDefinitions` is empty"),
+                tr!("taskdef-no-containers-help", "a task definition needs at least one container"),
+            );
             *ok = false;
         }
         Some(items) if items.len() > MAX_CONTAINERS => {
             let loc = cx.vloc(&cv);
             cx.err(
                 &loc,
-                format!("too many containers: {} (AWS allows {MAX_CONTAINERS} per task definition)", items.len()),
-                "split the task definition",
+                tr!(
+                    "taskdef-too-many-containers",
+                    "too many containers: { $count } (AWS allows { $max } per task definition)",
+                    count = items.len(),
+                    max = MAX_CONTAINERS
+                ),
+                tr!("taskdef-split", "split the task definition"),
             );
             *ok = false;
         }

@@ -6,6 +6,7 @@
 use super::error::Diagnostic;
 use super::json;
 use super::located::Loc;
+use crate::i18n::tr;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -100,16 +101,24 @@ pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> R
         Err(ReadError::NotRegular(kind)) => {
             return Err(Diagnostic::new(
                 &here(),
-                format!("`{}`: not a regular file ({kind})", path.display()),
-                "name a regular file: ecsnet does not read pipes, sockets, devices or directories",
+                tr!(
+                    "file-not-regular",
+                    "`{ $path }`: not a regular file ({ $kind })",
+                    path = path.display(),
+                    kind = kind_words(kind)
+                ),
+                tr!(
+                    "file-not-regular-help",
+                    "name a regular file: ecsnet does not read pipes, sockets, devices or directories"
+                ),
             ));
         }
         Err(ReadError::Io(e)) => {
             return Err(Diagnostic::new(
                 &here(),
-                format!("cannot read `{}`: {e}", path.display()),
+                tr!("file-cannot-read", "cannot read `{ $path }`: { $error }", path = path.display(), error = e),
                 if at.is_some() {
-                    "the path is relative to the directory of the scenario file".to_string()
+                    tr!("file-relative-help", "the path is relative to the directory of the scenario file")
                 } else {
                     String::new()
                 },
@@ -119,13 +128,29 @@ pub(crate) fn read_text(path: &Path, file: &Arc<PathBuf>, at: Option<&Loc>) -> R
     decode(buf, file)
 }
 
+/// A non-regular file's kind (from [`kind_of`]) in the user's language.
+fn kind_words(kind: &str) -> String {
+    match kind {
+        "a FIFO" => tr!("file-kind-fifo", "a FIFO"),
+        "a directory" => tr!("file-kind-directory", "a directory"),
+        "a socket" => tr!("file-kind-socket", "a socket"),
+        "a character device" => tr!("file-kind-char-device", "a character device"),
+        "a block device" => tr!("file-kind-block-device", "a block device"),
+        _ => tr!("file-kind-other", "not a file"),
+    }
+}
+
 fn too_big(file: &Arc<PathBuf>) -> Diagnostic {
     diagnostic(
         file,
         1,
         1,
-        format!("file is larger than {} MiB; ecsnet refuses to parse it", MAX_FILE_BYTES / (1024 * 1024)),
-        "scenario and task definition files are small; check that this is the right file",
+        tr!(
+            "file-too-big",
+            "file is larger than { $mib } MiB; ecsnet refuses to parse it",
+            mib = MAX_FILE_BYTES / (1024 * 1024)
+        ),
+        tr!("file-too-big-help", "scenario and task definition files are small; check that this is the right file"),
     )
 }
 
@@ -137,7 +162,13 @@ fn decode(buf: Vec<u8>, file: &Arc<PathBuf>) -> Result<String, Diagnostic> {
             let line = ok.iter().filter(|b| **b == b'\n').count() + 1;
             let line_start = ok.iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
             let col = String::from_utf8_lossy(&ok[line_start..]).chars().count() + 1;
-            Err(diagnostic(file, line, col, "file is not valid UTF-8", "save the file as UTF-8"))
+            Err(diagnostic(
+                file,
+                line,
+                col,
+                tr!("file-not-utf8", "file is not valid UTF-8"),
+                tr!("file-not-utf8-help", "save the file as UTF-8"),
+            ))
         }
     }
 }
@@ -152,8 +183,8 @@ pub(crate) fn precheck(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic
             file,
             line,
             col,
-            "file contains a NUL character",
-            "this does not look like a text file",
+            tr!("file-nul", "file contains a NUL character"),
+            tr!("file-nul-help", "this does not look like a text file"),
         ));
     }
     nesting_scan(text, file)?;
@@ -173,8 +204,11 @@ fn deep(file: &Arc<PathBuf>, line: usize, col: usize) -> Diagnostic {
         file,
         line,
         col,
-        format!("nesting is deeper than {MAX_DEPTH} levels"),
-        "a scenario needs only a few levels of nesting; check the indentation and the brackets here",
+        tr!("file-too-deep", "nesting is deeper than { $max } levels", max = MAX_DEPTH),
+        tr!(
+            "file-too-deep-help",
+            "a scenario needs only a few levels of nesting; check the indentation and the brackets here"
+        ),
     )
 }
 
@@ -342,8 +376,8 @@ fn second_document(text: &str, file: &Arc<PathBuf>) -> Result<(), Diagnostic> {
                     file,
                     i + 1,
                     1,
-                    "a second YAML document (`---`) is not supported",
-                    "put one scenario in each file",
+                    tr!("yaml-second-document", "a second YAML document (`---`) is not supported"),
+                    tr!("yaml-second-document-help", "put one scenario in each file"),
                 ));
             }
             if !line[3..].trim().is_empty() && !line[3..].trim_start().starts_with('#') {
@@ -409,8 +443,25 @@ fn anchor_before(text: &str, index: usize) -> Option<(usize, usize)> {
     Some((line, i - line_start + 1))
 }
 
-const NO_ANCHORS: &str =
-    "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)";
+/// "a scenario file", "a JSON task definition file" in the user's language.
+fn file_words(what: &str) -> String {
+    match what {
+        "a scenario file" => tr!("file-words-scenario", "a scenario file"),
+        "a JSON task definition file" => tr!("file-words-json", "a JSON task definition file"),
+        other => other.to_string(),
+    }
+}
+
+fn no_anchors() -> String {
+    tr!(
+        "yaml-no-anchors-help",
+        "write the value out in full; ecsnet scenario files do not use YAML anchors (&), aliases (*) or merge keys (<<)"
+    )
+}
+
+fn anchors_not_supported() -> String {
+    tr!("yaml-no-anchors", "anchors and aliases are not supported")
+}
 
 fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| (m.line(), m.column());
@@ -421,21 +472,30 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
                 file,
                 l,
                 c,
-                format!("the top level of {what} must be a mapping"),
+                tr!("yaml-top-not-mapping", "the top level of { $what } must be a mapping", what = file_words(what)),
                 if what.contains("JSON") {
-                    "the file must hold one JSON object: `{ \"family\": ..., \"containerDefinitions\": [...] }`"
+                    tr!(
+                        "json-top-help",
+                        "the file must hold one JSON object: `{ \"family\": ..., \"containerDefinitions\": [...] }`"
+                    )
                 } else {
-                    "start the file with `version: 1` and `name: ...` on their own lines"
+                    tr!("yaml-top-help", "start the file with `version: 1` and `name: ...` on their own lines")
                 },
             )
         }
         LoadError::UnexpectedAnchor(m) => {
             let (l, c) = anchor_before(text, m.character()).unwrap_or_else(|| at(&m));
-            diagnostic(file, l, c, "anchors and aliases are not supported", NO_ANCHORS)
+            diagnostic(file, l, c, anchors_not_supported(), no_anchors())
         }
         LoadError::MappingKeyMustBeScalar(m) => {
             let (l, c) = at(&m);
-            diagnostic(file, l, c, "mapping keys must be plain strings", "use a field name as the key")
+            diagnostic(
+                file,
+                l,
+                c,
+                tr!("yaml-key-not-scalar", "mapping keys must be plain strings"),
+                tr!("yaml-key-not-scalar-help", "use a field name as the key"),
+            )
         }
         LoadError::UnexpectedTag(m) => {
             let (l, c) = at(&m);
@@ -443,8 +503,8 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
                 file,
                 l,
                 c,
-                "YAML tags (`!!str`, `!Ref`, ...) are not supported",
-                "remove the tag; write plain values (quote a value to make it a string)",
+                tr!("yaml-tags", "YAML tags (`!!str`, `!Ref`, ...) are not supported"),
+                tr!("yaml-tags-help", "remove the tag; write plain values (quote a value to make it a string)"),
             )
         }
         LoadError::DuplicateKey(inner) => {
@@ -454,8 +514,13 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
                 file,
                 l,
                 c,
-                format!("duplicate key `{}`", super::walk::short(inner.key.as_str())),
-                format!("it is already set at line {}:{}; keep only one", first.0, first.1),
+                tr!("yaml-duplicate-key", "duplicate key `{ $key }`", key = super::walk::short(inner.key.as_str())),
+                tr!(
+                    "yaml-duplicate-key-help",
+                    "it is already set at line { $line }:{ $col }; keep only one",
+                    line = first.0,
+                    col = first.1
+                ),
             )
         }
         LoadError::ScanError(m, se) => {
@@ -468,19 +533,20 @@ fn load_error(e: LoadError, file: &Arc<PathBuf>, what: &str, text: &str) -> Diag
 /// The YAML scanner's errors, with a help for the common ones.
 fn scan_error(file: &Arc<PathBuf>, l: usize, c: usize, info: &str) -> Diagnostic {
     if info.contains("unknown anchor") {
-        return diagnostic(file, l, c, "anchors and aliases are not supported", NO_ANCHORS);
+        return diagnostic(file, l, c, anchors_not_supported(), no_anchors());
     }
     if info.contains("recursion limit") {
         return deep(file, l, c);
     }
     let help = if info.contains("tab") {
-        "YAML does not allow tabs for indentation; use spaces"
+        tr!("yaml-tabs-help", "YAML does not allow tabs for indentation; use spaces")
     } else if info.contains("mapping values are not allowed") {
-        "check the indentation; a value containing `: ` must be quoted"
+        tr!("yaml-colon-help", "check the indentation; a value containing `: ` must be quoted")
     } else {
-        "check the indentation, brackets and quotes near here"
+        tr!("yaml-syntax-help", "check the indentation, brackets and quotes near here")
     };
-    diagnostic(file, l, c, format!("YAML syntax error: {info}"), help)
+    // The parser's own words stay as it writes them; ecsnet's frame and advice follow LANG.
+    diagnostic(file, l, c, tr!("yaml-syntax", "YAML syntax error: { $detail }", detail = info), help)
 }
 
 /// Parse a JSON task definition file. The YAML parser is tried first; the valid JSON it refuses
@@ -515,8 +581,8 @@ pub(crate) fn parse_json(text: &str, file: &Arc<PathBuf>) -> Result<Node, Diagno
                     file,
                     se.line(),
                     se.column(),
-                    format!("JSON syntax error: {msg}"),
-                    "check the brackets, commas and quotes near here",
+                    tr!("json-syntax", "JSON syntax error: { $detail }", detail = msg),
+                    tr!("json-syntax-help", "check the brackets, commas and quotes near here"),
                 ))
             }
             _ => Err(diagnostic(file, je.line, je.col, je.message, je.help)),

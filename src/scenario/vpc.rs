@@ -9,6 +9,7 @@ use super::network_acl::{self, NetworkAcl};
 use super::walk::*;
 use super::{nat_gateway, route_table, security_group, subnet};
 use super::{nat_gateway::NatGateway, route_table::RouteTable, security_group::SecurityGroup, subnet::Subnet};
+use crate::i18n::tr;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -168,15 +169,23 @@ fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Netw
     if !(16..=28).contains(&p) {
         cx.err(
             &c.loc,
-            format!("the VPC CIDR block {} is invalid: the netmask must be between /16 and /28, as in AWS", c.value),
-            "use a block like 10.0.0.0/16",
+            tr!(
+                "vpc-cidr-size",
+                "the VPC CIDR block { $cidr } is invalid: the netmask must be between /16 and /28, as in AWS",
+                cidr = c.value
+            ),
+            tr!("vpc-cidr-size-help", "use a block like 10.0.0.0/16"),
         );
         None
     } else if o[0] == 0 || o[0] == 127 || o[0] >= 224 || (o[0] == 169 && o[1] == 254) {
         cx.err(
             &c.loc,
-            format!("the VPC CIDR block {} is not allowed (loopback, link-local, multicast or reserved)", c.value),
-            "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16",
+            tr!(
+                "vpc-cidr-reserved",
+                "the VPC CIDR block { $cidr } is not allowed (loopback, link-local, multicast or reserved)",
+                cidr = c.value
+            ),
+            tr!("vpc-cidr-reserved-help", "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16"),
         );
         None
     } else {
@@ -188,20 +197,37 @@ fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Netw
 fn public_ip_pool_ok(cx: &mut Reader, c: &Located<Ipv4Network>, vpc: Option<&Located<Ipv4Network>>) -> bool {
     let reason = not_public_reason(c.value.network());
     if c.value.prefix() > 30 || c.value.prefix() < 8 {
-        cx.err(&c.loc, format!("publicIpPool {} must be between /8 and /30", c.value), "for example 198.51.100.0/24");
+        cx.err(
+            &c.loc,
+            tr!("vpc-pool-size", "publicIpPool { $cidr } must be between /8 and /30", cidr = c.value),
+            tr!("vpc-pool-size-help", "for example 198.51.100.0/24"),
+        );
     } else if let Some(r) = reason {
         cx.err(
             &c.loc,
-            format!("publicIpPool {} cannot hold public addresses: {r}", c.value),
-            "use a public-looking range such as 198.51.100.0/24 (TEST-NET-2)",
+            tr!(
+                "vpc-pool-not-public",
+                "publicIpPool { $cidr } cannot hold public addresses: { $reason }",
+                cidr = c.value,
+                reason = r
+            ),
+            tr!("vpc-pool-not-public-help", "use a public-looking range such as 198.51.100.0/24 (TEST-NET-2)"),
         );
     } else if vpc.is_some_and(|vc| vc.value.overlaps(c.value)) {
-        cx.err(&c.loc, format!("publicIpPool {} overlaps the VPC CIDR block", c.value), "use a range outside the VPC");
+        cx.err(
+            &c.loc,
+            tr!("vpc-pool-overlaps", "publicIpPool { $cidr } overlaps the VPC CIDR block", cidr = c.value),
+            tr!("vpc-pool-overlaps-help", "use a range outside the VPC"),
+        );
     } else if c.value.contains(INTERNET_CLIENT) {
         cx.err(
             &c.loc,
-            format!("publicIpPool {} contains 203.0.113.10, the emulated internet client", c.value),
-            "use another range, e.g. 198.51.100.0/24",
+            tr!(
+                "vpc-pool-client",
+                "publicIpPool { $cidr } contains 203.0.113.10, the emulated internet client",
+                cidr = c.value
+            ),
+            tr!("vpc-pool-client-help", "use another range, e.g. 198.51.100.0/24"),
         );
     } else {
         return true;

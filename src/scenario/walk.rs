@@ -723,20 +723,20 @@ pub(crate) fn is_private(ip: Ipv4Addr) -> bool {
 }
 
 /// Why an address cannot be a public (internet) address, if it cannot.
-pub(crate) fn not_public_reason(ip: Ipv4Addr) -> Option<&'static str> {
+pub(crate) fn not_public_reason(ip: Ipv4Addr) -> Option<String> {
     let o = ip.octets();
     if is_private(ip) {
-        Some("it is in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+        Some(tr!("public-private-range", "it is in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"))
     } else if ip.is_loopback() {
-        Some("it is a loopback address")
+        Some(tr!("public-loopback", "it is a loopback address"))
     } else if ip.is_link_local() {
-        Some("it is a link-local address (169.254.0.0/16)")
+        Some(tr!("public-link-local", "it is a link-local address (169.254.0.0/16)"))
     } else if ip.is_unspecified() || o[0] == 0 {
-        Some("it is in 0.0.0.0/8")
+        Some(tr!("public-zero", "it is in 0.0.0.0/8"))
     } else if ip.is_multicast() || o[0] >= 240 {
-        Some("it is a multicast or reserved address")
+        Some(tr!("public-multicast", "it is a multicast or reserved address"))
     } else if o[0] == 100 && (64..128).contains(&o[1]) {
-        Some("it is in the shared address space 100.64.0.0/10")
+        Some(tr!("public-shared", "it is in the shared address space 100.64.0.0/10"))
     } else {
         None
     }

@@ -9,6 +9,7 @@ use super::super::primitives::{NetworkMode, PORT_PROTOCOLS, Proto};
 use super::super::reference::{self, TASK};
 use super::super::walk::*;
 use super::{ExpectKind, Expectation, Lookup, check_container};
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -98,11 +99,17 @@ pub(super) fn check(cx: &mut Reader, h: &HostPort, loc: &Loc, l: &Lookup<'_>) {
     if matches!(td.network_mode.value, NetworkMode::Awsvpc | NetworkMode::None) {
         cx.err(
             loc,
-            format!(
-                "task `{task}` uses networkMode={}: its container ports are not published on the instance, so {pp} has no host port",
-                td.network_mode.value
+            tr!(
+                "expect-no-host-port",
+                "task `{ $task }` uses networkMode={ $mode }: its container ports are not published on the instance, so { $port } has no host port",
+                task = task,
+                mode = td.network_mode.value,
+                port = pp
             ),
-            "only bridge and host tasks have host ports; probe the task's own address instead",
+            tr!(
+                "expect-no-host-port-help",
+                "only bridge and host tasks have host ports; probe the task's own address instead"
+            ),
         );
         return;
     }
@@ -120,13 +127,27 @@ pub(super) fn check(cx: &mut Reader, h: &HostPort, loc: &Loc, l: &Lookup<'_>) {
         [_] => {}
         [] => cx.err(
             loc,
-            format!("container port {pp} of task `{task}` has no port mapping, so it has no host port"),
-            "add a portMappings entry for it in the task definition, or check `containerPort` and `protocol`",
+            tr!(
+                "expect-unmapped-port",
+                "container port { $port } of task `{ $task }` has no port mapping, so it has no host port",
+                port = pp,
+                task = task
+            ),
+            tr!(
+                "expect-unmapped-port-help",
+                "add a portMappings entry for it in the task definition, or check `containerPort` and `protocol`"
+            ),
         ),
         several => cx.err(
             loc,
-            format!("several containers of task `{task}` map {pp}: {}", names_list(several.iter().copied())),
-            "say which with `container: NAME`",
+            tr!(
+                "expect-port-mapped-by-several",
+                "several containers of task `{ $task }` map { $port }: { $names }",
+                task = task,
+                port = pp,
+                names = names_list(several.iter().copied())
+            ),
+            tr!("expect-port-mapped-by-several-help", "say which with `container: NAME`"),
         ),
     }
 }

@@ -5,6 +5,7 @@ use super::super::fields::{Shape, Table, def, opt};
 use super::super::located::Located;
 use super::super::walk::*;
 use super::ProbeProto;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
 /// What an HTTP answer must be; the path lives in `Reach::path`, where `path:` beside `http`
@@ -46,8 +47,12 @@ pub(super) fn parse(
     if protocol != ProbeProto::Http {
         cx.err(
             &check.loc,
-            format!("`http` checks the answer to an HTTP GET, but `protocol` is {protocol}"),
-            "write `protocol: http`, or leave `protocol` out: `http` implies it",
+            tr!(
+                "expect-http-protocol",
+                "`http` checks the answer to an HTTP GET, but `protocol` is { $protocol }",
+                protocol = protocol
+            ),
+            tr!("expect-http-protocol-help", "write `protocol: http`, or leave `protocol` out: `http` implies it"),
         );
         *ok = false;
         return None;

@@ -6,6 +6,7 @@ use super::super::fields::{Shape, Table, opt, req};
 use super::super::located::Located;
 use super::super::walk::*;
 use super::ProbeProto;
+use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -114,8 +115,15 @@ pub(super) fn parse(
     if !matches!(protocol, ProbeProto::Icmp | ProbeProto::Udp) {
         cx.err(
             &msg.loc,
-            format!("`icmp` is what an icmp or udp probe gets back, not a {protocol} probe"),
-            "a tcp connection reports an ICMP error only as `result: refused`; probe with `protocol: icmp` or `protocol: udp`",
+            tr!(
+                "expect-icmp-protocol",
+                "`icmp` is what an icmp or udp probe gets back, not a { $protocol } probe",
+                protocol = protocol
+            ),
+            tr!(
+                "expect-icmp-protocol-help",
+                "a tcp connection reports an ICMP error only as `result: refused`; probe with `protocol: icmp` or `protocol: udp`"
+            ),
         );
         *ok = false;
         return None;
@@ -145,18 +153,34 @@ pub(super) fn fits(
     let Some(m) = icmp else { return true };
     let reply = m.value.kind == ECHO_REPLY;
     if reply && protocol != ProbeProto::Icmp {
-        cx.err(&m.loc, "only an icmp probe gets an echo reply", "write `protocol: icmp`, or expect an error message");
+        cx.err(
+            &m.loc,
+            tr!("expect-echo-reply-icmp", "only an icmp probe gets an echo reply"),
+            tr!("expect-echo-reply-icmp-help", "write `protocol: icmp`, or expect an error message"),
+        );
         return false;
     }
     if reply == reachable {
         return true;
     }
     let help = if reply {
-        "an echo reply comes back when the destination answers: write `reachable: true`"
+        tr!(
+            "expect-echo-reply-reachable",
+            "an echo reply comes back when the destination answers: write `reachable: true`"
+        )
     } else {
-        "an ICMP error says the destination did not answer: write `reachable: false`"
+        tr!(
+            "expect-icmp-error-unreachable",
+            "an ICMP error says the destination did not answer: write `reachable: false`"
+        )
     };
-    cx.err(&m.loc, format!("`icmp: {}` contradicts `reachable: {reachable}`", m.value), help);
+    let msg = tr!(
+        "expect-icmp-contradicts",
+        "`icmp: { $icmp }` contradicts `reachable: { $reachable }`",
+        icmp = m.value,
+        reachable = reachable
+    );
+    cx.err(&m.loc, msg, help);
     false
 }
 
