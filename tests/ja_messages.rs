@@ -81,72 +81,65 @@ fn validate_broken(lang: &str, name: &str) -> String {
     t
 }
 
-/// The block-specific checks too (network ACLs, security groups, container definitions,
-/// instances, subnets, the YAML parser's frame): what is wrong and the fix are Japanese; AWS's
-/// own texts, the parser's words, field names and values stay as they are, in the compiler frame.
-#[test]
-fn block_errors_are_explained_in_japanese() {
-    let t = validate_broken("ja_JP.UTF-8", "nacl-duplicate-rule-number");
-    assert!(
-        t.contains(
-            "nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
-             help: ルール番号 100 はほかの ingress ルールが使っています (11 行目)。番号は方向ごとに一意にします"
-        ),
-        "{t}"
-    );
-    let t = validate_broken("ja_JP.UTF-8", "sg-tcp-without-ports");
-    assert!(
-        t.contains(
-            "sg-tcp-without-ports.yaml:9:13: error: プロトコル tcp には `ports` が必要です\n  help: `ports: 443`、"
-        ),
-        "{t}"
-    );
-    let t = validate_broken("ja_JP.UTF-8", "awsvpc-links");
-    assert!(
-        t.contains("awsvpc-links.yaml:12:9: error: networkMode=awsvpc では `links` は使えません\n  help: 削除します: "),
-        "{t}"
-    );
-    let t = validate_broken("ja_JP.UTF-8", "none-with-port-mappings");
-    assert!(t.contains("error: networkMode=none ではポートマッピングを指定できません"), "{t}");
-    assert!(t.contains("help: `portMappings` を削除するか、別の networkMode を使います"), "{t}");
-    let t = validate_broken("ja_JP.UTF-8", "reserved-private-ip");
-    assert!(t.contains("プライベート IP 10.0.1.1 はサブネット `a` (10.0.1.0/24) で予約されています"), "{t}");
-    assert!(t.contains("help: 10.0.1.4 から 10.0.1.254 までのアドレスを使います"), "{t}");
-    let t = validate_broken("ja_JP.UTF-8", "overlapping-subnets");
-    assert!(t.contains("error: The CIDR '10.0.1.0/24' conflicts with another subnet: サブネット `big`"), "{t}");
-    let t = validate_broken("ja_JP.UTF-8", "yaml-syntax-error");
-    assert!(t.contains("error: YAML の構文エラー: illegal placement of ':' indicator\n  help: "), "{t}");
-}
+/// The block-specific checks (network ACLs, security groups, container definitions, instances,
+/// subnets, the YAML parser's frame): (broken file, in Japanese, in English). What is wrong and
+/// the fix follow LANG; AWS's own texts, the parser's words, field names and values stay
+/// verbatim, in the compiler frame.
+const BLOCK_ERRORS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "nacl-duplicate-rule-number",
+        &["nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
+           help: ルール番号 100 はほかの ingress ルールが使っています (11 行目)。番号は方向ごとに一意にします"],
+        &["nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
+           help: rule number 100 is already used by another ingress rule (line 11); numbers must be unique per direction"],
+    ),
+    (
+        "sg-tcp-without-ports",
+        &["sg-tcp-without-ports.yaml:9:13: error: プロトコル tcp には `ports` が必要です\n  help: `ports: 443`、"],
+        &["sg-tcp-without-ports.yaml:9:13: error: missing `ports` for protocol tcp\n  help: add `ports: 443`"],
+    ),
+    (
+        "awsvpc-links",
+        &["awsvpc-links.yaml:12:9: error: networkMode=awsvpc では `links` は使えません\n  help: 削除します: "],
+        &["awsvpc-links.yaml:12:9: error: `links` is not supported when networkMode=awsvpc\n  help: remove it: "],
+    ),
+    (
+        "none-with-port-mappings",
+        &[
+            "error: networkMode=none ではポートマッピングを指定できません",
+            "help: `portMappings` を削除するか、別の networkMode を使います",
+        ],
+        &["help: remove `portMappings`, or use another networkMode"],
+    ),
+    (
+        "reserved-private-ip",
+        &[
+            "プライベート IP 10.0.1.1 はサブネット `a` (10.0.1.0/24) で予約されています",
+            "help: 10.0.1.4 から 10.0.1.254 までのアドレスを使います",
+        ],
+        &[],
+    ),
+    ("overlapping-subnets", &["error: The CIDR '10.0.1.0/24' conflicts with another subnet: サブネット `big`"], &[]),
+    (
+        "yaml-syntax-error",
+        &["error: YAML の構文エラー: illegal placement of ':' indicator\n  help: "],
+        &["error: YAML syntax error: illegal placement of ':' indicator"],
+    ),
+];
 
 #[test]
-fn block_errors_are_english_with_lang_c() {
-    let t = validate_broken("C", "nacl-duplicate-rule-number");
-    assert!(
-        t.contains(
-            "nacl-duplicate-rule-number.yaml:12:25: error: The network acl entry identified by 100 already exists.\n  \
-             help: rule number 100 is already used by another ingress rule (line 11); numbers must be unique per direction"
-        ),
-        "{t}"
-    );
-    let t = validate_broken("C", "sg-tcp-without-ports");
-    assert!(
-        t.contains("sg-tcp-without-ports.yaml:9:13: error: missing `ports` for protocol tcp\n  help: add `ports: 443`"),
-        "{t}"
-    );
-    let t = validate_broken("C", "awsvpc-links");
-    assert!(
-        t.contains(
-            "awsvpc-links.yaml:12:9: error: `links` is not supported when networkMode=awsvpc\n  help: remove it: "
-        ),
-        "{t}"
-    );
-    let t = validate_broken("C", "none-with-port-mappings");
-    assert!(t.contains("help: remove `portMappings`, or use another networkMode"), "{t}");
-    let t = validate_broken("C", "yaml-syntax-error");
-    assert!(t.contains("error: YAML syntax error: illegal placement of ':' indicator"), "{t}");
-    for name in ["reserved-private-ip", "overlapping-subnets"] {
+fn block_errors_are_explained_in_japanese_and_english() {
+    let kana = |t: &str| t.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
+    for (name, ja, en) in BLOCK_ERRORS {
+        let t = validate_broken("ja_JP.UTF-8", name);
+        for want in *ja {
+            assert!(t.contains(want), "{name} in Japanese lacks {want:?}:\n{t}");
+        }
         let t = validate_broken("C", name);
-        assert!(!t.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)), "kana in English output: {t}");
+        for want in *en {
+            assert!(t.contains(want), "{name} in English lacks {want:?}:\n{t}");
+        }
+        assert!(!kana(&t), "kana in English output: {t}");
     }
 }
 
