@@ -423,13 +423,11 @@ fn boxes(s: &mut String, t: &Tree, l: &Layout) {
 }
 
 /// The rectangle a line of text covers, its baseline at (x, y).
-#[cfg(test)]
 fn text_rect(x: i32, y: i32, text: &str) -> Rect {
     Rect { x, y: y - FONT + 2, w: text_width(text), h: FONT + 2 }
 }
 
-/// The rectangles of every line of text in the boxes (for the tests).
-#[cfg(test)]
+/// The rectangles of every line of text in the boxes (where badges must not sit).
 pub(super) fn line_rects(t: &Tree, l: &Layout) -> Vec<(usize, Rect)> {
     let mut out = vec![];
     for (i, (it, r)) in t.items.iter().zip(&l.boxes).enumerate() {
@@ -470,9 +468,11 @@ pub(super) struct Arrow {
 
 pub(super) const BADGE_R: i32 = 10;
 
-/// Where each arrow's numbered badge goes: on its line near the arrow head, moved back along
-/// the line until it overlaps no badge placed before it (a square around the circle).
-pub(super) fn badge_rects(arrows: &[Arrow], l: &Layout) -> Vec<Rect> {
+/// Where each arrow's numbered badge goes: on its line, as near its head as it can sit
+/// clear of every other badge and of every line of text; where the whole line runs over text,
+/// clear of badges only (moved back along the line, then beside its start).
+pub(super) fn badge_rects(t: &Tree, arrows: &[Arrow], l: &Layout) -> Vec<Rect> {
+    let text = line_rects(t, l);
     let mut placed: Vec<Rect> = vec![];
     for a in arrows {
         let ((x1, y1), (x2, y2)) = ends(a, l);
@@ -482,16 +482,39 @@ pub(super) fn badge_rects(arrows: &[Arrow], l: &Layout) -> Vec<Rect> {
             let (x, y) = (x2 as f64 - (x2 - x1) as f64 * k, y2 as f64 - (y2 - y1) as f64 * k);
             Rect { x: x as i32 - BADGE_R, y: y as i32 - BADGE_R, w: 2 * BADGE_R, h: 2 * BADGE_R }
         };
-        let mut d = 3.0 * BADGE_R as f64;
-        let mut r = at(d);
-        // Along the line first; past its start, beside it, one badge height at a time.
-        while placed.iter().any(|p| p.overlaps(&r)) {
-            d += BADGE_R as f64;
-            r = at(d);
-            if d > len {
-                r.y += ((d - len) / BADGE_R as f64) as i32 * BADGE_R;
+        // Only the text near this line can be in the way.
+        let near = Rect {
+            x: x1.min(x2) - 2 * BADGE_R,
+            y: y1.min(y2) - 2 * BADGE_R,
+            w: (x1 - x2).abs() + 4 * BADGE_R,
+            h: (y1 - y2).abs() + 4 * BADGE_R,
+        };
+        let lines: Vec<&Rect> = text.iter().map(|(_, r)| r).filter(|r| r.overlaps(&near)).collect();
+        let free = |r: &Rect| !placed.iter().any(|p| p.overlaps(r));
+        let clear = |r: &Rect| free(r) && !lines.iter().any(|x| x.overlaps(r));
+        let steps = ((len - 3.0 * BADGE_R as f64) / BADGE_R as f64).max(0.0) as usize;
+        // On the line, or just beside it (a badge's width either side, across the line).
+        let (nx, ny) = (-(y2 - y1) as f64 / len, (x2 - x1) as f64 / len);
+        let beside = |r: Rect, k: f64| {
+            let (dx, dy) = ((nx * k * BADGE_R as f64) as i32, (ny * k * BADGE_R as f64) as i32);
+            Rect { x: r.x + dx, y: r.y + dy, ..r }
+        };
+        let on_line = (0..=steps).flat_map(|k| {
+            let r = at(3.0 * BADGE_R as f64 + (k * BADGE_R as usize) as f64);
+            [r, beside(r, 2.2), beside(r, -2.2)]
+        });
+        let r = on_line.clone().find(|r| clear(r)).unwrap_or_else(|| {
+            let mut d = 3.0 * BADGE_R as f64;
+            let mut r = at(d);
+            while !free(&r) {
+                d += BADGE_R as f64;
+                r = at(d);
+                if d > len {
+                    r.y += ((d - len) / BADGE_R as f64) as i32 * BADGE_R;
+                }
             }
-        }
+            r
+        });
         placed.push(r);
     }
     placed
@@ -527,7 +550,7 @@ fn links(s: &mut String, t: &Tree, l: &Layout) {
     s.push_str("</g>\n");
 }
 
-fn arrows(s: &mut String, arrows: &[Arrow], l: &Layout) {
+fn arrows(s: &mut String, t: &Tree, arrows: &[Arrow], l: &Layout) {
     s.push_str("<g id=\"verdicts\">\n");
     for a in arrows {
         let ((x1, y1), (x2, y2)) = ends(a, l);
@@ -540,7 +563,7 @@ fn arrows(s: &mut String, arrows: &[Arrow], l: &Layout) {
         );
     }
     // Badges over every line, so that no line hides a number.
-    for (a, r) in arrows.iter().zip(badge_rects(arrows, l)) {
+    for (a, r) in arrows.iter().zip(badge_rects(t, arrows, l)) {
         let c = arrow(a.style).0;
         let n = (a.verdict + 1).to_string();
         let _ = writeln!(
@@ -564,7 +587,7 @@ pub(super) fn render(title: &str, t: &Tree, verdicts: &[Arrow]) -> String {
     head(&mut s, &l, title);
     boxes(&mut s, t, &l);
     links(&mut s, t, &l);
-    arrows(&mut s, verdicts, &l);
+    arrows(&mut s, t, verdicts, &l);
     legend(&mut s, t, &l);
     s.push_str("</svg>\n");
     s
