@@ -524,6 +524,18 @@ fn quiet_broken_pipes() {
     }));
 }
 
+/// Each option's help of `cmd` in `lang`: message `help-CMD-ID` (`help-arg-ID` for the global
+/// ones), English (the doc comment) where the catalog has none.
+fn localize_args(mut cmd: clap::Command, lang: crate::i18n::Lang, name: &str) -> clap::Command {
+    let helps: Vec<(String, String)> =
+        cmd.get_arguments().filter_map(|a| a.get_help().map(|h| (a.get_id().to_string(), h.to_string()))).collect();
+    for (id, en) in helps {
+        let text = crate::i18n::text(lang, &format!("help-{name}-{id}"), &en);
+        cmd = cmd.mut_arg(id, |a| a.help(text));
+    }
+    cmd
+}
+
 /// The command line, with `--help` in the user's language (each command's summary from the
 /// i18n catalog; English, the doc comments, where it has none).
 fn parse_localized() -> Cli {
@@ -533,11 +545,12 @@ fn parse_localized() -> Cli {
     if lang != crate::i18n::Lang::En {
         let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
         cmd = cmd.about(crate::i18n::text(lang, "help-about", &about));
+        cmd = localize_args(cmd, lang, "arg");
         let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
         for n in names {
             cmd = cmd.mut_subcommand(&n, |c| {
                 let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
-                c.about(crate::i18n::text(lang, &format!("help-{n}"), &about))
+                localize_args(c.about(crate::i18n::text(lang, &format!("help-{n}"), &about)), lang, &n)
             });
         }
     }
@@ -794,6 +807,15 @@ mod tests {
         assert_ne!(crate::i18n::text(lang, "help-about", ""), "");
         for c in super::Cli::command().get_subcommands() {
             let id = format!("help-{}", c.get_name());
+            assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
+            // And every option that has a help text (the global ones are help-arg-ID).
+            for a in c.get_arguments().filter(|a| a.get_help().is_some() && !a.is_global_set()) {
+                let id = format!("help-{}-{}", c.get_name(), a.get_id());
+                assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
+            }
+        }
+        for a in super::Cli::command().get_arguments().filter(|a| a.get_help().is_some()) {
+            let id = format!("help-arg-{}", a.get_id());
             assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
         }
     }

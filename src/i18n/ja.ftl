@@ -65,6 +65,33 @@ help-ps = 起動中のラボの各インスタンスで `docker ps` が表示す
 help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の名前、ID の先頭 3 文字以上、またはノード名で指定)
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
+# 各コマンドのオプションの説明 (help-コマンド-オプション、全体のものは help-arg-オプション)
+help-arg-verbose = ログを増やします (-v: 段階ごとの所要時間と情報、-vv: デバッグ)
+help-up-name = ラボの名前をシナリオの `name:` ではなく NAME にします
+help-up-prefix = ラボの名前を PREFIX-NAME にします (NAME はシナリオの `name:`)。例: 利用者ごとに 1 つのプレフィックス
+help-down-all = 自分 (sudo の前の利用者) のラボすべてと、状態が失われて持ち主のわからない残骸
+help-down-everyone = --all と一緒に: ほかの利用者のラボも
+help-down-owner = このプロセス (PID:開始時刻) が作ったラボだけ: 中断した実行がラボをバックグラウンドの `down` に引き継ぐときに、同じ名前の新しいラボを消さないためのものです
+help-test-junit = JUnit XML をここに書きます
+help-test-json = 結果を表ではなく JSON で出力します
+help-test-markdown = Markdown の要約 (シナリオごとの表と Mermaid の構成図) をここに書きます。GitHub Actions ではジョブの要約にも追記します
+help-test-name = ラボの名前をシナリオの `name:` ではなく NAME にします (シナリオが 1 つのときだけ)
+help-test-prefix = 各ラボの名前を PREFIX-NAME にします (NAME はそのシナリオの `name:`)。例: CI のジョブごとに 1 つのプレフィックス
+help-probe-timeout_ms = プローブが待つ時間 (1〜60000 ms)
+help-probe-via = hostPort または publicHostPort
+help-ls-lab = 1 つのラボ: `up` が表示したノードとアドレスをもう一度表示します
+help-explain-target = 起動中のラボの名前、またはシナリオファイル (何も構築しません)
+help-explain-via = hostPort または publicHostPort
+help-graph-target = シナリオファイル、または起動中のラボの名前
+help-graph-format = mermaid、dot、svg、png、html (1 つで完結するページ: 箱をクリックするとその中身、判定の番号をクリックするとその explain)
+help-graph-results = `ecsnet test --json` の出力
+help-graph-output = 標準出力ではなくここに書きます
+help-graph-size = PNG のみ: 構成図を 幅x高さ ピクセルに収めます (プロジェクターなら 1280x720)
+help-ps-instance = このインスタンスだけ (見出し行なし)
+help-ps-format = table または json (`docker ps --format json` と同じく 1 行に 1 オブジェクト)
+help-inspect-instance = このインスタンスだけを探します (どのインスタンスにも `ecs-agent` があります)
+help-logs-node = task/NAME[/CONTAINER]、コンテナ ID または名前、`agent`、instance/NAME
+help-logs-follow = Ctrl-C までログを追い続けます
 help-exec = ノードの名前空間でコマンドを実行します: ecsnet exec LAB task/web -- ip addr
 
 # Environment: this machine cannot run labs (exit 3)
