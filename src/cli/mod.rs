@@ -526,14 +526,16 @@ fn quiet_broken_pipes() {
 
 /// Each option's help of `cmd` in `lang`: message `help-CMD-ID` (`help-arg-ID` for the global
 /// ones), English (the doc comment) where the catalog has none.
-fn localize_args(mut cmd: clap::Command, lang: crate::i18n::Lang, name: &str) -> clap::Command {
-    let helps: Vec<(String, String)> =
-        cmd.get_arguments().filter_map(|a| a.get_help().map(|h| (a.get_id().to_string(), h.to_string()))).collect();
-    for (id, en) in helps {
-        let text = crate::i18n::text(lang, &format!("help-{name}-{id}"), &en);
-        cmd = cmd.mut_arg(id, |a| a.help(text));
-    }
-    cmd
+fn localize_args(cmd: clap::Command, lang: crate::i18n::Lang, name: &str) -> clap::Command {
+    // mut_args keeps the arguments in place; mut_arg would move one to the end, and with it a
+    // positional argument's place on the command line.
+    cmd.mut_args(|a| match a.get_help().map(|h| h.to_string()) {
+        Some(en) => {
+            let text = crate::i18n::text(lang, &format!("help-{name}-{}", a.get_id()), &en);
+            a.help(text)
+        }
+        None => a,
+    })
 }
 
 /// The command line, with `--help` in the user's language (each command's summary from the
@@ -800,6 +802,29 @@ pub fn fail(e: CliError) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    /// Localizing the help keeps every positional argument in its place on the command line.
+    #[test]
+    fn japanese_help_keeps_the_arguments_in_order() {
+        use clap::CommandFactory;
+        let (en, ja) =
+            (super::Cli::command(), super::localize_args(super::Cli::command(), crate::i18n::Lang::Ja, "arg"));
+        let ja = ja.mut_subcommand("explain", |c| super::localize_args(c, crate::i18n::Lang::Ja, "explain"));
+        let order = |c: &clap::Command| -> Vec<String> {
+            let e = c.find_subcommand("explain").unwrap();
+            e.get_arguments().map(|a| a.get_id().to_string()).collect()
+        };
+        assert_eq!(order(&en), order(&ja));
+        let help = |c: &clap::Command| {
+            c.find_subcommand("explain")
+                .unwrap()
+                .get_arguments()
+                .find(|a| a.get_id() == "via")
+                .and_then(|a| a.get_help())
+                .map(|h| h.to_string())
+        };
+        assert_eq!(help(&ja).as_deref(), Some("hostPort または publicHostPort"));
+    }
+
     #[test]
     fn every_command_has_its_summary_in_japanese() {
         use clap::CommandFactory;
