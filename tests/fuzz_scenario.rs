@@ -148,7 +148,7 @@ fn parser_and_validator_never_panic() {
                     let _ =
                         (ecsnet::graph::svg(&lab, &[], en), ecsnet::graph::html(&lab, &[], &Default::default(), en));
                     if n % 16 == 0 {
-                        let _ = ecsnet::graph::png(&lab, &[], Some((320, 180)), en);
+                        let _ = ecsnet::graph::png(&lab, &[], Some((320, 180)), en).map(|x| x.0);
                     }
                 }
             }

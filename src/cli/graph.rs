@@ -73,7 +73,7 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
         "dot" => crate::graph::dot(&lab, &verdicts).into_bytes(),
         "svg" => crate::graph::svg(&lab, &verdicts, lang).map_err(CliError::Failed)?.into_bytes(),
         "png" => {
-            let drawn = crate::graph::png_lang(lang);
+            let (bytes, drawn) = crate::graph::png(&lab, &verdicts, size, lang).map_err(CliError::Failed)?;
             if drawn != lang {
                 eprintln!(
                     "{}",
@@ -83,7 +83,7 @@ pub fn run(target: &str, format: &str, results: Option<&Path>, out: Option<&Path
                     )
                 );
             }
-            crate::graph::png(&lab, &verdicts, size, drawn).map_err(CliError::Failed)?
+            bytes
         }
         _ => crate::graph::html(&lab, &verdicts, &details(target, &lab, &verdicts), lang).into_bytes(),
     };

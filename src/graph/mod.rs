@@ -16,7 +16,7 @@ mod png;
 mod tree;
 
 pub use html::{Details, html};
-pub use png::{MAX_SIDE as PNG_MAX_SIDE, png, png_lang};
+pub use png::{MAX_SIDE as PNG_MAX_SIDE, png};
 
 /// One box of the picture.
 struct Node {

@@ -31,21 +31,21 @@ fn has_japanese(db: &usvg::fontdb::Database) -> bool {
     db.faces().any(|f| f.families.iter().any(|(name, _)| JAPANESE_FAMILIES.contains(&name.as_str())))
 }
 
-/// The language a PNG can be drawn in: `lang`, or English when no font on the machine has
-/// Japanese glyphs (the PNG would show empty boxes; SVG and HTML leave that to the viewer).
-pub fn png_lang(lang: Lang) -> Lang {
-    if lang == Lang::En || has_japanese(&fonts(lang)) { lang } else { Lang::En }
-}
-
 /// The picture as PNG bytes, `size` pixels (width, height); None draws it at its own size.
-pub fn png(lab: &Lab, verdicts: &[Verdict], size: Option<(u32, u32)>, lang: Lang) -> Result<Vec<u8>, String> {
-    render(&super::svg(lab, verdicts, lang)?, size, lang)
+/// Its own words are in `lang`, or in English when no font on the machine has Japanese glyphs
+/// (the PNG would show empty boxes; SVG and HTML leave that to the viewer): the language it
+/// was drawn in comes back with it.
+pub fn png(lab: &Lab, verdicts: &[Verdict], size: Option<(u32, u32)>, lang: Lang) -> Result<(Vec<u8>, Lang), String> {
+    // The machine's fonts are read once, for the check and the drawing.
+    let db = fonts(lang);
+    let drawn = if lang == Lang::En || has_japanese(&db) { lang } else { Lang::En };
+    Ok((render(&super::svg(lab, verdicts, drawn)?, size, db)?, drawn))
 }
 
 /// An SVG document as PNG bytes, fitted into `size` and centred.
-pub(super) fn render(svg: &str, size: Option<(u32, u32)>, lang: Lang) -> Result<Vec<u8>, String> {
+fn render(svg: &str, size: Option<(u32, u32)>, fonts: usvg::fontdb::Database) -> Result<Vec<u8>, String> {
     let mut opt = usvg::Options { font_family: "DejaVu Sans Mono".into(), ..usvg::Options::default() };
-    *opt.fontdb_mut() = fonts(lang);
+    *opt.fontdb_mut() = fonts;
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the picture is not valid SVG: {e}"))?;
     let own = tree.size();
     let (w, h) = size.unwrap_or((own.width().ceil() as u32, own.height().ceil() as u32));

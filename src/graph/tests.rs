@@ -256,13 +256,13 @@ fn mermaid_and_dot_have_subnets_and_verdict_edges() {
 #[test]
 fn png_is_the_size_asked_and_drawn() {
     let l = lab();
-    let bytes = png(&l, &verdicts(), Some((1280, 720)), Lang::En).unwrap();
+    let bytes = png(&l, &verdicts(), Some((1280, 720)), Lang::En).unwrap().0;
     let p = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
     assert_eq!((p.width(), p.height()), (1280, 720));
     let dark = p.pixels().iter().filter(|c| (c.red() as u32 + c.green() as u32 + c.blue() as u32) < 200).count();
     // Text and lines: a few percent of the pixels, not none and not all.
     assert!(dark > 5_000 && dark < 200_000, "{dark} dark pixels");
-    let own = png(&l, &[], None, Lang::En).unwrap();
+    let own = png(&l, &[], None, Lang::En).unwrap().0;
     let q = resvg::tiny_skia::Pixmap::decode_png(&own).unwrap();
     let (w, h) = layout::canvas(&layout::layout(&tree::build(&l, &[], Lang::En)));
     assert_eq!((q.width() as i32, q.height() as i32), (w, h));

@@ -156,42 +156,28 @@ impl Tree {
         None
     }
 
-    /// The nearest box of `kind` that holds box `i`.
-    pub fn ancestor(&self, i: usize, kind: Kind) -> Option<usize> {
-        let mut at = self.parent.get(i).copied().flatten();
-        while let Some(p) = at {
-            if self.items[p].kind == kind {
-                return Some(p);
-            }
-            at = self.parent[p];
-        }
-        None
+    /// The boxes holding box `i`, innermost first.
+    fn holders(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.parent.get(i).copied().flatten(), |&p| self.parent[p])
     }
 
-    /// The box that shows address `ip` (a word of its text): among those holding `near`
-    /// first (a task's own ecs-bridge), then any.
+    /// The nearest box of `kind` that holds box `i`.
+    pub fn ancestor(&self, i: usize, kind: Kind) -> Option<usize> {
+        self.holders(i).find(|&p| self.items[p].kind == kind)
+    }
+
+    /// The box that shows address `ip` (a word of its text): `near` or a box holding it first
+    /// (a task's own ecs-bridge), then any.
     pub fn showing(&self, ip: &str, near: Option<usize>) -> Option<usize> {
         let shows = |i: usize| self.items[i].lines.iter().any(|l| l.split([' ', '/', ':']).any(|w| w == ip));
-        let mut at = near;
-        while let Some(p) = at {
-            if shows(p) {
-                return Some(p);
-            }
-            at = self.parent[p];
-        }
-        (0..self.items.len()).find(|&i| self.items[i].kind != Kind::Note && shows(i))
+        let mut mine = near.into_iter().chain(near.into_iter().flat_map(|n| self.holders(n)));
+        mine.find(|&p| shows(p))
+            .or_else(|| (0..self.items.len()).find(|&i| self.items[i].kind != Kind::Note && shows(i)))
     }
 
     /// Whether box `i` is drawn inside box `outer`.
     pub fn inside(&self, i: usize, outer: usize) -> bool {
-        let mut at = self.parent.get(i).copied().flatten();
-        while let Some(p) = at {
-            if p == outer {
-                return true;
-            }
-            at = self.parent[p];
-        }
-        false
+        self.holders(i).any(|p| p == outer)
     }
 }
 
