@@ -58,6 +58,26 @@ pub struct Container {
     /// `logConfiguration.options`, in definition order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_options: Vec<(String, String)>,
+    /// The definition's `hostname`, `dnsServers`, `dnsSearchDomains` and `extraHosts` (Docker's
+    /// `--hostname`, `--dns`, `--dns-search`, `--add-host`; ECS allows them in bridge mode).
+    #[serde(default, skip_serializing_if = "DockerDns::is_empty")]
+    pub dns: DockerDns,
+}
+
+/// What a container definition asks of Docker's name resolution.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DockerDns {
+    pub hostname: Option<String>,
+    pub servers: Vec<String>,
+    pub search: Vec<String>,
+    /// (hostname, address).
+    pub extra_hosts: Vec<(String, String)>,
+}
+
+impl DockerDns {
+    pub fn is_empty(&self) -> bool {
+        *self == DockerDns::default()
+    }
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -122,6 +142,12 @@ impl Container {
             memory: cd.memory,
             log_driver: cd.log_driver.clone(),
             log_options: cd.log_options.clone(),
+            dns: DockerDns {
+                hostname: cd.hostname.as_ref().map(|h| h.value.clone()),
+                servers: cd.dns_servers.as_ref().map(|l| l.value.clone()).unwrap_or_default(),
+                search: cd.dns_search_domains.as_ref().map(|l| l.value.clone()).unwrap_or_default(),
+                extra_hosts: cd.extra_hosts.as_ref().map(|l| l.value.clone()).unwrap_or_default(),
+            },
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod address_pool;
 pub mod container;
+pub mod dns;
 pub mod docker;
 pub mod eni;
 pub mod error;
@@ -131,7 +132,8 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let route_tables = route_table::resolve(s);
     let subnets = subnet::resolve(lab, s, &route_tables);
     let pools = address_pool::AddressPools::new(s, &subnets);
-    let vpc_dns = Ipv4Addr::from(u32::from(s.vpc.cidr.value.network()) + 2);
+    let dns = dns::settings(s);
+    let vpc_dns = dns.resolver;
     let mut fabric = fabric::Fabric { lab, vpc_dns, subnets: &subnets, pools, enis: vec![] };
     let instances = instance::resolve_all(s, &mut fabric)?;
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
@@ -142,7 +144,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         region: s.region.clone(),
         scenario_file: s.file.clone(),
         cluster,
-        vpc: vpc::resolve(lab, s, subnets, route_tables, security_groups),
+        vpc: vpc::resolve(lab, s, (subnets, route_tables, security_groups), dns),
         internet: internet::resolve(lab, s),
         instances,
         nats,

@@ -1,6 +1,7 @@
 //! The VPC: its id, its router's namespace, and the parts resolved by their own files
 //! (subnets, route tables, security groups, network ACLs, the internet gateway).
 
+use super::dns::DnsSettings;
 use super::ids;
 use super::route_table::RouteTable;
 use super::subnet::Subnet;
@@ -19,15 +20,16 @@ pub struct Vpc {
     pub route_tables: Vec<RouteTable>,
     pub security_groups: Vec<SecurityGroup>,
     pub network_acls: Vec<scenario::NetworkAcl>,
+    /// Its DNS attributes and DHCP options.
+    pub dns: DnsSettings,
 }
 
 /// The VPC around its resolved parts.
 pub(super) fn resolve(
     lab: &str,
     s: &Scenario,
-    subnets: Vec<Subnet>,
-    route_tables: Vec<RouteTable>,
-    security_groups: Vec<SecurityGroup>,
+    (subnets, route_tables, security_groups): (Vec<Subnet>, Vec<RouteTable>, Vec<SecurityGroup>),
+    dns: DnsSettings,
 ) -> Vpc {
     Vpc {
         id: format!("vpc-{}", ids::hex(&[lab, "vpc"], 17)),
@@ -38,5 +40,6 @@ pub(super) fn resolve(
         route_tables,
         security_groups,
         network_acls: super::network_acl::resolve(s),
+        dns,
     }
 }

@@ -10,6 +10,7 @@
 pub mod agent_config;
 mod builder;
 mod container;
+pub mod dhcp_options;
 mod document;
 pub mod error;
 mod expectation;

@@ -2,6 +2,7 @@
 //! (subnets, route tables, NAT gateways, security groups, network ACLs), in file order.
 
 use super::builder::Builder;
+use super::dhcp_options::{self, DhcpOptions};
 use super::fields::{Shape, Table, def, opt, req};
 use super::internet::INTERNET_CLIENT;
 use super::located::Located;
@@ -26,6 +27,19 @@ pub struct Vpc {
     /// As written; the VPC's `default` group is added by the model when not declared.
     pub security_groups: Vec<SecurityGroup>,
     pub network_acls: Vec<NetworkAcl>,
+    /// The Amazon-provided resolver answers (EC2's `enableDnsSupport`).
+    #[serde(default = "yes")]
+    pub enable_dns_support: bool,
+    /// The resolver answers Amazon-provided hostnames and private zones, and public addresses
+    /// get public names (EC2's `enableDnsHostnames`, which needs DNS support).
+    #[serde(default = "yes")]
+    pub enable_dns_hostnames: bool,
+    #[serde(default)]
+    pub dhcp_options: DhcpOptions,
+}
+
+fn yes() -> bool {
+    true
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -55,6 +69,19 @@ pub(crate) static TABLE: Table = Table {
             Shape::List(&Shape::Block(&network_acl::TABLE)),
             "Network ACLs; a subnet without one uses the default ACL (allow all).",
         ),
+        def(
+            "enableDnsSupport",
+            Shape::Bool,
+            "true",
+            "The Amazon-provided DNS server answers at the VPC CIDR's base+2 and 169.254.169.253.",
+        ),
+        def(
+            "enableDnsHostnames",
+            Shape::Bool,
+            "true",
+            "Amazon-provided hostnames resolve, public addresses get public DNS names, and private zones (endpoints' private DNS) apply; needs enableDnsSupport. Default: as enableDnsSupport (the console's VPC wizard turns both on; CreateVpc alone leaves this off).",
+        ),
+        opt("dhcpOptions", Shape::Block(&dhcp_options::TABLE), "The DHCP option set: resolvers and search domain."),
     ],
 };
 
@@ -70,6 +97,9 @@ pub(crate) struct VpcDraft {
     pub nat_gateways: Vec<NatGateway>,
     pub security_groups: Vec<SecurityGroup>,
     pub network_acls: Vec<NetworkAcl>,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+    pub dhcp_options: DhcpOptions,
 }
 
 impl VpcDraft {
@@ -84,6 +114,9 @@ impl VpcDraft {
             nat_gateways: Vec::new(),
             security_groups: Vec::new(),
             network_acls: Vec::new(),
+            enable_dns_support: true,
+            enable_dns_hostnames: true,
+            dhcp_options: DhcpOptions::default(),
         }
     }
 
@@ -98,6 +131,9 @@ impl VpcDraft {
             nat_gateways: self.nat_gateways,
             security_groups: self.security_groups,
             network_acls: self.network_acls,
+            enable_dns_support: self.enable_dns_support,
+            enable_dns_hostnames: self.enable_dns_hostnames,
+            dhcp_options: self.dhcp_options,
         };
         self.ok.then_some(vpc)
     }
@@ -132,6 +168,10 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDra
     if let Some(v) = m.get("internetGateway") {
         d.internet_gateway = cx.boolean(&v).map(|b| b.value).unwrap_or(false);
     }
+    dns_attributes(cx, &m, d);
+    if let Some(v) = m.get("dhcpOptions") {
+        d.dhcp_options = dhcp_options::parse(cx, &v).unwrap_or_default();
+    }
     if let Some(v) = m.get("publicIpPool") {
         if let Some(c) = cx.cidr(&v) {
             if public_ip_pool_ok(cx, &c, d.cidr.as_ref()) {
@@ -159,6 +199,23 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDra
     }
     if let Some(v) = m.get("networkAcls") {
         d.network_acls = network_acl::parse_all(b, &v);
+    }
+}
+
+/// `enableDnsSupport` and `enableDnsHostnames`: hostnames default to what DNS support is, and
+/// cannot be on without it (ModifyVpcAttribute refuses).
+fn dns_attributes(cx: &mut Reader, m: &Block<'_>, d: &mut VpcDraft) {
+    let read = |cx: &mut Reader, key: &str| m.get(key).and_then(|v| cx.boolean(&v));
+    let support = read(cx, "enableDnsSupport");
+    let hostnames = read(cx, "enableDnsHostnames");
+    d.enable_dns_support = support.as_ref().is_none_or(|s| s.value);
+    d.enable_dns_hostnames = hostnames.as_ref().map_or(d.enable_dns_support, |h| h.value);
+    if let Some(h) = hostnames.filter(|h| h.value && !d.enable_dns_support) {
+        cx.err(
+            &h.loc,
+            tr!("vpc-dns-hostnames-need-support", "You can only enable DNS hostnames if you've enabled DNS support."),
+            tr!("vpc-dns-hostnames-need-support-help", "set `enableDnsSupport: true`, or `enableDnsHostnames: false`"),
+        );
     }
 }
 

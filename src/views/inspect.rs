@@ -8,7 +8,7 @@ use crate::dataplane::sandbox::container_dir;
 use crate::dataplane::state::dir as state_dir;
 use crate::i18n::tr;
 use crate::model::docker::{ContainerKind as Kind, ContainerRef as Ctr, containers};
-use crate::model::ids::{image_id, private_dns_name};
+use crate::model::ids::image_id;
 use crate::model::{Lab, ids};
 use crate::scenario::{NetworkMode, Node as NodeId};
 use crate::sys::netns;
@@ -302,8 +302,7 @@ fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBind
 }
 
 fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -> HostConfig {
-    let (lab, task) = (c.lab, c.task());
-    let eni = task.and_then(|t| t.eni).map(|e| &lab.enis[e]);
+    let task = c.task();
     let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
     let network_mode = match (c.kind, c.mode()) {
         (Kind::Pause, _) => "none".to_string(),
@@ -317,12 +316,9 @@ fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -
         restart_policy: RestartPolicy { name: "no", maximum_retry_count: 0 },
         auto_remove: false,
         cap_add: (c.kind == Kind::Agent).then(|| vec!["NET_ADMIN".to_string(), "SYS_ADMIN".to_string()]),
-        dns: None,
-        dns_search: None,
-        extra_hosts: match (c.kind, eni) {
-            (Kind::Pause, Some(e)) => Some(vec![format!("{}:{}", private_dns_name(&lab.region, e.ip), e.ip)]),
-            _ => None,
-        },
+        dns: c.dns_config().0,
+        dns_search: c.dns_config().1,
+        extra_hosts: c.extra_hosts(),
         privileged: false,
         publish_all_ports: false,
         cgroup_parent: task.map(|t| format!("/ecs/{}", t.id)).unwrap_or_default(),
