@@ -50,8 +50,8 @@ pub fn sandbox(lab: &Lab, node: &str, tty: bool) -> Result<Sandbox, String> {
     let dir = state::dir(&lab.name);
     let parts: Vec<&str> = node.split('/').collect();
     match parts.as_slice() {
-        ["internet"] => Ok(Sandbox::plain(&lab.internet.ns, "internet", tty)),
-        ["internet", host] => Sandbox::internet_host(lab, host, tty)
+        ["internet"] => Ok(Sandbox::internet(&dir, lab, tty)),
+        ["internet", host] => Sandbox::internet_host(&dir, lab, host, tty)
             .ok_or_else(|| tr!("exec-no-internet-host", "no internet host `{ $host }`", host = host)),
         ["vpc"] | ["router"] | ["vpc-router"] => Ok(Sandbox::plain(&lab.vpc.router_ns, "vpc-router", tty)),
         ["igw"] | ["internet-gateway"] => match &lab.vpc.igw_ns {

@@ -6,7 +6,7 @@
 
 use super::state::{create_private_dir, write_atomic};
 use crate::model::Lab;
-use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc};
+use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc, internet_etc};
 use crate::model::instance::Instance;
 use crate::plan::host_mark;
 use crate::sys::{bpf::mark_sockets, cgroup, isolate::Isolation, netns};
@@ -36,6 +36,11 @@ pub fn instance_dir(state_dir: &Path, instance: &str) -> PathBuf {
     state_dir.join("instances").join(instance)
 }
 
+/// The files of a node of the lab's internet (`internet` for the client, or a host's name).
+pub fn internet_dir(state_dir: &Path, node: &str) -> PathBuf {
+    state_dir.join("internet").join(node)
+}
+
 fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
     create_private_dir(dir)?;
     for ((name, _), text) in ETC_FILES.iter().zip(etc.contents()) {
@@ -49,6 +54,10 @@ fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
 pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     for inst in &lab.instances {
         write_etc(&instance_dir(state_dir, &inst.name), &instance_etc(lab, inst))?;
+    }
+    let hosts = lab.internet.hosts.iter().map(|h| h.name.value.as_str());
+    for node in std::iter::once("internet").chain(hosts) {
+        write_etc(&internet_dir(state_dir, node), &internet_etc(node))?;
     }
     for c in containers(lab) {
         if std::ptr::eq(c.files_owner(), c.model()) {
@@ -114,12 +123,21 @@ impl Sandbox {
         }
     }
 
+    /// The internet's client: the internet's namespace, with the files that name the
+    /// internet's resolver.
+    pub fn internet(state_dir: &Path, lab: &Lab, tty: bool) -> Sandbox {
+        let mut sb = Sandbox::plain(&lab.internet.ns, "internet", tty);
+        sb.etc_dir = Some(internet_dir(state_dir, "internet"));
+        sb
+    }
+
     /// A host of the lab's internet: the internet's namespace, sending from the host's address
     /// (its sockets carry the host's mark, which the plan routes from that address).
-    pub fn internet_host(lab: &Lab, host: &str, tty: bool) -> Option<Sandbox> {
+    pub fn internet_host(state_dir: &Path, lab: &Lab, host: &str, tty: bool) -> Option<Sandbox> {
         let i = lab.internet.hosts.iter().position(|h| h.name.value == host)?;
         let mut sb = Sandbox::plain(&lab.internet.ns, host, tty);
         (sb.cgroup, sb.socket_mark) = (Some(format!("internet.{host}")), Some(host_mark(i)));
+        sb.etc_dir = Some(internet_dir(state_dir, host));
         Some(sb)
     }
 

@@ -1,6 +1,7 @@
 //! The services a lab runs and where each listens: the agent serves them (`services`), and the
 //! analyzer knows that they answer there (`analyze`). A new kind of service is a variant here.
 
+use super::dns::{self, DNS_PORT, View};
 use super::{IMDS_IP, IMDS_PORT, INTROSPECTION_PORT, Lab, TMDS_LISTEN_PORT};
 use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
@@ -16,6 +17,9 @@ pub enum ServiceKind {
     /// The ECS agent's introspection API of instance `instance` (every address, :51678); the
     /// same agent process serves it as the task metadata endpoint.
     Introspection { instance: usize },
+    /// A DNS resolver: the VPC's Amazon-provided one (in the VPC router, `view` Vpc) or one of
+    /// the lab's internet (`view` Internet), on 53/udp and 53/tcp of each of its addresses.
+    Resolver { view: View },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +30,8 @@ pub struct Service {
     /// The address it binds; None: every address of the namespace.
     pub bind: Option<Ipv4Addr>,
     pub listen: Vec<PortProto>,
+    /// More addresses it answers at besides `bind`, on the same ports (the resolvers').
+    pub addrs: Vec<Ipv4Addr>,
 }
 
 /// Every service of the lab: each placed container's responder (unless it runs its own
@@ -44,6 +50,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
                 ns: c.ns.clone(),
                 bind: None,
                 listen: c.listen.clone(),
+                addrs: vec![],
             });
         }
     }
@@ -57,6 +64,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: lab.internet.ns.clone(),
             bind: Some(h.ip.value),
             listen: h.listen.clone(),
+            addrs: vec![],
         });
     }
     for (ii, inst) in lab.instances.iter().enumerate() {
@@ -65,12 +73,14 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: inst.ns.clone(),
             bind: Some(Ipv4Addr::LOCALHOST),
             listen: vec![PortProto { port: TMDS_LISTEN_PORT, proto: Proto::Tcp }],
+            addrs: vec![],
         });
         v.push(Service {
             kind: ServiceKind::Introspection { instance: ii },
             ns: inst.ns.clone(),
             bind: None,
             listen: vec![PortProto { port: INTROSPECTION_PORT, proto: Proto::Tcp }],
+            addrs: vec![],
         });
     }
     if !lab.instances.is_empty() {
@@ -79,7 +89,28 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: lab.vpc.router_ns.clone(),
             bind: Some(IMDS_IP),
             listen: vec![PortProto { port: IMDS_PORT, proto: Proto::Tcp }],
+            addrs: vec![],
         });
     }
+    let dns53 = vec![PortProto { port: DNS_PORT, proto: Proto::Udp }, PortProto { port: DNS_PORT, proto: Proto::Tcp }];
+    // Off with enableDnsSupport: nothing answers, and the router drops what is sent there.
+    if lab.vpc.dns.support {
+        let d = &lab.vpc.dns;
+        v.push(Service {
+            kind: ServiceKind::Resolver { view: View::Vpc },
+            ns: lab.vpc.router_ns.clone(),
+            bind: Some(d.resolver),
+            listen: dns53.clone(),
+            addrs: vec![d.resolver, dns::RESOLVER_LINK_LOCAL],
+        });
+    }
+    let outside = dns::internet_resolvers(lab);
+    v.push(Service {
+        kind: ServiceKind::Resolver { view: View::Internet },
+        ns: lab.internet.ns.clone(),
+        bind: outside.first().copied(),
+        listen: dns53,
+        addrs: outside,
+    });
     v
 }

@@ -7,7 +7,6 @@
 use super::nft::{self, TableBuilder};
 use super::{Plan, Route, RouteKind, host};
 use crate::model::{IMDS_IP, IMDS_PORT, Instance, Lab, Task};
-use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 
 /// The address on the router's loopback, when the lab has instances to ask it.
 pub(super) fn address(p: &mut Plan, lab: &Lab) {
@@ -16,12 +15,12 @@ pub(super) fn address(p: &mut Plan, lab: &Lab) {
     }
 }
 
-/// The router's input chain: 80/tcp reaches the service, nothing else for its address does.
+/// The router's input chain (made by the caller): 80/tcp reaches the service, nothing else
+/// for its address does.
 pub(super) fn guard(t: &mut TableBuilder, lab: &Lab) {
     if lab.instances.is_empty() {
         return;
     }
-    t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);
     let imds = || nft::ip_daddr(nft::ip(IMDS_IP));
     t.rule(
         "input",

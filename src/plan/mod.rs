@@ -7,6 +7,7 @@
 //! follow the order of `bridges`, `veths` and `vlans`.
 
 mod container;
+mod dns;
 mod docker;
 mod eni;
 mod instance;
@@ -64,6 +65,7 @@ pub fn plan(lab: &Lab) -> Plan {
         route_table::routes(&mut p, lab, rt);
     }
     instance_metadata::address(&mut p, lab);
+    dns::addresses(&mut p, lab);
     p.firewall(&lab.vpc.router_ns, router_firewall(lab));
     internet_gateway::links(&mut p, lab);
     internet::addresses(&mut p, lab);
@@ -95,11 +97,15 @@ pub fn plan(lab: &Lab) -> Plan {
 }
 
 /// The VPC router's one nft table: the security groups' two gates, then the network ACLs'
-/// base chain, which runs first by its priority; the metadata service's input guard.
+/// base chain, which runs first by its priority; the input guards of what the router answers
+/// itself (the metadata service, the VPC resolver).
 pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
+    use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
     let mut t = nft::TableBuilder::new();
     security_group::gates(&mut t, lab);
     network_acl::chains(&mut t, lab);
+    t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);
     instance_metadata::guard(&mut t, lab);
+    dns::guard(&mut t, lab);
     t.build()
 }

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod bind;
+pub mod dns;
 pub mod holder;
 pub mod instance_metadata;
 pub mod responder;
@@ -30,6 +31,7 @@ pub enum ServiceSpec {
     Responder(responder::Spec),
     TaskMetadata(task_metadata::TmdsInstance),
     InstanceMetadata(instance_metadata::ImdsConfig),
+    Dns(dns::Spec),
 }
 
 impl ServiceSpec {
@@ -39,6 +41,7 @@ impl ServiceSpec {
             ServiceSpec::Responder(s) => s.listens(),
             ServiceSpec::TaskMetadata(s) => s.listens(),
             ServiceSpec::InstanceMetadata(s) => s.listens(),
+            ServiceSpec::Dns(s) => s.listens(),
         }
     }
 
@@ -48,6 +51,7 @@ impl ServiceSpec {
             ServiceSpec::Responder(s) => responder::start(s, lab, sockets),
             ServiceSpec::TaskMetadata(s) => task_metadata::start(s, lab, sockets),
             ServiceSpec::InstanceMetadata(s) => instance_metadata::start(s, lab, sockets),
+            ServiceSpec::Dns(s) => dns::start(s, lab, sockets),
         }
     }
 }
@@ -57,6 +61,7 @@ impl ServiceSpec {
 pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
     let mut tmds = task_metadata::documents::tmds_config(lab, created_ns).into_iter();
     let mut list = vec![];
+    let mut zones = None;
     for s in services(lab) {
         match s.kind {
             ServiceKind::Responder { node, task, container } => list.push(ServiceSpec::Responder(responder::Spec {
@@ -75,6 +80,12 @@ pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
                 lab,
                 created_ns / crate::sys::time::NS_PER_SEC,
             ))),
+            ServiceKind::Resolver { view } => list.push(ServiceSpec::Dns(dns::Spec {
+                ns: s.ns,
+                addrs: s.addrs,
+                view,
+                zones: zones.get_or_insert_with(|| crate::model::dns::zones(lab)).clone(),
+            })),
         }
     }
     AgentConfig { lab: lab.name.clone(), services: list }

@@ -1,0 +1,207 @@
+//! The resolvers: the VPC's Amazon-provided DNS server (on the VPC router, at the VPC's base+2
+//! and 169.254.169.253) and the resolvers of the lab's internet. Each answers from the model's
+//! zones in its view ([`crate::model::dns::Zones::answer`]), so what a query gets is what
+//! `explain` says. Messages are read and written by hickory-proto; the loop is ours, so that
+//! what is not a DNS message still gets an answer (FORMERR) and a UDP probe sees a reply.
+
+use super::bind::{Listen, Socket};
+use crate::model::dns::{DNS_PORT, View, Zones};
+use crate::scenario::Proto;
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::{RData, Record, RecordType, rdata::A};
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+
+/// The TTL of every answer (Route 53 Resolver gives EC2 names 60 s).
+const TTL: u32 = 60;
+/// A TCP connection idle this long is closed.
+const TCP_IDLE: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The namespace it listens in.
+    pub ns: String,
+    /// The addresses it answers at, each on 53/udp and 53/tcp.
+    pub addrs: Vec<Ipv4Addr>,
+    pub view: View,
+    pub zones: Zones,
+}
+
+impl Spec {
+    pub fn listens(&self) -> Vec<Listen> {
+        let who = match self.view {
+            View::Vpc => "the VPC's Amazon-provided DNS server",
+            View::Internet => "the internet's DNS resolver",
+        };
+        let mut v = vec![];
+        for a in &self.addrs {
+            for proto in [Proto::Udp, Proto::Tcp] {
+                v.push(Listen {
+                    ns: self.ns.clone(),
+                    addr: SocketAddrV4::new(*a, DNS_PORT),
+                    proto,
+                    who: who.to_string(),
+                });
+            }
+        }
+        v
+    }
+}
+
+pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    let zones = Arc::new((spec.zones.clone(), spec.view));
+    for s in sockets {
+        match s {
+            Socket::Udp(u) => {
+                u.set_nonblocking(true)?;
+                let u = UdpSocket::from_std(u)?;
+                tokio::spawn(serve_udp(u, zones.clone()));
+            }
+            Socket::Tcp(t) => {
+                t.set_nonblocking(true)?;
+                let t = TcpListener::from_std(t)?;
+                tokio::spawn(serve_tcp(t, zones.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve_udp(sock: UdpSocket, zones: Arc<(Zones, View)>) {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let Ok((n, peer)) = sock.recv_from(&mut buf).await else { continue };
+        if let Some(reply) = respond(&zones.0, zones.1, &buf[..n]) {
+            let _ = sock.send_to(&reply, peer).await;
+        }
+    }
+}
+
+async fn serve_tcp(l: TcpListener, zones: Arc<(Zones, View)>) {
+    loop {
+        let Ok((s, _)) = l.accept().await else { continue };
+        tokio::spawn(tcp_conn(s, zones.clone()));
+    }
+}
+
+/// DNS over TCP: each message behind its two-byte length, as many as the client sends.
+async fn tcp_conn(mut s: TcpStream, zones: Arc<(Zones, View)>) {
+    loop {
+        let mut len = [0u8; 2];
+        match tokio::time::timeout(TCP_IDLE, s.read_exact(&mut len)).await {
+            Ok(Ok(_)) => {}
+            _ => return,
+        }
+        let mut msg = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        if !matches!(tokio::time::timeout(TCP_IDLE, s.read_exact(&mut msg)).await, Ok(Ok(_))) {
+            return;
+        }
+        let Some(reply) = respond(&zones.0, zones.1, &msg) else { return };
+        let Ok(n) = u16::try_from(reply.len()) else { return };
+        if s.write_all(&n.to_be_bytes()).await.is_err() || s.write_all(&reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The reply to one message: A records from the zones, NXDOMAIN for a name they do not hold,
+/// an empty answer for another type of a name that exists, NOTIMP for anything but a query,
+/// FORMERR for bytes that are not a DNS message (when they carry at least an id).
+pub fn respond(zones: &Zones, view: View, bytes: &[u8]) -> Option<Vec<u8>> {
+    let req = match Message::from_vec(bytes) {
+        Ok(m) => m,
+        Err(_) => {
+            let id = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+            return Message::error_msg(id, OpCode::Query, ResponseCode::FormErr).to_vec().ok();
+        }
+    };
+    let meta = &req.metadata;
+    if meta.message_type != MessageType::Query {
+        return None;
+    }
+    let mut resp = Message::response(meta.id, meta.op_code);
+    resp.metadata.recursion_desired = meta.recursion_desired;
+    resp.metadata.recursion_available = true;
+    if meta.op_code != OpCode::Query || req.queries.len() != 1 {
+        resp.metadata.response_code =
+            if meta.op_code != OpCode::Query { ResponseCode::NotImp } else { ResponseCode::FormErr };
+        return resp.to_vec().ok();
+    }
+    let q = req.queries[0].clone();
+    let answer = zones.answer(&q.name().to_ascii(), view);
+    if answer.nxdomain {
+        resp.metadata.response_code = ResponseCode::NXDomain;
+    } else if q.query_type() == RecordType::A {
+        for ip in &answer.addrs {
+            resp.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(*ip))));
+        }
+    }
+    resp.add_query(q);
+    resp.to_vec().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dns::{DnsSettings, Record as Rec, Zone};
+    use hickory_proto::op::Query;
+    use hickory_proto::rr::Name;
+
+    fn zones() -> Zones {
+        let r = |ip| Ipv4Addr::new(10, 0, 1, ip);
+        Zones {
+            settings: DnsSettings {
+                support: true,
+                hostnames: true,
+                resolver: Ipv4Addr::new(10, 0, 0, 2),
+                servers: vec![Ipv4Addr::new(10, 0, 0, 2)],
+                search: vec!["eu-west-1.compute.internal".into()],
+                private_domain: "eu-west-1.compute.internal".into(),
+                public_domain: "eu-west-1.compute.amazonaws.com".into(),
+            },
+            records: vec![Rec {
+                name: "ip-10-0-1-5.eu-west-1.compute.internal".into(),
+                zone: Zone::PrivateHostnames,
+                vpc: vec![r(5)],
+                internet: vec![],
+                owner: "instance/i1".into(),
+            }],
+        }
+    }
+
+    fn ask(name: &str, t: RecordType, view: View) -> Message {
+        let mut m = Message::query();
+        m.add_query(Query::query(Name::from_ascii(name).unwrap(), t));
+        Message::from_vec(&respond(&zones(), view, &m.to_vec().unwrap()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn answers_a_records_from_the_zones_in_its_view() {
+        let m = ask("IP-10-0-1-5.eu-west-1.compute.internal.", RecordType::A, View::Vpc);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        let ips: Vec<_> =
+            m.answers.iter().filter_map(|r| if let RData::A(a) = r.data() { Some(a.0) } else { None }).collect();
+        assert_eq!(ips, vec![Ipv4Addr::new(10, 0, 1, 5)]);
+        assert_eq!(m.queries.len(), 1, "the question is echoed");
+        let m = ask("ip-10-0-1-5.eu-west-1.compute.internal.", RecordType::A, View::Internet);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain, "a private zone");
+        let m = ask("ip-10-0-1-5.eu-west-1.compute.internal.", RecordType::AAAA, View::Vpc);
+        assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0), "no IPv6 address");
+        let m = ask("nothing.example.", RecordType::A, View::Vpc);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+    }
+
+    #[test]
+    fn bytes_that_are_no_query_get_formerr_or_nothing() {
+        let r = respond(&zones(), View::Vpc, b"ECSNET-PROBE").expect("a reply");
+        let m = Message::from_vec(&r).unwrap();
+        assert_eq!((m.metadata.id, m.metadata.response_code), (u16::from_be_bytes(*b"EC"), ResponseCode::FormErr));
+        assert!(respond(&zones(), View::Vpc, b"E").is_none());
+        assert!(respond(&zones(), View::Vpc, b"").is_none());
+    }
+}
