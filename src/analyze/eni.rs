@@ -15,6 +15,9 @@ pub fn leave<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
     if dst == IMDS_IP {
         return service::instance_metadata(w, eni, src);
     }
+    if w.lab.vpc.dns.is_resolver(dst) {
+        return service::resolver(w, eni, src, dst);
+    }
     security_group::gate(w, eni, Dir::Egress, src, dst)?;
     match route_table::forward(w, e.subnet, src, dst)? {
         Forward::Eni(to) => Ok(Next::ArriveAtEni { from_subnet: Some(e.subnet), eni: to, src }),

@@ -28,6 +28,13 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
             Err(Blocked::refused(Reason::NoListener, format!("{host} does not listen there")))
         };
     }
+    if crate::model::dns::internet_resolvers(lab).contains(&dst) {
+        return match (w.l4, w.port) {
+            (L4::Icmp, _) => Ok(Next::answered(src)),
+            (L4::Udp | L4::Tcp, Some(crate::model::dns::DNS_PORT)) => Ok(Next::served_by(Node::Ip(dst), src)),
+            _ => Err(Blocked::refused(Reason::NoListener, format!("the internet's resolver at {dst} answers only 53"))),
+        };
+    }
     if dst == lab.internet.client {
         return if w.l4 == L4::Icmp {
             Ok(Next::answered(src))

@@ -38,10 +38,12 @@ pub enum Reason {
     /// ecs-init drops what reaches the agent's introspection port (51678) from other than
     /// loopback and docker0.
     OffhostIntrospectionBlocked,
+    /// The VPC's enableDnsSupport is off: the Amazon-provided DNS server does not answer.
+    DnsSupportDisabled,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 16] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -57,6 +59,7 @@ impl Reason {
         Reason::InvalidSource,
         Reason::ImdsBlocked,
         Reason::OffhostIntrospectionBlocked,
+        Reason::DnsSupportDisabled,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -76,6 +79,7 @@ impl Reason {
             Reason::TaskNotPlaced => "TASK_NOT_PLACED",
             Reason::InvalidSource => "INVALID_SOURCE",
             Reason::ImdsBlocked => "IMDS_BLOCKED",
+            Reason::DnsSupportDisabled => "DNS_SUPPORT_DISABLED",
             Reason::OffhostIntrospectionBlocked => "OFFHOST_INTROSPECTION_BLOCKED",
         }
     }
@@ -124,6 +128,9 @@ impl Reason {
             Reason::OffhostIntrospectionBlocked => {
                 "ecs-init's input rules let only loopback and docker0 reach the agent's introspection API on port 51678"
             }
+            Reason::DnsSupportDisabled => {
+                "the VPC's enableDnsSupport is off: the Amazon-provided DNS server (the VPC CIDR's base+2 and 169.254.169.253) answers nothing, so every query times out"
+            }
         }
     }
 
@@ -168,6 +175,9 @@ impl Reason {
             }
             Reason::OffhostIntrospectionBlocked => {
                 "query it from the instance or a bridge task, or set ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS: true in the instance's `ecsAgent`"
+            }
+            Reason::DnsSupportDisabled => {
+                "set `enableDnsSupport: true` in the vpc block, or name another resolver in `dhcpOptions.domainNameServers`"
             }
         }
     }

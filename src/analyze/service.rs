@@ -3,10 +3,13 @@
 //! `model::service`), so it answers there and nowhere else: anything else for 169.254.170.2
 //! leaves the instance, and the VPC does not route link-local addresses. The instance metadata
 //! service: EC2 answers 169.254.169.254:80 at the ENI a packet leaves by, before any security
-//! group, network ACL or route table, for the instance the ENI belongs to.
+//! group, network ACL or route table, for the instance the ENI belongs to. So does the VPC's
+//! Amazon-provided DNS server, at the VPC CIDR's base+2 and 169.254.169.253, on 53/udp and
+//! 53/tcp, when the VPC has DNS support.
 
 use super::Reason;
 use super::walk::{Blocked, L4, Next, Onward, Walk};
+use crate::model::dns::DNS_PORT;
 use crate::model::{IMDS_IP, IMDS_PORT, METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use crate::scenario::Node;
 use std::net::Ipv4Addr;
@@ -45,6 +48,35 @@ pub fn instance_metadata<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr) -> Onw
         Err(Blocked::timeout(
             Reason::NoListener,
             format!("the instance metadata service answers only {IMDS_IP}:{IMDS_PORT}/tcp; anything else is dropped"),
+        ))
+    }
+}
+
+/// A packet from `src` leaving ENI `eni` for the VPC's resolver at `dst`.
+pub fn resolver<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let at = super::walk::eni_name(w.lab, eni);
+    if !w.lab.vpc.dns.support {
+        w.step(at, format!("{dst}: enableDnsSupport is off, nothing answers"), src, dst);
+        return Err(Blocked::timeout(
+            Reason::DnsSupportDisabled,
+            format!("the VPC's DNS support is off: the Amazon-provided DNS server at {dst} does not answer"),
+        ));
+    }
+    if matches!(w.l4, L4::Udp | L4::Tcp) && w.port == Some(DNS_PORT) {
+        w.step(
+            at,
+            format!("{dst}:{DNS_PORT} answers at the ENI (Amazon-provided DNS: no security group or network ACL)"),
+            src,
+            dst,
+        );
+        Ok(Next::served_by(Node::Dns, src))
+    } else {
+        w.step(at, format!("{dst} answers only {DNS_PORT}/udp and {DNS_PORT}/tcp"), src, dst);
+        Err(Blocked::timeout(
+            Reason::NoListener,
+            format!(
+                "the Amazon-provided DNS server answers only {DNS_PORT}/udp and {DNS_PORT}/tcp at {dst}; anything else is dropped"
+            ),
         ))
     }
 }

@@ -20,13 +20,38 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         .collect();
     let specs = planned.iter().flatten().filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None });
     let fulls = arp_table_fulls();
-    let results = crate::probe::run(specs.collect()).await;
+    let dns_checks: Vec<(usize, &crate::scenario::DnsCheck)> = expects
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| if let ExpectKind::Dns(d) = &e.kind { Some((i, d)) } else { None })
+        .collect();
+    let names: Vec<_> = dns_checks
+        .iter()
+        .map(|(i, d)| (*i, crate::analyze::dns::analyze_name(lab, &d.from.value, &d.name.value, d.server)))
+        .collect();
+    let dns_probes = dns_checks.iter().zip(&names).filter_map(|((i, d), (_, a))| {
+        let src = resolve::source(lab, &d.from.value).ok()?;
+        Some(crate::probe::dns::DnsProbe {
+            id: *i,
+            src_ns: src.ns,
+            bind: src.bind,
+            server: a.server?,
+            name: d.name.value.clone(),
+            timeout: std::time::Duration::from_millis(d.timeout_ms),
+        })
+    });
+    let (results, dns_results) =
+        tokio::join!(crate::probe::run(specs.collect()), crate::probe::dns::run(dns_probes.collect()));
     let overflowed = arp_table_fulls() > fulls;
     let mut verdicts = vec![];
     for (i, e) in expects.iter().enumerate() {
         match (&e.kind, &planned[i]) {
             (ExpectKind::Placement(p), _) => verdicts.push(judge::judge_placement(lab, i, e, p)),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
+            (ExpectKind::Dns(d), _) => {
+                let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };
+                verdicts.push(judge::judge_dns(lab, i, e, d, dns_results.iter().find(|r| r.id == i), a));
+            }
             (ExpectKind::Never(n), _) => verdicts.push(check_never(lab, i, e, n).await),
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);

@@ -5,6 +5,9 @@
 label-why = 理由
 label-fix = 対処
 
+reason-why-DNS_SUPPORT_DISABLED = VPC の enableDnsSupport がオフです。Amazon 提供の DNS サーバー (VPC CIDR のベース +2 と 169.254.169.253) は何にも答えないので、問い合わせはすべてタイムアウトします
+reason-fix-DNS_SUPPORT_DISABLED = vpc ブロックで `enableDnsSupport: true` にするか、`dhcpOptions.domainNameServers` で別のリゾルバーを指定します
+
 reason-why-ENI_SG_RULES_MISMATCH = セキュリティグループは ENI に付くステートフルな許可リストです。受信側 ENI のいずれかのセキュリティグループに、このプロトコルとポートを送信元 (そのアドレス、または送信元 ENI が属するセキュリティグループ) から許可するルールがなければ接続は入れません。awsvpc タスクは専用の ENI とセキュリティグループを持ち、bridge や host のタスクはインスタンスのものの内側にいます
 reason-fix-ENI_SG_RULES_MISMATCH = 受信側 ENI のセキュリティグループに、このプロトコルとポートのインバウンドルールを追加します。送信元は送信元の CIDR か、送信元 ENI が属するセキュリティグループ (`source: sg/NAME`) にします
 
@@ -286,6 +289,11 @@ expect-sources = プローブの送信元は `internet`、`internet/NAME`、`ins
 expect-dest-public = インスタンスのパブリックアドレスは宛先にしかできません
 expect-dest-nat = NAT ゲートウェイは宛先にしかできません
 expect-dest-metadata = タスクメタデータエンドポイントは宛先にしかできません
+expect-dns-bad-name = `{ $name }` は DNS 名ではありません
+expect-dns-bad-name-help = ip-10-0-1-5.ec2.internal や api.ecr.us-east-1.amazonaws.com のような名前を書きます
+expect-dns-bad-answer = `resolvesTo: { $value }` は ecsnet が知らない答えです
+expect-dns-bad-answer-help = アドレス (10.0.1.5) かそのリスト、ノード (instance/NAME、instance/NAME@public、task/NAME)、public、private、NXDOMAIN、timeout のどれかを書きます
+expect-dest-dns = VPC の DNS サーバーは宛先にしかなれません
 expect-dest-imds = インスタンスメタデータサービスは宛先にしかできません
 expect-dest-ip = IP アドレスは宛先にしかできません
 expect-port-belongs-to-to = `{ $value }` とだけ書きます。ポートは `to` に付けます
@@ -451,6 +459,7 @@ vpc-pool-not-public = publicIpPool { $cidr } にはパブリックアドレス�
 vpc-pool-not-public-help = 198.51.100.0/24 (TEST-NET-2) のようなパブリックに見える範囲を使います
 vpc-pool-overlaps = publicIpPool { $cidr } が VPC の CIDR ブロックと重なっています
 vpc-pool-overlaps-help = VPC の外の範囲を使います
+vpc-pool-resolver = publicIpPool { $cidr } には、エミュレートされたインターネットの DNS リゾルバーのアドレス 203.0.113.53 が含まれています
 vpc-pool-client = publicIpPool { $cidr } には、エミュレートされたインターネットクライアントのアドレス 203.0.113.10 が含まれています
 vpc-pool-client-help = 別の範囲を使います。例: 198.51.100.0/24
 vpc-dns-hostnames-need-support = DNS ホスト名を有効にできるのは、DNS サポートを有効にしている場合だけです。
@@ -497,6 +506,7 @@ public-not-public = { $what } { $ip } はパブリックアドレスにできま
 public-not-public-help = 198.51.100.80 (TEST-NET-2) や 192.0.2.80 (TEST-NET-1) のようなパブリックに見えるアドレスを使います
 public-inside-vpc = { $what } { $ip } が VPC の CIDR ブロックの中にあります
 public-inside-vpc-help = VPC の外のアドレスを使います
+public-is-resolver = { $what } 203.0.113.53 は、エミュレートされたインターネットの DNS リゾルバーのアドレスです
 public-is-client = { $what } 203.0.113.10 は、エミュレートされたインターネットクライアントのアドレスです
 public-is-client-help = 別のアドレスを使います
 public-taken = { $ip } はすでに { $other } が使っています

@@ -3,6 +3,7 @@
 
 mod answer;
 mod cross_check;
+pub mod dns;
 mod host_port;
 pub mod never;
 mod placement;
@@ -12,6 +13,7 @@ mod tests;
 mod verdict;
 
 pub use cross_check::{NEIGHBOUR_OVERFLOW, cross_check, neighbour_overflow};
+pub use dns::judge_dns;
 pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};

@@ -17,10 +17,7 @@ use std::net::Ipv4Addr;
 
 /// The resolver's link-local address, answered on every ENI of the VPC.
 pub const RESOLVER_LINK_LOCAL: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 253);
-/// The resolver of the lab's internet (what the internet's hosts ask): in the half of
-/// 203.0.113.0/24 that also holds the internet client, which no default address pool uses.
-pub const INTERNET_RESOLVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 53);
-pub const DNS_PORT: u16 = 53;
+pub use crate::scenario::dhcp_options::{DNS_PORT, INTERNET_RESOLVER};
 
 /// The VPC's DNS settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,11 +256,20 @@ pub fn zones(lab: &Lab) -> Zones {
 
 /// The resolvers outside the VPC that ecsnet serves in the lab's internet: the internet's own,
 /// and every address outside the VPC that the DHCP options name (`8.8.8.8` answers as a public
-/// resolver would, without the VPC's private names).
+/// resolver would, without the VPC's private names), unless something of the lab already has
+/// that address (an internet host, the client, a public IP: then that is what answers).
 pub fn internet_resolvers(lab: &Lab) -> Vec<Ipv4Addr> {
+    let taken = |ip: &Ipv4Addr| {
+        lab.vpc.cidr.contains(*ip)
+            || is_link_local(*ip)
+            || *ip == lab.internet.client
+            || lab.internet.hosts.iter().any(|h| h.ip.value == *ip)
+            || lab.enis.iter().any(|e| e.public_ip == Some(*ip))
+            || lab.nats.iter().any(|n| n.eip == *ip)
+    };
     let mut v = vec![INTERNET_RESOLVER];
     for ip in &lab.vpc.dns.servers {
-        if !lab.vpc.cidr.contains(*ip) && !is_link_local(*ip) && !v.contains(ip) {
+        if !taken(ip) && !v.contains(ip) {
             v.push(*ip);
         }
     }

@@ -73,7 +73,7 @@ pub fn internet_etc(hostname: &str) -> EtcFiles {
     EtcFiles {
         hostname: hostname.to_string(),
         hosts: DOCKER_HOSTS.to_string(),
-        resolv_conf: nameservers(&[super::dns::INTERNET_RESOLVER]),
+        resolv_conf: nameservers(&[crate::scenario::dhcp_options::INTERNET_RESOLVER]),
     }
 }
 

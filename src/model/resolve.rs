@@ -164,6 +164,7 @@ pub fn destination(
         Node::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| ResolveError::NoNat(n.clone()))?,
         Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
         Node::InstanceMetadata => return Ok((IMDS_IP, Some(port.unwrap_or(IMDS_PORT)))),
+        Node::Dns => return Ok((lab.vpc.dns.resolver, Some(port.unwrap_or(super::dns::DNS_PORT)))),
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
@@ -210,6 +211,7 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
         },
         Node::Metadata => vec![METADATA_IP],
         Node::InstanceMetadata => vec![IMDS_IP],
+        Node::Dns => vec![lab.vpc.dns.resolver, super::dns::RESOLVER_LINK_LOCAL],
         Node::Ip(ip) => vec![*ip],
     }
 }

@@ -11,6 +11,11 @@ use std::net::Ipv4Addr;
 
 /// The word EC2 uses for the VPC's own resolver in `domain-name-servers`.
 pub const AMAZON_PROVIDED_DNS: &str = "AmazonProvidedDNS";
+/// The port of DNS.
+pub const DNS_PORT: u16 = 53;
+/// The resolver of the lab's internet (what the internet's hosts ask): in the half of
+/// 203.0.113.0/24 that also holds the internet client, which no default address pool uses.
+pub const INTERNET_RESOLVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 53);
 /// CreateDhcpOptions takes at most four domain name servers.
 pub const MAX_DNS_SERVERS: usize = 4;
 

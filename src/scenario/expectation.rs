@@ -4,12 +4,14 @@
 //! parsed by its own function; the references they make are checked once the whole file is
 //! read.
 
+mod dns;
 mod host_port;
 mod http;
 mod icmp;
 #[cfg(test)]
 mod tests;
 
+pub use dns::{DnsCheck, ResolvesTo};
 pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
@@ -51,6 +53,7 @@ pub enum ExpectKind {
     Placement(Placement),
     Never(Never),
     HostPort(HostPort),
+    Dns(DnsCheck),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -301,6 +304,7 @@ pub(crate) static NEVER: Table = Table {
 /// reachability check.
 pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["never"], table: &NEVER_ENTRY },
+    Variant { when: &["dns"], table: &dns::DNS_ENTRY },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
@@ -316,6 +320,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     let has = |k: &str| m.map.get_key_value(k).is_some();
     if has("never") {
         return never(cx, Block { what: "a `never` expectation".to_string(), ..m });
+    }
+    if has("dns") {
+        return dns::parse(cx, Block { what: "a `dns` expectation".to_string(), ..m });
     }
     if has("containerPort") || has("hostPort") {
         return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
@@ -498,6 +505,7 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
         Node::Nat(_) => Some(tr!("expect-dest-nat", "a NAT gateway is only a destination")),
         Node::Metadata => Some(tr!("expect-dest-metadata", "the task metadata endpoint is only a destination")),
         Node::InstanceMetadata => Some(tr!("expect-dest-imds", "the instance metadata service is only a destination")),
+        Node::Dns => Some(tr!("expect-dest-dns", "the VPC's DNS server is only a destination")),
         Node::Ip(_) => Some(tr!("expect-dest-ip", "an IP address is only a destination")),
     };
     if let Some(why) = bad {
@@ -684,6 +692,7 @@ fn destination_port(
         }
         (ProbeProto::Icmp, _, None) => None,
         (_, Node::Metadata | Node::InstanceMetadata, None) => Some(80),
+        (_, Node::Dns, None) => Some(super::dhcp_options::DNS_PORT),
         (_, _, Some(p)) => Some(p),
         (_, _, None) => {
             cx.err(
@@ -796,6 +805,7 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
         match &e.kind {
             ExpectKind::Never(_) => {}
             ExpectKind::HostPort(h) => host_port::check(cx, h, &e.loc, l),
+            ExpectKind::Dns(d) => dns::check(cx, d, l),
             ExpectKind::Placement(p) => {
                 reference::reference(cx, &p.task, TASK, &l.declared.tasks, l.seen);
             }
@@ -834,7 +844,7 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         }
         Node::InternetHost(n) => reference::reference(cx, &named(n), INTERNET_HOST, &d.internet_hosts, l.seen),
         Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
-        Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Ip(_) => true,
+        Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Ip(_) => true,
     }
 }
 

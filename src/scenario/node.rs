@@ -30,6 +30,8 @@ pub enum Node {
     Metadata,
     /// The instance metadata service, 169.254.169.254.
     InstanceMetadata,
+    /// The VPC's Amazon-provided DNS server (the VPC CIDR's base+2, and 169.254.169.253).
+    Dns,
     Ip(Ipv4Addr),
 }
 
@@ -70,6 +72,7 @@ impl fmt::Display for Node {
             Node::Nat(n) => write!(f, "nat/{n}"),
             Node::Metadata => write!(f, "metadata"),
             Node::InstanceMetadata => write!(f, "imds"),
+            Node::Dns => write!(f, "dns"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -103,7 +106,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `metadata` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -155,6 +158,7 @@ fn single_word(s: &str, head: &str) -> Result<Node, String> {
         "internet" => Ok(Node::Internet),
         "metadata" => Ok(Node::Metadata),
         "imds" => Ok(Node::InstanceMetadata),
+        "dns" => Ok(Node::Dns),
         _ => match head.parse::<Ipv4Addr>() {
             Ok(ip) => Ok(Node::Ip(ip)),
             Err(_) => {
@@ -257,6 +261,8 @@ mod tests {
         assert_eq!(p("metadata:80"), (Node::Metadata, Some(80)));
         assert_eq!(p("imds"), (Node::InstanceMetadata, None));
         assert_eq!(Node::InstanceMetadata.to_string(), "imds");
+        assert_eq!(p("dns:53"), (Node::Dns, Some(53)));
+        assert_eq!(Node::Dns.to_string(), "dns");
         assert_eq!(p("nat/nat-a"), (Node::Nat("nat-a".into()), None));
         assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));
         assert_eq!(p("task/web/DVA-EC_site"), (Node::container("web", "DVA-EC_site"), None));

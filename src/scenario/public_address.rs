@@ -69,6 +69,16 @@ pub(crate) fn check(
                 ),
                 tr!("public-is-client-help", "use another address"),
             );
+        } else if ip.value == super::dhcp_options::INTERNET_RESOLVER {
+            cx.err(
+                &ip.loc,
+                tr!(
+                    "public-is-resolver",
+                    "{ $what } 203.0.113.53 is the address of the emulated internet's DNS resolver",
+                    what = what
+                ),
+                tr!("public-is-client-help", "use another address"),
+            );
         } else if let Some(other) = used.get(&ip.value) {
             cx.err(
                 &ip.loc,

@@ -286,6 +286,16 @@ fn public_ip_pool_ok(cx: &mut Reader, c: &Located<Ipv4Network>, vpc: Option<&Loc
             ),
             tr!("vpc-pool-client-help", "use another range, e.g. 198.51.100.0/24"),
         );
+    } else if c.value.contains(super::dhcp_options::INTERNET_RESOLVER) {
+        cx.err(
+            &c.loc,
+            tr!(
+                "vpc-pool-resolver",
+                "publicIpPool { $cidr } contains 203.0.113.53, the emulated internet's DNS resolver",
+                cidr = c.value
+            ),
+            tr!("vpc-pool-client-help", "use another range, e.g. 198.51.100.0/24"),
+        );
     } else {
         return true;
     }

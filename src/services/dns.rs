@@ -185,7 +185,7 @@ mod tests {
         let m = ask("IP-10-0-1-5.eu-west-1.compute.internal.", RecordType::A, View::Vpc);
         assert_eq!(m.metadata.response_code, ResponseCode::NoError);
         let ips: Vec<_> =
-            m.answers.iter().filter_map(|r| if let RData::A(a) = r.data() { Some(a.0) } else { None }).collect();
+            m.answers.iter().filter_map(|r| if let RData::A(a) = &r.data { Some(a.0) } else { None }).collect();
         assert_eq!(ips, vec![Ipv4Addr::new(10, 0, 1, 5)]);
         assert_eq!(m.queries.len(), 1, "the question is echoed");
         let m = ask("ip-10-0-1-5.eu-west-1.compute.internal.", RecordType::A, View::Internet);
