@@ -29,6 +29,7 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
         };
     }
     if crate::model::dns::internet_resolvers(lab).contains(&dst) {
+        w.step("internet", format!("{dst} is the internet's DNS resolver (53/udp, 53/tcp)"), src, dst);
         return match (w.l4, w.port) {
             (L4::Icmp, _) => Ok(Next::answered(src)),
             (L4::Udp | L4::Tcp, Some(crate::model::dns::DNS_PORT)) => Ok(Next::served_by(Node::Ip(dst), src)),

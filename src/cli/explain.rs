@@ -1,5 +1,6 @@
 //! `ecsnet explain LAB|FILE FROM TO:PORT`: the hop-by-hop verdict and its reason, computed on
-//! the model (no packets, no root needed for a file).
+//! the model (no packets, no root needed for a file). `--dns NAME`: the query's way to the
+//! resolver FROM asks, then what that resolver answers for NAME and why.
 
 use super::{CliError, Exit, Outcome};
 use crate::i18n::tr;
@@ -29,4 +30,55 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         print!("{}", crate::analyze::render_in(&a, crate::i18n::lang()));
     }
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
+}
+
+/// `explain LAB FROM --dns NAME [--server IP]`.
+pub fn name(target: &str, from: &str, name: &str, server: Option<std::net::Ipv4Addr>, json: bool) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
+    super::check_node_names(&lab, &src)?;
+    let n = crate::analyze::dns::analyze_name(&lab, &src, name, server);
+    let answered = n.answer.as_ref().is_some_and(|a| !a.nxdomain);
+    if json {
+        let v = serde_json::json!({
+            "from": from,
+            "name": name,
+            "server": n.server,
+            "answer": n.answer.as_ref().map(|a| serde_json::json!({
+                "rcode": if a.nxdomain { "NXDOMAIN" } else { "NOERROR" },
+                "addresses": a.addrs,
+                "zone": a.zone,
+                "owner": a.owner,
+            })),
+            "failure": n.failure,
+            "why": n.why,
+            "path": n.path,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let server = n.server.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+        println!(
+            "{}",
+            tr!(
+                "explain-dns-header",
+                "{ $from } asks { $server } for { $name } in lab { $lab }",
+                from = from,
+                server = server,
+                name = name,
+                lab = lab.name
+            )
+        );
+        if let Some(p) = &n.path {
+            print!("{}", crate::analyze::render_in(p, crate::i18n::lang()));
+        }
+        let answer = match &n.answer {
+            Some(a) if a.nxdomain => "NXDOMAIN".to_string(),
+            Some(a) if a.addrs.is_empty() => "NOERROR (no address)".to_string(),
+            Some(a) => format!("NOERROR {}", a.addrs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+            None => n.failure.map(|f| f.to_string()).unwrap_or_else(|| "-".into()),
+        };
+        println!("{}", tr!("explain-dns-answer", "answer: { $answer }", answer = answer));
+        println!("{}", tr!("explain-dns-why", "why: { $why }", why = n.why));
+    }
+    Ok(if answered { Exit::Ok } else { Exit::Failed })
 }

@@ -196,12 +196,19 @@ pub enum Cmd {
         /// A running lab's name, or a scenario file (nothing is built).
         target: String,
         from: String,
-        to: String,
+        #[arg(required_unless_present = "dns")]
+        to: Option<String>,
         #[arg(long, default_value = "tcp")]
         protocol: String,
         /// hostPort or publicHostPort
         #[arg(long)]
         via: Option<String>,
+        /// Explain a DNS name instead: what FROM's resolver answers for it, and why
+        #[arg(long, conflicts_with = "to")]
+        dns: Option<String>,
+        /// With --dns: the resolver to ask (default: the first nameserver of FROM's resolv.conf)
+        #[arg(long, requires = "dns")]
+        server: Option<std::net::Ipv4Addr>,
         #[arg(long)]
         json: bool,
     },
@@ -604,9 +611,11 @@ pub fn main() -> i32 {
                 Cmd::Graph { target, format, results, output, size } => {
                     graph::run(&target, &format, results.as_deref(), output.as_deref(), &size)
                 }
-                Cmd::Explain { target, from, to, protocol, via, json } => {
-                    explain::run(&target, &from, &to, &protocol, via.as_deref(), json)
-                }
+                Cmd::Explain { target, from, to, protocol, via, dns, server, json } => match (dns, to) {
+                    (Some(name), _) => explain::name(&target, &from, &name, server, json),
+                    (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
+                    (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),
+                },
             }
         })
     }));

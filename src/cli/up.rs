@@ -58,6 +58,29 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
     }
 }
 
+/// The VPC's resolver and what tasks and instances are told to ask.
+fn dns_line(lab: &Lab) -> String {
+    let d = &lab.vpc.dns;
+    let join = |v: &[std::net::Ipv4Addr]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+    if !d.support {
+        return tr!(
+            "summary-dns-off",
+            "dns: enableDnsSupport off: nothing answers at { $ip } (nameservers { $servers })",
+            ip = d.resolver,
+            servers = join(&d.servers)
+        );
+    }
+    let hostnames = if d.hostnames { "on" } else { "off" };
+    tr!(
+        "summary-dns",
+        "dns: Amazon-provided DNS at { $ip } and 169.254.169.253 (DNS hostnames { $hostnames }); nameservers { $servers }, search { $search }",
+        ip = d.resolver,
+        hostnames = hostnames,
+        servers = join(&d.servers),
+        search = d.search.join(" ")
+    )
+}
+
 /// Where everything is, in a few lines.
 pub fn summary(lab: &Lab) -> String {
     use std::fmt::Write as _;
@@ -70,6 +93,7 @@ pub fn summary(lab: &Lab) -> String {
         cidr = lab.vpc.cidr
     );
     let _ = writeln!(s, "{head}");
+    let _ = writeln!(s, "  {}", dns_line(lab));
     for (ii, i) in lab.instances.iter().enumerate() {
         let pubip = i.public_ip.map(|p| tr!("summary-public-ip", ", public { $ip }", ip = p)).unwrap_or_default();
         let line = tr!(

@@ -62,6 +62,29 @@ fn eni_label(x: &crate::model::Eni) -> String {
     v
 }
 
+/// What the VPC router answers itself: the instance metadata service (when there are
+/// instances) and the Amazon-provided DNS server (or that it is off).
+/// One line, so that the picture keeps its height.
+pub(crate) fn router_services(lab: &Lab) -> Vec<String> {
+    let mut v = vec![];
+    if !lab.instances.is_empty() {
+        v.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
+    }
+    let d = &lab.vpc.dns;
+    v.push(if d.support {
+        format!("DNS {}, {}", d.resolver, crate::model::dns::RESOLVER_LINK_LOCAL)
+    } else {
+        format!("DNS {} off (enableDnsSupport)", d.resolver)
+    });
+    vec![v.join(" · ")]
+}
+
+/// The internet's client and resolvers, as its box lists them (one line).
+pub(crate) fn internet_client_line(lab: &Lab) -> String {
+    let all: Vec<String> = crate::model::dns::internet_resolvers(lab).iter().map(|a| a.to_string()).collect();
+    format!("client {} · DNS {}", lab.internet.client, all.join(", "))
+}
+
 /// The agent's listeners and, where they differ from the defaults, who may reach IMDS.
 fn agent_line(i: &crate::model::Instance) -> String {
     let mut parts = vec!["agent :51678, 127.0.0.1:51679".to_string()];
@@ -101,16 +124,14 @@ impl Picture {
 
     /// The internet, the VPC router and the internet gateway.
     fn fabric(&mut self, lab: &Lab) {
-        let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
+        let mut inet = vec!["internet".to_string(), internet_client_line(lab)];
         for h in &lab.internet.hosts {
             let ports: Vec<String> = h.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
             inet.push(format!("{} {} [{}]", h.name.value, h.ip.value, ports.join(", ")));
         }
         self.node("internet", inet, None, "internet");
         let mut router = vec![format!("VPC router {}", lab.vpc.id), lab.vpc.cidr.to_string()];
-        if !lab.instances.is_empty() {
-            router.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
-        }
+        router.extend(router_services(lab));
         self.node("vpc", router, None, "router");
         if lab.vpc.igw_ns.is_some() {
             let label = vec!["internet gateway".into(), "1:1 NAT public <-> private".into()];
@@ -411,7 +432,7 @@ fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
 /// the caller's own ecs-bridge first).
 fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
     match name {
-        "imds" => t.find("vpc"),
+        "imds" | "dns" => t.find("vpc"),
         "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
         _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
         _ => t.find(name),
@@ -423,7 +444,14 @@ fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
 fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
     let mut out = vec![];
     for (i, v) in verdicts.iter().enumerate() {
-        let Some((from, to, _)) = ends(&v.title) else { continue };
+        // A name check goes from the asker to the resolver that answered (its address is on
+        // the router's box, or the internet's).
+        let Some((from, to)) = (match v.title.split_once(" dns ") {
+            Some((f, _)) => v.served_by.as_deref().map(|s| (f, s)),
+            None => ends(&v.title).map(|(f, t, _)| (f, t)),
+        }) else {
+            continue;
+        };
         let Some(f) = end_box(t, from, None) else { continue };
         let Some(to_box) = end_box(t, to, Some(f)).filter(|&b| b != f) else { continue };
         let nested = t.inside(f, to_box) || t.inside(to_box, f);

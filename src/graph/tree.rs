@@ -240,7 +240,7 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
         ..Tree::default()
     };
     let top = t.frame(None, Flow::Row(Level::Fixed));
-    let mut inet = vec!["internet".to_string(), format!("client {}", lab.internet.client)];
+    let mut inet = vec!["internet".to_string(), super::internet_client_line(lab)];
     for h in &lab.internet.hosts {
         let ports: Vec<String> = h.listen.iter().map(|p| format!(":{}/{}", p.port, p.proto)).collect();
         inet.push(format!("{} {} {}", h.name.value, h.ip.value, ports.join(" ")));
@@ -255,9 +255,7 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
     let main = t.frame(None, Flow::Row(Level::Main));
     let vpc = t.add(Some(main), String::new(), Kind::Vpc, vpc_title, Flow::Column);
     let mut router = vec!["VPC router".to_string()];
-    if !lab.instances.is_empty() {
-        router.push(format!("IMDS {}:{}", crate::model::IMDS_IP, crate::model::IMDS_PORT));
-    }
+    router.extend(super::router_services(lab));
     t.add(Some(vpc), "vpc".into(), Kind::Router, router, Flow::Column);
     if let Some(g) = igw {
         t.links.push((internet, g));

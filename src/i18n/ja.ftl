@@ -62,6 +62,9 @@ help-test = シナリオごとに up、すべての期待値のプローブ、do
 help-check = 起動中のラボの期待値をプローブします
 help-probe = その場で 1 回プローブします: ecsnet probe LAB FROM TO:PORT
 help-ls = 起動中のラボ (--orphans で残骸も)。ecsnet ls LAB でラボのアドレスを再表示します
+explain-dns-header = { $from } が { $server } に { $name } を問い合わせます (ラボ { $lab })
+explain-dns-answer = 答え: { $answer }
+explain-dns-why = 理由: { $why }
 help-explain = パケットが届く理由・届かない理由を、モデル上でホップごとに説明します: ecsnet explain LAB|FILE FROM TO:PORT
 help-graph = トポロジーの図 (test --json の結果を --results で渡すと期待値を判定ごとに色分け)
 help-ps = 起動中のラボの各インスタンスで `docker ps` が表示する内容: ecsnet ps LAB [--instance NAME]
@@ -85,6 +88,8 @@ help-probe-via = hostPort または publicHostPort
 help-ls-lab = 1 つのラボ: `up` が表示したノードとアドレスをもう一度表示します
 help-explain-target = 起動中のラボの名前、またはシナリオファイル (何も構築しません)
 help-explain-via = hostPort または publicHostPort
+help-explain-dns = 代わりに DNS 名を説明します: FROM のリゾルバーがその名前に何と答えるか、そしてその理由
+help-explain-server = --dns と一緒に: 問い合わせるリゾルバー (既定: FROM の resolv.conf の最初の nameserver)
 help-graph-target = シナリオファイル、または起動中のラボの名前
 help-graph-format = mermaid、dot、svg、png、html (1 つで完結するページ: 箱をクリックするとその中身、判定の番号をクリックするとその explain)
 help-graph-results = `ecsnet test --json` の出力
@@ -133,6 +138,8 @@ up-interrupted-removed = 中断されました。構築したものはすべて�
 up-done = { $ms } ms で起動しました (カーネルオブジェクト { $objects } 個)。次を試してください: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }
 
 # The lab's summary (up, ls LAB)
+summary-dns = dns: Amazon 提供の DNS は { $ip } と 169.254.169.253 (DNS ホスト名 { $hostnames })。nameserver { $servers }、search { $search }
+summary-dns-off = dns: enableDnsSupport がオフです。{ $ip } では何も答えません (nameserver { $servers })
 summary-lab = ラボ { $lab } ({ $region }、VPC { $cidr })
 summary-instance = instance/{ $name }  { $ip } (サブネット { $subnet }){ $public }
 summary-public-ip = 、パブリック IP { $ip }

@@ -51,10 +51,7 @@ impl DnsSettings {
     }
 }
 
-/// The zone of private names of `region`.
-pub fn private_domain(region: &str) -> String {
-    if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") }
-}
+pub use super::ids::private_domain;
 
 /// The zone of public names of `region`.
 pub fn public_domain(region: &str) -> String {

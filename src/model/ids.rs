@@ -93,8 +93,13 @@ pub fn mac_str(m: &[u8; 6]) -> String {
 /// `ip-10-0-1-5.<region>.compute.internal` elsewhere.
 pub fn private_dns_name(region: &str, ip: Ipv4Addr) -> String {
     let o = ip.octets();
-    let domain = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
-    format!("ip-{}-{}-{}-{}.{domain}", o[0], o[1], o[2], o[3])
+    format!("ip-{}-{}-{}-{}.{}", o[0], o[1], o[2], o[3], private_domain(region))
+}
+
+/// The zone of Amazon-provided private names: `ec2.internal` in us-east-1, else
+/// `REGION.compute.internal`.
+pub fn private_domain(region: &str) -> String {
+    if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") }
 }
 
 /// A made-up but stable image id (`sha256:` + 64 hex): nothing is pulled.

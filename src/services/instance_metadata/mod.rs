@@ -12,6 +12,7 @@ mod server;
 mod tests;
 
 use super::bind::{Listen, Socket};
+use crate::model::dns::public_dns_name;
 use crate::model::ids::{self, private_dns_name};
 use crate::model::{ACCOUNT, EniOwner, IMDS_IP, IMDS_PORT, Lab};
 use crate::scenario::Proto;
@@ -114,9 +115,13 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
     put("security-groups", eni.security_groups.join("\n"));
     put("services/domain", "amazonaws.com".into());
     put("services/partition", "aws".into());
+    // Public names exist only with the VPC's DNS hostnames on.
+    let hostnames = lab.vpc.dns.hostnames;
     if let Some(public) = eni.public_ip {
         put("public-ipv4", public.to_string());
-        put("public-hostname", public_dns_name(region, public));
+        if hostnames {
+            put("public-hostname", public_dns_name(region, public));
+        }
     }
     // The instance's ENIs: its primary one, then each awsvpc task's, attached to it. With
     // trunking the tasks' ENIs are branches, not attached to the instance: the trunk ENI is.
@@ -144,7 +149,9 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
         iface("vpc-ipv4-cidr-blocks", lab.vpc.cidr.to_string());
         if let Some(public) = e.public_ip {
             iface("public-ipv4s", public.to_string());
-            iface("public-hostname", public_dns_name(region, public));
+            if hostnames {
+                iface("public-hostname", public_dns_name(region, public));
+            }
             iface(&format!("ipv4-associations/{public}"), e.ip.to_string());
         }
     }
@@ -199,15 +206,4 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
 /// A security group's id (`sg-` + 17 hex), stable per lab and name.
 fn sg_id(lab: &Lab, name: &str) -> String {
     format!("sg-{}", ids::hex(&[&lab.name, "security-group", name], 17))
-}
-
-/// EC2's public DNS name: `ec2-203-0-113-10.compute-1.amazonaws.com` in us-east-1,
-/// `ec2-...<region>.compute.amazonaws.com` elsewhere.
-fn public_dns_name(region: &str, ip: Ipv4Addr) -> String {
-    let dashed = ip.to_string().replace('.', "-");
-    if region == "us-east-1" {
-        format!("ec2-{dashed}.compute-1.amazonaws.com")
-    } else {
-        format!("ec2-{dashed}.{region}.compute.amazonaws.com")
-    }
 }
