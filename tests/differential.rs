@@ -26,11 +26,13 @@ mod generator;
 #[path = "differential/report.rs"]
 mod report;
 
-use cases::{sample, spec};
+use cases::{name_cases, sample, spec};
 use common::*;
-use compare::{Mismatch, compare, detail};
+use compare::{Mismatch, compare, compare_name, detail};
 use ecsnet::analyze::Analysis;
+use ecsnet::analyze::dns::analyze_name;
 use ecsnet::model;
+use ecsnet::probe::dns::{DnsProbe, run as dns_run};
 use ecsnet::probe::{ProbeResult, ProbeSpec, run};
 use ecsnet::scenario::{Outcome, RouteTarget};
 use ecsnet::sys::neigh::arp_table_fulls;
@@ -111,7 +113,46 @@ fn run_lab(
             }
         }
     }
+    check_names(rt, &lab, (stem, sample_seed), &mut rep);
     rep
+}
+
+/// Names a lab's sources ask its resolvers, at most this many per lab.
+const NAME_CASES: usize = 40;
+
+/// Every name case's query on real packets against the analyzer's answer; a disagreement is
+/// asked again with the longer timeout before it counts.
+fn check_names(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&str, u64), rep: &mut LabReport) {
+    let names = name_cases(lab, seed, NAME_CASES);
+    let analyses: Vec<_> = names.iter().map(|c| analyze_name(lab, &c.from, &c.name, None)).collect();
+    let probes = |timeout: Duration, only: Option<&[usize]>| -> Vec<DnsProbe> {
+        let wanted = |i: usize| only.is_none_or(|o| o.contains(&i));
+        names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| wanted(*i))
+            .filter_map(|(i, c)| {
+                let s = model::resolve::source(lab, &c.from).ok()?;
+                let server = analyses[i].server?;
+                Some(DnsProbe { id: i, src_ns: s.ns, bind: s.bind, server, name: c.name.clone(), timeout })
+            })
+            .collect()
+    };
+    let first = rt.block_on(dns_run(probes(PROBE_TIMEOUT, None)));
+    rep.probes += first.len();
+    let suspects: Vec<usize> =
+        first.iter().filter(|r| compare_name(&names[r.id], &analyses[r.id], r).is_some()).map(|r| r.id).collect();
+    if suspects.is_empty() {
+        return;
+    }
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    for r in rt.block_on(dns_run(probes(CONFIRM_TIMEOUT, Some(&suspects)))) {
+        let c = &names[r.id];
+        match compare_name(c, &analyses[r.id], &r) {
+            Some(m) => rep.mismatches.push(Mismatch { detail: vec![c.explain_command(&file)], ..m }),
+            None => rep.flaky.push(format!("{} dns {}", c.from, c.name)),
+        }
+    }
 }
 
 /// Probes the suspects again, alone and with more time: a disagreement that goes away was load,

@@ -4,6 +4,7 @@
 use super::generator::Rng;
 use super::{CLOSED_PORT, IMDS_IP};
 use ecsnet::analyze::{Analysis, analyze};
+use ecsnet::model::dns;
 use ecsnet::model::{ECS_BRIDGE_GW, INTERNET_CLIENT, INTROSPECTION_PORT, Lab, METADATA_IP, TMDS_LISTEN_PORT, resolve};
 use ecsnet::probe::ProbeSpec;
 use ecsnet::scenario::{NetworkMode, Node, ProbeProto, Via};
@@ -87,6 +88,9 @@ pub fn addr_kind(lab: &Lab, ip: Ipv4Addr) -> &'static str {
     let placed = || lab.tasks.iter().filter(|t| t.placement.is_ok());
     match ip {
         _ if ip.is_loopback() => "loopback",
+        _ if ip == lab.vpc.dns.resolver => "vpc-dns",
+        dns::RESOLVER_LINK_LOCAL => "vpc-dns-169.254.169.253",
+        _ if dns::internet_resolvers(lab).contains(&ip) => "internet-dns",
         IMDS_IP => "imds-169.254.169.254",
         METADATA_IP => "metadata-169.254.170.2",
         ECS_BRIDGE_GW => "ecs-bridge-gw",
@@ -114,6 +118,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Nat(_) => "nat".into(),
         Node::Metadata => "metadata".into(),
         Node::InstanceMetadata => "imds".into(),
+        Node::Dns => "dns".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
@@ -148,7 +153,7 @@ fn dst_kind(lab: &Lab, from: &Node, to: &Node, via: Option<Via>) -> String {
 /// Every port of the lab: listened on, mapped, published (dynamic ones too), served on the
 /// internet, plus 80, the agent's 51679 and a closed one.
 fn lab_ports(lab: &Lab) -> BTreeSet<u16> {
-    let mut p = BTreeSet::from([80, INTROSPECTION_PORT, TMDS_LISTEN_PORT, CLOSED_PORT]);
+    let mut p = BTreeSet::from([80, INTROSPECTION_PORT, TMDS_LISTEN_PORT, CLOSED_PORT, dns::DNS_PORT]);
     for c in lab.tasks.iter().filter(|t| t.placement.is_ok()).flat_map(|t| &t.containers) {
         p.extend(c.listen.iter().map(|l| l.port));
         for b in &c.ports {
@@ -174,6 +179,8 @@ fn raw_addresses(lab: &Lab) -> BTreeSet<Ipv4Addr> {
         v.extend(t.containers.iter().filter_map(|c| c.ip));
     }
     v.extend(lab.internet.hosts.iter().map(|h| h.ip.value));
+    v.extend([lab.vpc.dns.resolver, dns::RESOLVER_LINK_LOCAL]);
+    v.extend(dns::internet_resolvers(lab));
     v
 }
 
@@ -187,6 +194,7 @@ fn destinations(lab: &Lab) -> Vec<(Node, Option<Via>, BTreeSet<u16>)> {
     }
     nodes.push(Node::Metadata);
     nodes.push(Node::InstanceMetadata);
+    nodes.push(Node::Dns);
     nodes.extend(raw_addresses(lab).into_iter().map(Node::Ip));
     let mut seen = BTreeSet::new();
     nodes.retain(|n| seen.insert(n.to_string()));
@@ -281,4 +289,55 @@ pub fn spec(lab: &Lab, id: usize, c: &Case, timeout: Duration) -> Option<ProbeSp
     let (dst, port) = resolve::destination(lab, &c.to, c.port, c.via, c.proto).ok()?;
     let port = if c.proto == ProbeProto::Icmp { None } else { port };
     Some(ProbeSpec { id, src_ns: source.ns, bind: source.bind, dst, port, proto: c.proto, path: "/".into(), timeout })
+}
+
+/// A name to ask from a node.
+#[derive(Clone, Debug)]
+pub struct NameCase {
+    pub from: Node,
+    pub name: String,
+    pub src_kind: String,
+    /// What kind of name: `private-hostname`, `public-hostname`, `unknown`.
+    pub name_kind: &'static str,
+}
+
+impl NameCase {
+    pub fn explain_command(&self, file: &Path) -> String {
+        format!("ecsnet explain {} {} --dns {}", file.display(), self.from, self.name)
+    }
+}
+
+/// Up to `max` names asked from the lab's sources: every record the resolver holds (private
+/// and public hostnames) and a name it does not, each from a source in turn.
+pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
+    let mut rng = Rng(seed ^ 0xd0d0_d0d0);
+    let (sources, _) = resolve::nodes(lab);
+    let mut sources: Vec<Node> = sources.into_iter().filter(|s| resolve::source(lab, s).is_ok()).collect();
+    if sources.is_empty() {
+        return vec![];
+    }
+    rng.shuffle(&mut sources);
+    let mut names: Vec<(String, &'static str)> = dns::zones(lab)
+        .records
+        .iter()
+        .map(|r| {
+            let kind = match r.zone {
+                dns::Zone::PrivateHostnames => "private-hostname",
+                dns::Zone::PublicHostnames => "public-hostname",
+            };
+            (r.name.clone(), kind)
+        })
+        .collect();
+    names.push(("no-such-host.example.com".into(), "unknown"));
+    let mut out = vec![];
+    for (i, (name, kind)) in names.iter().enumerate() {
+        for k in 0..2 {
+            let from = sources[(i * 2 + k) % sources.len()].clone();
+            let src_kind = node_kind(lab, &from, None);
+            out.push(NameCase { from, name: name.clone(), src_kind, name_kind: kind });
+        }
+    }
+    rng.shuffle(&mut out);
+    out.truncate(max);
+    out
 }

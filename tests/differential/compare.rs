@@ -1,9 +1,12 @@
 //! Comparing the analyzer with the packets: a mismatch and its signature.
 
+use super::cases::NameCase;
 use super::cases::{Case, addr_kind, node_kind};
 use ecsnet::analyze::Analysis;
+use ecsnet::analyze::dns::NameAnalysis;
 use ecsnet::model::Lab;
 use ecsnet::probe::ProbeResult;
+use ecsnet::probe::dns::{DnsOutcome, DnsResult};
 use ecsnet::scenario::{Node, Outcome, ProbeProto};
 use std::path::Path;
 
@@ -32,8 +35,12 @@ fn served_kind(lab: &Lab, n: Option<&str>) -> String {
 
 /// A server that is not a responder (no identity line): the ECS agent's endpoints (the task
 /// metadata endpoint, introspection on the instance) and the instance metadata service.
-fn agent_service(n: Option<&Node>) -> bool {
-    matches!(n, Some(Node::Metadata | Node::InstanceMetadata | Node::Instance(_)))
+fn agent_service(lab: &Lab, n: Option<&Node>) -> bool {
+    match n {
+        Some(Node::Metadata | Node::InstanceMetadata | Node::Instance(_) | Node::Dns) => true,
+        Some(Node::Ip(ip)) => ecsnet::model::dns::internet_resolvers(lab).contains(ip),
+        _ => false,
+    }
 }
 
 /// The mismatch of a case, if the packets and the analyzer disagree on the outcome, or when
@@ -59,7 +66,7 @@ pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mis
         format!("{head}: probe error {e}")
     } else if a.outcome != Some(r.outcome) {
         format!("{head}: analyzer {} / packets {}", outcome_and_code(a), r.outcome)
-    } else if r.outcome != Outcome::Connected || (agent_service(a.served_by.as_ref()) && r.identity.is_none()) {
+    } else if r.outcome != Outcome::Connected || (agent_service(lab, a.served_by.as_ref()) && r.identity.is_none()) {
         return None;
     } else {
         let want = a.served_by.as_ref().map(|n| n.to_string());
@@ -83,4 +90,33 @@ pub fn detail(c: &Case, a: &Analysis, stem: &str) -> Vec<String> {
     let mut v = vec![c.explain_command(&file)];
     v.extend(a.steps.iter().map(|s| format!("  {}: {} => {}", s.component, s.decision, s.packet)));
     v
+}
+
+/// The mismatch of a name, if what the resolver answered is not what the analyzer says.
+pub fn compare_name(c: &NameCase, a: &NameAnalysis, r: &DnsResult) -> Option<Mismatch> {
+    let want = ecsnet::judge::dns::predicted(a);
+    let head = format!("{} dns {}", c.src_kind, c.name_kind);
+    let signature = if let Some(e) = &r.error {
+        format!("{head}: probe error {e}")
+    } else if !ecsnet::judge::dns::same(&want, &r.outcome) {
+        let kind = |o: &DnsOutcome| match o {
+            DnsOutcome::Answer { rcode, addrs } => {
+                format!("{rcode}/{}", if addrs.is_empty() { "none" } else { "addresses" })
+            }
+            DnsOutcome::NotDns(_) => "not-dns".into(),
+            DnsOutcome::Failed(o, _) => o.to_string(),
+        };
+        format!("{head}: analyzer {} / packets {}", kind(&want), kind(&r.outcome))
+    } else {
+        return None;
+    };
+    let line = format!(
+        "{} dns {}: analyzer {} ({}); packets {}",
+        c.from,
+        c.name,
+        ecsnet::judge::dns::describe(&want),
+        a.why,
+        ecsnet::judge::dns::describe(&r.outcome)
+    );
+    Some(Mismatch { signature, line, detail: vec![] })
 }
