@@ -196,7 +196,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
