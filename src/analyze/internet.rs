@@ -5,6 +5,7 @@ use super::Reason;
 use super::internet_gateway;
 use super::walk::{Blocked, L4, Next, Onward, Walk};
 use crate::scenario::Node;
+use crate::scenario::aws_service::{AwsService, HTTPS_PORT};
 use std::net::Ipv4Addr;
 
 /// A packet on the internet, from `src` to `dst`.
@@ -34,6 +35,14 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
             (L4::Icmp, _) => Ok(Next::answered(src)),
             (L4::Udp | L4::Tcp, Some(crate::model::dns::DNS_PORT)) => Ok(Next::served_by(Node::Ip(dst), src)),
             _ => Err(Blocked::refused(Reason::NoListener, format!("the internet's resolver at {dst} answers only 53"))),
+        };
+    }
+    if let Some(svc) = AwsService::at(dst) {
+        w.step("internet", format!("{dst} is {svc}'s public endpoint ({HTTPS_PORT}/tcp)"), src, dst);
+        return match (w.l4, w.port) {
+            (L4::Icmp, _) => Ok(Next::answered(src)),
+            (L4::Tcp, Some(HTTPS_PORT)) => Ok(Next::served_by(Node::Aws(svc), src)),
+            _ => Err(Blocked::refused(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp"))),
         };
     }
     if dst == lab.internet.client {

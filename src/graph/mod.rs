@@ -82,7 +82,8 @@ pub(crate) fn router_services(lab: &Lab) -> Vec<String> {
 /// The internet's client and resolvers, as its box lists them (one line).
 pub(crate) fn internet_client_line(lab: &Lab) -> String {
     let all: Vec<String> = crate::model::dns::internet_resolvers(lab).iter().map(|a| a.to_string()).collect();
-    format!("client {} · DNS {}", lab.internet.client, all.join(", "))
+    let (net, prefix) = crate::scenario::aws_service::AWS_PUBLIC_NET;
+    format!("client {} · DNS {} · AWS APIs {net}/{prefix}", lab.internet.client, all.join(", "))
 }
 
 /// The agent's listeners and, where they differ from the defaults, who may reach IMDS.
@@ -433,6 +434,7 @@ fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
 fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
     match name {
         "imds" | "dns" => t.find("vpc"),
+        _ if name.starts_with("aws/") => t.find("internet"),
         "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
         _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
         _ => t.find(name),

@@ -10,6 +10,7 @@
 use super::ids;
 use super::{EniOwner, Lab};
 use crate::scenario::Scenario;
+use crate::scenario::aws_service::{AwsService, in_aws_public, name_matches};
 use crate::scenario::dhcp_options::DnsServer;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -114,6 +115,9 @@ pub enum Zone {
     PrivateHostnames,
     /// `ec2-a-b-c-d.REGION.compute.amazonaws.com`: public hostnames, split horizon.
     PublicHostnames,
+    /// AWS's public service names (`api.ecr.REGION.amazonaws.com`): public addresses, the same
+    /// inside the VPC and out.
+    AwsPublic,
 }
 
 impl fmt::Display for Zone {
@@ -121,6 +125,7 @@ impl fmt::Display for Zone {
         f.write_str(match self {
             Zone::PrivateHostnames => "Amazon-provided private hostnames",
             Zone::PublicHostnames => "Amazon-provided public hostnames",
+            Zone::AwsPublic => "AWS's public service names",
         })
     }
 }
@@ -176,7 +181,8 @@ impl Zones {
     pub fn answer(&self, name: &str, view: View) -> Answer {
         let name = normalize(name);
         let s = &self.settings;
-        let Some(r) = self.records.iter().find(|r| r.name == name) else {
+        let exact = self.records.iter().find(|r| r.name == name);
+        let Some(r) = exact.or_else(|| self.records.iter().find(|r| name_matches(&r.name, &name))) else {
             return Answer::nx(format!("no zone the lab serves holds {name} (the lab has no other DNS)"));
         };
         let found = |addrs: &[Ipv4Addr], why: String| Answer {
@@ -211,6 +217,16 @@ impl Zones {
             (Zone::PublicHostnames, View::Internet) => {
                 found(&r.internet, format!("the public hostname of {}: outside the VPC, its public address", r.owner))
             }
+            (Zone::AwsPublic, View::Vpc) => found(
+                &r.vpc,
+                format!(
+                    "{}'s public endpoint ({}): a public address, reached through an internet gateway or a NAT gateway",
+                    r.owner, r.name
+                ),
+            ),
+            (Zone::AwsPublic, View::Internet) => {
+                found(&r.internet, format!("{}'s public endpoint ({})", r.owner, r.name))
+            }
         }
     }
 }
@@ -224,8 +240,9 @@ fn owner_name(lab: &Lab, owner: EniOwner) -> String {
     }
 }
 
-/// The lab's names: every ENI's private hostname, and the public hostname of every instance's
-/// and task's public address (a NAT gateway's Elastic IP gets none).
+/// The lab's names: every ENI's private hostname, the public hostname of every instance's and
+/// task's public address (a NAT gateway's Elastic IP gets none), and AWS's public service
+/// names of the region.
 pub fn zones(lab: &Lab) -> Zones {
     let s = &lab.vpc.dns;
     let mut records = vec![];
@@ -248,6 +265,12 @@ pub fn zones(lab: &Lab) -> Zones {
             });
         }
     }
+    for svc in AwsService::ALL {
+        for name in svc.hostnames(&lab.region, super::ACCOUNT) {
+            let ip = vec![svc.public_ip()];
+            records.push(Record { name, zone: Zone::AwsPublic, vpc: ip.clone(), internet: ip, owner: svc.to_string() });
+        }
+    }
     Zones { settings: s.clone(), records }
 }
 
@@ -263,6 +286,7 @@ pub fn internet_resolvers(lab: &Lab) -> Vec<Ipv4Addr> {
             || lab.internet.hosts.iter().any(|h| h.ip.value == *ip)
             || lab.enis.iter().any(|e| e.public_ip == Some(*ip))
             || lab.nats.iter().any(|n| n.eip == *ip)
+            || in_aws_public(*ip)
     };
     let mut v = vec![INTERNET_RESOLVER];
     for ip in &lab.vpc.dns.servers {

@@ -165,6 +165,9 @@ pub fn destination(
         Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
         Node::InstanceMetadata => return Ok((IMDS_IP, Some(port.unwrap_or(IMDS_PORT)))),
         Node::Dns => return Ok((lab.vpc.dns.resolver, Some(port.unwrap_or(super::dns::DNS_PORT)))),
+        Node::Aws(svc) => {
+            return Ok((svc.public_ip(), Some(port.unwrap_or(crate::scenario::aws_service::HTTPS_PORT))));
+        }
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
@@ -212,6 +215,7 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
         Node::Metadata => vec![METADATA_IP],
         Node::InstanceMetadata => vec![IMDS_IP],
         Node::Dns => vec![lab.vpc.dns.resolver, super::dns::RESOLVER_LINK_LOCAL],
+        Node::Aws(svc) => vec![svc.public_ip()],
         Node::Ip(ip) => vec![*ip],
     }
 }

@@ -3,6 +3,7 @@
 
 use super::dns::{self, DNS_PORT, View};
 use super::{IMDS_IP, IMDS_PORT, INTROSPECTION_PORT, Lab, TMDS_LISTEN_PORT};
+use crate::scenario::aws_service::{AwsService, HTTPS_PORT};
 use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
 
@@ -64,6 +65,17 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             ns: lab.internet.ns.clone(),
             bind: Some(h.ip.value),
             listen: h.listen.clone(),
+            addrs: vec![],
+        });
+    }
+    // AWS's public endpoints in the lab's internet: a responder on 443 at each (the HTTPS front
+    // doors take their place).
+    for svc in AwsService::ALL {
+        v.push(Service {
+            kind: ServiceKind::Responder { node: svc.to_string(), task: None, container: None },
+            ns: lab.internet.ns.clone(),
+            bind: Some(svc.public_ip()),
+            listen: vec![PortProto { port: HTTPS_PORT, proto: Proto::Tcp }],
             addrs: vec![],
         });
     }

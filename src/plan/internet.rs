@@ -5,6 +5,7 @@
 
 use super::{Plan, Route, Rule, default_net};
 use crate::model::{IGW_INET, Lab};
+use crate::scenario::aws_service::AwsService;
 
 /// The first socket mark, routing table and rule preference of the internet hosts.
 const HOST_BASE: u32 = 3000;
@@ -32,5 +33,8 @@ pub(super) fn addresses(p: &mut Plan, lab: &Lab) {
     p.addr(inet, "lo", lab.internet.client, 32);
     for h in &lab.internet.hosts {
         p.addr(inet, "lo", h.ip.value, 32);
+    }
+    for svc in AwsService::ALL {
+        p.addr(inet, "lo", svc.public_ip(), 32);
     }
 }

@@ -3,6 +3,7 @@
 //! `A.B.C.D`, each optionally followed by `:PORT`. One type for every layer, formatted in one
 //! place ([`fmt::Display`]) and parsed in one ([`parse_node`]); serialized as that text.
 
+use super::aws_service::AwsService;
 use super::names::{name_ok, short, suggest};
 use crate::i18n::tr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -32,6 +33,8 @@ pub enum Node {
     InstanceMetadata,
     /// The VPC's Amazon-provided DNS server (the VPC CIDR's base+2, and 169.254.169.253).
     Dns,
+    /// An AWS service's public endpoint in the region (`aws/ecr.api`, `aws/s3`).
+    Aws(AwsService),
     Ip(Ipv4Addr),
 }
 
@@ -73,6 +76,7 @@ impl fmt::Display for Node {
             Node::Metadata => write!(f, "metadata"),
             Node::InstanceMetadata => write!(f, "imds"),
             Node::Dns => write!(f, "dns"),
+            Node::Aws(svc) => write!(f, "{svc}"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -106,7 +110,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -199,6 +203,23 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
     Ok(match kind {
         "internet" => Node::InternetHost(name("internet host", rest)?),
         "nat" => Node::Nat(name("NAT gateway", rest)?),
+        "aws" => match AwsService::from_id(rest) {
+            Some(svc) => Node::Aws(svc),
+            None => {
+                let ids = AwsService::ids();
+                let hint = suggest(rest, &ids)
+                    .map(|k| tr!("endpoint-did-you-mean", " (did you mean `{ $name }`?)", name = format!("aws/{k}")))
+                    .unwrap_or_default();
+                return Err(tr!(
+                    "endpoint-unknown-aws",
+                    "unknown AWS service `{ $name }` in `{ $node }`{ $hint }; ecsnet serves { $services }",
+                    name = short(rest),
+                    node = short(s),
+                    hint = hint,
+                    services = ids.join(", ")
+                ));
+            }
+        },
         "instance" => match rest.split_once('@') {
             None => Node::Instance(name("instance", rest)?),
             Some((n, "public")) => Node::InstancePublic(name("instance", n)?),
@@ -227,7 +248,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             }
         },
         _ => {
-            let hint = match suggest(kind, &["internet", "instance", "task", "nat"]) {
+            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws"]) {
                 Some(k) => tr!("endpoint-did-you-mean-kind", " (did you mean `{ $name }/...`?)", name = k),
                 None => String::new(),
             };
@@ -262,6 +283,9 @@ mod tests {
         assert_eq!(p("imds"), (Node::InstanceMetadata, None));
         assert_eq!(Node::InstanceMetadata.to_string(), "imds");
         assert_eq!(p("dns:53"), (Node::Dns, Some(53)));
+        assert_eq!(p("aws/ecr.api:443"), (Node::Aws(AwsService::EcrApi), Some(443)));
+        assert_eq!(Node::Aws(AwsService::EcsAgent).to_string(), "aws/ecs-agent");
+        assert!(parse_node("aws/ecr-api").unwrap_err().contains("did you mean `aws/ecr.api`"));
         assert_eq!(Node::Dns.to_string(), "dns");
         assert_eq!(p("nat/nat-a"), (Node::Nat("nat-a".into()), None));
         assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));

@@ -69,6 +69,17 @@ pub(crate) fn check(
                 ),
                 tr!("public-is-client-help", "use another address"),
             );
+        } else if super::aws_service::in_aws_public(ip.value) {
+            cx.err(
+                &ip.loc,
+                tr!(
+                    "public-is-aws",
+                    "{ $what } { $ip } is in 198.18.0.0/15, where ecsnet places AWS's public service endpoints",
+                    what = what,
+                    ip = ip.value
+                ),
+                tr!("public-is-client-help", "use another address"),
+            );
         } else if ip.value == super::dhcp_options::INTERNET_RESOLVER {
             cx.err(
                 &ip.loc,

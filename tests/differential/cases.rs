@@ -7,6 +7,7 @@ use ecsnet::analyze::{Analysis, analyze};
 use ecsnet::model::dns;
 use ecsnet::model::{ECS_BRIDGE_GW, INTERNET_CLIENT, INTROSPECTION_PORT, Lab, METADATA_IP, TMDS_LISTEN_PORT, resolve};
 use ecsnet::probe::ProbeSpec;
+use ecsnet::scenario::aws_service::{AwsService, HTTPS_PORT};
 use ecsnet::scenario::{NetworkMode, Node, ProbeProto, Via};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -91,6 +92,7 @@ pub fn addr_kind(lab: &Lab, ip: Ipv4Addr) -> &'static str {
         _ if ip == lab.vpc.dns.resolver => "vpc-dns",
         dns::RESOLVER_LINK_LOCAL => "vpc-dns-169.254.169.253",
         _ if dns::internet_resolvers(lab).contains(&ip) => "internet-dns",
+        _ if AwsService::at(ip).is_some() => "aws-public",
         IMDS_IP => "imds-169.254.169.254",
         METADATA_IP => "metadata-169.254.170.2",
         ECS_BRIDGE_GW => "ecs-bridge-gw",
@@ -119,6 +121,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Metadata => "metadata".into(),
         Node::InstanceMetadata => "imds".into(),
         Node::Dns => "dns".into(),
+        Node::Aws(_) => "aws".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
@@ -153,7 +156,7 @@ fn dst_kind(lab: &Lab, from: &Node, to: &Node, via: Option<Via>) -> String {
 /// Every port of the lab: listened on, mapped, published (dynamic ones too), served on the
 /// internet, plus 80, the agent's 51679 and a closed one.
 fn lab_ports(lab: &Lab) -> BTreeSet<u16> {
-    let mut p = BTreeSet::from([80, INTROSPECTION_PORT, TMDS_LISTEN_PORT, CLOSED_PORT, dns::DNS_PORT]);
+    let mut p = BTreeSet::from([80, INTROSPECTION_PORT, TMDS_LISTEN_PORT, CLOSED_PORT, dns::DNS_PORT, HTTPS_PORT]);
     for c in lab.tasks.iter().filter(|t| t.placement.is_ok()).flat_map(|t| &t.containers) {
         p.extend(c.listen.iter().map(|l| l.port));
         for b in &c.ports {
@@ -181,6 +184,7 @@ fn raw_addresses(lab: &Lab) -> BTreeSet<Ipv4Addr> {
     v.extend(lab.internet.hosts.iter().map(|h| h.ip.value));
     v.extend([lab.vpc.dns.resolver, dns::RESOLVER_LINK_LOCAL]);
     v.extend(dns::internet_resolvers(lab));
+    v.extend(AwsService::ALL.iter().map(|s| s.public_ip()));
     v
 }
 
@@ -195,6 +199,7 @@ fn destinations(lab: &Lab) -> Vec<(Node, Option<Via>, BTreeSet<u16>)> {
     nodes.push(Node::Metadata);
     nodes.push(Node::InstanceMetadata);
     nodes.push(Node::Dns);
+    nodes.extend(AwsService::ALL.into_iter().map(Node::Aws));
     nodes.extend(raw_addresses(lab).into_iter().map(Node::Ip));
     let mut seen = BTreeSet::new();
     nodes.retain(|n| seen.insert(n.to_string()));
@@ -324,11 +329,16 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
             let kind = match r.zone {
                 dns::Zone::PrivateHostnames => "private-hostname",
                 dns::Zone::PublicHostnames => "public-hostname",
+                dns::Zone::AwsPublic => "aws-public",
             };
             (r.name.clone(), kind)
         })
         .collect();
     names.push(("no-such-host.example.com".into(), "unknown"));
+    // AWS's names are many: two of them, one a wildcard's.
+    names.retain(|(_, k)| *k != "aws-public");
+    names.push(("api.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
+    names.push(("123456789012.dkr.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
     let mut out = vec![];
     for (i, (name, kind)) in names.iter().enumerate() {
         for k in 0..2 {

@@ -29,7 +29,8 @@ pub struct DnsCheck {
 pub enum ResolvesTo {
     /// Exactly these addresses, in any order.
     Addresses(Vec<Ipv4Addr>),
-    /// The address of a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `nat/NAME`).
+    /// The address of a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `nat/NAME`,
+    /// `aws/SERVICE`: its public endpoint).
     Node(Node),
     /// Only addresses outside the VPC.
     Public,
@@ -79,7 +80,7 @@ pub(crate) static DNS: Table = Table {
         req(
             "resolvesTo",
             Shape::AnyOf(&[Shape::Text, Shape::List(&Shape::Ipv4)]),
-            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`), `public`, `private`, `NXDOMAIN` or `timeout`.",
+            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `aws/SERVICE`), `public`, `private`, `NXDOMAIN` or `timeout`.",
         ),
         opt("server", Shape::Ipv4, "The resolver to ask (default: the first nameserver of the source's resolv.conf)."),
         opt("timeoutMs", Shape::Int { min: 1, max: 60000 }, "How long to wait for the answer (default 300)."),
@@ -147,9 +148,10 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
         t => match t.parse::<Ipv4Addr>() {
             Ok(ip) => Some(ResolvesTo::Addresses(vec![ip])),
             Err(_) => match parse_node(t) {
-                Ok((n @ (Node::Instance(_) | Node::InstancePublic(_) | Node::Task { .. } | Node::Nat(_)), None)) => {
-                    Some(ResolvesTo::Node(n))
-                }
+                Ok((
+                    n @ (Node::Instance(_) | Node::InstancePublic(_) | Node::Task { .. } | Node::Nat(_) | Node::Aws(_)),
+                    None,
+                )) => Some(ResolvesTo::Node(n)),
                 _ => None,
             },
         },
@@ -160,7 +162,7 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
             tr!("expect-dns-bad-answer", "`resolvesTo: { $value }` is not an answer ecsnet knows", value = s.value.as_str()),
             tr!(
                 "expect-dns-bad-answer-help",
-                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME), public, private, NXDOMAIN or timeout"
+                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME, aws/SERVICE), public, private, NXDOMAIN or timeout"
             ),
         );
     }
