@@ -212,6 +212,24 @@ fn boto3_works_against_the_front_doors() {
             ["/app/plain", "String", "plain", format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/plain")]
         ], "invalid": ["/app/missing"]})
     );
+
+    // What no SDK sends: AWS's errors, and the door still answers afterwards.
+    assert_eq!(v["raw_garbage"], "HTTP/1.1 400 Bad Request");
+    assert_eq!(v["raw_bad_header"], "HTTP/1.1 400 Bad Request");
+    assert_eq!(v["bad_json"]["status"], 400);
+    assert_eq!(
+        serde_json::from_str::<Value>(v["bad_json"]["body"].as_str().unwrap()).unwrap()["__type"],
+        "SerializationException"
+    );
+    assert_eq!(v["unknown_op"]["status"], 400);
+    assert!(v["unknown_op"]["body"].as_str().unwrap().contains("UnknownOperationException"));
+    assert_eq!(v["too_large"]["status"], 400);
+    assert!(v["too_large"]["body"].as_str().unwrap().contains("<Code>EntityTooLarge</Code>"), "{}", v["too_large"]);
+    assert_eq!(v["sts_unknown_action"]["status"], 400);
+    assert!(v["sts_unknown_action"]["body"].as_str().unwrap().contains(
+        "<Code>InvalidAction</Code>\n    <Message>Could not find operation Nope for version 2011-06-15</Message>"
+    ));
+    assert_eq!(v["alive"], ACCOUNT);
 }
 
 /// MD5, for the ETag S3 gives an object (computed here independently of the server's).

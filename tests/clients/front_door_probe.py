@@ -208,4 +208,51 @@ out["ssm"] = {
     "invalid": params["InvalidParameters"],
 }
 
+# Robustness: what no SDK sends. Each answer must be AWS's error, and the door must live on.
+import http.client
+import socket
+
+port = int(urlsplit(endpoint).port)
+
+
+def raw(request_bytes):
+    """The first line of the answer to bytes sent over TLS as they are."""
+    with socket.create_connection(("localhost", port), timeout=10) as sock:
+        with ctx.wrap_socket(sock, server_hostname="localhost") as tls:
+            tls.sendall(request_bytes)
+            data = b""
+            while b"\r\n" not in data:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+def call(method, path, host, headers, body=None):
+    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=10)
+    conn.putrequest(method, path, skip_host=True)
+    conn.putheader("Host", host)
+    for k, v in headers.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    if body is not None:
+        conn.send(body)
+    r = conn.getresponse()
+    answer = {"status": r.status, "body": r.read().decode(errors="replace")}
+    conn.close()
+    return answer
+
+
+out["raw_garbage"] = raw(b"GARBAGE\r\n\r\n")
+out["raw_bad_header"] = raw(b"GET / HTTP/1.1\r\nHost x\r\n\r\n")
+ecr_host = f"api.ecr.{region}.amazonaws.com"
+target = {"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories", "Content-Type": "application/x-amz-json-1.1"}
+out["bad_json"] = call("POST", "/", ecr_host, {**target, "Content-Length": "1"}, b"{")
+out["unknown_op"] = call("POST", "/", ecr_host, {**target, "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.Nope", "Content-Length": "2"}, b"{}")
+# Declared over the cap: answered at once, without the body being sent.
+out["too_large"] = call("PUT", "/data/big", f"s3.{region}.amazonaws.com", {"Content-Length": str(17 * 1024 * 1024)})
+out["sts_unknown_action"] = call("POST", "/", "sts.amazonaws.com", {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "34"}, b"Action=Nope&Version=2011-06-15&X=1")
+out["alive"] = sts.get_caller_identity()["Account"]
+
 print(json.dumps(out))
