@@ -3,9 +3,9 @@
 //! log streams). Nothing is persisted: the store starts again from `Data` at every agent start.
 
 use super::http::{hex, sha256_digest};
+use hyper::body::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// A layer declared by size gets bytes up to this many (the whole blob is kept in memory).
 pub const MAX_LAYER: u64 = 64 * 1024 * 1024;
@@ -207,7 +207,7 @@ impl BuiltRepository {
 /// An S3 object as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// MD5 of the body, quoted, as S3 gives single-part objects (`aws s3 sync` compares it).
     pub etag: String,
     pub last_modified: u64,
@@ -218,7 +218,7 @@ impl Object {
     pub fn new(body: Vec<u8>, content_type: &str, now: u64) -> Object {
         use md5::Digest;
         let etag = format!("\"{}\"", hex(&md5::Md5::digest(&body)));
-        Object { body, etag, last_modified: now, content_type: content_type.into() }
+        Object { body: Bytes::from(body), etag, last_modified: now, content_type: content_type.into() }
     }
 }
 
@@ -245,7 +245,7 @@ pub struct StoredSecret {
 pub struct Store {
     pub repositories: Vec<BuiltRepository>,
     /// Every image blob by digest (configs and layers), for the registry and the layer bucket.
-    pub blobs: HashMap<String, Arc<[u8]>>,
+    pub blobs: HashMap<String, Bytes>,
     pub buckets: BTreeMap<String, BTreeMap<String, Object>>,
     /// Group -> stream -> events.
     pub log_groups: BTreeMap<String, BTreeMap<String, LogStream>>,
@@ -334,10 +334,10 @@ impl Store {
         let manifest = serde_json::to_string_pretty(&manifest).unwrap_or_default();
         let size = layers.iter().map(|(_, b)| b.len() as u64).sum();
         let mut blobs = vec![config_digest.clone()];
-        self.blobs.insert(config_digest, Arc::from(config));
+        self.blobs.insert(config_digest, Bytes::from(config));
         for (d, b) in layers {
             blobs.push(d.clone());
-            self.blobs.insert(d, Arc::from(b));
+            self.blobs.insert(d, Bytes::from(b));
         }
         BuiltImage {
             tags: image.tags.clone(),

@@ -317,8 +317,10 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
             Ok(r) if r.images.iter().any(|i| i.blobs.contains(&digest)) => {
                 let size = store.blobs.get(&digest).map_or(0, |b| b.len());
                 if req.method == "HEAD" {
-                    let mut resp = Resp::new(200, "application/octet-stream", vec![0u8; size]);
-                    resp.headers.push(("Docker-Content-Digest".into(), digest));
+                    // The length without the bytes: the server sends no body for HEAD.
+                    let resp = Resp::new(200, "application/octet-stream", "")
+                        .with_header("Content-Length", size.to_string())
+                        .with_header("Docker-Content-Digest", digest);
                     return ok(resp);
                 }
                 ok(Resp::empty(307).with_header("Location", layer_url(door, &name, &digest)))

@@ -86,16 +86,17 @@ pub fn host_without_port(h: &str) -> &str {
 pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared bytes: a layer or object is answered without copying it out of the store.
+    pub body: Bytes,
 }
 
 impl Resp {
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Resp {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
         Resp { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
     }
 
     pub fn empty(status: u16) -> Resp {
-        Resp { status, headers: vec![], body: vec![] }
+        Resp { status, headers: vec![], body: Bytes::new() }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
@@ -345,7 +346,7 @@ async fn answer(door: &FrontDoor, req: hyper::Request<Incoming>) -> hyper::Respo
         }
     };
     let resp = if too_large { door.too_large(&route, &r) } else { door.handle(&route, &r) };
-    let mut out = hyper::Response::new(Full::new(Bytes::from(resp.body)));
+    let mut out = hyper::Response::new(Full::new(resp.body));
     *out.status_mut() = hyper::StatusCode::from_u16(resp.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();
     for (n, v) in resp.headers {

@@ -12,6 +12,7 @@ use super::http::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use hyper::body::Bytes;
 use std::collections::BTreeMap;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -197,18 +198,18 @@ pub fn byte_range(header: Option<&str>, len: usize) -> Range {
     }
 }
 
-fn body_answer(req: &Req, body: &[u8], content_type: &str, etag: &str, modified: u64) -> Resp {
-    let base = |status: u16, b: &[u8]| {
-        Resp::new(status, content_type, b.to_vec())
+fn body_answer(req: &Req, body: &Bytes, content_type: &str, etag: &str, modified: u64) -> Resp {
+    let base = |status: u16, b: Bytes| {
+        Resp::new(status, content_type, b)
             .with_header("ETag", etag)
             .with_header("Last-Modified", http_date(modified))
             .with_header("Accept-Ranges", "bytes")
             .with_header("x-amz-server-side-encryption", "AES256")
     };
     match byte_range(req.header("range"), body.len()) {
-        Range::Whole => base(200, body),
+        Range::Whole => base(200, body.clone()),
         Range::Part(s, e) => {
-            base(206, &body[s..=e]).with_header("Content-Range", format!("bytes {s}-{e}/{}", body.len()))
+            base(206, body.slice(s..=e)).with_header("Content-Range", format!("bytes {s}-{e}/{}", body.len()))
         }
         Range::Unsatisfiable => error(
             416,
