@@ -636,3 +636,30 @@ fn no_input_makes_a_handler_panic() {
         let _ = d.too_large(&routed, &r);
     }
 }
+
+#[test]
+fn the_agent_hosts_a_front_door() {
+    use crate::services::{AgentConfig, ServiceSpec, serve};
+    let ca = LabCa::generate("agent-test").unwrap();
+    let j = json!({"lab": "l", "services": [{
+        "kind": "front_door",
+        "listen": [{"ns": "", "addr": "127.0.0.1", "port": 0}],
+        "region": REGION, "account": ACCOUNT,
+        "ca_cert_pem": ca.cert_pem, "ca_key_pem": ca.key_pem,
+        "names": ["localhost"]
+    }]});
+    let c: AgentConfig = serde_json::from_value(j).unwrap();
+    let ServiceSpec::FrontDoor(s) = &c.services[0] else { panic!("{c:?}") };
+    assert_eq!((s.credentials.len(), s.data.clone()), (0, Data::default()));
+    assert_eq!(serde_json::from_value::<AgentConfig>(serde_json::to_value(&c).unwrap()).unwrap(), c);
+    // Bound on loopback in this namespace, started, and stopped at once.
+    let mut ready = false;
+    serve(&c, || ready = true, || async {}).unwrap();
+    assert!(ready);
+    // A CA that cannot be read fails the start, not the first handshake.
+    let mut bad = c.clone();
+    if let ServiceSpec::FrontDoor(s) = &mut bad.services[0] {
+        s.ca_key_pem = "junk".into();
+    }
+    assert!(serve(&bad, || panic!("not ready"), || async {}).is_err());
+}
