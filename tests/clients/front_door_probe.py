@@ -169,6 +169,12 @@ out["s3"] = {
     "request_id": bool(obj["ResponseMetadata"]["HTTPHeaders"].get("x-amz-request-id")),
     "declared": s3.get_object(Bucket="data", Key="seed.txt")["Body"].read().decode(),
 }
+odd = "dir/a b+c é%?#.txt"
+s3.put_object(Bucket="data", Key=odd, Body=b"odd")
+out["s3_odd_key"] = {
+    "body": s3.get_object(Bucket="data", Key=odd)["Body"].read().decode(),
+    "listed": odd in [o["Key"] for o in s3.list_objects_v2(Bucket="data", Prefix="dir/a")["Contents"]],
+}
 expect_error("s3_no_key", lambda: s3.get_object(Bucket="data", Key="nope"))
 expect_error("s3_no_bucket", lambda: s3.get_object(Bucket="nobucket", Key="x"))
 expect_error("s3_head_no_bucket", lambda: s3.head_bucket(Bucket="nobucket"))
