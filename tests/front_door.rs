@@ -18,7 +18,8 @@ const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/01234
 fn spec(ca: &LabCa) -> Spec {
     let data: Data = serde_json::from_value(json!({
         "repositories": [{"name": "web", "images": [
-            {"tags": ["latest", "v1"], "layers": [{"content": "layer one"}, {"size": 100000}]}
+            {"tags": ["latest", "v1"], "layers": [{"content": "layer one"}, {"size": 100000}]},
+            {"tags": ["files"], "layers": [{"files": {"/etc/motd": "welcome\n", "app/run.sh": "#!/bin/sh\necho hi\n"}}]}
         ]}],
         "buckets": [{"name": "data", "objects": {"seed.txt": "declared"}}],
         "log_groups": [{"name": "/ecs/web"}],
@@ -156,6 +157,8 @@ fn boto3_works_against_the_front_doors() {
     let layer = json!({"redirect": 307, "host": format!("prod-{REGION}-starport-layer-bucket.s3.{REGION}.amazonaws.com"),
                        "s3_status": 200, "s3_request_id": true, "ok": true});
     assert_eq!(v["registry_layers"], json!([layer, layer]));
+    assert_eq!(v["tar_files"], json!({"app/run.sh": "#!/bin/sh\necho hi\n", "etc/motd": "welcome\n"}));
+    assert_eq!(v["tar_diff_id_ok"], true);
 
     // S3
     let s3 = &v["s3"];

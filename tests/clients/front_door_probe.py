@@ -147,6 +147,26 @@ for layer in json.loads(body)["layers"]:
     )
 out["registry_layers"] = layers
 
+
+def pull_blob(digest):
+    status, headers, _ = fetch("/v2/web/blobs/" + digest, registry, basic)
+    location = urlsplit(headers.get("Location", ""))
+    return fetch(location.path + "?" + location.query, location.hostname)[2]
+
+
+# A layer declared as files is a real tar.gz: Python's own gzip and tarfile unpack it, and its
+# diff id in the image config is the digest of the archive inside.
+import gzip
+import io
+import tarfile
+
+manifest = json.loads(fetch("/v2/web/manifests/files", registry, {**basic, **accept})[2])
+config = json.loads(pull_blob(manifest["config"]["digest"]))
+archive = gzip.decompress(pull_blob(manifest["layers"][0]["digest"]))
+with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+    out["tar_files"] = {m.name: tar.extractfile(m).read().decode() for m in tar.getmembers()}
+out["tar_diff_id_ok"] = config["rootfs"]["diff_ids"] == ["sha256:" + hashlib.sha256(archive).hexdigest()]
+
 # S3, path style (virtual hosts need DNS)
 s3 = client("s3", s3={"addressing_style": "path"})
 put = s3.put_object(Bucket="data", Key="dir/hello.txt", Body=b"hello front door", ContentType="text/plain")

@@ -62,9 +62,13 @@ pub enum ManifestFormat {
     Oci,
 }
 
-/// A layer: its bytes as text, or a size (filled with a fixed pattern, capped at MAX_LAYER).
+/// A layer: files (a real tar.gz a runtime can unpack), or opaque bytes given as text or as a
+/// size (filled with a fixed pattern, capped at MAX_LAYER) for API-level lessons.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layer {
+    /// Path -> content.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     #[serde(default)]
     pub content: Option<String>,
     #[serde(default)]
@@ -72,12 +76,21 @@ pub struct Layer {
 }
 
 impl Layer {
-    pub fn bytes(&self) -> Vec<u8> {
-        match (&self.content, self.size) {
+    /// The blob, and its diff id (the digest of the uncompressed archive; of the bytes
+    /// themselves for an opaque layer).
+    pub fn blob(&self) -> (Vec<u8>, String) {
+        if !self.files.is_empty() {
+            let tar = super::archive::tar(&self.files, 0);
+            let diff_id = sha256_digest(&tar);
+            return (super::archive::gzip_stored(&tar), diff_id);
+        }
+        let bytes = match (&self.content, self.size) {
             (Some(c), _) => c.as_bytes().to_vec(),
             (None, Some(n)) => (0..n.min(MAX_LAYER)).map(|i| b"ecsnet-layer\n"[(i % 13) as usize]).collect(),
             (None, None) => vec![],
-        }
+        };
+        let diff_id = sha256_digest(&bytes);
+        (bytes, diff_id)
     }
 }
 
@@ -312,15 +325,16 @@ impl Store {
             ManifestFormat::Docker => (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER),
             ManifestFormat::Oci => (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER),
         };
-        let layers: Vec<(String, Vec<u8>)> =
-            image.layers.iter().map(Layer::bytes).map(|b| (sha256_digest(&b), b)).collect();
+        let blobs: Vec<(Vec<u8>, String)> = image.layers.iter().map(Layer::blob).collect();
+        let diff_ids: Vec<&String> = blobs.iter().map(|(_, d)| d).collect();
         let config = serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
             "config": {},
-            "rootfs": { "type": "layers", "diff_ids": layers.iter().map(|(d, _)| d).collect::<Vec<_>>() },
+            "rootfs": { "type": "layers", "diff_ids": diff_ids },
         }))
         .unwrap_or_default();
+        let layers: Vec<(String, Vec<u8>)> = blobs.into_iter().map(|(b, _)| (sha256_digest(&b), b)).collect();
         let config_digest = sha256_digest(&config);
         let manifest = Manifest {
             schema_version: 2,

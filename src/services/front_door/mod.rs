@@ -8,6 +8,7 @@
 //! layer downloads are not SigV4-signed in a header), see [`route_for_host`]. Each service is a
 //! pure function of the request and the store, in its own file.
 
+pub mod archive;
 pub mod ca;
 pub mod data;
 pub mod ecr;
