@@ -286,12 +286,14 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
         // Pushing is not emulated: the images are the scenario's.
         return registry_error(405, "UNSUPPORTED", "The operation is unsupported.");
     }
+    // Another account's registry (`<other>.dkr.ecr...`) has none of this lab's repositories.
+    let registry = registry_account(req.host()).unwrap_or(&door.account);
     let repo = |name: &str| {
-        store.repository(name).ok_or_else(|| {
+        store.repository(name).filter(|_| registry == door.account).ok_or_else(|| {
             registry_error(
                 404,
                 "NAME_UNKNOWN",
-                &format!("The repository with name '{name}' does not exist in the registry with id '{}'", door.account),
+                &format!("The repository with name '{name}' does not exist in the registry with id '{registry}'"),
             )
         })
     };
@@ -330,6 +332,12 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
         },
         RegistryPath::Other => registry_error(404, "UNSUPPORTED", "The operation is unsupported."),
     }
+}
+
+/// The account a registry host names: `<acct>.dkr.ecr.<r>.amazonaws.com`.
+fn registry_account(host: &str) -> Option<&str> {
+    let (first, rest) = host.split_once('.')?;
+    (first.len() == 12 && first.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with("dkr.")).then_some(first)
 }
 
 /// The region's layer bucket: `prod-<r>-starport-layer-bucket`.

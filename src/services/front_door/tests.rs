@@ -308,6 +308,14 @@ fn registry_pull() {
         Req::new("PUT", "/v2/team/web/manifests/x").with_header("Host", &host).with_header("Authorization", &basic),
     );
     assert_eq!(push.status, 405);
+    let other = Req::new("GET", "/v2/team/web/manifests/latest")
+        .with_header("Host", "999999999999.dkr.ecr.ap-northeast-1.amazonaws.com")
+        .with_header("Authorization", &basic);
+    let e: Value = serde_json::from_slice(&send(&d, other).body).unwrap();
+    assert_eq!(
+        e["errors"][0]["message"],
+        "The repository with name 'team/web' does not exist in the registry with id '999999999999'"
+    );
     let tags: Value = serde_json::from_slice(&get("/v2/team/web/tags/list", Some(&basic)).body).unwrap();
     assert_eq!(tags, json!({"name": "team/web", "tags": ["latest"]}));
 }
