@@ -99,6 +99,11 @@ impl Resp {
         Resp { status, headers: vec![], body: Bytes::new() }
     }
 
+    pub fn with_status(mut self, status: u16) -> Resp {
+        self.status = status;
+        self
+    }
+
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
         self.headers.push((name.into(), value.into()));
         self
@@ -345,7 +350,7 @@ async fn answer(door: &FrontDoor, req: hyper::Request<Incoming>) -> hyper::Respo
             Err(_) => true,
         }
     };
-    let resp = if too_large { door.too_large(&route, &r) } else { door.handle(&route, &r) };
+    let resp = if too_large { door.too_large(&route) } else { door.handle(&route, &r) };
     let mut out = hyper::Response::new(Full::new(resp.body));
     *out.status_mut() = hyper::StatusCode::from_u16(resp.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();

@@ -276,7 +276,7 @@ impl FrontDoor {
     }
 
     /// The answer to a body over [`http::MAX_BODY`], in the service's own error shape.
-    pub fn too_large(&self, routed: &Routed, _req: &Req) -> Resp {
+    pub fn too_large(&self, routed: &Routed) -> Resp {
         let service = routed.service.clone().unwrap_or(Service::Ecr);
         let resp = match service {
             Service::S3 { .. } => s3::error(
@@ -290,13 +290,6 @@ impl FrontDoor {
             _ => http::json_error(413, "RequestEntityTooLargeException", "message", Some("Request body too large")),
         };
         with_request_id(&service, resp)
-    }
-}
-
-impl Resp {
-    pub fn with_status(mut self, status: u16) -> Resp {
-        self.status = status;
-        self
     }
 }
 
