@@ -160,6 +160,10 @@ pub fn route_for_host(host: &str) -> Option<Service> {
         [bucket @ .., "s3", r] if !bucket.is_empty() && region(r) => {
             Some(Service::S3 { bucket: Some(bucket.join(".")) })
         }
+        // The legacy dash form, `<bucket>.s3-<r>.amazonaws.com`.
+        [bucket @ .., r] if !bucket.is_empty() && r.strip_prefix("s3-").is_some_and(region) => {
+            Some(Service::S3 { bucket: Some(bucket.join(".")) })
+        }
         _ => None,
     }
 }

@@ -81,6 +81,7 @@ fn hosts_route_to_their_service() {
         ("s3-ap-northeast-1.amazonaws.com", s3(None)),
         ("my.bucket.s3.ap-northeast-1.amazonaws.com", s3(Some("my.bucket"))),
         ("bucket.s3.amazonaws.com", s3(Some("bucket"))),
+        ("bucket.s3-ap-northeast-1.amazonaws.com", s3(Some("bucket"))),
         (
             "prod-ap-northeast-1-starport-layer-bucket.s3.ap-northeast-1.amazonaws.com",
             s3(Some("prod-ap-northeast-1-starport-layer-bucket")),
