@@ -40,6 +40,8 @@ pub fn handle_api(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     }
 }
 
+/// An ECR error. A missing member is `InvalidParameterException`: the one ECR's model lists
+/// for these operations, so an SDK maps it to its modeled exception class.
 fn ecr_error(code: &str, message: &str) -> Resp {
     json_error(400, code, "message", Some(message))
 }
@@ -105,7 +107,7 @@ fn describe_repositories(door: &FrontDoor, store: &Store, body: &Value) -> Resp 
 /// The repository a request names, or the answer for a missing one.
 fn named_repository<'a>(door: &FrontDoor, store: &'a Store, body: &Value) -> Result<&'a BuiltRepository, Resp> {
     let Some(name) = body["repositoryName"].as_str() else {
-        return Err(ecr_error("ValidationException", &missing_member("repositoryName")));
+        return Err(ecr_error("InvalidParameterException", &missing_member("repositoryName")));
     };
     let registry = registry_id(door, body);
     store.repository(name).filter(|_| registry == door.account).ok_or_else(|| repository_not_found(name, registry))
@@ -185,7 +187,7 @@ fn batch_get_image(door: &FrontDoor, store: &Store, body: &Value) -> Resp {
         Err(e) => return e,
     };
     let Some(ids) = body["imageIds"].as_array() else {
-        return ecr_error("ValidationException", &missing_member("imageIds"));
+        return ecr_error("InvalidParameterException", &missing_member("imageIds"));
     };
     let (mut images, mut failures) = (vec![], vec![]);
     for id in ids {

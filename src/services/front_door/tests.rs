@@ -209,7 +209,7 @@ fn ecr_api_answers() {
     assert_eq!((s, v["__type"].as_str()), (400, Some("ImageNotFoundException")));
     assert!(v["message"].as_str().unwrap().contains("{imageDigest:'sha256:00', imageTag:'null'}"));
     let (_, v) = call("DescribeImages", json!({}));
-    assert_eq!(v["__type"], "ValidationException");
+    assert_eq!(v["__type"], "InvalidParameterException");
 
     let ids =
         json!([{"imageTag": "latest"}, {"imageTag": "nope"}, {}, {"imageTag": "latest", "imageDigest": "sha256:1"}]);
