@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod bind;
 pub mod dns;
+pub mod front_door;
 pub mod holder;
 pub mod instance_metadata;
 pub mod responder;
@@ -32,6 +33,7 @@ pub enum ServiceSpec {
     TaskMetadata(task_metadata::TmdsInstance),
     InstanceMetadata(instance_metadata::ImdsConfig),
     Dns(dns::Spec),
+    FrontDoor(front_door::Spec),
 }
 
 impl ServiceSpec {
@@ -42,6 +44,7 @@ impl ServiceSpec {
             ServiceSpec::TaskMetadata(s) => s.listens(),
             ServiceSpec::InstanceMetadata(s) => s.listens(),
             ServiceSpec::Dns(s) => s.listens(),
+            ServiceSpec::FrontDoor(s) => s.listens(),
         }
     }
 
@@ -52,6 +55,7 @@ impl ServiceSpec {
             ServiceSpec::TaskMetadata(s) => task_metadata::start(s, lab, sockets),
             ServiceSpec::InstanceMetadata(s) => instance_metadata::start(s, lab, sockets),
             ServiceSpec::Dns(s) => dns::start(s, lab, sockets),
+            ServiceSpec::FrontDoor(s) => front_door::start(s, lab, sockets),
         }
     }
 }

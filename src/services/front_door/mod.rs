@@ -1,0 +1,330 @@
+//! The front doors: emulated AWS service endpoints (ECR's API and registry, S3, STS, CloudWatch
+//! Logs, Secrets Manager, SSM) served as real HTTPS servers inside a lab, so that unmodified
+//! SDKs and container runtimes in a task work against them with nothing but the region set,
+//! once the lab's DNS points the AWS names at a door and the tasks trust the lab CA.
+//!
+//! One server answers for every service on every door: a request goes to a service by its
+//! SigV4 credential scope when it is signed, else by its Host (registry pulls and presigned
+//! layer downloads are not SigV4-signed in a header), see [`route_for_host`]. Each service is a
+//! pure function of the request and the store, in its own file.
+
+pub mod archive;
+pub mod ca;
+pub mod data;
+pub mod ecr;
+pub mod http;
+pub mod logs;
+pub mod s3;
+pub mod secrets_manager;
+pub mod sigv4;
+pub mod ssm;
+pub mod sts;
+#[cfg(test)]
+mod tests;
+pub mod tls;
+
+pub use ca::LabCa;
+pub use data::{Data, Store};
+pub use http::{Req, Resp};
+
+use super::bind::{Listen, Socket};
+use crate::scenario::Proto;
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::{Arc, Mutex};
+
+/// The port every AWS endpoint listens on.
+pub const HTTPS_PORT: u16 = 443;
+
+/// A lab's front doors and what they serve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    /// Where to listen: one TCP listener each.
+    pub listen: Vec<Door>,
+    pub region: String,
+    /// The lab's AWS account id (12 digits).
+    pub account: String,
+    /// The lab CA (made at `up` with [`LabCa::generate`]), which signs the doors' certificate.
+    pub ca_cert_pem: String,
+    pub ca_key_pem: String,
+    /// The DNS names the certificate covers (`*.` wildcards allowed).
+    pub names: Vec<String>,
+    /// Access key id -> principal, for STS GetCallerIdentity.
+    #[serde(default)]
+    pub credentials: Vec<Principal>,
+    #[serde(default)]
+    pub data: Data,
+}
+
+/// One listening address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Door {
+    /// Namespace name under /run/netns; empty = the agent's own namespace.
+    pub ns: String,
+    pub addr: Ipv4Addr,
+    #[serde(default = "https_port")]
+    pub port: u16,
+}
+
+fn https_port() -> u16 {
+    HTTPS_PORT
+}
+
+/// Who an access key belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub access_key_id: String,
+    /// `arn:aws:sts::123456789012:assumed-role/ecsTaskRole/<session>`, `arn:aws:iam::...:user/x`.
+    pub arn: String,
+    /// GetCallerIdentity's UserId; made from the ARN when not given.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+impl Spec {
+    /// The sockets it needs: one TCP listener per door.
+    pub fn listens(&self) -> Vec<Listen> {
+        self.listen
+            .iter()
+            .map(|d| Listen {
+                ns: d.ns.clone(),
+                addr: SocketAddrV4::new(d.addr, d.port),
+                proto: Proto::Tcp,
+                who: format!("front door {}:{}", d.addr, d.port),
+            })
+            .collect()
+    }
+}
+
+/// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the
+/// current runtime.
+pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    let ca = LabCa::from_pem(&spec.ca_cert_pem, &spec.ca_key_pem)?;
+    let tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(&ca, &spec.names)?));
+    let door = Arc::new(FrontDoor::new(spec, lab, None));
+    for s in sockets {
+        if let Socket::Tcp(l) = s {
+            // tokio needs it non-blocking; a listener bound by a caller may not be.
+            l.set_nonblocking(true)?;
+            tokio::spawn(http::serve(tokio::net::TcpListener::from_std(l)?, tls.clone(), door.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Which service a request is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Service {
+    Sts,
+    /// ECR's API (`api.ecr`).
+    Ecr,
+    /// ECR's registry (`<acct>.dkr.ecr`): the Docker registry HTTP API v2.
+    Registry,
+    /// S3; the bucket when the host names one (virtual-hosted style).
+    S3 {
+        bucket: Option<String>,
+    },
+    Logs,
+    SecretsManager,
+    Ssm,
+}
+
+/// The service an AWS host name belongs to, with or without a VPC endpoint's `vpce-...` label
+/// (`vpce-0abc-xyz.api.ecr.<r>.vpce.amazonaws.com`, `bucket.vpce-0abc-xyz.s3.<r>.vpce...`).
+/// Pure, so every name a lab's DNS can give is checked in unit tests.
+pub fn route_for_host(host: &str) -> Option<Service> {
+    let host = http::host_without_port(host).trim_end_matches('.').to_ascii_lowercase();
+    let rest = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
+    let mut labels: Vec<&str> = rest.split('.').collect();
+    // VPC endpoint names: `...<r>.vpce` and one `vpce-<id>-<sfx>` label (zonal ones included).
+    if labels.last() == Some(&"vpce") {
+        labels.pop();
+        labels.retain(|l| !l.starts_with("vpce-"));
+    }
+    let region = |l: &str| is_region(l);
+    match labels.as_slice() {
+        ["sts"] => Some(Service::Sts),
+        ["sts" | "sts-fips", r] if region(r) => Some(Service::Sts),
+        ["api", "ecr", r] | ["ecr", r] if region(r) => Some(Service::Ecr),
+        [acct, "dkr", "ecr", r] if region(r) && is_account(acct) => Some(Service::Registry),
+        // The endpoint's own `*.dkr` name without the account label.
+        ["dkr", "ecr", r] if region(r) => Some(Service::Registry),
+        ["logs", r] if region(r) => Some(Service::Logs),
+        ["secretsmanager", r] if region(r) => Some(Service::SecretsManager),
+        ["ssm", r] if region(r) => Some(Service::Ssm),
+        ["s3"] => Some(Service::S3 { bucket: None }),
+        ["s3", r] if region(r) => Some(Service::S3 { bucket: None }),
+        [r] if r.strip_prefix("s3-").is_some_and(region) => Some(Service::S3 { bucket: None }),
+        [bucket @ .., "s3"] if !bucket.is_empty() => Some(Service::S3 { bucket: Some(bucket.join(".")) }),
+        [bucket @ .., "s3", r] if !bucket.is_empty() && region(r) => {
+            Some(Service::S3 { bucket: Some(bucket.join(".")) })
+        }
+        // The legacy dash form, `<bucket>.s3-<r>.amazonaws.com`.
+        [bucket @ .., r] if !bucket.is_empty() && r.strip_prefix("s3-").is_some_and(region) => {
+            Some(Service::S3 { bucket: Some(bucket.join(".")) })
+        }
+        _ => None,
+    }
+}
+
+/// `ap-northeast-1`, `us-gov-west-1`, `cn-north-1`: letters and dashes, then a number.
+fn is_region(s: &str) -> bool {
+    let Some((name, n)) = s.rsplit_once('-') else { return false };
+    !name.is_empty()
+        && name.contains('-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The service a SigV4 scope names.
+pub fn route_for_scope(service: &str) -> Option<Service> {
+    Some(match service {
+        "sts" => Service::Sts,
+        "ecr" => Service::Ecr,
+        "s3" => Service::S3 { bucket: None },
+        "logs" => Service::Logs,
+        "secretsmanager" => Service::SecretsManager,
+        "ssm" => Service::Ssm,
+        _ => return None,
+    })
+}
+
+/// Where a request goes: the service, and its signature when it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routed {
+    pub service: Option<Service>,
+    pub sigv4: Option<Result<sigv4::SigV4, sigv4::Malformed>>,
+}
+
+/// A front door's state: what every service handler is given.
+#[derive(Debug)]
+pub struct FrontDoor {
+    pub lab: Arc<str>,
+    pub region: String,
+    pub account: String,
+    pub principals: Vec<Principal>,
+    /// The registry password GetAuthorizationToken hands out (one per agent start).
+    pub registry_password: String,
+    pub store: Mutex<Store>,
+    /// A fixed clock for tests; `None` = the system clock.
+    pub clock: Option<u64>,
+}
+
+impl FrontDoor {
+    pub fn new(spec: &Spec, lab: Arc<str>, clock: Option<u64>) -> FrontDoor {
+        let now = clock.unwrap_or_else(crate::sys::time::now_unix);
+        FrontDoor {
+            lab,
+            region: spec.region.clone(),
+            account: spec.account.clone(),
+            principals: spec.credentials.clone(),
+            registry_password: ecr::new_password(),
+            store: Mutex::new(Store::new(&spec.data, &spec.region, &spec.account, now)),
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.unwrap_or_else(crate::sys::time::now_unix)
+    }
+
+    /// The registry's host: `<acct>.dkr.ecr.<r>.amazonaws.com`.
+    pub fn registry_host(&self) -> String {
+        format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region)
+    }
+
+    /// Which service a request is for: by its SigV4 scope, else by its Host; the registry's
+    /// paths (`/v2/...`) also when the host is not an AWS name (a test's `localhost`).
+    pub fn route(&self, req: &Req) -> Routed {
+        let sig = sigv4::from_request(req.header("authorization"), &req.query);
+        let by_host = route_for_host(req.host());
+        let by_scope = sig.as_ref().and_then(|s| s.as_ref().ok()).and_then(|s| route_for_scope(&s.credential.service));
+        let service = match (by_scope, by_host) {
+            // A virtual-hosted S3 request: the scope says S3, the host names the bucket.
+            (Some(Service::S3 { .. }), Some(s @ Service::S3 { .. })) => Some(s),
+            (Some(s), _) => Some(s),
+            (None, Some(s)) => Some(s),
+            (None, None) if req.path == "/v2" || req.path.starts_with("/v2/") => Some(Service::Registry),
+            (None, None) => None,
+        };
+        Routed { service, sigv4: sig }
+    }
+
+    /// Answer a request, with the request id headers every AWS answer carries.
+    pub fn handle(&self, routed: &Routed, req: &Req) -> Resp {
+        let Some(service) = &routed.service else {
+            return with_request_id(&Service::Ecr, http::unknown_operation().with_status(404));
+        };
+        if let Some(Err(m)) = &routed.sigv4 {
+            return with_request_id(service, malformed_signature(service, &m.0));
+        }
+        let sig = routed.sigv4.as_ref().and_then(|s| s.as_ref().ok());
+        // A poisoned lock only means a handler panicked earlier; the data is still usable.
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let resp = match service {
+            Service::Sts => sts::handle(self, sig, req),
+            Service::Ecr => ecr::handle_api(self, &store, req),
+            Service::Registry => ecr::handle_registry(self, &store, req),
+            Service::S3 { bucket } => s3::handle(self, &mut store, bucket.as_deref(), req),
+            Service::Logs => logs::handle(self, &mut store, req),
+            Service::SecretsManager => secrets_manager::handle(self, &store, req),
+            Service::Ssm => ssm::handle(self, &store, req),
+        };
+        with_request_id(service, resp)
+    }
+
+    /// The answer to a body over [`http::MAX_BODY`], in the service's own error shape.
+    pub fn too_large(&self, routed: &Routed) -> Resp {
+        let service = routed.service.clone().unwrap_or(Service::Ecr);
+        let resp = match service {
+            Service::S3 { .. } => s3::error(
+                400,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed size",
+                &[("MaxSizeAllowed", &http::MAX_BODY.to_string())],
+            ),
+            Service::Sts => sts::error(413, "Sender", "RequestEntityTooLarge", "Request body too large"),
+            Service::Registry => ecr::registry_error(413, "SIZE_INVALID", "Request body too large"),
+            _ => http::json_error(413, "RequestEntityTooLargeException", "message", Some("Request body too large")),
+        };
+        with_request_id(&service, resp)
+    }
+}
+
+/// Every AWS answer names its request: `x-amzn-RequestId`, or S3's `x-amz-request-id` and
+/// `x-amz-id-2`.
+fn with_request_id(service: &Service, mut resp: Resp) -> Resp {
+    if resp.header("x-amzn-requestid").is_some() || resp.header("x-amz-request-id").is_some() {
+        return resp;
+    }
+    match service {
+        Service::S3 { .. } => {
+            let (id, host_id) = s3::request_ids();
+            resp.headers.push(("x-amz-request-id".into(), id));
+            resp.headers.push(("x-amz-id-2".into(), host_id));
+        }
+        _ => resp.headers.push(("x-amzn-RequestId".into(), http::request_id())),
+    }
+    resp
+}
+
+/// A signature header that cannot be read, in the service's error shape.
+fn malformed_signature(service: &Service, message: &str) -> Resp {
+    match service {
+        Service::S3 { .. } => s3::error(
+            400,
+            "AuthorizationHeaderMalformed",
+            &format!("The authorization header is malformed; {message}"),
+            &[],
+        ),
+        Service::Sts => sts::error(400, "Sender", "IncompleteSignature", message),
+        Service::Registry => ecr::registry_error(401, "DENIED", "Your authorization token is invalid."),
+        _ => http::json_error(400, "IncompleteSignatureException", "message", Some(message)),
+    }
+}

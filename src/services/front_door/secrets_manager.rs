@@ -1,0 +1,65 @@
+//! Secrets Manager (JSON 1.1, `X-Amz-Target: secretsmanager.<Op>`): GetSecretValue, by name,
+//! full ARN or partial ARN (without the six-character suffix), for the current version.
+
+use super::FrontDoor;
+use super::data::{Store, StoredSecret};
+use super::http::{
+    Req, Resp, json_body, json_error, json_ok, missing_member, serialization_exception, target_operation,
+    unknown_operation,
+};
+use serde_json::json;
+
+pub const TARGET_PREFIX: &str = "secretsmanager";
+
+/// Answer a Secrets Manager request.
+pub fn handle(_door: &FrontDoor, store: &Store, req: &Req) -> Resp {
+    let Some(op) = target_operation(req, TARGET_PREFIX) else { return unknown_operation() };
+    let Some(body) = json_body(req) else { return serialization_exception() };
+    match op {
+        "GetSecretValue" => get_secret_value(store, &body),
+        _ => unknown_operation(),
+    }
+}
+
+/// Secrets Manager spells its message member `Message`.
+fn sm_error(code: &str, message: &str) -> Resp {
+    json_error(400, code, "Message", Some(message))
+}
+
+/// The secret an id names: its name, its ARN, or its ARN without the random suffix.
+pub fn find<'a>(store: &'a Store, id: &str) -> Option<&'a StoredSecret> {
+    store.secrets.iter().find(|s| {
+        s.name == id
+            || s.arn == id
+            || s.arn.rsplit_once('-').is_some_and(|(partial, _)| partial == id && id.starts_with("arn:"))
+    })
+}
+
+fn get_secret_value(store: &Store, body: &serde_json::Value) -> Resp {
+    let Some(id) = body["SecretId"].as_str() else {
+        return sm_error("InvalidParameterException", &missing_member("secretId"));
+    };
+    let Some(s) = find(store, id) else {
+        return sm_error("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+    };
+    if let Some(stage) = body["VersionStage"].as_str().filter(|v| *v != "AWSCURRENT") {
+        return sm_error(
+            "ResourceNotFoundException",
+            &format!("Secrets Manager can't find the specified secret value for staging label: {stage}"),
+        );
+    }
+    if let Some(v) = body["VersionId"].as_str().filter(|v| *v != s.version_id) {
+        return sm_error(
+            "ResourceNotFoundException",
+            &format!("Secrets Manager can't find the specified secret value for VersionId: {v}"),
+        );
+    }
+    json_ok(&json!({
+        "ARN": s.arn,
+        "Name": s.name,
+        "VersionId": s.version_id,
+        "SecretString": s.value,
+        "VersionStages": ["AWSCURRENT"],
+        "CreatedDate": store.created,
+    }))
+}

@@ -1,0 +1,674 @@
+//! Each service's answers as bytes: requests built by hand as the SDKs send them, through the
+//! same routing the server uses, with a fixed clock.
+
+use super::*;
+use serde_json::{Value, json};
+
+const NOW: u64 = 1_730_374_691;
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "ap-northeast-1";
+const KEY: &str = "ASIATESTKEY";
+
+fn spec() -> Spec {
+    Spec {
+        listen: vec![Door { ns: "ecsnet.l.router".into(), addr: Ipv4Addr::new(10, 0, 0, 5), port: 443 }],
+        region: REGION.into(),
+        account: ACCOUNT.into(),
+        ca_cert_pem: String::new(),
+        ca_key_pem: String::new(),
+        names: vec![],
+        credentials: vec![Principal {
+            access_key_id: KEY.into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc".into(),
+            user_id: None,
+        }],
+        data: serde_json::from_value(json!({
+            "repositories": [{"name": "team/web", "images": [{"tags": ["latest"], "layers": [{"content": "a"}]}]},
+                             {"name": "empty"}],
+            "buckets": [{"name": "b", "objects": {"a/1": "one", "a/2": "two", "b/3": "three", "c": "four"}}],
+            "log_groups": [{"name": "/ecs/web", "streams": ["s"]}],
+            "secrets": [{"name": "db", "value": "pw"}],
+            "parameters": [{"name": "/p/secure", "type": "SecureString", "value": "v"}]
+        }))
+        .unwrap(),
+    }
+}
+
+fn door() -> FrontDoor {
+    FrontDoor::new(&spec(), "lab".into(), Some(NOW))
+}
+
+fn send(d: &FrontDoor, req: Req) -> Resp {
+    d.handle(&d.route(&req), &req)
+}
+
+fn signed(service: &str, host: &str, req: Req) -> Req {
+    req.with_header("Host", host).with_header(
+        "Authorization",
+        &format!(
+            "AWS4-HMAC-SHA256 Credential={KEY}/20241031/{REGION}/{service}/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=00"
+        ),
+    )
+}
+
+fn json_call(d: &FrontDoor, service: &str, target: &str, body: Value) -> (u16, Value) {
+    let host = format!("{service}.{REGION}.amazonaws.com");
+    let req = signed(service, &host, Req::new("POST", "/"))
+        .with_header("X-Amz-Target", target)
+        .with_header("Content-Type", http::AMZ_JSON)
+        .with_body(body.to_string());
+    let r = send(d, req);
+    assert!(r.header("x-amzn-RequestId").is_some(), "{r:?}");
+    (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn hosts_route_to_their_service() {
+    let s3 = |b: Option<&str>| Some(Service::S3 { bucket: b.map(String::from) });
+    let cases = [
+        ("sts.amazonaws.com", Some(Service::Sts)),
+        ("sts.ap-northeast-1.amazonaws.com:443", Some(Service::Sts)),
+        ("api.ecr.ap-northeast-1.amazonaws.com", Some(Service::Ecr)),
+        ("ecr.ap-northeast-1.amazonaws.com", Some(Service::Ecr)),
+        ("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com", Some(Service::Registry)),
+        ("123456789012.DKR.ECR.ap-northeast-1.amazonaws.com.", Some(Service::Registry)),
+        ("logs.ap-northeast-1.amazonaws.com", Some(Service::Logs)),
+        ("secretsmanager.ap-northeast-1.amazonaws.com", Some(Service::SecretsManager)),
+        ("ssm.ap-northeast-1.amazonaws.com", Some(Service::Ssm)),
+        ("s3.amazonaws.com", s3(None)),
+        ("s3.ap-northeast-1.amazonaws.com", s3(None)),
+        ("s3-ap-northeast-1.amazonaws.com", s3(None)),
+        ("my.bucket.s3.ap-northeast-1.amazonaws.com", s3(Some("my.bucket"))),
+        ("bucket.s3.amazonaws.com", s3(Some("bucket"))),
+        ("bucket.s3-ap-northeast-1.amazonaws.com", s3(Some("bucket"))),
+        (
+            "prod-ap-northeast-1-starport-layer-bucket.s3.ap-northeast-1.amazonaws.com",
+            s3(Some("prod-ap-northeast-1-starport-layer-bucket")),
+        ),
+        ("cn-bucket.s3.cn-north-1.amazonaws.com.cn", s3(Some("cn-bucket"))),
+        // VPC endpoint names, regional and zonal.
+        ("vpce-0a1b2c3d4e5f-abcdefgh.api.ecr.ap-northeast-1.vpce.amazonaws.com", Some(Service::Ecr)),
+        ("vpce-0a1b2c3d4e5f-abcdefgh-ap-northeast-1a.api.ecr.ap-northeast-1.vpce.amazonaws.com", Some(Service::Ecr)),
+        ("vpce-0a1b2c3d4e5f-abcdefgh.dkr.ecr.ap-northeast-1.vpce.amazonaws.com", Some(Service::Registry)),
+        ("vpce-0a1b2c3d4e5f-abcdefgh.logs.ap-northeast-1.vpce.amazonaws.com", Some(Service::Logs)),
+        ("bucket.vpce-0a1b2c3d4e5f-abcdefgh.s3.ap-northeast-1.vpce.amazonaws.com", s3(Some("bucket"))),
+        ("vpce-0a1b2c3d4e5f-abcdefgh.s3.ap-northeast-1.vpce.amazonaws.com", s3(None)),
+        // Not ours.
+        ("localhost", None),
+        ("ecs.ap-northeast-1.amazonaws.com", None),
+        ("api.ecr.notaregion.amazonaws.com", None),
+        ("12345.dkr.ecr.ap-northeast-1.amazonaws.com", None),
+        ("s3.example.com", None),
+        ("amazonaws.com", None),
+        ("", None),
+    ];
+    for (host, want) in cases {
+        assert_eq!(route_for_host(host), want, "{host}");
+    }
+}
+
+#[test]
+fn the_signature_scope_wins_over_the_host() {
+    let d = door();
+    let r = signed("ecr", "localhost:8443", Req::new("POST", "/"));
+    assert_eq!(d.route(&r).service, Some(Service::Ecr));
+    // Virtual-hosted S3: the scope says S3, the host gives the bucket.
+    let r = signed("s3", "b.s3.ap-northeast-1.amazonaws.com", Req::new("GET", "/a/1"));
+    assert_eq!(d.route(&r).service, Some(Service::S3 { bucket: Some("b".into()) }));
+    // Unsigned registry paths on a name that is not AWS's still reach the registry.
+    assert_eq!(d.route(&Req::new("GET", "/v2/").with_header("Host", "localhost")).service, Some(Service::Registry));
+    assert_eq!(d.route(&Req::new("GET", "/").with_header("Host", "localhost")).service, None);
+    let r = send(&d, Req::new("GET", "/").with_header("Host", "localhost"));
+    assert_eq!(r.status, 404);
+    // A signature that cannot be read gets the service's own error.
+    let bad = Req::new("POST", "/")
+        .with_header("Host", "api.ecr.ap-northeast-1.amazonaws.com")
+        .with_header("Authorization", "AWS4-HMAC-SHA256 Credential=x");
+    let r = send(&d, bad);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("IncompleteSignatureException"), "{}", r.text());
+}
+
+#[test]
+fn listens_one_tcp_socket_per_door() {
+    let l = spec().listens();
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].addr, SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 5), 443));
+    assert_eq!(l[0].proto, Proto::Tcp);
+    assert_eq!(l[0].ns, "ecsnet.l.router");
+    let d: Door = serde_json::from_value(json!({"ns": "", "addr": "10.0.0.5"})).unwrap();
+    assert_eq!(d.port, 443);
+}
+
+#[test]
+fn sts_names_the_caller() {
+    let d = door();
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let r = send(&d, signed("sts", "sts.amazonaws.com", Req::new("POST", "/").with_body(body)));
+    assert_eq!(r.status, 200);
+    let t = r.text();
+    assert!(t.contains("<Arn>arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc</Arn>"), "{t}");
+    assert!(t.contains("<Account>123456789012</Account>"));
+    assert!(t.contains("<UserId>AROA"));
+    assert!(t.contains(":abc</UserId>"));
+    assert_eq!(r.header("content-type"), Some("text/xml"));
+    // Unsigned: STS wants a signature.
+    let r = send(&d, Req::new("POST", "/").with_header("Host", "sts.amazonaws.com").with_body(body));
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("<Code>MissingAuthenticationToken</Code>"));
+    // GET with the query works too.
+    let r = send(&d, signed("sts", "sts.amazonaws.com", Req::new("GET", "/?Action=GetCallerIdentity")));
+    assert_eq!(r.status, 200);
+    let r = send(&d, signed("sts", "sts.amazonaws.com", Req::new("POST", "/").with_body("Version=2011-06-15")));
+    assert!(r.text().contains("<Code>MissingAction</Code>"));
+}
+
+#[test]
+fn sts_user_ids_follow_the_arn() {
+    assert_eq!(sts::user_id("arn:aws:iam::123456789012:root", "123456789012"), "123456789012");
+    let u = sts::user_id("arn:aws:iam::123456789012:user/path/alice", "123456789012");
+    assert!(u.starts_with("AIDA") && u.len() == 21, "{u}");
+    let r = sts::user_id("arn:aws:sts::123456789012:assumed-role/r/s", "123456789012");
+    assert_eq!(r.len(), 21 + 2);
+    assert_eq!(r, sts::user_id("arn:aws:sts::123456789012:assumed-role/r/s", "123456789012"));
+}
+
+#[test]
+fn ecr_api_answers() {
+    let d = door();
+    let t = |op: &str| format!("{}.{op}", ecr::TARGET_PREFIX);
+    let call = |op: &str, body: Value| json_call(&d, "ecr", &t(op), body);
+    let (s, v) = call("GetAuthorizationToken", json!({}));
+    assert_eq!(s, 200);
+    let a = &v["authorizationData"][0];
+    assert_eq!(a["expiresAt"], NOW + 12 * 3600);
+    assert_eq!(a["proxyEndpoint"], "https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com");
+    use base64::Engine;
+    let token = base64::engine::general_purpose::STANDARD.decode(a["authorizationToken"].as_str().unwrap()).unwrap();
+    assert_eq!(String::from_utf8(token).unwrap(), format!("AWS:{}", d.registry_password));
+
+    let (_, v) = call("DescribeRepositories", json!({}));
+    assert_eq!(v["repositories"].as_array().unwrap().len(), 2);
+    assert_eq!(v["repositories"][0]["repositoryUri"], "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/team/web");
+    assert_eq!(v["repositories"][0]["createdAt"], NOW);
+    let (s, v) = call("DescribeRepositories", json!({"repositoryNames": ["team/web", "x"]}));
+    assert_eq!(s, 400);
+    assert_eq!(v["__type"], "RepositoryNotFoundException");
+    assert_eq!(v["message"], "The repository with name 'x' does not exist in the registry with id '123456789012'");
+    let (s, v) = call("DescribeRepositories", json!({"registryId": "999999999999", "repositoryNames": ["team/web"]}));
+    assert_eq!((s, v["message"].as_str().unwrap().ends_with("'999999999999'")), (400, true));
+
+    let (_, v) = call("DescribeImages", json!({"repositoryName": "team/web"}));
+    let digest = v["imageDetails"][0]["imageDigest"].as_str().unwrap().to_string();
+    assert_eq!(v["imageDetails"][0]["imageSizeInBytes"], 1);
+    let (_, v) = call("DescribeImages", json!({"repositoryName": "team/web", "imageIds": [{"imageDigest": digest}]}));
+    assert_eq!(v["imageDetails"][0]["imageTags"], json!(["latest"]));
+    let (s, v) =
+        call("DescribeImages", json!({"repositoryName": "team/web", "imageIds": [{"imageDigest": "sha256:00"}]}));
+    assert_eq!((s, v["__type"].as_str()), (400, Some("ImageNotFoundException")));
+    assert!(v["message"].as_str().unwrap().contains("{imageDigest:'sha256:00', imageTag:'null'}"));
+    let (_, v) = call("DescribeImages", json!({}));
+    assert_eq!(v["__type"], "InvalidParameterException");
+
+    let ids =
+        json!([{"imageTag": "latest"}, {"imageTag": "nope"}, {}, {"imageTag": "latest", "imageDigest": "sha256:1"}]);
+    let (s, v) = call("BatchGetImage", json!({"repositoryName": "team/web", "imageIds": ids}));
+    assert_eq!(s, 200);
+    assert_eq!(v["images"][0]["imageId"], json!({"imageDigest": digest, "imageTag": "latest"}));
+    let codes: Vec<&str> =
+        v["failures"].as_array().unwrap().iter().map(|f| f["failureCode"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["ImageNotFound", "MissingDigestAndTag", "ImageNotFound"]);
+
+    let (s, v) = call("PutImage", json!({}));
+    assert_eq!((s, v["__type"].as_str()), (400, Some("com.amazon.coral.service#UnknownOperationException")));
+}
+
+#[test]
+fn registry_paths() {
+    use ecr::RegistryPath as P;
+    let m = |n: &str, r: &str| P::Manifest { name: n.into(), reference: r.into() };
+    assert_eq!(ecr::registry_path("/v2/"), P::Base);
+    assert_eq!(ecr::registry_path("/v2"), P::Base);
+    assert_eq!(ecr::registry_path("/v2/team/web/manifests/latest"), m("team/web", "latest"));
+    assert_eq!(ecr::registry_path("/v2/a/manifests/b/manifests/sha256:1"), m("a/manifests/b", "sha256:1"));
+    assert_eq!(
+        ecr::registry_path("/v2/web/blobs/sha256%3Aab"),
+        P::Blob { name: "web".into(), digest: "sha256:ab".into() }
+    );
+    assert_eq!(ecr::registry_path("/v2/web/tags/list"), P::Tags { name: "web".into() });
+    assert_eq!(ecr::registry_path("/v2/web/manifests/"), P::Other);
+    assert_eq!(ecr::registry_path("/v2/manifests/x"), P::Other);
+    assert_eq!(ecr::registry_path("/v3/"), P::Other);
+    assert_eq!(
+        ecr::digest_of_layer_key(&format!("x-1-y/{}", "A".repeat(64))),
+        Some(format!("sha256:{}", "a".repeat(64)))
+    );
+    assert_eq!(ecr::digest_of_layer_key("x/abc"), None);
+}
+
+#[test]
+fn registry_pull() {
+    let d = door();
+    let host = d.registry_host();
+    use base64::Engine;
+    let basic =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("AWS:{}", d.registry_password)));
+    let get = |path: &str, auth: Option<&str>| {
+        let mut r = Req::new("GET", path).with_header("Host", &host);
+        if let Some(a) = auth {
+            r = r.with_header("Authorization", a);
+        }
+        send(&d, r)
+    };
+    let r = get("/v2/", None);
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            "Basic realm=\"https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/\",service=\"ecr.amazonaws.com\""
+        )
+    );
+    assert_eq!(get("/v2/", Some("Basic !!!")).status, 401);
+    assert_eq!(get("/v2/", Some("Basic QVdTOng=")).status, 401);
+    assert_eq!(get("/v2/", Some(&basic)).status, 200);
+    let m = get("/v2/team/web/manifests/latest", Some(&basic));
+    assert_eq!(m.status, 200);
+    let digest = m.header("docker-content-digest").unwrap().to_string();
+    assert_eq!(digest, http::sha256_digest(&m.body));
+    assert_eq!(get(&format!("/v2/team/web/manifests/{digest}"), Some(&basic)).body, m.body);
+    let manifest: Value = serde_json::from_slice(&m.body).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let b = get(&format!("/v2/team/web/blobs/{layer}"), Some(&basic));
+    assert_eq!(b.status, 307);
+    let loc = b.header("location").unwrap();
+    let rest =
+        loc.strip_prefix("https://prod-ap-northeast-1-starport-layer-bucket.s3.ap-northeast-1.amazonaws.com/").unwrap();
+    let (path, query) = rest.split_once('?').unwrap();
+    assert!(path.ends_with(layer.trim_start_matches("sha256:")));
+    assert!(query.contains("X-Amz-Credential=") && query.contains("X-Amz-Signature="));
+    // The layer bucket serves it, unsigned in headers (presigned query).
+    let host_l = loc.trim_start_matches("https://").split('/').next().unwrap();
+    let s = send(&d, Req::new("GET", &format!("/{path}?{query}")).with_header("Host", host_l));
+    assert_eq!((s.status, &s.body[..]), (200, &b"a"[..]));
+    assert!(s.header("x-amz-request-id").is_some());
+    // Errors as the registry words them.
+    let e: Value = serde_json::from_slice(&get("/v2/none/manifests/latest", Some(&basic)).body).unwrap();
+    assert_eq!(e["errors"][0]["code"], "NAME_UNKNOWN");
+    assert_eq!(get("/v2/team/web/blobs/sha256:00", Some(&basic)).status, 404);
+    assert_eq!(get("/v2/empty/manifests/latest", Some(&basic)).status, 404);
+    let head = send(
+        &d,
+        Req::new("HEAD", &format!("/v2/team/web/blobs/{layer}"))
+            .with_header("Host", &host)
+            .with_header("Authorization", &basic),
+    );
+    assert_eq!((head.status, head.header("content-length"), head.body.len()), (200, Some("1"), 0));
+    let push = send(
+        &d,
+        Req::new("PUT", "/v2/team/web/manifests/x").with_header("Host", &host).with_header("Authorization", &basic),
+    );
+    assert_eq!(push.status, 405);
+    let other = Req::new("GET", "/v2/team/web/manifests/latest")
+        .with_header("Host", "999999999999.dkr.ecr.ap-northeast-1.amazonaws.com")
+        .with_header("Authorization", &basic);
+    let e: Value = serde_json::from_slice(&send(&d, other).body).unwrap();
+    assert_eq!(
+        e["errors"][0]["message"],
+        "The repository with name 'team/web' does not exist in the registry with id '999999999999'"
+    );
+    let tags: Value = serde_json::from_slice(&get("/v2/team/web/tags/list", Some(&basic)).body).unwrap();
+    assert_eq!(tags, json!({"name": "team/web", "tags": ["latest"]}));
+}
+
+fn s3_req(method: &str, target: &str) -> Req {
+    signed("s3", "s3.ap-northeast-1.amazonaws.com", Req::new(method, target))
+}
+
+#[test]
+fn s3_objects() {
+    let d = door();
+    let r = send(&d, s3_req("GET", "/b/a/1"));
+    assert_eq!((r.status, r.text().as_str()), (200, "one"));
+    assert_eq!(r.header("last-modified"), Some("Thu, 31 Oct 2024 11:38:11 GMT"));
+    assert!(r.header("x-amz-request-id").is_some() && r.header("x-amz-id-2").is_some());
+    // Virtual-hosted, with an aws-chunked body as botocore sends it over HTTPS.
+    let put = signed("s3", "b.s3.ap-northeast-1.amazonaws.com", Req::new("PUT", "/new%20key"))
+        .with_header("Content-Encoding", "aws-chunked")
+        .with_header("Content-Type", "text/plain")
+        .with_body("3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n");
+    let r = send(&d, put);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("etag"), Some("\"900150983cd24fb0d6963f7d28e17f72\""));
+    let r = send(&d, s3_req("GET", "/b/new%20key"));
+    assert_eq!((r.text().as_str(), r.header("content-type")), ("abc", Some("text/plain")));
+    let r = send(&d, s3_req("GET", "/b/new%20key").with_header("Range", "bytes=1-"));
+    assert_eq!((r.status, r.text().as_str(), r.header("content-range")), (206, "bc", Some("bytes 1-2/3")));
+    let r = send(&d, s3_req("GET", "/b/new%20key").with_header("Range", "bytes=5-"));
+    assert_eq!(r.status, 416);
+    let r = send(&d, s3_req("GET", "/b/missing"));
+    assert_eq!(r.status, 404);
+    let id = r.header("x-amz-request-id").unwrap().to_string();
+    assert!(r.text().starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>missing</Key>"));
+    assert!(r.text().contains(&format!("<RequestId>{id}</RequestId>")), "one id in the body and the header");
+    let r = send(&d, s3_req("HEAD", "/b/missing"));
+    assert_eq!((r.status, r.body.len()), (404, 0));
+    let r = send(&d, s3_req("GET", "/nob/x"));
+    assert!(r.text().contains(
+        "<Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>nob</BucketName>"
+    ));
+    assert_eq!(send(&d, s3_req("DELETE", "/b/c")).status, 204);
+    assert_eq!(send(&d, s3_req("GET", "/b/c")).status, 404);
+    assert_eq!(send(&d, s3_req("HEAD", "/b")).header("x-amz-bucket-region"), Some(REGION));
+    assert_eq!(send(&d, s3_req("HEAD", "/nob")).status, 404);
+    assert!(send(&d, s3_req("GET", "/b?location")).text().contains(">ap-northeast-1</LocationConstraint>"));
+    assert_eq!(send(&d, s3_req("GET", "/b/a/1?acl")).status, 501);
+    assert_eq!(send(&d, s3_req("GET", "/")).status, 501);
+    // The layer bucket is read-only.
+    assert_eq!(send(&d, s3_req("PUT", "/prod-ap-northeast-1-starport-layer-bucket/x")).status, 403);
+}
+
+#[test]
+fn s3_lists() {
+    let d = door();
+    let list = |q: &str| send(&d, s3_req("GET", &format!("/b?list-type=2{q}"))).text();
+    let all = list("");
+    assert!(all.contains("<KeyCount>4</KeyCount>") && all.contains("<IsTruncated>false</IsTruncated>"), "{all}");
+    assert!(all.contains("<Key>a/1</Key><LastModified>2024-10-31T11:38:11.000Z</LastModified><ETag>&quot;"));
+    let top = list("&delimiter=%2F&encoding-type=url");
+    assert!(
+        top.contains(
+            "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>b/</Prefix></CommonPrefixes>"
+        ),
+        "{top}"
+    );
+    assert!(
+        top.contains("<Key>c</Key>")
+            && top.contains("<EncodingType>url</EncodingType>")
+            && top.contains("<KeyCount>3</KeyCount>")
+    );
+    // Two pages of two, then the rest.
+    let p1 = list("&max-keys=2");
+    assert!(
+        p1.contains("<IsTruncated>true</IsTruncated>")
+            && p1.contains("<Key>a/2</Key>")
+            && !p1.contains("<Key>b/3</Key>")
+    );
+    let token = p1.split("<NextContinuationToken>").nth(1).unwrap().split('<').next().unwrap();
+    let p2 = list(&format!("&max-keys=2&continuation-token={}", http::url_encode(token)));
+    assert!(p2.contains("<Key>b/3</Key><") && p2.contains("<Key>c</Key>") && !p2.contains("<Key>a/"), "{p2}");
+    assert!(list("&prefix=b").contains("<KeyCount>1</KeyCount>"));
+    assert!(list("&start-after=b%2F3").contains("<Key>c</Key>"));
+    assert!(list("&continuation-token=%25%25").contains("<Code>InvalidArgument</Code>"));
+    // Paging through common prefixes does not repeat one.
+    let p = list("&delimiter=/&max-keys=1");
+    let t = p.split("<NextContinuationToken>").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let p = list(&format!("&delimiter=/&max-keys=1&continuation-token={}", http::url_encode(&t)));
+    assert!(p.contains("<Prefix>b/</Prefix>") && !p.contains("<Prefix>a/</Prefix></CommonPrefixes>"), "{p}");
+}
+
+#[test]
+fn byte_ranges() {
+    use s3::{Range, byte_range};
+    assert_eq!(byte_range(None, 10), Range::Whole);
+    assert_eq!(byte_range(Some("bytes=0-4"), 10), Range::Part(0, 4));
+    assert_eq!(byte_range(Some("bytes=5-100"), 10), Range::Part(5, 9));
+    assert_eq!(byte_range(Some("bytes=-3"), 10), Range::Part(7, 9));
+    assert_eq!(byte_range(Some("bytes=-30"), 10), Range::Part(0, 9));
+    assert_eq!(byte_range(Some("bytes=0-1,3-4"), 10), Range::Whole);
+    for bad in ["bytes=10-", "bytes=5-2", "bytes=-0", "bytes=x-1", "bytes=1", "bytes=0-"] {
+        let len = if bad == "bytes=0-" { 0 } else { 10 };
+        assert_eq!(byte_range(Some(bad), len), Range::Unsatisfiable, "{bad}");
+    }
+}
+
+#[test]
+fn logs_streams_and_events() {
+    let d = door();
+    let t = |op: &str| format!("{}.{op}", logs::TARGET_PREFIX);
+    let call = |op: &str, body: Value| json_call(&d, "logs", &t(op), body);
+    let (s, _) = call("CreateLogStream", json!({"logGroupName": "/ecs/web", "logStreamName": "new"}));
+    assert_eq!(s, 200);
+    let (s, v) = call("CreateLogStream", json!({"logGroupName": "/ecs/web", "logStreamName": "new"}));
+    assert_eq!((s, v["__type"].as_str()), (400, Some("ResourceAlreadyExistsException")));
+    let (_, v) = call("CreateLogStream", json!({"logGroupName": "/none", "logStreamName": "x"}));
+    assert_eq!(v, json!({"__type": "ResourceNotFoundException", "message": "The specified log group does not exist."}));
+    let now_ms = (NOW * 1000) as i64;
+    let events = json!([
+        {"timestamp": now_ms - 15 * 86_400_000, "message": "old"},
+        {"timestamp": now_ms, "message": "now"},
+        {"timestamp": now_ms + 3 * 3_600_000, "message": "future"}
+    ]);
+    let (s, v) = call("PutLogEvents", json!({"logGroupName": "/ecs/web", "logStreamName": "new", "logEvents": events}));
+    assert_eq!(s, 200);
+    assert_eq!(v["rejectedLogEventsInfo"], json!({"tooOldLogEventEndIndex": 0, "tooNewLogEventStartIndex": 2}));
+    assert_eq!(v["nextSequenceToken"].as_str().unwrap().len(), 56);
+    let (_, v) = call("GetLogEvents", json!({"logGroupName": "/ecs/web", "logStreamName": "new"}));
+    assert_eq!(v["events"][0]["message"], "now");
+    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+    let (_, v) = call("PutLogEvents", json!({"logGroupName": "/ecs/web", "logStreamName": "gone", "logEvents": []}));
+    assert_eq!(v["message"], "The specified log stream does not exist.");
+    let (_, v) =
+        call("PutLogEvents", json!({"logGroupName": "/ecs/web", "logStreamName": "s", "logEvents": [{"message": 1}]}));
+    assert_eq!(v["__type"], "InvalidParameterException");
+    let (_, v) = call("PutLogEvents", json!({"logGroupName": "/ecs/web"}));
+    assert_eq!(v["__type"], "InvalidParameterException");
+}
+
+#[test]
+fn logs_keep_a_bounded_tail() {
+    let d = door();
+    let now_ms = (NOW * 1000) as i64;
+    let batch: Vec<Value> =
+        (0..data::MAX_EVENTS + 5).map(|i| json!({"timestamp": now_ms, "message": i.to_string()})).collect();
+    let target = format!("{}.PutLogEvents", logs::TARGET_PREFIX);
+    json_call(&d, "logs", &target, json!({"logGroupName": "/ecs/web", "logStreamName": "s", "logEvents": batch}));
+    let store = d.store.lock().unwrap();
+    let s = &store.log_groups["/ecs/web"]["s"];
+    assert_eq!(s.events.len(), data::MAX_EVENTS);
+    assert_eq!(s.events[0].1, "5");
+}
+
+#[test]
+fn secrets_by_name_and_arn() {
+    let d = door();
+    let t = format!("{}.GetSecretValue", secrets_manager::TARGET_PREFIX);
+    let call = |body: Value| json_call(&d, "secretsmanager", &t, body);
+    let (s, v) = call(json!({"SecretId": "db"}));
+    assert_eq!(s, 200);
+    let arn = v["ARN"].as_str().unwrap().to_string();
+    assert_eq!(v["CreatedDate"], NOW);
+    assert_eq!(v["VersionStages"], json!(["AWSCURRENT"]));
+    assert_eq!(call(json!({"SecretId": arn})).1["SecretString"], "pw");
+    let partial = arn.rsplit_once('-').unwrap().0.to_string();
+    assert_eq!(call(json!({"SecretId": partial})).1["SecretString"], "pw");
+    let (s, v) = call(json!({"SecretId": "nope"}));
+    assert_eq!(
+        (s, v),
+        (
+            400,
+            json!({"__type": "ResourceNotFoundException", "Message": "Secrets Manager can't find the specified secret."})
+        )
+    );
+    let (_, v) = call(json!({"SecretId": "db", "VersionStage": "AWSPREVIOUS"}));
+    assert_eq!(v["Message"], "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS");
+    let (_, v) = call(json!({}));
+    assert_eq!(v["__type"], "InvalidParameterException");
+}
+
+#[test]
+fn ssm_parameters() {
+    let d = door();
+    let t = |op: &str| format!("{}.{op}", ssm::TARGET_PREFIX);
+    let (_, v) =
+        json_call(&d, "ssm", &t("GetParameters"), json!({"Names": ["/p/secure", "x"], "WithDecryption": true}));
+    assert_eq!(v["Parameters"][0]["Value"], "v");
+    assert_eq!(v["Parameters"][0]["ARN"], "arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/secure");
+    assert_eq!(v["InvalidParameters"], json!(["x"]));
+    let (_, v) = json_call(&d, "ssm", &t("GetParameters"), json!({"Names": ["/p/secure"]}));
+    assert_ne!(v["Parameters"][0]["Value"], "v", "no plaintext without WithDecryption");
+    let (_, v) = json_call(
+        &d,
+        "ssm",
+        &t("GetParameter"),
+        json!({"Name": "arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/secure", "WithDecryption": true}),
+    );
+    assert_eq!(v["Parameter"]["Value"], "v");
+    let (s, v) = json_call(&d, "ssm", &t("GetParameter"), json!({"Name": "nope"}));
+    assert_eq!((s, v["__type"].as_str()), (400, Some("ParameterNotFound")));
+}
+
+#[test]
+fn bodies_over_the_cap_get_each_services_error() {
+    let d = door();
+    let over = |req: Req| {
+        let r = d.too_large(&d.route(&req));
+        (r.status, r.text())
+    };
+    let (s, t) = over(s3_req("PUT", "/b/k"));
+    assert_eq!(s, 400);
+    assert!(t.contains("<Code>EntityTooLarge</Code>") && t.contains("<MaxSizeAllowed>16777216</MaxSizeAllowed>"));
+    let (s, t) = over(signed("logs", "logs.ap-northeast-1.amazonaws.com", Req::new("POST", "/")));
+    assert_eq!(s, 413);
+    assert!(t.contains("RequestEntityTooLargeException"));
+    assert_eq!(over(signed("sts", "sts.amazonaws.com", Req::new("POST", "/"))).0, 413);
+}
+
+/// A tiny deterministic generator, so the no-panic sweep is the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn no_input_makes_a_handler_panic() {
+    let d = door();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let hosts = [
+        "sts.amazonaws.com",
+        "api.ecr.ap-northeast-1.amazonaws.com",
+        "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com",
+        "b.s3.ap-northeast-1.amazonaws.com",
+        "s3.amazonaws.com",
+        "prod-ap-northeast-1-starport-layer-bucket.s3.ap-northeast-1.amazonaws.com",
+        "logs.ap-northeast-1.amazonaws.com",
+        "secretsmanager.ap-northeast-1.amazonaws.com",
+        "ssm.ap-northeast-1.amazonaws.com",
+        "localhost",
+        "",
+        "[::1",
+        ":::",
+    ];
+    let targets = [
+        "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+        "AmazonEC2ContainerRegistry_V20150921.BatchGetImage",
+        "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+        "Logs_20140328.PutLogEvents",
+        "Logs_20140328.CreateLogStream",
+        "secretsmanager.GetSecretValue",
+        "AmazonSSM.GetParameters",
+        "AmazonSSM.GetParameter",
+        "",
+        ".",
+        "AmazonSSM.",
+    ];
+    let paths = [
+        "/",
+        "/v2/",
+        "/v2/team/web/manifests/latest",
+        "/v2/team/web/blobs/sha256:",
+        "/v2/%ff%fe/manifests/%00",
+        "/b",
+        "/b/",
+        "/b/a/1",
+        "/b?list-type=2&max-keys=-1",
+        "/b?list-type=2&continuation-token=",
+        "/b?list-type=2&delimiter=",
+        "/%",
+        "//",
+        "/?Action=GetCallerIdentity",
+        "/x-1-y/0000",
+        "/b/k?x-id=PutObject",
+    ];
+    let bodies = [
+        "",
+        "{",
+        "[]",
+        "null",
+        "{\"repositoryName\":1}",
+        "{\"repositoryName\":\"team/web\",\"imageIds\":[1,null,{}]}",
+        "{\"logGroupName\":\"/ecs/web\",\"logStreamName\":\"s\",\"logEvents\":[{\"timestamp\":-9223372036854775808,\"message\":\"x\"}]}",
+        "{\"logGroupName\":\"/ecs/web\",\"logStreamName\":\"s\",\"logEvents\":[{\"timestamp\":9223372036854775807,\"message\":\"x\"}]}",
+        "{\"Names\":[1,2]}",
+        "{\"SecretId\":\"arn:\"}",
+        "Action=GetCallerIdentity",
+        "Action=",
+        "a=%zz&&=",
+        "ffffffffffffffff\r\n",
+        "\u{0}\u{1}",
+    ];
+    let auths = [
+        None,
+        Some(
+            "AWS4-HMAC-SHA256 Credential=ASIATESTKEY/20241031/ap-northeast-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+        ),
+        Some("AWS4-HMAC-SHA256 Credential=/////, SignedHeaders=, Signature="),
+        Some("AWS4-HMAC-SHA256 ,,,=,="),
+        Some("Basic"),
+        Some("Basic =="),
+        Some("Bearer x"),
+    ];
+    let methods = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"];
+    let ranges = ["bytes=", "bytes=-", "bytes=18446744073709551615-", "bytes=0-18446744073709551615", "x"];
+    for _ in 0..4000 {
+        let mut r = Req::new(rng.pick(&methods), rng.pick(&paths))
+            .with_header("Host", rng.pick(&hosts))
+            .with_header("X-Amz-Target", rng.pick(&targets))
+            .with_body(rng.pick(&bodies));
+        if let Some(a) = auths[(rng.next() % auths.len() as u64) as usize] {
+            r = r.with_header("Authorization", a);
+        }
+        if rng.next() % 3 == 0 {
+            r = r.with_header("Range", rng.pick(&ranges)).with_header("Content-Encoding", "aws-chunked");
+        }
+        let routed = d.route(&r);
+        let a = d.handle(&routed, &r);
+        assert!((200..600).contains(&a.status), "{r:?} -> {a:?}");
+        let _ = d.too_large(&routed);
+    }
+}
+
+#[test]
+fn the_agent_hosts_a_front_door() {
+    use crate::services::{AgentConfig, ServiceSpec, serve};
+    let ca = LabCa::generate("agent-test").unwrap();
+    let j = json!({"lab": "l", "services": [{
+        "kind": "front_door",
+        "listen": [{"ns": "", "addr": "127.0.0.1", "port": 0}],
+        "region": REGION, "account": ACCOUNT,
+        "ca_cert_pem": ca.cert_pem, "ca_key_pem": ca.key_pem,
+        "names": ["localhost"]
+    }]});
+    let c: AgentConfig = serde_json::from_value(j).unwrap();
+    let ServiceSpec::FrontDoor(s) = &c.services[0] else { panic!("{c:?}") };
+    assert_eq!((s.credentials.len(), s.data.clone()), (0, Data::default()));
+    assert_eq!(serde_json::from_value::<AgentConfig>(serde_json::to_value(&c).unwrap()).unwrap(), c);
+    // Bound on loopback in this namespace, started, and stopped at once.
+    let mut ready = false;
+    serve(&c, || ready = true, || async {}).unwrap();
+    assert!(ready);
+    // A CA that cannot be read fails the start, not the first handshake.
+    let mut bad = c.clone();
+    if let ServiceSpec::FrontDoor(s) = &mut bad.services[0] {
+        s.ca_key_pem = "junk".into();
+    }
+    assert!(serve(&bad, || panic!("not ready"), || async {}).is_err());
+}
