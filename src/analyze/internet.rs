@@ -41,6 +41,10 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
         w.step("internet", format!("{dst} is {svc}'s public endpoint ({HTTPS_PORT}/tcp)"), src, dst);
         return match (w.l4, w.port) {
             (L4::Icmp, _) => Ok(Next::answered(src)),
+            (L4::Tcp, Some(HTTPS_PORT)) if w.http => Err(Blocked::refused(
+                Reason::NoListener,
+                format!("{svc} speaks HTTPS: a plain HTTP request gets no HTTP answer (the connection is closed)"),
+            )),
             (L4::Tcp, Some(HTTPS_PORT)) => Ok(Next::served_by(Node::Aws(svc), src)),
             _ => Err(Blocked::refused(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp"))),
         };

@@ -147,6 +147,8 @@ pub struct Walk<'a> {
     pub port: Option<u16>,
     /// The transport as listeners declare it; None for ICMP.
     pub proto: Option<Proto>,
+    /// The probe speaks HTTP: a server of another protocol answers it nothing it can read.
+    pub http: bool,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -156,12 +158,13 @@ pub struct Walk<'a> {
 impl<'a> Walk<'a> {
     pub fn new(lab: &'a Lab, proto: ProbeProto, port: Option<u16>) -> Self {
         let l4 = L4::of(proto);
+        let http = proto == ProbeProto::Http;
         let proto = match l4 {
             L4::Tcp => Some(Proto::Tcp),
             L4::Udp => Some(Proto::Udp),
             L4::Icmp => None,
         };
-        Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto, steps: vec![], replies: vec![] }
+        Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto, http, steps: vec![], replies: vec![] }
     }
 
     /// Aims the walk at the resolved destination port (ICMP has none).

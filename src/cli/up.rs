@@ -94,6 +94,14 @@ pub fn summary(lab: &Lab) -> String {
     );
     let _ = writeln!(s, "{head}");
     let _ = writeln!(s, "  {}", dns_line(lab));
+    let (net, prefix) = crate::scenario::aws_service::AWS_PUBLIC_NET;
+    let aws = tr!(
+        "summary-aws",
+        "aws: the public endpoints of { $region } (ECR, S3, STS, Logs, ...) in the internet at { $net }, HTTPS signed by the lab CA",
+        region = lab.region,
+        net = format!("{net}/{prefix}")
+    );
+    let _ = writeln!(s, "  {aws}");
     for (ii, i) in lab.instances.iter().enumerate() {
         let pubip = i.public_ip.map(|p| tr!("summary-public-ip", ", public { $ip }", ip = p)).unwrap_or_default();
         let line = tr!(

@@ -7,6 +7,7 @@
 //! unit-tested without root against a recording fake (`fake.rs`, `tests.rs`). `linux/` is the
 //! real kernel, one file per kind of kernel object.
 
+pub mod ca;
 pub mod down;
 pub mod integrity;
 pub mod kernel;

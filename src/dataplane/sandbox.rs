@@ -6,7 +6,9 @@
 
 use super::state::{create_private_dir, write_atomic};
 use crate::model::Lab;
-use crate::model::docker::{ContainerRef, ETC_FILES, EtcFiles, containers, exec_env, instance_etc, internet_etc};
+use crate::model::docker::{
+    ContainerRef, ETC_FILES, EtcFiles, ca_env, containers, exec_env, instance_etc, internet_etc,
+};
 use crate::model::instance::Instance;
 use crate::plan::host_mark;
 use crate::sys::{bpf::mark_sockets, cgroup, isolate::Isolation, netns};
@@ -49,9 +51,36 @@ fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
     Ok(())
 }
 
+/// The lab CA's files: its certificate and key (for the front doors), and the trust bundle
+/// every sandbox sees over the system's (the machine's bundle and the lab CA).
+pub fn ca_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("ca")
+}
+pub const CA_CERT: &str = "ca.pem";
+pub const CA_KEY: &str = "ca-key.pem";
+pub const CA_BUNDLE: &str = "ca-bundle.crt";
+
+/// Where distributions keep the system trust bundle; each one the machine has is covered by
+/// the lab's bundle inside a sandbox (Debian/Ubuntu, Fedora/Amazon Linux, Alpine/others).
+const SYSTEM_BUNDLES: [&str; 3] =
+    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+/// Make the lab CA (a new key for every `up`) and write it with the trust bundle.
+fn write_ca(state_dir: &Path, lab: &Lab) -> io::Result<()> {
+    let dir = ca_dir(state_dir);
+    create_private_dir(&dir)?;
+    let ca = super::ca::LabCa::generate(&lab.name).map_err(|e| io::Error::other(format!("lab CA: {e}")))?;
+    write_atomic(&dir.join(CA_CERT), ca.cert_pem.as_bytes())?;
+    write_atomic(&dir.join(CA_KEY), ca.key_pem.as_bytes())?;
+    let system = SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let sep = if system.is_empty() || system.ends_with('\n') { "" } else { "\n" };
+    write_atomic(&dir.join(CA_BUNDLE), format!("{system}{sep}{}", ca.cert_pem).as_bytes())
+}
+
 /// Write the files of every instance and container of the lab (`up` does, before it starts
 /// any process). An awsvpc container has none of its own: it uses its pause container's.
 pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
+    write_ca(state_dir, lab)?;
     for inst in &lab.instances {
         write_etc(&instance_dir(state_dir, &inst.name), &instance_etc(lab, inst))?;
     }
@@ -83,6 +112,8 @@ pub struct Sandbox {
     /// caller's directory elsewhere.
     pub workdir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// The lab's trust bundle, mounted over the system's.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -96,17 +127,19 @@ impl Sandbox {
             socket_mark: None,
             workdir: Some(PathBuf::from("/")),
             env: c.exec_env(tty),
+            ca_bundle: Some(ca_dir(state_dir).join(CA_BUNDLE)),
         }
     }
 
     /// The instance itself, as a login on it: its name, its files, no container's variables.
     pub fn instance(state_dir: &Path, lab: &Lab, inst: &Instance, tty: bool) -> Sandbox {
         let hostname = instance_etc(lab, inst).hostname;
-        let env = exec_env(&hostname, &[], tty);
+        let env = exec_env(&hostname, &ca_env(), tty);
         let etc_dir = Some(instance_dir(state_dir, &inst.name));
         // A cgroup of its own, as systemd gives a login session: `down` finds what it started.
         let cgroup = Some(format!("instance.{}", inst.name));
-        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup, socket_mark: None, workdir: None, env }
+        let ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
+        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup, socket_mark: None, workdir: None, env, ca_bundle }
     }
 
     /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
@@ -120,6 +153,7 @@ impl Sandbox {
             socket_mark: None,
             workdir: None,
             env: exec_env(hostname, &[], tty),
+            ca_bundle: None,
         }
     }
 
@@ -128,6 +162,8 @@ impl Sandbox {
     pub fn internet(state_dir: &Path, lab: &Lab, tty: bool) -> Sandbox {
         let mut sb = Sandbox::plain(&lab.internet.ns, "internet", tty);
         sb.etc_dir = Some(internet_dir(state_dir, "internet"));
+        sb.env = exec_env("internet", &ca_env(), tty);
+        sb.ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
         sb
     }
 
@@ -138,6 +174,8 @@ impl Sandbox {
         let mut sb = Sandbox::plain(&lab.internet.ns, host, tty);
         (sb.cgroup, sb.socket_mark) = (Some(format!("internet.{host}")), Some(host_mark(i)));
         sb.etc_dir = Some(internet_dir(state_dir, host));
+        sb.env = exec_env(host, &ca_env(), tty);
+        sb.ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
         Some(sb)
     }
 
@@ -150,6 +188,12 @@ impl Sandbox {
         if let Some(dir) = &self.etc_dir {
             for (name, target) in ETC_FILES {
                 iso = iso.bind(&dir.join(name), Path::new(target))?;
+            }
+            // The lab CA, trusted where the system's trust is (only the bundles that exist).
+            if let Some(bundle) = self.ca_bundle.as_ref().filter(|b| b.exists()) {
+                for target in SYSTEM_BUNDLES {
+                    iso = iso.bind(bundle, Path::new(target))?;
+                }
             }
         }
         if let Some(id) = &self.cgroup {

@@ -138,6 +138,7 @@ up-interrupted-removed = 中断されました。構築したものはすべて�
 up-done = { $ms } ms で起動しました (カーネルオブジェクト { $objects } 個)。次を試してください: ecsnet ps { $lab } | ecsnet exec { $lab } instance/{ $instance } -- ip -4 addr | ecsnet down { $lab }
 
 # The lab's summary (up, ls LAB)
+summary-aws = aws: { $region } の公開エンドポイント (ECR、S3、STS、Logs など) はインターネット側の { $net } にあり、ラボの CA が署名した HTTPS で答えます
 summary-dns = dns: Amazon 提供の DNS は { $ip } と 169.254.169.253 (DNS ホスト名 { $hostnames })。nameserver { $servers }、search { $search }
 summary-dns-off = dns: enableDnsSupport がオフです。{ $ip } では何も答えません (nameserver { $servers })
 summary-lab = ラボ { $lab } ({ $region }、VPC { $cidr })

@@ -74,7 +74,8 @@ pub fn neighbour_overflow(mut v: Verdict) -> Verdict {
     v
 }
 
-/// The metadata endpoints answer HTTP and the resolvers DNS, not the responders' identity line.
+/// The metadata endpoints answer HTTP, the resolvers DNS and AWS's endpoints HTTPS, not the
+/// responders' identity line.
 fn is_metadata(n: &Node) -> bool {
-    matches!(n, Node::Metadata | Node::InstanceMetadata | Node::Dns)
+    matches!(n, Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_))
 }

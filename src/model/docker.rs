@@ -77,6 +77,20 @@ pub fn internet_etc(hostname: &str) -> EtcFiles {
     }
 }
 
+/// Where a lab's processes find the lab CA: the system bundle, which the lab's covers (Debian's
+/// path; the others a machine has are covered too).
+pub const CA_BUNDLE_PATH: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// ecsnet's own variables (not ECS's): the SDKs and runtimes that keep their own trust store
+/// (botocore, requests, Node.js, OpenSSL) are pointed at the bundle with the lab CA, which
+/// signs the lab's AWS endpoints.
+pub fn ca_env() -> Vec<(String, String)> {
+    ["AWS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"]
+        .iter()
+        .map(|k| (k.to_string(), CA_BUNDLE_PATH.to_string()))
+        .collect()
+}
+
 /// The environment of a process started in a container as `docker exec` starts it: Docker's
 /// PATH and HOSTNAME (and TERM=xterm with a terminal), each replaced by the container's own
 /// variable of that name, the container's others after them, then HOME as runc sets it when
@@ -315,6 +329,12 @@ impl<'a> ContainerRef<'a> {
             }
             ContainerKind::App(_) => {
                 let mut env = self.model().env.clone();
+                // The lab CA, unless the definition sets these itself.
+                for (k, v) in ca_env() {
+                    if !env.iter().any(|(name, _)| *name == k) {
+                        env.push((k, v));
+                    }
+                }
                 if !env.iter().any(|(k, _)| k == "PATH") {
                     env.push(pair("PATH", DEFAULT_PATH));
                 }

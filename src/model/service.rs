@@ -18,6 +18,8 @@ pub enum ServiceKind {
     /// The ECS agent's introspection API of instance `instance` (every address, :51678); the
     /// same agent process serves it as the task metadata endpoint.
     Introspection { instance: usize },
+    /// AWS's public service endpoints: one HTTPS server (the front doors) at every address.
+    FrontDoor,
     /// A DNS resolver: the VPC's Amazon-provided one (in the VPC router, `view` Vpc) or one of
     /// the lab's internet (`view` Internet), on 53/udp and 53/tcp of each of its addresses.
     Resolver { view: View },
@@ -68,17 +70,15 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             addrs: vec![],
         });
     }
-    // AWS's public endpoints in the lab's internet: a responder on 443 at each (the HTTPS front
-    // doors take their place).
-    for svc in AwsService::ALL {
-        v.push(Service {
-            kind: ServiceKind::Responder { node: svc.to_string(), task: None, container: None },
-            ns: lab.internet.ns.clone(),
-            bind: Some(svc.public_ip()),
-            listen: vec![PortProto { port: HTTPS_PORT, proto: Proto::Tcp }],
-            addrs: vec![],
-        });
-    }
+    // AWS's public endpoints in the lab's internet: the front doors, on 443 at each address.
+    let aws: Vec<Ipv4Addr> = AwsService::ALL.iter().map(|s| s.public_ip()).collect();
+    v.push(Service {
+        kind: ServiceKind::FrontDoor,
+        ns: lab.internet.ns.clone(),
+        bind: aws.first().copied(),
+        listen: vec![PortProto { port: HTTPS_PORT, proto: Proto::Tcp }],
+        addrs: aws,
+    });
     for (ii, inst) in lab.instances.iter().enumerate() {
         v.push(Service {
             kind: ServiceKind::TaskMetadata { instance: ii },

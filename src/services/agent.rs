@@ -98,8 +98,11 @@ fn detach_stdout() {
 fn load_config(path: &Path) -> Result<AgentConfig, String> {
     if path.is_dir() {
         let lab = crate::dataplane::state::load_lab_at(path).map_err(|e| e.to_string())?;
+        use crate::dataplane::sandbox::{CA_CERT, CA_KEY, ca_dir};
+        let read = |f: &str| std::fs::read_to_string(ca_dir(path).join(f)).ok();
+        let ca = read(CA_CERT).zip(read(CA_KEY));
         // Container times start now.
-        return Ok(super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC));
+        return Ok(super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca));
     }
     std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
 }

@@ -62,7 +62,9 @@ impl ServiceSpec {
 
 /// What the agent serves for a lab, as the model says; the metadata documents count container
 /// times from `created_ns`.
-pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
+/// `ca`: the lab CA's certificate and key (PEM), which signs the front doors' certificate; a
+/// lab without one (a configuration made by hand) gets a CA no one trusts.
+pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> AgentConfig {
     let mut tmds = task_metadata::documents::tmds_config(lab, created_ns).into_iter();
     let mut list = vec![];
     let mut zones = None;
@@ -84,6 +86,10 @@ pub fn config(lab: &Lab, created_ns: u64) -> AgentConfig {
                 lab,
                 created_ns / crate::sys::time::NS_PER_SEC,
             ))),
+            ServiceKind::FrontDoor => {
+                let (cert, key) = ca.clone().unwrap_or_default();
+                list.push(ServiceSpec::FrontDoor(front_door::lab_spec(lab, &s.ns, &s.addrs, (cert, key))));
+            }
             ServiceKind::Resolver { view } => list.push(ServiceSpec::Dns(dns::Spec {
                 ns: s.ns,
                 addrs: s.addrs,

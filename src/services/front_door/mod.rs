@@ -9,7 +9,6 @@
 //! pure function of the request and the store, in its own file.
 
 pub mod archive;
-pub mod ca;
 pub mod data;
 pub mod ecr;
 pub mod http;
@@ -23,7 +22,7 @@ pub mod sts;
 mod tests;
 pub mod tls;
 
-pub use ca::LabCa;
+pub use crate::dataplane::ca::LabCa;
 pub use data::{Data, Store};
 pub use http::{Req, Resp};
 
@@ -97,10 +96,67 @@ impl Spec {
     }
 }
 
+/// The front doors of a lab, as its model says: one door per AWS service address (in the
+/// lab's internet, `addrs`), a certificate for every public name of the region's services,
+/// the principals of the credentials the lab hands out (task roles by the task metadata
+/// endpoint, instance roles by IMDS), and an empty store.
+pub fn lab_spec(
+    lab: &crate::model::Lab,
+    ns: &str,
+    addrs: &[Ipv4Addr],
+    (ca_cert_pem, ca_key_pem): (String, String),
+) -> Spec {
+    use crate::scenario::aws_service::AwsService;
+    let mut names: Vec<String> =
+        AwsService::ALL.iter().flat_map(|s| s.hostnames(&lab.region, crate::model::ACCOUNT)).collect();
+    names.dedup();
+    Spec {
+        listen: addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT }).collect(),
+        region: lab.region.clone(),
+        account: crate::model::ACCOUNT.to_string(),
+        ca_cert_pem,
+        ca_key_pem,
+        names,
+        credentials: principals(lab),
+        data: Data::default(),
+    }
+}
+
+/// Who each access key the lab hands out belongs to: a task role's session is named after the
+/// task's id (as ECS names it), an instance role's after the instance's id (as EC2 does).
+fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
+    use crate::services::task_metadata::{TmdsCredentials, documents::credentials_id, fake_credentials};
+    let account = crate::model::ACCOUNT;
+    let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let mut v = vec![];
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        let (Some(arn), Some(id)) = (t.task_role_arn.as_ref(), credentials_id(t)) else { continue };
+        let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: arn.clone() }, 0);
+        let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
+        v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
+    }
+    for inst in &lab.instances {
+        let role = &inst.instance_profile;
+        let id = TmdsCredentials {
+            id: format!("imds/instance/{}", inst.name),
+            role_arn: format!("arn:aws:iam::{account}:role/{role}"),
+        };
+        let c = fake_credentials(&lab.name, &id, 0);
+        let arn = format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id);
+        v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
+    }
+    v
+}
+
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the
 /// current runtime.
 pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
-    let ca = LabCa::from_pem(&spec.ca_cert_pem, &spec.ca_key_pem)?;
+    // A configuration without a CA (made by hand) gets one of its own, trusted by no one.
+    let ca = if spec.ca_cert_pem.is_empty() {
+        LabCa::generate(&lab).map_err(|e| io::Error::other(e.to_string()))?
+    } else {
+        LabCa::from_pem(&spec.ca_cert_pem, &spec.ca_key_pem)?
+    };
     let tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(&ca, &spec.names)?));
     let door = Arc::new(FrontDoor::new(spec, lab, None));
     for s in sockets {

@@ -4,7 +4,7 @@
 //! the resolver already picks among several, so a door can later carry, say, a separate
 //! certificate per VPC endpoint.
 
-use super::ca::LabCa;
+use crate::dataplane::ca::LabCa;
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
