@@ -83,6 +83,9 @@ pub struct Lab {
     pub nats: Vec<NatGateway>,
     pub tasks: Vec<Task>,
     pub enis: Vec<Eni>,
+    /// What the lab's AWS services hold from the start (the scenario's `aws:`).
+    #[serde(default, skip_serializing_if = "crate::scenario::aws::Data::is_empty")]
+    pub aws: crate::scenario::aws::Data,
 }
 
 impl Lab {
@@ -150,5 +153,6 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         nats,
         tasks,
         enis,
+        aws: s.aws.clone(),
     })
 }

@@ -31,6 +31,9 @@ pub struct Scenario {
     pub task_definitions: Vec<TaskDefinition>,
     pub tasks: Vec<Task>,
     pub expect: Vec<Expectation>,
+    /// What the lab's AWS services hold (`aws:`).
+    #[serde(default)]
+    pub aws: super::aws::Data,
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -58,6 +61,11 @@ pub(crate) static TABLE: Table = Table {
         opt("taskDefinitions", Shape::List(&task_definition::ENTRY), "Task definitions, inline or `file:` JSON."),
         opt("tasks", Shape::List(&Shape::Block(&task::TABLE)), "Tasks and the instance each runs on."),
         opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
+        opt(
+            "aws",
+            Shape::Block(&super::aws::TABLE),
+            "What the lab's AWS services hold: ECR repositories, S3 buckets, log groups, secrets, parameters.",
+        ),
     ],
 };
 
@@ -75,6 +83,7 @@ pub(crate) struct Draft {
     /// Where each task's `networkConfiguration` key is (parallel to `tasks`).
     pub task_netconf: Vec<Option<Loc>>,
     pub expect: Vec<Expectation>,
+    pub aws: super::aws::Data,
 }
 
 /// Read every block of the file; each kind checks what it can on its own.
@@ -91,6 +100,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         tasks: Vec::new(),
         task_netconf: Vec::new(),
         expect: Vec::new(),
+        aws: Default::default(),
     };
     let rv = Value::root(root, "scenario");
     let Some(top) = b.cx.entry_map(&rv, "the scenario", "version: 1") else { return d };
@@ -122,6 +132,9 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("expect") {
         d.expect = expectation::parse_all(b, &v);
+    }
+    if let Some(v) = top.get("aws") {
+        d.aws = super::aws::parse(&mut b.cx, &v);
     }
     d
 }
@@ -272,6 +285,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         task_definitions: d.task_definitions,
         tasks: d.tasks,
         expect: d.expect,
+        aws: d.aws,
     })
 }
 

@@ -8,6 +8,7 @@
 //! located reads of that tree), `builder` and `reference` (names and references).
 
 pub mod agent_config;
+pub mod aws;
 pub mod aws_service;
 mod builder;
 mod container;

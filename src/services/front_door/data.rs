@@ -3,8 +3,11 @@
 //! log streams). Nothing is persisted: the store starts again from `Data` at every agent start.
 
 use super::http::{hex, sha256_digest};
+pub use crate::scenario::aws::{
+    Bucket, Data, Image, Layer, LogGroup, ManifestFormat, ObjectBody, Parameter, ParameterType, Repository, Secret,
+};
 use hyper::body::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// A layer declared by size gets bytes up to this many (the whole blob is kept in memory).
@@ -19,152 +22,21 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 pub const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
-/// Everything the scenario declares for the AWS services.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Data {
-    #[serde(default)]
-    pub repositories: Vec<Repository>,
-    #[serde(default)]
-    pub buckets: Vec<Bucket>,
-    #[serde(default)]
-    pub log_groups: Vec<LogGroup>,
-    #[serde(default)]
-    pub secrets: Vec<Secret>,
-    #[serde(default)]
-    pub parameters: Vec<Parameter>,
-}
-
-/// An ECR repository and its images.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Repository {
-    pub name: String,
-    #[serde(default)]
-    pub images: Vec<Image>,
-}
-
-/// An image: its tags and layers; the manifest and every digest are computed from them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Image {
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub layers: Vec<Layer>,
-    /// Docker's schema 2 (what most pushes to ECR produce) or OCI.
-    #[serde(default)]
-    pub format: ManifestFormat,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ManifestFormat {
-    #[default]
-    Docker,
-    Oci,
-}
-
-/// A layer: files (a real tar.gz a runtime can unpack), or opaque bytes given as text or as a
-/// size (filled with a fixed pattern, capped at MAX_LAYER) for API-level lessons.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layer {
-    /// Path -> content.
-    #[serde(default)]
-    pub files: BTreeMap<String, String>,
-    #[serde(default)]
-    pub content: Option<String>,
-    #[serde(default)]
-    pub size: Option<u64>,
-}
-
-impl Layer {
-    /// The blob, and its diff id (the digest of the uncompressed archive; of the bytes
-    /// themselves for an opaque layer).
-    pub fn blob(&self) -> (Vec<u8>, String) {
-        if !self.files.is_empty() {
-            let tar = super::archive::tar(&self.files, 0);
-            let diff_id = sha256_digest(&tar);
-            return (super::archive::gzip_stored(&tar), diff_id);
-        }
-        let bytes = match (&self.content, self.size) {
-            (Some(c), _) => c.as_bytes().to_vec(),
-            (None, Some(n)) => (0..n.min(MAX_LAYER)).map(|i| b"ecsnet-layer\n"[(i % 13) as usize]).collect(),
-            (None, None) => vec![],
-        };
-        let diff_id = sha256_digest(&bytes);
-        (bytes, diff_id)
+/// The blob, and its diff id (the digest of the uncompressed archive; of the bytes
+/// themselves for an opaque layer).
+pub fn layer_blob(layer: &Layer) -> (Vec<u8>, String) {
+    if !layer.files.is_empty() {
+        let tar = super::archive::tar(&layer.files, 0);
+        let diff_id = sha256_digest(&tar);
+        return (super::archive::gzip_stored(&tar), diff_id);
     }
-}
-
-/// An S3 bucket and its objects (key -> body).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bucket {
-    pub name: String,
-    #[serde(default)]
-    pub objects: BTreeMap<String, ObjectBody>,
-}
-
-/// An object's body: text, or bytes as `{base64: ...}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ObjectBody {
-    Text(String),
-    Base64 { base64: String },
-}
-
-impl ObjectBody {
-    pub fn bytes(&self) -> Vec<u8> {
-        use base64::Engine;
-        match self {
-            ObjectBody::Text(t) => t.as_bytes().to_vec(),
-            ObjectBody::Base64 { base64 } => {
-                base64::engine::general_purpose::STANDARD.decode(base64.trim()).unwrap_or_default()
-            }
-        }
-    }
-}
-
-/// A CloudWatch Logs group and the streams that exist from the start.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogGroup {
-    pub name: String,
-    #[serde(default)]
-    pub streams: Vec<String>,
-}
-
-/// A Secrets Manager secret (its current version).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Secret {
-    pub name: String,
-    pub value: String,
-    /// Its ARN; made with [`secret_arn`] when not given.
-    #[serde(default)]
-    pub arn: Option<String>,
-}
-
-/// An SSM parameter.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Parameter {
-    pub name: String,
-    #[serde(rename = "type", default)]
-    pub kind: ParameterType,
-    pub value: String,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ParameterType {
-    #[default]
-    String,
-    StringList,
-    SecureString,
-}
-
-impl ParameterType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParameterType::String => "String",
-            ParameterType::StringList => "StringList",
-            ParameterType::SecureString => "SecureString",
-        }
-    }
+    let bytes = match (&layer.content, layer.size) {
+        (Some(c), _) => c.as_bytes().to_vec(),
+        (None, Some(n)) => (0..n.min(MAX_LAYER)).map(|i| b"ecsnet-layer\n"[(i % 13) as usize]).collect(),
+        (None, None) => vec![],
+    };
+    let diff_id = sha256_digest(&bytes);
+    (bytes, diff_id)
 }
 
 /// Stable bytes from a name, for the parts AWS makes at random (ARN suffixes, version ids).
@@ -325,7 +197,7 @@ impl Store {
             ManifestFormat::Docker => (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER),
             ManifestFormat::Oci => (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER),
         };
-        let blobs: Vec<(Vec<u8>, String)> = image.layers.iter().map(Layer::blob).collect();
+        let blobs: Vec<(Vec<u8>, String)> = image.layers.iter().map(layer_blob).collect();
         let diff_ids: Vec<&String> = blobs.iter().map(|(_, d)| d).collect();
         let config = serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64",

@@ -118,7 +118,7 @@ pub fn lab_spec(
         ca_key_pem,
         names,
         credentials: principals(lab),
-        data: Data::default(),
+        data: lab.aws.clone(),
     }
 }
 
