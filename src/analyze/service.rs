@@ -12,6 +12,7 @@ use super::walk::{Blocked, L4, Next, Onward, Walk};
 use crate::model::dns::DNS_PORT;
 use crate::model::{IMDS_IP, IMDS_PORT, METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use crate::scenario::Node;
+use crate::scenario::aws_service::HTTPS_PORT;
 use std::net::Ipv4Addr;
 
 /// A packet from `src` (on an instance, or through its ecs-bridge) to 169.254.170.2.
@@ -78,6 +79,34 @@ pub fn resolver<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr, dst: Ipv4Addr) 
                 "the Amazon-provided DNS server answers only {DNS_PORT}/udp and {DNS_PORT}/tcp at {dst}; anything else is dropped"
             ),
         ))
+    }
+}
+
+/// A packet from `src` delivered to an ENI of interface endpoint `x` at `dst`: the service
+/// answers HTTPS on 443/tcp; an endpoint carries TCP only, and nothing else gets an answer.
+pub fn endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.endpoints[x];
+    let node = Node::Endpoint(e.name.clone());
+    let at = format!("{node} ({})", e.id);
+    match (w.l4, w.port) {
+        (L4::Tcp, Some(HTTPS_PORT)) if w.http => {
+            w.step(at, format!("{} answers HTTPS only", e.service), src, dst);
+            Err(Blocked::refused(
+                Reason::NoListener,
+                format!("{node} speaks HTTPS: a plain HTTP request gets no HTTP answer"),
+            ))
+        }
+        (L4::Tcp, Some(HTTPS_PORT)) => {
+            w.step(at, format!("{} answers on {HTTPS_PORT}/tcp (PrivateLink)", e.service), src, dst);
+            Ok(Next::served_by(node, src))
+        }
+        _ => {
+            w.step(at, format!("an interface endpoint carries only TCP to {HTTPS_PORT}: dropped"), src, dst);
+            Err(Blocked::timeout(
+                Reason::NoListener,
+                format!("{node} answers only {HTTPS_PORT}/tcp; anything else is dropped"),
+            ))
+        }
     }
 }
 

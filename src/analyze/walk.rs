@@ -251,12 +251,7 @@ impl<'a> Walk<'a> {
 /// An ENI as a learner recognizes it: its id and whose it is (`eni-0abc (task/db)`).
 pub fn eni_name(lab: &Lab, eni: usize) -> String {
     let e = &lab.enis[eni];
-    let owner = match e.owner {
-        crate::model::EniOwner::Instance(i) => Node::instance(&lab.instances[i].name),
-        crate::model::EniOwner::Task(t) => Node::task(&lab.tasks[t].name),
-        crate::model::EniOwner::Nat(n) => Node::nat(&lab.nats[n].name),
-    };
-    format!("{} ({owner})", e.id)
+    format!("{} ({})", e.id, lab.owner_node(e))
 }
 
 /// An address with whose it is, when the lab knows (`10.12.1.5 (task/web-1)`).
@@ -267,9 +262,7 @@ pub fn who(lab: &Lab, ip: Ipv4Addr) -> String {
             crate::model::EniOwner::Instance(n) if e.public_ip == Some(ip) => {
                 Node::InstancePublic(lab.instances[n].name.clone())
             }
-            crate::model::EniOwner::Instance(n) => Node::instance(&lab.instances[n].name),
-            crate::model::EniOwner::Task(t) => Node::task(&lab.tasks[t].name),
-            crate::model::EniOwner::Nat(n) => Node::nat(&lab.nats[n].name),
+            _ => lab.owner_node(e),
         };
         node.to_string()
     });

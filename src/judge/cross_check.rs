@@ -77,5 +77,5 @@ pub fn neighbour_overflow(mut v: Verdict) -> Verdict {
 /// The metadata endpoints answer HTTP, the resolvers DNS and AWS's endpoints HTTPS, not the
 /// responders' identity line.
 fn is_metadata(n: &Node) -> bool {
-    matches!(n, Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_))
+    matches!(n, Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_) | Node::Endpoint(_))
 }

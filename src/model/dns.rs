@@ -118,6 +118,11 @@ pub enum Zone {
     /// AWS's public service names (`api.ecr.REGION.amazonaws.com`): public addresses, the same
     /// inside the VPC and out.
     AwsPublic,
+    /// An interface endpoint's private DNS: the service's public names, answered with the
+    /// endpoint's ENIs inside the VPC (a private hosted zone attached to the VPC).
+    EndpointPrivate,
+    /// An interface endpoint's own names (`vpce-….vpce.amazonaws.com`): its ENIs, everywhere.
+    EndpointVpce,
 }
 
 impl fmt::Display for Zone {
@@ -126,6 +131,8 @@ impl fmt::Display for Zone {
             Zone::PrivateHostnames => "Amazon-provided private hostnames",
             Zone::PublicHostnames => "Amazon-provided public hostnames",
             Zone::AwsPublic => "AWS's public service names",
+            Zone::EndpointPrivate => "a VPC endpoint's private DNS",
+            Zone::EndpointVpce => "a VPC endpoint's vpce- names",
         })
     }
 }
@@ -142,6 +149,9 @@ pub struct Record {
     pub internet: Vec<Ipv4Addr>,
     /// What it names (`instance/ecs-1`, `task/web`).
     pub owner: String,
+    /// An endpoint's private DNS: whether `privateDnsEnabled` is on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_dns: bool,
 }
 
 /// Every name of the lab, with the attributes that decide whether they are answered.
@@ -181,8 +191,34 @@ impl Zones {
     pub fn answer(&self, name: &str, view: View) -> Answer {
         let name = normalize(name);
         let s = &self.settings;
-        let exact = self.records.iter().find(|r| r.name == name);
-        let Some(r) = exact.or_else(|| self.records.iter().find(|r| name_matches(&r.name, &name))) else {
+        // An exact name before a wildcard, within the records `keep` lets through.
+        let find = |keep: &dyn Fn(&Record) -> bool| {
+            let exact = self.records.iter().filter(|r| keep(r)).find(|r| r.name == name);
+            exact.or_else(|| self.records.iter().filter(|r| keep(r)).find(|r| name_matches(&r.name, &name)))
+        };
+        // Inside the VPC an endpoint's private zone wins over the public name, when it applies.
+        let mut note = String::new();
+        if let Some(r) = find(&|r| r.zone == Zone::EndpointPrivate).filter(|_| view == View::Vpc) {
+            if r.private_dns && s.hostnames {
+                let why = format!(
+                    "private DNS of {}: inside the VPC the service's name resolves to the endpoint's ENIs",
+                    r.owner
+                );
+                return Answer {
+                    addrs: r.vpc.clone(),
+                    nxdomain: false,
+                    zone: Some(r.zone),
+                    owner: Some(r.owner.clone()),
+                    why,
+                };
+            }
+            note = if r.private_dns {
+                format!(" ({} has private DNS, which needs both enableDnsSupport and enableDnsHostnames)", r.owner)
+            } else {
+                format!(" ({} has privateDnsEnabled: false: only its vpce- names reach it)", r.owner)
+            };
+        }
+        let Some(r) = find(&|r| r.zone != Zone::EndpointPrivate) else {
             return Answer::nx(format!("no zone the lab serves holds {name} (the lab has no other DNS)"));
         };
         let found = |addrs: &[Ipv4Addr], why: String| Answer {
@@ -220,23 +256,19 @@ impl Zones {
             (Zone::AwsPublic, View::Vpc) => found(
                 &r.vpc,
                 format!(
-                    "{}'s public endpoint ({}): a public address, reached through an internet gateway or a NAT gateway",
+                    "{}'s public endpoint ({}): a public address, reached through an internet gateway or a NAT gateway{note}",
                     r.owner, r.name
                 ),
             ),
             (Zone::AwsPublic, View::Internet) => {
                 found(&r.internet, format!("{}'s public endpoint ({})", r.owner, r.name))
             }
+            (Zone::EndpointVpce, _) => {
+                found(&r.vpc, format!("the endpoint name of {}: its ENIs' private addresses", r.owner))
+            }
+            // Filtered out above.
+            (Zone::EndpointPrivate, _) => Answer::nx(String::new()),
         }
-    }
-}
-
-/// The ENI owner's node, as `explain` names it.
-fn owner_name(lab: &Lab, owner: EniOwner) -> String {
-    match owner {
-        EniOwner::Instance(i) => format!("instance/{}", lab.instances[i].name),
-        EniOwner::Task(t) => format!("task/{}", lab.tasks[t].name),
-        EniOwner::Nat(n) => format!("nat/{}", lab.nats[n].name),
     }
 }
 
@@ -247,13 +279,14 @@ pub fn zones(lab: &Lab) -> Zones {
     let s = &lab.vpc.dns;
     let mut records = vec![];
     for e in &lab.enis {
-        let owner = owner_name(lab, e.owner);
+        let owner = lab.owner_node(e).to_string();
         records.push(Record {
             name: ids::private_dns_name(&lab.region, e.ip),
             zone: Zone::PrivateHostnames,
             vpc: vec![e.ip],
             internet: vec![],
             owner: owner.clone(),
+            private_dns: false,
         });
         if let (Some(public), false) = (e.public_ip, matches!(e.owner, EniOwner::Nat(_))) {
             records.push(Record {
@@ -262,13 +295,49 @@ pub fn zones(lab: &Lab) -> Zones {
                 vpc: vec![e.ip],
                 internet: vec![public],
                 owner,
+                private_dns: false,
             });
         }
     }
     for svc in AwsService::ALL {
         for name in svc.hostnames(&lab.region, super::ACCOUNT) {
             let ip = vec![svc.public_ip()];
-            records.push(Record { name, zone: Zone::AwsPublic, vpc: ip.clone(), internet: ip, owner: svc.to_string() });
+            let owner = svc.to_string();
+            records.push(Record {
+                name,
+                zone: Zone::AwsPublic,
+                vpc: ip.clone(),
+                internet: ip,
+                owner,
+                private_dns: false,
+            });
+        }
+    }
+    for e in lab.endpoints.iter().filter(|e| !e.enis.is_empty()) {
+        let owner = format!("endpoint/{}", e.name);
+        let all: Vec<Ipv4Addr> = e.enis.iter().map(|i| lab.enis[*i].ip).collect();
+        for name in e.service.hostnames(&lab.region, super::ACCOUNT) {
+            let (vpc, internet, private_dns) = (all.clone(), vec![], e.private_dns);
+            records.push(Record {
+                name,
+                zone: Zone::EndpointPrivate,
+                vpc,
+                internet,
+                owner: owner.clone(),
+                private_dns,
+            });
+        }
+        for (name, eni) in &e.dns_names {
+            let ips = eni.map(|i| vec![lab.enis[i].ip]).unwrap_or_else(|| all.clone());
+            let (vpc, internet) = (ips.clone(), ips);
+            records.push(Record {
+                name: name.clone(),
+                zone: Zone::EndpointVpce,
+                vpc,
+                internet,
+                owner: owner.clone(),
+                private_dns: false,
+            });
         }
     }
     Zones { settings: s.clone(), records }

@@ -14,6 +14,8 @@ pub enum EniOwner {
     Instance(usize),
     Task(usize),
     Nat(usize),
+    /// An interface VPC endpoint's (requester-managed).
+    Endpoint(usize),
 }
 
 /// An elastic network interface: in the emulation a veth whose `eth0` end is in the owner's
@@ -38,7 +40,7 @@ impl Eni {
     /// Whether what arrives at the ENI is answered by its owner (an instance or a task), rather
     /// than refused outright (a NAT gateway accepts nothing inbound).
     pub fn owner_answers(&self) -> bool {
-        !matches!(self.owner, EniOwner::Nat(_))
+        !matches!(self.owner, EniOwner::Nat(_) | EniOwner::Endpoint(_))
     }
 
     /// An ENI of `node` (owned as `owner`, its `eth0` in `ns`) with `ip` in subnet `subnet`; no

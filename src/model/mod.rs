@@ -29,6 +29,7 @@ pub mod task;
 #[cfg(test)]
 mod tests;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 pub use container::{Container, PortBinding};
 pub use eni::{Eni, EniOwner};
@@ -83,6 +84,9 @@ pub struct Lab {
     pub nats: Vec<NatGateway>,
     pub tasks: Vec<Task>,
     pub enis: Vec<Eni>,
+    /// VPC endpoints, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<vpc_endpoint::VpcEndpoint>,
     /// What the lab's AWS services hold from the start (the scenario's `aws:`).
     #[serde(default, skip_serializing_if = "crate::scenario::aws::Data::is_empty")]
     pub aws: crate::scenario::aws::Data,
@@ -106,6 +110,19 @@ impl Lab {
     pub fn has_ecs_bridge(&self, ii: usize) -> bool {
         self.tasks.iter().any(|t| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok())
     }
+    pub fn endpoint(&self, name: &str) -> Option<&vpc_endpoint::VpcEndpoint> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+    /// The node an ENI belongs to (`instance/NAME`, `task/NAME`, `nat/NAME`, `endpoint/NAME`).
+    pub fn owner_node(&self, e: &Eni) -> crate::scenario::Node {
+        use crate::scenario::Node;
+        match e.owner {
+            EniOwner::Instance(i) => Node::instance(&self.instances[i].name),
+            EniOwner::Task(t) => Node::task(&self.tasks[t].name),
+            EniOwner::Nat(n) => Node::nat(&self.nats[n].name),
+            EniOwner::Endpoint(x) => Node::Endpoint(self.endpoints[x].name.clone()),
+        }
+    }
     /// Every namespace the lab creates, in creation order.
     pub fn namespaces(&self) -> Vec<String> {
         let mut v = vec![self.vpc.router_ns.clone()];
@@ -114,6 +131,7 @@ impl Lab {
         }
         v.push(self.internet.ns.clone());
         v.extend(self.nats.iter().map(|n| n.ns.clone()));
+        v.extend(self.enis.iter().filter(|e| matches!(e.owner, EniOwner::Endpoint(_))).map(|e| e.ns.clone()));
         v.extend(self.instances.iter().map(|i| i.ns.clone()));
         for t in self.tasks.iter().filter(|t| t.placement.is_ok()) {
             if let Some(ns) = &t.ns {
@@ -141,6 +159,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let instances = instance::resolve_all(s, &mut fabric)?;
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
     let tasks = task::place_all(s, &cluster, &instances, &mut fabric)?;
+    let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
     let enis = fabric.enis;
     Ok(Lab {
         name: lab.to_string(),
@@ -153,6 +172,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         nats,
         tasks,
         enis,
+        endpoints,
         aws: s.aws.clone(),
     })
 }

@@ -21,6 +21,8 @@ pub enum ResolveError {
     NoInstance(String),
     #[error("no NAT gateway `{0}`")]
     NoNat(String),
+    #[error("no interface VPC endpoint `{0}` (a gateway endpoint has no address)")]
+    NoEndpoint(String),
     #[error("task `{0}` has no container")]
     NoContainers(String),
     #[error("task `{task}` has no container `{container}`")]
@@ -168,6 +170,11 @@ pub fn destination(
         Node::Aws(svc) => {
             return Ok((svc.public_ip(), Some(port.unwrap_or(crate::scenario::aws_service::HTTPS_PORT))));
         }
+        Node::Endpoint(n) => {
+            let e = lab.endpoint(n).ok_or_else(|| ResolveError::NoEndpoint(n.clone()))?;
+            let ip = e.enis.first().map(|i| lab.enis[*i].ip).ok_or_else(|| ResolveError::NoEndpoint(n.clone()))?;
+            return Ok((ip, Some(port.unwrap_or(crate::scenario::aws_service::HTTPS_PORT))));
+        }
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
@@ -216,6 +223,9 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
         Node::InstanceMetadata => vec![IMDS_IP],
         Node::Dns => vec![lab.vpc.dns.resolver, super::dns::RESOLVER_LINK_LOCAL],
         Node::Aws(svc) => vec![svc.public_ip()],
+        Node::Endpoint(n) => {
+            lab.endpoint(n).map(|e| e.enis.iter().map(|i| lab.enis[*i].ip).collect()).unwrap_or_default()
+        }
         Node::Ip(ip) => vec![*ip],
     }
 }

@@ -133,5 +133,6 @@ pub fn eni_owner_label(o: EniOwner) -> &'static str {
         EniOwner::Instance(_) => "instance",
         EniOwner::Task(_) => "task",
         EniOwner::Nat(_) => "nat",
+        EniOwner::Endpoint(_) => "endpoint",
     }
 }

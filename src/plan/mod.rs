@@ -25,6 +25,7 @@ mod security_group;
 mod task;
 #[cfg(test)]
 mod tests;
+mod vpc_endpoint;
 
 pub use eni::{TRUNK_LINK, eni_owner_label};
 pub use internet::host_mark;
@@ -72,6 +73,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for nat in &lab.nats {
         nat_gateway::firewall(&mut p, lab, nat);
     }
+    vpc_endpoint::firewalls(&mut p, lab);
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
         let (mut published, mut on_docker0) = (vec![], vec![]);

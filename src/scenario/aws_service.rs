@@ -131,6 +131,18 @@ impl AwsService {
         }
     }
 
+    /// The label of its `vpce-…` names: `vpce-ID-SFX.LABEL.REGION.vpce.amazonaws.com`.
+    pub fn vpce_label(self) -> &'static str {
+        match self {
+            AwsService::EcrApi => "api.ecr",
+            AwsService::EcrDkr => "dkr.ecr",
+            AwsService::EcsAgent => "ecs-a",
+            AwsService::EcsTelemetry => "ecs-t",
+            AwsService::StsGlobal => "sts",
+            other => other.id(),
+        }
+    }
+
     /// The service whose public address is `ip`.
     pub fn at(ip: Ipv4Addr) -> Option<AwsService> {
         AwsService::ALL.into_iter().find(|s| s.public_ip() == ip)

@@ -247,6 +247,7 @@ fn declared(d: &Draft) -> Declared<'_> {
         subnets: names(d.vpc.subnets.iter().map(|s| &s.name)),
         route_tables: names(d.vpc.route_tables.iter().map(|s| &s.name)),
         nat_gateways: names(d.vpc.nat_gateways.iter().map(|s| &s.name)),
+        endpoints: names(d.vpc.vpc_endpoints.iter().map(|s| &s.name)),
         security_groups,
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),
@@ -264,6 +265,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
     nat_gateway::check(cx, &v.nat_gateways, &declared, seen);
     security_group::check(cx, &v.security_groups, &declared, seen);
     network_acl::check(cx, &v.network_acls, &declared, seen);
+    super::vpc_endpoint::check(cx, &v.vpc_endpoints, &v.subnets, &declared, seen);
     instance::check(cx, &d.instances, &v.subnets, &declared, seen);
     public_address::check(cx, v.cidr.as_ref().map(|c| c.value), &v.nat_gateways, &d.hosts, &d.instances);
     task::check(cx, &d.tasks, &d.task_netconf, &d.task_definitions, &declared, seen);

@@ -40,6 +40,7 @@ mod task;
 mod task_definition;
 mod text;
 mod vpc;
+pub mod vpc_endpoint;
 mod walk;
 
 #[cfg(test)]

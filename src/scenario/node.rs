@@ -35,6 +35,8 @@ pub enum Node {
     Dns,
     /// An AWS service's public endpoint in the region (`aws/ecr.api`, `aws/s3`).
     Aws(AwsService),
+    /// A VPC endpoint: its ENIs (interface endpoints).
+    Endpoint(String),
     Ip(Ipv4Addr),
 }
 
@@ -77,6 +79,7 @@ impl fmt::Display for Node {
             Node::InstanceMetadata => write!(f, "imds"),
             Node::Dns => write!(f, "dns"),
             Node::Aws(svc) => write!(f, "{svc}"),
+            Node::Endpoint(n) => write!(f, "endpoint/{n}"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -110,7 +113,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -203,6 +206,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
     Ok(match kind {
         "internet" => Node::InternetHost(name("internet host", rest)?),
         "nat" => Node::Nat(name("NAT gateway", rest)?),
+        "endpoint" => Node::Endpoint(name("VPC endpoint", rest)?),
         "aws" => match AwsService::from_id(rest) {
             Some(svc) => Node::Aws(svc),
             None => {
@@ -248,7 +252,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             }
         },
         _ => {
-            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws"]) {
+            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws", "endpoint"]) {
                 Some(k) => tr!("endpoint-did-you-mean-kind", " (did you mean `{ $name }/...`?)", name = k),
                 None => String::new(),
             };

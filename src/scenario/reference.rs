@@ -29,6 +29,7 @@ pub(crate) struct Declared<'d> {
     pub subnets: Vec<&'d str>,
     pub route_tables: Vec<&'d str>,
     pub nat_gateways: Vec<&'d str>,
+    pub endpoints: Vec<&'d str>,
     /// Declared groups, and `default` (which every VPC has).
     pub security_groups: Vec<&'d str>,
     pub internet_hosts: Vec<&'d str>,
@@ -53,6 +54,7 @@ pub(crate) const INTERNET_HOST: RefKind = RefKind { kind: "internet host", plura
 pub(crate) const INSTANCE: RefKind = RefKind { kind: "instance", plural: "instances" };
 pub(crate) const TASK: RefKind = RefKind { kind: "task", plural: "tasks" };
 pub(crate) const NETWORK_ACL: RefKind = RefKind { kind: "network ACL", plural: "network ACLs" };
+pub(crate) const ENDPOINT: RefKind = RefKind { kind: "VPC endpoint", plural: "VPC endpoints" };
 pub(crate) const FAMILY: RefKind = RefKind { kind: "task definition family", plural: "task definitions" };
 
 /// Check that `name` is one of `declared`; names in `seen` were declared by entries that had

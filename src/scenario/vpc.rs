@@ -36,6 +36,8 @@ pub struct Vpc {
     pub enable_dns_hostnames: bool,
     #[serde(default)]
     pub dhcp_options: DhcpOptions,
+    #[serde(default)]
+    pub vpc_endpoints: Vec<super::vpc_endpoint::VpcEndpoint>,
 }
 
 fn yes() -> bool {
@@ -82,6 +84,11 @@ pub(crate) static TABLE: Table = Table {
             "Amazon-provided hostnames resolve, public addresses get public DNS names, and private zones (endpoints' private DNS) apply; needs enableDnsSupport. Default: as enableDnsSupport (the console's VPC wizard turns both on; CreateVpc alone leaves this off).",
         ),
         opt("dhcpOptions", Shape::Block(&dhcp_options::TABLE), "The DHCP option set: resolvers and search domain."),
+        opt(
+            "vpcEndpoints",
+            Shape::List(&Shape::Block(&super::vpc_endpoint::TABLE)),
+            "VPC endpoints to AWS services: interface (ENIs, private DNS) or gateway (S3, DynamoDB routes).",
+        ),
     ],
 };
 
@@ -100,6 +107,7 @@ pub(crate) struct VpcDraft {
     pub enable_dns_support: bool,
     pub enable_dns_hostnames: bool,
     pub dhcp_options: DhcpOptions,
+    pub vpc_endpoints: Vec<super::vpc_endpoint::VpcEndpoint>,
 }
 
 impl VpcDraft {
@@ -117,6 +125,7 @@ impl VpcDraft {
             enable_dns_support: true,
             enable_dns_hostnames: true,
             dhcp_options: DhcpOptions::default(),
+            vpc_endpoints: Vec::new(),
         }
     }
 
@@ -134,6 +143,7 @@ impl VpcDraft {
             enable_dns_support: self.enable_dns_support,
             enable_dns_hostnames: self.enable_dns_hostnames,
             dhcp_options: self.dhcp_options,
+            vpc_endpoints: self.vpc_endpoints,
         };
         self.ok.then_some(vpc)
     }
@@ -199,6 +209,9 @@ pub(crate) fn parse(b: &mut Builder, v: &Value<'_>, region: &str, d: &mut VpcDra
     }
     if let Some(v) = m.get("networkAcls") {
         d.network_acls = network_acl::parse_all(b, &v);
+    }
+    if let Some(v) = m.get("vpcEndpoints") {
+        d.vpc_endpoints = super::vpc_endpoint::parse_all(b, &v, region);
     }
 }
 

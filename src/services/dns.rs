@@ -170,6 +170,7 @@ mod tests {
                 vpc: vec![r(5)],
                 internet: vec![],
                 owner: "instance/i1".into(),
+                private_dns: false,
             }],
         }
     }

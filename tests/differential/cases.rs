@@ -93,6 +93,9 @@ pub fn addr_kind(lab: &Lab, ip: Ipv4Addr) -> &'static str {
         dns::RESOLVER_LINK_LOCAL => "vpc-dns-169.254.169.253",
         _ if dns::internet_resolvers(lab).contains(&ip) => "internet-dns",
         _ if AwsService::at(ip).is_some() => "aws-public",
+        _ if lab.enis.iter().any(|e| e.ip == ip && matches!(e.owner, ecsnet::model::EniOwner::Endpoint(_))) => {
+            "endpoint-eni"
+        }
         IMDS_IP => "imds-169.254.169.254",
         METADATA_IP => "metadata-169.254.170.2",
         ECS_BRIDGE_GW => "ecs-bridge-gw",
@@ -122,6 +125,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::InstanceMetadata => "imds".into(),
         Node::Dns => "dns".into(),
         Node::Aws(_) => "aws".into(),
+        Node::Endpoint(_) => "endpoint".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
@@ -200,6 +204,7 @@ fn destinations(lab: &Lab) -> Vec<(Node, Option<Via>, BTreeSet<u16>)> {
     nodes.push(Node::InstanceMetadata);
     nodes.push(Node::Dns);
     nodes.extend(AwsService::ALL.into_iter().map(Node::Aws));
+    nodes.extend(lab.endpoints.iter().filter(|e| !e.enis.is_empty()).map(|e| Node::Endpoint(e.name.clone())));
     nodes.extend(raw_addresses(lab).into_iter().map(Node::Ip));
     let mut seen = BTreeSet::new();
     nodes.retain(|n| seen.insert(n.to_string()));
@@ -329,7 +334,8 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
             let kind = match r.zone {
                 dns::Zone::PrivateHostnames => "private-hostname",
                 dns::Zone::PublicHostnames => "public-hostname",
-                dns::Zone::AwsPublic => "aws-public",
+                dns::Zone::AwsPublic | dns::Zone::EndpointPrivate => "aws-public",
+                dns::Zone::EndpointVpce => "endpoint-vpce",
             };
             (r.name.clone(), kind)
         })
@@ -339,6 +345,7 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
     names.retain(|(_, k)| *k != "aws-public");
     names.push(("api.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
     names.push(("123456789012.dkr.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
+    names.push(("sts.us-east-1.amazonaws.com".into(), "aws-public"));
     let mut out = vec![];
     for (i, (name, kind)) in names.iter().enumerate() {
         for k in 0..2 {

@@ -37,7 +37,9 @@ fn served_kind(lab: &Lab, n: Option<&str>) -> String {
 /// metadata endpoint, introspection on the instance) and the instance metadata service.
 fn agent_service(lab: &Lab, n: Option<&Node>) -> bool {
     match n {
-        Some(Node::Metadata | Node::InstanceMetadata | Node::Instance(_) | Node::Dns | Node::Aws(_)) => true,
+        Some(
+            Node::Metadata | Node::InstanceMetadata | Node::Instance(_) | Node::Dns | Node::Aws(_) | Node::Endpoint(_),
+        ) => true,
         Some(Node::Ip(ip)) => ecsnet::model::dns::internet_resolvers(lab).contains(ip),
         _ => false,
     }

@@ -129,7 +129,14 @@ fn dns_attributes(seed: u64) -> String {
         1 => "  dhcpOptions: { domainName: corp.example.com }\n",
         _ => "",
     };
-    format!("  enableDnsSupport: {support}\n  enableDnsHostnames: {hostnames}\n{dhcp}")
+    // An interface endpoint in the first subnet (which every lab has), with the VPC's default
+    // security group: private DNS or not.
+    let endpoint = match d.range(0, 3) {
+        0 => "  vpcEndpoints: [{ name: ecr-api, service: ecr.api, subnets: [sn-1] }]\n",
+        1 => "  vpcEndpoints: [{ name: sts, service: sts, subnets: [sn-1], privateDnsEnabled: false }]\n",
+        _ => "",
+    };
+    format!("  enableDnsSupport: {support}\n  enableDnsHostnames: {hostnames}\n{dhcp}{endpoint}")
 }
 
 impl Gen {

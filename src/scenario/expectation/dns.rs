@@ -80,7 +80,7 @@ pub(crate) static DNS: Table = Table {
         req(
             "resolvesTo",
             Shape::AnyOf(&[Shape::Text, Shape::List(&Shape::Ipv4)]),
-            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `aws/SERVICE`), `public`, `private`, `NXDOMAIN` or `timeout`.",
+            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `aws/SERVICE`, `endpoint/NAME`), `public`, `private`, `NXDOMAIN` or `timeout`.",
         ),
         opt("server", Shape::Ipv4, "The resolver to ask (default: the first nameserver of the source's resolv.conf)."),
         opt("timeoutMs", Shape::Int { min: 1, max: 60000 }, "How long to wait for the answer (default 300)."),
@@ -149,7 +149,12 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
             Ok(ip) => Some(ResolvesTo::Addresses(vec![ip])),
             Err(_) => match parse_node(t) {
                 Ok((
-                    n @ (Node::Instance(_) | Node::InstancePublic(_) | Node::Task { .. } | Node::Nat(_) | Node::Aws(_)),
+                    n @ (Node::Instance(_)
+                    | Node::InstancePublic(_)
+                    | Node::Task { .. }
+                    | Node::Nat(_)
+                    | Node::Aws(_)
+                    | Node::Endpoint(_)),
                     None,
                 )) => Some(ResolvesTo::Node(n)),
                 _ => None,
@@ -162,7 +167,7 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
             tr!("expect-dns-bad-answer", "`resolvesTo: { $value }` is not an answer ecsnet knows", value = s.value.as_str()),
             tr!(
                 "expect-dns-bad-answer-help",
-                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME, aws/SERVICE), public, private, NXDOMAIN or timeout"
+                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME, aws/SERVICE, endpoint/NAME), public, private, NXDOMAIN or timeout"
             ),
         );
     }

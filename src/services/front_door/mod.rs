@@ -109,9 +109,18 @@ pub fn lab_spec(
     use crate::scenario::aws_service::AwsService;
     let mut names: Vec<String> =
         AwsService::ALL.iter().flat_map(|s| s.hostnames(&lab.region, crate::model::ACCOUNT)).collect();
+    // An interface endpoint answers at its ENIs, under its vpce- names too.
+    let mut listen: Vec<Door> = addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT }).collect();
+    for e in &lab.endpoints {
+        names.extend(e.dns_names.iter().map(|(n, _)| n.clone()));
+        for i in &e.enis {
+            let eni = &lab.enis[*i];
+            listen.push(Door { ns: eni.ns.clone(), addr: eni.ip, port: HTTPS_PORT });
+        }
+    }
     names.dedup();
     Spec {
-        listen: addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT }).collect(),
+        listen,
         region: lab.region.clone(),
         account: crate::model::ACCOUNT.to_string(),
         ca_cert_pem,
