@@ -81,6 +81,45 @@ fn dns_line(lab: &Lab) -> String {
     )
 }
 
+/// A VPC endpoint: its service and type, and its ENIs or route tables.
+fn endpoint_line(lab: &Lab, e: &crate::model::vpc_endpoint::VpcEndpoint) -> String {
+    use crate::scenario::vpc_endpoint::EndpointType;
+    let service = e.service.service_name(&lab.region).unwrap_or_default();
+    match e.kind {
+        EndpointType::Interface => {
+            let enis: Vec<String> = e
+                .enis
+                .iter()
+                .map(|i| &lab.enis[*i])
+                .map(|x| format!("{} in {}", x.ip, lab.vpc.subnets[x.subnet].name))
+                .collect();
+            let dns = if e.private_dns {
+                tr!("summary-private-dns-on", "private DNS")
+            } else {
+                tr!("summary-private-dns-off", "no private DNS")
+            };
+            tr!(
+                "summary-endpoint-interface",
+                "endpoint/{ $name } { $id } { $service } (Interface, { $dns }): { $enis }",
+                name = e.name.as_str(),
+                id = e.id.as_str(),
+                service = service,
+                dns = dns,
+                enis = enis.join(", ")
+            )
+        }
+        EndpointType::Gateway => tr!(
+            "summary-endpoint-gateway",
+            "endpoint/{ $name } { $id } { $service } (Gateway): { $prefix } in route tables { $tables }",
+            name = e.name.as_str(),
+            id = e.id.as_str(),
+            service = service,
+            prefix = e.prefix_list_id(&lab.region),
+            tables = e.route_tables.join(", ")
+        ),
+    }
+}
+
 /// Where everything is, in a few lines.
 pub fn summary(lab: &Lab) -> String {
     use std::fmt::Write as _;
@@ -102,6 +141,9 @@ pub fn summary(lab: &Lab) -> String {
         net = format!("{net}/{prefix}")
     );
     let _ = writeln!(s, "  {aws}");
+    for e in &lab.endpoints {
+        let _ = writeln!(s, "  {}", endpoint_line(lab, e));
+    }
     for (ii, i) in lab.instances.iter().enumerate() {
         let pubip = i.public_ip.map(|p| tr!("summary-public-ip", ", public { $ip }", ip = p)).unwrap_or_default();
         let line = tr!(

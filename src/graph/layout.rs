@@ -280,6 +280,7 @@ pub(super) fn style(kind: Kind) -> (&'static str, &'static str, &'static str, &'
         Kind::Task => ("#fffdf7", "#bf5b00", "1.5", ""),
         Kind::Container => ("#ffffff", "#8d6e63", "1", ""),
         Kind::Unplaced => ("#ffebee", "#c62828", "2", "6 3"),
+        Kind::Endpoint => ("#f3e5f5", "#8e24aa", "1.5", ""),
         Kind::Groups => ("#fafafa", "#757575", "1", "5 3"),
         Kind::Group => ("#fff0f5", "#d81b60", "1.5", ""),
         Kind::Verdicts => ("#ffffff", "#37474f", "1", ""),

@@ -167,6 +167,16 @@ impl Picture {
             self.node(&nid, vec![nid.clone(), eni_label(x), format!("EIP {}", n.eip)], Some(x.subnet), "gateway");
             self.edges.push(structure(&subnet_id(lab, x.subnet), &nid, "ENI"));
         }
+        // Interface endpoints: one node per endpoint, joined to each subnet it has an ENI in.
+        for e in lab.endpoints.iter().filter(|e| !e.enis.is_empty()) {
+            let id = format!("endpoint/{}", e.name);
+            let ips: Vec<String> = e.enis.iter().map(|i| lab.enis[*i].ip.to_string()).collect();
+            let first = lab.enis[e.enis[0]].subnet;
+            self.node(&id, vec![id.clone(), e.service.id().to_string(), ips.join(", ")], Some(first), "gateway");
+            for i in &e.enis {
+                self.edges.push(structure(&subnet_id(lab, lab.enis[*i].subnet), &id, "ENI"));
+            }
+        }
     }
 
     /// Each instance and, inside it, its tasks as the network mode wires them.

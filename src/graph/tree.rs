@@ -27,6 +27,8 @@ pub(super) enum Kind {
     Task,
     Container,
     Unplaced,
+    /// An interface VPC endpoint's ENI.
+    Endpoint,
     Groups,
     Group,
     /// The list of verdicts, each a line coloured by its verdict.
@@ -96,7 +98,7 @@ pub(super) struct Tree {
 }
 
 /// The legend: (kind, message id, English).
-const LEGEND: [(Kind, &str, &str); 12] = [
+const LEGEND: [(Kind, &str, &str); 13] = [
     (Kind::Internet, "picture-internet", "internet"),
     (Kind::Gateway, "picture-gateway", "gateway / router"),
     (Kind::Vpc, "picture-vpc", "VPC"),
@@ -109,6 +111,7 @@ const LEGEND: [(Kind, &str, &str); 12] = [
     (Kind::Container, "picture-container", "container"),
     (Kind::Unplaced, "picture-not-placed", "not placed"),
     (Kind::Group, "picture-security-group", "security group"),
+    (Kind::Endpoint, "picture-endpoint", "VPC endpoint"),
 ];
 const LEGEND_ARROWS: [(&str, &str, &str); 4] = [
     ("pass", "picture-verdict-ok", "verdict ok"),
@@ -311,8 +314,28 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
         let b = t.add(Some(s), NodeId::nat(&n.name).to_string(), Kind::Gateway, lines, Flow::Column);
         t.items[b].more.push(more);
     }
+    endpoints(t, lab, s, si);
     for (ii, i) in lab.instances.iter().enumerate().filter(|(_, i)| lab.enis[i.eni].subnet == si) {
         instance(t, lab, s, ii, i);
+    }
+}
+
+/// The ENIs of interface endpoints in subnet `si`: the first ENI of each endpoint is the box
+/// `endpoint/NAME` (where arrows end), the others `endpoint/NAME@ZONE`.
+fn endpoints(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
+    for e in &lab.endpoints {
+        for (k, &i) in e.enis.iter().enumerate().filter(|(_, i)| lab.enis[**i].subnet == si) {
+            let eni = &lab.enis[i];
+            let node = format!("endpoint/{}", e.name);
+            let name = if k == 0 { node.clone() } else { format!("{node}@{}", lab.vpc.subnets[si].az) };
+            let (line, more) = eni_line("ENI ", eni, "");
+            let dns = if e.private_dns { "private DNS" } else { "no private DNS" };
+            let lines = vec![format!("{node} ({}, {dns})", e.service.id()), line];
+            let b = t.add(Some(s), name, Kind::Endpoint, lines, Flow::Column);
+            t.items[b]
+                .more
+                .extend([more, format!("{} {}", e.id, e.service.service_name(&lab.region).unwrap_or_default())]);
+        }
     }
 }
 

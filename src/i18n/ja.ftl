@@ -139,6 +139,10 @@ up-done = { $ms } ms で起動しました (カーネルオブジェクト { $ob
 
 # The lab's summary (up, ls LAB)
 summary-aws = aws: { $region } の公開エンドポイント (ECR、S3、STS、Logs など) はインターネット側の { $net } にあり、ラボの CA が署名した HTTPS で答えます
+summary-private-dns-on = プライベート DNS あり
+summary-private-dns-off = プライベート DNS なし
+summary-endpoint-interface = endpoint/{ $name } { $id } { $service } (インターフェイス、{ $dns }): { $enis }
+summary-endpoint-gateway = endpoint/{ $name } { $id } { $service } (ゲートウェイ): ルートテーブル { $tables } に { $prefix }
 summary-dns = dns: Amazon 提供の DNS は { $ip } と 169.254.169.253 (DNS ホスト名 { $hostnames })。nameserver { $servers }、search { $search }
 summary-dns-off = dns: enableDnsSupport がオフです。{ $ip } では何も答えません (nameserver { $servers })
 summary-lab = ラボ { $lab } ({ $region }、VPC { $cidr })
@@ -259,6 +263,7 @@ picture-bridge = ブリッジ / ネットワーク
 picture-task = タスク
 picture-container = コンテナ
 picture-not-placed = 配置できなかったタスク
+picture-endpoint = VPC エンドポイント
 picture-security-group = セキュリティグループ
 picture-verdict-ok = 判定 OK
 picture-verdict-failed = 判定 失敗
