@@ -23,6 +23,10 @@ pub fn leave<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
         Forward::Eni(to) => Ok(Next::ArriveAtEni { from_subnet: Some(e.subnet), eni: to, src }),
         Forward::InternetGateway => internet_gateway::egress(w, eni, dst),
         Forward::NatGateway(nat) => nat_gateway::forward(w, nat, e.subnet, src, dst),
+        Forward::GatewayEndpoint(x) => {
+            network_acl::crossing(w, Some(e.subnet), None, src, dst)?;
+            service::gateway_endpoint(w, x, src, dst)
+        }
     }
 }
 

@@ -15,6 +15,8 @@ pub enum NextHop {
     Local(Option<usize>),
     InternetGateway,
     Nat(usize),
+    /// A gateway endpoint (its index in `Lab::endpoints`).
+    GatewayEndpoint(usize),
     /// No route, or a route whose target is gone: dropped silently.
     Blackhole,
 }
@@ -36,6 +38,10 @@ pub fn lookup(lab: &Lab, subnet: usize, dst: Ipv4Addr) -> (NextHop, Option<Ipv4N
             Some(i) => (NextHop::Nat(i), Some(*net)),
             None => (NextHop::Blackhole, Some(*net)),
         },
+        Some((net, RouteTarget::VpcEndpoint(n))) => match lab.endpoints.iter().position(|x| x.name == *n) {
+            Some(i) => (NextHop::GatewayEndpoint(i), Some(*net)),
+            None => (NextHop::Blackhole, Some(*net)),
+        },
         Some((net, _)) => (NextHop::Blackhole, Some(*net)),
     }
 }
@@ -47,6 +53,7 @@ pub enum Forward {
     Eni(usize),
     InternetGateway,
     NatGateway(usize),
+    GatewayEndpoint(usize),
 }
 
 /// The route table of subnet `subnet` on the packet `src -> dst` leaving it: the step that
@@ -74,6 +81,11 @@ pub fn forward(w: &mut Walk, subnet: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Res
         ),
         NextHop::InternetGateway => (format!("{by} -> internet gateway"), Ok(Forward::InternetGateway)),
         NextHop::Nat(ni) => (format!("{by} -> nat/{}", lab.nats[ni].name), Ok(Forward::NatGateway(ni))),
+        NextHop::GatewayEndpoint(x) => {
+            let e = &lab.endpoints[x];
+            let pl = e.prefix_list_id(&lab.region);
+            (format!("{by} ({pl}) -> {} (endpoint/{})", e.id, e.name), Ok(Forward::GatewayEndpoint(x)))
+        }
     };
     w.step(format!("route table {rt}"), decision, src, dst);
     forward

@@ -110,6 +110,35 @@ pub fn endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) ->
     }
 }
 
+/// A packet from `src` that a route table sent to gateway endpoint `x`: the service answers
+/// at its address on 443/tcp, seeing the private source (no NAT, no internet gateway).
+pub fn gateway_endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.endpoints[x];
+    let at = format!("endpoint/{} ({})", e.name, e.id);
+    let svc = Node::Aws(e.service);
+    match (w.l4, w.port) {
+        _ if dst != e.service.public_ip() => {
+            w.step(at, format!("nothing of {svc} at {dst}"), src, dst);
+            Err(Blocked::timeout(Reason::NoListener, format!("{svc} answers at {} only", e.service.public_ip())))
+        }
+        (L4::Tcp, Some(HTTPS_PORT)) if w.http => {
+            w.step(at, format!("{svc} answers HTTPS only"), src, dst);
+            Err(Blocked::refused(
+                Reason::NoListener,
+                format!("{svc} speaks HTTPS: a plain HTTP request gets no HTTP answer"),
+            ))
+        }
+        (L4::Tcp, Some(HTTPS_PORT)) => {
+            w.step(at, format!("{svc} through the gateway endpoint: no NAT, the source stays private"), src, dst);
+            Ok(Next::served_by(svc, src))
+        }
+        _ => {
+            w.step(at, format!("{svc} answers only {HTTPS_PORT}/tcp: dropped"), src, dst);
+            Err(Blocked::timeout(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp")))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::analyze::testing::{code, is, lab, tcp};

@@ -151,6 +151,7 @@ impl Picture {
                 let target = match t {
                     crate::scenario::RouteTarget::InternetGateway => "igw".to_string(),
                     crate::scenario::RouteTarget::NatGateway(n) => NodeId::nat(n).to_string(),
+                    crate::scenario::RouteTarget::VpcEndpoint(n) => format!("endpoint/{n}"),
                 };
                 format!("{d} -> {target}")
             }));

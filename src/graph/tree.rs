@@ -301,6 +301,10 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
         .map(|(d, target)| match target {
             RouteTarget::InternetGateway => format!("{d} -> igw"),
             RouteTarget::NatGateway(n) => format!("{d} -> {}", NodeId::nat(n)),
+            RouteTarget::VpcEndpoint(n) => match lab.endpoint(n) {
+                Some(e) => format!("{} -> {}", e.prefix_list_id(&lab.region), e.id),
+                None => format!("{d} -> endpoint/{n}"),
+            },
         })
         .collect();
     let mut lines = vec![format!("subnet {} {} ({word})", sn.name, sn.cidr)];

@@ -132,6 +132,7 @@ impl Lab {
         v.push(self.internet.ns.clone());
         v.extend(self.nats.iter().map(|n| n.ns.clone()));
         v.extend(self.enis.iter().filter(|e| matches!(e.owner, EniOwner::Endpoint(_))).map(|e| e.ns.clone()));
+        v.extend(self.endpoints.iter().filter_map(|e| e.gateway.as_ref().map(|(ns, _)| ns.clone())));
         v.extend(self.instances.iter().map(|i| i.ns.clone()));
         for t in self.tasks.iter().filter(|t| t.placement.is_ok()) {
             if let Some(ns) = &t.ns {

@@ -18,8 +18,19 @@ pub struct RouteTable {
     pub routes: Vec<(Ipv4Network, RouteTarget)>,
 }
 
-/// The VPC's route tables, the main table included.
+/// The VPC's route tables, the main table included, each with the routes of the gateway
+/// endpoints that name it (to the service's prefix list).
 pub(super) fn resolve(s: &Scenario) -> Vec<RouteTable> {
+    let mut tables = declared(s);
+    for e in s.vpc.vpc_endpoints.iter().filter(|e| e.kind == crate::scenario::vpc_endpoint::EndpointType::Gateway) {
+        for rt in tables.iter_mut().filter(|t| e.route_tables.iter().any(|n| n.value == t.name)) {
+            rt.routes.push((e.service.value.public_net(), RouteTarget::VpcEndpoint(e.name.value.clone())));
+        }
+    }
+    tables
+}
+
+fn declared(s: &Scenario) -> Vec<RouteTable> {
     let mut tables = vec![];
     if !s.vpc.route_tables.iter().any(|r| r.name.value == MAIN) {
         tables.push(RouteTable { name: MAIN.into(), table_id: FIRST_TABLE_ID, routes: vec![] });

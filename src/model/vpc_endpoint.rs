@@ -33,6 +33,17 @@ pub struct VpcEndpoint {
     pub route_tables: Vec<String>,
     /// The endpoint policy as written; None: the default (allow all).
     pub policy: Option<String>,
+    /// Gateway: the namespace where the service answers the endpoint's traffic, and the
+    /// number of its link to the VPC router (its transit addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<(String, u8)>,
+}
+
+/// The transit /30 of gateway endpoint link `k`: (router's address, the endpoint's).
+pub fn gateway_link(k: u8) -> (std::net::Ipv4Addr, std::net::Ipv4Addr) {
+    let base = 4 * u32::from(k);
+    let a = |i: u32| std::net::Ipv4Addr::new(169, 254, 254, (base + i) as u8);
+    (a(1), a(2))
 }
 
 impl VpcEndpoint {
@@ -72,7 +83,12 @@ pub(super) fn resolve_all(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<VpcEn
                 enis.push(k);
             }
         }
+        let gateway = (e.kind == EndpointType::Gateway).then(|| {
+            let k = s.vpc.vpc_endpoints[..ei].iter().filter(|x| x.kind == EndpointType::Gateway).count();
+            (ids::ns_name(lab, "vpce", &name), k.min(63) as u8)
+        });
         out.push(VpcEndpoint {
+            gateway,
             name,
             id,
             service: e.service.value,

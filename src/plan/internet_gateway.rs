@@ -38,12 +38,12 @@ pub(super) fn links(p: &mut Plan, lab: &Lab) {
 }
 
 /// One end of a transit link: its namespace, link name and address.
-type TransitEnd<'a> = (&'a str, &'a str, Ipv4Addr);
+pub(super) type TransitEnd<'a> = (&'a str, &'a str, Ipv4Addr);
 
 /// A transit link (a /30) between two namespaces of the fabric, each end with a fixed MAC and
 /// resolving the other statically: the kernel's ARP table is shared by all namespaces and capped
 /// by the root namespace, so the lab learns no neighbour at all.
-fn transit(p: &mut Plan, lab: &str, (ns, name, ip): TransitEnd, (peer_ns, peer_name, peer_ip): TransitEnd) {
+pub(super) fn transit(p: &mut Plan, lab: &str, (ns, name, ip): TransitEnd, (peer_ns, peer_name, peer_ip): TransitEnd) {
     let own_mac = mac_str(&mac(0x06, &[lab, "transit", ns, name]));
     let peer_mac = mac_str(&mac(0x06, &[lab, "transit", peer_ns, peer_name]));
     p.neighbour(ns, name, peer_ip, &peer_mac);

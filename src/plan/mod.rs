@@ -74,6 +74,7 @@ pub fn plan(lab: &Lab) -> Plan {
         nat_gateway::firewall(&mut p, lab, nat);
     }
     vpc_endpoint::firewalls(&mut p, lab);
+    vpc_endpoint::gateways(&mut p, lab);
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
         let (mut published, mut on_docker0) = (vec![], vec![]);

@@ -88,6 +88,13 @@ fn next_hop(lab: &Lab, target: &RouteTarget) -> (Option<Ipv4Addr>, Option<String
             None => (None, None, RouteKind::Blackhole),
         },
         RouteTarget::InternetGateway => (None, None, RouteKind::Blackhole),
+        RouteTarget::VpcEndpoint(n) => match lab.endpoint(n).and_then(|e| e.gateway.as_ref()) {
+            Some((_, k)) => {
+                let (_, there) = crate::model::vpc_endpoint::gateway_link(*k);
+                (Some(there), Some(super::vpc_endpoint::router_link(*k)), RouteKind::Unicast)
+            }
+            None => (None, None, RouteKind::Blackhole),
+        },
     }
 }
 

@@ -96,6 +96,12 @@ impl AwsService {
         (Ipv4Addr::new(198, 18, self.index(), 0), 24)
     }
 
+    /// The block as a network (a gateway endpoint's prefix list).
+    pub fn public_net(self) -> ipnetwork::Ipv4Network {
+        let (net, prefix) = self.public_block();
+        ipnetwork::Ipv4Network::new(net, prefix).unwrap_or_else(|_| ipnetwork::Ipv4Network::from(net))
+    }
+
     /// `com.amazonaws.REGION.ID`, the endpoint service's name (None for the global STS).
     pub fn service_name(self, region: &str) -> Option<String> {
         (self != AwsService::StsGlobal).then(|| format!("com.amazonaws.{region}.{}", self.id()))

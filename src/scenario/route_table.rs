@@ -27,6 +27,9 @@ pub struct Route {
 pub enum RouteTarget {
     InternetGateway,
     NatGateway(String),
+    /// A gateway VPC endpoint's route (`pl-… -> vpce-…`), which AWS adds to the route tables
+    /// the endpoint names: never written in a scenario's routes.
+    VpcEndpoint(String),
 }
 
 pub(crate) static TABLE: Table = Table {

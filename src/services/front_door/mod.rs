@@ -112,6 +112,9 @@ pub fn lab_spec(
     // An interface endpoint answers at its ENIs, under its vpce- names too.
     let mut listen: Vec<Door> = addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT }).collect();
     for e in &lab.endpoints {
+        if let Some((ns, _)) = &e.gateway {
+            listen.push(Door { ns: ns.clone(), addr: e.service.public_ip(), port: HTTPS_PORT });
+        }
         names.extend(e.dns_names.iter().map(|(n, _)| n.clone()));
         for i in &e.enis {
             let eni = &lab.enis[*i];
