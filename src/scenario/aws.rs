@@ -244,7 +244,8 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Data {
             );
             continue;
         }
-        let objects = text_map(cx, &b, "objects").into_iter().map(|(k, v)| (k, ObjectBody::Text(v))).collect();
+        let objects =
+            text_map(cx, &b, "objects", &mut true).into_iter().map(|(k, v)| (k, ObjectBody::Text(v))).collect();
         d.buckets.push(Bucket { name: name.value, objects });
     }
     for it in list(cx, &m, "logGroups") {
@@ -315,7 +316,7 @@ fn repository(cx: &mut Reader, it: &Value<'_>) -> Option<Repository> {
         for lv in list(cx, &im, "layers") {
             let Some(l) = cx.entry_map(&lv, "a layer", "{ files: { /app/hello.txt: hello } }") else { continue };
             l.strict(cx, &LAYER);
-            let files: BTreeMap<String, String> = text_map(cx, &l, "files").into_iter().collect();
+            let files: BTreeMap<String, String> = text_map(cx, &l, "files", &mut true).into_iter().collect();
             let content = l.get("content").and_then(|v| cx.string(&v)).map(|s| s.value);
             let size = l.get("size").and_then(|v| cx.uint(&v, 0, 67_108_864)).map(|n| n.value);
             layers.push(Layer { files, content, size });
@@ -336,18 +337,4 @@ fn bucket_name_ok(n: &str) -> bool {
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
         && !n.contains("..")
-}
-
-/// A `key: value` map of text, in file order.
-fn text_map(cx: &mut Reader, m: &Block<'_>, key: &str) -> Vec<(String, String)> {
-    let Some(lv) = m.get(key) else { return vec![] };
-    let Some(lm) = cx.map(&lv, "key: value pairs") else { return vec![] };
-    let mut pairs = vec![];
-    for (k, val) in lm.map.iter() {
-        let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
-        if let Some(s) = cx.string(&vv) {
-            pairs.push((k.as_str().to_string(), s.value));
-        }
-    }
-    pairs
 }

@@ -425,24 +425,6 @@ fn disable_networking(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<L
     }
 }
 
-/// A `key: value` map of text, in file order (`dockerLabels`, `logConfiguration.options`).
-fn text_map(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let Some(lv) = m.get(key) else { return pairs };
-    let Some(lm) = cx.map(&lv, "key: value pairs") else {
-        *ok = false;
-        return pairs;
-    };
-    for (k, val) in lm.map.iter() {
-        let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
-        match cx.string(&vv) {
-            Some(s) => pairs.push((k.as_str().to_string(), s.value)),
-            None => *ok = false,
-        }
-    }
-    pairs
-}
-
 /// `cpu` or `memory`: a whole number in the range of its shape.
 fn resource(cx: &mut Reader, m: &Block<'_>, key: &str, shape: Shape, ok: &mut bool) -> Option<u32> {
     let Shape::Int { min, max } = shape else { return None };
