@@ -742,6 +742,25 @@ pub(crate) fn not_public_reason(ip: Ipv4Addr) -> Option<String> {
     }
 }
 
+/// A `key: value` map of text, in file order (`dockerLabels`, `logConfiguration.options`, an S3 bucket's `objects`); `ok` is cleared by
+/// an entry that is not text.
+pub(crate) fn text_map(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let Some(lv) = m.get(key) else { return pairs };
+    let Some(lm) = cx.map(&lv, "key: value pairs") else {
+        *ok = false;
+        return pairs;
+    };
+    for (k, val) in lm.map.iter() {
+        let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
+        match cx.string(&vv) {
+            Some(s) => pairs.push((k.as_str().to_string(), s.value)),
+            None => *ok = false,
+        }
+    }
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,23 +805,4 @@ mod tests {
         assert_eq!(parse_port_proto("70000/tcp"), None);
         assert_eq!(parse_port_proto("80/sctp"), None);
     }
-}
-
-/// A `key: value` map of text, in file order (`dockerLabels`, `logConfiguration.options`, an S3 bucket's `objects`); `ok` is cleared by
-/// an entry that is not text.
-pub(crate) fn text_map(cx: &mut Reader, m: &Block<'_>, key: &str, ok: &mut bool) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let Some(lv) = m.get(key) else { return pairs };
-    let Some(lm) = cx.map(&lv, "key: value pairs") else {
-        *ok = false;
-        return pairs;
-    };
-    for (k, val) in lm.map.iter() {
-        let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
-        match cx.string(&vv) {
-            Some(s) => pairs.push((k.as_str().to_string(), s.value)),
-            None => *ok = false,
-        }
-    }
-    pairs
 }
