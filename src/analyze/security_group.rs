@@ -13,6 +13,7 @@ pub fn describe(r: &SgRule, dir: Dir) -> String {
     let peer = match &r.peer.value {
         Peer::Cidr(c) => c.to_string(),
         Peer::Sg(g) => format!("sg/{g}"),
+        Peer::PrefixList(s) => format!("pl/{} ({})", s.id(), s.public_net()),
     };
     format!("{proto} {} {peer}", if dir == Dir::Ingress { "from" } else { "to" })
 }
@@ -62,6 +63,7 @@ pub fn sg_allows(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: O
             let peer_ok = match &r.peer.value {
                 Peer::Cidr(c) => c.contains(peer),
                 Peer::Sg(s) => lab.enis.iter().any(|e| e.ip == peer && e.security_groups.iter().any(|x| x == s)),
+                Peer::PrefixList(s) => s.public_net().contains(peer),
             };
             if peer_ok && l4.matches(r.protocol, r.ports, port) {
                 return Some((gname.clone(), i));

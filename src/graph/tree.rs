@@ -229,6 +229,7 @@ fn rule_line(dir: &str, r: &SgRule) -> String {
     let peer = match &r.peer.value {
         Peer::Cidr(c) => c.to_string(),
         Peer::Sg(g) => format!("sg/{g}"),
+        Peer::PrefixList(s) => format!("pl/{}", s.id()),
     };
     let word = if dir == "in" { "from" } else { "to" };
     format!("{dir} {} {word} {peer}", crate::analyze::rule_traffic(r.protocol, r.ports))
@@ -332,9 +333,10 @@ fn endpoints(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
             let eni = &lab.enis[i];
             let node = format!("endpoint/{}", e.name);
             let name = if k == 0 { node.clone() } else { format!("{node}@{}", lab.vpc.subnets[si].az) };
-            let (line, more) = eni_line("ENI ", eni, "");
-            let dns = if e.private_dns { "private DNS" } else { "no private DNS" };
-            let lines = vec![format!("{node} ({}, {dns})", e.service.id()), line];
+            let (line, more) = eni_line("", eni, "");
+            let dns = if e.private_dns { "" } else { " · no private DNS" };
+            // One line: a VPC may have many endpoints, and the picture must keep its height.
+            let lines = vec![format!("{node} {} · {line}{dns}", e.service.id())];
             let b = t.add(Some(s), name, Kind::Endpoint, lines, Flow::Column);
             t.items[b]
                 .more

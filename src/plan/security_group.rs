@@ -73,6 +73,7 @@ fn rule_stmts(lab: &Lab, r: &SgRule, peer_side: Side) -> Option<Vec<nft::Stmt>> 
     match &r.peer.value {
         Peer::Cidr(c) if c.prefix() == 0 => {}
         Peer::Cidr(c) => v.push(nft::ip_addr(peer_side, nft::prefix(*c))),
+        Peer::PrefixList(s) => v.push(nft::ip_addr(peer_side, nft::prefix(s.public_net()))),
         Peer::Sg(g) => {
             let m = members(lab, g);
             if m.is_empty() {

@@ -36,6 +36,9 @@ pub enum Peer {
     Cidr(Ipv4Network),
     /// `sg/NAME`: every ENI that carries that group.
     Sg(String),
+    /// `pl/s3`, `pl/dynamodb`: the AWS-managed prefix list of the service in the region (what a
+    /// gateway endpoint routes), as a rule names `pl-…`.
+    PrefixList(super::aws_service::AwsService),
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -60,7 +63,8 @@ pub(crate) static TABLE: Table = Table {
 };
 
 /// A rule's peer: a CIDR block or `sg/NAME`.
-const PEER: Shape = Shape::AnyOf(&[Shape::Cidr, Shape::Pattern("^sg/[a-z0-9-]{1,40}$")]);
+const PEER: Shape =
+    Shape::AnyOf(&[Shape::Cidr, Shape::Pattern("^sg/[a-z0-9-]{1,40}$"), Shape::Pattern("^pl/(s3|dynamodb)$")]);
 
 pub(crate) static INGRESS: Table = Table {
     id: "ingressRule",
@@ -83,7 +87,11 @@ pub(crate) static EGRESS: Table = Table {
     fields: &[
         rule::PROTOCOL_FIELD,
         rule::ports_field("A port or a range like 8000-8010; required for tcp and udp, not allowed otherwise."),
-        req("destination", PEER, "Where to: a CIDR block, or `sg/NAME` (every ENI that carries that group)."),
+        req(
+            "destination",
+            PEER,
+            "Where to: a CIDR block, `sg/NAME` (every ENI that carries that group), or `pl/s3`, `pl/dynamodb` (the service's prefix list, as a gateway endpoint routes it).",
+        ),
         opt("description", Shape::Text, "Free text."),
     ],
 };
@@ -168,6 +176,20 @@ fn sg_rule(cx: &mut Reader, v: &Value<'_>, ingress: bool) -> Option<SgRule> {
 
 fn peer(cx: &mut Reader, v: &Value<'_>, peer_key: &str) -> Option<Located<Peer>> {
     let s = cx.string(v)?;
+    if let Some(n) = s.value.strip_prefix("pl/") {
+        use super::aws_service::AwsService;
+        return match AwsService::from_id(n).filter(|x| matches!(x, AwsService::S3 | AwsService::DynamoDb)) {
+            Some(svc) => Some(Located::new(Peer::PrefixList(svc), s.loc)),
+            None => {
+                cx.err(
+                    &s.loc,
+                    tr!("sg-bad-prefix-list", "The prefix list `{ $name }` does not exist", name = s.value.as_str()),
+                    tr!("sg-bad-prefix-list-help", "AWS-managed prefix lists: pl/s3, pl/dynamodb"),
+                );
+                None
+            }
+        };
+    }
     if let Some(n) = s.value.strip_prefix("sg/") {
         let ns = Located::new(n.to_string(), s.loc.clone());
         return check_name(cx, &ns, "security group").then(|| Located::new(Peer::Sg(n.to_string()), s.loc));
