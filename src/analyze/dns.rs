@@ -50,9 +50,7 @@ pub fn analyze_name(lab: &Lab, from: &Node, name: &str, server: Option<Ipv4Addr>
     let path = analyze(lab, from, &Node::Ip(server), Some(DNS_PORT), ProbeProto::Udp, None);
     let view = match (&path.outcome, &path.served_by) {
         (Some(Outcome::Connected), Some(Node::Dns)) => Some(View::Vpc),
-        (Some(Outcome::Connected), Some(Node::Ip(ip))) if dns::internet_resolvers(lab).contains(ip) => {
-            Some(View::Internet)
-        }
+        (Some(Outcome::Connected), Some(Node::Ip(ip))) if dns::is_internet_resolver(lab, *ip) => Some(View::Internet),
         _ => None,
     };
     match (view, path.outcome) {

@@ -29,7 +29,7 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
             Err(Blocked::refused(Reason::NoListener, format!("{host} does not listen there")))
         };
     }
-    if crate::model::dns::internet_resolvers(lab).contains(&dst) {
+    if crate::model::dns::is_internet_resolver(lab, dst) {
         w.step("internet", format!("{dst} is the internet's DNS resolver (53/udp, 53/tcp)"), src, dst);
         return match (w.l4, w.port) {
             (L4::Icmp, _) => Ok(Next::answered(src)),
@@ -38,16 +38,12 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
         };
     }
     if let Some(svc) = AwsService::at(dst) {
-        w.step("internet", format!("{dst} is {svc}'s public endpoint ({HTTPS_PORT}/tcp)"), src, dst);
-        return match (w.l4, w.port) {
-            (L4::Icmp, _) => Ok(Next::answered(src)),
-            (L4::Tcp, Some(HTTPS_PORT)) if w.http => Err(Blocked::refused(
-                Reason::NoListener,
-                format!("{svc} speaks HTTPS: a plain HTTP request gets no HTTP answer (the connection is closed)"),
-            )),
-            (L4::Tcp, Some(HTTPS_PORT)) => Ok(Next::served_by(Node::Aws(svc), src)),
-            _ => Err(Blocked::refused(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp"))),
-        };
+        if w.l4 == L4::Icmp {
+            return Ok(Next::answered(src));
+        }
+        let at = format!("internet: {svc}'s public endpoint");
+        let other = Blocked::refused(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp"));
+        return super::service::https_door(w, (at, Node::Aws(svc)), (src, dst), other);
     }
     if dst == lab.internet.client {
         return if w.l4 == L4::Icmp {

@@ -63,6 +63,11 @@ pub fn resolver<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr, dst: Ipv4Addr) 
             format!("the VPC's DNS support is off: the Amazon-provided DNS server at {dst} does not answer"),
         ));
     }
+    if w.http && w.port == Some(DNS_PORT) {
+        // The connection opens, and the resolver waits for a DNS message: no HTTP answer.
+        w.step(at, format!("{dst}:{DNS_PORT} speaks DNS: an HTTP request gets no answer"), src, dst);
+        return Err(Blocked::timeout(Reason::NoListener, format!("the resolver at {dst} speaks DNS, not HTTP")));
+    }
     if matches!(w.l4, L4::Udp | L4::Tcp) && w.port == Some(DNS_PORT) {
         w.step(
             at,
@@ -82,61 +87,57 @@ pub fn resolver<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr, dst: Ipv4Addr) 
     }
 }
 
-/// A packet from `src` delivered to an ENI of interface endpoint `x` at `dst`: the service
-/// answers HTTPS on 443/tcp; an endpoint carries TCP only, and nothing else gets an answer.
-pub fn endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
-    let e = &w.lab.endpoints[x];
-    let node = Node::Endpoint(e.name.clone());
-    let at = format!("{node} ({})", e.id);
+/// A front door (an AWS endpoint) reached at `dst` by way of `at`: `node` answers HTTPS on
+/// 443/tcp; a plain HTTP request gets its connection closed (refused); anything else gets what
+/// `other` says (an RST where nothing filters, a drop where the namespace's firewall does).
+pub fn https_door<'a>(
+    w: &mut Walk<'a>,
+    (at, node): (String, Node),
+    (src, dst): (Ipv4Addr, Ipv4Addr),
+    other: Blocked,
+) -> Onward<'a> {
     match (w.l4, w.port) {
         (L4::Tcp, Some(HTTPS_PORT)) if w.http => {
-            w.step(at, format!("{} answers HTTPS only", e.service), src, dst);
+            w.step(at, format!("{node} answers HTTPS only"), src, dst);
             Err(Blocked::refused(
                 Reason::NoListener,
-                format!("{node} speaks HTTPS: a plain HTTP request gets no HTTP answer"),
+                format!("{node} speaks HTTPS: a plain HTTP request gets no HTTP answer (the connection is closed)"),
             ))
         }
         (L4::Tcp, Some(HTTPS_PORT)) => {
-            w.step(at, format!("{} answers on {HTTPS_PORT}/tcp (PrivateLink)", e.service), src, dst);
+            w.step(at, format!("{node} answers HTTPS on {HTTPS_PORT}/tcp"), src, dst);
             Ok(Next::served_by(node, src))
         }
         _ => {
-            w.step(at, format!("an interface endpoint carries only TCP to {HTTPS_PORT}: dropped"), src, dst);
-            Err(Blocked::timeout(
-                Reason::NoListener,
-                format!("{node} answers only {HTTPS_PORT}/tcp; anything else is dropped"),
-            ))
+            w.step(at, format!("{node} answers only {HTTPS_PORT}/tcp"), src, dst);
+            Err(other)
         }
     }
+}
+
+/// A packet from `src` delivered to an ENI of interface endpoint `x` at `dst`: an endpoint
+/// carries TCP to its service only; nothing else gets an answer.
+pub fn endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.endpoints[x];
+    let node = Node::Endpoint(e.name.clone());
+    let at = format!("{node} ({}, PrivateLink to {})", e.id, e.service);
+    let other =
+        Blocked::timeout(Reason::NoListener, format!("{node} answers only {HTTPS_PORT}/tcp; anything else is dropped"));
+    https_door(w, (at, node), (src, dst), other)
 }
 
 /// A packet from `src` that a route table sent to gateway endpoint `x`: the service answers
 /// at its address on 443/tcp, seeing the private source (no NAT, no internet gateway).
 pub fn gateway_endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let e = &w.lab.endpoints[x];
-    let at = format!("endpoint/{} ({})", e.name, e.id);
+    let at = format!("endpoint/{} ({}: no NAT, the source stays private)", e.name, e.id);
     let svc = Node::Aws(e.service);
-    match (w.l4, w.port) {
-        _ if dst != e.service.public_ip() => {
-            w.step(at, format!("nothing of {svc} at {dst}"), src, dst);
-            Err(Blocked::timeout(Reason::NoListener, format!("{svc} answers at {} only", e.service.public_ip())))
-        }
-        (L4::Tcp, Some(HTTPS_PORT)) if w.http => {
-            w.step(at, format!("{svc} answers HTTPS only"), src, dst);
-            Err(Blocked::refused(
-                Reason::NoListener,
-                format!("{svc} speaks HTTPS: a plain HTTP request gets no HTTP answer"),
-            ))
-        }
-        (L4::Tcp, Some(HTTPS_PORT)) => {
-            w.step(at, format!("{svc} through the gateway endpoint: no NAT, the source stays private"), src, dst);
-            Ok(Next::served_by(svc, src))
-        }
-        _ => {
-            w.step(at, format!("{svc} answers only {HTTPS_PORT}/tcp: dropped"), src, dst);
-            Err(Blocked::timeout(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp")))
-        }
+    if dst != e.service.public_ip() {
+        w.step(at, format!("nothing of {svc} at {dst}"), src, dst);
+        return Err(Blocked::timeout(Reason::NoListener, format!("{svc} answers at {} only", e.service.public_ip())));
     }
+    let other = Blocked::timeout(Reason::NoListener, format!("{svc} answers only {HTTPS_PORT}/tcp"));
+    https_door(w, (at, svc), (src, dst), other)
 }
 
 #[cfg(test)]

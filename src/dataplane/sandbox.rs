@@ -57,6 +57,11 @@ pub fn ca_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("ca")
 }
 pub const CA_CERT: &str = "ca.pem";
+
+/// The trust bundle every sandbox of the lab sees over the system's.
+fn ca_bundle(state_dir: &Path) -> PathBuf {
+    ca_dir(state_dir).join(CA_BUNDLE)
+}
 pub const CA_KEY: &str = "ca-key.pem";
 pub const CA_BUNDLE: &str = "ca-bundle.crt";
 
@@ -127,7 +132,7 @@ impl Sandbox {
             socket_mark: None,
             workdir: Some(PathBuf::from("/")),
             env: c.exec_env(tty),
-            ca_bundle: Some(ca_dir(state_dir).join(CA_BUNDLE)),
+            ca_bundle: Some(ca_bundle(state_dir)),
         }
     }
 
@@ -138,7 +143,7 @@ impl Sandbox {
         let etc_dir = Some(instance_dir(state_dir, &inst.name));
         // A cgroup of its own, as systemd gives a login session: `down` finds what it started.
         let cgroup = Some(format!("instance.{}", inst.name));
-        let ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
+        let ca_bundle = Some(ca_bundle(state_dir));
         Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup, socket_mark: None, workdir: None, env, ca_bundle }
     }
 
@@ -163,7 +168,7 @@ impl Sandbox {
         let mut sb = Sandbox::plain(&lab.internet.ns, "internet", tty);
         sb.etc_dir = Some(internet_dir(state_dir, "internet"));
         sb.env = exec_env("internet", &ca_env(), tty);
-        sb.ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
+        sb.ca_bundle = Some(ca_bundle(state_dir));
         sb
     }
 
@@ -175,7 +180,7 @@ impl Sandbox {
         (sb.cgroup, sb.socket_mark) = (Some(format!("internet.{host}")), Some(host_mark(i)));
         sb.etc_dir = Some(internet_dir(state_dir, host));
         sb.env = exec_env(host, &ca_env(), tty);
-        sb.ca_bundle = Some(ca_dir(state_dir).join(CA_BUNDLE));
+        sb.ca_bundle = Some(ca_bundle(state_dir));
         Some(sb)
     }
 

@@ -366,6 +366,12 @@ pub fn internet_resolvers(lab: &Lab) -> Vec<Ipv4Addr> {
     v
 }
 
+/// Whether `ip` is one of [`internet_resolvers`], without listing them: the analyzer asks this
+/// of every flow that reaches the internet.
+pub fn is_internet_resolver(lab: &Lab, ip: Ipv4Addr) -> bool {
+    ip == INTERNET_RESOLVER || (lab.vpc.dns.servers.contains(&ip) && internet_resolvers(lab).contains(&ip))
+}
+
 fn is_link_local(ip: Ipv4Addr) -> bool {
     ip.octets()[..2] == [super::LINK_LOCAL.0.octets()[0], super::LINK_LOCAL.0.octets()[1]]
 }

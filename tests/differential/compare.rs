@@ -40,7 +40,7 @@ fn agent_service(lab: &Lab, n: Option<&Node>) -> bool {
         Some(
             Node::Metadata | Node::InstanceMetadata | Node::Instance(_) | Node::Dns | Node::Aws(_) | Node::Endpoint(_),
         ) => true,
-        Some(Node::Ip(ip)) => ecsnet::model::dns::internet_resolvers(lab).contains(ip),
+        Some(Node::Ip(ip)) => ecsnet::model::dns::is_internet_resolver(lab, *ip),
         _ => false,
     }
 }
