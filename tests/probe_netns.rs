@@ -138,7 +138,11 @@ fn listener(ns: &str, node: &str, port: u16, proto: Proto) -> responder::Spec {
 }
 
 fn config(listeners: Vec<responder::Spec>) -> AgentConfig {
-    AgentConfig { lab: "ptest".into(), services: listeners.into_iter().map(ServiceSpec::Responder).collect() }
+    AgentConfig {
+        lab: "ptest".into(),
+        services: listeners.into_iter().map(ServiceSpec::Responder).collect(),
+        ..AgentConfig::default()
+    }
 }
 
 fn spec(id: usize, ns: &str, dst: Ipv4Addr, port: Option<u16>, proto: ProbeProto, ms: u64) -> ProbeSpec {

@@ -22,6 +22,7 @@ mod internet_gateway;
 mod nat_gateway;
 mod network_acl;
 pub mod policy;
+pub mod pull;
 pub mod reason;
 mod render;
 mod route_table;

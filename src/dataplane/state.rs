@@ -13,6 +13,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 pub const STATE_ROOT: &str = "/run/ecsnet";
+/// How each task's start ended (written by the agent, read by `up`, `ps`, `inspect`, `test`).
+pub const STARTS_FILE: &str = "starts.json";
 
 /// Where labs keep their state: one directory per lab under a root. The root is a parameter so
 /// that the lifecycle can be tested in a temporary directory; production uses [`STATE_ROOT`].
@@ -343,6 +345,12 @@ pub fn labs() -> Vec<String> {
 }
 
 /// Who holds a lab's lock, as the messages about waiting for it name them.
+/// How lab `lab`'s tasks' starts ended; empty when none fetched anything (or before the
+/// agent ran them).
+pub fn load_starts(lab: &str) -> Vec<crate::model::pull::StartResult> {
+    std::fs::read(dir(lab).join(STARTS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
 pub fn lock_holder(pid: Option<i32>) -> String {
     match pid {
         Some(p) => tr!("lab-holder-process", "process { $pid }", pid = p),

@@ -242,11 +242,31 @@ async fn start_processes<K: Kernel>(
         journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
     }
     save(journal)?;
+    // The agent runs the tasks' starts before it reports ready; a task that did not start
+    // runs no program.
+    let mut stopped: Vec<String> = vec![];
     for p in others {
+        if let ProcessKind::Command { .. } = p.kind
+            && stopped.iter().any(|t| p.role.starts_with(&format!("command task/{t}/")))
+        {
+            continue;
+        }
         journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
         save(journal)?;
+        if let ProcessKind::Agent = p.kind {
+            stopped = not_started(&dir);
+        }
     }
     Ok(())
+}
+
+/// The tasks whose start the agent stopped (its `starts.json`).
+fn not_started(dir: &std::path::Path) -> Vec<String> {
+    let starts: Vec<crate::model::pull::StartResult> = std::fs::read(dir.join(super::state::STARTS_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    starts.into_iter().filter(|r| !r.started).map(|r| r.task).collect()
 }
 
 /// Between phases: cancellation, the `stop_after` hook, timing and progress lines.

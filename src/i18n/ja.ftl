@@ -400,6 +400,8 @@ cidr-help = `10.0.0.0/16` のように書きます
 # Container definitions (`containerDefinitions:`); { $what } names the field in English
 container-invalid-name = { $what } `{ $name }` は無効です
 container-name-rules = 英字 (大文字と小文字)、数字、ハイフン、アンダースコアを 255 文字まで使えます
+container-secret-value-from = シークレット `{ $arn }` は Secrets Manager のシークレットでも SSM のパラメータでもありません
+container-secret-value-from-help = arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME、arn:aws:ssm:REGION:ACCOUNT:parameter/NAME、またはパラメータ名を書いてください
 container-none-port-mappings = networkMode=none ではポートマッピングを指定できません: タスクのコンテナは外部に接続できません
 container-none-port-mappings-help = `portMappings` を削除するか、別の networkMode を使います
 container-port-mapped-twice = コンテナポート { $port }/{ $proto } がこのコンテナで 2 回マッピングされています (最初は { $line } 行目)

@@ -20,6 +20,7 @@ mod internet_gateway;
 pub mod nat_gateway;
 mod network_acl;
 pub mod placement;
+pub mod pull;
 pub mod resolve;
 pub mod route_table;
 pub mod security_group;
@@ -87,12 +88,26 @@ pub struct Lab {
     /// VPC endpoints, in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<vpc_endpoint::VpcEndpoint>,
-    /// What the lab's AWS services hold from the start (the scenario's `aws:`).
+    /// What the lab's AWS services hold from the start (the scenario's `aws:`, with what the
+    /// tasks name added to the lists it leaves out: [`pull::with_implicit`]).
     #[serde(default, skip_serializing_if = "crate::scenario::aws::Data::is_empty")]
     pub aws: crate::scenario::aws::Data,
+    /// What each task's start fetches from AWS (secrets, images, log streams), in task order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts: Vec<pull::TaskStart>,
 }
 
 impl Lab {
+    /// The tasks' starts, and the AWS data they name (once the tasks are placed).
+    fn with_starts(mut self, s: &Scenario) -> Lab {
+        self.starts = pull::starts(s, &self);
+        self.aws = pull::with_implicit(std::mem::take(&mut self.aws), &self.starts);
+        self
+    }
+    /// What task `ti`'s start fetches from AWS, if anything.
+    pub fn start_of(&self, ti: usize) -> Option<&pull::TaskStart> {
+        self.starts.iter().find(|s| s.task == ti)
+    }
     pub fn task(&self, name: &str) -> Option<&Task> {
         self.tasks.iter().find(|t| t.name == name)
     }
@@ -175,5 +190,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
         enis,
         endpoints,
         aws: s.aws.clone(),
-    })
+        starts: vec![],
+    }
+    .with_starts(s))
 }

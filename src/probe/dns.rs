@@ -5,8 +5,7 @@
 use super::classify;
 use crate::scenario::Outcome;
 use crate::sys::{netns, sock};
-use hickory_proto::op::{Message, Query, ResponseCode};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::op::ResponseCode;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
@@ -60,15 +59,6 @@ fn socket_in(ns: &str, bind: Option<Ipv4Addr>, server: Ipv4Addr) -> io::Result<s
     })?
 }
 
-/// The query for `name`, or why it cannot be made.
-fn query(name: &str) -> Result<Message, String> {
-    let n = Name::from_ascii(name).map_err(|e| format!("{name}: {e}"))?;
-    let mut m = Message::query();
-    m.metadata.recursion_desired = true;
-    m.add_query(Query::query(n, RecordType::A));
-    Ok(m)
-}
-
 /// Run every query concurrently; results in the order of `probes`.
 pub async fn run(probes: Vec<DnsProbe>) -> Vec<DnsResult> {
     let mut set = tokio::task::JoinSet::new();
@@ -97,7 +87,7 @@ fn failed(id: usize, error: String) -> DnsResult {
 }
 
 async fn one(p: DnsProbe) -> DnsResult {
-    let msg = match query(&p.name).and_then(|m| m.to_vec().map_err(|e| e.to_string())) {
+    let msg = match crate::services::dns::a_query(&p.name).and_then(|m| m.to_vec().map_err(|e| e.to_string())) {
         Ok(m) => m,
         Err(e) => return failed(p.id, e),
     };
@@ -141,12 +131,9 @@ async fn one(p: DnsProbe) -> DnsResult {
 
 /// What a reply says, when it is the answer to query `id`.
 fn read_answer(id: u16, bytes: &[u8]) -> DnsOutcome {
-    match Message::from_vec(bytes) {
-        Ok(m) if m.metadata.id == id => DnsOutcome::Answer {
-            rcode: rcode_name(m.metadata.response_code),
-            addrs: m.answers.iter().filter_map(|r| if let RData::A(a) = &r.data { Some(a.0) } else { None }).collect(),
-        },
-        _ => DnsOutcome::NotDns(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string()),
+    match crate::services::dns::read_a(id, bytes) {
+        Some((rcode, addrs)) => DnsOutcome::Answer { rcode: rcode_name(rcode), addrs },
+        None => DnsOutcome::NotDns(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string()),
     }
 }
 
@@ -169,9 +156,9 @@ mod tests {
 
     #[test]
     fn an_answer_is_read_and_anything_else_is_not_dns() {
-        let q = query("ip-10-0-1-5.ec2.internal").unwrap();
+        let q = crate::services::dns::a_query("ip-10-0-1-5.ec2.internal").unwrap();
         let id = q.metadata.id;
-        let mut r = Message::response(id, q.metadata.op_code);
+        let mut r = hickory_proto::op::Message::response(id, q.metadata.op_code);
         r.metadata.response_code = ResponseCode::NXDomain;
         let got = read_answer(id, &r.to_vec().unwrap());
         assert_eq!(got, DnsOutcome::Answer { rcode: "NXDOMAIN".into(), addrs: vec![] });

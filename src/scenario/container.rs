@@ -36,8 +36,56 @@ pub struct ContainerDefinition {
     pub log_driver: Option<String>,
     /// `logConfiguration.options`, in file order.
     pub log_options: Vec<(String, String)>,
+    /// `secrets`: environment variables the agent fills from Secrets Manager or SSM before the
+    /// task starts.
+    #[serde(default)]
+    pub secrets: Vec<SecretRef>,
     pub x_ecsnet: XEcsnet,
     pub loc: Loc,
+}
+
+/// One entry of a container's `secrets`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRef {
+    /// The environment variable's name.
+    pub name: String,
+    /// A Secrets Manager secret's ARN, or an SSM parameter's ARN or name.
+    pub value_from: String,
+}
+
+/// Where a `valueFrom` points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecretSource {
+    /// Secrets Manager: the secret's id (its ARN without a JSON key, stage or version suffix).
+    SecretsManager(String),
+    /// SSM Parameter Store: the parameter's name (`/app/db` from `...:parameter/app/db`).
+    Ssm(String),
+}
+
+impl SecretRef {
+    /// Which service holds it, as the ECS agent decides: a Secrets Manager ARN, else SSM.
+    pub fn source(&self) -> Option<SecretSource> {
+        let v = self.value_from.trim();
+        if let Some(rest) = v.strip_prefix("arn:") {
+            let parts: Vec<&str> = rest.splitn(6, ':').collect();
+            return match parts.as_slice() {
+                [_, "secretsmanager", _, _, res] if res.starts_with("secret:") => {
+                    // arn:aws:secretsmanager:r:acct:secret:NAME[:json-key:stage:version]
+                    let name = res.split(':').nth(1).unwrap_or("");
+                    (!name.is_empty())
+                        .then(|| SecretSource::SecretsManager(format!("arn:{}:secret:{name}", parts[..4].join(":"))))
+                }
+                [_, "ssm", _, _, res] => {
+                    let name = res.strip_prefix("parameter")?;
+                    // `parameter/app/db` names `/app/db`; `parameter/db` names `db`.
+                    let name = if name.matches('/').count() > 1 { name } else { name.trim_start_matches('/') };
+                    (!name.is_empty()).then(|| SecretSource::Ssm(name.to_string()))
+                }
+                _ => None,
+            };
+        }
+        (!v.is_empty()).then(|| SecretSource::Ssm(v.to_string()))
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -103,12 +151,16 @@ pub(crate) static TABLE: Table = Table {
             Shape::Block(&LOG_CONFIGURATION),
             "The log driver and its options, shown by the metadata endpoint (`LogDriver`, `LogOptions`).",
         ),
+        opt(
+            "secrets",
+            Shape::List(&Shape::Block(&SECRET)),
+            "Environment variables from Secrets Manager or SSM Parameter Store, fetched by the agent before the task starts.",
+        ),
         opt("x-ecsnet", Shape::Block(&X_ECSNET), "ecsnet's own settings: what runs in the container."),
         ignored("memoryReservation", "Accepted and ignored."),
         ignored("healthCheck", "Accepted and ignored."),
         ignored("mountPoints", "Accepted and ignored."),
         ignored("volumesFrom", "Accepted and ignored."),
-        ignored("secrets", "Accepted and ignored."),
         ignored("environmentFiles", "Accepted and ignored."),
         ignored("workingDirectory", "Accepted and ignored."),
         ignored("user", "Accepted and ignored."),
@@ -154,6 +206,21 @@ pub(crate) static ENVIRONMENT: Table = Table {
             Shape::AnyOf(&[Shape::Text, Shape::Int { min: 0, max: u64::MAX }, Shape::Bool]),
             "\"\"",
             "Its value.",
+        ),
+    ],
+};
+
+pub(crate) static SECRET: Table = Table {
+    id: "secret",
+    doc: "A secret given to the container as an environment variable, as in the ECS API.",
+    strict: false,
+    rules: &[],
+    fields: &[
+        req("name", Shape::Text, "The environment variable's name."),
+        req(
+            "valueFrom",
+            Shape::Text,
+            "A Secrets Manager secret's ARN, or an SSM parameter's ARN or name (same region).",
         ),
     ],
 };
@@ -229,6 +296,7 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option
     let cpu = resource(cx, &m, "cpu", CONTAINER_CPU, &mut ok);
     let memory = resource(cx, &m, "memory", CONTAINER_MEMORY, &mut ok);
     let (log_driver, log_options) = log_configuration(cx, &m, &mut ok);
+    let secrets = secrets(cx, &m, &mut ok);
     let x_ecsnet = x_ecsnet(cx, &m, &mut ok);
     let c = ContainerDefinition {
         name: name?,
@@ -249,6 +317,7 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>, mode: NetworkMode) -> Option
         memory,
         log_driver,
         log_options,
+        secrets,
         x_ecsnet,
         loc: m.loc.clone(),
     };
@@ -381,6 +450,46 @@ fn environment(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, St
         }
     }
     environment
+}
+
+/// `secrets`: each `{ name, valueFrom }`, where `valueFrom` names a secret or a parameter.
+fn secrets(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<SecretRef> {
+    let mut v = Vec::new();
+    let Some(sv) = m.get("secrets") else { return v };
+    for it in cx.items(&sv, 1000).unwrap_or_default() {
+        let Some(em) = cx.entry_map(&it, "a secret", "{ name: DB_PASSWORD, valueFrom: arn:aws:secretsmanager:... }")
+        else {
+            *ok = false;
+            continue;
+        };
+        let em = Block { what: "a secret".to_string(), ..em };
+        em.lenient(cx, &SECRET);
+        let n = em.req(cx, "name", "DB_PASSWORD").and_then(|v| cx.nonempty(&v));
+        let from = em.req(cx, "valueFrom", "arn:aws:ssm:REGION:ACCOUNT:parameter/NAME").and_then(|v| cx.nonempty(&v));
+        let (Some(n), Some(from)) = (n, from) else {
+            *ok = false;
+            continue;
+        };
+        let s = SecretRef { name: n.value, value_from: from.value.clone() };
+        if s.source().is_none() {
+            cx.err(
+                &from.loc,
+                tr!(
+                    "container-secret-value-from",
+                    "The secret `{ $arn }` is not a Secrets Manager secret or an SSM parameter",
+                    arn = short(&from.value)
+                ),
+                tr!(
+                    "container-secret-value-from-help",
+                    "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, arn:aws:ssm:REGION:ACCOUNT:parameter/NAME, or a parameter's name"
+                ),
+            );
+            *ok = false;
+            continue;
+        }
+        v.push(s);
+    }
+    v
 }
 
 fn hostname(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<String>> {

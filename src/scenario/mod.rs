@@ -49,7 +49,7 @@ mod corpus_test;
 mod tests;
 
 pub use agent_config::AgentConfig;
-pub use container::{ContainerDefinition, PortMapping, XEcsnet};
+pub use container::{ContainerDefinition, PortMapping, SecretRef, SecretSource, XEcsnet};
 pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{

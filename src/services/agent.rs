@@ -11,6 +11,7 @@
 use super::ServiceSpec;
 use super::bind::{self, BindError};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::future::Future;
 use std::io::{self, Write};
 use std::path::Path;
@@ -23,6 +24,12 @@ pub struct AgentConfig {
     pub lab: String,
     #[serde(default)]
     pub services: Vec<ServiceSpec>,
+    /// The tasks' starts: what the agent fetches from AWS before their containers run.
+    #[serde(default)]
+    pub starts: super::pull::Starts,
+    /// Where to write how each start ended (JSON list of `StartResult`).
+    #[serde(default)]
+    pub results: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +51,38 @@ where
 {
     let wanted: Vec<Vec<bind::Listen>> = config.services.iter().map(ServiceSpec::listens).collect();
     let mut sockets = bind::bind_all(&wanted.concat())?.into_iter();
+    let mut per: Vec<Vec<bind::Socket>> = wanted.iter().map(|w| sockets.by_ref().take(w.len()).collect()).collect();
     let lab: Arc<str> = Arc::from(config.lab.as_str());
+    let waiting: HashSet<&str> = config.starts.tasks.iter().map(|s| s.task.as_str()).collect();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let r = rt.block_on(async move {
         let stop = shutdown();
-        for (service, w) in config.services.iter().zip(&wanted) {
-            service.start(lab.clone(), sockets.by_ref().take(w.len()).collect())?;
+        // The lab's infrastructure first (DNS, front doors, IMDS): the starts need it.
+        for (service, socks) in config.services.iter().zip(per.iter_mut()) {
+            if !service.waits_for_starts(&waiting) {
+                service.start(lab.clone(), std::mem::take(socks))?;
+            }
+        }
+        let results = if waiting.is_empty() { vec![] } else { super::pull::run_all(&config.starts).await };
+        if let Some(path) = &config.results {
+            let data = serde_json::to_vec_pretty(&results).map_err(io::Error::other)?;
+            crate::dataplane::state::write_atomic(path, &data)?;
+        }
+        // A task that did not start serves nothing: its sockets close, its metadata says STOPPED.
+        let stopped: HashSet<&str> = results.iter().filter(|r| !r.started).map(|r| r.task.as_str()).collect();
+        let arns: HashSet<&str> =
+            config.starts.tasks.iter().filter(|s| stopped.contains(s.task.as_str())).map(|s| s.arn.as_str()).collect();
+        for (service, socks) in config.services.iter().zip(per.iter_mut()) {
+            if !service.waits_for_starts(&waiting) {
+                continue;
+            }
+            match service {
+                ServiceSpec::Responder(r) if r.task.as_deref().is_some_and(|t| stopped.contains(t)) => socks.clear(),
+                ServiceSpec::TaskMetadata(t) if !arns.is_empty() => {
+                    ServiceSpec::TaskMetadata(t.with_stopped(&arns)).start(lab.clone(), std::mem::take(socks))?
+                }
+                _ => service.start(lab.clone(), std::mem::take(socks))?,
+            }
         }
         ready();
         stop.await;
@@ -102,7 +135,9 @@ fn load_config(path: &Path) -> Result<AgentConfig, String> {
         let read = |f: &str| std::fs::read_to_string(ca_dir(path).join(f)).ok();
         let ca = read(CA_CERT).zip(read(CA_KEY));
         // Container times start now.
-        return Ok(super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca));
+        let mut c = super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca);
+        c.results = Some(path.join(crate::dataplane::state::STARTS_FILE));
+        return Ok(c);
     }
     std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
 }
@@ -171,6 +206,7 @@ mod tests {
                 bind: None,
                 listen: vec![PortProto { port: 3000, proto: Proto::Tcp }],
             })],
+            ..AgentConfig::default()
         };
         let e = serve(&c, || panic!("not ready"), || async {}).unwrap_err();
         assert!(e.to_string().starts_with("ecsnet.no-such-namespace-for-test task/x 3000/tcp: enter netns"), "{e}");

@@ -17,6 +17,22 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
+/// A stub resolver's query for `name` (type A, recursion desired), or why it cannot be made.
+pub fn a_query(name: &str) -> Result<Message, String> {
+    let n = hickory_proto::rr::Name::from_ascii(name).map_err(|e| format!("{name}: {e}"))?;
+    let mut m = Message::query();
+    m.metadata.recursion_desired = true;
+    m.add_query(hickory_proto::op::Query::query(n, RecordType::A));
+    Ok(m)
+}
+
+/// The response code and A records of `bytes` when it is the answer to query `id`.
+pub fn read_a(id: u16, bytes: &[u8]) -> Option<(ResponseCode, Vec<Ipv4Addr>)> {
+    let m = Message::from_vec(bytes).ok().filter(|m| m.metadata.id == id)?;
+    let addrs = m.answers.iter().filter_map(|r| if let RData::A(a) = &r.data { Some(a.0) } else { None }).collect();
+    Some((m.metadata.response_code, addrs))
+}
+
 /// The TTL of every answer (Route 53 Resolver gives EC2 names 60 s).
 const TTL: u32 = 60;
 /// A TCP connection idle this long is closed.

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod front_door;
 pub mod holder;
 pub mod instance_metadata;
+pub mod pull;
 pub mod responder;
 pub mod task_metadata;
 
@@ -45,6 +46,16 @@ impl ServiceSpec {
             ServiceSpec::InstanceMetadata(s) => s.listens(),
             ServiceSpec::Dns(s) => s.listens(),
             ServiceSpec::FrontDoor(s) => s.listens(),
+        }
+    }
+
+    /// Whether it waits for the tasks' starts (`waiting`: the tasks that fetch from AWS): the
+    /// responders of those tasks, and the task metadata endpoints (which report the outcome).
+    pub fn waits_for_starts(&self, waiting: &std::collections::HashSet<&str>) -> bool {
+        match self {
+            ServiceSpec::Responder(s) => s.task.as_deref().is_some_and(|t| waiting.contains(t)),
+            ServiceSpec::TaskMetadata(_) => !waiting.is_empty(),
+            _ => false,
         }
     }
 
@@ -98,5 +109,27 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
             })),
         }
     }
-    AgentConfig { lab: lab.name.clone(), services: list }
+    let starts = pull::Starts {
+        ca_pem: ca.map(|(cert, _)| cert).unwrap_or_default(),
+        tasks: lab.starts.iter().map(|st| start_spec(lab, st)).collect(),
+    };
+    AgentConfig { lab: lab.name.clone(), services: list, starts, results: None }
+}
+
+/// What the agent needs to run a task's start: where from, which resolver, which key.
+fn start_spec(lab: &Lab, st: &crate::model::pull::TaskStart) -> pull::Spec {
+    let t = &lab.tasks[st.task];
+    let inst = &lab.instances[t.instance];
+    let resolv = crate::model::docker::instance_etc(lab, inst).resolv_conf;
+    let resolver = resolv.lines().filter_map(|l| l.strip_prefix("nameserver ")).find_map(|a| a.trim().parse().ok());
+    pull::Spec {
+        task: t.name.clone(),
+        arn: t.arn.clone(),
+        mode: t.mode,
+        ns: inst.ns.clone(),
+        resolver,
+        region: lab.region.clone(),
+        access_key_id: front_door::start_principal(lab, st).0,
+        steps: st.steps.clone(),
+    }
 }

@@ -1,5 +1,5 @@
-//! CloudWatch Logs (JSON 1.1, `X-Amz-Target: Logs_20140328.<Op>`): CreateLogStream and
-//! PutLogEvents, which the awslogs driver and the SDKs call, and GetLogEvents to read back what
+//! CloudWatch Logs (JSON 1.1, `X-Amz-Target: Logs_20140328.<Op>`): CreateLogGroup,
+//! CreateLogStream and PutLogEvents, which the awslogs driver and the SDKs call, and GetLogEvents to read back what
 //! a task wrote. Log groups are the scenario's; streams and events are made at run time.
 
 use super::FrontDoor;
@@ -20,6 +20,7 @@ pub fn handle(door: &FrontDoor, store: &mut Store, req: &Req) -> Resp {
     let Some(op) = target_operation(req, TARGET_PREFIX) else { return unknown_operation() };
     let Some(body) = json_body(req) else { return serialization_exception() };
     match op {
+        "CreateLogGroup" => create_log_group(store, &body),
         "CreateLogStream" => create_log_stream(door, store, &body),
         "PutLogEvents" => put_log_events(door, store, &body),
         "GetLogEvents" => get_log_events(store, &body),
@@ -48,6 +49,18 @@ fn names(body: &Value) -> Result<(&str, &str), Resp> {
         .as_str()
         .ok_or_else(|| logs_error("InvalidParameterException", &missing_member("logStreamName")))?;
     Ok((group, stream))
+}
+
+/// What the awslogs driver calls first with `awslogs-create-group: "true"`.
+fn create_log_group(store: &mut Store, body: &Value) -> Resp {
+    let Some(group) = body["logGroupName"].as_str() else {
+        return logs_error("InvalidParameterException", &missing_member("logGroupName"));
+    };
+    if store.log_groups.contains_key(group) {
+        return logs_error("ResourceAlreadyExistsException", "The specified log group already exists");
+    }
+    store.log_groups.insert(group.to_string(), Default::default());
+    json_ok(&json!({}))
 }
 
 fn create_log_stream(door: &FrontDoor, store: &mut Store, body: &Value) -> Resp {

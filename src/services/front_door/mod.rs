@@ -147,6 +147,12 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
         let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
         v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
     }
+    for st in &lab.starts {
+        let (access_key_id, arn) = start_principal(lab, st);
+        if !v.iter().any(|p: &Principal| p.access_key_id == access_key_id) {
+            v.push(Principal { access_key_id, arn, user_id: None });
+        }
+    }
     for inst in &lab.instances {
         let role = &inst.instance_profile;
         let id = TmdsCredentials {
@@ -158,6 +164,23 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
         v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
     }
     v
+}
+
+/// The access key and principal a task's start is signed as: the task's execution role
+/// (a session named after the task id), else its instance's role (as IMDS hands it out).
+pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> (String, String) {
+    use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
+    let t = &lab.tasks[st.task];
+    let inst = &lab.instances[t.instance];
+    let role = st.role_arn.rsplit('/').next().unwrap_or(&st.role_arn).to_string();
+    let account = crate::model::ACCOUNT;
+    let (id, session) = if st.execution_role {
+        (format!("execution/{}", t.name), t.id.clone())
+    } else {
+        (format!("imds/instance/{}", inst.name), inst.id.clone())
+    };
+    let key = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0).access_key_id;
+    (key, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }
 
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the

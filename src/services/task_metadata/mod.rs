@@ -195,6 +195,23 @@ impl Serialize for GoFloat {
 }
 
 impl TmdsInstance {
+    /// The same endpoint, where the tasks of `arns` did not start: ECS reports them (and
+    /// their containers) STOPPED, desired and known.
+    pub fn with_stopped(&self, arns: &std::collections::HashSet<&str>) -> TmdsInstance {
+        let mut inst = self.clone();
+        for t in inst.tasks.iter_mut().filter(|t| arns.contains(t.arn.as_str())) {
+            for s in [&mut t.head, &mut t.head_v3, &mut t.introspection] {
+                *s = stopped_text(s);
+            }
+            for c in &mut t.containers {
+                c.doc = stopped_text(&c.doc);
+                c.doc_v3 = stopped_text(&c.doc_v3);
+                c.doc_v2 = c.doc_v2.as_deref().map(stopped_text);
+            }
+        }
+        inst
+    }
+
     /// The sockets the agent has: 127.0.0.1:51679 in the instance's namespace, then the
     /// introspection API on 0.0.0.0:51678.
     pub fn listens(&self) -> Vec<Listen> {
@@ -213,6 +230,19 @@ impl TmdsInstance {
             },
         ]
     }
+}
+
+/// A document's RUNNING and RESOURCES_PROVISIONED statuses as STOPPED.
+fn stopped_text(doc: &str) -> String {
+    let mut s = doc.to_string();
+    for key in ["DesiredStatus", "KnownStatus"] {
+        for from in ["RUNNING", "RESOURCES_PROVISIONED"] {
+            for sep in [":", ": "] {
+                s = s.replace(&format!("\"{key}\"{sep}\"{from}\""), &format!("\"{key}\"{sep}\"STOPPED\""));
+            }
+        }
+    }
+    s
 }
 
 /// Serve one instance's endpoint on its socket, on the current runtime. The entry point of this

@@ -1,0 +1,218 @@
+//! A task's start on the model: each call the ECS agent makes before the containers run
+//! ([`crate::model::pull`]), from the instance: the name it asks the instance's resolver, the
+//! path of its HTTPS connection, and what the lab's AWS answers. The first call that fails
+//! stops the task with ECS's error, whose dial address says where it went: a public address
+//! (no endpoint, or private DNS off) or an endpoint's private one (its security group).
+
+use super::dns::{NameAnalysis, analyze_name};
+use super::{Analysis, analyze};
+use crate::model::Lab;
+use crate::model::pull::{self, Failure, HTTPS_PORT, StartResult, Step};
+use crate::scenario::{Node, Outcome, ProbeProto};
+use std::net::Ipv4Addr;
+
+/// One call, as far as it went.
+#[derive(Clone, Debug)]
+pub struct StepAnalysis {
+    pub step: Step,
+    /// The name it dials.
+    pub host: String,
+    pub name: NameAnalysis,
+    /// The address it connects to (the first the resolver gave).
+    pub ip: Option<Ipv4Addr>,
+    pub path: Option<Analysis>,
+    pub failure: Option<Failure>,
+}
+
+/// A task's start: the calls up to the first that fails.
+#[derive(Clone, Debug)]
+pub struct StartAnalysis {
+    /// Where the calls leave from.
+    pub from: Node,
+    pub role_arn: String,
+    pub steps: Vec<StepAnalysis>,
+    pub result: StartResult,
+}
+
+/// The start of task `ti`, or None when it needs nothing from AWS (or was not placed).
+pub fn analyze_start(lab: &Lab, ti: usize) -> Option<StartAnalysis> {
+    let start = lab.start_of(ti)?;
+    let t = &lab.tasks[ti];
+    let from = Node::instance(&lab.instances[t.instance].name);
+    let mut steps = vec![];
+    let mut result = StartResult::started(&t.name);
+    for (i, step) in start.steps.iter().enumerate() {
+        let s = analyze_step(lab, &from, step);
+        let failed = s.failure.clone();
+        steps.push(s);
+        if let Some(f) = failed {
+            result = StartResult::stopped(lab, start, i, f);
+            break;
+        }
+    }
+    Some(StartAnalysis { from, role_arn: start.role_arn.clone(), steps, result })
+}
+
+/// Whether task `name` starts, as the model predicts.
+pub fn predicted(lab: &Lab, name: &str) -> StartResult {
+    let Some(ti) = lab.tasks.iter().position(|t| t.name == name) else { return StartResult::started(name) };
+    analyze_start(lab, ti).map_or_else(|| StartResult::started(name), |a| a.result)
+}
+
+fn analyze_step(lab: &Lab, from: &Node, step: &Step) -> StepAnalysis {
+    let host = step.host(&lab.region);
+    let name = analyze_name(lab, from, &host, None);
+    let mut s = StepAnalysis { step: step.clone(), host, ip: None, path: None, failure: None, name };
+    let server = s.name.server.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ip = match &s.name.answer {
+        Some(a) => match a.addrs.first() {
+            Some(ip) => *ip,
+            None => {
+                s.failure = Some(Failure::Lookup { server, timeout: false });
+                return s;
+            }
+        },
+        None => {
+            s.failure = Some(Failure::Lookup { server, timeout: true });
+            return s;
+        }
+    };
+    s.ip = Some(ip);
+    let path = analyze(lab, from, &Node::Ip(ip), Some(HTTPS_PORT), ProbeProto::Tcp, None);
+    s.failure = match (&path.outcome, &path.served_by) {
+        (Some(Outcome::Connected), Some(Node::Aws(_) | Node::Endpoint(_))) => pull::data_failure(&lab.aws, step),
+        (Some(Outcome::Connected), who) => Some(Failure::Other {
+            text: format!(
+                "{} answers {ip}:{HTTPS_PORT}, which is not an AWS endpoint",
+                who.clone().unwrap_or(Node::Ip(ip))
+            ),
+        }),
+        (Some(Outcome::Refused), _) => Some(Failure::Refused { ip }),
+        _ => Some(Failure::Timeout { ip }),
+    };
+    s.path = Some(path);
+    s
+}
+
+/// The same kind of failure (what the analyzer and the packets are compared on: the step and
+/// the way it failed, not the wording).
+pub fn same_kind(a: &Failure, b: &Failure) -> bool {
+    match (a, b) {
+        (Failure::Lookup { timeout: x, .. }, Failure::Lookup { timeout: y, .. }) => x == y,
+        (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })
+        | (Failure::Refused { ip: x }, Failure::Refused { ip: y }) => x == y,
+        (Failure::Api { code: x, .. }, Failure::Api { code: y, .. }) => x == y,
+        (Failure::Other { .. }, Failure::Other { .. }) => true,
+        _ => false,
+    }
+}
+
+/// A start in lines, for `explain`: each call, its path, and where it stopped.
+pub fn render_start(lab: &Lab, task: &str, a: &StartAnalysis) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "task/{task} starts on {} (the ECS agent's calls, signed as {}):", a.from, a.role_arn);
+    for (i, st) in a.steps.iter().enumerate() {
+        let mark = if st.failure.is_some() { "FAIL" } else { "ok" };
+        let _ = writeln!(s, "  {}. [{mark}] {} -> https://{}/", i + 1, st.step.describe(), st.host);
+        let _ = writeln!(s, "       name: {}", st.name.why);
+        if let (Some(ip), Some(p)) = (st.ip, &st.path) {
+            let outcome = p.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
+            let code = p.code.map(|c| format!(" ({c})")).unwrap_or_default();
+            let _ = writeln!(s, "       {ip}:{HTTPS_PORT}/tcp: {outcome}{code}: {}", p.explanation);
+            if st.failure.is_some() && p.outcome != Some(Outcome::Connected) {
+                for step in &p.steps {
+                    let _ = writeln!(s, "         - {}: {}", step.component, step.decision);
+                }
+            }
+        }
+        if let Some(Failure::Api { status, code, message }) = &st.failure {
+            let _ = writeln!(s, "       the service answers HTTP {status} {code}: {message}");
+        }
+    }
+    match (&a.result.error, &a.result.reason) {
+        (Some(_), Some(reason)) => {
+            let _ = writeln!(s, "STOPPED: {}", reason.replace('\n', " "));
+            let _ = writeln!(s, "{}", hint(lab, a));
+        }
+        _ => {
+            let _ = writeln!(s, "started: every call succeeded");
+        }
+    }
+    s
+}
+
+/// What the failed call's address teaches.
+fn hint(lab: &Lab, a: &StartAnalysis) -> String {
+    let Some(st) = a.steps.last() else { return String::new() };
+    let service = st.step.service();
+    match (&st.failure, st.ip) {
+        (Some(Failure::Timeout { .. }), Some(ip)) if crate::scenario::aws_service::in_aws_public(ip) => format!(
+            "{ip} is {service}'s public address: the instance's subnet has no way out to it (no NAT gateway or public IP) and no VPC endpoint with private DNS for {}",
+            st.host
+        ),
+        (Some(Failure::Timeout { .. }), Some(ip)) => format!(
+            "{ip} is a private address ({}): the name resolves to the endpoint, so the endpoint's security group or a network ACL drops the connection",
+            super::walk::who(lab, ip)
+        ),
+        (Some(Failure::Lookup { .. }), _) => "the name does not resolve from the instance".to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::lab_from_str;
+
+    const BASE: &str = "version: 1\nname: pl\nregion: ap-northeast-1\nvpc:\n  cidr: 10.17.0.0/16\n  subnets:\n    - { name: a, cidr: 10.17.1.0/24, availabilityZone: ap-northeast-1a, routeTable: private }\n  routeTables: [{ name: private }]\n  securityGroups:\n    - { name: all, ingress: [{ protocol: tcp, ports: 443, source: 10.17.0.0/16 }] }\n";
+    const TASKS: &str = "instances: [{ name: i, subnet: a, securityGroups: [all] }]\ntaskDefinitions:\n  - family: app\n    networkMode: awsvpc\n    containerDefinitions:\n      - name: app\n        image: 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0\n        logConfiguration: { logDriver: awslogs, options: { awslogs-group: /ecs/app, awslogs-region: ap-northeast-1, awslogs-stream-prefix: ecs } }\ntasks:\n  - { name: app, taskDefinition: app, instance: i, networkConfiguration: { awsvpcConfiguration: { subnets: [a], securityGroups: [all] } } }\n";
+
+    fn lab(endpoints: &str) -> Lab {
+        lab_from_str("pl.yaml", &format!("{BASE}{endpoints}{TASKS}"))
+    }
+
+    #[test]
+    fn without_a_way_out_the_token_call_times_out_on_the_public_address() {
+        let l = lab("");
+        let r = predicted(&l, "app");
+        assert!(!r.started);
+        assert_eq!(r.error.as_deref(), Some("CannotPullECRContainerError"));
+        assert_eq!(
+            r.failure,
+            Some(Failure::Timeout { ip: crate::scenario::aws_service::AwsService::EcrApi.public_ip() })
+        );
+    }
+
+    #[test]
+    fn each_endpoint_moves_the_failure_one_step_on() {
+        let api = "  vpcEndpoints:\n    - { name: api, service: ecr.api, subnets: [a], securityGroups: [all] }\n";
+        let r = predicted(&lab(api), "app");
+        assert_eq!(r.error.as_deref(), Some("CannotPullContainerError"), "{r:?}");
+        assert!(r.reason.as_deref().unwrap_or("").contains("dkr.ecr"), "{r:?}");
+        let dkr = format!("{api}    - {{ name: dkr, service: ecr.dkr, subnets: [a], securityGroups: [all] }}\n");
+        let r = predicted(&lab(&dkr), "app");
+        assert!(r.reason.as_deref().unwrap_or("").contains("error pulling image configuration"), "{r:?}");
+        let s3 = format!("{dkr}    - {{ name: s3, service: s3, type: Gateway, routeTables: [private] }}\n");
+        let r = predicted(&lab(&s3), "app");
+        assert_eq!(r.error.as_deref(), Some("CannotStartContainerError"), "{r:?}");
+        let logs = format!("{s3}    - {{ name: logs, service: logs, subnets: [a], securityGroups: [all] }}\n");
+        let r = predicted(&lab(&logs), "app");
+        assert!(r.started, "{r:?}");
+        // The implicit AWS data: the image and the log group the task names exist.
+        let l = lab(&logs);
+        assert_eq!(l.aws.repositories[0].name, "app");
+        assert_eq!(l.aws.log_groups[0].name, "/ecs/app");
+    }
+
+    #[test]
+    fn an_endpoint_its_group_does_not_admit_fails_on_a_private_address() {
+        let api = "  vpcEndpoints:\n    - { name: api, service: ecr.api, subnets: [a] }\n";
+        let l = lab(api);
+        let r = predicted(&l, "app");
+        let Some(Failure::Timeout { ip }) = r.failure else { panic!("{r:?}") };
+        assert!(!crate::scenario::aws_service::in_aws_public(ip), "{ip}");
+        let a = analyze_start(&l, 0).unwrap();
+        assert!(render_start(&l, "app", &a).contains("private address"));
+    }
+}

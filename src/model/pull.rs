@@ -1,0 +1,558 @@
+//! What the ECS agent fetches from AWS before a task's containers run (EC2 launch type), in
+//! its order: the task's secrets (Secrets Manager, SSM), then each container's image from ECR
+//! (an auth token from `api.ecr`, the manifest from the registry, the layers from S3's layer
+//! bucket), then each container's awslogs stream when Docker creates it. Every call leaves
+//! from the instance's namespace, signed with the execution role (or the instance's role).
+//! Pure: the steps, the names they dial, and ECS's error text for each way a step fails.
+//!
+//! Images outside the lab's region's ECR (Docker Hub and others) are not pulled: the lab has no
+//! such registry, and they count as already on the instance (ECS_IMAGE_PULL_BEHAVIOR=prefer-cached).
+
+use super::Lab;
+use crate::scenario::SecretSource;
+use crate::scenario::aws::{Data, Image, LogGroup, Parameter, Repository, Secret};
+use crate::scenario::aws_service::AwsService;
+use crate::scenario::{NetworkMode, Scenario};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+/// The port every step dials.
+pub const HTTPS_PORT: u16 = 443;
+
+/// What one task's start needs from AWS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskStart {
+    /// Index in `Lab::tasks`.
+    pub task: usize,
+    /// The role whose credentials sign the calls: the execution role, else the instance's.
+    pub role_arn: String,
+    /// Whether `role_arn` is the task definition's execution role.
+    #[serde(default)]
+    pub execution_role: bool,
+    pub steps: Vec<Step>,
+}
+
+/// One call the agent (or Docker, for the registry and the log driver) makes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// A container's `secrets` entry: GetSecretValue or GetParameters.
+    Secret { container: String, name: String, source: SecretSource },
+    /// ECR GetAuthorizationToken, once per task, before its first ECR image.
+    Token,
+    /// The registry's manifest for `repository:reference`.
+    Manifest { container: String, repository: String, reference: String },
+    /// The image's config and layers, redirected by the registry to S3's layer bucket.
+    Layers { container: String, repository: String, reference: String },
+    /// awslogs: CreateLogStream (and CreateLogGroup first with `awslogs-create-group`).
+    Logs { container: String, group: String, stream: String, create_group: bool },
+}
+
+impl Step {
+    /// The AWS service it calls.
+    pub fn service(&self) -> AwsService {
+        match self {
+            Step::Secret { source: SecretSource::SecretsManager(_), .. } => AwsService::SecretsManager,
+            Step::Secret { source: SecretSource::Ssm(_), .. } => AwsService::Ssm,
+            Step::Token => AwsService::EcrApi,
+            Step::Manifest { .. } => AwsService::EcrDkr,
+            Step::Layers { .. } => AwsService::S3,
+            Step::Logs { .. } => AwsService::Logs,
+        }
+    }
+
+    /// The name it dials.
+    pub fn host(&self, region: &str) -> String {
+        match self {
+            Step::Manifest { .. } => registry_host(region),
+            Step::Layers { .. } => format!("{}.s3.{region}.amazonaws.com", layer_bucket(region)),
+            other => other.service().hostnames(region, super::ACCOUNT).swap_remove(0),
+        }
+    }
+
+    /// The container it is for (none: the task's token).
+    pub fn container(&self) -> Option<&str> {
+        match self {
+            Step::Token => None,
+            Step::Secret { container, .. }
+            | Step::Manifest { container, .. }
+            | Step::Layers { container, .. }
+            | Step::Logs { container, .. } => Some(container),
+        }
+    }
+
+    /// In a few words, with the API call it makes.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Secret { name, source: SecretSource::SecretsManager(id), .. } => {
+                format!("secret {name}: secretsmanager:GetSecretValue {id}")
+            }
+            Step::Secret { name, source: SecretSource::Ssm(p), .. } => format!("secret {name}: ssm:GetParameters {p}"),
+            Step::Token => "registry auth: ecr:GetAuthorizationToken".to_string(),
+            Step::Manifest { repository, reference, .. } => format!("image manifest {repository}:{reference}"),
+            Step::Layers { repository, reference, .. } => {
+                format!("image layers of {repository}:{reference} (S3 layer bucket)")
+            }
+            Step::Logs { group, stream, .. } => format!("awslogs: logs:CreateLogStream {group} {stream}"),
+        }
+    }
+}
+
+/// How a step failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    /// The name did not resolve: no such name, or no answer from the resolver.
+    Lookup {
+        server: Ipv4Addr,
+        timeout: bool,
+    },
+    /// Nothing came back from the address.
+    Timeout {
+        ip: Ipv4Addr,
+    },
+    Refused {
+        ip: Ipv4Addr,
+    },
+    /// The service answered with an error.
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// TLS or HTTP went wrong (a bug, or something not AWS at that address).
+    Other {
+        text: String,
+    },
+}
+
+/// How a task's start ended: started, or stopped at a step with ECS's error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartResult {
+    pub task: String,
+    pub started: bool,
+    /// The step that failed (index in `TaskStart::steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// ECS's error name (`CannotPullContainerError`) and the full reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl StartResult {
+    pub fn started(task: &str) -> StartResult {
+        StartResult { task: task.to_string(), started: true, step: None, failure: None, error: None, reason: None }
+    }
+
+    /// Stopped at `step` with `failure`, worded as ECS words it.
+    pub fn stopped(lab: &Lab, start: &TaskStart, step: usize, failure: Failure) -> StartResult {
+        let t = &lab.tasks[start.task];
+        StartResult::at(&t.name, &lab.region, t.mode, &start.steps, step, failure)
+    }
+
+    /// Task `task` (of network mode `mode`) stopped at `steps[step]` with `failure`.
+    pub fn at(
+        task: &str,
+        region: &str,
+        mode: NetworkMode,
+        steps: &[Step],
+        step: usize,
+        failure: Failure,
+    ) -> StartResult {
+        let (error, reason) = match steps.get(step) {
+            Some(s) => ecs_error(region, s, &failure, mode),
+            None => ("ResourceInitializationError".to_string(), format!("ResourceInitializationError: {failure:?}")),
+        };
+        StartResult {
+            task: task.to_string(),
+            started: false,
+            step: Some(step),
+            failure: Some(failure),
+            error: Some(error),
+            reason: Some(reason),
+        }
+    }
+}
+
+/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`, the lab's registry.
+pub fn registry_host(region: &str) -> String {
+    format!("{}.dkr.ecr.{region}.amazonaws.com", super::ACCOUNT)
+}
+
+/// ECR's layer bucket in `region`.
+pub fn layer_bucket(region: &str) -> String {
+    format!("prod-{region}-starport-layer-bucket")
+}
+
+/// `(repository, tag or digest)` of an image in `region`'s ECR (any account), or None.
+pub fn ecr_image(image: &str, region: &str) -> Option<(String, String)> {
+    let (host, path) = image.split_once('/')?;
+    let (acct, rest) = host.split_once(".dkr.ecr.")?;
+    if rest != format!("{region}.amazonaws.com") || acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if let Some((repo, digest)) = path.split_once('@') {
+        return (!repo.is_empty()).then(|| (repo.to_string(), digest.to_string()));
+    }
+    // A tag follows the last `:` after the last `/`.
+    let last = path.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match path[last..].rfind(':') {
+        Some(i) => (&path[..last + i], &path[last + i + 1..]),
+        None => (path, "latest"),
+    };
+    (!repo.is_empty() && !tag.is_empty()).then(|| (repo.to_string(), tag.to_string()))
+}
+
+/// The option `key` of an awslogs configuration.
+fn option<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    opts.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// The start of every placed task that needs AWS, in task order.
+pub fn starts(s: &Scenario, lab: &Lab) -> Vec<TaskStart> {
+    let mut v = vec![];
+    for (ti, t) in lab.tasks.iter().enumerate() {
+        if t.placement.is_err() {
+            continue;
+        }
+        let Some(def) = s.task_definitions.iter().find(|d| d.family.value == t.family && d.revision == t.revision)
+        else {
+            continue;
+        };
+        let mut steps = vec![];
+        for c in &def.container_definitions {
+            for sec in &c.secrets {
+                let Some(source) = sec.source() else { continue };
+                steps.push(Step::Secret { container: c.name.value.clone(), name: sec.name.clone(), source });
+            }
+        }
+        for c in &def.container_definitions {
+            let Some((repository, reference)) = ecr_image(&c.image, &lab.region) else { continue };
+            if !steps.contains(&Step::Token) {
+                steps.push(Step::Token);
+            }
+            let container = c.name.value.clone();
+            steps.push(Step::Manifest {
+                container: container.clone(),
+                repository: repository.clone(),
+                reference: reference.clone(),
+            });
+            steps.push(Step::Layers { container, repository, reference });
+        }
+        for (c, mc) in def.container_definitions.iter().zip(&t.containers) {
+            if c.log_driver.as_deref() != Some("awslogs") {
+                continue;
+            }
+            let opts = &c.log_options;
+            let Some(group) = option(opts, "awslogs-group") else { continue };
+            if option(opts, "awslogs-region").is_some_and(|r| r != lab.region) {
+                continue;
+            }
+            // The awslogs driver's stream name: PREFIX/CONTAINER/TASK-ID, else the container id.
+            let stream = match option(opts, "awslogs-stream-prefix") {
+                Some(p) => format!("{p}/{}/{}", c.name.value, t.id),
+                None => mc.docker_id.clone(),
+            };
+            let create_group = option(opts, "awslogs-create-group") == Some("true");
+            steps.push(Step::Logs { container: c.name.value.clone(), group: group.to_string(), stream, create_group });
+        }
+        if steps.is_empty() {
+            continue;
+        }
+        let instance = &lab.instances[t.instance];
+        let role_arn = def
+            .execution_role_arn
+            .clone()
+            .unwrap_or_else(|| format!("arn:aws:iam::{}:role/{}", super::ACCOUNT, instance.instance_profile));
+        v.push(TaskStart { task: ti, role_arn, execution_role: def.execution_role_arn.is_some(), steps });
+    }
+    v
+}
+
+/// The scenario's `aws:` with what the tasks name added to each list the scenario leaves out:
+/// a scenario that declares no repositories has every ECR image its tasks name, and likewise
+/// for log groups, secrets and parameters. A declared list is the whole truth.
+pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
+    let declared = (
+        !data.repositories.is_empty(),
+        !data.log_groups.is_empty(),
+        !data.secrets.is_empty(),
+        !data.parameters.is_empty(),
+    );
+    for step in starts.iter().flat_map(|s| &s.steps) {
+        match step {
+            Step::Manifest { repository, reference, .. } if !declared.0 => {
+                let i = match data.repositories.iter().position(|r| r.name == *repository) {
+                    Some(i) => i,
+                    None => {
+                        data.repositories.push(Repository { name: repository.clone(), images: vec![] });
+                        data.repositories.len() - 1
+                    }
+                };
+                let r = &mut data.repositories[i];
+                if !reference.starts_with("sha256:") && !r.images.iter().any(|im| im.tags.contains(reference)) {
+                    r.images.push(Image { tags: vec![reference.clone()], ..Image::default() });
+                }
+            }
+            Step::Logs { group, .. } if !declared.1 && !data.log_groups.iter().any(|g| g.name == *group) => {
+                data.log_groups.push(LogGroup { name: group.clone(), streams: vec![] });
+            }
+            Step::Secret { source: SecretSource::SecretsManager(arn), .. }
+                if !declared.2 && !data.secrets.iter().any(|s| s.arn.as_ref() == Some(arn)) =>
+            {
+                let name = arn.rsplit_once(":secret:").map(|(_, n)| n).unwrap_or(arn);
+                data.secrets.push(Secret {
+                    name: name.to_string(),
+                    value: "not-a-real-secret".into(),
+                    arn: Some(arn.clone()),
+                });
+            }
+            Step::Secret { source: SecretSource::Ssm(p), .. }
+                if !declared.3 && !data.parameters.iter().any(|x| x.name == *p) =>
+            {
+                data.parameters.push(Parameter {
+                    name: p.clone(),
+                    value: "not-a-real-parameter".into(),
+                    ..Parameter::default()
+                });
+            }
+            _ => {}
+        }
+    }
+    data
+}
+
+/// ECS's error name and reason for `step` failing with `f`; `mode` is the task's network mode
+/// (the agent's advice names the task's network or the host's).
+pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (String, String) {
+    let host = step.host(region);
+    let net = |url: &str| -> Option<String> {
+        let cause = match f {
+            Failure::Lookup { server, timeout: false } => {
+                format!("dial tcp: lookup {host} on {server}:53: no such host")
+            }
+            Failure::Lookup { server, timeout: true } => format!("dial tcp: lookup {host} on {server}:53: i/o timeout"),
+            Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
+            Failure::Refused { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: connect: connection refused"),
+            Failure::Other { text } => text.clone(),
+            Failure::Api { .. } => return None,
+        };
+        Some(format!("{url}: {cause}"))
+    };
+    let api = || match f {
+        Failure::Api { code, message, .. } => format!("{code}: {message}"),
+        _ => String::new(),
+    };
+    let sdk = |url: String| net(&url).map(|n| format!("RequestError: send request failed\ncaused by: {n}"));
+    let post = format!("Post \"https://{host}/\"");
+    match step {
+        Step::Secret { source: SecretSource::SecretsManager(arn), .. } => {
+            let text = match sdk(post) {
+                Some(n) => format!(
+                    "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: {n}"
+                ),
+                None => format!(
+                    "The task can't retrieve the secret with ARN '{arn}' from AWS Secrets Manager. Check that the secret ARN is correct. {}",
+                    api()
+                ),
+            };
+            ("ResourceInitializationError".into(), format!("ResourceInitializationError: {text}"))
+        }
+        Step::Secret { source: SecretSource::Ssm(p), .. } => {
+            let cause = match (sdk(post), f) {
+                (Some(n), _) => n,
+                (None, Failure::Api { code, .. }) if code == "InvalidParameters" => format!("invalid parameters: {p}"),
+                (None, _) => api(),
+            };
+            let text = format!(
+                "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): {cause}"
+            );
+            ("ResourceInitializationError".into(), format!("ResourceInitializationError: {text}"))
+        }
+        Step::Token => {
+            let scope = match mode {
+                NetworkMode::Awsvpc => "task ",
+                _ => "host ",
+            };
+            let text = match sdk(post) {
+                Some(n) => format!("The task can’t pull the image. Check your {scope}network configuration. {n}"),
+                None => api(),
+            };
+            ("CannotPullECRContainerError".into(), format!("CannotPullECRContainerError: {text}"))
+        }
+        Step::Manifest { repository, reference, .. } => {
+            let text = match net(&format!("Get \"https://{host}/v2/\"")) {
+                Some(n) => n,
+                None => match f {
+                    Failure::Api { code, message, .. } if code == "NAME_UNKNOWN" => {
+                        format!("repository {host}/{repository} not found: name unknown: {message}")
+                    }
+                    Failure::Api { code, message, .. } if code == "MANIFEST_UNKNOWN" => {
+                        format!("manifest for {host}/{repository}:{reference} not found: manifest unknown: {message}")
+                    }
+                    _ => api(),
+                },
+            };
+            ("CannotPullContainerError".into(), format!("CannotPullContainerError: Error response from daemon: {text}"))
+        }
+        Step::Layers { .. } => {
+            let cause = match f {
+                Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
+                Failure::Api { .. } => api(),
+                _ => net(&format!("Get \"https://{host}/\"")).unwrap_or_default(),
+            };
+            (
+                "CannotPullContainerError".into(),
+                format!(
+                    "CannotPullContainerError: error pulling image configuration: download failed after attempts=6: {cause}"
+                ),
+            )
+        }
+        Step::Logs { .. } => {
+            let cause = sdk(post).unwrap_or_else(api);
+            (
+                "CannotStartContainerError".into(),
+                format!(
+                    "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: {cause}"
+                ),
+            )
+        }
+    }
+}
+
+/// What the lab's AWS answers a step whose request reached it: None when it succeeds. The
+/// same answers as the front doors (`services::front_door`), from the same data.
+pub fn data_failure(data: &Data, step: &Step) -> Option<Failure> {
+    let api = |status: u16, code: &str, message: String| Some(Failure::Api { status, code: code.into(), message });
+    match step {
+        Step::Secret { source: SecretSource::SecretsManager(id), .. } => {
+            let name = id.rsplit_once(":secret:").map_or(id.as_str(), |(_, n)| n);
+            let found = data.secrets.iter().any(|s| {
+                s.arn.as_deref() == Some(id)
+                    || s.name == name
+                    || (s.arn.is_none() && name.len() > 7 && s.name == name[..name.len() - 7])
+            });
+            (!found).then_some(()).and_then(|_| {
+                api(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.".into())
+            })
+        }
+        Step::Secret { source: SecretSource::Ssm(p), .. } => (!data.parameters.iter().any(|x| x.name == *p))
+            .then_some(())
+            .and_then(|_| api(400, "InvalidParameters", p.clone())),
+        Step::Token | Step::Layers { .. } => None,
+        Step::Manifest { repository, reference, .. } => {
+            let Some(r) = data.repositories.iter().find(|r| r.name == *repository) else {
+                return api(
+                    404,
+                    "NAME_UNKNOWN",
+                    format!(
+                        "The repository with name '{repository}' does not exist in the registry with id '{}'",
+                        super::ACCOUNT
+                    ),
+                );
+            };
+            // A digest is checked by the registry itself (the model does not compute digests).
+            let found = reference.starts_with("sha256:") || r.images.iter().any(|i| i.tags.contains(reference));
+            (!found).then_some(()).and_then(|_| api(404, "MANIFEST_UNKNOWN", "Requested image not found".into()))
+        }
+        Step::Logs { group, create_group, .. } => (!create_group && !data.log_groups.iter().any(|g| g.name == *group))
+            .then_some(())
+            .and_then(|_| api(400, "ResourceNotFoundException", "The specified log group does not exist.".into())),
+    }
+}
+
+/// Whether a reason names an ECS error: `CannotPullContainerError` matches its reasons, and a
+/// longer text matches reasons that contain it.
+pub fn error_matches(wanted: &str, error: &str, reason: &str) -> bool {
+    wanted == error || reason.contains(wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecr_images_are_told_from_others() {
+        let r = "ap-northeast-1";
+        let e = |i: &str| ecr_image(i, r);
+        assert_eq!(e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0"), Some(("app".into(), "1.0".into())));
+        assert_eq!(
+            e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/team/app"),
+            Some(("team/app".into(), "latest".into()))
+        );
+        assert_eq!(
+            e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app@sha256:abcd"),
+            Some(("app".into(), "sha256:abcd".into()))
+        );
+        assert_eq!(e("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"), None, "another region");
+        assert_eq!(e("nginx:1.27"), None);
+        assert_eq!(e("public.ecr.aws/nginx/nginx:1"), None);
+        assert_eq!(e("localhost:5000/app:1"), None);
+    }
+
+    #[test]
+    fn errors_read_as_ecs_writes_them() {
+        let r = "ap-northeast-1";
+        let ip = Ipv4Addr::new(198, 18, 0, 10);
+        let (name, text) = ecs_error(r, &Step::Token, &Failure::Timeout { ip }, NetworkMode::Awsvpc);
+        assert_eq!(name, "CannotPullECRContainerError");
+        assert_eq!(
+            text,
+            "CannotPullECRContainerError: The task can’t pull the image. Check your task network configuration. RequestError: send request failed\ncaused by: Post \"https://api.ecr.ap-northeast-1.amazonaws.com/\": dial tcp 198.18.0.10:443: i/o timeout"
+        );
+        let m = Step::Manifest { container: "app".into(), repository: "app".into(), reference: "1.0".into() };
+        let (name, text) = ecs_error(r, &m, &Failure::Timeout { ip }, NetworkMode::Bridge);
+        assert_eq!(name, "CannotPullContainerError");
+        assert_eq!(
+            text,
+            "CannotPullContainerError: Error response from daemon: Get \"https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/v2/\": dial tcp 198.18.0.10:443: i/o timeout"
+        );
+        let nf =
+            Failure::Api { status: 404, code: "MANIFEST_UNKNOWN".into(), message: "Requested image not found".into() };
+        assert!(ecs_error(r, &m, &nf, NetworkMode::Bridge).1.ends_with(
+            "manifest for 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0 not found: manifest unknown: Requested image not found"
+        ));
+        let l = Step::Layers { container: "app".into(), repository: "app".into(), reference: "1.0".into() };
+        assert_eq!(
+            ecs_error(r, &l, &Failure::Timeout { ip }, NetworkMode::Bridge).1,
+            "CannotPullContainerError: error pulling image configuration: download failed after attempts=6: dial tcp 198.18.0.10:443: i/o timeout"
+        );
+        let logs =
+            Step::Logs { container: "a".into(), group: "/ecs/a".into(), stream: "s".into(), create_group: false };
+        let gone = Failure::Api {
+            status: 400,
+            code: "ResourceNotFoundException".into(),
+            message: "The specified log group does not exist.".into(),
+        };
+        assert_eq!(
+            ecs_error(r, &logs, &gone, NetworkMode::Awsvpc).1,
+            "CannotStartContainerError: Error response from daemon: failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist."
+        );
+        let dns = Failure::Lookup { server: Ipv4Addr::new(10, 0, 0, 2), timeout: false };
+        assert!(ecs_error(r, &Step::Token, &dns, NetworkMode::Host).1.ends_with(
+            "Post \"https://api.ecr.ap-northeast-1.amazonaws.com/\": dial tcp: lookup api.ecr.ap-northeast-1.amazonaws.com on 10.0.0.2:53: no such host"
+        ));
+        let sm = Step::Secret {
+            container: "a".into(),
+            name: "DB".into(),
+            source: SecretSource::SecretsManager("arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db".into()),
+        };
+        let (name, text) = ecs_error(r, &sm, &Failure::Timeout { ip }, NetworkMode::Awsvpc);
+        assert_eq!(name, "ResourceInitializationError");
+        assert!(text.starts_with("ResourceInitializationError: unable to pull secrets or registry auth: "), "{text}");
+        assert!(text.ends_with(
+            "Post \"https://secretsmanager.ap-northeast-1.amazonaws.com/\": dial tcp 198.18.0.10:443: i/o timeout"
+        ));
+    }
+
+    #[test]
+    fn matching_an_error_by_name_or_text() {
+        assert!(error_matches("CannotPullContainerError", "CannotPullContainerError", "x"));
+        assert!(error_matches("i/o timeout", "CannotPullContainerError", "dial tcp 1.2.3.4:443: i/o timeout"));
+        assert!(!error_matches("ResourceInitializationError", "CannotPullContainerError", "x"));
+    }
+}
