@@ -28,7 +28,7 @@ fn runtime(lab: &Lab) -> Runtime {
             ProcState { pid: 4767 + i as i32, running: true, started_ns: Some(t0 + NS_PER_SEC + 335_021_500) },
         );
     }
-    Runtime { created_ns: t0, now_ns: t0 + (25 * 60 + 30) * NS_PER_SEC, procs }
+    Runtime { created_ns: t0, now_ns: t0 + (25 * 60 + 30) * NS_PER_SEC, procs, ..Runtime::default() }
 }
 
 /// Timestamps are compared masked, so that the goldens pin the shape, not the clock arithmetic.

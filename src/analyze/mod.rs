@@ -72,7 +72,7 @@ pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: Prob
     };
     let end = follow(&mut w, first);
     let end = network_acl::replies(&mut w, end);
-    w.finish(end)
+    pull::not_started(lab, w.finish(end))
 }
 
 /// The code of a destination that does not resolve to an address.

@@ -59,6 +59,26 @@ pub fn predicted(lab: &Lab, name: &str) -> StartResult {
     analyze_start(lab, ti).map_or_else(|| StartResult::started(name), |a| a.result)
 }
 
+/// A flow served by a container of a task that did not start is refused instead: nothing of
+/// the task listens (its namespace stays, so the kernel answers with a reset).
+pub(super) fn not_started(lab: &Lab, a: Analysis) -> Analysis {
+    let Some(task) = a.served_by.as_ref().and_then(|n| n.task_name()) else { return a };
+    let Some(ti) = lab.tasks.iter().position(|t| t.name == task) else { return a };
+    if lab.start_of(ti).is_none() {
+        return a;
+    }
+    let r = predicted(lab, task);
+    let Some(reason) = r.reason.filter(|_| !r.started) else { return a };
+    Analysis {
+        outcome: Some(Outcome::Refused),
+        code: Some(super::Reason::TaskNotStarted),
+        explanation: format!("task/{task} did not start: {}", reason.replace('\n', " ")),
+        served_by: None,
+        source_seen: None,
+        ..a
+    }
+}
+
 fn analyze_step(lab: &Lab, from: &Node, step: &Step) -> StepAnalysis {
     let host = step.host(&lab.region);
     let name = analyze_name(lab, from, &host, None);

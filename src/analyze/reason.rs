@@ -40,10 +40,12 @@ pub enum Reason {
     OffhostIntrospectionBlocked,
     /// The VPC's enableDnsSupport is off: the Amazon-provided DNS server does not answer.
     DnsSupportDisabled,
+    /// The task was placed but did not start: a call to AWS before its containers ran failed.
+    TaskNotStarted,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 17] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -60,6 +62,7 @@ impl Reason {
         Reason::ImdsBlocked,
         Reason::OffhostIntrospectionBlocked,
         Reason::DnsSupportDisabled,
+        Reason::TaskNotStarted,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -81,6 +84,7 @@ impl Reason {
             Reason::ImdsBlocked => "IMDS_BLOCKED",
             Reason::DnsSupportDisabled => "DNS_SUPPORT_DISABLED",
             Reason::OffhostIntrospectionBlocked => "OFFHOST_INTROSPECTION_BLOCKED",
+            Reason::TaskNotStarted => "TASK_NOT_STARTED",
         }
     }
 
@@ -131,6 +135,9 @@ impl Reason {
             Reason::DnsSupportDisabled => {
                 "the VPC's enableDnsSupport is off: the Amazon-provided DNS server (the VPC CIDR's base+2 and 169.254.169.253) answers nothing, so every query times out"
             }
+            Reason::TaskNotStarted => {
+                "the task was placed but never started: a call the ECS agent makes before the containers run (a secret, the image pull, the awslogs stream) failed, so nothing of it listens"
+            }
         }
     }
 
@@ -178,6 +185,9 @@ impl Reason {
             }
             Reason::DnsSupportDisabled => {
                 "set `enableDnsSupport: true` in the vpc block, or name another resolver in `dhcpOptions.domainNameServers`"
+            }
+            Reason::TaskNotStarted => {
+                "see why with `ecsnet explain LAB task/NAME --start`: a NAT gateway, or the VPC endpoints the start needs (ecr.api, ecr.dkr, the S3 gateway endpoint, logs, secretsmanager or ssm) with security groups that admit 443 from the instance"
             }
         }
     }

@@ -10,6 +10,8 @@ use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
 pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
+    // How the tasks' starts went on packets (the agent made the calls at `up`).
+    let starts = crate::dataplane::state::load_starts(&lab.name);
     let planned: Vec<Option<Planned>> = expects
         .iter()
         .enumerate()
@@ -47,6 +49,7 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     for (i, e) in expects.iter().enumerate() {
         match (&e.kind, &planned[i]) {
             (ExpectKind::Placement(p), _) => verdicts.push(judge::judge_placement(lab, i, e, p)),
+            (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
                 let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };

@@ -32,6 +32,53 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
 }
 
+/// `explain LAB task/NAME --start`: the task's calls to AWS before its containers run.
+pub fn start(target: &str, from: &str, json: bool) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
+    super::check_node_names(&lab, &src)?;
+    let Some(task) = src.task_name() else {
+        return Err(CliError::Invalid(tr!(
+            "explain-start-needs-task",
+            "--start explains a task's start: write task/NAME, not { $node }",
+            node = from
+        )));
+    };
+    let ti = lab.tasks.iter().position(|t| t.name == task).unwrap_or(0);
+    let Some(a) = crate::analyze::pull::analyze_start(&lab, ti) else {
+        println!(
+            "{}",
+            tr!(
+                "explain-start-nothing",
+                "task/{ $task } fetches nothing from AWS before it starts (no ECR image of { $region }, no secrets, no awslogs): it starts",
+                task = task,
+                region = lab.region
+            )
+        );
+        return Ok(Exit::Ok);
+    };
+    if json {
+        let v = serde_json::json!({
+            "task": task,
+            "from": a.from.to_string(),
+            "role": a.role_arn,
+            "steps": a.steps.iter().map(|s| serde_json::json!({
+                "step": s.step,
+                "host": s.host,
+                "name": s.name.why,
+                "ip": s.ip,
+                "path": s.path,
+                "failure": s.failure,
+            })).collect::<Vec<_>>(),
+            "result": a.result,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        print!("{}", crate::analyze::pull::render_start(&lab, task, &a));
+    }
+    Ok(if a.result.started { Exit::Ok } else { Exit::Failed })
+}
+
 /// `explain LAB FROM --dns NAME [--server IP]`.
 pub fn name(target: &str, from: &str, name: &str, server: Option<std::net::Ipv4Addr>, json: bool) -> Outcome {
     let lab = super::lab_or_file(target)?;

@@ -49,7 +49,7 @@ pub fn run(orphans: bool, json: bool) -> Outcome {
 pub fn one(lab: &str, json: bool) -> Outcome {
     let l = super::running_lab(lab)?;
     if !json {
-        print!("{}", super::up::summary(&l));
+        print!("{}", super::up::summary(&l, &crate::dataplane::state::load_starts(&l.name)));
         return Ok(Exit::Ok);
     }
     let instances: Vec<serde_json::Value> = l

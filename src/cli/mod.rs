@@ -196,7 +196,7 @@ pub enum Cmd {
         /// A running lab's name, or a scenario file (nothing is built).
         target: String,
         from: String,
-        #[arg(required_unless_present = "dns")]
+        #[arg(required_unless_present_any = ["dns", "start"])]
         to: Option<String>,
         #[arg(long, default_value = "tcp")]
         protocol: String,
@@ -209,6 +209,11 @@ pub enum Cmd {
         /// With --dns: the resolver to ask (default: the first nameserver of FROM's resolv.conf)
         #[arg(long, requires = "dns")]
         server: Option<std::net::Ipv4Addr>,
+        /// Explain FROM's start instead (FROM is task/NAME): each call the ECS agent makes to
+        /// AWS before the containers run (secrets, image pull, log stream), its path from the
+        /// instance, and the first that fails, with ECS's error
+        #[arg(long, conflicts_with_all = ["to", "dns"])]
+        start: bool,
         #[arg(long)]
         json: bool,
     },
@@ -611,7 +616,8 @@ pub fn main() -> i32 {
                 Cmd::Graph { target, format, results, output, size } => {
                     graph::run(&target, &format, results.as_deref(), output.as_deref(), &size)
                 }
-                Cmd::Explain { target, from, to, protocol, via, dns, server, json } => match (dns, to) {
+                Cmd::Explain { target, from, to, protocol, via, dns, server, start, json } => match (dns, to) {
+                    _ if start => explain::start(&target, &from, json),
                     (Some(name), _) => explain::name(&target, &from, &name, server, json),
                     (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
                     (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),

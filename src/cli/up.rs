@@ -33,7 +33,7 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
                     &data,
                 );
             }
-            print!("{}", summary(&lab));
+            print!("{}", summary(&lab, &crate::dataplane::state::load_starts(&lab.name)));
             let total = t.0.iter().find(|(n, _)| n == "total").map(|(_, d)| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
             let done = tr!(
                 "up-done",
@@ -120,8 +120,8 @@ fn endpoint_line(lab: &Lab, e: &crate::model::vpc_endpoint::VpcEndpoint) -> Stri
     }
 }
 
-/// Where everything is, in a few lines.
-pub fn summary(lab: &Lab) -> String {
+/// Where everything is, in a few lines; `starts`: how the tasks' starts ended.
+pub fn summary(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let head = tr!(
@@ -181,6 +181,12 @@ pub fn summary(lab: &Lab) -> String {
                 (Ok(()), crate::scenario::NetworkMode::None) => tr!("summary-no-network", "no network (lo only)"),
             };
             let _ = writeln!(s, "    task/{:<20} {:<7} {}", t.name, t.mode.to_string(), what);
+            if let Some(reason) =
+                starts.iter().find(|r| r.task == t.name && !r.started).and_then(|r| r.reason.as_deref())
+            {
+                let line = tr!("summary-task-stopped", "STOPPED: { $reason }", reason = reason.replace('\n', " "));
+                let _ = writeln!(s, "      {line}");
+            }
         }
     }
     for n in &lab.nats {

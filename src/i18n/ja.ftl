@@ -42,6 +42,8 @@ reason-why-NO_PUBLIC_IP = 宛先にパブリックアドレスが無いため、
 reason-fix-NO_PUBLIC_IP = パブリック IP か Elastic IP を付けるか (mapPublicIpOnLaunch のパブリックサブネット)、ロードバランサーを使います
 
 reason-why-TASK_NOT_PLACED = タスクが配置されなかったため (ECS の理由: 例えば RESOURCE:ENI や RESOURCE:PORTS)、アドレスがありません
+reason-why-TASK_NOT_STARTED = タスクは配置されましたが起動しませんでした: コンテナを動かす前に ECS エージェントが行う AWS への呼び出し (シークレット、イメージの pull、awslogs のストリーム) が失敗したため、何も待ち受けていません
+reason-fix-TASK_NOT_STARTED = `ecsnet explain LAB task/NAME --start` で理由を確認します: NAT ゲートウェイか、起動に要る VPC エンドポイント (ecr.api、ecr.dkr、S3 のゲートウェイエンドポイント、logs、secretsmanager か ssm) と、インスタンスからの 443 を許すセキュリティグループが必要です
 reason-fix-TASK_NOT_PLACED = `ecsnet ps` で配置されなかった理由を確認し、ENI (より大きいインスタンスタイプか ENI トランキング) かホストポート (動的ホストポート) を空けます
 
 reason-why-INVALID_SOURCE = このノードはパケットを送信できません
@@ -662,3 +664,9 @@ graph-html-close = 閉じる (Escape)
 
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
+ps-task-stopped = task/{ $task } は起動しませんでした (STOPPED): { $reason }
+summary-task-stopped = 起動せず (STOPPED): { $reason }
+expect-error-needs-not-started = `error` は `started: false` のときだけ使います
+expect-error-needs-not-started-help = `error` を消すか、`started: false` を期待してください
+explain-start-needs-task = --start はタスクの起動を説明します: { $node } ではなく task/NAME を書いてください
+explain-start-nothing = task/{ $task } は起動前に AWS から何も取得しません ({ $region } の ECR イメージ、secrets、awslogs のいずれもなし): そのまま起動します

@@ -8,6 +8,7 @@ mod host_port;
 pub mod never;
 mod placement;
 mod reach;
+mod started;
 #[cfg(test)]
 mod tests;
 mod verdict;
@@ -17,4 +18,5 @@ pub use dns::judge_dns;
 pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
+pub use started::judge_started;
 pub use verdict::Verdict;

@@ -8,6 +8,7 @@ mod dns;
 mod host_port;
 mod http;
 mod icmp;
+mod started;
 #[cfg(test)]
 mod tests;
 
@@ -15,6 +16,7 @@ pub use dns::{DnsCheck, ResolvesTo};
 pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
+pub use started::Started;
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
 use super::fields::{Shape, Table, Variant, def, opt, req};
@@ -54,6 +56,7 @@ pub enum ExpectKind {
     Never(Never),
     HostPort(HostPort),
     Dns(DnsCheck),
+    Started(Started),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -306,6 +309,7 @@ pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["never"], table: &NEVER_ENTRY },
     Variant { when: &["dns"], table: &dns::DNS_ENTRY },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
+    Variant { when: &["started"], table: &started::STARTED },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -326,6 +330,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("containerPort") || has("hostPort") {
         return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
+    }
+    if has("started") {
+        return started::parse(cx, Block { what: "a task-state expectation".to_string(), ..m });
     }
     let is_placement = has("task") || has("placed");
     if is_placement && (has("from") || has("to")) {
@@ -812,6 +819,9 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             ExpectKind::Dns(d) => dns::check(cx, d, l),
             ExpectKind::Placement(p) => {
                 reference::reference(cx, &p.task, TASK, &l.declared.tasks, l.seen);
+            }
+            ExpectKind::Started(s) => {
+                reference::reference(cx, &s.task, TASK, &l.declared.tasks, l.seen);
             }
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);

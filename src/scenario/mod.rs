@@ -54,7 +54,7 @@ pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{
     DnsCheck, ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, MAX_NEVER_PROBES, MAX_RUN_PROBES,
-    MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach, ResolvesTo, Via, glob,
+    MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach, ResolvesTo, Started, Via, glob,
 };
 pub use instance::Instance;
 pub use instance_types::eni_limits;

@@ -372,7 +372,13 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         path,
         args,
         state: State {
-            status: if running { "running" } else { "exited" },
+            status: if running {
+                "running"
+            } else if rt.stopped_reason(c).is_some() {
+                "created"
+            } else {
+                "exited"
+            },
             running,
             paused: false,
             restarting: false,
@@ -380,8 +386,9 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
             dead: false,
             pid: if running { pid } else { 0 },
             exit_code: 0,
-            error: String::new(),
-            started_at: rfc3339_nano(started),
+            // The agent's reason, where Docker keeps why a container could not start.
+            error: rt.stopped_reason(c).unwrap_or_default().to_string(),
+            started_at: if rt.stopped_reason(c).is_some() { ZERO_TIME.into() } else { rfc3339_nano(started) },
             finished_at: ZERO_TIME.into(),
         },
         image: image_id(&m.image),

@@ -29,6 +29,15 @@ pub struct Runtime {
     pub now_ns: u64,
     /// By journal role: `agent`, `pause task/NAME`, `command task/NAME/CONTAINER`.
     pub procs: BTreeMap<String, ProcState>,
+    /// The tasks that did not start, by name: what stopped them (the agent's `starts.json`).
+    pub stopped: BTreeMap<String, crate::model::pull::StartResult>,
+}
+
+impl Runtime {
+    /// Why the task of container `c` did not start (ECS's reason), when it did not.
+    pub fn stopped_reason(&self, c: &ContainerRef<'_>) -> Option<&str> {
+        self.stopped.get(&c.task()?.name).and_then(|r| r.reason.as_deref())
+    }
 }
 
 pub use crate::sys::time::NS_PER_SEC;
@@ -36,6 +45,9 @@ pub use crate::sys::time::NS_PER_SEC;
 /// Pid, running, started (ns) of the process that plays container `c`.
 pub fn state(c: &ContainerRef<'_>, rt: &Runtime) -> (i32, bool, u64) {
     let created = c.created_ns(rt.created_ns);
+    if rt.stopped_reason(c).is_some() {
+        return (0, false, created);
+    }
     match rt.procs.get(&c.role()) {
         Some(p) => (p.pid, p.running, p.started_ns.unwrap_or(created).max(created)),
         None => (0, false, created),

@@ -139,9 +139,13 @@ pub fn go_quote(s: &str) -> String {
 fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
     let m = c.model();
     let (_, running, started) = state(c, rt);
+    // A task that did not start: Docker's state for a container that never ran.
+    let never = rt.stopped_reason(c).is_some();
     let status = if running {
         let health = if c.kind == Kind::Agent { " (healthy)" } else { "" };
         format!("Up {}{health}", human_duration(rt.now_ns.saturating_sub(started)))
+    } else if never {
+        "Created".to_string()
     } else {
         "Exited".to_string()
     };
@@ -161,7 +165,14 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
         command: command_string(&m.command_line()),
         created_ns: c.created_ns(rt.created_ns),
         status,
-        state: if running { "running" } else { "exited" }.into(),
+        state: if running {
+            "running"
+        } else if never {
+            "created"
+        } else {
+            "exited"
+        }
+        .into(),
         ports: displayable_ports(&api_ports(c)),
         name: m.docker_name.clone(),
         networks: networks.into(),
@@ -254,8 +265,26 @@ pub fn table(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<String, 
         let Some(inst) = lab.instance(name) else { continue };
         out.push_str(&format!("== instance/{name} ({}, {}) ==\n", inst.id, lab.instance_ip(inst)));
         out.push_str(&tabulate(&table_lines(rs, rt)));
+        out.push_str(&stopped_lines(lab, rt, name));
     }
     Ok(out)
+}
+
+/// The instance's tasks that did not start, with ECS's reason (what DescribeTasks says).
+fn stopped_lines(lab: &Lab, rt: &Runtime, instance: &str) -> String {
+    let mut out = String::new();
+    for t in lab.tasks.iter().filter(|t| lab.instances[t.instance].name == instance) {
+        let Some(reason) = rt.stopped.get(&t.name).and_then(|r| r.reason.as_deref()) else { continue };
+        let line = tr!(
+            "ps-task-stopped",
+            "task/{ $task } STOPPED: { $reason }",
+            task = t.name.as_str(),
+            reason = reason.replace('\n', " ")
+        );
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// `docker ps --format json`: one JSON object per line (keys sorted, as Docker prints them),
