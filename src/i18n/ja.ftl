@@ -92,6 +92,7 @@ help-explain-target = 起動中のラボの名前、またはシナリオファ�
 help-explain-via = hostPort または publicHostPort
 help-explain-dns = 代わりに DNS 名を説明します: FROM のリゾルバーがその名前に何と答えるか、そしてその理由
 help-explain-server = --dns と一緒に: 問い合わせるリゾルバー (既定: FROM の resolv.conf の最初の nameserver)
+help-explain-start = FROM (task/NAME) の起動を説明します: コンテナを動かす前に ECS エージェントが AWS に行う各呼び出し (シークレット、イメージの pull、ログストリーム)、インスタンスからの経路、最初に失敗したものと ECS のエラー
 help-graph-target = シナリオファイル、または起動中のラボの名前
 help-graph-format = mermaid、dot、svg、png、html (1 つで完結するページ: 箱をクリックするとその中身、判定の番号をクリックするとその explain)
 help-graph-results = `ecsnet test --json` の出力
