@@ -67,7 +67,7 @@ impl SecretRef {
     pub fn source(&self) -> Option<SecretSource> {
         let v = self.value_from.trim();
         if let Some(rest) = v.strip_prefix("arn:") {
-            let parts: Vec<&str> = rest.splitn(6, ':').collect();
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
             return match parts.as_slice() {
                 [_, "secretsmanager", _, _, res] if res.starts_with("secret:") => {
                     // arn:aws:secretsmanager:r:acct:secret:NAME[:json-key:stage:version]
@@ -775,5 +775,30 @@ fn bridge_links(
             ),
             tr!("container-bad-link-help", "write `name` or `name:alias`; { $help }", help = help),
         );
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    fn src(v: &str) -> Option<SecretSource> {
+        SecretRef { name: "X".into(), value_from: v.into() }.source()
+    }
+
+    #[test]
+    fn value_from_names_a_secret_or_a_parameter() {
+        let sm = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db";
+        assert_eq!(src(sm), Some(SecretSource::SecretsManager(sm.into())));
+        // A JSON key, stage and version after the name are the agent's, not the secret's id.
+        assert_eq!(src(&format!("{sm}-AbCdEf:password::")), Some(SecretSource::SecretsManager(format!("{sm}-AbCdEf"))));
+        assert_eq!(
+            src("arn:aws:ssm:ap-northeast-1:123456789012:parameter/web/url"),
+            Some(SecretSource::Ssm("/web/url".into()))
+        );
+        assert_eq!(src("arn:aws:ssm:ap-northeast-1:123456789012:parameter/url"), Some(SecretSource::Ssm("url".into())));
+        assert_eq!(src("/web/url"), Some(SecretSource::Ssm("/web/url".into())));
+        assert_eq!(src("arn:aws:s3:::bucket/key"), None);
+        assert_eq!(src("arn:aws:secretsmanager:ap-northeast-1:123456789012:parameter/x"), None);
     }
 }

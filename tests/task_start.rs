@@ -1,0 +1,125 @@
+//! Issue 15, items 5 and 7: a task's start on real packets (root). Before its containers run,
+//! the agent makes the ECS agent's calls from the instance: a secret, the ECR token, the
+//! manifest, the layers from S3, the awslogs stream. In a private subnet with no NAT the task
+//! starts only when every endpoint it needs is there; take any one away and it fails as AWS
+//! fails, with ECS's error and the public address it dialled. Through a NAT it starts too.
+//! What stopped it shows in `up`, `ps`, `inspect`, the introspection API's KnownStatus, and
+//! the analyzer predicts the same step and the same failure.
+
+mod common;
+use common::*;
+use std::net::Ipv4Addr;
+
+const HEAD: &str = "version: 1\nname: LAB\nregion: ap-northeast-1\nvpc:\n  cidr: 10.19.0.0/16\n";
+
+const PRIVATE: &str = "  subnets:\n    - { name: private-a, cidr: 10.19.1.0/24, availabilityZone: ap-northeast-1a, routeTable: private }\n  routeTables: [{ name: private }]\n  securityGroups:\n    - { name: all, ingress: [{ protocol: tcp, ports: 443, source: 10.19.0.0/16 }, { protocol: tcp, ports: 80, source: 10.19.0.0/16 }] }\n";
+
+const NAT: &str = "  internetGateway: true\n  subnets:\n    - { name: public-a, cidr: 10.19.0.0/24, availabilityZone: ap-northeast-1a, routeTable: public }\n    - { name: private-a, cidr: 10.19.1.0/24, availabilityZone: ap-northeast-1a, routeTable: private }\n  routeTables:\n    - { name: public, routes: [{ destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway }] }\n    - { name: private, routes: [{ destinationCidrBlock: 0.0.0.0/0, natGateway: nat-a }] }\n  natGateways: [{ name: nat-a, subnet: public-a }]\n  securityGroups:\n    - { name: all, ingress: [{ protocol: tcp, ports: 443, source: 10.19.0.0/16 }, { protocol: tcp, ports: 80, source: 10.19.0.0/16 }] }\n";
+
+const TAIL: &str = "instances: [{ name: ecs-1, subnet: private-a, securityGroups: [all] }]\ntaskDefinitions:\n  - family: app\n    networkMode: awsvpc\n    executionRoleArn: arn:aws:iam::123456789012:role/ecsTaskExecutionRole\n    containerDefinitions:\n      - name: app\n        image: 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0\n        portMappings: [{ containerPort: 80 }]\n        secrets: [{ name: DB_PASSWORD, valueFrom: \"arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db\" }]\n        logConfiguration: { logDriver: awslogs, options: { awslogs-group: /ecs/app, awslogs-region: ap-northeast-1, awslogs-stream-prefix: ecs } }\ntasks:\n  - { name: app, taskDefinition: app, instance: ecs-1, networkConfiguration: { awsvpcConfiguration: { subnets: [private-a], securityGroups: [all] } } }\n";
+
+/// The endpoints of the lesson, by name.
+const ENDPOINTS: [(&str, &str); 5] = [
+    (
+        "secretsmanager",
+        "    - { name: secretsmanager, service: secretsmanager, subnets: [private-a], securityGroups: [all] }\n",
+    ),
+    ("ecr-api", "    - { name: ecr-api, service: ecr.api, subnets: [private-a], securityGroups: [all] }\n"),
+    ("ecr-dkr", "    - { name: ecr-dkr, service: ecr.dkr, subnets: [private-a], securityGroups: [all] }\n"),
+    ("s3", "    - { name: s3, service: s3, type: Gateway, routeTables: [private] }\n"),
+    ("logs", "    - { name: logs, service: logs, subnets: [private-a], securityGroups: [all] }\n"),
+];
+
+/// The scenario with every endpoint but `without`.
+fn lesson(lab: &str, without: Option<&str>) -> String {
+    let mut s = HEAD.replace("LAB", lab) + PRIVATE + "  vpcEndpoints:\n";
+    for (name, text) in ENDPOINTS {
+        if Some(name) != without {
+            s.push_str(text);
+        }
+    }
+    s + TAIL
+}
+
+/// The public address of an AWS service in every lab (198.18.i.10).
+fn public(i: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, i, 10)
+}
+
+/// Up, the line `up` prints under the task, the reason the analyzer predicts, and the lab's
+/// starts.json; the lab stays up for the caller (its guard removes it).
+fn up(lab: &str, yaml: &str) -> (String, String) {
+    let file = write_scenario(lab, yaml);
+    let _ = ecsnet(&["down", lab]);
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up {lab}: {}", text(&o));
+    let e = ecsnet(&["explain", file.to_str().unwrap(), "task/app", "--start", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap_or_else(|_| panic!("{}", text(&e)));
+    (String::from_utf8_lossy(&o.stdout).into_owned(), v["result"]["reason"].as_str().unwrap_or("").to_string())
+}
+
+#[test]
+fn each_missing_endpoint_fails_the_way_aws_fails() {
+    need_root!();
+    // (endpoint left out, ECS's error, what the reason names, the address dialled)
+    let cases = [
+        (
+            "secretsmanager",
+            "ResourceInitializationError",
+            "https://secretsmanager.ap-northeast-1.amazonaws.com/",
+            public(6),
+        ),
+        ("ecr-api", "CannotPullECRContainerError", "Post \"https://api.ecr.ap-northeast-1.amazonaws.com/\"", public(0)),
+        (
+            "ecr-dkr",
+            "CannotPullContainerError",
+            "Get \"https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/v2/\"",
+            public(1),
+        ),
+        ("s3", "CannotPullContainerError", "error pulling image configuration", public(2)),
+        ("logs", "CannotStartContainerError", "failed to create Cloudwatch log stream", public(3)),
+    ];
+    for (i, (without, error, names, ip)) in cases.iter().enumerate() {
+        let lab = format!("t-start-{i}");
+        let _g = LabGuard(lab.clone());
+        let (out, predicted) = up(&lab, &lesson(&lab, Some(without)));
+        let dial = format!("dial tcp {ip}:443: i/o timeout");
+        assert!(out.contains(&format!("STOPPED: {error}: ")), "without {without}: {out}");
+        assert!(out.contains(names) && out.contains(&dial), "without {without}: {out}");
+        let starts = ecsnet::dataplane::state::load_starts(&lab);
+        assert_eq!(starts.len(), 1, "{starts:?}");
+        assert_eq!(starts[0].error.as_deref(), Some(*error));
+        assert_eq!(starts[0].reason.as_deref(), Some(predicted.as_str()), "the analyzer predicts the same text");
+
+        // ps: the task's container never ran; the reason is under the instance.
+        let ps = text(&ecsnet(&["ps", &lab]));
+        assert!(ps.contains("Created") && ps.contains(&format!("task/app STOPPED: {error}")), "{ps}");
+        // The agent's introspection API on the instance: the task is STOPPED.
+        let o = ecsnet(&["exec", &lab, "instance/ecs-1", "--", "curl", "-s", "http://127.0.0.1:51678/v1/tasks"]);
+        let tasks = String::from_utf8_lossy(&o.stdout);
+        assert!(tasks.contains("\"KnownStatus\":\"STOPPED\""), "{}", text(&o));
+        // Nothing of the task listens: refused, as the analyzer says.
+        let o = ecsnet(&["probe", &lab, "instance/ecs-1", "task/app:80"]);
+        assert!(text(&o).contains("refused"), "{}", text(&o));
+    }
+}
+
+#[test]
+fn with_every_endpoint_or_a_nat_the_task_starts() {
+    need_root!();
+    for (lab, yaml) in
+        [("t-start-all", lesson("t-start-all", None)), ("t-start-nat", HEAD.replace("LAB", "t-start-nat") + NAT + TAIL)]
+    {
+        let _g = LabGuard(lab.to_string());
+        let (out, predicted) = up(lab, &yaml);
+        assert!(!out.contains("STOPPED"), "{out}");
+        assert_eq!(predicted, "", "the analyzer predicts a start");
+        let starts = ecsnet::dataplane::state::load_starts(lab);
+        assert!(starts.len() == 1 && starts[0].started, "{starts:?}");
+        // The task runs: its responder answers, and its log stream exists in the lab's Logs.
+        let o = ecsnet(&["probe", lab, "instance/ecs-1", "task/app:80"]);
+        assert!(text(&o).contains("connected"), "{}", text(&o));
+        let ps = text(&ecsnet(&["ps", lab]));
+        assert!(!ps.contains("STOPPED") && ps.contains("Up "), "{ps}");
+    }
+}
