@@ -123,3 +123,33 @@ fn with_every_endpoint_or_a_nat_the_task_starts() {
         assert!(!ps.contains("STOPPED") && ps.contains("Up "), "{ps}");
     }
 }
+
+#[test]
+fn an_instance_that_cannot_reach_the_control_plane_is_warned_about_or_left_without_tasks() {
+    // Pure: `validate` needs no root.
+    let body = |strict: &str| {
+        format!(
+            "{}{PRIVATE}{strict}instances: [{{ name: ecs-1, subnet: private-a, securityGroups: [all] }}]\ntaskDefinitions:\n  - {{ family: app, networkMode: host, containerDefinitions: [{{ name: app, image: nginx }}] }}\ntasks: [{{ name: app, taskDefinition: app, instance: ecs-1 }}]\nexpect:\n  - {{ task: app, placed: PLACED }}\n",
+            HEAD.replace("LAB", "t-cp")
+        )
+    };
+    let warn = write_scenario("t-cp-warn", &body("").replace("PLACED", "true"));
+    let o = ecsnet(&["validate", warn.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: instance/ecs-1 cannot reach the ECS control plane (ecs, ecs-agent, ecs-telemetry)")
+            && err.contains("Unable to register as a container instance with ECS: ")
+            && err.contains("dial tcp 198.18.8.10:443: i/o timeout"),
+        "{err}"
+    );
+    let strict =
+        write_scenario("t-cp-strict", &body("controlPlane: strict\n").replace("PLACED", "false, reason: MISSING"));
+    let o = ecsnet(&["validate", strict.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).contains("1 not placed"), "{}", text(&o));
+    let e = ecsnet(&["explain", strict.to_str().unwrap(), "instance/ecs-1", "task/app:80"]);
+    assert!(text(&e).contains("MISSING") && text(&e).contains("never registered"), "{}", text(&e));
+    for d in ["t-cp-warn", "t-cp-strict"] {
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("ecsnet-test-{d}-{}", std::process::id())));
+    }
+}

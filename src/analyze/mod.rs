@@ -14,6 +14,7 @@
 //! hops use each other although a packet may leave the VPC and come back in.
 
 mod container;
+pub mod control_plane;
 pub mod dns;
 mod eni;
 mod instance;

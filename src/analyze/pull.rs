@@ -80,27 +80,47 @@ pub(super) fn not_started(lab: &Lab, a: Analysis) -> Analysis {
 }
 
 fn analyze_step(lab: &Lab, from: &Node, step: &Step) -> StepAnalysis {
-    let host = step.host(&lab.region);
-    let name = analyze_name(lab, from, &host, None);
-    let mut s = StepAnalysis { step: step.clone(), host, ip: None, path: None, failure: None, name };
-    let server = s.name.server.unwrap_or(Ipv4Addr::UNSPECIFIED);
-    let ip = match &s.name.answer {
+    let d = dial(lab, from, &step.host(&lab.region));
+    let failure = match (&d.failure, &d.path) {
+        (None, Some(_)) => pull::data_failure(&lab.aws, step),
+        (f, _) => f.clone(),
+    };
+    StepAnalysis { step: step.clone(), host: d.host, name: d.name, ip: d.ip, path: d.path, failure }
+}
+
+/// An HTTPS connection to `host` from `from`, as an SDK makes it: the name asked of `from`'s
+/// resolver, then TCP to the first address on 443. `failure` is None when an AWS endpoint
+/// answered (what it answers is the caller's).
+#[derive(Clone, Debug)]
+pub struct Dial {
+    pub host: String,
+    pub name: NameAnalysis,
+    pub ip: Option<Ipv4Addr>,
+    pub path: Option<Analysis>,
+    pub failure: Option<Failure>,
+}
+
+pub fn dial(lab: &Lab, from: &Node, host: &str) -> Dial {
+    let name = analyze_name(lab, from, host, None);
+    let mut d = Dial { host: host.to_string(), ip: None, path: None, failure: None, name };
+    let server = d.name.server.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let ip = match &d.name.answer {
         Some(a) => match a.addrs.first() {
             Some(ip) => *ip,
             None => {
-                s.failure = Some(Failure::Lookup { server, timeout: false });
-                return s;
+                d.failure = Some(Failure::Lookup { server, timeout: false });
+                return d;
             }
         },
         None => {
-            s.failure = Some(Failure::Lookup { server, timeout: true });
-            return s;
+            d.failure = Some(Failure::Lookup { server, timeout: true });
+            return d;
         }
     };
-    s.ip = Some(ip);
+    d.ip = Some(ip);
     let path = analyze(lab, from, &Node::Ip(ip), Some(HTTPS_PORT), ProbeProto::Tcp, None);
-    s.failure = match (&path.outcome, &path.served_by) {
-        (Some(Outcome::Connected), Some(Node::Aws(_) | Node::Endpoint(_))) => pull::data_failure(&lab.aws, step),
+    d.failure = match (&path.outcome, &path.served_by) {
+        (Some(Outcome::Connected), Some(Node::Aws(_) | Node::Endpoint(_))) => None,
         (Some(Outcome::Connected), who) => Some(Failure::Other {
             text: format!(
                 "{} answers {ip}:{HTTPS_PORT}, which is not an AWS endpoint",
@@ -110,8 +130,8 @@ fn analyze_step(lab: &Lab, from: &Node, step: &Step) -> StepAnalysis {
         (Some(Outcome::Refused), _) => Some(Failure::Refused { ip }),
         _ => Some(Failure::Timeout { ip }),
     };
-    s.path = Some(path);
-    s
+    d.path = Some(path);
+    d
 }
 
 /// The same kind of failure (what the analyzer and the packets are compared on: the step and

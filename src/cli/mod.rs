@@ -678,11 +678,46 @@ pub fn prepare_as(
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
     let mut s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
     s.name.value = naming.lab_name(&s.name.value)?;
-    let lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let mut lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
+    if s.control_plane_strict {
+        // Instances that would never register on AWS get no task.
+        let unregistered = crate::analyze::control_plane::unregistered(&lab);
+        if !unregistered.is_empty() {
+            lab = crate::model::build_with(&s, &unregistered).map_err(|e| CliError::Invalid(e.to_string()))?;
+        }
+    }
     crate::check::budget(&lab, &s.expect)
         .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
     let plan = crate::plan::plan(&lab);
     Ok((s, lab, plan))
+}
+
+/// The instances that could not reach the ECS control plane, one warning each in the agent's
+/// words (`validate`, `up` print them on stderr).
+pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<String> {
+    let all = crate::analyze::control_plane::check(lab);
+    let mut out = vec![];
+    for (ii, inst) in lab.instances.iter().enumerate() {
+        let mine: Vec<_> = all.iter().filter(|u| u.instance == ii).collect();
+        let Some(first) = mine.first() else { continue };
+        let services: Vec<&str> = mine.iter().map(|u| u.service.id()).collect();
+        let consequence = match (mine.iter().any(|u| u.keeps_tasks_off()), strict) {
+            (false, _) => tr!("control-plane-metrics", "its metrics would not reach CloudWatch"),
+            (true, true) => tr!("control-plane-strict", "its tasks are not placed (controlPlane: strict)"),
+            (true, false) => {
+                tr!("control-plane-warn", "ecsnet places its tasks all the same; `controlPlane: strict` would not")
+            }
+        };
+        out.push(tr!(
+            "control-plane-warning",
+            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\"; on AWS it would not run tasks ({ $consequence }). Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints",
+            instance = inst.name.as_str(),
+            services = services.join(", "),
+            log = first.agent_log().replace('\n', " "),
+            consequence = consequence
+        ));
+    }
+    out
 }
 
 /// A node written on the command line names something of the lab: a typo is a mistake of the

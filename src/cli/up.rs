@@ -9,6 +9,9 @@ use std::path::Path;
 pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>, verbose: u8) -> Outcome {
     let (scn, lab, plan) = super::prepare_as(file, naming)?;
     super::check_environment()?;
+    for w in super::control_plane_warnings(&lab, scn.control_plane_strict) {
+        eprintln!("ecsnet: {w}");
+    }
     super::watch_signals();
     // Per-phase lines on a terminal (or with -v); quiet in CI and in pipes.
     use std::io::IsTerminal;

@@ -26,6 +26,9 @@ pub fn run(files: &[PathBuf]) -> Outcome {
                     expectations = s.expect.len()
                 );
                 println!("{ok}");
+                for w in super::control_plane_warnings(&lab, s.control_plane_strict) {
+                    eprintln!("{w}");
+                }
             }
             // Every file is checked: report this one and go on.
             Err(e) => {

@@ -671,3 +671,7 @@ expect-error-needs-not-started = `error` は `started: false` のときだけ使
 expect-error-needs-not-started-help = `error` を消すか、`started: false` を期待してください
 explain-start-needs-task = --start はタスクの起動を説明します: { $node } ではなく task/NAME を書いてください
 explain-start-nothing = task/{ $task } は起動前に AWS から何も取得しません ({ $region } の ECR イメージ、secrets、awslogs のいずれもなし): そのまま起動します
+control-plane-metrics = メトリクスは CloudWatch に届きません
+control-plane-strict = このインスタンスのタスクは配置されません (controlPlane: strict)
+control-plane-warn = ecsnet はそのまま配置します。`controlPlane: strict` なら配置しません
+control-plane-warning = 警告: instance/{ $instance } は ECS のコントロールプレーン ({ $services }) に届きません: エージェントのログは "{ $log }"。AWS ではタスクを動かせません ({ $consequence })。パブリック IP、NAT ゲートウェイ、または ecs・ecs-agent・ecs-telemetry のエンドポイントを用意してください

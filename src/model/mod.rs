@@ -163,6 +163,12 @@ impl Lab {
 
 /// Build the lab model from a validated scenario.
 pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
+    build_with(s, &[])
+}
+
+/// `build`, where the instances `unregistered` (indices) never joined the cluster: no task is
+/// placed on them.
+pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelError> {
     let lab = s.name.value.as_str();
     let cluster = format!("ecsnet-{lab}");
     let security_groups = security_group::resolve(s);
@@ -174,7 +180,7 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
     let mut fabric = fabric::Fabric { lab, vpc_dns, subnets: &subnets, pools, enis: vec![] };
     let instances = instance::resolve_all(s, &mut fabric)?;
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
-    let tasks = task::place_all(s, &cluster, &instances, &mut fabric)?;
+    let tasks = task::place_all(s, &cluster, &instances, &mut fabric, unregistered)?;
     let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
     let enis = fabric.enis;
     Ok(Lab {

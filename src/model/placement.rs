@@ -34,6 +34,9 @@ pub enum PlacementFailure {
     /// The instance's agent does not register a capability the task needs (a task role, in
     /// host mode too): the agent setting that turned it off.
     MissingCapability { instance_id: String, attribute: String, setting: String },
+    /// The instance never registered with the cluster: its agent cannot reach the ECS control
+    /// plane (`controlPlane: strict`).
+    NotRegistered { instance_id: String, cluster: String },
 }
 
 impl PlacementFailure {
@@ -46,6 +49,7 @@ impl PlacementFailure {
             PlacementFailure::MissingAttribute { .. } | PlacementFailure::MissingCapability { .. } => {
                 "MissingAttribute"
             }
+            PlacementFailure::NotRegistered { .. } => "MISSING",
             PlacementFailure::NoEniAttachmentPoint { .. }
             | PlacementFailure::EcsBridgeFull
             | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
@@ -74,6 +78,9 @@ impl PlacementFailure {
             }
             PlacementFailure::MissingCapability { instance_id, attribute, setting } => format!(
                 "The closest matching container-instance {instance_id} is missing an attribute required by your task ({attribute}: the agent runs with {setting}=false)."
+            ),
+            PlacementFailure::NotRegistered { instance_id, cluster } => format!(
+                "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-a), so it never registered"
             ),
         }
     }

@@ -326,23 +326,23 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
     data
 }
 
+/// Go's words for a connection to `host`:443 that failed with `f` (None: the service answered).
+pub fn dial_cause(host: &str, f: &Failure) -> Option<String> {
+    Some(match f {
+        Failure::Lookup { server, timeout: false } => format!("dial tcp: lookup {host} on {server}:53: no such host"),
+        Failure::Lookup { server, timeout: true } => format!("dial tcp: lookup {host} on {server}:53: i/o timeout"),
+        Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
+        Failure::Refused { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: connect: connection refused"),
+        Failure::Other { text } => text.clone(),
+        Failure::Api { .. } => return None,
+    })
+}
+
 /// ECS's error name and reason for `step` failing with `f`; `mode` is the task's network mode
 /// (the agent's advice names the task's network or the host's).
 pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (String, String) {
     let host = step.host(region);
-    let net = |url: &str| -> Option<String> {
-        let cause = match f {
-            Failure::Lookup { server, timeout: false } => {
-                format!("dial tcp: lookup {host} on {server}:53: no such host")
-            }
-            Failure::Lookup { server, timeout: true } => format!("dial tcp: lookup {host} on {server}:53: i/o timeout"),
-            Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
-            Failure::Refused { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: connect: connection refused"),
-            Failure::Other { text } => text.clone(),
-            Failure::Api { .. } => return None,
-        };
-        Some(format!("{url}: {cause}"))
-    };
+    let net = |url: &str| dial_cause(&host, f).map(|cause| format!("{url}: {cause}"));
     let api = || match f {
         Failure::Api { code, message, .. } => format!("{code}: {message}"),
         _ => String::new(),

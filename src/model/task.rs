@@ -52,9 +52,10 @@ pub(super) fn place_all(
     cluster: &str,
     instances: &[Instance],
     fabric: &mut Fabric,
+    unregistered: &[usize],
 ) -> Result<Vec<Task>, ModelError> {
     let states = instances.iter().map(InstanceState::new).collect();
-    let mut placer = Placer { lab: fabric.lab, s, cluster, instances, fabric, states };
+    let mut placer = Placer { lab: fabric.lab, s, cluster, instances, fabric, states, unregistered };
     s.tasks.iter().enumerate().map(|(ti, t)| placer.place(ti, t)).collect()
 }
 
@@ -67,6 +68,8 @@ struct Placer<'a, 'f> {
     instances: &'a [Instance],
     fabric: &'a mut Fabric<'f>,
     states: Vec<InstanceState>,
+    /// Instances that never registered with the cluster (`controlPlane: strict`).
+    unregistered: &'a [usize],
 }
 
 impl Placer<'_, '_> {
@@ -83,6 +86,13 @@ impl Placer<'_, '_> {
             .position(|i| i.name == t.instance.value)
             .ok_or_else(|| ModelErrorKind::UnknownInstance(t.instance.value.clone()).at(&t.instance.loc))?;
         let mut task = unplaced(self.lab, &self.s.region, self.cluster, t, td, ii);
+        if self.unregistered.contains(&ii) {
+            task.placement = Err(PlacementFailure::NotRegistered {
+                instance_id: self.instances[ii].id.clone(),
+                cluster: self.cluster.to_string(),
+            });
+            return Ok(task);
+        }
         // The scheduler only looks at instances whose agent has the capabilities the task needs.
         if let Some(failure) = missing_capability(&self.instances[ii], &task) {
             task.placement = Err(failure);

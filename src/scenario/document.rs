@@ -34,6 +34,10 @@ pub struct Scenario {
     /// What the lab's AWS services hold (`aws:`).
     #[serde(default)]
     pub aws: super::aws::Data,
+    /// `controlPlane: strict`: tasks are not placed on an instance that cannot reach the ECS
+    /// control plane (on AWS it would never register); `warn` (the default) only says so.
+    #[serde(default)]
+    pub control_plane_strict: bool,
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -66,6 +70,12 @@ pub(crate) static TABLE: Table = Table {
             Shape::Block(&super::aws::TABLE),
             "What the lab's AWS services hold: ECR repositories, S3 buckets, log groups, secrets, parameters.",
         ),
+        def(
+            "controlPlane",
+            Shape::Enum(&["warn", "strict"]),
+            "warn",
+            "An instance that cannot reach the ECS control plane (ecs, ecs-a, ecs-t) would never register on AWS: `warn` says so and places its tasks all the same, `strict` leaves them unplaced.",
+        ),
     ],
 };
 
@@ -84,6 +94,7 @@ pub(crate) struct Draft {
     pub task_netconf: Vec<Option<Loc>>,
     pub expect: Vec<Expectation>,
     pub aws: super::aws::Data,
+    pub control_plane_strict: bool,
 }
 
 /// Read every block of the file; each kind checks what it can on its own.
@@ -101,6 +112,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         task_netconf: Vec::new(),
         expect: Vec::new(),
         aws: Default::default(),
+        control_plane_strict: false,
     };
     let rv = Value::root(root, "scenario");
     let Some(top) = b.cx.entry_map(&rv, "the scenario", "version: 1") else { return d };
@@ -135,6 +147,9 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("aws") {
         d.aws = super::aws::parse(&mut b.cx, &v);
+    }
+    if let Some(v) = top.get("controlPlane") {
+        d.control_plane_strict = b.cx.choice(&v, &["warn", "strict"]).is_some_and(|c| c.value == "strict");
     }
     d
 }
@@ -288,6 +303,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         tasks: d.tasks,
         expect: d.expect,
         aws: d.aws,
+        control_plane_strict: d.control_plane_strict,
     })
 }
 
