@@ -173,7 +173,10 @@ pub fn render_start(lab: &Lab, task: &str, a: &StartAnalysis) -> String {
     match (&a.result.error, &a.result.reason) {
         (Some(_), Some(reason)) => {
             let _ = writeln!(s, "STOPPED: {}", reason.replace('\n', " "));
-            let _ = writeln!(s, "{}", hint(lab, a));
+            let h = hint(lab, a);
+            if !h.is_empty() {
+                let _ = writeln!(s, "{h}");
+            }
         }
         _ => {
             let _ = writeln!(s, "started: every call succeeded");
@@ -192,7 +195,7 @@ fn hint(lab: &Lab, a: &StartAnalysis) -> String {
             st.host
         ),
         (Some(Failure::Timeout { .. }), Some(ip)) => format!(
-            "{ip} is a private address ({}): the name resolves to the endpoint, so the endpoint's security group or a network ACL drops the connection",
+            "{} is a private address: the name resolves to the endpoint, so the endpoint's security group or a network ACL drops the connection",
             super::walk::who(lab, ip)
         ),
         (Some(Failure::Lookup { .. }), _) => "the name does not resolve from the instance".to_string(),

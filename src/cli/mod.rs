@@ -703,14 +703,14 @@ pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<Stri
         let services: Vec<&str> = mine.iter().map(|u| u.service.id()).collect();
         let consequence = match (mine.iter().any(|u| u.keeps_tasks_off()), strict) {
             (false, _) => tr!("control-plane-metrics", "its metrics would not reach CloudWatch"),
-            (true, true) => tr!("control-plane-strict", "its tasks are not placed (controlPlane: strict)"),
+            (true, true) => tr!("control-plane-strict", "nor does ecsnet here (controlPlane: strict)"),
             (true, false) => {
-                tr!("control-plane-warn", "ecsnet places its tasks all the same; `controlPlane: strict` would not")
+                tr!("control-plane-warn", "ecsnet places its tasks all the same (`controlPlane: strict` would not)")
             }
         };
         out.push(tr!(
             "control-plane-warning",
-            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\"; on AWS it would not run tasks ({ $consequence }). Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints",
+            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\". On AWS it would run no task; { $consequence }. Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints",
             instance = inst.name.as_str(),
             services = services.join(", "),
             log = first.agent_log().replace('\n', " "),

@@ -40,10 +40,10 @@ pub enum Step {
     Secret { container: String, name: String, source: SecretSource },
     /// ECR GetAuthorizationToken, once per task, before its first ECR image.
     Token,
-    /// The registry's manifest for `repository:reference`.
-    Manifest { container: String, repository: String, reference: String },
+    /// The manifest for `repository:reference` from the registry of account `registry`.
+    Manifest { container: String, registry: String, repository: String, reference: String },
     /// The image's config and layers, redirected by the registry to S3's layer bucket.
-    Layers { container: String, repository: String, reference: String },
+    Layers { container: String, registry: String, repository: String, reference: String },
     /// awslogs: CreateLogStream (and CreateLogGroup first with `awslogs-create-group`).
     Logs { container: String, group: String, stream: String, create_group: bool },
 }
@@ -64,7 +64,7 @@ impl Step {
     /// The name it dials.
     pub fn host(&self, region: &str) -> String {
         match self {
-            Step::Manifest { .. } => registry_host(region),
+            Step::Manifest { registry, .. } => registry_host(registry, region),
             Step::Layers { .. } => format!("{}.s3.{region}.amazonaws.com", layer_bucket(region)),
             other => other.service().hostnames(region, super::ACCOUNT).swap_remove(0),
         }
@@ -178,9 +178,9 @@ impl StartResult {
     }
 }
 
-/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`, the lab's registry.
-pub fn registry_host(region: &str) -> String {
-    format!("{}.dkr.ecr.{region}.amazonaws.com", super::ACCOUNT)
+/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`: the registry of `account`.
+pub fn registry_host(account: &str, region: &str) -> String {
+    format!("{account}.dkr.ecr.{region}.amazonaws.com")
 }
 
 /// ECR's layer bucket in `region`.
@@ -188,15 +188,15 @@ pub fn layer_bucket(region: &str) -> String {
     format!("prod-{region}-starport-layer-bucket")
 }
 
-/// `(repository, tag or digest)` of an image in `region`'s ECR (any account), or None.
-pub fn ecr_image(image: &str, region: &str) -> Option<(String, String)> {
+/// `(account, repository, tag or digest)` of an image in `region`'s ECR, or None.
+pub fn ecr_image(image: &str, region: &str) -> Option<(String, String, String)> {
     let (host, path) = image.split_once('/')?;
     let (acct, rest) = host.split_once(".dkr.ecr.")?;
     if rest != format!("{region}.amazonaws.com") || acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     if let Some((repo, digest)) = path.split_once('@') {
-        return (!repo.is_empty()).then(|| (repo.to_string(), digest.to_string()));
+        return (!repo.is_empty()).then(|| (acct.to_string(), repo.to_string(), digest.to_string()));
     }
     // A tag follows the last `:` after the last `/`.
     let last = path.rfind('/').map_or(0, |i| i + 1);
@@ -204,7 +204,7 @@ pub fn ecr_image(image: &str, region: &str) -> Option<(String, String)> {
         Some(i) => (&path[..last + i], &path[last + i + 1..]),
         None => (path, "latest"),
     };
-    (!repo.is_empty() && !tag.is_empty()).then(|| (repo.to_string(), tag.to_string()))
+    (!repo.is_empty() && !tag.is_empty()).then(|| (acct.to_string(), repo.to_string(), tag.to_string()))
 }
 
 /// The option `key` of an awslogs configuration.
@@ -231,17 +231,18 @@ pub fn starts(s: &Scenario, lab: &Lab) -> Vec<TaskStart> {
             }
         }
         for c in &def.container_definitions {
-            let Some((repository, reference)) = ecr_image(&c.image, &lab.region) else { continue };
+            let Some((registry, repository, reference)) = ecr_image(&c.image, &lab.region) else { continue };
             if !steps.contains(&Step::Token) {
                 steps.push(Step::Token);
             }
             let container = c.name.value.clone();
             steps.push(Step::Manifest {
                 container: container.clone(),
+                registry: registry.clone(),
                 repository: repository.clone(),
                 reference: reference.clone(),
             });
-            steps.push(Step::Layers { container, repository, reference });
+            steps.push(Step::Layers { container, registry, repository, reference });
         }
         for (c, mc) in def.container_definitions.iter().zip(&t.containers) {
             if c.log_driver.as_deref() != Some("awslogs") {
@@ -285,7 +286,7 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
     );
     for step in starts.iter().flat_map(|s| &s.steps) {
         match step {
-            Step::Manifest { repository, reference, .. } if !declared.0 => {
+            Step::Manifest { registry, repository, reference, .. } if !declared.0 && registry == super::ACCOUNT => {
                 let i = match data.repositories.iter().position(|r| r.name == *repository) {
                     Some(i) => i,
                     None => {
@@ -444,14 +445,15 @@ pub fn data_failure(data: &Data, step: &Step) -> Option<Failure> {
             .then_some(())
             .and_then(|_| api(400, "InvalidParameters", p.clone())),
         Step::Token | Step::Layers { .. } => None,
-        Step::Manifest { repository, reference, .. } => {
-            let Some(r) = data.repositories.iter().find(|r| r.name == *repository) else {
+        Step::Manifest { registry, repository, reference, .. } => {
+            // Another account's registry holds none of the lab's repositories.
+            let found = data.repositories.iter().find(|r| r.name == *repository).filter(|_| registry == super::ACCOUNT);
+            let Some(r) = found else {
                 return api(
                     404,
                     "NAME_UNKNOWN",
                     format!(
-                        "The repository with name '{repository}' does not exist in the registry with id '{}'",
-                        super::ACCOUNT
+                        "The repository with name '{repository}' does not exist in the registry with id '{registry}'"
                     ),
                 );
             };
@@ -479,14 +481,17 @@ mod tests {
     fn ecr_images_are_told_from_others() {
         let r = "ap-northeast-1";
         let e = |i: &str| ecr_image(i, r);
-        assert_eq!(e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0"), Some(("app".into(), "1.0".into())));
+        assert_eq!(
+            e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0"),
+            Some(("123456789012".into(), "app".into(), "1.0".into()))
+        );
         assert_eq!(
             e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/team/app"),
-            Some(("team/app".into(), "latest".into()))
+            Some(("123456789012".into(), "team/app".into(), "latest".into()))
         );
         assert_eq!(
             e("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app@sha256:abcd"),
-            Some(("app".into(), "sha256:abcd".into()))
+            Some(("123456789012".into(), "app".into(), "sha256:abcd".into()))
         );
         assert_eq!(e("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"), None, "another region");
         assert_eq!(e("nginx:1.27"), None);
@@ -504,7 +509,12 @@ mod tests {
             text,
             "CannotPullECRContainerError: The task can’t pull the image. Check your task network configuration. RequestError: send request failed\ncaused by: Post \"https://api.ecr.ap-northeast-1.amazonaws.com/\": dial tcp 198.18.0.10:443: i/o timeout"
         );
-        let m = Step::Manifest { container: "app".into(), repository: "app".into(), reference: "1.0".into() };
+        let m = Step::Manifest {
+            container: "app".into(),
+            registry: "123456789012".into(),
+            repository: "app".into(),
+            reference: "1.0".into(),
+        };
         let (name, text) = ecs_error(r, &m, &Failure::Timeout { ip }, NetworkMode::Bridge);
         assert_eq!(name, "CannotPullContainerError");
         assert_eq!(
@@ -516,7 +526,12 @@ mod tests {
         assert!(ecs_error(r, &m, &nf, NetworkMode::Bridge).1.ends_with(
             "manifest for 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0 not found: manifest unknown: Requested image not found"
         ));
-        let l = Step::Layers { container: "app".into(), repository: "app".into(), reference: "1.0".into() };
+        let l = Step::Layers {
+            container: "app".into(),
+            registry: "123456789012".into(),
+            repository: "app".into(),
+            reference: "1.0".into(),
+        };
         assert_eq!(
             ecs_error(r, &l, &Failure::Timeout { ip }, NetworkMode::Bridge).1,
             "CannotPullContainerError: error pulling image configuration: download failed after attempts=6: dial tcp 198.18.0.10:443: i/o timeout"
@@ -547,6 +562,22 @@ mod tests {
         assert!(text.ends_with(
             "Post \"https://secretsmanager.ap-northeast-1.amazonaws.com/\": dial tcp 198.18.0.10:443: i/o timeout"
         ));
+    }
+
+    #[test]
+    fn another_account_s_registry_has_none_of_the_lab_s_repositories() {
+        let data = Data { repositories: vec![Repository { name: "app".into(), images: vec![] }], ..Data::default() };
+        let step = |registry: &str| Step::Manifest {
+            container: "c".into(),
+            registry: registry.into(),
+            repository: "app".into(),
+            reference: "1".into(),
+        };
+        let Some(Failure::Api { code, message, .. }) = data_failure(&data, &step("999999999999")) else { panic!() };
+        assert_eq!(code, "NAME_UNKNOWN");
+        assert!(message.ends_with("in the registry with id '999999999999'"), "{message}");
+        let Some(Failure::Api { code, .. }) = data_failure(&data, &step(super::super::ACCOUNT)) else { panic!() };
+        assert_eq!(code, "MANIFEST_UNKNOWN", "the repository is there, the tag is not");
     }
 
     #[test]

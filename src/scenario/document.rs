@@ -73,7 +73,7 @@ pub(crate) static TABLE: Table = Table {
         def(
             "controlPlane",
             Shape::Enum(&["warn", "strict"]),
-            "warn",
+            "\"warn\"",
             "An instance that cannot reach the ECS control plane (ecs, ecs-a, ecs-t) would never register on AWS: `warn` says so and places its tasks all the same, `strict` leaves them unplaced.",
         ),
     ],

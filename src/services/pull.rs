@@ -159,10 +159,10 @@ impl Client<'_> {
                 registry_ok(&a)?;
                 st.manifest = serde_json::from_slice(&a.body).ok();
             }
-            Step::Layers { repository, .. } => {
+            Step::Layers { registry, repository, .. } => {
                 let m = st.manifest.take().unwrap_or(Value::Null);
                 let digests = std::iter::once(&m["config"]).chain(m["layers"].as_array().into_iter().flatten());
-                let registry = pull::registry_host(&self.spec.region);
+                let registry = pull::registry_host(registry, &self.spec.region);
                 for d in digests.filter_map(|l| l["digest"].as_str()) {
                     let path = format!("/v2/{repository}/blobs/{d}");
                     let a = self.get(&registry, &path, st.token.as_deref(), None).await?;

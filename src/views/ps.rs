@@ -254,8 +254,9 @@ fn table_lines(rows: &[PsRow], rt: &Runtime) -> Vec<Vec<String>> {
 /// The `docker ps` table of one instance, or of every instance under a header line each.
 pub fn table(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<String, String> {
     let groups = rows(lab, rt, instance)?;
-    if instance.is_some() {
-        return Ok(groups.first().map(|(_, r)| tabulate(&table_lines(r, rt))).unwrap_or_default());
+    if let Some(name) = instance {
+        let rows = groups.first().map(|(_, r)| tabulate(&table_lines(r, rt))).unwrap_or_default();
+        return Ok(rows + &stopped_lines(lab, rt, name));
     }
     let mut out = String::new();
     for (n, (name, rs)) in groups.iter().enumerate() {
