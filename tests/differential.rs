@@ -114,7 +114,42 @@ fn run_lab(
         }
     }
     check_names(rt, &lab, (stem, sample_seed), &mut rep);
+    check_starts(&lab, stem, &mut rep);
     rep
+}
+
+/// Every task's start as the agent made it on packets at `up` (secrets, ECR pull, awslogs)
+/// against the analyzer's prediction: the same step, failing the same way, or both started.
+fn check_starts(lab: &model::Lab, stem: &str, rep: &mut LabReport) {
+    use ecsnet::analyze::pull::{predicted, same_kind};
+    let seen = ecsnet::dataplane::state::load_starts(&lab.name);
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    for st in &lab.starts {
+        let t = &lab.tasks[st.task];
+        let model = predicted(lab, &t.name);
+        let Some(packets) = seen.iter().find(|r| r.task == t.name) else {
+            rep.mismatches.push(Mismatch {
+                signature: "start: not run by the agent".into(),
+                line: format!("task/{}: the agent has no start for it", t.name),
+                detail: vec![],
+            });
+            continue;
+        };
+        rep.probes += 1;
+        let agree = match (&model.failure, &packets.failure) {
+            (None, None) => model.started == packets.started,
+            (Some(a), Some(b)) => model.step == packets.step && same_kind(a, b),
+            _ => false,
+        };
+        if !agree {
+            let said = |r: &ecsnet::model::pull::StartResult| r.reason.clone().unwrap_or_else(|| "started".into());
+            rep.mismatches.push(Mismatch {
+                signature: format!("start: model {:?} vs packets {:?}", model.error, packets.error),
+                line: format!("task/{} start: analyzer {} | packets {}", t.name, said(&model), said(packets)),
+                detail: vec![format!("ecsnet explain {} task/{} --start", file.display(), t.name)],
+            });
+        }
+    }
 }
 
 /// Names a lab's sources ask its resolvers, at most this many per lab.

@@ -73,7 +73,8 @@ pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: Prob
     };
     let end = follow(&mut w, first);
     let end = network_acl::replies(&mut w, end);
-    pull::not_started(lab, w.finish(end))
+    // A stopped task's namespace stays: its kernel still answers a ping.
+    if proto == ProbeProto::Icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) }
 }
 
 /// The code of a destination that does not resolve to an address.
