@@ -697,9 +697,15 @@ pub fn prepare_as(
 pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<String> {
     let all = crate::analyze::control_plane::check(lab);
     let mut out = vec![];
+    let mut more = vec![];
     for (ii, inst) in lab.instances.iter().enumerate() {
         let mine: Vec<_> = all.iter().filter(|u| u.instance == ii).collect();
         let Some(first) = mine.first() else { continue };
+        // A large lab gets three full warnings and the names of the others.
+        if out.len() == MAX_CONTROL_PLANE_WARNINGS {
+            more.push(inst.name.as_str());
+            continue;
+        }
         let services: Vec<&str> = mine.iter().map(|u| u.service.id()).collect();
         let consequence = match (mine.iter().any(|u| u.keeps_tasks_off()), strict) {
             (false, _) => tr!("control-plane-metrics", "its metrics would not reach CloudWatch"),
@@ -717,8 +723,19 @@ pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<Stri
             consequence = consequence
         ));
     }
+    if !more.is_empty() {
+        out.push(tr!(
+            "control-plane-more",
+            "warning: { $count } more instances cannot reach the ECS control plane either: { $names }",
+            count = more.len(),
+            names = more.join(", ")
+        ));
+    }
     out
 }
+
+/// Full control-plane warnings printed before the rest are only named.
+const MAX_CONTROL_PLANE_WARNINGS: usize = 3;
 
 /// A node written on the command line names something of the lab: a typo is a mistake of the
 /// command (exit 2, with the closest name), never a verdict such as TASK_NOT_PLACED.

@@ -675,3 +675,4 @@ control-plane-metrics = メトリクスは CloudWatch に届きません
 control-plane-strict = ecsnet も配置しません (controlPlane: strict)
 control-plane-warn = ecsnet はそれでも配置します (`controlPlane: strict` なら配置しません)
 control-plane-warning = 警告: instance/{ $instance } は ECS のコントロールプレーン ({ $services }) に届きません: エージェントのログは "{ $log }"。AWS ではタスクを一つも動かせません。{ $consequence }。パブリック IP、NAT ゲートウェイ、または ecs・ecs-agent・ecs-telemetry のエンドポイントを用意してください
+control-plane-more = 警告: ほかに { $count } 台のインスタンスも ECS のコントロールプレーンに届きません: { $names }
