@@ -103,3 +103,27 @@ fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
     let o = ecsnet(&["check", lab]);
     assert!(o.status.success(), "check: {}", text(&o));
 }
+
+#[test]
+fn unmodified_sdks_reach_the_services_through_interface_endpoints() {
+    need_root!();
+    // Skips (saying why) when the SDK clients are not installed, unless they are required.
+    let Some(py) = sdk::python() else { return };
+    let lab = "t-aws-vpce";
+    let file = scenario_copy("scenarios/17-interface-endpoints.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let l = ecsnet::dataplane::state::load_lab(lab).expect("lab");
+    let sts = l.endpoint("sts").expect("sts endpoint");
+    let vpce = sts.dns_names.first().map(|(n, _)| n.clone()).expect("a vpce name");
+    let script = sdk::dir().join("endpoint_calls.py");
+    let v = run_json(lab, "task/app/app", &py, &[script.to_str().unwrap(), "ap-northeast-1", &vpce]);
+    assert_eq!(v["token"], "https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com", "{v}");
+    assert_eq!(v["images"], serde_json::json!(["1.0"]), "{v}");
+    assert_eq!(v["sts_public"]["exception"], "ConnectTimeoutError", "{v}");
+    let instance_role = format!("arn:aws:sts::123456789012:assumed-role/ecsInstanceRole/{}", l.instances[0].id);
+    assert_eq!(v["sts_vpce"], instance_role.as_str(), "{v}");
+    assert_eq!(v["logs"]["exception"], "ConnectTimeoutError", "{v}");
+}
