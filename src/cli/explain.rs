@@ -45,6 +45,19 @@ pub fn start(target: &str, from: &str, json: bool) -> Outcome {
         )));
     };
     let ti = lab.tasks.iter().position(|t| t.name == task).unwrap_or(0);
+    if let Err(f) = &lab.tasks[ti].placement {
+        println!(
+            "{}",
+            tr!(
+                "explain-start-not-placed",
+                "task/{ $task } was not placed ({ $reason }: { $message }): it never starts",
+                task = task,
+                reason = f.reason(),
+                message = f.message()
+            )
+        );
+        return Ok(Exit::Failed);
+    }
     let Some(a) = crate::analyze::pull::analyze_start(&lab, ti) else {
         println!(
             "{}",

@@ -708,19 +708,35 @@ pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<Stri
         }
         let services: Vec<&str> = mine.iter().map(|u| u.service.id()).collect();
         let consequence = match (mine.iter().any(|u| u.keeps_tasks_off()), strict) {
-            (false, _) => tr!("control-plane-metrics", "its metrics would not reach CloudWatch"),
-            (true, true) => tr!("control-plane-strict", "nor does ecsnet here (controlPlane: strict)"),
-            (true, false) => {
-                tr!("control-plane-warn", "ecsnet places its tasks all the same (`controlPlane: strict` would not)")
+            (false, _) => tr!("control-plane-metrics", "On AWS its tasks run, but its metrics do not reach CloudWatch"),
+            (true, true) => {
+                tr!("control-plane-strict", "On AWS it would run no task; nor does ecsnet here (controlPlane: strict)")
             }
+            (true, false) => tr!(
+                "control-plane-warn",
+                "On AWS it would run no task; ecsnet places its tasks all the same (`controlPlane: strict` would not)"
+            ),
+        };
+        // A private address: the endpoint is there and something in front of it drops the call.
+        let fix = match first.dial.ip {
+            Some(ip) if !crate::scenario::aws_service::in_aws_public(ip) => tr!(
+                "control-plane-fix-endpoint",
+                "The endpoint at { $ip } is there: admit 443 from the instance in its security group (and the network ACLs)",
+                ip = ip.to_string()
+            ),
+            _ => tr!(
+                "control-plane-fix-public",
+                "Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints"
+            ),
         };
         out.push(tr!(
             "control-plane-warning",
-            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\". On AWS it would run no task; { $consequence }. Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints",
+            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\". { $consequence }. { $fix }",
             instance = inst.name.as_str(),
             services = services.join(", "),
             log = first.agent_log().replace('\n', " "),
-            consequence = consequence
+            consequence = consequence,
+            fix = fix
         ));
     }
     if !more.is_empty() {

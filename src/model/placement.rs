@@ -80,7 +80,7 @@ impl PlacementFailure {
                 "The closest matching container-instance {instance_id} is missing an attribute required by your task ({attribute}: the agent runs with {setting}=false)."
             ),
             PlacementFailure::NotRegistered { instance_id, cluster } => format!(
-                "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-a), so it never registered"
+                "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-agent), so it never registered"
             ),
         }
     }

@@ -89,9 +89,11 @@ impl Step {
             }
             Step::Secret { name, source: SecretSource::Ssm(p), .. } => format!("secret {name}: ssm:GetParameters {p}"),
             Step::Token => "registry auth: ecr:GetAuthorizationToken".to_string(),
-            Step::Manifest { repository, reference, .. } => format!("image manifest {repository}:{reference}"),
+            Step::Manifest { repository, reference, .. } => {
+                format!("image manifest {}", image_ref(repository, reference))
+            }
             Step::Layers { repository, reference, .. } => {
-                format!("image layers of {repository}:{reference} (S3 layer bucket)")
+                format!("image layers of {} (S3 layer bucket)", image_ref(repository, reference))
             }
             Step::Logs { group, stream, .. } => format!("awslogs: logs:CreateLogStream {group} {stream}"),
         }
@@ -176,6 +178,12 @@ impl StartResult {
             reason: Some(reason),
         }
     }
+}
+
+/// `repo:tag`, or `repo@sha256:...` for a digest, as Docker writes a reference.
+pub fn image_ref(repository: &str, reference: &str) -> String {
+    let sep = if reference.starts_with("sha256:") { '@' } else { ':' };
+    format!("{repository}{sep}{reference}")
 }
 
 /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`: the registry of `account`.
@@ -393,7 +401,10 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
                         format!("repository {host}/{repository} not found: name unknown: {message}")
                     }
                     Failure::Api { code, message, .. } if code == "MANIFEST_UNKNOWN" => {
-                        format!("manifest for {host}/{repository}:{reference} not found: manifest unknown: {message}")
+                        format!(
+                            "manifest for {host}/{} not found: manifest unknown: {message}",
+                            image_ref(repository, reference)
+                        )
                     }
                     _ => api(),
                 },
@@ -457,8 +468,13 @@ pub fn data_failure(data: &Data, step: &Step) -> Option<Failure> {
                     ),
                 );
             };
-            // A digest is checked by the registry itself (the model does not compute digests).
-            let found = reference.starts_with("sha256:") || r.images.iter().any(|i| i.tags.contains(reference));
+            // A digest is checked by the registry itself (the model does not compute digests):
+            // assumed to name one of the repository's images, when it has any.
+            let found = if reference.starts_with("sha256:") {
+                !r.images.is_empty()
+            } else {
+                r.images.iter().any(|i| i.tags.contains(reference))
+            };
             (!found).then_some(()).and_then(|_| api(404, "MANIFEST_UNKNOWN", "Requested image not found".into()))
         }
         Step::Logs { group, create_group, .. } => (!create_group && !data.log_groups.iter().any(|g| g.name == *group))
