@@ -1,5 +1,5 @@
 //! Issue 15, items 2 and 4: AWS's public endpoints on real packets (root). Inside a task of a
-//! private subnet with a NAT gateway, the unmodified AWS SDKs (boto3 and the JS SDK v3, from
+//! private subnet with a NAT gateway, the unmodified AWS SDKs (boto3, the AWS CLI and the JS SDK v3, from
 //! scripts/sdk-clients.sh) reach STS, ECR (API and registry, whose layers come from the
 //! starport bucket in S3), S3, CloudWatch Logs, Secrets Manager and SSM over HTTPS, with
 //! nothing but the region: the names come from the lab's DNS, the trust from the lab CA, the
@@ -83,6 +83,30 @@ fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
         let v = run_json(lab, "task/with-nat/app", &node, &[script.to_str().unwrap(), "ap-northeast-1"]);
         assert!(v["sts"].as_str().is_some_and(|a| a.contains(":assumed-role/app-task-role/")), "{v}");
         assert_eq!(v["s3_get"], "{\"greeting\": \"hello\"}", "{v}");
+    }
+    if let Some(aws) = sdk::aws_cli() {
+        // The AWS CLI, with the task's environment (the lab's bundle) and the region: ECS sets
+        // AWS_REGION only, which the CLI v1 does not read (as on AWS: it asks for a region).
+        let run = |args: &[&str]| {
+            let o = Command::new(bin())
+                .args(["exec", lab, "task/with-nat/app", "--"])
+                .arg(&aws)
+                .args(["--region", "ap-northeast-1"])
+                .args(args)
+                .output();
+            let o = o.expect("exec");
+            (o.status.success(), String::from_utf8_lossy(&o.stdout).trim().to_string(), text(&o))
+        };
+        let (ok, out, all) = run(&["sts", "get-caller-identity", "--query", "Arn", "--output", "text"]);
+        assert!(ok && out.contains(":assumed-role/app-task-role/"), "{all}");
+        let query = ["--query", "imageDetails[].imageTags[]", "--output", "text"];
+        let (ok, out, all) = run(&[&["ecr", "describe-images", "--repository-name", "app"][..], &query[..]].concat());
+        assert!(ok && out.split_whitespace().any(|t| t == "1.0"), "{all}");
+        let (ok, out, all) = run(&["s3", "cp", "s3://app-config/settings.json", "-"]);
+        assert!(ok && out == "{\"greeting\": \"hello\"}", "{all}");
+        let secret = ["secretsmanager", "get-secret-value", "--secret-id", "prod/db-password"];
+        let (ok, out, all) = run(&[&secret[..], &["--query", "SecretString", "--output", "text"][..]].concat());
+        assert!(ok && out == "not-a-real-password", "{all}");
     }
     // From the internet, with the system's trust (the bundle covers it there too).
     let o = ecsnet(&[

@@ -18,6 +18,9 @@ vpc:
   cidr: 10.9.0.0/16
   subnets:
     - { name: a, cidr: 10.9.1.0/24, availabilityZone: us-east-1a }
+  # The awslogs driver opens its stream before the task starts: without a way to logs, the
+  # task would stop (CannotStartContainerError), as on AWS.
+  vpcEndpoints: [{ name: logs, service: logs, subnets: [a] }]
 instances:
   - { name: ecs-1, subnet: a, instanceType: c5.large }
 taskDefinitions:

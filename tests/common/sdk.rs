@@ -48,6 +48,13 @@ pub fn python() -> Option<PathBuf> {
     if ok { Some(python) } else { unavailable("tests/clients/.venv (boto3, botocore)") }
 }
 
+/// The AWS CLI of tests/clients/.venv-cli, by absolute path.
+pub fn aws_cli() -> Option<PathBuf> {
+    let aws = dir().join(".venv-cli").join("bin").join("aws");
+    let ok = Command::new(&aws).arg("--version").output().is_ok_and(|o| o.status.success());
+    if ok { Some(aws) } else { unavailable("tests/clients/.venv-cli (the AWS CLI)") }
+}
+
 /// node, by absolute path, when tests/clients/node_modules has the JS SDK's providers.
 pub fn node() -> Option<PathBuf> {
     let installed = dir().join("node_modules/@aws-sdk/credential-providers/package.json").is_file();
