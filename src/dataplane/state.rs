@@ -348,7 +348,12 @@ pub fn labs() -> Vec<String> {
 /// How lab `lab`'s tasks' starts ended; empty when none fetched anything (or before the
 /// agent ran them).
 pub fn load_starts(lab: &str) -> Vec<crate::model::pull::StartResult> {
-    std::fs::read(dir(lab).join(STARTS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    load_starts_at(&dir(lab))
+}
+
+/// `load_starts` of the lab whose state directory is `dir`.
+pub fn load_starts_at(dir: &Path) -> Vec<crate::model::pull::StartResult> {
+    std::fs::read(dir.join(STARTS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
 }
 
 pub fn lock_holder(pid: Option<i32>) -> String {

@@ -262,11 +262,7 @@ async fn start_processes<K: Kernel>(
 
 /// The tasks whose start the agent stopped (its `starts.json`).
 fn not_started(dir: &std::path::Path) -> Vec<String> {
-    let starts: Vec<crate::model::pull::StartResult> = std::fs::read(dir.join(super::state::STARTS_FILE))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    starts.into_iter().filter(|r| !r.started).map(|r| r.task).collect()
+    super::state::load_starts_at(dir).into_iter().filter(|r| !r.started).map(|r| r.task).collect()
 }
 
 /// Between phases: cancellation, the `stop_after` hook, timing and progress lines.

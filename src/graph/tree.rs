@@ -109,7 +109,7 @@ const LEGEND: [(Kind, &str, &str); 13] = [
     (Kind::Bridge, "picture-bridge", "bridge / network"),
     (Kind::Task, "picture-task", "task"),
     (Kind::Container, "picture-container", "container"),
-    (Kind::Unplaced, "picture-not-placed", "not placed"),
+    (Kind::Unplaced, "picture-not-placed", "not placed / not started"),
     (Kind::Group, "picture-security-group", "security group"),
     (Kind::Endpoint, "picture-endpoint", "VPC endpoint"),
 ];
@@ -358,7 +358,7 @@ fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model:
     let title = format!("docker0 {}/{}", i.docker0_gw(), i.docker0.prefix());
     let f = t.add(Some(b), String::new(), Kind::Bridge, vec![title], Flow::Row(Level::Tasks));
     for task in placed(NetworkMode::Bridge) {
-        bridge_task(t, f, task);
+        bridge_task(t, lab, f, task);
     }
     if lab.has_ecs_bridge(ii) {
         let title = "ecs-bridge 169.254.172.1/22".to_string();
@@ -376,7 +376,8 @@ fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model:
                     let what = if mode == NetworkMode::None { "lo only".to_string() } else { ports_of(&c.listen) };
                     lines.push(format!("{} {what}", c.name));
                 }
-                t.add(Some(f), NodeId::task(&task.name).to_string(), Kind::Task, lines, Flow::Column);
+                let x = t.add(Some(f), NodeId::task(&task.name).to_string(), Kind::Task, lines, Flow::Column);
+                stopped(t, lab, x, task);
             }
         }
     }
@@ -389,9 +390,10 @@ fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model:
     }
 }
 
-fn bridge_task(t: &mut Tree, parent: usize, task: &Task) {
+fn bridge_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     let title = format!("{} (bridge)", NodeId::task(&task.name));
     let b = t.add(Some(parent), NodeId::task(&task.name).to_string(), Kind::Task, vec![title], Flow::Column);
+    stopped(t, lab, b, task);
     for c in &task.containers {
         let mut lines = vec![format!("{} {}", c.name, c.ip.map(|a| a.to_string()).unwrap_or_default())];
         for p in &c.ports {
@@ -413,6 +415,25 @@ fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     lines.extend(task.containers.iter().map(|c| format!("{} {}", c.name, ports_of(&c.listen))));
     let b = t.add(Some(parent), NodeId::task(&task.name).to_string(), Kind::Task, lines, Flow::Column);
     t.items[b].more = more;
+    stopped(t, lab, b, task);
+}
+
+/// A task whose start the analyzer says fails (a secret, its image, its log stream) is drawn
+/// as one that does not run, with ECS's error.
+fn stopped(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
+    let Some(ti) = lab.tasks.iter().position(|x| x.name == task.name) else { return };
+    if lab.start_of(ti).is_none() {
+        return;
+    }
+    let r = crate::analyze::pull::predicted(lab, &task.name);
+    if let Some(reason) = r.reason.filter(|_| !r.started) {
+        // The title says it (a projector's picture keeps its size); a click gives ECS's reason.
+        t.items[b].kind = Kind::Unplaced;
+        if let Some(title) = t.items[b].lines.first_mut() {
+            title.push_str(" STOPPED");
+        }
+        t.items[b].more.push(reason.replace('\n', " "));
+    }
 }
 
 /// The security groups and their rules, as the console lists them.

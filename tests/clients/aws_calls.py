@@ -8,23 +8,13 @@ import urllib.request
 import base64
 
 import boto3
-import botocore.config
+
+from calls import call, cfg, out
 
 REGION = sys.argv[1]
 # `sts-only`: one call, for a task that is expected to time out.
 ONLY_STS = len(sys.argv) > 2 and sys.argv[2] == "sts-only"
 ACCOUNT = "123456789012"
-cfg = botocore.config.Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
-out = {}
-
-
-def call(name, f):
-    try:
-        out[name] = f()
-    except botocore.exceptions.ClientError as e:
-        out[name] = {"error": e.response["Error"]["Code"], "message": e.response["Error"].get("Message", "")}
-    except Exception as e:  # noqa: BLE001 - a network failure is a result here
-        out[name] = {"exception": type(e).__name__, "message": str(e)}
 
 
 def client(svc):

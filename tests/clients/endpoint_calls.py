@@ -5,21 +5,10 @@ import json
 import sys
 
 import boto3
-import botocore.config
+
+from calls import call, cfg, out
 
 REGION, STS_VPCE = sys.argv[1], sys.argv[2]
-cfg = botocore.config.Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
-out = {}
-
-
-def call(name, f):
-    try:
-        out[name] = f()
-    except botocore.exceptions.ClientError as e:
-        out[name] = {"error": e.response["Error"]["Code"], "message": e.response["Error"].get("Message", "")}
-    except Exception as e:  # noqa: BLE001 - a network failure is a result here
-        out[name] = {"exception": type(e).__name__}
-
 
 ecr = boto3.client("ecr", region_name=REGION, config=cfg)
 # Private DNS on: the usual name resolves to the endpoint's ENIs.
