@@ -121,7 +121,7 @@ fn run_lab(
 /// Every task's start as the agent made it on packets at `up` (secrets, ECR pull, awslogs)
 /// against the analyzer's prediction: the same step, failing the same way, or both started.
 fn check_starts(lab: &model::Lab, stem: &str, rep: &mut LabReport) {
-    use ecsnet::analyze::pull::{predicted, same_kind};
+    use ecsnet::analyze::pull::{agree, predicted};
     let seen = ecsnet::dataplane::state::load_starts(&lab.name);
     let file = Path::new("target/differential").join(format!("{stem}.yaml"));
     for st in &lab.starts {
@@ -136,12 +136,7 @@ fn check_starts(lab: &model::Lab, stem: &str, rep: &mut LabReport) {
             continue;
         };
         rep.probes += 1;
-        let agree = match (&model.failure, &packets.failure) {
-            (None, None) => model.started == packets.started,
-            (Some(a), Some(b)) => model.step == packets.step && same_kind(a, b),
-            _ => false,
-        };
-        if !agree {
+        if !agree(&model, packets) {
             let said = |r: &ecsnet::model::pull::StartResult| r.reason.clone().unwrap_or_else(|| "started".into());
             rep.mismatches.push(Mismatch {
                 signature: format!("start: model {:?} vs packets {:?}", model.error, packets.error),

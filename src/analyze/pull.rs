@@ -134,9 +134,18 @@ pub fn dial(lab: &Lab, from: &Node, host: &str) -> Dial {
     d
 }
 
-/// The same kind of failure (what the analyzer and the packets are compared on: the step and
-/// the way it failed, not the wording).
-pub fn same_kind(a: &Failure, b: &Failure) -> bool {
+/// Whether the model's start and the packets' agree: both started, or both stopped at the
+/// same step in the same way (not the same wording).
+pub fn agree(model: &StartResult, seen: &StartResult) -> bool {
+    match (&model.failure, &seen.failure) {
+        (None, None) => model.started == seen.started,
+        (Some(a), Some(b)) => model.step == seen.step && same_kind(a, b),
+        _ => false,
+    }
+}
+
+/// The same kind of failure: the way it failed, not the wording.
+fn same_kind(a: &Failure, b: &Failure) -> bool {
     match (a, b) {
         (Failure::Lookup { timeout: x, .. }, Failure::Lookup { timeout: y, .. }) => x == y,
         (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })

@@ -4,7 +4,7 @@
 //! different way of failing, is a bug in ecsnet.
 
 use super::Verdict;
-use crate::analyze::pull::{predicted, same_kind};
+use crate::analyze::pull::{agree, predicted};
 use crate::model::Lab;
 use crate::model::pull::{StartResult, error_matches};
 use crate::scenario::{Expectation, Node, Started};
@@ -51,13 +51,4 @@ pub fn judge_started(lab: &Lab, index: usize, e: &Expectation, s: &Started, star
         v.detail = format!("{}; ANALYZER DISAGREES (a bug in ecsnet): the model says {said}", v.detail);
     }
     v
-}
-
-/// The model and the packets agree: both started, or both stopped at the same step the same way.
-fn agree(model: &StartResult, seen: &StartResult) -> bool {
-    match (&model.failure, &seen.failure) {
-        (None, None) => model.started == seen.started,
-        (Some(a), Some(b)) => model.step == seen.step && same_kind(a, b),
-        _ => false,
-    }
 }
