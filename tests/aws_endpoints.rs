@@ -74,6 +74,9 @@ fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
         assert_eq!(v["secret"], "not-a-real-password", "{v}");
         assert_eq!(v["missing_secret"]["message"], "Secrets Manager can't find the specified secret.", "{v}");
         assert_eq!(v["parameter"], serde_json::json!(["https://app.example.com"]), "{v}");
+        assert_eq!(v["ecs_poll"], "https://ecs-a.ap-northeast-1.amazonaws.com/", "{v}");
+        assert_eq!(v["ecs_no_cluster"]["error"], "ClusterNotFoundException", "{v}");
+        assert_eq!(v["ecs_no_cluster"]["message"], "Cluster not found.", "{v}");
         // No way out: the SDK's connection times out, as on AWS without a NAT or an endpoint.
         let v = run_json(lab, "task/isolated/app", &py, &[script.to_str().unwrap(), "ap-northeast-1", "sts-only"]);
         assert_eq!(v["sts"]["exception"], "ConnectTimeoutError", "{v}");

@@ -115,7 +115,42 @@ fn run_lab(
     }
     check_names(rt, &lab, (stem, sample_seed), &mut rep);
     check_starts(&lab, stem, &mut rep);
+    check_registrations(&lab, stem, &mut rep);
     rep
+}
+
+/// Every instance's agent joining the cluster as it did on packets after `up` (ecs, then ACS
+/// and TCS) against the analyzer's prediction: the same services missed, the same way.
+fn check_registrations(lab: &model::Lab, stem: &str, rep: &mut LabReport) {
+    use ecsnet::analyze::control_plane::{agree, predicted};
+    let Some(seen) = ecsnet::dataplane::state::wait_registrations(&lab.name, Duration::from_secs(8)) else {
+        rep.mismatches.push(Mismatch {
+            signature: "registration: the agent wrote none".into(),
+            line: format!("{}: no registrations.json 8 s after up", lab.name),
+            detail: vec![],
+        });
+        return;
+    };
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    for model in predicted(lab) {
+        rep.probes += 1;
+        let packets = seen.iter().find(|r| r.instance == model.instance).cloned().unwrap_or_default();
+        if !agree(&model, &packets) {
+            let said = |r: &ecsnet::model::control_plane::Registration| {
+                r.misses.iter().map(|m| format!("{} {:?}", m.service.id(), m.failure)).collect::<Vec<_>>().join(", ")
+            };
+            rep.mismatches.push(Mismatch {
+                signature: "registration: model vs packets".into(),
+                line: format!(
+                    "instance/{} registration: analyzer [{}] | packets [{}]",
+                    model.instance,
+                    said(&model),
+                    said(&packets)
+                ),
+                detail: vec![format!("ecsnet validate {}", file.display())],
+            });
+        }
+    }
 }
 
 /// Every task's start as the agent made it on packets at `up` (secrets, ECR pull, awslogs)

@@ -44,6 +44,8 @@ fn spec(ca: &LabCa) -> Spec {
         ],
         credentials: vec![Principal { access_key_id: KEY.into(), arn: ROLE_ARN.into(), user_id: None }],
         data,
+        clusters: vec![],
+        container_instances: vec![],
     }
 }
 

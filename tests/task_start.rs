@@ -121,7 +121,52 @@ fn with_every_endpoint_or_a_nat_the_task_starts() {
         assert!(text(&o).contains("connected"), "{}", text(&o));
         let ps = text(&ecsnet(&["ps", lab]));
         assert!(!ps.contains("STOPPED") && ps.contains("Up "), "{ps}");
+        // Through the endpoints or the NAT, the instance's agent joined the cluster too.
+        if lab == "t-start-nat" {
+            let r = ecsnet::dataplane::state::wait_registrations(lab, std::time::Duration::from_secs(8));
+            let r = r.expect("the agent's registrations");
+            assert!(r.len() == 1 && r[0].misses.is_empty() && r[0].container_instance_arn.is_some(), "{r:?}");
+        }
     }
+}
+
+#[test]
+fn each_instance_joins_its_cluster_on_packets_as_the_analyzer_says() {
+    need_root!();
+    let lab = "t-register";
+    let file = scenario_copy("scenarios/19-ec2-control-plane.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let seen =
+        ecsnet::dataplane::state::wait_registrations(lab, std::time::Duration::from_secs(8)).expect("registrations");
+    let model = ecsnet::analyze::control_plane::predicted(&ecsnet::dataplane::state::load_lab(lab).expect("lab"));
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for (m, s) in model.iter().zip(&seen) {
+        assert!(ecsnet::analyze::control_plane::agree(m, s), "model {m:?}\npackets {s:?}");
+    }
+    // ecs-1 registered through the endpoints: ECS's ARN is the one its introspection API says.
+    let arn = seen[0].container_instance_arn.clone().expect("ecs-1 registered");
+    let meta = ecsnet(&["exec", lab, "instance/ecs-1", "--", "curl", "-s", "http://127.0.0.1:51678/v1/metadata"]);
+    assert!(text(&meta).contains(&arn), "{arn}: {}", text(&meta));
+    // ecs-2's group is not admitted: each service times out at its endpoint's private address.
+    let misses: Vec<_> = seen[1].misses.iter().map(|m| (m.service.id(), m.failure.clone())).collect();
+    let t = |d| ecsnet::model::pull::Failure::Timeout { ip: Ipv4Addr::new(10, 19, 1, d) };
+    assert_eq!(misses, vec![("ecs", t(6)), ("ecs-agent", t(7)), ("ecs-telemetry", t(8))], "{seen:?}");
+    // `ps` says so, in the agent's words, and its health check fails.
+    let ps = text(&ecsnet(&["ps", lab, "--instance", "ecs-2"]));
+    assert!(
+        ps.contains("(unhealthy)")
+            && ps.contains(
+                "instance/ecs-2 ecs-agent: not connected to ECS (cannot reach ecs, ecs-agent, ecs-telemetry)"
+            )
+            && ps.contains("dial tcp 10.19.1.6:443: i/o timeout"),
+        "{ps}"
+    );
+    // The placements judged against the packets' registrations: no disagreement.
+    let o = ecsnet(&["check", lab]);
+    assert!(o.status.success() && !text(&o).contains("DISAGREES"), "{}", text(&o));
 }
 
 #[test]

@@ -6,14 +6,11 @@
 //! ecsnet places tasks on such an instance all the same unless the scenario asks for the strict
 //! behaviour (`controlPlane: strict`), and says so in the agent's words.
 
-use super::pull::{Dial, dial};
+use super::pull::{Dial, dial, same_kind};
 use crate::model::Lab;
-use crate::model::pull::dial_cause;
+use crate::model::control_plane::{Miss, Registration, SERVICES, host};
 use crate::scenario::Node;
 use crate::scenario::aws_service::AwsService;
-
-/// The control plane's services, in the order the agent dials them.
-pub const SERVICES: [AwsService; 3] = [AwsService::Ecs, AwsService::EcsAgent, AwsService::EcsTelemetry];
 
 /// A service of the control plane an instance cannot reach.
 #[derive(Clone, Debug)]
@@ -25,22 +22,19 @@ pub struct Unreachable {
 }
 
 impl Unreachable {
+    fn miss(&self) -> Miss {
+        let failure = self.dial.failure.clone().unwrap_or(crate::model::pull::Failure::Other { text: String::new() });
+        Miss { service: self.service, host: self.dial.host.clone(), failure }
+    }
+
     /// What the ECS agent logs.
     pub fn agent_log(&self) -> String {
-        let cause = self.dial.failure.as_ref().and_then(|f| dial_cause(&self.dial.host, f)).unwrap_or_default();
-        match self.service {
-            AwsService::Ecs => format!(
-                "Unable to register as a container instance with ECS: RequestError: send request failed\ncaused by: Post \"https://{}/\": {cause}",
-                self.dial.host
-            ),
-            AwsService::EcsAgent => format!("Error connecting to ACS: {cause}"),
-            _ => format!("Error connecting to TCS: {cause}"),
-        }
+        self.miss().agent_log()
     }
 
     /// Whether it keeps the instance from running tasks (registration or task delivery).
     pub fn keeps_tasks_off(&self) -> bool {
-        matches!(self.service, AwsService::Ecs | AwsService::EcsAgent)
+        self.miss().keeps_tasks_off()
     }
 }
 
@@ -50,8 +44,7 @@ pub fn check(lab: &Lab) -> Vec<Unreachable> {
     for (ii, inst) in lab.instances.iter().enumerate() {
         let from = Node::instance(&inst.name);
         for service in SERVICES {
-            let host = service.hostnames(&lab.region, crate::model::ACCOUNT).swap_remove(0);
-            let d = dial(lab, &from, &host);
+            let d = dial(lab, &from, &host(service, &lab.region));
             if d.failure.is_some() {
                 v.push(Unreachable { instance: ii, service, dial: d });
             }
@@ -65,6 +58,32 @@ pub fn unregistered(lab: &Lab) -> Vec<usize> {
     let mut v: Vec<usize> = check(lab).iter().filter(|u| u.keeps_tasks_off()).map(|u| u.instance).collect();
     v.dedup();
     v
+}
+
+/// Each instance's registration as the analyzer predicts it, in instance order: what the
+/// lab's agent, dialling from the instance, must find on packets.
+pub fn predicted(lab: &Lab) -> Vec<Registration> {
+    let all = check(lab);
+    lab.instances
+        .iter()
+        .enumerate()
+        .map(|(ii, inst)| Registration {
+            instance: inst.name.clone(),
+            misses: all.iter().filter(|u| u.instance == ii).map(Unreachable::miss).collect(),
+            container_instance_arn: None,
+        })
+        .collect()
+}
+
+/// Whether the model's registration and the packets' agree: the same services missed, each
+/// in the same way (not the same wording).
+pub fn agree(model: &Registration, seen: &Registration) -> bool {
+    model.misses.len() == seen.misses.len()
+        && model
+            .misses
+            .iter()
+            .zip(&seen.misses)
+            .all(|(a, b)| a.service == b.service && same_kind(&a.failure, &b.failure))
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ pub fn agree(model: &StartResult, seen: &StartResult) -> bool {
 }
 
 /// The same kind of failure: the way it failed, not the wording.
-fn same_kind(a: &Failure, b: &Failure) -> bool {
+pub fn same_kind(a: &Failure, b: &Failure) -> bool {
     match (a, b) {
         (Failure::Lookup { timeout: x, .. }, Failure::Lookup { timeout: y, .. }) => x == y,
         (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })

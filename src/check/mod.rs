@@ -12,6 +12,15 @@ use crate::sys::neigh::arp_table_fulls;
 pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     // How the tasks' starts went on packets (the agent made the calls at `up`).
     let starts = crate::dataplane::state::load_starts(&lab.name);
+    // How the instances joined the cluster, which placements are cross-checked against: the
+    // agent writes it shortly after `up` (a blocked instance takes its connect timeouts).
+    let registrations = if expects.iter().any(|e| matches!(e.kind, ExpectKind::Placement(_))) {
+        let name = lab.name.clone();
+        let wait = move || crate::dataplane::state::wait_registrations(&name, REGISTRATION_WAIT);
+        Some(tokio::task::spawn_blocking(wait))
+    } else {
+        None
+    };
     let planned: Vec<Option<Planned>> = expects
         .iter()
         .enumerate()
@@ -45,10 +54,17 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     let (results, dns_results) =
         tokio::join!(crate::probe::run(specs.collect()), crate::probe::dns::run(dns_probes.collect()));
     let overflowed = arp_table_fulls() > fulls;
+    // Waited for beside the probes.
+    let registrations = match registrations {
+        Some(h) => h.await.ok().flatten(),
+        None => None,
+    };
     let mut verdicts = vec![];
     for (i, e) in expects.iter().enumerate() {
         match (&e.kind, &planned[i]) {
-            (ExpectKind::Placement(p), _) => verdicts.push(judge::judge_placement(lab, i, e, p)),
+            (ExpectKind::Placement(p), _) => {
+                verdicts.push(judge::judge_placement(lab, i, e, p, registrations.as_deref()))
+            }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
@@ -66,6 +82,10 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     }
     verdicts
 }
+
+/// The longest the agent takes to register a lab's instances: for a blocked one, the connect
+/// timeout on `ecs`, then the one on ACS and TCS.
+const REGISTRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// How many probes a `never:` expands to, counted without building them: matching sources
 /// times, per matching destination, its declared ports and the host ports that publish them

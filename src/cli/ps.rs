@@ -31,7 +31,8 @@ pub fn runtime(j: &Journal) -> Runtime {
         procs_by_role.insert(r.role.clone(), ProcState { pid: r.pid, running, started_ns });
     }
     let stopped = state::load_starts(&j.lab).into_iter().filter(|r| !r.started).map(|r| (r.task.clone(), r)).collect();
-    Runtime { created_ns: j.created_unix * NS_PER_SEC, now_ns: now, procs: procs_by_role, stopped }
+    let registrations = state::load_registrations(&j.lab);
+    Runtime { created_ns: j.created_unix * NS_PER_SEC, now_ns: now, procs: procs_by_role, stopped, registrations }
 }
 
 /// The lab model and its runtime.

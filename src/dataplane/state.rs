@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub const STATE_ROOT: &str = "/run/ecsnet";
 /// How each task's start ended (written by the agent, read by `up`, `ps`, `inspect`, `test`).
 pub const STARTS_FILE: &str = "starts.json";
+/// How each instance's agent fared joining the cluster, written by the agent after `ready`.
+pub const REGISTRATIONS_FILE: &str = "registrations.json";
 
 /// Where labs keep their state: one directory per lab under a root. The root is a parameter so
 /// that the lifecycle can be tested in a temporary directory; production uses [`STATE_ROOT`].
@@ -344,7 +346,6 @@ pub fn labs() -> Vec<String> {
     Store::system().labs()
 }
 
-/// Who holds a lab's lock, as the messages about waiting for it name them.
 /// How lab `lab`'s tasks' starts ended; empty when none fetched anything (or before the
 /// agent ran them).
 pub fn load_starts(lab: &str) -> Vec<crate::model::pull::StartResult> {
@@ -356,6 +357,28 @@ pub fn load_starts_at(dir: &Path) -> Vec<crate::model::pull::StartResult> {
     std::fs::read(dir.join(STARTS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
 }
 
+/// How lab `lab`'s instances joined the cluster, once the agent has tried (`None` before).
+pub fn load_registrations(lab: &str) -> Option<Vec<crate::model::control_plane::Registration>> {
+    std::fs::read(dir(lab).join(REGISTRATIONS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok())
+}
+
+/// `load_registrations`, waiting up to `timeout` for the agent to finish (a blocked
+/// instance takes its connect timeout).
+pub fn wait_registrations(
+    lab: &str,
+    timeout: std::time::Duration,
+) -> Option<Vec<crate::model::control_plane::Registration>> {
+    let until = std::time::Instant::now() + timeout;
+    loop {
+        let r = load_registrations(lab);
+        if r.is_some() || std::time::Instant::now() >= until {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Who holds a lab's lock, as the messages about waiting for it name them.
 pub fn lock_holder(pid: Option<i32>) -> String {
     match pid {
         Some(p) => tr!("lab-holder-process", "process { $pid }", pid = p),

@@ -665,6 +665,8 @@ graph-html-close = 閉じる (Escape)
 
 # Only for the unit tests of src/i18n.
 test-args = ラボ { $lab } のタスクは { $count } 個です
+ps-agent-no-metrics = instance/{ $instance } の ecs-agent: 登録済みですが { $services } に届きません: { $log }
+ps-agent-not-connected = instance/{ $instance } の ecs-agent: ECS に接続していません ({ $services } に届きません): { $log }
 ps-task-stopped = task/{ $task } は起動しませんでした (STOPPED): { $reason }
 summary-task-stopped = 起動せず (STOPPED): { $reason }
 expect-error-needs-not-started = `error` は `started: false` のときだけ使います

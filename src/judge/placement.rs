@@ -1,10 +1,21 @@
-//! Placement expectations: was the task placed, or refused for the reason ECS gives?
+//! Placement expectations: was the task placed, or refused for the reason ECS gives? Where
+//! the instance's agent joined the cluster on packets (`registrations`), the analyzer's
+//! prediction of that registration is the cross-check: on AWS it decides whether the
+//! instance runs tasks at all (`controlPlane: strict`).
 
 use super::Verdict;
+use crate::analyze::control_plane::{agree, predicted};
 use crate::model::Lab;
+use crate::model::control_plane::Registration;
 use crate::scenario::{Expectation, Node, Placement};
 
-pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) -> Verdict {
+pub fn judge_placement(
+    lab: &Lab,
+    index: usize,
+    e: &Expectation,
+    p: &Placement,
+    registrations: Option<&[Registration]>,
+) -> Verdict {
     let title = format!("{} placed: {}", Node::task(&p.task.value), p.placed);
     let mut v = Verdict::new(index, title, e);
     let Some(t) = lab.task(&p.task.value) else {
@@ -29,6 +40,24 @@ pub fn judge_placement(lab: &Lab, index: usize, e: &Expectation, p: &Placement) 
                 v.detail = format!("{}: {}", f.reason(), f.message());
             }
         },
+    }
+    let inst = &lab.instances[t.instance].name;
+    let seen = registrations.and_then(|r| r.iter().find(|r| &r.instance == inst));
+    let model = predicted(lab).into_iter().find(|r| &r.instance == inst);
+    if let (Some(seen), Some(model)) = (seen, model)
+        && !agree(&model, seen)
+    {
+        v.mismatch = true;
+        let say = |r: &Registration| match r.misses.first() {
+            None => "it joined the cluster".to_string(),
+            Some(m) => m.agent_log().replace('\n', " "),
+        };
+        v.detail = format!(
+            "{}; ANALYZER DISAGREES (a bug in ecsnet): instance/{inst}'s agent on packets: {}; the model says: {}",
+            v.detail,
+            say(seen),
+            say(&model)
+        );
     }
     v
 }

@@ -177,12 +177,12 @@ fn placements() {
     let l = lab();
     let e = |p: &Placement| Expectation { kind: ExpectKind::Placement(p.clone()), loc: Loc::none() };
     let p = Placement { task: Located::bare("db".into()), placed: true, reason: None };
-    let v = judge_placement(&l, 0, &e(&p), &p);
+    let v = judge_placement(&l, 0, &e(&p), &p, None);
     assert!(v.pass && v.detail.starts_with("placed on instance/"), "{}", v.detail);
     let p = Placement { task: Located::bare("db".into()), placed: false, reason: Some("RESOURCE:ENI".into()) };
-    assert!(!judge_placement(&l, 0, &e(&p), &p).pass);
+    assert!(!judge_placement(&l, 0, &e(&p), &p, None).pass);
     let p = Placement { task: Located::bare("nope".into()), placed: true, reason: None };
-    assert_eq!(judge_placement(&l, 0, &e(&p), &p).detail, "no task `nope`");
+    assert_eq!(judge_placement(&l, 0, &e(&p), &p, None).detail, "no task `nope`");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 mod address_pool;
 pub mod container;
+pub mod control_plane;
 pub mod dns;
 pub mod docker;
 pub mod eni;

@@ -30,6 +30,12 @@ pub struct AgentConfig {
     /// Where to write how each start ended (JSON list of `StartResult`).
     #[serde(default)]
     pub results: Option<std::path::PathBuf>,
+    /// Each instance's agent joining the cluster.
+    #[serde(default)]
+    pub registrations: Vec<super::control_plane::Spec>,
+    /// Where to write how each registration ended (JSON list of `Registration`).
+    #[serde(default)]
+    pub registered: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +68,18 @@ where
             if !service.waits_for_starts(&waiting) {
                 service.start(lab.clone(), std::mem::take(socks))?;
             }
+        }
+        // Registration runs beside the starts and past `ready`: on AWS the agent joins in the
+        // background, and a blocked one costs a connect timeout `up` need not wait for.
+        if !config.registrations.is_empty() {
+            let (specs, ca, out) =
+                (config.registrations.clone(), config.starts.ca_pem.clone(), config.registered.clone());
+            tokio::spawn(async move {
+                let r = super::control_plane::run_all(&specs, &ca).await;
+                if let (Some(path), Ok(data)) = (out, serde_json::to_vec_pretty(&r)) {
+                    let _ = crate::dataplane::state::write_atomic(&path, &data);
+                }
+            });
         }
         let results = if waiting.is_empty() { vec![] } else { super::pull::run_all(&config.starts).await };
         if let Some(path) = &config.results {
@@ -137,6 +155,7 @@ fn load_config(path: &Path) -> Result<AgentConfig, String> {
         // Container times start now.
         let mut c = super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca);
         c.results = Some(path.join(crate::dataplane::state::STARTS_FILE));
+        c.registered = Some(path.join(crate::dataplane::state::REGISTRATIONS_FILE));
         return Ok(c);
     }
     std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod bind;
+pub mod control_plane;
 pub mod dns;
 pub mod front_door;
 pub mod holder;
@@ -113,23 +114,54 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
         ca_pem: ca.map(|(cert, _)| cert).unwrap_or_default(),
         tasks: lab.starts.iter().map(|st| start_spec(lab, st)).collect(),
     };
-    AgentConfig { lab: lab.name.clone(), services: list, starts, results: None }
+    let registrations = (0..lab.instances.len()).map(|ii| registration_spec(lab, ii)).collect();
+    AgentConfig { lab: lab.name.clone(), services: list, starts, results: None, registrations, registered: None }
+}
+
+/// The instance's first nameserver, which the agent on it asks.
+fn instance_resolver(lab: &Lab, inst: &crate::model::Instance) -> Option<std::net::Ipv4Addr> {
+    let resolv = crate::model::docker::instance_etc(lab, inst).resolv_conf;
+    resolv.lines().filter_map(|l| l.strip_prefix("nameserver ")).find_map(|a| a.trim().parse().ok())
+}
+
+/// What the agent needs to register instance `ii`: signed as the instance's role.
+fn registration_spec(lab: &Lab, ii: usize) -> control_plane::Spec {
+    let inst = &lab.instances[ii];
+    let identity = serde_json::json!({
+        "accountId": crate::model::ACCOUNT,
+        "availabilityZone": inst.az,
+        "instanceId": inst.id,
+        "instanceType": inst.instance_type,
+        "region": lab.region,
+    });
+    control_plane::Spec {
+        instance: inst.name.clone(),
+        identity: identity.to_string(),
+        cluster: lab.cluster.clone(),
+        caller: pull::Caller {
+            ns: inst.ns.clone(),
+            resolver: instance_resolver(lab, inst),
+            region: lab.region.clone(),
+            access_key_id: front_door::instance_principal(lab, inst).0,
+        },
+    }
 }
 
 /// What the agent needs to run a task's start: where from, which resolver, which key.
 fn start_spec(lab: &Lab, st: &crate::model::pull::TaskStart) -> pull::Spec {
     let t = &lab.tasks[st.task];
     let inst = &lab.instances[t.instance];
-    let resolv = crate::model::docker::instance_etc(lab, inst).resolv_conf;
-    let resolver = resolv.lines().filter_map(|l| l.strip_prefix("nameserver ")).find_map(|a| a.trim().parse().ok());
+    let resolver = instance_resolver(lab, inst);
     pull::Spec {
         task: t.name.clone(),
         arn: t.arn.clone(),
         mode: t.mode,
-        ns: inst.ns.clone(),
-        resolver,
-        region: lab.region.clone(),
-        access_key_id: front_door::start_principal(lab, st).0,
+        caller: pull::Caller {
+            ns: inst.ns.clone(),
+            resolver,
+            region: lab.region.clone(),
+            access_key_id: front_door::start_principal(lab, st).0,
+        },
         steps: st.steps.clone(),
     }
 }

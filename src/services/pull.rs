@@ -34,6 +34,14 @@ pub struct Spec {
     #[serde(default)]
     pub arn: String,
     pub mode: NetworkMode,
+    #[serde(flatten)]
+    pub caller: Caller,
+    pub steps: Vec<Step>,
+}
+
+/// Where the ECS agent's calls leave from and whom they are signed as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
     /// The instance's namespace, where the calls leave from.
     pub ns: String,
     /// The instance's first nameserver.
@@ -41,7 +49,6 @@ pub struct Spec {
     pub region: String,
     /// The access key of the role the calls are signed as.
     pub access_key_id: String,
-    pub steps: Vec<Step>,
 }
 
 /// Every task's start, and the CA the front doors' certificates chain to.
@@ -65,7 +72,7 @@ pub async fn run_all(starts: &Starts) -> Vec<StartResult> {
     let mut set = tokio::task::JoinSet::new();
     for (i, s) in starts.tasks.iter().enumerate() {
         let (s, tls) = (s.clone(), tls.clone());
-        set.spawn(async move { (i, run_one(&Client { spec: &s, tls }).await) });
+        set.spawn(async move { (i, run_one(&s, &Client { caller: &s.caller, tls }).await) });
     }
     let mut out: Vec<Option<StartResult>> = vec![None; starts.tasks.len()];
     while let Some(done) = set.join_next().await {
@@ -80,10 +87,11 @@ pub async fn run_all(starts: &Starts) -> Vec<StartResult> {
 }
 
 fn stopped(spec: &Spec, i: usize, f: Failure) -> StartResult {
-    StartResult::at(&spec.task, &spec.region, spec.mode, &spec.steps, i, f)
+    StartResult::at(&spec.task, &spec.caller.region, spec.mode, &spec.steps, i, f)
 }
 
-fn connector(ca_pem: &str) -> io::Result<tokio_rustls::TlsConnector> {
+/// A TLS client trusting only the lab CA (`ca_pem`).
+pub(super) fn connector(ca_pem: &str) -> io::Result<tokio_rustls::TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     let mut rd = ca_pem.as_bytes();
     for c in rustls_pemfile_certs(&mut rd) {
@@ -103,14 +111,14 @@ fn rustls_pemfile_certs(rd: &mut &[u8]) -> Vec<rustls::pki_types::CertificateDer
     rustls::pki_types::CertificateDer::pem_slice_iter(rd).filter_map(Result::ok).collect()
 }
 
-async fn run_one(c: &Client<'_>) -> StartResult {
+async fn run_one(spec: &Spec, c: &Client<'_>) -> StartResult {
     let mut state = State::default();
-    for (i, step) in c.spec.steps.iter().enumerate() {
+    for (i, step) in spec.steps.iter().enumerate() {
         if let Err(f) = c.step(step, &mut state).await {
-            return stopped(c.spec, i, f);
+            return stopped(spec, i, f);
         }
     }
-    StartResult::started(&c.spec.task)
+    StartResult::started(&spec.task)
 }
 
 /// What earlier calls handed to later ones.
@@ -122,21 +130,22 @@ struct State {
     manifest: Option<Value>,
 }
 
-struct Client<'a> {
-    spec: &'a Spec,
-    tls: tokio_rustls::TlsConnector,
+/// The agent's HTTPS client, calling from an instance.
+pub(super) struct Client<'a> {
+    pub caller: &'a Caller,
+    pub tls: tokio_rustls::TlsConnector,
 }
 
 /// An HTTP answer.
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: Bytes,
+pub(super) struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: Bytes,
 }
 
 impl Client<'_> {
     async fn step(&self, step: &Step, st: &mut State) -> Result<(), Failure> {
-        let host = step.host(&self.spec.region);
+        let host = step.host(&self.caller.region);
         match step {
             Step::Secret { source: SecretSource::SecretsManager(id), .. } => {
                 self.api(&host, "secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id })).await?;
@@ -162,7 +171,7 @@ impl Client<'_> {
             Step::Layers { registry, repository, .. } => {
                 let m = st.manifest.take().unwrap_or(Value::Null);
                 let digests = std::iter::once(&m["config"]).chain(m["layers"].as_array().into_iter().flatten());
-                let registry = pull::registry_host(registry, &self.spec.region);
+                let registry = pull::registry_host(registry, &self.caller.region);
                 for d in digests.filter_map(|l| l["digest"].as_str()) {
                     let path = format!("/v2/{repository}/blobs/{d}");
                     let a = self.get(&registry, &path, st.token.as_deref(), None).await?;
@@ -196,23 +205,17 @@ impl Client<'_> {
     }
 
     /// A JSON 1.1 API call, signed (in shape: the front doors read the scope, not the signature).
-    async fn api(&self, host: &str, service: &str, target: &str, body: Value) -> Result<Value, Failure> {
+    pub async fn api(&self, host: &str, service: &str, target: &str, body: Value) -> Result<Value, Failure> {
         let now = crate::sys::time::now_unix();
         let (y, mo, d, h, mi, s) = crate::sys::time::civil(now);
         let date = format!("{y:04}{mo:02}{d:02}");
         let amz_date = format!("{date}T{h:02}{mi:02}{s:02}Z");
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{date}/{}/{service}/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={}",
-            self.spec.access_key_id,
-            self.spec.region,
-            "0".repeat(64)
-        );
         let req = hyper::Request::post("/")
             .header("host", host)
             .header("content-type", "application/x-amz-json-1.1")
             .header("x-amz-target", target)
             .header("x-amz-date", amz_date)
-            .header("authorization", auth)
+            .header("authorization", self.authorization(&date, service, "content-type;host;x-amz-date;x-amz-target"))
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|e| Failure::Other { text: e.to_string() })?;
         let a = self.send(host, req).await?;
@@ -220,6 +223,34 @@ impl Client<'_> {
             return Err(api_failure(&a));
         }
         Ok(serde_json::from_slice(&a.body).unwrap_or(Value::Null))
+    }
+
+    /// A SigV4 Authorization header in shape: the front doors read the scope, not the signature.
+    fn authorization(&self, date: &str, service: &str, signed: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={}/{date}/{}/{service}/aws4_request, SignedHeaders={signed}, Signature={}",
+            self.caller.access_key_id,
+            self.caller.region,
+            "0".repeat(64)
+        )
+    }
+
+    /// A websocket upgrade on `https://host/path`, signed with `service`'s scope as the ECS
+    /// agent signs ACS and TCS: the answer's status (101 when accepted).
+    pub async fn websocket(&self, host: &str, path: &str, service: &str) -> Result<Answer, Failure> {
+        let (y, mo, d, h, mi, s) = crate::sys::time::civil(crate::sys::time::now_unix());
+        let date = format!("{y:04}{mo:02}{d:02}");
+        let req = hyper::Request::get(path)
+            .header("host", host)
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "ZWNzbmV0LWFnZW50LWtleQ==")
+            .header("x-amz-date", format!("{date}T{h:02}{mi:02}{s:02}Z"))
+            .header("authorization", self.authorization(&date, service, "host;x-amz-date"))
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| Failure::Other { text: e.to_string() })?;
+        self.send(host, req).await
     }
 
     async fn get(&self, host: &str, path: &str, basic: Option<&str>, accept: Option<&str>) -> Result<Answer, Failure> {
@@ -237,8 +268,8 @@ impl Client<'_> {
     /// Resolve, connect from the instance, TLS, one request.
     async fn send(&self, host: &str, req: hyper::Request<Full<Bytes>>) -> Result<Answer, Failure> {
         let ip = self.resolve(host).await?;
-        let sock =
-            tcp_in(&self.spec.ns).map_err(|e| Failure::Other { text: format!("socket in {}: {e}", self.spec.ns) })?;
+        let sock = tcp_in(&self.caller.ns)
+            .map_err(|e| Failure::Other { text: format!("socket in {}: {e}", self.caller.ns) })?;
         let tcp =
             match tokio::time::timeout(CONNECT_TIMEOUT, sock.connect(SocketAddrV4::new(ip, HTTPS_PORT).into())).await {
                 Err(_) => return Err(Failure::Timeout { ip }),
@@ -264,12 +295,12 @@ impl Client<'_> {
 
     /// The first A record for `host` from the instance's resolver, as Go's resolver asks it.
     async fn resolve(&self, host: &str) -> Result<Ipv4Addr, Failure> {
-        let server = self.spec.resolver.ok_or(Failure::Lookup { server: Ipv4Addr::UNSPECIFIED, timeout: true })?;
+        let server = self.caller.resolver.ok_or(Failure::Lookup { server: Ipv4Addr::UNSPECIFIED, timeout: true })?;
         let timeout = Failure::Lookup { server, timeout: true };
         let msg = crate::services::dns::a_query(host).and_then(|m| m.to_vec().map_err(|e| e.to_string()));
         let msg = msg.map_err(|text| Failure::Other { text })?;
         let id = u16::from_be_bytes([msg[0], msg[1]]);
-        let sock = udp_in(&self.spec.ns, server).map_err(|_| timeout.clone())?;
+        let sock = udp_in(&self.caller.ns, server).map_err(|_| timeout.clone())?;
         let mut buf = vec![0u8; 4096];
         let start = tokio::time::Instant::now();
         for k in 1..=3u32 {
@@ -306,7 +337,7 @@ fn connect_failure(ip: Ipv4Addr, e: &io::Error) -> Failure {
 }
 
 /// An AWS JSON error (`__type`, `message`), a registry error (`errors[0]`), or the status.
-fn api_failure(a: &Answer) -> Failure {
+pub(super) fn api_failure(a: &Answer) -> Failure {
     let v: Value = serde_json::from_slice(&a.body).unwrap_or(Value::Null);
     let text = |v: &Value| v.as_str().map(str::to_string);
     let (code, message) = if let Some(e) = v["errors"].get(0) {

@@ -31,9 +31,17 @@ pub struct Runtime {
     pub procs: BTreeMap<String, ProcState>,
     /// The tasks that did not start, by name: what stopped them (the agent's `starts.json`).
     pub stopped: BTreeMap<String, crate::model::pull::StartResult>,
+    /// How each instance's agent joined the cluster (the agent's `registrations.json`);
+    /// `None` while it is still trying.
+    pub registrations: Option<Vec<crate::model::control_plane::Registration>>,
 }
 
 impl Runtime {
+    /// Whether the agent of instance `name` could not register (known once it has tried).
+    pub fn unregistered(&self, name: &str) -> bool {
+        self.registrations.iter().flatten().any(|r| r.instance == name && !r.registered())
+    }
+
     /// Why the task of container `c` did not start (ECS's reason), when it did not.
     pub fn stopped_reason(&self, c: &ContainerRef<'_>) -> Option<&str> {
         self.stopped.get(&c.task()?.name).and_then(|r| r.reason.as_deref())

@@ -142,7 +142,13 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
     // A task that did not start: Docker's state for a container that never ran.
     let never = rt.stopped_reason(c).is_some();
     let status = if running {
-        let health = if c.kind == Kind::Agent { " (healthy)" } else { "" };
+        // The agent's health check asks its introspection API, which it serves only once
+        // registered.
+        let health = match c.kind {
+            Kind::Agent if rt.unregistered(&c.inst().name) => " (unhealthy)",
+            Kind::Agent => " (healthy)",
+            _ => "",
+        };
         format!("Up {}{health}", human_duration(rt.now_ns.saturating_sub(started)))
     } else if never {
         "Created".to_string()
@@ -271,9 +277,33 @@ pub fn table(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<String, 
     Ok(out)
 }
 
-/// The instance's tasks that did not start, with ECS's reason (what DescribeTasks says).
+/// The instance's tasks that did not start, with ECS's reason (what DescribeTasks says), after
+/// the instance's agent if it could not join the cluster (what it logs).
 fn stopped_lines(lab: &Lab, rt: &Runtime, instance: &str) -> String {
     let mut out = String::new();
+    let reg = rt.registrations.iter().flatten().find(|r| r.instance == instance);
+    if let Some(first) = reg.and_then(|r| r.misses.first()) {
+        let services: Vec<&str> = reg.into_iter().flat_map(|r| &r.misses).map(|m| m.service.id()).collect();
+        let line = if reg.is_some_and(|r| r.connected()) {
+            tr!(
+                "ps-agent-no-metrics",
+                "instance/{ $instance } ecs-agent: registered, but cannot reach { $services }: { $log }",
+                instance = instance,
+                services = services.join(", "),
+                log = first.agent_log().replace('\n', " ")
+            )
+        } else {
+            tr!(
+                "ps-agent-not-connected",
+                "instance/{ $instance } ecs-agent: not connected to ECS (cannot reach { $services }): { $log }",
+                instance = instance,
+                services = services.join(", "),
+                log = first.agent_log().replace('\n', " ")
+            )
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
     for t in lab.tasks.iter().filter(|t| lab.instances[t.instance].name == instance) {
         let Some(reason) = rt.stopped.get(&t.name).and_then(|r| r.reason.as_deref()) else { continue };
         let line = tr!(

@@ -49,6 +49,20 @@ def registry():
 
 
 call("registry", registry)
+# The ECS API an instance's agent calls to join its cluster (the task's own cluster, from its
+# metadata), and the error for a cluster that does not exist.
+ecs = client("ecs")
+
+
+def cluster():
+    import os
+
+    with urllib.request.urlopen(os.environ["ECS_CONTAINER_METADATA_URI_V4"] + "/task", timeout=5) as r:
+        return json.load(r)["Cluster"]
+
+
+call("ecs_poll", lambda: ecs.discover_poll_endpoint(cluster=cluster())["endpoint"])
+call("ecs_no_cluster", lambda: ecs.discover_poll_endpoint(cluster="nope"))
 s3 = client("s3")
 call("s3_get", lambda: s3.get_object(Bucket="app-config", Key="settings.json")["Body"].read().decode())
 call("s3_put", lambda: s3.put_object(Bucket="app-config", Key="from-task.txt", Body=b"written")["ETag"])

@@ -311,7 +311,7 @@ pub async fn serve(listener: TcpListener, tls: TlsAcceptor, door: Arc<FrontDoor>
             let mut b = http1::Builder::new();
             b.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
             // A client that goes away mid-request is nothing to report.
-            let _ = b.serve_connection(TokioIo::new(stream), svc).await;
+            let _ = b.serve_connection(TokioIo::new(stream), svc).with_upgrades().await;
         });
     }
 }

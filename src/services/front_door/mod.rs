@@ -11,6 +11,7 @@
 pub mod archive;
 pub mod data;
 pub mod ecr;
+pub mod ecs;
 pub mod http;
 pub mod logs;
 pub mod s3;
@@ -54,6 +55,12 @@ pub struct Spec {
     pub credentials: Vec<Principal>,
     #[serde(default)]
     pub data: Data,
+    /// The clusters ECS knows (empty: any name registers).
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// The lab's container instances: EC2 instance id -> container instance ARN.
+    #[serde(default)]
+    pub container_instances: ecs::Registry,
 }
 
 /// One listening address.
@@ -131,6 +138,10 @@ pub fn lab_spec(
         names,
         credentials: principals(lab),
         data: lab.aws.clone(),
+        clusters: vec![lab.cluster.clone()],
+        container_instances: (0..lab.instances.len())
+            .map(|ii| (lab.instances[ii].id.clone(), crate::model::control_plane::container_instance_arn(lab, ii)))
+            .collect(),
     }
 }
 
@@ -154,16 +165,23 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
         }
     }
     for inst in &lab.instances {
-        let role = &inst.instance_profile;
-        let id = TmdsCredentials {
-            id: format!("imds/instance/{}", inst.name),
-            role_arn: format!("arn:aws:iam::{account}:role/{role}"),
-        };
-        let c = fake_credentials(&lab.name, &id, 0);
-        let arn = format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id);
-        v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
+        let (access_key_id, arn) = instance_principal(lab, inst);
+        v.push(Principal { access_key_id, arn, user_id: None });
     }
     v
+}
+
+/// The access key IMDS hands instance `inst` for its role, and the session it names.
+pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> (String, String) {
+    use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
+    let account = crate::model::ACCOUNT;
+    let role = &inst.instance_profile;
+    let id = TmdsCredentials {
+        id: format!("imds/instance/{}", inst.name),
+        role_arn: format!("arn:aws:iam::{account}:role/{role}"),
+    };
+    let c = fake_credentials(&lab.name, &id, 0);
+    (c.access_key_id, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
 }
 
 /// The access key and principal a task's start is signed as: the task's execution role
@@ -219,6 +237,12 @@ pub enum Service {
     Logs,
     SecretsManager,
     Ssm,
+    /// ECS's API (`ecs`): the agent's registration.
+    Ecs,
+    /// ECS's agent communication service (`ecs-a`, and the numbered `ecs-a-N` hosts).
+    Acs,
+    /// ECS's telemetry service (`ecs-t`).
+    Tcs,
 }
 
 /// The service an AWS host name belongs to, with or without a VPC endpoint's `vpce-...` label
@@ -244,6 +268,13 @@ pub fn route_for_host(host: &str) -> Option<Service> {
         ["logs", r] if region(r) => Some(Service::Logs),
         ["secretsmanager", r] if region(r) => Some(Service::SecretsManager),
         ["ssm", r] if region(r) => Some(Service::Ssm),
+        ["ecs", r] if region(r) => Some(Service::Ecs),
+        [a, r] | [_, a, r] if region(r) && (*a == "ecs-a" || a.strip_prefix("ecs-a-").is_some_and(is_number)) => {
+            Some(Service::Acs)
+        }
+        [t, r] | [_, t, r] if region(r) && (*t == "ecs-t" || t.strip_prefix("ecs-t-").is_some_and(is_number)) => {
+            Some(Service::Tcs)
+        }
         ["s3"] => Some(Service::S3 { bucket: None }),
         ["s3", r] if region(r) => Some(Service::S3 { bucket: None }),
         [r] if r.strip_prefix("s3-").is_some_and(region) => Some(Service::S3 { bucket: None }),
@@ -269,6 +300,10 @@ fn is_region(s: &str) -> bool {
         && n.bytes().all(|b| b.is_ascii_digit())
 }
 
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -282,6 +317,7 @@ pub fn route_for_scope(service: &str) -> Option<Service> {
         "logs" => Service::Logs,
         "secretsmanager" => Service::SecretsManager,
         "ssm" => Service::Ssm,
+        "ecs" => Service::Ecs,
         _ => return None,
     })
 }
@@ -303,6 +339,8 @@ pub struct FrontDoor {
     /// The registry password GetAuthorizationToken hands out (one per agent start).
     pub registry_password: String,
     pub store: Mutex<Store>,
+    pub clusters: Vec<String>,
+    pub container_instances: ecs::Registry,
     /// A fixed clock for tests; `None` = the system clock.
     pub clock: Option<u64>,
 }
@@ -317,6 +355,8 @@ impl FrontDoor {
             principals: spec.credentials.clone(),
             registry_password: ecr::new_password(),
             store: Mutex::new(Store::new(&spec.data, &spec.region, &spec.account, now)),
+            clusters: spec.clusters.clone(),
+            container_instances: spec.container_instances.clone(),
             clock,
         }
     }
@@ -339,6 +379,8 @@ impl FrontDoor {
         let service = match (by_scope, by_host) {
             // A virtual-hosted S3 request: the scope says S3, the host names the bucket.
             (Some(Service::S3 { .. }), Some(s @ Service::S3 { .. })) => Some(s),
+            // The agent signs its ACS and TCS websockets with ECS's scope.
+            (Some(Service::Ecs), Some(s @ (Service::Acs | Service::Tcs))) => Some(s),
             (Some(s), _) => Some(s),
             (None, Some(s)) => Some(s),
             (None, None) if req.path == "/v2" || req.path.starts_with("/v2/") => Some(Service::Registry),
@@ -366,6 +408,8 @@ impl FrontDoor {
             Service::Logs => logs::handle(self, &mut store, req),
             Service::SecretsManager => secrets_manager::handle(self, &store, req),
             Service::Ssm => ssm::handle(self, &store, req),
+            Service::Ecs => ecs::handle_api(self, req),
+            Service::Acs | Service::Tcs => ecs::handle_ws(req),
         };
         with_request_id(service, resp)
     }

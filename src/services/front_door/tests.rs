@@ -31,6 +31,11 @@ fn spec() -> Spec {
             "parameters": [{"name": "/p/secure", "type": "SecureString", "value": "v"}]
         }))
         .unwrap(),
+        clusters: vec!["c".into()],
+        container_instances: vec![(
+            "i-0abc".into(),
+            "arn:aws:ecs:ap-northeast-1:123456789012:container-instance/c/1".into(),
+        )],
     }
 }
 
@@ -94,9 +99,15 @@ fn hosts_route_to_their_service() {
         ("vpce-0a1b2c3d4e5f-abcdefgh.logs.ap-northeast-1.vpce.amazonaws.com", Some(Service::Logs)),
         ("bucket.vpce-0a1b2c3d4e5f-abcdefgh.s3.ap-northeast-1.vpce.amazonaws.com", s3(Some("bucket"))),
         ("vpce-0a1b2c3d4e5f-abcdefgh.s3.ap-northeast-1.vpce.amazonaws.com", s3(None)),
+        ("ecs.ap-northeast-1.amazonaws.com", Some(Service::Ecs)),
+        ("ecs-a.ap-northeast-1.amazonaws.com", Some(Service::Acs)),
+        ("ecs-a-3.ap-northeast-1.amazonaws.com", Some(Service::Acs)),
+        ("vpce-0a1b2c3d4e5f-abcdefgh.ecs-a.ap-northeast-1.vpce.amazonaws.com", Some(Service::Acs)),
+        ("ecs-t.ap-northeast-1.amazonaws.com", Some(Service::Tcs)),
+        ("ecs-t-1.ap-northeast-1.amazonaws.com", Some(Service::Tcs)),
         // Not ours.
         ("localhost", None),
-        ("ecs.ap-northeast-1.amazonaws.com", None),
+        ("ecs-x.ap-northeast-1.amazonaws.com", None),
         ("api.ecr.notaregion.amazonaws.com", None),
         ("12345.dkr.ecr.ap-northeast-1.amazonaws.com", None),
         ("s3.example.com", None),
@@ -106,6 +117,46 @@ fn hosts_route_to_their_service() {
     for (host, want) in cases {
         assert_eq!(route_for_host(host), want, "{host}");
     }
+}
+
+#[test]
+fn an_instances_agent_registers_and_is_told_where_to_poll() {
+    let d = door();
+    let t = |op: &str| format!("AmazonEC2ContainerServiceV20141113.{op}");
+    let doc = json!({ "instanceId": "i-0abc", "region": REGION }).to_string();
+    let (st, v) = json_call(
+        &d,
+        "ecs",
+        &t("RegisterContainerInstance"),
+        json!({ "cluster": "c", "instanceIdentityDocument": doc }),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["containerInstance"]["containerInstanceArn"],
+        "arn:aws:ecs:ap-northeast-1:123456789012:container-instance/c/1"
+    );
+    assert_eq!(
+        (&v["containerInstance"]["ec2InstanceId"], &v["containerInstance"]["status"]),
+        (&json!("i-0abc"), &json!("ACTIVE"))
+    );
+    let arn = "arn:aws:ecs:ap-northeast-1:123456789012:cluster/c";
+    let (st, v) = json_call(&d, "ecs", &t("DiscoverPollEndpoint"), json!({ "cluster": arn }));
+    assert_eq!((st, &v["endpoint"]), (200, &json!("https://ecs-a.ap-northeast-1.amazonaws.com/")), "{v}");
+    assert_eq!(v["telemetryEndpoint"], "https://ecs-t.ap-northeast-1.amazonaws.com/");
+    // ECS's answer for a cluster it does not have (the agent's default is `default`).
+    let (st, v) = json_call(&d, "ecs", &t("DiscoverPollEndpoint"), json!({}));
+    assert_eq!(
+        (st, &v["__type"], &v["message"]),
+        (400, &json!("ClusterNotFoundException"), &json!("Cluster not found."))
+    );
+    let (st, v) = json_call(&d, "ecs", &t("RegisterContainerInstance"), json!({ "cluster": "c" }));
+    assert_eq!((st, &v["__type"]), (400, &json!("InvalidParameterException")), "{v}");
+    // ACS: the agent's websocket, signed with ECS's scope, is accepted on ecs-a's name.
+    let ws = signed("ecs", "ecs-a.ap-northeast-1.amazonaws.com", Req::new("GET", "/ws"))
+        .with_header("Upgrade", "websocket")
+        .with_header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+    assert_eq!(d.route(&ws).service, Some(Service::Acs));
+    assert_eq!(send(&d, ws).status, 101);
 }
 
 #[test]

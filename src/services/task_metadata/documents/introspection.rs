@@ -11,9 +11,7 @@ pub const AGENT_VERSION: &str = "Amazon ECS Agent - v1.105.1 (8dfceca6)";
 
 /// `/v1/metadata` of instance `ii`: the cluster's name, the container instance's ARN, the version.
 pub fn agent_identity(lab: &Lab, ii: usize) -> AgentIdentity {
-    let inst = &lab.instances[ii];
-    let id = crate::model::ids::hex(&[&lab.name, "container-instance", &inst.name], 32);
-    let arn = format!("arn:aws:ecs:{}:{}:container-instance/{}/{id}", lab.region, crate::model::ACCOUNT, lab.cluster);
+    let arn = crate::model::control_plane::container_instance_arn(lab, ii);
     let doc = serde_json::json!({ "Cluster": lab.cluster, "ContainerInstanceArn": arn, "Version": AGENT_VERSION });
     AgentIdentity { metadata: doc.to_string() }
 }
