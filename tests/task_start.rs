@@ -194,6 +194,17 @@ fn an_instance_that_cannot_reach_the_control_plane_is_warned_about_or_left_witho
     assert!(o.status.success() && text(&o).contains("1 not placed"), "{}", text(&o));
     let e = ecsnet(&["explain", strict.to_str().unwrap(), "instance/ecs-1", "task/app:80"]);
     assert!(text(&e).contains("MISSING") && text(&e).contains("never registered"), "{}", text(&e));
+    // The agent's side: each service it dials, the hop that drops it, what it logs.
+    let e = ecsnet(&["explain", warn.to_str().unwrap(), "instance/ecs-1", "--start"]);
+    assert!(!e.status.success(), "{}", text(&e));
+    let out = text(&e);
+    assert!(
+        out.contains(
+            "1. [FAIL] ecs RegisterContainerInstance, DiscoverPollEndpoint -> https://ecs.ap-northeast-1.amazonaws.com/"
+        ) && out.contains("the agent logs: Error connecting to ACS: dial tcp 198.18.9.10:443: i/o timeout")
+            && out.contains("not registered: on AWS this instance never runs a task"),
+        "{out}"
+    );
     for d in ["t-cp-warn", "t-cp-strict"] {
         let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("ecsnet-test-{d}-{}", std::process::id())));
     }

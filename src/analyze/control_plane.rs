@@ -40,17 +40,65 @@ impl Unreachable {
 
 /// Every control-plane service each instance cannot reach, in instance order.
 pub fn check(lab: &Lab) -> Vec<Unreachable> {
-    let mut v = vec![];
-    for (ii, inst) in lab.instances.iter().enumerate() {
-        let from = Node::instance(&inst.name);
-        for service in SERVICES {
-            let d = dial(lab, &from, &host(service, &lab.region));
+    (0..lab.instances.len()).flat_map(|ii| dials(lab, ii)).filter(|u| u.dial.failure.is_some()).collect()
+}
+
+/// Instance `ii`'s agent dialling each service of the control plane, in its order.
+pub fn dials(lab: &Lab, ii: usize) -> Vec<Unreachable> {
+    let from = Node::instance(&lab.instances[ii].name);
+    SERVICES
+        .iter()
+        .map(|&service| Unreachable { instance: ii, service, dial: dial(lab, &from, &host(service, &lab.region)) })
+        .collect()
+}
+
+/// An instance's registration in lines, for `explain instance/NAME --start`: each service the
+/// agent dials, its path, and what the agent logs where it fails.
+pub fn render(lab: &Lab, ii: usize) -> String {
+    use crate::model::pull::HTTPS_PORT;
+    use std::fmt::Write as _;
+    let inst = &lab.instances[ii];
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "instance/{} joins cluster {} (its ECS agent's calls, signed as its role {}):",
+        inst.name, lab.cluster, inst.instance_profile
+    );
+    let calls = |service| match service {
+        AwsService::Ecs => "RegisterContainerInstance, DiscoverPollEndpoint",
+        AwsService::EcsAgent => "ACS websocket (task delivery)",
+        _ => "TCS websocket (metrics)",
+    };
+    let all = dials(lab, ii);
+    for (i, u) in all.iter().enumerate() {
+        let d = &u.dial;
+        let mark = if d.failure.is_some() { "FAIL" } else { "ok" };
+        let _ = writeln!(s, "  {}. [{mark}] {} {} -> https://{}/", i + 1, u.service.id(), calls(u.service), d.host);
+        let _ = writeln!(s, "       name: {}", d.name.why);
+        if let (Some(ip), Some(p)) = (d.ip, &d.path) {
+            let outcome = p.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
+            let code = p.code.map(|c| format!(" ({c})")).unwrap_or_default();
+            let _ = writeln!(s, "       {ip}:{HTTPS_PORT}/tcp: {outcome}{code}: {}", p.explanation);
             if d.failure.is_some() {
-                v.push(Unreachable { instance: ii, service, dial: d });
+                for step in &p.steps {
+                    let _ = writeln!(s, "         - {}: {}", step.component, step.decision);
+                }
             }
         }
+        if d.failure.is_some() {
+            let _ = writeln!(s, "       the agent logs: {}", u.agent_log().replace('\n', " "));
+        }
     }
-    v
+    let failed: Vec<&Unreachable> = all.iter().filter(|u| u.dial.failure.is_some()).collect();
+    let _ = match (failed.iter().any(|u| u.keeps_tasks_off()), failed.is_empty()) {
+        (_, true) => writeln!(s, "registered: ACTIVE, agentConnected true"),
+        (false, false) => writeln!(s, "registered: ACTIVE, agentConnected true; no metrics reach CloudWatch (TCS)"),
+        (true, _) => writeln!(
+            s,
+            "not registered: on AWS this instance never runs a task (with `controlPlane: strict` ecsnet places none on it either)"
+        ),
+    };
+    s
 }
 
 /// The instances that would never run a task on AWS.

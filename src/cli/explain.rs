@@ -37,10 +37,13 @@ pub fn start(target: &str, from: &str, json: bool) -> Outcome {
     let lab = super::lab_or_file(target)?;
     let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
     super::check_node_names(&lab, &src)?;
+    if let crate::scenario::Node::Instance(name) = &src {
+        return registration(&lab, name, json);
+    }
     let Some(task) = src.task_name() else {
         return Err(CliError::Invalid(tr!(
             "explain-start-needs-task",
-            "--start explains a task's start: write task/NAME, not { $node }",
+            "--start explains a task's or an instance's start: write task/NAME or instance/NAME, not { $node }",
             node = from
         )));
     };
@@ -90,6 +93,34 @@ pub fn start(target: &str, from: &str, json: bool) -> Outcome {
         print!("{}", crate::analyze::pull::render_start(&lab, task, &a));
     }
     Ok(if a.result.started { Exit::Ok } else { Exit::Failed })
+}
+
+/// `explain LAB instance/NAME --start`: the instance's agent joining its cluster.
+fn registration(lab: &crate::model::Lab, name: &str, json: bool) -> Outcome {
+    use crate::analyze::control_plane::{dials, predicted, render};
+    let ii = lab.instances.iter().position(|i| i.name == name).unwrap_or(0);
+    let model = predicted(lab).swap_remove(ii);
+    if json {
+        let v = serde_json::json!({
+            "instance": name,
+            "cluster": lab.cluster,
+            "calls": dials(lab, ii).iter().map(|u| serde_json::json!({
+                "service": u.service.id(),
+                "host": u.dial.host,
+                "name": u.dial.name.why,
+                "ip": u.dial.ip,
+                "path": u.dial.path,
+                "failure": u.dial.failure,
+            })).collect::<Vec<_>>(),
+            "registered": model.registered(),
+            "connected": model.connected(),
+            "agentLog": model.misses.first().map(|m| m.agent_log()),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        print!("{}", render(lab, ii));
+    }
+    Ok(if model.connected() { Exit::Ok } else { Exit::Failed })
 }
 
 /// `explain LAB FROM --dns NAME [--server IP]`.

@@ -209,9 +209,10 @@ pub enum Cmd {
         /// With --dns: the resolver to ask (default: the first nameserver of FROM's resolv.conf)
         #[arg(long, requires = "dns")]
         server: Option<std::net::Ipv4Addr>,
-        /// Explain FROM's start instead (FROM is task/NAME): each call the ECS agent makes to
-        /// AWS before the containers run (secrets, image pull, log stream), its path from the
-        /// instance, and the first that fails, with ECS's error
+        /// Explain FROM's start instead. task/NAME: each call the ECS agent makes to AWS before
+        /// the containers run (secrets, image pull, log stream), its path from the instance,
+        /// and the first that fails, with ECS's error. instance/NAME: its agent joining the
+        /// cluster (ecs, ACS, TCS), with what the agent logs
         #[arg(long, conflicts_with_all = ["to", "dns"])]
         start: bool,
         #[arg(long)]

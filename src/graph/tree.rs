@@ -350,8 +350,21 @@ fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model:
     let (line, more) = eni_line("eth0 ", &lab.enis[i.eni], "");
     let mut lines = vec![format!("{name} ({})", i.instance_type), line];
     lines.extend(super::imds_lines(i));
+    // An agent that cannot reach the control plane: on AWS the instance never runs a task.
+    let missed: Vec<_> =
+        crate::analyze::control_plane::dials(lab, ii).into_iter().filter(|u| u.dial.failure.is_some()).collect();
+    // In the title (the picture keeps its height); a click says which services and the log.
+    if missed.iter().any(|u| u.keeps_tasks_off()) {
+        lines[0].push_str(" NOT REGISTERED");
+    } else if !missed.is_empty() {
+        lines[0].push_str(" no metrics");
+    }
     let b = t.add(Some(parent), name, Kind::Instance, lines, Flow::Row(Level::Bridges));
     t.items[b].more.extend([more, super::agent_line(i)]);
+    if !missed.is_empty() {
+        let services = missed.iter().map(|u| u.service.id()).collect::<Vec<_>>().join(", ");
+        t.items[b].more.push(format!("cannot reach {services}: {}", missed[0].agent_log().replace('\n', " ")));
+    }
     let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.instance == ii).collect();
     let placed = |m: NetworkMode| tasks.iter().filter(move |t| t.mode == m && t.placement.is_ok());
     // Docker makes docker0 at boot, whether or not a bridge task uses it.
