@@ -164,6 +164,8 @@ fn each_instance_joins_its_cluster_on_packets_as_the_analyzer_says() {
             && ps.contains("dial tcp 10.19.1.6:443: i/o timeout"),
         "{ps}"
     );
+    let inspect = text(&ecsnet(&["inspect", lab, "instance/ecs-2"]));
+    assert!(inspect.contains("\"Status\": \"unhealthy\""), "{inspect}");
     // The placements judged against the packets' registrations: no disagreement.
     let o = ecsnet(&["check", lab]);
     assert!(o.status.success() && !text(&o).contains("DISAGREES"), "{}", text(&o));

@@ -56,6 +56,17 @@ pub struct State {
     pub error: String,
     pub started_at: String,
     pub finished_at: String,
+    /// The ecs-agent image's HEALTHCHECK (the introspection API, served once registered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    pub status: &'static str,
+    pub failing_streak: u32,
+    pub log: Vec<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -390,6 +401,15 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
             error: rt.stopped_reason(c).unwrap_or_default().to_string(),
             started_at: if rt.stopped_reason(c).is_some() { ZERO_TIME.into() } else { rfc3339_nano(started) },
             finished_at: ZERO_TIME.into(),
+            health: (c.kind == crate::model::docker::ContainerKind::Agent && running).then(|| {
+                // Docker retries three times before it calls a container unhealthy.
+                let unhealthy = rt.unregistered(&c.inst().name);
+                Health {
+                    status: if unhealthy { "unhealthy" } else { "healthy" },
+                    failing_streak: if unhealthy { 3 } else { 0 },
+                    log: vec![],
+                }
+            }),
         },
         image: image_id(&m.image),
         resolv_conf_path: file_path(c, "resolv.conf"),
