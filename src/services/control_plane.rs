@@ -29,7 +29,7 @@ pub async fn run_all(specs: &[Spec], ca_pem: &str) -> Vec<Registration> {
         Ok(t) => t,
         Err(e) => {
             let f = Failure::Other { text: format!("the lab CA: {e}") };
-            return specs.iter().map(|s| Registration { instance: s.instance.clone(), ..failed(s, &f) }).collect();
+            return specs.iter().map(|s| failed(s, &f)).collect();
         }
     };
     let mut set = tokio::task::JoinSet::new();
