@@ -437,7 +437,7 @@ impl Checker {
                                 tr!("iam-sid-help", "IAM statement IDs take letters and digits only"),
                             );
                         }
-                        sid = Some((s.to_string(), at(v)));
+                        sid = Some(s.to_string());
                     }
                     None => {
                         self.mismatch(v, "String", "\"AllowPull\"");
@@ -605,7 +605,7 @@ impl Checker {
             return None;
         }
         Some(Statement {
-            sid: sid.map(|(s, _)| s),
+            sid,
             effect: effect?,
             principal,
             action: action?,
@@ -1218,6 +1218,28 @@ mod tests {
         );
         let places: Vec<_> = e.iter().map(|e| (e.line, e.col)).collect();
         assert_eq!(places, vec![(2, 12), (2, 31), (3, 1), (3, 1)], "{e:#?}");
+    }
+
+    /// Any text gives a document or errors, never a panic: every prefix and every one-character
+    /// deletion of a policy that uses every element.
+    #[test]
+    fn no_panic_on_broken_text() {
+        let full = r#"{"Version": "2012-10-17", "Id": "x", "Statement": [{"Sid": "A1", "Effect": "Deny",
+            "NotPrincipal": {"AWS": ["arn:aws:iam::1:root", "*"], "Service": "s.amazonaws.com"},
+            "NotAction": ["ecr:*", "s3:Get?"], "NotResource": "arn:aws:s3:::b/${aws:username}",
+            "Condition": {"ForAllValues:StringNotLikeIfExists": {"aws:TagKeys": ["a", 1, true]}, "Null": {"aws:SourceVpc": "true"}}}]}"#;
+        for kind in [PolicyKind::Identity, PolicyKind::Resource, PolicyKind::Trust, PolicyKind::Endpoint] {
+            let _ = parse_policy(full, kind);
+            for (i, _) in full.char_indices() {
+                let _ = parse_policy(&full[..i], kind);
+                let mut cut = full.to_string();
+                cut.remove(i);
+                for e in parse_policy(&cut, kind).err().unwrap_or_default() {
+                    assert!(e.line >= 1 && e.col >= 1 && !e.message.is_empty(), "{e:?}");
+                }
+            }
+        }
+        assert!(parse_policy(full, PolicyKind::Resource).is_ok());
     }
 
     #[test]
