@@ -17,6 +17,7 @@ mod container;
 pub mod control_plane;
 pub mod dns;
 mod eni;
+pub mod iam;
 mod instance;
 mod internet;
 mod internet_gateway;

@@ -28,6 +28,7 @@ pub use names::suggest;
 mod nat_gateway;
 mod network_acl;
 mod node;
+pub mod policy;
 mod primitives;
 mod public_address;
 mod reference;
