@@ -6,6 +6,7 @@ mod down;
 mod exec;
 mod explain;
 mod graph;
+mod iam;
 mod inspect;
 mod logs;
 mod ls;
@@ -272,6 +273,44 @@ pub enum Cmd {
         node: String,
         #[arg(last = true)]
         cmd: Vec<String>,
+    },
+    /// IAM's policy simulator, without packets: ecsnet iam simulate-custom-policy ...
+    Iam {
+        #[command(subcommand)]
+        cmd: IamCmd,
+    },
+}
+
+/// `ecsnet iam ...`, named as the AWS CLI names them.
+#[derive(Debug, clap::Subcommand)]
+pub enum IamCmd {
+    /// Evaluate policies given here as IAM does (aws iam simulate-custom-policy): which
+    /// statement allows or denies each action on each resource, and AWS's denial message
+    SimulateCustomPolicy {
+        /// Identity-based policies: file://PATH, a path, or the JSON itself (repeatable).
+        #[arg(long = "policy-input-list", required = true, num_args = 1..)]
+        policy_input_list: Vec<String>,
+        /// Actions to evaluate (ecr:DescribeImages).
+        #[arg(long = "action-names", required = true, num_args = 1..)]
+        action_names: Vec<String>,
+        /// Resource ARNs (default *).
+        #[arg(long = "resource-arns", num_args = 1..)]
+        resource_arns: Vec<String>,
+        /// The resource's policy (a bucket, repository or secret policy).
+        #[arg(long = "resource-policy")]
+        resource_policy: Option<String>,
+        /// A permissions boundary.
+        #[arg(long = "permissions-boundary-policy-input-list", num_args = 1..)]
+        permissions_boundary_policy_input_list: Vec<String>,
+        /// The caller (default: a role session of the lab's account).
+        #[arg(long = "caller-arn")]
+        caller_arn: Option<String>,
+        /// Condition keys of the request: KEY=VALUE[,VALUE] or AWS's ContextKeyName=...,ContextKeyValues=...
+        #[arg(long = "context-entries", num_args = 1..)]
+        context_entries: Vec<String>,
+        /// EvaluationResults as JSON, in the simulator's shape.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -565,7 +604,17 @@ fn parse_localized() -> Cli {
         for n in names {
             cmd = cmd.mut_subcommand(&n, |c| {
                 let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
-                localize_args(c.about(crate::i18n::text(lang, &format!("help-{n}"), &about)), lang, &n)
+                let mut c = localize_args(c.about(crate::i18n::text(lang, &format!("help-{n}"), &about)), lang, &n);
+                // One level deeper (`iam simulate-custom-policy`): help-iam-simulate-custom-policy.
+                let subs: Vec<String> = c.get_subcommands().map(|s| s.get_name().to_string()).collect();
+                for sub in subs {
+                    let id = format!("{n}-{sub}");
+                    c = c.mut_subcommand(&sub, |x| {
+                        let about = x.get_about().map(|a| a.to_string()).unwrap_or_default();
+                        localize_args(x.about(crate::i18n::text(lang, &format!("help-{id}"), &about)), lang, &id)
+                    });
+                }
+                c
             });
         }
     }
@@ -611,6 +660,28 @@ pub fn main() -> i32 {
                 Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
                 Cmd::Schema => schema::run(),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+                Cmd::Iam {
+                    cmd:
+                        IamCmd::SimulateCustomPolicy {
+                            policy_input_list,
+                            action_names,
+                            resource_arns,
+                            resource_policy,
+                            permissions_boundary_policy_input_list,
+                            caller_arn,
+                            context_entries,
+                            json,
+                        },
+                } => iam::simulate_custom_policy(&iam::Simulation {
+                    policies: &policy_input_list,
+                    actions: &action_names,
+                    resources: &resource_arns,
+                    resource_policy: resource_policy.as_deref(),
+                    boundaries: &permissions_boundary_policy_input_list,
+                    caller: caller_arn.as_deref().unwrap_or(iam::DEFAULT_CALLER),
+                    context: &context_entries,
+                    json,
+                }),
                 Cmd::Logs { lab, node, follow } => logs::run(&lab, &node, follow).await,
                 Cmd::Ps { lab, instance, format } => ps::run(&lab, instance.as_deref(), &format),
                 Cmd::Inspect { lab, containers, instance } => inspect::run(&lab, &containers, instance.as_deref()),
@@ -921,6 +992,18 @@ mod tests {
             for a in c.get_arguments().filter(|a| a.get_help().is_some() && !a.is_global_set()) {
                 let id = format!("help-{}-{}", c.get_name(), a.get_id());
                 assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
+            }
+            for sub in c.get_subcommands() {
+                let name = format!("{}-{}", c.get_name(), sub.get_name());
+                assert_ne!(
+                    crate::i18n::text(lang, &format!("help-{name}"), ""),
+                    "",
+                    "no help-{name} in src/i18n/ja.ftl"
+                );
+                for a in sub.get_arguments().filter(|a| a.get_help().is_some() && !a.is_global_set()) {
+                    let id = format!("help-{name}-{}", a.get_id());
+                    assert_ne!(crate::i18n::text(lang, &id, ""), "", "no {id} in src/i18n/ja.ftl");
+                }
             }
         }
         for a in super::Cli::command().get_arguments().filter(|a| a.get_help().is_some()) {

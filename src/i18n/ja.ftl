@@ -71,6 +71,18 @@ help-explain = パケットが届く理由・届かない理由を、モデル�
 help-graph = トポロジーの図 (test --json の結果を --results で渡すと期待値を判定ごとに色分け)
 help-ps = 起動中のラボの各インスタンスで `docker ps` が表示する内容: ecsnet ps LAB [--instance NAME]
 help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の名前、ID の先頭 3 文字以上、またはノード名で指定)
+help-iam = IAM のポリシーシミュレーター (パケットなし): ecsnet iam simulate-custom-policy ...
+help-iam-simulate-custom-policy = ここで渡したポリシーを IAM と同じく評価します (aws iam simulate-custom-policy): 各リソースへの各アクションをどのステートメントが許可・拒否するか、AWS の拒否メッセージ
+help-iam-simulate-custom-policy-policy_input_list = アイデンティティベースのポリシー: file://PATH、パス、または JSON そのもの (複数可)
+help-iam-simulate-custom-policy-action_names = 評価するアクション (ecr:DescribeImages)
+help-iam-simulate-custom-policy-resource_arns = リソースの ARN (既定は *)
+help-iam-simulate-custom-policy-resource_policy = リソースのポリシー (バケット、リポジトリ、シークレットのポリシー)
+help-iam-simulate-custom-policy-permissions_boundary_policy_input_list = アクセス許可の境界
+help-iam-simulate-custom-policy-caller_arn = 呼び出し元 (既定はラボのアカウントのロールセッション)
+help-iam-simulate-custom-policy-context_entries = リクエストの条件キー: KEY=VALUE[,VALUE] または AWS の ContextKeyName=...,ContextKeyValues=...
+help-iam-simulate-custom-policy-json = EvaluationResults をシミュレーターの形の JSON で出力します
+iam-policy-unreadable = { $path }: { $error }
+iam-bad-context = --context-entries { $entry }: KEY=VALUE[,VALUE...] (aws:SourceVpce=vpce-0abc) または ContextKeyName=KEY,ContextKeyValues=VALUE,ContextKeyType=string と書いてください
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
 # 各コマンドのオプションの説明 (help-コマンド-オプション、全体のものは help-arg-オプション)

@@ -1,0 +1,86 @@
+//! Issue 16, item 5 (its first part): `ecsnet iam simulate-custom-policy` answers as IAM's
+//! policy simulator does, on the seed's exercise (a task calling ecr:DescribeImages) and the
+//! endpoint-only Deny whose condition key is absent on the public path. No root needed.
+
+mod common;
+use common::*;
+
+const REPO: &str = "arn:aws:ecr:ap-northeast-1:123456789012:repository/my-repo";
+
+fn policy(name: &str, json: &str) -> String {
+    let p = std::env::temp_dir().join(format!("ecsnet-iam-{name}-{}.json", std::process::id()));
+    std::fs::write(&p, json).unwrap();
+    format!("file://{}", p.display())
+}
+
+fn simulate(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut a = vec!["iam", "simulate-custom-policy", "--json"];
+    a.extend_from_slice(args);
+    let o = ecsnet(&a);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code().unwrap_or(-1), v, text(&o))
+}
+
+#[test]
+fn the_seed_exercise_denies_until_the_role_allows_describe_images() {
+    let s3_only =
+        policy("s3", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#);
+    let caller = "arn:aws:sts::123456789012:assumed-role/app-task-role/0123456789abcdef";
+    let (code, v, all) = simulate(&[
+        "--policy-input-list",
+        &s3_only,
+        "--action-names",
+        "ecr:DescribeImages",
+        "--resource-arns",
+        REPO,
+        "--caller-arn",
+        caller,
+    ]);
+    assert_eq!(code, 1, "{all}");
+    let r = &v["EvaluationResults"][0];
+    assert_eq!(r["EvalDecision"], "implicitDeny", "{all}");
+    assert_eq!(
+        r["DenialMessage"],
+        format!(
+            "User: {caller} is not authorized to perform: ecr:DescribeImages on resource: {REPO} because no identity-based policy allows the ecr:DescribeImages action"
+        )
+    );
+    // AmazonEC2ContainerRegistryReadOnly's statement, with the action written in another case.
+    let read = policy(
+        "read",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ECR:describeimages"],"Resource":"*"}]}"#,
+    );
+    let (code, v, all) =
+        simulate(&["--policy-input-list", &read, "--action-names", "ecr:DescribeImages", "--resource-arns", REPO]);
+    assert_eq!((code, &v["EvaluationResults"][0]["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+}
+
+#[test]
+fn a_deny_outside_the_endpoint_applies_when_the_key_is_absent() {
+    let p = policy(
+        "vpce",
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ecr:*","Resource":"*"},
+            {"Effect":"Deny","Action":"ecr:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0abc"}}}]}"#,
+    );
+    let (code, v, all) = simulate(&["--policy-input-list", &p, "--action-names", "ecr:DescribeImages"]);
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(v["EvaluationResults"][0]["EvalDecision"], "explicitDeny", "{all}");
+    let (code, v, all) = simulate(&[
+        "--policy-input-list",
+        &p,
+        "--action-names",
+        "ecr:DescribeImages",
+        "--context-entries",
+        "ContextKeyName=aws:SourceVpce,ContextKeyValues=vpce-0abc,ContextKeyType=string",
+    ]);
+    assert_eq!((code, &v["EvaluationResults"][0]["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+}
+
+#[test]
+fn a_malformed_policy_is_located_and_worded_as_iam_words_it() {
+    let p = policy("bad", r#"{"Statement":[{"Effect":"Allow","Action":"DescribeImages","Resource":"*"}]}"#);
+    let (code, _, all) = simulate(&["--policy-input-list", &p, "--action-names", "ecr:DescribeImages"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains(":1:42: Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."), "{all}");
+}
