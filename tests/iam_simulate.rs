@@ -84,3 +84,76 @@ fn a_malformed_policy_is_located_and_worded_as_iam_words_it() {
     assert_eq!(code, 2, "{all}");
     assert!(all.contains(":1:42: Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."), "{all}");
 }
+
+#[test]
+fn a_labs_task_calls_as_its_role_and_through_its_endpoints_policy() {
+    let file = "scenarios/20-iam-task-role.yaml";
+    let run = |principal: &str, repo: &str| {
+        let o = ecsnet(&[
+            "iam",
+            "simulate",
+            file,
+            "--principal",
+            principal,
+            "--action-names",
+            "ecr:DescribeImages",
+            "--resource-arns",
+            repo,
+            "--via",
+            "endpoint/ecr-api",
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        (o.status.code().unwrap_or(-1), v["EvaluationResults"][0].clone(), text(&o))
+    };
+    let (code, r, all) = run("task/before", "repository/my-repo");
+    assert_eq!((code, &r["EvalDecision"]), (1, &serde_json::json!("implicitDeny")), "{all}");
+    let msg = r["DenialMessage"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("User: arn:aws:sts::123456789012:assumed-role/s3-only-role/")
+            && msg.ends_with(" is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:ap-northeast-1:123456789012:repository/my-repo because no identity-based policy allows the ecr:DescribeImages action"),
+        "{msg}"
+    );
+    let (code, r, all) = run("task/after", "repository/my-repo");
+    assert_eq!((code, &r["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+    // The endpoint's policy admits my-repo only.
+    let (code, r, all) = run("task/after", "repository/other");
+    assert_eq!(code, 1, "{all}");
+    assert!(
+        r["DenialMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("because no VPC endpoint policy allows the ecr:DescribeImages action"),
+        "{all}"
+    );
+    // A role the scenario does not declare is not restricted.
+    let o = ecsnet(&[
+        "iam",
+        "simulate",
+        "scenarios/18-image-pull-private.yaml",
+        "--principal",
+        "instance/app-1",
+        "--action-names",
+        "ecr:GetAuthorizationToken",
+    ]);
+    assert!(o.status.success() && text(&o).contains("is not declared under aws.roles"), "{}", text(&o));
+}
+
+#[test]
+fn a_roles_policy_error_is_located_in_the_scenario_file() {
+    let yaml = "version: 1\nname: iam-bad\nvpc:\n  cidr: 10.31.0.0/16\n  subnets: [{ name: a, cidr: 10.31.1.0/24, availabilityZone: us-east-1a }]\naws:\n  roles:\n    - roleName: app\n      managedPolicyArns: [AmazonEC2ContainerRegistryReadOnly, arn:aws:iam::aws:policy/AmazonECSTaskExecutionRolePolicy]\n      policies:\n        - policyName: p\n          policyDocument: |\n            {\n              \"Statement\": [{ \"Effect\": \"Allow\", \"Action\": \"DescribeImages\", \"Resource\": \"*\" }]\n            }\n";
+    let file = write_scenario("iam-bad", yaml);
+    let o = ecsnet(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let out = text(&o);
+    // The managed policy's ARN without its service-role/ path does not exist on AWS either.
+    assert!(
+        out.contains(":9:")
+            && out.contains(
+                "Policy arn:aws:iam::aws:policy/AmazonECSTaskExecutionRolePolicy does not exist or is not attachable."
+            ),
+        "{out}"
+    );
+    // The action without its service prefix, at its place inside the block string (line 14).
+    assert!(out.contains(":14:") && out.contains("Actions/Conditions must be prefaced by a vendor"), "{out}");
+}

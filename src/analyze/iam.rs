@@ -620,7 +620,7 @@ fn glob(p: &[Tok], s: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::iam_managed::managed_policy;
+    use crate::scenario::managed_policy::managed_policy;
     use crate::scenario::policy::{PolicyKind, parse_policy};
 
     const ACCT: &str = "123456789012";

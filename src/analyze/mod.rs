@@ -27,6 +27,7 @@ pub mod policy;
 pub mod pull;
 pub mod reason;
 mod render;
+pub mod role;
 mod route_table;
 mod security_group;
 mod service;

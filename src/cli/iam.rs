@@ -41,22 +41,90 @@ pub fn simulate_custom_policy(s: &Simulation<'_>) -> Outcome {
     let context = s.context.iter().map(|c| context_entry(c)).collect::<Result<Vec<_>, _>>()?;
     let policies = Policies { identity, resource, endpoint: None, boundary };
     let resources: Vec<String> = if s.resources.is_empty() { vec!["*".into()] } else { s.resources.to_vec() };
+    decide(s.caller, s.actions, &resources, &context, &policies, s.json)
+}
+
+/// What `iam simulate` is given: a lab or scenario, a caller of it, and the calls.
+pub struct LabSimulation<'a> {
+    pub target: &'a str,
+    pub principal: &'a str,
+    pub execution: bool,
+    pub actions: &'a [String],
+    pub resources: &'a [String],
+    pub via: Option<&'a str>,
+    pub context: &'a [String],
+    pub json: bool,
+}
+
+/// `ecsnet iam simulate LAB|FILE --principal task/web ...`: the caller's role session and the
+/// policies `aws.roles` gives its role (and an endpoint's, with `--via endpoint/NAME`).
+pub fn simulate(s: &LabSimulation<'_>) -> Outcome {
+    use crate::analyze::role::{Which, caller, endpoint, policies, resource_arn};
+    let lab = super::lab_or_file(s.target)?;
+    let node = crate::scenario::parse_node(s.principal).map_err(CliError::Invalid)?.0;
+    super::check_node_names(&lab, &node)?;
+    let which = if s.execution { Which::Execution } else { Which::Task };
+    let c = caller(&lab, &node, which).map_err(CliError::Invalid)?;
+    let mut context = s.context.iter().map(|c| context_entry(c)).collect::<Result<Vec<_>, _>>()?;
+    let Some(mut policies) = policies(&lab, &c.role) else {
+        let text = tr!(
+            "iam-unrestricted",
+            "role { $role } is not declared under aws.roles: ecsnet does not restrict it, and every call of { $session } is allowed. Declare it (roleName: { $role }) to have its policies evaluated",
+            role = c.role.as_str(),
+            session = c.session_arn.as_str()
+        );
+        if s.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "Unrestricted": true, "Message": text })).unwrap_or_default()
+            );
+        } else {
+            println!("{text}");
+        }
+        return Ok(Exit::Ok);
+    };
+    if let Some(via) = s.via {
+        let name = via.strip_prefix("endpoint/").unwrap_or(via);
+        let Some(through) = endpoint(&lab, name) else {
+            return Err(CliError::Invalid(tr!("iam-no-endpoint", "no endpoint `{ $name }` in the lab", name = name)));
+        };
+        policies.endpoint = through.policy;
+        context.extend(through.keys.into_iter().map(|(k, v)| (k, vec![v])));
+    }
+    let resources: Vec<String> = if s.resources.is_empty() {
+        vec!["*".into()]
+    } else {
+        s.resources.iter().map(|r| resource_arn(&lab, r)).collect()
+    };
+    if !s.json {
+        println!("{} calls as {} (role {}):", s.principal, c.session_arn, c.role);
+    }
+    decide(&c.session_arn, s.actions, &resources, &context, &policies, s.json)
+}
+
+/// Evaluate every action on every resource, print, and say whether all were allowed.
+fn decide(
+    caller: &str,
+    actions: &[String],
+    resources: &[String],
+    context: &[(String, Vec<String>)],
+    policies: &Policies,
+    json: bool,
+) -> Outcome {
     let mut results = vec![];
-    let mut all_allowed = true;
-    for action in s.actions {
-        for resource in &resources {
-            let mut req = Request::new(s.caller, action, resource);
-            for (k, vs) in &context {
+    for action in actions {
+        for resource in resources {
+            let mut req = Request::new(caller, action, resource);
+            for (k, vs) in context {
                 for v in vs {
                     req = req.with(k, v);
                 }
             }
-            let d = evaluate(&req, &policies);
-            all_allowed &= d.allowed;
+            let d = evaluate(&req, policies);
             results.push((req, d));
         }
     }
-    if s.json {
+    if json {
         let v: Vec<Value> = results.iter().map(|(r, d)| result_json(r, d)).collect();
         println!("{}", serde_json::to_string_pretty(&json!({ "EvaluationResults": v })).unwrap_or_default());
     } else {
@@ -64,7 +132,7 @@ pub fn simulate_custom_policy(s: &Simulation<'_>) -> Outcome {
             print!("{}", render(r, d));
         }
     }
-    Ok(if all_allowed { Exit::Ok } else { Exit::Failed })
+    Ok(if results.iter().all(|(_, d)| d.allowed) { Exit::Ok } else { Exit::Failed })
 }
 
 /// A policy from `file://PATH`, a path, or the JSON itself; its errors located in it.

@@ -284,6 +284,33 @@ pub enum Cmd {
 /// `ecsnet iam ...`, named as the AWS CLI names them.
 #[derive(Debug, clap::Subcommand)]
 pub enum IamCmd {
+    /// Evaluate a lab's caller as IAM would (aws iam simulate-principal-policy): a task's or an
+    /// instance's role session, the policies aws.roles attaches to its role, an endpoint's policy
+    Simulate {
+        /// A scenario file or a running lab's name.
+        target: String,
+        /// task/NAME (its task role) or instance/NAME (its instance role).
+        #[arg(long)]
+        principal: String,
+        /// With task/NAME: its execution role instead (the agent's calls for it).
+        #[arg(long)]
+        execution_role: bool,
+        /// Actions to evaluate (ecr:DescribeImages).
+        #[arg(long = "action-names", required = true, num_args = 1..)]
+        action_names: Vec<String>,
+        /// Resources: ARNs, or repository/NAME, bucket/NAME[/KEY], secret/NAME, parameter/NAME, log-group/NAME.
+        #[arg(long = "resource-arns", num_args = 1..)]
+        resource_arns: Vec<String>,
+        /// The call goes through this interface endpoint: its policy applies, with aws:SourceVpce and aws:SourceVpc.
+        #[arg(long)]
+        via: Option<String>,
+        /// More condition keys: KEY=VALUE[,VALUE] or AWS's ContextKeyName=...,ContextKeyValues=...
+        #[arg(long = "context-entries", num_args = 1..)]
+        context_entries: Vec<String>,
+        /// EvaluationResults as JSON, in the simulator's shape.
+        #[arg(long)]
+        json: bool,
+    },
     /// Evaluate policies given here as IAM does (aws iam simulate-custom-policy): which
     /// statement allows or denies each action on each resource, and AWS's denial message
     SimulateCustomPolicy {
@@ -660,6 +687,28 @@ pub fn main() -> i32 {
                 Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
                 Cmd::Schema => schema::run(),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+                Cmd::Iam {
+                    cmd:
+                        IamCmd::Simulate {
+                            target,
+                            principal,
+                            execution_role,
+                            action_names,
+                            resource_arns,
+                            via,
+                            context_entries,
+                            json,
+                        },
+                } => iam::simulate(&iam::LabSimulation {
+                    target: &target,
+                    principal: &principal,
+                    execution: execution_role,
+                    actions: &action_names,
+                    resources: &resource_arns,
+                    via: via.as_deref(),
+                    context: &context_entries,
+                    json,
+                }),
                 Cmd::Iam {
                     cmd:
                         IamCmd::SimulateCustomPolicy {

@@ -431,9 +431,30 @@ fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     stopped(t, lab, b, task);
 }
 
+/// A click on a task gives its roles, and whether `aws.roles` declares them (IAM evaluates
+/// only declared roles).
+fn roles(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
+    for (what, arn) in [("task role", &task.task_role_arn), ("execution role", &task.execution_role_arn)] {
+        let Some(arn) = arn else { continue };
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        let line = match crate::analyze::role::declared(lab, name) {
+            Some(r) => {
+                // A declared role is the lesson: it is on the picture, not only on a click.
+                if what == "task role" {
+                    t.items[b].lines.push(format!("role {name}"));
+                }
+                format!("{what} {name}: {} inline, {} managed policies", r.policies.len(), r.managed_policy_arns.len())
+            }
+            None => format!("{what} {name} (not declared: unrestricted)"),
+        };
+        t.items[b].more.push(line);
+    }
+}
+
 /// A task whose start the analyzer says fails (a secret, its image, its log stream) is drawn
 /// as one that does not run, with ECS's error.
 fn stopped(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
+    roles(t, lab, b, task);
     let Some(ti) = lab.tasks.iter().position(|x| x.name == task.name) else { return };
     if lab.start_of(ti).is_none() {
         return;

@@ -72,6 +72,17 @@ help-graph = トポロジーの図 (test --json の結果を --results で渡す
 help-ps = 起動中のラボの各インスタンスで `docker ps` が表示する内容: ecsnet ps LAB [--instance NAME]
 help-inspect = 起動中のラボのコンテナの `docker inspect` (Docker の名前、ID の先頭 3 文字以上、またはノード名で指定)
 help-iam = IAM のポリシーシミュレーター (パケットなし): ecsnet iam simulate-custom-policy ...
+help-iam-simulate = ラボの呼び出し元を IAM と同じく評価します (aws iam simulate-principal-policy): タスクかインスタンスのロールセッション、aws.roles がそのロールに付けるポリシー、エンドポイントのポリシー
+help-iam-simulate-target = シナリオファイルか動いているラボの名前
+help-iam-simulate-principal = task/NAME (タスクロール) または instance/NAME (インスタンスロール)
+help-iam-simulate-execution_role = task/NAME のとき: 代わりにタスク実行ロール (そのタスクのためのエージェントの呼び出し)
+help-iam-simulate-action_names = 評価するアクション (ecr:DescribeImages)
+help-iam-simulate-resource_arns = リソース: ARN、または repository/NAME、bucket/NAME[/KEY]、secret/NAME、parameter/NAME、log-group/NAME
+help-iam-simulate-via = 呼び出しがこのインターフェイスエンドポイントを通ります: そのポリシーが aws:SourceVpce、aws:SourceVpc とともに適用されます
+help-iam-simulate-context_entries = 追加の条件キー: KEY=VALUE[,VALUE] または AWS の ContextKeyName=...,ContextKeyValues=...
+help-iam-simulate-json = EvaluationResults をシミュレーターの形の JSON で出力します
+iam-unrestricted = ロール { $role } は aws.roles で宣言されていません: ecsnet はこのロールを制限せず、{ $session } の呼び出しはすべて許可されます。ポリシーを評価させるには宣言してください (roleName: { $role })
+iam-no-endpoint = ラボにエンドポイント `{ $name }` はありません
 help-iam-simulate-custom-policy = ここで渡したポリシーを IAM と同じく評価します (aws iam simulate-custom-policy): 各リソースへの各アクションをどのステートメントが許可・拒否するか、AWS の拒否メッセージ
 help-iam-simulate-custom-policy-policy_input_list = アイデンティティベースのポリシー: file://PATH、パス、または JSON そのもの (複数可)
 help-iam-simulate-custom-policy-action_names = 評価するアクション (ecr:DescribeImages)
@@ -83,6 +94,12 @@ help-iam-simulate-custom-policy-context_entries = リクエストの条件キー
 help-iam-simulate-custom-policy-json = EvaluationResults をシミュレーターの形の JSON で出力します
 iam-policy-unreadable = { $path }: { $error }
 iam-bad-context = --context-entries { $entry }: KEY=VALUE[,VALUE...] (aws:SourceVpce=vpce-0abc) または ContextKeyName=KEY,ContextKeyValues=VALUE,ContextKeyType=string と書いてください
+role-bad-name = 1 validation error detected: Value '{ $name }' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+
+role-bad-name-help = 英数字と + = , . @ _ - で 1〜64 文字
+role-duplicate = Role with name { $name } already exists.
+role-duplicate-help = ロールごとに別の名前を付けてください (IAM は大文字小文字を区別しません)
+role-no-such-policy = Policy { $arn } does not exist or is not attachable.
+role-no-such-policy-help = ecsnet が知っているのは AmazonECSTaskExecutionRolePolicy (service-role/)、AmazonEC2ContainerServiceforEC2Role (service-role/)、AmazonEC2ContainerRegistryReadOnly、AmazonEC2ContainerRegistryPowerUser、AmazonS3ReadOnlyAccess、AmazonS3FullAccess、AmazonSSMReadOnlyAccess、SecretsManagerReadWrite、CloudWatchLogsFullAccess、CloudWatchAgentServerPolicy です。ほかはインラインの `policies` に書いてください
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
 # 各コマンドのオプションの説明 (help-コマンド-オプション、全体のものは help-arg-オプション)
@@ -510,8 +527,6 @@ vpce-interface-subnets = インターフェイスエンドポイントには `su
 vpce-interface-subnets-help = subnets: [private-a, private-c] のように、アベイラビリティーゾーンごとに 1 つ追加します
 vpce-unknown-service = The Vpc Endpoint Service '{ $service }' does not exist
 vpce-unknown-service-help = ecsnet が提供するのは (このリージョンの) ecr.api、ecr.dkr、s3、logs、sts、secretsmanager、ssm、ecs、ecs-agent、ecs-telemetry、dynamodb です
-vpce-bad-policy = ポリシードキュメントが有効な JSON ではありません: エンドポイントポリシーは JSON オブジェクトです
-vpce-bad-policy-help = YAML のブロック文字列 (`policy: |`) に JSON ドキュメントを書きます
 vpce-same-zone = Found another VPC endpoint subnet in the availability zone of { $subnet }. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.
 vpce-same-zone-help = アベイラビリティーゾーンごとにサブネットは 1 つにします
 sg-bad-prefix-list = プレフィックスリスト `{ $name }` は存在しません

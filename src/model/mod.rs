@@ -14,7 +14,6 @@ pub mod docker;
 pub mod eni;
 pub mod error;
 mod fabric;
-pub mod iam_managed;
 pub mod ids;
 pub mod instance;
 pub mod internet;

@@ -27,6 +27,9 @@ pub struct Task {
     pub instance: usize,
     pub placement: Result<(), PlacementFailure>,
     pub task_role_arn: Option<String>,
+    /// The definition's execution role (the agent's calls for the task); unset when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
     /// Task-level CPU units and memory (MiB) from the definition; left out of the model's JSON
     /// when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,6 +205,7 @@ fn unplaced(lab: &str, region: &str, cluster: &str, t: &scenario::Task, td: &Tas
         instance: ii,
         placement: Ok(()),
         task_role_arn: td.task_role_arn.clone(),
+        execution_role_arn: td.execution_role_arn.clone(),
         cpu: td.cpu,
         memory: td.memory,
         eni: None,

@@ -21,6 +21,9 @@ pub struct Data {
     pub secrets: Vec<Secret>,
     #[serde(default)]
     pub parameters: Vec<Parameter>,
+    /// IAM roles (`aws.roles`); a role not declared here is not restricted.
+    #[serde(default)]
+    pub roles: Vec<super::role::Role>,
 }
 
 /// An ECR repository and its images.
@@ -215,6 +218,11 @@ pub(crate) static TABLE: Table = Table {
         opt("logGroups", Shape::List(&Shape::Text), "CloudWatch Logs groups."),
         opt("secrets", Shape::List(&Shape::Block(&SECRET)), "Secrets Manager secrets."),
         opt("parameters", Shape::List(&Shape::Block(&PARAMETER)), "SSM parameters."),
+        opt(
+            "roles",
+            Shape::List(&Shape::Block(&super::role::ROLE)),
+            "IAM roles and their policies (a role not declared is not restricted).",
+        ),
     ],
 };
 
@@ -278,6 +286,8 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Data {
             d.parameters.push(Parameter { name: n.value, kind, value: v.value });
         }
     }
+    let roles = list(cx, &m, "roles");
+    d.roles = super::role::parse(cx, roles);
     d
 }
 

@@ -25,6 +25,7 @@ mod located;
 pub mod metadata_options;
 mod names;
 pub use names::suggest;
+pub mod managed_policy;
 mod nat_gateway;
 mod network_acl;
 mod node;
@@ -32,6 +33,7 @@ pub mod policy;
 mod primitives;
 mod public_address;
 mod reference;
+pub mod role;
 mod route_table;
 mod rule;
 pub mod schema;
@@ -101,6 +103,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         _ => PathBuf::from("."),
     };
     let mut b = builder::Builder::new(file.clone(), base_dir);
+    b.cx.source = Some(Arc::from(text));
     let draft = document::draft(&mut b, &root);
     let scenario = document::finish(&mut b, draft, path.to_path_buf());
     match scenario {

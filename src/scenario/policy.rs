@@ -273,6 +273,61 @@ pub fn parse_policy(text: &str, kind: PolicyKind) -> Result<PolicyDocument, Vec<
     }
 }
 
+/// A policy written as a string in the scenario (`policyDocument: |`), parsed for `kind`; each
+/// error is reported at its place in the file, as IAM words it.
+pub(crate) fn read_policy(
+    cx: &mut super::walk::Reader,
+    p: &super::Located<String>,
+    kind: PolicyKind,
+) -> Option<PolicyDocument> {
+    match parse_policy(&p.value, kind) {
+        Ok(d) => Some(d),
+        Err(errs) => {
+            let place = Placement::of(cx.source.as_deref(), p.loc.line, p.loc.col);
+            for e in errs {
+                let (line, col) = place.map(e.line, e.col);
+                let loc = cx.at(line, col);
+                cx.err(&loc, e.message, e.help);
+            }
+            None
+        }
+    }
+}
+
+/// Where a YAML string's text sits in its file, to map a (line, column) inside the string.
+#[derive(Debug, PartialEq, Eq)]
+enum Placement {
+    /// `key: |` or `key: >`: the text starts on the next line, at `indent` + 1.
+    Block { line: usize, indent: usize },
+    /// On the value's own line: quoted (`"{...}"`) or plain, from `col`.
+    Inline { line: usize, col: usize },
+}
+
+impl Placement {
+    fn of(source: Option<&str>, line: usize, col: usize) -> Placement {
+        let Some(src) = source else { return Placement::Inline { line, col } };
+        let mut lines = src.lines().skip(line.saturating_sub(1));
+        let here: String = lines.next().unwrap_or("").chars().skip(col.saturating_sub(1)).collect();
+        match here.chars().next() {
+            Some('|' | '>') => {
+                let next = lines.find(|l| !l.trim().is_empty()).unwrap_or("");
+                Placement::Block { line, indent: next.len() - next.trim_start().len() }
+            }
+            Some('"' | '\'') => Placement::Inline { line, col: col + 1 },
+            _ => Placement::Inline { line, col },
+        }
+    }
+
+    /// The file's (line, column) of the string's (line, column), both 1-based.
+    fn map(&self, l: usize, c: usize) -> (usize, usize) {
+        match *self {
+            Placement::Block { line, indent } => (line + l, indent + c),
+            Placement::Inline { line, col } if l == 1 => (line, col + c - 1),
+            Placement::Inline { line, .. } => (line + l - 1, c),
+        }
+    }
+}
+
 type At = (usize, usize);
 
 fn at(n: &Node) -> At {
@@ -909,6 +964,17 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_error_inside_a_yaml_string_is_placed_in_the_file() {
+        let src = "policy: |\n  {\n    \"Statement\": 1\n  }\ninline: '{\"x\": 1}'\n";
+        let b = Placement::of(Some(src), 1, 9);
+        assert_eq!(b, Placement::Block { line: 1, indent: 2 });
+        // The JSON's line 2, column 5 is the file's line 3, column 7.
+        assert_eq!(b.map(2, 5), (3, 7));
+        let q = Placement::of(Some(src), 5, 9);
+        assert_eq!(q.map(1, 2), (5, 11));
+    }
+
     use super::*;
 
     fn errors(text: &str, kind: PolicyKind) -> Vec<PolicyError> {

@@ -155,19 +155,9 @@ fn service(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Located<AwsSe
     }
 }
 
-/// The policy must be a JSON document (IAM's grammar is checked by the IAM issue's evaluator).
+/// The endpoint policy, checked with IAM's grammar for endpoint policies (a Principal each).
 fn policy(cx: &mut Reader, p: Located<String>) -> Option<String> {
-    match serde_json::from_str::<serde_json::Value>(&p.value) {
-        Ok(v) if v.is_object() => Some(p.value),
-        _ => {
-            cx.err(
-                &p.loc,
-                tr!("vpce-bad-policy", "The policy document is not valid JSON: an endpoint policy is a JSON object"),
-                tr!("vpce-bad-policy-help", "write it as a YAML block string (`policy: |`) holding the JSON document"),
-            );
-            None
-        }
-    }
+    super::policy::read_policy(cx, &p, super::policy::PolicyKind::Endpoint).map(|_| p.value)
 }
 
 /// Every reference is declared; an interface endpoint has one subnet per availability zone.

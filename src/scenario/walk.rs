@@ -23,11 +23,13 @@ pub(crate) struct Reader {
     pub file: Arc<PathBuf>,
     pub diags: Vec<Diagnostic>,
     pub overflow: bool,
+    /// The file's text, to place errors found inside a string value (a policy's JSON).
+    pub source: Option<Arc<str>>,
 }
 
 impl Reader {
     pub fn new(file: Arc<PathBuf>) -> Self {
-        Reader { file, diags: Vec::new(), overflow: false }
+        Reader { file, diags: Vec::new(), overflow: false, source: None }
     }
 
     pub fn at(&self, line: usize, col: usize) -> Loc {

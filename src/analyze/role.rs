@@ -1,0 +1,139 @@
+//! Who a lab's caller is to IAM, and which policies apply to it: a task's role session (task
+//! role, or execution role for the agent's calls), an instance's role session (IMDS), with the
+//! policies `aws.roles` attaches to the role, for `analyze::iam::evaluate`. A role the scenario
+//! does not declare has no policies here (`None`): ecsnet leaves it unrestricted.
+
+use super::iam::{NamedPolicy, Policies};
+use crate::model::{ACCOUNT, Lab};
+use crate::scenario::Node;
+use crate::scenario::policy::{PolicyKind, parse_policy};
+use crate::scenario::role::Role;
+
+/// Which of a task's roles signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// The task role: what the task's own code calls with (the credentials endpoint).
+    Task,
+    /// The execution role: the agent's calls for the task (image pull, logs, secrets).
+    Execution,
+}
+
+/// A caller of the lab as IAM sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub session_arn: String,
+    pub role: String,
+}
+
+/// The role session `node` calls AWS as: a task's (its id is the session name, as ECS names
+/// it), an instance's (its instance id, as EC2 names it). Err: why it has none.
+pub fn caller(lab: &Lab, node: &Node, which: Which) -> Result<Caller, String> {
+    let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let session = |role: String, id: &str| Caller {
+        session_arn: format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{id}"),
+        role,
+    };
+    if let Some(name) = node.task_name() {
+        let t = lab.task(name).ok_or_else(|| format!("no task `{name}`"))?;
+        let arn = match which {
+            Which::Task => t.task_role_arn.as_ref().ok_or_else(|| {
+                format!("task/{name} has no taskRoleArn: its containers get no credentials from ECS (an SDK falls back to IMDS, the instance's role)")
+            })?,
+            Which::Execution => t.execution_role_arn.as_ref().ok_or_else(|| {
+                format!("task/{name} has no executionRoleArn: on EC2 the agent's calls for it use the instance's role")
+            })?,
+        };
+        return Ok(session(role_name(arn), &t.id));
+    }
+    if let Node::Instance(name) = node {
+        let i = lab.instance(name).ok_or_else(|| format!("no instance `{name}`"))?;
+        return Ok(session(i.instance_profile.clone(), &i.id));
+    }
+    Err(format!("{node} calls AWS with no role of its own: name a task/NAME or an instance/NAME"))
+}
+
+/// The declared role `name` (IAM compares names without case).
+pub fn declared<'a>(lab: &'a Lab, name: &str) -> Option<&'a Role> {
+    lab.aws.roles.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+}
+
+/// The identity-based policies and the boundary of role `name`, None when it is not declared.
+/// Each policy is named as `explain` shows it: `role app-task-role / policy read` or the
+/// managed policy's ARN.
+pub fn policies(lab: &Lab, name: &str) -> Option<Policies> {
+    let r = declared(lab, name)?;
+    let doc = |text: &str| parse_policy(text, PolicyKind::Identity).ok();
+    let managed = |arn: &str| crate::scenario::managed_policy::managed_policy(arn).and_then(doc);
+    let mut identity: Vec<NamedPolicy> = r
+        .policies
+        .iter()
+        .filter_map(|p| {
+            Some(NamedPolicy { name: format!("role {} / policy {}", r.name, p.name), document: doc(&p.document)? })
+        })
+        .collect();
+    identity.extend(
+        r.managed_policy_arns.iter().filter_map(|a| Some(NamedPolicy { name: a.clone(), document: managed(a)? })),
+    );
+    let boundary =
+        r.permissions_boundary.as_deref().and_then(|a| Some(NamedPolicy { name: a.into(), document: managed(a)? }));
+    Some(Policies { identity, boundary, ..Policies::default() })
+}
+
+/// A resource written as ecsnet names it, as its ARN: `repository/app`, `bucket/NAME[/KEY]`,
+/// `secret/NAME`, `parameter/NAME`, `log-group/NAME`; an ARN or `*` as it is.
+pub fn resource_arn(lab: &Lab, r: &str) -> String {
+    let region = &lab.region;
+    match r.split_once('/') {
+        _ if r.starts_with("arn:") || r == "*" => r.to_string(),
+        Some(("repository", n)) => format!("arn:aws:ecr:{region}:{ACCOUNT}:repository/{n}"),
+        Some(("bucket", n)) => format!("arn:aws:s3:::{n}"),
+        Some(("secret", n)) => format!("arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{n}"),
+        Some(("parameter", n)) => format!("arn:aws:ssm:{region}:{ACCOUNT}:parameter/{}", n.trim_start_matches('/')),
+        Some(("log-group", n)) => format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{n}"),
+        _ => r.to_string(),
+    }
+}
+
+/// What a call through an interface endpoint brings to its evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Through {
+    /// The endpoint's policy; None: AWS's default, full access.
+    pub policy: Option<NamedPolicy>,
+    /// The condition keys the request carries through it (aws:SourceVpce, aws:SourceVpc).
+    pub keys: Vec<(String, String)>,
+}
+
+/// What a call through endpoint `name` carries.
+pub fn endpoint(lab: &Lab, name: &str) -> Option<Through> {
+    let e = lab.endpoint(name)?;
+    let policy = e.policy.as_deref().and_then(|p| parse_policy(p, PolicyKind::Endpoint).ok());
+    let policy = policy.map(|document| NamedPolicy { name: format!("VPC endpoint {} ({})", e.id, e.name), document });
+    let keys = vec![("aws:SourceVpce".to_string(), e.id.clone()), ("aws:SourceVpc".to_string(), lab.vpc.id.clone())];
+    Some(Through { policy, keys })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::iam::{Request, evaluate};
+    use crate::analyze::testing::lab_from_str;
+
+    const LAB: &str = "version: 1\nname: iam\nregion: ap-northeast-1\nvpc:\n  cidr: 10.30.0.0/16\n  subnets: [{ name: a, cidr: 10.30.1.0/24, availabilityZone: ap-northeast-1a }]\ninstances: [{ name: i, subnet: a }]\ntaskDefinitions:\n  - { family: app, networkMode: host, taskRoleArn: 'arn:aws:iam::123456789012:role/app-task-role', containerDefinitions: [{ name: app, image: nginx }] }\ntasks: [{ name: web, taskDefinition: app, instance: i }]\n";
+
+    #[test]
+    fn a_task_calls_as_its_role_session_with_the_roles_policies() {
+        let roles = "aws:\n  roles:\n    - roleName: app-task-role\n      managedPolicyArns: [AmazonEC2ContainerRegistryReadOnly]\n";
+        let lab = lab_from_str("iam.yaml", &format!("{LAB}{roles}"));
+        let c = caller(&lab, &Node::task("web"), Which::Task).unwrap();
+        let id = &lab.task("web").unwrap().id;
+        assert_eq!(c.session_arn, format!("arn:aws:sts::123456789012:assumed-role/app-task-role/{id}"));
+        let p = policies(&lab, "app-task-role").expect("declared");
+        let repo = resource_arn(&lab, "repository/app");
+        assert!(evaluate(&Request::new(&c.session_arn, "ecr:DescribeImages", &repo), &p).allowed);
+        assert!(!evaluate(&Request::new(&c.session_arn, "s3:GetObject", "arn:aws:s3:::b/k"), &p).allowed);
+        // Not declared: no policies (unrestricted); the execution role is absent.
+        assert!(policies(&lab, "other").is_none());
+        assert!(caller(&lab, &Node::task("web"), Which::Execution).is_err());
+    }
+}
