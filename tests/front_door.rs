@@ -31,7 +31,7 @@ fn spec(ca: &LabCa) -> Spec {
     }))
     .unwrap();
     Spec {
-        listen: vec![Door { ns: String::new(), addr: Ipv4Addr::LOCALHOST, port: 0 }],
+        listen: vec![Door { ns: String::new(), addr: Ipv4Addr::LOCALHOST, port: 0, endpoint: None }],
         region: REGION.into(),
         account: ACCOUNT.into(),
         ca_cert_pem: ca.cert_pem.clone(),
@@ -46,6 +46,8 @@ fn spec(ca: &LabCa) -> Spec {
         data,
         clusters: vec![],
         container_instances: vec![],
+        endpoints: vec![],
+        vpc_id: String::new(),
     }
 }
 

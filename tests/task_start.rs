@@ -211,3 +211,23 @@ fn an_instance_that_cannot_reach_the_control_plane_is_warned_about_or_left_witho
         let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("ecsnet-test-{d}-{}", std::process::id())));
     }
 }
+
+#[test]
+fn an_execution_role_without_ecr_permissions_stops_the_pull_at_the_token() {
+    need_root!();
+    let lab = "t-start-iam";
+    // The execution role is declared with logs and secrets only: ECR's API refuses the token.
+    let roles = "aws:\n  roles:\n    - roleName: ecsTaskExecutionRole\n      policies:\n        - policyName: no-ecr\n          policyDocument: |\n            { \"Version\": \"2012-10-17\", \"Statement\": [{ \"Effect\": \"Allow\", \"Action\": [\"logs:*\", \"secretsmanager:GetSecretValue\"], \"Resource\": \"*\" }] }\n";
+    let yaml = lesson(lab, None) + roles;
+    let _g = LabGuard(lab.to_string());
+    let (out, predicted) = up(lab, &yaml);
+    let starts = ecsnet::dataplane::state::load_starts(lab);
+    let reason = starts.first().and_then(|r| r.reason.clone()).unwrap_or_default();
+    assert!(
+        reason.starts_with("CannotPullECRContainerError: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/")
+            && reason.contains("is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action"),
+        "{reason}\n{out}"
+    );
+    // The analyzer predicts the same refusal.
+    assert_eq!(predicted, reason, "{out}");
+}

@@ -42,7 +42,7 @@ pub fn analyze_start(lab: &Lab, ti: usize) -> Option<StartAnalysis> {
     let mut steps = vec![];
     let mut result = StartResult::started(&t.name);
     for (i, step) in start.steps.iter().enumerate() {
-        let s = analyze_step(lab, &from, step);
+        let s = analyze_step(lab, (&from, start), step);
         let failed = s.failure.clone();
         steps.push(s);
         if let Some(f) = failed {
@@ -79,13 +79,36 @@ pub(super) fn not_started(lab: &Lab, a: Analysis) -> Analysis {
     }
 }
 
-fn analyze_step(lab: &Lab, from: &Node, step: &Step) -> StepAnalysis {
+fn analyze_step(lab: &Lab, (from, start): (&Node, &crate::model::pull::TaskStart), step: &Step) -> StepAnalysis {
     let d = dial(lab, from, &step.host(&lab.region));
     let failure = match (&d.failure, &d.path) {
-        (None, Some(_)) => pull::data_failure(&lab.aws, step),
+        (None, Some(p)) => token_denied(lab, start, step, p).or_else(|| pull::data_failure(&lab.aws, step)),
         (f, _) => f.clone(),
     };
     StepAnalysis { step: step.clone(), host: d.host, name: d.name, ip: d.ip, path: d.path, failure }
+}
+
+/// ECR's API door evaluates IAM (the only door of a start that does yet): GetAuthorizationToken
+/// signed as the start's role session, through the endpoint the path reached.
+fn token_denied(lab: &Lab, start: &crate::model::pull::TaskStart, step: &Step, path: &Analysis) -> Option<Failure> {
+    if !matches!(step, Step::Token) {
+        return None;
+    }
+    let t = &lab.tasks[start.task];
+    let role = start.role_arn.rsplit('/').next().unwrap_or(&start.role_arn);
+    let session = if start.execution_role { t.id.clone() } else { lab.instances[t.instance].id.clone() };
+    let arn = format!("arn:aws:sts::{}:assumed-role/{role}/{session}", crate::model::ACCOUNT);
+    let via = match &path.served_by {
+        Some(Node::Endpoint(e)) => Some(e.as_str()),
+        _ => None,
+    };
+    let action = "ecr:GetAuthorizationToken";
+    let d = super::role::decide(lab, (&arn, role), action, "*", via);
+    (!d.allowed).then(|| Failure::Api {
+        status: 400,
+        code: "AccessDeniedException".into(),
+        message: super::iam::denial_message(super::iam::ServiceStyle::Json, &d, &arn, action, "*"),
+    })
 }
 
 /// An HTTPS connection to `host` from `from`, as an SDK makes it: the name asked of `from`'s

@@ -59,10 +59,13 @@ pub fn declared<'a>(lab: &'a Lab, name: &str) -> Option<&'a Role> {
 }
 
 /// The identity-based policies and the boundary of role `name`, None when it is not declared.
-/// Each policy is named as `explain` shows it: `role app-task-role / policy read` or the
-/// managed policy's ARN.
 pub fn policies(lab: &Lab, name: &str) -> Option<Policies> {
-    let r = declared(lab, name)?;
+    declared(lab, name).map(role_policies)
+}
+
+/// A declared role's identity-based policies and boundary. Each policy is named as `explain`
+/// shows it: `role app-task-role / policy read`, or the managed policy's ARN.
+pub fn role_policies(r: &Role) -> Policies {
     let doc = |text: &str| parse_policy(text, PolicyKind::Identity).ok();
     let managed = |arn: &str| crate::scenario::managed_policy::managed_policy(arn).and_then(doc);
     let mut identity: Vec<NamedPolicy> = r
@@ -77,7 +80,17 @@ pub fn policies(lab: &Lab, name: &str) -> Option<Policies> {
     );
     let boundary =
         r.permissions_boundary.as_deref().and_then(|a| Some(NamedPolicy { name: a.into(), document: managed(a)? }));
-    Some(Policies { identity, boundary, ..Policies::default() })
+    Policies { identity, boundary, ..Policies::default() }
+}
+
+/// The policies of a role the scenario does not declare: ecsnet lets it do everything (an
+/// endpoint's policy, added by the caller, still applies).
+pub fn unrestricted(role: &str) -> Policies {
+    let all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let identity = parse_policy(all, PolicyKind::Identity)
+        .ok()
+        .map(|document| NamedPolicy { name: format!("role {role} (not declared: unrestricted)"), document });
+    Policies { identity: identity.into_iter().collect(), ..Policies::default() }
 }
 
 /// A resource written as ecsnet names it, as its ARN: `repository/app`, `bucket/NAME[/KEY]`,
@@ -111,6 +124,29 @@ pub fn endpoint(lab: &Lab, name: &str) -> Option<Through> {
     let policy = policy.map(|document| NamedPolicy { name: format!("VPC endpoint {} ({})", e.id, e.name), document });
     let keys = vec![("aws:SourceVpce".to_string(), e.id.clone()), ("aws:SourceVpc".to_string(), lab.vpc.id.clone())];
     Some(Through { policy, keys })
+}
+
+/// IAM's decision for a call of the lab: `session_arn` of role `role` calling `action` on
+/// `resource`, through endpoint `via` when the call reaches one (its policy and keys apply).
+/// A role not declared is unrestricted. What the front doors decide on packets.
+pub fn decide(
+    lab: &Lab,
+    (session_arn, role): (&str, &str),
+    action: &str,
+    resource: &str,
+    via: Option<&str>,
+) -> super::iam::Decision {
+    let mut p = policies(lab, role).unwrap_or_else(|| unrestricted(role));
+    let mut r = super::iam::Request::new(session_arn, action, resource)
+        .with("aws:SecureTransport", "true")
+        .with("aws:PrincipalArn", &format!("arn:aws:iam::{ACCOUNT}:role/{role}"));
+    if let Some(t) = via.and_then(|v| endpoint(lab, v)) {
+        p.endpoint = t.policy;
+        for (k, v) in &t.keys {
+            r = r.with(k, v);
+        }
+    }
+    super::iam::evaluate(&r, &p)
 }
 
 #[cfg(test)]

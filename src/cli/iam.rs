@@ -66,7 +66,9 @@ pub fn simulate(s: &LabSimulation<'_>) -> Outcome {
     let which = if s.execution { Which::Execution } else { Which::Task };
     let c = caller(&lab, &node, which).map_err(CliError::Invalid)?;
     let mut context = s.context.iter().map(|c| context_entry(c)).collect::<Result<Vec<_>, _>>()?;
-    let Some(mut policies) = policies(&lab, &c.role) else {
+    let declared = policies(&lab, &c.role);
+    // Not declared: unrestricted, but an endpoint's policy still applies.
+    let Some(mut policies) = declared.or_else(|| s.via.map(|_| crate::analyze::role::unrestricted(&c.role))) else {
         let text = tr!(
             "iam-unrestricted",
             "role { $role } is not declared under aws.roles: ecsnet does not restrict it, and every call of { $session } is allowed. Declare it (roleName: { $role }) to have its policies evaluated",

@@ -40,6 +40,21 @@ pub fn handle_api(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     }
 }
 
+/// The IAM action and resource of an ECR API request (`ecr:DescribeImages` on the
+/// repository's ARN; GetAuthorizationToken on `*`, as ECR authorizes it); None when the
+/// request is not one (its own error comes later).
+pub fn iam_request(door: &FrontDoor, req: &Req) -> Option<(String, String)> {
+    let op = target_operation(req, TARGET_PREFIX)?;
+    let body = json_body(req)?;
+    let repo = |name: &str| format!("arn:aws:ecr:{}:{}:repository/{name}", door.region, door.account);
+    let resource = match (op, body["repositoryName"].as_str()) {
+        ("GetAuthorizationToken", _) => "*".to_string(),
+        (_, Some(name)) => repo(name),
+        _ => repo("*"),
+    };
+    Some((format!("ecr:{op}"), resource))
+}
+
 /// An ECR error. A missing member is `InvalidParameterException`: the one ECR's model lists
 /// for these operations, so an SDK maps it to its modeled exception class.
 fn ecr_error(code: &str, message: &str) -> Resp {

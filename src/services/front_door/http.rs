@@ -34,6 +34,10 @@ pub struct Req {
     /// Lower-case names, in the order sent.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The VPC endpoint (its name) whose address the connection came to, if any.
+    pub via: Option<String>,
+    /// Who connected (a NAT gateway's EIP on the public path).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 impl Req {
@@ -291,22 +295,23 @@ pub fn iso8601_ms(secs: u64) -> String {
 }
 
 /// Accept connections forever; each does its TLS handshake and HTTP on its own task.
-pub async fn serve(listener: TcpListener, tls: TlsAcceptor, door: Arc<FrontDoor>) {
+pub async fn serve(listener: TcpListener, tls: TlsAcceptor, door: Arc<FrontDoor>, via: Option<String>) {
+    let via: Option<Arc<str>> = via.map(Arc::from);
     loop {
-        let stream = match listener.accept().await {
-            Ok((s, _)) => s,
+        let (stream, peer) = match listener.accept().await {
+            Ok((s, p)) => (s, p.ip()),
             // EMFILE and friends: back off instead of spinning.
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        let (tls, door) = (tls.clone(), door.clone());
+        let (tls, door, via) = (tls.clone(), door.clone(), via.clone());
         tokio::spawn(async move {
             let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await else { return };
             let svc = service_fn(move |req| {
-                let door = door.clone();
-                async move { Ok::<_, Infallible>(answer(&door, req).await) }
+                let (door, via) = (door.clone(), via.clone());
+                async move { Ok::<_, Infallible>(answer(&door, req, via.as_deref(), peer).await) }
             });
             let mut b = http1::Builder::new();
             b.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
@@ -317,9 +322,16 @@ pub async fn serve(listener: TcpListener, tls: TlsAcceptor, door: Arc<FrontDoor>
 }
 
 /// Read one request (its body capped at MAX_BODY) and answer it.
-async fn answer(door: &FrontDoor, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn answer(
+    door: &FrontDoor,
+    req: hyper::Request<Incoming>,
+    via: Option<&str>,
+    peer: std::net::IpAddr,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let mut r = Req {
+        via: via.map(str::to_string),
+        peer: Some(peer),
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or_default().to_string(),

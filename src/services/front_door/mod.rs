@@ -13,6 +13,7 @@ pub mod data;
 pub mod ecr;
 pub mod ecs;
 pub mod http;
+pub mod iam;
 pub mod logs;
 pub mod s3;
 pub mod secrets_manager;
@@ -61,6 +62,11 @@ pub struct Spec {
     /// The lab's container instances: EC2 instance id -> container instance ARN.
     #[serde(default)]
     pub container_instances: ecs::Registry,
+    /// The VPC endpoints whose ENIs (or gateway) the doors listen on.
+    #[serde(default)]
+    pub endpoints: Vec<iam::Endpoint>,
+    #[serde(default)]
+    pub vpc_id: String,
 }
 
 /// One listening address.
@@ -71,6 +77,10 @@ pub struct Door {
     pub addr: Ipv4Addr,
     #[serde(default = "https_port")]
     pub port: u16,
+    /// The VPC endpoint (its name) this address belongs to: calls through it carry
+    /// aws:SourceVpce and meet its policy.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 fn https_port() -> u16 {
@@ -117,15 +127,22 @@ pub fn lab_spec(
     let mut names: Vec<String> =
         AwsService::ALL.iter().flat_map(|s| s.hostnames(&lab.region, crate::model::ACCOUNT)).collect();
     // An interface endpoint answers at its ENIs, under its vpce- names too.
-    let mut listen: Vec<Door> = addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT }).collect();
+    let mut listen: Vec<Door> =
+        addrs.iter().map(|a| Door { ns: ns.to_string(), addr: *a, port: HTTPS_PORT, endpoint: None }).collect();
     for e in &lab.endpoints {
+        let endpoint = Some(e.name.clone());
         if let Some((ns, _)) = &e.gateway {
-            listen.push(Door { ns: ns.clone(), addr: e.service.public_ip(), port: HTTPS_PORT });
+            listen.push(Door {
+                ns: ns.clone(),
+                addr: e.service.public_ip(),
+                port: HTTPS_PORT,
+                endpoint: endpoint.clone(),
+            });
         }
         names.extend(e.dns_names.iter().map(|(n, _)| n.clone()));
         for i in &e.enis {
             let eni = &lab.enis[*i];
-            listen.push(Door { ns: eni.ns.clone(), addr: eni.ip, port: HTTPS_PORT });
+            listen.push(Door { ns: eni.ns.clone(), addr: eni.ip, port: HTTPS_PORT, endpoint: endpoint.clone() });
         }
     }
     names.dedup();
@@ -138,6 +155,12 @@ pub fn lab_spec(
         names,
         credentials: principals(lab),
         data: lab.aws.clone(),
+        endpoints: lab
+            .endpoints
+            .iter()
+            .map(|e| iam::Endpoint { name: e.name.clone(), id: e.id.clone(), policy: e.policy.clone() })
+            .collect(),
+        vpc_id: lab.vpc.id.clone(),
         clusters: vec![lab.cluster.clone()],
         container_instances: (0..lab.instances.len())
             .map(|ii| (lab.instances[ii].id.clone(), crate::model::control_plane::container_instance_arn(lab, ii)))
@@ -212,11 +235,13 @@ pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()>
     };
     let tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(&ca, &spec.names)?));
     let door = Arc::new(FrontDoor::new(spec, lab, None));
-    for s in sockets {
+    // Sockets come in the order of `listens`: one per door.
+    for (s, d) in sockets.into_iter().zip(&spec.listen) {
         if let Socket::Tcp(l) = s {
             // tokio needs it non-blocking; a listener bound by a caller may not be.
             l.set_nonblocking(true)?;
-            tokio::spawn(http::serve(tokio::net::TcpListener::from_std(l)?, tls.clone(), door.clone()));
+            let listener = tokio::net::TcpListener::from_std(l)?;
+            tokio::spawn(http::serve(listener, tls.clone(), door.clone(), d.endpoint.clone()));
         }
     }
     Ok(())
@@ -341,6 +366,8 @@ pub struct FrontDoor {
     pub store: Mutex<Store>,
     pub clusters: Vec<String>,
     pub container_instances: ecs::Registry,
+    /// IAM: the declared roles, the endpoints' policies, the VPC.
+    pub iam: iam::Iam,
     /// A fixed clock for tests; `None` = the system clock.
     pub clock: Option<u64>,
 }
@@ -357,6 +384,7 @@ impl FrontDoor {
             store: Mutex::new(Store::new(&spec.data, &spec.region, &spec.account, now)),
             clusters: spec.clusters.clone(),
             container_instances: spec.container_instances.clone(),
+            iam: iam::Iam::new(spec),
             clock,
         }
     }
@@ -402,7 +430,10 @@ impl FrontDoor {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let resp = match service {
             Service::Sts => sts::handle(self, sig, req),
-            Service::Ecr => ecr::handle_api(self, &store, req),
+            Service::Ecr => match self.iam.authorize(self, sig, req, ecr::iam_request(self, req)) {
+                Err(message) => http::json_error(400, "AccessDeniedException", "message", Some(&message)),
+                Ok(()) => ecr::handle_api(self, &store, req),
+            },
             Service::Registry => ecr::handle_registry(self, &store, req),
             Service::S3 { bucket } => s3::handle(self, &mut store, bucket.as_deref(), req),
             Service::Logs => logs::handle(self, &mut store, req),

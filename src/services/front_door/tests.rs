@@ -11,7 +11,12 @@ const KEY: &str = "ASIATESTKEY";
 
 fn spec() -> Spec {
     Spec {
-        listen: vec![Door { ns: "ecsnet.l.router".into(), addr: Ipv4Addr::new(10, 0, 0, 5), port: 443 }],
+        listen: vec![Door {
+            ns: "ecsnet.l.router".into(),
+            addr: Ipv4Addr::new(10, 0, 0, 5),
+            port: 443,
+            endpoint: None,
+        }],
         region: REGION.into(),
         account: ACCOUNT.into(),
         ca_cert_pem: String::new(),
@@ -36,6 +41,8 @@ fn spec() -> Spec {
             "i-0abc".into(),
             "arn:aws:ecs:ap-northeast-1:123456789012:container-instance/c/1".into(),
         )],
+        endpoints: vec![],
+        vpc_id: String::new(),
     }
 }
 
@@ -117,6 +124,34 @@ fn hosts_route_to_their_service() {
     for (host, want) in cases {
         assert_eq!(route_for_host(host), want, "{host}");
     }
+}
+
+#[test]
+fn ecr_answers_iams_denial_for_a_declared_role_that_does_not_allow_the_call() {
+    use crate::scenario::role::{InlinePolicy, Role};
+    let with = |doc: &str| {
+        let mut sp = spec();
+        sp.data.roles = vec![Role {
+            name: "ecsTaskRole".into(),
+            policies: vec![InlinePolicy { name: "p".into(), document: doc.into() }],
+            ..Role::default()
+        }];
+        FrontDoor::new(&sp, "lab".into(), Some(NOW))
+    };
+    let target = "AmazonEC2ContainerRegistry_V20150921.DescribeImages";
+    let s3_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    let (st, v) = json_call(&with(s3_only), "ecr", target, json!({ "repositoryName": "team/web" }));
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")), "{v}");
+    assert_eq!(
+        v["message"],
+        "User: arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:ap-northeast-1:123456789012:repository/team/web because no identity-based policy allows the ecr:DescribeImages action"
+    );
+    let read = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:Describe*","Resource":"*"}]}"#;
+    let (st, v) = json_call(&with(read), "ecr", target, json!({ "repositoryName": "team/web" }));
+    assert_eq!(st, 200, "{v}");
+    // A role the scenario does not declare is not restricted.
+    let (st, _) = json_call(&door(), "ecr", target, json!({ "repositoryName": "team/web" }));
+    assert_eq!(st, 200);
 }
 
 #[test]

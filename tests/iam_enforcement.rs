@@ -1,0 +1,67 @@
+//! Issue 16, the seed's exercise on real packets (root): inside a task, the real boto3 and the
+//! AWS SDK for JavaScript v3 call ECR DescribeImages with the task role's credentials, through
+//! the ecr-api interface endpoint. The front door evaluates the call as IAM does: the task
+//! whose role allows only S3 gets ECR's HTTP 400 AccessDeniedException with AWS's exact
+//! message; the task whose role has AmazonEC2ContainerRegistryReadOnly gets the images; the
+//! endpoint's policy, which admits my-repo only, denies `other` to both. `ecsnet iam simulate`
+//! says the same without packets.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn run_json(lab: &str, node: &str, program: &Path, args: &[&str]) -> Value {
+    let o = Command::new(bin()).args(["exec", lab, node, "--"]).arg(program).args(args).output().expect("exec");
+    let out = String::from_utf8_lossy(&o.stdout);
+    match out.lines().rev().find(|l| l.starts_with('{')).map(serde_json::from_str::<Value>) {
+        Some(Ok(v)) => v,
+        _ => panic!("{} in {node}: {}", program.display(), text(&o)),
+    }
+}
+
+#[test]
+fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
+    need_root!();
+    let lab = "t-iam-ecr";
+    let file = scenario_copy("scenarios/20-iam-task-role.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let id = |t: &str| ecsnet::dataplane::state::load_lab(lab).expect("lab").task(t).expect("task").id.clone();
+    let denied = |role: &str, task: &str, repo: &str, why: &str| {
+        format!(
+            "User: arn:aws:sts::123456789012:assumed-role/{role}/{} is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:ap-northeast-1:123456789012:repository/{repo} {why}",
+            id(task)
+        )
+    };
+    let identity = "because no identity-based policy allows the ecr:DescribeImages action";
+    let endpoint = "because no VPC endpoint policy allows the ecr:DescribeImages action";
+    let mut ran = false;
+    if let Some(py) = sdk::python() {
+        ran = true;
+        let script = sdk::dir().join("ecr_describe.py");
+        let args = [script.to_str().unwrap(), "ap-northeast-1", "my-repo", "other"];
+        let v = run_json(lab, "task/before/app", &py, &args);
+        assert_eq!(v["my-repo"]["error"], "AccessDeniedException", "{v}");
+        assert_eq!(v["my-repo"]["message"], denied("s3-only-role", "before", "my-repo", identity), "{v}");
+        let v = run_json(lab, "task/after/app", &py, &args);
+        assert_eq!(v["my-repo"], serde_json::json!(["latest"]), "{v}");
+        assert_eq!(v["other"]["error"], "AccessDeniedException", "{v}");
+        assert_eq!(v["other"]["message"], denied("ecr-read-role", "after", "other", endpoint), "{v}");
+    }
+    if let Some(node) = sdk::node() {
+        ran = true;
+        let script = sdk::dir().join("ecr_describe.js");
+        let v = run_json(lab, "task/before/app", &node, &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"]);
+        assert_eq!(v["my-repo"]["error"], "AccessDeniedException", "{v}");
+        assert_eq!(v["my-repo"]["message"], denied("s3-only-role", "before", "my-repo", identity), "{v}");
+        let v = run_json(lab, "task/after/app", &node, &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"]);
+        assert_eq!(v["my-repo"], serde_json::json!(["latest"]), "{v}");
+    }
+    if !ran {
+        eprintln!("skipped: no SDK client installed (scripts/sdk-clients.sh)");
+    }
+}
