@@ -9,19 +9,10 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
 use std::process::Command;
 
 /// `ecsnet exec LAB NODE -- PROGRAM ARGS` with the container's environment only: the JSON
 /// object it prints last.
-fn run_json(lab: &str, node: &str, program: &Path, args: &[&str]) -> Value {
-    let o = Command::new(bin()).args(["exec", lab, node, "--"]).arg(program).args(args).output().expect("exec");
-    let out = String::from_utf8_lossy(&o.stdout);
-    match out.lines().rev().find(|l| l.starts_with('{')).map(serde_json::from_str::<Value>) {
-        Some(Ok(v)) => v,
-        _ => panic!("{} in {node}: {}", program.display(), text(&o)),
-    }
-}
 
 #[test]
 fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
@@ -52,7 +43,7 @@ fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
 
     if let Some(py) = sdk::python() {
         let script = sdk::dir().join("aws_calls.py");
-        let v = run_json(lab, "task/with-nat/app", &py, &[script.to_str().unwrap(), "ap-northeast-1"]);
+        let v = sdk::run_json_in_task(lab, "task/with-nat/app", &py, &[script.to_str().unwrap(), "ap-northeast-1"]);
         let task_id = ecsnet::dataplane::state::load_lab(lab).expect("lab").task("with-nat").expect("task").id.clone();
         assert_eq!(v["sts"], format!("arn:aws:sts::123456789012:assumed-role/app-task-role/{task_id}"), "{v}");
         assert_eq!(v["token"], "https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com", "{v}");
@@ -78,12 +69,17 @@ fn unmodified_sdks_in_a_task_use_the_lab_s_aws_endpoints_through_a_nat() {
         assert_eq!(v["ecs_no_cluster"]["error"], "ClusterNotFoundException", "{v}");
         assert_eq!(v["ecs_no_cluster"]["message"], "Cluster not found.", "{v}");
         // No way out: the SDK's connection times out, as on AWS without a NAT or an endpoint.
-        let v = run_json(lab, "task/isolated/app", &py, &[script.to_str().unwrap(), "ap-northeast-1", "sts-only"]);
+        let v = sdk::run_json_in_task(
+            lab,
+            "task/isolated/app",
+            &py,
+            &[script.to_str().unwrap(), "ap-northeast-1", "sts-only"],
+        );
         assert_eq!(v["sts"]["exception"], "ConnectTimeoutError", "{v}");
     }
     if let Some(node) = sdk::node() {
         let script = sdk::dir().join("aws_calls.js");
-        let v = run_json(lab, "task/with-nat/app", &node, &[script.to_str().unwrap(), "ap-northeast-1"]);
+        let v = sdk::run_json_in_task(lab, "task/with-nat/app", &node, &[script.to_str().unwrap(), "ap-northeast-1"]);
         assert!(v["sts"].as_str().is_some_and(|a| a.contains(":assumed-role/app-task-role/")), "{v}");
         assert_eq!(v["s3_get"], "{\"greeting\": \"hello\"}", "{v}");
     }
@@ -146,7 +142,7 @@ fn unmodified_sdks_reach_the_services_through_interface_endpoints() {
     let sts = l.endpoint("sts").expect("sts endpoint");
     let vpce = sts.dns_names.first().map(|(n, _)| n.clone()).expect("a vpce name");
     let script = sdk::dir().join("endpoint_calls.py");
-    let v = run_json(lab, "task/app/app", &py, &[script.to_str().unwrap(), "ap-northeast-1", &vpce]);
+    let v = sdk::run_json_in_task(lab, "task/app/app", &py, &[script.to_str().unwrap(), "ap-northeast-1", &vpce]);
     assert_eq!(v["token"], "https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com", "{v}");
     assert_eq!(v["images"], serde_json::json!(["1.0"]), "{v}");
     assert_eq!(v["sts_public"]["exception"], "ConnectTimeoutError", "{v}");

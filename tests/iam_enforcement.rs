@@ -8,18 +8,6 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
-
-fn run_json(lab: &str, node: &str, program: &Path, args: &[&str]) -> Value {
-    let o = Command::new(bin()).args(["exec", lab, node, "--"]).arg(program).args(args).output().expect("exec");
-    let out = String::from_utf8_lossy(&o.stdout);
-    match out.lines().rev().find(|l| l.starts_with('{')).map(serde_json::from_str::<Value>) {
-        Some(Ok(v)) => v,
-        _ => panic!("{} in {node}: {}", program.display(), text(&o)),
-    }
-}
 
 #[test]
 fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
@@ -44,10 +32,10 @@ fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
         ran = true;
         let script = sdk::dir().join("ecr_describe.py");
         let args = [script.to_str().unwrap(), "ap-northeast-1", "my-repo", "other"];
-        let v = run_json(lab, "task/before/app", &py, &args);
+        let v = sdk::run_json_in_task(lab, "task/before/app", &py, &args);
         assert_eq!(v["my-repo"]["error"], "AccessDeniedException", "{v}");
         assert_eq!(v["my-repo"]["message"], denied("s3-only-role", "before", "my-repo", identity), "{v}");
-        let v = run_json(lab, "task/after/app", &py, &args);
+        let v = sdk::run_json_in_task(lab, "task/after/app", &py, &args);
         assert_eq!(v["my-repo"], serde_json::json!(["latest"]), "{v}");
         assert_eq!(v["other"]["error"], "AccessDeniedException", "{v}");
         assert_eq!(v["other"]["message"], denied("ecr-read-role", "after", "other", endpoint), "{v}");
@@ -55,10 +43,20 @@ fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
     if let Some(node) = sdk::node() {
         ran = true;
         let script = sdk::dir().join("ecr_describe.js");
-        let v = run_json(lab, "task/before/app", &node, &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"]);
+        let v = sdk::run_json_in_task(
+            lab,
+            "task/before/app",
+            &node,
+            &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"],
+        );
         assert_eq!(v["my-repo"]["error"], "AccessDeniedException", "{v}");
         assert_eq!(v["my-repo"]["message"], denied("s3-only-role", "before", "my-repo", identity), "{v}");
-        let v = run_json(lab, "task/after/app", &node, &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"]);
+        let v = sdk::run_json_in_task(
+            lab,
+            "task/after/app",
+            &node,
+            &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"],
+        );
         assert_eq!(v["my-repo"], serde_json::json!(["latest"]), "{v}");
     }
     if !ran {

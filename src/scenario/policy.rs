@@ -330,6 +330,11 @@ impl Placement {
 
 type At = (usize, usize);
 
+/// `Action` is the element, `NotAction` its complement (and so for Principal and Resource).
+fn element<T>(key: &str, positive: &str, v: T) -> Element<T> {
+    if key == positive { Element::Is(v) } else { Element::Not(v) }
+}
+
 fn at(n: &Node) -> At {
     n.span().start().map_or((1, 1), |m| (m.line(), m.column()))
 }
@@ -551,8 +556,7 @@ impl Checker {
                         continue;
                     }
                     match self.principal(v) {
-                        Some(p) if key == "Principal" => principal = Some(Element::Is(p)),
-                        Some(p) => principal = Some(Element::Not(p)),
+                        Some(p) => principal = Some(element(key, "Principal", p)),
                         None => ok = false,
                     }
                 }
@@ -564,8 +568,7 @@ impl Checker {
                     }
                     action_key = Some(key);
                     match self.actions(v) {
-                        Some(a) if key == "Action" => action = Some(Element::Is(a)),
-                        Some(a) => action = Some(Element::Not(a)),
+                        Some(a) => action = Some(element(key, "Action", a)),
                         None => ok = false,
                     }
                 }
@@ -589,8 +592,7 @@ impl Checker {
                         continue;
                     }
                     match self.resources(v) {
-                        Some(r) if key == "Resource" => resource = Some(Element::Is(r)),
-                        Some(r) => resource = Some(Element::Not(r)),
+                        Some(r) => resource = Some(element(key, "Resource", r)),
                         None => ok = false,
                     }
                 }

@@ -122,3 +122,14 @@ pub fn calls(v: &Value, key: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Run `program args` in `node` of `lab` with the environment ECS gives the container (what
+/// `ecsnet exec` sets), and read the JSON object it prints last.
+pub fn run_json_in_task(lab: &str, node: &str, program: &Path, args: &[&str]) -> Value {
+    let o = Command::new(super::bin()).args(["exec", lab, node, "--"]).arg(program).args(args).output().expect("exec");
+    let out = String::from_utf8_lossy(&o.stdout);
+    match out.lines().rev().find(|l| l.starts_with('{')).map(serde_json::from_str::<Value>) {
+        Some(Ok(v)) => v,
+        _ => panic!("{} in {node}: {}", program.display(), text(&o)),
+    }
+}
