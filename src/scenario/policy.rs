@@ -504,25 +504,9 @@ impl Checker {
                         ok = false;
                     }
                 },
-                "Effect" => match string(v) {
-                    Some("Allow") => effect = Some(Effect::Allow),
-                    Some("Deny") => effect = Some(Effect::Deny),
-                    Some(s) => {
-                        self.err(
-                            at(v),
-                            tr!(
-                                "iam-effect",
-                                "Invalid effect: The effect { $effect } is not valid. Use Allow or Deny.",
-                                effect = short(s)
-                            ),
-                            tr!("iam-effect-help", "write Allow or Deny, with a capital letter"),
-                        );
-                        ok = false;
-                    }
-                    None => {
-                        self.mismatch(v, "String", "\"Allow\"");
-                        ok = false;
-                    }
+                "Effect" => match self.effect(v) {
+                    Some(e) => effect = Some(e),
+                    None => ok = false,
                 },
                 "Principal" | "NotPrincipal" => {
                     if let Some(first) = principal_key {
@@ -531,27 +515,7 @@ impl Checker {
                         continue;
                     }
                     principal_key = Some(key);
-                    if kind == PolicyKind::Identity {
-                        self.err(
-                            key_at(k),
-                            tr!("iam-principal-identity", "Policy document should not specify a principal."),
-                            tr!(
-                                "iam-principal-identity-help",
-                                "an identity-based policy applies to the role or user it is attached to: remove it, and name principals in a trust or resource-based policy"
-                            ),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    if kind == PolicyKind::Trust && key == "NotPrincipal" {
-                        self.err(
-                            key_at(k),
-                            tr!(
-                                "iam-trust-notprincipal",
-                                "Role trust policy syntax error notprincipal: Role trust policies do not support NotPrincipal. Update the policy to use a Principal element instead."
-                            ),
-                            tr!("iam-trust-notprincipal-help", "name who may assume the role in Principal"),
-                        );
+                    if !self.principal_allowed(k, key) {
                         ok = false;
                         continue;
                     }
@@ -579,15 +543,7 @@ impl Checker {
                         continue;
                     }
                     resource_key = Some(key);
-                    if kind == PolicyKind::Trust {
-                        self.err(
-                            key_at(k),
-                            tr!(
-                                "iam-trust-resource",
-                                "Role trust policy syntax error resource: Role trust policies apply to the role that they are attached to. You cannot specify a resource. Remove the Resource or NotResource element."
-                            ),
-                            tr!("iam-trust-resource-help", "remove it: the resource of a trust policy is its role"),
-                        );
+                    if !self.resource_allowed(k) {
                         ok = false;
                         continue;
                     }
@@ -607,57 +563,7 @@ impl Checker {
             }
         }
         let here = at(n);
-        if !effect_seen {
-            self.err(
-                here,
-                tr!(
-                    "iam-effect-missing",
-                    "Missing effect: Add an Effect element to the policy statement with a value of Allow or Deny."
-                ),
-                tr!("iam-effect-missing-help", "add \"Effect\": \"Allow\" or \"Effect\": \"Deny\""),
-            );
-        }
-        if principal_key.is_none() && kind != PolicyKind::Identity {
-            self.err(
-                here,
-                tr!("iam-principal-missing", "Missing principal: Add a Principal element to the policy statement."),
-                match kind {
-                    PolicyKind::Trust => {
-                        tr!("iam-principal-missing-trust-help", "add \"Principal\": {\"Service\": \"ecs-tasks.amazonaws.com\"}")
-                    }
-                    _ => tr!(
-                        "iam-principal-missing-help",
-                        "add \"Principal\": \"*\" (everyone, narrowed by conditions) or {\"AWS\": \"arn:aws:iam::ACCOUNT:role/NAME\"}"
-                    ),
-                },
-            );
-            ok = false;
-        }
-        if action_key.is_none() {
-            self.err(
-                here,
-                tr!(
-                    "iam-action-missing",
-                    "Missing action: Add an Action or NotAction element to the policy statement."
-                ),
-                tr!(
-                    "iam-action-missing-help",
-                    "add \"Action\": \"SERVICE:ACTION\", for example \"ecr:DescribeImages\""
-                ),
-            );
-            ok = false;
-        }
-        if resource_key.is_none() && kind != PolicyKind::Trust {
-            self.err(
-                here,
-                tr!(
-                    "iam-resource-missing",
-                    "Missing resource: Add a Resource or NotResource element to the policy statement."
-                ),
-                tr!("iam-resource-missing-help", "add \"Resource\": \"*\" or the ARN of the resource"),
-            );
-            ok = false;
-        }
+        ok &= self.complete(here, effect_seen, (principal_key.is_some(), action_key.is_some(), resource_key.is_some()));
         if !ok {
             return None;
         }
@@ -671,6 +577,131 @@ impl Checker {
             line: here.0,
             col: here.1,
         })
+    }
+
+    /// `"Effect": "Allow"` or `"Deny"`, exactly.
+    fn effect(&mut self, v: &Node) -> Option<Effect> {
+        match string(v) {
+            Some("Allow") => Some(Effect::Allow),
+            Some("Deny") => Some(Effect::Deny),
+            Some(s) => {
+                self.err(
+                    at(v),
+                    tr!(
+                        "iam-effect",
+                        "Invalid effect: The effect { $effect } is not valid. Use Allow or Deny.",
+                        effect = short(s)
+                    ),
+                    tr!("iam-effect-help", "write Allow or Deny, with a capital letter"),
+                );
+                None
+            }
+            None => {
+                self.mismatch(v, "String", "\"Allow\"");
+                None
+            }
+        }
+    }
+
+    /// Whether Principal (or NotPrincipal, `key`) may be written in this kind of policy.
+    fn principal_allowed(&mut self, k: &MarkedScalarNode, key: &str) -> bool {
+        if self.kind == PolicyKind::Identity {
+            self.err(
+                key_at(k),
+                tr!("iam-principal-identity", "Policy document should not specify a principal."),
+                tr!(
+                    "iam-principal-identity-help",
+                    "an identity-based policy applies to the role or user it is attached to: remove it, and name principals in a trust or resource-based policy"
+                ),
+            );
+            return false;
+        }
+        if self.kind == PolicyKind::Trust && key == "NotPrincipal" {
+            self.err(
+                key_at(k),
+                tr!(
+                    "iam-trust-notprincipal",
+                    "Role trust policy syntax error notprincipal: Role trust policies do not support NotPrincipal. Update the policy to use a Principal element instead."
+                ),
+                tr!("iam-trust-notprincipal-help", "name who may assume the role in Principal"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Whether Resource or NotResource may be written in this kind of policy.
+    fn resource_allowed(&mut self, k: &MarkedScalarNode) -> bool {
+        if self.kind == PolicyKind::Trust {
+            self.err(
+                key_at(k),
+                tr!(
+                    "iam-trust-resource",
+                    "Role trust policy syntax error resource: Role trust policies apply to the role that they are attached to. You cannot specify a resource. Remove the Resource or NotResource element."
+                ),
+                tr!("iam-trust-resource-help", "remove it: the resource of a trust policy is its role"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The elements every statement needs for its kind (Effect; Principal outside identity
+    /// policies; Action; Resource outside trust policies), each missing one reported at `here`.
+    fn complete(&mut self, here: At, effect_seen: bool, (principal, action, resource): (bool, bool, bool)) -> bool {
+        let mut ok = true;
+        if !effect_seen {
+            self.err(
+                here,
+                tr!(
+                    "iam-effect-missing",
+                    "Missing effect: Add an Effect element to the policy statement with a value of Allow or Deny."
+                ),
+                tr!("iam-effect-missing-help", "add \"Effect\": \"Allow\" or \"Effect\": \"Deny\""),
+            );
+        }
+        if !principal && self.kind != PolicyKind::Identity {
+            self.err(
+                here,
+                tr!("iam-principal-missing", "Missing principal: Add a Principal element to the policy statement."),
+                match self.kind {
+                    PolicyKind::Trust => {
+                        tr!("iam-principal-missing-trust-help", "add \"Principal\": {\"Service\": \"ecs-tasks.amazonaws.com\"}")
+                    }
+                    _ => tr!(
+                        "iam-principal-missing-help",
+                        "add \"Principal\": \"*\" (everyone, narrowed by conditions) or {\"AWS\": \"arn:aws:iam::ACCOUNT:role/NAME\"}"
+                    ),
+                },
+            );
+            ok = false;
+        }
+        if !action {
+            self.err(
+                here,
+                tr!(
+                    "iam-action-missing",
+                    "Missing action: Add an Action or NotAction element to the policy statement."
+                ),
+                tr!(
+                    "iam-action-missing-help",
+                    "add \"Action\": \"SERVICE:ACTION\", for example \"ecr:DescribeImages\""
+                ),
+            );
+            ok = false;
+        }
+        if !resource && self.kind != PolicyKind::Trust {
+            self.err(
+                here,
+                tr!(
+                    "iam-resource-missing",
+                    "Missing resource: Add a Resource or NotResource element to the policy statement."
+                ),
+                tr!("iam-resource-missing-help", "add \"Resource\": \"*\" or the ARN of the resource"),
+            );
+            ok = false;
+        }
+        ok
     }
 
     /// IAM-stored policies (identity, trust) need unique statement IDs.
