@@ -111,16 +111,16 @@ pub fn unregistered(lab: &Lab) -> Vec<usize> {
 /// Each instance's registration as the analyzer predicts it, in instance order: what the
 /// lab's agent, dialling from the instance, must find on packets.
 pub fn predicted(lab: &Lab) -> Vec<Registration> {
-    let all = check(lab);
-    lab.instances
-        .iter()
-        .enumerate()
-        .map(|(ii, inst)| Registration {
-            instance: inst.name.clone(),
-            misses: all.iter().filter(|u| u.instance == ii).map(Unreachable::miss).collect(),
-            container_instance_arn: None,
-        })
-        .collect()
+    (0..lab.instances.len()).map(|ii| predicted_at(lab, ii)).collect()
+}
+
+/// Instance `ii`'s registration as the analyzer predicts it.
+pub fn predicted_at(lab: &Lab, ii: usize) -> Registration {
+    Registration {
+        instance: lab.instances[ii].name.clone(),
+        misses: dials(lab, ii).iter().filter(|u| u.dial.failure.is_some()).map(Unreachable::miss).collect(),
+        container_instance_arn: None,
+    }
 }
 
 /// Whether the model's registration and the packets' agree: the same services missed, each

@@ -120,15 +120,20 @@ pub struct Through {
 /// What a call through endpoint `name` carries.
 pub fn endpoint(lab: &Lab, name: &str) -> Option<Through> {
     let e = lab.endpoint(name)?;
-    let policy = e.policy.as_deref().and_then(|p| parse_policy(p, PolicyKind::Endpoint).ok());
-    let policy = policy.map(|document| NamedPolicy { name: format!("VPC endpoint {} ({})", e.id, e.name), document });
-    let keys = vec![("aws:SourceVpce".to_string(), e.id.clone()), ("aws:SourceVpc".to_string(), lab.vpc.id.clone())];
-    Some(Through { policy, keys })
+    Some(through(&e.id, &e.name, &lab.vpc.id, e.policy.as_deref()))
+}
+
+/// What a call through endpoint `id` (`name`) of VPC `vpc_id` carries, its policy as written.
+pub fn through(id: &str, name: &str, vpc_id: &str, policy: Option<&str>) -> Through {
+    let policy = policy.and_then(|p| parse_policy(p, PolicyKind::Endpoint).ok());
+    let policy = policy.map(|document| NamedPolicy { name: format!("VPC endpoint {id} ({name})"), document });
+    let keys = vec![("aws:SourceVpce".to_string(), id.to_string()), ("aws:SourceVpc".to_string(), vpc_id.to_string())];
+    Through { policy, keys }
 }
 
 /// IAM's decision for a call of the lab: `session_arn` of role `role` calling `action` on
-/// `resource`, through endpoint `via` when the call reaches one (its policy and keys apply).
-/// A role not declared is unrestricted. What the front doors decide on packets.
+/// `resource`, through endpoint `via` when the call reaches one. A role not declared is
+/// unrestricted. The front doors decide the same with [`decide_with`] on packets.
 pub fn decide(
     lab: &Lab,
     (session_arn, role): (&str, &str),
@@ -136,17 +141,37 @@ pub fn decide(
     resource: &str,
     via: Option<&str>,
 ) -> super::iam::Decision {
-    let mut p = policies(lab, role).unwrap_or_else(|| unrestricted(role));
-    let mut r = super::iam::Request::new(session_arn, action, resource)
-        .with("aws:SecureTransport", "true")
-        .with("aws:PrincipalArn", &format!("arn:aws:iam::{ACCOUNT}:role/{role}"));
-    if let Some(t) = via.and_then(|v| endpoint(lab, v)) {
-        p.endpoint = t.policy;
-        for (k, v) in &t.keys {
-            r = r.with(k, v);
-        }
+    let p = policies(lab, role).unwrap_or_else(|| unrestricted(role));
+    let t = via.and_then(|v| endpoint(lab, v));
+    decide_with(p, (session_arn, role), (action, resource), t.as_ref(), None)
+}
+
+/// One call's evaluation, made the same way by the analyzer and the front doors: the role's
+/// policies, the request's keys (aws:SecureTransport, aws:PrincipalArn; through an endpoint
+/// its policy, aws:SourceVpce and aws:SourceVpc; else aws:SourceIp when known).
+pub fn decide_with(
+    mut policies: Policies,
+    (session_arn, role): (&str, &str),
+    (action, resource): (&str, &str),
+    via: Option<&Through>,
+    source_ip: Option<&str>,
+) -> super::iam::Decision {
+    let mut r = super::iam::Request::new(session_arn, action, resource).with("aws:SecureTransport", "true");
+    if !role.is_empty() {
+        let account = session_arn.split(':').nth(4).unwrap_or(ACCOUNT);
+        r = r.with("aws:PrincipalArn", &format!("arn:aws:iam::{account}:role/{role}"));
     }
-    super::iam::evaluate(&r, &p)
+    match (via, source_ip) {
+        (Some(t), _) => {
+            policies.endpoint = t.policy.clone();
+            for (k, v) in &t.keys {
+                r = r.with(k, v);
+            }
+        }
+        (None, Some(ip)) => r = r.with("aws:SourceIp", ip),
+        (None, None) => {}
+    }
+    super::iam::evaluate(&r, &policies)
 }
 
 #[cfg(test)]

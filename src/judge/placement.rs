@@ -4,7 +4,7 @@
 //! instance runs tasks at all (`controlPlane: strict`).
 
 use super::Verdict;
-use crate::analyze::control_plane::{agree, predicted};
+use crate::analyze::control_plane::{agree, predicted_at};
 use crate::model::Lab;
 use crate::model::control_plane::Registration;
 use crate::scenario::{Expectation, Node, Placement};
@@ -42,9 +42,10 @@ pub fn judge_placement(
         },
     }
     let inst = &lab.instances[t.instance].name;
+    // Only this instance's dials: a lab's placements are judged one by one.
     let seen = registrations.and_then(|r| r.iter().find(|r| &r.instance == inst));
-    let model = predicted(lab).into_iter().find(|r| &r.instance == inst);
-    if let (Some(seen), Some(model)) = (seen, model)
+    if let Some(seen) = seen
+        && let model = predicted_at(lab, t.instance)
         && !agree(&model, seen)
     {
         v.mismatch = true;

@@ -386,6 +386,20 @@ impl Checker {
         );
     }
 
+    /// Records the first of a pair (Action or NotAction...) in `seen`; the second is an error.
+    fn first<'k>(&mut self, seen: &mut Option<&'k str>, k: &'k MarkedScalarNode) -> bool {
+        match *seen {
+            Some(first) => {
+                self.combination(k, first);
+                false
+            }
+            None => {
+                *seen = Some(k.as_str());
+                true
+            }
+        }
+    }
+
     fn combination(&mut self, k: &MarkedScalarNode, first: &str) {
         self.err(
             key_at(k),
@@ -509,12 +523,10 @@ impl Checker {
                     None => ok = false,
                 },
                 "Principal" | "NotPrincipal" => {
-                    if let Some(first) = principal_key {
-                        self.combination(k, first);
+                    if !self.first(&mut principal_key, k) {
                         ok = false;
                         continue;
                     }
-                    principal_key = Some(key);
                     if !self.principal_allowed(k, key) {
                         ok = false;
                         continue;
@@ -525,24 +537,20 @@ impl Checker {
                     }
                 }
                 "Action" | "NotAction" => {
-                    if let Some(first) = action_key {
-                        self.combination(k, first);
+                    if !self.first(&mut action_key, k) {
                         ok = false;
                         continue;
                     }
-                    action_key = Some(key);
                     match self.actions(v) {
                         Some(a) => action = Some(element(key, "Action", a)),
                         None => ok = false,
                     }
                 }
                 "Resource" | "NotResource" => {
-                    if let Some(first) = resource_key {
-                        self.combination(k, first);
+                    if !self.first(&mut resource_key, k) {
                         ok = false;
                         continue;
                     }
-                    resource_key = Some(key);
                     if !self.resource_allowed(k) {
                         ok = false;
                         continue;

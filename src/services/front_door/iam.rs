@@ -8,9 +8,8 @@
 use super::FrontDoor;
 use super::http::Req;
 use super::sigv4::SigV4;
-use crate::analyze::iam::{NamedPolicy, Request, ServiceStyle, denial_message, evaluate};
-use crate::scenario::policy::{PolicyKind, parse_policy};
-use crate::scenario::role::Role;
+use crate::analyze::iam::{Policies, ServiceStyle, denial_message};
+use crate::analyze::role::{Through, decide_with, role_policies, through, unrestricted};
 use serde::{Deserialize, Serialize};
 
 /// A VPC endpoint the doors listen on.
@@ -24,12 +23,12 @@ pub struct Endpoint {
     pub policy: Option<String>,
 }
 
-/// What the doors know of IAM, parsed once.
+/// What the doors know of IAM, parsed once: each declared role's policies, what a call through
+/// each endpoint carries.
 #[derive(Debug, Default)]
 pub struct Iam {
-    roles: Vec<Role>,
-    endpoints: Vec<(Endpoint, Option<NamedPolicy>)>,
-    vpc_id: String,
+    roles: Vec<(String, Policies)>,
+    endpoints: Vec<(String, Through)>,
 }
 
 impl Iam {
@@ -37,13 +36,10 @@ impl Iam {
         let endpoints = spec
             .endpoints
             .iter()
-            .map(|e| {
-                let p = e.policy.as_deref().and_then(|p| parse_policy(p, PolicyKind::Endpoint).ok());
-                let named = p.map(|document| NamedPolicy { name: format!("VPC endpoint {}", e.id), document });
-                (e.clone(), named)
-            })
+            .map(|e| (e.name.clone(), through(&e.id, &e.name, &spec.vpc_id, e.policy.as_deref())))
             .collect();
-        Iam { roles: spec.data.roles.clone(), endpoints, vpc_id: spec.vpc_id.clone() }
+        let roles = spec.data.roles.iter().map(|r| (r.name.clone(), role_policies(r))).collect();
+        Iam { roles, endpoints }
     }
 
     /// Whether the signer of `req` may perform `call` (action, resource ARN): Err carries AWS's
@@ -60,26 +56,13 @@ impl Iam {
             return Ok(());
         };
         let role = p.arn.split("assumed-role/").nth(1).and_then(|r| r.split('/').next()).unwrap_or_default();
-        let mut policies = match self.roles.iter().find(|r| r.name.eq_ignore_ascii_case(role)) {
-            Some(r) => crate::analyze::role::role_policies(r),
-            None => crate::analyze::role::unrestricted(role),
+        let policies = match self.roles.iter().find(|(n, _)| n.eq_ignore_ascii_case(role)) {
+            Some((_, p)) => p.clone(),
+            None => unrestricted(role),
         };
-        let mut r = Request::new(&p.arn, &action, &resource).with("aws:SecureTransport", "true");
-        if !role.is_empty() {
-            r = r.with("aws:PrincipalArn", &format!("arn:aws:iam::{}:role/{role}", door.account));
-        }
-        match req.via.as_deref().and_then(|v| self.endpoints.iter().find(|(e, _)| e.name == v)) {
-            Some((e, policy)) => {
-                policies.endpoint = policy.clone();
-                r = r.with("aws:SourceVpce", &e.id).with("aws:SourceVpc", &self.vpc_id);
-            }
-            None => {
-                if let Some(ip) = req.peer {
-                    r = r.with("aws:SourceIp", &ip.to_string());
-                }
-            }
-        }
-        let d = evaluate(&r, &policies);
+        let via = req.via.as_deref().and_then(|v| self.endpoints.iter().find(|(n, _)| n == v)).map(|(_, t)| t);
+        let ip = req.peer.map(|ip| ip.to_string());
+        let d = decide_with(policies, (&p.arn, role), (&action, &resource), via, ip.as_deref());
         if d.allowed { Ok(()) } else { Err(denial_message(ServiceStyle::Json, &d, &p.arn, &action, &resource)) }
     }
 }
