@@ -13,6 +13,7 @@
 //! (`walk::Next`) rather than calling the next hop, and `follow` chains them, so that no two
 //! hops use each other although a packet may leave the VPC and come back in.
 
+pub mod call;
 mod container;
 pub mod control_plane;
 pub mod dns;

@@ -169,14 +169,7 @@ pub fn agree(model: &StartResult, seen: &StartResult) -> bool {
 
 /// The same kind of failure: the way it failed, not the wording.
 pub fn same_kind(a: &Failure, b: &Failure) -> bool {
-    match (a, b) {
-        (Failure::Lookup { timeout: x, .. }, Failure::Lookup { timeout: y, .. }) => x == y,
-        (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })
-        | (Failure::Refused { ip: x }, Failure::Refused { ip: y }) => x == y,
-        (Failure::Api { code: x, .. }, Failure::Api { code: y, .. }) => x == y,
-        (Failure::Other { .. }, Failure::Other { .. }) => true,
-        _ => false,
-    }
+    a.same_kind(b)
 }
 
 /// A start in lines, for `explain`: each call, its path, and where it stopped.

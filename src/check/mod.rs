@@ -51,8 +51,13 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             timeout: std::time::Duration::from_millis(d.timeout_ms),
         })
     });
-    let (results, dns_results) =
-        tokio::join!(crate::probe::run(specs.collect()), crate::probe::dns::run(dns_probes.collect()));
+    let calls = plan_calls(lab, expects);
+    let call_probes = calls.iter().filter_map(|(_, p, _)| p.as_ref().ok().cloned()).collect();
+    let (results, dns_results, call_results) = tokio::join!(
+        crate::probe::run(specs.collect()),
+        crate::probe::dns::run(dns_probes.collect()),
+        crate::probe::call::run(call_probes)
+    );
     let overflowed = arp_table_fulls() > fulls;
     // Waited for beside the probes.
     let registrations = match registrations {
@@ -72,6 +77,11 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 verdicts.push(judge::judge_dns(lab, i, e, d, dns_results.iter().find(|r| r.id == i), a));
             }
             (ExpectKind::Never(n), _) => verdicts.push(check_never(lab, i, e, n).await),
+            (ExpectKind::Call(c), _) => {
+                let Some((_, p, a)) = calls.iter().find(|(k, _, _)| *k == i) else { continue };
+                let seen = call_results.iter().find(|r| r.id == i);
+                verdicts.push(judge::judge_call(i, e, c, p.as_ref(), seen, a));
+            }
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);
                 let a = analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via);
@@ -81,6 +91,36 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         }
     }
     verdicts
+}
+
+/// Each `call:` expectation: the call to make (or why it cannot be), and the analyzer's walk.
+type PlannedCall = (usize, Result<crate::probe::call::CallProbe, String>, crate::analyze::call::CallAnalysis);
+
+fn plan_calls(lab: &Lab, expects: &[Expectation]) -> Vec<PlannedCall> {
+    let calls: Vec<(usize, &crate::scenario::CallCheck)> = expects
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| if let ExpectKind::Call(c) = &e.kind { Some((i, c)) } else { None })
+        .collect();
+    if calls.is_empty() {
+        return vec![];
+    }
+    use crate::dataplane::sandbox::{CA_CERT, ca_dir};
+    let ca =
+        std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default();
+    calls
+        .into_iter()
+        .filter_map(|(i, c)| {
+            let def = c.def()?;
+            let a = crate::analyze::call::analyze_call(
+                lab,
+                &c.from.value,
+                def,
+                c.resource.as_ref().map(|r| r.value.as_str()),
+            );
+            Some((i, judge::plan_call(lab, i, c, &ca), a))
+        })
+        .collect()
 }
 
 /// The longest the agent takes to register a lab's instances: for a blocked one, the connect

@@ -32,6 +32,48 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
 }
 
+/// `explain LAB|FILE task/NAME --call ACTION [--resource R]`: the call's credentials, its path
+/// to the service, IAM's evaluation; exit 0 when IAM allows it and the path is open.
+pub fn call(target: &str, from: &str, action: &str, resource: Option<&str>, json: bool) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
+    super::check_node_names(&lab, &src)?;
+    let Some(def) = crate::scenario::find_call(action) else {
+        let known: Vec<&str> = crate::scenario::CALLS.iter().map(|c| c.action).collect();
+        return Err(CliError::Invalid(tr!(
+            "explain-call-unknown",
+            "ecsnet cannot make the call `{ $action }`; it makes: { $calls }",
+            action = action,
+            calls = known.join(", ")
+        )));
+    };
+    if def.resource != crate::scenario::ResourceKind::None && !resource.is_some_and(|r| def.resource.accepts(r)) {
+        return Err(CliError::Invalid(tr!(
+            "explain-call-resource",
+            "{ $action } needs --resource { $example }",
+            action = def.action,
+            example = def.resource.example()
+        )));
+    }
+    let a = crate::analyze::call::analyze_call(&lab, &src, def, resource);
+    if json {
+        let v = serde_json::json!({
+            "from": a.from.to_string(),
+            "action": a.action,
+            "resource": a.resource,
+            "caller": a.caller.as_ref().ok().map(|c| c.session_arn.clone()),
+            "via": a.via.as_ref().map(|e| format!("endpoint/{e}")),
+            "sourceIp": a.source_ip.map(|i| i.to_string()),
+            "outcome": a.outcome,
+            "stopsAt": a.outcome.stage(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        print!("{}", crate::analyze::call::render(&a));
+    }
+    Ok(if a.outcome.allowed() { Exit::Ok } else { Exit::Failed })
+}
+
 /// `explain LAB task/NAME --start`: the task's calls to AWS before its containers run.
 pub fn start(target: &str, from: &str, json: bool) -> Outcome {
     let lab = super::lab_or_file(target)?;

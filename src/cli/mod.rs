@@ -197,7 +197,7 @@ pub enum Cmd {
         /// A running lab's name, or a scenario file (nothing is built).
         target: String,
         from: String,
-        #[arg(required_unless_present_any = ["dns", "start"])]
+        #[arg(required_unless_present_any = ["dns", "start", "call"])]
         to: Option<String>,
         #[arg(long, default_value = "tcp")]
         protocol: String,
@@ -216,6 +216,15 @@ pub enum Cmd {
         /// cluster (ecs, ACS, TCS), with what the agent logs
         #[arg(long, conflicts_with_all = ["to", "dns"])]
         start: bool,
+        /// Explain an AWS API call instead (ecr:DescribeImages, s3:GetObject, ...): the
+        /// credentials FROM signs with, the path to the service, and IAM's evaluation with the
+        /// keys that path brings (which policy and statement decided, which condition failed)
+        #[arg(long, conflicts_with_all = ["to", "dns", "start"])]
+        call: Option<String>,
+        /// With --call: what it is called on (repository/NAME, bucket/NAME[/KEY], secret/NAME,
+        /// parameter/NAME, log-group/NAME)
+        #[arg(long, requires = "call")]
+        resource: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -737,12 +746,21 @@ pub fn main() -> i32 {
                 Cmd::Graph { target, format, results, output, size } => {
                     graph::run(&target, &format, results.as_deref(), output.as_deref(), &size)
                 }
-                Cmd::Explain { target, from, to, protocol, via, dns, server, start, json } => match (dns, to) {
-                    _ if start => explain::start(&target, &from, json),
-                    (Some(name), _) => explain::name(&target, &from, &name, server, json),
-                    (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
-                    (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),
-                },
+                Cmd::Explain { target, from, to, protocol, via, dns, server, start, call, resource, json } => {
+                    match (dns, to) {
+                        _ if start => explain::start(&target, &from, json),
+                        _ if call.is_some() => explain::call(
+                            &target,
+                            &from,
+                            call.as_deref().unwrap_or_default(),
+                            resource.as_deref(),
+                            json,
+                        ),
+                        (Some(name), _) => explain::name(&target, &from, &name, server, json),
+                        (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
+                        (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),
+                    }
+                }
             }
         })
     }));

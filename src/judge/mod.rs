@@ -2,6 +2,7 @@
 //! verdict, cross-checked against the analyzer. No packets, no clock: `check` sends the probes.
 
 mod answer;
+pub mod call;
 mod cross_check;
 pub mod dns;
 mod host_port;
@@ -13,6 +14,7 @@ mod started;
 mod tests;
 mod verdict;
 
+pub use call::{judge_call, plan_call};
 pub use cross_check::{NEIGHBOUR_OVERFLOW, cross_check, neighbour_overflow};
 pub use dns::judge_dns;
 pub use host_port::judge_host_port;

@@ -7,6 +7,7 @@
 //! NAT gateways, and the tasks one RunTask at a time), which fixes every id and address.
 
 mod address_pool;
+pub mod call;
 pub mod container;
 pub mod control_plane;
 pub mod dns;

@@ -128,6 +128,20 @@ pub enum Failure {
     },
 }
 
+impl Failure {
+    /// The same kind of failure: the way it failed, not the wording.
+    pub fn same_kind(&self, b: &Failure) -> bool {
+        match (self, b) {
+            (Failure::Lookup { timeout: x, .. }, Failure::Lookup { timeout: y, .. }) => x == y,
+            (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })
+            | (Failure::Refused { ip: x }, Failure::Refused { ip: y }) => x == y,
+            (Failure::Api { code: x, .. }, Failure::Api { code: y, .. }) => x == y,
+            (Failure::Other { .. }, Failure::Other { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
 /// How a task's start ended: started, or stopped at a step with ECS's error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartResult {

@@ -14,6 +14,7 @@
 //! A probe that could not be run at all (namespace missing, bind address not local, ...) has
 //! `error` set; its outcome is `Timeout` only as a placeholder.
 
+pub mod call;
 pub mod dns;
 pub mod http;
 pub mod icmp;

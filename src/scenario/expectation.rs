@@ -4,6 +4,7 @@
 //! parsed by its own function; the references they make are checked once the whole file is
 //! read.
 
+mod call;
 mod dns;
 mod host_port;
 mod http;
@@ -12,6 +13,7 @@ mod started;
 #[cfg(test)]
 mod tests;
 
+pub use call::{CALLS, CallCheck, CallDef, CallExpect, ResourceKind, find_call};
 pub use dns::{DnsCheck, ResolvesTo};
 pub use host_port::HostPort;
 pub use http::HttpCheck;
@@ -57,6 +59,7 @@ pub enum ExpectKind {
     HostPort(HostPort),
     Dns(DnsCheck),
     Started(Started),
+    Call(CallCheck),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -308,6 +311,7 @@ pub(crate) static NEVER: Table = Table {
 pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["never"], table: &NEVER_ENTRY },
     Variant { when: &["dns"], table: &dns::DNS_ENTRY },
+    Variant { when: &["call"], table: &call::CALL },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["started"], table: &started::STARTED },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
@@ -327,6 +331,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("dns") {
         return dns::parse(cx, Block { what: "a `dns` expectation".to_string(), ..m });
+    }
+    if has("call") {
+        return call::parse(cx, Block { what: "a `call` expectation".to_string(), ..m });
     }
     if has("containerPort") || has("hostPort") {
         return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
@@ -817,6 +824,7 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             ExpectKind::Never(_) => {}
             ExpectKind::HostPort(h) => host_port::check(cx, h, &e.loc, l),
             ExpectKind::Dns(d) => dns::check(cx, d, l),
+            ExpectKind::Call(c) => call::check(cx, c, l),
             ExpectKind::Placement(p) => {
                 reference::reference(cx, &p.task, TASK, &l.declared.tasks, l.seen);
             }

@@ -56,8 +56,9 @@ pub use container::{ContainerDefinition, PortMapping, SecretRef, SecretSource, X
 pub use document::{Scenario, check_lab_name};
 pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{
-    DnsCheck, ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage, MAX_NEVER_PROBES, MAX_RUN_PROBES,
-    MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach, ResolvesTo, Started, Via, glob,
+    CALLS, CallCheck, CallDef, CallExpect, DnsCheck, ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage,
+    MAX_NEVER_PROBES, MAX_RUN_PROBES, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach,
+    ResolvesTo, ResourceKind, Started, Via, find_call, glob,
 };
 pub use instance::Instance;
 pub use instance_types::eni_limits;

@@ -91,7 +91,7 @@ fn stopped(spec: &Spec, i: usize, f: Failure) -> StartResult {
 }
 
 /// A TLS client trusting only the lab CA (`ca_pem`).
-pub(super) fn connector(ca_pem: &str) -> io::Result<tokio_rustls::TlsConnector> {
+pub fn connector(ca_pem: &str) -> io::Result<tokio_rustls::TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     let mut rd = ca_pem.as_bytes();
     for c in rustls_pemfile_certs(&mut rd) {
@@ -131,13 +131,13 @@ struct State {
 }
 
 /// The agent's HTTPS client, calling from an instance.
-pub(super) struct Client<'a> {
+pub struct Client<'a> {
     pub caller: &'a Caller,
     pub tls: tokio_rustls::TlsConnector,
 }
 
 /// An HTTP answer.
-pub(super) struct Answer {
+pub struct Answer {
     pub status: u16,
     pub location: Option<String>,
     pub body: Bytes,
@@ -266,7 +266,7 @@ impl Client<'_> {
     }
 
     /// Resolve, connect from the instance, TLS, one request.
-    async fn send(&self, host: &str, req: hyper::Request<Full<Bytes>>) -> Result<Answer, Failure> {
+    pub async fn send(&self, host: &str, req: hyper::Request<Full<Bytes>>) -> Result<Answer, Failure> {
         let ip = self.resolve(host).await?;
         let sock = tcp_in(&self.caller.ns)
             .map_err(|e| Failure::Other { text: format!("socket in {}: {e}", self.caller.ns) })?;
@@ -358,7 +358,7 @@ fn registry_ok(a: &Answer) -> Result<(), Failure> {
 }
 
 /// A TCP socket made inside `ns` (connected later, on the runtime).
-fn tcp_in(ns: &str) -> io::Result<TcpSocket> {
+pub fn tcp_in(ns: &str) -> io::Result<TcpSocket> {
     let ns = ns.to_string();
     crate::sys::thread::run("start-tcp", move || {
         if !ns.is_empty() {

@@ -1,0 +1,206 @@
+//! An AWS API call on the model (`call:` expectations, `explain --call`): whom it is signed as
+//! (the task role, or the instance's role when the SDK falls back to IMDS), the name it dials
+//! and the path there (`pull::dial`, the walk the agent's calls take), then IAM's evaluation
+//! with what that path brings (through an endpoint: its policy, aws:SourceVpce and
+//! aws:SourceVpc; else the address the service sees as aws:SourceIp). The packets make the same
+//! call for real and must come to the same [`CallOutcome`].
+
+use super::iam::{Decision, ServiceStyle, denial_message};
+use super::pull::{Dial, dial};
+use super::role::{Caller, Which, caller, decide_with, endpoint, policies, resource_arn, unrestricted};
+use super::{Analysis, analyze};
+use crate::model::Lab;
+use crate::model::call::CallOutcome;
+use crate::scenario::aws_service::AwsService;
+use crate::scenario::{CallDef, Node, Outcome, ProbeProto};
+use std::net::Ipv4Addr;
+
+/// A call, as far as it goes on the model.
+#[derive(Clone, Debug)]
+pub struct CallAnalysis {
+    pub from: Node,
+    pub action: String,
+    /// The resource's ARN (`*` for an action that takes none).
+    pub resource: String,
+    /// Whom it is signed as; Err: why the SDK finds no credentials.
+    pub caller: Result<Caller, String>,
+    /// How the credentials were found: the task role's endpoint, or IMDS (the instance role).
+    pub credentials_from: &'static str,
+    /// The SDK's fall back to IMDS, when the task has no role: the path to 169.254.169.254.
+    pub imds: Option<Analysis>,
+    pub dial: Option<Dial>,
+    /// The endpoint the call goes through, when the path reaches one.
+    pub via: Option<String>,
+    /// The address the service sees the call from, on the public path.
+    pub source_ip: Option<Ipv4Addr>,
+    /// IAM's decision, when the call reached the service and needs a permission.
+    pub decision: Option<Decision>,
+    pub outcome: CallOutcome,
+}
+
+/// IMDS's port.
+const IMDS_PORT: u16 = 80;
+
+/// Call `def` (on `resource` as written) from `from`.
+pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str>) -> CallAnalysis {
+    let arn = resource.map(|r| resource_arn(lab, r)).unwrap_or_else(|| "*".to_string());
+    let mut a = CallAnalysis {
+        from: from.clone(),
+        action: def.action.to_string(),
+        resource: arn,
+        caller: caller(lab, from, Which::Task),
+        credentials_from: if from.task_name().is_some() {
+            "the task role (ECS's credentials endpoint)"
+        } else {
+            "IMDS"
+        },
+        imds: None,
+        dial: None,
+        via: None,
+        source_ip: None,
+        decision: None,
+        outcome: CallOutcome::NoCredentials(String::new()),
+    };
+    // No task role: the SDK's chain ends at IMDS, which gives the instance's role if reachable.
+    if let (Err(why), Some(t)) = (&a.caller, from.task_name().and_then(|n| lab.task(n))) {
+        let imds = analyze(lab, from, &Node::InstanceMetadata, Some(IMDS_PORT), ProbeProto::Tcp, None);
+        let reached = imds.outcome == Some(Outcome::Connected);
+        let why = why.clone();
+        a.imds = Some(imds);
+        if !reached {
+            a.outcome = CallOutcome::NoCredentials(format!(
+                "Unable to locate credentials ({why}, and IMDS at 169.254.169.254 is out of reach)"
+            ));
+            return a;
+        }
+        a.credentials_from = "IMDS (the instance's role: the task has no task role)";
+        a.caller = caller(lab, &Node::instance(&lab.instances[t.instance].name), Which::Task);
+    }
+    let Ok(c) = a.caller.clone() else {
+        a.outcome = CallOutcome::NoCredentials(a.caller.clone().err().unwrap_or_default());
+        return a;
+    };
+    let host = def.host(&lab.region, resource);
+    let d = dial(lab, from, &host);
+    if let Some(f) = &d.failure {
+        a.outcome = CallOutcome::Failed(f.clone());
+        a.dial = Some(d);
+        return a;
+    }
+    if let Some(p) = &d.path {
+        match &p.served_by {
+            Some(Node::Endpoint(e)) => a.via = Some(e.clone()),
+            _ => a.source_ip = p.source_seen,
+        }
+    }
+    a.dial = Some(d);
+    // GetCallerIdentity needs no permission: no policy can deny it.
+    if def.action == "sts:GetCallerIdentity" {
+        a.outcome = CallOutcome::Answered { status: 200, code: None, message: None };
+        return a;
+    }
+    let p = policies(lab, &c.role).unwrap_or_else(|| unrestricted(&c.role));
+    let through = a.via.as_deref().and_then(|v| endpoint(lab, v));
+    let ip = a.source_ip.map(|i| i.to_string());
+    let decision =
+        decide_with(p, (&c.session_arn, &c.role), (def.action, &a.resource), through.as_ref(), ip.as_deref());
+    a.outcome = answer(def, &decision, &c.session_arn, &a.resource);
+    a.decision = Some(decision);
+    a
+}
+
+/// The service's answer to a call IAM decided: allowed (what it then answers is the service's
+/// business), or its denial in its own shape.
+fn answer(def: &CallDef, d: &Decision, session: &str, resource: &str) -> CallOutcome {
+    if d.allowed {
+        return CallOutcome::Answered { status: 200, code: None, message: None };
+    }
+    let s3 = def.service == AwsService::S3;
+    let style = if s3 { ServiceStyle::S3 } else { ServiceStyle::Json };
+    let resource = if resource == "*" { "" } else { resource };
+    let message = denial_message(style, d, session, def.action, resource);
+    let (status, code) = if s3 { (403, "AccessDenied") } else { (400, "AccessDeniedException") };
+    CallOutcome::Answered { status, code: Some(code.to_string()), message: Some(message) }
+}
+
+/// The call in lines, for `explain --call`: the credentials, the path, the evaluation.
+pub fn render(a: &CallAnalysis) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "{} calls {} on {}:", a.from, a.action, a.resource);
+    if let Some(imds) = &a.imds {
+        let o = imds.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
+        let _ = writeln!(
+            s,
+            "  credentials: no task role, so the SDK asks IMDS (169.254.169.254:80): {o}: {}",
+            imds.explanation
+        );
+    }
+    match &a.caller {
+        Ok(c) => {
+            let _ = writeln!(s, "  signed as {} (role {}), from {}", c.session_arn, c.role, a.credentials_from);
+        }
+        Err(why) => {
+            let _ = writeln!(s, "  no credentials: {why}");
+        }
+    }
+    if let Some(d) = &a.dial {
+        let _ = writeln!(s, "  1. name {}: {}", d.host, d.name.why);
+        if let (Some(ip), Some(p)) = (d.ip, &d.path) {
+            let outcome = p.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
+            let code = p.code.map(|c| format!(" ({c})")).unwrap_or_default();
+            let _ = writeln!(s, "  2. {ip}:443/tcp: {outcome}{code}: {}", p.explanation);
+            for step in &p.steps {
+                let _ = writeln!(s, "       - {}: {}", step.component, step.decision);
+            }
+        }
+        match (&a.via, a.source_ip) {
+            (Some(e), _) => {
+                let _ = writeln!(
+                    s,
+                    "  3. through endpoint/{e}: its policy applies; aws:SourceVpce and aws:SourceVpc are set"
+                );
+            }
+            (None, Some(ip)) if d.failure.is_none() => {
+                let _ = writeln!(s, "  3. over the public path: the service sees aws:SourceIp {ip}; no aws:SourceVpce");
+            }
+            _ => {}
+        }
+    }
+    if let Some(d) = &a.decision {
+        render_decision(&mut s, d);
+    }
+    let by = if a.outcome.allowed() { String::new() } else { format!(" (stopped by {})", a.outcome.stage()) };
+    let _ = writeln!(s, "  => {}{by}", a.outcome.describe());
+    s
+}
+
+/// Which statements decided and which conditions failed, as `iam simulate` says them.
+fn render_decision(s: &mut String, d: &Decision) {
+    use std::fmt::Write as _;
+    let _ = writeln!(s, "  IAM: {}", if d.allowed { "allowed" } else { "denied" });
+    for m in &d.matched {
+        let sid = m.sid.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "    {} statement {}{sid} of {} ({}, line {} col {}) applies",
+            m.effect,
+            m.statement + 1,
+            m.policy,
+            m.policy_type,
+            m.line,
+            m.col
+        );
+    }
+    for f in &d.failed_conditions {
+        let _ = writeln!(
+            s,
+            "    {} statement {} of {}: condition {} {} does not hold",
+            f.effect,
+            f.statement + 1,
+            f.policy,
+            f.operator,
+            f.key
+        );
+    }
+}
