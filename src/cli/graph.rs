@@ -135,6 +135,13 @@ fn details(target: &str, lab: &crate::model::Lab, verdicts: &[Verdict]) -> crate
                 let a = crate::analyze::analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via);
                 crate::analyze::render_in(&a, lang)
             }
+            Some(ExpectKind::Call(c)) => match c.def() {
+                Some(def) => {
+                    let r = c.resource.as_ref().map(|r| r.value.as_str());
+                    crate::analyze::call::render(&crate::analyze::call::analyze_call(lab, &c.from.value, def, r))
+                }
+                None => String::new(),
+            },
             _ => String::new(),
         };
         d.verdicts.push(text);

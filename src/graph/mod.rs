@@ -461,7 +461,9 @@ fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
     for (i, v) in verdicts.iter().enumerate() {
         // A name check goes from the asker to the resolver that answered (its address is on
         // the router's box, or the internet's).
-        let Some((from, to)) = (match v.title.split_once(" dns ") {
+        // So does an AWS API call: to the endpoint or the service's public address it reached.
+        let asked = v.title.split_once(" dns ").or_else(|| v.title.split_once(" call "));
+        let Some((from, to)) = (match asked {
             Some((f, _)) => v.served_by.as_deref().map(|s| (f, s)),
             None => ends(&v.title).map(|(f, t, _)| (f, t)),
         }) else {
