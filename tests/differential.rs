@@ -10,6 +10,10 @@
 //! outcome, server and source seen must equal the packets'. Mismatches are grouped by
 //! signature; each lab with one is written to `target/differential/<seed>.yaml` with a `.txt`
 //! of its mismatches, and a lab copied to `tests/differential/` is run again on every run.
+//! Labs also draw IAM roles (policies that allow only through an endpoint, only with a source
+//! IP, an explicit deny, a managed policy, or none declared) named by task definitions; every
+//! task and instance then makes real signed AWS calls (credentials fetched over the lab), whose
+//! outcome must be the analyzer's: the same credentials, network failure or IAM decision.
 //!
 //! CI size (40 labs, part of `scripts/test.sh`): `sudo cargo test --test differential -- --nocapture`.
 //! Thousands: `sudo ECSNET_DIFF_LABS=2000 cargo test --release --test differential -- --nocapture`
@@ -116,7 +120,59 @@ fn run_lab(
     check_names(rt, &lab, (stem, sample_seed), &mut rep);
     check_starts(&lab, stem, &mut rep);
     check_registrations(&lab, stem, &mut rep);
+    check_calls(rt, &lab, stem, &mut rep);
     rep
+}
+
+/// The AWS API calls every task and instance makes (credentials fetched over the lab, signed,
+/// sent over the path its DNS and routes give) against the analyzer's prediction: the same
+/// credentials found or not, the same network failure, IAM's same decision with the keys the
+/// path brings (the drawn roles allow some calls only through an endpoint, or only from outside).
+fn check_calls(rt: &tokio::runtime::Runtime, lab: &model::Lab, stem: &str, rep: &mut LabReport) {
+    use ecsnet::scenario::{Node, find_call};
+    const CALLS: &[(&str, Option<&str>)] =
+        &[("sts:GetCallerIdentity", None), ("ecr:DescribeImages", Some("repository/app"))];
+    let ca_path = ecsnet::dataplane::sandbox::ca_dir(&ecsnet::dataplane::state::dir(&lab.name))
+        .join(ecsnet::dataplane::sandbox::CA_CERT);
+    let ca = std::fs::read_to_string(ca_path).unwrap_or_default();
+    let mut sources: Vec<Node> =
+        lab.tasks.iter().filter(|t| t.placement.is_ok()).map(|t| Node::task(&t.name)).collect();
+    sources.extend(lab.instances.iter().map(|i| Node::instance(&i.name)));
+    let mut cases = vec![];
+    for from in &sources {
+        for (action, resource) in CALLS {
+            let Some(def) = find_call(action) else { continue };
+            let a = ecsnet::analyze::call::analyze_call(lab, from, def, *resource);
+            cases.push((from.clone(), *def, resource.map(str::to_string), a));
+        }
+    }
+    let probes: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (from, def, resource, _))| {
+            ecsnet::judge::call::plan(lab, i, (from, *def, resource.as_deref()), &ca, CONFIRM_TIMEOUT).ok()
+        })
+        .collect();
+    let results = rt.block_on(ecsnet::probe::call::run(probes));
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    for r in results {
+        rep.probes += 1;
+        let (from, def, resource, a) = &cases[r.id];
+        if ecsnet::model::call::agree(&a.outcome, &r.outcome) {
+            continue;
+        }
+        let res = resource.as_deref().map(|x| format!(" --resource {x}")).unwrap_or_default();
+        rep.mismatches.push(Mismatch {
+            signature: format!("call {}: model {} vs packets {}", def.action, a.outcome.stage(), r.outcome.stage()),
+            line: format!(
+                "{from} call {}: analyzer {} | packets {}",
+                def.action,
+                a.outcome.describe(),
+                r.outcome.describe()
+            ),
+            detail: vec![format!("ecsnet explain {} {from} --call {}{res}", file.display(), def.action)],
+        });
+    }
 }
 
 /// Every instance's agent joining the cluster as it did on packets after `up` (ecs, then ACS

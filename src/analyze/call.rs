@@ -26,8 +26,9 @@ pub struct CallAnalysis {
     pub caller: Result<Caller, String>,
     /// How the credentials were found: the task role's endpoint, or IMDS (the instance role).
     pub credentials_from: &'static str,
-    /// The SDK's fall back to IMDS, when the task has no role: the path to 169.254.169.254.
-    pub imds: Option<Analysis>,
+    /// The way to the credentials, when it is closed or when the SDK falls back to IMDS (the
+    /// task has no role): what the SDK asks, and the path to it.
+    pub credentials_path: Option<(&'static str, Analysis)>,
     pub dial: Option<Dial>,
     /// The endpoint the call goes through, when the path reaches one.
     pub via: Option<String>,
@@ -38,8 +39,9 @@ pub struct CallAnalysis {
     pub outcome: CallOutcome,
 }
 
-/// IMDS's port.
+/// IMDS's port, and the credentials endpoint's.
 const IMDS_PORT: u16 = 80;
+const TMDS_PORT: u16 = 80;
 
 /// Call `def` (on `resource` as written) from `from`.
 pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str>) -> CallAnalysis {
@@ -54,7 +56,7 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
         } else {
             "IMDS"
         },
-        imds: None,
+        credentials_path: None,
         dial: None,
         via: None,
         source_ip: None,
@@ -66,15 +68,43 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
         let imds = analyze(lab, from, &Node::InstanceMetadata, Some(IMDS_PORT), ProbeProto::Tcp, None);
         let reached = imds.outcome == Some(Outcome::Connected);
         let why = why.clone();
-        a.imds = Some(imds);
+        a.credentials_path = Some(("no task role, so the SDK asks IMDS (169.254.169.254:80)", imds));
         if !reached {
             a.outcome = CallOutcome::NoCredentials(format!(
                 "Unable to locate credentials ({why}, and IMDS at 169.254.169.254 is out of reach)"
             ));
             return a;
         }
-        a.credentials_from = "IMDS (the instance's role: the task has no task role)";
-        a.caller = caller(lab, &Node::instance(&lab.instances[t.instance].name), Which::Task);
+        let inst = &lab.instances[t.instance];
+        let o = &inst.metadata_options;
+        // The token's answer leaves IMDS with the hop limit as its TTL; the instance forwards it
+        // into docker0 once more, so a bridge container needs a limit of 2 (EC2's IMDS docs).
+        let token_lost = t.mode == crate::scenario::NetworkMode::Bridge && o.hop_limit < 2;
+        if token_lost && o.tokens_required {
+            a.outcome = CallOutcome::NoCredentials(format!(
+                "Unable to locate credentials ({why}; IMDSv2's token answer dies on the way into the bridge container (httpPutResponseHopLimit {}), and httpTokens is required)",
+                o.hop_limit
+            ));
+            return a;
+        }
+        a.credentials_from = if token_lost {
+            "IMDSv1 (the instance's role: no task role, and IMDSv2's token answer dies on the way into the bridge container)"
+        } else {
+            "IMDS (the instance's role: the task has no task role)"
+        };
+        a.caller = caller(lab, &Node::instance(&inst.name), Which::Task);
+    }
+    // With a role, the SDK fetches the role's keys from ECS's credentials endpoint first.
+    if let (Ok(_), Some(_)) = (&a.caller, from.task_name()) {
+        let tmds = analyze(lab, from, &Node::Metadata, Some(TMDS_PORT), ProbeProto::Tcp, None);
+        if tmds.outcome != Some(Outcome::Connected) {
+            a.outcome = CallOutcome::NoCredentials(format!(
+                "the credentials endpoint 169.254.170.2 is out of reach: {}",
+                tmds.explanation
+            ));
+            a.credentials_path = Some(("the SDK asks ECS's credentials endpoint (169.254.170.2:80)", tmds));
+            return a;
+        }
     }
     let Ok(c) = a.caller.clone() else {
         a.outcome = CallOutcome::NoCredentials(a.caller.clone().err().unwrap_or_default());
@@ -128,13 +158,9 @@ pub fn render(a: &CallAnalysis) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(s, "{} calls {} on {}:", a.from, a.action, a.resource);
-    if let Some(imds) = &a.imds {
-        let o = imds.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
-        let _ = writeln!(
-            s,
-            "  credentials: no task role, so the SDK asks IMDS (169.254.169.254:80): {o}: {}",
-            imds.explanation
-        );
+    if let Some((what, p)) = &a.credentials_path {
+        let o = p.outcome.map(|o| o.to_string()).unwrap_or_else(|| "?".into());
+        let _ = writeln!(s, "  credentials: {what}: {o}: {}", p.explanation);
     }
     match &a.caller {
         Ok(c) => {

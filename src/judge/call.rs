@@ -10,14 +10,27 @@ use crate::model::call::{CallOutcome, agree};
 use crate::model::pull::Failure;
 use crate::model::resolve;
 use crate::probe::call::{CallProbe, CallResult};
-use crate::scenario::{CallCheck, Expectation, Outcome};
+use crate::scenario::{CallCheck, CallDef, Expectation, Node, Outcome};
 
 /// The call to make for `c`, from where its caller lives; Err: why it cannot be made.
 pub fn plan_call(lab: &Lab, id: usize, c: &CallCheck, ca_pem: &str) -> Result<CallProbe, String> {
     let def = *c.def().ok_or_else(|| format!("ecsnet cannot make `{}`", c.action.value))?;
-    let src = resolve::source(lab, &c.from.value).map_err(|e| e.to_string())?;
-    let resolver = crate::analyze::dns::resolvers_of(lab, &c.from.value).ok().and_then(|r| r.first().copied());
-    let credentials_uri = c.from.value.task_name().and_then(|n| lab.task(n)).and_then(|t| {
+    let timeout = std::time::Duration::from_millis(c.timeout_ms.max(MIN_CONNECT_MS));
+    plan(lab, id, (&c.from.value, def, c.resource.as_ref().map(|r| r.value.as_str())), ca_pem, timeout)
+}
+
+/// Call `def` on `resource` from `from`: its namespace, its first nameserver, and for a task
+/// with a role, the credentials path ECS gave its containers.
+pub fn plan(
+    lab: &Lab,
+    id: usize,
+    (from, def, resource): (&Node, CallDef, Option<&str>),
+    ca_pem: &str,
+    timeout: std::time::Duration,
+) -> Result<CallProbe, String> {
+    let src = resolve::source(lab, from).map_err(|e| e.to_string())?;
+    let resolver = crate::analyze::dns::resolvers_of(lab, from).ok().and_then(|r| r.first().copied());
+    let credentials_uri = from.task_name().and_then(|n| lab.task(n)).and_then(|t| {
         crate::services::task_metadata::documents::credentials_id(t).map(|id| format!("/v2/credentials/{id}"))
     });
     Ok(CallProbe {
@@ -26,10 +39,10 @@ pub fn plan_call(lab: &Lab, id: usize, c: &CallCheck, ca_pem: &str) -> Result<Ca
         resolver,
         region: lab.region.clone(),
         def,
-        resource: c.resource.as_ref().map(|r| r.value.clone()),
+        resource: resource.map(str::to_string),
         credentials_uri,
         ca_pem: ca_pem.to_string(),
-        timeout: std::time::Duration::from_millis(c.timeout_ms.max(MIN_CONNECT_MS)),
+        timeout,
     })
 }
 

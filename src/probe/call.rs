@@ -64,6 +64,8 @@ pub async fn run(probes: Vec<CallProbe>) -> Vec<CallResult> {
 /// ECS's credentials endpoint and IMDS.
 const TMDS: Ipv4Addr = Ipv4Addr::new(169, 254, 170, 2);
 const IMDS: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+/// How long an SDK waits for IMDS's (or the credentials endpoint's) answer: boto3's 1 s.
+const IMDS_ANSWER_TIMEOUT: Duration = Duration::from_secs(1);
 
 async fn call(p: &CallProbe) -> (CallOutcome, Option<String>) {
     let keys = match credentials(p).await {
@@ -211,7 +213,8 @@ async fn credentials(p: &CallProbe) -> Result<Keys, String> {
     let token = match http(&p.ns, IMDS, "PUT", "/latest/api/token", &ttl, p.timeout).await {
         Ok((200, t)) => Some(String::from_utf8_lossy(&t).into_owned()),
         Ok(_) => None,
-        Err(e) if e.contains("refused") || e.contains("timed out") => return Err(none(e)),
+        Err(e) if e.starts_with("connection") => return Err(none(e)),
+        // The answer lost on the way (the hop limit): v1, as the SDKs fall back.
         Err(_) => None,
     };
     let auth: Vec<(&str, &str)> = token.as_deref().map(|t| vec![("x-aws-ec2-metadata-token", t)]).unwrap_or_default();
@@ -266,8 +269,9 @@ async fn http(
         stream.read_to_end(&mut buf).await?;
         Ok::<_, std::io::Error>(buf)
     };
-    // IMDS's token reply can be lost on the way back (its hop limit): a read that stalls is a timeout.
-    let buf = match tokio::time::timeout(timeout * 4, work).await {
+    // IMDS's token reply can be lost on the way back (its hop limit): a read that stalls is a
+    // timeout, after the second the SDKs give IMDS.
+    let buf = match tokio::time::timeout(IMDS_ANSWER_TIMEOUT, work).await {
         Err(_) => return Err("answer timed out".into()),
         Ok(r) => r.map_err(|e| e.to_string())?,
     };

@@ -56,6 +56,8 @@ struct Gen {
     public: BTreeSet<Ipv4Addr>,
     families: Vec<Family>,
     instances: Vec<(String, usize)>,
+    /// IAM: its own stream, so a seed's network stays what it was before roles existed.
+    iam: Rng,
     starts: Starts,
 }
 
@@ -122,6 +124,7 @@ pub fn generate(seed: u64, name: &str) -> String {
         families: vec![],
         instances: vec![],
         starts: Starts::draw(seed),
+        iam: Rng(seed ^ 0x1a11_1a11_1a11_1a11),
     };
     let mut pool = PORT_POOL.to_vec();
     g.rng.shuffle(&mut pool);
@@ -139,6 +142,37 @@ pub fn generate(seed: u64, name: &str) -> String {
     y += &g.instances();
     y += &g.task_definitions();
     y += &g.tasks();
+    y += &iam_block(seed);
+    y
+}
+
+/// The roles a task definition's taskRoleArn names: `role-1` and `role-2` declared (their
+/// policies drawn), `role-3` not (unrestricted).
+const ROLES: &[&str] = &["role-1", "role-2", "role-3"];
+
+/// The declared roles, with policies that make the path matter: allowed only through an
+/// endpoint (aws:SourceVpce present), only from outside it (aws:SourceIp present), an explicit
+/// deny, or an AWS-managed policy.
+fn iam_block(seed: u64) -> String {
+    let mut r = Rng(seed ^ 0x901c_901c_901c_901c);
+    let statements = [
+        r#"{ "Effect": "Allow", "Action": "ecr:Describe*", "Resource": "*", "Condition": { "Null": { "aws:SourceVpce": "false" } } }"#,
+        r#"{ "Effect": "Allow", "Action": ["ecr:*", "s3:List*"], "Resource": "*", "Condition": { "IpAddress": { "aws:SourceIp": "0.0.0.0/0" } } }"#,
+        r#"{ "Effect": "Allow", "Action": "*", "Resource": "*" }, { "Effect": "Deny", "Action": "ecr:describeimages", "Resource": "arn:aws:ecr:*:*:repository/app" }"#,
+        r#"{ "Effect": "Allow", "NotAction": "ecr:*", "Resource": "*" }"#,
+    ];
+    // No repositories: a scenario that declares none has every ECR image its tasks name.
+    let mut y = "aws:\n  roles:\n".to_string();
+    for role in &ROLES[..2] {
+        if r.chance(30) {
+            y += &format!("    - {{ roleName: {role}, managedPolicyArns: [AmazonEC2ContainerRegistryReadOnly] }}\n");
+        } else {
+            let st = r.pick(&statements);
+            y += &format!(
+                "    - roleName: {role}\n      policies:\n        - policyName: p\n          policyDocument: '{{ \"Version\": \"2012-10-17\", \"Statement\": [{st}] }}'\n"
+            );
+        }
+    }
     y
 }
 
@@ -498,7 +532,12 @@ impl Gen {
             };
             let family = format!("fam-{}", i + 1);
             let mode_name = format!("{mode:?}").to_lowercase();
-            y += &format!("  - family: {family}\n    networkMode: {mode_name}\n    containerDefinitions:\n");
+            y += &format!("  - family: {family}\n    networkMode: {mode_name}\n");
+            if self.iam.chance(70) {
+                let role = self.iam.pick(ROLES);
+                y += &format!("    taskRoleArn: arn:aws:iam::123456789012:role/{role}\n");
+            }
+            y += "    containerDefinitions:\n";
             let mut bound = vec![];
             let mut static_ports = BTreeSet::new();
             for c in 0..self.rng.range(1, 2) {
