@@ -772,3 +772,7 @@ expect-call-no-resource = `{ $action }` は対象リソースなしで呼び出�
 expect-call-no-resource-help = `resource` を削除してください
 expect-call-resource = `{ $action }` には `resource: { $example }` が必要です
 expect-call-resource-help = 例: { $example }
+vpce-bad-id = InvalidVpcEndpointId.Malformed: Invalid Id: '{ $id }' (expecting 'vpce-...; the Id may only contain lowercase alphanumeric characters and a single dash'): ID の形式が正しくありません
+vpce-bad-id-help = vpce- と小文字の 16 進数 17 桁を書いてください。例: vpce-0a1b2c3d4e5f67890
+vpce-duplicate-id = 別のエンドポイントがすでに ID { $id } を持っています
+vpce-duplicate-id-help = エンドポイントごとに別の vpcEndpointId を付けてください

@@ -58,7 +58,10 @@ pub(super) fn resolve_all(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<VpcEn
     for (ei, e) in s.vpc.vpc_endpoints.iter().enumerate() {
         let lab = fabric.lab;
         let name = e.name.value.clone();
-        let id = format!("vpce-{}", ids::hex(&[lab, "vpce", &name], 17));
+        let id = match &e.id {
+            Some(id) => id.value.clone(),
+            None => format!("vpce-{}", ids::hex(&[lab, "vpce", &name], 17)),
+        };
         let groups: Vec<String> = match &e.security_groups {
             Some(g) => g.iter().map(|x| x.value.clone()).collect(),
             None => vec!["default".to_string()],

@@ -32,6 +32,10 @@ pub struct VpcEndpoint {
     pub route_tables: Vec<Located<String>>,
     /// The endpoint policy as written (JSON text); None: the default, which allows all.
     pub policy: Option<String>,
+    /// Its `vpce-…` id as written, so that a bucket policy can name it (`aws:SourceVpce`);
+    /// None: one derived from the lab and the name.
+    #[serde(default)]
+    pub id: Option<Located<String>>,
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -70,13 +74,30 @@ pub(crate) static TABLE: Table = Table {
         ),
         opt("routeTables", Shape::List(&Shape::Name), "Gateway: the route tables that get the prefix list's route."),
         opt("policy", Shape::Text, "The endpoint policy (JSON), kept as written; the default allows all."),
+        opt(
+            "vpcEndpointId",
+            Shape::Text,
+            "Its id (`vpce-` and 17 hex digits), for a policy that names it in `aws:SourceVpce` (default: one derived from the lab and the name).",
+        ),
     ],
 };
 
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, region: &str) -> Vec<VpcEndpoint> {
     let items = b.cx.items(v, MAX_OBJECTS).unwrap_or_default();
     let mut uniq = UniqueNames::default();
-    items.iter().filter_map(|it| parse(b, it, region, &mut uniq)).collect()
+    let out: Vec<VpcEndpoint> = items.iter().filter_map(|it| parse(b, it, region, &mut uniq)).collect();
+    // An id names one endpoint: a policy's aws:SourceVpce could not tell two apart.
+    for (i, e) in out.iter().enumerate() {
+        let Some(id) = &e.id else { continue };
+        if out[..i].iter().any(|o| o.id.as_ref().is_some_and(|x| x.value == id.value)) {
+            b.cx.err(
+                &id.loc,
+                tr!("vpce-duplicate-id", "another endpoint already has the id { $id }", id = id.value.as_str()),
+                tr!("vpce-duplicate-id-help", "give each endpoint its own vpcEndpointId"),
+            );
+        }
+    }
+    out
 }
 
 fn parse(b: &mut Builder, v: &Value<'_>, region: &str, uniq: &mut UniqueNames) -> Option<VpcEndpoint> {
@@ -93,8 +114,13 @@ fn parse(b: &mut Builder, v: &Value<'_>, region: &str, uniq: &mut UniqueNames) -
     let private_dns_enabled = m.get("privateDnsEnabled").and_then(|v| b.cx.boolean(&v)).is_none_or(|x| x.value);
     let route_tables = m.get("routeTables").and_then(|v| b.ref_list(&v, ROUTE_TABLE, 200)).unwrap_or_default();
     let policy = m.get("policy").and_then(|v| b.cx.string(&v)).and_then(|p| policy(&mut b.cx, p));
+    let id = m.get("vpcEndpointId").and_then(|v| b.cx.string(&v));
+    let id_ok = id.as_ref().is_none_or(|i| endpoint_id(&mut b.cx, i));
     let (name, service) = (name?, service?);
     let cx = &mut b.cx;
+    if !id_ok {
+        return None;
+    }
     let gateway_ok = matches!(service.value, AwsService::S3 | AwsService::DynamoDb);
     match kind {
         EndpointType::Gateway if !gateway_ok => {
@@ -127,7 +153,25 @@ fn parse(b: &mut Builder, v: &Value<'_>, region: &str, uniq: &mut UniqueNames) -
         }
         _ => {}
     }
-    Some(VpcEndpoint { name, service, kind, subnets, security_groups, private_dns_enabled, route_tables, policy })
+    Some(VpcEndpoint { name, service, kind, subnets, security_groups, private_dns_enabled, route_tables, policy, id })
+}
+
+/// `vpce-` and 17 (or, for old endpoints, 8) lower-case hex digits, as EC2 makes them.
+fn endpoint_id(cx: &mut Reader, id: &Located<String>) -> bool {
+    let hex = id.value.strip_prefix("vpce-").unwrap_or_default();
+    let ok = matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !ok {
+        cx.err(
+            &id.loc,
+            tr!(
+                "vpce-bad-id",
+                "InvalidVpcEndpointId.Malformed: Invalid Id: '{ $id }' (expecting 'vpce-...; the Id may only contain lowercase alphanumeric characters and a single dash')",
+                id = id.value.as_str()
+            ),
+            tr!("vpce-bad-id-help", "write vpce- and 17 lower-case hex digits, e.g. vpce-0a1b2c3d4e5f67890"),
+        );
+    }
+    ok
 }
 
 /// `ecr.api`, or `com.amazonaws.REGION.ecr.api` of this region.
