@@ -1,5 +1,5 @@
-//! Issue 16, the seed's exercise on real packets (root): inside a task, the real boto3 and the
-//! AWS SDK for JavaScript v3 call ECR DescribeImages with the task role's credentials, through
+//! Issue 16, the seed's exercise on real packets (root): inside a task, the real boto3, the AWS
+//! CLI and the AWS SDK for JavaScript v3 call ECR DescribeImages with the task role's credentials, through
 //! the ecr-api interface endpoint. The front door evaluates the call as IAM does: the task
 //! whose role allows only S3 gets ECR's HTTP 400 AccessDeniedException with AWS's exact
 //! message; the task whose role has AmazonEC2ContainerRegistryReadOnly gets the images; the
@@ -58,6 +58,27 @@ fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
             &[script.to_str().unwrap(), "ap-northeast-1", "my-repo"],
         );
         assert_eq!(v["my-repo"], serde_json::json!(["latest"]), "{v}");
+    }
+    if let Some(aws) = sdk::aws_cli() {
+        ran = true;
+        // The AWS CLI prints the service's code and message as botocore read them.
+        let run = |task: &str, repo: &str| {
+            let o = std::process::Command::new(bin())
+                .args(["exec", lab, task, "--"])
+                .arg(&aws)
+                .args(["--region", "ap-northeast-1", "ecr", "describe-images", "--repository-name", repo])
+                .output()
+                .expect("exec");
+            (o.status.success(), text(&o))
+        };
+        let (ok, out) = run("task/before/app", "my-repo");
+        let want = format!(
+            "An error occurred (AccessDeniedException) when calling the DescribeImages operation: {}",
+            denied("s3-only-role", "before", "my-repo", identity)
+        );
+        assert!(!ok && out.contains(&want), "{out}");
+        let (ok, out) = run("task/after/app", "my-repo");
+        assert!(ok && out.contains("\"latest\""), "{out}");
     }
     if !ran {
         eprintln!("skipped: no SDK client installed (scripts/sdk-clients.sh)");
