@@ -4,6 +4,7 @@
 //! request an SDK (or Docker, for the registry) sends. The first call that fails stops the task,
 //! with ECS's error naming the address it dialled.
 
+use super::front_door::sigv4::{self, Keys};
 use crate::model::pull::{self, Failure, HTTPS_PORT, StartResult, Step};
 use crate::scenario::{NetworkMode, SecretSource};
 use crate::sys::{netns, sock};
@@ -47,8 +48,9 @@ pub struct Caller {
     /// The instance's first nameserver.
     pub resolver: Option<Ipv4Addr>,
     pub region: String,
-    /// The access key of the role the calls are signed as.
-    pub access_key_id: String,
+    /// The role's credentials the calls are signed with.
+    #[serde(flatten)]
+    pub keys: Keys,
 }
 
 /// Every task's start, and the CA the front doors' certificates chain to.
@@ -204,20 +206,16 @@ impl Client<'_> {
         Ok(())
     }
 
-    /// A JSON 1.1 API call, signed (in shape: the front doors read the scope, not the signature).
+    /// A JSON 1.1 API call, signed as the SDKs sign it with the caller's role credentials.
     pub async fn api(&self, host: &str, service: &str, target: &str, body: Value) -> Result<Value, Failure> {
-        let now = crate::sys::time::now_unix();
-        let (y, mo, d, h, mi, s) = crate::sys::time::civil(now);
-        let date = format!("{y:04}{mo:02}{d:02}");
-        let amz_date = format!("{date}T{h:02}{mi:02}{s:02}Z");
-        let req = hyper::Request::post("/")
-            .header("host", host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", target)
-            .header("x-amz-date", amz_date)
-            .header("authorization", self.authorization(&date, service, "content-type;host;x-amz-date;x-amz-target"))
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|e| Failure::Other { text: e.to_string() })?;
+        let body = body.to_string();
+        let headers = [("host", host), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+        let signed = self.sign(service, ("POST", &format!("https://{host}/")), &headers, body.as_bytes())?;
+        let mut b = hyper::Request::post("/");
+        for (k, v) in headers.into_iter().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            b = b.header(k, v);
+        }
+        let req = b.body(Full::new(Bytes::from(body))).map_err(|e| Failure::Other { text: e.to_string() })?;
         let a = self.send(host, req).await?;
         if a.status != 200 {
             return Err(api_failure(&a));
@@ -225,31 +223,36 @@ impl Client<'_> {
         Ok(serde_json::from_slice(&a.body).unwrap_or(Value::Null))
     }
 
-    /// A SigV4 Authorization header in shape: the front doors read the scope, not the signature.
-    fn authorization(&self, date: &str, service: &str, signed: &str) -> String {
-        format!(
-            "AWS4-HMAC-SHA256 Credential={}/{date}/{}/{service}/aws4_request, SignedHeaders={signed}, Signature={}",
-            self.caller.access_key_id,
-            self.caller.region,
-            "0".repeat(64)
-        )
+    /// The headers that sign a request (`authorization`, `x-amz-date`, the session token), by
+    /// the clock of the machine the calls leave from.
+    fn sign(
+        &self,
+        service: &str,
+        target: (&str, &str),
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Failure> {
+        let scope = (self.caller.region.as_str(), service);
+        sigv4::sign(&self.caller.keys, scope, target, headers, body, std::time::SystemTime::now())
+            .map_err(|e| Failure::Other { text: format!("signing: {e}") })
     }
 
     /// A websocket upgrade on `https://host/path`, signed with `service`'s scope as the ECS
     /// agent signs ACS and TCS: the answer's status (101 when accepted).
     pub async fn websocket(&self, host: &str, path: &str, service: &str) -> Result<Answer, Failure> {
-        let (y, mo, d, h, mi, s) = crate::sys::time::civil(crate::sys::time::now_unix());
-        let date = format!("{y:04}{mo:02}{d:02}");
-        let req = hyper::Request::get(path)
-            .header("host", host)
-            .header("connection", "Upgrade")
-            .header("upgrade", "websocket")
-            .header("sec-websocket-version", "13")
-            .header("sec-websocket-key", "ZWNzbmV0LWFnZW50LWtleQ==")
-            .header("x-amz-date", format!("{date}T{h:02}{mi:02}{s:02}Z"))
-            .header("authorization", self.authorization(&date, service, "host;x-amz-date"))
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| Failure::Other { text: e.to_string() })?;
+        let headers = [
+            ("host", host),
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "ZWNzbmV0LWFnZW50LWtleQ=="),
+        ];
+        let signed = self.sign(service, ("GET", &format!("https://{host}{path}")), &headers, b"")?;
+        let mut b = hyper::Request::get(path);
+        for (k, v) in headers.into_iter().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            b = b.header(k, v);
+        }
+        let req = b.body(Full::new(Bytes::new())).map_err(|e| Failure::Other { text: e.to_string() })?;
         self.send(host, req).await
     }
 

@@ -87,15 +87,43 @@ fn https_port() -> u16 {
     HTTPS_PORT
 }
 
-/// Who an access key belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Who an access key belongs to, and the secret and session token that sign with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     pub access_key_id: String,
+    /// The key's secret: the doors verify each signature with it.
+    #[serde(default)]
+    pub secret_access_key: String,
+    /// The session token a temporary (`ASIA...`) key must be presented with.
+    #[serde(default)]
+    pub session_token: Option<String>,
     /// `arn:aws:sts::123456789012:assumed-role/ecsTaskRole/<session>`, `arn:aws:iam::...:user/x`.
     pub arn: String,
     /// GetCallerIdentity's UserId; made from the ARN when not given.
     #[serde(default)]
     pub user_id: Option<String>,
+}
+
+impl Principal {
+    /// The principal of credentials the lab hands out.
+    fn of(c: crate::services::task_metadata::FakeCredentials, arn: String) -> Principal {
+        Principal {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.token),
+            arn,
+            user_id: None,
+        }
+    }
+
+    /// What signs as this principal.
+    pub fn keys(&self) -> sigv4::Keys {
+        sigv4::Keys {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+        }
+    }
 }
 
 impl Spec {
@@ -179,23 +207,22 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
         let (Some(arn), Some(id)) = (t.task_role_arn.as_ref(), credentials_id(t)) else { continue };
         let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: arn.clone() }, 0);
         let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
-        v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
+        v.push(Principal::of(c, arn));
     }
     for st in &lab.starts {
-        let (access_key_id, arn) = start_principal(lab, st);
-        if !v.iter().any(|p: &Principal| p.access_key_id == access_key_id) {
-            v.push(Principal { access_key_id, arn, user_id: None });
+        let p = start_principal(lab, st);
+        if !v.iter().any(|q: &Principal| q.access_key_id == p.access_key_id) {
+            v.push(p);
         }
     }
     for inst in &lab.instances {
-        let (access_key_id, arn) = instance_principal(lab, inst);
-        v.push(Principal { access_key_id, arn, user_id: None });
+        v.push(instance_principal(lab, inst));
     }
     v
 }
 
-/// The access key IMDS hands instance `inst` for its role, and the session it names.
-pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> (String, String) {
+/// The credentials IMDS hands instance `inst` for its role, and the session they name.
+pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> Principal {
     use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let account = crate::model::ACCOUNT;
     let role = &inst.instance_profile;
@@ -204,12 +231,12 @@ pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance
         role_arn: format!("arn:aws:iam::{account}:role/{role}"),
     };
     let c = fake_credentials(&lab.name, &id, 0);
-    (c.access_key_id, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
+    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
 }
 
-/// The access key and principal a task's start is signed as: the task's execution role
-/// (a session named after the task id), else its instance's role (as IMDS hands it out).
-pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> (String, String) {
+/// The principal a task's start is signed as: the task's execution role (a session named
+/// after the task id), else its instance's role (as IMDS hands it out).
+pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> Principal {
     use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let t = &lab.tasks[st.task];
     let inst = &lab.instances[t.instance];
@@ -220,8 +247,8 @@ pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskSta
     } else {
         (format!("imds/instance/{}", inst.name), inst.id.clone())
     };
-    let key = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0).access_key_id;
-    (key, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
+    let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0);
+    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }
 
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the

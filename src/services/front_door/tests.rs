@@ -8,6 +8,8 @@ const NOW: u64 = 1_730_374_691;
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "ap-northeast-1";
 const KEY: &str = "ASIATESTKEY";
+const SECRET: &str = "test-secret";
+const TOKEN: &str = "test-session-token";
 
 fn spec() -> Spec {
     Spec {
@@ -24,6 +26,8 @@ fn spec() -> Spec {
         names: vec![],
         credentials: vec![Principal {
             access_key_id: KEY.into(),
+            secret_access_key: SECRET.into(),
+            session_token: Some(TOKEN.into()),
             arn: "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc".into(),
             user_id: None,
         }],
