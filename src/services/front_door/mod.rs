@@ -3,12 +3,14 @@
 //! SDKs and container runtimes in a task work against them with nothing but the region set,
 //! once the lab's DNS points the AWS names at a door and the tasks trust the lab CA.
 //!
-//! One server answers for every service on every door: a request goes to a service by its
-//! SigV4 credential scope when it is signed, else by its Host (registry pulls and presigned
-//! layer downloads are not SigV4-signed in a header), see [`route_for_host`]. Each service is a
-//! pure function of the request and the store, in its own file.
+//! One server answers for every service on every door: a request goes to a service by its Host
+//! when that is an AWS name, else by its SigV4 credential scope (a test's `localhost`), see
+//! [`route_for_host`]. Every signature is verified as AWS verifies it before the service sees
+//! the request ([`auth`]). Each service is a pure function of the request and the store, in its
+//! own file.
 
 pub mod archive;
+pub mod auth;
 pub mod data;
 pub mod ecr;
 pub mod ecs;
@@ -397,11 +399,14 @@ pub struct FrontDoor {
     pub iam: iam::Iam,
     /// A fixed clock for tests; `None` = the system clock.
     pub clock: Option<u64>,
+    /// The key ECR presigns its layer URLs with, as ECR's own role does on AWS.
+    pub layer_keys: sigv4::Keys,
 }
 
 impl FrontDoor {
     pub fn new(spec: &Spec, lab: Arc<str>, clock: Option<u64>) -> FrontDoor {
         let now = clock.unwrap_or_else(crate::sys::time::now_unix);
+        let layer_keys = ecr::layer_keys(&lab);
         FrontDoor {
             lab,
             region: spec.region.clone(),
@@ -413,7 +418,16 @@ impl FrontDoor {
             container_instances: spec.container_instances.clone(),
             iam: iam::Iam::new(spec),
             clock,
+            layer_keys,
         }
+    }
+
+    /// The secret and session token of an access key the lab issued.
+    pub fn keys_for(&self, access_key_id: &str) -> Option<sigv4::Keys> {
+        if let Some(p) = self.principals.iter().find(|p| p.access_key_id == access_key_id) {
+            return Some(p.keys());
+        }
+        (self.layer_keys.access_key_id == access_key_id).then(|| self.layer_keys.clone())
     }
 
     pub fn now(&self) -> u64 {
@@ -425,8 +439,9 @@ impl FrontDoor {
         format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region)
     }
 
-    /// Which service a request is for: by its SigV4 scope, else by its Host; the registry's
-    /// paths (`/v2/...`) also when the host is not an AWS name (a test's `localhost`).
+    /// Which service a request is for: by its Host when that is an AWS name, else by its SigV4
+    /// scope; the registry's paths (`/v2/...`) also when the host is not an AWS name (a test's
+    /// `localhost`).
     pub fn route(&self, req: &Req) -> Routed {
         let sig = sigv4::from_request(req.header("authorization"), &req.query);
         let by_host = route_for_host(req.host());
@@ -436,7 +451,10 @@ impl FrontDoor {
             (Some(Service::S3 { .. }), Some(s @ Service::S3 { .. })) => Some(s),
             // The agent signs its ACS and TCS websockets with ECS's scope.
             (Some(Service::Ecs), Some(s @ (Service::Acs | Service::Tcs))) => Some(s),
-            (Some(s), _) => Some(s),
+            // AWS answers by endpoint: a scope naming another service is that endpoint's
+            // signature error, which verification gives.
+            (Some(_), Some(s)) => Some(s),
+            (Some(s), None) => Some(s),
             (None, Some(s)) => Some(s),
             (None, None) if req.path == "/v2" || req.path.starts_with("/v2/") => Some(Service::Registry),
             (None, None) => None,
@@ -453,6 +471,12 @@ impl FrontDoor {
             return with_request_id(service, malformed_signature(service, &m.0));
         }
         let sig = routed.sigv4.as_ref().and_then(|s| s.as_ref().ok());
+        // Every door verifies a signature before its service sees the request.
+        if let Some(s) = sig
+            && let Err(refusal) = auth::verify(self, service, s, req)
+        {
+            return with_request_id(service, refusal);
+        }
         // A poisoned lock only means a handler panicked earlier; the data is still usable.
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let resp = match service {
