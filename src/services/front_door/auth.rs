@@ -49,7 +49,9 @@ pub fn verify(door: &FrontDoor, service: &Service, sig: &SigV4, req: &Req) -> Re
 
 /// A rejection as `service` words it.
 pub fn refusal(service: &Service, sig: &SigV4, r: &Rejection) -> Resp {
-    if let Rejection::Incomplete(m) = r {
+    if let Rejection::Incomplete(m) = r
+        && !matches!(service, Service::S3 { .. })
+    {
         return malformed_signature(service, m);
     }
     match service {
@@ -126,6 +128,8 @@ fn s3_refusal(sig: &SigV4, r: &Rejection) -> Resp {
         ("AuthorizationHeaderMalformed", "The authorization header is malformed; ")
     };
     match r {
+        // A presigned URL's own messages stand alone.
+        Rejection::Incomplete(m) if sig.presigned => s3::error(400, malformed, m, &[]),
         Rejection::Incomplete(m) => s3::error(400, malformed, &format!("{prefix}{m}"), &[]),
         Rejection::Skewed { amz_date, now, .. } => s3::error(
             403,

@@ -471,6 +471,13 @@ fn the_registrys_layer_urls_are_presigned_and_expire() {
     let tampered = target.replacen("/aaaa", "/bbbb", 1);
     let t = get(&d, &tampered).text();
     assert!(t.contains("<Code>SignatureDoesNotMatch</Code>"), "{t}");
+    // A presigned URL that says it lives longer than a week.
+    let long = target.replace("X-Amz-Expires=3600", "X-Amz-Expires=604801");
+    let t = get(&d, &long).text();
+    assert!(
+        t.contains("<Code>AuthorizationQueryParametersError</Code><Message>X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds</Message>"),
+        "{t}"
+    );
     // An hour and a second later.
     let later = FrontDoor::new(&spec(), "lab".into(), Some(NOW + 3601));
     let r = get(&later, target);
