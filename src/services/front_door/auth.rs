@@ -4,7 +4,7 @@
 //! so it is left to its own check.
 
 use super::http::{Req, Resp, json_error};
-use super::sigv4::{self, Expect, MAX_SKEW, Rejection, ScopeFault, SigV4, amz_date};
+use super::sigv4::{self, Expect, Rejection, ScopeFault, SigV4, amz_date};
 use super::{FrontDoor, Service, malformed_signature, s3, sts};
 
 /// Coral's answer to an unknown key or a session token that is not the key's.
@@ -72,22 +72,24 @@ pub fn refusal(service: &Service, sig: &SigV4, r: &Rejection) -> Resp {
 fn coral(r: &Rejection, (bad_signature, bad_key): (&'static str, &'static str)) -> (&'static str, String) {
     let message = match r {
         Rejection::Incomplete(m) => m.clone(),
-        Rejection::Skewed { amz_date: d, now, future: false } => format!(
-            "Signature expired: {d} is now earlier than {} ({} - 15 min.)",
-            amz_date(now.saturating_sub(MAX_SKEW)),
-            amz_date(*now)
+        Rejection::Skewed { amz_date: d, now, window, future: false } => format!(
+            "Signature expired: {d} is now earlier than {} ({} - {})",
+            amz_date(now.saturating_sub(*window)),
+            amz_date(*now),
+            span(*window)
         ),
-        Rejection::Skewed { amz_date: d, now, future: true } => format!(
-            "Signature not yet current: {d} is still later than {} ({} + 15 min.)",
-            amz_date(now.saturating_add(MAX_SKEW)),
-            amz_date(*now)
+        Rejection::Skewed { amz_date: d, now, window, future: true } => format!(
+            "Signature not yet current: {d} is still later than {} ({} + {})",
+            amz_date(now.saturating_add(*window)),
+            amz_date(*now),
+            span(*window)
         ),
         // A presigned request past its X-Amz-Expires, worded as the skew is.
         Rejection::Expired { amz_date: d, now, expires } => format!(
             "Signature expired: {d} is now earlier than {} ({} - {})",
             amz_date(now.saturating_sub(*expires)),
             amz_date(*now),
-            if expires % 60 == 0 { format!("{} min.", expires / 60) } else { format!("{expires} sec.") }
+            span(*expires)
         ),
         Rejection::HostNotSigned => "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
         Rejection::Scope(f) => {
@@ -117,6 +119,11 @@ fn coral(r: &Rejection, (bad_signature, bad_key): (&'static str, &'static str)) 
     (bad_signature, message)
 }
 
+/// Coral's `15 min.`; seconds when not whole minutes.
+fn span(secs: u64) -> String {
+    if secs % 60 == 0 { format!("{} min.", secs / 60) } else { format!("{secs} sec.") }
+}
+
 /// S3's XML errors: a wrong region names the right one (SDKs retry there), a bad signature
 /// shows what S3 signed.
 fn s3_refusal(sig: &SigV4, r: &Rejection) -> Resp {
@@ -131,14 +138,14 @@ fn s3_refusal(sig: &SigV4, r: &Rejection) -> Resp {
         // A presigned URL's own messages stand alone.
         Rejection::Incomplete(m) if sig.presigned => s3::error(400, malformed, m, &[]),
         Rejection::Incomplete(m) => s3::error(400, malformed, &format!("{prefix}{m}"), &[]),
-        Rejection::Skewed { amz_date, now, .. } => s3::error(
+        Rejection::Skewed { amz_date, now, window, .. } => s3::error(
             403,
             "RequestTimeTooSkewed",
             "The difference between the request time and the current time is too large.",
             &[
                 ("RequestTime", amz_date),
                 ("ServerTime", &iso8601(*now)),
-                ("MaxAllowedSkewMilliseconds", &(MAX_SKEW * 1000).to_string()),
+                ("MaxAllowedSkewMilliseconds", &(window * 1000).to_string()),
             ],
         ),
         Rejection::Expired { amz_date, now, expires } => {

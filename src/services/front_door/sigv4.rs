@@ -266,6 +266,15 @@ fn signing_params<'a>(
 
 /// How far a request's time may be from the door's clock, either way: SigV4's 15 minutes.
 pub const MAX_SKEW: u64 = 15 * 60;
+
+/// A service's own window: ECR, STS and S3 allow [`MAX_SKEW`]; CloudWatch Logs, SSM, Secrets
+/// Manager and ECS allow five minutes (their "Signature expired" errors say `- 5 min.`).
+pub fn max_skew(service: &str) -> u64 {
+    match service {
+        "logs" | "ssm" | "secretsmanager" | "ecs" => 5 * 60,
+        _ => MAX_SKEW,
+    }
+}
 /// The longest a presigned URL may live: a week.
 pub const MAX_EXPIRES: u64 = 7 * 24 * 3600;
 
@@ -285,8 +294,8 @@ pub struct Expect<'a> {
 pub enum Rejection {
     /// The request's time is missing or unreadable, or a presigned URL lacks a parameter.
     Incomplete(String),
-    /// The request's time (`yyyymmddThhmmssZ`) is over [`MAX_SKEW`] from `now`.
-    Skewed { amz_date: String, now: u64, future: bool },
+    /// The request's time (`yyyymmddThhmmssZ`) is over the service's window (seconds) from `now`.
+    Skewed { amz_date: String, now: u64, window: u64, future: bool },
     /// A presigned URL used after its `X-Amz-Expires`.
     Expired { amz_date: String, now: u64, expires: u64 },
     /// `host` is not among the signed headers.
@@ -323,7 +332,7 @@ pub fn verify(
 ) -> Result<(), Rejection> {
     let s3 = expect.service == "s3";
     let (amz_date, time) = request_time(req, sig)?;
-    check_time(req, sig, &amz_date, time, expect.now)?;
+    check_time(req, sig, (&amz_date, time), expect.now, max_skew(expect.service))?;
     // S3 has no such rule of its own; a presigned URL signs `host` anyway.
     if !s3 && !sig.signed_headers.iter().any(|h| h == "host" || h == ":authority") {
         return Err(Rejection::HostNotSigned);
@@ -369,14 +378,14 @@ fn request_time(req: &Req, sig: &SigV4) -> Result<(String, u64), Rejection> {
 /// S3's list of what a presigned URL must carry.
 const PRESIGNED_PARAMS: &str = "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.";
 
-/// Within [`MAX_SKEW`] of `now`; a presigned URL may be older, up to its `X-Amz-Expires`.
-fn check_time(req: &Req, sig: &SigV4, amz_date: &str, time: u64, now: u64) -> Result<(), Rejection> {
-    let skewed = |future| Err(Rejection::Skewed { amz_date: amz_date.to_string(), now, future });
-    if time > now.saturating_add(MAX_SKEW) {
+/// Within `window` of `now`; a presigned URL may be older, up to its `X-Amz-Expires`.
+fn check_time(req: &Req, sig: &SigV4, (amz_date, time): (&str, u64), now: u64, window: u64) -> Result<(), Rejection> {
+    let skewed = |future| Err(Rejection::Skewed { amz_date: amz_date.to_string(), now, window, future });
+    if time > now.saturating_add(window) {
         return skewed(true);
     }
     if !sig.presigned {
-        return if time.saturating_add(MAX_SKEW) < now { skewed(false) } else { Ok(()) };
+        return if time.saturating_add(window) < now { skewed(false) } else { Ok(()) };
     }
     let expires = req
         .query_param("X-Amz-Expires")
@@ -782,7 +791,7 @@ mod tests {
         // Sixteen minutes either way.
         assert_eq!(
             check(&ecr_call(NOW - 16 * 60), "ecr", NOW),
-            Err(Rejection::Skewed { amz_date: "20241031T112211Z".into(), now: NOW, future: false })
+            Err(Rejection::Skewed { amz_date: "20241031T112211Z".into(), now: NOW, window: 900, future: false })
         );
         assert!(matches!(check(&ecr_call(NOW + 16 * 60), "ecr", NOW), Err(Rejection::Skewed { future: true, .. })));
         // The scope: a region, a service.

@@ -293,6 +293,23 @@ fn json_services_refuse_signatures_in_corals_words() {
         message(ecr_call_as(&keys(), (REGION, "ecr"), NOW + 16 * 60)),
         "Signature not yet current: 20241031T115411Z is still later than 20241031T115311Z (20241031T113811Z + 15 min.)"
     );
+    // Logs, SSM, Secrets Manager and ECS allow five minutes, not fifteen.
+    let logs = |at: u64| {
+        let req = Req::new("POST", "/").with_header("X-Amz-Target", "Logs_20140328.CreateLogStream").with_body("{}");
+        signed_with(&keys(), (REGION, "logs"), at, "logs.ap-northeast-1.amazonaws.com", req)
+    };
+    assert_eq!(
+        message(logs(NOW - 6 * 60)),
+        "Signature expired: 20241031T113211Z is now earlier than 20241031T113311Z (20241031T113811Z - 5 min.)"
+    );
+    let poll =
+        Req::new("POST", "/").with_header("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.DiscoverPollEndpoint");
+    let poll =
+        signed_with(&keys(), (REGION, "ecs"), NOW + 6 * 60, "ecs.ap-northeast-1.amazonaws.com", poll.with_body("{}"));
+    assert_eq!(
+        message(poll),
+        "Signature not yet current: 20241031T114411Z is still later than 20241031T114311Z (20241031T113811Z + 5 min.)"
+    );
     // Another region; another service on ECR's endpoint (AWS answers by endpoint).
     assert_eq!(
         message(ecr_call_as(&keys(), ("us-east-1", "ecr"), NOW)),
