@@ -13,6 +13,9 @@ use std::process::Command;
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "ap-northeast-1";
 const KEY: &str = "ASIAFRONTDOORTEST000";
+/// What boto3 signs with: the doors verify every signature with them.
+const SECRET: &str = "front-door-secret";
+const TOKEN: &str = "front-door-session-token";
 const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/0123456789abcdef";
 
 fn spec(ca: &LabCa) -> Spec {
@@ -42,7 +45,13 @@ fn spec(ca: &LabCa) -> Spec {
             format!("*.dkr.ecr.{REGION}.amazonaws.com"),
             format!("*.s3.{REGION}.amazonaws.com"),
         ],
-        credentials: vec![Principal { access_key_id: KEY.into(), arn: ROLE_ARN.into(), user_id: None }],
+        credentials: vec![Principal {
+            access_key_id: KEY.into(),
+            secret_access_key: SECRET.into(),
+            session_token: Some(TOKEN.into()),
+            arn: ROLE_ARN.into(),
+            user_id: None,
+        }],
         data,
         clusters: vec![],
         container_instances: vec![],
@@ -80,8 +89,8 @@ fn probe(python: &std::path::Path, port: u16, ca_file: &std::path::Path) -> Valu
     let o = cmd
         .env("AWS_CA_BUNDLE", ca_file)
         .env("AWS_ACCESS_KEY_ID", KEY)
-        .env("AWS_SECRET_ACCESS_KEY", "front-door-secret")
-        .env("AWS_SESSION_TOKEN", "front-door-session-token")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
         .env("AWS_DEFAULT_REGION", REGION)
         .env("AWS_REGION", REGION)
         .arg(&script)

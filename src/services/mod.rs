@@ -142,7 +142,7 @@ fn registration_spec(lab: &Lab, ii: usize) -> control_plane::Spec {
             ns: inst.ns.clone(),
             resolver: instance_resolver(lab, inst),
             region: lab.region.clone(),
-            access_key_id: front_door::instance_principal(lab, inst).0,
+            keys: front_door::instance_principal(lab, inst).keys(),
         },
     }
 }
@@ -160,7 +160,7 @@ fn start_spec(lab: &Lab, st: &crate::model::pull::TaskStart) -> pull::Spec {
             ns: inst.ns.clone(),
             resolver,
             region: lab.region.clone(),
-            access_key_id: front_door::start_principal(lab, st).0,
+            keys: front_door::start_principal(lab, st).keys(),
         },
         steps: st.steps.clone(),
     }

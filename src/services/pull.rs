@@ -4,6 +4,7 @@
 //! request an SDK (or Docker, for the registry) sends. The first call that fails stops the task,
 //! with ECS's error naming the address it dialled.
 
+use super::front_door::sigv4::{self, Keys};
 use crate::model::pull::{self, Failure, HTTPS_PORT, StartResult, Step};
 use crate::scenario::{NetworkMode, SecretSource};
 use crate::sys::{netns, sock};
@@ -47,8 +48,9 @@ pub struct Caller {
     /// The instance's first nameserver.
     pub resolver: Option<Ipv4Addr>,
     pub region: String,
-    /// The access key of the role the calls are signed as.
-    pub access_key_id: String,
+    /// The role's credentials the calls are signed with.
+    #[serde(flatten)]
+    pub keys: Keys,
 }
 
 /// Every task's start, and the CA the front doors' certificates chain to.
@@ -204,53 +206,69 @@ impl Client<'_> {
         Ok(())
     }
 
-    /// A JSON 1.1 API call, signed (in shape: the front doors read the scope, not the signature).
+    /// A JSON 1.1 API call, signed as the SDKs sign it with the caller's role credentials.
     pub async fn api(&self, host: &str, service: &str, target: &str, body: Value) -> Result<Value, Failure> {
-        let now = crate::sys::time::now_unix();
-        let (y, mo, d, h, mi, s) = crate::sys::time::civil(now);
-        let date = format!("{y:04}{mo:02}{d:02}");
-        let amz_date = format!("{date}T{h:02}{mi:02}{s:02}Z");
-        let req = hyper::Request::post("/")
-            .header("host", host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", target)
-            .header("x-amz-date", amz_date)
-            .header("authorization", self.authorization(&date, service, "content-type;host;x-amz-date;x-amz-target"))
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|e| Failure::Other { text: e.to_string() })?;
-        let a = self.send(host, req).await?;
+        let req = self.api_request(host, service, target, &body)?;
+        let a = self.send(host, req.map(Full::new)).await?;
         if a.status != 200 {
             return Err(api_failure(&a));
         }
         Ok(serde_json::from_slice(&a.body).unwrap_or(Value::Null))
     }
 
-    /// A SigV4 Authorization header in shape: the front doors read the scope, not the signature.
-    fn authorization(&self, date: &str, service: &str, signed: &str) -> String {
-        format!(
-            "AWS4-HMAC-SHA256 Credential={}/{date}/{}/{service}/aws4_request, SignedHeaders={signed}, Signature={}",
-            self.caller.access_key_id,
-            self.caller.region,
-            "0".repeat(64)
-        )
+    /// The request [`Client::api`] sends.
+    fn api_request(
+        &self,
+        host: &str,
+        service: &str,
+        target: &str,
+        body: &Value,
+    ) -> Result<hyper::Request<Bytes>, Failure> {
+        let body = body.to_string();
+        let headers = [("host", host), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+        let signed = self.sign(service, ("POST", &format!("https://{host}/")), &headers, body.as_bytes())?;
+        let mut b = hyper::Request::post("/");
+        for (k, v) in headers.into_iter().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            b = b.header(k, v);
+        }
+        b.body(Bytes::from(body)).map_err(|e| Failure::Other { text: e.to_string() })
+    }
+
+    /// The headers that sign a request (`authorization`, `x-amz-date`, the session token), by
+    /// the clock of the machine the calls leave from.
+    fn sign(
+        &self,
+        service: &str,
+        target: (&str, &str),
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Failure> {
+        let scope = (self.caller.region.as_str(), service);
+        sigv4::sign(&self.caller.keys, scope, target, headers, body, std::time::SystemTime::now())
+            .map_err(|e| Failure::Other { text: format!("signing: {e}") })
     }
 
     /// A websocket upgrade on `https://host/path`, signed with `service`'s scope as the ECS
     /// agent signs ACS and TCS: the answer's status (101 when accepted).
     pub async fn websocket(&self, host: &str, path: &str, service: &str) -> Result<Answer, Failure> {
-        let (y, mo, d, h, mi, s) = crate::sys::time::civil(crate::sys::time::now_unix());
-        let date = format!("{y:04}{mo:02}{d:02}");
-        let req = hyper::Request::get(path)
+        let req = self.websocket_request(host, path, service)?;
+        self.send(host, req.map(Full::new)).await
+    }
+
+    /// The request [`Client::websocket`] sends.
+    fn websocket_request(&self, host: &str, path: &str, service: &str) -> Result<hyper::Request<Bytes>, Failure> {
+        // The agent signs the request before its websocket library adds the upgrade headers.
+        let signed = self.sign(service, ("GET", &format!("https://{host}{path}")), &[("host", host)], b"")?;
+        let mut b = hyper::Request::get(path)
             .header("host", host)
             .header("connection", "Upgrade")
             .header("upgrade", "websocket")
             .header("sec-websocket-version", "13")
-            .header("sec-websocket-key", "ZWNzbmV0LWFnZW50LWtleQ==")
-            .header("x-amz-date", format!("{date}T{h:02}{mi:02}{s:02}Z"))
-            .header("authorization", self.authorization(&date, service, "host;x-amz-date"))
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| Failure::Other { text: e.to_string() })?;
-        self.send(host, req).await
+            .header("sec-websocket-key", "ZWNzbmV0LWFnZW50LWtleQ==");
+        for (k, v) in &signed {
+            b = b.header(k, v);
+        }
+        b.body(Bytes::new()).map_err(|e| Failure::Other { text: e.to_string() })
     }
 
     async fn get(&self, host: &str, path: &str, basic: Option<&str>, accept: Option<&str>) -> Result<Answer, Failure> {
@@ -404,6 +422,61 @@ mod tests {
             body: Bytes::from(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"Requested image not found"}]}"#),
         };
         assert!(matches!(api_failure(&r), Failure::Api { code, .. } if code == "MANIFEST_UNKNOWN"));
+    }
+
+    /// A request as a front door reads it off the wire.
+    fn as_door_sees(r: &hyper::Request<Bytes>) -> crate::services::front_door::Req {
+        let mut out = crate::services::front_door::Req::new(r.method().as_str(), &r.uri().to_string());
+        for (k, v) in r.headers() {
+            out = out.with_header(k.as_str(), v.to_str().unwrap());
+        }
+        out.with_body(r.body().to_vec())
+    }
+
+    #[test]
+    fn the_doors_accept_what_the_agent_signs() {
+        use crate::services::front_door::{FrontDoor, Principal, Spec};
+        let keys = Keys {
+            access_key_id: "ASIAECSNETFAKE000001".into(),
+            secret_access_key: "ecsnetFAKEsecret".into(),
+            session_token: Some("ECSNET-FAKE-SESSION-TOKEN".into()),
+        };
+        let spec: Spec = serde_json::from_value(json!({
+            "listen": [], "region": "ap-northeast-1", "account": "123456789012",
+            "ca_cert_pem": "", "ca_key_pem": "", "names": [], "clusters": ["c"],
+            "container_instances": [["i-0abc", "arn:aws:ecs:ap-northeast-1:123456789012:container-instance/c/1"]]
+        }))
+        .unwrap();
+        let principal = Principal {
+            access_key_id: keys.access_key_id.clone(),
+            secret_access_key: keys.secret_access_key.clone(),
+            session_token: keys.session_token.clone(),
+            arn: "arn:aws:sts::123456789012:assumed-role/r/i-0abc".into(),
+            user_id: None,
+        };
+        let door = FrontDoor::new(&Spec { credentials: vec![principal], ..spec }, "lab".into(), None);
+        let caller = Caller { ns: String::new(), resolver: None, region: "ap-northeast-1".into(), keys };
+        let c = Client { caller: &caller, tls: connector("").unwrap() };
+        let answer = |r: hyper::Request<Bytes>| {
+            let req = as_door_sees(&r);
+            door.handle(&door.route(&req), &req)
+        };
+        let token = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+        let r = answer(c.api_request("api.ecr.ap-northeast-1.amazonaws.com", "ecr", token, &json!({})).unwrap());
+        assert_eq!(r.status, 200, "{}", r.text());
+        let poll = "AmazonEC2ContainerServiceV20141113.DiscoverPollEndpoint";
+        let r =
+            answer(c.api_request("ecs.ap-northeast-1.amazonaws.com", "ecs", poll, &json!({"cluster": "c"})).unwrap());
+        assert_eq!(r.status, 200, "{}", r.text());
+        let path = "/ws?clusterArn=c&containerInstanceArn=arn:aws:ecs:ap-northeast-1:123456789012:container-instance/c/1&protocolVersion=2&seqNum=1";
+        let r = answer(c.websocket_request("ecs-a.ap-northeast-1.amazonaws.com", path, "ecs").unwrap());
+        assert_eq!(r.status, 101, "{}", r.text());
+        // Another role's secret is refused, as the doors refuse any wrong signature.
+        let mut wrong = caller.clone();
+        wrong.keys.secret_access_key.push('x');
+        let c = Client { caller: &wrong, tls: connector("").unwrap() };
+        let r = answer(c.api_request("api.ecr.ap-northeast-1.amazonaws.com", "ecr", token, &json!({})).unwrap());
+        assert!(r.status == 400 && r.text().contains("InvalidSignatureException"), "{}", r.text());
     }
 
     #[test]

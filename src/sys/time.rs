@@ -25,6 +25,27 @@ pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
     (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32)
 }
 
+/// The Unix time of a UTC civil time, the inverse of [`civil`]; `None` for a time that does not
+/// exist (month 13, February 30) or is before the epoch.
+pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<u64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = y.checked_sub(i64::from(mo <= 2))?;
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if mo > 2 { mo - 3 } else { mo + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era.checked_mul(146_097)?.checked_add(doe - 719_468)?;
+    let secs = days.checked_mul(86_400)?.checked_add(i64::from(h * 3600 + mi * 60 + s))?;
+    let secs = u64::try_from(secs).ok()?;
+    // A day past the month's end rolls over; such a date was not a real one.
+    let (_, m2, d2, ..) = civil(secs);
+    (m2 == mo && d2 == d).then_some(secs)
+}
+
 /// Go's RFC3339Nano: `2024-10-31T11:38:11.085430342Z`, trailing zeros of the fraction dropped.
 pub fn rfc3339_nano(ns: u64) -> String {
     let (y, mo, d, h, mi, s) = civil(ns / NS_PER_SEC);
@@ -84,6 +105,18 @@ pub fn human_duration(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_civil_inverts_civil() {
+        for t in [0, 1_730_374_691, 951_782_400, 4_102_444_799] {
+            let (y, mo, d, h, mi, s) = civil(t);
+            assert_eq!(from_civil(y, mo, d, h, mi, s), Some(t), "{t}");
+        }
+        assert_eq!(from_civil(2024, 2, 30, 0, 0, 0), None);
+        assert_eq!(from_civil(2024, 13, 1, 0, 0, 0), None);
+        assert_eq!(from_civil(1969, 12, 31, 23, 59, 59), None);
+        assert_eq!(from_civil(i64::MAX, 1, 1, 0, 0, 0), None);
+    }
 
     #[test]
     fn civil_and_rfc3339() {

@@ -362,23 +362,33 @@ pub fn layer_bucket(region: &str) -> String {
     format!("prod-{region}-starport-layer-bucket")
 }
 
-/// A presigned-looking URL for a blob on the layer bucket. The S3 door finds the blob by the
-/// last path segment (the digest's hex); the rest is shaped like ECR's and not checked.
+/// How long a layer URL the registry hands out stays valid.
+pub const LAYER_URL_LIFETIME: u64 = 3600;
+
+/// The temporary key ECR presigns layer URLs with (on AWS, ECR's own role): stable per lab,
+/// known to the S3 door so the URLs verify.
+pub fn layer_keys(lab: &str) -> super::sigv4::Keys {
+    use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
+    let c = fake_credentials(lab, &TmdsCredentials { id: "ecr/layer-bucket".into(), role_arn: String::new() }, 0);
+    super::sigv4::Keys {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: Some(c.token),
+    }
+}
+
+/// A presigned URL for a blob on the layer bucket, signed with [`layer_keys`] at the door's
+/// time. The S3 door finds the blob by the last path segment (the digest's hex).
 pub fn layer_url(door: &FrontDoor, repo: &str, digest: &str) -> String {
-    let now = door.now();
-    let (y, mo, d, h, mi, s) = crate::sys::time::civil(now);
-    let date = format!("{y:04}{mo:02}{d:02}");
     let r = &door.region;
     let repo_hash = hex(ring::digest::digest(&ring::digest::SHA256, repo.as_bytes()).as_ref());
     let key =
         format!("{}-{}-{}/{}", &repo_hash[..6], door.account, &repo_hash[6..38], digest.trim_start_matches("sha256:"));
-    let signature = hex(ring::digest::digest(&ring::digest::SHA256, format!("{key}{now}").as_bytes()).as_ref());
-    format!(
-        "https://{bucket}.s3.{r}.amazonaws.com/{key}?X-Amz-Algorithm=AWS4-HMAC-SHA256\
-         &X-Amz-Date={date}T{h:02}{mi:02}{s:02}Z&X-Amz-SignedHeaders=host&X-Amz-Expires=3600\
-         &X-Amz-Credential=ASIAECSNETLAYER00000%2F{date}%2F{r}%2Fs3%2Faws4_request&X-Amz-Signature={signature}",
-        bucket = layer_bucket(r)
-    )
+    let url = format!("https://{}.s3.{r}.amazonaws.com/{key}", layer_bucket(r));
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(door.now());
+    let lifetime = std::time::Duration::from_secs(LAYER_URL_LIFETIME);
+    // Signing a URL made of hex and the region cannot fail; if it did, S3 would refuse it.
+    super::sigv4::presign(&door.layer_keys, (r, "s3"), &url, lifetime, time).unwrap_or(url)
 }
 
 /// The digest a layer bucket key names (its last segment is the hex).

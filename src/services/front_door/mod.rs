@@ -3,12 +3,14 @@
 //! SDKs and container runtimes in a task work against them with nothing but the region set,
 //! once the lab's DNS points the AWS names at a door and the tasks trust the lab CA.
 //!
-//! One server answers for every service on every door: a request goes to a service by its
-//! SigV4 credential scope when it is signed, else by its Host (registry pulls and presigned
-//! layer downloads are not SigV4-signed in a header), see [`route_for_host`]. Each service is a
-//! pure function of the request and the store, in its own file.
+//! One server answers for every service on every door: a request goes to a service by its Host
+//! when that is an AWS name, else by its SigV4 credential scope (a test's `localhost`), see
+//! [`route_for_host`]. Every signature is verified as AWS verifies it before the service sees
+//! the request ([`auth`]). Each service is a pure function of the request and the store, in its
+//! own file.
 
 pub mod archive;
+pub mod auth;
 pub mod data;
 pub mod ecr;
 pub mod ecs;
@@ -87,15 +89,43 @@ fn https_port() -> u16 {
     HTTPS_PORT
 }
 
-/// Who an access key belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Who an access key belongs to, and the secret and session token that sign with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     pub access_key_id: String,
+    /// The key's secret: the doors verify each signature with it.
+    #[serde(default)]
+    pub secret_access_key: String,
+    /// The session token a temporary (`ASIA...`) key must be presented with.
+    #[serde(default)]
+    pub session_token: Option<String>,
     /// `arn:aws:sts::123456789012:assumed-role/ecsTaskRole/<session>`, `arn:aws:iam::...:user/x`.
     pub arn: String,
     /// GetCallerIdentity's UserId; made from the ARN when not given.
     #[serde(default)]
     pub user_id: Option<String>,
+}
+
+impl Principal {
+    /// The principal of credentials the lab hands out.
+    fn of(c: crate::services::task_metadata::FakeCredentials, arn: String) -> Principal {
+        Principal {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.token),
+            arn,
+            user_id: None,
+        }
+    }
+
+    /// What signs as this principal.
+    pub fn keys(&self) -> sigv4::Keys {
+        sigv4::Keys {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+        }
+    }
 }
 
 impl Spec {
@@ -179,23 +209,22 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
         let (Some(arn), Some(id)) = (t.task_role_arn.as_ref(), credentials_id(t)) else { continue };
         let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: arn.clone() }, 0);
         let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
-        v.push(Principal { access_key_id: c.access_key_id, arn, user_id: None });
+        v.push(Principal::of(c, arn));
     }
     for st in &lab.starts {
-        let (access_key_id, arn) = start_principal(lab, st);
-        if !v.iter().any(|p: &Principal| p.access_key_id == access_key_id) {
-            v.push(Principal { access_key_id, arn, user_id: None });
+        let p = start_principal(lab, st);
+        if !v.iter().any(|q: &Principal| q.access_key_id == p.access_key_id) {
+            v.push(p);
         }
     }
     for inst in &lab.instances {
-        let (access_key_id, arn) = instance_principal(lab, inst);
-        v.push(Principal { access_key_id, arn, user_id: None });
+        v.push(instance_principal(lab, inst));
     }
     v
 }
 
-/// The access key IMDS hands instance `inst` for its role, and the session it names.
-pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> (String, String) {
+/// The credentials IMDS hands instance `inst` for its role, and the session they name.
+pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> Principal {
     use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let account = crate::model::ACCOUNT;
     let role = &inst.instance_profile;
@@ -204,12 +233,12 @@ pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance
         role_arn: format!("arn:aws:iam::{account}:role/{role}"),
     };
     let c = fake_credentials(&lab.name, &id, 0);
-    (c.access_key_id, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
+    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
 }
 
-/// The access key and principal a task's start is signed as: the task's execution role
-/// (a session named after the task id), else its instance's role (as IMDS hands it out).
-pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> (String, String) {
+/// The principal a task's start is signed as: the task's execution role (a session named
+/// after the task id), else its instance's role (as IMDS hands it out).
+pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> Principal {
     use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let t = &lab.tasks[st.task];
     let inst = &lab.instances[t.instance];
@@ -220,8 +249,8 @@ pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskSta
     } else {
         (format!("imds/instance/{}", inst.name), inst.id.clone())
     };
-    let key = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0).access_key_id;
-    (key, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
+    let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0);
+    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }
 
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the
@@ -370,11 +399,14 @@ pub struct FrontDoor {
     pub iam: iam::Iam,
     /// A fixed clock for tests; `None` = the system clock.
     pub clock: Option<u64>,
+    /// The key ECR presigns its layer URLs with, as ECR's own role does on AWS.
+    pub layer_keys: sigv4::Keys,
 }
 
 impl FrontDoor {
     pub fn new(spec: &Spec, lab: Arc<str>, clock: Option<u64>) -> FrontDoor {
         let now = clock.unwrap_or_else(crate::sys::time::now_unix);
+        let layer_keys = ecr::layer_keys(&lab);
         FrontDoor {
             lab,
             region: spec.region.clone(),
@@ -386,7 +418,16 @@ impl FrontDoor {
             container_instances: spec.container_instances.clone(),
             iam: iam::Iam::new(spec),
             clock,
+            layer_keys,
         }
+    }
+
+    /// The secret and session token of an access key the lab issued.
+    pub fn keys_for(&self, access_key_id: &str) -> Option<sigv4::Keys> {
+        if let Some(p) = self.principals.iter().find(|p| p.access_key_id == access_key_id) {
+            return Some(p.keys());
+        }
+        (self.layer_keys.access_key_id == access_key_id).then(|| self.layer_keys.clone())
     }
 
     pub fn now(&self) -> u64 {
@@ -398,8 +439,9 @@ impl FrontDoor {
         format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region)
     }
 
-    /// Which service a request is for: by its SigV4 scope, else by its Host; the registry's
-    /// paths (`/v2/...`) also when the host is not an AWS name (a test's `localhost`).
+    /// Which service a request is for: by its Host when that is an AWS name, else by its SigV4
+    /// scope; the registry's paths (`/v2/...`) also when the host is not an AWS name (a test's
+    /// `localhost`).
     pub fn route(&self, req: &Req) -> Routed {
         let sig = sigv4::from_request(req.header("authorization"), &req.query);
         let by_host = route_for_host(req.host());
@@ -409,7 +451,10 @@ impl FrontDoor {
             (Some(Service::S3 { .. }), Some(s @ Service::S3 { .. })) => Some(s),
             // The agent signs its ACS and TCS websockets with ECS's scope.
             (Some(Service::Ecs), Some(s @ (Service::Acs | Service::Tcs))) => Some(s),
-            (Some(s), _) => Some(s),
+            // AWS answers by endpoint: a scope naming another service is that endpoint's
+            // signature error, which verification gives.
+            (Some(_), Some(s)) => Some(s),
+            (Some(s), None) => Some(s),
             (None, Some(s)) => Some(s),
             (None, None) if req.path == "/v2" || req.path.starts_with("/v2/") => Some(Service::Registry),
             (None, None) => None,
@@ -426,6 +471,12 @@ impl FrontDoor {
             return with_request_id(service, malformed_signature(service, &m.0));
         }
         let sig = routed.sigv4.as_ref().and_then(|s| s.as_ref().ok());
+        // Every door verifies a signature before its service sees the request.
+        if let Some(s) = sig
+            && let Err(refusal) = auth::verify(self, service, s, req)
+        {
+            return with_request_id(service, refusal);
+        }
         // A poisoned lock only means a handler panicked earlier; the data is still usable.
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let resp = match service {

@@ -8,6 +8,8 @@ const NOW: u64 = 1_730_374_691;
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "ap-northeast-1";
 const KEY: &str = "ASIATESTKEY";
+const SECRET: &str = "test-secret";
+const TOKEN: &str = "test-session-token";
 
 fn spec() -> Spec {
     Spec {
@@ -24,6 +26,8 @@ fn spec() -> Spec {
         names: vec![],
         credentials: vec![Principal {
             access_key_id: KEY.into(),
+            secret_access_key: SECRET.into(),
+            session_token: Some(TOKEN.into()),
             arn: "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc".into(),
             user_id: None,
         }],
@@ -54,22 +58,36 @@ fn send(d: &FrontDoor, req: Req) -> Resp {
     d.handle(&d.route(&req), &req)
 }
 
+fn keys() -> sigv4::Keys {
+    sigv4::Keys { access_key_id: KEY.into(), secret_access_key: SECRET.into(), session_token: Some(TOKEN.into()) }
+}
+
+/// `req` with `host`, signed as an SDK signs it (every header it has so far, its body) with the
+/// test principal's key, at the door's clock; headers added afterwards are not signed.
 fn signed(service: &str, host: &str, req: Req) -> Req {
-    req.with_header("Host", host).with_header(
-        "Authorization",
-        &format!(
-            "AWS4-HMAC-SHA256 Credential={KEY}/20241031/{REGION}/{service}/aws4_request, \
-             SignedHeaders=host;x-amz-date, Signature=00"
-        ),
-    )
+    signed_with(&keys(), (REGION, service), NOW, host, req)
+}
+
+fn signed_with(keys: &sigv4::Keys, scope: (&str, &str), at: u64, host: &str, req: Req) -> Req {
+    let mut req = req.with_header("Host", host);
+    let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
+    let url = format!("https://{host}{}{query}", req.path);
+    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
+    let added = sigv4::sign(keys, scope, (&req.method, &url), &headers, &req.body, time).unwrap();
+    for (k, v) in added {
+        req = req.with_header(&k, &v);
+    }
+    req
 }
 
 fn json_call(d: &FrontDoor, service: &str, target: &str, body: Value) -> (u16, Value) {
     let host = format!("{service}.{REGION}.amazonaws.com");
-    let req = signed(service, &host, Req::new("POST", "/"))
+    let req = Req::new("POST", "/")
         .with_header("X-Amz-Target", target)
         .with_header("Content-Type", http::AMZ_JSON)
         .with_body(body.to_string());
+    let req = signed(service, &host, req);
     let r = send(d, req);
     assert!(r.header("x-amzn-RequestId").is_some(), "{r:?}");
     (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
@@ -187,9 +205,10 @@ fn an_instances_agent_registers_and_is_told_where_to_poll() {
     let (st, v) = json_call(&d, "ecs", &t("RegisterContainerInstance"), json!({ "cluster": "c" }));
     assert_eq!((st, &v["__type"]), (400, &json!("InvalidParameterException")), "{v}");
     // ACS: the agent's websocket, signed with ECS's scope, is accepted on ecs-a's name.
-    let ws = signed("ecs", "ecs-a.ap-northeast-1.amazonaws.com", Req::new("GET", "/ws"))
+    let ws = Req::new("GET", "/ws")
         .with_header("Upgrade", "websocket")
         .with_header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+    let ws = signed("ecs", "ecs-a.ap-northeast-1.amazonaws.com", ws);
     assert_eq!(d.route(&ws).service, Some(Service::Acs));
     assert_eq!(send(&d, ws).status, 101);
 }
@@ -214,6 +233,279 @@ fn the_signature_scope_wins_over_the_host() {
     let r = send(&d, bad);
     assert_eq!(r.status, 400);
     assert!(r.text().contains("IncompleteSignatureException"), "{}", r.text());
+}
+
+/// An ECR call signed with `keys` for `scope` at `at`.
+fn ecr_call_as(keys: &sigv4::Keys, scope: (&str, &str), at: u64) -> Req {
+    let req = Req::new("POST", "/")
+        .with_header("X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken")
+        .with_header("Content-Type", http::AMZ_JSON)
+        .with_body("{}");
+    signed_with(keys, scope, at, "api.ecr.ap-northeast-1.amazonaws.com", req)
+}
+
+fn json_of(r: &Resp) -> Value {
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+#[test]
+fn json_services_refuse_signatures_in_corals_words() {
+    let d = door();
+    let refused = |req: Req| {
+        let r = send(&d, req);
+        assert!(r.header("x-amzn-RequestId").is_some(), "{r:?}");
+        (r.status, json_of(&r))
+    };
+    let invalid_token = json!({"__type": "UnrecognizedClientException",
+                               "message": "The security token included in the request is invalid."});
+    // A key no one issued; a key without its session token.
+    let stranger = sigv4::Keys { access_key_id: "AKIAUNKNOWNKEY000000".into(), ..keys() };
+    assert_eq!(refused(ecr_call_as(&stranger, (REGION, "ecr"), NOW)), (400, invalid_token.clone()));
+    let bare = sigv4::Keys { session_token: None, ..keys() };
+    assert_eq!(refused(ecr_call_as(&bare, (REGION, "ecr"), NOW)), (400, invalid_token));
+    // Another secret: Coral shows what it signed.
+    let wrong = sigv4::Keys { secret_access_key: "not-the-secret".into(), ..keys() };
+    let (st, v) = refused(ecr_call_as(&wrong, (REGION, "ecr"), NOW));
+    assert_eq!((st, &v["__type"]), (400, &json!("InvalidSignatureException")));
+    let m = v["message"].as_str().unwrap();
+    assert!(
+        m.starts_with(
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:api.ecr.ap-northeast-1.amazonaws.com\n"
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains("'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20241031T113811Z\n20241031/ap-northeast-1/ecr/aws4_request\n")
+            && m.ends_with("'\n"),
+        "{m}"
+    );
+    let message = |req: Req| {
+        let (st, v) = refused(req);
+        assert_eq!((st, &v["__type"]), (400, &json!("InvalidSignatureException")), "{v}");
+        v["message"].as_str().unwrap().to_string()
+    };
+    // Sixteen minutes late, and early.
+    assert_eq!(
+        message(ecr_call_as(&keys(), (REGION, "ecr"), NOW - 16 * 60)),
+        "Signature expired: 20241031T112211Z is now earlier than 20241031T112311Z (20241031T113811Z - 15 min.)"
+    );
+    assert_eq!(
+        message(ecr_call_as(&keys(), (REGION, "ecr"), NOW + 16 * 60)),
+        "Signature not yet current: 20241031T115411Z is still later than 20241031T115311Z (20241031T113811Z + 15 min.)"
+    );
+    // Logs, SSM, Secrets Manager and ECS allow five minutes, not fifteen.
+    let logs = |at: u64| {
+        let req = Req::new("POST", "/").with_header("X-Amz-Target", "Logs_20140328.CreateLogStream").with_body("{}");
+        signed_with(&keys(), (REGION, "logs"), at, "logs.ap-northeast-1.amazonaws.com", req)
+    };
+    assert_eq!(
+        message(logs(NOW - 6 * 60)),
+        "Signature expired: 20241031T113211Z is now earlier than 20241031T113311Z (20241031T113811Z - 5 min.)"
+    );
+    let poll =
+        Req::new("POST", "/").with_header("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.DiscoverPollEndpoint");
+    let poll =
+        signed_with(&keys(), (REGION, "ecs"), NOW + 6 * 60, "ecs.ap-northeast-1.amazonaws.com", poll.with_body("{}"));
+    assert_eq!(
+        message(poll),
+        "Signature not yet current: 20241031T114411Z is still later than 20241031T114311Z (20241031T113811Z + 5 min.)"
+    );
+    // Another region; another service on ECR's endpoint (AWS answers by endpoint).
+    assert_eq!(
+        message(ecr_call_as(&keys(), ("us-east-1", "ecr"), NOW)),
+        "Credential should be scoped to a valid region, not 'us-east-1'. "
+    );
+    let r = ecr_call_as(&keys(), (REGION, "logs"), NOW);
+    assert_eq!(d.route(&r).service, Some(Service::Ecr));
+    assert_eq!(message(r), "Credential should be scoped to correct service: 'ecr'. ");
+    assert_eq!(
+        message(ecr_call_as(&keys(), ("us-west-2", "ssm"), NOW)),
+        "Credential should be scoped to a valid region, not 'us-west-2'. Credential should be scoped to correct service: 'ecr'. "
+    );
+    // Every JSON door checks, each in the same words.
+    for (service, target) in [
+        ("logs", "Logs_20140328.CreateLogStream"),
+        ("secretsmanager", "secretsmanager.GetSecretValue"),
+        ("ssm", "AmazonSSM.GetParameters"),
+        ("ecs", "AmazonEC2ContainerServiceV20141113.DiscoverPollEndpoint"),
+    ] {
+        let req = Req::new("POST", "/").with_header("X-Amz-Target", target).with_body("{}");
+        let r = signed_with(&wrong, (REGION, service), NOW, &format!("{service}.{REGION}.amazonaws.com"), req);
+        let (st, v) = refused(r);
+        assert_eq!((st, &v["__type"]), (400, &json!("InvalidSignatureException")), "{service}: {v}");
+    }
+    // The agent's websocket on ACS.
+    let ws = Req::new("GET", "/ws").with_header("Upgrade", "websocket");
+    let ws = signed_with(&wrong, (REGION, "ecs"), NOW, "ecs-a.ap-northeast-1.amazonaws.com", ws);
+    assert_eq!(refused(ws).0, 400);
+}
+
+#[test]
+fn sts_refuses_signatures_as_a_query_service() {
+    let d = door();
+    let call = |keys: &sigv4::Keys, region: &str, at: u64| {
+        let req = Req::new("POST", "/").with_body("Action=GetCallerIdentity&Version=2011-06-15");
+        let r = send(&d, signed_with(keys, (region, "sts"), at, "sts.amazonaws.com", req));
+        (r.status, r.text())
+    };
+    let error = |code: &str, message: &str| {
+        format!(
+            "<Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{message}</Message>\n  </Error>"
+        )
+    };
+    // The global endpoint is signed for us-east-1; the lab's region is accepted too.
+    assert_eq!(call(&keys(), "us-east-1", NOW).0, 200);
+    assert_eq!(call(&keys(), REGION, NOW).0, 200);
+    let stranger = sigv4::Keys { access_key_id: "AKIAUNKNOWNKEY000000".into(), ..keys() };
+    let (st, t) = call(&stranger, "us-east-1", NOW);
+    assert_eq!(st, 403);
+    assert!(
+        t.contains(&error("InvalidClientTokenId", "The security token included in the request is invalid.")),
+        "{t}"
+    );
+    let (st, t) = call(&sigv4::Keys { session_token: None, ..keys() }, "us-east-1", NOW);
+    assert!(st == 403 && t.contains("<Code>InvalidClientTokenId</Code>"), "{t}");
+    let (st, t) = call(&sigv4::Keys { secret_access_key: "x".into(), ..keys() }, "us-east-1", NOW);
+    assert_eq!(st, 403);
+    assert!(t.contains("<Code>SignatureDoesNotMatch</Code>\n    <Message>The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n&apos;POST\n/\n"), "{t}");
+    let (st, t) = call(&keys(), "us-east-1", NOW - 3600);
+    assert_eq!(st, 403);
+    assert!(
+        t.contains(&error(
+            "SignatureDoesNotMatch",
+            "Signature expired: 20241031T103811Z is now earlier than 20241031T112311Z (20241031T113811Z - 15 min.)"
+        )),
+        "{t}"
+    );
+    let (st, t) = call(&keys(), "eu-west-1", NOW);
+    assert_eq!(st, 403);
+    assert!(
+        t.contains(&error(
+            "SignatureDoesNotMatch",
+            "Credential should be scoped to a valid region, not &apos;eu-west-1&apos;. "
+        )),
+        "{t}"
+    );
+}
+
+#[test]
+fn s3_refuses_signatures_in_its_own_xml() {
+    let d = door();
+    let get = |keys: &sigv4::Keys, region: &str, at: u64, method: &str| {
+        let r = send(
+            &d,
+            signed_with(keys, (region, "s3"), at, "b.s3.ap-northeast-1.amazonaws.com", Req::new(method, "/a/1")),
+        );
+        let body = r.text();
+        (r.status, body)
+    };
+    let head = |code: &str, message: &str| {
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>")
+    };
+    assert_eq!(get(&keys(), REGION, NOW, "GET"), (200, "one".to_string()));
+    // A key S3 does not know, or a temporary one without its token.
+    let stranger = sigv4::Keys { access_key_id: "AKIAUNKNOWNKEY000000".into(), ..keys() };
+    let (st, t) = get(&stranger, REGION, NOW, "GET");
+    assert_eq!(st, 403);
+    let unknown = head("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    assert!(
+        t.starts_with(&format!("{unknown}<AWSAccessKeyId>AKIAUNKNOWNKEY000000</AWSAccessKeyId><RequestId>")),
+        "{t}"
+    );
+    let (st, t) = get(&sigv4::Keys { session_token: None, ..keys() }, REGION, NOW, "GET");
+    assert!(st == 403 && t.starts_with(&unknown), "{t}");
+    // A token that is not the key's.
+    let (st, t) = get(&sigv4::Keys { session_token: Some("forged".into()), ..keys() }, REGION, NOW, "GET");
+    assert_eq!(st, 400);
+    assert!(
+        t.starts_with(&format!(
+            "{}<Token-0>forged</Token-0>",
+            head("InvalidToken", "The provided token is malformed or otherwise invalid.")
+        )),
+        "{t}"
+    );
+    // Another secret: S3 shows what it signed, and its bytes.
+    let (st, t) = get(&sigv4::Keys { secret_access_key: "x".into(), ..keys() }, REGION, NOW, "GET");
+    assert_eq!(st, 403);
+    let mismatch = head(
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    );
+    assert!(
+        t.starts_with(&format!(
+            "{mismatch}<AWSAccessKeyId>{KEY}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20241031T113811Z\n20241031/ap-northeast-1/s3/aws4_request\n"
+        )),
+        "{t}"
+    );
+    for e in [
+        "<SignatureProvided>",
+        "<StringToSignBytes>41 57 53 34 2d 48 4d 41 43",
+        "<CanonicalRequest>GET\n/a/1\n\nhost:b.s3.",
+        "<CanonicalRequestBytes>47 45 54 0a",
+    ] {
+        assert!(t.contains(e), "{e}: {t}");
+    }
+    // An hour late.
+    let (st, t) = get(&keys(), REGION, NOW - 3600, "GET");
+    assert_eq!(st, 403);
+    assert!(
+        t.starts_with(&format!(
+            "{}<RequestTime>20241031T103811Z</RequestTime><ServerTime>2024-10-31T11:38:11Z</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds><RequestId>",
+            head("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+        )),
+        "{t}"
+    );
+    // Signed for us-east-1 (the global endpoint's region): S3 names the bucket's.
+    let (st, t) = get(&keys(), "us-east-1", NOW, "GET");
+    assert_eq!(st, 400);
+    assert!(
+        t.starts_with(&format!(
+            "{}<Region>ap-northeast-1</Region>",
+            head(
+                "AuthorizationHeaderMalformed",
+                "The authorization header is malformed; the region &apos;us-east-1&apos; is wrong; expecting &apos;ap-northeast-1&apos;"
+            )
+        )),
+        "{t}"
+    );
+    // HEAD: the status alone.
+    assert_eq!(get(&stranger, REGION, NOW, "HEAD"), (403, String::new()));
+    // Unsigned requests are S3's anonymous ones, as before.
+    let anon = send(&d, Req::new("GET", "/a/1").with_header("Host", "b.s3.ap-northeast-1.amazonaws.com"));
+    assert_eq!(anon.status, 200);
+}
+
+#[test]
+fn the_registrys_layer_urls_are_presigned_and_expire() {
+    let d = door();
+    let url = ecr::layer_url(&d, "team/web", &format!("sha256:{}", "a".repeat(64)));
+    let rest = url.strip_prefix("https://").unwrap();
+    let (host, target) = rest.split_at(rest.find('/').unwrap());
+    assert!(target.contains("X-Amz-Security-Token=") && target.contains("X-Amz-Expires=3600"), "{url}");
+    let get = |d: &FrontDoor, target: &str| send(d, Req::new("GET", target).with_header("Host", host));
+    // A blob the store does not have: the signature passed, S3 looked.
+    assert_eq!(get(&d, target).status, 404);
+    let tampered = target.replacen("/aaaa", "/bbbb", 1);
+    let t = get(&d, &tampered).text();
+    assert!(t.contains("<Code>SignatureDoesNotMatch</Code>"), "{t}");
+    // A presigned URL that says it lives longer than a week.
+    let long = target.replace("X-Amz-Expires=3600", "X-Amz-Expires=604801");
+    let t = get(&d, &long).text();
+    assert!(
+        t.contains("<Code>AuthorizationQueryParametersError</Code><Message>X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds</Message>"),
+        "{t}"
+    );
+    // An hour and a second later.
+    let later = FrontDoor::new(&spec(), "lab".into(), Some(NOW + 3601));
+    let r = get(&later, target);
+    assert_eq!(r.status, 403);
+    assert!(
+        r.text().contains(
+            "<Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>3600</X-Amz-Expires><Expires>2024-10-31T12:38:11Z</Expires><ServerTime>2024-10-31T12:38:12Z</ServerTime>"
+        ),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
@@ -419,10 +711,11 @@ fn s3_objects() {
     assert_eq!(r.header("last-modified"), Some("Thu, 31 Oct 2024 11:38:11 GMT"));
     assert!(r.header("x-amz-request-id").is_some() && r.header("x-amz-id-2").is_some());
     // Virtual-hosted, with an aws-chunked body as botocore sends it over HTTPS.
-    let put = signed("s3", "b.s3.ap-northeast-1.amazonaws.com", Req::new("PUT", "/new%20key"))
+    let put = Req::new("PUT", "/new%20key")
         .with_header("Content-Encoding", "aws-chunked")
         .with_header("Content-Type", "text/plain")
         .with_body("3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n");
+    let put = signed("s3", "b.s3.ap-northeast-1.amazonaws.com", put);
     let r = send(&d, put);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("etag"), Some("\"900150983cd24fb0d6963f7d28e17f72\""));
@@ -683,6 +976,9 @@ fn no_input_makes_a_handler_panic() {
         "/?Action=GetCallerIdentity",
         "/x-1-y/0000",
         "/b/k?x-id=PutObject",
+        "/b/a/1?X-Amz-Credential=ASIATESTKEY%2F20241031%2Fap-northeast-1%2Fs3%2Faws4_request&X-Amz-SignedHeaders=host&X-Amz-Signature=0&X-Amz-Date=20241031T113811Z&X-Amz-Expires=x",
+        "/b/a/1?X-Amz-Credential=A%2F20241031%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-SignedHeaders=&X-Amz-Signature=%zz&X-Amz-Date=99999999T999999Z&X-Amz-Expires=18446744073709551615",
+        "/./../%2e%2E//a?%=%&&=",
     ];
     let bodies = [
         "",
@@ -708,12 +1004,27 @@ fn no_input_makes_a_handler_panic() {
         ),
         Some("AWS4-HMAC-SHA256 Credential=/////, SignedHeaders=, Signature="),
         Some("AWS4-HMAC-SHA256 ,,,=,="),
+        Some(
+            "AWS4-HMAC-SHA256 Credential=ASIATESTKEY/20241031/ap-northeast-1/ecr/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=00",
+        ),
+        Some(
+            "AWS4-HMAC-SHA256 Credential=ASIATESTKEY/99991399/us-east-1/sts/aws4_request, SignedHeaders=;;;, Signature=zz",
+        ),
         Some("Basic"),
         Some("Basic =="),
         Some("Bearer x"),
     ];
     let methods = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"];
     let ranges = ["bytes=", "bytes=-", "bytes=18446744073709551615-", "bytes=0-18446744073709551615", "x"];
+    let dates = [
+        "20241031T113811Z",
+        "20241031T000000Z",
+        "99991231T235959Z",
+        "00000101T000000Z",
+        "Thu, 31 Oct 2024 11:38:11 GMT",
+        "x",
+        "",
+    ];
     for _ in 0..4000 {
         let mut r = Req::new(rng.pick(&methods), rng.pick(&paths))
             .with_header("Host", rng.pick(&hosts))
@@ -724,6 +1035,12 @@ fn no_input_makes_a_handler_panic() {
         }
         if rng.next() % 3 == 0 {
             r = r.with_header("Range", rng.pick(&ranges)).with_header("Content-Encoding", "aws-chunked");
+        }
+        if rng.next() % 2 == 0 {
+            r = r.with_header(if rng.next() % 4 == 0 { "Date" } else { "X-Amz-Date" }, rng.pick(&dates));
+        }
+        if rng.next() % 3 == 0 {
+            r = r.with_header("X-Amz-Security-Token", TOKEN).with_header("X-Amz-Content-Sha256", rng.pick(&dates));
         }
         let routed = d.route(&r);
         let a = d.handle(&routed, &r);
