@@ -8,7 +8,7 @@ use crate::model::call::CallOutcome;
 use crate::model::pull::Failure;
 use crate::scenario::aws_service::AwsService;
 use crate::scenario::{CallDef, ResourceKind};
-use crate::services::front_door::sigv4::{Keys, sign};
+use crate::services::front_door::sigv4::Keys;
 use crate::services::pull::{Caller, Client, connector, tcp_in};
 use serde_json::{Value, json};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -76,30 +76,14 @@ async fn call(p: &CallProbe) -> (CallOutcome, Option<String>) {
         Ok(t) => t,
         Err(e) => return (CallOutcome::Failed(Failure::Other { text: format!("the lab CA: {e}") }), None),
     };
-    let caller = Caller {
-        ns: p.ns.clone(),
-        resolver: p.resolver,
-        region: p.region.clone(),
-        access_key_id: keys.access_key_id.clone(),
-    };
+    let caller = Caller { ns: p.ns.clone(), resolver: p.resolver, region: p.region.clone(), keys: keys.clone() };
     let client = Client { caller: &caller, tls };
     let host = p.def.host(&p.region, p.resource.as_deref());
     let (method, path, headers, body) = request(&p.def, p.resource.as_deref());
-    let url = format!("https://{host}{path}");
-    let mut all: Vec<(&str, &str)> = vec![("host", &host)];
-    all.extend(headers.iter().map(|(k, v)| (*k, v.as_str())));
-    let scope = scope(p.def.service);
-    let signed = match sign(&keys, (&p.region, scope), (method, &url), &all, &body, std::time::SystemTime::now()) {
-        Ok(h) => h,
-        Err(e) => return (CallOutcome::Failed(Failure::Other { text: format!("signing: {e}") }), None),
-    };
-    let mut b = hyper::Request::builder().method(method).uri(path);
-    for (k, v) in all.iter().copied().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-        b = b.header(k, v);
-    }
-    let req = match b.body(http_body_util::Full::new(hyper::body::Bytes::from(body))) {
-        Ok(r) => r,
-        Err(e) => return (CallOutcome::Failed(Failure::Other { text: e.to_string() }), None),
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let req = match client.signed_request(scope(p.def.service), (method, &host, &path), &headers, body) {
+        Ok(r) => r.map(http_body_util::Full::new),
+        Err(f) => return (CallOutcome::Failed(f), None),
     };
     let outcome = match client.send(&host, req).await {
         Ok(a) => answered(a.status, &a.body),

@@ -224,11 +224,24 @@ impl Client<'_> {
         target: &str,
         body: &Value,
     ) -> Result<hyper::Request<Bytes>, Failure> {
-        let body = body.to_string();
-        let headers = [("host", host), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
-        let signed = self.sign(service, ("POST", &format!("https://{host}/")), &headers, body.as_bytes())?;
-        let mut b = hyper::Request::post("/");
-        for (k, v) in headers.into_iter().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+        self.signed_request(service, ("POST", host, "/"), &headers, body.to_string().into_bytes())
+    }
+
+    /// A request to `https://host{path}` signed as an SDK signs it: `host`, `headers` and the
+    /// body signed with `service`'s scope.
+    pub fn signed_request(
+        &self,
+        service: &str,
+        (method, host, path): (&str, &str, &str),
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<hyper::Request<Bytes>, Failure> {
+        let mut all = vec![("host", host)];
+        all.extend_from_slice(headers);
+        let signed = self.sign(service, (method, &format!("https://{host}{path}")), &all, &body)?;
+        let mut b = hyper::Request::builder().method(method).uri(path);
+        for (k, v) in all.into_iter().chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
             b = b.header(k, v);
         }
         b.body(Bytes::from(body)).map_err(|e| Failure::Other { text: e.to_string() })
