@@ -298,7 +298,7 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
                 let i = match data.repositories.iter().position(|r| r.name == *repository) {
                     Some(i) => i,
                     None => {
-                        data.repositories.push(Repository { name: repository.clone(), images: vec![] });
+                        data.repositories.push(Repository { name: repository.clone(), ..Repository::default() });
                         data.repositories.len() - 1
                     }
                 };
@@ -318,6 +318,7 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
                     name: name.to_string(),
                     value: "not-a-real-secret".into(),
                     arn: Some(arn.clone()),
+                    ..Secret::default()
                 });
             }
             Step::Secret { source: SecretSource::Ssm(p), .. }
@@ -582,7 +583,8 @@ mod tests {
 
     #[test]
     fn another_account_s_registry_has_none_of_the_lab_s_repositories() {
-        let data = Data { repositories: vec![Repository { name: "app".into(), images: vec![] }], ..Data::default() };
+        let data =
+            Data { repositories: vec![Repository { name: "app".into(), ..Repository::default() }], ..Data::default() };
         let step = |registry: &str| Step::Manifest {
             container: "c".into(),
             registry: registry.into(),

@@ -28,11 +28,7 @@ fn sm_error(code: &str, message: &str) -> Resp {
 
 /// The secret an id names: its name, its ARN, or its ARN without the random suffix.
 pub fn find<'a>(store: &'a Store, id: &str) -> Option<&'a StoredSecret> {
-    store.secrets.iter().find(|s| {
-        s.name == id
-            || s.arn == id
-            || s.arn.rsplit_once('-').is_some_and(|(partial, _)| partial == id && id.starts_with("arn:"))
-    })
+    store.secrets.iter().find(|s| crate::scenario::aws::secret_matches(&s.name, &s.arn, id))
 }
 
 fn get_secret_value(store: &Store, body: &serde_json::Value) -> Resp {
