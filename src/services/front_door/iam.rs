@@ -62,7 +62,7 @@ impl Iam {
         };
         let via = req.via.as_deref().and_then(|v| self.endpoints.iter().find(|(n, _)| n == v)).map(|(_, t)| t);
         let ip = req.peer.map(|ip| ip.to_string());
-        let d = decide_with(policies, (&p.arn, role), (&action, &resource), via, ip.as_deref());
+        let d = decide_with(policies, (&p.arn, role), (&action, &resource), None, via, ip.as_deref());
         if d.allowed { Ok(()) } else { Err(denial_message(ServiceStyle::Json, &d, &p.arn, &action, &resource)) }
     }
 }
