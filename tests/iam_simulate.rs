@@ -216,7 +216,7 @@ aws:
     assert_eq!((code, &r["EvalDecision"]), (1, &serde_json::json!("explicitDeny")), "{all}");
     assert!(
         r["DenialMessage"].as_str().unwrap_or_default().ends_with(
-            " is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::app-config/settings.json with an explicit deny in a resource-based policy"
+            " is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::app-config/settings.json\" with an explicit deny in a resource-based policy"
         ),
         "{all}"
     );

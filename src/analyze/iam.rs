@@ -214,11 +214,25 @@ fn decide(
 
 /// How AWS words a denial. `Json`: the JSON-protocol services (ECR, Secrets Manager, CloudWatch
 /// Logs, STS, SSM, ECS), whose `AccessDeniedException` message names the principal, the action,
-/// the resource and the policy type. `S3`: `Access Denied` alone (the XML is the caller's).
+/// the resource and the policy type. `S3`: the same words with the resource's ARN in quotes and
+/// without "on resource" for ListAllMyBuckets, which S3 sends for requests within one account
+/// since August 2024 ("enhanced access denied error messages for same-account requests", S3's
+/// troubleshoot-403 guide); another account's caller still gets `Access Denied` alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceStyle {
     Json,
     S3,
+}
+
+impl ServiceStyle {
+    /// The style of the service an action belongs to (`s3:GetObject`: S3).
+    pub fn of_action(action: &str) -> ServiceStyle {
+        if action.split(':').next().is_some_and(|p| p.eq_ignore_ascii_case("s3")) {
+            ServiceStyle::S3
+        } else {
+            ServiceStyle::Json
+        }
+    }
 }
 
 /// AWS's message for a denied decision (empty for an allowed one). An empty `resource` leaves
@@ -235,13 +249,16 @@ pub fn denial_message(
         DecisionKind::ExplicitDeny { by } => format!("with an explicit deny in {}", by.with_article()),
         DecisionKind::ImplicitDeny { missing } => format!("because no {} allows the {action} action", missing.phrase()),
     };
-    match style {
-        ServiceStyle::S3 => "Access Denied".to_string(),
-        ServiceStyle::Json => {
-            let on = if resource.is_empty() { String::new() } else { format!(" on resource: {resource}") };
-            format!("User: {principal_arn} is not authorized to perform: {action}{on} {why}")
+    let on = match style {
+        _ if resource.is_empty() => String::new(),
+        ServiceStyle::S3 if Caller::parse(principal_arn).account != crate::model::ACCOUNT => {
+            return "Access Denied".to_string();
         }
-    }
+        ServiceStyle::S3 if resource == "*" => String::new(),
+        ServiceStyle::S3 => format!(" on resource: \"{resource}\""),
+        ServiceStyle::Json => format!(" on resource: {resource}"),
+    };
+    format!("User: {principal_arn} is not authorized to perform: {action}{on} {why}")
 }
 
 /// The ARN of the role behind an assumed-role session, without the role's path (which the
@@ -1181,8 +1198,28 @@ mod tests {
                 "s3:GetObject",
                 "arn:aws:s3:::b/k"
             ),
-            "Access Denied"
+            format!(
+                "User: {SESSION} is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" with an explicit deny in a resource-based policy"
+            )
         );
+        let list = denial_message(
+            ServiceStyle::S3,
+            &d(ImplicitDeny { missing: Identity }),
+            SESSION,
+            "s3:ListAllMyBuckets",
+            "*",
+        );
+        assert_eq!(
+            list,
+            format!(
+                "User: {SESSION} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action"
+            )
+        );
+        let other = "arn:aws:sts::999999999999:assumed-role/r/s";
+        let d3 = d(ImplicitDeny { missing: Resource });
+        assert_eq!(denial_message(ServiceStyle::S3, &d3, other, "s3:GetObject", "arn:aws:s3:::b/k"), "Access Denied");
+        assert_eq!(ServiceStyle::of_action("S3:GetObject"), ServiceStyle::S3);
+        assert_eq!(ServiceStyle::of_action("ecr:BatchGetImage"), ServiceStyle::Json);
         let ok = Decision { allowed: true, kind: Allowed, matched: vec![], failed_conditions: vec![] };
         assert_eq!(denial_message(ServiceStyle::Json, &ok, SESSION, "ecr:DescribeImages", REPO), "");
     }

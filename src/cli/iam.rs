@@ -227,7 +227,8 @@ fn result_json(r: &Request, d: &Decision) -> Value {
         "MissingContextValues": missing_context(r, d),
     });
     if !d.allowed {
-        v["DenialMessage"] = denial_message(ServiceStyle::Json, d, &r.principal_arn, &r.action, &r.resource).into();
+        v["DenialMessage"] =
+            denial_message(ServiceStyle::of_action(&r.action), d, &r.principal_arn, &r.action, &r.resource).into();
     }
     v
 }
@@ -279,7 +280,7 @@ fn render(r: &Request, d: &Decision) -> String {
         let _ = writeln!(
             s,
             "  AWS answers: {}",
-            denial_message(ServiceStyle::Json, d, &r.principal_arn, &r.action, &r.resource)
+            denial_message(ServiceStyle::of_action(&r.action), d, &r.principal_arn, &r.action, &r.resource)
         );
     }
     s

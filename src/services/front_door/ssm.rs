@@ -1,5 +1,6 @@
 //! SSM Parameter Store (JSON 1.1, `X-Amz-Target: AmazonSSM.<Op>`): GetParameters and
-//! GetParameter, which ECS uses for a task's `secrets` from SSM and apps call directly.
+//! GetParameter, which ECS uses for a task's `secrets` from SSM and apps call directly, each
+//! parameter authorized by IAM first ([`iam_request`]).
 
 use super::FrontDoor;
 use super::data::{Parameter, ParameterType, Store};
@@ -42,6 +43,20 @@ pub fn handle(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
         }
         _ => unknown_operation(),
     }
+}
+
+/// The IAM action and resources of an SSM request: `ssm:GetParameter` on the parameter's ARN,
+/// `ssm:GetParameters` on each name's (a name given as an ARN is its own).
+pub fn iam_request(door: &FrontDoor, req: &Req) -> Vec<(String, String)> {
+    let (Some(op), Some(body)) = (target_operation(req, TARGET_PREFIX), json_body(req)) else { return vec![] };
+    let arn =
+        |n: &str| if n.starts_with("arn:") { n.to_string() } else { parameter_arn(&door.region, &door.account, n) };
+    let names: Vec<&str> = match op {
+        "GetParameter" => body["Name"].as_str().into_iter().collect(),
+        "GetParameters" => body["Names"].as_array().into_iter().flatten().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    names.into_iter().map(|n| (format!("ssm:{op}"), arn(n))).collect()
 }
 
 /// A parameter by name or ARN.
