@@ -107,7 +107,7 @@ pub fn resource_arn(lab: &Lab, r: &str) -> String {
             Some(s) => s.arn_in(region, ACCOUNT),
             None => format!("arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{n}"),
         },
-        Some(("parameter", n)) => format!("arn:aws:ssm:{region}:{ACCOUNT}:parameter/{}", n.trim_start_matches('/')),
+        Some(("parameter", n)) => crate::scenario::aws::parameter_arn(region, ACCOUNT, n),
         Some(("log-group", n)) => format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{n}"),
         _ => r.to_string(),
     }

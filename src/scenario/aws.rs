@@ -139,6 +139,22 @@ pub fn secret_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-{suffix}")
 }
 
+/// `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (a name's leading `/` is not doubled); a name
+/// given as an ARN is its own.
+pub fn parameter_arn(region: &str, account: &str, name: &str) -> String {
+    if name.starts_with("arn:") {
+        return name.to_string();
+    }
+    format!("arn:aws:ssm:{region}:{account}:parameter/{}", name.trim_start_matches('/'))
+}
+
+/// The ARN CloudWatch Logs authorizes a call on: a stream's
+/// (`arn:aws:logs:R:ACCOUNT:log-group:G:log-stream:S`), or for a group's operations the same
+/// with an empty stream (`...:log-group:G:log-stream:`), as its denials name them.
+pub fn log_arn(region: &str, account: &str, group: &str, stream: &str) -> String {
+    format!("arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}")
+}
+
 /// Whether a `SecretId` names the secret `name` of ARN `arn`: by its name, its ARN, or its ARN
 /// without the six-character suffix (a partial ARN), as Secrets Manager finds a secret.
 pub fn secret_matches(name: &str, arn: &str, id: &str) -> bool {

@@ -10,6 +10,7 @@ use super::http::{
     Req, Resp, json_body, json_error, json_ok, missing_member, serialization_exception, target_operation,
     unknown_operation,
 };
+pub use crate::scenario::aws::log_arn;
 use serde_json::{Value, json};
 
 pub const TARGET_PREFIX: &str = "Logs_20140328";
@@ -29,13 +30,6 @@ pub fn handle(door: &FrontDoor, store: &mut Store, req: &Req) -> Resp {
         "DescribeLogStreams" => describe_log_streams(door, store, &body),
         _ => unknown_operation(),
     }
-}
-
-/// The ARN CloudWatch Logs authorizes a call on: a stream's
-/// (`arn:aws:logs:R:ACCOUNT:log-group:G:log-stream:S`), or for a group's operations the same
-/// with an empty stream (`...:log-group:G:log-stream:`), as its denials name them.
-pub fn log_arn(region: &str, account: &str, group: &str, stream: &str) -> String {
-    format!("arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}")
 }
 
 /// The IAM action and resource of a Logs request (`logs:CreateLogStream` on the stream); None

@@ -8,6 +8,7 @@ use super::http::{
     Req, Resp, json_body, json_error, json_ok, missing_member, serialization_exception, target_operation,
     unknown_operation,
 };
+pub use crate::scenario::aws::parameter_arn;
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -49,8 +50,7 @@ pub fn handle(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
 /// `ssm:GetParameters` on each name's (a name given as an ARN is its own).
 pub fn iam_request(door: &FrontDoor, req: &Req) -> Vec<(String, String)> {
     let (Some(op), Some(body)) = (target_operation(req, TARGET_PREFIX), json_body(req)) else { return vec![] };
-    let arn =
-        |n: &str| if n.starts_with("arn:") { n.to_string() } else { parameter_arn(&door.region, &door.account, n) };
+    let arn = |n: &str| parameter_arn(&door.region, &door.account, n);
     let names: Vec<&str> = match op {
         "GetParameter" => body["Name"].as_str().into_iter().collect(),
         "GetParameters" => body["Names"].as_array().into_iter().flatten().filter_map(Value::as_str).collect(),
@@ -66,11 +66,6 @@ fn find<'a>(store: &'a Store, name: &str) -> Option<&'a Parameter> {
         .parameters
         .iter()
         .find(|p| p.name == name || by_arn.is_some_and(|n| n.trim_start_matches('/') == p.name.trim_start_matches('/')))
-}
-
-/// `arn:aws:ssm:<r>:<acct>:parameter/<name>` (a name's leading `/` is not doubled).
-pub fn parameter_arn(region: &str, account: &str, name: &str) -> String {
-    format!("arn:aws:ssm:{region}:{account}:parameter/{}", name.trim_start_matches('/'))
 }
 
 fn parameter_json(door: &FrontDoor, store: &Store, p: &Parameter, decrypt: bool) -> Value {
