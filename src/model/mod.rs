@@ -14,6 +14,7 @@ pub mod docker;
 pub mod eni;
 pub mod error;
 mod fabric;
+pub mod iam;
 pub mod ids;
 pub mod instance;
 pub mod internet;
