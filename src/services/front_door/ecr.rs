@@ -288,7 +288,7 @@ fn token<'a>(door: &'a FrontDoor, req: &Req) -> Token<'a> {
 
 /// The IAM action a registry request needs on its repository: a manifest is ecr:BatchGetImage,
 /// a layer ecr:GetDownloadUrlForLayer, the tag list ecr:ListImages.
-fn registry_call(door: &FrontDoor, registry: &str, path: &RegistryPath) -> Option<(String, String)> {
+pub(super) fn registry_call(door: &FrontDoor, registry: &str, path: &RegistryPath) -> Option<(String, String)> {
     let (action, name) = match path {
         RegistryPath::Manifest { name, .. } => ("BatchGetImage", name),
         RegistryPath::Blob { name, .. } => ("GetDownloadUrlForLayer", name),

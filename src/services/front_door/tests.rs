@@ -970,3 +970,63 @@ fn the_registry_evaluates_iam_as_the_tokens_holder_with_the_repositorys_policy()
         json_call(&d, "ecr", &format!("{}.DescribeImages", ecr::TARGET_PREFIX), json!({"repositoryName": "team/web"}));
     assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")));
 }
+
+/// The analyzer's calls for a task's start (`Step::iam_calls`) are the ones the doors name for
+/// the requests the agent sends (`services::pull`): the prediction and the packets meet the same
+/// evaluation.
+#[test]
+fn a_starts_steps_name_the_calls_the_doors_authorize() {
+    use crate::model::pull::Step;
+    use crate::scenario::SecretSource;
+    let d = door();
+    let store = d.store.lock().unwrap();
+    let data = spec().data;
+    let json_req = |service: &str, target: &str, body: Value| {
+        let host = format!("{service}.{REGION}.amazonaws.com");
+        Req::new("POST", "/").with_header("Host", &host).with_header("X-Amz-Target", target).with_body(body.to_string())
+    };
+    let partial = data::secret_arn(REGION, ACCOUNT, "db").rsplit_once('-').unwrap().0.to_string();
+    for id in ["db".to_string(), partial, "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:gone".into()] {
+        let step =
+            Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::SecretsManager(id.clone()) };
+        let req = json_req("secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id }));
+        assert_eq!(d.calls(&Service::SecretsManager, &store, &req), step.iam_calls(&data, REGION), "{id}");
+    }
+    for p in ["/p/secure", "plain"] {
+        let step = Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::Ssm(p.into()) };
+        let req = json_req("ssm", "AmazonSSM.GetParameters", json!({ "Names": [p], "WithDecryption": true }));
+        assert_eq!(d.calls(&Service::Ssm, &store, &req), step.iam_calls(&data, REGION), "{p}");
+    }
+    let logs =
+        Step::Logs { container: "c".into(), group: "/ecs/web".into(), stream: "ecs/c/1".into(), create_group: true };
+    let group = json_req("logs", "Logs_20140328.CreateLogGroup", json!({ "logGroupName": "/ecs/web" }));
+    let stream = json_req(
+        "logs",
+        "Logs_20140328.CreateLogStream",
+        json!({ "logGroupName": "/ecs/web", "logStreamName": "ecs/c/1" }),
+    );
+    let mut door_calls = d.calls(&Service::Logs, &store, &group);
+    door_calls.extend(d.calls(&Service::Logs, &store, &stream));
+    assert_eq!(door_calls, logs.iam_calls(&data, REGION));
+    let token = json_req("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", json!({}));
+    assert_eq!(d.calls(&Service::Ecr, &store, &token), Step::Token.iam_calls(&data, REGION));
+    let image = |manifest: bool| {
+        let (container, registry, repository, reference) =
+            ("c".into(), ACCOUNT.into(), "team/web".into(), "latest".into());
+        if manifest {
+            Step::Manifest { container, registry, repository, reference }
+        } else {
+            Step::Layers { container, registry, repository, reference }
+        }
+    };
+    let m = ecr::RegistryPath::Manifest { name: "team/web".into(), reference: "latest".into() };
+    assert_eq!(
+        ecr::registry_call(&d, ACCOUNT, &m).into_iter().collect::<Vec<_>>(),
+        image(true).iam_calls(&data, REGION)
+    );
+    let b = ecr::RegistryPath::Blob { name: "team/web".into(), digest: "sha256:00".into() };
+    assert_eq!(
+        ecr::registry_call(&d, ACCOUNT, &b).into_iter().collect::<Vec<_>>(),
+        image(false).iam_calls(&data, REGION)
+    );
+}
