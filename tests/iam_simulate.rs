@@ -157,3 +157,69 @@ fn a_roles_policy_error_is_located_in_the_scenario_file() {
     // The action without its service prefix, at its place inside the block string (line 14).
     assert!(out.contains(":14:") && out.contains("Actions/Conditions must be prefaced by a vendor"), "{out}");
 }
+
+#[test]
+fn a_labs_resource_policies_take_part_in_the_evaluation() {
+    let yaml = r#"version: 1
+name: iam-resource
+region: ap-northeast-1
+vpc:
+  cidr: 10.32.0.0/16
+  subnets: [{ name: a, cidr: 10.32.1.0/24, availabilityZone: ap-northeast-1a }]
+instances: [{ name: i, subnet: a }]
+taskDefinitions:
+  - { family: app, networkMode: host, taskRoleArn: "arn:aws:iam::123456789012:role/app-role", containerDefinitions: [{ name: app, image: nginx }] }
+  - { family: free, networkMode: host, taskRoleArn: "arn:aws:iam::123456789012:role/free-role", containerDefinitions: [{ name: app, image: nginx }] }
+tasks:
+  - { name: web, taskDefinition: app, instance: i }
+  - { name: free, taskDefinition: free, instance: i }
+aws:
+  repositories:
+    - name: app
+      repositoryPolicyText: |
+        { "Statement": [{ "Sid": "pull", "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:role/app-role" },
+          "Action": "ecr:BatchGetImage" }] }
+  buckets:
+    - name: app-config
+      policy: |
+        { "Statement": [{ "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::app-config/*" }] }
+  roles:
+    - roleName: app-role
+"#;
+    let file = write_scenario("iam-resource", yaml);
+    let file = file.to_str().unwrap();
+    let run = |principal: &str, action: &str, resource: &str| {
+        let o = ecsnet(&[
+            "iam",
+            "simulate",
+            file,
+            "--principal",
+            principal,
+            "--action-names",
+            action,
+            "--resource-arns",
+            resource,
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+        (o.status.code().unwrap_or(-1), v["EvaluationResults"][0].clone(), text(&o))
+    };
+    // The role has no policy of its own; the repository's names it.
+    let (code, r, all) = run("task/web", "ecr:BatchGetImage", "repository/app");
+    assert_eq!((code, &r["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+    assert_eq!(r["MatchedStatements"][0]["SourcePolicyType"], "resource", "{all}");
+    assert_eq!(r["MatchedStatements"][0]["SourcePolicyId"], "repository app / repositoryPolicyText", "{all}");
+    let (code, r, all) = run("task/web", "ecr:DescribeImages", "repository/app");
+    assert_eq!((code, &r["EvalDecision"]), (1, &serde_json::json!("implicitDeny")), "{all}");
+    // A role the scenario does not declare is unrestricted, but the bucket's Deny still applies.
+    let (code, r, all) = run("task/free", "s3:GetObject", "bucket/app-config/settings.json");
+    assert_eq!((code, &r["EvalDecision"]), (1, &serde_json::json!("explicitDeny")), "{all}");
+    assert!(
+        r["DenialMessage"].as_str().unwrap_or_default().ends_with(
+            " is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::app-config/settings.json\" with an explicit deny in a resource-based policy"
+        ),
+        "{all}"
+    );
+    let (code, r, all) = run("task/free", "s3:ListBucket", "bucket/app-config");
+    assert_eq!((code, &r["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+}

@@ -7,7 +7,9 @@
 
 use super::iam::{Decision, ServiceStyle, denial_message};
 use super::pull::{Dial, dial};
-use super::role::{Caller, Which, caller, decide_with, endpoint, policies, resource_arn, unrestricted};
+use super::role::{
+    Caller, Which, caller, decide_with, endpoint, policies, resource_arn, resource_policy, unrestricted,
+};
 use super::{Analysis, analyze};
 use crate::model::Lab;
 use crate::model::call::CallOutcome;
@@ -132,8 +134,9 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
     let p = policies(lab, &c.role).unwrap_or_else(|| unrestricted(&c.role));
     let through = a.via.as_deref().and_then(|v| endpoint(lab, v));
     let ip = a.source_ip.map(|i| i.to_string());
-    let decision =
-        decide_with(p, (&c.session_arn, &c.role), (def.action, &a.resource), through.as_ref(), ip.as_deref());
+    let rp = resource_policy(lab, &a.resource);
+    let who = (c.session_arn.as_str(), c.role.as_str());
+    let decision = decide_with(p, who, (def.action, &a.resource), rp.as_ref(), through.as_ref(), ip.as_deref());
     a.outcome = answer(def, &decision, &c.session_arn, &a.resource);
     a.decision = Some(decision);
     a

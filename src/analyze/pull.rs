@@ -39,10 +39,10 @@ pub fn analyze_start(lab: &Lab, ti: usize) -> Option<StartAnalysis> {
     let start = lab.start_of(ti)?;
     let t = &lab.tasks[ti];
     let from = Node::instance(&lab.instances[t.instance].name);
-    let mut steps = vec![];
+    let mut steps: Vec<StepAnalysis> = vec![];
     let mut result = StartResult::started(&t.name);
     for (i, step) in start.steps.iter().enumerate() {
-        let s = analyze_step(lab, (&from, start), step);
+        let s = analyze_step(lab, (&from, start), step, &steps);
         let failed = s.failure.clone();
         steps.push(s);
         if let Some(f) = failed {
@@ -79,36 +79,56 @@ pub(super) fn not_started(lab: &Lab, a: Analysis) -> Analysis {
     }
 }
 
-fn analyze_step(lab: &Lab, (from, start): (&Node, &crate::model::pull::TaskStart), step: &Step) -> StepAnalysis {
+fn analyze_step(
+    lab: &Lab,
+    (from, start): (&Node, &crate::model::pull::TaskStart),
+    step: &Step,
+    done: &[StepAnalysis],
+) -> StepAnalysis {
     let d = dial(lab, from, &step.host(&lab.region));
     let failure = match (&d.failure, &d.path) {
-        (None, Some(p)) => token_denied(lab, start, step, p).or_else(|| pull::data_failure(&lab.aws, step)),
+        (None, Some(p)) => denied(lab, start, step, via(step, p, done)).or_else(|| pull::data_failure(&lab.aws, step)),
         (f, _) => f.clone(),
     };
     StepAnalysis { step: step.clone(), host: d.host, name: d.name, ip: d.ip, path: d.path, failure }
 }
 
-/// ECR's API door evaluates IAM (the only door of a start that does yet): GetAuthorizationToken
-/// signed as the start's role session, through the endpoint the path reached.
-fn token_denied(lab: &Lab, start: &crate::model::pull::TaskStart, step: &Step, path: &Analysis) -> Option<Failure> {
-    if !matches!(step, Step::Token) {
-        return None;
-    }
+/// The endpoint a step's calls come to: its own path's; for the layers, the registry's (the
+/// manifest's path for the same image), where the token's holder is authorized.
+fn via<'a>(step: &Step, path: &'a Analysis, done: &'a [StepAnalysis]) -> Option<&'a str> {
+    let endpoint = |a: &'a Analysis| match &a.served_by {
+        Some(Node::Endpoint(e)) => Some(e.as_str()),
+        _ => None,
+    };
+    let Step::Layers { container, repository, .. } = step else { return endpoint(path) };
+    let manifest = done.iter().rev().find(
+        |s| matches!(&s.step, Step::Manifest { container: c, repository: r, .. } if c == container && r == repository),
+    );
+    manifest.and_then(|m| m.path.as_ref()).and_then(endpoint)
+}
+
+/// IAM's answer to a step's calls, signed as the start's role session (the registry's, as the
+/// holder of the token that session got), through the endpoint `via`: each door evaluates the
+/// same ([`Step::iam_calls`]). The registry's denial is its 403 `DENIED`, the others' their 400
+/// `AccessDeniedException`.
+fn denied(lab: &Lab, start: &crate::model::pull::TaskStart, step: &Step, via: Option<&str>) -> Option<Failure> {
     let t = &lab.tasks[start.task];
     let role = start.role_arn.rsplit('/').next().unwrap_or(&start.role_arn);
     let session = if start.execution_role { t.id.clone() } else { lab.instances[t.instance].id.clone() };
     let arn = format!("arn:aws:sts::{}:assumed-role/{role}/{session}", crate::model::ACCOUNT);
-    let via = match &path.served_by {
-        Some(Node::Endpoint(e)) => Some(e.as_str()),
-        _ => None,
-    };
-    let action = "ecr:GetAuthorizationToken";
-    let d = super::role::decide(lab, (&arn, role), action, "*", via);
-    (!d.allowed).then(|| Failure::Api {
-        status: 400,
-        code: "AccessDeniedException".into(),
-        message: super::iam::denial_message(super::iam::ServiceStyle::Json, &d, &arn, action, "*"),
-    })
+    for (action, resource) in step.iam_calls(&lab.aws, &lab.region) {
+        let d = super::role::decide(lab, (&arn, role), &action, &resource, via);
+        if d.allowed {
+            continue;
+        }
+        let message = super::iam::denial_message(super::iam::ServiceStyle::Json, &d, &arn, &action, &resource);
+        let (status, code) = match step {
+            Step::Manifest { .. } | Step::Layers { .. } => (403, "DENIED"),
+            _ => (400, "AccessDeniedException"),
+        };
+        return Some(Failure::Api { status, code: code.into(), message });
+    }
+    None
 }
 
 /// An HTTPS connection to `host` from `from`, as an SDK makes it: the name asked of `from`'s
@@ -282,5 +302,43 @@ mod tests {
         assert!(!crate::scenario::aws_service::in_aws_public(ip), "{ip}");
         let a = analyze_start(&l, 0).unwrap();
         assert!(render_start(&l, "app", &a).contains("private address"));
+    }
+
+    #[test]
+    fn every_call_of_a_start_meets_iam_as_the_doors_evaluate_it() {
+        let eps = "  vpcEndpoints:\n    - { name: api, service: ecr.api, subnets: [a], securityGroups: [all] }\n    - { name: dkr, service: ecr.dkr, subnets: [a], securityGroups: [all] }\n    - { name: s3, service: s3, type: Gateway, routeTables: [private] }\n    - { name: logs, service: logs, subnets: [a], securityGroups: [all] }\n    - { name: sm, service: secretsmanager, subnets: [a], securityGroups: [all] }\n";
+        let tasks = TASKS
+            .replace("    networkMode: awsvpc\n", "    networkMode: awsvpc\n    executionRoleArn: arn:aws:iam::123456789012:role/exec\n")
+            .replace(
+                "        logConfiguration:",
+                "        secrets: [{ name: DB, valueFrom: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db' }]\n        logConfiguration:",
+            );
+        let aws = |grant: &str, repo_policy: &str| {
+            format!(
+                "aws:\n  repositories:\n    - name: app\n      images: [{{ tags: ['1.0'] }}]\n{repo_policy}  logGroups: [/ecs/app]\n  secrets: [{{ name: db, value: pw }}]\n  roles:\n    - roleName: exec\n      managedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy]\n{grant}"
+            )
+        };
+        let run = |a: String| predicted(&lab_from_str("pl.yaml", &format!("{BASE}{eps}{a}{tasks}")), "app");
+        // ECS's managed execution policy reads images and writes logs, but no secret.
+        let r = run(aws("", ""));
+        let id = lab_from_str("pl.yaml", &format!("{BASE}{eps}{}{tasks}", aws("", ""))).tasks[0].id.clone();
+        let session = format!("arn:aws:sts::123456789012:assumed-role/exec/{id}");
+        let arn = crate::scenario::aws::secret_arn("ap-northeast-1", "123456789012", "db");
+        assert_eq!(
+            r.reason.as_deref(),
+            Some(format!("ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db from secrets manager: AccessDeniedException: User: {session} is not authorized to perform: secretsmanager:GetSecretValue on resource: {arn} because no identity-based policy allows the secretsmanager:GetSecretValue action").as_str()),
+            "{r:?}"
+        );
+        // Allowed the secret, the pull meets the repository's Deny at the registry.
+        let grant = "      policies:\n        - policyName: secret\n          policyDocument: '{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"secretsmanager:GetSecretValue\", \"Resource\": \"*\"}]}'\n";
+        let deny = "      repositoryPolicyText: '{\"Statement\": [{\"Effect\": \"Deny\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:role/exec\"}, \"Action\": \"ecr:BatchGetImage\"}]}'\n";
+        let r = run(aws(grant, deny));
+        assert_eq!(r.error.as_deref(), Some("CannotPullContainerError"), "{r:?}");
+        assert_eq!(
+            r.reason.as_deref(),
+            Some(format!("CannotPullContainerError: Error response from daemon: pull access denied for 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app, repository does not exist or may require 'docker login': denied: User: {session} is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:ap-northeast-1:123456789012:repository/app with an explicit deny in a resource-based policy").as_str())
+        );
+        assert!(matches!(r.failure, Some(Failure::Api { status: 403, ref code, .. }) if code == "DENIED"), "{r:?}");
+        assert!(run(aws(grant, "")).started);
     }
 }

@@ -6,6 +6,7 @@
 use super::iam::{NamedPolicy, Policies};
 use crate::model::{ACCOUNT, Lab};
 use crate::scenario::Node;
+use crate::scenario::aws::{Data, secret_matches};
 use crate::scenario::policy::{PolicyKind, parse_policy};
 use crate::scenario::role::Role;
 
@@ -94,18 +95,83 @@ pub fn unrestricted(role: &str) -> Policies {
 }
 
 /// A resource written as ecsnet names it, as its ARN: `repository/app`, `bucket/NAME[/KEY]`,
-/// `secret/NAME`, `parameter/NAME`, `log-group/NAME`; an ARN or `*` as it is.
+/// `secret/NAME` (with the suffix of its ARN when the lab declares it), `parameter/NAME`,
+/// `log-group/NAME`; an ARN or `*` as it is.
 pub fn resource_arn(lab: &Lab, r: &str) -> String {
     let region = &lab.region;
     match r.split_once('/') {
         _ if r.starts_with("arn:") || r == "*" => r.to_string(),
         Some(("repository", n)) => format!("arn:aws:ecr:{region}:{ACCOUNT}:repository/{n}"),
         Some(("bucket", n)) => format!("arn:aws:s3:::{n}"),
-        Some(("secret", n)) => format!("arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{n}"),
-        Some(("parameter", n)) => format!("arn:aws:ssm:{region}:{ACCOUNT}:parameter/{}", n.trim_start_matches('/')),
+        Some(("secret", n)) => match lab.aws.secrets.iter().find(|s| s.name == n) {
+            Some(s) => s.arn_in(region, ACCOUNT),
+            None => format!("arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{n}"),
+        },
+        Some(("parameter", n)) => crate::scenario::aws::parameter_arn(region, ACCOUNT, n),
         Some(("log-group", n)) => format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{n}"),
         _ => r.to_string(),
     }
+}
+
+/// The resource policies of the lab's resources (a repository's `repositoryPolicyText`, a
+/// bucket's `policy`, a secret's `resourcePolicy`), parsed once, each found by the ARN a call
+/// names: the analyzer and the front doors look a call's resource up the same way.
+#[derive(Clone, Debug, Default)]
+pub struct ResourcePolicies {
+    /// `arn:aws:ecr:REGION:ACCOUNT:repository/`: a repository's ARN without its name.
+    ecr_prefix: String,
+    repositories: Vec<(String, NamedPolicy)>,
+    buckets: Vec<(String, NamedPolicy)>,
+    /// (name, ARN, policy).
+    secrets: Vec<(String, String, NamedPolicy)>,
+}
+
+impl ResourcePolicies {
+    pub fn new(data: &Data, region: &str, account: &str) -> ResourcePolicies {
+        let named = |name: String, text: &Option<String>, kind: PolicyKind| {
+            let document = parse_policy(text.as_deref()?, kind).ok()?;
+            Some(NamedPolicy { name, document })
+        };
+        let repositories = data.repositories.iter().filter_map(|r| {
+            let p = named(format!("repository {} / repositoryPolicyText", r.name), &r.policy, PolicyKind::Repository);
+            Some((r.name.clone(), p?))
+        });
+        let buckets = data.buckets.iter().filter_map(|b| {
+            Some((b.name.clone(), named(format!("bucket {} / policy", b.name), &b.policy, PolicyKind::Resource)?))
+        });
+        let secrets = data.secrets.iter().filter_map(|s| {
+            let p = named(format!("secret {} / resourcePolicy", s.name), &s.resource_policy, PolicyKind::Resource)?;
+            Some((s.name.clone(), s.arn_in(region, account), p))
+        });
+        ResourcePolicies {
+            ecr_prefix: format!("arn:aws:ecr:{region}:{account}:repository/"),
+            repositories: repositories.collect(),
+            buckets: buckets.collect(),
+            secrets: secrets.collect(),
+        }
+    }
+
+    /// The policy of the resource `arn` names: a repository of the lab's registry, a bucket
+    /// (`arn:aws:s3:::B`) or one of its objects (`arn:aws:s3:::B/KEY`), a secret (by its ARN,
+    /// with or without the suffix). None: the resource has none (or is not the lab's).
+    pub fn find(&self, arn: &str) -> Option<&NamedPolicy> {
+        if let Some(name) = arn.strip_prefix(&self.ecr_prefix) {
+            return self.repositories.iter().find(|(n, _)| n == name).map(|(_, p)| p);
+        }
+        if let Some(rest) = arn.strip_prefix("arn:aws:s3:::") {
+            let bucket = rest.split('/').next().unwrap_or(rest);
+            return self.buckets.iter().find(|(n, _)| n == bucket).map(|(_, p)| p);
+        }
+        if arn.starts_with("arn:aws:secretsmanager:") {
+            return self.secrets.iter().find(|(n, a, _)| secret_matches(n, a, arn)).map(|(_, _, p)| p);
+        }
+        None
+    }
+}
+
+/// The policy of the lab's resource `arn` names, if it has one.
+pub fn resource_policy(lab: &Lab, arn: &str) -> Option<NamedPolicy> {
+    ResourcePolicies::new(&lab.aws, &lab.region, ACCOUNT).find(arn).cloned()
 }
 
 /// What a call through an interface endpoint brings to its evaluation.
@@ -132,8 +198,9 @@ pub fn through(id: &str, name: &str, vpc_id: &str, policy: Option<&str>) -> Thro
 }
 
 /// IAM's decision for a call of the lab: `session_arn` of role `role` calling `action` on
-/// `resource`, through endpoint `via` when the call reaches one. A role not declared is
-/// unrestricted. The front doors decide the same with [`decide_with`] on packets.
+/// `resource`, through endpoint `via` when the call reaches one, with the resource's policy when
+/// it has one. A role not declared is unrestricted. The front doors decide the same with
+/// [`decide_with`] on packets.
 pub fn decide(
     lab: &Lab,
     (session_arn, role): (&str, &str),
@@ -143,16 +210,19 @@ pub fn decide(
 ) -> super::iam::Decision {
     let p = policies(lab, role).unwrap_or_else(|| unrestricted(role));
     let t = via.and_then(|v| endpoint(lab, v));
-    decide_with(p, (session_arn, role), (action, resource), t.as_ref(), None)
+    let rp = resource_policy(lab, resource);
+    decide_with(p, (session_arn, role), (action, resource), rp.as_ref(), t.as_ref(), None)
 }
 
 /// One call's evaluation, made the same way by the analyzer and the front doors: the role's
-/// policies, the request's keys (aws:SecureTransport, aws:PrincipalArn; through an endpoint
-/// its policy, aws:SourceVpce and aws:SourceVpc; else aws:SourceIp when known).
+/// policies, the resource's policy (`resource_policy`), the request's keys (aws:SecureTransport,
+/// aws:PrincipalArn; through an endpoint its policy, aws:SourceVpce and aws:SourceVpc; else
+/// aws:SourceIp when known).
 pub fn decide_with(
     mut policies: Policies,
     (session_arn, role): (&str, &str),
     (action, resource): (&str, &str),
+    resource_policy: Option<&NamedPolicy>,
     via: Option<&Through>,
     source_ip: Option<&str>,
 ) -> super::iam::Decision {
@@ -161,6 +231,7 @@ pub fn decide_with(
         let account = session_arn.split(':').nth(4).unwrap_or(ACCOUNT);
         r = r.with("aws:PrincipalArn", &format!("arn:aws:iam::{account}:role/{role}"));
     }
+    policies.resource = resource_policy.cloned();
     match (via, source_ip) {
         (Some(t), _) => {
             policies.endpoint = t.policy.clone();
@@ -177,7 +248,7 @@ pub fn decide_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::iam::{Request, evaluate};
+    use crate::analyze::iam::{PolicyType, Request, evaluate};
     use crate::analyze::testing::lab_from_str;
 
     const LAB: &str = "version: 1\nname: iam\nregion: ap-northeast-1\nvpc:\n  cidr: 10.30.0.0/16\n  subnets: [{ name: a, cidr: 10.30.1.0/24, availabilityZone: ap-northeast-1a }]\ninstances: [{ name: i, subnet: a }]\ntaskDefinitions:\n  - { family: app, networkMode: host, taskRoleArn: 'arn:aws:iam::123456789012:role/app-task-role', containerDefinitions: [{ name: app, image: nginx }] }\ntasks: [{ name: web, taskDefinition: app, instance: i }]\n";
@@ -196,5 +267,58 @@ mod tests {
         // Not declared: no policies (unrestricted); the execution role is absent.
         assert!(policies(&lab, "other").is_none());
         assert!(caller(&lab, &Node::task("web"), Which::Execution).is_err());
+    }
+
+    #[test]
+    fn a_resources_policy_is_found_by_the_arn_a_call_names_and_evaluated() {
+        let aws = r#"aws:
+  repositories:
+    - name: app
+      repositoryPolicyText: |
+        { "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:role/app-task-role" },
+          "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }] }
+    - name: plain
+  buckets:
+    - name: cfg
+      policy: |
+        { "Statement": [{ "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cfg/secret/*" }] }
+  secrets:
+    - name: db
+      value: pw
+      resourcePolicy: |
+        { "Statement": [{ "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*" }] }
+  roles:
+    - roleName: app-task-role
+      policies:
+        - policyName: s3
+          policyDocument: |
+            { "Statement": [{ "Effect": "Allow", "Action": "s3:*", "Resource": "*" }] }
+"#;
+        let lab = lab_from_str("iam.yaml", &format!("{LAB}{aws}"));
+        let c = caller(&lab, &Node::task("web"), Which::Task).unwrap();
+        let who = (c.session_arn.as_str(), c.role.as_str());
+        let app = resource_arn(&lab, "repository/app");
+        // The repository's policy names the role: it allows, although the role's own do not.
+        let d = decide(&lab, who, "ecr:BatchGetImage", &app, None);
+        assert!(d.allowed, "{d:?}");
+        assert_eq!(d.matched[0].policy, "repository app / repositoryPolicyText");
+        let d = decide(&lab, who, "ecr:DescribeImages", &app, None);
+        assert_eq!(d.kind, crate::analyze::iam::DecisionKind::ImplicitDeny { missing: PolicyType::Identity });
+        assert!(!decide(&lab, who, "ecr:BatchGetImage", &resource_arn(&lab, "repository/plain"), None).allowed);
+        // The bucket's Deny wins over the role's s3:*, on its objects only.
+        let d = decide(&lab, who, "s3:GetObject", &resource_arn(&lab, "bucket/cfg/secret/k"), None);
+        assert_eq!(d.kind, crate::analyze::iam::DecisionKind::ExplicitDeny { by: PolicyType::Resource });
+        assert!(decide(&lab, who, "s3:GetObject", &resource_arn(&lab, "bucket/cfg/public/k"), None).allowed);
+        // `secret/db` is the secret's full ARN, its suffix included, and its policy is found by it.
+        let db = resource_arn(&lab, "secret/db");
+        assert!(
+            db.starts_with("arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db-")
+                && db.rsplit('-').next().map(str::len) == Some(6),
+            "{db}"
+        );
+        assert!(decide(&lab, who, "secretsmanager:GetSecretValue", &db, None).allowed);
+        let partial = db.rsplit_once('-').map(|(p, _)| p).unwrap_or_default();
+        assert!(resource_policy(&lab, partial).is_some(), "a partial ARN names it too");
+        assert!(resource_policy(&lab, "arn:aws:ecr:us-east-1:123456789012:repository/app").is_none(), "another region");
     }
 }

@@ -39,9 +39,10 @@ pub fn simulate_custom_policy(s: &Simulation<'_>) -> Outcome {
     };
     let resource = s.resource_policy.map(|p| load(p, "ResourcePolicy", PolicyKind::Resource)).transpose()?;
     let context = s.context.iter().map(|c| context_entry(c)).collect::<Result<Vec<_>, _>>()?;
-    let policies = Policies { identity, resource, endpoint: None, boundary };
+    let policies = Policies { identity, resource: None, endpoint: None, boundary };
     let resources: Vec<String> = if s.resources.is_empty() { vec!["*".into()] } else { s.resources.to_vec() };
-    decide(s.caller, s.actions, &resources, &context, &policies, s.json)
+    // `--resource-policy` is the policy of every resource given, as AWS's simulator takes it.
+    decide(s.caller, s.actions, (&resources, &|_| resource.clone()), &context, &policies, s.json)
 }
 
 /// What `iam simulate` is given: a lab or scenario, a caller of it, and the calls.
@@ -59,16 +60,25 @@ pub struct LabSimulation<'a> {
 /// `ecsnet iam simulate LAB|FILE --principal task/web ...`: the caller's role session and the
 /// policies `aws.roles` gives its role (and an endpoint's, with `--via endpoint/NAME`).
 pub fn simulate(s: &LabSimulation<'_>) -> Outcome {
-    use crate::analyze::role::{Which, caller, endpoint, policies, resource_arn};
+    use crate::analyze::role::{ResourcePolicies, Which, caller, endpoint, policies, resource_arn};
     let lab = super::lab_or_file(s.target)?;
     let node = crate::scenario::parse_node(s.principal).map_err(CliError::Invalid)?.0;
     super::check_node_names(&lab, &node)?;
     let which = if s.execution { Which::Execution } else { Which::Task };
     let c = caller(&lab, &node, which).map_err(CliError::Invalid)?;
     let mut context = s.context.iter().map(|c| context_entry(c)).collect::<Result<Vec<_>, _>>()?;
+    let resources: Vec<String> = if s.resources.is_empty() {
+        vec!["*".into()]
+    } else {
+        s.resources.iter().map(|r| resource_arn(&lab, r)).collect()
+    };
+    let resource_policies = ResourcePolicies::new(&lab.aws, &lab.region, crate::model::ACCOUNT);
+    let any_resource_policy = resources.iter().any(|r| resource_policies.find(r).is_some());
+    // Not declared: unrestricted, but an endpoint's policy and a resource's still apply.
+    let restricted = s.via.is_some() || any_resource_policy;
     let declared = policies(&lab, &c.role);
-    // Not declared: unrestricted, but an endpoint's policy still applies.
-    let Some(mut policies) = declared.or_else(|| s.via.map(|_| crate::analyze::role::unrestricted(&c.role))) else {
+    let Some(mut policies) = declared.or_else(|| restricted.then(|| crate::analyze::role::unrestricted(&c.role)))
+    else {
         let text = tr!(
             "iam-unrestricted",
             "role { $role } is not declared under aws.roles: ecsnet does not restrict it, and every call of { $session } is allowed. Declare it (roleName: { $role }) to have its policies evaluated",
@@ -93,22 +103,22 @@ pub fn simulate(s: &LabSimulation<'_>) -> Outcome {
         policies.endpoint = through.policy;
         context.extend(through.keys.into_iter().map(|(k, v)| (k, vec![v])));
     }
-    let resources: Vec<String> = if s.resources.is_empty() {
-        vec!["*".into()]
-    } else {
-        s.resources.iter().map(|r| resource_arn(&lab, r)).collect()
-    };
     if !s.json {
         println!("{} calls as {} (role {}):", s.principal, c.session_arn, c.role);
     }
-    decide(&c.session_arn, s.actions, &resources, &context, &policies, s.json)
+    let lookup = |arn: &str| resource_policies.find(arn).cloned();
+    decide(&c.session_arn, s.actions, (&resources, &lookup), &context, &policies, s.json)
 }
 
-/// Evaluate every action on every resource, print, and say whether all were allowed.
+/// The resources of a simulation, and the policy each has.
+type Resources<'a> = (&'a [String], &'a dyn Fn(&str) -> Option<NamedPolicy>);
+
+/// Evaluate every action on every resource (with the resource's policy), print, and say
+/// whether all were allowed.
 fn decide(
     caller: &str,
     actions: &[String],
-    resources: &[String],
+    (resources, resource_policy): Resources<'_>,
     context: &[(String, Vec<String>)],
     policies: &Policies,
     json: bool,
@@ -116,13 +126,14 @@ fn decide(
     let mut results = vec![];
     for action in actions {
         for resource in resources {
+            let policies = Policies { resource: resource_policy(resource), ..policies.clone() };
             let mut req = Request::new(caller, action, resource);
             for (k, vs) in context {
                 for v in vs {
                     req = req.with(k, v);
                 }
             }
-            let d = evaluate(&req, policies);
+            let d = evaluate(&req, &policies);
             results.push((req, d));
         }
     }
@@ -216,7 +227,8 @@ fn result_json(r: &Request, d: &Decision) -> Value {
         "MissingContextValues": missing_context(r, d),
     });
     if !d.allowed {
-        v["DenialMessage"] = denial_message(ServiceStyle::Json, d, &r.principal_arn, &r.action, &r.resource).into();
+        v["DenialMessage"] =
+            denial_message(ServiceStyle::of_action(&r.action), d, &r.principal_arn, &r.action, &r.resource).into();
     }
     v
 }
@@ -268,7 +280,7 @@ fn render(r: &Request, d: &Decision) -> String {
         let _ = writeln!(
             s,
             "  AWS answers: {}",
-            denial_message(ServiceStyle::Json, d, &r.principal_arn, &r.action, &r.resource)
+            denial_message(ServiceStyle::of_action(&r.action), d, &r.principal_arn, &r.action, &r.resource)
         );
     }
     s

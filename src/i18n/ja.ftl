@@ -685,6 +685,7 @@ model-unknown-instance = 不明なインスタンス `{ $name }` です
 model-unknown-task-definition = 不明なタスク定義 `{ $name }` です
 model-subnet-full = サブネット `{ $name }` には空いているアドレスが残っていません
 model-pool-exhausted = パブリック IP プールを使い切りました
+model-role-not-trusted-by-ec2 = ロール `{ $name }` の信頼ポリシーは ec2.amazonaws.com による引き受け (sts:AssumeRole) を許可していません: AWS ではこのインスタンスはインスタンスプロファイルから認証情報を得られず、ECS エージェントは登録できません。assumeRolePolicyDocument の Principal に Service として ec2.amazonaws.com を加えてください
 
 # graph --format html: the page's own words (the picture's text stays as in the SVG and PNG)
 graph-html-hint = ラボ { $lab }: 箱をクリックするとそれが何かを、判定の番号をクリックするとその理由 (explain) を表示します。Escape で閉じます

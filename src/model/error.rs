@@ -21,6 +21,8 @@ pub enum ModelErrorKind {
     UnknownTaskDefinition(String),
     SubnetFull(String),
     PublicIpPoolExhausted,
+    /// An instance profile's declared role whose trust policy does not admit EC2.
+    RoleNotTrustedByEc2(String),
 }
 
 impl std::fmt::Display for ModelErrorKind {
@@ -37,6 +39,11 @@ impl std::fmt::Display for ModelErrorKind {
                 tr!("model-subnet-full", "subnet `{ $name }` has no free address left", name = n)
             }
             ModelErrorKind::PublicIpPoolExhausted => tr!("model-pool-exhausted", "the public IP pool is exhausted"),
+            ModelErrorKind::RoleNotTrustedByEc2(n) => tr!(
+                "model-role-not-trusted-by-ec2",
+                "the trust policy of role `{ $name }` does not let ec2.amazonaws.com assume it (sts:AssumeRole): on AWS this instance would get no credentials from its instance profile, and its ECS agent could not register. Name ec2.amazonaws.com as a Service principal in its assumeRolePolicyDocument",
+                name = n
+            ),
         };
         f.write_str(&s)
     }

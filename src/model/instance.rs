@@ -3,7 +3,7 @@
 
 use super::container::Container;
 use super::eni::{Eni, EniOwner, TrunkEni};
-use super::error::ModelError;
+use super::error::{ModelError, ModelErrorKind};
 use super::fabric::Fabric;
 use super::security_group::DEFAULT_GROUP;
 use super::subnet;
@@ -78,7 +78,24 @@ pub fn docker0_network(subnet: Ipv4Network, dns: Ipv4Addr) -> Ipv4Network {
 
 /// Every instance in file order, each with its primary ENI attached to `enis`.
 pub(super) fn resolve_all(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<Instance>, ModelError> {
+    for inst in &s.instances {
+        trusted_by_ec2(&s.aws.roles, inst)?;
+    }
     s.instances.iter().enumerate().map(|(ii, inst)| resolve(fabric, ii, inst)).collect()
+}
+
+/// An instance profile's role, when the scenario declares it, must let `ec2.amazonaws.com`
+/// assume it: on AWS an instance whose role EC2 cannot assume gets no credentials from IMDS, so
+/// its ECS agent never registers, which the lab (handing out credentials per role) would not
+/// show. Refused where the instance names it.
+fn trusted_by_ec2(roles: &[crate::scenario::role::Role], inst: &scenario::Instance) -> Result<(), ModelError> {
+    let profile = &inst.iam_instance_profile;
+    let Some(r) = roles.iter().find(|r| r.name.eq_ignore_ascii_case(&profile.value)) else { return Ok(()) };
+    if super::iam::trusts(r, super::ACCOUNT, "ec2.amazonaws.com", None) {
+        return Ok(());
+    }
+    let loc = if profile.loc.line == 0 { &inst.loc } else { &profile.loc };
+    Err(ModelErrorKind::RoleNotTrustedByEc2(r.name.clone()).at(loc))
 }
 
 fn resolve(fabric: &mut Fabric, ii: usize, inst: &scenario::Instance) -> Result<Instance, ModelError> {

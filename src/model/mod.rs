@@ -15,6 +15,7 @@ pub mod docker;
 pub mod eni;
 pub mod error;
 mod fabric;
+pub mod iam;
 pub mod ids;
 pub mod instance;
 pub mod internet;

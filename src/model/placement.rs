@@ -37,10 +37,14 @@ pub enum PlacementFailure {
     /// The instance never registered with the cluster: its agent cannot reach the ECS control
     /// plane (`controlPlane: strict`).
     NotRegistered { instance_id: String, cluster: String },
+    /// RunTask refused the task: the trust policy of its task or execution role (declared in
+    /// `aws.roles`) does not let `ecs-tasks.amazonaws.com` assume it.
+    RoleNotAssumable { role_arn: String },
 }
 
 impl PlacementFailure {
-    /// ECS's reason: `RESOURCE:PORTS`, `RESOURCE:ENI` or `MissingAttribute`.
+    /// ECS's reason: `RESOURCE:PORTS`, `RESOURCE:ENI` or `MissingAttribute`; RunTask's error
+    /// code (`ClientException`) for a task it refuses outright.
     pub fn reason(&self) -> &'static str {
         match self {
             PlacementFailure::PortInUse { .. }
@@ -50,6 +54,8 @@ impl PlacementFailure {
                 "MissingAttribute"
             }
             PlacementFailure::NotRegistered { .. } => "MISSING",
+            // RunTask's own error: the task is refused before it is scheduled.
+            PlacementFailure::RoleNotAssumable { .. } => "ClientException",
             PlacementFailure::NoEniAttachmentPoint { .. }
             | PlacementFailure::EcsBridgeFull
             | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
@@ -78,6 +84,9 @@ impl PlacementFailure {
             }
             PlacementFailure::MissingCapability { instance_id, attribute, setting } => format!(
                 "The closest matching container-instance {instance_id} is missing an attribute required by your task ({attribute}: the agent runs with {setting}=false)."
+            ),
+            PlacementFailure::RoleNotAssumable { role_arn } => format!(
+                "ECS was unable to assume the role '{role_arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
             ),
             PlacementFailure::NotRegistered { instance_id, cluster } => format!(
                 "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-agent), so it never registered"

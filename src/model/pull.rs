@@ -81,6 +81,43 @@ impl Step {
         }
     }
 
+    /// The permissions it needs, in the order its calls are made, as the front doors name them:
+    /// the IAM action and the resource's ARN. A secret is named by its ARN when `data` has it
+    /// (else by the id as written); a pull's manifest and layers by the repository's, checked
+    /// as the token's holder; the layer bucket's presigned download needs none of the caller.
+    pub fn iam_calls(&self, data: &Data, region: &str) -> Vec<(String, String)> {
+        use crate::scenario::aws::{log_arn, parameter_arn, secret_matches};
+        let account = super::ACCOUNT;
+        let call = |a: &str, r: String| (a.to_string(), r);
+        let repo = |registry: &str, name: &str| format!("arn:aws:ecr:{region}:{registry}:repository/{name}");
+        match self {
+            Step::Secret { source: SecretSource::SecretsManager(id), .. } => {
+                let arn = data
+                    .secrets
+                    .iter()
+                    .map(|s| (s, s.arn_in(region, account)))
+                    .find(|(s, a)| secret_matches(&s.name, a, id));
+                vec![call("secretsmanager:GetSecretValue", arn.map_or_else(|| id.clone(), |(_, a)| a))]
+            }
+            Step::Secret { source: SecretSource::Ssm(p), .. } => {
+                vec![call("ssm:GetParameters", parameter_arn(region, account, p))]
+            }
+            Step::Token => vec![call("ecr:GetAuthorizationToken", "*".into())],
+            Step::Manifest { registry, repository, .. } => vec![call("ecr:BatchGetImage", repo(registry, repository))],
+            Step::Layers { registry, repository, .. } => {
+                vec![call("ecr:GetDownloadUrlForLayer", repo(registry, repository))]
+            }
+            Step::Logs { group, stream, create_group, .. } => {
+                let mut v = vec![];
+                if *create_group {
+                    v.push(call("logs:CreateLogGroup", log_arn(region, account, group, "")));
+                }
+                v.push(call("logs:CreateLogStream", log_arn(region, account, group, stream)));
+                v
+            }
+        }
+    }
+
     /// In a few words, with the API call it makes.
     pub fn describe(&self) -> String {
         match self {
@@ -312,7 +349,7 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
                 let i = match data.repositories.iter().position(|r| r.name == *repository) {
                     Some(i) => i,
                     None => {
-                        data.repositories.push(Repository { name: repository.clone(), images: vec![] });
+                        data.repositories.push(Repository { name: repository.clone(), ..Repository::default() });
                         data.repositories.len() - 1
                     }
                 };
@@ -332,6 +369,7 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
                     name: name.to_string(),
                     value: "not-a-real-secret".into(),
                     arn: Some(arn.clone()),
+                    ..Secret::default()
                 });
             }
             Step::Secret { source: SecretSource::Ssm(p), .. }
@@ -374,11 +412,16 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
     let post = format!("Post \"https://{host}/\"");
     match step {
         Step::Secret { source: SecretSource::SecretsManager(arn), .. } => {
-            let text = match sdk(post) {
-                Some(n) => format!(
-                    "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: {n}"
-                ),
-                None => format!(
+            let fetch = |cause: String| {
+                format!(
+                    "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret {arn} from secrets manager: {cause}"
+                )
+            };
+            let text = match (sdk(post), f) {
+                (Some(n), _) => fetch(n),
+                // IAM's refusal is passed on as the SDK words it.
+                (None, Failure::Api { code, .. }) if code == "AccessDeniedException" => fetch(api()),
+                (None, _) => format!(
                     "The task can't retrieve the secret with ARN '{arn}' from AWS Secrets Manager. Check that the secret ARN is correct. {}",
                     api()
                 ),
@@ -414,6 +457,10 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
                     Failure::Api { code, message, .. } if code == "NAME_UNKNOWN" => {
                         format!("repository {host}/{repository} not found: name unknown: {message}")
                     }
+                    // Docker's words for the registry's 403 (its error code in lower case).
+                    Failure::Api { code, message, .. } if code == "DENIED" => format!(
+                        "pull access denied for {host}/{repository}, repository does not exist or may require 'docker login': denied: {message}"
+                    ),
                     Failure::Api { code, message, .. } if code == "MANIFEST_UNKNOWN" => {
                         format!(
                             "manifest for {host}/{} not found: manifest unknown: {message}",
@@ -428,6 +475,7 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
         Step::Layers { .. } => {
             let cause = match f {
                 Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
+                Failure::Api { code, message, .. } if code == "DENIED" => format!("denied: {message}"),
                 Failure::Api { .. } => api(),
                 _ => net(&format!("Get \"https://{host}/\"")).unwrap_or_default(),
             };
@@ -596,7 +644,8 @@ mod tests {
 
     #[test]
     fn another_account_s_registry_has_none_of_the_lab_s_repositories() {
-        let data = Data { repositories: vec![Repository { name: "app".into(), images: vec![] }], ..Data::default() };
+        let data =
+            Data { repositories: vec![Repository { name: "app".into(), ..Repository::default() }], ..Data::default() };
         let step = |registry: &str| Step::Manifest {
             container: "c".into(),
             registry: registry.into(),

@@ -89,6 +89,11 @@ impl Placer<'_, '_> {
             .position(|i| i.name == t.instance.value)
             .ok_or_else(|| ModelErrorKind::UnknownInstance(t.instance.value.clone()).at(&t.instance.loc))?;
         let mut task = unplaced(self.lab, &self.s.region, self.cluster, t, td, ii);
+        // RunTask checks that ECS can assume the task's roles before anything is scheduled.
+        if let Some(role_arn) = unassumable_role(&self.s.aws.roles, &task) {
+            task.placement = Err(PlacementFailure::RoleNotAssumable { role_arn });
+            return Ok(task);
+        }
         if self.unregistered.contains(&ii) {
             task.placement = Err(PlacementFailure::NotRegistered {
                 instance_id: self.instances[ii].id.clone(),
@@ -171,6 +176,20 @@ impl Placer<'_, '_> {
             task.containers.push(c);
         }
     }
+}
+
+/// The first of the task's roles (task role, then execution role) that the lab's account
+/// declares and whose trust policy does not let `ecs-tasks.amazonaws.com` assume it, with the
+/// task's ARN as `aws:SourceArn`. A role of another account, or not declared, is not checked.
+fn unassumable_role(roles: &[crate::scenario::role::Role], task: &Task) -> Option<String> {
+    let declared = |arn: &str| {
+        let name = arn.strip_prefix(&format!("arn:aws:iam::{ACCOUNT}:role/"))?.rsplit('/').next()?;
+        roles.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+    };
+    [&task.task_role_arn, &task.execution_role_arn].into_iter().flatten().find_map(|arn| {
+        let r = declared(arn)?;
+        (!super::iam::trusts(r, ACCOUNT, "ecs-tasks.amazonaws.com", Some(&task.arn))).then(|| arn.clone())
+    })
 }
 
 /// A task role needs the `task-iam-role` capability, and in host mode also

@@ -270,3 +270,33 @@ fn agent_settings_decide_placement() {
     assert_eq!((port("bridge-role"), port("dyn-2")), (Some(40000), Some(40001)));
     assert!(reason("dyn-3").is_some());
 }
+
+const TRUST: &str = "version: 1\nname: m\nvpc:\n  cidr: 10.0.0.0/16\n  subnets: [{name: a, cidr: 10.0.1.0/24}]\ninstances:\n  - {name: i1, subnet: a, iamInstanceProfile: ecsInstanceRole}\ntaskDefinitions:\n  - {family: ok, taskRoleArn: 'arn:aws:iam::123456789012:role/app', containerDefinitions: [{name: c, image: x}]}\n  - {family: ec2-only, executionRoleArn: 'arn:aws:iam::123456789012:role/ec2-only', containerDefinitions: [{name: c, image: x}]}\n  - {family: elsewhere, taskRoleArn: 'arn:aws:iam::999999999999:role/ec2-only', containerDefinitions: [{name: c, image: x}]}\ntasks:\n  - {name: ok, taskDefinition: ok, instance: i1}\n  - {name: refused, taskDefinition: ec2-only, instance: i1}\n  - {name: other-account, taskDefinition: elsewhere, instance: i1}\naws:\n  roles:\n    - roleName: app\n    - roleName: ec2-only\n      assumeRolePolicyDocument: '{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}'\n";
+
+#[test]
+fn a_role_ecs_cannot_assume_keeps_its_task_from_running() {
+    let l = lab(TRUST);
+    let placement = |t: &str| l.task(t).unwrap().placement.clone();
+    assert_eq!(placement("ok"), Ok(()), "a role without a trust policy is trusted");
+    let f = placement("refused").unwrap_err();
+    assert_eq!(f, PlacementFailure::RoleNotAssumable { role_arn: "arn:aws:iam::123456789012:role/ec2-only".into() });
+    assert_eq!(f.reason(), "ClientException");
+    assert_eq!(
+        f.message(),
+        "ECS was unable to assume the role 'arn:aws:iam::123456789012:role/ec2-only' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
+    );
+    assert_eq!(placement("other-account"), Ok(()), "another account's role is not the lab's to check");
+}
+
+#[test]
+fn an_instance_profile_role_ec2_cannot_assume_is_refused_where_it_is_named() {
+    let text = TRUST
+        .replace("iamInstanceProfile: ecsInstanceRole", "iamInstanceProfile: ec2-only")
+        .replace("\"Service\": \"ec2.amazonaws.com", "\"Service\": \"ecs-tasks.amazonaws.com");
+    assert!(text.contains("iamInstanceProfile: ec2-only") && text.contains("ecs-tasks.amazonaws.com"), "{text}");
+    let s = load_str(Path::new("t.yaml"), &text).unwrap_or_else(|d| panic!("{d}"));
+    let Err(e) = build(&s) else { panic!("refused") };
+    assert_eq!(e.kind, error::ModelErrorKind::RoleNotTrustedByEc2("ec2-only".into()));
+    assert_eq!((e.loc.line, e.loc.col), (7, 47), "{e}");
+    assert!(e.to_string().contains("does not let ec2.amazonaws.com assume it"), "{e}");
+}

@@ -3,6 +3,7 @@
 //! Manager secrets, SSM parameters), which the front doors serve.
 
 use super::fields::{Shape, Table, opt, req};
+use super::policy::{PolicyKind, read_policy};
 use super::walk::*;
 use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,9 @@ pub struct Repository {
     pub name: String,
     #[serde(default)]
     pub images: Vec<Image>,
+    /// Its repository policy (JSON), as ECR's SetRepositoryPolicy takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// An image: its tags and layers; the manifest and every digest are computed from them.
@@ -73,6 +77,9 @@ pub struct Bucket {
     pub name: String,
     #[serde(default)]
     pub objects: BTreeMap<String, ObjectBody>,
+    /// Its bucket policy (JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// An object's body: text, or bytes as `{base64: ...}`.
@@ -108,9 +115,52 @@ pub struct LogGroup {
 pub struct Secret {
     pub name: String,
     pub value: String,
-    /// Its ARN; made with the front door's `secret_arn` when not given.
+    /// Its ARN; made with [`secret_arn`] when not given.
     #[serde(default)]
     pub arn: Option<String>,
+    /// Its resource policy (JSON), as PutResourcePolicy takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+}
+
+impl Secret {
+    /// Its ARN in `region` of `account`: the one given, else Secrets Manager's.
+    pub fn arn_in(&self, region: &str, account: &str) -> String {
+        self.arn.clone().unwrap_or_else(|| secret_arn(region, account, &self.name))
+    }
+}
+
+/// A secret's ARN: Secrets Manager appends `-` and six random letters and digits to the name;
+/// here they are made from the name, so every run (and the analyzer) gives the same.
+pub fn secret_arn(region: &str, account: &str, name: &str) -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let h = ring::digest::digest(&ring::digest::SHA256, ["secret", name].join("\0").as_bytes());
+    let suffix: String = h.as_ref().iter().take(6).map(|b| ALNUM[usize::from(*b) % 62] as char).collect();
+    format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-{suffix}")
+}
+
+/// `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (a name's leading `/` is not doubled); a name
+/// given as an ARN is its own.
+pub fn parameter_arn(region: &str, account: &str, name: &str) -> String {
+    if name.starts_with("arn:") {
+        return name.to_string();
+    }
+    format!("arn:aws:ssm:{region}:{account}:parameter/{}", name.trim_start_matches('/'))
+}
+
+/// The ARN CloudWatch Logs authorizes a call on: a stream's
+/// (`arn:aws:logs:R:ACCOUNT:log-group:G:log-stream:S`), or for a group's operations the same
+/// with an empty stream (`...:log-group:G:log-stream:`), as its denials name them.
+pub fn log_arn(region: &str, account: &str, group: &str, stream: &str) -> String {
+    format!("arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}")
+}
+
+/// Whether a `SecretId` names the secret `name` of ARN `arn`: by its name, its ARN, or its ARN
+/// without the six-character suffix (a partial ARN), as Secrets Manager finds a secret.
+pub fn secret_matches(name: &str, arn: &str, id: &str) -> bool {
+    name == id
+        || arn == id
+        || (id.starts_with("arn:") && arn.rsplit_once('-').is_some_and(|(partial, _)| partial == id))
 }
 
 /// An SSM parameter.
@@ -176,6 +226,11 @@ const REPOSITORY: Table = Table {
     fields: &[
         req("name", Shape::Text, "The repository's name (`app`, `team/app`)."),
         opt("images", Shape::List(&Shape::Block(&IMAGE)), "Its images."),
+        opt(
+            "repositoryPolicyText",
+            Shape::Text,
+            "Its repository policy (JSON): who may pull it, beside their own IAM policies.",
+        ),
     ],
 };
 const BUCKET: Table = Table {
@@ -186,6 +241,7 @@ const BUCKET: Table = Table {
     fields: &[
         req("name", Shape::Text, "The bucket's name."),
         opt("objects", Shape::TextMap, "Key -> text: its objects."),
+        opt("policy", Shape::Text, "Its bucket policy (JSON)."),
     ],
 };
 const SECRET: Table = Table {
@@ -193,7 +249,11 @@ const SECRET: Table = Table {
     doc: "A Secrets Manager secret.",
     strict: true,
     rules: &[],
-    fields: &[req("name", Shape::Text, "Its name."), req("value", Shape::Text, "Its SecretString.")],
+    fields: &[
+        req("name", Shape::Text, "Its name."),
+        req("value", Shape::Text, "Its SecretString."),
+        opt("resourcePolicy", Shape::Text, "Its resource policy (JSON)."),
+    ],
 };
 const PARAMETER: Table = Table {
     id: "awsParameter",
@@ -254,7 +314,8 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Data {
         }
         let objects =
             text_map(cx, &b, "objects", &mut true).into_iter().map(|(k, v)| (k, ObjectBody::Text(v))).collect();
-        d.buckets.push(Bucket { name: name.value, objects });
+        let policy = resource_policy(cx, &b, "policy", PolicyKind::Resource);
+        d.buckets.push(Bucket { name: name.value, objects, policy });
     }
     for it in list(cx, &m, "logGroups") {
         if let Some(n) = cx.nonempty(&it) {
@@ -266,8 +327,9 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Data {
         b.strict(cx, &SECRET);
         let name = b.req(cx, "name", "prod/db").and_then(|v| cx.nonempty(&v));
         let value = b.req(cx, "value", "hunter2").and_then(|v| cx.string(&v));
+        let resource_policy = resource_policy(cx, &b, "resourcePolicy", PolicyKind::Resource);
         if let (Some(n), Some(v)) = (name, value) {
-            d.secrets.push(Secret { name: n.value, value: v.value, arn: None });
+            d.secrets.push(Secret { name: n.value, value: v.value, arn: None, resource_policy });
         }
     }
     for it in list(cx, &m, "parameters") {
@@ -293,6 +355,13 @@ pub(crate) fn parse(cx: &mut Reader, v: &Value<'_>) -> Data {
 
 fn list<'a>(cx: &mut Reader, m: &Block<'a>, key: &str) -> Vec<Value<'a>> {
     m.get(key).and_then(|v| cx.items(&v, 1000)).unwrap_or_default()
+}
+
+/// A resource's policy under `key`, checked with IAM's grammar for `kind` (each statement names
+/// a Principal) where it is written; kept as written.
+fn resource_policy(cx: &mut Reader, b: &Block<'_>, key: &str, kind: PolicyKind) -> Option<String> {
+    let p = b.get(key).and_then(|v| cx.string(&v))?;
+    read_policy(cx, &p, kind).map(|_| p.value)
 }
 
 fn repository(cx: &mut Reader, it: &Value<'_>) -> Option<Repository> {
@@ -336,7 +405,8 @@ fn repository(cx: &mut Reader, it: &Value<'_>) -> Option<Repository> {
         }
         images.push(Image { tags: tags.into_iter().map(|t| t.value).collect(), layers, format });
     }
-    Some(Repository { name: name.value, images })
+    let policy = resource_policy(cx, &r, "repositoryPolicyText", PolicyKind::Repository);
+    Some(Repository { name: name.value, images, policy })
 }
 
 /// S3's bucket naming rules (general purpose buckets).

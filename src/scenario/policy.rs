@@ -24,8 +24,11 @@ pub const VERSIONS: [&str; 2] = ["2012-10-17", "2008-10-17"];
 pub enum PolicyKind {
     /// Attached to a role or user (and permissions boundaries): no Principal.
     Identity,
-    /// Attached to a resource (an S3 bucket, an ECR repository...): Principal required.
+    /// Attached to a resource (an S3 bucket, a Secrets Manager secret): Principal required.
     Resource,
+    /// An ECR repository's policy: Principal required; Resource may be left out, as ECR's own
+    /// examples leave it out (the repository is the resource).
+    Repository,
     /// A role's trust policy: Principal required, no NotPrincipal, no Resource.
     Trust,
     /// A VPC endpoint's policy: Principal required.
@@ -307,7 +310,18 @@ impl Placement {
     fn of(source: Option<&str>, line: usize, col: usize) -> Placement {
         let Some(src) = source else { return Placement::Inline { line, col } };
         let mut lines = src.lines().skip(line.saturating_sub(1));
-        let here: String = lines.next().unwrap_or("").chars().skip(col.saturating_sub(1)).collect();
+        let this = lines.next().unwrap_or("");
+        let here: String = this.chars().skip(col.saturating_sub(1)).collect();
+        // The YAML reader places a block string at its text's first line, after its indentation,
+        // when the line above ends with the `|` or `>` header (`|-`, `>+`, `|2` too).
+        let before_blank = this.chars().take(col.saturating_sub(1)).all(char::is_whitespace);
+        let above = line.checked_sub(2).and_then(|i| src.lines().nth(i)).unwrap_or("");
+        let header = above.trim_end().rsplit(' ').next().unwrap_or("");
+        let is_header =
+            header.starts_with(['|', '>']) && header[1..].chars().all(|c| c == '-' || c == '+' || c.is_ascii_digit());
+        if line > 1 && before_blank && is_header {
+            return Placement::Block { line: line - 1, indent: col.saturating_sub(1) };
+        }
         match here.chars().next() {
             Some('|' | '>') => {
                 let next = lines.find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -698,7 +712,7 @@ impl Checker {
             );
             ok = false;
         }
-        if !resource && self.kind != PolicyKind::Trust {
+        if !resource && !matches!(self.kind, PolicyKind::Trust | PolicyKind::Repository) {
             self.err(
                 here,
                 tr!(
@@ -1014,6 +1028,10 @@ mod tests {
         assert_eq!(b.map(2, 5), (3, 7));
         let q = Placement::of(Some(src), 5, 9);
         assert_eq!(q.map(1, 2), (5, 11));
+        // The reader's place for a block string: its text's first line and column.
+        assert_eq!(Placement::of(Some(src), 2, 3), Placement::Block { line: 1, indent: 2 });
+        let chomped = "policy: |-\n    {\n      \"x\": 1 }\n";
+        assert_eq!(Placement::of(Some(chomped), 2, 5).map(2, 3), (3, 7));
     }
 
     use super::*;
@@ -1097,7 +1115,7 @@ mod tests {
 
     #[test]
     fn resource_trust_and_endpoint_policies_need_a_principal() {
-        for kind in [PolicyKind::Resource, PolicyKind::Endpoint] {
+        for kind in [PolicyKind::Resource, PolicyKind::Repository, PolicyKind::Endpoint] {
             let e = one(r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#, kind);
             assert_eq!((e.line, e.col), (1, 16));
             assert_eq!(e.message, "Missing principal: Add a Principal element to the policy statement.");
@@ -1112,6 +1130,10 @@ mod tests {
             )
             .is_ok()
         );
+        // A repository's policy may leave its Resource out; a bucket's may not.
+        let pull = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]}"#;
+        assert!(parse_policy(pull, PolicyKind::Repository).is_ok());
+        assert!(one(pull, PolicyKind::Resource).message.starts_with("Missing resource"));
         // ...but not in a trust policy, which has no Resource either.
         let e = errors(
             r#"{"Statement": [{"Effect": "Allow", "NotPrincipal": "*", "Action": "sts:AssumeRole", "Resource": "*"}]}"#,
@@ -1335,7 +1357,13 @@ mod tests {
             "NotPrincipal": {"AWS": ["arn:aws:iam::1:root", "*"], "Service": "s.amazonaws.com"},
             "NotAction": ["ecr:*", "s3:Get?"], "NotResource": "arn:aws:s3:::b/${aws:username}",
             "Condition": {"ForAllValues:StringNotLikeIfExists": {"aws:TagKeys": ["a", 1, true]}, "Null": {"aws:SourceVpc": "true"}}}]}"#;
-        for kind in [PolicyKind::Identity, PolicyKind::Resource, PolicyKind::Trust, PolicyKind::Endpoint] {
+        for kind in [
+            PolicyKind::Identity,
+            PolicyKind::Resource,
+            PolicyKind::Repository,
+            PolicyKind::Trust,
+            PolicyKind::Endpoint,
+        ] {
             let _ = parse_policy(full, kind);
             for (i, _) in full.char_indices() {
                 let _ = parse_policy(&full[..i], kind);

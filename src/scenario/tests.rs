@@ -411,6 +411,23 @@ fn aws_blocks_are_lenient_but_case_checked() {
 }
 
 #[test]
+fn resource_policies_are_checked_where_they_are_written() {
+    let ok = "aws:\n  repositories:\n    - name: app\n      repositoryPolicyText: |\n        { \"Statement\": [{ \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"ecr:BatchGetImage\" }] }\n  buckets:\n    - name: cfg\n      policy: '{\"Statement\": [{\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": \"arn:aws:s3:::cfg/*\"}]}'\n  secrets:\n    - name: db\n      value: pw\n      resourcePolicy: |\n        {\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:role/r\"},\n          \"Action\": \"secretsmanager:GetSecretValue\", \"Resource\": \"*\"}]}\n";
+    let s = ld(&with(ok)).unwrap_or_else(|d| panic!("{d}"));
+    assert!(s.aws.repositories[0].policy.as_deref().is_some_and(|p| p.contains("ecr:BatchGetImage")));
+    assert!(s.aws.buckets[0].policy.is_some() && s.aws.secrets[0].resource_policy.is_some());
+    // A bucket policy without a Principal: IAM's words, at the statement inside the quoted string.
+    let bucket = "aws:\n  buckets:\n    - name: cfg\n      policy: '{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]}'\n";
+    err_at(&with(bucket), 14, 31, "Missing principal: Add a Principal element to the policy statement.");
+    // A secret's policy, in a block string: the action without its vendor on the second line.
+    let secret = "aws:\n  secrets:\n    - name: db\n      value: pw\n      resourcePolicy: |\n        {\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\",\n          \"Action\": \"GetSecretValue\", \"Resource\": \"*\"}]}\n";
+    err_at(&with(secret), 17, 21, "Actions/Conditions must be prefaced by a vendor");
+    // A repository's policy needs no Resource, but a Principal still.
+    let repo = "aws:\n  repositories:\n    - name: app\n      repositoryPolicyText: |\n        { \"Statement\": [{ \"Effect\": \"Allow\", \"Action\": \"ecr:BatchGetImage\" }] }\n";
+    err_at(&with(repo), 15, 25, "Missing principal");
+}
+
+#[test]
 fn yaml_level_errors() {
     let d = only("version: 1\nname: t\nname: u\n", "duplicate key `name`");
     assert_eq!((d.loc.line, d.loc.col), (3, 1));

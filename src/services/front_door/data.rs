@@ -5,6 +5,7 @@
 use super::http::{hex, sha256_digest};
 pub use crate::scenario::aws::{
     Bucket, Data, Image, Layer, LogGroup, ManifestFormat, ObjectBody, Parameter, ParameterType, Repository, Secret,
+    secret_arn,
 };
 use hyper::body::Bytes;
 use serde::Serialize;
@@ -42,14 +43,6 @@ pub fn layer_blob(layer: &Layer) -> (Vec<u8>, String) {
 /// Stable bytes from a name, for the parts AWS makes at random (ARN suffixes, version ids).
 fn stable(parts: &[&str]) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, parts.join("\0").as_bytes()).as_ref().to_vec()
-}
-
-/// A secret's ARN: Secrets Manager appends `-` and six random letters and digits to the name.
-pub fn secret_arn(region: &str, account: &str, name: &str) -> String {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let suffix: String =
-        stable(&["secret", name]).iter().take(6).map(|b| ALNUM[usize::from(*b) % 62] as char).collect();
-    format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-{suffix}")
 }
 
 /// A UUID made from a name, for version ids.
@@ -183,7 +176,7 @@ impl Store {
             .iter()
             .map(|x| StoredSecret {
                 name: x.name.clone(),
-                arn: x.arn.clone().unwrap_or_else(|| secret_arn(region, account, &x.name)),
+                arn: x.arn_in(region, account),
                 value: x.value.clone(),
                 version_id: stable_uuid(&["secret-version", &x.name, &x.value]),
             })

@@ -10,6 +10,7 @@ use super::http::{
     Req, Resp, hex, json_body, json_error, json_ok, missing_member, path_decode, random_bytes, serialization_exception,
     target_operation, unknown_operation,
 };
+use super::sigv4::SigV4;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
@@ -27,12 +28,12 @@ pub fn new_password() -> String {
 
 // ---- API ----
 
-/// Answer an ECR API request.
-pub fn handle_api(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
+/// Answer an ECR API request, signed by `sig` when it is.
+pub fn handle_api(door: &FrontDoor, store: &Store, sig: Option<&SigV4>, req: &Req) -> Resp {
     let Some(op) = target_operation(req, TARGET_PREFIX) else { return unknown_operation() };
     let Some(body) = json_body(req) else { return serialization_exception() };
     match op {
-        "GetAuthorizationToken" => get_authorization_token(door),
+        "GetAuthorizationToken" => get_authorization_token(door, sig),
         "DescribeRepositories" => describe_repositories(door, store, &body),
         "DescribeImages" => describe_images(door, store, &body),
         "BatchGetImage" => batch_get_image(door, store, &body),
@@ -68,8 +69,29 @@ fn repository_not_found(name: &str, registry: &str) -> Resp {
     )
 }
 
-fn get_authorization_token(door: &FrontDoor) -> Resp {
-    let token = B64.encode(format!("AWS:{}", door.registry_password));
+/// The registry password of `holder`'s tokens (a role session's ARN), made from the door's: the
+/// registry tells by it whose token a pull carries, and evaluates IAM as that session, as ECR
+/// does with the identity a token was issued to.
+pub fn holder_password(door: &FrontDoor, holder: &str) -> String {
+    let part = |tag: &str| {
+        let text = format!("{tag}\0{}\0{holder}", door.registry_password);
+        B64.encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
+    };
+    B64.encode(format!(
+        r#"{{"payload":"{}","datakey":"{}","version":"2","type":"DATA_KEY"}}"#,
+        part("payload"),
+        part("datakey")
+    ))
+}
+
+fn get_authorization_token(door: &FrontDoor, sig: Option<&SigV4>) -> Resp {
+    // A signer the lab knows gets a token of its own; an unsigned call, the door's.
+    let key = sig.map(|s| s.credential.access_key_id.as_str());
+    let password = match door.principals.iter().find(|p| Some(p.access_key_id.as_str()) == key) {
+        Some(p) => holder_password(door, &p.arn),
+        None => door.registry_password.clone(),
+    };
+    let token = B64.encode(format!("AWS:{password}"));
     json_ok(&json!({
         "authorizationData": [{
             "authorizationToken": token,
@@ -237,12 +259,43 @@ pub fn registry_error(status: u16, code: &str, message: &str) -> Resp {
         .with_header("Docker-Distribution-Api-Version", "registry/2.0")
 }
 
-/// Is this `Authorization: Basic base64(AWS:<password>)` with the password handed out?
-fn authorized(door: &FrontDoor, req: &Req) -> Option<bool> {
-    let basic = req.header("authorization")?.trim().strip_prefix("Basic ")?;
-    let decoded = B64.decode(basic.trim()).ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    Some(text.split_once(':').is_some_and(|(user, pw)| user == "AWS" && pw == door.registry_password))
+/// What a registry request's `Authorization: Basic base64(AWS:<password>)` carries.
+#[derive(Debug, PartialEq, Eq)]
+enum Token<'a> {
+    /// No Basic credentials.
+    Missing,
+    /// A password the door did not hand out.
+    Invalid,
+    /// The door's own password (an unsigned GetAuthorizationToken's): no one's identity.
+    Anonymous,
+    /// The token of this role session.
+    Holder(&'a str),
+}
+
+fn token<'a>(door: &'a FrontDoor, req: &Req) -> Token<'a> {
+    let basic = req.header("authorization").and_then(|a| a.trim().strip_prefix("Basic "));
+    let Some(basic) = basic else { return Token::Missing };
+    let text = B64.decode(basic.trim()).ok().and_then(|d| String::from_utf8(d).ok()).unwrap_or_default();
+    let Some(pw) = text.strip_prefix("AWS:") else { return Token::Invalid };
+    if pw == door.registry_password {
+        return Token::Anonymous;
+    }
+    match door.principals.iter().find(|p| holder_password(door, &p.arn) == pw) {
+        Some(p) => Token::Holder(&p.arn),
+        None => Token::Invalid,
+    }
+}
+
+/// The IAM action a registry request needs on its repository: a manifest is ecr:BatchGetImage,
+/// a layer ecr:GetDownloadUrlForLayer, the tag list ecr:ListImages.
+pub(super) fn registry_call(door: &FrontDoor, registry: &str, path: &RegistryPath) -> Option<(String, String)> {
+    let (action, name) = match path {
+        RegistryPath::Manifest { name, .. } => ("BatchGetImage", name),
+        RegistryPath::Blob { name, .. } => ("GetDownloadUrlForLayer", name),
+        RegistryPath::Tags { name } => ("ListImages", name),
+        RegistryPath::Base | RegistryPath::Other => return None,
+    };
+    Some((format!("ecr:{action}"), format!("arn:aws:ecr:{}:{registry}:repository/{name}", door.region)))
 }
 
 /// What a registry request asks for: `/v2/<name>/manifests/<ref>`, `/v2/<name>/blobs/<digest>`,
@@ -285,8 +338,8 @@ pub fn registry_path(path: &str) -> RegistryPath {
 
 /// Answer a registry request.
 pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
-    match authorized(door, req) {
-        None => {
+    let holder = match token(door, req) {
+        Token::Missing => {
             return Resp::new(401, "text/plain; charset=utf-8", "Not Authorized\n")
                 .with_header(
                     "WWW-Authenticate",
@@ -294,9 +347,10 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
                 )
                 .with_header("Docker-Distribution-Api-Version", "registry/2.0");
         }
-        Some(false) => return registry_error(401, "DENIED", "Your authorization token is invalid."),
-        Some(true) => {}
-    }
+        Token::Invalid => return registry_error(401, "DENIED", "Your authorization token is invalid."),
+        Token::Anonymous => None,
+        Token::Holder(arn) => Some(arn),
+    };
     let read = matches!(req.method.as_str(), "GET" | "HEAD");
     let path = registry_path(&req.path);
     if !read && path != RegistryPath::Other {
@@ -305,6 +359,13 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     }
     // Another account's registry (`<other>.dkr.ecr...`) has none of this lab's repositories.
     let registry = registry_account(req.host()).unwrap_or(&door.account);
+    // IAM as the token's holder, before the repository is looked for.
+    if let (Some(arn), Some(call)) = (holder, registry_call(door, registry, &path))
+        && let Err(d) = door.iam.authorize_as(arn, req, &[call])
+    {
+        use crate::analyze::iam::ServiceStyle;
+        return registry_error(403, "DENIED", &d.message(ServiceStyle::Json));
+    }
     let repo = |name: &str| {
         store.repository(name).filter(|_| registry == door.account).ok_or_else(|| {
             registry_error(

@@ -1,6 +1,8 @@
 //! CloudWatch Logs (JSON 1.1, `X-Amz-Target: Logs_20140328.<Op>`): CreateLogGroup,
-//! CreateLogStream and PutLogEvents, which the awslogs driver and the SDKs call, and GetLogEvents to read back what
-//! a task wrote. Log groups are the scenario's; streams and events are made at run time.
+//! CreateLogStream and PutLogEvents, which the awslogs driver and the SDKs call, GetLogEvents
+//! to read back what a task wrote, and DescribeLogStreams. Log groups are the scenario's;
+//! streams and events are made at run time. Each call is authorized by IAM first
+//! ([`iam_request`]).
 
 use super::FrontDoor;
 use super::data::{LogStream, MAX_EVENTS, Store};
@@ -8,6 +10,7 @@ use super::http::{
     Req, Resp, json_body, json_error, json_ok, missing_member, serialization_exception, target_operation,
     unknown_operation,
 };
+pub use crate::scenario::aws::log_arn;
 use serde_json::{Value, json};
 
 pub const TARGET_PREFIX: &str = "Logs_20140328";
@@ -24,8 +27,23 @@ pub fn handle(door: &FrontDoor, store: &mut Store, req: &Req) -> Resp {
         "CreateLogStream" => create_log_stream(door, store, &body),
         "PutLogEvents" => put_log_events(door, store, &body),
         "GetLogEvents" => get_log_events(store, &body),
+        "DescribeLogStreams" => describe_log_streams(door, store, &body),
         _ => unknown_operation(),
     }
+}
+
+/// The IAM action and resource of a Logs request (`logs:CreateLogStream` on the stream); None
+/// when the request is not one (its own error comes later).
+pub fn iam_request(door: &FrontDoor, req: &Req) -> Option<(String, String)> {
+    let op = target_operation(req, TARGET_PREFIX)?;
+    let body = json_body(req)?;
+    let group = body["logGroupName"].as_str()?;
+    let stream = match op {
+        "CreateLogGroup" | "DescribeLogStreams" => "",
+        "CreateLogStream" | "PutLogEvents" | "GetLogEvents" => body["logStreamName"].as_str()?,
+        _ => return None,
+    };
+    Some((format!("logs:{op}"), log_arn(&door.region, &door.account, group, stream)))
 }
 
 fn logs_error(code: &str, message: &str) -> Resp {
@@ -127,6 +145,35 @@ fn put_log_events(door: &FrontDoor, store: &mut Store, body: &Value) -> Resp {
         out["rejectedLogEventsInfo"] = info;
     }
     json_ok(&out)
+}
+
+/// A group's streams (those whose name starts with `logStreamNamePrefix`), by name.
+fn describe_log_streams(door: &FrontDoor, store: &Store, body: &Value) -> Resp {
+    let Some(group) = body["logGroupName"].as_str() else {
+        return logs_error("InvalidParameterException", &missing_member("logGroupName"));
+    };
+    let Some(streams) = store.log_groups.get(group) else { return group_missing() };
+    let prefix = body["logStreamNamePrefix"].as_str().unwrap_or_default();
+    let out: Vec<Value> = streams
+        .iter()
+        .filter(|(n, _)| n.starts_with(prefix))
+        .map(|(n, s)| {
+            let last = s.events.last().map(|(ts, _)| *ts);
+            let mut v = json!({
+                "logStreamName": n,
+                "creationTime": s.created_ms,
+                "arn": log_arn(&door.region, &door.account, group, n),
+                "storedBytes": 0,
+            });
+            if let (Some(first), Some(last)) = (s.events.first().map(|(ts, _)| *ts), last) {
+                v["firstEventTimestamp"] = first.into();
+                v["lastEventTimestamp"] = last.into();
+                v["lastIngestionTime"] = last.into();
+            }
+            v
+        })
+        .collect();
+    json_ok(&json!({ "logStreams": out }))
 }
 
 fn get_log_events(store: &Store, body: &Value) -> Resp {

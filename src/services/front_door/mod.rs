@@ -479,12 +479,13 @@ impl FrontDoor {
         }
         // A poisoned lock only means a handler panicked earlier; the data is still usable.
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        // IAM first, as AWS authorizes a call before it looks for the resource.
+        if let Err(d) = self.iam.authorize(self, sig, req, &self.calls(service, &store, req)) {
+            return with_request_id(service, access_denied(service, req, &d));
+        }
         let resp = match service {
             Service::Sts => sts::handle(self, sig, req),
-            Service::Ecr => match self.iam.authorize(self, sig, req, ecr::iam_request(self, req)) {
-                Err(message) => http::json_error(400, "AccessDeniedException", "message", Some(&message)),
-                Ok(()) => ecr::handle_api(self, &store, req),
-            },
+            Service::Ecr => ecr::handle_api(self, &store, sig, req),
             Service::Registry => ecr::handle_registry(self, &store, req),
             Service::S3 { bucket } => s3::handle(self, &mut store, bucket.as_deref(), req),
             Service::Logs => logs::handle(self, &mut store, req),
@@ -494,6 +495,19 @@ impl FrontDoor {
             Service::Acs | Service::Tcs => ecs::handle_ws(req),
         };
         with_request_id(service, resp)
+    }
+
+    /// The permissions a request needs, as its service names them. The registry checks its
+    /// token's holder itself; STS's GetCallerIdentity needs none, nor (here) ECS's agent calls.
+    fn calls(&self, service: &Service, store: &Store, req: &Req) -> Vec<iam::Call> {
+        match service {
+            Service::Ecr => ecr::iam_request(self, req).into_iter().collect(),
+            Service::S3 { bucket } => s3::iam_request(bucket.as_deref(), &self.region, req).into_iter().collect(),
+            Service::Logs => logs::iam_request(self, req).into_iter().collect(),
+            Service::SecretsManager => secrets_manager::iam_request(store, req).into_iter().collect(),
+            Service::Ssm => ssm::iam_request(self, req),
+            _ => vec![],
+        }
     }
 
     /// The answer to a body over [`http::MAX_BODY`], in the service's own error shape.
@@ -529,6 +543,19 @@ fn with_request_id(service: &Service, mut resp: Resp) -> Resp {
         _ => resp.headers.push(("x-amzn-RequestId".into(), http::request_id())),
     }
     resp
+}
+
+/// IAM's denial in the service's shape: the JSON services' HTTP 400 `AccessDeniedException`
+/// (Secrets Manager spells its member `Message`, the others `message`), S3's 403 `AccessDenied`
+/// XML (no body for HEAD). The registry answers its own (`ecr::handle_registry`).
+fn access_denied(service: &Service, req: &Req, d: &iam::Denied) -> Resp {
+    use crate::analyze::iam::ServiceStyle;
+    let json = d.message(ServiceStyle::Json);
+    match service {
+        Service::S3 { .. } => s3::access_denied(req, &d.message(ServiceStyle::S3)),
+        Service::SecretsManager => http::json_error(400, "AccessDeniedException", "Message", Some(&json)),
+        _ => http::json_error(400, "AccessDeniedException", "message", Some(&json)),
+    }
 }
 
 /// A signature header that cannot be read, in the service's error shape.

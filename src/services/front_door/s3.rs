@@ -1,8 +1,8 @@
 //! S3 (REST with XML), virtual-hosted (`<bucket>.s3.<r>.amazonaws.com`) and path style
 //! (`s3.<r>.amazonaws.com/<bucket>`): GetObject (with ranges), PutObject (also botocore's
 //! `aws-chunked` bodies), HeadObject, DeleteObject, ListObjectsV2, HeadBucket,
-//! GetBucketLocation. The region's starport layer bucket serves ECR's image blobs, which the
-//! registry redirects to.
+//! GetBucketLocation, ListBuckets; each authorized by IAM first ([`iam_request`]). The region's
+//! starport layer bucket serves ECR's image blobs, which the registry redirects to.
 
 use super::FrontDoor;
 use super::data::{Object, Store};
@@ -58,19 +58,74 @@ fn headless(req: &Req, mut r: Resp) -> Resp {
     r
 }
 
-/// Answer an S3 request; `host_bucket` is the bucket a virtual-hosted name gives.
-pub fn handle(door: &FrontDoor, store: &mut Store, host_bucket: Option<&str>, req: &Req) -> Resp {
+/// IAM's denial: 403 `AccessDenied` with AWS's message, and no body for HEAD.
+pub fn access_denied(req: &Req, message: &str) -> Resp {
+    headless(req, error(403, "AccessDenied", message, &[]))
+}
+
+/// The bucket and key a request names: a virtual-hosted name gives the bucket (`host_bucket`),
+/// else the path's first segment does.
+fn bucket_and_key(host_bucket: Option<&str>, req: &Req) -> (String, String) {
     let path = req.path.strip_prefix('/').unwrap_or(&req.path);
-    let (bucket, key) = match host_bucket {
+    match host_bucket {
         Some(b) => (b.to_string(), path_decode(path)),
         None => {
             let (b, k) = path.split_once('/').unwrap_or((path, ""));
             (path_decode(b), path_decode(k))
         }
-    };
+    }
+}
+
+/// The IAM action and resource of an S3 request, as S3's service authorization reference names
+/// them: objects (`arn:aws:s3:::B/KEY`) get s3:GetObject (HeadObject too; s3:GetObjectVersion
+/// with a versionId), s3:PutObject, s3:DeleteObject (s3:DeleteObjectVersion); the bucket
+/// (`arn:aws:s3:::B`) s3:ListBucket (ListObjects, ListObjectsV2, HeadBucket) and
+/// s3:GetBucketLocation; ListBuckets s3:ListAllMyBuckets on `*`. None for what the door does
+/// not emulate, and for the layer bucket: ECR presigns its URLs with its own credentials.
+pub fn iam_request(host_bucket: Option<&str>, region: &str, req: &Req) -> Option<(String, String)> {
+    let (bucket, key) = bucket_and_key(host_bucket, req);
+    let m = req.method.as_str();
+    let s3 = |action: &str, resource: String| Some((format!("s3:{action}"), resource));
     if bucket.is_empty() {
-        // ListBuckets and the like.
-        return not_implemented();
+        return (m == "GET").then(|| ("s3:ListAllMyBuckets".to_string(), "*".to_string()));
+    }
+    if bucket == layer_bucket(region) {
+        return None;
+    }
+    if key.is_empty() {
+        let arn = format!("arn:aws:s3:::{bucket}");
+        return match m {
+            "HEAD" => s3("ListBucket", arn),
+            "GET" if req.has_query_param("location") => s3("GetBucketLocation", arn),
+            "GET" if req.query_param("list-type").as_deref() == Some("2") => s3("ListBucket", arn),
+            _ => None,
+        };
+    }
+    let arn = format!("arn:aws:s3:::{bucket}/{key}");
+    let version = req.has_query_param("versionId");
+    match m {
+        _ if !plain(req) && !(matches!(m, "GET" | "HEAD") && (version || req.has_query_param("partNumber"))) => None,
+        "GET" | "HEAD" if version => s3("GetObjectVersion", arn),
+        "GET" | "HEAD" => s3("GetObject", arn),
+        "PUT" => s3("PutObject", arn),
+        "DELETE" => s3("DeleteObject", arn),
+        _ => None,
+    }
+}
+
+/// An object request without a sub-resource (`?acl`, `?tagging`, `?uploads`, ...).
+fn plain(req: &Req) -> bool {
+    req.query.is_empty() || req.has_query_param("x-id") || req.has_query_param("X-Amz-Credential")
+}
+
+/// Answer an S3 request; `host_bucket` is the bucket a virtual-hosted name gives.
+pub fn handle(door: &FrontDoor, store: &mut Store, host_bucket: Option<&str>, req: &Req) -> Resp {
+    let (bucket, key) = bucket_and_key(host_bucket, req);
+    if bucket.is_empty() {
+        return match req.method.as_str() {
+            "GET" => list_buckets(door, store),
+            _ => not_implemented(),
+        };
     }
     let resp = if bucket == layer_bucket(&door.region) {
         layer(store, req, &key)
@@ -123,7 +178,7 @@ fn object_op(door: &FrontDoor, store: &mut Store, bucket: &str, key: &str, req: 
     let now = door.now();
     let Some(objects) = store.buckets.get_mut(bucket) else { return no_such_bucket(bucket) };
     // Sub-resources (`?acl`, `?tagging`, `?uploads`, ...) are not emulated.
-    let plain = req.query.is_empty() || req.has_query_param("x-id") || req.has_query_param("X-Amz-Credential");
+    let plain = plain(req);
     match req.method.as_str() {
         "GET" | "HEAD" if plain || req.has_query_param("versionId") || req.has_query_param("partNumber") => {
             match objects.get(key) {
@@ -139,6 +194,22 @@ fn object_op(door: &FrontDoor, store: &mut Store, bucket: &str, key: &str, req: 
         "GET" | "HEAD" | "PUT" | "DELETE" | "POST" => not_implemented(),
         _ => error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", &[]),
     }
+}
+
+/// ListBuckets: the lab's buckets (not ECR's layer bucket, which is AWS's), owned by the
+/// account's canonical user (made from the account id; S3's are random).
+fn list_buckets(door: &FrontDoor, store: &Store) -> Resp {
+    let owner = hex(ring::digest::digest(&ring::digest::SHA256, door.account.as_bytes()).as_ref());
+    let mut x = format!("{XML_DECL}<ListAllMyBucketsResult xmlns=\"{XMLNS}\"><Owner><ID>{owner}</ID></Owner><Buckets>");
+    for name in store.buckets.keys() {
+        x.push_str(&format!(
+            "<Bucket><Name>{}</Name><CreationDate>{}</CreationDate></Bucket>",
+            xml_escape(name),
+            iso8601_ms(store.created)
+        ));
+    }
+    x.push_str("</Buckets></ListAllMyBucketsResult>");
+    Resp::new(200, "application/xml", x)
 }
 
 fn put_object(objects: &mut BTreeMap<String, Object>, key: &str, req: &Req, now: u64) -> Resp {

@@ -1,5 +1,6 @@
 //! Secrets Manager (JSON 1.1, `X-Amz-Target: secretsmanager.<Op>`): GetSecretValue, by name,
-//! full ARN or partial ARN (without the six-character suffix), for the current version.
+//! full ARN or partial ARN (without the six-character suffix), for the current version,
+//! authorized by IAM first ([`iam_request`]).
 
 use super::FrontDoor;
 use super::data::{Store, StoredSecret};
@@ -21,6 +22,17 @@ pub fn handle(_door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     }
 }
 
+/// The IAM action and resource of a Secrets Manager request: `secretsmanager:GetSecretValue`
+/// on the secret's full ARN; on the id as given when no secret has it, as AWS's denials for a
+/// secret that does not exist name it (`on resource: sharepoint_account`).
+pub fn iam_request(store: &Store, req: &Req) -> Option<(String, String)> {
+    let op = target_operation(req, TARGET_PREFIX)?;
+    let body = json_body(req)?;
+    let id = body["SecretId"].as_str()?;
+    let resource = find(store, id).map_or_else(|| id.to_string(), |s| s.arn.clone());
+    (op == "GetSecretValue").then(|| (format!("secretsmanager:{op}"), resource))
+}
+
 /// Secrets Manager spells its message member `Message`.
 fn sm_error(code: &str, message: &str) -> Resp {
     json_error(400, code, "Message", Some(message))
@@ -28,11 +40,7 @@ fn sm_error(code: &str, message: &str) -> Resp {
 
 /// The secret an id names: its name, its ARN, or its ARN without the random suffix.
 pub fn find<'a>(store: &'a Store, id: &str) -> Option<&'a StoredSecret> {
-    store.secrets.iter().find(|s| {
-        s.name == id
-            || s.arn == id
-            || s.arn.rsplit_once('-').is_some_and(|(partial, _)| partial == id && id.starts_with("arn:"))
-    })
+    store.secrets.iter().find(|s| crate::scenario::aws::secret_matches(&s.name, &s.arn, id))
 }
 
 fn get_secret_value(store: &Store, body: &serde_json::Value) -> Resp {

@@ -1,5 +1,6 @@
 //! SSM Parameter Store (JSON 1.1, `X-Amz-Target: AmazonSSM.<Op>`): GetParameters and
-//! GetParameter, which ECS uses for a task's `secrets` from SSM and apps call directly.
+//! GetParameter, which ECS uses for a task's `secrets` from SSM and apps call directly, each
+//! parameter authorized by IAM first ([`iam_request`]).
 
 use super::FrontDoor;
 use super::data::{Parameter, ParameterType, Store};
@@ -7,6 +8,7 @@ use super::http::{
     Req, Resp, json_body, json_error, json_ok, missing_member, serialization_exception, target_operation,
     unknown_operation,
 };
+pub use crate::scenario::aws::parameter_arn;
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -44,6 +46,19 @@ pub fn handle(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     }
 }
 
+/// The IAM action and resources of an SSM request: `ssm:GetParameter` on the parameter's ARN,
+/// `ssm:GetParameters` on each name's (a name given as an ARN is its own).
+pub fn iam_request(door: &FrontDoor, req: &Req) -> Vec<(String, String)> {
+    let (Some(op), Some(body)) = (target_operation(req, TARGET_PREFIX), json_body(req)) else { return vec![] };
+    let arn = |n: &str| parameter_arn(&door.region, &door.account, n);
+    let names: Vec<&str> = match op {
+        "GetParameter" => body["Name"].as_str().into_iter().collect(),
+        "GetParameters" => body["Names"].as_array().into_iter().flatten().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    names.into_iter().map(|n| (format!("ssm:{op}"), arn(n))).collect()
+}
+
 /// A parameter by name or ARN.
 fn find<'a>(store: &'a Store, name: &str) -> Option<&'a Parameter> {
     let by_arn = name.split_once(":parameter").map(|(_, n)| n);
@@ -51,11 +66,6 @@ fn find<'a>(store: &'a Store, name: &str) -> Option<&'a Parameter> {
         .parameters
         .iter()
         .find(|p| p.name == name || by_arn.is_some_and(|n| n.trim_start_matches('/') == p.name.trim_start_matches('/')))
-}
-
-/// `arn:aws:ssm:<r>:<acct>:parameter/<name>` (a name's leading `/` is not doubled).
-pub fn parameter_arn(region: &str, account: &str, name: &str) -> String {
-    format!("arn:aws:ssm:{region}:{account}:parameter/{}", name.trim_start_matches('/'))
 }
 
 fn parameter_json(door: &FrontDoor, store: &Store, p: &Parameter, decrypt: bool) -> Value {

@@ -564,7 +564,10 @@ fn ecr_api_answers() {
     assert_eq!(a["proxyEndpoint"], "https://123456789012.dkr.ecr.ap-northeast-1.amazonaws.com");
     use base64::Engine;
     let token = base64::engine::general_purpose::STANDARD.decode(a["authorizationToken"].as_str().unwrap()).unwrap();
-    assert_eq!(String::from_utf8(token).unwrap(), format!("AWS:{}", d.registry_password));
+    // The signer's own token: the registry evaluates IAM as its holder.
+    let holder = "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc";
+    assert_eq!(String::from_utf8(token).unwrap(), format!("AWS:{}", ecr::holder_password(&d, holder)));
+    assert_ne!(ecr::holder_password(&d, holder), d.registry_password);
 
     let (_, v) = call("DescribeRepositories", json!({}));
     assert_eq!(v["repositories"].as_array().unwrap().len(), 2);
@@ -742,7 +745,16 @@ fn s3_objects() {
     assert_eq!(send(&d, s3_req("HEAD", "/nob")).status, 404);
     assert!(send(&d, s3_req("GET", "/b?location")).text().contains(">ap-northeast-1</LocationConstraint>"));
     assert_eq!(send(&d, s3_req("GET", "/b/a/1?acl")).status, 501);
-    assert_eq!(send(&d, s3_req("GET", "/")).status, 501);
+    let list = send(&d, s3_req("GET", "/"));
+    assert_eq!(list.status, 200);
+    assert!(
+        list.text().contains(
+            "<Buckets><Bucket><Name>b</Name><CreationDate>2024-10-31T11:38:11.000Z</CreationDate></Bucket></Buckets>"
+        ),
+        "{}",
+        list.text()
+    );
+    assert_eq!(send(&d, s3_req("PUT", "/")).status, 501);
     // The layer bucket is read-only.
     assert_eq!(send(&d, s3_req("PUT", "/prod-ap-northeast-1-starport-layer-bucket/x")).status, 403);
 }
@@ -1074,4 +1086,264 @@ fn the_agent_hosts_a_front_door() {
         s.ca_key_pem = "junk".into();
     }
     assert!(serve(&bad, || panic!("not ready"), || async {}).is_err());
+}
+
+/// A door whose caller (`ecsTaskRole`, key KEY) is declared with `policy` as its only policy,
+/// and whose data has `extra` merged in (resource policies).
+fn door_with(policy: &str, extra: Value) -> FrontDoor {
+    use crate::scenario::role::{InlinePolicy, Role};
+    let mut sp = spec();
+    sp.data.roles = vec![Role {
+        name: "ecsTaskRole".into(),
+        policies: vec![InlinePolicy { name: "p".into(), document: policy.into() }],
+        ..Role::default()
+    }];
+    let mut data = serde_json::to_value(&sp.data).unwrap();
+    for (k, v) in extra.as_object().unwrap() {
+        data[k] = v.clone();
+    }
+    sp.data = serde_json::from_value(data).unwrap();
+    FrontDoor::new(&sp, "lab".into(), Some(NOW))
+}
+
+const CALLER: &str = "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc";
+
+fn allow(action: &str) -> String {
+    format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#)
+}
+
+#[test]
+fn s3_answers_iams_denial_with_the_same_account_message() {
+    let d = door_with(&allow("s3:ListBucket"), json!({}));
+    let r = send(&d, s3_req("GET", "/b/a/1"));
+    assert_eq!(r.status, 403);
+    let body = r.text();
+    let want = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>User: {CALLER} is not authorized to perform: s3:GetObject on resource: &quot;arn:aws:s3:::b/a/1&quot; because no identity-based policy allows the s3:GetObject action</Message><RequestId>"
+    );
+    assert!(body.starts_with(&want), "{body}");
+    let id = r.header("x-amz-request-id").unwrap();
+    assert!(
+        body.contains(&format!("<RequestId>{id}</RequestId><HostId>")) && body.ends_with("</HostId></Error>"),
+        "{body}"
+    );
+    // HEAD: the status alone.
+    let h = send(&d, s3_req("HEAD", "/b/a/1"));
+    assert_eq!((h.status, h.body.len()), (403, 0));
+    // Listing is allowed; a put and ListBuckets are not, each with its own action.
+    assert_eq!(send(&d, s3_req("GET", "/b?list-type=2")).status, 200);
+    assert!(
+        send(&d, s3_req("PUT", "/b/k"))
+            .text()
+            .contains("perform: s3:PutObject on resource: &quot;arn:aws:s3:::b/k&quot;")
+    );
+    assert!(send(&d, s3_req("GET", "/")).text().contains(&format!(
+        "User: {CALLER} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action"
+    )));
+    // IAM before the bucket: a bucket that does not exist is denied the same.
+    assert_eq!(send(&d, s3_req("GET", "/nob/x")).status, 403);
+    // A bucket policy naming the role's session allows alone; its Deny wins over the role's s3:*.
+    let bp = json!([{"name": "b", "objects": {"k": "v", "private/k": "p"}, "policy":
+        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+                        {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/private/*"}]}"#}]);
+    let d = door_with(&allow("sqs:*"), json!({ "buckets": bp }));
+    assert_eq!(send(&d, s3_req("GET", "/b/k")).status, 200);
+    let r = send(&d, s3_req("GET", "/b/private/k"));
+    assert!(
+        r.text().contains(
+            "on resource: &quot;arn:aws:s3:::b/private/k&quot; with an explicit deny in a resource-based policy"
+        ),
+        "{}",
+        r.text()
+    );
+    let d = door_with(&allow("s3:*"), json!({ "buckets": bp }));
+    assert_eq!(send(&d, s3_req("GET", "/b/private/k")).status, 403);
+    // The layer bucket is not the caller's to authorize: ECR presigns its URLs.
+    assert_eq!(
+        s3::iam_request(Some("prod-ap-northeast-1-starport-layer-bucket"), REGION, &Req::new("GET", "/x")),
+        None
+    );
+}
+
+#[test]
+fn s3_calls_name_the_actions_of_s3s_authorization_reference() {
+    let call = |m: &str, t: &str| s3::iam_request(None, REGION, &Req::new(m, t)).map(|(a, r)| format!("{a} {r}"));
+    assert_eq!(call("GET", "/b/k/x").as_deref(), Some("s3:GetObject arn:aws:s3:::b/k/x"));
+    assert_eq!(call("HEAD", "/b/k").as_deref(), Some("s3:GetObject arn:aws:s3:::b/k"));
+    assert_eq!(call("GET", "/b/k?versionId=1").as_deref(), Some("s3:GetObjectVersion arn:aws:s3:::b/k"));
+    assert_eq!(call("PUT", "/b/k?x-id=PutObject").as_deref(), Some("s3:PutObject arn:aws:s3:::b/k"));
+    assert_eq!(call("DELETE", "/b/k").as_deref(), Some("s3:DeleteObject arn:aws:s3:::b/k"));
+    assert_eq!(call("GET", "/b?list-type=2&prefix=a").as_deref(), Some("s3:ListBucket arn:aws:s3:::b"));
+    assert_eq!(call("HEAD", "/b").as_deref(), Some("s3:ListBucket arn:aws:s3:::b"));
+    assert_eq!(call("GET", "/b?location").as_deref(), Some("s3:GetBucketLocation arn:aws:s3:::b"));
+    assert_eq!(call("GET", "/").as_deref(), Some("s3:ListAllMyBuckets *"));
+    assert_eq!(call("GET", "/b/k?acl"), None, "not emulated: NotImplemented answers it");
+    let vh = s3::iam_request(Some("my.bucket"), REGION, &Req::new("GET", "/a%20b")).unwrap();
+    assert_eq!(vh.1, "arn:aws:s3:::my.bucket/a b");
+}
+
+#[test]
+fn json_services_answer_access_denied_in_their_own_shape() {
+    let d = door_with(&allow("ecr:*"), json!({}));
+    // CloudWatch Logs: `message`, on the stream's ARN (the group's with an empty stream).
+    let (st, v) = json_call(
+        &d,
+        "logs",
+        "Logs_20140328.CreateLogStream",
+        json!({"logGroupName": "/ecs/web", "logStreamName": "s2"}),
+    );
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")));
+    assert_eq!(
+        v["message"],
+        format!(
+            "User: {CALLER} is not authorized to perform: logs:CreateLogStream on resource: arn:aws:logs:ap-northeast-1:123456789012:log-group:/ecs/web:log-stream:s2 because no identity-based policy allows the logs:CreateLogStream action"
+        )
+    );
+    let (_, v) = json_call(&d, "logs", "Logs_20140328.CreateLogGroup", json!({"logGroupName": "/ecs/new"}));
+    assert!(v["message"].as_str().unwrap().contains("logs:CreateLogGroup on resource: arn:aws:logs:ap-northeast-1:123456789012:log-group:/ecs/new:log-stream: because"), "{v}");
+    // Secrets Manager: `Message`, on the secret's full ARN; on the id as given for a secret it does not have.
+    let (st, v) = json_call(&d, "secretsmanager", "secretsmanager.GetSecretValue", json!({"SecretId": "db"}));
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")));
+    let arn = data::secret_arn(REGION, ACCOUNT, "db");
+    assert_eq!(
+        v["Message"],
+        format!(
+            "User: {CALLER} is not authorized to perform: secretsmanager:GetSecretValue on resource: {arn} because no identity-based policy allows the secretsmanager:GetSecretValue action"
+        )
+    );
+    let (_, v) = json_call(&d, "secretsmanager", "secretsmanager.GetSecretValue", json!({"SecretId": "nope"}));
+    assert!(v["Message"].as_str().unwrap().contains("secretsmanager:GetSecretValue on resource: nope because"), "{v}");
+    // SSM: `message`, each parameter of GetParameters on its own ARN.
+    let (st, v) =
+        json_call(&d, "ssm", "AmazonSSM.GetParameters", json!({"Names": ["/p/secure"], "WithDecryption": true}));
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")));
+    assert_eq!(
+        v["message"],
+        format!(
+            "User: {CALLER} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/secure because no identity-based policy allows the ssm:GetParameters action"
+        )
+    );
+    // STS needs no permission: GetCallerIdentity answers anyone.
+    let sts = signed("sts", "sts.ap-northeast-1.amazonaws.com", Req::new("POST", "/"))
+        .with_body("Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(send(&d, sts).status, 200);
+    // Allowed where the role allows, and a secret's own policy may allow alone.
+    let d = door_with(
+        &allow("logs:*"),
+        json!({ "secrets": [{"name": "db", "value": "pw", "resource_policy":
+        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#}] }),
+    );
+    let (st, _) = json_call(
+        &d,
+        "logs",
+        "Logs_20140328.CreateLogStream",
+        json!({"logGroupName": "/ecs/web", "logStreamName": "s2"}),
+    );
+    assert_eq!(st, 200);
+    let (st, v) = json_call(&d, "secretsmanager", "secretsmanager.GetSecretValue", json!({"SecretId": "db"}));
+    assert_eq!((st, &v["SecretString"]), (200, &json!("pw")));
+    let (st, v) = json_call(&d, "logs", "Logs_20140328.DescribeLogStreams", json!({"logGroupName": "/ecs/web"}));
+    assert_eq!((st, &v["logStreams"][1]["logStreamName"]), (200, &json!("s2")), "{v}");
+    assert_eq!(v["logStreams"][0]["arn"], "arn:aws:logs:ap-northeast-1:123456789012:log-group:/ecs/web:log-stream:s");
+}
+
+#[test]
+fn the_registry_evaluates_iam_as_the_tokens_holder_with_the_repositorys_policy() {
+    let repo = json!([{"name": "team/web", "images": [{"tags": ["latest"], "layers": [{"content": "a"}]}], "policy":
+        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ecsTaskRole"},"Action":"ecr:BatchGetImage"}]}"#},
+        {"name": "empty"}]);
+    let d = door_with(&allow("ecr:GetAuthorizationToken"), json!({ "repositories": repo }));
+    let t = format!("{}.GetAuthorizationToken", ecr::TARGET_PREFIX);
+    let (_, v) = json_call(&d, "ecr", &t, json!({}));
+    let basic = format!("Basic {}", v["authorizationData"][0]["authorizationToken"].as_str().unwrap());
+    let get = |path: &str| {
+        send(&d, Req::new("GET", path).with_header("Host", &d.registry_host()).with_header("Authorization", &basic))
+    };
+    // The repository's policy names the role: the manifest is served.
+    let m = get("/v2/team/web/manifests/latest");
+    assert_eq!(m.status, 200);
+    // Nothing allows the layers: ECR's 403 DENIED with IAM's message, as Docker shows it.
+    let manifest: Value = serde_json::from_slice(&m.body).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let b = get(&format!("/v2/team/web/blobs/{layer}"));
+    assert_eq!(b.status, 403);
+    let v: Value = serde_json::from_slice(&b.body).unwrap();
+    assert_eq!(
+        v,
+        json!({"errors": [{"code": "DENIED", "message": format!("User: {CALLER} is not authorized to perform: ecr:GetDownloadUrlForLayer on resource: arn:aws:ecr:ap-northeast-1:123456789012:repository/team/web because no identity-based policy allows the ecr:GetDownloadUrlForLayer action")}]})
+    );
+    // Another repository, without a policy: denied before it is looked for.
+    assert_eq!(get("/v2/empty/manifests/latest").status, 403);
+    assert_eq!(get("/v2/").status, 200);
+    // ECR's API meets the repository's policy too.
+    let (st, _) = json_call(
+        &d,
+        "ecr",
+        &format!("{}.BatchGetImage", ecr::TARGET_PREFIX),
+        json!({"repositoryName": "team/web", "imageIds": [{"imageTag": "latest"}]}),
+    );
+    assert_eq!(st, 200);
+    let (st, v) =
+        json_call(&d, "ecr", &format!("{}.DescribeImages", ecr::TARGET_PREFIX), json!({"repositoryName": "team/web"}));
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")));
+}
+
+/// The analyzer's calls for a task's start (`Step::iam_calls`) are the ones the doors name for
+/// the requests the agent sends (`services::pull`): the prediction and the packets meet the same
+/// evaluation.
+#[test]
+fn a_starts_steps_name_the_calls_the_doors_authorize() {
+    use crate::model::pull::Step;
+    use crate::scenario::SecretSource;
+    let d = door();
+    let store = d.store.lock().unwrap();
+    let data = spec().data;
+    let json_req = |service: &str, target: &str, body: Value| {
+        let host = format!("{service}.{REGION}.amazonaws.com");
+        Req::new("POST", "/").with_header("Host", &host).with_header("X-Amz-Target", target).with_body(body.to_string())
+    };
+    let partial = data::secret_arn(REGION, ACCOUNT, "db").rsplit_once('-').unwrap().0.to_string();
+    for id in ["db".to_string(), partial, "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:gone".into()] {
+        let step =
+            Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::SecretsManager(id.clone()) };
+        let req = json_req("secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id }));
+        assert_eq!(d.calls(&Service::SecretsManager, &store, &req), step.iam_calls(&data, REGION), "{id}");
+    }
+    for p in ["/p/secure", "plain"] {
+        let step = Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::Ssm(p.into()) };
+        let req = json_req("ssm", "AmazonSSM.GetParameters", json!({ "Names": [p], "WithDecryption": true }));
+        assert_eq!(d.calls(&Service::Ssm, &store, &req), step.iam_calls(&data, REGION), "{p}");
+    }
+    let logs =
+        Step::Logs { container: "c".into(), group: "/ecs/web".into(), stream: "ecs/c/1".into(), create_group: true };
+    let group = json_req("logs", "Logs_20140328.CreateLogGroup", json!({ "logGroupName": "/ecs/web" }));
+    let stream = json_req(
+        "logs",
+        "Logs_20140328.CreateLogStream",
+        json!({ "logGroupName": "/ecs/web", "logStreamName": "ecs/c/1" }),
+    );
+    let mut door_calls = d.calls(&Service::Logs, &store, &group);
+    door_calls.extend(d.calls(&Service::Logs, &store, &stream));
+    assert_eq!(door_calls, logs.iam_calls(&data, REGION));
+    let token = json_req("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", json!({}));
+    assert_eq!(d.calls(&Service::Ecr, &store, &token), Step::Token.iam_calls(&data, REGION));
+    let image = |manifest: bool| {
+        let (container, registry, repository, reference) =
+            ("c".into(), ACCOUNT.into(), "team/web".into(), "latest".into());
+        if manifest {
+            Step::Manifest { container, registry, repository, reference }
+        } else {
+            Step::Layers { container, registry, repository, reference }
+        }
+    };
+    let m = ecr::RegistryPath::Manifest { name: "team/web".into(), reference: "latest".into() };
+    assert_eq!(
+        ecr::registry_call(&d, ACCOUNT, &m).into_iter().collect::<Vec<_>>(),
+        image(true).iam_calls(&data, REGION)
+    );
+    let b = ecr::RegistryPath::Blob { name: "team/web".into(), digest: "sha256:00".into() };
+    assert_eq!(
+        ecr::registry_call(&d, ACCOUNT, &b).into_iter().collect::<Vec<_>>(),
+        image(false).iam_calls(&data, REGION)
+    );
 }
