@@ -130,8 +130,11 @@ fn run_lab(
 /// path brings (the drawn roles allow some calls only through an endpoint, or only from outside).
 fn check_calls(rt: &tokio::runtime::Runtime, lab: &model::Lab, stem: &str, rep: &mut LabReport) {
     use ecsnet::scenario::{Node, find_call};
-    const CALLS: &[(&str, Option<&str>)] =
-        &[("sts:GetCallerIdentity", None), ("ecr:DescribeImages", Some("repository/app"))];
+    const CALLS: &[(&str, Option<&str>)] = &[
+        ("sts:GetCallerIdentity", None),
+        ("ecr:DescribeImages", Some("repository/app")),
+        ("s3:ListAllMyBuckets", None),
+    ];
     let ca_path = ecsnet::dataplane::sandbox::ca_dir(&ecsnet::dataplane::state::dir(&lab.name))
         .join(ecsnet::dataplane::sandbox::CA_CERT);
     let ca = std::fs::read_to_string(ca_path).unwrap_or_default();

@@ -84,3 +84,38 @@ fn a_task_role_without_the_permission_gets_ecrs_access_denied() {
         eprintln!("skipped: no SDK client installed (scripts/sdk-clients.sh)");
     }
 }
+
+/// Issue 16's second exercise: a bucket policy that denies every request not from the VPC's
+/// gateway endpoint (aws:SourceVpce). boto3 in the task whose route goes to the endpoint reads
+/// the object; the same role through the NAT gets S3's 403 AccessDenied with the explicit deny.
+#[test]
+fn a_bucket_policy_admits_only_the_gateway_endpoint() {
+    need_root!();
+    let lab = "t-iam-s3-vpce";
+    let file = scenario_copy("scenarios/21-s3-bucket-policy.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let Some(py) = sdk::python() else {
+        eprintln!("skipped: no SDK client installed (scripts/sdk-clients.sh)");
+        return;
+    };
+    let script = sdk::dir().join("s3_get.py");
+    let args = [script.to_str().unwrap(), "ap-northeast-1", "app-config/settings.json"];
+    let v = sdk::run_json_in_task(lab, "task/via-endpoint/app", &py, &args);
+    assert_eq!(v["app-config/settings.json"], "{ \"feature\": \"on\" }", "{v}");
+    let v = sdk::run_json_in_task(lab, "task/via-nat/app", &py, &args);
+    let id = ecsnet::dataplane::state::load_lab(lab).expect("lab").task("via-nat").expect("task").id.clone();
+    assert_eq!(v["app-config/settings.json"]["error"], "AccessDenied", "{v}");
+    assert_eq!(
+        v["app-config/settings.json"]["message"],
+        format!(
+            "User: arn:aws:sts::123456789012:assumed-role/app-task-role/{id} is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::app-config/settings.json\" with an explicit deny in a resource-based policy"
+        ),
+        "{v}"
+    );
+    // `ecsnet test` makes the same calls itself and agrees with the analyzer.
+    let t = ecsnet(&["check", lab]);
+    assert!(t.status.success() && !text(&t).contains("MISMATCH"), "{}", text(&t));
+}

@@ -120,8 +120,9 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
         return a;
     }
     if let Some(p) = &d.path {
-        match &p.served_by {
-            Some(Node::Endpoint(e)) => a.via = Some(e.clone()),
+        match (&p.served_by, gateway_endpoint(lab, p)) {
+            (Some(Node::Endpoint(e)), _) => a.via = Some(e.clone()),
+            (_, Some(e)) => a.via = Some(e),
             _ => a.source_ip = p.source_seen,
         }
     }
@@ -140,6 +141,17 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
     a.outcome = answer(def, &decision, &c.session_arn, &a.resource);
     a.decision = Some(decision);
     a
+}
+
+/// The gateway endpoint a path to a service went through (its route took the flow there, with
+/// the private source kept): the service answers as itself, so only the walk's hop names it.
+fn gateway_endpoint(lab: &Lab, p: &Analysis) -> Option<String> {
+    let Some(Node::Aws(svc)) = &p.served_by else { return None };
+    lab.endpoints
+        .iter()
+        .filter(|e| e.service == *svc && e.gateway.is_some())
+        .find(|e| p.steps.iter().any(|s| s.component.starts_with(&format!("endpoint/{} (", e.name))))
+        .map(|e| e.name.clone())
 }
 
 /// The service's answer to a call IAM decided: allowed (what it then answers is the service's

@@ -450,6 +450,8 @@ fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
         _ if name.starts_with("aws/") => t.find("internet"),
         "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
         _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
+        // A gateway endpoint is a route, not a box: its calls reach the service's public address.
+        _ if name.starts_with("endpoint/") => t.find(name).or_else(|| t.find("internet")),
         _ => t.find(name),
     }
 }

@@ -177,7 +177,14 @@ fn answered(status: u16, body: &[u8]) -> CallOutcome {
 fn xml_text(xml: &str, tag: &str) -> Option<String> {
     let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
     let end = xml[start..].find(&format!("</{tag}>"))?;
-    Some(xml[start..start + end].to_string())
+    // XML's five predefined entities, as an SDK's parser reads them (`&amp;` last).
+    let text = xml[start..start + end]
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    Some(text)
 }
 
 /// The SDK's credential chain, on packets: the task's credentials endpoint, else IMDS.
@@ -293,8 +300,10 @@ mod tests {
                 message: Some("User: x".into())
             }
         );
-        let xml = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+        let xml =
+            b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>on &quot;arn&quot;</Message></Error>";
         assert!(answered(403, xml).denied());
+        assert_eq!(xml_text(&String::from_utf8_lossy(xml), "Message").as_deref(), Some("on \"arn\""));
         assert!(answered(200, b"{}").allowed());
         assert_eq!(
             answered(500, b"garbage"),
