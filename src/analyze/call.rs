@@ -5,10 +5,10 @@
 //! aws:SourceVpc; else the address the service sees as aws:SourceIp). The packets make the same
 //! call for real and must come to the same [`CallOutcome`].
 
-use super::iam::{Decision, ServiceStyle, denial_message};
+use super::iam::{Decision, Request, ServiceStyle, denial_message, evaluate, statement_lines};
 use super::pull::{Dial, dial};
 use super::role::{
-    Caller, Which, caller, decide_with, endpoint, policies, resource_arn, resource_policy, unrestricted,
+    Caller, Which, call_request, caller, endpoint, policies, resource_arn, resource_policy, unrestricted,
 };
 use super::{Analysis, analyze};
 use crate::model::Lab;
@@ -36,8 +36,9 @@ pub struct CallAnalysis {
     pub via: Option<String>,
     /// The address the service sees the call from, on the public path.
     pub source_ip: Option<Ipv4Addr>,
-    /// IAM's decision, when the call reached the service and needs a permission.
-    pub decision: Option<Decision>,
+    /// The request IAM evaluated and its decision, when the call reached the service and needs
+    /// a permission.
+    pub decision: Option<(Request, Decision)>,
     pub outcome: CallOutcome,
 }
 
@@ -137,9 +138,10 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
     let ip = a.source_ip.map(|i| i.to_string());
     let rp = resource_policy(lab, &a.resource);
     let who = (c.session_arn.as_str(), c.role.as_str());
-    let decision = decide_with(p, who, (def.action, &a.resource), rp.as_ref(), through.as_ref(), ip.as_deref());
+    let (request, p) = call_request(p, who, (def.action, &a.resource), rp.as_ref(), through.as_ref(), ip.as_deref());
+    let decision = evaluate(&request, &p);
     a.outcome = answer(def, &decision, &c.session_arn, &a.resource);
-    a.decision = Some(decision);
+    a.decision = Some((request, decision));
     a
 }
 
@@ -208,40 +210,11 @@ pub fn render(a: &CallAnalysis) -> String {
             _ => {}
         }
     }
-    if let Some(d) = &a.decision {
-        render_decision(&mut s, d);
+    if let Some((r, d)) = &a.decision {
+        let _ = writeln!(s, "  IAM: {}", if d.allowed { "allowed" } else { "denied" });
+        s.push_str(&statement_lines(r, d, "    "));
     }
     let by = if a.outcome.allowed() { String::new() } else { format!(" (stopped by {})", a.outcome.stage()) };
     let _ = writeln!(s, "  => {}{by}", a.outcome.describe());
     s
-}
-
-/// Which statements decided and which conditions failed, as `iam simulate` says them.
-fn render_decision(s: &mut String, d: &Decision) {
-    use std::fmt::Write as _;
-    let _ = writeln!(s, "  IAM: {}", if d.allowed { "allowed" } else { "denied" });
-    for m in &d.matched {
-        let sid = m.sid.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "    {} statement {}{sid} of {} ({}, line {} col {}) applies",
-            m.effect,
-            m.statement + 1,
-            m.policy,
-            m.policy_type,
-            m.line,
-            m.col
-        );
-    }
-    for f in &d.failed_conditions {
-        let _ = writeln!(
-            s,
-            "    {} statement {} of {}: condition {} {} does not hold",
-            f.effect,
-            f.statement + 1,
-            f.policy,
-            f.operator,
-            f.key
-        );
-    }
 }

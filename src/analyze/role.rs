@@ -219,13 +219,26 @@ pub fn decide(
 /// aws:PrincipalArn; through an endpoint its policy, aws:SourceVpce and aws:SourceVpc; else
 /// aws:SourceIp when known).
 pub fn decide_with(
+    policies: Policies,
+    who: (&str, &str),
+    what: (&str, &str),
+    resource_policy: Option<&NamedPolicy>,
+    via: Option<&Through>,
+    source_ip: Option<&str>,
+) -> super::iam::Decision {
+    let (r, p) = call_request(policies, who, what, resource_policy, via, source_ip);
+    super::iam::evaluate(&r, &p)
+}
+
+/// The request and the policies [`decide_with`] evaluates.
+pub fn call_request(
     mut policies: Policies,
     (session_arn, role): (&str, &str),
     (action, resource): (&str, &str),
     resource_policy: Option<&NamedPolicy>,
     via: Option<&Through>,
     source_ip: Option<&str>,
-) -> super::iam::Decision {
+) -> (super::iam::Request, Policies) {
     let mut r = super::iam::Request::new(session_arn, action, resource).with("aws:SecureTransport", "true");
     if !role.is_empty() {
         let account = session_arn.split(':').nth(4).unwrap_or(ACCOUNT);
@@ -242,7 +255,7 @@ pub fn decide_with(
         (None, Some(ip)) => r = r.with("aws:SourceIp", ip),
         (None, None) => {}
     }
-    super::iam::evaluate(&r, &policies)
+    (r, policies)
 }
 
 #[cfg(test)]

@@ -251,31 +251,7 @@ fn render(r: &Request, d: &Decision) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(s, "{} on {}: {}", r.action, r.resource, eval_decision(d));
-    for m in &d.matched {
-        let sid = m.sid.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  {} statement {}{sid} of {} ({}, line {} col {}) applies",
-            m.effect,
-            m.statement + 1,
-            m.policy,
-            m.policy_type,
-            m.line,
-            m.col
-        );
-    }
-    for f in &d.failed_conditions {
-        let absent = if r.context.keys().any(|c| c.eq_ignore_ascii_case(&f.key)) { "" } else { " (the key is absent)" };
-        let _ = writeln!(
-            s,
-            "  {} statement {} of {}: condition {} {} does not hold{absent}",
-            f.effect,
-            f.statement + 1,
-            f.policy,
-            f.operator,
-            f.key
-        );
-    }
+    s.push_str(&crate::analyze::iam::statement_lines(r, d, "  "));
     if !d.allowed {
         let _ = writeln!(
             s,
