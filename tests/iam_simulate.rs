@@ -89,22 +89,7 @@ fn a_malformed_policy_is_located_and_worded_as_iam_words_it() {
 fn a_labs_task_calls_as_its_role_and_through_its_endpoints_policy() {
     let file = "scenarios/20-iam-task-role.yaml";
     let run = |principal: &str, repo: &str| {
-        let o = ecsnet(&[
-            "iam",
-            "simulate",
-            file,
-            "--principal",
-            principal,
-            "--action-names",
-            "ecr:DescribeImages",
-            "--resource-arns",
-            repo,
-            "--via",
-            "endpoint/ecr-api",
-            "--json",
-        ]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
-        (o.status.code().unwrap_or(-1), v["EvaluationResults"][0].clone(), text(&o))
+        simulate_in(file, principal, ("ecr:DescribeImages", repo), &["--via", "endpoint/ecr-api"])
     };
     let (code, r, all) = run("task/before", "repository/my-repo");
     assert_eq!((code, &r["EvalDecision"]), (1, &serde_json::json!("implicitDeny")), "{all}");
@@ -188,22 +173,7 @@ aws:
 "#;
     let file = write_scenario("iam-resource", yaml);
     let file = file.to_str().unwrap();
-    let run = |principal: &str, action: &str, resource: &str| {
-        let o = ecsnet(&[
-            "iam",
-            "simulate",
-            file,
-            "--principal",
-            principal,
-            "--action-names",
-            action,
-            "--resource-arns",
-            resource,
-            "--json",
-        ]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
-        (o.status.code().unwrap_or(-1), v["EvaluationResults"][0].clone(), text(&o))
-    };
+    let run = |principal: &str, action: &str, resource: &str| simulate_in(file, principal, (action, resource), &[]);
     // The role has no policy of its own; the repository's names it.
     let (code, r, all) = run("task/web", "ecr:BatchGetImage", "repository/app");
     assert_eq!((code, &r["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
@@ -222,4 +192,21 @@ aws:
     );
     let (code, r, all) = run("task/free", "s3:ListBucket", "bucket/app-config");
     assert_eq!((code, &r["EvalDecision"]), (0, &serde_json::json!("allowed")), "{all}");
+}
+
+/// `iam simulate FILE --principal P --action-names A --resource-arns R [extra] --json`: the exit
+/// code, the first evaluation result, and the whole output for a failing assertion.
+fn simulate_in(
+    file: &str,
+    principal: &str,
+    (action, resource): (&str, &str),
+    extra: &[&str],
+) -> (i32, serde_json::Value, String) {
+    let mut args = vec!["iam", "simulate", file, "--principal", principal, "--action-names", action];
+    args.extend(["--resource-arns", resource]);
+    args.extend_from_slice(extra);
+    args.push("--json");
+    let o = ecsnet(&args);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code().unwrap_or(-1), v["EvaluationResults"][0].clone(), text(&o))
 }
