@@ -51,6 +51,7 @@ fn spec(ca: &LabCa) -> Spec {
             session_token: Some(TOKEN.into()),
             arn: ROLE_ARN.into(),
             user_id: None,
+            credentials_id: None,
         }],
         data,
         clusters: vec![],

@@ -466,6 +466,7 @@ mod tests {
             session_token: keys.session_token.clone(),
             arn: "arn:aws:sts::123456789012:assumed-role/r/i-0abc".into(),
             user_id: None,
+            credentials_id: None,
         };
         let door = FrontDoor::new(&Spec { credentials: vec![principal], ..spec }, "lab".into(), None);
         let caller = Caller { ns: String::new(), resolver: None, region: "ap-northeast-1".into(), keys };

@@ -37,14 +37,32 @@ pub fn verify(door: &FrontDoor, service: &Service, sig: &SigV4, req: &Req) -> Re
     // STS's global endpoint is signed for us-east-1, its regional ones for their region.
     let regions: Vec<&str> = if name == "sts" { vec![&door.region, "us-east-1"] } else { vec![&door.region] };
     let expect = Expect { service: name, regions: &regions, now: door.now() };
-    sigv4::verify(req, sig, &expect, |k| door.keys_for(k)).map_err(|r| {
-        let mut resp = refusal(service, sig, &r);
+    let head = |mut resp: Resp| {
         // A HEAD answer has no body, errors included.
         if req.method == "HEAD" {
             resp.body = Default::default();
         }
         resp
-    })
+    };
+    sigv4::verify(req, sig, &expect, |k| door.keys_for(k)).map_err(|r| head(refusal(service, sig, &r)))?;
+    // A set of keys past its expiration signs correctly and is refused all the same.
+    match door.principal(&sig.credential.access_key_id) {
+        Some((p, expires)) if expires <= door.now() => Err(head(expired(service, p.session_token.as_deref()))),
+        _ => Ok(()),
+    }
+}
+
+/// A session token past its expiration, in each service's words.
+fn expired(service: &Service, token: Option<&str>) -> Resp {
+    const CORAL: &str = "The security token included in the request is expired";
+    match service {
+        Service::S3 { .. } => {
+            let token = token.unwrap_or_default();
+            s3::error(400, "ExpiredToken", "The provided token has expired.", &[("Token-0", token)])
+        }
+        Service::Sts => sts::error(403, "Sender", "ExpiredToken", CORAL),
+        _ => json_error(400, "ExpiredTokenException", "message", Some(CORAL)),
+    }
 }
 
 /// A rejection as `service` words it.

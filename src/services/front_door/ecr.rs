@@ -87,7 +87,7 @@ pub fn holder_password(door: &FrontDoor, holder: &str) -> String {
 fn get_authorization_token(door: &FrontDoor, sig: Option<&SigV4>) -> Resp {
     // A signer the lab knows gets a token of its own; an unsigned call, the door's.
     let key = sig.map(|s| s.credential.access_key_id.as_str());
-    let password = match door.principals.iter().find(|p| Some(p.access_key_id.as_str()) == key) {
+    let password = match key.and_then(|k| door.principal(k)).map(|(p, _)| p) {
         Some(p) => holder_password(door, &p.arn),
         None => door.registry_password.clone(),
     };

@@ -75,7 +75,7 @@ impl Iam {
         calls: &[Call],
     ) -> Result<(), Box<Denied>> {
         let Some(sig) = sig else { return Ok(()) };
-        let Some(p) = door.principals.iter().find(|p| p.access_key_id == sig.credential.access_key_id) else {
+        let Some((p, _)) = door.principal(&sig.credential.access_key_id) else {
             return Ok(());
         };
         self.authorize_as(&p.arn, req, calls)

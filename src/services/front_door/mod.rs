@@ -37,6 +37,10 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
 
+/// How many hours of a role session's past keys the doors still recognise: those still valid
+/// (six), and as many expired ones, which get ExpiredToken rather than "invalid".
+pub const KEPT_GENERATIONS: u64 = 12;
+
 /// The port every AWS endpoint listens on.
 pub const HTTPS_PORT: u16 = 443;
 
@@ -104,18 +108,40 @@ pub struct Principal {
     /// GetCallerIdentity's UserId; made from the ARN when not given.
     #[serde(default)]
     pub user_id: Option<String>,
+    /// The credentials id its keys derive from (renewed every hour): the doors know each set
+    /// still valid, and an expired one by its generation. None: fixed keys.
+    #[serde(default)]
+    pub credentials_id: Option<String>,
 }
 
 impl Principal {
     /// The principal of credentials the lab hands out.
-    fn of(c: crate::services::task_metadata::FakeCredentials, arn: String) -> Principal {
+    fn of(lab: &str, id: String, arn: String) -> Principal {
+        let now = crate::services::task_metadata::generation(crate::sys::time::now_unix());
+        let c = crate::services::task_metadata::credentials_of(lab, &id, "", now);
         Principal {
             access_key_id: c.access_key_id,
             secret_access_key: c.secret_access_key,
             session_token: Some(c.token),
             arn,
             user_id: None,
+            credentials_id: Some(id),
         }
+    }
+
+    /// This principal with the keys of generation `issued` of its credentials, and when they
+    /// expire; itself (never expiring) when its keys are fixed.
+    pub fn at(&self, lab: &str, issued: u64) -> (Principal, u64) {
+        use crate::services::task_metadata::{CREDENTIALS_LIFETIME_SECS, ROTATION_SECS, credentials_of};
+        let Some(id) = &self.credentials_id else { return (self.clone(), u64::MAX) };
+        let c = credentials_of(lab, id, "", issued);
+        let p = Principal {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.token),
+            ..self.clone()
+        };
+        (p, issued * ROTATION_SECS + CREDENTIALS_LIFETIME_SECS)
     }
 
     /// What signs as this principal.
@@ -201,15 +227,14 @@ pub fn lab_spec(
 /// Who each access key the lab hands out belongs to: a task role's session is named after the
 /// task's id (as ECS names it), an instance role's after the instance's id (as EC2 does).
 fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
-    use crate::services::task_metadata::{TmdsCredentials, documents::credentials_id, fake_credentials};
+    use crate::services::task_metadata::documents::credentials_id;
     let account = crate::model::ACCOUNT;
     let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
     let mut v = vec![];
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
         let (Some(arn), Some(id)) = (t.task_role_arn.as_ref(), credentials_id(t)) else { continue };
-        let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: arn.clone() }, 0);
         let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
-        v.push(Principal::of(c, arn));
+        v.push(Principal::of(&lab.name, id, arn));
     }
     for st in &lab.starts {
         let p = start_principal(lab, st);
@@ -225,21 +250,15 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
 
 /// The credentials IMDS hands instance `inst` for its role, and the session they name.
 pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance) -> Principal {
-    use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let account = crate::model::ACCOUNT;
     let role = &inst.instance_profile;
-    let id = TmdsCredentials {
-        id: format!("imds/instance/{}", inst.name),
-        role_arn: format!("arn:aws:iam::{account}:role/{role}"),
-    };
-    let c = fake_credentials(&lab.name, &id, 0);
-    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
+    let id = format!("imds/instance/{}", inst.name);
+    Principal::of(&lab.name, id, format!("arn:aws:sts::{account}:assumed-role/{role}/{}", inst.id))
 }
 
 /// The principal a task's start is signed as: the task's execution role (a session named
 /// after the task id), else its instance's role (as IMDS hands it out).
 pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> Principal {
-    use crate::services::task_metadata::{TmdsCredentials, fake_credentials};
     let t = &lab.tasks[st.task];
     let inst = &lab.instances[t.instance];
     let role = st.role_arn.rsplit('/').next().unwrap_or(&st.role_arn).to_string();
@@ -249,8 +268,7 @@ pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskSta
     } else {
         (format!("imds/instance/{}", inst.name), inst.id.clone())
     };
-    let c = fake_credentials(&lab.name, &TmdsCredentials { id, role_arn: st.role_arn.clone() }, 0);
-    Principal::of(c, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
+    Principal::of(&lab.name, id, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }
 
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the
@@ -424,10 +442,33 @@ impl FrontDoor {
 
     /// The secret and session token of an access key the lab issued.
     pub fn keys_for(&self, access_key_id: &str) -> Option<sigv4::Keys> {
-        if let Some(p) = self.principals.iter().find(|p| p.access_key_id == access_key_id) {
+        if let Some((p, _)) = self.principal(access_key_id) {
             return Some(p.keys());
         }
         (self.layer_keys.access_key_id == access_key_id).then(|| self.layer_keys.clone())
+    }
+
+    /// Whose key `access_key_id` is, with that generation's keys and when they expire: a set
+    /// issued up to [`KEPT_GENERATIONS`] hours ago (expired ones included, for ExpiredToken).
+    pub fn principal(&self, access_key_id: &str) -> Option<(Principal, u64)> {
+        // Fixed keys (a spec written by hand) never expire.
+        let fixed = self.principals.iter().find(|p| p.credentials_id.is_none() && p.access_key_id == access_key_id);
+        match fixed {
+            Some(p) => Some((p.clone(), u64::MAX)),
+            None => self.derived(access_key_id),
+        }
+    }
+
+    /// The key among the recent generations of every rotating principal's credentials.
+    fn derived(&self, access_key_id: &str) -> Option<(Principal, u64)> {
+        let now = crate::services::task_metadata::generation(self.now());
+        let gens = now.saturating_sub(KEPT_GENERATIONS)..=now;
+        self.principals
+            .iter()
+            .filter(|p| p.credentials_id.is_some())
+            .flat_map(|p| gens.clone().rev().map(move |g| (p, g)))
+            .map(|(p, g)| p.at(&self.lab, g))
+            .find(|(p, _)| p.access_key_id == access_key_id)
     }
 
     pub fn now(&self) -> u64 {

@@ -34,7 +34,7 @@ fn get_caller_identity(door: &FrontDoor, sig: Option<&SigV4>) -> Resp {
         return error(403, "Sender", "MissingAuthenticationToken", "Request is missing Authentication Token");
     };
     let key = &sig.credential.access_key_id;
-    let Some(p) = door.principals.iter().find(|p| &p.access_key_id == key) else {
+    let Some((p, _)) = door.principal(key) else {
         return error(403, "Sender", "InvalidClientTokenId", "The security token included in the request is invalid.");
     };
     let account = arn_account(&p.arn).unwrap_or(&door.account).to_string();

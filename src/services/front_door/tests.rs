@@ -30,6 +30,7 @@ fn spec() -> Spec {
             session_token: Some(TOKEN.into()),
             arn: "arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc".into(),
             user_id: None,
+            credentials_id: None,
         }],
         data: serde_json::from_value(json!({
             "repositories": [{"name": "team/web", "images": [{"tags": ["latest"], "layers": [{"content": "a"}]}]},
@@ -1224,9 +1225,10 @@ fn json_services_answer_access_denied_in_their_own_shape() {
         )
     );
     // STS needs no permission: GetCallerIdentity answers anyone.
-    let sts = signed("sts", "sts.ap-northeast-1.amazonaws.com", Req::new("POST", "/"))
-        .with_body("Action=GetCallerIdentity&Version=2011-06-15");
-    assert_eq!(send(&d, sts).status, 200);
+    let body = Req::new("POST", "/").with_body("Action=GetCallerIdentity&Version=2011-06-15");
+    let sts = signed("sts", "sts.ap-northeast-1.amazonaws.com", body);
+    let r = send(&d, sts);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     // Allowed where the role allows, and a secret's own policy may allow alone.
     let d = door_with(
         &allow("logs:*"),
@@ -1346,4 +1348,53 @@ fn a_starts_steps_name_the_calls_the_doors_authorize() {
         ecr::registry_call(&d, ACCOUNT, &b).into_iter().collect::<Vec<_>>(),
         image(false).iam_calls(&data, REGION)
     );
+}
+
+/// A role session's keys renew every hour and each set is valid six hours from its issue, as
+/// ECS and EC2 hand them out: the doors take every set still valid, answer an expired one with
+/// each service's ExpiredToken, and do not know one older than they keep.
+#[test]
+fn rotated_keys_are_valid_six_hours_then_expired() {
+    use crate::services::task_metadata::{credentials_of, generation};
+    let mut sp = spec();
+    sp.credentials[0].credentials_id = Some("cred-1".into());
+    let d = FrontDoor::new(&sp, "lab".into(), Some(NOW));
+    let at = |issued: u64| {
+        let c = credentials_of("lab", "cred-1", "", issued);
+        sigv4::Keys {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.token),
+        }
+    };
+    let identity = |k: &sigv4::Keys| {
+        let body = Req::new("POST", "/").with_body("Action=GetCallerIdentity&Version=2011-06-15");
+        send(&d, signed_with(k, (REGION, "sts"), NOW, "sts.ap-northeast-1.amazonaws.com", body))
+    };
+    let now = generation(NOW);
+    assert_ne!(at(now).access_key_id, at(now - 1).access_key_id, "a new set every hour");
+    for issued in [now, now - 1, now - 5] {
+        let r = identity(&at(issued));
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    // Issued six hours ago (or more): expired, in STS's, the JSON services' and S3's words.
+    let old = at(now - 6);
+    let r = identity(&old);
+    assert_eq!(r.status, 403);
+    assert!(String::from_utf8_lossy(&r.body).contains("<Code>ExpiredToken</Code>"), "{r:?}");
+    let req = Req::new("POST", "/")
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories")
+        .with_body("{}");
+    let r = send(&d, signed_with(&old, (REGION, "ecr"), NOW, "api.ecr.ap-northeast-1.amazonaws.com", req));
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!((r.status, &v["__type"]), (400, &json!("ExpiredTokenException")));
+    assert_eq!(v["message"], "The security token included in the request is expired");
+    let r =
+        send(&d, signed_with(&old, (REGION, "s3"), NOW, "b.s3.ap-northeast-1.amazonaws.com", Req::new("GET", "/a/1")));
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("<Message>The provided token has expired.</Message>"), "{r:?}");
+    // Older than the doors keep: a key they do not know.
+    let r = identity(&at(now - 20));
+    assert!(String::from_utf8_lossy(&r.body).contains("InvalidClientTokenId"), "{r:?}");
 }

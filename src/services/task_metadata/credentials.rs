@@ -26,18 +26,34 @@ pub struct FakeCredentials {
     pub expiration: String,
 }
 
-/// How long the made-up credentials are valid (ECS hands out role credentials for hours).
+/// How long a set of made-up keys is valid from its issue: six hours, ECS's default for a task
+/// role's credentials (the ECS developer guide), about what EC2 gives an instance role's.
 pub const CREDENTIALS_LIFETIME_SECS: u64 = 6 * 3600;
 
 pub fn fake_credentials(lab: &str, c: &super::TmdsCredentials, now_unix: u64) -> FakeCredentials {
-    let h = ids::hex(&[lab, "fake-credentials", &c.id], 64);
+    credentials_of(lab, &c.id, &c.role_arn, generation(now_unix))
+}
+
+/// How often a role session's keys are renewed: every hour, as EC2 renews an instance role's
+/// and ECS a task role's, each set valid for [`CREDENTIALS_LIFETIME_SECS`] from its issue.
+pub const ROTATION_SECS: u64 = 3600;
+
+/// The set of keys current at `now_unix` (they change on the hour).
+pub fn generation(now_unix: u64) -> u64 {
+    now_unix / ROTATION_SECS
+}
+
+/// The keys of credentials `id` issued at generation `issued`, and when they expire.
+pub fn credentials_of(lab: &str, id: &str, role_arn: &str, issued: u64) -> FakeCredentials {
+    let g = issued.to_string();
+    let h = ids::hex(&[lab, "fake-credentials", id, &g], 64);
     FakeCredentials {
-        role_arn: c.role_arn.clone(),
+        role_arn: role_arn.to_string(),
         // 20 characters like a real temporary key id (ASIA...), spelled to be recognisable.
         access_key_id: format!("ASIAECSNETFAKE{}", h[..6].to_ascii_uppercase()),
         secret_access_key: format!("ecsnetFAKEsecret{}", &h[6..30]),
         token: format!("ECSNET-FAKE-SESSION-TOKEN-not-valid-on-AWS-{}", &h[30..64]),
-        expiration: crate::sys::time::rfc3339(now_unix + CREDENTIALS_LIFETIME_SECS),
+        expiration: crate::sys::time::rfc3339(issued * ROTATION_SECS + CREDENTIALS_LIFETIME_SECS),
     }
 }
 

@@ -23,7 +23,9 @@ mod protection;
 mod routes;
 pub mod stats;
 
-pub use credentials::{CREDENTIALS_LIFETIME_SECS, FakeCredentials, fake_credentials};
+pub use credentials::{
+    CREDENTIALS_LIFETIME_SECS, FakeCredentials, ROTATION_SECS, credentials_of, fake_credentials, generation,
+};
 pub use http::request_line;
 pub use routes::answer;
 

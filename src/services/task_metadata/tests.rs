@@ -159,7 +159,8 @@ fn credentials() {
     assert!(a.body.starts_with(r#"{"RoleArn":"arn:aws:iam::1:role/r","AccessKeyId":"ASIAECSNETFAKE"#), "{}", a.body);
     assert_eq!(v["AccessKeyId"].as_str().unwrap().len(), 20);
     assert!(v["Token"].as_str().unwrap().contains("ECSNET-FAKE"));
-    assert_eq!(v["Expiration"], "2024-10-31T17:38:11Z");
+    // Issued on the hour (keys renew hourly), valid six hours from then.
+    assert_eq!(v["Expiration"], "2024-10-31T17:00:00Z");
     assert_eq!(get("/v1/credentials?id=cred-1", [1, 1, 1, 1]).body, a.body);
     let bad = get("/v2/credentials/other", [1, 1, 1, 1]);
     assert_eq!(bad.status, 400);
