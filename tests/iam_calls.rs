@@ -106,3 +106,51 @@ fn a_bridge_container_behind_imdsv2_at_hop_limit_one_finds_no_credentials() {
     let e = ecsnet(&["explain", file.to_str().unwrap(), "task/boxed", "--call", "sts:GetCallerIdentity"]);
     assert!(text(&e).contains("httpPutResponseHopLimit 1"), "{}", text(&e));
 }
+
+/// The instance's own role meets IAM too: an instance whose declared role lacks ECS's
+/// permissions reaches `ecs` through its endpoint and is refused there, as the analyzer says.
+#[test]
+fn an_instance_role_without_ecs_permissions_cannot_register() {
+    need_root!();
+    let lab = "t-iam-register";
+    let body = r#"version: 1
+name: LAB
+region: ap-northeast-1
+vpc:
+  cidr: 10.45.0.0/16
+  subnets: [{ name: a, cidr: 10.45.1.0/24, availabilityZone: ap-northeast-1a }]
+  securityGroups: [{ name: all, ingress: [{ protocol: tcp, ports: 443, source: 10.45.0.0/16 }] }]
+  vpcEndpoints:
+    - { name: ecs, service: ecs, subnets: [a], securityGroups: [all] }
+    - { name: ecs-agent, service: ecs-agent, subnets: [a], securityGroups: [all] }
+    - { name: ecs-telemetry, service: ecs-telemetry, subnets: [a], securityGroups: [all] }
+aws:
+  roles:
+    - { roleName: ecsInstanceRole, managedPolicyArns: [AmazonEC2ContainerRegistryReadOnly] }
+    - { roleName: good-role, managedPolicyArns: [AmazonEC2ContainerServiceforEC2Role] }
+instances:
+  - { name: denied, subnet: a, securityGroups: [all] }
+  - { name: allowed, subnet: a, securityGroups: [all], iamInstanceProfile: good-role }
+"#;
+    let file = write_scenario(lab, &body.replace("name: LAB", &format!("name: {lab}")));
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let model = ecsnet::dataplane::state::load_lab(lab).expect("lab");
+    let seen =
+        ecsnet::dataplane::state::wait_registrations(lab, std::time::Duration::from_secs(8)).expect("registrations");
+    for predicted in ecsnet::analyze::control_plane::predicted(&model) {
+        let packets = seen.iter().find(|r| r.instance == predicted.instance).cloned().unwrap_or_default();
+        assert!(ecsnet::analyze::control_plane::agree(&predicted, &packets), "{predicted:?} vs {packets:?}");
+    }
+    let denied = seen.iter().find(|r| r.instance == "denied").expect("denied");
+    assert!(!denied.registered(), "{denied:?}");
+    let log = denied.misses[0].agent_log();
+    assert!(
+        log.starts_with("Unable to register as a container instance with ECS: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsInstanceRole/i-")
+            && log.ends_with("is not authorized to perform: ecs:RegisterContainerInstance on resource: arn:aws:ecs:ap-northeast-1:123456789012:cluster/ecsnet-t-iam-register because no identity-based policy allows the ecs:RegisterContainerInstance action"),
+        "{log}"
+    );
+    assert!(seen.iter().find(|r| r.instance == "allowed").is_some_and(|r| r.registered()), "{seen:?}");
+}

@@ -120,29 +120,46 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
         a.dial = Some(d);
         return a;
     }
-    if let Some(p) = &d.path {
-        match (&p.served_by, gateway_endpoint(lab, p)) {
-            (Some(Node::Endpoint(e)), _) => a.via = Some(e.clone()),
-            (_, Some(e)) => a.via = Some(e),
-            _ => a.source_ip = p.source_seen,
-        }
-    }
+    (a.via, a.source_ip) = on_path(lab, &d);
     a.dial = Some(d);
     // GetCallerIdentity needs no permission: no policy can deny it.
     if def.action == "sts:GetCallerIdentity" {
         a.outcome = CallOutcome::Answered { status: 200, code: None, message: None };
         return a;
     }
-    let p = policies(lab, &c.role).unwrap_or_else(|| unrestricted(&c.role));
-    let through = a.via.as_deref().and_then(|v| endpoint(lab, v));
-    let ip = a.source_ip.map(|i| i.to_string());
-    let rp = resource_policy(lab, &a.resource);
-    let who = (c.session_arn.as_str(), c.role.as_str());
-    let (request, p) = call_request(p, who, (def.action, &a.resource), rp.as_ref(), through.as_ref(), ip.as_deref());
-    let decision = evaluate(&request, &p);
+    let (request, decision) = decide_on(lab, &c, (def.action, &a.resource), (a.via.as_deref(), a.source_ip));
     a.outcome = answer(def, &decision, &c.session_arn, &a.resource);
     a.decision = Some((request, decision));
     a
+}
+
+/// What a path to a service brings to IAM: the endpoint it went through (interface or
+/// gateway), else the address the service sees the call from.
+pub fn on_path(lab: &Lab, d: &Dial) -> (Option<String>, Option<Ipv4Addr>) {
+    let Some(p) = &d.path else { return (None, None) };
+    match (&p.served_by, gateway_endpoint(lab, p)) {
+        (Some(Node::Endpoint(e)), _) => (Some(e.clone()), None),
+        (_, Some(e)) => (Some(e), None),
+        _ => (None, p.source_seen),
+    }
+}
+
+/// IAM's decision for `caller` calling `action` on `resource` over a path that went through
+/// endpoint `via` or was seen from `source_ip`, as the doors decide it: the request evaluated too.
+pub fn decide_on(
+    lab: &Lab,
+    caller: &Caller,
+    (action, resource): (&str, &str),
+    (via, source_ip): (Option<&str>, Option<Ipv4Addr>),
+) -> (Request, Decision) {
+    let p = policies(lab, &caller.role).unwrap_or_else(|| unrestricted(&caller.role));
+    let through = via.and_then(|v| endpoint(lab, v));
+    let ip = source_ip.map(|i| i.to_string());
+    let rp = resource_policy(lab, resource);
+    let who = (caller.session_arn.as_str(), caller.role.as_str());
+    let (request, p) = call_request(p, who, (action, resource), rp.as_ref(), through.as_ref(), ip.as_deref());
+    let decision = evaluate(&request, &p);
+    (request, decision)
 }
 
 /// The gateway endpoint a path to a service went through (its route took the flow there, with

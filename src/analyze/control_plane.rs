@@ -43,13 +43,42 @@ pub fn check(lab: &Lab) -> Vec<Unreachable> {
     (0..lab.instances.len()).flat_map(|ii| dials(lab, ii)).filter(|u| u.dial.failure.is_some()).collect()
 }
 
-/// Instance `ii`'s agent dialling each service of the control plane, in its order.
+/// Instance `ii`'s agent dialling each service of the control plane, in its order; at `ecs`,
+/// its registration also meets IAM as the instance's role session (a declared role must allow
+/// ecs:RegisterContainerInstance on the cluster and ecs:DiscoverPollEndpoint).
 pub fn dials(lab: &Lab, ii: usize) -> Vec<Unreachable> {
     let from = Node::instance(&lab.instances[ii].name);
     SERVICES
         .iter()
-        .map(|&service| Unreachable { instance: ii, service, dial: dial(lab, &from, &host(service, &lab.region)) })
+        .map(|&service| {
+            let mut dial = dial(lab, &from, &host(service, &lab.region));
+            if service == AwsService::Ecs && dial.failure.is_none() {
+                dial.failure = registration_denied(lab, &from, &dial);
+            }
+            Unreachable { instance: ii, service, dial }
+        })
         .collect()
+}
+
+/// ECS's AccessDeniedException for the agent's registration calls, when IAM denies one.
+fn registration_denied(lab: &Lab, from: &Node, d: &Dial) -> Option<crate::model::pull::Failure> {
+    use super::iam::{ServiceStyle, denial_message};
+    let caller = super::role::caller(lab, from, super::role::Which::Task).ok()?;
+    let cluster = crate::model::control_plane::cluster_arn(&lab.region, crate::model::ACCOUNT, &lab.cluster);
+    let path = super::call::on_path(lab, d);
+    for (action, resource) in [("ecs:RegisterContainerInstance", cluster.as_str()), ("ecs:DiscoverPollEndpoint", "*")] {
+        let (_, decision) = super::call::decide_on(lab, &caller, (action, resource), (path.0.as_deref(), path.1));
+        if !decision.allowed {
+            let on = if resource == "*" { "" } else { resource };
+            let message = denial_message(ServiceStyle::Json, &decision, &caller.session_arn, action, on);
+            return Some(crate::model::pull::Failure::Api {
+                status: 400,
+                code: "AccessDeniedException".into(),
+                message,
+            });
+        }
+    }
+    None
 }
 
 /// An instance's registration in lines, for `explain instance/NAME --start`: each service the
@@ -155,6 +184,22 @@ mod tests {
         assert_eq!(unregistered(&l), vec![0]);
         let eps = "  vpcEndpoints:\n    - { name: ecs, service: ecs, subnets: [a], securityGroups: [all] }\n    - { name: ecs-agent, service: ecs-agent, subnets: [a], securityGroups: [all] }\n    - { name: ecs-telemetry, service: ecs-telemetry, subnets: [a], securityGroups: [all] }\n";
         let l = lab_from_str("cp.yaml", &format!("{base}{eps}{inst}"));
+        assert!(check(&l).is_empty(), "{:?}", check(&l).iter().map(|u| u.agent_log()).collect::<Vec<_>>());
+        // Reached, but the instance's declared role may not register: IAM's answer, in ECS's words.
+        let role = "aws:\n  roles:\n    - roleName: ecsInstanceRole\n      managedPolicyArns: [AmazonEC2ContainerRegistryReadOnly]\n";
+        let l = lab_from_str("cp.yaml", &format!("{base}{eps}{inst}{role}"));
+        let u = check(&l);
+        assert_eq!(u.len(), 1, "{:?}", u.iter().map(|u| u.agent_log()).collect::<Vec<_>>());
+        let id = &l.instances[0].id;
+        assert_eq!(
+            u[0].agent_log(),
+            format!(
+                "Unable to register as a container instance with ECS: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecsInstanceRole/{id} is not authorized to perform: ecs:RegisterContainerInstance on resource: arn:aws:ecs:ap-northeast-1:123456789012:cluster/ecsnet-cp because no identity-based policy allows the ecs:RegisterContainerInstance action"
+            )
+        );
+        // The managed policy ECS documents for the instance role lets it register.
+        let role = role.replace("AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerServiceforEC2Role");
+        let l = lab_from_str("cp.yaml", &format!("{base}{eps}{inst}{role}"));
         assert!(check(&l).is_empty(), "{:?}", check(&l).iter().map(|u| u.agent_log()).collect::<Vec<_>>());
     }
 }

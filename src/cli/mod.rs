@@ -856,8 +856,15 @@ pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<Stri
                 "On AWS it would run no task; ecsnet places its tasks all the same (`controlPlane: strict` would not)"
             ),
         };
+        // IAM refused it: the network is not the problem, the instance's role is.
+        let denied = matches!(first.dial.failure, Some(crate::model::pull::Failure::Api { .. }));
         // A private address: the endpoint is there and something in front of it drops the call.
         let fix = match first.dial.ip {
+            _ if denied => tr!(
+                "control-plane-fix-iam",
+                "Attach AmazonEC2ContainerServiceforEC2Role to its role { $role }, or allow what the message names",
+                role = inst.instance_profile.as_str()
+            ),
             Some(ip) if !crate::scenario::aws_service::in_aws_public(ip) => tr!(
                 "control-plane-fix-endpoint",
                 "The endpoint at { $ip } is there: admit 443 from the instance in its security group (and the network ACLs)",
@@ -868,15 +875,28 @@ pub fn control_plane_warnings(lab: &crate::model::Lab, strict: bool) -> Vec<Stri
                 "Give it a public IP, a NAT gateway, or the ecs, ecs-agent and ecs-telemetry endpoints"
             ),
         };
-        out.push(tr!(
-            "control-plane-warning",
-            "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\". { $consequence }. { $fix }",
-            instance = inst.name.as_str(),
-            services = services.join(", "),
-            log = first.agent_log().replace('\n', " "),
-            consequence = consequence,
-            fix = fix
-        ));
+        let (instance, services, log) = (inst.name.as_str(), services.join(", "), first.agent_log().replace('\n', " "));
+        out.push(if denied {
+            tr!(
+                "control-plane-warning-denied",
+                "warning: instance/{ $instance } is refused by the ECS control plane ({ $services }): its agent logs \"{ $log }\". { $consequence }. { $fix }",
+                instance = instance,
+                services = services,
+                log = log,
+                consequence = consequence,
+                fix = fix
+            )
+        } else {
+            tr!(
+                "control-plane-warning",
+                "warning: instance/{ $instance } cannot reach the ECS control plane ({ $services }): its agent logs \"{ $log }\". { $consequence }. { $fix }",
+                instance = instance,
+                services = services,
+                log = log,
+                consequence = consequence,
+                fix = fix
+            )
+        });
     }
     if !more.is_empty() {
         out.push(tr!(

@@ -777,3 +777,6 @@ vpce-bad-id = InvalidVpcEndpointId.Malformed: Invalid Id: '{ $id }' (expecting '
 vpce-bad-id-help = vpce- と小文字の 16 進数 17 桁を書いてください。例: vpce-0a1b2c3d4e5f67890
 vpce-duplicate-id = 別のエンドポイントがすでに ID { $id } を持っています
 vpce-duplicate-id-help = エンドポイントごとに別の vpcEndpointId を付けてください
+control-plane-fix-iam = ロール { $role } に AmazonEC2ContainerServiceforEC2Role を付けるか、メッセージにある操作を許可してください
+control-plane-warning-denied = 警告: instance/{ $instance } は ECS のコントロールプレーン ({ $services }) に拒否されています: エージェントのログは "{ $log }"。{ $consequence }。{ $fix }
+ps-agent-refused = instance/{ $instance } の ecs-agent: ECS に接続していません ({ $services } に拒否されました): { $log }

@@ -42,6 +42,10 @@ impl Miss {
             f => dial_cause(&self.host, f).unwrap_or_default(),
         };
         match self.service {
+            // The service answered: the SDK's error is the service's, not a RequestError.
+            AwsService::Ecs if matches!(self.failure, Failure::Api { .. }) => {
+                format!("Unable to register as a container instance with ECS: {cause}")
+            }
             AwsService::Ecs => format!(
                 "Unable to register as a container instance with ECS: RequestError: send request failed\ncaused by: Post \"https://{}/\": {cause}",
                 self.host
@@ -55,6 +59,14 @@ impl Miss {
     pub fn keeps_tasks_off(&self) -> bool {
         matches!(self.service, AwsService::Ecs | AwsService::EcsAgent)
     }
+}
+
+/// A cluster's ARN from its name (or its ARN as given).
+pub fn cluster_arn(region: &str, account: &str, cluster: &str) -> String {
+    if cluster.starts_with("arn:") {
+        return cluster.to_string();
+    }
+    format!("arn:aws:ecs:{region}:{account}:cluster/{cluster}")
 }
 
 /// How one instance's agent fared: the services it could not reach, in the agent's order.

@@ -292,6 +292,14 @@ fn stopped_lines(lab: &Lab, rt: &Runtime, instance: &str) -> String {
                 services = services.join(", "),
                 log = first.agent_log().replace('\n', " ")
             )
+        } else if matches!(first.failure, crate::model::pull::Failure::Api { .. }) {
+            tr!(
+                "ps-agent-refused",
+                "instance/{ $instance } ecs-agent: not connected to ECS (refused by { $services }): { $log }",
+                instance = instance,
+                services = services.join(", "),
+                log = first.agent_log().replace('\n', " ")
+            )
         } else {
             tr!(
                 "ps-agent-not-connected",

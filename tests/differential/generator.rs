@@ -173,6 +173,12 @@ fn iam_block(seed: u64) -> String {
             );
         }
     }
+    // The instances' role (every generated instance has the default): one that may register,
+    // or one that may not (ECS then refuses the agent's registration).
+    if r.chance(30) {
+        let policy = r.pick(&["AmazonEC2ContainerServiceforEC2Role", "AmazonEC2ContainerRegistryReadOnly"]);
+        y += &format!("    - {{ roleName: ecsInstanceRole, managedPolicyArns: [{policy}] }}\n");
+    }
     y
 }
 

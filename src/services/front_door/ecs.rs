@@ -16,6 +16,23 @@ pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113";
 /// The container instances the lab's agents register: EC2 instance id -> container instance ARN.
 pub type Registry = Vec<(String, String)>;
 
+/// The IAM action and resource of an ECS API request, as the service authorization reference
+/// names them: RegisterContainerInstance on the cluster, DiscoverPollEndpoint on `*` (it has no
+/// resource-level permission).
+pub fn iam_request(door: &FrontDoor, req: &Req) -> Option<(String, String)> {
+    let op = target_operation(req, TARGET_PREFIX)?;
+    let body = json_body(req)?;
+    match op {
+        "RegisterContainerInstance" => {
+            let cluster = body["cluster"].as_str().unwrap_or("default");
+            let arn = crate::model::control_plane::cluster_arn(&door.region, &door.account, cluster);
+            Some((format!("ecs:{op}"), arn))
+        }
+        "DiscoverPollEndpoint" => Some((format!("ecs:{op}"), "*".to_string())),
+        _ => None,
+    }
+}
+
 /// Answer an ECS API request.
 pub fn handle_api(door: &FrontDoor, req: &Req) -> Resp {
     let Some(op) = target_operation(req, TARGET_PREFIX) else { return unknown_operation() };

@@ -547,6 +547,7 @@ impl FrontDoor {
             Service::Logs => logs::iam_request(self, req).into_iter().collect(),
             Service::SecretsManager => secrets_manager::iam_request(store, req).into_iter().collect(),
             Service::Ssm => ssm::iam_request(self, req),
+            Service::Ecs => ecs::iam_request(self, req).into_iter().collect(),
             _ => vec![],
         }
     }
