@@ -44,9 +44,16 @@ pub fn verify(door: &FrontDoor, service: &Service, sig: &SigV4, req: &Req) -> Re
         }
         resp
     };
-    sigv4::verify(req, sig, &expect, |k| door.keys_for(k)).map_err(|r| head(refusal(service, sig, &r)))?;
+    // One lookup of the signer serves both the signature and the expiry.
+    let signer = door.principal(&sig.credential.access_key_id);
+    let keys = |k: &str| match &signer {
+        Some((p, _)) if p.access_key_id == k => Some(p.keys()),
+        // Not a role session: ECR's own layer key, or no key the lab knows.
+        _ => (door.layer_keys.access_key_id == k).then(|| door.layer_keys.clone()),
+    };
+    sigv4::verify(req, sig, &expect, keys).map_err(|r| head(refusal(service, sig, &r)))?;
     // A set of keys past its expiration signs correctly and is refused all the same.
-    match door.principal(&sig.credential.access_key_id) {
+    match signer {
         Some((p, expires)) if expires <= door.now() => Err(head(expired(service, p.session_token.as_deref()))),
         _ => Ok(()),
     }

@@ -440,14 +440,6 @@ impl FrontDoor {
         }
     }
 
-    /// The secret and session token of an access key the lab issued.
-    pub fn keys_for(&self, access_key_id: &str) -> Option<sigv4::Keys> {
-        if let Some((p, _)) = self.principal(access_key_id) {
-            return Some(p.keys());
-        }
-        (self.layer_keys.access_key_id == access_key_id).then(|| self.layer_keys.clone())
-    }
-
     /// Whose key `access_key_id` is, with that generation's keys and when they expire: a set
     /// issued up to [`KEPT_GENERATIONS`] hours ago (expired ones included, for ExpiredToken).
     pub fn principal(&self, access_key_id: &str) -> Option<(Principal, u64)> {
@@ -463,10 +455,11 @@ impl FrontDoor {
     fn derived(&self, access_key_id: &str) -> Option<(Principal, u64)> {
         let now = crate::services::task_metadata::generation(self.now());
         let gens = now.saturating_sub(KEPT_GENERATIONS)..=now;
-        self.principals
-            .iter()
-            .filter(|p| p.credentials_id.is_some())
-            .flat_map(|p| gens.clone().rev().map(move |g| (p, g)))
+        // Newest generation first across every principal: a current key is found after one
+        // derivation per principal, not after every older set of the ones before it.
+        let rotating: Vec<&Principal> = self.principals.iter().filter(|p| p.credentials_id.is_some()).collect();
+        gens.rev()
+            .flat_map(|g| rotating.iter().map(move |p| (*p, g)))
             .map(|(p, g)| p.at(&self.lab, g))
             .find(|(p, _)| p.access_key_id == access_key_id)
     }
