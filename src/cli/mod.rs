@@ -419,18 +419,21 @@ pub fn watch_signals() {
     if WATCHING.swap(true, Ordering::SeqCst) {
         return;
     }
-    tokio::spawn(async {
-        use tokio::signal::unix::{SignalKind, signal};
-        let kinds = [
-            SignalKind::interrupt(),
-            SignalKind::terminate(),
-            SignalKind::hangup(),
-            SignalKind::quit(),
-            SignalKind::user_defined1(),
-            SignalKind::user_defined2(),
-            SignalKind::alarm(),
-        ];
-        let Ok(mut streams) = kinds.into_iter().map(signal).collect::<std::io::Result<Vec<_>>>() else { return };
+    use tokio::signal::unix::{SignalKind, signal};
+    let kinds = [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::quit(),
+        SignalKind::user_defined1(),
+        SignalKind::user_defined2(),
+        SignalKind::alarm(),
+    ];
+    // Registered here, not in the task below: the handlers must be in place when this returns,
+    // before anything is built; a task may first run only after the build has begun, and a
+    // signal in between would take its default action and kill the run with the lab half made.
+    let Ok(mut streams) = kinds.into_iter().map(signal).collect::<std::io::Result<Vec<_>>>() else { return };
+    tokio::spawn(async move {
         loop {
             let any = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
             any.await;
