@@ -158,7 +158,7 @@ pub fn summary(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> String 
             public = pubip
         );
         let _ = writeln!(s, "  {line}");
-        for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+        for t in lab.tasks.iter().filter(|t| t.on_instance(ii)) {
             let what = match (&t.placement, t.mode) {
                 (Err(f), _) => tr!("summary-not-placed", "NOT PLACED: { $reason }", reason = f.reason()),
                 (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {

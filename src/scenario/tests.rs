@@ -847,7 +847,8 @@ fn ecs_network_mode_rules() {
         "not supported by ecsnet",
     );
     err_at(&td("warp", ""), 13, 18, "invalid `networkMode`");
-    err_at(&td("bridge", "    requiresCompatibilities: [FARGATE]\n"), 17, 30, "FARGATE");
+    err_at(&td("bridge", "    requiresCompatibilities: [FARGATE]\n"), 13, 18, "Fargate only supports network mode");
+    err_at(&td("bridge", "    requiresCompatibilities: [EXTERNAL]\n"), 17, 30, "EXTERNAL");
     err_at(&td("bridge", "        x-ecsnet: { command: [] }\n"), 17, 30, "`command` is empty");
     err_at(&td("bridge", "        x-ecsnet: { command: [\"\"] }\n"), 17, 31, "the program of `command` is empty");
     err_at(&td("bridge", "        x-ecsnet: { command: [sh, \"a\\0b\"] }\n"), 17, 35, "holds a NUL byte");
