@@ -242,15 +242,13 @@ impl Placer<'_, '_> {
                 .unwrap_or_default(),
             assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
         };
-        let mut task = place_fargate(self.fabric, &self.s.region, self.cluster, &self.s.aws.roles, &run);
+        let task = place_fargate(self.fabric, &self.s.region, self.cluster, &self.s.aws.roles, &run);
         if task.placement.is_ok() && run.assign_public_ip {
             let ip = self.fabric.public_ip(&t.loc)?;
             if let Some(e) = task.eni {
                 self.fabric.enis[e].public_ip = Some(ip);
             }
         }
-        let has_role = task.task_role_arn.is_some();
-        container::add_ecs_environment(&mut task.containers, self.lab, run.name, &self.s.region, has_role);
         Ok(task)
     }
 
@@ -373,6 +371,12 @@ pub(super) fn place_fargate(
         let mut c = Container::of_definition(&owner, cd, ns.clone());
         c.ports = container::same_port_bindings(cd);
         task.containers.push(c);
+    }
+    let has_role = task.task_role_arn.is_some();
+    container::add_ecs_environment(&mut task.containers, lab, run.name, region, has_role);
+    // What the SDKs' user agent reports on Fargate.
+    for (_, v) in task.containers.iter_mut().flat_map(|c| c.env.iter_mut()).filter(|(k, _)| k == "AWS_EXECUTION_ENV") {
+        *v = "AWS_ECS_FARGATE".to_string();
     }
     task
 }

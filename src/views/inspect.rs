@@ -319,6 +319,8 @@ fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -
     let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
     let network_mode = match (c.kind, c.mode()) {
         (Kind::Pause, _) => "none".to_string(),
+        // A Fargate task's containers: no pause container a user sees, no Docker network.
+        (_, NetworkMode::Awsvpc) if task.is_some_and(|t| t.is_fargate()) => "awsvpc".to_string(),
         (_, NetworkMode::Awsvpc) => format!("container:{pause_id}"),
         (_, m) => m.to_string(),
     };
