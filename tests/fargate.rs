@@ -71,6 +71,8 @@ expect:
   - { from: task/open, to: metadata:81, reachable: false, result: timeout }
   - { from: task/open, to: imds:80, reachable: false, result: timeout, reason: FARGATE_NO_IMDS }
   - { from: task/open, to: 169.254.172.1:80, reachable: false, result: refused }
+  - { from: task/open, to: 169.254.172.1, protocol: icmp, reachable: true }
+  - { from: task/open, to: 169.254.172.5:80, reachable: false, result: timeout }
 "#;
 
 fn scenario(lab: &str) -> std::path::PathBuf {

@@ -52,7 +52,7 @@ fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &'a Task, dst: Ipv4Addr) -> Onward<'a> {
         };
     }
     let bridge_ip = t.bridge_ip.unwrap_or(dst);
-    let Some(ii) = t.instance() else { return from_fargate(w, t, (own, bridge_ip), dst) };
+    let Some(ii) = t.instance() else { return from_fargate(w, t, bridge_ip, dst) };
     if dst == METADATA_IP {
         w.step("ecs-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> instance"), bridge_ip, dst);
         return service::task_metadata(w, bridge_ip);
@@ -75,33 +75,22 @@ fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &'a Task, dst: Ipv4Addr) -> Onward<'a> {
 }
 
 /// A Fargate task's routes, as netlib leaves them: 169.254.170.2 (the Fargate agent's metadata
-/// and credentials endpoints) through fargate-bridge to the microVM, 169.254.172.1 (the microVM,
-/// where nothing else listens) on the bridge; everything else through the task ENI.
-fn from_fargate<'a>(
-    w: &mut Walk<'a>,
-    t: &'a Task,
-    (own, bridge_ip): (Ipv4Addr, Ipv4Addr),
-    dst: Ipv4Addr,
-) -> Onward<'a> {
+/// and credentials endpoints) through fargate-bridge to the microVM, a /32 to 169.254.172.1
+/// (the microVM, where nothing else listens); the connected /22 deleted as on EC2, so
+/// everything else leaves through the task ENI.
+fn from_fargate<'a>(w: &mut Walk<'a>, t: &'a Task, bridge_ip: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let eni = t.eni.unwrap_or(0);
     if dst == METADATA_IP {
         w.step("fargate-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> microVM"), bridge_ip, dst);
         return service::fargate_metadata(w, bridge_ip);
     }
-    if crate::analyze::instance::in_ecs_bridge(dst) {
-        w.step("fargate-bridge", format!("{ECS_BRIDGE_GW}/22 on fargate-bridge -> microVM"), bridge_ip, dst);
-        if dst != ECS_BRIDGE_GW {
-            return Err(Blocked::timeout(
-                Reason::NoRouteToDestination,
-                format!("nothing holds {dst} on fargate-bridge"),
-            ));
-        }
+    if dst == ECS_BRIDGE_GW {
+        w.step("fargate-bridge", format!("{ECS_BRIDGE_GW}/32 -> microVM"), bridge_ip, dst);
         if w.l4 == L4::Icmp {
             return Ok(Next::answered(dst));
         }
         return Err(Blocked::refused(Reason::NoListener, "nothing listens on the microVM's fargate-bridge address"));
     }
-    let _ = own;
     Ok(Next::LeaveEni { eni, dst })
 }
 
