@@ -126,6 +126,8 @@ pub(super) struct FargateRun<'a> {
     pub subnet: usize,
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
+    /// Where a model error (the public IP pool exhausted) is reported.
+    pub at: &'a crate::scenario::Loc,
 }
 
 /// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
@@ -241,15 +243,9 @@ impl Placer<'_, '_> {
                 .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect())
                 .unwrap_or_default(),
             assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
+            at: &t.loc,
         };
-        let task = place_fargate(self.fabric, &self.s.region, self.cluster, &self.s.aws.roles, &run);
-        if task.placement.is_ok() && run.assign_public_ip {
-            let ip = self.fabric.public_ip(&t.loc)?;
-            if let Some(e) = task.eni {
-                self.fabric.enis[e].public_ip = Some(ip);
-            }
-        }
-        Ok(task)
+        place_fargate(self.fabric, (&self.s.region, self.cluster), &self.s.aws.roles, &run)
     }
 
     /// awsvpc: after ECS's ENI checks, the task ENI in the first of the task's subnets in the
@@ -329,17 +325,16 @@ fn missing_capability(inst: &Instance, task: &Task) -> Option<PlacementFailure> 
 }
 
 /// One FARGATE task, as RunTask (or a service's scheduler) starts it: the task ENI in `subnet`
-/// with the given groups (the VPC's default group when none), the task namespace with every
-/// container, and the microVM with fargate-bridge. Its public IP, when `assign_public_ip`, is the
-/// caller's to give (from the lab's pool, as for instances). A role ECS cannot assume leaves it
-/// unplaced, as on EC2.
+/// with the given groups (the VPC's default group when none) and, with `assign_public_ip`, a
+/// public IP from the lab's pool (as an instance's); the task namespace with every container;
+/// the microVM with fargate-bridge. A role ECS cannot assume, or a full subnet, leaves it
+/// unplaced, as on EC2; an exhausted public pool is a model error at `run.at`.
 pub(super) fn place_fargate(
     fabric: &mut Fabric,
-    region: &str,
-    cluster: &str,
+    (region, cluster): (&str, &str),
     roles: &[crate::scenario::role::Role],
     run: &FargateRun,
-) -> Task {
+) -> Result<Task, ModelError> {
     let lab = fabric.lab;
     let host = FargateHost {
         vm_ns: ids::ns_name(lab, "f", run.name),
@@ -349,24 +344,32 @@ pub(super) fn place_fargate(
     let mut task = unplaced(lab, region, cluster, run.name, run.definition, Launch::Fargate(host));
     if let Some(role_arn) = unassumable_role(roles, &task) {
         task.placement = Err(PlacementFailure::RoleNotAssumable { role_arn });
-        return task;
+        return Ok(task);
     }
     let Some(ip) = fabric.pools.private_ip(run.subnet) else {
         task.placement = Err(PlacementFailure::SubnetFull { subnet: fabric.subnets[run.subnet].name.clone() });
-        return task;
+        return Ok(task);
     };
-    let arn = task.arn.clone();
-    let owner = OwningTask { lab, name: run.name, cluster, arn: &arn, definition: run.definition };
     let ns = ids::ns_name(lab, "t", run.name);
     let security_groups =
         if run.security_groups.is_empty() { vec![DEFAULT_GROUP.to_string()] } else { run.security_groups.clone() };
     let eni = Eni::new(lab, &Node::task(run.name), EniOwner::Task(run.index), ns.clone(), ip, run.subnet);
-    task.eni = Some(fabric.attach(Eni { security_groups, ..eni }));
-    task.ns = Some(ns.clone());
+    let public_ip = if run.assign_public_ip { Some(fabric.public_ip(run.at)?) } else { None };
+    task.eni = Some(fabric.attach(Eni { security_groups, public_ip, ..eni }));
+    task.ns = Some(ns);
     task.bridge_ip = Some(FARGATE_TASK_BRIDGE_IP);
     let o = FARGATE_TASK_BRIDGE_IP.octets();
     task.bridge_mac = Some(ids::mac_str(&[0x0a, 0x58, o[0], o[1], o[2], o[3]]));
     task.veth_host = Some(format!("veth{}", ids::hex(&[lab, "veth", run.name, "fargate"], 8)));
+    fargate_containers(&mut task, (lab, region, cluster), run);
+    Ok(task)
+}
+
+/// A Fargate task's containers, all in its namespace, with the environment Fargate gives them.
+fn fargate_containers(task: &mut Task, (lab, region, cluster): (&str, &str, &str), run: &FargateRun) {
+    let arn = task.arn.clone();
+    let ns = task.ns.clone().unwrap_or_default();
+    let owner = OwningTask { lab, name: run.name, cluster, arn: &arn, definition: run.definition };
     for cd in &run.definition.container_definitions {
         let mut c = Container::of_definition(&owner, cd, ns.clone());
         c.ports = container::same_port_bindings(cd);
@@ -378,7 +381,6 @@ pub(super) fn place_fargate(
     for (_, v) in task.containers.iter_mut().flat_map(|c| c.env.iter_mut()).filter(|(k, _)| k == "AWS_EXECUTION_ENV") {
         *v = "AWS_ECS_FARGATE".to_string();
     }
-    task
 }
 
 /// A task as ECS knows it before placement: ids, definition, where it runs, no wiring yet.
