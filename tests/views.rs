@@ -179,7 +179,7 @@ fn inspect_lookup_rules() {
     let e = views::inspect::find(&lab, "ecs-agent", None).unwrap_err();
     assert!(e.contains("matches 3 containers") && e.contains("instance/ecs-2"), "{e}");
     let a = views::inspect::find(&lab, "ecs-agent", Some("ecs-2")).unwrap();
-    assert_eq!(a.inst().name, "ecs-2");
+    assert_eq!(a.host_name(), "ecs-2");
     let (out, v) = {
         let rt = runtime(&lab);
         let out = views::inspect::render(&[views::inspect::inspect(&a, &rt)]);

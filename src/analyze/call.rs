@@ -78,7 +78,8 @@ pub fn analyze_call(lab: &Lab, from: &Node, def: &CallDef, resource: Option<&str
             ));
             return a;
         }
-        let inst = &lab.instances[t.instance];
+        // IMDS answered, so the task runs on an instance (Fargate has no IMDS).
+        let Some(inst) = t.instance().map(|ii| &lab.instances[ii]) else { return a };
         let o = &inst.metadata_options;
         // The token's answer leaves IMDS with the hop limit as its TTL; the instance forwards it
         // into docker0 once more, so a bridge container needs a limit of 2 (EC2's IMDS docs).

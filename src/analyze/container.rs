@@ -31,17 +31,21 @@ pub fn send<'a>(w: &mut Walk<'a>, t: &Task, c: &Container, dst: Ipv4Addr) -> Onw
     if dst == METADATA_IP {
         return service::task_metadata(w, own);
     }
-    let inst = &lab.instances[t.instance];
+    // A bridge container runs on an instance (Fargate is awsvpc only).
+    let Some(ii) = t.instance() else {
+        return Err(Blocked::refused(Reason::InvalidSource, format!("{} has no instance", Node::task(&t.name))));
+    };
+    let inst = &lab.instances[ii];
     if inst.in_docker0(dst) && dst != inst.docker0_gw() {
-        return instance::docker0(w, t.instance, own, dst);
+        return instance::docker0(w, ii, own, dst);
     }
-    if instance::is_own(lab, t.instance, dst) {
-        return instance::arrive(w, t.instance, Origin::Remote(own), dst);
+    if instance::is_own(lab, ii, dst) {
+        return instance::arrive(w, ii, Origin::Remote(own), dst);
     }
-    if instance::in_ecs_bridge(dst) && lab.has_ecs_bridge(t.instance) {
+    if instance::in_ecs_bridge(dst) && lab.has_ecs_bridge(ii) {
         let masq = format!("docker: masquerade {own} -> {ECS_BRIDGE_GW}");
         w.step(Node::instance(&inst.name).to_string(), masq, ECS_BRIDGE_GW, dst);
-        return instance::ecs_bridge(w, t.instance, ECS_BRIDGE_GW, dst);
+        return instance::ecs_bridge(w, ii, ECS_BRIDGE_GW, dst);
     }
     if dst == IMDS_IP && inst.block_imds_from_bridge {
         w.step(

@@ -83,12 +83,12 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
     }
     // The first task of the instance, in the lab's order, that answers on the port: a bridge
     // container publishing it, or a host-mode container listening on it.
-    for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok()) {
         for c in &t.containers {
             match t.mode {
                 NetworkMode::Bridge => {
                     if let Some(b) = c.ports.iter().find(|b| b.host_port == Some(port) && b.proto == proto) {
-                        return Ok(port_mapping(w, t, c, port, b, origin, dst));
+                        return Ok(port_mapping(w, (ii, t), c, port, b, origin, dst));
                     }
                 }
                 NetworkMode::Host if w.listens(&c.listen, c.command.is_some()) => {
@@ -100,7 +100,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
         }
     }
     let awsvpc_listener =
-        lab.tasks.iter().filter(|t| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok()).find(
+        lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok()).find(
             |t| t.containers.iter().any(|c| c.ports.iter().any(|b| b.container_port == port && b.proto == proto)),
         );
     if let Some(t) = awsvpc_listener {
@@ -147,7 +147,7 @@ fn introspection<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, src: Ipv4Addr,
 /// binding `b` of bridge container `c` of task `t`, DNATed to the container's address and port.
 fn port_mapping<'a>(
     w: &mut Walk,
-    t: &'a Task,
+    (ii, t): (usize, &'a Task),
     c: &'a Container,
     host_port: u16,
     b: &PortBinding,
@@ -155,7 +155,8 @@ fn port_mapping<'a>(
     dst: Ipv4Addr,
 ) -> Next<'a> {
     let cip = c.ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
-    let inst = &w.lab.instances[t.instance];
+    // Only tasks of an instance publish host ports; `ii` is the one that maps it.
+    let inst = &w.lab.instances[ii];
     let decision = format!("docker: {host_port}/{} -> {cip}:{} (task/{})", b.proto, b.container_port, t.name);
     // After the DNAT the container is reached on its own port. It sees docker0's address when
     // the packet comes back in on docker0 (a container of this instance, masqueraded) and when
@@ -171,7 +172,7 @@ fn port_mapping<'a>(
         Origin::Remote(src) => src,
     };
     w.port = Some(b.container_port);
-    w.step(format!("{} port mapping", Node::instance(&w.lab.instances[t.instance].name)), decision, src, cip);
+    w.step(format!("{} port mapping", Node::instance(&inst.name)), decision, src, cip);
     Next::Container { task: t, container: c, src: seen }
 }
 
@@ -180,7 +181,7 @@ fn port_mapping<'a>(
 pub fn docker0<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let name = &lab.instances[ii].name;
-    for t in lab.tasks.iter().filter(|t| t.instance == ii && t.mode == NetworkMode::Bridge && t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Bridge && t.placement.is_ok()) {
         if let Some(c) = t.containers.iter().find(|c| c.ip == Some(dst)) {
             w.step(
                 format!("{} docker0", Node::instance(name)),
@@ -206,7 +207,7 @@ pub fn docker0<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) ->
 pub fn ecs_bridge<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let name = &lab.instances[ii].name;
-    let on_bridge = |t: &&Task| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok();
+    let on_bridge = |t: &&Task| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok();
     let Some(t) = lab.tasks.iter().filter(on_bridge).find(|t| t.bridge_ip == Some(dst)) else {
         return Err(Blocked::timeout(
             Reason::NoRouteToDestination,

@@ -15,7 +15,7 @@ pub fn egress<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
     let src = e.ip;
     network_acl::crossing(w, Some(e.subnet), None, src, dst)?;
     let Some(public) = e.public_ip else {
-        let code = if matches!(e.owner, EniOwner::Task(_)) {
+        let code = if ec2_task(w.lab, e.owner) {
             Reason::NoPublicIpOnEc2TaskEni
         } else {
             Reason::IgwPublicIpAssociationForEgress
@@ -27,6 +27,12 @@ pub fn egress<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
         ));
     };
     Ok(translate_out(w, src, public, dst))
+}
+
+/// Whether `owner` is an EC2 task, whose ENI can never have a public IP (a Fargate task's has
+/// one only with `assignPublicIp: ENABLED`, like an instance's with its subnet's setting).
+fn ec2_task(lab: &crate::model::Lab, owner: EniOwner) -> bool {
+    matches!(owner, EniOwner::Task(t) if lab.tasks.get(t).is_some_and(|t| !t.is_fargate()))
 }
 
 /// The gateway's 1:1 NAT on the way out: `private` is `public` on the internet.
@@ -41,7 +47,7 @@ pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
     let lab = w.lab;
     let Some(eni) = lab.enis.iter().position(|e| e.public_ip == Some(dst)) else {
         let code = match lab.enis.iter().find(|e| e.ip == dst).map(|e| e.owner) {
-            Some(EniOwner::Task(_)) => Reason::NoPublicIpOnEc2TaskEni,
+            Some(o) if ec2_task(lab, o) => Reason::NoPublicIpOnEc2TaskEni,
             Some(_) => Reason::IgwPrivateIpAssociationForIngress,
             None => Reason::NoRouteToDestination,
         };

@@ -38,7 +38,11 @@ pub struct StartAnalysis {
 pub fn analyze_start(lab: &Lab, ti: usize) -> Option<StartAnalysis> {
     let start = lab.start_of(ti)?;
     let t = &lab.tasks[ti];
-    let from = Node::instance(&lab.instances[t.instance].name);
+    // EC2: the agent calls from its instance; Fargate 1.4.0: from the task ENI.
+    let from = match t.instance() {
+        Some(ii) => Node::instance(&lab.instances[ii].name),
+        None => Node::task(&t.name),
+    };
     let mut steps: Vec<StepAnalysis> = vec![];
     let mut result = StartResult::started(&t.name);
     for (i, step) in start.steps.iter().enumerate() {
@@ -114,7 +118,10 @@ fn via<'a>(step: &Step, path: &'a Analysis, done: &'a [StepAnalysis]) -> Option<
 fn denied(lab: &Lab, start: &crate::model::pull::TaskStart, step: &Step, via: Option<&str>) -> Option<Failure> {
     let t = &lab.tasks[start.task];
     let role = start.role_arn.rsplit('/').next().unwrap_or(&start.role_arn);
-    let session = if start.execution_role { t.id.clone() } else { lab.instances[t.instance].id.clone() };
+    let session = match t.instance() {
+        Some(ii) if !start.execution_role => lab.instances[ii].id.clone(),
+        _ => t.id.clone(),
+    };
     let arn = format!("arn:aws:sts::{}:assumed-role/{role}/{session}", crate::model::ACCOUNT);
     for (action, resource) in step.iam_calls(&lab.aws, &lab.region) {
         let d = super::role::decide(lab, (&arn, role), &action, &resource, via);

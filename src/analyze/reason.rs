@@ -42,10 +42,12 @@ pub enum Reason {
     DnsSupportDisabled,
     /// The task was placed but did not start: a call to AWS before its containers ran failed.
     TaskNotStarted,
+    /// A Fargate task asked for the instance metadata service, which Fargate does not have.
+    FargateNoImds,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 18] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -63,6 +65,7 @@ impl Reason {
         Reason::OffhostIntrospectionBlocked,
         Reason::DnsSupportDisabled,
         Reason::TaskNotStarted,
+        Reason::FargateNoImds,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -85,6 +88,7 @@ impl Reason {
             Reason::DnsSupportDisabled => "DNS_SUPPORT_DISABLED",
             Reason::OffhostIntrospectionBlocked => "OFFHOST_INTROSPECTION_BLOCKED",
             Reason::TaskNotStarted => "TASK_NOT_STARTED",
+            Reason::FargateNoImds => "FARGATE_NO_IMDS",
         }
     }
 
@@ -134,6 +138,9 @@ impl Reason {
             }
             Reason::DnsSupportDisabled => {
                 "the VPC's enableDnsSupport is off: the Amazon-provided DNS server (the VPC CIDR's base+2 and 169.254.169.253) answers nothing, so every query times out"
+            }
+            Reason::FargateNoImds => {
+                "a Fargate task runs in a microVM with no instance metadata service: 169.254.169.254 does not answer (its credentials come from the task credentials endpoint at 169.254.170.2)"
             }
             Reason::TaskNotStarted => {
                 "the task was placed but never started: a call the ECS agent makes before the containers run (a secret, the image pull, the awslogs stream) failed, so nothing of it listens"
@@ -185,6 +192,9 @@ impl Reason {
             }
             Reason::DnsSupportDisabled => {
                 "set `enableDnsSupport: true` in the vpc block, or name another resolver in `dhcpOptions.domainNameServers`"
+            }
+            Reason::FargateNoImds => {
+                "give the task a `taskRoleArn` and let the SDK use AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; read the zone and addresses from the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4)"
             }
             Reason::TaskNotStarted => {
                 "see why with `ecsnet explain LAB task/NAME --start`: a NAT gateway, or the VPC endpoints the start needs (ecr.api, ecr.dkr, the S3 gateway endpoint, logs, secretsmanager or ssm) with security groups that admit 443 from the instance"

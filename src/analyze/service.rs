@@ -33,9 +33,35 @@ pub fn task_metadata<'a>(w: &mut Walk<'a>, src: Ipv4Addr) -> Onward<'a> {
     }
 }
 
-/// A packet from `src` leaving ENI `eni` for 169.254.169.254.
+/// A Fargate task's packet from `src` (its fargate-bridge address) for 169.254.170.2: the
+/// Fargate agent in the microVM serves the metadata and credentials endpoints on 80/tcp itself;
+/// anything else for the address is dropped there.
+pub fn fargate_metadata<'a>(w: &mut Walk<'a>, src: Ipv4Addr) -> Onward<'a> {
+    if w.l4 == L4::Tcp && w.port == Some(METADATA_PORT) {
+        w.step("microVM: Fargate agent", format!("{METADATA_IP}:{METADATA_PORT} (agent)"), src, METADATA_IP);
+        Ok(Next::served_by(Node::Metadata, src))
+    } else {
+        w.step("microVM: Fargate agent", format!("only {METADATA_PORT}/tcp answers; dropped"), src, METADATA_IP);
+        Err(Blocked::timeout(
+            Reason::NoListener,
+            format!("the Fargate agent answers only {METADATA_IP}:{METADATA_PORT}/tcp; anything else is dropped"),
+        ))
+    }
+}
+
+/// A packet from `src` leaving ENI `eni` for 169.254.169.254. A Fargate task has no instance
+/// metadata service: nothing answers, the packet is dropped.
 pub fn instance_metadata<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr) -> Onward<'a> {
     let at = super::walk::eni_name(w.lab, eni);
+    if let crate::model::EniOwner::Task(ti) = w.lab.enis[eni].owner
+        && w.lab.tasks.get(ti).is_some_and(|t| t.is_fargate())
+    {
+        w.step(at, format!("Fargate: no instance metadata service at {IMDS_IP}; dropped"), src, IMDS_IP);
+        return Err(Blocked::timeout(
+            Reason::FargateNoImds,
+            format!("a Fargate task has no instance metadata service: {IMDS_IP} does not answer"),
+        ));
+    }
     if w.l4 == L4::Tcp && w.port == Some(IMDS_PORT) {
         w.step(
             at,

@@ -12,7 +12,10 @@ use std::net::Ipv4Addr;
 /// From task `t` (its container `container`, else its first one) to `dst`.
 pub fn send<'a>(w: &mut Walk<'a>, t: &'a Task, container: Option<&str>, dst: Ipv4Addr) -> Onward<'a> {
     match t.mode {
-        NetworkMode::Host => instance::send(w, t.instance, dst),
+        NetworkMode::Host => match t.instance() {
+            Some(ii) => instance::send(w, ii, dst),
+            None => Err(Blocked::refused(Reason::InvalidSource, format!("{} has no instance", Node::task(&t.name)))),
+        },
         NetworkMode::Awsvpc => from_awsvpc(w, t, dst),
         NetworkMode::Bridge => container::send(w, t, sender(t, container)?, dst),
         NetworkMode::None => from_none(w, t, sender(t, container)?, dst),
@@ -49,23 +52,44 @@ fn from_awsvpc<'a>(w: &mut Walk<'a>, t: &'a Task, dst: Ipv4Addr) -> Onward<'a> {
         };
     }
     let bridge_ip = t.bridge_ip.unwrap_or(dst);
+    let Some(ii) = t.instance() else { return from_fargate(w, t, bridge_ip, dst) };
     if dst == METADATA_IP {
         w.step("ecs-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> instance"), bridge_ip, dst);
         return service::task_metadata(w, bridge_ip);
     }
     if dst == ECS_BRIDGE_GW {
         w.step("ecs-bridge", format!("{ECS_BRIDGE_GW}/32 -> instance"), bridge_ip, dst);
-        return instance::arrive(w, t.instance, Origin::Remote(bridge_ip), dst);
+        return instance::arrive(w, ii, Origin::Remote(bridge_ip), dst);
     }
-    if dst == IMDS_IP && w.lab.instances[t.instance].agent_config.awsvpc_block_imds {
+    if dst == IMDS_IP && w.lab.instances[ii].agent_config.awsvpc_block_imds {
         w.step(Node::task(&t.name).to_string(), format!("blackhole {IMDS_IP}"), own, dst);
         return Err(Blocked::refused(
             Reason::ImdsBlocked,
             format!(
                 "instance/{} runs its agent with ECS_AWSVPC_BLOCK_IMDS=true: awsvpc tasks have a blackhole route to {IMDS_IP}",
-                w.lab.instances[t.instance].name
+                w.lab.instances[ii].name
             ),
         ));
+    }
+    Ok(Next::LeaveEni { eni, dst })
+}
+
+/// A Fargate task's routes, as netlib leaves them: 169.254.170.2 (the Fargate agent's metadata
+/// and credentials endpoints) through fargate-bridge to the microVM, a /32 to 169.254.172.1
+/// (the microVM, where nothing else listens); the connected /22 deleted as on EC2, so
+/// everything else leaves through the task ENI.
+fn from_fargate<'a>(w: &mut Walk<'a>, t: &'a Task, bridge_ip: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let eni = t.eni.unwrap_or(0);
+    if dst == METADATA_IP {
+        w.step("fargate-bridge", format!("{METADATA_IP} via {ECS_BRIDGE_GW} -> microVM"), bridge_ip, dst);
+        return service::fargate_metadata(w, bridge_ip);
+    }
+    if dst == ECS_BRIDGE_GW {
+        w.step("fargate-bridge", format!("{ECS_BRIDGE_GW}/32 -> microVM"), bridge_ip, dst);
+        if w.l4 == L4::Icmp {
+            return Ok(Next::answered(dst));
+        }
+        return Err(Blocked::refused(Reason::NoListener, "nothing listens on the microVM's fargate-bridge address"));
     }
     Ok(Next::LeaveEni { eni, dst })
 }

@@ -262,6 +262,7 @@ pub fn who(lab: &Lab, ip: Ipv4Addr) -> String {
             crate::model::EniOwner::Instance(n) if e.public_ip == Some(ip) => {
                 Node::InstancePublic(lab.instances[n].name.clone())
             }
+            crate::model::EniOwner::Task(n) if e.public_ip == Some(ip) => Node::TaskPublic(lab.tasks[n].name.clone()),
             _ => lab.owner_node(e),
         };
         node.to_string()

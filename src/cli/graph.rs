@@ -151,7 +151,7 @@ fn details(target: &str, lab: &crate::model::Lab, verdicts: &[Verdict]) -> crate
         for c in crate::model::docker::containers(lab) {
             let node = match c.task() {
                 Some(t) => format!("task/{}", t.name),
-                None => format!("instance/{}", c.inst().name),
+                None => format!("instance/{}", c.host_name()),
             };
             let json = crate::views::inspect::render(&[crate::views::inspect::inspect(&c, &rt)]);
             let entry = d.nodes.entry(node).or_default();

@@ -58,7 +58,7 @@ pub fn one(lab: &str, json: bool) -> Outcome {
         .enumerate()
         .map(|(ii, i)| {
             let tasks: Vec<serde_json::Value> =
-                l.tasks.iter().filter(|t| t.instance == ii).map(|t| task_json(&l, t)).collect();
+                l.tasks.iter().filter(|t| t.on_instance(ii)).map(|t| task_json(&l, t)).collect();
             serde_json::json!({
                 "name": i.name, "id": i.id, "privateIp": l.instance_ip(i).to_string(),
                 "publicIp": i.public_ip.map(|p| p.to_string()),

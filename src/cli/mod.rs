@@ -958,6 +958,11 @@ pub fn check_node_names(lab: &crate::model::Lab, node: &crate::scenario::Node) -
                 _ => Ok(()),
             },
         },
+        Node::TaskPublic(n) if lab.task(n).is_none() => unknown(
+            tr!("node-unknown-task", "lab { $lab } has no task `{ $name }`", lab = lab_name, name = n),
+            n,
+            lab.tasks.iter().map(|t| t.name.as_str()).collect(),
+        ),
         Node::Nat(n) if lab.nat(n).is_none() => unknown(
             tr!("node-unknown-nat", "lab { $lab } has no NAT gateway `{ $name }`", lab = lab_name, name = n),
             n,

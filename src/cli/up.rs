@@ -158,7 +158,7 @@ pub fn summary(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> String 
             public = pubip
         );
         let _ = writeln!(s, "  {line}");
-        for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+        for t in lab.tasks.iter().filter(|t| t.on_instance(ii)) {
             let what = match (&t.placement, t.mode) {
                 (Err(f), _) => tr!("summary-not-placed", "NOT PLACED: { $reason }", reason = f.reason()),
                 (Ok(()), crate::scenario::NetworkMode::Awsvpc) => {
@@ -192,8 +192,40 @@ pub fn summary(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> String 
             }
         }
     }
+    s.push_str(&fargate_summary(lab, starts));
     for n in &lab.nats {
         let _ = writeln!(s, "  nat/{}  {} (EIP {})", n.name, lab.enis[n.eni].ip, n.eip);
+    }
+    s
+}
+
+/// The Fargate tasks, each on its own line (no instance): its ENI, public IP, and why it did
+/// not start.
+fn fargate_summary(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for t in lab.tasks.iter().filter(|t| t.is_fargate()) {
+        let what = match (&t.placement, t.eni.map(|e| &lab.enis[e])) {
+            (Ok(()), Some(e)) => {
+                let eni = tr!(
+                    "summary-eni",
+                    "ENI { $id } { $ip } in { $subnet }",
+                    id = e.id.as_str(),
+                    ip = e.ip.to_string(),
+                    subnet = lab.vpc.subnets[e.subnet].name.as_str()
+                );
+                let public =
+                    e.public_ip.map(|p| tr!("summary-public-ip", ", public { $ip }", ip = p)).unwrap_or_default();
+                format!("{eni}{public}")
+            }
+            (Err(f), _) => tr!("summary-not-placed", "NOT PLACED: { $reason }", reason = f.reason()),
+            (Ok(()), None) => String::new(),
+        };
+        let _ = writeln!(s, "  task/{:<20} FARGATE {}", t.name, what);
+        if let Some(reason) = starts.iter().find(|r| r.task == t.name && !r.started).and_then(|r| r.reason.as_deref()) {
+            let line = tr!("summary-task-stopped", "STOPPED: { $reason }", reason = reason.replace('\n', " "));
+            let _ = writeln!(s, "      {line}");
+        }
     }
     s
 }

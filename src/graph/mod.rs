@@ -193,10 +193,34 @@ impl Picture {
             label.push(agent_line(i));
             self.node(&iid, label, Some(x.subnet), "instance");
             self.edges.push(structure(&subnet_id(lab, x.subnet), &iid, "eth0"));
-            for t in lab.tasks.iter().filter(|t| t.instance == ii) {
+            for t in lab.tasks.iter().filter(|t| t.on_instance(ii)) {
                 self.task(lab, &iid, t);
             }
         }
+        for t in lab.tasks.iter().filter(|t| t.is_fargate()) {
+            self.fargate_task(lab, t);
+        }
+    }
+
+    /// A Fargate task: in its subnet, by its ENI; no instance.
+    fn fargate_task(&mut self, lab: &Lab, t: &crate::model::Task) {
+        let tid = NodeId::task(&t.name).to_string();
+        let Some(x) = t.eni.map(|e| &lab.enis[e]).filter(|_| t.placement.is_ok()) else {
+            let reason = t.placement.as_ref().err().map(|f| f.reason()).unwrap_or_default();
+            self.node(&tid, vec![tid.clone(), format!("NOT PLACED: {reason}")], None, "unplaced");
+            return;
+        };
+        let mut label = vec![
+            format!("{tid} (FARGATE)"),
+            eni_label(x),
+            format!("fargate-bridge {}", t.bridge_ip.map(|b| b.to_string()).unwrap_or_default()),
+        ];
+        label.extend(t.containers.iter().map(|c| {
+            let ports: Vec<String> = c.listen.iter().map(|p| format!("{}/{}", p.port, p.proto)).collect();
+            format!("{} {}", c.name, ports.join(" "))
+        }));
+        self.node(&tid, label, Some(x.subnet), "task");
+        self.edges.push(structure(&subnet_id(lab, x.subnet), &tid, "ENI eth0"));
     }
 
     fn task(&mut self, lab: &Lab, iid: &str, t: &crate::model::Task) {

@@ -323,6 +323,40 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
     for (ii, i) in lab.instances.iter().enumerate().filter(|(_, i)| lab.enis[i.eni].subnet == si) {
         instance(t, lab, s, ii, i);
     }
+    fargate_tasks(t, lab, s, si);
+}
+
+/// The Fargate tasks whose ENI is in subnet `si`, each a box of its own in the subnet (no
+/// instance); one Fargate did not place (no ENI) is drawn in the first subnet.
+fn fargate_tasks(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
+    let here = |task: &&Task| match task.eni {
+        Some(e) => lab.enis[e].subnet == si,
+        None => si == 0,
+    };
+    for task in lab.tasks.iter().filter(|x| x.is_fargate()).filter(here) {
+        let name = NodeId::task(&task.name).to_string();
+        if let Err(f) = &task.placement {
+            let mut lines = vec![format!("{name} NOT PLACED")];
+            lines.extend(wrap(f.reason(), 36));
+            t.add(Some(s), name, Kind::Unplaced, lines, Flow::Column);
+            continue;
+        }
+        let mut lines = vec![format!("{name} (FARGATE)")];
+        let mut more = vec![];
+        if let Some(x) = task.eni.map(|e| &lab.enis[e]) {
+            let (line, m) = eni_line("ENI ", x, "");
+            lines.push(line);
+            more.push(m);
+        }
+        lines.push(format!("fargate-bridge {}", task.bridge_ip.map(|b| b.to_string()).unwrap_or_default()));
+        lines.extend(task.containers.iter().map(|c| format!("{} {}", c.name, ports_of(&c.listen))));
+        let b = t.add(Some(s), name, Kind::Task, lines, Flow::Column);
+        t.items[b].more = more;
+        if let Some(f) = task.launch.fargate() {
+            t.items[b].more.push(format!("microVM {} · platform {} · no IMDS", f.vm_ns, f.platform_version));
+        }
+        stopped(t, lab, b, task);
+    }
 }
 
 /// The ENIs of interface endpoints in subnet `si`: the first ENI of each endpoint is the box
@@ -365,7 +399,7 @@ fn instance(t: &mut Tree, lab: &Lab, parent: usize, ii: usize, i: &crate::model:
         let services = missed.iter().map(|u| u.service.id()).collect::<Vec<_>>().join(", ");
         t.items[b].more.push(format!("cannot reach {services}: {}", missed[0].agent_log().replace('\n', " ")));
     }
-    let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.instance == ii).collect();
+    let tasks: Vec<&Task> = lab.tasks.iter().filter(|t| t.on_instance(ii)).collect();
     let placed = |m: NetworkMode| tasks.iter().filter(move |t| t.mode == m && t.placement.is_ok());
     // Docker makes docker0 at boot, whether or not a bridge task uses it.
     let title = format!("docker0 {}/{}", i.docker0_gw(), i.docker0.prefix());

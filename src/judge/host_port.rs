@@ -21,7 +21,7 @@ pub fn judge_host_port(lab: &Lab, index: usize, e: &Expectation, h: &HostPort) -
         Some((c, b.host_port))
     });
     let pp = format!("{}/{}", h.container_port, h.protocol);
-    let instance = &lab.instances[t.instance].name;
+    let host = lab.host_of(t);
     v.detail = match binding {
         None => format!("{} publishes no {pp}", Node::task(&t.name)),
         Some((c, None)) => format!("{} {pp} is not published on the instance", Node::container(&t.name, &c.name)),
@@ -29,9 +29,9 @@ pub fn judge_host_port(lab: &Lab, index: usize, e: &Expectation, h: &HostPort) -
             let node = Node::container(&t.name, &c.name);
             v.pass = port == h.host_port;
             if v.pass {
-                format!("{node} {pp} is published on instance/{instance}:{port}")
+                format!("{node} {pp} is published on {host}:{port}")
             } else {
-                format!("{node} {pp} is published on instance/{instance}:{port}, expected host port {}", h.host_port)
+                format!("{node} {pp} is published on {host}:{port}, expected host port {}", h.host_port)
             }
         }
     };

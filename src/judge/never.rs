@@ -35,7 +35,7 @@ pub(crate) fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)
     let own = resolve::declared_ports(lab, d);
     let mut v: Vec<(Node, Option<Via>, PortProto)> = own.iter().map(|pp| (d.clone(), None, *pp)).collect();
     let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return v };
-    let inst = &lab.instances[t.instance];
+    let Some(inst) = t.instance().map(|ii| &lab.instances[ii]) else { return v };
     let container = match d {
         Node::Task { container, .. } => container.as_deref(),
         _ => None,

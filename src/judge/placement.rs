@@ -25,11 +25,9 @@ pub fn judge_placement(
     match (&t.placement, p.placed) {
         (Ok(()), true) => {
             v.pass = true;
-            v.detail = format!("placed on instance/{}", lab.instances[t.instance].name);
+            v.detail = format!("placed on {}", lab.host_of(t));
         }
-        (Ok(()), false) => {
-            v.detail = format!("expected not placed, but it was placed on instance/{}", lab.instances[t.instance].name)
-        }
+        (Ok(()), false) => v.detail = format!("expected not placed, but it was placed on {}", lab.host_of(t)),
         (Err(f), true) => v.detail = format!("not placed: {}: {}", f.reason(), f.message()),
         (Err(f), false) => match &p.reason {
             Some(r) if r != f.reason() => {
@@ -41,11 +39,13 @@ pub fn judge_placement(
             }
         },
     }
-    let inst = &lab.instances[t.instance].name;
+    // A Fargate task registers nothing: no instance to judge.
+    let Some(ii) = t.instance() else { return v };
+    let inst = &lab.instances[ii].name;
     // Only this instance's dials: a lab's placements are judged one by one.
     let seen = registrations.and_then(|r| r.iter().find(|r| &r.instance == inst));
     if let Some(seen) = seen
-        && let model = predicted_at(lab, t.instance)
+        && let model = predicted_at(lab, ii)
         && !agree(&model, seen)
     {
         v.mismatch = true;

@@ -131,7 +131,8 @@ pub enum ContainerKind {
 #[derive(Clone, Copy, Debug)]
 pub struct ContainerRef<'a> {
     pub lab: &'a Lab,
-    pub instance: usize,
+    /// The instance whose Docker runs it; none for a Fargate task's container.
+    pub instance: Option<usize>,
     pub task: Option<usize>,
     pub kind: ContainerKind,
     /// Creation order over the whole lab.
@@ -139,8 +140,13 @@ pub struct ContainerRef<'a> {
 }
 
 impl<'a> ContainerRef<'a> {
-    pub fn inst(&self) -> &'a Instance {
-        &self.lab.instances[self.instance]
+    /// The instance whose Docker runs the container (none on Fargate).
+    pub fn inst(&self) -> Option<&'a Instance> {
+        self.instance.map(|i| &self.lab.instances[i])
+    }
+    /// `instance/NAME`, or `fargate` for a Fargate task's container: where it runs.
+    pub fn host_name(&self) -> String {
+        self.inst().map(|i| i.name.clone()).unwrap_or_else(|| "fargate".to_string())
     }
     pub fn task(&self) -> Option<&'a Task> {
         self.task.map(|t| &self.lab.tasks[t])
@@ -148,8 +154,13 @@ impl<'a> ContainerRef<'a> {
     pub fn model(&self) -> &'a Container {
         match (self.kind, self.task()) {
             (ContainerKind::App(i), Some(t)) => &t.containers[i],
-            (ContainerKind::Pause, Some(t)) => t.pause.as_ref().unwrap_or(&self.lab.instances[self.instance].agent),
-            _ => &self.lab.instances[self.instance].agent,
+            (ContainerKind::Pause, Some(Task { pause: Some(p), .. })) => p,
+            // Only an instance's agent is left: `containers` makes no other reference.
+            _ => match (self.inst(), self.task()) {
+                (Some(i), _) => &i.agent,
+                (None, Some(t)) => &t.containers[0],
+                (None, None) => &self.lab.tasks[0].containers[0],
+            },
         }
     }
     /// The network mode Docker sees: the task's, except the agent (host).
@@ -175,13 +186,13 @@ impl<'a> ContainerRef<'a> {
         match (self.kind, self.task()) {
             (ContainerKind::App(_), Some(t)) => Node::container(&t.name, &self.model().name),
             (ContainerKind::Pause, Some(t)) => Node::task(&t.name),
-            _ => Node::instance(&self.inst().name),
+            _ => Node::instance(&self.host_name()),
         }
     }
     /// The namespace the container's processes run in.
     pub fn ns(&self) -> &'a str {
-        match self.kind {
-            ContainerKind::Agent => &self.inst().ns,
+        match (self.kind, self.inst()) {
+            (ContainerKind::Agent, Some(i)) => &i.ns,
             _ => &self.model().ns,
         }
     }
@@ -209,7 +220,10 @@ impl<'a> ContainerRef<'a> {
                 Some((_, Some(name))) => name,
                 _ => self.files_owner_ref().short_id(),
             },
-            NetworkMode::Host => private_dns_name(&self.lab.region, self.lab.instance_ip(self.inst())),
+            NetworkMode::Host => match self.inst() {
+                Some(i) => private_dns_name(&self.lab.region, self.lab.instance_ip(i)),
+                None => self.short_id(),
+            },
             _ => self.docker_dns().and_then(|d| d.hostname.clone()).unwrap_or_else(|| self.short_id()),
         }
     }
@@ -261,7 +275,8 @@ impl<'a> ContainerRef<'a> {
     /// resolv.conf, with the definition's servers and search domains in place of the
     /// instance's when it gives them (no localhost resolver to filter out).
     pub fn etc_files(&self) -> EtcFiles {
-        let instance = instance_etc(self.lab, self.inst());
+        let Some(inst) = self.inst() else { return self.fargate_etc() };
+        let instance = instance_etc(self.lab, inst);
         let hostname = self.hostname();
         let extra: String = self
             .files_owner_ref()
@@ -297,6 +312,19 @@ impl<'a> ContainerRef<'a> {
             }
         }
     }
+    /// A Fargate task's files, as the netlib path writes them in /etc/netns/<ns>: `resolv.conf`
+    /// is `nameserver X` lines then `search Y`, `hosts` is localhost and the ENI's address with
+    /// the task's hostname (AWS-SERVICES.md §1, [S7]).
+    fn fargate_etc(&self) -> EtcFiles {
+        let hostname = self.hostname();
+        let d = &self.lab.vpc.dns;
+        let mut resolv_conf = nameservers(&d.servers);
+        if !d.search.is_empty() {
+            resolv_conf.push_str(&format!("search {}\n", d.search.join(" ")));
+        }
+        let own = self.eni().map(|(ip, _)| format!("{ip} {hostname}\n")).unwrap_or_default();
+        EtcFiles { hostname, hosts: format!("127.0.0.1 localhost\n{own}"), resolv_conf }
+    }
     /// Docker's `Config.Env`: the agent's own settings, nothing for the pause container, and for
     /// a task's container what ECS gave it (with Docker's PATH when it sets none).
     pub fn config_env(&self) -> Option<Vec<(String, String)>> {
@@ -318,7 +346,7 @@ impl<'a> ContainerRef<'a> {
                     pair("ECS_ENABLE_TASK_ENI", "true"),
                     pair("ECS_CLUSTER", &self.lab.cluster),
                 ];
-                for (k, v) in &self.inst().agent_config.written {
+                for (k, v) in self.inst().iter().flat_map(|i| &i.agent_config.written) {
                     match env.iter_mut().find(|(name, _)| name == k) {
                         Some(e) => e.1 = v.clone(),
                         None => env.push((k.clone(), v.clone())),
@@ -365,14 +393,14 @@ impl<'a> ContainerRef<'a> {
 pub fn containers(lab: &Lab) -> Vec<ContainerRef<'_>> {
     let mut v = vec![];
     for i in 0..lab.instances.len() {
-        v.push(ContainerRef { lab, instance: i, task: None, kind: ContainerKind::Agent, seq: 0 });
+        v.push(ContainerRef { lab, instance: Some(i), task: None, kind: ContainerKind::Agent, seq: 0 });
     }
     for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.placement.is_ok()) {
         if t.pause.is_some() {
-            v.push(ContainerRef { lab, instance: t.instance, task: Some(ti), kind: ContainerKind::Pause, seq: 0 });
+            v.push(ContainerRef { lab, instance: t.instance(), task: Some(ti), kind: ContainerKind::Pause, seq: 0 });
         }
         for ci in 0..t.containers.len() {
-            v.push(ContainerRef { lab, instance: t.instance, task: Some(ti), kind: ContainerKind::App(ci), seq: 0 });
+            v.push(ContainerRef { lab, instance: t.instance(), task: Some(ti), kind: ContainerKind::App(ci), seq: 0 });
         }
     }
     for (i, c) in v.iter_mut().enumerate() {
@@ -431,7 +459,7 @@ mod tests {
         let etc = bridge.etc_files();
         assert_eq!((etc.hostname.as_str(), etc.contents()[0].as_str()), (short, format!("{short}\n").as_str()));
         assert!(etc.hosts.ends_with(&format!("172.17.0.2\t{short}\n")), "{}", etc.hosts);
-        let instance = instance_etc(&lab, bridge.inst());
+        let instance = instance_etc(&lab, bridge.inst().expect("on an instance"));
         assert_eq!(etc.resolv_conf, instance.resolv_conf, "a copy of the instance's");
         assert_eq!(
             instance.resolv_conf,
@@ -439,7 +467,11 @@ mod tests {
              options timeout:2 attempts:5\nnameserver 10.0.0.2\n"
         );
         let agent = all[0];
-        assert_eq!(agent.etc_files(), instance_etc(&lab, agent.inst()), "host mode copies the instance's");
+        assert_eq!(
+            agent.etc_files(),
+            instance_etc(&lab, agent.inst().expect("on an instance")),
+            "host mode copies the instance's"
+        );
         assert_eq!(agent.hostname(), "ip-10-0-14-107.ap-northeast-1.compute.internal");
     }
 

@@ -117,6 +117,13 @@ impl Lab {
     pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)
     }
+    /// Where task `t` runs, as a user reads it: `instance/NAME`, or `Fargate`.
+    pub fn host_of(&self, t: &Task) -> String {
+        match t.instance() {
+            Some(ii) => crate::scenario::Node::instance(&self.instances[ii].name).to_string(),
+            None => "Fargate".to_string(),
+        }
+    }
     pub fn nat(&self, name: &str) -> Option<&NatGateway> {
         self.nats.iter().find(|n| n.name == name)
     }
@@ -126,7 +133,7 @@ impl Lab {
     /// Whether instance `ii` has ecs-bridge: the first awsvpc task's CNI ADD creates it, so an
     /// instance without awsvpc tasks has none (nor 169.254.172.1).
     pub fn has_ecs_bridge(&self, ii: usize) -> bool {
-        self.tasks.iter().any(|t| t.instance == ii && t.mode == NetworkMode::Awsvpc && t.placement.is_ok())
+        self.tasks.iter().any(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok())
     }
     pub fn endpoint(&self, name: &str) -> Option<&vpc_endpoint::VpcEndpoint> {
         self.endpoints.iter().find(|e| e.name == name)
@@ -153,6 +160,9 @@ impl Lab {
         v.extend(self.endpoints.iter().filter_map(|e| e.gateway.as_ref().map(|(ns, _)| ns.clone())));
         v.extend(self.instances.iter().map(|i| i.ns.clone()));
         for t in self.tasks.iter().filter(|t| t.placement.is_ok()) {
+            if let Some(f) = t.launch.fargate() {
+                v.push(f.vm_ns.clone());
+            }
             if let Some(ns) = &t.ns {
                 v.push(ns.clone());
             }

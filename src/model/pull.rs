@@ -12,7 +12,7 @@ use super::Lab;
 use crate::scenario::SecretSource;
 use crate::scenario::aws::{Data, Image, LogGroup, Parameter, Repository, Secret};
 use crate::scenario::aws_service::AwsService;
-use crate::scenario::{NetworkMode, Scenario};
+use crate::scenario::{LaunchType, NetworkMode, Scenario};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -204,20 +204,22 @@ impl StartResult {
     /// Stopped at `step` with `failure`, worded as ECS words it.
     pub fn stopped(lab: &Lab, start: &TaskStart, step: usize, failure: Failure) -> StartResult {
         let t = &lab.tasks[start.task];
-        StartResult::at(&t.name, &lab.region, t.mode, &start.steps, step, failure)
+        StartResult::at(&t.name, &lab.region, (t.mode, t.launch_type()), &start.steps, step, failure)
     }
 
-    /// Task `task` (of network mode `mode`) stopped at `steps[step]` with `failure`.
+    /// Task `task` (of network mode and launch type `how`) stopped at `steps[step]` with
+    /// `failure`.
     pub fn at(
         task: &str,
         region: &str,
-        mode: NetworkMode,
+        how: (NetworkMode, LaunchType),
         steps: &[Step],
         step: usize,
         failure: Failure,
     ) -> StartResult {
         let (error, reason) = match steps.get(step) {
-            Some(s) => ecs_error(region, s, &failure, mode),
+            Some(s) if how.1 == LaunchType::Fargate => fargate_error(region, s, &failure),
+            Some(s) => ecs_error(region, s, &failure, how.0),
             None => ("ResourceInitializationError".to_string(), format!("ResourceInitializationError: {failure:?}")),
         };
         StartResult {
@@ -323,11 +325,16 @@ pub fn starts(s: &Scenario, lab: &Lab) -> Vec<TaskStart> {
         if steps.is_empty() {
             continue;
         }
-        let instance = &lab.instances[t.instance];
-        let role_arn = def
+        // On EC2 the agent falls back to the instance role; Fargate has only the execution role
+        // (registration requires one for ECR images and awslogs).
+        let fallback = t.instance().map(|ii| &lab.instances[ii].instance_profile);
+        let Some(role_arn) = def
             .execution_role_arn
             .clone()
-            .unwrap_or_else(|| format!("arn:aws:iam::{}:role/{}", super::ACCOUNT, instance.instance_profile));
+            .or_else(|| fallback.map(|p| format!("arn:aws:iam::{}:role/{p}", super::ACCOUNT)))
+        else {
+            continue;
+        };
         v.push(TaskStart { task: ti, role_arn, execution_role: def.execution_role_arn.is_some(), steps });
     }
     v
@@ -495,6 +502,55 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
                 ),
             )
         }
+    }
+}
+
+/// Fargate's (platform 1.4.0) error name and reason for `step` failing with `f`: its agent
+/// fetches the registry auth with the secrets (ResourceInitializationError), pulls with
+/// containerd (CannotPullContainerError, `ref pull has been retried`), and validates the log
+/// driver before the containers start (AWS-SERVICES.md "Errors", [S16]).
+pub fn fargate_error(region: &str, step: &Step, f: &Failure) -> (String, String) {
+    let host = step.host(region);
+    let api = || match f {
+        Failure::Api { code, message, .. } => format!("{code}: {message}"),
+        _ => String::new(),
+    };
+    let sdk = |url: String| {
+        dial_cause(&host, f)
+            .map(|c| format!("RequestError: send request failed\ncaused by: {url}: {c}"))
+            .unwrap_or_else(api)
+    };
+    let post = format!("Post \"https://{host}/\"");
+    let init =
+        |text: String| ("ResourceInitializationError".to_string(), format!("ResourceInitializationError: {text}"));
+    let pull = |text: String| {
+        (
+            "CannotPullContainerError".to_string(),
+            format!("CannotPullContainerError: ref pull has been retried 5 time(s): {text}"),
+        )
+    };
+    match step {
+        Step::Secret { .. } => ecs_error(region, step, f, NetworkMode::Awsvpc),
+        Step::Token => init(format!(
+            "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): {}. Please check your task network configuration.",
+            sdk(post)
+        )),
+        Step::Manifest { repository, reference, .. } => {
+            let image = format!("{host}/{}", image_ref(repository, reference));
+            let url = format!("Head \"https://{host}/v2/{repository}/manifests/{reference}\"");
+            let cause = dial_cause(&host, f).map(|c| format!("failed to do request: {url}: {c}")).unwrap_or_else(api);
+            pull(format!("failed to resolve reference \"{image}\": {cause}"))
+        }
+        Step::Layers { .. } => {
+            let cause = dial_cause(&host, f)
+                .map(|c| format!("failed to do request: Get \"https://{host}/\": {c}"))
+                .unwrap_or_else(api);
+            pull(format!("failed to copy: httpReadSeeker: failed open: {cause}"))
+        }
+        Step::Logs { .. } => init(format!(
+            "failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: {} : exit status 1",
+            sdk(post)
+        )),
     }
 }
 

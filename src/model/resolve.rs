@@ -128,7 +128,12 @@ pub fn destination(
             _ => return Err(ResolveError::ViaNeedsTask),
         };
         let cp = port.ok_or(ResolveError::ViaNeedsPort)?;
-        let inst = &lab.instances[t.instance];
+        let inst = t.instance().map(|ii| &lab.instances[ii]).ok_or_else(|| match t.mode {
+            _ if t.mode == NetworkMode::Awsvpc => {
+                ResolveError::AwsvpcPortNotPublished { task: t.name.clone(), port: port.unwrap_or(0) }
+            }
+            _ => ResolveError::ViaNeedsTask,
+        })?;
         let hp = t
             .containers
             .iter()
@@ -162,6 +167,10 @@ pub fn destination(
             let i = lab.instance(n).ok_or_else(|| ResolveError::NoInstance(n.clone()))?;
             i.public_ip.ok_or_else(|| ResolveError::NoPublicIp(n.clone()))?
         }
+        Node::TaskPublic(n) => {
+            let t = placed(lab, n)?;
+            t.eni.and_then(|e| lab.enis[e].public_ip).ok_or_else(|| ResolveError::NoPublicIp(n.clone()))?
+        }
         Node::Task { task, container } => task_ip(lab, placed(lab, task)?, container.as_deref())?,
         Node::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| ResolveError::NoNat(n.clone()))?,
         Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
@@ -183,7 +192,7 @@ pub fn destination(
 fn task_ip(lab: &Lab, t: &Task, container: Option<&str>) -> Result<Ipv4Addr, ResolveError> {
     match t.mode {
         NetworkMode::Awsvpc => t.eni.map(|e| lab.enis[e].ip).ok_or(ResolveError::NoEni),
-        NetworkMode::Host => Ok(lab.instance_ip(&lab.instances[t.instance])),
+        NetworkMode::Host => t.instance().map(|ii| lab.instance_ip(&lab.instances[ii])).ok_or(ResolveError::NoEni),
         NetworkMode::Bridge => t
             .containers
             .iter()
@@ -203,6 +212,9 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
         // security group rule for one does not match the other.
         Node::Instance(n) => lab.instance(n).map(|i| vec![lab.instance_ip(i)]).unwrap_or_default(),
         Node::InstancePublic(n) => lab.instance(n).and_then(|i| i.public_ip).into_iter().collect(),
+        Node::TaskPublic(n) => {
+            lab.task(n).and_then(|t| t.eni).and_then(|e| lab.enis[e].public_ip).into_iter().collect()
+        }
         Node::Nat(n) => match lab.nat(n) {
             Some(x) => vec![lab.enis[x.eni].ip, x.eip],
             None => vec![],
@@ -212,8 +224,8 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
                 let mut v: Vec<Ipv4Addr> = t.eni.map(|e| lab.enis[e].ip).into_iter().collect();
                 v.extend(t.bridge_ip);
                 v.extend(t.containers.iter().filter_map(|c| c.ip));
-                if t.mode == NetworkMode::Host {
-                    v.push(lab.instance_ip(&lab.instances[t.instance]));
+                if let (NetworkMode::Host, Some(ii)) = (t.mode, t.instance()) {
+                    v.push(lab.instance_ip(&lab.instances[ii]));
                 }
                 v
             }
@@ -249,6 +261,9 @@ pub fn nodes(lab: &Lab) -> (Vec<Node>, Vec<Node>) {
         dst.push(Node::Nat(n.name.clone()));
     }
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        if t.eni.is_some_and(|e| lab.enis[e].public_ip.is_some()) {
+            dst.push(Node::TaskPublic(t.name.clone()));
+        }
         match t.mode {
             NetworkMode::Bridge | NetworkMode::None => {
                 for c in &t.containers {
@@ -276,7 +291,7 @@ pub fn declared_ports(lab: &Lab, ep: &Node) -> Vec<crate::scenario::PortProto> {
         }
         Node::Instance(n) | Node::InstancePublic(n) => {
             if let Some(ii) = lab.instances.iter().position(|i| i.name == *n) {
-                for t in lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok()) {
+                for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok()) {
                     for c in &t.containers {
                         match t.mode {
                             NetworkMode::Bridge => v.extend(

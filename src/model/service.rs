@@ -2,7 +2,7 @@
 //! analyzer knows that they answer there (`analyze`). A new kind of service is a variant here.
 
 use super::dns::{self, DNS_PORT, View};
-use super::{IMDS_IP, IMDS_PORT, INTROSPECTION_PORT, Lab, TMDS_LISTEN_PORT};
+use super::{IMDS_IP, IMDS_PORT, INTROSPECTION_PORT, Lab, METADATA_IP, METADATA_PORT, TMDS_LISTEN_PORT};
 use crate::scenario::aws_service::{AwsService, HTTPS_PORT};
 use crate::scenario::{Node, PortProto, Proto};
 use std::net::Ipv4Addr;
@@ -13,6 +13,9 @@ pub enum ServiceKind {
     Responder { node: String, task: Option<String>, container: Option<String> },
     /// The ECS agent's task metadata and credentials endpoint of instance `instance`.
     TaskMetadata { instance: usize },
+    /// The Fargate agent's task metadata and credentials endpoint in the microVM of task
+    /// `task`, on 169.254.170.2:80 itself (no introspection API).
+    FargateMetadata { task: usize },
     /// EC2's instance metadata service, one for the lab, in the VPC router.
     InstanceMetadata,
     /// The ECS agent's introspection API of instance `instance` (every address, :51678); the
@@ -94,6 +97,17 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             listen: vec![PortProto { port: INTROSPECTION_PORT, proto: Proto::Tcp }],
             addrs: vec![],
         });
+    }
+    for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.placement.is_ok()) {
+        if let Some(f) = t.launch.fargate() {
+            v.push(Service {
+                kind: ServiceKind::FargateMetadata { task: ti },
+                ns: f.vm_ns.clone(),
+                bind: Some(METADATA_IP),
+                listen: vec![PortProto { port: METADATA_PORT, proto: Proto::Tcp }],
+                addrs: vec![],
+            });
+        }
     }
     if !lab.instances.is_empty() {
         v.push(Service {

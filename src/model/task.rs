@@ -2,6 +2,8 @@
 //! mode: awsvpc (a task ENI, a task namespace shared with the pause container, a veth on
 //! ecs-bridge), bridge (per container a namespace, a docker0 address and published ports), host
 //! (the instance's namespace and ports), none (per container a namespace with loopback only).
+//! A FARGATE task has no instance: it runs in a microVM of its own whose only VPC interface is
+//! the task ENI, with the Fargate agent's endpoints behind `fargate-bridge` ([`place_fargate`]).
 
 use super::container::{self, Container, OwningTask, PortBinding};
 use super::eni::{Eni, EniOwner};
@@ -11,7 +13,7 @@ use super::instance::Instance;
 use super::placement::{self, InstanceState, PlacementFailure};
 use super::security_group::DEFAULT_GROUP;
 use super::{ACCOUNT, ids};
-use crate::scenario::{self, ContainerDefinition, NetworkMode, Node, Scenario, TaskDefinition};
+use crate::scenario::{self, ContainerDefinition, LaunchType, NetworkMode, Node, Scenario, TaskDefinition};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -24,7 +26,10 @@ pub struct Task {
     pub family: String,
     pub revision: u32,
     pub mode: NetworkMode,
-    pub instance: usize,
+    /// Where the task runs: a container instance (EC2) or a Fargate microVM. Flattened so an
+    /// EC2 task's JSON keeps its `instance` index.
+    #[serde(flatten)]
+    pub launch: Launch,
     pub placement: Result<(), PlacementFailure>,
     pub task_role_arn: Option<String>,
     /// The definition's execution role (the agent's calls for the task); unset when absent.
@@ -47,6 +52,82 @@ pub struct Task {
     pub veth_host: Option<String>,
     pub pause: Option<Container>,
     pub containers: Vec<Container>,
+}
+
+/// Where a task runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Launch {
+    /// On container instance `instance` (index in `Lab::instances`).
+    Ec2 { instance: usize },
+    /// In a Fargate microVM of its own.
+    Fargate(FargateHost),
+}
+
+/// A Fargate task's microVM: the namespace that stands for it (the Fargate agent, with the task
+/// metadata and credentials endpoints at 169.254.170.2 reached over `fargate-bridge`, the
+/// netlib path: 169.254.172.1/22 on the bridge, the task's end 169.254.172.2/32; ECS-FACTS
+/// §1.11). The task's own namespace holds the task ENI, as on EC2.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FargateHost {
+    /// The microVM's namespace (fargate-bridge and the agent's endpoints).
+    pub vm_ns: String,
+    /// The platform version it runs (LATEST is 1.4.0, the one ecsnet emulates).
+    pub platform_version: String,
+    /// The availability zone of the task's subnet.
+    pub availability_zone: String,
+}
+
+/// The Fargate platform version ecsnet emulates.
+pub const FARGATE_PLATFORM_VERSION: &str = "1.4.0";
+/// The task's end of fargate-bridge (the gateway is [`super::ECS_BRIDGE_GW`]).
+pub const FARGATE_TASK_BRIDGE_IP: Ipv4Addr = Ipv4Addr::new(169, 254, 172, 2);
+
+impl Launch {
+    /// The container instance of an EC2 task; none for Fargate.
+    pub fn instance(&self) -> Option<usize> {
+        match self {
+            Launch::Ec2 { instance } => Some(*instance),
+            Launch::Fargate(_) => None,
+        }
+    }
+    pub fn fargate(&self) -> Option<&FargateHost> {
+        match self {
+            Launch::Fargate(f) => Some(f),
+            Launch::Ec2 { .. } => None,
+        }
+    }
+}
+
+impl Task {
+    /// The container instance the task runs on (EC2 only).
+    pub fn instance(&self) -> Option<usize> {
+        self.launch.instance()
+    }
+    /// Whether the task runs on instance `ii`.
+    pub fn on_instance(&self, ii: usize) -> bool {
+        self.instance() == Some(ii)
+    }
+    pub fn is_fargate(&self) -> bool {
+        matches!(self.launch, Launch::Fargate(_))
+    }
+    /// RunTask's launch type.
+    pub fn launch_type(&self) -> LaunchType {
+        if self.is_fargate() { LaunchType::Fargate } else { LaunchType::Ec2 }
+    }
+}
+
+/// What RunTask is given for one FARGATE task (a standalone task, or one a service starts).
+pub(super) struct FargateRun<'a> {
+    pub name: &'a str,
+    /// Index of the task in `Lab::tasks` (its ENI's owner).
+    pub index: usize,
+    pub definition: &'a TaskDefinition,
+    pub subnet: usize,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+    /// Where a model error (the public IP pool exhausted) is reported.
+    pub at: &'a crate::scenario::Loc,
 }
 
 /// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
@@ -83,12 +164,14 @@ impl Placer<'_, '_> {
         let td = self.s.task_definition(&t.task_definition.value).ok_or_else(|| {
             ModelErrorKind::UnknownTaskDefinition(t.task_definition.value.family.clone()).at(&t.task_definition.loc)
         })?;
+        let Some(inst) = &t.instance else { return self.place_standalone_fargate(ti, t, td) };
         let ii = self
             .instances
             .iter()
-            .position(|i| i.name == t.instance.value)
-            .ok_or_else(|| ModelErrorKind::UnknownInstance(t.instance.value.clone()).at(&t.instance.loc))?;
-        let mut task = unplaced(self.lab, &self.s.region, self.cluster, t, td, ii);
+            .position(|i| i.name == inst.value)
+            .ok_or_else(|| ModelErrorKind::UnknownInstance(inst.value.clone()).at(&inst.loc))?;
+        let mut task =
+            unplaced(self.lab, &self.s.region, self.cluster, &t.name.value, td, Launch::Ec2 { instance: ii });
         // RunTask checks that ECS can assume the task's roles before anything is scheduled.
         if let Some(role_arn) = unassumable_role(&self.s.aws.roles, &task) {
             task.placement = Err(PlacementFailure::RoleNotAssumable { role_arn });
@@ -136,11 +219,41 @@ impl Placer<'_, '_> {
         Ok(task)
     }
 
+    /// A standalone FARGATE task: its ENI goes in the first of its subnets. RunTask leaves the
+    /// choice to Fargate, which spreads tasks over the subnets' zones; with one task there is
+    /// nothing to spread, and the first subnet keeps the lab the same from run to run.
+    fn place_standalone_fargate(
+        &mut self,
+        ti: usize,
+        t: &scenario::Task,
+        td: &TaskDefinition,
+    ) -> Result<Task, ModelError> {
+        let aw = t.awsvpc.as_ref();
+        let first = aw.and_then(|c| c.subnets.first());
+        let si = first.and_then(|n| super::subnet::index(self.fabric.subnets, &n.value)).ok_or_else(|| {
+            let name = first.map(|n| n.value.clone()).unwrap_or_default();
+            ModelErrorKind::UnknownSubnet(name).at(&t.loc)
+        })?;
+        let run = FargateRun {
+            name: &t.name.value,
+            index: ti,
+            definition: td,
+            subnet: si,
+            security_groups: aw
+                .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect())
+                .unwrap_or_default(),
+            assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
+            at: &t.loc,
+        };
+        place_fargate(self.fabric, (&self.s.region, self.cluster), &self.s.aws.roles, &run)
+    }
+
     /// awsvpc: after ECS's ENI checks, the task ENI in the first of the task's subnets in the
     /// instance's zone, the task namespace held by the pause container, `ecs-eth0` on
     /// ecs-bridge; every container in the task namespace.
     fn wire_awsvpc(&mut self, task: &mut Task, ti: usize, t: &scenario::Task, owner: &OwningTask) {
-        let checked = self.states[task.instance].check_awsvpc(&self.instances[task.instance], self.fabric.subnets, t);
+        let Some(ii) = task.instance() else { return };
+        let checked = self.states[ii].check_awsvpc(&self.instances[ii], self.fabric.subnets, t);
         let si = match checked {
             Ok(si) => si,
             Err(failure) => {
@@ -152,7 +265,7 @@ impl Placer<'_, '_> {
             task.placement = Err(PlacementFailure::SubnetFull { subnet: self.fabric.subnets[si].name.clone() });
             return;
         };
-        let st = &mut self.states[task.instance];
+        let st = &mut self.states[ii];
         let bridge_ip = st.take_awsvpc_slot();
         let ns = ids::ns_name(self.lab, "t", owner.name);
         let security_groups = t
@@ -211,17 +324,76 @@ fn missing_capability(inst: &Instance, task: &Task) -> Option<PlacementFailure> 
     None
 }
 
-/// A task as ECS knows it before placement: ids, definition, instance, no wiring yet.
-fn unplaced(lab: &str, region: &str, cluster: &str, t: &scenario::Task, td: &TaskDefinition, ii: usize) -> Task {
-    let id = ids::hex(&[lab, "task", &t.name.value], 32);
+/// One FARGATE task, as RunTask (or a service's scheduler) starts it: the task ENI in `subnet`
+/// with the given groups (the VPC's default group when none) and, with `assign_public_ip`, a
+/// public IP from the lab's pool (as an instance's); the task namespace with every container;
+/// the microVM with fargate-bridge. A role ECS cannot assume, or a full subnet, leaves it
+/// unplaced, as on EC2; an exhausted public pool is a model error at `run.at`.
+pub(super) fn place_fargate(
+    fabric: &mut Fabric,
+    (region, cluster): (&str, &str),
+    roles: &[crate::scenario::role::Role],
+    run: &FargateRun,
+) -> Result<Task, ModelError> {
+    let lab = fabric.lab;
+    let host = FargateHost {
+        vm_ns: ids::ns_name(lab, "f", run.name),
+        platform_version: FARGATE_PLATFORM_VERSION.to_string(),
+        availability_zone: fabric.subnets[run.subnet].az.clone(),
+    };
+    let mut task = unplaced(lab, region, cluster, run.name, run.definition, Launch::Fargate(host));
+    if let Some(role_arn) = unassumable_role(roles, &task) {
+        task.placement = Err(PlacementFailure::RoleNotAssumable { role_arn });
+        return Ok(task);
+    }
+    let Some(ip) = fabric.pools.private_ip(run.subnet) else {
+        task.placement = Err(PlacementFailure::SubnetFull { subnet: fabric.subnets[run.subnet].name.clone() });
+        return Ok(task);
+    };
+    let ns = ids::ns_name(lab, "t", run.name);
+    let security_groups =
+        if run.security_groups.is_empty() { vec![DEFAULT_GROUP.to_string()] } else { run.security_groups.clone() };
+    let eni = Eni::new(lab, &Node::task(run.name), EniOwner::Task(run.index), ns.clone(), ip, run.subnet);
+    let public_ip = if run.assign_public_ip { Some(fabric.public_ip(run.at)?) } else { None };
+    task.eni = Some(fabric.attach(Eni { security_groups, public_ip, ..eni }));
+    task.ns = Some(ns);
+    task.bridge_ip = Some(FARGATE_TASK_BRIDGE_IP);
+    let o = FARGATE_TASK_BRIDGE_IP.octets();
+    task.bridge_mac = Some(ids::mac_str(&[0x0a, 0x58, o[0], o[1], o[2], o[3]]));
+    task.veth_host = Some(format!("veth{}", ids::hex(&[lab, "veth", run.name, "fargate"], 8)));
+    fargate_containers(&mut task, (lab, region, cluster), run);
+    Ok(task)
+}
+
+/// A Fargate task's containers, all in its namespace, with the environment Fargate gives them.
+fn fargate_containers(task: &mut Task, (lab, region, cluster): (&str, &str, &str), run: &FargateRun) {
+    let arn = task.arn.clone();
+    let ns = task.ns.clone().unwrap_or_default();
+    let owner = OwningTask { lab, name: run.name, cluster, arn: &arn, definition: run.definition };
+    for cd in &run.definition.container_definitions {
+        let mut c = Container::of_definition(&owner, cd, ns.clone());
+        c.ports = container::same_port_bindings(cd);
+        task.containers.push(c);
+    }
+    let has_role = task.task_role_arn.is_some();
+    container::add_ecs_environment(&mut task.containers, lab, run.name, region, has_role);
+    // What the SDKs' user agent reports on Fargate.
+    for (_, v) in task.containers.iter_mut().flat_map(|c| c.env.iter_mut()).filter(|(k, _)| k == "AWS_EXECUTION_ENV") {
+        *v = "AWS_ECS_FARGATE".to_string();
+    }
+}
+
+/// A task as ECS knows it before placement: ids, definition, where it runs, no wiring yet.
+fn unplaced(lab: &str, region: &str, cluster: &str, name: &str, td: &TaskDefinition, launch: Launch) -> Task {
+    let id = ids::hex(&[lab, "task", name], 32);
     Task {
-        name: t.name.value.clone(),
+        name: name.to_string(),
         arn: format!("arn:aws:ecs:{region}:{ACCOUNT}:task/{cluster}/{id}"),
         id,
         family: td.family.value.clone(),
         revision: td.revision,
         mode: td.network_mode.value,
-        instance: ii,
+        launch,
         placement: Ok(()),
         task_role_arn: td.task_role_arn.clone(),
         execution_role_arn: td.execution_role_arn.clone(),

@@ -300,3 +300,29 @@ fn an_instance_profile_role_ec2_cannot_assume_is_refused_where_it_is_named() {
     assert_eq!((e.loc.line, e.loc.col), (7, 47), "{e}");
     assert!(e.to_string().contains("does not let ec2.amazonaws.com assume it"), "{e}");
 }
+
+/// A Fargate task: no instance, its ENI in its first subnet with its groups, a public IP only
+/// with ENABLED, a microVM namespace with fargate-bridge's addresses, Fargate's environment.
+#[test]
+fn a_fargate_task_runs_in_a_microvm_of_its_own() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/22-fargate.yaml")).unwrap();
+    let l = lab(&text);
+    let t = l.task("public-ip").unwrap();
+    assert!(t.is_fargate() && t.instance().is_none() && t.pause.is_none());
+    let f = t.launch.fargate().unwrap();
+    assert_eq!((f.platform_version.as_str(), f.availability_zone.as_str()), ("1.4.0", "ap-northeast-1a"));
+    assert!(l.namespaces().contains(&f.vm_ns));
+    let e = &l.enis[t.eni.unwrap()];
+    assert_eq!(l.vpc.subnets[e.subnet].name, "public-a");
+    assert_eq!(e.security_groups, ["web"]);
+    assert!(e.public_ip.is_some());
+    assert!(l.enis[l.task("no-public-ip").unwrap().eni.unwrap()].public_ip.is_none());
+    assert_eq!(t.bridge_ip, Some(task::FARGATE_TASK_BRIDGE_IP));
+    let env = &t.containers[0].env;
+    assert!(env.iter().any(|(k, v)| k == "AWS_EXECUTION_ENV" && v == "AWS_ECS_FARGATE"), "{env:?}");
+    // Its start is signed as the execution role, from the task's namespace.
+    let st = l.start_of(0).unwrap();
+    assert!(st.execution_role && st.role_arn.ends_with("role/ecsTaskExecutionRole"));
+    assert_eq!(l.host_of(t), "Fargate");
+}

@@ -47,10 +47,10 @@ pub(super) fn trunk(p: &mut Plan, lab: &Lab, inst: &Instance) {
 /// instance with a trunk a branch ENI; VLANs are numbered from 1 in the lab's order.
 fn branch_of<'a>(lab: &'a Lab, e: &Eni) -> Option<(&'a Instance, &'a TrunkEni, u16)> {
     let EniOwner::Task(ti) = e.owner else { return None };
-    let ii = lab.tasks[ti].instance;
+    let ii = lab.tasks[ti].instance()?;
     let inst = &lab.instances[ii];
     let trunk = inst.trunk.as_ref()?;
-    let on_same_trunk = |o: &&Eni| matches!(o.owner, EniOwner::Task(t) if lab.tasks[t].instance == ii);
+    let on_same_trunk = |o: &&Eni| matches!(o.owner, EniOwner::Task(t) if lab.tasks[t].on_instance(ii));
     let before = lab.enis.iter().take_while(|o| o.id != e.id).filter(on_same_trunk).count();
     Some((inst, trunk, u16::try_from(before + 1).unwrap_or(u16::MAX)))
 }

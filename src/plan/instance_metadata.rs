@@ -6,11 +6,17 @@
 
 use super::nft::{self, TableBuilder};
 use super::{Plan, Route, RouteKind, host};
-use crate::model::{IMDS_IP, IMDS_PORT, Instance, Lab, Task};
+use crate::model::{EniOwner, IMDS_IP, IMDS_PORT, Instance, Lab, Task};
+
+/// Whether the router holds the address: when the lab has instances to ask it, or Fargate
+/// tasks, whose packets for it the router drops (a Fargate task has no IMDS).
+fn held(lab: &Lab) -> bool {
+    !lab.instances.is_empty() || lab.tasks.iter().any(|t| t.is_fargate())
+}
 
 /// The address on the router's loopback, when the lab has instances to ask it.
 pub(super) fn address(p: &mut Plan, lab: &Lab) {
-    if !lab.instances.is_empty() {
+    if held(lab) {
         p.addr(&lab.vpc.router_ns, "lo", IMDS_IP, 32);
     }
 }
@@ -18,10 +24,17 @@ pub(super) fn address(p: &mut Plan, lab: &Lab) {
 /// The router's input chain (made by the caller): 80/tcp reaches the service, nothing else
 /// for its address does.
 pub(super) fn guard(t: &mut TableBuilder, lab: &Lab) {
-    if lab.instances.is_empty() {
+    if !held(lab) {
         return;
     }
     let imds = || nft::ip_daddr(nft::ip(IMDS_IP));
+    for e in lab.enis.iter().filter(|e| matches!(e.owner, EniOwner::Task(ti) if lab.tasks[ti].is_fargate())) {
+        t.rule(
+            "input",
+            vec![nft::ip_saddr(nft::ip(e.ip)), imds(), nft::counter(), nft::drop()],
+            Some("Fargate: no instance metadata service"),
+        );
+    }
     t.rule(
         "input",
         vec![imds(), nft::dport("tcp", IMDS_PORT), nft::counter(), nft::accept()],

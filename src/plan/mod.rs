@@ -10,6 +10,7 @@ mod container;
 mod dns;
 mod docker;
 mod eni;
+pub mod fargate;
 mod instance;
 mod instance_metadata;
 mod internet;
@@ -78,7 +79,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
         let (mut published, mut on_docker0) = (vec![], vec![]);
-        for t in lab.tasks.iter().filter(|t| t.instance == index && t.placement.is_ok()) {
+        for t in lab.tasks.iter().filter(|t| t.on_instance(index) && t.placement.is_ok()) {
             match t.mode {
                 NetworkMode::Awsvpc => {
                     task::ecs_eth0(&mut p, inst, t);
@@ -95,6 +96,9 @@ pub fn plan(lab: &Lab) -> Plan {
         }
         container::docker0_peers(&mut p, &on_docker0);
         instance::firewall(&mut p, inst, &published);
+    }
+    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+        fargate::microvm(&mut p, &lab.name, t);
     }
     p
 }

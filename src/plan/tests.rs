@@ -133,12 +133,13 @@ fn instance_bridges_are_resolved_statically_both_ways() {
     for l in every_scenario_lab() {
         let p = plan(&l);
         for t in l.tasks.iter().filter(|t| t.placement.is_ok()) {
-            let inst = &l.instances[t.instance];
+            let Some(ii) = t.instance() else { continue };
+            let inst = &l.instances[ii];
             if let (Some(tns), Some(ip)) = (&t.ns, t.bridge_ip) {
                 assert!(has_neighbour(&p, &inst.ns, "ecs-bridge", ip), "{}: {ip} on ecs-bridge", l.name);
                 assert!(has_neighbour(&p, tns, "ecs-eth0", crate::model::ECS_BRIDGE_GW), "{}: {tns}", l.name);
             }
-            let on_docker0 = |task: &crate::model::Task| task.instance == t.instance && task.placement.is_ok();
+            let on_docker0 = |task: &crate::model::Task| task.instance() == t.instance() && task.placement.is_ok();
             for c in t.containers.iter().filter(|c| c.veth_host.is_some()) {
                 for peer in l.tasks.iter().filter(|x| on_docker0(x)).flat_map(|x| &x.containers) {
                     let Some(ip) = peer.ip.filter(|ip| Some(*ip) != c.ip && peer.veth_host.is_some()) else { continue };
@@ -274,7 +275,7 @@ fn docker_filter_chains_are_docker_25s() {
     let published: Vec<String> = l
         .tasks
         .iter()
-        .filter(|t| t.instance == 0 && t.placement.is_ok())
+        .filter(|t| t.on_instance(0) && t.placement.is_ok())
         .flat_map(|t| &t.containers)
         .flat_map(|c| c.ports.iter().filter(|b| b.host_port.is_some()).map(move |b| (c, b)))
         .map(|(c, b)| {
@@ -297,7 +298,7 @@ fn the_hairpin_is_dockers_with_the_userland_proxy() {
     let json = serde_json::to_string(&p.veths).expect("serializes");
     assert!(!json.contains("hairpin"), "no bridge port is in hairpin mode");
     let rules = ruleset(&p, &l.instances[0].ns);
-    let c = l.tasks.iter().find(|t| t.instance == 0).and_then(|t| t.containers.first()).expect("a container");
+    let c = l.tasks.iter().find(|t| t.on_instance(0)).and_then(|t| t.containers.first()).expect("a container");
     let (ip, b) = (c.ip.expect("docker0 address"), c.ports.first().expect("a port"));
     let hp = b.host_port.expect("published");
     // DNAT only from elsewhere than docker0; docker0 is left to the proxy.

@@ -202,7 +202,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
@@ -513,7 +513,7 @@ fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
 fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
     let bad = match &e.value {
         Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
-        Node::InstancePublic(_) => {
+        Node::InstancePublic(_) | Node::TaskPublic(_) => {
             Some(tr!("expect-dest-public", "an instance's public address is only a destination"))
         }
         Node::Nat(_) => Some(tr!("expect-dest-nat", "a NAT gateway is only a destination")),
@@ -856,7 +856,9 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         Node::Instance(n) | Node::InstancePublic(n) => {
             reference::reference(cx, &named(n), INSTANCE, &d.instances, l.seen)
         }
-        Node::Task { task: n, container: None } => reference::reference(cx, &named(n), TASK, &d.tasks, l.seen),
+        Node::Task { task: n, container: None } | Node::TaskPublic(n) => {
+            reference::reference(cx, &named(n), TASK, &d.tasks, l.seen)
+        }
         Node::Task { task: t, container: Some(c) } => {
             if !reference::reference(cx, &named(t), TASK, &d.tasks, l.seen) {
                 return false;

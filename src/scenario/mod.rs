@@ -68,7 +68,7 @@ pub use metadata_options::MetadataOptions;
 pub use nat_gateway::NatGateway;
 pub use network_acl::{AclAction, AclRule, NetworkAcl};
 pub use node::{Node, parse_node};
-pub use primitives::{NetworkMode, PortProto, PortRange, Proto};
+pub use primitives::{LaunchType, NetworkMode, PortProto, PortRange, Proto};
 pub use route_table::{Route, RouteTable, RouteTarget};
 pub use rule::RuleProto;
 pub use security_group::{Peer, SecurityGroup, SgRule};

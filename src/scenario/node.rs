@@ -21,6 +21,8 @@ pub enum Node {
     Instance(String),
     /// A container instance by its public IP or Elastic IP.
     InstancePublic(String),
+    /// A Fargate task by its ENI's public IP (`assignPublicIp: ENABLED`).
+    TaskPublic(String),
     /// A task (its first container) or one of its containers.
     Task {
         task: String,
@@ -72,6 +74,7 @@ impl fmt::Display for Node {
             Node::InternetHost(n) => write!(f, "internet/{n}"),
             Node::Instance(n) => write!(f, "instance/{n}"),
             Node::InstancePublic(n) => write!(f, "instance/{n}@public"),
+            Node::TaskPublic(n) => write!(f, "task/{n}@public"),
             Node::Task { task, container: None } => write!(f, "task/{task}"),
             Node::Task { task, container: Some(c) } => write!(f, "task/{task}/{c}"),
             Node::Nat(n) => write!(f, "nat/{n}"),
@@ -236,6 +239,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
                 ));
             }
         },
+        "task" if rest.ends_with("@public") => Node::TaskPublic(name("task", rest.trim_end_matches("@public"))?),
         "task" => match rest.split_once('/') {
             None => Node::Task { task: name("task", rest)?, container: None },
             Some((t, c)) => {
@@ -277,6 +281,7 @@ mod tests {
         let p = |s: &str| parse_node(s).unwrap();
         assert_eq!(p("task/web:3000"), (Node::task("web"), Some(3000)));
         assert_eq!(p("instance/ecs-1@public:3000"), (Node::InstancePublic("ecs-1".into()), Some(3000)));
+        assert_eq!(p("task/web@public:80"), (Node::TaskPublic("web".into()), Some(80)));
         assert_eq!(p("instance/ecs-1"), (Node::Instance("ecs-1".into()), None));
         assert_eq!(p("10.0.1.5:80"), (Node::Ip(Ipv4Addr::new(10, 0, 1, 5)), Some(80)));
         assert_eq!(p("10.0.1.5"), (Node::Ip(Ipv4Addr::new(10, 0, 1, 5)), None));

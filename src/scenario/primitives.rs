@@ -39,6 +39,28 @@ impl PortRange {
     }
 }
 
+/// RunTask's `launchType`: a container instance of the cluster (EC2), or a microVM of its own
+/// (FARGATE).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LaunchType {
+    #[default]
+    Ec2,
+    Fargate,
+}
+
+impl fmt::Display for LaunchType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LaunchType::Ec2 => "EC2",
+            LaunchType::Fargate => "FARGATE",
+        })
+    }
+}
+
+/// The words of `launchType`.
+pub(crate) const LAUNCH_TYPES: &[&str] = &["EC2", "FARGATE"];
+
 /// The words of `networkMode`, in the order messages list them.
 pub(crate) const NETWORK_MODES: &[&str] = &["bridge", "awsvpc", "host", "none"];
 

@@ -1,11 +1,12 @@
-//! Tasks: a task definition placed on an instance; awsvpc tasks also name their subnets and
-//! security groups (`networkConfiguration.awsvpcConfiguration`), as in RunTask.
+//! Tasks: a task definition run with a launch type (EC2: placed on a container instance;
+//! FARGATE: in a microVM of its own); awsvpc tasks also name their subnets and security groups
+//! (`networkConfiguration.awsvpcConfiguration`), as in RunTask.
 
 use super::builder::{Builder, MAX_TASKS};
 use super::fields::{Shape, Table, def, opt, req};
 use super::located::{Loc, Located};
 use super::node::container_name_ok;
-use super::primitives::NetworkMode;
+use super::primitives::{LAUNCH_TYPES, LaunchType, NetworkMode};
 use super::reference::{self, Declared, FAMILY, INSTANCE, SECURITY_GROUP, SUBNET, Seen, TASK};
 use super::task_definition::{TaskDefRef, TaskDefinition, find_task_def};
 use super::walk::*;
@@ -16,7 +17,12 @@ use serde::{Deserialize, Serialize};
 pub struct Task {
     pub name: Located<String>,
     pub task_definition: Located<TaskDefRef>,
-    pub instance: Located<String>,
+    /// RunTask's `launchType` (EC2 when absent).
+    pub launch_type: Located<LaunchType>,
+    /// EC2: the container instance the task is placed on; FARGATE: none.
+    pub instance: Option<Located<String>>,
+    /// FARGATE: `platformVersion` as written (LATEST when absent; ecsnet emulates 1.4.0).
+    pub platform_version: Option<Located<String>>,
     pub awsvpc: Option<AwsvpcConfiguration>,
     pub loc: Loc,
 }
@@ -31,9 +37,16 @@ pub struct AwsvpcConfiguration {
 /// The words of `assignPublicIp`.
 const ASSIGN_PUBLIC_IP: &[&str] = &["ENABLED", "DISABLED"];
 
+/// The Fargate platform versions ecsnet accepts: it emulates 1.4.0, which LATEST is.
+const PLATFORM_VERSIONS: &[&str] = &["LATEST", "1.4.0"];
+
+/// Platform versions AWS still documents, older than 1.4.0: they pull images through a network
+/// interface Fargate owns, not the task ENI, which ecsnet does not emulate.
+const OLDER_PLATFORM_VERSIONS: &[&str] = &["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
+
 pub(crate) static TABLE: Table = Table {
     id: "task",
-    doc: "A task, placed on an instance (RunTask with the EC2 launch type).",
+    doc: "A task, as RunTask runs it: on a container instance (launch type EC2) or in a microVM of its own (FARGATE).",
     strict: true,
     rules: &[],
     fields: &[
@@ -43,7 +56,22 @@ pub(crate) static TABLE: Table = Table {
             Shape::Pattern("^(arn:[^ ]*:task-definition/)?[A-Za-z0-9_-]{1,255}(:[1-9][0-9]{0,9})?$"),
             "The task definition: `family`, `family:revision` or its ARN (default revision: the latest).",
         ),
-        req("instance", Shape::Name, "The container instance it is placed on."),
+        def(
+            "launchType",
+            Shape::Enum(LAUNCH_TYPES),
+            "\"EC2\"",
+            "`EC2`: placed on `instance`; `FARGATE`: a microVM of its own whose only VPC interface is the task ENI (awsvpc task definitions that require FARGATE).",
+        ),
+        opt(
+            "instance",
+            Shape::Name,
+            "The container instance it is placed on: required for EC2, not allowed for FARGATE.",
+        ),
+        opt(
+            "platformVersion",
+            Shape::Enum(PLATFORM_VERSIONS),
+            "FARGATE only: `LATEST` (1.4.0) or `1.4.0`, the platform version ecsnet emulates.",
+        ),
         opt(
             "networkConfiguration",
             Shape::Block(&NETWORK_CONFIGURATION),
@@ -69,14 +97,14 @@ pub(crate) static AWSVPC_CONFIGURATION: Table = Table {
         req(
             "subnets",
             Shape::List(&Shape::Name),
-            "1 to 16 subnets; the ENI goes in the first one in the instance's availability zone.",
+            "1 to 16 subnets; EC2: the ENI goes in the first one in the instance's availability zone; FARGATE: in the first one.",
         ),
         opt("securityGroups", Shape::List(&Shape::Name), "At most 5 groups (default: the VPC's `default` group)."),
         def(
             "assignPublicIp",
             Shape::Enum(ASSIGN_PUBLIC_IP),
             "\"DISABLED\"",
-            "Only DISABLED: ECS refuses ENABLED for the EC2 launch type.",
+            "FARGATE: ENABLED gives the task ENI a public IP; EC2: only DISABLED (ECS refuses ENABLED for the EC2 launch type).",
         ),
     ],
 };
@@ -111,22 +139,92 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Parse
             }
         }
     });
-    let instance = m.req(&mut b.cx, "instance", "ecs-1").and_then(|v| b.ref_name(&v, INSTANCE));
-    let netconf = m.key_loc(&b.cx, "networkConfiguration");
     let mut ok = true;
+    let launch_type = launch_type(&mut b.cx, &m, &mut ok);
+    let instance = instance_of(b, &m, launch_type.value, &mut ok);
+    let platform_version = platform_version(&mut b.cx, &m, launch_type.value, &mut ok);
+    let netconf = m.key_loc(&b.cx, "networkConfiguration");
     let awsvpc = match m.get("networkConfiguration") {
         Some(nv) => {
-            let r = awsvpc_configuration(b, &nv);
+            let r = awsvpc_configuration(b, &nv, launch_type.value);
             ok &= r.is_some();
             r
         }
         None => None,
     };
-    let task = Task { name: name?, task_definition: td?, instance: instance?, awsvpc, loc: m.loc.clone() };
+    let task =
+        Task { name: name?, task_definition: td?, launch_type, instance, platform_version, awsvpc, loc: m.loc.clone() };
     ok.then_some(ParsedTask { task, netconf })
 }
 
-fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfiguration> {
+/// `launchType`, EC2 when absent (located at the task).
+fn launch_type(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Located<LaunchType> {
+    let Some(v) = m.get("launchType") else { return Located::new(LaunchType::Ec2, m.loc.clone()) };
+    match cx.choice(&v, LAUNCH_TYPES) {
+        Some(Located { value: "FARGATE", loc }) => Located::new(LaunchType::Fargate, loc),
+        Some(Located { loc, .. }) => Located::new(LaunchType::Ec2, loc),
+        None => {
+            *ok = false;
+            Located::bare(LaunchType::Ec2)
+        }
+    }
+}
+
+/// `instance`: required for EC2; a FARGATE task has no container instance.
+fn instance_of(b: &mut Builder, m: &Block<'_>, launch: LaunchType, ok: &mut bool) -> Option<Located<String>> {
+    if launch == LaunchType::Ec2 {
+        let r = m.req(&mut b.cx, "instance", "ecs-1").and_then(|v| b.ref_name(&v, INSTANCE));
+        *ok &= r.is_some();
+        return r;
+    }
+    if let Some(loc) = m.key_loc(&b.cx, "instance") {
+        b.cx.err(
+            &loc,
+            tr!("task-fargate-instance", "a FARGATE task runs on no container instance"),
+            tr!(
+                "task-fargate-instance-help",
+                "remove `instance`: Fargate runs each task in a microVM of its own, in the first of its subnets; or use `launchType: EC2`"
+            ),
+        );
+        *ok = false;
+    }
+    None
+}
+
+/// `platformVersion`: FARGATE only (RunTask's message for EC2), LATEST or 1.4.0.
+fn platform_version(cx: &mut Reader, m: &Block<'_>, launch: LaunchType, ok: &mut bool) -> Option<Located<String>> {
+    let v = m.get("platformVersion")?;
+    let s = cx.string(&v).or_else(|| {
+        *ok = false;
+        None
+    })?;
+    if launch == LaunchType::Ec2 {
+        cx.err(
+            &s.loc,
+            "The platform version must be null when specifying an EC2 launch type.",
+            tr!("task-platform-ec2-help", "remove `platformVersion`, or use `launchType: FARGATE`"),
+        );
+        *ok = false;
+        return None;
+    }
+    if PLATFORM_VERSIONS.contains(&s.value.as_str()) {
+        return Some(s);
+    }
+    let message = if OLDER_PLATFORM_VERSIONS.contains(&s.value.as_str()) {
+        tr!(
+            "task-platform-older",
+            "platform version { $version } pulls images through a network interface Fargate owns: ecsnet emulates 1.4.0, where the task ENI carries every pull",
+            version = s.value
+        )
+    } else {
+        "The specified platform does not exist.".to_string()
+    };
+    cx.err(&s.loc, message, tr!("task-platform-help", "write `platformVersion: LATEST` (1.4.0) or remove it"));
+    *ok = false;
+    None
+}
+
+fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>, launch: LaunchType) -> Option<AwsvpcConfiguration> {
     let nc = b.cx.map(v, "the task's network configuration")?;
     let nc = Block { what: "networkConfiguration".to_string(), ..nc };
     nc.strict(&mut b.cx, &NETWORK_CONFIGURATION);
@@ -154,6 +252,8 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>) -> Option<AwsvpcConfigur
     let cx = &mut b.cx;
     let assign = match am.get("assignPublicIp") {
         Some(v) => match cx.choice(&v, ASSIGN_PUBLIC_IP)? {
+            // Fargate gives the task ENI a public IP (the subnet's setting does not matter).
+            Located { value: "ENABLED", loc } if launch == LaunchType::Fargate => Located::new(true, loc),
             Located { value: "ENABLED", loc } => {
                 cx.err(
                     &loc,
@@ -216,7 +316,9 @@ pub(crate) fn check(
     seen: &Seen,
 ) {
     for (t, netconf) in tasks.iter().zip(netconfs) {
-        reference::reference(cx, &t.instance, INSTANCE, &declared.instances, seen);
+        if let Some(i) = &t.instance {
+            reference::reference(cx, i, INSTANCE, &declared.instances, seen);
+        }
         let td = task_definition_of(cx, t, task_definitions, declared, seen);
         if let Some(aw) = &t.awsvpc {
             for s in &aw.subnets {
@@ -228,6 +330,7 @@ pub(crate) fn check(
         }
         if let Some(td) = td {
             network_configuration_fits(cx, t, netconf.as_ref(), td);
+            launch_type_fits(cx, t, td);
         }
     }
     extra_listeners_fit(cx, tasks, task_definitions);
@@ -258,12 +361,12 @@ fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[Task
         let Some(td) = find_task_def(task_definitions, &t.task_definition.value) else { continue };
         let mut own = Taken::new();
         let mode = td.network_mode.value;
-        let taken = match mode {
-            NetworkMode::Host | NetworkMode::Bridge => {
-                per_instance.entry(t.instance.value.as_str()).or_insert_with(|| Taken::from(agent()))
+        let taken = match (mode, &t.instance) {
+            (NetworkMode::Host | NetworkMode::Bridge, Some(i)) => {
+                per_instance.entry(i.value.as_str()).or_insert_with(|| Taken::from(agent()))
             }
-            NetworkMode::Awsvpc => &mut own,
-            NetworkMode::None => continue,
+            (NetworkMode::Awsvpc, _) => &mut own,
+            _ => continue,
         };
         for c in td.container_definitions.iter().filter(|c| c.x_ecsnet.command.is_none()) {
             let who = match mode {
@@ -354,6 +457,24 @@ fn task_definition_of<'a>(
         );
     }
     td
+}
+
+/// RunTask with `launchType: FARGATE` needs a task definition registered as compatible with
+/// FARGATE (`requiresCompatibilities`; its register-time checks made it awsvpc with a Fargate
+/// size).
+fn launch_type_fits(cx: &mut Reader, t: &Task, td: &TaskDefinition) {
+    if t.launch_type.value == LaunchType::Fargate && !td.fargate_compatible() {
+        cx.err(
+            &t.launch_type.loc,
+            "Task definition does not support launch_type FARGATE.",
+            tr!(
+                "task-fargate-incompatible-help",
+                "register task definition `{ $family }:{ $revision }` with `requiresCompatibilities: [FARGATE]`, `networkMode: awsvpc` and a Fargate `cpu`/`memory` pair",
+                family = td.family.value,
+                revision = td.revision
+            ),
+        );
+    }
 }
 
 /// awsvpc tasks need a network configuration; the other modes must not have one.

@@ -29,6 +29,9 @@ pub struct TaskDefinition {
     pub cpu: Option<u32>,
     /// Task-level memory in MiB (`"1 GB"` is 1024).
     pub memory: Option<u32>,
+    /// `requiresCompatibilities` as written (`EC2`, `FARGATE`, ...); empty when absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_compatibilities: Vec<String>,
     pub container_definitions: Vec<ContainerDefinition>,
     pub source: TaskDefSource,
     pub loc: Loc,
@@ -79,7 +82,7 @@ pub(crate) static TABLE: Table = Table {
         opt(
             "requiresCompatibilities",
             Shape::List(&Shape::Text),
-            "Launch types; if given it must include `EC2` (ecsnet runs tasks as the EC2 launch type).",
+            "Launch types (`EC2`, `FARGATE`); with `FARGATE`, registration requires networkMode awsvpc and a Fargate task size (`cpu` and `memory`); a task runs with `launchType: FARGATE` only if this lists it.",
         ),
         opt(
             "cpu",
@@ -249,8 +252,14 @@ fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &
     let execution_role_arn = m.get("executionRoleArn").and_then(|v| cx.string(&v)).map(|s| s.value);
     let cpu = task_size(cx, m, &TASK_SIZE_CPU, &mut ok);
     let memory = task_size(cx, m, &TASK_SIZE_MEMORY, &mut ok);
-    ok &= requires_ec2(cx, m);
+    let requires_compatibilities = requires_compatibilities(cx, m, &mut ok);
+    if requires_compatibilities.iter().any(|c| c == "FARGATE") {
+        ok &= fargate_fits(cx, m, network_mode.value, cpu, memory);
+    }
     let containers = containers(cx, m, network_mode.value, &mut ok);
+    if requires_compatibilities.iter().any(|c| c == "FARGATE") && execution_role_arn.is_none() {
+        ok &= fargate_execution_role(cx, m, &containers);
+    }
     ok &= container::check_for_mode(cx, network_mode.value, &containers);
     let td = TaskDefinition {
         family: family?,
@@ -260,6 +269,7 @@ fn parse_task_def(cx: &mut Reader, m: &Block<'_>, source: TaskDefSource, seen: &
         execution_role_arn,
         cpu,
         memory,
+        requires_compatibilities,
         container_definitions: containers,
         source,
         loc: m.loc.clone(),
@@ -337,27 +347,99 @@ fn task_size(cx: &mut Reader, m: &Block<'_>, size: &TaskSize, ok: &mut bool) -> 
     }
 }
 
-/// `requiresCompatibilities`, when given, includes EC2: ecsnet runs the EC2 launch type.
-fn requires_ec2(cx: &mut Reader, m: &Block<'_>) -> bool {
-    let Some(v) = m.get("requiresCompatibilities") else { return true };
-    match cx.str_list(&v, 10) {
-        Some(l) if !l.is_empty() && !l.iter().any(|s| s.value == "EC2") => {
-            let loc = cx.vloc(&v);
-            let list: Vec<&str> = l.iter().map(|s| s.value.as_str()).collect();
-            cx.err(
-                &loc,
-                tr!(
-                    "taskdef-requires",
-                    "this task definition requires { $compatibilities }, but ecsnet runs tasks with the EC2 launch type",
-                    compatibilities = list.join(", ")
-                ),
-                tr!("taskdef-requires-help", "add \"EC2\" to requiresCompatibilities, or remove the field"),
-            );
-            false
-        }
-        Some(_) => true,
-        None => false,
+/// `requiresCompatibilities`, when given, includes a launch type ecsnet runs (EC2 or FARGATE).
+fn requires_compatibilities(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<String> {
+    let Some(v) = m.get("requiresCompatibilities") else { return vec![] };
+    let Some(l) = cx.str_list(&v, 10) else {
+        *ok = false;
+        return vec![];
+    };
+    let list: Vec<String> = l.into_iter().map(|s| s.value).collect();
+    if !list.is_empty() && !list.iter().any(|s| s == "EC2" || s == "FARGATE") {
+        let loc = cx.vloc(&v);
+        cx.err(
+            &loc,
+            tr!(
+                "taskdef-requires",
+                "this task definition requires { $compatibilities }, but ecsnet runs tasks with the EC2 and FARGATE launch types",
+                compatibilities = list.join(", ")
+            ),
+            tr!("taskdef-requires-help", "add \"EC2\" or \"FARGATE\" to requiresCompatibilities, or remove the field"),
+        );
+        *ok = false;
     }
+    list
+}
+
+/// RegisterTaskDefinition's checks for a definition that requires FARGATE, in ECS's words:
+/// awsvpc only, a task-level `cpu` and `memory`, and a pair from Fargate's table
+/// (docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html).
+fn fargate_fits(cx: &mut Reader, m: &Block<'_>, mode: NetworkMode, cpu: Option<u32>, memory: Option<u32>) -> bool {
+    let at = |key: &str| m.get(key).map(|v| cx.vloc(&v)).unwrap_or_else(|| m.loc.clone());
+    let (message, loc) = if mode != NetworkMode::Awsvpc {
+        ("Fargate only supports network mode \u{2018}awsvpc\u{2019}.".to_string(), at("networkMode"))
+    } else if m.get("cpu").is_none() {
+        ("Fargate requires that 'cpu' be defined at the task level.".to_string(), m.loc.clone())
+    } else if m.get("memory").is_none() {
+        // By analogy with the message for `cpu` (not seen verbatim).
+        ("Fargate requires that 'memory' be defined at the task level.".to_string(), m.loc.clone())
+    } else {
+        match (cpu, memory) {
+            (Some(c), Some(mem)) if !fargate_size(c, mem) => (
+                format!(
+                    "No Fargate configuration exists for given values: {c} CPU, {mem} memory. See the Amazon ECS documentation for the valid values."
+                ),
+                at("memory"),
+            ),
+            _ => return true,
+        }
+    };
+    cx.err(
+        &loc,
+        message,
+        tr!(
+            "taskdef-fargate-help",
+            "Fargate needs networkMode awsvpc and one of its task sizes, e.g. `cpu: 256` with `memory: 512`, 1024 or 2048; `cpu: 1024` with 2048 to 8192"
+        ),
+    );
+    false
+}
+
+/// RegisterTaskDefinition: Fargate pulls ECR images and writes awslogs with the execution role
+/// only (it has no instance role to fall back on).
+fn fargate_execution_role(cx: &mut Reader, m: &Block<'_>, containers: &[ContainerDefinition]) -> bool {
+    let message = if containers.iter().any(|c| c.image.contains(".dkr.ecr.")) {
+        "Fargate requires task definition to have execution role ARN to support ECR images."
+    } else if containers.iter().any(|c| c.log_driver.as_deref() == Some("awslogs")) {
+        "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+    } else {
+        return true;
+    };
+    cx.err(
+        &m.loc,
+        message,
+        tr!(
+            "taskdef-fargate-role-help",
+            "add `executionRoleArn` (e.g. arn:aws:iam::123456789012:role/ecsTaskExecutionRole): Fargate has no instance role"
+        ),
+    );
+    false
+}
+
+/// Fargate's task sizes: CPU units and the memory (MiB) each allows.
+pub(crate) fn fargate_size(cpu: u32, memory: u32) -> bool {
+    let gb = |n: u32| n * 1024;
+    let (lo, hi, step) = match cpu {
+        256 => return [512, gb(1), gb(2)].contains(&memory),
+        512 => (gb(1), gb(4), gb(1)),
+        1024 => (gb(2), gb(8), gb(1)),
+        2048 => (gb(4), gb(16), gb(1)),
+        4096 => (gb(8), gb(30), gb(1)),
+        8192 => (gb(16), gb(60), gb(4)),
+        16384 => (gb(32), gb(120), gb(8)),
+        _ => return false,
+    };
+    (lo..=hi).contains(&memory) && (memory - lo) % step == 0
 }
 
 /// `containerDefinitions`: 1 to 10 containers.
@@ -421,6 +503,11 @@ impl super::Scenario {
 }
 
 impl TaskDefinition {
+    /// Registered as compatible with FARGATE (`requiresCompatibilities` lists it).
+    pub fn fargate_compatible(&self) -> bool {
+        self.requires_compatibilities.iter().any(|c| c == "FARGATE")
+    }
+
     pub fn container(&self, name: &str) -> Option<&ContainerDefinition> {
         self.container_definitions.iter().find(|c| c.name.value == name)
     }

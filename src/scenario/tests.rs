@@ -847,7 +847,8 @@ fn ecs_network_mode_rules() {
         "not supported by ecsnet",
     );
     err_at(&td("warp", ""), 13, 18, "invalid `networkMode`");
-    err_at(&td("bridge", "    requiresCompatibilities: [FARGATE]\n"), 17, 30, "FARGATE");
+    err_at(&td("bridge", "    requiresCompatibilities: [FARGATE]\n"), 13, 18, "Fargate only supports network mode");
+    err_at(&td("bridge", "    requiresCompatibilities: [EXTERNAL]\n"), 17, 30, "EXTERNAL");
     err_at(&td("bridge", "        x-ecsnet: { command: [] }\n"), 17, 30, "`command` is empty");
     err_at(&td("bridge", "        x-ecsnet: { command: [\"\"] }\n"), 17, 31, "the program of `command` is empty");
     err_at(&td("bridge", "        x-ecsnet: { command: [sh, \"a\\0b\"] }\n"), 17, 35, "holds a NUL byte");
@@ -1221,4 +1222,59 @@ fn a_host_task_program_and_a_bridge_host_port_cannot_share_a_port() {
         "task `b1`'s container `web` (its host port) listens on 3000/tcp where task `h1`'s container `side` already listens",
     );
     assert_eq!((d.loc.line, d.loc.col), (16, 30), "{d}");
+}
+
+/// FARGATE: RunTask's and RegisterTaskDefinition's checks, in ECS's words.
+#[test]
+fn fargate_tasks_and_their_task_definitions() {
+    let fg = "  - { family: fg, requiresCompatibilities: [FARGATE], networkMode: awsvpc, cpu: 256, memory: 512, containerDefinitions: [{ name: app, image: i }] }\n";
+    let ec2 = "  - { family: web, networkMode: awsvpc, containerDefinitions: [{ name: app, image: i }] }\n";
+    let nc = "networkConfiguration: { awsvpcConfiguration: { subnets: [private-a], assignPublicIp: ENABLED } }";
+    let s = with(&format!("taskDefinitions:\n{fg}{ec2}tasks:\n"));
+    let ok =
+        ld(&format!("{s}  - {{ name: a, taskDefinition: fg, launchType: FARGATE, platformVersion: LATEST, {nc} }}\n"))
+            .unwrap();
+    assert_eq!(ok.tasks[0].launch_type.value, crate::scenario::LaunchType::Fargate);
+    assert!(ok.tasks[0].instance.is_none() && ok.tasks[0].awsvpc.as_ref().unwrap().assign_public_ip.value);
+    let msg = |text: String| all(&text).into_iter().map(|d| d.message).collect::<Vec<_>>().join("\n");
+    let m = msg(format!("{s}  - {{ name: a, taskDefinition: web, launchType: FARGATE, {nc} }}\n"));
+    assert!(m.contains("Task definition does not support launch_type FARGATE."), "{m}");
+    let m = msg(format!("{s}  - {{ name: a, taskDefinition: fg, launchType: FARGATE, instance: ecs-1, {nc} }}\n"));
+    assert!(m.contains("a FARGATE task runs on no container instance"), "{m}");
+    let m =
+        msg(format!("{s}  - {{ name: a, taskDefinition: fg, launchType: FARGATE, platformVersion: 1.3.0, {nc} }}\n"));
+    assert!(m.contains("ecsnet emulates 1.4.0"), "{m}");
+    let m = msg(format!("{s}  - {{ name: a, taskDefinition: fg, instance: ecs-1, platformVersion: LATEST }}\n"));
+    assert!(m.contains("The platform version must be null when specifying an EC2 launch type."), "{m}");
+    let m = msg(format!("{s}  - {{ name: a, taskDefinition: fg, instance: ecs-1, {nc} }}\n"));
+    assert!(m.contains("Assign public IP is not supported for this launch type."), "{m}");
+    let m = msg(format!("{s}  - {{ name: a, taskDefinition: fg, launchType: FARGATE }}\n"));
+    assert!(m.contains("Network Configuration must be provided"), "{m}");
+    // Registration: Fargate's sizes, awsvpc, an execution role for ECR images.
+    let reg = |td: &str| {
+        msg(with(&format!(
+            "taskDefinitions:\n  - {{ family: x, requiresCompatibilities: [FARGATE], {td}, containerDefinitions: [{{ name: app, image: i }}] }}\n"
+        )))
+    };
+    assert!(reg("networkMode: awsvpc, cpu: 512, memory: 512").contains(
+        "No Fargate configuration exists for given values: 512 CPU, 512 memory. See the Amazon ECS documentation for the valid values."
+    ));
+    assert!(
+        reg("networkMode: awsvpc, memory: 512").contains("Fargate requires that 'cpu' be defined at the task level.")
+    );
+    assert!(reg("networkMode: bridge, cpu: 256, memory: 512").contains("Fargate only supports network mode ‘awsvpc’."));
+    let ecr = "  - { family: x, requiresCompatibilities: [FARGATE], networkMode: awsvpc, cpu: 256, memory: 512, containerDefinitions: [{ name: app, image: 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/a:1 }] }\n";
+    assert!(
+        msg(with(&format!("taskDefinitions:\n{ecr}")))
+            .contains("Fargate requires task definition to have execution role ARN to support ECR images.")
+    );
+}
+
+#[test]
+fn fargate_sizes_follow_the_table() {
+    use crate::scenario::task_definition::fargate_size;
+    assert!(fargate_size(256, 512) && fargate_size(256, 2048) && !fargate_size(256, 3072));
+    assert!(fargate_size(1024, 8192) && !fargate_size(1024, 9216) && !fargate_size(1024, 2500));
+    assert!(fargate_size(8192, 16384) && fargate_size(8192, 20480) && !fargate_size(8192, 17408));
+    assert!(fargate_size(16384, 122_880) && !fargate_size(16384, 36864) && !fargate_size(128, 512));
 }

@@ -92,6 +92,9 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
             })),
             // One endpoint per instance, in instance order.
             ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
+            ServiceKind::FargateMetadata { task } => {
+                list.push(ServiceSpec::TaskMetadata(task_metadata::documents::fargate_tmds(lab, task, created_ns)))
+            }
             // The same agent process: the task metadata spec binds its socket too.
             ServiceKind::Introspection { .. } => {}
             ServiceKind::InstanceMetadata => list.push(ServiceSpec::InstanceMetadata(instance_metadata::imds_config(
@@ -150,14 +153,19 @@ fn registration_spec(lab: &Lab, ii: usize) -> control_plane::Spec {
 /// What the agent needs to run a task's start: where from, which resolver, which key.
 fn start_spec(lab: &Lab, st: &crate::model::pull::TaskStart) -> pull::Spec {
     let t = &lab.tasks[st.task];
-    let inst = &lab.instances[t.instance];
-    let resolver = instance_resolver(lab, inst);
+    // EC2: the agent calls from its instance, with the instance's resolver. Fargate 1.4.0: from
+    // the task's namespace through the task ENI, with the VPC's resolver (its resolv.conf's).
+    let (ns, resolver) = match t.instance().map(|ii| &lab.instances[ii]) {
+        Some(inst) => (inst.ns.clone(), instance_resolver(lab, inst)),
+        None => (t.ns.clone().unwrap_or_default(), lab.vpc.dns.servers.first().copied()),
+    };
     pull::Spec {
         task: t.name.clone(),
         arn: t.arn.clone(),
         mode: t.mode,
+        launch: t.launch_type(),
         caller: pull::Caller {
-            ns: inst.ns.clone(),
+            ns,
             resolver,
             region: lab.region.clone(),
             keys: front_door::start_principal(lab, st).keys(),

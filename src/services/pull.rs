@@ -35,6 +35,9 @@ pub struct Spec {
     #[serde(default)]
     pub arn: String,
     pub mode: NetworkMode,
+    /// FARGATE: the calls leave from the task's namespace, and fail in Fargate's words.
+    #[serde(default)]
+    pub launch: crate::scenario::LaunchType,
     #[serde(flatten)]
     pub caller: Caller,
     pub steps: Vec<Step>,
@@ -89,7 +92,7 @@ pub async fn run_all(starts: &Starts) -> Vec<StartResult> {
 }
 
 fn stopped(spec: &Spec, i: usize, f: Failure) -> StartResult {
-    StartResult::at(&spec.task, &spec.caller.region, spec.mode, &spec.steps, i, f)
+    StartResult::at(&spec.task, &spec.caller.region, (spec.mode, spec.launch), &spec.steps, i, f)
 }
 
 /// A TLS client trusting only the lab CA (`ca_pem`).

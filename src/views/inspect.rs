@@ -254,8 +254,8 @@ fn ports(c: &Ctr<'_>) -> Ports {
 
 /// NetworkSettings as Docker reports them for each mode.
 fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBinding>>>) -> NetworkSettings {
-    let (lab, m, inst) = (c.lab, c.model(), c.inst());
-    let who = format!("{}/{}", inst.name, m.docker_id);
+    let (lab, m) = (c.lab, c.model());
+    let who = format!("{}/{}", c.host_name(), m.docker_id);
     let mut networks = BTreeMap::new();
     let mut ns = NetworkSettings {
         bridge: String::new(),
@@ -281,6 +281,8 @@ fn network_settings(c: &Ctr<'_>, published: BTreeMap<String, Option<Vec<HostBind
         ns.sandbox_id = hex_id(&[&lab.name, "docker-sandbox", path]);
         ns.sandbox_key = netns::path(path).display().to_string();
     };
+    // A Fargate task's containers: no Docker network a user can inspect (no instance).
+    let Some(inst) = c.inst() else { return ns };
     match (c.kind, c.mode()) {
         // Joined to the pause container's namespace: Docker reports no network of its own.
         (Kind::App(_), NetworkMode::Awsvpc) => {}
@@ -317,6 +319,8 @@ fn host_config(c: &Ctr<'_>, port_bindings: BTreeMap<String, Vec<HostBinding>>) -
     let pause_id = task.and_then(|t| t.pause.as_ref()).map(|p| p.docker_id.clone()).unwrap_or_default();
     let network_mode = match (c.kind, c.mode()) {
         (Kind::Pause, _) => "none".to_string(),
+        // A Fargate task's containers: no pause container a user sees, no Docker network.
+        (_, NetworkMode::Awsvpc) if task.is_some_and(|t| t.is_fargate()) => "awsvpc".to_string(),
         (_, NetworkMode::Awsvpc) => format!("container:{pause_id}"),
         (_, m) => m.to_string(),
     };
@@ -403,7 +407,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
             finished_at: ZERO_TIME.into(),
             health: (c.kind == crate::model::docker::ContainerKind::Agent && running).then(|| {
                 // Docker retries three times before it calls a container unhealthy.
-                let unhealthy = rt.unregistered(&c.inst().name);
+                let unhealthy = rt.unregistered(&c.host_name());
                 Health {
                     status: if unhealthy { "unhealthy" } else { "healthy" },
                     failing_streak: if unhealthy { 3 } else { 0 },
@@ -423,7 +427,10 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
         config: config(c, exposed),
         network_settings: network_settings(c, published),
         ecsnet: Ecsnet {
-            instance: NodeId::instance(&c.inst().name).to_string(),
+            instance: match c.inst() {
+                Some(i) => NodeId::instance(&i.name).to_string(),
+                None => "Fargate".to_string(),
+            },
             node: c.node().to_string(),
             namespace: c.ns().to_string(),
             process: match c.role().as_str() {
@@ -439,7 +446,7 @@ pub fn inspect(c: &Ctr<'_>, rt: &Runtime) -> Inspect {
 /// candidates.
 pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<'a>, String> {
     let all: Vec<Ctr<'a>> =
-        containers(lab).into_iter().filter(|c| instance.is_none_or(|n| c.inst().name == n)).collect();
+        containers(lab).into_iter().filter(|c| instance.is_none_or(|n| c.host_name() == n)).collect();
     let name = what.strip_prefix('/').unwrap_or(what);
     let pick = |v: Vec<Ctr<'a>>| -> Result<Option<Ctr<'a>>, String> {
         match v.len() {
@@ -464,10 +471,13 @@ pub fn find<'a>(lab: &'a Lab, what: &str, instance: Option<&str>) -> Result<Ctr<
                 },
                 v.iter()
                     .map(|c| format!(
-                        "  {}  {}  (instance/{})",
+                        "  {}  {}  ({})",
                         &c.model().docker_id[..12.min(c.model().docker_id.len())],
                         c.model().docker_name,
-                        c.inst().name
+                        match c.inst() {
+                            Some(i) => NodeId::instance(&i.name).to_string(),
+                            None => "Fargate".to_string(),
+                        }
                     ))
                     .collect::<Vec<_>>()
                     .join("\n")

@@ -65,5 +65,5 @@ pub fn state(c: &ContainerRef<'_>, rt: &Runtime) -> (i32, bool, u64) {
 /// The addresses Docker publishes a bridge container's port on: 0.0.0.0, and [::] where the
 /// instance has IPv6 (docker-proxy listens on both).
 pub fn host_ips(c: &ContainerRef<'_>) -> &'static [&'static str] {
-    if c.inst().has_ipv6() { &["0.0.0.0", "::"] } else { &["0.0.0.0"] }
+    if c.inst().is_some_and(|i| i.has_ipv6()) { &["0.0.0.0", "::"] } else { &["0.0.0.0"] }
 }

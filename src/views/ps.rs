@@ -145,7 +145,7 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
         // The agent's health check asks its introspection API, which it serves only once
         // registered.
         let health = match c.kind {
-            Kind::Agent if rt.unregistered(&c.inst().name) => " (unhealthy)",
+            Kind::Agent if rt.unregistered(&c.host_name()) => " (unhealthy)",
             Kind::Agent => " (healthy)",
             _ => "",
         };
@@ -165,7 +165,10 @@ fn row(c: &Ctr<'_>, rt: &Runtime) -> PsRow {
         },
     };
     PsRow {
-        instance: c.inst().name.clone(),
+        instance: match c.task().filter(|t| t.is_fargate()) {
+            Some(t) => format!("task/{}", t.name),
+            None => c.host_name(),
+        },
         id: m.docker_id.clone(),
         image: m.image.clone(),
         command: command_string(&m.command_line()),
@@ -206,11 +209,41 @@ pub fn rows(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<Vec<(Stri
         if instance.is_some_and(|n| n != inst.name) {
             continue;
         }
-        let mut rs: Vec<(u64, PsRow)> = all.iter().filter(|c| c.instance == ii).map(|c| (c.seq, row(c, rt))).collect();
+        let mut rs: Vec<(u64, PsRow)> =
+            all.iter().filter(|c| c.instance == Some(ii)).map(|c| (c.seq, row(c, rt))).collect();
         rs.sort_by_key(|r| std::cmp::Reverse(r.0));
         out.push((inst.name.clone(), rs.into_iter().map(|(_, r)| r).collect()));
     }
+    // Each Fargate task on its own, under `task/NAME`: it has no instance.
+    for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.is_fargate() && instance.is_none()) {
+        let mut rs: Vec<(u64, PsRow)> =
+            all.iter().filter(|c| c.task == Some(ti)).map(|c| (c.seq, row(c, rt))).collect();
+        rs.sort_by_key(|r| std::cmp::Reverse(r.0));
+        out.push((format!("task/{}", t.name), rs.into_iter().map(|(_, r)| r).collect()));
+    }
     Ok(out)
+}
+
+/// The header of a Fargate task's group: launch type, platform version, the ENI's private and
+/// public addresses.
+fn fargate_header(lab: &Lab, t: &crate::model::Task) -> String {
+    let eni = t.eni.map(|e| &lab.enis[e]);
+    let private = eni.map(|e| e.ip.to_string()).unwrap_or_else(|| "-".into());
+    let public = eni.and_then(|e| e.public_ip).map(|ip| format!(", public {ip}")).unwrap_or_default();
+    let version = t.launch.fargate().map(|f| f.platform_version.as_str()).unwrap_or("");
+    format!("== task/{} (FARGATE {version}, {private}{public}) ==\n", t.name)
+}
+
+/// A Fargate task's line when it did not start, with ECS's reason.
+fn fargate_stopped(rt: &Runtime, t: &crate::model::Task) -> String {
+    let Some(reason) = rt.stopped.get(&t.name).and_then(|r| r.reason.as_deref()) else { return String::new() };
+    let line = tr!(
+        "ps-task-stopped",
+        "task/{ $task } STOPPED: { $reason }",
+        task = t.name.as_str(),
+        reason = reason.replace('\n', " ")
+    );
+    format!("{line}\n")
 }
 
 /// Go's tabwriter as docker uses it (minwidth 10, padding 3): every cell but the last of a line
@@ -269,6 +302,12 @@ pub fn table(lab: &Lab, rt: &Runtime, instance: Option<&str>) -> Result<String, 
         if n > 0 {
             out.push('\n');
         }
+        if let Some(t) = name.strip_prefix("task/").and_then(|n| lab.task(n)) {
+            out.push_str(&fargate_header(lab, t));
+            out.push_str(&tabulate(&table_lines(rs, rt)));
+            out.push_str(&fargate_stopped(rt, t));
+            continue;
+        }
         let Some(inst) = lab.instance(name) else { continue };
         out.push_str(&format!("== instance/{name} ({}, {}) ==\n", inst.id, lab.instance_ip(inst)));
         out.push_str(&tabulate(&table_lines(rs, rt)));
@@ -312,7 +351,7 @@ fn stopped_lines(lab: &Lab, rt: &Runtime, instance: &str) -> String {
         out.push_str(&line);
         out.push('\n');
     }
-    for t in lab.tasks.iter().filter(|t| lab.instances[t.instance].name == instance) {
+    for t in lab.tasks.iter().filter(|t| t.instance().is_some_and(|ii| lab.instances[ii].name == instance)) {
         let Some(reason) = rt.stopped.get(&t.name).and_then(|r| r.reason.as_deref()) else { continue };
         let line = tr!(
             "ps-task-stopped",

@@ -60,7 +60,7 @@ fn mode_name(m: NetworkMode) -> &'static str {
 fn instance_of(lab: &Lab, n: &Node) -> Option<usize> {
     match n {
         Node::Instance(i) | Node::InstancePublic(i) => lab.instances.iter().position(|x| x.name == *i),
-        Node::Task { task, .. } => lab.task(task).map(|t| t.instance),
+        Node::Task { task, .. } => lab.task(task).and_then(|t| t.instance()),
         _ => None,
     }
 }
@@ -71,7 +71,7 @@ fn instances_of_ip(lab: &Lab, ip: Ipv4Addr) -> Vec<usize> {
     let mut v = vec![];
     for (ii, i) in lab.instances.iter().enumerate() {
         let own = lab.instance_ip(i) == ip || i.public_ip == Some(ip) || ip == i.docker0_gw() || ip == ECS_BRIDGE_GW;
-        let tasks = lab.tasks.iter().filter(|t| t.instance == ii && t.placement.is_ok());
+        let tasks = lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok());
         let hosted = tasks.clone().any(|t| {
             t.eni.is_some_and(|e| lab.enis[e].ip == ip)
                 || t.bridge_ip == Some(ip)
@@ -120,6 +120,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::InternetHost(_) => "internet-host".into(),
         Node::Instance(_) => "instance".into(),
         Node::InstancePublic(_) => "instance-public".into(),
+        Node::TaskPublic(_) => "task-public".into(),
         Node::Nat(_) => "nat".into(),
         Node::Metadata => "metadata".into(),
         Node::InstanceMetadata => "imds".into(),
@@ -128,7 +129,11 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Endpoint(_) => "endpoint".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
-            let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
+            let mode = match lab.task(task) {
+                Some(t) if t.is_fargate() => "fargate",
+                Some(t) => mode_name(t.mode),
+                None => "?",
+            };
             format!("task-{mode}{}", if container.is_some() { "/ctr" } else { "" })
         }
     };

@@ -59,6 +59,9 @@ struct Gen {
     /// IAM: its own stream, so a seed's network stays what it was before roles existed.
     iam: Rng,
     starts: Starts,
+    /// Fargate: its own stream, so a seed's lab from before Fargate stays what it was when no
+    /// family is Fargate-compatible.
+    fargate: Rng,
 }
 
 /// What the tasks fetch from AWS before they start (their own random stream, so that a seed's
@@ -99,6 +102,8 @@ struct Family {
     bound: Vec<(Proto, u16)>,
     /// A bridge family's static host ports.
     static_ports: BTreeSet<(Proto, u16)>,
+    /// Registered as compatible with FARGATE (awsvpc only).
+    fargate: bool,
 }
 
 fn proto_name(p: Proto) -> &'static str {
@@ -125,6 +130,7 @@ pub fn generate(seed: u64, name: &str) -> String {
         instances: vec![],
         starts: Starts::draw(seed),
         iam: Rng(seed ^ 0x1a11_1a11_1a11_1a11),
+        fargate: Rng(seed ^ 0xfa26_a7e0_fa26_a7e0),
     };
     let mut pool = PORT_POOL.to_vec();
     g.rng.shuffle(&mut pool);
@@ -539,6 +545,14 @@ impl Gen {
             let family = format!("fam-{}", i + 1);
             let mode_name = format!("{mode:?}").to_lowercase();
             y += &format!("  - family: {family}\n    networkMode: {mode_name}\n");
+            // Fargate needs a size from its table and, for ECR or awslogs, an execution role.
+            let fargate = mode == NetworkMode::Awsvpc && self.fargate.chance(50);
+            if fargate {
+                y += "    requiresCompatibilities: [EC2, FARGATE]\n    cpu: 256\n    memory: 512\n";
+                if self.starts.ecr || self.starts.awslogs {
+                    y += "    executionRoleArn: arn:aws:iam::123456789012:role/ecsTaskExecutionRole\n";
+                }
+            }
             if self.iam.chance(70) {
                 let role = self.iam.pick(ROLES);
                 y += &format!("    taskRoleArn: arn:aws:iam::123456789012:role/{role}\n");
@@ -562,7 +576,7 @@ impl Gen {
                 y += &self.port_mappings(mode, &mut bound, &mut own, &mut static_ports);
                 y += &self.extra_listen(mode, &mut bound, &own);
             }
-            self.families.push(Family { name: family, mode, bound, static_ports });
+            self.families.push(Family { name: family, mode, bound, static_ports, fargate });
         }
         y
     }
@@ -665,7 +679,7 @@ impl Gen {
             order.push(self.rng.below(self.families.len()));
         }
         for (i, fi) in order.into_iter().enumerate() {
-            let Family { name: family, mode, bound, static_ports } = self.families[fi].clone();
+            let Family { name: family, mode, bound, static_ports, fargate } = self.families[fi].clone();
             let mut candidates: Vec<usize> = (0..self.instances.len()).collect();
             self.rng.shuffle(&mut candidates);
             let fits = |ii: &usize| match mode {
@@ -690,10 +704,31 @@ impl Gen {
             if mode == NetworkMode::Awsvpc {
                 fields += &self.awsvpc_configuration(ii);
             }
+            // A Fargate-compatible family's task runs on Fargate most of the time (the draws
+            // above are made all the same, so the rest of the lab does not move).
+            if fargate && self.fargate.chance(70) {
+                fields = format!("name: fg-{}, taskDefinition: {family}, launchType: FARGATE", i + 1);
+                fields += &self.fargate_configuration();
+            }
             y += &format!("  - {{ {fields} }}\n");
             count += 1;
         }
         if count == 0 { String::new() } else { y }
+    }
+
+    /// A Fargate task's network configuration: any subnet, any groups, a public IP or not
+    /// (drawn from the Fargate stream).
+    fn fargate_configuration(&mut self) -> String {
+        let all: Vec<String> = self.subnets.iter().map(|s| s.name.clone()).collect();
+        let subnet = self.fargate.pick(&all).clone();
+        let groups = match (self.fargate.below(100), self.groups.is_empty()) {
+            (0..30, _) | (_, true) => String::new(),
+            _ => format!(", securityGroups: [{}]", self.fargate.pick(&self.groups.clone())),
+        };
+        let public = if self.fargate.chance(60) { "ENABLED" } else { "DISABLED" };
+        format!(
+            ", networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [{subnet}]{groups}, assignPublicIp: {public} }} }}"
+        )
     }
 
     /// Mostly a subnet in the instance's zone (sometimes another, which ECS refuses to place).

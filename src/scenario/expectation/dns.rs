@@ -151,6 +151,7 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
                 Ok((
                     n @ (Node::Instance(_)
                     | Node::InstancePublic(_)
+                    | Node::TaskPublic(_)
                     | Node::Task { .. }
                     | Node::Nat(_)
                     | Node::Aws(_)

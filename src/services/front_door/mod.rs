@@ -260,13 +260,12 @@ pub fn instance_principal(lab: &crate::model::Lab, inst: &crate::model::Instance
 /// after the task id), else its instance's role (as IMDS hands it out).
 pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskStart) -> Principal {
     let t = &lab.tasks[st.task];
-    let inst = &lab.instances[t.instance];
     let role = st.role_arn.rsplit('/').next().unwrap_or(&st.role_arn).to_string();
     let account = crate::model::ACCOUNT;
-    let (id, session) = if st.execution_role {
-        (format!("execution/{}", t.name), t.id.clone())
-    } else {
-        (format!("imds/instance/{}", inst.name), inst.id.clone())
+    // Fargate has only the execution role (a start without one has no steps).
+    let (id, session) = match t.instance().map(|ii| &lab.instances[ii]) {
+        Some(inst) if !st.execution_role => (format!("imds/instance/{}", inst.name), inst.id.clone()),
+        _ => (format!("execution/{}", t.name), t.id.clone()),
     };
     Principal::of(&lab.name, id, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }

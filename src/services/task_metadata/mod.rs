@@ -49,6 +49,10 @@ pub struct TmdsInstance {
     /// What its introspection API says about the agent.
     #[serde(default)]
     pub agent: introspection::AgentIdentity,
+    /// A Fargate microVM's endpoint: the agent listens on 169.254.170.2:80 itself and has no
+    /// introspection API.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fargate: bool,
 }
 
 /// One placed task of the instance.
@@ -217,6 +221,14 @@ impl TmdsInstance {
     /// The sockets the agent has: 127.0.0.1:51679 in the instance's namespace, then the
     /// introspection API on 0.0.0.0:51678.
     pub fn listens(&self) -> Vec<Listen> {
+        if self.fargate {
+            return vec![Listen {
+                ns: self.ns.clone(),
+                addr: SocketAddrV4::new(crate::model::METADATA_IP, crate::model::METADATA_PORT),
+                proto: Proto::Tcp,
+                who: format!("{} Fargate task metadata endpoint", self.node),
+            }];
+        }
         vec![
             Listen {
                 ns: self.ns.clone(),

@@ -60,6 +60,7 @@ fn inst() -> TmdsInstance {
             },
         ],
         agent: introspection::AgentIdentity { metadata: r#"{"Cluster":"c"}"#.into() },
+        fargate: false,
     }
 }
 

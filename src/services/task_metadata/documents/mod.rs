@@ -49,6 +49,32 @@ pub struct TaskDoc {
     pub fault_injection_enabled: bool,
     #[serde(rename = "AvailabilityZoneID", skip_serializing_if = "String::is_empty")]
     pub availability_zone_id: String,
+    /// Fargate only: the microVM's clock against Amazon Time Sync.
+    #[serde(rename = "ClockDrift", skip_serializing_if = "Option::is_none")]
+    pub clock_drift: Option<ClockDrift>,
+    /// Fargate only: the task's ephemeral storage in MiB (20 GiB by default).
+    #[serde(rename = "EphemeralStorageMetrics", skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage_metrics: Option<EphemeralStorageMetrics>,
+}
+
+/// Fargate's `ClockDrift` (the task metadata endpoint v4 docs for Fargate).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClockDrift {
+    #[serde(rename = "ClockErrorBound")]
+    pub clock_error_bound: GoFloat,
+    #[serde(rename = "ReferenceTimestamp")]
+    pub reference_timestamp: String,
+    #[serde(rename = "ClockSynchronizationStatus")]
+    pub clock_synchronization_status: &'static str,
+}
+
+/// Fargate's `EphemeralStorageMetrics`, MiB.
+#[derive(Clone, Debug, Serialize)]
+pub struct EphemeralStorageMetrics {
+    #[serde(rename = "Utilized")]
+    pub utilized: u64,
+    #[serde(rename = "Reserved")]
+    pub reserved: u64,
 }
 
 /// The task-level limits: CPU in vCPUs (the agent's `task.CPU`), memory in MiB; each only when
@@ -148,7 +174,12 @@ pub struct NetworkDoc {
 pub fn task_doc(lab: &Lab, task: &Task, created_ns: u64) -> TaskDoc {
     let ctrs = containers_of(lab, task);
     let start = rfc3339_nano(created_ns);
-    let az = &lab.instances[task.instance].az;
+    let fargate = task.launch.fargate();
+    let az = match (fargate, task.instance()) {
+        (Some(f), _) => f.availability_zone.as_str(),
+        (None, Some(ii)) => lab.instances[ii].az.as_str(),
+        (None, None) => "",
+    };
     TaskDoc {
         cluster: lab.cluster.clone(),
         task_arn: task.arn.clone(),
@@ -159,12 +190,19 @@ pub fn task_doc(lab: &Lab, task: &Task, created_ns: u64) -> TaskDoc {
         limits: task_limits(task),
         pull_started_at: start.clone(),
         pull_stopped_at: start,
-        availability_zone: az.clone(),
-        launch_type: "EC2",
+        availability_zone: az.to_string(),
+        launch_type: if fargate.is_some() { "FARGATE" } else { "EC2" },
         containers: ctrs.iter().map(|c| container_doc(lab, task, c, created_ns)).collect(),
         vpc_id: lab.vpc.id.clone(),
         fault_injection_enabled: false,
         availability_zone_id: availability_zone_id(az),
+        clock_drift: fargate.map(|_| ClockDrift {
+            clock_error_bound: GoFloat(0.5),
+            reference_timestamp: rfc3339_nano(created_ns),
+            clock_synchronization_status: "SYNCHRONIZED",
+        }),
+        // 20 GiB, Fargate's default ephemeral storage; a fresh task has used little of it.
+        ephemeral_storage_metrics: fargate.map(|_| EphemeralStorageMetrics { utilized: 261, reserved: 20496 }),
     }
 }
 
@@ -190,7 +228,8 @@ fn container_doc(lab: &Lab, task: &Task, c: &ContainerRef, created_ns: u64) -> C
         docker_name: m.docker_name.clone(),
         image: m.image.clone(),
         image_id: if pause { String::new() } else { image_id(&m.image) },
-        ports: port_docs(task.mode, m),
+        // Fargate omits Ports (aws/amazon-ecs-agent issue #4291).
+        ports: if task.is_fargate() { vec![] } else { port_docs(task.mode, m) },
         labels: c.labels(),
         desired_status: if pause { "RESOURCES_PROVISIONED" } else { "RUNNING" },
         known_status: if pause { "RESOURCES_PROVISIONED" } else { "RUNNING" },
@@ -301,7 +340,7 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
             let tasks = lab
                 .tasks
                 .iter()
-                .filter(|t| t.placement.is_ok() && t.instance == ii)
+                .filter(|t| t.placement.is_ok() && t.on_instance(ii))
                 .map(|t| tmds_task(lab, t, created_ns))
                 .collect();
             TmdsInstance {
@@ -309,9 +348,22 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
                 ns: inst.ns.clone(),
                 tasks,
                 agent: introspection::agent_identity(lab, ii),
+                fargate: false,
             }
         })
         .collect()
+}
+
+/// The endpoint of Fargate task `ti`'s microVM: the agent there knows only its task.
+pub fn fargate_tmds(lab: &Lab, ti: usize, created_ns: u64) -> TmdsInstance {
+    let t = &lab.tasks[ti];
+    TmdsInstance {
+        node: format!("{} (Fargate)", Node::task(&t.name)),
+        ns: t.launch.fargate().map(|f| f.vm_ns.clone()).unwrap_or_default(),
+        tasks: vec![tmds_task(lab, t, created_ns)],
+        agent: Default::default(),
+        fargate: true,
+    }
 }
 
 /// One task: its documents cut around `Containers`, each container's documents and stats.
@@ -323,7 +375,8 @@ fn tmds_task(lab: &Lab, t: &Task, created_ns: u64) -> TmdsTask {
     let refs = containers_of(lab, t);
     // The task's traffic counts from when its namespace (the pause) was made.
     let task_since = refs.iter().find(|c| c.model().pause).map(|c| c.created_ns(created_ns));
-    let instance_type = &lab.instances[t.instance].instance_type;
+    // A Fargate microVM's stats are those of the smallest general-purpose size.
+    let instance_type = t.instance().map(|ii| lab.instances[ii].instance_type.as_str()).unwrap_or("m5.large");
     let containers = docs
         .iter()
         .zip(&refs)
