@@ -10,7 +10,8 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceKind {
     /// The built-in responder of a container (`task/web/app`) or of an internet host.
-    Responder { node: String, task: Option<String>, container: Option<String> },
+    /// `http_status`: paths answered with another status than 200 (`x-ecsnet.httpStatus`).
+    Responder { node: String, task: Option<String>, container: Option<String>, http_status: Vec<(String, u16)> },
     /// The ECS agent's task metadata and credentials endpoint of instance `instance`.
     TaskMetadata { instance: usize },
     /// EC2's instance metadata service, one for the lab, in the VPC router.
@@ -49,6 +50,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
                     node: Node::container(&t.name, &c.name).to_string(),
                     task: Some(t.name.clone()),
                     container: Some(c.name.clone()),
+                    http_status: c.http_status.clone(),
                 },
                 ns: c.ns.clone(),
                 bind: None,
@@ -63,6 +65,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
                 node: Node::internet_host(&h.name.value).to_string(),
                 task: None,
                 container: None,
+                http_status: vec![],
             },
             ns: lab.internet.ns.clone(),
             bind: Some(h.ip.value),

@@ -224,6 +224,7 @@ mod tests {
                 container: None,
                 bind: None,
                 listen: vec![PortProto { port: 3000, proto: Proto::Tcp }],
+                http_status: vec![],
             })],
             ..AgentConfig::default()
         };

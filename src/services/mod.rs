@@ -82,14 +82,17 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
     let mut zones = None;
     for s in services(lab) {
         match s.kind {
-            ServiceKind::Responder { node, task, container } => list.push(ServiceSpec::Responder(responder::Spec {
-                ns: s.ns,
-                node,
-                task,
-                container,
-                bind: s.bind,
-                listen: s.listen,
-            })),
+            ServiceKind::Responder { node, task, container, http_status } => {
+                list.push(ServiceSpec::Responder(responder::Spec {
+                    ns: s.ns,
+                    node,
+                    task,
+                    container,
+                    bind: s.bind,
+                    listen: s.listen,
+                    http_status,
+                }))
+            }
             // One endpoint per instance, in instance order.
             ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
             // The same agent process: the task metadata spec binds its socket too.
