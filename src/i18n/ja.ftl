@@ -217,7 +217,7 @@ cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort
 cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
 
 # Endpoints (FROM and TO on the command line, `from:` and `to:` in a scenario)
-endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`nat/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
+endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`nat/NAME`、`aws/SERVICE`、`endpoint/NAME`、`alb/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
 endpoint-empty = エンドポイントが空です。{ $forms } のいずれかを指定します
 endpoint-blanks = エンドポイント `{ $node }` に空白が含まれています。{ $forms } のいずれかを指定します
 endpoint-bad-port = `{ $node }` のポート `{ $port }` は無効です: ポートは 1 から 65535 の数です
@@ -831,3 +831,4 @@ tg-instance-in-ip = ValidationError: The target group '{ $group }' has target ty
 tg-instance-in-ip-help = awsvpc タスク (`id: task/NAME`) を登録するか、targetType: instance にします
 container-http-status = `httpStatus` は `/` で始まるパスを 100-599 のステータスに対応させます。`{ $path }: { $code }` がありました
 container-http-status-help = 例: `httpStatus: {"{"} /health: 503 {"}"}`
+expect-dest-alb = ロードバランサーは宛先にしかなれません

@@ -16,6 +16,8 @@ pub enum EniOwner {
     Nat(usize),
     /// An interface VPC endpoint's (requester-managed).
     Endpoint(usize),
+    /// A node of load balancer `usize` (requester-managed, as ELB's ENIs are).
+    LoadBalancer(usize),
 }
 
 /// An elastic network interface: in the emulation a veth whose `eth0` end is in the owner's
@@ -40,7 +42,7 @@ impl Eni {
     /// Whether what arrives at the ENI is answered by its owner (an instance or a task), rather
     /// than refused outright (a NAT gateway accepts nothing inbound).
     pub fn owner_answers(&self) -> bool {
-        !matches!(self.owner, EniOwner::Nat(_) | EniOwner::Endpoint(_))
+        !matches!(self.owner, EniOwner::Nat(_) | EniOwner::Endpoint(_) | EniOwner::LoadBalancer(_))
     }
 
     /// An ENI of `node` (owned as `owner`, its `eth0` in `ns`) with `ip` in subnet `subnet`; no

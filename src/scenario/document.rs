@@ -289,6 +289,7 @@ fn declared(d: &Draft) -> Declared<'_> {
         route_tables: names(d.vpc.route_tables.iter().map(|s| &s.name)),
         nat_gateways: names(d.vpc.nat_gateways.iter().map(|s| &s.name)),
         endpoints: names(d.vpc.vpc_endpoints.iter().map(|s| &s.name)),
+        load_balancers: names(d.load_balancers.iter().map(|s| &s.name)),
         security_groups,
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),

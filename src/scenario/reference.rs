@@ -30,6 +30,7 @@ pub(crate) struct Declared<'d> {
     pub route_tables: Vec<&'d str>,
     pub nat_gateways: Vec<&'d str>,
     pub endpoints: Vec<&'d str>,
+    pub load_balancers: Vec<&'d str>,
     /// Declared groups, and `default` (which every VPC has).
     pub security_groups: Vec<&'d str>,
     pub internet_hosts: Vec<&'d str>,
