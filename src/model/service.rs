@@ -24,6 +24,8 @@ pub enum ServiceKind {
     /// A DNS resolver: the VPC's Amazon-provided one (in the VPC router, `view` Vpc) or one of
     /// the lab's internet (`view` Internet), on 53/udp and 53/tcp of each of its addresses.
     Resolver { view: View },
+    /// A node of load balancer `lb`: its proxy on each listener port of ENI `eni`'s address.
+    LoadBalancer { lb: usize, eni: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +119,18 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             bind: Some(d.resolver),
             listen: dns53.clone(),
             addrs: vec![d.resolver, dns::RESOLVER_LINK_LOCAL],
+        });
+    }
+    for (k, e) in lab.enis.iter().enumerate() {
+        let super::EniOwner::LoadBalancer(lb) = e.owner else { continue };
+        let ports =
+            lab.load_balancers[lb].listeners.iter().map(|l| PortProto { port: l.port.value, proto: Proto::Tcp });
+        v.push(Service {
+            kind: ServiceKind::LoadBalancer { lb, eni: k },
+            ns: e.ns.clone(),
+            bind: Some(e.ip),
+            listen: ports.collect(),
+            addrs: vec![],
         });
     }
     let outside = dns::internet_resolvers(lab);

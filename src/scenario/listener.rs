@@ -10,7 +10,7 @@ use super::walk::*;
 use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listener {
     pub port: Located<u16>,
     pub protocol: HttpProtocol,
@@ -18,7 +18,7 @@ pub struct Listener {
     pub rules: Vec<ListenerRule>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListenerRule {
     pub priority: Located<u32>,
     pub conditions: Vec<Condition>,
@@ -33,7 +33,7 @@ pub enum Condition {
 }
 
 /// A weighted target group of a forward action.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Weighted {
     /// The target group's name (from its name or ARN).
     pub target_group: Located<String>,
@@ -53,7 +53,7 @@ pub struct Redirect {
     pub status_code: u16,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     Forward(Vec<Weighted>),
     FixedResponse { status_code: u16, content_type: String, message_body: String },

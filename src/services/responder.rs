@@ -36,6 +36,10 @@ pub struct Identity {
     pub local: SocketAddrV4,
     /// The source address and port the responder saw.
     pub peer: SocketAddrV4,
+    /// The `X-Forwarded-*` headers of an HTTP request, as the responder got them (lower-case
+    /// names): what a load balancer added.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub forwarded: std::collections::BTreeMap<String, String>,
 }
 
 impl Identity {
@@ -128,6 +132,7 @@ impl NodeInfo {
             proto,
             local,
             peer,
+            forwarded: Default::default(),
         }
     }
 
@@ -148,6 +153,18 @@ pub fn is_http_request(data: &[u8]) -> bool {
 /// The full HTTP response for an identity body (no body for HEAD, but the same Content-Length).
 pub fn http_response(request: &[u8], body: &[u8]) -> Vec<u8> {
     http_response_status(request, body, 200)
+}
+
+/// A request's `X-Forwarded-*` headers, names in lower case.
+pub fn forwarded_headers(request: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let text = String::from_utf8_lossy(request);
+    text.lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .filter(|(k, _)| k.starts_with("x-forwarded-"))
+        .collect()
 }
 
 /// The status `http_status` gives the request's path (without its query), else 200.
@@ -222,13 +239,14 @@ pub async fn handle_tcp(mut stream: TcpStream, info: Arc<NodeInfo>) {
     let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else { return };
     let mut req = Vec::new();
     let _ = tokio::time::timeout(READ_WINDOW, read_request(&mut stream, &mut req)).await;
-    let body = info.json(Proto::Tcp, v4(local), v4(peer));
     let out = if is_http_request(&req) {
-        let mut b = body;
+        let mut id = info.identity(Proto::Tcp, v4(local), v4(peer));
+        id.forwarded = forwarded_headers(&req);
+        let mut b = serde_json::to_vec(&id).unwrap_or_default();
         b.push(b'\n');
         http_response_status(&req, &b, status_for(&info.http_status, &req))
     } else {
-        let mut b = body;
+        let mut b = info.json(Proto::Tcp, v4(local), v4(peer));
         b.push(b'\n');
         b
     };
