@@ -126,28 +126,6 @@ pub fn endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) ->
     https_door(w, (at, node), (src, dst), other)
 }
 
-/// A packet from `src` delivered to a node of load balancer `x` at `dst`: a listener's port
-/// opens a connection to the node's proxy; any other port gets no answer (ELB drops it).
-pub fn load_balancer<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
-    let lb = &w.lab.load_balancers[x];
-    let node = Node::LoadBalancer(lb.name.clone());
-    let at = format!("{node} (node at {dst})");
-    let listener = lb.listeners.iter().find(|l| Some(l.port.value) == w.port);
-    match (w.l4, listener) {
-        (L4::Tcp, Some(l)) => {
-            w.step(at, format!("listener {} :{}", l.protocol.as_str(), l.port.value), src, dst);
-            Ok(Next::served_by(node, src))
-        }
-        _ => {
-            w.step(at, format!("{node} has no listener there"), src, dst);
-            Err(Blocked::timeout(
-                Reason::NoListener,
-                format!("{node} listens only on its listeners' ports (TCP); anything else is dropped"),
-            ))
-        }
-    }
-}
-
 /// A packet from `src` that a route table sent to gateway endpoint `x`: the service answers
 /// at its address on 443/tcp, seeing the private source (no NAT, no internet gateway).
 pub fn gateway_endpoint<'a>(w: &mut Walk<'a>, x: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {

@@ -42,7 +42,7 @@ impl Eni {
     /// Whether what arrives at the ENI is answered by its owner (an instance or a task), rather
     /// than refused outright (a NAT gateway accepts nothing inbound).
     pub fn owner_answers(&self) -> bool {
-        !matches!(self.owner, EniOwner::Nat(_) | EniOwner::Endpoint(_) | EniOwner::LoadBalancer(_))
+        !matches!(self.owner, EniOwner::Nat(_) | EniOwner::Endpoint(_))
     }
 
     /// An ENI of `node` (owned as `owner`, its `eth0` in `ns`) with `ip` in subnet `subnet`; no

@@ -241,3 +241,64 @@ fn instance_target(w: &World<'_>, inst: &Instance, port: u16) -> Target {
         az: w.subnets[eni.subnet].az.clone(),
     }
 }
+
+/// The action a request for `path` with Host `host` gets from listener `l`: the first rule by
+/// priority whose conditions all match, else the default action (listener-rules.html). Path
+/// patterns are case-sensitive, host headers are not; `*` matches any characters, `?` one.
+/// The nodes' proxy and the analyzer both ask this.
+pub fn action_for<'a>(l: &'a Listener, path: &str, host: &str) -> Option<&'a scenario::Action> {
+    l.rules
+        .iter()
+        .find(|r| r.conditions.iter().all(|c| condition_holds(c, path, host)))
+        .and_then(|r| r.actions.first())
+        .or_else(|| l.default_actions.first())
+}
+
+/// Whether a rule condition holds for a request.
+pub fn condition_holds(c: &scenario::Condition, path: &str, host: &str) -> bool {
+    match c {
+        scenario::Condition::PathPattern(v) => v.iter().any(|p| glob(p.as_bytes(), path.as_bytes())),
+        scenario::Condition::HostHeader(v) => {
+            let host = host.to_ascii_lowercase();
+            v.iter().any(|p| glob(p.to_ascii_lowercase().as_bytes(), host.as_bytes()))
+        }
+    }
+}
+
+/// `*` and `?` wildcards, iteratively (no recursion on hostile input).
+pub fn glob(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(glob(b"/api/*", b"/api/x"));
+        assert!(glob(b"/api/*", b"/api/"));
+        assert!(!glob(b"/api/*", b"/api"));
+        assert!(glob(b"/img/*.png", b"/img/a/b.png"));
+        assert!(glob(b"/?", b"/a"));
+        assert!(!glob(b"/API/*", b"/api/x"));
+        assert!(glob(b"*", b""));
+    }
+}
