@@ -832,3 +832,5 @@ tg-instance-in-ip-help = awsvpc タスク (`id: task/NAME`) を登録するか�
 container-http-status = `httpStatus` は `/` で始まるパスを 100-599 のステータスに対応させます。`{ $path }: { $code }` がありました
 container-http-status-help = 例: `httpStatus: {"{"} /health: 503 {"}"}`
 expect-dest-alb = ロードバランサーは宛先にしかなれません
+picture-load-balancer = ロードバランサーのノード
+picture-proxy = ロードバランサーからターゲットへ

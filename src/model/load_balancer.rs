@@ -287,6 +287,42 @@ pub fn glob(p: &[u8], s: &[u8]) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
+/// `rule 10 path-pattern /api/* -> forward api; default -> forward web`.
+pub fn listener_summary(l: &Listener) -> String {
+    let mut parts: Vec<String> = l
+        .rules
+        .iter()
+        .map(|r| {
+            let conds: Vec<String> = r.conditions.iter().map(condition).collect();
+            format!("rule {} {} -> {}", r.priority.value, conds.join(" and "), actions(&r.actions))
+        })
+        .collect();
+    parts.push(format!("default -> {}", actions(&l.default_actions)));
+    parts.join("; ")
+}
+
+fn condition(c: &scenario::Condition) -> String {
+    match c {
+        scenario::Condition::PathPattern(v) => format!("path-pattern {}", v.join(",")),
+        scenario::Condition::HostHeader(v) => format!("host-header {}", v.join(",")),
+    }
+}
+
+fn actions(a: &[scenario::Action]) -> String {
+    a.iter()
+        .map(|a| match a {
+            scenario::Action::Forward(w) if w.len() == 1 => format!("forward {}", w[0].target_group.value),
+            scenario::Action::Forward(w) => {
+                let groups: Vec<String> = w.iter().map(|x| format!("{}={}", x.target_group.value, x.weight)).collect();
+                format!("forward {}", groups.join(","))
+            }
+            scenario::Action::FixedResponse { status_code, .. } => format!("fixed-response {status_code}"),
+            scenario::Action::Redirect(r) => format!("redirect {}", r.status_code),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 use super::Runtime;
 use super::ps::tabulate;
 use crate::model::Lab;
-use crate::scenario::{Action, Condition, Listener};
+use crate::model::load_balancer::listener_summary;
 use crate::services::load_balancer::TargetHealth;
 
 /// Every load balancer of the lab, each under a header line; empty without any.
@@ -60,42 +60,6 @@ fn reason(h: &TargetHealth) -> String {
         (Some(r), None) => r.clone(),
         _ => String::new(),
     }
-}
-
-/// `rule 10 path-pattern /api/* -> forward api; default -> forward web`.
-pub fn listener_summary(l: &Listener) -> String {
-    let mut parts: Vec<String> = l
-        .rules
-        .iter()
-        .map(|r| {
-            let conds: Vec<String> = r.conditions.iter().map(condition).collect();
-            format!("rule {} {} -> {}", r.priority.value, conds.join(" and "), actions(&r.actions))
-        })
-        .collect();
-    parts.push(format!("default -> {}", actions(&l.default_actions)));
-    parts.join("; ")
-}
-
-fn condition(c: &Condition) -> String {
-    match c {
-        Condition::PathPattern(v) => format!("path-pattern {}", v.join(",")),
-        Condition::HostHeader(v) => format!("host-header {}", v.join(",")),
-    }
-}
-
-fn actions(a: &[Action]) -> String {
-    a.iter()
-        .map(|a| match a {
-            Action::Forward(w) if w.len() == 1 => format!("forward {}", w[0].target_group.value),
-            Action::Forward(w) => {
-                let groups: Vec<String> = w.iter().map(|x| format!("{}={}", x.target_group.value, x.weight)).collect();
-                format!("forward {}", groups.join(","))
-            }
-            Action::FixedResponse { status_code, .. } => format!("fixed-response {status_code}"),
-            Action::Redirect(r) => format!("redirect {}", r.status_code),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
