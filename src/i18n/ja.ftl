@@ -834,3 +834,4 @@ container-http-status-help = 例: `httpStatus: {"{"} /health: 503 {"}"}`
 expect-dest-alb = ロードバランサーは宛先にしかなれません
 picture-load-balancer = ロードバランサーのノード
 picture-proxy = ロードバランサーからターゲットへ
+inspect-no-alb = ラボ { $lab } にロードバランサー `{ $name }` はありません

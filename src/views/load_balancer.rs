@@ -62,6 +62,75 @@ fn reason(h: &TargetHealth) -> String {
     }
 }
 
+/// `inspect alb/NAME`: the load balancer as ELBv2's DescribeLoadBalancers shows it, with its
+/// listeners (DescribeListeners, DescribeRules in short) and each target group's
+/// DescribeTargetHealth as the nodes see it. None: no such load balancer.
+pub fn describe(lab: &Lab, rt: &Runtime, name: &str) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let x = lab.load_balancers.iter().position(|l| l.name == name)?;
+    let lb = &lab.load_balancers[x];
+    let zones: Vec<_> = lb
+        .nodes
+        .iter()
+        .map(|&k| {
+            let e = &lab.enis[k];
+            let sn = &lab.vpc.subnets[e.subnet];
+            let addr = e.public_ip.map(|p| json!([{ "IpAddress": p.to_string() }])).unwrap_or_else(|| json!([]));
+            json!({ "ZoneName": sn.az, "SubnetId": sn.id, "LoadBalancerAddresses": addr,
+                    "ecsnet": { "NetworkInterfaceId": e.id, "PrivateIpAddress": e.ip.to_string() } })
+        })
+        .collect();
+    let listeners: Vec<_> = lb
+        .listeners
+        .iter()
+        .map(|l| json!({ "Port": l.port.value, "Protocol": l.protocol.as_str(), "Rules": listener_summary(l) }))
+        .collect();
+    let groups: Vec<_> = lab
+        .target_groups
+        .iter()
+        .filter(|g| g.load_balancer == Some(x))
+        .map(|g| json!({ "TargetGroupName": g.name, "TargetGroupArn": g.arn, "TargetHealthDescriptions": health_of(lab, rt, x, g) }))
+        .collect();
+    Some(json!({
+        "LoadBalancerArn": lb.arn, "DNSName": lb.dns_name, "LoadBalancerName": lb.name,
+        "Scheme": lb.scheme.as_str(), "Type": "application", "State": { "Code": "active" },
+        "IpAddressType": "ipv4", "SecurityGroups": lb.security_groups, "AvailabilityZones": zones,
+        "Listeners": listeners, "TargetGroups": groups,
+    }))
+}
+
+fn health_of(
+    lab: &Lab,
+    rt: &Runtime,
+    x: usize,
+    g: &crate::model::load_balancer::TargetGroup,
+) -> Vec<serde_json::Value> {
+    g.targets
+        .iter()
+        .map(|t| {
+            let node = t.node.to_string();
+            let views: Vec<&TargetHealth> = rt
+                .target_health
+                .iter()
+                .filter(|r| r.lb == lab.load_balancers[x].name)
+                .flat_map(|r| &r.targets)
+                .filter(|h| h.group == g.name && h.target == node && h.port == t.port)
+                .collect();
+            let seen = views.iter().find(|h| h.state != "healthy").or(views.first());
+            let health = match seen {
+                Some(h) => serde_json::json!({ "State": h.state, "Reason": h.reason, "Description": h.description }),
+                None => serde_json::json!({ "State": "initial", "Reason": "Elb.RegistrationInProgress" }),
+            };
+            serde_json::json!({
+                "Target": { "Id": t.id, "Port": t.port, "AvailabilityZone": t.az },
+                "HealthCheckPort": g.health_check_port(t).to_string(),
+                "TargetHealth": health,
+                "ecsnet": { "Node": node },
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +155,11 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("Target.ResponseCodeMismatch (Health checks failed with these codes: [404])"), "{out}");
+        let d = describe(&lab, &rt, "web").expect("alb/web");
+        assert_eq!(d["Scheme"], "internet-facing");
+        assert_eq!(d["AvailabilityZones"].as_array().map(Vec::len), Some(2));
+        let api = &d["TargetGroups"][1]["TargetHealthDescriptions"][0];
+        assert_eq!(api["TargetHealth"]["Reason"], "Target.ResponseCodeMismatch", "{d}");
+        assert!(describe(&lab, &rt, "nope").is_none());
     }
 }
