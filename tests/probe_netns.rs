@@ -134,6 +134,7 @@ fn listener(ns: &str, node: &str, port: u16, proto: Proto) -> responder::Spec {
         container: Some("app".into()),
         bind: None,
         listen: vec![PortProto { port, proto }],
+        http_status: vec![],
     }
 }
 

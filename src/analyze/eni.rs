@@ -45,5 +45,6 @@ pub fn arrive<'a>(w: &mut Walk<'a>, from_subnet: Option<usize>, eni: usize, src:
         EniOwner::Nat(nat) => Err(nat_gateway::inbound(lab, nat)),
         EniOwner::Task(t) => task::arrive(w, &lab.tasks[t], src, e.ip),
         EniOwner::Endpoint(x) => service::endpoint(w, x, src, e.ip),
+        EniOwner::LoadBalancer(x) => super::load_balancer::arrive(w, x, eni, src),
     }
 }

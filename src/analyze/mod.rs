@@ -22,6 +22,7 @@ pub mod iam;
 mod instance;
 mod internet;
 mod internet_gateway;
+mod load_balancer;
 mod nat_gateway;
 mod network_acl;
 pub mod policy;
@@ -48,7 +49,20 @@ use walk::{Blocked, Next, Onward, Served, Walk};
 
 /// Analyze one flow on the model.
 pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: ProbeProto, via: Option<Via>) -> Analysis {
+    analyze_path(lab, (from, to), port, proto, via, "/")
+}
+
+/// The same for an HTTP request for `path` (what a load balancer's rules look at).
+pub fn analyze_path(
+    lab: &Lab,
+    (from, to): (&Node, &Node),
+    port: Option<u16>,
+    proto: ProbeProto,
+    via: Option<Via>,
+    path: &str,
+) -> Analysis {
     let mut w = Walk::new(lab, proto, port);
+    w.path = path.to_string();
     if let Err(e) = resolve::source(lab, from) {
         return w.unresolved(Reason::TaskNotPlaced, e.to_string());
     }
@@ -91,7 +105,8 @@ fn unresolved(e: &ResolveError) -> Reason {
 }
 
 /// Hands the packet from hop to hop until it is served or stopped. It ends: a packet leaves at
-/// most one ENI, crosses the internet at most once, and then arrives.
+/// most one ENI, crosses the internet at most once, and then arrives; a load balancer's node
+/// opens a second connection from its own ENI to a target, which is never a load balancer.
 fn follow<'a>(w: &mut Walk<'a>, first: Onward<'a>) -> Result<Served, Blocked> {
     let mut next = first?;
     loop {

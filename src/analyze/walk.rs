@@ -149,6 +149,8 @@ pub struct Walk<'a> {
     pub proto: Option<Proto>,
     /// The probe speaks HTTP: a server of another protocol answers it nothing it can read.
     pub http: bool,
+    /// The HTTP path a load balancer's rules see (`/` unless the expectation names one).
+    pub path: String,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -164,7 +166,8 @@ impl<'a> Walk<'a> {
             L4::Udp => Some(Proto::Udp),
             L4::Icmp => None,
         };
-        Walk { lab, l4, port: if l4 == L4::Icmp { None } else { port }, proto, http, steps: vec![], replies: vec![] }
+        let port = if l4 == L4::Icmp { None } else { port };
+        Walk { lab, l4, port, proto, http, path: "/".to_string(), steps: vec![], replies: vec![] }
     }
 
     /// Aims the walk at the resolved destination port (ICMP has none).

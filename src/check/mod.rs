@@ -1,7 +1,6 @@
 //! Checks a running lab's expectations: plans a probe per expectation, sends them all at once
 //! (`probe`), analyzes each flow on the model (`analyze`) and judges the pair (`judge`).
 
-use crate::analyze::analyze;
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
@@ -84,7 +83,8 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             }
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);
-                let a = analyze(lab, &r.from.value, &r.to.value, r.port, r.protocol, r.via);
+                let ends = (&r.from.value, &r.to.value);
+                let a = crate::analyze::analyze_path(lab, ends, r.port, r.protocol, r.via, &r.path);
                 verdicts.push(judge::reach_verdict(lab, (i, e, r), plan, probe, &a, overflowed));
             }
             (ExpectKind::Reach(_), None) => {}

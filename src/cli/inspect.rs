@@ -17,6 +17,19 @@ pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> Outcome 
             )));
         }
     }
+    // `alb/NAME`: the load balancer as ELBv2 describes it.
+    if let Some(name) = containers.first().and_then(|c| c.strip_prefix("alb/")).filter(|_| containers.len() == 1) {
+        let d = views::load_balancer::describe(&l, &rt, name).ok_or_else(|| {
+            CliError::Invalid(tr!(
+                "inspect-no-alb",
+                "no load balancer `{ $name }` in lab { $lab }",
+                name = name,
+                lab = lab
+            ))
+        })?;
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+        return Ok(Exit::Ok);
+    }
     let mut items = vec![];
     for c in containers {
         let ctr = views::inspect::find(&l, c, instance).map_err(CliError::Invalid)?;

@@ -32,7 +32,27 @@ pub fn runtime(j: &Journal) -> Runtime {
     }
     let stopped = state::load_starts(&j.lab).into_iter().filter(|r| !r.started).map(|r| (r.task.clone(), r)).collect();
     let registrations = state::load_registrations(&j.lab);
-    Runtime { created_ns: j.created_unix * NS_PER_SEC, now_ns: now, procs: procs_by_role, stopped, registrations }
+    let target_health = target_health(&j.lab);
+    Runtime {
+        created_ns: j.created_unix * NS_PER_SEC,
+        now_ns: now,
+        procs: procs_by_role,
+        stopped,
+        registrations,
+        target_health,
+    }
+}
+
+/// What each load balancer node of the lab last wrote about its targets.
+fn target_health(lab: &str) -> Vec<crate::services::load_balancer::HealthReport> {
+    let Ok(dir) = std::fs::read_dir(state::dir(lab)) else { return vec![] };
+    let mut files: Vec<std::path::PathBuf> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("target-health.")))
+        .collect();
+    files.sort();
+    files.iter().filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok()).collect()
 }
 
 /// The lab model and its runtime.
@@ -46,7 +66,10 @@ pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
 pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {
     let (l, rt) = load(lab)?;
     let out = match format {
-        "table" => views::ps::table(&l, &rt, instance),
+        "table" => views::ps::table(&l, &rt, instance).map(|t| match instance {
+            None => t + &views::load_balancer::table(&l, &rt),
+            Some(_) => t,
+        }),
         "json" => views::ps::json_lines(&l, &rt, instance),
         f => {
             return Err(CliError::Invalid(tr!(

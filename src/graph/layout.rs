@@ -281,6 +281,7 @@ pub(super) fn style(kind: Kind) -> (&'static str, &'static str, &'static str, &'
         Kind::Container => ("#ffffff", "#8d6e63", "1", ""),
         Kind::Unplaced => ("#ffebee", "#c62828", "2", "6 3"),
         Kind::Endpoint => ("#f3e5f5", "#8e24aa", "1.5", ""),
+        Kind::LoadBalancer => ("#ede7f6", "#5e35b1", "1.5", ""),
         Kind::Groups => ("#fafafa", "#757575", "1", "5 3"),
         Kind::Group => ("#fff0f5", "#d81b60", "1.5", ""),
         Kind::Verdicts => ("#ffffff", "#37474f", "1", ""),
@@ -295,6 +296,7 @@ pub(super) fn arrow(style: &str) -> (&'static str, i32, &'static str) {
         "pass" => ("#2e7d32", 3, ""),
         "fail" => ("#c62828", 4, ""),
         "dnat" => ("#6a1b9a", 2, "3 3"),
+        "proxy" => ("#5e35b1", 2, "6 3"),
         _ => ("#616161", 2, "9 5"),
     }
 }
@@ -358,13 +360,15 @@ fn legend(s: &mut String, t: &Tree, l: &Layout) {
     s.push_str("</g>\n");
 }
 
-fn head(s: &mut String, l: &Layout, title: &str) {
+fn head(s: &mut String, l: &Layout, title: &str, proxy: bool) {
     let (w, h) = canvas(l);
     let _ =
         writeln!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">");
     let _ = writeln!(s, "<title>{}</title>", xml(title));
     s.push_str("<defs>\n");
-    for st in ["pass", "fail", "blocked", "dnat"] {
+    let styles: &[&str] =
+        if proxy { &["pass", "fail", "blocked", "dnat", "proxy"] } else { &["pass", "fail", "blocked", "dnat"] };
+    for st in styles {
         let _ = writeln!(
             s,
             "<marker id=\"arrow-{st}\" markerWidth=\"4\" markerHeight=\"4\" refX=\"4\" refY=\"2\" orient=\"auto\" markerUnits=\"strokeWidth\"><polygon points=\"0 0, 4 2, 0 4\" fill=\"{}\"/></marker>",
@@ -585,7 +589,9 @@ pub(super) fn render(title: &str, t: &Tree, verdicts: &[Arrow]) -> String {
     let l = layout(t);
     let mut s = String::with_capacity(t.items.len() * 400 + verdicts.len() * 200 + 4096);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    head(&mut s, &l, title);
+    // The load balancer arrow's marker only where the legend has it (labs with one).
+    let proxy = t.legend_arrows.iter().any(|(st, _)| *st == "proxy");
+    head(&mut s, &l, title, proxy);
     boxes(&mut s, t, &l);
     links(&mut s, t, &l);
     arrows(&mut s, t, verdicts, &l);

@@ -29,6 +29,8 @@ pub(super) enum Kind {
     Unplaced,
     /// An interface VPC endpoint's ENI.
     Endpoint,
+    /// A load balancer's node (its ENI).
+    LoadBalancer,
     Groups,
     Group,
     /// The list of verdicts, each a line coloured by its verdict.
@@ -98,7 +100,7 @@ pub(super) struct Tree {
 }
 
 /// The legend: (kind, message id, English).
-const LEGEND: [(Kind, &str, &str); 13] = [
+const LEGEND: [(Kind, &str, &str); 14] = [
     (Kind::Internet, "picture-internet", "internet"),
     (Kind::Gateway, "picture-gateway", "gateway / router"),
     (Kind::Vpc, "picture-vpc", "VPC"),
@@ -112,12 +114,14 @@ const LEGEND: [(Kind, &str, &str); 13] = [
     (Kind::Unplaced, "picture-not-placed", "not placed / not started"),
     (Kind::Group, "picture-security-group", "security group"),
     (Kind::Endpoint, "picture-endpoint", "VPC endpoint"),
+    (Kind::LoadBalancer, "picture-load-balancer", "load balancer node"),
 ];
-const LEGEND_ARROWS: [(&str, &str, &str); 4] = [
+const LEGEND_ARROWS: [(&str, &str, &str); 5] = [
     ("pass", "picture-verdict-ok", "verdict ok"),
     ("fail", "picture-verdict-failed", "verdict failed"),
     ("blocked", "picture-blocked", "blocked as expected"),
     ("dnat", "picture-dnat", "DNAT hop"),
+    ("proxy", "picture-proxy", "load balancer to target"),
 ];
 
 impl Tree {
@@ -239,8 +243,17 @@ fn rule_line(dir: &str, r: &SgRule) -> String {
 /// its legend and panel titles in `lang` (what AWS names stays as AWS writes it).
 pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> Tree {
     let mut t = Tree {
-        legend: LEGEND.iter().map(|(k, id, en)| (*k, i18n::text(lang, id, en))).collect(),
-        legend_arrows: LEGEND_ARROWS.iter().map(|(s, id, en)| (*s, i18n::text(lang, id, en))).collect(),
+        // The load balancer entry only where there is one: the legend's height is the picture's.
+        legend: LEGEND
+            .iter()
+            .filter(|(k, _, _)| *k != Kind::LoadBalancer || !lab.load_balancers.is_empty())
+            .map(|(k, id, en)| (*k, i18n::text(lang, id, en)))
+            .collect(),
+        legend_arrows: LEGEND_ARROWS
+            .iter()
+            .filter(|(s, _, _)| *s != "proxy" || !lab.load_balancers.is_empty())
+            .map(|(s, id, en)| (*s, i18n::text(lang, id, en)))
+            .collect(),
         ..Tree::default()
     };
     let top = t.frame(None, Flow::Row(Level::Fixed));
@@ -320,6 +333,7 @@ fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
         t.items[b].more.push(more);
     }
     endpoints(t, lab, s, si);
+    load_balancers(t, lab, s, si);
     for (ii, i) in lab.instances.iter().enumerate().filter(|(_, i)| lab.enis[i.eni].subnet == si) {
         instance(t, lab, s, ii, i);
     }
@@ -375,6 +389,34 @@ fn endpoints(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
             t.items[b]
                 .more
                 .extend([more, format!("{} {}", e.id, e.service.service_name(&lab.region).unwrap_or_default())]);
+        }
+    }
+}
+
+/// The nodes of load balancers in subnet `si`: the first node of each is the box `alb/NAME`
+/// (where arrows end), the others `alb/NAME@ZONE`; a click lists the listeners and targets.
+fn load_balancers(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
+    for lb in &lab.load_balancers {
+        for (k, &i) in lb.nodes.iter().enumerate().filter(|(_, i)| lab.enis[**i].subnet == si) {
+            let node = format!("alb/{}", lb.name);
+            let name = if k == 0 { node.clone() } else { format!("{node}@{}", lab.vpc.subnets[si].az) };
+            let (line, more) = eni_line("", &lab.enis[i], "");
+            let lines = vec![format!("{node} {} · {line}", lb.scheme.as_str())];
+            let b = t.add(Some(s), name, Kind::LoadBalancer, lines, Flow::Column);
+            t.items[b].more.extend([more, lb.dns_name.clone()]);
+            for l in &lb.listeners {
+                let rules = crate::model::load_balancer::listener_summary(l);
+                t.items[b].more.push(format!("listener {} :{}: {rules}", l.protocol.as_str(), l.port.value));
+            }
+            for g in lab
+                .target_groups
+                .iter()
+                .filter(|g| g.load_balancer.is_some_and(|x| lab.load_balancers[x].name == lb.name))
+            {
+                let targets: Vec<String> =
+                    g.targets.iter().map(|t| format!("{} {}:{}", t.node, t.ip, t.port)).collect();
+                t.items[b].more.push(format!("target group {}: {}", g.name, targets.join(", ")));
+            }
         }
     }
 }

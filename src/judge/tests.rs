@@ -50,6 +50,7 @@ fn connected(node: &str, task: &str, container: &str, peer: &str) -> ProbeResult
         proto: Proto::Tcp,
         local: "10.12.1.4:5432".parse().unwrap(),
         peer: format!("{peer}:40000").parse().unwrap(),
+        forwarded: Default::default(),
     });
     p
 }

@@ -39,6 +39,9 @@ pub struct Container {
     pub ports: Vec<PortBinding>,
     /// What the built-in responder listens on (empty when `command` is set).
     pub listen: Vec<PortProto>,
+    /// Paths the built-in responder answers with another status (`x-ecsnet.httpStatus`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_status: Vec<(String, u16)>,
     pub command: Option<Vec<String>>,
     pub env: Vec<(String, String)>,
     /// Shared by ECS_CONTAINER_METADATA_URI (v3) and _V4.
@@ -133,6 +136,7 @@ impl Container {
             veth_host: None,
             ports: vec![],
             listen: responder_ports(cd),
+            http_status: cd.x_ecsnet.http_status.clone(),
             command: cd.x_ecsnet.command.clone(),
             env: cd.environment.clone(),
             v3_id: task.v3_id(name),

@@ -123,6 +123,10 @@ pub enum Zone {
     EndpointPrivate,
     /// An interface endpoint's own names (`vpce-….vpce.amazonaws.com`): its ENIs, everywhere.
     EndpointVpce,
+    /// A load balancer's DNS name (`NAME-ID.REGION.elb.amazonaws.com`): ELB's public zone,
+    /// the same answer inside the VPC and out (public node addresses, or private ones when
+    /// internal).
+    LoadBalancer,
 }
 
 impl fmt::Display for Zone {
@@ -133,6 +137,7 @@ impl fmt::Display for Zone {
             Zone::AwsPublic => "AWS's public service names",
             Zone::EndpointPrivate => "a VPC endpoint's private DNS",
             Zone::EndpointVpce => "a VPC endpoint's vpce- names",
+            Zone::LoadBalancer => "a load balancer's DNS name",
         })
     }
 }
@@ -266,6 +271,10 @@ impl Zones {
             (Zone::EndpointVpce, _) => {
                 found(&r.vpc, format!("the endpoint name of {}: its ENIs' private addresses", r.owner))
             }
+            (Zone::LoadBalancer, _) => found(
+                &r.vpc,
+                format!("the DNS name of {}: its nodes' addresses, the same inside the VPC and out", r.owner),
+            ),
             // Filtered out above.
             (Zone::EndpointPrivate, _) => Answer::nx(String::new()),
         }
@@ -288,7 +297,8 @@ pub fn zones(lab: &Lab) -> Zones {
             owner: owner.clone(),
             private_dns: false,
         });
-        if let (Some(public), false) = (e.public_ip, matches!(e.owner, EniOwner::Nat(_))) {
+        let no_public_name = matches!(e.owner, EniOwner::Nat(_) | EniOwner::LoadBalancer(_));
+        if let (Some(public), false) = (e.public_ip, no_public_name) {
             records.push(Record {
                 name: public_dns_name(&lab.region, public),
                 zone: Zone::PublicHostnames,
@@ -339,6 +349,17 @@ pub fn zones(lab: &Lab) -> Zones {
                 private_dns: false,
             });
         }
+    }
+    for lb in &lab.load_balancers {
+        let addrs = super::load_balancer::addresses(lab, lb);
+        records.push(Record {
+            name: lb.dns_name.clone(),
+            zone: Zone::LoadBalancer,
+            vpc: addrs.clone(),
+            internet: addrs,
+            owner: format!("alb/{}", lb.name),
+            private_dns: false,
+        });
     }
     Zones { settings: s.clone(), records }
 }

@@ -16,6 +16,8 @@ pub enum EniOwner {
     Nat(usize),
     /// An interface VPC endpoint's (requester-managed).
     Endpoint(usize),
+    /// A node of load balancer `usize` (requester-managed, as ELB's ENIs are).
+    LoadBalancer(usize),
 }
 
 /// An elastic network interface: in the emulation a veth whose `eth0` end is in the owner's

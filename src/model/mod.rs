@@ -20,6 +20,7 @@ pub mod ids;
 pub mod instance;
 pub mod internet;
 mod internet_gateway;
+pub mod load_balancer;
 pub mod nat_gateway;
 mod network_acl;
 pub mod placement;
@@ -91,6 +92,12 @@ pub struct Lab {
     /// VPC endpoints, in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<vpc_endpoint::VpcEndpoint>,
+    /// Application load balancers, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<load_balancer::LoadBalancer>,
+    /// Target groups and their registered targets, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_groups: Vec<load_balancer::TargetGroup>,
     /// What the lab's AWS services hold from the start (the scenario's `aws:`, with what the
     /// tasks name added to the lists it leaves out: [`pull::with_implicit`]).
     #[serde(default, skip_serializing_if = "crate::scenario::aws::Data::is_empty")]
@@ -135,6 +142,9 @@ impl Lab {
     pub fn has_ecs_bridge(&self, ii: usize) -> bool {
         self.tasks.iter().any(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok())
     }
+    pub fn load_balancer(&self, name: &str) -> Option<&load_balancer::LoadBalancer> {
+        self.load_balancers.iter().find(|l| l.name == name)
+    }
     pub fn endpoint(&self, name: &str) -> Option<&vpc_endpoint::VpcEndpoint> {
         self.endpoints.iter().find(|e| e.name == name)
     }
@@ -146,6 +156,7 @@ impl Lab {
             EniOwner::Task(t) => Node::task(&self.tasks[t].name),
             EniOwner::Nat(n) => Node::nat(&self.nats[n].name),
             EniOwner::Endpoint(x) => Node::Endpoint(self.endpoints[x].name.clone()),
+            EniOwner::LoadBalancer(x) => Node::LoadBalancer(self.load_balancers[x].name.clone()),
         }
     }
     /// Every namespace the lab creates, in creation order.
@@ -157,6 +168,7 @@ impl Lab {
         v.push(self.internet.ns.clone());
         v.extend(self.nats.iter().map(|n| n.ns.clone()));
         v.extend(self.enis.iter().filter(|e| matches!(e.owner, EniOwner::Endpoint(_))).map(|e| e.ns.clone()));
+        v.extend(self.enis.iter().filter(|e| matches!(e.owner, EniOwner::LoadBalancer(_))).map(|e| e.ns.clone()));
         v.extend(self.endpoints.iter().filter_map(|e| e.gateway.as_ref().map(|(ns, _)| ns.clone())));
         v.extend(self.instances.iter().map(|i| i.ns.clone()));
         for t in self.tasks.iter().filter(|t| t.placement.is_ok()) {
@@ -195,6 +207,7 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
     let tasks = task::place_all(s, &cluster, &instances, &mut fabric, unregistered)?;
     let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
+    let (load_balancers, target_groups) = load_balancer::resolve_all(s, &mut fabric, &tasks, &instances)?;
     let enis = fabric.enis;
     Ok(Lab {
         name: lab.to_string(),
@@ -208,6 +221,8 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
         tasks,
         enis,
         endpoints,
+        load_balancers,
+        target_groups,
         aws: s.aws.clone(),
         starts: vec![],
     }

@@ -23,6 +23,8 @@ pub enum ResolveError {
     NoNat(String),
     #[error("no interface VPC endpoint `{0}` (a gateway endpoint has no address)")]
     NoEndpoint(String),
+    #[error("no load balancer `{0}`")]
+    NoLoadBalancer(String),
     #[error("task `{0}` has no container")]
     NoContainers(String),
     #[error("task `{task}` has no container `{container}`")]
@@ -184,6 +186,10 @@ pub fn destination(
             let ip = e.enis.first().map(|i| lab.enis[*i].ip).ok_or_else(|| ResolveError::NoEndpoint(n.clone()))?;
             return Ok((ip, Some(port.unwrap_or(crate::scenario::aws_service::HTTPS_PORT))));
         }
+        Node::LoadBalancer(n) => {
+            let lb = lab.load_balancer(n).ok_or_else(|| ResolveError::NoLoadBalancer(n.clone()))?;
+            *super::load_balancer::addresses(lab, lb).first().ok_or_else(|| ResolveError::NoLoadBalancer(n.clone()))?
+        }
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
@@ -237,6 +243,10 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
         Node::Aws(svc) => vec![svc.public_ip()],
         Node::Endpoint(n) => {
             lab.endpoint(n).map(|e| e.enis.iter().map(|i| lab.enis[*i].ip).collect()).unwrap_or_default()
+        }
+        // Its nodes' private addresses: the source a target sees.
+        Node::LoadBalancer(n) => {
+            lab.load_balancer(n).map(|lb| lb.nodes.iter().map(|k| lab.enis[*k].ip).collect()).unwrap_or_default()
         }
         Node::Ip(ip) => vec![*ip],
     }

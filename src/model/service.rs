@@ -10,7 +10,8 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceKind {
     /// The built-in responder of a container (`task/web/app`) or of an internet host.
-    Responder { node: String, task: Option<String>, container: Option<String> },
+    /// `http_status`: paths answered with another status than 200 (`x-ecsnet.httpStatus`).
+    Responder { node: String, task: Option<String>, container: Option<String>, http_status: Vec<(String, u16)> },
     /// The ECS agent's task metadata and credentials endpoint of instance `instance`.
     TaskMetadata { instance: usize },
     /// The Fargate agent's task metadata and credentials endpoint in the microVM of task
@@ -26,6 +27,8 @@ pub enum ServiceKind {
     /// A DNS resolver: the VPC's Amazon-provided one (in the VPC router, `view` Vpc) or one of
     /// the lab's internet (`view` Internet), on 53/udp and 53/tcp of each of its addresses.
     Resolver { view: View },
+    /// A node of load balancer `lb`: its proxy on each listener port of ENI `eni`'s address.
+    LoadBalancer { lb: usize, eni: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +55,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
                     node: Node::container(&t.name, &c.name).to_string(),
                     task: Some(t.name.clone()),
                     container: Some(c.name.clone()),
+                    http_status: c.http_status.clone(),
                 },
                 ns: c.ns.clone(),
                 bind: None,
@@ -66,6 +70,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
                 node: Node::internet_host(&h.name.value).to_string(),
                 task: None,
                 container: None,
+                http_status: vec![],
             },
             ns: lab.internet.ns.clone(),
             bind: Some(h.ip.value),
@@ -128,6 +133,18 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             bind: Some(d.resolver),
             listen: dns53.clone(),
             addrs: vec![d.resolver, dns::RESOLVER_LINK_LOCAL],
+        });
+    }
+    for (k, e) in lab.enis.iter().enumerate() {
+        let super::EniOwner::LoadBalancer(lb) = e.owner else { continue };
+        let ports =
+            lab.load_balancers[lb].listeners.iter().map(|l| PortProto { port: l.port.value, proto: Proto::Tcp });
+        v.push(Service {
+            kind: ServiceKind::LoadBalancer { lb, eni: k },
+            ns: e.ns.clone(),
+            bind: Some(e.ip),
+            listen: ports.collect(),
+            addrs: vec![],
         });
     }
     let outside = dns::internet_resolvers(lab);

@@ -134,5 +134,6 @@ pub fn eni_owner_label(o: EniOwner) -> &'static str {
         EniOwner::Task(_) => "task",
         EniOwner::Nat(_) => "nat",
         EniOwner::Endpoint(_) => "endpoint",
+        EniOwner::LoadBalancer(_) => "load balancer",
     }
 }

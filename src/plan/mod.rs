@@ -15,6 +15,7 @@ mod instance;
 mod instance_metadata;
 mod internet;
 mod internet_gateway;
+mod load_balancer;
 mod namespace;
 mod nat_gateway;
 mod network_acl;
@@ -75,6 +76,7 @@ pub fn plan(lab: &Lab) -> Plan {
         nat_gateway::firewall(&mut p, lab, nat);
     }
     vpc_endpoint::firewalls(&mut p, lab);
+    load_balancer::firewalls(&mut p, lab);
     vpc_endpoint::gateways(&mut p, lab);
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));

@@ -103,6 +103,10 @@ pub struct XEcsnet {
     pub command: Option<Vec<String>>,
     /// Extra ports the responder listens on, not mapped.
     pub listen: Vec<PortProto>,
+    /// HTTP paths the built-in responder answers with another status than 200 (a failing
+    /// health check path), in file order.
+    #[serde(default)]
+    pub http_status: Vec<(String, u16)>,
 }
 
 const TEXT_LIST: Shape = Shape::List(&Shape::Text);
@@ -260,6 +264,11 @@ pub(crate) static X_ECSNET: Table = Table {
             "listen",
             Shape::List(&Shape::PortProto),
             "More ports for the built-in responder, not mapped (`8080/tcp`, `53/udp`).",
+        ),
+        opt(
+            "httpStatus",
+            Shape::TextMap,
+            "HTTP paths the built-in responder answers with another status, still with its identity (`/health: 503`); every other path gets 200.",
         ),
     ],
 };
@@ -628,7 +637,34 @@ fn x_ecsnet(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> XEcsnet {
             }
         }
     }
+    x_ecsnet.http_status = http_status(cx, &xm, ok);
     x_ecsnet
+}
+
+/// `httpStatus: { /health: 503 }`: an exact path (from `/`, without the query) and a status
+/// 100-599.
+fn http_status(cx: &mut Reader, xm: &Block<'_>, ok: &mut bool) -> Vec<(String, u16)> {
+    let mut out = vec![];
+    for (path, code) in text_map(cx, xm, "httpStatus", ok) {
+        match code.trim().parse::<u16>() {
+            Ok(c) if (100..=599).contains(&c) && path.starts_with('/') => out.push((path, c)),
+            _ => {
+                let loc = xm.key_loc(cx, "httpStatus").unwrap_or_else(|| xm.loc.clone());
+                cx.err(
+                    &loc,
+                    tr!(
+                        "container-http-status",
+                        "`httpStatus` maps a path starting with `/` to a status 100-599, found `{ $path }: { $code }`",
+                        path = short(&path),
+                        code = short(&code)
+                    ),
+                    tr!("container-http-status-help", "for example `httpStatus: { /health: 503 }`"),
+                );
+                *ok = false;
+            }
+        }
+    }
+    out
 }
 
 /// The register-time rules of ECS that depend on the network mode, and container name rules.

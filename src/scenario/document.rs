@@ -38,6 +38,12 @@ pub struct Scenario {
     /// control plane (on AWS it would never register); `warn` (the default) only says so.
     #[serde(default)]
     pub control_plane_strict: bool,
+    /// ELBv2 load balancers (`loadBalancers:`).
+    #[serde(default)]
+    pub load_balancers: Vec<super::load_balancer::LoadBalancer>,
+    /// ELBv2 target groups and their registered targets (`targetGroups:`).
+    #[serde(default)]
+    pub target_groups: Vec<super::target_group::TargetGroup>,
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -64,6 +70,16 @@ pub(crate) static TABLE: Table = Table {
         opt("instances", Shape::List(&Shape::Block(&instance::TABLE)), "EC2 container instances."),
         opt("taskDefinitions", Shape::List(&task_definition::ENTRY), "Task definitions, inline or `file:` JSON."),
         opt("tasks", Shape::List(&Shape::Block(&task::TABLE)), "Tasks and the instance each runs on."),
+        opt(
+            "loadBalancers",
+            Shape::List(&Shape::Block(&super::load_balancer::TABLE)),
+            "ELBv2 application load balancers: nodes in subnets, security groups, listeners and rules.",
+        ),
+        opt(
+            "targetGroups",
+            Shape::List(&Shape::Block(&super::target_group::TABLE)),
+            "ELBv2 target groups: health check settings and registered targets.",
+        ),
         opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
         opt(
             "aws",
@@ -95,6 +111,8 @@ pub(crate) struct Draft {
     pub expect: Vec<Expectation>,
     pub aws: super::aws::Data,
     pub control_plane_strict: bool,
+    pub load_balancers: Vec<super::load_balancer::LoadBalancer>,
+    pub target_groups: Vec<super::target_group::TargetGroup>,
 }
 
 /// Read every block of the file; each kind checks what it can on its own.
@@ -113,6 +131,8 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         expect: Vec::new(),
         aws: Default::default(),
         control_plane_strict: false,
+        load_balancers: Vec::new(),
+        target_groups: Vec::new(),
     };
     let rv = Value::root(root, "scenario");
     let Some(top) = b.cx.entry_map(&rv, "the scenario", "version: 1") else { return d };
@@ -141,6 +161,12 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("tasks") {
         (d.tasks, d.task_netconf) = task::parse_all(b, &v).into_iter().map(|t| (t.task, t.netconf)).unzip();
+    }
+    if let Some(v) = top.get("targetGroups") {
+        d.target_groups = super::target_group::parse_all(b, &v);
+    }
+    if let Some(v) = top.get("loadBalancers") {
+        d.load_balancers = super::load_balancer::parse_all(b, &v, &d.region);
     }
     if let Some(v) = top.get("expect") {
         d.expect = expectation::parse_all(b, &v);
@@ -263,6 +289,7 @@ fn declared(d: &Draft) -> Declared<'_> {
         route_tables: names(d.vpc.route_tables.iter().map(|s| &s.name)),
         nat_gateways: names(d.vpc.nat_gateways.iter().map(|s| &s.name)),
         endpoints: names(d.vpc.vpc_endpoints.iter().map(|s| &s.name)),
+        load_balancers: names(d.load_balancers.iter().map(|s| &s.name)),
         security_groups,
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),
@@ -284,6 +311,13 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
     instance::check(cx, &d.instances, &v.subnets, &declared, seen);
     public_address::check(cx, v.cidr.as_ref().map(|c| c.value), &v.nat_gateways, &d.hosts, &d.instances);
     task::check(cx, &d.tasks, &d.task_netconf, &d.task_definitions, &declared, seen);
+    super::target_group::check(cx, &d.target_groups, &declared, seen);
+    let lb_vpc = super::load_balancer::Context {
+        declared: &declared,
+        subnets: &v.subnets,
+        internet_gateway: v.internet_gateway,
+    };
+    super::load_balancer::check(cx, &d.load_balancers, &d.target_groups, lb_vpc, seen);
     let lookup =
         expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
     expectation::check(cx, &d.expect, &lookup);
@@ -304,6 +338,8 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         expect: d.expect,
         aws: d.aws,
         control_plane_strict: d.control_plane_strict,
+        load_balancers: d.load_balancers,
+        target_groups: d.target_groups,
     })
 }
 

@@ -53,3 +53,5 @@ impl<T: PartialEq> PartialEq for Located<T> {
         self.value == o.value
     }
 }
+
+impl<T: Eq> Eq for Located<T> {}

@@ -21,6 +21,8 @@ mod instance;
 pub mod instance_types;
 mod internet;
 mod json;
+pub mod listener;
+pub mod load_balancer;
 mod located;
 pub mod metadata_options;
 mod names;
@@ -39,6 +41,7 @@ mod rule;
 pub mod schema;
 mod security_group;
 mod subnet;
+pub mod target_group;
 mod task;
 mod task_definition;
 mod text;
@@ -48,6 +51,8 @@ mod walk;
 
 #[cfg(test)]
 mod corpus_test;
+#[cfg(test)]
+mod elb_tests;
 #[cfg(test)]
 mod tests;
 
@@ -63,6 +68,8 @@ pub use expectation::{
 pub use instance::Instance;
 pub use instance_types::eni_limits;
 pub use internet::{Internet, InternetHost};
+pub use listener::{Action, Condition, Listener, ListenerRule, Redirect, Weighted};
+pub use load_balancer::{LoadBalancer, Scheme};
 pub use located::{Loc, Located};
 pub use metadata_options::MetadataOptions;
 pub use nat_gateway::NatGateway;
@@ -73,6 +80,7 @@ pub use route_table::{Route, RouteTable, RouteTarget};
 pub use rule::RuleProto;
 pub use security_group::{Peer, SecurityGroup, SgRule};
 pub use subnet::Subnet;
+pub use target_group::{HealthCheck, HealthCheckPort, HttpProtocol, TargetGroup, TargetRef, TargetType};
 pub use task::{AwsvpcConfiguration, Task};
 pub use task_definition::{TaskDefRef, TaskDefSource, TaskDefinition, find_task_def};
 pub use text::{MAX_DEPTH, MAX_FILE_BYTES, ReadError, read_regular};

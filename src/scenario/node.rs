@@ -39,6 +39,8 @@ pub enum Node {
     Aws(AwsService),
     /// A VPC endpoint: its ENIs (interface endpoints).
     Endpoint(String),
+    /// An application load balancer (`alb/NAME`): its nodes.
+    LoadBalancer(String),
     Ip(Ipv4Addr),
 }
 
@@ -83,6 +85,7 @@ impl fmt::Display for Node {
             Node::Dns => write!(f, "dns"),
             Node::Aws(svc) => write!(f, "{svc}"),
             Node::Endpoint(n) => write!(f, "endpoint/{n}"),
+            Node::LoadBalancer(n) => write!(f, "alb/{n}"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -116,7 +119,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -210,6 +213,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
         "internet" => Node::InternetHost(name("internet host", rest)?),
         "nat" => Node::Nat(name("NAT gateway", rest)?),
         "endpoint" => Node::Endpoint(name("VPC endpoint", rest)?),
+        "alb" => Node::LoadBalancer(name("load balancer", rest)?),
         "aws" => match AwsService::from_id(rest) {
             Some(svc) => Node::Aws(svc),
             None => {
@@ -256,7 +260,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             }
         },
         _ => {
-            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws", "endpoint"]) {
+            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws", "endpoint", "alb"]) {
                 Some(k) => tr!("endpoint-did-you-mean-kind", " (did you mean `{ $name }/...`?)", name = k),
                 None => String::new(),
             };
@@ -297,6 +301,7 @@ mod tests {
         assert!(parse_node("aws/ecr-api").unwrap_err().contains("did you mean `aws/ecr.api`"));
         assert_eq!(Node::Dns.to_string(), "dns");
         assert_eq!(p("nat/nat-a"), (Node::Nat("nat-a".into()), None));
+        assert_eq!(p("alb/web:80"), (Node::LoadBalancer("web".into()), Some(80)));
         assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));
         assert_eq!(p("task/web/DVA-EC_site"), (Node::container("web", "DVA-EC_site"), None));
         // round trip through Display
@@ -308,6 +313,7 @@ mod tests {
             "task/t",
             "task/t/c",
             "nat/n",
+            "alb/web",
             "metadata",
             "1.2.3.4",
         ] {

@@ -30,6 +30,7 @@ pub(crate) struct Declared<'d> {
     pub route_tables: Vec<&'d str>,
     pub nat_gateways: Vec<&'d str>,
     pub endpoints: Vec<&'d str>,
+    pub load_balancers: Vec<&'d str>,
     /// Declared groups, and `default` (which every VPC has).
     pub security_groups: Vec<&'d str>,
     pub internet_hosts: Vec<&'d str>,
@@ -55,6 +56,8 @@ pub(crate) const INSTANCE: RefKind = RefKind { kind: "instance", plural: "instan
 pub(crate) const TASK: RefKind = RefKind { kind: "task", plural: "tasks" };
 pub(crate) const NETWORK_ACL: RefKind = RefKind { kind: "network ACL", plural: "network ACLs" };
 pub(crate) const ENDPOINT: RefKind = RefKind { kind: "VPC endpoint", plural: "VPC endpoints" };
+pub(crate) const LOAD_BALANCER: RefKind = RefKind { kind: "load balancer", plural: "load balancers" };
+pub(crate) const TARGET_GROUP: RefKind = RefKind { kind: "target group", plural: "target groups" };
 pub(crate) const FAMILY: RefKind = RefKind { kind: "task definition family", plural: "task definitions" };
 
 /// Check that `name` is one of `declared`; names in `seen` were declared by entries that had

@@ -156,6 +156,11 @@ fn load_config(path: &Path) -> Result<AgentConfig, String> {
         let mut c = super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca);
         c.results = Some(path.join(crate::dataplane::state::STARTS_FILE));
         c.registered = Some(path.join(crate::dataplane::state::REGISTRATIONS_FILE));
+        for s in c.services.iter_mut() {
+            if let ServiceSpec::LoadBalancer(n) = s {
+                n.health_file = Some(path.join(super::load_balancer::health_file_name(&n.lb, &n.az)));
+            }
+        }
         return Ok(c);
     }
     std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -224,6 +229,7 @@ mod tests {
                 container: None,
                 bind: None,
                 listen: vec![PortProto { port: 3000, proto: Proto::Tcp }],
+                http_status: vec![],
             })],
             ..AgentConfig::default()
         };

@@ -10,6 +10,7 @@ pub mod dns;
 pub mod front_door;
 pub mod holder;
 pub mod instance_metadata;
+pub mod load_balancer;
 pub mod pull;
 pub mod responder;
 pub mod task_metadata;
@@ -36,6 +37,7 @@ pub enum ServiceSpec {
     InstanceMetadata(instance_metadata::ImdsConfig),
     Dns(dns::Spec),
     FrontDoor(front_door::Spec),
+    LoadBalancer(load_balancer::Spec),
 }
 
 impl ServiceSpec {
@@ -47,6 +49,7 @@ impl ServiceSpec {
             ServiceSpec::InstanceMetadata(s) => s.listens(),
             ServiceSpec::Dns(s) => s.listens(),
             ServiceSpec::FrontDoor(s) => s.listens(),
+            ServiceSpec::LoadBalancer(s) => s.listens(),
         }
     }
 
@@ -68,6 +71,7 @@ impl ServiceSpec {
             ServiceSpec::InstanceMetadata(s) => instance_metadata::start(s, lab, sockets),
             ServiceSpec::Dns(s) => dns::start(s, lab, sockets),
             ServiceSpec::FrontDoor(s) => front_door::start(s, lab, sockets),
+            ServiceSpec::LoadBalancer(s) => load_balancer::start(s, lab, sockets),
         }
     }
 }
@@ -82,14 +86,17 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
     let mut zones = None;
     for s in services(lab) {
         match s.kind {
-            ServiceKind::Responder { node, task, container } => list.push(ServiceSpec::Responder(responder::Spec {
-                ns: s.ns,
-                node,
-                task,
-                container,
-                bind: s.bind,
-                listen: s.listen,
-            })),
+            ServiceKind::Responder { node, task, container, http_status } => {
+                list.push(ServiceSpec::Responder(responder::Spec {
+                    ns: s.ns,
+                    node,
+                    task,
+                    container,
+                    bind: s.bind,
+                    listen: s.listen,
+                    http_status,
+                }))
+            }
             // One endpoint per instance, in instance order.
             ServiceKind::TaskMetadata { .. } => list.extend(tmds.next().map(ServiceSpec::TaskMetadata)),
             ServiceKind::FargateMetadata { task } => {
@@ -104,6 +111,9 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
             ServiceKind::FrontDoor => {
                 let (cert, key) = ca.clone().unwrap_or_default();
                 list.push(ServiceSpec::FrontDoor(front_door::lab_spec(lab, &s.ns, &s.addrs, (cert, key))));
+            }
+            ServiceKind::LoadBalancer { lb, eni } => {
+                list.push(ServiceSpec::LoadBalancer(load_balancer::node_spec(lab, lb, eni)))
             }
             ServiceKind::Resolver { view } => list.push(ServiceSpec::Dns(dns::Spec {
                 ns: s.ns,

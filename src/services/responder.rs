@@ -36,6 +36,10 @@ pub struct Identity {
     pub local: SocketAddrV4,
     /// The source address and port the responder saw.
     pub peer: SocketAddrV4,
+    /// The `X-Forwarded-*` headers of an HTTP request, as the responder got them (lower-case
+    /// names): what a load balancer added.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub forwarded: std::collections::BTreeMap<String, String>,
 }
 
 impl Identity {
@@ -66,6 +70,9 @@ pub struct Spec {
     #[serde(default)]
     pub bind: Option<Ipv4Addr>,
     pub listen: Vec<PortProto>,
+    /// HTTP paths answered with another status than 200 (`x-ecsnet.httpStatus`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_status: Vec<(String, u16)>,
 }
 
 impl Spec {
@@ -92,6 +99,7 @@ pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()>
         node: spec.node.as_str().into(),
         task: spec.task.as_deref().map(Into::into),
         container: spec.container.as_deref().map(Into::into),
+        http_status: spec.http_status.clone(),
     });
     for s in sockets {
         match s {
@@ -109,6 +117,8 @@ pub struct NodeInfo {
     pub node: Box<str>,
     pub task: Option<Box<str>>,
     pub container: Option<Box<str>>,
+    /// Paths answered with another status than 200.
+    pub http_status: Vec<(String, u16)>,
 }
 
 impl NodeInfo {
@@ -122,6 +132,7 @@ impl NodeInfo {
             proto,
             local,
             peer,
+            forwarded: Default::default(),
         }
     }
 
@@ -141,9 +152,55 @@ pub fn is_http_request(data: &[u8]) -> bool {
 
 /// The full HTTP response for an identity body (no body for HEAD, but the same Content-Length).
 pub fn http_response(request: &[u8], body: &[u8]) -> Vec<u8> {
+    http_response_status(request, body, 200)
+}
+
+/// A request's `X-Forwarded-*` headers, names in lower case.
+pub fn forwarded_headers(request: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let text = String::from_utf8_lossy(request);
+    text.lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .filter(|(k, _)| k.starts_with("x-forwarded-"))
+        .collect()
+}
+
+/// The status `http_status` gives the request's path (without its query), else 200.
+pub fn status_for(http_status: &[(String, u16)], request: &[u8]) -> u16 {
+    let line = request.split(|b| *b == b'\n').next().unwrap_or_default();
+    let target = line.split(|b| *b == b' ').nth(1).unwrap_or_default();
+    let path = target.split(|b| *b == b'?').next().unwrap_or_default();
+    http_status.iter().find(|(p, _)| p.as_bytes() == path).map_or(200, |(_, c)| *c)
+}
+
+/// The reason phrase of the statuses a responder or a load balancer answers with.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+/// The same with another status.
+pub fn http_response_status(request: &[u8], body: &[u8], status: u16) -> Vec<u8> {
     let head = request.starts_with(b"HEAD ");
     let mut out = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nServer: ecsnet\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nServer: ecsnet\r\n\r\n",
+        reason_phrase(status),
         body.len()
     )
     .into_bytes();
@@ -182,13 +239,14 @@ pub async fn handle_tcp(mut stream: TcpStream, info: Arc<NodeInfo>) {
     let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else { return };
     let mut req = Vec::new();
     let _ = tokio::time::timeout(READ_WINDOW, read_request(&mut stream, &mut req)).await;
-    let body = info.json(Proto::Tcp, v4(local), v4(peer));
     let out = if is_http_request(&req) {
-        let mut b = body;
+        let mut id = info.identity(Proto::Tcp, v4(local), v4(peer));
+        id.forwarded = forwarded_headers(&req);
+        let mut b = serde_json::to_vec(&id).unwrap_or_default();
         b.push(b'\n');
-        http_response(&req, &b)
+        http_response_status(&req, &b, status_for(&info.http_status, &req))
     } else {
-        let mut b = body;
+        let mut b = info.json(Proto::Tcp, v4(local), v4(peer));
         b.push(b'\n');
         b
     };
@@ -280,7 +338,13 @@ mod tests {
     use super::*;
 
     fn info() -> NodeInfo {
-        NodeInfo { lab: "lab1".into(), node: "task/web/app".into(), task: Some("web".into()), container: None }
+        NodeInfo {
+            lab: "lab1".into(),
+            node: "task/web/app".into(),
+            task: Some("web".into()),
+            container: None,
+            http_status: vec![("/health".into(), 404)],
+        }
     }
 
     #[test]
@@ -308,6 +372,17 @@ mod tests {
         let id = Identity::parse(s.as_bytes()).unwrap();
         assert_eq!(id.task, None);
         assert_eq!(id.proto, Proto::Udp);
+    }
+
+    #[test]
+    fn http_status_per_path() {
+        let paths = info().http_status;
+        assert_eq!(status_for(&paths, b"GET /health HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status_for(&paths, b"GET /health?x=1 HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status_for(&paths, b"GET /healthz HTTP/1.1\r\n\r\n"), 200);
+        assert_eq!(status_for(&paths, b"GET / HTTP/1.1\r\n\r\n"), 200);
+        let r = http_response_status(b"GET /health HTTP/1.1\r\n\r\n", b"{}", 404);
+        assert!(r.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! created, then each placed task in file order (its pause container first for awsvpc).
 
 pub mod inspect;
+pub mod load_balancer;
 pub mod ps;
 
 use crate::model::docker::ContainerRef;
@@ -34,6 +35,8 @@ pub struct Runtime {
     /// How each instance's agent joined the cluster (the agent's `registrations.json`);
     /// `None` while it is still trying.
     pub registrations: Option<Vec<crate::model::control_plane::Registration>>,
+    /// Each load balancer node's view of its targets' health (its `target-health.*.json`).
+    pub target_health: Vec<crate::services::load_balancer::HealthReport>,
 }
 
 impl Runtime {

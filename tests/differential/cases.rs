@@ -127,6 +127,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Dns => "dns".into(),
         Node::Aws(_) => "aws".into(),
         Node::Endpoint(_) => "endpoint".into(),
+        Node::LoadBalancer(_) => "load-balancer".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = match lab.task(task) {
@@ -341,6 +342,7 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
                 dns::Zone::PublicHostnames => "public-hostname",
                 dns::Zone::AwsPublic | dns::Zone::EndpointPrivate => "aws-public",
                 dns::Zone::EndpointVpce => "endpoint-vpce",
+                dns::Zone::LoadBalancer => "load-balancer",
             };
             (r.name.clone(), kind)
         })

@@ -1,0 +1,168 @@
+//! A load balancer's node, hop by hop as the node's proxy does it: the listener on the port
+//! (none: dropped), the rule the request's path matches (else the default action), then either
+//! the node answers itself (fixed response, redirect, 503 without a target in use) or it opens
+//! a new connection from its own ENI to a target, which the walk follows through the node's
+//! security groups (egress), the network ACLs, the routes and the target's groups (ingress):
+//! what the target sees is the node's private address. The target is the first healthy one in
+//! use of the first weighted group (all of them when none is healthy: ELB fails open), health
+//! being predicted the way the nodes check it: a walk from each node to the target's health
+//! check port, and the status its responder gives the path.
+
+use super::walk::{Blocked, L4, Next, Onward, Walk};
+use super::{Reason, follow};
+use crate::model::Lab;
+use crate::model::load_balancer::{Target, TargetGroup, action_for, in_use};
+use crate::scenario::{Action, Node, Outcome, ProbeProto};
+use std::net::Ipv4Addr;
+
+/// A packet from `src` delivered to node ENI `eni` of load balancer `x`.
+pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onward<'a> {
+    let lab = w.lab;
+    let lb = &lab.load_balancers[x];
+    let node = Node::LoadBalancer(lb.name.clone());
+    let ip = lab.enis[eni].ip;
+    let az = &lab.vpc.subnets[lab.enis[eni].subnet].az;
+    let at = format!("{node} (node in {az}, {ip})");
+    let Some(l) = lb.listeners.iter().find(|l| Some(l.port.value) == w.port).filter(|_| w.l4 == L4::Tcp) else {
+        w.step(at, format!("{node} has no listener there"), src, ip);
+        return Err(Blocked::timeout(
+            Reason::NoListener,
+            format!("{node} listens only on its listeners' ports (TCP); anything else is dropped"),
+        ));
+    };
+    let path = w.path.clone();
+    let action = action_for(l, &path, &lb.dns_name);
+    let rule = l.rules.iter().find(|r| r.actions.first() == action).map(|r| format!("rule {}", r.priority.value));
+    let which = rule.unwrap_or_else(|| "the default action".to_string());
+    w.step(at, format!("listener {} :{}, path {path}: {which}", l.protocol.as_str(), l.port.value), src, ip);
+    match action {
+        Some(Action::Forward(weighted)) => forward(w, (x, eni), weighted, src),
+        Some(Action::FixedResponse { status_code, .. }) => {
+            answers(w, &node, format!("fixed response {status_code}"), src)
+        }
+        Some(Action::Redirect(r)) => answers(w, &node, format!("redirect {}", r.status_code), src),
+        None => answers(w, &node, "404".to_string(), src),
+    }
+}
+
+/// The node answers itself.
+fn answers<'a>(w: &mut Walk<'a>, node: &Node, what: String, src: Ipv4Addr) -> Onward<'a> {
+    w.step(node.to_string(), format!("the node answers: {what}"), src, src);
+    Ok(Next::served_by(node.clone(), src))
+}
+
+/// A new connection from the node to the chosen target of the first group with weight.
+fn forward<'a>(
+    w: &mut Walk<'a>,
+    (x, eni): (usize, usize),
+    weighted: &[crate::scenario::Weighted],
+    src: Ipv4Addr,
+) -> Onward<'a> {
+    let lab = w.lab;
+    let node = Node::LoadBalancer(lab.load_balancers[x].name.clone());
+    let group = weighted
+        .iter()
+        .filter(|g| g.weight > 0)
+        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
+    let Some(group) = group else { return answers(w, &node, "503: no target group".into(), src) };
+    let Some((t, healthy)) = choose(lab, x, group) else {
+        return answers(w, &node, format!("503: target group {} has no target in use", group.name), src);
+    };
+    let state = if healthy { "healthy" } else { "none healthy: fails open" };
+    let from = lab.enis[eni].ip;
+    w.step(
+        node.to_string(),
+        format!(
+            "forward to target group {}: {} {}:{} ({state}), a new connection from {from}",
+            group.name, t.node, t.ip, t.port
+        ),
+        from,
+        t.ip,
+    );
+    w.aim(Some(t.port));
+    Ok(Next::LeaveEni { eni, dst: t.ip })
+}
+
+/// The target a request goes to, and whether it is healthy: the first healthy target in use,
+/// else the first in use (fail open).
+fn choose<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Option<(&'a Target, bool)> {
+    let lb = &lab.load_balancers[x];
+    let used: Vec<&Target> = g.targets.iter().filter(|t| in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
+    match used.iter().find(|t| health(lab, x, g, t).0 == "healthy") {
+        Some(t) => Some((t, true)),
+        None => used.first().map(|t| (*t, false)),
+    }
+}
+
+/// A target's health as the nodes of load balancer `x` would see it: (state, reason).
+pub fn health(lab: &Lab, x: usize, g: &TargetGroup, t: &Target) -> (&'static str, Option<&'static str>) {
+    let lb = &lab.load_balancers[x];
+    if !in_use(lb, t, &lab.enis, &lab.vpc.subnets) {
+        return ("unused", Some("Target.NotInUse"));
+    }
+    if !g.health_check.enabled {
+        return ("unavailable", Some("Target.HealthCheckDisabled"));
+    }
+    let port = g.health_check_port(t);
+    for &eni in &lb.nodes {
+        let mut w = Walk::new(lab, ProbeProto::Http, Some(port));
+        let end = follow(&mut w, Ok(Next::LeaveEni { eni, dst: t.ip }));
+        let end = super::network_acl::replies(&mut w, end);
+        match end {
+            Err(b) if b.outcome == Outcome::Timeout => return ("unhealthy", Some("Target.Timeout")),
+            Err(_) => return ("unhealthy", Some("Target.FailedHealthChecks")),
+            Ok(served) => {
+                let status = served.by.as_ref().map_or(200, |n| responder_status(lab, n, &g.health_check.path));
+                if !g.health_check.matches(status) {
+                    return ("unhealthy", Some("Target.ResponseCodeMismatch"));
+                }
+            }
+        }
+    }
+    ("healthy", None)
+}
+
+/// What the responder of `node` answers for `path` (200 unless `httpStatus` names it).
+fn responder_status(lab: &Lab, node: &Node, path: &str) -> u16 {
+    let Node::Task { task, container } = node else { return 200 };
+    let Some(t) = lab.task(task) else { return 200 };
+    let c = t.containers.iter().find(|c| container.as_deref().is_none_or(|n| n == c.name));
+    c.and_then(|c| c.http_status.iter().find(|(p, _)| p == path).map(|(_, s)| *s)).unwrap_or(200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::{is, lab, tcp};
+
+    #[test]
+    fn through_the_alb_to_a_target_from_the_nodes_address() {
+        let l = lab("scenarios/24-alb-awsvpc.yaml");
+        let a = crate::analyze::analyze(
+            &l,
+            &Node::Internet,
+            &Node::LoadBalancer("web".into()),
+            Some(80),
+            ProbeProto::Http,
+            None,
+        );
+        assert_eq!(a.outcome, Some(Outcome::Connected), "{a:?}");
+        assert_eq!(a.served_by, Some(Node::container("web-a", "app")));
+        let node_ip = l.enis[l.load_balancers[0].nodes[0]].ip;
+        assert_eq!(a.source_seen, Some(node_ip), "the target sees the node's private address");
+        let api = crate::analyze::analyze_path(
+            &l,
+            (&Node::Internet, &Node::LoadBalancer("web".into())),
+            Some(80),
+            ProbeProto::Http,
+            None,
+            "/api/x",
+        );
+        assert_eq!(api.served_by, Some(Node::container("api-a", "app")), "the path rule, failing open");
+        let g = &l.target_groups[1];
+        assert_eq!(health(&l, 0, g, &g.targets[0]), ("unhealthy", Some("Target.ResponseCodeMismatch")));
+        let g = &l.target_groups[0];
+        assert_eq!(health(&l, 0, g, &g.targets[0]), ("healthy", None));
+        assert_eq!(tcp(&l, "internet", "alb/web:8080"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
+    }
+}

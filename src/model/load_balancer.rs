@@ -1,0 +1,340 @@
+//! Application load balancers (AWS-SERVICES §4). A load balancer has one node per enabled
+//! availability zone: an ENI in the subnet it names there, with the load balancer's security
+//! groups (the VPC's `default` when none), in a namespace of its own where its proxy runs, and
+//! when internet-facing a public address behind the internet gateway (1:1, as an instance's).
+//! Its DNS name (`NAME-ID.REGION.elb.amazonaws.com`, `internal-…` when internal) resolves to the
+//! nodes' public addresses (internet-facing) or private ones (internal), the same answer inside
+//! the VPC and out, as ELB's public zone gives it.
+//!
+//! A target group's targets are resolved where traffic goes: an `ip` target is an awsvpc
+//! task's ENI address and a port; an `instance` target is an instance's address and a port,
+//! the host port of a task's container port for a task (dynamic ports included). A target
+//! in an availability zone no node is in is `unused` (Target.NotInUse). [`register_task`] is
+//! what an ECS service calls for each of its tasks.
+//!
+//! ENIs are allocated after every task's and endpoint's, so a load balancer added to a
+//! scenario moves no other address.
+
+use super::eni::{Eni, EniOwner};
+use super::error::ModelError;
+use super::fabric::Fabric;
+use super::{ACCOUNT, Instance, Task, ids, subnet};
+use crate::scenario::{self, Listener, Node, Scenario, Scheme, TargetType};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoadBalancer {
+    pub name: String,
+    pub arn: String,
+    /// `NAME-ID.REGION.elb.amazonaws.com`, `internal-NAME-ID.…` when internal.
+    pub dns_name: String,
+    pub scheme: Scheme,
+    /// Its nodes' ENIs (indexes into `Lab::enis`), one per availability zone, in file order.
+    pub nodes: Vec<usize>,
+    pub security_groups: Vec<String>,
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetGroup {
+    pub name: String,
+    pub arn: String,
+    pub protocol: scenario::HttpProtocol,
+    pub port: u16,
+    pub target_type: TargetType,
+    pub health_check: scenario::HealthCheck,
+    pub deregistration_delay_seconds: u32,
+    /// The load balancer whose listeners forward to it (index into `Lab::load_balancers`).
+    pub load_balancer: Option<usize>,
+    pub targets: Vec<Target>,
+}
+
+/// A registered target, resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// What registered it: `task/web` or `instance/ecs-1`.
+    pub node: Node,
+    /// As DescribeTargetHealth shows it: the IP address (ip) or the instance id (instance).
+    pub id: String,
+    /// Where a node connects.
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    pub az: String,
+}
+
+impl TargetGroup {
+    /// The port a health check of `t` goes to.
+    pub fn health_check_port(&self, t: &Target) -> u16 {
+        match self.health_check.port {
+            scenario::HealthCheckPort::TrafficPort => t.port,
+            scenario::HealthCheckPort::Port(p) => p,
+        }
+    }
+}
+
+impl LoadBalancer {
+    /// Its nodes' availability zones, in node order.
+    pub fn zones<'a>(&self, enis: &'a [Eni], subnets: &'a [super::Subnet]) -> Vec<&'a str> {
+        self.nodes.iter().map(|&k| subnets[enis[k].subnet].az.as_str()).collect()
+    }
+}
+
+/// What its DNS name resolves to, everywhere: the nodes' public addresses when internet-facing,
+/// their private ones when internal (ELB's zone is public, so an internal name resolves from
+/// the internet too, to addresses it cannot reach).
+pub fn addresses(lab: &super::Lab, lb: &LoadBalancer) -> Vec<Ipv4Addr> {
+    let enis = lb.nodes.iter().map(|k| &lab.enis[*k]);
+    match lb.scheme {
+        Scheme::InternetFacing => enis.filter_map(|e| e.public_ip).collect(),
+        Scheme::Internal => enis.map(|e| e.ip).collect(),
+    }
+}
+
+/// Whether `t` is in an availability zone the load balancer `lb` is enabled in: otherwise
+/// ELB leaves it `unused` (Target.NotInUse), cross-zone load balancing notwithstanding.
+pub fn in_use(lb: &LoadBalancer, t: &Target, enis: &[Eni], subnets: &[super::Subnet]) -> bool {
+    lb.zones(enis, subnets).contains(&t.az.as_str())
+}
+
+/// Every load balancer's nodes, then every target group with its targets.
+pub(super) fn resolve_all(
+    s: &Scenario,
+    fabric: &mut Fabric,
+    tasks: &[Task],
+    instances: &[Instance],
+) -> Result<(Vec<LoadBalancer>, Vec<TargetGroup>), ModelError> {
+    let mut lbs = vec![];
+    for (li, lb) in s.load_balancers.iter().enumerate() {
+        lbs.push(resolve(s, fabric, li, lb)?);
+    }
+    let groups = s.target_groups.iter().map(|g| target_group(s, fabric, g, tasks, instances)).collect();
+    Ok((lbs, groups))
+}
+
+fn resolve(
+    s: &Scenario,
+    fabric: &mut Fabric,
+    li: usize,
+    lb: &scenario::LoadBalancer,
+) -> Result<LoadBalancer, ModelError> {
+    let lab = fabric.lab;
+    let name = lb.name.value.clone();
+    let groups: Vec<String> = match &lb.security_groups {
+        Some(g) => g.iter().map(|x| x.value.clone()).collect(),
+        None => vec!["default".to_string()],
+    };
+    let mut nodes = vec![];
+    for sn in &lb.subnets {
+        let si = subnet::find(fabric.subnets, sn)?;
+        let ip = fabric.private_ip(si, &sn.loc)?;
+        let az = fabric.subnets[si].az.clone();
+        let ns = ids::ns_name(lab, "alb", &format!("{name}.{az}"));
+        let node = Node::LoadBalancer(format!("{name}/{az}"));
+        let mut eni = Eni::new(lab, &node, EniOwner::LoadBalancer(li), ns, ip, si);
+        eni.security_groups = groups.clone();
+        if lb.scheme == Scheme::InternetFacing {
+            eni.public_ip = Some(fabric.public_ip(&sn.loc)?);
+        }
+        nodes.push(fabric.attach(eni));
+    }
+    let id = ids::hex(&[lab, "alb", &name], 16);
+    // ELB's DNS names carry a number after the name (`web-1234567890.…`).
+    let number = u64::from_str_radix(&id[..8], 16).unwrap_or(0) % 9_000_000_000 + 1_000_000_000;
+    let prefix = if lb.scheme == Scheme::Internal { "internal-" } else { "" };
+    Ok(LoadBalancer {
+        dns_name: format!("{prefix}{name}-{number}.{}.elb.amazonaws.com", s.region),
+        arn: format!("arn:aws:elasticloadbalancing:{}:{ACCOUNT}:loadbalancer/app/{name}/{id}", s.region),
+        name,
+        scheme: lb.scheme,
+        nodes,
+        security_groups: groups,
+        listeners: lb.listeners.clone(),
+    })
+}
+
+fn target_group(
+    s: &Scenario,
+    fabric: &Fabric,
+    g: &scenario::TargetGroup,
+    tasks: &[Task],
+    instances: &[Instance],
+) -> TargetGroup {
+    let name = g.name.value.clone();
+    let id = ids::hex(&[fabric.lab, "targetgroup", &name], 16);
+    let load_balancer = s.load_balancers.iter().position(|lb| {
+        lb.listeners.iter().flat_map(|l| l.all_actions()).flat_map(|a| a.target_groups()).any(|t| t.value == name)
+    });
+    let mut tg = TargetGroup {
+        arn: format!("arn:aws:elasticloadbalancing:{}:{ACCOUNT}:targetgroup/{name}/{id}", s.region),
+        name,
+        protocol: g.protocol,
+        port: g.port.value,
+        target_type: g.target_type,
+        health_check: g.health_check.clone(),
+        deregistration_delay_seconds: g.deregistration_delay_seconds,
+        load_balancer,
+        targets: vec![],
+    };
+    let world = World { tasks, instances, enis: &fabric.enis, subnets: fabric.subnets };
+    for t in &g.targets {
+        let port = t.port.as_ref().map(|p| p.value);
+        let target = match t.kind_and_name() {
+            ("task", n) => tasks.iter().position(|x| x.name == n).and_then(|ti| register_task(&tg, &world, ti, port)),
+            (_, n) => instances.iter().position(|x| x.name == n).map(|ii| register_instance(&tg, &world, ii, port)),
+        };
+        if let Some(target) = target.filter(|x| !tg.targets.contains(x)) {
+            tg.targets.push(target);
+        }
+    }
+    tg
+}
+
+/// What target resolution reads of the lab.
+pub struct World<'a> {
+    pub tasks: &'a [Task],
+    pub instances: &'a [Instance],
+    pub enis: &'a [Eni],
+    pub subnets: &'a [super::Subnet],
+}
+
+/// The target task `ti` is in group `tg` for its container port `port` (default: the group's
+/// port), as ECS registers a service's task: `ip`, the task ENI's address and the port;
+/// `instance`, its instance and the host port the container port is published on. None when
+/// the task is not placed, or has no such address or port (a bridge task in an `ip` group).
+pub fn register_task(tg: &TargetGroup, w: &World<'_>, ti: usize, port: Option<u16>) -> Option<Target> {
+    let t = w.tasks.get(ti)?;
+    t.placement.as_ref().ok()?;
+    let port = port.unwrap_or(tg.port);
+    let node = Node::task(&t.name);
+    match tg.target_type {
+        TargetType::Ip => {
+            let eni = &w.enis[t.eni?];
+            let az = w.subnets[eni.subnet].az.clone();
+            Some(Target { node, id: eni.ip.to_string(), ip: eni.ip, port, az })
+        }
+        TargetType::Instance => {
+            let host_port = t
+                .containers
+                .iter()
+                .flat_map(|c| c.ports.iter())
+                .find(|p| p.container_port == port && p.proto == scenario::Proto::Tcp)
+                .and_then(|p| p.host_port)?;
+            let inst = w.instances.get(t.instance()?)?;
+            Some(Target { node, ..instance_target(w, inst, host_port) })
+        }
+    }
+}
+
+/// Instance `ii` registered by hand on `port` (default: the group's).
+pub fn register_instance(tg: &TargetGroup, w: &World<'_>, ii: usize, port: Option<u16>) -> Target {
+    instance_target(w, &w.instances[ii], port.unwrap_or(tg.port))
+}
+
+fn instance_target(w: &World<'_>, inst: &Instance, port: u16) -> Target {
+    let eni = &w.enis[inst.eni];
+    Target {
+        node: Node::instance(&inst.name),
+        id: inst.id.clone(),
+        ip: eni.ip,
+        port,
+        az: w.subnets[eni.subnet].az.clone(),
+    }
+}
+
+/// The action a request for `path` with Host `host` gets from listener `l`: the first rule by
+/// priority whose conditions all match, else the default action (listener-rules.html). Path
+/// patterns are case-sensitive, host headers are not; `*` matches any characters, `?` one.
+/// The nodes' proxy and the analyzer both ask this.
+pub fn action_for<'a>(l: &'a Listener, path: &str, host: &str) -> Option<&'a scenario::Action> {
+    l.rules
+        .iter()
+        .find(|r| r.conditions.iter().all(|c| condition_holds(c, path, host)))
+        .and_then(|r| r.actions.first())
+        .or_else(|| l.default_actions.first())
+}
+
+/// Whether a rule condition holds for a request.
+pub fn condition_holds(c: &scenario::Condition, path: &str, host: &str) -> bool {
+    match c {
+        scenario::Condition::PathPattern(v) => v.iter().any(|p| glob(p.as_bytes(), path.as_bytes())),
+        scenario::Condition::HostHeader(v) => {
+            let host = host.to_ascii_lowercase();
+            v.iter().any(|p| glob(p.to_ascii_lowercase().as_bytes(), host.as_bytes()))
+        }
+    }
+}
+
+/// `*` and `?` wildcards, iteratively (no recursion on hostile input).
+pub fn glob(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// `rule 10 path-pattern /api/* -> forward api; default -> forward web`.
+pub fn listener_summary(l: &Listener) -> String {
+    let mut parts: Vec<String> = l
+        .rules
+        .iter()
+        .map(|r| {
+            let conds: Vec<String> = r.conditions.iter().map(condition).collect();
+            format!("rule {} {} -> {}", r.priority.value, conds.join(" and "), actions(&r.actions))
+        })
+        .collect();
+    parts.push(format!("default -> {}", actions(&l.default_actions)));
+    parts.join("; ")
+}
+
+fn condition(c: &scenario::Condition) -> String {
+    match c {
+        scenario::Condition::PathPattern(v) => format!("path-pattern {}", v.join(",")),
+        scenario::Condition::HostHeader(v) => format!("host-header {}", v.join(",")),
+    }
+}
+
+fn actions(a: &[scenario::Action]) -> String {
+    a.iter()
+        .map(|a| match a {
+            scenario::Action::Forward(w) if w.len() == 1 => format!("forward {}", w[0].target_group.value),
+            scenario::Action::Forward(w) => {
+                let groups: Vec<String> = w.iter().map(|x| format!("{}={}", x.target_group.value, x.weight)).collect();
+                format!("forward {}", groups.join(","))
+            }
+            scenario::Action::FixedResponse { status_code, .. } => format!("fixed-response {status_code}"),
+            scenario::Action::Redirect(r) => format!("redirect {}", r.status_code),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(glob(b"/api/*", b"/api/x"));
+        assert!(glob(b"/api/*", b"/api/"));
+        assert!(!glob(b"/api/*", b"/api"));
+        assert!(glob(b"/img/*.png", b"/img/a/b.png"));
+        assert!(glob(b"/?", b"/a"));
+        assert!(!glob(b"/API/*", b"/api/x"));
+        assert!(glob(b"*", b""));
+    }
+}

@@ -1,0 +1,242 @@
+//! One node of an application load balancer: an HTTP/1.1 proxy on each listener port of the
+//! node's private address, in the node's namespace. It evaluates the listener's rules by
+//! priority, answers fixed responses and redirects itself, and forwards a request to a target
+//! over a new connection of its own (so the target sees the node's private address), with
+//! `X-Forwarded-For` appended and `X-Forwarded-Proto` / `X-Forwarded-Port` set
+//! (x-forwarded-headers.html). Targets are chosen round robin among the healthy ones of the
+//! group (cross-zone: every node uses the targets of every enabled zone); when none is healthy
+//! the node fails open and uses them all; a group without a target in use gets 503. Every node
+//! checks every target on its own (`health.rs`), as ELB's nodes do.
+//!
+//! One request per connection (`Connection: close` both ways): what a probe, curl and a health
+//! check need; keep-alive and chunked request bodies are not modelled.
+
+mod health;
+mod http;
+mod rules;
+
+pub use health::{HealthReport, TargetHealth};
+
+use super::bind::{Listen, Socket};
+use crate::scenario::{Action, HealthCheck, Listener, Proto};
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A node: where it listens, what its listeners do, the groups they forward to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The node's namespace.
+    pub ns: String,
+    /// The load balancer's name.
+    pub lb: String,
+    pub az: String,
+    /// The node's private address: where it listens, and the source of what it sends.
+    pub ip: Ipv4Addr,
+    pub dns_name: String,
+    pub listeners: Vec<Listener>,
+    pub groups: Vec<Group>,
+    /// Where the node writes its view of the targets' health (JSON [`HealthReport`]).
+    #[serde(default)]
+    pub health_file: Option<PathBuf>,
+}
+
+/// A target group as a node sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub health_check: HealthCheck,
+    pub targets: Vec<GroupTarget>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupTarget {
+    /// `task/web` or `instance/ecs-1`.
+    pub node: String,
+    /// The IP address or the instance id, as DescribeTargetHealth shows it.
+    pub id: String,
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    pub health_check_port: u16,
+    /// In an availability zone the load balancer is enabled in (else `unused`, no traffic).
+    pub in_use: bool,
+}
+
+impl Spec {
+    pub fn node(&self) -> String {
+        format!("alb/{} ({})", self.lb, self.az)
+    }
+
+    pub fn listens(&self) -> Vec<Listen> {
+        self.listeners
+            .iter()
+            .map(|l| Listen {
+                ns: self.ns.clone(),
+                addr: SocketAddrV4::new(self.ip, l.port.value),
+                proto: Proto::Tcp,
+                who: self.node(),
+            })
+            .collect()
+    }
+}
+
+/// The file node `spec` writes its view of the targets' health to, in a lab's state directory.
+pub fn health_file_name(lb: &str, az: &str) -> String {
+    format!("target-health.{lb}.{az}.json")
+}
+
+/// Node `eni` of load balancer `lb` of the lab: its listeners and the groups they forward to,
+/// each target in use when it is in an enabled zone.
+pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
+    use crate::model::load_balancer::in_use;
+    let l = &lab.load_balancers[lb];
+    let e = &lab.enis[eni];
+    let vpc = &lab.vpc.subnets;
+    let groups = lab
+        .target_groups
+        .iter()
+        .filter(|g| g.load_balancer == Some(lb))
+        .map(|g| Group {
+            name: g.name.clone(),
+            health_check: g.health_check.clone(),
+            targets: g
+                .targets
+                .iter()
+                .map(|t| GroupTarget {
+                    node: t.node.to_string(),
+                    id: t.id.clone(),
+                    ip: t.ip,
+                    port: t.port,
+                    health_check_port: g.health_check_port(t),
+                    in_use: in_use(l, t, &lab.enis, vpc),
+                })
+                .collect(),
+        })
+        .collect();
+    Spec {
+        ns: e.ns.clone(),
+        lb: l.name.clone(),
+        az: vpc[e.subnet].az.clone(),
+        ip: e.ip,
+        dns_name: l.dns_name.clone(),
+        listeners: l.listeners.clone(),
+        groups,
+        health_file: None,
+    }
+}
+
+/// A connection from the node's address, made in its namespace (the agent itself runs
+/// elsewhere): what the target sees as the source.
+pub(crate) async fn connect(ns: &str, from: Ipv4Addr, to: SocketAddrV4) -> io::Result<TcpStream> {
+    let s = super::pull::tcp_in(ns)?;
+    s.bind(std::net::SocketAddr::V4(SocketAddrV4::new(from, 0)))?;
+    s.connect(std::net::SocketAddr::V4(to)).await
+}
+
+/// A running node: its spec, the targets' health as it sees it, its round-robin counters.
+pub(crate) struct NodeState {
+    pub spec: Spec,
+    pub health: health::Table,
+    next: Vec<AtomicUsize>,
+}
+
+/// Serve one node on its sockets (one per listener, in order), and start its health checks.
+pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    let state = Arc::new(NodeState {
+        health: health::Table::new(&spec.groups),
+        next: spec.groups.iter().map(|_| AtomicUsize::new(0)).collect(),
+        spec: spec.clone(),
+    });
+    health::spawn_all(state.clone());
+    for (l, s) in spec.listeners.iter().zip(sockets) {
+        if let Socket::Tcp(t) = s {
+            tokio::spawn(serve(TcpListener::from_std(t)?, state.clone(), l.port.value));
+        }
+    }
+    Ok(())
+}
+
+async fn serve(listener: TcpListener, state: Arc<NodeState>, port: u16) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => drop(tokio::spawn(handle(stream, state.clone(), port))),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// One client connection: one request, one answer.
+async fn handle(mut client: TcpStream, state: Arc<NodeState>, port: u16) {
+    let Ok(peer) = client.peer_addr() else { return };
+    let Some(req) = http::read_request(&mut client).await else {
+        http::answer(&mut client, &http::elb_error(400)).await;
+        return;
+    };
+    let Some(listener) = state.spec.listeners.iter().find(|l| l.port.value == port) else { return };
+    let action = rules::evaluate(listener, &req);
+    let out = match action {
+        Action::FixedResponse { status_code, content_type, message_body } => {
+            http::response(*status_code, content_type, message_body.as_bytes(), &[])
+        }
+        Action::Redirect(r) => http::redirect(r, &req, port),
+        Action::Forward(weighted) => forward(&state, weighted, &req, peer.ip(), port).await,
+    };
+    http::answer(&mut client, &out).await;
+}
+
+/// Forward to a target of one of the weighted groups: its answer, or ELB's 502/503/504.
+async fn forward(
+    state: &NodeState,
+    weighted: &[crate::scenario::Weighted],
+    req: &http::Request,
+    client: std::net::IpAddr,
+    port: u16,
+) -> Vec<u8> {
+    let Some(gi) = pick_group(state, weighted) else { return http::elb_error(503) };
+    let Some(target) = pick_target(state, gi) else { return http::elb_error(503) };
+    let upstream = req.forwarded(client, "http", port);
+    let conn = connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(target.ip, target.port));
+    http::exchange(conn, &upstream).await
+}
+
+/// A group by weight (a request counter walks the weights), among those named in the spec.
+fn pick_group(state: &NodeState, weighted: &[crate::scenario::Weighted]) -> Option<usize> {
+    let live: Vec<(usize, u32)> = weighted
+        .iter()
+        .filter_map(|w| state.spec.groups.iter().position(|g| g.name == w.target_group.value).map(|i| (i, w.weight)))
+        .filter(|(_, w)| *w > 0)
+        .collect();
+    let total: u32 = live.iter().map(|(_, w)| w).sum();
+    if total == 0 {
+        return None;
+    }
+    let tick = u32::try_from(REQUESTS.fetch_add(1, Ordering::Relaxed) % total as usize).unwrap_or(0);
+    let mut acc = 0;
+    for (gi, w) in &live {
+        acc += w;
+        if tick < acc {
+            return Some(*gi);
+        }
+    }
+    live.first().map(|(gi, _)| *gi)
+}
+
+static REQUESTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Round robin among the group's healthy targets in use; all of them in use when none is
+/// healthy (fail open); None when the group has no target in use.
+fn pick_target(state: &NodeState, gi: usize) -> Option<GroupTarget> {
+    let group = &state.spec.groups[gi];
+    let in_use: Vec<usize> = (0..group.targets.len()).filter(|&ti| group.targets[ti].in_use).collect();
+    let healthy: Vec<usize> = in_use.iter().copied().filter(|&ti| state.health.is_healthy(gi, ti)).collect();
+    let pool = if healthy.is_empty() { in_use } else { healthy };
+    if pool.is_empty() {
+        return None;
+    }
+    let k = state.next[gi].fetch_add(1, Ordering::Relaxed) % pool.len();
+    Some(group.targets[pool[k]].clone())
+}

@@ -1,0 +1,178 @@
+//! Application load balancers on real packets (root): a client on the lab's internet reaches
+//! awsvpc tasks through the ALB's DNS name, the tasks see a node's private address with the
+//! client's in X-Forwarded-For, a direct hit on a task fails, and the nodes' health checks move
+//! targets through DescribeTargetHealth's states within the configured intervals (scenario 24).
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// `ecsnet exec LAB NODE -- ARGS...`: (success, stdout).
+fn exec(lab: &str, node: &str, args: &[&str]) -> (bool, String) {
+    let o = Command::new(bin()).args(["exec", lab, node, "--"]).args(args).output().expect("exec");
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).to_string())
+}
+
+/// A GET from the internet's client: the identity JSON a target's responder answered with.
+fn get(lab: &str, url: &str) -> Option<Value> {
+    let (ok, out) = exec(lab, "internet", &["curl", "--noproxy", "*", "-s", "-m", "5", url]);
+    if !ok {
+        return None;
+    }
+    serde_json::from_str(out.trim()).ok()
+}
+
+fn lab_json(lab: &str) -> Value {
+    let p = format!("/run/ecsnet/{lab}/lab.json");
+    serde_json::from_slice(&std::fs::read(&p).expect("lab.json")).expect("json")
+}
+
+/// Every node's view of `target` in `group`: (state, reason).
+fn health(lab: &str, group: &str, target: &str) -> Vec<(String, Option<String>)> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(format!("/run/ecsnet/{lab}")).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !name.starts_with("target-health.") {
+            continue;
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&std::fs::read(e.path()).unwrap_or_default()) else { continue };
+        for t in v["targets"].as_array().into_iter().flatten() {
+            if t["group"] == group && t["target"] == target {
+                out.push((t["state"].as_str().unwrap_or("").to_string(), t["reason"].as_str().map(str::to_string)));
+            }
+        }
+    }
+    out
+}
+
+/// Wait until every node sees `target` in `state`, at most `within`.
+fn wait_state(lab: &str, group: &str, target: &str, state: &str, within: Duration) -> Vec<(String, Option<String>)> {
+    let start = Instant::now();
+    loop {
+        let h = health(lab, group, target);
+        if h.len() == 2 && h.iter().all(|(s, _)| s == state) {
+            return h;
+        }
+        assert!(start.elapsed() < within, "{group}/{target} not {state} within {within:?}: {h:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn the_alb_proxies_from_its_nodes_and_checks_its_targets() {
+    need_root!();
+    let lab = "alb-t1";
+    let file = scenario_copy("scenarios/24-alb-awsvpc.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let model = lab_json(lab);
+    let lb = &model["load_balancers"][0];
+    let name = lb["dns_name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("web-") && name.ends_with(".ap-northeast-1.elb.amazonaws.com"), "{name}");
+    let enis = model["enis"].as_array().unwrap();
+    let node = |k: &Value| &enis[k.as_u64().unwrap() as usize];
+    let privates: Vec<String> =
+        lb["nodes"].as_array().unwrap().iter().map(|k| node(k)["ip"].as_str().unwrap().into()).collect();
+    let publics: Vec<String> =
+        lb["nodes"].as_array().unwrap().iter().map(|k| node(k)["public_ip"].as_str().unwrap().into()).collect();
+
+    // The name resolves to the nodes' public addresses, on the internet and inside the VPC.
+    for from in ["internet", "task/web-a"] {
+        let (ok, out) = exec(lab, from, &["getent", "ahostsv4", &name]);
+        assert!(ok, "{from}: {out}");
+        for p in &publics {
+            assert!(out.contains(p.as_str()), "{from}: {name} -> {out}");
+        }
+    }
+
+    // Through the name: a target answers, seeing a node's private address, the client in XFF.
+    let id = get(lab, &format!("http://{name}/")).expect("an answer through the ALB");
+    assert!(id["node"].as_str().unwrap().starts_with("task/web-"), "{id}");
+    let peer = id["peer"].as_str().unwrap().split(':').next().unwrap().to_string();
+    assert!(privates.contains(&peer), "the source is a node's private address: {peer} not in {privates:?}");
+    assert_eq!(id["forwarded"]["x-forwarded-for"], "203.0.113.10", "{id}");
+    assert_eq!(id["forwarded"]["x-forwarded-proto"], "http");
+    assert_eq!(id["forwarded"]["x-forwarded-port"], "80");
+    // The path rule.
+    let id = get(lab, &format!("http://{name}/api/orders")).expect("api");
+    assert_eq!(id["node"], "task/api-a/app", "{id}");
+    // Round robin (cross-zone): both web tasks answer.
+    let served: Vec<String> = (0..6)
+        .filter_map(|_| get(lab, &format!("http://{}/", publics[0])))
+        .map(|v| v["task"].as_str().unwrap().into())
+        .collect();
+    assert!(served.contains(&"web-a".to_string()) && served.contains(&"web-c".to_string()), "{served:?}");
+
+    // The task has no public address and admits only the ALB's group.
+    let task = enis.iter().find(|e| e["owner"]["Task"] == 0).expect("task/web-a's ENI");
+    assert!(get(lab, &format!("http://{}/", task["ip"].as_str().unwrap())).is_none(), "a direct hit is blocked");
+    let (ok, _) = exec(lab, "task/api-a", &["curl", "--noproxy", "*", "-s", "-m", "2", "http://10.24.11.5/"]);
+    assert!(!ok, "a peer task outside the ALB's group is blocked");
+
+    // Health: web passes its first check (interval 5 s); api's /health answers 404 and two
+    // failures (unhealthy threshold 2, interval 5 s) make it unhealthy, and the ALB fails open.
+    wait_state(lab, "web", "task/web-a", "healthy", Duration::from_secs(8));
+    let h = wait_state(lab, "api", "task/api-a", "unhealthy", Duration::from_secs(16));
+    assert!(h.iter().all(|(_, r)| r.as_deref() == Some("Target.ResponseCodeMismatch")), "{h:?}");
+    let id = get(lab, &format!("http://{name}/api/orders")).expect("fail open");
+    assert_eq!(id["node"], "task/api-a/app", "{id}");
+}
+
+#[test]
+fn a_group_without_targets_gets_503_and_fixed_responses_come_from_the_node() {
+    need_root!();
+    let lab = "alb-t2";
+    let body = r#"version: 1
+name: alb-t2
+vpc:
+  cidr: 10.25.0.0/16
+  internetGateway: true
+  subnets:
+    - { name: a, cidr: 10.25.0.0/24, availabilityZone: us-east-1a, routeTable: public }
+    - { name: b, cidr: 10.25.1.0/24, availabilityZone: us-east-1b, routeTable: public }
+  routeTables:
+    - name: public
+      routes: [{ destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway }]
+  securityGroups:
+    - name: alb
+      ingress: [{ protocol: tcp, ports: 80, source: 0.0.0.0/0 }]
+targetGroups:
+  - { name: empty, port: 80, targetType: ip }
+loadBalancers:
+  - name: edge
+    subnets: [a, b]
+    securityGroups: [alb]
+    listeners:
+      - port: 80
+        defaultActions: [{ type: forward, targetGroupArn: empty }]
+        rules:
+          - priority: 1
+            conditions: [{ field: path-pattern, values: [/maintenance] }]
+            actions: [{ type: fixed-response, fixedResponseConfig: { statusCode: "503", messageBody: down } }]
+          - priority: 2
+            conditions: [{ field: path-pattern, values: [/old/*] }]
+            actions: [{ type: redirect, redirectConfig: { statusCode: HTTP_302, path: "/new/#{path}" } }]
+"#;
+    let file = write_scenario(lab, body);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let model = lab_json(lab);
+    let name = model["load_balancers"][0]["dns_name"].as_str().unwrap().to_string();
+    let curl = |path: &str| {
+        let url = format!("http://{name}{path}");
+        exec(lab, "internet", &["curl", "--noproxy", "*", "-s", "-m", "5", "-i", &url]).1
+    };
+    let out = curl("/");
+    assert!(out.starts_with("HTTP/1.1 503 Service Unavailable\r\n") && out.contains("Server: awselb/2.0"), "{out}");
+    let out = curl("/maintenance");
+    assert!(out.starts_with("HTTP/1.1 503 ") && out.ends_with("down"), "{out}");
+    let out = curl("/old/page");
+    assert!(out.starts_with("HTTP/1.1 302 Found\r\n"), "{out}");
+    assert!(out.contains(&format!("Location: http://{name}/new/old/page\r\n")), "{out}");
+}
