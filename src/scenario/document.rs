@@ -8,6 +8,7 @@ use super::instance::{self, Instance};
 use super::internet::{self, Internet, InternetHost};
 use super::located::{Loc, Located};
 use super::reference::Declared;
+use super::service::{self, Service};
 use super::task::{self, Task};
 use super::task_definition::{self, TaskDefinition};
 use super::vpc::{self, Vpc, VpcDraft};
@@ -30,6 +31,9 @@ pub struct Scenario {
     pub instances: Vec<Instance>,
     pub task_definitions: Vec<TaskDefinition>,
     pub tasks: Vec<Task>,
+    /// ECS services (`services:`), placed by the service scheduler after the tasks.
+    #[serde(default)]
+    pub services: Vec<Service>,
     pub expect: Vec<Expectation>,
     /// What the lab's AWS services hold (`aws:`).
     #[serde(default)]
@@ -64,6 +68,11 @@ pub(crate) static TABLE: Table = Table {
         opt("instances", Shape::List(&Shape::Block(&instance::TABLE)), "EC2 container instances."),
         opt("taskDefinitions", Shape::List(&task_definition::ENTRY), "Task definitions, inline or `file:` JSON."),
         opt("tasks", Shape::List(&Shape::Block(&task::TABLE)), "Tasks and the instance each runs on."),
+        opt(
+            "services",
+            Shape::List(&Shape::Block(&service::TABLE)),
+            "ECS services: desiredCount tasks each, placed by the service scheduler after the tasks.",
+        ),
         opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
         opt(
             "aws",
@@ -92,6 +101,7 @@ pub(crate) struct Draft {
     pub tasks: Vec<Task>,
     /// Where each task's `networkConfiguration` key is (parallel to `tasks`).
     pub task_netconf: Vec<Option<Loc>>,
+    pub services: Vec<Service>,
     pub expect: Vec<Expectation>,
     pub aws: super::aws::Data,
     pub control_plane_strict: bool,
@@ -110,6 +120,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         task_definitions: Vec::new(),
         tasks: Vec::new(),
         task_netconf: Vec::new(),
+        services: Vec::new(),
         expect: Vec::new(),
         aws: Default::default(),
         control_plane_strict: false,
@@ -141,6 +152,9 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("tasks") {
         (d.tasks, d.task_netconf) = task::parse_all(b, &v).into_iter().map(|t| (t.task, t.netconf)).unzip();
+    }
+    if let Some(v) = top.get("services") {
+        d.services = service::parse_all(b, &v);
     }
     if let Some(v) = top.get("expect") {
         d.expect = expectation::parse_all(b, &v);
@@ -267,6 +281,7 @@ fn declared(d: &Draft) -> Declared<'_> {
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),
         tasks: names(d.tasks.iter().map(|s| &s.name)),
+        services: names(d.services.iter().map(|s| &s.name)),
         families,
     }
 }
@@ -284,6 +299,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
     instance::check(cx, &d.instances, &v.subnets, &declared, seen);
     public_address::check(cx, v.cidr.as_ref().map(|c| c.value), &v.nat_gateways, &d.hosts, &d.instances);
     task::check(cx, &d.tasks, &d.task_netconf, &d.task_definitions, &declared, seen);
+    service::check(cx, &d.services, &d.task_definitions, &declared, seen);
     let lookup =
         expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
     expectation::check(cx, &d.expect, &lookup);
@@ -301,6 +317,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         instances: d.instances,
         task_definitions: d.task_definitions,
         tasks: d.tasks,
+        services: d.services,
         expect: d.expect,
         aws: d.aws,
         control_plane_strict: d.control_plane_strict,

@@ -3,7 +3,7 @@
 //! One file per kind of block, each with its types, its field table, its parser and its
 //! cross-reference checks: `vpc`, `subnet`, `route_table`, `nat_gateway`, `security_group`,
 //! `network_acl`, `internet`, `instance`, `task_definition`, `container`, `task`,
-//! `expectation`. `document` reads the top level and calls them in order; `schema` turns the
+//! `service`, `expectation`. `document` reads the top level and calls them in order; `schema` turns the
 //! field tables into a JSON Schema. Underneath: `text` (bytes to a YAML tree), `walk` (typed,
 //! located reads of that tree), `builder` and `reference` (names and references).
 
@@ -11,6 +11,7 @@ pub mod agent_config;
 pub mod aws;
 pub mod aws_service;
 mod builder;
+pub mod cluster_query;
 mod container;
 pub mod dhcp_options;
 mod document;
@@ -38,6 +39,7 @@ mod route_table;
 mod rule;
 pub mod schema;
 mod security_group;
+pub mod service;
 mod subnet;
 mod task;
 mod task_definition;
