@@ -801,3 +801,4 @@ cql-expected = { $what } が必要ですが { $found } がありました
 cql-an-attribute = 属性
 cql-unknown-attribute = 未知の属性 `{ $attribute }` (ecsnet のインスタンスにある属性: { $known })
 cql-a-value = 値
+model-fargate-service = サービス `{ $name }`: FARGATE のサービスはまだ配置されません
