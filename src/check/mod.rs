@@ -10,6 +10,48 @@ use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
 pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
+    let (expanded, origin) = expand_services(lab, expects);
+    let mut verdicts = run_expanded(lab, &expanded).await;
+    for v in &mut verdicts {
+        v.index = origin.get(v.index).copied().unwrap_or(v.index);
+    }
+    verdicts
+}
+
+/// `service/NAME` in a reachability check's `from` or `to` stands for every task of the
+/// service: one check per task (per pair when both are services), each titled with its task.
+/// Also gives, for each check, the index of the expectation it came from.
+pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>, Vec<usize>) {
+    let tasks_of = |n: &Node| -> Vec<Node> {
+        match n {
+            Node::Service(s) => lab
+                .service(s)
+                .map(|svc| svc.tasks.iter().map(|ti| Node::task(&lab.tasks[*ti].name)).collect())
+                .unwrap_or_default(),
+            other => vec![other.clone()],
+        }
+    };
+    let (mut out, mut origin) = (vec![], vec![]);
+    for (i, e) in expects.iter().enumerate() {
+        let ExpectKind::Reach(r) = &e.kind else {
+            out.push(e.clone());
+            origin.push(i);
+            continue;
+        };
+        for from in tasks_of(&r.from.value) {
+            for to in tasks_of(&r.to.value) {
+                let mut r = r.clone();
+                r.from.value = from.clone();
+                r.to.value = to;
+                out.push(Expectation { kind: ExpectKind::Reach(r), loc: e.loc.clone() });
+                origin.push(i);
+            }
+        }
+    }
+    (out, origin)
+}
+
+async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     // How the tasks' starts went on packets (the agent made the calls at `up`).
     let starts = crate::dataplane::state::load_starts(&lab.name);
     // How the instances joined the cluster, which placements are cross-checked against: the

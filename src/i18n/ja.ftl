@@ -217,7 +217,7 @@ cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort
 cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
 
 # Endpoints (FROM and TO on the command line, `from:` and `to:` in a scenario)
-endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`nat/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
+endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`service/NAME`、`nat/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
 endpoint-empty = エンドポイントが空です。{ $forms } のいずれかを指定します
 endpoint-blanks = エンドポイント `{ $node }` に空白が含まれています。{ $forms } のいずれかを指定します
 endpoint-bad-port = `{ $node }` のポート `{ $port }` は無効です: ポートは 1 から 65535 の数です
@@ -670,7 +670,7 @@ expect-never-protocol-help = `protocol: tcp` か `protocol: udp` と書きます
 expect-path-twice = `path` が 2 回指定されています: `http` の横と中
 expect-path-twice-help = `http: {"{"} path: ... {"}"}` だけを残します
 expect-served-by-task = `servedBy` にはタスクを指定しますが、`{ $endpoint }` になっています
-expect-served-by-task-help = `task/NAME` か `task/NAME/CONTAINER` と書きます
+expect-served-by-task-help = `task/NAME`、`task/NAME/CONTAINER`、`service/NAME` のどれかを書きます
 expect-via-task = `via` は `to: task/...` でしか使いませんが、`{ $endpoint }` になっています
 expect-via-task-help = `via` を削除するか、タスクをプローブします
 expect-via-no-host-port = `via: { $via }` にはホストポートが必要ですが、タスク `{ $task }` は networkMode={ $mode } です: そのポートはインスタンスに公開されません

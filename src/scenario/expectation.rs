@@ -202,7 +202,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255})?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
@@ -512,7 +512,7 @@ fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
 /// `from`: a node a probe can start from, without a port.
 fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
     let bad = match &e.value {
-        Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
+        Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } | Node::Service(_) => None,
         Node::InstancePublic(_) => {
             Some(tr!("expect-dest-public", "an instance's public address is only a destination"))
         }
@@ -668,16 +668,16 @@ fn result(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outco
     }
 }
 
-/// `servedBy`: a task or one of its containers.
+/// `servedBy`: a task or one of its containers, or any task of a service.
 fn served_by(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
     let v = m.get("servedBy")?;
     match endpoint_no_port(cx, &v) {
-        Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
+        Some(e) if matches!(e.value, Node::Task { .. } | Node::Service(_)) => Some(e),
         Some(e) => {
             cx.err(
                 &e.loc,
                 tr!("expect-served-by-task", "`servedBy` must name a task, found `{ $endpoint }`", endpoint = e.value),
-                tr!("expect-served-by-task-help", "write `task/NAME` or `task/NAME/CONTAINER`"),
+                tr!("expect-served-by-task-help", "write `task/NAME`, `task/NAME/CONTAINER` or `service/NAME`"),
             );
             *ok = false;
             None
@@ -866,6 +866,7 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         }
         Node::InternetHost(n) => reference::reference(cx, &named(n), INTERNET_HOST, &d.internet_hosts, l.seen),
         Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
+        Node::Service(n) => reference::reference(cx, &named(n), reference::SERVICE, &d.services, l.seen),
         Node::Endpoint(n) => reference::reference(cx, &named(n), reference::ENDPOINT, &d.endpoints, l.seen),
         Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_) | Node::Ip(_) => true,
     }

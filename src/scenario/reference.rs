@@ -36,7 +36,6 @@ pub(crate) struct Declared<'d> {
     pub instances: Vec<&'d str>,
     pub tasks: Vec<&'d str>,
     /// Service names (for `service/NAME` references).
-    #[allow(dead_code)]
     pub services: Vec<&'d str>,
     /// Task definition families (a repeated family is listed once when its revisions are adjacent).
     pub families: Vec<&'d str>,

@@ -126,6 +126,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Dns => "dns".into(),
         Node::Aws(_) => "aws".into(),
         Node::Endpoint(_) => "endpoint".into(),
+        Node::Service(_) => "service".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {
             let mode = lab.task(task).map(|t| mode_name(t.mode)).unwrap_or("?");
