@@ -44,6 +44,9 @@ pub enum PlacementFailure {
     /// RunTask refused the task: the trust policy of its task or execution role (declared in
     /// `aws.roles`) does not let `ecs-tasks.amazonaws.com` assume it.
     RoleNotAssumable { role_arn: String },
+    /// The service scheduler found no instance for a service's task: the check the closest
+    /// matching instance failed, and the service event ECS records.
+    ServiceUnplaced { check: super::ecs_service::Check, event: String },
 }
 
 impl PlacementFailure {
@@ -63,6 +66,7 @@ impl PlacementFailure {
             PlacementFailure::InsufficientMemory { .. } => "RESOURCE:MEMORY",
             // RunTask's own error: the task is refused before it is scheduled.
             PlacementFailure::RoleNotAssumable { .. } => "ClientException",
+            PlacementFailure::ServiceUnplaced { check, .. } => check.name(),
             PlacementFailure::NoEniAttachmentPoint { .. }
             | PlacementFailure::EcsBridgeFull
             | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
@@ -101,6 +105,7 @@ impl PlacementFailure {
             PlacementFailure::RoleNotAssumable { role_arn } => format!(
                 "ECS was unable to assume the role '{role_arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
             ),
+            PlacementFailure::ServiceUnplaced { event, .. } => event.clone(),
             PlacementFailure::NotRegistered { instance_id, cluster } => format!(
                 "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-agent), so it never registered"
             ),

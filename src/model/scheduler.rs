@@ -47,6 +47,10 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
                 let id = closest
                     .map(|(ii, c)| (super::control_plane::container_instance_id(p.lab, &p.instances[ii].name), c));
                 let event = ecs_service::unable_to_place(&svc.name.value, id.as_ref().map(|(i, c)| (i.as_str(), *c)));
+                if let Some((ii, check)) = closest {
+                    let failure = PlacementFailure::ServiceUnplaced { check, event: event.clone() };
+                    tasks.push(unplaced_task(p, svc, td, &out, (n, ii), failure));
+                }
                 push_event(&mut out.events, event);
                 out.unplaced.push(Unplaced { n, closest });
             }
@@ -54,6 +58,25 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
     }
     finish_events(&mut out, tasks);
     Ok(out)
+}
+
+/// Task `n` that no instance took, kept (as a standalone task RunTask refused) so that
+/// `task/NAME-n` names it: on the closest matching instance `ii`, with ECS's event.
+fn unplaced_task(
+    p: &Placer,
+    svc: &Service,
+    td: &TaskDefinition,
+    out: &EcsService,
+    (n, ii): (u32, usize),
+    failure: PlacementFailure,
+) -> Task {
+    let st = scenario_task(svc, n, &p.instances[ii].name);
+    let mut t = task::unplaced(p.lab, &p.s.region, p.cluster, &st, td, ii);
+    t.placement = Err(failure);
+    t.service = Some(svc.name.value.clone());
+    t.group = Some(format!("service:{}", svc.name.value));
+    t.started_by = Some(out.started_by.clone());
+    t
 }
 
 /// The service before any task: its ARN, placement, `startedBy`.

@@ -300,8 +300,18 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
     public_address::check(cx, v.cidr.as_ref().map(|c| c.value), &v.nat_gateways, &d.hosts, &d.instances);
     task::check(cx, &d.tasks, &d.task_netconf, &d.task_definitions, &declared, seen);
     service::check(cx, &d.services, &d.task_definitions, &declared, seen);
-    let lookup =
-        expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
+    // Expectations may name a service's tasks (`NAME-1` .. `NAME-desiredCount`) too.
+    let service_tasks: Vec<String> =
+        d.services.iter().flat_map(|s| (1..=s.desired_count.value).map(|n| s.task_name(n))).collect();
+    let mut declared = declared;
+    declared.tasks.extend(service_tasks.iter().map(String::as_str));
+    let lookup = expectation::Lookup {
+        declared: &declared,
+        seen,
+        tasks: &d.tasks,
+        services: &d.services,
+        task_definitions: &d.task_definitions,
+    };
     expectation::check(cx, &d.expect, &lookup);
     if !cx.diags.is_empty() || cx.overflow {
         return None;

@@ -807,13 +807,19 @@ pub(crate) struct Lookup<'a> {
     pub declared: &'a Declared<'a>,
     pub seen: &'a Seen,
     pub tasks: &'a [Task],
+    pub services: &'a [super::service::Service],
     pub task_definitions: &'a [TaskDefinition],
 }
 
 impl<'a> Lookup<'a> {
+    /// The task definition of a task, standalone or a service's (`NAME-n`).
     fn task_def_of(&self, name: &str) -> Option<&'a TaskDefinition> {
-        let t = self.tasks.iter().find(|t| t.name.value == name)?;
-        find_task_def(self.task_definitions, &t.task_definition.value)
+        let standalone = self.tasks.iter().find(|t| t.name.value == name).map(|t| &t.task_definition.value);
+        let of_service = || {
+            let s = self.services.iter().find(|s| (1..=s.desired_count.value).any(|n| s.task_name(n) == name))?;
+            Some(&s.task_definition.value)
+        };
+        find_task_def(self.task_definitions, standalone.or_else(of_service)?)
     }
 }
 

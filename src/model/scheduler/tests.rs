@@ -91,7 +91,13 @@ fn distinct_instance_leaves_a_task_unplaced_with_ecs_event() {
             "service s was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} encountered error \"DistinctInstance placement constraint unsatisfied.\". For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
         )
     );
-    assert!(l.task("s-4").is_none(), "an unplaced service task is no task");
+    // Kept as a task RunTask refused (so that expectations can name it), on the closest
+    // matching instance, with the event as its reason; not one of the service's tasks.
+    let t = l.task("s-4").expect("s-4 is named");
+    assert_eq!(l.instances[t.instance].name, "ecs-1");
+    let f = t.placement.as_ref().unwrap_err();
+    assert_eq!((f.reason(), f.message()), ("distinctInstance", last_event(&l, "s")));
+    assert!(!svc.tasks.contains(&l.tasks.iter().position(|t| t.name == "s-4").unwrap()));
     assert!(!svc.events.iter().any(|e| e.contains("steady state")));
 }
 

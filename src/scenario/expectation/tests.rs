@@ -166,3 +166,20 @@ fn a_never_may_be_expected_violated() {
     assert!(!n.expect_violated);
     refused("  - never: { from: \"*\", to: task/web, expectViolated: \"yes\" }\n", "must be true or false");
 }
+
+/// `LAB` with a service `svc` of two api tasks, then `expect`.
+fn with_service(expect: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let lab =
+        LAB.replace("expect:\n", "services: [{ serviceName: svc, taskDefinition: api, desiredCount: 2 }]\nexpect:\n");
+    load_str(Path::new("/nonexistent/t.yaml"), &format!("{lab}{expect}")).map_err(|d| d.0)
+}
+
+#[test]
+fn a_services_tasks_are_named_by_number() {
+    let ok = "  - { task: svc-2, placed: true }\n  - { from: task/svc-1/side, to: task/api:5000, reachable: true }\n";
+    assert!(with_service(ok).is_ok(), "{:?}", with_service(ok).err());
+    let Err(d) = with_service("  - { task: svc-3, started: true }\n") else { panic!("svc-3 accepted") };
+    assert!(d[0].message.contains("unknown task `svc-3`"), "{}", d[0]);
+    let Err(d) = with_service("  - { from: task/svc-1/nope, to: task/api:5000, reachable: true }\n") else { panic!() };
+    assert!(d[0].message.contains("has no container `nope`"), "{}", d[0]);
+}
