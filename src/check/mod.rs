@@ -113,6 +113,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 verdicts.push(judge::judge_placement(lab, i, e, p, registrations.as_deref()))
             }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
+            (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab))),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
                 let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };
@@ -133,6 +134,16 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         }
     }
     verdicts
+}
+
+/// The tasks whose programs run in the lab (a live `command task/NAME/...` process).
+fn tasks_up(lab: &Lab) -> Vec<String> {
+    let Ok(j) = crate::dataplane::state::load_journal(&lab.name) else { return vec![] };
+    let alive = j.processes.iter().filter(|r| crate::dataplane::procs::alive(r));
+    let names = alive.filter_map(|r| r.role.strip_prefix("command task/")?.split('/').next().map(String::from));
+    let mut names: Vec<String> = names.collect();
+    names.dedup();
+    names
 }
 
 /// Each `call:` expectation: the call to make (or why it cannot be), and the analyzer's walk.

@@ -9,6 +9,7 @@ mod dns;
 mod host_port;
 mod http;
 mod icmp;
+mod service_state;
 mod started;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ pub use dns::{DnsCheck, ResolvesTo};
 pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
+pub use service_state::ServiceState;
 pub use started::Started;
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
@@ -60,6 +62,7 @@ pub enum ExpectKind {
     Dns(DnsCheck),
     Started(Started),
     Call(CallCheck),
+    Service(ServiceState),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -314,6 +317,7 @@ pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["call"], table: &call::CALL },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["started"], table: &started::STARTED },
+    Variant { when: &["service"], table: &service_state::SERVICE_STATE },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -340,6 +344,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("started") {
         return started::parse(cx, Block { what: "a task-state expectation".to_string(), ..m });
+    }
+    if has("service") {
+        return service_state::parse(cx, Block { what: "a service expectation".to_string(), ..m });
     }
     let is_placement = has("task") || has("placed");
     if is_placement && (has("from") || has("to")) {
@@ -836,6 +843,9 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             }
             ExpectKind::Started(s) => {
                 reference::reference(cx, &s.task, TASK, &l.declared.tasks, l.seen);
+            }
+            ExpectKind::Service(s) => {
+                reference::reference(cx, &s.service, reference::SERVICE, &l.declared.services, l.seen);
             }
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);

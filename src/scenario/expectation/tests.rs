@@ -183,3 +183,20 @@ fn a_services_tasks_are_named_by_number() {
     let Err(d) = with_service("  - { from: task/svc-1/nope, to: task/api:5000, reachable: true }\n") else { panic!() };
     assert!(d[0].message.contains("has no container `nope`"), "{}", d[0]);
 }
+
+#[test]
+fn a_service_state_check_reads_describe_services_fields() {
+    let e = "  - { service: svc, runningCount: 2, spread: { us-east-1a: 2 }, event: steady }\n";
+    let Ok(s) = with_service(e) else { panic!("{e}") };
+    let ExpectKind::Service(st) = &s.expect[0].kind else { panic!() };
+    assert_eq!((st.running_count, st.spread.clone()), (Some(2), vec![("us-east-1a".to_string(), 2)]));
+    assert_eq!(st.event.as_deref(), Some("steady"));
+    let Err(d) = with_service("  - { service: svc }\n") else { panic!() };
+    assert!(d[0].message.contains("needs something to check"), "{}", d[0]);
+    let Err(d) = with_service("  - { service: scv, runningCount: 1 }\n") else { panic!() };
+    assert!(d[0].message.contains("unknown service `scv`") && d[0].help.contains("svc"), "{}", d[0]);
+    let Err(d) = with_service("  - { service: svc, spread: { us-east-1a: two } }\n") else { panic!() };
+    assert_eq!((d[0].loc.line, d[0].loc.col), (20, 43), "{}", d[0]);
+    let Err(d) = with_service("  - { service: svc, runingCount: 1 }\n") else { panic!() };
+    assert!(d[0].help.contains("runningCount"), "{}", d[0]);
+}
