@@ -113,7 +113,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 verdicts.push(judge::judge_placement(lab, i, e, p, registrations.as_deref()))
             }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
-            (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab))),
+            (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab, &starts))),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
                 let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };
@@ -136,14 +136,19 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     verdicts
 }
 
-/// The tasks whose programs run in the lab (a live `command task/NAME/...` process).
-fn tasks_up(lab: &Lab) -> Vec<String> {
+/// The tasks that run in the lab: started (`starts`), and every container's program up (the
+/// process that plays it: its own command, else the agent that answers for it).
+fn tasks_up(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> Vec<String> {
     let Ok(j) = crate::dataplane::state::load_journal(&lab.name) else { return vec![] };
-    let alive = j.processes.iter().filter(|r| crate::dataplane::procs::alive(r));
-    let names = alive.filter_map(|r| r.role.strip_prefix("command task/")?.split('/').next().map(String::from));
-    let mut names: Vec<String> = names.collect();
-    names.dedup();
-    names
+    let alive: std::collections::HashSet<&str> =
+        j.processes.iter().filter(|r| crate::dataplane::procs::alive(r)).map(|r| r.role.as_str()).collect();
+    let stopped = |t: &str| starts.iter().any(|s| s.task == t && !s.started);
+    let containers = crate::model::docker::containers(lab);
+    let up = |t: &crate::model::Task| {
+        let mine = containers.iter().filter(|c| c.task().is_some_and(|x| x.name == t.name));
+        t.placement.is_ok() && !stopped(&t.name) && mine.into_iter().all(|c| alive.contains(c.role().as_str()))
+    };
+    lab.tasks.iter().filter(|t| up(t)).map(|t| t.name.clone()).collect()
 }
 
 /// Each `call:` expectation: the call to make (or why it cannot be), and the analyzer's walk.
