@@ -29,6 +29,27 @@ pub struct EcsService {
     pub load_balancers: Vec<LoadBalancer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<u32>,
+    /// How the scheduler chose each task, in task order (what `explain --placement` shows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<Trace>,
+}
+
+/// How the scheduler placed task `n`: each registered instance and the check it failed (none:
+/// a candidate), then each strategy with the candidates' scores and those it kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    pub n: u32,
+    pub checked: Vec<(usize, Option<Check>)>,
+    pub steps: Vec<Step>,
+}
+
+/// One strategy's narrowing: the score of each candidate (spread: the service's tasks that
+/// share its value; binpack: what it has left; random: none) and the candidates kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub strategy: String,
+    pub scores: Vec<(usize, Option<u64>)>,
+    pub kept: Vec<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

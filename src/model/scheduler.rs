@@ -5,7 +5,7 @@
 //! order wins. The checks are `placement`'s and `task`'s own, run dry; the chosen instance then
 //! gets the task through `Placer::place`, as a standalone task would.
 
-use super::ecs_service::{self, Check, EcsService, LoadBalancer, Unplaced};
+use super::ecs_service::{self, Check, EcsService, LoadBalancer, Step, Trace, Unplaced};
 use super::error::{ModelError, ModelErrorKind};
 use super::placement::{self, PlacementFailure};
 use super::subnet::{self, Subnet};
@@ -33,7 +33,10 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
     let mut out = new_service(p, svc, td);
     for n in 1..=svc.desired_count.value {
         let st = scenario_task(svc, n, "");
-        match choose(p, svc, td, &st, tasks) {
+        let mut trace = Trace { n, ..Trace::default() };
+        let chosen = choose(p, svc, td, &st, tasks, &mut trace);
+        out.traces.push(trace);
+        match chosen {
             Ok(ii) => {
                 let st = scenario_task(svc, n, &p.instances[ii].name);
                 let mut t = p.place(tasks.len(), &st)?;
@@ -106,6 +109,7 @@ fn new_service(p: &Placer, svc: &Service, td: &TaskDefinition) -> EcsService {
             })
             .collect(),
         health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
+        traces: vec![],
     }
 }
 
@@ -148,16 +152,18 @@ fn choose(
     td: &TaskDefinition,
     st: &scenario::Task,
     tasks: &[Task],
+    trace: &mut Trace,
 ) -> Result<usize, Option<(usize, Check)>> {
     let registered: Vec<usize> = (0..p.instances.len()).filter(|ii| !p.unregistered.contains(ii)).collect();
     let verdicts: Vec<(usize, Result<(), Check>)> =
         registered.iter().map(|&ii| (ii, dry_run(p, svc, td, st, tasks, ii))).collect();
+    trace.checked = verdicts.iter().map(|(ii, v)| (*ii, v.err())).collect();
     let candidates: Vec<usize> = verdicts.iter().filter(|(_, v)| v.is_ok()).map(|(ii, _)| *ii).collect();
     if candidates.is_empty() {
         let closest = verdicts.iter().filter_map(|(ii, v)| v.err().map(|c| (*ii, c))).rev().max_by_key(|(_, c)| *c);
         return Err(closest);
     }
-    Ok(rank(p, svc, tasks, candidates, st))
+    Ok(rank(p, svc, tasks, candidates, st, &mut trace.steps))
 }
 
 /// Whether instance `ii` could take the task now: the checks of `Placer::place` without taking
@@ -237,35 +243,43 @@ fn spread_value(p: &Placer, ii: usize, field: &SpreadField) -> Option<String> {
 }
 
 /// The strategies in order, each keeping the candidates it likes best; the first left wins.
-fn rank(p: &Placer, svc: &Service, tasks: &[Task], mut candidates: Vec<usize>, st: &scenario::Task) -> usize {
+/// Each strategy's narrowing goes in `steps`.
+fn rank(
+    p: &Placer,
+    svc: &Service,
+    tasks: &[Task],
+    mut candidates: Vec<usize>,
+    st: &scenario::Task,
+    steps: &mut Vec<Step>,
+) -> usize {
     for s in svc.strategy() {
-        candidates = match &s {
-            Strategy::Spread(field) => {
-                let count = |ii: usize| {
+        let score = |ii: usize| -> Option<u64> {
+            match &s {
+                Strategy::Spread(field) => {
                     let v = spread_value(p, ii, field);
-                    group_on(svc, tasks).filter(|t| spread_value(p, t.instance, field) == v).count()
-                };
-                keep_min(candidates, count)
+                    Some(group_on(svc, tasks).filter(|t| spread_value(p, t.instance, field) == v).count() as u64)
+                }
+                Strategy::Binpack(Resource::Cpu) => Some(p.states[ii].cpu_left as u64),
+                Strategy::Binpack(Resource::Memory) => Some(p.states[ii].memory_left as u64),
+                Strategy::Random => None,
             }
-            Strategy::Binpack(r) => {
-                let left = |ii: usize| match r {
-                    Resource::Cpu => p.states[ii].cpu_left as usize,
-                    Resource::Memory => p.states[ii].memory_left as usize,
-                };
-                keep_min(candidates, left)
-            }
+        };
+        let scores: Vec<(usize, Option<u64>)> = candidates.iter().map(|&c| (c, score(c))).collect();
+        candidates = match &s {
             Strategy::Random => {
                 let seed = ids::fnv64(&[p.lab, "random", &svc.name.value, &st.name.value]);
                 let i = (seed % candidates.len() as u64) as usize;
                 vec![candidates[i]]
             }
+            _ => keep_min(candidates, |c| score(c).unwrap_or(0)),
         };
+        steps.push(Step { strategy: s.to_string(), scores, kept: candidates.clone() });
     }
     candidates[0]
 }
 
 /// The candidates with the lowest `score`, in their order.
-fn keep_min(candidates: Vec<usize>, score: impl Fn(usize) -> usize) -> Vec<usize> {
+fn keep_min(candidates: Vec<usize>, score: impl Fn(usize) -> u64) -> Vec<usize> {
     let best = candidates.iter().map(|&c| score(c)).min().unwrap_or(0);
     candidates.into_iter().filter(|&c| score(c) == best).collect()
 }
