@@ -46,6 +46,10 @@ pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
 pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {
     let (l, rt) = load(lab)?;
     let out = match format {
+        // Every instance, then the cluster's services.
+        "table" if instance.is_none() => {
+            views::ps::table(&l, &rt, None).map(|t| t + &views::ecs_service::ps_section(&l, &rt))
+        }
         "table" => views::ps::table(&l, &rt, instance),
         "json" => views::ps::json_lines(&l, &rt, instance),
         f => {

@@ -272,7 +272,7 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
         let az = match azs.iter().find(|(name, _)| *name == sn.az) {
             Some((_, i)) => *i,
             None => {
-                let i = t.add(Some(zones), String::new(), Kind::Az, vec![sn.az.clone()], Flow::Row(Level::Subnets));
+                let i = t.add(Some(zones), String::new(), Kind::Az, zone_lines(lab, &sn.az), Flow::Row(Level::Subnets));
                 azs.push((sn.az.clone(), i));
                 i
             }
@@ -289,6 +289,24 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
         }
     }
     t
+}
+
+/// A zone's title, with how many tasks of each service run in it: a service's spread over
+/// the zones reads at a glance.
+fn zone_lines(lab: &Lab, az: &str) -> Vec<String> {
+    let mut lines = vec![az.to_string()];
+    let in_zone = |s: &crate::model::ecs_service::EcsService| {
+        let here = |ti: &&usize| {
+            lab.tasks.get(**ti).is_some_and(|t| t.placement.is_ok() && lab.instances[t.instance].az == az)
+        };
+        s.tasks.iter().filter(here).count()
+    };
+    // On the title line: the picture keeps its height.
+    let counts: Vec<String> = lab.services.iter().map(|s| format!("{} {}", s.name, in_zone(s))).collect();
+    if !counts.is_empty() {
+        lines[0] = format!("{az} · service tasks {}", counts.join(", "));
+    }
+    lines
 }
 
 fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {

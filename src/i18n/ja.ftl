@@ -813,3 +813,5 @@ explain-service-step = { $strategy }: { $scores } -> 残るのは { $kept }
 explain-service-closest = 最も近いインスタンス: instance/{ $instance } ({ $check } を満たしません)
 explain-placement-needs-service = --placement はサービスの配置を説明します: { $node } ではなく service/NAME か、サービスの task/NAME-N を書いてください
 help-explain-placement = 代わりにサービスの配置を説明します (FROM: service/NAME、またはそのタスクの task/NAME-N): タスクごとに、すべての要件を満たしたインスタンス、各配置戦略による絞り込み、選ばれたインスタンス。配置されないタスクには、最も近いインスタンスと満たせなかった確認、ECS のイベント
+ps-service-no-tasks = なし
+ps-service-tasks = タスク: { $tasks }
