@@ -61,7 +61,7 @@ fn service_tasks_run_where_the_scheduler_put_them() {
         assert!(!ids.is_empty(), "{service}: no task started");
         for ((task, inst), id) in placed.iter().zip(&ids) {
             let (instance, zone) = inst.clone().unwrap();
-            assert_eq!(instance_of(&ps, id), [instance.clone()], "task/{task} (id {id})");
+            assert_eq!(instance_of(&ps, id), std::slice::from_ref(&instance), "task/{task} (id {id})");
             if service == "api" {
                 // Its ENI is in the service's subnet of the instance's zone.
                 let addr = text(&ecsnet(&["exec", lab, &format!("task/{task}"), "--", "ip", "-4", "-o", "addr"]));
