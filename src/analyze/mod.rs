@@ -17,6 +17,7 @@ pub mod call;
 mod container;
 pub mod control_plane;
 pub mod dns;
+pub mod ecs_service;
 mod eni;
 pub mod iam;
 mod instance;

@@ -9,6 +9,48 @@ use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
 pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
+    let (expanded, origin) = expand_services(lab, expects);
+    let mut verdicts = run_expanded(lab, &expanded).await;
+    for v in &mut verdicts {
+        v.index = origin.get(v.index).copied().unwrap_or(v.index);
+    }
+    verdicts
+}
+
+/// `service/NAME` in a reachability check's `from` or `to` stands for every task of the
+/// service: one check per task (per pair when both are services), each titled with its task.
+/// Also gives, for each check, the index of the expectation it came from.
+pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>, Vec<usize>) {
+    let tasks_of = |n: &Node| -> Vec<Node> {
+        match n {
+            Node::Service(s) => lab
+                .service(s)
+                .map(|svc| svc.tasks.iter().map(|ti| Node::task(&lab.tasks[*ti].name)).collect())
+                .unwrap_or_default(),
+            other => vec![other.clone()],
+        }
+    };
+    let (mut out, mut origin) = (vec![], vec![]);
+    for (i, e) in expects.iter().enumerate() {
+        let ExpectKind::Reach(r) = &e.kind else {
+            out.push(e.clone());
+            origin.push(i);
+            continue;
+        };
+        for from in tasks_of(&r.from.value) {
+            for to in tasks_of(&r.to.value) {
+                let mut r = r.clone();
+                r.from.value = from.clone();
+                r.to.value = to;
+                out.push(Expectation { kind: ExpectKind::Reach(r), loc: e.loc.clone() });
+                origin.push(i);
+            }
+        }
+    }
+    (out, origin)
+}
+
+async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     // How the tasks' starts went on packets (the agent made the calls at `up`).
     let starts = crate::dataplane::state::load_starts(&lab.name);
     // How the instances joined the cluster, which placements are cross-checked against: the
@@ -70,6 +112,7 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 verdicts.push(judge::judge_placement(lab, i, e, p, registrations.as_deref()))
             }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
+            (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab, &starts))),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
                 let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };
@@ -91,6 +134,21 @@ pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         }
     }
     verdicts
+}
+
+/// The tasks that run in the lab: started (`starts`), and every container's program up (the
+/// process that plays it: its own command, else the agent that answers for it).
+fn tasks_up(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> Vec<String> {
+    let Ok(j) = crate::dataplane::state::load_journal(&lab.name) else { return vec![] };
+    let alive: std::collections::HashSet<&str> =
+        j.processes.iter().filter(|r| crate::dataplane::procs::alive(r)).map(|r| r.role.as_str()).collect();
+    let stopped = |t: &str| starts.iter().any(|s| s.task == t && !s.started);
+    let containers = crate::model::docker::containers(lab);
+    let up = |t: &crate::model::Task| {
+        let mine = containers.iter().filter(|c| c.task().is_some_and(|x| x.name == t.name));
+        t.placement.is_ok() && !stopped(&t.name) && mine.into_iter().all(|c| alive.contains(c.role().as_str()))
+    };
+    lab.tasks.iter().filter(|t| up(t)).map(|t| t.name.clone()).collect()
 }
 
 /// Each `call:` expectation: the call to make (or why it cannot be), and the analyzer's walk.

@@ -215,3 +215,34 @@ pub fn name(target: &str, from: &str, name: &str, server: Option<std::net::Ipv4A
     }
     Ok(if answered { Exit::Ok } else { Exit::Failed })
 }
+
+/// `explain LAB|FILE service/NAME --placement` (or `task/NAME-N`): how the service scheduler
+/// placed the service's tasks; exit 0 when every task it wanted is placed.
+pub fn placement(target: &str, from: &str, json: bool) -> Outcome {
+    let lab = super::lab_or_file(target)?;
+    let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
+    super::check_node_names(&lab, &src)?;
+    let of_task = |t: &str| lab.task(t).and_then(|x| x.service.clone()).map(|s| (s, Some(t.to_string())));
+    let (service, only) = match &src {
+        crate::scenario::Node::Service(s) => (s.clone(), None),
+        n => n.task_name().and_then(of_task).ok_or_else(|| {
+            CliError::Invalid(tr!(
+                "explain-placement-needs-service",
+                "--placement explains a service's placement: write service/NAME or task/NAME-N of a service, not { $node }",
+                node = from
+            ))
+        })?,
+    };
+    let Some(mut p) = crate::analyze::ecs_service::explain_service(&lab, &service) else {
+        return Err(CliError::Invalid(format!("no service `{service}`")));
+    };
+    if let Some(t) = &only {
+        p.tasks.retain(|x| &x.task == t);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+    } else {
+        print!("{}", crate::analyze::ecs_service::render(&p));
+    }
+    Ok(if p.tasks.iter().all(|t| t.instance.is_some()) { Exit::Ok } else { Exit::Failed })
+}

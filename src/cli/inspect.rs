@@ -30,11 +30,19 @@ pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> Outcome 
         println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
         return Ok(Exit::Ok);
     }
+    // `service/NAME`: DescribeServices' answer for the services named.
+    let services: Vec<&str> = containers.iter().filter_map(|c| c.strip_prefix("service/")).collect();
+    if !services.is_empty() {
+        let v = views::ecs_service::describe(&l, &rt, &services);
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    }
     let mut items = vec![];
-    for c in containers {
+    for c in containers.iter().filter(|c| !c.starts_with("service/")) {
         let ctr = views::inspect::find(&l, c, instance).map_err(CliError::Invalid)?;
         items.push(views::inspect::inspect(&ctr, &rt));
     }
-    print!("{}", views::inspect::render(&items));
+    if !items.is_empty() || services.is_empty() {
+        print!("{}", views::inspect::render(&items));
+    }
     Ok(Exit::Ok)
 }

@@ -197,7 +197,7 @@ pub enum Cmd {
         /// A running lab's name, or a scenario file (nothing is built).
         target: String,
         from: String,
-        #[arg(required_unless_present_any = ["dns", "start", "call"])]
+        #[arg(required_unless_present_any = ["dns", "start", "call", "placement"])]
         to: Option<String>,
         #[arg(long, default_value = "tcp")]
         protocol: String,
@@ -225,6 +225,12 @@ pub enum Cmd {
         /// parameter/NAME, log-group/NAME)
         #[arg(long, requires = "call")]
         resource: Option<String>,
+        /// Explain a service's placement instead (FROM: service/NAME, or task/NAME-N for one of
+        /// its tasks): per task, the instances that met every requirement, each strategy's
+        /// narrowing, the instance chosen; for a task not placed, the closest matching instance
+        /// and the check it failed, with ECS's event
+        #[arg(long, conflicts_with_all = ["to", "dns", "start", "call"])]
+        placement: bool,
         #[arg(long)]
         json: bool,
     },
@@ -749,21 +755,7 @@ pub fn main() -> i32 {
                 Cmd::Graph { target, format, results, output, size } => {
                     graph::run(&target, &format, results.as_deref(), output.as_deref(), &size)
                 }
-                Cmd::Explain { target, from, to, protocol, via, dns, server, start, call, resource, json } => {
-                    match (dns, to) {
-                        _ if start => explain::start(&target, &from, json),
-                        _ if call.is_some() => explain::call(
-                            &target,
-                            &from,
-                            call.as_deref().unwrap_or_default(),
-                            resource.as_deref(),
-                            json,
-                        ),
-                        (Some(name), _) => explain::name(&target, &from, &name, server, json),
-                        (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
-                        (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),
-                    }
-                }
+                cmd @ Cmd::Explain { .. } => explain_cmd(cmd),
             }
         })
     }));
@@ -1048,6 +1040,24 @@ pub fn fail(e: CliError) -> i32 {
         eprintln!("ecsnet: {msg}");
     }
     e.exit().code()
+}
+
+/// `explain`: the form its flags choose.
+fn explain_cmd(cmd: Cmd) -> Outcome {
+    let Cmd::Explain { target, from, to, protocol, via, dns, server, start, call, resource, placement, json } = cmd
+    else {
+        return Ok(Exit::Ok);
+    };
+    match (dns, to) {
+        _ if start => explain::start(&target, &from, json),
+        _ if placement => explain::placement(&target, &from, json),
+        _ if call.is_some() => {
+            explain::call(&target, &from, call.as_deref().unwrap_or_default(), resource.as_deref(), json)
+        }
+        (Some(name), _) => explain::name(&target, &from, &name, server, json),
+        (None, Some(to)) => explain::run(&target, &from, &to, &protocol, via.as_deref(), json),
+        (None, None) => Err(CliError::Invalid("explain needs TO or --dns NAME".into())),
+    }
 }
 
 #[cfg(test)]

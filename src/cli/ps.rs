@@ -66,10 +66,10 @@ pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
 pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {
     let (l, rt) = load(lab)?;
     let out = match format {
-        "table" => views::ps::table(&l, &rt, instance).map(|t| match instance {
-            None => t + &views::load_balancer::table(&l, &rt),
-            Some(_) => t,
-        }),
+        // Every instance, then the load balancers, then the cluster's services.
+        "table" if instance.is_none() => views::ps::table(&l, &rt, None)
+            .map(|t| t + &views::load_balancer::table(&l, &rt) + &views::ecs_service::ps_section(&l, &rt)),
+        "table" => views::ps::table(&l, &rt, instance),
         "json" => views::ps::json_lines(&l, &rt, instance),
         f => {
             return Err(CliError::Invalid(tr!(

@@ -21,7 +21,7 @@ pub fn run(files: &[PathBuf]) -> Outcome {
                     file = f.display(),
                     lab = s.name.value,
                     instances = s.instances.len(),
-                    tasks = s.tasks.len(),
+                    tasks = lab.tasks.len(),
                     unplaced = unplaced,
                     expectations = s.expect.len()
                 );

@@ -285,7 +285,7 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
         let az = match azs.iter().find(|(name, _)| *name == sn.az) {
             Some((_, i)) => *i,
             None => {
-                let i = t.add(Some(zones), String::new(), Kind::Az, vec![sn.az.clone()], Flow::Row(Level::Subnets));
+                let i = t.add(Some(zones), String::new(), Kind::Az, zone_lines(lab, &sn.az), Flow::Row(Level::Subnets));
                 azs.push((sn.az.clone(), i));
                 i
             }
@@ -302,6 +302,22 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
         }
     }
     t
+}
+
+/// A zone's title, with how many tasks of each service run in it: a service's spread over
+/// the zones reads at a glance.
+fn zone_lines(lab: &Lab, az: &str) -> Vec<String> {
+    let mut lines = vec![az.to_string()];
+    let in_zone = |s: &crate::model::ecs_service::EcsService| {
+        let here = |ti: &&usize| lab.tasks.get(**ti).is_some_and(|t| t.placement.is_ok() && lab.az_of(t) == az);
+        s.tasks.iter().filter(here).count()
+    };
+    // On the title line: the picture keeps its height.
+    let counts: Vec<String> = lab.services.iter().map(|s| format!("{} {}", s.name, in_zone(s))).collect();
+    if !counts.is_empty() {
+        lines[0] = format!("{az} · service tasks {}", counts.join(", "));
+    }
+    lines
 }
 
 fn subnet(t: &mut Tree, lab: &Lab, az: usize, si: usize) {
@@ -483,11 +499,18 @@ fn bridge_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     let title = format!("{} (bridge)", NodeId::task(&task.name));
     let b = t.add(Some(parent), NodeId::task(&task.name).to_string(), Kind::Task, vec![title], Flow::Column);
     stopped(t, lab, b, task);
+    let compact = task.service.is_some() && task.containers.len() == 1;
     for c in &task.containers {
         let mut lines = vec![format!("{} {}", c.name, c.ip.map(|a| a.to_string()).unwrap_or_default())];
-        for p in &c.ports {
-            lines.push(format!("{}->{}/{}", p.host_port.unwrap_or(0), p.container_port, p.proto));
+        let ports = c.ports.iter().map(|p| format!("{}->{}/{}", p.host_port.unwrap_or(0), p.container_port, p.proto));
+        if compact {
+            // A service's one-container task is one box (`task/web-1/app` finds it): a
+            // service's tasks side by side keep the picture on a projector.
+            lines[0].extend(ports.map(|p| format!(" {p}")));
+            t.items[b].lines.extend(lines);
+            continue;
         }
+        lines.extend(ports);
         t.add(Some(b), NodeId::container(&task.name, &c.name).to_string(), Kind::Container, lines, Flow::Column);
     }
 }
@@ -497,7 +520,12 @@ fn awsvpc_task(t: &mut Tree, lab: &Lab, parent: usize, task: &Task) {
     let mut more = vec![];
     if let Some(x) = task.eni.map(|e| &lab.enis[e]) {
         let (line, m) = eni_line("ENI ", x, &format!(" in {}", lab.vpc.subnets[x.subnet].name));
-        lines.push(line);
+        match line.split_once(" · ").filter(|_| task.service.is_some()) {
+            // A service's tasks stand side by side: narrow boxes, the groups on a line of
+            // their own.
+            Some((eni, rest)) => lines.extend([eni.to_string(), rest.to_string()]),
+            None => lines.push(line),
+        }
         more.push(m);
     }
     lines.push(format!("ecs-eth0 {}", task.bridge_ip.map(|b| b.to_string()).unwrap_or_default()));

@@ -9,6 +9,7 @@ mod host_port;
 pub mod never;
 mod placement;
 mod reach;
+mod service;
 mod started;
 #[cfg(test)]
 mod tests;
@@ -20,5 +21,6 @@ pub use dns::judge_dns;
 pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
+pub use service::judge_service;
 pub use started::judge_started;
 pub use verdict::Verdict;

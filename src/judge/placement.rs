@@ -19,7 +19,11 @@ pub fn judge_placement(
     let title = format!("{} placed: {}", Node::task(&p.task.value), p.placed);
     let mut v = Verdict::new(index, title, e);
     let Some(t) = lab.task(&p.task.value) else {
-        v.detail = format!("no task `{}`", p.task.value);
+        // A service's task when no instance is registered at all: only the service's event.
+        match unplaced_without_instance(lab, &p.task.value) {
+            Some(event) => (v.pass, v.detail) = (!p.placed, format!("not placed: {event}")),
+            None => v.detail = format!("no task `{}`", p.task.value),
+        }
         return v;
     };
     match (&t.placement, p.placed) {
@@ -61,4 +65,11 @@ pub fn judge_placement(
         );
     }
     v
+}
+
+/// ECS's event for service task `name` (`SERVICE-n`) placed nowhere because the cluster had no
+/// registered instance.
+fn unplaced_without_instance(lab: &Lab, name: &str) -> Option<String> {
+    let svc = lab.services.iter().find(|s| s.unplaced.iter().any(|u| format!("{}-{}", s.name, u.n) == name))?;
+    Some(crate::model::ecs_service::unable_to_place(&svc.name, None))
 }

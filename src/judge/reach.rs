@@ -40,8 +40,12 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
     })
 }
 
-fn node_matches(served: &crate::services::responder::Identity, want: &Node) -> bool {
+fn node_matches(lab: &Lab, served: &crate::services::responder::Identity, want: &Node) -> bool {
     match want {
+        // Any task of the service.
+        Node::Service(s) => {
+            served.task.as_deref().and_then(|t| lab.task(t)).is_some_and(|t| t.service.as_deref() == Some(s.as_str()))
+        }
         Node::Task { task, container } => {
             served.task.as_deref() == Some(task.as_str())
                 && container.as_ref().is_none_or(|c| served.container.as_deref() == Some(c.as_str()))
@@ -125,7 +129,7 @@ fn responder_problems(lab: &Lab, r: &Reach, res: &ProbeResult) -> Vec<String> {
     let mut problems = vec![];
     if let Some(want) = &r.served_by {
         match &res.identity {
-            Some(id) if node_matches(id, &want.value) => {}
+            Some(id) if node_matches(lab, id, &want.value) => {}
             Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
             None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
         }

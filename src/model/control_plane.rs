@@ -21,8 +21,13 @@ pub fn host(service: AwsService, region: &str) -> String {
 /// The ARN ECS gives instance `ii` when it registers (the introspection API and
 /// `RegisterContainerInstance` both answer it).
 pub fn container_instance_arn(lab: &super::Lab, ii: usize) -> String {
-    let id = super::ids::hex(&[&lab.name, "container-instance", &lab.instances[ii].name], 32);
+    let id = container_instance_id(&lab.name, &lab.instances[ii].name);
     format!("arn:aws:ecs:{}:{}:container-instance/{}/{id}", lab.region, super::ACCOUNT, lab.cluster)
+}
+
+/// The id part of the container instance ARN of instance `instance` (service events name it).
+pub fn container_instance_id(lab: &str, instance: &str) -> String {
+    super::ids::hex(&[lab, "container-instance", instance], 32)
 }
 
 /// A service of the control plane an instance's agent could not reach.

@@ -12,6 +12,7 @@ pub mod container;
 pub mod control_plane;
 pub mod dns;
 pub mod docker;
+pub mod ecs_service;
 pub mod eni;
 pub mod error;
 mod fabric;
@@ -27,6 +28,7 @@ pub mod placement;
 pub mod pull;
 pub mod resolve;
 pub mod route_table;
+mod scheduler;
 pub mod security_group;
 pub mod service;
 pub mod subnet;
@@ -88,6 +90,10 @@ pub struct Lab {
     pub instances: Vec<Instance>,
     pub nats: Vec<NatGateway>,
     pub tasks: Vec<Task>,
+    /// ECS services (`services:`), in file order; their tasks are in `tasks`, after the
+    /// standalone ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ecs_service::EcsService>,
     pub enis: Vec<Eni>,
     /// VPC endpoints, in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -124,12 +130,24 @@ impl Lab {
     pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)
     }
+    /// The availability zone task `t` runs in: its instance's, or its Fargate microVM's.
+    pub fn az_of<'a>(&'a self, t: &'a Task) -> &'a str {
+        match (&t.launch, t.instance().and_then(|ii| self.instances.get(ii))) {
+            (task::Launch::Fargate(f), _) => &f.availability_zone,
+            (_, Some(i)) => &i.az,
+            _ => "",
+        }
+    }
     /// Where task `t` runs, as a user reads it: `instance/NAME`, or `Fargate`.
     pub fn host_of(&self, t: &Task) -> String {
         match t.instance() {
             Some(ii) => crate::scenario::Node::instance(&self.instances[ii].name).to_string(),
             None => "Fargate".to_string(),
         }
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ecs_service::EcsService> {
+        self.services.iter().find(|s| s.name == name)
     }
     pub fn nat(&self, name: &str) -> Option<&NatGateway> {
         self.nats.iter().find(|n| n.name == name)
@@ -205,7 +223,10 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
     let mut fabric = fabric::Fabric { lab, vpc_dns, subnets: &subnets, pools, enis: vec![] };
     let instances = instance::resolve_all(s, &mut fabric)?;
     let nats = nat_gateway::resolve_all(s, &mut fabric)?;
-    let tasks = task::place_all(s, &cluster, &instances, &mut fabric, unregistered)?;
+    let mut placer = task::placer(s, &cluster, &instances, &mut fabric, unregistered);
+    let mut tasks = placer.place_all()?;
+    // Then the services' tasks, as ECS's service scheduler places them.
+    let services = scheduler::place_services(&mut placer, &mut tasks)?;
     let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
     let (load_balancers, target_groups) = load_balancer::resolve_all(s, &mut fabric, &tasks, &instances)?;
     let enis = fabric.enis;
@@ -219,6 +240,7 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
         instances,
         nats,
         tasks,
+        services,
         enis,
         endpoints,
         load_balancers,

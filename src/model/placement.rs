@@ -37,9 +37,16 @@ pub enum PlacementFailure {
     /// The instance never registered with the cluster: its agent cannot reach the ECS control
     /// plane (`controlPlane: strict`).
     NotRegistered { instance_id: String, cluster: String },
+    /// The instance has fewer CPU units left than the task needs.
+    InsufficientCpu { instance_id: String },
+    /// The instance has less memory left than the task needs.
+    InsufficientMemory { instance_id: String },
     /// RunTask refused the task: the trust policy of its task or execution role (declared in
     /// `aws.roles`) does not let `ecs-tasks.amazonaws.com` assume it.
     RoleNotAssumable { role_arn: String },
+    /// The service scheduler found no instance for a service's task: the check the closest
+    /// matching instance failed, and the service event ECS records.
+    ServiceUnplaced { check: super::ecs_service::Check, event: String },
 }
 
 impl PlacementFailure {
@@ -54,8 +61,12 @@ impl PlacementFailure {
                 "MissingAttribute"
             }
             PlacementFailure::NotRegistered { .. } => "MISSING",
+            // RunTask's failure reasons (Developer Guide, "API failure reasons").
+            PlacementFailure::InsufficientCpu { .. } => "RESOURCE:CPU",
+            PlacementFailure::InsufficientMemory { .. } => "RESOURCE:MEMORY",
             // RunTask's own error: the task is refused before it is scheduled.
             PlacementFailure::RoleNotAssumable { .. } => "ClientException",
+            PlacementFailure::ServiceUnplaced { check, .. } => check.name(),
             PlacementFailure::NoEniAttachmentPoint { .. }
             | PlacementFailure::EcsBridgeFull
             | PlacementFailure::SubnetFull { .. } => "RESOURCE:ENI",
@@ -85,9 +96,16 @@ impl PlacementFailure {
             PlacementFailure::MissingCapability { instance_id, attribute, setting } => format!(
                 "The closest matching container-instance {instance_id} is missing an attribute required by your task ({attribute}: the agent runs with {setting}=false)."
             ),
+            PlacementFailure::InsufficientCpu { instance_id } => {
+                format!("The closest matching container-instance {instance_id} has insufficient CPU units available.")
+            }
+            PlacementFailure::InsufficientMemory { instance_id } => {
+                format!("The closest matching container-instance {instance_id} has insufficient memory available.")
+            }
             PlacementFailure::RoleNotAssumable { role_arn } => format!(
                 "ECS was unable to assume the role '{role_arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
             ),
+            PlacementFailure::ServiceUnplaced { event, .. } => event.clone(),
             PlacementFailure::NotRegistered { instance_id, cluster } => format!(
                 "{instance_id} is not a container instance of cluster {cluster}: its ECS agent cannot reach the ECS control plane (ecs, ecs-agent), so it never registered"
             ),
@@ -117,8 +135,20 @@ pub(super) fn static_host_ports(mode: NetworkMode, td: &TaskDefinition) -> Vec<H
     wanted
 }
 
+/// The CPU units and memory (MiB) a task reserves on its instance: the task-level values, else
+/// the sum of its containers' (ECS's placement arithmetic).
+pub(super) fn task_resources(td: &TaskDefinition) -> (u32, u32) {
+    let sum = |f: fn(&crate::scenario::ContainerDefinition) -> Option<u32>| {
+        td.container_definitions.iter().filter_map(f).fold(0u32, u32::saturating_add)
+    };
+    (td.cpu.unwrap_or_else(|| sum(|c| c.cpu)), td.memory.unwrap_or_else(|| sum(|c| c.memory)))
+}
+
 /// What an instance has given to the tasks placed on it so far.
 pub(super) struct InstanceState {
+    /// CPU units and memory (MiB) not yet reserved by a task.
+    pub(super) cpu_left: u32,
+    pub(super) memory_left: u32,
     task_enis: u32,
     bridge_next: u32,
     docker_next: u32,
@@ -135,11 +165,15 @@ impl InstanceState {
     /// A freshly booted instance: the agent's reserved ports taken, both bridges' IPAM at their
     /// first address after the gateway.
     pub(super) fn new(instance: &Instance) -> Self {
-        Self::with(instance.docker0, &instance.agent_config)
+        let (cpu, memory) = crate::scenario::instance_types::registered_resources(&instance.instance_type)
+            .unwrap_or((u32::MAX, u32::MAX));
+        InstanceState { cpu_left: cpu, memory_left: memory, ..Self::with(instance.docker0, &instance.agent_config) }
     }
 
     fn with(docker0: ipnetwork::Ipv4Network, agent: &crate::scenario::AgentConfig) -> Self {
         InstanceState {
+            cpu_left: u32::MAX,
+            memory_left: u32::MAX,
             task_enis: 0,
             bridge_next: u32::from(ECS_BRIDGE_GW) + 1,
             // Docker's IPAM: the gateway first, then the containers in order.
@@ -157,6 +191,28 @@ impl InstanceState {
             dyn_next: agent.dynamic_ports.0,
             veths: HashSet::new(),
         }
+    }
+
+    /// ECS's resource checks: CPU units, then memory.
+    pub(super) fn check_resources(
+        &self,
+        instance: &Instance,
+        (cpu, memory): (u32, u32),
+    ) -> Result<(), PlacementFailure> {
+        let instance_id = instance.id.clone();
+        if cpu > self.cpu_left {
+            return Err(PlacementFailure::InsufficientCpu { instance_id });
+        }
+        if memory > self.memory_left {
+            return Err(PlacementFailure::InsufficientMemory { instance_id });
+        }
+        Ok(())
+    }
+
+    /// Reserve a placed task's CPU units and memory.
+    pub(super) fn take_resources(&mut self, (cpu, memory): (u32, u32)) {
+        self.cpu_left = self.cpu_left.saturating_sub(cpu);
+        self.memory_left = self.memory_left.saturating_sub(memory);
     }
 
     /// ECS's first check: no static host port the task needs is in use on the instance.

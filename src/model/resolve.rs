@@ -174,6 +174,8 @@ pub fn destination(
             t.eni.and_then(|e| lab.enis[e].public_ip).ok_or_else(|| ResolveError::NoPublicIp(n.clone()))?
         }
         Node::Task { task, container } => task_ip(lab, placed(lab, task)?, container.as_deref())?,
+        // Unexpanded (`explain`): the service's first task.
+        Node::Service(n) => task_ip(lab, placed(lab, &first_task(lab, n))?, None)?,
         Node::Nat(n) => lab.nat(n).map(|x| lab.enis[x.eni].ip).ok_or_else(|| ResolveError::NoNat(n.clone()))?,
         Node::Metadata => return Ok((METADATA_IP, Some(port.unwrap_or(METADATA_PORT)))),
         Node::InstanceMetadata => return Ok((IMDS_IP, Some(port.unwrap_or(IMDS_PORT)))),
@@ -193,6 +195,12 @@ pub fn destination(
         Node::Ip(ip) => *ip,
     };
     Ok((ip, port))
+}
+
+/// The name of a service's first task (`NAME-1` when it has none, which then is not found).
+fn first_task(lab: &Lab, service: &str) -> String {
+    let first = lab.service(service).and_then(|s| s.tasks.first()).map(|ti| lab.tasks[*ti].name.clone());
+    first.unwrap_or_else(|| format!("{service}-1"))
 }
 
 fn task_ip(lab: &Lab, t: &Task, container: Option<&str>) -> Result<Ipv4Addr, ResolveError> {
@@ -235,6 +243,10 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
                 }
                 v
             }
+            None => vec![],
+        },
+        Node::Service(n) => match lab.service(n) {
+            Some(s) => s.tasks.iter().flat_map(|ti| addresses_of(lab, &Node::task(&lab.tasks[*ti].name))).collect(),
             None => vec![],
         },
         Node::Metadata => vec![METADATA_IP],

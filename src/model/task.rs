@@ -52,6 +52,15 @@ pub struct Task {
     pub veth_host: Option<String>,
     pub pause: Option<Container>,
     pub containers: Vec<Container>,
+    /// The service that started the task (`services:`); none for a standalone task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// ECS's task group (`service:NAME` for a service's task), as DescribeTasks shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Who started it (`ecs-svc/...` for a service's deployment), as DescribeTasks shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 /// Where a task runs.
@@ -130,37 +139,44 @@ pub(super) struct FargateRun<'a> {
     pub at: &'a crate::scenario::Loc,
 }
 
-/// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
-pub(super) fn place_all(
-    s: &Scenario,
-    cluster: &str,
-    instances: &[Instance],
-    fabric: &mut Fabric,
-    unregistered: &[usize],
-) -> Result<Vec<Task>, ModelError> {
-    let states = instances.iter().map(InstanceState::new).collect();
-    let mut placer = Placer { lab: fabric.lab, s, cluster, instances, fabric, states, unregistered };
-    s.tasks.iter().enumerate().map(|(ti, t)| placer.place(ti, t)).collect()
-}
-
-/// What placing a task reads (the lab resolved so far) and uses up (subnet addresses, ENIs,
-/// what each instance has left).
-struct Placer<'a, 'f> {
-    lab: &'a str,
+/// The placer for a lab's tasks: every instance as freshly booted.
+pub(super) fn placer<'a, 'f>(
     s: &'a Scenario,
     cluster: &'a str,
     instances: &'a [Instance],
     fabric: &'a mut Fabric<'f>,
-    states: Vec<InstanceState>,
-    /// Instances that never registered with the cluster (`controlPlane: strict`).
     unregistered: &'a [usize],
+) -> Placer<'a, 'f> {
+    let states = instances.iter().map(InstanceState::new).collect();
+    Placer { lab: fabric.lab, s, cluster, instances, fabric, states, unregistered }
+}
+
+impl Placer<'_, '_> {
+    /// Every task in file order: placed and wired, or carrying ECS's reason for not placing it.
+    pub(super) fn place_all(&mut self) -> Result<Vec<Task>, ModelError> {
+        let s = self.s;
+        s.tasks.iter().enumerate().map(|(ti, t)| self.place(ti, t)).collect()
+    }
+}
+
+/// What placing a task reads (the lab resolved so far) and uses up (subnet addresses, ENIs,
+/// what each instance has left).
+pub(super) struct Placer<'a, 'f> {
+    pub(super) lab: &'a str,
+    pub(super) s: &'a Scenario,
+    pub(super) cluster: &'a str,
+    pub(super) instances: &'a [Instance],
+    pub(super) fabric: &'a mut Fabric<'f>,
+    pub(super) states: Vec<InstanceState>,
+    /// Instances that never registered with the cluster (`controlPlane: strict`).
+    pub(super) unregistered: &'a [usize],
 }
 
 impl Placer<'_, '_> {
     /// Task `ti`: ECS's checks first (nothing is taken from a task that fails them: the static
     /// host ports here, the ENI checks in `wire_awsvpc`), then the wiring of its network mode,
     /// then the environment of its containers.
-    fn place(&mut self, ti: usize, t: &scenario::Task) -> Result<Task, ModelError> {
+    pub(super) fn place(&mut self, ti: usize, t: &scenario::Task) -> Result<Task, ModelError> {
         let td = self.s.task_definition(&t.task_definition.value).ok_or_else(|| {
             ModelErrorKind::UnknownTaskDefinition(t.task_definition.value.family.clone()).at(&t.task_definition.loc)
         })?;
@@ -189,11 +205,16 @@ impl Placer<'_, '_> {
             task.placement = Err(failure);
             return Ok(task);
         }
+        let resources = placement::task_resources(td);
         let wanted = placement::static_host_ports(task.mode, td);
-        if let Err(failure) = self.states[ii].check_host_ports(&self.instances[ii], &wanted) {
+        let checked = self.states[ii]
+            .check_resources(&self.instances[ii], resources)
+            .and_then(|()| self.states[ii].check_host_ports(&self.instances[ii], &wanted));
+        if let Err(failure) = checked {
             task.placement = Err(failure);
             return Ok(task);
         }
+        self.states[ii].take_resources(resources);
         self.states[ii].take_host_ports(&wanted);
         // Programs of a host-mode task that ECS does not know (`x-ecsnet.listen`) are in use
         // once it runs: the agent's bind test skips them when it picks a dynamic host port.
@@ -307,7 +328,7 @@ fn unassumable_role(roles: &[crate::scenario::role::Role], task: &Task) -> Optio
 
 /// A task role needs the `task-iam-role` capability, and in host mode also
 /// `task-iam-role-network-host`; the agent registers each only when its setting is on.
-fn missing_capability(inst: &Instance, task: &Task) -> Option<PlacementFailure> {
+pub(super) fn missing_capability(inst: &Instance, task: &Task) -> Option<PlacementFailure> {
     task.task_role_arn.as_ref()?;
     let cfg = &inst.agent_config;
     let missing = |attribute: &str, setting: &str| PlacementFailure::MissingCapability {
@@ -384,7 +405,14 @@ fn fargate_containers(task: &mut Task, (lab, region, cluster): (&str, &str, &str
 }
 
 /// A task as ECS knows it before placement: ids, definition, where it runs, no wiring yet.
-fn unplaced(lab: &str, region: &str, cluster: &str, name: &str, td: &TaskDefinition, launch: Launch) -> Task {
+pub(super) fn unplaced(
+    lab: &str,
+    region: &str,
+    cluster: &str,
+    name: &str,
+    td: &TaskDefinition,
+    launch: Launch,
+) -> Task {
     let id = ids::hex(&[lab, "task", name], 32);
     Task {
         name: name.to_string(),
@@ -406,6 +434,9 @@ fn unplaced(lab: &str, region: &str, cluster: &str, name: &str, td: &TaskDefinit
         veth_host: None,
         pause: None,
         containers: vec![],
+        service: None,
+        group: None,
+        started_by: None,
     }
 }
 

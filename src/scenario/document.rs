@@ -8,6 +8,7 @@ use super::instance::{self, Instance};
 use super::internet::{self, Internet, InternetHost};
 use super::located::{Loc, Located};
 use super::reference::Declared;
+use super::service::{self, Service};
 use super::task::{self, Task};
 use super::task_definition::{self, TaskDefinition};
 use super::vpc::{self, Vpc, VpcDraft};
@@ -30,6 +31,9 @@ pub struct Scenario {
     pub instances: Vec<Instance>,
     pub task_definitions: Vec<TaskDefinition>,
     pub tasks: Vec<Task>,
+    /// ECS services (`services:`), placed by the service scheduler after the tasks.
+    #[serde(default)]
+    pub services: Vec<Service>,
     pub expect: Vec<Expectation>,
     /// What the lab's AWS services hold (`aws:`).
     #[serde(default)]
@@ -80,6 +84,11 @@ pub(crate) static TABLE: Table = Table {
             Shape::List(&Shape::Block(&super::target_group::TABLE)),
             "ELBv2 target groups: health check settings and registered targets.",
         ),
+        opt(
+            "services",
+            Shape::List(&Shape::Block(&service::TABLE)),
+            "ECS services: desiredCount tasks each, placed by the service scheduler after the tasks.",
+        ),
         opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
         opt(
             "aws",
@@ -108,6 +117,7 @@ pub(crate) struct Draft {
     pub tasks: Vec<Task>,
     /// Where each task's `networkConfiguration` key is (parallel to `tasks`).
     pub task_netconf: Vec<Option<Loc>>,
+    pub services: Vec<Service>,
     pub expect: Vec<Expectation>,
     pub aws: super::aws::Data,
     pub control_plane_strict: bool,
@@ -128,6 +138,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         task_definitions: Vec::new(),
         tasks: Vec::new(),
         task_netconf: Vec::new(),
+        services: Vec::new(),
         expect: Vec::new(),
         aws: Default::default(),
         control_plane_strict: false,
@@ -167,6 +178,9 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("loadBalancers") {
         d.load_balancers = super::load_balancer::parse_all(b, &v, &d.region);
+    }
+    if let Some(v) = top.get("services") {
+        d.services = service::parse_all(b, &v);
     }
     if let Some(v) = top.get("expect") {
         d.expect = expectation::parse_all(b, &v);
@@ -294,6 +308,7 @@ fn declared(d: &Draft) -> Declared<'_> {
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),
         tasks: names(d.tasks.iter().map(|s| &s.name)),
+        services: names(d.services.iter().map(|s| &s.name)),
         families,
     }
 }
@@ -318,8 +333,19 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         internet_gateway: v.internet_gateway,
     };
     super::load_balancer::check(cx, &d.load_balancers, &d.target_groups, lb_vpc, seen);
-    let lookup =
-        expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
+    service::check(cx, &d.services, &d.task_definitions, &declared, seen);
+    // Expectations may name a service's tasks (`NAME-1` .. `NAME-desiredCount`) too.
+    let service_tasks: Vec<String> =
+        d.services.iter().flat_map(|s| (1..=s.desired_count.value).map(|n| s.task_name(n))).collect();
+    let mut declared = declared;
+    declared.tasks.extend(service_tasks.iter().map(String::as_str));
+    let lookup = expectation::Lookup {
+        declared: &declared,
+        seen,
+        tasks: &d.tasks,
+        services: &d.services,
+        task_definitions: &d.task_definitions,
+    };
     expectation::check(cx, &d.expect, &lookup);
     if !cx.diags.is_empty() || cx.overflow {
         return None;
@@ -335,6 +361,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         instances: d.instances,
         task_definitions: d.task_definitions,
         tasks: d.tasks,
+        services: d.services,
         expect: d.expect,
         aws: d.aws,
         control_plane_strict: d.control_plane_strict,

@@ -9,6 +9,7 @@ mod dns;
 mod host_port;
 mod http;
 mod icmp;
+mod service_state;
 mod started;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ pub use dns::{DnsCheck, ResolvesTo};
 pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
+pub use service_state::ServiceState;
 pub use started::Started;
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
@@ -60,6 +62,7 @@ pub enum ExpectKind {
     Dns(DnsCheck),
     Started(Started),
     Call(CallCheck),
+    Service(ServiceState),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -202,7 +205,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|alb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|alb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
@@ -314,6 +317,7 @@ pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["call"], table: &call::CALL },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["started"], table: &started::STARTED },
+    Variant { when: &["service"], table: &service_state::SERVICE_STATE },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -340,6 +344,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("started") {
         return started::parse(cx, Block { what: "a task-state expectation".to_string(), ..m });
+    }
+    if has("service") {
+        return service_state::parse(cx, Block { what: "a service expectation".to_string(), ..m });
     }
     let is_placement = has("task") || has("placed");
     if is_placement && (has("from") || has("to")) {
@@ -512,7 +519,7 @@ fn endpoint_no_port(cx: &mut Reader, v: &Value<'_>) -> Option<Located<Node>> {
 /// `from`: a node a probe can start from, without a port.
 fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Located<Node>> {
     let bad = match &e.value {
-        Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } => None,
+        Node::Internet | Node::InternetHost(_) | Node::Instance(_) | Node::Task { .. } | Node::Service(_) => None,
         Node::InstancePublic(_) | Node::TaskPublic(_) => {
             Some(tr!("expect-dest-public", "an instance's public address is only a destination"))
         }
@@ -669,16 +676,16 @@ fn result(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Outco
     }
 }
 
-/// `servedBy`: a task or one of its containers.
+/// `servedBy`: a task or one of its containers, or any task of a service.
 fn served_by(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
     let v = m.get("servedBy")?;
     match endpoint_no_port(cx, &v) {
-        Some(e) if matches!(e.value, Node::Task { .. }) => Some(e),
+        Some(e) if matches!(e.value, Node::Task { .. } | Node::Service(_)) => Some(e),
         Some(e) => {
             cx.err(
                 &e.loc,
                 tr!("expect-served-by-task", "`servedBy` must name a task, found `{ $endpoint }`", endpoint = e.value),
-                tr!("expect-served-by-task-help", "write `task/NAME` or `task/NAME/CONTAINER`"),
+                tr!("expect-served-by-task-help", "write `task/NAME`, `task/NAME/CONTAINER` or `service/NAME`"),
             );
             *ok = false;
             None
@@ -808,13 +815,19 @@ pub(crate) struct Lookup<'a> {
     pub declared: &'a Declared<'a>,
     pub seen: &'a Seen,
     pub tasks: &'a [Task],
+    pub services: &'a [super::service::Service],
     pub task_definitions: &'a [TaskDefinition],
 }
 
 impl<'a> Lookup<'a> {
+    /// The task definition of a task, standalone or a service's (`NAME-n`).
     fn task_def_of(&self, name: &str) -> Option<&'a TaskDefinition> {
-        let t = self.tasks.iter().find(|t| t.name.value == name)?;
-        find_task_def(self.task_definitions, &t.task_definition.value)
+        let standalone = self.tasks.iter().find(|t| t.name.value == name).map(|t| &t.task_definition.value);
+        let of_service = || {
+            let s = self.services.iter().find(|s| (1..=s.desired_count.value).any(|n| s.task_name(n) == name))?;
+            Some(&s.task_definition.value)
+        };
+        find_task_def(self.task_definitions, standalone.or_else(of_service)?)
     }
 }
 
@@ -831,6 +844,9 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             }
             ExpectKind::Started(s) => {
                 reference::reference(cx, &s.task, TASK, &l.declared.tasks, l.seen);
+            }
+            ExpectKind::Service(s) => {
+                reference::reference(cx, &s.service, reference::SERVICE, &l.declared.services, l.seen);
             }
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);
@@ -869,6 +885,7 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         }
         Node::InternetHost(n) => reference::reference(cx, &named(n), INTERNET_HOST, &d.internet_hosts, l.seen),
         Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
+        Node::Service(n) => reference::reference(cx, &named(n), reference::SERVICE, &d.services, l.seen),
         Node::Endpoint(n) => reference::reference(cx, &named(n), reference::ENDPOINT, &d.endpoints, l.seen),
         Node::LoadBalancer(n) => {
             reference::reference(cx, &named(n), reference::LOAD_BALANCER, &d.load_balancers, l.seen)

@@ -3,7 +3,7 @@
 //! One file per kind of block, each with its types, its field table, its parser and its
 //! cross-reference checks: `vpc`, `subnet`, `route_table`, `nat_gateway`, `security_group`,
 //! `network_acl`, `internet`, `instance`, `task_definition`, `container`, `task`,
-//! `expectation`. `document` reads the top level and calls them in order; `schema` turns the
+//! `service`, `expectation`. `document` reads the top level and calls them in order; `schema` turns the
 //! field tables into a JSON Schema. Underneath: `text` (bytes to a YAML tree), `walk` (typed,
 //! located reads of that tree), `builder` and `reference` (names and references).
 
@@ -11,6 +11,7 @@ pub mod agent_config;
 pub mod aws;
 pub mod aws_service;
 mod builder;
+pub mod cluster_query;
 mod container;
 pub mod dhcp_options;
 mod document;
@@ -40,6 +41,7 @@ mod route_table;
 mod rule;
 pub mod schema;
 mod security_group;
+pub mod service;
 mod subnet;
 pub mod target_group;
 mod task;
@@ -63,7 +65,7 @@ pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{
     CALLS, CallCheck, CallDef, CallExpect, DnsCheck, ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage,
     MAX_NEVER_PROBES, MAX_RUN_PROBES, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach,
-    ResolvesTo, ResourceKind, Started, Via, find_call, glob,
+    ResolvesTo, ResourceKind, ServiceState, Started, Via, find_call, glob,
 };
 pub use instance::Instance;
 pub use instance_types::eni_limits;

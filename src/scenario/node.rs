@@ -29,6 +29,9 @@ pub enum Node {
         container: Option<String>,
     },
     Nat(String),
+    /// Every task of an ECS service (`services:`): a reachability check expands to one per
+    /// task; `servedBy` is met by any of them.
+    Service(String),
     /// The task metadata endpoint, 169.254.170.2.
     Metadata,
     /// The instance metadata service, 169.254.169.254.
@@ -80,6 +83,7 @@ impl fmt::Display for Node {
             Node::Task { task, container: None } => write!(f, "task/{task}"),
             Node::Task { task, container: Some(c) } => write!(f, "task/{task}/{c}"),
             Node::Nat(n) => write!(f, "nat/{n}"),
+            Node::Service(n) => write!(f, "service/{n}"),
             Node::Metadata => write!(f, "metadata"),
             Node::InstanceMetadata => write!(f, "imds"),
             Node::Dns => write!(f, "dns"),
@@ -119,7 +123,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `service/NAME`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -212,6 +216,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
     Ok(match kind {
         "internet" => Node::InternetHost(name("internet host", rest)?),
         "nat" => Node::Nat(name("NAT gateway", rest)?),
+        "service" => Node::Service(name("service", rest)?),
         "endpoint" => Node::Endpoint(name("VPC endpoint", rest)?),
         "alb" => Node::LoadBalancer(name("load balancer", rest)?),
         "aws" => match AwsService::from_id(rest) {

@@ -36,6 +36,8 @@ pub(crate) struct Declared<'d> {
     pub internet_hosts: Vec<&'d str>,
     pub instances: Vec<&'d str>,
     pub tasks: Vec<&'d str>,
+    /// Service names (for `service/NAME` references).
+    pub services: Vec<&'d str>,
     /// Task definition families (a repeated family is listed once when its revisions are adjacent).
     pub families: Vec<&'d str>,
 }
@@ -54,6 +56,7 @@ pub(crate) const SECURITY_GROUP: RefKind = RefKind { kind: "security group", plu
 pub(crate) const INTERNET_HOST: RefKind = RefKind { kind: "internet host", plural: "internet hosts" };
 pub(crate) const INSTANCE: RefKind = RefKind { kind: "instance", plural: "instances" };
 pub(crate) const TASK: RefKind = RefKind { kind: "task", plural: "tasks" };
+pub(crate) const SERVICE: RefKind = RefKind { kind: "service", plural: "services" };
 pub(crate) const NETWORK_ACL: RefKind = RefKind { kind: "network ACL", plural: "network ACLs" };
 pub(crate) const ENDPOINT: RefKind = RefKind { kind: "VPC endpoint", plural: "VPC endpoints" };
 pub(crate) const LOAD_BALANCER: RefKind = RefKind { kind: "load balancer", plural: "load balancers" };

@@ -146,7 +146,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Parse
     let netconf = m.key_loc(&b.cx, "networkConfiguration");
     let awsvpc = match m.get("networkConfiguration") {
         Some(nv) => {
-            let r = awsvpc_configuration(b, &nv, launch_type.value);
+            let r = awsvpc_configuration(b, &nv, launch_type.value == LaunchType::Fargate);
             ok &= r.is_some();
             r
         }
@@ -224,7 +224,9 @@ fn platform_version(cx: &mut Reader, m: &Block<'_>, launch: LaunchType, ok: &mut
     None
 }
 
-fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>, launch: LaunchType) -> Option<AwsvpcConfiguration> {
+/// `networkConfiguration` as RunTask and CreateService take it; `public_ip_ok` where the
+/// launch type lets a task ENI have a public IP (FARGATE).
+pub(crate) fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>, public_ip_ok: bool) -> Option<AwsvpcConfiguration> {
     let nc = b.cx.map(v, "the task's network configuration")?;
     let nc = Block { what: "networkConfiguration".to_string(), ..nc };
     nc.strict(&mut b.cx, &NETWORK_CONFIGURATION);
@@ -252,8 +254,7 @@ fn awsvpc_configuration(b: &mut Builder, v: &Value<'_>, launch: LaunchType) -> O
     let cx = &mut b.cx;
     let assign = match am.get("assignPublicIp") {
         Some(v) => match cx.choice(&v, ASSIGN_PUBLIC_IP)? {
-            // Fargate gives the task ENI a public IP (the subnet's setting does not matter).
-            Located { value: "ENABLED", loc } if launch == LaunchType::Fargate => Located::new(true, loc),
+            Located { value: "ENABLED", loc } if public_ip_ok => Located::new(true, loc),
             Located { value: "ENABLED", loc } => {
                 cx.err(
                     &loc,
@@ -319,7 +320,7 @@ pub(crate) fn check(
         if let Some(i) = &t.instance {
             reference::reference(cx, i, INSTANCE, &declared.instances, seen);
         }
-        let td = task_definition_of(cx, t, task_definitions, declared, seen);
+        let td = task_definition_of(cx, &t.task_definition, task_definitions, declared, seen);
         if let Some(aw) = &t.awsvpc {
             for s in &aw.subnets {
                 reference::reference(cx, s, SUBNET, &declared.subnets, seen);
@@ -329,7 +330,7 @@ pub(crate) fn check(
             }
         }
         if let Some(td) = td {
-            network_configuration_fits(cx, t, netconf.as_ref(), td);
+            network_configuration_fits(cx, &t.loc, t.awsvpc.as_ref(), netconf.as_ref(), td);
             launch_type_fits(cx, t, td);
         }
     }
@@ -421,14 +422,13 @@ fn extra_listeners_fit(cx: &mut Reader, tasks: &[Task], task_definitions: &[Task
 }
 
 /// The task definition a task names: its family is declared, and so is the revision.
-fn task_definition_of<'a>(
+pub(crate) fn task_definition_of<'a>(
     cx: &mut Reader,
-    t: &Task,
+    r: &Located<TaskDefRef>,
     task_definitions: &'a [TaskDefinition],
     declared: &Declared<'_>,
     seen: &Seen,
 ) -> Option<&'a TaskDefinition> {
-    let r = &t.task_definition;
     let fam = Located::new(r.value.family.clone(), r.loc.clone());
     if !reference::reference(cx, &fam, FAMILY, &declared.families, seen) {
         return None;
@@ -477,11 +477,17 @@ fn launch_type_fits(cx: &mut Reader, t: &Task, td: &TaskDefinition) {
     }
 }
 
-/// awsvpc tasks need a network configuration; the other modes must not have one.
-fn network_configuration_fits(cx: &mut Reader, t: &Task, netconf: Option<&Loc>, td: &TaskDefinition) {
-    match (td.network_mode.value, &t.awsvpc, netconf) {
+/// awsvpc tasks (and services) need a network configuration; the other modes must not have one.
+pub(crate) fn network_configuration_fits(
+    cx: &mut Reader,
+    at: &Loc,
+    awsvpc: Option<&AwsvpcConfiguration>,
+    netconf: Option<&Loc>,
+    td: &TaskDefinition,
+) {
+    match (td.network_mode.value, awsvpc, netconf) {
         (NetworkMode::Awsvpc, None, _) => cx.err(
-            &t.loc,
+            at,
             "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
             tr!(
                 "task-needs-netconf-help",

@@ -166,3 +166,37 @@ fn a_never_may_be_expected_violated() {
     assert!(!n.expect_violated);
     refused("  - never: { from: \"*\", to: task/web, expectViolated: \"yes\" }\n", "must be true or false");
 }
+
+/// `LAB` with a service `svc` of two api tasks, then `expect`.
+fn with_service(expect: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let lab =
+        LAB.replace("expect:\n", "services: [{ serviceName: svc, taskDefinition: api, desiredCount: 2 }]\nexpect:\n");
+    load_str(Path::new("/nonexistent/t.yaml"), &format!("{lab}{expect}")).map_err(|d| d.0)
+}
+
+#[test]
+fn a_services_tasks_are_named_by_number() {
+    let ok = "  - { task: svc-2, placed: true }\n  - { from: task/svc-1/side, to: task/api:5000, reachable: true }\n";
+    assert!(with_service(ok).is_ok(), "{:?}", with_service(ok).err());
+    let Err(d) = with_service("  - { task: svc-3, started: true }\n") else { panic!("svc-3 accepted") };
+    assert!(d[0].message.contains("unknown task `svc-3`"), "{}", d[0]);
+    let Err(d) = with_service("  - { from: task/svc-1/nope, to: task/api:5000, reachable: true }\n") else { panic!() };
+    assert!(d[0].message.contains("has no container `nope`"), "{}", d[0]);
+}
+
+#[test]
+fn a_service_state_check_reads_describe_services_fields() {
+    let e = "  - { service: svc, runningCount: 2, spread: { us-east-1a: 2 }, event: steady }\n";
+    let Ok(s) = with_service(e) else { panic!("{e}") };
+    let ExpectKind::Service(st) = &s.expect[0].kind else { panic!() };
+    assert_eq!((st.running_count, st.spread.clone()), (Some(2), vec![("us-east-1a".to_string(), 2)]));
+    assert_eq!(st.event.as_deref(), Some("steady"));
+    let Err(d) = with_service("  - { service: svc }\n") else { panic!() };
+    assert!(d[0].message.contains("needs something to check"), "{}", d[0]);
+    let Err(d) = with_service("  - { service: scv, runningCount: 1 }\n") else { panic!() };
+    assert!(d[0].message.contains("unknown service `scv`") && d[0].help.contains("svc"), "{}", d[0]);
+    let Err(d) = with_service("  - { service: svc, spread: { us-east-1a: two } }\n") else { panic!() };
+    assert_eq!((d[0].loc.line, d[0].loc.col), (20, 43), "{}", d[0]);
+    let Err(d) = with_service("  - { service: svc, runingCount: 1 }\n") else { panic!() };
+    assert!(d[0].help.contains("runningCount"), "{}", d[0]);
+}

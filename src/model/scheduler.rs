@@ -1,0 +1,322 @@
+//! ECS's service scheduler: each service in file order places `desiredCount` tasks one at a
+//! time (Developer Guide, "How Amazon ECS places tasks"): the registered instances that pass
+//! every check (the agent's attributes, CPU, memory, ports, an ENI attachment point, then the
+//! constraints) are the candidates, the strategies narrow them in order, the first left in file
+//! order wins. The checks are `placement`'s and `task`'s own, run dry; the chosen instance then
+//! gets the task through `Placer::place`, as a standalone task would.
+
+use super::ecs_service::{self, Check, EcsService, LoadBalancer, Step, Trace, Unplaced};
+use super::error::{ModelError, ModelErrorKind};
+use super::placement::{self, PlacementFailure};
+use super::subnet::{self, Subnet};
+use super::task::{self, Launch, Placer, Task};
+use super::{ACCOUNT, ids};
+use crate::scenario::cluster_query::Attribute;
+use crate::scenario::service::{Constraint, LaunchType, Resource, Service, SpreadField, Strategy};
+use crate::scenario::{self, Located, TaskDefinition};
+
+/// Every service's tasks, appended to `tasks`; the services as DescribeServices shows them.
+pub(super) fn place_services(p: &mut Placer, tasks: &mut Vec<Task>) -> Result<Vec<EcsService>, ModelError> {
+    let services = p.s.services.iter();
+    services.map(|svc| place_service(p, svc, tasks)).collect()
+}
+
+fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result<EcsService, ModelError> {
+    let td = p.s.task_def_of_service(svc).ok_or_else(|| {
+        ModelErrorKind::UnknownTaskDefinition(svc.task_definition.value.family.clone()).at(&svc.task_definition.loc)
+    })?;
+    if svc.launch_type.value == LaunchType::Fargate {
+        // The one place that stops: Fargate tasks are not in the model yet. Their subnets
+        // would be `fargate_subnet(&listed, n)`.
+        return Err(ModelErrorKind::FargateServiceNotPlaced(svc.name.value.clone()).at(&svc.launch_type.loc));
+    }
+    let mut out = new_service(p, svc, td);
+    for n in 1..=svc.desired_count.value {
+        let st = scenario_task(svc, n, "");
+        let mut trace = Trace { n, ..Trace::default() };
+        let chosen = choose(p, svc, td, &st, tasks, &mut trace);
+        out.traces.push(trace);
+        match chosen {
+            Ok(ii) => {
+                let st = scenario_task(svc, n, &p.instances[ii].name);
+                let mut t = p.place(tasks.len(), &st)?;
+                t.service = Some(svc.name.value.clone());
+                t.group = Some(format!("service:{}", svc.name.value));
+                t.started_by = Some(out.started_by.clone());
+                out.tasks.push(tasks.len());
+                tasks.push(t);
+            }
+            Err(closest) => {
+                let id = closest
+                    .map(|(ii, c)| (super::control_plane::container_instance_id(p.lab, &p.instances[ii].name), c));
+                let event = ecs_service::unable_to_place(&svc.name.value, id.as_ref().map(|(i, c)| (i.as_str(), *c)));
+                if let Some((ii, check)) = closest {
+                    let failure = PlacementFailure::ServiceUnplaced { check, event: event.clone() };
+                    tasks.push(unplaced_task(p, svc, td, &out, (n, ii), failure));
+                }
+                push_event(&mut out.events, event);
+                out.unplaced.push(Unplaced { n, closest });
+            }
+        }
+    }
+    finish_events(&mut out, tasks);
+    Ok(out)
+}
+
+/// Task `n` that no instance took, kept (as a standalone task RunTask refused) so that
+/// `task/NAME-n` names it: on the closest matching instance `ii`, with ECS's event.
+fn unplaced_task(
+    p: &Placer,
+    svc: &Service,
+    td: &TaskDefinition,
+    out: &EcsService,
+    (n, ii): (u32, usize),
+    failure: PlacementFailure,
+) -> Task {
+    let st = scenario_task(svc, n, &p.instances[ii].name);
+    let mut t = task::unplaced(p.lab, &p.s.region, p.cluster, &st.name.value, td, Launch::Ec2 { instance: ii });
+    t.placement = Err(failure);
+    t.service = Some(svc.name.value.clone());
+    t.group = Some(format!("service:{}", svc.name.value));
+    t.started_by = Some(out.started_by.clone());
+    t
+}
+
+/// The service before any task: its ARN, placement, `startedBy`.
+fn new_service(p: &Placer, svc: &Service, td: &TaskDefinition) -> EcsService {
+    let name = &svc.name.value;
+    // A deployment id: 19 digits, as in `ecs-svc/1234567890123456789`.
+    let deployment = ids::fnv64(&[p.lab, "ecs-svc", name]) % 9_000_000_000_000_000_000 + 1_000_000_000_000_000_000;
+    EcsService {
+        name: name.clone(),
+        arn: format!("arn:aws:ecs:{}:{ACCOUNT}:service/{}/{name}", p.s.region, p.cluster),
+        launch_type: svc.launch_type.value.to_string(),
+        task_definition: format!("{}:{}", td.family.value, td.revision),
+        desired_count: svc.desired_count.value,
+        placement_strategy: svc.strategy(),
+        placement_constraints: svc.placement_constraints.iter().map(|c| c.value.clone()).collect(),
+        tasks: vec![],
+        unplaced: vec![],
+        events: vec![],
+        started_by: format!("ecs-svc/{deployment}"),
+        load_balancers: svc
+            .load_balancers
+            .iter()
+            .map(|lb| LoadBalancer {
+                target_group_arn: lb.target_group_arn.value.clone(),
+                container_name: lb.container_name.value.clone(),
+                container_port: lb.container_port.value,
+            })
+            .collect(),
+        health_check_grace_period_seconds: svc.health_check_grace_period_seconds,
+        traces: vec![],
+    }
+}
+
+/// The `started` and `steady state` events, once the service's tasks are placed.
+fn finish_events(out: &mut EcsService, tasks: &[Task]) {
+    let ids: Vec<&str> = out.tasks.iter().map(|ti| tasks[*ti].id.as_str()).collect();
+    if !ids.is_empty() {
+        let started = ecs_service::started(&out.name, &ids);
+        out.events.push(started);
+    }
+    if out.running_count(tasks) == out.desired_count {
+        out.events.push(ecs_service::steady(&out.name));
+    }
+}
+
+/// ECS leaves out an event that repeats one it already shows.
+fn push_event(events: &mut Vec<String>, e: String) {
+    if !events.contains(&e) {
+        events.push(e);
+    }
+}
+
+/// Task `n` of the service as a RunTask on instance `instance`.
+fn scenario_task(svc: &Service, n: u32, instance: &str) -> scenario::Task {
+    scenario::Task {
+        name: Located::new(svc.task_name(n), svc.name.loc.clone()),
+        task_definition: svc.task_definition.clone(),
+        launch_type: svc.launch_type.clone(),
+        instance: Some(Located::new(instance.to_string(), svc.loc.clone())),
+        platform_version: None,
+        awsvpc: svc.awsvpc.clone(),
+        loc: svc.loc.clone(),
+    }
+}
+
+/// The instance the scheduler picks for the next task, or the closest matching one (the one
+/// that failed the latest check; the first in file order among equals) and its failed check;
+/// `Err(None)` when no instance is registered.
+fn choose(
+    p: &Placer,
+    svc: &Service,
+    td: &TaskDefinition,
+    st: &scenario::Task,
+    tasks: &[Task],
+    trace: &mut Trace,
+) -> Result<usize, Option<(usize, Check)>> {
+    let registered: Vec<usize> = (0..p.instances.len()).filter(|ii| !p.unregistered.contains(ii)).collect();
+    let verdicts: Vec<(usize, Result<(), Check>)> =
+        registered.iter().map(|&ii| (ii, dry_run(p, svc, td, st, tasks, ii))).collect();
+    trace.checked = verdicts.iter().map(|(ii, v)| (*ii, v.err())).collect();
+    let candidates: Vec<usize> = verdicts.iter().filter(|(_, v)| v.is_ok()).map(|(ii, _)| *ii).collect();
+    if candidates.is_empty() {
+        let closest = verdicts.iter().filter_map(|(ii, v)| v.err().map(|c| (*ii, c))).rev().max_by_key(|(_, c)| *c);
+        return Err(closest);
+    }
+    Ok(rank(p, svc, tasks, candidates, st, &mut trace.steps))
+}
+
+/// Whether instance `ii` could take the task now: the checks of `Placer::place` without taking
+/// anything, then the service's constraints.
+fn dry_run(
+    p: &Placer,
+    svc: &Service,
+    td: &TaskDefinition,
+    st: &scenario::Task,
+    tasks: &[Task],
+    ii: usize,
+) -> Result<(), Check> {
+    let inst = &p.instances[ii];
+    let state = &p.states[ii];
+    let probe = task::unplaced(p.lab, &p.s.region, p.cluster, &st.name.value, td, Launch::Ec2 { instance: ii });
+    if task::missing_capability(inst, &probe).is_some() {
+        return Err(Check::Attribute);
+    }
+    state.check_resources(inst, placement::task_resources(td)).map_err(|f| match f {
+        PlacementFailure::InsufficientCpu { .. } => Check::Cpu,
+        _ => Check::Memory,
+    })?;
+    let wanted = placement::static_host_ports(probe.mode, td);
+    state.check_host_ports(inst, &wanted).map_err(|_| Check::Ports)?;
+    if probe.mode == crate::scenario::NetworkMode::Awsvpc {
+        state.check_awsvpc(inst, p.fabric.subnets, st).map_err(|f| match f {
+            PlacementFailure::MissingAttribute { .. } => Check::Attribute,
+            _ => Check::Eni,
+        })?;
+    }
+    constraints_met(p, svc, tasks, ii)
+}
+
+fn constraints_met(p: &Placer, svc: &Service, tasks: &[Task], ii: usize) -> Result<(), Check> {
+    for c in &svc.placement_constraints {
+        match &c.value {
+            Constraint::DistinctInstance if group_on(svc, tasks).any(|t| t.on_instance(ii)) => {
+                return Err(Check::DistinctInstance);
+            }
+            Constraint::MemberOf(q) if !q.matches(&|a| attribute_values(p, ii, a)) => return Err(Check::MemberOf),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The service's running tasks so far.
+fn group_on<'t>(svc: &Service, tasks: &'t [Task]) -> impl Iterator<Item = &'t Task> {
+    let name = svc.name.value.clone();
+    tasks.iter().filter(move |t| t.service.as_deref() == Some(name.as_str()) && t.placement.is_ok())
+}
+
+/// What an instance has for an attribute (a subnet by its name and its id).
+fn attribute_values(p: &Placer, ii: usize, a: Attribute) -> Vec<String> {
+    let inst = &p.instances[ii];
+    let sub: &Subnet = &p.fabric.subnets[inst.subnet];
+    match a {
+        Attribute::AvailabilityZone => vec![inst.az.clone()],
+        Attribute::InstanceType => vec![inst.instance_type.clone()],
+        Attribute::SubnetId => vec![sub.name.clone(), sub.id.clone()],
+    }
+}
+
+/// The value a spread strategy compares: the instance's id or one of its attributes (none for
+/// an attribute ecsnet's instances do not have).
+fn spread_value(p: &Placer, ii: usize, field: &SpreadField) -> Option<String> {
+    let inst = &p.instances[ii];
+    match field {
+        SpreadField::InstanceId => Some(inst.id.clone()),
+        SpreadField::Attribute(a) => match a.as_str() {
+            "ecs.availability-zone" => Some(inst.az.clone()),
+            "ecs.instance-type" => Some(inst.instance_type.clone()),
+            "ecs.subnet-id" => Some(p.fabric.subnets[inst.subnet].id.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// The strategies in order, each keeping the candidates it likes best; the first left wins.
+/// Each strategy's narrowing goes in `steps`.
+fn rank(
+    p: &Placer,
+    svc: &Service,
+    tasks: &[Task],
+    mut candidates: Vec<usize>,
+    st: &scenario::Task,
+    steps: &mut Vec<Step>,
+) -> usize {
+    for s in svc.strategy() {
+        let score = |ii: usize| -> Option<u64> {
+            match &s {
+                Strategy::Spread(field) => {
+                    let v = spread_value(p, ii, field);
+                    Some(
+                        group_on(svc, tasks)
+                            .filter(|t| t.instance().is_some_and(|ti| spread_value(p, ti, field) == v))
+                            .count() as u64,
+                    )
+                }
+                Strategy::Binpack(Resource::Cpu) => Some(p.states[ii].cpu_left as u64),
+                Strategy::Binpack(Resource::Memory) => Some(p.states[ii].memory_left as u64),
+                Strategy::Random => None,
+            }
+        };
+        let scores: Vec<(usize, Option<u64>)> = candidates.iter().map(|&c| (c, score(c))).collect();
+        candidates = match &s {
+            Strategy::Random => {
+                let seed = ids::fnv64(&[p.lab, "random", &svc.name.value, &st.name.value]);
+                let i = (seed % candidates.len() as u64) as usize;
+                vec![candidates[i]]
+            }
+            _ => keep_min(candidates, |c| score(c).unwrap_or(0)),
+        };
+        steps.push(Step { strategy: s.to_string(), scores, kept: candidates.clone() });
+    }
+    candidates[0]
+}
+
+/// The candidates with the lowest `score`, in their order.
+fn keep_min(candidates: Vec<usize>, score: impl Fn(usize) -> u64) -> Vec<usize> {
+    let best = candidates.iter().map(|&c| score(c)).min().unwrap_or(0);
+    candidates.into_iter().filter(|&c| score(c) == best).collect()
+}
+
+/// The subnet of a FARGATE service's task `n` (from 1): ECS spreads a Fargate service's tasks
+/// over the availability zones of its subnets in turn, and within a zone over its subnets in
+/// the order given. `listed`: the service's subnets (name, zone) in order. The index returned
+/// is into `listed`. (Used once Fargate tasks are in the model.)
+#[allow(dead_code)]
+pub fn fargate_subnet(listed: &[(&str, &str)], n: u32) -> Option<usize> {
+    let mut zones: Vec<&str> = vec![];
+    for (_, az) in listed {
+        if !zones.contains(az) {
+            zones.push(az);
+        }
+    }
+    let k = (n.max(1) - 1) as usize;
+    let zone = zones.get(k % zones.len().max(1))?;
+    let in_zone: Vec<usize> = (0..listed.len()).filter(|i| listed[*i].1 == *zone).collect();
+    in_zone.get((k / zones.len()) % in_zone.len()).copied()
+}
+
+/// The subnets of a service, as `fargate_subnet` takes them.
+#[allow(dead_code)]
+pub(super) fn listed_subnets<'a>(svc: &'a Service, subnets: &'a [Subnet]) -> Vec<(&'a str, &'a str)> {
+    let named = svc.awsvpc.iter().flat_map(|c| &c.subnets);
+    named
+        .filter_map(|n| subnet::index(subnets, &n.value))
+        .map(|si| (subnets[si].name.as_str(), subnets[si].az.as_str()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
