@@ -23,9 +23,6 @@ pub enum ModelErrorKind {
     PublicIpPoolExhausted,
     /// An instance profile's declared role whose trust policy does not admit EC2.
     RoleNotTrustedByEc2(String),
-    /// A FARGATE service: its subnets are chosen (`scheduler::fargate_subnet`), but the model
-    /// has no Fargate tasks yet.
-    FargateServiceNotPlaced(String),
 }
 
 impl std::fmt::Display for ModelErrorKind {
@@ -47,9 +44,6 @@ impl std::fmt::Display for ModelErrorKind {
                 "the trust policy of role `{ $name }` does not let ec2.amazonaws.com assume it (sts:AssumeRole): on AWS this instance would get no credentials from its instance profile, and its ECS agent could not register. Name ec2.amazonaws.com as a Service principal in its assumeRolePolicyDocument",
                 name = n
             ),
-            ModelErrorKind::FargateServiceNotPlaced(n) => {
-                tr!("model-fargate-service", "service `{ $name }`: FARGATE services are not placed yet", name = n)
-            }
         };
         f.write_str(&s)
     }

@@ -15,6 +15,7 @@
 //! ENIs are allocated after every task's and endpoint's, so a load balancer added to a
 //! scenario moves no other address.
 
+use super::ecs_service::EcsService;
 use super::eni::{Eni, EniOwner};
 use super::error::ModelError;
 use super::fabric::Fabric;
@@ -103,12 +104,14 @@ pub(super) fn resolve_all(
     fabric: &mut Fabric,
     tasks: &[Task],
     instances: &[Instance],
+    services: &[EcsService],
 ) -> Result<(Vec<LoadBalancer>, Vec<TargetGroup>), ModelError> {
     let mut lbs = vec![];
     for (li, lb) in s.load_balancers.iter().enumerate() {
         lbs.push(resolve(s, fabric, li, lb)?);
     }
-    let groups = s.target_groups.iter().map(|g| target_group(s, fabric, g, tasks, instances)).collect();
+    let world = World { tasks, instances, enis: &fabric.enis, subnets: fabric.subnets };
+    let groups = s.target_groups.iter().map(|g| target_group(s, fabric, g, &world, services)).collect();
     Ok((lbs, groups))
 }
 
@@ -153,13 +156,16 @@ fn resolve(
     })
 }
 
+/// A target group with its targets: those registered by hand (`targets`), then the tasks of
+/// every service whose `loadBalancers` name it, as ECS registers them.
 fn target_group(
     s: &Scenario,
     fabric: &Fabric,
     g: &scenario::TargetGroup,
-    tasks: &[Task],
-    instances: &[Instance],
+    world: &World<'_>,
+    services: &[EcsService],
 ) -> TargetGroup {
+    let (tasks, instances) = (world.tasks, world.instances);
     let name = g.name.value.clone();
     let id = ids::hex(&[fabric.lab, "targetgroup", &name], 16);
     let load_balancer = s.load_balancers.iter().position(|lb| {
@@ -176,14 +182,25 @@ fn target_group(
         load_balancer,
         targets: vec![],
     };
-    let world = World { tasks, instances, enis: &fabric.enis, subnets: fabric.subnets };
+    let mut found = vec![];
     for t in &g.targets {
         let port = t.port.as_ref().map(|p| p.value);
-        let target = match t.kind_and_name() {
-            ("task", n) => tasks.iter().position(|x| x.name == n).and_then(|ti| register_task(&tg, &world, ti, port)),
-            (_, n) => instances.iter().position(|x| x.name == n).map(|ii| register_instance(&tg, &world, ii, port)),
-        };
-        if let Some(target) = target.filter(|x| !tg.targets.contains(x)) {
+        found.push(match t.kind_and_name() {
+            ("task", n) => tasks.iter().position(|x| x.name == n).and_then(|ti| register_task(&tg, world, ti, port)),
+            (_, n) => instances.iter().position(|x| x.name == n).map(|ii| register_instance(&tg, world, ii, port)),
+        });
+    }
+    for svc in services {
+        let entries = svc
+            .load_balancers
+            .iter()
+            .filter(|lb| scenario::target_group::target_group_name(&lb.target_group_arn) == tg.name);
+        for lb in entries {
+            found.extend(svc.tasks.iter().map(|&ti| register_task(&tg, world, ti, Some(lb.container_port))));
+        }
+    }
+    for target in found.into_iter().flatten() {
+        if !tg.targets.contains(&target) {
             tg.targets.push(target);
         }
     }

@@ -228,7 +228,7 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
     // Then the services' tasks, as ECS's service scheduler places them.
     let services = scheduler::place_services(&mut placer, &mut tasks)?;
     let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
-    let (load_balancers, target_groups) = load_balancer::resolve_all(s, &mut fabric, &tasks, &instances)?;
+    let (load_balancers, target_groups) = load_balancer::resolve_all(s, &mut fabric, &tasks, &instances, &services)?;
     let enis = fabric.enis;
     Ok(Lab {
         name: lab.to_string(),

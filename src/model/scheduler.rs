@@ -26,9 +26,7 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
         ModelErrorKind::UnknownTaskDefinition(svc.task_definition.value.family.clone()).at(&svc.task_definition.loc)
     })?;
     if svc.launch_type.value == LaunchType::Fargate {
-        // The one place that stops: Fargate tasks are not in the model yet. Their subnets
-        // would be `fargate_subnet(&listed, n)`.
-        return Err(ModelErrorKind::FargateServiceNotPlaced(svc.name.value.clone()).at(&svc.launch_type.loc));
+        return place_fargate_service(p, svc, td, tasks);
     }
     let mut out = new_service(p, svc, td);
     for n in 1..=svc.desired_count.value {
@@ -58,6 +56,43 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
                 out.unplaced.push(Unplaced { n, closest });
             }
         }
+    }
+    finish_events(&mut out, tasks);
+    Ok(out)
+}
+
+/// A FARGATE service: no instance to choose, each task a microVM with its ENI in the subnet
+/// `fargate_subnet` picks (round the zones of the service's subnets), placed as RunTask would.
+fn place_fargate_service(
+    p: &mut Placer,
+    svc: &Service,
+    td: &TaskDefinition,
+    tasks: &mut Vec<Task>,
+) -> Result<EcsService, ModelError> {
+    let mut out = new_service(p, svc, td);
+    let listed = listed_subnets(svc, p.fabric.subnets);
+    let aw = svc.awsvpc.as_ref();
+    for n in 1..=svc.desired_count.value {
+        let name = svc.task_name(n);
+        let pick = fargate_subnet(&listed, n).and_then(|i| subnet::index(p.fabric.subnets, listed[i].0));
+        let subnet = pick.ok_or_else(|| ModelErrorKind::UnknownSubnet(svc.name.value.clone()).at(&svc.loc))?;
+        let run = task::FargateRun {
+            name: &name,
+            index: tasks.len(),
+            definition: td,
+            subnet,
+            security_groups: aw
+                .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect())
+                .unwrap_or_default(),
+            assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
+            at: &svc.loc,
+        };
+        let mut t = task::place_fargate(p.fabric, (&p.s.region, p.cluster), &p.s.aws.roles, &run)?;
+        t.service = Some(svc.name.value.clone());
+        t.group = Some(format!("service:{}", svc.name.value));
+        t.started_by = Some(out.started_by.clone());
+        out.tasks.push(tasks.len());
+        tasks.push(t);
     }
     finish_events(&mut out, tasks);
     Ok(out)
@@ -293,8 +328,7 @@ fn keep_min(candidates: Vec<usize>, score: impl Fn(usize) -> u64) -> Vec<usize> 
 /// The subnet of a FARGATE service's task `n` (from 1): ECS spreads a Fargate service's tasks
 /// over the availability zones of its subnets in turn, and within a zone over its subnets in
 /// the order given. `listed`: the service's subnets (name, zone) in order. The index returned
-/// is into `listed`. (Used once Fargate tasks are in the model.)
-#[allow(dead_code)]
+/// is into `listed`.
 pub fn fargate_subnet(listed: &[(&str, &str)], n: u32) -> Option<usize> {
     let mut zones: Vec<&str> = vec![];
     for (_, az) in listed {
@@ -309,7 +343,6 @@ pub fn fargate_subnet(listed: &[(&str, &str)], n: u32) -> Option<usize> {
 }
 
 /// The subnets of a service, as `fargate_subnet` takes them.
-#[allow(dead_code)]
 pub(super) fn listed_subnets<'a>(svc: &'a Service, subnets: &'a [Subnet]) -> Vec<(&'a str, &'a str)> {
     let named = svc.awsvpc.iter().flat_map(|c| &c.subnets);
     named

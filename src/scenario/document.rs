@@ -333,7 +333,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         internet_gateway: v.internet_gateway,
     };
     super::load_balancer::check(cx, &d.load_balancers, &d.target_groups, lb_vpc, seen);
-    service::check(cx, &d.services, &d.task_definitions, &declared, seen);
+    service::check(cx, &d.services, &d.task_definitions, &declared, seen, (&d.target_groups, &d.load_balancers));
     // Expectations may name a service's tasks (`NAME-1` .. `NAME-desiredCount`) too.
     let service_tasks: Vec<String> =
         d.services.iter().flat_map(|s| (1..=s.desired_count.value).map(|n| s.task_name(n))).collect();

@@ -452,6 +452,7 @@ pub(crate) fn check(
     task_definitions: &[TaskDefinition],
     declared: &Declared<'_>,
     seen: &Seen,
+    elb: (&[super::TargetGroup], &[super::LoadBalancer]),
 ) {
     for s in services {
         if let Some(aw) = &s.awsvpc {
@@ -468,6 +469,60 @@ pub(crate) fn check(
         let netconf = s.awsvpc.as_ref().map(|_| s.loc.clone());
         network_configuration_fits(cx, &s.loc, s.awsvpc.as_ref(), netconf.as_ref(), td);
         load_balancers_fit(cx, s, td);
+        target_groups_fit(cx, s, td, elb, seen);
+    }
+}
+
+/// Each `targetGroupArn` names a target group of the file that a load balancer's listener
+/// uses, of the target type the task definition's network mode registers (CreateService's
+/// InvalidParameterException texts).
+fn target_groups_fit(
+    cx: &mut Reader,
+    s: &Service,
+    td: &TaskDefinition,
+    (groups, lbs): (&[super::TargetGroup], &[super::LoadBalancer]),
+    seen: &Seen,
+) {
+    let names: Vec<&str> = groups.iter().map(|g| g.name.value.as_str()).collect();
+    for lb in &s.load_balancers {
+        let arn = &lb.target_group_arn;
+        let name = Located::new(super::target_group::target_group_name(&arn.value).to_string(), arn.loc.clone());
+        if !super::reference::reference(cx, &name, super::reference::TARGET_GROUP, &names, seen) {
+            continue;
+        }
+        let Some(g) = groups.iter().find(|g| g.name.value == name.value) else { continue };
+        let used = lbs.iter().flat_map(|l| &l.listeners).flat_map(|l| l.all_actions()).flat_map(|a| a.target_groups());
+        if !used.into_iter().any(|t| t.value == name.value) {
+            cx.err(
+                &arn.loc,
+                format!(
+                    "The target group with targetGroupArn {} does not have an associated load balancer.",
+                    arn.value
+                ),
+                tr!(
+                    "service-tg-no-lb-help",
+                    "forward to it from a listener of `loadBalancers` (defaultActions or a rule)"
+                ),
+            );
+        }
+        let awsvpc = td.network_mode.value == NetworkMode::Awsvpc;
+        let (kind, fits) = match g.target_type {
+            super::TargetType::Ip => ("ip", awsvpc),
+            super::TargetType::Instance => ("instance", !awsvpc),
+        };
+        if !fits {
+            cx.err(
+                &arn.loc,
+                format!(
+                    "The provided target group {} has target type {kind}, which is incompatible with the {} network mode specified in the task definition.",
+                    arn.value, td.network_mode.value
+                ),
+                tr!(
+                    "service-tg-type-help",
+                    "awsvpc tasks register in `targetType: ip` groups; bridge and host tasks in `targetType: instance` groups"
+                ),
+            );
+        }
     }
 }
 
