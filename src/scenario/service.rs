@@ -634,7 +634,7 @@ name: t
 vpc:
   cidr: 10.0.0.0/16
   subnets:
-    - { name: a, cidr: 10.0.0.0/24, availabilityZone: us-east-1a }
+    [{ name: a, cidr: 10.0.0.0/24, availabilityZone: us-east-1a }, { name: b, cidr: 10.0.1.0/24, availabilityZone: us-east-1b }]
 instances:
   - { name: ecs-1, subnet: a }
 taskDefinitions:
@@ -643,6 +643,17 @@ taskDefinitions:
 tasks:
   - { name: web-2, taskDefinition: web, instance: ecs-1 }
 services:
+";
+
+    /// A target group `tg` (instance targets, as the bridge `web` registers) behind an internal ALB.
+    const ELB: &str = "\
+targetGroups:
+  - { name: tg, port: 80, targetType: instance }
+loadBalancers:
+  - name: lb
+    scheme: internal
+    subnets: [a, b]
+    listeners: [{ port: 80, defaultActions: [{ type: forward, targetGroupArn: tg }] }]
 ";
 
     fn errs(extra: &str) -> Vec<Diagnostic> {
@@ -666,7 +677,7 @@ services:
         let s = load_str(
             Path::new("t.yaml"),
             &format!(
-                "{BASE}  - serviceName: w\n    taskDefinition: web\n    desiredCount: 3\n    placementStrategy: [{{ type: binpack, field: memory }}, {{ type: spread, field: host }}, {{ type: random }}]\n    placementConstraints: [{{ type: distinctInstance }}, {{ type: memberOf, expression: 'attribute:ecs.instance-type == c5.*' }}]\n    loadBalancers: [{{ targetGroupArn: tg, containerName: app, containerPort: 80 }}]\n    healthCheckGracePeriodSeconds: 10\n  - {{ serviceName: x, taskDefinition: web }}\n"
+                "{BASE}  - serviceName: w\n    taskDefinition: web\n    desiredCount: 3\n    placementStrategy: [{{ type: binpack, field: memory }}, {{ type: spread, field: host }}, {{ type: random }}]\n    placementConstraints: [{{ type: distinctInstance }}, {{ type: memberOf, expression: 'attribute:ecs.instance-type == c5.*' }}]\n    loadBalancers: [{{ targetGroupArn: tg, containerName: app, containerPort: 80 }}]\n    healthCheckGracePeriodSeconds: 10\n  - {{ serviceName: x, taskDefinition: web }}\n{ELB}"
             ),
         )
         .unwrap_or_else(|d| panic!("{d}"));
@@ -679,6 +690,21 @@ services:
         let x = &s.services[1];
         assert_eq!(x.desired_count.value, 1);
         assert_eq!(x.strategy(), vec![Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into()))]);
+    }
+
+    #[test]
+    fn a_target_group_must_fit_the_network_mode_and_have_a_load_balancer() {
+        let svc = "  - serviceName: a\n    taskDefinition: api\n    networkConfiguration: { awsvpcConfiguration: { subnets: [a] } }\n    loadBalancers: [{ targetGroupArn: tg, containerName: app, containerPort: 80 }]\n";
+        let ds = errs(&format!("{svc}{ELB}"));
+        assert!(
+            ds.iter().any(|d| d
+                .message
+                .contains("has target type instance, which is incompatible with the awsvpc network mode")),
+            "{ds:#?}"
+        );
+        let lonely = "targetGroups:\n  - { name: tg, port: 80, targetType: ip }\n";
+        let ds = errs(&format!("{svc}{lonely}"));
+        assert!(ds.iter().any(|d| d.message.contains("does not have an associated load balancer")), "{ds:#?}");
     }
 
     #[test]
