@@ -15,11 +15,17 @@
 //! task and instance then makes real signed AWS calls (credentials fetched over the lab), whose
 //! outcome must be the analyzer's: the same credentials, network failure or IAM decision.
 //!
+//! Labs also draw an application load balancer (issue 17): probes from every source to
+//! `alb/NAME:PORT` over HTTP on a few paths, after its health checks settle, must agree on the
+//! outcome and the status, and the target that answered must be one in the analyzer's rotation.
+//!
 //! CI size (40 labs, part of `scripts/test.sh`): `sudo cargo test --test differential -- --nocapture`.
 //! Thousands: `sudo ECSNET_DIFF_LABS=2000 cargo test --release --test differential -- --nocapture`
 //! (`ECSNET_DIFF_SEED` sets the first seed). Without root it prints "skipped: needs root".
 
 // The parts live in tests/differential/ (a test's root file looks for modules next to itself).
+#[path = "differential/alb.rs"]
+mod alb;
 #[path = "differential/cases.rs"]
 mod cases;
 mod common;
@@ -121,6 +127,8 @@ fn run_lab(
     check_starts(&lab, stem, &mut rep);
     check_registrations(&lab, stem, &mut rep);
     check_calls(rt, &lab, stem, &mut rep);
+    rep.albs = lab.load_balancers.len();
+    alb::check_albs(rt, &lab, stem, &mut rep);
     rep
 }
 

@@ -38,10 +38,17 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
     match action {
         Some(Action::Forward(weighted)) => forward(w, (x, eni), weighted, src),
         Some(Action::FixedResponse { status_code, .. }) => {
+            w.status = Some(*status_code);
             answers(w, &node, format!("fixed response {status_code}"), src)
         }
-        Some(Action::Redirect(r)) => answers(w, &node, format!("redirect {}", r.status_code), src),
-        None => answers(w, &node, "404".to_string(), src),
+        Some(Action::Redirect(r)) => {
+            w.status = Some(r.status_code);
+            answers(w, &node, format!("redirect {}", r.status_code), src)
+        }
+        None => {
+            w.status = Some(404);
+            answers(w, &node, "404".to_string(), src)
+        }
     }
 }
 
@@ -64,8 +71,12 @@ fn forward<'a>(
         .iter()
         .filter(|g| g.weight > 0)
         .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
-    let Some(group) = group else { return answers(w, &node, "503: no target group".into(), src) };
+    let Some(group) = group else {
+        w.status = Some(503);
+        return answers(w, &node, "503: no target group".into(), src);
+    };
     let Some((t, healthy)) = choose(lab, x, group) else {
+        w.status = Some(503);
         return answers(w, &node, format!("503: target group {} has no target in use", group.name), src);
     };
     let state = if healthy { "healthy" } else { "none healthy: fails open" };
@@ -92,6 +103,16 @@ fn choose<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Option<(&'a Target, bo
         Some(t) => Some((t, true)),
         None => used.first().map(|t| (*t, false)),
     }
+}
+
+/// The targets of group `g` load balancer `x` sends requests to: the healthy ones in use,
+/// else every one in use (fail open). Nodes use them round robin: the analyzer's choice is
+/// the first, and a request may get any.
+pub fn rotation<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Vec<&'a Target> {
+    let lb = &lab.load_balancers[x];
+    let used: Vec<&Target> = g.targets.iter().filter(|t| in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
+    let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
+    if healthy.is_empty() { used } else { healthy }
 }
 
 /// A target's health as the nodes of load balancer `x` would see it: (state, reason).
@@ -123,7 +144,7 @@ pub fn health(lab: &Lab, x: usize, g: &TargetGroup, t: &Target) -> (&'static str
 }
 
 /// What the responder of `node` answers for `path` (200 unless `httpStatus` names it).
-fn responder_status(lab: &Lab, node: &Node, path: &str) -> u16 {
+pub(super) fn responder_status(lab: &Lab, node: &Node, path: &str) -> u16 {
     let Node::Task { task, container } = node else { return 200 };
     let Some(t) = lab.task(task) else { return 200 };
     let c = t.containers.iter().find(|c| container.as_deref().is_none_or(|n| n == c.name));
@@ -159,6 +180,7 @@ mod tests {
             "/api/x",
         );
         assert_eq!(api.served_by, Some(Node::container("api-a", "app")), "the path rule, failing open");
+        assert_eq!((a.http_status, api.http_status), (Some(200), Some(200)), "the responders' status");
         let g = &l.target_groups[1];
         assert_eq!(health(&l, 0, g, &g.targets[0]), ("unhealthy", Some("Target.ResponseCodeMismatch")));
         let g = &l.target_groups[0];

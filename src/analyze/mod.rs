@@ -23,7 +23,7 @@ pub mod iam;
 mod instance;
 mod internet;
 mod internet_gateway;
-mod load_balancer;
+pub mod load_balancer;
 mod nat_gateway;
 mod network_acl;
 pub mod policy;
@@ -91,6 +91,9 @@ pub fn analyze_path(
     };
     let end = follow(&mut w, first);
     let end = network_acl::replies(&mut w, end);
+    if let (true, None, Ok(Served { by: Some(n), .. })) = (w.http, w.status, &end) {
+        w.status = Some(load_balancer::responder_status(lab, n, path));
+    }
     // A stopped task's namespace stays: its kernel still answers a ping.
     if proto == ProbeProto::Icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) }
 }

@@ -79,6 +79,7 @@ pub(super) fn not_started(lab: &Lab, a: Analysis) -> Analysis {
         explanation: format!("task/{task} did not start: {}", reason.replace('\n', " ")),
         served_by: None,
         source_seen: None,
+        http_status: None,
         ..a
     }
 }

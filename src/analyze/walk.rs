@@ -29,6 +29,10 @@ pub struct Analysis {
     pub served_by: Option<Node>,
     /// The source address the responder sees.
     pub source_seen: Option<Ipv4Addr>,
+    /// The HTTP status an HTTP client gets (a load balancer's own answer, or the responder's
+    /// for the path); None when not predicted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
 }
 
 /// The transport of a flow.
@@ -151,6 +155,8 @@ pub struct Walk<'a> {
     pub http: bool,
     /// The HTTP path a load balancer's rules see (`/` unless the expectation names one).
     pub path: String,
+    /// The HTTP status of the answer, when a hop knows it (a load balancer's node).
+    pub status: Option<u16>,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -167,7 +173,7 @@ impl<'a> Walk<'a> {
             L4::Icmp => None,
         };
         let port = if l4 == L4::Icmp { None } else { port };
-        Walk { lab, l4, port, proto, http, path: "/".to_string(), steps: vec![], replies: vec![] }
+        Walk { lab, l4, port, proto, http, path: "/".to_string(), status: None, steps: vec![], replies: vec![] }
     }
 
     /// Aims the walk at the resolved destination port (ICMP has none).
@@ -226,6 +232,7 @@ impl<'a> Walk<'a> {
                 steps: self.steps,
                 served_by: served.by,
                 source_seen: Some(served.source_seen),
+                http_status: self.status,
             },
             Err(blocked) => Analysis {
                 outcome: Some(blocked.outcome),
@@ -234,6 +241,7 @@ impl<'a> Walk<'a> {
                 steps: self.steps,
                 served_by: None,
                 source_seen: None,
+                http_status: None,
             },
         }
     }
@@ -247,6 +255,7 @@ impl<'a> Walk<'a> {
             steps: self.steps,
             served_by: None,
             source_seen: None,
+            http_status: None,
         }
     }
 }

@@ -56,7 +56,15 @@ fn connected(node: &str, task: &str, container: &str, peer: &str) -> ProbeResult
 }
 
 fn analysis(outcome: Outcome, code: Option<Reason>, served_by: Option<Node>) -> Analysis {
-    Analysis { outcome: Some(outcome), code, explanation: String::new(), steps: vec![], served_by, source_seen: None }
+    Analysis {
+        outcome: Some(outcome),
+        code,
+        explanation: String::new(),
+        steps: vec![],
+        served_by,
+        source_seen: None,
+        http_status: None,
+    }
 }
 
 #[test]

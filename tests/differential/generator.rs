@@ -62,6 +62,36 @@ struct Gen {
     /// Fargate: its own stream, so a seed's lab from before Fargate stays what it was when no
     /// family is Fargate-compatible.
     fargate: Rng,
+    /// Load balancers: their own stream, so a seed's lab from before ALBs keeps its draws.
+    alb: Rng,
+    lb: Option<AlbPlan>,
+    /// The awsvpc tasks written (EC2 or Fargate): name, subnet, family index, placeable.
+    vpc_tasks: Vec<(String, usize, usize, bool)>,
+    /// The subnet the last awsvpc configuration drew.
+    last_subnet: usize,
+}
+
+/// An ALB as decided before the file is written: its listener port, the subnet it adds when
+/// the lab has one zone only (not in `subnets`, so the main stream's draws stay), and whether
+/// families answer `/health` with 404.
+struct AlbPlan {
+    port: u16,
+    extra_subnet: Option<SubnetPlan>,
+    health404: Vec<usize>,
+    /// Per target group (`tg-1`, `tg-2`): its port and its targets (task, port when not the group's).
+    groups: Vec<(u16, Vec<Registered>)>,
+    /// The rule on `/api/*`: none, a forward to `tg-2` or a fixed response with this status.
+    rule: AlbRule,
+}
+
+/// A registered target: its task, and its port when not the group's.
+type Registered = (String, Option<u16>);
+
+#[derive(Clone, Copy, PartialEq)]
+enum AlbRule {
+    None,
+    Forward,
+    Fixed(u16),
 }
 
 /// What the tasks fetch from AWS before they start (their own random stream, so that a seed's
@@ -131,6 +161,10 @@ pub fn generate(seed: u64, name: &str) -> String {
         starts: Starts::draw(seed),
         iam: Rng(seed ^ 0x1a11_1a11_1a11_1a11),
         fargate: Rng(seed ^ 0xfa26_a7e0_fa26_a7e0),
+        alb: Rng(seed ^ 0xa1b0_a1b0_a1b0_a1b0),
+        lb: None,
+        vpc_tasks: vec![],
+        last_subnet: 0,
     };
     let mut pool = PORT_POOL.to_vec();
     g.rng.shuffle(&mut pool);
@@ -143,12 +177,15 @@ pub fn generate(seed: u64, name: &str) -> String {
     y += &g.subnets_and_route_tables();
     y += &g.nat_gateway();
     y += &g.security_groups();
+    y += &g.alb_security_groups(y.contains("  securityGroups:\n"));
     y += &g.network_acl();
     y += &g.internet();
     y += &g.instances();
     y += &g.task_definitions();
     y += &g.tasks();
     y += &iam_block(seed);
+    y = g.target_groups_only_from_alb(y);
+    y += &g.load_balancer();
     y
 }
 
@@ -263,8 +300,10 @@ impl Gen {
             // Every subnet routes to the NAT gateway: it would route its own traffic to itself.
             self.subnets[0].table = Some("public".into());
         }
+        self.plan_alb(&tables.iter().map(|t| t.0.clone()).collect::<Vec<_>>());
         let mut y = "  subnets:\n".to_string();
-        for (i, SubnetPlan { name, zone, table }) in self.subnets.iter().enumerate() {
+        let extra = self.lb.as_ref().and_then(|l| l.extra_subnet.as_ref()).map(|s| (LB_SUBNET_INDEX, s));
+        for (i, SubnetPlan { name, zone, table }) in self.subnets.iter().enumerate().chain(extra) {
             let rt = table.as_ref().map(|t| format!(", routeTable: {t}")).unwrap_or_default();
             y += &format!(
                 "    - {{ name: {name}, cidr: {}, availabilityZone: us-east-1{zone}{rt} }}\n",
@@ -574,7 +613,9 @@ impl Gen {
                 }
                 let mut own = BTreeSet::new();
                 y += &self.port_mappings(mode, &mut bound, &mut own, &mut static_ports);
-                y += &self.extra_listen(mode, &mut bound, &own);
+                let status = (c == 0 && mode == NetworkMode::Awsvpc && self.health404(i))
+                    .then_some("httpStatus: { /health: 404 }");
+                y += &self.extra_listen(mode, &mut bound, &own, status);
             }
             self.families.push(Family { name: family, mode, bound, static_ports, fargate });
         }
@@ -640,9 +681,10 @@ impl Gen {
         mode: NetworkMode,
         bound: &mut Vec<(Proto, u16)>,
         own: &BTreeSet<(Proto, u16)>,
+        status: Option<&str>,
     ) -> String {
         if !self.rng.chance(30) {
-            return String::new();
+            return status.map(|s| format!("        x-ecsnet: {{ {s} }}\n")).unwrap_or_default();
         }
         let mut listen = vec![];
         for _ in 0..self.rng.range(1, 2) {
@@ -659,7 +701,8 @@ impl Gen {
             bound.extend(listen.iter().copied());
         }
         let l: Vec<String> = listen.iter().map(|(pr, p)| format!("{p}/{}", proto_name(*pr))).collect();
-        format!("        x-ecsnet: {{ listen: [{}] }}\n", l.join(", "))
+        let status = status.map(|s| format!(", {s}")).unwrap_or_default();
+        format!("        x-ecsnet: {{ listen: [{}]{status} }}\n", l.join(", "))
     }
 
     /// A task of every task definition, then 0-2 more, on random instances. Host mode tasks
@@ -704,11 +747,17 @@ impl Gen {
             if mode == NetworkMode::Awsvpc {
                 fields += &self.awsvpc_configuration(ii);
             }
+            let same_zone = self.subnets[self.last_subnet].zone == self.subnets[self.instances[ii].1].zone;
+            let mut vpc_task = (format!("{prefix}-{}", i + 1), self.last_subnet, fi, same_zone);
             // A Fargate-compatible family's task runs on Fargate most of the time (the draws
             // above are made all the same, so the rest of the lab does not move).
             if fargate && self.fargate.chance(70) {
                 fields = format!("name: fg-{}, taskDefinition: {family}, launchType: FARGATE", i + 1);
                 fields += &self.fargate_configuration();
+                vpc_task = (format!("fg-{}", i + 1), self.last_subnet, fi, true);
+            }
+            if mode == NetworkMode::Awsvpc {
+                self.vpc_tasks.push(vpc_task);
             }
             y += &format!("  - {{ {fields} }}\n");
             count += 1;
@@ -721,6 +770,7 @@ impl Gen {
     fn fargate_configuration(&mut self) -> String {
         let all: Vec<String> = self.subnets.iter().map(|s| s.name.clone()).collect();
         let subnet = self.fargate.pick(&all).clone();
+        self.last_subnet = self.subnets.iter().position(|s| s.name == subnet).unwrap_or(0);
         let groups = match (self.fargate.below(100), self.groups.is_empty()) {
             (0..30, _) | (_, true) => String::new(),
             _ => format!(", securityGroups: [{}]", self.fargate.pick(&self.groups.clone())),
@@ -737,7 +787,161 @@ impl Gen {
         let same: Vec<String> = self.subnets.iter().filter(|s| s.zone == zone).map(|s| s.name.clone()).collect();
         let all: Vec<String> = self.subnets.iter().map(|s| s.name.clone()).collect();
         let subnet = if self.rng.chance(90) { self.rng.pick(&same).clone() } else { self.rng.pick(&all).clone() };
+        self.last_subnet = self.subnets.iter().position(|s| s.name == subnet).unwrap_or(0);
         let groups = self.group_list("securityGroups");
         format!(", networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [{subnet}]{groups} }} }}")
     }
+}
+
+/// Where the subnet a one-zone lab gets for its ALB goes (10.X.10.0/24).
+const LB_SUBNET_INDEX: usize = 9;
+/// The ALB's group, and the group that admits only it (given to some targets).
+const ALB_SG: &str = "alb-sg";
+const TARGET_SG: &str = "tgt-sg";
+
+/// ALBs (issue 17), all drawn from `Gen::alb`.
+impl Gen {
+    /// Whether the lab has an ALB, its listener port, the subnet a one-zone lab adds for it, and
+    /// the families whose app answers `/health` with 404.
+    fn plan_alb(&mut self, tables: &[String]) {
+        if !self.alb.chance(60) {
+            return;
+        }
+        let port = *self.alb.pick(&[80u16, 8080]);
+        let zones: BTreeSet<char> = self.subnets.iter().map(|s| s.zone).collect();
+        let extra_subnet = match zones.len() < 2 {
+            true => {
+                let zone = if zones.contains(&'a') { 'b' } else { 'a' };
+                let k = self.alb.below(tables.len() + 1);
+                Some(SubnetPlan { name: "sn-lb".into(), zone, table: tables.get(k).cloned() })
+            }
+            false => None,
+        };
+        let health404 = (0..5).filter(|_| self.alb.chance(30)).collect();
+        let rule = match self.alb.below(100) {
+            0..40 => AlbRule::None,
+            40..70 => AlbRule::Forward,
+            _ => AlbRule::Fixed(*self.alb.pick(&[200, 404, 503])),
+        };
+        self.lb = Some(AlbPlan { port, extra_subnet, health404, groups: vec![], rule });
+    }
+
+    fn health404(&self, family: usize) -> bool {
+        self.lb.as_ref().is_some_and(|l| l.health404.contains(&family))
+    }
+
+    /// The ALB's group (admitting its listener port or not, egress sometimes restricted) and
+    /// the group that admits TCP only from it.
+    fn alb_security_groups(&mut self, has_header: bool) -> String {
+        let Some(port) = self.lb.as_ref().map(|l| l.port) else { return String::new() };
+        let mut y = if has_header { String::new() } else { "  securityGroups:\n".into() };
+        let vpc = format!("10.{}.0.0/16", self.octet);
+        let ingress = match self.alb.below(100) {
+            0..50 => format!("{{ protocol: tcp, ports: {port}, source: 0.0.0.0/0 }}"),
+            50..75 => format!("{{ protocol: tcp, ports: {port}, source: {vpc} }}"),
+            _ => "{ protocol: tcp, ports: 443, source: 0.0.0.0/0 }".into(),
+        };
+        y += &format!("    - name: {ALB_SG}\n      ingress: [{ingress}]\n");
+        let egress = match self.alb.below(100) {
+            0..55 => None,
+            55..70 => Some(format!("sg/{TARGET_SG}")),
+            70..85 => Some(vpc),
+            _ => Some("203.0.113.0/24".into()),
+        };
+        if let Some(to) = egress {
+            y += &format!("      egress: [{{ protocol: tcp, ports: 0-65535, destination: {to} }}]\n");
+        }
+        y + &format!(
+            "    - name: {TARGET_SG}\n      ingress: [{{ protocol: tcp, ports: 0-65535, source: sg/{ALB_SG} }}]\n"
+        )
+    }
+
+    /// The target groups' targets among the awsvpc tasks (EC2 ones placed in their instance's
+    /// zone, Fargate ones), and some of them given only the group that admits the ALB's.
+    fn target_groups_only_from_alb(&mut self, y: String) -> String {
+        let Some(rule) = self.lb.as_ref().map(|l| l.rule) else { return y };
+        let candidates: Vec<(String, usize)> =
+            self.vpc_tasks.iter().filter(|t| t.3).map(|t| (t.0.clone(), t.2)).collect();
+        let n = if rule == AlbRule::Forward { 2 } else { 1 };
+        let mut only_alb = BTreeSet::new();
+        let mut groups = vec![];
+        for _ in 0..n {
+            let mut c = candidates.clone();
+            self.alb.shuffle(&mut c);
+            c.truncate(if self.alb.chance(10) { 0 } else { self.alb.range(1, 2) });
+            let mut targets = vec![];
+            let mut group_port = None;
+            for (task, fi) in c {
+                let tcp: Vec<u16> = self.families[fi].bound.iter().filter(|b| b.0 == Proto::Tcp).map(|b| b.1).collect();
+                let port = match tcp.is_empty() || self.alb.chance(10) {
+                    true => 80,
+                    false => *self.alb.pick(&tcp),
+                };
+                let gp = *group_port.get_or_insert(port);
+                targets.push((task.clone(), (port != gp).then_some(port)));
+                if self.alb.chance(50) {
+                    only_alb.insert(task);
+                }
+            }
+            groups.push((group_port.unwrap_or(80), targets));
+        }
+        if let Some(l) = self.lb.as_mut() {
+            l.groups = groups;
+        }
+        y.lines().map(|l| format!("{}\n", with_target_group(l, &only_alb))).collect()
+    }
+
+    /// `targetGroups` and `loadBalancers`.
+    fn load_balancer(&mut self) -> String {
+        let Some(plan) = self.lb.take() else { return String::new() };
+        let mut y = "targetGroups:\n".to_string();
+        for (i, (port, targets)) in plan.groups.iter().enumerate() {
+            let path = if self.alb.chance(50) { "/health" } else { "/" };
+            let t: Vec<String> = targets
+                .iter()
+                .map(|(task, p)| match p {
+                    Some(p) => format!("{{ id: task/{task}, port: {p} }}"),
+                    None => format!("{{ id: task/{task} }}"),
+                })
+                .collect();
+            y += &format!(
+                "  - {{ name: tg-{}, port: {port}, targetType: ip, healthCheckPath: {path}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
+                i + 1,
+                t.join(", ")
+            );
+        }
+        y + &self.alb_itself(&plan)
+    }
+
+    fn alb_itself(&mut self, plan: &AlbPlan) -> String {
+        let mut all: Vec<&SubnetPlan> = self.subnets.iter().chain(plan.extra_subnet.as_ref()).collect();
+        self.alb.shuffle(&mut all);
+        let a = all.iter().find(|s| s.zone == 'a').map(|s| s.name.clone()).unwrap_or_default();
+        let b = all.iter().find(|s| s.zone == 'b').map(|s| s.name.clone()).unwrap_or_default();
+        let scheme = if self.igw && self.alb.chance(70) { "internet-facing" } else { "internal" };
+        let groups = if self.alb.chance(85) { format!(", securityGroups: [{ALB_SG}]") } else { String::new() };
+        let rules = match plan.rule {
+            AlbRule::None => String::new(),
+            AlbRule::Forward => ", rules: [{ priority: 10, conditions: [{ field: path-pattern, values: [/api/*] }], actions: [{ type: forward, targetGroupArn: tg-2 }] }]".into(),
+            AlbRule::Fixed(code) => format!(", rules: [{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}]"),
+        };
+        format!(
+            "loadBalancers:\n  - name: lb-1\n    scheme: {scheme}\n    subnets: [{a}, {b}]\n    listeners:\n      - {{ port: {}, protocol: HTTP, defaultActions: [{{ type: forward, targetGroupArn: tg-1 }}]{rules} }}\n{}",
+            plan.port,
+            if groups.is_empty() { String::new() } else { format!("    securityGroups: [{ALB_SG}]\n") }
+        )
+    }
+}
+
+/// A task line of `tasks` whose task is in `only`: its groups replaced by the one admitting
+/// only the ALB's.
+fn with_target_group(line: &str, only: &BTreeSet<String>) -> String {
+    let named = only.iter().any(|t| line.starts_with(&format!("  - {{ name: {t}, ")));
+    let Some(at) = line.find("subnets: [").filter(|_| named) else { return line.to_string() };
+    let Some(close) = line[at..].find(']').map(|c| at + c + 1) else { return line.to_string() };
+    let mut rest = &line[close..];
+    if let Some(r) = rest.strip_prefix(", securityGroups: [") {
+        rest = r.find(']').map(|c| &r[c + 1..]).unwrap_or(r);
+    }
+    format!("{}, securityGroups: [{TARGET_SG}]{rest}", &line[..close])
 }

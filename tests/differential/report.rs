@@ -12,6 +12,11 @@ use std::time::Duration;
 #[derive(Default)]
 pub struct LabReport {
     pub probes: usize,
+    /// Load balancers in the lab, and the probes through them (counted in `probes` too).
+    pub albs: usize,
+    pub alb_probes: usize,
+    /// Probes through a load balancer that a target answered.
+    pub alb_served: usize,
     pub mismatches: Vec<Mismatch>,
     /// Disagreements that went away when probed again with a longer timeout.
     pub flaky: Vec<String>,
@@ -60,6 +65,10 @@ fn write_findings(stem: &str, yaml: &str, rep: &LabReport) -> PathBuf {
 pub struct Tally {
     pub labs: usize,
     pub probes: usize,
+    pub albs: usize,
+    pub alb_probes: usize,
+    pub alb_served: usize,
+    pub alb_mismatches: usize,
     pub mismatches: usize,
     pub flaky: usize,
     pub overflow: usize,
@@ -72,6 +81,10 @@ impl Tally {
     pub fn add(&mut self, stem: &str, yaml: &str, rep: LabReport) {
         self.labs += 1;
         self.probes += rep.probes;
+        self.albs += rep.albs;
+        self.alb_probes += rep.alb_probes;
+        self.alb_served += rep.alb_served;
+        self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("alb ")).count();
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
         self.overflow += rep.overflow.len();
@@ -105,6 +118,10 @@ impl Tally {
             self.up_failures.len(),
             self.generator_bugs.len(),
             elapsed
+        );
+        eprintln!(
+            "load balancers: {} ALBs, {} probes through them ({} answered by a target), {} mismatches",
+            self.albs, self.alb_probes, self.alb_served, self.alb_mismatches
         );
         let mut by_count: Vec<_> = self.signatures.iter().collect();
         by_count.sort_by_key(|(s, (n, _))| (std::cmp::Reverse(*n), (*s).clone()));

@@ -1,0 +1,175 @@
+//! Issue 17: probes through the lab's load balancers. After the nodes' health checks settle,
+//! every source asks `alb/NAME:PORT` for a few paths over HTTP; the packets must agree with
+//! the analyzer on the outcome and the status, and the target that answered must be one of
+//! the group's targets the analyzer says are in rotation (nodes use them round robin).
+
+use super::compare::Mismatch;
+use super::report::LabReport;
+use ecsnet::analyze::load_balancer::rotation;
+use ecsnet::analyze::{Analysis, analyze_path};
+use ecsnet::model::load_balancer::action_for;
+use ecsnet::model::{Lab, resolve};
+use ecsnet::probe::{ProbeResult, ProbeSpec, run};
+use ecsnet::scenario::{Action, Node, Outcome, ProbeProto};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const PATHS: &[&str] = &["/", "/api/x", "/health"];
+const TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// One flow through a load balancer.
+struct AlbCase {
+    from: Node,
+    lb: usize,
+    port: u16,
+    path: &'static str,
+}
+
+/// The longest a target takes to leave `initial`: unhealthyThresholdCount checks, each an
+/// interval apart and at most a timeout long, plus a second of slack; the wait ends earlier
+/// when no node reports a target `initial` any more.
+fn settle(lab: &Lab) {
+    let longest = lab
+        .target_groups
+        .iter()
+        .map(|g| {
+            let h = &g.health_check;
+            u64::from(h.interval_seconds) * u64::from(h.unhealthy_threshold.max(1)) + u64::from(h.timeout_seconds)
+        })
+        .max()
+        .unwrap_or(0);
+    let until = Instant::now() + Duration::from_secs(longest + 1);
+    let dir = format!("/run/ecsnet/{}", lab.name);
+    while Instant::now() < until {
+        let files: Vec<String> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("target-health."))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if files.len() >= lab.load_balancers.iter().map(|l| l.nodes.len()).sum::<usize>()
+            && files.iter().all(|f| !f.contains("\"initial\""))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn cases(lab: &Lab) -> Vec<AlbCase> {
+    let (sources, _) = resolve::nodes(lab);
+    let sources: Vec<Node> = sources.into_iter().filter(|s| resolve::source(lab, s).is_ok()).collect();
+    let mut out = vec![];
+    for (x, lb) in lab.load_balancers.iter().enumerate() {
+        let mut ports: Vec<u16> = lb.listeners.iter().map(|l| l.port.value).collect();
+        ports.push(if ports.contains(&80) { 8080 } else { 80 });
+        for from in &sources {
+            for &port in &ports {
+                for path in PATHS {
+                    out.push(AlbCase { from: from.clone(), lb: x, port, path });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn analysis(lab: &Lab, c: &AlbCase) -> Analysis {
+    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    analyze_path(lab, (&c.from, &to), Some(c.port), ProbeProto::Http, None, c.path)
+}
+
+fn spec(lab: &Lab, id: usize, c: &AlbCase) -> Option<ProbeSpec> {
+    let source = resolve::source(lab, &c.from).ok()?;
+    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    let (dst, port) = resolve::destination(lab, &to, Some(c.port), None, ProbeProto::Http).ok()?;
+    Some(ProbeSpec {
+        id,
+        src_ns: source.ns,
+        bind: source.bind,
+        dst,
+        port,
+        proto: ProbeProto::Http,
+        path: c.path.into(),
+        timeout: TIMEOUT,
+    })
+}
+
+/// The tasks a request for the case's path may reach: the rotation of its forward's group.
+fn in_rotation(lab: &Lab, c: &AlbCase) -> Vec<String> {
+    let lb = &lab.load_balancers[c.lb];
+    let Some(l) = lb.listeners.iter().find(|l| l.port.value == c.port) else { return vec![] };
+    let Some(Action::Forward(weighted)) = action_for(l, c.path, &lb.dns_name) else { return vec![] };
+    let group = weighted
+        .iter()
+        .filter(|g| g.weight > 0)
+        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
+    group.map(|g| rotation(lab, c.lb, g).iter().map(|t| t.node.to_string()).collect()).unwrap_or_default()
+}
+
+/// The disagreement of one probe, if any: outcome, status, then who answered.
+fn disagreement(lab: &Lab, c: &AlbCase, a: &Analysis, r: &ProbeResult) -> Option<String> {
+    if let Some(e) = &r.error {
+        return Some(format!("probe error {e}"));
+    }
+    if a.outcome != Some(r.outcome) {
+        return Some(format!("analyzer {:?} / packets {}", a.outcome, r.outcome));
+    }
+    if r.outcome != Outcome::Connected {
+        return None;
+    }
+    if a.http_status != r.http_status {
+        return Some(format!("status analyzer {:?} / packets {:?}", a.http_status, r.http_status));
+    }
+    let got = r.identity.as_ref().map(|i| i.node.clone());
+    match (&a.served_by, got) {
+        (Some(Node::LoadBalancer(_)), None) => None,
+        (Some(Node::LoadBalancer(_)), Some(g)) => Some(format!("analyzer: the node answers / packets: {g}")),
+        (_, None) => Some("analyzer: a target answers / packets: no identity".into()),
+        (_, Some(g)) => {
+            let task = g.split('/').take(2).collect::<Vec<_>>().join("/");
+            let rot = in_rotation(lab, c);
+            (!rot.contains(&task)).then(|| format!("served by {g}, not in rotation {rot:?}"))
+        }
+    }
+}
+
+/// Every case through the lab's load balancers, probed after the health checks settle.
+pub fn check_albs(rt: &tokio::runtime::Runtime, lab: &Lab, stem: &str, rep: &mut LabReport) {
+    if lab.load_balancers.is_empty() {
+        return;
+    }
+    settle(lab);
+    let cases = cases(lab);
+    let analyses: Vec<Analysis> = cases.iter().map(|c| analysis(lab, c)).collect();
+    let specs: Vec<ProbeSpec> = cases.iter().enumerate().filter_map(|(i, c)| spec(lab, i, c)).collect();
+    rep.alb_probes += specs.len();
+    rep.probes += specs.len();
+    let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+    for r in rt.block_on(run(specs)) {
+        let (c, a) = (&cases[r.id], &analyses[r.id]);
+        if r.identity.is_some() {
+            rep.alb_served += 1;
+        }
+        let Some(what) = disagreement(lab, c, a, &r) else { continue };
+        let to = format!("alb/{}:{}", lab.load_balancers[c.lb].name, c.port);
+        let mut detail = vec![format!(
+            "ecsnet explain {} {} {to} --protocol http (request path {})",
+            file.display(),
+            c.from,
+            c.path
+        )];
+        detail.extend(a.steps.iter().map(|s| format!("  {}: {} => {}", s.component, s.decision, s.packet)));
+        rep.mismatches.push(Mismatch {
+            signature: format!(
+                "alb {} -> {to}: {}",
+                super::cases::node_kind(lab, &c.from, None),
+                what.split(':').next().unwrap_or("")
+            ),
+            line: format!("{} -> {to} {}: {what} ({})", c.from, c.path, r.detail),
+            detail,
+        });
+    }
+}
