@@ -442,6 +442,15 @@ pub(crate) fn check(cx: &mut Reader, groups: &[TargetGroup], declared: &Declared
     }
 }
 
+/// The target group a `targetGroupArn` names: its name, or the NAME of
+/// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`.
+pub fn target_group_name(arn_or_name: &str) -> &str {
+    match arn_or_name.split_once(":targetgroup/") {
+        Some((head, rest)) if head.starts_with("arn:") => rest.split('/').next().unwrap_or(rest),
+        _ => arn_or_name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,14 +464,5 @@ mod tests {
         assert_eq!(parse_http_codes("500"), None);
         assert_eq!(parse_http_codes("300-200"), None);
         assert_eq!(parse_http_codes("x"), None);
-    }
-}
-
-/// The target group a `targetGroupArn` names: its name, or the NAME of
-/// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`.
-pub fn target_group_name(arn_or_name: &str) -> &str {
-    match arn_or_name.split_once(":targetgroup/") {
-        Some((head, rest)) if head.starts_with("arn:") => rest.split('/').next().unwrap_or(rest),
-        _ => arn_or_name,
     }
 }
