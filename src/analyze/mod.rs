@@ -22,7 +22,7 @@ pub mod iam;
 mod instance;
 mod internet;
 mod internet_gateway;
-mod load_balancer;
+pub mod load_balancer;
 mod nat_gateway;
 mod network_acl;
 pub mod policy;

@@ -10,6 +10,7 @@ pub mod never;
 mod placement;
 mod reach;
 mod started;
+pub mod target_health;
 #[cfg(test)]
 mod tests;
 mod verdict;
@@ -21,4 +22,5 @@ pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
 pub use started::judge_started;
+pub use target_health::judge_target_health;
 pub use verdict::Verdict;

@@ -318,8 +318,13 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         internet_gateway: v.internet_gateway,
     };
     super::load_balancer::check(cx, &d.load_balancers, &d.target_groups, lb_vpc, seen);
-    let lookup =
-        expectation::Lookup { declared: &declared, seen, tasks: &d.tasks, task_definitions: &d.task_definitions };
+    let lookup = expectation::Lookup {
+        declared: &declared,
+        seen,
+        tasks: &d.tasks,
+        task_definitions: &d.task_definitions,
+        target_groups: &d.target_groups,
+    };
     expectation::check(cx, &d.expect, &lookup);
     if !cx.diags.is_empty() || cx.overflow {
         return None;

@@ -10,6 +10,7 @@ mod host_port;
 mod http;
 mod icmp;
 mod started;
+mod target_health;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
 pub use started::Started;
+pub use target_health::{TARGET_STATES, TargetHealthCheck};
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
 use super::fields::{Shape, Table, Variant, def, opt, req};
@@ -60,6 +62,7 @@ pub enum ExpectKind {
     Dns(DnsCheck),
     Started(Started),
     Call(CallCheck),
+    TargetHealth(TargetHealthCheck),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -314,6 +317,7 @@ pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["call"], table: &call::CALL },
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["started"], table: &started::STARTED },
+    Variant { when: &["targetHealth"], table: &target_health::TARGET_HEALTH_ENTRY },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -337,6 +341,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("containerPort") || has("hostPort") {
         return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
+    }
+    if has("targetHealth") {
+        return target_health::parse(cx, Block { what: "a `targetHealth` expectation".to_string(), ..m });
     }
     if has("started") {
         return started::parse(cx, Block { what: "a task-state expectation".to_string(), ..m });
@@ -809,6 +816,7 @@ pub(crate) struct Lookup<'a> {
     pub seen: &'a Seen,
     pub tasks: &'a [Task],
     pub task_definitions: &'a [TaskDefinition],
+    pub target_groups: &'a [super::target_group::TargetGroup],
 }
 
 impl<'a> Lookup<'a> {
@@ -832,6 +840,7 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             ExpectKind::Started(s) => {
                 reference::reference(cx, &s.task, TASK, &l.declared.tasks, l.seen);
             }
+            ExpectKind::TargetHealth(t) => target_health::check(cx, t, l),
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);
                 let to_ok = check_node(cx, &r.to, l);
