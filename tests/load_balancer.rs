@@ -176,3 +176,65 @@ loadBalancers:
     assert!(out.starts_with("HTTP/1.1 302 Found\r\n"), "{out}");
     assert!(out.contains(&format!("Location: http://{name}/new/old/page\r\n")), "{out}");
 }
+
+/// Every node's view of group `group`: (target, id, port, state, reason).
+fn targets(lab: &str, group: &str) -> Vec<(String, String, u64, String, Option<String>)> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(format!("/run/ecsnet/{lab}")).unwrap().flatten() {
+        if !e.file_name().to_string_lossy().starts_with("target-health.") {
+            continue;
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&std::fs::read(e.path()).unwrap_or_default()) else { continue };
+        for t in v["targets"].as_array().into_iter().flatten().filter(|t| t["group"] == group) {
+            let s = |k: &str| t[k].as_str().unwrap_or("").to_string();
+            out.push((
+                s("target"),
+                s("id"),
+                t["port"].as_u64().unwrap_or(0),
+                s("state"),
+                t["reason"].as_str().map(str::to_string),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn bridge_tasks_on_dynamic_host_ports_are_instance_targets() {
+    need_root!();
+    let lab = "alb-t3";
+    let file = scenario_copy("scenarios/25-alb-bridge-dynamic-ports.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let name = lab_json(lab)["load_balancers"][0]["dns_name"].as_str().unwrap().to_string();
+    // Registered as the instance id and the host port the agent chose.
+    let t = targets(lab, "web");
+    assert_eq!(t.len(), 4, "two targets seen by two nodes: {t:?}");
+    for (target, id, port, _, _) in &t {
+        assert!(id.starts_with("i-"), "{t:?}");
+        let want = if target == "task/web-1" { 32768 } else { 32769 };
+        assert_eq!(*port, want, "{t:?}");
+    }
+    // Traffic arrives at the containers through the instance's host ports.
+    let served: Vec<String> = (0..6)
+        .filter_map(|_| get(lab, &format!("http://{name}/")))
+        .map(|v| v["node"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(served.contains(&"task/web-1/app".into()) && served.contains(&"task/web-2/app".into()), "{served:?}");
+    wait_state(lab, "web", "task/web-1", "healthy", Duration::from_secs(10));
+    drop(_g);
+
+    // An instance group admitting only port 80 from the ALB: the health checks to the dynamic
+    // ports time out.
+    let lab = "alb-t4";
+    let text25 = std::fs::read_to_string(scenario_copy("scenarios/25-alb-bridge-dynamic-ports.yaml", lab)).unwrap();
+    let file = write_scenario(lab, &text25.replace("ports: 32768-65535, source: sg/alb", "ports: 80, source: sg/alb"));
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let h = wait_state(lab, "web", "task/web-1", "unhealthy", Duration::from_secs(20));
+    assert!(h.iter().all(|(_, r)| r.as_deref() == Some("Target.Timeout")), "{h:?}");
+}

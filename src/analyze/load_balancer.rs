@@ -94,15 +94,34 @@ fn forward<'a>(
     Ok(Next::LeaveEni { eni, dst: t.ip })
 }
 
-/// The target a request goes to, and whether it is healthy: the first healthy target in use,
-/// else the first in use (fail open).
+/// The target a request goes to, and whether it is healthy: the first of the targets the
+/// round robin covers.
 fn choose<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Option<(&'a Target, bool)> {
+    let (set, healthy) = round_robin(lab, x, g);
+    set.first().map(|t| (*t, healthy))
+}
+
+/// The targets the nodes' round robin covers, and whether they are healthy: the healthy
+/// targets in use, else (ELB fails open) every target in use.
+pub fn round_robin<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> (Vec<&'a Target>, bool) {
     let lb = &lab.load_balancers[x];
     let used: Vec<&Target> = g.targets.iter().filter(|t| in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
-    match used.iter().find(|t| health(lab, x, g, t).0 == "healthy") {
-        Some(t) => Some((t, true)),
-        None => used.first().map(|t| (*t, false)),
-    }
+    let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
+    if healthy.is_empty() { (used, false) } else { (healthy, true) }
+}
+
+/// The nodes that may answer a request for `path` to load balancer `x` on `port`: the targets
+/// the round robin of the group the listener forwards to covers (empty when the node answers
+/// itself, or nothing listens).
+pub fn serving_set(lab: &Lab, x: usize, port: u16, path: &str) -> Vec<Node> {
+    let Some(lb) = lab.load_balancers.get(x) else { return vec![] };
+    let Some(l) = lb.listeners.iter().find(|l| l.port.value == port) else { return vec![] };
+    let Some(Action::Forward(weighted)) = action_for(l, path, &lb.dns_name) else { return vec![] };
+    let group = weighted
+        .iter()
+        .filter(|g| g.weight > 0)
+        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
+    group.map(|g| round_robin(lab, x, g).0.into_iter().map(|t| t.node.clone()).collect()).unwrap_or_default()
 }
 
 /// The targets of group `g` load balancer `x` sends requests to: the healthy ones in use,
@@ -185,6 +204,9 @@ mod tests {
         assert_eq!(health(&l, 0, g, &g.targets[0]), ("unhealthy", Some("Target.ResponseCodeMismatch")));
         let g = &l.target_groups[0];
         assert_eq!(health(&l, 0, g, &g.targets[0]), ("healthy", None));
+        let both = vec![Node::task("web-a"), Node::task("web-c")];
+        assert_eq!(serving_set(&l, 0, 80, "/"), both, "both healthy web targets share the round robin");
+        assert_eq!(serving_set(&l, 0, 80, "/api/x"), vec![Node::task("api-a")], "failing open");
         assert_eq!(tcp(&l, "internet", "alb/web:8080"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
     }
 }

@@ -62,6 +62,8 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     } else {
         None
     };
+    // Target health settles on the nodes' checks: waited for beside the probes.
+    let target_health = spawn_target_health(lab, expects);
     let planned: Vec<Option<Planned>> = expects
         .iter()
         .enumerate()
@@ -105,11 +107,20 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         Some(h) => h.await.ok().flatten(),
         None => None,
     };
+    let mut target_health = match target_health {
+        Some(h) => h.await.unwrap_or_default(),
+        None => vec![],
+    };
     let mut verdicts = vec![];
     for (i, e) in expects.iter().enumerate() {
         match (&e.kind, &planned[i]) {
             (ExpectKind::Placement(p), _) => {
                 verdicts.push(judge::judge_placement(lab, i, e, p, registrations.as_deref()))
+            }
+            (ExpectKind::TargetHealth(_), _) => {
+                if let Some(k) = target_health.iter().position(|v| v.index == i) {
+                    verdicts.push(target_health.swap_remove(k));
+                }
             }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
             (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab, &starts))),
@@ -149,6 +160,24 @@ fn tasks_up(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> Vec<String
         t.placement.is_ok() && !stopped(&t.name) && mine.into_iter().all(|c| alive.contains(c.role().as_str()))
     };
     lab.tasks.iter().filter(|t| up(t)).map(|t| t.name.clone()).collect()
+}
+
+/// Judge the `targetHealth:` expectations on a blocking thread (each waits for its group's
+/// health checks to settle), None when there are none.
+fn spawn_target_health(lab: &Lab, expects: &[Expectation]) -> Option<tokio::task::JoinHandle<Vec<Verdict>>> {
+    let checks: Vec<(usize, Expectation, crate::scenario::TargetHealthCheck)> = expects
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(i, e)| if let ExpectKind::TargetHealth(t) = &e.kind { Some((i, e.clone(), t.clone())) } else { None },
+        )
+        .collect();
+    if checks.is_empty() {
+        return None;
+    }
+    let lab = lab.clone();
+    let judge = move || checks.iter().map(|(i, e, t)| judge::judge_target_health(&lab, *i, e, t)).collect();
+    Some(tokio::task::spawn_blocking(judge))
 }
 
 /// Each `call:` expectation: the call to make (or why it cannot be), and the analyzer's walk.

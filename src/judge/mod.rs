@@ -11,6 +11,7 @@ mod placement;
 mod reach;
 mod service;
 mod started;
+pub mod target_health;
 #[cfg(test)]
 mod tests;
 mod verdict;
@@ -23,4 +24,5 @@ pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
 pub use service::judge_service;
 pub use started::judge_started;
+pub use target_health::judge_target_health;
 pub use verdict::Verdict;

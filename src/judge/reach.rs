@@ -55,6 +55,39 @@ fn node_matches(lab: &Lab, served: &crate::services::responder::Identity, want: 
     }
 }
 
+/// Through a load balancer, the targets its round robin covers (see
+/// `analyze::load_balancer::serving_set`); empty for any other destination.
+fn alb_set(lab: &Lab, r: &Reach) -> Vec<Node> {
+    let Node::LoadBalancer(name) = &r.to.value else { return vec![] };
+    let Some(x) = lab.load_balancers.iter().position(|lb| &lb.name == name) else { return vec![] };
+    r.port.map(|p| crate::analyze::load_balancer::serving_set(lab, x, p, &r.path)).unwrap_or_default()
+}
+
+/// `servedBy` through a load balancer means "one of": the task named and the task that
+/// answered are both targets the round robin covers (which one answers a single request is the
+/// round robin's turn, as on AWS).
+fn one_of(set: &[Node], served: &crate::services::responder::Identity, want: &Node) -> bool {
+    let has = |t: Option<&str>| t.is_some_and(|t| set.contains(&Node::task(t)));
+    has(want.task_name()) && has(served.task.as_deref())
+}
+
+/// The analyzer's walk with the responder the packets saw, when both are targets the load
+/// balancer's round robin covers: the walk follows the first, the proxy takes turns.
+fn turn_of_round_robin(lab: &Lab, r: &Reach, a: &Analysis, probe: Option<&ProbeResult>) -> Option<Analysis> {
+    let id = probe?.identity.as_ref()?;
+    let set = alb_set(lab, r);
+    let task = id.task.as_deref()?;
+    let predicted = a.served_by.as_ref()?.task_name()?;
+    if set.len() < 2 || !set.contains(&Node::task(task)) || !set.contains(&Node::task(predicted)) {
+        return None;
+    }
+    let node = match id.container.as_deref() {
+        Some(c) => Node::container(task, c),
+        None => Node::task(task),
+    };
+    Some(Analysis { served_by: Some(node), ..a.clone() })
+}
+
 /// Judge one reachability expectation against what the probe saw.
 pub fn judge_reach(lab: &Lab, index: usize, e: &Expectation, r: &Reach, res: Result<&ProbeResult, &str>) -> Verdict {
     let mut v = Verdict::new(index, r.title(), e);
@@ -130,6 +163,7 @@ fn responder_problems(lab: &Lab, r: &Reach, res: &ProbeResult) -> Vec<String> {
     if let Some(want) = &r.served_by {
         match &res.identity {
             Some(id) if node_matches(lab, id, &want.value) => {}
+            Some(id) if one_of(&alb_set(lab, r), id, &want.value) => {}
             Some(id) => problems.push(format!("served by {}, expected {}", id.node, want.value)),
             None => problems.push(format!("no ecsnet responder answered, expected {}", want.value)),
         }
@@ -172,6 +206,7 @@ pub fn reach_verdict(
             v
         }
     };
-    let v = cross_check(v, r, analysis, probe.filter(|x| x.error.is_none()));
+    let turn = turn_of_round_robin(lab, r, analysis, probe);
+    let v = cross_check(v, r, turn.as_ref().unwrap_or(analysis), probe.filter(|x| x.error.is_none()));
     if overflowed { neighbour_overflow(v) } else { v }
 }

@@ -345,6 +345,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         tasks: &d.tasks,
         services: &d.services,
         task_definitions: &d.task_definitions,
+        target_groups: &d.target_groups,
     };
     expectation::check(cx, &d.expect, &lookup);
     if !cx.diags.is_empty() || cx.overflow {

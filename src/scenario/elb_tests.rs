@@ -156,3 +156,25 @@ fn one_load_balancer_per_target_group() {
     let second = GOOD.replace("name: web\n", "name: web2\n");
     has(&with(&format!("{GOOD}{second}")), 60, "TargetGroupAssociationLimit");
 }
+
+#[test]
+fn target_health_expectations() {
+    let e = |x: &str| format!("{}expect:\n  - {x}\n", with(GOOD));
+    let ok = e(
+        "{ targetHealth: { targetGroup: web, target: task/web-1, state: unhealthy, reason: Target.ResponseCodeMismatch } }",
+    );
+    let s = ld(&ok).unwrap_or_else(|d| panic!("{d}"));
+    assert!(matches!(&s.expect[0].kind, ExpectKind::TargetHealth(t) if t.state.value == "unhealthy"));
+    has(
+        &e("{ targetHealth: { targetGroup: webb, target: task/web-1, state: healthy } }"),
+        56,
+        "unknown target group `webb`",
+    );
+    has(
+        &e("{ targetHealth: { targetGroup: api, target: task/web-1, state: healthy } }"),
+        56,
+        "is not registered in target group `api`",
+    );
+    has(&e("{ targetHealth: { targetGroup: web, target: task/web-1, state: sick } }"), 56, "invalid `state`");
+    has(&e("{ targetHealth: { targetGroup: web, target: web-1, state: healthy } }"), 56, "`target` must be");
+}

@@ -11,6 +11,7 @@ mod http;
 mod icmp;
 mod service_state;
 mod started;
+mod target_health;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,7 @@ pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
 pub use service_state::ServiceState;
 pub use started::Started;
+pub use target_health::{TARGET_STATES, TargetHealthCheck};
 
 use super::builder::{Builder, MAX_EXPECTATIONS};
 use super::fields::{Shape, Table, Variant, def, opt, req};
@@ -63,6 +65,7 @@ pub enum ExpectKind {
     Started(Started),
     Call(CallCheck),
     Service(ServiceState),
+    TargetHealth(TargetHealthCheck),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -318,6 +321,7 @@ pub(crate) static ENTRY: Shape = Shape::Variants(&[
     Variant { when: &["containerPort", "hostPort"], table: &host_port::HOST_PORT },
     Variant { when: &["started"], table: &started::STARTED },
     Variant { when: &["service"], table: &service_state::SERVICE_STATE },
+    Variant { when: &["targetHealth"], table: &target_health::TARGET_HEALTH_ENTRY },
     Variant { when: &["task", "placed"], table: &PLACEMENT },
     Variant { when: &[], table: &REACH },
 ]);
@@ -341,6 +345,9 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     }
     if has("containerPort") || has("hostPort") {
         return host_port::parse(cx, Block { what: "a host port expectation".to_string(), ..m });
+    }
+    if has("targetHealth") {
+        return target_health::parse(cx, Block { what: "a `targetHealth` expectation".to_string(), ..m });
     }
     if has("started") {
         return started::parse(cx, Block { what: "a task-state expectation".to_string(), ..m });
@@ -817,6 +824,7 @@ pub(crate) struct Lookup<'a> {
     pub tasks: &'a [Task],
     pub services: &'a [super::service::Service],
     pub task_definitions: &'a [TaskDefinition],
+    pub target_groups: &'a [super::target_group::TargetGroup],
 }
 
 impl<'a> Lookup<'a> {
@@ -848,6 +856,7 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             ExpectKind::Service(s) => {
                 reference::reference(cx, &s.service, reference::SERVICE, &l.declared.services, l.seen);
             }
+            ExpectKind::TargetHealth(t) => target_health::check(cx, t, l),
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);
                 let to_ok = check_node(cx, &r.to, l);

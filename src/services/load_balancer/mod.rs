@@ -89,6 +89,19 @@ pub fn health_file_name(lb: &str, az: &str) -> String {
     format!("target-health.{lb}.{az}.json")
 }
 
+/// What every node of load balancer `lb` last wrote, read from a lab's state directory `dir`.
+pub fn load_reports(dir: &std::path::Path, lb: &str) -> Vec<HealthReport> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+    let prefix = format!("target-health.{lb}.");
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+        .collect();
+    files.sort();
+    files.iter().filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok()).collect()
+}
+
 /// Node `eni` of load balancer `lb` of the lab: its listeners and the groups they forward to,
 /// each target in use when it is in an enabled zone.
 pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
