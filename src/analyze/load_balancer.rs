@@ -8,7 +8,7 @@
 //! being predicted the way the nodes check it: a walk from each node to the target's health
 //! check port, and the status its responder gives the path.
 
-use super::walk::{Blocked, L4, Next, Onward, Walk};
+use super::walk::{Analysis, Blocked, L4, Next, Onward, Walk};
 use super::{Reason, follow};
 use crate::model::Lab;
 use crate::model::load_balancer::{Target, TargetGroup, action_for, in_use};
@@ -91,7 +91,29 @@ fn forward<'a>(
         t.ip,
     );
     w.aim(Some(t.port));
+    w.forwarded_by = Some((node, src));
     Ok(Next::LeaveEni { eni, dst: t.ip })
+}
+
+/// The end of a path a node forwarded: a target that refuses the node's connection (nothing
+/// listens, or its task never started) gets the client ELB's 502 Bad Gateway from the node;
+/// anything else ends as it ended.
+pub(super) fn bad_gateway(a: Analysis, forwarded: Option<(Node, Ipv4Addr)>) -> Analysis {
+    match forwarded {
+        Some((node, src)) if a.outcome == Some(Outcome::Refused) => Analysis {
+            outcome: Some(Outcome::Connected),
+            code: None,
+            explanation: format!(
+                "{node} answers 502 Bad Gateway: the target refused its connection ({})",
+                a.explanation
+            ),
+            served_by: Some(node),
+            source_seen: Some(src),
+            http_status: Some(502),
+            ..a
+        },
+        _ => a,
+    }
 }
 
 /// The target a request goes to, and whether it is healthy: the first of the targets the

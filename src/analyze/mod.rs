@@ -94,8 +94,10 @@ pub fn analyze_path(
     if let (true, None, Ok(Served { by: Some(n), .. })) = (w.http, w.status, &end) {
         w.status = Some(load_balancer::responder_status(lab, n, path));
     }
+    let forwarded = w.forwarded_by.take();
     // A stopped task's namespace stays: its kernel still answers a ping.
-    if proto == ProbeProto::Icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) }
+    let a = if proto == ProbeProto::Icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) };
+    load_balancer::bad_gateway(a, forwarded)
 }
 
 /// The code of a destination that does not resolve to an address.

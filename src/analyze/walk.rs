@@ -157,6 +157,9 @@ pub struct Walk<'a> {
     pub path: String,
     /// The HTTP status of the answer, when a hop knows it (a load balancer's node).
     pub status: Option<u16>,
+    /// A load balancer's node that forwarded the request, and the client address it saw: it
+    /// answers the client itself when its own connection to the target is refused (502).
+    pub forwarded_by: Option<(Node, Ipv4Addr)>,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -173,7 +176,18 @@ impl<'a> Walk<'a> {
             L4::Icmp => None,
         };
         let port = if l4 == L4::Icmp { None } else { port };
-        Walk { lab, l4, port, proto, http, path: "/".to_string(), status: None, steps: vec![], replies: vec![] }
+        Walk {
+            lab,
+            l4,
+            port,
+            proto,
+            http,
+            path: "/".to_string(),
+            status: None,
+            forwarded_by: None,
+            steps: vec![],
+            replies: vec![],
+        }
     }
 
     /// Aims the walk at the resolved destination port (ICMP has none).
