@@ -181,7 +181,9 @@ loadBalancers:
 fn targets(lab: &str, group: &str) -> Vec<(String, String, u64, String, Option<String>)> {
     let mut out = vec![];
     for e in std::fs::read_dir(format!("/run/ecsnet/{lab}")).unwrap().flatten() {
-        if !e.file_name().to_string_lossy().starts_with("target-health.") {
+        let n = e.file_name().to_string_lossy().to_string();
+        // Not the `.tmp` a node is writing: it would count that node twice.
+        if !n.starts_with("target-health.") || !n.ends_with(".json") {
             continue;
         }
         let Ok(v) = serde_json::from_slice::<Value>(&std::fs::read(e.path()).unwrap_or_default()) else { continue };

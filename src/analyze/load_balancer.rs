@@ -8,7 +8,7 @@
 //! being predicted the way the nodes check it: a walk from each node to the target's health
 //! check port, and the status its responder gives the path.
 
-use super::walk::{Analysis, Blocked, L4, Next, Onward, Walk};
+use super::walk::{Analysis, Blocked, L4, Next, Onward, Served, Walk};
 use super::{Reason, follow};
 use crate::model::Lab;
 use crate::model::load_balancer::{Target, TargetGroup, action_for, in_use};
@@ -30,6 +30,17 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
             format!("{node} listens only on its listeners' ports (TCP); anything else is dropped"),
         ));
     };
+    if !w.http {
+        // The node accepts the connection, but it speaks HTTP: what a probe of another
+        // protocol sends is no request, and it answers nothing the probe can read.
+        w.step(
+            at,
+            format!("listener {} :{}: accepts; not an HTTP request, no answer", l.protocol.as_str(), l.port.value),
+            src,
+            ip,
+        );
+        return Ok(Next::Served(Served { by: None, source_seen: src }));
+    }
     let path = w.path.clone();
     let action = action_for(l, &path, &lb.dns_name);
     let rule = l.rules.iter().find(|r| r.actions.first() == action).map(|r| format!("rule {}", r.priority.value));

@@ -96,7 +96,10 @@ pub fn load_reports(dir: &std::path::Path, lb: &str) -> Vec<HealthReport> {
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+        // Not a `.tmp` a node is writing (write_atomic): it would count that node twice.
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+        })
         .collect();
     files.sort();
     files.iter().filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok()).collect()
