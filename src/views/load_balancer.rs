@@ -36,14 +36,7 @@ fn targets(lab: &Lab, rt: &Runtime, x: usize) -> String {
     for g in lab.target_groups.iter().filter(|g| g.load_balancer == Some(x)) {
         for t in &g.targets {
             let node = t.node.to_string();
-            let views: Vec<&TargetHealth> = rt
-                .target_health
-                .iter()
-                .filter(|r| r.lb == lab.load_balancers[x].name)
-                .flat_map(|r| &r.targets)
-                .filter(|h| h.group == g.name && h.target == node && h.port == t.port)
-                .collect();
-            let seen = views.iter().find(|h| h.state != "healthy").or(views.first());
+            let seen = node_view(lab, rt, (x, g, t));
             let (state, reason) = match seen {
                 Some(h) => (h.state.clone(), reason(h)),
                 None => ("-".to_string(), String::new()),
@@ -109,14 +102,7 @@ fn health_of(
         .iter()
         .map(|t| {
             let node = t.node.to_string();
-            let views: Vec<&TargetHealth> = rt
-                .target_health
-                .iter()
-                .filter(|r| r.lb == lab.load_balancers[x].name)
-                .flat_map(|r| &r.targets)
-                .filter(|h| h.group == g.name && h.target == node && h.port == t.port)
-                .collect();
-            let seen = views.iter().find(|h| h.state != "healthy").or(views.first());
+            let seen = node_view(lab, rt, (x, g, t));
             let health = match seen {
                 Some(h) => serde_json::json!({ "State": h.state, "Reason": h.reason, "Description": h.description }),
                 None => serde_json::json!({ "State": "initial", "Reason": "Elb.RegistrationInProgress" }),
@@ -129,6 +115,24 @@ fn health_of(
             })
         })
         .collect()
+}
+
+/// What the nodes of load balancer `x` report of target `t` of group `g`: the first node that
+/// does not see it healthy, else the first node (so one unhealthy view shows).
+fn node_view<'a>(
+    lab: &Lab,
+    rt: &'a Runtime,
+    (x, g, t): (usize, &crate::model::load_balancer::TargetGroup, &crate::model::load_balancer::Target),
+) -> Option<&'a TargetHealth> {
+    let node = t.node.to_string();
+    let views: Vec<&TargetHealth> = rt
+        .target_health
+        .iter()
+        .filter(|r| r.lb == lab.load_balancers[x].name)
+        .flat_map(|r| &r.targets)
+        .filter(|h| h.group == g.name && h.target == node && h.port == t.port)
+        .collect();
+    views.iter().find(|h| h.state != "healthy").or(views.first()).copied()
 }
 
 #[cfg(test)]
