@@ -64,6 +64,11 @@ fn mask(s: &str) -> String {
         (r#""(StartedAt|FinishedAt|Created)": "[^"]*""#, r#""$1": "<TIME>""#),
         (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} UTC", "<TIME>"),
         (r"/tmp/ecsnet-golden-[a-z0-9-]+", "<DIR>"),
+        // `ps` right after `up` shows the live health checks, which may not have run yet.
+        (
+            r"(?m) {2,}(initial|healthy|unhealthy|unused|draining)( {2,}((Elb|Target)\.[A-Za-z]+ \([^)\n]*\))?)? *$",
+            "  <HEALTH>",
+        ),
         // Table columns are as wide as their widest (masked) cell.
         (r" {2,}", "  "),
     ];
