@@ -1,19 +1,9 @@
 //! `loadBalancers` and `targetGroups`: a valid ALB, and ELB's refusals where they are written.
 
 use super::*;
-use std::path::Path;
 
-fn ld(text: &str) -> Result<Scenario, Diagnostics> {
-    load_str(Path::new("/nonexistent/dir/t.yaml"), text)
-}
-
-/// The diagnostics of a scenario that must not load.
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match ld(text) {
-        Ok(_) => panic!("expected errors, the scenario loaded:\n{text}"),
-        Err(d) => d.0,
-    }
-}
+// The scenario tests' loaders: one place says how a test scenario is loaded.
+use super::tests::{all as errors, ld};
 
 #[track_caller]
 fn has(text: &str, line: usize, needle: &str) {

@@ -4,11 +4,12 @@
 use super::*;
 use std::path::{Path, PathBuf};
 
-fn ld(text: &str) -> Result<Scenario, Diagnostics> {
+pub(super) fn ld(text: &str) -> Result<Scenario, Diagnostics> {
     load_str(Path::new("/nonexistent/dir/t.yaml"), text)
 }
 
-fn all(text: &str) -> Vec<Diagnostic> {
+/// The diagnostics of a scenario that must not load.
+pub(super) fn all(text: &str) -> Vec<Diagnostic> {
     match ld(text) {
         Ok(_) => panic!("expected errors, the scenario loaded:\n{text}"),
         Err(d) => d.0,
