@@ -240,3 +240,45 @@ fn bridge_tasks_on_dynamic_host_ports_are_instance_targets() {
     let h = wait_state(lab, "web", "task/web-1", "unhealthy", Duration::from_secs(20));
     assert!(h.iter().all(|(_, r)| r.as_deref() == Some("Target.Timeout")), "{h:?}");
 }
+
+/// An application's own HTTP client (Python's urllib, not curl) in a task of a private subnet
+/// reaches the internet-facing ALB by its DNS name, out through the NAT gateway and back in
+/// through the internet gateway, as on AWS: the ALB sees the NAT's Elastic IP as the client (in
+/// X-Forwarded-For), the target a node's private address, and the requests spread over both
+/// web tasks.
+#[test]
+fn a_python_client_in_a_task_reaches_the_internet_facing_alb_through_the_nat() {
+    need_root!();
+    let lab = "alb-py";
+    let file = scenario_copy("scenarios/24-alb-awsvpc.yaml", lab);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    let model = lab_json(lab);
+    let lb = &model["load_balancers"][0];
+    let name = lb["dns_name"].as_str().unwrap().to_string();
+    let enis = model["enis"].as_array().unwrap();
+    let privates: Vec<&str> = lb["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| enis[k.as_u64().unwrap() as usize]["ip"].as_str().unwrap())
+        .collect();
+    let eip = model["nats"][0]["eip"].as_str().expect("the NAT gateway's EIP").to_string();
+
+    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/alb_client.py");
+    let url = format!("http://{name}/");
+    let (ok, out) = exec(lab, "task/web-a", &["python3", client.to_str().unwrap(), &url, "6"]);
+    assert!(ok, "the client ran: {out}");
+    let seen: Vec<Value> = serde_json::from_str(out.trim()).expect("the client's JSON");
+    assert_eq!(seen.len(), 6, "{out}");
+    for r in &seen {
+        assert_eq!(r["status"], 200, "{r}");
+        assert_eq!(r["forwarded"]["x-forwarded-for"], eip.as_str(), "the client is the NAT's EIP: {r}");
+        let peer = r["peer"].as_str().unwrap().split(':').next().unwrap();
+        assert!(privates.contains(&peer), "the target sees a node's private address: {peer} not in {privates:?}");
+    }
+    let tasks: std::collections::BTreeSet<&str> = seen.iter().filter_map(|r| r["task"].as_str()).collect();
+    assert_eq!(tasks, ["web-a", "web-c"].into_iter().collect(), "round robin over both targets: {out}");
+}
