@@ -29,6 +29,17 @@ fn lab_json(lab: &str) -> Value {
     serde_json::from_slice(&std::fs::read(&p).expect("lab.json")).expect("json")
 }
 
+/// Brings up a copy of scenario `src` as `lab` (after downing any leftover), downed when the
+/// returned guard drops.
+fn up_copy(src: &str, lab: &str) -> LabGuard {
+    let file = scenario_copy(src, lab);
+    let _ = ecsnet(&["down", lab]);
+    let g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    g
+}
+
 /// Every node's view of `target` in `group`: (state, reason).
 fn health(lab: &str, group: &str, target: &str) -> Vec<(String, Option<String>)> {
     let mut out = vec![];
@@ -64,11 +75,7 @@ fn wait_state(lab: &str, group: &str, target: &str, state: &str, within: Duratio
 fn the_alb_proxies_from_its_nodes_and_checks_its_targets() {
     need_root!();
     let lab = "alb-t1";
-    let file = scenario_copy("scenarios/24-alb-awsvpc.yaml", lab);
-    let _ = ecsnet(&["down", lab]);
-    let _g = LabGuard(lab.to_string());
-    let o = ecsnet(&["up", file.to_str().unwrap()]);
-    assert!(o.status.success(), "up: {}", text(&o));
+    let _g = up_copy("scenarios/24-alb-awsvpc.yaml", lab);
     let model = lab_json(lab);
     let lb = &model["load_balancers"][0];
     let name = lb["dns_name"].as_str().unwrap().to_string();
@@ -205,11 +212,7 @@ fn targets(lab: &str, group: &str) -> Vec<(String, String, u64, String, Option<S
 fn bridge_tasks_on_dynamic_host_ports_are_instance_targets() {
     need_root!();
     let lab = "alb-t3";
-    let file = scenario_copy("scenarios/25-alb-bridge-dynamic-ports.yaml", lab);
-    let _ = ecsnet(&["down", lab]);
-    let _g = LabGuard(lab.to_string());
-    let o = ecsnet(&["up", file.to_str().unwrap()]);
-    assert!(o.status.success(), "up: {}", text(&o));
+    let _g = up_copy("scenarios/25-alb-bridge-dynamic-ports.yaml", lab);
     let name = lab_json(lab)["load_balancers"][0]["dns_name"].as_str().unwrap().to_string();
     // Registered as the instance id and the host port the agent chose.
     let t = targets(lab, "web");
@@ -250,11 +253,7 @@ fn bridge_tasks_on_dynamic_host_ports_are_instance_targets() {
 fn a_python_client_in_a_task_reaches_the_internet_facing_alb_through_the_nat() {
     need_root!();
     let lab = "alb-py";
-    let file = scenario_copy("scenarios/24-alb-awsvpc.yaml", lab);
-    let _ = ecsnet(&["down", lab]);
-    let _g = LabGuard(lab.to_string());
-    let o = ecsnet(&["up", file.to_str().unwrap()]);
-    assert!(o.status.success(), "up: {}", text(&o));
+    let _g = up_copy("scenarios/24-alb-awsvpc.yaml", lab);
     let model = lab_json(lab);
     let lb = &model["load_balancers"][0];
     let name = lb["dns_name"].as_str().unwrap().to_string();
