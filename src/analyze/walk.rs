@@ -110,6 +110,13 @@ pub enum Next<'a> {
         eni: usize,
         dst: Ipv4Addr,
     },
+    /// Leaving ENI `eni` from `src`, which need not be its address: a network load
+    /// balancer's node forwarding a flow with the client's address preserved.
+    Forward {
+        eni: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+    },
     /// On the internet, from `src` (public) to `dst`.
     Internet {
         src: Ipv4Addr,
