@@ -52,6 +52,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
     let decision = format!("forward to target group {}: {} {}:{} ({state}), {seen}", g.name, t.node, t.ip, t.port);
     w.aim(Some(t.port));
     w.step(lb.node_name(), decision, from, t.ip);
+    w.nlb_node = g.preserve_client_ip.then_some(eni);
     Ok(Next::Forward { eni, src: from, dst: t.ip })
 }
 
