@@ -33,7 +33,7 @@ fn tcp_udp_and_client_ip_preservation_through_the_nlb() {
     need_root!();
     let lab = "nlb-t1";
     // sourceSeenAs: nlb/web (ip targets, TCP), internet (instance targets, UDP).
-    passes(lab, &scenario_copy(SCENARIO, lab), "8");
+    passes(lab, &scenario_copy(SCENARIO, lab), "9");
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn a_target_group_admitting_only_the_vpc_blocks_preserved_clients() {
     assert!(out.contains("ENI_SG_RULES_MISMATCH") && out.contains("sg/ecs"), "{out}");
     assert!(out.contains("client IP preserved"), "{out}");
     // The health checks come from the nodes' addresses, inside the VPC: still healthy.
-    passes(lab, &file, "8");
+    passes(lab, &file, "9");
 }
 
 #[test]
@@ -75,5 +75,5 @@ fn a_rule_naming_the_nlb_group_admits_preserved_clients() {
     let o = ecsnet(&["explain", file.to_str().unwrap(), "internet", "nlb/web:8080"]);
     let out = text(&o);
     assert!(out.contains("sg/ecs ingress rule 1: tcp 32768-65535 from sg/nlb"), "{out}");
-    passes(lab, &file, "8");
+    passes(lab, &file, "9");
 }

@@ -94,3 +94,30 @@ pub fn serving_set(lab: &Lab, x: usize, port: u16, udp: bool) -> Vec<Node> {
     let Some(g) = group(lab, l) else { return vec![] };
     rotation(lab, x, eni, g).0.into_iter().map(|t| t.node.clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::{is, lab, tcp};
+    use crate::scenario::{Outcome, ProbeProto};
+
+    #[test]
+    fn ip_targets_see_the_node_instance_targets_and_udp_the_client() {
+        let l = lab("scenarios/27-nlb.yaml");
+        let to = Node::NetworkLoadBalancer("web".into());
+        let go = |port, proto| crate::analyze::analyze(&l, &Node::Internet, &to, Some(port), proto, None);
+        let node_ip = l.enis[l.load_balancers[0].nodes[0]].ip;
+        let a = go(80, ProbeProto::Tcp);
+        assert_eq!((a.outcome, a.source_seen), (Some(Outcome::Connected), Some(node_ip)), "{a:?}");
+        let b = go(8080, ProbeProto::Tcp);
+        assert_eq!((b.served_by, b.source_seen), (Some(Node::container("web-1", "app")), Some(l.internet.client)));
+        let u = go(53, ProbeProto::Udp);
+        assert_eq!((u.outcome, u.source_seen), (Some(Outcome::Connected), Some(l.internet.client)), "{u:?}");
+        assert_eq!(go(53, ProbeProto::Tcp).outcome, Some(Outcome::Timeout), "no TCP listener on 53");
+        assert_eq!(serving_set(&l, 0, 80, false), vec![Node::task("web-a")]);
+        // Cross-zone off: the node in ap-northeast-1c has no target in its zone.
+        let g = &l.target_groups[0];
+        assert!(rotation(&l, 0, l.load_balancers[0].nodes[1], g).0.is_empty());
+        assert_eq!(tcp(&l, "internet", "198.51.100.3:80"), is(Outcome::Timeout, "NO_LISTENER"));
+    }
+}

@@ -166,4 +166,17 @@ mod tests {
         assert_eq!(api["TargetHealth"]["Reason"], "Target.ResponseCodeMismatch", "{d}");
         assert!(describe(&lab, &rt, "nope").is_none());
     }
+
+    #[test]
+    fn a_network_load_balancer_reads_as_nlb() {
+        let s = crate::scenario::load(std::path::Path::new("scenarios/27-nlb.yaml")).expect("scenario");
+        let lab = crate::model::build(&s).expect("model");
+        let out = table(&lab, &Runtime::default());
+        assert!(out.contains("== nlb/web (internet-facing, web-"), "{out}");
+        assert!(out.contains(".elb.ap-northeast-1.amazonaws.com"), "NLB's DNS name format: {out}");
+        assert!(out.contains("listener UDP :53: default -> forward dns"), "{out}");
+        let d = describe(&lab, &Runtime::default(), "web").expect("nlb/web");
+        assert_eq!((d["Type"].as_str(), d["SecurityGroups"].as_array().map(Vec::len)), (Some("network"), Some(0)));
+        assert!(d["LoadBalancerArn"].as_str().is_some_and(|a| a.contains(":loadbalancer/net/web/")), "{d}");
+    }
 }
