@@ -157,6 +157,14 @@ fn a_network_load_balancer_loads_with_nlb_defaults() {
 }
 
 #[test]
+fn expectations_name_an_nlb_as_nlb() {
+    let e = "expect:\n  - { from: internet, to: alb/web:80, reachable: true }\n";
+    has(&format!("{}{e}", nlb(NLB)), 47, "`alb/web` names a network load balancer");
+    let ok = format!("{}{}", nlb(NLB), e.replace("alb/web", "nlb/web"));
+    ld(&ok).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
 fn network_load_balancer_refusals() {
     has(
         &with(&GOOD.replace("  - name: web\n", "  - name: web\n    type: network\n")),

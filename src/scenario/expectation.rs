@@ -900,9 +900,25 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         Node::Endpoint(n) => reference::reference(cx, &named(n), reference::ENDPOINT, &d.endpoints, l.seen),
         Node::LoadBalancer(n) | Node::NetworkLoadBalancer(n) => {
             reference::reference(cx, &named(n), reference::LOAD_BALANCER, &d.load_balancers, l.seen)
+                && load_balancer_kind(cx, e, n, d)
         }
         Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_) | Node::Ip(_) => true,
     }
+}
+
+/// `alb/NAME` names an application load balancer, `nlb/NAME` a network one.
+fn load_balancer_kind(cx: &mut Reader, e: &Located<Node>, n: &str, d: &reference::Declared<'_>) -> bool {
+    let network = d.network_load_balancers.contains(&n);
+    if network == matches!(e.value, Node::NetworkLoadBalancer(_)) {
+        return true;
+    }
+    let (is, write) = if network { ("a network", "nlb") } else { ("an application", "alb") };
+    cx.err(
+        &e.loc,
+        tr!("expect-lb-kind", "`{ $node }` names { $kind } load balancer", node = e.value.to_string(), kind = is),
+        tr!("expect-lb-kind-help", "write `{ $prefix }/{ $name }`", prefix = write, name = n),
+    );
+    false
 }
 
 fn check_container(cx: &mut Reader, e: &Located<Node>, task: &str, c: &str, td: &TaskDefinition) -> bool {
