@@ -202,6 +202,11 @@ fn network_load_balancer_refusals() {
         44,
         "is incompatible with the listener protocol 'TCP'",
     );
+    let udp_off = nlb(NLB).replace(
+        "    protocol: UDP\n    port: 53\n",
+        "    protocol: UDP\n    port: 53\n    attributes: { preserve_client_ip.enabled: false }\n",
+    );
+    has(&udp_off, 37, "Client IP preservation cannot be disabled");
     let alb_off = GOOD.replace(
         "    securityGroups: [alb]\n",
         "    securityGroups: [alb]\n    attributes: { load_balancing.cross_zone.enabled: false }\n",

@@ -312,6 +312,9 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Targe
         Some(av) => attributes(cx, &av)?,
         None => (None, None),
     };
+    if let (Some(p), Some(ElbProtocol::Udp | ElbProtocol::TcpUdp)) = (&preserve_client_ip, protocol) {
+        always_preserved(cx, p)?;
+    }
     let deregistration_delay_seconds = uint_or(cx, &m, "deregistrationDelayTimeoutSeconds", 0, 3600, 300);
     let targets = match m.get("targets") {
         Some(tv) => targets(cx, &tv)?,
@@ -348,6 +351,23 @@ pub(crate) fn tls_not_yet(cx: &mut Reader, loc: &super::located::Loc) {
         tr!("elb-tls-not-yet", "TLS is not modelled yet"),
         tr!("elb-tls-not-yet-help", "use TCP: the network load balancer passes the TLS stream through untouched"),
     );
+}
+
+/// UDP and TCP_UDP groups always preserve the client's IP (edit-target-group-attributes.html:
+/// "enabled (and can't be disabled)").
+fn always_preserved(cx: &mut Reader, p: &Located<bool>) -> Option<()> {
+    if p.value {
+        return Some(());
+    }
+    cx.err(
+        &p.loc,
+        tr!(
+            "tg-preserve-udp",
+            "ValidationError: Client IP preservation cannot be disabled for UDP and TCP_UDP target groups"
+        ),
+        tr!("tg-preserve-udp-help", "drop `preserve_client_ip.enabled: false`: UDP targets always see the client"),
+    );
+    None
 }
 
 /// `attributes`: `preserve_client_ip.enabled` and `load_balancing.cross_zone.enabled`.
