@@ -77,3 +77,26 @@ fn a_rule_naming_the_nlb_group_admits_preserved_clients() {
     assert!(out.contains("sg/ecs ingress rule 1: tcp 32768-65535 from sg/nlb"), "{out}");
     passes(lab, &file, "9");
 }
+
+#[test]
+fn a_tcp_udp_listener_forwards_both_transports() {
+    need_root!();
+    let lab = "nlb-t4";
+    let body = source()
+        .replace("name: nlb\n", &format!("name: {lab}\n"))
+        .replace(
+            "portMappings: [{ containerPort: 53, protocol: udp }, { containerPort: 80 }]",
+            "portMappings: [{ containerPort: 53, protocol: udp }, { containerPort: 53 }, { containerPort: 80 }]",
+        )
+        .replace("        - { protocol: udp, ports: 53, source: 0.0.0.0/0 }\n", "        - { protocol: udp, ports: 53, source: 0.0.0.0/0 }\n        - { protocol: tcp, ports: 53, source: 0.0.0.0/0 }\n")
+        .replace("    protocol: UDP\n    port: 53\n", "    protocol: TCP_UDP\n    port: 53\n")
+        .replace("{ port: 53, protocol: UDP,", "{ port: 53, protocol: TCP_UDP,")
+        .replace(
+            "  # The health checks come from",
+            "  - { from: internet, to: nlb/web:53, reachable: true, servedBy: task/dns-a, sourceSeenAs: internet }\n  # The health checks come from",
+        );
+    assert!(body.contains("protocol: TCP_UDP,") && body.contains("to: nlb/web:53, reachable"), "rewritten");
+    let file = write_scenario(lab, &body);
+    // TCP_UDP preserves the client's address for both transports.
+    passes(lab, &file, "10");
+}
