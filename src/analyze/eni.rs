@@ -18,6 +18,13 @@ pub fn leave<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
     if w.lab.vpc.dns.is_resolver(dst) {
         return service::resolver(w, eni, src, dst);
     }
+    leave_from(w, eni, src, dst)
+}
+
+/// From ENI `eni` into the VPC with source `src`: its security groups' egress, its subnet's
+/// route table.
+pub fn leave_from<'a>(w: &mut Walk<'a>, eni: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
+    let e = &w.lab.enis[eni];
     security_group::gate(w, eni, Dir::Egress, src, dst)?;
     match route_table::forward(w, e.subnet, src, dst)? {
         Forward::Eni(to) => Ok(Next::ArriveAtEni { from_subnet: Some(e.subnet), eni: to, src }),
@@ -45,6 +52,9 @@ pub fn arrive<'a>(w: &mut Walk<'a>, from_subnet: Option<usize>, eni: usize, src:
         EniOwner::Nat(nat) => Err(nat_gateway::inbound(lab, nat)),
         EniOwner::Task(t) => task::arrive(w, &lab.tasks[t], src, e.ip),
         EniOwner::Endpoint(x) => service::endpoint(w, x, src, e.ip),
+        EniOwner::LoadBalancer(x) if lab.load_balancers[x].is_network() => {
+            super::network_load_balancer::arrive(w, x, eni, src)
+        }
         EniOwner::LoadBalancer(x) => super::load_balancer::arrive(w, x, eni, src),
     }
 }

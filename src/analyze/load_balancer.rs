@@ -177,13 +177,17 @@ pub fn health(lab: &Lab, x: usize, g: &TargetGroup, t: &Target) -> (&'static str
         return ("unavailable", Some("Target.HealthCheckDisabled"));
     }
     let port = g.health_check_port(t);
+    // A network load balancer's TCP check only opens a connection.
+    let tcp = g.health_check.protocol == crate::scenario::ElbProtocol::Tcp;
+    let proto = if tcp { ProbeProto::Tcp } else { ProbeProto::Http };
     for &eni in &lb.nodes {
-        let mut w = Walk::new(lab, ProbeProto::Http, Some(port));
+        let mut w = Walk::new(lab, proto, Some(port));
         let end = follow(&mut w, Ok(Next::LeaveEni { eni, dst: t.ip }));
         let end = super::network_acl::replies(&mut w, end);
         match end {
             Err(b) if b.outcome == Outcome::Timeout => return ("unhealthy", Some("Target.Timeout")),
             Err(_) => return ("unhealthy", Some("Target.FailedHealthChecks")),
+            Ok(_) if tcp => {}
             Ok(served) => {
                 let status = served.by.as_ref().map_or(200, |n| responder_status(lab, n, &g.health_check.path));
                 if !g.health_check.matches(status) {

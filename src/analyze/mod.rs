@@ -26,6 +26,7 @@ mod internet_gateway;
 pub mod load_balancer;
 mod nat_gateway;
 mod network_acl;
+pub mod network_load_balancer;
 pub mod policy;
 pub mod pull;
 pub mod reason;
@@ -118,6 +119,7 @@ fn follow<'a>(w: &mut Walk<'a>, first: Onward<'a>) -> Result<Served, Blocked> {
     loop {
         next = match next {
             Next::LeaveEni { eni, dst } => eni::leave(w, eni, dst)?,
+            Next::Forward { eni, src, dst } => eni::leave_from(w, eni, src, dst)?,
             Next::Internet { src, dst } => internet::deliver(w, src, dst)?,
             Next::ArriveAtEni { from_subnet, eni, src } => eni::arrive(w, from_subnet, eni, src)?,
             Next::Container { task, container, src } => container::receive(w, task, container, src)?,

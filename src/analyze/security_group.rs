@@ -73,6 +73,21 @@ pub fn sg_allows(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: O
     None
 }
 
+/// An ingress rule of `eni` naming a security group of network load balancer node `node`: it
+/// admits what the node forwards with the client's address preserved
+/// (load-balancer-security-groups.html).
+fn node_group_rule(lab: &Lab, eni: &Eni, node: usize, l4: L4, port: Option<u16>) -> Option<(String, usize)> {
+    let node_groups = &lab.enis[node].security_groups;
+    for gname in &eni.security_groups {
+        let Some(g) = lab.vpc.security_groups.iter().find(|g| g.name.value == *gname) else { continue };
+        let names_node = |r: &&crate::scenario::SgRule| matches!(&r.peer.value, Peer::Sg(s) if node_groups.contains(s));
+        if let Some(i) = g.ingress.iter().position(|r| names_node(&r) && l4.matches(r.protocol, r.ports, port)) {
+            return Some((gname.clone(), i));
+        }
+    }
+    None
+}
+
 /// ENI `eni`'s security groups on the packet `src -> dst` leaving it (`Egress`) or arriving at it
 /// (`Ingress`). An ENI without groups (a NAT gateway's) lets everything through unrecorded.
 pub fn gate(w: &mut Walk, eni: usize, dir: Dir, src: Ipv4Addr, dst: Ipv4Addr) -> Result<(), Blocked> {
@@ -86,7 +101,10 @@ pub fn gate(w: &mut Walk, eni: usize, dir: Dir, src: Ipv4Addr, dst: Ipv4Addr) ->
     };
     let lab = w.lab;
     let component = format!("{} security groups ({what})", eni_name(lab, eni));
-    match sg_allows(lab, e, dir, peer, w.l4, w.port) {
+    let via_node = w.nlb_node.filter(|_| dir == Dir::Ingress);
+    let allowed =
+        sg_allows(lab, e, dir, peer, w.l4, w.port).or_else(|| node_group_rule(lab, e, via_node?, w.l4, w.port));
+    match allowed {
         Some((group, i)) => {
             let rule = lab.vpc.security_groups.iter().find(|g| g.name.value == group).and_then(|g| match dir {
                 Dir::Ingress => g.ingress.get(i),

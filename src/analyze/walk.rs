@@ -110,6 +110,13 @@ pub enum Next<'a> {
         eni: usize,
         dst: Ipv4Addr,
     },
+    /// Leaving ENI `eni` from `src`, which need not be its address: a network load
+    /// balancer's node forwarding a flow with the client's address preserved.
+    Forward {
+        eni: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+    },
     /// On the internet, from `src` (public) to `dst`.
     Internet {
         src: Ipv4Addr,
@@ -160,6 +167,9 @@ pub struct Walk<'a> {
     /// A load balancer's node that forwarded the request, and the client address it saw: it
     /// answers the client itself when its own connection to the target is refused (502).
     pub forwarded_by: Option<(Node, Ipv4Addr)>,
+    /// The network load balancer node (its ENI) that forwarded the flow with the client's
+    /// address: a target's rule naming one of the node's security groups admits it.
+    pub nlb_node: Option<usize>,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -185,6 +195,7 @@ impl<'a> Walk<'a> {
             path: "/".to_string(),
             status: None,
             forwarded_by: None,
+            nlb_node: None,
             steps: vec![],
             replies: vec![],
         }

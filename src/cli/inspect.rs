@@ -18,8 +18,9 @@ pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> Outcome 
         }
     }
     // `alb/NAME`: the load balancer as ELBv2 describes it.
-    if let Some(name) = containers.first().and_then(|c| c.strip_prefix("alb/")).filter(|_| containers.len() == 1) {
-        let d = views::load_balancer::describe(&l, &rt, name).ok_or_else(|| {
+    let lb = |c: &String| c.strip_prefix("alb/").or_else(|| c.strip_prefix("nlb/")).map(str::to_string);
+    if let Some(name) = containers.first().and_then(lb).filter(|_| containers.len() == 1) {
+        let d = views::load_balancer::describe(&l, &rt, &name).ok_or_else(|| {
             CliError::Invalid(tr!(
                 "inspect-no-alb",
                 "no load balancer `{ $name }` in lab { $lab }",

@@ -504,7 +504,11 @@ fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
             out.push(layout::Arrow { from: to_box, to: s, style: "dnat", verdict: i, nested: true });
         }
         // A load balancer's node opened its own connection to the target that answered.
-        let proxied = v.served_by.as_deref().and_then(|s| t.find(s)).filter(|&s| s != to_box && to.starts_with("alb/"));
+        let proxied = v
+            .served_by
+            .as_deref()
+            .and_then(|s| t.find(s))
+            .filter(|&s| s != to_box && (to.starts_with("alb/") || to.starts_with("nlb/")));
         if let Some(s) = proxied {
             out.push(layout::Arrow { from: to_box, to: s, style: "proxy", verdict: i, nested: false });
         }

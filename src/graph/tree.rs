@@ -414,7 +414,7 @@ fn endpoints(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
 fn load_balancers(t: &mut Tree, lab: &Lab, s: usize, si: usize) {
     for lb in &lab.load_balancers {
         for (k, &i) in lb.nodes.iter().enumerate().filter(|(_, i)| lab.enis[**i].subnet == si) {
-            let node = format!("alb/{}", lb.name);
+            let node = lb.node_name();
             let name = if k == 0 { node.clone() } else { format!("{node}@{}", lab.vpc.subnets[si].az) };
             let (line, more) = eni_line("", &lab.enis[i], "");
             let lines = vec![format!("{node} {} · {line}", lb.scheme.as_str())];

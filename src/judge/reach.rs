@@ -58,9 +58,14 @@ fn node_matches(lab: &Lab, served: &crate::services::responder::Identity, want: 
 /// Through a load balancer, the targets its round robin covers (see
 /// `analyze::load_balancer::serving_set`); empty for any other destination.
 fn alb_set(lab: &Lab, r: &Reach) -> Vec<Node> {
-    let Node::LoadBalancer(name) = &r.to.value else { return vec![] };
-    let Some(x) = lab.load_balancers.iter().position(|lb| &lb.name == name) else { return vec![] };
-    r.port.map(|p| crate::analyze::load_balancer::serving_set(lab, x, p, &r.path)).unwrap_or_default()
+    let Some(name) = r.to.value.load_balancer_name() else { return vec![] };
+    let Some(x) = lab.load_balancers.iter().position(|lb| lb.name == name) else { return vec![] };
+    let Some(p) = r.port else { return vec![] };
+    if lab.load_balancers[x].is_network() {
+        let udp = r.protocol == crate::scenario::ProbeProto::Udp;
+        return crate::analyze::network_load_balancer::serving_set(lab, x, p, udp);
+    }
+    crate::analyze::load_balancer::serving_set(lab, x, p, &r.path)
 }
 
 /// `servedBy` through a load balancer means "one of": the task named and the task that

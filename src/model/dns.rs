@@ -357,7 +357,7 @@ pub fn zones(lab: &Lab) -> Zones {
             zone: Zone::LoadBalancer,
             vpc: addrs.clone(),
             internet: addrs,
-            owner: format!("alb/{}", lb.name),
+            owner: lb.node_name(),
             private_dns: false,
         });
     }

@@ -20,7 +20,7 @@ use super::eni::{Eni, EniOwner};
 use super::error::ModelError;
 use super::fabric::Fabric;
 use super::{ACCOUNT, Instance, Task, ids, subnet};
-use crate::scenario::{self, Listener, Node, Scenario, Scheme, TargetType};
+use crate::scenario::{self, LbType, Listener, Node, Scenario, Scheme, TargetType};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -28,8 +28,15 @@ use std::net::Ipv4Addr;
 pub struct LoadBalancer {
     pub name: String,
     pub arn: String,
-    /// `NAME-ID.REGION.elb.amazonaws.com`, `internal-NAME-ID.…` when internal.
+    /// `NAME-ID.REGION.elb.amazonaws.com` (application), `NAME-ID.elb.REGION.amazonaws.com`
+    /// (network), `internal-NAME-ID.…` when internal.
     pub dns_name: String,
+    #[serde(default)]
+    pub lb_type: LbType,
+    /// Each node uses the targets of every enabled zone (always for an application load
+    /// balancer; a network one's `load_balancing.cross_zone.enabled`, default off).
+    #[serde(default)]
+    pub cross_zone: bool,
     pub scheme: Scheme,
     /// Its nodes' ENIs (indexes into `Lab::enis`), one per availability zone, in file order.
     pub nodes: Vec<usize>,
@@ -41,8 +48,14 @@ pub struct LoadBalancer {
 pub struct TargetGroup {
     pub name: String,
     pub arn: String,
-    pub protocol: scenario::HttpProtocol,
+    pub protocol: scenario::ElbProtocol,
     pub port: u16,
+    /// A network load balancer's targets see the client's address (`preserve_client_ip.enabled`).
+    #[serde(default)]
+    pub preserve_client_ip: bool,
+    /// Its `load_balancing.cross_zone.enabled`, None: the load balancer's.
+    #[serde(default)]
+    pub cross_zone: Option<bool>,
     pub target_type: TargetType,
     pub health_check: scenario::HealthCheck,
     pub deregistration_delay_seconds: u32,
@@ -75,6 +88,20 @@ impl TargetGroup {
 }
 
 impl LoadBalancer {
+    /// `alb/NAME` or `nlb/NAME`.
+    pub fn node_name(&self) -> String {
+        format!("{}/{}", self.lb_type.prefix(), self.name)
+    }
+    /// `alb/NAME` or `nlb/NAME` as a node.
+    pub fn node(&self) -> Node {
+        match self.lb_type {
+            LbType::Application => Node::LoadBalancer(self.name.clone()),
+            LbType::Network => Node::NetworkLoadBalancer(self.name.clone()),
+        }
+    }
+    pub fn is_network(&self) -> bool {
+        self.lb_type == LbType::Network
+    }
     /// Its nodes' availability zones, in node order.
     pub fn zones<'a>(&self, enis: &'a [Eni], subnets: &'a [super::Subnet]) -> Vec<&'a str> {
         self.nodes.iter().map(|&k| subnets[enis[k].subnet].az.as_str()).collect()
@@ -96,6 +123,13 @@ pub fn addresses(lab: &super::Lab, lb: &LoadBalancer) -> Vec<Ipv4Addr> {
 /// ELB leaves it `unused` (Target.NotInUse), cross-zone load balancing notwithstanding.
 pub fn in_use(lb: &LoadBalancer, t: &Target, enis: &[Eni], subnets: &[super::Subnet]) -> bool {
     lb.zones(enis, subnets).contains(&t.az.as_str())
+}
+
+/// Whether a node in availability zone `az` of load balancer `lb` sends group `g`'s flows to
+/// target `t`: a target in use, in the node's own zone unless cross-zone load balancing is on
+/// (the group's attribute, else the load balancer's; network-load-balancers.html).
+pub fn in_rotation(lb: &LoadBalancer, g: &TargetGroup, t: &Target, az: &str, w: (&[Eni], &[super::Subnet])) -> bool {
+    in_use(lb, t, w.0, w.1) && (g.cross_zone.unwrap_or(lb.cross_zone) || t.az == az)
 }
 
 /// Every load balancer's nodes, then every target group with its targets.
@@ -125,15 +159,20 @@ fn resolve(
     let name = lb.name.value.clone();
     let groups: Vec<String> = match &lb.security_groups {
         Some(g) => g.iter().map(|x| x.value.clone()).collect(),
+        None if lb.lb_type == LbType::Network => vec![],
         None => vec!["default".to_string()],
     };
+    let kind = lb.lb_type.prefix();
     let mut nodes = vec![];
     for sn in &lb.subnets {
         let si = subnet::find(fabric.subnets, sn)?;
         let ip = fabric.private_ip(si, &sn.loc)?;
         let az = fabric.subnets[si].az.clone();
-        let ns = ids::ns_name(lab, "alb", &format!("{name}.{az}"));
-        let node = Node::LoadBalancer(format!("{name}/{az}"));
+        let ns = ids::ns_name(lab, kind, &format!("{name}.{az}"));
+        let node = match lb.lb_type {
+            LbType::Application => Node::LoadBalancer(format!("{name}/{az}")),
+            LbType::Network => Node::NetworkLoadBalancer(format!("{name}/{az}")),
+        };
         let mut eni = Eni::new(lab, &node, EniOwner::LoadBalancer(li), ns, ip, si);
         eni.security_groups = groups.clone();
         if lb.scheme == Scheme::InternetFacing {
@@ -141,13 +180,22 @@ fn resolve(
         }
         nodes.push(fabric.attach(eni));
     }
-    let id = ids::hex(&[lab, "alb", &name], 16);
-    // ELB's DNS names carry a number after the name (`web-1234567890.…`).
-    let number = u64::from_str_radix(&id[..8], 16).unwrap_or(0) % 9_000_000_000 + 1_000_000_000;
+    let id = ids::hex(&[lab, kind, &name], 16);
     let prefix = if lb.scheme == Scheme::Internal { "internal-" } else { "" };
+    let (dns_name, arn_kind) = match lb.lb_type {
+        // ELB's DNS names carry a number after an application load balancer's name
+        // (`web-1234567890.REGION.elb.…`), a hex id after a network one's (`web-0123….elb.REGION.…`).
+        LbType::Application => {
+            let number = u64::from_str_radix(&id[..8], 16).unwrap_or(0) % 9_000_000_000 + 1_000_000_000;
+            (format!("{prefix}{name}-{number}.{}.elb.amazonaws.com", s.region), "app")
+        }
+        LbType::Network => (format!("{prefix}{name}-{id}.elb.{}.amazonaws.com", s.region), "net"),
+    };
     Ok(LoadBalancer {
-        dns_name: format!("{prefix}{name}-{number}.{}.elb.amazonaws.com", s.region),
-        arn: format!("arn:aws:elasticloadbalancing:{}:{ACCOUNT}:loadbalancer/app/{name}/{id}", s.region),
+        dns_name,
+        arn: format!("arn:aws:elasticloadbalancing:{}:{ACCOUNT}:loadbalancer/{arn_kind}/{name}/{id}", s.region),
+        lb_type: lb.lb_type,
+        cross_zone: lb.cross_zone,
         name,
         scheme: lb.scheme,
         nodes,
@@ -176,6 +224,8 @@ fn target_group(
         name,
         protocol: g.protocol,
         port: g.port.value,
+        preserve_client_ip: g.protocol.is_network() && g.preserves_client_ip(),
+        cross_zone: g.cross_zone,
         target_type: g.target_type,
         health_check: g.health_check.clone(),
         deregistration_delay_seconds: g.deregistration_delay_seconds,
@@ -235,12 +285,17 @@ pub fn register_task(tg: &TargetGroup, w: &World<'_>, ti: usize, port: Option<u1
                 .containers
                 .iter()
                 .flat_map(|c| c.ports.iter())
-                .find(|p| p.container_port == port && p.proto == scenario::Proto::Tcp)
+                .find(|p| p.container_port == port && p.proto == group_proto(tg.protocol))
                 .and_then(|p| p.host_port)?;
             let inst = w.instances.get(t.instance()?)?;
             Some(Target { node, ..instance_target(w, inst, host_port) })
         }
     }
+}
+
+/// The transport of a group's traffic, for a container port's host port: UDP for a UDP group.
+fn group_proto(p: scenario::ElbProtocol) -> scenario::Proto {
+    if p == scenario::ElbProtocol::Udp { scenario::Proto::Udp } else { scenario::Proto::Tcp }
 }
 
 /// Instance `ii` registered by hand on `port` (default: the group's).

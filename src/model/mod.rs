@@ -174,7 +174,7 @@ impl Lab {
             EniOwner::Task(t) => Node::task(&self.tasks[t].name),
             EniOwner::Nat(n) => Node::nat(&self.nats[n].name),
             EniOwner::Endpoint(x) => Node::Endpoint(self.endpoints[x].name.clone()),
-            EniOwner::LoadBalancer(x) => Node::LoadBalancer(self.load_balancers[x].name.clone()),
+            EniOwner::LoadBalancer(x) => self.load_balancers[x].node(),
         }
     }
     /// Every namespace the lab creates, in creation order.

@@ -188,7 +188,7 @@ pub fn destination(
             let ip = e.enis.first().map(|i| lab.enis[*i].ip).ok_or_else(|| ResolveError::NoEndpoint(n.clone()))?;
             return Ok((ip, Some(port.unwrap_or(crate::scenario::aws_service::HTTPS_PORT))));
         }
-        Node::LoadBalancer(n) => {
+        Node::LoadBalancer(n) | Node::NetworkLoadBalancer(n) => {
             let lb = lab.load_balancer(n).ok_or_else(|| ResolveError::NoLoadBalancer(n.clone()))?;
             *super::load_balancer::addresses(lab, lb).first().ok_or_else(|| ResolveError::NoLoadBalancer(n.clone()))?
         }
@@ -257,7 +257,7 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
             lab.endpoint(n).map(|e| e.enis.iter().map(|i| lab.enis[*i].ip).collect()).unwrap_or_default()
         }
         // Its nodes' private addresses: the source a target sees.
-        Node::LoadBalancer(n) => {
+        Node::LoadBalancer(n) | Node::NetworkLoadBalancer(n) => {
             lab.load_balancer(n).map(|lb| lb.nodes.iter().map(|k| lab.enis[*k].ip).collect()).unwrap_or_default()
         }
         Node::Ip(ip) => vec![*ip],

@@ -15,7 +15,7 @@ mod instance;
 mod instance_metadata;
 mod internet;
 mod internet_gateway;
-mod load_balancer;
+pub mod load_balancer;
 mod namespace;
 mod nat_gateway;
 mod network_acl;
@@ -77,6 +77,7 @@ pub fn plan(lab: &Lab) -> Plan {
     }
     vpc_endpoint::firewalls(&mut p, lab);
     load_balancer::firewalls(&mut p, lab);
+    load_balancer::reply_routes(&mut p, lab);
     vpc_endpoint::gateways(&mut p, lab);
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
@@ -111,6 +112,7 @@ pub fn plan(lab: &Lab) -> Plan {
 pub fn router_firewall(lab: &Lab) -> nftables::schema::Nftables<'static> {
     use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
     let mut t = nft::TableBuilder::new();
+    load_balancer::router_marks(&mut t, lab);
     security_group::gates(&mut t, lab);
     network_acl::chains(&mut t, lab);
     t.base("input", Ty::Filter, Hook::Input, 0, Policy::Accept);

@@ -30,6 +30,7 @@ fn forwarders(lab: &Lab) -> Vec<&str> {
     v.extend(lab.vpc.igw_ns.as_deref());
     v.extend(lab.nats.iter().map(|n| n.ns.as_str()));
     v.extend(lab.instances.iter().map(|i| i.ns.as_str()));
+    v.extend(super::load_balancer::forwarding_nodes(lab));
     v
 }
 

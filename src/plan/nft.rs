@@ -127,6 +127,42 @@ pub fn ifname_not_in(out: bool, names: &[String]) -> Stmt {
 pub fn oifname_ne(n: &str) -> Stmt {
     m(meta(MetaKey::Oifname), Operator::NEQ, s(n))
 }
+/// `meta mark set jhash ip saddr . th sport mod n offset first`: a flow's hash, the same for
+/// every packet of the flow.
+pub fn mark_flow_hash(n: u32, first: u32) -> Stmt {
+    let flow = E::Named(N::Concat(vec![payload("ip", "saddr"), payload("th", "sport")]));
+    let hash = E::Named(N::JHash(nftables::expr::JHash {
+        hash_mod: n,
+        offset: Some(first),
+        expr: Box::new(flow),
+        seed: Some(0x4e4c42),
+    }));
+    St::Mangle(nftables::stmt::Mangle { key: meta(MetaKey::Mark), value: hash })
+}
+/// `meta mark N`.
+pub fn mark_is(n: u32) -> Stmt {
+    m(meta(MetaKey::Mark), Operator::EQ, E::Number(n))
+}
+/// `meta mark FROM-TO`.
+pub fn mark_in(from: u32, to: u32) -> Stmt {
+    let range = E::Range(Box::new(nftables::expr::Range { range: [E::Number(from), E::Number(to)] }));
+    m(meta(MetaKey::Mark), Operator::EQ, range)
+}
+/// `meta mark set ct mark`.
+pub fn mark_from_ct() -> Stmt {
+    let ct = E::Named(N::CT(CT { key: Cow::Borrowed("mark"), family: None, dir: None }));
+    St::Mangle(nftables::stmt::Mangle { key: meta(MetaKey::Mark), value: ct })
+}
+/// `ct mark set N`.
+pub fn ct_mark_set(n: u32) -> Stmt {
+    let ct = E::Named(N::CT(CT { key: Cow::Borrowed("mark"), family: None, dir: None }));
+    St::Mangle(nftables::stmt::Mangle { key: ct, value: E::Number(n) })
+}
+/// `ct direction reply`.
+pub fn ct_reply() -> Stmt {
+    let ct = E::Named(N::CT(CT { key: Cow::Borrowed("direction"), family: None, dir: None }));
+    m(ct, Operator::EQ, s("reply"))
+}
 /// `ct state { a, b }`.
 pub fn ct_state(states: &[&str]) -> Stmt {
     let ct = E::Named(N::CT(CT { key: Cow::Borrowed("state"), family: None, dir: None }));
@@ -176,17 +212,31 @@ pub fn redirect(port: u16) -> Stmt {
 }
 
 /// A table under construction: base chains and rules in order.
-#[derive(Default)]
 pub struct TableBuilder {
     objs: Vec<NfListObject<'static>>,
+    table: &'static str,
+    /// Delete the table first (a rebuild in one batch).
+    replace: bool,
+}
+
+impl Default for TableBuilder {
+    fn default() -> Self {
+        TableBuilder { objs: vec![], table: TABLE, replace: false }
+    }
 }
 
 impl TableBuilder {
     pub fn new() -> Self {
-        let mut t = TableBuilder::default();
+        Self::named(TABLE, false)
+    }
+
+    /// Another table than `ecsnet` (one a service rewrites while the lab runs); `replace`:
+    /// the batch deletes the table's old contents first, atomically.
+    pub fn named(table: &'static str, replace: bool) -> Self {
+        let mut t = TableBuilder { objs: vec![], table, replace };
         t.objs.push(NfListObject::Table(Table {
             family: NfFamily::INet,
-            name: Cow::Borrowed(TABLE),
+            name: Cow::Borrowed(table),
             ..Default::default()
         }));
         t
@@ -196,7 +246,7 @@ impl TableBuilder {
     pub fn base(&mut self, name: &str, ty: NfChainType, hook: NfHook, prio: i32, policy: NfChainPolicy) {
         self.objs.push(NfListObject::Chain(Chain {
             family: NfFamily::INet,
-            table: Cow::Borrowed(TABLE),
+            table: Cow::Borrowed(self.table),
             name: Cow::Owned(name.into()),
             _type: Some(ty),
             hook: Some(hook),
@@ -210,7 +260,7 @@ impl TableBuilder {
     pub fn chain(&mut self, name: &str) {
         self.objs.push(NfListObject::Chain(Chain {
             family: NfFamily::INet,
-            table: Cow::Borrowed(TABLE),
+            table: Cow::Borrowed(self.table),
             name: Cow::Owned(name.into()),
             ..Default::default()
         }));
@@ -219,7 +269,7 @@ impl TableBuilder {
     pub fn rule(&mut self, chain: &str, stmts: Vec<Stmt>, comment: Option<&str>) {
         self.objs.push(NfListObject::Rule(Rule {
             family: NfFamily::INet,
-            table: Cow::Borrowed(TABLE),
+            table: Cow::Borrowed(self.table),
             chain: Cow::Owned(chain.into()),
             expr: Cow::Owned(stmts),
             comment: comment.map(|c| Cow::Owned(c.chars().take(120).collect())),
@@ -234,7 +284,16 @@ impl TableBuilder {
 
     pub fn build(self) -> Nftables<'static> {
         let mut b = Batch::new();
-        for o in self.objs {
+        let mut objs = self.objs.into_iter();
+        if self.replace {
+            // add (a no-op when it exists), delete, add again: the old chains go in the batch.
+            if let Some(table) = objs.next() {
+                b.add(table.clone());
+                b.delete(table.clone());
+                b.add(table);
+            }
+        }
+        for o in objs {
             b.add(o);
         }
         b.to_nftables()

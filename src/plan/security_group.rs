@@ -63,7 +63,29 @@ fn group_rules(t: &mut TableBuilder, lab: &Lab, g: &SecurityGroup, egress: &str,
         if let Some(st) = rule_stmts(lab, r, Side::Source) {
             t.rule(ingress, st, Some(&format!("sg/{name} ingress")));
         }
+        for st in forwarded_by_group(lab, r) {
+            t.rule(ingress, st, Some(&format!("sg/{name} ingress (through a network load balancer)")));
+        }
     }
+}
+
+/// A rule naming a network load balancer's security group admits what its nodes forward,
+/// client address preserved or not (load-balancer-security-groups.html): a flow arriving
+/// from one of its nodes' links.
+fn forwarded_by_group(lab: &Lab, r: &SgRule) -> Vec<Vec<nft::Stmt>> {
+    let Peer::Sg(g) = &r.peer.value else { return vec![] };
+    let nodes = lab.enis.iter().filter(|e| {
+        matches!(e.owner, crate::model::EniOwner::LoadBalancer(x) if lab.load_balancers[x].is_network())
+            && e.security_groups.iter().any(|s| s == g)
+    });
+    nodes
+        .map(|e| {
+            let mut v = vec![nft::iifname(&e.router_link), nft::ip_saddr_ne(nft::ip(e.ip))];
+            v.extend(nft::proto_ports(r.protocol, r.ports));
+            v.extend([nft::counter(), nft::ret()]);
+            v
+        })
+        .collect()
 }
 
 /// A rule as nft statements, the peer matched on `peer_side`; None for a group peer that no ENI

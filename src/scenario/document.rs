@@ -304,6 +304,9 @@ fn declared(d: &Draft) -> Declared<'_> {
         nat_gateways: names(d.vpc.nat_gateways.iter().map(|s| &s.name)),
         endpoints: names(d.vpc.vpc_endpoints.iter().map(|s| &s.name)),
         load_balancers: names(d.load_balancers.iter().map(|s| &s.name)),
+        network_load_balancers: names(
+            d.load_balancers.iter().filter(|s| s.lb_type == super::load_balancer::LbType::Network).map(|s| &s.name),
+        ),
         security_groups,
         internet_hosts: names(d.hosts.iter().map(|s| &s.name)),
         instances: names(d.instances.iter().map(|s| &s.name)),

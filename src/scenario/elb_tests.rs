@@ -120,9 +120,98 @@ fn listener_and_rule_refusals() {
     ld(&with(&GOOD.replace("targetGroupArn: web", arn))).unwrap_or_else(|d| panic!("{d}"));
 }
 
+/// BASE's groups as a network load balancer's (TCP, UDP), and an NLB from line 39.
+fn nlb(lb: &str) -> String {
+    with(lb)
+        .replace(
+            "    port: 80\n    targetType: ip\n    healthCheckPath",
+            "    protocol: TCP\n    port: 80\n    targetType: ip\n    healthCheckPath",
+        )
+        .replace(
+            "  - name: api\n    port: 80\n    targetType: ip\n    matcher: { httpCode: 200-299 }\n",
+            "  - name: api\n    protocol: UDP\n    port: 53\n    targetType: ip\n",
+        )
+}
+
+const NLB: &str = r#"  - name: web
+    type: network
+    subnets: [public-a, public-b]
+    attributes: { load_balancing.cross_zone.enabled: true }
+    listeners:
+      - { port: 80, defaultActions: [{ type: forward, targetGroupArn: web }] }
+      - { port: 53, protocol: UDP, defaultActions: [{ type: forward, targetGroupArn: api }] }
+"#;
+
 #[test]
-fn network_load_balancers_are_not_yet() {
-    has(&with(&GOOD.replace("  - name: web\n", "  - name: web\n    type: network\n")), 39, "not modelled yet");
+fn a_network_load_balancer_loads_with_nlb_defaults() {
+    let s = ld(&nlb(NLB)).unwrap_or_else(|d| panic!("{d}"));
+    let lb = &s.load_balancers[0];
+    assert_eq!((lb.lb_type, lb.cross_zone, lb.security_groups.is_none()), (LbType::Network, true, true));
+    assert_eq!(lb.listeners[0].protocol, ElbProtocol::Tcp, "TCP when absent");
+    let (web, api) = (&s.target_groups[0], &s.target_groups[1]);
+    assert_eq!((web.health_check.protocol, web.health_check.timeout_seconds), (ElbProtocol::Tcp, 10));
+    assert!(!web.preserves_client_ip(), "ip targets with TCP: off");
+    assert!(api.preserves_client_ip(), "UDP: always on");
+    let off = ld(&nlb(&NLB.replace("    attributes: { load_balancing.cross_zone.enabled: true }\n", ""))).unwrap();
+    assert!(!off.load_balancers[0].cross_zone, "an NLB's cross-zone is off by default");
+}
+
+#[test]
+fn expectations_name_an_nlb_as_nlb() {
+    let e = "expect:\n  - { from: internet, to: alb/web:80, reachable: true }\n";
+    has(&format!("{}{e}", nlb(NLB)), 47, "`alb/web` names a network load balancer");
+    let ok = format!("{}{}", nlb(NLB), e.replace("alb/web", "nlb/web"));
+    ld(&ok).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn network_load_balancer_refusals() {
+    has(
+        &with(&GOOD.replace("  - name: web\n", "  - name: web\n    type: network\n")),
+        45,
+        "Listener rules are not supported",
+    );
+    has(
+        &nlb(&NLB.replace("port: 80, defaultActions", "port: 80, protocol: HTTP, defaultActions")),
+        44,
+        "Listener protocol 'HTTP' must be one of",
+    );
+    has(
+        &nlb(&NLB.replace("port: 80, defaultActions", "port: 80, protocol: TLS, defaultActions")),
+        44,
+        "TLS is not modelled yet",
+    );
+    has(
+        &nlb(&NLB.replace("targetGroupArn: web", "targetGroupArn: api")),
+        44,
+        "IncompatibleProtocols: The target group 'api' protocol 'UDP'",
+    );
+    let fixed = "{ type: fixed-response, fixedResponseConfig: { statusCode: \"503\" } }";
+    has(&nlb(&NLB.replace("{ type: forward, targetGroupArn: web }", fixed)), 44, "InvalidLoadBalancerAction");
+    // An HTTP group behind a TCP listener, a TCP group behind an HTTP one.
+    has(
+        &with(GOOD).replace(
+            "    port: 80\n    targetType: ip\n    healthCheckPath",
+            "    protocol: TCP\n    port: 80\n    targetType: ip\n    healthCheckPath",
+        ),
+        44,
+        "IncompatibleProtocols",
+    );
+    has(
+        &nlb(NLB).replace("  - name: web\n    protocol: TCP\n", "  - name: web\n    protocol: HTTP\n"),
+        44,
+        "is incompatible with the listener protocol 'TCP'",
+    );
+    let udp_off = nlb(NLB).replace(
+        "    protocol: UDP\n    port: 53\n",
+        "    protocol: UDP\n    port: 53\n    attributes: { preserve_client_ip.enabled: false }\n",
+    );
+    has(&udp_off, 37, "Client IP preservation cannot be disabled");
+    let alb_off = GOOD.replace(
+        "    securityGroups: [alb]\n",
+        "    securityGroups: [alb]\n    attributes: { load_balancing.cross_zone.enabled: false }\n",
+    );
+    has(&with(&alb_off), 41, "Cross-zone load balancing cannot be disabled");
 }
 
 #[test]

@@ -208,7 +208,7 @@ const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
 /// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|alb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|[an]lb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
@@ -537,7 +537,9 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
         Node::Aws(_) | Node::Endpoint(_) => {
             Some(tr!("expect-dest-aws", "an AWS service endpoint is only a destination"))
         }
-        Node::LoadBalancer(_) => Some(tr!("expect-dest-alb", "a load balancer is only a destination")),
+        Node::LoadBalancer(_) | Node::NetworkLoadBalancer(_) => {
+            Some(tr!("expect-dest-alb", "a load balancer is only a destination"))
+        }
         Node::Ip(_) => Some(tr!("expect-dest-ip", "an IP address is only a destination")),
     };
     if let Some(why) = bad {
@@ -896,11 +898,27 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
         Node::Nat(n) => reference::reference(cx, &named(n), NAT_GATEWAY, &d.nat_gateways, l.seen),
         Node::Service(n) => reference::reference(cx, &named(n), reference::SERVICE, &d.services, l.seen),
         Node::Endpoint(n) => reference::reference(cx, &named(n), reference::ENDPOINT, &d.endpoints, l.seen),
-        Node::LoadBalancer(n) => {
+        Node::LoadBalancer(n) | Node::NetworkLoadBalancer(n) => {
             reference::reference(cx, &named(n), reference::LOAD_BALANCER, &d.load_balancers, l.seen)
+                && load_balancer_kind(cx, e, n, d)
         }
         Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_) | Node::Ip(_) => true,
     }
+}
+
+/// `alb/NAME` names an application load balancer, `nlb/NAME` a network one.
+fn load_balancer_kind(cx: &mut Reader, e: &Located<Node>, n: &str, d: &reference::Declared<'_>) -> bool {
+    let network = d.network_load_balancers.contains(&n);
+    if network == matches!(e.value, Node::NetworkLoadBalancer(_)) {
+        return true;
+    }
+    let (is, write) = if network { ("a network", "nlb") } else { ("an application", "alb") };
+    cx.err(
+        &e.loc,
+        tr!("expect-lb-kind", "`{ $node }` names { $kind } load balancer", node = e.value.to_string(), kind = is),
+        tr!("expect-lb-kind-help", "write `{ $prefix }/{ $name }`", prefix = write, name = n),
+    );
+    false
 }
 
 fn check_container(cx: &mut Reader, e: &Located<Node>, task: &str, c: &str, td: &TaskDefinition) -> bool {

@@ -5,7 +5,7 @@
 
 use super::fields::{Shape, Table, def, ignored, opt, req};
 use super::located::{Loc, Located};
-use super::target_group::{HttpProtocol, protocol};
+use super::target_group::{ELB_PROTOCOLS, ElbProtocol, tls_not_yet};
 use super::walk::*;
 use crate::i18n::tr;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listener {
     pub port: Located<u16>,
-    pub protocol: HttpProtocol,
+    pub protocol: ElbProtocol,
     pub default_actions: Vec<Action>,
     pub rules: Vec<ListenerRule>,
 }
@@ -67,11 +67,10 @@ pub(crate) static LISTENER: Table = Table {
     rules: &[],
     fields: &[
         req("port", Shape::Int { min: 1, max: 65535 }, "The port the load balancer's nodes listen on."),
-        def(
+        opt(
             "protocol",
-            Shape::Enum(&["HTTP", "HTTPS"]),
-            "\"HTTP\"",
-            "HTTPS serves a certificate from the lab CA for the load balancer's DNS name.",
+            Shape::Enum(ELB_PROTOCOLS),
+            "Application: `HTTP` (default) or `HTTPS` (a certificate from the lab CA for the load balancer's DNS name). Network: `TCP` (default), `UDP` or `TCP_UDP` (`TLS` is not modelled yet).",
         ),
         req("defaultActions", Shape::List(&Shape::Block(&ACTION)), "What a request no rule matches gets."),
         opt("rules", Shape::List(&Shape::Block(&RULE)), "Rules, evaluated by priority (lowest first)."),
@@ -183,16 +182,20 @@ pub(crate) static REDIRECT: Table = Table {
 };
 
 /// Each listener of a load balancer; ports unique (DuplicateListener).
-pub(crate) fn listeners(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Vec<Listener>> {
+pub(crate) fn listeners(cx: &mut Reader, v: &Value<'_>, region: &str, network: bool) -> Option<Vec<Listener>> {
     let items = cx.items(v, 50)?;
     let mut out: Vec<Listener> = vec![];
     let mut ok = true;
     for it in &items {
-        let Some(l) = listener(cx, it, region) else {
+        let Some(l) = listener(cx, it, region, network) else {
             ok = false;
             continue;
         };
-        if out.iter().any(|o| o.port.value == l.port.value) {
+        // A network load balancer's UDP and TCP listeners may share a port (not TCP_UDP's).
+        let clash = |o: &Listener| {
+            o.port.value == l.port.value && (!network || o.protocol.carries(true) == l.protocol.carries(true))
+        };
+        if out.iter().any(clash) {
             cx.err(
                 &l.port.loc,
                 tr!(
@@ -208,19 +211,89 @@ pub(crate) fn listeners(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<
     ok.then_some(out)
 }
 
-fn listener(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Listener> {
+fn listener(cx: &mut Reader, v: &Value<'_>, region: &str, network: bool) -> Option<Listener> {
     let m = cx.entry_map(v, "a listener", "{ port: 80, defaultActions: [{ type: forward, targetGroupArn: web }] }")?;
     let m = Block { what: "a listener".to_string(), ..m };
     m.strict(cx, &LISTENER);
     let port = m.req(cx, "port", "80").and_then(|v| cx.port(&v, false));
-    let protocol = protocol(cx, &m, "protocol");
+    let protocol = listener_protocol(cx, &m, network);
     let default_actions = m.req(cx, "defaultActions", "[{ type: forward, targetGroupArn: web }]");
     let default_actions = default_actions.and_then(|v| actions(cx, &v, region));
+    let default_actions = default_actions.filter(|a| !network || network_actions(cx, &m, a));
     let rules = match m.get("rules") {
+        Some(rv) if network => {
+            cx.err(
+                &m.key_loc(cx, "rules").unwrap_or_else(|| cx.vloc(&rv)),
+                tr!(
+                    "elb-network-rules",
+                    "ValidationError: Listener rules are not supported for Network Load Balancers"
+                ),
+                tr!(
+                    "elb-network-rules-help",
+                    "a network load balancer's listener forwards everything to its default action"
+                ),
+            );
+            None
+        }
         Some(rv) => rules(cx, &rv, region),
         None => Some(vec![]),
     };
-    Some(Listener { port: port?, protocol, default_actions: default_actions?, rules: rules? })
+    Some(Listener { port: port?, protocol: protocol?, default_actions: default_actions?, rules: rules? })
+}
+
+/// The listener's protocol: the load balancer type's (ELBv2: "Listener protocol 'TCP' must be
+/// one of 'HTTPS, HTTP'"); HTTP for an application load balancer and TCP for a network one
+/// when absent; TLS refused (not modelled yet).
+fn listener_protocol(cx: &mut Reader, m: &Block<'_>, network: bool) -> Option<ElbProtocol> {
+    let default = if network { ElbProtocol::Tcp } else { ElbProtocol::Http };
+    let Some(v) = m.get("protocol") else { return Some(default) };
+    let p = cx.choice(&v, ELB_PROTOCOLS)?;
+    let parsed = ElbProtocol::parse(p.value)?;
+    if parsed.is_network() != network {
+        let allowed = if network { "TCP, UDP, TCP_UDP, TLS" } else { "HTTPS, HTTP" };
+        cx.err(
+            &p.loc,
+            tr!(
+                "elb-listener-protocol",
+                "ValidationError: Listener protocol '{ $protocol }' must be one of '{ $allowed }'",
+                protocol = p.value,
+                allowed = allowed
+            ),
+            tr!(
+                "elb-listener-protocol-help",
+                "an application load balancer speaks HTTP and HTTPS; a network load balancer TCP, UDP and TCP_UDP"
+            ),
+        );
+        return None;
+    }
+    if parsed == ElbProtocol::Tls {
+        tls_not_yet(cx, &p.loc);
+        return None;
+    }
+    Some(parsed)
+}
+
+/// A network load balancer's listener forwards to one target group: no fixed-response, no
+/// redirect, no weighted groups.
+fn network_actions(cx: &mut Reader, m: &Block<'_>, actions: &[Action]) -> bool {
+    let bad = actions.iter().find_map(|a| match a {
+        Action::FixedResponse { .. } => Some("fixed-response"),
+        Action::Redirect(_) => Some("redirect"),
+        Action::Forward(w) if w.len() > 1 => Some("forward (weighted target groups)"),
+        Action::Forward(_) => None,
+    });
+    let Some(kind) = bad else { return true };
+    let loc = m.key_loc(cx, "defaultActions").unwrap_or_else(|| m.loc.clone());
+    cx.err(
+        &loc,
+        tr!(
+            "elb-network-action",
+            "InvalidLoadBalancerAction: The action type '{ $kind }' is not valid for a Network Load Balancer listener",
+            kind = kind
+        ),
+        tr!("elb-network-action-help", "use `{ type: forward, targetGroupArn: NAME }`"),
+    );
+    false
 }
 
 fn rules(cx: &mut Reader, v: &Value<'_>, region: &str) -> Option<Vec<ListenerRule>> {

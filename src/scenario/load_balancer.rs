@@ -2,7 +2,10 @@
 //! has a node in each of its subnets (one subnet per availability zone, at least two zones),
 //! with its security groups (the VPC's `default` when none), public addresses when it is
 //! internet-facing, and listeners (`listener.rs`) that forward to target groups
-//! (`target_group.rs`). `type: network` is read and refused: not modelled yet.
+//! (`target_group.rs`). A network load balancer (`type: network`) has the same nodes, with no
+//! security group unless it names some (then nothing filters at its nodes), TCP, UDP and
+//! TCP_UDP listeners forwarding to one target group each, and cross-zone load balancing off
+//! unless `load_balancing.cross_zone.enabled` turns it on (network-load-balancers.html).
 
 use super::builder::{Builder, MAX_OBJECTS};
 use super::fields::{Shape, Table, def, opt, req};
@@ -30,29 +33,63 @@ impl Scheme {
     }
 }
 
+/// ELBv2's `Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum LbType {
+    #[default]
+    Application,
+    Network,
+}
+
+impl LbType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LbType::Application => "application",
+            LbType::Network => "network",
+        }
+    }
+    /// How a node reads: `alb/NAME`, `nlb/NAME`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            LbType::Application => "alb",
+            LbType::Network => "nlb",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoadBalancer {
     pub name: Located<String>,
+    #[serde(default)]
+    pub lb_type: LbType,
+    /// `load_balancing.cross_zone.enabled`: always on for an application load balancer, off by
+    /// default for a network one.
+    #[serde(default)]
+    pub cross_zone: bool,
     pub scheme: Scheme,
     /// One per availability zone, in file order.
     pub subnets: Vec<Located<String>>,
-    /// None: the VPC's default group.
+    /// None: the VPC's default group (application), no group at all (network).
     pub security_groups: Option<Vec<Located<String>>>,
     pub listeners: Vec<Listener>,
 }
 
 pub(crate) static TABLE: Table = Table {
     id: "loadBalancer",
-    doc: "An ELBv2 load balancer (CreateLoadBalancer): an application load balancer's nodes, security groups and listeners.",
+    doc: "An ELBv2 load balancer (CreateLoadBalancer): an application or network load balancer's nodes, security groups and listeners.",
     strict: true,
     rules: &[],
     fields: &[
-        req("name", Shape::Name, "The load balancer's name (at most 32 characters), used as `alb/NAME`."),
+        req(
+            "name",
+            Shape::Name,
+            "The load balancer's name (at most 32 characters), used as `alb/NAME` (application) or `nlb/NAME` (network).",
+        ),
         def(
             "type",
             Shape::Enum(&["application", "network"]),
             "\"application\"",
-            "`application` (HTTP, HTTPS); `network` is not modelled yet.",
+            "`application` (HTTP, HTTPS: a proxy) or `network` (TCP, UDP, TCP_UDP: flows forwarded as they are).",
         ),
         def(
             "scheme",
@@ -61,10 +98,28 @@ pub(crate) static TABLE: Table = Table {
             "internet-facing: public node addresses behind the internet gateway; internal: private ones only.",
         ),
         req("subnets", Shape::List(&Shape::Name), "Its subnets: one per availability zone, at least two zones."),
-        opt("securityGroups", Shape::List(&Shape::Name), "Its nodes' security groups (default: the VPC's `default`)."),
+        opt(
+            "securityGroups",
+            Shape::List(&Shape::Name),
+            "Its nodes' security groups (default: the VPC's `default` for an application load balancer; none for a network one, whose nodes then filter nothing).",
+        ),
+        opt("attributes", Shape::Block(&ATTRIBUTES), "Load balancer attributes (ModifyLoadBalancerAttributes)."),
         opt("listeners", Shape::List(&Shape::Block(&listener::LISTENER)), "Its listeners."),
         opt("ipAddressType", Shape::Enum(&["ipv4"]), "`ipv4` only."),
     ],
+};
+
+pub(crate) static ATTRIBUTES: Table = Table {
+    id: "loadBalancerAttributes",
+    doc: "A load balancer's attributes, with ELBv2's keys.",
+    strict: true,
+    rules: &[],
+    fields: &[def(
+        "load_balancing.cross_zone.enabled",
+        Shape::Bool,
+        "false",
+        "A network load balancer's nodes use the targets of every enabled zone (off: only their own zone's).",
+    )],
 };
 
 pub(crate) fn parse_all(b: &mut Builder, v: &Value<'_>, region: &str) -> Vec<LoadBalancer> {
@@ -83,15 +138,12 @@ fn parse(b: &mut Builder, v: &Value<'_>, region: &str, uniq: &mut UniqueNames) -
     let cx = &mut b.cx;
     let name = name.filter(|n| elb_name(cx, n, "load balancer"));
     let network =
-        m.get("type").and_then(|v| cx.choice(&v, &["application", "network"])).filter(|t| t.value == "network");
-    if let Some(t) = network {
-        cx.err(
-            &t.loc,
-            tr!("elb-network-not-yet", "network load balancers are not modelled yet"),
-            tr!("elb-network-not-yet-help", "use type: application"),
-        );
-        return None;
-    }
+        m.get("type").and_then(|v| cx.choice(&v, &["application", "network"])).is_some_and(|t| t.value == "network");
+    let lb_type = if network { LbType::Network } else { LbType::Application };
+    let cross_zone = match m.get("attributes") {
+        Some(av) => cross_zone(cx, &av, network)?,
+        None => !network,
+    };
     let scheme = match m.get("scheme").and_then(|v| cx.choice(&v, &["internet-facing", "internal"])) {
         Some(s) if s.value == "internal" => Scheme::Internal,
         _ => Scheme::InternetFacing,
@@ -100,10 +152,40 @@ fn parse(b: &mut Builder, v: &Value<'_>, region: &str, uniq: &mut UniqueNames) -
         cx.choice(&t, &["ipv4"]);
     }
     let listeners = match m.get("listeners") {
-        Some(lv) => listener::listeners(cx, &lv, region),
+        Some(lv) => listener::listeners(cx, &lv, region, network),
         None => Some(vec![]),
     };
-    Some(LoadBalancer { name: name?, scheme, subnets: subnets?, security_groups, listeners: listeners? })
+    Some(LoadBalancer {
+        name: name?,
+        lb_type,
+        cross_zone,
+        scheme,
+        subnets: subnets?,
+        security_groups,
+        listeners: listeners?,
+    })
+}
+
+/// `attributes: { load_balancing.cross_zone.enabled: true }`: always on for an application
+/// load balancer (ELBv2 refuses to turn it off there).
+fn cross_zone(cx: &mut Reader, v: &Value<'_>, network: bool) -> Option<bool> {
+    let m = cx.map(v, "the load balancer's attributes")?;
+    let m = Block { what: "attributes".to_string(), ..m };
+    m.strict(cx, &ATTRIBUTES);
+    let Some(cv) = m.get("load_balancing.cross_zone.enabled") else { return Some(!network) };
+    let on = cx.boolean(&cv)?;
+    if !network && !on.value {
+        cx.err(
+            &on.loc,
+            tr!(
+                "elb-alb-cross-zone",
+                "ValidationError: Cross-zone load balancing cannot be disabled for Application Load Balancers"
+            ),
+            tr!("elb-alb-cross-zone-help", "switch it per target group, or leave it on"),
+        );
+        return None;
+    }
+    Some(on.value)
 }
 
 /// References exist; two availability zones at least, one subnet each; a target group is
@@ -121,6 +203,9 @@ pub(crate) fn check(cx: &mut Reader, lbs: &[LoadBalancer], groups: &[TargetGroup
             for a in l.all_actions() {
                 for g in a.target_groups() {
                     reference::reference(cx, g, reference::TARGET_GROUP, &group_names, seen);
+                    if let Some(tg) = groups.iter().find(|t| t.name.value == g.value) {
+                        compatible(cx, l, g, tg);
+                    }
                 }
             }
         }
@@ -134,6 +219,28 @@ pub(crate) fn check(cx: &mut Reader, lbs: &[LoadBalancer], groups: &[TargetGroup
         }
     }
     one_load_balancer_per_group(cx, lbs);
+}
+
+/// A listener forwards only to a target group whose protocol it can carry (ELBv2's
+/// IncompatibleProtocols: a TCP group behind an HTTP listener, an HTTP group behind a TCP one).
+fn compatible(cx: &mut Reader, l: &Listener, g: &Located<String>, tg: &TargetGroup) {
+    if l.protocol.forwards_to(tg.protocol) {
+        return;
+    }
+    cx.err(
+        &g.loc,
+        tr!(
+            "elb-incompatible-protocols",
+            "IncompatibleProtocols: The target group '{ $group }' protocol '{ $group_protocol }' is incompatible with the listener protocol '{ $protocol }'",
+            group = g.value.as_str(),
+            group_protocol = tg.protocol.as_str(),
+            protocol = l.protocol.as_str()
+        ),
+        tr!(
+            "elb-incompatible-protocols-help",
+            "TCP and UDP listeners forward to TCP, UDP or TCP_UDP groups (a network load balancer's); HTTP and HTTPS listeners to HTTP or HTTPS groups"
+        ),
+    );
 }
 
 /// What `check` needs of the VPC.

@@ -44,6 +44,8 @@ pub enum Node {
     Endpoint(String),
     /// An application load balancer (`alb/NAME`): its nodes.
     LoadBalancer(String),
+    /// A network load balancer (`nlb/NAME`): its nodes.
+    NetworkLoadBalancer(String),
     Ip(Ipv4Addr),
 }
 
@@ -62,6 +64,13 @@ impl Node {
     }
     pub fn nat(name: &str) -> Node {
         Node::Nat(name.to_string())
+    }
+    /// The load balancer this node is (`alb/NAME` or `nlb/NAME`).
+    pub fn load_balancer_name(&self) -> Option<&str> {
+        match self {
+            Node::LoadBalancer(n) | Node::NetworkLoadBalancer(n) => Some(n),
+            _ => None,
+        }
     }
     /// The task this node is or belongs to.
     pub fn task_name(&self) -> Option<&str> {
@@ -90,6 +99,7 @@ impl fmt::Display for Node {
             Node::Aws(svc) => write!(f, "{svc}"),
             Node::Endpoint(n) => write!(f, "endpoint/{n}"),
             Node::LoadBalancer(n) => write!(f, "alb/{n}"),
+            Node::NetworkLoadBalancer(n) => write!(f, "nlb/{n}"),
             Node::Ip(ip) => write!(f, "{ip}"),
         }
     }
@@ -123,7 +133,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `service/NAME`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `service/NAME`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `nlb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
     )
 }
 
@@ -219,6 +229,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
         "service" => Node::Service(name("service", rest)?),
         "endpoint" => Node::Endpoint(name("VPC endpoint", rest)?),
         "alb" => Node::LoadBalancer(name("load balancer", rest)?),
+        "nlb" => Node::NetworkLoadBalancer(name("load balancer", rest)?),
         "aws" => match AwsService::from_id(rest) {
             Some(svc) => Node::Aws(svc),
             None => {
@@ -265,7 +276,7 @@ fn kind_and_name(s: &str, kind: &str, rest: &str) -> Result<Node, String> {
             }
         },
         _ => {
-            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws", "endpoint", "alb"]) {
+            let hint = match suggest(kind, &["internet", "instance", "task", "nat", "aws", "endpoint", "alb", "nlb"]) {
                 Some(k) => tr!("endpoint-did-you-mean-kind", " (did you mean `{ $name }/...`?)", name = k),
                 None => String::new(),
             };

@@ -31,6 +31,8 @@ pub(crate) struct Declared<'d> {
     pub nat_gateways: Vec<&'d str>,
     pub endpoints: Vec<&'d str>,
     pub load_balancers: Vec<&'d str>,
+    /// Those of `type: network` (`nlb/NAME`; the others are `alb/NAME`).
+    pub network_load_balancers: Vec<&'d str>,
     /// Declared groups, and `default` (which every VPC has).
     pub security_groups: Vec<&'d str>,
     pub internet_hosts: Vec<&'d str>,

@@ -21,17 +21,66 @@ pub enum TargetType {
     Instance,
 }
 
+/// ELBv2's protocols: an application load balancer's (HTTP, HTTPS) and a network load
+/// balancer's (TCP, UDP, TCP_UDP; TLS is read and refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum HttpProtocol {
+pub enum ElbProtocol {
     Http,
     Https,
+    Tcp,
+    Udp,
+    TcpUdp,
+    Tls,
 }
 
-impl HttpProtocol {
+/// Every protocol name ELBv2 takes, as written.
+pub(crate) const ELB_PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "UDP", "TCP_UDP", "TLS"];
+
+impl ElbProtocol {
     pub fn as_str(self) -> &'static str {
         match self {
-            HttpProtocol::Http => "HTTP",
-            HttpProtocol::Https => "HTTPS",
+            ElbProtocol::Http => "HTTP",
+            ElbProtocol::Https => "HTTPS",
+            ElbProtocol::Tcp => "TCP",
+            ElbProtocol::Udp => "UDP",
+            ElbProtocol::TcpUdp => "TCP_UDP",
+            ElbProtocol::Tls => "TLS",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ElbProtocol> {
+        Some(match s {
+            "HTTP" => ElbProtocol::Http,
+            "HTTPS" => ElbProtocol::Https,
+            "TCP" => ElbProtocol::Tcp,
+            "UDP" => ElbProtocol::Udp,
+            "TCP_UDP" => ElbProtocol::TcpUdp,
+            "TLS" => ElbProtocol::Tls,
+            _ => return None,
+        })
+    }
+    /// A network load balancer's protocol (layer 4).
+    pub fn is_network(self) -> bool {
+        !matches!(self, ElbProtocol::Http | ElbProtocol::Https)
+    }
+    /// Whether it carries TCP (TCP, TLS, TCP_UDP) or UDP (UDP, TCP_UDP) flows.
+    pub fn carries(self, udp: bool) -> bool {
+        match self {
+            ElbProtocol::Udp => udp,
+            ElbProtocol::TcpUdp => true,
+            _ => !udp,
+        }
+    }
+    /// Whether a listener of this protocol may forward to a target group of `group`'s
+    /// (network load balancers: TCP to TCP or TCP_UDP, UDP to UDP or TCP_UDP, TCP_UDP to
+    /// TCP_UDP, TLS to TCP or TLS; application load balancers: HTTP(S) to HTTP(S)).
+    pub fn forwards_to(self, group: ElbProtocol) -> bool {
+        use ElbProtocol::*;
+        match self {
+            Http | Https => matches!(group, Http | Https),
+            Tcp => matches!(group, Tcp | TcpUdp),
+            Udp => matches!(group, Udp | TcpUdp),
+            TcpUdp => group == TcpUdp,
+            Tls => matches!(group, Tcp | Tls),
         }
     }
 }
@@ -64,7 +113,7 @@ pub enum HealthCheckPort {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCheck {
     pub enabled: bool,
-    pub protocol: HttpProtocol,
+    pub protocol: ElbProtocol,
     pub port: HealthCheckPort,
     pub path: String,
     pub interval_seconds: u32,
@@ -79,7 +128,7 @@ impl Default for HealthCheck {
     fn default() -> Self {
         HealthCheck {
             enabled: true,
-            protocol: HttpProtocol::Http,
+            protocol: ElbProtocol::Http,
             port: HealthCheckPort::TrafficPort,
             path: "/".to_string(),
             interval_seconds: 30,
@@ -101,12 +150,31 @@ impl HealthCheck {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TargetGroup {
     pub name: Located<String>,
-    pub protocol: HttpProtocol,
+    pub protocol: ElbProtocol,
     pub port: Located<u16>,
     pub target_type: TargetType,
     pub health_check: HealthCheck,
     pub deregistration_delay_seconds: u32,
     pub targets: Vec<TargetRef>,
+    /// `preserve_client_ip.enabled`: None when not set (the default depends on the target type
+    /// and protocol: [`TargetGroup::preserves_client_ip`]).
+    #[serde(default)]
+    pub preserve_client_ip: Option<Located<bool>>,
+    /// `load_balancing.cross_zone.enabled`: None for `use_load_balancer_configuration`.
+    #[serde(default)]
+    pub cross_zone: Option<bool>,
+}
+
+impl TargetGroup {
+    /// Whether a network load balancer keeps the client's address as the source of what it
+    /// forwards (edit-target-group-attributes.html, Client IP preservation): always for UDP and
+    /// TCP_UDP; for TCP and TLS, the attribute, else on for `instance` targets and off for `ip`.
+    pub fn preserves_client_ip(&self) -> bool {
+        match self.protocol {
+            ElbProtocol::Udp | ElbProtocol::TcpUdp => true,
+            _ => self.preserve_client_ip.as_ref().map_or(self.target_type == TargetType::Instance, |p| p.value),
+        }
+    }
 }
 
 const SECONDS_300: Shape = Shape::Int { min: 5, max: 300 };
@@ -118,7 +186,12 @@ pub(crate) static TABLE: Table = Table {
     rules: &[],
     fields: &[
         req("name", Shape::Name, "The target group's name (at most 32 characters), used by listeners' actions."),
-        def("protocol", Shape::Enum(&["HTTP", "HTTPS"]), "\"HTTP\"", "How the load balancer talks to targets."),
+        def(
+            "protocol",
+            Shape::Enum(ELB_PROTOCOLS),
+            "\"HTTP\"",
+            "How the load balancer talks to targets: `HTTP`, `HTTPS` (application); `TCP`, `UDP`, `TCP_UDP` (network; `TLS` is not modelled yet).",
+        ),
         req("port", Shape::Int { min: 1, max: 65535 }, "The targets' port when a target names none."),
         def(
             "targetType",
@@ -127,7 +200,11 @@ pub(crate) static TABLE: Table = Table {
             "`ip`: awsvpc tasks' ENI addresses; `instance`: container instances and their host ports (bridge tasks).",
         ),
         def("healthCheckEnabled", Shape::Bool, "true", "Health checks on (off: every target is `unavailable`)."),
-        def("healthCheckProtocol", Shape::Enum(&["HTTP", "HTTPS"]), "\"HTTP\"", "The health check's protocol."),
+        opt(
+            "healthCheckProtocol",
+            Shape::Enum(&["HTTP", "HTTPS", "TCP"]),
+            "The health check's protocol (default: `HTTP` for HTTP(S) groups, `TCP` for a network load balancer's).",
+        ),
         def(
             "healthCheckPort",
             Shape::Text,
@@ -136,15 +213,18 @@ pub(crate) static TABLE: Table = Table {
         ),
         def("healthCheckPath", Shape::Text, "\"/\"", "The path the health check asks for."),
         def("healthCheckIntervalSeconds", SECONDS_300, "30", "Seconds between checks of one target (5-300)."),
-        def(
+        opt(
             "healthCheckTimeoutSeconds",
             Shape::Int { min: 2, max: 120 },
-            "5",
-            "Seconds without an answer that fail a check (2-120, less than the interval).",
+            "Seconds without an answer that fail a check (2-120, less than the interval; default 5, 10 for a network load balancer's TCP check, 6 for its HTTP check).",
         ),
         def("healthyThresholdCount", Shape::Int { min: 2, max: 10 }, "5", "Consecutive successes to be healthy."),
         def("unhealthyThresholdCount", Shape::Int { min: 2, max: 10 }, "2", "Consecutive failures to be unhealthy."),
-        opt("matcher", Shape::Block(&MATCHER), "The status codes of a successful check (default `httpCode: \"200\"`)."),
+        opt(
+            "matcher",
+            Shape::Block(&MATCHER),
+            "The status codes of a successful check (default `httpCode: \"200\"`; `\"200-399\"` for a network load balancer's HTTP check).",
+        ),
         def(
             "deregistrationDelayTimeoutSeconds",
             Shape::Int { min: 0, max: 3600 },
@@ -152,9 +232,34 @@ pub(crate) static TABLE: Table = Table {
             "The `deregistration_delay.timeout_seconds` attribute: how long a deregistered target drains.",
         ),
         opt(
+            "attributes",
+            Shape::Block(&ATTRIBUTES),
+            "Target group attributes (ModifyTargetGroupAttributes) of a network load balancer's group.",
+        ),
+        opt(
             "targets",
             Shape::List(&Shape::Block(&TARGET)),
             "Registered targets: `{ id: task/web, port: 80 }` (ip), `{ id: instance/ecs-1, port: 32768 }` or `{ id: task/web }` (instance: its instance and host port).",
+        ),
+    ],
+};
+
+pub(crate) static ATTRIBUTES: Table = Table {
+    id: "targetGroupAttributes",
+    doc: "A network load balancer's target group attributes, with ELBv2's keys.",
+    strict: true,
+    rules: &[],
+    fields: &[
+        opt(
+            "preserve_client_ip.enabled",
+            Shape::Bool,
+            "Targets see the client's address (default: on for `instance` targets, off for `ip` targets with TCP; always on for UDP and TCP_UDP).",
+        ),
+        def(
+            "load_balancing.cross_zone.enabled",
+            Shape::AnyOf(&[Shape::Bool, Shape::Enum(&["use_load_balancer_configuration"])]),
+            "\"use_load_balancer_configuration\"",
+            "Each node uses the targets of every enabled zone (default: the load balancer's attribute).",
         ),
     ],
 };
@@ -195,13 +300,21 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Targe
     let name = b.object_name(&m, TARGET_GROUP, "web", uniq);
     let cx = &mut b.cx;
     let name = name.filter(|n| elb_name(cx, n, "target group"));
-    let protocol = protocol(cx, &m, "protocol");
+    let protocol = group_protocol(cx, &m);
+    let network = protocol.is_some_and(ElbProtocol::is_network);
     let port = m.req(cx, "port", "80").and_then(|v| cx.port(&v, false));
     let target_type = match m.get("targetType").and_then(|v| cx.choice(&v, &["ip", "instance"])) {
         Some(t) if t.value == "ip" => TargetType::Ip,
         _ => TargetType::Instance,
     };
-    let health_check = health_check(cx, &m);
+    let health_check = health_check(cx, &m, network);
+    let (preserve_client_ip, cross_zone) = match m.get("attributes") {
+        Some(av) => attributes(cx, &av)?,
+        None => (None, None),
+    };
+    if let (Some(p), Some(ElbProtocol::Udp | ElbProtocol::TcpUdp)) = (&preserve_client_ip, protocol) {
+        always_preserved(cx, p)?;
+    }
     let deregistration_delay_seconds = uint_or(cx, &m, "deregistrationDelayTimeoutSeconds", 0, 3600, 300);
     let targets = match m.get("targets") {
         Some(tv) => targets(cx, &tv)?,
@@ -209,13 +322,74 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Targe
     };
     Some(TargetGroup {
         name: name?,
-        protocol,
+        protocol: protocol?,
         port: port?,
         target_type,
         health_check: health_check?,
         deregistration_delay_seconds,
         targets,
+        preserve_client_ip,
+        cross_zone,
     })
+}
+
+/// The group's `protocol`: HTTP when absent; TLS is read and refused (not modelled yet).
+fn group_protocol(cx: &mut Reader, m: &Block<'_>) -> Option<ElbProtocol> {
+    let Some(v) = m.get("protocol") else { return Some(ElbProtocol::Http) };
+    let p = cx.choice(&v, ELB_PROTOCOLS)?;
+    if p.value == "TLS" {
+        tls_not_yet(cx, &p.loc);
+        return None;
+    }
+    ElbProtocol::parse(p.value)
+}
+
+/// TLS listeners and target groups: read, not modelled.
+pub(crate) fn tls_not_yet(cx: &mut Reader, loc: &super::located::Loc) {
+    cx.err(
+        loc,
+        tr!("elb-tls-not-yet", "TLS is not modelled yet"),
+        tr!("elb-tls-not-yet-help", "use TCP: the network load balancer passes the TLS stream through untouched"),
+    );
+}
+
+/// UDP and TCP_UDP groups always preserve the client's IP (edit-target-group-attributes.html:
+/// "enabled (and can't be disabled)").
+fn always_preserved(cx: &mut Reader, p: &Located<bool>) -> Option<()> {
+    if p.value {
+        return Some(());
+    }
+    cx.err(
+        &p.loc,
+        tr!(
+            "tg-preserve-udp",
+            "ValidationError: Client IP preservation cannot be disabled for UDP and TCP_UDP target groups"
+        ),
+        tr!("tg-preserve-udp-help", "drop `preserve_client_ip.enabled: false`: UDP targets always see the client"),
+    );
+    None
+}
+
+/// `attributes`: `preserve_client_ip.enabled` and `load_balancing.cross_zone.enabled`.
+type Attributes = (Option<Located<bool>>, Option<bool>);
+
+fn attributes(cx: &mut Reader, v: &Value<'_>) -> Option<Attributes> {
+    let m = cx.map(v, "the target group's attributes")?;
+    let m = Block { what: "attributes".to_string(), ..m };
+    m.strict(cx, &ATTRIBUTES);
+    let preserve = match m.get("preserve_client_ip.enabled") {
+        Some(pv) => Some(cx.boolean(&pv)?),
+        None => None,
+    };
+    let cross_zone = match m.get("load_balancing.cross_zone.enabled") {
+        Some(cv) => match cx.choice(&cv, &["true", "false", "use_load_balancer_configuration"])?.value {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        None => None,
+    };
+    Some((preserve, cross_zone))
 }
 
 /// ELB's names: at most 32 characters, and not starting with `internal-` (a load balancer's
@@ -250,12 +424,27 @@ pub(crate) fn elb_name(cx: &mut Reader, n: &Located<String>, what: &str) -> bool
     true
 }
 
-/// `HTTP` or `HTTPS` under `key` (HTTP when absent).
-pub(crate) fn protocol(cx: &mut Reader, m: &Block<'_>, key: &str) -> HttpProtocol {
-    match m.get(key).and_then(|v| cx.choice(&v, &["HTTP", "HTTPS"])) {
-        Some(p) if p.value == "HTTPS" => HttpProtocol::Https,
-        _ => HttpProtocol::Http,
+/// The health check's defaults: an application load balancer's (HTTP, timeout 5, matcher
+/// 200), or a network load balancer's (target-group-health-checks.html: TCP on the traffic
+/// port, every 30 s, timeout 10 s (6 s for HTTP), healthy after 5, unhealthy after 2,
+/// matcher 200-399 for HTTP).
+fn defaults(network: bool, protocol: ElbProtocol) -> HealthCheck {
+    let d = HealthCheck::default();
+    match (network, protocol) {
+        (false, _) => d,
+        (true, ElbProtocol::Tcp) => HealthCheck { protocol, timeout_seconds: 10, ..d },
+        (true, _) => HealthCheck { protocol, timeout_seconds: 6, matcher: vec![(200, 399)], ..d },
     }
+}
+
+/// `healthCheckProtocol`: HTTP or HTTPS (and TCP for a network load balancer's group).
+fn health_check_protocol(cx: &mut Reader, m: &Block<'_>, network: bool) -> ElbProtocol {
+    let choices: &[&'static str] = if network { &["HTTP", "HTTPS", "TCP"] } else { &["HTTP", "HTTPS"] };
+    let default = if network { ElbProtocol::Tcp } else { ElbProtocol::Http };
+    m.get("healthCheckProtocol")
+        .and_then(|v| cx.choice(&v, choices))
+        .and_then(|p| ElbProtocol::parse(p.value))
+        .unwrap_or(default)
 }
 
 fn uint_or(cx: &mut Reader, m: &Block<'_>, key: &str, min: u64, max: u64, default: u32) -> u32 {
@@ -263,11 +452,11 @@ fn uint_or(cx: &mut Reader, m: &Block<'_>, key: &str, min: u64, max: u64, defaul
 }
 
 /// The health check settings; None when one is wrong.
-fn health_check(cx: &mut Reader, m: &Block<'_>) -> Option<HealthCheck> {
-    let d = HealthCheck::default();
+fn health_check(cx: &mut Reader, m: &Block<'_>, network: bool) -> Option<HealthCheck> {
+    let protocol = health_check_protocol(cx, m, network);
+    let d = defaults(network, protocol);
     let errors = cx.diags.len();
     let enabled = m.get("healthCheckEnabled").and_then(|v| cx.boolean(&v)).is_none_or(|b| b.value);
-    let protocol = protocol(cx, m, "healthCheckProtocol");
     let port = m.get("healthCheckPort").map_or(Some(HealthCheckPort::TrafficPort), |v| health_check_port(cx, &v));
     let path = m.get("healthCheckPath").and_then(|v| health_check_path(cx, &v)).unwrap_or(d.path);
     let interval_seconds = uint_or(cx, m, "healthCheckIntervalSeconds", 5, 300, d.interval_seconds);

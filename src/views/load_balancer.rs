@@ -13,13 +13,13 @@ use crate::services::load_balancer::TargetHealth;
 pub fn table(lab: &Lab, rt: &Runtime) -> String {
     let mut out = String::new();
     for (x, lb) in lab.load_balancers.iter().enumerate() {
-        out.push_str(&format!("\n== alb/{} ({}, {}) ==\n", lb.name, lb.scheme.as_str(), lb.dns_name));
+        out.push_str(&format!("\n== {} ({}, {}) ==\n", lb.node_name(), lb.scheme.as_str(), lb.dns_name));
         let mut lines = vec![vec!["NODE".into(), "ZONE".into(), "PRIVATE".into(), "PUBLIC".into(), "ENI".into()]];
         for &k in &lb.nodes {
             let e = &lab.enis[k];
             let public = e.public_ip.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
             let az = lab.vpc.subnets[e.subnet].az.clone();
-            lines.push(vec![format!("alb/{}", lb.name), az, e.ip.to_string(), public, e.id.clone()]);
+            lines.push(vec![lb.node_name(), az, e.ip.to_string(), public, e.id.clone()]);
         }
         out.push_str(&tabulate(&lines));
         for l in &lb.listeners {
@@ -86,7 +86,7 @@ pub fn describe(lab: &Lab, rt: &Runtime, name: &str) -> Option<serde_json::Value
         .collect();
     Some(json!({
         "LoadBalancerArn": lb.arn, "DNSName": lb.dns_name, "LoadBalancerName": lb.name,
-        "Scheme": lb.scheme.as_str(), "Type": "application", "State": { "Code": "active" },
+        "Scheme": lb.scheme.as_str(), "Type": lb.lb_type.as_str(), "State": { "Code": "active" },
         "IpAddressType": "ipv4", "SecurityGroups": lb.security_groups, "AvailabilityZones": zones,
         "Listeners": listeners, "TargetGroups": groups,
     }))
@@ -165,5 +165,18 @@ mod tests {
         let api = &d["TargetGroups"][1]["TargetHealthDescriptions"][0];
         assert_eq!(api["TargetHealth"]["Reason"], "Target.ResponseCodeMismatch", "{d}");
         assert!(describe(&lab, &rt, "nope").is_none());
+    }
+
+    #[test]
+    fn a_network_load_balancer_reads_as_nlb() {
+        let s = crate::scenario::load(std::path::Path::new("scenarios/27-nlb.yaml")).expect("scenario");
+        let lab = crate::model::build(&s).expect("model");
+        let out = table(&lab, &Runtime::default());
+        assert!(out.contains("== nlb/web (internet-facing, web-"), "{out}");
+        assert!(out.contains(".elb.ap-northeast-1.amazonaws.com"), "NLB's DNS name format: {out}");
+        assert!(out.contains("listener UDP :53: default -> forward dns"), "{out}");
+        let d = describe(&lab, &Runtime::default(), "web").expect("nlb/web");
+        assert_eq!((d["Type"].as_str(), d["SecurityGroups"].as_array().map(Vec::len)), (Some("network"), Some(0)));
+        assert!(d["LoadBalancerArn"].as_str().is_some_and(|a| a.contains(":loadbalancer/net/web/")), "{d}");
     }
 }

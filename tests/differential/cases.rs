@@ -128,6 +128,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::Aws(_) => "aws".into(),
         Node::Endpoint(_) => "endpoint".into(),
         Node::LoadBalancer(_) => "load-balancer".into(),
+        Node::NetworkLoadBalancer(_) => "network-load-balancer".into(),
         Node::Service(_) => "service".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
         Node::Task { task, container } => {

@@ -141,9 +141,15 @@ pub(crate) fn spawn_all(state: Arc<NodeState>) {
                     every.tick().await;
                     let conn =
                         super::connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(t.ip, t.health_check_port));
-                    let o = check(&hc, conn, t.ip).await;
+                    let o = match hc.protocol {
+                        crate::scenario::ElbProtocol::Tcp => check_tcp(&hc, conn).await,
+                        _ => check(&hc, conn, t.ip).await,
+                    };
                     state.health.update(gi, ti, &hc, o);
                     write(&state);
+                    if state.spec.network {
+                        super::network::refresh(state.clone());
+                    }
                 }
             });
         }
@@ -155,6 +161,19 @@ fn write(state: &NodeState) {
     let report = HealthReport { lb: state.spec.lb.clone(), az: state.spec.az.clone(), targets: state.health.all() };
     if let Ok(data) = serde_json::to_vec_pretty(&report) {
         let _ = crate::dataplane::state::write_atomic(path, &data);
+    }
+}
+
+/// A TCP health check (a network load balancer's default): the connection opens within the
+/// timeout. A refusal fails at once; silence times out.
+pub async fn check_tcp(
+    hc: &HealthCheck,
+    conn: impl std::future::Future<Output = std::io::Result<TcpStream>>,
+) -> Outcome {
+    match tokio::time::timeout(Duration::from_secs(u64::from(hc.timeout_seconds)), conn).await {
+        Err(_) => Outcome::Timeout,
+        Ok(Err(_)) => Outcome::Failed,
+        Ok(Ok(_)) => Outcome::Success,
     }
 }
 
@@ -201,6 +220,7 @@ mod tests {
             port: 80,
             health_check_port: 80,
             in_use: true,
+            in_rotation: true,
         };
         first("web", &HealthCheck::default(), &t)
     }

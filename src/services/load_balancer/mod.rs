@@ -13,6 +13,7 @@
 
 mod health;
 mod http;
+mod network;
 mod rules;
 
 pub use health::{HealthReport, TargetHealth};
@@ -38,6 +39,9 @@ pub struct Spec {
     /// The node's private address: where it listens, and the source of what it sends.
     pub ip: Ipv4Addr,
     pub dns_name: String,
+    /// A network load balancer's node: the kernel forwards its listeners' flows (`network.rs`).
+    #[serde(default)]
+    pub network: bool,
     pub listeners: Vec<Listener>,
     pub groups: Vec<Group>,
     /// Where the node writes its view of the targets' health (JSON [`HealthReport`]).
@@ -51,6 +55,9 @@ pub struct Group {
     pub name: String,
     pub health_check: HealthCheck,
     pub targets: Vec<GroupTarget>,
+    /// A network load balancer's group: its targets see the client's address.
+    #[serde(default)]
+    pub preserve_client_ip: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,16 +71,23 @@ pub struct GroupTarget {
     pub health_check_port: u16,
     /// In an availability zone the load balancer is enabled in (else `unused`, no traffic).
     pub in_use: bool,
+    /// This node sends it flows: in use, and in the node's zone unless cross-zone load
+    /// balancing is on (always for an application load balancer).
+    #[serde(default)]
+    pub in_rotation: bool,
 }
 
 impl Spec {
     pub fn node(&self) -> String {
-        format!("alb/{} ({})", self.lb, self.az)
+        let kind = if self.network { "nlb" } else { "alb" };
+        format!("{kind}/{} ({})", self.lb, self.az)
     }
 
+    /// An application load balancer's proxy sockets; none for a network one's node.
     pub fn listens(&self) -> Vec<Listen> {
         self.listeners
             .iter()
+            .filter(|_| !self.network)
             .map(|l| Listen {
                 ns: self.ns.clone(),
                 addr: SocketAddrV4::new(self.ip, l.port.value),
@@ -108,10 +122,11 @@ pub fn load_reports(dir: &std::path::Path, lb: &str) -> Vec<HealthReport> {
 /// Node `eni` of load balancer `lb` of the lab: its listeners and the groups they forward to,
 /// each target in use when it is in an enabled zone.
 pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
-    use crate::model::load_balancer::in_use;
+    use crate::model::load_balancer::{in_rotation, in_use};
     let l = &lab.load_balancers[lb];
     let e = &lab.enis[eni];
     let vpc = &lab.vpc.subnets;
+    let az = &vpc[e.subnet].az;
     let groups = lab
         .target_groups
         .iter()
@@ -129,8 +144,10 @@ pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
                     port: t.port,
                     health_check_port: g.health_check_port(t),
                     in_use: in_use(l, t, &lab.enis, vpc),
+                    in_rotation: in_rotation(l, g, t, az, (&lab.enis, vpc)),
                 })
                 .collect(),
+            preserve_client_ip: g.preserve_client_ip,
         })
         .collect();
     Spec {
@@ -139,6 +156,7 @@ pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
         az: vpc[e.subnet].az.clone(),
         ip: e.ip,
         dns_name: l.dns_name.clone(),
+        network: l.is_network(),
         listeners: l.listeners.clone(),
         groups,
         health_file: None,
@@ -158,6 +176,8 @@ pub(crate) struct NodeState {
     pub spec: Spec,
     pub health: health::Table,
     next: Vec<AtomicUsize>,
+    /// A network load balancer node's flows as last written to its NAT table.
+    written: std::sync::Mutex<Option<Vec<crate::plan::load_balancer::Flows>>>,
 }
 
 /// Serve one node on its sockets (one per listener, in order), and start its health checks.
@@ -165,9 +185,14 @@ pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()
     let state = Arc::new(NodeState {
         health: health::Table::new(&spec.groups),
         next: spec.groups.iter().map(|_| AtomicUsize::new(0)).collect(),
+        written: std::sync::Mutex::new(None),
         spec: spec.clone(),
     });
     health::spawn_all(state.clone());
+    if spec.network {
+        network::refresh(state);
+        return Ok(());
+    }
     for (l, s) in spec.listeners.iter().zip(sockets) {
         if let Socket::Tcp(t) = s {
             tokio::spawn(serve(TcpListener::from_std(t)?, state.clone(), l.port.value));
