@@ -42,6 +42,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
         return Ok(Next::Served(Served { by: None, source_seen: src }));
     }
     let path = w.path.clone();
+    // The Host a client sends: the name it resolved (resolve::host_header, as the probes).
     let action = action_for(l, &path, &lb.dns_name);
     let rule = l.rules.iter().find(|r| r.actions.first() == action).map(|r| format!("rule {}", r.priority.value));
     let which = rule.unwrap_or_else(|| "the default action".to_string());
@@ -241,5 +242,15 @@ mod tests {
         assert_eq!(serving_set(&l, 0, 80, "/"), both, "both healthy web targets share the round robin");
         assert_eq!(serving_set(&l, 0, 80, "/api/x"), vec![Node::task("api-a")], "failing open");
         assert_eq!(tcp(&l, "internet", "alb/web:8080"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
+    }
+
+    #[test]
+    fn a_client_asks_for_the_load_balancers_dns_name() {
+        // The Host header the probes send is the name the analyzer matches host-header
+        // conditions against; any other destination is asked for by its address.
+        let l = lab("scenarios/24-alb-awsvpc.yaml");
+        let host = crate::model::resolve::host_header(&l, &Node::LoadBalancer("web".into()));
+        assert_eq!(host.as_deref(), Some(l.load_balancers[0].dns_name.as_str()));
+        assert_eq!(crate::model::resolve::host_header(&l, &Node::task("web-a")), None);
     }
 }

@@ -93,6 +93,7 @@ fn spec(lab: &Lab, id: usize, c: &AlbCase) -> Option<ProbeSpec> {
         port,
         proto: ProbeProto::Http,
         path: c.path.into(),
+        host: resolve::host_header(lab, &to),
         timeout: TIMEOUT,
     })
 }
