@@ -128,6 +128,8 @@ fn run_lab(
     check_registrations(&lab, stem, &mut rep);
     check_calls(rt, &lab, stem, &mut rep);
     rep.albs = lab.load_balancers.len();
+    rep.services = lab.services.len();
+    rep.service_tasks = lab.tasks.iter().filter(|t| t.service.is_some() && t.placement.is_ok()).count();
     alb::check_albs(rt, &lab, stem, &mut rep);
     rep
 }
@@ -424,6 +426,29 @@ fn show_generated_lab() {
         let seed: u64 = seed.trim().parse().expect("ECSNET_DIFF_SHOW is a seed");
         eprintln!("{}", generate(seed, &format!("df-{seed}")));
     }
+}
+
+/// Without root: the share of the probes through load balancers that the analyzer says a
+/// target answers, over the CI's seeds (the generator is tuned so that it is a good share).
+#[test]
+fn generated_albs_are_mostly_answered() {
+    let (mut probes, mut served, mut albs) = (0, 0, 0);
+    let mut why = std::collections::BTreeMap::<String, usize>::new();
+    for seed in DEFAULT_SEED..DEFAULT_SEED + 200 {
+        let name = format!("df-{seed}");
+        let yaml = generate(seed, &name);
+        let Ok(s) = ecsnet::scenario::load_str(&PathBuf::from(format!("{name}.yaml")), &yaml) else { continue };
+        let Ok(lab) = model::build(&s) else { continue };
+        albs += lab.load_balancers.len();
+        let (n, k, w) = alb::predicted(&lab);
+        probes += n;
+        served += k;
+        for x in w {
+            *why.entry(x).or_default() += 1;
+        }
+    }
+    eprintln!("{albs} ALBs, {probes} probes, {served} answered by a target; the others: {why:#?}");
+    assert!(served * 3 >= probes, "only {served} of {probes} ALB probes answered by a target");
 }
 
 /// The regressions folder holds scenarios that load.
