@@ -144,6 +144,11 @@ impl Next<'_> {
 /// What a hop does with a packet: hands it on, or stops it.
 pub type Onward<'a> = Result<Next<'a>, Blocked>;
 
+/// A target a load balancer's node may forward a request to: the group's index in
+/// `Lab::target_groups` and the target's in the group, or no target when the group has none in
+/// use (the node's 503). See `load_balancer::picks`.
+pub type Pick = (usize, Option<usize>);
+
 pub struct Walk<'a> {
     pub lab: &'a Lab,
     pub l4: L4,
@@ -160,6 +165,9 @@ pub struct Walk<'a> {
     /// A load balancer's node that forwarded the request, and the client address it saw: it
     /// answers the client itself when its own connection to the target is refused (502).
     pub forwarded_by: Option<(Node, Ipv4Addr)>,
+    /// The target a load balancer's node forwards to, when it is one its round robin covers
+    /// (`load_balancer::picks`); else the first of them.
+    pub pick: Option<Pick>,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -185,6 +193,7 @@ impl<'a> Walk<'a> {
             path: "/".to_string(),
             status: None,
             forwarded_by: None,
+            pick: None,
             steps: vec![],
             replies: vec![],
         }

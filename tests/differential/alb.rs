@@ -5,12 +5,11 @@
 
 use super::compare::Mismatch;
 use super::report::LabReport;
-use ecsnet::analyze::load_balancer::rotation;
-use ecsnet::analyze::{Analysis, analyze_path};
-use ecsnet::model::load_balancer::action_for;
+use ecsnet::analyze::load_balancer::request_picks;
+use ecsnet::analyze::{Analysis, analyze_path, analyze_pick};
 use ecsnet::model::{Lab, resolve};
 use ecsnet::probe::{ProbeResult, ProbeSpec, run};
-use ecsnet::scenario::{Action, Node, Outcome, ProbeProto};
+use ecsnet::scenario::{Node, Outcome, ProbeProto};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -113,18 +112,6 @@ fn spec(lab: &Lab, id: usize, c: &AlbCase) -> Option<ProbeSpec> {
     })
 }
 
-/// The tasks a request for the case's path may reach: the rotation of its forward's group.
-fn in_rotation(lab: &Lab, c: &AlbCase) -> Vec<String> {
-    let lb = &lab.load_balancers[c.lb];
-    let Some(l) = lb.listeners.iter().find(|l| l.port.value == c.port) else { return vec![] };
-    let Some(Action::Forward(weighted)) = action_for(l, c.path, &lb.dns_name) else { return vec![] };
-    let group = weighted
-        .iter()
-        .filter(|g| g.weight > 0)
-        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
-    group.map(|g| rotation(lab, c.lb, g).iter().map(|t| t.node.to_string()).collect()).unwrap_or_default()
-}
-
 /// What the analyzer predicts for the lab's load balancer cases, without a lab: (cases, answered
 /// by a target, why the others are not, counted by the analyzer's code or the node's status).
 pub fn predicted(lab: &Lab) -> (usize, usize, Vec<String>) {
@@ -145,11 +132,42 @@ pub fn predicted(lab: &Lab) -> (usize, usize, Vec<String>) {
     (cases.len(), served, why)
 }
 
-/// The disagreement of one probe, if any: outcome, status, then who answered.
-fn disagreement(lab: &Lab, c: &AlbCase, a: &Analysis, r: &ProbeResult) -> Option<String> {
+/// The analyzer's walk, then one per target the node's round robin may forward the request to
+/// (`request_picks`: every group of weight > 0): each request gets one of them, and each may
+/// end differently (seed 14: one target's reset blocked by its subnet's ACL, the others' not).
+fn analyses(lab: &Lab, c: &AlbCase) -> Vec<Analysis> {
+    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    let mut all = vec![analysis(lab, c)];
+    for pick in request_picks(lab, c.lb, c.port, c.path) {
+        all.push(analyze_pick(lab, (&c.from, &to), Some(c.port), c.path, pick));
+    }
+    all
+}
+
+/// The disagreement of one probe with every walk the request may take, if it agrees with none:
+/// the one's with the target that answered, else the analyzer's own.
+fn disagreement(all: &[Analysis], r: &ProbeResult) -> Option<String> {
     if let Some(e) = &r.error {
         return Some(format!("probe error {e}"));
     }
+    let whys: Vec<String> = all.iter().filter_map(|a| with_walk(a, r)).collect();
+    if whys.len() < all.len() {
+        return None;
+    }
+    let got = r.identity.as_ref().map(|i| task_of(&i.node));
+    let same = all.iter().position(|a| a.served_by.as_ref().map(|n| task_of(&n.to_string())) == got);
+    let rotation: Vec<String> =
+        all.iter().skip(1).filter_map(|a| a.served_by.as_ref().map(|n| n.to_string())).collect();
+    let why = whys[same.unwrap_or(0)].clone();
+    Some(if got.is_some() && same.is_none() { format!("{why}, not in rotation {rotation:?}") } else { why })
+}
+
+fn task_of(node: &str) -> String {
+    node.split('/').take(2).collect::<Vec<_>>().join("/")
+}
+
+/// One walk against the packets: outcome, status, who answered, the source it saw.
+fn with_walk(a: &Analysis, r: &ProbeResult) -> Option<String> {
     if a.outcome != Some(r.outcome) {
         return Some(format!("analyzer {:?} / packets {}", a.outcome, r.outcome));
     }
@@ -164,12 +182,10 @@ fn disagreement(lab: &Lab, c: &AlbCase, a: &Analysis, r: &ProbeResult) -> Option
         (Some(Node::LoadBalancer(_)), None) => None,
         (Some(Node::LoadBalancer(_)), Some(g)) => Some(format!("analyzer: the node answers / packets: {g}")),
         (_, None) => Some("analyzer: a target answers / packets: no identity".into()),
-        (_, Some(g)) => {
-            let task = g.split('/').take(2).collect::<Vec<_>>().join("/");
-            let rot = in_rotation(lab, c);
-            if !rot.contains(&task) {
-                return Some(format!("served by {g}, not in rotation {rot:?}"));
-            }
+        (Some(n), Some(g)) if task_of(&n.to_string()) != task_of(&g) => {
+            Some(format!("served by analyzer {n} / packets {g}"))
+        }
+        (_, Some(_)) => {
             // Both sides send to the first address of the name (the probe resolves it as the
             // analyzer does), so the target sees that node's private address.
             let seen = r.identity.as_ref().map(|i| *i.peer.ip());
@@ -185,7 +201,7 @@ pub fn check_albs(rt: &tokio::runtime::Runtime, lab: &Lab, stem: &str, rep: &mut
     }
     settle(lab);
     let cases = cases(lab);
-    let analyses: Vec<Analysis> = cases.iter().map(|c| analysis(lab, c)).collect();
+    let analyses: Vec<Vec<Analysis>> = cases.iter().map(|c| analyses(lab, c)).collect();
     let specs: Vec<ProbeSpec> = cases.iter().enumerate().filter_map(|(i, c)| spec(lab, i, c)).collect();
     rep.alb_probes += specs.len();
     rep.probes += specs.len();
@@ -195,7 +211,8 @@ pub fn check_albs(rt: &tokio::runtime::Runtime, lab: &Lab, stem: &str, rep: &mut
         if r.identity.is_some() {
             rep.alb_served += 1;
         }
-        let Some(what) = disagreement(lab, c, a, &r) else { continue };
+        let Some(what) = disagreement(a, &r) else { continue };
+        let a = &a[0];
         let to = format!("alb/{}:{}", lab.load_balancers[c.lb].name, c.port);
         let mut detail = vec![format!(
             "ecsnet explain {} {} {to} --protocol http (request path {})",
