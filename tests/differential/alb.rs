@@ -72,9 +72,9 @@ fn cases(lab: &Lab) -> Vec<AlbCase> {
                     out.push(AlbCase { from: from.clone(), lb: x, port, path });
                 }
             }
-            // A port with no listener, from every third source: the ALB's group mostly drops
+            // A port with no listener, from every fourth source: the ALB's group mostly drops
             // it already, and one path is enough.
-            if k % 3 == 0 {
+            if k % 4 == 0 {
                 out.push(AlbCase { from: from.clone(), lb: x, port: closed, path: PATHS[0] });
             }
         }

@@ -66,6 +66,8 @@ struct Gen {
     alb: Rng,
     /// Services behind the ALB: their own stream, so the ALB labs from before keep their draws.
     svc: Rng,
+    /// Listener rules on the Host header and weighted forwards: their own stream too.
+    rules: Rng,
     lb: Option<AlbPlan>,
     /// The awsvpc tasks written (EC2 or Fargate): name, subnet, family index, placeable.
     vpc_tasks: Vec<(String, usize, usize, bool)>,
@@ -205,6 +207,7 @@ pub fn generate(seed: u64, name: &str) -> String {
         fargate: Rng(seed ^ 0xfa26_a7e0_fa26_a7e0),
         alb: Rng(seed ^ 0xa1b0_a1b0_a1b0_a1b0),
         svc: Rng(seed ^ 0x5e41_5e41_5e41_5e41),
+        rules: Rng(seed ^ 0x4057_4057_4057_4057),
         lb: None,
         vpc_tasks: vec![],
         last_subnet: 0,
@@ -1097,11 +1100,13 @@ impl Gen {
         } else {
             String::new()
         };
-        let rules = match plan.rule {
-            AlbRule::None => String::new(),
-            AlbRule::Forward => ", rules: [{ priority: 10, conditions: [{ field: path-pattern, values: [/api/*] }], actions: [{ type: forward, targetGroupArn: tg-2 }] }]".into(),
-            AlbRule::Fixed(code) => format!(", rules: [{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}]"),
+        let mut rules: Vec<String> = self.host_rule().into_iter().collect();
+        match plan.rule {
+            AlbRule::None => {}
+            AlbRule::Forward => rules.push(format!("{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{}] }}", self.forward_to_tg2())),
+            AlbRule::Fixed(code) => rules.push(format!("{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}")),
         };
+        let rules = if rules.is_empty() { String::new() } else { format!(", rules: [{}]", rules.join(", ")) };
         format!(
             "loadBalancers:\n  - name: lb-1\n    scheme: {scheme}\n    subnets: [{a}, {b}]\n    listeners:\n      - {{ port: {}, protocol: HTTP, defaultActions: [{{ type: forward, targetGroupArn: tg-1 }}]{rules} }}\n{}",
             plan.port,
@@ -1124,6 +1129,36 @@ fn with_instance_group(line: &str, on: bool) -> String {
     match line.strip_suffix(" }") {
         Some(head) => format!("{head}, securityGroups: [default, {INSTANCE_SG}] }}"),
         None => line.to_string(),
+    }
+}
+
+/// Listener rules drawn from `Gen::rules`.
+impl Gen {
+    /// Sometimes a rule on the Host header before the path rule: the load balancer's DNS name
+    /// (what a client sends) matches `*.elb.amazonaws.com` and `*lb-1-*`, never
+    /// `old.example.com`; it answers a fixed response of its own.
+    fn host_rule(&mut self) -> Option<String> {
+        if !self.rules.chance(20) {
+            return None;
+        }
+        let host =
+            *self.rules.pick(&["\"*.elb.amazonaws.com\"", "\"*lb-1-*\"", "old.example.com", "\"*.EXAMPLE.com\""]);
+        let code = *self.rules.pick(&[202u16, 410]);
+        Some(format!(
+            "{{ priority: 5, conditions: [{{ field: host-header, values: [{host}] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}"
+        ))
+    }
+
+    /// The path rule's forward: to tg-2, or weighted between tg-1 and tg-2 (weights 0, 1 or 3:
+    /// a group of weight 0 gets nothing).
+    fn forward_to_tg2(&mut self) -> String {
+        if !self.rules.chance(50) {
+            return "{ type: forward, targetGroupArn: tg-2 }".into();
+        }
+        let (a, b) = (*self.rules.pick(&[0u32, 1, 3]), *self.rules.pick(&[1u32, 3]));
+        format!(
+            "{{ type: forward, forwardConfig: {{ targetGroups: [{{ targetGroupArn: tg-1, weight: {a} }}, {{ targetGroupArn: tg-2, weight: {b} }}] }} }}"
+        )
     }
 }
 
