@@ -15,9 +15,13 @@
 //! task and instance then makes real signed AWS calls (credentials fetched over the lab), whose
 //! outcome must be the analyzer's: the same credentials, network failure or IAM decision.
 //!
-//! Labs also draw an application load balancer (issue 17): probes from every source to
-//! `alb/NAME:PORT` over HTTP on a few paths, after its health checks settle, must agree on the
-//! outcome and the status, and the target that answered must be one in the analyzer's rotation.
+//! Labs also draw an application load balancer (issue 17), mostly built to answer, in front of
+//! Fargate tasks or an ECS service (FARGATE, EC2 awsvpc, or bridge on dynamic host ports behind
+//! an instance target group), with host-header rules and weighted forwards: probes from every
+//! source to `alb/NAME:PORT` over HTTP on a few paths (Host: its DNS name), after the health
+//! checks settle, must agree with the analyzer's walk to one of the targets the node's round
+//! robin covers: outcome, status, the target that answered and the source it saw. See
+//! tests/differential/README.md.
 //!
 //! CI size (40 labs, part of `scripts/test.sh`): `sudo cargo test --test differential -- --nocapture`.
 //! Thousands: `sudo ECSNET_DIFF_LABS=2000 cargo test --release --test differential -- --nocapture`

@@ -114,9 +114,14 @@ fn forward<'a>(
     let group = &lab.target_groups[gi];
     let Some(t) = ti.map(|ti| &group.targets[ti]) else {
         w.status = Some(503);
-        return answers(w, &node, format!("503: target group {} has no target in use", group.name), src);
+        let why = unused_reasons(lab, x, group);
+        return answers(w, &node, format!("503: target group {} has no target in use{why}", group.name), src);
     };
-    let state = if round_robin(lab, x, group).1 { "healthy" } else { "none healthy: fails open" };
+    // DescribeTargetHealth's state and reason code of the target, as the nodes would see it.
+    let state = match health(lab, x, group, t) {
+        ("healthy", _) => "healthy".to_string(),
+        (s, r) => format!("{s}, {}: none healthy, fails open", r.unwrap_or("-")),
+    };
     let from = lab.enis[eni].ip;
     w.step(
         node.to_string(),
@@ -130,6 +135,14 @@ fn forward<'a>(
     w.aim(Some(t.port));
     w.forwarded_by = Some((node, src));
     Ok(Next::LeaveEni { eni, dst: t.ip })
+}
+
+/// The registered targets of a group none of which is in use, with DescribeTargetHealth's
+/// reason (`Target.NotInUse`: in a zone the load balancer is not in); empty without targets.
+fn unused_reasons(lab: &Lab, x: usize, g: &TargetGroup) -> String {
+    let each: Vec<String> =
+        g.targets.iter().map(|t| format!("{} {}", t.node, health(lab, x, g, t).1.unwrap_or("-"))).collect();
+    if each.is_empty() { " (no target registered)".into() } else { format!(" ({})", each.join(", ")) }
 }
 
 /// The end of a path a node forwarded: a target that refuses the node's connection (nothing
@@ -249,6 +262,11 @@ mod tests {
             "/api/x",
         );
         assert_eq!(api.served_by, Some(Node::container("api-a", "app")), "the path rule, failing open");
+        let forward = api.steps.iter().find(|s| s.decision.starts_with("forward to")).map(|s| s.decision.as_str());
+        assert!(
+            forward.is_some_and(|d| d.contains("(unhealthy, Target.ResponseCodeMismatch: none healthy, fails open)")),
+            "explain names DescribeTargetHealth's state and reason: {forward:?}"
+        );
         assert_eq!((a.http_status, api.http_status), (Some(200), Some(200)), "the responders' status");
         let g = &l.target_groups[1];
         assert_eq!(health(&l, 0, g, &g.targets[0]), ("unhealthy", Some("Target.ResponseCodeMismatch")));
