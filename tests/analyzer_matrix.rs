@@ -62,6 +62,7 @@ fn matrix(file: &str, lab_name: &str) -> (usize, Vec<String>) {
                     port,
                     proto: pp,
                     path: "/".into(),
+                    host: None,
                     timeout: Duration::from_millis(500),
                 });
                 cases.push((format!("{s} -> {d}:{}/{pp}", port.unwrap_or(0)), expected, a));
@@ -182,6 +183,7 @@ fn local_paths(file: &std::path::Path, lab_name: &str) -> (usize, Vec<String>) {
                     port: *port,
                     proto: *proto,
                     path: "/".into(),
+                    host: None,
                     timeout: Duration::from_millis(500),
                 });
                 cases.push((format!("{s} -> {ip}:{}/{proto}", port.unwrap_or(0)), expected, a));

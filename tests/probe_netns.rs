@@ -155,6 +155,7 @@ fn spec(id: usize, ns: &str, dst: Ipv4Addr, port: Option<u16>, proto: ProbeProto
         port,
         proto,
         path: "/".into(),
+        host: None,
         timeout: Duration::from_millis(ms),
     }
 }

@@ -3,8 +3,9 @@
 //! the node answers itself (fixed response, redirect, 503 without a target in use) or it opens
 //! a new connection from its own ENI to a target, which the walk follows through the node's
 //! security groups (egress), the network ACLs, the routes and the target's groups (ingress):
-//! what the target sees is the node's private address. The target is the first healthy one in
-//! use of the first weighted group (all of them when none is healthy: ELB fails open), health
+//! what the target sees is the node's private address. The targets a request may get are every
+//! group of weight > 0's healthy ones in use (all of them when none is healthy: each group fails
+//! open), `picks`; the walk takes the first, or the one `Walk::pick` names, health
 //! being predicted the way the nodes check it: a walk from each node to the target's health
 //! check port, and the status its responder gives the path.
 
@@ -42,6 +43,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
         return Ok(Next::Served(Served { by: None, source_seen: src }));
     }
     let path = w.path.clone();
+    // The Host a client sends: the name it resolved (resolve::host_header, as the probes).
     let action = action_for(l, &path, &lb.dns_name);
     let rule = l.rules.iter().find(|r| r.actions.first() == action).map(|r| format!("rule {}", r.priority.value));
     let which = rule.unwrap_or_else(|| "the default action".to_string());
@@ -69,7 +71,33 @@ fn answers<'a>(w: &mut Walk<'a>, node: &Node, what: String, src: Ipv4Addr) -> On
     Ok(Next::served_by(node.clone(), src))
 }
 
-/// A new connection from the node to the chosen target of the first group with weight.
+pub use super::walk::Pick;
+
+/// Every target a forward's round robin may send a request to: the proxy picks a group by
+/// weight for each request (groups of weight 0 never), then a target of that group's rotation
+/// (its healthy targets in use, all of them when none is: each group fails open on its own), as
+/// ELB's weighted target groups do (load-balancer-listeners.html#forward-actions). The
+/// analyzer's walk takes the first, or `Walk::pick` when it is one of them.
+pub fn picks(lab: &Lab, x: usize, weighted: &[crate::scenario::Weighted]) -> Vec<Pick> {
+    let mut out = vec![];
+    for w in weighted.iter().filter(|g| g.weight > 0) {
+        let Some(gi) = lab.target_groups.iter().position(|t| t.name == w.target_group.value) else { continue };
+        let g = &lab.target_groups[gi];
+        let set: Vec<usize> = round_robin(lab, x, g)
+            .0
+            .iter()
+            .filter_map(|t| g.targets.iter().position(|u| std::ptr::eq(u, *t)))
+            .collect();
+        match set.is_empty() {
+            true => out.push((gi, None)),
+            false => out.extend(set.into_iter().map(|ti| (gi, Some(ti)))),
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// A new connection from the node to the chosen target (see `picks`).
 fn forward<'a>(
     w: &mut Walk<'a>,
     (x, eni): (usize, usize),
@@ -78,19 +106,22 @@ fn forward<'a>(
 ) -> Onward<'a> {
     let lab = w.lab;
     let node = Node::LoadBalancer(lab.load_balancers[x].name.clone());
-    let group = weighted
-        .iter()
-        .filter(|g| g.weight > 0)
-        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
-    let Some(group) = group else {
+    let all = picks(lab, x, weighted);
+    let Some((gi, ti)) = w.pick.filter(|p| all.contains(p)).or_else(|| all.first().copied()) else {
         w.status = Some(503);
         return answers(w, &node, "503: no target group".into(), src);
     };
-    let Some((t, healthy)) = choose(lab, x, group) else {
+    let group = &lab.target_groups[gi];
+    let Some(t) = ti.map(|ti| &group.targets[ti]) else {
         w.status = Some(503);
-        return answers(w, &node, format!("503: target group {} has no target in use", group.name), src);
+        let why = unused_reasons(lab, x, group);
+        return answers(w, &node, format!("503: target group {} has no target in use{why}", group.name), src);
     };
-    let state = if healthy { "healthy" } else { "none healthy: fails open" };
+    // DescribeTargetHealth's state and reason code of the target, as the nodes would see it.
+    let state = match health(lab, x, group, t) {
+        ("healthy", _) => "healthy".to_string(),
+        (s, r) => format!("{s}, {}: none healthy, fails open", r.unwrap_or("-")),
+    };
     let from = lab.enis[eni].ip;
     w.step(
         node.to_string(),
@@ -104,6 +135,14 @@ fn forward<'a>(
     w.aim(Some(t.port));
     w.forwarded_by = Some((node, src));
     Ok(Next::LeaveEni { eni, dst: t.ip })
+}
+
+/// The registered targets of a group none of which is in use, with DescribeTargetHealth's
+/// reason (`Target.NotInUse`: in a zone the load balancer is not in); empty without targets.
+fn unused_reasons(lab: &Lab, x: usize, g: &TargetGroup) -> String {
+    let each: Vec<String> =
+        g.targets.iter().map(|t| format!("{} {}", t.node, health(lab, x, g, t).1.unwrap_or("-"))).collect();
+    if each.is_empty() { " (no target registered)".into() } else { format!(" ({})", each.join(", ")) }
 }
 
 /// The end of a path a node forwarded: a target that refuses the node's connection (nothing
@@ -127,13 +166,6 @@ pub(super) fn bad_gateway(a: Analysis, forwarded: Option<(Node, Ipv4Addr)>) -> A
     }
 }
 
-/// The target a request goes to, and whether it is healthy: the first of the targets the
-/// round robin covers.
-fn choose<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Option<(&'a Target, bool)> {
-    let (set, healthy) = round_robin(lab, x, g);
-    set.first().map(|t| (*t, healthy))
-}
-
 /// The targets the nodes' round robin covers, and whether they are healthy: the healthy
 /// targets in use, else (ELB fails open) every target in use.
 pub fn round_robin<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> (Vec<&'a Target>, bool) {
@@ -143,28 +175,26 @@ pub fn round_robin<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> (Vec<&'a Targ
     if healthy.is_empty() { (used, false) } else { (healthy, true) }
 }
 
-/// The nodes that may answer a request for `path` to load balancer `x` on `port`: the targets
-/// the round robin of the group the listener forwards to covers (empty when the node answers
-/// itself, or nothing listens).
-pub fn serving_set(lab: &Lab, x: usize, port: u16, path: &str) -> Vec<Node> {
+/// What a request for `path` to load balancer `x` on `port` may be forwarded to (`picks`);
+/// empty when the node answers itself, or nothing listens.
+pub fn request_picks(lab: &Lab, x: usize, port: u16, path: &str) -> Vec<Pick> {
     let Some(lb) = lab.load_balancers.get(x) else { return vec![] };
     let Some(l) = lb.listeners.iter().find(|l| l.port.value == port) else { return vec![] };
     let Some(Action::Forward(weighted)) = action_for(l, path, &lb.dns_name) else { return vec![] };
-    let group = weighted
-        .iter()
-        .filter(|g| g.weight > 0)
-        .find_map(|g| lab.target_groups.iter().find(|t| t.name == g.target_group.value));
-    group.map(|g| round_robin(lab, x, g).0.into_iter().map(|t| t.node.clone()).collect()).unwrap_or_default()
+    picks(lab, x, weighted)
 }
 
-/// The targets of group `g` load balancer `x` sends requests to: the healthy ones in use,
-/// else every one in use (fail open). Nodes use them round robin: the analyzer's choice is
-/// the first, and a request may get any.
-pub fn rotation<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> Vec<&'a Target> {
-    let lb = &lab.load_balancers[x];
-    let used: Vec<&Target> = g.targets.iter().filter(|t| in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
-    let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
-    if healthy.is_empty() { used } else { healthy }
+/// The nodes that may answer a request for `path` to load balancer `x` on `port`: the targets
+/// the round robin covers, over every group of weight > 0 (see `picks`).
+pub fn serving_set(lab: &Lab, x: usize, port: u16, path: &str) -> Vec<Node> {
+    let mut out: Vec<Node> = vec![];
+    for (gi, ti) in request_picks(lab, x, port, path) {
+        let Some(t) = ti.map(|ti| &lab.target_groups[gi].targets[ti]) else { continue };
+        if !out.contains(&t.node) {
+            out.push(t.node.clone());
+        }
+    }
+    out
 }
 
 /// A target's health as the nodes of load balancer `x` would see it: (state, reason).
@@ -236,6 +266,11 @@ mod tests {
             "/api/x",
         );
         assert_eq!(api.served_by, Some(Node::container("api-a", "app")), "the path rule, failing open");
+        let forward = api.steps.iter().find(|s| s.decision.starts_with("forward to")).map(|s| s.decision.as_str());
+        assert!(
+            forward.is_some_and(|d| d.contains("(unhealthy, Target.ResponseCodeMismatch: none healthy, fails open)")),
+            "explain names DescribeTargetHealth's state and reason: {forward:?}"
+        );
         assert_eq!((a.http_status, api.http_status), (Some(200), Some(200)), "the responders' status");
         let g = &l.target_groups[1];
         assert_eq!(health(&l, 0, g, &g.targets[0]), ("unhealthy", Some("Target.ResponseCodeMismatch")));
@@ -245,5 +280,39 @@ mod tests {
         assert_eq!(serving_set(&l, 0, 80, "/"), both, "both healthy web targets share the round robin");
         assert_eq!(serving_set(&l, 0, 80, "/api/x"), vec![Node::task("api-a")], "failing open");
         assert_eq!(tcp(&l, "internet", "alb/web:8080"), is(Outcome::Timeout, "ENI_SG_RULES_MISMATCH"));
+    }
+
+    #[test]
+    fn a_weighted_forward_may_reach_every_group_with_weight() {
+        // ELB picks a group by weight per request, then a target of that group's rotation:
+        // the round robin covers both groups' (web's two healthy, api's failing open), and a
+        // group of weight 0 none of its targets.
+        let mut l = lab("scenarios/24-alb-awsvpc.yaml");
+        let weighted = |web: u32, api: u32| {
+            let g = |name: &str, weight| crate::scenario::Weighted {
+                target_group: crate::scenario::Located::new(name.to_string(), crate::scenario::Loc::none()),
+                weight,
+            };
+            vec![Action::Forward(vec![g("web", web), g("api", api)])]
+        };
+        l.load_balancers[0].listeners[0].default_actions = weighted(1, 3);
+        let all = vec![Node::task("web-a"), Node::task("web-c"), Node::task("api-a")];
+        assert_eq!(serving_set(&l, 0, 80, "/"), all);
+        assert_eq!(request_picks(&l, 0, 80, "/"), vec![(0, Some(0)), (0, Some(1)), (1, Some(0))]);
+        let to = Node::LoadBalancer("web".into());
+        let api = crate::analyze::analyze_pick(&l, (&Node::Internet, &to), Some(80), "/", (1, Some(0)));
+        assert_eq!(api.served_by, Some(Node::container("api-a", "app")), "the walk follows the pick");
+        l.load_balancers[0].listeners[0].default_actions = weighted(0, 1);
+        assert_eq!(serving_set(&l, 0, 80, "/"), vec![Node::task("api-a")], "weight 0: never");
+    }
+
+    #[test]
+    fn a_client_asks_for_the_load_balancers_dns_name() {
+        // The Host header the probes send is the name the analyzer matches host-header
+        // conditions against; any other destination is asked for by its address.
+        let l = lab("scenarios/24-alb-awsvpc.yaml");
+        let host = crate::model::resolve::host_header(&l, &Node::LoadBalancer("web".into()));
+        assert_eq!(host.as_deref(), Some(l.load_balancers[0].dns_name.as_str()));
+        assert_eq!(crate::model::resolve::host_header(&l, &Node::task("web-a")), None);
     }
 }

@@ -47,6 +47,7 @@ pub use walk::{Analysis, Step, rule_traffic};
 use crate::model::Lab;
 use crate::model::resolve::{self, ResolveError};
 use crate::scenario::{Node, ProbeProto, Via};
+use load_balancer::Pick;
 use walk::{Blocked, Next, Onward, Served, Walk};
 
 /// Analyze one flow on the model.
@@ -65,6 +66,27 @@ pub fn analyze_path(
 ) -> Analysis {
     let mut w = Walk::new(lab, proto, port);
     w.path = path.to_string();
+    walk_from(w, (from, to), (proto, port, via))
+}
+
+/// The same HTTP request with the load balancer's node forwarding it to `pick`, one of the
+/// targets its round robin covers (`load_balancer::request_picks`): a request may get any of
+/// them, and each may end differently (one target's reply blocked, another's not).
+pub fn analyze_pick(lab: &Lab, (from, to): (&Node, &Node), port: Option<u16>, path: &str, pick: Pick) -> Analysis {
+    let mut w = Walk::new(lab, ProbeProto::Http, port);
+    w.path = path.to_string();
+    w.pick = Some(pick);
+    walk_from(w, (from, to), (ProbeProto::Http, port, None))
+}
+
+/// A walk from `from` to `to` with the walk's protocol, port and path.
+fn walk_from(
+    mut w: Walk,
+    (from, to): (&Node, &Node),
+    (proto, port, via): (ProbeProto, Option<u16>, Option<Via>),
+) -> Analysis {
+    let lab = w.lab;
+    let icmp = proto == ProbeProto::Icmp;
     if let Err(e) = resolve::source(lab, from) {
         return w.unresolved(Reason::TaskNotPlaced, e.to_string());
     }
@@ -93,11 +115,11 @@ pub fn analyze_path(
     let end = follow(&mut w, first);
     let end = network_acl::replies(&mut w, end);
     if let (true, None, Ok(Served { by: Some(n), .. })) = (w.http, w.status, &end) {
-        w.status = Some(load_balancer::responder_status(lab, n, path));
+        w.status = Some(load_balancer::responder_status(lab, n, &w.path));
     }
     let forwarded = w.forwarded_by.take();
     // A stopped task's namespace stays: its kernel still answers a ping.
-    let a = if proto == ProbeProto::Icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) };
+    let a = if icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) };
     load_balancer::bad_gateway(a, forwarded)
 }
 

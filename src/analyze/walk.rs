@@ -151,6 +151,11 @@ impl Next<'_> {
 /// What a hop does with a packet: hands it on, or stops it.
 pub type Onward<'a> = Result<Next<'a>, Blocked>;
 
+/// A target a load balancer's node may forward a request to: the group's index in
+/// `Lab::target_groups` and the target's in the group, or no target when the group has none in
+/// use (the node's 503). See `load_balancer::picks`.
+pub type Pick = (usize, Option<usize>);
+
 pub struct Walk<'a> {
     pub lab: &'a Lab,
     pub l4: L4,
@@ -170,6 +175,9 @@ pub struct Walk<'a> {
     /// The network load balancer node (its ENI) that forwarded the flow with the client's
     /// address: a target's rule naming one of the node's security groups admits it.
     pub nlb_node: Option<usize>,
+    /// The target a load balancer's node forwards to, when it is one its round robin covers
+    /// (`load_balancer::picks`); else the first of them.
+    pub pick: Option<Pick>,
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
@@ -196,6 +204,7 @@ impl<'a> Walk<'a> {
             status: None,
             forwarded_by: None,
             nlb_node: None,
+            pick: None,
             steps: vec![],
             replies: vec![],
         }

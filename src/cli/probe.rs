@@ -34,6 +34,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         port,
         proto,
         path: "/".into(),
+        host: resolve::host_header(&l, &dst.0),
         timeout: Duration::from_millis(timeout_ms),
     };
     super::watch_signals();

@@ -86,6 +86,7 @@ pub fn cases(lab: &Lab, n: &Never) -> Vec<Case> {
                     port,
                     proto,
                     path: "/".into(),
+                    host: None,
                     timeout: NEVER_TIMEOUT,
                 };
                 let analysis = analyze(lab, s, &to, Some(pp.port), proto, via);

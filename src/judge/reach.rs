@@ -36,6 +36,7 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
         port,
         proto: r.protocol,
         path: r.path.clone(),
+        host: resolve::host_header(lab, &r.to.value),
         timeout: Duration::from_millis(r.timeout_ms),
     })
 }

@@ -197,6 +197,16 @@ pub fn destination(
     Ok((ip, port))
 }
 
+/// The Host header an HTTP client sends to `to`: a load balancer's DNS name (the name a client
+/// resolves and asks for, which its rules' `host-header` conditions see, and what the analyzer
+/// matches them against), else none (the address, as `curl http://IP/` sends).
+pub fn host_header(lab: &Lab, to: &Node) -> Option<String> {
+    match to {
+        Node::LoadBalancer(n) => lab.load_balancer(n).map(|lb| lb.dns_name.clone()),
+        _ => None,
+    }
+}
+
 /// The name of a service's first task (`NAME-1` when it has none, which then is not found).
 fn first_task(lab: &Lab, service: &str) -> String {
     let first = lab.service(service).and_then(|s| s.tasks.first()).map(|ti| lab.tasks[*ti].name.clone());

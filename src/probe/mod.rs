@@ -63,6 +63,9 @@ pub struct ProbeSpec {
     pub proto: ProbeProto,
     /// HTTP GET path.
     pub path: String,
+    /// HTTP Host header: the name the client asked for (a load balancer's DNS name, which its
+    /// rules' host-header conditions see); None: the destination address, as `curl http://IP/`.
+    pub host: Option<String>,
     pub timeout: Duration,
 }
 
@@ -389,7 +392,7 @@ async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, done: impl Fn(&[u
     }
 }
 
-pub fn http_request(path: &str, host: Ipv4Addr) -> String {
+pub fn http_request(path: &str, host: &str) -> String {
     let path = if path.is_empty() { "/" } else { path };
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ecsnet-probe\r\nConnection: close\r\n\r\n")
 }
@@ -400,7 +403,7 @@ async fn http_exchange(
     start: Instant,
     read_deadline: Instant,
 ) -> ProbeResult {
-    let req = http_request(&spec.path, spec.dst);
+    let req = http_request(&spec.path, &spec.host.clone().unwrap_or_else(|| spec.dst.to_string()));
     let mut buf = Vec::new();
     let read = tokio::time::timeout_at(read_deadline.into(), async {
         stream.write_all(req.as_bytes()).await?;
@@ -573,10 +576,10 @@ mod tests {
     #[test]
     fn http_request_format() {
         assert_eq!(
-            http_request("/health", Ipv4Addr::new(10, 0, 1, 10)),
+            http_request("/health", "10.0.1.10"),
             "GET /health HTTP/1.1\r\nHost: 10.0.1.10\r\nUser-Agent: ecsnet-probe\r\nConnection: close\r\n\r\n"
         );
-        assert!(http_request("", Ipv4Addr::LOCALHOST).starts_with("GET / HTTP/1.1\r\n"));
+        assert!(http_request("", "127.0.0.1").starts_with("GET / HTTP/1.1\r\n"));
     }
 
     #[test]
@@ -599,6 +602,7 @@ mod tests {
             port: Some(1),
             proto: ProbeProto::Tcp,
             path: String::new(),
+            host: None,
             timeout: Duration::from_millis(100),
         };
         let r = run(vec![spec.clone(), ProbeSpec { id: 8, port: None, ..spec }]).await;

@@ -306,7 +306,17 @@ pub fn spec(lab: &Lab, id: usize, c: &Case, timeout: Duration) -> Option<ProbeSp
     let source = resolve::source(lab, &c.from).ok()?;
     let (dst, port) = resolve::destination(lab, &c.to, c.port, c.via, c.proto).ok()?;
     let port = if c.proto == ProbeProto::Icmp { None } else { port };
-    Some(ProbeSpec { id, src_ns: source.ns, bind: source.bind, dst, port, proto: c.proto, path: "/".into(), timeout })
+    Some(ProbeSpec {
+        id,
+        src_ns: source.ns,
+        bind: source.bind,
+        dst,
+        port,
+        proto: c.proto,
+        path: "/".into(),
+        host: resolve::host_header(lab, &c.to),
+        timeout,
+    })
 }
 
 /// A name to ask from a node.

@@ -64,6 +64,10 @@ struct Gen {
     fargate: Rng,
     /// Load balancers: their own stream, so a seed's lab from before ALBs keeps its draws.
     alb: Rng,
+    /// Services behind the ALB: their own stream, so the ALB labs from before keep their draws.
+    svc: Rng,
+    /// Listener rules on the Host header and weighted forwards: their own stream too.
+    rules: Rng,
     lb: Option<AlbPlan>,
     /// The awsvpc tasks written (EC2 or Fargate): name, subnet, family index, placeable.
     vpc_tasks: Vec<(String, usize, usize, bool)>,
@@ -71,17 +75,57 @@ struct Gen {
     last_subnet: usize,
 }
 
-/// An ALB as decided before the file is written: its listener port, the subnet it adds when
-/// the lab has one zone only (not in `subnets`, so the main stream's draws stay), and whether
-/// families answer `/health` with 404.
+/// An ALB as decided before the file is written: its listener port, the subnets it adds (not
+/// in `subnets`, so the main stream's draws stay), and whether families answer `/health` with
+/// 404.
 struct AlbPlan {
     port: u16,
-    extra_subnet: Option<SubnetPlan>,
+    extra_subnets: Vec<SubnetPlan>,
+    /// A lab built to answer (most of them): the ALB in subnets of its own routed to the
+    /// internet gateway (internet-facing) or internal without one, its group admitting the
+    /// listener from anywhere, and `tg-1` the tasks of family `web`, which listen on the
+    /// group's port. Else every part is drawn as it comes, mostly blocked.
+    web: Option<WebPlan>,
     health404: Vec<usize>,
     /// Per target group (`tg-1`, `tg-2`): its port and its targets (task, port when not the group's).
     groups: Vec<(u16, Vec<Registered>)>,
     /// The rule on `/api/*`: none, a forward to `tg-2` or a fixed response with this status.
     rule: AlbRule,
+}
+
+/// The family `web` and its Fargate tasks that `tg-1` registers in a lab built to answer.
+struct WebPlan {
+    /// The port its app listens on; the group's port (another one sometimes: 502).
+    port: u16,
+    group_port: u16,
+    tasks: usize,
+    /// Its app answers `/health` with 404 (unhealthy, the group fails open).
+    health404: bool,
+    kind: WebKind,
+}
+
+/// The placement strategies an EC2 `web` service draws.
+const STRATEGIES: [&str; 3] = [
+    "[{ type: spread, field: \"attribute:ecs.availability-zone\" }]",
+    "[{ type: spread, field: instanceId }]",
+    "[{ type: binpack, field: memory }]",
+];
+
+/// What runs `web` (drawn from `Gen::svc`): standalone Fargate tasks `web-N` registered by
+/// hand, or a service `web` of `tasks` tasks whose `loadBalancers` register them in `tg-1`.
+#[derive(Clone, Copy, PartialEq)]
+enum WebKind {
+    Tasks,
+    /// A FARGATE service in 1-2 subnets.
+    Fargate,
+    /// An EC2 awsvpc service, spread over zones or bin-packed.
+    Ec2(&'static str),
+    /// An EC2 bridge service on dynamic host ports, `tg-1` of target type instance; the
+    /// instances get `inst-sg`, admitting the ephemeral range from the ALB's group (or only
+    /// the container port: the checks time out).
+    Bridge {
+        ephemeral: bool,
+    },
 }
 
 /// A registered target: its task, and its port when not the group's.
@@ -162,6 +206,8 @@ pub fn generate(seed: u64, name: &str) -> String {
         iam: Rng(seed ^ 0x1a11_1a11_1a11_1a11),
         fargate: Rng(seed ^ 0xfa26_a7e0_fa26_a7e0),
         alb: Rng(seed ^ 0xa1b0_a1b0_a1b0_a1b0),
+        svc: Rng(seed ^ 0x5e41_5e41_5e41_5e41),
+        rules: Rng(seed ^ 0x4057_4057_4057_4057),
         lb: None,
         vpc_tasks: vec![],
         last_subnet: 0,
@@ -182,7 +228,9 @@ pub fn generate(seed: u64, name: &str) -> String {
     y += &g.internet();
     y += &g.instances();
     y += &g.task_definitions();
-    y += &g.tasks();
+    y += &g.web_family();
+    let tasks = g.tasks();
+    y += &g.web_tasks(tasks);
     y += &iam_block(seed);
     y = g.target_groups_only_from_alb(y);
     y += &g.load_balancer();
@@ -302,7 +350,11 @@ impl Gen {
         }
         self.plan_alb(&tables.iter().map(|t| t.0.clone()).collect::<Vec<_>>());
         let mut y = "  subnets:\n".to_string();
-        let extra = self.lb.as_ref().and_then(|l| l.extra_subnet.as_ref()).map(|s| (LB_SUBNET_INDEX, s));
+        let extra: Vec<(usize, &SubnetPlan)> = self
+            .lb
+            .as_ref()
+            .map(|l| l.extra_subnets.iter().enumerate().map(|(k, s)| (LB_SUBNET_INDEX + k, s)).collect())
+            .unwrap_or_default();
         for (i, SubnetPlan { name, zone, table }) in self.subnets.iter().enumerate().chain(extra) {
             let rt = table.as_ref().map(|t| format!(", routeTable: {t}")).unwrap_or_default();
             y += &format!(
@@ -798,6 +850,8 @@ const LB_SUBNET_INDEX: usize = 9;
 /// The ALB's group, and the group that admits only it (given to some targets).
 const ALB_SG: &str = "alb-sg";
 const TARGET_SG: &str = "tgt-sg";
+/// The group every instance gets when a bridge service is behind the ALB (its dynamic ports).
+const INSTANCE_SG: &str = "inst-sg";
 
 /// ALBs (issue 17), all drawn from `Gen::alb`.
 impl Gen {
@@ -808,14 +862,21 @@ impl Gen {
             return;
         }
         let port = *self.alb.pick(&[80u16, 8080]);
+        let web = self.alb.chance(90).then(|| self.web_plan());
         let zones: BTreeSet<char> = self.subnets.iter().map(|s| s.zone).collect();
-        let extra_subnet = match zones.len() < 2 {
-            true => {
+        let extra_subnets = match (zones.len() < 2, web.is_some()) {
+            // Its own subnet in each zone, on the table with the internet gateway's route.
+            (_, true) => {
+                let table = self.igw.then(|| "public".to_string());
+                let lb = |zone: char| SubnetPlan { name: format!("sn-lb{zone}"), zone, table: table.clone() };
+                vec![lb('a'), lb('b')]
+            }
+            (true, false) => {
                 let zone = if zones.contains(&'a') { 'b' } else { 'a' };
                 let k = self.alb.below(tables.len() + 1);
-                Some(SubnetPlan { name: "sn-lb".into(), zone, table: tables.get(k).cloned() })
+                vec![SubnetPlan { name: "sn-lb".into(), zone, table: tables.get(k).cloned() }]
             }
-            false => None,
+            (false, false) => vec![],
         };
         let health404 = (0..5).filter(|_| self.alb.chance(30)).collect();
         let rule = match self.alb.below(100) {
@@ -823,7 +884,98 @@ impl Gen {
             40..70 => AlbRule::Forward,
             _ => AlbRule::Fixed(*self.alb.pick(&[200, 404, 503])),
         };
-        self.lb = Some(AlbPlan { port, extra_subnet, health404, groups: vec![], rule });
+        self.lb = Some(AlbPlan { port, extra_subnets, web, health404, groups: vec![], rule });
+    }
+
+    /// The family `web` of a lab built to answer: one container listening on its port, an
+    /// image of no registry (nothing to pull), sometimes answering `/health` with 404.
+    fn web_family(&self) -> String {
+        let Some(w) = self.lb.as_ref().and_then(|l| l.web.as_ref()) else { return String::new() };
+        let status = if w.health404 { "        x-ecsnet: { httpStatus: { /health: 404 } }\n" } else { "" };
+        let (mode, host) = match w.kind {
+            WebKind::Bridge { .. } => ("bridge\n    memory: 256", ", hostPort: 0"),
+            _ => ("awsvpc\n    requiresCompatibilities: [EC2, FARGATE]\n    cpu: 256\n    memory: 512", ""),
+        };
+        format!(
+            "  - family: web\n    networkMode: {mode}\n    containerDefinitions:\n      - name: app\n        image: example/web:1\n        portMappings: [{{ containerPort: {}{host}, protocol: tcp }}]\n{status}",
+            w.port
+        )
+    }
+
+    /// `tasks` (its header written when the lab has none else) and the Fargate tasks of
+    /// `web` in any subnet, mostly with the group that admits the ALB's.
+    fn web_tasks(&mut self, tasks: String) -> String {
+        let Some((n, kind)) = self.lb.as_ref().and_then(|l| l.web.as_ref()).map(|w| (w.tasks, w.kind)) else {
+            return tasks;
+        };
+        if kind != WebKind::Tasks {
+            return tasks + &self.web_service(n, kind);
+        }
+        let subnets = self.web_subnets();
+        let mut y = if tasks.is_empty() { "tasks:\n".to_string() } else { tasks };
+        for k in 1..=n {
+            let subnet = self.alb.pick(&subnets).clone();
+            let groups = self.web_group();
+            y += &format!(
+                "  - {{ name: web-{k}, taskDefinition: web, launchType: FARGATE, networkConfiguration: {{ awsvpcConfiguration: {{ subnets: [{subnet}], securityGroups: [{groups}] }} }} }}\n"
+            );
+        }
+        y
+    }
+
+    /// Every subnet of the lab, the ALB's own included.
+    fn web_subnets(&self) -> Vec<String> {
+        let mut subnets: Vec<String> = self.subnets.iter().map(|s| s.name.clone()).collect();
+        subnets.extend(self.lb.iter().flat_map(|l| l.extra_subnets.iter().map(|s| s.name.clone())));
+        subnets
+    }
+
+    /// A web task's group: mostly the one admitting the ALB's, sometimes the ALB's own (the
+    /// listener port only) or another.
+    fn web_group(&mut self) -> String {
+        match self.alb.below(100) {
+            0..85 => TARGET_SG.to_string(),
+            85..93 => ALB_SG.to_string(),
+            _ => self.alb.pick(&self.groups.iter().cloned().chain(["default".to_string()]).collect::<Vec<_>>()).clone(),
+        }
+    }
+
+    /// The service `web` (drawn from `Gen::svc`): its tasks registered in `tg-1` by ECS.
+    fn web_service(&mut self, n: usize, kind: WebKind) -> String {
+        let Some(port) = self.lb.as_ref().and_then(|l| l.web.as_ref()).map(|w| w.port) else { return String::new() };
+        let mut y = format!("services:\n  - serviceName: web\n    taskDefinition: web\n    desiredCount: {n}\n");
+        let mut subnets = self.web_subnets();
+        self.svc.shuffle(&mut subnets);
+        match kind {
+            WebKind::Fargate => {
+                subnets.truncate(self.svc.range(1, 2));
+                y += "    launchType: FARGATE\n";
+            }
+            WebKind::Ec2(strategy) => y += &format!("    placementStrategy: {strategy}\n"),
+            _ => {}
+        }
+        if kind != (WebKind::Bridge { ephemeral: true }) && kind != (WebKind::Bridge { ephemeral: false }) {
+            let group = if self.svc.chance(90) { TARGET_SG.to_string() } else { self.web_group() };
+            y += &format!(
+                "    networkConfiguration:\n      awsvpcConfiguration: {{ subnets: [{}], securityGroups: [{group}] }}\n",
+                subnets.join(", ")
+            );
+        }
+        y + &format!(
+            "    loadBalancers:\n      - {{ targetGroupArn: tg-1, containerName: app, containerPort: {port} }}\n"
+        )
+    }
+
+    fn web_plan(&mut self) -> WebPlan {
+        let port = *self.alb.pick(&[80u16, 3000, 8080]);
+        let group_port = if self.alb.chance(8) { 9000 } else { port };
+        let kind = match self.svc.below(100) {
+            0..35 => WebKind::Tasks,
+            35..65 => WebKind::Fargate,
+            65..85 => WebKind::Ec2(STRATEGIES[self.svc.below(STRATEGIES.len())]),
+            _ => WebKind::Bridge { ephemeral: self.svc.chance(75) },
+        };
+        WebPlan { port, group_port, tasks: self.alb.range(1, 3), health404: self.alb.chance(20), kind }
     }
 
     fn health404(&self, family: usize) -> bool {
@@ -836,13 +988,16 @@ impl Gen {
         let Some(port) = self.lb.as_ref().map(|l| l.port) else { return String::new() };
         let mut y = if has_header { String::new() } else { "  securityGroups:\n".into() };
         let vpc = format!("10.{}.0.0/16", self.octet);
+        let web = self.lb.as_ref().is_some_and(|l| l.web.is_some());
         let ingress = match self.alb.below(100) {
+            _ if web => format!("{{ protocol: tcp, ports: {port}, source: 0.0.0.0/0 }}"),
             0..50 => format!("{{ protocol: tcp, ports: {port}, source: 0.0.0.0/0 }}"),
             50..75 => format!("{{ protocol: tcp, ports: {port}, source: {vpc} }}"),
             _ => "{ protocol: tcp, ports: 443, source: 0.0.0.0/0 }".into(),
         };
         y += &format!("    - name: {ALB_SG}\n      ingress: [{ingress}]\n");
         let egress = match self.alb.below(100) {
+            _ if web => None,
             0..55 => None,
             55..70 => Some(format!("sg/{TARGET_SG}")),
             70..85 => Some(vpc),
@@ -851,9 +1006,17 @@ impl Gen {
         if let Some(to) = egress {
             y += &format!("      egress: [{{ protocol: tcp, ports: 0-65535, destination: {to} }}]\n");
         }
-        y + &format!(
+        y += &format!(
             "    - name: {TARGET_SG}\n      ingress: [{{ protocol: tcp, ports: 0-65535, source: sg/{ALB_SG} }}]\n"
-        )
+        );
+        let web = self.lb.as_ref().and_then(|l| l.web.as_ref());
+        if let Some((WebKind::Bridge { ephemeral }, port)) = web.map(|w| (w.kind, w.port)) {
+            let ports = if ephemeral { "32768-65535".to_string() } else { port.to_string() };
+            y += &format!(
+                "    - name: {INSTANCE_SG}\n      ingress: [{{ protocol: tcp, ports: {ports}, source: sg/{ALB_SG} }}]\n"
+            );
+        }
+        y
     }
 
     /// The target groups' targets among the awsvpc tasks (EC2 ones placed in their instance's
@@ -886,16 +1049,25 @@ impl Gen {
             groups.push((group_port.unwrap_or(80), targets));
         }
         if let Some(l) = self.lb.as_mut() {
+            if let Some(w) = &l.web {
+                // A service's tasks are registered by ECS, not listed.
+                let listed = if w.kind == WebKind::Tasks { w.tasks } else { 0 };
+                groups[0] = (w.group_port, (1..=listed).map(|k| (format!("web-{k}"), None)).collect());
+            }
             l.groups = groups;
         }
-        y.lines().map(|l| format!("{}\n", with_target_group(l, &only_alb))).collect()
+        let bridge =
+            self.lb.as_ref().and_then(|l| l.web.as_ref()).is_some_and(|w| matches!(w.kind, WebKind::Bridge { .. }));
+        y.lines().map(|l| format!("{}\n", with_instance_group(&with_target_group(l, &only_alb), bridge))).collect()
     }
 
     /// `targetGroups` and `loadBalancers`.
     fn load_balancer(&mut self) -> String {
         let Some(plan) = self.lb.take() else { return String::new() };
         let mut y = "targetGroups:\n".to_string();
+        let bridge = plan.web.as_ref().is_some_and(|w| matches!(w.kind, WebKind::Bridge { .. }));
         for (i, (port, targets)) in plan.groups.iter().enumerate() {
+            let kind = if i == 0 && bridge { "instance" } else { "ip" };
             let path = if self.alb.chance(50) { "/health" } else { "/" };
             let t: Vec<String> = targets
                 .iter()
@@ -905,7 +1077,7 @@ impl Gen {
                 })
                 .collect();
             y += &format!(
-                "  - {{ name: tg-{}, port: {port}, targetType: ip, healthCheckPath: {path}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
+                "  - {{ name: tg-{}, port: {port}, targetType: {kind}, healthCheckPath: {path}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
                 i + 1,
                 t.join(", ")
             );
@@ -914,21 +1086,78 @@ impl Gen {
     }
 
     fn alb_itself(&mut self, plan: &AlbPlan) -> String {
-        let mut all: Vec<&SubnetPlan> = self.subnets.iter().chain(plan.extra_subnet.as_ref()).collect();
+        let mut all: Vec<&SubnetPlan> = match plan.web {
+            Some(_) => plan.extra_subnets.iter().collect(),
+            None => self.subnets.iter().chain(&plan.extra_subnets).collect(),
+        };
         self.alb.shuffle(&mut all);
         let a = all.iter().find(|s| s.zone == 'a').map(|s| s.name.clone()).unwrap_or_default();
         let b = all.iter().find(|s| s.zone == 'b').map(|s| s.name.clone()).unwrap_or_default();
-        let scheme = if self.igw && self.alb.chance(70) { "internet-facing" } else { "internal" };
-        let groups = if self.alb.chance(85) { format!(", securityGroups: [{ALB_SG}]") } else { String::new() };
-        let rules = match plan.rule {
-            AlbRule::None => String::new(),
-            AlbRule::Forward => ", rules: [{ priority: 10, conditions: [{ field: path-pattern, values: [/api/*] }], actions: [{ type: forward, targetGroupArn: tg-2 }] }]".into(),
-            AlbRule::Fixed(code) => format!(", rules: [{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}]"),
+        let facing = if plan.web.is_some() { 25 } else { 70 };
+        let scheme = if self.igw && self.alb.chance(facing) { "internet-facing" } else { "internal" };
+        let groups = if plan.web.is_some() || self.alb.chance(85) {
+            format!(", securityGroups: [{ALB_SG}]")
+        } else {
+            String::new()
         };
+        let mut rules: Vec<String> = self.host_rule().into_iter().collect();
+        match plan.rule {
+            AlbRule::None => {}
+            AlbRule::Forward => rules.push(format!("{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{}] }}", self.forward_to_tg2())),
+            AlbRule::Fixed(code) => rules.push(format!("{{ priority: 10, conditions: [{{ field: path-pattern, values: [/api/*] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}")),
+        };
+        let rules = if rules.is_empty() { String::new() } else { format!(", rules: [{}]", rules.join(", ")) };
         format!(
             "loadBalancers:\n  - name: lb-1\n    scheme: {scheme}\n    subnets: [{a}, {b}]\n    listeners:\n      - {{ port: {}, protocol: HTTP, defaultActions: [{{ type: forward, targetGroupArn: tg-1 }}]{rules} }}\n{}",
             plan.port,
             if groups.is_empty() { String::new() } else { format!("    securityGroups: [{ALB_SG}]\n") }
+        )
+    }
+}
+
+/// An instance line (`ecs-N`) with `inst-sg` added to its groups, when `on`.
+fn with_instance_group(line: &str, on: bool) -> String {
+    if !on || !line.starts_with("  - { name: ecs-") {
+        return line.to_string();
+    }
+    if line.contains("securityGroups: []") {
+        return line.replace("securityGroups: []", &format!("securityGroups: [{INSTANCE_SG}]"));
+    }
+    if line.contains("securityGroups: [") {
+        return line.replacen("securityGroups: [", &format!("securityGroups: [{INSTANCE_SG}, "), 1);
+    }
+    match line.strip_suffix(" }") {
+        Some(head) => format!("{head}, securityGroups: [default, {INSTANCE_SG}] }}"),
+        None => line.to_string(),
+    }
+}
+
+/// Listener rules drawn from `Gen::rules`.
+impl Gen {
+    /// Sometimes a rule on the Host header before the path rule: the load balancer's DNS name
+    /// (what a client sends) matches `*.elb.amazonaws.com` and `*lb-1-*`, never
+    /// `old.example.com`; it answers a fixed response of its own.
+    fn host_rule(&mut self) -> Option<String> {
+        if !self.rules.chance(20) {
+            return None;
+        }
+        let host =
+            *self.rules.pick(&["\"*.elb.amazonaws.com\"", "\"*lb-1-*\"", "old.example.com", "\"*.EXAMPLE.com\""]);
+        let code = *self.rules.pick(&[202u16, 410]);
+        Some(format!(
+            "{{ priority: 5, conditions: [{{ field: host-header, values: [{host}] }}], actions: [{{ type: fixed-response, fixedResponseConfig: {{ statusCode: \"{code}\" }} }}] }}"
+        ))
+    }
+
+    /// The path rule's forward: to tg-2, or weighted between tg-1 and tg-2 (weights 0, 1 or 3:
+    /// a group of weight 0 gets nothing).
+    fn forward_to_tg2(&mut self) -> String {
+        if !self.rules.chance(50) {
+            return "{ type: forward, targetGroupArn: tg-2 }".into();
+        }
+        let (a, b) = (*self.rules.pick(&[0u32, 1, 3]), *self.rules.pick(&[1u32, 3]));
+        format!(
+            "{{ type: forward, forwardConfig: {{ targetGroups: [{{ targetGroupArn: tg-1, weight: {a} }}, {{ targetGroupArn: tg-2, weight: {b} }}] }} }}"
         )
     }
 }

@@ -17,6 +17,9 @@ pub struct LabReport {
     pub alb_probes: usize,
     /// Probes through a load balancer that a target answered.
     pub alb_served: usize,
+    /// ECS services in the lab, and their tasks placed.
+    pub services: usize,
+    pub service_tasks: usize,
     pub mismatches: Vec<Mismatch>,
     /// Disagreements that went away when probed again with a longer timeout.
     pub flaky: Vec<String>,
@@ -69,6 +72,8 @@ pub struct Tally {
     pub alb_probes: usize,
     pub alb_served: usize,
     pub alb_mismatches: usize,
+    pub services: usize,
+    pub service_tasks: usize,
     pub mismatches: usize,
     pub flaky: usize,
     pub overflow: usize,
@@ -84,6 +89,8 @@ impl Tally {
         self.albs += rep.albs;
         self.alb_probes += rep.alb_probes;
         self.alb_served += rep.alb_served;
+        self.services += rep.services;
+        self.service_tasks += rep.service_tasks;
         self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("alb ")).count();
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
@@ -123,6 +130,7 @@ impl Tally {
             "load balancers: {} ALBs, {} probes through them ({} answered by a target), {} mismatches",
             self.albs, self.alb_probes, self.alb_served, self.alb_mismatches
         );
+        eprintln!("services: {} ({} tasks placed)", self.services, self.service_tasks);
         let mut by_count: Vec<_> = self.signatures.iter().collect();
         by_count.sort_by_key(|(s, (n, _))| (std::cmp::Reverse(*n), (*s).clone()));
         for (sig, (n, example)) in by_count {
