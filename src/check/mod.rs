@@ -72,7 +72,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             _ => None,
         })
         .collect();
-    let specs = planned.iter().flatten().filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None });
+    let (https, specs) = https_probes(lab, expects, &planned);
     let fulls = arp_table_fulls();
     let dns_checks: Vec<(usize, &crate::scenario::DnsCheck)> = expects
         .iter()
@@ -96,11 +96,13 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     });
     let calls = plan_calls(lab, expects);
     let call_probes = calls.iter().filter_map(|(_, p, _)| p.as_ref().ok().cloned()).collect();
-    let (results, dns_results, call_results) = tokio::join!(
-        crate::probe::run(specs.collect()),
+    let (mut results, dns_results, call_results, https_results) = tokio::join!(
+        crate::probe::run(specs),
         crate::probe::dns::run(dns_probes.collect()),
-        crate::probe::call::run(call_probes)
+        crate::probe::call::run(call_probes),
+        crate::probe::https::run(https)
     );
+    results.extend(https_results);
     let overflowed = arp_table_fulls() > fulls;
     // Waited for beside the probes.
     let registrations = match registrations {
@@ -138,13 +140,50 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);
                 let ends = (&r.from.value, &r.to.value);
-                let a = crate::analyze::analyze_path(lab, ends, r.port, r.protocol, r.via, &r.path);
+                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
+                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
                 verdicts.push(judge::reach_verdict(lab, (i, e, r), plan, probe, &a, overflowed));
             }
             (ExpectKind::Reach(_), None) => {}
         }
     }
     verdicts
+}
+
+/// The planned probes: those of `http: { scheme: https }` checks as HTTPS probes (to the load
+/// balancer's DNS name, or the address, trusting the lab CA), the others as they are.
+fn https_probes(
+    lab: &Lab,
+    expects: &[Expectation],
+    planned: &[Option<Planned>],
+) -> (Vec<crate::probe::https::HttpsProbe>, Vec<crate::probe::ProbeSpec>) {
+    let is_https = |id: usize| match expects.get(id).map(|e| &e.kind) {
+        Some(ExpectKind::Reach(r)) => r.http.as_ref().is_some_and(|h| h.https),
+        _ => false,
+    };
+    let all = planned.iter().flatten().filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None });
+    let (https, plain): (Vec<_>, Vec<_>) = all.partition(|s| is_https(s.id));
+    if https.is_empty() {
+        return (vec![], plain);
+    }
+    let ca = lab_ca(lab);
+    let https = https
+        .into_iter()
+        .map(|spec| {
+            let server_name = match expects.get(spec.id).map(|e| &e.kind) {
+                Some(ExpectKind::Reach(r)) => resolve::server_name(lab, &r.to.value, spec.dst),
+                _ => spec.dst.to_string(),
+            };
+            crate::probe::https::HttpsProbe { spec, server_name, ca_pem: ca.clone() }
+        })
+        .collect();
+    (https, plain)
+}
+
+/// The lab CA's certificate (PEM), as `up` wrote it; empty when there is none.
+fn lab_ca(lab: &Lab) -> String {
+    use crate::dataplane::sandbox::{CA_CERT, ca_dir};
+    std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default()
 }
 
 /// The tasks that run in the lab: started (`starts`), and every container's program up (the
@@ -192,9 +231,7 @@ fn plan_calls(lab: &Lab, expects: &[Expectation]) -> Vec<PlannedCall> {
     if calls.is_empty() {
         return vec![];
     }
-    use crate::dataplane::sandbox::{CA_CERT, ca_dir};
-    let ca =
-        std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default();
+    let ca = lab_ca(lab);
     calls
         .into_iter()
         .filter_map(|(i, c)| {

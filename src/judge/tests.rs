@@ -299,7 +299,7 @@ fn an_http_check_compares_the_status_and_the_body() {
     let mut r = reach("task/web-1", "metadata", 80, true);
     r.protocol = ProbeProto::Http;
     r.path = "/v4/x/task".into();
-    r.http = Some(HttpCheck { status: Some(200), body_contains: Some("\"Family\":\"web\"".into()) });
+    r.http = Some(HttpCheck { status: Some(200), body_contains: Some("\"Family\":\"web\"".into()), https: false });
     let ok = http_answer(200, r#"{"Cluster":"default","Family":"web","Revision":"1"}"#);
     let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&ok));
     assert!(v.pass, "{}", v.detail);
@@ -316,7 +316,7 @@ fn an_http_check_compares_the_status_and_the_body() {
     assert!(!v.pass && v.detail.starts_with("the body is empty, expected it to contain"), "{}", v.detail);
 
     // A responder's answer: who served it, then what it answered.
-    r.http = Some(HttpCheck { status: Some(200), body_contains: None });
+    r.http = Some(HttpCheck { status: Some(200), body_contains: None, https: false });
     let mut served = connected("task/db/db", "db", "db", "10.12.0.9");
     served.http_status = Some(200);
     served.detail = "HTTP 200".into();

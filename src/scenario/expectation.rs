@@ -168,7 +168,10 @@ impl Reach {
         if let Some(p) = self.port {
             s.push_str(&format!(":{p}"));
         }
-        s.push_str(&format!("/{}", self.protocol));
+        match &self.http {
+            Some(h) if h.https => s.push_str("/https"),
+            _ => s.push_str(&format!("/{}", self.protocol)),
+        }
         match self.via {
             Some(Via::HostPort) => s.push_str(" via hostPort"),
             Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),

@@ -23,6 +23,7 @@ pub mod instance_types;
 mod internet;
 mod json;
 pub mod listener;
+mod listener_tls;
 pub mod load_balancer;
 mod located;
 pub mod metadata_options;

@@ -57,7 +57,7 @@ fn http_implies_the_protocol_and_carries_the_path() {
         panic!()
     };
     assert_eq!((r.protocol, r.port, r.path.as_str()), (ProbeProto::Http, Some(80), "/v4"));
-    assert_eq!(r.http, Some(HttpCheck { status: Some(200), body_contains: Some("TaskARN".into()) }));
+    assert_eq!(r.http, Some(HttpCheck { status: Some(200), body_contains: Some("TaskARN".into()), https: false }));
     assert_eq!(r.title(), "task/web -> metadata:80/http GET /v4");
     // `path` beside `http` still works.
     let ExpectKind::Reach(r) = one(
