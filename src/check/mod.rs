@@ -4,7 +4,9 @@
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
-use crate::scenario::{Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, glob};
+use crate::scenario::{
+    Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, Reach, glob,
+};
 use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -137,6 +139,13 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 let seen = call_results.iter().find(|r| r.id == i);
                 verdicts.push(judge::judge_call(i, e, c, p.as_ref(), seen, a));
             }
+            (ExpectKind::Reach(r @ Reach { spread: Some(sp), .. }), Some(_)) => {
+                let mine: Vec<&crate::probe::ProbeResult> = results.iter().filter(|x| x.id == i).collect();
+                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
+                let ends = (&r.from.value, &r.to.value);
+                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
+                verdicts.push(judge::judge_spread(lab, (i, e, r, sp), &mine, &a));
+            }
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);
                 let ends = (&r.from.value, &r.to.value);
@@ -161,7 +170,16 @@ fn https_probes(
         Some(ExpectKind::Reach(r)) => r.http.as_ref().is_some_and(|h| h.https),
         _ => false,
     };
-    let all = planned.iter().flatten().filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None });
+    // A check with `requests: N` sends its probe N times (each result carries its id).
+    let times = |id: usize| match expects.get(id).map(|e| &e.kind) {
+        Some(ExpectKind::Reach(Reach { spread: Some(s), .. })) => s.requests as usize,
+        _ => 1,
+    };
+    let all = planned
+        .iter()
+        .flatten()
+        .filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None })
+        .flat_map(|s| std::iter::repeat_n(s.clone(), times(s.id)));
     let (https, plain): (Vec<_>, Vec<_>) = all.partition(|s| is_https(s.id));
     if https.is_empty() {
         return (vec![], plain);

@@ -896,3 +896,9 @@ elb-certificate-not-found = CertificateNotFound: The specified certificate does 
 elb-certificate-arn-help = ACM 証明書の ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID) か IAM サーバー証明書の ARN を書きます
 elb-ssl-policy-not-found = SSLPolicyNotFound: The specified SSL policy does not exist.
 elb-ssl-policy-help = 定義済みのポリシーを指定します: ELBSecurityPolicy-TLS13-1-2-2021-06、ELBSecurityPolicy-2016-08 など
+# requests: N (scenario/expectation/spread.rs)
+expect-requests-served-by = `requests` は複数のリクエストを送って誰が答えるかを見ます: `servedBy` が必要です
+expect-requests-served-by-help = servedBy: [task/web-1, task/web-2] か servedBy: service/NAME を追加します
+expect-served-by-list = `servedBy` のリストには `requests` が必要です: 1 回のリクエストに答えるのは 1 つだけです
+expect-served-by-list-help = requests: 6 を追加します (リストの各ターゲットが少なくとも 1 回答える必要があります)
+expect-requests-reachable = `servedBy` 付きの `requests` には `reachable: true` が必要です

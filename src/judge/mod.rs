@@ -10,6 +10,7 @@ pub mod never;
 mod placement;
 mod reach;
 mod service;
+pub mod spread;
 mod started;
 pub mod target_health;
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub use host_port::judge_host_port;
 pub use placement::judge_placement;
 pub use reach::{Planned, judge_reach, plan_reach, reach_verdict};
 pub use service::judge_service;
+pub use spread::judge_spread;
 pub use started::judge_started;
 pub use target_health::judge_target_health;
 pub use verdict::Verdict;

@@ -29,6 +29,7 @@ fn reach(from: &str, to: &str, port: u16, reachable: bool) -> Reach {
         reachable,
         result: None,
         served_by: None,
+        spread: None,
         source_seen_as: None,
         reason: None,
         timeout_ms: 300,
@@ -431,4 +432,31 @@ fn a_never_expected_violated_passes_only_when_a_flow_connects() {
     let v = never::verdict(0, &e, &n, &cases, &as_analyzed(&cases));
     assert!(!v.pass && !v.mismatch, "{}", v.detail);
     assert_eq!(v.detail, format!("{} flows checked, none connects; expected at least one to", cases.len()));
+}
+
+/// `requests: N` through scenario 26's ALB: both tasks of service/api must answer.
+#[test]
+fn a_spread_passes_when_every_target_answers_and_no_other() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let s = crate::scenario::Spread { requests: 4, served_by: vec![Located::bare(Node::Service("api".into()))] };
+    let mut r = reach("internet", "alb/web", 443, true);
+    r.spread = Some(s.clone());
+    let e = expectation(&r);
+    let a = analysis(Outcome::Connected, None, Some(Node::container("api-1", "app")));
+    assert_eq!(spread::predicted(&l, &r, &a), spread::expected(&l, &s), "the rotation is the service's tasks");
+    let one = connected("task/api-1/app", "api-1", "app", "10.26.0.4");
+    let two = connected("task/api-2/app", "api-2", "app", "10.26.0.4");
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &one, &two], &a);
+    assert!(v.pass && !v.mismatch, "{}", v.detail);
+    assert!(v.detail.contains("task/api-1 x2, task/api-2 x2"), "{}", v.detail);
+    // Only one task answered four requests: the other never did, and the analyzer's rotation
+    // has both (a mismatch, not just a failure).
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &one, &one, &one], &a);
+    assert!(!v.pass && v.mismatch, "{}", v.detail);
+    assert!(v.detail.contains("never answered: task/api-2"), "{}", v.detail);
+    // A request that got no answer fails the check.
+    let lost = ProbeResult::new(0, Outcome::Timeout, "no answer".into(), Duration::ZERO);
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &lost], &a);
+    assert!(!v.pass, "{}", v.detail);
 }

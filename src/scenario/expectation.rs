@@ -10,6 +10,7 @@ mod host_port;
 mod http;
 mod icmp;
 mod service_state;
+mod spread;
 mod started;
 mod target_health;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
 pub use service_state::ServiceState;
+pub use spread::Spread;
 pub use started::Started;
 pub use target_health::{TARGET_STATES, TargetHealthCheck};
 
@@ -87,6 +89,9 @@ pub struct Reach {
     pub reachable: bool,
     pub result: Option<Outcome>,
     pub served_by: Option<Located<Node>>,
+    /// `requests: N` with `servedBy` a set: N requests, each target of the set answering.
+    #[serde(default)]
+    pub spread: Option<Spread>,
     pub source_seen_as: Option<Located<Node>>,
     pub reason: Option<String>,
     pub timeout_ms: u64,
@@ -181,6 +186,9 @@ impl Reach {
         if self.http.is_some() {
             s.push_str(&format!(" GET {}", self.path));
         }
+        if let Some(sp) = &self.spread {
+            s.push_str(&format!(" x{}", sp.requests));
+        }
         s
     }
 }
@@ -254,8 +262,13 @@ pub(crate) static REACH: Table = Table {
         ),
         opt(
             "servedBy",
-            NODE,
-            "The task that must answer: `task/NAME` or `task/NAME/CONTAINER` (needs `reachable: true`).",
+            Shape::AnyOf(&[NODE, Shape::List(&NODE)]),
+            "The task that must answer: `task/NAME` or `task/NAME/CONTAINER` (needs `reachable: true`); with `requests`, a list of tasks (or `service/NAME`) that must each answer one.",
+        ),
+        opt(
+            "requests",
+            Shape::Int { min: 1, max: spread::MAX_REQUESTS },
+            "Send this many requests: every target `servedBy` names must answer at least one, and no other any.",
         ),
         opt(
             "sourceSeenAs",
@@ -470,7 +483,9 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     let via = via(cx, &m, &mut ok);
     let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
     let result = result(cx, &m, &mut ok);
-    let served_by = served_by(cx, &m, &mut ok);
+    let spread = spread::parse(cx, &m, &mut ok);
+    ok &= spread::list_needs_requests(cx, &m);
+    let served_by = if m.get("requests").is_some() || !ok { None } else { served_by(cx, &m, &mut ok) };
     let source_seen_as = source_seen_as(cx, &m, &mut ok);
     let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
     let timeout_ms = timeout_ms(cx, &m, &mut ok);
@@ -481,6 +496,14 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     ok &= via_fits(cx, via.as_ref(), &to, protocol);
     ok &= result_fits(cx, result.as_ref(), &reachable);
     ok &= answers_need_reachable(cx, reachable.value, &served_by, &source_seen_as, http.as_ref());
+    if let (Some(s), false) = (&spread, reachable.value) {
+        cx.err(
+            &s.served_by[0].loc,
+            tr!("expect-requests-reachable", "`requests` with `servedBy` needs `reachable: true`"),
+            "",
+        );
+        ok = false;
+    }
     ok &= icmp::fits(cx, icmp.as_ref(), protocol, reachable.value);
     let reach = Reach {
         from,
@@ -494,6 +517,7 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
         reachable: reachable.value,
         result: result.map(|r| r.value),
         served_by,
+        spread,
         source_seen_as,
         reason,
         timeout_ms,
@@ -864,6 +888,9 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
                 check_node(cx, &r.from, l);
                 let to_ok = check_node(cx, &r.to, l);
                 if let Some(s) = &r.served_by {
+                    check_node(cx, s, l);
+                }
+                for s in r.spread.iter().flat_map(|s| &s.served_by) {
                     check_node(cx, s, l);
                 }
                 if let Some(s) = &r.source_seen_as {

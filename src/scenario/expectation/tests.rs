@@ -200,3 +200,32 @@ fn a_service_state_check_reads_describe_services_fields() {
     let Err(d) = with_service("  - { service: svc, runingCount: 1 }\n") else { panic!() };
     assert!(d[0].help.contains("runningCount"), "{}", d[0]);
 }
+
+#[test]
+fn requests_take_a_served_by_set_and_https_a_scheme() {
+    let ExpectKind::Reach(r) = one(
+        "  - { from: task/api, to: task/web:80, reachable: true, http: { scheme: https }, requests: 3, servedBy: [task/web] }\n",
+    ) else {
+        panic!()
+    };
+    assert!(r.http.as_ref().is_some_and(|h| h.https));
+    let s = r.spread.clone().expect("spread");
+    assert_eq!((s.requests, s.served_by.len()), (3, 1));
+    assert!(r.served_by.is_none());
+    assert!(r.title().ends_with("/https GET / x3"), "{}", r.title());
+    refused("  - { from: task/api, to: task/web:80, reachable: true, servedBy: [task/web] }\n", "needs `requests`");
+    refused("  - { from: task/api, to: task/web:80, reachable: true, requests: 2 }\n", "needs `servedBy`");
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: true, requests: 101, servedBy: task/web }\n",
+        "between 1 and 100",
+    );
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: true, requests: 2, servedBy: [instance/ecs-1] }\n",
+        "must name a task",
+    );
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: false, requests: 2, servedBy: task/web }\n",
+        "reachable: true",
+    );
+    refused("  - { from: task/api, to: task/web:80, reachable: true, http: { scheme: ftp } }\n", "ftp");
+}
