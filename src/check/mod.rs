@@ -4,9 +4,7 @@
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
-use crate::scenario::{
-    Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, Reach, glob,
-};
+use crate::scenario::{Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, Reach};
 use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -273,9 +271,7 @@ const REGISTRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(6)
 /// times, per matching destination, its declared ports and the host ports that publish them
 /// (as `judge::never` walks them). An upper bound: a pair with no address is skipped later.
 pub fn never_count(lab: &Lab, n: &Never) -> usize {
-    let hit = |p: &str, node: &Node| {
-        glob(p, &node.to_string()) || node.task_name().is_some_and(|t| glob(p, &Node::task(t).to_string()))
-    };
+    let hit = |p: &str, node: &Node| crate::judge::never::matches_in(lab, p, node);
     let keep = |p: &str, node: &Node| hit(p, node) && !n.except.iter().any(|x| hit(x, node));
     let (srcs, dsts) = resolve::nodes(lab);
     let srcs: Vec<&Node> = srcs.iter().filter(|s| keep(&n.from.value, s)).collect();
@@ -356,6 +352,19 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &Never) ->
         return v;
     }
     let cases = judge::never::cases(lab, n);
-    let results = crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()).await;
-    judge::never::verdict(index, e, n, &cases, &results)
+    let through = judge::never_through::cases(lab, n, &lab_ca(lab));
+    let (results, through_results) =
+        tokio::join!(crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()), through_probes(&through));
+    let reached = judge::never_through::tally(lab, n, &through, &through_results);
+    judge::never::verdict_through(index, e, n, (&cases, &results), reached)
+}
+
+/// The requests of `onlyThrough`, in order: HTTPS listeners' over TLS, the others plain.
+async fn through_probes(cases: &[judge::never_through::ThroughCase]) -> Vec<crate::probe::ProbeResult> {
+    let tls: Vec<_> = cases.iter().filter(|c| c.tls).map(|c| c.probe.clone()).collect();
+    let plain: Vec<_> = cases.iter().filter(|c| !c.tls).map(|c| c.probe.spec.clone()).collect();
+    let (tls, plain) = tokio::join!(crate::probe::https::run(tls), crate::probe::run(plain));
+    let mut all: Vec<crate::probe::ProbeResult> = tls.into_iter().chain(plain).collect();
+    all.sort_by_key(|r| r.id);
+    all
 }

@@ -902,3 +902,6 @@ expect-requests-served-by-help = servedBy: [task/web-1, task/web-2] か servedBy
 expect-served-by-list = `servedBy` のリストには `requests` が必要です: 1 回のリクエストに答えるのは 1 つだけです
 expect-served-by-list-help = requests: 6 を追加します (リストの各ターゲットが少なくとも 1 回答える必要があります)
 expect-requests-reachable = `servedBy` 付きの `requests` には `reachable: true` が必要です
+# never: onlyThrough (scenario/expectation.rs)
+expect-only-through = `onlyThrough` はロードバランサーを指定します (`{ $endpoint }` と書かれています)
+expect-only-through-help = `onlyThrough: alb/NAME` と書きます

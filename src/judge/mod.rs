@@ -7,6 +7,7 @@ mod cross_check;
 pub mod dns;
 mod host_port;
 pub mod never;
+pub mod never_through;
 mod placement;
 mod reach;
 mod service;

@@ -204,6 +204,7 @@ fn a_never_fails_on_any_flow_that_connects_in_the_model_or_on_packets() {
         except: vec![],
         protocol: None,
         expect_violated: false,
+        only_through: None,
     };
     let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
     let cases = never::cases(&l, &n);
@@ -262,6 +263,7 @@ fn a_never_covers_the_host_ports_that_publish_a_bridge_task() {
         except: vec![],
         protocol: None,
         expect_violated: false,
+        only_through: None,
     };
     let names: Vec<String> = never::cases(&l, &n).into_iter().map(|c| c.name).collect();
     assert!(
@@ -418,6 +420,7 @@ fn a_never_expected_violated_passes_only_when_a_flow_connects() {
         except: vec![],
         protocol: None,
         expect_violated: true,
+        only_through: None,
     };
     let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
     let cases = never::cases(&l, &n);
@@ -459,4 +462,35 @@ fn a_spread_passes_when_every_target_answers_and_no_other() {
     let lost = ProbeResult::new(0, Outcome::Timeout, "no answer".into(), Duration::ZERO);
     let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &lost], &a);
     assert!(!v.pass, "{}", v.detail);
+}
+
+/// `never: { from: internet, to: service/api, onlyThrough: alb/web }` in scenario 26: the
+/// service's tasks are destinations (their own address only), and the ALB's listeners are
+/// the requests through it, the HTTPS one over TLS.
+#[test]
+fn a_never_only_through_an_alb_probes_the_tasks_directly_and_the_alb_besides() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let n = Never {
+        from: Located::bare("internet".into()),
+        to: Located::bare("service/api".into()),
+        except: vec![],
+        protocol: None,
+        expect_violated: false,
+        only_through: Some(Located::bare("web".into())),
+    };
+    let cases = never::cases(&l, &n);
+    assert_eq!(cases.len(), 2, "{:?}", cases.iter().map(|c| &c.name).collect::<Vec<_>>());
+    assert!(cases.iter().all(|c| c.name.contains("task/api-") && c.analysis.outcome != Some(Outcome::Connected)));
+    let through = never_through::cases(&l, &n, "");
+    assert_eq!(through.iter().map(|c| c.tls).collect::<Vec<_>>(), vec![false, true], "80 then 443");
+    // Packets: the redirect is answered by the node, the HTTPS request by a task.
+    let mut redirect = ProbeResult::new(0, Outcome::Connected, "HTTP 301".into(), Duration::ZERO);
+    redirect.http_status = Some(301);
+    let mut served = connected("task/api-2/app", "api-2", "app", "10.26.0.4");
+    served.id = 1;
+    let (unreached, mismatches) = never_through::tally(&l, &n, &through, &[redirect.clone(), served]);
+    assert!(unreached.is_empty() && mismatches.is_empty(), "{unreached:?} {mismatches:?}");
+    let (unreached, mismatches) = never_through::tally(&l, &n, &through, &[redirect]);
+    assert_eq!((unreached.len(), mismatches.len()), (1, 1), "no task answered, the analyzer says one does");
 }

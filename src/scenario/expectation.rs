@@ -118,6 +118,10 @@ pub struct Never {
     /// check passes when at least one does.
     #[serde(default)]
     pub expect_violated: bool,
+    /// `onlyThrough: alb/NAME`: besides no direct flow connecting, every source must reach a
+    /// destination through that load balancer (one of its listeners answers with one of them).
+    #[serde(default)]
+    pub only_through: Option<Located<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -325,6 +329,11 @@ pub(crate) static NEVER: Table = Table {
             "false",
             "The flows are expected to connect (to show what a rule lets through): passes when at least one does.",
         ),
+        opt(
+            "onlyThrough",
+            NODE,
+            "`alb/NAME`: besides, every source must reach a destination through that load balancer's listeners.",
+        ),
     ],
 };
 
@@ -389,6 +398,27 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     reach(cx, Block { what: "an expectation".to_string(), ..m })
 }
 
+/// `onlyThrough`: `alb/NAME` (its name kept); Some(None) when absent.
+fn only_through(cx: &mut Reader, n: &Block<'_>) -> Option<Option<Located<String>>> {
+    let Some(v) = n.get("onlyThrough") else { return Some(None) };
+    let e = endpoint_no_port(cx, &v)?;
+    match &e.value {
+        Node::LoadBalancer(name) => Some(Some(Located::new(name.clone(), e.loc))),
+        other => {
+            cx.err(
+                &e.loc,
+                tr!(
+                    "expect-only-through",
+                    "`onlyThrough` names a load balancer, found `{ $endpoint }`",
+                    endpoint = other
+                ),
+                tr!("expect-only-through-help", "write `onlyThrough: alb/NAME`"),
+            );
+            None
+        }
+    }
+}
+
 fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
     outer.strict(cx, &NEVER_ENTRY);
     let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
@@ -426,7 +456,14 @@ fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
         None => false,
     };
     Some(Expectation {
-        kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol, expect_violated }),
+        kind: ExpectKind::Never(Never {
+            from: from?,
+            to: to?,
+            except,
+            protocol,
+            expect_violated,
+            only_through: only_through(cx, &n)?,
+        }),
         loc: outer.loc.clone(),
     })
 }
@@ -870,7 +907,11 @@ impl<'a> Lookup<'a> {
 pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
     for e in expect {
         match &e.kind {
-            ExpectKind::Never(_) => {}
+            ExpectKind::Never(n) => {
+                if let Some(lb) = &n.only_through {
+                    check_node(cx, &Located::new(Node::LoadBalancer(lb.value.clone()), lb.loc.clone()), l);
+                }
+            }
             ExpectKind::HostPort(h) => host_port::check(cx, h, &e.loc, l),
             ExpectKind::Dns(d) => dns::check(cx, d, l),
             ExpectKind::Call(c) => call::check(cx, c, l),
