@@ -905,3 +905,6 @@ expect-requests-reachable = `servedBy` 付きの `requests` には `reachable: t
 # never: onlyThrough (scenario/expectation.rs)
 expect-only-through = `onlyThrough` はロードバランサーを指定します (`{ $endpoint }` と書かれています)
 expect-only-through-help = `onlyThrough: alb/NAME` と書きます
+# service spread zones (scenario/expectation/service_state.rs)
+expect-spread-zone = `spread` が `{ $zone }` を指定していますが、シナリオのどのサブネットもそのゾーンにありません
+expect-spread-zone-help = シナリオのゾーン: { $zones }

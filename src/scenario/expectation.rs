@@ -889,6 +889,8 @@ pub(crate) struct Lookup<'a> {
     pub services: &'a [super::service::Service],
     pub task_definitions: &'a [TaskDefinition],
     pub target_groups: &'a [super::target_group::TargetGroup],
+    /// The availability zones of the scenario's subnets.
+    pub zones: Vec<String>,
 }
 
 impl<'a> Lookup<'a> {
@@ -923,6 +925,7 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             }
             ExpectKind::Service(s) => {
                 reference::reference(cx, &s.service, reference::SERVICE, &l.declared.services, l.seen);
+                service_state::check_zones(cx, s, &l.zones);
             }
             ExpectKind::TargetHealth(t) => target_health::check(cx, t, l),
             ExpectKind::Reach(r) => {

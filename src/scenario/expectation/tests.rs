@@ -229,3 +229,14 @@ fn requests_take_a_served_by_set_and_https_a_scheme() {
     );
     refused("  - { from: task/api, to: task/web:80, reachable: true, http: { scheme: ftp } }\n", "ftp");
 }
+
+#[test]
+fn a_service_spread_names_zones_the_scenario_has() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let bad = text.replace("ap-northeast-1c: 1 }", "ap-northeast-1d: 1 }");
+    let d = load_str(&p, &bad).map(|_| ()).unwrap_err().0;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("`ap-northeast-1d`"), "{}", d[0]);
+    assert!(d[0].help.contains("ap-northeast-1a, ap-northeast-1c"), "{}", d[0]);
+}
