@@ -32,6 +32,13 @@ pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>,
     };
     let (mut out, mut origin) = (vec![], vec![]);
     for (i, e) in expects.iter().enumerate() {
+        if let ExpectKind::TargetHealth(t @ crate::scenario::TargetHealthCheck { service: Some(_), .. }) = &e.kind {
+            for t in service_target_health(lab, t) {
+                out.push(Expectation { kind: ExpectKind::TargetHealth(t), loc: e.loc.clone() });
+                origin.push(i);
+            }
+            continue;
+        }
         let ExpectKind::Reach(r) = &e.kind else {
             out.push(e.clone());
             origin.push(i);
@@ -48,6 +55,29 @@ pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>,
         }
     }
     (out, origin)
+}
+
+/// `targetHealth: { service: NAME }`: one check per task of the service and target group it
+/// is registered in (the groups whose targets name one of its tasks).
+fn service_target_health(lab: &Lab, t: &crate::scenario::TargetHealthCheck) -> Vec<crate::scenario::TargetHealthCheck> {
+    use crate::scenario::Located;
+    let Some(svc) = t.service.as_ref().and_then(|s| lab.service(&s.value)) else { return vec![] };
+    let loc = t.target.loc.clone();
+    let mut out = vec![];
+    for g in &lab.target_groups {
+        for &ti in &svc.tasks {
+            let node = Node::task(&lab.tasks[ti].name);
+            if g.targets.iter().any(|x| x.node == node) {
+                out.push(crate::scenario::TargetHealthCheck {
+                    target_group: Located::new(g.name.clone(), loc.clone()),
+                    target: Located::new(node.to_string(), loc.clone()),
+                    service: None,
+                    ..t.clone()
+                });
+            }
+        }
+    }
+    out
 }
 
 async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
@@ -367,4 +397,32 @@ async fn through_probes(cases: &[judge::never_through::ThroughCase]) -> Vec<crat
     let mut all: Vec<crate::probe::ProbeResult> = tls.into_iter().chain(plain).collect();
     all.sort_by_key(|r| r.id);
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `targetHealth: { service: api }` in scenario 26: one check per task in group api.
+    #[test]
+    fn a_service_target_health_is_one_check_per_task_and_group() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+        let s = crate::scenario::load(&p).unwrap();
+        let lab = crate::model::build(&s).unwrap();
+        let (out, origin) = expand_services(&lab, &s.expect);
+        let checks: Vec<(String, String, usize)> = out
+            .iter()
+            .zip(&origin)
+            .filter_map(|(e, i)| match &e.kind {
+                ExpectKind::TargetHealth(t) => Some((t.target_group.value.clone(), t.target.value.clone(), *i)),
+                _ => None,
+            })
+            .collect();
+        let i = checks.first().map(|c| c.2).unwrap_or_default();
+        assert_eq!(
+            checks,
+            vec![("api".into(), "task/api-1".into(), i), ("api".into(), "task/api-2".into(), i)],
+            "both tasks, from the one expectation"
+        );
+    }
 }

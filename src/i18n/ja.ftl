@@ -908,3 +908,8 @@ expect-only-through-help = `onlyThrough: alb/NAME` と書きます
 # service spread zones (scenario/expectation/service_state.rs)
 expect-spread-zone = `spread` が `{ $zone }` を指定していますが、シナリオのどのサブネットもそのゾーンにありません
 expect-spread-zone-help = シナリオのゾーン: { $zones }
+# targetHealth by service (scenario/expectation/target_health.rs)
+expect-target-health-service = `service` はサービスのすべてのタスクを、登録されているすべてのターゲットグループで確認します: `targetGroup` と `target` は一緒に書けません
+expect-target-health-service-help = `service` だけにするか、`targetGroup` と `target` を 1 つずつ書きます
+expect-target-health-no-group = サービス `{ $service }` はタスクをどのターゲットグループにも登録していません
+expect-target-health-no-group-help = サービスに loadBalancers: [{"{"} targetGroupArn, containerName, containerPort {"}"}] を付けます
