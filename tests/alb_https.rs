@@ -83,3 +83,33 @@ fn https_from_the_internet_verifies_the_lab_ca_and_http_redirects_there() {
     let o = ecsnet(&["check", lab]);
     assert!(o.status.success(), "check: {}", text(&o));
 }
+
+/// Scenario 24's ALB (HTTP, two awsvpc web tasks in two zones) with checks of its own: six
+/// requests spread over both web tasks, and the web tasks reachable from the internet only
+/// through the ALB (their own addresses are private and admit only the ALB's group).
+#[test]
+fn requests_spread_over_two_tasks_and_the_tasks_are_reached_only_through_the_alb() {
+    need_root!();
+    let lab = "tls-h2";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/24-alb-awsvpc.yaml")).unwrap();
+    let head = text.split("\nexpect:").next().unwrap().replacen("\nname: alb\n", &format!("\nname: {lab}\n"), 1);
+    let body = format!(
+        "{head}\nexpect:\n\
+         \x20 - {{ from: internet, to: alb/web:80, reachable: true, http: {{ path: / }}, requests: 6, servedBy: [task/web-a, task/web-c] }}\n\
+         \x20 - never: {{ from: internet, to: \"task/web-*\", onlyThrough: alb/web }}\n\
+         \x20 - {{ targetHealth: {{ targetGroup: web, target: task/web-a, state: healthy }} }}\n"
+    );
+    let file = write_scenario(lab, &body);
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["test", file.to_str().unwrap(), "--name", lab]);
+    let t = text_of(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("6 requests answered by task/web-a x"), "{t}");
+    assert!(t.contains("reached through alb/web"), "{t}");
+}
+
+fn text_of(o: &std::process::Output) -> String {
+    text(o)
+}
