@@ -106,7 +106,7 @@ fn requests_spread_over_two_tasks_and_the_tasks_are_reached_only_through_the_alb
     let o = ecsnet(&["test", file.to_str().unwrap(), "--name", lab]);
     let t = text_of(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("6 requests answered by task/web-a x"), "{t}");
+    assert!(t.contains("6 requests answered by task/web-a, task/web-c"), "{t}");
     assert!(t.contains("reached through alb/web"), "{t}");
 }
 

@@ -452,7 +452,7 @@ fn a_spread_passes_when_every_target_answers_and_no_other() {
     let two = connected("task/api-2/app", "api-2", "app", "10.26.0.4");
     let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &one, &two], &a);
     assert!(v.pass && !v.mismatch, "{}", v.detail);
-    assert!(v.detail.contains("task/api-1 x2, task/api-2 x2"), "{}", v.detail);
+    assert!(v.detail.contains("4 requests answered by task/api-1, task/api-2"), "{}", v.detail);
     // Only one task answered four requests: the other never did, and the analyzer's rotation
     // has both (a mismatch, not just a failure).
     let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &one, &one, &one], &a);
