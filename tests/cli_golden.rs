@@ -159,7 +159,7 @@ fn make_model_commands(file: &Path) -> Vec<Vec<String>> {
                 r.from.value.to_string(),
                 to,
                 "--protocol".into(),
-                r.protocol.to_string(),
+                if r.http.as_ref().is_some_and(|h| h.https) { "https".into() } else { r.protocol.to_string() },
             ];
             match r.via {
                 Some(ecsnet::scenario::Via::HostPort) => c.extend(["--via".into(), "hostPort".into()]),

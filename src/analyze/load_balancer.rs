@@ -42,6 +42,11 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
         );
         return Ok(Next::Served(Served { by: None, source_seen: src }));
     }
+    if let Some(stop) = scheme_mismatch(w, l) {
+        w.step(at, format!("listener {} :{}: {}", l.protocol.as_str(), l.port.value, stop.why), src, ip);
+        return Err(stop);
+    }
+    w.tls_terminated = w.tls;
     let path = w.path.clone();
     // The Host a client sends: the name it resolved (resolve::host_header, as the probes).
     let action = action_for(l, &path, &lb.dns_name);
@@ -62,6 +67,36 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
             w.status = Some(404);
             answers(w, &node, "404".to_string(), src)
         }
+    }
+}
+
+/// An HTTP request to an HTTPS listener, or a TLS handshake to an HTTP one: the node's TLS
+/// server answers plain text with an alert and closes (the client reads no HTTP answer:
+/// refused); an HTTP listener waits for a request line the client never sends, while the
+/// client waits for the server's hello (timeout).
+fn scheme_mismatch(w: &Walk<'_>, l: &crate::scenario::Listener) -> Option<Blocked> {
+    use crate::scenario::ElbProtocol;
+    match (l.protocol, w.tls) {
+        (ElbProtocol::Https, false) => Some(Blocked::refused(
+            crate::analyze::Reason::NoListener,
+            "an HTTP request to an HTTPS listener: the TLS handshake fails and the node closes",
+        )),
+        (ElbProtocol::Http, true) => Some(Blocked::timeout(
+            crate::analyze::Reason::NoListener,
+            "a TLS handshake to an HTTP listener: the node waits for a request, the client for its hello",
+        )),
+        _ => None,
+    }
+}
+
+/// The end of a walk of a TLS probe: what answered it without an HTTPS listener's handshake
+/// (a task's responder speaks plain HTTP) fails the handshake: refused, as the client gives up.
+pub(super) fn tls_end(w: &Walk<'_>, end: Result<Served, Blocked>) -> Result<Served, Blocked> {
+    match end {
+        Ok(_) if w.tls && !w.tls_terminated => {
+            Err(Blocked::refused(crate::analyze::Reason::NoListener, "nothing there speaks TLS: the handshake fails"))
+        }
+        other => other,
     }
 }
 

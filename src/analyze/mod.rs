@@ -58,14 +58,27 @@ pub fn analyze(lab: &Lab, from: &Node, to: &Node, port: Option<u16>, proto: Prob
 /// The same for an HTTP request for `path` (what a load balancer's rules look at).
 pub fn analyze_path(
     lab: &Lab,
-    (from, to): (&Node, &Node),
+    ends: (&Node, &Node),
     port: Option<u16>,
     proto: ProbeProto,
     via: Option<Via>,
     path: &str,
 ) -> Analysis {
+    analyze_request(lab, ends, (port, proto, via), (path, false))
+}
+
+/// The same for an HTTP request for `path`, over TLS when `tls` (`http: { scheme: https }`):
+/// only a load balancer's HTTPS listener completes the handshake; anything else that answers
+/// fails it (`refused`, as the client gives up).
+pub fn analyze_request(
+    lab: &Lab,
+    (from, to): (&Node, &Node),
+    (port, proto, via): (Option<u16>, ProbeProto, Option<Via>),
+    (path, tls): (&str, bool),
+) -> Analysis {
     let mut w = Walk::new(lab, proto, port);
     w.path = path.to_string();
+    w.tls = tls;
     walk_from(w, (from, to), (proto, port, via))
 }
 
@@ -114,6 +127,7 @@ fn walk_from(
     };
     let end = follow(&mut w, first);
     let end = network_acl::replies(&mut w, end);
+    let end = load_balancer::tls_end(&w, end);
     if let (true, None, Ok(Served { by: Some(n), .. })) = (w.http, w.status, &end) {
         w.status = Some(load_balancer::responder_status(lab, n, &w.path));
     }

@@ -167,6 +167,10 @@ pub struct Walk<'a> {
     pub http: bool,
     /// The HTTP path a load balancer's rules see (`/` unless the expectation names one).
     pub path: String,
+    /// The probe speaks TLS first (`http: { scheme: https }`).
+    pub tls: bool,
+    /// A load balancer's HTTPS listener completed the probe's handshake.
+    pub tls_terminated: bool,
     /// The HTTP status of the answer, when a hop knows it (a load balancer's node).
     pub status: Option<u16>,
     /// A load balancer's node that forwarded the request, and the client address it saw: it
@@ -201,6 +205,8 @@ impl<'a> Walk<'a> {
             proto,
             http,
             path: "/".to_string(),
+            tls: false,
+            tls_terminated: false,
             status: None,
             forwarded_by: None,
             nlb_node: None,

@@ -4,7 +4,7 @@
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
-use crate::scenario::{Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, glob};
+use crate::scenario::{Diagnostic, ExpectKind, Expectation, MAX_NEVER_PROBES, MAX_RUN_PROBES, Never, Node, Reach};
 use crate::sys::neigh::arp_table_fulls;
 
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
@@ -32,6 +32,13 @@ pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>,
     };
     let (mut out, mut origin) = (vec![], vec![]);
     for (i, e) in expects.iter().enumerate() {
+        if let ExpectKind::TargetHealth(t @ crate::scenario::TargetHealthCheck { service: Some(_), .. }) = &e.kind {
+            for t in service_target_health(lab, t) {
+                out.push(Expectation { kind: ExpectKind::TargetHealth(t), loc: e.loc.clone() });
+                origin.push(i);
+            }
+            continue;
+        }
         let ExpectKind::Reach(r) = &e.kind else {
             out.push(e.clone());
             origin.push(i);
@@ -48,6 +55,29 @@ pub fn expand_services(lab: &Lab, expects: &[Expectation]) -> (Vec<Expectation>,
         }
     }
     (out, origin)
+}
+
+/// `targetHealth: { service: NAME }`: one check per task of the service and target group it
+/// is registered in (the groups whose targets name one of its tasks).
+fn service_target_health(lab: &Lab, t: &crate::scenario::TargetHealthCheck) -> Vec<crate::scenario::TargetHealthCheck> {
+    use crate::scenario::Located;
+    let Some(svc) = t.service.as_ref().and_then(|s| lab.service(&s.value)) else { return vec![] };
+    let loc = t.target.loc.clone();
+    let mut out = vec![];
+    for g in &lab.target_groups {
+        for &ti in &svc.tasks {
+            let node = Node::task(&lab.tasks[ti].name);
+            if g.targets.iter().any(|x| x.node == node) {
+                out.push(crate::scenario::TargetHealthCheck {
+                    target_group: Located::new(g.name.clone(), loc.clone()),
+                    target: Located::new(node.to_string(), loc.clone()),
+                    service: None,
+                    ..t.clone()
+                });
+            }
+        }
+    }
+    out
 }
 
 async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
@@ -72,7 +102,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             _ => None,
         })
         .collect();
-    let specs = planned.iter().flatten().filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None });
+    let (https, specs) = https_probes(lab, expects, &planned);
     let fulls = arp_table_fulls();
     let dns_checks: Vec<(usize, &crate::scenario::DnsCheck)> = expects
         .iter()
@@ -96,11 +126,13 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     });
     let calls = plan_calls(lab, expects);
     let call_probes = calls.iter().filter_map(|(_, p, _)| p.as_ref().ok().cloned()).collect();
-    let (results, dns_results, call_results) = tokio::join!(
-        crate::probe::run(specs.collect()),
+    let (mut results, dns_results, call_results, https_results) = tokio::join!(
+        crate::probe::run(specs),
         crate::probe::dns::run(dns_probes.collect()),
-        crate::probe::call::run(call_probes)
+        crate::probe::call::run(call_probes),
+        crate::probe::https::run(https)
     );
+    results.extend(https_results);
     let overflowed = arp_table_fulls() > fulls;
     // Waited for beside the probes.
     let registrations = match registrations {
@@ -135,16 +167,69 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 let seen = call_results.iter().find(|r| r.id == i);
                 verdicts.push(judge::judge_call(i, e, c, p.as_ref(), seen, a));
             }
+            (ExpectKind::Reach(r @ Reach { spread: Some(sp), .. }), Some(_)) => {
+                let mine: Vec<&crate::probe::ProbeResult> = results.iter().filter(|x| x.id == i).collect();
+                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
+                let ends = (&r.from.value, &r.to.value);
+                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
+                verdicts.push(judge::judge_spread(lab, (i, e, r, sp), &mine, &a));
+            }
             (ExpectKind::Reach(r), Some(plan)) => {
                 let probe = results.iter().find(|x| x.id == i);
                 let ends = (&r.from.value, &r.to.value);
-                let a = crate::analyze::analyze_path(lab, ends, r.port, r.protocol, r.via, &r.path);
+                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
+                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
                 verdicts.push(judge::reach_verdict(lab, (i, e, r), plan, probe, &a, overflowed));
             }
             (ExpectKind::Reach(_), None) => {}
         }
     }
     verdicts
+}
+
+/// The planned probes: those of `http: { scheme: https }` checks as HTTPS probes (to the load
+/// balancer's DNS name, or the address, trusting the lab CA), the others as they are.
+fn https_probes(
+    lab: &Lab,
+    expects: &[Expectation],
+    planned: &[Option<Planned>],
+) -> (Vec<crate::probe::https::HttpsProbe>, Vec<crate::probe::ProbeSpec>) {
+    let is_https = |id: usize| match expects.get(id).map(|e| &e.kind) {
+        Some(ExpectKind::Reach(r)) => r.http.as_ref().is_some_and(|h| h.https),
+        _ => false,
+    };
+    // A check with `requests: N` sends its probe N times (each result carries its id).
+    let times = |id: usize| match expects.get(id).map(|e| &e.kind) {
+        Some(ExpectKind::Reach(Reach { spread: Some(s), .. })) => s.requests as usize,
+        _ => 1,
+    };
+    let all = planned
+        .iter()
+        .flatten()
+        .filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None })
+        .flat_map(|s| std::iter::repeat_n(s.clone(), times(s.id)));
+    let (https, plain): (Vec<_>, Vec<_>) = all.partition(|s| is_https(s.id));
+    if https.is_empty() {
+        return (vec![], plain);
+    }
+    let ca = lab_ca(lab);
+    let https = https
+        .into_iter()
+        .map(|spec| {
+            let server_name = match expects.get(spec.id).map(|e| &e.kind) {
+                Some(ExpectKind::Reach(r)) => resolve::server_name(lab, &r.to.value, spec.dst),
+                _ => spec.dst.to_string(),
+            };
+            crate::probe::https::HttpsProbe { spec, server_name, ca_pem: ca.clone() }
+        })
+        .collect();
+    (https, plain)
+}
+
+/// The lab CA's certificate (PEM), as `up` wrote it; empty when there is none.
+fn lab_ca(lab: &Lab) -> String {
+    use crate::dataplane::sandbox::{CA_CERT, ca_dir};
+    std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default()
 }
 
 /// The tasks that run in the lab: started (`starts`), and every container's program up (the
@@ -192,9 +277,7 @@ fn plan_calls(lab: &Lab, expects: &[Expectation]) -> Vec<PlannedCall> {
     if calls.is_empty() {
         return vec![];
     }
-    use crate::dataplane::sandbox::{CA_CERT, ca_dir};
-    let ca =
-        std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default();
+    let ca = lab_ca(lab);
     calls
         .into_iter()
         .filter_map(|(i, c)| {
@@ -218,9 +301,7 @@ const REGISTRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(6)
 /// times, per matching destination, its declared ports and the host ports that publish them
 /// (as `judge::never` walks them). An upper bound: a pair with no address is skipped later.
 pub fn never_count(lab: &Lab, n: &Never) -> usize {
-    let hit = |p: &str, node: &Node| {
-        glob(p, &node.to_string()) || node.task_name().is_some_and(|t| glob(p, &Node::task(t).to_string()))
-    };
+    let hit = |p: &str, node: &Node| crate::judge::never::matches_in(lab, p, node);
     let keep = |p: &str, node: &Node| hit(p, node) && !n.except.iter().any(|x| hit(x, node));
     let (srcs, dsts) = resolve::nodes(lab);
     let srcs: Vec<&Node> = srcs.iter().filter(|s| keep(&n.from.value, s)).collect();
@@ -301,6 +382,47 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &Never) ->
         return v;
     }
     let cases = judge::never::cases(lab, n);
-    let results = crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()).await;
-    judge::never::verdict(index, e, n, &cases, &results)
+    let through = judge::never_through::cases(lab, n, &lab_ca(lab));
+    let (results, through_results) =
+        tokio::join!(crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()), through_probes(&through));
+    let reached = judge::never_through::tally(lab, n, &through, &through_results);
+    judge::never::verdict_through(index, e, n, (&cases, &results), reached)
+}
+
+/// The requests of `onlyThrough`, in order: HTTPS listeners' over TLS, the others plain.
+async fn through_probes(cases: &[judge::never_through::ThroughCase]) -> Vec<crate::probe::ProbeResult> {
+    let tls: Vec<_> = cases.iter().filter(|c| c.tls).map(|c| c.probe.clone()).collect();
+    let plain: Vec<_> = cases.iter().filter(|c| !c.tls).map(|c| c.probe.spec.clone()).collect();
+    let (tls, plain) = tokio::join!(crate::probe::https::run(tls), crate::probe::run(plain));
+    let mut all: Vec<crate::probe::ProbeResult> = tls.into_iter().chain(plain).collect();
+    all.sort_by_key(|r| r.id);
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `targetHealth: { service: api }` in scenario 26: one check per task in group api.
+    #[test]
+    fn a_service_target_health_is_one_check_per_task_and_group() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+        let s = crate::scenario::load(&p).unwrap();
+        let lab = crate::model::build(&s).unwrap();
+        let (out, origin) = expand_services(&lab, &s.expect);
+        let checks: Vec<(String, String, usize)> = out
+            .iter()
+            .zip(&origin)
+            .filter_map(|(e, i)| match &e.kind {
+                ExpectKind::TargetHealth(t) => Some((t.target_group.value.clone(), t.target.value.clone(), *i)),
+                _ => None,
+            })
+            .collect();
+        let i = checks.first().map(|c| c.2).unwrap_or_default();
+        assert_eq!(
+            checks,
+            vec![("api".into(), "task/api-1".into(), i), ("api".into(), "task/api-2".into(), i)],
+            "both tasks, from the one expectation"
+        );
+    }
 }

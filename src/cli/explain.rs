@@ -8,13 +8,17 @@ use crate::scenario::Outcome as Verdict;
 
 pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>, json: bool) -> Outcome {
     let lab = super::lab_or_file(target)?;
-    let proto = super::parse_protocol(protocol)?;
+    // `https`: an HTTP request over TLS, as `http: { scheme: https }` probes it.
+    let (proto, tls) = match protocol {
+        "https" => (crate::scenario::ProbeProto::Http, true),
+        p => (super::parse_protocol(p)?, false),
+    };
     let via = super::parse_via(via)?;
     let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
     let dst = crate::scenario::parse_node(to).map_err(CliError::Invalid)?;
     super::check_node_names(&lab, &src)?;
     super::check_node_names(&lab, &dst.0)?;
-    let a = crate::analyze::analyze(&lab, &src, &dst.0, dst.1, proto, via);
+    let a = crate::analyze::analyze_request(&lab, (&src, &dst.0), (dst.1, proto, via), ("/", tls));
     if json {
         println!("{}", serde_json::to_string_pretty(&a).unwrap_or_default());
     } else {

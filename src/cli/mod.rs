@@ -199,6 +199,7 @@ pub enum Cmd {
         from: String,
         #[arg(required_unless_present_any = ["dns", "start", "call", "placement"])]
         to: Option<String>,
+        /// tcp, udp, http, icmp, or https (HTTP over TLS, to a load balancer's HTTPS listener)
         #[arg(long, default_value = "tcp")]
         protocol: String,
         /// hostPort or publicHostPort

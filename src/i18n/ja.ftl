@@ -121,6 +121,7 @@ help-probe-via = hostPort または publicHostPort
 help-ls-lab = 1 つのラボ: `up` が表示したノードとアドレスをもう一度表示します
 help-explain-target = 起動中のラボの名前、またはシナリオファイル (何も構築しません)
 help-explain-via = hostPort または publicHostPort
+help-explain-protocol = tcp、udp、http、icmp、または https (TLS 上の HTTP。ロードバランサーの HTTPS リスナーへ)
 help-explain-dns = 代わりに DNS 名を説明します: FROM のリゾルバーがその名前に何と答えるか、そしてその理由
 help-explain-server = --dns と一緒に: 問い合わせるリゾルバー (既定: FROM の resolv.conf の最初の nameserver)
 help-explain-start = FROM の起動を説明します。task/NAME: コンテナを動かす前に ECS エージェントが AWS に行う各呼び出し (シークレット、イメージの pull、ログストリーム)、インスタンスからの経路、最初に失敗したものと ECS のエラー。instance/NAME: そのエージェントのクラスターへの参加 (ecs、ACS、TCS) とエージェントのログ
@@ -900,3 +901,29 @@ expect-target-ref-help = グループの `targets` が登録している名前�
 expect-target-none-registered = このグループにはターゲットが登録されていません
 expect-target-registered = 登録されているターゲット: { $targets }
 expect-target-not-registered = `{ $target }` はターゲットグループ `{ $group }` に登録されていません
+# HTTPS listeners (scenario/listener_tls.rs)
+elb-https-certificate = ValidationError: A certificate must be specified for HTTPS listeners
+elb-https-certificate-help = certificates: [{"{"} certificateArn: arn:aws:acm:REGION:ACCOUNT:certificate/ID {"}"}] を追加します (ラボでは、ラボの CA がロードバランサーの DNS 名の証明書を発行します)
+elb-http-certificate = ValidationError: A certificate cannot be specified for { $protocol } listeners
+elb-http-certificate-help = protocol: HTTPS と書くか、`certificates` を外します
+elb-certificate-not-found = CertificateNotFound: The specified certificate does not exist.
+elb-certificate-arn-help = ACM 証明書の ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID) か IAM サーバー証明書の ARN を書きます
+elb-ssl-policy-not-found = SSLPolicyNotFound: The specified SSL policy does not exist.
+elb-ssl-policy-help = 定義済みのポリシーを指定します: ELBSecurityPolicy-TLS13-1-2-2021-06、ELBSecurityPolicy-2016-08 など
+# requests: N (scenario/expectation/spread.rs)
+expect-requests-served-by = `requests` は複数のリクエストを送って誰が答えるかを見ます: `servedBy` が必要です
+expect-requests-served-by-help = servedBy: [task/web-1, task/web-2] か servedBy: service/NAME を追加します
+expect-served-by-list = `servedBy` のリストには `requests` が必要です: 1 回のリクエストに答えるのは 1 つだけです
+expect-served-by-list-help = requests: 6 を追加します (リストの各ターゲットが少なくとも 1 回答える必要があります)
+expect-requests-reachable = `servedBy` 付きの `requests` には `reachable: true` が必要です
+# never: onlyThrough (scenario/expectation.rs)
+expect-only-through = `onlyThrough` はロードバランサーを指定します (`{ $endpoint }` と書かれています)
+expect-only-through-help = `onlyThrough: alb/NAME` と書きます
+# service spread zones (scenario/expectation/service_state.rs)
+expect-spread-zone = `spread` が `{ $zone }` を指定していますが、シナリオのどのサブネットもそのゾーンにありません
+expect-spread-zone-help = シナリオのゾーン: { $zones }
+# targetHealth by service (scenario/expectation/target_health.rs)
+expect-target-health-service = `service` はサービスのすべてのタスクを、登録されているすべてのターゲットグループで確認します: `targetGroup` と `target` は一緒に書けません
+expect-target-health-service-help = `service` だけにするか、`targetGroup` と `target` を 1 つずつ書きます
+expect-target-health-no-group = サービス `{ $service }` はタスクをどのターゲットグループにも登録していません
+expect-target-health-no-group-help = サービスに loadBalancers: [{"{"} targetGroupArn, containerName, containerPort {"}"}] を付けます

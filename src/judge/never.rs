@@ -27,6 +27,12 @@ fn matches(p: &str, node: &Node) -> bool {
     glob(p, &node.to_string()) || node.task_name().is_some_and(|t| glob(p, &Node::task(t).to_string()))
 }
 
+/// `matches`, where a `service/NAME` pattern also covers the service's tasks.
+pub(crate) fn matches_in(lab: &Lab, p: &str, node: &Node) -> bool {
+    let service = || node.task_name().and_then(|t| lab.task(t)).and_then(|t| t.service.clone());
+    matches(p, node) || (p.starts_with("service/") && service().is_some_and(|s| glob(p, &format!("service/{s}"))))
+}
+
 /// Every way to reach destination `d` on a port it declares: its own address, and, where it
 /// has them, the host ports that publish it (on the instance's private and public address) or
 /// the instance's public address of a host-mode task. A flow through any of them is a flow to
@@ -65,12 +71,12 @@ pub(crate) fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)
 
 /// Every flow the assertion covers, with the analyzer's verdict of each.
 pub fn cases(lab: &Lab, n: &Never) -> Vec<Case> {
-    let excluded = |ep: &Node| n.except.iter().any(|x| matches(x, ep));
+    let excluded = |ep: &Node| n.except.iter().any(|x| matches_in(lab, x, ep));
     let (srcs, dsts) = resolve::nodes(lab);
     let mut cases = vec![];
-    for s in srcs.iter().filter(|s| matches(&n.from.value, s) && !excluded(s)) {
+    for s in srcs.iter().filter(|s| matches_in(lab, &n.from.value, s) && !excluded(s)) {
         let Ok(source) = resolve::source(lab, s) else { continue };
-        for d in dsts.iter().filter(|d| *d != s && matches(&n.to.value, d) && !excluded(d)) {
+        for d in dsts.iter().filter(|d| *d != s && matches_in(lab, &n.to.value, d) && !excluded(d)) {
             for (to, via, pp) in ways_in(lab, d) {
                 let proto = match (n.protocol, pp.proto) {
                     (Some(p), _) => p,
@@ -109,7 +115,19 @@ const VIOLATIONS_SHOWN: usize = 20;
 
 /// The verdict of the assertion from its cases and their probes' results.
 pub fn verdict(index: usize, e: &Expectation, n: &Never, cases: &[Case], results: &[ProbeResult]) -> Verdict {
-    let (violations, mismatches) = tally(cases, results);
+    verdict_through(index, e, n, (cases, results), (vec![], vec![]))
+}
+
+/// The same, with what `onlyThrough`'s requests came to (see `never_through::tally`).
+pub fn verdict_through(
+    index: usize,
+    e: &Expectation,
+    n: &Never,
+    (cases, results): (&[Case], &[ProbeResult]),
+    (unreached, through_mismatches): (Vec<String>, Vec<String>),
+) -> Verdict {
+    let (violations, mut mismatches) = tally(cases, results);
+    mismatches.extend(through_mismatches);
     let title = if n.expect_violated {
         format!("never {} -> {}, expected violated", n.from.value, n.to.value)
     } else {
@@ -133,6 +151,13 @@ pub fn verdict(index: usize, e: &Expectation, n: &Never, cases: &[Case], results
             listed(&violations, VIOLATIONS_SHOWN)
         ),
     };
+    if let Some(lb) = &n.only_through {
+        v.pass &= unreached.is_empty();
+        v.detail = match unreached.is_empty() {
+            true => format!("{}; reached through alb/{}", v.detail, lb.value),
+            false => format!("{}; {}", v.detail, unreached.join(", ")),
+        };
+    }
     if !mismatches.is_empty() {
         v.detail = format!("MODEL/DATAPLANE MISMATCH: {}; {}", mismatches.join(", "), v.detail);
     }

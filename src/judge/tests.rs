@@ -29,6 +29,7 @@ fn reach(from: &str, to: &str, port: u16, reachable: bool) -> Reach {
         reachable,
         result: None,
         served_by: None,
+        spread: None,
         source_seen_as: None,
         reason: None,
         timeout_ms: 300,
@@ -203,6 +204,7 @@ fn a_never_fails_on_any_flow_that_connects_in_the_model_or_on_packets() {
         except: vec![],
         protocol: None,
         expect_violated: false,
+        only_through: None,
     };
     let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
     let cases = never::cases(&l, &n);
@@ -261,6 +263,7 @@ fn a_never_covers_the_host_ports_that_publish_a_bridge_task() {
         except: vec![],
         protocol: None,
         expect_violated: false,
+        only_through: None,
     };
     let names: Vec<String> = never::cases(&l, &n).into_iter().map(|c| c.name).collect();
     assert!(
@@ -299,7 +302,7 @@ fn an_http_check_compares_the_status_and_the_body() {
     let mut r = reach("task/web-1", "metadata", 80, true);
     r.protocol = ProbeProto::Http;
     r.path = "/v4/x/task".into();
-    r.http = Some(HttpCheck { status: Some(200), body_contains: Some("\"Family\":\"web\"".into()) });
+    r.http = Some(HttpCheck { status: Some(200), body_contains: Some("\"Family\":\"web\"".into()), https: false });
     let ok = http_answer(200, r#"{"Cluster":"default","Family":"web","Revision":"1"}"#);
     let v = judge_reach(&l, 0, &expectation(&r), &r, Ok(&ok));
     assert!(v.pass, "{}", v.detail);
@@ -316,7 +319,7 @@ fn an_http_check_compares_the_status_and_the_body() {
     assert!(!v.pass && v.detail.starts_with("the body is empty, expected it to contain"), "{}", v.detail);
 
     // A responder's answer: who served it, then what it answered.
-    r.http = Some(HttpCheck { status: Some(200), body_contains: None });
+    r.http = Some(HttpCheck { status: Some(200), body_contains: None, https: false });
     let mut served = connected("task/db/db", "db", "db", "10.12.0.9");
     served.http_status = Some(200);
     served.detail = "HTTP 200".into();
@@ -417,6 +420,7 @@ fn a_never_expected_violated_passes_only_when_a_flow_connects() {
         except: vec![],
         protocol: None,
         expect_violated: true,
+        only_through: None,
     };
     let e = Expectation { kind: ExpectKind::Never(n.clone()), loc: Loc::none() };
     let cases = never::cases(&l, &n);
@@ -431,4 +435,62 @@ fn a_never_expected_violated_passes_only_when_a_flow_connects() {
     let v = never::verdict(0, &e, &n, &cases, &as_analyzed(&cases));
     assert!(!v.pass && !v.mismatch, "{}", v.detail);
     assert_eq!(v.detail, format!("{} flows checked, none connects; expected at least one to", cases.len()));
+}
+
+/// `requests: N` through scenario 26's ALB: both tasks of service/api must answer.
+#[test]
+fn a_spread_passes_when_every_target_answers_and_no_other() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let s = crate::scenario::Spread { requests: 4, served_by: vec![Located::bare(Node::Service("api".into()))] };
+    let mut r = reach("internet", "alb/web", 443, true);
+    r.spread = Some(s.clone());
+    let e = expectation(&r);
+    let a = analysis(Outcome::Connected, None, Some(Node::container("api-1", "app")));
+    assert_eq!(spread::predicted(&l, &r, &a), spread::expected(&l, &s), "the rotation is the service's tasks");
+    let one = connected("task/api-1/app", "api-1", "app", "10.26.0.4");
+    let two = connected("task/api-2/app", "api-2", "app", "10.26.0.4");
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &one, &two], &a);
+    assert!(v.pass && !v.mismatch, "{}", v.detail);
+    assert!(v.detail.contains("4 requests answered by task/api-1, task/api-2"), "{}", v.detail);
+    // Only one task answered four requests: the other never did, and the analyzer's rotation
+    // has both (a mismatch, not just a failure).
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &one, &one, &one], &a);
+    assert!(!v.pass && v.mismatch, "{}", v.detail);
+    assert!(v.detail.contains("never answered: task/api-2"), "{}", v.detail);
+    // A request that got no answer fails the check.
+    let lost = ProbeResult::new(0, Outcome::Timeout, "no answer".into(), Duration::ZERO);
+    let v = judge_spread(&l, (0, &e, &r, &s), &[&one, &two, &lost], &a);
+    assert!(!v.pass, "{}", v.detail);
+}
+
+/// `never: { from: internet, to: service/api, onlyThrough: alb/web }` in scenario 26: the
+/// service's tasks are destinations (their own address only), and the ALB's listeners are
+/// the requests through it, the HTTPS one over TLS.
+#[test]
+fn a_never_only_through_an_alb_probes_the_tasks_directly_and_the_alb_besides() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let l = crate::model::build(&crate::scenario::load(&p).unwrap()).unwrap();
+    let n = Never {
+        from: Located::bare("internet".into()),
+        to: Located::bare("service/api".into()),
+        except: vec![],
+        protocol: None,
+        expect_violated: false,
+        only_through: Some(Located::bare("web".into())),
+    };
+    let cases = never::cases(&l, &n);
+    assert_eq!(cases.len(), 2, "{:?}", cases.iter().map(|c| &c.name).collect::<Vec<_>>());
+    assert!(cases.iter().all(|c| c.name.contains("task/api-") && c.analysis.outcome != Some(Outcome::Connected)));
+    let through = never_through::cases(&l, &n, "");
+    assert_eq!(through.iter().map(|c| c.tls).collect::<Vec<_>>(), vec![false, true], "80 then 443");
+    // Packets: the redirect is answered by the node, the HTTPS request by a task.
+    let mut redirect = ProbeResult::new(0, Outcome::Connected, "HTTP 301".into(), Duration::ZERO);
+    redirect.http_status = Some(301);
+    let mut served = connected("task/api-2/app", "api-2", "app", "10.26.0.4");
+    served.id = 1;
+    let (unreached, mismatches) = never_through::tally(&l, &n, &through, &[redirect.clone(), served]);
+    assert!(unreached.is_empty() && mismatches.is_empty(), "{unreached:?} {mismatches:?}");
+    let (unreached, mismatches) = never_through::tally(&l, &n, &through, &[redirect]);
+    assert_eq!((unreached.len(), mismatches.len()), (1, 1), "no task answered, the analyzer says one does");
 }

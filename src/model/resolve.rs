@@ -350,3 +350,16 @@ pub fn declared_ports(lab: &Lab, ep: &Node) -> Vec<crate::scenario::PortProto> {
     v.dedup();
     v
 }
+
+/// The name a TLS client asks for when it connects to `to` (resolved to `dst`): a load
+/// balancer's DNS name (what a client resolves to reach it), else the address itself.
+pub fn server_name(lab: &Lab, to: &Node, dst: Ipv4Addr) -> String {
+    match to {
+        Node::LoadBalancer(name) => lab
+            .load_balancers
+            .iter()
+            .find(|lb| &lb.name == name)
+            .map_or_else(|| dst.to_string(), |lb| lb.dns_name.clone()),
+        _ => dst.to_string(),
+    }
+}

@@ -17,6 +17,7 @@
 pub mod call;
 pub mod dns;
 pub mod http;
+pub mod https;
 pub mod icmp;
 
 use crate::scenario::{Outcome, ProbeProto};
@@ -151,7 +152,7 @@ enum Prepared {
     Done(ProbeResult),
 }
 
-fn prepare_tcp(bind: Option<Ipv4Addr>) -> io::Result<TcpSocket> {
+pub(crate) fn prepare_tcp(bind: Option<Ipv4Addr>) -> io::Result<TcpSocket> {
     let s = TcpSocket::new_v4()?;
     if let Some(b) = bind {
         s.bind(SocketAddr::V4(SocketAddrV4::new(b, 0)))?;
@@ -311,7 +312,7 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
         .collect()
 }
 
-fn timeout_result(spec: &ProbeSpec, start: Instant) -> ProbeResult {
+pub(crate) fn timeout_result(spec: &ProbeSpec, start: Instant) -> ProbeResult {
     ProbeResult::new(
         spec.id,
         Outcome::Timeout,
@@ -373,7 +374,11 @@ fn fill_identity(r: &mut ProbeResult, buf: &[u8]) {
 }
 
 /// Read into `buf` until `done(buf)`, EOF or MAX_READ. Errors after some data are not errors.
-async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, done: impl Fn(&[u8]) -> bool) -> io::Result<()> {
+async fn read_until<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    done: impl Fn(&[u8]) -> bool,
+) -> io::Result<()> {
     let mut chunk = [0u8; 2048];
     loop {
         let n = match stream.read(&mut chunk).await {
@@ -392,7 +397,7 @@ async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, done: impl Fn(&[u
     }
 }
 
-pub fn http_request(path: &str, host: &str) -> String {
+pub fn http_request(path: &str, host: impl std::fmt::Display) -> String {
     let path = if path.is_empty() { "/" } else { path };
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ecsnet-probe\r\nConnection: close\r\n\r\n")
 }
@@ -403,7 +408,19 @@ async fn http_exchange(
     start: Instant,
     read_deadline: Instant,
 ) -> ProbeResult {
-    let req = http_request(&spec.path, &spec.host.clone().unwrap_or_else(|| spec.dst.to_string()));
+    let host = spec.host.clone().unwrap_or_else(|| spec.dst.to_string());
+    http_exchange_on(spec, stream, (start, read_deadline), &host).await
+}
+
+/// GET `spec.path` with `Host: host` on a connected stream (TCP, or TLS over it) and read the
+/// answer until `read_deadline`.
+pub(crate) async fn http_exchange_on<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    spec: &ProbeSpec,
+    stream: &mut S,
+    (start, read_deadline): (Instant, Instant),
+    host: &str,
+) -> ProbeResult {
+    let req = http_request(&spec.path, host);
     let mut buf = Vec::new();
     let read = tokio::time::timeout_at(read_deadline.into(), async {
         stream.write_all(req.as_bytes()).await?;

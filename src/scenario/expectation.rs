@@ -10,6 +10,7 @@ mod host_port;
 mod http;
 mod icmp;
 mod service_state;
+mod spread;
 mod started;
 mod target_health;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use host_port::HostPort;
 pub use http::HttpCheck;
 pub use icmp::IcmpMessage;
 pub use service_state::ServiceState;
+pub use spread::Spread;
 pub use started::Started;
 pub use target_health::{TARGET_STATES, TargetHealthCheck};
 
@@ -87,6 +89,9 @@ pub struct Reach {
     pub reachable: bool,
     pub result: Option<Outcome>,
     pub served_by: Option<Located<Node>>,
+    /// `requests: N` with `servedBy` a set: N requests, each target of the set answering.
+    #[serde(default)]
+    pub spread: Option<Spread>,
     pub source_seen_as: Option<Located<Node>>,
     pub reason: Option<String>,
     pub timeout_ms: u64,
@@ -113,6 +118,10 @@ pub struct Never {
     /// check passes when at least one does.
     #[serde(default)]
     pub expect_violated: bool,
+    /// `onlyThrough: alb/NAME`: besides no direct flow connecting, every source must reach a
+    /// destination through that load balancer (one of its listeners answers with one of them).
+    #[serde(default)]
+    pub only_through: Option<Located<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,7 +177,10 @@ impl Reach {
         if let Some(p) = self.port {
             s.push_str(&format!(":{p}"));
         }
-        s.push_str(&format!("/{}", self.protocol));
+        match &self.http {
+            Some(h) if h.https => s.push_str("/https"),
+            _ => s.push_str(&format!("/{}", self.protocol)),
+        }
         match self.via {
             Some(Via::HostPort) => s.push_str(" via hostPort"),
             Some(Via::PublicHostPort) => s.push_str(" via publicHostPort"),
@@ -177,6 +189,9 @@ impl Reach {
         // Two checks of one endpoint differ by what they GET.
         if self.http.is_some() {
             s.push_str(&format!(" GET {}", self.path));
+        }
+        if let Some(sp) = &self.spread {
+            s.push_str(&format!(" x{}", sp.requests));
         }
         s
     }
@@ -251,8 +266,13 @@ pub(crate) static REACH: Table = Table {
         ),
         opt(
             "servedBy",
-            NODE,
-            "The task that must answer: `task/NAME` or `task/NAME/CONTAINER` (needs `reachable: true`).",
+            Shape::AnyOf(&[NODE, Shape::List(&NODE)]),
+            "The task that must answer: `task/NAME` or `task/NAME/CONTAINER` (needs `reachable: true`); with `requests`, a list of tasks (or `service/NAME`) that must each answer one.",
+        ),
+        opt(
+            "requests",
+            Shape::Int { min: 1, max: spread::MAX_REQUESTS },
+            "Send this many requests: every target `servedBy` names must answer at least one, and no other any.",
         ),
         opt(
             "sourceSeenAs",
@@ -308,6 +328,11 @@ pub(crate) static NEVER: Table = Table {
             Shape::Bool,
             "false",
             "The flows are expected to connect (to show what a rule lets through): passes when at least one does.",
+        ),
+        opt(
+            "onlyThrough",
+            NODE,
+            "`alb/NAME`: besides, every source must reach a destination through that load balancer's listeners.",
         ),
     ],
 };
@@ -373,6 +398,27 @@ fn parse(cx: &mut Reader, v: &Value<'_>) -> Option<Expectation> {
     reach(cx, Block { what: "an expectation".to_string(), ..m })
 }
 
+/// `onlyThrough`: `alb/NAME` (its name kept); Some(None) when absent.
+fn only_through(cx: &mut Reader, n: &Block<'_>) -> Option<Option<Located<String>>> {
+    let Some(v) = n.get("onlyThrough") else { return Some(None) };
+    let e = endpoint_no_port(cx, &v)?;
+    match &e.value {
+        Node::LoadBalancer(name) => Some(Some(Located::new(name.clone(), e.loc))),
+        other => {
+            cx.err(
+                &e.loc,
+                tr!(
+                    "expect-only-through",
+                    "`onlyThrough` names a load balancer, found `{ $endpoint }`",
+                    endpoint = other
+                ),
+                tr!("expect-only-through-help", "write `onlyThrough: alb/NAME`"),
+            );
+            None
+        }
+    }
+}
+
 fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
     outer.strict(cx, &NEVER_ENTRY);
     let v = outer.req(cx, "never", "{ from: internet, to: \"task/*\" }")?;
@@ -410,7 +456,14 @@ fn never(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
         None => false,
     };
     Some(Expectation {
-        kind: ExpectKind::Never(Never { from: from?, to: to?, except, protocol, expect_violated }),
+        kind: ExpectKind::Never(Never {
+            from: from?,
+            to: to?,
+            except,
+            protocol,
+            expect_violated,
+            only_through: only_through(cx, &n)?,
+        }),
         loc: outer.loc.clone(),
     })
 }
@@ -467,7 +520,9 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     let via = via(cx, &m, &mut ok);
     let reachable = m.req(cx, "reachable", "true").and_then(|v| cx.boolean(&v));
     let result = result(cx, &m, &mut ok);
-    let served_by = served_by(cx, &m, &mut ok);
+    let spread = spread::parse(cx, &m, &mut ok);
+    ok &= spread::list_needs_requests(cx, &m);
+    let served_by = if m.get("requests").is_some() || !ok { None } else { served_by(cx, &m, &mut ok) };
     let source_seen_as = source_seen_as(cx, &m, &mut ok);
     let reason = m.get("reason").and_then(|v| cx.nonempty(&v)).map(|s| s.value);
     let timeout_ms = timeout_ms(cx, &m, &mut ok);
@@ -478,6 +533,14 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
     ok &= via_fits(cx, via.as_ref(), &to, protocol);
     ok &= result_fits(cx, result.as_ref(), &reachable);
     ok &= answers_need_reachable(cx, reachable.value, &served_by, &source_seen_as, http.as_ref());
+    if let (Some(s), false) = (&spread, reachable.value) {
+        cx.err(
+            &s.served_by[0].loc,
+            tr!("expect-requests-reachable", "`requests` with `servedBy` needs `reachable: true`"),
+            "",
+        );
+        ok = false;
+    }
     ok &= icmp::fits(cx, icmp.as_ref(), protocol, reachable.value);
     let reach = Reach {
         from,
@@ -491,6 +554,7 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
         reachable: reachable.value,
         result: result.map(|r| r.value),
         served_by,
+        spread,
         source_seen_as,
         reason,
         timeout_ms,
@@ -827,6 +891,8 @@ pub(crate) struct Lookup<'a> {
     pub services: &'a [super::service::Service],
     pub task_definitions: &'a [TaskDefinition],
     pub target_groups: &'a [super::target_group::TargetGroup],
+    /// The availability zones of the scenario's subnets.
+    pub zones: Vec<String>,
 }
 
 impl<'a> Lookup<'a> {
@@ -845,7 +911,11 @@ impl<'a> Lookup<'a> {
 pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
     for e in expect {
         match &e.kind {
-            ExpectKind::Never(_) => {}
+            ExpectKind::Never(n) => {
+                if let Some(lb) = &n.only_through {
+                    check_node(cx, &Located::new(Node::LoadBalancer(lb.value.clone()), lb.loc.clone()), l);
+                }
+            }
             ExpectKind::HostPort(h) => host_port::check(cx, h, &e.loc, l),
             ExpectKind::Dns(d) => dns::check(cx, d, l),
             ExpectKind::Call(c) => call::check(cx, c, l),
@@ -857,12 +927,16 @@ pub(crate) fn check(cx: &mut Reader, expect: &[Expectation], l: &Lookup<'_>) {
             }
             ExpectKind::Service(s) => {
                 reference::reference(cx, &s.service, reference::SERVICE, &l.declared.services, l.seen);
+                service_state::check_zones(cx, s, &l.zones);
             }
             ExpectKind::TargetHealth(t) => target_health::check(cx, t, l),
             ExpectKind::Reach(r) => {
                 check_node(cx, &r.from, l);
                 let to_ok = check_node(cx, &r.to, l);
                 if let Some(s) = &r.served_by {
+                    check_node(cx, s, l);
+                }
+                for s in r.spread.iter().flat_map(|s| &s.served_by) {
                     check_node(cx, s, l);
                 }
                 if let Some(s) = &r.source_seen_as {

@@ -16,6 +16,13 @@ pub struct Listener {
     pub protocol: ElbProtocol,
     pub default_actions: Vec<Action>,
     pub rules: Vec<ListenerRule>,
+    /// HTTPS: the certificates' ARNs as written (the first is the default one); the lab CA
+    /// issues the certificate the nodes present (see `listener_tls`).
+    #[serde(default)]
+    pub certificates: Vec<Located<String>>,
+    /// HTTPS: the security policy (ELBv2's default when left out).
+    #[serde(default)]
+    pub ssl_policy: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,12 +77,20 @@ pub(crate) static LISTENER: Table = Table {
         opt(
             "protocol",
             Shape::Enum(ELB_PROTOCOLS),
-            "Application: `HTTP` (default) or `HTTPS` (a certificate from the lab CA for the load balancer's DNS name). Network: `TCP` (default), `UDP` or `TCP_UDP` (`TLS` is not modelled yet).",
+            "Application: `HTTP` (default) or `HTTPS` (TLS terminated with a certificate from the lab CA for the load balancer's DNS name). Network: `TCP` (default), `UDP` or `TCP_UDP` (`TLS` is not modelled yet).",
         ),
         req("defaultActions", Shape::List(&Shape::Block(&ACTION)), "What a request no rule matches gets."),
         opt("rules", Shape::List(&Shape::Block(&RULE)), "Rules, evaluated by priority (lowest first)."),
-        ignored("certificates", "Accepted and ignored: the lab CA issues the certificate."),
-        ignored("sslPolicy", "Accepted and ignored."),
+        opt(
+            "certificates",
+            Shape::List(&Shape::Block(&super::listener_tls::CERTIFICATE)),
+            "HTTPS (required): `[{ certificateArn }]`; the lab CA issues the certificate the nodes present.",
+        ),
+        opt(
+            "sslPolicy",
+            Shape::Text,
+            "HTTPS: the security policy (`ELBSecurityPolicy-…`; default ELBSecurityPolicy-2016-08).",
+        ),
     ],
 };
 
@@ -238,7 +253,12 @@ fn listener(cx: &mut Reader, v: &Value<'_>, region: &str, network: bool) -> Opti
         Some(rv) => rules(cx, &rv, region),
         None => Some(vec![]),
     };
-    Some(Listener { port: port?, protocol: protocol?, default_actions: default_actions?, rules: rules? })
+    let port = port?;
+    let protocol = protocol?;
+    // A refused certificate or policy is reported; the listener stays, so that what forwards
+    // to its groups is not reported again.
+    let (certificates, ssl_policy) = super::listener_tls::tls_settings(cx, &m, protocol, &port.loc).unwrap_or_default();
+    Some(Listener { port, protocol, default_actions: default_actions?, rules: rules?, certificates, ssl_policy })
 }
 
 /// The listener's protocol: the load balancer type's (ELBv2: "Listener protocol 'TCP' must be

@@ -23,6 +23,7 @@ pub mod instance_types;
 mod internet;
 mod json;
 pub mod listener;
+mod listener_tls;
 pub mod load_balancer;
 mod located;
 pub mod metadata_options;
@@ -65,7 +66,7 @@ pub use error::{Diagnostic, Diagnostics};
 pub use expectation::{
     CALLS, CallCheck, CallDef, CallExpect, DnsCheck, ExpectKind, Expectation, HostPort, HttpCheck, IcmpMessage,
     MAX_NEVER_PROBES, MAX_RUN_PROBES, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, Never, Outcome, Placement, ProbeProto, Reach,
-    ResolvesTo, ResourceKind, ServiceState, Started, TARGET_STATES, TargetHealthCheck, Via, find_call, glob,
+    ResolvesTo, ResourceKind, ServiceState, Spread, Started, TARGET_STATES, TargetHealthCheck, Via, find_call, glob,
 };
 pub use instance::Instance;
 pub use instance_types::eni_limits;

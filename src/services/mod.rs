@@ -113,7 +113,10 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
                 list.push(ServiceSpec::FrontDoor(front_door::lab_spec(lab, &s.ns, &s.addrs, (cert, key))));
             }
             ServiceKind::LoadBalancer { lb, eni } => {
-                list.push(ServiceSpec::LoadBalancer(load_balancer::node_spec(lab, lb, eni)))
+                let mut node = load_balancer::node_spec(lab, lb, eni);
+                // Its HTTPS listeners' certificate comes from the lab CA.
+                node.ca = ca.clone().unwrap_or_default();
+                list.push(ServiceSpec::LoadBalancer(node))
             }
             ServiceKind::Resolver { view } => list.push(ServiceSpec::Dns(dns::Spec {
                 ns: s.ns,

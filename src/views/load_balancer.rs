@@ -76,7 +76,17 @@ pub fn describe(lab: &Lab, rt: &Runtime, name: &str) -> Option<serde_json::Value
     let listeners: Vec<_> = lb
         .listeners
         .iter()
-        .map(|l| json!({ "Port": l.port.value, "Protocol": l.protocol.as_str(), "Rules": listener_summary(l) }))
+        .map(|l| {
+            let mut j = json!({ "Port": l.port.value, "Protocol": l.protocol.as_str(), "Rules": listener_summary(l) });
+            if let Some(policy) = &l.ssl_policy {
+                // DescribeListeners' Certificates and SslPolicy (HTTPS listeners).
+                let certs: Vec<_> = l.certificates.iter().map(|c| json!({ "CertificateArn": c.value })).collect();
+                j["Certificates"] = json!(certs);
+                j["SslPolicy"] = json!(policy);
+                j["ecsnet"] = json!({ "ServedCertificate": format!("{} (issued by the lab CA)", lb.dns_name) });
+            }
+            j
+        })
         .collect();
     let groups: Vec<_> = lab
         .target_groups

@@ -16,6 +16,10 @@ pub struct HttpCheck {
     pub status: Option<u16>,
     /// A text the body must contain (case-sensitive).
     pub body_contains: Option<String>,
+    /// `scheme: https`: the GET goes over TLS, the certificate verified against the lab CA
+    /// for the destination's name (a load balancer's DNS name, else its address).
+    #[serde(default)]
+    pub https: bool,
 }
 
 /// A path to GET: `/`, then no blanks.
@@ -30,6 +34,12 @@ pub(crate) static HTTP: Table = Table {
         def("path", PATH, "\"/\"", "The path to GET (the same as `path` beside `http`)."),
         opt("status", Shape::Int { min: 100, max: 599 }, "The status code the answer must have (e.g. 200, 404)."),
         opt("bodyContains", Shape::Text, "A text the answer's body must contain (case-sensitive)."),
+        def(
+            "scheme",
+            Shape::Enum(&["http", "https"]),
+            "\"http\"",
+            "`https`: the GET goes over TLS, verifying the certificate against the lab CA.",
+        ),
     ],
 };
 
@@ -89,5 +99,13 @@ fn block(cx: &mut Reader, v: &Value<'_>) -> Option<(Located<HttpCheck>, Option<L
         }
         None => None,
     };
-    ok.then(|| (Located::new(HttpCheck { status, body_contains }, m.loc.clone()), path))
+    let https = match m.get("scheme") {
+        Some(v) => {
+            let c = cx.choice(&v, &["http", "https"]);
+            ok &= c.is_some();
+            c.is_some_and(|c| c.value == "https")
+        }
+        None => false,
+    };
+    ok.then(|| (Located::new(HttpCheck { status, body_contains, https }, m.loc.clone()), path))
 }

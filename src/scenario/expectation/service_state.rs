@@ -21,6 +21,9 @@ pub struct ServiceState {
     pub spread: Vec<(String, u32)>,
     /// A text one of the service's events contains.
     pub event: Option<String>,
+    /// Where each zone of `spread` is written.
+    #[serde(default)]
+    pub spread_at: Vec<Loc>,
 }
 
 pub(crate) static SERVICE_STATE: Table = Table {
@@ -71,12 +74,13 @@ pub(super) fn parse(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
         );
         return None;
     }
-    let s = ServiceState { service: service?, running_count, pending_count, spread, event };
+    let (spread, spread_at) = spread.into_iter().unzip();
+    let s = ServiceState { service: service?, running_count, pending_count, spread, event, spread_at };
     ok.then_some(Expectation { kind: ExpectKind::Service(s), loc: m.loc.clone() })
 }
 
 /// `spread`: zone -> count.
-fn spread(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, u32)> {
+fn spread(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<((String, u32), Loc)> {
     let mut out = vec![];
     let Some(v) = m.get("spread") else { return out };
     let Some(zones) = cx.map(&v, "availability zone: count") else {
@@ -86,9 +90,30 @@ fn spread(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Vec<(String, u32)> {
     for (k, val) in zones.map.iter() {
         let vv = Value { node: val, key: Some(k), field: k.as_str().to_string() };
         match cx.uint(&vv, 0, 100) {
-            Some(n) => out.push((k.as_str().to_string(), n.value as u32)),
+            Some(n) => out.push(((k.as_str().to_string(), n.value as u32), cx.vloc(&vv))),
             None => *ok = false,
         }
     }
     out
+}
+
+/// Every zone `spread` names must be one of the scenario's subnets' zones.
+pub(super) fn check_zones(cx: &mut Reader, s: &ServiceState, zones: &[String]) {
+    for ((zone, _), at) in s.spread.iter().zip(&s.spread_at) {
+        if zones.iter().any(|z| z == zone) {
+            continue;
+        }
+        let mut known: Vec<&str> = zones.iter().map(String::as_str).collect();
+        known.sort();
+        known.dedup();
+        cx.err(
+            at,
+            tr!(
+                "expect-spread-zone",
+                "`spread` names `{ $zone }`, a zone none of the scenario's subnets is in",
+                zone = zone
+            ),
+            tr!("expect-spread-zone-help", "the scenario's zones: { $zones }", zones = known.join(", ")),
+        );
+    }
 }

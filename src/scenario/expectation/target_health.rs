@@ -24,6 +24,11 @@ pub struct TargetHealthCheck {
     pub state: Located<String>,
     /// TargetHealth.Reason (`Target.ResponseCodeMismatch`, `Target.Timeout`, ...).
     pub reason: Option<String>,
+    /// `service: NAME` instead of `targetGroup` and `target`: every task of the service, in
+    /// every target group it registers in (`check` expands it into one check each; the group
+    /// and the target are then empty).
+    #[serde(default)]
+    pub service: Option<Located<String>>,
 }
 
 const TARGET: Shape = Shape::Pattern("^(task|instance)/[a-z0-9-]{1,40}$");
@@ -42,8 +47,17 @@ pub(crate) static TARGET_HEALTH: Table = Table {
     strict: true,
     rules: &[],
     fields: &[
-        req("targetGroup", Shape::Name, "The target group."),
-        req("target", TARGET, "The target as registered in the group: `task/NAME` or `instance/NAME`."),
+        opt("targetGroup", Shape::Name, "The target group (required unless `service`)."),
+        opt(
+            "target",
+            TARGET,
+            "The target as registered in the group: `task/NAME` or `instance/NAME` (required unless `service`).",
+        ),
+        opt(
+            "service",
+            Shape::Name,
+            "Instead of `targetGroup` and `target`: every task of this service, in every target group it registers in.",
+        ),
         req(
             "state",
             Shape::Enum(TARGET_STATES),
@@ -63,6 +77,9 @@ pub(super) fn parse(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
     let m = cx.entry_map(&v, "`targetHealth`", "{ targetGroup: web, target: task/web, state: healthy }")?;
     let m = Block { what: "`targetHealth`".to_string(), ..m };
     m.strict(cx, &TARGET_HEALTH);
+    if let Some(sv) = m.get("service") {
+        return service_form(cx, &m, &outer, &sv);
+    }
     let group = m
         .req(cx, "targetGroup", "web")
         .and_then(|v| cx.string(&v))
@@ -76,6 +93,37 @@ pub(super) fn parse(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
             target: target?,
             state: state.map(|s| Located::new(s.value.to_string(), s.loc))?,
             reason: reason.map(|r| r.value),
+            service: None,
+        }),
+        loc: outer.loc.clone(),
+    })
+}
+
+/// `{ service: api, state: healthy }`: no `targetGroup` nor `target` beside it.
+fn service_form(cx: &mut Reader, m: &Block<'_>, outer: &Block<'_>, sv: &Value<'_>) -> Option<Expectation> {
+    let service = cx.string(sv).and_then(|s| check_name(cx, &s, "service").then_some(s));
+    if let Some(extra) = m.get("targetGroup").or_else(|| m.get("target")) {
+        cx.err(
+            &cx.vloc(&extra),
+            tr!(
+                "expect-target-health-service",
+                "`service` checks every task of the service in every target group it registers in: `targetGroup` and `target` do not go with it"
+            ),
+            tr!("expect-target-health-service-help", "keep `service`, or name one `targetGroup` and `target`"),
+        );
+        return None;
+    }
+    let state = m.req(cx, "state", "healthy").and_then(|v| cx.choice(&v, TARGET_STATES));
+    let reason = m.get("reason").and_then(|v| cx.nonempty(&v));
+    let service = service?;
+    let empty = Located::new(String::new(), service.loc.clone());
+    Some(Expectation {
+        kind: ExpectKind::TargetHealth(TargetHealthCheck {
+            target_group: empty.clone(),
+            target: empty,
+            state: state.map(|s| Located::new(s.value.to_string(), s.loc))?,
+            reason: reason.map(|r| r.value),
+            service: Some(service),
         }),
         loc: outer.loc.clone(),
     })
@@ -101,6 +149,9 @@ fn target_ref(cx: &mut Reader, s: Located<String>) -> Option<Located<String>> {
 
 /// The group is declared and the target is registered in it.
 pub(super) fn check(cx: &mut Reader, t: &TargetHealthCheck, l: &Lookup<'_>) {
+    if let Some(s) = &t.service {
+        return check_service(cx, s, l);
+    }
     let names: Vec<&str> = l.target_groups.iter().map(|g| g.name.value.as_str()).collect();
     if !reference::reference(cx, &t.target_group, TARGET_GROUP, &names, l.seen) {
         return;
@@ -129,4 +180,26 @@ fn registered(cx: &mut Reader, t: &TargetHealthCheck, g: &TargetGroup) {
         ),
         help,
     );
+}
+
+/// The service is declared and registers its tasks in a target group (`loadBalancers`).
+fn check_service(cx: &mut Reader, s: &Located<String>, l: &Lookup<'_>) {
+    if !reference::reference(cx, s, reference::SERVICE, &l.declared.services, l.seen) {
+        return;
+    }
+    let registers = l.services.iter().find(|x| x.name.value == s.value).is_some_and(|x| !x.load_balancers.is_empty());
+    if !registers {
+        cx.err(
+            &s.loc,
+            tr!(
+                "expect-target-health-no-group",
+                "service `{ $service }` registers its tasks in no target group",
+                service = s.value
+            ),
+            tr!(
+                "expect-target-health-no-group-help",
+                "give the service loadBalancers: [{ targetGroupArn, containerName, containerPort }]"
+            ),
+        );
+    }
 }

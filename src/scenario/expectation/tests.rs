@@ -57,7 +57,7 @@ fn http_implies_the_protocol_and_carries_the_path() {
         panic!()
     };
     assert_eq!((r.protocol, r.port, r.path.as_str()), (ProbeProto::Http, Some(80), "/v4"));
-    assert_eq!(r.http, Some(HttpCheck { status: Some(200), body_contains: Some("TaskARN".into()) }));
+    assert_eq!(r.http, Some(HttpCheck { status: Some(200), body_contains: Some("TaskARN".into()), https: false }));
     assert_eq!(r.title(), "task/web -> metadata:80/http GET /v4");
     // `path` beside `http` still works.
     let ExpectKind::Reach(r) = one(
@@ -199,4 +199,44 @@ fn a_service_state_check_reads_describe_services_fields() {
     assert_eq!((d[0].loc.line, d[0].loc.col), (20, 43), "{}", d[0]);
     let Err(d) = with_service("  - { service: svc, runingCount: 1 }\n") else { panic!() };
     assert!(d[0].help.contains("runningCount"), "{}", d[0]);
+}
+
+#[test]
+fn requests_take_a_served_by_set_and_https_a_scheme() {
+    let ExpectKind::Reach(r) = one(
+        "  - { from: task/api, to: task/web:80, reachable: true, http: { scheme: https }, requests: 3, servedBy: [task/web] }\n",
+    ) else {
+        panic!()
+    };
+    assert!(r.http.as_ref().is_some_and(|h| h.https));
+    let s = r.spread.clone().expect("spread");
+    assert_eq!((s.requests, s.served_by.len()), (3, 1));
+    assert!(r.served_by.is_none());
+    assert!(r.title().ends_with("/https GET / x3"), "{}", r.title());
+    refused("  - { from: task/api, to: task/web:80, reachable: true, servedBy: [task/web] }\n", "needs `requests`");
+    refused("  - { from: task/api, to: task/web:80, reachable: true, requests: 2 }\n", "needs `servedBy`");
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: true, requests: 101, servedBy: task/web }\n",
+        "between 1 and 100",
+    );
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: true, requests: 2, servedBy: [instance/ecs-1] }\n",
+        "must name a task",
+    );
+    refused(
+        "  - { from: task/api, to: task/web:80, reachable: false, requests: 2, servedBy: task/web }\n",
+        "reachable: true",
+    );
+    refused("  - { from: task/api, to: task/web:80, reachable: true, http: { scheme: ftp } }\n", "ftp");
+}
+
+#[test]
+fn a_service_spread_names_zones_the_scenario_has() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let bad = text.replace("ap-northeast-1c: 1 }", "ap-northeast-1d: 1 }");
+    let d = load_str(&p, &bad).map(|_| ()).unwrap_err().0;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("`ap-northeast-1d`"), "{}", d[0]);
+    assert!(d[0].help.contains("ap-northeast-1a, ap-northeast-1c"), "{}", d[0]);
 }

@@ -85,7 +85,7 @@ fn head_end(buf: &[u8]) -> Option<usize> {
 }
 
 /// Read one request: its head, then a Content-Length body (bounded). None: not a request.
-pub async fn read_request(s: &mut TcpStream) -> Option<Request> {
+pub async fn read_request<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> Option<Request> {
     let mut buf = Vec::new();
     let read = async {
         let mut chunk = [0u8; 4096];
@@ -172,11 +172,12 @@ pub fn elb_error(status: u16) -> Vec<u8> {
     response(status, "text/html", body.as_bytes(), &[])
 }
 
-/// A redirect: each part as configured, `#{…}` keeping the request's.
-pub fn redirect(r: &Redirect, req: &Request, port: u16) -> Vec<u8> {
+/// A redirect: each part as configured, `#{…}` keeping the request's (`scheme` and `port`:
+/// the listener's).
+pub fn redirect(r: &Redirect, req: &Request, (scheme, port): (&str, u16)) -> Vec<u8> {
     let path = req.path().trim_start_matches('/');
     let fill = |s: &str| {
-        s.replace("#{protocol}", "http")
+        s.replace("#{protocol}", scheme)
             .replace("#{host}", req.host())
             .replace("#{port}", &port.to_string())
             .replace("#{path}", path)
@@ -229,7 +230,7 @@ mod tests {
             query: "#{query}".into(),
             status_code: 301,
         };
-        let out = String::from_utf8(redirect(&r, &req, 80)).unwrap();
+        let out = String::from_utf8(redirect(&r, &req, ("http", 80))).unwrap();
         assert!(out.starts_with("HTTP/1.1 301 Moved Permanently\r\n"), "{out}");
         assert!(out.contains("Location: https://new.example.com/a/b?q=1\r\n"), "{out}");
     }

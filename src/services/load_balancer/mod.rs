@@ -15,6 +15,7 @@ mod health;
 mod http;
 mod network;
 mod rules;
+mod tls;
 
 pub use health::{HealthReport, TargetHealth};
 
@@ -47,6 +48,10 @@ pub struct Spec {
     /// Where the node writes its view of the targets' health (JSON [`HealthReport`]).
     #[serde(default)]
     pub health_file: Option<PathBuf>,
+    /// The lab CA (certificate and key, PEM), which issues the certificate its HTTPS listeners
+    /// present; empty: a CA of its own that no one trusts.
+    #[serde(default)]
+    pub ca: (String, String),
 }
 
 /// A target group as a node sees it.
@@ -160,6 +165,7 @@ pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
         listeners: l.listeners.clone(),
         groups,
         health_file: None,
+        ca: (String::new(), String::new()),
     }
 }
 
@@ -189,44 +195,58 @@ pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()
         spec: spec.clone(),
     });
     health::spawn_all(state.clone());
+    let tls = tls::acceptor(spec)?;
     if spec.network {
         network::refresh(state);
         return Ok(());
     }
     for (l, s) in spec.listeners.iter().zip(sockets) {
         if let Socket::Tcp(t) = s {
-            tokio::spawn(serve(TcpListener::from_std(t)?, state.clone(), l.port.value));
+            let tls = tls.clone().filter(|_| l.protocol == crate::scenario::ElbProtocol::Https);
+            tokio::spawn(serve(TcpListener::from_std(t)?, state.clone(), l.port.value, tls));
         }
     }
     Ok(())
 }
 
-async fn serve(listener: TcpListener, state: Arc<NodeState>, port: u16) {
+async fn serve(listener: TcpListener, state: Arc<NodeState>, port: u16, tls: Option<tokio_rustls::TlsAcceptor>) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => drop(tokio::spawn(handle(stream, state.clone(), port))),
+            Ok((stream, _)) => drop(match &tls {
+                None => tokio::spawn(handle(stream, state.clone(), port)),
+                Some(acceptor) => tokio::spawn(tls::handle(stream, acceptor.clone(), state.clone(), port)),
+            }),
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
     }
 }
 
-/// One client connection: one request, one answer.
+/// One client connection of an HTTP listener: one request, one answer.
 async fn handle(mut client: TcpStream, state: Arc<NodeState>, port: u16) {
     let Ok(peer) = client.peer_addr() else { return };
-    let Some(req) = http::read_request(&mut client).await else {
-        http::answer(&mut client, &http::elb_error(400)).await;
-        return;
+    let out = respond(&mut client, &state, (peer.ip(), port), "http").await;
+    http::answer(&mut client, &out).await;
+}
+
+/// Read one request from `client` (of `peer`, on listener `port`, spoken in `scheme`) and
+/// make the answer: the rules' action, or 400 for what is not a request.
+pub(crate) async fn respond<S: tokio::io::AsyncRead + Unpin>(
+    client: &mut S,
+    state: &NodeState,
+    (peer, port): (std::net::IpAddr, u16),
+    scheme: &str,
+) -> Vec<u8> {
+    let Some(req) = http::read_request(client).await else { return http::elb_error(400) };
+    let Some(listener) = state.spec.listeners.iter().find(|l| l.port.value == port) else {
+        return http::elb_error(503);
     };
-    let Some(listener) = state.spec.listeners.iter().find(|l| l.port.value == port) else { return };
-    let action = rules::evaluate(listener, &req);
-    let out = match action {
+    match rules::evaluate(listener, &req) {
         Action::FixedResponse { status_code, content_type, message_body } => {
             http::response(*status_code, content_type, message_body.as_bytes(), &[])
         }
-        Action::Redirect(r) => http::redirect(r, &req, port),
-        Action::Forward(weighted) => forward(&state, weighted, &req, peer.ip(), port).await,
-    };
-    http::answer(&mut client, &out).await;
+        Action::Redirect(r) => http::redirect(r, &req, (scheme, port)),
+        Action::Forward(weighted) => forward(state, weighted, &req, peer, (scheme, port)).await,
+    }
 }
 
 /// Forward to a target of one of the weighted groups: its answer, or ELB's 502/503/504.
@@ -235,11 +255,11 @@ async fn forward(
     weighted: &[crate::scenario::Weighted],
     req: &http::Request,
     client: std::net::IpAddr,
-    port: u16,
+    (scheme, port): (&str, u16),
 ) -> Vec<u8> {
     let Some(gi) = pick_group(state, weighted) else { return http::elb_error(503) };
     let Some(target) = pick_target(state, gi) else { return http::elb_error(503) };
-    let upstream = req.forwarded(client, "http", port);
+    let upstream = req.forwarded(client, scheme, port);
     let conn = connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(target.ip, target.port));
     http::exchange(conn, &upstream).await
 }
