@@ -69,6 +69,11 @@ fn mask(s: &str) -> String {
             r"(?m) {2,}(initial|healthy|unhealthy|unused|draining)( {2,}((Elb|Target)\.[A-Za-z]+ \([^)\n]*\))?)? *$",
             "  <HEALTH>",
         ),
+        // Which target of a load balancer's rotation answers a single request depends on the
+        // round robin's turn (health checks and earlier probes move it): the check is "one of".
+        (r"(?m)^(.*-> [an]lb/[^\n]*served by )task/[^ ,\n]+", "${1}<TARGET>"),
+        (r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,3}\n *"served_by": )"task/[^"]*""#, r#"$1"<TARGET>""#),
+        (r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,5}\n *"detail": "served by )task/[^ ,"]+"#, "${1}<TARGET>"),
         // Table columns are as wide as their widest (masked) cell.
         (r" {2,}", "  "),
     ];
