@@ -20,21 +20,6 @@ fn curl(lab: &str, args: &[&str]) -> (Option<i32>, String) {
     exec(lab, "internet", &all)
 }
 
-fn lab_json(lab: &str) -> Value {
-    let p = format!("/run/ecsnet/{lab}/lab.json");
-    serde_json::from_slice(&std::fs::read(&p).expect("lab.json")).expect("json")
-}
-
-/// Brings up a copy of scenario `src` as `lab`, downed when the returned guard drops.
-fn up_copy(src: &str, lab: &str) -> LabGuard {
-    let file = scenario_copy(src, lab);
-    let _ = ecsnet(&["down", lab]);
-    let g = LabGuard(lab.to_string());
-    let o = ecsnet(&["up", file.to_str().unwrap()]);
-    assert!(o.status.success(), "up: {}", text(&o));
-    g
-}
-
 #[test]
 fn https_from_the_internet_verifies_the_lab_ca_and_http_redirects_there() {
     need_root!();

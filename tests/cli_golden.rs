@@ -73,7 +73,10 @@ fn mask(s: &str) -> String {
         // round robin's turn (health checks and earlier probes move it): the check is "one of".
         (r"(?m)^(.*-> [an]lb/[^\n]*served by )task/[^ ,\n]+", "${1}<TARGET>"),
         (r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,3}\n *"served_by": )"task/[^"]*""#, r#"$1"<TARGET>""#),
-        (r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,5}\n *"detail": "served by )task/[^ ,"]+"#, "${1}<TARGET>"),
+        (
+            r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,5}\n *"detail": "served by )task/[^ ,"]+"#,
+            "${1}<TARGET>",
+        ),
         // Table columns are as wide as their widest (masked) cell.
         (r" {2,}", "  "),
     ];

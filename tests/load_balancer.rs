@@ -24,22 +24,6 @@ fn get(lab: &str, url: &str) -> Option<Value> {
     serde_json::from_str(out.trim()).ok()
 }
 
-fn lab_json(lab: &str) -> Value {
-    let p = format!("/run/ecsnet/{lab}/lab.json");
-    serde_json::from_slice(&std::fs::read(&p).expect("lab.json")).expect("json")
-}
-
-/// Brings up a copy of scenario `src` as `lab` (after downing any leftover), downed when the
-/// returned guard drops.
-fn up_copy(src: &str, lab: &str) -> LabGuard {
-    let file = scenario_copy(src, lab);
-    let _ = ecsnet(&["down", lab]);
-    let g = LabGuard(lab.to_string());
-    let o = ecsnet(&["up", file.to_str().unwrap()]);
-    assert!(o.status.success(), "up: {}", text(&o));
-    g
-}
-
 /// Every node's view of `target` in `group`: (state, reason).
 fn health(lab: &str, group: &str, target: &str) -> Vec<(String, Option<String>)> {
     let mut out = vec![];

@@ -122,3 +122,20 @@ pub fn leftovers(lab: &str) -> Vec<String> {
     }
     v
 }
+
+/// The model a running lab wrote at `up` (`/run/ecsnet/LAB/lab.json`).
+pub fn lab_json(lab: &str) -> serde_json::Value {
+    let p = format!("/run/ecsnet/{lab}/lab.json");
+    serde_json::from_slice(&std::fs::read(&p).expect("lab.json")).expect("json")
+}
+
+/// Brings up a copy of scenario `src` as `lab` (after downing any leftover), downed when the
+/// returned guard drops.
+pub fn up_copy(src: &str, lab: &str) -> LabGuard {
+    let file = scenario_copy(src, lab);
+    let _ = ecsnet(&["down", lab]);
+    let g = LabGuard(lab.to_string());
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "up: {}", text(&o));
+    g
+}
