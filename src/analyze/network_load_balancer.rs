@@ -53,6 +53,15 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
     let decision = format!("forward to target group {}: {} {}:{} ({state}), {seen}", g.name, t.node, t.ip, t.port);
     w.aim(Some(t.port));
     w.step(lb.node_name(), decision, from, t.ip);
+    if from == t.ip {
+        return Err(Blocked::timeout(
+            Reason::NlbLoopback,
+            format!(
+                "{} receives a packet from its own address {from} and drops it (no loopback with the client IP preserved)",
+                t.node
+            ),
+        ));
+    }
     w.nlb_node = g.preserve_client_ip.then_some(eni);
     Ok(Next::Forward { eni, src: from, dst: t.ip })
 }
@@ -140,6 +149,24 @@ mod tests {
         let g = &l.target_groups[0];
         assert!(rotation(&l, 0, l.load_balancers[0].nodes[1], g).0.is_empty());
         assert_eq!(tcp(&l, "internet", "198.51.100.3:80"), is(Outcome::Timeout, "NO_LISTENER"));
+    }
+
+    /// An internal NLB's instance target asking the NLB itself with the client IP preserved:
+    /// the flow comes back to it from its own address and times out, as AWS documents
+    /// (load-balancer-troubleshooting.html#loopback-timeout); with the node's address it passes.
+    /// Found on packets by a lab of the differential's NLB draws (internal scenario 27).
+    #[test]
+    fn a_target_reaching_itself_with_its_ip_preserved_times_out() {
+        let y = std::fs::read_to_string("scenarios/27-nlb.yaml").unwrap_or_default();
+        let y = y.replace("scheme: internet-facing", "scheme: internal");
+        let y = y.split("\nexpect:").next().unwrap_or_default().to_string();
+        let s = crate::scenario::load_str(std::path::Path::new("nlb.yaml"), &y).expect("loads");
+        let l = crate::model::build(&s).expect("builds");
+        let to = Node::NetworkLoadBalancer("web".into());
+        let go = |from: &Node| crate::analyze::analyze(&l, from, &to, Some(8080), ProbeProto::Tcp, None);
+        let a = go(&Node::task("web-1"));
+        assert_eq!((a.outcome, a.code), (Some(Outcome::Timeout), Some(Reason::NlbLoopback)), "{a:?}");
+        assert_eq!(go(&Node::task("web-a")).outcome, Some(Outcome::Connected));
     }
 
     /// A walk given a pick of the node's rotation forwards to that target; a pick outside it
