@@ -128,14 +128,15 @@ pub fn predicted(lab: &Lab) -> (usize, usize, Vec<String>) {
     let mut why = vec![];
     for c in &cases {
         let a = analysis(lab, c);
+        let kind = if lab.load_balancers[c.lb].is_network() { "nlb: " } else { "" };
         match (&a.served_by, a.outcome) {
             (Some(Node::LoadBalancer(_) | Node::NetworkLoadBalancer(_)), _) => {
-                why.push(format!("the node answers {:?}", a.http_status))
+                why.push(format!("{kind}the node answers {:?}", a.http_status))
             }
             (Some(_), Some(Outcome::Connected)) => served += 1,
             _ => {
                 let past = a.steps.iter().any(|s| s.component.starts_with("alb/") || s.component.starts_with("nlb/"));
-                why.push(format!("{:?} {:?}{}", a.outcome, a.code, if past { " past the node" } else { "" }))
+                why.push(format!("{kind}{:?} {:?}{}", a.outcome, a.code, if past { " past the node" } else { "" }))
             }
         }
     }
