@@ -36,7 +36,8 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
         return Err(Blocked::timeout(Reason::NoListener, format!("{}: no target group", lb.node_name())));
     };
     let (set, healthy) = rotation(lab, x, eni, g);
-    let Some(t) = set.first() else {
+    let Some(t) = picked(lab, g, w.pick).filter(|t| set.iter().any(|s| std::ptr::eq(*s, *t))).or(set.first().copied())
+    else {
         let why = if lb.cross_zone { "no target in use" } else { "no target in its availability zone" };
         w.step(lb.node_name(), format!("target group {}: {why}; the flow is dropped", g.name), src, ip);
         return Err(Blocked::timeout(
@@ -52,8 +53,24 @@ pub fn arrive<'a>(w: &mut Walk<'a>, x: usize, eni: usize, src: Ipv4Addr) -> Onwa
     let decision = format!("forward to target group {}: {} {}:{} ({state}), {seen}", g.name, t.node, t.ip, t.port);
     w.aim(Some(t.port));
     w.step(lb.node_name(), decision, from, t.ip);
+    if from == t.ip {
+        return Err(Blocked::timeout(
+            Reason::NlbLoopback,
+            format!(
+                "{} receives a packet from its own address {from} and drops it (no loopback with the client IP preserved)",
+                t.node
+            ),
+        ));
+    }
     w.nlb_node = g.preserve_client_ip.then_some(eni);
     Ok(Next::Forward { eni, src: from, dst: t.ip })
+}
+
+/// The target `pick` names in group `g`, if it names one of it.
+fn picked<'a>(lab: &Lab, g: &'a TargetGroup, pick: Option<super::load_balancer::Pick>) -> Option<&'a Target> {
+    let (gi, ti) = pick?;
+    let named = lab.target_groups.get(gi).is_some_and(|h| std::ptr::eq(h, g));
+    named.then(|| ti.and_then(|ti| g.targets.get(ti))).flatten()
 }
 
 /// The listener of the flow's transport on `port`: TCP and TCP_UDP listeners take TCP, UDP
@@ -95,6 +112,19 @@ pub fn serving_set(lab: &Lab, x: usize, port: u16, udp: bool) -> Vec<Node> {
     rotation(lab, x, eni, g).0.into_iter().map(|t| t.node.clone()).collect()
 }
 
+/// Every target a flow to load balancer `x` on `port` may hash to at its first node (where
+/// the DNS name's first address leads), as `Walk::pick`s: the analyzer's walk takes the first
+/// of the node's rotation, a flow of another source port may take any of it.
+pub fn flow_picks(lab: &Lab, x: usize, port: u16, udp: bool) -> Vec<super::load_balancer::Pick> {
+    let Some(lb) = lab.load_balancers.get(x) else { return vec![] };
+    let l4 = if udp { L4::Udp } else { L4::Tcp };
+    let (Some(l), Some(&eni)) = (listener(lb, l4, Some(port)), lb.nodes.first()) else { return vec![] };
+    let Some(g) = group(lab, l) else { return vec![] };
+    let Some(gi) = lab.target_groups.iter().position(|h| std::ptr::eq(h, g)) else { return vec![] };
+    let set = rotation(lab, x, eni, g).0;
+    set.iter().filter_map(|t| g.targets.iter().position(|u| std::ptr::eq(u, *t))).map(|ti| (gi, Some(ti))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +149,37 @@ mod tests {
         let g = &l.target_groups[0];
         assert!(rotation(&l, 0, l.load_balancers[0].nodes[1], g).0.is_empty());
         assert_eq!(tcp(&l, "internet", "198.51.100.3:80"), is(Outcome::Timeout, "NO_LISTENER"));
+    }
+
+    /// An internal NLB's instance target asking the NLB itself with the client IP preserved:
+    /// the flow comes back to it from its own address and times out, as AWS documents
+    /// (load-balancer-troubleshooting.html#loopback-timeout); with the node's address it passes.
+    /// Found on packets by a lab of the differential's NLB draws (internal scenario 27).
+    #[test]
+    fn a_target_reaching_itself_with_its_ip_preserved_times_out() {
+        let y = std::fs::read_to_string("scenarios/27-nlb.yaml").unwrap_or_default();
+        let y = y.replace("scheme: internet-facing", "scheme: internal");
+        let y = y.split("\nexpect:").next().unwrap_or_default().to_string();
+        let s = crate::scenario::load_str(std::path::Path::new("nlb.yaml"), &y).expect("loads");
+        let l = crate::model::build(&s).expect("builds");
+        let to = Node::NetworkLoadBalancer("web".into());
+        let go = |from: &Node| crate::analyze::analyze(&l, from, &to, Some(8080), ProbeProto::Tcp, None);
+        let a = go(&Node::task("web-1"));
+        assert_eq!((a.outcome, a.code), (Some(Outcome::Timeout), Some(Reason::NlbLoopback)), "{a:?}");
+        assert_eq!(go(&Node::task("web-a")).outcome, Some(Outcome::Connected));
+    }
+
+    /// A walk given a pick of the node's rotation forwards to that target; a pick outside it
+    /// (another group, another zone) is ignored.
+    #[test]
+    fn a_pick_of_the_rotation_is_walked_to() {
+        let l = lab("scenarios/27-nlb.yaml");
+        let to = Node::NetworkLoadBalancer("web".into());
+        assert_eq!(flow_picks(&l, 0, 8080, false), vec![(1, Some(0))]);
+        assert_eq!(flow_picks(&l, 0, 81, false), vec![]);
+        let a = crate::analyze::analyze_pick(&l, (&Node::Internet, &to), Some(8080), "/", (1, Some(0)));
+        assert_eq!(a.served_by, Some(Node::container("web-1", "app")), "{a:?}");
+        let b = crate::analyze::analyze_pick(&l, (&Node::Internet, &to), Some(80), "/", (1, Some(0)));
+        assert_eq!(b.served_by, Some(Node::container("web-a", "app")), "{b:?}");
     }
 }

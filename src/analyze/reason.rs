@@ -44,10 +44,14 @@ pub enum Reason {
     TaskNotStarted,
     /// A Fargate task asked for the instance metadata service, which Fargate does not have.
     FargateNoImds,
+    /// A network load balancer forwarded a target's own flow back to it with the client IP
+    /// preserved: source and destination are the target's address, and it drops the packet
+    /// (load-balancer-troubleshooting.html#loopback-timeout).
+    NlbLoopback,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 19] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -66,6 +70,7 @@ impl Reason {
         Reason::DnsSupportDisabled,
         Reason::TaskNotStarted,
         Reason::FargateNoImds,
+        Reason::NlbLoopback,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -89,6 +94,7 @@ impl Reason {
             Reason::OffhostIntrospectionBlocked => "OFFHOST_INTROSPECTION_BLOCKED",
             Reason::TaskNotStarted => "TASK_NOT_STARTED",
             Reason::FargateNoImds => "FARGATE_NO_IMDS",
+            Reason::NlbLoopback => "NLB_LOOPBACK",
         }
     }
 
@@ -145,6 +151,9 @@ impl Reason {
             Reason::TaskNotStarted => {
                 "the task was placed but never started: a call the ECS agent makes before the containers run (a secret, the image pull, the awslogs stream) failed, so nothing of it listens"
             }
+            Reason::NlbLoopback => {
+                "a network load balancer that preserves the client's IP does not support loopback (hairpinning): a target whose own flow hashes back to it receives a packet from its own address, drops it, and the connection times out (it succeeds only when the flow reaches another target)"
+            }
         }
     }
 
@@ -195,6 +204,9 @@ impl Reason {
             }
             Reason::FargateNoImds => {
                 "give the task a `taskRoleArn` and let the SDK use AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; read the zone and addresses from the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4)"
+            }
+            Reason::NlbLoopback => {
+                "turn client IP preservation off on the target group (`preserve_client_ip.enabled: false`, TCP groups), or register the targets by IP (`targetType: ip`), so that the target sees the load balancer's address"
             }
             Reason::TaskNotStarted => {
                 "see why with `ecsnet explain LAB task/NAME --start`: a NAT gateway, or the VPC endpoints the start needs (ecr.api, ecr.dkr, the S3 gateway endpoint, logs, secretsmanager or ssm) with security groups that admit 443 from the instance"

@@ -45,6 +45,8 @@ reason-why-TASK_NOT_PLACED = タスクが配置されなかったため (ECS の
 reason-why-TASK_NOT_STARTED = タスクは配置されましたが起動しませんでした: コンテナを動かす前に ECS エージェントが行う AWS への呼び出し (シークレット、イメージの pull、awslogs のストリーム) が失敗したため、何も待ち受けていません
 reason-fix-TASK_NOT_STARTED = `ecsnet explain LAB task/NAME --start` で理由を確認します: NAT ゲートウェイか、起動に要る VPC エンドポイント (ecr.api、ecr.dkr、S3 のゲートウェイエンドポイント、logs、secretsmanager か ssm) と、インスタンスからの 443 を許すセキュリティグループが必要です
 reason-why-FARGATE_NO_IMDS = Fargate タスクはインスタンスメタデータサービスのない microVM で動きます: 169.254.169.254 は応答しません (認証情報は 169.254.170.2 のタスク認証情報エンドポイントから得ます)
+reason-why-NLB_LOOPBACK = クライアント IP を保持するネットワークロードバランサーはループバック (ヘアピン) に対応しません: 自分のフローが自分に振り分けられたターゲットは自分のアドレスからのパケットを受け取って捨て、接続はタイムアウトします (別のターゲットに届いたときだけ成功します)
+reason-fix-NLB_LOOPBACK = ターゲットグループのクライアント IP 保持を切る (`preserve_client_ip.enabled: false`、TCP グループ) か、ターゲットを IP で登録 (`targetType: ip`) して、ターゲットにロードバランサーのアドレスが見えるようにします
 reason-fix-FARGATE_NO_IMDS = タスクに `taskRoleArn` を与え、SDK に AWS_CONTAINER_CREDENTIALS_RELATIVE_URI を使わせます。ゾーンやアドレスはタスクメタデータエンドポイント (ECS_CONTAINER_METADATA_URI_V4) から読みます
 reason-fix-TASK_NOT_PLACED = `ecsnet ps` で配置されなかった理由を確認し、ENI (より大きいインスタンスタイプか ENI トランキング) かホストポート (動的ホストポート) を空けます
 

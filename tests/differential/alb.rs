@@ -6,6 +6,7 @@
 use super::compare::Mismatch;
 use super::report::LabReport;
 use ecsnet::analyze::load_balancer::request_picks;
+use ecsnet::analyze::network_load_balancer::flow_picks;
 use ecsnet::analyze::{Analysis, analyze_path, analyze_pick};
 use ecsnet::model::{Lab, resolve};
 use ecsnet::probe::{ProbeResult, ProbeSpec, run};
@@ -66,9 +67,11 @@ fn cases(lab: &Lab) -> Vec<AlbCase> {
     for (x, lb) in lab.load_balancers.iter().enumerate() {
         let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port.value).collect();
         let closed = if ports.contains(&80) { 8080 } else { 80 };
+        // A network load balancer forwards the flow as it is: one path tells all.
+        let paths = if lb.is_network() { &PATHS[..1] } else { PATHS };
         for (k, from) in sources.iter().enumerate() {
             for &port in &ports {
-                for path in PATHS {
+                for path in paths {
                     out.push(AlbCase { from: from.clone(), lb: x, port, path });
                 }
             }
@@ -90,14 +93,19 @@ fn mode_none(lab: &Lab, n: &Node) -> bool {
     task.is_some_and(|t| t.mode == ecsnet::scenario::NetworkMode::None)
 }
 
+/// `alb/NAME` or `nlb/NAME`.
+fn lb_node(lab: &Lab, x: usize) -> Node {
+    lab.load_balancers[x].node()
+}
+
 fn analysis(lab: &Lab, c: &AlbCase) -> Analysis {
-    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    let to = lb_node(lab, c.lb);
     analyze_path(lab, (&c.from, &to), Some(c.port), ProbeProto::Http, None, c.path)
 }
 
 fn spec(lab: &Lab, id: usize, c: &AlbCase) -> Option<ProbeSpec> {
     let source = resolve::source(lab, &c.from).ok()?;
-    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    let to = lb_node(lab, c.lb);
     let (dst, port) = resolve::destination(lab, &to, Some(c.port), None, ProbeProto::Http).ok()?;
     Some(ProbeSpec {
         id,
@@ -120,12 +128,15 @@ pub fn predicted(lab: &Lab) -> (usize, usize, Vec<String>) {
     let mut why = vec![];
     for c in &cases {
         let a = analysis(lab, c);
+        let kind = if lab.load_balancers[c.lb].is_network() { "nlb: " } else { "" };
         match (&a.served_by, a.outcome) {
-            (Some(Node::LoadBalancer(_)), _) => why.push(format!("the node answers {:?}", a.http_status)),
+            (Some(Node::LoadBalancer(_) | Node::NetworkLoadBalancer(_)), _) => {
+                why.push(format!("{kind}the node answers {:?}", a.http_status))
+            }
             (Some(_), Some(Outcome::Connected)) => served += 1,
             _ => {
-                let past = a.steps.iter().any(|s| s.component.starts_with("alb/"));
-                why.push(format!("{:?} {:?}{}", a.outcome, a.code, if past { " past the node" } else { "" }))
+                let past = a.steps.iter().any(|s| s.component.starts_with("alb/") || s.component.starts_with("nlb/"));
+                why.push(format!("{kind}{:?} {:?}{}", a.outcome, a.code, if past { " past the node" } else { "" }))
             }
         }
     }
@@ -135,10 +146,16 @@ pub fn predicted(lab: &Lab) -> (usize, usize, Vec<String>) {
 /// The analyzer's walk, then one per target the node's round robin may forward the request to
 /// (`request_picks`: every group of weight > 0): each request gets one of them, and each may
 /// end differently (seed 14: one target's reset blocked by its subnet's ACL, the others' not).
+/// Through a network load balancer, every target of the first node's rotation the flow's hash
+/// may pick (`flow_picks`).
 fn analyses(lab: &Lab, c: &AlbCase) -> Vec<Analysis> {
-    let to = Node::LoadBalancer(lab.load_balancers[c.lb].name.clone());
+    let to = lb_node(lab, c.lb);
     let mut all = vec![analysis(lab, c)];
-    for pick in request_picks(lab, c.lb, c.port, c.path) {
+    let picks = match lab.load_balancers[c.lb].is_network() {
+        true => flow_picks(lab, c.lb, c.port, false),
+        false => request_picks(lab, c.lb, c.port, c.path),
+    };
+    for pick in picks {
         all.push(analyze_pick(lab, (&c.from, &to), Some(c.port), c.path, pick));
     }
     all
@@ -205,15 +222,20 @@ pub fn check_albs(rt: &tokio::runtime::Runtime, lab: &Lab, stem: &str, rep: &mut
     let specs: Vec<ProbeSpec> = cases.iter().enumerate().filter_map(|(i, c)| spec(lab, i, c)).collect();
     rep.alb_probes += specs.len();
     rep.probes += specs.len();
+    let network = lab.load_balancers.iter().any(|l| l.is_network());
+    if network {
+        rep.nlb_probes += specs.len();
+    }
     let file = Path::new("target/differential").join(format!("{stem}.yaml"));
     for r in rt.block_on(run(specs)) {
         let (c, a) = (&cases[r.id], &analyses[r.id]);
         if r.identity.is_some() {
             rep.alb_served += 1;
+            rep.nlb_served += usize::from(network);
         }
         let Some(what) = disagreement(a, &r) else { continue };
         let a = &a[0];
-        let to = format!("alb/{}:{}", lab.load_balancers[c.lb].name, c.port);
+        let to = format!("{}:{}", lb_node(lab, c.lb), c.port);
         let mut detail = vec![format!(
             "ecsnet explain {} {} {to} --protocol http (request path {})",
             file.display(),
@@ -223,7 +245,7 @@ pub fn check_albs(rt: &tokio::runtime::Runtime, lab: &Lab, stem: &str, rep: &mut
         detail.extend(a.steps.iter().map(|s| format!("  {}: {} => {}", s.component, s.decision, s.packet)));
         rep.mismatches.push(Mismatch {
             signature: format!(
-                "alb {} -> {to}: {}",
+                "lb {} -> {to}: {}",
                 super::cases::node_kind(lab, &c.from, None),
                 what.split(':').next().unwrap_or("")
             ),

@@ -185,8 +185,13 @@ fn lab_ports(lab: &Lab) -> BTreeSet<u16> {
 fn raw_addresses(lab: &Lab) -> BTreeSet<Ipv4Addr> {
     let mut v = BTreeSet::from([Ipv4Addr::LOCALHOST, IMDS_IP, METADATA_IP, ECS_BRIDGE_GW, INTERNET_CLIENT]);
     v.extend(lab.instances.iter().map(|i| i.docker0_gw()));
-    v.extend(lab.enis.iter().map(|e| e.ip));
-    v.extend(lab.enis.iter().filter_map(|e| e.public_ip));
+    // A network load balancer's node forwards a flow to the target its hash picks: its
+    // addresses are probed through `nlb/NAME` (alb.rs), judged against every pick.
+    let nlb_nodes: BTreeSet<usize> =
+        lab.load_balancers.iter().filter(|l| l.is_network()).flat_map(|l| l.nodes.iter().copied()).collect();
+    let enis = || lab.enis.iter().enumerate().filter(|(i, _)| !nlb_nodes.contains(i)).map(|(_, e)| e);
+    v.extend(enis().map(|e| e.ip));
+    v.extend(enis().filter_map(|e| e.public_ip));
     v.extend(lab.instances.iter().filter_map(|i| i.public_ip));
     v.extend(lab.nats.iter().map(|n| n.eip));
     for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {

@@ -68,6 +68,9 @@ struct Gen {
     svc: Rng,
     /// Listener rules on the Host header and weighted forwards: their own stream too.
     rules: Rng,
+    /// Network load balancers (`type: network` instead of an ALB): their own stream, so every
+    /// lab of an old seed keeps its draws where none is drawn.
+    nlb: Rng,
     lb: Option<AlbPlan>,
     /// The awsvpc tasks written (EC2 or Fargate): name, subnet, family index, placeable.
     vpc_tasks: Vec<(String, usize, usize, bool)>,
@@ -91,6 +94,24 @@ struct AlbPlan {
     groups: Vec<(u16, Vec<Registered>)>,
     /// The rule on `/api/*`: none, a forward to `tg-2` or a fixed response with this status.
     rule: AlbRule,
+    /// The load balancer is a network one (drawn from `Gen::nlb`): no rules.
+    nlb: Option<NlbPlan>,
+}
+
+/// A network load balancer's draws (`Gen::nlb`): a TCP listener forwarding to the TCP group
+/// `tg-1`, whose health check is TCP or HTTP; the attributes; its security group or none; and
+/// what the targets' groups admit.
+struct NlbPlan {
+    http_check: bool,
+    /// `preserve_client_ip.enabled` set on `tg-1` (else its default: off for ip, on for instance).
+    preserve: Option<bool>,
+    /// `load_balancing.cross_zone.enabled` set on the load balancer (else off).
+    cross_zone: Option<bool>,
+    /// `alb-sg` on the load balancer, or no group (nothing filters at the nodes).
+    groups: bool,
+    /// What `tgt-sg` (and `inst-sg`) admit: the load balancer's group, anywhere (the clients),
+    /// or only the VPC's CIDR (the nodes, and only the clients inside with the client IP preserved).
+    admit: &'static str,
 }
 
 /// The family `web` and its Fargate tasks that `tg-1` registers in a lab built to answer.
@@ -208,6 +229,7 @@ pub fn generate(seed: u64, name: &str) -> String {
         alb: Rng(seed ^ 0xa1b0_a1b0_a1b0_a1b0),
         svc: Rng(seed ^ 0x5e41_5e41_5e41_5e41),
         rules: Rng(seed ^ 0x4057_4057_4057_4057),
+        nlb: Rng(seed ^ 0x41b0_41b0_41b0_41b0),
         lb: None,
         vpc_tasks: vec![],
         last_subnet: 0,
@@ -884,7 +906,35 @@ impl Gen {
             40..70 => AlbRule::Forward,
             _ => AlbRule::Fixed(*self.alb.pick(&[200, 404, 503])),
         };
-        self.lb = Some(AlbPlan { port, extra_subnets, web, health404, groups: vec![], rule });
+        let nlb = self.nlb.chance(40).then(|| self.nlb_plan());
+        let rule = if nlb.is_some() { AlbRule::None } else { rule };
+        self.lb = Some(AlbPlan { port, extra_subnets, web, health404, groups: vec![], rule, nlb });
+    }
+
+    fn nlb_plan(&mut self) -> NlbPlan {
+        let preserve = match self.nlb.below(3) {
+            0 => None,
+            k => Some(k == 1),
+        };
+        let cross_zone = match self.nlb.below(3) {
+            0 => None,
+            k => Some(k == 1),
+        };
+        let admit = match self.nlb.below(100) {
+            0..40 => "sg",
+            40..70 => "anywhere",
+            _ => "vpc",
+        };
+        NlbPlan { http_check: self.nlb.chance(25), preserve, cross_zone, groups: self.nlb.chance(60), admit }
+    }
+
+    /// The source `tgt-sg` and `inst-sg` admit TCP from.
+    fn target_source(&self) -> String {
+        match self.lb.as_ref().and_then(|l| l.nlb.as_ref()).map(|n| n.admit) {
+            Some("anywhere") => "0.0.0.0/0".into(),
+            Some("vpc") => format!("10.{}.0.0/16", self.octet),
+            _ => format!("sg/{ALB_SG}"),
+        }
     }
 
     /// The family `web` of a lab built to answer: one container listening on its port, an
@@ -1006,14 +1056,15 @@ impl Gen {
         if let Some(to) = egress {
             y += &format!("      egress: [{{ protocol: tcp, ports: 0-65535, destination: {to} }}]\n");
         }
+        let source = self.target_source();
         y += &format!(
-            "    - name: {TARGET_SG}\n      ingress: [{{ protocol: tcp, ports: 0-65535, source: sg/{ALB_SG} }}]\n"
+            "    - name: {TARGET_SG}\n      ingress: [{{ protocol: tcp, ports: 0-65535, source: {source} }}]\n"
         );
         let web = self.lb.as_ref().and_then(|l| l.web.as_ref());
         if let Some((WebKind::Bridge { ephemeral }, port)) = web.map(|w| (w.kind, w.port)) {
             let ports = if ephemeral { "32768-65535".to_string() } else { port.to_string() };
             y += &format!(
-                "    - name: {INSTANCE_SG}\n      ingress: [{{ protocol: tcp, ports: {ports}, source: sg/{ALB_SG} }}]\n"
+                "    - name: {INSTANCE_SG}\n      ingress: [{{ protocol: tcp, ports: {ports}, source: {source} }}]\n"
             );
         }
         y
@@ -1069,6 +1120,10 @@ impl Gen {
         for (i, (port, targets)) in plan.groups.iter().enumerate() {
             let kind = if i == 0 && bridge { "instance" } else { "ip" };
             let path = if self.alb.chance(50) { "/health" } else { "/" };
+            let check = match &plan.nlb {
+                None => format!("healthCheckPath: {path}"),
+                Some(n) => nlb_group(n, path),
+            };
             let t: Vec<String> = targets
                 .iter()
                 .map(|(task, p)| match p {
@@ -1077,7 +1132,7 @@ impl Gen {
                 })
                 .collect();
             y += &format!(
-                "  - {{ name: tg-{}, port: {port}, targetType: {kind}, healthCheckPath: {path}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
+                "  - {{ name: tg-{}, port: {port}, targetType: {kind}, {check}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
                 i + 1,
                 t.join(", ")
             );
@@ -1100,6 +1155,9 @@ impl Gen {
         } else {
             String::new()
         };
+        if let Some(n) = &plan.nlb {
+            return nlb_itself(n, scheme, (&a, &b), plan.port);
+        }
         let mut rules: Vec<String> = self.host_rule().into_iter().collect();
         match plan.rule {
             AlbRule::None => {}
@@ -1113,6 +1171,33 @@ impl Gen {
             if groups.is_empty() { String::new() } else { format!("    securityGroups: [{ALB_SG}]\n") }
         )
     }
+}
+
+/// A network load balancer's group `tg-1`: protocol TCP, its health check TCP (the default)
+/// or HTTP on `path`, its `preserve_client_ip.enabled` when drawn.
+fn nlb_group(n: &NlbPlan, path: &str) -> String {
+    let check = if n.http_check {
+        format!("healthCheckProtocol: HTTP, healthCheckPath: {path}")
+    } else {
+        "healthCheckProtocol: TCP".into()
+    };
+    let attr = match n.preserve {
+        Some(p) => format!(", attributes: {{ preserve_client_ip.enabled: {p} }}"),
+        None => String::new(),
+    };
+    format!("protocol: TCP, {check}{attr}")
+}
+
+/// The network load balancer `lb-1`: one TCP listener forwarding to `tg-1`, no rules.
+fn nlb_itself(n: &NlbPlan, scheme: &str, (a, b): (&str, &str), port: u16) -> String {
+    let groups = if n.groups { format!("    securityGroups: [{ALB_SG}]\n") } else { String::new() };
+    let attr = match n.cross_zone {
+        Some(c) => format!("    attributes: {{ load_balancing.cross_zone.enabled: {c} }}\n"),
+        None => String::new(),
+    };
+    format!(
+        "loadBalancers:\n  - name: lb-1\n    type: network\n    scheme: {scheme}\n    subnets: [{a}, {b}]\n    listeners:\n      - {{ port: {port}, protocol: TCP, defaultActions: [{{ type: forward, targetGroupArn: tg-1 }}] }}\n{groups}{attr}"
+    )
 }
 
 /// An instance line (`ecs-N`) with `inst-sg` added to its groups, when `on`.

@@ -17,6 +17,10 @@ pub struct LabReport {
     pub alb_probes: usize,
     /// Probes through a load balancer that a target answered.
     pub alb_served: usize,
+    /// Network load balancers among them, the probes through them and those a target answered.
+    pub nlbs: usize,
+    pub nlb_probes: usize,
+    pub nlb_served: usize,
     /// ECS services in the lab, and their tasks placed.
     pub services: usize,
     pub service_tasks: usize,
@@ -72,6 +76,10 @@ pub struct Tally {
     pub alb_probes: usize,
     pub alb_served: usize,
     pub alb_mismatches: usize,
+    pub nlbs: usize,
+    pub nlb_probes: usize,
+    pub nlb_served: usize,
+    pub nlb_mismatches: usize,
     pub services: usize,
     pub service_tasks: usize,
     pub mismatches: usize,
@@ -89,9 +97,13 @@ impl Tally {
         self.albs += rep.albs;
         self.alb_probes += rep.alb_probes;
         self.alb_served += rep.alb_served;
+        self.nlbs += rep.nlbs;
+        self.nlb_probes += rep.nlb_probes;
+        self.nlb_served += rep.nlb_served;
+        self.nlb_mismatches += rep.mismatches.iter().filter(|m| m.signature.contains(" -> nlb/")).count();
         self.services += rep.services;
         self.service_tasks += rep.service_tasks;
-        self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("alb ")).count();
+        self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("lb ")).count();
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
         self.overflow += rep.overflow.len();
@@ -127,8 +139,12 @@ impl Tally {
             elapsed
         );
         eprintln!(
-            "load balancers: {} ALBs, {} probes through them ({} answered by a target), {} mismatches",
-            self.albs, self.alb_probes, self.alb_served, self.alb_mismatches
+            "load balancers: {} ({} NLBs), {} probes through them ({} answered by a target), {} mismatches",
+            self.albs, self.nlbs, self.alb_probes, self.alb_served, self.alb_mismatches
+        );
+        eprintln!(
+            "network load balancers: {} probes through them ({} answered by a target), {} mismatches",
+            self.nlb_probes, self.nlb_served, self.nlb_mismatches
         );
         eprintln!("services: {} ({} tasks placed)", self.services, self.service_tasks);
         let mut by_count: Vec<_> = self.signatures.iter().collect();
