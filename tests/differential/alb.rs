@@ -104,20 +104,8 @@ fn analysis(lab: &Lab, c: &AlbCase) -> Analysis {
 }
 
 fn spec(lab: &Lab, id: usize, c: &AlbCase) -> Option<ProbeSpec> {
-    let source = resolve::source(lab, &c.from).ok()?;
     let to = lb_node(lab, c.lb);
-    let (dst, port) = resolve::destination(lab, &to, Some(c.port), None, ProbeProto::Http).ok()?;
-    Some(ProbeSpec {
-        id,
-        src_ns: source.ns,
-        bind: source.bind,
-        dst,
-        port,
-        proto: ProbeProto::Http,
-        path: c.path.into(),
-        host: resolve::host_header(lab, &to),
-        timeout: TIMEOUT,
-    })
+    super::cases::probe_spec(lab, id, (&c.from, &to), (Some(c.port), ProbeProto::Http, None), c.path, TIMEOUT)
 }
 
 /// What the analyzer predicts for the lab's load balancer cases, without a lab: (cases, answered

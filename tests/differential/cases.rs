@@ -308,18 +308,31 @@ pub fn sample(lab: &Lab, seed: u64, max: usize) -> Vec<(Case, Analysis)> {
 }
 
 pub fn spec(lab: &Lab, id: usize, c: &Case, timeout: Duration) -> Option<ProbeSpec> {
-    let source = resolve::source(lab, &c.from).ok()?;
-    let (dst, port) = resolve::destination(lab, &c.to, c.port, c.via, c.proto).ok()?;
-    let port = if c.proto == ProbeProto::Icmp { None } else { port };
+    probe_spec(lab, id, (&c.from, &c.to), (c.port, c.proto, c.via), "/", timeout)
+}
+
+/// The probe of a flow from `from` to `to` (a load balancer's DNS name as Host), as the judge
+/// would send it; None when an end does not resolve.
+pub fn probe_spec(
+    lab: &Lab,
+    id: usize,
+    (from, to): (&Node, &Node),
+    (port, proto, via): (Option<u16>, ProbeProto, Option<Via>),
+    path: &str,
+    timeout: Duration,
+) -> Option<ProbeSpec> {
+    let source = resolve::source(lab, from).ok()?;
+    let (dst, port) = resolve::destination(lab, to, port, via, proto).ok()?;
+    let port = if proto == ProbeProto::Icmp { None } else { port };
     Some(ProbeSpec {
         id,
         src_ns: source.ns,
         bind: source.bind,
         dst,
         port,
-        proto: c.proto,
-        path: "/".into(),
-        host: resolve::host_header(lab, &c.to),
+        proto,
+        path: path.into(),
+        host: resolve::host_header(lab, to),
         timeout,
     })
 }
