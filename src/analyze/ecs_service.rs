@@ -52,7 +52,7 @@ pub fn explain_service(lab: &Lab, name: &str) -> Option<ServicePlacement> {
 fn task(lab: &Lab, svc: &EcsService, t: &Trace) -> TaskPlacement {
     let inst = |ii: usize| lab.instances.get(ii).map(|i| i.name.clone()).unwrap_or_default();
     let task = format!("{}-{}", svc.name, t.n);
-    let placed = lab.task(&task).filter(|x| x.placement.is_ok());
+    let placed = lab.task(&task).filter(|x| x.is_running());
     let unplaced = svc.unplaced.iter().find(|u| u.n == t.n);
     let closest = unplaced.and_then(|u| u.closest).map(|(ii, c): (usize, Check)| (inst(ii), c.name()));
     let event = unplaced.map(|_| {

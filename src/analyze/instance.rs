@@ -83,7 +83,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
     }
     // The first task of the instance, in the lab's order, that answers on the port: a bridge
     // container publishing it, or a host-mode container listening on it.
-    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.is_running()) {
         for c in &t.containers {
             match t.mode {
                 NetworkMode::Bridge => {
@@ -100,7 +100,7 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
         }
     }
     let awsvpc_listener =
-        lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok()).find(
+        lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.is_running()).find(
             |t| t.containers.iter().any(|c| c.ports.iter().any(|b| b.container_port == port && b.proto == proto)),
         );
     if let Some(t) = awsvpc_listener {
@@ -181,7 +181,7 @@ fn port_mapping<'a>(
 pub fn docker0<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let name = &lab.instances[ii].name;
-    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Bridge && t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Bridge && t.is_running()) {
         if let Some(c) = t.containers.iter().find(|c| c.ip == Some(dst)) {
             w.step(
                 format!("{} docker0", Node::instance(name)),
@@ -207,7 +207,7 @@ pub fn docker0<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) ->
 pub fn ecs_bridge<'a>(w: &mut Walk<'a>, ii: usize, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let name = &lab.instances[ii].name;
-    let on_bridge = |t: &&Task| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.placement.is_ok();
+    let on_bridge = |t: &&Task| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.is_running();
     let Some(t) = lab.tasks.iter().filter(on_bridge).find(|t| t.bridge_ip == Some(dst)) else {
         return Err(Blocked::timeout(
             Reason::NoRouteToDestination,

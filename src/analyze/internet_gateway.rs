@@ -45,8 +45,8 @@ pub fn translate_out<'a>(w: &mut Walk, private: Ipv4Addr, public: Ipv4Addr, dst:
 /// public IP of an ENI is translated to its private address.
 pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
-    let Some(eni) = lab.enis.iter().position(|e| e.public_ip == Some(dst)) else {
-        let code = match lab.enis.iter().find(|e| e.ip == dst).map(|e| e.owner) {
+    let Some(eni) = lab.enis.iter().position(|e| !e.released && e.public_ip == Some(dst)) else {
+        let code = match lab.enis.iter().find(|e| !e.released && e.ip == dst).map(|e| e.owner) {
             Some(o) if ec2_task(lab, o) => Reason::NoPublicIpOnEc2TaskEni,
             Some(_) => Reason::IgwPrivateIpAssociationForIngress,
             None => Reason::NoRouteToDestination,

@@ -26,7 +26,7 @@ pub enum NextHop {
 /// decided (None for no match).
 pub fn lookup(lab: &Lab, subnet: usize, dst: Ipv4Addr) -> (NextHop, Option<Ipv4Network>) {
     if lab.vpc.cidr.contains(dst) {
-        return (NextHop::Local(lab.enis.iter().position(|e| e.ip == dst)), Some(lab.vpc.cidr));
+        return (NextHop::Local(lab.enis.iter().position(|e| !e.released && e.ip == dst)), Some(lab.vpc.cidr));
     }
     let Some(sn) = lab.vpc.subnets.get(subnet) else { return (NextHop::Blackhole, None) };
     let rt = &lab.vpc.route_tables[sn.route_table];

@@ -40,7 +40,7 @@ pub(crate) fn matches_in(lab: &Lab, p: &str, node: &Node) -> bool {
 pub(crate) fn ways_in(lab: &Lab, d: &Node) -> Vec<(Node, Option<Via>, PortProto)> {
     let own = resolve::declared_ports(lab, d);
     let mut v: Vec<(Node, Option<Via>, PortProto)> = own.iter().map(|pp| (d.clone(), None, *pp)).collect();
-    let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.placement.is_ok()) else { return v };
+    let Some(t) = d.task_name().and_then(|n| lab.task(n)).filter(|t| t.is_running()) else { return v };
     let Some(inst) = t.instance().map(|ii| &lab.instances[ii]) else { return v };
     let container = match d {
         Node::Task { container, .. } => container.as_deref(),

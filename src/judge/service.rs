@@ -16,7 +16,7 @@ pub fn judge_service(lab: &Lab, index: usize, e: &Expectation, s: &ServiceState,
         return v;
     };
     let placed: Vec<&Task> =
-        svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti)).filter(|t| t.placement.is_ok()).collect();
+        svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti)).filter(|t| t.is_running()).collect();
     let live: Vec<&Task> = placed.iter().copied().filter(|t| up.contains(&t.name)).collect();
     let (mut wrong, mut seen) = (vec![], vec![]);
     if let Some(n) = s.running_count {
@@ -102,7 +102,7 @@ mod tests {
     fn counts_zones_and_events_of_the_model_and_the_lab() {
         let s = crate::scenario::load(std::path::Path::new("scenarios/23-service-placement.yaml")).unwrap();
         let lab = crate::model::build(&s).unwrap();
-        let up: Vec<String> = lab.tasks.iter().filter(|t| t.placement.is_ok()).map(|t| t.name.clone()).collect();
+        let up: Vec<String> = lab.tasks.iter().filter(|t| t.is_running()).map(|t| t.name.clone()).collect();
         let services: Vec<(&Expectation, &ServiceState)> = s
             .expect
             .iter()

@@ -134,6 +134,12 @@ pub fn started(service: &str, task_ids: &[&str]) -> String {
     format!("service {service} has started {} tasks: {}.", task_ids.len(), ids.join(" "))
 }
 
+/// ECS's event when the scheduler stopped tasks: `(task ID)` each.
+pub fn stopped(service: &str, task_ids: &[&str]) -> String {
+    let ids: Vec<String> = task_ids.iter().map(|id| format!("(task {id})")).collect();
+    format!("service {service} has stopped {} running tasks: {}.", task_ids.len(), ids.join(" "))
+}
+
 /// ECS's event when the service runs its desired count.
 pub fn steady(service: &str) -> String {
     format!("service {service} has reached a steady state.")
@@ -142,7 +148,8 @@ pub fn steady(service: &str) -> String {
 impl EcsService {
     /// Tasks running: placed ones (a task whose wiring failed after the choice is stopped).
     pub fn running_count(&self, tasks: &[super::Task]) -> u32 {
-        self.tasks.iter().filter(|ti| tasks.get(**ti).is_some_and(|t| t.placement.is_ok())).count() as u32
+        self.tasks.iter().filter(|ti| tasks.get(**ti).is_some_and(|t| t.placement.is_ok() && !t.is_stopping())).count()
+            as u32
     }
     /// ECS's pendingCount: the tasks it placed that have not started. ecsnet's placed tasks start
     /// with the lab, so none.

@@ -36,6 +36,10 @@ pub struct Eni {
     /// The namespace holding `eth0`.
     pub ns: String,
     pub public_ip: Option<Ipv4Addr>,
+    /// Deleted with its task (a task stopped while the lab runs): kept in `Lab::enis` so that
+    /// every other ENI keeps its index, and skipped by everything that wires or walks ENIs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub released: bool,
 }
 
 impl Eni {
@@ -62,6 +66,7 @@ impl Eni {
             owner,
             ns,
             public_ip: None,
+            released: false,
         }
     }
 }

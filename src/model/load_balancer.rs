@@ -132,21 +132,21 @@ pub fn in_rotation(lb: &LoadBalancer, g: &TargetGroup, t: &Target, az: &str, w: 
     in_use(lb, t, w.0, w.1) && (g.cross_zone.unwrap_or(lb.cross_zone) || t.az == az)
 }
 
-/// Every load balancer's nodes, then every target group with its targets.
-pub(super) fn resolve_all(
+/// Every load balancer with its nodes (their ENIs), in file order.
+pub(super) fn resolve_nodes(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<LoadBalancer>, ModelError> {
+    s.load_balancers.iter().enumerate().map(|(li, lb)| resolve(s, fabric, li, lb)).collect()
+}
+
+/// Every target group with its targets, once every task is placed.
+pub(super) fn resolve_groups(
     s: &Scenario,
-    fabric: &mut Fabric,
+    fabric: &Fabric,
     tasks: &[Task],
     instances: &[Instance],
     services: &[EcsService],
-) -> Result<(Vec<LoadBalancer>, Vec<TargetGroup>), ModelError> {
-    let mut lbs = vec![];
-    for (li, lb) in s.load_balancers.iter().enumerate() {
-        lbs.push(resolve(s, fabric, li, lb)?);
-    }
+) -> Vec<TargetGroup> {
     let world = World { tasks, instances, enis: &fabric.enis, subnets: fabric.subnets };
-    let groups = s.target_groups.iter().map(|g| target_group(s, fabric, g, &world, services)).collect();
-    Ok((lbs, groups))
+    s.target_groups.iter().map(|g| target_group(s, fabric, g, &world, services)).collect()
 }
 
 fn resolve(
@@ -245,8 +245,10 @@ fn target_group(
             .load_balancers
             .iter()
             .filter(|lb| scenario::target_group::target_group_name(&lb.target_group_arn) == tg.name);
+        // A task the service stopped is deregistered (it drains on the nodes, not in the model).
+        let live = svc.tasks.iter().filter(|&&ti| !tasks[ti].is_stopping());
         for lb in entries {
-            found.extend(svc.tasks.iter().map(|&ti| register_task(&tg, world, ti, Some(lb.container_port))));
+            found.extend(live.clone().map(|&ti| register_task(&tg, world, ti, Some(lb.container_port))));
         }
     }
     for target in found.into_iter().flatten() {

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod instance;
 pub mod internet;
 mod internet_gateway;
+pub mod lifecycle;
 pub mod load_balancer;
 pub mod nat_gateway;
 mod network_acl;
@@ -189,7 +190,7 @@ impl Lab {
         v.extend(self.enis.iter().filter(|e| matches!(e.owner, EniOwner::LoadBalancer(_))).map(|e| e.ns.clone()));
         v.extend(self.endpoints.iter().filter_map(|e| e.gateway.as_ref().map(|(ns, _)| ns.clone())));
         v.extend(self.instances.iter().map(|i| i.ns.clone()));
-        for t in self.tasks.iter().filter(|t| t.placement.is_ok()) {
+        for t in self.tasks.iter().filter(|t| t.is_running()) {
             if let Some(f) = t.launch.fargate() {
                 v.push(f.vm_ns.clone());
             }
@@ -212,6 +213,13 @@ pub fn build(s: &Scenario) -> Result<Lab, ModelError> {
 /// `build`, where the instances `unregistered` (indices) never joined the cluster: no task is
 /// placed on them.
 pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelError> {
+    build_lab(s, unregistered, &lifecycle::History::default())
+}
+
+/// `build_with`, then what happened to the tasks since `up` (`history`): tasks stopped, their
+/// ENIs released, replacements placed by the service scheduler. Every object `up` made keeps its
+/// name and address: the replacements' ENIs come after every other.
+pub fn build_lab(s: &Scenario, unregistered: &[usize], history: &lifecycle::History) -> Result<Lab, ModelError> {
     let lab = s.name.value.as_str();
     let cluster = format!("ecsnet-{lab}");
     let security_groups = security_group::resolve(s);
@@ -226,9 +234,12 @@ pub fn build_with(s: &Scenario, unregistered: &[usize]) -> Result<Lab, ModelErro
     let mut placer = task::placer(s, &cluster, &instances, &mut fabric, unregistered);
     let mut tasks = placer.place_all()?;
     // Then the services' tasks, as ECS's service scheduler places them.
-    let services = scheduler::place_services(&mut placer, &mut tasks)?;
-    let endpoints = vpc_endpoint::resolve_all(s, &mut fabric)?;
-    let (load_balancers, target_groups) = load_balancer::resolve_all(s, &mut fabric, &tasks, &instances, &services)?;
+    let mut services = scheduler::place_services(&mut placer, &mut tasks)?;
+    let endpoints = vpc_endpoint::resolve_all(s, placer.fabric)?;
+    let load_balancers = load_balancer::resolve_nodes(s, placer.fabric)?;
+    lifecycle::replay(&mut placer, &mut tasks, &mut services, history)?;
+    drop(placer);
+    let target_groups = load_balancer::resolve_groups(s, &fabric, &tasks, &instances, &services);
     let enis = fabric.enis;
     Ok(Lab {
         name: lab.to_string(),

@@ -253,6 +253,20 @@ impl InstanceState {
     }
 
     /// Take the static host ports of a task that passed the checks.
+    /// Give back what a stopped task held: its CPU and memory, its host ports, its ENI slot.
+    pub(super) fn release(&mut self, (cpu, memory): (u32, u32), ports: &[HostPort], eni: bool) {
+        self.cpu_left = self.cpu_left.saturating_add(cpu);
+        self.memory_left = self.memory_left.saturating_add(memory);
+        for (proto, port) in ports {
+            if let Some(set) = self.host_ports.get_mut(proto) {
+                set.remove(port);
+            }
+        }
+        if eni {
+            self.task_enis = self.task_enis.saturating_sub(1);
+        }
+    }
+
     pub(super) fn take_host_ports(&mut self, wanted: &[HostPort]) {
         for (proto, port) in wanted {
             self.host_ports.entry(*proto).or_default().insert(*port);

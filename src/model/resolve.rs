@@ -292,7 +292,7 @@ pub fn nodes(lab: &Lab) -> (Vec<Node>, Vec<Node>) {
     for n in &lab.nats {
         dst.push(Node::Nat(n.name.clone()));
     }
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.is_running()) {
         if t.eni.is_some_and(|e| lab.enis[e].public_ip.is_some()) {
             dst.push(Node::TaskPublic(t.name.clone()));
         }
@@ -323,7 +323,7 @@ pub fn declared_ports(lab: &Lab, ep: &Node) -> Vec<crate::scenario::PortProto> {
         }
         Node::Instance(n) | Node::InstancePublic(n) => {
             if let Some(ii) = lab.instances.iter().position(|i| i.name == *n) {
-                for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok()) {
+                for t in lab.tasks.iter().filter(|t| t.on_instance(ii) && t.is_running()) {
                     for c in &t.containers {
                         match t.mode {
                             NetworkMode::Bridge => v.extend(

@@ -30,35 +30,48 @@ fn place_service(p: &mut Placer, svc: &Service, tasks: &mut Vec<Task>) -> Result
     }
     let mut out = new_service(p, svc, td);
     for n in 1..=svc.desired_count.value {
-        let st = scenario_task(svc, n, "");
-        let mut trace = Trace { n, ..Trace::default() };
-        let chosen = choose(p, svc, td, &st, tasks, &mut trace);
-        out.traces.push(trace);
-        match chosen {
-            Ok(ii) => {
-                let st = scenario_task(svc, n, &p.instances[ii].name);
-                let mut t = p.place(tasks.len(), &st)?;
-                t.service = Some(svc.name.value.clone());
-                t.group = Some(format!("service:{}", svc.name.value));
-                t.started_by = Some(out.started_by.clone());
-                out.tasks.push(tasks.len());
-                tasks.push(t);
-            }
-            Err(closest) => {
-                let id = closest
-                    .map(|(ii, c)| (super::control_plane::container_instance_id(p.lab, &p.instances[ii].name), c));
-                let event = ecs_service::unable_to_place(&svc.name.value, id.as_ref().map(|(i, c)| (i.as_str(), *c)));
-                if let Some((ii, check)) = closest {
-                    let failure = PlacementFailure::ServiceUnplaced { check, event: event.clone() };
-                    tasks.push(unplaced_task(p, svc, td, &out, (n, ii), failure));
-                }
-                push_event(&mut out.events, event);
-                out.unplaced.push(Unplaced { n, closest });
-            }
-        }
+        place_ec2_task(p, (svc, td), n, tasks, &mut out)?;
     }
     finish_events(&mut out, tasks);
     Ok(out)
+}
+
+/// Task `n` of an EC2 service: on the instance `choose` picks, or (none taking it) kept
+/// unplaced with ECS's event.
+fn place_ec2_task(
+    p: &mut Placer,
+    (svc, td): (&Service, &TaskDefinition),
+    n: u32,
+    tasks: &mut Vec<Task>,
+    out: &mut EcsService,
+) -> Result<(), ModelError> {
+    let st = scenario_task(svc, n, "");
+    let mut trace = Trace { n, ..Trace::default() };
+    let chosen = choose(p, svc, td, &st, tasks, &mut trace);
+    out.traces.push(trace);
+    match chosen {
+        Ok(ii) => {
+            let st = scenario_task(svc, n, &p.instances[ii].name);
+            let mut t = p.place(tasks.len(), &st)?;
+            t.service = Some(svc.name.value.clone());
+            t.group = Some(format!("service:{}", svc.name.value));
+            t.started_by = Some(out.started_by.clone());
+            out.tasks.push(tasks.len());
+            tasks.push(t);
+        }
+        Err(closest) => {
+            let id =
+                closest.map(|(ii, c)| (super::control_plane::container_instance_id(p.lab, &p.instances[ii].name), c));
+            let event = ecs_service::unable_to_place(&svc.name.value, id.as_ref().map(|(i, c)| (i.as_str(), *c)));
+            if let Some((ii, check)) = closest {
+                let failure = PlacementFailure::ServiceUnplaced { check, event: event.clone() };
+                tasks.push(unplaced_task(p, svc, td, out, (n, ii), failure));
+            }
+            push_event(&mut out.events, event);
+            out.unplaced.push(Unplaced { n, closest });
+        }
+    }
+    Ok(())
 }
 
 /// A FARGATE service: no instance to choose, each task a microVM with its ENI in the subnet
@@ -70,32 +83,77 @@ fn place_fargate_service(
     tasks: &mut Vec<Task>,
 ) -> Result<EcsService, ModelError> {
     let mut out = new_service(p, svc, td);
-    let listed = listed_subnets(svc, p.fabric.subnets);
-    let aw = svc.awsvpc.as_ref();
     for n in 1..=svc.desired_count.value {
-        let name = svc.task_name(n);
-        let pick = fargate_subnet(&listed, n).and_then(|i| subnet::index(p.fabric.subnets, listed[i].0));
-        let subnet = pick.ok_or_else(|| ModelErrorKind::UnknownSubnet(svc.name.value.clone()).at(&svc.loc))?;
-        let run = task::FargateRun {
-            name: &name,
-            index: tasks.len(),
-            definition: td,
-            subnet,
-            security_groups: aw
-                .map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect())
-                .unwrap_or_default(),
-            assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
-            at: &svc.loc,
-        };
-        let mut t = task::place_fargate(p.fabric, (&p.s.region, p.cluster), &p.s.aws.roles, &run)?;
-        t.service = Some(svc.name.value.clone());
-        t.group = Some(format!("service:{}", svc.name.value));
-        t.started_by = Some(out.started_by.clone());
-        out.tasks.push(tasks.len());
-        tasks.push(t);
+        place_fargate_task(p, (svc, td), n, tasks, &mut out)?;
     }
     finish_events(&mut out, tasks);
     Ok(out)
+}
+
+/// Task `n` of a FARGATE service, in the subnet `fargate_subnet` picks for it.
+fn place_fargate_task(
+    p: &mut Placer,
+    (svc, td): (&Service, &TaskDefinition),
+    n: u32,
+    tasks: &mut Vec<Task>,
+    out: &mut EcsService,
+) -> Result<(), ModelError> {
+    let listed = listed_subnets(svc, p.fabric.subnets);
+    let aw = svc.awsvpc.as_ref();
+    let name = svc.task_name(n);
+    let pick = fargate_subnet(&listed, n).and_then(|i| subnet::index(p.fabric.subnets, listed[i].0));
+    let subnet = pick.ok_or_else(|| ModelErrorKind::UnknownSubnet(svc.name.value.clone()).at(&svc.loc))?;
+    let run = task::FargateRun {
+        name: &name,
+        index: tasks.len(),
+        definition: td,
+        subnet,
+        security_groups: aw.map(|c| c.security_groups.iter().map(|g| g.value.clone()).collect()).unwrap_or_default(),
+        assign_public_ip: aw.is_some_and(|c| c.assign_public_ip.value),
+        at: &svc.loc,
+    };
+    let mut t = task::place_fargate(p.fabric, (&p.s.region, p.cluster), &p.s.aws.roles, &run)?;
+    t.service = Some(svc.name.value.clone());
+    t.group = Some(format!("service:{}", svc.name.value));
+    t.started_by = Some(out.started_by.clone());
+    out.tasks.push(tasks.len());
+    tasks.push(t);
+    Ok(())
+}
+
+/// A task in place of one the service stopped: the next number no task has, placed as the
+/// service's tasks were (the stopped task's resources are free again), with ECS's event.
+pub(super) fn place_replacement(p: &mut Placer, out: &mut EcsService, tasks: &mut Vec<Task>) -> Result<(), ModelError> {
+    let Some(svc) = p.s.services.iter().find(|s| s.name.value == out.name) else { return Ok(()) };
+    let Some(td) = p.s.task_def_of_service(svc) else { return Ok(()) };
+    let n = (1..).find(|n| !tasks.iter().any(|t| t.name == svc.task_name(*n))).unwrap_or(1);
+    let before = tasks.len();
+    if svc.launch_type.value == LaunchType::Fargate {
+        place_fargate_task(p, (svc, td), n, tasks, out)?;
+    } else {
+        place_ec2_task(p, (svc, td), n, tasks, out)?;
+    }
+    let placed: Vec<&str> = tasks[before..].iter().filter(|t| t.placement.is_ok()).map(|t| t.id.as_str()).collect();
+    if !placed.is_empty() {
+        push_event(&mut out.events, ecs_service::started(&out.name, &placed));
+    }
+    Ok(())
+}
+
+/// What task `t` held on its instance is free again (it was asked to stop).
+pub(super) fn release(p: &mut Placer, t: &Task) {
+    let Some(ii) = t.instance().filter(|_| t.placement.is_ok()) else { return };
+    let td = p.s.task_definitions.iter().find(|d| d.family.value == t.family && d.revision == t.revision);
+    let resources = td.map(placement::task_resources).unwrap_or((0, 0));
+    let ports: Vec<placement::HostPort> =
+        t.containers.iter().flat_map(|c| c.ports.iter()).filter_map(|b| Some((b.proto, b.host_port?))).collect();
+    p.states[ii].release(resources, &ports, t.eni.is_some() && t.ns.is_some());
+}
+
+/// The service events when the scheduler stops task `t` (or it was stopped for it).
+pub(super) fn stopped_event(services: &mut [EcsService], t: &Task) {
+    let Some(out) = t.service.as_ref().and_then(|n| services.iter_mut().find(|s| &s.name == n)) else { return };
+    push_event(&mut out.events, ecs_service::stopped(&out.name, &[t.id.as_str()]));
 }
 
 /// Task `n` that no instance took, kept (as a standalone task RunTask refused) so that
@@ -250,7 +308,7 @@ fn constraints_met(p: &Placer, svc: &Service, tasks: &[Task], ii: usize) -> Resu
 /// The service's running tasks so far.
 fn group_on<'t>(svc: &Service, tasks: &'t [Task]) -> impl Iterator<Item = &'t Task> {
     let name = svc.name.value.clone();
-    tasks.iter().filter(move |t| t.service.as_deref() == Some(name.as_str()) && t.placement.is_ok())
+    tasks.iter().filter(move |t| t.service.as_deref() == Some(name.as_str()) && t.placement.is_ok() && !t.is_stopping())
 }
 
 /// What an instance has for an attribute (a subnet by its name and its id).

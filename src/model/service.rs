@@ -48,7 +48,7 @@ pub struct Service {
 /// metadata service.
 pub fn services(lab: &Lab) -> Vec<Service> {
     let mut v = vec![];
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.is_running()) {
         for c in t.containers.iter().filter(|c| !c.listen.is_empty()) {
             v.push(Service {
                 kind: ServiceKind::Responder {
@@ -103,7 +103,7 @@ pub fn services(lab: &Lab) -> Vec<Service> {
             addrs: vec![],
         });
     }
-    for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.placement.is_ok()) {
+    for (ti, t) in lab.tasks.iter().enumerate().filter(|(_, t)| t.is_running()) {
         if let Some(f) = t.launch.fargate() {
             v.push(Service {
                 kind: ServiceKind::FargateMetadata { task: ti },

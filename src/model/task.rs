@@ -61,6 +61,9 @@ pub struct Task {
     /// Who started it (`ecs-svc/...` for a service's deployment), as DescribeTasks shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// Stopped while the lab runs (StopTask, or the service scheduler): why and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<super::lifecycle::TaskStop>,
 }
 
 /// Where a task runs.
@@ -119,6 +122,15 @@ impl Task {
     }
     pub fn is_fargate(&self) -> bool {
         matches!(self.launch, Launch::Fargate(_))
+    }
+    /// Placed, and not stopped since: its namespaces, links and processes exist (a task that is
+    /// stopping still runs while its targets drain).
+    pub fn is_running(&self) -> bool {
+        self.placement.is_ok() && !self.stop.as_ref().is_some_and(|s| s.stopped_at.is_some())
+    }
+    /// Whether it was asked to stop (desiredStatus STOPPED), stopped or not yet.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.is_some()
     }
     /// RunTask's launch type.
     pub fn launch_type(&self) -> LaunchType {
@@ -437,6 +449,7 @@ pub(super) fn unplaced(
         service: None,
         group: None,
         started_by: None,
+        stop: None,
     }
 }
 

@@ -54,7 +54,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for inst in &lab.instances {
         instance::sysctls(&mut p, inst);
     }
-    for e in &lab.enis {
+    for e in lab.enis.iter().filter(|e| !e.released) {
         eni::link(&mut p, lab, e);
     }
     for inst in &lab.instances {
@@ -82,7 +82,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for (index, inst) in lab.instances.iter().enumerate() {
         instance::bridges(&mut p, inst, lab.has_ecs_bridge(index));
         let (mut published, mut on_docker0) = (vec![], vec![]);
-        for t in lab.tasks.iter().filter(|t| t.on_instance(index) && t.placement.is_ok()) {
+        for t in lab.tasks.iter().filter(|t| t.on_instance(index) && t.is_running()) {
             match t.mode {
                 NetworkMode::Awsvpc => {
                     task::ecs_eth0(&mut p, inst, t);
@@ -100,7 +100,7 @@ pub fn plan(lab: &Lab) -> Plan {
         container::docker0_peers(&mut p, &on_docker0);
         instance::firewall(&mut p, inst, &published);
     }
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.is_running()) {
         fargate::microvm(&mut p, &lab.name, t);
     }
     p

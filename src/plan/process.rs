@@ -25,7 +25,7 @@ pub enum ProcessKind {
 }
 
 pub fn processes(lab: &Lab) -> Vec<Process> {
-    let placed = || lab.tasks.iter().filter(|t| t.placement.is_ok());
+    let placed = || lab.tasks.iter().filter(|t| t.is_running());
     let mut v: Vec<Process> = placed()
         .filter_map(|t| {
             let ns = t.ns.clone()?;

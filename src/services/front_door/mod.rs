@@ -231,7 +231,7 @@ fn principals(lab: &crate::model::Lab) -> Vec<Principal> {
     let account = crate::model::ACCOUNT;
     let role_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
     let mut v = vec![];
-    for t in lab.tasks.iter().filter(|t| t.placement.is_ok()) {
+    for t in lab.tasks.iter().filter(|t| t.is_running()) {
         let (Some(arn), Some(id)) = (t.task_role_arn.as_ref(), credentials_id(t)) else { continue };
         let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{}", role_name(arn), t.id);
         v.push(Principal::of(&lab.name, id, arn));

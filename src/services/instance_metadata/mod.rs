@@ -127,7 +127,7 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
     // trunking the tasks' ENIs are branches, not attached to the instance: the trunk ENI is.
     let trunked = inst.trunk.is_some();
     let task_enis =
-        lab.enis.iter().filter(|e| !trunked && matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].on_instance(ii)));
+        lab.enis.iter().filter(|e| !trunked && !e.released && matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].on_instance(ii)));
     for (device, e) in std::iter::once(eni).chain(task_enis).enumerate() {
         let sn = &lab.vpc.subnets[e.subnet];
         let base = format!("network/interfaces/macs/{}/", e.mac);
@@ -174,7 +174,7 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
     // The role's documents are made when asked (their times move); the keys make the listings.
     meta.insert("iam/info".into(), String::new());
     meta.insert(format!("iam/security-credentials/{}", inst.instance_profile), String::new());
-    let task_ips = lab.tasks.iter().filter(|t| t.on_instance(ii) && t.placement.is_ok()).filter_map(|t| t.eni);
+    let task_ips = lab.tasks.iter().filter(|t| t.on_instance(ii) && t.is_running()).filter_map(|t| t.eni);
     let identity = [
         ("accountId", Some(ACCOUNT.to_string())),
         ("architecture", Some("x86_64".into())),

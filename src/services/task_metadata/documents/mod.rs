@@ -340,7 +340,7 @@ pub fn tmds_config(lab: &Lab, created_ns: u64) -> Vec<TmdsInstance> {
             let tasks = lab
                 .tasks
                 .iter()
-                .filter(|t| t.placement.is_ok() && t.on_instance(ii))
+                .filter(|t| t.is_running() && t.on_instance(ii))
                 .map(|t| tmds_task(lab, t, created_ns))
                 .collect();
             TmdsInstance {
