@@ -242,7 +242,7 @@ fn tasks_up(lab: &Lab, starts: &[crate::model::pull::StartResult]) -> Vec<String
     let containers = crate::model::docker::containers(lab);
     let up = |t: &crate::model::Task| {
         let mine = containers.iter().filter(|c| c.task().is_some_and(|x| x.name == t.name));
-        t.placement.is_ok() && !stopped(&t.name) && mine.into_iter().all(|c| alive.contains(c.role().as_str()))
+        t.is_running() && !stopped(&t.name) && mine.into_iter().all(|c| alive.contains(c.role().as_str()))
     };
     lab.tasks.iter().filter(|t| up(t)).map(|t| t.name.clone()).collect()
 }

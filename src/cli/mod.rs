@@ -13,6 +13,7 @@ mod ls;
 mod probe;
 mod ps;
 mod schema;
+mod stop;
 mod test;
 mod up;
 mod validate;
@@ -290,6 +291,19 @@ pub enum Cmd {
         #[arg(last = true)]
         cmd: Vec<String>,
     },
+    /// StopTask on a running lab: ecsnet stop LAB task/web [--reason TEXT] [--wait]. A task in
+    /// target groups drains first; a service's task is replaced by the service scheduler.
+    Stop {
+        lab: String,
+        /// task/NAME
+        task: String,
+        /// The reason DescribeTasks shows (stoppedReason); default "Task stopped by user".
+        #[arg(long)]
+        reason: Option<String>,
+        /// Wait until the task is STOPPED (its targets drained, its ENI deleted).
+        #[arg(long)]
+        wait: bool,
+    },
     /// IAM's policy simulator, without packets: ecsnet iam simulate-custom-policy ...
     Iam {
         #[command(subcommand)]
@@ -370,6 +384,7 @@ impl Cmd {
             | Cmd::Ps { lab, .. }
             | Cmd::Inspect { lab, .. }
             | Cmd::Exec { lab, .. }
+            | Cmd::Stop { lab, .. }
             | Cmd::Logs { lab, .. } => vec![lab.as_str()],
             Cmd::Ls { lab: Some(lab), .. } => vec![lab.as_str()],
             Cmd::Explain { target, .. } | Cmd::Graph { target, .. } if not_file(target) => vec![target.as_str()],
@@ -706,6 +721,7 @@ pub fn main() -> i32 {
                 Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
                 Cmd::Schema => schema::run(),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
+                Cmd::Stop { lab, task, reason, wait } => stop::run(&lab, &task, reason, wait).await,
                 Cmd::Iam {
                     cmd:
                         IamCmd::Simulate {

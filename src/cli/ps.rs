@@ -60,7 +60,8 @@ pub fn load(lab: &str) -> Result<(crate::model::Lab, Runtime), CliError> {
     let l = state::load_lab(lab).map_err(|e| CliError::Failed(e.to_string()))?;
     // The error names the file already.
     let j = state::load_journal(lab).map_err(|e| CliError::Failed(e.to_string()))?;
-    Ok((l, runtime(&j)))
+    let rt = runtime(&j).with_lifecycle(&l);
+    Ok((l, rt))
 }
 
 pub fn run(lab: &str, instance: Option<&str>, format: &str) -> Outcome {

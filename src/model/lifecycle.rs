@@ -26,6 +26,18 @@ pub const SERVICE_SCHEDULER_INITIATED: &str = "ServiceSchedulerInitiated";
 /// StopTask's `reason` when the caller gives none (what DescribeTasks shows as stoppedReason).
 pub const STOPPED_BY_USER: &str = "Task stopped by user";
 
+/// The folder of a lab's state directory where `ecsnet stop` leaves StopTask requests for the
+/// lab's agent, one JSON [`StopRequest`] per file.
+pub const REQUESTS_DIR: &str = "requests";
+
+/// StopTask: the task to stop and the reason to record (none: [`STOPPED_BY_USER`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopRequest {
+    pub task: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// Why and when a task stopped.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskStop {
@@ -35,6 +47,9 @@ pub struct TaskStop {
     pub reason: String,
     /// When it was asked to stop (Unix seconds).
     pub stopping_at: u64,
+    /// How long its targets drain: the longest deregistration delay of its groups (0: none).
+    #[serde(default)]
+    pub drain_seconds: u32,
     /// When it stopped: containers gone, ENI deleted. None while its targets drain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_at: Option<u64>,
@@ -54,10 +69,20 @@ pub struct History {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Event {
-    /// Task `task` asked to stop (desiredStatus STOPPED): its targets are deregistered.
-    Stop { task: String, code: String, reason: String, at: u64 },
+    /// Task `task` asked to stop (desiredStatus STOPPED): its targets are deregistered and
+    /// drain for `drain` seconds; `event`: the service event that says why (health checks).
+    Stop {
+        task: String,
+        code: String,
+        reason: String,
+        at: u64,
+        #[serde(default)]
+        drain: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event: Option<String>,
+    },
     /// Task `task` stopped: its containers and its ENI are gone.
     Stopped { task: String, at: u64 },
     /// Service `service` placed a task to keep its desired count.
@@ -84,12 +109,12 @@ pub(super) fn replay(
 ) -> Result<(), ModelError> {
     for e in &history.events {
         match e {
-            Event::Stop { task, code, reason, at } => {
+            Event::Stop { task, code, reason, at, drain, event } => {
                 let Some(ti) = tasks.iter().position(|t| &t.name == task && t.stop.is_none()) else { continue };
-                let stop = TaskStop { code: code.clone(), reason: reason.clone(), stopping_at: *at, stopped_at: None };
-                tasks[ti].stop = Some(stop);
+                let (code, reason) = (code.clone(), reason.clone());
+                tasks[ti].stop = Some(TaskStop { code, reason, stopping_at: *at, drain_seconds: *drain, stopped_at: None });
                 scheduler::release(p, &tasks[ti]);
-                scheduler::stopped_event(services, &tasks[ti]);
+                scheduler::stopped_event(services, &tasks[ti], event.as_deref());
             }
             Event::Stopped { task, at } => {
                 let Some(t) = tasks.iter_mut().find(|t| &t.name == task) else { continue };
@@ -133,7 +158,8 @@ mod tests {
     }
 
     fn stop(task: &str) -> Event {
-        Event::Stop { task: task.into(), code: SERVICE_SCHEDULER_INITIATED.into(), reason: "r".into(), at: 10 }
+        let code = SERVICE_SCHEDULER_INITIATED.into();
+        Event::Stop { task: task.into(), code, reason: "r".into(), at: 10, drain: 5, event: None }
     }
 
     #[test]

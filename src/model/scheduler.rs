@@ -151,8 +151,11 @@ pub(super) fn release(p: &mut Placer, t: &Task) {
 }
 
 /// The service events when the scheduler stops task `t` (or it was stopped for it).
-pub(super) fn stopped_event(services: &mut [EcsService], t: &Task) {
+pub(super) fn stopped_event(services: &mut [EcsService], t: &Task, why: Option<&str>) {
     let Some(out) = t.service.as_ref().and_then(|n| services.iter_mut().find(|s| &s.name == n)) else { return };
+    if let Some(why) = why {
+        push_event(&mut out.events, why.to_string());
+    }
     push_event(&mut out.events, ecs_service::stopped(&out.name, &[t.id.as_str()]));
 }
 

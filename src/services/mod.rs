@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod bind;
 pub mod control_plane;
+pub mod controller;
 pub mod dns;
 pub mod front_door;
 pub mod holder;

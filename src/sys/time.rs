@@ -4,6 +4,11 @@
 pub const NS_PER_SEC: u64 = 1_000_000_000;
 
 /// Seconds since the Unix epoch.
+/// Nanoseconds since the epoch (0 before it).
+pub fn now_unix_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
 pub fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

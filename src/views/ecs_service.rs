@@ -19,7 +19,9 @@ const PS_EVENTS: usize = 3;
 
 /// The tasks of the service that run: placed, and not stopped at their start.
 fn running(lab: &Lab, svc: &EcsService, rt: &Runtime) -> u32 {
-    let up = |ti: &usize| lab.tasks.get(*ti).is_some_and(|t| t.placement.is_ok() && !rt.stopped.contains_key(&t.name));
+    let up = |ti: &usize| {
+        lab.tasks.get(*ti).is_some_and(|t| t.placement.is_ok() && !t.is_stopping() && !rt.stopped.contains_key(&t.name))
+    };
     svc.tasks.iter().filter(|ti| up(ti)).count() as u32
 }
 
@@ -56,11 +58,13 @@ pub fn ps_section(lab: &Lab, rt: &Runtime) -> String {
 fn tasks_line(lab: &Lab, s: &EcsService) -> String {
     let of = lab.tasks.iter().filter(|t| t.service.as_deref() == Some(s.name.as_str()));
     let tasks: Vec<String> = of
-        .map(|t| match &t.placement {
-            Ok(()) => {
+        .map(|t| match (&t.placement, &t.stop) {
+            // DescribeTasks' lastStatus of a task asked to stop: DEACTIVATING, then STOPPED.
+            (Ok(()), Some(stop)) => format!("task/{} {} ({})", t.name, stop.last_status(), stop.reason),
+            (Ok(()), None) => {
                 format!("task/{} {} {}", t.name, lab.host_of(t), lab.az_of(t))
             }
-            Err(f) => format!("task/{} NOT PLACED ({})", t.name, f.reason()),
+            (Err(f), _) => format!("task/{} NOT PLACED ({})", t.name, f.reason()),
         })
         .collect();
     let none = || tr!("ps-service-no-tasks", "none");

@@ -41,6 +41,18 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// The runtime of `lab`, with the tasks stopped since `up` (StopTask, the service
+    /// scheduler) among the stopped, with ECS's stoppedReason.
+    pub fn with_lifecycle(mut self, lab: &crate::model::Lab) -> Runtime {
+        for t in &lab.tasks {
+            let Some(stop) = t.stop.as_ref().filter(|s| s.stopped_at.is_some()) else { continue };
+            let mut r = crate::model::pull::StartResult::started(&t.name);
+            (r.started, r.reason) = (false, Some(stop.reason.clone()));
+            self.stopped.entry(t.name.clone()).or_insert(r);
+        }
+        self
+    }
+
     /// Whether the agent of instance `name` could not register (known once it has tried).
     pub fn unregistered(&self, name: &str) -> bool {
         self.registrations.iter().flatten().any(|r| r.instance == name && !r.registered())
