@@ -93,6 +93,12 @@ pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     for node in std::iter::once("internet").chain(hosts) {
         write_etc(&internet_dir(state_dir, node), &internet_etc(node))?;
     }
+    write_container_files(state_dir, lab)
+}
+
+/// Write the files of every container of the lab (again: a lab whose tasks changed while it
+/// runs needs its new containers' files; the others are written unchanged).
+pub fn write_container_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     for c in containers(lab) {
         if std::ptr::eq(c.files_owner(), c.model()) {
             write_etc(&container_dir(state_dir, &c.model().docker_id), &c.etc_files())?;

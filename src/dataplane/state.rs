@@ -12,6 +12,8 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+/// The scenario file as `up` read it, kept in the lab's state directory for its controller.
+pub const SCENARIO_COPY: &str = "scenario.yaml";
 pub const STATE_ROOT: &str = "/run/ecsnet";
 /// How each task's start ended (written by the agent, read by `up`, `ps`, `inspect`, `test`).
 pub const STARTS_FILE: &str = "starts.json";

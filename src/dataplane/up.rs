@@ -116,6 +116,9 @@ pub async fn up<K: Kernel>(
         store.save_journal(&journal).map_err(st)?;
         store.save_lab(lab).map_err(st)?;
         super::sandbox::write_files(&dir, lab).map_err(st)?;
+        // The lab's controller rebuilds the model from the same scenario while the lab runs
+        // (a scenario in memory, in tests, has no file: the lab then never changes).
+        let _ = std::fs::copy(&lab.scenario_file, dir.join(super::state::SCENARIO_COPY));
         fault("files");
         build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await
     })

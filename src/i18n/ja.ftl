@@ -929,3 +929,9 @@ expect-target-health-service = `service` はサービスのすべてのタスク
 expect-target-health-service-help = `service` だけにするか、`targetGroup` と `target` を 1 つずつ書きます
 expect-target-health-no-group = サービス `{ $service }` はタスクをどのターゲットグループにも登録していません
 expect-target-health-no-group-help = サービスに loadBalancers: [{"{"} targetGroupArn, containerName, containerPort {"}"}] を付けます
+# ecsnet stop (cli/stop.rs)
+stop-no-such-task = ラボ { $lab } にタスク `{ $task }` はありません (タスク: { $known })
+stop-not-running = task/{ $task } は実行中ではありません
+stop-not-picked-up = ラボのエージェントが { $seconds } 秒以内に要求を受け取りませんでした (ラボは起動していますか? `ecsnet ls`)
+stop-wait-timeout = task/{ $task } が時間内に停止しませんでした
+stop-draining = task/{ $task } DEACTIVATING: ターゲットが { $seconds } 秒 (登録解除の遅延) ドレインしてから停止します

@@ -107,6 +107,149 @@ fn group_verdict(reports: &[HealthReport], group: &str, node: &str) -> Option<St
     Some(seen[0].description.clone().unwrap_or_else(|| "Health checks failed".to_string()))
 }
 
+/// A load balancer node as the controller drives it (the agent's running nodes).
+pub trait NodeControl {
+    /// The node's namespace: which ENI of the model it is.
+    fn ns(&self) -> String;
+    /// Its registrations from now on.
+    fn register(&self, groups: Vec<super::load_balancer::Group>);
+    /// What it sees of its targets now.
+    fn report(&self) -> HealthReport;
+}
+
+/// The controller of a running lab: the scenario it was built from, its history, its model and
+/// plan now, when each task started.
+pub struct Controller {
+    dir: std::path::PathBuf,
+    scenario: crate::scenario::Scenario,
+    unregistered: Vec<usize>,
+    history: crate::model::lifecycle::History,
+    lab: Lab,
+    plan: crate::plan::Plan,
+    born: Born,
+    /// The agent's configuration inputs, for the new tasks' services.
+    created_ns: u64,
+    ca: Option<(String, String)>,
+}
+
+impl Controller {
+    /// The controller of the lab in state directory `dir` (model `lab`); none when the lab's
+    /// scenario copy is missing or no longer builds the same lab (then the lab never changes).
+    pub fn load(dir: &std::path::Path, lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Option<Self> {
+        let mut s = crate::scenario::load(&dir.join(crate::dataplane::state::SCENARIO_COPY)).ok()?;
+        s.name.value = lab.name.clone();
+        let first = crate::model::build(&s).ok()?;
+        let unregistered =
+            if s.control_plane_strict { crate::analyze::control_plane::unregistered(&first) } else { vec![] };
+        let history = crate::model::lifecycle::History::load(dir);
+        let now = crate::sys::time::now_unix();
+        Some(Controller {
+            dir: dir.to_path_buf(),
+            scenario: s,
+            unregistered,
+            history,
+            plan: crate::plan::plan(lab),
+            born: lab.tasks.iter().map(|t| (t.name.clone(), now)).collect(),
+            lab: lab.clone(),
+            created_ns,
+            ca,
+        })
+    }
+
+    /// Once a second: decide, and apply what was decided.
+    pub async fn run(mut self, nodes: Vec<Box<dyn NodeControl>>) {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let reports: Vec<HealthReport> = nodes.iter().map(|n| n.report()).collect();
+            let now = crate::sys::time::now_unix();
+            let events = decide(&self.lab, &reports, &take_requests(&self.dir), &self.born, now);
+            if events.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.apply(events, &nodes).await {
+                log(&self.dir, &e);
+            }
+        }
+    }
+
+    /// The model with `events` replayed, the dataplane taken to its plan, the nodes given their
+    /// registrations, the new tasks' services started; the history saved last.
+    async fn apply(&mut self, events: Vec<Event>, nodes: &[Box<dyn NodeControl>]) -> Result<(), String> {
+        let mut history = self.history.clone();
+        history.events.extend(events);
+        let mut lab = crate::model::build_lab(&self.scenario, &self.unregistered, &history).map_err(|e| e.to_string())?;
+        lab.scenario_file = self.lab.scenario_file.clone();
+        let plan = crate::plan::plan(&lab);
+        crate::dataplane::sandbox::write_container_files(&self.dir, &lab).map_err(|e| e.to_string())?;
+        crate::dataplane::update(&lab, &self.plan, &plan).await.map_err(|e| e.to_string())?;
+        register(&lab, nodes);
+        self.start_services(&lab)?;
+        let data = serde_json::to_vec_pretty(&history).map_err(|e| e.to_string())?;
+        crate::dataplane::state::write_atomic(&self.dir.join(crate::model::lifecycle::HISTORY_FILE), &data)
+            .map_err(|e| e.to_string())?;
+        let now = crate::sys::time::now_unix();
+        for t in lab.tasks.iter().filter(|t| !self.born.contains_key(&t.name)) {
+            self.born.insert(t.name.clone(), now);
+        }
+        (self.history, self.lab, self.plan) = (history, lab, plan);
+        Ok(())
+    }
+
+    /// The services of the tasks `lab` has and the current model has not: bound and started.
+    fn start_services(&self, lab: &Lab) -> Result<(), String> {
+        let new_tasks: Vec<&str> =
+            lab.tasks.iter().filter(|t| self.lab.task(&t.name).is_none()).map(|t| t.name.as_str()).collect();
+        let config = super::config(lab, self.created_ns, self.ca.clone());
+        let of_new = |s: &&super::ServiceSpec| match s {
+            super::ServiceSpec::Responder(r) => r.task.as_deref().is_some_and(|t| new_tasks.contains(&t)),
+            super::ServiceSpec::TaskMetadata(m) => m.fargate_task().is_some_and(|t| new_tasks.contains(&t)),
+            _ => false,
+        };
+        let lab_name: std::sync::Arc<str> = std::sync::Arc::from(lab.name.as_str());
+        for s in config.services.iter().filter(of_new) {
+            let sockets = super::bind::bind_all(&s.listens()).map_err(|e| e.to_string())?;
+            s.start(lab_name.clone(), sockets).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// Every node's registrations in `lab`.
+fn register(lab: &Lab, nodes: &[Box<dyn NodeControl>]) {
+    for n in nodes {
+        let ns = n.ns();
+        let Some(eni) = lab.enis.iter().position(|e| e.ns == ns) else { continue };
+        let crate::model::EniOwner::LoadBalancer(lb) = lab.enis[eni].owner else { continue };
+        n.register(super::load_balancer::node_spec(lab, lb, eni).groups);
+    }
+}
+
+/// The StopTask requests waiting in the lab's state directory, taken (their files removed).
+fn take_requests(dir: &std::path::Path) -> Vec<StopRequest> {
+    let Ok(entries) = std::fs::read_dir(dir.join(crate::model::lifecycle::REQUESTS_DIR)) else { return vec![] };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let read = |p: &std::path::PathBuf| serde_json::from_slice(&std::fs::read(p).ok()?).ok();
+    let out = files.iter().filter_map(read).collect();
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    out
+}
+
+/// What went wrong applying a change, in the lab's `controller.log` (the agent has no terminal).
+fn log(dir: &std::path::Path, what: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = crate::dataplane::state::open_append(&dir.join("controller.log")) {
+        let _ = writeln!(f, "{} {what}", crate::sys::time::now_unix());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,14 @@ pub struct TmdsInstance {
     pub fargate: bool,
 }
 
+impl TmdsInstance {
+    /// The task a Fargate microVM's endpoint serves (its node is `task/NAME (Fargate)`).
+    pub fn fargate_task(&self) -> Option<&str> {
+        let name = self.node.strip_prefix("task/")?.strip_suffix(" (Fargate)")?;
+        self.fargate.then_some(name)
+    }
+}
+
 /// One placed task of the instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TmdsTask {
