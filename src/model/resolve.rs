@@ -15,6 +15,8 @@ pub enum ResolveError {
     NoTask { task: String, lab: String },
     #[error("task `{task}` was not placed ({}: {})", .failure.reason(), .failure.message())]
     NotPlaced { task: String, failure: PlacementFailure },
+    #[error("task `{task}` is STOPPED ({reason}): its ENI was deleted")]
+    Stopped { task: String, reason: String },
     #[error("no internet host `{0}`")]
     NoInternetHost(String),
     #[error("no instance `{0}`")]
@@ -61,9 +63,10 @@ pub struct Source {
 
 fn placed<'a>(lab: &'a Lab, name: &str) -> Result<&'a Task, ResolveError> {
     let t = lab.task(name).ok_or_else(|| ResolveError::NoTask { task: name.into(), lab: lab.name.clone() })?;
-    match &t.placement {
-        Ok(()) => Ok(t),
-        Err(f) => Err(ResolveError::NotPlaced { task: name.into(), failure: f.clone() }),
+    match (&t.placement, t.stop.as_ref().filter(|s| s.stopped_at.is_some())) {
+        (Ok(()), None) => Ok(t),
+        (Ok(()), Some(s)) => Err(ResolveError::Stopped { task: name.into(), reason: s.reason.clone() }),
+        (Err(f), _) => Err(ResolveError::NotPlaced { task: name.into(), failure: f.clone() }),
     }
 }
 
