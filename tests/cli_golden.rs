@@ -266,6 +266,9 @@ fn lab_outputs(file: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// The scenarios whose running lab changes by itself (by file number).
+const CHANGES_BY_ITSELF: &[&str] = &["28"];
+
 #[test]
 fn lab_outputs_match_the_golden_files() {
     need_root!();
@@ -274,7 +277,10 @@ fn lab_outputs_match_the_golden_files() {
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         only.is_empty() || only.split(',').any(|p| stem.starts_with(p.trim()))
     };
-    let files: Vec<PathBuf> = yaml_files("scenarios").into_iter().filter(chosen).collect();
+    // A lab whose service scheduler replaces tasks on its own (28) looks different from one
+    // second to the next: tests/lifecycle.rs checks it with real assertions instead.
+    let steady = |f: &PathBuf| !f.file_stem().and_then(|s| s.to_str()).is_some_and(|s| CHANGES_BY_ITSELF.contains(&&s[..2]));
+    let files: Vec<PathBuf> = yaml_files("scenarios").into_iter().filter(chosen).filter(steady).collect();
     // Two at a time: each scenario has a lab of its own.
     let mut diffs = vec![];
     for pair in files.chunks(2) {

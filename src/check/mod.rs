@@ -155,7 +155,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 }
             }
             (ExpectKind::Started(s), _) => verdicts.push(judge::judge_started(lab, i, e, s, &starts)),
-            (ExpectKind::Service(s), _) => verdicts.push(judge::judge_service(lab, i, e, s, &tasks_up(lab, &starts))),
+            (ExpectKind::Service(s), _) => verdicts.push(service_eventually(lab, i, e, s, &starts).await),
             (ExpectKind::HostPort(h), _) => verdicts.push(judge::judge_host_port(lab, i, e, h)),
             (ExpectKind::Dns(d), _) => {
                 let Some((_, a)) = names.iter().find(|(k, _)| *k == i) else { continue };
@@ -230,6 +230,51 @@ fn https_probes(
 fn lab_ca(lab: &Lab) -> String {
     use crate::dataplane::sandbox::{CA_CERT, ca_dir};
     std::fs::read_to_string(ca_dir(&crate::dataplane::state::dir(&lab.name)).join(CA_CERT)).unwrap_or_default()
+}
+
+/// A service expectation judged on the lab as it is when its `event` appears: an event of the
+/// service scheduler while the lab runs (a task replaced after failing its health checks) is
+/// waited for, at most as long as ECS would take ([`event_deadline`]).
+async fn service_eventually(
+    lab: &Lab,
+    i: usize,
+    e: &Expectation,
+    s: &crate::scenario::ServiceState,
+    starts: &[crate::model::pull::StartResult],
+) -> judge::Verdict {
+    let has = |l: &Lab| {
+        let svc = l.service(&s.service.value);
+        s.event.as_ref().is_none_or(|t| svc.is_none_or(|svc| svc.events.iter().any(|x| x.contains(t.as_str()))))
+    };
+    let mut now = lab.clone();
+    let deadline = std::time::Instant::now() + event_deadline(lab, &s.service.value);
+    while !has(&now) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if let Ok(l) = crate::dataplane::state::load_lab(&lab.name) {
+            now = l;
+        }
+    }
+    judge::judge_service(&now, i, e, s, &tasks_up(&now, starts))
+}
+
+/// How long the scheduler may take to act on service `name`: its grace period, then its
+/// groups' health checks settling to unhealthy, then its longest deregistration delay, and a
+/// few seconds more; at most two minutes. No group: nothing to wait for.
+pub fn event_deadline(lab: &Lab, name: &str) -> std::time::Duration {
+    let Some(svc) = lab.service(name) else { return std::time::Duration::ZERO };
+    let groups: Vec<_> = lab
+        .target_groups
+        .iter()
+        .filter(|g| svc.load_balancers.iter().any(|l| crate::scenario::target_group::target_group_name(&l.target_group_arn) == g.name))
+        .collect();
+    let settle = groups.iter().map(|g| {
+        let h = &g.health_check;
+        u64::from(h.interval_seconds) * u64::from(h.unhealthy_threshold) + u64::from(h.timeout_seconds)
+    });
+    let Some(settle) = settle.max() else { return std::time::Duration::ZERO };
+    let drain = groups.iter().map(|g| u64::from(g.deregistration_delay_seconds)).max().unwrap_or(0);
+    let grace = u64::from(svc.health_check_grace_period_seconds.unwrap_or(0));
+    std::time::Duration::from_secs((grace + settle + drain + 10).min(120))
 }
 
 /// The tasks that run in the lab: started (`starts`), and every container's program up (the
