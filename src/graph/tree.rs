@@ -559,6 +559,17 @@ fn roles(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
 /// as one that does not run, with ECS's error.
 fn stopped(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
     roles(t, lab, b, task);
+    // Stopped while the lab runs (StopTask, the service scheduler): DEACTIVATING, then STOPPED.
+    if let Some(stop) = &task.stop {
+        if stop.stopped_at.is_some() {
+            t.items[b].kind = Kind::Unplaced;
+        }
+        if let Some(title) = t.items[b].lines.first_mut() {
+            title.push_str(&format!(" {}", stop.last_status()));
+        }
+        t.items[b].more.push(stop.reason.clone());
+        return;
+    }
     let Some(ti) = lab.tasks.iter().position(|x| x.name == task.name) else { return };
     if lab.start_of(ti).is_none() {
         return;
