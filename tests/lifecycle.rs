@@ -49,6 +49,7 @@ fn stop_task_drains_stops_and_the_service_replaces_it() {
         .unwrap()
         .replace("name: svc-health\n", &format!("name: {lab}\n"))
         .replace("deregistrationDelayTimeoutSeconds: 5", "deregistrationDelayTimeoutSeconds: 4")
+        .replace("taskDefinition: web\n    desiredCount: 1", "taskDefinition: web\n    desiredCount: 2")
         .replace("x-ecsnet: { httpStatus: { /health: 404 } }", "x-ecsnet: { httpStatus: { /health: 200 } }");
     let file = write_scenario(lab, &body);
     let _ = ecsnet(&["down", lab]);

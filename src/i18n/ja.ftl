@@ -935,3 +935,7 @@ stop-not-running = task/{ $task } は実行中ではありません
 stop-not-picked-up = ラボのエージェントが { $seconds } 秒以内に要求を受け取りませんでした (ラボは起動していますか? `ecsnet ls`)
 stop-wait-timeout = task/{ $task } が時間内に停止しませんでした
 stop-draining = task/{ $task } DEACTIVATING: ターゲットが { $seconds } 秒 (登録解除の遅延) ドレインしてから停止します
+help-stop = 起動中のラボで StopTask: ecsnet stop LAB task/web [--reason TEXT] [--wait]。ターゲットグループのタスクはまずドレインし、サービスのタスクはサービススケジューラーが置き換えます
+help-stop-reason = DescribeTasks が表示する理由 (stoppedReason)。既定は "Task stopped by user"
+help-stop-wait = タスクが STOPPED になるまで待ちます (ターゲットのドレインが終わり、ENI が削除されるまで)
+help-stop-task = task/NAME

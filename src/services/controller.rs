@@ -189,8 +189,8 @@ impl Controller {
         crate::dataplane::state::write_atomic(&self.dir.join(crate::model::lifecycle::HISTORY_FILE), &data)
             .map_err(|e| e.to_string())?;
         let now = crate::sys::time::now_unix();
-        for t in lab.tasks.iter().filter(|t| !self.born.contains_key(&t.name)) {
-            self.born.insert(t.name.clone(), now);
+        for t in &lab.tasks {
+            self.born.entry(t.name.clone()).or_insert(now);
         }
         (self.history, self.lab, self.plan) = (history, lab, plan);
         Ok(())
