@@ -279,7 +279,8 @@ fn lab_outputs_match_the_golden_files() {
     };
     // A lab whose service scheduler replaces tasks on its own (28) looks different from one
     // second to the next: tests/lifecycle.rs checks it with real assertions instead.
-    let steady = |f: &PathBuf| !f.file_stem().and_then(|s| s.to_str()).is_some_and(|s| CHANGES_BY_ITSELF.contains(&&s[..2]));
+    let steady =
+        |f: &PathBuf| !f.file_stem().and_then(|s| s.to_str()).is_some_and(|s| CHANGES_BY_ITSELF.contains(&&s[..2]));
     let files: Vec<PathBuf> = yaml_files("scenarios").into_iter().filter(chosen).filter(steady).collect();
     // Two at a time: each scenario has a lab of its own.
     let mut diffs = vec![];

@@ -120,12 +120,20 @@ fn ecs_replaces_service_tasks_that_fail_their_health_checks() {
     let t = task(lab, "api-1").unwrap();
     assert_eq!(t["stop"]["code"], "ServiceSchedulerInitiated");
     let reason = t["stop"]["reason"].as_str().unwrap();
-    assert!(reason.starts_with("Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"), "{reason}");
+    assert!(
+        reason.starts_with("Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:"),
+        "{reason}"
+    );
     wait_for(Duration::from_secs(5), "api-1's namespace gone", || !ns_exists(&ns));
     assert!(task(lab, "api-3").is_some(), "a replacement");
     let svc = lab_json(lab)["services"].as_array().unwrap().iter().find(|s| s["name"] == "api").cloned().unwrap();
     let events = svc["events"].to_string();
-    assert!(events.contains("is unhealthy in (target-group api) due to (reason Health checks failed with these codes: [404])"), "{events}");
+    assert!(
+        events.contains(
+            "is unhealthy in (target-group api) due to (reason Health checks failed with these codes: [404])"
+        ),
+        "{events}"
+    );
     // The healthy service is left alone.
     assert!(task(lab, "web-1").is_some_and(|t| t["stop"].is_null()));
 }

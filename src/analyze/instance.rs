@@ -100,9 +100,9 @@ pub fn arrive<'a>(w: &mut Walk<'a>, ii: usize, origin: Origin, dst: Ipv4Addr) ->
         }
     }
     let awsvpc_listener =
-        lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.is_running()).find(
-            |t| t.containers.iter().any(|c| c.ports.iter().any(|b| b.container_port == port && b.proto == proto)),
-        );
+        lab.tasks.iter().filter(|t| t.on_instance(ii) && t.mode == NetworkMode::Awsvpc && t.is_running()).find(|t| {
+            t.containers.iter().any(|c| c.ports.iter().any(|b| b.container_port == port && b.proto == proto))
+        });
     if let Some(t) = awsvpc_listener {
         return Err(Blocked::refused(
             Reason::AwsvpcPortNotPublishedOnHost,

@@ -265,7 +265,11 @@ pub fn event_deadline(lab: &Lab, name: &str) -> std::time::Duration {
     let groups: Vec<_> = lab
         .target_groups
         .iter()
-        .filter(|g| svc.load_balancers.iter().any(|l| crate::scenario::target_group::target_group_name(&l.target_group_arn) == g.name))
+        .filter(|g| {
+            svc.load_balancers
+                .iter()
+                .any(|l| crate::scenario::target_group::target_group_name(&l.target_group_arn) == g.name)
+        })
         .collect();
     let settle = groups.iter().map(|g| {
         let h = &g.health_check;

@@ -15,8 +15,7 @@ pub fn judge_service(lab: &Lab, index: usize, e: &Expectation, s: &ServiceState,
         v.detail = format!("no service `{name}`");
         return v;
     };
-    let placed: Vec<&Task> =
-        svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti)).filter(|t| t.is_running()).collect();
+    let placed: Vec<&Task> = svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti)).filter(|t| t.is_running()).collect();
     let live: Vec<&Task> = placed.iter().copied().filter(|t| up.contains(&t.name)).collect();
     let (mut wrong, mut seen) = (vec![], vec![]);
     if let Some(n) = s.running_count {

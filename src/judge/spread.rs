@@ -19,9 +19,7 @@ pub fn expected(lab: &Lab, s: &Spread) -> BTreeSet<String> {
         match &n.value {
             Node::Service(name) => {
                 let tasks = lab.service(name).map(|svc| svc.tasks.clone()).unwrap_or_default();
-                out.extend(
-                    tasks.iter().map(|&ti| &lab.tasks[ti]).filter(|t| t.is_running()).map(|t| t.name.clone()),
-                );
+                out.extend(tasks.iter().map(|&ti| &lab.tasks[ti]).filter(|t| t.is_running()).map(|t| t.name.clone()));
             }
             other => out.extend(other.task_name().map(str::to_string)),
         }

@@ -13,6 +13,7 @@
 use super::ecs_service::EcsService;
 use super::error::ModelError;
 use super::scheduler;
+pub use super::task::TaskStop;
 use super::task::{Placer, Task};
 use serde::{Deserialize, Serialize};
 
@@ -36,30 +37,6 @@ pub struct StopRequest {
     pub task: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-}
-
-/// Why and when a task stopped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskStop {
-    /// ECS's stopCode: `UserInitiated` or `ServiceSchedulerInitiated`.
-    pub code: String,
-    /// ECS's stoppedReason.
-    pub reason: String,
-    /// When it was asked to stop (Unix seconds).
-    pub stopping_at: u64,
-    /// How long its targets drain: the longest deregistration delay of its groups (0: none).
-    #[serde(default)]
-    pub drain_seconds: u32,
-    /// When it stopped: containers gone, ENI deleted. None while its targets drain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped_at: Option<u64>,
-}
-
-impl TaskStop {
-    /// DescribeTasks' lastStatus: DEACTIVATING while its targets drain, then STOPPED.
-    pub fn last_status(&self) -> &'static str {
-        if self.stopped_at.is_some() { "STOPPED" } else { "DEACTIVATING" }
-    }
 }
 
 /// What happened since `up`, oldest first.
@@ -112,7 +89,8 @@ pub(super) fn replay(
             Event::Stop { task, code, reason, at, drain, event } => {
                 let Some(ti) = tasks.iter().position(|t| &t.name == task && t.stop.is_none()) else { continue };
                 let (code, reason) = (code.clone(), reason.clone());
-                tasks[ti].stop = Some(TaskStop { code, reason, stopping_at: *at, drain_seconds: *drain, stopped_at: None });
+                tasks[ti].stop =
+                    Some(TaskStop { code, reason, stopping_at: *at, drain_seconds: *drain, stopped_at: None });
                 scheduler::release(p, &tasks[ti]);
                 scheduler::stopped_event(services, &tasks[ti], event.as_deref());
             }
@@ -193,8 +171,6 @@ mod tests {
         let ns = t1.ns.clone().unwrap();
         assert!(!stopped.namespaces().contains(&ns), "its namespace goes");
         assert!(before.namespaces().contains(&ns));
-        let plan = crate::plan::plan(&stopped);
-        assert!(!plan.veths.iter().any(|v| v.name == stopped.enis[t1.eni.unwrap()].router_link));
     }
 
     #[test]

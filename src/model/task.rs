@@ -63,7 +63,31 @@ pub struct Task {
     pub started_by: Option<String>,
     /// Stopped while the lab runs (StopTask, or the service scheduler): why and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<super::lifecycle::TaskStop>,
+    pub stop: Option<TaskStop>,
+}
+
+/// Why and when a task stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskStop {
+    /// ECS's stopCode: `UserInitiated` or `ServiceSchedulerInitiated`.
+    pub code: String,
+    /// ECS's stoppedReason.
+    pub reason: String,
+    /// When it was asked to stop (Unix seconds).
+    pub stopping_at: u64,
+    /// How long its targets drain: the longest deregistration delay of its groups (0: none).
+    #[serde(default)]
+    pub drain_seconds: u32,
+    /// When it stopped: containers gone, ENI deleted. None while its targets drain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<u64>,
+}
+
+impl TaskStop {
+    /// DescribeTasks' lastStatus: DEACTIVATING while its targets drain, then STOPPED.
+    pub fn last_status(&self) -> &'static str {
+        if self.stopped_at.is_some() { "STOPPED" } else { "DEACTIVATING" }
+    }
 }
 
 /// Where a task runs.
@@ -126,7 +150,7 @@ impl Task {
     /// Placed, and not stopped since: its namespaces, links and processes exist (a task that is
     /// stopping still runs while its targets drain).
     pub fn is_running(&self) -> bool {
-        self.placement.is_ok() && !self.stop.as_ref().is_some_and(|s| s.stopped_at.is_some())
+        self.placement.is_ok() && self.stop.as_ref().is_none_or(|s| s.stopped_at.is_none())
     }
     /// Whether it was asked to stop (desiredStatus STOPPED), stopped or not yet.
     pub fn is_stopping(&self) -> bool {

@@ -372,3 +372,35 @@ fn with_eni_trunking_task_enis_are_vlans_of_the_trunk() {
     assert!(p.veths.iter().any(|v| v.peer_ns == e.ns && v.peer_name == "eth0" && v.name == e.router_link));
     assert_eq!(p.vlans.len(), 2);
 }
+
+#[test]
+fn a_stopped_task_has_no_kernel_object_and_its_replacement_only_adds() {
+    use crate::model::lifecycle::{Event, History};
+    let s = crate::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/26-fargate-service-alb.yaml"))
+        .unwrap();
+    let build = |events: Vec<Event>| crate::model::build_lab(&s, &[], &History { events }).unwrap();
+    let stop = Event::Stop {
+        task: "api-1".into(),
+        code: "UserInitiated".into(),
+        reason: "r".into(),
+        at: 1,
+        drain: 0,
+        event: None,
+    };
+    let (before, during) = (build(vec![]), build(vec![stop.clone(), Event::Start { service: "api".into(), at: 1 }]));
+    let after = build(vec![
+        stop,
+        Event::Start { service: "api".into(), at: 1 },
+        Event::Stopped { task: "api-1".into(), at: 2 },
+    ]);
+    let (p0, p1, p2) = (plan(&before), plan(&during), plan(&after));
+    // While api-1 drains, the replacement's objects are added and nothing is removed.
+    assert!(p0.veths.iter().all(|v| p1.veths.contains(v)));
+    assert!(p1.veths.len() > p0.veths.len());
+    let link = &after.enis[after.task("api-1").unwrap().eni.unwrap()].router_link;
+    assert!(p1.veths.iter().any(|v| &v.name == link));
+    assert!(!p2.veths.iter().any(|v| &v.name == link), "the stopped task's ENI is gone");
+    let ns = after.task("api-1").unwrap().ns.clone().unwrap();
+    assert!(!p2.namespaces.contains(&ns) && p1.namespaces.contains(&ns));
+    assert!(!p2.processes.iter().any(|p| p.role.contains("task/api-1")));
+}

@@ -14,9 +14,7 @@
 
 use super::load_balancer::HealthReport;
 use crate::model::Lab;
-use crate::model::lifecycle::{
-    Event, SERVICE_SCHEDULER_INITIATED, STOPPED_BY_USER, StopRequest, USER_INITIATED,
-};
+use crate::model::lifecycle::{Event, SERVICE_SCHEDULER_INITIATED, STOPPED_BY_USER, StopRequest, USER_INITIATED};
 use std::collections::HashMap;
 
 /// What the controller knows besides the model: when each task started (Unix seconds).
@@ -178,7 +176,8 @@ impl Controller {
     async fn apply(&mut self, events: Vec<Event>, nodes: &[Box<dyn NodeControl>]) -> Result<(), String> {
         let mut history = self.history.clone();
         history.events.extend(events);
-        let mut lab = crate::model::build_lab(&self.scenario, &self.unregistered, &history).map_err(|e| e.to_string())?;
+        let mut lab =
+            crate::model::build_lab(&self.scenario, &self.unregistered, &history).map_err(|e| e.to_string())?;
         lab.scenario_file = self.lab.scenario_file.clone();
         let plan = crate::plan::plan(&lab);
         crate::dataplane::sandbox::write_container_files(&self.dir, &lab).map_err(|e| e.to_string())?;
@@ -228,11 +227,8 @@ fn register(lab: &Lab, nodes: &[Box<dyn NodeControl>]) {
 /// The StopTask requests waiting in the lab's state directory, taken (their files removed).
 fn take_requests(dir: &std::path::Path) -> Vec<StopRequest> {
     let Ok(entries) = std::fs::read_dir(dir.join(crate::model::lifecycle::REQUESTS_DIR)) else { return vec![] };
-    let mut files: Vec<std::path::PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    let mut files: Vec<std::path::PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
     let read = |p: &std::path::PathBuf| serde_json::from_slice(&std::fs::read(p).ok()?).ok();
     let out = files.iter().filter_map(read).collect();
