@@ -183,6 +183,8 @@ impl Controller {
         crate::dataplane::sandbox::write_container_files(&self.dir, &lab).map_err(|e| e.to_string())?;
         crate::dataplane::update(&lab, &self.plan, &plan).await.map_err(|e| e.to_string())?;
         register(&lab, nodes);
+        super::front_door::admit(&lab);
+        super::dns::update(&crate::model::dns::zones(&lab));
         self.start_services(&lab)?;
         let data = serde_json::to_vec_pretty(&history).map_err(|e| e.to_string())?;
         crate::dataplane::state::write_atomic(&self.dir.join(crate::model::lifecycle::HISTORY_FILE), &data)
@@ -205,6 +207,18 @@ impl Controller {
             super::ServiceSpec::TaskMetadata(m) => m.fargate_task().is_some_and(|t| new_tasks.contains(&t)),
             _ => false,
         };
+        // An instance's endpoint serves its tasks: a replacement placed on it is one more (and
+        // the tasks that did not start at `up` still say STOPPED, as the agent made them).
+        let starts = crate::dataplane::state::load_starts_at(&self.dir);
+        let not_started: std::collections::HashSet<&str> =
+            starts.iter().filter(|r| !r.started).filter_map(|r| lab.task(&r.task).map(|t| t.arn.as_str())).collect();
+        for s in &config.services {
+            if let super::ServiceSpec::TaskMetadata(m) = s
+                && m.fargate_task().is_none()
+            {
+                super::task_metadata::update(&m.with_stopped(&not_started));
+            }
+        }
         let lab_name: std::sync::Arc<str> = std::sync::Arc::from(lab.name.as_str());
         for s in config.services.iter().filter(of_new) {
             let sockets = super::bind::bind_all(&s.listens()).map_err(|e| e.to_string())?;

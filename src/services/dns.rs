@@ -69,8 +69,35 @@ impl Spec {
     }
 }
 
+/// A resolver's zones and view; the zones are replaced when the lab's ENIs change while it runs.
+type Served = Arc<(std::sync::RwLock<Arc<Zones>>, View)>;
+
+/// The resolvers this process serves (one agent serves one lab).
+static SERVING: std::sync::Mutex<Vec<std::sync::Weak<(std::sync::RwLock<Arc<Zones>>, View)>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Every resolver of this process answers from `zones` from now on (a task started while the lab
+/// runs has its ENI's private DNS name too).
+pub fn update(zones: &Zones) {
+    let Ok(mut all) = SERVING.lock() else { return };
+    all.retain(|w| w.strong_count() > 0);
+    for s in all.iter().filter_map(std::sync::Weak::upgrade) {
+        if let Ok(mut z) = s.0.write() {
+            *z = Arc::new(zones.clone());
+        }
+    }
+}
+
+/// The zones a resolver answers from now.
+fn current(s: &Served) -> Arc<Zones> {
+    s.0.read().map(|g| g.clone()).unwrap_or_else(|e| e.into_inner().clone())
+}
+
 pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
-    let zones = Arc::new((spec.zones.clone(), spec.view));
+    let zones: Served = Arc::new((std::sync::RwLock::new(Arc::new(spec.zones.clone())), spec.view));
+    if let Ok(mut all) = SERVING.lock() {
+        all.push(Arc::downgrade(&zones));
+    }
     for s in sockets {
         match s {
             Socket::Udp(u) => {
@@ -88,17 +115,17 @@ pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()
     Ok(())
 }
 
-async fn serve_udp(sock: UdpSocket, zones: Arc<(Zones, View)>) {
+async fn serve_udp(sock: UdpSocket, zones: Served) {
     let mut buf = vec![0u8; 4096];
     loop {
         let Ok((n, peer)) = sock.recv_from(&mut buf).await else { continue };
-        if let Some(reply) = respond(&zones.0, zones.1, &buf[..n]) {
+        if let Some(reply) = respond(&current(&zones), zones.1, &buf[..n]) {
             let _ = sock.send_to(&reply, peer).await;
         }
     }
 }
 
-async fn serve_tcp(l: TcpListener, zones: Arc<(Zones, View)>) {
+async fn serve_tcp(l: TcpListener, zones: Served) {
     loop {
         let Ok((s, _)) = l.accept().await else { continue };
         tokio::spawn(tcp_conn(s, zones.clone()));
@@ -106,7 +133,7 @@ async fn serve_tcp(l: TcpListener, zones: Arc<(Zones, View)>) {
 }
 
 /// DNS over TCP: each message behind its two-byte length, as many as the client sends.
-async fn tcp_conn(mut s: TcpStream, zones: Arc<(Zones, View)>) {
+async fn tcp_conn(mut s: TcpStream, zones: Served) {
     loop {
         let mut len = [0u8; 2];
         match tokio::time::timeout(TCP_IDLE, s.read_exact(&mut len)).await {
@@ -117,7 +144,7 @@ async fn tcp_conn(mut s: TcpStream, zones: Arc<(Zones, View)>) {
         if !matches!(tokio::time::timeout(TCP_IDLE, s.read_exact(&mut msg)).await, Ok(Ok(_))) {
             return;
         }
-        let Some(reply) = respond(&zones.0, zones.1, &msg) else { return };
+        let Some(reply) = respond(&current(&zones), zones.1, &msg) else { return };
         let Ok(n) = u16::try_from(reply.len()) else { return };
         if s.write_all(&n.to_be_bytes()).await.is_err() || s.write_all(&reply).await.is_err() {
             return;

@@ -261,7 +261,7 @@ pub fn registry_error(status: u16, code: &str, message: &str) -> Resp {
 
 /// What a registry request's `Authorization: Basic base64(AWS:<password>)` carries.
 #[derive(Debug, PartialEq, Eq)]
-enum Token<'a> {
+enum Token {
     /// No Basic credentials.
     Missing,
     /// A password the door did not hand out.
@@ -269,10 +269,10 @@ enum Token<'a> {
     /// The door's own password (an unsigned GetAuthorizationToken's): no one's identity.
     Anonymous,
     /// The token of this role session.
-    Holder(&'a str),
+    Holder(String),
 }
 
-fn token<'a>(door: &'a FrontDoor, req: &Req) -> Token<'a> {
+fn token(door: &FrontDoor, req: &Req) -> Token {
     let basic = req.header("authorization").and_then(|a| a.trim().strip_prefix("Basic "));
     let Some(basic) = basic else { return Token::Missing };
     let text = B64.decode(basic.trim()).ok().and_then(|d| String::from_utf8(d).ok()).unwrap_or_default();
@@ -280,8 +280,8 @@ fn token<'a>(door: &'a FrontDoor, req: &Req) -> Token<'a> {
     if pw == door.registry_password {
         return Token::Anonymous;
     }
-    match door.principals.iter().find(|p| holder_password(door, &p.arn) == pw) {
-        Some(p) => Token::Holder(&p.arn),
+    match door.principals().into_iter().find(|p| holder_password(door, &p.arn) == pw) {
+        Some(p) => Token::Holder(p.arn),
         None => Token::Invalid,
     }
 }
@@ -361,7 +361,7 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
     let registry = registry_account(req.host()).unwrap_or(&door.account);
     // IAM as the token's holder, before the repository is looked for.
     if let (Some(arn), Some(call)) = (holder, registry_call(door, registry, &path))
-        && let Err(d) = door.iam.authorize_as(arn, req, &[call])
+        && let Err(d) = door.iam.authorize_as(&arn, req, &[call])
     {
         use crate::analyze::iam::ServiceStyle;
         return registry_error(403, "DENIED", &d.message(ServiceStyle::Json));

@@ -270,6 +270,23 @@ pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskSta
     Principal::of(&lab.name, id, format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
 }
 
+/// The front doors this process serves (one agent serves one lab).
+static SERVING: std::sync::Mutex<Vec<std::sync::Weak<FrontDoor>>> = std::sync::Mutex::new(Vec::new());
+
+/// The principals of `lab` the front doors do not know yet are admitted: the credentials of a
+/// task started while the lab runs (a service's replacement) work as its first tasks' do.
+pub fn admit(lab: &crate::model::Lab) {
+    let wanted = principals(lab);
+    let Ok(mut doors) = SERVING.lock() else { return };
+    doors.retain(|d| d.strong_count() > 0);
+    for door in doors.iter().filter_map(std::sync::Weak::upgrade) {
+        if let Ok(mut known) = door.principals.write() {
+            let new: Vec<Principal> = wanted.iter().filter(|p| !known.contains(p)).cloned().collect();
+            known.extend(new);
+        }
+    }
+}
+
 /// Serve the front doors on their sockets (those of [`Spec::listens`], in order), on the
 /// current runtime.
 pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
@@ -281,6 +298,9 @@ pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()>
     };
     let tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(&ca, &spec.names)?));
     let door = Arc::new(FrontDoor::new(spec, lab, None));
+    if let Ok(mut doors) = SERVING.lock() {
+        doors.push(Arc::downgrade(&door));
+    }
     // Sockets come in the order of `listens`: one per door.
     for (s, d) in sockets.into_iter().zip(&spec.listen) {
         if let Socket::Tcp(l) = s {
@@ -406,7 +426,8 @@ pub struct FrontDoor {
     pub lab: Arc<str>,
     pub region: String,
     pub account: String,
-    pub principals: Vec<Principal>,
+    /// Grows while the lab runs: a task started then gets credentials too ([`admit`]).
+    pub principals: std::sync::RwLock<Vec<Principal>>,
     /// The registry password GetAuthorizationToken hands out (one per agent start).
     pub registry_password: String,
     pub store: Mutex<Store>,
@@ -428,7 +449,7 @@ impl FrontDoor {
             lab,
             region: spec.region.clone(),
             account: spec.account.clone(),
-            principals: spec.credentials.clone(),
+            principals: std::sync::RwLock::new(spec.credentials.clone()),
             registry_password: ecr::new_password(),
             store: Mutex::new(Store::new(&spec.data, &spec.region, &spec.account, now)),
             clusters: spec.clusters.clone(),
@@ -443,7 +464,8 @@ impl FrontDoor {
     /// issued up to [`KEPT_GENERATIONS`] hours ago (expired ones included, for ExpiredToken).
     pub fn principal(&self, access_key_id: &str) -> Option<(Principal, u64)> {
         // Fixed keys (a spec written by hand) never expire.
-        let fixed = self.principals.iter().find(|p| p.credentials_id.is_none() && p.access_key_id == access_key_id);
+        let fixed =
+            self.principals().into_iter().find(|p| p.credentials_id.is_none() && p.access_key_id == access_key_id);
         match fixed {
             Some(p) => Some((p.clone(), u64::MAX)),
             None => self.derived(access_key_id),
@@ -456,7 +478,8 @@ impl FrontDoor {
         let gens = now.saturating_sub(KEPT_GENERATIONS)..=now;
         // Newest generation first across every principal: a current key is found after one
         // derivation per principal, not after every older set of the ones before it.
-        let rotating: Vec<&Principal> = self.principals.iter().filter(|p| p.credentials_id.is_some()).collect();
+        let all = self.principals();
+        let rotating: Vec<&Principal> = all.iter().filter(|p| p.credentials_id.is_some()).collect();
         gens.rev()
             .flat_map(|g| rotating.iter().map(move |p| (*p, g)))
             .map(|(p, g)| p.at(&self.lab, g))
@@ -465,6 +488,11 @@ impl FrontDoor {
 
     pub fn now(&self) -> u64 {
         self.clock.unwrap_or_else(crate::sys::time::now_unix)
+    }
+
+    /// Whose credentials the lab has handed out so far.
+    pub fn principals(&self) -> Vec<Principal> {
+        self.principals.read().map(|g| g.clone()).unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// The registry's host: `<acct>.dkr.ecr.<r>.amazonaws.com`.

@@ -6,7 +6,7 @@
 //! (`Content-Length` up to 2048 bytes, chunked beyond), with its `Date` header and the rate
 //! limiter's `X-Rate-Limit-*` headers (the limiting itself is not emulated).
 
-use super::{Answer, Request, TmdsInstance, routes};
+use super::{Answer, Request, routes};
 use crate::sys::time::{NS_PER_SEC, civil};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
@@ -19,7 +19,8 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub(super) struct Endpoint {
     pub lab: Arc<str>,
-    pub inst: Arc<TmdsInstance>,
+    /// The instance's tasks, replaced when they change while the lab runs (`super::update`).
+    pub inst: super::Live,
     pub api: Api,
 }
 
@@ -88,9 +89,10 @@ async fn handle(mut stream: TcpStream, ep: Arc<Endpoint>) {
         let Some(body) = read_body(&mut stream, &mut buf, &head.body, deadline).await else { return };
         let request = Request { method: head.method.clone(), target: head.target.clone(), body, peer: Some(peer) };
         let now = now_ns();
+        let inst = super::current(&ep.inst);
         let answer = match ep.api {
-            Api::TaskMetadata => routes::answer(&ep.lab, &ep.inst, &request, now),
-            Api::Introspection => super::introspection::answer(&ep.inst, &request.target),
+            Api::TaskMetadata => routes::answer(&ep.lab, &inst, &request, now),
+            Api::Introspection => super::introspection::answer(&inst, &request.target),
         };
         let (bytes, close) = response(&answer, &head, &peer.to_string(), now / NS_PER_SEC);
         let written = tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes)).await;

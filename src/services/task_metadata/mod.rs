@@ -269,8 +269,39 @@ fn stopped_text(doc: &str) -> String {
 
 /// Serve one instance's endpoint on its socket, on the current runtime. The entry point of this
 /// service.
+/// An endpoint's tasks, which the lab's controller replaces while it serves.
+pub(crate) type Live = Arc<std::sync::RwLock<Arc<TmdsInstance>>>;
+
+/// The endpoints this process serves, by namespace (one agent serves one lab).
+static SERVING: std::sync::Mutex<Vec<(String, Live)>> = std::sync::Mutex::new(Vec::new());
+
+pub(crate) fn live(inst: TmdsInstance) -> Live {
+    Arc::new(std::sync::RwLock::new(Arc::new(inst)))
+}
+
+/// What an endpoint serves now.
+pub(crate) fn current(l: &Live) -> Arc<TmdsInstance> {
+    l.read().map(|g| g.clone()).unwrap_or_else(|e| e.into_inner().clone())
+}
+
+/// Serve `inst` from now on at the endpoint of its namespace (an instance whose tasks changed
+/// while the lab runs); false when this process serves none there.
+pub fn update(inst: &TmdsInstance) -> bool {
+    let Ok(serving) = SERVING.lock() else { return false };
+    let Some((_, l)) = serving.iter().find(|(ns, _)| *ns == inst.ns) else { return false };
+    if let Ok(mut g) = l.write() {
+        *g = Arc::new(inst.clone());
+    }
+    true
+}
+
 pub fn start(inst: &TmdsInstance, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
-    let inst = Arc::new(inst.clone());
+    let inst = live(inst.clone());
+    if let Ok(mut serving) = SERVING.lock() {
+        let ns = current(&inst).ns.clone();
+        serving.retain(|(n, _)| *n != ns);
+        serving.push((ns, inst.clone()));
+    }
     // In the order of `listens`: the task metadata endpoint, then introspection.
     for (i, s) in sockets.into_iter().enumerate() {
         if let Socket::Tcp(l) = s {

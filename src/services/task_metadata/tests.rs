@@ -388,7 +388,7 @@ fn keep_alive_on_a_real_connection() {
     let out = rt.block_on(async {
         let ep = Arc::new(super::http::Endpoint {
             lab: Arc::from("lab"),
-            inst: Arc::new(inst()),
+            inst: super::live(inst()),
             api: super::http::Api::TaskMetadata,
         });
         tokio::spawn(super::http::serve(tokio::net::TcpListener::from_std(listener).unwrap(), ep));
