@@ -6,7 +6,10 @@
 //! Target.Timeout, Target.FailedHealthChecks); an unhealthy target needs
 //! `healthyThresholdCount` successes in a row; a target in a zone the load balancer is not
 //! enabled in is `unused` (Target.NotInUse) and never checked (target-group-health-checks.html,
-//! API_TargetHealth.html). The node writes what it sees to its health file after each check.
+//! API_TargetHealth.html). A target registered while the node runs is `initial` with
+//! Elb.RegistrationInProgress until its first check; a deregistered one (`draining`) is no
+//! longer checked (`targets.rs`). The node writes what it sees to its health file after each
+//! check and each change of its registrations.
 
 use super::{GroupTarget, NodeState};
 use crate::scenario::HealthCheck;

@@ -6,7 +6,8 @@
 //! (x-forwarded-headers.html). Targets are chosen round robin among the healthy ones of the
 //! group (cross-zone: every node uses the targets of every enabled zone); when none is healthy
 //! the node fails open and uses them all; a group without a target in use gets 503. Every node
-//! checks every target on its own (`health.rs`), as ELB's nodes do.
+//! checks every target on its own (`health.rs`), as ELB's nodes do. Its targets can change
+//! while the lab runs ([`NodeHandle::register`], `targets.rs`): a deregistered one drains.
 //!
 //! One request per connection (`Connection: close` both ways): what a probe, curl and a health
 //! check need; keep-alive and chunked request bodies are not modelled.
