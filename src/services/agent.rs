@@ -252,6 +252,31 @@ mod tests {
     }
 
     #[test]
+    fn on_ready_gets_the_load_balancer_nodes_in_service_order() {
+        let node = |lb: &str| {
+            ServiceSpec::LoadBalancer(crate::services::load_balancer::Spec {
+                ns: String::new(),
+                lb: lb.into(),
+                az: "ap-northeast-1a".into(),
+                ip: Ipv4Addr::LOCALHOST,
+                dns_name: format!("{lb}.example"),
+                network: false,
+                listeners: vec![],
+                groups: vec![],
+                health_file: None,
+                ca: (String::new(), String::new()),
+            })
+        };
+        let c = AgentConfig { lab: "t".into(), services: vec![node("a"), node("b")], ..AgentConfig::default() };
+        let mut seen = vec![];
+        let mut ready = false;
+        serve_nodes(&c, || ready = true, |nodes| seen = nodes.iter().map(|n| n.report().lb).collect(), || async {})
+            .unwrap();
+        assert!(ready);
+        assert_eq!(seen, vec!["a".to_string(), "b".to_string()]);
+    }
+
+    #[test]
     fn a_bind_failure_is_reported_with_its_service() {
         let c = AgentConfig {
             lab: "t".into(),

@@ -144,3 +144,28 @@ fn the_delay_defaults_to_elbs_and_comes_from_the_model() {
     let g = spec.groups.iter().find(|g| g.name == lab.target_groups[0].name).expect("group");
     assert_eq!(g.deregistration_delay_seconds, 3);
 }
+
+#[tokio::test]
+async fn a_running_node_ends_a_drain_on_its_own() {
+    let mut unused = target("a", 5);
+    unused.in_use = false; // not checked: no connection is tried
+    let spec = crate::services::load_balancer::Spec {
+        ns: String::new(),
+        lb: "web".into(),
+        az: "ap-northeast-1a".into(),
+        ip: std::net::Ipv4Addr::LOCALHOST,
+        dns_name: "web.example".into(),
+        network: false,
+        listeners: vec![],
+        groups: vec![group(vec![unused], 1)],
+        health_file: None,
+        ca: (String::new(), String::new()),
+    };
+    let node = crate::services::load_balancer::start_node(&spec, "t".into(), vec![]).expect("node");
+    assert_eq!(node.report().targets[0].state, "unused");
+    node.register(vec![group(vec![], 1)]);
+    assert_eq!(node.report().targets[0].state, "draining");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The timer dropped it (report() would too: check the table itself).
+    assert!(node.0.targets.lock().expect("table").all().is_empty());
+}
