@@ -106,7 +106,7 @@ fn a_deregistered_alb_target_drains_then_leaves_and_comes_back() {
         .map(|g| Group { targets: g.targets.iter().filter(|t| t.node != "task/web-a").cloned().collect(), ..g.clone() })
         .collect();
     let t0 = Instant::now();
-    rt.block_on(async { node.register(without.clone()) });
+    node.register(without.clone());
     assert_eq!(seen(&node, "task/web-a"), Some(("draining".into(), Some("Target.DeregistrationInProgress".into()))));
     assert_eq!(served_by(&ns, to, 6), BTreeSet::from(["web-c".to_string()]), "no new request to web-a");
     assert!(t0.elapsed() < Duration::from_secs(3), "the requests took the whole delay: {:?}", t0.elapsed());
@@ -116,7 +116,7 @@ fn a_deregistered_alb_target_drains_then_leaves_and_comes_back() {
     assert_eq!(seen(&node, "task/web-c").map(|s| s.0).as_deref(), Some("healthy"), "the kept target kept its health");
 
     // Registered again: initial, checked at once, healthy, and served again.
-    rt.block_on(async { node.register(all.clone()) });
+    node.register(all.clone());
     let again = seen(&node, "task/web-a").expect("registered");
     assert!(again.0 == "initial" || again.0 == "healthy", "{again:?}");
     wait_for(&node, "task/web-a", Some("healthy"), Duration::from_secs(8));
@@ -213,7 +213,7 @@ fn a_deregistered_nlb_target_gets_no_new_flow_and_keeps_its_established_ones() {
         .map(|g| Group { targets: g.targets.iter().filter(|t| t.node != "task/web-a").cloned().collect(), ..g.clone() })
         .collect();
     let t0 = Instant::now();
-    rt.block_on(async { node.register(without) });
+    node.register(without);
     assert_eq!(seen_ip(&node).as_deref(), Some("draining"));
     // The NAT table is rewritten (on a blocking thread) without web-a; the responder waits 2 s
     // for a request on a connection: ask on the established flow at once.
@@ -228,7 +228,7 @@ fn a_deregistered_nlb_target_gets_no_new_flow_and_keeps_its_established_ones() {
     assert!(t0.elapsed() >= Duration::from_secs(3), "left before its delay: {:?}", t0.elapsed());
 
     // Registered again: checked, healthy, and new flows reach it.
-    rt.block_on(async { node.register(all) });
+    node.register(all);
     let start = Instant::now();
     while seen_ip(&node).as_deref() != Some("healthy") {
         assert!(start.elapsed() < Duration::from_secs(8), "{:?}", seen_ip(&node));

@@ -136,7 +136,8 @@ pub(crate) fn spawn_all(state: Arc<NodeState>) {
 pub(crate) fn spawn_checker(state: Arc<NodeState>, serial: u64) {
     let checked = move |state: &NodeState| state.targets.lock().ok().and_then(|t| t.checked(serial));
     let Some((_, hc)) = checked(&state) else { return };
-    tokio::spawn(async move {
+    let rt = state.rt.clone();
+    rt.spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(u64::from(hc.interval_seconds.max(1))));
         loop {
             every.tick().await;

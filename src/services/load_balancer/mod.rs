@@ -193,10 +193,12 @@ pub(crate) struct NodeState {
     pub targets: std::sync::Mutex<targets::Targets>,
     /// A network load balancer node's flows as last written to its NAT table.
     written: std::sync::Mutex<Option<Vec<crate::plan::load_balancer::Flows>>>,
+    /// The runtime the node runs on: where its checkers and timers are spawned, whoever calls.
+    pub rt: tokio::runtime::Handle,
 }
 
-/// A running node, to change its registrations while the lab runs. Use it on the runtime
-/// that runs the node (it spawns the new targets' checkers there).
+/// A running node, to change its registrations while the lab runs (from its runtime or from
+/// any thread: what it starts runs on the node's runtime).
 #[derive(Clone)]
 pub struct NodeHandle(Arc<NodeState>);
 
@@ -214,12 +216,12 @@ impl NodeHandle {
             health::spawn_checker(state.clone(), serial);
         }
         for delay in changes.drains {
-            let state = state.clone();
-            tokio::spawn(async move {
+            let node = state.clone();
+            state.rt.spawn(async move {
                 tokio::time::sleep(delay).await;
-                let purged = state.targets.lock().is_ok_and(|mut t| t.purge(std::time::Instant::now()));
+                let purged = node.targets.lock().is_ok_and(|mut t| t.purge(std::time::Instant::now()));
                 if purged {
-                    health::changed(&state);
+                    health::changed(&node);
                 }
             });
         }
@@ -242,9 +244,12 @@ pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()>
     start_node(spec, lab, sockets).map(drop)
 }
 
-/// [`start`], and the handle that changes the node's registrations.
+/// [`start`], and the handle that changes the node's registrations. Call it inside a tokio
+/// runtime (an error otherwise): the node runs there.
 pub fn start_node(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<NodeHandle> {
+    let rt = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
     let state = Arc::new(NodeState {
+        rt,
         targets: std::sync::Mutex::new(targets::Targets::new(&spec.groups)),
         written: std::sync::Mutex::new(None),
         spec: spec.clone(),

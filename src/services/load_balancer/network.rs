@@ -50,7 +50,7 @@ pub(crate) fn refresh(state: Arc<NodeState>) {
     }
     let (ns, ip) = (state.spec.ns.clone(), state.spec.ip);
     let ruleset = network_nat(ip, &now);
-    drop(tokio::task::spawn_blocking(move || {
+    drop(state.rt.spawn_blocking(move || {
         let applied = crate::sys::netns::run_in(&ns, move || {
             nftables::helper::apply_ruleset_with_args(
                 &ruleset,

@@ -145,11 +145,9 @@ fn the_delay_defaults_to_elbs_and_comes_from_the_model() {
     assert_eq!(g.deregistration_delay_seconds, 3);
 }
 
-#[tokio::test]
-async fn a_running_node_ends_a_drain_on_its_own() {
-    let mut unused = target("a", 5);
-    unused.in_use = false; // not checked: no connection is tried
-    let spec = crate::services::load_balancer::Spec {
+/// A node without listeners, in no namespace: what needs neither root nor a lab.
+fn bare(groups: Vec<Group>) -> crate::services::load_balancer::Spec {
+    crate::services::load_balancer::Spec {
         ns: String::new(),
         lb: "web".into(),
         az: "ap-northeast-1a".into(),
@@ -157,10 +155,17 @@ async fn a_running_node_ends_a_drain_on_its_own() {
         dns_name: "web.example".into(),
         network: false,
         listeners: vec![],
-        groups: vec![group(vec![unused], 1)],
+        groups,
         health_file: None,
         ca: (String::new(), String::new()),
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_running_node_ends_a_drain_on_its_own() {
+    let mut unused = target("a", 5);
+    unused.in_use = false; // not checked: no connection is tried
+    let spec = bare(vec![group(vec![unused], 1)]);
     let node = crate::services::load_balancer::start_node(&spec, "t".into(), vec![]).expect("node");
     assert_eq!(node.report().targets[0].state, "unused");
     node.register(vec![group(vec![], 1)]);
@@ -168,4 +173,10 @@ async fn a_running_node_ends_a_drain_on_its_own() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     // The timer dropped it (report() would too: check the table itself).
     assert!(node.0.targets.lock().expect("table").all().is_empty());
+}
+
+#[test]
+fn a_node_needs_a_runtime_and_says_so() {
+    let spec = bare(vec![]);
+    assert!(crate::services::load_balancer::start_node(&spec, "t".into(), vec![]).is_err());
 }
