@@ -55,6 +55,22 @@ where
     S: FnOnce() -> F,
     F: Future<Output = ()>,
 {
+    serve_nodes(config, ready, |_| {}, shutdown)
+}
+
+/// [`serve`], and `on_ready`, called inside the runtime right after `ready`, gets the handles of
+/// the lab's load balancer nodes (in the order of `config.services`): what changes their
+/// registrations while the lab runs ([`super::load_balancer::NodeHandle`]).
+pub fn serve_nodes<S, F>(
+    config: &AgentConfig,
+    ready: impl FnOnce(),
+    on_ready: impl FnOnce(Vec<super::load_balancer::NodeHandle>),
+    shutdown: S,
+) -> Result<(), AgentError>
+where
+    S: FnOnce() -> F,
+    F: Future<Output = ()>,
+{
     let wanted: Vec<Vec<bind::Listen>> = config.services.iter().map(ServiceSpec::listens).collect();
     let mut sockets = bind::bind_all(&wanted.concat())?.into_iter();
     let mut per: Vec<Vec<bind::Socket>> = wanted.iter().map(|w| sockets.by_ref().take(w.len()).collect()).collect();
@@ -64,11 +80,7 @@ where
     let r = rt.block_on(async move {
         let stop = shutdown();
         // The lab's infrastructure first (DNS, front doors, IMDS): the starts need it.
-        for (service, socks) in config.services.iter().zip(per.iter_mut()) {
-            if !service.waits_for_starts(&waiting) {
-                service.start(lab.clone(), std::mem::take(socks))?;
-            }
-        }
+        let nodes = start_infrastructure(config, &mut per, &lab, &waiting)?;
         // Registration runs beside the starts and past `ready`: on AWS the agent joins in the
         // background, and a blocked one costs a connect timeout `up` need not wait for.
         if !config.registrations.is_empty() {
@@ -103,12 +115,33 @@ where
             }
         }
         ready();
+        on_ready(nodes);
         stop.await;
         Ok::<(), io::Error>(())
     });
     // Dropping the runtime cancels every task and closes every socket.
     drop(rt);
     Ok(r?)
+}
+
+/// Start the services that do not wait for the tasks' starts; the load balancer nodes' handles.
+fn start_infrastructure(
+    config: &AgentConfig,
+    per: &mut [Vec<bind::Socket>],
+    lab: &Arc<str>,
+    waiting: &HashSet<&str>,
+) -> io::Result<Vec<super::load_balancer::NodeHandle>> {
+    let mut nodes = vec![];
+    for (service, socks) in config.services.iter().zip(per.iter_mut()) {
+        match service {
+            ServiceSpec::LoadBalancer(n) => {
+                nodes.push(super::load_balancer::start_node(n, lab.clone(), std::mem::take(socks))?)
+            }
+            _ if !service.waits_for_starts(waiting) => service.start(lab.clone(), std::mem::take(socks))?,
+            _ => {}
+        }
+    }
+    Ok(nodes)
 }
 
 /// Resolves on SIGTERM or SIGINT. Must be called inside a runtime.
@@ -216,6 +249,31 @@ mod tests {
         assert_eq!(api.listen, vec![PortProto { port: 53, proto: Proto::Udp }]);
         let back: AgentConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn on_ready_gets_the_load_balancer_nodes_in_service_order() {
+        let node = |lb: &str| {
+            ServiceSpec::LoadBalancer(crate::services::load_balancer::Spec {
+                ns: String::new(),
+                lb: lb.into(),
+                az: "ap-northeast-1a".into(),
+                ip: Ipv4Addr::LOCALHOST,
+                dns_name: format!("{lb}.example"),
+                network: false,
+                listeners: vec![],
+                groups: vec![],
+                health_file: None,
+                ca: (String::new(), String::new()),
+            })
+        };
+        let c = AgentConfig { lab: "t".into(), services: vec![node("a"), node("b")], ..AgentConfig::default() };
+        let mut seen = vec![];
+        let mut ready = false;
+        serve_nodes(&c, || ready = true, |nodes| seen = nodes.iter().map(|n| n.report().lb).collect(), || async {})
+            .unwrap();
+        assert!(ready);
+        assert_eq!(seen, vec!["a".to_string(), "b".to_string()]);
     }
 
     #[test]

@@ -43,6 +43,10 @@ fn targets(lab: &Lab, rt: &Runtime, x: usize) -> String {
             };
             lines.push(vec![g.name.clone(), node, t.id.clone(), t.port.to_string(), state, reason]);
         }
+        for h in unlisted(lab, rt, x, g) {
+            let row = [&g.name, &h.target, &h.id, &h.port.to_string(), &h.state, &reason(h)];
+            lines.push(row.iter().map(|c| c.to_string()).collect());
+        }
     }
     tabulate(&lines)
 }
@@ -108,7 +112,15 @@ fn health_of(
     x: usize,
     g: &crate::model::load_balancer::TargetGroup,
 ) -> Vec<serde_json::Value> {
-    g.targets
+    let gone = unlisted(lab, rt, x, g).into_iter().map(|h| {
+        serde_json::json!({
+            "Target": { "Id": h.id, "Port": h.port },
+            "TargetHealth": { "State": h.state, "Reason": h.reason, "Description": h.description },
+            "ecsnet": { "Node": h.target },
+        })
+    });
+    let registered: Vec<serde_json::Value> = g
+        .targets
         .iter()
         .map(|t| {
             let node = t.node.to_string();
@@ -124,7 +136,30 @@ fn health_of(
                 "ecsnet": { "Node": node },
             })
         })
-        .collect()
+        .collect();
+    registered.into_iter().chain(gone).collect()
+}
+
+/// What the nodes of load balancer `x` report in group `g` that the lab's model does not
+/// register: targets deregistered while the lab runs, draining until their group's
+/// deregistration delay has passed. One per target (as [`node_view`] picks it).
+fn unlisted<'a>(
+    lab: &Lab,
+    rt: &'a Runtime,
+    x: usize,
+    g: &crate::model::load_balancer::TargetGroup,
+) -> Vec<&'a TargetHealth> {
+    let listed = |h: &TargetHealth| g.targets.iter().any(|t| t.node.to_string() == h.target && t.port == h.port);
+    let mut out: Vec<&TargetHealth> = vec![];
+    let seen = rt.target_health.iter().filter(|r| r.lb == lab.load_balancers[x].name).flat_map(|r| &r.targets);
+    for h in seen.filter(|h| h.group == g.name && !listed(h)) {
+        match out.iter_mut().find(|o| (&o.target, &o.id, o.port) == (&h.target, &h.id, h.port)) {
+            Some(o) if o.state == "healthy" => *o = h,
+            Some(_) => {}
+            None => out.push(h),
+        }
+    }
+    out
 }
 
 /// What the nodes of load balancer `x` report of target `t` of group `g`: the first node that
@@ -175,6 +210,38 @@ mod tests {
         let api = &d["TargetGroups"][1]["TargetHealthDescriptions"][0];
         assert_eq!(api["TargetHealth"]["Reason"], "Target.ResponseCodeMismatch", "{d}");
         assert!(describe(&lab, &rt, "nope").is_none());
+    }
+
+    #[test]
+    fn a_deregistered_target_shows_draining_with_its_reason() {
+        let s = crate::scenario::load(std::path::Path::new("scenarios/24-alb-awsvpc.yaml")).expect("scenario");
+        let lab = crate::model::build(&s).expect("model");
+        let report: HealthReport = serde_json::from_value(serde_json::json!({
+            "lb": "web", "az": "ap-northeast-1a",
+            "targets": [
+                { "group": "web", "target": "task/web-a", "id": "10.24.10.5", "port": 80, "state": "draining",
+                  "reason": "Target.DeregistrationInProgress", "description": "Target deregistration is in progress" },
+                { "group": "web", "target": "task/web-old", "id": "10.24.10.99", "port": 80, "state": "draining",
+                  "reason": "Target.DeregistrationInProgress", "description": "Target deregistration is in progress" }]
+        }))
+        .expect("report");
+        let rt = Runtime { target_health: vec![report], ..Runtime::default() };
+        let out = table(&lab, &rt);
+        let row = |who: &str| out.lines().find(|l| l.contains(who)).unwrap_or_default().to_string();
+        assert!(
+            row("task/web-a")
+                .contains("draining   Target.DeregistrationInProgress (Target deregistration is in progress)"),
+            "{out}"
+        );
+        assert!(
+            row("task/web-old").contains("10.24.10.99"),
+            "a target the model no longer registers still shows: {out}"
+        );
+        let d = describe(&lab, &rt, "web").expect("alb/web");
+        let web = d["TargetGroups"][0]["TargetHealthDescriptions"].as_array().cloned().unwrap_or_default();
+        let old = web.iter().find(|t| t["ecsnet"]["Node"] == "task/web-old").expect("listed");
+        assert_eq!(old["TargetHealth"]["State"], "draining", "{d}");
+        assert_eq!(old["Target"]["Id"], "10.24.10.99");
     }
 
     #[test]

@@ -6,13 +6,16 @@
 //! Target.Timeout, Target.FailedHealthChecks); an unhealthy target needs
 //! `healthyThresholdCount` successes in a row; a target in a zone the load balancer is not
 //! enabled in is `unused` (Target.NotInUse) and never checked (target-group-health-checks.html,
-//! API_TargetHealth.html). The node writes what it sees to its health file after each check.
+//! API_TargetHealth.html). A target registered while the node runs is `initial` with
+//! Elb.RegistrationInProgress until its first check; a deregistered one (`draining`) is no
+//! longer checked (`targets.rs`). The node writes what it sees to its health file after each
+//! check and each change of its registrations.
 
 use super::{GroupTarget, NodeState};
 use crate::scenario::HealthCheck;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddrV4;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -45,30 +48,7 @@ pub struct HealthReport {
     pub targets: Vec<TargetHealth>,
 }
 
-/// Health per group, per target.
-pub(crate) struct Table(Mutex<Vec<Vec<TargetHealth>>>);
-
-impl Table {
-    pub fn new(groups: &[super::Group]) -> Table {
-        let rows = groups.iter().map(|g| g.targets.iter().map(|t| first(&g.name, &g.health_check, t)).collect());
-        Table(Mutex::new(rows.collect()))
-    }
-    pub fn is_healthy(&self, gi: usize, ti: usize) -> bool {
-        self.0.lock().map(|t| t.get(gi).and_then(|g| g.get(ti)).is_some_and(|h| h.state == "healthy")).unwrap_or(false)
-    }
-    fn all(&self) -> Vec<TargetHealth> {
-        self.0.lock().map(|t| t.iter().flatten().cloned().collect()).unwrap_or_default()
-    }
-    fn update(&self, gi: usize, ti: usize, hc: &HealthCheck, outcome: Outcome) {
-        if let Ok(mut t) = self.0.lock() {
-            if let Some(h) = t.get_mut(gi).and_then(|g| g.get_mut(ti)) {
-                step(h, hc, outcome);
-            }
-        }
-    }
-}
-
-fn first(group: &str, hc: &HealthCheck, t: &GroupTarget) -> TargetHealth {
+pub(crate) fn first(group: &str, hc: &HealthCheck, t: &GroupTarget) -> TargetHealth {
     let (state, reason, description) = if !t.in_use {
         ("unused", "Target.NotInUse", "Target is in an Availability Zone that is not enabled for the load balancer")
     } else if !hc.enabled {
@@ -87,6 +67,18 @@ fn first(group: &str, hc: &HealthCheck, t: &GroupTarget) -> TargetHealth {
         successes: 0,
         failures: 0,
     }
+}
+
+/// A target registered while the node runs: `initial` with `Elb.RegistrationInProgress` until
+/// its first check (then `Elb.InitialHealthChecking`, as [`step`] says), unless unused or not
+/// checked.
+pub(crate) fn registering(group: &str, hc: &HealthCheck, t: &GroupTarget) -> TargetHealth {
+    let mut h = first(group, hc, t);
+    if h.state == "initial" {
+        h.reason = Some("Elb.RegistrationInProgress".to_string());
+        h.description = Some("Target registration is in progress".to_string());
+    }
+    h
 }
 
 /// What one check got.
@@ -113,6 +105,11 @@ pub fn step(h: &mut TargetHealth, hc: &HealthCheck, o: Outcome) {
     }
     h.failures += 1;
     h.successes = 0;
+    if h.state == "initial" {
+        // Registered: the checks have begun.
+        h.reason = Some("Elb.InitialHealthChecking".to_string());
+        h.description = Some("Initial health checks in progress".to_string());
+    }
     if h.state == "unhealthy" || h.failures >= hc.unhealthy_threshold {
         let (reason, description) = match o {
             Outcome::Mismatch(code) => {
@@ -128,38 +125,59 @@ pub fn step(h: &mut TargetHealth, hc: &HealthCheck, o: Outcome) {
 /// One checker per target in use, when health checks are on.
 pub(crate) fn spawn_all(state: Arc<NodeState>) {
     write(&state);
-    for (gi, g) in state.spec.groups.iter().enumerate() {
-        if !g.health_check.enabled {
-            continue;
-        }
-        for (ti, t) in g.targets.iter().enumerate().filter(|(_, t)| t.in_use) {
-            let (state, t) = (state.clone(), t.clone());
-            tokio::spawn(async move {
-                let hc = state.spec.groups[gi].health_check.clone();
-                let mut every = tokio::time::interval(Duration::from_secs(u64::from(hc.interval_seconds)));
-                loop {
-                    every.tick().await;
-                    let conn =
-                        super::connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(t.ip, t.health_check_port));
-                    let o = match hc.protocol {
-                        crate::scenario::ElbProtocol::Tcp => check_tcp(&hc, conn).await,
-                        _ => check(&hc, conn, t.ip).await,
-                    };
-                    state.health.update(gi, ti, &hc, o);
-                    write(&state);
-                    if state.spec.network {
-                        super::network::refresh(state.clone());
-                    }
-                }
-            });
-        }
+    let serials = state.targets.lock().map(|t| t.checkers()).unwrap_or_default();
+    for serial in serials {
+        spawn_checker(state.clone(), serial);
     }
+}
+
+/// The checker of target `serial`: every interval of its group, until the target is
+/// deregistered (draining, gone, or registered anew under another serial).
+pub(crate) fn spawn_checker(state: Arc<NodeState>, serial: u64) {
+    let checked = move |state: &NodeState| state.targets.lock().ok().and_then(|t| t.checked(serial));
+    let Some((_, hc)) = checked(&state) else { return };
+    let rt = state.rt.clone();
+    rt.spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(u64::from(hc.interval_seconds.max(1))));
+        loop {
+            every.tick().await;
+            let Some((t, hc)) = checked(&state) else { return };
+            let conn = super::connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(t.ip, t.health_check_port));
+            let o = match hc.protocol {
+                crate::scenario::ElbProtocol::Tcp => check_tcp(&hc, conn).await,
+                _ => check(&hc, conn, t.ip).await,
+            };
+            if let Ok(mut table) = state.targets.lock() {
+                table.update(serial, &hc, o);
+            }
+            changed(&state);
+        }
+    });
+}
+
+/// After the table changed: write the health file, and a network node's NAT table.
+pub(crate) fn changed(state: &Arc<NodeState>) {
+    write(state);
+    if state.spec.network {
+        super::network::refresh(state.clone());
+    }
+}
+
+/// What the node sees now (a finished drain dropped first).
+pub(crate) fn report(state: &NodeState) -> HealthReport {
+    let targets = match state.targets.lock() {
+        Ok(mut t) => {
+            t.purge(std::time::Instant::now());
+            t.all()
+        }
+        Err(_) => vec![],
+    };
+    HealthReport { lb: state.spec.lb.clone(), az: state.spec.az.clone(), targets }
 }
 
 fn write(state: &NodeState) {
     let Some(path) = &state.spec.health_file else { return };
-    let report = HealthReport { lb: state.spec.lb.clone(), az: state.spec.az.clone(), targets: state.health.all() };
-    if let Ok(data) = serde_json::to_vec_pretty(&report) {
+    if let Ok(data) = serde_json::to_vec_pretty(&report(state)) {
         let _ = crate::dataplane::state::write_atomic(path, &data);
     }
 }

@@ -6,7 +6,8 @@
 //! (x-forwarded-headers.html). Targets are chosen round robin among the healthy ones of the
 //! group (cross-zone: every node uses the targets of every enabled zone); when none is healthy
 //! the node fails open and uses them all; a group without a target in use gets 503. Every node
-//! checks every target on its own (`health.rs`), as ELB's nodes do.
+//! checks every target on its own (`health.rs`), as ELB's nodes do. Its targets can change
+//! while the lab runs ([`NodeHandle::register`], `targets.rs`): a deregistered one drains.
 //!
 //! One request per connection (`Connection: close` both ways): what a probe, curl and a health
 //! check need; keep-alive and chunked request bodies are not modelled.
@@ -15,6 +16,7 @@ mod health;
 mod http;
 mod network;
 mod rules;
+mod targets;
 mod tls;
 
 pub use health::{HealthReport, TargetHealth};
@@ -63,6 +65,13 @@ pub struct Group {
     /// A network load balancer's group: its targets see the client's address.
     #[serde(default)]
     pub preserve_client_ip: bool,
+    /// `deregistration_delay.timeout_seconds`: how long a deregistered target drains.
+    #[serde(default = "default_delay")]
+    pub deregistration_delay_seconds: u32,
+}
+
+fn default_delay() -> u32 {
+    300
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +162,7 @@ pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
                 })
                 .collect(),
             preserve_client_ip: g.preserve_client_ip,
+            deregistration_delay_seconds: g.deregistration_delay_seconds,
         })
         .collect();
     Spec {
@@ -177,28 +187,78 @@ pub(crate) async fn connect(ns: &str, from: Ipv4Addr, to: SocketAddrV4) -> io::R
     s.connect(std::net::SocketAddr::V4(to)).await
 }
 
-/// A running node: its spec, the targets' health as it sees it, its round-robin counters.
+/// A running node: its spec, its targets with their health as it sees it.
 pub(crate) struct NodeState {
     pub spec: Spec,
-    pub health: health::Table,
-    next: Vec<AtomicUsize>,
+    pub targets: std::sync::Mutex<targets::Targets>,
     /// A network load balancer node's flows as last written to its NAT table.
     written: std::sync::Mutex<Option<Vec<crate::plan::load_balancer::Flows>>>,
+    /// The runtime the node runs on: where its checkers and timers are spawned, whoever calls.
+    pub rt: tokio::runtime::Handle,
+}
+
+/// A running node, to change its registrations while the lab runs (from its runtime or from
+/// any thread: what it starts runs on the node's runtime).
+#[derive(Clone)]
+pub struct NodeHandle(Arc<NodeState>);
+
+impl NodeHandle {
+    /// The node's complete registrations from now on, in the shape of [`Spec::groups`]
+    /// (`node_spec(&lab, lb, eni).groups`): targets kept keep their health, new ones start
+    /// `initial`, those no longer listed drain for their group's deregistration delay
+    /// (`targets.rs`).
+    pub fn register(&self, groups: Vec<Group>) {
+        let state = &self.0;
+        let Ok(changes) = state.targets.lock().map(|mut t| t.register(&groups, std::time::Instant::now())) else {
+            return;
+        };
+        for serial in changes.fresh {
+            health::spawn_checker(state.clone(), serial);
+        }
+        for delay in changes.drains {
+            let node = state.clone();
+            state.rt.spawn(async move {
+                tokio::time::sleep(delay).await;
+                let purged = node.targets.lock().is_ok_and(|mut t| t.purge(std::time::Instant::now()));
+                if purged {
+                    health::changed(&node);
+                }
+            });
+        }
+        health::changed(state);
+    }
+
+    /// The node's current view of its targets: what it writes to its health file.
+    pub fn report(&self) -> HealthReport {
+        health::report(&self.0)
+    }
+
+    /// The node's spec as it started (its groups: the first registrations).
+    pub fn spec(&self) -> &Spec {
+        &self.0.spec
+    }
 }
 
 /// Serve one node on its sockets (one per listener, in order), and start its health checks.
-pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+pub fn start(spec: &Spec, lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()> {
+    start_node(spec, lab, sockets).map(drop)
+}
+
+/// [`start`], and the handle that changes the node's registrations. Call it inside a tokio
+/// runtime (an error otherwise): the node runs there.
+pub fn start_node(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<NodeHandle> {
+    let rt = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
     let state = Arc::new(NodeState {
-        health: health::Table::new(&spec.groups),
-        next: spec.groups.iter().map(|_| AtomicUsize::new(0)).collect(),
+        rt,
+        targets: std::sync::Mutex::new(targets::Targets::new(&spec.groups)),
         written: std::sync::Mutex::new(None),
         spec: spec.clone(),
     });
     health::spawn_all(state.clone());
     let tls = tls::acceptor(spec)?;
     if spec.network {
-        network::refresh(state);
-        return Ok(());
+        network::refresh(state.clone());
+        return Ok(NodeHandle(state));
     }
     for (l, s) in spec.listeners.iter().zip(sockets) {
         if let Socket::Tcp(t) = s {
@@ -206,7 +266,7 @@ pub fn start(spec: &Spec, _lab: Arc<str>, sockets: Vec<Socket>) -> io::Result<()
             tokio::spawn(serve(TcpListener::from_std(t)?, state.clone(), l.port.value, tls));
         }
     }
-    Ok(())
+    Ok(NodeHandle(state))
 }
 
 async fn serve(listener: TcpListener, state: Arc<NodeState>, port: u16, tls: Option<tokio_rustls::TlsAcceptor>) {
@@ -257,47 +317,38 @@ async fn forward(
     client: std::net::IpAddr,
     (scheme, port): (&str, u16),
 ) -> Vec<u8> {
-    let Some(gi) = pick_group(state, weighted) else { return http::elb_error(503) };
-    let Some(target) = pick_target(state, gi) else { return http::elb_error(503) };
+    let Some(group) = pick_group(state, weighted) else { return http::elb_error(503) };
+    let Some(target) = state.targets.lock().ok().and_then(|mut t| t.pick(&group)) else {
+        return http::elb_error(503);
+    };
     let upstream = req.forwarded(client, scheme, port);
     let conn = connect(&state.spec.ns, state.spec.ip, SocketAddrV4::new(target.ip, target.port));
     http::exchange(conn, &upstream).await
 }
 
-/// A group by weight (a request counter walks the weights), among those named in the spec.
-fn pick_group(state: &NodeState, weighted: &[crate::scenario::Weighted]) -> Option<usize> {
-    let live: Vec<(usize, u32)> = weighted
-        .iter()
-        .filter_map(|w| state.spec.groups.iter().position(|g| g.name == w.target_group.value).map(|i| (i, w.weight)))
-        .filter(|(_, w)| *w > 0)
-        .collect();
+/// A group by weight (a request counter walks the weights), among the node's groups.
+fn pick_group(state: &NodeState, weighted: &[crate::scenario::Weighted]) -> Option<String> {
+    let live: Vec<(String, u32)> = {
+        let t = state.targets.lock().ok()?;
+        weighted
+            .iter()
+            .filter(|w| w.weight > 0 && t.group(&w.target_group.value).is_some())
+            .map(|w| (w.target_group.value.clone(), w.weight))
+            .collect()
+    };
     let total: u32 = live.iter().map(|(_, w)| w).sum();
     if total == 0 {
         return None;
     }
     let tick = u32::try_from(REQUESTS.fetch_add(1, Ordering::Relaxed) % total as usize).unwrap_or(0);
     let mut acc = 0;
-    for (gi, w) in &live {
+    for (g, w) in &live {
         acc += w;
         if tick < acc {
-            return Some(*gi);
+            return Some(g.clone());
         }
     }
-    live.first().map(|(gi, _)| *gi)
+    live.first().map(|(g, _)| g.clone())
 }
 
 static REQUESTS: AtomicUsize = AtomicUsize::new(0);
-
-/// Round robin among the group's healthy targets in use; all of them in use when none is
-/// healthy (fail open); None when the group has no target in use.
-fn pick_target(state: &NodeState, gi: usize) -> Option<GroupTarget> {
-    let group = &state.spec.groups[gi];
-    let in_use: Vec<usize> = (0..group.targets.len()).filter(|&ti| group.targets[ti].in_use).collect();
-    let healthy: Vec<usize> = in_use.iter().copied().filter(|&ti| state.health.is_healthy(gi, ti)).collect();
-    let pool = if healthy.is_empty() { in_use } else { healthy };
-    if pool.is_empty() {
-        return None;
-    }
-    let k = state.next[gi].fetch_add(1, Ordering::Relaxed) % pool.len();
-    Some(group.targets[pool[k]].clone())
-}

@@ -22,19 +22,19 @@ fn listener_flows(state: &NodeState, l: &crate::scenario::Listener) -> Flows {
         _ => vec!["tcp".into()],
     };
     let group = l.default_actions.first().and_then(|a| match a {
-        Action::Forward(w) => {
-            w.first().and_then(|w| state.spec.groups.iter().position(|g| g.name == w.target_group.value))
-        }
+        Action::Forward(w) => w.first().map(|w| w.target_group.value.as_str()),
         _ => None,
     });
-    let Some(gi) = group else {
+    let Ok(table) = state.targets.lock() else {
         return Flows { protos, port: l.port.value, targets: vec![], preserve_client_ip: false };
     };
-    let g = &state.spec.groups[gi];
-    let rotation: Vec<usize> = (0..g.targets.len()).filter(|&ti| g.targets[ti].in_rotation).collect();
-    let healthy: Vec<usize> = rotation.iter().copied().filter(|&ti| state.health.is_healthy(gi, ti)).collect();
-    let pool = if healthy.is_empty() { rotation } else { healthy };
-    let targets = pool.iter().map(|&ti| (g.targets[ti].ip, g.targets[ti].port)).collect();
+    let Some(g) = group.and_then(|g| table.group(g)) else {
+        return Flows { protos, port: l.port.value, targets: vec![], preserve_client_ip: false };
+    };
+    // The healthy targets of the node's rotation, or all of them (fail open); never a
+    // draining one: the table is rewritten without it, and the flows already established keep
+    // their conntrack mapping (load-balancer-target-groups.html#deregistration-delay).
+    let targets = table.pool(&g.name, |t| t.in_rotation).iter().map(|t| (t.ip, t.port)).collect();
     Flows { protos, port: l.port.value, targets, preserve_client_ip: g.preserve_client_ip }
 }
 
@@ -50,7 +50,7 @@ pub(crate) fn refresh(state: Arc<NodeState>) {
     }
     let (ns, ip) = (state.spec.ns.clone(), state.spec.ip);
     let ruleset = network_nat(ip, &now);
-    drop(tokio::task::spawn_blocking(move || {
+    drop(state.rt.spawn_blocking(move || {
         let applied = crate::sys::netns::run_in(&ns, move || {
             nftables::helper::apply_ruleset_with_args(
                 &ruleset,
