@@ -178,15 +178,17 @@ fn detach_stdout() {
     }
 }
 
-/// What to serve: a lab's state directory (its model says), or a configuration file.
-fn load_config(path: &Path) -> Result<AgentConfig, String> {
+/// What to serve: a lab's state directory (its model says, with the lab's controller), or a
+/// configuration file.
+fn load_config(path: &Path) -> Result<(AgentConfig, Option<super::controller::Controller>), String> {
     if path.is_dir() {
         let lab = crate::dataplane::state::load_lab_at(path).map_err(|e| e.to_string())?;
         use crate::dataplane::sandbox::{CA_CERT, CA_KEY, ca_dir};
         let read = |f: &str| std::fs::read_to_string(ca_dir(path).join(f)).ok();
         let ca = read(CA_CERT).zip(read(CA_KEY));
         // Container times start now.
-        let mut c = super::config(&lab, crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC, ca);
+        let created_ns = crate::sys::time::now_unix() * crate::sys::time::NS_PER_SEC;
+        let mut c = super::config(&lab, created_ns, ca.clone());
         c.results = Some(path.join(crate::dataplane::state::STARTS_FILE));
         c.registered = Some(path.join(crate::dataplane::state::REGISTRATIONS_FILE));
         for s in c.services.iter_mut() {
@@ -194,16 +196,19 @@ fn load_config(path: &Path) -> Result<AgentConfig, String> {
                 n.health_file = Some(path.join(super::load_balancer::health_file_name(&n.lb, &n.az)));
             }
         }
-        return Ok(c);
+        return Ok((c, super::controller::Controller::load(path, &lab, created_ns, ca)));
     }
-    std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    let config = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
+    Ok((config, None))
 }
 
 /// Entry point of `ecsnet __agent LAB_STATE_DIR|CONFIG`: called from `main` before any runtime
 /// exists. Returns the process exit code.
 pub fn agent_main(config_path: &Path) -> i32 {
     let _ = crate::sys::limits::raise_nofile_limit();
-    let config = match load_config(config_path) {
+    let (config, controller) = match load_config(config_path) {
         Ok(c) => c,
         Err(e) => {
             say(&format!("error: {}: {e}", config_path.display()));
@@ -216,7 +221,15 @@ pub fn agent_main(config_path: &Path) -> i32 {
         say("ready");
         detach_stdout();
     };
-    match serve(&config, ready, termination) {
+    // Once every service runs, the lab's controller drives its nodes (StopTask, the service
+    // scheduler).
+    let on_ready = move |nodes: Vec<super::load_balancer::NodeHandle>| {
+        if let Some(c) = controller {
+            let nodes = nodes.into_iter().map(|n| Box::new(n) as Box<dyn super::controller::NodeControl>).collect();
+            tokio::spawn(c.run(nodes));
+        }
+    };
+    match serve_nodes(&config, ready, on_ready, termination) {
         Ok(()) => 0,
         Err(e) => {
             say(&format!("error: {e}"));

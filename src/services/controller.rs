@@ -106,13 +106,25 @@ fn group_verdict(reports: &[HealthReport], group: &str, node: &str) -> Option<St
 }
 
 /// A load balancer node as the controller drives it (the agent's running nodes).
-pub trait NodeControl {
+pub trait NodeControl: Send + Sync {
     /// The node's namespace: which ENI of the model it is.
     fn ns(&self) -> String;
     /// Its registrations from now on.
     fn register(&self, groups: Vec<super::load_balancer::Group>);
     /// What it sees of its targets now.
     fn report(&self) -> HealthReport;
+}
+
+impl NodeControl for super::load_balancer::NodeHandle {
+    fn ns(&self) -> String {
+        self.spec().ns.clone()
+    }
+    fn register(&self, groups: Vec<super::load_balancer::Group>) {
+        super::load_balancer::NodeHandle::register(self, groups)
+    }
+    fn report(&self) -> HealthReport {
+        super::load_balancer::NodeHandle::report(self)
+    }
 }
 
 /// The controller of a running lab: the scenario it was built from, its history, its model and
