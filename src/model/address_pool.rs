@@ -20,11 +20,20 @@ pub(super) struct AddrPool {
     last: u32,
     used: HashSet<Ipv4Addr>,
     next: u32,
+    /// Addresses given back (an ENI deleted while the lab runs), handed out again, oldest
+    /// first, once the block's never-used ones are gone: a lab whose service keeps replacing
+    /// tasks does not run out of addresses, and recent ones are not reused at once.
+    freed: std::collections::VecDeque<Ipv4Addr>,
 }
 
 impl AddrPool {
     pub(super) fn new(net: Ipv4Network, skip: u32) -> Self {
-        AddrPool { last: u32::from(net.broadcast()), used: HashSet::new(), next: u32::from(net.network()) + skip }
+        AddrPool {
+            last: u32::from(net.broadcast()),
+            used: HashSet::new(),
+            next: u32::from(net.network()) + skip,
+            freed: Default::default(),
+        }
     }
     pub(super) fn take(&mut self, ip: Ipv4Addr) {
         self.used.insert(ip);
@@ -37,7 +46,15 @@ impl AddrPool {
                 return Some(ip);
             }
         }
-        None
+        let ip = self.freed.pop_front()?;
+        self.used.insert(ip);
+        Some(ip)
+    }
+    /// `ip` is free again.
+    pub(super) fn release(&mut self, ip: Ipv4Addr) {
+        if self.used.remove(&ip) {
+            self.freed.push_back(ip);
+        }
     }
 }
 
@@ -78,6 +95,18 @@ impl AddressPools {
         self.subnets[subnet].alloc()
     }
 
+    /// Address `ip` of subnet `subnet` is free again (its ENI was deleted).
+    pub(super) fn release_private(&mut self, subnet: usize, ip: Ipv4Addr) {
+        if let Some(p) = self.subnets.get_mut(subnet) {
+            p.release(ip);
+        }
+    }
+
+    /// A public address is free again.
+    pub(super) fn release_public(&mut self, ip: Ipv4Addr) {
+        self.public.release(ip);
+    }
+
     /// The next free address of the public IP pool.
     pub(super) fn public_ip(&mut self) -> Option<Ipv4Addr> {
         self.public.alloc()
@@ -109,5 +138,17 @@ mod tests {
         // Taking an address already handed out changes nothing.
         p.take(Ipv4Addr::new(198, 51, 100, 1));
         assert_eq!(p.alloc(), Some(Ipv4Addr::new(198, 51, 100, 4)));
+    }
+
+    #[test]
+    fn released_addresses_come_back_only_once_the_block_is_used_up() {
+        let mut p = AddrPool::new(net("10.0.1.0/29"), SUBNET_FIRST_FREE);
+        let a = p.alloc().unwrap();
+        p.release(a);
+        p.release(a);
+        assert_eq!(p.alloc(), Some(Ipv4Addr::new(10, 0, 1, 5)), "never-used ones first");
+        assert_eq!(p.alloc(), Some(Ipv4Addr::new(10, 0, 1, 6)));
+        assert_eq!(p.alloc(), Some(a), "then the freed one, once");
+        assert_eq!(p.alloc(), None);
     }
 }

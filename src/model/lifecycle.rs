@@ -99,7 +99,12 @@ pub(super) fn replay(
                 let Some(stop) = t.stop.as_mut().filter(|s| s.stopped_at.is_none()) else { continue };
                 stop.stopped_at = Some(*at);
                 if let Some(k) = t.eni {
-                    p.fabric.enis[k].released = true;
+                    let e = &mut p.fabric.enis[k];
+                    e.released = true;
+                    p.fabric.pools.release_private(e.subnet, e.ip);
+                    if let Some(public) = e.public_ip {
+                        p.fabric.pools.release_public(public);
+                    }
                 }
             }
             Event::Start { service, .. } => {
