@@ -15,11 +15,14 @@ pub mod linux;
 pub mod sandbox;
 pub mod state;
 pub mod up;
+pub mod update;
 
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;
 
 pub use down::DownReport;
 pub use kernel::{ApplyError, Kernel};
@@ -28,6 +31,7 @@ pub use linux::LinuxKernel;
 pub use linux::process as procs;
 pub use state::Store;
 pub use up::{Cancel, Timings, UpError, UpOptions};
+pub use update::UpdateError;
 
 use crate::model::Lab;
 use crate::plan::Plan;
@@ -36,6 +40,12 @@ use crate::plan::Plan;
 /// everything built so far is removed.
 pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpError> {
     up::up(&LinuxKernel, &Store::system(), lab, plan, opts).await
+}
+
+/// Take the running lab `lab` names from plan `old` to plan `new` (`new` is `plan(lab)`) by
+/// their difference, and save `lab` as its model (see `update::update`).
+pub async fn update(lab: &Lab, old: &Plan, new: &Plan) -> Result<Timings, UpdateError> {
+    update::update(&LinuxKernel, &Store::system(), lab, old, new).await
 }
 
 /// Remove everything of a lab from this machine: processes (journal, marks, inside), namespaces

@@ -101,6 +101,18 @@ pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     Ok(())
 }
 
+/// Write the files of the containers new to a running lab (an update's tasks): those whose
+/// directory does not exist yet. The lab's CA and every existing file stay as they are.
+pub fn write_new_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
+    for c in containers(lab) {
+        let dir = container_dir(state_dir, &c.model().docker_id);
+        if std::ptr::eq(c.files_owner(), c.model()) && !dir.exists() {
+            write_etc(&dir, &c.etc_files())?;
+        }
+    }
+    Ok(())
+}
+
 /// Where a process runs and what it sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sandbox {

@@ -929,3 +929,6 @@ expect-target-health-service = `service` はサービスのすべてのタスク
 expect-target-health-service-help = `service` だけにするか、`targetGroup` と `target` を 1 つずつ書きます
 expect-target-health-no-group = サービス `{ $service }` はタスクをどのターゲットグループにも登録していません
 expect-target-health-no-group-help = サービスに loadBalancers: [{"{"} targetGroupArn, containerName, containerPort {"}"}] を付けます
+update-left-over = ラボは更新されましたが、不要になったものの一部が残っています: { $error }
+update-internal-error = 内部エラー (ecsnet のバグです。報告してください): { $error }。更新は取り消されました
+update-rolling-back = ラボ { $lab } の更新に失敗しました。取り消しています
