@@ -55,6 +55,9 @@ pub struct Diff {
     pub add: Plan,
     /// What to remove from the namespaces that stay.
     pub remove: Removal,
+    /// What of `remove` is in the way of `add` (a route to an address a replacement task
+    /// takes over, a link of the same name): removed before `add` is made.
+    pub early: Removal,
     /// What undoes `add` in the namespaces that stay (a rollback).
     pub unadd: Removal,
     /// One replacing batch per namespace whose rulesets change; and the batches restoring them.
@@ -85,6 +88,7 @@ impl Diff {
             v
         };
         Diff {
+            early: in_the_way(&removed, &add, &stay),
             remove: removal(&removed, &stay),
             unadd: removal(&add, &stay),
             firewalls: firewall_changes(old, new, &fresh),
@@ -165,6 +169,33 @@ fn removal(objs: &Plan, stay: &[String]) -> Removal {
         routes: objs.routes.iter().filter(|r| on_staying(&r.ns, r.dev.as_deref())).cloned().collect(),
         addrs: objs.addrs.iter().filter(|a| on_staying(&a.ns, Some(&a.dev))).cloned().collect(),
         links,
+    }
+}
+
+/// What of `removed` (in the namespaces that stay) the kernel would refuse `add` beside: a
+/// route of the same destination and table, an address of the same link, a link of the same name.
+fn in_the_way(removed: &Plan, add: &Plan, stay: &[String]) -> Removal {
+    let stays = |ns: &str| stay.iter().any(|s| s == ns);
+    let mut made: Vec<(&str, &str)> = add.bridges.iter().map(|b| (b.ns.as_str(), b.name.as_str())).collect();
+    made.extend(
+        add.veths.iter().flat_map(|v| [(v.ns.as_str(), v.name.as_str()), (v.peer_ns.as_str(), v.peer_name.as_str())]),
+    );
+    made.extend(add.vlans.iter().flat_map(|p| p.ends.iter().map(|e| (e.ns.as_str(), e.name.as_str()))));
+    Removal {
+        routes: (removed.routes.iter())
+            .filter(|r| stays(&r.ns) && add.routes.iter().any(|a| a.ns == r.ns && a.dst == r.dst && a.table == r.table))
+            .cloned()
+            .collect(),
+        addrs: (removed.addrs.iter())
+            .filter(|r| stays(&r.ns) && add.addrs.iter().any(|a| a.ns == r.ns && a.dev == r.dev && a.ip == r.ip))
+            .cloned()
+            .collect(),
+        links: removal(removed, stay)
+            .links
+            .into_iter()
+            .filter(|l| made.contains(&(l.ns.as_str(), l.name.as_str())))
+            .collect(),
+        ..Removal::default()
     }
 }
 
@@ -280,6 +311,7 @@ async fn make<K: Kernel>(
     clock: &mut Clock,
 ) -> Result<(), UpdateError> {
     let add = &diff.add;
+    remove_objects(kernel, &diff.early).await?;
     if !add.namespaces.is_empty() {
         kernel.create_namespaces(&diff.fresh, created).await?;
         kernel.sysctls(add, &add.sysctls).await?;
@@ -369,6 +401,21 @@ async fn remove_objects<K: Kernel>(kernel: &K, r: &Removal) -> Result<(), ApplyE
     kernel.remove(&nl, r).await
 }
 
+/// Put back the routes and addresses removed early (links removed early are not remade).
+async fn restore<K: Kernel>(kernel: &K, early: &Removal) -> Result<(), ApplyError> {
+    if early.routes.is_empty() && early.addrs.is_empty() {
+        return Ok(());
+    }
+    let mut namespaces: Vec<String> = early.routes.iter().map(|r| r.ns.clone()).collect();
+    namespaces.extend(early.addrs.iter().map(|a| a.ns.clone()));
+    namespaces.sort();
+    namespaces.dedup();
+    let p = Plan { namespaces, routes: early.routes.clone(), addrs: early.addrs.clone(), ..Plan::default() };
+    let nl = kernel.connect_running(&p, &[]).await?;
+    kernel.addresses(&nl, &p).await?;
+    kernel.routes(&nl, &p).await
+}
+
 /// Undo a failed update: stop what it started, remove what it made in the namespaces that
 /// stay, restore their rulesets, delete the namespaces it created, restore the journal.
 async fn undo<K: Kernel>(
@@ -383,6 +430,9 @@ async fn undo<K: Kernel>(
         journal.processes.iter().filter(|r| !before.processes.contains(r)).cloned().collect();
     kernel.stop(&started);
     if let Err(e) = remove_objects(kernel, &diff.unadd).await {
+        tracing::warn!("{e}");
+    }
+    if let Err(e) = restore(kernel, &diff.early).await {
         tracing::warn!("{e}");
     }
     let fw = Plan { firewalls: diff.unfirewalls.clone(), ..Plan::default() };

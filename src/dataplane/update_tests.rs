@@ -200,3 +200,26 @@ fn a_swapped_ruleset_replaces_its_tables_and_deletes_the_ones_gone() {
     let replace = r#"{"add":{"table":{"family":"inet","name":"a"}}},{"delete":{"table":{"family":"inet","name":"a"}}},{"add":{"table":{"family":"inet","name":"a"}}}"#;
     assert!(json.contains(replace), "{json}");
 }
+
+/// `base()` with task `two` replaced by `four` at the end of `tasks:`.
+fn two_replaced() -> String {
+    let text = with_four();
+    let two = text.lines().find(|l| l.contains("name: two")).expect("task two").to_string();
+    text.replace(&format!("{two}\n"), "")
+}
+
+#[test]
+fn what_a_replacement_takes_over_is_removed_before_it_is_made() {
+    let ((_, old), (_, new)) = (build(&base()), build(&two_replaced()));
+    let d = Diff::of(&old, &new);
+    assert_eq!(d.gone, ns_of(&old, "two"));
+    assert_eq!(d.fresh, ns_of(&new, "four"));
+    // Every route both plans have to one destination in a namespace that stays is in the way.
+    for r in &d.add.routes {
+        let clash = old.routes.iter().any(|o| o.ns == r.ns && o.dst == r.dst && o.table == r.table && o != r);
+        assert_eq!(clash, d.early.routes.iter().any(|e| e.ns == r.ns && e.dst == r.dst), "{r:?}");
+    }
+    // `four` takes over the address `two` had: the router's route to it is in the way.
+    assert_eq!(d.early.routes.len(), 1, "{:?}", d.early);
+    assert!(d.early.routes.iter().all(|e| !d.gone.contains(&e.ns)));
+}
