@@ -273,6 +273,7 @@ pub async fn update<K: Kernel>(
     };
     let _lock = store.lock(&lab.name, waiting, &|| false).map_err(state)?;
     let before = store.load_journal(&lab.name).map_err(state)?;
+    let before_lab = store.load_lab(&lab.name).map_err(state)?;
     let diff = Diff::of(old, new);
     let mut journal = before.clone();
     journal.namespaces.extend(diff.fresh.iter().filter(|n| !before.namespaces.contains(n)).cloned());
@@ -287,12 +288,14 @@ pub async fn update<K: Kernel>(
         let msg = tr!("update-rolling-back", "update of { $lab } failed, undoing it", lab = lab.name);
         tracing::warn!("{msg}");
         undo(kernel, store, &diff, &created, &journal, before).await;
+        if let Err(e) = store.save_lab(&before_lab) {
+            tracing::warn!("{e}");
+        }
         return Err(e);
     }
     let left = take_away(kernel, &diff, &mut journal).await;
     clock.lap("remove");
     store.save_journal(&journal).map_err(state)?;
-    store.save_lab(lab).map_err(state)?;
     match left {
         Some(e) => Err(UpdateError::LeftOver(e)),
         None => Ok(clock.done()),
@@ -330,8 +333,11 @@ async fn make<K: Kernel>(
         kernel.firewalls(&fw).await?;
         clock.lap("firewall");
     }
+    // The processes find what they play in the lab's model.
     let dir = store.dir(&lab.name);
-    super::sandbox::write_new_files(&dir, lab).map_err(|e| UpdateError::State(format!("{}: {e}", dir.display())))?;
+    let st = |e: std::io::Error| UpdateError::State(format!("{}: {e}", dir.display()));
+    store.save_lab(lab).map_err(st)?;
+    super::sandbox::write_new_files(&dir, lab).map_err(st)?;
     start(kernel, store, lab, &diff.start, journal).await?;
     clock.lap("processes");
     Ok(())
