@@ -112,7 +112,12 @@ fn a_task_added_then_removed_while_the_lab_runs() {
     assert!(journal.namespaces.contains(&t3_ns), "{:?}", journal.namespaces);
     assert!(journal.processes.iter().any(|p| p.role == "pause task/t3"), "{:?}", journal.processes);
 
+    let t3_procs: Vec<i32> = journal.processes.iter().filter(|p| p.role.contains("task/t3")).map(|p| p.pid).collect();
+    assert_eq!(t3_procs.len(), 2, "{:?}", journal.processes);
     let removed = update(&lab2, &p3, &p2);
+    for pid in t3_procs {
+        assert!(!Path::new(&format!("/proc/{pid}")).exists(), "process {pid} of t3 still runs");
+    }
     assert!(!Path::new("/run/netns").join(&t3_ns).exists(), "the task's namespace is gone");
     let router = &lab3.vpc.router_ns;
     let eni = &lab3.enis[lab3.tasks[2].eni.expect("ENI")].router_link;

@@ -32,6 +32,18 @@ pub enum UpdateError {
     Panicked(String),
 }
 
+/// How long an update waits for the lab's lock: briefly, since it is called from inside the
+/// lab's agent, which `up` may be waiting for while it holds the lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn busy(lab: &str) -> String {
+    tr!(
+        "update-lab-busy",
+        "lab { $lab } is busy (another ecsnet is building, updating or removing it): not updated",
+        lab = lab
+    )
+}
+
 fn left_over(e: &ApplyError) -> String {
     tr!("update-left-over", "the lab was updated, but a part of what it no longer has is left: { $error }", error = e)
 }
@@ -261,17 +273,7 @@ pub async fn update<K: Kernel>(
     new: &Plan,
 ) -> Result<Timings, UpdateError> {
     let state = |e: std::io::Error| UpdateError::State(e.to_string());
-    let waiting = |pid: Option<i32>| {
-        let who = super::state::lock_holder(pid);
-        let msg = tr!(
-            "lab-busy-waiting",
-            "lab { $lab } is busy ({ $who } is building or removing it): waiting",
-            lab = lab.name,
-            who = who
-        );
-        tracing::warn!("{msg}")
-    };
-    let _lock = store.lock(&lab.name, waiting, &|| false).map_err(state)?;
+    let _lock = lock(store, &lab.name).await?;
     let before = store.load_journal(&lab.name).map_err(state)?;
     let before_lab = store.load_lab(&lab.name).map_err(state)?;
     let diff = Diff::of(old, new);
@@ -300,6 +302,32 @@ pub async fn update<K: Kernel>(
         Some(e) => Err(UpdateError::LeftOver(e)),
         None => Ok(clock.done()),
     }
+}
+
+/// The lab's lock, waited for at most [`LOCK_WAIT`] on a blocking thread (the caller may be
+/// the agent's runtime, which serves the lab meanwhile).
+async fn lock(store: &Store, lab: &str) -> Result<super::state::LabLock, UpdateError> {
+    let (store, lab) = (store.clone(), lab.to_string());
+    tokio::task::spawn_blocking(move || {
+        let waiting = |pid: Option<i32>| {
+            let who = super::state::lock_holder(pid);
+            let msg = tr!(
+                "lab-busy-waiting",
+                "lab { $lab } is busy ({ $who } is building or removing it): waiting",
+                lab = lab,
+                who = who
+            );
+            tracing::warn!("{msg}")
+        };
+        let asked = Instant::now();
+        let give_up = || asked.elapsed() > LOCK_WAIT;
+        store.lock(&lab, waiting, &give_up).map_err(|e| match e.kind() {
+            std::io::ErrorKind::Interrupted => UpdateError::State(busy(&lab)),
+            _ => UpdateError::State(e.to_string()),
+        })
+    })
+    .await
+    .map_err(|e| UpdateError::State(e.to_string()))?
 }
 
 /// Make what is new, in `up`'s order: namespaces, sysctls, links, addresses and link sysctls,

@@ -223,3 +223,18 @@ fn what_a_replacement_takes_over_is_removed_before_it_is_made() {
     assert_eq!(d.early.routes.len(), 1, "{:?}", d.early);
     assert!(d.early.routes.iter().all(|e| !d.gone.contains(&e.ns)));
 }
+
+#[tokio::test]
+async fn an_update_waits_only_briefly_for_a_busy_lab_and_changes_nothing() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    let old = lab_up(&fake, &t).await;
+    let (lab4, new) = build(&with_four());
+    let held = t.store.lock(LAB, |_| {}, &|| false).expect("lock");
+    let n = fake.changes().len();
+    let start = std::time::Instant::now();
+    let r = update(&fake, &t.store, &lab4, &old, &new).await;
+    assert!(matches!(&r, Err(UpdateError::State(m)) if m.contains("busy")), "{r:?}");
+    assert!(start.elapsed() < super::update::LOCK_WAIT * 2);
+    assert_eq!(fake.changes().len(), n, "nothing was touched");
+    drop(held);
+}

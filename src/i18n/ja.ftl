@@ -932,3 +932,4 @@ expect-target-health-no-group-help = サービスに loadBalancers: [{"{"} targe
 update-left-over = ラボは更新されましたが、不要になったものの一部が残っています: { $error }
 update-internal-error = 内部エラー (ecsnet のバグです。報告してください): { $error }。更新は取り消されました
 update-rolling-back = ラボ { $lab } の更新に失敗しました。取り消しています
+update-lab-busy = ラボ { $lab } は使用中です (別の ecsnet が構築・更新・削除しています)。更新しませんでした
