@@ -43,6 +43,9 @@ tasks:
     s
 }
 
+/// Served by the tasks' HTTP servers (they serve `/`), downloaded across an update.
+const BIG_FILE: &str = "/usr/bin/python3.11";
+
 fn lab_of(path: &Path) -> Lab {
     let s = ecsnet::scenario::load(path).unwrap_or_else(|d| panic!("{d}"));
     ecsnet::model::build(&s).unwrap_or_else(|e| panic!("{e}"))
@@ -100,10 +103,30 @@ fn a_task_added_then_removed_while_the_lab_runs() {
     let (ip1, ip2, ip3) = (task_ip(&lab3, "t1"), task_ip(&lab3, "t2"), task_ip(&lab3, "t3"));
     assert_eq!(http_status(lab, "task/t1", &ip2, wait), "200", "before the update");
 
+    // A download from t2 to t1 runs across the update, which swaps the router's rules: an
+    // established connection keeps flowing.
+    let size = std::fs::metadata(BIG_FILE).expect("a big file").len();
+    let download = {
+        let (lab, url) = (lab.to_string(), format!("http://{ip2}{BIG_FILE}"));
+        std::thread::spawn(move || {
+            let fmt = "%{http_code} %{size_download}";
+            let args =
+                ["exec", &lab, "task/t1", "--", "curl", "-sS", "--limit-rate", "2M", "-o", "/dev/null", "-w", fmt];
+            ecsnet(&[&args[..], &[url.as_str()]].concat())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(700));
     let added = update(&lab3, &p2, &p3);
+    let got = download.join().expect("download");
+    assert!(got.status.success(), "{}", text(&got));
+    assert_eq!(String::from_utf8_lossy(&got.stdout), format!("200 {size}"), "{}", text(&got));
     assert_eq!(http_status(lab, "task/t1", &ip3, wait), "200", "the new task answers");
     assert_eq!(http_status(lab, "task/t3", &ip1, wait), "200", "and reaches the old ones");
     assert_eq!(http_status(lab, "task/t2", &ip1, wait), "200", "the old tasks still answer");
+    let router = &lab3.vpc.router_ns;
+    let eni = &lab3.enis[lab3.tasks[2].eni.expect("ENI")].router_link;
+    let rules = || sh(&format!("ip netns exec {router} nft list table inet ecsnet"));
+    assert!(rules().contains(eni.as_str()), "the router's rules know the new ENI {eni}: {}", rules());
     let saved = ecsnet::dataplane::state::load_lab(lab).expect("lab.json");
     assert_eq!(saved.tasks.len(), 3, "the new model is the lab's");
     let t3_ns = format!("ecsnet.{lab}.t.t3");
@@ -119,8 +142,7 @@ fn a_task_added_then_removed_while_the_lab_runs() {
         assert!(!Path::new(&format!("/proc/{pid}")).exists(), "process {pid} of t3 still runs");
     }
     assert!(!Path::new("/run/netns").join(&t3_ns).exists(), "the task's namespace is gone");
-    let router = &lab3.vpc.router_ns;
-    let eni = &lab3.enis[lab3.tasks[2].eni.expect("ENI")].router_link;
+    assert!(!rules().contains(eni.as_str()), "{}", rules());
     let links = sh(&format!("ip -n {router} -o link show"));
     assert!(!links.contains(eni.as_str()), "the router keeps no link of the ENI {eni}: {links}");
     let routes = sh(&format!("ip -n {router} route show {ip3}"));
