@@ -289,10 +289,10 @@ pub async fn update<K: Kernel>(
     if let Err(e) = r {
         let msg = tr!("update-rolling-back", "update of { $lab } failed, undoing it", lab = lab.name);
         tracing::warn!("{msg}");
-        undo(kernel, store, &diff, &created, &journal, before).await;
         if let Err(e) = store.save_lab(&before_lab) {
             tracing::warn!("{e}");
         }
+        undo(kernel, store, &diff, &created, &journal, before).await;
         return Err(e);
     }
     let left = take_away(kernel, &diff, &mut journal).await;
@@ -388,6 +388,11 @@ async fn start<K: Kernel>(
         {
             continue;
         }
+        // A process that changes (same role) is stopped first: the new one may need its port.
+        if let Some(i) = journal.processes.iter().position(|r| r.role == p.role) {
+            let old = journal.processes.remove(i);
+            kernel.stop(std::slice::from_ref(&old));
+        }
         journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
         store.save_journal(journal).map_err(|e| UpdateError::State(e.to_string()))?;
     }
@@ -403,7 +408,10 @@ fn records(journal: &Journal, list: &[Process]) -> Vec<ProcRecord> {
 /// stay, its namespaces (dropped from the journal once deleted). Tries everything; returns the
 /// first error.
 async fn take_away<K: Kernel>(kernel: &K, diff: &Diff, journal: &mut Journal) -> Option<ApplyError> {
-    let stop = records(journal, &diff.stop);
+    // Those that changed were stopped as their new versions started.
+    let gone: Vec<Process> =
+        diff.stop.iter().filter(|p| !diff.start.iter().any(|s| s.role == p.role)).cloned().collect();
+    let stop = records(journal, &gone);
     kernel.stop(&stop);
     journal.processes.retain(|r| !stop.contains(r));
     let mut first = remove_objects(kernel, &diff.remove).await.err();
@@ -476,7 +484,25 @@ async fn undo<K: Kernel>(
     for n in created {
         let _ = kernel.delete_namespace(n);
     }
+    let before = restart(kernel, store, diff, journal, before).await;
     if let Err(e) = store.save_journal(&before) {
         tracing::warn!("{e}");
     }
+}
+
+/// Start again the old versions of the processes a failed update stopped to replace them
+/// (the old model is back on disk); returns the journal with their new records.
+async fn restart<K: Kernel>(kernel: &K, store: &Store, diff: &Diff, journal: &Journal, mut before: Journal) -> Journal {
+    let dir = store.dir(&before.lab);
+    let lost: Vec<ProcRecord> = before.processes.iter().filter(|r| !journal.processes.contains(r)).cloned().collect();
+    for rec in lost {
+        let Some(p) = diff.stop.iter().find(|p| p.role == rec.role) else { continue };
+        let again = kernel.spawn(&before.lab, &dir, p).await;
+        before.processes.retain(|r| r != &rec);
+        match again {
+            Ok(r) => before.processes.push(r),
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+    before
 }

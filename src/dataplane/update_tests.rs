@@ -238,3 +238,53 @@ async fn an_update_waits_only_briefly_for_a_busy_lab_and_changes_nothing() {
     assert_eq!(fake.changes().len(), n, "nothing was touched");
     drop(held);
 }
+
+/// The plan of `with_four()` with task one's program changed (its environment).
+fn one_changed(p: &mut Plan) {
+    for proc in &mut p.processes {
+        if let ProcessKind::Command { env, .. } = &mut proc.kind
+            && proc.role == "command task/one/app"
+        {
+            env.push(("CHANGED".into(), "1".into()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_changed_program_is_stopped_before_its_new_version_starts() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    let old = lab_up(&fake, &t).await;
+    let (lab4, mut new) = build(&with_four());
+    one_changed(&mut new);
+    let role = "command task/one/app";
+    let was = t.store.load_journal(LAB).expect("journal").processes.into_iter().find(|r| r.role == role);
+    let was = was.expect("running");
+    let n = fake.changes().len();
+    update(&fake, &t.store, &lab4, &old, &new).await.expect("update");
+    let calls = fake.changes()[n..].to_vec();
+    let at = calls.iter().position(|c| *c == Call::Spawn(role.into())).expect("restarted");
+    assert_eq!(calls[at - 1], Call::Stop(vec![was.pid]), "{calls:?}");
+    let now: Vec<_> = fake.running().into_iter().filter(|r| r.role == role).collect();
+    assert_eq!(now.len(), 1, "only the new version runs");
+    assert_ne!(now[0].pid, was.pid);
+    let j = t.store.load_journal(LAB).expect("journal");
+    assert_eq!(j.processes.iter().filter(|r| r.role == role).collect::<Vec<_>>(), vec![&now[0]]);
+}
+
+#[tokio::test]
+async fn a_failed_update_starts_the_old_version_of_a_changed_program_again() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    let old = lab_up(&fake, &t).await;
+    let (lab4, mut new) = build(&with_four());
+    one_changed(&mut new);
+    fake.fail_when(|c| *c == Call::Spawn("command task/four/app".into()));
+    let r = update(&fake, &t.store, &lab4, &old, &new).await;
+    assert!(matches!(r, Err(UpdateError::Apply(_))), "{r:?}");
+    let j = t.store.load_journal(LAB).expect("journal");
+    let mut roles: Vec<String> = j.processes.iter().map(|r| r.role.clone()).collect();
+    let mut want: Vec<String> = old.processes.iter().map(|p| p.role.clone()).collect();
+    roles.sort();
+    want.sort();
+    assert_eq!(roles, want, "the old processes, the changed one started again");
+    assert_eq!(fake.running(), j.processes);
+}
