@@ -141,6 +141,16 @@ fn a_task_added_then_removed_while_the_lab_runs() {
     for pid in t3_procs {
         assert!(!Path::new(&format!("/proc/{pid}")).exists(), "process {pid} of t3 still runs");
     }
+    // Its containers' cgroups are gone, the others' stay.
+    let cgroups = ecsnet::sys::cgroup::v2_root().map(|r| r.join("ecsnet.slice").join(lab));
+    if let Some(dir) = cgroups.filter(|d| d.is_dir()) {
+        let ids = ecsnet::dataplane::sandbox::container_ids;
+        for id in ids(&lab3) {
+            let kept = ids(&lab2).contains(&id);
+            let exists = dir.join(&id).exists();
+            assert!(!exists || kept, "cgroup {id} of t3 is left");
+        }
+    }
     assert!(!Path::new("/run/netns").join(&t3_ns).exists(), "the task's namespace is gone");
     assert!(!rules().contains(eni.as_str()), "{}", rules());
     let links = sh(&format!("ip -n {router} -o link show"));

@@ -33,6 +33,8 @@ pub enum Call {
     ListNamespaces(String),
     /// By lab.
     RemoveCgroups(String),
+    /// By container id.
+    RemoveContainerCgroup(String),
     Marked(Option<String>),
 }
 
@@ -232,6 +234,11 @@ impl Kernel for FakeKernel {
             Some((r, l)) => r.start_time == rec.start_time && l == lab,
             None => super::linux::process::owned(lab, state_dir, rec),
         }
+    }
+
+    fn remove_container_cgroup(&self, _lab: &str, id: &str) -> io::Result<usize> {
+        self.record(Call::RemoveContainerCgroup(id.to_string())).map_err(io::Error::other)?;
+        Ok(0)
     }
 
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {

@@ -112,6 +112,9 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Namespaces whose names start with `prefix`, sorted.
     fn namespaces(&self, prefix: &str) -> Vec<String>;
 
+    /// Remove the cgroup of one container of a lab (killing what still runs in it).
+    fn remove_container_cgroup(&self, lab: &str, id: &str) -> io::Result<usize>;
+
     /// Remove a lab's cgroups (killing what still runs in them); returns how many.
     fn remove_cgroups(&self, lab: &str) -> io::Result<usize>;
 

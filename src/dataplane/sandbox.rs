@@ -248,6 +248,17 @@ pub fn cgroup_labs() -> Vec<String> {
         .collect()
 }
 
+/// Remove one container's cgroup of a lab (its task was stopped while the lab runs), killing
+/// anything still in it: what its program started, `exec` sessions into it.
+pub fn remove_container_cgroup(lab: &str, id: &str) -> io::Result<usize> {
+    cgroup::remove_tree(&[CGROUP_SLICE, lab, id])
+}
+
+/// The ids of a lab's containers (the names of their cgroups).
+pub fn container_ids(lab: &Lab) -> Vec<String> {
+    containers(lab).iter().map(|c| c.model().docker_id.clone()).collect()
+}
+
 /// Remove the cgroups of a lab (`down`), killing anything still in them.
 pub fn remove_cgroups(lab: &str) -> io::Result<usize> {
     cgroup::remove_tree(&[CGROUP_SLICE, lab])

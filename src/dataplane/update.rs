@@ -298,7 +298,10 @@ pub async fn update<K: Kernel>(
         undo(kernel, store, &diff, &created, &journal, before).await;
         return Err(e);
     }
-    let left = take_away(kernel, &diff, &mut journal).await;
+    let now = super::sandbox::container_ids(lab);
+    let gone_ids: Vec<String> =
+        super::sandbox::container_ids(&before_lab).into_iter().filter(|id| !now.contains(id)).collect();
+    let left = take_away(kernel, &diff, &gone_ids, &mut journal).await;
     clock.lap("remove");
     store.save_journal(&journal).map_err(state)?;
     match left {
@@ -407,17 +410,31 @@ fn records(journal: &Journal, list: &[Process]) -> Vec<ProcRecord> {
     journal.processes.iter().filter(|r| list.iter().any(|p| p.role == r.role)).cloned().collect()
 }
 
-/// Remove what the new lab no longer has: its processes, its objects in the namespaces that
-/// stay, its namespaces (dropped from the journal once deleted). Tries everything; returns the
+/// Remove what the new lab no longer has: its processes (and its containers' cgroups), its
+/// objects in the namespaces that stay, its namespaces (dropped from the journal once deleted). Tries everything; returns the
 /// first error.
-async fn take_away<K: Kernel>(kernel: &K, diff: &Diff, journal: &mut Journal) -> Option<ApplyError> {
+async fn take_away<K: Kernel>(
+    kernel: &K,
+    diff: &Diff,
+    containers: &[String],
+    journal: &mut Journal,
+) -> Option<ApplyError> {
     // Those that changed were stopped as their new versions started.
     let gone: Vec<Process> =
         diff.stop.iter().filter(|p| !diff.start.iter().any(|s| s.role == p.role)).cloned().collect();
     let stop = records(journal, &gone);
     kernel.stop(&stop);
     journal.processes.retain(|r| !stop.contains(r));
-    let mut first = remove_objects(kernel, &diff.remove).await.err();
+    let mut first = None;
+    // What the departed containers' programs started, and `exec` sessions into them.
+    for id in containers {
+        if let Err(e) = kernel.remove_container_cgroup(&journal.lab, id) {
+            first.get_or_insert(super::kernel::fail(format!("cgroup of container {id}"), e));
+        }
+    }
+    if let Err(e) = remove_objects(kernel, &diff.remove).await {
+        first.get_or_insert(e);
+    }
     for n in &diff.gone {
         match kernel.delete_namespace(n) {
             Ok(_) => journal.namespaces.retain(|j| j != n),

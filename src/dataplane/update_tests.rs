@@ -151,10 +151,16 @@ async fn an_update_makes_the_new_in_ups_order_then_removes_the_old() {
     assert_eq!(fake.firewall_namespaces().last(), Some(&vec![old.namespaces[0].clone()]));
     let Some((Call::Stop(pids), rest)) = calls.split_first() else { panic!("{calls:?}") };
     assert_eq!(pids.len(), 2);
-    assert_eq!(rest[0], Call::ConnectRunning(vec![]));
-    assert_eq!(rest[1], Call::Remove(d.remove.clone()));
+    // The cgroups of its two containers (pause and app) go with what still runs in them.
+    let ids = |l: &Lab| super::sandbox::container_ids(l);
+    let gone_ids: Vec<String> = ids(&lab4).into_iter().filter(|i| !ids(&lab3).contains(i)).collect();
+    assert_eq!(gone_ids.len(), 2);
+    let cgroups: Vec<Call> = gone_ids.into_iter().map(Call::RemoveContainerCgroup).collect();
+    assert_eq!(&rest[..2], cgroups.as_slice());
+    assert_eq!(rest[2], Call::ConnectRunning(vec![]));
+    assert_eq!(rest[3], Call::Remove(d.remove.clone()));
     let deleted: Vec<Call> = d.gone.iter().cloned().map(Call::DeleteNamespace).collect();
-    assert_eq!(&rest[2..], deleted.as_slice());
+    assert_eq!(&rest[4..], deleted.as_slice());
     let j = t.store.load_journal(LAB).expect("journal");
     assert_eq!(j.namespaces, old.namespaces);
     assert_eq!(j.processes.len(), old.processes.len());

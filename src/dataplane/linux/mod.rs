@@ -105,6 +105,10 @@ impl Kernel for LinuxKernel {
         crate::dataplane::sandbox::remove_cgroups(lab)
     }
 
+    fn remove_container_cgroup(&self, lab: &str, id: &str) -> std::io::Result<usize> {
+        crate::dataplane::sandbox::remove_container_cgroup(lab, id)
+    }
+
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {
         process::marked(lab)
     }
