@@ -2,7 +2,10 @@
 //! first, so that `down` can find everything even if `up` is killed); `down` removes a lab from
 //! its journal, or from its marks alone when the journal is gone.
 //!
-//! The lifecycle (`up.rs`, `down.rs`) is written over the [`Kernel`] trait (`kernel.rs`) and a
+//! `update` takes a running lab from one plan to the next by their difference (a task stopped
+//! or started while the lab runs), in `up`'s phase order.
+//!
+//! The lifecycle (`up.rs`, `update.rs`, `down.rs`) is written over the [`Kernel`] trait (`kernel.rs`) and a
 //! [`Store`] of state directories (`state.rs`), so that its ordering, rollback and cleanup are
 //! unit-tested without root against a recording fake (`fake.rs`, `tests.rs`). `linux/` is the
 //! real kernel, one file per kind of kernel object.

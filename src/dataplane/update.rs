@@ -277,8 +277,9 @@ pub async fn update<K: Kernel>(
 ) -> Result<Timings, UpdateError> {
     let state = |e: std::io::Error| UpdateError::State(e.to_string());
     let _lock = lock(store, &lab.name).await?;
-    let before = store.load_journal(&lab.name).map_err(state)?;
+    // The model first: its error says when the lab is not up.
     let before_lab = store.load_lab(&lab.name).map_err(state)?;
+    let before = store.load_journal(&lab.name).map_err(state)?;
     let diff = Diff::of(old, new);
     let mut journal = before.clone();
     journal.namespaces.extend(diff.fresh.iter().filter(|n| !before.namespaces.contains(n)).cloned());

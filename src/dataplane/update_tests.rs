@@ -294,3 +294,12 @@ async fn a_failed_update_starts_the_old_version_of_a_changed_program_again() {
     assert_eq!(roles, want, "the old processes, the changed one started again");
     assert_eq!(fake.running(), j.processes);
 }
+
+#[tokio::test]
+async fn a_lab_that_is_not_up_is_not_updated() {
+    let (t, fake) = (TempStore::new(), FakeKernel::new());
+    let ((lab, old), (_, new)) = (build(&base()), build(&with_four()));
+    let r = update(&fake, &t.store, &lab, &old, &new).await;
+    assert!(matches!(&r, Err(UpdateError::State(m)) if m.contains(LAB)), "{r:?}");
+    assert!(fake.changes().is_empty());
+}
