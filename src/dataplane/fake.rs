@@ -2,7 +2,7 @@
 //! and processes that exist (so a test can see what was left behind), and fails a call on
 //! request. Clones share one world, as handles to the real kernel do.
 
-use super::kernel::{ApplyError, Kernel, fail};
+use super::kernel::{ApplyError, Kernel, Removal, fail};
 use super::state::ProcRecord;
 use crate::plan::process::Process;
 use crate::plan::{Plan, Sysctl};
@@ -22,6 +22,9 @@ pub enum Call {
     Routes,
     Neighbours,
     Firewalls,
+    /// An update's connections, with its fresh namespaces.
+    ConnectRunning(Vec<String>),
+    Remove(Removal),
     /// By the process's role.
     Spawn(String),
     /// By PID.
@@ -30,6 +33,8 @@ pub enum Call {
     ListNamespaces(String),
     /// By lab.
     RemoveCgroups(String),
+    /// By container id.
+    RemoveContainerCgroup(String),
     Marked(Option<String>),
 }
 
@@ -45,6 +50,8 @@ struct World {
     /// Running processes with the lab their mark names.
     processes: Vec<(ProcRecord, String)>,
     next_pid: i32,
+    /// The namespaces of each `firewalls` call.
+    firewalls: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Default)]
@@ -93,6 +100,11 @@ impl FakeKernel {
         let rec = new_record(&mut w, role);
         w.processes.push((rec.clone(), lab.to_string()));
         rec
+    }
+
+    /// The namespaces whose rulesets each `firewalls` call applied.
+    pub fn firewall_namespaces(&self) -> Vec<Vec<String>> {
+        self.world().firewalls.clone()
     }
 
     pub fn existing_namespaces(&self) -> Vec<String> {
@@ -172,8 +184,17 @@ impl Kernel for FakeKernel {
         self.record(Call::Neighbours)
     }
 
-    async fn firewalls(&self, _plan: &Plan) -> Result<(), ApplyError> {
+    async fn firewalls(&self, plan: &Plan) -> Result<(), ApplyError> {
+        self.world().firewalls.push(plan.firewalls.iter().map(|f| f.ns.clone()).collect());
         self.record(Call::Firewalls)
+    }
+
+    async fn connect_running(&self, _plan: &Plan, fresh: &[String]) -> Result<(), ApplyError> {
+        self.record(Call::ConnectRunning(fresh.to_vec()))
+    }
+
+    async fn remove(&self, _nl: &(), r: &Removal) -> Result<(), ApplyError> {
+        self.record(Call::Remove(r.clone()))
     }
 
     async fn spawn(&self, lab: &str, _state_dir: &Path, p: &Process) -> Result<ProcRecord, ApplyError> {
@@ -213,6 +234,11 @@ impl Kernel for FakeKernel {
             Some((r, l)) => r.start_time == rec.start_time && l == lab,
             None => super::linux::process::owned(lab, state_dir, rec),
         }
+    }
+
+    fn remove_container_cgroup(&self, _lab: &str, id: &str) -> io::Result<usize> {
+        self.record(Call::RemoveContainerCgroup(id.to_string())).map_err(io::Error::other)?;
+        Ok(0)
     }
 
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {

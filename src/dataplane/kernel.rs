@@ -4,7 +4,7 @@
 
 use super::state::ProcRecord;
 use crate::plan::process::Process;
-use crate::plan::{Plan, Sysctl};
+use crate::plan::{Addr, Neigh, Plan, Route, Rule, Sysctl};
 use std::future::Future;
 use std::io;
 use std::path::Path;
@@ -20,6 +20,31 @@ pub struct ApplyError {
 
 pub fn fail(object: impl Into<String>, reason: impl std::fmt::Display) -> ApplyError {
     ApplyError { object: object.into(), reason: reason.to_string() }
+}
+
+/// A link as removal names it: by its name in a namespace that stays (deleting one end of a
+/// veth deletes the pair).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkRef {
+    pub ns: String,
+    pub name: String,
+}
+
+/// What an update removes from namespaces that stay, in the order it is removed (the reverse
+/// of up's): what lives on a link that goes is left to the kernel, which drops it with the link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removal {
+    pub neighbours: Vec<Neigh>,
+    pub rules: Vec<Rule>,
+    pub routes: Vec<Route>,
+    pub addrs: Vec<Addr>,
+    pub links: Vec<LinkRef>,
+}
+
+impl Removal {
+    pub fn is_empty(&self) -> bool {
+        self == &Removal::default()
+    }
 }
 
 /// Every operation that changes or reads the kernel's side of a lab. A handle: cheap to clone,
@@ -54,6 +79,19 @@ pub trait Kernel: Clone + Send + Sync + 'static {
 
     fn neighbours(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
+    /// Connections into a running lab's namespaces (`plan.namespaces`) for an update: the links
+    /// of the `fresh` namespaces get the indexes `up` would give them; the others' existing
+    /// links are looked up by name, and the plan's links new to them get the next free indexes.
+    fn connect_running(
+        &self,
+        plan: &Plan,
+        fresh: &[String],
+    ) -> impl Future<Output = Result<Self::Netlink, ApplyError>> + Send;
+
+    /// Remove these objects, each by what names it; one already gone is not an error. Tries
+    /// every one and returns the first error.
+    fn remove(&self, nl: &Self::Netlink, r: &Removal) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
     fn firewalls(&self, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
     /// Start one process of the plan, marked as the lab's; `state_dir` holds its logs (and is
@@ -73,6 +111,9 @@ pub trait Kernel: Clone + Send + Sync + 'static {
 
     /// Namespaces whose names start with `prefix`, sorted.
     fn namespaces(&self, prefix: &str) -> Vec<String>;
+
+    /// Remove the cgroup of one container of a lab (killing what still runs in it).
+    fn remove_container_cgroup(&self, lab: &str, id: &str) -> io::Result<usize>;
 
     /// Remove a lab's cgroups (killing what still runs in them); returns how many.
     fn remove_cgroups(&self, lab: &str) -> io::Result<usize>;

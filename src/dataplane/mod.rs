@@ -2,7 +2,10 @@
 //! first, so that `down` can find everything even if `up` is killed); `down` removes a lab from
 //! its journal, or from its marks alone when the journal is gone.
 //!
-//! The lifecycle (`up.rs`, `down.rs`) is written over the [`Kernel`] trait (`kernel.rs`) and a
+//! `update` takes a running lab from one plan to the next by their difference (a task stopped
+//! or started while the lab runs), in `up`'s phase order.
+//!
+//! The lifecycle (`up.rs`, `update.rs`, `down.rs`) is written over the [`Kernel`] trait (`kernel.rs`) and a
 //! [`Store`] of state directories (`state.rs`), so that its ordering, rollback and cleanup are
 //! unit-tested without root against a recording fake (`fake.rs`, `tests.rs`). `linux/` is the
 //! real kernel, one file per kind of kernel object.
@@ -15,11 +18,14 @@ pub mod linux;
 pub mod sandbox;
 pub mod state;
 pub mod up;
+pub mod update;
 
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;
 
 pub use down::DownReport;
 pub use kernel::{ApplyError, Kernel};
@@ -28,6 +34,7 @@ pub use linux::LinuxKernel;
 pub use linux::process as procs;
 pub use state::Store;
 pub use up::{Cancel, Timings, UpError, UpOptions};
+pub use update::UpdateError;
 
 use crate::model::Lab;
 use crate::plan::Plan;
@@ -36,6 +43,12 @@ use crate::plan::Plan;
 /// everything built so far is removed.
 pub async fn up(lab: &Lab, plan: &Plan, opts: UpOptions) -> Result<Timings, UpError> {
     up::up(&LinuxKernel, &Store::system(), lab, plan, opts).await
+}
+
+/// Take the running lab `lab` names from plan `old` to plan `new` (`new` is `plan(lab)`) by
+/// their difference, and save `lab` as its model (see `update::update`).
+pub async fn update(lab: &Lab, old: &Plan, new: &Plan) -> Result<Timings, UpdateError> {
+    update::update(&LinuxKernel, &Store::system(), lab, old, new).await
 }
 
 /// Remove everything of a lab from this machine: processes (journal, marks, inside), namespaces

@@ -93,15 +93,21 @@ pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     for node in std::iter::once("internet").chain(hosts) {
         write_etc(&internet_dir(state_dir, node), &internet_etc(node))?;
     }
-    write_container_files(state_dir, lab)
-}
-
-/// Write the files of every container of the lab (again: a lab whose tasks changed while it
-/// runs needs its new containers' files; the others are written unchanged).
-pub fn write_container_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     for c in containers(lab) {
         if std::ptr::eq(c.files_owner(), c.model()) {
             write_etc(&container_dir(state_dir, &c.model().docker_id), &c.etc_files())?;
+        }
+    }
+    Ok(())
+}
+
+/// Write the files of the containers new to a running lab (an update's tasks): those whose
+/// directory does not exist yet. The lab's CA and every existing file stay as they are.
+pub fn write_new_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
+    for c in containers(lab) {
+        let dir = container_dir(state_dir, &c.model().docker_id);
+        if std::ptr::eq(c.files_owner(), c.model()) && !dir.exists() {
+            write_etc(&dir, &c.etc_files())?;
         }
     }
     Ok(())
@@ -240,6 +246,17 @@ pub fn cgroup_labs() -> Vec<String> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| crate::model::ids::valid_lab_name(n))
         .collect()
+}
+
+/// Remove one container's cgroup of a lab (its task was stopped while the lab runs), killing
+/// anything still in it: what its program started, `exec` sessions into it.
+pub fn remove_container_cgroup(lab: &str, id: &str) -> io::Result<usize> {
+    cgroup::remove_tree(&[CGROUP_SLICE, lab, id])
+}
+
+/// The ids of a lab's containers (the names of their cgroups).
+pub fn container_ids(lab: &Lab) -> Vec<String> {
+    containers(lab).iter().map(|c| c.model().docker_id.clone()).collect()
 }
 
 /// Remove the cgroups of a lab (`down`), killing anything still in them.

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-const LAB: &str = "t-fake";
+pub(super) const LAB: &str = "t-fake";
 
 /// Two awsvpc tasks (two pause holders) and a bridge task, each with a program.
-const SCENARIO: &str = r#"version: 1
+pub(super) const SCENARIO: &str = r#"version: 1
 name: t-fake
 vpc:
   cidr: 10.8.0.0/16
@@ -49,13 +49,13 @@ fn lab_and_plan() -> (Lab, Plan) {
 }
 
 /// A store in a directory of its own, removed when the test ends.
-struct TempStore {
+pub(super) struct TempStore {
     top: PathBuf,
-    store: Store,
+    pub(super) store: Store,
 }
 
 impl TempStore {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
         let top = std::env::temp_dir().join(format!("ecsnet-dataplane-test-{}-{n}", std::process::id()));

@@ -141,7 +141,7 @@ pub async fn up<K: Kernel>(
 }
 
 /// The text of a panic's payload.
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
@@ -264,7 +264,7 @@ async fn start_processes<K: Kernel>(
 }
 
 /// The tasks whose start the agent stopped (its `starts.json`).
-fn not_started(dir: &std::path::Path) -> Vec<String> {
+pub(super) fn not_started(dir: &std::path::Path) -> Vec<String> {
     super::state::load_starts_at(dir).into_iter().filter(|r| !r.started).map(|r| r.task).collect()
 }
 

@@ -939,3 +939,7 @@ help-stop = 起動中のラボで StopTask: ecsnet stop LAB task/web [--reason T
 help-stop-reason = DescribeTasks が表示する理由 (stoppedReason)。既定は "Task stopped by user"
 help-stop-wait = タスクが STOPPED になるまで待ちます (ターゲットのドレインが終わり、ENI が削除されるまで)
 help-stop-task = task/NAME
+update-left-over = ラボは更新されましたが、不要になったものの一部が残っています: { $error }
+update-internal-error = 内部エラー (ecsnet のバグです。報告してください): { $error }。更新は取り消されました
+update-rolling-back = ラボ { $lab } の更新に失敗しました。取り消しています
+update-lab-busy = ラボ { $lab } は使用中です (別の ecsnet が構築・更新・削除しています)。更新しませんでした

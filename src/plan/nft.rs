@@ -299,3 +299,39 @@ impl TableBuilder {
         b.to_nftables()
     }
 }
+
+/// The tables a ruleset adds (each namespace's ruleset owns whole tables).
+fn tables(ruleset: &Nftables<'static>) -> Vec<Table<'static>> {
+    use nftables::schema::{NfCmd, NfObject};
+    ruleset
+        .objects
+        .iter()
+        .filter_map(|o| match o {
+            NfObject::CmdObject(NfCmd::Add(NfListObject::Table(t))) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A namespace's rulesets `before` swapped for `after` in one batch, so that there is no
+/// moment without rules (established connections keep their conntrack entries): each table
+/// `after` adds is emptied first (add, delete, add again), each table only `before` had is
+/// deleted.
+pub fn swap(before: &[Nftables<'static>], after: &[Nftables<'static>]) -> Nftables<'static> {
+    use nftables::schema::{NfCmd, NfObject};
+    let kept: Vec<Table<'static>> = after.iter().flat_map(tables).collect();
+    let same = |a: &Table<'static>, b: &Table<'static>| a.family == b.family && a.name == b.name;
+    let mut out: Vec<NfObject<'static>> = vec![];
+    for t in before.iter().flat_map(tables).filter(|t| !kept.iter().any(|k| same(k, t))) {
+        out.push(NfObject::CmdObject(NfCmd::Add(NfListObject::Table(t.clone()))));
+        out.push(NfObject::CmdObject(NfCmd::Delete(NfListObject::Table(t))));
+    }
+    for o in after.iter().flat_map(|r| r.objects.iter()) {
+        if let NfObject::CmdObject(NfCmd::Add(NfListObject::Table(t))) = o {
+            out.push(NfObject::CmdObject(NfCmd::Add(NfListObject::Table(t.clone()))));
+            out.push(NfObject::CmdObject(NfCmd::Delete(NfListObject::Table(t.clone()))));
+        }
+        out.push(o.clone());
+    }
+    Nftables { objects: Cow::Owned(out) }
+}

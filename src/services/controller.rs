@@ -192,7 +192,6 @@ impl Controller {
             crate::model::build_lab(&self.scenario, &self.unregistered, &history).map_err(|e| e.to_string())?;
         lab.scenario_file = self.lab.scenario_file.clone();
         let plan = crate::plan::plan(&lab);
-        crate::dataplane::sandbox::write_container_files(&self.dir, &lab).map_err(|e| e.to_string())?;
         crate::dataplane::update(&lab, &self.plan, &plan).await.map_err(|e| e.to_string())?;
         register(&lab, nodes);
         super::front_door::admit(&lab);

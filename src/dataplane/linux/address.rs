@@ -1,11 +1,12 @@
 //! The addresses phase: `lo` up everywhere, every link up with the lab's ownership alias, then
 //! the addresses. All in one parallel batch: none of these depends on another.
 
-use super::netlink::{Job, Session, all, nl};
+use super::netlink::{Job, Session, all, all_tried, gone, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::model::ids;
-use crate::plan::Plan;
+use crate::plan::{Addr, Plan};
 use crate::sys::link;
+use rtnetlink::AddressAddRequest;
 use rtnetlink::LinkUnspec;
 use rtnetlink::packet_route::address::AddressAttribute;
 use std::net::IpAddr;
@@ -49,13 +50,11 @@ fn links_up(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyEr
             hd.link().set(LinkUnspec::new_with_index(1).up().build()).execute().await.map_err(|e| fail(what, nl(e)))
         }));
     }
-    for ((ns, name), i) in s.indexes.iter() {
-        if name == "lo" {
-            continue;
-        }
-        let hd = s.handles.h(ns)?;
+    for (ns, name) in super::netlink::plan_links(plan) {
+        let i = s.indexes.get(&ns, &name)?;
+        let hd = s.handles.h(&ns)?;
         let what = format!("link {name} up in {ns}");
-        let msg = LinkUnspec::new_with_index(*i).up().alias(alias.clone()).build();
+        let msg = LinkUnspec::new_with_index(i).up().alias(alias.clone()).build();
         futs.push(Box::pin(async move { hd.link().set(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     Ok(())
@@ -63,16 +62,40 @@ fn links_up(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyEr
 
 fn addresses(plan: &Plan, s: &Session, futs: &mut Vec<Job>) -> Result<(), ApplyError> {
     for a in &plan.addrs {
-        let hd = s.handles.h(&a.ns)?;
-        let i = s.indexes.get(&a.ns, &a.dev)?;
-        let (ip, prefix) = (a.ip, a.prefix);
+        let req = add_request(a, s)?;
         let what = format!("address {}/{} on {} in {}", a.ip, a.prefix, a.dev, a.ns);
-        let mut req = hd.address().add(i, IpAddr::V4(ip), prefix);
-        if a.no_broadcast {
-            // rtnetlink adds the prefix's broadcast address by itself.
-            req.message_mut().attributes.retain(|attr| !matches!(attr, AddressAttribute::Broadcast(_)));
-        }
         futs.push(Box::pin(async move { req.execute().await.map_err(|e| fail(what, nl(e))) }));
     }
     Ok(())
+}
+
+fn add_request(a: &Addr, s: &Session) -> Result<AddressAddRequest, ApplyError> {
+    let hd = s.handles.h(&a.ns)?;
+    let i = s.indexes.get(&a.ns, &a.dev)?;
+    let mut req = hd.address().add(i, IpAddr::V4(a.ip), a.prefix);
+    if a.no_broadcast {
+        // rtnetlink adds the prefix's broadcast address by itself.
+        req.message_mut().attributes.retain(|attr| !matches!(attr, AddressAttribute::Broadcast(_)));
+    }
+    Ok(req)
+}
+
+/// Remove addresses from links that stay (the message the address was added with).
+pub async fn delete(list: &[Addr], s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for a in list {
+        if s.indexes.find(&a.ns, &a.dev).is_none() {
+            continue;
+        }
+        let msg = add_request(a, s)?.message_mut().clone();
+        let hd = s.handles.h(&a.ns)?;
+        let what = format!("deleting address {}/{} on {} in {}", a.ip, a.prefix, a.dev, a.ns);
+        futs.push(Box::pin(async move {
+            match hd.address().del(msg).execute().await {
+                Err(e) if !gone(&e) => Err(fail(what, nl(e))),
+                _ => Ok(()),
+            }
+        }));
+    }
+    all_tried(futs).await
 }

@@ -2,8 +2,8 @@
 //! namespace, and every link gets the index ecsnet chose for it, so nothing has to be looked up
 //! or moved afterwards.
 
-use super::netlink::{Job, Session, all, nl, parse_mac};
-use crate::dataplane::kernel::{ApplyError, fail};
+use super::netlink::{Job, Session, all, all_tried, gone, nl, parse_mac};
+use crate::dataplane::kernel::{ApplyError, LinkRef, fail};
 use crate::plan::{Plan, Veth, Vlan, VlanPair};
 use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkMessage};
 use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth, LinkVlan};
@@ -72,6 +72,24 @@ fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
         b = b.controller(idx.get(&v.ns, master)?);
     }
     Ok(b.build())
+}
+
+/// Delete links by name from namespaces that stay (a veth's other end goes with it, also in
+/// a namespace something still holds open). One the kernel no longer has is already gone.
+pub async fn delete(list: &[LinkRef], s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for l in list {
+        let Some(i) = s.indexes.find(&l.ns, &l.name) else { continue };
+        let hd = s.handles.h(&l.ns)?;
+        let what = format!("deleting link {} in {}", l.name, l.ns);
+        futs.push(Box::pin(async move {
+            match hd.link().del(i).execute().await {
+                Err(e) if !gone(&e) => Err(fail(what, nl(e))),
+                _ => Ok(()),
+            }
+        }));
+    }
+    all_tried(futs).await
 }
 
 /// Branch ENIs. The first VLAN link is made alone: a kernel without 802.1Q (CONFIG_VLAN_8021Q)

@@ -13,7 +13,7 @@ pub mod process;
 pub mod route;
 pub mod sysctl;
 
-use super::kernel::{ApplyError, Kernel};
+use super::kernel::{ApplyError, Kernel, Removal};
 use super::state::ProcRecord;
 use crate::plan::process::Process;
 use crate::plan::{Plan, Sysctl};
@@ -58,6 +58,23 @@ impl Kernel for LinuxKernel {
         neighbour::apply(plan, nl).await
     }
 
+    async fn connect_running(&self, plan: &Plan, fresh: &[String]) -> Result<Session, ApplyError> {
+        Session::running(plan, fresh).await
+    }
+
+    /// Neighbours, rules, routes, addresses, then links: each kind tried whole, the first
+    /// error returned.
+    async fn remove(&self, nl: &Session, r: &Removal) -> Result<(), ApplyError> {
+        let results = [
+            neighbour::delete(&r.neighbours, nl).await,
+            route::delete_rules(&r.rules, nl).await,
+            route::delete(&r.routes, nl).await,
+            address::delete(&r.addrs, nl).await,
+            link::delete(&r.links, nl).await,
+        ];
+        results.into_iter().collect::<Result<Vec<()>, _>>().map(|_| ())
+    }
+
     async fn firewalls(&self, plan: &Plan) -> Result<(), ApplyError> {
         firewall::apply(plan).await
     }
@@ -86,6 +103,10 @@ impl Kernel for LinuxKernel {
 
     fn remove_cgroups(&self, lab: &str) -> std::io::Result<usize> {
         crate::dataplane::sandbox::remove_cgroups(lab)
+    }
+
+    fn remove_container_cgroup(&self, lab: &str, id: &str) -> std::io::Result<usize> {
+        crate::dataplane::sandbox::remove_container_cgroup(lab, id)
     }
 
     fn marked(&self, lab: Option<&str>) -> Vec<(ProcRecord, String)> {

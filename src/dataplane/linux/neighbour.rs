@@ -1,8 +1,8 @@
 //! Permanent neighbour entries (the fabric's static address resolution).
 
-use super::netlink::{Job, Session, all, nl, parse_mac};
+use super::netlink::{Job, Session, all, all_tried, gone, nl, parse_mac};
 use crate::dataplane::kernel::{ApplyError, fail};
-use crate::plan::Plan;
+use crate::plan::{Neigh, Plan};
 use rtnetlink::packet_route::neighbour::NeighbourState;
 use std::net::IpAddr;
 
@@ -25,4 +25,22 @@ pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
         }));
     }
     all(futs).await
+}
+
+/// Remove permanent entries from links that stay.
+pub async fn delete(list: &[Neigh], s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for n in list {
+        let Some(i) = s.indexes.find(&n.ns, &n.dev) else { continue };
+        let hd = s.handles.h(&n.ns)?;
+        let msg = hd.neighbours().add(i, IpAddr::V4(n.ip)).message_mut().clone();
+        let what = format!("deleting neighbour {} dev {} in {}", n.ip, n.dev, n.ns);
+        futs.push(Box::pin(async move {
+            match hd.neighbours().del(msg).execute().await {
+                Err(e) if !gone(&e) => Err(fail(what, nl(e))),
+                _ => Ok(()),
+            }
+        }));
+    }
+    all_tried(futs).await
 }

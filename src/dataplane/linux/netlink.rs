@@ -59,6 +59,36 @@ impl Indexes {
         Indexes(map)
     }
 
+    /// For an update of a running lab: the `fresh` namespaces' links get the indexes `up` gives
+    /// them; `existing` lists the other namespaces' links as the kernel has them, and the plan's
+    /// links not among them get the next free indexes of their namespace, in creation order.
+    pub fn running(plan: &Plan, fresh: &[String], existing: HashMap<String, Vec<(String, u32)>>) -> Self {
+        let mut map: HashMap<(String, String), u32> =
+            Indexes::of(plan).0.into_iter().filter(|((ns, _), _)| fresh.contains(ns)).collect();
+        let mut next: HashMap<String, u32> = HashMap::new();
+        for (ns, links) in existing {
+            for (name, i) in links {
+                let n = next.entry(ns.clone()).or_insert(2);
+                *n = (*n).max(i + 1);
+                map.insert((ns.clone(), name), i);
+            }
+        }
+        for (ns, name) in plan_links(plan) {
+            if fresh.contains(&ns) || map.contains_key(&(ns.clone(), name.clone())) {
+                continue;
+            }
+            let n = next.entry(ns.clone()).or_insert(2);
+            map.insert((ns, name), *n);
+            *n += 1;
+        }
+        Indexes(map)
+    }
+
+    /// The index of a link, if the plan or the kernel has it.
+    pub fn find(&self, ns: &str, name: &str) -> Option<u32> {
+        self.0.get(&(ns.to_string(), name.to_string())).copied()
+    }
+
     pub fn get(&self, ns: &str, name: &str) -> Result<u32, ApplyError> {
         self.0
             .get(&(ns.to_string(), name.to_string()))
@@ -70,6 +100,48 @@ impl Indexes {
     pub fn iter(&self) -> impl Iterator<Item = (&(String, String), &u32)> {
         self.0.iter()
     }
+}
+
+/// Every link a plan creates, as (namespace, name), in creation order.
+pub fn plan_links(plan: &Plan) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = plan.bridges.iter().map(|b| (b.ns.clone(), b.name.clone())).collect();
+    for l in &plan.veths {
+        v.push((l.ns.clone(), l.name.clone()));
+        v.push((l.peer_ns.clone(), l.peer_name.clone()));
+    }
+    for end in plan.vlans.iter().flat_map(|pair| pair.ends.iter()) {
+        v.push((end.ns.clone(), end.name.clone()));
+    }
+    v
+}
+
+/// The links a namespace has, by name with their indexes (one dump).
+pub async fn dump_links(h: &Handle, ns: &str) -> Result<Vec<(String, u32)>, ApplyError> {
+    use rtnetlink::packet_route::link::LinkAttribute;
+    let msgs: Vec<_> =
+        h.link().get().execute().try_collect().await.map_err(|e| fail(format!("links of {ns}"), nl(e)))?;
+    Ok(msgs
+        .into_iter()
+        .filter_map(|m| {
+            m.attributes.iter().find_map(|a| match a {
+                LinkAttribute::IfName(n) => Some((n.clone(), m.header.index)),
+                _ => None,
+            })
+        })
+        .collect())
+}
+
+/// What an object already gone answers to its removal: no such device, entry, process
+/// (route) or address.
+pub fn gone(e: &rtnetlink::Error) -> bool {
+    const GONE: [i32; 4] = [2, 3, 19, 99];
+    matches!(e, rtnetlink::Error::NetlinkError(m) if m.code.is_some_and(|c| GONE.contains(&-c.get())))
+}
+
+/// Run every request, `PARALLEL` at a time, even after one failed; the first error wins.
+pub async fn all_tried(futs: Vec<Job>) -> Result<(), ApplyError> {
+    let results: Vec<Result<(), ApplyError>> = stream::iter(futs).buffer_unordered(PARALLEL).collect().await;
+    results.into_iter().collect::<Result<Vec<()>, _>>().map(|_| ())
 }
 
 pub fn parse_mac(s: &str) -> Vec<u8> {
@@ -114,6 +186,18 @@ impl Handles {
 
     pub fn fd(&self, ns: &str) -> Result<i32, ApplyError> {
         self.files.get(ns).map(|f| f.as_raw_fd()).ok_or_else(|| fail(format!("namespace {ns}"), "not open"))
+    }
+}
+
+impl Session {
+    /// Connections for an update (see [`Indexes::running`]).
+    pub async fn running(plan: &Plan, fresh: &[String]) -> Result<Self, ApplyError> {
+        let handles = Handles::open(&plan.namespaces).await?;
+        let mut existing = HashMap::new();
+        for ns in plan.namespaces.iter().filter(|n| !fresh.contains(n)) {
+            existing.insert(ns.clone(), dump_links(&handles.h(ns)?, ns).await?);
+        }
+        Ok(Session { indexes: Indexes::running(plan, fresh, existing), handles })
     }
 }
 
