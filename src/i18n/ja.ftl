@@ -943,3 +943,4 @@ update-left-over = ラボは更新されましたが、不要になったもの�
 update-internal-error = 内部エラー (ecsnet のバグです。報告してください): { $error }。更新は取り消されました
 update-rolling-back = ラボ { $lab } の更新に失敗しました。取り消しています
 update-lab-busy = ラボ { $lab } は使用中です (別の ecsnet が構築・更新・削除しています)。更新しませんでした
+ps-service-stopped = 停止済み: { $count } ({ $latest })

@@ -70,11 +70,11 @@ impl Spec {
 }
 
 /// A resolver's zones and view; the zones are replaced when the lab's ENIs change while it runs.
-type Served = Arc<(std::sync::RwLock<Arc<Zones>>, View)>;
+type Resolver = (std::sync::RwLock<Arc<Zones>>, View);
+type Served = Arc<Resolver>;
 
 /// The resolvers this process serves (one agent serves one lab).
-static SERVING: std::sync::Mutex<Vec<std::sync::Weak<(std::sync::RwLock<Arc<Zones>>, View)>>> =
-    std::sync::Mutex::new(Vec::new());
+static SERVING: std::sync::Mutex<Vec<std::sync::Weak<Resolver>>> = std::sync::Mutex::new(Vec::new());
 
 /// Every resolver of this process answers from `zones` from now on (a task started while the lab
 /// runs has its ENI's private DNS name too).

@@ -56,8 +56,10 @@ pub fn ps_section(lab: &Lab, rt: &Runtime) -> String {
 
 /// `service/NAME tasks: task/NAME-1 instance/ecs-1 us-east-1a, ...`.
 fn tasks_line(lab: &Lab, s: &EcsService) -> String {
-    let of = lab.tasks.iter().filter(|t| t.service.as_deref() == Some(s.name.as_str()));
-    let tasks: Vec<String> = of
+    let of = || lab.tasks.iter().filter(|t| t.service.as_deref() == Some(s.name.as_str()));
+    let stopped = |t: &&crate::model::Task| t.stop.as_ref().is_some_and(|x| x.stopped_at.is_some());
+    let tasks: Vec<String> = of()
+        .filter(|t| !stopped(t))
         .map(|t| match (&t.placement, &t.stop) {
             // DescribeTasks' lastStatus of a task asked to stop: DEACTIVATING, then STOPPED.
             (Ok(()), Some(stop)) => format!("task/{} {} ({})", t.name, stop.last_status(), stop.reason),
@@ -69,8 +71,19 @@ fn tasks_line(lab: &Lab, s: &EcsService) -> String {
         .collect();
     let none = || tr!("ps-service-no-tasks", "none");
     let list = if tasks.is_empty() { none() } else { tasks.join(", ") };
-    format!("service/{} {}\n", s.name, tr!("ps-service-tasks", "tasks: { $tasks }", tasks = list))
+    let mut line = format!("service/{} {}\n", s.name, tr!("ps-service-tasks", "tasks: { $tasks }", tasks = list));
+    // The stopped ones by name, the latest few (why: under each instance, and in `inspect`).
+    let gone: Vec<String> = of().filter(stopped).map(|t| format!("task/{}", t.name)).collect();
+    if !gone.is_empty() {
+        let shown = gone[gone.len().saturating_sub(STOPPED_SHOWN)..].join(", ");
+        let text = tr!("ps-service-stopped", "stopped: { $count } ({ $latest })", count = gone.len(), latest = shown);
+        line.push_str(&format!("service/{} {text}\n", s.name));
+    }
+    line
 }
+
+/// How many stopped tasks `ps` names per service.
+const STOPPED_SHOWN: usize = 3;
 
 /// DescribeServices' response for the services named (without `service/`); unknown names are
 /// `failures` with reason MISSING, as ECS answers.
