@@ -38,7 +38,7 @@ pub async fn run(lab: &str, task: &str, reason: Option<String>, wait: bool) -> O
     let request = StopRequest { task: name.to_string(), reason };
     let file = dir.join(format!("stop-{}.json", crate::sys::time::now_unix_nanos()));
     let data = serde_json::to_vec(&request).map_err(|e| CliError::Failed(e.to_string()))?;
-    std::fs::create_dir_all(&dir)
+    state::create_private_dir(&dir)
         .and_then(|()| state::write_atomic(&file, &data))
         .map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
     let stop = until(lab, name, PICKUP, |_| true).await.ok_or_else(|| {

@@ -381,6 +381,18 @@ pub fn wait_registrations(
 }
 
 /// Who holds a lab's lock, as the messages about waiting for it name them.
+/// Say that lab `lab` is busy with another ecsnet (`pid`, if known) and that this one waits.
+pub fn warn_busy(lab: &str, pid: Option<i32>) {
+    let who = lock_holder(pid);
+    let msg = crate::i18n::tr!(
+        "lab-busy-waiting",
+        "lab { $lab } is busy ({ $who } is building, changing or removing it): waiting",
+        lab = lab,
+        who = who
+    );
+    tracing::warn!("{msg}")
+}
+
 pub fn lock_holder(pid: Option<i32>) -> String {
     match pid {
         Some(p) => tr!("lab-holder-process", "process { $pid }", pid = p),

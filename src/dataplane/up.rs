@@ -81,16 +81,7 @@ pub async fn up<K: Kernel>(
     plan: &Plan,
     opts: UpOptions,
 ) -> Result<Timings, UpError> {
-    let waiting = |pid: Option<i32>| {
-        let who = super::state::lock_holder(pid);
-        let msg = tr!(
-            "lab-busy-waiting",
-            "lab { $lab } is busy ({ $who } is building or removing it): waiting",
-            lab = lab.name,
-            who = who
-        );
-        tracing::warn!("{msg}")
-    };
+    let waiting = |pid: Option<i32>| super::state::warn_busy(&lab.name, pid);
     let cancel = || (opts.cancel)("lock");
     let lock = store.lock(&lab.name, waiting, &cancel).map_err(|e| UpError::State(e.to_string()))?;
     let dir = match store.claim(&lab.name) {
@@ -118,7 +109,9 @@ pub async fn up<K: Kernel>(
         super::sandbox::write_files(&dir, lab).map_err(st)?;
         // The lab's controller rebuilds the model from the same scenario while the lab runs
         // (a scenario in memory, in tests, has no file: the lab then never changes).
-        let _ = std::fs::copy(&lab.scenario_file, dir.join(super::state::SCENARIO_COPY));
+        if let Ok(text) = std::fs::read(&lab.scenario_file) {
+            super::state::write_atomic(&dir.join(super::state::SCENARIO_COPY), &text).map_err(st)?;
+        }
         fault("files");
         build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await
     })

@@ -316,16 +316,7 @@ pub async fn update<K: Kernel>(
 async fn lock(store: &Store, lab: &str) -> Result<super::state::LabLock, UpdateError> {
     let (store, lab) = (store.clone(), lab.to_string());
     tokio::task::spawn_blocking(move || {
-        let waiting = |pid: Option<i32>| {
-            let who = super::state::lock_holder(pid);
-            let msg = tr!(
-                "lab-busy-waiting",
-                "lab { $lab } is busy ({ $who } is building or removing it): waiting",
-                lab = lab,
-                who = who
-            );
-            tracing::warn!("{msg}")
-        };
+        let waiting = |pid: Option<i32>| super::state::warn_busy(&lab, pid);
         let asked = Instant::now();
         let give_up = || asked.elapsed() > LOCK_WAIT;
         store.lock(&lab, waiting, &give_up).map_err(|e| match e.kind() {
