@@ -48,7 +48,7 @@ pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> 
     }
     // Waits for an `up` of this lab in progress (it holds the lock until it succeeded or rolled
     // back), so `down` never empties a lab that `up` then reports as built.
-    let waiting = |pid: Option<i32>| super::state::warn_busy(&lab, pid);
+    let waiting = |pid: Option<i32>| super::state::warn_busy(lab, pid);
     let lock = match store.lock(lab, waiting, &|| false) {
         Ok(l) => Some(l),
         // Nothing is touched while someone else works on the lab.
