@@ -96,10 +96,33 @@ fn run_lab(
             return rep;
         }
     };
+    probe_cases(rt, &lab, (stem, sample_seed), max, &mut rep);
+    check_names(rt, &lab, (stem, sample_seed), &mut rep);
+    check_starts(&lab, stem, &mut rep);
+    check_registrations(&lab, stem, &mut rep);
+    check_calls(rt, &lab, stem, &mut rep);
+    rep.albs = lab.load_balancers.len();
+    rep.nlbs = lab.load_balancers.iter().filter(|l| l.is_network()).count();
+    rep.services = lab.services.len();
+    rep.service_tasks = lab.tasks.iter().filter(|t| t.service.is_some() && t.placement.is_ok()).count();
+    alb::check_albs(rt, &lab, stem, &mut rep);
+    after_stop(rt, (name, stem), sample_seed, max, &mut rep);
+    rep
+}
+
+/// Probe a sample of the lab's cases and compare each with the analyzer's walk; a suspect is
+/// probed again with the longer timeout before it counts.
+fn probe_cases(
+    rt: &tokio::runtime::Runtime,
+    lab: &model::Lab,
+    (stem, sample_seed): (&str, u64),
+    max: usize,
+    rep: &mut LabReport,
+) {
     let cases = sample(&lab, sample_seed, max);
     let specs: Vec<ProbeSpec> =
         cases.iter().enumerate().filter_map(|(i, (c, _))| spec(&lab, i, c, PROBE_TIMEOUT)).collect();
-    rep.probes = specs.len();
+    rep.probes += specs.len();
     let first = rt.block_on(run(specs));
     let suspects: Vec<usize> =
         first.iter().filter(|r| compare(&lab, &cases[r.id].0, &cases[r.id].1, r).is_some()).map(|r| r.id).collect();
@@ -127,16 +150,44 @@ fn run_lab(
             }
         }
     }
-    check_names(rt, &lab, (stem, sample_seed), &mut rep);
-    check_starts(&lab, stem, &mut rep);
-    check_registrations(&lab, stem, &mut rep);
-    check_calls(rt, &lab, stem, &mut rep);
-    rep.albs = lab.load_balancers.len();
-    rep.nlbs = lab.load_balancers.iter().filter(|l| l.is_network()).count();
-    rep.services = lab.services.len();
-    rep.service_tasks = lab.tasks.iter().filter(|t| t.service.is_some() && t.placement.is_ok()).count();
-    alb::check_albs(rt, &lab, stem, &mut rep);
-    rep
+}
+
+/// Issue 17: a lab that changes while it runs. One task of its first service behind a load
+/// balancer is stopped (`ecsnet stop --wait`: StopTask, its target drained for the group's
+/// 1 s deregistration delay, its ENI deleted) while the service scheduler places another; the
+/// lab's new model is then probed as the first one was, through the load balancers too.
+fn after_stop(
+    rt: &tokio::runtime::Runtime,
+    (name, stem): (&str, &str),
+    sample_seed: u64,
+    max: usize,
+    rep: &mut LabReport,
+) {
+    let Ok(lab) = ecsnet::dataplane::state::load_lab(name) else { return };
+    let quick = |g: &model::load_balancer::TargetGroup| g.deregistration_delay_seconds <= 5;
+    let Some(svc) = lab.services.iter().find(|s| !s.load_balancers.is_empty() && lab.target_groups.iter().all(quick))
+    else {
+        return;
+    };
+    let Some(task) = svc.tasks.iter().map(|&ti| &lab.tasks[ti]).find(|t| t.is_running()) else { return };
+    let o = ecsnet(&["stop", name, &format!("task/{}", task.name), "--wait"]);
+    let after = ecsnet::dataplane::state::load_lab(name).ok();
+    let stopped = after.as_ref().and_then(|l| l.task(&task.name)).is_some_and(|t| !t.is_running());
+    let Some(after) = after.filter(|_| o.status.success() && stopped) else {
+        rep.mismatches.push(Mismatch {
+            signature: "after stop: the task did not stop".into(),
+            line: format!("ecsnet stop {name} task/{}: {}", task.name, text(&o)),
+            detail: vec![],
+        });
+        return;
+    };
+    rep.changed += 1;
+    let before = rep.mismatches.len();
+    probe_cases(rt, &after, (stem, sample_seed + 1), max / 2, rep);
+    alb::check_albs(rt, &after, stem, rep);
+    for m in &mut rep.mismatches[before..] {
+        m.signature = format!("after stop: {}", m.signature);
+    }
 }
 
 /// The AWS API calls every task and instance makes (credentials fetched over the lab, signed,

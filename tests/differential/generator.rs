@@ -1135,7 +1135,7 @@ impl Gen {
                 })
                 .collect();
             y += &format!(
-                "  - {{ name: tg-{}, port: {port}, targetType: {kind}, {check}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, targets: [{}] }}\n",
+                "  - {{ name: tg-{}, port: {port}, targetType: {kind}, {check}, healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2, healthyThresholdCount: 2, unhealthyThresholdCount: 2, deregistrationDelayTimeoutSeconds: 1, targets: [{}] }}\n",
                 i + 1,
                 t.join(", ")
             );

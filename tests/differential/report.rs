@@ -24,6 +24,8 @@ pub struct LabReport {
     /// ECS services in the lab, and their tasks placed.
     pub services: usize,
     pub service_tasks: usize,
+    /// Labs whose service task was stopped (StopTask) and replaced while they ran, probed again.
+    pub changed: usize,
     pub mismatches: Vec<Mismatch>,
     /// Disagreements that went away when probed again with a longer timeout.
     pub flaky: Vec<String>,
@@ -82,6 +84,7 @@ pub struct Tally {
     pub nlb_mismatches: usize,
     pub services: usize,
     pub service_tasks: usize,
+    pub changed: usize,
     pub mismatches: usize,
     pub flaky: usize,
     pub overflow: usize,
@@ -103,6 +106,7 @@ impl Tally {
         self.nlb_mismatches += rep.mismatches.iter().filter(|m| m.signature.contains(" -> nlb/")).count();
         self.services += rep.services;
         self.service_tasks += rep.service_tasks;
+        self.changed += rep.changed;
         self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("lb ")).count();
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
@@ -147,6 +151,7 @@ impl Tally {
             self.nlb_probes, self.nlb_served, self.nlb_mismatches
         );
         eprintln!("services: {} ({} tasks placed)", self.services, self.service_tasks);
+        eprintln!("labs changed while running (a service task stopped and replaced, probed again): {}", self.changed);
         let mut by_count: Vec<_> = self.signatures.iter().collect();
         by_count.sort_by_key(|(s, (n, _))| (std::cmp::Reverse(*n), (*s).clone()));
         for (sig, (n, example)) in by_count {
