@@ -119,23 +119,23 @@ fn probe_cases(
     max: usize,
     rep: &mut LabReport,
 ) {
-    let cases = sample(&lab, sample_seed, max);
+    let cases = sample(lab, sample_seed, max);
     let specs: Vec<ProbeSpec> =
-        cases.iter().enumerate().filter_map(|(i, (c, _))| spec(&lab, i, c, PROBE_TIMEOUT)).collect();
+        cases.iter().enumerate().filter_map(|(i, (c, _))| spec(lab, i, c, PROBE_TIMEOUT)).collect();
     rep.probes += specs.len();
     let first = rt.block_on(run(specs));
     let suspects: Vec<usize> =
-        first.iter().filter(|r| compare(&lab, &cases[r.id].0, &cases[r.id].1, r).is_some()).map(|r| r.id).collect();
-    let (results, overflowed) = confirm(rt, &lab, &cases, suspects);
+        first.iter().filter(|r| compare(lab, &cases[r.id].0, &cases[r.id].1, r).is_some()).map(|r| r.id).collect();
+    let (results, overflowed) = confirm(rt, lab, &cases, suspects);
     for r in results {
         let (c, a) = &cases[r.id];
-        match compare(&lab, c, a, &r) {
+        match compare(lab, c, a, &r) {
             // An overflowing table drops packets: only a timeout may be the kernel's doing.
             Some(_) if overflowed && r.outcome == Outcome::Timeout => rep.overflow.push(c.name()),
             Some(m) => rep.mismatches.push(Mismatch { detail: detail(c, a, stem), ..m }),
             None => {
                 let before = first.iter().find(|f| f.id == r.id);
-                match before.filter(|f| f.outcome != Outcome::Timeout).and_then(|f| compare(&lab, c, a, f)) {
+                match before.filter(|f| f.outcome != Outcome::Timeout).and_then(|f| compare(lab, c, a, f)) {
                     // Load only ever makes an answer late: a different answer is a bug.
                     Some(m) => rep.mismatches.push(Mismatch {
                         signature: format!("{} (in the batch only)", m.signature),
