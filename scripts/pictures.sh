@@ -18,6 +18,12 @@ for f in scenarios/*.yaml; do
   "$bin" graph "$f" --results "$tmp/$n.json" --format png --size 1280x720 -o "$out/$n.png"
   echo "pictures: $out/$n.png"
 done
+# A running lab that changed by itself: scenario 28 once ECS has replaced its unhealthy tasks.
+"$bin" up scenarios/28-service-health-replacement.yaml --name pic-28r >/dev/null
+sleep 13
+"$bin" graph pic-28r --format png --size 1280x720 -o "$out/28-running.png" || true
+"$bin" down pic-28r >/dev/null
+echo "pictures: $out/28-running.png"
 "$bin" graph scenarios/01-bridge-vs-awsvpc.yaml --results "$tmp/01-bridge-vs-awsvpc.json" --format html -o "$tmp/01.html"
 (cd tests/browser && node check.js "$tmp/01.html" "$PWD/../../$out/html-01.png" 1280x720 task_web_awsvpc >/dev/null)
 echo "pictures: $out/html-01.png $out/html-01-clicked.png"

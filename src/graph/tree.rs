@@ -309,7 +309,9 @@ pub(super) fn build(lab: &Lab, notes: &[(String, &'static str)], lang: Lang) -> 
 fn zone_lines(lab: &Lab, az: &str) -> Vec<String> {
     let mut lines = vec![az.to_string()];
     let in_zone = |s: &crate::model::ecs_service::EcsService| {
-        let here = |ti: &&usize| lab.tasks.get(**ti).is_some_and(|t| t.placement.is_ok() && lab.az_of(t) == az);
+        let here = |ti: &&usize| {
+            lab.tasks.get(**ti).is_some_and(|t| t.placement.is_ok() && !t.is_stopping() && lab.az_of(t) == az)
+        };
         s.tasks.iter().filter(here).count()
     };
     // On the title line: the picture keeps its height.
