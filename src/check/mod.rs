@@ -102,7 +102,8 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             _ => None,
         })
         .collect();
-    let (https, specs) = https_probes(lab, expects, &planned);
+    // A check with `requests: N` is sent apart, after the others ([`spread_probes`]).
+    let (https, specs) = https_probes(lab, expects, &planned, |id| spread_of(expects, id).is_none());
     let fulls = arp_table_fulls();
     let dns_checks: Vec<(usize, &crate::scenario::DnsCheck)> = expects
         .iter()
@@ -133,6 +134,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
         crate::probe::https::run(https)
     );
     results.extend(https_results);
+    results.extend(spread_probes(lab, expects, &planned).await);
     let overflowed = arp_table_fulls() > fulls;
     // Waited for beside the probes.
     let registrations = match registrations {
@@ -193,21 +195,17 @@ fn https_probes(
     lab: &Lab,
     expects: &[Expectation],
     planned: &[Option<Planned>],
+    keep: impl Fn(usize) -> bool,
 ) -> (Vec<crate::probe::https::HttpsProbe>, Vec<crate::probe::ProbeSpec>) {
     let is_https = |id: usize| match expects.get(id).map(|e| &e.kind) {
         Some(ExpectKind::Reach(r)) => r.http.as_ref().is_some_and(|h| h.https),
         _ => false,
     };
-    // A check with `requests: N` sends its probe N times (each result carries its id).
-    let times = |id: usize| match expects.get(id).map(|e| &e.kind) {
-        Some(ExpectKind::Reach(Reach { spread: Some(s), .. })) => s.requests as usize,
-        _ => 1,
-    };
     let all = planned
         .iter()
         .flatten()
         .filter_map(|p| if let Planned::Probe(s) = p { Some(s.clone()) } else { None })
-        .flat_map(|s| std::iter::repeat_n(s.clone(), times(s.id)));
+        .filter(|s| keep(s.id));
     let (https, plain): (Vec<_>, Vec<_>) = all.partition(|s| is_https(s.id));
     if https.is_empty() {
         return (vec![], plain);
@@ -224,6 +222,36 @@ fn https_probes(
         })
         .collect();
     (https, plain)
+}
+
+/// The number of requests of expectation `id`, when it is a `requests: N` check.
+fn spread_of(expects: &[Expectation], id: usize) -> Option<usize> {
+    match expects.get(id).map(|e| &e.kind) {
+        Some(ExpectKind::Reach(Reach { spread: Some(s), .. })) => Some(s.requests as usize),
+        _ => None,
+    }
+}
+
+/// The requests of the `requests: N` checks, once every other probe is done: each check's N
+/// requests one after another (each result carries its id), so that no other request takes a
+/// turn of the load balancer's round robin between them (sent with the others, two checks'
+/// requests interleave, and one of them may see every other target only).
+async fn spread_probes(
+    lab: &Lab,
+    expects: &[Expectation],
+    planned: &[Option<Planned>],
+) -> Vec<crate::probe::ProbeResult> {
+    let mut out = vec![];
+    for id in (0..expects.len()).filter(|&i| matches!(planned.get(i), Some(Some(Planned::Probe(_))))) {
+        let Some(n) = spread_of(expects, id) else { continue };
+        // The same probe as a plain or an HTTPS one, as any other check's.
+        let (https, plain) = https_probes(lab, expects, planned, |x| x == id);
+        for _ in 0..n {
+            let (a, b) = tokio::join!(crate::probe::https::run(https.clone()), crate::probe::run(plain.clone()));
+            out.extend(a.into_iter().chain(b));
+        }
+    }
+    out
 }
 
 /// The lab CA's certificate (PEM), as `up` wrote it; empty when there is none.
