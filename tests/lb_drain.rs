@@ -17,14 +17,8 @@ const PORT: u16 = 8081;
 
 /// Scenario 24 with a 3 s deregistration delay for group `web`.
 fn scenario(lab: &str) -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("scenarios/24-alb-awsvpc.yaml")).expect("scenario");
-    let text = text.replace("\nname: alb\n", &format!("\nname: {lab}\n")).replace(
-        "    healthyThresholdCount: 2\n",
-        "    healthyThresholdCount: 2\n    deregistrationDelayTimeoutSeconds: 3\n",
-    );
-    assert!(text.contains("deregistrationDelayTimeoutSeconds: 3") && text.contains(&format!("name: {lab}\n")));
-    write_scenario(lab, &text)
+    let delay = "    healthyThresholdCount: 2\n    deregistrationDelayTimeoutSeconds: 3\n";
+    scenario_with("scenarios/24-alb-awsvpc.yaml", lab, &[("    healthyThresholdCount: 2\n", delay)])
 }
 
 /// The task that answered a GET to the test node's listener, if one did. The client is in
@@ -126,14 +120,9 @@ fn a_deregistered_alb_target_drains_then_leaves_and_comes_back() {
 
 /// Scenario 27 with a 3 s deregistration delay for group `web-ip`.
 fn nlb_scenario(lab: &str) -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("scenarios/27-nlb.yaml")).expect("scenario");
-    let text = text.replace("\nname: nlb\n", &format!("\nname: {lab}\n")).replace(
-        "    targets: [{ id: task/web-a }]\n",
-        "    deregistrationDelayTimeoutSeconds: 3\n    targets: [{ id: task/web-a }]\n",
-    );
-    assert!(text.contains("deregistrationDelayTimeoutSeconds: 3") && text.contains(&format!("name: {lab}\n")));
-    write_scenario(lab, &text)
+    let targets = "    targets: [{ id: task/web-a }]\n";
+    let delay = "    deregistrationDelayTimeoutSeconds: 3\n    targets: [{ id: task/web-a }]\n";
+    scenario_with("scenarios/27-nlb.yaml", lab, &[(targets, delay)])
 }
 
 /// A connection from the lab's internet client to `to`, opened in its namespace.

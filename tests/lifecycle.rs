@@ -45,13 +45,15 @@ fn stop_task_drains_stops_and_the_service_replaces_it() {
     need_root!();
     let lab = "lc-stop";
     // A web-only copy: api's health checks would have ECS replacing tasks beside the test.
-    let body = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO))
-        .unwrap()
-        .replace("name: svc-health\n", &format!("name: {lab}\n"))
-        .replace("deregistrationDelayTimeoutSeconds: 5", "deregistrationDelayTimeoutSeconds: 4")
-        .replace("taskDefinition: web\n    desiredCount: 1", "taskDefinition: web\n    desiredCount: 2")
-        .replace("x-ecsnet: { httpStatus: { /health: 404 } }", "x-ecsnet: { httpStatus: { /health: 200 } }");
-    let file = write_scenario(lab, &body);
+    let file = scenario_with(
+        SCENARIO,
+        lab,
+        &[
+            ("deregistrationDelayTimeoutSeconds: 5", "deregistrationDelayTimeoutSeconds: 4"),
+            ("taskDefinition: web\n    desiredCount: 1", "taskDefinition: web\n    desiredCount: 2"),
+            ("x-ecsnet: { httpStatus: { /health: 404 } }", "x-ecsnet: { httpStatus: { /health: 200 } }"),
+        ],
+    );
     let _ = ecsnet(&["down", lab]);
     let _g = LabGuard(lab.to_string());
     let o = ecsnet(&["up", file.to_str().unwrap()]);

@@ -59,6 +59,19 @@ pub fn scenario_copy(src: &str, lab: &str) -> PathBuf {
     p
 }
 
+/// A variant of scenario `src` as lab `lab`: its `name:` replaced, then each `(from, to)` of
+/// `edits` in turn; an edit whose `from` is not in the file fails the test (the variant would
+/// silently be the original).
+pub fn scenario_with(src: &str, lab: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let copy = scenario_copy(src, lab);
+    let mut text = std::fs::read_to_string(&copy).expect("scenario copy");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{src}: `{from}` not found");
+        text = text.replace(from, to);
+    }
+    write_scenario(lab, &text)
+}
+
 pub fn write_scenario(lab: &str, body: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ecsnet-test-{lab}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
