@@ -46,7 +46,7 @@ pub fn translate_out<'a>(w: &mut Walk, private: Ipv4Addr, public: Ipv4Addr, dst:
 pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a> {
     let lab = w.lab;
     let Some(eni) = lab.enis.iter().position(|e| !e.released && e.public_ip == Some(dst)) else {
-        let code = match lab.enis.iter().find(|e| !e.released && e.ip == dst).map(|e| e.owner) {
+        let code = match lab.live_enis().find(|e| e.ip == dst).map(|e| e.owner) {
             Some(o) if ec2_task(lab, o) => Reason::NoPublicIpOnEc2TaskEni,
             Some(_) => Reason::IgwPrivateIpAssociationForIngress,
             None => Reason::NoRouteToDestination,

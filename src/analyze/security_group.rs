@@ -62,9 +62,7 @@ pub fn sg_allows(lab: &Lab, eni: &Eni, dir: Dir, peer: Ipv4Addr, l4: L4, port: O
         for (i, r) in rules.iter().enumerate() {
             let peer_ok = match &r.peer.value {
                 Peer::Cidr(c) => c.contains(peer),
-                Peer::Sg(s) => {
-                    lab.enis.iter().any(|e| !e.released && e.ip == peer && e.security_groups.iter().any(|x| x == s))
-                }
+                Peer::Sg(s) => lab.live_enis().any(|e| e.ip == peer && e.security_groups.iter().any(|x| x == s)),
                 Peer::PrefixList(s) => s.public_net().contains(peer),
             };
             if peer_ok && l4.matches(r.protocol, r.ports, port) {

@@ -589,7 +589,7 @@ fn stopped(t: &mut Tree, lab: &Lab, b: usize, task: &Task) {
 
 /// The security groups and their rules, as the console lists them.
 fn groups(t: &mut Tree, lab: &Lab, parent: usize, lang: Lang) {
-    let used = |g: &str| lab.enis.iter().any(|x| !x.released && x.security_groups.iter().any(|s| s == g));
+    let used = |g: &str| lab.live_enis().any(|x| x.security_groups.iter().any(|s| s == g));
     let shown: Vec<_> = lab.vpc.security_groups.iter().filter(|g| used(&g.name.value)).collect();
     if shown.is_empty() {
         return;

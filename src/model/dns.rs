@@ -287,7 +287,7 @@ impl Zones {
 pub fn zones(lab: &Lab) -> Zones {
     let s = &lab.vpc.dns;
     let mut records = vec![];
-    for e in lab.enis.iter().filter(|e| !e.released) {
+    for e in lab.live_enis() {
         let owner = lab.owner_node(e).to_string();
         records.push(Record {
             name: ids::private_dns_name(&lab.region, e.ip),

@@ -178,6 +178,10 @@ impl Lab {
             EniOwner::LoadBalancer(x) => self.load_balancers[x].node(),
         }
     }
+    /// The ENIs that exist now: a stopped task's is released, kept in `enis` for its index only.
+    pub fn live_enis(&self) -> impl Iterator<Item = &Eni> {
+        self.enis.iter().filter(|e| !e.released)
+    }
     /// Every namespace the lab creates, in creation order.
     pub fn namespaces(&self) -> Vec<String> {
         let mut v = vec![self.vpc.router_ns.clone()];

@@ -28,9 +28,7 @@ pub(super) fn guard(t: &mut TableBuilder, lab: &Lab) {
         return;
     }
     let imds = || nft::ip_daddr(nft::ip(IMDS_IP));
-    for e in
-        lab.enis.iter().filter(|e| !e.released && matches!(e.owner, EniOwner::Task(ti) if lab.tasks[ti].is_fargate()))
-    {
+    for e in lab.live_enis().filter(|e| matches!(e.owner, EniOwner::Task(ti) if lab.tasks[ti].is_fargate())) {
         t.rule(
             "input",
             vec![nft::ip_saddr(nft::ip(e.ip)), imds(), nft::counter(), nft::drop()],

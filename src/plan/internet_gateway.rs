@@ -55,12 +55,8 @@ pub(super) fn transit(p: &mut Plan, lab: &str, (ns, name, ip): TransitEnd, (peer
 
 /// Every ENI that has a public address, in address order.
 fn public_mappings(lab: &Lab) -> Vec<PublicMapping> {
-    let mut v: Vec<PublicMapping> = lab
-        .enis
-        .iter()
-        .filter(|e| !e.released)
-        .filter_map(|e| e.public_ip.map(|public| PublicMapping { private: e.ip, public }))
-        .collect();
+    let mut v: Vec<PublicMapping> =
+        lab.live_enis().filter_map(|e| e.public_ip.map(|public| PublicMapping { private: e.ip, public })).collect();
     v.sort();
     v
 }

@@ -54,7 +54,7 @@ pub fn plan(lab: &Lab) -> Plan {
     for inst in &lab.instances {
         instance::sysctls(&mut p, inst);
     }
-    for e in lab.enis.iter().filter(|e| !e.released) {
+    for e in lab.live_enis() {
         eni::link(&mut p, lab, e);
     }
     for inst in &lab.instances {

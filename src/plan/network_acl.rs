@@ -27,8 +27,7 @@ pub(super) fn chains(t: &mut TableBuilder, lab: &Lab) {
 /// a subnet without ENIs.
 fn subnet_chains(t: &mut TableBuilder, lab: &Lab, acl: &NetworkAcl, index: usize) {
     let sn = &lab.vpc.subnets[index];
-    let links: Vec<String> =
-        lab.enis.iter().filter(|e| e.subnet == index && !e.released).map(|e| e.router_link.clone()).collect();
+    let links: Vec<String> = lab.live_enis().filter(|e| e.subnet == index).map(|e| e.router_link.clone()).collect();
     if links.is_empty() {
         return;
     }

@@ -16,7 +16,7 @@ pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     t.rule("forward", vec![nft::ct_state(&["invalid"]), nft::drop()], None);
     // NAT gateways have no security group.
-    let guarded = || lab.enis.iter().filter(|e| !e.released && !e.security_groups.is_empty());
+    let guarded = || lab.live_enis().filter(|e| !e.security_groups.is_empty());
     for e in guarded() {
         egress_and_ingress(t, lab, e);
         t.rule("forward", vec![nft::iifname(&e.router_link), nft::jump(&egress_chain(e))], Some(&e.id));
@@ -112,5 +112,5 @@ fn rule_stmts(lab: &Lab, r: &SgRule, peer_side: Side) -> Option<Vec<nft::Stmt>> 
 
 /// The addresses of every ENI that carries the group.
 fn members(lab: &Lab, sg: &str) -> Vec<Ipv4Addr> {
-    lab.enis.iter().filter(|e| !e.released && e.security_groups.iter().any(|g| g == sg)).map(|e| e.ip).collect()
+    lab.live_enis().filter(|e| e.security_groups.iter().any(|g| g == sg)).map(|e| e.ip).collect()
 }

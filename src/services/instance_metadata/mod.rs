@@ -126,10 +126,8 @@ fn instance(lab: &Lab, ii: usize, launched_unix: u64) -> ImdsInstance {
     // The instance's ENIs: its primary one, then each awsvpc task's, attached to it. With
     // trunking the tasks' ENIs are branches, not attached to the instance: the trunk ENI is.
     let trunked = inst.trunk.is_some();
-    let task_enis = lab
-        .enis
-        .iter()
-        .filter(|e| !trunked && !e.released && matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].on_instance(ii)));
+    let task_enis =
+        lab.live_enis().filter(|e| !trunked && matches!(e.owner, EniOwner::Task(t) if lab.tasks[t].on_instance(ii)));
     for (device, e) in std::iter::once(eni).chain(task_enis).enumerate() {
         let sn = &lab.vpc.subnets[e.subnet];
         let base = format!("network/interfaces/macs/{}/", e.mac);
