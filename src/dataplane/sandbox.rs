@@ -4,7 +4,7 @@
 //! state directory, as Docker keeps them under /var/lib/docker/containers/ID), a cgroup named
 //! after it where the machine allows one, and its environment only, never the caller's.
 
-use super::state::{create_private_dir, write_atomic};
+use super::state::{create_private_dir, write_atomic, write_private};
 use crate::model::Lab;
 use crate::model::docker::{
     ContainerRef, ETC_FILES, EtcFiles, ca_env, containers, exec_env, instance_etc, internet_etc,
@@ -43,10 +43,11 @@ pub fn internet_dir(state_dir: &Path, node: &str) -> PathBuf {
     state_dir.join("internet").join(node)
 }
 
+/// A new container's (or node's) files: its directory is new, and no process reads them yet.
 fn write_etc(dir: &Path, etc: &EtcFiles) -> io::Result<()> {
     create_private_dir(dir)?;
     for ((name, _), text) in ETC_FILES.iter().zip(etc.contents()) {
-        write_atomic(&dir.join(name), text.as_bytes())?;
+        write_private(&dir.join(name), text.as_bytes())?;
     }
     Ok(())
 }

@@ -82,16 +82,21 @@ pub const FILE_MODE: u32 = 0o600;
 pub const DIR_MODE: u32 = 0o700;
 
 /// Write atomically (temp file + rename), so a crash never leaves a half-written file. The file
-/// is created 0600 (and made so if an older one was left with another mode).
+/// is created 0600 (and made so if an older one was left with another mode). Not synced to
+/// disk: state lives under /run, which a reboot empties along with the lab's namespaces, so a
+/// flush would only make `up` wait on the disk (seconds at 1,000 tasks where /run is not tmpfs).
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::options().write(true).create(true).truncate(true).mode(FILE_MODE).open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
-        f.write_all(data)?;
-        f.sync_data()?;
-    }
+    write_private(&tmp, data)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Write a file 0600 in place: for files no one reads before the writer is done (a new
+/// container's /etc files, written before any process of the lab starts).
+pub fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
+    let mut f = std::fs::File::options().write(true).create(true).truncate(true).mode(FILE_MODE).open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
+    f.write_all(data)
 }
 
 /// Open a state file (a log) for appending, created 0600.
