@@ -7,7 +7,9 @@ use crate::model::Lab;
 use std::path::Path;
 
 pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>, verbose: u8) -> Outcome {
+    let t0 = std::time::Instant::now();
     let (scn, lab, plan) = super::prepare_as(file, naming)?;
+    let prepared = t0.elapsed();
     super::check_environment()?;
     for w in super::control_plane_warnings(&lab, scn.control_plane_strict) {
         eprintln!("ecsnet: {w}");
@@ -16,6 +18,10 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
     // Per-phase lines on a terminal (or with -v); quiet in CI and in pipes.
     use std::io::IsTerminal;
     let progress = verbose > 0 || (std::io::stderr().is_terminal() && std::env::var_os("CI").is_none());
+    if progress {
+        // Reading the scenario, the model and the plan: the part of `up` before any kernel work.
+        eprintln!("  {:<12} {:>8.1} ms", "model", prepared.as_secs_f64() * 1000.0);
+    }
     let opts = UpOptions { cancel: super::cancel_flag(), stop_after, progress };
     super::working_on(&lab.name);
     let built = dataplane::up(&lab, &plan, opts).await;

@@ -202,6 +202,19 @@ impl Kernel for FakeKernel {
         Ok(self.add_process(lab, &p.role))
     }
 
+    async fn spawn_pauses(
+        &self,
+        lab: &str,
+        pauses: &[&Process],
+        started: &mut Vec<ProcRecord>,
+    ) -> Result<(), ApplyError> {
+        for p in pauses {
+            self.record(Call::Spawn(p.role.clone()))?;
+            started.push(self.add_process(lab, &p.role));
+        }
+        Ok(())
+    }
+
     fn stop(&self, procs: &[ProcRecord]) -> usize {
         let _ = self.record(Call::Stop(procs.iter().map(|r| r.pid).collect()));
         let mut w = self.world();

@@ -103,6 +103,15 @@ pub trait Kernel: Clone + Send + Sync + 'static {
         process: &Process,
     ) -> impl Future<Output = Result<ProcRecord, ApplyError>> + Send;
 
+    /// Start the pause holders of the plan (`ProcessKind::Pause`), several per exec. Each one
+    /// started is pushed to `started`, also when another fails (a rollback stops them).
+    fn spawn_pauses(
+        &self,
+        lab: &str,
+        pauses: &[&Process],
+        started: &mut Vec<ProcRecord>,
+    ) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
     /// Stop these processes (never one whose PID was reused); returns how many were running.
     fn stop(&self, procs: &[ProcRecord]) -> usize;
 

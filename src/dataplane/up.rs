@@ -10,6 +10,7 @@ use crate::model::ids;
 use crate::plan::Plan;
 use crate::plan::process::ProcessKind;
 use futures::FutureExt;
+use std::io::Write;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -104,6 +105,7 @@ pub async fn up<K: Kernel>(
     let mut created = vec![];
     let r = AssertUnwindSafe(async {
         let st = |e: std::io::Error| UpError::State(format!("{}: {e}", dir.display()));
+        let files = Instant::now();
         store.save_journal(&journal).map_err(st)?;
         store.save_lab(lab).map_err(st)?;
         super::sandbox::write_files(&dir, lab).map_err(st)?;
@@ -113,6 +115,10 @@ pub async fn up<K: Kernel>(
             super::state::write_atomic(&dir.join(super::state::SCENARIO_COPY), &text).map_err(st)?;
         }
         fault("files");
+        if opts.progress {
+            let ms = files.elapsed().as_secs_f64() * 1000.0;
+            let _ = writeln!(std::io::stderr(), "  {:<12} {ms:>8.1} ms", "files");
+        }
         build(kernel, store, lab, plan, &opts, &mut journal, &mut created).await
     })
     .catch_unwind()
@@ -211,7 +217,7 @@ async fn build<K: Kernel>(
     kernel.firewalls(plan).await?;
     ph.end();
     ph.begin("processes")?;
-    start_processes(kernel, store, lab, plan, journal).await?;
+    start_processes(kernel, store, lab, plan, journal, opts.progress).await?;
     ph.end();
     journal.complete = true;
     store.save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
@@ -229,15 +235,19 @@ async fn start_processes<K: Kernel>(
     lab: &Lab,
     plan: &Plan,
     journal: &mut Journal,
+    progress: bool,
 ) -> Result<(), UpError> {
     let dir = store.dir(&lab.name);
     let save = |j: &Journal| store.save_journal(j).map_err(|e| UpError::State(e.to_string()));
     let (pauses, others): (Vec<_>, Vec<_>) =
         plan.processes.iter().partition(|p| matches!(p.kind, ProcessKind::Pause { .. }));
-    for p in pauses {
-        journal.processes.push(kernel.spawn(&lab.name, &dir, p).await?);
-    }
+    let t = Instant::now();
+    kernel.spawn_pauses(&lab.name, &pauses, &mut journal.processes).await?;
     save(journal)?;
+    if progress {
+        // Inside `processes`: how much of it the pause holders take (the rest is the agent).
+        let _ = writeln!(std::io::stderr(), "    {:<10} {:>8.1} ms", "holders", t.elapsed().as_secs_f64() * 1000.0);
+    }
     // The agent runs the tasks' starts before it reports ready; a task that did not start
     // runs no program.
     let mut stopped: Vec<String> = vec![];
@@ -292,7 +302,6 @@ impl<'a> Phases<'a> {
         tracing::debug!(lab = %self.lab, "{name} done in {ms:.1} ms");
         if self.opts.progress {
             // A closed terminal or pipe must not abort a half-built lab: the error is ignored.
-            use std::io::Write;
             let _ = writeln!(std::io::stderr(), "  {name:<12} {ms:>8.1} ms");
         }
         self.done += 1;

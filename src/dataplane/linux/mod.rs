@@ -83,6 +83,15 @@ impl Kernel for LinuxKernel {
         process::spawn(lab, state_dir, p).await
     }
 
+    async fn spawn_pauses(
+        &self,
+        lab: &str,
+        pauses: &[&Process],
+        started: &mut Vec<ProcRecord>,
+    ) -> Result<(), ApplyError> {
+        process::spawn_pauses(lab, pauses, started).await
+    }
+
     fn stop(&self, procs: &[ProcRecord]) -> usize {
         let running = procs.iter().filter(|r| process::alive(r)).count();
         process::stop(procs);

@@ -51,6 +51,50 @@ pub async fn spawn(lab: &str, state_dir: &Path, p: &Process) -> Result<ProcRecor
     }
 }
 
+/// Pause holders per exec (`spawn_pause_batch`), and batches started at once (one per CPU of
+/// a small machine: the forks are CPU work).
+const PAUSE_BATCH: usize = 64;
+const PAUSE_BATCHES_AT_ONCE: usize = 2;
+
+/// Start pause holders in batches; each batch's holders are pushed to `started` once it has
+/// reported them all (a batch that fails kills itself, above). The first error is returned.
+pub async fn spawn_pauses(lab: &str, pauses: &[&Process], started: &mut Vec<ProcRecord>) -> Result<(), ApplyError> {
+    use futures::stream::{self, StreamExt};
+    let batches: Vec<Vec<(String, String)>> = pauses
+        .chunks(PAUSE_BATCH)
+        .map(|c| {
+            c.iter()
+                .filter_map(|p| match &p.kind {
+                    ProcessKind::Pause { ns } => Some((ns.clone(), p.role.clone())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let lab = lab.to_string();
+    let results: Vec<io::Result<Vec<ProcRecord>>> =
+        stream::iter(batches)
+            .map(|b| {
+                let lab = lab.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || spawn_pause_batch(&lab, &b)).await.map_err(io::Error::other)?
+                }
+            })
+            .buffered(PAUSE_BATCHES_AT_ONCE)
+            .collect()
+            .await;
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(v) => started.extend(v),
+            Err(e) => {
+                first_err.get_or_insert(fail("pause holders", e));
+            }
+        }
+    }
+    first_err.map_or(Ok(()), Err)
+}
+
 fn self_exe() -> io::Result<std::path::PathBuf> {
     std::fs::read_link("/proc/self/exe")
 }
@@ -74,15 +118,35 @@ fn base(cmd: &mut Command, lab: &str, log: Option<&Path>) -> io::Result<()> {
     Ok(())
 }
 
-/// Start a pause holder inside namespace `ns` (it enters the namespace itself, being
-/// single-threaded at that point).
+/// Start a pause holder inside namespace `ns` (a batch of one).
 pub fn spawn_pause(lab: &str, ns: &str, role: String) -> io::Result<ProcRecord> {
+    let mut v = spawn_pause_batch(lab, &[(ns.to_string(), role)])?;
+    v.pop().ok_or_else(|| io::Error::other("pause holder not started"))
+}
+
+/// Start the pause holders of a batch, `(namespace, role)` each, as one exec whose process
+/// forks the others (`services::holder::pause_main`), and record every one. If the batch does
+/// not report all its PIDs, its whole process group is killed: nothing of it is left unjournalled.
+pub fn spawn_pause_batch(lab: &str, batch: &[(String, String)]) -> io::Result<Vec<ProcRecord>> {
+    let Some(((_, first_role), rest)) = batch.split_first() else { return Ok(vec![]) };
     let mut cmd = Command::new(self_exe()?);
-    cmd.arg("__pause").arg(crate::sys::netns::path(ns)).stdout(Stdio::null());
+    cmd.arg("__pause").args(batch.iter().map(|(ns, _)| crate::sys::netns::path(ns))).stdout(Stdio::piped());
     cmd.arg0("/pause");
     base(&mut cmd, lab, None)?;
-    let child = cmd.spawn()?;
-    Ok(record(child.id(), role))
+    let mut child = cmd.spawn()?;
+    let leader = child.id() as i32;
+    let stdout = child.stdout.take().ok_or_else(|| io::Error::other("pause holder has no stdout"))?;
+    let pids: Vec<i32> =
+        BufReader::new(stdout).lines().map_while(Result::ok).filter_map(|l| l.trim().parse().ok()).collect();
+    if pids.len() != rest.len() {
+        // The leader's process group is the batch (each forked holder keeps it).
+        let _ = kill(Pid::from_raw(-leader), Signal::SIGKILL);
+        let _ = child.wait();
+        return Err(io::Error::other(format!("pause holders: {} of {} started", pids.len(), rest.len())));
+    }
+    let mut out = vec![record(child.id(), first_role.clone())];
+    out.extend(pids.into_iter().zip(rest).map(|(pid, (_, role))| record(pid as u32, role.clone())));
+    Ok(out)
 }
 
 /// Start the lab's agent and wait until it reports `ready` (all listeners bound).
