@@ -14,6 +14,7 @@ mod probe;
 mod ps;
 mod schema;
 mod stop;
+mod suite;
 mod test;
 mod up;
 mod validate;
@@ -162,6 +163,10 @@ pub enum Cmd {
         /// Name each lab PREFIX-NAME (NAME: its scenario's `name:`), e.g. one prefix per CI job.
         #[arg(long)]
         prefix: Option<String>,
+        /// Run only shard I of N (1 <= I <= N) of the scenarios: round robin over the sorted
+        /// files, so that N CI runners share a suite (GitLab: $CI_NODE_INDEX/$CI_NODE_TOTAL).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
     /// Probe the expectations of a running lab.
     Check {
@@ -709,9 +714,10 @@ pub fn main() -> i32 {
                     up::run(&file, &Naming { name, prefix }, stop_after, v).await
                 }
                 Cmd::Down { labs, all, everyone, owner } => down::run(&labs, all, everyone, owner.as_deref()).await,
-                Cmd::Test { paths, junit, json, markdown, name, prefix } => {
+                Cmd::Test { paths, junit, json, markdown, name, prefix, shard } => {
                     let out = test::Outputs { junit: junit.as_deref(), json, markdown: markdown.as_deref() };
-                    test::run(&paths, out, &Naming { name, prefix }, v).await
+                    let suite = test::Suite { shard: shard.as_deref() };
+                    test::run(&paths, out, &Naming { name, prefix }, &suite, v).await
                 }
                 Cmd::Check { lab, json } => check::run(&lab, json).await,
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {

@@ -45,8 +45,28 @@ fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
-pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, verbose: u8) -> Outcome {
-    let files = expand(paths).map_err(CliError::Invalid)?;
+/// How a suite is run: `--shard I/N` (this runner's part of it).
+pub struct Suite<'a> {
+    pub shard: Option<&'a str>,
+}
+
+pub async fn run(
+    paths: &[PathBuf],
+    out: Outputs<'_>,
+    naming: &super::Naming,
+    suite: &Suite<'_>,
+    verbose: u8,
+) -> Outcome {
+    // A wrong --shard is said before any file is read.
+    let shard = suite.shard.map(super::suite::parse_shard).transpose()?;
+    let mut files = expand(paths).map_err(CliError::Invalid)?;
+    if let Some(shard) = shard {
+        let all = files.len();
+        files = super::suite::split(files, shard);
+        if files.is_empty() {
+            return Ok(empty_shard(&out, shard, all));
+        }
+    }
     if naming.name.is_some() && files.len() > 1 {
         return Err(CliError::Invalid(tr!(
             "test-name-one-lab",
@@ -97,6 +117,20 @@ pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, ve
     }
     write_outputs(&out, &reports, &pictures);
     Ok(conclude(&reports, out.json))
+}
+
+/// A shard with no scenario passes: its line (on stderr with --json, whose output stays `[]`),
+/// and the outputs CI collects, empty.
+fn empty_shard(out: &Outputs<'_>, shard: super::suite::Shard, suite: usize) -> Exit {
+    let line = super::suite::empty_shard_line(shard, suite);
+    if out.json {
+        super::say(&line);
+        println!("[]");
+    } else {
+        println!("{line}");
+    }
+    write_outputs(out, &[], &[]);
+    Exit::Ok
 }
 
 /// The JUnit and Markdown files, and GitHub's job summary (appended: one job may run several
