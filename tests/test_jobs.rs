@@ -128,3 +128,29 @@ fn a_bad_shard_is_exit_2_and_an_empty_shard_passes() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("shard 3/3 holds no scenario"), "{}", text(&o));
 }
+
+#[test]
+fn ctrl_c_brings_every_running_scenario_down() {
+    need_root!();
+    let dir = suite("int", 6);
+    let child = Command::new(bin())
+        .arg("test")
+        .arg(&dir)
+        .args(["--prefix", "sue", "--jobs", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the first labs are up (their state directory is there), Ctrl-C the parent only.
+    let start = std::time::Instant::now();
+    while !Path::new("/run/ecsnet/sue-s001-awsvpc").exists() && start.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    // Said once, by the parent.
+    assert_eq!(text(&o).matches("ecsnet: interrupted, cleaning up").count(), 1, "{}", text(&o));
+    nothing_left("sue", &dir);
+}
