@@ -169,7 +169,7 @@ pub enum Cmd {
         shard: Option<String>,
         /// Run up to N scenarios at once, each in a process of its own (distinct labs; one
         /// report, in the order of the files).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         jobs: u16,
         /// Run the one scenario given and print its report as one JSON line: how `--jobs` runs
         /// each scenario (the parent checked the machine, and prints the tables and files).

@@ -346,6 +346,22 @@ mod tests {
     }
 
     #[test]
+    fn a_childs_report_comes_back_whole_with_its_exit_code() {
+        let mut rep = ScenarioReport::new("s/001.yaml".into());
+        rep.lab = Some("ci-s001".into());
+        rep.error = Some("up failed: x".into());
+        rep.error_code = Exit::Failed.code();
+        rep.up_ms = 12.5;
+        let line = serde_json::to_string(&ChildReport { error_code: rep.error_code, report: rep.clone() }).unwrap();
+        assert!(!line.contains('\n'), "one line");
+        let back: ChildReport = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.error_code, 1);
+        assert_eq!(serde_json::to_value(&back.report).unwrap(), serde_json::to_value(&rep).unwrap());
+        assert_eq!(exit_of(130), Exit::Interrupted);
+        assert_eq!(exit_of(77), Exit::Internal);
+    }
+
+    #[test]
     fn shard_values() {
         assert_eq!(parse_shard("2/3").unwrap(), Shard { index: 2, total: 3 });
         assert_eq!(parse_shard("1/1").unwrap(), Shard { index: 1, total: 1 });
