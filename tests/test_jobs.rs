@@ -82,6 +82,7 @@ fn jobs_and_shards_give_the_serial_verdicts_and_exit_code() {
     shards.sort_by_key(file_of);
     assert_eq!(shards, want);
     nothing_left("sua", &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -104,6 +105,7 @@ fn a_failing_scenario_fails_the_parallel_run_as_it_fails_the_serial_one() {
     let out = String::from_utf8_lossy(&jobs.stdout);
     assert!(out.contains("3 scenarios: 6 passed, 1 failed"), "{out}");
     nothing_left("sub", &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -114,6 +116,7 @@ fn two_scenarios_naming_one_lab_are_refused_before_anything_is_built() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("both name lab suc-s001-awsvpc"), "{}", text(&o));
     nothing_left("suc", &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -127,6 +130,7 @@ fn a_bad_shard_is_exit_2_and_an_empty_shard_passes() {
     let o = test_run(&dir, &["--shard", "3/3", "--prefix", "sud"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("shard 3/3 holds no scenario"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -153,4 +157,5 @@ fn ctrl_c_brings_every_running_scenario_down() {
     // Said once, by the parent.
     assert_eq!(text(&o).matches("ecsnet: interrupted, cleaning up").count(), 1, "{}", text(&o));
     nothing_left("sue", &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }
