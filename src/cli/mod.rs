@@ -14,6 +14,7 @@ mod probe;
 mod ps;
 mod schema;
 mod stop;
+mod suite;
 mod test;
 mod up;
 mod validate;
@@ -162,6 +163,18 @@ pub enum Cmd {
         /// Name each lab PREFIX-NAME (NAME: its scenario's `name:`), e.g. one prefix per CI job.
         #[arg(long)]
         prefix: Option<String>,
+        /// Run only shard I of N (1 <= I <= N) of the scenarios: round robin over the sorted
+        /// files, so that N CI runners share a suite (GitLab: $CI_NODE_INDEX/$CI_NODE_TOTAL).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Run up to N scenarios at once, each in a process of its own (distinct labs; one
+        /// report, in the order of the files).
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Run the one scenario given and print its report as one JSON line: how `--jobs` runs
+        /// each scenario (the parent checked the machine, and prints the tables and files).
+        #[arg(long, hide = true)]
+        one_report: bool,
     },
     /// Probe the expectations of a running lab.
     Check {
@@ -459,7 +472,12 @@ pub fn watch_signals() {
         loop {
             let any = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
             any.await;
+            // Each scenario `--jobs` runs in a child process is interrupted as a serial run's
+            // would be, and counts the signals as this process does.
+            forward_to_children();
             match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
+                // A child of `test --jobs` leaves these lines to its parent (said once).
+                0 | 1 if QUIET_INTERRUPTS.load(Ordering::SeqCst) => {}
                 0 => say(&tr!(
                     "interrupt-first",
                     "ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"
@@ -483,6 +501,43 @@ pub fn watch_signals() {
             }
         }
     });
+}
+
+/// The processes `test --jobs` started, each testing one scenario in a process group of its
+/// own (a Ctrl-C on the terminal reaches this process only, which passes each signal on).
+static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// `pid` tests a scenario for this process until [`child_done`]; it gets this process's signals.
+pub fn child_started(pid: u32) {
+    if let Ok(mut v) = CHILDREN.lock() {
+        v.push(pid);
+    }
+}
+
+pub fn child_done(pid: u32) {
+    if let Ok(mut v) = CHILDREN.lock() {
+        v.retain(|p| *p != pid);
+    }
+}
+
+/// Set in a child of `test --jobs`: its parent says what an interrupt does.
+static QUIET_INTERRUPTS: AtomicBool = AtomicBool::new(false);
+
+/// This process tests a scenario for a `test --jobs` parent.
+pub fn as_child() {
+    QUIET_INTERRUPTS.store(true, Ordering::SeqCst);
+}
+
+/// SIGINT to every child: each cleans up its own lab (its third leaves it to a background
+/// `down`, as this process's third does).
+fn forward_to_children() {
+    use nix::sys::signal::{Signal, kill};
+    let pids = CHILDREN.lock().map(|v| v.clone()).unwrap_or_default();
+    for pid in pids {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = kill(nix::unistd::Pid::from_raw(pid), Signal::SIGINT);
+        }
+    }
 }
 
 /// After a panic: remove the labs this process was building or testing, here (no thread or
@@ -709,9 +764,10 @@ pub fn main() -> i32 {
                     up::run(&file, &Naming { name, prefix }, stop_after, v).await
                 }
                 Cmd::Down { labs, all, everyone, owner } => down::run(&labs, all, everyone, owner.as_deref()).await,
-                Cmd::Test { paths, junit, json, markdown, name, prefix } => {
+                Cmd::Test { paths, junit, json, markdown, name, prefix, shard, jobs, one_report } => {
                     let out = test::Outputs { junit: junit.as_deref(), json, markdown: markdown.as_deref() };
-                    test::run(&paths, out, &Naming { name, prefix }, v).await
+                    let suite = suite::Suite { shard: shard.as_deref(), jobs: usize::from(jobs), one_report };
+                    suite::run(&paths, out, &Naming { name, prefix }, &suite, v).await
                 }
                 Cmd::Check { lab, json } => check::run(&lab, json).await,
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {

@@ -45,63 +45,78 @@ fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
-pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &super::Naming, verbose: u8) -> Outcome {
-    let files = expand(paths).map_err(CliError::Invalid)?;
-    if naming.name.is_some() && files.len() > 1 {
-        return Err(CliError::Invalid(tr!(
-            "test-name-one-lab",
-            "--name names one lab, and these paths hold { $count } scenarios: use --prefix instead",
-            count = files.len()
-        )));
-    }
+/// The scenarios one after another, in this process (`--jobs 1`).
+pub async fn run(files: &[PathBuf], out: &Outputs<'_>, naming: &super::Naming, verbose: u8) -> Outcome {
     let mut reports = vec![];
     let mut pictures = vec![];
     let mut env_checked = false;
     super::watch_signals();
-    for f in &files {
+    for f in files {
         if super::interrupted() {
             break;
         }
-        let (rep, picture) = match super::prepare_as(f, naming) {
-            Ok(prepared) => {
-                // The machine is checked once, when the first lab is about to be built.
-                if !env_checked {
-                    super::check_environment()?;
-                    env_checked = true;
-                }
-                let lab = prepared.1.clone();
-                let rep = test_one(f, prepared, verbose).await;
-                let picture = crate::graph::mermaid(&lab, &rep.verdicts);
-                (rep, Some(picture))
-            }
-            Err(e) => {
-                let rep = ScenarioReport {
-                    error: Some(e.to_string()),
-                    error_code: e.exit().code(),
-                    ..ScenarioReport::new(f.display().to_string())
-                };
-                (rep, None)
-            }
-        };
-        if !out.json {
-            print!("{}", report::table_in(&rep, crate::i18n::lang()));
-        }
-        if in_github_actions() {
-            print!("{}", report::ci::github_annotations(&rep));
-        }
+        let (rep, picture) = scenario(f, naming, &mut env_checked, verbose).await?;
+        show(&rep, out);
         reports.push(rep);
         pictures.push(picture);
     }
-    if out.json {
-        println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
+    finish(out, &reports, &pictures)
+}
+
+/// One scenario, in this process: its report and its picture (none for an invalid file). The
+/// machine is checked once, when the first lab is about to be built.
+pub(super) async fn scenario(
+    f: &Path,
+    naming: &super::Naming,
+    env_checked: &mut bool,
+    verbose: u8,
+) -> Result<(ScenarioReport, Option<String>), CliError> {
+    match super::prepare_as(f, naming) {
+        Ok(prepared) => {
+            if !*env_checked {
+                super::check_environment()?;
+                *env_checked = true;
+            }
+            let lab = prepared.1.clone();
+            let rep = test_one(f, prepared, verbose).await;
+            let picture = crate::graph::mermaid(&lab, &rep.verdicts);
+            Ok((rep, Some(picture)))
+        }
+        Err(e) => Ok((error_report(f, &e), None)),
     }
-    write_outputs(&out, &reports, &pictures);
-    Ok(conclude(&reports, out.json))
+}
+
+/// The report of a scenario that could not be run.
+pub(super) fn error_report(f: &Path, e: &CliError) -> ScenarioReport {
+    ScenarioReport {
+        error: Some(e.to_string()),
+        error_code: e.exit().code(),
+        ..ScenarioReport::new(f.display().to_string())
+    }
+}
+
+/// A scenario's table, whole, as soon as it is done (and its annotations in GitHub Actions).
+pub(super) fn show(rep: &ScenarioReport, out: &Outputs<'_>) {
+    if !out.json {
+        print!("{}", report::table_in(rep, crate::i18n::lang()));
+    }
+    if in_github_actions() {
+        print!("{}", report::ci::github_annotations(rep));
+    }
+}
+
+/// The end of a run: the JSON, the files, the closing line and the exit code.
+pub(super) fn finish(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Option<String>]) -> Outcome {
+    if out.json {
+        println!("{}", serde_json::to_string_pretty(reports).unwrap_or_default());
+    }
+    write_outputs(out, reports, pictures);
+    Ok(conclude(reports, out.json))
 }
 
 /// The JUnit and Markdown files, and GitHub's job summary (appended: one job may run several
 /// `ecsnet test`). A file that cannot be written is said, and the run's verdict stands.
-fn write_outputs(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Option<String>]) {
+pub(super) fn write_outputs(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Option<String>]) {
     let write = |p: &Path, text: String, append: bool| {
         use std::io::Write;
         let r = std::fs::OpenOptions::new()
@@ -132,7 +147,7 @@ fn write_outputs(out: &Outputs<'_>, reports: &[ScenarioReport], pictures: &[Opti
 }
 
 /// One scenario: up, probe, down (always).
-async fn test_one(f: &Path, scenario: (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
+pub(super) async fn test_one(f: &Path, scenario: (Scenario, Lab, Plan), verbose: u8) -> ScenarioReport {
     let name = scenario.1.name.clone();
     super::working_on(&name);
     let rep = test_lab(f, scenario, verbose).await;

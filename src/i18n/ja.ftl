@@ -117,6 +117,9 @@ help-test-junit = JUnit XML をここに書きます
 help-test-json = 結果を表ではなく JSON で出力します
 help-test-markdown = Markdown の要約 (シナリオごとの表と Mermaid の構成図) をここに書きます。GitHub Actions ではジョブの要約にも追記します
 help-test-name = ラボの名前をシナリオの `name:` ではなく NAME にします (シナリオが 1 つのときだけ)
+help-test-shard = N 個のシャードのうち I 番目 (1 <= I <= N) のシナリオだけを実行します。ファイル名でソートした順に順番に割り振るので、N 台の CI ランナーで 1 つのスイートを分担できます (GitLab: $CI_NODE_INDEX/$CI_NODE_TOTAL)
+help-test-jobs = 最大 N 個のシナリオを同時に、それぞれ別のプロセスで実行します (ラボは別々。報告は 1 つで、ファイルの順に並びます)
+help-test-one_report = 指定した 1 つのシナリオを実行し、その報告を 1 行の JSON で出力します。`--jobs` はシナリオごとにこれを実行します (マシンの確認、表とファイルの出力は親プロセスが行います)
 help-test-prefix = 各ラボの名前を PREFIX-NAME にします (NAME はそのシナリオの `name:`)。例: CI のジョブごとに 1 つのプレフィックス
 help-probe-timeout_ms = プローブが待つ時間 (1〜60000 ms)
 help-probe-via = hostPort または publicHostPort
@@ -248,6 +251,12 @@ test-probing-failed = プローブに失敗しました: { $error }
 test-teardown-failed = 後片付け (down) に失敗しました: { $errors }
 test-summary = シナリオ { $scenarios } 個: 成功 { $passed }、失敗 { $failed }{ $errors }
 test-summary-errors = 、エラー { $count }
+test-bad-shard = --shard `{ $value }`: I/N の形で、N 個のうちこのランナーが受け持つシャード I を指定します (1 <= I <= N。GitLab では $CI_NODE_INDEX/$CI_NODE_TOTAL)。例: 2/3
+test-one-report-one-file = --one-report が実行するシナリオは 1 つですが、指定したパスには { $count } 個あります
+test-jobs-same-lab = --jobs { $jobs }: { $first } と { $second } はどちらもラボ { $lab } を名付けていて、同じラボを同時に 2 つ作ることはできません。シナリオごとに別の `name:` を付けるか、--jobs 1 で実行してください
+test-jobs-cannot-start = このシナリオを実行するプロセスを起動できません: { $error }
+test-jobs-no-report = このシナリオを実行したプロセスが報告を残さずに終了しました ({ $status })
+test-shard-empty = シャード { $shard } にはシナリオがありません (指定したパスには { $count } 個): 実行するものはありません
 check-no-expectations = ラボ `{ $lab }` には保存された期待値がありません ({ $path }: { $error })
 
 # The test/check table (column headers, ok/FAIL and outcomes stay in English)

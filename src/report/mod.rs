@@ -8,7 +8,7 @@ use crate::judge::Verdict;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ScenarioReport {
     pub file: String,
     pub lab: Option<String>,
