@@ -11,6 +11,9 @@ mod dns;
 mod docker;
 mod eni;
 pub mod fargate;
+pub mod hosts;
+#[cfg(test)]
+mod hosts_tests;
 mod instance;
 mod instance_metadata;
 mod internet;
