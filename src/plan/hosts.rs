@@ -320,7 +320,7 @@ fn fabric(p: &mut Plan, lab: &Lab, hosts: &Hosts, h: usize, subnet_host: &[usize
         port: VXLAN_PORT,
         local: me.underlay,
         mac: fabric_mac(lab, me),
-        mtu: me.underlay_mtu - VXLAN_OVERHEAD,
+        mtu: fabric_mtu(hosts),
     });
     p.addr(rtr, FABRIC_LINK, fabric_ip(h), FABRIC_PREFIX);
     p.static_neighbours_only(rtr, FABRIC_LINK);
@@ -337,6 +337,14 @@ fn fabric(p: &mut Plan, lab: &Lab, hosts: &Hosts, h: usize, subnet_host: &[usize
             });
         }
     }
+}
+
+/// The fabric's MTU, the same at every end: the smallest underlay MTU less what VXLAN adds
+/// (1450 over a 1500-byte underlay, 8951 over EC2's 9001). The ENIs keep AWS's 9001; a packet
+/// too big for the fabric with DF set gets "fragmentation needed" from the sender's router
+/// copy, so path MTU discovery works and nothing is lost silently.
+pub fn fabric_mtu(hosts: &Hosts) -> u32 {
+    hosts.hosts.iter().map(|h| h.underlay_mtu).min().unwrap_or(MIN_MTU + VXLAN_OVERHEAD) - VXLAN_OVERHEAD
 }
 
 /// For the one-machine prototype only: host `host`'s plan with every namespace of the lab

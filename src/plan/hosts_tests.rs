@@ -85,6 +85,10 @@ fn the_fabric_is_symmetric_one_vni_and_static() {
     assert_eq!(hs[0].vxlans.len(), 1);
     assert_eq!(hs[0].vxlans[0].vni, hs[1].vxlans[0].vni, "one VNI per VPC");
     assert_eq!(hs[0].vxlans[0].mtu, 1450, "the underlay's 1500 less 50");
+    let mut jumbo = two();
+    jumbo.hosts[1].underlay_mtu = 9001;
+    let js = host_plans(&l, &plan(&l), &jumbo).unwrap();
+    assert_eq!((js[0].vxlans[0].mtu, js[1].vxlans[0].mtu), (1450, 1450), "both ends agree: the smallest underlay's");
     for (i, j) in [(0, 1), (1, 0)] {
         let (me, peer) = (&hs[i], &hs[j]);
         let peer_mac = &peer.vxlans[0].mac;
