@@ -220,7 +220,7 @@ fn two_hosts_joined_by_vxlan_carry_the_analyzers_verdicts() {
     assert!(answered >= 10, "only {answered} answers named their responder");
     assert!(crossing >= 10 && blocked >= 1, "{crossing} flows crossed the fabric, {blocked} timed out");
     eprintln!(
-        "{} flows, {crossing} across the fabric ({blocked} timing out as analyzed: a security group, no route), {answered} answers checked for responder and source seen: all as analyzed",
+        "{} flows, {crossing} across the fabric ({blocked} timing out as analyzed: a security group, no public address), {answered} answers checked for responder and source seen: all as analyzed",
         results.len()
     );
     large_packets(&lab);

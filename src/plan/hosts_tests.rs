@@ -109,13 +109,19 @@ fn the_fabric_is_symmetric_one_vni_and_static() {
 }
 
 #[test]
-fn a_remote_hosts_route_to_the_internet_gateway_goes_through_the_first_host() {
+fn a_route_to_another_hosts_target_goes_through_the_fabric() {
     let (l, p, hs) = plans();
     let table = l.vpc.route_tables.iter().find(|t| t.name == "public").unwrap().table_id;
     let default = |pl: &Plan| pl.routes.iter().find(|r| r.table == table && r.dst.prefix() == 0).cloned().unwrap();
     assert_eq!(default(&hs[0]), default(&p), "host 1 has the IGW link");
     let r = default(&hs[1]);
     assert_eq!((r.gw, r.dev.as_deref(), r.onlink), (Some(fabric_ip(0)), Some(FABRIC_LINK), true));
+    // Host 1's private subnet goes out through host 2's NAT gateway.
+    let table = l.vpc.route_tables.iter().find(|t| t.name == "private").unwrap().table_id;
+    let nat = |pl: &Plan| pl.routes.iter().find(|r| r.table == table && r.dst.prefix() == 0).cloned().unwrap();
+    assert_eq!(nat(&hs[1]), nat(&p), "host 2 has the NAT gateway's link");
+    let r = nat(&hs[0]);
+    assert_eq!((r.gw, r.dev.as_deref(), r.onlink), (Some(fabric_ip(1)), Some(FABRIC_LINK), true));
 }
 
 #[test]
