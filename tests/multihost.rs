@@ -43,6 +43,7 @@ impl Drop for Teardown {
         for (h, ns, _) in HOSTS {
             let _ = ecsnet(&["down", &format!("{LAB}-{h}")]);
             let _ = sh(&format!("ip netns del {ns} 2>/dev/null"));
+            let _ = std::fs::remove_file(agent_file(h));
         }
     }
 }
@@ -94,13 +95,17 @@ fn qualified(ns: &str, h: &str) -> String {
     ns.replacen(&format!("ecsnet.{LAB}."), &format!("ecsnet.{LAB}-{h}."), 1)
 }
 
+fn agent_file(h: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ecsnet-vx-agent-{h}-{}.json", std::process::id()))
+}
+
 /// Host `h`'s agent: the lab's agent configuration cut to the host's namespaces, renamed, run
 /// as `ecsnet __agent CONFIG` marked as the host lab's; returns once it is ready.
 fn agent(lab: &Lab, host_plan: &Plan, h: &str) -> Child {
     let config = ecsnet::services::config(lab, 0, None).on_host(&host_plan.namespaces);
     let json =
         serde_json::to_string(&config).unwrap().replace(&format!("\"ecsnet.{LAB}."), &format!("\"ecsnet.{LAB}-{h}."));
-    let file = std::env::temp_dir().join(format!("ecsnet-vx-agent-{h}-{}.json", std::process::id()));
+    let file = agent_file(h);
     std::fs::write(&file, json).unwrap();
     let mut child = Command::new(bin())
         .arg("__agent")
@@ -137,6 +142,10 @@ fn cases(lab: &Lab) -> Vec<Case> {
         }
         // Out through host 1's internet gateway (the route tables' edge routes).
         v.push((f.clone(), Node::InternetHost("api".into()), Some(443), ProbeProto::Tcp, None));
+        // What each host's copy of the router and agent answer itself.
+        v.push((f.clone(), Node::InstanceMetadata, Some(80), ProbeProto::Tcp, None));
+        v.push((f.clone(), Node::Metadata, Some(80), ProbeProto::Tcp, None));
+        v.push((f.clone(), Node::Dns, Some(53), ProbeProto::Udp, None));
     }
     // In through it, to host 2's bridge task on its instance's public address.
     let br = Node::Task { task: "br-b".into(), container: None };
@@ -145,14 +154,15 @@ fn cases(lab: &Lab) -> Vec<Case> {
 }
 
 /// The host a node lives on: its instance's (i-a is host 1's, i-b host 2's); the edge is
-/// host 1's.
-fn host_of(lab: &Lab, n: &Node) -> &'static str {
+/// host 1's; None for what every host answers itself (metadata, DNS).
+fn host_of(lab: &Lab, n: &Node) -> Option<&'static str> {
     let instance = match n {
         Node::Task { task, .. } => lab.task(task).and_then(|t| t.instance()),
         Node::Instance(i) | Node::InstancePublic(i) => lab.instances.iter().position(|x| x.name == *i),
-        _ => Some(0),
+        Node::Internet | Node::InternetHost(_) => Some(0),
+        _ => return None,
     };
-    if instance == Some(0) { "h1" } else { "h2" }
+    Some(if instance == Some(0) { "h1" } else { "h2" })
 }
 
 /// The probe of a case from host `h`'s qualified namespace of its source.
@@ -210,7 +220,9 @@ fn two_hosts_joined_by_vxlan_carry_the_analyzers_verdicts() {
                 a.served_by, a.source_seen, r.identity
             ));
         }
-        if host_of(&lab, from) != host_of(&lab, to) {
+        if let (Some(a), Some(b)) = (host_of(&lab, from), host_of(&lab, to))
+            && a != b
+        {
             crossing += 1;
             blocked += usize::from(r.outcome == Outcome::Timeout);
         }

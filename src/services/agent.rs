@@ -41,9 +41,9 @@ pub struct AgentConfig {
 impl AgentConfig {
     /// The part of a lab's agent that one host of a lab over several hosts runs
     /// (docs/multihost.md): the services whose every listener is in one of the host's
-    /// `namespaces`, and the task starts and registrations made from them. A service that
-    /// listens on several hosts at once (the instance metadata service is one for every
-    /// instance) is left out: it must first be cut per host.
+    /// `namespaces`, and the task starts and registrations made from them. What listens in the
+    /// VPC router (the instance metadata service, the resolver) is on every host, in each
+    /// host's copy; a service listening on several hosts at once would be left out.
     pub fn on_host(mut self, namespaces: &[String]) -> AgentConfig {
         let here = |ns: &str| ns.is_empty() || namespaces.iter().any(|n| n == ns);
         self.services.retain(|s| s.listens().iter().all(|l| here(&l.ns)));
