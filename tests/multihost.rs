@@ -14,7 +14,7 @@ use common::*;
 use ecsnet::analyze::analyze;
 use ecsnet::dataplane::{LinuxKernel, Store, UpOptions, up::up};
 use ecsnet::model::{Lab, resolve};
-use ecsnet::plan::hosts::{Host, Hosts, host_plans, on_one_machine};
+use ecsnet::plan::hosts::{Host, Hosts, VXLAN_PORT, host_plans, on_one_machine};
 use ecsnet::plan::process::ProcessKind;
 use ecsnet::plan::{Plan, plan};
 use ecsnet::probe::{ProbeSpec, run};
@@ -80,6 +80,20 @@ fn underlay() {
          && ip -n vx-h1 link set u0 up && ip -n vx-h2 link set u0 up \
          && ip -n vx-h1 link set lo up && ip -n vx-h2 link set lo up && echo ok");
     assert!(out.contains("ok"), "underlay: {out}");
+}
+
+/// The local UDP ports bound in a namespace.
+fn udp_ports(ns: &str) -> Vec<u16> {
+    let text = ecsnet::sys::netns::run_in(ns, || std::fs::read_to_string("/proc/thread-self/net/udp")).expect("udp");
+    let port = |l: &str| l.split_whitespace().nth(1)?.split(':').nth(1).and_then(|p| u16::from_str_radix(p, 16).ok());
+    text.lines().skip(1).filter_map(port).collect()
+}
+
+/// Packets host 1's end of the underlay has received.
+fn underlay_packets() -> u64 {
+    let out = sh("ip -n vx-h1 -j -s link show u0");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    v[0]["stats64"]["rx"]["packets"].as_u64().unwrap_or(0)
 }
 
 /// Host `h`'s lab, as `up` records it: the same model under the host-qualified name.
@@ -235,6 +249,14 @@ fn two_hosts_joined_by_vxlan_carry_the_analyzers_verdicts() {
         "{} flows, {crossing} across the fabric ({blocked} timing out as analyzed: a security group, no public address), {answered} answers checked for responder and source seen: all as analyzed",
         results.len()
     );
+    // The flows did cross the underlay: VXLAN datagrams on the veth between the hosts.
+    let crossed = underlay_packets();
+    assert!(crossed >= 4 * crossing as u64, "only {crossed} packets on the underlay");
+    eprintln!("{crossed} packets received on host 1's underlay");
+    // The VXLAN socket stays in the host's namespace; the router copy has none.
+    let router = qualified(&lab.vpc.router_ns, "h1");
+    assert!(udp_ports("vx-h1").contains(&VXLAN_PORT), "no UDP {VXLAN_PORT} socket in vx-h1");
+    assert!(!udp_ports(&router).contains(&VXLAN_PORT), "a UDP {VXLAN_PORT} socket in {router}");
     large_packets(&lab);
     drop(teardown);
     for (h, ns, _) in HOSTS {
