@@ -134,7 +134,7 @@ pub fn host_plans(lab: &Lab, plan: &Plan, hosts: &Hosts) -> Result<Vec<Plan>, Ho
     check_hosts(&hosts.hosts)?;
     let subnet_host = subnet_hosts(lab, hosts)?;
     let owner = owners(lab, plan, &subnet_host)?;
-    let split = Split { rtr: &lab.vpc.router_ns, owner };
+    let split = Split::new(&lab.vpc.router_ns, owner, plan);
     Ok((0..hosts.hosts.len())
         .map(|h| {
             let mut p = split.plan_for(plan, h);
@@ -216,39 +216,48 @@ fn owners(lab: &Lab, plan: &Plan, subnet_host: &[usize]) -> Result<BTreeMap<Stri
     Ok(owner)
 }
 
-/// The one-host plan and who owns each namespace; the router is everyone's.
+/// Who owns each namespace (the router is everyone's), and the host of each of the router's
+/// links that leads to a namespace (an ENI's, a trunk's, the internet gateway's...).
 struct Split<'a> {
     rtr: &'a str,
     owner: BTreeMap<String, usize>,
+    links: BTreeMap<String, usize>,
 }
 
-impl Split<'_> {
+impl<'a> Split<'a> {
+    fn new(rtr: &'a str, owner: BTreeMap<String, usize>, plan: &Plan) -> Self {
+        let mut far: Vec<(&String, &String)> = vec![];
+        for v in &plan.veths {
+            if v.ns == rtr {
+                far.push((&v.name, &v.peer_ns));
+            } else if v.peer_ns == rtr {
+                far.push((&v.peer_name, &v.ns));
+            }
+        }
+        far.extend(plan.vlans.iter().filter(|p| p.ends[0].ns == rtr).map(|p| (&p.ends[0].name, &p.ends[1].ns)));
+        let links = far.into_iter().filter_map(|(dev, ns)| Some((dev.clone(), *owner.get(ns)?))).collect();
+        Split { rtr, owner, links }
+    }
+
     /// True when namespace `ns` exists on host `h`.
     fn on(&self, ns: &str, h: usize) -> bool {
         ns == self.rtr || self.owner.get(ns) == Some(&h)
     }
 
-    /// The host of the router's link `dev`: the host of the namespace at its other end (None:
-    /// a link of the router alone, such as `lo`, on every host).
-    fn link_host(&self, plan: &Plan, dev: &str) -> Option<usize> {
-        let veth = plan.veths.iter().find_map(|v| match () {
-            _ if v.ns == self.rtr && v.name == dev => Some(&v.peer_ns),
-            _ if v.peer_ns == self.rtr && v.peer_name == dev => Some(&v.ns),
-            _ => None,
-        });
-        let vlan =
-            || plan.vlans.iter().find(|p| p.ends[0].ns == self.rtr && p.ends[0].name == dev).map(|p| &p.ends[1].ns);
-        veth.or_else(vlan).and_then(|ns| self.owner.get(ns).copied())
+    /// The host of the router's link `dev` (None: a link of the router alone, such as `lo`, on
+    /// every host).
+    fn link_host(&self, dev: &str) -> Option<usize> {
+        self.links.get(dev).copied()
     }
 
     /// True when link `dev` of namespace `ns` exists on host `h`.
-    fn link_on(&self, plan: &Plan, ns: &str, dev: &str, h: usize) -> bool {
-        self.on(ns, h) && (ns != self.rtr || self.link_host(plan, dev).is_none_or(|x| x == h))
+    fn link_on(&self, ns: &str, dev: &str, h: usize) -> bool {
+        self.on(ns, h) && (ns != self.rtr || self.link_host(dev).is_none_or(|x| x == h))
     }
 
     fn plan_for(&self, p: &Plan, h: usize) -> Plan {
         let on = |ns: &str| self.on(ns, h);
-        let link_on = |ns: &str, dev: &str| self.link_on(p, ns, dev, h);
+        let link_on = |ns: &str, dev: &str| self.link_on(ns, dev, h);
         Plan {
             lab: p.lab.clone(),
             namespaces: p.namespaces.iter().filter(|n| on(n)).cloned().collect(),
@@ -259,8 +268,8 @@ impl Split<'_> {
             vlans: p.vlans.iter().filter(|v| v.ends.iter().all(|e| on(&e.ns) && on(&e.lower_ns))).cloned().collect(),
             vxlans: vec![],
             addrs: p.addrs.iter().filter(|a| link_on(&a.ns, &a.dev)).cloned().collect(),
-            routes: p.routes.iter().filter_map(|r| self.route_for(p, r, h)).collect(),
-            route_dels: p.route_dels.iter().filter_map(|r| self.route_for(p, r, h)).collect(),
+            routes: p.routes.iter().filter_map(|r| self.route_for(r, h)).collect(),
+            route_dels: p.route_dels.iter().filter_map(|r| self.route_for(r, h)).collect(),
             rules: p.rules.iter().filter(|r| on(&r.ns)).cloned().collect(),
             neighbours: p.neighbours.iter().filter(|n| link_on(&n.ns, &n.dev)).cloned().collect(),
             fdb: vec![],
@@ -274,15 +283,15 @@ impl Split<'_> {
     /// that has its link when it is a route table's (the edge's targets: the internet gateway,
     /// a NAT gateway, a gateway endpoint); none for the main table's route to another host's
     /// ENI (its subnet's route through the fabric covers it).
-    fn route_for(&self, p: &Plan, r: &Route, h: usize) -> Option<Route> {
+    fn route_for(&self, r: &Route, h: usize) -> Option<Route> {
         if !self.on(&r.ns, h) {
             return None;
         }
         let dev = r.dev.as_deref().unwrap_or("lo");
-        if self.link_on(p, &r.ns, dev, h) {
+        if self.link_on(&r.ns, dev, h) {
             return Some(r.clone());
         }
-        let there = self.link_host(p, dev)?;
+        let there = self.link_host(dev)?;
         (r.table != MAIN_TABLE).then(|| Route {
             gw: Some(fabric_ip(there)),
             dev: Some(FABRIC_LINK.into()),
