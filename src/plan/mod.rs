@@ -11,6 +11,9 @@ mod dns;
 mod docker;
 mod eni;
 pub mod fargate;
+pub mod hosts;
+#[cfg(test)]
+mod hosts_tests;
 mod instance;
 mod instance_metadata;
 mod internet;
@@ -32,7 +35,7 @@ mod vpc_endpoint;
 pub use eni::{TRUNK_LINK, eni_owner_label};
 pub use internet::host_mark;
 pub use objects::{
-    Addr, Bridge, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth, Vlan, VlanPair,
+    Addr, Bridge, Fdb, Firewall, MAIN_TABLE, Neigh, Plan, Route, RouteKind, Rule, Sysctl, Veth, Vlan, VlanPair, Vxlan,
 };
 use objects::{default_net, host, net};
 

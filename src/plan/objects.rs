@@ -79,6 +79,38 @@ pub struct VlanPair {
     pub mtu: Option<u32>,
 }
 
+/// A kernel VXLAN link joining this host's copy of the VPC router to the other hosts' copies
+/// (docs/multihost.md): asked for in `underlay_ns`, where its UDP socket stays (None: the
+/// namespace ecsnet runs in, the host's own), and born in `ns` as `name` (never moved
+/// afterwards), like a veth's peer. No learning and no flooding: every remote end is a static
+/// neighbour and a static [`Fdb`] entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vxlan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underlay_ns: Option<String>,
+    pub ns: String,
+    pub name: String,
+    /// The VXLAN network identifier (24 bits): one per VPC.
+    pub vni: u32,
+    /// The UDP destination port.
+    pub port: u16,
+    /// This host's underlay address, the tunnel's source.
+    pub local: Ipv4Addr,
+    pub mac: String,
+    /// The underlay's MTU less the 50 bytes VXLAN adds over IPv4.
+    pub mtu: u32,
+}
+
+/// A static forwarding entry of a VXLAN link: frames for `mac` go to the host at underlay
+/// address `dst` (`bridge fdb append MAC dev DEV dst DST self permanent`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fdb {
+    pub ns: String,
+    pub dev: String,
+    pub mac: String,
+    pub dst: Ipv4Addr,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addr {
     pub ns: String,
@@ -160,6 +192,9 @@ pub struct Plan {
     /// Branch ENIs (ENI trunking), created once the veths (their trunks) exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vlans: Vec<VlanPair>,
+    /// The VPC fabric's links to other hosts (a lab spread over several hosts), created last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vxlans: Vec<Vxlan>,
     pub addrs: Vec<Addr>,
     pub routes: Vec<Route>,
     /// Routes the kernel adds by itself that ECS removes (the /22 on `ecs-eth0`).
@@ -167,6 +202,9 @@ pub struct Plan {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub neighbours: Vec<Neigh>,
+    /// The VXLAN links' static forwarding entries, written with the neighbours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fdb: Vec<Fdb>,
     pub firewalls: Vec<Firewall>,
     /// Namespaces whose `lo` must be up (all of them).
     pub lo_up: Vec<String>,
@@ -251,11 +289,13 @@ impl Plan {
             + self.bridges.len()
             + self.veths.len()
             + 2 * self.vlans.len()
+            + self.vxlans.len()
             + self.addrs.len()
             + self.routes.len()
             + self.route_dels.len()
             + self.rules.len()
             + self.neighbours.len()
+            + self.fdb.len()
             + self.firewalls.len()
     }
 }

@@ -38,6 +38,21 @@ pub struct AgentConfig {
     pub registered: Option<std::path::PathBuf>,
 }
 
+impl AgentConfig {
+    /// The part of a lab's agent that one host of a lab over several hosts runs
+    /// (docs/multihost.md): the services whose every listener is in one of the host's
+    /// `namespaces`, and the task starts and registrations made from them. What listens in the
+    /// VPC router (the instance metadata service, the resolver) is on every host, in each
+    /// host's copy; a service listening on several hosts at once would be left out.
+    pub fn on_host(mut self, namespaces: &[String]) -> AgentConfig {
+        let here = |ns: &str| ns.is_empty() || namespaces.iter().any(|n| n == ns);
+        self.services.retain(|s| s.listens().iter().all(|l| here(&l.ns)));
+        self.starts.tasks.retain(|t| here(&t.caller.ns));
+        self.registrations.retain(|r| here(&r.caller.ns));
+        self
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     #[error("{0}")]
@@ -244,6 +259,18 @@ mod tests {
     use crate::scenario::{PortProto, Proto};
     use crate::services::responder;
     use std::net::Ipv4Addr;
+
+    #[test]
+    fn a_host_serves_only_what_listens_in_its_namespaces() {
+        let j = r#"{"lab":"l1","services":[
+            {"kind":"responder","ns":"ecsnet.l1.t1","node":"task/web/app","task":"web","listen":[{"port":80,"proto":"tcp"}]},
+            {"kind":"responder","ns":"ecsnet.l1.t2","node":"task/db/pg","task":"db","listen":[{"port":5432,"proto":"tcp"}]}]}"#;
+        let c: AgentConfig = serde_json::from_str(j).unwrap();
+        let mine = c.on_host(&["ecsnet.l1.vpc".into(), "ecsnet.l1.t2".into()]);
+        let nodes: Vec<String> = mine.services.iter().flat_map(|s| s.listens()).map(|l| l.who).collect();
+        assert_eq!(nodes.len(), 1, "{nodes:?}");
+        assert!(nodes[0].contains("task/db"), "{nodes:?}");
+    }
 
     #[test]
     fn config_parses_with_defaults_and_unknown_fields() {

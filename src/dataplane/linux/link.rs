@@ -4,19 +4,50 @@
 
 use super::netlink::{Job, Session, all, all_tried, gone, nl, parse_mac};
 use crate::dataplane::kernel::{ApplyError, LinkRef, fail};
-use crate::plan::{Plan, Veth, Vlan, VlanPair};
+use crate::plan::{Plan, Veth, Vlan, VlanPair, Vxlan};
 use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkMessage};
-use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth, LinkVlan};
+use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth, LinkVlan, LinkVxlan};
 use std::os::fd::RawFd;
 
 /// What the kernel answers for a link kind it does not have ("Unknown device type").
 const EOPNOTSUPP: i32 = 95;
 
-/// Bridges first: veths name them as their controller; VLANs last: veths are their trunks.
+/// Bridges first: veths name them as their controller; VLANs next: veths are their trunks;
+/// VXLAN links (a lab over several hosts) last.
 pub async fn apply(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     bridges(plan, s).await?;
     veths(plan.veths.iter(), s).await?;
-    vlans(plan, s).await
+    vlans(plan, s).await?;
+    vxlans(plan, s).await
+}
+
+/// Each VXLAN link asked for in its underlay namespace and born in its router namespace: the
+/// kernel binds the UDP socket in the namespace of the request, whatever the link's own.
+async fn vxlans(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    let mut futs: Vec<Job> = vec![];
+    for x in &plan.vxlans {
+        let hd = s.handles.h(x.underlay_ns.as_deref().unwrap_or_default())?;
+        let msg = vxlan_msg(x, s.indexes.get(&x.ns, &x.name)?, s.handles.fd(&x.ns)?);
+        let under = x.underlay_ns.as_deref().unwrap_or("this host");
+        let what = format!("VXLAN {} (VNI {}, {}:{}) in {} over {under}", x.name, x.vni, x.local, x.port, x.ns);
+        futs.push(Box::pin(async move { hd.link().add(msg).execute().await.map_err(|e| fail(what, nl(e))) }));
+    }
+    all(futs).await
+}
+
+/// The RTM_NEWLINK of a VXLAN link: `ip link add NAME [netns NS] address MAC mtu MTU index
+/// INDEX type vxlan id VNI local LOCAL dstport PORT nolearning` (no remote, no group: every
+/// destination is a static FDB entry).
+fn vxlan_msg(x: &Vxlan, index: u32, ns_fd: RawFd) -> LinkMessage {
+    LinkVxlan::new(&x.name, x.vni)
+        .port(x.port)
+        .local(x.local)
+        .learning(false)
+        .index(index)
+        .address(parse_mac(&x.mac))
+        .mtu(x.mtu)
+        .setns_by_fd(ns_fd)
+        .build()
 }
 
 async fn bridges(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
@@ -180,7 +211,7 @@ fn veth_instead(pair: &VlanPair) -> Veth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rtnetlink::packet_route::link::{InfoKind, InfoVlan, LinkAttribute, LinkInfo};
+    use rtnetlink::packet_route::link::{InfoKind, InfoVlan, InfoVxlan, LinkAttribute, LinkInfo};
 
     fn end() -> Vlan {
         Vlan {
@@ -203,6 +234,37 @@ mod tests {
         assert!(a.contains(&LinkAttribute::NetNsFd(42)), "born in the task's namespace: {a:?}");
         let info = vec![LinkInfo::Kind(InfoKind::Vlan), LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(3)]))];
         assert!(a.contains(&LinkAttribute::LinkInfo(info)), "{a:?}");
+    }
+
+    #[test]
+    fn a_vxlan_link_is_born_in_the_router_namespace_without_learning() {
+        let x = Vxlan {
+            underlay_ns: Some("vx-h1".into()),
+            ns: "ecsnet.l.vpc".into(),
+            name: "vx-vpc".into(),
+            vni: 4242,
+            port: 14789,
+            local: std::net::Ipv4Addr::new(192, 0, 2, 1),
+            mac: "06:00:00:00:00:07".into(),
+            mtu: 1450,
+        };
+        let m = vxlan_msg(&x, 40, 42);
+        let a = &m.attributes;
+        assert_eq!(m.header.index, 40, "the index ecsnet chose");
+        assert!(a.contains(&LinkAttribute::NetNsFd(42)), "born in the router's namespace: {a:?}");
+        assert!(a.contains(&LinkAttribute::Mtu(1450)), "{a:?}");
+        assert!(a.contains(&LinkAttribute::Address(vec![6, 0, 0, 0, 0, 7])), "{a:?}");
+        let Some(LinkAttribute::LinkInfo(info)) = a.iter().find(|x| matches!(x, LinkAttribute::LinkInfo(_))) else {
+            panic!("no link info: {a:?}")
+        };
+        assert!(info.contains(&LinkInfo::Kind(InfoKind::Vxlan)), "{info:?}");
+        let Some(LinkInfo::Data(InfoData::Vxlan(d))) = info.iter().find(|i| matches!(i, LinkInfo::Data(_))) else {
+            panic!("no vxlan data: {info:?}")
+        };
+        for want in [InfoVxlan::Id(4242), InfoVxlan::Port(14789), InfoVxlan::Learning(false)] {
+            assert!(d.contains(&want), "{want:?} in {d:?}");
+        }
+        assert!(d.contains(&InfoVxlan::Local(x.local)), "{d:?}");
     }
 
     #[test]

@@ -38,7 +38,8 @@ impl Kernel for LinuxKernel {
 
     async fn connect(&self, plan: &Plan) -> Result<Session, ApplyError> {
         let indexes = Indexes::of(plan);
-        let handles = Handles::open(&plan.namespaces).await?;
+        let mut handles = Handles::open(&plan.namespaces).await?;
+        handles.open_underlays(plan).await?;
         Ok(Session { handles, indexes })
     }
 

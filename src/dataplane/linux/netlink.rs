@@ -55,6 +55,10 @@ impl Indexes {
                 assign(&v.ns, &v.name);
                 assign(&v.peer_ns, &v.peer_name);
             }
+            // A host's fabric link (a lab over several hosts) comes after every other.
+            for x in &plan.vxlans {
+                assign(&x.ns, &x.name);
+            }
         }
         Indexes(map)
     }
@@ -112,6 +116,7 @@ pub fn plan_links(plan: &Plan) -> Vec<(String, String)> {
     for end in plan.vlans.iter().flat_map(|pair| pair.ends.iter()) {
         v.push((end.ns.clone(), end.name.clone()));
     }
+    v.extend(plan.vxlans.iter().map(|x| (x.ns.clone(), x.name.clone())));
     v
 }
 
@@ -178,6 +183,30 @@ impl Handles {
             files.insert(n.clone(), file);
         }
         Ok(Handles { map, files })
+    }
+
+    /// Open, besides the lab's, a connection in each namespace a VXLAN link of the plan is
+    /// asked for from (its underlay), keyed "" for the namespace ecsnet runs in: the one
+    /// connection of the Linux kernel that is not inside a lab's namespace, because the link's
+    /// UDP socket must live where the host's underlay address is.
+    pub async fn open_underlays(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        let named: Vec<String> = plan
+            .vxlans
+            .iter()
+            .filter_map(|x| x.underlay_ns.clone())
+            .filter(|n| !self.map.contains_key(n))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let opened = Handles::open(&named).await?;
+        self.map.extend(opened.map);
+        self.files.extend(opened.files);
+        if plan.vxlans.iter().any(|x| x.underlay_ns.is_none()) {
+            let (conn, handle, _) = rtnetlink::new_connection().map_err(|e| fail("netlink socket", e))?;
+            tokio::spawn(conn);
+            self.map.insert(String::new(), handle);
+        }
+        Ok(())
     }
 
     pub fn h(&self, ns: &str) -> Result<Handle, ApplyError> {
