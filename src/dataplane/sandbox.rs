@@ -83,8 +83,10 @@ fn write_ca(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     write_atomic(&dir.join(CA_BUNDLE), format!("{system}{sep}{}", ca.cert_pem).as_bytes())
 }
 
-/// Write the files of every instance and container of the lab (`up` does, before it starts
-/// any process). An awsvpc container has none of its own: it uses its pause container's.
+/// Write the lab's CA and the files of every instance and internet node (`up` does, before it
+/// starts any process). A container's are written when something first runs in it
+/// (`Sandbox::command`): most containers of a large lab never run a program, and 4,000 small
+/// files made `up` and `down` of 1,000 tasks wait on the disk.
 pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     write_ca(state_dir, lab)?;
     for inst in &lab.instances {
@@ -93,23 +95,6 @@ pub fn write_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
     let hosts = lab.internet.hosts.iter().map(|h| h.name.value.as_str());
     for node in std::iter::once("internet").chain(hosts) {
         write_etc(&internet_dir(state_dir, node), &internet_etc(node))?;
-    }
-    for c in containers(lab) {
-        if std::ptr::eq(c.files_owner(), c.model()) {
-            write_etc(&container_dir(state_dir, &c.model().docker_id), &c.etc_files())?;
-        }
-    }
-    Ok(())
-}
-
-/// Write the files of the containers new to a running lab (an update's tasks): those whose
-/// directory does not exist yet. The lab's CA and every existing file stay as they are.
-pub fn write_new_files(state_dir: &Path, lab: &Lab) -> io::Result<()> {
-    for c in containers(lab) {
-        let dir = container_dir(state_dir, &c.model().docker_id);
-        if std::ptr::eq(c.files_owner(), c.model()) && !dir.exists() {
-            write_etc(&dir, &c.etc_files())?;
-        }
     }
     Ok(())
 }
@@ -121,6 +106,8 @@ pub struct Sandbox {
     pub hostname: String,
     /// The directory of the files that cover /etc/hostname, /etc/hosts and /etc/resolv.conf.
     pub etc_dir: Option<PathBuf>,
+    /// What those files say, when they are written on first use (a container's).
+    pub etc_files: Option<EtcFiles>,
     /// The name of its cgroup under the lab's: a container's id.
     pub cgroup: Option<String>,
     /// The mark every socket it opens gets (an internet host's, so its traffic leaves from the
@@ -141,6 +128,7 @@ impl Sandbox {
             ns: c.ns().to_string(),
             hostname: c.hostname(),
             etc_dir: Some(container_dir(state_dir, &c.files_owner().docker_id)),
+            etc_files: Some(c.etc_files()),
             cgroup: Some(c.model().docker_id.clone()),
             socket_mark: None,
             workdir: Some(PathBuf::from("/")),
@@ -157,7 +145,17 @@ impl Sandbox {
         // A cgroup of its own, as systemd gives a login session: `down` finds what it started.
         let cgroup = Some(format!("instance.{}", inst.name));
         let ca_bundle = Some(ca_bundle(state_dir));
-        Sandbox { ns: inst.ns.clone(), hostname, etc_dir, cgroup, socket_mark: None, workdir: None, env, ca_bundle }
+        Sandbox {
+            ns: inst.ns.clone(),
+            hostname,
+            etc_dir,
+            etc_files: None,
+            cgroup,
+            socket_mark: None,
+            workdir: None,
+            env,
+            ca_bundle,
+        }
     }
 
     /// Another namespace of the lab (the internet, a NAT gateway, the VPC router): a hostname
@@ -167,6 +165,7 @@ impl Sandbox {
             ns: ns.to_string(),
             hostname: hostname.to_string(),
             etc_dir: None,
+            etc_files: None,
             cgroup: Some(format!("node.{hostname}")),
             socket_mark: None,
             workdir: None,
@@ -197,12 +196,22 @@ impl Sandbox {
         Some(sb)
     }
 
+    /// A container's files, written when something first runs in it (see `write_files`).
+    pub fn write_files(&self) -> io::Result<()> {
+        let (Some(dir), Some(etc)) = (&self.etc_dir, &self.etc_files) else { return Ok(()) };
+        if ETC_FILES.iter().any(|(n, _)| !dir.join(n).exists()) {
+            write_etc(dir, etc)?;
+        }
+        Ok(())
+    }
+
     /// `argv` to run in this sandbox of lab `lab`, with the sandbox's environment and the lab's
     /// mark only. Its cgroup is made here; without one (no writable cgroup v2) it goes on, and
     /// says so once with -v.
     pub fn command(&self, lab: &str, argv: &[String]) -> io::Result<Command> {
         let (prog, args) = argv.split_first().ok_or_else(|| io::Error::other("empty command"))?;
         let mut iso = Isolation::new(&netns::path(&self.ns))?.hostname(&self.hostname)?;
+        self.write_files()?;
         if let Some(dir) = &self.etc_dir {
             for (name, target) in ETC_FILES {
                 iso = iso.bind(&dir.join(name), Path::new(target))?;
@@ -277,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn up_writes_each_containers_files_and_exec_mounts_the_owners() {
+    fn a_containers_files_are_written_on_first_use_and_exec_mounts_the_owners() {
         let lab = lab();
         let dir = std::env::temp_dir().join(format!("ecsnet-sandbox-test-{}", std::process::id()));
         write_files(&dir, &lab).expect("write");
@@ -286,9 +295,11 @@ mod tests {
             .iter()
             .find(|c| c.mode() == crate::scenario::NetworkMode::Awsvpc && matches!(c.kind, ContainerKind::App(_)));
         let app = app.expect("an awsvpc container");
-        assert!(!container_dir(&dir, &app.model().docker_id).exists(), "an awsvpc container has no files of its own");
         let sb = Sandbox::container(&dir, app, false);
         let owner = container_dir(&dir, &app.files_owner().docker_id);
+        assert!(!owner.exists(), "nothing runs in it yet");
+        sb.write_files().expect("first use");
+        assert!(!container_dir(&dir, &app.model().docker_id).exists(), "an awsvpc container has no files of its own");
         assert_eq!(sb.etc_dir.as_deref(), Some(owner.as_path()));
         let resolv = std::fs::read_to_string(owner.join("resolv.conf")).expect("resolv.conf");
         assert_eq!(resolv, app.etc_files().resolv_conf);

@@ -363,7 +363,6 @@ async fn make<K: Kernel>(
     let dir = store.dir(&lab.name);
     let st = |e: std::io::Error| UpdateError::State(format!("{}: {e}", dir.display()));
     store.save_lab(lab).map_err(st)?;
-    super::sandbox::write_new_files(&dir, lab).map_err(st)?;
     start(kernel, store, lab, &diff.start, journal).await?;
     clock.lap("processes");
     Ok(())
