@@ -193,9 +193,17 @@ fn detach_stdout() {
     }
 }
 
+/// What the lab's controller is made from, once the agent is ready.
+struct ControllerSource {
+    dir: std::path::PathBuf,
+    lab: crate::model::Lab,
+    created_ns: u64,
+    ca: Option<(String, String)>,
+}
+
 /// What to serve: a lab's state directory (its model says, with the lab's controller), or a
 /// configuration file.
-fn load_config(path: &Path) -> Result<(AgentConfig, Option<super::controller::Controller>), String> {
+fn load_config(path: &Path) -> Result<(AgentConfig, Option<ControllerSource>), String> {
     if path.is_dir() {
         let lab = crate::dataplane::state::load_lab_at(path).map_err(|e| e.to_string())?;
         use crate::dataplane::sandbox::{CA_CERT, CA_KEY, ca_dir};
@@ -211,7 +219,7 @@ fn load_config(path: &Path) -> Result<(AgentConfig, Option<super::controller::Co
                 n.health_file = Some(path.join(super::load_balancer::health_file_name(&n.lb, &n.az)));
             }
         }
-        return Ok((c, super::controller::Controller::load(path, &lab, created_ns, ca)));
+        return Ok((c, Some(ControllerSource { dir: path.to_path_buf(), lab, created_ns, ca })));
     }
     let config = std::fs::read(path)
         .map_err(|e| e.to_string())
@@ -239,9 +247,17 @@ pub fn agent_main(config_path: &Path) -> i32 {
     // Once every service runs, the lab's controller drives its nodes (StopTask, the service
     // scheduler).
     let on_ready = move |nodes: Vec<super::load_balancer::NodeHandle>| {
-        if let Some(c) = controller {
+        if let Some(src) = controller {
             let nodes = nodes.into_iter().map(|n| Box::new(n) as Box<dyn super::controller::NodeControl>).collect();
-            tokio::spawn(c.run(nodes));
+            tokio::spawn(async move {
+                // Loaded once the services run, off the runtime's threads: it parses the
+                // scenario and builds the model again (a third of a second at 1,000 tasks),
+                // which `up` need not wait for.
+                let load = move || super::controller::Controller::load(&src.dir, &src.lab, src.created_ns, src.ca);
+                if let Ok(Some(c)) = tokio::task::spawn_blocking(load).await {
+                    c.run(nodes).await;
+                }
+            });
         }
     };
     match serve_nodes(&config, ready, on_ready, termination) {
