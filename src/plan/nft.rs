@@ -124,6 +124,20 @@ pub fn ifname_not_in(out: bool, names: &[String]) -> Stmt {
     let set = E::Named(N::Set(names.iter().map(|n| nftables::expr::SetItem::Element(s(n.clone()))).collect()));
     m(meta(key), Operator::NEQ, set)
 }
+/// `iifname vmap { A : jump CA, B : jump CB }` (`oifname` when `out`): one hash lookup where a
+/// rule per link was a linear scan for every forwarded packet (1,000 rules at 500 ENIs). No
+/// element matching continues with the next rule, as a list of `iifname A jump CA` rules does.
+pub fn ifname_jump_vmap(out: bool, jumps: &[(String, String)]) -> Stmt {
+    let key = if out { MetaKey::Oifname } else { MetaKey::Iifname };
+    let items = jumps
+        .iter()
+        .map(|(link, chain)| {
+            let verdict = nftables::expr::Verdict::Jump(JumpTarget { target: Cow::Owned(chain.clone()) });
+            nftables::expr::SetItem::Mapping(s(link.clone()), E::Verdict(verdict))
+        })
+        .collect();
+    St::VerdictMap(nftables::stmt::VerdictMap { key: meta(key), data: E::Named(N::Set(items)) })
+}
 pub fn oifname_ne(n: &str) -> Stmt {
     m(meta(MetaKey::Oifname), Operator::NEQ, s(n))
 }

@@ -19,10 +19,21 @@ pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
     let guarded = || lab.live_enis().filter(|e| !e.security_groups.is_empty());
     for e in guarded() {
         egress_and_ingress(t, lab, e);
-        t.rule("forward", vec![nft::iifname(&e.router_link), nft::jump(&egress_chain(e))], Some(&e.id));
     }
-    for e in guarded() {
-        t.rule("forward", vec![nft::oifname(&e.router_link), nft::jump(&ingress_chain(e))], Some(&e.id));
+    // The sender's gate, then the receiver's: one lookup each by the router link's name.
+    let egress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), egress_chain(e))).collect();
+    let ingress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), ingress_chain(e))).collect();
+    if !egress.is_empty() {
+        t.rule(
+            "forward",
+            vec![nft::ifname_jump_vmap(false, &egress)],
+            Some("security groups: the sending ENI's egress"),
+        );
+        t.rule(
+            "forward",
+            vec![nft::ifname_jump_vmap(true, &ingress)],
+            Some("security groups: the receiving ENI's ingress"),
+        );
     }
 }
 
