@@ -228,6 +228,8 @@ pub fn stop(recs: &[ProcRecord]) {
         reap();
         let left: Vec<&&ProcRecord> = live.iter().filter(|r| alive(r) && !zombie(r.pid)).collect();
         if left.is_empty() {
+            // One that exited after the reap above is a zombie of ours until reaped.
+            reap();
             return;
         }
         if Instant::now() > deadline {
