@@ -209,8 +209,10 @@ fn two_hosts_joined_by_vxlan_carry_the_analyzers_verdicts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for ((h, _, _), p) in HOSTS.iter().zip(&per_host) {
         let mut q = on_one_machine(p, h);
-        // The test runs each host's agent itself, with the host's part of the configuration.
-        q.processes.retain(|x| !matches!(x.kind, ProcessKind::Agent));
+        // The test runs each host's agent itself, with the host's part of the configuration;
+        // no pause holders: they are ecsnet's own binary, and `up` runs here in the test's
+        // (the namespaces are held by their mounts all the same).
+        q.processes.retain(|x| !matches!(x.kind, ProcessKind::Agent | ProcessKind::Pause { .. }));
         let r = rt.block_on(up(&LinuxKernel, &Store::system(), &host_lab(&lab, h), &q, UpOptions::default()));
         r.unwrap_or_else(|e| panic!("up of {h}: {e}"));
     }
