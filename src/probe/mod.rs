@@ -496,9 +496,13 @@ async fn udp_probe(spec: &ProbeSpec, sock: UdpSocket) -> ProbeResult {
             return r;
         }
         if sent < 3 && now >= next_send {
-            match sock.try_send(UDP_PROBE_DATA) {
+            // Awaited, not tried: a socket fresh on the reactor is not known writable yet, and
+            // a try would skip the first datagram (the probe then sent its first at T/3).
+            let Ok(sent_now) = tokio::time::timeout_at(deadline.into(), sock.send(UDP_PROBE_DATA)).await else {
+                continue;
+            };
+            match sent_now {
                 Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => match classify(&e) {
                     (Some(Outcome::Refused), detail) => {
                         let mut r = ProbeResult::new(spec.id, Outcome::Refused, detail, start.elapsed());
