@@ -5,8 +5,9 @@
 use super::Reason;
 use super::network_acl;
 use super::route_table::{self, NextHop};
-use super::walk::{Blocked, Next, Onward, Walk};
+use super::walk::{Blocked, DropSite, Next, Onward, Walk};
 use crate::model::EniOwner;
+use crate::model::internet_gateway as igw;
 use std::net::Ipv4Addr;
 
 /// A packet from ENI `eni` that its subnet's route table sends to the gateway.
@@ -21,12 +22,20 @@ pub fn egress<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
             Reason::IgwPublicIpAssociationForEgress
         };
         w.step("internet gateway", format!("{} has no public IP: not translated, dropped", e.id), src, dst);
-        return Err(Blocked::timeout(
+        let blocked = Blocked::timeout(
             code,
             format!("{} has no public IP, so nothing it sends crosses the internet gateway", e.id),
-        ));
+        );
+        return Err(at_gateway(w, blocked, igw::DROP_NO_PUBLIC_IP, (src, dst)));
     };
     Ok(translate_out(w, src, public, dst))
+}
+
+/// A drop by the gateway's rule logging `prefix`, of the packet `src -> dst`.
+fn at_gateway(w: &Walk, blocked: Blocked, prefix: &str, (src, dst): (Ipv4Addr, Ipv4Addr)) -> Blocked {
+    let Some(ns) = w.lab.vpc.igw_ns.clone() else { return blocked };
+    let site = DropSite { ns, prefix: prefix.into(), src, dst, port: w.port, reply: false };
+    blocked.dropped_at(w, site)
 }
 
 /// Whether `owner` is an EC2 task, whose ENI can never have a public IP (a Fargate task's has
@@ -52,7 +61,8 @@ pub fn inbound<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
             None => Reason::NoRouteToDestination,
         };
         w.step("internet gateway", "no public IP maps to this address: dropped", src, dst);
-        return Err(Blocked::timeout(code, format!("{dst} is not a public IP of this VPC")));
+        let blocked = Blocked::timeout(code, format!("{dst} is not a public IP of this VPC"));
+        return Err(at_gateway(w, blocked, igw::DROP_NOT_PUBLIC, (src, dst)));
     };
     let e = &lab.enis[eni];
     w.step("internet gateway", format!("1:1 NAT {dst} -> {} ({})", e.ip, e.id), src, e.ip);

@@ -42,7 +42,7 @@ mod walk;
 
 pub use reason::Reason;
 pub use render::{render, render_in};
-pub use walk::{Analysis, Step, rule_traffic};
+pub use walk::{Analysis, DropSite, Step, rule_traffic};
 
 use crate::model::Lab;
 use crate::model::resolve::{self, ResolveError};

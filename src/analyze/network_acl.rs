@@ -4,8 +4,9 @@
 //! or the ICMP error that refuses a UDP datagram, whichever the flow gets.
 
 use super::Reason;
-use super::walk::{Blocked, Dir, L4, Served, Walk, flow, rule_traffic, who};
+use super::walk::{Blocked, Dir, DropSite, L4, Served, Walk, flow, rule_traffic, who};
 use crate::model::Lab;
+use crate::model::network_acl as acl_model;
 use crate::scenario::{AclAction, AclRule};
 use std::net::Ipv4Addr;
 
@@ -61,10 +62,10 @@ pub fn crossing(
     }
     let (l4, port) = (w.l4, w.port);
     if let Some(from) = from {
-        check(w, from, Dir::Egress, l4, (src, dst, port), "request")?;
+        check(w, from, Dir::Egress, l4, (src, dst, port), ("request", port))?;
     }
     if let Some(to) = to {
-        check(w, to, Dir::Ingress, l4, (src, dst, port), "request")?;
+        check(w, to, Dir::Ingress, l4, (src, dst, port), ("request", port))?;
     }
     // The reply, from `dst` back to `src`, crosses the other way, once the flow's end says what
     // the reply is.
@@ -90,7 +91,8 @@ pub fn replies(w: &mut Walk, end: Result<Served, Blocked>) -> Result<Served, Blo
         _ => None,
     };
     let Some((l4, label)) = back else { return end };
-    for (subnet, dir, (src, dst)) in w.take_replies().into_iter().rev() {
+    for (subnet, dir, (src, dst), server_port) in w.take_replies().into_iter().rev() {
+        let label = (label, server_port);
         if l4 == L4::Icmp {
             check(w, subnet, dir, l4, (src, dst, None), label)?;
         } else {
@@ -119,7 +121,7 @@ fn check(
     dir: Dir,
     l4: L4,
     (src, dst, port): (Ipv4Addr, Ipv4Addr, Option<u16>),
-    label: &str,
+    (label, server_port): (&str, Option<u16>),
 ) -> Result<(), Blocked> {
     let peer = if dir == Dir::Ingress { src } else { dst };
     let lab = w.lab;
@@ -139,10 +141,21 @@ fn check(
         return Ok(());
     }
     let what = format!("{} from {} to {}", flow(l4, port), who(lab, src), who(lab, dst));
-    Err(Blocked::timeout(
+    let reply = label != "request";
+    let site = DropSite {
+        ns: lab.vpc.router_ns.clone(),
+        prefix: acl_model::drop_log_prefix(&lab.vpc.subnets[subnet].id, dir == Dir::Ingress, d.rule),
+        src,
+        dst,
+        port: server_port,
+        reply,
+    };
+    let blocked = Blocked::timeout(
         Reason::SubnetAclRestriction,
         format!("nacl/{acl_name} of subnet {sn} denies the {label} {dirs}, {what} ({rule})"),
-    ))
+    );
+    // An ICMP reply or error carries no ports to match the probe by.
+    if l4 == L4::Icmp { Err(blocked) } else { Err(blocked.dropped_at(w, site)) }
 }
 
 #[cfg(test)]

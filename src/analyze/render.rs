@@ -59,6 +59,7 @@ mod tests {
             served_by: None,
             source_seen: None,
             http_status: None,
+            drop_site: None,
         };
         let want = "  COMPONENT               DECISION  PACKET\n  subnet a ACL (request)  deny      \nverdict: timeout [SUBNET_ACL_RESTRICTION] denied\n";
         let got = render(&a);

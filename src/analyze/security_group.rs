@@ -2,7 +2,8 @@
 //! (its reply is always let back), and the step of an ENI's groups in a walk.
 
 use super::Reason;
-use super::walk::{Blocked, Dir, L4, Walk, eni_name, flow, rule_traffic, who};
+use super::walk::{Blocked, Dir, DropSite, L4, Walk, eni_name, flow, rule_traffic, who};
+use crate::model::security_group as sg_model;
 use crate::model::{Eni, Lab};
 use crate::scenario::{Peer, SgRule};
 use std::net::Ipv4Addr;
@@ -122,7 +123,15 @@ pub fn gate(w: &mut Walk, eni: usize, dir: Dir, src: Ipv4Addr, dst: Ipv4Addr) ->
             let groups = e.security_groups.iter().map(|g| format!("sg/{g}")).collect::<Vec<_>>().join(", ");
             let direction = if dir == Dir::Ingress { "from" } else { "to" };
             w.step(component, format!("no rule allows {} {direction} {peer}: dropped", flow(w.l4, w.port)), src, dst);
-            Err(Blocked::timeout(
+            let site = DropSite {
+                ns: lab.vpc.router_ns.clone(),
+                prefix: sg_model::drop_log_prefix(&e.router_link, dir == Dir::Egress),
+                src,
+                dst,
+                port: w.port,
+                reply: false,
+            };
+            let blocked = Blocked::timeout(
                 Reason::EniSgRulesMismatch,
                 format!(
                     "no {what} rule of {groups} on {} allows {} {direction} {}: {}",
@@ -131,7 +140,8 @@ pub fn gate(w: &mut Walk, eni: usize, dir: Dir, src: Ipv4Addr, dst: Ipv4Addr) ->
                     who(lab, peer),
                     why_not(lab, e, dir, peer, w.l4, w.port)
                 ),
-            ))
+            );
+            Err(blocked.dropped_at(w, site))
         }
     }
 }

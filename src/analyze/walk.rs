@@ -33,6 +33,25 @@ pub struct Analysis {
     /// for the path); None when not predicted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
+    /// Where the dataplane drops the packet that makes this flow time out, when it is a rule
+    /// that logs its drops (see [`DropSite`]).
+    #[serde(skip)]
+    pub drop_site: Option<DropSite>,
+}
+
+/// A logged drop the analyzer predicts for a flow: the namespace and the rule's NFLOG prefix,
+/// and the packet as it reaches the rule. `check` concludes a probe's timeout as soon as that
+/// very packet is reported dropped there, instead of waiting the timeout out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropSite {
+    pub ns: String,
+    pub prefix: String,
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    /// The server's port: the request's destination port, or a reply's source port.
+    pub port: Option<u16>,
+    /// The packet is the server's reply (to the client's port), not the client's request.
+    pub reply: bool,
 }
 
 /// The transport of a flow.
@@ -87,16 +106,26 @@ pub struct Blocked {
     pub outcome: Outcome,
     pub reason: Reason,
     pub why: String,
+    /// The logged rule that drops the packet, when one does.
+    pub site: Option<DropSite>,
 }
 
 impl Blocked {
     /// Dropped on the way: the sender waits in vain.
     pub fn timeout(reason: Reason, why: impl Into<String>) -> Blocked {
-        Blocked { outcome: Outcome::Timeout, reason, why: why.into() }
+        Blocked { outcome: Outcome::Timeout, reason, why: why.into(), site: None }
     }
     /// Answered with a refusal (a reset, an ICMP unreachable).
     pub fn refused(reason: Reason, why: impl Into<String>) -> Blocked {
-        Blocked { outcome: Outcome::Refused, reason, why: why.into() }
+        Blocked { outcome: Outcome::Refused, reason, why: why.into(), site: None }
+    }
+    /// Dropped by a rule that logs it: set only for the probe's own packets (not a load
+    /// balancer's connection onward), which alone the probe can be matched with.
+    pub fn dropped_at(mut self, w: &Walk, site: DropSite) -> Blocked {
+        if w.forwarded_by.is_none() && w.nlb_node.is_none() && w.l4 != L4::Icmp {
+            self.site = Some(site);
+        }
+        self
     }
 }
 
@@ -185,8 +214,12 @@ pub struct Walk<'a> {
     steps: Vec<Step>,
     /// The ACLs the reply will cross (subnet, direction, the reply's source and destination),
     /// in the order the request crossed them.
-    replies: Vec<(usize, Dir, (Ipv4Addr, Ipv4Addr))>,
+    replies: Vec<Reply>,
 }
+
+/// An ACL a reply will cross: the subnet, the direction, the reply's source and destination,
+/// and the server's port it comes from as it crosses (before any port mapping is undone).
+pub type Reply = (usize, Dir, (Ipv4Addr, Ipv4Addr), Option<u16>);
 
 impl<'a> Walk<'a> {
     pub fn new(lab: &'a Lab, proto: ProbeProto, port: Option<u16>) -> Self {
@@ -234,11 +267,11 @@ impl<'a> Walk<'a> {
 
     /// Notes an ACL the reply will cross.
     pub fn reply_crosses(&mut self, subnet: usize, dir: Dir, reply: (Ipv4Addr, Ipv4Addr)) {
-        self.replies.push((subnet, dir, reply));
+        self.replies.push((subnet, dir, reply, self.port));
     }
 
     /// The ACLs the reply crosses, in the order the request crossed them.
-    pub fn take_replies(&mut self) -> Vec<(usize, Dir, (Ipv4Addr, Ipv4Addr))> {
+    pub fn take_replies(&mut self) -> Vec<Reply> {
         std::mem::take(&mut self.replies)
     }
 
@@ -273,6 +306,7 @@ impl<'a> Walk<'a> {
                 served_by: served.by,
                 source_seen: Some(served.source_seen),
                 http_status: self.status,
+                drop_site: None,
             },
             Err(blocked) => Analysis {
                 outcome: Some(blocked.outcome),
@@ -282,6 +316,7 @@ impl<'a> Walk<'a> {
                 served_by: None,
                 source_seen: None,
                 http_status: None,
+                drop_site: blocked.site.filter(|_| blocked.outcome == Outcome::Timeout),
             },
         }
     }
@@ -296,6 +331,7 @@ impl<'a> Walk<'a> {
             served_by: None,
             source_seen: None,
             http_status: None,
+            drop_site: None,
         }
     }
 }

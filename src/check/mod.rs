@@ -127,13 +127,21 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     });
     let calls = plan_calls(lab, expects);
     let call_probes = calls.iter().filter_map(|(_, p, _)| p.as_ref().ok().cloned()).collect();
+    // Each reachability check's flow on the model, once: it judges the probe, and names where
+    // a blocked probe's packet is dropped, so that it ends as soon as it is seen dropped there.
+    let analyses: Vec<Option<crate::analyze::Analysis>> = expects
+        .iter()
+        .map(|e| if let ExpectKind::Reach(r) = &e.kind { Some(analyze_reach(lab, r)) } else { None })
+        .collect();
+    let sites =
+        specs.iter().filter_map(|sp| Some((sp.id, analyses.get(sp.id)?.as_ref()?.drop_site.clone()?))).collect();
     let (mut results, dns_results, call_results, https_results) = tokio::join!(
-        crate::probe::run(specs.clone()),
+        crate::probe::run_watched(specs.clone(), sites),
         crate::probe::dns::run(dns_probes.collect()),
         crate::probe::call::run(call_probes),
         crate::probe::https::run(https)
     );
-    confirm_timeouts(lab, expects, &specs, &mut results).await;
+    confirm_timeouts(expects, &analyses, &specs, &mut results).await;
     results.extend(https_results);
     results.extend(spread_probes(lab, expects, &planned).await);
     let overflowed = arp_table_fulls() > fulls;
@@ -171,18 +179,14 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
                 verdicts.push(judge::judge_call(i, e, c, p.as_ref(), seen, a));
             }
             (ExpectKind::Reach(r @ Reach { spread: Some(sp), .. }), Some(_)) => {
+                let Some(Some(a)) = analyses.get(i) else { continue };
                 let mine: Vec<&crate::probe::ProbeResult> = results.iter().filter(|x| x.id == i).collect();
-                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
-                let ends = (&r.from.value, &r.to.value);
-                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
-                verdicts.push(judge::judge_spread(lab, (i, e, r, sp), &mine, &a));
+                verdicts.push(judge::judge_spread(lab, (i, e, r, sp), &mine, a));
             }
             (ExpectKind::Reach(r), Some(plan)) => {
+                let Some(Some(a)) = analyses.get(i) else { continue };
                 let probe = results.iter().find(|x| x.id == i);
-                let ends = (&r.from.value, &r.to.value);
-                let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
-                let a = crate::analyze::analyze_request(lab, ends, (r.port, r.protocol, r.via), request);
-                verdicts.push(judge::reach_verdict(lab, (i, e, r), plan, probe, &a, overflowed));
+                verdicts.push(judge::reach_verdict(lab, (i, e, r), plan, probe, a, overflowed));
             }
             (ExpectKind::Reach(_), None) => {}
         }
@@ -200,21 +204,14 @@ const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// stands: a path is never called blocked that is not. Where the analyzer predicts the
 /// timeout, the first result stands (no cost for blocked pairs).
 async fn confirm_timeouts(
-    lab: &Lab,
     expects: &[Expectation],
+    analyses: &[Option<crate::analyze::Analysis>],
     specs: &[crate::probe::ProbeSpec],
     results: &mut [crate::probe::ProbeResult],
 ) {
     use crate::scenario::Outcome;
-    let predicts_answer = |id: usize| match expects.get(id).map(|e| &e.kind) {
-        Some(ExpectKind::Reach(r)) if r.spread.is_none() => {
-            let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
-            let a = crate::analyze::analyze_request(
-                lab,
-                (&r.from.value, &r.to.value),
-                (r.port, r.protocol, r.via),
-                request,
-            );
+    let predicts_answer = |id: usize| match (expects.get(id).map(|e| &e.kind), analyses.get(id)) {
+        (Some(ExpectKind::Reach(r)), Some(Some(a))) if r.spread.is_none() => {
             a.outcome.is_some_and(|o| o != Outcome::Timeout)
         }
         _ => false,
@@ -233,6 +230,12 @@ async fn confirm_timeouts(
             *first = second;
         }
     }
+}
+
+/// A reachability check's flow on the model, as its probe goes (HTTPS too).
+fn analyze_reach(lab: &Lab, r: &Reach) -> crate::analyze::Analysis {
+    let request = (r.path.as_str(), r.http.as_ref().is_some_and(|h| h.https));
+    crate::analyze::analyze_request(lab, (&r.from.value, &r.to.value), (r.port, r.protocol, r.via), request)
 }
 
 /// The planned probes: those of `http: { scheme: https }` checks as HTTPS probes (to the load
@@ -506,8 +509,9 @@ pub async fn check_never(lab: &Lab, index: usize, e: &Expectation, n: &Never) ->
     }
     let cases = judge::never::cases(lab, n);
     let through = judge::never_through::cases(lab, n, &lab_ca(lab));
-    let (results, through_results) =
-        tokio::join!(crate::probe::run(cases.iter().map(|c| c.spec.clone()).collect()), through_probes(&through));
+    let specs = cases.iter().map(|c| c.spec.clone()).collect();
+    let sites = cases.iter().filter_map(|c| Some((c.spec.id, c.analysis.drop_site.clone()?))).collect();
+    let (results, through_results) = tokio::join!(crate::probe::run_watched(specs, sites), through_probes(&through));
     let reached = judge::never_through::tally(lab, n, &through, &through_results);
     judge::never::verdict_through(index, e, n, (&cases, &results), reached)
 }

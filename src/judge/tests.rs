@@ -65,6 +65,7 @@ fn analysis(outcome: Outcome, code: Option<Reason>, served_by: Option<Node>) -> 
         served_by,
         source_seen: None,
         http_status: None,
+        drop_site: None,
     }
 }
 

@@ -30,3 +30,9 @@ fn default_group() -> SecurityGroup {
         egress: None,
     }
 }
+
+/// The NFLOG prefix of the drop that ends an ENI's egress or ingress gate in the VPC router
+/// (`plan/security_group.rs` logs it; `check` matches a probe's drop against it).
+pub fn drop_log_prefix(router_link: &str, egress: bool) -> String {
+    format!("ecsnet sg {} {router_link}", if egress { "egress" } else { "ingress" })
+}

@@ -9,6 +9,11 @@ use crate::scenario::{self, Scenario, SecurityGroup};
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
+/// The NFLOG group the VPC router's logged drops go to (security groups, network ACLs): `check`
+/// listens on it to conclude a probe's timeout as soon as its packet is dropped where the
+/// analyzer said. Nothing listens otherwise, and an unbound group costs a lookup per drop.
+pub const DROP_LOG_GROUP: u16 = 7465;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Vpc {
     pub id: String,

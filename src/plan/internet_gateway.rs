@@ -5,6 +5,8 @@
 use super::nft::{self, TableBuilder};
 use super::{Plan, Route, Veth, default_net};
 use crate::model::ids::{mac, mac_str};
+use crate::model::internet_gateway as igw;
+use crate::model::vpc::DROP_LOG_GROUP;
 use crate::model::{IGW_INET, Lab, RTR_IGW, TRANSIT_PREFIX};
 use nftables::schema::Nftables;
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -108,7 +110,7 @@ fn inbound_guard(t: &mut TableBuilder, public: &[PublicMapping]) {
     if !publics.is_empty() {
         rule.push(nft::ip_daddr_ne(nft::addr_set(&publics)));
     }
-    rule.extend([nft::counter(), nft::drop()]);
+    rule.extend([nft::counter(), nft::log(igw::DROP_NOT_PUBLIC.into(), DROP_LOG_GROUP), nft::drop()]);
     t.rule("inbound", rule, Some("from the internet, only to public IPs"));
 }
 
@@ -116,11 +118,11 @@ fn inbound_guard(t: &mut TableBuilder, public: &[PublicMapping]) {
 fn forward(t: &mut TableBuilder, public: &[PublicMapping]) {
     t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
     let privates: Vec<Ipv4Addr> = public.iter().map(|m| m.private).collect();
-    let no_public = if privates.is_empty() {
-        vec![nft::iifname("vpc0"), nft::counter(), nft::drop()]
-    } else {
-        vec![nft::iifname("vpc0"), nft::ip_saddr_ne(nft::addr_set(&privates)), nft::counter(), nft::drop()]
-    };
+    let mut no_public = vec![nft::iifname("vpc0")];
+    if !privates.is_empty() {
+        no_public.push(nft::ip_saddr_ne(nft::addr_set(&privates)));
+    }
+    no_public.extend([nft::counter(), nft::log(igw::DROP_NO_PUBLIC_IP.into(), DROP_LOG_GROUP), nft::drop()]);
     t.rule("forward", no_public, Some("no public IP: not translated, dropped"));
     t.rule("forward", vec![nft::iifname("vpc0"), nft::oifname("inet0"), nft::counter(), nft::accept()], Some("egress"));
     t.rule("forward", vec![nft::ct_status_dnat(), nft::counter(), nft::accept()], Some("ingress to public IPs"));

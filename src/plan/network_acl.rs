@@ -1,9 +1,11 @@
-//! Network ACLs: stateless, so they sit in their own base chain *before* the stateful security
-//! groups and see every packet, replies included (hence the ephemeral-port trap). Only traffic
-//! that crosses a subnet boundary is evaluated; rules are taken by number, the first match
-//! decides, and what no rule matches is denied.
+//! Network ACLs: stateless, so they sit in base chains of their own that see every packet,
+//! replies included (hence the ephemeral-port trap), between the security groups' egress and
+//! ingress gates. Only traffic that crosses a subnet boundary is evaluated; rules are taken by
+//! number, the first match decides, and what no rule matches is denied.
 
 use super::nft::{self, Side, TableBuilder};
+use crate::model::network_acl as acl_model;
+use crate::model::vpc::DROP_LOG_GROUP;
 use crate::model::{Lab, Subnet};
 use crate::scenario::{AclAction, AclRule, NetworkAcl};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
@@ -14,7 +16,10 @@ pub(super) fn chains(t: &mut TableBuilder, lab: &Lab) {
     if lab.vpc.network_acls.is_empty() {
         return;
     }
-    t.base("nacl", Ty::Filter, Hook::Forward, -10, Policy::Accept);
+    // The sending subnet's outbound rules, then the receiving subnet's inbound rules, between
+    // the security groups' egress (-20) and ingress (0) gates: AWS's order.
+    t.base(OUTBOUND_BASE, Ty::Filter, Hook::Forward, -15, Policy::Accept);
+    t.base(INBOUND_BASE, Ty::Filter, Hook::Forward, -10, Policy::Accept);
     for acl in &lab.vpc.network_acls {
         let subnets = acl.subnets.iter().filter_map(|n| lab.vpc.subnets.iter().position(|s| s.name == n.value));
         for index in subnets {
@@ -34,38 +39,54 @@ fn subnet_chains(t: &mut TableBuilder, lab: &Lab, acl: &NetworkAcl, index: usize
     let (inbound, outbound) = (format!("nacl-in-{}", sn.name), format!("nacl-out-{}", sn.name));
     t.chain(&inbound);
     t.chain(&outbound);
-    numbered_rules(t, acl, &acl.ingress, &inbound, "inbound", Side::Source);
-    numbered_rules(t, acl, &acl.egress, &outbound, "outbound", Side::Destination);
-    t.rule(&inbound, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));
-    t.rule(&outbound, vec![nft::counter(), nft::drop()], Some("nacl: no rule matches (*)"));
+    numbered_rules(t, (acl, &sn.id), &acl.ingress, &inbound, Side::Source);
+    numbered_rules(t, (acl, &sn.id), &acl.egress, &outbound, Side::Destination);
+    for (chain, inbound) in [(&inbound, true), (&outbound, false)] {
+        let log = nft::log(acl_model::drop_log_prefix(&sn.id, inbound, None), DROP_LOG_GROUP);
+        t.rule(chain, vec![nft::counter(), log, nft::drop()], Some("nacl: no rule matches (*)"));
+    }
     for l in &links {
         let c = subnet_comment(sn);
-        t.rule("nacl", vec![nft::iifname(l), nft::ifname_not_in(true, &links), nft::jump(&outbound)], Some(&c));
-        t.rule("nacl", vec![nft::oifname(l), nft::ifname_not_in(false, &links), nft::jump(&inbound)], Some(&c));
+        t.rule(OUTBOUND_BASE, vec![nft::iifname(l), nft::ifname_not_in(true, &links), nft::jump(&outbound)], Some(&c));
+        t.rule(INBOUND_BASE, vec![nft::oifname(l), nft::ifname_not_in(false, &links), nft::jump(&inbound)], Some(&c));
     }
 }
+
+/// The base chains of every subnet's outbound and inbound rules.
+const OUTBOUND_BASE: &str = "nacl-outbound";
+const INBOUND_BASE: &str = "nacl-inbound";
 
 fn subnet_comment(sn: &Subnet) -> String {
     format!("subnet {} ({})", sn.name, sn.id)
 }
 
-/// One direction's rules in rule-number order, the peer (`cidr_block`) matched on `peer_side`.
-fn numbered_rules(t: &mut TableBuilder, acl: &NetworkAcl, rules: &[AclRule], chain: &str, dir: &str, peer_side: Side) {
+/// One direction's rules in rule-number order, the peer (`cidr_block`) matched on `peer_side`
+/// (the source: inbound).
+fn numbered_rules(
+    t: &mut TableBuilder,
+    (acl, subnet_id): (&NetworkAcl, &str),
+    rules: &[AclRule],
+    chain: &str,
+    peer_side: Side,
+) {
+    let inbound = matches!(peer_side, Side::Source);
+    let dir = if inbound { "inbound" } else { "outbound" };
     let mut sorted: Vec<&AclRule> = rules.iter().collect();
     sorted.sort_by_key(|r| r.rule_number);
     for r in sorted {
         let comment = format!("nacl/{} {dir} rule {}", acl.name.value, r.rule_number);
-        t.rule(chain, rule_stmts(r, peer_side), Some(&comment));
+        let mut v = vec![];
+        if r.cidr_block.prefix() > 0 {
+            v.push(nft::ip_addr(peer_side, nft::prefix(r.cidr_block)));
+        }
+        v.extend(nft::proto_ports(r.protocol, r.ports));
+        v.push(nft::counter());
+        if r.rule_action == AclAction::Allow {
+            v.push(nft::ret());
+        } else {
+            v.push(nft::log(acl_model::drop_log_prefix(subnet_id, inbound, Some(r.rule_number)), DROP_LOG_GROUP));
+            v.push(nft::drop());
+        }
+        t.rule(chain, v, Some(&comment));
     }
-}
-
-fn rule_stmts(r: &AclRule, peer_side: Side) -> Vec<nft::Stmt> {
-    let mut v = vec![];
-    if r.cidr_block.prefix() > 0 {
-        v.push(nft::ip_addr(peer_side, nft::prefix(r.cidr_block)));
-    }
-    v.extend(nft::proto_ports(r.protocol, r.ports));
-    v.push(nft::counter());
-    v.push(if r.rule_action == AclAction::Allow { nft::ret() } else { nft::drop() });
-    v
 }

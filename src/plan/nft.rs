@@ -5,7 +5,7 @@ use nftables::batch::Batch;
 use nftables::expr::{CT, Expression as E, Fib, FibFlag, FibResult, Meta, MetaKey, NamedExpression as N};
 use nftables::expr::{Payload, PayloadField, Prefix};
 use nftables::schema::{Chain, NfListObject, Nftables, Rule, Table};
-use nftables::stmt::{Counter, JumpTarget, Match, NAT, NATFamily, Operator, Statement as St};
+use nftables::stmt::{Counter, JumpTarget, Log, Match, NAT, NATFamily, Operator, Statement as St};
 use nftables::types::{NfChainPolicy, NfChainType, NfFamily, NfHook};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -194,6 +194,18 @@ pub fn fib_daddr_local() -> Stmt {
 }
 pub fn counter() -> Stmt {
     St::Counter(Counter::Anonymous(None))
+}
+/// `log prefix "PREFIX" group GROUP`: a copy of the packet to whoever listens on the NFLOG
+/// group (nobody, mostly), ahead of the drop it names.
+pub fn log(prefix: String, group: u16) -> Stmt {
+    St::Log(Some(Log {
+        prefix: Some(Cow::Owned(prefix)),
+        group: Some(u32::from(group)),
+        snaplen: None,
+        queue_threshold: None,
+        level: None,
+        flags: None,
+    }))
 }
 pub fn accept() -> Stmt {
     St::Accept(None)

@@ -5,37 +5,41 @@
 //! Dropped packets are dropped silently, so a probe times out, as on AWS.
 
 use super::nft::{self, Side, TableBuilder};
+use crate::model::security_group as sg_model;
+use crate::model::vpc::DROP_LOG_GROUP;
 use crate::model::{Eni, Lab};
 use crate::scenario::{Peer, SecurityGroup, SgRule};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 use std::net::Ipv4Addr;
 
-/// The router's forward chain with an egress and an ingress gate per ENI that has groups.
+/// The router's gates, in the order AWS evaluates a flow: the sending ENI's egress before
+/// anything else (`sg-egress`, before the network ACLs' chains), the receiving ENI's ingress after
+/// them (`forward`). So a packet two gates would refuse is dropped, and logged, where the
+/// analyzer says. Each has a chain per ENI that has groups, found by the router link's name.
 pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
-    t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Accept);
-    t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
-    t.rule("forward", vec![nft::ct_state(&["invalid"]), nft::drop()], None);
     // NAT gateways have no security group.
     let guarded = || lab.live_enis().filter(|e| !e.security_groups.is_empty());
     for e in guarded() {
         egress_and_ingress(t, lab, e);
     }
-    // The sender's gate, then the receiver's: one lookup each by the router link's name.
     let egress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), egress_chain(e))).collect();
     let ingress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), ingress_chain(e))).collect();
-    if !egress.is_empty() {
-        t.rule(
-            "forward",
-            vec![nft::ifname_jump_vmap(false, &egress)],
-            Some("security groups: the sending ENI's egress"),
-        );
-        t.rule(
-            "forward",
-            vec![nft::ifname_jump_vmap(true, &ingress)],
-            Some("security groups: the receiving ENI's ingress"),
-        );
+    for (base, prio, outgoing, gates, comment) in [
+        (EGRESS_BASE, EGRESS_PRIORITY, false, egress, "security groups: the sending ENI's egress"),
+        ("forward", 0, true, ingress, "security groups: the receiving ENI's ingress"),
+    ] {
+        t.base(base, Ty::Filter, Hook::Forward, prio, Policy::Accept);
+        t.rule(base, vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+        t.rule(base, vec![nft::ct_state(&["invalid"]), nft::drop()], None);
+        if !gates.is_empty() {
+            t.rule(base, vec![nft::ifname_jump_vmap(outgoing, &gates)], Some(comment));
+        }
     }
 }
+
+/// The egress gates' base chain, and its priority: before the network ACLs' (-15, -10).
+const EGRESS_BASE: &str = "sg-egress";
+const EGRESS_PRIORITY: i32 = -20;
 
 fn egress_chain(e: &Eni) -> String {
     format!("egress-{}", e.router_link)
@@ -54,8 +58,10 @@ fn egress_and_ingress(t: &mut TableBuilder, lab: &Lab, e: &Eni) {
     for g in groups {
         group_rules(t, lab, g, &egress, &ingress);
     }
-    t.rule(&egress, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
-    t.rule(&ingress, vec![nft::counter(), nft::drop()], Some("no security group rule allows it"));
+    for (chain, is_egress) in [(&egress, true), (&ingress, false)] {
+        let log = nft::log(sg_model::drop_log_prefix(&e.router_link, is_egress), DROP_LOG_GROUP);
+        t.rule(chain, vec![nft::counter(), log, nft::drop()], Some("no security group rule allows it"));
+    }
 }
 
 fn group_rules(t: &mut TableBuilder, lab: &Lab, g: &SecurityGroup, egress: &str, ingress: &str) {

@@ -19,7 +19,9 @@ pub mod dns;
 pub mod http;
 pub mod https;
 pub mod icmp;
+pub mod nflog;
 
+use crate::analyze::DropSite;
 use crate::scenario::{Outcome, ProbeProto};
 use crate::services::responder::Identity;
 use crate::sys::netns;
@@ -33,7 +35,7 @@ use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpSocket, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 /// What a TCP probe sends after connecting; the responder answers any line.
 pub const TCP_PROBE_LINE: &[u8] = b"ECSNET-PROBE\n";
@@ -150,7 +152,12 @@ enum Prepared {
     Udp(UdpSocket),
     Icmp(AsyncFd<OwnedFd>, Vec<usize>),
     Done(ProbeResult),
+    /// A namespace's drop log, read while the batch runs.
+    DropLog(String, AsyncFd<netlink_sys::Socket>),
 }
+
+/// Probes watched for a logged drop: by index into the batch, the site and what wakes the probe.
+type Watches = HashMap<usize, (DropSite, Arc<Notify>)>;
 
 pub(crate) fn prepare_tcp(bind: Option<Ipv4Addr>) -> io::Result<TcpSocket> {
     let s = TcpSocket::new_v4()?;
@@ -179,8 +186,42 @@ fn port_of(spec: &ProbeSpec) -> Option<u16> {
     }
 }
 
+/// What the namespace thread needs to watch probes: the watches, and where the runtime's
+/// listeners register the packets they expect.
+struct Watching {
+    watches: Watches,
+    watched: Arc<nflog::Watched>,
+}
+
+impl Watching {
+    /// Expect probe `i`'s packet (from local port `port`) at its drop site.
+    fn expect(&self, i: usize, proto: ProbeProto, port: Option<u16>) {
+        let (Some((site, seen)), Some(port)) = (self.watches.get(&i), port) else { return };
+        let l4 = if proto == ProbeProto::Udp { libc::IPPROTO_UDP } else { libc::IPPROTO_TCP };
+        if let Some(t) = nflog::expected(site, l4 as u8, port) {
+            self.watched.expect(&site.ns, t, &site.prefix, seen.clone());
+        }
+    }
+}
+
+/// A TCP socket for probe `i`: a watched one is bound at once, to know its port before it sends.
+fn prepare_watched_tcp(spec: &ProbeSpec, i: usize, w: &Watching) -> io::Result<TcpSocket> {
+    if !w.watches.contains_key(&i) {
+        return prepare_tcp(spec.bind);
+    }
+    let s = TcpSocket::new_v4()?;
+    s.bind(SocketAddr::V4(SocketAddrV4::new(spec.bind.unwrap_or(Ipv4Addr::UNSPECIFIED), 0)))?;
+    w.expect(i, spec.proto, s.local_addr().ok().map(|a| a.port()));
+    Ok(s)
+}
+
 /// Create the sockets of one namespace's probes; the calling thread is already inside it.
-fn prepare_ns(specs: &[Arc<ProbeSpec>], idxs: &[usize], tx: &tokio::sync::mpsc::UnboundedSender<(usize, Prepared)>) {
+fn prepare_ns(
+    specs: &[Arc<ProbeSpec>],
+    idxs: &[usize],
+    w: &Watching,
+    tx: &tokio::sync::mpsc::UnboundedSender<(usize, Prepared)>,
+) {
     let mut icmp: BTreeMap<Option<Ipv4Addr>, Vec<usize>> = BTreeMap::new();
     for &i in idxs {
         let spec = &specs[i];
@@ -191,12 +232,15 @@ fn prepare_ns(specs: &[Arc<ProbeSpec>], idxs: &[usize], tx: &tokio::sync::mpsc::
                 continue;
             }
             (_, None) => Prepared::Done(ProbeResult::failed(spec.id, format!("a {} probe needs a port", spec.proto))),
-            (ProbeProto::Tcp | ProbeProto::Http, Some(_)) => match prepare_tcp(spec.bind) {
+            (ProbeProto::Tcp | ProbeProto::Http, Some(_)) => match prepare_watched_tcp(spec, i, w) {
                 Ok(s) => Prepared::Tcp(s),
                 Err(e) => Prepared::Done(ProbeResult::failed(spec.id, format!("tcp socket: {e}"))),
             },
             (ProbeProto::Udp, Some(port)) => match prepare_udp(spec.bind, SocketAddrV4::new(spec.dst, port)) {
-                Ok(s) => Prepared::Udp(s),
+                Ok(s) => {
+                    w.expect(i, spec.proto, s.local_addr().ok().map(|a| a.port()));
+                    Prepared::Udp(s)
+                }
                 Err((true, e)) => match classify(&e) {
                     (Some(outcome), detail) => {
                         Prepared::Done(ProbeResult::new(spec.id, outcome, detail, Duration::ZERO))
@@ -235,6 +279,12 @@ fn raise_nofile_once() {
 /// Run all probes concurrently; results come back in the order of `specs`. Must be called
 /// inside a tokio runtime (any flavour).
 pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
+    run_watched(specs, vec![]).await
+}
+
+/// The same, watching some probes (by `id`) for their packet being dropped at the site the
+/// analyzer names (`nflog`): such a probe ends as a timeout as soon as it is seen dropped there.
+pub async fn run_watched(specs: Vec<ProbeSpec>, sites: Vec<(usize, DropSite)>) -> Vec<ProbeResult> {
     raise_nofile_once();
     // Whoever built the specs (a stored expectation list, a caller), no probe waits longer.
     let cap = Duration::from_millis(crate::scenario::MAX_TIMEOUT_MS);
@@ -245,6 +295,15 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
     for (i, s) in specs.iter().enumerate() {
         groups.entry(s.src_ns.clone()).or_default().push(i);
     }
+    let by_id: HashMap<usize, usize> = specs.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let watches: Watches = sites
+        .into_iter()
+        .filter_map(|(id, site)| Some((*by_id.get(&id)?, (site, Arc::new(Notify::new())))))
+        .filter(|(i, _)| specs[*i].proto != ProbeProto::Icmp && !specs[*i].src_ns.is_empty())
+        .collect();
+    let logs: std::collections::BTreeSet<String> = watches.values().map(|(site, _)| site.ns.clone()).collect();
+    let watching = Watching { watches: watches.clone(), watched: Arc::new(nflog::Watched::default()) };
+    let watched = watching.watched.clone();
 
     // One OS thread hops through the source namespaces creating sockets and hands each one over
     // as soon as it exists, so early probes start while later sockets are still being made.
@@ -253,12 +312,17 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
     let specs2 = specs.clone();
     let thread = std::thread::Builder::new().name("ecsnet-probe-ns".into()).spawn(move || {
         let _g = rt.enter(); // UdpSocket::from_std and AsyncFd register with the reactor
-        // "" (the caller's namespace) sorts first, before the thread has left it.
+        // "" (the caller's namespace) sorts first, before the thread has left it. The drop logs
+        // are listened to before any watched probe (none is in "") has a socket.
+        let mut logs = Some(logs);
         for (ns, idxs) in &groups {
             if tx.is_closed() {
                 return; // the batch was dropped (interrupted): make no more sockets
             }
             if !ns.is_empty() {
+                if let Some(logs) = logs.take() {
+                    listen_drops(logs, &tx);
+                }
                 if let Err(e) = netns::enter(&netns::path(ns)) {
                     for &i in idxs {
                         let r = ProbeResult::failed(specs2[i].id, format!("enter netns {ns}: {e}"));
@@ -267,7 +331,7 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
                     continue;
                 }
             }
-            prepare_ns(&specs2, idxs, &tx);
+            prepare_ns(&specs2, idxs, &watching, &tx);
         }
     });
     if let Err(e) = thread {
@@ -276,22 +340,31 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
 
     let mut results: Vec<Option<ProbeResult>> = vec![None; n];
     let mut tasks = tokio::task::JoinSet::new();
+    // Aborted when dropped, at the end of the batch.
+    let mut listeners = tokio::task::JoinSet::new();
     let mut per_dst: HashMap<(String, Ipv4Addr, u16), Arc<Semaphore>> = HashMap::new();
     while let Some((i, p)) = rx.recv().await {
+        if let Prepared::DropLog(ns, sock) = p {
+            listeners.spawn(nflog::watch(ns, sock, watched.clone()));
+            continue;
+        }
         let spec = specs[i].clone();
         match p {
             Prepared::Done(r) => results[i] = Some(r),
             Prepared::Tcp(s) => {
                 let key = (spec.src_ns.clone(), spec.dst, port_of(&spec).unwrap_or(80));
                 let gate = per_dst.entry(key).or_insert_with(|| Arc::new(Semaphore::new(PER_DESTINATION))).clone();
+                let watch = watches.get(&i).cloned();
                 tasks.spawn(async move {
                     let _permit = gate.acquire_owned().await;
-                    vec![(i, tcp_probe(&spec, s).await)]
+                    vec![(i, until_dropped(&spec, watch, tcp_probe(&spec, s)).await)]
                 });
             }
             Prepared::Udp(s) => {
-                tasks.spawn(async move { vec![(i, udp_probe(&spec, s).await)] });
+                let watch = watches.get(&i).cloned();
+                tasks.spawn(async move { vec![(i, until_dropped(&spec, watch, udp_probe(&spec, s)).await)] });
             }
+            Prepared::DropLog(..) => {}
             Prepared::Icmp(fd, group) => {
                 let members = group.iter().map(|&k| (k, specs[k].clone())).collect();
                 tasks.spawn(icmp::run_group(fd, members));
@@ -305,11 +378,51 @@ pub async fn run(specs: Vec<ProbeSpec>) -> Vec<ProbeResult> {
             }
         }
     }
+    // Close the drop logs before returning: the next batch binds the same groups.
+    listeners.abort_all();
+    while listeners.join_next().await.is_some() {}
     results
         .into_iter()
         .enumerate()
         .map(|(i, r)| r.unwrap_or_else(|| ProbeResult::failed(specs[i].id, "probe task failed".into())))
         .collect()
+}
+
+/// Listen on the drop log of each namespace (the calling thread is left in the last one). A log
+/// that cannot be listened to leaves its probes to their timeouts.
+fn listen_drops(logs: std::collections::BTreeSet<String>, tx: &tokio::sync::mpsc::UnboundedSender<(usize, Prepared)>) {
+    for ns in logs {
+        let sock = netns::enter(&netns::path(&ns))
+            .and_then(|()| nflog::listen(crate::model::vpc::DROP_LOG_GROUP))
+            // SAFETY: the Socket owns its descriptor and keeps it open and unchanged until the
+            // AsyncFd drops it.
+            .and_then(|s| unsafe { AsyncFd::register_with_interest(s, Interest::READABLE) }.map_err(io::Error::from));
+        match sock {
+            Ok(sock) => {
+                let _ = tx.send((usize::MAX, Prepared::DropLog(ns, sock)));
+            }
+            Err(e) => tracing::debug!("no drop log in {ns}: {e}"),
+        }
+    }
+}
+
+/// A probe, ended early as a timeout when its packet is seen dropped where the analyzer said.
+async fn until_dropped(
+    spec: &ProbeSpec,
+    watch: Option<(DropSite, Arc<Notify>)>,
+    probe: impl std::future::Future<Output = ProbeResult>,
+) -> ProbeResult {
+    let Some((site, seen)) = watch else { return probe.await };
+    let start = Instant::now();
+    tokio::select! {
+        r = probe => r,
+        () = seen.notified() => ProbeResult::new(
+            spec.id,
+            Outcome::Timeout,
+            format!("dropped by `{}` in {} after {} ms (no answer can come)", site.prefix, site.ns, elapsed_ms(start.elapsed())),
+            start.elapsed(),
+        ),
+    }
 }
 
 pub(crate) fn timeout_result(spec: &ProbeSpec, start: Instant) -> ProbeResult {
