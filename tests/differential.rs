@@ -10,6 +10,9 @@
 //! outcome, server and source seen must equal the packets'. Mismatches are grouped by
 //! signature; each lab with one is written to `target/differential/<seed>.yaml` with a `.txt`
 //! of its mismatches, and a lab copied to `tests/differential/` is run again on every run.
+//! Where the analyzer says a logged rule drops a probe (a security group, a network ACL, the
+//! internet gateway), the probe watches for it: a timeout not seen dropped there is a
+//! disagreement on where the packet stops, and counts as a mismatch too.
 //! Labs also draw IAM roles (policies that allow only through an endpoint, only with a source
 //! IP, an explicit deny, a managed policy, or none declared) named by task definitions; every
 //! task and instance then makes real signed AWS calls (credentials fetched over the lab), whose
@@ -47,7 +50,7 @@ use ecsnet::analyze::Analysis;
 use ecsnet::analyze::dns::analyze_name;
 use ecsnet::model;
 use ecsnet::probe::dns::{DnsProbe, run as dns_run};
-use ecsnet::probe::{ProbeResult, ProbeSpec, run};
+use ecsnet::probe::{ProbeResult, ProbeSpec, run_watched};
 use ecsnet::scenario::{Outcome, RouteTarget};
 use ecsnet::sys::neigh::arp_table_fulls;
 use generator::generate;
@@ -123,7 +126,8 @@ fn probe_cases(
     let specs: Vec<ProbeSpec> =
         cases.iter().enumerate().filter_map(|(i, (c, _))| spec(lab, i, c, PROBE_TIMEOUT)).collect();
     rep.probes += specs.len();
-    let first = rt.block_on(run(specs));
+    let first = rt.block_on(run_watched(specs, sites(&cases, None)));
+    rep.seen_dropped += first.iter().filter(|r| r.seen_dropped.is_some()).count();
     let suspects: Vec<usize> =
         first.iter().filter(|r| compare(lab, &cases[r.id].0, &cases[r.id].1, r).is_some()).map(|r| r.id).collect();
     let (results, overflowed) = confirm(rt, lab, &cases, suspects);
@@ -368,10 +372,22 @@ fn confirm(
         let again: Vec<ProbeSpec> =
             suspects.iter().filter_map(|i| spec(lab, *i, &cases[*i].0, CONFIRM_TIMEOUT)).collect();
         let fulls = arp_table_fulls();
-        results = rt.block_on(run(again));
+        results = rt.block_on(run_watched(again, sites(cases, Some(&suspects))));
         overflowed = arp_table_fulls() > fulls;
     }
     (results, overflowed)
+}
+
+/// Where the analyzer says each case's packet is dropped by a logged rule (of `only`'s cases):
+/// the probes watch for it, and a timeout not seen there is a disagreement on where.
+fn sites(cases: &[(cases::Case, Analysis)], only: Option<&[usize]>) -> Vec<(usize, ecsnet::analyze::DropSite)> {
+    let wanted = |i: &usize| only.is_none_or(|o| o.contains(i));
+    cases
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| wanted(i))
+        .filter_map(|(i, (_, a))| Some((i, a.drop_site.clone()?)))
+        .collect()
 }
 
 fn env_number(name: &str, default: u64) -> u64 {

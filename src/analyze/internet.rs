@@ -1,5 +1,6 @@
 //! The internet side of a lab: its hosts, each listening on its ports, and the client, which
-//! listens on nothing but answers echo requests. Any other address is the internet gateway's.
+//! listens on nothing but answers echo requests. Any other address the client sends to is the
+//! internet gateway's; what comes from the VPC to an address the internet lacks ends here.
 
 use super::Reason;
 use super::internet_gateway;
@@ -54,6 +55,14 @@ pub fn deliver<'a>(w: &mut Walk<'a>, src: Ipv4Addr, dst: Ipv4Addr) -> Onward<'a>
     }
     if lab.vpc.igw_ns.is_none() {
         return Err(Blocked::refused(Reason::NoRouteToDestination, "the VPC has no internet gateway"));
+    }
+    // The internet forwards nothing back: what the gateway sent out from the VPC to an address
+    // no one on the internet has ends there (the gateway itself turns around a packet to a
+    // public IP of the VPC).
+    let public = |ip: Ipv4Addr| lab.live_enis().any(|e| e.public_ip == Some(ip));
+    if public(src) && !public(dst) {
+        w.step("internet", format!("nothing on the internet has {dst}: dropped"), src, dst);
+        return Err(Blocked::timeout(Reason::NoRouteToDestination, format!("nothing on the internet has {dst}")));
     }
     internet_gateway::inbound(w, src, dst)
 }

@@ -26,7 +26,10 @@ pub fn egress<'a>(w: &mut Walk<'a>, eni: usize, dst: Ipv4Addr) -> Onward<'a> {
             code,
             format!("{} has no public IP, so nothing it sends crosses the internet gateway", e.id),
         );
-        return Err(at_gateway(w, blocked, igw::DROP_NO_PUBLIC_IP, (src, dst)));
+        // The gateway translates a public IP of the VPC to its private address before it
+        // filters (a hairpin): that is what its rule sees.
+        let at_rule = w.lab.live_enis().find(|x| x.public_ip == Some(dst)).map_or(dst, |x| x.ip);
+        return Err(at_gateway(w, blocked, igw::DROP_NO_PUBLIC_IP, (src, at_rule)));
     };
     Ok(translate_out(w, src, public, dst))
 }

@@ -16,8 +16,8 @@ pub(super) fn chains(t: &mut TableBuilder, lab: &Lab) {
     if lab.vpc.network_acls.is_empty() {
         return;
     }
-    // The sending subnet's outbound rules, then the receiving subnet's inbound rules, between
-    // the security groups' egress (-20) and ingress (0) gates: AWS's order.
+    // The sending subnet's outbound rules, then the receiving subnet's inbound rules, after the
+    // security groups' egress gate (prerouting) and before their ingress gate (0): AWS's order.
     t.base(OUTBOUND_BASE, Ty::Filter, Hook::Forward, -15, Policy::Accept);
     t.base(INBOUND_BASE, Ty::Filter, Hook::Forward, -10, Policy::Accept);
     for acl in &lab.vpc.network_acls {

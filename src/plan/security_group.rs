@@ -12,10 +12,12 @@ use crate::scenario::{Peer, SecurityGroup, SgRule};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
 use std::net::Ipv4Addr;
 
-/// The router's gates, in the order AWS evaluates a flow: the sending ENI's egress before
-/// anything else (`sg-egress`, before the network ACLs' chains), the receiving ENI's ingress after
-/// them (`forward`). So a packet two gates would refuse is dropped, and logged, where the
-/// analyzer says. Each has a chain per ENI that has groups, found by the router link's name.
+/// The router's gates, in the order AWS evaluates a flow: the sending ENI's egress first, as
+/// the packet enters the router, before its route is looked up (`sg-egress`, prerouting), so
+/// that a flow with no route is still dropped by its group when the group denies it; the
+/// receiving ENI's ingress last (`forward`), after the network ACLs' chains. So a packet two
+/// gates would refuse is dropped, and logged, where the analyzer says. Each has a chain per ENI
+/// that has groups, found by the router link's name.
 pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
     // NAT gateways have no security group.
     let guarded = || lab.live_enis().filter(|e| !e.security_groups.is_empty());
@@ -24,20 +26,29 @@ pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
     }
     let egress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), egress_chain(e))).collect();
     let ingress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), ingress_chain(e))).collect();
-    for (base, prio, outgoing, gates, comment) in [
-        (EGRESS_BASE, EGRESS_PRIORITY, false, egress, "security groups: the sending ENI's egress"),
-        ("forward", 0, true, ingress, "security groups: the receiving ENI's ingress"),
-    ] {
-        t.base(base, Ty::Filter, Hook::Forward, prio, Policy::Accept);
-        t.rule(base, vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
-        t.rule(base, vec![nft::ct_state(&["invalid"]), nft::drop()], None);
-        if !gates.is_empty() {
-            t.rule(base, vec![nft::ifname_jump_vmap(outgoing, &gates)], Some(comment));
-        }
+    t.base(EGRESS_BASE, Ty::Filter, Hook::Prerouting, EGRESS_PRIORITY, Policy::Accept);
+    t.rule(EGRESS_BASE, vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    // Security groups do not filter the VPC's DNS server or the instance metadata service,
+    // which the router answers itself.
+    t.rule(EGRESS_BASE, vec![nft::fib_daddr_local(), nft::accept()], Some("to the router itself: not filtered"));
+    t.base("forward", Ty::Filter, Hook::Forward, 0, Policy::Accept);
+    t.rule("forward", vec![nft::ct_state(&["established", "related"]), nft::accept()], None);
+    t.rule("forward", vec![nft::ct_state(&["invalid"]), nft::drop()], None);
+    if !egress.is_empty() {
+        t.rule(
+            EGRESS_BASE,
+            vec![nft::ifname_jump_vmap(false, &egress)],
+            Some("security groups: the sending ENI's egress"),
+        );
+        t.rule(
+            "forward",
+            vec![nft::ifname_jump_vmap(true, &ingress)],
+            Some("security groups: the receiving ENI's ingress"),
+        );
     }
 }
 
-/// The egress gates' base chain, and its priority: before the network ACLs' (-15, -10).
+/// The egress gates' base chain, in prerouting after destination NAT (-100).
 const EGRESS_BASE: &str = "sg-egress";
 const EGRESS_PRIORITY: i32 = -20;
 

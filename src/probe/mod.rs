@@ -91,6 +91,9 @@ pub struct ProbeResult {
     pub elapsed: Duration,
     /// Set when the probe could not be carried out at all (not a network verdict).
     pub error: Option<String>,
+    /// The logged rule (its NFLOG prefix) the probe's packet was seen dropped by, which ended
+    /// it as a timeout (`run_watched`).
+    pub seen_dropped: Option<String>,
 }
 
 impl ProbeResult {
@@ -105,6 +108,7 @@ impl ProbeResult {
             detail,
             elapsed,
             error: None,
+            seen_dropped: None,
         }
     }
 
@@ -146,7 +150,9 @@ pub(crate) fn classify(e: &io::Error) -> (Option<Outcome>, String) {
     (outcome, name)
 }
 
-/// A socket ready to be driven on the runtime.
+/// A socket ready to be driven on the runtime. Each lives for one hop through a channel, so
+/// the size of the `Done` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Prepared {
     Tcp(TcpSocket),
     Udp(UdpSocket),
@@ -416,12 +422,13 @@ async fn until_dropped(
     let start = Instant::now();
     tokio::select! {
         r = probe => r,
-        () = seen.notified() => ProbeResult::new(
-            spec.id,
-            Outcome::Timeout,
-            format!("dropped by `{}` in {} after {} ms (no answer can come)", site.prefix, site.ns, elapsed_ms(start.elapsed())),
-            start.elapsed(),
-        ),
+        () = seen.notified() => {
+            let ms = elapsed_ms(start.elapsed());
+            let detail = format!("dropped by `{}` in {} after {ms} ms (no answer can come)", site.prefix, site.ns);
+            let mut r = ProbeResult::new(spec.id, Outcome::Timeout, detail, start.elapsed());
+            r.seen_dropped = Some(site.prefix);
+            r
+        }
     }
 }
 

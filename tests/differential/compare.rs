@@ -68,6 +68,10 @@ pub fn compare(lab: &Lab, c: &Case, a: &Analysis, r: &ProbeResult) -> Option<Mis
         format!("{head}: probe error {e}")
     } else if a.outcome != Some(r.outcome) {
         format!("{head}: analyzer {} / packets {}", outcome_and_code(a), r.outcome)
+    } else if let (Some(site), None) = (&a.drop_site, &r.seen_dropped) {
+        // Both time out, but the packet was not dropped by the rule the analyzer names.
+        let rule: Vec<&str> = site.prefix.split(' ').take(3).collect();
+        format!("{head}: timeout, not seen dropped by `{}`", rule.join(" "))
     } else if r.outcome != Outcome::Connected || (agent_service(lab, a.served_by.as_ref()) && r.identity.is_none()) {
         return None;
     } else {

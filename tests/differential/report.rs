@@ -26,6 +26,8 @@ pub struct LabReport {
     pub service_tasks: usize,
     /// Labs whose service task was stopped (StopTask) and replaced while they ran, probed again.
     pub changed: usize,
+    /// Probes the analyzer said a logged rule drops, and that were seen dropped by it.
+    pub seen_dropped: usize,
     pub mismatches: Vec<Mismatch>,
     /// Disagreements that went away when probed again with a longer timeout.
     pub flaky: Vec<String>,
@@ -85,6 +87,7 @@ pub struct Tally {
     pub services: usize,
     pub service_tasks: usize,
     pub changed: usize,
+    pub seen_dropped: usize,
     pub mismatches: usize,
     pub flaky: usize,
     pub overflow: usize,
@@ -107,6 +110,7 @@ impl Tally {
         self.services += rep.services;
         self.service_tasks += rep.service_tasks;
         self.changed += rep.changed;
+        self.seen_dropped += rep.seen_dropped;
         self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("lb ")).count();
         self.mismatches += rep.mismatches.len();
         self.flaky += rep.flaky.len();
@@ -142,6 +146,7 @@ impl Tally {
             self.generator_bugs.len(),
             elapsed
         );
+        eprintln!("drops: {} probes seen dropped by the logged rule the analyzer named", self.seen_dropped);
         eprintln!(
             "load balancers: {} ({} NLBs), {} probes through them ({} answered by a target), {} mismatches",
             self.albs, self.nlbs, self.alb_probes, self.alb_served, self.alb_mismatches
