@@ -484,7 +484,7 @@ def report(rows, runs, floor, errors):
         "Baseline kernel-freed: " + ", ".join(f"{ms(b['freed'])} ms at N={n}" for n, m, e, b in rows) + ".",
         "- matrix: `ecsnet check` over every task to every other task's port 80 for N <= 100 "
         f"(bridge tasks through their dynamic host port); for N > 100 each task to {SAMPLE} others (a sample; {MAX_EXPECT // 5000} at N = 5000, the limit of {MAX_EXPECT} expectations per scenario). "
-        "Blocked pairs are dropped by security groups and each costs a 300 ms probe timeout; exit code 0 "
+        "Blocked pairs are dropped by security groups and each probe ends when the VPC router reports its packet dropped by the rule the analyzer named (else at its 300 ms timeout); exit code 0 "
         "(every expectation right) is required.",
         "- ARP peak / table fulls: the kernel's ARP table (one for every namespace of the machine, other labs' "
         "too; capped by the root namespace's gc_thresh3 = "

@@ -278,3 +278,27 @@ fn a_damaged_lab_is_reported_as_damage_not_judged() {
     }
     assert_eq!(leftovers(lab), Vec::<String>::new());
 }
+
+/// A large `expect:` block is checked while the lab is built: a mistake in it still fails `up`
+/// with its location (exit 2), and nothing of the lab stays; a valid one is what `check` probes.
+#[test]
+fn a_mistake_in_a_large_expect_block_fails_up_and_leaves_nothing() {
+    need_root!();
+    let head = "version: 1\nname: t-bigexpect\nvpc:\n  cidr: 10.83.0.0/16\n  subnets: [{ name: a, cidr: 10.83.1.0/24 }]\ninstances: [{ name: i, subnet: a }]\ntaskDefinitions:\n  - family: web\n    networkMode: awsvpc\n    containerDefinitions: [{ name: web, image: x, portMappings: [{ containerPort: 80 }] }]\ntasks:\n  - { name: web, taskDefinition: web, instance: i, networkConfiguration: { awsvpcConfiguration: { subnets: [a] } } }\nexpect:\n";
+    let ok = "  - { from: instance/i, to: task/web:80, reachable: true }\n".repeat(300);
+    let bad = format!("{head}{ok}  - {{ from: instance/i, to: task/nosuch:80, reachable: true }}\n");
+    let file = write_scenario("t-bigexpect", &bad);
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains(&format!("{}:314:", file.display())) && t.contains("unknown task `nosuch`"), "{t}");
+    assert!(leftovers("t-bigexpect").is_empty(), "{:?}", leftovers("t-bigexpect"));
+    let file = write_scenario("t-bigexpect", &format!("{head}{ok}"));
+    let o = ecsnet(&["up", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let c = ecsnet(&["check", "t-bigexpect"]);
+    let _ = ecsnet(&["down", "t-bigexpect"]);
+    let t = text(&c);
+    assert!(c.status.success() && t.contains("300 passed, 0 failed"), "{t}");
+    assert!(leftovers("t-bigexpect").is_empty(), "{:?}", leftovers("t-bigexpect"));
+}

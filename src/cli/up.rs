@@ -8,7 +8,7 @@ use std::path::Path;
 
 pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>, verbose: u8) -> Outcome {
     let t0 = std::time::Instant::now();
-    let (scn, lab, plan) = super::prepare_as(file, naming)?;
+    let (scn, lab, plan, pending) = super::prepare_up(file, naming)?;
     let prepared = t0.elapsed();
     super::check_environment()?;
     for w in super::control_plane_warnings(&lab, scn.control_plane_strict) {
@@ -35,8 +35,18 @@ pub async fn run(file: &Path, naming: &super::Naming, stop_after: Option<usize>,
             Ok(Exit::Interrupted)
         }
         Ok(t) => {
+            let expect = match pending.map(|p| super::finish_expect(&lab, p)) {
+                None => scn.expect,
+                Some(Ok(e)) => e,
+                Some(Err(e)) => {
+                    // The file is not valid after all: nothing of it stays up.
+                    let name = lab.name.clone();
+                    let _ = tokio::task::spawn_blocking(move || dataplane::down(&name)).await;
+                    return Err(e);
+                }
+            };
             // `check` probes these later against the running lab.
-            if let Ok(data) = serde_json::to_vec(&scn.expect) {
+            if let Ok(data) = serde_json::to_vec(&expect) {
                 let _ = crate::dataplane::state::write_atomic(
                     &crate::dataplane::state::dir(&lab.name).join("expect.json"),
                     &data,

@@ -43,6 +43,7 @@ mod rule;
 pub mod schema;
 mod security_group;
 pub mod service;
+mod split;
 mod subnet;
 pub mod target_group;
 mod task;
@@ -101,6 +102,18 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
         Ok(t) => load_str(path, &t),
         Err(d) => Err(Diagnostics(vec![d])),
     }
+}
+
+/// A scenario's topology without its expectations, and its whole text to check them by
+/// [`load_str`] aside (`up` builds the lab while the expectations, which can be most of a
+/// large file, are parsed on another thread). None when the file has no large top-level
+/// `expect:` block that can be told apart line by line: then [`load`] it whole.
+pub fn load_topology(path: &Path) -> Option<(Scenario, String)> {
+    let file = Arc::new(path.to_path_buf());
+    let text = text::read_text(path, &file, None).ok()?;
+    let topology = split::without_expect(&text)?;
+    let s = load_str(path, &topology).ok()?;
+    Some((s, text))
 }
 
 /// Same from text (`path` is used for locations and for resolving `file:`).
