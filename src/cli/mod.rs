@@ -883,7 +883,19 @@ pub fn prepare_as(
     file: &std::path::Path,
     naming: &Naming,
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
-    let mut s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    let s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    let (s, lab) = lab_of(s, naming)?;
+    crate::check::budget(&lab, &s.expect)
+        .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
+    let plan = crate::plan::plan(&lab);
+    Ok((s, lab, plan))
+}
+
+/// The lab of a scenario, named as `naming` says.
+fn lab_of(
+    mut s: crate::scenario::Scenario,
+    naming: &Naming,
+) -> Result<(crate::scenario::Scenario, crate::model::Lab), CliError> {
     s.name.value = naming.lab_name(&s.name.value)?;
     let mut lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
     if s.control_plane_strict {
@@ -893,10 +905,7 @@ pub fn prepare_as(
             lab = crate::model::build_with(&s, &unregistered).map_err(|e| CliError::Invalid(e.to_string()))?;
         }
     }
-    crate::check::budget(&lab, &s.expect)
-        .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
-    let plan = crate::plan::plan(&lab);
-    Ok((s, lab, plan))
+    Ok((s, lab))
 }
 
 /// The expectations of a file `up` builds while they are checked ([`prepare_up`]).
@@ -919,15 +928,7 @@ pub fn prepare_up(
         .name("ecsnet-expect".into())
         .spawn(move || crate::scenario::load_str(&path, &text))
         .map_err(|e| CliError::Invalid(format!("{}: {e}", file.display())))?;
-    let mut s = topology;
-    s.name.value = naming.lab_name(&s.name.value)?;
-    let mut lab = crate::model::build(&s).map_err(|e| CliError::Invalid(e.to_string()))?;
-    if s.control_plane_strict {
-        let unregistered = crate::analyze::control_plane::unregistered(&lab);
-        if !unregistered.is_empty() {
-            lab = crate::model::build_with(&s, &unregistered).map_err(|e| CliError::Invalid(e.to_string()))?;
-        }
-    }
+    let (s, lab) = lab_of(topology, naming)?;
     let plan = crate::plan::plan(&lab);
     Ok((s, lab, plan, Some(whole)))
 }
