@@ -37,8 +37,12 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         host: resolve::host_header(&l, &dst.0),
         timeout: Duration::from_millis(timeout_ms),
     };
+    // Where the analyzer says the packet is dropped, the probe ends as soon as it is seen
+    // dropped there, and says by which rule.
+    let site = crate::analyze::analyze(&l, &src_node, &dst.0, dst.1, proto, via).drop_site;
+    let sites = site.map(|s| vec![(0, s)]).unwrap_or_default();
     super::watch_signals();
-    let Some(res) = super::until_interrupted(crate::probe::run(vec![spec])).await else {
+    let Some(res) = super::until_interrupted(crate::probe::run_watched(vec![spec], sites)).await else {
         eprintln!("ecsnet: {}", tr!("probe-interrupted-one", "interrupted: the probe was abandoned"));
         return Ok(Exit::Interrupted);
     };
