@@ -350,14 +350,13 @@ pub async fn run_watched(specs: Vec<ProbeSpec>, sites: Vec<(usize, DropSite)>) -
     let mut listeners = tokio::task::JoinSet::new();
     let mut per_dst: HashMap<(String, Ipv4Addr, u16), Arc<Semaphore>> = HashMap::new();
     while let Some((i, p)) = rx.recv().await {
-        if let Prepared::DropLog(ns, sock) = p {
-            listeners.spawn(nflog::watch(ns, sock, watched.clone()));
-            continue;
-        }
-        let spec = specs[i].clone();
         match p {
+            Prepared::DropLog(ns, sock) => {
+                listeners.spawn(nflog::watch(ns, sock, watched.clone()));
+            }
             Prepared::Done(r) => results[i] = Some(r),
             Prepared::Tcp(s) => {
+                let spec = specs[i].clone();
                 let key = (spec.src_ns.clone(), spec.dst, port_of(&spec).unwrap_or(80));
                 let gate = per_dst.entry(key).or_insert_with(|| Arc::new(Semaphore::new(PER_DESTINATION))).clone();
                 let watch = watches.get(&i).cloned();
@@ -367,10 +366,9 @@ pub async fn run_watched(specs: Vec<ProbeSpec>, sites: Vec<(usize, DropSite)>) -
                 });
             }
             Prepared::Udp(s) => {
-                let watch = watches.get(&i).cloned();
+                let (spec, watch) = (specs[i].clone(), watches.get(&i).cloned());
                 tasks.spawn(async move { vec![(i, until_dropped(&spec, watch, udp_probe(&spec, s)).await)] });
             }
-            Prepared::DropLog(..) => {}
             Prepared::Icmp(fd, group) => {
                 let members = group.iter().map(|&k| (k, specs[k].clone())).collect();
                 tasks.spawn(icmp::run_group(fd, members));

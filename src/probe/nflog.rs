@@ -14,7 +14,6 @@ use netlink_sys::{Socket, constants::NETLINK_NETFILTER};
 use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
-use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -23,7 +22,7 @@ use tokio::sync::Notify;
 /// Bytes of each logged packet copied to us: the IPv4 header and the ports behind it.
 const COPY_RANGE: u32 = 96;
 /// Receive buffer of a listener (drops of other traffic arrive too).
-const RCVBUF: libc::c_int = 1 << 20;
+const RCVBUF: usize = 1 << 20;
 
 /// A packet's transport and ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,17 +100,7 @@ impl Watched {
 pub fn listen(group: u16) -> io::Result<Socket> {
     let mut s = Socket::new(NETLINK_NETFILTER)?;
     s.bind_auto()?;
-    let bigger = RCVBUF;
-    // SAFETY: a valid socket and a c_int option value of the stated size.
-    unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&bigger as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-    }
+    s.set_rx_buf_sz(RCVBUF)?;
     // One packet is enough to flush (the default waits for 100, or a second).
     let nlas = vec![
         ConfigNla::Cmd(ConfigCmd::Bind),
