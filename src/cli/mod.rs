@@ -454,53 +454,60 @@ pub fn watch_signals() {
     if WATCHING.swap(true, Ordering::SeqCst) {
         return;
     }
-    use tokio::signal::unix::{SignalKind, signal};
-    let kinds = [
-        SignalKind::interrupt(),
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-        SignalKind::quit(),
-        SignalKind::user_defined1(),
-        SignalKind::user_defined2(),
-        SignalKind::alarm(),
-    ];
-    // Registered here, not in the task below: the handlers must be in place when this returns,
-    // before anything is built; a task may first run only after the build has begun, and a
-    // signal in between would take its default action and kill the run with the lab half made.
-    let Ok(mut streams) = kinds.into_iter().map(signal).collect::<std::io::Result<Vec<_>>>() else { return };
-    tokio::spawn(async move {
-        loop {
-            let any = futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())));
-            any.await;
-            // Each scenario `--jobs` runs in a child process is interrupted as a serial run's
-            // would be, and counts the signals as this process does.
-            forward_to_children();
-            match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
-                // A child of `test --jobs` leaves these lines to its parent (said once).
-                0 | 1 if QUIET_INTERRUPTS.load(Ordering::SeqCst) => {}
-                0 => say(&tr!(
-                    "interrupt-first",
-                    "ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"
-                )),
-                1 => say(&tr!(
-                    "interrupt-second",
-                    "ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"
-                )),
-                _ => {
-                    let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_default();
-                    for lab in &labs {
-                        background_down(lab);
-                    }
-                    say(&tr!(
-                        "interrupt-exiting",
-                        "ecsnet: exiting; `ecsnet down` finishes in the background: { $labs }",
-                        labs = labs.join(", ")
-                    ));
-                    std::process::exit(130);
-                }
-            }
+    use signal_hook::consts::signal::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+    // signal-hook, not tokio::signal: tokio installs each handler before it subscribes to it,
+    // and a signal in between is dropped (a Ctrl-C 13 ms into `test`, under load, was lost and
+    // the run went on to exit 0). signal-hook's handler records into its own pipe from the
+    // moment it is installed. Registered on the thread that reads them, and waited for: the
+    // handlers are in place when this returns, before anything is built; and if no thread can
+    // be made, none is installed and each signal keeps its default action.
+    let (ready, installed) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("ecsnet-signals".into()).spawn(move || {
+        let signals =
+            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]);
+        let Ok(mut signals) = signals else {
+            let _ = ready.send(());
+            return;
+        };
+        let _ = ready.send(());
+        for _ in signals.forever() {
+            on_signal();
         }
     });
+    if spawned.is_ok() {
+        let _ = installed.recv();
+    }
+}
+
+/// One signal: the first asks the operation to stop, the second says so, the third exits.
+fn on_signal() {
+    // Each scenario `--jobs` runs in a child process is interrupted as a serial run's
+    // would be, and counts the signals as this process does.
+    forward_to_children();
+    match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
+        // A child of `test --jobs` leaves these lines to its parent (said once).
+        0 | 1 if QUIET_INTERRUPTS.load(Ordering::SeqCst) => {}
+        0 => say(&tr!(
+            "interrupt-first",
+            "ecsnet: interrupted, cleaning up (Ctrl-C twice more to leave it to the background)"
+        )),
+        1 => say(&tr!(
+            "interrupt-second",
+            "ecsnet: still cleaning up (Ctrl-C again to leave it to a background `ecsnet down`)"
+        )),
+        _ => {
+            let labs = BUSY_LABS.lock().map(|v| v.clone()).unwrap_or_default();
+            for lab in &labs {
+                background_down(lab);
+            }
+            say(&tr!(
+                "interrupt-exiting",
+                "ecsnet: exiting; `ecsnet down` finishes in the background: { $labs }",
+                labs = labs.join(", ")
+            ));
+            std::process::exit(130);
+        }
+    }
 }
 
 /// The processes `test --jobs` started, each testing one scenario in a process group of its
