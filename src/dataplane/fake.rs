@@ -139,7 +139,12 @@ fn new_record(w: &mut World, role: &str) -> ProcRecord {
 impl Kernel for FakeKernel {
     type Netlink = ();
 
-    async fn create_namespaces(&self, names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
+    async fn create_namespaces(
+        &self,
+        names: &[String],
+        sysctls: &[Sysctl],
+        created: &mut Vec<String>,
+    ) -> Result<(), ApplyError> {
         // Like the Linux kernel: every name is tried, the first error is returned.
         let mut first_err = None;
         for n in names {
@@ -157,10 +162,18 @@ impl Kernel for FakeKernel {
                 }
             }
         }
+        // Written by the threads that made the namespaces, once they exist.
+        if first_err.is_none() && !sysctls.is_empty() {
+            self.record(Call::Sysctls(sysctls.to_vec()))?;
+        }
         first_err.map_or(Ok(()), Err)
     }
 
     async fn sysctls(&self, _plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
+        self.record(Call::Sysctls(list.to_vec()))
+    }
+
+    async fn link_sysctls(&self, _nl: &(), _plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
         self.record(Call::Sysctls(list.to_vec()))
     }
 

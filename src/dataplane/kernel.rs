@@ -55,16 +55,26 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// phases are done.
     type Netlink: Send + Sync;
 
-    /// Create the namespaces. Pushes each one created onto `created`, also when another one
-    /// fails, so that a rollback deletes exactly those.
+    /// Create the namespaces, each with its sysctls (`sysctls`: the plan's namespace sysctls,
+    /// written before any link exists). Pushes each one created onto `created`, also when
+    /// another one fails, so that a rollback deletes exactly those.
     fn create_namespaces(
         &self,
         names: &[String],
+        sysctls: &[Sysctl],
         created: &mut Vec<String>,
     ) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
-    /// Write sysctls (`list` is either the plan's namespace sysctls or its per-link ones).
+    /// Write sysctls in namespaces that exist (an update's).
     fn sysctls(&self, plan: &Plan, list: &[Sysctl]) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
+    /// Write the per-link sysctls, once the links exist.
+    fn link_sysctls(
+        &self,
+        nl: &Self::Netlink,
+        plan: &Plan,
+        list: &[Sysctl],
+    ) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
     fn connect(&self, plan: &Plan) -> impl Future<Output = Result<Self::Netlink, ApplyError>> + Send;
 

@@ -39,7 +39,7 @@ tasks:
   - { name: three, taskDefinition: br, instance: ecs-1 }
 "#;
 
-const PHASES: [&str; 7] = ["namespaces", "sysctls", "links", "addresses", "routes", "firewall", "processes"];
+const PHASES: [&str; 7] = ["namespaces", "links", "addresses", "routes", "firewall", "holders", "processes"];
 
 fn lab_and_plan() -> (Lab, Plan) {
     let s = crate::scenario::load_str(Path::new("t-fake.yaml"), SCENARIO).unwrap_or_else(|d| panic!("{d}"));
@@ -79,18 +79,21 @@ fn other_roles(plan: &Plan) -> Vec<String> {
     plan.processes.iter().filter(|p| !matches!(p.kind, ProcessKind::Pause { .. })).map(|p| p.role.clone()).collect()
 }
 
-/// The calls of each phase of a complete `up`. The netlink connections are opened between
-/// `sysctls` and `links`, before the check for cancellation: they count with `sysctls`.
+/// The calls of each phase of a complete `up`, in the order the fake kernel sees them (its
+/// calls end at once, so the network branch, polled first, is done before the firewall's).
+/// The namespaces' sysctls are written as they are made; the netlink connections are opened
+/// in `links`.
 fn phase_calls(plan: &Plan) -> Vec<Vec<Call>> {
-    let spawns = pause_roles(plan).into_iter().chain(other_roles(plan)).map(Call::Spawn).collect();
+    let mut namespaces: Vec<Call> = plan.namespaces.iter().cloned().map(Call::CreateNamespace).collect();
+    namespaces.push(Call::Sysctls(plan.sysctls.clone()));
     vec![
-        plan.namespaces.iter().cloned().map(Call::CreateNamespace).collect(),
-        vec![Call::Sysctls(plan.sysctls.clone()), Call::Connect],
-        vec![Call::Links],
+        namespaces,
+        vec![Call::Connect, Call::Links],
         vec![Call::Addresses, Call::Sysctls(plan.link_sysctls.clone())],
         vec![Call::Routes, Call::Neighbours],
         vec![Call::Firewalls],
-        spawns,
+        pause_roles(plan).into_iter().map(Call::Spawn).collect(),
+        other_roles(plan).into_iter().map(Call::Spawn).collect(),
     ]
 }
 
@@ -250,7 +253,8 @@ async fn cancellation_between_phases_rolls_back() {
         let before = groups[..i].concat();
         assert_eq!(fake.changes()[..before.len()], before[..], "{phase}: nothing of this phase or later");
         let created = if i == 0 { vec![] } else { plan.namespaces.clone() };
-        assert_rolled_back(&fake, &t.store, before.len(), 0, created);
+        let holders = if phase == "processes" { pause_roles(&plan).len() } else { 0 };
+        assert_rolled_back(&fake, &t.store, before.len(), holders, created);
         assert!(fake.existing_namespaces().is_empty());
     }
 }
@@ -266,11 +270,13 @@ async fn stop_after_leaves_everything_and_down_removes_it() {
         assert!(matches!(&r, Err(UpError::Cancelled(p)) if p == phase), "{phase}: {r:?}");
         assert_eq!(fake.changes(), groups[..n].concat(), "{phase}: no rollback");
         let journal = t.store.load_journal(LAB).expect("journal left in place");
-        assert!(!journal.complete && journal.processes.is_empty());
-        // `down` from this partial journal: namespaces (if any were made), no processes.
+        // The pause holders, once their phase is done.
+        let holders = if phase == "processes" { pause_roles(&plan).len() } else { 0 };
+        assert!(!journal.complete && journal.processes.len() == holders, "{phase}");
+        // `down` from this partial journal: namespaces (if any were made), the holders.
         let rep = down(&fake, &t.store, LAB);
         let made = if n == 0 { 0 } else { plan.namespaces.len() };
-        assert_eq!((rep.namespaces, rep.processes, rep.errors.len()), (made, 0, 0), "{phase}");
+        assert_eq!((rep.namespaces, rep.processes, rep.errors.len()), (made, holders, 0), "{phase}");
         assert!(fake.existing_namespaces().is_empty() && !t.store.dir(LAB).exists());
     }
 }

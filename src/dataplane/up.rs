@@ -181,8 +181,11 @@ fn rollback<K: Kernel>(
     let _ = store.remove(lab);
 }
 
-/// The phases in order. The netlink connections live from `links` to `routes` only: open
-/// sockets keep namespaces alive, so they are closed before anything else happens.
+/// The phases. The namespaces first, each with its sysctls; then, at once, the network
+/// (links, addresses, routes: netlink requests the kernel serialises under its RTNL lock) and
+/// what needs only the namespaces (each namespace's nftables table, which has a lock of its
+/// own, and the pause holders): the second CPU would otherwise spin waiting for RTNL. The
+/// other processes last: they use the network.
 async fn build<K: Kernel>(
     kernel: &K,
     store: &Store,
@@ -193,65 +196,77 @@ async fn build<K: Kernel>(
     created: &mut Vec<String>,
 ) -> Result<Timings, UpError> {
     let total = Instant::now();
-    let mut ph = Phases::new(&lab.name, opts);
-    ph.begin("namespaces")?;
-    kernel.create_namespaces(&plan.namespaces, created).await?;
-    ph.end();
-    ph.begin("sysctls")?;
-    kernel.sysctls(plan, &plan.sysctls).await?;
-    ph.end();
-    let nl = kernel.connect(plan).await?;
-    ph.begin("links")?;
-    kernel.links(&nl, plan).await?;
-    ph.end();
-    ph.begin("addresses")?;
-    kernel.addresses(&nl, plan).await?;
-    kernel.sysctls(plan, &plan.link_sysctls).await?;
-    ph.end();
-    ph.begin("routes")?;
-    kernel.routes(&nl, plan).await?;
-    kernel.neighbours(&nl, plan).await?;
-    ph.end();
-    drop(nl);
-    ph.begin("firewall")?;
-    kernel.firewalls(plan).await?;
-    ph.end();
-    ph.begin("processes")?;
-    start_processes(kernel, store, lab, plan, journal, opts.progress).await?;
-    ph.end();
+    let ph = Phases::new(&lab.name, opts);
+    ph.run("namespaces", kernel.create_namespaces(&plan.namespaces, &plan.sysctls, created)).await?;
+    // Joined, not raced: neither branch is dropped half way, so a rollback never meets a
+    // ruleset or a holder still being made.
+    let beside = async {
+        ph.run("firewall", kernel.firewalls(plan)).await?;
+        ph.run("holders", start_holders(kernel, store, lab, plan, journal)).await
+    };
+    match tokio::join!(network(kernel, plan, &ph), beside) {
+        (Ok(()), Ok(())) => {}
+        // The branch that failed first, not the other one's stop that followed.
+        (Err(e), Err(UpError::Cancelled(_))) | (Err(UpError::Cancelled(_)), Err(e)) | (Err(e), _) | (_, Err(e)) => {
+            return Err(e);
+        }
+    }
+    ph.run("processes", start_processes(kernel, store, lab, plan, journal)).await?;
     journal.complete = true;
     store.save_journal(journal).map_err(|e| UpError::State(e.to_string()))?;
-    let mut timings = ph.timings;
+    let mut timings = ph.into_timings();
     timings.0.push(("total".into(), total.elapsed()));
     Ok(timings)
 }
 
-/// The pause holders first (each a quick spawn, journalled together), then the others one at a
-/// time, each journalled as it starts. Every process started is in `journal.processes` at once,
-/// so a rollback stops it even before the journal on disk lists it.
+/// Links, addresses and routes. The netlink connections live for these phases only: open
+/// sockets keep namespaces alive, so they are closed before anything else happens.
+async fn network<K: Kernel>(kernel: &K, plan: &Plan, ph: &Phases<'_>) -> Result<(), UpError> {
+    let links = async {
+        let nl = kernel.connect(plan).await?;
+        kernel.links(&nl, plan).await.map(|()| nl)
+    };
+    let nl = ph.run("links", links).await?;
+    let addresses = async {
+        kernel.addresses(&nl, plan).await?;
+        kernel.link_sysctls(&nl, plan, &plan.link_sysctls).await
+    };
+    ph.run("addresses", addresses).await?;
+    ph.run("routes", async {
+        kernel.routes(&nl, plan).await?;
+        kernel.neighbours(&nl, plan).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// The pause holders, each a quick spawn, journalled together. Every process started is in
+/// `journal.processes` at once, so a rollback stops it even before the journal on disk lists it.
+async fn start_holders<K: Kernel>(
+    kernel: &K,
+    store: &Store,
+    lab: &Lab,
+    plan: &Plan,
+    journal: &mut Journal,
+) -> Result<(), UpError> {
+    let pauses: Vec<_> = plan.processes.iter().filter(|p| matches!(p.kind, ProcessKind::Pause { .. })).collect();
+    kernel.spawn_pauses(&lab.name, &pauses, &mut journal.processes).await?;
+    store.save_journal(journal).map_err(|e| UpError::State(e.to_string()))
+}
+
+/// The other processes one at a time, each journalled as it starts. The agent runs the tasks'
+/// starts before it reports ready; a task that did not start runs no program.
 async fn start_processes<K: Kernel>(
     kernel: &K,
     store: &Store,
     lab: &Lab,
     plan: &Plan,
     journal: &mut Journal,
-    progress: bool,
 ) -> Result<(), UpError> {
     let dir = store.dir(&lab.name);
     let save = |j: &Journal| store.save_journal(j).map_err(|e| UpError::State(e.to_string()));
-    let (pauses, others): (Vec<_>, Vec<_>) =
-        plan.processes.iter().partition(|p| matches!(p.kind, ProcessKind::Pause { .. }));
-    let t = Instant::now();
-    kernel.spawn_pauses(&lab.name, &pauses, &mut journal.processes).await?;
-    save(journal)?;
-    if progress {
-        // Inside `processes`: how much of it the pause holders take (the rest is the agent).
-        let _ = writeln!(std::io::stderr(), "    {:<10} {:>8.1} ms", "holders", t.elapsed().as_secs_f64() * 1000.0);
-    }
-    // The agent runs the tasks' starts before it reports ready; a task that did not start
-    // runs no program.
     let mut stopped: Vec<String> = vec![];
-    for p in others {
+    for p in plan.processes.iter().filter(|p| !matches!(p.kind, ProcessKind::Pause { .. })) {
         if let ProcessKind::Command { .. } = p.kind
             && stopped.iter().any(|t| p.role.starts_with(&format!("command task/{t}/")))
         {
@@ -271,39 +286,54 @@ pub(super) fn not_started(dir: &std::path::Path) -> Vec<String> {
     super::state::load_starts_at(dir).into_iter().filter(|r| !r.started).map(|r| r.task).collect()
 }
 
-/// Between phases: cancellation, the `stop_after` hook, timing and progress lines.
+/// Between phases: cancellation, the `stop_after` hook, timing and progress lines. Shared by
+/// the branches `build` runs at once (each phase is timed on its own).
 struct Phases<'a> {
     lab: &'a str,
     opts: &'a UpOptions,
-    done: usize,
-    current: Option<(&'static str, Instant)>,
-    timings: Timings,
+    /// Phases done, and their times.
+    done: std::sync::Mutex<(usize, Timings)>,
+    /// A phase failed: the other branch starts no new one.
+    failed: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Phases<'a> {
     fn new(lab: &'a str, opts: &'a UpOptions) -> Self {
-        Phases { lab, opts, done: 0, current: None, timings: Timings::default() }
+        let done = std::sync::Mutex::new((0, Timings::default()));
+        Phases { lab, opts, done, failed: std::sync::atomic::AtomicBool::new(false) }
     }
 
-    fn begin(&mut self, name: &'static str) -> Result<(), UpError> {
+    /// `work`, as phase `name`: refused when cancelled, when another phase failed (or past the
+    /// `stop_after` hook), timed when done.
+    async fn run<T, E>(&self, name: &'static str, work: impl Future<Output = Result<T, E>>) -> Result<T, UpError>
+    where
+        UpError: From<E>,
+    {
+        use std::sync::atomic::Ordering::SeqCst;
         fault(name);
-        if (self.opts.cancel)(name) || self.opts.stop_after.is_some_and(|n| self.done >= n) {
+        let done = self.done.lock().map(|d| d.0).unwrap_or(0);
+        let failed = self.failed.load(SeqCst);
+        if failed || (self.opts.cancel)(name) || self.opts.stop_after.is_some_and(|n| done >= n) {
+            self.failed.store(true, SeqCst);
             return Err(UpError::Cancelled(name.to_string()));
         }
-        self.current = Some((name, Instant::now()));
-        Ok(())
-    }
-
-    fn end(&mut self) {
-        let Some((name, start)) = self.current.take() else { return };
+        let start = Instant::now();
+        let out = work.await.inspect_err(|_| self.failed.store(true, SeqCst))?;
         let took = start.elapsed();
-        self.timings.0.push((name.to_string(), took));
+        if let Ok(mut d) = self.done.lock() {
+            d.0 += 1;
+            d.1.0.push((name.to_string(), took));
+        }
         let ms = took.as_secs_f64() * 1000.0;
         tracing::debug!(lab = %self.lab, "{name} done in {ms:.1} ms");
         if self.opts.progress {
             // A closed terminal or pipe must not abort a half-built lab: the error is ignored.
             let _ = writeln!(std::io::stderr(), "  {name:<12} {ms:>8.1} ms");
         }
-        self.done += 1;
+        Ok(out)
+    }
+
+    fn into_timings(self) -> Timings {
+        self.done.into_inner().map(|d| d.1).unwrap_or_default()
     }
 }

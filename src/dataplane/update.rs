@@ -342,13 +342,14 @@ async fn make<K: Kernel>(
     let add = &diff.add;
     remove_objects(kernel, &diff.early).await?;
     if !add.namespaces.is_empty() {
-        kernel.create_namespaces(&diff.fresh, created).await?;
+        // The sysctls of what is added may name namespaces that were there before.
+        kernel.create_namespaces(&diff.fresh, &[], created).await?;
         kernel.sysctls(add, &add.sysctls).await?;
         clock.lap("namespaces");
         let nl = kernel.connect_running(add, &diff.fresh).await?;
         kernel.links(&nl, add).await?;
         kernel.addresses(&nl, add).await?;
-        kernel.sysctls(add, &add.link_sysctls).await?;
+        kernel.link_sysctls(&nl, add, &add.link_sysctls).await?;
         kernel.routes(&nl, add).await?;
         kernel.neighbours(&nl, add).await?;
         drop(nl);

@@ -28,28 +28,31 @@ pub fn ensure_dir() -> io::Result<()> {
     mount(None::<&str>, NETNS_DIR, Some("none"), shared, None::<&str>).map_err(io::Error::from)
 }
 
-/// Create the named namespaces (each on its own short thread; callers batch them).
-pub fn create(name: &str) -> io::Result<()> {
+/// Create the named namespace on the calling thread, which must be one made for the purpose
+/// (never a tokio worker): it is left inside the new namespace, and `init` runs there (the
+/// namespace's sysctls: /proc/sys/net is the calling thread's namespace, so no setns is
+/// needed). The outer error: no namespace was made (the file is removed); the inner one:
+/// the namespace exists and `init` failed.
+pub fn create_here(name: &str, init: impl FnOnce() -> io::Result<()>) -> io::Result<io::Result<()>> {
     let p = path(name);
     File::options().write(true).create_new(true).open(&p)?;
-    let p2 = p.clone();
-    let r = super::thread::run("netns create", move || -> nix::Result<()> {
-        unshare(CloneFlags::CLONE_NEWNET)?;
+    let made = unshare(CloneFlags::CLONE_NEWNET)
         // /proc/thread-self, not /proc/self: only this thread moved (RUST-NOTES §1.3 item 2).
-        mount(Some("/proc/thread-self/ns/net"), &p2, None::<&str>, MsFlags::MS_BIND, None::<&str>)
-    });
-    // The file is ours alone (create_new): a failure leaves nothing behind.
-    match r {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => {
+        .and_then(|()| mount(Some("/proc/thread-self/ns/net"), &p, None::<&str>, MsFlags::MS_BIND, None::<&str>));
+    match made {
+        Ok(()) => Ok(init()),
+        Err(e) => {
+            // The file is ours alone (create_new): a failure leaves nothing behind.
             let _ = std::fs::remove_file(&p);
             Err(io::Error::from(e))
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&p);
-            Err(e)
-        }
     }
+}
+
+/// Create the named namespace on a short thread of its own.
+pub fn create(name: &str) -> io::Result<()> {
+    let name = name.to_string();
+    super::thread::run("netns create", move || create_here(&name, || Ok(())))??
 }
 
 /// Remove a named namespace; the kernel frees it once nothing else holds it. Idempotent.

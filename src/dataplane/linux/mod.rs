@@ -28,12 +28,21 @@ pub struct LinuxKernel;
 impl Kernel for LinuxKernel {
     type Netlink = Session;
 
-    async fn create_namespaces(&self, names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
-        namespace::create(names, created).await
+    async fn create_namespaces(
+        &self,
+        names: &[String],
+        sysctls: &[Sysctl],
+        created: &mut Vec<String>,
+    ) -> Result<(), ApplyError> {
+        namespace::create(names, sysctls, created).await
     }
 
     async fn sysctls(&self, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
         sysctl::apply(plan, list).await
+    }
+
+    async fn link_sysctls(&self, nl: &Session, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
+        sysctl::apply_links(nl, plan, list).await
     }
 
     async fn connect(&self, plan: &Plan) -> Result<Session, ApplyError> {

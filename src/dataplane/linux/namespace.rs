@@ -1,26 +1,43 @@
-//! Named network namespaces of a lab: created several at a time (each by a short thread, see
-//! `sys::netns`), deleted and listed by name.
+//! Named network namespaces of a lab: created several at a time (by a few threads that each
+//! make one after another, see `sys::netns`), deleted and listed by name.
 
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::model::ids;
+use crate::plan::Sysctl;
 use crate::sys::netns;
 use std::io;
+
+/// Threads making namespaces at once: creation is the kernel's, partly under its RTNL lock, so
+/// a few more than the CPUs keep both busy (at 1,000 tasks, 2 to 64 threads all made the
+/// namespaces within the run-to-run spread; a thread per namespace cost a thread each).
+const WORKERS: usize = 8;
 
 fn lab_of(ns: &str) -> &str {
     ns.strip_prefix(ids::NS_PREFIX).and_then(|r| r.split('.').next()).unwrap_or(ns)
 }
 
-/// Create the namespaces, up to 64 at a time, each on a short thread of its own. Returns the
-/// ones created, even on error, through `created`. Every thread has finished when this
-/// returns, so a rollback never races a namespace still being made; a thread the machine
-/// refuses is an error, never a panic. Blocking, but `up` has nothing else to do then.
-pub async fn create(names: &[String], created: &mut Vec<String>) -> Result<(), ApplyError> {
+/// Create the namespaces, each with its sysctls written by the thread that made it, right
+/// after `unshare` (before any link exists: links inherit the namespace's `default` keys),
+/// on a few threads that each make one after another. Returns the ones created, even on
+/// error, through `created`. Every thread has finished when this returns, so a rollback
+/// never races a namespace still being made; a thread the machine refuses is an error, never
+/// a panic. Blocking, but `up` has nothing else to do then.
+pub async fn create(names: &[String], sysctls: &[Sysctl], created: &mut Vec<String>) -> Result<(), ApplyError> {
     netns::ensure_dir().map_err(|e| fail(netns::NETNS_DIR, e))?;
-    let results = crate::sys::thread::each(names, 64, |n| netns::create(n));
+    let by_ns = super::sysctl::by_namespace(sysctls);
+    let results = crate::sys::thread::workers(names, WORKERS, |n| {
+        let list = by_ns.get(n).map(|v| v.as_slice()).unwrap_or(&[]);
+        netns::create_here(n, || super::sysctl::write_here(n, list))
+    });
     let mut first_err = None;
     for (n, r) in names.iter().zip(results) {
         match r {
-            Ok(()) => created.push(n.clone()),
+            Ok(init) => {
+                created.push(n.clone());
+                if let Err(e) = init {
+                    first_err.get_or_insert(fail(format!("namespace {n}"), e));
+                }
+            }
             Err(e) => {
                 let e = e.to_string();
                 let e = if e.contains("File exists") {

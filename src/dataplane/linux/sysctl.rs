@@ -1,9 +1,23 @@
-//! Sysctls, written by one thread that enters each namespace in turn (/proc/sys shows the
-//! namespace of the thread that reads it).
+//! Sysctls: a link's neighbour parameters through netlink (`ip ntable change`), the others
+//! written by a thread inside the namespace (/proc/sys shows the namespace of the thread that
+//! reads it).
+//!
+//! /proc/sys is slow with many namespaces: every namespace's `net/ipv4` (and `net/ipv6`)
+//! directory entry has the same name under the same parent, so each path lookup walks a
+//! dcache chain as long as the namespaces that looked it up, comparing each (perf at 1,000
+//! tasks: `proc_sys_compare` was the kernel's busiest function). Netlink has no such lookup,
+//! and the writes of one namespace share one lookup of each such directory.
 
+use super::netlink::{Job, Session, all, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::plan::{Plan, Sysctl};
 use crate::sys::netns;
+use futures::StreamExt;
+use rtnetlink::packet_core::{NLM_F_ACK, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_route::neighbour_table::{
+    NeighbourTableAttribute, NeighbourTableMessage, NeighbourTableParameter as P,
+};
+use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,28 +25,120 @@ use std::sync::Arc;
 const OPTIONAL: &str = "net.bridge.";
 
 pub async fn apply(plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
-    let mut by_ns: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for s in list {
-        by_ns.entry(s.ns.clone()).or_default().push((s.key.clone(), s.value.clone()));
-    }
+    let by_ns = Arc::new(by_namespace(list));
     let names: Vec<String> = plan.namespaces.iter().filter(|n| by_ns.contains_key(*n)).cloned().collect();
-    let by_ns = Arc::new(by_ns);
     tokio::task::spawn_blocking(move || {
-        netns::run_each(names, move |ns| {
-            for (k, v) in by_ns.get(ns).map(|v| v.as_slice()).unwrap_or(&[]) {
-                let path = format!("/proc/sys/{}", k.replace('.', "/"));
-                match std::fs::write(&path, v) {
-                    // Bridge netfilter's keys exist only where br_netfilter is loaded; where it
-                    // is not, bridged packets skip netfilter anyway, which is what 0 asks for.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && k.starts_with(OPTIONAL) => {}
-                    r => r.map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?,
-                }
-            }
-            Ok(())
-        })
+        netns::run_each(names, move |ns| write_here(ns, by_ns.get(ns).map(|v| v.as_slice()).unwrap_or(&[])))
     })
     .await
     .map_err(|e| fail("sysctls", e))?
     .map_err(|e| fail("sysctls", e))?;
     Ok(())
+}
+
+/// The per-link sysctls: the neighbour parameters of each link in one netlink request (the
+/// ARP table's parameters of that link, as `ip ntable change name arp_cache dev DEV` sets
+/// them), the others through /proc/sys.
+pub async fn apply_links(s: &Session, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
+    let mut params: Vec<((String, String), Vec<P>)> = vec![];
+    let mut rest = vec![];
+    for x in list {
+        match neigh_param(&x.key, &x.value) {
+            Some((dev, p)) => match params.iter_mut().find(|((ns, d), _)| *ns == x.ns && d == dev) {
+                Some((_, v)) => v.push(p),
+                None => params.push(((x.ns.clone(), dev.to_string()), vec![p])),
+            },
+            None => rest.push(x.clone()),
+        }
+    }
+    let mut futs: Vec<Job> = vec![];
+    for ((ns, dev), mut p) in params {
+        let mut hd = s.handles.h(&ns)?;
+        p.insert(0, P::Ifindex(s.indexes.get(&ns, &dev)?));
+        let what = format!("ARP parameters of {dev} in {ns}");
+        futs.push(Box::pin(async move { set_neigh_table(&mut hd, p).await.map_err(|e| fail(what, e)) }));
+    }
+    all(futs).await?;
+    if !rest.is_empty() {
+        apply(plan, &rest).await?;
+    }
+    Ok(())
+}
+
+/// `net.ipv4.neigh.DEV.KEY = VALUE` as a parameter of DEV's ARP table, for the keys ecsnet
+/// sets (proxy_delay is in 1/100 s in /proc, in ms over netlink).
+fn neigh_param<'a>(key: &'a str, value: &str) -> Option<(&'a str, P)> {
+    let rest = key.strip_prefix("net.ipv4.neigh.")?;
+    let (dev, name) = rest.rsplit_once('.')?;
+    let v: u32 = value.parse().ok()?;
+    let p = match name {
+        "mcast_solicit" => P::McastProbes(v),
+        "ucast_solicit" => P::UcastProbes(v),
+        "app_solicit" => P::AppProbes(v),
+        "proxy_delay" => P::ProxyDelay(u64::from(v) * 10),
+        _ => return None,
+    };
+    (dev != "default" && dev != "all").then_some((dev, p))
+}
+
+/// RTM_SETNEIGHTBL for table `arp_cache`, and its answer.
+async fn set_neigh_table(hd: &mut rtnetlink::Handle, params: Vec<P>) -> Result<(), String> {
+    let mut msg = NeighbourTableMessage::default();
+    msg.header.family = AddressFamily::Inet;
+    msg.attributes = vec![NeighbourTableAttribute::Name("arp_cache".into()), NeighbourTableAttribute::Parms(params)];
+    let mut req = NetlinkMessage::from(RouteNetlinkMessage::SetNeighbourTable(msg));
+    req.header.flags = NLM_F_REQUEST | NLM_F_ACK;
+    let mut answers = hd.request(req).map_err(nl)?;
+    while let Some(m) = answers.next().await {
+        if let NetlinkPayload::Error(e) = m.payload
+            && e.code.is_some()
+        {
+            return Err(nl(rtnetlink::Error::NetlinkError(e)));
+        }
+    }
+    Ok(())
+}
+
+/// Each namespace's keys and values, in the plan's order.
+pub fn by_namespace(list: &[Sysctl]) -> HashMap<String, Vec<(String, String)>> {
+    let mut by_ns: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for s in list {
+        by_ns.entry(s.ns.clone()).or_default().push((s.key.clone(), s.value.clone()));
+    }
+    by_ns
+}
+
+/// Write `list` on this thread, which is inside namespace `ns`: each `net/X` directory looked
+/// up once, each key opened relative to it.
+pub fn write_here(ns: &str, list: &[(String, String)]) -> std::io::Result<()> {
+    let mut dirs: HashMap<String, std::fs::File> = HashMap::new();
+    for (k, v) in list {
+        match write_one(&mut dirs, k, v) {
+            // Bridge netfilter's keys exist only where br_netfilter is loaded; where it
+            // is not, bridged packets skip netfilter anyway, which is what 0 asks for.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && k.starts_with(OPTIONAL) => {}
+            r => r.map_err(|e| std::io::Error::new(e.kind(), format!("sysctl {k}={v} in {ns}: {e}")))?,
+        }
+    }
+    Ok(())
+}
+
+fn write_one(dirs: &mut HashMap<String, std::fs::File>, key: &str, value: &str) -> std::io::Result<()> {
+    use nix::fcntl::{OFlag, openat};
+    use std::io::Write;
+    let path = key.replace('.', "/");
+    let mut parts = path.splitn(3, '/');
+    let (Some(a), Some(b), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return std::fs::write(format!("/proc/sys/{path}"), value);
+    };
+    let dir = format!("/proc/sys/{a}/{b}");
+    let d = match dirs.entry(dir) {
+        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            let f = std::fs::File::open(v.key())?;
+            v.insert(f)
+        }
+    };
+    let fd = openat(&*d, rest, OFlag::O_WRONLY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
+    std::fs::File::from(fd).write_all(value.as_bytes())
 }
