@@ -87,6 +87,10 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Routes, the kernel's own routes the plan deletes, policy rules.
     fn routes(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
+    /// Wait until the kernel has activated every link whose carrier is on (its queue drops
+    /// every packet until then).
+    fn links_active(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
+
     fn neighbours(&self, nl: &Self::Netlink, plan: &Plan) -> impl Future<Output = Result<(), ApplyError>> + Send;
 
     /// Connections into a running lab's namespaces (`plan.namespaces`) for an update: the links

@@ -232,11 +232,14 @@ async fn network<K: Kernel>(kernel: &K, plan: &Plan, ph: &Phases<'_>) -> Result<
         kernel.link_sysctls(&nl, plan, &plan.link_sysctls).await
     };
     ph.run("addresses", addresses).await?;
-    ph.run("routes", async {
+    let routes = async {
         kernel.routes(&nl, plan).await?;
-        kernel.neighbours(&nl, plan).await
-    })
-    .await?;
+        kernel.neighbours(&nl, plan).await?;
+        // Last, when the kernel has had the most time: a link it has not activated yet drops
+        // every packet, and `up` returns to a `check`.
+        kernel.links_active(&nl, plan).await
+    };
+    ph.run("routes", routes).await?;
     Ok(())
 }
 

@@ -352,6 +352,7 @@ async fn make<K: Kernel>(
         kernel.link_sysctls(&nl, add, &add.link_sysctls).await?;
         kernel.routes(&nl, add).await?;
         kernel.neighbours(&nl, add).await?;
+        kernel.links_active(&nl, add).await?;
         drop(nl);
         clock.lap("links");
     }

@@ -5,6 +5,7 @@
 use super::netlink::{Job, Session, all, all_tried, gone, nl, parse_mac};
 use crate::dataplane::kernel::{ApplyError, LinkRef, fail};
 use crate::plan::{Plan, Veth, Vlan, VlanPair, Vxlan};
+use futures::StreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoVeth, LinkMessage};
 use rtnetlink::{LinkBridge, LinkUnspec, LinkVeth, LinkVlan, LinkVxlan};
 use std::os::fd::RawFd;
@@ -103,6 +104,57 @@ fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
         b = b.controller(idx.get(&v.ns, master)?);
     }
     Ok(b.build())
+}
+
+/// How long `up` waits for the kernel to activate links whose carrier is on.
+const ACTIVATION: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Wait until every veth end whose carrier is on has been activated by the kernel's link
+/// watch: until then its queue is the `noop` qdisc, which drops every packet, and its state is
+/// not UP. The link watch runs later, from a work queue, under RTNL: right after a thousand
+/// tasks' links it was seen seconds behind (440 links of the routers and instances still
+/// `qdisc noop` 0.7 s after `up` returned, 324 at 2.5 s), and a `check` started then called
+/// 4,148 connected paths timeouts. A link's own RTM_GETLINK makes the kernel process that
+/// link's pending event first; the dump of the state that comes back says when it is done.
+pub async fn wait_active(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
+    use futures::TryStreamExt;
+    use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, State};
+    let mut pending: Vec<(String, String, u32)> = vec![];
+    for v in &plan.veths {
+        pending.push((v.ns.clone(), v.name.clone(), s.indexes.get(&v.ns, &v.name)?));
+        pending.push((v.peer_ns.clone(), v.peer_name.clone(), s.indexes.get(&v.peer_ns, &v.peer_name)?));
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let mut futs = vec![];
+        for (ns, name, i) in &pending {
+            let hd = s.handles.h(ns)?;
+            let what = format!("link {name} in {ns}");
+            let i = *i;
+            futs.push(async move {
+                let msgs: Vec<LinkMessage> =
+                    hd.link().get().match_index(i).execute().try_collect().await.map_err(|e| fail(what, nl(e)))?;
+                // Carrier off: nothing for the link watch to do yet, nothing to wait for.
+                let waiting = msgs.iter().any(|m| {
+                    m.header.flags.contains(LinkFlags::LowerUp)
+                        && !m.attributes.iter().any(|a| matches!(a, LinkAttribute::OperState(State::Up)))
+                });
+                Ok::<bool, ApplyError>(waiting)
+            });
+        }
+        let waiting: Vec<bool> = futures::stream::iter(futs).buffer_unordered(256).try_collect().await?;
+        pending = pending.into_iter().zip(waiting).filter(|(_, w)| *w).map(|(p, _)| p).collect();
+        let Some((ns, name, _)) = pending.first() else { return Ok(()) };
+        if start.elapsed() > ACTIVATION {
+            let why = format!(
+                "the kernel has not activated it {} s after its carrier came up ({} links so)",
+                ACTIVATION.as_secs(),
+                pending.len()
+            );
+            return Err(fail(format!("link {name} in {ns}"), why));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// Delete links by name from namespaces that stay (a veth's other end goes with it, also in

@@ -41,6 +41,10 @@ impl Kernel for LinuxKernel {
         sysctl::apply(plan, list).await
     }
 
+    async fn links_active(&self, nl: &Session, plan: &Plan) -> Result<(), ApplyError> {
+        link::wait_active(plan, nl).await
+    }
+
     async fn link_sysctls(&self, nl: &Session, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
         sysctl::apply_links(nl, plan, list).await
     }
