@@ -109,9 +109,9 @@ fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
 /// How long `up` waits for the kernel to activate links whose carrier is on.
 const ACTIVATION: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Wait until every veth end whose carrier is on has been activated by the kernel's link
-/// watch: until then its queue is the `noop` qdisc, which drops every packet, and its state is
-/// not UP. The link watch runs later, from a work queue, under RTNL: right after a thousand
+/// Wait until every veth end and VLAN link whose carrier is on has been activated by the
+/// kernel's link watch: until then its queue is the `noop` qdisc, which drops every packet, and
+/// its state is not UP. The link watch runs later, from a work queue, under RTNL: right after a thousand
 /// tasks' links it was seen seconds behind (440 links of the routers and instances still
 /// `qdisc noop` 0.7 s after `up` returned, 324 at 2.5 s), and a `check` started then called
 /// 4,148 connected paths timeouts. Each pending link's own RTM_GETLINK says when it is
@@ -120,9 +120,11 @@ pub async fn wait_active(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     use futures::TryStreamExt;
     use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, State};
     let mut pending: Vec<(String, String, u32)> = vec![];
-    for v in &plan.veths {
-        pending.push((v.ns.clone(), v.name.clone(), s.indexes.get(&v.ns, &v.name)?));
-        pending.push((v.peer_ns.clone(), v.peer_name.clone(), s.indexes.get(&v.peer_ns, &v.peer_name)?));
+    let veth_ends = plan.veths.iter().flat_map(|v| [(&v.ns, &v.name), (&v.peer_ns, &v.peer_name)]);
+    // A branch ENI's two VLAN links (or the veth that stands for them without 802.1Q).
+    let vlan_ends = plan.vlans.iter().flat_map(|pair| pair.ends.iter().map(|e| (&e.ns, &e.name)));
+    for (ns, name) in veth_ends.chain(vlan_ends) {
+        pending.push((ns.clone(), name.clone(), s.indexes.get(ns, name)?));
     }
     let start = std::time::Instant::now();
     loop {
