@@ -49,12 +49,6 @@ pub fn create_here(name: &str, init: impl FnOnce() -> io::Result<()>) -> io::Res
     }
 }
 
-/// Create the named namespace on a short thread of its own.
-pub fn create(name: &str) -> io::Result<()> {
-    let name = name.to_string();
-    super::thread::run("netns create", move || create_here(&name, || Ok(())))??
-}
-
 /// Remove a named namespace; the kernel frees it once nothing else holds it. Idempotent.
 pub fn delete(name: &str) -> io::Result<()> {
     let p = path(name);

@@ -110,12 +110,12 @@ fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
 const ACTIVATION: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Wait until every veth end and VLAN link whose carrier is on has been activated by the
-/// kernel's link watch: until then its queue is the `noop` qdisc, which drops every packet, and
-/// its state is not UP. The link watch runs later, from a work queue, under RTNL: right after a thousand
-/// tasks' links it was seen seconds behind (440 links of the routers and instances still
-/// `qdisc noop` 0.7 s after `up` returned, 324 at 2.5 s), and a `check` started then called
-/// 4,148 connected paths timeouts. Each pending link's own RTM_GETLINK says when it is
-/// done (its state UP), every 20 ms, for the links still pending.
+/// kernel's link watch: until then its queue is the `noop` qdisc, which drops every packet,
+/// and its state is not UP. The link watch runs later, from a work queue, under RTNL: right
+/// after a thousand tasks' links it was seen seconds behind (440 links of the routers and
+/// instances still `qdisc noop` 0.7 s after `up` returned, 324 at 2.5 s), and a `check`
+/// started then called 4,148 connected paths timeouts. Each pending link's own RTM_GETLINK
+/// says when it is done (its state UP), every 20 ms, for the links still pending.
 pub async fn wait_active(plan: &Plan, s: &Session) -> Result<(), ApplyError> {
     use futures::TryStreamExt;
     use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, State};

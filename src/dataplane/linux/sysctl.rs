@@ -40,14 +40,12 @@ pub async fn apply(plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
 /// ARP table's parameters of that link, as `ip ntable change name arp_cache dev DEV` sets
 /// them), the others through /proc/sys.
 pub async fn apply_links(s: &Session, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
-    let mut params: Vec<((String, String), Vec<P>)> = vec![];
+    // One request per link (a map: 3,800 keys over 1,800 links at 1,000 tasks).
+    let mut params: HashMap<(String, String), Vec<P>> = HashMap::new();
     let mut rest = vec![];
     for x in list {
         match neigh_param(&x.key, &x.value) {
-            Some((dev, p)) => match params.iter_mut().find(|((ns, d), _)| *ns == x.ns && d == dev) {
-                Some((_, v)) => v.push(p),
-                None => params.push(((x.ns.clone(), dev.to_string()), vec![p])),
-            },
+            Some((dev, p)) => params.entry((x.ns.clone(), dev.to_string())).or_default().push(p),
             None => rest.push(x.clone()),
         }
     }
