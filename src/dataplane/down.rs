@@ -108,8 +108,8 @@ pub fn down_of<K: Kernel>(kernel: &K, store: &Store, lab: &str, only: &Only) -> 
             names.push(n);
         }
     }
-    for n in &names {
-        match kernel.delete_namespace(n) {
+    for (n, r) in names.iter().zip(kernel.delete_namespaces(&names)) {
+        match r {
             Ok(true) => rep.namespaces += 1,
             Ok(false) => {}
             Err(e) => rep.errors.push(format!("namespace {n}: {e}")),
@@ -138,9 +138,13 @@ fn processes<K: Kernel>(
     skipped: &mut Vec<String>,
 ) -> Vec<ProcRecord> {
     let dir = store.dir(lab);
+    let found = kernel.lab_processes(lab);
+    let known: std::collections::HashSet<(i32, u64)> = found.iter().map(|r| (r.pid, r.start_time)).collect();
     let mut recs = vec![];
     for r in journal.map(|j| j.processes.as_slice()).unwrap_or_default() {
-        if kernel.owns_process(lab, &dir, r) {
+        if known.contains(&(r.pid, r.start_time)) {
+            // Found marked or inside the lab just now: stopped below, no proof needed twice.
+        } else if kernel.owns_process(lab, &dir, r) {
             recs.push(r.clone());
         } else if !crate::sys::proc::zombie(r.pid) {
             // (A zombie is a dead process nobody reaped yet: nothing to stop, nothing to say.)
@@ -153,8 +157,7 @@ fn processes<K: Kernel>(
             ));
         }
     }
-    let marked = kernel.marked(Some(lab)).into_iter().map(|(r, _)| r);
-    for r in marked.chain(kernel.inside(lab)) {
+    for r in found {
         if !recs.iter().any(|x| x.pid == r.pid) {
             recs.push(r);
         }

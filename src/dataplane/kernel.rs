@@ -132,6 +132,11 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Delete a namespace; `Ok(false)` when it did not exist.
     fn delete_namespace(&self, name: &str) -> io::Result<bool>;
 
+    /// Delete these namespaces, each result in their order.
+    fn delete_namespaces(&self, names: &[String]) -> Vec<io::Result<bool>> {
+        names.iter().map(|n| self.delete_namespace(n)).collect()
+    }
+
     /// Namespaces whose names start with `prefix`, sorted.
     fn namespaces(&self, prefix: &str) -> Vec<String>;
 
@@ -152,6 +157,17 @@ pub trait Kernel: Clone + Send + Sync + 'static {
     /// Processes inside the lab whatever their environment says: in one of its namespaces or
     /// in its cgroup (`exec` sessions and what they started).
     fn inside(&self, lab: &str) -> Vec<ProcRecord>;
+
+    /// `marked(Some(lab))` and `inside(lab)` together, each process once.
+    fn lab_processes(&self, lab: &str) -> Vec<ProcRecord> {
+        let mut v: Vec<ProcRecord> = self.marked(Some(lab)).into_iter().map(|(r, _)| r).collect();
+        for r in self.inside(lab) {
+            if !v.iter().any(|x| x.pid == r.pid) {
+                v.push(r);
+            }
+        }
+        v
+    }
 
     /// Labs that have a cgroup here.
     fn cgroup_labs(&self) -> Vec<String>;

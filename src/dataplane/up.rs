@@ -173,9 +173,7 @@ fn rollback<K: Kernel>(
             ours.push(n);
         }
     }
-    for n in &ours {
-        let _ = kernel.delete_namespace(n);
-    }
+    let _ = kernel.delete_namespaces(&ours);
     // Made by the containers' programs this `up` started, named after the lab.
     let _ = kernel.remove_cgroups(lab);
     let _ = store.remove(lab);

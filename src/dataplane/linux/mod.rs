@@ -107,13 +107,15 @@ impl Kernel for LinuxKernel {
     }
 
     fn stop(&self, procs: &[ProcRecord]) -> usize {
-        let running = procs.iter().filter(|r| process::alive(r)).count();
-        process::stop(procs);
-        running
+        process::stop(procs)
     }
 
     fn delete_namespace(&self, name: &str) -> std::io::Result<bool> {
         namespace::delete(name)
+    }
+
+    fn delete_namespaces(&self, names: &[String]) -> Vec<std::io::Result<bool>> {
+        namespace::delete_all(names)
     }
 
     fn namespaces(&self, prefix: &str) -> Vec<String> {
@@ -138,6 +140,10 @@ impl Kernel for LinuxKernel {
 
     fn inside(&self, lab: &str) -> Vec<ProcRecord> {
         process::inside(lab)
+    }
+
+    fn lab_processes(&self, lab: &str) -> Vec<ProcRecord> {
+        process::of_lab(lab)
     }
 
     fn cgroup_labs(&self) -> Vec<String> {

@@ -63,3 +63,15 @@ pub fn delete(name: &str) -> io::Result<bool> {
     netns::delete(name)?;
     Ok(true)
 }
+
+/// Namespaces deleted at once by [`delete_all`].
+const DELETERS: usize = 64;
+
+/// Delete namespaces from several threads at once: each unmount ends by waiting for an RCU
+/// grace period, which concurrent unmounts share (1,042 namespaces: 240 ms one after another,
+/// 50 ms from 64 threads). One that failed, or that no thread could take (a pids limit, the
+/// rollback of an `up` that hit it), is tried again on the calling thread.
+pub fn delete_all(names: &[String]) -> Vec<io::Result<bool>> {
+    let results = crate::sys::thread::workers(names, DELETERS, |n| delete(n));
+    names.iter().zip(results).map(|(n, r)| r.or_else(|_| delete(n))).collect()
+}

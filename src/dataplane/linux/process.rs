@@ -9,7 +9,7 @@ use crate::dataplane::sandbox::{LAB_MARK, Sandbox};
 use crate::dataplane::state::{ProcRecord, load_lab_at, open_append};
 use crate::model::docker::containers;
 use crate::plan::process::{Process, ProcessKind};
-use crate::sys::proc::{proc_start_time, zombie};
+use crate::sys::proc::proc_start_time;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::io::{self, BufRead, BufReader};
@@ -214,33 +214,67 @@ pub fn spawn_command(lab: &str, state_dir: &Path, argv: &[String], log: &Path, r
 /// True when `rec` still names the same process and it has not exited (a zombie waiting to be
 /// reaped is dead: `ps` must not show it as up).
 pub fn alive(rec: &ProcRecord) -> bool {
-    proc_start_time(rec.pid).is_some_and(|t| rec.start_time == 0 || t == rec.start_time) && !zombie(rec.pid)
+    crate::sys::proc::stat(rec.pid).is_some_and(|(c, t)| c != 'Z' && (rec.start_time == 0 || t == rec.start_time))
 }
 
-/// SIGTERM, a short grace period, then SIGKILL. Never signals a PID whose start time changed.
-pub fn stop(recs: &[ProcRecord]) {
-    let live: Vec<&ProcRecord> = recs.iter().filter(|r| r.pid > 1 && alive(r)).collect();
+/// How long a stopped process gets to exit after SIGTERM before SIGKILL.
+const GRACE: Duration = Duration::from_millis(1500);
+
+/// SIGTERM, a short grace period, then SIGKILL; returns how many were running. Never signals
+/// a PID whose start time changed: each process is held by a pidfd taken before its start
+/// time is checked, and signalled and waited for through it (one poll for all of them; at
+/// 500 processes, re-reading /proc every few ms took more time than the exits). A process no
+/// pidfd can be had for (an old kernel, no descriptor left) is stopped by PID as before.
+pub fn stop(recs: &[ProcRecord]) -> usize {
+    use crate::sys::proc::{PidFd, wait_exited};
+    let _ = crate::sys::limits::raise_nofile_limit();
+    let (mut held, mut by_pid) = (vec![], vec![]);
+    for r in recs.iter().filter(|r| r.pid > 1) {
+        match PidFd::open(r.pid, r.start_time) {
+            Ok(Some(h)) => held.push(h),
+            Ok(None) => {}
+            Err(_) => by_pid.push(r),
+        }
+    }
+    held.retain(|h| h.signal(Signal::SIGTERM).is_ok());
+    let running = held.len() + stop_by_pid(&by_pid);
+    let deadline = Instant::now() + GRACE;
+    let left = wait_exited(&held, deadline);
+    if !left.is_empty() {
+        let killed: Vec<PidFd> =
+            held.into_iter().enumerate().filter(|(i, _)| left.contains(i)).map(|(_, h)| h).collect();
+        for h in &killed {
+            let _ = h.signal(Signal::SIGKILL);
+        }
+        // SIGKILL is not refused: a short wait lets the cgroup that follows find it empty.
+        wait_exited(&killed, Instant::now() + Duration::from_millis(500));
+    }
+    reap();
+    running
+}
+
+/// `stop` by PID, re-checking each start time before signalling; returns how many were running.
+fn stop_by_pid(recs: &[&ProcRecord]) -> usize {
+    let live: Vec<&&ProcRecord> = recs.iter().filter(|r| alive(r)).collect();
     for r in &live {
         let _ = kill(Pid::from_raw(r.pid), Signal::SIGTERM);
     }
-    let deadline = Instant::now() + Duration::from_millis(1500);
+    let deadline = Instant::now() + GRACE;
     loop {
         reap();
-        let left: Vec<&&ProcRecord> = live.iter().filter(|r| alive(r) && !zombie(r.pid)).collect();
+        let left: Vec<&&&ProcRecord> = live.iter().filter(|r| alive(r)).collect();
         if left.is_empty() {
-            // One that exited after the reap above is a zombie of ours until reaped.
-            reap();
-            return;
+            break;
         }
         if Instant::now() > deadline {
             for r in left {
                 let _ = kill(Pid::from_raw(r.pid), Signal::SIGKILL);
             }
-            reap();
-            return;
+            break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+    live.len()
 }
 
 /// Collect exited children of this process (when `up` itself started them).
@@ -279,18 +313,11 @@ pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
     out
 }
 
-/// Every process inside lab `lab`, however it was started and whatever it did to its
-/// environment: in one of the lab's network namespaces, or in the lab's cgroup
-/// (`ecsnet.slice/LAB`, where every container program and `ecsnet exec` session starts).
-/// `down` stops them all, as Docker stops a container's `exec` processes with it.
-pub fn inside(lab: &str) -> Vec<ProcRecord> {
-    use std::collections::HashSet;
-    use std::os::unix::fs::MetadataExt;
-    let nss: HashSet<(u64, u64)> = crate::sys::netns::list(&crate::model::ids::ns_prefix(lab))
-        .iter()
-        .filter_map(|n| std::fs::metadata(crate::sys::netns::path(n)).ok())
-        .map(|m| (m.dev(), m.ino()))
-        .collect();
+/// Every process of lab `lab` in one pass over /proc: those carrying its mark ([`marked`])
+/// and those inside it ([`inside`]). `down` at 1,000 tasks spent 60 ms on the two passes.
+pub fn of_lab(lab: &str) -> Vec<ProcRecord> {
+    let nss = lab_netns_ids(lab);
+    let mark = format!("{MARK}={lab}");
     let me = std::process::id() as i32;
     let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
     let mut out = vec![];
@@ -299,8 +326,52 @@ pub fn inside(lab: &str) -> Vec<ProcRecord> {
         if pid <= 1 || pid == me {
             continue;
         }
-        let in_ns = std::fs::metadata(format!("/proc/{pid}/ns/net")).is_ok_and(|m| nss.contains(&(m.dev(), m.ino())));
-        if in_ns || in_lab_cgroup(lab, pid) {
+        let marked = std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == mark.as_bytes()));
+        let role = if marked {
+            "marked"
+        } else if in_netns(&nss, pid) || in_lab_cgroup(lab, pid) {
+            "inside"
+        } else {
+            continue;
+        };
+        let Some(start_time) = proc_start_time(pid) else { continue };
+        out.push(ProcRecord { pid, start_time, role: role.into() });
+    }
+    out
+}
+
+/// The lab's named network namespaces, as (device, inode) of their nsfs files.
+fn lab_netns_ids(lab: &str) -> std::collections::HashSet<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    crate::sys::netns::list(&crate::model::ids::ns_prefix(lab))
+        .iter()
+        .filter_map(|n| std::fs::metadata(crate::sys::netns::path(n)).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect()
+}
+
+/// True when `pid`'s network namespace is one of `nss`.
+fn in_netns(nss: &std::collections::HashSet<(u64, u64)>, pid: i32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/ns/net")).is_ok_and(|m| nss.contains(&(m.dev(), m.ino())))
+}
+
+/// Every process inside lab `lab`, however it was started and whatever it did to its
+/// environment: in one of the lab's network namespaces, or in the lab's cgroup
+/// (`ecsnet.slice/LAB`, where every container program and `ecsnet exec` session starts).
+/// `down` stops them all, as Docker stops a container's `exec` processes with it.
+pub fn inside(lab: &str) -> Vec<ProcRecord> {
+    let nss = lab_netns_ids(lab);
+    let me = std::process::id() as i32;
+    let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
+    let mut out = vec![];
+    for e in rd.filter_map(|e| e.ok()) {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid <= 1 || pid == me {
+            continue;
+        }
+        if in_netns(&nss, pid) || in_lab_cgroup(lab, pid) {
             let Some(start_time) = proc_start_time(pid) else { continue };
             out.push(ProcRecord { pid, start_time, role: "inside".into() });
         }
@@ -349,5 +420,31 @@ fn ecsnet_own(lab: &str, state_dir: &Path, pid: i32) -> bool {
             .is_some_and(|n| crate::model::ids::is_lab_ns(lab, n)),
         [_, verb, dir, ..] if verb == "__agent" => Path::new(dir) == state_dir,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_pass_finds_a_process_by_its_lab_mark() {
+        // (Not `stop`: it reaps any child of the test process, other tests' included.)
+        let lab = format!("markt{}", std::process::id());
+        let mut child = std::process::Command::new("sleep").arg("30").env(super::MARK, &lab).spawn().expect("sleep");
+        // Until the child has exec'd, /proc shows the test's own environment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut found = super::of_lab(&lab);
+        while found.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            found = super::of_lab(&lab);
+        }
+        let other = super::of_lab(&format!("{lab}x"));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            found.iter().map(|r| (r.pid, r.role.as_str())).collect::<Vec<_>>(),
+            vec![(child.id() as i32, "marked")]
+        );
+        assert!(found[0].start_time > 0);
+        assert!(other.is_empty(), "another lab's mark: {other:?}");
     }
 }
