@@ -7,7 +7,7 @@ use crate::dataplane;
 use crate::i18n::tr;
 
 pub async fn run(labs: &[String], all: bool, everyone: bool, owner: Option<&str>) -> Outcome {
-    super::check_environment()?;
+    super::check_environment_to_remove()?;
     let mut names: Vec<String> = labs.to_vec();
     if all {
         names.extend(dataplane::all_labs());

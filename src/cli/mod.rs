@@ -614,6 +614,16 @@ pub fn cancel_flag() -> crate::dataplane::Cancel {
 
 /// Exit 3 with the fix when this machine cannot run labs.
 pub fn check_environment() -> Result<(), CliError> {
+    check_machine(true)
+}
+
+/// [`check_environment`] for `down`, which removes namespaces and processes and needs no `nft`
+/// (running `nft --version` was a fifth of a small lab's `down`).
+pub fn check_environment_to_remove() -> Result<(), CliError> {
+    check_machine(false)
+}
+
+fn check_machine(nft_needed: bool) -> Result<(), CliError> {
     let env = |m: String| Err(CliError::Environment(m));
     if !nix::unistd::Uid::effective().is_root() {
         return env(tr!(
@@ -621,8 +631,8 @@ pub fn check_environment() -> Result<(), CliError> {
             "ecsnet needs root to create network namespaces: run it with sudo (e.g. `sudo ecsnet up FILE`)"
         ));
     }
-    let nft = std::process::Command::new(crate::sys::nft::program()).arg("--version").output();
-    if !nft.is_ok_and(|o| o.status.success()) {
+    let nft = || std::process::Command::new(crate::sys::nft::program()).arg("--version").output();
+    if nft_needed && !nft().is_ok_and(|o| o.status.success()) {
         return env(tr!(
             "env-nft-missing",
             "the `nft` program (package nftables) is missing: install it with `sudo scripts/setup.sh` or `sudo apt-get install -y nftables`"
