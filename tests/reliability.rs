@@ -112,7 +112,23 @@ fn reader(mut r: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
 fn ecsnet_cmd(args: &[&str]) -> Command {
     let mut c = Command::new(bin());
     c.args(args);
+    default_signals(&mut c);
     c
+}
+
+/// The signals the tests send get their default action in the child, whatever this test
+/// process inherited (under `nohup` SIGHUP is ignored, and ecsnet keeps it so).
+fn default_signals(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal(2) is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(s, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
 }
 
 fn start(mut cmd: Command, what: &str, pipes: Pipes) -> Proc {
@@ -646,6 +662,36 @@ fn a_pids_limit_makes_up_succeed_or_fail_cleanly() {
         drop(cg);
     }
     eprintln!("pids limits: {ok} ups succeeded, {failed} failed cleanly");
+}
+
+#[test]
+fn a_signal_ignored_when_test_starts_stays_ignored_as_under_nohup() {
+    need_root!();
+    use std::os::unix::process::CommandExt;
+    let lab = "r-nohup";
+    let _g = LabGuard(lab.into());
+    let file = slow_scenario(lab);
+    let mut cmd = Command::new(bin());
+    cmd.args(["test", path_str(&file)]);
+    // SAFETY: as in `default_signals`: `nohup` ignores SIGHUP before it runs the command.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut p = start(cmd, "nohup ecsnet test", Pipes::Captured);
+    let t = Instant::now();
+    while lab_status(lab).as_deref() != Some("up") && !p.finished() && t.elapsed() < Duration::from_secs(20) {
+        sleep(Duration::from_millis(10));
+    }
+    // While it probes (its 3 s probe is in flight), and once more at the start of the probe.
+    p.signal(Signal::SIGHUP);
+    sleep(Duration::from_millis(200));
+    p.signal(Signal::SIGHUP);
+    let o = p.wait();
+    assert_eq!(o.status.code(), Some(0), "the hangup was not ignored: {}", report(&o));
+    assert_eq!(leftovers_after(lab, Duration::from_secs(10)), Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -461,10 +461,15 @@ pub fn watch_signals() {
     // moment it is installed. Registered on the thread that reads them, and waited for: the
     // handlers are in place when this returns, before anything is built; and if no thread can
     // be made, none is installed and each signal keeps its default action.
+    // A signal ignored when ecsnet started stays ignored, as a shell's own jobs do: `nohup`
+    // (SIGHUP), a job in the background of a script (SIGINT, SIGQUIT).
+    let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]
+        .into_iter()
+        .filter(|s| !crate::sys::signal::ignored(*s))
+        .collect();
     let (ready, installed) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("ecsnet-signals".into()).spawn(move || {
-        let signals =
-            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]);
+        let signals = signal_hook::iterator::Signals::new(wanted);
         let Ok(mut signals) = signals else {
             let _ = ready.send(());
             return;
