@@ -159,7 +159,10 @@ fn start_infrastructure(
     Ok(nodes)
 }
 
-/// Resolves on SIGTERM or SIGINT. Must be called inside a runtime.
+/// Ends the agent on SIGTERM or SIGINT, exit code 0, at once: the kernel closes its sockets,
+/// and tearing down the runtime and the model first made its exit 6 ms instead of 4 at 100
+/// tasks, in `down`'s wait (every file it writes is written whole or not at all). Must be
+/// called inside a runtime.
 fn termination() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
     let term = signal(SignalKind::terminate());
@@ -171,6 +174,7 @@ fn termination() -> impl Future<Output = ()> {
                     _ = t.recv() => {}
                     _ = i.recv() => {}
                 }
+                std::process::exit(0)
             }
             // Without handlers the default action still ends the process on these signals.
             _ => std::future::pending::<()>().await,
