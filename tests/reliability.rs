@@ -112,23 +112,8 @@ fn reader(mut r: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
 fn ecsnet_cmd(args: &[&str]) -> Command {
     let mut c = Command::new(bin());
     c.args(args);
-    default_signals(&mut c);
+    common::default_signals(&mut c);
     c
-}
-
-/// The signals the tests send get their default action in the child, whatever this test
-/// process inherited (under `nohup` SIGHUP is ignored, and ecsnet keeps it so).
-fn default_signals(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: signal(2) is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-                libc::signal(s, libc::SIG_DFL);
-            }
-            Ok(())
-        });
-    }
 }
 
 fn start(mut cmd: Command, what: &str, pipes: Pipes) -> Proc {
@@ -673,7 +658,7 @@ fn a_signal_ignored_when_test_starts_stays_ignored_as_under_nohup() {
     let file = slow_scenario(lab);
     let mut cmd = Command::new(bin());
     cmd.args(["test", path_str(&file)]);
-    // SAFETY: as in `default_signals`: `nohup` ignores SIGHUP before it runs the command.
+    // SAFETY: as in `common::default_signals`: `nohup` ignores SIGHUP before it runs the command.
     unsafe {
         cmd.pre_exec(|| {
             libc::signal(libc::SIGHUP, libc::SIG_IGN);

@@ -37,7 +37,7 @@ fn ctrl_c_during_up_rolls_back_by_itself() {
         let lab = format!("t-int-{i}");
         let file = scenario_copy("scenarios/01-bridge-vs-awsvpc.yaml", &lab);
         let _g = LabGuard(lab.clone());
-        let child = Command::new(bin())
+        let child = common::default_signals(&mut Command::new(bin()))
             .args(["up", file.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -161,7 +161,7 @@ fn hangup_and_repeated_interrupts_during_test_leave_nothing() {
     for (lab, signals) in [("t-sig-hup", vec![Signal::SIGHUP]), ("t-sig-int3", vec![Signal::SIGINT; 3])] {
         let file = write_scenario(lab, &slow.replace("LAB", lab));
         let _g = LabGuard(lab.to_string());
-        let child = Command::new(bin())
+        let child = common::default_signals(&mut Command::new(bin()))
             .args(["test", file.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

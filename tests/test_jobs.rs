@@ -137,7 +137,7 @@ fn a_bad_shard_is_exit_2_and_an_empty_shard_passes() {
 fn ctrl_c_brings_every_running_scenario_down() {
     need_root!();
     let dir = suite("int", 6);
-    let child = Command::new(bin())
+    let child = common::default_signals(&mut Command::new(bin()))
         .arg("test")
         .arg(&dir)
         .args(["--prefix", "sue", "--jobs", "3"])

@@ -26,6 +26,22 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ecsnet")
 }
 
+/// Give the signals a test sends their default action in the child, whatever this test process
+/// inherited: ecsnet keeps a signal ignored when it starts (`nohup`, a job a script started in
+/// the background has SIGINT ignored), so a test must not depend on how it was launched.
+pub fn default_signals(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal(2) is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(s, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
+}
+
 pub fn ecsnet(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("run ecsnet")
 }
