@@ -16,6 +16,12 @@ pub fn stat(pid: i32) -> Option<(char, u64)> {
     Some((state, f.nth(18)?.parse().ok()?))
 }
 
+/// True when `pid` runs (not a zombie) and started at `start_time` (0: any): the same process
+/// as the one recorded.
+pub fn same_live(pid: i32, start_time: u64) -> bool {
+    stat(pid).is_some_and(|(c, t)| c != 'Z' && (start_time == 0 || t == start_time))
+}
+
 /// The state letter of /proc/PID/stat, None when the process is gone.
 fn state(pid: i32) -> Option<char> {
     stat(pid).map(|(c, _)| c)
@@ -54,8 +60,7 @@ impl PidFd {
         }
         // SAFETY: `fd` is a descriptor the kernel just gave us, owned by nobody else.
         let h = PidFd(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) });
-        let live = stat(pid).is_some_and(|(c, t)| c != 'Z' && (start_time == 0 || t == start_time));
-        Ok(live.then_some(h))
+        Ok(same_live(pid, start_time).then_some(h))
     }
 
     /// Send `sig` to the process (pidfd_send_signal(2)); an error once it is gone.

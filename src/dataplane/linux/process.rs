@@ -214,7 +214,7 @@ pub fn spawn_command(lab: &str, state_dir: &Path, argv: &[String], log: &Path, r
 /// True when `rec` still names the same process and it has not exited (a zombie waiting to be
 /// reaped is dead: `ps` must not show it as up).
 pub fn alive(rec: &ProcRecord) -> bool {
-    crate::sys::proc::stat(rec.pid).is_some_and(|(c, t)| c != 'Z' && (rec.start_time == 0 || t == rec.start_time))
+    crate::sys::proc::same_live(rec.pid, rec.start_time)
 }
 
 /// How long a stopped process gets to exit after SIGTERM before SIGKILL.
@@ -289,14 +289,8 @@ fn reap() {
 
 /// Processes whose environment carries `ECSNET_LAB=<lab>` (or any lab when `lab` is None).
 pub fn marked(lab: Option<&str>) -> Vec<(ProcRecord, String)> {
-    let me = std::process::id() as i32;
-    let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
     let mut out = vec![];
-    for e in rd.filter_map(|e| e.ok()) {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if pid == me {
-            continue;
-        }
+    for pid in other_processes() {
         let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else { continue };
         for var in env.split(|b| *b == 0) {
             if let Some(v) = var.strip_prefix(format!("{MARK}=").as_bytes()) {
