@@ -12,6 +12,7 @@ pub mod neigh;
 pub mod netns;
 pub mod nft;
 pub mod proc;
+pub mod procfs;
 pub mod signal;
 pub mod sock;
 pub mod thread;

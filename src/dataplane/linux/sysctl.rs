@@ -5,8 +5,10 @@
 //! /proc/sys is slow with many namespaces: every namespace's `net/ipv4` (and `net/ipv6`)
 //! directory entry has the same name under the same parent, so each path lookup walks a
 //! dcache chain as long as the namespaces that looked it up, comparing each (perf at 1,000
-//! tasks: `proc_sys_compare` was the kernel's busiest function). Netlink has no such lookup,
-//! and the writes of one namespace share one lookup of each such directory.
+//! tasks: `proc_sys_compare` was the kernel's busiest function; at 5,000 the namespaces took
+//! 30 s). Netlink has no such lookup; the writes of one namespace share one lookup of each
+//! such directory, made through a procfs instance of the thread's own (`sys::procfs`) that
+//! has seen only a few namespaces.
 
 use super::netlink::{Job, Session, all, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
@@ -18,6 +20,8 @@ use rtnetlink::packet_route::neighbour_table::{
     NeighbourTableAttribute, NeighbourTableMessage, NeighbourTableParameter as P,
 };
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
+use crate::sys::procfs::Procfs;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -109,6 +113,7 @@ pub fn by_namespace(list: &[Sysctl]) -> HashMap<String, Vec<(String, String)>> {
 /// Write `list` on this thread, which is inside namespace `ns`: each `net/X` directory looked
 /// up once, each key opened relative to it.
 pub fn write_here(ns: &str, list: &[(String, String)]) -> std::io::Result<()> {
+    next_namespace();
     let mut dirs: HashMap<String, std::fs::File> = HashMap::new();
     for (k, v) in list {
         match write_one(&mut dirs, k, v) {
@@ -129,14 +134,50 @@ fn write_one(dirs: &mut HashMap<String, std::fs::File>, key: &str, value: &str) 
     let (Some(a), Some(b), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
         return std::fs::write(format!("/proc/sys/{path}"), value);
     };
-    let dir = format!("/proc/sys/{a}/{b}");
+    let dir = format!("sys/{a}/{b}");
     let d = match dirs.entry(dir) {
         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
         std::collections::hash_map::Entry::Vacant(v) => {
-            let f = std::fs::File::open(v.key())?;
+            let f = open_dir(v.key())?;
             v.insert(f)
         }
     };
     let fd = openat(&*d, rest, OFlag::O_WRONLY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
     std::fs::File::from(fd).write_all(value.as_bytes())
+}
+
+/// Namespaces looked up through one procfs instance before the thread makes a new one: the
+/// dcache chain of `sys/net/ipv4` stays this short (a compare costs ~1.3 us at 5,000
+/// namespaces, an instance ~80 us to make and drop).
+const NAMESPACES_PER_PROCFS: usize = 8;
+
+thread_local! {
+    /// This thread's procfs instance and the namespaces looked up through it.
+    static PROCFS: RefCell<Option<(Procfs, usize)>> = const { RefCell::new(None) };
+}
+
+/// The calling thread is about to look up a namespace's sysctls: a new procfs instance every
+/// [`NAMESPACES_PER_PROCFS`] namespaces (none where the kernel cannot make one: /proc then).
+fn next_namespace() {
+    PROCFS.with(|p| {
+        let mut p = p.borrow_mut();
+        let renew = match &mut *p {
+            Some((_, n)) => {
+                *n += 1;
+                *n >= NAMESPACES_PER_PROCFS
+            }
+            None => true,
+        };
+        if renew {
+            *p = Procfs::new().ok().map(|f| (f, 0));
+        }
+    })
+}
+
+/// `sys/net/ipv4` from this thread's procfs instance, or from /proc where there is none.
+fn open_dir(rel: &str) -> std::io::Result<std::fs::File> {
+    match PROCFS.with(|p| p.borrow().as_ref().map(|(f, _)| f.dir(rel))) {
+        Some(r) => r,
+        None => std::fs::File::open(format!("/proc/{rel}")),
+    }
 }
