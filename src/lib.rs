@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `i18n` | messages in the user's language: Fluent catalogs, English in the code (pure) |
 //! | `scenario` | parse and validate the file, located diagnostics (pure) |
+//! | `import` | CloudFormation templates and Terraform plans -> a scenario file (pure) |
 //! | `model` | the resolved lab: addresses, ENIs, placement, names, services (pure) |
 //! | `plan`, `analyze` | the model as kernel objects; a packet's path through the model (pure) |
 //! | `sys` | namespaces, sockets, /proc, limits, time: no knowledge of labs |
@@ -22,6 +23,8 @@
 pub mod i18n;
 
 pub mod scenario;
+
+pub mod import;
 
 pub mod model;
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["i18n"],
     &["scenario"],
-    &["model"],
+    &["import", "model"],
     &["plan", "analyze"],
     &["sys"],
     &["dataplane"],

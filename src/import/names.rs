@@ -1,0 +1,127 @@
+//! Scenario names for imported resources: ecsnet's names are 1-40 of `[a-z0-9-]`, unique per
+//! kind, so `PublicSubnet1` becomes `public-subnet-1` and `module.vpc.aws_subnet.private[0]`
+//! becomes `private-0`; a name taken twice gets `-2`, `-3`.
+
+use std::collections::{HashMap, HashSet};
+
+/// The names given so far, per scenario kind (`subnet`, `sg`, `route-table`, ...).
+#[derive(Debug, Default)]
+pub struct Names {
+    taken: HashMap<String, HashSet<String>>,
+    of: HashMap<(String, String), String>,
+}
+
+impl Names {
+    /// Name resource `id` as a `kind`: from `preferred` (a Name tag, GroupName, ...) when it
+    /// gives anything, else from the id; the same id and kind always get the same name.
+    pub fn assign(&mut self, kind: &str, id: &str, preferred: Option<&str>) -> String {
+        if let Some(n) = self.of.get(&(kind.to_string(), id.to_string())) {
+            return n.clone();
+        }
+        let base = preferred.map(kebab).filter(|s| !s.is_empty()).unwrap_or_else(|| from_id(id));
+        let base = if base.is_empty() { kind.to_string() } else { base };
+        let taken = self.taken.entry(kind.to_string()).or_default();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            let suffix = format!("-{n}");
+            name = format!("{}{suffix}", truncate(&base, 40 - suffix.len()));
+            n += 1;
+        }
+        taken.insert(name.clone());
+        self.of.insert((kind.to_string(), id.to_string()), name.clone());
+        name
+    }
+
+    /// The name given to `id` as a `kind`, if any.
+    pub fn get(&self, kind: &str, id: &str) -> Option<&str> {
+        self.of.get(&(kind.to_string(), id.to_string())).map(String::as_str)
+    }
+}
+
+/// The name part of a Terraform address or a logical id: `aws_subnet.private[0]` ->
+/// `private-0`, `module.vpc.aws_subnet.a["x"]` -> `a-x`, `PublicSubnet1` -> `public-subnet-1`.
+fn from_id(id: &str) -> String {
+    let parts: Vec<&str> = split_address(id);
+    // A Terraform address ends with TYPE.NAME[INDEX]; a logical id is one part.
+    let last = parts.last().copied().unwrap_or(id);
+    kebab(last)
+}
+
+/// `a.b["x.y"][0]` -> [`a`, `b["x.y"][0]`]: dots inside brackets do not split.
+fn split_address(id: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (vec![], 0i32, 0);
+    for (i, c) in id.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(&id[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&id[start..]);
+    parts
+}
+
+/// Lowercase, words split at case changes and at anything not a letter or digit, joined by
+/// `-`, at most 40 characters.
+pub fn kebab(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev: Option<char> = None;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let boundary = match prev {
+                Some(p) if c.is_ascii_uppercase() => {
+                    p.is_ascii_lowercase() || p.is_ascii_digit() || (p.is_ascii_uppercase() && next_lower)
+                }
+                Some(p) if c.is_ascii_digit() => p.is_ascii_alphabetic() && !out.is_empty() && p.is_ascii_lowercase(),
+                _ => false,
+            };
+            if boundary && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        prev = Some(c);
+    }
+    truncate(out.trim_matches('-'), 40).trim_matches('-').to_string()
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    &s[..s.len().min(n)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_logical_ids_and_addresses() {
+        assert_eq!(kebab("PublicSubnet1"), "public-subnet-1");
+        assert_eq!(kebab("ECSCluster"), "ecs-cluster");
+        assert_eq!(kebab("my_alb_sg"), "my-alb-sg");
+        assert_eq!(from_id("aws_subnet.private[0]"), "private-0");
+        assert_eq!(from_id("module.vpc.aws_subnet.a[\"x.y\"]"), "a-x-y");
+        assert_eq!(from_id("WebSG"), "web-sg");
+        assert_eq!(kebab("--"), "");
+        assert_eq!(kebab(&"A".repeat(60)).len(), 40);
+    }
+
+    #[test]
+    fn a_name_is_unique_per_kind_and_stable_per_id() {
+        let mut n = Names::default();
+        assert_eq!(n.assign("subnet", "aws_subnet.a", None), "a");
+        assert_eq!(n.assign("subnet", "module.x.aws_subnet.a", None), "a-2");
+        assert_eq!(n.assign("subnet", "aws_subnet.a", None), "a");
+        assert_eq!(n.assign("sg", "aws_security_group.a", None), "a");
+        assert_eq!(n.assign("sg", "X", Some("Web Tier")), "web-tier");
+        assert_eq!(n.get("subnet", "module.x.aws_subnet.a"), Some("a-2"));
+    }
+}
