@@ -13,4 +13,5 @@
 
 pub mod names;
 pub mod resource;
+pub mod write;
 pub mod yaml;

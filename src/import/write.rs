@@ -1,0 +1,155 @@
+//! Resources -> a scenario file. What each resource becomes is decided here once for both
+//! readers: the VPC and what is in it (`network`), then what runs in it and the AWS
+//! services it uses (`workload`). Every block carries a comment naming its resource, and
+//! every resource the scenario cannot carry is listed in the notes (and at the top of the
+//! file), never dropped silently.
+
+mod network;
+mod workload;
+
+use super::names::Names;
+use super::resource::{Input, Note, Resource, Value};
+use super::yaml::{Item, Node, emit};
+use std::collections::{HashMap, HashSet};
+
+/// How to write.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The lab's name (1-20 of `[a-z0-9-]`).
+    pub name: String,
+    /// The region, when the input does not say it.
+    pub region: String,
+    /// The command that made the file, for its header (`ecsnet import cloudformation t.yaml`).
+    pub command: String,
+}
+
+/// The scenario's text and what was not carried over.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub yaml: String,
+    pub notes: Vec<Note>,
+}
+
+/// What the writers of each kind share: the input, the names given, the notes.
+pub struct Ctx<'a> {
+    pub input: &'a Input,
+    pub region: String,
+    pub names: Names,
+    pub notes: Vec<Note>,
+    by_id: HashMap<&'a str, &'a Resource>,
+    /// Resources written into the scenario (a resource never written is listed as not
+    /// carried over at the end).
+    pub used: HashSet<String>,
+    /// Resources deliberately left out (in another VPC, a value unknown): references to them
+    /// resolve to nothing.
+    pub skipped: HashSet<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(input: &'a Input, region: String) -> Self {
+        let by_id = input.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+        Ctx {
+            input,
+            region,
+            names: Names::default(),
+            notes: vec![],
+            by_id,
+            used: HashSet::new(),
+            skipped: HashSet::new(),
+        }
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&'a Resource> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The input's resources of one CloudFormation type, in input order.
+    pub fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.input.resources.iter().filter(move |r| r.kind == kind)
+    }
+
+    /// The resource a value refers to (a `Ref` or `GetAtt` of it).
+    pub fn target(&self, v: &Value) -> Option<&'a Resource> {
+        match v {
+            Value::Ref { id, .. } if !self.skipped.contains(id) => self.resource(id),
+            _ => None,
+        }
+    }
+
+    /// The scenario name of the resource `v` refers to, as a `kind` (`subnet`, `sg`, ...),
+    /// when it is one of `cfn_kind`.
+    pub fn name_of(&mut self, v: &Value, cfn_kind: &str, kind: &str) -> Option<String> {
+        let r = self.target(v).filter(|r| r.kind == cfn_kind)?;
+        Some(self.name(r, kind))
+    }
+
+    /// The scenario name of resource `r` as a `kind`: its Name tag when it has one, else from
+    /// its id.
+    pub fn name(&mut self, r: &Resource, kind: &str) -> String {
+        let tag = name_tag(&r.properties);
+        self.names.assign(kind, &r.id, tag.as_deref())
+    }
+
+    pub fn note(&mut self, origin: &str, what: impl Into<String>, fix: impl Into<String>) {
+        self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: fix.into() });
+    }
+
+    /// The comment above a block: where it came from.
+    pub fn from(&mut self, r: &Resource) -> String {
+        self.used.insert(r.id.clone());
+        format!("from {}", r.origin)
+    }
+}
+
+/// The value of a `Name` tag (`Tags: [{Key: Name, Value: ...}]`).
+pub fn name_tag(props: &Value) -> Option<String> {
+    props
+        .get("Tags")?
+        .list()
+        .iter()
+        .find(|t| t.get("Key").and_then(Value::str) == Some("Name"))?
+        .get("Value")?
+        .str()
+        .map(str::to_string)
+}
+
+/// The scenario for `input`.
+pub fn write(input: &Input, opts: &Options) -> Output {
+    let region = input.region.clone().unwrap_or_else(|| opts.region.clone());
+    let mut ctx = Ctx::new(input, region.clone());
+    let mut top: Vec<(String, Item)> = vec![
+        ("version".into(), Node::num(1).into()),
+        ("name".into(), Node::str(&opts.name).into()),
+        ("region".into(), Node::str(&region).into()),
+    ];
+    top.extend(network::top_level(&mut ctx));
+    top.extend(workload::top_level(&mut ctx));
+    let mut notes = input.notes.clone();
+    notes.append(&mut ctx.notes);
+    for r in &input.resources {
+        if !ctx.used.contains(&r.id) && !ctx.skipped.contains(&r.id) && !notes.iter().any(|n| n.origin == r.origin) {
+            notes.push(Note {
+                origin: r.origin.clone(),
+                what: format!("{} is not carried over to the scenario", r.kind),
+                fix: String::new(),
+            });
+        }
+    }
+    let mut yaml = header(opts, &notes);
+    yaml.push_str(&emit(&top));
+    Output { yaml, notes }
+}
+
+fn header(opts: &Options, notes: &[Note]) -> String {
+    let mut h = format!(
+        "# Generated by `{}`: regenerate it when the infrastructure code changes, and keep the\n# expectations in a file of their own (`ecsnet test SCENARIO --expect FILE`).\n",
+        opts.command
+    );
+    if !notes.is_empty() {
+        h.push_str("#\n# Not carried over:\n");
+        for n in notes {
+            h.push_str(&format!("# - {n}\n"));
+        }
+    }
+    h
+}
