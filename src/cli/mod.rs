@@ -115,7 +115,13 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
     /// Parse and check scenario files; nothing touches the kernel.
-    Validate { files: Vec<PathBuf> },
+    Validate {
+        files: Vec<PathBuf>,
+        /// Add the expectations of FILE (a YAML file with an `expect:` list) to the scenario's
+        /// own: one scenario only. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        expect: Vec<PathBuf>,
+    },
     /// Build a lab and start its processes; returns when everything is ready.
     Up {
         file: PathBuf,
@@ -163,6 +169,10 @@ pub enum Cmd {
         /// Name each lab PREFIX-NAME (NAME: its scenario's `name:`), e.g. one prefix per CI job.
         #[arg(long)]
         prefix: Option<String>,
+        /// Add the expectations of FILE (a YAML file with an `expect:` list) to the scenario's
+        /// own, e.g. next to a scenario made by `ecsnet import`: one scenario only. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        expect: Vec<PathBuf>,
         /// Run only shard I of N (1 <= I <= N) of the scenarios: round robin over the sorted
         /// files, so that N CI runners share a suite (GitLab: $CI_NODE_INDEX/$CI_NODE_TOTAL).
         #[arg(long, value_name = "I/N")]
@@ -781,15 +791,15 @@ pub fn main() -> i32 {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async move {
             match cli.cmd {
-                Cmd::Validate { files } => validate::run(&files),
+                Cmd::Validate { files, expect } => validate::run(&files, &expect),
                 Cmd::Up { file, name, prefix, stop_after } => {
-                    up::run(&file, &Naming { name, prefix }, stop_after, v).await
+                    up::run(&file, &Naming { name, prefix, expect: vec![] }, stop_after, v).await
                 }
                 Cmd::Down { labs, all, everyone, owner } => down::run(&labs, all, everyone, owner.as_deref()).await,
-                Cmd::Test { paths, junit, json, markdown, name, prefix, shard, jobs, one_report } => {
+                Cmd::Test { paths, junit, json, markdown, name, prefix, expect, shard, jobs, one_report } => {
                     let out = test::Outputs { junit: junit.as_deref(), json, markdown: markdown.as_deref() };
                     let suite = suite::Suite { shard: shard.as_deref(), jobs: usize::from(jobs), one_report };
-                    suite::run(&paths, out, &Naming { name, prefix }, &suite, v).await
+                    suite::run(&paths, out, &Naming { name, prefix, expect }, &suite, v).await
                 }
                 Cmd::Check { lab, json } => check::run(&lab, json).await,
                 Cmd::Probe { lab, from, to, protocol, timeout_ms, via } => {
@@ -866,11 +876,13 @@ pub fn main() -> i32 {
 
 /// How a run names its labs: the scenario's `name:`, or `--name NAME` (one scenario), or
 /// `--prefix P` (`P-NAME`), so that twenty people on one machine, or parallel CI jobs, run the
-/// same files without editing them.
+/// same files without editing them; and the expectation files (`--expect`) it adds to the
+/// scenario's own.
 #[derive(Clone, Debug, Default)]
 pub struct Naming {
     pub name: Option<String>,
     pub prefix: Option<String>,
+    pub expect: Vec<PathBuf>,
 }
 
 impl Naming {
@@ -905,7 +917,7 @@ pub fn prepare_as(
     file: &std::path::Path,
     naming: &Naming,
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan), CliError> {
-    let s = crate::scenario::load(file).map_err(|d| CliError::Invalid(d.to_string()))?;
+    let s = crate::scenario::load_with_expect(file, &naming.expect).map_err(|d| CliError::Invalid(d.to_string()))?;
     let (s, lab) = lab_of(s, naming)?;
     crate::check::budget(&lab, &s.expect)
         .map_err(|d| CliError::Invalid(crate::scenario::Diagnostics(d).to_string()))?;
@@ -941,7 +953,8 @@ pub fn prepare_up(
     file: &std::path::Path,
     naming: &Naming,
 ) -> Result<(crate::scenario::Scenario, crate::model::Lab, crate::plan::Plan, Option<PendingExpect>), CliError> {
-    let Some((topology, text)) = crate::scenario::load_topology(file) else {
+    let split = if naming.expect.is_empty() { crate::scenario::load_topology(file) } else { None };
+    let Some((topology, text)) = split else {
         let (s, lab, plan) = prepare_as(file, naming)?;
         return Ok((s, lab, plan, None));
     };

@@ -55,6 +55,13 @@ pub async fn run(paths: &[PathBuf], out: Outputs<'_>, naming: &Naming, suite: &S
             count = files.len()
         )));
     }
+    if !naming.expect.is_empty() && files.len() > 1 {
+        return Err(CliError::Invalid(tr!(
+            "test-expect-one-scenario",
+            "--expect adds expectations to one scenario, and these paths hold { $count } scenarios",
+            count = files.len()
+        )));
+    }
     if suite.one_report {
         one_report(&files, naming, verbose).await
     } else if suite.jobs > 1 && files.len() > 1 {
@@ -286,6 +293,9 @@ fn child_command(f: &Path, naming: &Naming, verbose: u8) -> std::io::Result<toki
     c.arg("test").arg(f).arg("--one-report");
     if let Some(p) = &naming.prefix {
         c.arg("--prefix").arg(p);
+    }
+    for e in &naming.expect {
+        c.arg("--expect").arg(e);
     }
     for _ in 0..verbose {
         c.arg("-v");

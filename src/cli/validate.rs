@@ -4,10 +4,18 @@ use super::{Exit, Outcome};
 use crate::i18n::tr;
 use std::path::PathBuf;
 
-pub fn run(files: &[PathBuf]) -> Outcome {
+pub fn run(files: &[PathBuf], expect: &[PathBuf]) -> Outcome {
+    if !expect.is_empty() && files.len() != 1 {
+        return Err(super::CliError::Invalid(tr!(
+            "validate-expect-one-scenario",
+            "--expect adds expectations to one scenario, and { $count } files are given",
+            count = files.len()
+        )));
+    }
+    let naming = super::Naming { expect: expect.to_vec(), ..Default::default() };
     let mut exit = Exit::Ok;
     for f in files {
-        match super::prepare(f) {
+        match super::prepare_as(f, &naming) {
             Ok((s, lab, _)) => {
                 let unplaced = lab.tasks.iter().filter(|t| t.placement.is_err()).count();
                 let unplaced = if unplaced > 0 {

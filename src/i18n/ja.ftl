@@ -246,6 +246,8 @@ validate-not-placed = 、うち配置されなかったもの { $count } 個
 
 # test and check
 test-name-one-lab = --name が名付けるラボは 1 つですが、指定したパスにはシナリオが { $count } 個あります。代わりに --prefix を使ってください
+test-expect-one-scenario = --expect は 1 つのシナリオに期待値を加えるものですが、指定したパスにはシナリオが { $count } 個あります
+validate-expect-one-scenario = --expect は 1 つのシナリオに期待値を加えるものですが、ファイルが { $count } 個指定されています
 test-cannot-write = ecsnet: { $path } に書き込めません: { $error }
 test-probing-failed = プローブに失敗しました: { $error }
 test-teardown-failed = 後片付け (down) に失敗しました: { $errors }

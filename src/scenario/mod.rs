@@ -16,6 +16,7 @@ mod container;
 pub mod dhcp_options;
 mod document;
 pub mod error;
+mod expect_file;
 mod expectation;
 mod fields;
 mod instance;
@@ -118,6 +119,33 @@ pub fn load_topology(path: &Path) -> Option<(Scenario, String)> {
 
 /// Same from text (`path` is used for locations and for resolving `file:`).
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
+    load_parts(path, text, &[])
+}
+
+/// [`load`] with the expectations of other files after the scenario's own (`ecsnet test
+/// SCENARIO --expect FILE`): each file has an `expect:` list, and its mistakes are located in
+/// it. An imported scenario can then be generated again while the expectations stay.
+pub fn load_with_expect(path: &Path, expect: &[PathBuf]) -> Result<Scenario, Diagnostics> {
+    if expect.is_empty() {
+        return load(path);
+    }
+    let mut texts = vec![];
+    let mut diags = vec![];
+    for p in std::iter::once(path).chain(expect.iter().map(PathBuf::as_path)) {
+        match text::read_text(p, &Arc::new(p.to_path_buf()), None) {
+            Ok(t) => texts.push(t),
+            Err(d) => diags.push(d),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags));
+    }
+    let extra: Vec<(PathBuf, String)> = expect.iter().cloned().zip(texts.drain(1..)).collect();
+    load_parts(path, &texts[0], &extra)
+}
+
+/// A scenario's text and the expectation files' (path, text) after it.
+fn load_parts(path: &Path, text: &str, expect_files: &[(PathBuf, String)]) -> Result<Scenario, Diagnostics> {
     let file = Arc::new(path.to_path_buf());
     let root = match text::parse_yaml(text, &file, "a scenario file") {
         Ok(n) => n,
@@ -129,7 +157,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
     };
     let mut b = builder::Builder::new(file.clone(), base_dir);
     b.cx.source = Some(Arc::from(text));
-    let draft = document::draft(&mut b, &root);
+    let mut draft = document::draft(&mut b, &root);
+    for (p, t) in expect_files {
+        expect_file::parse(&mut b, p, t, &mut draft.expect);
+    }
     let scenario = document::finish(&mut b, draft, path.to_path_buf());
     match scenario {
         Some(s) if b.cx.diags.is_empty() => Ok(s),
