@@ -75,6 +75,10 @@ pub fn ip(a: Ipv4Addr) -> Expr {
 pub fn addr_set(v: &[Ipv4Addr]) -> Expr {
     E::Named(N::Set(v.iter().map(|a| nftables::expr::SetItem::Element(ip(*a))).collect()))
 }
+/// `@NAME`: a named set of the table (see [`TableBuilder::addr_set`]).
+pub fn set_ref(name: &str) -> Expr {
+    s(format!("@{name}"))
+}
 /// `tcp dport N` / `udp dport N`.
 pub fn dport(proto: &str, port: u16) -> Stmt {
     m(payload(proto, "dport"), Operator::EQ, E::Number(u32::from(port)))
@@ -290,6 +294,18 @@ impl TableBuilder {
             name: Cow::Owned(name.into()),
             ..Default::default()
         }));
+    }
+
+    /// A named set of IPv4 addresses, for rules to match with [`set_ref`]: written once
+    /// however many rules name it (an anonymous set is copied into every rule).
+    pub fn addr_set(&mut self, name: &str, elements: &[Ipv4Addr]) {
+        self.objs.push(NfListObject::Set(Box::new(nftables::schema::Set {
+            family: NfFamily::INet,
+            table: Cow::Borrowed(self.table),
+            name: Cow::Owned(name.into()),
+            elem: (!elements.is_empty()).then(|| Cow::Owned(elements.iter().map(|a| ip(*a)).collect())),
+            ..Default::default()
+        })));
     }
 
     pub fn rule(&mut self, chain: &str, stmts: Vec<Stmt>, comment: Option<&str>) {
