@@ -27,7 +27,12 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_STACK: &str = "stack";
 
 /// Read `text` (a template) with `params` (`--param K=V`) in `region` as stack `stack_name`.
-pub fn read(text: &str, params: &[(String, String)], region: Option<&str>, stack_name: Option<&str>) -> Result<Input, ImportError> {
+pub fn read(
+    text: &str,
+    params: &[(String, String)],
+    region: Option<&str>,
+    stack_name: Option<&str>,
+) -> Result<Input, ImportError> {
     let tpl = parse::parse(text)?;
     let Some(Node::Map(resources)) = tpl.get("Resources") else {
         return Err(ImportError("not a CloudFormation template: no Resources".into()));
@@ -46,7 +51,12 @@ pub fn read(text: &str, params: &[(String, String)], region: Option<&str>, stack
         out.push(Resource { id: id.clone(), kind, properties, origin: origin(id, decl) });
     }
     cx.unused_params();
-    Ok(Input { resources: out, notes: cx.notes, region: Some(region.to_string()), name: stack_name.map(str::to_string) })
+    Ok(Input {
+        resources: out,
+        notes: cx.notes,
+        region: Some(region.to_string()),
+        name: stack_name.map(str::to_string),
+    })
 }
 
 /// `logical id Web`, with CDK's construct path when there is one: `logical id Web (Stack/Web)`.
@@ -173,7 +183,9 @@ impl<'a> Cx<'a> {
                         self.omitted.insert(id.clone(), format!("{id} is not created (condition {cond} is false)"));
                         continue;
                     }
-                    Err((why, fix)) => self.note(&origin, format!("condition {cond} is not known ({why}): created"), fix),
+                    Err((why, fix)) => {
+                        self.note(&origin, format!("condition {cond} is not known ({why}): created"), fix)
+                    }
                 }
             }
             self.raw.insert(id, Raw { kind, props: decl.get("Properties"), origin });
@@ -206,11 +218,19 @@ impl<'a> Cx<'a> {
 
     /// A `--param` that names nothing of the template is noted (a typo would go unseen).
     fn unused_params(&mut self) {
-        let mut unused: Vec<String> =
-            self.given.keys().filter(|k| !self.params.contains_key(*k) && !self.imported.contains(*k)).cloned().collect();
+        let mut unused: Vec<String> = self
+            .given
+            .keys()
+            .filter(|k| !self.params.contains_key(*k) && !self.imported.contains(*k))
+            .cloned()
+            .collect();
         unused.sort();
         for k in unused {
-            self.note(&format!("--param {k}"), "names no parameter of the template (nor an Fn::ImportValue export used)", "");
+            self.note(
+                &format!("--param {k}"),
+                "names no parameter of the template (nor an Fn::ImportValue export used)",
+                "",
+            );
         }
     }
 }
@@ -232,7 +252,10 @@ fn parameters(decls: Option<&Node>, given: &HashMap<String, String>) -> HashMap<
             Some(v) if ty == "Number" => Value::Number(v),
             Some(v) => Value::String(v),
             None if ssm => Value::Unknown {
-                why: format!("parameter {name} is read from SSM parameter {} at deployment", default.unwrap_or_default()),
+                why: format!(
+                    "parameter {name} is read from SSM parameter {} at deployment",
+                    default.unwrap_or_default()
+                ),
                 fix,
             },
             None => Value::Unknown { why: format!("parameter {name} has no default"), fix },

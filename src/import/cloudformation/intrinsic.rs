@@ -145,7 +145,11 @@ impl<'a> Cx<'a> {
                     let what = format!("AWS::StackName is not given: \"{}\" is used", self.stack);
                     self.note("AWS::StackName", what, "give the stack's name");
                 }
-                let id = format!("arn:{}:cloudformation:{r}:{ACCOUNT}:stack/{}/00000000-0000-0000-0000-000000000000", partition(r), self.stack);
+                let id = format!(
+                    "arn:{}:cloudformation:{r}:{ACCOUNT}:stack/{}/00000000-0000-0000-0000-000000000000",
+                    partition(r),
+                    self.stack
+                );
                 s(if name == "AWS::StackName" { self.stack.clone() } else { id })
             }
             _ => None,
@@ -239,7 +243,8 @@ impl<'a> Cx<'a> {
             Ok(s) => s,
             Err(u) => return Ok(u),
         };
-        let index: usize = i.trim().parse().map_err(|_| self.fail(format!("Fn::Select: index {i:?} is not a number")))?;
+        let index: usize =
+            i.trim().parse().map_err(|_| self.fail(format!("Fn::Select: index {i:?} is not a number")))?;
         let items = match self.eval(list, d + 1)? {
             Some(Value::List(l)) => l,
             Some(u @ Value::Unknown { .. }) => return Ok(u),

@@ -9,6 +9,7 @@
 //! booleans). Numbers are kept as written. Aliases are refused, as CloudFormation does.
 
 use crate::import::resource::ImportError;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -48,9 +49,7 @@ impl Node {
 pub fn parse(text: &str) -> Result<Node, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| ImportError(format!("JSON error at line {}:{}: {e}", e.line(), e.column())))?;
-        return from_json(&v, 0);
+        return from_json(text);
     }
     let mut b = Builder::default();
     let mut p = Parser::new_from_str(text);
@@ -70,21 +69,68 @@ pub fn parse(text: &str) -> Result<Node, ImportError> {
     Ok(b.root.unwrap_or(Node::Null))
 }
 
-fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node, ImportError> {
-    use serde_json::Value as J;
-    if depth > MAX_DEPTH {
-        return Err(too_deep());
+/// JSON read through serde's visitor, not `serde_json::Value`, whose maps sort their keys:
+/// the properties keep the order written. Depth counted by the seed.
+struct Json(usize);
+
+impl<'de> DeserializeSeed<'de> for Json {
+    type Value = Node;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(self)
     }
-    Ok(match v {
-        J::Null => Node::Null,
-        J::Bool(b) => Node::Bool(*b),
-        J::Number(n) => Node::Num(n.to_string()),
-        J::String(s) => Node::Str(s.clone()),
-        J::Array(a) => Node::List(a.iter().map(|x| from_json(x, depth + 1)).collect::<Result<_, _>>()?),
-        J::Object(o) => {
-            Node::Map(o.iter().map(|(k, x)| Ok((k.clone(), from_json(x, depth + 1)?))).collect::<Result<_, _>>()?)
+}
+
+impl<'de> Visitor<'de> for Json {
+    type Value = Node;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Node, E> {
+        Ok(Node::Num(n.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Node, E> {
+        Ok(Node::Str(s.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+        if self.0 >= MAX_DEPTH {
+            return Err(de::Error::custom(too_deep().0));
         }
-    })
+        let mut l = vec![];
+        while let Some(x) = a.next_element_seed(Json(self.0 + 1))? {
+            l.push(x);
+        }
+        Ok(Node::List(l))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+        if self.0 >= MAX_DEPTH {
+            return Err(de::Error::custom(too_deep().0));
+        }
+        let mut m = vec![];
+        while let Some(k) = a.next_key::<String>()? {
+            m.push((k, a.next_value_seed(Json(self.0 + 1))?));
+        }
+        Ok(Node::Map(m))
+    }
+}
+
+fn from_json(text: &str) -> Result<Node, ImportError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let err = |e: serde_json::Error| ImportError(format!("JSON error at line {}:{}: {e}", e.line(), e.column()));
+    let node = Json(0).deserialize(&mut de).map_err(err)?;
+    de.end().map_err(err)?;
+    Ok(node)
 }
 
 fn too_deep() -> ImportError {
@@ -240,7 +286,8 @@ fn short_form(node: Node, tag: Option<&Tag>) -> Result<Node, String> {
         "Condition" => one("Condition", node),
         "GetAtt" => match node {
             Node::Str(s) => {
-                let (res, attr) = s.split_once('.').ok_or_else(|| format!("!GetAtt {s}: expected Resource.Attribute"))?;
+                let (res, attr) =
+                    s.split_once('.').ok_or_else(|| format!("!GetAtt {s}: expected Resource.Attribute"))?;
                 one("Fn::GetAtt", Node::List(vec![Node::Str(res.into()), Node::Str(attr.into())]))
             }
             n => one("Fn::GetAtt", n),
@@ -273,8 +320,8 @@ mod tests {
 
     #[test]
     fn yaml_and_json_give_the_same_tree() {
-        let y = "A:\n  - 1\n  - true\n  - x\n  - null\n";
-        let j = r#"{"A": [1, true, "x", null]}"#;
+        let y = "Z: 0\nA:\n  - 1\n  - true\n  - x\n  - null\n  - -2\n";
+        let j = r#"{"Z": 0, "A": [1, true, "x", null, -2]}"#;
         assert_eq!(parse(y).unwrap(), parse(j).unwrap());
     }
 

@@ -115,7 +115,9 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
         ("AWS::S3::Bucket", Some("RegionalDomainName")) => format!("{n}.s3.{region}.{}", url_suffix(region)),
         ("AWS::Logs::LogGroup", Some("Arn")) => arn("logs", &format!("log-group:{n}:*")),
         ("AWS::ECR::Repository", Some("Arn")) => arn("ecr", &format!("repository/{n}")),
-        ("AWS::ECR::Repository", Some("RepositoryUri")) => format!("{ACCOUNT}.dkr.ecr.{region}.{}/{n}", url_suffix(region)),
+        ("AWS::ECR::Repository", Some("RepositoryUri")) => {
+            format!("{ACCOUNT}.dkr.ecr.{region}.{}/{n}", url_suffix(region))
+        }
         ("AWS::ECS::Cluster", Some("Arn")) => arn("ecs", &format!("cluster/{n}")),
         ("AWS::ECS::TaskDefinition", None | Some("TaskDefinitionArn")) => arn("ecs", &format!("task-definition/{n}:1")),
         ("AWS::ECS::Service", None | Some("ServiceArn")) => {
@@ -125,7 +127,9 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
         }
         ("AWS::SecretsManager::Secret", None | Some("Id")) => arn("secretsmanager", &format!("secret:{n}-AbCdEf")),
         ("AWS::SNS::Topic", None | Some("TopicArn")) => arn("sns", &n),
-        ("AWS::SQS::Queue", None | Some("QueueUrl")) => format!("https://sqs.{region}.{}/{ACCOUNT}/{n}", url_suffix(region)),
+        ("AWS::SQS::Queue", None | Some("QueueUrl")) => {
+            format!("https://sqs.{region}.{}/{ACCOUNT}/{n}", url_suffix(region))
+        }
         ("AWS::SQS::Queue", Some("Arn")) => arn("sqs", &n),
         ("AWS::DynamoDB::Table", Some("Arn")) => arn("dynamodb", &format!("table/{n}")),
         ("AWS::Lambda::Function", Some("Arn")) => arn("lambda", &format!("function:{n}")),
@@ -134,7 +138,9 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
         ("AWS::ElasticLoadBalancingV2::LoadBalancer", None | Some("LoadBalancerArn")) => {
             arn("elasticloadbalancing", &format!("loadbalancer/{elb_kind}/{n}/0123456789abcdef"))
         }
-        ("AWS::ElasticLoadBalancingV2::LoadBalancer", Some("LoadBalancerFullName")) => format!("{elb_kind}/{n}/0123456789abcdef"),
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", Some("LoadBalancerFullName")) => {
+            format!("{elb_kind}/{n}/0123456789abcdef")
+        }
         ("AWS::ElasticLoadBalancingV2::LoadBalancer", Some("DNSName")) => {
             let internal = resource.properties.get("Scheme").and_then(Value::str) == Some("internal");
             format!("{}{n}-1234567890.{region}.elb.{}", if internal { "internal-" } else { "" }, url_suffix(region))
@@ -142,13 +148,15 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
         ("AWS::ElasticLoadBalancingV2::TargetGroup", None | Some("TargetGroupArn")) => {
             arn("elasticloadbalancing", &format!("targetgroup/{n}/0123456789abcdef"))
         }
-        ("AWS::ElasticLoadBalancingV2::TargetGroup", Some("TargetGroupFullName")) => format!("targetgroup/{n}/0123456789abcdef"),
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", Some("TargetGroupFullName")) => {
+            format!("targetgroup/{n}/0123456789abcdef")
+        }
         ("AWS::ElasticLoadBalancingV2::Listener", None | Some("ListenerArn")) => {
             arn("elasticloadbalancing", &format!("listener/app/{lower}/0123456789abcdef/0123456789abcdef"))
         }
-        ("AWS::EC2::SecurityGroup", Some("GroupId")) | ("AWS::EC2::VPC", Some("VpcId")) | ("AWS::EC2::Subnet", Some("SubnetId")) => {
-            physical(resource, None, region)
-        }
+        ("AWS::EC2::SecurityGroup", Some("GroupId"))
+        | ("AWS::EC2::VPC", Some("VpcId"))
+        | ("AWS::EC2::Subnet", Some("SubnetId")) => physical(resource, None, region),
         ("AWS::EC2::VPC", Some("DefaultSecurityGroup")) => format!("sg-{lower}-default"),
         ("AWS::EC2::EIP", None) => "203.0.113.10".to_string(),
         ("AWS::EC2::EIP", Some("AllocationId")) => format!("eipalloc-{lower}"),
@@ -190,7 +198,10 @@ mod tests {
         let lg = res("AWS::Logs::LogGroup", "Logs", vec![("LogGroupName", "/ecs/app")]);
         assert_eq!(physical(&lg, Some("Arn"), "eu-west-1"), "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/app:*");
         let repo = res("AWS::ECR::Repository", "Repo", vec![("RepositoryName", "web")]);
-        assert_eq!(physical(&repo, Some("RepositoryUri"), "us-west-2"), "123456789012.dkr.ecr.us-west-2.amazonaws.com/web");
+        assert_eq!(
+            physical(&repo, Some("RepositoryUri"), "us-west-2"),
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/web"
+        );
         assert_eq!(physical(&repo, Some("Arn"), "us-west-2"), "arn:aws:ecr:us-west-2:123456789012:repository/web");
         let sg = res("AWS::EC2::SecurityGroup", "WebSG", vec![("GroupName", "web")]);
         assert_eq!(physical(&sg, None, "us-east-1"), "sg-websg");
@@ -198,7 +209,10 @@ mod tests {
         let td = res("AWS::ECS::TaskDefinition", "TaskDef", vec![("Family", "web")]);
         assert_eq!(physical(&td, None, "us-east-1"), "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1");
         let secret = res("AWS::SecretsManager::Secret", "Db", vec![("Name", "db")]);
-        assert!(physical(&secret, None, "us-east-1").starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-"));
+        assert!(
+            physical(&secret, None, "us-east-1")
+                .starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-")
+        );
         let other = res("AWS::Foo::Bar", "Thing", vec![]);
         assert_eq!(physical(&other, None, "us-east-1"), "Thing");
         assert_eq!(physical(&other, Some("Endpoint.Address"), "us-east-1"), "Thing.Endpoint.Address");
