@@ -318,6 +318,41 @@ fn garbage_never_panics() {
 fn fargate_alb_private_fixture() {
     let t = include_str!("../../../tests/import/cloudformation/fargate-alb-private.yaml");
     let i = read(t, &[], Some("ap-northeast-1"), Some("web")).unwrap();
-    assert!(i.notes.is_empty(), "{:?}", i.notes);
-    let _ = prop;
+    // The NAT gateway, its address and its route: EnableNat is false by default.
+    let omitted: Vec<&str> = i.notes.iter().map(|n| n.origin.as_str()).collect();
+    assert_eq!(omitted, vec!["logical id NatGatewayEIP", "logical id NatGateway", "logical id DefaultPrivateRoute"]);
+    assert_eq!(i.resources.len(), 30);
+    assert_eq!(prop(&i, "PublicSubnet1", "CidrBlock"), &s("10.20.0.0/24"));
+    assert_eq!(prop(&i, "PrivateSubnet2", "CidrBlock"), &s("10.20.3.0/24"));
+    // ap-northeast-1 has no zone b.
+    assert_eq!(prop(&i, "PrivateSubnet2", "AvailabilityZone"), &s("ap-northeast-1c"));
+    assert_eq!(prop(&i, "PrivateSubnet1", "MapPublicIpOnLaunch"), &Value::Bool(false));
+    assert_eq!(prop(&i, "EcrDkrEndpoint", "ServiceName"), &s("com.amazonaws.ap-northeast-1.ecr.dkr"));
+    assert_eq!(
+        prop(&i, "EcrDkrEndpoint", "SubnetIds"),
+        &Value::List(vec![rf("PrivateSubnet1", None), rf("PrivateSubnet2", None)])
+    );
+    let ingress = &prop(&i, "EndpointSecurityGroup", "SecurityGroupIngress").list()[0];
+    assert_eq!(ingress.get("CidrIp"), Some(&s("10.20.0.0/16")));
+    let ingress = &prop(&i, "ServiceSecurityGroup", "SecurityGroupIngress").list()[0];
+    assert_eq!(ingress.get("FromPort"), Some(&Value::Number("80".into())));
+    assert_eq!(ingress.get("SourceSecurityGroupId"), Some(&rf("LoadBalancerSecurityGroup", None)));
+    let exec = prop(&i, "TaskExecutionRole", "ManagedPolicyArns");
+    assert_eq!(exec, &list(&["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]));
+    let c = &prop(&i, "TaskDefinition", "ContainerDefinitions").list()[0];
+    assert_eq!(c.get("Image"), Some(&s("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/demo-app:latest")));
+    let opts = c.get("LogConfiguration").and_then(|l| l.get("Options")).unwrap();
+    assert_eq!(opts.get("awslogs-group"), Some(&rf("LogGroup", None)));
+    assert_eq!(opts.get("awslogs-region"), Some(&s("ap-northeast-1")));
+    assert_eq!(prop(&i, "TaskDefinition", "ExecutionRoleArn"), &rf("TaskExecutionRole", Some("Arn")));
+    let net = prop(&i, "Service", "NetworkConfiguration").get("AwsvpcConfiguration").unwrap();
+    assert_eq!(net.get("AssignPublicIp"), Some(&s("DISABLED")));
+    assert_eq!(prop(&i, "Service", "DesiredCount"), &Value::Number("2".into()));
+    assert_eq!(prop(&i, "Cluster", "ClusterName"), &s("demo-cluster"));
+    assert_eq!(i.name.as_deref(), Some("web"));
+    // With a NAT gateway: all of it created, the private route through it.
+    let nat = read(t, &[("EnableNat".into(), "true".into())], Some("ap-northeast-1"), None).unwrap();
+    assert!(nat.notes.is_empty(), "{:?}", nat.notes);
+    assert_eq!(prop(&nat, "DefaultPrivateRoute", "NatGatewayId"), &rf("NatGateway", None));
+    assert_eq!(prop(&nat, "NatGateway", "AllocationId"), &rf("NatGatewayEIP", Some("AllocationId")));
 }
