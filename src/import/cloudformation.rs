@@ -1,0 +1,269 @@
+//! The CloudFormation reader: a template (JSON or YAML with short-form tags, `cdk synth`
+//! output included) -> [`Input`], its parameters, pseudo parameters, conditions, mappings and
+//! intrinsic functions resolved the way CloudFormation would at deployment in the lab's
+//! account (123456789012).
+//!
+//! What cannot be known before deployment (a parameter with no default, an SSM parameter, an
+//! `Fn::ImportValue`) becomes [`Value::Unknown`] where it is used, with the `--param` that
+//! supplies it. `Fn::Base64` keeps its text as is (the writer needs the text, not base64).
+
+mod cidr;
+mod conditions;
+mod intrinsic;
+mod parse;
+mod physical;
+mod sub;
+
+pub use physical::{ACCOUNT, partition, physical, url_suffix};
+
+use super::resource::{ImportError, Input, Note, Resource, Value};
+use parse::Node;
+use std::collections::{HashMap, HashSet};
+
+/// The region when none is given.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// `AWS::StackName` when no stack name is given.
+const DEFAULT_STACK: &str = "stack";
+
+/// Read `text` (a template) with `params` (`--param K=V`) in `region` as stack `stack_name`.
+pub fn read(
+    text: &str,
+    params: &[(String, String)],
+    region: Option<&str>,
+    stack_name: Option<&str>,
+) -> Result<Input, ImportError> {
+    let tpl = parse::parse(text)?;
+    let Some(Node::Map(resources)) = tpl.get("Resources") else {
+        return Err(ImportError("not a CloudFormation template: no Resources".into()));
+    };
+    let region = region.unwrap_or(DEFAULT_REGION);
+    let mut cx = Cx::new(&tpl, params, region, stack_name);
+    cx.transforms(tpl.get("Transform"));
+    cx.declare(resources)?;
+    let mut out = vec![];
+    for (id, decl) in resources {
+        if !cx.raw.contains_key(id.as_str()) {
+            continue;
+        }
+        let properties = cx.props_of(id, 0)?.unwrap_or_else(|| Value::Map(vec![]));
+        let kind = decl.get("Type").and_then(Node::text).unwrap_or_default();
+        out.push(Resource { id: id.clone(), kind, properties, origin: origin(id, decl) });
+    }
+    cx.unused_params();
+    Ok(Input {
+        resources: out,
+        notes: cx.notes,
+        region: Some(region.to_string()),
+        name: stack_name.map(str::to_string),
+    })
+}
+
+/// `logical id Web`, with CDK's construct path when there is one: `logical id Web (Stack/Web)`.
+fn origin(id: &str, decl: &Node) -> String {
+    match decl.get("Metadata").and_then(|m| m.get("aws:cdk:path")).and_then(Node::text) {
+        Some(path) => format!("logical id {id} ({path})"),
+        None => format!("logical id {id}"),
+    }
+}
+
+/// A resource as declared: its type, its properties before resolution, its origin.
+struct Raw<'a> {
+    kind: String,
+    props: Option<&'a Node>,
+    origin: String,
+}
+
+/// A condition's value, or why it is not known (why, fix).
+type Cond = Result<bool, (String, String)>;
+
+/// The resolver's state: the template's sections, what is resolved so far, the notes.
+struct Cx<'a> {
+    region: String,
+    stack: String,
+    stack_given: bool,
+    params: HashMap<String, Value>,
+    given: HashMap<String, String>,
+    /// `--param` names consumed by an `Fn::ImportValue`.
+    imported: HashSet<String>,
+    conditions: HashMap<&'a str, &'a Node>,
+    cond_done: HashMap<String, Cond>,
+    cond_busy: HashSet<String>,
+    mappings: Option<&'a Node>,
+    raw: HashMap<&'a str, Raw<'a>>,
+    /// Resources not created (their condition is false): why.
+    omitted: HashMap<String, String>,
+    done: HashMap<String, Value>,
+    busy: HashSet<String>,
+    /// Where resolution is (for notes and errors).
+    origin: String,
+    notes: Vec<Note>,
+    /// A transform the reader does not expand: references to what it makes are unknown.
+    transform: bool,
+    stack_noted: bool,
+}
+
+impl<'a> Cx<'a> {
+    fn new(tpl: &'a Node, given: &[(String, String)], region: &str, stack: Option<&str>) -> Self {
+        let conditions = match tpl.get("Conditions") {
+            Some(Node::Map(m)) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+            _ => HashMap::new(),
+        };
+        let given: HashMap<String, String> = given.iter().cloned().collect();
+        Cx {
+            region: region.to_string(),
+            stack: stack.unwrap_or(DEFAULT_STACK).to_string(),
+            stack_given: stack.is_some(),
+            params: parameters(tpl.get("Parameters"), &given),
+            given,
+            imported: HashSet::new(),
+            conditions,
+            cond_done: HashMap::new(),
+            cond_busy: HashSet::new(),
+            mappings: tpl.get("Mappings"),
+            raw: HashMap::new(),
+            omitted: HashMap::new(),
+            done: HashMap::new(),
+            busy: HashSet::new(),
+            origin: "template".into(),
+            notes: vec![],
+            transform: false,
+            stack_noted: false,
+        }
+    }
+
+    fn note(&mut self, origin: &str, what: impl Into<String>, fix: impl Into<String>) {
+        self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: fix.into() });
+    }
+
+    /// An error at the current place.
+    fn fail(&self, what: impl std::fmt::Display) -> ImportError {
+        ImportError(format!("{}: {what}", self.origin))
+    }
+
+    /// `Transform`: a macro is not expanded (noted); `AWS::LanguageExtensions`' functions are
+    /// read where they are cheap (`Fn::FindInMap` defaults, `Fn::Length`).
+    fn transforms(&mut self, t: Option<&Node>) {
+        let names: Vec<String> = match t {
+            Some(Node::List(l)) => l.iter().filter_map(Node::text).collect(),
+            Some(n) => n.text().into_iter().collect(),
+            None => vec![],
+        };
+        for name in names.into_iter().filter(|n| n != "AWS::LanguageExtensions") {
+            self.transform = true;
+            self.note(
+                "Transform",
+                format!("transform {name} is not expanded: the resources it would make are missing, the others are read as written"),
+                "the expanded template: aws cloudformation get-template --stack-name STACK --template-stage Processed",
+            );
+        }
+    }
+
+    /// Every resource's declaration, and whether its condition lets it be created.
+    fn declare(&mut self, resources: &'a [(String, Node)]) -> Result<(), ImportError> {
+        for (id, decl) in resources {
+            if id.starts_with("Fn::ForEach::") {
+                self.note(&format!("Resources.{id}"), "Fn::ForEach (AWS::LanguageExtensions) is not expanded", "");
+                continue;
+            }
+            let Some(kind) = decl.get("Type").and_then(Node::text) else {
+                return Err(ImportError(format!("logical id {id}: no Type")));
+            };
+            // CDK's version report: nothing of it exists in a lab.
+            if kind == "AWS::CDK::Metadata" {
+                continue;
+            }
+            let origin = origin(id, decl);
+            if let Some(cond) = decl.get("Condition").and_then(Node::text) {
+                self.origin = origin.clone();
+                match self.condition(&cond, 0)? {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.note(&origin, format!("condition {cond} is false: not created"), "");
+                        self.omitted.insert(id.clone(), format!("{id} is not created (condition {cond} is false)"));
+                        continue;
+                    }
+                    Err((why, fix)) => {
+                        self.note(&origin, format!("condition {cond} is not known ({why}): created"), fix)
+                    }
+                }
+            }
+            self.raw.insert(id, Raw { kind, props: decl.get("Properties"), origin });
+        }
+        Ok(())
+    }
+
+    /// Resource `id`'s properties resolved (once); None while they are being resolved (a
+    /// reference back to a resource being resolved reads as a plain reference).
+    fn props_of(&mut self, id: &str, d: usize) -> Result<Option<Value>, ImportError> {
+        if let Some(v) = self.done.get(id) {
+            return Ok(Some(v.clone()));
+        }
+        let Some(raw) = self.raw.get(id) else { return Ok(None) };
+        if !self.busy.insert(id.to_string()) {
+            return Ok(None);
+        }
+        let (props, origin) = (raw.props, raw.origin.clone());
+        let saved = std::mem::replace(&mut self.origin, origin);
+        let v = match props {
+            Some(p) => self.eval(p, d + 1),
+            None => Ok(None),
+        };
+        self.origin = saved;
+        self.busy.remove(id);
+        let v = v?.unwrap_or_else(|| Value::Map(vec![]));
+        self.done.insert(id.to_string(), v.clone());
+        Ok(Some(v))
+    }
+
+    /// A `--param` that names nothing of the template is noted (a typo would go unseen).
+    fn unused_params(&mut self) {
+        let mut unused: Vec<String> = self
+            .given
+            .keys()
+            .filter(|k| !self.params.contains_key(*k) && !self.imported.contains(*k))
+            .cloned()
+            .collect();
+        unused.sort();
+        for k in unused {
+            self.note(
+                &format!("--param {k}"),
+                "names no parameter of the template (nor an Fn::ImportValue export used)",
+                "",
+            );
+        }
+    }
+}
+
+/// The parameters' values: given (`--param`) over `Default`; list types split on commas;
+/// unknown (with the `--param` to give) when neither, or when read from SSM at deployment.
+fn parameters(decls: Option<&Node>, given: &HashMap<String, String>) -> HashMap<String, Value> {
+    let Some(Node::Map(decls)) = decls else { return HashMap::new() };
+    let mut out = HashMap::new();
+    for (name, decl) in decls {
+        let ty = decl.get("Type").and_then(Node::text).unwrap_or_else(|| "String".into());
+        let ssm = ty.starts_with("AWS::SSM::Parameter::Value<");
+        let default = decl.get("Default").and_then(Node::text);
+        let fix = format!("--param {name}=VALUE");
+        let value = match given.get(name).cloned().or(if ssm { None } else { default.clone() }) {
+            Some(v) if ty.contains("List<") || ty.contains("CommaDelimitedList") => {
+                Value::List(v.split(',').map(|s| Value::String(s.trim().to_string())).collect())
+            }
+            Some(v) if ty == "Number" => Value::Number(v),
+            Some(v) => Value::String(v),
+            None if ssm => Value::Unknown {
+                why: format!(
+                    "parameter {name} is read from SSM parameter {} at deployment",
+                    default.unwrap_or_default()
+                ),
+                fix,
+            },
+            None => Value::Unknown { why: format!("parameter {name} has no default"), fix },
+        };
+        out.insert(name.clone(), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
