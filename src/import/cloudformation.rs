@@ -33,12 +33,68 @@ pub fn read(
     region: Option<&str>,
     stack_name: Option<&str>,
 ) -> Result<Input, ImportError> {
+    let mut one = read_one(text, params, region, stack_name, &HashMap::new())?;
+    let unused = unused_params(params, &one.used);
+    one.input.notes.extend(unused);
+    Ok(one.input)
+}
+
+/// One template of several deployed together, and its stack's name.
+pub struct Stack<'t> {
+    pub name: String,
+    pub text: &'t str,
+}
+
+/// Several stacks deployed in the order given, as one lab: the exports of each (its
+/// `Outputs` with an `Export`) resolve the `Fn::ImportValue` of the stacks after it, as
+/// CloudFormation resolves them at deployment (the usual split: a network stack, then
+/// service stacks that import its VPC, subnets and roles). With more than one stack, a
+/// resource's id is `STACK/LogicalId` and its origin names the stack.
+pub fn read_stacks(stacks: &[Stack], params: &[(String, String)], region: Option<&str>) -> Result<Input, ImportError> {
+    let mut all = Input::default();
+    let mut exports: HashMap<String, Value> = HashMap::new();
+    let mut used = HashSet::new();
+    for st in stacks {
+        let one = read_one(st.text, params, region, Some(&st.name), &exports)
+            .map_err(|e| ImportError(format!("stack {}: {e}", st.name)))?;
+        let One { mut input, outputs, used: u } = one;
+        let mut outputs = outputs;
+        if stacks.len() > 1 {
+            in_stack(&mut input, &mut outputs, &st.name);
+        }
+        exports.extend(outputs);
+        used.extend(u);
+        all.resources.append(&mut input.resources);
+        all.notes.append(&mut input.notes);
+        all.region = input.region;
+    }
+    all.notes.extend(unused_params(params, &used));
+    all.name = stacks.last().map(|s| s.name.clone());
+    Ok(all)
+}
+
+/// What one template gave: its resources, its exports (name -> value), the `--param`
+/// names it used.
+struct One {
+    input: Input,
+    outputs: Vec<(String, Value)>,
+    used: HashSet<String>,
+}
+
+fn read_one(
+    text: &str,
+    params: &[(String, String)],
+    region: Option<&str>,
+    stack_name: Option<&str>,
+    exports: &HashMap<String, Value>,
+) -> Result<One, ImportError> {
     let tpl = parse::parse(text)?;
     let Some(Node::Map(resources)) = tpl.get("Resources") else {
         return Err(ImportError("not a CloudFormation template: no Resources".into()));
     };
     let region = region.unwrap_or(DEFAULT_REGION);
     let mut cx = Cx::new(&tpl, params, region, stack_name);
+    cx.exports = exports.clone();
     cx.transforms(tpl.get("Transform"));
     cx.declare(resources)?;
     let mut out = vec![];
@@ -50,13 +106,56 @@ pub fn read(
         let kind = decl.get("Type").and_then(Node::text).unwrap_or_default();
         out.push(Resource { id: id.clone(), kind, properties, origin: origin(id, decl) });
     }
-    cx.unused_params();
-    Ok(Input {
+    let outputs = cx.exports_of(tpl.get("Outputs"))?;
+    let used = cx.params.keys().chain(cx.imported.iter()).cloned().collect();
+    let input = Input {
         resources: out,
         notes: cx.notes,
         region: Some(region.to_string()),
         name: stack_name.map(str::to_string),
-    })
+    };
+    Ok(One { input, outputs, used })
+}
+
+/// A stack's resources renamed `STACK/Id` (and the references to them, its exports' too), so
+/// that the same logical id in two stacks stays two resources.
+fn in_stack(input: &mut Input, outputs: &mut [(String, Value)], stack: &str) {
+    let local: HashSet<String> = input.resources.iter().map(|r| r.id.clone()).collect();
+    for r in &mut input.resources {
+        r.id = format!("{stack}/{}", r.id);
+        r.origin = format!("{} in stack {stack}", r.origin);
+        rename_refs(&mut r.properties, &local, stack, 0);
+    }
+    for (_, v) in outputs.iter_mut() {
+        rename_refs(v, &local, stack, 0);
+    }
+}
+
+fn rename_refs(v: &mut Value, local: &HashSet<String>, stack: &str, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Ref { id, .. } if local.contains(id.as_str()) => *id = format!("{stack}/{id}"),
+        Value::List(l) => l.iter_mut().for_each(|x| rename_refs(x, local, stack, depth + 1)),
+        Value::Map(m) => m.iter_mut().for_each(|(_, x)| rename_refs(x, local, stack, depth + 1)),
+        _ => {}
+    }
+}
+
+/// A `--param` that names nothing of the templates is noted (a typo would go unseen).
+fn unused_params(params: &[(String, String)], used: &HashSet<String>) -> Vec<Note> {
+    let mut unused: Vec<&String> = params.iter().map(|(k, _)| k).filter(|k| !used.contains(*k)).collect();
+    unused.sort();
+    unused.dedup();
+    unused
+        .into_iter()
+        .map(|k| Note {
+            origin: format!("--param {k}"),
+            what: "names no parameter of the template (nor an Fn::ImportValue export used)".into(),
+            fix: String::new(),
+        })
+        .collect()
 }
 
 /// `logical id Web`, with CDK's construct path when there is one: `logical id Web (Stack/Web)`.
@@ -86,6 +185,8 @@ struct Cx<'a> {
     given: HashMap<String, String>,
     /// `--param` names consumed by an `Fn::ImportValue`.
     imported: HashSet<String>,
+    /// The exports of the stacks deployed before this one.
+    exports: HashMap<String, Value>,
     conditions: HashMap<&'a str, &'a Node>,
     cond_done: HashMap<String, Cond>,
     cond_busy: HashSet<String>,
@@ -117,6 +218,7 @@ impl<'a> Cx<'a> {
             params: parameters(tpl.get("Parameters"), &given),
             given,
             imported: HashSet::new(),
+            exports: HashMap::new(),
             conditions,
             cond_done: HashMap::new(),
             cond_busy: HashSet::new(),
@@ -216,22 +318,26 @@ impl<'a> Cx<'a> {
         Ok(Some(v))
     }
 
-    /// A `--param` that names nothing of the template is noted (a typo would go unseen).
-    fn unused_params(&mut self) {
-        let mut unused: Vec<String> = self
-            .given
-            .keys()
-            .filter(|k| !self.params.contains_key(*k) && !self.imported.contains(*k))
-            .cloned()
-            .collect();
-        unused.sort();
-        for k in unused {
-            self.note(
-                &format!("--param {k}"),
-                "names no parameter of the template (nor an Fn::ImportValue export used)",
-                "",
-            );
+    /// The template's exports: each output with an `Export` (and no false `Condition`), its
+    /// name and value resolved as CloudFormation resolves them at deployment.
+    fn exports_of(&mut self, outputs: Option<&'a Node>) -> Result<Vec<(String, Value)>, ImportError> {
+        let Some(Node::Map(outputs)) = outputs else { return Ok(vec![]) };
+        let mut out = vec![];
+        for (key, o) in outputs {
+            let (Some(export), Some(value)) = (o.get("Export").and_then(|e| e.get("Name")), o.get("Value")) else {
+                continue;
+            };
+            self.origin = format!("Outputs.{key}");
+            if let Some(cond) = o.get("Condition").and_then(Node::text)
+                && self.condition(&cond, 0)? != Ok(true)
+            {
+                continue;
+            }
+            let Ok(name) = self.string(export, 0)? else { continue };
+            let v = self.eval(value, 0)?.unwrap_or(Value::Null);
+            out.push((name, v));
         }
+        Ok(out)
     }
 }
 

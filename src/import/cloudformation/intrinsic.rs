@@ -308,6 +308,10 @@ impl<'a> Cx<'a> {
             self.imported.insert(name);
             return Ok(Value::String(v));
         }
+        // A stack deployed before this one exports it.
+        if let Some(v) = self.exports.get(&name) {
+            return Ok(v.clone());
+        }
         let why = format!("Fn::ImportValue {name}: an export of another stack");
         Ok(Value::Unknown { why, fix: format!("--param {name}=VALUE") })
     }

@@ -356,3 +356,26 @@ fn fargate_alb_private_fixture() {
     assert_eq!(prop(&nat, "DefaultPrivateRoute", "NatGatewayId"), &rf("NatGateway", None));
     assert_eq!(prop(&nat, "NatGateway", "AllocationId"), &rf("NatGatewayEIP", Some("AllocationId")));
 }
+
+#[test]
+fn a_stacks_exports_resolve_the_imports_of_the_stacks_after_it() {
+    use super::{Stack, read_stacks};
+    let network = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties: { CidrBlock: 10.0.0.0/16 }\n  Role:\n    Type: AWS::IAM::Role\n    Properties: { RoleName: exec }\nOutputs:\n  VpcId:\n    Value: !Ref VPC\n    Export: { Name: !Sub '${AWS::StackName}:VpcId' }\n  RoleArn:\n    Value: !GetAtt Role.Arn\n    Export: { Name: !Join [':', [!Ref AWS::StackName, RoleArn]] }\n";
+    let service = "Parameters:\n  StackName: { Type: String, Default: production }\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties: { RoleName: task }\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      VpcId: { 'Fn::ImportValue': !Sub '${StackName}:VpcId' }\n      Description: !Sub 'role ${Role}'\n  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ExecutionRoleArn: !ImportValue 'production:RoleArn'\n      TaskRoleArn: !GetAtt Role.Arn\n";
+    let stacks = [Stack { name: "production".into(), text: network }, Stack { name: "web".into(), text: service }];
+    let i = read_stacks(&stacks, &[], None).unwrap();
+    let ids: Vec<&str> = i.resources.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["production/VPC", "production/Role", "web/Role", "web/SG", "web/TD"]);
+    assert_eq!(prop(&i, "web/SG", "VpcId"), &rf("production/VPC", None));
+    assert_eq!(prop(&i, "web/SG", "Description"), &s("role task"));
+    assert_eq!(prop(&i, "web/TD", "ExecutionRoleArn"), &rf("production/Role", Some("Arn")));
+    assert_eq!(prop(&i, "web/TD", "TaskRoleArn"), &rf("web/Role", Some("Arn")));
+    assert!(i.resources[0].origin.ends_with("in stack production"), "{}", i.resources[0].origin);
+    assert!(i.notes.is_empty(), "{:?}", i.notes);
+    // Deployed in the other order, the import is unknown, with how to give it.
+    let rev = [Stack { name: "web".into(), text: service }, Stack { name: "production".into(), text: network }];
+    let i = read_stacks(&rev, &[], None).unwrap();
+    assert!(
+        matches!(prop(&i, "web/SG", "VpcId"), Value::Unknown { fix, .. } if fix.contains("--param production:VpcId="))
+    );
+}
