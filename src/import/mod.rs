@@ -13,5 +13,6 @@
 
 pub mod names;
 pub mod resource;
+pub mod terraform;
 pub mod write;
 pub mod yaml;

@@ -14,13 +14,13 @@ use super::netlink::{Job, Session, all, nl};
 use crate::dataplane::kernel::{ApplyError, fail};
 use crate::plan::{Plan, Sysctl};
 use crate::sys::netns;
+use crate::sys::procfs::Procfs;
 use futures::StreamExt;
 use rtnetlink::packet_core::{NLM_F_ACK, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::neighbour_table::{
     NeighbourTableAttribute, NeighbourTableMessage, NeighbourTableParameter as P,
 };
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
-use crate::sys::procfs::Procfs;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
