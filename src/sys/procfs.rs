@@ -59,12 +59,7 @@ impl Procfs {
     /// Open the directory `rel` (relative to this procfs's root, e.g. `sys/net/ipv4`).
     pub fn dir(&self, rel: &str) -> io::Result<File> {
         use nix::fcntl::{OFlag, openat};
-        let fd = openat(
-            &self.0,
-            rel,
-            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )?;
+        let fd = openat(&self.0, rel, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
         Ok(File::from(fd))
     }
 }
@@ -78,8 +73,7 @@ mod tests {
         // Root only (a procfs mount needs CAP_SYS_ADMIN); elsewhere nothing to check.
         let Ok(p) = Procfs::new() else { return };
         let d = p.dir("sys/net/ipv4").expect("sys/net/ipv4");
-        let fd =
-            nix::fcntl::openat(&d, "ip_forward", nix::fcntl::OFlag::O_RDONLY, nix::sys::stat::Mode::empty()).unwrap();
+        let fd = nix::fcntl::openat(&d, "ip_forward", nix::fcntl::OFlag::O_RDONLY, nix::sys::stat::Mode::empty()).unwrap();
         let mut s = String::new();
         io::Read::read_to_string(&mut File::from(fd), &mut s).unwrap();
         assert_eq!(s, std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap());
