@@ -120,6 +120,9 @@ pub fn tags(s: &Src) -> Option<Value> {
 pub fn document(s: &Src, key: &str) -> Option<Value> {
     match s.scalar(key)? {
         Value::String(t) => Some(parse_json_text(s, &t)),
+        // `jsonencode({... aws_s3_bucket.x.arn ...})`: a document built from a value known
+        // after apply, not that value.
+        Value::Ref { .. } => Some(refs::unknown("a document built from values known after apply")),
         other => Some(other),
     }
 }

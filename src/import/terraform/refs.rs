@@ -71,7 +71,11 @@ impl<'a> Src<'a> {
         if let Some(v) = self.raw(key) {
             let has_holes = v.as_array().is_some_and(|a| a.iter().any(Json::is_null)) && self.is_unknown(key);
             if !has_holes {
-                return Some(self.convert(v, key, 0));
+                let known = self.convert(v, key, 0);
+                return Some(match self.key_expr(key) {
+                    Some(e) => relink(self.doc, &self.inst.module, &self.inst.index, e, known),
+                    None => known,
+                });
             }
         }
         if !self.is_unknown(key) {
@@ -240,6 +244,45 @@ fn most_specific<'a>(refs: &[&'a str]) -> Vec<&'a str> {
     kept
 }
 
+/// Names of a reference that are not resources.
+const NOT_RESOURCES: &[&str] = &["var", "local", "module", "data", "count", "each", "path", "self", "terraform"];
+
+/// A known string (or list of them) that is the value of the resource attribute its
+/// expression refers to (`role = aws_iam_role.x.name`, known before apply): a reference.
+fn relink(doc: &Doc, module: &str, index: &str, e: &Json, v: Value) -> Value {
+    let refs: Vec<&str> =
+        e.get("references").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect();
+    if refs.is_empty() {
+        return v;
+    }
+    let prefix = if module.is_empty() { String::new() } else { format!("{module}.") };
+    let find = |s: &str| -> Option<Value> {
+        for r in most_specific(&refs) {
+            let parts = split_address(r);
+            let [kind, name, rest @ ..] = parts.as_slice() else { continue };
+            if NOT_RESOURCES.contains(kind) {
+                continue;
+            }
+            let (name, key) = split_key(name);
+            let attr = rest.first().map(|a| split_key(a).0).unwrap_or("id");
+            for inst in pick(doc, &format!("{prefix}{kind}.{name}"), key, index, true) {
+                if inst.values.get(attr).and_then(Json::as_str) == Some(s) {
+                    return Some(reference(inst, attr));
+                }
+            }
+        }
+        None
+    };
+    let one = |x: Value| match x {
+        Value::String(s) => find(&s).unwrap_or(Value::String(s)),
+        other => other,
+    };
+    match v {
+        Value::List(l) => Value::List(l.into_iter().map(one).collect()),
+        other => one(other),
+    }
+}
+
 /// What one reference names, seen from `module` (`index`: the referring instance's key).
 fn resolve(doc: &Doc, module: &str, index: &str, r: &str, want_list: bool, depth: usize) -> Vec<Value> {
     if depth > MAX_DEPTH {
@@ -259,7 +302,7 @@ fn resolve(doc: &Doc, module: &str, index: &str, r: &str, want_list: bool, depth
                 .map(|i| i.values.get(attr).map_or_else(|| unknown(WHY), |v| convert(doc, v, false, depth)))
                 .collect()
         }
-        [first, ..] if ["local", "count", "each", "path", "self", "terraform"].contains(first) => vec![],
+        [first, ..] if NOT_RESOURCES.contains(first) => vec![],
         [kind, name, rest @ ..] => {
             let (name, key) = split_key(name);
             let attr = rest.first().map(|a| split_key(a).0).unwrap_or("id");
