@@ -32,7 +32,9 @@ pub fn read(text: &str) -> Result<Input, ImportError> {
         translate(&Src::new(&doc, inst), &mut out);
     }
     network::merge(&mut out);
+    network::dedupe_rules(&mut out);
     ecs::merge(&mut out);
+    ecs::dedupe_policies(&mut out);
     let region = region(&doc, &root, &out.resources);
     Ok(Input { resources: out.resources, notes: out.notes, region, name: None })
 }

@@ -147,6 +147,28 @@ pub fn merge(out: &mut Out) {
     }
 }
 
+/// A state's role lists the policies of its `aws_iam_role_policy` resources among its inline
+/// policies too: each policy once, as the resource that makes it.
+pub fn dedupe_policies(out: &mut Out) {
+    let mut separate = vec![];
+    for r in out.resources.iter().filter(|r| r.kind == "AWS::IAM::Policy") {
+        let name = r.properties.get("PolicyName").cloned();
+        for role in r.properties.get("Roles").map(Value::list).unwrap_or(&[]) {
+            if let (Value::Ref { id, .. }, Some(n)) = (role, &name) {
+                separate.push((id.clone(), n.clone()));
+            }
+        }
+    }
+    for (role, name) in separate {
+        if let Some(Value::Map(m)) = out.find_mut(&role).map(|r| &mut r.properties) {
+            if let Some((_, Value::List(l))) = m.iter_mut().find(|(k, _)| k == "Policies") {
+                l.retain(|p| p.get("PolicyName") != Some(&name));
+            }
+            m.retain(|(_, v)| !matches!(v, Value::List(l) if l.is_empty()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -204,6 +204,31 @@ fn endpoint(s: &Src) -> P {
         .with("PolicyDocument", super::document(s, "policy"))
 }
 
+/// A state's group lists the rules of its separate rule resources too (it is read back from
+/// AWS): each rule once, as the resource that makes it.
+pub fn dedupe_rules(out: &mut Out) {
+    let mut separate = vec![];
+    for r in &out.resources {
+        let key = match r.kind.as_str() {
+            "AWS::EC2::SecurityGroupIngress" => "SecurityGroupIngress",
+            "AWS::EC2::SecurityGroupEgress" => "SecurityGroupEgress",
+            _ => continue,
+        };
+        if let (Some(Value::Ref { id, .. }), Value::Map(m)) = (r.properties.get("GroupId"), &r.properties) {
+            let rule: Vec<_> = m.iter().filter(|(k, _)| k != "GroupId").cloned().collect();
+            separate.push((id.clone(), key, Value::Map(rule)));
+        }
+    }
+    for (group, key, rule) in separate {
+        if let Some(Value::Map(m)) = out.find_mut(&group).map(|g| &mut g.properties) {
+            if let Some((_, Value::List(l))) = m.iter_mut().find(|(k, _)| k == key) {
+                l.retain(|x| x != &rule);
+            }
+            m.retain(|(_, v)| !matches!(v, Value::List(l) if l.is_empty()));
+        }
+    }
+}
+
 /// Folds the associations into what they associate: the main route table mark into its
 /// table, endpoint associations into the endpoint's lists.
 pub fn merge(out: &mut Out) {
@@ -253,6 +278,8 @@ pub fn push_prop(r: &mut crate::import::resource::Resource, key: &str, v: Value)
 pub fn append(r: &mut crate::import::resource::Resource, key: &str, v: Value) {
     if let Value::Map(m) = &mut r.properties {
         match m.iter_mut().find(|(k, _)| k == key) {
+            // A state lists an attached policy both in the role and in the attachment.
+            Some((_, Value::List(l))) if l.contains(&v) => {}
             Some((_, Value::List(l))) => l.push(v),
             Some((_, other)) => *other = Value::List(vec![other.clone(), v]),
             None => m.push((key.to_string(), Value::List(vec![v]))),
