@@ -14,5 +14,6 @@
 pub mod cloudformation;
 pub mod names;
 pub mod resource;
+pub mod terraform;
 pub mod write;
 pub mod yaml;

@@ -73,7 +73,14 @@ pub struct Resource {
     /// CloudFormation's type: `AWS::EC2::SecurityGroup`. A Terraform type with no counterpart
     /// keeps its own name (`aws_foo`), which the writer lists as not understood.
     pub kind: String,
-    /// The properties (a [`Value::Map`]), CloudFormation's names and shapes.
+    /// The properties (a [`Value::Map`]), CloudFormation's names and shapes, plus ecsnet's own
+    /// where CloudFormation has no way to say what the input means:
+    /// - `EcsnetDefaultEgress: false` on an `AWS::EC2::SecurityGroup`: the group has no egress
+    ///   rule but those listed (Terraform removes AWS's default allow-all egress rule from a
+    ///   group it manages), where an absent `SecurityGroupEgress` means allow-all;
+    /// - `EcsnetMain: true` on an `AWS::EC2::RouteTable`: the VPC's main route table (Terraform's
+    ///   `aws_default_route_table`, `aws_main_route_table_association`), used by the subnets
+    ///   associated with no other table.
     pub properties: Value,
     /// How the generated block names its origin: `logical id WebSG`, `aws_security_group.web`.
     pub origin: String,

@@ -1,0 +1,126 @@
+//! ECS services and the EC2 capacity they may run on: instances, launch templates, Auto
+//! Scaling groups.
+
+use super::refs::Src;
+use super::{P, or, string};
+use crate::import::resource::Value;
+
+pub fn service(s: &Src) -> P {
+    let strategy: Vec<Value> = s
+        .blocks("capacity_provider_strategy")
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("CapacityProvider", b.scalar("capacity_provider"))
+                .with("Weight", b.scalar("weight"))
+                .with("Base", b.scalar("base"))
+                .build()
+        })
+        .collect();
+    let network = s.blocks("network_configuration").first().map(|b| {
+        // Terraform's `assign_public_ip` is a bool, false unless set.
+        let public = b.scalar("assign_public_ip").and_then(|v| v.bool()).unwrap_or(false);
+        let vpc = P::default()
+            .with("Subnets", b.list("subnets"))
+            .with("SecurityGroups", b.list("security_groups"))
+            .with("AssignPublicIp", Some(string(if public { "ENABLED" } else { "DISABLED" })));
+        P::default().with("AwsvpcConfiguration", Some(vpc.build())).build()
+    });
+    let lbs: Vec<Value> = s
+        .blocks("load_balancer")
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("TargetGroupArn", b.scalar("target_group_arn"))
+                .with("LoadBalancerName", b.scalar("elb_name"))
+                .with("ContainerName", b.scalar("container_name"))
+                .with("ContainerPort", b.scalar("container_port"))
+                .build()
+        })
+        .collect();
+    P::default()
+        .with("ServiceName", s.scalar("name"))
+        .with("Cluster", s.scalar("cluster"))
+        .with("TaskDefinition", s.scalar("task_definition"))
+        // Terraform's default is 0 tasks; CloudFormation's is 1.
+        .with("DesiredCount", or(s.scalar("desired_count"), Value::Number("0".into())))
+        .with("LaunchType", s.scalar("launch_type"))
+        .with("CapacityProviderStrategy", Some(Value::List(strategy)))
+        .with("NetworkConfiguration", network)
+        .with("LoadBalancers", Some(Value::List(lbs)))
+        .with("HealthCheckGracePeriodSeconds", s.scalar("health_check_grace_period_seconds"))
+        .with("Tags", super::tags(s))
+}
+
+pub fn instance(s: &Src) -> P {
+    // A public address is said through a network interface in CloudFormation.
+    let nics = s.scalar("associate_public_ip_address").filter(|v| v.bool().is_some()).map(|public| {
+        let nic = P::default()
+            .with("DeviceIndex", Some(string("0")))
+            .with("AssociatePublicIpAddress", Some(public))
+            .with("SubnetId", s.scalar("subnet_id"))
+            .with("GroupSet", s.list("vpc_security_group_ids"));
+        Value::List(vec![nic.build()])
+    });
+    P::default()
+        .with("ImageId", s.scalar("ami"))
+        .with("InstanceType", s.scalar("instance_type"))
+        .with("SubnetId", s.scalar("subnet_id"))
+        .with("PrivateIpAddress", s.scalar("private_ip").filter(|_| configured(s, "private_ip")))
+        .with("SecurityGroupIds", s.list("vpc_security_group_ids"))
+        .with("SecurityGroups", s.list("security_groups").filter(|_| configured(s, "security_groups")))
+        .with("IamInstanceProfile", s.scalar("iam_instance_profile"))
+        .with("NetworkInterfaces", nics)
+        .with("UserData", s.scalar("user_data_base64"))
+        .with("Tags", super::tags(s))
+}
+
+/// Whether the configuration sets `key` (a state has no configuration: take what it holds).
+fn configured(s: &Src, key: &str) -> bool {
+    s.expr.is_none_or(|e| e.get(key).is_some())
+}
+
+pub fn launch_template(s: &Src) -> P {
+    let profile = s
+        .blocks("iam_instance_profile")
+        .first()
+        .map(|b| P::default().with("Name", b.scalar("name")).with("Arn", b.scalar("arn")).build());
+    let nics: Vec<Value> = s
+        .blocks("network_interfaces")
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("DeviceIndex", or(b.scalar("device_index"), Value::Number("0".into())))
+                .with("AssociatePublicIpAddress", b.scalar("associate_public_ip_address"))
+                .with("Groups", b.list("security_groups"))
+                .with("SubnetId", b.scalar("subnet_id"))
+                .build()
+        })
+        .collect();
+    let data = P::default()
+        .with("ImageId", s.scalar("image_id"))
+        .with("InstanceType", s.scalar("instance_type"))
+        .with("IamInstanceProfile", profile)
+        .with("SecurityGroupIds", s.list("vpc_security_group_ids"))
+        .with("NetworkInterfaces", Some(Value::List(nics)))
+        .with("UserData", s.scalar("user_data"));
+    P::default().with("LaunchTemplateName", s.scalar("name")).with("LaunchTemplateData", Some(data.build()))
+}
+
+pub fn autoscaling_group(s: &Src) -> P {
+    let template = s.blocks("launch_template").first().map(|b| {
+        P::default()
+            .with("LaunchTemplateId", b.scalar("id"))
+            .with("LaunchTemplateName", b.scalar("name").filter(|_| b.raw("id").is_none()))
+            .with("Version", b.scalar("version"))
+            .build()
+    });
+    P::default()
+        .with("AutoScalingGroupName", s.scalar("name"))
+        .with("VPCZoneIdentifier", s.list("vpc_zone_identifier"))
+        .with("DesiredCapacity", s.scalar("desired_capacity"))
+        .with("MinSize", s.scalar("min_size"))
+        .with("MaxSize", s.scalar("max_size"))
+        .with("LaunchTemplate", template)
+        .with("TargetGroupARNs", s.list("target_group_arns"))
+}

@@ -1,0 +1,352 @@
+//! The reader on hand-written plans and states (tests/import/terraform, see its README).
+
+use super::read;
+use crate::import::resource::{Input, Resource, Value};
+
+const NETWORK_PLAN: &str = include_str!("../../../tests/import/terraform/network_plan.json");
+const NETWORK_STATE: &str = include_str!("../../../tests/import/terraform/network_state.json");
+const ECS_PLAN: &str = include_str!("../../../tests/import/terraform/ecs_module_plan.json");
+
+fn find<'a>(input: &'a Input, id: &str) -> &'a Resource {
+    input.resources.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no {id}"))
+}
+
+fn prop<'a>(r: &'a Resource, path: &str) -> &'a Value {
+    let mut v = &r.properties;
+    for step in path.split('.') {
+        v = match step.parse::<usize>() {
+            Ok(i) => v.list().get(i),
+            Err(_) => v.get(step),
+        }
+        .unwrap_or_else(|| panic!("{}: no {path}", r.id));
+    }
+    v
+}
+
+fn r(id: &str) -> Value {
+    Value::Ref { id: id.into(), attribute: None }
+}
+
+fn s(x: &str) -> Value {
+    Value::String(x.into())
+}
+
+fn n(x: &str) -> Value {
+    Value::Number(x.into())
+}
+
+fn has_unknown(v: &Value) -> bool {
+    match v {
+        Value::Unknown { .. } => true,
+        Value::List(l) => l.iter().any(has_unknown),
+        Value::Map(m) => m.iter().any(|(_, x)| has_unknown(x)),
+        _ => false,
+    }
+}
+
+/// What both the plan and the state of the network say.
+fn check_network(i: &Input) {
+    assert_eq!(i.region.as_deref(), Some("ap-northeast-1"));
+    assert_eq!(i.name, None);
+    let vpc = find(i, "aws_vpc.main");
+    assert_eq!(vpc.kind, "AWS::EC2::VPC");
+    assert_eq!(vpc.origin, "aws_vpc.main");
+    assert_eq!(prop(vpc, "EnableDnsHostnames"), &Value::Bool(true));
+    let sub = find(i, "aws_subnet.private[1]");
+    assert_eq!(sub.kind, "AWS::EC2::Subnet");
+    assert_eq!(prop(sub, "VpcId"), &r("aws_vpc.main"));
+    assert_eq!(prop(sub, "CidrBlock"), &s("10.0.11.0/24"));
+    assert_eq!(prop(sub, "AvailabilityZone"), &s("ap-northeast-1c"));
+    assert_eq!(prop(sub, "MapPublicIpOnLaunch"), &Value::Bool(false));
+    assert_eq!(prop(sub, "Tags.0.Value"), &s("private-1"));
+    let att = find(i, "aws_internet_gateway.igw#attachment");
+    assert_eq!(att.kind, "AWS::EC2::VPCGatewayAttachment");
+    assert_eq!(prop(att, "VpcId"), &r("aws_vpc.main"));
+    assert_eq!(prop(att, "InternetGatewayId"), &r("aws_internet_gateway.igw"));
+    let nat = find(i, "aws_nat_gateway.nat");
+    assert_eq!(prop(nat, "SubnetId"), &r("aws_subnet.public[0]"));
+    assert_eq!(prop(nat, "AllocationId"), &r("aws_eip.nat"));
+    assert_eq!(prop(nat, "ConnectivityType"), &s("public"));
+    let route = find(i, "aws_route_table.public#route0");
+    assert_eq!(route.kind, "AWS::EC2::Route");
+    assert_eq!(route.origin, "aws_route_table.public");
+    assert_eq!(prop(route, "RouteTableId"), &r("aws_route_table.public"));
+    assert_eq!(prop(route, "DestinationCidrBlock"), &s("0.0.0.0/0"));
+    assert_eq!(prop(route, "GatewayId"), &r("aws_internet_gateway.igw"));
+    assert_eq!(route.properties.get("NatGatewayId"), None);
+    let route = find(i, "aws_route_table.private#route0");
+    assert_eq!(prop(route, "NatGatewayId"), &r("aws_nat_gateway.nat"));
+    let assoc = find(i, "aws_route_table_association.private[1]");
+    assert_eq!(assoc.kind, "AWS::EC2::SubnetRouteTableAssociation");
+    assert_eq!(prop(assoc, "SubnetId"), &r("aws_subnet.private[1]"));
+    assert_eq!(prop(assoc, "RouteTableId"), &r("aws_route_table.private"));
+    check_groups(i);
+    assert!(!i.resources.iter().any(|r| r.id.starts_with("data.")), "data sources are not resources");
+}
+
+fn check_groups(i: &Input) {
+    let alb = find(i, "aws_security_group.alb");
+    assert_eq!(alb.kind, "AWS::EC2::SecurityGroup");
+    assert_eq!(prop(alb, "GroupName"), &s("alb"));
+    assert_eq!(prop(alb, "VpcId"), &r("aws_vpc.main"));
+    // One rule per CIDR: 80 from one, 443 from two.
+    let ingress = prop(alb, "SecurityGroupIngress").list();
+    assert_eq!(ingress.len(), 3);
+    let cidrs: Vec<_> = ingress.iter().filter_map(|x| x.get("CidrIp")?.str()).collect();
+    assert_eq!(cidrs.len(), 3);
+    assert!(cidrs.contains(&"10.1.0.0/16"));
+    let egress = prop(alb, "SecurityGroupEgress.0");
+    assert_eq!(egress.get("IpProtocol"), Some(&s("-1")));
+    assert_eq!(egress.get("CidrIp"), Some(&s("0.0.0.0/0")));
+    assert_eq!(prop(alb, "EcsnetDefaultEgress"), &Value::Bool(false));
+    let app = find(i, "aws_security_group.app");
+    assert_eq!(prop(app, "GroupDescription"), &s("Managed by Terraform"));
+    let ingress = prop(app, "SecurityGroupIngress").list();
+    assert_eq!(ingress.len(), 2);
+    let from_alb = ingress.iter().find(|x| x.get("FromPort") == Some(&n("8080"))).expect("8080");
+    assert_eq!(from_alb.get("SourceSecurityGroupId"), Some(&r("aws_security_group.alb")));
+    assert_eq!(from_alb.get("IpProtocol"), Some(&s("tcp")));
+    let own = ingress.iter().find(|x| x.get("IpProtocol") == Some(&s("-1"))).expect("self");
+    assert_eq!(own.get("SourceSecurityGroupId"), Some(&r("aws_security_group.app")));
+    // No egress block: no egress, which CloudFormation cannot say without the mark.
+    assert_eq!(app.properties.get("SecurityGroupEgress"), None);
+    assert_eq!(prop(app, "EcsnetDefaultEgress"), &Value::Bool(false));
+    let out = find(i, "aws_security_group_rule.app_https_out");
+    assert_eq!(out.kind, "AWS::EC2::SecurityGroupEgress");
+    assert_eq!(prop(out, "GroupId"), &r("aws_security_group.app"));
+    assert_eq!(prop(out, "CidrIp"), &s("0.0.0.0/0"));
+    assert_eq!(prop(out, "FromPort"), &n("443"));
+    let metrics = find(i, "aws_vpc_security_group_ingress_rule.app_metrics");
+    assert_eq!(metrics.kind, "AWS::EC2::SecurityGroupIngress");
+    assert_eq!(prop(metrics, "GroupId"), &r("aws_security_group.app"));
+    assert_eq!(prop(metrics, "SourceSecurityGroupId"), &r("aws_security_group.alb"));
+    assert_eq!(prop(metrics, "IpProtocol"), &s("tcp"));
+}
+
+#[test]
+fn a_plan_with_every_id_unknown_resolves_through_the_configuration() {
+    let i = read(NETWORK_PLAN).expect("plan");
+    check_network(&i);
+    for res in &i.resources {
+        assert!(!has_unknown(&res.properties), "{}: {:?}", res.id, res.properties);
+    }
+    // The EIP's address is known only after apply: left out rather than invented.
+    assert_eq!(find(&i, "aws_eip.nat").properties.get("PublicIp"), None);
+    assert_eq!(i.resources.len(), 21);
+}
+
+#[test]
+fn a_state_turns_concrete_ids_back_into_references() {
+    let i = read(NETWORK_STATE).expect("state");
+    check_network(&i);
+    assert_eq!(prop(find(&i, "aws_eip.nat"), "PublicIp"), &s("54.64.1.2"));
+    // The same resources as the plan, the same properties but for what only apply knows.
+    let plan = read(NETWORK_PLAN).expect("plan");
+    let ids = |x: &Input| x.resources.iter().map(|r| (r.id.clone(), r.kind.clone())).collect::<Vec<_>>();
+    assert_eq!(ids(&i), ids(&plan));
+    for res in &plan.resources {
+        if !["aws_eip.nat", "aws_nat_gateway.nat"].contains(&res.id.as_str()) {
+            assert_eq!(res.properties, find(&i, &res.id).properties, "{}", res.id);
+        }
+    }
+}
+
+#[test]
+fn a_module_s_resources_and_outputs_resolve_across_the_call() {
+    let i = read(ECS_PLAN).expect("plan");
+    assert_eq!(i.region.as_deref(), Some("eu-west-1"), "from var.region");
+    let sub = find(&i, "module.vpc.aws_subnet.private[1]");
+    assert_eq!(prop(sub, "VpcId"), &r("module.vpc.aws_vpc.this"));
+    assert_eq!(prop(sub, "CidrBlock"), &s("10.20.1.0/24"));
+    let sg = find(&i, "aws_security_group.alb");
+    assert_eq!(prop(sg, "VpcId"), &r("module.vpc.aws_vpc.this"), "through module.vpc.vpc_id");
+    let lb = find(&i, "aws_lb.app");
+    assert_eq!(lb.kind, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let subnets = Value::List(vec![r("module.vpc.aws_subnet.private[0]"), r("module.vpc.aws_subnet.private[1]")]);
+    assert_eq!(prop(lb, "Subnets"), &subnets, "module.vpc.private_subnets is every instance");
+    assert_eq!(prop(lb, "SecurityGroups"), &Value::List(vec![r("aws_security_group.alb")]));
+    assert_eq!(prop(lb, "Scheme"), &s("internal"));
+    assert_eq!(prop(lb, "Type"), &s("application"));
+    let svc = find(&i, "aws_ecs_service.app");
+    assert_eq!(svc.kind, "AWS::ECS::Service");
+    assert_eq!(prop(svc, "NetworkConfiguration.AwsvpcConfiguration.Subnets"), &subnets);
+    assert_eq!(
+        prop(svc, "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"),
+        &Value::List(vec![r("aws_security_group.alb")])
+    );
+    assert_eq!(prop(svc, "NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp"), &s("DISABLED"));
+    assert_eq!(prop(svc, "Cluster"), &r("aws_ecs_cluster.main"));
+    assert_eq!(prop(svc, "TaskDefinition"), &r("aws_ecs_task_definition.app"));
+    assert_eq!(prop(svc, "LoadBalancers.0.TargetGroupArn"), &r("aws_lb_target_group.app"));
+    assert_eq!(prop(svc, "LoadBalancers.0.ContainerPort"), &n("8080"));
+    assert_eq!(prop(svc, "DesiredCount"), &n("2"));
+    assert_eq!(prop(svc, "LaunchType"), &s("FARGATE"));
+    assert_eq!(prop(svc, "HealthCheckGracePeriodSeconds"), &n("30"));
+}
+
+#[test]
+fn a_fargate_service_s_task_definition_roles_and_load_balancer() {
+    let i = read(ECS_PLAN).expect("plan");
+    let td = find(&i, "aws_ecs_task_definition.app");
+    assert_eq!(prop(td, "Family"), &s("app"));
+    assert_eq!(prop(td, "Cpu"), &s("256"));
+    assert_eq!(prop(td, "RequiresCompatibilities"), &Value::List(vec![s("FARGATE")]));
+    let arn = |id: &str| Value::Ref { id: id.into(), attribute: Some("Arn".into()) };
+    assert_eq!(prop(td, "TaskRoleArn"), &arn("aws_iam_role.task"));
+    assert_eq!(prop(td, "ExecutionRoleArn"), &arn("aws_iam_role.exec"));
+    assert_eq!(prop(td, "ContainerDefinitions.0.Name"), &s("web"));
+    assert_eq!(prop(td, "ContainerDefinitions.0.PortMappings.0.ContainerPort"), &n("8080"));
+    assert_eq!(prop(td, "ContainerDefinitions.0.Environment.0.Name"), &s("MODE"));
+    assert_eq!(prop(td, "ContainerDefinitions.0.Environment.0.Value"), &s("prod"));
+    // Free-form maps keep their keys.
+    assert_eq!(prop(td, "ContainerDefinitions.0.LogConfiguration.LogDriver"), &s("awslogs"));
+    let options = prop(td, "ContainerDefinitions.0.LogConfiguration.Options");
+    assert_eq!(options.get("awslogs-group"), Some(&s("/ecs/app")));
+    assert_eq!(prop(td, "ContainerDefinitions.0.DockerLabels").get("com.example.team"), Some(&s("web")));
+
+    let exec = find(&i, "aws_iam_role.exec");
+    assert_eq!(prop(exec, "RoleName"), &s("app-exec"));
+    assert_eq!(prop(exec, "AssumeRolePolicyDocument.Statement.0.Principal.Service"), &s("ecs-tasks.amazonaws.com"));
+    let managed = s("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    assert_eq!(prop(exec, "ManagedPolicyArns"), &Value::List(vec![managed]), "the attachment, merged");
+    assert!(!i.resources.iter().any(|r| r.id == "aws_iam_role_policy_attachment.exec"));
+    let inline = find(&i, "aws_iam_role_policy.task");
+    assert_eq!(inline.kind, "AWS::IAM::Policy");
+    assert_eq!(prop(inline, "Roles"), &Value::List(vec![r("aws_iam_role.task")]));
+    assert!(has_unknown(prop(inline, "PolicyDocument")), "jsonencode of an unknown ARN");
+
+    let tg = find(&i, "aws_lb_target_group.app");
+    assert_eq!(prop(tg, "VpcId"), &r("module.vpc.aws_vpc.this"));
+    assert_eq!(prop(tg, "TargetType"), &s("ip"));
+    assert_eq!(prop(tg, "HealthCheckPath"), &s("/health"));
+    assert_eq!(prop(tg, "Matcher.HttpCode"), &s("200"));
+    let l = find(&i, "aws_lb_listener.http");
+    assert_eq!(prop(l, "LoadBalancerArn"), &r("aws_lb.app"));
+    assert_eq!(prop(l, "DefaultActions.0.Type"), &s("forward"));
+    assert_eq!(prop(l, "DefaultActions.0.TargetGroupArn"), &r("aws_lb_target_group.app"));
+    let rule = find(&i, "aws_lb_listener_rule.health");
+    assert_eq!(prop(rule, "ListenerArn"), &r("aws_lb_listener.http"));
+    assert_eq!(prop(rule, "Conditions.0.Field"), &s("path-pattern"));
+    assert_eq!(prop(rule, "Conditions.0.PathPatternConfig.Values.0"), &s("/healthz"));
+    assert_eq!(prop(rule, "Actions.0.FixedResponseConfig.StatusCode"), &s("200"));
+    assert_eq!(prop(find(&i, "aws_cloudwatch_log_group.app"), "LogGroupName"), &s("/ecs/app"));
+}
+
+#[test]
+fn a_type_with_no_counterpart_is_kept_with_its_values() {
+    let i = read(ECS_PLAN).expect("plan");
+    let topic = find(&i, "aws_sns_topic.alerts");
+    assert_eq!(topic.kind, "aws_sns_topic");
+    assert_eq!(prop(topic, "name"), &s("alerts"));
+}
+
+#[test]
+fn what_is_not_a_plan_or_state_is_an_error_and_garbage_never_panics() {
+    assert!(read("").is_err());
+    assert!(read("[]").is_err());
+    assert!(read("{\"format_version\": \"1.0\"}").is_err());
+    for fixture in [NETWORK_PLAN, NETWORK_STATE, ECS_PLAN] {
+        for cut in (0..fixture.len()).step_by(997) {
+            let _ = read(fixture.get(..cut).unwrap_or(""));
+        }
+        // Every string, number and bool of the document swapped for values of other shapes.
+        for junk in ["null", "7", "\"x\"", "[]", "{}", "[null, 1, {}]", "true"] {
+            let swapped = fixture.replace("\"constant_value\": ", &format!("\"constant_value\": {junk}, \"x\": "));
+            let _ = read(&swapped);
+            let swapped = fixture.replace("\"values\": ", &format!("\"values\": {junk}, \"x\": "));
+            let _ = read(&swapped);
+            let swapped = fixture.replace("\"references\": ", &format!("\"references\": {junk}, \"x\": "));
+            let _ = read(&swapped);
+        }
+    }
+}
+
+#[test]
+fn odd_shapes_and_odd_references_are_survived() {
+    let text = r#"{
+      "planned_values": {"root_module": {"resources": [
+        {"address": "aws_vpc.x", "mode": "managed", "type": "aws_vpc", "name": "x", "values": [1, 2]},
+        {"address": "aws_security_group.x", "mode": "managed", "type": "aws_security_group", "name": "x",
+         "values": {"ingress": "x", "egress": [1, null, {"cidr_blocks": 5, "self": "yes"}]}},
+        {"address": "aws_subnet.x", "mode": "managed", "type": "aws_subnet", "name": "x", "values": {}},
+        {"address": "module.m.aws_subnet.y", "mode": "managed", "type": "aws_subnet", "name": "y", "values": {}}
+      ], "child_modules": "x"}},
+      "resource_changes": [
+        {"address": "aws_subnet.x", "change": {"after_unknown": {"vpc_id": true, "cidr_block": [true]}}},
+        {"address": "module.m.aws_subnet.y", "change": {"after_unknown": true}}
+      ],
+      "configuration": {"root_module": {"resources": [
+        {"address": "aws_subnet.x", "expressions": {"vpc_id": {"references":
+          [".", "..", "module", "var", "data.x", "a.b[", "module.x.y", "var.nope", "module.m[0].z", "a[\"]"]},
+          "cidr_block": {"references": ["var.loop"]}}}
+      ], "module_calls": {"m": {"expressions": {"loop": {"references": ["var.loop"]}}, "module": {}}}}}
+    }"#;
+    let i = read(text).expect("a plan");
+    assert_eq!(i.resources.len(), 4);
+    let sub = find(&i, "aws_subnet.x");
+    assert!(has_unknown(prop(sub, "VpcId")), "nothing it names is known: {:?}", sub.properties);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(read(&deep).is_err());
+}
+
+#[test]
+fn an_index_less_reference_picks_the_referrer_s_instance() {
+    let text = r#"{
+      "planned_values": {"root_module": {"resources": [
+        {"address": "aws_route_table.a[0]", "mode": "managed", "type": "aws_route_table", "name": "a", "index": 0, "values": {}},
+        {"address": "aws_route_table.a[1]", "mode": "managed", "type": "aws_route_table", "name": "a", "index": 1, "values": {}},
+        {"address": "aws_route.r[1]", "mode": "managed", "type": "aws_route", "name": "r", "index": 1,
+         "values": {"destination_cidr_block": "0.0.0.0/0"}},
+        {"address": "aws_route.one", "mode": "managed", "type": "aws_route", "name": "one", "values": {}}
+      ]}},
+      "resource_changes": [
+        {"address": "aws_route.r[1]", "change": {"after_unknown": {"route_table_id": true}}},
+        {"address": "aws_route.one", "change": {"after_unknown": {"route_table_id": true}}}
+      ],
+      "configuration": {"root_module": {"resources": [
+        {"address": "aws_route.r", "expressions": {"route_table_id": {"references": ["aws_route_table.a", "count.index"]}}},
+        {"address": "aws_route.one", "expressions": {"route_table_id": {"references": ["aws_route_table.a"]}}}
+      ]}}
+    }"#;
+    let i = read(text).expect("plan");
+    assert_eq!(prop(find(&i, "aws_route.r[1]"), "RouteTableId"), &r("aws_route_table.a[1]"));
+    assert_eq!(prop(find(&i, "aws_route.r[1]"), "DestinationCidrBlock"), &s("0.0.0.0/0"));
+    // Which of two instances is meant cannot be told: unknown, not a guess.
+    assert!(has_unknown(prop(find(&i, "aws_route.one"), "RouteTableId")));
+}
+
+#[test]
+fn main_route_tables_and_endpoint_associations_fold_into_what_they_associate() {
+    let text = r#"{"values": {"root_module": {"resources": [
+      {"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v", "values": {"id": "vpc-0a1", "cidr_block": "10.0.0.0/16"}},
+      {"address": "aws_route_table.t", "mode": "managed", "type": "aws_route_table", "name": "t", "values": {"id": "rtb-0b2", "vpc_id": "vpc-0a1", "route": []}},
+      {"address": "aws_main_route_table_association.m", "mode": "managed", "type": "aws_main_route_table_association", "name": "m",
+       "values": {"id": "rtbassoc-1", "vpc_id": "vpc-0a1", "route_table_id": "rtb-0b2"}},
+      {"address": "aws_vpc_endpoint.s3", "mode": "managed", "type": "aws_vpc_endpoint", "name": "s3",
+       "values": {"id": "vpce-0c3", "vpc_id": "vpc-0a1", "service_name": "com.amazonaws.us-west-2.s3", "vpc_endpoint_type": "Gateway", "route_table_ids": []}},
+      {"address": "aws_vpc_endpoint_route_table_association.a", "mode": "managed", "type": "aws_vpc_endpoint_route_table_association", "name": "a",
+       "values": {"id": "a-vpce-0c3", "vpc_endpoint_id": "vpce-0c3", "route_table_id": "rtb-0b2"}},
+      {"address": "aws_network_acl.n", "mode": "managed", "type": "aws_network_acl", "name": "n",
+       "values": {"id": "acl-0d4", "vpc_id": "vpc-0a1", "subnet_ids": ["subnet-0e5"], "ingress": [
+         {"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_block": "0.0.0.0/0", "ipv6_cidr_block": "", "icmp_code": 0, "icmp_type": 0}],
+         "egress": []}},
+      {"address": "aws_subnet.s", "mode": "managed", "type": "aws_subnet", "name": "s",
+       "values": {"id": "subnet-0e5", "vpc_id": "vpc-0a1", "cidr_block": "10.0.0.0/24", "availability_zone": "us-west-2b"}}
+    ]}}}"#;
+    let i = read(text).expect("state");
+    assert_eq!(i.region.as_deref(), Some("us-west-2"), "from the availability zone");
+    assert_eq!(prop(find(&i, "aws_route_table.t"), "EcsnetMain"), &Value::Bool(true));
+    let ep = find(&i, "aws_vpc_endpoint.s3");
+    assert_eq!(prop(ep, "RouteTableIds"), &Value::List(vec![r("aws_route_table.t")]));
+    assert_eq!(prop(ep, "VpcId"), &r("aws_vpc.v"));
+    let entry = find(&i, "aws_network_acl.n#ingress0");
+    assert_eq!(entry.kind, "AWS::EC2::NetworkAclEntry");
+    assert_eq!(prop(entry, "Protocol"), &n("6"));
+    assert_eq!(prop(entry, "PortRange.From"), &n("443"));
+    assert_eq!(prop(entry, "RuleAction"), &s("allow"));
+    assert_eq!(prop(entry, "Egress"), &Value::Bool(false));
+    assert_eq!(prop(entry, "NetworkAclId"), &r("aws_network_acl.n"));
+    let assoc = find(&i, "aws_network_acl.n#subnet0");
+    assert_eq!(prop(assoc, "SubnetId"), &r("aws_subnet.s"));
+    assert!(i.notes.is_empty(), "{:?}", i.notes);
+}
