@@ -7,6 +7,7 @@ mod exec;
 mod explain;
 mod graph;
 mod iam;
+mod import;
 mod inspect;
 mod logs;
 mod ls;
@@ -331,6 +332,50 @@ pub enum Cmd {
     Iam {
         #[command(subcommand)]
         cmd: IamCmd,
+    },
+    /// A scenario from infrastructure code: ecsnet import cloudformation TEMPLATE... | terraform PLAN.json
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
+}
+
+/// `ecsnet import ...`: what the scenario is made from.
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCmd {
+    /// CloudFormation templates (JSON or YAML, `cdk synth` output too), deployed in the order
+    /// given: each stack's exports resolve the Fn::ImportValue of the stacks after it.
+    Cloudformation {
+        /// `TEMPLATE` or `STACK=TEMPLATE` (the stack's name, as AWS::StackName and its export
+        /// names see it; default: the file's name without extension).
+        #[arg(required = true, value_name = "[STACK=]TEMPLATE")]
+        templates: Vec<String>,
+        /// A parameter's value (or an Fn::ImportValue's, for an export of a stack not given).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// The region the stacks are deployed in (AWS::Region, availability zones).
+        #[arg(long)]
+        region: Option<String>,
+        /// The lab's name (default: the last stack's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Write the scenario here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// `terraform show -json` of a plan (`terraform plan -out tfplan`) or of a state.
+    Terraform {
+        #[arg(value_name = "PLAN.json")]
+        plan: String,
+        /// The region, when the provider's configuration does not say it.
+        #[arg(long)]
+        region: Option<String>,
+        /// The lab's name (default: the file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Write the scenario here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -808,6 +853,7 @@ pub fn main() -> i32 {
                 Cmd::Ls { lab: Some(lab), json, .. } => ls::one(&lab, json),
                 Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
                 Cmd::Schema => schema::run(),
+                Cmd::Import { what } => import::run(&import_args(&what)),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
                 Cmd::Stop { lab, task, reason, wait } => stop::run(&lab, &task, reason, wait).await,
                 Cmd::Iam {
@@ -871,6 +917,28 @@ pub fn main() -> i32 {
     match outcome {
         Ok(exit) => exit.code(),
         Err(e) => fail(e),
+    }
+}
+
+/// The arguments of `ecsnet import`, whichever source.
+fn import_args(what: &ImportCmd) -> import::Import<'_> {
+    match what {
+        ImportCmd::Cloudformation { templates, params, region, name, output } => import::Import {
+            kind: import::Kind::CloudFormation,
+            files: templates,
+            params,
+            region: region.as_deref(),
+            name: name.as_deref(),
+            output: output.as_deref(),
+        },
+        ImportCmd::Terraform { plan, region, name, output } => import::Import {
+            kind: import::Kind::Terraform,
+            files: std::slice::from_ref(plan),
+            params: &[],
+            region: region.as_deref(),
+            name: name.as_deref(),
+            output: output.as_deref(),
+        },
     }
 }
 

@@ -963,3 +963,8 @@ hosts-unknown-host = サブネット `{ $subnet }` の割り当て先のホス�
 hosts-unknown-subnet = サブネット `{ $subnet }` は VPC にありません
 hosts-unassigned = サブネット `{ $subnet }` がどのホストにも割り当てられていません (または複数に割り当てられています)
 hosts-split-task = タスク `{ $task }` の ENI が、インスタンス `{ $instance }` とは別のホストのサブネットにあります: ホストはサブネットとその中のインスタンスを丸ごと持ちます
+import-param-cloudformation = --param は CloudFormation テンプレートのパラメータを与えるものです。Terraform のプランには変数の値がすでに入っています
+import-one-plan = import terraform が読むのは 1 つのプランまたはステート（`terraform show -json`）です
+import-cannot-write = { $path } に書き込めません: { $error }
+import-not-carried = 取り込まれなかったもの: { $note }
+import-param-form = --param { $param }: NAME=VALUE の形で書いてください（例: --param VpcCidr=10.0.0.0/16）
