@@ -133,6 +133,10 @@ fn group(ctx: &mut Ctx, net: &Net, r: &Resource, ing: &[&Resource], egr: &[&Reso
         ctx.note(&r.origin, what, "give the group its VpcId");
     }
     let _ = get(ctx, r, "VpcId");
+    if prop(r, "GroupName").and_then(Value::str) == Some("default") {
+        let what = format!("Cannot use reserved security group name: default (AWS refuses it): written as {name}");
+        ctx.note(&r.origin, what, "give the group another GroupName");
+    }
     let mut m = vec![entry("name", Node::str(name))];
     if let Some(d) = get(ctx, r, "GroupDescription").and_then(Value::str) {
         m.push(entry("description", Node::str(d)));

@@ -315,7 +315,8 @@ fn security_groups_reference_each_other_and_merge_standalone_rules() {
     }
     assert!(noted(&out, "V6In", "IPv6"));
     assert!(noted(&out, "Gre", "protocol 47"));
-    assert_eq!(out.notes.len(), 2, "{:?}", out.notes);
+    assert!(noted(&out, "DbSG", "Cannot use reserved security group name: default"));
+    assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
 }
 
 #[test]
