@@ -43,6 +43,9 @@ pub struct Ctx<'a> {
     /// Resources deliberately left out (in another VPC, a value unknown): references to them
     /// resolve to nothing.
     pub skipped: HashSet<String>,
+    /// Subnets (their [`Resource::id`]) with `MapPublicIpOnLaunch: true`: the scenario has no
+    /// subnet-level field for it, so the instances launched there get `publicIp: true`.
+    pub public_subnets: HashSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -56,6 +59,7 @@ impl<'a> Ctx<'a> {
             by_id,
             used: HashSet::new(),
             skipped: HashSet::new(),
+            public_subnets: HashSet::new(),
         }
     }
 
