@@ -276,54 +276,47 @@ fn names_node(names: &[String]) -> Node {
     Node::list(names.iter().map(|n| Node::str(n.as_str())))
 }
 
-/// A policy document (a map, or its JSON text) as pretty JSON text. A statement with a part
-/// the scenario cannot give (an unknown, a reference to nothing) is left out and noted: a
-/// half statement would allow or deny something else.
+/// A policy document (a map, or its JSON text) as pretty JSON text, its keys in the order
+/// written. A statement with a part the scenario cannot give (an unknown, a reference to
+/// nothing) is left out and noted: a half statement would allow or deny something else.
 fn policy_text(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<String> {
-    let doc = match v {
-        Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
-            Ok(j) => j,
-            Err(_) => {
-                ctx.note(&r.origin, format!("{what} is not JSON"), "write it as a JSON policy document");
-                return None;
-            }
-        },
+    match v {
+        // JSON text (Terraform's `jsonencode`, a template's string) is kept as written.
+        Value::String(s) if serde_json::from_str::<serde_json::Value>(s).is_ok() => Some(s.clone()),
+        Value::String(_) => {
+            ctx.note(&r.origin, format!("{what} is not JSON"), "write it as a JSON policy document");
+            None
+        }
         Value::Map(m) => {
-            let mut out = serde_json::Map::new();
+            let mut out = vec![];
             for (k, x) in m {
-                let j = if k == "Statement" {
-                    statements(ctx, r, what, x)
-                } else {
-                    match to_json(ctx, x) {
-                        Ok(j) => j,
-                        Err(e) => {
-                            ctx.note(&r.origin, format!("{what}.{k}: {e}"), "");
-                            continue;
-                        }
-                    }
-                };
-                out.insert(k.clone(), j);
+                let resolved = if k == "Statement" { Ok(statements(ctx, r, what, x)) } else { resolve(ctx, x) };
+                match resolved {
+                    Ok(j) => out.push((k.clone(), j)),
+                    Err(e) => ctx.note(&r.origin, format!("{what}.{k} left out: {e}"), ""),
+                }
             }
-            serde_json::Value::Object(out)
+            let mut text = String::new();
+            pretty(&mut text, &Value::Map(out), 0);
+            Some(text)
         }
         Value::Unknown { why, fix } => {
             unknown(ctx, r, what, why, fix);
-            return None;
+            None
         }
         _ => {
             ctx.note(&r.origin, format!("{what} is not a policy document"), "");
-            return None;
+            None
         }
-    };
-    serde_json::to_string_pretty(&doc).ok()
+    }
 }
 
-fn statements(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> serde_json::Value {
+fn statements(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Value {
     let one = !matches!(v, Value::List(_));
     let list: Vec<&Value> = if one { vec![v] } else { v.list().iter().collect() };
     let mut kept = vec![];
     for (i, s) in list.into_iter().enumerate() {
-        match to_json(ctx, s) {
+        match resolve(ctx, s) {
             Ok(j) => kept.push(j),
             Err(e) => ctx.note(
                 &r.origin,
@@ -332,32 +325,92 @@ fn statements(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> serde_json:
             ),
         }
     }
-    if one && kept.len() == 1 { kept.remove(0) } else { serde_json::Value::Array(kept) }
+    if one && kept.len() == 1 { kept.remove(0) } else { Value::List(kept) }
 }
 
-/// A value as JSON; references as their scenario text. An unknown or a reference to
-/// nothing is an error saying which.
-fn to_json(ctx: &mut Ctx, v: &Value) -> Result<serde_json::Value, String> {
-    use serde_json::Value as J;
+/// A value with its references replaced by their scenario text. An unknown or a reference
+/// to nothing is an error saying which.
+fn resolve(ctx: &mut Ctx, v: &Value) -> Result<Value, String> {
     Ok(match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Number(n) => serde_json::from_str::<J>(n).ok().filter(J::is_number).unwrap_or(J::String(n.clone())),
-        Value::String(s) => J::String(s.clone()),
-        Value::List(l) => J::Array(l.iter().map(|x| to_json(ctx, x)).collect::<Result<_, _>>()?),
+        Value::List(l) => Value::List(l.iter().map(|x| resolve(ctx, x)).collect::<Result<_, _>>()?),
         Value::Map(m) => {
-            J::Object(m.iter().map(|(k, x)| Ok((k.clone(), to_json(ctx, x)?))).collect::<Result<_, String>>()?)
+            Value::Map(m.iter().map(|(k, x)| Ok((k.clone(), resolve(ctx, x)?))).collect::<Result<_, String>>()?)
         }
         Value::Ref { id, attribute } => {
             let t = ctx.target(v).ok_or_else(|| format!("it refers to {id}, which is not in the scenario"))?;
-            J::String(ref_text(ctx, t, attribute.as_deref()).ok_or_else(|| {
-                format!(
-                    "it refers to {}{}, which has no value in the scenario",
-                    attribute.as_deref().map(|a| format!("{a} of ")).unwrap_or_default(),
-                    t.origin
-                )
-            })?)
+            let attr = attribute.as_deref();
+            let got = ref_text(ctx, t, attr);
+            let of = attr.map(|a| format!("{a} of ")).unwrap_or_default();
+            Value::String(
+                got.ok_or_else(|| format!("it refers to {of}{}, which has no value in the scenario", t.origin))?,
+            )
         }
         Value::Unknown { why, fix } => return Err(format!("a value is not known ({why}; {fix})")),
+        other => other.clone(),
     })
+}
+
+/// JSON text of a resolved value, two spaces per level, keys in the order written.
+fn pretty(out: &mut String, v: &Value, at: usize) {
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
+    match v {
+        Value::Null | Value::Ref { .. } | Value::Unknown { .. } => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if serde_json::from_str::<serde_json::Value>(n).is_ok_and(|j| j.is_number()) => {
+            out.push_str(n)
+        }
+        Value::Number(s) | Value::String(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::List(l) if l.is_empty() => out.push_str("[]"),
+        Value::Map(m) if m.is_empty() => out.push_str("{}"),
+        Value::List(l) => {
+            out.push_str("[\n");
+            for (i, x) in l.iter().enumerate() {
+                pad(out, at + 2);
+                pretty(out, x, at + 2);
+                out.push_str(if i + 1 < l.len() { ",\n" } else { "\n" });
+            }
+            pad(out, at);
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in m.iter().enumerate() {
+                pad(out, at + 2);
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                pretty(out, x, at + 2);
+                out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+            }
+            pad(out, at);
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn json_keeps_the_order_written_and_escapes() {
+        let v = Value::Map(vec![
+            ("Version".into(), Value::String("2012-10-17".into())),
+            ("N".into(), Value::Number("5".into())),
+            ("S".into(), Value::List(vec![Value::String("a\"b".into()), Value::Bool(true)])),
+        ]);
+        let mut out = String::new();
+        pretty(&mut out, &v, 0);
+        assert_eq!(
+            out,
+            "{\n  \"Version\": \"2012-10-17\",\n  \"N\": 5,\n  \"S\": [\n    \"a\\\"b\",\n    true\n  ]\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["S"][0], "a\"b");
+    }
+
+    #[test]
+    fn keys_are_lower_camel_cased() {
+        assert_eq!(lower_camel("ContainerPort"), "containerPort");
+        assert_eq!(lower_camel(""), "");
+    }
 }

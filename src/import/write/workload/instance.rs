@@ -30,6 +30,8 @@ const AGENT: &[&str] = &[
 /// The instance profile's name as the scenario's `iamInstanceProfile` takes it: the name of
 /// its role, which stands for the profile (as the ECS console's `ecsInstanceRole` does).
 pub(super) fn profile_name(ctx: &mut Ctx, p: &Resource) -> String {
+    // Carried over in the instances that name it.
+    ctx.used.insert(p.id.clone());
     let role = prop(p, "Roles").and_then(|r| r.list().first()).and_then(|v| ctx.target(v));
     match role.filter(|r| r.kind == "AWS::IAM::Role") {
         Some(r) => role_name(ctx, r),
@@ -189,7 +191,7 @@ fn launch_from<'a>(ctx: &mut Ctx, r: &Resource, props: &Value, eni0: Option<&Val
         };
     }
     l.metadata = props.get("MetadataOptions").and_then(|m| metadata(ctx, r, m));
-    l.agent = props.get("UserData").and_then(|u| agent_settings(u));
+    l.agent = props.get("UserData").and_then(agent_settings);
     l
 }
 

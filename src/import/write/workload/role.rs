@@ -75,7 +75,7 @@ fn managed(ctx: &mut Ctx, r: &Resource) -> (Vec<String>, Vec<Item>) {
     for (i, v) in prop(r, "ManagedPolicyArns").map(Value::list).unwrap_or_default().iter().enumerate() {
         let what = format!("ManagedPolicyArns[{i}]");
         if let Some(p) = ctx.target(v).filter(|p| p.kind == "AWS::IAM::ManagedPolicy") {
-            inline_policies.extend(customer_managed(ctx, r, p));
+            inline_policies.extend(customer_managed(ctx, p));
             continue;
         }
         let Some(arn) = text(ctx, r, &what, v) else { continue };
@@ -98,15 +98,14 @@ fn managed(ctx: &mut Ctx, r: &Resource) -> (Vec<String>, Vec<Item>) {
     (arns, inline_policies)
 }
 
-/// A customer managed policy as an inline policy of `role`.
-fn customer_managed(ctx: &mut Ctx, role: &Resource, p: &Resource) -> Option<Item> {
+/// A customer managed policy as an inline policy.
+fn customer_managed(ctx: &mut Ctx, p: &Resource) -> Option<Item> {
     let name = match prop(p, "ManagedPolicyName").and_then(Value::str) {
         Some(n) => n.to_string(),
         None => ctx.names.assign("policy", &p.id, None),
     };
     let from = ctx.from(p);
     let doc = policy_text(ctx, p, "PolicyDocument", prop(p, "PolicyDocument")?)?;
-    let _ = role;
     Some(Item {
         comment: vec![format!(
             "{from}: a customer managed policy, written inline (the scenario attaches only AWS managed policies)"
@@ -117,8 +116,9 @@ fn customer_managed(ctx: &mut Ctx, role: &Resource, p: &Resource) -> Option<Item
 
 /// An inline policy `{ PolicyName, PolicyDocument }` (of the role, or of `from`).
 fn inline(ctx: &mut Ctx, r: &Resource, what: &str, p: &Value, comment: Option<String>) -> Option<Item> {
-    let name = text(ctx, r, &format!("{what}.PolicyName"), p.get("PolicyName")?)?;
-    let doc = policy_text(ctx, r, &format!("{what}.PolicyDocument"), p.get("PolicyDocument")?)?;
+    let at = |k: &str| if what.is_empty() { k.to_string() } else { format!("{what}.{k}") };
+    let name = text(ctx, r, &at("PolicyName"), p.get("PolicyName")?)?;
+    let doc = policy_text(ctx, r, &at("PolicyDocument"), p.get("PolicyDocument")?)?;
     let node = Node::map([("policyName", Node::Str(name)), ("policyDocument", Node::Text(doc))]);
     Some(match comment {
         Some(c) => node.with_comment(c),
@@ -153,7 +153,7 @@ fn attached(ctx: &mut Ctx, role: &Resource) -> Vec<Item> {
             if kind == "AWS::IAM::ManagedPolicy" {
                 // Listed in the role's ManagedPolicyArns too: written there already.
                 if !listed.iter().any(|v| matches!(v, Value::Ref { id, .. } if id == &p.id)) {
-                    out.extend(customer_managed(ctx, role, p));
+                    out.extend(customer_managed(ctx, p));
                 }
                 continue;
             }

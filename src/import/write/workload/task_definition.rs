@@ -185,6 +185,7 @@ fn container(ctx: &mut Ctx, r: &Resource, what: &str, c: &Value, named: &mut Nam
             "Image" => Some(image(ctx, r, &at, v)),
             "Environment" => Some(environment(ctx, r, &at, v)),
             "PortMappings" => Some(port_mappings(ctx, r, &at, v)),
+            "DockerLabels" => super::free_form(ctx, r, &at, v).map(Item::from),
             _ => convert(ctx, r, &at, v).map(Item::from),
         };
         if let Some(n) = node {
