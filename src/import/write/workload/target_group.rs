@@ -58,7 +58,11 @@ fn target_group(ctx: &mut Ctx, r: &Resource) -> Option<Item> {
         };
         m.push(("protocol".into(), Node::Str(p).into()));
     }
+    // The scenario needs a port; ELB needs one too for instance and ip groups.
     let port = prop(r, "Port").and_then(|v| number(ctx, r, "Port", v));
+    if port.is_none() {
+        ctx.note(&r.origin, "no Port: written as 80", "set the target group's port");
+    }
     m.push(("port".into(), port.unwrap_or_else(|| Node::num(80)).into()));
     m.push(("targetType".into(), Node::Str(target_type).into()));
     for (key, field) in HEALTH {

@@ -124,6 +124,7 @@ fn fargate_alb() -> Vec<Resource> {
     let mut rs = fargate_task();
     rs.extend(roles());
     rs.extend(alb());
+    rs.push(fargate_service());
     rs
 }
 
@@ -247,7 +248,7 @@ fn roles() -> Vec<Resource> {
     ]
 }
 
-/// The ALB, its listeners and rule, the target group and the service.
+/// The ALB, its listeners and rule, the target group.
 fn alb() -> Vec<Resource> {
     vec![
         res(
@@ -322,38 +323,42 @@ fn alb() -> Vec<Resource> {
                 ("Actions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("ApiTG"))])])),
             ]),
         ),
-        res(
-            "Service",
-            "AWS::ECS::Service",
-            map(&[
-                ("Cluster", r("Cluster")),
-                ("ServiceName", s("api")),
-                ("LaunchType", s("FARGATE")),
-                ("DesiredCount", n(2)),
-                ("TaskDefinition", r("TaskDef")),
-                ("HealthCheckGracePeriodSeconds", n(30)),
-                (
-                    "NetworkConfiguration",
-                    map(&[(
-                        "AwsvpcConfiguration",
-                        map(&[
-                            ("Subnets", list(vec![r("PrivateA"), r("PrivateC")])),
-                            ("SecurityGroups", list(vec![r("AppSG")])),
-                            ("AssignPublicIp", s("DISABLED")),
-                        ]),
-                    )]),
-                ),
-                (
-                    "LoadBalancers",
-                    list(vec![map(&[
-                        ("TargetGroupArn", r("ApiTG")),
-                        ("ContainerName", s("app")),
-                        ("ContainerPort", n(8080)),
-                    ])]),
-                ),
-            ]),
-        ),
     ]
+}
+
+/// The service, behind the ALB.
+fn fargate_service() -> Resource {
+    res(
+        "Service",
+        "AWS::ECS::Service",
+        map(&[
+            ("Cluster", r("Cluster")),
+            ("ServiceName", s("api")),
+            ("LaunchType", s("FARGATE")),
+            ("DesiredCount", n(2)),
+            ("TaskDefinition", r("TaskDef")),
+            ("HealthCheckGracePeriodSeconds", n(30)),
+            (
+                "NetworkConfiguration",
+                map(&[(
+                    "AwsvpcConfiguration",
+                    map(&[
+                        ("Subnets", list(vec![r("PrivateA"), r("PrivateC")])),
+                        ("SecurityGroups", list(vec![r("AppSG")])),
+                        ("AssignPublicIp", s("DISABLED")),
+                    ]),
+                )]),
+            ),
+            (
+                "LoadBalancers",
+                list(vec![map(&[
+                    ("TargetGroupArn", r("ApiTG")),
+                    ("ContainerName", s("app")),
+                    ("ContainerPort", n(8080)),
+                ])]),
+            ),
+        ]),
+    )
 }
 
 #[test]
@@ -654,4 +659,66 @@ fn a_log_group_the_input_does_not_create_leaves_the_list_to_the_lab() {
     let d = doc(&out.yaml);
     assert!(d["aws"]["logGroups"].is_badvalue(), "{}", out.yaml);
     assert!(out.notes.iter().any(|n| n.origin == "logical id TaskDef" && n.what.starts_with("aws.logGroups left out")));
+}
+
+#[test]
+fn an_instance_behind_a_network_load_balancer() {
+    let eni = map(&[
+        ("DeviceIndex", s("0")),
+        ("SubnetId", r("PublicA")),
+        ("GroupSet", list(vec![r("AppSG"), att("Vpc", "DefaultSecurityGroup")])),
+        ("PrivateIpAddress", s("10.0.0.10")),
+    ]);
+    let rs = vec![
+        res(
+            "Host",
+            "AWS::EC2::Instance",
+            map(&[
+                ("InstanceType", s("m7g.large")),
+                ("NetworkInterfaces", list(vec![eni])),
+                ("Tags", list(vec![map(&[("Key", s("Name")), ("Value", s("ecs-1"))])])),
+            ]),
+        ),
+        res(
+            "Nlb",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            map(&[("Type", s("network")), ("Subnets", list(vec![r("PublicA"), r("PublicC")]))]),
+        ),
+        res(
+            "Tcp",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            map(&[
+                ("Protocol", s("TCP")),
+                ("Port", n(8080)),
+                ("Targets", list(vec![map(&[("Id", r("Host")), ("Port", n(8080))])])),
+            ]),
+        ),
+        res(
+            "Listener",
+            "AWS::ElasticLoadBalancingV2::Listener",
+            map(&[
+                ("LoadBalancerArn", r("Nlb")),
+                ("Port", n(80)),
+                ("Protocol", s("TCP")),
+                ("DefaultActions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("Tcp"))])])),
+            ]),
+        ),
+    ];
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let i = &d["instances"][0];
+    assert_eq!((i["name"].as_str(), i["subnet"].as_str()), (Some("ecs-1"), Some("public-a")));
+    assert_eq!(i["privateIp"].as_str(), Some("10.0.0.10"));
+    // The subnet maps a public IP on launch and the interface does not say otherwise.
+    assert_eq!(i["publicIp"].as_bool(), Some(true));
+    assert_eq!(
+        i["securityGroups"].as_vec().unwrap(),
+        &vec![Yaml::String("app-sg".into()), Yaml::String("default".into())]
+    );
+    // A type the scenario does not know is left to its default, and noted with the fix.
+    assert!(i["instanceType"].is_badvalue());
+    assert!(out.notes.iter().any(|n| n.what.contains("m7g.large") && n.fix.contains("maxEnis")));
+    assert_eq!(d["loadBalancers"][0]["type"].as_str(), Some("network"));
+    assert_eq!(d["targetGroups"][0]["targets"][0]["id"].as_str(), Some("instance/ecs-1"));
 }
