@@ -15,8 +15,12 @@ use crate::import::yaml::{Item, Node};
 /// A name property when it is plain text, else one from the resource's id (CloudFormation
 /// would generate one with a random part; a stable one keeps the file the same).
 fn name_or(ctx: &mut Ctx, r: &Resource, key: &str, kind: &str) -> String {
-    match prop(r, key).and_then(Value::str) {
-        Some(n) if !n.is_empty() => n.to_string(),
+    match prop(r, key) {
+        Some(Value::String(n)) if !n.is_empty() => n.to_string(),
+        Some(Value::Unknown { why, fix }) => {
+            super::unknown(ctx, r, key, why, fix);
+            ctx.names.assign(kind, &r.id, None)
+        }
         _ => ctx.names.assign(kind, &r.id, None),
     }
 }

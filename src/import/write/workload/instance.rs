@@ -316,8 +316,15 @@ fn instance_node(
         ),
         None => {}
     }
-    if let Some(p) = &l.profile {
-        m.push(("iamInstanceProfile".into(), Node::str(p.as_str()).into()));
+    match &l.profile {
+        Some(p) => m.push(("iamInstanceProfile".into(), Node::str(p.as_str()).into())),
+        // Once per resource, not per instance of a group.
+        None if ctx.notes.iter().any(|n| n.origin == r.origin && n.what.starts_with("no IamInstanceProfile")) => {}
+        None => ctx.note(
+            &r.origin,
+            "no IamInstanceProfile: on AWS the ECS agent could not register; the scenario gives the instance ecsInstanceRole",
+            "give the instance an instance profile whose role has AmazonEC2ContainerServiceforEC2Role",
+        ),
     }
     if let Some(md) = &l.metadata {
         m.push(("metadataOptions".into(), md.clone().into()));
