@@ -1,0 +1,200 @@
+//! ECS services -> `services`: CreateService's fields as the scenario names them.
+
+use super::task_definition::Defs;
+use super::{Ctx, count, names_node, of, prop, sg_names, subnet_names, text};
+use crate::import::resource::{Resource, Value};
+use crate::import::yaml::{Item, Node};
+
+/// The scenario's most tasks per service.
+const MAX_DESIRED: u64 = 100;
+
+pub(super) fn services(ctx: &mut Ctx, defs: &Defs, has_instances: bool) -> Vec<Item> {
+    let mut out = vec![];
+    for r in of(ctx, "AWS::ECS::Service") {
+        out.extend(service(ctx, r, defs, has_instances));
+    }
+    out
+}
+
+fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Option<Item> {
+    let Some(td) = task_definition(ctx, r, defs) else {
+        ctx.note(
+            &r.origin,
+            "left out: its task definition is not in the input",
+            "import the stack that defines it too",
+        );
+        return None;
+    };
+    let comment = ctx.from(r);
+    let preferred = prop(r, "ServiceName").and_then(Value::str);
+    let name = ctx.names.assign("service", &r.id, preferred);
+    let mut m: Vec<(String, Item)> = vec![
+        ("serviceName".into(), Node::str(name.as_str()).into()),
+        ("taskDefinition".into(), Node::Str(td.0).into()),
+    ];
+    let daemon = prop(r, "SchedulingStrategy").and_then(Value::str) == Some("DAEMON");
+    if daemon {
+        ctx.note(
+            &r.origin,
+            "a DAEMON service (one task per instance): written as a replica service",
+            "set desiredCount to the instance count and add placementConstraints: [{ type: distinctInstance }]",
+        );
+    }
+    // CloudFormation's default is 1 (a REPLICA service).
+    let mut desired = count(r, "DesiredCount").unwrap_or(1);
+    if desired > MAX_DESIRED {
+        ctx.note(
+            &r.origin,
+            format!("DesiredCount {desired} is more than the scenario's {MAX_DESIRED}: {MAX_DESIRED} written"),
+            "",
+        );
+        desired = MAX_DESIRED;
+    }
+    m.push(("desiredCount".into(), Node::num(desired).into()));
+    let fargate = launch_type(ctx, r) == "FARGATE";
+    m.push(("launchType".into(), Node::str(if fargate { "FARGATE" } else { "EC2" }).into()));
+    if !fargate && !has_instances {
+        ctx.note(
+            &r.origin,
+            "an EC2 service but the input has no container instances (EC2 instances or an Auto Scaling group): its tasks are not placed",
+            "add instances to the scenario's `instances`",
+        );
+    }
+    if fargate && !td.2 {
+        ctx.note(&r.origin, "FARGATE, but its task definition does not list FARGATE in RequiresCompatibilities", "");
+    }
+    if let Some(n) = network(ctx, r, td.1) {
+        m.push(("networkConfiguration".into(), n.into()));
+    }
+    if !fargate {
+        placement(ctx, r, &mut m);
+    }
+    let lbs = load_balancers(ctx, r);
+    if !lbs.is_empty() {
+        m.push(("loadBalancers".into(), Node::List(lbs).into()));
+        if let Some(g) = prop(r, "HealthCheckGracePeriodSeconds")
+            .and_then(|v| super::number(ctx, r, "HealthCheckGracePeriodSeconds", v))
+        {
+            m.push(("healthCheckGracePeriodSeconds".into(), g.into()));
+        }
+    }
+    for key in ["ServiceRegistries", "ServiceConnectConfiguration"] {
+        if prop(r, key).is_some() {
+            ctx.note(&r.origin, format!("{key} left out: the lab has no Cloud Map or Service Connect"), "");
+        }
+    }
+    Some(Node::Map(m).with_comment(comment))
+}
+
+/// The task definition's reference, whether it is awsvpc, whether it lists FARGATE.
+fn task_definition(ctx: &mut Ctx, r: &Resource, defs: &Defs) -> Option<(String, bool, bool)> {
+    let v = prop(r, "TaskDefinition")?;
+    if let Some(t) = ctx.target(v) {
+        let d = defs.by_id.get(&t.id)?;
+        return Some((d.reference.clone(), d.awsvpc, d.fargate));
+    }
+    // A family or ARN written as text: one of the input's families, or nothing.
+    let s = text(ctx, r, "TaskDefinition", v)?;
+    let fam = s.rsplit('/').next().unwrap_or(&s);
+    let base = fam.split(':').next().unwrap_or(fam);
+    defs.by_id
+        .values()
+        .find(|d| d.reference.split(':').next() == Some(base))
+        .map(|d| (fam.to_string(), d.awsvpc, d.fargate))
+}
+
+/// The launch type: `LaunchType`, else the capacity provider strategy's (the service's, else
+/// its cluster's default): FARGATE and FARGATE_SPOT are Fargate, an Auto Scaling group's
+/// provider is EC2. Without either, ECS uses EC2.
+fn launch_type(ctx: &mut Ctx, r: &Resource) -> String {
+    if let Some(t) = prop(r, "LaunchType").and_then(|v| text(ctx, r, "LaunchType", v)) {
+        if t == "EXTERNAL" {
+            ctx.note(&r.origin, "EXTERNAL launch type (ECS Anywhere): written as EC2", "");
+            return "EC2".into();
+        }
+        return t;
+    }
+    let cluster = prop(r, "Cluster").and_then(|c| ctx.target(c));
+    let strategy = prop(r, "CapacityProviderStrategy")
+        .or_else(|| cluster.and_then(|c| prop(c, "DefaultCapacityProviderStrategy")))
+        .or_else(|| {
+            let assoc = of(ctx, "AWS::ECS::ClusterCapacityProviderAssociations");
+            assoc.into_iter().find_map(|a| prop(a, "DefaultCapacityProviderStrategy"))
+        });
+    let providers: Vec<&str> = strategy
+        .map(Value::list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.get("CapacityProvider").and_then(Value::str))
+        .collect();
+    let on_fargate = |p: &&str| *p == "FARGATE" || *p == "FARGATE_SPOT";
+    match (providers.iter().any(on_fargate), providers.iter().all(on_fargate)) {
+        (true, true) => "FARGATE".into(),
+        (true, false) => {
+            ctx.note(&r.origin, "a capacity provider strategy mixing Fargate and EC2: written as EC2", "");
+            "EC2".into()
+        }
+        _ => "EC2".into(),
+    }
+}
+
+/// `networkConfiguration.awsvpcConfiguration`, for an awsvpc task definition only (ECS
+/// refuses it for the others).
+fn network(ctx: &mut Ctx, r: &Resource, awsvpc: bool) -> Option<Node> {
+    let c = prop(r, "NetworkConfiguration")?.get("AwsvpcConfiguration")?;
+    if !awsvpc {
+        ctx.note(&r.origin, "NetworkConfiguration left out: its task definition is not awsvpc", "");
+        return None;
+    }
+    let mut m: Vec<(String, Item)> = vec![];
+    let subnets = subnet_names(ctx, r, "NetworkConfiguration.AwsvpcConfiguration.Subnets", c.get("Subnets"));
+    m.push(("subnets".into(), names_node(&subnets).into()));
+    if c.get("SecurityGroups").is_some() {
+        let groups =
+            sg_names(ctx, r, "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups", c.get("SecurityGroups"));
+        m.push(("securityGroups".into(), names_node(&groups).into()));
+    }
+    if let Some(p) = c.get("AssignPublicIp").and_then(|v| text(ctx, r, "AssignPublicIp", v)) {
+        m.push(("assignPublicIp".into(), Node::Str(p).into()));
+    }
+    Some(Node::map([("awsvpcConfiguration", Node::Map(m))]))
+}
+
+/// `placementStrategy` and `placementConstraints` (EC2 only: Fargate refuses them).
+fn placement(ctx: &mut Ctx, r: &Resource, m: &mut Vec<(String, Item)>) {
+    for (key, field) in [("PlacementStrategies", "placementStrategy"), ("PlacementConstraints", "placementConstraints")]
+    {
+        let Some(v) = prop(r, key) else { continue };
+        if let Some(n) = super::convert(ctx, r, key, v).filter(|n| !matches!(n, Node::List(l) if l.is_empty())) {
+            m.push((field.into(), n.into()));
+        }
+    }
+}
+
+/// `loadBalancers`: the target group by its scenario name. A Classic Load Balancer is not
+/// one the scenario has (noted).
+fn load_balancers(ctx: &mut Ctx, r: &Resource) -> Vec<Item> {
+    let mut out = vec![];
+    for (i, lb) in prop(r, "LoadBalancers").map(Value::list).unwrap_or_default().iter().enumerate() {
+        let at = format!("LoadBalancers[{i}]");
+        let Some(tg) = lb.get("TargetGroupArn") else {
+            ctx.note(
+                &r.origin,
+                format!("{at} left out: a Classic Load Balancer, which the scenario does not have"),
+                "",
+            );
+            continue;
+        };
+        let Some(tg) = text(ctx, r, &format!("{at}.TargetGroupArn"), tg) else { continue };
+        let mut m: Vec<(String, Item)> = vec![("targetGroupArn".into(), Node::Str(tg).into())];
+        if let Some(c) = lb.get("ContainerName").and_then(|v| text(ctx, r, &format!("{at}.ContainerName"), v)) {
+            m.push(("containerName".into(), Node::Str(c).into()));
+        }
+        if let Some(p) = lb.get("ContainerPort").and_then(|v| super::number(ctx, r, &format!("{at}.ContainerPort"), v))
+        {
+            m.push(("containerPort".into(), p.into()));
+        }
+        out.push(Node::Map(m).into());
+    }
+    out
+}

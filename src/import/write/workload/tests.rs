@@ -1,0 +1,724 @@
+//! End-to-end tests of the workload writer: inputs built by hand as the readers build them,
+//! written by `write`, the YAML checked, and loaded by the scenario's own parser.
+
+use crate::import::resource::{Input, Resource, Value};
+use crate::import::write::{Options, Output, write};
+use std::path::Path;
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn s(x: &str) -> Value {
+    Value::String(x.into())
+}
+
+fn n(x: u32) -> Value {
+    Value::Number(x.to_string())
+}
+
+fn r(id: &str) -> Value {
+    Value::Ref { id: id.into(), attribute: None }
+}
+
+fn att(id: &str, a: &str) -> Value {
+    Value::Ref { id: id.into(), attribute: Some(a.into()) }
+}
+
+fn map(kv: &[(&str, Value)]) -> Value {
+    Value::Map(kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+}
+
+fn list(v: Vec<Value>) -> Value {
+    Value::List(v)
+}
+
+fn res(id: &str, kind: &str, props: Value) -> Resource {
+    Resource { id: id.into(), kind: kind.into(), properties: props, origin: format!("logical id {id}") }
+}
+
+/// The VPC, subnets and groups the workload refers to.
+fn network() -> Vec<Resource> {
+    let subnet = |id: &str, cidr: &str, public: bool| {
+        res(
+            id,
+            "AWS::EC2::Subnet",
+            map(&[("VpcId", r("Vpc")), ("CidrBlock", s(cidr)), ("MapPublicIpOnLaunch", Value::Bool(public))]),
+        )
+    };
+    vec![
+        res("Vpc", "AWS::EC2::VPC", map(&[("CidrBlock", s("10.0.0.0/16"))])),
+        subnet("PublicA", "10.0.0.0/24", true),
+        subnet("PublicC", "10.0.1.0/24", true),
+        subnet("PrivateA", "10.0.10.0/24", false),
+        subnet("PrivateC", "10.0.11.0/24", false),
+        res("AlbSG", "AWS::EC2::SecurityGroup", map(&[("VpcId", r("Vpc"))])),
+        res("AppSG", "AWS::EC2::SecurityGroup", map(&[("VpcId", r("Vpc"))])),
+    ]
+}
+
+/// What the network writer gives for [`network`] (test-only stand-in while it is written
+/// in parallel: used only when the output has no `vpc:` of its own).
+const VPC: &str = "vpc:
+  cidr: 10.0.0.0/16
+  internetGateway: true
+  subnets:
+    - { name: public-a, cidr: 10.0.0.0/24, availabilityZone: us-east-1a, routeTable: public }
+    - { name: public-c, cidr: 10.0.1.0/24, availabilityZone: us-east-1c, routeTable: public }
+    - { name: private-a, cidr: 10.0.10.0/24, availabilityZone: us-east-1a }
+    - { name: private-c, cidr: 10.0.11.0/24, availabilityZone: us-east-1c }
+  routeTables:
+    - name: public
+      routes: [{ destinationCidrBlock: 0.0.0.0/0, gateway: internet-gateway }]
+  securityGroups:
+    - name: alb-sg
+    - name: app-sg
+";
+
+fn run(resources: Vec<Resource>) -> Output {
+    let mut all = network();
+    all.extend(resources);
+    let input = Input { resources: all, ..Input::default() };
+    let opts = Options { name: "imported".into(), region: "us-east-1".into(), command: "ecsnet import test".into() };
+    write(&input, &opts)
+}
+
+/// The scenario loads (with the stand-in VPC when the network writer gave none).
+fn loads(yaml: &str) {
+    let text = if yaml.contains("\nvpc:\n") {
+        yaml.to_string()
+    } else {
+        yaml.replacen("region: us-east-1\n", &format!("region: us-east-1\n{VPC}"), 1)
+    };
+    if let Err(d) = crate::scenario::load_str(Path::new("imported.yaml"), &text) {
+        panic!("{text}\n{d:?}");
+    }
+}
+
+fn doc(yaml: &str) -> Yaml {
+    YamlLoader::load_from_str(yaml).unwrap().remove(0)
+}
+
+fn trust(service: &str) -> Value {
+    map(&[
+        ("Version", s("2012-10-17")),
+        (
+            "Statement",
+            list(vec![map(&[
+                ("Effect", s("Allow")),
+                ("Principal", map(&[("Service", s(service))])),
+                ("Action", s("sts:AssumeRole")),
+            ])]),
+        ),
+    ])
+}
+
+fn allow(action: &str, resource: Value) -> Value {
+    map(&[
+        ("Version", s("2012-10-17")),
+        ("Statement", list(vec![map(&[("Effect", s("Allow")), ("Action", s(action)), ("Resource", resource)])])),
+    ])
+}
+
+/// A Fargate service behind an ALB (80 redirects to 443, 443 forwards to an ip group),
+/// with an execution role, a task role with inline, customer managed and AWS managed
+/// policies, a log group and a bucket with its policy.
+fn fargate_alb() -> Vec<Resource> {
+    let mut rs = fargate_task();
+    rs.extend(roles());
+    rs.extend(alb());
+    rs.push(fargate_service());
+    rs
+}
+
+/// The cluster, the log group, the bucket and its policy, the task definition.
+fn fargate_task() -> Vec<Resource> {
+    let container = map(&[
+        ("Name", s("app")),
+        ("Image", s("123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.0")),
+        ("PortMappings", list(vec![map(&[("ContainerPort", n(8080)), ("Protocol", s("tcp"))])])),
+        (
+            "LogConfiguration",
+            map(&[
+                ("LogDriver", s("awslogs")),
+                (
+                    "Options",
+                    map(&[
+                        ("awslogs-group", r("LogGroup")),
+                        ("awslogs-region", s("us-east-1")),
+                        ("awslogs-stream-prefix", s("ecs")),
+                    ]),
+                ),
+            ]),
+        ),
+        ("DockerLabels", map(&[("Team", s("web"))])),
+        ("HealthCheck", map(&[("Command", list(vec![s("CMD"), s("true")]))])),
+    ]);
+    vec![
+        res("Cluster", "AWS::ECS::Cluster", map(&[])),
+        res("LogGroup", "AWS::Logs::LogGroup", map(&[("LogGroupName", s("/ecs/api"))])),
+        res("Bucket", "AWS::S3::Bucket", map(&[("BucketName", s("app-config"))])),
+        res(
+            "BucketPolicy",
+            "AWS::S3::BucketPolicy",
+            map(&[
+                ("Bucket", r("Bucket")),
+                (
+                    "PolicyDocument",
+                    map(&[
+                        ("Version", s("2012-10-17")),
+                        (
+                            "Statement",
+                            list(vec![map(&[
+                                ("Effect", s("Allow")),
+                                ("Principal", map(&[("AWS", att("TaskRole", "Arn"))])),
+                                ("Action", s("s3:GetObject")),
+                                ("Resource", list(vec![s("arn:aws:s3:::app-config/*")])),
+                            ])]),
+                        ),
+                    ]),
+                ),
+            ]),
+        ),
+        res(
+            "TaskDef",
+            "AWS::ECS::TaskDefinition",
+            map(&[
+                ("Family", s("api")),
+                ("NetworkMode", s("awsvpc")),
+                ("RequiresCompatibilities", list(vec![s("FARGATE")])),
+                ("Cpu", s("256")),
+                ("Memory", s("512")),
+                ("ExecutionRoleArn", att("ExecRole", "Arn")),
+                ("TaskRoleArn", r("TaskRole")),
+                ("ContainerDefinitions", list(vec![container])),
+            ]),
+        ),
+    ]
+}
+
+/// The execution role, and the task role with its policies.
+fn roles() -> Vec<Resource> {
+    vec![
+        res(
+            "ExecRole",
+            "AWS::IAM::Role",
+            map(&[
+                ("RoleName", s("api-execution")),
+                ("AssumeRolePolicyDocument", trust("ecs-tasks.amazonaws.com")),
+                (
+                    "ManagedPolicyArns",
+                    list(vec![s("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")]),
+                ),
+            ]),
+        ),
+        res(
+            "TaskRole",
+            "AWS::IAM::Role",
+            map(&[
+                ("AssumeRolePolicyDocument", trust("ecs-tasks.amazonaws.com")),
+                (
+                    "ManagedPolicyArns",
+                    list(vec![
+                        r("ReadConfig"),
+                        s("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"),
+                        s("arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"),
+                    ]),
+                ),
+                (
+                    "Policies",
+                    list(vec![map(&[
+                        ("PolicyName", s("logs")),
+                        ("PolicyDocument", allow("logs:PutLogEvents", att("LogGroup", "Arn"))),
+                    ])]),
+                ),
+            ]),
+        ),
+        res(
+            "ReadConfig",
+            "AWS::IAM::ManagedPolicy",
+            map(&[("PolicyDocument", allow("s3:GetObject", s("arn:aws:s3:::app-config/*")))]),
+        ),
+        res(
+            "ExtraPolicy",
+            "AWS::IAM::Policy",
+            map(&[
+                ("PolicyName", s("extra")),
+                ("PolicyDocument", allow("s3:ListBucket", att("Bucket", "Arn"))),
+                ("Roles", list(vec![r("TaskRole")])),
+            ]),
+        ),
+    ]
+}
+
+/// The ALB, its listeners and rule, the target group.
+fn alb() -> Vec<Resource> {
+    vec![
+        res(
+            "Alb",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            map(&[
+                ("Name", s("web")),
+                ("Subnets", list(vec![r("PublicA"), r("PublicC")])),
+                ("SecurityGroups", list(vec![att("AlbSG", "GroupId")])),
+            ]),
+        ),
+        res(
+            "ApiTG",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            map(&[
+                ("Port", n(8080)),
+                ("Protocol", s("HTTP")),
+                ("TargetType", s("ip")),
+                ("VpcId", r("Vpc")),
+                ("HealthCheckPath", s("/health")),
+                ("HealthCheckIntervalSeconds", n(10)),
+                ("Matcher", map(&[("HttpCode", s("200-299"))])),
+                (
+                    "TargetGroupAttributes",
+                    list(vec![map(&[("Key", s("deregistration_delay.timeout_seconds")), ("Value", s("30"))])]),
+                ),
+            ]),
+        ),
+        res(
+            "Http",
+            "AWS::ElasticLoadBalancingV2::Listener",
+            map(&[
+                ("LoadBalancerArn", r("Alb")),
+                ("Port", n(80)),
+                ("Protocol", s("HTTP")),
+                (
+                    "DefaultActions",
+                    list(vec![map(&[
+                        ("Type", s("redirect")),
+                        (
+                            "RedirectConfig",
+                            map(&[("Protocol", s("HTTPS")), ("Port", s("443")), ("StatusCode", s("HTTP_301"))]),
+                        ),
+                    ])]),
+                ),
+            ]),
+        ),
+        res(
+            "Https",
+            "AWS::ElasticLoadBalancingV2::Listener",
+            map(&[
+                ("LoadBalancerArn", r("Alb")),
+                ("Port", n(443)),
+                ("Protocol", s("HTTPS")),
+                (
+                    "Certificates",
+                    list(vec![map(&[(
+                        "CertificateArn",
+                        s("arn:aws:acm:us-east-1:123456789012:certificate/3f0c8a52-7d4e-4b8e-9a61-2c5e0d1b7a90"),
+                    )])]),
+                ),
+                ("DefaultActions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("ApiTG"))])])),
+            ]),
+        ),
+        res(
+            "ApiRule",
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+            map(&[
+                ("ListenerArn", r("Https")),
+                ("Priority", n(10)),
+                ("Conditions", list(vec![map(&[("Field", s("path-pattern")), ("Values", list(vec![s("/api/*")]))])])),
+                ("Actions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("ApiTG"))])])),
+            ]),
+        ),
+    ]
+}
+
+/// The service, behind the ALB.
+fn fargate_service() -> Resource {
+    res(
+        "Service",
+        "AWS::ECS::Service",
+        map(&[
+            ("Cluster", r("Cluster")),
+            ("ServiceName", s("api")),
+            ("LaunchType", s("FARGATE")),
+            ("DesiredCount", n(2)),
+            ("TaskDefinition", r("TaskDef")),
+            ("HealthCheckGracePeriodSeconds", n(30)),
+            (
+                "NetworkConfiguration",
+                map(&[(
+                    "AwsvpcConfiguration",
+                    map(&[
+                        ("Subnets", list(vec![r("PrivateA"), r("PrivateC")])),
+                        ("SecurityGroups", list(vec![r("AppSG")])),
+                        ("AssignPublicIp", s("DISABLED")),
+                    ]),
+                )]),
+            ),
+            (
+                "LoadBalancers",
+                list(vec![map(&[
+                    ("TargetGroupArn", r("ApiTG")),
+                    ("ContainerName", s("app")),
+                    ("ContainerPort", n(8080)),
+                ])]),
+            ),
+        ]),
+    )
+}
+
+#[test]
+fn a_fargate_service_behind_an_alb_is_a_scenario_that_loads() {
+    let out = run(fargate_alb());
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let svc = &d["services"][0];
+    assert_eq!(svc["serviceName"].as_str(), Some("api"));
+    assert_eq!(svc["taskDefinition"].as_str(), Some("api"));
+    assert_eq!(svc["desiredCount"].as_i64(), Some(2));
+    assert_eq!(svc["launchType"].as_str(), Some("FARGATE"));
+    let vpc = &svc["networkConfiguration"]["awsvpcConfiguration"];
+    assert_eq!(vpc["subnets"][1].as_str(), Some("private-c"));
+    assert_eq!(vpc["securityGroups"][0].as_str(), Some("app-sg"));
+    assert_eq!(svc["loadBalancers"][0]["targetGroupArn"].as_str(), Some("api-tg"));
+    assert_eq!(svc["loadBalancers"][0]["containerPort"].as_i64(), Some(8080));
+    assert_eq!(svc["healthCheckGracePeriodSeconds"].as_i64(), Some(30));
+
+    let tg = &d["targetGroups"][0];
+    assert_eq!(
+        (tg["name"].as_str(), tg["targetType"].as_str(), tg["port"].as_i64()),
+        (Some("api-tg"), Some("ip"), Some(8080))
+    );
+    assert_eq!(tg["healthCheckPath"].as_str(), Some("/health"));
+    assert_eq!(tg["matcher"]["httpCode"].as_str(), Some("200-299"));
+    assert_eq!(tg["deregistrationDelayTimeoutSeconds"].as_i64(), Some(30));
+
+    let lb = &d["loadBalancers"][0];
+    assert_eq!(lb["name"].as_str(), Some("web"));
+    assert_eq!(lb["securityGroups"][0].as_str(), Some("alb-sg"));
+    let http = &lb["listeners"][0];
+    assert_eq!(http["defaultActions"][0]["type"].as_str(), Some("redirect"));
+    assert_eq!(http["defaultActions"][0]["redirectConfig"]["statusCode"].as_str(), Some("HTTP_301"));
+    let https = &lb["listeners"][1];
+    assert_eq!(https["protocol"].as_str(), Some("HTTPS"));
+    assert!(https["certificates"][0]["certificateArn"].as_str().unwrap().starts_with("arn:aws:acm:"));
+    assert_eq!(https["defaultActions"][0]["targetGroupArn"].as_str(), Some("api-tg"));
+    assert_eq!(https["rules"][0]["conditions"][0]["values"][0].as_str(), Some("/api/*"));
+
+    let c = &d["taskDefinitions"][0]["containerDefinitions"][0];
+    assert_eq!(c["portMappings"][0]["containerPort"].as_i64(), Some(8080));
+    assert_eq!(c["logConfiguration"]["options"]["awslogs-group"].as_str(), Some("/ecs/api"));
+    // Free-form keys stay as written; fields the scenario does not model are left out.
+    assert_eq!(c["dockerLabels"]["Team"].as_str(), Some("web"));
+    assert!(c["healthCheck"].is_badvalue());
+    assert_eq!(d["aws"]["logGroups"][0].as_str(), Some("/ecs/api"));
+    // Every block names where it came from.
+    for origin in
+        ["Service", "TaskDef", "Alb", "Http", "Https", "ApiRule", "ApiTG", "ExecRole", "Bucket", "BucketPolicy"]
+    {
+        assert!(out.yaml.contains(&format!("# from logical id {origin}\n")), "{origin}\n{}", out.yaml);
+    }
+}
+
+#[test]
+fn role_arns_of_task_definitions_are_the_roles_declared() {
+    let out = run(fargate_alb());
+    let d = doc(&out.yaml);
+    let td = &d["taskDefinitions"][0];
+    let roles = d["aws"]["roles"].as_vec().unwrap();
+    let names: Vec<&str> = roles.iter().filter_map(|r| r["roleName"].as_str()).collect();
+    assert_eq!(names, ["api-execution", "task-role"]);
+    assert_eq!(td["executionRoleArn"].as_str(), Some("arn:aws:iam::123456789012:role/api-execution"));
+    assert_eq!(td["taskRoleArn"].as_str(), Some("arn:aws:iam::123456789012:role/task-role"));
+    // The bucket policy's principal is the same role's ARN.
+    let policy = d["aws"]["buckets"][0]["policy"].as_str().unwrap();
+    assert!(policy.contains("\"AWS\": \"arn:aws:iam::123456789012:role/task-role\""), "{policy}");
+    assert_eq!(d["aws"]["buckets"][0]["name"].as_str(), Some("app-config"));
+}
+
+#[test]
+fn roles_keep_inline_policies_and_take_customer_managed_ones_inline() {
+    let out = run(fargate_alb());
+    let d = doc(&out.yaml);
+    let task_role = &d["aws"]["roles"][1];
+    assert_eq!(
+        task_role["managedPolicyArns"].as_vec().unwrap(),
+        &vec![Yaml::String("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess".into())]
+    );
+    let policies: Vec<&str> =
+        task_role["policies"].as_vec().unwrap().iter().filter_map(|p| p["policyName"].as_str()).collect();
+    assert_eq!(policies, ["read-config", "logs", "extra"]);
+    let logs = task_role["policies"][1]["policyDocument"].as_str().unwrap();
+    assert!(logs.contains("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:*"), "{logs}");
+    let extra = task_role["policies"][2]["policyDocument"].as_str().unwrap();
+    assert!(extra.contains("\"Resource\": \"arn:aws:s3:::app-config\""), "{extra}");
+    assert!(out.yaml.contains("# from logical id ReadConfig: a customer managed policy, written inline"));
+    assert!(out.yaml.contains("# from logical id ExtraPolicy\n"));
+    let trust = d["aws"]["roles"][0]["assumeRolePolicyDocument"].as_str().unwrap();
+    assert!(trust.contains("\"Service\": \"ecs-tasks.amazonaws.com\""));
+    // An AWS managed policy the scenario does not know is noted, not dropped silently.
+    assert!(out.notes.iter().any(|n| n.origin == "logical id TaskRole" && n.what.contains("AmazonDynamoDBFullAccess")));
+}
+
+/// An EC2 service in bridge mode on an Auto Scaling group of 2 instances.
+fn ec2_bridge() -> Vec<Resource> {
+    let user_data = "#!/bin/bash\necho ECS_CLUSTER=main >> /etc/ecs/ecs.config\necho ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config\n";
+    use base64::Engine;
+    let user_data = base64::engine::general_purpose::STANDARD.encode(user_data);
+    vec![
+        res("Cluster", "AWS::ECS::Cluster", map(&[])),
+        res(
+            "InstanceRole",
+            "AWS::IAM::Role",
+            map(&[
+                ("AssumeRolePolicyDocument", trust("ec2.amazonaws.com")),
+                (
+                    "ManagedPolicyArns",
+                    list(vec![s("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role")]),
+                ),
+            ]),
+        ),
+        res("Profile", "AWS::IAM::InstanceProfile", map(&[("Roles", list(vec![r("InstanceRole")]))])),
+        res(
+            "HostTemplate",
+            "AWS::EC2::LaunchTemplate",
+            map(&[(
+                "LaunchTemplateData",
+                map(&[
+                    ("InstanceType", s("c5.large")),
+                    ("SecurityGroupIds", list(vec![r("AppSG")])),
+                    ("IamInstanceProfile", map(&[("Arn", att("Profile", "Arn"))])),
+                    ("MetadataOptions", map(&[("HttpTokens", s("required")), ("HttpPutResponseHopLimit", n(2))])),
+                    ("UserData", s(&user_data)),
+                ]),
+            )]),
+        ),
+        res(
+            "WebAsg",
+            "AWS::AutoScaling::AutoScalingGroup",
+            map(&[
+                ("VPCZoneIdentifier", list(vec![r("PrivateA"), r("PrivateC")])),
+                ("MinSize", s("1")),
+                ("MaxSize", s("4")),
+                ("DesiredCapacity", s("2")),
+                ("LaunchTemplate", map(&[("LaunchTemplateId", r("HostTemplate")), ("Version", s("1"))])),
+            ]),
+        ),
+        res(
+            "WebDef",
+            "AWS::ECS::TaskDefinition",
+            map(&[
+                ("Family", s("web")),
+                (
+                    "ContainerDefinitions",
+                    list(vec![map(&[
+                        ("Name", s("web")),
+                        ("Image", s("nginx:1.27")),
+                        ("Memory", n(256)),
+                        ("PortMappings", list(vec![map(&[("ContainerPort", n(80)), ("HostPort", n(0))])])),
+                    ])]),
+                ),
+            ]),
+        ),
+        res(
+            "Alb",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            map(&[("Subnets", list(vec![r("PublicA"), r("PublicC")])), ("SecurityGroups", list(vec![r("AlbSG")]))]),
+        ),
+        res("WebTG", "AWS::ElasticLoadBalancingV2::TargetGroup", map(&[("Port", n(80)), ("Protocol", s("HTTP"))])),
+        res(
+            "Listener",
+            "AWS::ElasticLoadBalancingV2::Listener",
+            map(&[
+                ("LoadBalancerArn", r("Alb")),
+                ("Port", n(80)),
+                ("Protocol", s("HTTP")),
+                ("DefaultActions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("WebTG"))])])),
+            ]),
+        ),
+        res(
+            "WebService",
+            "AWS::ECS::Service",
+            map(&[
+                ("Cluster", r("Cluster")),
+                ("DesiredCount", n(2)),
+                ("TaskDefinition", r("WebDef")),
+                (
+                    "LoadBalancers",
+                    list(vec![map(&[
+                        ("TargetGroupArn", r("WebTG")),
+                        ("ContainerName", s("web")),
+                        ("ContainerPort", n(80)),
+                    ])]),
+                ),
+            ]),
+        ),
+    ]
+}
+
+#[test]
+fn an_ec2_service_in_bridge_mode_runs_on_the_auto_scaling_groups_instances() {
+    let out = run(ec2_bridge());
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let instances = d["instances"].as_vec().unwrap();
+    assert_eq!(instances.len(), 2);
+    let names: Vec<_> =
+        instances.iter().map(|i| (i["name"].as_str().unwrap(), i["subnet"].as_str().unwrap())).collect();
+    assert_eq!(names, [("web-asg-1", "private-a"), ("web-asg-2", "private-c")]);
+    let i = &instances[0];
+    assert_eq!(i["publicIp"].as_bool(), Some(false));
+    assert_eq!(i["securityGroups"][0].as_str(), Some("app-sg"));
+    assert_eq!(i["iamInstanceProfile"].as_str(), Some("instance-role"));
+    assert_eq!(i["metadataOptions"]["httpTokens"].as_str(), Some("required"));
+    assert_eq!(i["ecsAgent"]["ECS_AWSVPC_BLOCK_IMDS"].as_bool(), Some(true));
+    assert_eq!(d["aws"]["roles"][0]["roleName"].as_str(), Some("instance-role"));
+    let td = &d["taskDefinitions"][0];
+    // ECS's default network mode, written out.
+    assert_eq!(td["networkMode"].as_str(), Some("bridge"));
+    assert_eq!(td["containerDefinitions"][0]["portMappings"][0]["hostPort"].as_i64(), Some(0));
+    let svc = &d["services"][0];
+    assert_eq!(svc["launchType"].as_str(), Some("EC2"));
+    assert_eq!(svc["serviceName"].as_str(), Some("web-service"));
+    assert!(svc["networkConfiguration"].is_badvalue());
+    assert_eq!(d["targetGroups"][0]["targetType"].as_str(), Some("instance"));
+    assert!(out.yaml.contains("# from logical id WebAsg\n"));
+    assert!(out.yaml.contains("# launched from logical id HostTemplate\n"));
+    // No note for what was carried over.
+    for id in ["Profile", "HostTemplate", "Cluster", "Listener"] {
+        assert!(!out.notes.iter().any(|n| n.origin == format!("logical id {id}")), "{id}: {:?}", out.notes);
+    }
+}
+
+#[test]
+fn an_ec2_service_without_capacity_is_noted() {
+    let mut rs = ec2_bridge();
+    rs.retain(|r| r.id != "WebAsg");
+    let out = run(rs);
+    assert!(!out.yaml.contains("instances:"));
+    assert!(out.notes.iter().any(|n| n.origin == "logical id WebService" && n.what.contains("no container instances")));
+}
+
+#[test]
+fn an_unknown_image_and_environment_value_are_noted() {
+    let unknown = Value::Unknown { why: "known after apply".into(), fix: "pass -var image=...".into() };
+    let def = res(
+        "Def",
+        "AWS::ECS::TaskDefinition",
+        map(&[(
+            "ContainerDefinitions",
+            list(vec![map(&[
+                ("Name", s("app")),
+                ("Image", unknown.clone()),
+                (
+                    "Environment",
+                    list(vec![
+                        map(&[("Name", s("A")), ("Value", s("1"))]),
+                        map(&[("Name", s("B")), ("Value", unknown)]),
+                    ]),
+                ),
+            ])]),
+        )]),
+    );
+    let out = run(vec![def]);
+    loads(&out.yaml);
+    let image = out.notes.iter().find(|n| n.what.contains("Image")).expect("a note on the image");
+    assert_eq!(image.origin, "logical id Def");
+    assert_eq!(image.fix, "pass -var image=...");
+    assert!(out.notes.iter().any(|n| n.what.contains("(B) left out")));
+    assert!(out.yaml.contains("# not known: known after apply (pass -var image=...)\n"));
+    let d = doc(&out.yaml);
+    let env = d["taskDefinitions"][0]["containerDefinitions"][0]["environment"].as_vec().unwrap();
+    assert_eq!(env.len(), 1);
+    // A family from the id, as ECS names go.
+    assert_eq!(d["taskDefinitions"][0]["family"].as_str(), Some("def"));
+    // And the header lists the notes.
+    assert!(out.yaml.contains("# Not carried over:\n"));
+}
+
+#[test]
+fn a_log_group_the_input_does_not_create_leaves_the_list_to_the_lab() {
+    let mut rs = fargate_alb();
+    for r in &mut rs {
+        if r.id == "LogGroup" {
+            r.properties = map(&[("LogGroupName", s("/ecs/other"))]);
+        }
+    }
+    // The task names a group by name that is not among those the input creates.
+    let td = rs.iter_mut().find(|r| r.id == "TaskDef").unwrap();
+    if let Value::Map(m) = &mut td.properties {
+        for (k, v) in m.iter_mut() {
+            if k == "ContainerDefinitions" {
+                if let Value::List(cs) = v {
+                    if let Value::Map(c) = &mut cs[0] {
+                        c.retain(|(k, _)| k != "LogConfiguration");
+                        c.push((
+                            "LogConfiguration".into(),
+                            map(&[("LogDriver", s("awslogs")), ("Options", map(&[("awslogs-group", s("/ecs/api"))]))]),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let out = run(rs);
+    let d = doc(&out.yaml);
+    assert!(d["aws"]["logGroups"].is_badvalue(), "{}", out.yaml);
+    assert!(out.notes.iter().any(|n| n.origin == "logical id TaskDef" && n.what.starts_with("aws.logGroups left out")));
+}
+
+#[test]
+fn an_instance_behind_a_network_load_balancer() {
+    let eni = map(&[
+        ("DeviceIndex", s("0")),
+        ("SubnetId", r("PublicA")),
+        ("GroupSet", list(vec![r("AppSG"), att("Vpc", "DefaultSecurityGroup")])),
+        ("PrivateIpAddress", s("10.0.0.10")),
+    ]);
+    let rs = vec![
+        res(
+            "Host",
+            "AWS::EC2::Instance",
+            map(&[
+                ("InstanceType", s("m7g.large")),
+                ("NetworkInterfaces", list(vec![eni])),
+                ("Tags", list(vec![map(&[("Key", s("Name")), ("Value", s("ecs-1"))])])),
+            ]),
+        ),
+        res(
+            "Nlb",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            map(&[("Type", s("network")), ("Subnets", list(vec![r("PublicA"), r("PublicC")]))]),
+        ),
+        res(
+            "Tcp",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            map(&[
+                ("Protocol", s("TCP")),
+                ("Port", n(8080)),
+                ("Targets", list(vec![map(&[("Id", r("Host")), ("Port", n(8080))])])),
+            ]),
+        ),
+        res(
+            "Listener",
+            "AWS::ElasticLoadBalancingV2::Listener",
+            map(&[
+                ("LoadBalancerArn", r("Nlb")),
+                ("Port", n(80)),
+                ("Protocol", s("TCP")),
+                ("DefaultActions", list(vec![map(&[("Type", s("forward")), ("TargetGroupArn", r("Tcp"))])])),
+            ]),
+        ),
+    ];
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let i = &d["instances"][0];
+    assert_eq!((i["name"].as_str(), i["subnet"].as_str()), (Some("ecs-1"), Some("public-a")));
+    assert_eq!(i["privateIp"].as_str(), Some("10.0.0.10"));
+    // The subnet maps a public IP on launch and the interface does not say otherwise.
+    assert_eq!(i["publicIp"].as_bool(), Some(true));
+    assert_eq!(
+        i["securityGroups"].as_vec().unwrap(),
+        &vec![Yaml::String("app-sg".into()), Yaml::String("default".into())]
+    );
+    // A type the scenario does not know is left to its default, and noted with the fix.
+    assert!(i["instanceType"].is_badvalue());
+    assert!(out.notes.iter().any(|n| n.what.contains("m7g.large") && n.fix.contains("maxEnis")));
+    assert_eq!(d["loadBalancers"][0]["type"].as_str(), Some("network"));
+    assert_eq!(d["targetGroups"][0]["targets"][0]["id"].as_str(), Some("instance/ecs-1"));
+}
