@@ -254,3 +254,18 @@ pub(super) fn names_entry(entries: &mut Vec<(String, Item)>, key: &str, names: V
 pub(super) fn entry(key: &str, node: Node) -> (String, Item) {
     (key.to_string(), node.into())
 }
+
+// Facts about an endpoint that the route tables and security groups need too (here, so that
+// the kinds' files do not use each other in a circle).
+/// Gateway, CloudFormation's and Terraform's default, unless `VpcEndpointType` says otherwise.
+pub(super) fn is_gateway(e: &Resource) -> bool {
+    prop(e, "VpcEndpointType").and_then(Value::str).is_none_or(|t| t.eq_ignore_ascii_case("gateway"))
+}
+
+/// `s3` or `dynamodb` for a gateway endpoint to one of them (whose prefix list rules name).
+pub(super) fn gateway_service(e: &Resource) -> Option<&'static str> {
+    let name = prop(e, "ServiceName").and_then(Value::str)?;
+    let svc = name.strip_prefix("com.amazonaws.")?.split_once('.')?.1;
+    let s = ["s3", "dynamodb"].into_iter().find(|s| *s == svc)?;
+    is_gateway(e).then_some(s)
+}

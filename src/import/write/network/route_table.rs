@@ -104,7 +104,7 @@ fn push_routes(ctx: &mut Ctx, net: &Net, m: &mut Vec<(String, Item)>, routes: &[
 fn route(ctx: &mut Ctx, net: &Net, r: &Resource, seen: &mut Vec<Ipv4Network>) -> Option<Item> {
     let gateway_endpoint = prop(r, "VpcEndpointId")
         .and_then(|v| ctx.target(v))
-        .is_some_and(|e| e.kind == VPC_ENDPOINT && super::vpc_endpoint::is_gateway(e));
+        .is_some_and(|e| e.kind == VPC_ENDPOINT && super::is_gateway(e));
     let local = matches!(prop(r, "GatewayId"), Some(Value::String(s)) if s == "local");
     if gateway_endpoint || local {
         // The endpoint's routes come from its routeTables; the local route is implicit.

@@ -234,7 +234,7 @@ fn peer(ctx: &mut Ctx, net: &Net, r: &Resource, what: &str, v: &Value, ingress: 
 
 /// The prefix list of a gateway endpoint (S3, DynamoDB); any other is noted.
 fn prefix_list(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<String> {
-    let svc = ctx.target(v).filter(|e| e.kind == VPC_ENDPOINT).and_then(super::vpc_endpoint::gateway_service);
+    let svc = ctx.target(v).filter(|e| e.kind == VPC_ENDPOINT).and_then(super::gateway_service);
     match svc {
         Some(s) => Some(format!("pl/{s}")),
         None => {

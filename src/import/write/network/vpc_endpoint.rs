@@ -9,19 +9,6 @@ use crate::import::yaml::{Item, Node};
 use crate::scenario::aws_service::AwsService;
 use crate::scenario::policy::{PolicyKind, parse_policy};
 
-/// Gateway, CloudFormation's and Terraform's default, unless `VpcEndpointType` says otherwise.
-pub(super) fn is_gateway(e: &Resource) -> bool {
-    prop(e, "VpcEndpointType").and_then(Value::str).is_none_or(|t| t.eq_ignore_ascii_case("gateway"))
-}
-
-/// `s3` or `dynamodb` for a gateway endpoint to one of them (whose prefix list rules name).
-pub(super) fn gateway_service(e: &Resource) -> Option<&'static str> {
-    let name = prop(e, "ServiceName").and_then(Value::str)?;
-    let svc = name.strip_prefix("com.amazonaws.")?.split_once('.')?.1;
-    let s = ["s3", "dynamodb"].into_iter().find(|s| *s == svc)?;
-    is_gateway(e).then_some(s)
-}
-
 /// The `vpcEndpoints` list.
 pub(super) fn list(ctx: &mut Ctx, net: &Net) -> Vec<Item> {
     let mut out = vec![];
