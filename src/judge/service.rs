@@ -15,11 +15,15 @@ pub fn judge_service(lab: &Lab, index: usize, e: &Expectation, s: &ServiceState,
         v.detail = format!("no service `{name}`");
         return v;
     };
-    let placed: Vec<&Task> = svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti)).filter(|t| t.is_running()).collect();
+    // A placed task that the analyzer says cannot start (an image, a secret or a log stream
+    // it cannot fetch) stops with its error, as on AWS: it is not RUNNING.
+    let starts = |t: &&Task| crate::analyze::pull::predicted(lab, &t.name).started;
+    let mine = || svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti));
+    let placed: Vec<&Task> = mine().filter(|t| t.is_running()).filter(starts).collect();
     let live: Vec<&Task> = placed.iter().copied().filter(|t| up.contains(&t.name)).collect();
     let (mut wrong, mut seen) = (vec![], vec![]);
     if let Some(n) = s.running_count {
-        let model = svc.running_count(&lab.tasks);
+        let model = mine().filter(|t| t.placement.is_ok() && !t.is_stopping()).filter(starts).count() as u32;
         compare(&mut wrong, "runningCount", model, n);
         seen.push(format!("runningCount {model}"));
         if live.len() as u32 != model {
