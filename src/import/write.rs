@@ -129,7 +129,12 @@ pub fn write(input: &Input, opts: &Options) -> Output {
     top.extend(network::top_level(&mut ctx));
     top.extend(workload::top_level(&mut ctx));
     let mut notes = input.notes.clone();
-    notes.append(&mut ctx.notes);
+    // Said once: an Auto Scaling group's instances share its launch template's notes.
+    for n in std::mem::take(&mut ctx.notes) {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    }
     for r in &input.resources {
         if !ctx.used.contains(&r.id) && !ctx.skipped.contains(&r.id) && !notes.iter().any(|n| n.origin == r.origin) {
             notes.push(Note {

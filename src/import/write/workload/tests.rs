@@ -721,3 +721,21 @@ fn an_instance_behind_a_network_load_balancer() {
     assert_eq!(d["loadBalancers"][0]["type"].as_str(), Some("network"));
     assert_eq!(d["targetGroups"][0]["targets"][0]["id"].as_str(), Some("instance/ecs-1"));
 }
+
+#[test]
+fn a_launch_templates_note_is_said_once_for_all_its_instances() {
+    let mut input = ec2_bridge();
+    for r in &mut input {
+        if r.kind == "AWS::EC2::LaunchTemplate"
+            && let Value::Map(m) = &mut r.properties
+            && let Some((_, Value::Map(data))) = m.iter_mut().find(|(k, _)| k == "LaunchTemplateData")
+            && let Some((_, t)) = data.iter_mut().find(|(k, _)| k == "InstanceType")
+        {
+            *t = s("c4.xlarge");
+        }
+    }
+    let out = run(input);
+    let about_type: Vec<_> = out.notes.iter().filter(|n| n.what.contains("c4.xlarge")).collect();
+    assert_eq!(about_type.len(), 1, "{:?}", out.notes);
+    assert_eq!(out.yaml.matches("c4.xlarge is not one").count(), 1, "{}", out.yaml);
+}
