@@ -38,7 +38,10 @@ pub fn run(args: &Import) -> Outcome {
                 .zip(&texts)
                 .map(|((name, _), text)| crate::import::cloudformation::Stack { name: name.clone(), text })
                 .collect();
-            crate::import::cloudformation::read_stacks(&list, &params, args.region)
+            let dirs: Vec<PathBuf> =
+                stacks.iter().map(|(_, p)| p.parent().map(Path::to_path_buf).unwrap_or_default()).collect();
+            let load: crate::import::cloudformation::Loader = std::rc::Rc::new(move |url: &str| nested(&dirs, url));
+            crate::import::cloudformation::read_stacks_with(&list, &params, args.region, load)
                 .map_err(|e| CliError::Invalid(e.to_string()))?
         }
         Kind::Terraform => {
@@ -91,6 +94,28 @@ fn read(p: &Path) -> Result<String, CliError> {
     let bytes = crate::scenario::read_regular(p, crate::scenario::MAX_FILE_BYTES * 16)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", p.display())))?;
     String::from_utf8(bytes).map_err(|_| CliError::Invalid(format!("{}: not UTF-8 text", p.display())))
+}
+
+/// A nested stack's template, by its `TemplateURL`: a local path relative to a given
+/// template's directory, or for a URL (`https://s3.amazonaws.com/BUCKET/infrastructure/vpc.yaml`)
+/// the longest tail of its path found there (`infrastructure/vpc.yaml`), as a checkout of the
+/// templates an `aws cloudformation package` uploaded lays them out.
+fn nested(dirs: &[PathBuf], url: &str) -> Option<String> {
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').map(|(_, p)| p).unwrap_or(""),
+        None => url,
+    };
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
+    for i in 0..parts.len() {
+        let tail = parts[i..].join("/");
+        for d in dirs {
+            let candidate = d.join(&tail);
+            if candidate.is_file() {
+                return read(&candidate).ok();
+            }
+        }
+    }
+    None
 }
 
 /// `K=V` pairs of `--param`.

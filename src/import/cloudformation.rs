@@ -19,6 +19,7 @@ pub use physical::{ACCOUNT, partition, physical, url_suffix};
 use super::resource::{ImportError, Input, Note, Resource, Value};
 use parse::Node;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// The region when none is given.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -33,7 +34,7 @@ pub fn read(
     region: Option<&str>,
     stack_name: Option<&str>,
 ) -> Result<Input, ImportError> {
-    let mut one = read_one(text, params, region, stack_name, &HashMap::new())?;
+    let mut one = read_one(text, params, region, stack_name, &Env::default())?;
     let unused = unused_params(params, &one.used);
     one.input.notes.extend(unused);
     Ok(one.input)
@@ -51,13 +52,30 @@ pub struct Stack<'t> {
 /// service stacks that import its VPC, subnets and roles). With more than one stack, a
 /// resource's id is `STACK/LogicalId` and its origin names the stack.
 pub fn read_stacks(stacks: &[Stack], params: &[(String, String)], region: Option<&str>) -> Result<Input, ImportError> {
+    read_stacks_with(stacks, params, region, Rc::new(|_: &str| None))
+}
+
+/// Reads a nested stack's template (`AWS::CloudFormation::Stack`'s `TemplateURL`), or None.
+pub type Loader = Rc<dyn Fn(&str) -> Option<String>>;
+
+/// [`read_stacks`], each `AWS::CloudFormation::Stack` read from what `load` gives for its
+/// `TemplateURL` and expanded in place, as CloudFormation deploys a nested stack: its
+/// `Parameters` are the child's parameters, `Fn::GetAtt STACK.Outputs.NAME` its outputs; its
+/// resources' ids are `STACK/LogicalId`.
+pub fn read_stacks_with(
+    stacks: &[Stack],
+    params: &[(String, String)],
+    region: Option<&str>,
+    load: Loader,
+) -> Result<Input, ImportError> {
     let mut all = Input::default();
     let mut exports: HashMap<String, Value> = HashMap::new();
     let mut used = HashSet::new();
     for st in stacks {
-        let one = read_one(st.text, params, region, Some(&st.name), &exports)
+        let env = Env { exports: exports.clone(), load: Some(load.clone()), ..Env::default() };
+        let one = read_one(st.text, params, region, Some(&st.name), &env)
             .map_err(|e| ImportError(format!("stack {}: {e}", st.name)))?;
-        let One { mut input, outputs, used: u } = one;
+        let One { mut input, outputs, used: u, .. } = one;
         let mut outputs = outputs;
         if stacks.len() > 1 {
             in_stack(&mut input, &mut outputs, &st.name);
@@ -79,14 +97,32 @@ struct One {
     input: Input,
     outputs: Vec<(String, Value)>,
     used: HashSet<String>,
+    /// The physical names references were written as in strings, and what they refer to.
+    physicals: HashMap<String, Value>,
 }
+
+/// What a template is read with besides its text: the exports of the stacks before it, how to
+/// read a nested stack's template, and for a nested stack its parent's values.
+#[derive(Default, Clone)]
+struct Env {
+    exports: HashMap<String, Value>,
+    load: Option<Loader>,
+    /// A nested stack's `Parameters`, as its parent resolved them.
+    overrides: Vec<(String, Value)>,
+    physicals: HashMap<String, Value>,
+    depth: usize,
+}
+
+/// Nested stacks inside nested stacks, at most (CloudFormation has no limit; a cycle of
+/// templates must end).
+const MAX_NESTING: usize = 8;
 
 fn read_one(
     text: &str,
     params: &[(String, String)],
     region: Option<&str>,
     stack_name: Option<&str>,
-    exports: &HashMap<String, Value>,
+    env: &Env,
 ) -> Result<One, ImportError> {
     let tpl = parse::parse(text)?;
     let Some(Node::Map(resources)) = tpl.get("Resources") else {
@@ -94,7 +130,11 @@ fn read_one(
     };
     let region = region.unwrap_or(DEFAULT_REGION);
     let mut cx = Cx::new(&tpl, params, region, stack_name);
-    cx.exports = exports.clone();
+    cx.exports = env.exports.clone();
+    cx.load = env.load.clone();
+    cx.physicals = env.physicals.clone();
+    cx.depth = env.depth;
+    cx.override_params(tpl.get("Parameters"), &env.overrides);
     cx.transforms(tpl.get("Transform"));
     cx.declare(resources)?;
     let mut out = vec![];
@@ -104,9 +144,14 @@ fn read_one(
         }
         let properties = cx.props_of(id, 0)?.unwrap_or_else(|| Value::Map(vec![]));
         let kind = decl.get("Type").and_then(Node::text).unwrap_or_default();
+        if kind == NESTED_STACK && env.load.is_some() {
+            // Expanded in place: its resources stand for it.
+            out.extend(cx.child(id, 0)?.resources);
+            continue;
+        }
         out.push(Resource { id: id.clone(), kind, properties, origin: origin(id, decl) });
     }
-    let outputs = cx.exports_of(tpl.get("Outputs"))?;
+    let outputs = if env.depth > 0 { cx.outputs_of(tpl.get("Outputs"))? } else { cx.exports_of(tpl.get("Outputs"))? };
     let used = cx.params.keys().chain(cx.imported.iter()).cloned().collect();
     let input = Input {
         resources: out,
@@ -114,20 +159,42 @@ fn read_one(
         region: Some(region.to_string()),
         name: stack_name.map(str::to_string),
     };
-    Ok(One { input, outputs, used })
+    Ok(One { input, outputs, used, physicals: cx.physicals })
+}
+
+const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
+
+/// A nested stack once read: its outputs, its resources (ids `STACK/LogicalId`).
+#[derive(Clone, Default)]
+struct Child {
+    outputs: HashMap<String, Value>,
+    resources: Vec<Resource>,
 }
 
 /// A stack's resources renamed `STACK/Id` (and the references to them, its exports' too), so
 /// that the same logical id in two stacks stays two resources.
 fn in_stack(input: &mut Input, outputs: &mut [(String, Value)], stack: &str) {
     let local: HashSet<String> = input.resources.iter().map(|r| r.id.clone()).collect();
+    rename_all(input, outputs, &mut HashMap::new(), &local, stack);
+}
+
+fn rename_all(
+    input: &mut Input,
+    outputs: &mut [(String, Value)],
+    physicals: &mut HashMap<String, Value>,
+    local: &HashSet<String>,
+    stack: &str,
+) {
     for r in &mut input.resources {
         r.id = format!("{stack}/{}", r.id);
         r.origin = format!("{} in stack {stack}", r.origin);
-        rename_refs(&mut r.properties, &local, stack, 0);
+        rename_refs(&mut r.properties, local, stack, 0);
     }
     for (_, v) in outputs.iter_mut() {
-        rename_refs(v, &local, stack, 0);
+        rename_refs(v, local, stack, 0);
+    }
+    for v in physicals.values_mut() {
+        rename_refs(v, local, stack, 0);
     }
 }
 
@@ -187,6 +254,12 @@ struct Cx<'a> {
     imported: HashSet<String>,
     /// The exports of the stacks deployed before this one.
     exports: HashMap<String, Value>,
+    load: Option<Loader>,
+    /// Physical names written for references in strings, and the references (a nested stack's
+    /// `!Join [",", [!Ref SubnetA, !Ref SubnetB]]` output read back as the subnets).
+    physicals: HashMap<String, Value>,
+    children: HashMap<String, Child>,
+    depth: usize,
     conditions: HashMap<&'a str, &'a Node>,
     cond_done: HashMap<String, Cond>,
     cond_busy: HashSet<String>,
@@ -219,6 +292,10 @@ impl<'a> Cx<'a> {
             given,
             imported: HashSet::new(),
             exports: HashMap::new(),
+            load: None,
+            physicals: HashMap::new(),
+            children: HashMap::new(),
+            depth: 0,
             conditions,
             cond_done: HashMap::new(),
             cond_busy: HashSet::new(),
@@ -316,6 +393,92 @@ impl<'a> Cx<'a> {
         let v = v?.unwrap_or_else(|| Value::Map(vec![]));
         self.done.insert(id.to_string(), v.clone());
         Ok(Some(v))
+    }
+
+    /// A nested stack's parameters as its parent gives them (over their defaults): a list
+    /// type's comma-separated text split, each item that is the physical name of a resource
+    /// read back as the reference it was written for.
+    fn override_params(&mut self, decls: Option<&Node>, given: &[(String, Value)]) {
+        for (k, v) in given {
+            let ty = decls.and_then(|d| d.get(k)).and_then(|d| d.get("Type")).and_then(Node::text).unwrap_or_default();
+            let listy = ty.starts_with("List<") || ty == "CommaDelimitedList";
+            let back = |s: &str| self.physicals.get(s).cloned().unwrap_or_else(|| Value::String(s.to_string()));
+            let v = match v {
+                Value::String(s) if listy => Value::List(s.split(',').map(|x| back(x.trim())).collect()),
+                Value::String(s) => back(s),
+                other => other.clone(),
+            };
+            self.params.insert(k.clone(), v);
+        }
+    }
+
+    /// Every output of a nested stack (its parent reads them with `Fn::GetAtt`).
+    fn outputs_of(&mut self, outputs: Option<&'a Node>) -> Result<Vec<(String, Value)>, ImportError> {
+        let Some(Node::Map(outputs)) = outputs else { return Ok(vec![]) };
+        let mut out = vec![];
+        for (key, o) in outputs {
+            let Some(value) = o.get("Value") else { continue };
+            self.origin = format!("Outputs.{key}");
+            if let Some(cond) = o.get("Condition").and_then(Node::text)
+                && self.condition(&cond, 0)? != Ok(true)
+            {
+                continue;
+            }
+            let v = self.eval(value, 0)?.unwrap_or(Value::Null);
+            out.push((key.clone(), v));
+        }
+        Ok(out)
+    }
+
+    /// `Fn::GetAtt STACK.Outputs.NAME` of a nested stack.
+    fn stack_output(&mut self, id: &str, name: &str, d: usize) -> Result<Value, ImportError> {
+        let child = self.child(id, d)?;
+        Ok(child.outputs.get(name).cloned().unwrap_or_else(|| Value::Unknown {
+            why: format!("{id}.Outputs.{name}: the nested stack's template is not read, or has no such output"),
+            fix: "give its template file next to the parent's, at the path its TemplateURL ends with".into(),
+        }))
+    }
+
+    /// Nested stack `id`, read (once) from its `TemplateURL` with its `Parameters`.
+    fn child(&mut self, id: &str, d: usize) -> Result<Child, ImportError> {
+        if let Some(c) = self.children.get(id) {
+            return Ok(c.clone());
+        }
+        // Reading it again while it is read (a cycle) finds it empty.
+        self.children.insert(id.to_string(), Child::default());
+        let props = self.props_of(id, d + 1)?.unwrap_or(Value::Map(vec![]));
+        let origin = self.raw.get(id).map(|r| r.origin.clone()).unwrap_or_default();
+        let url = props.get("TemplateURL").and_then(Value::str).unwrap_or_default().to_string();
+        let text = self.load.as_ref().and_then(|l| l(&url));
+        let (Some(text), true) = (text, self.depth < MAX_NESTING) else {
+            self.note(
+                &origin,
+                format!("nested stack {url}: its template is not read"),
+                "give its template file next to the parent's, at the path its TemplateURL ends with",
+            );
+            return Ok(Child::default());
+        };
+        let overrides = match props.get("Parameters") {
+            Some(Value::Map(m)) => m.clone(),
+            _ => vec![],
+        };
+        let env = Env {
+            exports: self.exports.clone(),
+            load: self.load.clone(),
+            overrides,
+            physicals: self.physicals.clone(),
+            depth: self.depth + 1,
+        };
+        let name = format!("{}-{id}", self.stack);
+        let mut one = read_one(&text, &[], Some(&self.region.clone()), Some(&name), &env)
+            .map_err(|e| ImportError(format!("{origin}: nested stack {url}: {e}")))?;
+        let local: HashSet<String> = one.input.resources.iter().map(|r| r.id.clone()).collect();
+        rename_all(&mut one.input, &mut one.outputs, &mut one.physicals, &local, id);
+        self.physicals.extend(one.physicals);
+        self.notes.append(&mut one.input.notes);
+        let child = Child { outputs: one.outputs.into_iter().collect(), resources: one.input.resources };
+        self.children.insert(id.to_string(), child.clone());
+        Ok(child)
     }
 
     /// The template's exports: each output with an `Export` (and no false `Condition`), its

@@ -177,6 +177,12 @@ impl<'a> Cx<'a> {
         if !self.raw.contains_key(id) {
             return Ok(self.missing(id)?.unwrap_or(Value::Null));
         }
+        if let Some(name) = attr.strip_prefix("Outputs.")
+            && self.raw.get(id).is_some_and(|r| r.kind == super::NESTED_STACK)
+            && self.load.is_some()
+        {
+            return self.stack_output(id, name, d);
+        }
         if let Some(v) = self.props_of(id, d + 1)?.as_ref().and_then(|p| p.get(attr)) {
             return Ok(v.clone());
         }
@@ -193,7 +199,9 @@ impl<'a> Cx<'a> {
                 let properties = self.props_of(&id, d + 1)?.unwrap_or(Value::Map(vec![]));
                 let Some(raw) = self.raw.get(id.as_str()) else { return Ok(Ok(id)) };
                 let r = Resource { id: id.clone(), kind: raw.kind.clone(), properties, origin: raw.origin.clone() };
-                physical(&r, attribute.as_deref(), &self.region)
+                let p = physical(&r, attribute.as_deref(), &self.region);
+                self.physicals.insert(p.clone(), Value::Ref { id, attribute });
+                p
             }
             u @ Value::Unknown { .. } => return Ok(Err(u)),
             Value::List(_) | Value::Map(_) => return Err(self.fail("a list or map where a string is expected")),

@@ -379,3 +379,30 @@ fn a_stacks_exports_resolve_the_imports_of_the_stacks_after_it() {
         matches!(prop(&i, "web/SG", "VpcId"), Value::Unknown { fix, .. } if fix.contains("--param production:VpcId="))
     );
 }
+
+#[test]
+fn a_nested_stack_is_read_from_its_template_and_expanded_in_place() {
+    use super::{Loader, Stack, read_stacks_with};
+    use std::rc::Rc;
+    let parent = "Resources:\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/bucket/infra/vpc.yaml\n      Parameters: { Cidr: 10.9.0.0/16 }\n  Sg:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/bucket/infra/sg.yaml\n      Parameters:\n        Vpc: !GetAtt Net.Outputs.Vpc\n        Subnets: !GetAtt Net.Outputs.Subnets\n";
+    let vpc = "Parameters:\n  Cidr: { Type: String }\nResources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties: { CidrBlock: !Ref Cidr }\n  A:\n    Type: AWS::EC2::Subnet\n    Properties: { VpcId: !Ref VPC, CidrBlock: 10.9.0.0/24 }\n  B:\n    Type: AWS::EC2::Subnet\n    Properties: { VpcId: !Ref VPC, CidrBlock: 10.9.1.0/24 }\nOutputs:\n  Vpc: { Value: !Ref VPC }\n  Subnets: { Value: !Join [',', [!Ref A, !Ref B]] }\n";
+    let sg = "Parameters:\n  Vpc: { Type: 'AWS::EC2::VPC::Id' }\n  Subnets: { Type: 'List<AWS::EC2::Subnet::Id>' }\nResources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties: { VpcId: !Ref Vpc, GroupDescription: !Select [1, !Ref Subnets] }\n  E:\n    Type: AWS::EC2::VPCEndpoint\n    Properties: { VpcId: !Ref Vpc, ServiceName: com.amazonaws.us-east-1.logs, SubnetIds: !Ref Subnets }\n";
+    let load: Loader = Rc::new(move |url: &str| match url.rsplit('/').next() {
+        Some("vpc.yaml") => Some(vpc.to_string()),
+        Some("sg.yaml") => Some(sg.to_string()),
+        _ => None,
+    });
+    let i = read_stacks_with(&[Stack { name: "app".into(), text: parent }], &[], None, load).unwrap();
+    let ids: Vec<&str> = i.resources.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["Net/VPC", "Net/A", "Net/B", "Sg/G", "Sg/E"]);
+    assert_eq!(prop(&i, "Net/VPC", "CidrBlock"), &s("10.9.0.0/16"));
+    assert_eq!(prop(&i, "Sg/G", "VpcId"), &rf("Net/VPC", None));
+    // The subnets went through a comma-joined output and came back as the subnets.
+    assert_eq!(prop(&i, "Sg/E", "SubnetIds"), &Value::List(vec![rf("Net/A", None), rf("Net/B", None)]));
+    assert!(i.resources.iter().all(|r| r.kind != "AWS::CloudFormation::Stack"));
+    assert!(i.notes.is_empty(), "{:?}", i.notes);
+    // Without its template, the nested stack is said and its outputs are unknown.
+    let none: Loader = Rc::new(|_: &str| None);
+    let i = read_stacks_with(&[Stack { name: "app".into(), text: parent }], &[], None, none).unwrap();
+    assert!(i.notes.iter().any(|n| n.what.contains("its template is not read")), "{:?}", i.notes);
+}
