@@ -17,8 +17,13 @@ pub fn judge_service(lab: &Lab, index: usize, e: &Expectation, s: &ServiceState,
     };
     // A placed task that the analyzer says cannot start (an image, a secret or a log stream
     // it cannot fetch) stops with its error, as on AWS: it is not RUNNING.
-    let starts = |t: &&Task| crate::analyze::pull::predicted(lab, &t.name).started;
     let mine = || svc.tasks.iter().filter_map(|ti| lab.tasks.get(*ti));
+    // Each task's start analysed once (it walks every call the agent makes).
+    let started: std::collections::HashSet<&str> = mine()
+        .filter(|t| t.placement.is_ok() && crate::analyze::pull::predicted(lab, &t.name).started)
+        .map(|t| t.name.as_str())
+        .collect();
+    let starts = |t: &&Task| started.contains(t.name.as_str());
     let placed: Vec<&Task> = mine().filter(|t| t.is_running()).filter(starts).collect();
     let live: Vec<&Task> = placed.iter().copied().filter(|t| up.contains(&t.name)).collect();
     let (mut wrong, mut seen) = (vec![], vec![]);

@@ -10,6 +10,7 @@ use crate::model::vpc::DROP_LOG_GROUP;
 use crate::model::{Eni, Lab};
 use crate::scenario::{Peer, SecurityGroup, SgRule};
 use nftables::types::{NfChainPolicy as Policy, NfChainType as Ty, NfHook as Hook};
+use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
 /// The router's gates, in the order AWS evaluates a flow: the sending ENI's egress first, as
@@ -19,11 +20,11 @@ use std::net::Ipv4Addr;
 /// gates would refuse is dropped, and logged, where the analyzer says. Each has a chain per ENI
 /// that has groups, found by the router link's name.
 pub(super) fn gates(t: &mut TableBuilder, lab: &Lab) {
-    member_sets(t, lab);
+    let with_members = member_sets(t, lab);
     // NAT gateways have no security group.
     let guarded = || lab.live_enis().filter(|e| !e.security_groups.is_empty());
     for e in guarded() {
-        egress_and_ingress(t, lab, e);
+        egress_and_ingress(t, lab, e, &with_members);
     }
     let egress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), egress_chain(e))).collect();
     let ingress: Vec<(String, String)> = guarded().map(|e| (e.router_link.clone(), ingress_chain(e))).collect();
@@ -62,13 +63,13 @@ fn ingress_chain(e: &Eni) -> String {
 }
 
 /// An ENI's two gates: every rule of its groups, then a drop.
-fn egress_and_ingress(t: &mut TableBuilder, lab: &Lab, e: &Eni) {
+fn egress_and_ingress(t: &mut TableBuilder, lab: &Lab, e: &Eni, with_members: &HashSet<String>) {
     let (egress, ingress) = (egress_chain(e), ingress_chain(e));
     t.chain(&egress);
     t.chain(&ingress);
     let groups = e.security_groups.iter().filter_map(|g| lab.vpc.security_groups.iter().find(|x| x.name.value == *g));
     for g in groups {
-        group_rules(t, lab, g, &egress, &ingress);
+        group_rules(t, lab, g, (&egress, &ingress), with_members);
     }
     for (chain, is_egress) in [(&egress, true), (&ingress, false)] {
         let log = nft::log(sg_model::drop_log_prefix(&e.router_link, is_egress), DROP_LOG_GROUP);
@@ -76,20 +77,27 @@ fn egress_and_ingress(t: &mut TableBuilder, lab: &Lab, e: &Eni) {
     }
 }
 
-fn group_rules(t: &mut TableBuilder, lab: &Lab, g: &SecurityGroup, egress: &str, ingress: &str) {
+fn group_rules(
+    t: &mut TableBuilder,
+    lab: &Lab,
+    g: &SecurityGroup,
+    chains: (&str, &str),
+    with_members: &HashSet<String>,
+) {
+    let (egress, ingress) = chains;
     let name = &g.name.value;
     match &g.egress {
         None => t.rule(egress, vec![nft::counter(), nft::ret()], Some(&format!("sg/{name} egress: all (AWS default)"))),
         Some(rules) => {
             for r in rules {
-                if let Some(st) = rule_stmts(lab, r, Side::Destination) {
+                if let Some(st) = rule_stmts(r, Side::Destination, with_members) {
                     t.rule(egress, st, Some(&format!("sg/{name} egress")));
                 }
             }
         }
     }
     for r in &g.ingress {
-        if let Some(st) = rule_stmts(lab, r, Side::Source) {
+        if let Some(st) = rule_stmts(r, Side::Source, with_members) {
             t.rule(ingress, st, Some(&format!("sg/{name} ingress")));
         }
         for st in forwarded_by_group(lab, r) {
@@ -119,14 +127,14 @@ fn forwarded_by_group(lab: &Lab, r: &SgRule) -> Vec<Vec<nft::Stmt>> {
 
 /// A rule as nft statements, the peer matched on `peer_side`; None for a group peer that no ENI
 /// carries (it can match nothing).
-fn rule_stmts(lab: &Lab, r: &SgRule, peer_side: Side) -> Option<Vec<nft::Stmt>> {
+fn rule_stmts(r: &SgRule, peer_side: Side, with_members: &HashSet<String>) -> Option<Vec<nft::Stmt>> {
     let mut v = vec![];
     match &r.peer.value {
         Peer::Cidr(c) if c.prefix() == 0 => {}
         Peer::Cidr(c) => v.push(nft::ip_addr(peer_side, nft::prefix(*c))),
         Peer::PrefixList(s) => v.push(nft::ip_addr(peer_side, nft::prefix(s.public_net()))),
         Peer::Sg(g) => {
-            if !lab.live_enis().any(|e| e.security_groups.iter().any(|x| x == g)) {
+            if !with_members.contains(g) {
                 return None;
             }
             v.push(nft::ip_addr(peer_side, nft::set_ref(&member_set(g))));
@@ -141,7 +149,9 @@ fn rule_stmts(lab: &Lab, r: &SgRule, peer_side: Side) -> Option<Vec<nft::Stmt>> 
 /// One named set per group that a rule names as its peer, holding the addresses of the ENIs
 /// that carry it: each rule refers to it. Copied into every rule of every member's chains, a
 /// group of M members cost N x M elements (1.7 million at 5,000 tasks: 10 s of `nft`).
-fn member_sets(t: &mut TableBuilder, lab: &Lab) {
+/// Returns the groups that have a set (an empty group has none: a rule naming it matches
+/// nothing), found once rather than by a scan of the ENIs for every rule of every chain.
+fn member_sets(t: &mut TableBuilder, lab: &Lab) -> HashSet<String> {
     let mut named: Vec<&str> = lab
         .vpc
         .security_groups
@@ -154,12 +164,15 @@ fn member_sets(t: &mut TableBuilder, lab: &Lab) {
         .collect();
     named.sort_unstable();
     named.dedup();
+    let mut with_members = HashSet::new();
     for g in named {
         let m = members(lab, g);
         if !m.is_empty() {
             t.addr_set(&member_set(g), &m);
+            with_members.insert(g.to_string());
         }
     }
+    with_members
 }
 
 /// The named set of group `g`'s members.
