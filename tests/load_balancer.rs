@@ -265,3 +265,32 @@ fn a_python_client_in_a_task_reaches_the_internet_facing_alb_through_the_nat() {
     let tasks: std::collections::BTreeSet<&str> = seen.iter().filter_map(|r| r["task"].as_str()).collect();
     assert_eq!(tasks, ["web-a", "web-c"].into_iter().collect(), "round robin over both targets: {out}");
 }
+
+/// A service whose tasks do not start (scenario 26 without its logs endpoint: the awslogs
+/// stream cannot be created) has no target registered: ECS registers a task once it runs.
+/// DescribeTargetHealth answers `unused` (`Target.NotRegistered`) for it, the ALB answers 503
+/// itself, and `test` says so at once instead of waiting for health checks that never come.
+#[test]
+fn a_service_whose_tasks_do_not_start_registers_no_target() {
+    need_root!();
+    let lab = "alb-nostart";
+    let logs = "    - { name: logs, service: logs, subnets: [private-a, private-c], securityGroups: [endpoints] }\n";
+    let file = scenario_with("scenarios/26-fargate-service-alb.yaml", lab, &[(logs, "")]);
+    let body = std::fs::read_to_string(&file).unwrap();
+    let head = body.split("\nexpect:").next().unwrap();
+    let expect = r#"
+expect:
+  - { task: api-1, started: false, error: ResourceInitializationError }
+  - { service: api, runningCount: 0 }
+  - { targetHealth: { service: api, state: unused, reason: Target.NotRegistered } }
+  - { from: internet, to: alb/web:443, reachable: true, http: { scheme: https, status: 503 }, timeoutMs: 2000 }
+"#;
+    let file = write_scenario(lab, &format!("{head}{expect}"));
+    let _ = ecsnet(&["down", lab]);
+    let _g = LabGuard(lab.to_string());
+    let o = ecsnet(&["test", file.to_str().unwrap()]);
+    let out = text(&o);
+    assert!(o.status.success(), "test: {out}");
+    assert!(out.contains("not registered: its task did not start: unused (Target.NotRegistered)"), "{out}");
+    assert!(!out.contains("DISAGREES") && !out.contains("MISMATCH"), "{out}");
+}

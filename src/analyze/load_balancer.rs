@@ -12,7 +12,7 @@
 use super::walk::{Analysis, Blocked, L4, Next, Onward, Served, Walk};
 use super::{Reason, follow};
 use crate::model::Lab;
-use crate::model::load_balancer::{Target, TargetGroup, action_for, in_use};
+use crate::model::load_balancer::{Target, TargetGroup, action_for, in_use, registered_by_service};
 use crate::scenario::{Action, Node, Outcome, ProbeProto};
 use std::net::Ipv4Addr;
 
@@ -181,7 +181,8 @@ fn unused_reasons(lab: &Lab, x: usize, g: &TargetGroup) -> String {
 }
 
 /// The end of a path a node forwarded: a target that refuses the node's connection (nothing
-/// listens, or its task never started) gets the client ELB's 502 Bad Gateway from the node;
+/// listens, or its task, registered by hand, never started) gets the client ELB's 502 Bad
+/// Gateway from the node;
 /// anything else ends as it ended.
 pub(super) fn bad_gateway(a: Analysis, forwarded: Option<(Node, Ipv4Addr)>) -> Analysis {
     match forwarded {
@@ -205,7 +206,8 @@ pub(super) fn bad_gateway(a: Analysis, forwarded: Option<(Node, Ipv4Addr)>) -> A
 /// targets in use, else (ELB fails open) every target in use.
 pub fn round_robin<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> (Vec<&'a Target>, bool) {
     let lb = &lab.load_balancers[x];
-    let used: Vec<&Target> = g.targets.iter().filter(|t| in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
+    let used: Vec<&Target> =
+        g.targets.iter().filter(|t| registered(lab, g, t) && in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
     let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
     if healthy.is_empty() { (used, false) } else { (healthy, true) }
 }
@@ -232,9 +234,20 @@ pub fn serving_set(lab: &Lab, x: usize, port: u16, path: &str) -> Vec<Node> {
     out
 }
 
+/// Whether target `t` of group `g` is registered: a service's task that does not start never
+/// is (ECS registers it once it runs); DescribeTargetHealth answers `unused`
+/// (`Target.NotRegistered`) when asked about it, and no node sends it anything.
+pub fn registered(lab: &Lab, g: &TargetGroup, t: &Target) -> bool {
+    let Some(task) = t.node.task_name() else { return true };
+    !registered_by_service(&lab.services, &lab.tasks, g, task) || super::pull::predicted(lab, task).started
+}
+
 /// A target's health as the nodes of load balancer `x` would see it: (state, reason).
 pub fn health(lab: &Lab, x: usize, g: &TargetGroup, t: &Target) -> (&'static str, Option<&'static str>) {
     let lb = &lab.load_balancers[x];
+    if !registered(lab, g, t) {
+        return ("unused", Some("Target.NotRegistered"));
+    }
     if !in_use(lb, t, &lab.enis, &lab.vpc.subnets) {
         return ("unused", Some("Target.NotInUse"));
     }

@@ -97,7 +97,11 @@ pub fn rotation<'a>(lab: &Lab, x: usize, eni: usize, g: &'a TargetGroup) -> (Vec
     let lb = &lab.load_balancers[x];
     let az = &lab.vpc.subnets[lab.enis[eni].subnet].az;
     let w = (lab.enis.as_slice(), lab.vpc.subnets.as_slice());
-    let used: Vec<&Target> = g.targets.iter().filter(|t| in_rotation(lb, g, t, az, w)).collect();
+    let used: Vec<&Target> = g
+        .targets
+        .iter()
+        .filter(|t| super::load_balancer::registered(lab, g, t) && in_rotation(lb, g, t, az, w))
+        .collect();
     let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
     if healthy.is_empty() { (used, false) } else { (healthy, true) }
 }

@@ -81,7 +81,11 @@ pub fn judge_target_health(lab: &Lab, index: usize, e: &Expectation, t: &TargetH
         v.pass = fits(t, &model);
     }
     let views: Vec<String> = seen.iter().map(|(az, h)| format!("node in {az}: {}", show(h))).collect();
-    v.detail = if views.is_empty() { format!("no node checks it: {}", show(&model)) } else { views.join("; ") };
+    v.detail = match (views.is_empty(), model.1.as_deref()) {
+        (true, Some("Target.NotRegistered")) => format!("not registered: its task did not start: {}", show(&model)),
+        (true, _) => format!("no node checks it: {}", show(&model)),
+        (false, _) => views.join("; "),
+    };
     // The analyzer predicts the checks' outcome: neither a target still being checked nor one
     // deregistered while the lab runs (draining) has one.
     let settled: Vec<&Health> = seen.iter().map(|(_, h)| h).filter(|h| h.0 != "initial" && h.0 != "draining").collect();

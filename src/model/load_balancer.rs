@@ -132,6 +132,18 @@ pub fn in_rotation(lb: &LoadBalancer, g: &TargetGroup, t: &Target, az: &str, w: 
     in_use(lb, t, w.0, w.1) && (g.cross_zone.unwrap_or(lb.cross_zone) || t.az == az)
 }
 
+/// Whether task `task` is a target of group `g` because a service of it names the group: ECS
+/// registers such a target once the task is running (Task lifecycle, ACTIVATING), so a task
+/// that does not start is never registered. A target registered by hand is registered anyway.
+pub fn registered_by_service(services: &[EcsService], tasks: &[Task], g: &TargetGroup, task: &str) -> bool {
+    services.iter().any(|s| {
+        s.tasks.iter().any(|&ti| tasks.get(ti).is_some_and(|t| t.name == task))
+            && s.load_balancers
+                .iter()
+                .any(|lb| scenario::target_group::target_group_name(&lb.target_group_arn) == g.name)
+    })
+}
+
 /// Every load balancer with its nodes (their ENIs), in file order.
 pub(super) fn resolve_nodes(s: &Scenario, fabric: &mut Fabric) -> Result<Vec<LoadBalancer>, ModelError> {
     s.load_balancers.iter().enumerate().map(|(li, lb)| resolve(s, fabric, li, lb)).collect()

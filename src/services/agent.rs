@@ -115,6 +115,12 @@ where
         }
         // A task that did not start serves nothing: its sockets close, its metadata says STOPPED.
         let stopped: HashSet<&str> = results.iter().filter(|r| !r.started).map(|r| r.task.as_str()).collect();
+        // The services' tasks that started become targets now, as ECS registers them.
+        for (node, spec) in nodes.iter().zip(config.services.iter().filter_map(ServiceSpec::load_balancer)) {
+            if !waiting.is_empty() {
+                node.register(super::load_balancer::registered(&spec.groups, &stopped));
+            }
+        }
         let arns: HashSet<&str> =
             config.starts.tasks.iter().filter(|s| stopped.contains(s.task.as_str())).map(|s| s.arn.as_str()).collect();
         for (service, socks) in config.services.iter().zip(per.iter_mut()) {
@@ -149,8 +155,13 @@ fn start_infrastructure(
     let mut nodes = vec![];
     for (service, socks) in config.services.iter().zip(per.iter_mut()) {
         match service {
+            // A service's task with a start to run is registered once it has started.
             ServiceSpec::LoadBalancer(n) => {
-                nodes.push(super::load_balancer::start_node(n, lab.clone(), std::mem::take(socks))?)
+                let first = super::load_balancer::Spec {
+                    groups: super::load_balancer::registered(&n.groups, waiting),
+                    ..n.clone()
+                };
+                nodes.push(super::load_balancer::start_node(&first, lab.clone(), std::mem::take(socks))?)
             }
             _ if !service.waits_for_starts(waiting) => service.start(lab.clone(), std::mem::take(socks))?,
             _ => {}

@@ -193,7 +193,7 @@ impl Controller {
         lab.scenario_file = self.lab.scenario_file.clone();
         let plan = crate::plan::plan(&lab);
         crate::dataplane::update(&lab, &self.plan, &plan).await.map_err(|e| e.to_string())?;
-        register(&lab, nodes);
+        register(&lab, &self.dir, nodes);
         super::front_door::admit(&lab);
         super::dns::update(&crate::model::dns::zones(&lab));
         self.start_services(&lab)?;
@@ -239,13 +239,20 @@ impl Controller {
     }
 }
 
-/// Every node's registrations in `lab`.
-fn register(lab: &Lab, nodes: &[Box<dyn NodeControl>]) {
+/// Every node's registrations in `lab`: without the services' tasks that did not start at
+/// `up` (the agent's `starts.json`), which ECS never registered.
+fn register(lab: &Lab, dir: &std::path::Path, nodes: &[Box<dyn NodeControl>]) {
+    let starts = crate::dataplane::state::load_starts_at(dir);
+    let not_started: std::collections::HashSet<&str> =
+        starts.iter().filter(|r| !r.started).map(|r| r.task.as_str()).collect();
     for n in nodes {
         let ns = n.ns();
         let Some(eni) = lab.enis.iter().position(|e| e.ns == ns) else { continue };
         let crate::model::EniOwner::LoadBalancer(lb) = lab.enis[eni].owner else { continue };
-        n.register(super::load_balancer::node_spec(lab, lb, eni).groups);
+        n.register(super::load_balancer::registered(
+            &super::load_balancer::node_spec(lab, lb, eni).groups,
+            &not_started,
+        ));
     }
 }
 

@@ -54,6 +54,14 @@ impl ServiceSpec {
         }
     }
 
+    /// A load balancer node's spec.
+    pub fn load_balancer(&self) -> Option<&load_balancer::Spec> {
+        match self {
+            ServiceSpec::LoadBalancer(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether it waits for the tasks' starts (`waiting`: the tasks that fetch from AWS): the
     /// responders of those tasks, and the task metadata endpoints (which report the outcome).
     pub fn waits_for_starts(&self, waiting: &std::collections::HashSet<&str>) -> bool {

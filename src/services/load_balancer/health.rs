@@ -239,6 +239,7 @@ mod tests {
             health_check_port: 80,
             in_use: true,
             in_rotation: true,
+            by_service: false,
         };
         first("web", &HealthCheck::default(), &t)
     }

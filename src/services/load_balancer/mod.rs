@@ -89,6 +89,26 @@ pub struct GroupTarget {
     /// balancing is on (always for an application load balancer).
     #[serde(default)]
     pub in_rotation: bool,
+    /// Registered by ECS for a service's task (not by hand): only once the task has started.
+    #[serde(default)]
+    pub by_service: bool,
+}
+
+impl GroupTarget {
+    /// Whether ECS registers it, given the tasks that did not start: a service's task that did
+    /// not start never is (Task lifecycle: a task is registered as it becomes RUNNING).
+    pub fn registered(&self, not_started: &std::collections::HashSet<&str>) -> bool {
+        !self.by_service || self.node.strip_prefix("task/").is_none_or(|t| !not_started.contains(t))
+    }
+}
+
+/// `groups` without the targets ECS would not register (see [`GroupTarget::registered`]).
+pub fn registered(groups: &[Group], not_started: &std::collections::HashSet<&str>) -> Vec<Group> {
+    let keep = |g: &Group| Group {
+        targets: g.targets.iter().filter(|t| t.registered(not_started)).cloned().collect(),
+        ..g.clone()
+    };
+    groups.iter().map(keep).collect()
 }
 
 impl Spec {
@@ -136,7 +156,7 @@ pub fn load_reports(dir: &std::path::Path, lb: &str) -> Vec<HealthReport> {
 /// Node `eni` of load balancer `lb` of the lab: its listeners and the groups they forward to,
 /// each target in use when it is in an enabled zone.
 pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
-    use crate::model::load_balancer::{in_rotation, in_use};
+    use crate::model::load_balancer::{in_rotation, in_use, registered_by_service};
     let l = &lab.load_balancers[lb];
     let e = &lab.enis[eni];
     let vpc = &lab.vpc.subnets;
@@ -159,6 +179,10 @@ pub fn node_spec(lab: &crate::model::Lab, lb: usize, eni: usize) -> Spec {
                     health_check_port: g.health_check_port(t),
                     in_use: in_use(l, t, &lab.enis, vpc),
                     in_rotation: in_rotation(l, g, t, az, (&lab.enis, vpc)),
+                    by_service: t
+                        .node
+                        .task_name()
+                        .is_some_and(|task| registered_by_service(&lab.services, &lab.tasks, g, task)),
                 })
                 .collect(),
             preserve_client_ip: g.preserve_client_ip,

@@ -10,6 +10,7 @@ fn target(name: &str, last: u8) -> GroupTarget {
         health_check_port: 80,
         in_use: true,
         in_rotation: true,
+        by_service: true,
     }
 }
 
@@ -179,4 +180,15 @@ async fn a_running_node_ends_a_drain_on_its_own() {
 fn a_node_needs_a_runtime_and_says_so() {
     let spec = bare(vec![]);
     assert!(crate::services::load_balancer::start_node(&spec, "t".into(), vec![]).is_err());
+}
+
+#[test]
+fn a_service_task_that_did_not_start_is_never_registered() {
+    let by_hand = GroupTarget { by_service: false, ..target("c", 7) };
+    let groups = vec![group(vec![target("a", 5), target("b", 6), by_hand], 300)];
+    let not_started: std::collections::HashSet<&str> = ["b", "c"].into_iter().collect();
+    let kept = crate::services::load_balancer::registered(&groups, &not_started);
+    let names: Vec<&str> = kept[0].targets.iter().map(|t| t.node.as_str()).collect();
+    // b was the service's: ECS never registered it; c was registered by hand: it stays.
+    assert_eq!(names, ["task/a", "task/c"]);
 }
