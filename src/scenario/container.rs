@@ -175,6 +175,17 @@ pub(crate) static TABLE: Table = Table {
         ignored("dependsOn", "Accepted and ignored."),
         ignored("startTimeout", "Accepted and ignored."),
         ignored("stopTimeout", "Accepted and ignored."),
+        // The rest of the ECS API's fields: known, so that a misspelt field is told apart.
+        ignored("repositoryCredentials", "Accepted and ignored."),
+        ignored("restartPolicy", "Accepted and ignored."),
+        ignored("versionConsistency", "Accepted and ignored."),
+        ignored("interactive", "Accepted and ignored."),
+        ignored("pseudoTerminal", "Accepted and ignored."),
+        ignored("dockerSecurityOptions", "Accepted and ignored."),
+        ignored("systemControls", "Accepted and ignored."),
+        ignored("resourceRequirements", "Accepted and ignored."),
+        ignored("firelensConfiguration", "Accepted and ignored."),
+        ignored("credentialSpecs", "Accepted and ignored."),
     ],
 };
 

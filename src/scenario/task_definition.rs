@@ -106,6 +106,11 @@ pub(crate) static TABLE: Table = Table {
         ignored("requiresAttributes", "Accepted and ignored (describe output)."),
         ignored("registeredAt", "Accepted and ignored (describe output)."),
         ignored("registeredBy", "Accepted and ignored (describe output)."),
+        ignored("deregisteredAt", "Accepted and ignored (describe output)."),
+        ignored("proxyConfiguration", "Accepted and ignored."),
+        ignored("inferenceAccelerators", "Accepted and ignored."),
+        ignored("ephemeralStorage", "Accepted and ignored."),
+        ignored("enableFaultInjection", "Accepted and ignored."),
     ],
 };
 

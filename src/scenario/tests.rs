@@ -406,6 +406,12 @@ fn aws_blocks_are_lenient_but_case_checked() {
     ld(&with(td)).unwrap_or_else(|d| panic!("{d}"));
     let d = err_at(&with(&format!("{td}        PortMappings: []\n")), 20, 9, "unknown field `PortMappings`");
     assert!(d.help.contains("`portMappings`"));
+    // A misspelt field the ECS API has would be ignored (and the task lose its ports).
+    let d = err_at(&with(&format!("{td}        portMapping: []\n")), 20, 9, "unknown field `portMapping`");
+    assert_eq!(d.help, "did you mean `portMappings`?");
+    // Every field of the ECS API is accepted: none is taken for a misspelling.
+    ld(&with(&format!("{td}        restartPolicy: {{ enabled: true }}\n        interactive: true\n")))
+        .unwrap_or_else(|d| panic!("{d}"));
     // x-ecsnet is strict
     let d = err_at(&with(&format!("{td}        x-ecsnet: {{ lisen: [80] }}\n")), 20, 21, "unknown field `lisen`");
     assert_eq!(d.help, "did you mean `listen`?");

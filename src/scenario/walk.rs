@@ -508,8 +508,9 @@ impl<'a> Block<'a> {
         }
     }
 
-    /// AWS blocks accept and ignore fields ecsnet does not model, but a known field written in
-    /// another case (`PortMappings`) is an error rather than silently ignored.
+    /// AWS blocks accept and ignore fields ecsnet does not model (their tables list every field
+    /// of the ECS API), but a known field written in another case (`PortMappings`) or misspelt
+    /// (`portMapping`) is an error rather than silently ignored: the task would lose its ports.
     pub fn lenient(&self, cx: &mut Reader, table: &Table) {
         let known = &table.known()[..];
         for (k, _) in self.map.iter() {
@@ -517,22 +518,24 @@ impl<'a> Block<'a> {
             if known.contains(&key) {
                 continue;
             }
-            if let Some(s) = known.iter().find(|s| s.eq_ignore_ascii_case(key)) {
-                cx.err(
-                    &cx.kloc(k),
-                    tr!(
-                        "scenario-unknown-field",
-                        "unknown field `{ $field }` in { $what }",
-                        field = short(key),
-                        what = self.what
-                    ),
-                    tr!(
-                        "scenario-did-you-mean-camel",
-                        "did you mean `{ $name }`? (field names are camelCase, as in the ECS API)",
-                        name = s
-                    ),
-                );
-            }
+            let help = if let Some(s) = known.iter().find(|s| s.eq_ignore_ascii_case(key)) {
+                tr!(
+                    "scenario-did-you-mean-camel",
+                    "did you mean `{ $name }`? (field names are camelCase, as in the ECS API)",
+                    name = s
+                )
+            } else if let Some(s) = suggest(key, known) {
+                tr!("scenario-did-you-mean", "did you mean `{ $name }`?", name = s)
+            } else {
+                continue;
+            };
+            let msg = tr!(
+                "scenario-unknown-field",
+                "unknown field `{ $field }` in { $what }",
+                field = short(key),
+                what = self.what
+            );
+            cx.err(&cx.kloc(k), msg, help);
         }
     }
 
