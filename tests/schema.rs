@@ -200,3 +200,25 @@ fn the_schema_verb_prints_it() {
     assert_eq!(printed, ecsnet::scenario::schema::json_schema());
     assert_eq!(printed["$schema"], "http://json-schema.org/draft-07/schema#");
 }
+
+/// `ecsnet schema --expect`: the schema of an expectations file, which the shipped ones meet
+/// and a scenario (or a misspelt top-level field) does not.
+#[test]
+fn the_expectations_file_schema_checks_expectations_files() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ecsnet")).args(["schema", "--expect"]).output().unwrap();
+    assert!(o.status.success());
+    let printed: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(printed, ecsnet::scenario::schema::expectations_schema());
+    let v = jsonschema::draft7::new(&printed).expect("the schema compiles");
+    let mut checked = 0;
+    for dir in ["tests/import/cloudformation", "tests/import/terraform"] {
+        for f in yaml_files(dir).into_iter().filter(|f| f.to_string_lossy().ends_with(".expect.yaml")) {
+            assert_eq!(errors(&v, &f), Vec::<String>::new(), "{}", f.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "no expectations file found");
+    assert!(!v.is_valid(&yaml_to_json("expect: []\nexpcet: []\n")));
+    assert!(!v.is_valid(&yaml_to_json("expect:\n  - { form: internet, to: alb/web:80, reachable: true }\n")));
+    assert!(!v.is_valid(&yaml_to_json("version: 1\nname: x\nvpc: { cidr: 10.0.0.0/16 }\n")));
+}

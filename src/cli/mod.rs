@@ -298,7 +298,11 @@ pub enum Cmd {
         instance: Option<String>,
     },
     /// The JSON Schema of the scenario file (for editors: `ecsnet schema > ecsnet.schema.json`).
-    Schema,
+    Schema {
+        /// The schema of an expectations file (`ecsnet test SCENARIO --expect FILE`) instead.
+        #[arg(long)]
+        expect: bool,
+    },
     /// What a container's program wrote (`docker logs`), or the lab's agent: ecsnet logs LAB task/web [-f]
     Logs {
         lab: String,
@@ -852,7 +856,7 @@ pub fn main() -> i32 {
                 }
                 Cmd::Ls { lab: Some(lab), json, .. } => ls::one(&lab, json),
                 Cmd::Ls { lab: None, orphans, json } => ls::run(orphans, json),
-                Cmd::Schema => schema::run(),
+                Cmd::Schema { expect } => schema::run(expect),
                 Cmd::Import { what } => import::run(&import_args(&what)),
                 Cmd::Exec { lab, node, cmd } => exec::run(&lab, &node, &cmd),
                 Cmd::Stop { lab, task, reason, wait } => stop::run(&lab, &task, reason, wait).await,

@@ -119,6 +119,7 @@ role-duplicate-help = ロールごとに別の名前を付けてください (IA
 role-no-such-policy = Policy { $arn } does not exist or is not attachable.
 role-no-such-policy-help = ecsnet が知っているのは AmazonECSTaskExecutionRolePolicy (service-role/)、AmazonEC2ContainerServiceforEC2Role (service-role/)、AmazonEC2ContainerRegistryReadOnly、AmazonEC2ContainerRegistryPowerUser、AmazonS3ReadOnlyAccess、AmazonS3FullAccess、AmazonSSMReadOnlyAccess、SecretsManagerReadWrite、CloudWatchLogsFullAccess、CloudWatchAgentServerPolicy です。ほかはインラインの `policies` に書いてください
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
+help-schema-expect = シナリオの代わりに期待値ファイル (`ecsnet test SCENARIO --expect FILE`) の JSON Schema
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
 # 各コマンドのオプションの説明 (help-コマンド-オプション、全体のものは help-arg-オプション)
 help-arg-verbose = ログを増やします (-v: 段階ごとの所要時間と情報、-vv: デバッグ)

@@ -12,7 +12,16 @@ const CIDR: &str = "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]
 
 /// The schema of a scenario file.
 pub fn json_schema() -> Value {
-    let top = &document::TABLE;
+    schema_of(&document::TABLE, "ecsnet scenario (format version 1)")
+}
+
+/// The schema of an expectations file (`ecsnet test SCENARIO --expect FILE`).
+pub fn expectations_schema() -> Value {
+    schema_of(&super::expect_file::TABLE, "ecsnet expectations file")
+}
+
+/// The schema whose top level is `top`, with every table it reaches as a definition.
+fn schema_of(top: &Table, title: &str) -> Value {
     let mut definitions = Map::new();
     for field in top.fields {
         collect(&field.shape, &mut definitions);
@@ -22,7 +31,7 @@ pub fn json_schema() -> Value {
         _ => Map::new(),
     };
     schema.insert("$schema".into(), json!("http://json-schema.org/draft-07/schema#"));
-    schema.insert("title".into(), json!("ecsnet scenario (format version 1)"));
+    schema.insert("title".into(), json!(title));
     schema.insert("definitions".into(), Value::Object(definitions));
     Value::Object(schema)
 }
@@ -30,6 +39,11 @@ pub fn json_schema() -> Value {
 /// The schema as pretty-printed JSON (what `ecsnet schema` prints).
 pub fn schema_text() -> String {
     serde_json::to_string_pretty(&json_schema()).unwrap_or_default()
+}
+
+/// The expectations file's schema as pretty-printed JSON (`ecsnet schema --expect`).
+pub fn expectations_schema_text() -> String {
+    serde_json::to_string_pretty(&expectations_schema()).unwrap_or_default()
 }
 
 /// Every table reachable from a shape, by id.
@@ -218,5 +232,13 @@ mod tests {
         assert_eq!(defs["containerDefinition"]["additionalProperties"], true);
         assert_eq!(defs["subnet"]["additionalProperties"], false);
         assert!(schema_text().starts_with("{\n"));
+    }
+
+    #[test]
+    fn the_expectations_file_schema() {
+        let s = expectations_schema();
+        assert_eq!(s["required"], json!(["expect"]));
+        assert_eq!(s["additionalProperties"], false);
+        assert!(s["definitions"].as_object().unwrap().len() > 3);
     }
 }
