@@ -92,10 +92,10 @@ pub fn resolvers_of(lab: &Lab, from: &Node) -> Result<Vec<Ipv4Addr>, ResolveErro
                 .iter()
                 .position(|t| t.name == *task)
                 .ok_or_else(|| ResolveError::NoTask { task: task.clone(), lab: lab.name.clone() })?;
-            let all = docker::containers(lab);
+            let all = docker::task_containers(lab, ti);
             let c = all
                 .iter()
-                .filter(|c| c.task == Some(ti) && matches!(c.kind, docker::ContainerKind::App(_)))
+                .filter(|c| matches!(c.kind, docker::ContainerKind::App(_)))
                 .find(|c| container.as_ref().is_none_or(|n| *n == c.model().name))
                 .ok_or_else(|| ResolveError::NoContainers(task.clone()))?;
             c.etc_files().resolv_conf

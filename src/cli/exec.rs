@@ -9,7 +9,7 @@ use crate::dataplane::sandbox::{NODE_MARK, Sandbox};
 use crate::dataplane::state;
 use crate::i18n::tr;
 use crate::model::Lab;
-use crate::model::docker::{ContainerKind, containers};
+use crate::model::docker::ContainerKind;
 use crate::scenario::NetworkMode;
 use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
@@ -40,7 +40,7 @@ fn task_sandbox(lab: &Lab, dir: &Path, t: &str, container: Option<&str>, tty: bo
         None if task.containers.is_empty() => return Err(tr!("exec-task-no-container", "task has no container")),
         None => ContainerKind::App(0),
     };
-    let ctr = containers(lab).into_iter().find(|c| c.task == Some(ti) && c.kind == kind);
+    let ctr = crate::model::docker::task_containers(lab, ti).into_iter().find(|c| c.kind == kind);
     let ctr = ctr.ok_or_else(|| tr!("exec-no-such-container", "task `{ $task }` has no such container", task = t))?;
     Ok(Sandbox::container(dir, &ctr, tty))
 }

@@ -8,7 +8,7 @@ pub mod v2;
 
 use super::stats::{NetworkSource, StatsSource};
 use super::{GoFloat, TmdsContainer, TmdsCredentials, TmdsInstance, TmdsTask};
-use crate::model::docker::{ContainerRef, containers};
+use crate::model::docker::ContainerRef;
 use crate::model::ids::{image_id, private_dns_name, uuid_like};
 use crate::model::{Lab, Task};
 use crate::scenario::{NetworkMode, Node};
@@ -208,7 +208,8 @@ pub fn task_doc(lab: &Lab, task: &Task, created_ns: u64) -> TaskDoc {
 
 /// The task's containers as Docker lists them: the pause first.
 fn containers_of<'a>(lab: &'a Lab, task: &Task) -> Vec<ContainerRef<'a>> {
-    containers(lab).into_iter().filter(|c| c.task().is_some_and(|t| t.name == task.name)).collect()
+    let ti = lab.tasks.iter().position(|t| std::ptr::eq(t, task) || t.name == task.name);
+    ti.map(|ti| crate::model::docker::task_containers(lab, ti)).unwrap_or_default()
 }
 
 /// The agent's task-level limits: from ACS, CPU in vCPUs (units / 1024).
