@@ -45,13 +45,11 @@ pub async fn apply(plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
 /// them), the others through /proc/sys.
 pub async fn apply_links(s: &Session, plan: &Plan, list: &[Sysctl]) -> Result<(), ApplyError> {
     // One request per link (a map: 3,800 keys over 1,800 links at 1,000 tasks).
-    let mut params: HashMap<(String, String), Vec<P>> = HashMap::new();
-    let mut rest = vec![];
-    for x in list {
-        match neigh_param(&x.key, &x.value) {
-            Some((dev, p)) => params.entry((x.ns.clone(), dev.to_string())).or_default().push(p),
-            None => rest.push(x.clone()),
-        }
+    let (mut params, rest) = neigh_params(list);
+    // A veth end's were set as the veth was made (`link::apply`).
+    for v in &plan.veths {
+        params.remove(&(v.ns.clone(), v.name.clone()));
+        params.remove(&(v.peer_ns.clone(), v.peer_name.clone()));
     }
     let mut futs: Vec<Job> = vec![];
     for ((ns, dev), mut p) in params {
@@ -65,6 +63,25 @@ pub async fn apply_links(s: &Session, plan: &Plan, list: &[Sysctl]) -> Result<()
         apply(plan, &rest).await?;
     }
     Ok(())
+}
+
+/// The neighbour parameters of each link (namespace, device), and the other keys.
+pub fn neigh_params(list: &[Sysctl]) -> (HashMap<(String, String), Vec<P>>, Vec<Sysctl>) {
+    let mut params: HashMap<(String, String), Vec<P>> = HashMap::new();
+    let mut rest = vec![];
+    for x in list {
+        match neigh_param(&x.key, &x.value) {
+            Some((dev, p)) => params.entry((x.ns.clone(), dev.to_string())).or_default().push(p),
+            None => rest.push(x.clone()),
+        }
+    }
+    (params, rest)
+}
+
+/// Set link `index`'s neighbour parameters `p` through `hd` (its namespace's connection).
+pub async fn set_link_params(hd: &mut rtnetlink::Handle, index: u32, mut p: Vec<P>) -> Result<(), String> {
+    p.insert(0, P::Ifindex(index));
+    set_neigh_table(hd, p).await
 }
 
 /// `net.ipv4.neigh.DEV.KEY = VALUE` as a parameter of DEV's ARP table, for the keys ecsnet
