@@ -110,7 +110,7 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
         if let Some(g) = grace.and_then(|v| super::number(ctx, r, "HealthCheckGracePeriodSeconds", v)) {
             m.push(("healthCheckGracePeriodSeconds".into(), g.into()));
         }
-    } else if grace.is_some() {
+    } else if grace.is_some_and(|g| g.str() != Some("0")) {
         ctx.note(
             &r.origin,
             "HealthCheckGracePeriodSeconds is not carried over: the service has no load balancer, and the scenario takes it only with one",
