@@ -109,7 +109,7 @@ fn task_definition(s: &Src) -> P {
         .with("PidMode", s.scalar("pid_mode"))
         .with("IpcMode", s.scalar("ipc_mode"))
         .with("RuntimePlatform", runtime)
-        .with("PlacementConstraints", Some(Value::List(placement(s, "placement_constraints"))))
+        .with("PlacementConstraints", Some(Value::List(super::ecs_service::placement(s, "placement_constraints"))))
         .with("EphemeralStorage", storage)
         .with("ProxyConfiguration", proxy)
         .with("Tags", super::tags(s))
@@ -145,21 +145,6 @@ fn volume(v: &Src) -> Value {
         .with("DockerVolumeConfiguration", docker)
         .with("EFSVolumeConfiguration", efs)
         .build()
-}
-
-/// Placement blocks (`placement_constraints`, `ordered_placement_strategy`): `type` and
-/// `expression` or `field`.
-pub fn placement(s: &Src, key: &str) -> Vec<Value> {
-    s.blocks(key)
-        .iter()
-        .map(|b| {
-            P::default()
-                .with("Type", b.scalar("type"))
-                .with("Expression", b.scalar("expression"))
-                .with("Field", b.scalar("field"))
-                .build()
-        })
-        .collect()
 }
 
 /// Keys of the ECS API whose values are maps of the user's own keys, kept as written.

@@ -50,8 +50,8 @@ pub fn service(s: &Src) -> P {
         .with("LoadBalancers", Some(Value::List(lbs)))
         .with("HealthCheckGracePeriodSeconds", s.scalar("health_check_grace_period_seconds"))
         .with("SchedulingStrategy", s.scalar("scheduling_strategy"))
-        .with("PlacementStrategies", Some(Value::List(super::ecs::placement(s, "ordered_placement_strategy"))))
-        .with("PlacementConstraints", Some(Value::List(super::ecs::placement(s, "placement_constraints"))))
+        .with("PlacementStrategies", Some(Value::List(placement(s, "ordered_placement_strategy"))))
+        .with("PlacementConstraints", Some(Value::List(placement(s, "placement_constraints"))))
         .with("EnableExecuteCommand", s.scalar("enable_execute_command"))
         .with("PlatformVersion", s.scalar("platform_version").filter(|_| configured(s, "platform_version")))
         .with("DeploymentConfiguration", deployment(s))
@@ -170,4 +170,19 @@ pub fn autoscaling_group(s: &Src) -> P {
         .with("MaxSize", s.scalar("max_size"))
         .with("LaunchTemplate", template)
         .with("TargetGroupARNs", s.list("target_group_arns"))
+}
+
+/// Placement blocks (`placement_constraints`, `ordered_placement_strategy`): `type` and
+/// `expression` or `field`.
+pub fn placement(s: &Src, key: &str) -> Vec<Value> {
+    s.blocks(key)
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("Type", b.scalar("type"))
+                .with("Expression", b.scalar("expression"))
+                .with("Field", b.scalar("field"))
+                .build()
+        })
+        .collect()
 }
