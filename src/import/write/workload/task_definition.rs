@@ -371,3 +371,24 @@ fn record_named(m: &[(String, Item)], origin: &str, named: &mut Named) {
         }
     }
 }
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::import::write::props::{Use, find};
+
+    /// What the writer carries is what its declarations say it reads: a key added to one list
+    /// and not the other would be written and noted, or dropped silently.
+    #[test]
+    fn the_fields_written_are_the_fields_declared_read() {
+        for key in KEEP.iter().chain(CARRIED) {
+            assert!(matches!(find(CONTAINER, key), Some(Use::Read)), "{key}");
+        }
+        let read = CONTAINER.iter().filter(|(_, u)| matches!(u, Use::Read)).count();
+        assert_eq!(read, KEEP.len() + CARRIED.len());
+        for (key, field) in TASK_CARRIED {
+            assert!(matches!(find(PROPS, key), Some(Use::Read)), "{key}");
+            assert_eq!(super::super::lower_camel(key), *field);
+        }
+    }
+}
