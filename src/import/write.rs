@@ -5,6 +5,7 @@
 //! file), never dropped silently.
 
 mod network;
+mod props;
 mod workload;
 
 use super::names::Names;
@@ -128,6 +129,7 @@ pub fn write(input: &Input, opts: &Options) -> Output {
     ];
     top.extend(network::top_level(&mut ctx));
     top.extend(workload::top_level(&mut ctx));
+    props::note_unread(&mut ctx, &[network::PROPS, workload::PROPS]);
     let mut notes = input.notes.clone();
     // Said once: an Auto Scaling group's instances share its launch template's notes.
     for n in std::mem::take(&mut ctx.notes) {

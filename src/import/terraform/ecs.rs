@@ -83,14 +83,19 @@ fn task_definition(s: &Src) -> P {
         }),
         other => other,
     };
-    let volumes: Vec<Value> = s
-        .blocks("volume")
-        .iter()
-        .map(|v| {
-            let host = v.scalar("host_path").map(|p| P::default().with("SourcePath", Some(p)).build());
-            P::default().with("Name", v.scalar("name")).with("Host", host).build()
-        })
-        .collect();
+    let volumes: Vec<Value> = s.blocks("volume").iter().map(volume).collect();
+    let runtime = s.blocks("runtime_platform").first().map(|b| {
+        P::default()
+            .with("OperatingSystemFamily", b.scalar("operating_system_family"))
+            .with("CpuArchitecture", b.scalar("cpu_architecture"))
+            .build()
+    });
+    let storage =
+        s.blocks("ephemeral_storage").first().map(|b| P::default().with("SizeInGiB", b.scalar("size_in_gib")).build());
+    let proxy = s
+        .blocks("proxy_configuration")
+        .first()
+        .map(|b| P::default().with("Type", b.scalar("type")).with("ContainerName", b.scalar("container_name")).build());
     P::default()
         .with("Family", s.scalar("family"))
         .with("NetworkMode", s.scalar("network_mode"))
@@ -101,7 +106,45 @@ fn task_definition(s: &Src) -> P {
         .with("ExecutionRoleArn", s.scalar("execution_role_arn"))
         .with("ContainerDefinitions", containers)
         .with("Volumes", Some(Value::List(volumes)))
+        .with("PidMode", s.scalar("pid_mode"))
+        .with("IpcMode", s.scalar("ipc_mode"))
+        .with("RuntimePlatform", runtime)
+        .with("PlacementConstraints", Some(Value::List(super::ecs_service::placement(s, "placement_constraints"))))
+        .with("EphemeralStorage", storage)
+        .with("ProxyConfiguration", proxy)
         .with("Tags", super::tags(s))
+}
+
+/// A `volume` block: a bind mount, a Docker volume, an EFS file system.
+fn volume(v: &Src) -> Value {
+    let host = v.scalar("host_path").map(|p| P::default().with("SourcePath", Some(p)).build());
+    let docker = v.blocks("docker_volume_configuration").first().map(|d| {
+        P::default()
+            .with("Scope", d.scalar("scope"))
+            .with("Autoprovision", d.scalar("autoprovision"))
+            .with("Driver", d.scalar("driver"))
+            .with("DriverOpts", d.scalar("driver_opts"))
+            .with("Labels", d.scalar("labels"))
+            .build()
+    });
+    let efs = v.blocks("efs_volume_configuration").first().map(|e| {
+        let auth = e.blocks("authorization_config").first().map(|a| {
+            P::default().with("AccessPointId", a.scalar("access_point_id")).with("IAM", a.scalar("iam")).build()
+        });
+        P::default()
+            .with("FilesystemId", e.scalar("file_system_id"))
+            .with("RootDirectory", e.scalar("root_directory"))
+            .with("TransitEncryption", e.scalar("transit_encryption"))
+            .with("TransitEncryptionPort", e.scalar("transit_encryption_port"))
+            .with("AuthorizationConfig", auth)
+            .build()
+    });
+    P::default()
+        .with("Name", v.scalar("name"))
+        .with("Host", host)
+        .with("DockerVolumeConfiguration", docker)
+        .with("EFSVolumeConfiguration", efs)
+        .build()
 }
 
 /// Keys of the ECS API whose values are maps of the user's own keys, kept as written.

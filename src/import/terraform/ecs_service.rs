@@ -49,7 +49,54 @@ pub fn service(s: &Src) -> P {
         .with("NetworkConfiguration", network)
         .with("LoadBalancers", Some(Value::List(lbs)))
         .with("HealthCheckGracePeriodSeconds", s.scalar("health_check_grace_period_seconds"))
+        .with("SchedulingStrategy", s.scalar("scheduling_strategy"))
+        .with("PlacementStrategies", Some(Value::List(placement(s, "ordered_placement_strategy"))))
+        .with("PlacementConstraints", Some(Value::List(placement(s, "placement_constraints"))))
+        .with("EnableExecuteCommand", s.scalar("enable_execute_command"))
+        .with("PlatformVersion", s.scalar("platform_version").filter(|_| configured(s, "platform_version")))
+        .with("DeploymentConfiguration", deployment(s))
+        .with(
+            "DeploymentController",
+            s.blocks("deployment_controller").first().map(|b| P::default().with("Type", b.scalar("type")).build()),
+        )
+        .with("ServiceRegistries", Some(Value::List(registries(s))))
+        .with("ServiceConnectConfiguration", service_connect(s))
         .with("Tags", super::tags(s))
+}
+
+/// The deployment settings that are not ECS's defaults (Terraform writes every one of them).
+fn deployment(s: &Src) -> Option<Value> {
+    let unless = |key: &str, default: &str| s.scalar(key).filter(|v| v.str() != Some(default));
+    let breaker = s.blocks("deployment_circuit_breaker").first().and_then(|b| {
+        let on = b.scalar("enable").and_then(|v| v.bool()) == Some(true);
+        on.then(|| P::default().with("Enable", b.scalar("enable")).with("Rollback", b.scalar("rollback")).build())
+    });
+    let p = P::default()
+        .with("MaximumPercent", unless("deployment_maximum_percent", "200"))
+        .with("MinimumHealthyPercent", unless("deployment_minimum_healthy_percent", "100"))
+        .with("DeploymentCircuitBreaker", breaker);
+    Some(p.build())
+}
+
+fn registries(s: &Src) -> Vec<Value> {
+    s.blocks("service_registries")
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("RegistryArn", b.scalar("registry_arn"))
+                .with("Port", b.scalar("port"))
+                .with("ContainerName", b.scalar("container_name"))
+                .with("ContainerPort", b.scalar("container_port"))
+                .build()
+        })
+        .collect()
+}
+
+/// Service Connect, when enabled.
+fn service_connect(s: &Src) -> Option<Value> {
+    let b = s.blocks("service_connect_configuration").into_iter().next()?;
+    let on = b.scalar("enabled").and_then(|v| v.bool()) == Some(true);
+    on.then(|| P::default().with("Enabled", b.scalar("enabled")).with("Namespace", b.scalar("namespace")).build())
 }
 
 pub fn instance(s: &Src) -> P {
@@ -123,4 +170,19 @@ pub fn autoscaling_group(s: &Src) -> P {
         .with("MaxSize", s.scalar("max_size"))
         .with("LaunchTemplate", template)
         .with("TargetGroupARNs", s.list("target_group_arns"))
+}
+
+/// Placement blocks (`placement_constraints`, `ordered_placement_strategy`): `type` and
+/// `expression` or `field`.
+pub fn placement(s: &Src, key: &str) -> Vec<Value> {
+    s.blocks(key)
+        .iter()
+        .map(|b| {
+            P::default()
+                .with("Type", b.scalar("type"))
+                .with("Expression", b.scalar("expression"))
+                .with("Field", b.scalar("field"))
+                .build()
+        })
+        .collect()
 }

@@ -350,3 +350,79 @@ fn main_route_tables_and_endpoint_associations_fold_into_what_they_associate() {
     assert_eq!(prop(assoc, "SubnetId"), &r("aws_subnet.s"));
     assert!(i.notes.is_empty(), "{:?}", i.notes);
 }
+
+/// A state of a Fargate service: the container definitions' JSON text and the task
+/// definition's and service's blocks reach the writer, which carries over or notes each.
+const ECS_STATE: &str = r#"{"format_version": "1.0", "values": {"root_module": {"resources": [
+  {"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+   "values": {"cidr_block": "10.0.0.0/16", "id": "vpc-00000000000000001"}},
+  {"address": "aws_subnet.a", "mode": "managed", "type": "aws_subnet", "name": "a",
+   "values": {"vpc_id": "vpc-00000000000000001", "cidr_block": "10.0.1.0/24", "availability_zone": "us-east-1a",
+              "id": "subnet-00000000000000001"}},
+  {"address": "aws_ecs_task_definition.app", "mode": "managed", "type": "aws_ecs_task_definition", "name": "app",
+   "values": {"family": "app", "network_mode": "awsvpc", "requires_compatibilities": ["FARGATE"],
+              "cpu": "256", "memory": "512", "pid_mode": "task", "ipc_mode": "",
+              "arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1",
+              "volume": [{"name": "data", "host_path": "", "docker_volume_configuration": [],
+                          "efs_volume_configuration": [{"file_system_id": "fs-1", "root_directory": "/",
+                            "transit_encryption": "ENABLED", "transit_encryption_port": 0,
+                            "authorization_config": [{"access_point_id": "fsap-1", "iam": "ENABLED"}]}]}],
+              "placement_constraints": [], "runtime_platform": [], "ephemeral_storage": [], "proxy_configuration": [],
+              "container_definitions": "[{\"name\":\"app\",\"image\":\"nginx\",\"essential\":true,\"portMappings\":[{\"containerPort\":80,\"hostPort\":80,\"protocol\":\"tcp\"}],\"mountPoints\":[{\"sourceVolume\":\"data\",\"containerPath\":\"/data\",\"readOnly\":false}],\"volumesFrom\":[],\"healthCheck\":{\"command\":[\"CMD\",\"true\"],\"interval\":30,\"retries\":3,\"timeout\":5},\"systemControls\":[{\"namespace\":\"net.core.somaxconn\",\"value\":\"1024\"}],\"environment\":[]}]"}},
+  {"address": "aws_ecs_service.app", "mode": "managed", "type": "aws_ecs_service", "name": "app",
+   "values": {"name": "app", "task_definition": "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1",
+              "desired_count": 1, "launch_type": "FARGATE", "scheduling_strategy": "REPLICA",
+              "health_check_grace_period_seconds": 0, "enable_execute_command": true, "platform_version": "LATEST",
+              "deployment_maximum_percent": 200, "deployment_minimum_healthy_percent": 100,
+              "deployment_circuit_breaker": [{"enable": true, "rollback": true}],
+              "deployment_controller": [{"type": "ECS"}], "ordered_placement_strategy": [], "placement_constraints": [],
+              "service_registries": [], "service_connect_configuration": [], "capacity_provider_strategy": [],
+              "load_balancer": [],
+              "network_configuration": [{"subnets": ["subnet-00000000000000001"], "security_groups": [],
+                                         "assign_public_ip": false}]}}
+]}}}"#;
+
+#[test]
+fn a_state_s_task_definition_and_service_properties_are_carried_or_noted() {
+    let i = read(ECS_STATE).expect("state");
+    let td = find(&i, "aws_ecs_task_definition.app");
+    assert_eq!(prop(td, "PidMode"), &s("task"));
+    assert_eq!(prop(td, "Volumes.0.EFSVolumeConfiguration.FilesystemId"), &s("fs-1"));
+    assert_eq!(prop(td, "ContainerDefinitions.0.HealthCheck.Interval"), &n("30"));
+    let svc = find(&i, "aws_ecs_service.app");
+    assert_eq!(prop(svc, "EnableExecuteCommand"), &Value::Bool(true));
+    // Terraform's defaults say nothing: only the circuit breaker is a deployment setting.
+    assert!(prop(svc, "DeploymentConfiguration").get("MaximumPercent").is_none());
+    assert_eq!(prop(svc, "DeploymentConfiguration.DeploymentCircuitBreaker.Enable"), &Value::Bool(true));
+
+    let opts = crate::import::write::Options {
+        name: "tf".into(),
+        region: "us-east-1".into(),
+        command: "ecsnet import terraform state.json".into(),
+    };
+    let out = crate::import::write::write(&i, &opts);
+    if let Err(d) = crate::scenario::load_str(std::path::Path::new("tf.yaml"), &out.yaml) {
+        panic!("{}\n{d:?}", out.yaml);
+    }
+    let d = &yaml_rust2::YamlLoader::load_from_str(&out.yaml).unwrap()[0];
+    let t = &d["taskDefinitions"][0];
+    assert_eq!(t["pidMode"].as_str(), Some("task"));
+    assert_eq!(t["volumes"][0]["efsVolumeConfiguration"]["fileSystemId"].as_str(), Some("fs-1"));
+    assert_eq!(t["volumes"][0]["efsVolumeConfiguration"]["authorizationConfig"]["iam"].as_str(), Some("ENABLED"));
+    let c = &t["containerDefinitions"][0];
+    assert_eq!(c["healthCheck"]["interval"].as_i64(), Some(30));
+    assert_eq!(c["mountPoints"][0]["containerPath"].as_str(), Some("/data"));
+    assert!(c["volumesFrom"].is_badvalue(), "an empty list is not written");
+    let mut notes: Vec<String> = out.notes.iter().map(|n| format!("{}: {}", n.origin, n.what)).collect();
+    notes.sort();
+    let starts = [
+        "aws_ecs_service.app: DeploymentConfiguration is not carried over",
+        "aws_ecs_service.app: EnableExecuteCommand is not carried over",
+        "aws_ecs_service.app: PlatformVersion is not carried over",
+        "aws_ecs_task_definition.app: ContainerDefinitions[0].SystemControls is not carried over",
+    ];
+    assert_eq!(notes.len(), starts.len(), "{notes:#?}");
+    for (n, want) in notes.iter().zip(starts) {
+        assert!(n.starts_with(want), "{n} / {want}");
+    }
+}

@@ -14,6 +14,7 @@ mod vpc;
 mod vpc_endpoint;
 
 use super::Ctx;
+use super::props::Kinds;
 use crate::import::resource::{Resource, Value};
 use crate::import::yaml::{Item, Node};
 use ipnetwork::Ipv4Network;
@@ -24,6 +25,22 @@ pub(super) const ROUTE_TABLE: &str = "AWS::EC2::RouteTable";
 pub(super) const NAT_GATEWAY: &str = "AWS::EC2::NatGateway";
 pub(super) const SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
 pub(super) const VPC_ENDPOINT: &str = "AWS::EC2::VPCEndpoint";
+
+/// The properties each kind's writer reads ([`props`](crate::import::write::props)).
+pub const PROPS: Kinds = &[
+    (SUBNET, subnet::PROPS),
+    ("AWS::EC2::SubnetRouteTableAssociation", subnet::ROUTE_TABLE_ASSOCIATION),
+    (ROUTE_TABLE, route_table::PROPS),
+    ("AWS::EC2::Route", route_table::ROUTE),
+    (NAT_GATEWAY, nat_gateway::PROPS),
+    (SECURITY_GROUP, security_group::PROPS),
+    ("AWS::EC2::SecurityGroupIngress", security_group::STANDALONE),
+    ("AWS::EC2::SecurityGroupEgress", security_group::STANDALONE),
+    ("AWS::EC2::NetworkAcl", network_acl::PROPS),
+    ("AWS::EC2::NetworkAclEntry", network_acl::ENTRY),
+    ("AWS::EC2::SubnetNetworkAclAssociation", network_acl::ASSOCIATION),
+    (VPC_ENDPOINT, vpc_endpoint::PROPS),
+];
 
 /// The VPC the scenario describes, and what the kinds need to know of it.
 pub(super) struct Net<'a> {

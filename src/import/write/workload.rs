@@ -18,8 +18,18 @@ mod task_definition;
 mod tests;
 
 use super::Ctx;
+use super::props::Kinds;
 use crate::import::resource::{Resource, Value};
 use crate::import::yaml::{Item, Node};
+
+/// The properties each kind's writer reads ([`props`](crate::import::write::props)).
+pub const PROPS: Kinds = &[
+    ("AWS::ECS::TaskDefinition", task_definition::PROPS),
+    ("AWS::ECS::Service", service::PROPS),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", load_balancer::PROPS),
+    ("AWS::ElasticLoadBalancingV2::Listener", load_balancer::LISTENER),
+    ("AWS::ElasticLoadBalancingV2::TargetGroup", target_group::PROPS),
+];
 
 /// The lab's account, which the scenario's ARNs name.
 const ACCOUNT: &str = "123456789012";
@@ -160,9 +170,21 @@ fn ref_text(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String> {
     })
 }
 
+/// CloudFormation's names that are not the API's with a capital first letter: the ECS API's
+/// `efsVolumeConfiguration.fileSystemId`, `authorizationConfig.iam`, ...
+const API_NAMES: &[(&str, &str)] = &[
+    ("EFSVolumeConfiguration", "efsVolumeConfiguration"),
+    ("FSxWindowsFileServerVolumeConfiguration", "fsxWindowsFileServerVolumeConfiguration"),
+    ("FilesystemId", "fileSystemId"),
+    ("IAM", "iam"),
+];
+
 /// `ContainerPort` -> `containerPort`: CloudFormation's property names are the API's with a
-/// capital first letter.
+/// capital first letter (but for [`API_NAMES`]).
 fn lower_camel(key: &str) -> String {
+    if let Some((_, api)) = API_NAMES.iter().find(|(cfn, _)| *cfn == key) {
+        return api.to_string();
+    }
     let mut c = key.chars();
     match c.next() {
         Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
@@ -170,8 +192,11 @@ fn lower_camel(key: &str) -> String {
     }
 }
 
-/// A value as a scenario node, keys lower-camel-cased except inside the free-form maps
-/// (`Options`, `DockerLabels`, whose keys are the user's and whose values are text).
+/// Maps whose keys are the user's and whose values are text: a log driver's options, Docker
+/// labels, a Docker volume's driver options and labels.
+const FREE_FORM: &[&str] = &["Options", "DockerLabels", "DriverOpts", "Labels"];
+
+/// A value as a scenario node, keys lower-camel-cased except inside the [`FREE_FORM`] maps.
 /// Unknowns are noted and left out.
 fn convert(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Node> {
     match v {
@@ -189,7 +214,7 @@ fn convert(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Node> {
             let mut out = vec![];
             for (k, x) in m {
                 let at = format!("{what}.{k}");
-                let node = if matches!(k.as_str(), "Options" | "DockerLabels" | "options" | "dockerLabels") {
+                let node = if FREE_FORM.iter().any(|f| f.eq_ignore_ascii_case(k)) {
                     free_form(ctx, r, &at, x)
                 } else {
                     convert(ctx, r, &at, x)

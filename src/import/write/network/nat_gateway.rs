@@ -2,10 +2,26 @@
 //! input knows its address. A private NAT gateway, or one in a VPC with no internet gateway
 //! (AWS refuses a public one there), is noted and skipped, and so are the routes to it.
 
-use super::{NAT_GATEWAY, Net, SUBNET, entry, get, live, note_unsupported, prop, text};
+use super::{NAT_GATEWAY, Net, SUBNET, entry, get, live, prop, text};
 use crate::import::resource::{Resource, Value};
 use crate::import::write::Ctx;
+use crate::import::write::props::{Props, Use, Use::*};
 use crate::import::yaml::{Item, Node};
+
+const ONE_ADDRESS: Use = Lost("the lab's NAT gateway has one address", "");
+
+/// An `AWS::EC2::NatGateway`'s properties.
+pub(super) const PROPS: Props = &[
+    ("SubnetId", Read),
+    ("AllocationId", Read),
+    ("ConnectivityType", Read),
+    ("Tags", Meta),
+    ("SecondaryAllocationIds", ONE_ADDRESS),
+    ("SecondaryPrivateIpAddresses", ONE_ADDRESS),
+    ("SecondaryPrivateIpAddressCount", ONE_ADDRESS),
+    ("PrivateIpAddress", Lost("the lab picks its private address", "")),
+    ("MaxDrainDurationSeconds", Lost("the lab's NAT gateway does not drain connections", "")),
+];
 use std::net::Ipv4Addr;
 
 /// The `natGateways` list.
@@ -45,13 +61,6 @@ fn nat(ctx: &mut Ctx, net: &Net, r: &Resource) -> Option<Item> {
     if let Some((ip, eip)) = elastic_ip(ctx, net, r) {
         m.push(("elasticIp".to_string(), Node::str(ip.to_string()).with_comment(ctx.from(eip))));
     }
-    let other = [
-        ("SecondaryAllocationIds", "the lab's NAT gateway has one address"),
-        ("SecondaryPrivateIpAddresses", "the lab's NAT gateway has one address"),
-        ("SecondaryPrivateIpAddressCount", "the lab's NAT gateway has one address"),
-        ("PrivateIpAddress", "the lab picks its private address"),
-    ];
-    note_unsupported(ctx, r, &other);
     Some(Node::Map(m).with_comment(comment))
 }
 

@@ -5,9 +5,29 @@
 use super::{Net, SUBNET, cidr, entry, get, icmp_widened, int, known, live, ports, prop, protocol, refers_to};
 use crate::import::resource::{Resource, Value};
 use crate::import::write::Ctx;
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
 
 const ACL: &str = "AWS::EC2::NetworkAcl";
+
+/// An `AWS::EC2::NetworkAcl`'s properties.
+pub(super) const PROPS: Props = &[("VpcId", Read), ("Tags", Meta)];
+
+/// An `AWS::EC2::NetworkAclEntry`'s properties (an IPv6 entry noted by the writer).
+pub(super) const ENTRY: Props = &[
+    ("NetworkAclId", Read),
+    ("RuleNumber", Read),
+    ("Protocol", Read),
+    ("RuleAction", Read),
+    ("Egress", Read),
+    ("CidrBlock", Read),
+    ("Ipv6CidrBlock", Read),
+    ("PortRange", Read),
+    ("Icmp", Read),
+];
+
+/// An `AWS::EC2::SubnetNetworkAclAssociation`'s properties.
+pub(super) const ASSOCIATION: Props = &[("SubnetId", Read), ("NetworkAclId", Read)];
 
 /// The `networkAcls` list.
 pub(super) fn list(ctx: &mut Ctx, net: &Net) -> Vec<Item> {

@@ -7,6 +7,7 @@
 use super::{NAT_GATEWAY, Net, ROUTE_TABLE, VPC_ENDPOINT, cidr, entry, get, live, prop, refers_to, text};
 use crate::import::resource::{Resource, Value};
 use crate::import::write::Ctx;
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
 use ipnetwork::Ipv4Network;
 
@@ -24,6 +25,28 @@ const OTHER_TARGETS: &[&str] = &[
     "CarrierGatewayId",
     "LocalGatewayId",
     "CoreNetworkArn",
+];
+
+/// An `AWS::EC2::RouteTable`'s properties.
+pub(super) const PROPS: Props = &[("VpcId", Read), ("EcsnetMain", Read), ("Tags", Meta)];
+
+/// An `AWS::EC2::Route`'s properties (the targets of [`OTHER_TARGETS`] noted by the writer).
+pub(super) const ROUTE: Props = &[
+    ("RouteTableId", Read),
+    ("DestinationCidrBlock", Read),
+    ("DestinationIpv6CidrBlock", Read),
+    ("DestinationPrefixListId", Read),
+    ("GatewayId", Read),
+    ("NatGatewayId", Read),
+    ("TransitGatewayId", Read),
+    ("VpcPeeringConnectionId", Read),
+    ("NetworkInterfaceId", Read),
+    ("InstanceId", Read),
+    ("VpcEndpointId", Read),
+    ("EgressOnlyInternetGatewayId", Read),
+    ("CarrierGatewayId", Read),
+    ("LocalGatewayId", Read),
+    ("CoreNetworkArn", Read),
 ];
 
 fn is_main(r: &Resource) -> bool {

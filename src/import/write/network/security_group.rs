@@ -15,10 +15,48 @@ use super::{
 };
 use crate::import::names::kebab;
 use crate::import::resource::{Resource, Value};
+use crate::import::write::props::{Props, Use::*};
 use crate::import::write::{Ctx, name_tag};
 use crate::import::yaml::{Item, Node};
 
 const KIND: &str = "sg";
+
+/// A rule's properties, in a group's list or a standalone rule's (`peer` notes the peers the
+/// scenario cannot carry: IPv6 blocks, a group by name).
+macro_rules! rule_props {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            ("IpProtocol", Read),
+            ("FromPort", Read),
+            ("ToPort", Read),
+            ("CidrIp", Read),
+            ("CidrIpv6", Read),
+            ("Description", Meta),
+            // The lab has one account: a group named by id is that account's.
+            ("SourceSecurityGroupOwnerId", Meta),
+            ("SourceSecurityGroupId", Read),
+            ("SourceSecurityGroupName", Read),
+            ("SourcePrefixListId", Read),
+            ("DestinationSecurityGroupId", Read),
+            ("DestinationPrefixListId", Read),
+            $($extra),*
+        ]
+    };
+}
+
+/// An `AWS::EC2::SecurityGroup`'s properties.
+pub(super) const PROPS: Props = &[
+    ("GroupName", Read),
+    ("GroupDescription", Read),
+    ("VpcId", Read),
+    ("SecurityGroupIngress", Nested(rule_props!())),
+    ("SecurityGroupEgress", Nested(rule_props!())),
+    ("EcsnetDefaultEgress", Read),
+    ("Tags", Meta),
+];
+
+/// An `AWS::EC2::SecurityGroupIngress`'s or `AWS::EC2::SecurityGroupEgress`'s properties.
+pub(super) const STANDALONE: Props = rule_props!(("GroupId", Read), ("GroupName", Read));
 const INGRESS: &str = "AWS::EC2::SecurityGroupIngress";
 const EGRESS: &str = "AWS::EC2::SecurityGroupEgress";
 

@@ -2,22 +2,39 @@
 //! (none: the main route table, written by omitting `routeTable`). `MapPublicIpOnLaunch`
 //! has no subnet field in the scenario: it is recorded for the instances launched there.
 
-use super::{Net, SUBNET, cidr, entry, flag, get, live, note_unsupported, prop, refers_to, text};
+use super::{Net, SUBNET, cidr, entry, flag, get, live, prop, refers_to, text};
 use crate::import::resource::Resource;
 use crate::import::write::Ctx;
+use crate::import::write::props::{Props, Use, Use::*};
 use crate::import::yaml::{Item, Node};
 use ipnetwork::Ipv4Network;
 
-const IPV6: &[(&str, &str)] = &[
-    ("Ipv6CidrBlock", "the lab has no IPv6"),
-    ("Ipv6CidrBlocks", "the lab has no IPv6"),
-    ("AssignIpv6AddressOnCreation", "the lab has no IPv6"),
-    ("Ipv6Native", "the lab has no IPv6"),
-    ("EnableDns64", "the lab has no IPv6"),
-    ("Ipv6IpamPoolId", "the lab has no IPv6"),
-    ("AvailabilityZoneId", "zones are named by `availabilityZone`"),
-    ("OutpostArn", "the lab has no Outposts"),
+const NO_IPV6: Use = Lost("the lab has no IPv6", "");
+
+/// An `AWS::EC2::Subnet`'s properties.
+pub(super) const PROPS: Props = &[
+    ("CidrBlock", Read),
+    ("VpcId", Read),
+    ("AvailabilityZone", Read),
+    ("MapPublicIpOnLaunch", Read),
+    ("Tags", Meta),
+    ("Ipv6CidrBlock", NO_IPV6),
+    ("Ipv6CidrBlocks", NO_IPV6),
+    ("AssignIpv6AddressOnCreation", NO_IPV6),
+    ("Ipv6Native", NO_IPV6),
+    ("EnableDns64", NO_IPV6),
+    ("Ipv6IpamPoolId", NO_IPV6),
+    ("Ipv6NetmaskLength", NO_IPV6),
+    ("AvailabilityZoneId", Lost("zones are named by `availabilityZone`", "give the subnet an AvailabilityZone")),
+    ("OutpostArn", Lost("the lab has no Outposts", "")),
+    ("Ipv4IpamPoolId", Lost("the lab has no IPAM", "give the subnet a CidrBlock")),
+    ("Ipv4NetmaskLength", Lost("the lab has no IPAM", "give the subnet a CidrBlock")),
+    ("EnableLniAtDeviceIndex", Lost("the lab has no Outposts", "")),
+    ("PrivateDnsNameOptionsOnLaunch", Lost("the lab names its instances its own way", "")),
 ];
+
+/// A `AWS::EC2::SubnetRouteTableAssociation`'s properties.
+pub(super) const ROUTE_TABLE_ASSOCIATION: Props = &[("SubnetId", Read), ("RouteTableId", Read)];
 
 /// The `subnets` list. A subnet that cannot be written (no block, outside the VPC, overlapping
 /// another) is noted and skipped, so that what names it is noted too.
@@ -43,7 +60,6 @@ pub(super) fn list(ctx: &mut Ctx, net: &Net) -> Vec<Item> {
         if flag(ctx, r, "MapPublicIpOnLaunch") == Some(true) {
             ctx.public_subnets.insert(r.id.clone());
         }
-        note_unsupported(ctx, r, IPV6);
         out.push(Node::Map(m).with_comment(comment));
     }
     out

@@ -571,3 +571,80 @@ fn no_vpc_at_all_is_noted() {
     assert!(out.notes.iter().any(|x| x.what.contains("no AWS::EC2::VPC")));
     assert!(!out.yaml.contains("\nvpc:"), "{}", out.yaml);
 }
+
+/// A subnet, a group with inline rules and a route table setting only what their writers
+/// read (or declare as metadata), then each with one property more.
+fn declared_only() -> Vec<Resource> {
+    let tags = Value::List(vec![map(&[("Key", s("Name")), ("Value", s("app"))])]);
+    let rule = map(&[
+        ("IpProtocol", s("tcp")),
+        ("FromPort", n(443)),
+        ("ToPort", n(443)),
+        ("CidrIp", s("10.0.0.0/16")),
+        ("Description", s("https")),
+    ]);
+    vec![
+        vpc(),
+        res(
+            "Sub",
+            "Subnet",
+            &[
+                ("VpcId", r("Vpc")),
+                ("CidrBlock", s("10.0.1.0/24")),
+                ("AvailabilityZone", s("us-east-1a")),
+                ("MapPublicIpOnLaunch", Value::Bool(false)),
+                // A flag left off changes nothing.
+                ("AssignIpv6AddressOnCreation", Value::Bool(false)),
+                ("Tags", tags.clone()),
+            ],
+        ),
+        res(
+            "Sg",
+            "SecurityGroup",
+            &[
+                ("VpcId", r("Vpc")),
+                ("GroupDescription", s("app")),
+                ("SecurityGroupIngress", Value::List(vec![rule])),
+                ("Tags", tags.clone()),
+            ],
+        ),
+        res("Rt", "RouteTable", &[("VpcId", r("Vpc")), ("Tags", tags)]),
+    ]
+}
+
+fn push(rs: &mut [Resource], id: &str, key: &str, v: Value) {
+    let r = rs.iter_mut().find(|r| r.id == id).unwrap();
+    if let Value::Map(m) = &mut r.properties {
+        m.push((key.into(), v));
+    }
+}
+
+#[test]
+fn resources_setting_only_what_their_writers_read_are_not_noted() {
+    let out = run(declared_only());
+    valid(&out);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+}
+
+#[test]
+fn each_property_a_writer_does_not_read_is_one_note() {
+    let mut rs = declared_only();
+    push(&mut rs, "Sub", "Ipv4NetmaskLength", n(24));
+    push(&mut rs, "Sub", "SomethingNew", s("x"));
+    let Value::Map(sg) = &mut rs.iter_mut().find(|r| r.id == "Sg").unwrap().properties else { unreachable!() };
+    if let Some((_, Value::List(rules))) = sg.iter_mut().find(|(k, _)| k == "SecurityGroupIngress") {
+        if let Value::Map(rule) = &mut rules[0] {
+            rule.push(("Frob".into(), s("y")));
+        }
+    }
+    let out = run(rs);
+    valid(&out);
+    let count = |origin: &str, what: &str| {
+        out.notes.iter().filter(|x| x.origin == format!("logical id {origin}") && x.what.starts_with(what)).count()
+    };
+    assert_eq!(count("Sub", "Ipv4NetmaskLength is not carried over: the lab has no IPAM"), 1, "{:?}", out.notes);
+    assert_eq!(count("Sub", "SomethingNew is not carried over: the importer does not know"), 1);
+    assert_eq!(count("Sg", "SecurityGroupIngress[0].Frob is not carried over"), 1);
+    assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
+    assert!(noted(&out, "Sub", "give the subnet a CidrBlock"), "the fix is given");
+}

@@ -5,7 +5,26 @@
 use super::{Net, SUBNET, VPC_ENDPOINT, entry, get, live, names_entry, prop, text};
 use crate::import::resource::{Resource, Value};
 use crate::import::write::Ctx;
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
+
+/// An `AWS::EC2::VPCEndpoint`'s properties.
+pub(super) const PROPS: Props = &[
+    ("ServiceName", Read),
+    ("VpcEndpointType", Read),
+    ("VpcId", Read),
+    ("RouteTableIds", Read),
+    ("SubnetIds", Read),
+    ("SecurityGroupIds", Read),
+    ("PrivateDnsEnabled", Read),
+    ("PolicyDocument", Read),
+    ("Tags", Meta),
+    ("IpAddressType", LostUnless("ipv4", "the lab has no IPv6", "")),
+    ("DnsOptions", Lost("the scenario's endpoints have one DNS setting, privateDnsEnabled", "")),
+    ("ServiceRegion", Lost("the scenario's endpoints serve the lab's region", "")),
+    ("ServiceNetworkArn", Lost("the lab has no VPC Lattice", "")),
+    ("ResourceConfigurationArn", Lost("the lab has no VPC Lattice", "")),
+];
 use crate::scenario::aws_service::AwsService;
 use crate::scenario::policy::{PolicyKind, parse_policy};
 

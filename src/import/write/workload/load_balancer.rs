@@ -4,7 +4,42 @@
 use super::target_group::elb_name;
 use super::{Ctx, convert, names_node, number, of, prop, sg_names, subnet_names, text};
 use crate::import::resource::{Resource, Value};
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
+
+/// An `AWS::ElasticLoadBalancingV2::LoadBalancer`'s properties.
+pub(super) const PROPS: Props = &[
+    ("Name", Read),
+    ("Type", Read),
+    ("Scheme", Read),
+    ("Subnets", Read),
+    ("SubnetMappings", Read),
+    ("SecurityGroups", Read),
+    // The attributes the scenario does not model are noted by the writer, one by one.
+    ("LoadBalancerAttributes", Read),
+    ("IpAddressType", Read),
+    ("Tags", Meta),
+    ("MinimumLoadBalancerCapacity", Lost("the lab's load balancers have no capacity units", "")),
+    (
+        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        Lost("the lab has no PrivateLink to its load balancers", ""),
+    ),
+    ("EnablePrefixForIpv6SourceNat", Lost("the lab has no IPv6", "")),
+    ("Ipv4IpamPoolId", Lost("the lab has no IPAM", "")),
+];
+
+/// An `AWS::ElasticLoadBalancingV2::Listener`'s properties.
+pub(super) const LISTENER: Props = &[
+    ("LoadBalancerArn", Read),
+    ("Port", Read),
+    ("Protocol", Read),
+    ("Certificates", Read),
+    ("SslPolicy", Read),
+    ("DefaultActions", Read),
+    ("AlpnPolicy", Lost("the scenario's listeners negotiate no ALPN", "")),
+    ("MutualAuthentication", Lost("the scenario's listeners do not verify client certificates", "")),
+    ("ListenerAttributes", Lost("the scenario models no listener attributes", "")),
+];
 
 pub(super) fn lb_name(ctx: &mut Ctx, r: &Resource) -> String {
     elb_name(ctx, r, "load-balancer")

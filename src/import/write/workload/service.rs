@@ -3,7 +3,43 @@
 use super::task_definition::Defs;
 use super::{Ctx, count, names_node, of, prop, sg_names, subnet_names, text};
 use crate::import::resource::{Resource, Value};
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
+
+/// An `AWS::ECS::Service`'s properties.
+pub(super) const PROPS: Props = &[
+    ("ServiceName", Read),
+    ("Cluster", Read),
+    ("TaskDefinition", Read),
+    ("DesiredCount", Read),
+    ("LaunchType", Read),
+    ("CapacityProviderStrategy", Read),
+    ("SchedulingStrategy", Read),
+    ("NetworkConfiguration", Read),
+    ("PlacementStrategies", Read),
+    ("PlacementConstraints", Read),
+    ("LoadBalancers", Read),
+    ("HealthCheckGracePeriodSeconds", Read),
+    ("Tags", Meta),
+    ("PropagateTags", Meta),
+    ("EnableECSManagedTags", Meta),
+    // A redeployment's trigger, and the role ECS once needed to register targets (the lab
+    // registers them itself).
+    ("ForceNewDeployment", Meta),
+    ("Role", Meta),
+    ("DeploymentConfiguration", Lost(NO_DEPLOYMENTS, "")),
+    // ECS's own controller, the default, says nothing.
+    ("DeploymentController", Nested(&[("Type", LostUnless("ECS", NO_DEPLOYMENTS, ""))])),
+    ("AvailabilityZoneRebalancing", Lost("the lab does not move running tasks between zones", "")),
+    ("EnableExecuteCommand", Lost("the lab has no ECS Exec", "")),
+    ("PlatformVersion", Lost("the lab's Fargate has no platform versions", "")),
+    ("ServiceRegistries", Lost("the lab has no Cloud Map", "")),
+    ("ServiceConnectConfiguration", Lost("the lab has no Service Connect", "")),
+    ("VolumeConfigurations", Lost("the lab's tasks have no EBS volumes", "")),
+    ("VpcLatticeConfigurations", Lost("the lab has no VPC Lattice", "")),
+];
+
+const NO_DEPLOYMENTS: &str = "the lab starts the service's tasks once, it has no deployments";
 
 /// The scenario's most tasks per service.
 const MAX_DESIRED: u64 = 100;
@@ -66,22 +102,20 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
     if let Some(n) = network(ctx, r, td.1) {
         m.push(("networkConfiguration".into(), n.into()));
     }
-    if !fargate {
-        placement(ctx, r, &mut m);
-    }
+    placement(ctx, r, fargate, &mut m);
     let lbs = load_balancers(ctx, r);
+    let grace = prop(r, "HealthCheckGracePeriodSeconds");
     if !lbs.is_empty() {
         m.push(("loadBalancers".into(), Node::List(lbs).into()));
-        if let Some(g) = prop(r, "HealthCheckGracePeriodSeconds")
-            .and_then(|v| super::number(ctx, r, "HealthCheckGracePeriodSeconds", v))
-        {
+        if let Some(g) = grace.and_then(|v| super::number(ctx, r, "HealthCheckGracePeriodSeconds", v)) {
             m.push(("healthCheckGracePeriodSeconds".into(), g.into()));
         }
-    }
-    for key in ["ServiceRegistries", "ServiceConnectConfiguration"] {
-        if prop(r, key).is_some() {
-            ctx.note(&r.origin, format!("{key} left out: the lab has no Cloud Map or Service Connect"), "");
-        }
+    } else if grace.is_some_and(|g| g.str() != Some("0")) {
+        ctx.note(
+            &r.origin,
+            "HealthCheckGracePeriodSeconds is not carried over: the service has no load balancer, and the scenario takes it only with one",
+            "",
+        );
     }
     Some(Node::Map(m).with_comment(comment))
 }
@@ -129,7 +163,16 @@ fn launch_type(ctx: &mut Ctx, r: &Resource) -> String {
         .collect();
     let on_fargate = |p: &&str| *p == "FARGATE" || *p == "FARGATE_SPOT";
     match (providers.iter().any(on_fargate), providers.iter().all(on_fargate)) {
-        (true, true) => "FARGATE".into(),
+        (true, true) => {
+            if providers.contains(&"FARGATE_SPOT") {
+                ctx.note(
+                    &r.origin,
+                    "the capacity provider FARGATE_SPOT is written as launchType FARGATE: the scenario has no capacity providers (nor Spot interruptions)",
+                    "",
+                );
+            }
+            "FARGATE".into()
+        }
         (true, false) => {
             ctx.note(&r.origin, "a capacity provider strategy mixing Fargate and EC2: written as EC2", "");
             "EC2".into()
@@ -161,10 +204,14 @@ fn network(ctx: &mut Ctx, r: &Resource, awsvpc: bool) -> Option<Node> {
 }
 
 /// `placementStrategy` and `placementConstraints` (EC2 only: Fargate refuses them).
-fn placement(ctx: &mut Ctx, r: &Resource, m: &mut Vec<(String, Item)>) {
+fn placement(ctx: &mut Ctx, r: &Resource, fargate: bool, m: &mut Vec<(String, Item)>) {
     for (key, field) in [("PlacementStrategies", "placementStrategy"), ("PlacementConstraints", "placementConstraints")]
     {
-        let Some(v) = prop(r, key) else { continue };
+        let Some(v) = prop(r, key).filter(|v| !v.list().is_empty()) else { continue };
+        if fargate {
+            ctx.note(&r.origin, format!("{key} is not carried over: Fargate refuses placement"), "");
+            continue;
+        }
         if let Some(n) = super::convert(ctx, r, key, v).filter(|n| !matches!(n, Node::List(l) if l.is_empty())) {
             m.push((field.into(), n.into()));
         }

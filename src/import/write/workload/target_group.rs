@@ -3,6 +3,7 @@
 
 use super::{Ctx, number, of, prop, text};
 use crate::import::resource::{Resource, Value};
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
 
 /// ELB's longest target group and load balancer name.
@@ -31,6 +32,31 @@ const HEALTH: &[(&str, &str)] = &[
     ("HealthCheckTimeoutSeconds", "healthCheckTimeoutSeconds"),
     ("HealthyThresholdCount", "healthyThresholdCount"),
     ("UnhealthyThresholdCount", "unhealthyThresholdCount"),
+];
+
+/// An `AWS::ElasticLoadBalancingV2::TargetGroup`'s properties.
+pub(super) const PROPS: Props = &[
+    ("Name", Read),
+    ("Protocol", Read),
+    ("Port", Read),
+    ("TargetType", Read),
+    ("HealthCheckEnabled", Read),
+    ("HealthCheckProtocol", Read),
+    ("HealthCheckPort", Read),
+    ("HealthCheckPath", Read),
+    ("HealthCheckIntervalSeconds", Read),
+    ("HealthCheckTimeoutSeconds", Read),
+    ("HealthyThresholdCount", Read),
+    ("UnhealthyThresholdCount", Read),
+    ("Matcher", Nested(&[("HttpCode", Read), ("GrpcCode", Lost("the scenario's health checks are HTTP ones", ""))])),
+    // The attributes the scenario does not model are noted by the writer, one by one.
+    ("TargetGroupAttributes", Read),
+    ("Targets", Read),
+    // The scenario's one VPC.
+    ("VpcId", Read),
+    ("Tags", Meta),
+    ("ProtocolVersion", LostUnless("HTTP1", "the scenario's target groups speak HTTP/1.1", "")),
+    ("IpAddressType", LostUnless("ipv4", "the lab has no IPv6", "")),
 ];
 
 pub(super) fn target_groups(ctx: &mut Ctx) -> Vec<Item> {

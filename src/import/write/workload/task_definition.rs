@@ -5,6 +5,7 @@
 
 use super::{ACCOUNT, Ctx, convert, of, prop, role, text, unknown};
 use crate::import::resource::{Resource, Value};
+use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
 use std::collections::HashMap;
 
@@ -45,8 +46,7 @@ pub(super) fn family(ctx: &mut Ctx, r: &Resource) -> String {
     }
 }
 
-/// The fields of a container definition the scenario models; the others are accepted and
-/// ignored by it, and left out here (those that change the network are noted).
+/// The fields of a container definition the scenario models.
 const KEEP: &[&str] = &[
     "Name",
     "Image",
@@ -68,17 +68,107 @@ const KEEP: &[&str] = &[
     "Secrets",
 ];
 
-/// Left out, and what the lab misses by it.
-const NOTED: &[(&str, &str)] = &[
-    ("SystemControls", "its sysctls (net.* change the container's network stack)"),
-    ("RepositoryCredentials", "its private registry credentials (the lab pulls only from its own ECR)"),
-    ("FirelensConfiguration", "its FireLens log routing"),
+/// The fields the scenario accepts and ignores: carried over all the same, so that the file
+/// says what the task definition says.
+const CARRIED: &[&str] = &[
+    "MemoryReservation",
+    "HealthCheck",
+    "MountPoints",
+    "VolumesFrom",
+    "EnvironmentFiles",
+    "WorkingDirectory",
+    "User",
+    "Privileged",
+    "ReadonlyRootFilesystem",
+    "Ulimits",
+    "LinuxParameters",
+    "DependsOn",
+    "StartTimeout",
+    "StopTimeout",
 ];
 
-/// Task-level fields left out, and what the lab misses by them.
-const TASK_NOTED: &[(&str, &str)] = &[
-    ("ProxyConfiguration", "its App Mesh proxy configuration (traffic redirected through the proxy container)"),
-    ("PlacementConstraints", "its placement constraints (the service's own constraints are carried over)"),
+/// A container definition's properties: [`KEEP`] and [`CARRIED`] are read, the others noted.
+const CONTAINER: Props = &[
+    ("Name", Read),
+    ("Image", Read),
+    ("Essential", Read),
+    ("Command", Read),
+    ("EntryPoint", Read),
+    ("PortMappings", Read),
+    ("Environment", Read),
+    ("Links", Read),
+    ("Hostname", Read),
+    ("DnsServers", Read),
+    ("DnsSearchDomains", Read),
+    ("ExtraHosts", Read),
+    ("DisableNetworking", Read),
+    ("DockerLabels", Read),
+    ("Cpu", Read),
+    ("Memory", Read),
+    ("LogConfiguration", Read),
+    ("Secrets", Read),
+    ("MemoryReservation", Read),
+    ("HealthCheck", Read),
+    ("MountPoints", Read),
+    ("VolumesFrom", Read),
+    ("EnvironmentFiles", Read),
+    ("WorkingDirectory", Read),
+    ("User", Read),
+    ("Privileged", Read),
+    ("ReadonlyRootFilesystem", Read),
+    ("Ulimits", Read),
+    ("LinuxParameters", Read),
+    ("DependsOn", Read),
+    ("StartTimeout", Read),
+    ("StopTimeout", Read),
+    ("SystemControls", Lost("the scenario has no sysctls (net.* change the container's network stack)", "")),
+    (
+        "RepositoryCredentials",
+        Lost("the scenario has no private registry credentials (the lab pulls only from its own ECR)", ""),
+    ),
+    ("FirelensConfiguration", Lost("the scenario has no FireLens log routing", "")),
+    ("ResourceRequirements", Lost("the lab's tasks have no GPUs or inference accelerators", "")),
+    ("Interactive", Lost("nothing runs the image in the lab", "")),
+    ("PseudoTerminal", Lost("nothing runs the image in the lab", "")),
+    ("DockerSecurityOptions", Lost("the scenario has no Docker security options", "")),
+    ("CredentialSpecs", Lost("the lab's tasks are Linux ones (gMSA credential specs are for Windows)", "")),
+    ("RestartPolicy", Lost("the lab does not restart containers", "")),
+    ("VersionConsistency", Lost("nothing is pulled in the lab", "")),
+];
+
+/// Task-level fields the scenario accepts and ignores, carried over: CloudFormation's name,
+/// the scenario's.
+const TASK_CARRIED: &[(&str, &str)] = &[
+    ("Volumes", "volumes"),
+    ("PidMode", "pidMode"),
+    ("IpcMode", "ipcMode"),
+    ("RuntimePlatform", "runtimePlatform"),
+    ("PlacementConstraints", "placementConstraints"),
+];
+
+/// An `AWS::ECS::TaskDefinition`'s properties.
+pub(super) const PROPS: Props = &[
+    ("Family", Read),
+    ("NetworkMode", Read),
+    ("RequiresCompatibilities", Read),
+    ("Cpu", Read),
+    ("Memory", Read),
+    ("TaskRoleArn", Read),
+    ("ExecutionRoleArn", Read),
+    ("ContainerDefinitions", Nested(CONTAINER)),
+    ("Volumes", Read),
+    ("PidMode", Read),
+    ("IpcMode", Read),
+    ("RuntimePlatform", Read),
+    ("PlacementConstraints", Read),
+    ("Tags", Meta),
+    (
+        "ProxyConfiguration",
+        Lost("the lab has no App Mesh proxy (traffic is not redirected through the proxy container)", ""),
+    ),
+    ("EphemeralStorage", Lost("the lab's tasks have no storage size", "")),
+    ("InferenceAccelerators", Lost("the lab's tasks have no inference accelerators", "")),
+    ("EnableFaultInjection", Lost("the lab has no fault injection", "")),
 ];
 
 pub(super) fn task_definitions(ctx: &mut Ctx) -> Defs {
@@ -143,9 +233,9 @@ fn task_definition(ctx: &mut Ctx, r: &Resource, fam: &str, reference: String, na
         .map(|(i, c)| container(ctx, r, &format!("ContainerDefinitions[{i}]"), c, named))
         .collect();
     m.push(("containerDefinitions".into(), Node::List(containers).into()));
-    for (key, what) in TASK_NOTED {
-        if prop(r, key).is_some_and(|v| !v.list().is_empty() || matches!(v, Value::Map(_))) {
-            ctx.note(&r.origin, format!("{key} left out: the scenario has no {what}"), "");
+    for (key, field) in TASK_CARRIED {
+        if let Some(n) = prop(r, key).and_then(|v| convert(ctx, r, key, v)).filter(|n| !empty(n)) {
+            m.push((field.to_string(), n.into()));
         }
     }
     if let Some(os) = prop(r, "RuntimePlatform").and_then(|p| p.get("OperatingSystemFamily")).and_then(Value::str) {
@@ -174,11 +264,9 @@ fn container(ctx: &mut Ctx, r: &Resource, what: &str, c: &Value, named: &mut Nam
     for (k, v) in fields {
         let at = format!("{what}.{k}");
         let key = pascal(k);
-        if let Some((_, lost)) = NOTED.iter().find(|(n, _)| *n == key) {
-            ctx.note(&r.origin, format!("{at} left out: the scenario has no {lost}"), "");
-            continue;
-        }
-        if !KEEP.contains(&key.as_str()) {
+        // What is not read is noted with the other properties of the input (`props`).
+        let carried = CARRIED.contains(&key.as_str());
+        if !carried && !KEEP.contains(&key.as_str()) {
             continue;
         }
         let node = match key.as_str() {
@@ -186,7 +274,7 @@ fn container(ctx: &mut Ctx, r: &Resource, what: &str, c: &Value, named: &mut Nam
             "Environment" => Some(environment(ctx, r, &at, v)),
             "PortMappings" => Some(port_mappings(ctx, r, &at, v)),
             "DockerLabels" => super::free_form(ctx, r, &at, v).map(Item::from),
-            _ => convert(ctx, r, &at, v).map(Item::from),
+            _ => convert(ctx, r, &at, v).filter(|n| !carried || !empty(n)).map(Item::from),
         };
         if let Some(n) = node {
             m.push((super::lower_camel(&key), n));
@@ -194,6 +282,11 @@ fn container(ctx: &mut Ctx, r: &Resource, what: &str, c: &Value, named: &mut Nam
     }
     record_named(&m, &r.origin, named);
     Node::Map(m).into()
+}
+
+/// An empty list or map (Terraform writes `mountPoints: []` for none): not written.
+fn empty(n: &Node) -> bool {
+    matches!(n, Node::List(l) if l.is_empty()) || matches!(n, Node::Map(m) if m.is_empty())
 }
 
 /// `containerPort` -> `ContainerPort`, so that both spellings are matched.
@@ -275,6 +368,27 @@ fn record_named(m: &[(String, Item)], origin: &str, named: &mut Named) {
                 None => from,
             };
             named.parameters.push(pair(name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::import::write::props::{Use, find};
+
+    /// What the writer carries is what its declarations say it reads: a key added to one list
+    /// and not the other would be written and noted, or dropped silently.
+    #[test]
+    fn the_fields_written_are_the_fields_declared_read() {
+        for key in KEEP.iter().chain(CARRIED) {
+            assert!(matches!(find(CONTAINER, key), Some(Use::Read)), "{key}");
+        }
+        let read = CONTAINER.iter().filter(|(_, u)| matches!(u, Use::Read)).count();
+        assert_eq!(read, KEEP.len() + CARRIED.len());
+        for (key, field) in TASK_CARRIED {
+            assert!(matches!(find(PROPS, key), Some(Use::Read)), "{key}");
+            assert_eq!(super::super::lower_camel(key), *field);
         }
     }
 }

@@ -401,9 +401,9 @@ fn a_fargate_service_behind_an_alb_is_a_scenario_that_loads() {
     let c = &d["taskDefinitions"][0]["containerDefinitions"][0];
     assert_eq!(c["portMappings"][0]["containerPort"].as_i64(), Some(8080));
     assert_eq!(c["logConfiguration"]["options"]["awslogs-group"].as_str(), Some("/ecs/api"));
-    // Free-form keys stay as written; fields the scenario does not model are left out.
+    // Free-form keys stay as written; fields the scenario accepts and ignores are carried over.
     assert_eq!(c["dockerLabels"]["Team"].as_str(), Some("web"));
-    assert!(c["healthCheck"].is_badvalue());
+    assert_eq!(c["healthCheck"]["command"][1].as_str(), Some("true"));
     assert_eq!(d["aws"]["logGroups"][0].as_str(), Some("/ecs/api"));
     // Every block names where it came from.
     for origin in
@@ -738,4 +738,238 @@ fn a_launch_templates_note_is_said_once_for_all_its_instances() {
     let about_type: Vec<_> = out.notes.iter().filter(|n| n.what.contains("c4.xlarge")).collect();
     assert_eq!(about_type.len(), 1, "{:?}", out.notes);
     assert_eq!(out.yaml.matches("c4.xlarge is not one").count(), 1, "{}", out.yaml);
+}
+
+/// A Fargate task definition and its service setting what the scenario accepts (modelled, or
+/// accepted and ignored), and nothing else.
+fn carried() -> Vec<Resource> {
+    let app = map(&[
+        ("Name", s("app")),
+        ("Image", s("nginx")),
+        ("PortMappings", list(vec![map(&[("ContainerPort", n(80))])])),
+        ("MemoryReservation", n(128)),
+        (
+            "HealthCheck",
+            map(&[
+                ("Command", list(vec![s("CMD-SHELL"), s("curl -f localhost")])),
+                ("Interval", n(10)),
+                ("Timeout", n(5)),
+                ("Retries", n(3)),
+                ("StartPeriod", n(20)),
+            ]),
+        ),
+        (
+            "MountPoints",
+            list(vec![map(&[
+                ("SourceVolume", s("data")),
+                ("ContainerPath", s("/data")),
+                ("ReadOnly", Value::Bool(true)),
+            ])]),
+        ),
+        ("DependsOn", list(vec![map(&[("ContainerName", s("init")), ("Condition", s("SUCCESS"))])])),
+        ("Ulimits", list(vec![map(&[("Name", s("nofile")), ("SoftLimit", n(1024)), ("HardLimit", n(4096))])])),
+        ("LinuxParameters", map(&[("InitProcessEnabled", Value::Bool(true))])),
+        ("StartTimeout", n(60)),
+        ("StopTimeout", n(30)),
+        ("ReadonlyRootFilesystem", Value::Bool(true)),
+        ("WorkingDirectory", s("/srv")),
+        ("User", s("1000")),
+        ("Privileged", Value::Bool(false)),
+        ("EnvironmentFiles", list(vec![map(&[("Type", s("s3")), ("Value", s("arn:aws:s3:::b/app.env"))])])),
+    ]);
+    let init = map(&[
+        ("Name", s("init")),
+        ("Image", s("busybox")),
+        ("Essential", Value::Bool(false)),
+        ("VolumesFrom", list(vec![map(&[("SourceContainer", s("app")), ("ReadOnly", Value::Bool(true))])])),
+    ]);
+    let efs = map(&[
+        ("FilesystemId", s("fs-12345678")),
+        ("TransitEncryption", s("ENABLED")),
+        ("AuthorizationConfig", map(&[("AccessPointId", s("fsap-1")), ("IAM", s("ENABLED"))])),
+    ]);
+    vec![
+        res(
+            "Def",
+            "AWS::ECS::TaskDefinition",
+            map(&[
+                ("Family", s("app")),
+                ("NetworkMode", s("awsvpc")),
+                ("RequiresCompatibilities", list(vec![s("FARGATE")])),
+                ("Cpu", s("256")),
+                ("Memory", s("512")),
+                ("PidMode", s("task")),
+                ("RuntimePlatform", map(&[("OperatingSystemFamily", s("LINUX")), ("CpuArchitecture", s("ARM64"))])),
+                (
+                    "Volumes",
+                    list(vec![
+                        map(&[("Name", s("data")), ("EFSVolumeConfiguration", efs)]),
+                        map(&[
+                            ("Name", s("scratch")),
+                            (
+                                "DockerVolumeConfiguration",
+                                map(&[("Driver", s("local")), ("DriverOpts", map(&[("Type", s("tmpfs"))]))]),
+                            ),
+                        ]),
+                    ]),
+                ),
+                ("ContainerDefinitions", list(vec![app, init])),
+                ("Tags", list(vec![map(&[("Key", s("team")), ("Value", s("web"))])])),
+            ]),
+        ),
+        res(
+            "Svc",
+            "AWS::ECS::Service",
+            map(&[
+                ("TaskDefinition", r("Def")),
+                ("LaunchType", s("FARGATE")),
+                ("SchedulingStrategy", s("REPLICA")),
+                ("PropagateTags", s("SERVICE")),
+                ("DeploymentController", map(&[("Type", s("ECS"))])),
+                ("EnableExecuteCommand", Value::Bool(false)),
+                (
+                    "NetworkConfiguration",
+                    map(&[("AwsvpcConfiguration", map(&[("Subnets", list(vec![r("PrivateA")]))]))]),
+                ),
+            ]),
+        ),
+    ]
+}
+
+/// The properties of resource `id`.
+fn props_of<'a>(rs: &'a mut [Resource], id: &str) -> &'a mut Vec<(String, Value)> {
+    match &mut rs.iter_mut().find(|r| r.id == id).unwrap().properties {
+        Value::Map(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+/// The first container definition of task definition `id`.
+fn first_container<'a>(rs: &'a mut [Resource], id: &str) -> &'a mut Vec<(String, Value)> {
+    let m = props_of(rs, id);
+    let Some((_, Value::List(cs))) = m.iter_mut().find(|(k, _)| k == "ContainerDefinitions") else { unreachable!() };
+    match &mut cs[0] {
+        Value::Map(c) => c,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn fields_the_scenario_accepts_are_carried_over_in_the_api_names() {
+    let out = run(carried());
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let td = &d["taskDefinitions"][0];
+    assert_eq!(td["pidMode"].as_str(), Some("task"));
+    assert_eq!(td["runtimePlatform"]["cpuArchitecture"].as_str(), Some("ARM64"));
+    // The ECS API's names where they are not CloudFormation's with a small first letter.
+    let efs = &td["volumes"][0]["efsVolumeConfiguration"];
+    assert_eq!(efs["fileSystemId"].as_str(), Some("fs-12345678"));
+    assert_eq!(efs["authorizationConfig"]["iam"].as_str(), Some("ENABLED"));
+    // A driver's options are the user's keys.
+    assert_eq!(td["volumes"][1]["dockerVolumeConfiguration"]["driverOpts"]["Type"].as_str(), Some("tmpfs"));
+    let c = &td["containerDefinitions"][0];
+    assert_eq!(c["memoryReservation"].as_i64(), Some(128));
+    let hc = &c["healthCheck"];
+    assert_eq!(hc["command"][1].as_str(), Some("curl -f localhost"));
+    assert_eq!(
+        (hc["interval"].as_i64(), hc["timeout"].as_i64(), hc["retries"].as_i64(), hc["startPeriod"].as_i64()),
+        (Some(10), Some(5), Some(3), Some(20))
+    );
+    assert_eq!(c["mountPoints"][0]["sourceVolume"].as_str(), Some("data"));
+    assert_eq!(c["mountPoints"][0]["containerPath"].as_str(), Some("/data"));
+    assert_eq!(c["mountPoints"][0]["readOnly"].as_bool(), Some(true));
+    assert_eq!(c["dependsOn"][0]["condition"].as_str(), Some("SUCCESS"));
+    assert_eq!(c["ulimits"][0]["softLimit"].as_i64(), Some(1024));
+    assert_eq!(c["linuxParameters"]["initProcessEnabled"].as_bool(), Some(true));
+    assert_eq!((c["startTimeout"].as_i64(), c["stopTimeout"].as_i64()), (Some(60), Some(30)));
+    assert_eq!(c["readonlyRootFilesystem"].as_bool(), Some(true));
+    assert_eq!((c["workingDirectory"].as_str(), c["user"].as_str()), (Some("/srv"), Some("1000")));
+    assert_eq!(c["privileged"].as_bool(), Some(false));
+    assert_eq!(c["environmentFiles"][0]["type"].as_str(), Some("s3"));
+    assert_eq!(td["containerDefinitions"][1]["volumesFrom"][0]["sourceContainer"].as_str(), Some("app"));
+    // Only what the writer reads or declares as metadata: nothing to say about either.
+    for id in ["logical id Def", "logical id Svc"] {
+        assert!(!out.notes.iter().any(|n| n.origin == id), "{id}: {:?}", out.notes);
+    }
+}
+
+#[test]
+fn a_property_not_read_is_one_note_naming_it() {
+    let mut rs = carried();
+    first_container(&mut rs, "Def").push(("Frobnicate".into(), s("yes")));
+    first_container(&mut rs, "Def").push(("SystemControls".into(), list(vec![map(&[("Namespace", s("net.x"))])])));
+    props_of(&mut rs, "Def").push(("EphemeralStorage".into(), map(&[("SizeInGiB", n(30))])));
+    let svc = props_of(&mut rs, "Svc");
+    svc.push(("DeploymentConfiguration".into(), map(&[("MaximumPercent", n(200)), ("MinimumHealthyPercent", n(50))])));
+    svc.push(("PlatformVersion".into(), s("LATEST")));
+    let out = run(rs);
+    loads(&out.yaml);
+    let about =
+        |origin: &str, what: &str| out.notes.iter().filter(|n| n.origin == origin && n.what.starts_with(what)).count();
+    assert_eq!(
+        about("logical id Def", "ContainerDefinitions[0].Frobnicate is not carried over: the importer does not know"),
+        1,
+        "{:?}",
+        out.notes
+    );
+    assert_eq!(about("logical id Def", "ContainerDefinitions[0].SystemControls is not carried over: "), 1);
+    assert_eq!(about("logical id Def", "EphemeralStorage is not carried over: "), 1);
+    assert_eq!(about("logical id Svc", "DeploymentConfiguration is not carried over: "), 1);
+    assert_eq!(about("logical id Svc", "PlatformVersion is not carried over: "), 1);
+    assert_eq!(out.notes.len(), 5, "{:?}", out.notes);
+    // Nor written (but in the header's notes).
+    let body = out.yaml.split_once("\nversion: 1\n").unwrap().1;
+    assert!(!body.contains("robnicate") && !body.contains("ystemControls") && !body.contains("phemeral"));
+}
+
+#[test]
+fn a_service_s_fields_the_scenario_cannot_take_are_noted() {
+    let mut rs = carried();
+    let svc = props_of(&mut rs, "Svc");
+    svc.retain(|(k, _)| k != "LaunchType");
+    svc.push(("CapacityProviderStrategy".into(), list(vec![map(&[("CapacityProvider", s("FARGATE_SPOT"))])])));
+    svc.push(("PlacementConstraints".into(), list(vec![map(&[("Type", s("distinctInstance"))])])));
+    svc.push(("HealthCheckGracePeriodSeconds".into(), n(60)));
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    assert_eq!(d["services"][0]["launchType"].as_str(), Some("FARGATE"));
+    let svc_notes: Vec<&str> =
+        out.notes.iter().filter(|n| n.origin == "logical id Svc").map(|n| n.what.as_str()).collect();
+    assert_eq!(svc_notes.len(), 3, "{svc_notes:?}");
+    assert!(svc_notes[0].contains("FARGATE_SPOT is written as launchType FARGATE"));
+    assert!(svc_notes.iter().any(|w| w.starts_with("PlacementConstraints is not carried over: Fargate")));
+    assert!(svc_notes.iter().any(|w| w.starts_with("HealthCheckGracePeriodSeconds is not carried over")));
+}
+
+#[test]
+fn an_ec2_service_s_placement_is_carried_over() {
+    let mut rs = ec2_bridge();
+    let svc = rs.iter_mut().find(|r| r.kind == "AWS::ECS::Service").unwrap();
+    if let Value::Map(m) = &mut svc.properties {
+        m.push(("PlacementStrategies".into(), list(vec![map(&[("Type", s("spread")), ("Field", s("instanceId"))])])));
+        m.push((
+            "PlacementConstraints".into(),
+            list(vec![map(&[("Type", s("memberOf")), ("Expression", s("attribute:ecs.instance-type == t3.micro"))])]),
+        ));
+    }
+    let td = rs.iter_mut().find(|r| r.kind == "AWS::ECS::TaskDefinition").unwrap();
+    if let Value::Map(m) = &mut td.properties {
+        m.push((
+            "PlacementConstraints".into(),
+            list(vec![map(&[("Type", s("memberOf")), ("Expression", s("attribute:ecs.os-type == linux"))])]),
+        ));
+    }
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let svc = &d["services"][0];
+    assert_eq!(svc["placementStrategy"][0]["field"].as_str(), Some("instanceId"));
+    assert_eq!(svc["placementConstraints"][0]["type"].as_str(), Some("memberOf"));
+    assert_eq!(
+        d["taskDefinitions"][0]["placementConstraints"][0]["expression"].as_str(),
+        Some("attribute:ecs.os-type == linux")
+    );
+    assert!(!out.notes.iter().any(|n| n.what.contains("Placement")), "{:?}", out.notes);
 }
