@@ -416,7 +416,7 @@ fn a_state_s_task_definition_and_service_properties_are_carried_or_noted() {
     let mut notes: Vec<String> = out.notes.iter().map(|n| format!("{}: {}", n.origin, n.what)).collect();
     notes.sort();
     let starts = [
-        "aws_ecs_service.app: DeploymentConfiguration is not carried over",
+        "aws_ecs_service.app: DeploymentConfiguration.DeploymentCircuitBreaker.Enable is not carried over",
         "aws_ecs_service.app: EnableExecuteCommand is not carried over",
         "aws_ecs_service.app: PlatformVersion is not carried over",
         "aws_ecs_task_definition.app: ContainerDefinitions[0].SystemControls is not carried over",

@@ -27,11 +27,24 @@ pub(super) const PROPS: Props = &[
     // registers them itself).
     ("ForceNewDeployment", Meta),
     ("Role", Meta),
-    ("DeploymentConfiguration", Lost(NO_DEPLOYMENTS, "")),
+    // ECS's defaults say nothing (almost every template writes them): only a setting that
+    // would change a deployment is noted.
+    (
+        "DeploymentConfiguration",
+        Nested(&[
+            ("MaximumPercent", LostUnless("200", NO_DEPLOYMENTS, "")),
+            ("MinimumHealthyPercent", LostUnless("100", NO_DEPLOYMENTS, "")),
+            ("DeploymentCircuitBreaker", Nested(&[("Enable", Lost(NO_DEPLOYMENTS, "")), ("Rollback", Meta)])),
+            ("Alarms", Nested(&[("Enable", Lost(NO_DEPLOYMENTS, "")), ("Rollback", Meta), ("AlarmNames", Meta)])),
+        ]),
+    ),
     // ECS's own controller, the default, says nothing.
     ("DeploymentController", Nested(&[("Type", LostUnless("ECS", NO_DEPLOYMENTS, ""))])),
     ("AvailabilityZoneRebalancing", Lost("the lab does not move running tasks between zones", "")),
-    ("EnableExecuteCommand", Lost("the lab has no ECS Exec", "")),
+    (
+        "EnableExecuteCommand",
+        Lost("the lab has no ECS Exec", "run commands in a task with `ecsnet exec LAB task/NAME -- CMD`"),
+    ),
     ("PlatformVersion", Lost("the lab's Fargate has no platform versions", "")),
     ("ServiceRegistries", Lost("the lab has no Cloud Map", "")),
     ("ServiceConnectConfiguration", Lost("the lab has no Service Connect", "")),

@@ -915,7 +915,9 @@ fn a_property_not_read_is_one_note_naming_it() {
     );
     assert_eq!(about("logical id Def", "ContainerDefinitions[0].SystemControls is not carried over: "), 1);
     assert_eq!(about("logical id Def", "EphemeralStorage is not carried over: "), 1);
-    assert_eq!(about("logical id Svc", "DeploymentConfiguration is not carried over: "), 1);
+    // MaximumPercent 200 is ECS's default and says nothing; MinimumHealthyPercent 50 does.
+    assert_eq!(about("logical id Svc", "DeploymentConfiguration.MinimumHealthyPercent is not carried over: "), 1);
+    assert_eq!(about("logical id Svc", "DeploymentConfiguration.MaximumPercent"), 0);
     assert_eq!(about("logical id Svc", "PlatformVersion is not carried over: "), 1);
     assert_eq!(out.notes.len(), 5, "{:?}", out.notes);
     // Nor written (but in the header's notes).
