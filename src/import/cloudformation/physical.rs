@@ -213,6 +213,12 @@ mod tests {
             physical(&secret, None, "us-east-1")
                 .starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-")
         );
+        let cluster = res("AWS::ECS::Cluster", "Cluster", vec![]);
+        assert_eq!(physical(&cluster, Some("Arn"), "us-east-1"), "arn:aws:ecs:us-east-1:123456789012:cluster/Cluster");
+        let queue = res("AWS::SQS::Queue", "Jobs", vec![]);
+        assert_eq!(physical(&queue, Some("Arn"), "us-east-1"), "arn:aws:sqs:us-east-1:123456789012:Jobs");
+        let topic = res("AWS::SNS::Topic", "Alerts", vec![("TopicName", "alerts")]);
+        assert_eq!(physical(&topic, None, "us-east-1"), "arn:aws:sns:us-east-1:123456789012:alerts");
         let other = res("AWS::Foo::Bar", "Thing", vec![]);
         assert_eq!(physical(&other, None, "us-east-1"), "Thing");
         assert_eq!(physical(&other, Some("Endpoint.Address"), "us-east-1"), "Thing.Endpoint.Address");

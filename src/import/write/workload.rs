@@ -155,9 +155,55 @@ fn ref_text(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String> {
         }
         ("AWS::ElasticLoadBalancingV2::LoadBalancer", Some("LoadBalancerName")) => load_balancer::lb_name(ctx, t),
         ("AWS::ECS::TaskDefinition", None) => task_definition::family(ctx, t),
-        ("AWS::ECS::Cluster", None | Some("Arn")) => ctx.names.assign("cluster", &t.id, None),
+        // Every cluster of the input is the lab's one cluster (see `clusters`).
+        ("AWS::ECS::Cluster", None) => format!("ecsnet-{}", ctx.lab),
+        ("AWS::ECS::Cluster", Some("Arn")) => format!("arn:aws:ecs:{region}:{ACCOUNT}:cluster/ecsnet-{}", ctx.lab),
+        ("AWS::SQS::Queue", Some("Arn")) => format!("arn:aws:sqs:{region}:{ACCOUNT}:{}", plain_name(t, "QueueName")),
+        ("AWS::SQS::Queue", None | Some("QueueUrl")) => {
+            format!("https://sqs.{region}.amazonaws.com/{ACCOUNT}/{}", plain_name(t, "QueueName"))
+        }
+        ("AWS::SNS::Topic", None | Some("TopicArn")) => {
+            format!("arn:aws:sns:{region}:{ACCOUNT}:{}", plain_name(t, "TopicName"))
+        }
+        ("AWS::SQS::Queue", Some("QueueName")) => plain_name(t, "QueueName"),
+        ("AWS::SNS::Topic", Some("TopicName")) => plain_name(t, "TopicName"),
         _ => return None,
     })
+}
+
+/// The name of a resource the scenario does not hold (a queue, a topic): its name property,
+/// else its logical id, as the reader names it in strings.
+fn plain_name(t: &Resource, key: &str) -> String {
+    match prop(t, key).and_then(Value::str) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => t.id.rsplit('/').next().unwrap_or(&t.id).to_string(),
+    }
+}
+
+/// What a reference stands for inside a policy document, where a resource is an ARN: the
+/// scenario's target groups, load balancers and listeners by ARN with their lab-made id as a
+/// wildcard (the lab derives it from its name), the rest as [`ref_text`] gives it.
+fn policy_ref(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String> {
+    let (region, elb) = (ctx.region.clone(), "arn:aws:elasticloadbalancing");
+    Some(match (t.kind.as_str(), attr) {
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", None | Some("TargetGroupArn")) => {
+            format!("{elb}:{region}:{ACCOUNT}:targetgroup/{}/*", target_group::tg_name(ctx, t))
+        }
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", None | Some("LoadBalancerArn")) => {
+            format!("{elb}:{region}:{ACCOUNT}:loadbalancer/{}/{}/*", lb_kind(t), load_balancer::lb_name(ctx, t))
+        }
+        ("AWS::ElasticLoadBalancingV2::Listener", None | Some("ListenerArn")) => {
+            let lb = prop(t, "LoadBalancerArn").and_then(|v| ctx.target(v))?;
+            let name = load_balancer::lb_name(ctx, lb);
+            format!("{elb}:{region}:{ACCOUNT}:listener/{}/{name}/*", lb_kind(lb))
+        }
+        _ => return ref_text(ctx, t, attr),
+    })
+}
+
+/// `app` or `net`, as a load balancer's ARN says its type.
+fn lb_kind(lb: &Resource) -> &'static str {
+    if prop(lb, "Type").and_then(Value::str) == Some("network") { "net" } else { "app" }
 }
 
 /// `ContainerPort` -> `containerPort`: CloudFormation's property names are the API's with a
@@ -339,7 +385,7 @@ fn resolve(ctx: &mut Ctx, v: &Value) -> Result<Value, String> {
         Value::Ref { id, attribute } => {
             let t = ctx.target(v).ok_or_else(|| format!("it refers to {id}, which is not in the scenario"))?;
             let attr = attribute.as_deref();
-            let got = ref_text(ctx, t, attr);
+            let got = policy_ref(ctx, t, attr);
             let of = attr.map(|a| format!("{a} of ")).unwrap_or_default();
             Value::String(
                 got.ok_or_else(|| format!("it refers to {of}{}, which has no value in the scenario", t.origin))?,

@@ -739,3 +739,50 @@ fn a_launch_templates_note_is_said_once_for_all_its_instances() {
     assert_eq!(about_type.len(), 1, "{:?}", out.notes);
     assert_eq!(out.yaml.matches("c4.xlarge is not one").count(), 1, "{}", out.yaml);
 }
+
+#[test]
+fn arns_in_policies_are_arns_of_the_right_shape() {
+    let mut rs = fargate_alb();
+    rs.push(res("Queue", "AWS::SQS::Queue", map(&[("QueueName", s("jobs"))])));
+    rs.push(res("Alerts", "AWS::SNS::Topic", map(&[])));
+    let resources = [
+        att("Cluster", "Arn"),
+        att("Queue", "Arn"),
+        r("Alerts"),
+        r("ApiTG"),
+        r("Alb"),
+        r("Http"),
+        att("TaskRole", "Arn"),
+    ];
+    let statements: Vec<Value> = resources
+        .iter()
+        .map(|x| map(&[("Effect", s("Allow")), ("Action", s("ecs:ListContainerInstances")), ("Resource", x.clone())]))
+        .collect();
+    let doc_ = map(&[("Version", s("2012-10-17")), ("Statement", list(statements))]);
+    let policy = map(&[("PolicyName", s("ops")), ("PolicyDocument", doc_)]);
+    rs.push(res(
+        "Ops",
+        "AWS::IAM::Role",
+        map(&[("AssumeRolePolicyDocument", trust("lambda.amazonaws.com")), ("Policies", list(vec![policy]))]),
+    ));
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let ops = d["aws"]["roles"].as_vec().unwrap().iter().find(|r| r["roleName"].as_str() == Some("ops")).unwrap();
+    let text = ops["policies"][0]["policyDocument"].as_str().unwrap();
+    let json: serde_json::Value = serde_json::from_str(text).unwrap();
+    let got: Vec<&str> = json["Statement"].as_array().unwrap().iter().filter_map(|s| s["Resource"].as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "arn:aws:ecs:us-east-1:123456789012:cluster/ecsnet-imported",
+            "arn:aws:sqs:us-east-1:123456789012:jobs",
+            "arn:aws:sns:us-east-1:123456789012:Alerts",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/*",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/*",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/*",
+            "arn:aws:iam::123456789012:role/task-role",
+        ]
+    );
+    assert!(!out.notes.iter().any(|n| n.origin == "logical id Ops"), "{:?}", out.notes);
+}
