@@ -337,6 +337,11 @@ fn policy_text(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Str
             let mut out = vec![];
             for (k, x) in m {
                 let resolved = if k == "Statement" { Ok(statements(ctx, r, what, x)) } else { resolve(ctx, x) };
+                // IAM refuses a policy without statements: with none left, the policy goes.
+                if k == "Statement" && matches!(&resolved, Ok(Value::List(l)) if l.is_empty()) {
+                    ctx.note(&r.origin, format!("{what} left out: none of its statements is left"), "");
+                    return None;
+                }
                 match resolved {
                     Ok(j) => out.push((k.clone(), j)),
                     Err(e) => ctx.note(&r.origin, format!("{what}.{k} left out: {e}"), ""),

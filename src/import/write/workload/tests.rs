@@ -786,3 +786,26 @@ fn arns_in_policies_are_arns_of_the_right_shape() {
     );
     assert!(!out.notes.iter().any(|n| n.origin == "logical id Ops"), "{:?}", out.notes);
 }
+
+#[test]
+fn a_policy_whose_statements_are_all_left_out_is_dropped() {
+    let mut rs = fargate_alb();
+    let unknown = Value::Unknown { why: "an export of another stack".into(), fix: "--param X=VALUE".into() };
+    let policy = map(&[("PolicyName", s("drain")), ("PolicyDocument", allow("sqs:ReceiveMessage", unknown))]);
+    rs.push(res(
+        "Drain",
+        "AWS::IAM::Role",
+        map(&[("AssumeRolePolicyDocument", trust("lambda.amazonaws.com")), ("Policies", list(vec![policy]))]),
+    ));
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let role = d["aws"]["roles"].as_vec().unwrap().iter().find(|r| r["roleName"].as_str() == Some("drain")).unwrap();
+    assert!(role["policies"].is_badvalue(), "{:?}", role["policies"]);
+    assert!(
+        out.notes.iter().any(|n| n.origin == "logical id Drain"
+            && n.what == "Policies[0].PolicyDocument left out: none of its statements is left"),
+        "{:?}",
+        out.notes
+    );
+}
