@@ -246,8 +246,28 @@ fn convert(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Node> {
             }
             Some(Node::Map(out))
         }
-        Value::String(_) | Value::Ref { .. } | Value::Unknown { .. } => text(ctx, r, what, v).map(Node::Str),
+        Value::String(x) => Some(typed(what, x).unwrap_or_else(|| Node::Str(x.clone()))),
+        Value::Ref { .. } | Value::Unknown { .. } => text(ctx, r, what, v).map(Node::Str),
     }
+}
+
+/// Fields the scenario types as booleans, and as whole numbers, that CloudFormation also
+/// takes as strings (`Essential: "true"`, `Cpu: "10"`).
+const BOOLEANS: &[&str] =
+    &["Essential", "DisableNetworking", "ReadonlyRootFilesystem", "Privileged", "Interactive", "PseudoTerminal"];
+const NUMBERS: &[&str] =
+    &["Cpu", "Memory", "MemoryReservation", "ContainerPort", "HostPort", "Weight", "DurationSeconds"];
+
+/// A string at `what` (`ContainerDefinitions[0].Essential`) as the boolean or number its
+/// field is typed as, when it reads as one.
+fn typed(what: &str, s: &str) -> Option<Node> {
+    let field = what.rsplit('.').next().unwrap_or(what);
+    let is = |list: &[&str]| list.iter().any(|f| f.eq_ignore_ascii_case(field));
+    if is(BOOLEANS) {
+        return Value::String(s.to_string()).bool().map(Node::Bool);
+    }
+    let t = s.trim();
+    (is(NUMBERS) && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| Node::Num(t.to_string()))
 }
 
 /// A map of text whose keys are kept as written.
@@ -457,6 +477,19 @@ mod unit {
         );
         let back: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back["S"][0], "a\"b");
+    }
+
+    #[test]
+    fn strings_of_typed_fields_are_written_as_their_type() {
+        assert_eq!(typed("ContainerDefinitions[0].Essential", "true"), Some(Node::Bool(true)));
+        assert_eq!(typed("ContainerDefinitions[0].essential", "False"), Some(Node::Bool(false)));
+        assert_eq!(typed("ContainerDefinitions[0].Cpu", "10"), Some(Node::Num("10".into())));
+        assert_eq!(typed("ContainerDefinitions[0].PortMappings[0].ContainerPort", " 80"), Some(Node::Num("80".into())));
+        // Not a number or boolean: written as the string it is (the scenario says what is wrong).
+        assert_eq!(typed("ContainerDefinitions[0].Memory", "lots"), None);
+        assert_eq!(typed("ContainerDefinitions[0].Essential", "yes"), None);
+        // Text fields stay text.
+        assert_eq!(typed("ContainerDefinitions[0].Environment[0].Value", "true"), None);
     }
 
     #[test]

@@ -809,3 +809,29 @@ fn a_policy_whose_statements_are_all_left_out_is_dropped() {
         out.notes
     );
 }
+
+#[test]
+fn string_typed_booleans_and_numbers_are_written_as_such() {
+    let mut rs = fargate_alb();
+    let def = rs.iter_mut().find(|r| r.id == "TaskDef").unwrap();
+    let Value::Map(props) = &mut def.properties else { panic!() };
+    let container = map(&[
+        ("Name", s("app")),
+        ("Image", s("nginx")),
+        ("Essential", s("true")),
+        ("Cpu", s("10")),
+        ("Memory", s("300")),
+        ("PortMappings", list(vec![map(&[("ContainerPort", s("8080")), ("HostPort", s("8080"))])])),
+        ("Environment", list(vec![map(&[("Name", s("FLAG")), ("Value", s("true"))])])),
+    ]);
+    props.retain(|(k, _)| k != "ContainerDefinitions");
+    props.push(("ContainerDefinitions".into(), list(vec![container])));
+    let out = run(rs);
+    loads(&out.yaml);
+    let c = &doc(&out.yaml)["taskDefinitions"][0]["containerDefinitions"][0];
+    assert_eq!(c["essential"].as_bool(), Some(true));
+    assert_eq!(c["cpu"].as_i64(), Some(10));
+    assert_eq!(c["memory"].as_i64(), Some(300));
+    assert_eq!(c["portMappings"][0]["containerPort"].as_i64(), Some(8080));
+    assert_eq!(c["environment"][0]["value"].as_str(), Some("true"));
+}
