@@ -194,6 +194,10 @@ fn rename_all(
         r.origin = format!("{} in stack {stack}", r.origin);
         rename_refs(&mut r.properties, local, stack, 0);
     }
+    // The same logical id in two stacks: its notes say which.
+    for n in &mut input.notes {
+        n.origin = format!("{} in stack {stack}", n.origin);
+    }
     for (_, v) in outputs.iter_mut() {
         rename_refs(v, local, stack, 0);
     }

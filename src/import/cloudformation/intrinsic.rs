@@ -4,7 +4,7 @@
 //! ([`super::physical`]).
 
 use super::parse::Node;
-use super::physical::{ACCOUNT, partition, physical, url_suffix};
+use super::physical::{ACCOUNT, lab_made, partition, physical, url_suffix};
 use super::{Cx, cidr::cidr};
 use crate::import::resource::{ImportError, Resource, Value};
 
@@ -186,6 +186,9 @@ impl<'a> Cx<'a> {
         if let Some(v) = self.props_of(id, d + 1)?.as_ref().and_then(|p| p.get(attr)) {
             return Ok(v.clone());
         }
+        if let Some(u) = self.raw.get(id).and_then(|r| lab_made(&r.kind, id, Some(attr))) {
+            return Ok(u);
+        }
         Ok(Value::Ref { id: id.to_string(), attribute: Some(attr.to_string()) })
     }
 
@@ -197,6 +200,9 @@ impl<'a> Cx<'a> {
             Value::Null => String::new(),
             Value::Ref { id, attribute } => {
                 let Some(r) = self.declared(&id, d)? else { return Ok(Ok(id)) };
+                if let Some(u) = lab_made(&r.kind, &id, attribute.as_deref()) {
+                    return Ok(Err(u));
+                }
                 let p = physical(&r, attribute.as_deref(), &self.region);
                 self.physicals.insert(p.clone(), Value::Ref { id, attribute });
                 p

@@ -448,3 +448,43 @@ fn nested_outputs_joined_by_the_parent_read_back_as_the_references() {
     let i = read_stacks_with(&[Stack { name: "top".into(), text: parent }], &[], None, load).unwrap();
     assert_eq!(prop(&i, "App/E", "SubnetIds"), &Value::List(vec![rf("Net/A", None), rf("Net/B", None)]));
 }
+
+#[test]
+fn in_a_multi_stack_import_every_note_names_its_stack() {
+    use super::{Stack, read_stacks};
+    let t = "Conditions:\n  No: !Equals [a, b]\nResources:\n  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Condition: No\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    let stacks = [Stack { name: "one".into(), text: t }, Stack { name: "two".into(), text: t }];
+    let i = read_stacks(&stacks, &[], None).unwrap();
+    let origins: Vec<&str> = i.notes.iter().map(|n| n.origin.as_str()).collect();
+    assert_eq!(origins, ["logical id Alarm in stack one", "logical id Alarm in stack two"]);
+}
+
+#[test]
+fn a_load_balancers_dns_name_is_unknown_wherever_it_is_used() {
+    use super::{Loader, Stack, read_stacks_with};
+    use std::rc::Rc;
+    let lb = "  LB:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Properties: { Scheme: internal }\n";
+    let t = format!(
+        "Resources:\n{lb}  X:\n    Type: AWS::Foo::Bar\n    Properties:\n      Att: !GetAtt LB.DNSName\n      Sub: !Sub 'http://${{LB.DNSName}}/api'\n      Join: !Join ['', [!GetAtt LB.DNSName, /api]]\n      Name: !GetAtt LB.LoadBalancerName\n"
+    );
+    let i = ok(&t);
+    for key in ["Att", "Sub", "Join"] {
+        assert!(
+            matches!(prop(&i, "X", key), Value::Unknown { why, .. } if why.contains("DNS name of load balancer LB")),
+            "{key}: {:?}",
+            prop(&i, "X", key)
+        );
+    }
+    assert_eq!(prop(&i, "X", "Name"), &rf("LB", Some("LoadBalancerName")));
+    // Through a nested stack's output, joined by the parent: unknown too, never `Net/LB/api`.
+    let parent = "Resources:\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties: { TemplateURL: net.yaml }\n  App:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: app.yaml\n      Parameters:\n        Url: !Join ['/', [!GetAtt Net.Outputs.Url, api]]\n";
+    let net = format!("Resources:\n{lb}Outputs:\n  Url: {{ Value: !GetAtt LB.DNSName }}\n");
+    let app = "Parameters:\n  Url: { Type: String }\nResources:\n  X:\n    Type: AWS::Foo::Bar\n    Properties: { Url: !Ref Url }\n";
+    let load: Loader = Rc::new(move |url: &str| match url {
+        "net.yaml" => Some(net.clone()),
+        "app.yaml" => Some(app.to_string()),
+        _ => None,
+    });
+    let i = read_stacks_with(&[Stack { name: "top".into(), text: parent }], &[], None, load).unwrap();
+    assert!(matches!(prop(&i, "App/X", "Url"), Value::Unknown { .. }), "{:?}", prop(&i, "App/X", "Url"));
+}
