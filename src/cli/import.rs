@@ -5,7 +5,7 @@
 
 use super::{CliError, Exit, Outcome};
 use crate::i18n::tr;
-use crate::import::resource::Input;
+use crate::import::resource::{Input, Note};
 use crate::import::write::{Options, write};
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,7 @@ pub fn run(args: &Import) -> Outcome {
     let stacks: Vec<(String, PathBuf)> = args.files.iter().map(|f| stack_and_path(f)).collect();
     let texts = stacks.iter().map(|(_, p)| read(p)).collect::<Result<Vec<String>, CliError>>()?;
     let first = stacks.first().map(|(_, p)| p.clone()).unwrap_or_default();
-    let input = match args.kind {
+    let mut input = match args.kind {
         Kind::CloudFormation => {
             let list: Vec<crate::import::cloudformation::Stack> = stacks
                 .iter()
@@ -60,11 +60,9 @@ pub fn run(args: &Import) -> Outcome {
             crate::import::terraform::read(text).map_err(|e| CliError::Invalid(format!("{}: {e}", first.display())))?
         }
     };
-    let opts = Options {
-        name: lab_name(args.name, &input, &first),
-        region: args.region.unwrap_or("us-east-1").to_string(),
-        command: command_line(args),
-    };
+    let (name, shortened) = lab_name(args.name, &input, &first);
+    input.notes.extend(shortened);
+    let opts = Options { name, region: args.region.unwrap_or("us-east-1").to_string(), command: command_line(args) };
     let out = write(&input, &opts);
     match args.output {
         Some(p) => std::fs::write(p, &out.yaml).map_err(|e| {
@@ -151,13 +149,19 @@ fn stem(p: &Path) -> String {
 }
 
 /// `--name`, else the input's own name (a stack), else the file's: as a lab name (1-20 of
-/// `[a-z0-9-]`).
-fn lab_name(given: Option<&str>, input: &Input, file: &Path) -> String {
+/// `[a-z0-9-]`), and a note when it had to be shortened (two long names may end alike).
+fn lab_name(given: Option<&str>, input: &Input, file: &Path) -> (String, Option<Note>) {
     let raw = given.map(str::to_string).or_else(|| input.name.clone()).unwrap_or_else(|| stem(file));
-    let mut n = crate::import::names::kebab(&raw);
+    let full = crate::import::names::kebab(&raw);
+    let mut n = full.clone();
     n.truncate(20);
     let n = n.trim_matches('-').to_string();
-    if n.is_empty() { "imported".to_string() } else { n }
+    let note = (n != full && !n.is_empty()).then(|| Note {
+        origin: "lab name".into(),
+        what: format!("\"{full}\" is longer than a lab name's 20 characters: shortened to \"{n}\""),
+        fix: "choose the name with --name NAME (1-20 of a-z, 0-9, -)".into(),
+    });
+    (if n.is_empty() { "imported".to_string() } else { n }, note)
 }
 
 fn command_line(args: &Import) -> String {
@@ -173,4 +177,21 @@ fn command_line(args: &Import) -> String {
         c.push_str(&format!(" --region {r}"));
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lab_name_cut_to_20_characters_is_noted() {
+        let input = Input { name: Some("private-subnet-public-service".into()), ..Input::default() };
+        let (name, note) = lab_name(None, &input, Path::new("t.yaml"));
+        assert_eq!(name, "private-subnet-publi");
+        let note = note.expect("a note");
+        assert!(note.what.contains("\"private-subnet-public-service\""), "{note}");
+        assert!(note.fix.contains("--name"), "{note}");
+        let (name, note) = lab_name(Some("Web"), &input, Path::new("t.yaml"));
+        assert_eq!((name.as_str(), note), ("web", None));
+    }
 }

@@ -71,15 +71,19 @@ pub fn read_stacks_with(
     let mut all = Input::default();
     let mut exports: HashMap<String, Value> = HashMap::new();
     let mut used = HashSet::new();
+    // The physical names the stacks before wrote: an export's comma-joined subnets, split by
+    // a stack after, read back as the subnets.
+    let mut physicals: HashMap<String, Value> = HashMap::new();
     for st in stacks {
-        let env = Env { exports: exports.clone(), load: Some(load.clone()), ..Env::default() };
+        let env =
+            Env { exports: exports.clone(), load: Some(load.clone()), physicals: physicals.clone(), ..Env::default() };
         let one = read_one(st.text, params, region, Some(&st.name), &env)
             .map_err(|e| ImportError(format!("stack {}: {e}", st.name)))?;
-        let One { mut input, outputs, used: u, .. } = one;
-        let mut outputs = outputs;
+        let One { mut input, mut outputs, used: u, physicals: mut written } = one;
         if stacks.len() > 1 {
-            in_stack(&mut input, &mut outputs, &st.name);
+            in_stack(&mut input, &mut outputs, &mut written, &st.name);
         }
+        physicals.extend(written);
         exports.extend(outputs);
         used.extend(u);
         all.resources.append(&mut input.resources);
@@ -173,9 +177,9 @@ struct Child {
 
 /// A stack's resources renamed `STACK/Id` (and the references to them, its exports' too), so
 /// that the same logical id in two stacks stays two resources.
-fn in_stack(input: &mut Input, outputs: &mut [(String, Value)], stack: &str) {
+fn in_stack(input: &mut Input, outputs: &mut [(String, Value)], physicals: &mut HashMap<String, Value>, stack: &str) {
     let local: HashSet<String> = input.resources.iter().map(|r| r.id.clone()).collect();
-    rename_all(input, outputs, &mut HashMap::new(), &local, stack);
+    rename_all(input, outputs, physicals, &local, stack);
 }
 
 fn rename_all(
@@ -189,6 +193,10 @@ fn rename_all(
         r.id = format!("{stack}/{}", r.id);
         r.origin = format!("{} in stack {stack}", r.origin);
         rename_refs(&mut r.properties, local, stack, 0);
+    }
+    // The same logical id in two stacks: its notes say which.
+    for n in &mut input.notes {
+        n.origin = format!("{} in stack {stack}", n.origin);
     }
     for (_, v) in outputs.iter_mut() {
         rename_refs(v, local, stack, 0);
@@ -402,10 +410,9 @@ impl<'a> Cx<'a> {
         for (k, v) in given {
             let ty = decls.and_then(|d| d.get(k)).and_then(|d| d.get("Type")).and_then(Node::text).unwrap_or_default();
             let listy = ty.starts_with("List<") || ty == "CommaDelimitedList";
-            let back = |s: &str| self.physicals.get(s).cloned().unwrap_or_else(|| Value::String(s.to_string()));
             let v = match v {
-                Value::String(s) if listy => Value::List(s.split(',').map(|x| back(x.trim())).collect()),
-                Value::String(s) => back(s),
+                Value::String(s) if listy => Value::List(s.split(',').map(|x| self.back(x.trim())).collect()),
+                Value::String(s) => self.back(s),
                 other => other.clone(),
             };
             self.params.insert(k.clone(), v);

@@ -35,6 +35,8 @@ pub struct Output {
 pub struct Ctx<'a> {
     pub input: &'a Input,
     pub region: String,
+    /// The lab's name: its one ECS cluster is `ecsnet-LAB`.
+    pub lab: String,
     pub names: Names,
     pub notes: Vec<Note>,
     by_id: HashMap<&'a str, &'a Resource>,
@@ -55,6 +57,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             input,
             region,
+            lab: String::new(),
             names: Names::default(),
             notes: vec![],
             by_id,
@@ -122,6 +125,7 @@ pub fn name_tag(props: &Value) -> Option<String> {
 pub fn write(input: &Input, opts: &Options) -> Output {
     let region = input.region.clone().unwrap_or_else(|| opts.region.clone());
     let mut ctx = Ctx::new(input, region.clone());
+    ctx.lab = opts.name.clone();
     let mut top: Vec<(String, Item)> = vec![
         ("version".into(), Node::num(1).into()),
         ("name".into(), Node::str(&opts.name).into()),

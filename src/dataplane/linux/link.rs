@@ -3,6 +3,7 @@
 //! or moved afterwards.
 
 use super::netlink::{Job, Session, all, all_tried, gone, nl, parse_mac};
+use super::sysctl::LinkParams as Params;
 use crate::dataplane::kernel::{ApplyError, LinkRef, fail};
 use crate::plan::{Plan, Veth, Vlan, VlanPair, Vxlan};
 use futures::StreamExt;
@@ -100,10 +101,6 @@ async fn veths<'a>(list: impl Iterator<Item = &'a Veth>, params: &Params, s: &Se
     }
     all(futs).await
 }
-
-/// Each link's neighbour parameters, by (namespace, device).
-type Params =
-    std::collections::HashMap<(String, String), Vec<rtnetlink::packet_route::neighbour_table::NeighbourTableParameter>>;
 
 fn veth_msg(v: &Veth, s: &Session) -> Result<LinkMessage, ApplyError> {
     let (h, idx) = (&s.handles, &s.indexes);

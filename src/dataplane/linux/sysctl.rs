@@ -65,9 +65,12 @@ pub async fn apply_links(s: &Session, plan: &Plan, list: &[Sysctl]) -> Result<()
     Ok(())
 }
 
-/// The neighbour parameters of each link (namespace, device), and the other keys.
-pub fn neigh_params(list: &[Sysctl]) -> (HashMap<(String, String), Vec<P>>, Vec<Sysctl>) {
-    let mut params: HashMap<(String, String), Vec<P>> = HashMap::new();
+/// Each link's neighbour parameters, by (namespace, device).
+pub type LinkParams = HashMap<(String, String), Vec<P>>;
+
+/// The neighbour parameters of each link, and the other keys.
+pub fn neigh_params(list: &[Sysctl]) -> (LinkParams, Vec<Sysctl>) {
+    let mut params = LinkParams::new();
     let mut rest = vec![];
     for x in list {
         match neigh_param(&x.key, &x.value) {

@@ -4,7 +4,7 @@
 //! ([`super::physical`]).
 
 use super::parse::Node;
-use super::physical::{ACCOUNT, partition, physical, url_suffix};
+use super::physical::{ACCOUNT, lab_made, partition, physical, url_suffix};
 use super::{Cx, cidr::cidr};
 use crate::import::resource::{ImportError, Resource, Value};
 
@@ -186,6 +186,9 @@ impl<'a> Cx<'a> {
         if let Some(v) = self.props_of(id, d + 1)?.as_ref().and_then(|p| p.get(attr)) {
             return Ok(v.clone());
         }
+        if let Some(u) = self.raw.get(id).and_then(|r| lab_made(&r.kind, id, Some(attr))) {
+            return Ok(u);
+        }
         Ok(Value::Ref { id: id.to_string(), attribute: Some(attr.to_string()) })
     }
 
@@ -196,9 +199,10 @@ impl<'a> Cx<'a> {
             Value::Bool(b) => b.to_string(),
             Value::Null => String::new(),
             Value::Ref { id, attribute } => {
-                let properties = self.props_of(&id, d + 1)?.unwrap_or(Value::Map(vec![]));
-                let Some(raw) = self.raw.get(id.as_str()) else { return Ok(Ok(id)) };
-                let r = Resource { id: id.clone(), kind: raw.kind.clone(), properties, origin: raw.origin.clone() };
+                let Some(r) = self.declared(&id, d)? else { return Ok(Ok(id)) };
+                if let Some(u) = lab_made(&r.kind, &id, attribute.as_deref()) {
+                    return Ok(Err(u));
+                }
                 let p = physical(&r, attribute.as_deref(), &self.region);
                 self.physicals.insert(p.clone(), Value::Ref { id, attribute });
                 p
@@ -206,6 +210,25 @@ impl<'a> Cx<'a> {
             u @ Value::Unknown { .. } => return Ok(Err(u)),
             Value::List(_) | Value::Map(_) => return Err(self.fail("a list or map where a string is expected")),
         }))
+    }
+
+    /// Resource `id` as declared, its properties resolved: one of this template, or of a
+    /// nested stack already read (an output of it joined into a string), under its own
+    /// logical id so that its physical name is the one its stack wrote.
+    fn declared(&mut self, id: &str, d: usize) -> R<Option<Resource>> {
+        if let Some(raw) = self.raw.get(id) {
+            let (kind, origin) = (raw.kind.clone(), raw.origin.clone());
+            let properties = self.props_of(id, d + 1)?.unwrap_or(Value::Map(vec![]));
+            return Ok(Some(Resource { id: id.to_string(), kind, properties, origin }));
+        }
+        let nested = self.children.values().flat_map(|c| c.resources.iter()).find(|r| r.id == id);
+        Ok(nested.map(|r| Resource { id: id.rsplit('/').next().unwrap_or(id).to_string(), ..r.clone() }))
+    }
+
+    /// A piece of text read back as the reference it was written for, when it is the
+    /// physical name of one (a comma-joined list of subnets split again).
+    pub(super) fn back(&self, s: &str) -> Value {
+        self.physicals.get(s).cloned().unwrap_or_else(|| Value::String(s.to_string()))
     }
 
     /// A node evaluated to a string (`AWS::NoValue` reads as empty).
@@ -282,7 +305,7 @@ impl<'a> Cx<'a> {
         if sep.is_empty() {
             return Err(self.fail("Fn::Split: empty delimiter"));
         }
-        Ok(Value::List(s.split(sep.as_str()).map(|x| Value::String(x.to_string())).collect()))
+        Ok(Value::List(s.split(sep.as_str()).map(|x| self.back(x)).collect()))
     }
 
     fn find_in_map(&mut self, args: &'a [Node], d: usize) -> R<Option<Value>> {

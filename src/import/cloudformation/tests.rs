@@ -406,3 +406,85 @@ fn a_nested_stack_is_read_from_its_template_and_expanded_in_place() {
     let i = read_stacks_with(&[Stack { name: "app".into(), text: parent }], &[], None, none).unwrap();
     assert!(i.notes.iter().any(|n| n.what.contains("its template is not read")), "{:?}", i.notes);
 }
+
+/// Subnets of this one stack, for the join-and-split tests.
+const SUBNETS: &str = "  A:\n    Type: AWS::EC2::Subnet\n    Properties: { VpcId: !Ref VPC, CidrBlock: 10.0.0.0/24 }\n  B:\n    Type: AWS::EC2::Subnet\n    Properties: { VpcId: !Ref VPC, CidrBlock: 10.0.1.0/24 }\n";
+
+#[test]
+fn a_split_of_joined_references_reads_back_as_the_references() {
+    let t = format!(
+        "Resources:\n{VPC}{SUBNETS}  E:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      SubnetIds: !Split [',', !Join [',', [!Ref A, !Ref B]]]\n      One: !Select [1, !Split [',', !Join [',', [!Ref A, !Ref B]]]]\n      Text: !Split [',', 'x,y']\n"
+    );
+    let i = ok(&t);
+    assert_eq!(prop(&i, "E", "SubnetIds"), &Value::List(vec![rf("A", None), rf("B", None)]));
+    assert_eq!(prop(&i, "E", "One"), &rf("B", None));
+    assert_eq!(prop(&i, "E", "Text"), &list(&["x", "y"]));
+}
+
+#[test]
+fn a_split_of_an_exported_join_reads_back_as_the_other_stacks_references() {
+    use super::{Stack, read_stacks};
+    let net = format!(
+        "Resources:\n{VPC}{SUBNETS}Outputs:\n  Subnets:\n    Value: !Join [',', [!Ref A, !Ref B]]\n    Export: {{ Name: !Sub '${{AWS::StackName}}-Subnets' }}\n"
+    );
+    let app = "Resources:\n  E:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      SubnetIds: !Split [',', !ImportValue 'net-Subnets']\n";
+    let stacks = [Stack { name: "net".into(), text: &net }, Stack { name: "app".into(), text: app }];
+    let i = read_stacks(&stacks, &[], None).unwrap();
+    assert_eq!(prop(&i, "app/E", "SubnetIds"), &Value::List(vec![rf("net/A", None), rf("net/B", None)]));
+}
+
+#[test]
+fn nested_outputs_joined_by_the_parent_read_back_as_the_references() {
+    use super::{Loader, Stack, read_stacks_with};
+    use std::rc::Rc;
+    let parent = "Resources:\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties: { TemplateURL: net.yaml }\n  App:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: app.yaml\n      Parameters:\n        Subnets: !Join [',', [!GetAtt Net.Outputs.A, !GetAtt Net.Outputs.B]]\n";
+    let net = format!("Resources:\n{VPC}{SUBNETS}Outputs:\n  A: {{ Value: !Ref A }}\n  B: {{ Value: !Ref B }}\n");
+    let app = "Parameters:\n  Subnets: { Type: 'List<AWS::EC2::Subnet::Id>' }\nResources:\n  E:\n    Type: AWS::EC2::VPCEndpoint\n    Properties: { SubnetIds: !Ref Subnets }\n";
+    let load: Loader = Rc::new(move |url: &str| match url {
+        "net.yaml" => Some(net.clone()),
+        "app.yaml" => Some(app.to_string()),
+        _ => None,
+    });
+    let i = read_stacks_with(&[Stack { name: "top".into(), text: parent }], &[], None, load).unwrap();
+    assert_eq!(prop(&i, "App/E", "SubnetIds"), &Value::List(vec![rf("Net/A", None), rf("Net/B", None)]));
+}
+
+#[test]
+fn in_a_multi_stack_import_every_note_names_its_stack() {
+    use super::{Stack, read_stacks};
+    let t = "Conditions:\n  No: !Equals [a, b]\nResources:\n  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Condition: No\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    let stacks = [Stack { name: "one".into(), text: t }, Stack { name: "two".into(), text: t }];
+    let i = read_stacks(&stacks, &[], None).unwrap();
+    let origins: Vec<&str> = i.notes.iter().map(|n| n.origin.as_str()).collect();
+    assert_eq!(origins, ["logical id Alarm in stack one", "logical id Alarm in stack two"]);
+}
+
+#[test]
+fn a_load_balancers_dns_name_is_unknown_wherever_it_is_used() {
+    use super::{Loader, Stack, read_stacks_with};
+    use std::rc::Rc;
+    let lb = "  LB:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Properties: { Scheme: internal }\n";
+    let t = format!(
+        "Resources:\n{lb}  X:\n    Type: AWS::Foo::Bar\n    Properties:\n      Att: !GetAtt LB.DNSName\n      Sub: !Sub 'http://${{LB.DNSName}}/api'\n      Join: !Join ['', [!GetAtt LB.DNSName, /api]]\n      Name: !GetAtt LB.LoadBalancerName\n"
+    );
+    let i = ok(&t);
+    for key in ["Att", "Sub", "Join"] {
+        assert!(
+            matches!(prop(&i, "X", key), Value::Unknown { why, .. } if why.contains("DNS name of load balancer LB")),
+            "{key}: {:?}",
+            prop(&i, "X", key)
+        );
+    }
+    assert_eq!(prop(&i, "X", "Name"), &rf("LB", Some("LoadBalancerName")));
+    // Through a nested stack's output, joined by the parent: unknown too, never `Net/LB/api`.
+    let parent = "Resources:\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties: { TemplateURL: net.yaml }\n  App:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: app.yaml\n      Parameters:\n        Url: !Join ['/', [!GetAtt Net.Outputs.Url, api]]\n";
+    let net = format!("Resources:\n{lb}Outputs:\n  Url: {{ Value: !GetAtt LB.DNSName }}\n");
+    let app = "Parameters:\n  Url: { Type: String }\nResources:\n  X:\n    Type: AWS::Foo::Bar\n    Properties: { Url: !Ref Url }\n";
+    let load: Loader = Rc::new(move |url: &str| match url {
+        "net.yaml" => Some(net.clone()),
+        "app.yaml" => Some(app.to_string()),
+        _ => None,
+    });
+    let i = read_stacks_with(&[Stack { name: "top".into(), text: parent }], &[], None, load).unwrap();
+    assert!(matches!(prop(&i, "App/X", "Url"), Value::Unknown { .. }), "{:?}", prop(&i, "App/X", "Url"));
+}

@@ -165,7 +165,18 @@ fn ref_text(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String> {
         }
         ("AWS::ElasticLoadBalancingV2::LoadBalancer", Some("LoadBalancerName")) => load_balancer::lb_name(ctx, t),
         ("AWS::ECS::TaskDefinition", None) => task_definition::family(ctx, t),
-        ("AWS::ECS::Cluster", None | Some("Arn")) => ctx.names.assign("cluster", &t.id, None),
+        // Every cluster of the input is the lab's one cluster (see `clusters`).
+        ("AWS::ECS::Cluster", None) => format!("ecsnet-{}", ctx.lab),
+        ("AWS::ECS::Cluster", Some("Arn")) => format!("arn:aws:ecs:{region}:{ACCOUNT}:cluster/ecsnet-{}", ctx.lab),
+        ("AWS::SQS::Queue", Some("Arn")) => format!("arn:aws:sqs:{region}:{ACCOUNT}:{}", plain_name(t, "QueueName")),
+        ("AWS::SQS::Queue", None | Some("QueueUrl")) => {
+            format!("https://sqs.{region}.amazonaws.com/{ACCOUNT}/{}", plain_name(t, "QueueName"))
+        }
+        ("AWS::SNS::Topic", None | Some("TopicArn")) => {
+            format!("arn:aws:sns:{region}:{ACCOUNT}:{}", plain_name(t, "TopicName"))
+        }
+        ("AWS::SQS::Queue", Some("QueueName")) => plain_name(t, "QueueName"),
+        ("AWS::SNS::Topic", Some("TopicName")) => plain_name(t, "TopicName"),
         _ => return None,
     })
 }
@@ -178,6 +189,41 @@ const API_NAMES: &[(&str, &str)] = &[
     ("FilesystemId", "fileSystemId"),
     ("IAM", "iam"),
 ];
+
+/// The name of a resource the scenario does not hold (a queue, a topic): its name property,
+/// else its logical id, as the reader names it in strings.
+fn plain_name(t: &Resource, key: &str) -> String {
+    match prop(t, key).and_then(Value::str) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => t.id.rsplit('/').next().unwrap_or(&t.id).to_string(),
+    }
+}
+
+/// What a reference stands for inside a policy document, where a resource is an ARN: the
+/// scenario's target groups, load balancers and listeners by ARN with their lab-made id as a
+/// wildcard (the lab derives it from its name), the rest as [`ref_text`] gives it.
+fn policy_ref(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String> {
+    let (region, elb) = (ctx.region.clone(), "arn:aws:elasticloadbalancing");
+    Some(match (t.kind.as_str(), attr) {
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", None | Some("TargetGroupArn")) => {
+            format!("{elb}:{region}:{ACCOUNT}:targetgroup/{}/*", target_group::tg_name(ctx, t))
+        }
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", None | Some("LoadBalancerArn")) => {
+            format!("{elb}:{region}:{ACCOUNT}:loadbalancer/{}/{}/*", lb_kind(t), load_balancer::lb_name(ctx, t))
+        }
+        ("AWS::ElasticLoadBalancingV2::Listener", None | Some("ListenerArn")) => {
+            let lb = prop(t, "LoadBalancerArn").and_then(|v| ctx.target(v))?;
+            let name = load_balancer::lb_name(ctx, lb);
+            format!("{elb}:{region}:{ACCOUNT}:listener/{}/{name}/*", lb_kind(lb))
+        }
+        _ => return ref_text(ctx, t, attr),
+    })
+}
+
+/// `app` or `net`, as a load balancer's ARN says its type.
+fn lb_kind(lb: &Resource) -> &'static str {
+    if prop(lb, "Type").and_then(Value::str) == Some("network") { "net" } else { "app" }
+}
 
 /// `ContainerPort` -> `containerPort`: CloudFormation's property names are the API's with a
 /// capital first letter (but for [`API_NAMES`]).
@@ -225,8 +271,28 @@ fn convert(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Node> {
             }
             Some(Node::Map(out))
         }
-        Value::String(_) | Value::Ref { .. } | Value::Unknown { .. } => text(ctx, r, what, v).map(Node::Str),
+        Value::String(x) => Some(typed(what, x).unwrap_or_else(|| Node::Str(x.clone()))),
+        Value::Ref { .. } | Value::Unknown { .. } => text(ctx, r, what, v).map(Node::Str),
     }
+}
+
+/// Fields the scenario types as booleans, and as whole numbers, that CloudFormation also
+/// takes as strings (`Essential: "true"`, `Cpu: "10"`).
+const BOOLEANS: &[&str] =
+    &["Essential", "DisableNetworking", "ReadonlyRootFilesystem", "Privileged", "Interactive", "PseudoTerminal"];
+const NUMBERS: &[&str] =
+    &["Cpu", "Memory", "MemoryReservation", "ContainerPort", "HostPort", "Weight", "DurationSeconds"];
+
+/// A string at `what` (`ContainerDefinitions[0].Essential`) as the boolean or number its
+/// field is typed as, when it reads as one.
+fn typed(what: &str, s: &str) -> Option<Node> {
+    let field = what.rsplit('.').next().unwrap_or(what);
+    let is = |list: &[&str]| list.iter().any(|f| f.eq_ignore_ascii_case(field));
+    if is(BOOLEANS) {
+        return Value::String(s.to_string()).bool().map(Node::Bool);
+    }
+    let t = s.trim();
+    (is(NUMBERS) && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| Node::Num(t.to_string()))
 }
 
 /// A map of text whose keys are kept as written.
@@ -316,6 +382,11 @@ fn policy_text(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Option<Str
             let mut out = vec![];
             for (k, x) in m {
                 let resolved = if k == "Statement" { Ok(statements(ctx, r, what, x)) } else { resolve(ctx, x) };
+                // IAM refuses a policy without statements: with none left, the policy goes.
+                if k == "Statement" && matches!(&resolved, Ok(Value::List(l)) if l.is_empty()) {
+                    ctx.note(&r.origin, format!("{what} left out: none of its statements is left"), "");
+                    return None;
+                }
                 match resolved {
                     Ok(j) => out.push((k.clone(), j)),
                     Err(e) => ctx.note(&r.origin, format!("{what}.{k} left out: {e}"), ""),
@@ -364,7 +435,7 @@ fn resolve(ctx: &mut Ctx, v: &Value) -> Result<Value, String> {
         Value::Ref { id, attribute } => {
             let t = ctx.target(v).ok_or_else(|| format!("it refers to {id}, which is not in the scenario"))?;
             let attr = attribute.as_deref();
-            let got = ref_text(ctx, t, attr);
+            let got = policy_ref(ctx, t, attr);
             let of = attr.map(|a| format!("{a} of ")).unwrap_or_default();
             Value::String(
                 got.ok_or_else(|| format!("it refers to {of}{}, which has no value in the scenario", t.origin))?,
@@ -431,6 +502,19 @@ mod unit {
         );
         let back: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back["S"][0], "a\"b");
+    }
+
+    #[test]
+    fn strings_of_typed_fields_are_written_as_their_type() {
+        assert_eq!(typed("ContainerDefinitions[0].Essential", "true"), Some(Node::Bool(true)));
+        assert_eq!(typed("ContainerDefinitions[0].essential", "False"), Some(Node::Bool(false)));
+        assert_eq!(typed("ContainerDefinitions[0].Cpu", "10"), Some(Node::Num("10".into())));
+        assert_eq!(typed("ContainerDefinitions[0].PortMappings[0].ContainerPort", " 80"), Some(Node::Num("80".into())));
+        // Not a number or boolean: written as the string it is (the scenario says what is wrong).
+        assert_eq!(typed("ContainerDefinitions[0].Memory", "lots"), None);
+        assert_eq!(typed("ContainerDefinitions[0].Essential", "yes"), None);
+        // Text fields stay text.
+        assert_eq!(typed("ContainerDefinitions[0].Environment[0].Value", "true"), None);
     }
 
     #[test]

@@ -975,3 +975,99 @@ fn an_ec2_service_s_placement_is_carried_over() {
     );
     assert!(!out.notes.iter().any(|n| n.what.contains("Placement")), "{:?}", out.notes);
 }
+
+#[test]
+fn arns_in_policies_are_arns_of_the_right_shape() {
+    let mut rs = fargate_alb();
+    rs.push(res("Queue", "AWS::SQS::Queue", map(&[("QueueName", s("jobs"))])));
+    rs.push(res("Alerts", "AWS::SNS::Topic", map(&[])));
+    let resources = [
+        att("Cluster", "Arn"),
+        att("Queue", "Arn"),
+        r("Alerts"),
+        r("ApiTG"),
+        r("Alb"),
+        r("Http"),
+        att("TaskRole", "Arn"),
+    ];
+    let statements: Vec<Value> = resources
+        .iter()
+        .map(|x| map(&[("Effect", s("Allow")), ("Action", s("ecs:ListContainerInstances")), ("Resource", x.clone())]))
+        .collect();
+    let doc_ = map(&[("Version", s("2012-10-17")), ("Statement", list(statements))]);
+    let policy = map(&[("PolicyName", s("ops")), ("PolicyDocument", doc_)]);
+    rs.push(res(
+        "Ops",
+        "AWS::IAM::Role",
+        map(&[("AssumeRolePolicyDocument", trust("lambda.amazonaws.com")), ("Policies", list(vec![policy]))]),
+    ));
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let ops = d["aws"]["roles"].as_vec().unwrap().iter().find(|r| r["roleName"].as_str() == Some("ops")).unwrap();
+    let text = ops["policies"][0]["policyDocument"].as_str().unwrap();
+    let json: serde_json::Value = serde_json::from_str(text).unwrap();
+    let got: Vec<&str> = json["Statement"].as_array().unwrap().iter().filter_map(|s| s["Resource"].as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "arn:aws:ecs:us-east-1:123456789012:cluster/ecsnet-imported",
+            "arn:aws:sqs:us-east-1:123456789012:jobs",
+            "arn:aws:sns:us-east-1:123456789012:Alerts",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/*",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/*",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/*",
+            "arn:aws:iam::123456789012:role/task-role",
+        ]
+    );
+    assert!(!out.notes.iter().any(|n| n.origin == "logical id Ops"), "{:?}", out.notes);
+}
+
+#[test]
+fn a_policy_whose_statements_are_all_left_out_is_dropped() {
+    let mut rs = fargate_alb();
+    let unknown = Value::Unknown { why: "an export of another stack".into(), fix: "--param X=VALUE".into() };
+    let policy = map(&[("PolicyName", s("drain")), ("PolicyDocument", allow("sqs:ReceiveMessage", unknown))]);
+    rs.push(res(
+        "Drain",
+        "AWS::IAM::Role",
+        map(&[("AssumeRolePolicyDocument", trust("lambda.amazonaws.com")), ("Policies", list(vec![policy]))]),
+    ));
+    let out = run(rs);
+    loads(&out.yaml);
+    let d = doc(&out.yaml);
+    let role = d["aws"]["roles"].as_vec().unwrap().iter().find(|r| r["roleName"].as_str() == Some("drain")).unwrap();
+    assert!(role["policies"].is_badvalue(), "{:?}", role["policies"]);
+    assert!(
+        out.notes.iter().any(|n| n.origin == "logical id Drain"
+            && n.what == "Policies[0].PolicyDocument left out: none of its statements is left"),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
+fn string_typed_booleans_and_numbers_are_written_as_such() {
+    let mut rs = fargate_alb();
+    let def = rs.iter_mut().find(|r| r.id == "TaskDef").unwrap();
+    let Value::Map(props) = &mut def.properties else { panic!() };
+    let container = map(&[
+        ("Name", s("app")),
+        ("Image", s("nginx")),
+        ("Essential", s("true")),
+        ("Cpu", s("10")),
+        ("Memory", s("300")),
+        ("PortMappings", list(vec![map(&[("ContainerPort", s("8080")), ("HostPort", s("8080"))])])),
+        ("Environment", list(vec![map(&[("Name", s("FLAG")), ("Value", s("true"))])])),
+    ]);
+    props.retain(|(k, _)| k != "ContainerDefinitions");
+    props.push(("ContainerDefinitions".into(), list(vec![container])));
+    let out = run(rs);
+    loads(&out.yaml);
+    let c = &doc(&out.yaml)["taskDefinitions"][0]["containerDefinitions"][0];
+    assert_eq!(c["essential"].as_bool(), Some(true));
+    assert_eq!(c["cpu"].as_i64(), Some(10));
+    assert_eq!(c["memory"].as_i64(), Some(300));
+    assert_eq!(c["portMappings"][0]["containerPort"].as_i64(), Some(8080));
+    assert_eq!(c["environment"][0]["value"].as_str(), Some("true"));
+}
