@@ -284,7 +284,9 @@ fn odd_shapes_and_odd_references_are_survived() {
     let i = read(text).expect("a plan");
     assert_eq!(i.resources.len(), 4);
     let sub = find(&i, "aws_subnet.x");
-    assert!(has_unknown(prop(sub, "VpcId")), "nothing it names is known: {:?}", sub.properties);
+    // Nothing it names is known: the only VPC of the input, noted.
+    assert_eq!(prop(sub, "VpcId"), &r("aws_vpc.x"));
+    assert!(i.notes.iter().any(|n| n.origin == "aws_subnet.x" && n.what.contains("the only aws_vpc")));
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(read(&deep).is_err());
 }
