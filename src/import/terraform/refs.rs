@@ -385,6 +385,9 @@ fn variable(doc: &Doc, module: &str, index: &str, name: &str, want_list: bool, d
             Some(d @ Json::Array(_)) => convert(doc, d, false, depth),
             // In a list, a condition's input (`var.create`) is known to be no element.
             Some(d) if want_list => convert(doc, d, false, depth),
+            // A default is a constant, so no id of a resource made here: in a list of them
+            // it adds none, whatever it is.
+            None if want_list => Value::Null,
             _ => unknown(WHY),
         },
     }
