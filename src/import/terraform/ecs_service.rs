@@ -147,7 +147,10 @@ fn dynamic_groups(s: &Src) -> Option<Value> {
     let why = "in a dynamic block";
     let own = candidates::only(s.doc, s.inst, "aws_security_group", "id", "security_groups", why)?;
     let mut all = vec![own];
-    all.extend(candidates::call_arg_refs(s.doc, &s.inst.module, "security_group_ids", "aws_security_group")?);
+    all.extend(
+        candidates::call_arg_refs(s.doc, &s.inst.module, "security_group_ids", "aws_security_group")
+            .unwrap_or_default(),
+    );
     Some(Value::List(all))
 }
 

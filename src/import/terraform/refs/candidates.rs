@@ -6,7 +6,7 @@
 //! input; with several candidates it stays unknown, naming them. Each recovery is noted.
 
 use super::super::doc::{Doc, Inst, split_address, split_key};
-use super::{Src, call_of, convert, references, resolve, unknown};
+use super::{Src, call_of, convert, most_specific, references, resolve, unknown};
 use crate::import::resource::{Note, Value};
 use serde_json::Value as Json;
 
@@ -116,7 +116,7 @@ pub fn each_value(s: &Src, key: &str, e: &Json) -> Option<Value> {
         return Some(convert(s.doc, v, false, 0));
     }
     let mut found: Vec<String> = vec![];
-    for r in references(arg) {
+    for r in most_specific(&references(arg)) {
         for v in flat(resolve(s.doc, &parent, "", r, false, 1)) {
             if let Value::Ref { id, .. } = v {
                 if s.doc.get(&id).is_some_and(|i| i.kind == kind) && !found.contains(&id) {
@@ -149,7 +149,10 @@ pub fn call_arg_refs(doc: &Doc, module: &str, arg: &str, kind: &str) -> Option<V
     let e = call.get("expressions")?.get(arg)?;
     let vals = match e.get("constant_value") {
         Some(c) => flat(vec![convert(doc, c, false, 0)]),
-        None => references(e).into_iter().flat_map(|r| flat(resolve(doc, &parent, "", r, true, 1))).collect(),
+        None => most_specific(&references(e))
+            .into_iter()
+            .flat_map(|r| flat(resolve(doc, &parent, "", r, true, 1)))
+            .collect(),
     };
     let mut out: Vec<Value> = vec![];
     for v in vals {
