@@ -245,7 +245,7 @@ fn what_is_not_a_plan_or_state_is_an_error_and_garbage_never_panics() {
     assert!(read("").is_err());
     assert!(read("[]").is_err());
     assert!(read("{\"format_version\": \"1.0\"}").is_err());
-    for fixture in [NETWORK_PLAN, NETWORK_STATE, ECS_PLAN] {
+    for fixture in [NETWORK_PLAN, NETWORK_STATE, ECS_PLAN, MODULE_PATTERNS] {
         for cut in (0..fixture.len()).step_by(997) {
             let _ = read(fixture.get(..cut).unwrap_or(""));
         }
@@ -256,6 +256,8 @@ fn what_is_not_a_plan_or_state_is_an_error_and_garbage_never_panics() {
             let swapped = fixture.replace("\"values\": ", &format!("\"values\": {junk}, \"x\": "));
             let _ = read(&swapped);
             let swapped = fixture.replace("\"references\": ", &format!("\"references\": {junk}, \"x\": "));
+            let _ = read(&swapped);
+            let swapped = fixture.replace("\"index\": ", &format!("\"index\": {junk}, \"x\": "));
             let _ = read(&swapped);
         }
     }
