@@ -35,6 +35,7 @@ pub fn read(text: &str) -> Result<Input, ImportError> {
     network::dedupe_rules(&mut out);
     ecs::merge(&mut out);
     ecs::dedupe_policies(&mut out);
+    out.notes.extend(doc.notes.take());
     let region = region(&doc, &root, &out.resources);
     Ok(Input { resources: out.resources, notes: out.notes, region, name: None })
 }

@@ -44,6 +44,8 @@ pub struct Doc {
     pub config: Json,
     pub variables: Json,
     pub is_plan: bool,
+    /// What reading found out by inference (a reference recovered), for the reader's notes.
+    pub notes: std::cell::RefCell<Vec<crate::import::resource::Note>>,
 }
 
 /// Types whose `id` is a name rather than an AWS-generated id.
@@ -68,6 +70,7 @@ impl Doc {
             config: root.get("configuration").cloned().unwrap_or(Json::Null),
             variables: root.get("variables").cloned().unwrap_or(Json::Null),
             is_plan: root.get("planned_values").is_some(),
+            notes: Default::default(),
         };
         if let Some(planned) = root.get("planned_values") {
             let unknown = after_unknown(root);

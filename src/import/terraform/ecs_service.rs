@@ -1,7 +1,7 @@
 //! ECS services and the EC2 capacity they may run on: instances, launch templates, Auto
 //! Scaling groups.
 
-use super::refs::Src;
+use super::refs::{self, Src, candidates};
 use super::{P, or, string};
 use crate::import::resource::Value;
 
@@ -21,8 +21,8 @@ pub fn service(s: &Src) -> P {
         // Terraform's `assign_public_ip` is a bool, false unless set.
         let public = b.scalar("assign_public_ip").and_then(|v| v.bool()).unwrap_or(false);
         let vpc = P::default()
-            .with("Subnets", b.list("subnets"))
-            .with("SecurityGroups", b.list("security_groups"))
+            .with("Subnets", b.list("subnets").or_else(|| dynamic_subnets(s)))
+            .with("SecurityGroups", b.list("security_groups").or_else(|| dynamic_groups(s)))
             .with("AssignPublicIp", Some(string(if public { "ENABLED" } else { "DISABLED" })));
         P::default().with("AwsvpcConfiguration", Some(vpc.build())).build()
     });
@@ -31,7 +31,7 @@ pub fn service(s: &Src) -> P {
         .iter()
         .map(|b| {
             P::default()
-                .with("TargetGroupArn", b.scalar("target_group_arn"))
+                .with("TargetGroupArn", b.scalar("target_group_arn").or_else(|| dynamic_target_group(s)))
                 .with("LoadBalancerName", b.scalar("elb_name"))
                 .with("ContainerName", b.scalar("container_name"))
                 .with("ContainerPort", b.scalar("container_port"))
@@ -185,4 +185,55 @@ pub fn placement(s: &Src, key: &str) -> Vec<Value> {
                 .build()
         })
         .collect()
+}
+
+// A module's `dynamic` block is not in the plan's configuration: what it is built from is
+// read from the module call's arguments, by the names terraform-aws-modules/ecs gives them.
+
+/// `subnets` from the module call's `subnet_ids` (`module.vpc.private_subnets`).
+fn dynamic_subnets(s: &Src) -> Option<Value> {
+    let found = candidates::call_arg_refs(s.doc, &s.inst.module, "subnet_ids", "aws_subnet")?;
+    (!found.is_empty()).then(|| {
+        candidates::note(
+            s.doc,
+            &s.inst.address,
+            "subnets: in a dynamic block; from the module call's subnet_ids".into(),
+        );
+        Value::List(found)
+    })
+}
+
+/// `security_groups`: the only group the module instance creates, with the module call's
+/// `security_group_ids`.
+fn dynamic_groups(s: &Src) -> Option<Value> {
+    let why = "in a dynamic block";
+    let own = candidates::only(s.doc, s.inst, "aws_security_group", "id", "security_groups", why)?;
+    let mut all = vec![own];
+    all.extend(
+        candidates::call_arg_refs(s.doc, &s.inst.module, "security_group_ids", "aws_security_group")
+            .unwrap_or_default(),
+    );
+    Some(Value::List(all))
+}
+
+/// `target_group_arn`: the only target group the module call's `load_balancer` refers to.
+fn dynamic_target_group(s: &Src) -> Option<Value> {
+    let found = candidates::call_arg_refs(s.doc, &s.inst.module, "load_balancer", "aws_lb_target_group")?;
+    let ids: Vec<String> =
+        found.iter().filter_map(|v| if let Value::Ref { id, .. } = v { Some(id.clone()) } else { None }).collect();
+    match found.as_slice() {
+        [] => None,
+        [one] => {
+            let what = format!(
+                "target_group_arn: in a dynamic block; the only target group of the module call's load_balancer, {}",
+                ids.join("")
+            );
+            candidates::note(s.doc, &s.inst.address, what);
+            Some(one.clone())
+        }
+        _ => Some(refs::unknown(&format!(
+            "in a dynamic block, and the module call's load_balancer names several target groups: {}",
+            ids.join(", ")
+        ))),
+    }
 }

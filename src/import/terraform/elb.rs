@@ -1,7 +1,7 @@
 //! Load balancers, listeners, rules and target groups; and the AWS services a workload uses
 //! (buckets, repositories, log groups, secrets, parameters).
 
-use super::refs::Src;
+use super::refs::{self, Src, candidates};
 use super::{Out, P, document, or, string};
 use crate::import::resource::Value;
 
@@ -69,15 +69,65 @@ fn listener(s: &Src) -> P {
         .with("Port", s.scalar("port"))
         .with("Protocol", s.scalar("protocol"))
         .with("Certificates", certs)
-        .with("SslPolicy", s.scalar("ssl_policy"))
+        .with("SslPolicy", s.scalar("ssl_policy").filter(|_| secure(s)))
         .with("DefaultActions", Some(actions(s, "default_action")))
 }
 
-fn actions(s: &Src, key: &str) -> Value {
-    Value::List(s.blocks(key).iter().map(action).collect())
+/// Whether a listener terminates TLS (HTTPS, TLS), the only ones with an SSL policy: AWS
+/// computes none for the others, though the plan leaves it unknown.
+fn secure(s: &Src) -> bool {
+    !matches!(s.scalar("protocol"), Some(Value::String(p)) if matches!(p.as_str(), "HTTP" | "TCP" | "UDP" | "TCP_UDP"))
 }
 
-fn action(b: &Src) -> Value {
+fn actions(s: &Src, key: &str) -> Value {
+    let keys = configured_actions(s);
+    Value::List(s.blocks(key).iter().enumerate().map(|(i, b)| action(b, keys.and_then(|k| k.get(i)))).collect())
+}
+
+/// The actions of a terraform-aws-modules/alb listener rule as the module call's `listeners`
+/// constant says them: its rules are `for_each` over `"LISTENER/RULE"` keys and their actions are
+/// `dynamic` blocks, absent from the configuration, so a target group unknown before apply is
+/// found there by its `target_group_key`.
+fn configured_actions<'a>(s: &Src<'a>) -> Option<&'a Vec<serde_json::Value>> {
+    let key: String = serde_json::from_str(s.inst.index.strip_prefix('[')?.strip_suffix(']')?).ok()?;
+    let (listener, rule) = key.split_once('/')?;
+    let (_, call) = refs::call_of(s.doc, &s.inst.module)?;
+    let listeners = call.pointer("/expressions/listeners/constant_value")?;
+    listeners.get(listener)?.get("rules")?.get(rule)?.get("actions")?.as_array()
+}
+
+/// The module's target group of `target_group_key` in a configured action `c` at `path`, if
+/// that key names exactly one target group of the module instance; noted.
+fn keyed_group(b: &Src, c: Option<&serde_json::Value>, path: &str) -> Option<Value> {
+    let key = c?.pointer(path)?.as_str()?;
+    let index = format!("[{}]", serde_json::Value::String(key.to_string()));
+    let found: Vec<_> = b
+        .doc
+        .insts
+        .iter()
+        .filter(|i| i.module == b.inst.module && i.kind == "aws_lb_target_group" && i.index == index)
+        .collect();
+    let [one] = found.as_slice() else { return None };
+    let what =
+        format!("a target group known after apply: the module call's listeners give its key, {key}: {}", one.address);
+    candidates::note(b.doc, &b.inst.address, what);
+    Some(refs::reference(one, "arn"))
+}
+
+/// The configured weighted target group of the same weight as the planned one `g`, when only
+/// one has it: the provider keeps them in a set, whose order is not the configuration's.
+fn same_weight(c: Option<&serde_json::Value>, g: &Src) -> Option<usize> {
+    let want = g.raw("weight")?;
+    let groups = c?.pointer("/weighted_forward/target_groups")?.as_array()?;
+    let same: Vec<usize> =
+        (0..groups.len()).filter(|&j| groups.get(j).and_then(|x| x.get("weight")) == Some(want)).collect();
+    match same.as_slice() {
+        [j] => Some(*j),
+        _ => None,
+    }
+}
+
+fn action(b: &Src, c: Option<&serde_json::Value>) -> Value {
     let sub = |key: &str, fields: &[(&str, &str)]| {
         b.blocks(key)
             .first()
@@ -87,7 +137,12 @@ fn action(b: &Src) -> Value {
         let groups: Vec<Value> = f
             .blocks("target_group")
             .iter()
-            .map(|g| P::default().with("TargetGroupArn", g.scalar("arn")).with("Weight", g.scalar("weight")).build())
+            .map(|g| {
+                let path = same_weight(c, g).map(|j| format!("/weighted_forward/target_groups/{j}/target_group_key"));
+                let arn = g.scalar("arn").filter(|v| !matches!(v, Value::Unknown { .. }));
+                let arn = arn.or_else(|| keyed_group(b, c, &path?)).or_else(|| g.scalar("arn"));
+                P::default().with("TargetGroupArn", arn).with("Weight", g.scalar("weight")).build()
+            })
             .collect();
         let sticky = f.blocks("stickiness").first().map(|st| {
             P::default().with("Enabled", st.scalar("enabled")).with("DurationSeconds", st.scalar("duration")).build()
@@ -97,7 +152,13 @@ fn action(b: &Src) -> Value {
     P::default()
         .with("Type", b.scalar("type"))
         .with("Order", b.scalar("order"))
-        .with("TargetGroupArn", b.scalar("target_group_arn"))
+        .with(
+            "TargetGroupArn",
+            b.scalar("target_group_arn")
+                .filter(|v| !matches!(v, Value::Unknown { .. }))
+                .or_else(|| keyed_group(b, c, "/forward/target_group_key"))
+                .or_else(|| b.scalar("target_group_arn")),
+        )
         .with("ForwardConfig", forward)
         .with(
             "RedirectConfig",

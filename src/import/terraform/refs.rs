@@ -7,6 +7,8 @@ use super::doc::{Doc, Inst, MAX_DEPTH, split_address, split_key};
 use crate::import::resource::Value;
 use serde_json::Value as Json;
 
+pub mod candidates;
+
 static NULL: Json = Json::Null;
 
 const WHY: &str = "known after apply";
@@ -85,7 +87,11 @@ impl<'a> Src<'a> {
             None => Some(unknown(WHY)),
             Some(_) => {
                 let e = self.key_expr(key)?;
-                Some(from_expr(self.doc, &self.inst.module, &self.inst.index, e, want_list, 0))
+                if let Some(v) = candidates::each_value(self, key, e) {
+                    return Some(v);
+                }
+                let v = from_expr(self.doc, &self.inst.module, &self.inst.index, e, want_list, 0);
+                Some(if std::ptr::eq(self.values, &self.inst.values) { candidates::owner(self, key, v) } else { v })
             }
         }
     }
@@ -213,11 +219,13 @@ pub fn from_expr(doc: &Doc, module: &str, index: &str, e: &Json, want_list: bool
     if let Some(c) = e.get("constant_value") {
         return convert(doc, c, false, depth);
     }
-    let refs: Vec<&str> =
-        e.get("references").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect();
+    let refs = references(e);
     let mut found = vec![];
     for r in most_specific(&refs) {
         found.extend(resolve(doc, module, index, r, want_list, depth));
+    }
+    if want_list && found.iter().any(|v| matches!(v, Value::Ref { .. })) {
+        found = list_elements(found);
     }
     if want_list {
         // One reference that is itself a list (`module.vpc.private_subnets`) is that list.
@@ -229,6 +237,26 @@ pub fn from_expr(doc: &Doc, module: &str, index: &str, e: &Json, want_list: bool
     // `a ? aws_x.b.id : null`: the resource it names rather than a variable's value.
     let pick = found.iter().position(|v| matches!(v, Value::Ref { .. })).unwrap_or(0);
     found.into_iter().nth(pick).unwrap_or_else(|| unknown(WHY))
+}
+
+/// The references of an expression, as Terraform lists them.
+pub fn references(e: &Json) -> Vec<&str> {
+    e.get("references").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect()
+}
+
+/// What a list's references name, as its elements: `[var.create, aws_security_group.this[0].id,
+/// var.security_groups]` names a condition, a group, a list of groups. Conditions (bools,
+/// numbers, nulls) are not elements; a list named is spliced in.
+fn list_elements(found: Vec<Value>) -> Vec<Value> {
+    let mut out = vec![];
+    for v in found {
+        match v {
+            Value::List(l) => out.extend(l),
+            Value::Bool(_) | Value::Number(_) | Value::Null => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Terraform lists `aws_vpc.main.id` then `aws_vpc.main`: keep the first of each such run.
@@ -284,7 +312,7 @@ fn relink(doc: &Doc, module: &str, index: &str, e: &Json, v: Value) -> Value {
 }
 
 /// What one reference names, seen from `module` (`index`: the referring instance's key).
-fn resolve(doc: &Doc, module: &str, index: &str, r: &str, want_list: bool, depth: usize) -> Vec<Value> {
+pub fn resolve(doc: &Doc, module: &str, index: &str, r: &str, want_list: bool, depth: usize) -> Vec<Value> {
     if depth > MAX_DEPTH {
         return vec![];
     }
@@ -292,7 +320,11 @@ fn resolve(doc: &Doc, module: &str, index: &str, r: &str, want_list: bool, depth
     let prefix = if module.is_empty() { String::new() } else { format!("{module}.") };
     match parts.as_slice() {
         ["var", name, ..] => vec![variable(doc, module, index, split_key(name).0, want_list, depth)],
-        ["module", call, output, ..] => module_output(doc, module, index, call, split_key(output).0, want_list, depth),
+        ["module", call, output, ..] => {
+            let (output, key) = split_key(output);
+            let v = module_output(doc, module, index, call, output, want_list || !key.is_empty(), depth);
+            if key.is_empty() { v } else { output_element(doc, v, key, want_list) }
+        }
         ["data", kind, name, rest @ ..] => {
             let (name, key) = split_key(name);
             let insts = pick(doc, &format!("{prefix}data.{kind}.{name}"), key, index, false);
@@ -343,17 +375,44 @@ fn variable(doc: &Doc, module: &str, index: &str, name: &str, want_list: bool, d
             None => unknown(WHY),
         };
     }
-    let parts = split_address(module);
-    let (Some(call), Some(parent)) = (parts.last(), parts.len().checked_sub(2).and_then(|n| parts.get(..n))) else {
-        return unknown(WHY);
-    };
-    let parent = parent.join(".");
-    let arg = doc
-        .config_module(&parent)
-        .and_then(|m| m.get("module_calls")?.get(split_key(call).0)?.get("expressions")?.get(name));
-    match arg {
+    let Some((parent, call)) = call_of(doc, module) else { return unknown(WHY) };
+    match call.get("expressions").and_then(|e| e.get(name)) {
         Some(e) => from_expr(doc, &parent, index, e, want_list, depth + 1),
-        None => unknown(WHY),
+        // Not set by the caller: the variable's default when it is a list (`security_groups
+        // = []`); other defaults stay unknown where one value is wanted: an unset
+        // condition's input (`var.create`) is not the value.
+        None => match call.pointer(&format!("/module/variables/{name}/default")) {
+            Some(d @ Json::Array(_)) => convert(doc, d, false, depth),
+            // In a list, a condition's input (`var.create`) is known to be no element.
+            Some(d) if want_list => convert(doc, d, false, depth),
+            // A default is a constant, so no id of a resource made here: in a list of them
+            // it adds none, whatever it is.
+            None if want_list => Value::Null,
+            _ => unknown(WHY),
+        },
+    }
+}
+
+/// The module instance that calls `module` (its address) and the call's configuration.
+pub fn call_of<'a>(doc: &'a Doc, module: &str) -> Option<(String, &'a Json)> {
+    let parts = split_address(module);
+    let call = parts.last()?;
+    let parent = parts.get(..parts.len().checked_sub(2)?)?.join(".");
+    let c = doc.config_module(&parent)?.get("module_calls")?.get(split_key(call).0)?;
+    Some((parent, c))
+}
+
+/// `module.alb.target_groups["ex-ecs"]`: of what the output names, the instance with that key.
+fn output_element(doc: &Doc, found: Vec<Value>, key: &str, want_list: bool) -> Vec<Value> {
+    let all: Vec<Value> = found.into_iter().flat_map(|v| if let Value::List(l) = v { l } else { vec![v] }).collect();
+    let keyed: Vec<Value> = all
+        .into_iter()
+        .filter(|v| matches!(v, Value::Ref { id, .. } if doc.get(id).is_some_and(|i| i.index == key)))
+        .collect();
+    match keyed.len() {
+        0 => vec![unknown(WHY)],
+        _ if want_list => vec![Value::List(keyed)],
+        _ => keyed,
     }
 }
 

@@ -245,7 +245,7 @@ fn what_is_not_a_plan_or_state_is_an_error_and_garbage_never_panics() {
     assert!(read("").is_err());
     assert!(read("[]").is_err());
     assert!(read("{\"format_version\": \"1.0\"}").is_err());
-    for fixture in [NETWORK_PLAN, NETWORK_STATE, ECS_PLAN] {
+    for fixture in [NETWORK_PLAN, NETWORK_STATE, ECS_PLAN, MODULE_PATTERNS] {
         for cut in (0..fixture.len()).step_by(997) {
             let _ = read(fixture.get(..cut).unwrap_or(""));
         }
@@ -256,6 +256,8 @@ fn what_is_not_a_plan_or_state_is_an_error_and_garbage_never_panics() {
             let swapped = fixture.replace("\"values\": ", &format!("\"values\": {junk}, \"x\": "));
             let _ = read(&swapped);
             let swapped = fixture.replace("\"references\": ", &format!("\"references\": {junk}, \"x\": "));
+            let _ = read(&swapped);
+            let swapped = fixture.replace("\"index\": ", &format!("\"index\": {junk}, \"x\": "));
             let _ = read(&swapped);
         }
     }
@@ -284,7 +286,9 @@ fn odd_shapes_and_odd_references_are_survived() {
     let i = read(text).expect("a plan");
     assert_eq!(i.resources.len(), 4);
     let sub = find(&i, "aws_subnet.x");
-    assert!(has_unknown(prop(sub, "VpcId")), "nothing it names is known: {:?}", sub.properties);
+    // Nothing it names is known: the only VPC of the input, noted.
+    assert_eq!(prop(sub, "VpcId"), &r("aws_vpc.x"));
+    assert!(i.notes.iter().any(|n| n.origin == "aws_subnet.x" && n.what.contains("the only aws_vpc")));
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(read(&deep).is_err());
 }
@@ -425,4 +429,86 @@ fn a_state_s_task_definition_and_service_properties_are_carried_or_noted() {
     for (n, want) in notes.iter().zip(starts) {
         assert!(n.starts_with(want), "{n} / {want}");
     }
+}
+
+const MODULE_PATTERNS: &str = include_str!("../../../tests/import/terraform/module_patterns_plan.json");
+
+fn noted(i: &Input, origin: &str, what: &str) -> bool {
+    i.notes.iter().any(|n| n.origin == origin && n.what.contains(what))
+}
+
+#[test]
+fn references_the_configuration_cannot_show_resolve_to_the_only_candidate() {
+    let i = read(MODULE_PATTERNS).expect("a plan");
+    // `task_definition = local.task_definition`: the module's only task definition.
+    let svc = find(&i, "module.svc.aws_ecs_service.this[0]");
+    assert_eq!(prop(svc, "TaskDefinition"), &r("module.svc.aws_ecs_task_definition.this[0]"));
+    assert!(noted(&i, &svc.id, "the only aws_ecs_task_definition of module.svc"));
+    // `vpc_id = local.vpc_id`: the gateway is attached.
+    let att = find(&i, "module.vpc.aws_internet_gateway.this[0]#attachment");
+    assert_eq!(prop(att, "VpcId"), &r("module.vpc.aws_vpc.this[0]"));
+    let route = find(&i, "module.vpc.aws_route.public_internet_gateway[0]");
+    assert_eq!(prop(route, "GatewayId"), &r("module.vpc.aws_internet_gateway.this[0]"));
+    // A data source read at apply: unknown, then the input's only VPC.
+    let sg = find(&i, "module.svc.aws_security_group.this[0]");
+    assert_eq!(prop(sg, "VpcId"), &r("module.vpc.aws_vpc.this[0]"));
+    assert!(noted(&i, &sg.id, "the only aws_vpc of the input"));
+}
+
+#[test]
+fn dynamic_blocks_and_each_value_follow_the_module_call() {
+    let i = read(MODULE_PATTERNS).expect("a plan");
+    let svc = find(&i, "module.svc.aws_ecs_service.this[0]");
+    let net = "NetworkConfiguration.AwsvpcConfiguration";
+    let subnets = [r("module.vpc.aws_subnet.private[0]"), r("module.vpc.aws_subnet.private[1]")];
+    assert_eq!(prop(svc, &format!("{net}.Subnets")).list(), subnets);
+    assert_eq!(prop(svc, &format!("{net}.SecurityGroups")).list(), [r("module.svc.aws_security_group.this[0]")]);
+    // `module.alb.target_groups["blue"].arn`: the keyed instance of the output only.
+    assert_eq!(prop(svc, "LoadBalancers.0.TargetGroupArn"), &r("module.alb.aws_lb_target_group.this[\"blue\"]"));
+    // each.value.referenced_security_group_id -> module.alb.security_group_id, not the self branch.
+    let rule = find(&i, "module.svc.aws_vpc_security_group_ingress_rule.this[\"from_alb\"]");
+    assert_eq!(prop(rule, "SourceSecurityGroupId"), &r("module.alb.aws_security_group.this[0]"));
+    assert!(noted(&i, &rule.id, "each.value.referenced_security_group_id"));
+    // The ALB's `[var.create_security_group, aws_security_group.this[0].id, var.security_groups]`.
+    let lb = find(&i, "module.alb.aws_lb.this[0]");
+    assert_eq!(prop(lb, "SecurityGroups").list(), [r("module.alb.aws_security_group.this[0]")]);
+    let listener = find(&i, "module.alb.aws_lb_listener.this[\"http\"]");
+    assert_eq!(listener.properties.get("SslPolicy"), None);
+}
+
+#[test]
+fn weighted_forwards_unknown_before_apply_take_the_listeners_keys_and_validate() {
+    let i = read(MODULE_PATTERNS).expect("a plan");
+    let rule = find(&i, "module.alb.aws_lb_listener_rule.this[\"http/prod\"]");
+    // The provider's set order (weights 0, 100) is not the configuration's (100, 0).
+    let groups = prop(rule, "Actions.0.ForwardConfig.TargetGroups");
+    assert_eq!(prop(rule, "Actions.0.ForwardConfig.TargetGroups.0.Weight"), &n("0"));
+    assert_eq!(groups.list()[0].get("TargetGroupArn"), Some(&r("module.alb.aws_lb_target_group.this[\"green\"]")));
+    assert_eq!(groups.list()[1].get("TargetGroupArn"), Some(&r("module.alb.aws_lb_target_group.this[\"blue\"]")));
+    let opts = crate::import::write::Options { name: "m".into(), region: "eu-west-1".into(), command: "test".into() };
+    let out = crate::import::write::write(&i, &opts);
+    if let Err(d) = crate::scenario::load_str(std::path::Path::new("m.yaml"), &out.yaml) {
+        panic!("{}\n{d:?}", out.yaml);
+    }
+    assert!(out.yaml.contains("source: sg/ex-alb"), "{}", out.yaml);
+}
+
+#[test]
+fn several_candidates_are_never_guessed_between() {
+    // A second target group named by the service's module call: the service's stays unknown.
+    let two = MODULE_PATTERNS.replace(
+        r#""module.alb.target_groups[\"blue\"].arn""#,
+        r#""module.alb.target_groups[\"blue\"].arn", "module.alb.target_groups[\"green\"].arn""#,
+    );
+    let i = read(&two).expect("a plan");
+    let svc = find(&i, "module.svc.aws_ecs_service.this[0]");
+    assert!(has_unknown(prop(svc, "LoadBalancers.0.TargetGroupArn")));
+    // The writer leaves out a weighted target group with no ARN rather than writing it invalid.
+    let no_keys = MODULE_PATTERNS.replace("\"target_group_key\"", "\"key\"");
+    let i = read(&no_keys).expect("a plan");
+    let opts = crate::import::write::Options { name: "m".into(), region: "eu-west-1".into(), command: "test".into() };
+    let out = crate::import::write::write(&i, &opts);
+    // (The scenario is then refused for the service's group, which no listener forwards to.)
+    assert!(!out.yaml.contains("weight:"), "{}", out.yaml);
+    assert!(out.notes.iter().any(|n| n.what.contains("none of its actions is known")));
 }

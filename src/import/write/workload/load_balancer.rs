@@ -194,6 +194,7 @@ fn actions(ctx: &mut Ctx, r: &Resource, what: &str, v: Option<&Value>) -> Vec<It
         }
         // Stickiness picks a group per client, which the lab does not model.
         let a = strip(a, &["ForwardConfig", "TargetGroupStickinessConfig"]);
+        let Some(a) = known_targets(ctx, r, &format!("{what}[{i}]"), a) else { continue };
         kept.extend(convert(ctx, r, &format!("{what}[{i}]"), &a).map(Item::from));
     }
     if kept.len() > 1 {
@@ -201,6 +202,40 @@ fn actions(ctx: &mut Ctx, r: &Resource, what: &str, v: Option<&Value>) -> Vec<It
         kept.drain(..kept.len() - 1);
     }
     kept
+}
+
+/// A forward action without the weighted target groups whose ARN is not known (a scenario's
+/// weighted target group needs one); `None`, noted, when it is left with no target group.
+fn known_targets(ctx: &mut Ctx, r: &Resource, what: &str, a: Value) -> Option<Value> {
+    let Value::Map(mut m) = a else { return Some(a) };
+    let known = |v: Option<&Value>| matches!(v, Some(Value::String(_) | Value::Ref { .. }));
+    let single = known(m.iter().find(|(k, _)| k == "TargetGroupArn").map(|(_, v)| v));
+    let Some((_, Value::Map(fc))) = m.iter_mut().find(|(k, _)| k == "ForwardConfig") else {
+        return Some(Value::Map(m));
+    };
+    if let Some((_, Value::List(groups))) = fc.iter_mut().find(|(k, _)| k == "TargetGroups") {
+        for (j, g) in groups.iter().enumerate().filter(|(_, g)| !known(g.get("TargetGroupArn"))) {
+            let why = match g.get("TargetGroupArn") {
+                Some(Value::Unknown { why, .. }) => format!(" ({why})"),
+                _ => String::new(),
+            };
+            ctx.note(&r.origin, format!("{what}: weighted target group [{j}] left out: its ARN is not known{why}"), "");
+        }
+        groups.retain(|g| known(g.get("TargetGroupArn")));
+    }
+    let groups = fc.iter().find(|(k, _)| k == "TargetGroups").map_or(0, |(_, g)| g.list().len());
+    if groups == 0 {
+        fc.retain(|(k, _)| k != "TargetGroups");
+        let fc_empty = fc.iter().all(|(k, _)| k == "TargetGroupStickinessConfig");
+        if fc_empty && !single {
+            ctx.note(&r.origin, format!("{what}: a forward action left out: none of its target groups is known"), "");
+            return None;
+        }
+        if fc_empty {
+            m.retain(|(k, _)| k != "ForwardConfig");
+        }
+    }
+    Some(Value::Map(m))
 }
 
 /// `v` without the entry at `path` (a map key inside a map key).
@@ -243,6 +278,11 @@ fn rules(ctx: &mut Ctx, l: &Resource) -> Vec<Item> {
         let conds: Vec<Node> = conds.collect();
         m.push(("conditions".into(), Node::list(conds).into()));
         let actions = actions(ctx, r, "Actions", prop(r, "Actions"));
+        // A rule with no action is not a rule: it is left out rather than written invalid.
+        if actions.is_empty() {
+            ctx.note(&r.origin, "left out: none of its actions is known", "");
+            continue;
+        }
         m.push(("actions".into(), Node::List(actions).into()));
         out.push(Node::Map(m).with_comment(comment));
     }
