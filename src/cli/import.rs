@@ -76,7 +76,11 @@ pub fn run(args: &Import) -> Outcome {
         None => print!("{}", out.yaml),
     }
     for n in &out.notes {
-        eprintln!("{}", tr!("import-not-carried", "not carried over: { $note }", note = n.to_string()));
+        let note = n.to_string();
+        match n.assumed {
+            true => eprintln!("{}", tr!("import-assumed", "assumed (check it): { $note }", note = note)),
+            false => eprintln!("{}", tr!("import-not-carried", "not carried over: { $note }", note = note)),
+        }
     }
     // The file is written either way, so that it can be read; a scenario that does not
     // validate is an importer's gap, said with its locations.
@@ -160,6 +164,7 @@ fn lab_name(given: Option<&str>, input: &Input, file: &Path) -> (String, Option<
         origin: "lab name".into(),
         what: format!("\"{full}\" is longer than a lab name's 20 characters: shortened to \"{n}\""),
         fix: "choose the name with --name NAME (1-20 of a-z, 0-9, -)".into(),
+        assumed: true,
     });
     (if n.is_empty() { "imported".to_string() } else { n }, note)
 }

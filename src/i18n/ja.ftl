@@ -982,4 +982,5 @@ import-param-cloudformation = --param は CloudFormation テンプレートの�
 import-one-plan = import terraform が読むのは 1 つのプランまたはステート（`terraform show -json`）です
 import-cannot-write = { $path } に書き込めません: { $error }
 import-not-carried = 取り込まれなかったもの: { $note }
+import-assumed = 推定したもの (確認してください): { $note }
 import-param-form = --param { $param }: NAME=VALUE の形で書いてください（例: --param VpcCidr=10.0.0.0/16）

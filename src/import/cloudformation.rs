@@ -229,6 +229,7 @@ fn unused_params(params: &[(String, String)], used: &HashSet<String>) -> Vec<Not
             origin: format!("--param {k}"),
             what: "names no parameter of the template (nor an Fn::ImportValue export used)".into(),
             fix: String::new(),
+            assumed: false,
         })
         .collect()
 }
@@ -320,7 +321,7 @@ impl<'a> Cx<'a> {
     }
 
     fn note(&mut self, origin: &str, what: impl Into<String>, fix: impl Into<String>) {
-        self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: fix.into() });
+        self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: fix.into(), assumed: false });
     }
 
     /// An error at the current place.

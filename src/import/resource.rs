@@ -95,6 +95,9 @@ pub struct Note {
     pub what: String,
     /// How to supply or work around it; empty when there is nothing to do.
     pub fix: String,
+    /// Not something left out but something the importer assumed (a reference the input
+    /// does not show, taken to the only resource it can mean): to be checked, listed apart.
+    pub assumed: bool,
 }
 
 impl fmt::Display for Note {

@@ -185,6 +185,7 @@ pub fn merge(out: &mut Out) {
                 origin: addr,
                 what: format!("{kind} of a resource not in the plan or state"),
                 fix: "import the configuration that makes that resource too".into(),
+                assumed: false,
             }),
         }
     }

@@ -253,6 +253,7 @@ pub fn merge(out: &mut Out) {
                 origin: addr.clone(),
                 what: format!("{kind} of a resource not in the plan or state"),
                 fix: "import the configuration that makes that resource too".into(),
+                assumed: false,
             });
             continue;
         };

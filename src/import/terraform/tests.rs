@@ -512,3 +512,19 @@ fn several_candidates_are_never_guessed_between() {
     assert!(!out.yaml.contains("weight:"), "{}", out.yaml);
     assert!(out.notes.iter().any(|n| n.what.contains("none of its actions is known")));
 }
+
+#[test]
+fn what_was_assumed_is_listed_apart_from_what_was_left_out() {
+    let i = read(MODULE_PATTERNS).expect("a plan");
+    let opts = crate::import::write::Options { name: "m".into(), region: "eu-west-1".into(), command: "test".into() };
+    let out = crate::import::write::write(&i, &opts);
+    assert!(out.notes.iter().all(|n| n.assumed), "{:#?}", out.notes);
+    assert!(!out.yaml.contains("# Not carried over:"), "nothing was left out");
+    let assumed = out.yaml.find("# Assumed (check these):").expect("an assumed section");
+    let left = out.yaml.find("\nversion: 1").expect("the scenario");
+    let section = &out.yaml[assumed..left];
+    for n in out.notes.iter().filter(|n| n.assumed) {
+        assert!(section.contains(&n.to_string()), "{n} not under Assumed");
+    }
+    assert!(out.notes.iter().filter(|n| !n.assumed).all(|n| !section.contains(&format!("# - {n}\n"))));
+}

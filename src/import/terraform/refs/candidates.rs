@@ -79,7 +79,7 @@ fn ambiguous<'a>(ids: impl Iterator<Item = &'a str>, kind: &str) -> Value {
 }
 
 pub fn note(doc: &Doc, origin: &str, what: String) {
-    let n = Note { origin: origin.to_string(), what, fix: FIX.to_string() };
+    let n = Note { origin: origin.to_string(), what, fix: FIX.to_string(), assumed: true };
     let mut notes = doc.notes.borrow_mut();
     if !notes.contains(&n) {
         notes.push(n);
