@@ -36,6 +36,7 @@ pub fn read(text: &str) -> Result<Input, ImportError> {
     ecs::merge(&mut out);
     ecs::dedupe_policies(&mut out);
     out.notes.extend(doc.notes.take());
+    lab_account(&doc, &mut out);
     let region = region(&doc, &root, &out.resources);
     Ok(Input { resources: out.resources, notes: out.notes, region, name: None })
 }
@@ -157,6 +158,80 @@ fn region(doc: &Doc, root: &Json, resources: &[Resource]) -> Option<String> {
     doc.insts.iter().find_map(from_inst).or_else(|| {
         resources.iter().find_map(|r| r.properties.get("AvailabilityZone").and_then(Value::str).and_then(az_region))
     })
+}
+
+/// The account the lab is (CloudFormation's `AWS::AccountId` is it too).
+const LAB_ACCOUNT: &str = crate::import::cloudformation::ACCOUNT;
+
+/// The plan's own account made the lab's: where the plan names the account it is applied in
+/// (its `aws_caller_identity`, else the account most of its ARNs are in), a role's trust
+/// policy conditioned on `aws:SourceAccount`, an ARN, an image in the account's own ECR name
+/// the lab's account instead, as they name the real one on AWS (otherwise ECS could not assume
+/// such a role in the lab, and the task would not be placed). Noted once.
+fn lab_account(doc: &Doc, out: &mut Out) {
+    let Some(own) = plan_account(doc) else { return };
+    if own == LAB_ACCOUNT {
+        return;
+    }
+    for r in &mut out.resources {
+        swap_account(&mut r.properties, &own);
+    }
+    out.notes.push(Note {
+        origin: "account".into(),
+        what: format!("the plan's account {own} is written as the lab's, {LAB_ACCOUNT}, wherever it is named"),
+        fix: String::new(),
+        assumed: true,
+    });
+}
+
+/// `aws_caller_identity`'s account, else the account most ARNs of the plan's values name.
+fn plan_account(doc: &Doc) -> Option<String> {
+    let caller = doc.insts.iter().find(|i| i.kind == "aws_caller_identity");
+    if let Some(a) = caller.and_then(|i| i.values.get("account_id")).and_then(Json::as_str) {
+        return Some(a.to_string());
+    }
+    fn arns(v: &Json, count: &mut std::collections::HashMap<String, usize>) {
+        match v {
+            Json::String(s) => {
+                for a in s.split("arn:aws").skip(1).filter_map(|rest| rest.split(':').nth(3)) {
+                    if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+                        *count.entry(a.to_string()).or_default() += 1;
+                    }
+                }
+            }
+            Json::Array(l) => l.iter().for_each(|x| arns(x, count)),
+            Json::Object(m) => m.values().for_each(|x| arns(x, count)),
+            _ => {}
+        }
+    }
+    let mut count = std::collections::HashMap::new();
+    doc.insts.iter().for_each(|i| arns(&i.values, &mut count));
+    count.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(a, _)| a)
+}
+
+/// Every whole occurrence of account `own` in `v`'s text made the lab's.
+fn swap_account(v: &mut Value, own: &str) {
+    match v {
+        Value::String(s) if s.contains(own) => *s = replace_account(s, own),
+        Value::List(l) => l.iter_mut().for_each(|x| swap_account(x, own)),
+        Value::Map(m) => m.iter_mut().for_each(|(_, x)| swap_account(x, own)),
+        _ => {}
+    }
+}
+
+/// `own` replaced where it is a whole number (not part of a longer one).
+fn replace_account(s: &str, own: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find(own) {
+        let before = rest[..k].chars().next_back().is_some_and(|c| c.is_ascii_digit());
+        let after = rest[k + own.len()..].chars().next().is_some_and(|c| c.is_ascii_digit());
+        out.push_str(&rest[..k]);
+        out.push_str(if before || after { own } else { LAB_ACCOUNT });
+        rest = &rest[k + own.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn arn_region(arn: &str) -> Option<String> {

@@ -528,3 +528,24 @@ fn what_was_assumed_is_listed_apart_from_what_was_left_out() {
     }
     assert!(out.notes.iter().filter(|n| !n.assumed).all(|n| !section.contains(&format!("# - {n}\n"))));
 }
+
+#[test]
+fn the_plan_s_account_is_the_lab_s() {
+    assert_eq!(
+        super::replace_account("arn:aws:iam::111122223333:role/x", "111122223333"),
+        "arn:aws:iam::123456789012:role/x"
+    );
+    // Part of a longer number: left alone.
+    assert_eq!(super::replace_account("91111222233334", "111122223333"), "91111222233334");
+    // A state applied in account 111122223333: its ARNs name the lab's account, noted once.
+    let state =
+        include_str!("../../../tests/import/terraform/network_state.json").replace("123456789012", "111122223333");
+    let i = read(&state).expect("a state");
+    let text = format!("{:?}", i.resources);
+    assert!(!text.contains("111122223333"), "{text}");
+    let n: Vec<&crate::import::resource::Note> = i.notes.iter().filter(|n| n.origin == "account").collect();
+    assert!(n.len() == 1 && n[0].assumed && n[0].what.contains("111122223333"), "{n:?}");
+    // The lab's own account: nothing to say.
+    let i = read(include_str!("../../../tests/import/terraform/network_state.json")).expect("a state");
+    assert!(!i.notes.iter().any(|n| n.origin == "account"));
+}
