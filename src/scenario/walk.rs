@@ -498,14 +498,19 @@ impl<'a> Block<'a> {
                     fields = quoted_list(allowed)
                 )
             };
-            let msg = tr!(
-                "scenario-unknown-field",
-                "unknown field `{ $field }` in { $what }",
-                field = short(key),
-                what = self.what
-            );
-            cx.err(&cx.kloc(k), msg, help);
+            self.unknown_field(cx, k, help);
         }
+    }
+
+    /// `unknown field KEY in WHAT`, at the key, with `help`.
+    fn unknown_field(&self, cx: &mut Reader, k: &MarkedScalarNode, help: String) {
+        let msg = tr!(
+            "scenario-unknown-field",
+            "unknown field `{ $field }` in { $what }",
+            field = short(k.as_str()),
+            what = self.what
+        );
+        cx.err(&cx.kloc(k), msg, help);
     }
 
     /// AWS blocks accept and ignore fields ecsnet does not model (their tables list every field
@@ -529,13 +534,7 @@ impl<'a> Block<'a> {
             } else {
                 continue;
             };
-            let msg = tr!(
-                "scenario-unknown-field",
-                "unknown field `{ $field }` in { $what }",
-                field = short(key),
-                what = self.what
-            );
-            cx.err(&cx.kloc(k), msg, help);
+            self.unknown_field(cx, k, help);
         }
     }
 
