@@ -302,9 +302,31 @@ fn image(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Item {
         return Node::str("unknown-image").with_comment(format!("not known: {why} ({fix})"));
     }
     match text(ctx, r, what, v) {
-        Some(s) => Node::Str(s).into(),
+        Some(s) => {
+            other_account(ctx, r, what, &s);
+            Node::Str(s).into()
+        }
         None => Node::str("unknown-image").with_comment("not known: see the notes at the top"),
     }
+}
+
+/// An image in another account's ECR (`111122223333.dkr.ecr.REGION.amazonaws.com/...`, AWS's
+/// own published images too): the lab's registry is its own account's only, so the task will
+/// stop at `up` with CannotPullContainerError; said before, where on AWS that account's
+/// repository policy may let the pull through.
+fn other_account(ctx: &mut Ctx, r: &Resource, what: &str, image: &str) {
+    let Some((account, _)) = image.split_once(".dkr.ecr.") else { return };
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || account == super::ACCOUNT {
+        return;
+    }
+    ctx.note(
+        &r.origin,
+        format!("{what} {image} is in account {account}'s ECR, which the lab does not hold: the task will stop with CannotPullContainerError"),
+        format!(
+            "name it in the lab's account, {}.dkr.ecr.REGION.amazonaws.com/REPO:TAG, whose registry serves every image the tasks name",
+            super::ACCOUNT
+        ),
+    );
 }
 
 /// The environment; a variable whose value is not known is left out (noted).

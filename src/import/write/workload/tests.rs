@@ -1071,3 +1071,24 @@ fn string_typed_booleans_and_numbers_are_written_as_such() {
     assert_eq!(c["portMappings"][0]["containerPort"].as_i64(), Some(8080));
     assert_eq!(c["environment"][0]["value"].as_str(), Some("true"));
 }
+
+#[test]
+fn an_image_in_another_account_s_ecr_is_said_before_up() {
+    let def = |image: &str| {
+        res(
+            "Def",
+            "AWS::ECS::TaskDefinition",
+            map(&[("ContainerDefinitions", list(vec![map(&[("Name", s("log")), ("Image", s(image))])]))]),
+        )
+    };
+    let out = run(vec![def("906394416424.dkr.ecr.eu-west-1.amazonaws.com/aws-for-fluent-bit:stable")]);
+    loads(&out.yaml);
+    let n: Vec<_> = out.notes.iter().filter(|n| n.what.contains("906394416424")).collect();
+    assert_eq!(n.len(), 1, "{:?}", out.notes);
+    assert!(n[0].what.contains("CannotPullContainerError") && n[0].fix.contains("123456789012.dkr.ecr"), "{}", n[0]);
+    // The lab's own account, and images outside ECR: nothing to say.
+    for image in ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1", "public.ecr.aws/nginx/nginx:1", "nginx"] {
+        let out = run(vec![def(image)]);
+        assert!(!out.notes.iter().any(|n| n.what.contains("CannotPullContainerError")), "{image}: {:?}", out.notes);
+    }
+}
