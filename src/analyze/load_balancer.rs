@@ -205,11 +205,17 @@ pub(super) fn bad_gateway(a: Analysis, forwarded: Option<(Node, Ipv4Addr)>) -> A
 /// The targets the nodes' round robin covers, and whether they are healthy: the healthy
 /// targets in use, else (ELB fails open) every target in use.
 pub fn round_robin<'a>(lab: &Lab, x: usize, g: &'a TargetGroup) -> (Vec<&'a Target>, bool) {
-    let lb = &lab.load_balancers[x];
-    let used: Vec<&Target> =
-        g.targets.iter().filter(|t| registered(lab, g, t) && in_use(lb, t, &lab.enis, &lab.vpc.subnets)).collect();
-    let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
-    if healthy.is_empty() { (used, false) } else { (healthy, true) }
+    // Each target's health once: `unused` is a target not registered or in no zone of the
+    // load balancer's (health's first checks), which no node sends anything.
+    let seen: Vec<(&Target, &str)> =
+        g.targets.iter().map(|t| (t, health(lab, x, g, t).0)).filter(|(_, s)| *s != "unused").collect();
+    split_healthy(seen)
+}
+
+/// The targets a node covers: the healthy ones, else (fail open) all of them; whether healthy.
+pub(super) fn split_healthy<'a>(seen: Vec<(&'a Target, &str)>) -> (Vec<&'a Target>, bool) {
+    let healthy: Vec<&Target> = seen.iter().filter(|(_, s)| *s == "healthy").map(|(t, _)| *t).collect();
+    if healthy.is_empty() { (seen.into_iter().map(|(t, _)| t).collect(), false) } else { (healthy, true) }
 }
 
 /// What a request for `path` to load balancer `x` on `port` may be forwarded to (`picks`);

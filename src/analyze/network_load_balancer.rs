@@ -97,13 +97,15 @@ pub fn rotation<'a>(lab: &Lab, x: usize, eni: usize, g: &'a TargetGroup) -> (Vec
     let lb = &lab.load_balancers[x];
     let az = &lab.vpc.subnets[lab.enis[eni].subnet].az;
     let w = (lab.enis.as_slice(), lab.vpc.subnets.as_slice());
-    let used: Vec<&Target> = g
+    // In rotation is in use: `unused` here is a target not registered. Each health once.
+    let seen: Vec<(&Target, &str)> = g
         .targets
         .iter()
-        .filter(|t| super::load_balancer::registered(lab, g, t) && in_rotation(lb, g, t, az, w))
+        .filter(|t| in_rotation(lb, g, t, az, w))
+        .map(|t| (t, health(lab, x, g, t).0))
+        .filter(|(_, s)| *s != "unused")
         .collect();
-    let healthy: Vec<&Target> = used.iter().copied().filter(|t| health(lab, x, g, t).0 == "healthy").collect();
-    if healthy.is_empty() { (used, false) } else { (healthy, true) }
+    super::load_balancer::split_healthy(seen)
 }
 
 /// The nodes that may serve a flow to load balancer `x` on `port` (of the probe's transport)
