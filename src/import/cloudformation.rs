@@ -10,6 +10,7 @@
 mod cidr;
 mod conditions;
 mod intrinsic;
+mod literals;
 mod parse;
 mod physical;
 mod sub;
@@ -34,10 +35,50 @@ pub fn read(
     region: Option<&str>,
     stack_name: Option<&str>,
 ) -> Result<Input, ImportError> {
-    let mut one = read_one(text, params, region, stack_name, &Env::default())?;
+    let (region, mut notes) = deployment(&[text], region);
+    let mut one = read_one(text, params, region.as_deref(), stack_name, &Env::default())?;
     let unused = unused_params(params, &one.used);
     one.input.notes.extend(unused);
+    notes.append(&mut one.input.notes);
+    one.input.notes = notes;
+    adopt_account(&[text], &mut one.input);
     Ok(one.input)
+}
+
+/// Where the stacks are deployed: `region` when given, else the region the templates write
+/// (a CDK stack synthesized for an `env`, a template written for one region), said as
+/// assumed; and the account they write, made the lab's by [`adopt_account`].
+fn deployment(texts: &[&str], region: Option<&str>) -> (Option<String>, Vec<Note>) {
+    if let Some(r) = region {
+        return (Some(r.to_string()), vec![]);
+    }
+    let mut lit = literals::Literals::default();
+    texts.iter().filter_map(|t| parse::parse(t).ok()).for_each(|t| lit.add(&t));
+    let Some((r, at)) = lit.region() else { return (None, vec![]) };
+    let note = Note {
+        origin: "region".into(),
+        what: format!("the stacks are deployed in {r}, the region the template writes ({at})"),
+        fix: "give --region REGION for another".into(),
+        assumed: true,
+    };
+    (Some(r), vec![note])
+}
+
+/// The account CDK stacks synthesized for an `env` write where `AWS::AccountId` would be,
+/// made the lab's as `AWS::AccountId` is: otherwise an image in the stack's own ECR would be
+/// another account's in the lab. A hand-written template says `AWS::AccountId` for its own
+/// account: an account it writes out is another one (a shared registry, AWS's own), kept.
+fn adopt_account(texts: &[&str], input: &mut Input) {
+    if !input.cdk {
+        return;
+    }
+    let mut lit = literals::Literals::default();
+    texts.iter().filter_map(|t| parse::parse(t).ok()).for_each(|t| lit.add(&t));
+    if let Some(note) =
+        lit.account().and_then(|own| super::account::adopt(&mut input.resources, &own, "the template's"))
+    {
+        input.notes.insert(0, note);
+    }
 }
 
 /// One template of several deployed together, and its stack's name.
@@ -68,7 +109,10 @@ pub fn read_stacks_with(
     region: Option<&str>,
     load: Loader,
 ) -> Result<Input, ImportError> {
-    let mut all = Input::default();
+    let texts: Vec<&str> = stacks.iter().map(|s| s.text).collect();
+    let (region, region_note) = deployment(&texts, region);
+    let region = region.as_deref();
+    let mut all = Input { notes: region_note, ..Input::default() };
     let mut exports: HashMap<String, Value> = HashMap::new();
     let mut used = HashSet::new();
     // The physical names the stacks before wrote: an export's comma-joined subnets, split by
@@ -89,9 +133,11 @@ pub fn read_stacks_with(
         all.resources.append(&mut input.resources);
         all.notes.append(&mut input.notes);
         all.region = input.region;
+        all.cdk |= input.cdk;
     }
     all.notes.extend(unused_params(params, &used));
     all.name = stacks.last().map(|s| s.name.clone());
+    adopt_account(&texts, &mut all);
     Ok(all)
 }
 
@@ -162,11 +208,26 @@ fn read_one(
         notes: cx.notes,
         region: Some(region.to_string()),
         name: stack_name.map(str::to_string),
+        cdk: made_by_cdk(&tpl),
     };
     Ok(One { input, outputs, used, physicals: cx.physicals })
 }
 
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
+
+/// `cdk synth` output: its bootstrap version check, its metadata resource or its resources'
+/// construct paths.
+fn made_by_cdk(tpl: &Node) -> bool {
+    let resources = match tpl.get("Resources") {
+        Some(Node::Map(m)) => m.as_slice(),
+        _ => &[],
+    };
+    tpl.get("Rules").and_then(|r| r.get("CheckBootstrapVersion")).is_some()
+        || resources.iter().any(|(_, r)| {
+            r.get("Metadata").and_then(|m| m.get("aws:cdk:path")).is_some()
+                || r.get("Type").and_then(Node::text).as_deref() == Some("AWS::CDK::Metadata")
+        })
+}
 
 /// A nested stack once read: its outputs, its resources (ids `STACK/LogicalId`).
 #[derive(Clone, Default)]

@@ -11,6 +11,7 @@
 //!
 //! Pure: text in, text out. The CLI reads the files and writes the result.
 
+pub mod account;
 pub mod cloudformation;
 pub mod names;
 pub mod resource;

@@ -119,6 +119,9 @@ pub struct Input {
     pub region: Option<String>,
     /// What the input calls itself (a stack name, a root module): the default lab name.
     pub name: Option<String>,
+    /// Made by the CDK, whose logical ids end in a hash of their path (`WebServiceD04B5F3E`):
+    /// names are made without it.
+    pub cdk: bool,
 }
 
 /// The input could not be read at all (not JSON/YAML, not a template, not a plan).

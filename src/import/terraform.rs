@@ -38,7 +38,7 @@ pub fn read(text: &str) -> Result<Input, ImportError> {
     out.notes.extend(doc.notes.take());
     lab_account(&doc, &mut out);
     let region = region(&doc, &root, &out.resources);
-    Ok(Input { resources: out.resources, notes: out.notes, region, name: None })
+    Ok(Input { resources: out.resources, notes: out.notes, region, ..Input::default() })
 }
 
 /// What the translators make: resources, and resources that fold into others (an attachment
@@ -160,9 +160,6 @@ fn region(doc: &Doc, root: &Json, resources: &[Resource]) -> Option<String> {
     })
 }
 
-/// The account the lab is (CloudFormation's `AWS::AccountId` is it too).
-const LAB_ACCOUNT: &str = crate::import::cloudformation::ACCOUNT;
-
 /// The plan's own account made the lab's: where the plan names the account it is applied in
 /// (its `aws_caller_identity`, else the account most of its ARNs are in), a role's trust
 /// policy conditioned on `aws:SourceAccount`, an ARN, an image in the account's own ECR name
@@ -170,18 +167,7 @@ const LAB_ACCOUNT: &str = crate::import::cloudformation::ACCOUNT;
 /// such a role in the lab, and the task would not be placed). Noted once.
 fn lab_account(doc: &Doc, out: &mut Out) {
     let Some(own) = plan_account(doc) else { return };
-    if own == LAB_ACCOUNT {
-        return;
-    }
-    for r in &mut out.resources {
-        swap_account(&mut r.properties, &own);
-    }
-    out.notes.push(Note {
-        origin: "account".into(),
-        what: format!("the plan's account {own} is written as the lab's, {LAB_ACCOUNT}, wherever it is named"),
-        fix: String::new(),
-        assumed: true,
-    });
+    out.notes.extend(super::account::adopt(&mut out.resources, &own, "the plan's"));
 }
 
 /// `aws_caller_identity`'s account, else the account most ARNs of the plan's values name.
@@ -207,31 +193,6 @@ fn plan_account(doc: &Doc) -> Option<String> {
     let mut count = std::collections::HashMap::new();
     doc.insts.iter().for_each(|i| arns(&i.values, &mut count));
     count.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(a, _)| a)
-}
-
-/// Every whole occurrence of account `own` in `v`'s text made the lab's.
-fn swap_account(v: &mut Value, own: &str) {
-    match v {
-        Value::String(s) if s.contains(own) => *s = replace_account(s, own),
-        Value::List(l) => l.iter_mut().for_each(|x| swap_account(x, own)),
-        Value::Map(m) => m.iter_mut().for_each(|(_, x)| swap_account(x, own)),
-        _ => {}
-    }
-}
-
-/// `own` replaced where it is a whole number (not part of a longer one).
-fn replace_account(s: &str, own: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(k) = rest.find(own) {
-        let before = rest[..k].chars().next_back().is_some_and(|c| c.is_ascii_digit());
-        let after = rest[k + own.len()..].chars().next().is_some_and(|c| c.is_ascii_digit());
-        out.push_str(&rest[..k]);
-        out.push_str(if before || after { own } else { LAB_ACCOUNT });
-        rest = &rest[k + own.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn arn_region(arn: &str) -> Option<String> {

@@ -5,7 +5,7 @@
 use crate::import::resource::{Resource, Value};
 
 /// The lab's account id (what `AWS::AccountId` reads as).
-pub const ACCOUNT: &str = "123456789012";
+pub const ACCOUNT: &str = crate::import::account::LAB;
 
 /// The partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud.
 pub fn partition(region: &str) -> &'static str {

@@ -488,3 +488,26 @@ fn a_load_balancers_dns_name_is_unknown_wherever_it_is_used() {
     let i = read_stacks_with(&[Stack { name: "top".into(), text: parent }], &[], None, load).unwrap();
     assert!(matches!(prop(&i, "App/X", "Url"), Value::Unknown { .. }), "{:?}", prop(&i, "App/X", "Url"));
 }
+
+#[test]
+fn the_region_and_account_a_template_writes_are_the_lab_s() {
+    let t = "Rules: {CheckBootstrapVersion: {Assertions: []}}\nResources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      AvailabilityZone: eu-west-1b\n      Arn: !Sub 'arn:aws:ecr:${AWS::Region}:222233334444:repository/x'\n";
+    let i = ok(t);
+    assert_eq!(i.region.as_deref(), Some("eu-west-1"));
+    // AWS::Region reads as the region found; the account written out becomes the lab's.
+    assert_eq!(prop(&i, "S", "Arn"), &s("arn:aws:ecr:eu-west-1:123456789012:repository/x"));
+    assert!(i.notes.iter().all(|n| n.assumed), "{:?}", i.notes);
+    assert_eq!(i.notes.len(), 2);
+    // --region wins, and says nothing.
+    let i = read(t, &[], Some("us-west-2"), None).unwrap();
+    assert_eq!(i.region.as_deref(), Some("us-west-2"));
+    assert!(i.notes.iter().all(|n| n.origin == "account"), "{:?}", i.notes);
+}
+
+#[test]
+fn a_hand_written_template_keeps_the_accounts_it_writes() {
+    let t = "Resources:\n  S:\n    Type: T\n    Properties:\n      Image: 275396840892.dkr.ecr.us-east-1.amazonaws.com/x:1\n";
+    let i = ok(t);
+    assert_eq!(prop(&i, "S", "Image"), &s("275396840892.dkr.ecr.us-east-1.amazonaws.com/x:1"));
+    assert!(i.notes.iter().all(|n| n.origin == "region"), "{:?}", i.notes);
+}

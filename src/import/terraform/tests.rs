@@ -532,11 +532,11 @@ fn what_was_assumed_is_listed_apart_from_what_was_left_out() {
 #[test]
 fn the_plan_s_account_is_the_lab_s() {
     assert_eq!(
-        super::replace_account("arn:aws:iam::111122223333:role/x", "111122223333"),
+        crate::import::account::replace_account("arn:aws:iam::111122223333:role/x", "111122223333"),
         "arn:aws:iam::123456789012:role/x"
     );
     // Part of a longer number: left alone.
-    assert_eq!(super::replace_account("91111222233334", "111122223333"), "91111222233334");
+    assert_eq!(crate::import::account::replace_account("91111222233334", "111122223333"), "91111222233334");
     // A state applied in account 111122223333: its ARNs name the lab's account, noted once.
     let state =
         include_str!("../../../tests/import/terraform/network_state.json").replace("123456789012", "111122223333");

@@ -39,7 +39,7 @@ fn res(id: &str, kind: &str, props: &[(&str, Value)]) -> Resource {
 }
 
 fn input(resources: Vec<Resource>) -> Input {
-    Input { resources, notes: vec![], region: Some("us-east-1".into()), name: None }
+    Input { resources, region: Some("us-east-1".into()), ..Input::default() }
 }
 
 fn run(resources: Vec<Resource>) -> Output {
