@@ -148,8 +148,10 @@ fn stack_and_path(arg: &str) -> (String, PathBuf) {
     (stem(&p), p)
 }
 
+/// The file's name without extension; `cdk synth` writes stack `S` as `S.template.json`.
 fn stem(p: &Path) -> String {
-    p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+    let s = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    s.strip_suffix(".template").filter(|s| !s.is_empty()).map(str::to_string).unwrap_or(s)
 }
 
 /// `--name`, else the input's own name (a stack), else the file's: as a lab name (1-20 of

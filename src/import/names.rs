@@ -9,16 +9,23 @@ use std::collections::{HashMap, HashSet};
 pub struct Names {
     taken: HashMap<String, HashSet<String>>,
     of: HashMap<(String, String), String>,
+    /// Ids are the CDK's: their hash suffix says nothing to a reader.
+    cdk: bool,
 }
 
 impl Names {
+    /// `cdk`: the ids are a `cdk synth` output's logical ids.
+    pub fn new(cdk: bool) -> Self {
+        Names { cdk, ..Names::default() }
+    }
+
     /// Name resource `id` as a `kind`: from `preferred` (a Name tag, GroupName, ...) when it
     /// gives anything, else from the id; the same id and kind always get the same name.
     pub fn assign(&mut self, kind: &str, id: &str, preferred: Option<&str>) -> String {
         if let Some(n) = self.of.get(&(kind.to_string(), id.to_string())) {
             return n.clone();
         }
-        let base = preferred.map(kebab).filter(|s| !s.is_empty()).unwrap_or_else(|| from_id(id));
+        let base = preferred.map(kebab).filter(|s| !s.is_empty()).unwrap_or_else(|| from_id(self.shown(id)));
         let base = if base.is_empty() { kind.to_string() } else { base };
         let taken = self.taken.entry(kind.to_string()).or_default();
         let mut name = base.clone();
@@ -33,10 +40,24 @@ impl Names {
         name
     }
 
+    /// What of `id` a name is made from: a CDK id without its hash.
+    pub fn shown<'i>(&self, id: &'i str) -> &'i str {
+        if self.cdk { without_cdk_hash(id) } else { id }
+    }
+
     /// The name given to `id` as a `kind`, if any.
     pub fn get(&self, kind: &str, id: &str) -> Option<&str> {
         self.of.get(&(kind.to_string(), id.to_string())).map(String::as_str)
     }
+}
+
+/// A CDK logical id without the hash of its construct path the CDK ends it with
+/// (`WebServiceD04B5F3E` -> `WebService`; `Stack/WebServiceD04B5F3E` -> `Stack/WebService`).
+fn without_cdk_hash(id: &str) -> &str {
+    let Some(k) = id.len().checked_sub(8) else { return id };
+    let hash = id.get(k..).is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
+    let rest = &id[..k];
+    if hash && rest.chars().any(|c| c.is_ascii_alphabetic()) && !rest.ends_with('/') { rest } else { id }
 }
 
 /// The name part of a Terraform address or a logical id: `aws_subnet.private[0]` ->
@@ -79,7 +100,9 @@ pub fn kebab(s: &str) -> String {
                 Some(p) if c.is_ascii_uppercase() => {
                     p.is_ascii_lowercase() || p.is_ascii_digit() || (p.is_ascii_uppercase() && next_lower)
                 }
-                Some(p) if c.is_ascii_digit() => p.is_ascii_alphabetic() && !out.is_empty() && p.is_ascii_lowercase(),
+                // `Subnet1` -> `subnet-1`, but `Ec2` stays `ec2`: a number ends a word of 3
+                // letters or more only.
+                Some(p) if c.is_ascii_digit() => p.is_ascii_lowercase() && word_len(&out) >= 3,
                 _ => false,
             };
             if boundary && !out.ends_with('-') {
@@ -94,6 +117,11 @@ pub fn kebab(s: &str) -> String {
     truncate(out.trim_matches('-'), 40).trim_matches('-').to_string()
 }
 
+/// Letters of the last word of `out` (since its last `-`).
+fn word_len(out: &str) -> usize {
+    out.rsplit('-').next().map_or(0, str::len)
+}
+
 fn truncate(s: &str, n: usize) -> &str {
     &s[..s.len().min(n)]
 }
@@ -106,12 +134,28 @@ mod tests {
     fn names_from_logical_ids_and_addresses() {
         assert_eq!(kebab("PublicSubnet1"), "public-subnet-1");
         assert_eq!(kebab("ECSCluster"), "ecs-cluster");
+        assert_eq!(kebab("Ec2Nlb"), "ec2-nlb");
+        assert_eq!(kebab("S3Bucket"), "s3-bucket");
+        assert_eq!(kebab("Vpc1"), "vpc-1");
         assert_eq!(kebab("my_alb_sg"), "my-alb-sg");
         assert_eq!(from_id("aws_subnet.private[0]"), "private-0");
         assert_eq!(from_id("module.vpc.aws_subnet.a[\"x.y\"]"), "a-x-y");
         assert_eq!(from_id("WebSG"), "web-sg");
         assert_eq!(kebab("--"), "");
         assert_eq!(kebab(&"A".repeat(60)).len(), 40);
+    }
+
+    #[test]
+    fn a_cdk_id_is_named_without_its_hash() {
+        let mut n = Names::new(true);
+        assert_eq!(n.assign("service", "WebServiceD04B5F3E", None), "web-service");
+        assert_eq!(n.assign("sg", "Net/WebLBSecurityGroupAD942A36", None), "net-web-lb-security-group");
+        assert_eq!(n.assign("lb", "WebLB720665E7", None), "web-lb");
+        // Two ids that differ by their hash only: still two names.
+        assert_eq!(n.assign("service", "WebService0123ABCD", None), "web-service-2");
+        assert_eq!(n.assign("service", "WebServiceD04B5F3E", None), "web-service");
+        assert_eq!(without_cdk_hash("DEADBEEF"), "DEADBEEF");
+        assert_eq!(Names::default().assign("service", "WebServiceD04B5F3E", None), "web-service-d04-b5-f3-e");
     }
 
     #[test]

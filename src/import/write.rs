@@ -40,6 +40,9 @@ pub struct Ctx<'a> {
     pub names: Names,
     pub notes: Vec<Note>,
     by_id: HashMap<&'a str, &'a Resource>,
+    /// Name tags that more than one resource of a type carries (the CDK tags everything in a
+    /// VPC with the VPC's path): they name none of them.
+    shared_tags: HashSet<(&'a str, String)>,
     /// Resources written into the scenario (a resource never written is listed as not
     /// carried over at the end).
     pub used: HashSet<String>,
@@ -54,13 +57,23 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(input: &'a Input, region: String) -> Self {
         let by_id = input.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut seen = HashSet::new();
+        let mut shared_tags = HashSet::new();
+        for r in &input.resources {
+            if let Some(t) = name_tag(&r.properties)
+                && !seen.insert((r.kind.as_str(), t.clone()))
+            {
+                shared_tags.insert((r.kind.as_str(), t));
+            }
+        }
         Ctx {
             input,
             region,
             lab: String::new(),
-            names: Names::default(),
+            names: Names::new(input.cdk),
             notes: vec![],
             by_id,
+            shared_tags,
             used: HashSet::new(),
             skipped: HashSet::new(),
             public_subnets: HashSet::new(),
@@ -94,8 +107,13 @@ impl<'a> Ctx<'a> {
     /// The scenario name of resource `r` as a `kind`: its Name tag when it has one, else from
     /// its id.
     pub fn name(&mut self, r: &Resource, kind: &str) -> String {
-        let tag = name_tag(&r.properties);
+        let tag = self.name_tag(r);
         self.names.assign(kind, &r.id, tag.as_deref())
+    }
+
+    /// `r`'s Name tag, unless resources of its type share it.
+    pub fn name_tag(&self, r: &Resource) -> Option<String> {
+        name_tag(&r.properties).filter(|t| !self.shared_tags.contains(&(r.kind.as_str(), t.clone())))
     }
 
     pub fn note(&mut self, origin: &str, what: impl Into<String>, fix: impl Into<String>) {
@@ -123,6 +141,11 @@ pub fn name_tag(props: &Value) -> Option<String> {
 
 /// The scenario for `input`.
 pub fn write(input: &Input, opts: &Options) -> Output {
+    let renamed = workload::cluster::the_lab_s(input, &opts.name);
+    let (input, cluster_note) = match &renamed {
+        Some((i, n)) => (i, Some(n.clone())),
+        None => (input, None),
+    };
     let region = input.region.clone().unwrap_or_else(|| opts.region.clone());
     let mut ctx = Ctx::new(input, region.clone());
     ctx.lab = opts.name.clone();
@@ -135,6 +158,7 @@ pub fn write(input: &Input, opts: &Options) -> Output {
     top.extend(workload::top_level(&mut ctx));
     props::note_unread(&mut ctx, &[network::PROPS, workload::PROPS]);
     let mut notes = input.notes.clone();
+    notes.extend(cluster_note);
     // Said once: an Auto Scaling group's instances share its launch template's notes.
     for n in std::mem::take(&mut ctx.notes) {
         if !notes.contains(&n) {

@@ -8,6 +8,7 @@
 //! that a task definition's `executionRoleArn` and the role in `aws.roles` always agree.
 
 mod aws;
+pub(super) mod cluster;
 mod instance;
 mod load_balancer;
 mod role;

@@ -15,8 +15,8 @@ use super::{
 };
 use crate::import::names::kebab;
 use crate::import::resource::{Resource, Value};
+use crate::import::write::Ctx;
 use crate::import::write::props::{Props, Use::*};
-use crate::import::write::{Ctx, name_tag};
 use crate::import::yaml::{Item, Node};
 
 const KIND: &str = "sg";
@@ -68,17 +68,18 @@ fn default_key(net: &Net) -> String {
 pub(super) fn reserve_names(ctx: &mut Ctx, net: &Net) {
     ctx.names.assign(KIND, &default_key(net), Some("default"));
     for r in live(ctx, SECURITY_GROUP) {
-        let preferred = preferred_name(r);
+        let preferred = preferred_name(ctx, r);
         ctx.names.assign(KIND, &r.id, Some(&preferred));
     }
 }
 
 /// The first of GroupName, Name tag and the id's name part that gives a name not `sg-*`.
-fn preferred_name(r: &Resource) -> String {
+fn preferred_name(ctx: &Ctx, r: &Resource) -> String {
     let group = prop(r, "GroupName").and_then(Value::str).map(str::to_string);
-    let head = r.id.split('[').next().unwrap_or(&r.id);
-    let from_id = format!("{}{}", head.rsplit('.').next().unwrap_or(head), &r.id[head.len()..]);
-    let candidates = [group, name_tag(&r.properties), Some(from_id)];
+    let id = ctx.names.shown(&r.id);
+    let head = id.split('[').next().unwrap_or(id);
+    let from_id = format!("{}{}", head.rsplit('.').next().unwrap_or(head), &id[head.len()..]);
+    let candidates = [group, ctx.name_tag(r), Some(from_id)];
     for c in candidates.into_iter().flatten() {
         let mut k = kebab(&c);
         while let Some(rest) = k.strip_prefix("sg-") {
@@ -108,8 +109,11 @@ pub(super) fn list(ctx: &mut Ctx, net: &Net) -> Vec<Item> {
         |r: &&Resource| prop(r, "GroupId").is_some_and(|v| net.vpc_attribute(v, "defaultsecuritygroup"));
     let (d_ing, d_egr): (Vec<&Resource>, Vec<&Resource>) =
         (ing.iter().copied().filter(targets_default).collect(), egr.iter().copied().filter(targets_default).collect());
-    if !d_ing.is_empty() || !d_egr.is_empty() {
-        out.push(default_group(ctx, net, &d_ing, &d_egr));
+    let restrict = live(ctx, RESTRICT_DEFAULT)
+        .into_iter()
+        .find(|r| prop(r, "DefaultSecurityGroupId").is_some_and(|v| net.vpc_attribute(v, "defaultsecuritygroup")));
+    if !d_ing.is_empty() || !d_egr.is_empty() || restrict.is_some() {
+        out.push(default_group(ctx, net, &d_ing, &d_egr, restrict));
     }
     for r in live(ctx, SECURITY_GROUP) {
         let i: Vec<&Resource> = ing.iter().copied().filter(|s| refers_to(prop(s, "GroupId"), &r.id)).collect();
@@ -131,18 +135,33 @@ pub(super) fn list(ctx: &mut Ctx, net: &Net) -> Vec<Item> {
     out
 }
 
-/// The VPC's default group, declared because rules are added to it: AWS's own rules first.
-fn default_group(ctx: &mut Ctx, net: &Net, ing: &[&Resource], egr: &[&Resource]) -> Item {
-    let mut ingress = vec![allow_all("source", "sg/default", "AWS's rule of the default group: its own members")];
+/// The CDK's custom resource that removes AWS's two rules from the VPC's default group
+/// (`restrictDefaultSecurityGroup`, on in every project `cdk init` makes).
+const RESTRICT_DEFAULT: &str = "Custom::VpcRestrictDefaultSG";
+
+/// The VPC's default group, declared because rules are added to it (AWS's own rules first)
+/// or because `restrict` removes AWS's rules from it.
+fn default_group(ctx: &mut Ctx, net: &Net, ing: &[&Resource], egr: &[&Resource], restrict: Option<&Resource>) -> Item {
+    let mut ingress = vec![];
+    if restrict.is_none() {
+        ingress.push(allow_all("source", "sg/default", "AWS's rule of the default group: its own members"));
+    }
     ingress.extend(standalone(ctx, net, ing, true));
     let mut m = vec![entry("name", Node::str("default")), ("ingress".to_string(), Node::List(ingress).into())];
     let mut egress = standalone(ctx, net, egr, false);
-    if !egress.is_empty() {
+    if restrict.is_none() && !egress.is_empty() {
         egress.insert(0, allow_all("destination", "0.0.0.0/0", "AWS's default egress rule"));
+    }
+    if restrict.is_some() || !egress.is_empty() {
         m.push(("egress".to_string(), Node::List(egress).into()));
     }
     let origin = net.vpc.map(|v| v.origin.as_str()).unwrap_or("the VPC");
-    Node::Map(m).with_comment(format!("the default security group of {origin}"))
+    let mut comment = format!("the default security group of {origin}");
+    if let Some(r) = restrict {
+        ctx.used.insert(r.id.clone());
+        comment = format!("{comment}, without AWS's rules: {} removes them", r.origin);
+    }
+    Node::Map(m).with_comment(comment)
 }
 
 fn allow_all(key: &str, peer: &str, why: &str) -> Item {
@@ -195,7 +214,14 @@ fn group(ctx: &mut Ctx, net: &Net, r: &Resource, ing: &[&Resource], egr: &[&Reso
             m.push(("egress".to_string(), Node::List(egress).into()));
         }
         (false, true) => {
-            let why = "no egress rule: Terraform removes AWS's default one";
+            let placeholder = prop(r, "SecurityGroupEgress").is_some_and(|v| v.list().iter().any(allows_nothing));
+            let why = if placeholder {
+                "no egress rule: the CDK's \"Disallow all traffic\" rule (icmp 252/86 to 255.255.255.255/32) allows nothing"
+            } else if listed {
+                "no egress rule"
+            } else {
+                "no egress rule: Terraform removes AWS's default one"
+            };
             m.push(("egress".to_string(), Node::List(vec![]).with_comment(why)));
         }
         (false, false) => m.push(("egress".to_string(), Node::List(egress).into())),
@@ -209,11 +235,22 @@ fn inline(ctx: &mut Ctx, net: &Net, r: &Resource, key: &str, ingress: bool) -> V
     let mut out = vec![];
     for (i, v) in list.list().iter().enumerate() {
         let what = format!("{key}[{i}]");
+        if allows_nothing(v) {
+            continue;
+        }
         if let Some(v) = known(ctx, r, &what, Some(v)) {
             out.extend(rule(ctx, net, r, &what, v, ingress).map(Item::from));
         }
     }
     out
+}
+
+/// The CDK's placeholder for a group with no egress (`allowAllOutbound: false`): AWS adds its
+/// allow-all rule to a group created without one, so the CDK lists this rule, which allows
+/// nothing (icmp type 252 code 86 to 255.255.255.255/32), instead.
+fn allows_nothing(v: &Value) -> bool {
+    let is = |k: &str, want: &str| v.get(k).and_then(Value::str) == Some(want);
+    is("IpProtocol", "icmp") && is("FromPort", "252") && is("ToPort", "86") && is("CidrIp", "255.255.255.255/32")
 }
 
 /// One rule (an item of the group's list, or a standalone resource's properties).

@@ -87,14 +87,17 @@ fn subnet_cidr(ctx: &mut Ctx, net: &Net, r: &Resource, earlier: &[(Ipv4Network, 
     Some(c)
 }
 
-/// The zone, when known and of the scenario's region (`REGION` and one letter).
+/// The zone, when known: of the scenario's region (`REGION` and one letter), else the
+/// region's zone of the same letter (another region's `us-west-2b`, the CDK's `dummy1b`
+/// placeholder), so that subnets in distinct zones stay in distinct zones.
 fn zone(ctx: &mut Ctx, r: &Resource) -> Option<String> {
     let az = text(ctx, r, "AvailabilityZone")?;
     let ok = az.strip_prefix(ctx.region.as_str()).is_some_and(|l| l.len() == 1 && l.as_bytes()[0].is_ascii_lowercase());
     if !ok {
-        let what = format!("AvailabilityZone {az} is not a zone of {}: the region's `a` zone is used", ctx.region);
-        ctx.note(&r.origin, what, "");
-        return None;
+        let letter = az.chars().last().filter(char::is_ascii_lowercase).unwrap_or('a');
+        let what = format!("AvailabilityZone {az} is not a zone of {0}: written {0}{letter}", ctx.region);
+        ctx.note(&r.origin, what, "give --region REGION for the stack's own region");
+        return Some(format!("{}{letter}", ctx.region));
     }
     Some(az)
 }
