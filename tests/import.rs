@@ -51,6 +51,42 @@ fn a_cloudformation_template_becomes_a_scenario_that_validates() {
 }
 
 #[test]
+fn a_cdk_synth_output_for_an_env_keeps_its_region_and_readable_names() {
+    let out = tmp("cdk.yaml");
+    let tpl = fixture("cloudformation/cdk/PrivateEndpoints.template.json");
+    let (code, yaml, err) = import(&["cloudformation", tpl.to_str().unwrap()], &out);
+    assert_eq!(code, Some(0), "{err}\n{yaml}");
+    // The region and the account the stack was synthesized for, said as assumed.
+    assert!(yaml.contains("region: ap-northeast-1\n"), "{yaml}");
+    assert!(err.contains("assumed (check it): region: the stacks are deployed in ap-northeast-1"), "{err}");
+    assert!(err.contains("the template's account 111122223333 is written as the lab's"), "{err}");
+    assert!(yaml.contains("image: 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/orders:v1"), "{yaml}");
+    assert!(!err.contains("not one the lab serves") && !err.contains("is not a zone of"), "{err}");
+    // `PrivateEndpoints.template.json` is stack PrivateEndpoints; names without the CDK's hash.
+    assert!(yaml.contains("name: private-endpoints\n"), "{yaml}");
+    for name in [
+        "serviceName: orders-service",
+        "- name: orders-lb\n",
+        "- name: vpc-ecr-api\n",
+        "- name: orders-service-security-group",
+    ] {
+        assert!(yaml.contains(name), "{name} missing:\n{yaml}");
+    }
+    // Custom::VpcRestrictDefaultSG: the default group without AWS's rules, not a note.
+    assert!(yaml.contains("- name: default\n      ingress: []\n      egress: []"), "{yaml}");
+    assert!(!err.contains("Custom::VpcRestrictDefaultSG is not carried over"), "{err}");
+    let v = Command::new(bin()).arg("validate").arg(&out).output().expect("run ecsnet");
+    assert!(v.status.success(), "{}", text(&v));
+    // The "Disallow all traffic" placeholder: a group with no egress, not a widened icmp rule.
+    let tpl = fixture("cloudformation/cdk/Ec2Nlb.template.json");
+    let (code, yaml, err) = import(&["cloudformation", tpl.to_str().unwrap()], &out);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(yaml.contains("allows nothing\n      egress: []"), "{yaml}");
+    assert!(!err.contains("icmp type 252"), "{err}");
+    assert!(yaml.contains("name: ec2-nlb\n"), "{yaml}");
+}
+
+#[test]
 fn terraform_plans_and_states_become_scenarios_that_validate() {
     for (f, lab) in [("network_plan", "imp-tfp"), ("network_state", "imp-tfs"), ("ecs_module_plan", "imp-tfe")] {
         let out = tmp(&format!("{f}.yaml"));
@@ -120,4 +156,32 @@ fn an_imported_terraform_plan_shows_its_tasks_cannot_start() {
     );
     assert!(t.contains("ResourceInitializationError"), "{t}");
     assert!(t.contains("2 passed, 0 failed"), "{t}");
+}
+
+#[test]
+fn a_real_cdk_synth_output_passes_its_expectations() {
+    need_root!();
+    // Synthesized for ap-northeast-1 and account 111122223333: no --region given.
+    let t = test_imported(
+        "cloudformation",
+        "cloudformation/cdk/PrivateEndpoints.template.json",
+        "imp-cdk-pe",
+        "cloudformation/cdk/PrivateEndpoints.expect.yaml",
+    );
+    assert!(t.contains("node in ap-northeast-1a: healthy; node in ap-northeast-1c: healthy"), "{t}");
+    assert!(t.contains("4 requests answered by task/orders-service-1, task/orders-service-2"), "{t}");
+    assert!(t.contains("7 passed, 0 failed"), "{t}");
+}
+
+#[test]
+fn a_cdk_nlb_with_a_security_group_nothing_opens_is_not_reached() {
+    need_root!();
+    let t = test_imported(
+        "cloudformation",
+        "cloudformation/cdk/Ec2Nlb.template.json",
+        "imp-cdk-nlb",
+        "cloudformation/cdk/Ec2Nlb.expect.yaml",
+    );
+    assert!(t.contains("internet -> nlb/api-lb:80/tcp"), "{t}");
+    assert!(t.contains("4 passed, 0 failed"), "{t}");
 }
