@@ -899,6 +899,8 @@ service-bad-expression = クラスタークエリ言語の式が不正です: { 
 service-expression-help = `ATTRIBUTE == VALUE`、`ATTRIBUTE != VALUE`、`ATTRIBUTE in [A, B]` を `and` / `or` でつないで書きます。例: `attribute:ecs.availability-zone == us-east-1a`
 service-task-name-taken = サービス `{ $service }` のタスク { $n } の名前は `{ $task }` ですが、その名前のタスクがすでに宣言されています
 service-task-name-taken-help = サービスかタスクの名前を変えてください
+service-task-name-long = サービス `{ $service }` のタスク名 `{ $task }` は名前の上限 40 文字を超えます
+service-task-name-long-help = サービス名を { $n } 文字以内に縮めてください
 service-fargate-awsvpc-help = FARGATE で動くのは networkMode が awsvpc のタスク定義だけです
 service-fargate-placement-help = 配置の指定を削除するか、launchType を EC2 にしてください
 service-lb-containers = タスク定義 `{ $family }` のコンテナ: { $containers }

@@ -22,17 +22,23 @@ impl Names {
     /// Name resource `id` as a `kind`: from `preferred` (a Name tag, GroupName, ...) when it
     /// gives anything, else from the id; the same id and kind always get the same name.
     pub fn assign(&mut self, kind: &str, id: &str, preferred: Option<&str>) -> String {
+        self.assign_within(kind, id, preferred, 40)
+    }
+
+    /// [`Names::assign`], at most `max` characters.
+    pub fn assign_within(&mut self, kind: &str, id: &str, preferred: Option<&str>, max: usize) -> String {
         if let Some(n) = self.of.get(&(kind.to_string(), id.to_string())) {
             return n.clone();
         }
         let base = preferred.map(kebab).filter(|s| !s.is_empty()).unwrap_or_else(|| from_id(self.shown(id)));
         let base = if base.is_empty() { kind.to_string() } else { base };
+        let base = truncate(&base, max).trim_end_matches('-').to_string();
         let taken = self.taken.entry(kind.to_string()).or_default();
         let mut name = base.clone();
         let mut n = 2;
         while taken.contains(&name) {
             let suffix = format!("-{n}");
-            name = format!("{}{suffix}", truncate(&base, 40 - suffix.len()));
+            name = format!("{}{suffix}", truncate(&base, max - suffix.len()));
             n += 1;
         }
         taken.insert(name.clone());
@@ -167,5 +173,7 @@ mod tests {
         assert_eq!(n.assign("sg", "aws_security_group.a", None), "a");
         assert_eq!(n.assign("sg", "X", Some("Web Tier")), "web-tier");
         assert_eq!(n.get("subnet", "module.x.aws_subnet.a"), Some("a-2"));
+        let long = "worker-queue-processing-fargate-service";
+        assert_eq!(n.assign_within("service", "W", Some(long), 36), "worker-queue-processing-fargate-serv");
     }
 }

@@ -526,8 +526,26 @@ fn target_groups_fit(
     }
 }
 
-/// `NAME-1` .. `NAME-desiredCount` are not declared tasks.
+/// `NAME-1` .. `NAME-desiredCount` are not declared tasks, and are names (at most 40
+/// characters: `probe`, `exec` and expectations name them).
 fn task_names_free(cx: &mut Reader, s: &Service, declared: &Declared<'_>) {
+    let last = s.task_name(s.desired_count.value.max(1));
+    if last.len() > 40 {
+        cx.err(
+            &s.name.loc,
+            tr!(
+                "service-task-name-long",
+                "service `{ $service }` names its tasks `{ $task }`, longer than a name's 40 characters",
+                service = s.name.value,
+                task = last
+            ),
+            tr!(
+                "service-task-name-long-help",
+                "shorten the service's name to { $n } characters",
+                n = 40 - (last.len() - s.name.value.len())
+            ),
+        );
+    }
     for n in 1..=s.desired_count.value {
         let name = s.task_name(n);
         if declared.tasks.contains(&name.as_str()) {
@@ -715,6 +733,12 @@ loadBalancers:
             15,
             20,
             "a task of that name is declared",
+        );
+        at(
+            &format!("  - {{ serviceName: {}, taskDefinition: web, desiredCount: 10 }}\n", "s".repeat(38)),
+            15,
+            20,
+            "longer than a name's 40 characters",
         );
         at("  - { serviceName: s, taskDefinition: api }\n", 15, 7, "Network Configuration must be provided");
         at(

@@ -125,7 +125,9 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
             let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
             arn("ecs", &format!("service/{cluster}/{n}"))
         }
-        ("AWS::SecretsManager::Secret", None | Some("Id")) => arn("secretsmanager", &format!("secret:{n}-AbCdEf")),
+        // The lab's Secrets Manager's ARN (its suffix made from the name), so that a task's
+        // `valueFrom` and a policy's `Resource` name the secret the lab holds.
+        ("AWS::SecretsManager::Secret", None | Some("Id")) => crate::scenario::aws::secret_arn(region, ACCOUNT, &n),
         ("AWS::SNS::Topic", None | Some("TopicArn")) => arn("sns", &n),
         ("AWS::SQS::Queue", None | Some("QueueUrl")) => {
             format!("https://sqs.{region}.{}/{ACCOUNT}/{n}", url_suffix(region))

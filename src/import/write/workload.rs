@@ -217,6 +217,11 @@ fn policy_ref(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String>
             let name = load_balancer::lb_name(ctx, lb);
             format!("{elb}:{region}:{ACCOUNT}:listener/{}/{name}/*", lb_kind(lb))
         }
+        // A task definition's Ref is its ARN (a scheduled task's role may `ecs:RunTask` it);
+        // elsewhere in the scenario it is its family.
+        ("AWS::ECS::TaskDefinition", None | Some("TaskDefinitionArn")) => {
+            format!("arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{}:1", task_definition::family(ctx, t))
+        }
         _ => return ref_text(ctx, t, attr),
     })
 }

@@ -33,15 +33,25 @@ pub(super) fn log_group_name(ctx: &mut Ctx, r: &Resource) -> String {
     name_or(ctx, r, "LogGroupName", "log-group")
 }
 
+/// A secret's name: its Name, else (a template's secret) its logical id, the name its ARN
+/// reads with inside a string: `!Join ['', [!Ref Secret, ':password::']]`, the CDK's
+/// `Secret.fromSecretsManager(secret, 'password')`, names the same secret as a policy's
+/// `!Ref Secret` (else the task would name a secret the execution role may not read).
 pub(super) fn secret_name(ctx: &mut Ctx, r: &Resource) -> String {
-    name_or(ctx, r, "Name", "secret")
+    let logical = r.id.rsplit('/').next().unwrap_or(&r.id);
+    let template = !logical.is_empty() && logical.bytes().all(|b| b.is_ascii_alphanumeric());
+    match prop(r, "Name") {
+        None | Some(Value::Null) if template => logical.to_string(),
+        _ => name_or(ctx, r, "Name", "secret"),
+    }
 }
 
-/// A secret's ARN as the scenario's Secrets Manager gives it (without AWS's random suffix,
-/// which the scenario's `valueFrom` accepts).
+/// A secret's ARN as the scenario's Secrets Manager gives it (its suffix made from the name),
+/// as a template's `Ref` reads on AWS: a policy's `Resource` of it then matches the ARN a task
+/// asks for.
 pub(super) fn secret_arn(ctx: &mut Ctx, r: &Resource) -> String {
     let name = secret_name(ctx, r);
-    format!("arn:aws:secretsmanager:{}:{ACCOUNT}:secret:{name}", ctx.region)
+    crate::scenario::aws::secret_arn(&ctx.region, ACCOUNT, &name)
 }
 
 pub(super) fn parameter_name(ctx: &mut Ctx, r: &Resource) -> String {
@@ -151,6 +161,23 @@ fn buckets(ctx: &mut Ctx) -> Vec<Item> {
     out
 }
 
+/// The shape of a value Secrets Manager generates: `SecretStringTemplate` (a JSON object)
+/// with `GenerateStringKey` set to a password, else a password alone.
+fn generated(spec: Option<&Value>) -> String {
+    const PASSWORD: &str = "not-a-real-secret";
+    let Some(spec) = spec else { return PASSWORD.into() };
+    let template = spec.get("SecretStringTemplate").and_then(Value::str);
+    let key = spec.get("GenerateStringKey").and_then(Value::str);
+    let object = template.and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    match (object, key) {
+        (Some(serde_json::Value::Object(mut m)), Some(k)) => {
+            m.insert(k.to_string(), serde_json::Value::String(PASSWORD.into()));
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => PASSWORD.into(),
+    }
+}
+
 /// `aws.secrets` and their names (with comments), each with the policy of its
 /// `AWS::SecretsManager::ResourcePolicy`.
 fn secrets(ctx: &mut Ctx) -> (Vec<Item>, Vec<(String, String)>) {
@@ -159,11 +186,11 @@ fn secrets(ctx: &mut Ctx) -> (Vec<Item>, Vec<(String, String)>) {
     for s in of(ctx, "AWS::SecretsManager::Secret") {
         let comment = ctx.from(s);
         let name = secret_name(ctx, s);
-        // A generated secret's value is never known before deployment, and the lab's tasks
-        // never see a value anyway.
+        // A generated secret's value is never known before deployment; its shape is: a
+        // container asking for a JSON key (`…:password::`) gets it only from a JSON object.
         let value = match prop(s, "SecretString") {
             Some(v) => text(ctx, s, "SecretString", v).unwrap_or_else(|| "not-a-real-secret".into()),
-            None => "not-a-real-secret".into(),
+            None => generated(prop(s, "GenerateSecretString")),
         };
         let mut m: Vec<(String, Item)> =
             vec![("name".into(), Node::str(name.as_str()).into()), ("value".into(), Node::Str(value).into())];

@@ -76,7 +76,8 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
     };
     let comment = ctx.from(r);
     let preferred = prop(r, "ServiceName").and_then(Value::str);
-    let name = ctx.names.assign("service", &r.id, preferred);
+    // Its tasks are `NAME-1`, `NAME-2`, ...: names of at most 40 characters too.
+    let name = ctx.names.assign_within("service", &r.id, preferred, 36);
     let mut m: Vec<(String, Item)> = vec![
         ("serviceName".into(), Node::str(name.as_str()).into()),
         ("taskDefinition".into(), Node::Str(td.0).into()),

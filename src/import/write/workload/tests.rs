@@ -1092,3 +1092,25 @@ fn an_image_in_another_account_s_ecr_is_said_before_up() {
         assert!(!out.notes.iter().any(|n| n.what.contains("CannotPullContainerError")), "{image}: {:?}", out.notes);
     }
 }
+
+#[test]
+fn a_generated_secret_has_the_shape_its_template_gives() {
+    let mut all = vec![];
+    let spec = |t: &str| map(&[("SecretStringTemplate", s(t)), ("GenerateStringKey", s("password"))]);
+    all.push(res(
+        "DbSecret",
+        "AWS::SecretsManager::Secret",
+        map(&[("GenerateSecretString", spec(r#"{"username":"app"}"#))]),
+    ));
+    all.push(res("Plain", "AWS::SecretsManager::Secret", map(&[])));
+    let out = run(all);
+    let y = doc(&out.yaml);
+    let secrets = y["aws"]["secrets"].as_vec().expect("secrets");
+    let value =
+        |name: &str| secrets.iter().find(|x| x["name"].as_str() == Some(name)).and_then(|x| x["value"].as_str());
+    // A container's `…:secret:DbSecret:password::` finds its key; `…:username::` too.
+    let v: serde_json::Value = serde_json::from_str(value("DbSecret").expect("DbSecret")).unwrap();
+    assert_eq!(v["username"], "app");
+    assert!(v["password"].is_string(), "{v}");
+    assert_eq!(value("Plain"), Some("not-a-real-secret"), "{}", out.yaml);
+}
