@@ -231,3 +231,23 @@ fn an_execution_role_without_ecr_permissions_stops_the_pull_at_the_token() {
     // The analyzer predicts the same refusal.
     assert_eq!(predicted, reason, "{out}");
 }
+
+#[test]
+fn a_json_key_the_secret_lacks_stops_the_task_in_the_agent_s_words() {
+    need_root!();
+    let lab = "t-start-jsonkey";
+    // The secret is a JSON object without `password`: Secrets Manager answers, the agent refuses.
+    let secrets = "aws:\n  secrets:\n    - { name: db, value: '{\"username\":\"app\"}' }\n";
+    let yaml = lesson(lab, None).replace(":secret:db\"", ":secret:db:password::\"");
+    assert!(yaml.contains(":password::"), "{yaml}");
+    let _g = LabGuard(lab.to_string());
+    let (out, predicted) = up(lab, &(yaml + secrets));
+    let starts = ecsnet::dataplane::state::load_starts(lab);
+    let reason = starts.first().and_then(|r| r.reason.clone()).unwrap_or_default();
+    assert_eq!(
+        reason,
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key password",
+        "{out}"
+    );
+    assert_eq!(predicted, reason, "{out}");
+}

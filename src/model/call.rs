@@ -97,7 +97,7 @@ fn failure(f: &Failure) -> String {
         Failure::Timeout { ip } => format!("timeout connecting to {ip}:{HTTPS_PORT}"),
         Failure::Refused { ip } => format!("{ip}:{HTTPS_PORT} refused the connection"),
         Failure::Api { status, code, message } => format!("{code} (HTTP {status}): {message}"),
-        Failure::Other { text } => text.clone(),
+        Failure::Other { text } | Failure::Agent { text } => text.clone(),
     }
 }
 

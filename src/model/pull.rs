@@ -36,8 +36,15 @@ pub struct TaskStart {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    /// A container's `secrets` entry: GetSecretValue or GetParameters.
-    Secret { container: String, name: String, source: SecretSource },
+    /// A container's `secrets` entry: GetSecretValue or GetParameters, and the JSON key of the
+    /// secret's value it takes (`…:secret:db:password::`).
+    Secret {
+        container: String,
+        name: String,
+        source: SecretSource,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        json_key: Option<String>,
+    },
     /// ECR GetAuthorizationToken, once per task, before its first ECR image.
     Token,
     /// The manifest for `repository:reference` from the registry of account `registry`.
@@ -163,6 +170,11 @@ pub enum Failure {
     Other {
         text: String,
     },
+    /// The service answered, and the agent refused the answer in these words (a secret's
+    /// value without the JSON key the container asks for).
+    Agent {
+        text: String,
+    },
 }
 
 impl Failure {
@@ -173,7 +185,7 @@ impl Failure {
             (Failure::Timeout { ip: x }, Failure::Timeout { ip: y })
             | (Failure::Refused { ip: x }, Failure::Refused { ip: y }) => x == y,
             (Failure::Api { code: x, .. }, Failure::Api { code: y, .. }) => x == y,
-            (Failure::Other { .. }, Failure::Other { .. }) => true,
+            (Failure::Other { .. }, Failure::Other { .. }) | (Failure::Agent { .. }, Failure::Agent { .. }) => true,
             _ => false,
         }
     }
@@ -288,7 +300,8 @@ pub fn starts(s: &Scenario, lab: &Lab) -> Vec<TaskStart> {
         for c in &def.container_definitions {
             for sec in &c.secrets {
                 let Some(source) = sec.source() else { continue };
-                steps.push(Step::Secret { container: c.name.value.clone(), name: sec.name.clone(), source });
+                let (container, name, json_key) = (c.name.value.clone(), sec.name.clone(), sec.json_key());
+                steps.push(Step::Secret { container, name, source, json_key });
             }
         }
         for c in &def.container_definitions {
@@ -402,7 +415,7 @@ pub fn dial_cause(host: &str, f: &Failure) -> Option<String> {
         Failure::Timeout { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: i/o timeout"),
         Failure::Refused { ip } => format!("dial tcp {ip}:{HTTPS_PORT}: connect: connection refused"),
         Failure::Other { text } => text.clone(),
-        Failure::Api { .. } => return None,
+        Failure::Api { .. } | Failure::Agent { .. } => return None,
     })
 }
 
@@ -426,6 +439,9 @@ pub fn ecs_error(region: &str, step: &Step, f: &Failure, mode: NetworkMode) -> (
             };
             let text = match (sdk(post), f) {
                 (Some(n), _) => fetch(n),
+                (None, Failure::Agent { text }) => format!(
+                    "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): {text}"
+                ),
                 // IAM's refusal is passed on as the SDK words it.
                 (None, Failure::Api { code, .. }) if code == "AccessDeniedException" => fetch(api()),
                 (None, _) => format!(
@@ -554,21 +570,95 @@ pub fn fargate_error(region: &str, step: &Step, f: &Failure) -> (String, String)
     }
 }
 
+/// The value of `key` in a secret's value, as the ECS agent takes it (`json.Unmarshal` into
+/// a map, then the key, printed with `%v`), or the agent's error in Go's words.
+pub fn json_key_of(secret: &str, key: &str) -> Result<String, String> {
+    let missing = || format!("retrieved secret from Secrets Manager did not contain json key {key}");
+    match serde_json::from_str::<serde_json::Value>(secret) {
+        Ok(serde_json::Value::Object(m)) => match m.get(key) {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(v) => Ok(v.to_string()),
+            None => Err(missing()),
+        },
+        // `null` unmarshals into a nil map: no key in it.
+        Ok(serde_json::Value::Null) => Err(missing()),
+        Ok(v) => {
+            let kind = match v {
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Array(_) => "array",
+                serde_json::Value::Bool(_) => "bool",
+                _ => "number",
+            };
+            Err(format!("json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"))
+        }
+        Err(_) => Err(go_json_syntax_error(secret)),
+    }
+}
+
+/// Go's `encoding/json` syntax error for text that is not JSON, for the usual cases: a value
+/// that cannot begin so, a misspelt `null`/`true`/`false`, text after a whole value, and text
+/// that ends too soon.
+fn go_json_syntax_error(text: &str) -> String {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    let eof = "unexpected end of JSON input".to_string();
+    let Some(c) = t.chars().next() else { return eof };
+    let invalid = |c: char, what: &str| format!("invalid character '{c}' {what}");
+    for lit in ["null", "true", "false"] {
+        if t.starts_with(&lit[..1]) {
+            for (i, want) in lit.chars().enumerate().skip(1) {
+                match t.chars().nth(i) {
+                    None => return eof,
+                    Some(got) if got != want => return invalid(got, &format!("in literal {lit} (expecting '{want}')")),
+                    _ => {}
+                }
+            }
+            let after = t[lit.len()..].trim_start_matches([' ', '\t', '\n', '\r']);
+            return after.chars().next().map_or(eof, |c| invalid(c, "after top-level value"));
+        }
+    }
+    if !(c == '{' || c == '[' || c == '"' || c == '-' || c.is_ascii_digit()) {
+        return invalid(c, "looking for beginning of value");
+    }
+    // A value that starts well: the first character the parser could not take, as Go says
+    // it after a complete value, else the input ended inside it.
+    let mut de = serde_json::Deserializer::from_str(t).into_iter::<serde_json::Value>();
+    match de.next() {
+        Some(Ok(_)) => {
+            let rest = t[de.byte_offset()..].trim_start_matches([' ', '\t', '\n', '\r']);
+            rest.chars().next().map_or(eof, |c| invalid(c, "after top-level value"))
+        }
+        Some(Err(e)) if !e.is_eof() => {
+            // Where serde stopped: the character Go stops at too (its phrase varies with the
+            // place; the usual one is said).
+            let line = t.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+            let c = line.chars().nth(e.column().saturating_sub(1)).unwrap_or(c);
+            invalid(c, "looking for beginning of value")
+        }
+        _ => eof,
+    }
+}
+
 /// What the lab's AWS answers a step whose request reached it: None when it succeeds. The
 /// same answers as the front doors (`services::front_door`), from the same data.
 pub fn data_failure(data: &Data, step: &Step) -> Option<Failure> {
     let api = |status: u16, code: &str, message: String| Some(Failure::Api { status, code: code.into(), message });
     match step {
-        Step::Secret { source: SecretSource::SecretsManager(id), .. } => {
+        Step::Secret { source: SecretSource::SecretsManager(id), json_key, .. } => {
             let name = id.rsplit_once(":secret:").map_or(id.as_str(), |(_, n)| n);
-            let found = data.secrets.iter().any(|s| {
+            let found = data.secrets.iter().find(|s| {
                 s.arn.as_deref() == Some(id)
                     || s.name == name
                     || (s.arn.is_none() && name.len() > 7 && s.name == name[..name.len() - 7])
             });
-            (!found).then_some(()).and_then(|_| {
-                api(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.".into())
-            })
+            let Some(s) = found else {
+                return api(
+                    400,
+                    "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret.".into(),
+                );
+            };
+            let key = json_key.as_deref()?;
+            json_key_of(&s.value, key).err().map(|text| Failure::Agent { text })
         }
         Step::Secret { source: SecretSource::Ssm(p), .. } => (!data.parameters.iter().any(|x| x.name == *p))
             .then_some(())
@@ -689,6 +779,7 @@ mod tests {
             container: "a".into(),
             name: "DB".into(),
             source: SecretSource::SecretsManager("arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db".into()),
+            json_key: None,
         };
         let (name, text) = ecs_error(r, &sm, &Failure::Timeout { ip }, NetworkMode::Awsvpc);
         assert_eq!(name, "ResourceInitializationError");
@@ -696,6 +787,31 @@ mod tests {
         assert!(text.ends_with(
             "Post \"https://secretsmanager.ap-northeast-1.amazonaws.com/\": dial tcp 198.18.0.10:443: i/o timeout"
         ));
+        // A JSON key the secret's value lacks: the agent's words, as AWS reports them.
+        let f = Failure::Agent { text: json_key_of("{\"user\":\"a\"}", "password").unwrap_err() };
+        assert_eq!(
+            ecs_error(r, &sm, &f, NetworkMode::Awsvpc).1,
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key password"
+        );
+    }
+
+    #[test]
+    fn a_json_key_is_taken_as_the_agent_takes_it() {
+        assert_eq!(json_key_of(r#"{"password":"p","port":5432,"tls":true}"#, "password"), Ok("p".into()));
+        assert_eq!(json_key_of(r#"{"port":5432}"#, "port"), Ok("5432".into()));
+        let missing = Err("retrieved secret from Secrets Manager did not contain json key k".to_string());
+        assert_eq!(json_key_of("{}", "k"), missing);
+        assert_eq!(json_key_of("null", "k"), missing);
+        // Go's encoding/json words for a value that is not a JSON object.
+        let err = |s: &str| json_key_of(s, "k").unwrap_err();
+        assert_eq!(err("not-a-real-secret"), "invalid character 'o' in literal null (expecting 'u')");
+        assert_eq!(err("hunter2"), "invalid character 'h' looking for beginning of value");
+        assert_eq!(err(""), "unexpected end of JSON input");
+        assert_eq!(err("{\"a\":"), "unexpected end of JSON input");
+        assert_eq!(err("true story"), "invalid character 's' after top-level value");
+        assert_eq!(err("\"s3cret\""), "json: cannot unmarshal string into Go value of type map[string]interface {}");
+        assert_eq!(err("[1]"), "json: cannot unmarshal array into Go value of type map[string]interface {}");
+        assert_eq!(err("12"), "json: cannot unmarshal number into Go value of type map[string]interface {}");
     }
 
     #[test]

@@ -86,6 +86,19 @@ impl SecretRef {
         }
         (!v.is_empty()).then(|| SecretSource::Ssm(v.to_string()))
     }
+
+    /// The JSON key a Secrets Manager `valueFrom` asks of the secret's value
+    /// (`arn:…:secret:NAME:json-key:stage:version`), when it names one.
+    pub fn json_key(&self) -> Option<String> {
+        match self.source()? {
+            SecretSource::SecretsManager(_) => {
+                let res = self.value_from.trim().splitn(6, ':').nth(5)?;
+                let key = res.split(':').nth(2)?;
+                (!key.is_empty()).then(|| key.to_string())
+            }
+            SecretSource::Ssm(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -839,6 +852,11 @@ mod secret_tests {
         assert_eq!(src(sm), Some(SecretSource::SecretsManager(sm.into())));
         // A JSON key, stage and version after the name are the agent's, not the secret's id.
         assert_eq!(src(&format!("{sm}-AbCdEf:password::")), Some(SecretSource::SecretsManager(format!("{sm}-AbCdEf"))));
+        let key = |v: &str| SecretRef { name: "X".into(), value_from: v.into() }.json_key();
+        assert_eq!(key(&format!("{sm}-AbCdEf:password::")).as_deref(), Some("password"));
+        assert_eq!(key(&format!("{sm}::AWSPREVIOUS:")), None);
+        assert_eq!(key(sm), None);
+        assert_eq!(key("/app/password"), None);
         assert_eq!(
             src("arn:aws:ssm:ap-northeast-1:123456789012:parameter/web/url"),
             Some(SecretSource::Ssm("/web/url".into()))

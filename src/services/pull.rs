@@ -152,8 +152,14 @@ impl Client<'_> {
     async fn step(&self, step: &Step, st: &mut State) -> Result<(), Failure> {
         let host = step.host(&self.caller.region);
         match step {
-            Step::Secret { source: SecretSource::SecretsManager(id), .. } => {
-                self.api(&host, "secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id })).await?;
+            Step::Secret { source: SecretSource::SecretsManager(id), json_key, .. } => {
+                let v = self
+                    .api(&host, "secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id }))
+                    .await?;
+                if let Some(key) = json_key {
+                    let value = v["SecretString"].as_str().unwrap_or_default();
+                    pull::json_key_of(value, key).map_err(|text| Failure::Agent { text })?;
+                }
             }
             Step::Secret { source: SecretSource::Ssm(p), .. } => {
                 let body = json!({ "Names": [p], "WithDecryption": true });

@@ -1306,13 +1306,14 @@ fn a_starts_steps_name_the_calls_the_doors_authorize() {
     };
     let partial = data::secret_arn(REGION, ACCOUNT, "db").rsplit_once('-').unwrap().0.to_string();
     for id in ["db".to_string(), partial, "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:gone".into()] {
-        let step =
-            Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::SecretsManager(id.clone()) };
+        let source = SecretSource::SecretsManager(id.clone());
+        let step = Step::Secret { container: "c".into(), name: "X".into(), source, json_key: None };
         let req = json_req("secretsmanager", "secretsmanager.GetSecretValue", json!({ "SecretId": id }));
         assert_eq!(d.calls(&Service::SecretsManager, &store, &req), step.iam_calls(&data, REGION), "{id}");
     }
     for p in ["/p/secure", "plain"] {
-        let step = Step::Secret { container: "c".into(), name: "X".into(), source: SecretSource::Ssm(p.into()) };
+        let source = SecretSource::Ssm(p.into());
+        let step = Step::Secret { container: "c".into(), name: "X".into(), source, json_key: None };
         let req = json_req("ssm", "AmazonSSM.GetParameters", json!({ "Names": [p], "WithDecryption": true }));
         assert_eq!(d.calls(&Service::Ssm, &store, &req), step.iam_calls(&data, REGION), "{p}");
     }
