@@ -52,6 +52,12 @@ pub fn judge_service(lab: &Lab, index: usize, e: &Expectation, s: &ServiceState,
     }
     v.pass = wrong.is_empty();
     v.detail = if v.pass { seen.join(", ") } else { wrong.join("; ") };
+    // Why fewer run than expected: the first placed task that stops at its start, in ECS's words.
+    let stopped = mine().find(|t| t.placement.is_ok() && !starts(t));
+    if let (false, Some(t)) = (v.pass, stopped) {
+        let r = crate::analyze::pull::predicted(lab, &t.name);
+        v.detail = format!("{}; task/{} stops: {}", v.detail, t.name, r.reason.unwrap_or_default());
+    }
     if v.mismatch {
         let names: Vec<String> = live.iter().map(|t| format!("{} in {}", t.name, lab.az_of(t))).collect();
         v.detail = format!(

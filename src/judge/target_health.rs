@@ -68,10 +68,11 @@ pub fn judge_target_health(lab: &Lab, index: usize, e: &Expectation, t: &TargetH
         v.detail = format!("no target group `{}`", t.target_group.value);
         return v;
     };
-    let seen = wait(lab, g, t);
+    let prediction = predicted(lab, g, &t.target.value);
+    let seen = wait(lab, g, t, prediction.as_ref());
     // A target deregistered while the lab runs is no longer the model's, but the nodes still
     // report it while it drains: judged on what they see.
-    let Some(model) = predicted(lab, g, &t.target.value).or_else(|| seen.first().map(|(_, h)| h.clone())) else {
+    let Some(model) = prediction.or_else(|| seen.first().map(|(_, h)| h.clone())) else {
         v.detail = format!("{} is not a target of {} (not placed, or no such port)", t.target.value, g.name);
         return v;
     };
@@ -88,21 +89,31 @@ pub fn judge_target_health(lab: &Lab, index: usize, e: &Expectation, t: &TargetH
     };
     // The analyzer predicts the checks' outcome: neither a target still being checked nor one
     // deregistered while the lab runs (draining) has one.
-    let settled: Vec<&Health> = seen.iter().map(|(_, h)| h).filter(|h| h.0 != "initial" && h.0 != "draining").collect();
+    let settled: Vec<&Health> = seen.iter().map(|(_, h)| h).filter(|h| settles(h)).collect();
     v.mismatch = settled.iter().any(|h| **h != model);
     if v.mismatch {
         v.detail = format!("{}; ANALYZER DISAGREES (a bug in ecsnet): the model says {}", v.detail, show(&model));
+    } else if !v.pass && settled.is_empty() && !seen.is_empty() && model.0 != t.state.value {
+        // Still being checked (an NLB's 30 s interval): the why is known before the checks end.
+        v.detail = format!("{}; not settled yet: the analyzer predicts {}", v.detail, show(&model));
     }
     v
 }
 
-/// Poll the nodes' health files until every node sees what `t` expects, or the group's
-/// settle time has passed.
-fn wait(lab: &Lab, g: &TargetGroup, t: &TargetHealthCheck) -> Vec<(String, Health)> {
+/// A state the checks end in: neither one still being checked nor one draining.
+fn settles(h: &Health) -> bool {
+    h.0 != "initial" && h.0 != "draining"
+}
+
+/// Poll the nodes' health files until every node sees what `t` expects, or every node has
+/// settled where the analyzer predicts something else (nothing will change it), or the
+/// group's settle time has passed.
+fn wait(lab: &Lab, g: &TargetGroup, t: &TargetHealthCheck, model: Option<&Health>) -> Vec<(String, Health)> {
     let deadline = Instant::now() + settle_time(&g.health_check);
+    let other = |h: &Health| settles(h) && model == Some(h) && !fits(t, h);
     loop {
         let seen = observed(lab, g, &t.target.value);
-        let done = !seen.is_empty() && seen.iter().all(|(_, h)| fits(t, h));
+        let done = !seen.is_empty() && (seen.iter().all(|(_, h)| fits(t, h)) || seen.iter().all(|(_, h)| other(h)));
         if done || seen.is_empty() || Instant::now() >= deadline {
             return seen;
         }
