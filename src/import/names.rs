@@ -57,6 +57,16 @@ impl Names {
     }
 }
 
+/// The id an imported VPC endpoint gets (`vpce-` and 17 hex digits, as EC2 makes them), the
+/// same wherever its `Ref` is read: from the logical id (a stack's prefix aside), so that a
+/// bucket policy's `aws:SourceVpce` names the endpoint the scenario declares with it.
+pub fn vpce_id(id: &str) -> String {
+    let logical = id.rsplit('/').next().unwrap_or(id);
+    let h = ring::digest::digest(&ring::digest::SHA256, logical.as_bytes());
+    let hex: String = h.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("vpce-{}", &hex[..17])
+}
+
 /// A CDK logical id without the hash of its construct path the CDK ends it with
 /// (`WebServiceD04B5F3E` -> `WebService`; `Stack/WebServiceD04B5F3E` -> `Stack/WebService`).
 fn without_cdk_hash(id: &str) -> &str {

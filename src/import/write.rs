@@ -120,6 +120,11 @@ impl<'a> Ctx<'a> {
         self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: fix.into(), assumed: false });
     }
 
+    /// Something the writer assumed where the input does not say it (listed apart, to check).
+    pub fn assume(&mut self, origin: &str, what: impl Into<String>) {
+        self.notes.push(Note { origin: origin.to_string(), what: what.into(), fix: String::new(), assumed: true });
+    }
+
     /// The comment above a block: where it came from.
     pub fn from(&mut self, r: &Resource) -> String {
         self.used.insert(r.id.clone());

@@ -158,6 +158,7 @@ pub fn physical(resource: &Resource, attribute: Option<&str>, region: &str) -> S
         ("AWS::EC2::VPC", Some("DefaultSecurityGroup")) => format!("sg-{lower}-default"),
         ("AWS::EC2::EIP", None) => "203.0.113.10".to_string(),
         ("AWS::EC2::EIP", Some("AllocationId")) => format!("eipalloc-{lower}"),
+        ("AWS::EC2::VPCEndpoint", None | Some("Id")) => crate::import::names::vpce_id(&resource.id),
         (k, None) => match id_prefix(k) {
             Some(prefix) => format!("{prefix}-{lower}"),
             None => n,

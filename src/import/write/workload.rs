@@ -41,7 +41,7 @@ pub fn top_level(ctx: &mut Ctx) -> Vec<(String, Item)> {
     clusters(ctx);
     let instances = instance::instances(ctx);
     let defs = task_definition::task_definitions(ctx);
-    let services = service::services(ctx, &defs, !instances.is_empty());
+    let services = service::services(ctx, &defs, instances.len());
     let target_groups = target_group::target_groups(ctx);
     let load_balancers = load_balancer::load_balancers(ctx);
     let aws = aws::aws(ctx, &defs.named);
@@ -217,12 +217,20 @@ fn policy_ref(ctx: &mut Ctx, t: &Resource, attr: Option<&str>) -> Option<String>
             let name = load_balancer::lb_name(ctx, lb);
             format!("{elb}:{region}:{ACCOUNT}:listener/{}/{name}/*", lb_kind(lb))
         }
+        ("AWS::EC2::VPCEndpoint", None | Some("Id")) => crate::import::names::vpce_id(&t.id),
         // A task definition's Ref is its ARN (a scheduled task's role may `ecs:RunTask` it);
         // elsewhere in the scenario it is its family.
         ("AWS::ECS::TaskDefinition", None | Some("TaskDefinitionArn")) => {
             format!("arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{}:1", task_definition::family(ctx, t))
         }
-        _ => return ref_text(ctx, t, attr),
+        _ => {
+            return ref_text(ctx, t, attr).or_else(|| {
+                // Anything else with an ARN (a DynamoDB table, a Lambda function): the ARN the
+                // reader gives it in strings, as a task role's policy names it.
+                let a = crate::import::cloudformation::physical(t, attr, &region);
+                a.starts_with("arn:").then_some(a)
+            });
+        }
     })
 }
 

@@ -87,7 +87,21 @@ fn endpoint(ctx: &mut Ctx, net: &Net, e: &Resource) -> Option<Item> {
     if let Some(p) = policy(ctx, e) {
         m.push(entry("policy", Node::Text(p)));
     }
+    // Named by a policy (a bucket's `aws:SourceVpce`): the id its `Ref` reads as.
+    if ctx.input.resources.iter().any(|r| refers(&r.properties, &e.id)) {
+        m.push(entry("vpcEndpointId", Node::str(crate::import::names::vpce_id(&e.id))));
+    }
     Some(Node::Map(m).with_comment(comment))
+}
+
+/// Whether `v` holds a reference to resource `id`.
+fn refers(v: &Value, id: &str) -> bool {
+    match v {
+        Value::Ref { id: to, .. } => to == id,
+        Value::List(l) => l.iter().any(|x| refers(x, id)),
+        Value::Map(m) => m.iter().any(|(_, x)| refers(x, id)),
+        _ => false,
+    }
 }
 
 /// The service, when the scenario serves it in its region.

@@ -13,7 +13,9 @@ use crate::import::resource::{Resource, Value};
 use crate::import::yaml::{Item, Node};
 
 /// A name property when it is plain text, else one from the resource's id (CloudFormation
-/// would generate one with a random part; a stable one keeps the file the same).
+/// would generate one with a random part; a stable one keeps the file the same): a template's
+/// logical id itself, the name its `Ref` reads with inside a `!Join` or `!Sub`
+/// (`!Join ['', [!GetAtt Bucket.Arn, '/*']]`), so that both name the same resource.
 fn name_or(ctx: &mut Ctx, r: &Resource, key: &str, kind: &str) -> String {
     match prop(r, key) {
         Some(Value::String(n)) if !n.is_empty() => n.to_string(),
@@ -21,8 +23,19 @@ fn name_or(ctx: &mut Ctx, r: &Resource, key: &str, kind: &str) -> String {
             super::unknown(ctx, r, key, why, fix);
             ctx.names.assign(kind, &r.id, None)
         }
-        _ => ctx.names.assign(kind, &r.id, None),
+        _ => match logical_id(r) {
+            // S3 and ECR allow lowercase only, as the reader writes them.
+            Some(id) if matches!(r.kind.as_str(), "AWS::S3::Bucket" | "AWS::ECR::Repository") => id.to_lowercase(),
+            Some(id) => id.to_string(),
+            None => ctx.names.assign(kind, &r.id, None),
+        },
     }
+}
+
+/// A template's logical id (a stack's prefix aside); None for a Terraform address.
+fn logical_id(r: &Resource) -> Option<&str> {
+    let id = r.id.rsplit('/').next().unwrap_or(&r.id);
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(id)
 }
 
 pub(super) fn bucket_name(ctx: &mut Ctx, r: &Resource) -> String {
@@ -38,12 +51,7 @@ pub(super) fn log_group_name(ctx: &mut Ctx, r: &Resource) -> String {
 /// `Secret.fromSecretsManager(secret, 'password')`, names the same secret as a policy's
 /// `!Ref Secret` (else the task would name a secret the execution role may not read).
 pub(super) fn secret_name(ctx: &mut Ctx, r: &Resource) -> String {
-    let logical = r.id.rsplit('/').next().unwrap_or(&r.id);
-    let template = !logical.is_empty() && logical.bytes().all(|b| b.is_ascii_alphanumeric());
-    match prop(r, "Name") {
-        None | Some(Value::Null) if template => logical.to_string(),
-        _ => name_or(ctx, r, "Name", "secret"),
-    }
+    name_or(ctx, r, "Name", "secret")
 }
 
 /// A secret's ARN as the scenario's Secrets Manager gives it (its suffix made from the name),

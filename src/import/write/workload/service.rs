@@ -57,15 +57,15 @@ const NO_DEPLOYMENTS: &str = "the lab starts the service's tasks once, it has no
 /// The scenario's most tasks per service.
 const MAX_DESIRED: u64 = 100;
 
-pub(super) fn services(ctx: &mut Ctx, defs: &Defs, has_instances: bool) -> Vec<Item> {
+pub(super) fn services(ctx: &mut Ctx, defs: &Defs, instances: usize) -> Vec<Item> {
     let mut out = vec![];
     for r in of(ctx, "AWS::ECS::Service") {
-        out.extend(service(ctx, r, defs, has_instances));
+        out.extend(service(ctx, r, defs, instances));
     }
     out
 }
 
-fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Option<Item> {
+fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, instances: usize) -> Option<Item> {
     let Some(td) = task_definition(ctx, r, defs) else {
         ctx.note(
             &r.origin,
@@ -84,14 +84,13 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
     ];
     let daemon = prop(r, "SchedulingStrategy").and_then(Value::str) == Some("DAEMON");
     if daemon {
-        ctx.note(
+        ctx.assume(
             &r.origin,
-            "a DAEMON service (one task per instance): written as a replica service",
-            "set desiredCount to the instance count and add placementConstraints: [{ type: distinctInstance }]",
+            format!("a DAEMON service (one task per instance): written as {instances} tasks with placementConstraints distinctInstance, one on each of the scenario's instances"),
         );
     }
-    // CloudFormation's default is 1 (a REPLICA service).
-    let mut desired = count(r, "DesiredCount").unwrap_or(1);
+    // CloudFormation's default is 1 (a REPLICA service); a daemon runs one task per instance.
+    let mut desired = if daemon { instances.max(1) as u64 } else { count(r, "DesiredCount").unwrap_or(1) };
     if desired > MAX_DESIRED {
         ctx.note(
             &r.origin,
@@ -103,7 +102,7 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
     m.push(("desiredCount".into(), Node::num(desired).into()));
     let fargate = launch_type(ctx, r) == "FARGATE";
     m.push(("launchType".into(), Node::str(if fargate { "FARGATE" } else { "EC2" }).into()));
-    if !fargate && !has_instances {
+    if !fargate && instances == 0 {
         ctx.note(
             &r.origin,
             "an EC2 service but the input has no container instances (EC2 instances or an Auto Scaling group): its tasks are not placed",
@@ -117,6 +116,10 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, has_instances: bool) -> Opt
         m.push(("networkConfiguration".into(), n.into()));
     }
     placement(ctx, r, fargate, &mut m);
+    if daemon && !m.iter().any(|(k, _)| k == "placementConstraints") {
+        let one = Node::map([("type", Node::str("distinctInstance"))]);
+        m.push(("placementConstraints".into(), Node::List(vec![one.into()]).into()));
+    }
     let lbs = load_balancers(ctx, r);
     let grace = prop(r, "HealthCheckGracePeriodSeconds");
     if !lbs.is_empty() {

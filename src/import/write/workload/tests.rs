@@ -1114,3 +1114,54 @@ fn a_generated_secret_has_the_shape_its_template_gives() {
     assert!(v["password"].is_string(), "{v}");
     assert_eq!(value("Plain"), Some("not-a-real-secret"), "{}", out.yaml);
 }
+
+#[test]
+fn a_resource_named_inside_a_join_and_by_its_ref_is_one_resource() {
+    // What the CDK writes for `bucket.arnForObjects('*')`, a gateway endpoint named by a bucket
+    // policy's aws:SourceVpce, and `Secret.fromSecretsManager(secret, 'password')`.
+    let t = r#"
+Resources:
+  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: 10.0.0.0/16 } }
+  Rt: { Type: AWS::EC2::RouteTable, Properties: { VpcId: !Ref Vpc } }
+  S3: { Type: AWS::EC2::VPCEndpoint, Properties: { VpcId: !Ref Vpc, ServiceName: com.amazonaws.us-east-1.s3, RouteTableIds: [!Ref Rt] } }
+  AssetsA1B2C3D4: { Type: AWS::S3::Bucket }
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref AssetsA1B2C3D4
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: { AWS: '*' }
+            Action: 's3:*'
+            Resource: [!GetAtt AssetsA1B2C3D4.Arn, !Join ['', [!GetAtt AssetsA1B2C3D4.Arn, '/*']]]
+            Condition: { StringNotEquals: { 'aws:sourceVpce': !Ref S3 } }
+  Db: { Type: AWS::SecretsManager::Secret, Properties: { GenerateSecretString: { SecretStringTemplate: '{"username":"app"}', GenerateStringKey: password } } }
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: ecs-tasks.amazonaws.com }, Action: 'sts:AssumeRole' }] }
+      Policies: [{ PolicyName: read, PolicyDocument: { Statement: [{ Effect: Allow, Action: 'secretsmanager:GetSecretValue', Resource: !Ref Db }] } }]
+  Td:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ExecutionRoleArn: !GetAtt Role.Arn
+      ContainerDefinitions:
+        - Name: app
+          Image: nginx
+          Secrets: [{ Name: PW, ValueFrom: !Join ['', [!Ref Db, ':password::']] }]
+"#;
+    let input = crate::import::cloudformation::read(t, &[], None, Some("s")).expect("read");
+    let opts = Options { name: "imported".into(), region: "us-east-1".into(), command: "t".into() };
+    let out = write(&input, &opts);
+    let y = &out.yaml;
+    let vpce = crate::import::names::vpce_id("S3");
+    assert!(y.contains(&format!("vpcEndpointId: {vpce}")), "{y}");
+    assert!(y.contains(&format!("\"aws:sourceVpce\": \"{vpce}\"")), "{y}");
+    assert!(y.contains("- name: assetsa1b2c3d4\n"), "{y}");
+    assert!(y.contains("\"arn:aws:s3:::assetsa1b2c3d4/*\""), "{y}");
+    let arn = crate::scenario::aws::secret_arn("us-east-1", "123456789012", "Db");
+    assert!(y.contains(&format!("valueFrom: \"{arn}:password::\"")), "{y}");
+    assert!(y.contains(&format!("\"Resource\": \"{arn}\"")), "{y}");
+    loads(y);
+}
