@@ -251,3 +251,36 @@ fn a_json_key_the_secret_lacks_stops_the_task_in_the_agent_s_words() {
     );
     assert_eq!(predicted, reason, "{out}");
 }
+
+#[test]
+fn an_image_in_another_account_s_registry_is_pulled_as_its_repository_policy_allows() {
+    need_root!();
+    // AWS's FireLens image lives in AWS's account 906394416424; its repository policy lets
+    // every account pull it. Without that policy the pull is refused across accounts.
+    let lab = "t-start-xacct";
+    let image = "906394416424.dkr.ecr.ap-northeast-1.amazonaws.com/aws-for-fluent-bit:stable";
+    let public = "      repositoryPolicyText: '{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": [\"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\"]}]}'\n";
+    let repos = |policy: &str| {
+        format!(
+            "aws:\n  repositories:\n    - name: aws-for-fluent-bit\n      registryId: \"906394416424\"\n      images: [{{ tags: [stable] }}]\n{policy}"
+        )
+    };
+    let yaml = lesson(lab, None).replace("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0", image);
+    assert!(yaml.contains(image), "{yaml}");
+    let _g = LabGuard(lab.to_string());
+    let (out, predicted) = up(lab, &(yaml.clone() + &repos(public)));
+    let starts = ecsnet::dataplane::state::load_starts(lab);
+    assert!(starts.first().is_some_and(|r| r.started), "{starts:?}\n{out}");
+    assert_eq!(predicted, "", "{out}");
+    // The same repository without a policy: IAM's cross-account refusal, predicted alike.
+    let _ = ecsnet(&["down", lab]);
+    let (out, predicted) = up(lab, &(yaml + &repos("")));
+    let starts = ecsnet::dataplane::state::load_starts(lab);
+    let reason = starts.first().and_then(|r| r.reason.clone()).unwrap_or_default();
+    assert!(
+        reason.starts_with("CannotPullContainerError: ")
+            && reason.contains("is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:ap-northeast-1:906394416424:repository/aws-for-fluent-bit because no resource-based policy allows the ecr:BatchGetImage action"),
+        "{reason}\n{out}"
+    );
+    assert_eq!(predicted, reason, "{out}");
+}

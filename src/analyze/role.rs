@@ -118,8 +118,7 @@ pub fn resource_arn(lab: &Lab, r: &str) -> String {
 /// names: the analyzer and the front doors look a call's resource up the same way.
 #[derive(Clone, Debug, Default)]
 pub struct ResourcePolicies {
-    /// `arn:aws:ecr:REGION:ACCOUNT:repository/`: a repository's ARN without its name.
-    ecr_prefix: String,
+    /// (the repository's ARN, in its registry's account, its policy).
     repositories: Vec<(String, NamedPolicy)>,
     buckets: Vec<(String, NamedPolicy)>,
     /// (name, ARN, policy).
@@ -134,7 +133,7 @@ impl ResourcePolicies {
         };
         let repositories = data.repositories.iter().filter_map(|r| {
             let p = named(format!("repository {} / repositoryPolicyText", r.name), &r.policy, PolicyKind::Repository);
-            Some((r.name.clone(), p?))
+            Some((format!("arn:aws:ecr:{region}:{}:repository/{}", r.registry(account), r.name), p?))
         });
         let buckets = data.buckets.iter().filter_map(|b| {
             Some((b.name.clone(), named(format!("bucket {} / policy", b.name), &b.policy, PolicyKind::Resource)?))
@@ -144,19 +143,19 @@ impl ResourcePolicies {
             Some((s.name.clone(), s.arn_in(region, account), p))
         });
         ResourcePolicies {
-            ecr_prefix: format!("arn:aws:ecr:{region}:{account}:repository/"),
             repositories: repositories.collect(),
             buckets: buckets.collect(),
             secrets: secrets.collect(),
         }
     }
 
-    /// The policy of the resource `arn` names: a repository of the lab's registry, a bucket
-    /// (`arn:aws:s3:::B`) or one of its objects (`arn:aws:s3:::B/KEY`), a secret (by its ARN,
-    /// with or without the suffix). None: the resource has none (or is not the lab's).
+    /// The policy of the resource `arn` names: a repository of the lab's registry or of one
+    /// the scenario declares, a bucket (`arn:aws:s3:::B`) or one of its objects
+    /// (`arn:aws:s3:::B/KEY`), a secret (by its ARN, with or without the suffix). None: the
+    /// resource has none (or is not the lab's).
     pub fn find(&self, arn: &str) -> Option<&NamedPolicy> {
-        if let Some(name) = arn.strip_prefix(&self.ecr_prefix) {
-            return self.repositories.iter().find(|(n, _)| n == name).map(|(_, p)| p);
+        if arn.starts_with("arn:aws:ecr:") {
+            return self.repositories.iter().find(|(a, _)| a == arn).map(|(_, p)| p);
         }
         if let Some(rest) = arn.strip_prefix("arn:aws:s3:::") {
             let bucket = rest.split('/').next().unwrap_or(rest);
@@ -240,6 +239,9 @@ pub fn call_request(
     source_ip: Option<&str>,
 ) -> (super::iam::Request, Policies) {
     let mut r = super::iam::Request::new(session_arn, action, resource).with("aws:SecureTransport", "true");
+    // Another account's resource (a repository of its registry): its policy must allow too.
+    let owner = resource.split(':').nth(4).filter(|a| a.len() == 12);
+    r.same_account = owner.is_none_or(|o| Some(o) == session_arn.split(':').nth(4));
     if !role.is_empty() {
         let account = session_arn.split(':').nth(4).unwrap_or(ACCOUNT);
         r = r.with("aws:PrincipalArn", &format!("arn:aws:iam::{account}:role/{role}"));

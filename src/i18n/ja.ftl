@@ -557,6 +557,7 @@ vpc-dns-hostnames-need-support-help = `enableDnsSupport: true` にするか、`e
 aws-bad-bucket = 指定されたバケットは無効です: { $name }
 aws-bad-bucket-help = 3-63 文字の英小文字・数字・'.'・'-' で、英数字で始まり英数字で終わる名前にします
 aws-bad-repository = Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''
+aws-bad-registry-id-help = アカウント ID (12 桁の数字)
 aws-bad-repository-help = 英小文字・数字・'.'・'_'・'-'・'/' を使います (例: team/app)
 vpce-gateway-service = The Vpc Endpoint Service '{ $service }' does not support vpc endpoint type 'Gateway'.
 vpce-gateway-service-help = ゲートウェイエンドポイントがあるのは s3 と dynamodb だけです。type: Interface にします

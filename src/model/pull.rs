@@ -357,8 +357,9 @@ pub fn starts(s: &Scenario, lab: &Lab) -> Vec<TaskStart> {
 /// a scenario that declares no repositories has every ECR image its tasks name, and likewise
 /// for log groups, secrets and parameters. A declared list is the whole truth.
 pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
+    // Another account's repositories (`registryId`) are not the lab's list.
     let declared = (
-        !data.repositories.is_empty(),
+        data.repositories.iter().any(|r| r.registry(super::ACCOUNT) == super::ACCOUNT),
         !data.log_groups.is_empty(),
         !data.secrets.is_empty(),
         !data.parameters.is_empty(),
@@ -366,7 +367,8 @@ pub fn with_implicit(mut data: Data, starts: &[TaskStart]) -> Data {
     for step in starts.iter().flat_map(|s| &s.steps) {
         match step {
             Step::Manifest { registry, repository, reference, .. } if !declared.0 && registry == super::ACCOUNT => {
-                let i = match data.repositories.iter().position(|r| r.name == *repository) {
+                let own = |r: &Repository| r.name == *repository && r.registry(super::ACCOUNT) == super::ACCOUNT;
+                let i = match data.repositories.iter().position(own) {
                     Some(i) => i,
                     None => {
                         data.repositories.push(Repository { name: repository.clone(), ..Repository::default() });
@@ -665,8 +667,10 @@ pub fn data_failure(data: &Data, step: &Step) -> Option<Failure> {
             .and_then(|_| api(400, "InvalidParameters", p.clone())),
         Step::Token | Step::Layers { .. } => None,
         Step::Manifest { registry, repository, reference, .. } => {
-            // Another account's registry holds none of the lab's repositories.
-            let found = data.repositories.iter().find(|r| r.name == *repository).filter(|_| registry == super::ACCOUNT);
+            // Each registry holds its own repositories: another account's only those the
+            // scenario declares with its `registryId`.
+            let found =
+                data.repositories.iter().find(|r| r.name == *repository && r.registry(super::ACCOUNT) == registry);
             let Some(r) = found else {
                 return api(
                     404,

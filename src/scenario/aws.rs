@@ -36,6 +36,17 @@ pub struct Repository {
     /// Its repository policy (JSON), as ECR's SetRepositoryPolicy takes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// The account whose registry holds it, when not the lab's (an image AWS or another team
+    /// publishes, pulled across accounts as its repository policy allows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<String>,
+}
+
+impl Repository {
+    /// The account whose registry holds it: `registry_id`, else `own`.
+    pub fn registry<'a>(&'a self, own: &'a str) -> &'a str {
+        self.registry_id.as_deref().unwrap_or(own)
+    }
 }
 
 /// An image: its tags and layers; the manifest and every digest are computed from them.
@@ -231,6 +242,11 @@ const REPOSITORY: Table = Table {
             Shape::Text,
             "Its repository policy (JSON): who may pull it, beside their own IAM policies.",
         ),
+        opt(
+            "registryId",
+            Shape::Text,
+            "The account (12 digits) whose registry holds it, when not the lab's: pulled across accounts when both the puller's IAM policy and this repository's policy allow it.",
+        ),
     ],
 };
 const BUCKET: Table = Table {
@@ -406,7 +422,20 @@ fn repository(cx: &mut Reader, it: &Value<'_>) -> Option<Repository> {
         images.push(Image { tags: tags.into_iter().map(|t| t.value).collect(), layers, format });
     }
     let policy = resource_policy(cx, &r, "repositoryPolicyText", PolicyKind::Repository);
-    Some(Repository { name: name.value, images, policy })
+    let registry_id = match r.get("registryId").and_then(|v| cx.string(&v)) {
+        Some(id) if id.value.len() == 12 && id.value.bytes().all(|b| b.is_ascii_digit()) => Some(id.value),
+        Some(id) => {
+            // ECR's words for a malformed registryId.
+            cx.err(
+                &id.loc,
+                "Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''",
+                tr!("aws-bad-registry-id-help", "an account id: 12 digits"),
+            );
+            return None;
+        }
+        None => None,
+    };
+    Some(Repository { name: name.value, images, policy, registry_id })
 }
 
 /// S3's bucket naming rules (general purpose buckets).

@@ -432,6 +432,12 @@ fn resource_policies_are_checked_where_they_are_written() {
     // A repository's policy needs no Resource, but a Principal still.
     let repo = "aws:\n  repositories:\n    - name: app\n      repositoryPolicyText: |\n        { \"Statement\": [{ \"Effect\": \"Allow\", \"Action\": \"ecr:BatchGetImage\" }] }\n";
     err_at(&with(repo), 15, 25, "Missing principal");
+    // Another account's registry: 12 digits, else ECR's words.
+    let other = "aws:\n  repositories:\n    - { name: aws-for-fluent-bit, registryId: \"906394416424\" }\n";
+    let s = ld(&with(other)).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(s.aws.repositories[0].registry("123456789012"), "906394416424");
+    let bad = "aws:\n  repositories:\n    - { name: app, registryId: \"9064\" }\n";
+    err_at(&with(bad), 13, 32, "Invalid parameter at 'registryId'");
 }
 
 #[test]

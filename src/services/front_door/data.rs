@@ -68,6 +68,8 @@ pub struct BuiltImage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuiltRepository {
     pub name: String,
+    /// The account whose registry holds it.
+    pub registry: String,
     pub images: Vec<BuiltImage>,
 }
 
@@ -156,7 +158,8 @@ impl Store {
         let mut s = Store { created: now, ..Store::default() };
         for r in &data.repositories {
             let images = r.images.iter().map(|i| s.build_image(i)).collect();
-            s.repositories.push(BuiltRepository { name: r.name.clone(), images });
+            let registry = r.registry(account).to_string();
+            s.repositories.push(BuiltRepository { name: r.name.clone(), registry, images });
         }
         for b in &data.buckets {
             let objects = b
@@ -229,8 +232,9 @@ impl Store {
         }
     }
 
-    pub fn repository(&self, name: &str) -> Option<&BuiltRepository> {
-        self.repositories.iter().find(|r| r.name == name)
+    /// Repository `name` of the registry of account `registry`.
+    pub fn repository(&self, registry: &str, name: &str) -> Option<&BuiltRepository> {
+        self.repositories.iter().find(|r| r.name == name && r.registry == registry)
     }
 }
 
@@ -263,9 +267,9 @@ mod tests {
     #[test]
     fn images_get_a_manifest_and_digests() {
         let s = Store::new(&data(), "ap-northeast-1", "123456789012", 1_730_374_691);
-        let img = s.repository("web").unwrap().find("v1").unwrap();
+        let img = s.repository("123456789012", "web").unwrap().find("v1").unwrap();
         assert_eq!(img.digest, sha256_digest(img.manifest.as_bytes()));
-        assert_eq!(s.repository("web").unwrap().find(&img.digest), Some(img));
+        assert_eq!(s.repository("123456789012", "web").unwrap().find(&img.digest), Some(img));
         let m: serde_json::Value = serde_json::from_str(&img.manifest).unwrap();
         assert_eq!(m["mediaType"], DOCKER_MANIFEST);
         assert_eq!(m["layers"][0]["digest"], sha256_digest(b"hello"));

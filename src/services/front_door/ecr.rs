@@ -108,10 +108,10 @@ fn registry_id<'a>(door: &'a FrontDoor, body: &'a Value) -> &'a str {
 
 fn repository_json(door: &FrontDoor, store: &Store, r: &BuiltRepository) -> Value {
     json!({
-        "repositoryArn": format!("arn:aws:ecr:{}:{}:repository/{}", door.region, door.account, r.name),
-        "registryId": door.account,
+        "repositoryArn": format!("arn:aws:ecr:{}:{}:repository/{}", door.region, r.registry, r.name),
+        "registryId": r.registry,
         "repositoryName": r.name,
-        "repositoryUri": format!("{}/{}", door.registry_host(), r.name),
+        "repositoryUri": format!("{}.dkr.ecr.{}.amazonaws.com/{}", r.registry, door.region, r.name),
         "createdAt": store.created,
         "imageTagMutability": "MUTABLE",
         "imageScanningConfiguration": { "scanOnPush": false },
@@ -127,16 +127,15 @@ fn describe_repositories(door: &FrontDoor, store: &Store, body: &Value) -> Resp 
     match names {
         Some(names) => {
             for n in names {
-                match store.repository(n).filter(|_| registry == door.account) {
+                match store.repository(registry, n) {
                     Some(r) => out.push(repository_json(door, store, r)),
                     None => return repository_not_found(n, registry),
                 }
             }
         }
-        None if registry == door.account => {
-            out.extend(store.repositories.iter().map(|r| repository_json(door, store, r)))
-        }
-        None => {}
+        None => out.extend(
+            store.repositories.iter().filter(|r| r.registry == registry).map(|r| repository_json(door, store, r)),
+        ),
     }
     json_ok(&json!({ "repositories": out }))
 }
@@ -147,7 +146,7 @@ fn named_repository<'a>(door: &FrontDoor, store: &'a Store, body: &Value) -> Res
         return Err(ecr_error("InvalidParameterException", &missing_member("repositoryName")));
     };
     let registry = registry_id(door, body);
-    store.repository(name).filter(|_| registry == door.account).ok_or_else(|| repository_not_found(name, registry))
+    store.repository(registry, name).ok_or_else(|| repository_not_found(name, registry))
 }
 
 /// An `imageId` in ECR's error messages: `{imageDigest:'null', imageTag:'latest'}`.
@@ -203,7 +202,7 @@ fn describe_images(door: &FrontDoor, store: &Store, body: &Value) -> Resp {
         .iter()
         .map(|i| {
             json!({
-                "registryId": door.account,
+                "registryId": r.registry,
                 "repositoryName": r.name,
                 "imageDigest": i.digest,
                 "imageTags": i.tags,
@@ -235,7 +234,7 @@ fn batch_get_image(door: &FrontDoor, store: &Store, body: &Value) -> Resp {
                     image_id["imageTag"] = t.into();
                 }
                 images.push(json!({
-                    "registryId": door.account,
+                    "registryId": r.registry,
                     "repositoryName": r.name,
                     "imageId": image_id,
                     "imageManifest": i.manifest,
@@ -357,7 +356,8 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
         // Pushing is not emulated: the images are the scenario's.
         return registry_error(405, "UNSUPPORTED", "The operation is unsupported.");
     }
-    // Another account's registry (`<other>.dkr.ecr...`) has none of this lab's repositories.
+    // Another account's registry (`<other>.dkr.ecr...`) holds the repositories the scenario
+    // declares with that `registryId`, and none of the lab's.
     let registry = registry_account(req.host()).unwrap_or(&door.account);
     // IAM as the token's holder, before the repository is looked for.
     if let (Some(arn), Some(call)) = (holder, registry_call(door, registry, &path))
@@ -367,7 +367,7 @@ pub fn handle_registry(door: &FrontDoor, store: &Store, req: &Req) -> Resp {
         return registry_error(403, "DENIED", &d.message(ServiceStyle::Json));
     }
     let repo = |name: &str| {
-        store.repository(name).filter(|_| registry == door.account).ok_or_else(|| {
+        store.repository(registry, name).ok_or_else(|| {
             registry_error(
                 404,
                 "NAME_UNKNOWN",

@@ -93,11 +93,57 @@ pub(super) fn aws(ctx: &mut Ctx, named: &Named) -> Option<Node> {
     }) {
         m.push(("parameters".into(), Node::List(params).into()));
     }
+    let repositories = foreign_repositories(ctx);
+    if !repositories.is_empty() {
+        m.insert(0, ("repositories".into(), Node::List(repositories).into()));
+    }
     let roles = role::roles(ctx);
     if !roles.is_empty() {
         m.push(("roles".into(), Node::List(roles).into()));
     }
     (!m.is_empty()).then_some(Node::Map(m))
+}
+
+/// The repositories of other accounts' registries the tasks pull from, each with its tags and
+/// a policy letting the lab's account pull, as the owner's must for the stack to work on AWS
+/// (said as assumed where the image is read). The lab's own registry stays undeclared: it
+/// serves every image the tasks name.
+fn foreign_repositories(ctx: &mut Ctx) -> Vec<Item> {
+    let mut repos: Vec<(String, String, Vec<String>, String)> = vec![];
+    for td in of(ctx, "AWS::ECS::TaskDefinition") {
+        let containers = prop(td, "ContainerDefinitions").map(Value::list).unwrap_or_default();
+        for image in containers.iter().filter_map(|c| c.get("Image")).filter_map(Value::str) {
+            let Some((account, repo, tag)) = super::task_definition::foreign_image(image, &ctx.region) else {
+                continue;
+            };
+            if tag.starts_with("sha256:") {
+                continue;
+            }
+            match repos.iter_mut().find(|(a, r, _, _)| *a == account && *r == repo) {
+                Some((_, _, tags, _)) if !tags.contains(&tag) => tags.push(tag),
+                Some(_) => {}
+                None => repos.push((account, repo, vec![tag], td.origin.clone())),
+            }
+        }
+    }
+    let policy = format!(
+        "{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{ACCOUNT}:root\"}}, \"Action\": [\"ecr:BatchGetImage\", \"ecr:GetDownloadUrlForLayer\"]}}]}}"
+    );
+    repos
+        .into_iter()
+        .map(|(account, repo, tags, origin)| {
+            let image = Node::map([("tags", Node::list(tags.into_iter().map(Node::Str)))]);
+            Node::map([
+                ("name", Node::Str(repo)),
+                ("registryId", Node::Str(account.clone())),
+                ("images", Node::List(vec![image.into()])),
+                ("repositoryPolicyText", Node::Str(policy.clone())),
+            ])
+            .with_comment(format!(
+                "another account's registry, pulled by {origin} (assumed: its owner lets this account pull)"
+            ))
+        })
+        .collect()
 }
 
 /// Whether a list holding `declared` may be written: something declared, and every name the

@@ -310,23 +310,39 @@ fn image(ctx: &mut Ctx, r: &Resource, what: &str, v: &Value) -> Item {
     }
 }
 
-/// An image in another account's ECR (`111122223333.dkr.ecr.REGION.amazonaws.com/...`, AWS's
-/// own published images too): the lab's registry is its own account's only, so the task will
-/// stop at `up` with CannotPullContainerError; said before, where on AWS that account's
-/// repository policy may let the pull through.
+/// An image in another account's ECR of the lab's region (`111122223333.dkr.ecr.REGION…`,
+/// AWS's own published images too): declared in `aws.repositories` with its `registryId` and
+/// a policy letting the lab's account pull it (see `aws::foreign_repositories`), said as
+/// assumed; one named by digest cannot be declared, and stops the task (said).
 fn other_account(ctx: &mut Ctx, r: &Resource, what: &str, image: &str) {
-    let Some((account, _)) = image.split_once(".dkr.ecr.") else { return };
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || account == super::ACCOUNT {
+    let Some((account, repo, reference)) = foreign_image(image, &ctx.region) else { return };
+    if reference.starts_with("sha256:") {
+        ctx.note(
+            &r.origin,
+            format!("{what} {image} is in account {account}'s ECR, by digest: the lab's copy of that registry cannot have that digest, and the task will stop with CannotPullContainerError"),
+            "name it by tag",
+        );
         return;
     }
-    ctx.note(
+    ctx.assume(
         &r.origin,
-        format!("{what} {image} is in account {account}'s ECR, which the lab does not hold: the task will stop with CannotPullContainerError"),
-        format!(
-            "name it in the lab's account, {}.dkr.ecr.REGION.amazonaws.com/REPO:TAG, whose registry serves every image the tasks name",
-            super::ACCOUNT
-        ),
+        format!("{what} {image} is in account {account}'s ECR: declared as repository {repo} of registry {account}, whose policy lets the lab's account pull it (on AWS its owner's policy decides)"),
     );
+}
+
+/// (account, repository, tag or digest) of an image in another account's ECR in `region`.
+pub(super) fn foreign_image(image: &str, region: &str) -> Option<(String, String, String)> {
+    let (account, rest) = image.split_once(".dkr.ecr.")?;
+    let ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && account != super::ACCOUNT;
+    let path = rest.strip_prefix(region)?.strip_prefix(".amazonaws.com/").filter(|_| ok)?;
+    let (repo, reference) = match path.split_once('@') {
+        Some((r, d)) => (r, d),
+        None => match path.rsplit_once(':') {
+            Some((r, t)) => (r, t),
+            None => (path, "latest"),
+        },
+    };
+    Some((account.to_string(), repo.to_string(), reference.to_string()))
 }
 
 /// The environment; a variable whose value is not known is left out (noted).

@@ -1073,7 +1073,7 @@ fn string_typed_booleans_and_numbers_are_written_as_such() {
 }
 
 #[test]
-fn an_image_in_another_account_s_ecr_is_said_before_up() {
+fn an_image_in_another_account_s_ecr_is_declared_in_its_registry() {
     let def = |image: &str| {
         res(
             "Def",
@@ -1081,15 +1081,29 @@ fn an_image_in_another_account_s_ecr_is_said_before_up() {
             map(&[("ContainerDefinitions", list(vec![map(&[("Name", s("log")), ("Image", s(image))])]))]),
         )
     };
-    let out = run(vec![def("906394416424.dkr.ecr.eu-west-1.amazonaws.com/aws-for-fluent-bit:stable")]);
+    let out = run(vec![def("906394416424.dkr.ecr.us-east-1.amazonaws.com/aws-for-fluent-bit:stable")]);
     loads(&out.yaml);
+    let y = doc(&out.yaml);
+    let r = &y["aws"]["repositories"][0];
+    assert_eq!(r["name"].as_str(), Some("aws-for-fluent-bit"), "{}", out.yaml);
+    assert_eq!(r["registryId"].as_str(), Some("906394416424"), "{}", out.yaml);
+    assert_eq!(r["images"][0]["tags"][0].as_str(), Some("stable"));
+    assert!(r["repositoryPolicyText"].as_str().is_some_and(|p| p.contains("arn:aws:iam::123456789012:root")));
     let n: Vec<_> = out.notes.iter().filter(|n| n.what.contains("906394416424")).collect();
-    assert_eq!(n.len(), 1, "{:?}", out.notes);
-    assert!(n[0].what.contains("CannotPullContainerError") && n[0].fix.contains("123456789012.dkr.ecr"), "{}", n[0]);
-    // The lab's own account, and images outside ECR: nothing to say.
-    for image in ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1", "public.ecr.aws/nginx/nginx:1", "nginx"] {
+    assert!(n.len() == 1 && n[0].assumed, "{:?}", out.notes);
+    // By digest: not declarable, said. Another region's ECR, the lab's own account, images
+    // outside ECR: nothing to declare or say.
+    let out = run(vec![def("906394416424.dkr.ecr.us-east-1.amazonaws.com/x@sha256:abcd")]);
+    assert!(out.notes.iter().any(|n| n.what.contains("by digest")), "{:?}", out.notes);
+    for image in [
+        "906394416424.dkr.ecr.eu-west-1.amazonaws.com/aws-for-fluent-bit:stable",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1",
+        "public.ecr.aws/nginx/nginx:1",
+        "nginx",
+    ] {
         let out = run(vec![def(image)]);
-        assert!(!out.notes.iter().any(|n| n.what.contains("CannotPullContainerError")), "{image}: {:?}", out.notes);
+        assert!(!out.yaml.contains("repositories:"), "{image}: {}", out.yaml);
+        assert!(!out.notes.iter().any(|n| n.what.contains("ECR")), "{image}: {:?}", out.notes);
     }
 }
 
