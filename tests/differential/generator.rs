@@ -170,6 +170,9 @@ struct Starts {
     /// Interface endpoints for the registry and for logs (the VPC's default group).
     dkr_endpoint: bool,
     logs_endpoint: bool,
+    /// The second container's image is in another account's registry (906394416424), whose
+    /// repository's policy lets the lab's account pull (true) or has none (false).
+    foreign: Option<bool>,
 }
 
 impl Starts {
@@ -177,7 +180,11 @@ impl Starts {
         let mut s = Rng(seed ^ 0x57a7_57a7_57a7_57a7);
         let ecr = s.chance(50);
         let awslogs = ecr && s.chance(50);
-        Starts { ecr, awslogs, dkr_endpoint: ecr && s.chance(40), logs_endpoint: awslogs && s.chance(40) }
+        let (dkr_endpoint, logs_endpoint) = (ecr && s.chance(40), awslogs && s.chance(40));
+        // A stream of its own: a seed's lab from before cross-account pulls keeps its draws.
+        let mut f = Rng(seed ^ 0x0acc_0acc_0acc_0acc);
+        let foreign = (ecr && f.chance(40)).then(|| f.chance(60));
+        Starts { ecr, awslogs, dkr_endpoint, logs_endpoint, foreign }
     }
 }
 
@@ -254,6 +261,7 @@ pub fn generate(seed: u64, name: &str) -> String {
     let tasks = g.tasks();
     y += &g.web_tasks(tasks);
     y += &iam_block(seed);
+    y += &foreign_repository(g.starts.foreign);
     y = g.target_groups_only_from_alb(y);
     y += &g.load_balancer();
     y
@@ -291,6 +299,21 @@ fn iam_block(seed: u64) -> String {
     if r.chance(30) {
         let policy = r.pick(&["AmazonEC2ContainerServiceforEC2Role", "AmazonEC2ContainerRegistryReadOnly"]);
         y += &format!("    - {{ roleName: ecsInstanceRole, managedPolicyArns: [{policy}] }}\n");
+    }
+    y
+}
+
+/// Another account's repository the `side` containers pull from, inside the `aws:` block:
+/// with a policy that lets the lab's account pull, or without one (a cross-account denial).
+fn foreign_repository(foreign: Option<bool>) -> String {
+    let Some(allowed) = foreign else { return String::new() };
+    let mut y = "  repositories:\n    - { name: side, registryId: \"906394416424\", images: [{ tags: [\"1\"] }] }\n"
+        .to_string();
+    if allowed {
+        y = y.replace(
+            " }] }\n",
+            " }], repositoryPolicyText: '{ \"Statement\": [{ \"Effect\": \"Allow\", \"Principal\": { \"AWS\": \"arn:aws:iam::123456789012:root\" }, \"Action\": \"ecr:*\" }] }' }\n",
+        );
     }
     y
 }
@@ -676,8 +699,9 @@ impl Gen {
             for c in 0..self.rng.range(1, 2) {
                 let name = ["app", "side"][c];
                 if self.starts.ecr {
+                    let account = if c == 1 && self.starts.foreign.is_some() { "906394416424" } else { "123456789012" };
                     y += &format!(
-                        "      - name: {name}\n        image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}:1\n"
+                        "      - name: {name}\n        image: {account}.dkr.ecr.us-east-1.amazonaws.com/{name}:1\n"
                     );
                 } else {
                     y += &format!("      - name: {name}\n        image: example/{name}:1\n");
