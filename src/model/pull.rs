@@ -261,24 +261,7 @@ pub fn layer_bucket(region: &str) -> String {
     format!("prod-{region}-starport-layer-bucket")
 }
 
-/// `(account, repository, tag or digest)` of an image in `region`'s ECR, or None.
-pub fn ecr_image(image: &str, region: &str) -> Option<(String, String, String)> {
-    let (host, path) = image.split_once('/')?;
-    let (acct, rest) = host.split_once(".dkr.ecr.")?;
-    if rest != format!("{region}.amazonaws.com") || acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if let Some((repo, digest)) = path.split_once('@') {
-        return (!repo.is_empty()).then(|| (acct.to_string(), repo.to_string(), digest.to_string()));
-    }
-    // A tag follows the last `:` after the last `/`.
-    let last = path.rfind('/').map_or(0, |i| i + 1);
-    let (repo, tag) = match path[last..].rfind(':') {
-        Some(i) => (&path[..last + i], &path[last + i + 1..]),
-        None => (path, "latest"),
-    };
-    (!repo.is_empty() && !tag.is_empty()).then(|| (acct.to_string(), repo.to_string(), tag.to_string()))
-}
+pub use crate::scenario::aws::ecr_image;
 
 /// The option `key` of an awslogs configuration.
 fn option<'a>(opts: &'a [(String, String)], key: &str) -> Option<&'a str> {

@@ -141,6 +141,25 @@ impl Secret {
     }
 }
 
+/// `(account, repository, tag or digest)` of an image in `region`'s ECR, or None.
+pub fn ecr_image(image: &str, region: &str) -> Option<(String, String, String)> {
+    let (host, path) = image.split_once('/')?;
+    let (acct, rest) = host.split_once(".dkr.ecr.")?;
+    if rest != format!("{region}.amazonaws.com") || acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if let Some((repo, digest)) = path.split_once('@') {
+        return (!repo.is_empty()).then(|| (acct.to_string(), repo.to_string(), digest.to_string()));
+    }
+    // A tag follows the last `:` after the last `/`.
+    let last = path.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match path[last..].rfind(':') {
+        Some(i) => (&path[..last + i], &path[last + i + 1..]),
+        None => (path, "latest"),
+    };
+    (!repo.is_empty() && !tag.is_empty()).then(|| (acct.to_string(), repo.to_string(), tag.to_string()))
+}
+
 /// A secret's ARN: Secrets Manager appends `-` and six random letters and digits to the name;
 /// here they are made from the name, so every run (and the analyzer) gives the same.
 pub fn secret_arn(region: &str, account: &str, name: &str) -> String {

@@ -330,19 +330,10 @@ fn other_account(ctx: &mut Ctx, r: &Resource, what: &str, image: &str) {
     );
 }
 
-/// (account, repository, tag or digest) of an image in another account's ECR in `region`.
+/// (account, repository, tag or digest) of an image in another account's ECR in `region`, as
+/// the lab's agent reads an image.
 pub(super) fn foreign_image(image: &str, region: &str) -> Option<(String, String, String)> {
-    let (account, rest) = image.split_once(".dkr.ecr.")?;
-    let ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && account != super::ACCOUNT;
-    let path = rest.strip_prefix(region)?.strip_prefix(".amazonaws.com/").filter(|_| ok)?;
-    let (repo, reference) = match path.split_once('@') {
-        Some((r, d)) => (r, d),
-        None => match path.rsplit_once(':') {
-            Some((r, t)) => (r, t),
-            None => (path, "latest"),
-        },
-    };
-    Some((account.to_string(), repo.to_string(), reference.to_string()))
+    crate::scenario::aws::ecr_image(image, region).filter(|(account, _, _)| account != super::ACCOUNT)
 }
 
 /// The environment; a variable whose value is not known is left out (noted).
