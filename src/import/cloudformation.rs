@@ -35,25 +35,31 @@ pub fn read(
     region: Option<&str>,
     stack_name: Option<&str>,
 ) -> Result<Input, ImportError> {
-    let (region, mut notes) = deployment(&[text], region);
+    let lit = literals(&[text]);
+    let (region, mut notes) = deployment(&lit, region);
     let mut one = read_one(text, params, region.as_deref(), stack_name, &Env::default())?;
     let unused = unused_params(params, &one.used);
     one.input.notes.extend(unused);
     notes.append(&mut one.input.notes);
     one.input.notes = notes;
-    adopt_account(&[text], &mut one.input);
+    adopt_account(&lit, &mut one.input);
     Ok(one.input)
+}
+
+/// What the templates write out (read once for the region and the account).
+fn literals(texts: &[&str]) -> literals::Literals {
+    let mut lit = literals::Literals::default();
+    texts.iter().filter_map(|t| parse::parse(t).ok()).for_each(|t| lit.add(&t));
+    lit
 }
 
 /// Where the stacks are deployed: `region` when given, else the region the templates write
 /// (a CDK stack synthesized for an `env`, a template written for one region), said as
 /// assumed; and the account they write, made the lab's by [`adopt_account`].
-fn deployment(texts: &[&str], region: Option<&str>) -> (Option<String>, Vec<Note>) {
+fn deployment(lit: &literals::Literals, region: Option<&str>) -> (Option<String>, Vec<Note>) {
     if let Some(r) = region {
         return (Some(r.to_string()), vec![]);
     }
-    let mut lit = literals::Literals::default();
-    texts.iter().filter_map(|t| parse::parse(t).ok()).for_each(|t| lit.add(&t));
     let Some((r, at)) = lit.region() else { return (None, vec![]) };
     let note = Note {
         origin: "region".into(),
@@ -68,12 +74,10 @@ fn deployment(texts: &[&str], region: Option<&str>) -> (Option<String>, Vec<Note
 /// made the lab's as `AWS::AccountId` is: otherwise an image in the stack's own ECR would be
 /// another account's in the lab. A hand-written template says `AWS::AccountId` for its own
 /// account: an account it writes out is another one (a shared registry, AWS's own), kept.
-fn adopt_account(texts: &[&str], input: &mut Input) {
+fn adopt_account(lit: &literals::Literals, input: &mut Input) {
     if !input.cdk {
         return;
     }
-    let mut lit = literals::Literals::default();
-    texts.iter().filter_map(|t| parse::parse(t).ok()).for_each(|t| lit.add(&t));
     if let Some(note) =
         lit.account().and_then(|own| super::account::adopt(&mut input.resources, &own, "the template's"))
     {
@@ -110,7 +114,8 @@ pub fn read_stacks_with(
     load: Loader,
 ) -> Result<Input, ImportError> {
     let texts: Vec<&str> = stacks.iter().map(|s| s.text).collect();
-    let (region, region_note) = deployment(&texts, region);
+    let lit = literals(&texts);
+    let (region, region_note) = deployment(&lit, region);
     let region = region.as_deref();
     let mut all = Input { notes: region_note, ..Input::default() };
     let mut exports: HashMap<String, Value> = HashMap::new();
@@ -137,7 +142,7 @@ pub fn read_stacks_with(
     }
     all.notes.extend(unused_params(params, &used));
     all.name = stacks.last().map(|s| s.name.clone());
-    adopt_account(&texts, &mut all);
+    adopt_account(&lit, &mut all);
     Ok(all)
 }
 

@@ -179,10 +179,8 @@ fn plan_account(doc: &Doc) -> Option<String> {
     fn arns(v: &Json, count: &mut std::collections::HashMap<String, usize>) {
         match v {
             Json::String(s) => {
-                for a in s.split("arn:aws").skip(1).filter_map(|rest| rest.split(':').nth(3)) {
-                    if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
-                        *count.entry(a.to_string()).or_default() += 1;
-                    }
+                for a in super::account::named_in(s) {
+                    *count.entry(a.to_string()).or_default() += 1;
                 }
             }
             Json::Array(l) => l.iter().for_each(|x| arns(x, count)),
@@ -192,7 +190,7 @@ fn plan_account(doc: &Doc) -> Option<String> {
     }
     let mut count = std::collections::HashMap::new();
     doc.insts.iter().for_each(|i| arns(&i.values, &mut count));
-    count.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(a, _)| a)
+    super::account::most(&count)
 }
 
 fn arn_region(arn: &str) -> Option<String> {

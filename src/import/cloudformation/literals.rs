@@ -58,51 +58,22 @@ impl Literals {
                 self.example.entry(r.to_string()).or_insert_with(|| s.to_string());
             }
         }
-        for a in accounts(s) {
+        for a in crate::import::account::named_in(s) {
             *self.accounts.entry(a.to_string()).or_default() += 1;
         }
     }
 
     /// The region written most often (ties: the first by name), and one place it is written.
     pub fn region(&self) -> Option<(String, String)> {
-        let r = most(&self.regions)?;
+        let r = crate::import::account::most(&self.regions)?;
         let at = self.example.get(&r).cloned().unwrap_or_default();
         Some((r, at))
     }
 
     /// The account written most often (ties: the first by number).
     pub fn account(&self) -> Option<String> {
-        most(&self.accounts)
+        crate::import::account::most(&self.accounts)
     }
-}
-
-fn most(count: &HashMap<String, usize>) -> Option<String> {
-    count.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, _)| k.clone())
-}
-
-/// The accounts `s` names: twelve digits as an ARN's field (`:111122223333:`, also inside an
-/// `Fn::Sub` whose other fields are variables) or an ECR registry's host
-/// (`111122223333.dkr.ecr.`). An AWS-managed policy's ARN (`arn:aws:iam::aws:policy/…`)
-/// names none.
-fn accounts(s: &str) -> Vec<&str> {
-    let b = s.as_bytes();
-    let mut out = vec![];
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let field = start > 0 && b[start - 1] == b':' && b.get(i) == Some(&b':');
-        if i - start == 12 && (field || s[i..].starts_with(".dkr.ecr.")) {
-            out.push(&s[start..i]);
-        }
-    }
-    out
 }
 
 /// `ap-northeast-1`, `us-gov-west-1`, `cn-north-1`: a region's name, not any `word-word-1`
@@ -154,18 +125,5 @@ Conditions: { C: !Equals [!Ref AWS::Region, us-west-2] }
         for r in ["my-app-1", "us-east", "us-east-1a", "east-us-1", "ap-northeast-123"] {
             assert!(!is_region(r), "{r}");
         }
-    }
-
-    #[test]
-    fn accounts_named() {
-        assert_eq!(accounts("arn:aws:iam::111122223333:role/x"), ["111122223333"]);
-        assert_eq!(accounts("arn:aws:iam::aws:policy/ReadOnly"), Vec::<&str>::new());
-        assert_eq!(
-            accounts("906394416424.dkr.ecr.us-east-1.amazonaws.com/aws-for-fluent-bit:stable"),
-            ["906394416424"]
-        );
-        assert_eq!(accounts("x:1.dkr.ecr.y"), Vec::<&str>::new());
-        assert_eq!(accounts("arn:aws:ecr:${AWS::Region}:222233334444:repository/x"), ["222233334444"]);
-        assert_eq!(accounts("port 1111222233334444: 123456789012"), Vec::<&str>::new());
     }
 }
