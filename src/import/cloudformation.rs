@@ -15,7 +15,7 @@ mod parse;
 mod physical;
 mod sub;
 
-pub use physical::{ACCOUNT, partition, physical, url_suffix};
+pub use physical::{ACCOUNT, name as physical_name, partition, physical, url_suffix};
 
 use super::resource::{ImportError, Input, Note, Resource, Value};
 use parse::Node;

@@ -79,14 +79,16 @@ fn id_prefix(kind: &str) -> Option<&'static str> {
 }
 
 /// The resource's name: its name property when a plain string, else from its logical id
-/// (lowercased where AWS only allows lowercase: S3 buckets, ECR repositories).
-fn name(r: &Resource) -> String {
+/// (lowercased where AWS only allows lowercase: S3 buckets, ECR repositories), a stack's
+/// prefix aside (the writer sees `STACK/LogicalId` where the reader saw `LogicalId`).
+pub fn name(r: &Resource) -> String {
     if let Some(n) = name_property(&r.kind).and_then(|p| r.properties.get(p)).and_then(Value::str) {
         return n.to_string();
     }
+    let id = r.id.rsplit('/').next().unwrap_or(&r.id);
     match r.kind.as_str() {
-        "AWS::S3::Bucket" | "AWS::ECR::Repository" => r.id.to_lowercase(),
-        _ => r.id.clone(),
+        "AWS::S3::Bucket" | "AWS::ECR::Repository" => id.to_lowercase(),
+        _ => id.to_string(),
     }
 }
 

@@ -23,19 +23,16 @@ fn name_or(ctx: &mut Ctx, r: &Resource, key: &str, kind: &str) -> String {
             super::unknown(ctx, r, key, why, fix);
             ctx.names.assign(kind, &r.id, None)
         }
-        _ => match logical_id(r) {
-            // S3 and ECR allow lowercase only, as the reader writes them.
-            Some(id) if matches!(r.kind.as_str(), "AWS::S3::Bucket" | "AWS::ECR::Repository") => id.to_lowercase(),
-            Some(id) => id.to_string(),
-            None => ctx.names.assign(kind, &r.id, None),
-        },
+        // A template's resource: the reader's name for it; a Terraform address is no name.
+        _ if template(r) => crate::import::cloudformation::physical_name(r),
+        _ => ctx.names.assign(kind, &r.id, None),
     }
 }
 
-/// A template's logical id (a stack's prefix aside); None for a Terraform address.
-fn logical_id(r: &Resource) -> Option<&str> {
+/// A template's logical id (a stack's prefix aside), not a Terraform address.
+fn template(r: &Resource) -> bool {
     let id = r.id.rsplit('/').next().unwrap_or(&r.id);
-    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(id)
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 pub(super) fn bucket_name(ctx: &mut Ctx, r: &Resource) -> String {
