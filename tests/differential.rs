@@ -328,7 +328,7 @@ fn check_names(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&s
             .filter_map(|(i, c)| {
                 let s = model::resolve::source(lab, &c.from).ok()?;
                 let server = analyses[i].server?;
-                Some(DnsProbe { id: i, src_ns: s.ns, bind: s.bind, server, name: c.name.clone(), timeout })
+                Some(DnsProbe { id: i, src_ns: s.ns, bind: s.bind, server, name: c.name.clone(), srv: c.srv, timeout })
             })
             .collect()
     };

@@ -31,6 +31,7 @@ pub mod policy;
 pub mod pull;
 pub mod reason;
 mod render;
+pub mod resolver;
 pub mod role;
 mod route_table;
 mod security_group;

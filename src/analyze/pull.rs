@@ -4,7 +4,7 @@
 //! stops the task with ECS's error, whose dial address says where it went: a public address
 //! (no endpoint, or private DNS off) or an endpoint's private one (its security group).
 
-use super::dns::{NameAnalysis, analyze_name};
+use super::resolver::NameAnalysis;
 use super::{Analysis, analyze};
 use crate::model::Lab;
 use crate::model::pull::{self, Failure, HTTPS_PORT, StartResult, Step};
@@ -152,7 +152,9 @@ pub struct Dial {
 }
 
 pub fn dial(lab: &Lab, from: &Node, host: &str) -> Dial {
-    let name = analyze_name(lab, from, host, None);
+    // An AWS endpoint's name: the lab's zones without the Cloud Map records, which depend on
+    // which tasks started, which this decides.
+    let name = super::resolver::ask(lab, &crate::model::dns::zones(lab), from, host, None);
     let mut d = Dial { host: host.to_string(), ip: None, path: None, failure: None, name };
     let server = d.name.server.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let ip = match &d.name.answer {

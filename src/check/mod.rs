@@ -122,6 +122,7 @@ async fn run_expanded(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
             bind: src.bind,
             server: a.server?,
             name: d.name.value.clone(),
+            srv: d.srv,
             timeout: std::time::Duration::from_millis(d.timeout_ms),
         })
     });

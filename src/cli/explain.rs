@@ -184,6 +184,8 @@ pub fn name(target: &str, from: &str, name: &str, server: Option<std::net::Ipv4A
             "answer": n.answer.as_ref().map(|a| serde_json::json!({
                 "rcode": if a.nxdomain { "NXDOMAIN" } else { "NOERROR" },
                 "addresses": a.addrs,
+                "srv": a.srv.iter().map(|(s, ip)| serde_json::json!({"port": s.port, "target": s.target, "address": ip})).collect::<Vec<_>>(),
+                "perAnswer": a.limit.filter(|k| *k < a.addrs.len().max(a.srv.len())),
                 "zone": a.zone,
                 "owner": a.owner,
             })),
@@ -210,14 +212,25 @@ pub fn name(target: &str, from: &str, name: &str, server: Option<std::net::Ipv4A
         }
         let answer = match &n.answer {
             Some(a) if a.nxdomain => "NXDOMAIN".to_string(),
-            Some(a) if a.addrs.is_empty() => "NOERROR (no address)".to_string(),
-            Some(a) => format!("NOERROR {}", a.addrs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+            Some(a) if a.addrs.is_empty() && a.srv.is_empty() => "NOERROR (no address)".to_string(),
+            Some(a) => answer_line(a),
             None => n.failure.map(|f| f.to_string()).unwrap_or_else(|| "-".into()),
         };
         println!("{}", tr!("explain-dns-answer", "answer: { $answer }", answer = answer));
         println!("{}", tr!("explain-dns-why", "why: { $why }", why = n.why));
     }
     Ok(if answered { Exit::Ok } else { Exit::Failed })
+}
+
+/// `NOERROR 10.0.1.5, 10.0.2.7` and a Cloud Map service's SRV records (`SRV 8080 TARGET
+/// (10.0.1.5)`).
+fn answer_line(a: &crate::model::dns::Answer) -> String {
+    let mut parts: Vec<String> = a.addrs.iter().map(|x| x.to_string()).collect();
+    for (s, ip) in &a.srv {
+        let at = ip.map(|ip| format!(" ({ip})")).unwrap_or_default();
+        parts.push(format!("SRV {} {}{at}", s.port, s.target));
+    }
+    format!("NOERROR {}", parts.join(", "))
 }
 
 /// `explain LAB|FILE service/NAME --placement` (or `task/NAME-N`): how the service scheduler

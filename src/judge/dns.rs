@@ -5,15 +5,17 @@ use super::Verdict;
 use crate::analyze::dns::NameAnalysis;
 use crate::model::Lab;
 use crate::model::resolve;
-use crate::probe::dns::{DnsOutcome, DnsResult};
+use crate::probe::dns::{DnsOutcome, DnsResult, SrvAnswer};
 use crate::scenario::{DnsCheck, Expectation, Outcome, ResolvesTo};
 use std::net::Ipv4Addr;
 
-/// What the analyzer says the query gets, in the probe's terms.
-pub fn predicted(a: &NameAnalysis) -> DnsOutcome {
+/// What the analyzer says the query gets, in the probe's terms (`srv`: an SRV query; an A
+/// query otherwise), every record the name holds (a limited answer holds some of them).
+pub fn predicted(a: &NameAnalysis, srv: bool) -> DnsOutcome {
     if let Some(ans) = &a.answer {
         let rcode = if ans.nxdomain { "NXDOMAIN" } else { "NOERROR" };
-        return DnsOutcome::Answer { rcode: rcode.into(), addrs: sorted(&ans.addrs) };
+        let (addrs, srv) = if srv { (vec![], srv_of(ans)) } else { (sorted(&ans.addrs), vec![]) };
+        return DnsOutcome::Answer { rcode: rcode.into(), addrs, srv };
     }
     if let Some(n) = &a.not_dns {
         return DnsOutcome::NotDns(n.to_string());
@@ -21,55 +23,99 @@ pub fn predicted(a: &NameAnalysis) -> DnsOutcome {
     DnsOutcome::Failed(a.failure.unwrap_or(Outcome::Timeout), a.why.clone())
 }
 
-fn sorted(v: &[Ipv4Addr]) -> Vec<Ipv4Addr> {
+fn srv_of(ans: &crate::model::dns::Answer) -> Vec<SrvAnswer> {
+    let mut v: Vec<SrvAnswer> =
+        ans.srv.iter().map(|(s, ip)| SrvAnswer { port: s.port, target: s.target.clone(), addr: *ip }).collect();
+    v.sort();
+    v
+}
+
+fn sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     let mut v = v.to_vec();
     v.sort();
     v
 }
 
-/// Whether two outcomes are the same verdict (answers by code and addresses, failures by kind).
-pub fn same(a: &DnsOutcome, b: &DnsOutcome) -> bool {
-    match (a, b) {
-        (DnsOutcome::Answer { rcode: r1, addrs: a1 }, DnsOutcome::Answer { rcode: r2, addrs: a2 }) => {
-            r1 == r2 && sorted(a1) == sorted(a2)
-        }
+/// Whether what came back is what the analyzer says: the same code and records; for a name
+/// answered with at most `limit` of its records at random (Cloud Map), that many of them.
+pub fn agrees(a: &NameAnalysis, srv: bool, got: &DnsOutcome) -> bool {
+    let want = predicted(a, srv);
+    let limit = a.answer.as_ref().and_then(|x| x.limit);
+    match (&want, got) {
+        (
+            DnsOutcome::Answer { rcode: r1, addrs: a1, srv: s1 },
+            DnsOutcome::Answer { rcode: r2, addrs: a2, srv: s2 },
+        ) => r1 == r2 && some_of(a1, a2, limit) && some_of(s1, s2, limit),
         (DnsOutcome::NotDns(_), DnsOutcome::NotDns(_)) => true,
         (DnsOutcome::Failed(o1, _), DnsOutcome::Failed(o2, _)) => o1 == o2,
         _ => false,
     }
 }
 
-/// `NOERROR 10.0.1.5`, `NXDOMAIN`, `timeout`, as a line says it.
+/// `got` is `all` (any order), or, when `all` has more than `limit`, `limit` distinct of them.
+fn some_of<T: Ord + Clone>(all: &[T], got: &[T], limit: Option<usize>) -> bool {
+    let got = sorted(got);
+    match limit {
+        Some(k) if all.len() > k => {
+            got.len() == k && got.windows(2).all(|w| w[0] != w[1]) && got.iter().all(|g| all.contains(g))
+        }
+        _ => sorted(all) == got,
+    }
+}
+
+/// `NOERROR 10.0.1.5`, `NOERROR 8080 ab12….web.corp.local (10.0.1.5)`, `NXDOMAIN`, `timeout`.
 pub fn describe(o: &DnsOutcome) -> String {
     match o {
-        DnsOutcome::Answer { rcode, addrs } if addrs.is_empty() => rcode.clone(),
-        DnsOutcome::Answer { rcode, addrs } => {
-            format!("{rcode} {}", addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "))
+        DnsOutcome::Answer { rcode, addrs, srv } if addrs.is_empty() && srv.is_empty() => rcode.clone(),
+        DnsOutcome::Answer { rcode, addrs, srv } => {
+            let mut parts: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+            parts.extend(srv.iter().map(|s| match s.addr {
+                Some(ip) => format!("{} {} ({ip})", s.port, s.target),
+                None => format!("{} {}", s.port, s.target),
+            }));
+            format!("{rcode} {}", parts.join(", "))
         }
         DnsOutcome::NotDns(s) => format!("a reply that is not DNS ({s})"),
         DnsOutcome::Failed(o, d) => format!("{o} ({d})"),
     }
 }
 
-/// Whether `got` is what `want` asks for.
+/// Whether `got` is what `want` asks for. An SRV answer's targets stand for the tasks they
+/// name (`TASKID.SERVICE.NAMESPACE`) and resolve to their addresses.
 pub fn satisfies(lab: &Lab, want: &ResolvesTo, got: &DnsOutcome) -> bool {
-    let answer = match got {
-        DnsOutcome::Answer { rcode, addrs } if rcode == "NOERROR" => Some(addrs),
-        _ => None,
+    let (addrs, srv): (Vec<Ipv4Addr>, &[SrvAnswer]) = match got {
+        DnsOutcome::Answer { rcode, addrs, srv } if rcode == "NOERROR" => {
+            (addrs.iter().copied().chain(srv.iter().filter_map(|s| s.addr)).collect(), srv)
+        }
+        DnsOutcome::Answer { rcode, .. } if rcode == "NXDOMAIN" => return *want == ResolvesTo::Nxdomain,
+        DnsOutcome::Failed(Outcome::Timeout, _) => return *want == ResolvesTo::Timeout,
+        _ => return false,
     };
     let in_vpc = |ip: &Ipv4Addr| lab.vpc.cidr.contains(*ip);
+    let any = !addrs.is_empty();
     match want {
-        ResolvesTo::Nxdomain => matches!(got, DnsOutcome::Answer { rcode, .. } if rcode == "NXDOMAIN"),
-        ResolvesTo::Timeout => matches!(got, DnsOutcome::Failed(Outcome::Timeout, _)),
-        ResolvesTo::Addresses(want) => answer.is_some_and(|a| sorted(a) == sorted(want)),
+        ResolvesTo::Nxdomain | ResolvesTo::Timeout => false,
+        ResolvesTo::Addresses(want) => sorted(&addrs) == sorted(want),
+        ResolvesTo::Node(n) if !srv.is_empty() => srv.iter().all(|s| target_is(lab, &s.target, n)),
         ResolvesTo::Node(n) => {
             let of = resolve::addresses_of(lab, n);
-            answer.is_some_and(|a| !a.is_empty() && a.iter().all(|ip| of.contains(ip)))
+            any && addrs.iter().all(|ip| of.contains(ip))
         }
-        ResolvesTo::Public => {
-            answer.is_some_and(|a| !a.is_empty() && a.iter().all(|ip| !in_vpc(ip) && !ip.is_private()))
+        ResolvesTo::Public => any && addrs.iter().all(|ip| !in_vpc(ip) && !ip.is_private()),
+        ResolvesTo::Private => any && addrs.iter().all(in_vpc),
+    }
+}
+
+/// Whether an SRV target (`TASKID.…`) names a task of `n` (`task/NAME` or `service/NAME`).
+fn target_is(lab: &Lab, target: &str, n: &crate::scenario::Node) -> bool {
+    let id = target.split('.').next().unwrap_or_default();
+    let Some(t) = lab.tasks.iter().find(|t| t.id == id) else { return false };
+    match n {
+        crate::scenario::Node::Task { task, .. } => *task == t.name,
+        crate::scenario::Node::Service(s) => {
+            lab.service(s).is_some_and(|svc| svc.tasks.iter().any(|ti| lab.tasks[*ti].id == id))
         }
-        ResolvesTo::Private => answer.is_some_and(|a| !a.is_empty() && a.iter().all(in_vpc)),
+        _ => false,
     }
 }
 
@@ -82,7 +128,7 @@ pub fn judge_dns(
     a: &NameAnalysis,
 ) -> Verdict {
     let mut v = Verdict::new(index, d.title(), e);
-    let want = predicted(a);
+    let want = predicted(a, d.srv);
     let Some(p) = probe else {
         v.detail = format!("not probed; the analyzer says {}: {}", describe(&want), a.why);
         return v;
@@ -103,7 +149,7 @@ pub fn judge_dns(
     if !v.pass {
         detail = format!("expected {}, got {detail}", d.resolves_to.value);
     }
-    if !same(&want, &p.outcome) {
+    if !agrees(a, d.srv, &p.outcome) {
         v.mismatch = true;
         detail = format!(
             "MODEL/DATAPLANE MISMATCH: the analyzer says {}, the packets say {}; {detail}",

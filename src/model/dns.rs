@@ -108,10 +108,11 @@ pub enum View {
 }
 
 /// The zones names come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Zone {
     /// `ip-a-b-c-d.REGION.compute.internal`: Amazon-provided private hostnames, inside the VPC.
+    #[default]
     PrivateHostnames,
     /// `ec2-a-b-c-d.REGION.compute.amazonaws.com`: public hostnames, split horizon.
     PublicHostnames,
@@ -127,6 +128,12 @@ pub enum Zone {
     /// the same answer inside the VPC and out (public node addresses, or private ones when
     /// internal).
     LoadBalancer,
+    /// A Cloud Map private DNS namespace's hosted zone: its apex (`corp.local`), each service's
+    /// name (`backend.corp.local`: the registered tasks) and each SRV target's name
+    /// (`TASKID.backend.corp.local`). Only the VPC's resolver answers it.
+    CloudMap,
+    /// The apex of a Cloud Map namespace: every name under it is the namespace's to answer.
+    CloudMapNamespace,
 }
 
 impl fmt::Display for Zone {
@@ -138,12 +145,14 @@ impl fmt::Display for Zone {
             Zone::EndpointPrivate => "a VPC endpoint's private DNS",
             Zone::EndpointVpce => "a VPC endpoint's vpce- names",
             Zone::LoadBalancer => "a load balancer's DNS name",
+            Zone::CloudMap => "a Cloud Map service's records",
+            Zone::CloudMapNamespace => "a Cloud Map namespace's private hosted zone",
         })
     }
 }
 
 /// One name the resolver knows: what it answers inside the VPC and outside, and whose it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     /// Lower case, no trailing dot.
     pub name: String,
@@ -157,6 +166,27 @@ pub struct Record {
     /// An endpoint's private DNS: whether `privateDnsEnabled` is on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private_dns: bool,
+    /// SRV records (a Cloud Map service's), inside the VPC.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub srv: Vec<Srv>,
+    /// At most this many of the A or SRV records per answer, chosen at random (Cloud Map's
+    /// MULTIVALUE: 8; WEIGHTED: 1); none: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// The records' TTL when it is not the resolver's 60 s (a Cloud Map service's `ttl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u32>,
+    /// Why a name of a Cloud Map service has no record now (no task registered).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// An SRV record's data (priority and weight are Cloud Map's 1 and 1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Srv {
+    pub port: u16,
+    /// A name with an A record of its own (`TASKID.backend.corp.local`).
+    pub target: String,
 }
 
 /// Every name of the lab, with the attributes that decide whether they are answered.
@@ -167,10 +197,15 @@ pub struct Zones {
 }
 
 /// What a resolver answers for a name, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Answer {
     /// The A records (empty with NXDOMAIN, or when the name has no IPv4 address).
     pub addrs: Vec<Ipv4Addr>,
+    /// The SRV records, with the address each target resolves to.
+    pub srv: Vec<(Srv, Option<Ipv4Addr>)>,
+    /// At most this many records per answer, chosen at random among them.
+    pub limit: Option<usize>,
+    pub ttl: Option<u32>,
     pub nxdomain: bool,
     /// The zone that answered.
     pub zone: Option<Zone>,
@@ -182,7 +217,7 @@ pub struct Answer {
 
 impl Answer {
     fn nx(why: String) -> Self {
-        Answer { addrs: vec![], nxdomain: true, zone: None, owner: None, why }
+        Answer { nxdomain: true, why, ..Default::default() }
     }
 }
 
@@ -196,6 +231,9 @@ impl Zones {
     pub fn answer(&self, name: &str, view: View) -> Answer {
         let name = normalize(name);
         let s = &self.settings;
+        if let Some(a) = self.cloud_map(&name, view) {
+            return a;
+        }
         // An exact name before a wildcard, within the records `keep` lets through.
         let find = |keep: &dyn Fn(&Record) -> bool| {
             let exact = self.records.iter().filter(|r| keep(r)).find(|r| r.name == name);
@@ -215,6 +253,7 @@ impl Zones {
                     zone: Some(r.zone),
                     owner: Some(r.owner.clone()),
                     why,
+                    ..Default::default()
                 };
             }
             note = if r.private_dns {
@@ -232,6 +271,7 @@ impl Zones {
             zone: Some(r.zone),
             owner: Some(r.owner.clone()),
             why,
+            ..Default::default()
         };
         match (r.zone, view) {
             (Zone::PrivateHostnames, View::Internet) => Answer::nx(format!(
@@ -275,15 +315,73 @@ impl Zones {
                 &r.vpc,
                 format!("the DNS name of {}: its nodes' addresses, the same inside the VPC and out", r.owner),
             ),
-            // Filtered out above.
-            (Zone::EndpointPrivate, _) => Answer::nx(String::new()),
+            // Filtered out above, or answered by `cloud_map`.
+            (Zone::EndpointPrivate | Zone::CloudMap | Zone::CloudMapNamespace, _) => Answer::nx(String::new()),
         }
+    }
+}
+
+impl Zones {
+    /// The answer of a Cloud Map namespace's private hosted zone, when `name` is in one: inside
+    /// the VPC it holds every name under it (what it does not have is NXDOMAIN); outside, and
+    /// without enableDnsHostnames, nothing answers it.
+    fn cloud_map(&self, name: &str, view: View) -> Option<Answer> {
+        let in_zone = |apex: &str| name == apex || name.ends_with(&format!(".{apex}"));
+        let ns = self.records.iter().find(|r| r.zone == Zone::CloudMapNamespace && in_zone(&r.name))?;
+        let zone = &ns.name;
+        if view == View::Internet {
+            return Some(Answer::nx(format!(
+                "{zone} is a Cloud Map namespace's private hosted zone: only the VPC's resolver answers it"
+            )));
+        }
+        if !self.settings.hostnames {
+            return Some(Answer::nx(format!(
+                "the private hosted zone {zone} needs the VPC's enableDnsSupport and enableDnsHostnames: hostnames are off"
+            )));
+        }
+        let Some(r) = self.records.iter().find(|r| r.zone != Zone::CloudMapNamespace && r.name == name) else {
+            let why = if name == zone {
+                format!("the apex of the private hosted zone {zone} ({}): no A record", ns.owner)
+            } else {
+                format!("the private hosted zone {zone} ({}) has no record of that name", ns.owner)
+            };
+            return Some(Answer {
+                nxdomain: name != zone,
+                zone: Some(Zone::CloudMapNamespace),
+                why,
+                ..Default::default()
+            });
+        };
+        if r.vpc.is_empty() && r.srv.is_empty() {
+            return Some(Answer {
+                zone: Some(Zone::CloudMap),
+                owner: Some(r.owner.clone()),
+                ..Answer::nx(r.note.clone())
+            });
+        }
+        let srv = r.srv.iter().map(|x| (x.clone(), self.cloud_map_target(&x.target))).collect();
+        Some(Answer {
+            addrs: r.vpc.clone(),
+            srv,
+            limit: r.limit,
+            ttl: r.ttl,
+            nxdomain: false,
+            zone: Some(Zone::CloudMap),
+            owner: Some(r.owner.clone()),
+            why: r.note.clone(),
+        })
+    }
+
+    /// The address an SRV target of a Cloud Map service resolves to.
+    fn cloud_map_target(&self, target: &str) -> Option<Ipv4Addr> {
+        self.records.iter().find(|r| r.zone == Zone::CloudMap && r.name == target).and_then(|r| r.vpc.first().copied())
     }
 }
 
 /// The lab's names: every ENI's private hostname, the public hostname of every instance's and
 /// task's public address (a NAT gateway's Elastic IP gets none), and AWS's public service
-/// names of the region.
+/// names of the region. (The Cloud Map namespaces' records depend on which tasks started:
+/// the analyzer adds them, `analyze::dns::zones`.)
 pub fn zones(lab: &Lab) -> Zones {
     let s = &lab.vpc.dns;
     let mut records = vec![];
@@ -296,6 +394,7 @@ pub fn zones(lab: &Lab) -> Zones {
             internet: vec![],
             owner: owner.clone(),
             private_dns: false,
+            ..Default::default()
         });
         let no_public_name = matches!(e.owner, EniOwner::Nat(_) | EniOwner::LoadBalancer(_));
         if let (Some(public), false) = (e.public_ip, no_public_name) {
@@ -306,6 +405,7 @@ pub fn zones(lab: &Lab) -> Zones {
                 internet: vec![public],
                 owner,
                 private_dns: false,
+                ..Default::default()
             });
         }
     }
@@ -320,6 +420,7 @@ pub fn zones(lab: &Lab) -> Zones {
                 internet: ip,
                 owner,
                 private_dns: false,
+                ..Default::default()
             });
         }
     }
@@ -335,6 +436,7 @@ pub fn zones(lab: &Lab) -> Zones {
                 internet,
                 owner: owner.clone(),
                 private_dns,
+                ..Default::default()
             });
         }
         for (name, eni) in &e.dns_names {
@@ -347,6 +449,7 @@ pub fn zones(lab: &Lab) -> Zones {
                 internet,
                 owner: owner.clone(),
                 private_dns: false,
+                ..Default::default()
             });
         }
     }
@@ -359,6 +462,7 @@ pub fn zones(lab: &Lab) -> Zones {
             internet: addrs,
             owner: lb.node_name(),
             private_dns: false,
+            ..Default::default()
         });
     }
     Zones { settings: s.clone(), records }

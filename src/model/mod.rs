@@ -32,6 +32,7 @@ pub mod route_table;
 mod scheduler;
 pub mod security_group;
 pub mod service;
+pub mod service_discovery;
 pub mod subnet;
 pub mod task;
 #[cfg(test)]
@@ -112,6 +113,9 @@ pub struct Lab {
     /// What each task's start fetches from AWS (secrets, images, log streams), in task order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub starts: Vec<pull::TaskStart>,
+    /// Cloud Map namespaces and services, and the ECS services that register in them.
+    #[serde(default, skip_serializing_if = "service_discovery::CloudMap::is_empty")]
+    pub cloud_map: service_discovery::CloudMap,
 }
 
 impl Lab {
@@ -245,6 +249,7 @@ pub fn build_lab(s: &Scenario, unregistered: &[usize], history: &lifecycle::Hist
     drop(placer);
     let target_groups = load_balancer::resolve_groups(s, &fabric, &tasks, &instances, &services);
     let enis = fabric.enis;
+    let cloud_map = service_discovery::resolve(s, lab, &services);
     Ok(Lab {
         name: lab.to_string(),
         region: s.region.clone(),
@@ -262,6 +267,7 @@ pub fn build_lab(s: &Scenario, unregistered: &[usize], history: &lifecycle::Hist
         target_groups,
         aws: s.aws.clone(),
         starts: vec![],
+        cloud_map,
     }
     .with_starts(s))
 }

@@ -11,6 +11,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
+pub use crate::services::dns::SrvAnswer;
+
 /// One query to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DnsProbe {
@@ -20,14 +22,17 @@ pub struct DnsProbe {
     pub bind: Option<Ipv4Addr>,
     pub server: Ipv4Addr,
     pub name: String,
+    /// A or SRV.
+    pub srv: bool,
     pub timeout: Duration,
 }
 
 /// What came back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DnsOutcome {
-    /// A DNS answer: its response code (`NOERROR`, `NXDOMAIN`, ...) and A records.
-    Answer { rcode: String, addrs: Vec<Ipv4Addr> },
+    /// A DNS answer: its response code (`NOERROR`, `NXDOMAIN`, ...), A records and SRV
+    /// records (with their targets' addresses).
+    Answer { rcode: String, addrs: Vec<Ipv4Addr>, srv: Vec<SrvAnswer> },
     /// A reply that is not a DNS answer to our query (a responder's identity line).
     NotDns(String),
     /// No answer: timeout, or refused (ICMP unreachable), with the detail.
@@ -87,7 +92,8 @@ fn failed(id: usize, error: String) -> DnsResult {
 }
 
 async fn one(p: DnsProbe) -> DnsResult {
-    let msg = match crate::services::dns::a_query(&p.name).and_then(|m| m.to_vec().map_err(|e| e.to_string())) {
+    let t = if p.srv { hickory_proto::rr::RecordType::SRV } else { hickory_proto::rr::RecordType::A };
+    let msg = match crate::services::dns::query(&p.name, t).and_then(|m| m.to_vec().map_err(|e| e.to_string())) {
         Ok(m) => m,
         Err(e) => return failed(p.id, e),
     };
@@ -131,8 +137,8 @@ async fn one(p: DnsProbe) -> DnsResult {
 
 /// What a reply says, when it is the answer to query `id`.
 fn read_answer(id: u16, bytes: &[u8]) -> DnsOutcome {
-    match crate::services::dns::read_a(id, bytes) {
-        Some((rcode, addrs)) => DnsOutcome::Answer { rcode: rcode_name(rcode), addrs },
+    match crate::services::dns::read_answer(id, bytes) {
+        Some((rcode, addrs, srv)) => DnsOutcome::Answer { rcode: rcode_name(rcode), addrs, srv },
         None => DnsOutcome::NotDns(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim().to_string()),
     }
 }
@@ -161,7 +167,7 @@ mod tests {
         let mut r = hickory_proto::op::Message::response(id, q.metadata.op_code);
         r.metadata.response_code = ResponseCode::NXDomain;
         let got = read_answer(id, &r.to_vec().unwrap());
-        assert_eq!(got, DnsOutcome::Answer { rcode: "NXDOMAIN".into(), addrs: vec![] });
+        assert_eq!(got, DnsOutcome::Answer { rcode: "NXDOMAIN".into(), addrs: vec![], srv: vec![] });
         assert!(matches!(read_answer(id, b"{\"ecsnet\":1}"), DnsOutcome::NotDns(_)));
         assert!(matches!(read_answer(id.wrapping_add(1), &r.to_vec().unwrap()), DnsOutcome::NotDns(_)));
     }

@@ -48,6 +48,9 @@ pub struct Scenario {
     /// ELBv2 target groups and their registered targets (`targetGroups:`).
     #[serde(default)]
     pub target_groups: Vec<super::target_group::TargetGroup>,
+    /// Cloud Map namespaces and services (`serviceDiscovery:`).
+    #[serde(default)]
+    pub service_discovery: super::service_discovery::ServiceDiscovery,
 }
 
 pub(crate) static TABLE: Table = Table {
@@ -89,6 +92,11 @@ pub(crate) static TABLE: Table = Table {
             Shape::List(&Shape::Block(&service::TABLE)),
             "ECS services: desiredCount tasks each, placed by the service scheduler after the tasks.",
         ),
+        opt(
+            "serviceDiscovery",
+            Shape::Block(&super::service_discovery::TABLE),
+            "AWS Cloud Map: private DNS namespaces and the services ECS registers tasks in.",
+        ),
         opt("expect", Shape::List(&expectation::ENTRY), "What must (not) be reachable, and placement outcomes."),
         opt(
             "aws",
@@ -123,6 +131,7 @@ pub(crate) struct Draft {
     pub control_plane_strict: bool,
     pub load_balancers: Vec<super::load_balancer::LoadBalancer>,
     pub target_groups: Vec<super::target_group::TargetGroup>,
+    pub service_discovery: super::service_discovery::ServiceDiscovery,
 }
 
 /// Read every block of the file; each kind checks what it can on its own.
@@ -144,6 +153,7 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
         control_plane_strict: false,
         load_balancers: Vec::new(),
         target_groups: Vec::new(),
+        service_discovery: Default::default(),
     };
     let rv = Value::root(root, "scenario");
     let Some(top) = b.cx.entry_map(&rv, "the scenario", "version: 1") else { return d };
@@ -178,6 +188,9 @@ pub(crate) fn draft(b: &mut Builder, root: &YamlNode) -> Draft {
     }
     if let Some(v) = top.get("loadBalancers") {
         d.load_balancers = super::load_balancer::parse_all(b, &v, &d.region);
+    }
+    if let Some(v) = top.get("serviceDiscovery") {
+        d.service_discovery = super::service_discovery::parse(b, &v);
     }
     if let Some(v) = top.get("services") {
         d.services = service::parse_all(b, &v);
@@ -336,7 +349,10 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         internet_gateway: v.internet_gateway,
     };
     super::load_balancer::check(cx, &d.load_balancers, &d.target_groups, lb_vpc, seen);
-    service::check(cx, &d.services, &d.task_definitions, &declared, seen, (&d.target_groups, &d.load_balancers));
+    super::service_discovery::check(cx, &d.service_discovery, seen);
+    let elb = (&d.target_groups[..], &d.load_balancers[..]);
+    service::check(cx, &d.services, &d.task_definitions, &declared, seen, elb);
+    super::service_registry::check(cx, &d.services, &d.task_definitions, &d.service_discovery, seen);
     // Expectations may name a service's tasks (`NAME-1` .. `NAME-desiredCount`) too.
     let service_tasks: Vec<String> =
         d.services.iter().flat_map(|s| (1..=s.desired_count.value).map(|n| s.task_name(n))).collect();
@@ -372,6 +388,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         control_plane_strict: d.control_plane_strict,
         load_balancers: d.load_balancers,
         target_groups: d.target_groups,
+        service_discovery: d.service_discovery,
     })
 }
 

@@ -44,6 +44,8 @@ mod rule;
 pub mod schema;
 mod security_group;
 pub mod service;
+pub mod service_discovery;
+mod service_registry;
 mod split;
 mod subnet;
 pub mod target_group;

@@ -63,6 +63,8 @@ pub(crate) const NETWORK_ACL: RefKind = RefKind { kind: "network ACL", plural: "
 pub(crate) const ENDPOINT: RefKind = RefKind { kind: "VPC endpoint", plural: "VPC endpoints" };
 pub(crate) const LOAD_BALANCER: RefKind = RefKind { kind: "load balancer", plural: "load balancers" };
 pub(crate) const TARGET_GROUP: RefKind = RefKind { kind: "target group", plural: "target groups" };
+pub(crate) const NAMESPACE: RefKind = RefKind { kind: "Cloud Map namespace", plural: "Cloud Map namespaces" };
+pub(crate) const REGISTRY: RefKind = RefKind { kind: "Cloud Map service", plural: "Cloud Map services" };
 pub(crate) const FAMILY: RefKind = RefKind { kind: "task definition family", plural: "task definitions" };
 
 /// Check that `name` is one of `declared`; names in `seen` were declared by entries that had

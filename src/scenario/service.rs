@@ -35,6 +35,20 @@ pub struct Service {
     pub placement_constraints: Vec<Located<Constraint>>,
     pub load_balancers: Vec<LoadBalancer>,
     pub health_check_grace_period_seconds: Option<u32>,
+    /// At most one Cloud Map service the tasks are registered in.
+    #[serde(default)]
+    pub service_registries: Vec<ServiceRegistry>,
+    pub loc: Loc,
+}
+
+/// A `serviceRegistries` entry (CreateService's ServiceRegistry), as written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServiceRegistry {
+    /// The Cloud Map service: its name, `NAME.NAMESPACE` or its ARN.
+    pub registry_arn: Located<String>,
+    pub container_name: Option<Located<String>>,
+    pub container_port: Option<Located<u16>>,
+    pub port: Option<Located<u16>>,
     pub loc: Loc,
 }
 
@@ -160,6 +174,28 @@ pub(crate) static TABLE: Table = Table {
             Shape::Int { min: 0, max: 2147483647 },
             "Seconds the scheduler ignores failing load balancer health checks of a new task.",
         ),
+        opt(
+            "serviceRegistries",
+            Shape::List(&Shape::Block(&SERVICE_REGISTRY)),
+            "The Cloud Map service (at most one) ECS registers the service's tasks in.",
+        ),
+    ],
+};
+
+pub(crate) static SERVICE_REGISTRY: Table = Table {
+    id: "serviceRegistry",
+    doc: "A Cloud Map service the service's tasks are registered in (ServiceRegistry).",
+    strict: true,
+    rules: &[],
+    fields: &[
+        req("registryArn", Shape::Text, "The Cloud Map service: its name, NAME.NAMESPACE, or its ARN."),
+        opt("containerName", Shape::EcsName, "SRV records: the container whose port is registered."),
+        opt("containerPort", Shape::Int { min: 1, max: 65535 }, "SRV records: that container's port."),
+        opt(
+            "port",
+            Shape::Int { min: 1, max: 65535 },
+            "SRV records of awsvpc tasks: the port, instead of a container's.",
+        ),
     ],
 };
 
@@ -237,6 +273,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Servi
     let strategies = list(b, &m, "placementStrategy", MAX_STRATEGIES, strategy, &mut ok);
     let constraints = list(b, &m, "placementConstraints", MAX_CONSTRAINTS, constraint, &mut ok);
     let load_balancers = list(b, &m, "loadBalancers", MAX_OBJECTS, load_balancer, &mut ok);
+    let service_registries = list(b, &m, "serviceRegistries", 1, service_registry, &mut ok);
     let grace = m.get("healthCheckGracePeriodSeconds").map(|v| b.cx.uint(&v, 0, 2147483647));
     if grace.as_ref().is_some_and(|g| g.is_none()) {
         ok = false;
@@ -252,6 +289,7 @@ fn parse(b: &mut Builder, v: &Value<'_>, uniq: &mut UniqueNames) -> Option<Servi
         placement_constraints: constraints,
         load_balancers,
         health_check_grace_period_seconds: grace,
+        service_registries,
         loc: m.loc.clone(),
     };
     ok.then_some(service)
@@ -443,6 +481,28 @@ fn load_balancer(cx: &mut Reader, v: &Value<'_>) -> Option<LoadBalancer> {
     Some(LoadBalancer { target_group_arn: tg?, container_name: name?, container_port: port? })
 }
 
+fn service_registry(cx: &mut Reader, v: &Value<'_>) -> Option<ServiceRegistry> {
+    let m = cx.map(v, "a service registry")?;
+    let m = Block { what: "serviceRegistries".to_string(), ..m };
+    m.strict(cx, &SERVICE_REGISTRY);
+    let arn = m.req(cx, "registryArn", "backend").and_then(|v| cx.nonempty(&v));
+    let name = m.get("containerName").map(|v| cx.nonempty(&v));
+    let cport = m.get("containerPort").map(|v| cx.port(&v, false));
+    let port = m.get("port").map(|v| cx.port(&v, false));
+    let bad =
+        [name.as_ref().map(Option::is_none), cport.as_ref().map(Option::is_none), port.as_ref().map(Option::is_none)];
+    if bad.contains(&Some(true)) {
+        return None;
+    }
+    Some(ServiceRegistry {
+        registry_arn: arn?,
+        container_name: name.flatten(),
+        container_port: cport.flatten(),
+        port: port.flatten(),
+        loc: m.loc.clone(),
+    })
+}
+
 /// Each service's task definition is declared and fits its launch type and network
 /// configuration; its subnets, groups and load balancers' containers exist; its tasks' names
 /// are free.
@@ -596,30 +656,7 @@ fn launch_type_fits(cx: &mut Reader, s: &Service, td: &TaskDefinition) {
 /// `healthCheckGracePeriodSeconds` needs a load balancer.
 fn load_balancers_fit(cx: &mut Reader, s: &Service, td: &TaskDefinition) {
     for lb in &s.load_balancers {
-        let Some(c) = td.container(&lb.container_name.value) else {
-            cx.err(
-                &lb.container_name.loc,
-                format!("The container {} does not exist in the task definition.", lb.container_name.value),
-                tr!(
-                    "service-lb-containers",
-                    "task definition `{ $family }` has { $containers }",
-                    family = td.family.value,
-                    containers =
-                        td.container_definitions.iter().map(|c| c.name.value.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            );
-            continue;
-        };
-        if !c.port_mappings.iter().any(|pm| pm.container_port.value == lb.container_port.value) {
-            cx.err(
-                &lb.container_port.loc,
-                format!(
-                    "The container {} did not have a container port {} defined.",
-                    c.name.value, lb.container_port.value
-                ),
-                tr!("service-lb-port-help", "add a port mapping with this containerPort, or name a mapped port"),
-            );
-        }
+        container_port_defined(cx, td, &lb.container_name, &lb.container_port);
     }
     if s.health_check_grace_period_seconds.is_some() && s.load_balancers.is_empty() {
         cx.err(
@@ -628,6 +665,38 @@ fn load_balancers_fit(cx: &mut Reader, s: &Service, td: &TaskDefinition) {
             tr!("service-grace-help", "remove `healthCheckGracePeriodSeconds`, or add `loadBalancers`"),
         );
     }
+}
+
+/// The container `name` of `td` exists and maps `port` (CreateService's words).
+pub(super) fn container_port_defined(
+    cx: &mut Reader,
+    td: &TaskDefinition,
+    name: &Located<String>,
+    port: &Located<u16>,
+) -> bool {
+    let Some(c) = td.container(&name.value) else {
+        cx.err(
+            &name.loc,
+            format!("The container {} does not exist in the task definition.", name.value),
+            tr!(
+                "service-lb-containers",
+                "task definition `{ $family }` has { $containers }",
+                family = td.family.value,
+                containers =
+                    td.container_definitions.iter().map(|c| c.name.value.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        );
+        return false;
+    };
+    if c.port_mappings.iter().any(|pm| pm.container_port.value == port.value) {
+        return true;
+    }
+    cx.err(
+        &port.loc,
+        format!("The container {} did not have a container port {} defined.", c.name.value, port.value),
+        tr!("service-lb-port-help", "add a port mapping with this containerPort, or name a mapped port"),
+    );
+    false
 }
 
 impl super::Scenario {

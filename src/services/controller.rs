@@ -195,7 +195,7 @@ impl Controller {
         crate::dataplane::update(&lab, &self.plan, &plan).await.map_err(|e| e.to_string())?;
         register(&lab, &self.dir, nodes);
         super::front_door::admit(&lab);
-        super::dns::update(&crate::model::dns::zones(&lab));
+        super::dns::update(&crate::analyze::dns::zones(&lab));
         self.start_services(&lab)?;
         let data = serde_json::to_vec_pretty(&history).map_err(|e| e.to_string())?;
         crate::dataplane::state::write_atomic(&self.dir.join(crate::model::lifecycle::HISTORY_FILE), &data)

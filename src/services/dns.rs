@@ -19,11 +19,51 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
 /// A stub resolver's query for `name` (type A, recursion desired), or why it cannot be made.
 pub fn a_query(name: &str) -> Result<Message, String> {
+    query(name, RecordType::A)
+}
+
+/// A stub resolver's query for `name` of type `t` (recursion desired).
+pub fn query(name: &str, t: RecordType) -> Result<Message, String> {
     let n = hickory_proto::rr::Name::from_ascii(name).map_err(|e| format!("{name}: {e}"))?;
     let mut m = Message::query();
     m.metadata.recursion_desired = true;
-    m.add_query(hickory_proto::op::Query::query(n, RecordType::A));
+    m.add_query(hickory_proto::op::Query::query(n, t));
     Ok(m)
+}
+
+/// An SRV record as a client reads it: the port, the target and the target's address from the
+/// additional section.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SrvAnswer {
+    pub port: u16,
+    /// Lower case, no final dot.
+    pub target: String,
+    pub addr: Option<Ipv4Addr>,
+}
+
+/// The response code, A records and SRV records of `bytes` when it is the answer to query `id`.
+pub fn read_answer(id: u16, bytes: &[u8]) -> Option<(ResponseCode, Vec<Ipv4Addr>, Vec<SrvAnswer>)> {
+    let m = Message::from_vec(bytes).ok().filter(|m| m.metadata.id == id)?;
+    let a_of = |name: &hickory_proto::rr::Name| {
+        m.additionals.iter().chain(&m.answers).find(|r| r.name == *name).and_then(|r| match &r.data {
+            RData::A(a) => Some(a.0),
+            _ => None,
+        })
+    };
+    let mut addrs = vec![];
+    let mut srv = vec![];
+    for r in &m.answers {
+        match &r.data {
+            RData::A(a) => addrs.push(a.0),
+            RData::SRV(s) => srv.push(SrvAnswer {
+                port: s.port,
+                target: crate::model::dns::normalize(&s.target.to_ascii()),
+                addr: a_of(&s.target),
+            }),
+            _ => {}
+        }
+    }
+    Some((m.metadata.response_code, addrs, srv))
 }
 
 /// The response code and A records of `bytes` when it is the answer to query `id`.
@@ -177,15 +217,47 @@ pub fn respond(zones: &Zones, view: View, bytes: &[u8]) -> Option<Vec<u8>> {
     }
     let q = req.queries[0].clone();
     let answer = zones.answer(&q.name().to_ascii(), view);
+    let ttl = answer.ttl.unwrap_or(TTL);
     if answer.nxdomain {
         resp.metadata.response_code = ResponseCode::NXDomain;
     } else if q.query_type() == RecordType::A {
-        for ip in &answer.addrs {
-            resp.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(*ip))));
+        for ip in pick(&answer.addrs, answer.limit) {
+            resp.add_answer(Record::from_rdata(q.name().clone(), ttl, RData::A(A(ip))));
         }
+    } else if q.query_type() == RecordType::SRV {
+        srv_records(&mut resp, q.name(), &answer, ttl);
     }
     resp.add_query(q);
     resp.to_vec().ok()
+}
+
+/// A Cloud Map service's SRV records (priority 1, weight 1, as Cloud Map writes them), and
+/// each target's A record in the additional section, as Route 53 adds it.
+fn srv_records(resp: &mut Message, name: &hickory_proto::rr::Name, answer: &crate::model::dns::Answer, ttl: u32) {
+    use hickory_proto::rr::{Name, rdata::SRV};
+    for (srv, ip) in pick(&answer.srv, answer.limit) {
+        let Ok(target) = Name::from_ascii(format!("{}.", srv.target)) else { continue };
+        resp.add_answer(Record::from_rdata(name.clone(), ttl, RData::SRV(SRV::new(1, 1, srv.port, target.clone()))));
+        if let Some(ip) = ip {
+            resp.add_additional(Record::from_rdata(target, ttl, RData::A(A(ip))));
+        }
+    }
+}
+
+/// At most `limit` of `all`, chosen at random (Route 53's MULTIVALUE and WEIGHTED answers);
+/// all of them, in order, without a limit or within it.
+fn pick<T: Clone>(all: &[T], limit: Option<usize>) -> Vec<T> {
+    let n = limit.unwrap_or(usize::MAX);
+    if all.len() <= n {
+        return all.to_vec();
+    }
+    let mut rest = all.to_vec();
+    let mut out = Vec::with_capacity(n);
+    for r in super::front_door::http::random_bytes::<8>().iter().cycle().take(n) {
+        let k = usize::from(*r) % rest.len();
+        out.push(rest.swap_remove(k));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -214,6 +286,7 @@ mod tests {
                 internet: vec![],
                 owner: "instance/i1".into(),
                 private_dns: false,
+                ..Default::default()
             }],
         }
     }

@@ -131,7 +131,7 @@ pub fn config(lab: &Lab, created_ns: u64, ca: Option<(String, String)>) -> Agent
                 ns: s.ns,
                 addrs: s.addrs,
                 view,
-                zones: zones.get_or_insert_with(|| crate::model::dns::zones(lab)).clone(),
+                zones: zones.get_or_insert_with(|| crate::analyze::dns::zones(lab)).clone(),
             })),
         }
     }

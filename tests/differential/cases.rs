@@ -345,6 +345,8 @@ pub struct NameCase {
     pub src_kind: String,
     /// What kind of name: `private-hostname`, `public-hostname`, `unknown`.
     pub name_kind: &'static str,
+    /// An SRV query (a Cloud Map service's name), not A.
+    pub srv: bool,
 }
 
 impl NameCase {
@@ -363,32 +365,39 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
         return vec![];
     }
     rng.shuffle(&mut sources);
-    let mut names: Vec<(String, &'static str)> = dns::zones(lab)
-        .records
-        .iter()
-        .map(|r| {
-            let kind = match r.zone {
-                dns::Zone::PrivateHostnames => "private-hostname",
-                dns::Zone::PublicHostnames => "public-hostname",
-                dns::Zone::AwsPublic | dns::Zone::EndpointPrivate => "aws-public",
-                dns::Zone::EndpointVpce => "endpoint-vpce",
-                dns::Zone::LoadBalancer => "load-balancer",
-            };
-            (r.name.clone(), kind)
-        })
-        .collect();
-    names.push(("no-such-host.example.com".into(), "unknown"));
+    let mut names: Vec<(String, &'static str, bool)> = vec![];
+    for r in ecsnet::analyze::dns::zones(lab).records {
+        let kind = match r.zone {
+            dns::Zone::PrivateHostnames => "private-hostname",
+            dns::Zone::PublicHostnames => "public-hostname",
+            dns::Zone::AwsPublic | dns::Zone::EndpointPrivate => "aws-public",
+            dns::Zone::EndpointVpce => "endpoint-vpce",
+            dns::Zone::LoadBalancer => "load-balancer",
+            dns::Zone::CloudMap => "cloud-map",
+            dns::Zone::CloudMapNamespace => "cloud-map-zone",
+        };
+        // A Cloud Map service's name is asked for its SRV records too; a name under its
+        // namespace that it does not hold, too.
+        if r.zone == dns::Zone::CloudMapNamespace {
+            names.push((format!("nothing.{}", r.name), kind, false));
+        }
+        if !r.srv.is_empty() || (r.zone == dns::Zone::CloudMap && r.vpc.is_empty()) {
+            names.push((r.name.clone(), kind, true));
+        }
+        names.push((r.name, kind, false));
+    }
+    names.push(("no-such-host.example.com".into(), "unknown", false));
     // AWS's names are many: two of them, one a wildcard's.
-    names.retain(|(_, k)| *k != "aws-public");
-    names.push(("api.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
-    names.push(("123456789012.dkr.ecr.us-east-1.amazonaws.com".into(), "aws-public"));
-    names.push(("sts.us-east-1.amazonaws.com".into(), "aws-public"));
+    names.retain(|(_, k, _)| *k != "aws-public");
+    names.push(("api.ecr.us-east-1.amazonaws.com".into(), "aws-public", false));
+    names.push(("123456789012.dkr.ecr.us-east-1.amazonaws.com".into(), "aws-public", false));
+    names.push(("sts.us-east-1.amazonaws.com".into(), "aws-public", false));
     let mut out = vec![];
-    for (i, (name, kind)) in names.iter().enumerate() {
+    for (i, (name, kind, srv)) in names.iter().enumerate() {
         for k in 0..2 {
             let from = sources[(i * 2 + k) % sources.len()].clone();
             let src_kind = node_kind(lab, &from, None);
-            out.push(NameCase { from, name: name.clone(), src_kind, name_kind: kind });
+            out.push(NameCase { from, name: name.clone(), src_kind, name_kind: kind, srv: *srv });
         }
     }
     rng.shuffle(&mut out);

@@ -100,14 +100,14 @@ pub fn detail(c: &Case, a: &Analysis, stem: &str) -> Vec<String> {
 
 /// The mismatch of a name, if what the resolver answered is not what the analyzer says.
 pub fn compare_name(c: &NameCase, a: &NameAnalysis, r: &DnsResult) -> Option<Mismatch> {
-    let want = ecsnet::judge::dns::predicted(a);
+    let want = ecsnet::judge::dns::predicted(a, c.srv);
     let head = format!("{} dns {}", c.src_kind, c.name_kind);
     let signature = if let Some(e) = &r.error {
         format!("{head}: probe error {e}")
-    } else if !ecsnet::judge::dns::same(&want, &r.outcome) {
+    } else if !ecsnet::judge::dns::agrees(a, c.srv, &r.outcome) {
         let kind = |o: &DnsOutcome| match o {
-            DnsOutcome::Answer { rcode, addrs } => {
-                format!("{rcode}/{}", if addrs.is_empty() { "none" } else { "addresses" })
+            DnsOutcome::Answer { rcode, addrs, srv } => {
+                format!("{rcode}/{}", if addrs.is_empty() && srv.is_empty() { "none" } else { "records" })
             }
             DnsOutcome::NotDns(_) => "not-dns".into(),
             DnsOutcome::Failed(o, _) => o.to_string(),

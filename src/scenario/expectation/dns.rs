@@ -3,7 +3,7 @@
 //! be what `resolvesTo` says: addresses, a node's address, `public` or `private` addresses,
 //! `NXDOMAIN`, or `timeout` (no answer).
 
-use super::super::fields::{Shape, Table, opt, req};
+use super::super::fields::{Shape, Table, def, opt, req};
 use super::super::located::Located;
 use super::super::node::{Node, parse_node};
 use super::super::walk::*;
@@ -22,6 +22,9 @@ pub struct DnsCheck {
     pub server: Option<Ipv4Addr>,
     pub resolves_to: Located<ResolvesTo>,
     pub timeout_ms: u64,
+    /// `type: SRV`: the query asks for SRV records (a Cloud Map service's), not A.
+    #[serde(default)]
+    pub srv: bool,
 }
 
 /// What the answer must be.
@@ -30,7 +33,7 @@ pub enum ResolvesTo {
     /// Exactly these addresses, in any order.
     Addresses(Vec<Ipv4Addr>),
     /// The address of a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `nat/NAME`,
-    /// `aws/SERVICE`: its public endpoint).
+    /// `aws/SERVICE`: its public endpoint), or of one of a service's tasks (`service/NAME`).
     Node(Node),
     /// Only addresses outside the VPC.
     Public,
@@ -57,7 +60,8 @@ impl fmt::Display for ResolvesTo {
 impl DnsCheck {
     /// `task/web dns ip-10-0-1-5.ec2.internal -> 10.0.1.5`
     pub fn title(&self) -> String {
-        format!("{} dns {} -> {}", self.from.value, self.name.value, self.resolves_to.value)
+        let t = if self.srv { "SRV " } else { "" };
+        format!("{} dns {t}{} -> {}", self.from.value, self.name.value, self.resolves_to.value)
     }
 }
 
@@ -71,7 +75,7 @@ pub(crate) static DNS_ENTRY: Table = Table {
 
 pub(crate) static DNS: Table = Table {
     id: "dns",
-    doc: "A DNS query (type A) from a node, and what it must resolve to.",
+    doc: "A DNS query (type A or SRV) from a node, and what it must resolve to.",
     strict: true,
     rules: &[],
     fields: &[
@@ -80,7 +84,13 @@ pub(crate) static DNS: Table = Table {
         req(
             "resolvesTo",
             Shape::AnyOf(&[Shape::Text, Shape::List(&Shape::Ipv4)]),
-            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `aws/SERVICE`, `endpoint/NAME`), `public`, `private`, `NXDOMAIN` or `timeout`.",
+            "The answer: an address or a list of them, a node (`instance/NAME`, `instance/NAME@public`, `task/NAME`, `service/NAME`, `aws/SERVICE`, `endpoint/NAME`), `public`, `private`, `NXDOMAIN` or `timeout`.",
+        ),
+        def(
+            "type",
+            Shape::Enum(&["A", "SRV"]),
+            "\"A\"",
+            "The record type asked for: A, or SRV (a Cloud Map service's records; the answer is their targets).",
         ),
         opt("server", Shape::Ipv4, "The resolver to ask (default: the first nameserver of the source's resolv.conf)."),
         opt("timeoutMs", Shape::Int { min: 1, max: 60000 }, "How long to wait for the answer (default 300)."),
@@ -103,7 +113,11 @@ pub(super) fn parse(cx: &mut Reader, outer: Block<'_>) -> Option<Expectation> {
         s.map(|s| s.value)
     });
     let timeout_ms = timeout_ms(cx, &m, &mut ok);
-    let d = DnsCheck { from: from?, name: name?, server, resolves_to: resolves_to?, timeout_ms };
+    let srv = match m.get("type") {
+        Some(t) => cx.choice(&t, &["A", "SRV"]).map(|c| c.value == "SRV"),
+        None => Some(false),
+    };
+    let d = DnsCheck { from: from?, name: name?, server, resolves_to: resolves_to?, timeout_ms, srv: srv? };
     ok.then(|| Expectation { kind: ExpectKind::Dns(d), loc: outer.loc.clone() })
 }
 
@@ -153,6 +167,7 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
                     | Node::InstancePublic(_)
                     | Node::TaskPublic(_)
                     | Node::Task { .. }
+                    | Node::Service(_)
                     | Node::Nat(_)
                     | Node::Aws(_)
                     | Node::Endpoint(_)),
@@ -168,7 +183,7 @@ fn resolves_to(cx: &mut Reader, v: &Value<'_>) -> Option<Located<ResolvesTo>> {
             tr!("expect-dns-bad-answer", "`resolvesTo: { $value }` is not an answer ecsnet knows", value = s.value.as_str()),
             tr!(
                 "expect-dns-bad-answer-help",
-                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME, aws/SERVICE, endpoint/NAME), public, private, NXDOMAIN or timeout"
+                "write an address (10.0.1.5) or a list of them, a node (instance/NAME, instance/NAME@public, task/NAME, service/NAME, aws/SERVICE, endpoint/NAME), public, private, NXDOMAIN or timeout"
             ),
         );
     }
