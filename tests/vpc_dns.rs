@@ -207,3 +207,56 @@ fn dhcp_options_name_the_resolvers_and_the_search_domain() {
     let out = text(&o);
     assert!(!out.contains("MISMATCH"), "{out}");
 }
+
+/// Cloud Map (scenario 30): glibc resolves a service's name to the tasks ECS registered, and
+/// Python reads its SRV records; a stopped task leaves the answer at once and its replacement
+/// joins it; `ecsnet check` agrees with the analyzer throughout.
+#[test]
+fn cloud_map_names_follow_the_tasks_ecs_registers() {
+    need_root!();
+    let lab = "t-dns-cloudmap";
+    let file = scenario_copy("scenarios/30-service-discovery.yaml", lab);
+    let _g = up(lab, &file);
+    let addrs = |out: &str| {
+        let mut v: Vec<String> = out.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (ok, out) = exec_sh(lab, "task/web", "getent ahostsv4 api.corp.local");
+    assert!(ok, "getent: {out}");
+    assert_eq!(addrs(&out), vec!["10.30.1.5".to_string(), "10.30.2.5".to_string()], "{out}");
+    // A private hosted zone: the internet's resolver does not know it.
+    let (ok, _) = exec_sh(lab, "internet", "getent hosts api.corp.local");
+    assert!(!ok, "corp.local is private");
+    let o = ecsnet(&["check", lab]);
+    assert!(o.status.success(), "check: {}", text(&o));
+    assert!(!text(&o).contains("MISMATCH"), "{}", text(&o));
+
+    // StopTask: ECS deregisters the task; the scheduler's replacement is registered once it runs.
+    let o = ecsnet(&["stop", lab, "task/api-1", "--wait"]);
+    assert!(o.status.success(), "stop: {}", text(&o));
+    let until = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    while Instant::now() < until {
+        let (_, out) = exec_sh(lab, "task/web", "getent ahostsv4 api.corp.local");
+        last = out;
+        let now = addrs(&last);
+        if now.len() == 2 && !now.contains(&"10.30.1.5".to_string()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let now = addrs(&last);
+    assert!(now.len() == 2 && !now.contains(&"10.30.1.5".to_string()), "api-1 gone, api-3 in: {last}");
+    let o = ecsnet(&["explain", lab, "task/web", "--dns", "api.corp.local"]);
+    for a in &now {
+        assert!(text(&o).contains(a.as_str()), "explain agrees: {}", text(&o));
+    }
+    // The names agree with the analyzer (the reachability of the stopped api-1 fails, as it must).
+    let o = ecsnet(&["check", lab]);
+    let out = text(&o);
+    let dns: Vec<&str> = out.lines().filter(|l| l.contains(" dns ")).collect();
+    assert!(dns.len() == 5 && dns.iter().all(|l| l.trim_start().starts_with("ok")), "{out}");
+    assert!(!out.contains("MISMATCH") && out.contains("STOPPED"), "{out}");
+}

@@ -45,8 +45,9 @@ pub fn ps_section(lab: &Lab, rt: &Runtime) -> String {
     }
     let mut out = format!("\n== services (cluster {}) ==\n", lab.cluster);
     out.push_str(&super::ps::tabulate(&rows));
-    for s in &lab.services {
+    for (si, s) in lab.services.iter().enumerate() {
         out.push_str(&tasks_line(lab, s));
+        out.push_str(&discovery_line(lab, rt, si));
         for e in s.last_events(PS_EVENTS) {
             out.push_str(&format!("  {e}\n"));
         }
@@ -82,6 +83,38 @@ fn tasks_line(lab: &Lab, s: &EcsService) -> String {
     line
 }
 
+/// `service/api discovery: api.corp.local (A, MULTIVALUE): 10.30.1.5, 10.30.2.5`: the Cloud
+/// Map service its tasks are registered in, and the instances registered now.
+fn discovery_line(lab: &Lab, rt: &Runtime, si: usize) -> String {
+    let Some(r) = lab.cloud_map.registration_of(si) else { return String::new() };
+    let c = &lab.cloud_map.services[r.service];
+    let started = |ti: usize| {
+        let t = &lab.tasks[ti];
+        !rt.stopped.contains_key(&t.name) && crate::analyze::pull::predicted(lab, &t.name).started
+    };
+    let now = crate::model::service_discovery::registered(lab, r.service, &started);
+    let mut kinds: Vec<&str> = vec![];
+    kinds.extend(c.a_ttl.map(|_| "A"));
+    kinds.extend(c.srv_ttl.map(|_| "SRV"));
+    kinds.push(c.routing_policy.as_str());
+    let list: Vec<String> = now
+        .iter()
+        .map(|i| match (c.srv_ttl, i.port) {
+            (Some(_), Some(p)) => format!("{}:{p}", i.ipv4),
+            _ => i.ipv4.to_string(),
+        })
+        .collect();
+    let list = if list.is_empty() { tr!("ps-service-no-tasks", "none") } else { list.join(", ") };
+    let text = tr!(
+        "ps-service-discovery",
+        "discovery: { $name } ({ $kinds }): { $instances }",
+        name = c.dns_name.as_str(),
+        kinds = kinds.join(", "),
+        instances = list
+    );
+    format!("service/{} {text}\n", lab.services[si].name)
+}
+
 /// How many stopped tasks `ps` names per service.
 const STOPPED_SHOWN: usize = 3;
 
@@ -100,6 +133,23 @@ pub fn describe(lab: &Lab, rt: &Runtime, names: &[&str]) -> Value {
         }
     }
     json!({ "services": services, "failures": failures })
+}
+
+/// DescribeServices' `serviceRegistries`: the Cloud Map service's ARN and what the file gave.
+fn service_registries(lab: &Lab, s: &EcsService) -> Vec<Value> {
+    let Some(si) = lab.services.iter().position(|x| x.name == s.name) else { return vec![] };
+    let Some(r) = lab.cloud_map.registration_of(si) else { return vec![] };
+    let mut v = json!({ "registryArn": lab.cloud_map.services[r.service].arn });
+    if let Some(n) = &r.container_name {
+        v["containerName"] = json!(n);
+    }
+    if let Some(p) = r.container_port {
+        v["containerPort"] = json!(p);
+    }
+    if let Some(p) = r.port {
+        v["port"] = json!(p);
+    }
+    vec![v]
 }
 
 fn service(lab: &Lab, rt: &Runtime, s: &EcsService) -> Value {
@@ -141,6 +191,7 @@ fn service(lab: &Lab, rt: &Runtime, s: &EcsService) -> Value {
         "placementStrategy": s.placement_strategy.iter().map(strategy).collect::<Vec<_>>(),
         "networkConfiguration": network_configuration(lab, s),
         "healthCheckGracePeriodSeconds": s.health_check_grace_period_seconds,
+        "serviceRegistries": service_registries(lab, s),
         "schedulingStrategy": "REPLICA",
     })
 }
