@@ -101,7 +101,7 @@ fn namespaces(ctx: &mut Ctx) -> (Vec<Item>, HashMap<String, String>) {
         }
         let name = match prop(r, "Name").and_then(|v| text(ctx, r, "Name", v)) {
             Some(n) => n.trim_end_matches('.').to_string(),
-            None => ctx.names.assign("namespace", &r.id, None),
+            None => unnamed_namespace(ctx, r),
         };
         if by_id.values().any(|n| n.eq_ignore_ascii_case(&name)) {
             ctx.note(&r.origin, format!("a second namespace named {name}: left out"), "");
@@ -114,6 +114,14 @@ fn namespaces(ctx: &mut Ctx) -> (Vec<Item>, HashMap<String, String>) {
         by_id.insert(r.id.clone(), name);
     }
     (items, by_id)
+}
+
+/// A namespace without a Name (which AWS requires) is named from its logical id, under
+/// `.local`: a hosted zone's name has two labels at least.
+fn unnamed_namespace(ctx: &mut Ctx, r: &Resource) -> String {
+    let name = format!("{}.local", ctx.names.assign("namespace", &r.id, None));
+    ctx.assume(&r.origin, format!("it has no Name: named {name}"));
+    name
 }
 
 /// Whether a namespace's `Vpc` is the scenario's VPC: a reference to the input's VPC. One to

@@ -58,7 +58,7 @@ const CLOUD_MAP: &str = r#"  Disco:
 "#;
 
 const REGISTRY: &str = r#"      ServiceRegistries:
-        - { RegistryArn: !GetAtt Disco.Arn, ContainerName: app, ContainerPort: 8080, Port: 8080 }
+        - { RegistryArn: !GetAtt Disco.Arn, ContainerName: app, ContainerPort: 8080 }
 "#;
 
 fn import(t: &str) -> Output {
@@ -114,7 +114,6 @@ fn a_namespace_a_cloud_map_service_and_the_registry_naming_it() {
       - registryArn: backend
         containerName: app
         containerPort: 8080
-        port: 8080
 "
         ),
         "{services}"
@@ -156,9 +155,22 @@ fn optional_fields_unset_are_not_written_and_a_missing_name_comes_from_the_logic
 fn two_cloud_map_services_of_one_name_are_named_with_their_namespace() {
     let ns2 = "  Ns2:\n    Type: AWS::ServiceDiscovery::PrivateDnsNamespace\n    Properties: { Name: other.local, Vpc: !Ref Vpc }\n";
     let sd2 = "  Disco2:\n    Type: AWS::ServiceDiscovery::Service\n    Properties:\n      Name: backend\n      NamespaceId: !Ref Ns2\n      DnsConfig: { DnsRecords: [{ Type: A, TTL: 60 }] }\n";
-    let out = import(&template(&format!("{NAMESPACE}{CLOUD_MAP}{ns2}{sd2}"), REGISTRY));
-    assert!(out.yaml.contains("      - registryArn: backend.corp.local\n"), "{}", out.yaml);
+    let reg = "      ServiceRegistries: [{ RegistryArn: !GetAtt Disco.Arn, Port: 8080 }]\n";
+    let out = import(&template(&format!("{NAMESPACE}{CLOUD_MAP}{ns2}{sd2}"), reg));
+    assert!(out.yaml.contains("      - registryArn: backend.corp.local\n        port: 8080\n"), "{}", out.yaml);
     assert!(out.yaml.contains("    - name: backend\n      namespace: other.local\n"), "{}", out.yaml);
+}
+
+#[test]
+fn a_namespace_without_a_name_is_named_from_its_logical_id_as_a_two_label_name() {
+    let ns =
+        "  CorpNamespace:\n    Type: AWS::ServiceDiscovery::PrivateDnsNamespace\n    Properties: { Vpc: !Ref Vpc }\n";
+    let sd = CLOUD_MAP.replace("!GetAtt Ns.Id", "!GetAtt CorpNamespace.Id");
+    let out = import(&template(&format!("{ns}{sd}"), REGISTRY));
+    assert!(out.yaml.contains("    - name: corp-namespace.local\n"), "{}", out.yaml);
+    assert!(out.yaml.contains("      namespace: corp-namespace.local\n"), "{}", out.yaml);
+    let n = out.notes.iter().find(|n| n.origin == "logical id CorpNamespace").expect("a note");
+    assert!(n.assumed && n.what == "it has no Name: named corp-namespace.local", "{n:?}");
 }
 
 #[test]
