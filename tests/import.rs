@@ -195,5 +195,6 @@ fn a_cdk_nlb_with_a_security_group_nothing_opens_is_not_reached() {
         "cloudformation/cdk/Ec2Nlb.expect.yaml",
     );
     assert!(t.contains("internet -> nlb/api-lb:80/tcp"), "{t}");
-    assert!(t.contains("4 passed, 0 failed"), "{t}");
+    assert!(t.contains("api.internal.local"), "{t}");
+    assert!(t.contains("5 passed, 0 failed"), "{t}");
 }

@@ -100,6 +100,9 @@ fn a_plan_s_cloud_map_is_written_as_the_template_s() {
     let i = read(PLAN).expect("a plan");
     let opts = Options { name: "tf".into(), region: "us-east-1".into(), command: "ecsnet import terraform".into() };
     let out = write(&i, &opts);
+    if let Err(d) = crate::scenario::load_str(std::path::Path::new("tf.yaml"), &out.yaml) {
+        panic!("{}\n{d:?}", out.yaml);
+    }
     let sd = "serviceDiscovery:
   namespaces:
     # from aws_service_discovery_private_dns_namespace.corp

@@ -67,6 +67,13 @@ fn import(t: &str) -> Output {
     write(&input, &opts)
 }
 
+/// The scenario loads as `validate` reads it.
+fn loads(out: &Output) {
+    if let Err(d) = crate::scenario::load_str(std::path::Path::new("imported.yaml"), &out.yaml) {
+        panic!("{}\n{d:?}", out.yaml);
+    }
+}
+
 /// The notes about logical id `id`, as text.
 fn notes(out: &Output, id: &str) -> Vec<String> {
     let origin = format!("logical id {id}");
@@ -84,6 +91,7 @@ fn block<'a>(yaml: &'a str, key: &str) -> &'a str {
 #[test]
 fn a_namespace_a_cloud_map_service_and_the_registry_naming_it() {
     let out = import(&template(&format!("{NAMESPACE}{CLOUD_MAP}"), REGISTRY));
+    loads(&out);
     assert_eq!(
         block(&out.yaml, "serviceDiscovery"),
         "serviceDiscovery:
@@ -131,6 +139,7 @@ fn optional_fields_unset_are_not_written_and_a_missing_name_comes_from_the_logic
     let sd = "  BackendDiscovery:\n    Type: AWS::ServiceDiscovery::Service\n    Properties:\n      DnsConfig:\n        NamespaceId: !Ref Ns\n        DnsRecords: [{ Type: a, TTL: 10 }]\n";
     let reg = "      ServiceRegistries: [{ RegistryArn: !GetAtt BackendDiscovery.Arn }]\n";
     let out = import(&template(&format!("{ns}{sd}"), reg));
+    loads(&out);
     assert_eq!(
         block(&out.yaml, "serviceDiscovery"),
         "serviceDiscovery:
@@ -157,6 +166,7 @@ fn two_cloud_map_services_of_one_name_are_named_with_their_namespace() {
     let sd2 = "  Disco2:\n    Type: AWS::ServiceDiscovery::Service\n    Properties:\n      Name: backend\n      NamespaceId: !Ref Ns2\n      DnsConfig: { DnsRecords: [{ Type: A, TTL: 60 }] }\n";
     let reg = "      ServiceRegistries: [{ RegistryArn: !GetAtt Disco.Arn, Port: 8080 }]\n";
     let out = import(&template(&format!("{NAMESPACE}{CLOUD_MAP}{ns2}{sd2}"), reg));
+    loads(&out);
     assert!(out.yaml.contains("      - registryArn: backend.corp.local\n        port: 8080\n"), "{}", out.yaml);
     assert!(out.yaml.contains("    - name: backend\n      namespace: other.local\n"), "{}", out.yaml);
 }
@@ -167,6 +177,7 @@ fn a_namespace_without_a_name_is_named_from_its_logical_id_as_a_two_label_name()
         "  CorpNamespace:\n    Type: AWS::ServiceDiscovery::PrivateDnsNamespace\n    Properties: { Vpc: !Ref Vpc }\n";
     let sd = CLOUD_MAP.replace("!GetAtt Ns.Id", "!GetAtt CorpNamespace.Id");
     let out = import(&template(&format!("{ns}{sd}"), REGISTRY));
+    loads(&out);
     assert!(out.yaml.contains("    - name: corp-namespace.local\n"), "{}", out.yaml);
     assert!(out.yaml.contains("      namespace: corp-namespace.local\n"), "{}", out.yaml);
     let n = out.notes.iter().find(|n| n.origin == "logical id CorpNamespace").expect("a note");
@@ -180,6 +191,7 @@ fn records_the_lab_does_not_answer_are_noted_and_a_service_left_with_none_is_dro
         "[{ Type: AAAA, TTL: 60 }, { Type: CNAME, TTL: 60 }]",
     );
     let out = import(&template(&format!("{NAMESPACE}{sd}"), REGISTRY));
+    loads(&out);
     assert!(!out.yaml.contains("\n  services:"), "{}", out.yaml);
     assert!(!out.yaml.contains("serviceRegistries"), "{}", out.yaml);
     assert_eq!(
@@ -199,6 +211,7 @@ fn records_the_lab_does_not_answer_are_noted_and_a_service_left_with_none_is_dro
     // One of two records left: the service stays, the other noted.
     let sd = CLOUD_MAP.replace("{ Type: SRV, TTL: \"30\" }", "{ Type: AAAA, TTL: 30 }");
     let out = import(&template(&format!("{NAMESPACE}{sd}"), REGISTRY));
+    loads(&out);
     assert!(
         out.yaml.contains("        dnsRecords:\n          - type: A\n            ttl: 60\n      health"),
         "{}",
@@ -217,6 +230,7 @@ fn route_53_health_checks_and_namespaces_the_lab_does_not_have_are_noted() {
         "      HealthCheckConfig: { Type: HTTP, ResourcePath: /health }\n",
     );
     let out = import(&template(&format!("{NAMESPACE}{checked}{http}{in_http}"), REGISTRY));
+    loads(&out);
     assert_eq!(
         notes(&out, "Disco"),
         [
@@ -247,6 +261,7 @@ fn a_namespace_of_another_vpc_is_left_out_with_its_services() {
     let other = "  Other:\n    Type: AWS::EC2::VPC\n    Properties: { CidrBlock: 10.1.0.0/16 }\n";
     let ns = NAMESPACE.replace("Vpc: !Ref Vpc", "Vpc: !Ref Other");
     let out = import(&template(&format!("{other}{ns}{CLOUD_MAP}"), REGISTRY));
+    loads(&out);
     assert!(!out.yaml.contains("serviceDiscovery:"), "{}", out.yaml);
     assert_eq!(notes(&out, "Ns"), ["left out: its Vpc, Other, is not the scenario's VPC"]);
     assert_eq!(
