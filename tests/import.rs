@@ -84,6 +84,18 @@ fn a_cdk_synth_output_for_an_env_keeps_its_region_and_readable_names() {
     assert!(yaml.contains("allows nothing\n      egress: []"), "{yaml}");
     assert!(!err.contains("icmp type 252"), "{err}");
     assert!(yaml.contains("name: ec2-nlb\n"), "{yaml}");
+    // `cloudMapOptions`: the cluster's namespace, the service's SRV record and its registry.
+    for want in [
+        "serviceDiscovery:\n  namespaces:\n",
+        "    - name: internal.local\n",
+        "    - name: api\n      namespace: internal.local\n      dnsConfig:\n        routingPolicy: MULTIVALUE\n        dnsRecords:\n          - type: SRV\n            ttl: 60\n      healthCheckCustomConfig:\n        failureThreshold: 1\n",
+        "    serviceRegistries:\n      - registryArn: api\n        containerName: api\n        containerPort: 80\n",
+    ] {
+        assert!(yaml.contains(want), "{want} missing:\n{yaml}");
+    }
+    assert!(!err.contains("ServiceDiscovery") && !err.contains("ServiceRegistries"), "{err}");
+    let v = Command::new(bin()).arg("validate").arg(&out).output().expect("run ecsnet");
+    assert!(v.status.success(), "{}", text(&v));
 }
 
 #[test]
@@ -183,5 +195,6 @@ fn a_cdk_nlb_with_a_security_group_nothing_opens_is_not_reached() {
         "cloudformation/cdk/Ec2Nlb.expect.yaml",
     );
     assert!(t.contains("internet -> nlb/api-lb:80/tcp"), "{t}");
-    assert!(t.contains("4 passed, 0 failed"), "{t}");
+    assert!(t.contains("api.internal.local"), "{t}");
+    assert!(t.contains("5 passed, 0 failed"), "{t}");
 }

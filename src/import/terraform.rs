@@ -7,6 +7,7 @@
 //! are turned back into references to the resources they name. Data sources are not
 //! resources: their values resolve what refers to them (`data.aws_iam_policy_document.x.json`).
 
+mod discovery;
 mod doc;
 mod ecs;
 mod ecs_service;
@@ -67,7 +68,7 @@ impl Out {
 }
 
 fn translate(s: &Src, out: &mut Out) {
-    if network::translate(s, out) || ecs::translate(s, out) || elb::translate(s, out) {
+    if network::translate(s, out) || ecs::translate(s, out) || elb::translate(s, out) || discovery::translate(s, out) {
         return;
     }
     // No counterpart: kept under its own type with its values, listed by the writer.

@@ -13,6 +13,7 @@ mod instance;
 mod load_balancer;
 mod role;
 mod service;
+mod service_discovery;
 mod target_group;
 mod task_definition;
 #[cfg(test)]
@@ -27,6 +28,8 @@ use crate::import::yaml::{Item, Node};
 pub const PROPS: Kinds = &[
     ("AWS::ECS::TaskDefinition", task_definition::PROPS),
     ("AWS::ECS::Service", service::PROPS),
+    (service_discovery::NAMESPACE, service_discovery::NAMESPACE_PROPS),
+    (service_discovery::SERVICE, service_discovery::SERVICE_PROPS),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", load_balancer::PROPS),
     ("AWS::ElasticLoadBalancingV2::Listener", load_balancer::LISTENER),
     ("AWS::ElasticLoadBalancingV2::TargetGroup", target_group::PROPS),
@@ -41,25 +44,31 @@ pub fn top_level(ctx: &mut Ctx) -> Vec<(String, Item)> {
     clusters(ctx);
     let instances = instance::instances(ctx);
     let defs = task_definition::task_definitions(ctx);
-    let services = service::services(ctx, &defs, instances.len());
+    let discovery = service_discovery::discovery(ctx);
+    let given = service::Given { defs: &defs, instances: instances.len(), registries: &discovery.registries };
+    let services = service::services(ctx, &given);
     let target_groups = target_group::target_groups(ctx);
     let load_balancers = load_balancer::load_balancers(ctx);
     let aws = aws::aws(ctx, &defs.named);
-    for (key, items) in [
-        ("instances", instances),
-        ("taskDefinitions", defs.items),
-        ("services", services),
-        ("targetGroups", target_groups),
-        ("loadBalancers", load_balancers),
-    ] {
-        if !items.is_empty() {
-            top.push((key.into(), Node::List(items).into()));
-        }
-    }
+    let entries = [
+        ("instances", list(instances)),
+        ("taskDefinitions", list(defs.items)),
+        // Before the services that register in it.
+        ("serviceDiscovery", discovery.node),
+        ("services", list(services)),
+        ("targetGroups", list(target_groups)),
+        ("loadBalancers", list(load_balancers)),
+    ];
+    top.extend(entries.into_iter().filter_map(|(k, n)| Some((k.to_string(), n?.into()))));
     if let Some(aws) = aws {
         top.push(("aws".into(), aws.into()));
     }
     top
+}
+
+/// A list's node, None when empty.
+fn list(items: Vec<Item>) -> Option<Node> {
+    (!items.is_empty()).then_some(Node::List(items))
 }
 
 /// A scenario is one cluster (`ecsnet-LAB`): the clusters themselves carry nothing else the

@@ -5,6 +5,7 @@ use super::{Ctx, count, names_node, of, prop, sg_names, subnet_names, text};
 use crate::import::resource::{Resource, Value};
 use crate::import::write::props::{Props, Use::*};
 use crate::import::yaml::{Item, Node};
+use std::collections::HashMap;
 
 /// An `AWS::ECS::Service`'s properties.
 pub(super) const PROPS: Props = &[
@@ -46,7 +47,10 @@ pub(super) const PROPS: Props = &[
         Lost("the lab has no ECS Exec", "run commands in a task with `ecsnet exec LAB task/NAME -- CMD`"),
     ),
     ("PlatformVersion", Lost("the lab's Fargate has no platform versions", "")),
-    ("ServiceRegistries", Lost("the lab has no Cloud Map", "")),
+    (
+        "ServiceRegistries",
+        Nested(&[("RegistryArn", Read), ("ContainerName", Read), ("ContainerPort", Read), ("Port", Read)]),
+    ),
     ("ServiceConnectConfiguration", Lost("the lab has no Service Connect", "")),
     ("VolumeConfigurations", Lost("the lab's tasks have no EBS volumes", "")),
     ("VpcLatticeConfigurations", Lost("the lab has no VPC Lattice", "")),
@@ -57,16 +61,25 @@ const NO_DEPLOYMENTS: &str = "the lab starts the service's tasks once, it has no
 /// The scenario's most tasks per service.
 const MAX_DESIRED: u64 = 100;
 
-pub(super) fn services(ctx: &mut Ctx, defs: &Defs, instances: usize) -> Vec<Item> {
+/// What a service's writer needs of the others': the task definitions, how many instances,
+/// the Cloud Map services' registry names (by resource id).
+pub(super) struct Given<'a> {
+    pub defs: &'a Defs,
+    pub instances: usize,
+    pub registries: &'a HashMap<String, String>,
+}
+
+pub(super) fn services(ctx: &mut Ctx, given: &Given) -> Vec<Item> {
     let mut out = vec![];
     for r in of(ctx, "AWS::ECS::Service") {
-        out.extend(service(ctx, r, defs, instances));
+        out.extend(service(ctx, r, given));
     }
     out
 }
 
-fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, instances: usize) -> Option<Item> {
-    let Some(td) = task_definition(ctx, r, defs) else {
+fn service(ctx: &mut Ctx, r: &Resource, given: &Given) -> Option<Item> {
+    let instances = given.instances;
+    let Some(td) = task_definition(ctx, r, given.defs) else {
         ctx.note(
             &r.origin,
             "left out: its task definition is not in the input",
@@ -133,6 +146,10 @@ fn service(ctx: &mut Ctx, r: &Resource, defs: &Defs, instances: usize) -> Option
             "HealthCheckGracePeriodSeconds is not carried over: the service has no load balancer, and the scenario takes it only with one",
             "",
         );
+    }
+    let registries = service_registries(ctx, r, given.registries);
+    if !registries.is_empty() {
+        m.push(("serviceRegistries".into(), Node::List(registries).into()));
     }
     Some(Node::Map(m).with_comment(comment))
 }
@@ -261,4 +278,64 @@ fn load_balancers(ctx: &mut Ctx, r: &Resource) -> Vec<Item> {
         out.push(Node::Map(m).into());
     }
     out
+}
+
+/// `serviceRegistries`: the Cloud Map service by the name `serviceDiscovery` gives it. One
+/// that is not written (another namespace's, one with no A or SRV record) is noted.
+fn service_registries(ctx: &mut Ctx, r: &Resource, names: &HashMap<String, String>) -> Vec<Item> {
+    let mut out = vec![];
+    for (i, reg) in prop(r, "ServiceRegistries").map(Value::list).unwrap_or_default().iter().enumerate() {
+        let at = format!("ServiceRegistries[{i}]");
+        if i > 0 {
+            ctx.note(&r.origin, format!("{at} left out: ECS takes one service registry per service"), "");
+            continue;
+        }
+        let Some(name) = registry(ctx, r, &at, reg.get("RegistryArn"), names) else { continue };
+        let mut m: Vec<(String, Item)> = vec![("registryArn".into(), Node::Str(name).into())];
+        if let Some(c) = reg.get("ContainerName").and_then(|v| text(ctx, r, &format!("{at}.ContainerName"), v)) {
+            m.push(("containerName".into(), Node::Str(c).into()));
+        }
+        for (key, field) in [("ContainerPort", "containerPort"), ("Port", "port")] {
+            let v = reg.get(key).filter(|v| !matches!(v, Value::Null));
+            if let Some(p) = v.and_then(|v| super::number(ctx, r, &format!("{at}.{key}"), v)) {
+                m.push((field.into(), p.into()));
+            }
+        }
+        out.push(Node::Map(m).into());
+    }
+    out
+}
+
+/// The registry name of the Cloud Map service `RegistryArn` refers to; None, noted, when it
+/// is not one written.
+fn registry(
+    ctx: &mut Ctx,
+    r: &Resource,
+    at: &str,
+    arn: Option<&Value>,
+    names: &HashMap<String, String>,
+) -> Option<String> {
+    let Some(arn) = arn.filter(|v| !matches!(v, Value::Null)) else {
+        ctx.note(&r.origin, format!("{at} left out: it has no RegistryArn"), "");
+        return None;
+    };
+    if let Value::Unknown { why, fix } = arn {
+        ctx.note(&r.origin, format!("{at} left out: its RegistryArn is not known ({why})"), fix.clone());
+        return None;
+    }
+    let target = ctx.target(arn).filter(|t| t.kind == super::service_discovery::SERVICE);
+    match target {
+        Some(t) => names.get(&t.id).cloned().or_else(|| {
+            ctx.note(&r.origin, format!("{at} left out: its Cloud Map service, {}, is not carried over", t.origin), "");
+            None
+        }),
+        None => {
+            ctx.note(
+                &r.origin,
+                format!("{at} left out: its RegistryArn is not a Cloud Map service of the input"),
+                "import the stack that defines it too",
+            );
+            None
+        }
+    }
 }
