@@ -107,6 +107,7 @@ fn run_lab(
     rep.albs = lab.load_balancers.len();
     rep.nlbs = lab.load_balancers.iter().filter(|l| l.is_network()).count();
     rep.services = lab.services.len();
+    rep.cloud_map = !lab.cloud_map.is_empty();
     rep.service_tasks = lab.tasks.iter().filter(|t| t.service.is_some() && t.placement.is_ok()).count();
     alb::check_albs(rt, &lab, stem, &mut rep);
     after_stop(rt, (name, stem), sample_seed, max, &mut rep);
@@ -188,6 +189,8 @@ fn after_stop(
     rep.changed += 1;
     let before = rep.mismatches.len();
     probe_cases(rt, &after, (stem, sample_seed + 1), max / 2, rep);
+    // A stopped task leaves its Cloud Map service's records, its replacement joins them.
+    check_names(rt, &after, (stem, sample_seed + 1), rep);
     alb::check_albs(rt, &after, stem, rep);
     for m in &mut rep.mismatches[before..] {
         m.signature = format!("after stop: {}", m.signature);
@@ -334,6 +337,7 @@ fn check_names(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&s
     };
     let first = rt.block_on(dns_run(probes(PROBE_TIMEOUT, None)));
     rep.probes += first.len();
+    rep.cloud_map_names += first.iter().filter(|r| names[r.id].name_kind.starts_with("cloud-map")).count();
     let suspects: Vec<usize> =
         first.iter().filter(|r| compare_name(&names[r.id], &analyses[r.id], r).is_some()).map(|r| r.id).collect();
     if suspects.is_empty() {

@@ -401,6 +401,8 @@ pub fn name_cases(lab: &Lab, seed: u64, max: usize) -> Vec<NameCase> {
         }
     }
     rng.shuffle(&mut out);
+    // A lab's Cloud Map names are few and each one matters: asked first.
+    out.sort_by_key(|c| !c.name_kind.starts_with("cloud-map"));
     out.truncate(max);
     out
 }

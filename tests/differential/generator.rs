@@ -71,6 +71,10 @@ struct Gen {
     /// Network load balancers (`type: network` instead of an ALB): their own stream, so every
     /// lab of an old seed keeps its draws where none is drawn.
     nlb: Rng,
+    /// Cloud Map: whether and how `web` registers its tasks (a stream of its own).
+    cloud: Rng,
+    /// The `serviceDiscovery` block `web`'s registry names.
+    discovery: String,
     lb: Option<AlbPlan>,
     /// The awsvpc tasks written (EC2 or Fargate): name, subnet, family index, placeable.
     vpc_tasks: Vec<(String, usize, usize, bool)>,
@@ -237,6 +241,8 @@ pub fn generate(seed: u64, name: &str) -> String {
         svc: Rng(seed ^ 0x5e41_5e41_5e41_5e41),
         rules: Rng(seed ^ 0x4057_4057_4057_4057),
         nlb: Rng(seed ^ 0x41b0_41b0_41b0_41b0),
+        cloud: Rng(seed ^ 0xc10d_3a90_c10d_3a90),
+        discovery: String::new(),
         lb: None,
         vpc_tasks: vec![],
         last_subnet: 0,
@@ -260,6 +266,7 @@ pub fn generate(seed: u64, name: &str) -> String {
     y += &g.web_family();
     let tasks = g.tasks();
     y += &g.web_tasks(tasks);
+    y += &std::mem::take(&mut g.discovery);
     y += &iam_block(seed);
     y += &foreign_repository(g.starts.foreign);
     y = g.target_groups_only_from_alb(y);
@@ -1038,9 +1045,32 @@ impl Gen {
         // The analyzer judges the lab as `up` built it: ECS must not replace a task failing its
         // health checks while the probes run (a constant, so no draw changes).
         y += "    healthCheckGracePeriodSeconds: 3600\n";
+        y += &self.registry(port, kind);
         y + &format!(
             "    loadBalancers:\n      - {{ targetGroupArn: tg-1, containerName: app, containerPort: {port} }}\n"
         )
+    }
+
+    /// Half the time `web` registers its tasks in a Cloud Map service, as ECS allows for its
+    /// network mode: A and/or SRV records for awsvpc (with `port` or the container's), SRV with
+    /// the container's host port for bridge; MULTIVALUE or WEIGHTED (one record per answer).
+    fn registry(&mut self, port: u16, kind: WebKind) -> String {
+        if !self.cloud.chance(50) {
+            return String::new();
+        }
+        let bridge = matches!(kind, WebKind::Bridge { .. });
+        let (records, extra) = match self.cloud.below(100) {
+            _ if bridge => ("{ type: SRV, ttl: 10 }", format!(", containerName: app, containerPort: {port}")),
+            0..60 => ("{ type: A, ttl: 10 }", String::new()),
+            60..80 => ("{ type: A, ttl: 10 }, { type: SRV, ttl: 10 }", format!(", port: {port}")),
+            _ => ("{ type: SRV, ttl: 10 }", format!(", containerName: app, containerPort: {port}")),
+        };
+        let routing = if self.cloud.chance(25) { "WEIGHTED" } else { "MULTIVALUE" };
+        let ns = self.cloud.pick(&["corp.local", "svc.internal", "example.test"]).to_string();
+        self.discovery = format!(
+            "serviceDiscovery:\n  namespaces: [{{ name: {ns} }}]\n  services:\n    - {{ name: web, namespace: {ns}, dnsConfig: {{ routingPolicy: {routing}, dnsRecords: [{records}] }} }}\n"
+        );
+        format!("    serviceRegistries: [{{ registryArn: web{extra} }}]\n")
     }
 
     fn web_plan(&mut self) -> WebPlan {

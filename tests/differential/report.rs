@@ -24,6 +24,9 @@ pub struct LabReport {
     /// ECS services in the lab, and their tasks placed.
     pub services: usize,
     pub service_tasks: usize,
+    /// Whether the lab has a Cloud Map namespace, and how many of its names were asked.
+    pub cloud_map: bool,
+    pub cloud_map_names: usize,
     /// Labs whose service task was stopped (StopTask) and replaced while they ran, probed again.
     pub changed: usize,
     /// Probes the analyzer said a logged rule drops, and that were seen dropped by it.
@@ -86,6 +89,9 @@ pub struct Tally {
     pub nlb_mismatches: usize,
     pub services: usize,
     pub service_tasks: usize,
+    /// Labs with a Cloud Map namespace, and the names of it asked.
+    pub cloud_map_labs: usize,
+    pub cloud_map_names: usize,
     pub changed: usize,
     pub seen_dropped: usize,
     pub mismatches: usize,
@@ -109,6 +115,8 @@ impl Tally {
         self.nlb_mismatches += rep.mismatches.iter().filter(|m| m.signature.contains(" -> nlb/")).count();
         self.services += rep.services;
         self.service_tasks += rep.service_tasks;
+        self.cloud_map_labs += usize::from(rep.cloud_map);
+        self.cloud_map_names += rep.cloud_map_names;
         self.changed += rep.changed;
         self.seen_dropped += rep.seen_dropped;
         self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("lb ")).count();
@@ -156,6 +164,10 @@ impl Tally {
             self.nlb_probes, self.nlb_served, self.nlb_mismatches
         );
         eprintln!("services: {} ({} tasks placed)", self.services, self.service_tasks);
+        eprintln!(
+            "Cloud Map: {} labs, {} of their names asked (A and SRV, before and after a stop)",
+            self.cloud_map_labs, self.cloud_map_names
+        );
         eprintln!("labs changed while running (a service task stopped and replaced, probed again): {}", self.changed);
         let mut by_count: Vec<_> = self.signatures.iter().collect();
         by_count.sort_by_key(|(s, (n, _))| (std::cmp::Reverse(*n), (*s).clone()));
