@@ -14,9 +14,17 @@ pub use super::resolver::{NameAnalysis, resolvers_of};
 /// and started (ECS registers a task once it is RUNNING).
 pub fn zones(lab: &Lab) -> dns::Zones {
     let mut z = dns::zones(lab);
-    let started = |ti: usize| super::pull::predicted(lab, &lab.tasks[ti].name).started;
-    z.records.extend(crate::model::service_discovery::records(lab, &started));
+    z.records.extend(crate::model::service_discovery::records(lab, &|ti| started(lab, ti)));
     z
+}
+
+/// The instances of Cloud Map service `ci` now: the tasks that run and started.
+pub fn registered(lab: &Lab, ci: usize) -> Vec<crate::model::service_discovery::Instance> {
+    crate::model::service_discovery::registered(lab, ci, &|ti| started(lab, ti))
+}
+
+fn started(lab: &Lab, ti: usize) -> bool {
+    super::pull::predicted(lab, &lab.tasks[ti].name).started
 }
 
 /// The analysis of a query for `name` from `from`, to `server` or to the first resolver of the

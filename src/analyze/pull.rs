@@ -152,9 +152,12 @@ pub struct Dial {
 }
 
 pub fn dial(lab: &Lab, from: &Node, host: &str) -> Dial {
-    // An AWS endpoint's name: the lab's zones without the Cloud Map records, which depend on
+    // An AWS endpoint's name: the lab's zones with its Cloud Map namespaces (a private hosted
+    // zone holds every name under it) but none of their tasks, whose registration depends on
     // which tasks started, which this decides.
-    let name = super::resolver::ask(lab, &crate::model::dns::zones(lab), from, host, None);
+    let mut zones = crate::model::dns::zones(lab);
+    zones.records.extend(crate::model::service_discovery::records(lab, &|_| false));
+    let name = super::resolver::ask(lab, &zones, from, host, None);
     let mut d = Dial { host: host.to_string(), ip: None, path: None, failure: None, name };
     let server = d.name.server.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let ip = match &d.name.answer {

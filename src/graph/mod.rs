@@ -85,14 +85,12 @@ pub(crate) fn router_services(lab: &Lab) -> Vec<String> {
 /// how many tasks are registered in each now: `Cloud Map corp.local: api A ×2 · worker SRV ×2`.
 fn cloud_map_lines(lab: &Lab) -> Vec<String> {
     let cm = &lab.cloud_map;
-    let started = |ti: usize| crate::analyze::pull::predicted(lab, &lab.tasks[ti].name).started;
     let mut out = vec![];
     for (ni, n) in cm.namespaces.iter().enumerate() {
         let mut parts = vec![];
         for (ci, c) in cm.services.iter().enumerate().filter(|(_, c)| c.namespace == ni) {
-            let kinds: Vec<&str> =
-                [(c.a_ttl, "A"), (c.srv_ttl, "SRV")].iter().filter(|(t, _)| t.is_some()).map(|(_, k)| *k).collect();
-            let count = crate::model::service_discovery::registered(lab, ci, &started).len();
+            let kinds = c.record_types();
+            let count = crate::analyze::dns::registered(lab, ci).len();
             parts.push(format!("{} {} ×{count}", c.name, kinds.join("+")));
         }
         out.push(format!("Cloud Map {}: {}", n.name, parts.join(" · ")));

@@ -77,6 +77,13 @@ impl Instance {
     }
 }
 
+impl CloudMapService {
+    /// `["A"]`, `["SRV"]` or `["A", "SRV"]`.
+    pub fn record_types(&self) -> Vec<&'static str> {
+        [(self.a_ttl, "A"), (self.srv_ttl, "SRV")].iter().filter(|(t, _)| t.is_some()).map(|(_, k)| *k).collect()
+    }
+}
+
 impl CloudMap {
     pub fn is_empty(&self) -> bool {
         self.namespaces.is_empty()
@@ -234,8 +241,6 @@ pub fn records(lab: &Lab, started: &dyn Fn(usize) -> bool) -> Vec<Record> {
 
 /// Why a service's name answers what it does.
 fn note(c: &CloudMapService, owner: &str, n: usize) -> String {
-    let types: Vec<&str> =
-        [(c.a_ttl, "A"), (c.srv_ttl, "SRV")].iter().filter(|(t, _)| t.is_some()).map(|(_, k)| *k).collect();
     if n == 0 {
         return format!(
             "Cloud Map service {} has no instance: ECS registers each task of {owner} once it runs, and none runs now",
@@ -252,6 +257,6 @@ fn note(c: &CloudMapService, owner: &str, n: usize) -> String {
     format!(
         "Cloud Map service {} ({}): the {n} running task(s) of {owner} ECS registered{per_answer}",
         c.dns_name,
-        types.join(" and ")
+        c.record_types().join(" and ")
     )
 }

@@ -88,14 +88,12 @@ fn tasks_line(lab: &Lab, s: &EcsService) -> String {
 fn discovery_line(lab: &Lab, rt: &Runtime, si: usize) -> String {
     let Some(r) = lab.cloud_map.registration_of(si) else { return String::new() };
     let c = &lab.cloud_map.services[r.service];
-    let started = |ti: usize| {
-        let t = &lab.tasks[ti];
-        !rt.stopped.contains_key(&t.name) && crate::analyze::pull::predicted(lab, &t.name).started
-    };
-    let now = crate::model::service_discovery::registered(lab, r.service, &started);
-    let mut kinds: Vec<&str> = vec![];
-    kinds.extend(c.a_ttl.map(|_| "A"));
-    kinds.extend(c.srv_ttl.map(|_| "SRV"));
+    // Less the tasks the running lab saw stop at their start.
+    let now: Vec<_> = crate::analyze::dns::registered(lab, r.service)
+        .into_iter()
+        .filter(|i| !rt.stopped.contains_key(&lab.tasks[i.task].name))
+        .collect();
+    let mut kinds = c.record_types();
     kinds.push(c.routing_policy.as_str());
     let list: Vec<String> = now
         .iter()
