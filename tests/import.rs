@@ -198,3 +198,16 @@ fn a_cdk_nlb_with_a_security_group_nothing_opens_is_not_reached() {
     assert!(t.contains("api.internal.local"), "{t}");
     assert!(t.contains("5 passed, 0 failed"), "{t}");
 }
+
+#[test]
+fn a_cdk_backend_found_through_cloud_map_answers_its_name() {
+    need_root!();
+    let t = test_imported(
+        "cloudformation",
+        "cloudformation/cdk/CloudMapFargate.template.json",
+        "imp-cdk-cm",
+        "cloudformation/cdk/CloudMapFargate.expect.yaml",
+    );
+    assert!(t.contains("Cloud Map service backend.svc.local (A): the 2 running task(s)"), "{t}");
+    assert!(t.contains("4 passed, 0 failed"), "{t}");
+}

@@ -1,4 +1,4 @@
-// The CDK app behind PrivateEndpoints.template.json and Ec2Nlb.template.json (see README.md).
+// The CDK app behind PrivateEndpoints, Ec2Nlb and CloudMapFargate .template.json (see README.md).
 const cdk = require('aws-cdk-lib');
 const ec2 = require('aws-cdk-lib/aws-ec2');
 const ecs = require('aws-cdk-lib/aws-ecs');
@@ -40,4 +40,21 @@ const c = td.addContainer('api', { image: ecs.ContainerImage.fromRegistry('nginx
 c.addPortMappings({ containerPort: 80, hostPort: 0 });
 new patterns.NetworkLoadBalancedEc2Service(en, 'Api', { cluster: cluster2, taskDefinition: td, desiredCount: 2,
   cloudMapOptions: { name: 'api' } });
+// A web service behind an ALB that calls a backend found through Cloud Map (A records).
+const sd = require('aws-cdk-lib/aws-servicediscovery');
+const cm = new cdk.Stack(app, 'CloudMapFargate');
+const cmVpc = new ec2.Vpc(cm, 'Vpc', { maxAzs: 2 });
+const cmCluster = new ecs.Cluster(cm, 'Cluster', { vpc: cmVpc, defaultCloudMapNamespace: { name: 'svc.local' } });
+const cmWeb = new patterns.ApplicationLoadBalancedFargateService(cm, 'Web', {
+  cluster: cmCluster, desiredCount: 1, publicLoadBalancer: true,
+  taskImageOptions: { image: ecs.ContainerImage.fromRegistry('amazon/amazon-ecs-sample'), containerPort: 80 },
+});
+const cmTd = new ecs.FargateTaskDefinition(cm, 'BackendTask');
+cmTd.addContainer('api', { image: ecs.ContainerImage.fromRegistry('amazon/amazon-ecs-sample'), portMappings: [{ containerPort: 8080 }] });
+const cmBackend = new ecs.FargateService(cm, 'Backend', {
+  cluster: cmCluster, taskDefinition: cmTd, desiredCount: 2,
+  cloudMapOptions: { name: 'backend', dnsRecordType: sd.DnsRecordType.A, dnsTtl: cdk.Duration.seconds(10) },
+});
+cmBackend.connections.allowFrom(cmWeb.service, ec2.Port.tcp(8080));
+
 app.synth();
