@@ -160,3 +160,39 @@ pub fn judge_dns(
     v.detail = detail;
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dns::Answer;
+
+    fn analysis(addrs: &[u8], limit: Option<usize>) -> NameAnalysis {
+        let addrs = addrs.iter().map(|n| Ipv4Addr::new(10, 0, 1, *n)).collect();
+        NameAnalysis {
+            server: None,
+            path: None,
+            answer: Some(Answer { addrs, limit, ..Default::default() }),
+            not_dns: None,
+            failure: None,
+            why: String::new(),
+        }
+    }
+
+    fn got(addrs: &[u8]) -> DnsOutcome {
+        let addrs = addrs.iter().map(|n| Ipv4Addr::new(10, 0, 1, *n)).collect();
+        DnsOutcome::Answer { rcode: "NOERROR".into(), addrs, srv: vec![] }
+    }
+
+    #[test]
+    fn a_limited_answer_agrees_when_it_holds_that_many_of_the_records() {
+        let weighted = analysis(&[4, 5, 6], Some(1));
+        assert!(agrees(&weighted, false, &got(&[5])));
+        assert!(!agrees(&weighted, false, &got(&[5, 6])), "WEIGHTED answers one");
+        assert!(!agrees(&weighted, false, &got(&[7])), "not a registered task");
+        let multivalue = analysis(&[4, 5], Some(8));
+        assert!(agrees(&multivalue, false, &got(&[5, 4])), "under the limit: all of them");
+        assert!(!agrees(&multivalue, false, &got(&[4])));
+        // An SRV query of a name with only A records: an empty answer.
+        assert!(agrees(&multivalue, true, &got(&[])));
+    }
+}

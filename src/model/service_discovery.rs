@@ -260,3 +260,58 @@ fn note(c: &CloudMapService, owner: &str, n: usize) -> String {
         c.record_types().join(" and ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab() -> Lab {
+        let s =
+            crate::scenario::load(std::path::Path::new("scenarios/30-service-discovery.yaml")).expect("scenario 30");
+        crate::model::build(&s).expect("model")
+    }
+
+    #[test]
+    fn awsvpc_tasks_register_their_eni_and_bridge_tasks_their_instance_and_host_port() {
+        let l = lab();
+        let api = l.cloud_map.services.iter().position(|c| c.name == "api").expect("api");
+        let got = registered(&l, api, &|_| true);
+        let enis: Vec<Ipv4Addr> =
+            ["api-1", "api-2"].iter().map(|n| l.enis[l.task(n).unwrap().eni.unwrap()].ip).collect();
+        assert_eq!(got.iter().map(|i| i.ipv4).collect::<Vec<_>>(), enis);
+        assert!(got.iter().all(|i| i.port.is_none()), "A records only: no port registered");
+        let worker = l.cloud_map.services.iter().position(|c| c.name == "worker").expect("worker");
+        let got = registered(&l, worker, &|_| true);
+        for i in &got {
+            let t = &l.tasks[i.task];
+            assert_eq!(i.ipv4, l.instance_ip(&l.instances[t.instance().unwrap()]), "bridge: the instance's address");
+            let host = t.containers[0].ports[0].host_port;
+            assert!(i.port.is_some() && i.port == host && i.port != Some(9000), "the dynamic host port: {i:?}");
+            assert_eq!(i.hostname(&l.cloud_map.services[worker]), format!("{}.worker.corp.local", t.id));
+        }
+        // A task that does not start is never registered.
+        assert!(registered(&l, worker, &|_| false).is_empty());
+    }
+
+    #[test]
+    fn the_zone_holds_the_apex_each_service_and_each_srv_target() {
+        let l = lab();
+        let recs = records(&l, &|_| true);
+        let names: Vec<&str> = recs.iter().map(|r| r.name.as_str()).collect();
+        assert!(
+            names.contains(&"corp.local") && names.contains(&"api.corp.local") && names.contains(&"worker.corp.local")
+        );
+        let worker = recs.iter().find(|r| r.name == "worker.corp.local").unwrap();
+        assert!(worker.vpc.is_empty() && worker.srv.len() == 2 && worker.ttl == Some(10));
+        for s in &worker.srv {
+            assert!(
+                recs.iter().any(|r| r.name == s.target && r.vpc.len() == 1),
+                "target {} has its A record",
+                s.target
+            );
+        }
+        let none = records(&l, &|_| false);
+        let api = none.iter().find(|r| r.name == "api.corp.local").unwrap();
+        assert!(api.vpc.is_empty() && api.note.contains("has no instance"), "{}", api.note);
+    }
+}

@@ -321,4 +321,59 @@ mod tests {
         assert!(respond(&zones(), View::Vpc, b"E").is_none());
         assert!(respond(&zones(), View::Vpc, b"").is_none());
     }
+
+    /// A Cloud Map namespace: a service with ten tasks (A, MULTIVALUE) and one with SRV.
+    fn cloud_map() -> Zones {
+        use crate::model::dns::Srv;
+        let mut z = zones();
+        let ip = |n| Ipv4Addr::new(10, 0, 2, n);
+        let rec = |name: &str, zone, vpc: Vec<Ipv4Addr>| Rec { name: name.into(), zone, vpc, ..Default::default() };
+        z.records.push(rec("corp.local", Zone::CloudMapNamespace, vec![]));
+        z.records.push(Rec {
+            limit: Some(8),
+            ttl: Some(10),
+            ..rec("api.corp.local", Zone::CloudMap, (1..=10).map(ip).collect())
+        });
+        let srv = vec![Srv { port: 32768, target: "abc.worker.corp.local".into() }];
+        z.records.push(Rec { srv, limit: Some(8), ..rec("worker.corp.local", Zone::CloudMap, vec![]) });
+        z.records.push(rec("abc.worker.corp.local", Zone::CloudMap, vec![Ipv4Addr::new(10, 0, 1, 4)]));
+        z
+    }
+
+    fn ask_in(z: &Zones, name: &str, t: RecordType, view: View) -> Message {
+        let mut m = Message::query();
+        m.add_query(Query::query(Name::from_ascii(name).unwrap(), t));
+        Message::from_vec(&respond(z, view, &m.to_vec().unwrap()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_cloud_map_name_answers_eight_of_its_records_with_its_ttl_and_srv_with_the_target_address() {
+        let z = cloud_map();
+        let m = ask_in(&z, "api.corp.local.", RecordType::A, View::Vpc);
+        let mut ips: Vec<_> =
+            m.answers.iter().filter_map(|r| if let RData::A(a) = &r.data { Some(a.0) } else { None }).collect();
+        assert!(m.answers.iter().all(|r| r.ttl == 10), "the service's TTL");
+        ips.sort();
+        ips.dedup();
+        assert_eq!(ips.len(), 8, "MULTIVALUE: eight distinct of the ten");
+        let m = ask_in(&z, "worker.corp.local.", RecordType::SRV, View::Vpc);
+        assert_eq!(m.answers.len(), 1);
+        let RData::SRV(srv) = &m.answers[0].data else { panic!("{m:?}") };
+        assert_eq!((srv.priority, srv.weight, srv.port), (1, 1, 32768));
+        assert_eq!(srv.target.to_ascii(), "abc.worker.corp.local.");
+        assert!(
+            matches!(&m.additionals[..], [r] if matches!(&r.data, RData::A(a) if a.0 == Ipv4Addr::new(10, 0, 1, 4)))
+        );
+        // An A query of the SRV-only name: it exists, with no address.
+        let m = ask_in(&z, "worker.corp.local.", RecordType::A, View::Vpc);
+        assert_eq!((m.metadata.response_code, m.answers.len()), (ResponseCode::NoError, 0));
+        let m = ask_in(&z, "nothing.corp.local.", RecordType::A, View::Vpc);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain, "the private zone holds no other name");
+        let m = ask_in(&z, "api.corp.local.", RecordType::A, View::Internet);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain, "a private hosted zone");
+        let mut off = cloud_map();
+        off.settings.hostnames = false;
+        let m = ask_in(&off, "api.corp.local.", RecordType::A, View::Vpc);
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain, "private zones need enableDnsHostnames");
+    }
 }
