@@ -232,6 +232,11 @@ fn cloud_map_names_follow_the_tasks_ecs_registers() {
     let o = ecsnet(&["check", lab]);
     assert!(o.status.success(), "check: {}", text(&o));
     assert!(!text(&o).contains("MISMATCH"), "{}", text(&o));
+    // What ECS registered, as list-instances shows it: worker's tasks at their instance and host port.
+    let o = ecsnet(&["inspect", lab, "cloudmap/worker.corp.local"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("inspect cloudmap/ is JSON");
+    assert_eq!(v["Service"]["InstanceCount"], 2, "{v}");
+    assert!(v["Instances"][0]["Attributes"]["AWS_INSTANCE_PORT"].as_str().is_some_and(|p| p.starts_with("327")), "{v}");
 
     // StopTask: ECS deregisters the task; the scheduler's replacement is registered once it runs.
     let o = ecsnet(&["stop", lab, "task/api-1", "--wait"]);

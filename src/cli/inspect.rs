@@ -31,6 +31,19 @@ pub fn run(lab: &str, containers: &[String], instance: Option<&str>) -> Outcome 
         println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
         return Ok(Exit::Ok);
     }
+    // `cloudmap/NAME[.NAMESPACE]`: the Cloud Map service and the instances ECS registered.
+    if let Some(name) = containers.first().and_then(|c| c.strip_prefix("cloudmap/")).filter(|_| containers.len() == 1) {
+        let d = views::cloud_map::describe(&l, &rt, name).ok_or_else(|| {
+            CliError::Invalid(tr!(
+                "inspect-no-cloud-map",
+                "no Cloud Map service `{ $name }` in lab { $lab }",
+                name = name,
+                lab = lab
+            ))
+        })?;
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+        return Ok(Exit::Ok);
+    }
     // `service/NAME`: DescribeServices' answer for the services named.
     let services: Vec<&str> = containers.iter().filter_map(|c| c.strip_prefix("service/")).collect();
     if !services.is_empty() {

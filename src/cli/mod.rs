@@ -288,7 +288,7 @@ pub enum Cmd {
         #[arg(long, default_value = "table")]
         format: String,
     },
-    /// `docker inspect` of containers of a running lab, by docker name, id prefix (>= 3 chars) or node name
+    /// `docker inspect` of containers of a running lab, by docker name, id prefix (>= 3 chars) or node name; `service/NAME`, `alb/NAME`, `cloudmap/NAME`
     Inspect {
         lab: String,
         #[arg(required = true)]

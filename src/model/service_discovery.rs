@@ -75,6 +75,21 @@ impl Instance {
     pub fn hostname(&self, service: &CloudMapService) -> String {
         format!("{}.{}", self.id, service.dns_name)
     }
+    /// The attributes ECS registers the task with (Developer Guide, "Service discovery":
+    /// AWS_INSTANCE_IPV4, AWS_INSTANCE_PORT for SRV, AVAILABILITY_ZONE, REGION, ECS_SERVICE_NAME,
+    /// ECS_CLUSTER_NAME, EC2_INSTANCE_ID on EC2, ECS_TASK_DEFINITION_FAMILY).
+    pub fn attributes(&self, lab: &Lab, ecs_service: &str) -> Vec<(&'static str, String)> {
+        let t = &lab.tasks[self.task];
+        let mut v = vec![("AWS_INSTANCE_IPV4", self.ipv4.to_string())];
+        v.extend(self.port.map(|p| ("AWS_INSTANCE_PORT", p.to_string())));
+        v.push(("AVAILABILITY_ZONE", lab.az_of(t).to_string()));
+        v.push(("REGION", lab.region.clone()));
+        v.push(("ECS_SERVICE_NAME", ecs_service.to_string()));
+        v.push(("ECS_CLUSTER_NAME", lab.cluster.clone()));
+        v.extend(t.instance().map(|ii| ("EC2_INSTANCE_ID", lab.instances[ii].id.clone())));
+        v.push(("ECS_TASK_DEFINITION_FAMILY", t.family.clone()));
+        v
+    }
 }
 
 impl CloudMapService {

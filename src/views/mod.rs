@@ -5,6 +5,7 @@
 //! Every container of an instance is listed as Docker would: the `ecs-agent` container first
 //! created, then each placed task in file order (its pause container first for awsvpc).
 
+pub mod cloud_map;
 pub mod ecs_service;
 pub mod inspect;
 pub mod load_balancer;
