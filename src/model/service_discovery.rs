@@ -145,11 +145,11 @@ pub fn resolve(s: &Scenario, lab: &str, services: &[super::ecs_service::EcsServi
         })
         .collect();
     let mut registrations = vec![];
-    for (si, svc) in s.services.iter().enumerate() {
+    for svc in &s.services {
         let Some(r) = svc.service_registries.first() else { continue };
         let Some(d) = sd.registry(&r.registry_arn.value) else { continue };
         let Some(service) = cm_services.iter().position(|c| c.dns_name == d.dns_name()) else { continue };
-        let ecs_service = services.iter().position(|e| e.name == svc.name.value).unwrap_or(si);
+        let Some(ecs_service) = services.iter().position(|e| e.name == svc.name.value) else { continue };
         registrations.push(Registration {
             ecs_service,
             service,
