@@ -14,8 +14,39 @@ pub use super::resolver::{NameAnalysis, resolvers_of};
 /// and started (ECS registers a task once it is RUNNING).
 pub fn zones(lab: &Lab) -> dns::Zones {
     let mut z = dns::zones(lab);
-    z.records.extend(crate::model::service_discovery::records(lab, &|ti| started(lab, ti)));
+    let mut records = crate::model::service_discovery::records(lab, &|ti| started(lab, ti));
+    for r in records.iter_mut().filter(|r| r.zone == dns::Zone::CloudMap && r.vpc.is_empty() && r.srv.is_empty()) {
+        if let Some(why) = why_none(lab, &r.name) {
+            r.note = format!("{}: {why}", r.note);
+        }
+    }
+    z.records.extend(records);
     z
+}
+
+/// Why a Cloud Map service has no instance: each of its ECS services' tasks, not placed,
+/// stopped, or stopped at its start with ECS's reason (a name that answers NXDOMAIN because
+/// its tasks cannot pull their image says so).
+fn why_none(lab: &Lab, name: &str) -> Option<String> {
+    let cm = &lab.cloud_map;
+    let ci = cm.services.iter().position(|c| c.dns_name == name)?;
+    let mut parts = vec![];
+    for r in cm.registrations.iter().filter(|r| r.service == ci) {
+        for &ti in &lab.services[r.ecs_service].tasks {
+            let t = &lab.tasks[ti];
+            let state = match &t.placement {
+                Err(f) => format!("not placed ({})", f.reason()),
+                Ok(()) if t.is_stopping() => "stopped".to_string(),
+                Ok(()) => {
+                    let p = super::pull::predicted(lab, &t.name);
+                    let Some(why) = p.reason.filter(|_| !p.started) else { continue };
+                    format!("did not start: {why}")
+                }
+            };
+            parts.push(format!("task/{} {state}", t.name));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The instances of Cloud Map service `ci` now: the tasks that run and started.
@@ -53,5 +84,21 @@ mod tests {
         let n = analyze_name(&l, &Node::Internet, &private, None);
         assert_eq!(n.server, Some(dns::INTERNET_RESOLVER));
         assert!(n.answer.as_ref().is_some_and(|a| a.nxdomain), "{}", n.why);
+    }
+
+    #[test]
+    fn a_cloud_map_name_without_instances_says_why_its_tasks_are_not_registered() {
+        let y = std::fs::read_to_string("scenarios/30-service-discovery.yaml").unwrap().replace(
+            "{ name: app, image: ecsnet/responder, memory: 128, portMappings: [{ containerPort: 8080 }] }",
+            "{ name: app, image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1, memory: 128, portMappings: [{ containerPort: 8080 }] }",
+        ) + "aws:\n  repositories: [{ name: other }]\n";
+        let s = crate::scenario::load_str(std::path::Path::new("t.yaml"), &y).expect("scenario");
+        let l = crate::model::build(&s).expect("model");
+        let n = analyze_name(&l, &"task/web".parse().unwrap(), "api.corp.local", None);
+        let a = n.answer.expect("answered");
+        assert!(a.nxdomain, "{}", n.why);
+        assert!(n.why.contains("task/api-1 did not start: CannotPullContainerError"), "{}", n.why);
+        let srv = analyze_name(&l, &"task/web".parse().unwrap(), "worker.corp.local", None);
+        assert_eq!(srv.answer.map(|a| a.srv.len()), Some(2), "worker still answers");
     }
 }
