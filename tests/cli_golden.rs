@@ -296,3 +296,18 @@ fn lab_outputs_match_the_golden_files() {
     }
     assert!(diffs.is_empty(), "{} golden files differ:\n{}", diffs.len(), diffs.join("\n"));
 }
+
+/// `explain FROM NAME:PORT`: the name asked from the source's resolver, then each address walked.
+#[test]
+fn explain_follows_a_dns_name_to_each_address_it_answers() {
+    let args = |to: &str| -> Vec<String> {
+        ["explain", "scenarios/30-service-discovery.yaml", "task/web", to].iter().map(|s| s.to_string()).collect()
+    };
+    let out = run(&args("api.corp.local:8080"));
+    assert!(out.contains("Cloud Map service api.corp.local (A)"), "{out}");
+    for (ip, task) in [("10.30.1.5", "task/api-1"), ("10.30.2.5", "task/api-2")] {
+        assert!(out.contains(&format!("-> {ip}:8080")) && out.contains(&format!("served by {task}/app")), "{out}");
+    }
+    let out = run(&args("nothing.corp.local:80"));
+    assert!(out.contains("gives no address") && out.contains("has no record of that name"), "{out}");
+}

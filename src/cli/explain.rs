@@ -15,8 +15,15 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     };
     let via = super::parse_via(via)?;
     let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
-    let dst = crate::scenario::parse_node(to).map_err(CliError::Invalid)?;
     super::check_node_names(&lab, &src)?;
+    let dst = match crate::scenario::parse_node(to) {
+        Ok(d) => d,
+        // `backend.svc.local:8080`: what `curl` in the source would do, name first.
+        Err(e) => match dns_target(to) {
+            Some((name, port)) => return by_name(&lab, (&src, from), (name, port), (proto, tls, protocol), json),
+            None => return Err(CliError::Invalid(e)),
+        },
+    };
     super::check_node_names(&lab, &dst.0)?;
     let a = crate::analyze::analyze_request(&lab, (&src, &dst.0), (dst.1, proto, via), ("/", tls));
     if json {
@@ -34,6 +41,75 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         print!("{}", crate::analyze::render_in(&a, crate::i18n::lang()));
     }
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
+}
+
+/// `NAME:PORT` where NAME is a DNS name (at least two labels, not an address).
+fn dns_target(to: &str) -> Option<(&str, u16)> {
+    let (name, port) = to.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
+    let dns = name.contains('.')
+        && name.parse::<std::net::Ipv4Addr>().is_err()
+        && name
+            .trim_end_matches('.')
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    dns.then_some((name, port))
+}
+
+/// `explain LAB FROM NAME:PORT`: the name asked from FROM's resolver, then the way to each
+/// address it answers (a client tries them in turn); exit 0 when every one is reached.
+fn by_name(
+    lab: &crate::model::Lab,
+    (src, from): (&crate::scenario::Node, &str),
+    (name, port): (&str, u16),
+    (proto, tls, protocol): (crate::scenario::ProbeProto, bool, &str),
+    json: bool,
+) -> Outcome {
+    let n = crate::analyze::dns::analyze_name(lab, src, name, None);
+    let addrs = n.answer.as_ref().map(|a| a.addrs.clone()).unwrap_or_default();
+    let walks: Vec<_> = addrs
+        .iter()
+        .map(|ip| {
+            let to = crate::scenario::Node::Ip(*ip);
+            (ip, crate::analyze::analyze_request(lab, (src, &to), (Some(port), proto, None), ("/", tls)))
+        })
+        .collect();
+    let reached = !walks.is_empty() && walks.iter().all(|(_, a)| a.outcome == Some(Verdict::Connected));
+    if json {
+        let v = serde_json::json!({
+            "from": from,
+            "name": name,
+            "port": port,
+            "dns": { "server": n.server, "addresses": addrs, "why": n.why },
+            "paths": walks.iter().map(|(ip, a)| serde_json::json!({ "address": ip, "analysis": a })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(if reached { Exit::Ok } else { Exit::Failed });
+    }
+    let to = format!("{name}:{port}");
+    println!(
+        "{}",
+        tr!(
+            "explain-header",
+            "{ $from } -> { $to }/{ $protocol } in lab { $lab }",
+            from = from,
+            to = to.as_str(),
+            protocol = protocol,
+            lab = lab.name.as_str()
+        )
+    );
+    println!("{}", tr!("explain-dns-why", "why: { $why }", why = n.why));
+    if walks.is_empty() {
+        println!(
+            "{}",
+            tr!("explain-name-no-address", "{ $name } gives no address: nothing to connect to", name = name)
+        );
+    }
+    for (ip, a) in &walks {
+        println!("{}", tr!("explain-name-address", "-> { $address }:{ $port }", address = ip.to_string(), port = port));
+        print!("{}", crate::analyze::render_in(a, crate::i18n::lang()));
+    }
+    Ok(if reached { Exit::Ok } else { Exit::Failed })
 }
 
 /// `explain LAB|FILE task/NAME --call ACTION [--resource R]`: the call's credentials, its path

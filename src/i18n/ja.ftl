@@ -1010,3 +1010,5 @@ sd-name-dot = ラベルが 2 つ以上必要です（例: `corp.local`）
 sd-name-labels = 各ラベルは英数字、`-`、`_` の 1〜63 文字で、`-` で始まったり終わったりしません
 ps-service-discovery = 名前解決: { $name } ({ $kinds }): { $instances }
 inspect-no-cloud-map = ラボ { $lab } に Cloud Map サービス `{ $name }` はありません
+explain-name-no-address = { $name } はアドレスを返しません: 接続する先がありません
+explain-name-address = -> { $address }:{ $port }
