@@ -58,6 +58,7 @@ fn spec(ca: &LabCa) -> Spec {
         container_instances: vec![],
         endpoints: vec![],
         vpc_id: String::new(),
+        cloud_map: Default::default(),
     }
 }
 

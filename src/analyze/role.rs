@@ -109,6 +109,8 @@ pub fn resource_arn(lab: &Lab, r: &str) -> String {
         },
         Some(("parameter", n)) => crate::scenario::aws::parameter_arn(region, ACCOUNT, n),
         Some(("log-group", n)) => format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{n}"),
+        // Cloud Map's DiscoverInstances has no resource-level permissions.
+        Some(("cloudmap", _)) => "*".to_string(),
         _ => r.to_string(),
     }
 }

@@ -117,7 +117,7 @@ role-bad-name-help = 英数字と + = , . @ _ - で 1〜64 文字
 role-duplicate = Role with name { $name } already exists.
 role-duplicate-help = ロールごとに別の名前を付けてください (IAM は大文字小文字を区別しません)
 role-no-such-policy = Policy { $arn } does not exist or is not attachable.
-role-no-such-policy-help = ecsnet が知っているのは AmazonECSTaskExecutionRolePolicy (service-role/)、AmazonEC2ContainerServiceforEC2Role (service-role/)、AmazonEC2ContainerRegistryReadOnly、AmazonEC2ContainerRegistryPowerUser、AmazonS3ReadOnlyAccess、AmazonS3FullAccess、AmazonSSMReadOnlyAccess、SecretsManagerReadWrite、CloudWatchLogsFullAccess、CloudWatchAgentServerPolicy です。ほかはインラインの `policies` に書いてください
+role-no-such-policy-help = ecsnet が知っているのは AmazonECSTaskExecutionRolePolicy (service-role/)、AmazonEC2ContainerServiceforEC2Role (service-role/)、AmazonEC2ContainerRegistryReadOnly、AmazonEC2ContainerRegistryPowerUser、AmazonS3ReadOnlyAccess、AmazonS3FullAccess、AmazonSSMReadOnlyAccess、SecretsManagerReadWrite、CloudWatchLogsFullAccess、CloudWatchAgentServerPolicy、AWSCloudMapDiscoverInstanceAccess です。ほかはインラインの `policies` に書いてください
 help-schema = シナリオファイルの JSON Schema (エディタ用: `ecsnet schema > ecsnet.schema.json`)
 help-schema-expect = シナリオの代わりに期待値ファイル (`ecsnet test SCENARIO --expect FILE`) の JSON Schema
 help-logs = コンテナのプログラムの出力 (`docker logs`)、またはラボのエージェントのログ: ecsnet logs LAB task/web [-f]
@@ -815,6 +815,8 @@ expect-call-no-resource = `{ $action }` は対象リソースなしで呼び出�
 expect-call-no-resource-help = `resource` を削除してください
 expect-call-resource = `{ $action }` には `resource: { $example }` が必要です
 expect-call-resource-help = 例: { $example }
+expect-call-no-cloud-map = Cloud Map のサービス `{ $name }` は宣言されていません
+expect-call-no-cloud-map-help = serviceDiscovery.services のどれかを cloudmap/NAME.NAMESPACE で書いてください: { $known }
 vpce-bad-id = InvalidVpcEndpointId.Malformed: Invalid Id: '{ $id }' (expecting 'vpce-...; the Id may only contain lowercase alphanumeric characters and a single dash'): ID の形式が正しくありません
 vpce-bad-id-help = vpce- と小文字の 16 進数 17 桁を書いてください。例: vpce-0a1b2c3d4e5f67890
 vpce-duplicate-id = 別のエンドポイントがすでに ID { $id } を持っています

@@ -103,6 +103,8 @@ fn scope(s: AwsService) -> &'static str {
         AwsService::Ssm => "ssm",
         AwsService::Ecs | AwsService::EcsAgent | AwsService::EcsTelemetry => "ecs",
         AwsService::DynamoDb => "dynamodb",
+        // The data plane signs for Cloud Map's own name (the `data-` is only its host's prefix).
+        AwsService::CloudMapData => "servicediscovery",
     }
 }
 
@@ -135,6 +137,12 @@ fn request(def: &CallDef, resource: Option<&str>) -> (&'static str, String, Vec<
             json_call(format!("AmazonSSM.{op}"), json!({ "Name": n }))
         }
         (AwsService::Logs, _) => json_call(format!("Logs_20140328.{op}"), json!({ "logGroupName": name })),
+        (AwsService::CloudMapData, _) => {
+            // `cloudmap/NAME.NAMESPACE`: the service's name, then its namespace's.
+            let (service, namespace) = name.split_once('.').unwrap_or((&name, ""));
+            let body = json!({ "NamespaceName": namespace, "ServiceName": service });
+            json_call(format!("Route53AutoNaming_v20170314.{op}"), body)
+        }
         (AwsService::S3, ResourceKind::Object) => {
             let key = name.split_once('/').map(|(_, k)| k).unwrap_or_default();
             let path = format!("/{}", encode_key(key));

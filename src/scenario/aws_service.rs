@@ -36,10 +36,13 @@ pub enum AwsService {
     EcsAgent,
     EcsTelemetry,
     DynamoDb,
+    /// Cloud Map's data plane (DiscoverInstances): the SDKs send it to `data-servicediscovery`,
+    /// the operation's endpoint prefix, not to the control plane's `servicediscovery`.
+    CloudMapData,
 }
 
 impl AwsService {
-    pub const ALL: [AwsService; 12] = [
+    pub const ALL: [AwsService; 13] = [
         AwsService::EcrApi,
         AwsService::EcrDkr,
         AwsService::S3,
@@ -52,6 +55,8 @@ impl AwsService {
         AwsService::EcsAgent,
         AwsService::EcsTelemetry,
         AwsService::DynamoDb,
+        // Last, so the services before it keep their addresses.
+        AwsService::CloudMapData,
     ];
 
     /// The name after `com.amazonaws.REGION.` in the endpoint service's name, which
@@ -70,6 +75,7 @@ impl AwsService {
             AwsService::EcsAgent => "ecs-agent",
             AwsService::EcsTelemetry => "ecs-telemetry",
             AwsService::DynamoDb => "dynamodb",
+            AwsService::CloudMapData => "data-servicediscovery",
         }
     }
 
@@ -134,6 +140,7 @@ impl AwsService {
                 vec![format!("ecs-t.{r}.amazonaws.com"), format!("*.ecs-t.{r}.amazonaws.com")]
             }
             AwsService::DynamoDb => vec![format!("dynamodb.{r}.amazonaws.com")],
+            AwsService::CloudMapData => vec![format!("data-servicediscovery.{r}.amazonaws.com")],
         }
     }
 

@@ -366,6 +366,7 @@ pub(crate) fn finish(b: &mut Builder, d: Draft, file: PathBuf) -> Option<Scenari
         task_definitions: &d.task_definitions,
         target_groups: &d.target_groups,
         zones: v.subnets.iter().map(|s| s.availability_zone.value.clone()).collect(),
+        cloud_map: d.service_discovery.services.iter().map(|s| s.dns_name()).collect(),
     };
     expectation::check(cx, &d.expect, &lookup);
     if !cx.diags.is_empty() || cx.overflow {

@@ -893,6 +893,8 @@ pub(crate) struct Lookup<'a> {
     pub target_groups: &'a [super::target_group::TargetGroup],
     /// The availability zones of the scenario's subnets.
     pub zones: Vec<String>,
+    /// The Cloud Map services' `NAME.NAMESPACE`, lower case.
+    pub cloud_map: Vec<String>,
 }
 
 impl<'a> Lookup<'a> {

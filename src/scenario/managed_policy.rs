@@ -359,6 +359,24 @@ pub static MANAGED: &[ManagedPolicy] = &[
   ]
 }"#,
     },
+    ManagedPolicy {
+        path: "/",
+        name: "AWSCloudMapDiscoverInstanceAccess",
+        version: "v2",
+        document: r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": [
+        "servicediscovery:DiscoverInstances",
+        "servicediscovery:DiscoverInstancesRevision"
+      ],
+      "Resource": "*"
+    }
+  ]
+}"#,
+    },
 ];
 
 #[cfg(test)]

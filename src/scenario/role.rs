@@ -167,7 +167,7 @@ fn attachable(cx: &mut Reader, a: &crate::scenario::Located<String>) -> Option<S
         tr!("role-no-such-policy", "Policy { $arn } does not exist or is not attachable.", arn = arn),
         tr!(
             "role-no-such-policy-help",
-            "ecsnet knows AmazonECSTaskExecutionRolePolicy (service-role/), AmazonEC2ContainerServiceforEC2Role (service-role/), AmazonEC2ContainerRegistryReadOnly, AmazonEC2ContainerRegistryPowerUser, AmazonS3ReadOnlyAccess, AmazonS3FullAccess, AmazonSSMReadOnlyAccess, SecretsManagerReadWrite, CloudWatchLogsFullAccess, CloudWatchAgentServerPolicy; write others as inline `policies`"
+            "ecsnet knows AmazonECSTaskExecutionRolePolicy (service-role/), AmazonEC2ContainerServiceforEC2Role (service-role/), AmazonEC2ContainerRegistryReadOnly, AmazonEC2ContainerRegistryPowerUser, AmazonS3ReadOnlyAccess, AmazonS3FullAccess, AmazonSSMReadOnlyAccess, SecretsManagerReadWrite, CloudWatchLogsFullAccess, CloudWatchAgentServerPolicy, AWSCloudMapDiscoverInstanceAccess; write others as inline `policies`"
         ),
     );
     None

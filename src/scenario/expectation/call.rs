@@ -31,6 +31,8 @@ pub enum ResourceKind {
     Parameter,
     /// `log-group/NAME`
     LogGroup,
+    /// `cloudmap/NAME.NAMESPACE`: a Cloud Map service (the call's IAM resource is `*`).
+    CloudMapService,
 }
 
 impl ResourceKind {
@@ -44,6 +46,7 @@ impl ResourceKind {
             ResourceKind::Secret => "secret/NAME",
             ResourceKind::Parameter => "parameter/NAME",
             ResourceKind::LogGroup => "log-group/NAME",
+            ResourceKind::CloudMapService => "cloudmap/NAME.NAMESPACE",
         }
     }
 
@@ -61,6 +64,9 @@ impl ResourceKind {
             ResourceKind::Secret => kind == "secret",
             ResourceKind::Parameter => kind == "parameter",
             ResourceKind::LogGroup => kind == "log-group",
+            ResourceKind::CloudMapService => {
+                kind == "cloudmap" && rest.split_once('.').is_some_and(|(n, ns)| !n.is_empty() && !ns.is_empty())
+            }
         }
     }
 }
@@ -105,6 +111,7 @@ pub const CALLS: &[CallDef] = &[
     def("ssm:GetParameter", AwsService::Ssm, ResourceKind::Parameter),
     def("logs:DescribeLogStreams", AwsService::Logs, ResourceKind::LogGroup),
     def("logs:CreateLogGroup", AwsService::Logs, ResourceKind::LogGroup),
+    def("servicediscovery:DiscoverInstances", AwsService::CloudMapData, ResourceKind::CloudMapService),
 ];
 
 /// The call named `action` (IAM compares action names without case).
@@ -179,12 +186,12 @@ pub(crate) static CALL: Table = Table {
         req(
             "call",
             Shape::Text,
-            "IAM's action name: `sts:GetCallerIdentity`, `ecr:GetAuthorizationToken`, `ecr:DescribeRepositories`, `ecr:DescribeImages`, `ecr:ListImages`, `ecr:BatchGetImage`, `s3:ListAllMyBuckets`, `s3:ListBucket`, `s3:GetObject`, `s3:PutObject`, `secretsmanager:GetSecretValue`, `ssm:GetParameter`, `logs:DescribeLogStreams`, `logs:CreateLogGroup`.",
+            "IAM's action name: `sts:GetCallerIdentity`, `ecr:GetAuthorizationToken`, `ecr:DescribeRepositories`, `ecr:DescribeImages`, `ecr:ListImages`, `ecr:BatchGetImage`, `s3:ListAllMyBuckets`, `s3:ListBucket`, `s3:GetObject`, `s3:PutObject`, `secretsmanager:GetSecretValue`, `ssm:GetParameter`, `logs:DescribeLogStreams`, `logs:CreateLogGroup`, `servicediscovery:DiscoverInstances`.",
         ),
         opt(
             "resource",
             Shape::Text,
-            "What it is called on: `repository/NAME`, `bucket/NAME`, `bucket/NAME/KEY`, `secret/NAME`, `parameter/NAME`, `log-group/NAME` (none for actions on `*`).",
+            "What it is called on: `repository/NAME`, `bucket/NAME`, `bucket/NAME/KEY`, `secret/NAME`, `parameter/NAME`, `log-group/NAME`, `cloudmap/NAME.NAMESPACE` (a declared Cloud Map service; IAM sees `*`) (none for other actions on `*`).",
         ),
         req(
             "expect",
@@ -300,9 +307,24 @@ fn resource_fits(cx: &mut Reader, m: &Block<'_>, action: &Located<String>, r: Op
     }
 }
 
-/// The caller exists.
+/// The caller exists, and a Cloud Map service named as the resource is declared.
 pub(super) fn check(cx: &mut Reader, c: &CallCheck, l: &Lookup<'_>) {
     check_node(cx, &c.from, l);
+    let Some(r) = &c.resource else { return };
+    let Some(name) = r.value.strip_prefix("cloudmap/") else { return };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if c.def().is_some_and(|d| d.resource == ResourceKind::CloudMapService) && !l.cloud_map.contains(&name) {
+        let known = if l.cloud_map.is_empty() { "-".to_string() } else { l.cloud_map.join(", ") };
+        cx.err(
+            &r.loc,
+            tr!("expect-call-no-cloud-map", "no Cloud Map service `{ $name }` is declared", name = name.as_str()),
+            tr!(
+                "expect-call-no-cloud-map-help",
+                "name one of serviceDiscovery.services as cloudmap/NAME.NAMESPACE: { $known }",
+                known = known
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -320,6 +342,14 @@ mod tests {
         assert!(ResourceKind::Bucket.accepts("bucket/b"));
         assert!(!ResourceKind::Bucket.accepts("bucket/b/k"));
         assert!(!ResourceKind::Secret.accepts("repository/app"));
+        assert!(ResourceKind::CloudMapService.accepts("cloudmap/api.corp.local"));
+        assert!(!ResourceKind::CloudMapService.accepts("cloudmap/api"));
+        assert!(!ResourceKind::CloudMapService.accepts("cloudmap/.corp.local"));
+        let sd = find_call("servicediscovery:discoverinstances").unwrap();
+        assert_eq!(
+            sd.host("us-east-1", Some("cloudmap/api.corp.local")),
+            "data-servicediscovery.us-east-1.amazonaws.com"
+        );
         let get = find_call("s3:GetObject").unwrap();
         assert_eq!(get.host("ap-northeast-1", Some("bucket/b/k")), "b.s3.ap-northeast-1.amazonaws.com");
         let ecr = find_call("ecr:DescribeImages").unwrap();

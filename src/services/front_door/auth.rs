@@ -25,6 +25,7 @@ pub fn signing_name(service: &Service) -> Option<&'static str> {
         Service::Logs => "logs",
         Service::SecretsManager => "secretsmanager",
         Service::Ssm => "ssm",
+        Service::CloudMap => "servicediscovery",
         // The agent signs its ACS and TCS websockets for ECS.
         Service::Ecs | Service::Acs | Service::Tcs => "ecs",
         Service::Registry => return None,

@@ -1,5 +1,5 @@
 //! The front doors: emulated AWS service endpoints (ECR's API and registry, S3, STS, CloudWatch
-//! Logs, Secrets Manager, SSM) served as real HTTPS servers inside a lab, so that unmodified
+//! Logs, Secrets Manager, SSM, Cloud Map's DiscoverInstances) served as real HTTPS servers inside a lab, so that unmodified
 //! SDKs and container runtimes in a task work against them with nothing but the region set,
 //! once the lab's DNS points the AWS names at a door and the tasks trust the lab CA.
 //!
@@ -19,6 +19,7 @@ pub mod iam;
 pub mod logs;
 pub mod s3;
 pub mod secrets_manager;
+pub mod service_discovery;
 pub mod sigv4;
 pub mod ssm;
 pub mod sts;
@@ -73,6 +74,9 @@ pub struct Spec {
     pub endpoints: Vec<iam::Endpoint>,
     #[serde(default)]
     pub vpc_id: String,
+    /// Cloud Map's instances at `up`; the controller replaces them as tasks come and go.
+    #[serde(default)]
+    pub cloud_map: service_discovery::Directory,
 }
 
 /// One listening address.
@@ -217,6 +221,7 @@ pub fn lab_spec(
             .map(|e| iam::Endpoint { name: e.name.clone(), id: e.id.clone(), policy: e.policy.clone() })
             .collect(),
         vpc_id: lab.vpc.id.clone(),
+        cloud_map: service_discovery::Directory::of(lab),
         clusters: vec![lab.cluster.clone()],
         container_instances: (0..lab.instances.len())
             .map(|ii| (lab.instances[ii].id.clone(), crate::model::control_plane::container_instance_arn(lab, ii)))
@@ -274,15 +279,20 @@ pub fn start_principal(lab: &crate::model::Lab, st: &crate::model::pull::TaskSta
 static SERVING: std::sync::Mutex<Vec<std::sync::Weak<FrontDoor>>> = std::sync::Mutex::new(Vec::new());
 
 /// The principals of `lab` the front doors do not know yet are admitted: the credentials of a
-/// task started while the lab runs (a service's replacement) work as its first tasks' do.
+/// task started while the lab runs (a service's replacement) work as its first tasks' do; and
+/// Cloud Map's instances become those `lab` registers (a stopped task gone, its replacement in).
 pub fn admit(lab: &crate::model::Lab) {
     let wanted = principals(lab);
+    let directory = service_discovery::Directory::of(lab);
     let Ok(mut doors) = SERVING.lock() else { return };
     doors.retain(|d| d.strong_count() > 0);
     for door in doors.iter().filter_map(std::sync::Weak::upgrade) {
         if let Ok(mut known) = door.principals.write() {
             let new: Vec<Principal> = wanted.iter().filter(|p| !known.contains(p)).cloned().collect();
             known.extend(new);
+        }
+        if let Ok(mut d) = door.cloud_map.write() {
+            *d = d.updated(directory.clone());
         }
     }
 }
@@ -328,6 +338,8 @@ pub enum Service {
     Logs,
     SecretsManager,
     Ssm,
+    /// Cloud Map's data plane (`data-servicediscovery`).
+    CloudMap,
     /// ECS's API (`ecs`): the agent's registration.
     Ecs,
     /// ECS's agent communication service (`ecs-a`, and the numbered `ecs-a-N` hosts).
@@ -359,6 +371,7 @@ pub fn route_for_host(host: &str) -> Option<Service> {
         ["logs", r] if region(r) => Some(Service::Logs),
         ["secretsmanager", r] if region(r) => Some(Service::SecretsManager),
         ["ssm", r] if region(r) => Some(Service::Ssm),
+        ["data-servicediscovery", r] if region(r) => Some(Service::CloudMap),
         ["ecs", r] if region(r) => Some(Service::Ecs),
         [a, r] | [_, a, r] if region(r) && (*a == "ecs-a" || a.strip_prefix("ecs-a-").is_some_and(is_number)) => {
             Some(Service::Acs)
@@ -408,6 +421,7 @@ pub fn route_for_scope(service: &str) -> Option<Service> {
         "logs" => Service::Logs,
         "secretsmanager" => Service::SecretsManager,
         "ssm" => Service::Ssm,
+        "servicediscovery" => Service::CloudMap,
         "ecs" => Service::Ecs,
         _ => return None,
     })
@@ -439,6 +453,8 @@ pub struct FrontDoor {
     pub clock: Option<u64>,
     /// The key ECR presigns its layer URLs with, as ECR's own role does on AWS.
     pub layer_keys: sigv4::Keys,
+    /// Cloud Map's instances now ([`admit`] replaces them).
+    pub cloud_map: std::sync::RwLock<service_discovery::Directory>,
 }
 
 impl FrontDoor {
@@ -457,6 +473,7 @@ impl FrontDoor {
             iam: iam::Iam::new(spec),
             clock,
             layer_keys,
+            cloud_map: std::sync::RwLock::new(spec.cloud_map.clone()),
         }
     }
 
@@ -552,6 +569,10 @@ impl FrontDoor {
             Service::Logs => logs::handle(self, &mut store, req),
             Service::SecretsManager => secrets_manager::handle(self, &store, req),
             Service::Ssm => ssm::handle(self, &store, req),
+            Service::CloudMap => {
+                let dir = self.cloud_map.read().unwrap_or_else(|e| e.into_inner());
+                service_discovery::handle(&dir, req)
+            }
             Service::Ecs => ecs::handle_api(self, req),
             Service::Acs | Service::Tcs => ecs::handle_ws(req),
         };
@@ -567,6 +588,7 @@ impl FrontDoor {
             Service::Logs => logs::iam_request(self, req).into_iter().collect(),
             Service::SecretsManager => secrets_manager::iam_request(store, req).into_iter().collect(),
             Service::Ssm => ssm::iam_request(self, req),
+            Service::CloudMap => service_discovery::iam_request(req).into_iter().collect(),
             Service::Ecs => ecs::iam_request(self, req).into_iter().collect(),
             _ => vec![],
         }
@@ -608,14 +630,16 @@ fn with_request_id(service: &Service, mut resp: Resp) -> Resp {
 }
 
 /// IAM's denial in the service's shape: the JSON services' HTTP 400 `AccessDeniedException`
-/// (Secrets Manager spells its member `Message`, the others `message`), S3's 403 `AccessDenied`
+/// (Secrets Manager and Cloud Map spell their member `Message`, the others `message`), S3's 403 `AccessDenied`
 /// XML (no body for HEAD). The registry answers its own (`ecr::handle_registry`).
 fn access_denied(service: &Service, req: &Req, d: &iam::Denied) -> Resp {
     use crate::analyze::iam::ServiceStyle;
     let json = d.message(ServiceStyle::Json);
     match service {
         Service::S3 { .. } => s3::access_denied(req, &d.message(ServiceStyle::S3)),
-        Service::SecretsManager => http::json_error(400, "AccessDeniedException", "Message", Some(&json)),
+        Service::SecretsManager | Service::CloudMap => {
+            http::json_error(400, "AccessDeniedException", "Message", Some(&json))
+        }
         _ => http::json_error(400, "AccessDeniedException", "message", Some(&json)),
     }
 }

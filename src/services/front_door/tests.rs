@@ -48,6 +48,11 @@ fn spec() -> Spec {
         )],
         endpoints: vec![],
         vpc_id: String::new(),
+        cloud_map: serde_json::from_value(json!({ "services": [{
+            "namespace": "corp.local", "service": "api", "revision": 2,
+            "instances": [{ "id": "t1", "attributes": { "AWS_INSTANCE_IPV4": "10.0.1.5" } }]
+        }] }))
+        .unwrap(),
     }
 }
 
@@ -107,6 +112,7 @@ fn hosts_route_to_their_service() {
         ("logs.ap-northeast-1.amazonaws.com", Some(Service::Logs)),
         ("secretsmanager.ap-northeast-1.amazonaws.com", Some(Service::SecretsManager)),
         ("ssm.ap-northeast-1.amazonaws.com", Some(Service::Ssm)),
+        ("data-servicediscovery.ap-northeast-1.amazonaws.com", Some(Service::CloudMap)),
         ("s3.amazonaws.com", s3(None)),
         ("s3.ap-northeast-1.amazonaws.com", s3(None)),
         ("s3-ap-northeast-1.amazonaws.com", s3(None)),
@@ -143,6 +149,46 @@ fn hosts_route_to_their_service() {
     for (host, want) in cases {
         assert_eq!(route_for_host(host), want, "{host}");
     }
+}
+
+/// DiscoverInstances as boto3 sends it: to `data-servicediscovery`, signed for `servicediscovery`.
+fn discover(d: &FrontDoor, body: Value) -> (u16, Value) {
+    let host = format!("data-servicediscovery.{REGION}.amazonaws.com");
+    let req = Req::new("POST", "/")
+        .with_header("X-Amz-Target", "Route53AutoNaming_v20170314.DiscoverInstances")
+        .with_header("Content-Type", http::AMZ_JSON)
+        .with_body(body.to_string());
+    let r = send(d, signed("servicediscovery", &host, req));
+    (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn cloud_map_discovers_instances_after_iam_and_follows_admitted_changes() {
+    use crate::scenario::role::{InlinePolicy, Role};
+    let body = json!({ "NamespaceName": "corp.local", "ServiceName": "api" });
+    let (st, v) = discover(&door(), body.clone());
+    assert_eq!((st, &v["Instances"][0]["Attributes"]["AWS_INSTANCE_IPV4"]), (200, &json!("10.0.1.5")), "{v}");
+    assert_eq!(v["InstancesRevision"], 2);
+    let mut sp = spec();
+    let s3_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    sp.data.roles = vec![Role {
+        name: "ecsTaskRole".into(),
+        policies: vec![InlinePolicy { name: "p".into(), document: s3_only.into() }],
+        ..Role::default()
+    }];
+    let (st, v) = discover(&FrontDoor::new(&sp, "lab".into(), Some(NOW)), body.clone());
+    assert_eq!((st, &v["__type"]), (400, &json!("AccessDeniedException")), "{v}");
+    assert_eq!(
+        v["Message"],
+        "User: arn:aws:sts::123456789012:assumed-role/ecsTaskRole/abc is not authorized to perform: servicediscovery:DiscoverInstances on resource: * because no identity-based policy allows the servicediscovery:DiscoverInstances action"
+    );
+    // The controller replaces the directory: the door answers what is registered now.
+    let d = door();
+    if let Ok(mut dir) = d.cloud_map.write() {
+        *dir = dir.updated(service_discovery::Directory::default());
+    }
+    let (st, v) = discover(&d, body);
+    assert_eq!((st, &v["__type"]), (400, &json!("NamespaceNotFound")), "{v}");
 }
 
 #[test]
