@@ -236,3 +236,30 @@ pub fn render(a: &CallAnalysis) -> String {
     let _ = writeln!(s, "  => {}{by}", a.outcome.describe());
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::{lab, lab_from_str};
+
+    #[test]
+    fn discover_instances_is_decided_on_any_resource_by_the_task_role() {
+        let def = crate::scenario::find_call("servicediscovery:DiscoverInstances").unwrap();
+        let r = Some("cloudmap/api.corp.local");
+        let web = Node::task("web");
+        let a = analyze_call(&lab("scenarios/30-service-discovery.yaml"), &web, def, r);
+        assert_eq!(a.resource, "*");
+        assert!(a.outcome.allowed(), "{}", render(&a));
+        assert_eq!(a.dial.as_ref().map(|d| d.host.as_str()), Some("data-servicediscovery.us-east-1.amazonaws.com"));
+        // A role without the permission: Cloud Map's denial, no resource named.
+        let y = std::fs::read_to_string("scenarios/30-service-discovery.yaml")
+            .unwrap()
+            .replace("[AWSCloudMapDiscoverInstanceAccess]", "[AmazonS3ReadOnlyAccess]");
+        let a = analyze_call(&lab_from_str("scenarios/30-service-discovery.yaml", &y), &web, def, r);
+        let CallOutcome::Answered { status: 400, code: Some(code), message: Some(m) } = &a.outcome else {
+            panic!("{}", render(&a))
+        };
+        assert_eq!(code, "AccessDeniedException");
+        assert!(m.ends_with("because no identity-based policy allows the servicediscovery:DiscoverInstances action"));
+    }
+}

@@ -91,7 +91,8 @@ mod tests {
         let y = std::fs::read_to_string("scenarios/30-service-discovery.yaml").unwrap().replace(
             "{ name: app, image: ecsnet/responder, memory: 128, portMappings: [{ containerPort: 8080 }] }",
             "{ name: app, image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1, memory: 128, portMappings: [{ containerPort: 8080 }] }",
-        ) + "aws:\n  repositories: [{ name: other }]\n";
+        )
+        .replace("aws:\n  roles:", "aws:\n  repositories: [{ name: other }]\n  roles:");
         let s = crate::scenario::load_str(std::path::Path::new("t.yaml"), &y).expect("scenario");
         let l = crate::model::build(&s).expect("model");
         let n = analyze_name(&l, &"task/web".parse().unwrap(), "api.corp.local", None);

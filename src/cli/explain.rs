@@ -135,6 +135,7 @@ pub fn call(target: &str, from: &str, action: &str, resource: Option<&str>, json
             example = def.resource.example()
         )));
     }
+    cloud_map_declared(&lab, def, resource)?;
     let a = crate::analyze::call::analyze_call(&lab, &src, def, resource);
     if json {
         let v = serde_json::json!({
@@ -152,6 +153,26 @@ pub fn call(target: &str, from: &str, action: &str, resource: Option<&str>, json
         print!("{}", crate::analyze::call::render(&a));
     }
     Ok(if a.outcome.allowed() { Exit::Ok } else { Exit::Failed })
+}
+
+/// A Cloud Map service named as the resource is one the lab has, as a `call:` check's must be.
+fn cloud_map_declared(
+    lab: &crate::model::Lab,
+    def: &crate::scenario::CallDef,
+    r: Option<&str>,
+) -> Result<(), CliError> {
+    let Some(name) = r.and_then(|r| r.strip_prefix("cloudmap/")) else { return Ok(()) };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let known: Vec<&str> = lab.cloud_map.services.iter().map(|c| c.dns_name.as_str()).collect();
+    if def.resource != crate::scenario::ResourceKind::CloudMapService || known.contains(&name.as_str()) {
+        return Ok(());
+    }
+    Err(CliError::Invalid(tr!(
+        "explain-call-no-cloud-map",
+        "the lab has no Cloud Map service `{ $name }`; it has: { $known }",
+        name = name.as_str(),
+        known = if known.is_empty() { "-".to_string() } else { known.join(", ") }
+    )))
 }
 
 /// `explain LAB task/NAME --start`: the task's calls to AWS before its containers run.

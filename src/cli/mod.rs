@@ -248,7 +248,7 @@ pub enum Cmd {
         #[arg(long, conflicts_with_all = ["to", "dns", "start"])]
         call: Option<String>,
         /// With --call: what it is called on (repository/NAME, bucket/NAME[/KEY], secret/NAME,
-        /// parameter/NAME, log-group/NAME)
+        /// parameter/NAME, log-group/NAME, cloudmap/NAME.NAMESPACE)
         #[arg(long, requires = "call")]
         resource: Option<String>,
         /// Explain a service's placement instead (FROM: service/NAME, or task/NAME-N for one of

@@ -355,4 +355,26 @@ mod tests {
         let ecr = find_call("ecr:DescribeImages").unwrap();
         assert_eq!(ecr.host("ap-northeast-1", Some("repository/app")), "api.ecr.ap-northeast-1.amazonaws.com");
     }
+
+    #[test]
+    fn a_cloud_map_resource_must_name_a_declared_service() {
+        let path = std::path::Path::new("scenarios/30-service-discovery.yaml");
+        let y = std::fs::read_to_string(path).unwrap();
+        let ok = "resource: cloudmap/api.corp.local, expect: allowed";
+        assert!(y.contains(ok));
+        assert!(
+            crate::scenario::load_str(path, &y.replace(ok, "resource: cloudmap/API.corp.local, expect: allowed"))
+                .is_ok()
+        );
+        let bad = y.replace(ok, "resource: cloudmap/nope.corp.local, expect: allowed");
+        let d = crate::scenario::load_str(path, &bad).expect_err("refused");
+        let line = bad.lines().position(|l| l.contains("cloudmap/nope")).unwrap() + 1;
+        assert!(
+            d.0.iter().any(|d| d.message.contains("nope.corp.local")
+                && d.loc.line == line
+                && d.help.contains("api.corp.local")),
+            "{:?}",
+            d.0
+        );
+    }
 }
