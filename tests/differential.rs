@@ -214,12 +214,16 @@ fn check_calls(rt: &tokio::runtime::Runtime, lab: &model::Lab, stem: &str, rep: 
     let mut sources: Vec<Node> =
         lab.tasks.iter().filter(|t| t.placement.is_ok()).map(|t| Node::task(&t.name)).collect();
     sources.extend(lab.instances.iter().map(|i| Node::instance(&i.name)));
+    // A lab with Cloud Map: DiscoverInstances on each of its services too (IAM on `*`).
+    let mut calls: Vec<(&str, Option<String>)> = CALLS.iter().map(|(a, r)| (*a, r.map(str::to_string))).collect();
+    let cloud_map = lab.cloud_map.services.iter().map(|c| format!("cloudmap/{}", c.dns_name));
+    calls.extend(cloud_map.map(|r| ("servicediscovery:DiscoverInstances", Some(r))));
     let mut cases = vec![];
     for from in &sources {
-        for (action, resource) in CALLS {
+        for (action, resource) in &calls {
             let Some(def) = find_call(action) else { continue };
-            let a = ecsnet::analyze::call::analyze_call(lab, from, def, *resource);
-            cases.push((from.clone(), *def, resource.map(str::to_string), a));
+            let a = ecsnet::analyze::call::analyze_call(lab, from, def, resource.as_deref());
+            cases.push((from.clone(), *def, resource.clone(), a));
         }
     }
     let probes: Vec<_> = cases

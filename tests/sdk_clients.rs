@@ -329,3 +329,31 @@ tasks:
     assert!(br["accessKeyId"].is_null() && br["error"].is_string(), "no IMDSv1 fallback: {br}");
     assert_eq!(calls(&br, "calls"), ["PUT /latest/api/token -> timeout"], "{br}");
 }
+
+/// boto3's `servicediscovery` client in scenario 30's web task: discover_instances goes to
+/// `data-servicediscovery` (the operation's endpoint prefix) signed with the task role, and
+/// answers api's two tasks with their ENI addresses.
+#[test]
+fn boto3_discovers_cloud_map_instances_from_a_task() {
+    need_root!();
+    let Some(py) = sdk::python() else { return };
+    let lab = "t-sdk-cloudmap";
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/30-service-discovery.yaml"))
+            .expect("scenario 30")
+            .replace("name: svc-discovery", "name: LAB");
+    let (_g, m) = up(lab, &text);
+    let script = sdk::dir().join("discover_instances.py");
+    let args = [script.to_str().unwrap(), "us-east-1", "corp.local", "api"];
+    let v = sdk::run_json_in_task(lab, "task/web/app", &py, &args);
+    let mut got: Vec<String> = v["discover"]["instances"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{v}"))
+        .values()
+        .filter_map(|a| a["AWS_INSTANCE_IPV4"].as_str().map(str::to_string))
+        .collect();
+    got.sort();
+    let want: Vec<String> =
+        ["api-1", "api-2"].iter().map(|n| m.enis[m.task(n).unwrap().eni.unwrap()].ip.to_string()).collect();
+    assert_eq!(got, want, "{v}");
+}
