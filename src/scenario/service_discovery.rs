@@ -99,13 +99,18 @@ impl ServiceDiscovery {
     /// The Cloud Map service a `registryArn` names: its name, `NAME.NAMESPACE`, or an ARN
     /// whose resource is `service/NAME`.
     pub fn registry(&self, arn: &str) -> Option<&DiscoveryService> {
-        let key = arn.rsplit_once(":service/").map_or(arn, |(_, r)| r).trim_end_matches('.').to_ascii_lowercase();
+        let key = registry_key(arn).trim_end_matches('.').to_ascii_lowercase();
         let by_dns = self.services.iter().find(|s| s.dns_name() == key);
         by_dns.or_else(|| {
             let mut named = self.services.iter().filter(|s| s.name.value.eq_ignore_ascii_case(&key));
             named.next().filter(|_| named.next().is_none())
         })
     }
+}
+
+/// What a `registryArn` names: the part after `:service/` of an ARN, else all of it.
+pub fn registry_key(arn: &str) -> &str {
+    arn.rsplit_once(":service/").map_or(arn, |(_, k)| k)
 }
 
 const RECORD_TYPES: &[&str] = &["A", "SRV", "AAAA", "CNAME"];

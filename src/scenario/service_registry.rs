@@ -41,7 +41,7 @@ fn registry_of<'a>(
         return Some(ds);
     }
     let arn = &r.registry_arn;
-    let key = arn.value.rsplit_once(":service/").map_or(arn.value.as_str(), |(_, k)| k);
+    let key = super::service_discovery::registry_key(&arn.value);
     let same: Vec<String> = sd.services.iter().filter(|d| d.name.value == key).map(|d| d.dns_name()).collect();
     if same.len() > 1 {
         cx.err(

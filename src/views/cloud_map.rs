@@ -25,9 +25,8 @@ pub fn describe(lab: &Lab, rt: &Runtime, name: &str) -> Option<Value> {
         .collect();
     // ECS names the instance after the task and registers it once it runs (less the tasks the
     // running lab saw stop at their start).
-    let instances: Vec<Value> = crate::analyze::dns::registered(lab, ci)
+    let instances: Vec<Value> = super::registered_now(lab, rt, ci)
         .iter()
-        .filter(|i| !rt.stopped.contains_key(&lab.tasks[i.task].name))
         .map(|i| {
             let service = lab.tasks[i.task].service.clone().unwrap_or_default();
             let attrs: Map<String, Value> =

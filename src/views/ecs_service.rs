@@ -88,11 +88,7 @@ fn tasks_line(lab: &Lab, s: &EcsService) -> String {
 fn discovery_line(lab: &Lab, rt: &Runtime, si: usize) -> String {
     let Some(r) = lab.cloud_map.registration_of(si) else { return String::new() };
     let c = &lab.cloud_map.services[r.service];
-    // Less the tasks the running lab saw stop at their start.
-    let now: Vec<_> = crate::analyze::dns::registered(lab, r.service)
-        .into_iter()
-        .filter(|i| !rt.stopped.contains_key(&lab.tasks[i.task].name))
-        .collect();
+    let now: Vec<_> = super::registered_now(lab, rt, r.service);
     let mut kinds = c.record_types();
     kinds.push(c.routing_policy.as_str());
     let list: Vec<String> = now

@@ -84,3 +84,15 @@ pub fn state(c: &ContainerRef<'_>, rt: &Runtime) -> (i32, bool, u64) {
 pub fn host_ips(c: &ContainerRef<'_>) -> &'static [&'static str] {
     if c.inst().is_some_and(|i| i.has_ipv6()) { &["0.0.0.0", "::"] } else { &["0.0.0.0"] }
 }
+
+/// The instances of Cloud Map service `ci` registered now in a running lab: the analyzer's,
+/// less the tasks the lab's agent saw stop at their start.
+pub(crate) fn registered_now(
+    lab: &crate::model::Lab,
+    rt: &Runtime,
+    ci: usize,
+) -> Vec<crate::model::service_discovery::Instance> {
+    let mut v = crate::analyze::dns::registered(lab, ci);
+    v.retain(|i| !rt.stopped.contains_key(&lab.tasks[i.task].name));
+    v
+}
