@@ -232,6 +232,14 @@ fn cloud_map_names_follow_the_tasks_ecs_registers() {
     let o = ecsnet(&["check", lab]);
     assert!(o.status.success(), "check: {}", text(&o));
     assert!(!text(&o).contains("MISMATCH"), "{}", text(&o));
+    // By name, as the application connects: the resolver's first address, one of api's tasks.
+    let by_name = text(&o).lines().find(|l| l.contains("-> api.corp.local:8080/http")).map(String::from);
+    assert!(
+        by_name.as_deref().is_some_and(|l| l.contains("api.corp.local -> 10.30.") && l.contains("served by task/api-")),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("[DNS_NAME_NOT_RESOLVED] nothing.corp.local gives no address"), "{}", text(&o));
     // What ECS registered, as list-instances shows it: worker's tasks at their instance and host port.
     let o = ecsnet(&["inspect", lab, "cloudmap/worker.corp.local"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("inspect cloudmap/ is JSON");
@@ -257,6 +265,12 @@ fn cloud_map_names_follow_the_tasks_ecs_registers() {
     let o = ecsnet(&["explain", lab, "task/web", "--dns", "api.corp.local"]);
     for a in &now {
         assert!(text(&o).contains(a.as_str()), "explain agrees: {}", text(&o));
+    }
+    // A probe by name reaches a task registered now, never the stopped one.
+    for _ in 0..4 {
+        let o = ecsnet(&["probe", lab, "task/web", "api.corp.local:8080", "--protocol", "http"]);
+        let out = text(&o);
+        assert!(o.status.success() && out.contains("served by task/api-") && !out.contains("10.30.1.5"), "{out}");
     }
     // The names agree with the analyzer (the reachability of the stopped api-1 fails, as it must).
     let o = ecsnet(&["check", lab]);

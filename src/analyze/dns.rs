@@ -102,4 +102,31 @@ mod tests {
         let srv = analyze_name(&l, &"task/web".parse().unwrap(), "worker.corp.local", None);
         assert_eq!(srv.answer.map(|a| a.srv.len()), Some(2), "worker still answers");
     }
+
+    #[test]
+    fn a_flow_to_a_name_asks_the_resolver_then_walks_to_its_first_address() {
+        use crate::analyze::Reason;
+        use crate::scenario::{Outcome, ProbeProto};
+        let l = lab("scenarios/30-service-discovery.yaml");
+        let web: Node = "task/web".parse().unwrap();
+        let walk =
+            |to: &str| crate::analyze::analyze(&l, &web, &to.parse().unwrap(), Some(8080), ProbeProto::Tcp, None);
+        let a = walk("api.corp.local");
+        assert_eq!(a.outcome, Some(Outcome::Connected), "{}", a.explanation);
+        assert!(a.steps[0].component.starts_with("DNS api.corp.local (10.30.0.2)"), "{:?}", a.steps[0]);
+        assert!(matches!(&a.served_by, Some(n) if n.task_name().is_some_and(|t| t.starts_with("api-"))));
+        let none = walk("nothing.corp.local");
+        assert_eq!((none.outcome, none.code), (None, Some(Reason::DnsNameNotResolved)));
+        assert!(none.explanation.contains("has no record of that name"), "{}", none.explanation);
+        // SRV records only: an A query gets no address.
+        assert_eq!(walk("worker.corp.local").code, Some(Reason::DnsNameNotResolved));
+        // The VPC's resolver off: the query times out, for the reason it does.
+        let y = std::fs::read_to_string("scenarios/30-service-discovery.yaml").unwrap();
+        let y = y.replacen("vpc:\n", "vpc:\n  enableDnsSupport: false\n  enableDnsHostnames: false\n", 1);
+        let s = crate::scenario::load_str(std::path::Path::new("t.yaml"), &y).expect("scenario");
+        let off = crate::model::build(&s).expect("model");
+        let a =
+            crate::analyze::analyze(&off, &web, &"api.corp.local".parse().unwrap(), Some(8080), ProbeProto::Tcp, None);
+        assert_eq!(a.code, Some(Reason::DnsSupportDisabled), "{}", a.explanation);
+    }
 }

@@ -104,6 +104,9 @@ fn walk_from(
     if let Err(e) = resolve::source(lab, from) {
         return w.unresolved(Reason::TaskNotPlaced, e.to_string());
     }
+    if let Node::Name(name) = to {
+        return by_name(w, (from, name), (proto, port, via));
+    }
     let (dst, dport) = match resolve::destination(lab, to, port, via, proto) {
         Ok(d) => d,
         Err(e) => return w.unresolved(unresolved(&e), e.to_string()),
@@ -136,6 +139,29 @@ fn walk_from(
     // A stopped task's namespace stays: its kernel still answers a ping.
     let a = if icmp { w.finish(end) } else { pull::not_started(lab, w.finish(end)) };
     load_balancer::bad_gateway(a, forwarded)
+}
+
+/// A DNS name as a client uses one: the source's resolver asked first, then the walk to the
+/// first address it answers (a check probes the address the packets' answer gives first, and
+/// walks to that one: a Cloud Map name's answer is a random subset of its records).
+fn by_name(
+    w: Walk,
+    (from, name): (&Node, &str),
+    (proto, port, via): (ProbeProto, Option<u16>, Option<Via>),
+) -> Analysis {
+    let n = dns::analyze_name(w.lab, from, name, None);
+    let Some(ip) = n.answer.as_ref().and_then(|a| a.addrs.first().copied()) else {
+        // Why the query failed, when its way was blocked (DNS_SUPPORT_DISABLED); else the name's.
+        let code = n.path.as_ref().and_then(|p| p.code).filter(|_| n.answer.is_none());
+        return w.unresolved(code.unwrap_or(Reason::DnsNameNotResolved), n.why);
+    };
+    let server = n.server.map(|s| s.to_string()).unwrap_or_default();
+    let mut a = walk_from(w, (from, &Node::Ip(ip)), (proto, port, via));
+    a.steps.insert(
+        0,
+        Step { component: format!("DNS {name} ({server})"), decision: n.why, packet: format!("{name} -> {ip}") },
+    );
+    a
 }
 
 /// The code of a destination that does not resolve to an address.

@@ -48,10 +48,13 @@ pub enum Reason {
     /// preserved: source and destination are the target's address, and it drops the packet
     /// (load-balancer-troubleshooting.html#loopback-timeout).
     NlbLoopback,
+    /// The destination is a DNS name the source's resolver gives no address for (NXDOMAIN, no
+    /// record, or no answer at all): a client has nothing to connect to.
+    DnsNameNotResolved,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 19] = [
+    pub const ALL: [Reason; 20] = [
         Reason::EniSgRulesMismatch,
         Reason::SubnetAclRestriction,
         Reason::NoRouteToDestination,
@@ -71,6 +74,7 @@ impl Reason {
         Reason::TaskNotStarted,
         Reason::FargateNoImds,
         Reason::NlbLoopback,
+        Reason::DnsNameNotResolved,
     ];
 
     /// The code as AWS (or ecsnet) writes it.
@@ -95,6 +99,7 @@ impl Reason {
             Reason::TaskNotStarted => "TASK_NOT_STARTED",
             Reason::FargateNoImds => "FARGATE_NO_IMDS",
             Reason::NlbLoopback => "NLB_LOOPBACK",
+            Reason::DnsNameNotResolved => "DNS_NAME_NOT_RESOLVED",
         }
     }
 
@@ -154,6 +159,9 @@ impl Reason {
             Reason::NlbLoopback => {
                 "a network load balancer that preserves the client's IP does not support loopback (hairpinning): a target whose own flow hashes back to it receives a packet from its own address, drops it, and the connection times out (it succeeds only when the flow reaches another target)"
             }
+            Reason::DnsNameNotResolved => {
+                "a client connects to a name by asking its resolver first (the VPC's Amazon-provided DNS server for a task or an instance): no address came back (NXDOMAIN, no record of the name, or no answer), so nothing is sent. A Cloud Map name has records only for the registered tasks that are running; an interface endpoint's private DNS name exists only with privateDnsEnabled"
+            }
         }
     }
 
@@ -207,6 +215,9 @@ impl Reason {
             }
             Reason::NlbLoopback => {
                 "turn client IP preservation off on the target group (`preserve_client_ip.enabled: false`, TCP groups), or register the targets by IP (`targetType: ip`), so that the target sees the load balancer's address"
+            }
+            Reason::DnsNameNotResolved => {
+                "check the name with `ecsnet explain LAB FROM --dns NAME`: a Cloud Map service needs `serviceRegistries` on the ECS service and a running task; a private hosted name needs the VPC's enableDnsSupport and enableDnsHostnames"
             }
             Reason::TaskNotStarted => {
                 "see why with `ecsnet explain LAB task/NAME --start`: a NAT gateway, or the VPC endpoints the start needs (ecr.api, ecr.dkr, the S3 gateway endpoint, logs, secretsmanager or ssm) with security groups that admit 443 from the instance"

@@ -1,6 +1,8 @@
 //! Checks a running lab's expectations: plans a probe per expectation, sends them all at once
 //! (`probe`), analyzes each flow on the model (`analyze`) and judges the pair (`judge`).
 
+pub mod names;
+
 use crate::judge::{self, Planned, Verdict};
 use crate::model::Lab;
 use crate::model::resolve;
@@ -10,11 +12,19 @@ use crate::sys::neigh::arp_table_fulls;
 /// Probe every expectation of a lab (concurrently) and judge them, in file order.
 pub async fn run(lab: &Lab, expects: &[Expectation]) -> Vec<Verdict> {
     let (expanded, origin) = expand_services(lab, expects);
-    let mut verdicts = run_expanded(lab, &expanded).await;
-    for v in &mut verdicts {
-        v.index = origin.get(v.index).copied().unwrap_or(v.index);
-    }
+    let (expanded, asked) = names::resolve(lab, expanded).await;
+    let verdicts = run_expanded(lab, &expanded).await;
     verdicts
+        .into_iter()
+        .map(|v| match asked.iter().find(|a| a.index == v.index) {
+            Some(a) => judge::by_name::annotate(v, a),
+            None => v,
+        })
+        .map(|mut v| {
+            v.index = origin.get(v.index).copied().unwrap_or(v.index);
+            v
+        })
+        .collect()
 }
 
 /// `service/NAME` in a reachability check's `from` or `to` stands for every task of the
@@ -265,7 +275,9 @@ fn https_probes(
         .into_iter()
         .map(|spec| {
             let server_name = match expects.get(spec.id).map(|e| &e.kind) {
-                Some(ExpectKind::Reach(r)) => resolve::server_name(lab, &r.to.value, spec.dst),
+                Some(ExpectKind::Reach(r)) => {
+                    r.asked.clone().unwrap_or_else(|| resolve::server_name(lab, &r.to.value, spec.dst))
+                }
                 _ => spec.dst.to_string(),
             };
             crate::probe::https::HttpsProbe { spec, server_name, ca_pem: ca.clone() }

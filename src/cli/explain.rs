@@ -16,14 +16,11 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
     let via = super::parse_via(via)?;
     let src = crate::scenario::parse_node(from).map_err(CliError::Invalid)?.0;
     super::check_node_names(&lab, &src)?;
-    let dst = match crate::scenario::parse_node(to) {
-        Ok(d) => d,
-        // `backend.svc.local:8080`: what `curl` in the source would do, name first.
-        Err(e) => match dns_target(to) {
-            Some((name, port)) => return by_name(&lab, (&src, from), (name, port), (proto, tls, protocol), json),
-            None => return Err(CliError::Invalid(e)),
-        },
-    };
+    let dst = crate::scenario::parse_node(to).map_err(CliError::Invalid)?;
+    // `backend.svc.local:8080`: what `curl` in the source would do, name first.
+    if let (crate::scenario::Node::Name(name), Some(port)) = &dst {
+        return by_name(&lab, (&src, from), (name, *port), (proto, tls, protocol), json);
+    }
     super::check_node_names(&lab, &dst.0)?;
     let a = crate::analyze::analyze_request(&lab, (&src, &dst.0), (dst.1, proto, via), ("/", tls));
     if json {
@@ -41,19 +38,6 @@ pub fn run(target: &str, from: &str, to: &str, protocol: &str, via: Option<&str>
         print!("{}", crate::analyze::render_in(&a, crate::i18n::lang()));
     }
     Ok(if a.outcome == Some(Verdict::Connected) { Exit::Ok } else { Exit::Failed })
-}
-
-/// `NAME:PORT` where NAME is a DNS name (at least two labels, not an address).
-fn dns_target(to: &str) -> Option<(&str, u16)> {
-    let (name, port) = to.rsplit_once(':')?;
-    let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
-    let dns = name.contains('.')
-        && name.parse::<std::net::Ipv4Addr>().is_err()
-        && name
-            .trim_end_matches('.')
-            .split('.')
-            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    dns.then_some((name, port))
 }
 
 /// `explain LAB FROM NAME:PORT`: the name asked from FROM's resolver, then the way to each

@@ -14,10 +14,20 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
     let via = super::parse_via(via)?;
     let parse = |s: &str| crate::scenario::parse_node(s).map_err(|e| CliError::Invalid(format!("`{s}`: {e}")));
     let src_node = parse(from)?.0;
-    let dst = parse(to)?;
+    let mut dst = parse(to)?;
     super::check_node_names(&l, &src_node)?;
     super::check_node_names(&l, &dst.0)?;
     let src = resolve::source(&l, &src_node).map_err(|e| CliError::Invalid(e.to_string()))?;
+    // A name: asked from FROM's resolver on packets first, as a client does; the first address
+    // answered is probed, with the name as its Host.
+    let mut host = resolve::host_header(&l, &dst.0);
+    if let crate::scenario::Node::Name(name) = &dst.0 {
+        let asked = crate::check::names::ask(&l, &src_node, name, Duration::from_millis(timeout_ms)).await;
+        println!("{}", crate::judge::by_name::line(&asked));
+        let Some(ip) = asked.first() else { return Ok(Exit::Failed) };
+        host = Some(name.clone());
+        dst.0 = crate::scenario::Node::Ip(ip);
+    }
     let (ip, port) = match resolve::destination(&l, &dst.0, dst.1, via, proto) {
         Ok(d) => d,
         // No address to send to: that is the answer, not an error of the command.
@@ -34,7 +44,7 @@ pub async fn run(lab: &str, from: &str, to: &str, protocol: &str, timeout_ms: u6
         port,
         proto,
         path: "/".into(),
-        host: resolve::host_header(&l, &dst.0),
+        host,
         timeout: Duration::from_millis(timeout_ms),
     };
     // Where the analyzer says the packet is dropped, the probe ends as soon as it is seen

@@ -309,7 +309,10 @@ impl Picture {
         for v in verdicts {
             let Some((from, to, port)) = ends(&v.title) else { continue };
             let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
-            let (Some(s), Some(t)) = (self.find(from), self.find(&to)) else { continue };
+            // A name or an address the picture has no box for: the arrow ends at who answered.
+            let answered = v.served_by.as_deref().map(|n| n.split('/').take(2).collect::<Vec<_>>().join("/"));
+            let t = self.find(&to).or_else(|| self.find(answered.as_deref()?));
+            let (Some(s), Some(t)) = (self.find(from), t) else { continue };
             let style = tone(v);
             let mut label = port.to_string();
             if let Some(r) = &v.reason {

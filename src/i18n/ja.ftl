@@ -47,6 +47,8 @@ reason-fix-TASK_NOT_STARTED = `ecsnet explain LAB task/NAME --start` で理由�
 reason-why-FARGATE_NO_IMDS = Fargate タスクはインスタンスメタデータサービスのない microVM で動きます: 169.254.169.254 は応答しません (認証情報は 169.254.170.2 のタスク認証情報エンドポイントから得ます)
 reason-why-NLB_LOOPBACK = クライアント IP を保持するネットワークロードバランサーはループバック (ヘアピン) に対応しません: 自分のフローが自分に振り分けられたターゲットは自分のアドレスからのパケットを受け取って捨て、接続はタイムアウトします (別のターゲットに届いたときだけ成功します)
 reason-fix-NLB_LOOPBACK = ターゲットグループのクライアント IP 保持を切る (`preserve_client_ip.enabled: false`、TCP グループ) か、ターゲットを IP で登録 (`targetType: ip`) して、ターゲットにロードバランサーのアドレスが見えるようにします
+reason-why-DNS_NAME_NOT_RESOLVED = クライアントは名前に接続する前にリゾルバー (タスクやインスタンスなら VPC の Amazon 提供 DNS サーバー) に問い合わせます。アドレスが返らなかった (NXDOMAIN、その名前のレコードがない、応答がない) ので、何も送られません。Cloud Map の名前には登録され実行中のタスクのレコードしかなく、インターフェイスエンドポイントのプライベート DNS 名は privateDnsEnabled のときだけあります
+reason-fix-DNS_NAME_NOT_RESOLVED = `ecsnet explain LAB FROM --dns NAME` で名前を確かめます。Cloud Map のサービスには ECS サービスの `serviceRegistries` と実行中のタスクが要り、プライベートホストの名前には VPC の enableDnsSupport と enableDnsHostnames が要ります
 reason-fix-FARGATE_NO_IMDS = タスクに `taskRoleArn` を与え、SDK に AWS_CONTAINER_CREDENTIALS_RELATIVE_URI を使わせます。ゾーンやアドレスはタスクメタデータエンドポイント (ECS_CONTAINER_METADATA_URI_V4) から読みます
 reason-fix-TASK_NOT_PLACED = `ecsnet ps` で配置されなかった理由を確認し、ENI (より大きいインスタンスタイプか ENI トランキング) かホストポート (動的ホストポート) を空けます
 
@@ -240,7 +242,7 @@ cli-unknown-via = 不明な via `{ $value }` です (hostPort か publicHostPort
 cli-or-give-file = { $error } (またはシナリオファイルを指定してください)
 
 # Endpoints (FROM and TO on the command line, `from:` and `to:` in a scenario)
-endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`service/NAME`、`nat/NAME`、`aws/SERVICE`、`endpoint/NAME`、`alb/NAME`、`metadata`、IPv4 アドレス (後ろに `:PORT` を付けられます)
+endpoint-forms = `internet`、`internet/NAME`、`instance/NAME`、`instance/NAME@public`、`task/NAME`、`task/NAME/CONTAINER`、`service/NAME`、`nat/NAME`、`aws/SERVICE`、`endpoint/NAME`、`alb/NAME`、`nlb/NAME`、`metadata`、`imds`、`dns`、IPv4 アドレス、DNS 名 (後ろに `:PORT` を付けられます)
 endpoint-empty = エンドポイントが空です。{ $forms } のいずれかを指定します
 endpoint-blanks = エンドポイント `{ $node }` に空白が含まれています。{ $forms } のいずれかを指定します
 endpoint-bad-port = `{ $node }` のポート `{ $port }` は無効です: ポートは 1 から 65535 の数です
@@ -374,6 +376,9 @@ expect-dest-aws = AWS サービスのエンドポイントは宛先にしかな�
 expect-dest-dns = VPC の DNS サーバーは宛先にしかなれません
 expect-dest-imds = インスタンスメタデータサービスは宛先にしかできません
 expect-dest-ip = IP アドレスは宛先にしかできません
+expect-dest-name = DNS 名は宛先にしかできません
+expect-seen-as-name = `sourceSeenAs` にはノードかアドレスを書きます。DNS 名 `{ $name }` は書けません
+expect-seen-as-name-help = 応答側から見えるはずのノードを書きます (例: `nat/NAME`、`instance/NAME`)
 expect-port-belongs-to-to = `{ $value }` とだけ書きます。ポートは `to` に付けます
 expect-path-needs-http = `path` は `protocol: http` のときだけ使います
 expect-path-needs-http-help = `protocol: http` を追加するか、`path` を削除します

@@ -2,6 +2,7 @@
 //! verdict, cross-checked against the analyzer. No packets, no clock: `check` sends the probes.
 
 mod answer;
+pub mod by_name;
 pub mod call;
 mod cross_check;
 pub mod dns;

@@ -36,7 +36,8 @@ pub fn plan_reach(lab: &Lab, id: usize, r: &Reach) -> Planned {
         port,
         proto: r.protocol,
         path: r.path.clone(),
-        host: resolve::host_header(lab, &r.to.value),
+        // A name asked is the Host a client sends (`curl http://api.local:8080/`).
+        host: r.asked.clone().or_else(|| resolve::host_header(lab, &r.to.value)),
         timeout: Duration::from_millis(r.timeout_ms),
     })
 }

@@ -33,6 +33,7 @@ fn reach(from: &str, to: &str, port: u16, reachable: bool) -> Reach {
         source_seen_as: None,
         reason: None,
         timeout_ms: 300,
+        asked: None,
     }
 }
 

@@ -52,6 +52,10 @@ pub enum ResolveError {
     NoPublicIp(String),
     #[error("task `{0}` uses networkMode none: it has no address but 127.0.0.1")]
     NetworkModeNone(String),
+    /// A DNS name whose resolver gave no address (the analyzer asks it itself; a check asks
+    /// the source's resolver on packets first and probes the address it answers).
+    #[error("{0} gives no address: nothing to connect to")]
+    NoAddress(String),
 }
 
 /// Where a probe runs: a namespace and, when the node has several addresses, the one to bind.
@@ -196,6 +200,7 @@ pub fn destination(
             *super::load_balancer::addresses(lab, lb).first().ok_or_else(|| ResolveError::NoLoadBalancer(n.clone()))?
         }
         Node::Ip(ip) => *ip,
+        Node::Name(n) => return Err(ResolveError::NoAddress(n.clone())),
     };
     Ok((ip, port))
 }
@@ -274,6 +279,8 @@ pub fn addresses_of(lab: &Lab, ep: &Node) -> Vec<Ipv4Addr> {
             lab.load_balancer(n).map(|lb| lb.nodes.iter().map(|k| lab.enis[*k].ip).collect()).unwrap_or_default()
         }
         Node::Ip(ip) => vec![*ip],
+        // What a name resolves to depends on who asks: the model has no fixed address for it.
+        Node::Name(_) => vec![],
     }
 }
 

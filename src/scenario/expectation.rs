@@ -95,6 +95,10 @@ pub struct Reach {
     pub source_seen_as: Option<Located<Node>>,
     pub reason: Option<String>,
     pub timeout_ms: u64,
+    /// The DNS name `to` was written as, once a check has put in its place the address the
+    /// source's resolver answered on packets (what is probed, and walked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -173,7 +177,8 @@ pub enum Via {
 impl Reach {
     /// A one-line name for tables and JUnit: `internet -> instance/ecs-1@public:3000/tcp`.
     pub fn title(&self) -> String {
-        let mut s = format!("{} -> {}", self.from.value, self.to.value);
+        let to = self.asked.clone().unwrap_or_else(|| self.to.value.to_string());
+        let mut s = format!("{} -> {to}", self.from.value);
         if let Some(p) = self.port {
             s.push_str(&format!(":{p}"));
         }
@@ -558,6 +563,7 @@ fn reach(cx: &mut Reader, m: Block<'_>) -> Option<Expectation> {
         source_seen_as,
         reason,
         timeout_ms,
+        asked: None,
     };
     ok.then(|| Expectation { kind: ExpectKind::Reach(reach), loc: m.loc.clone() })
 }
@@ -605,6 +611,7 @@ fn source(cx: &mut Reader, e: Located<Node>, port: Option<u16>) -> Option<Locate
             Some(tr!("expect-dest-alb", "a load balancer is only a destination"))
         }
         Node::Ip(_) => Some(tr!("expect-dest-ip", "an IP address is only a destination")),
+        Node::Name(_) => Some(tr!("expect-dest-name", "a DNS name is only a destination")),
     };
     if let Some(why) = bad {
         cx.err(
@@ -708,6 +715,23 @@ fn http_path(
 /// `sourceSeenAs`: a node or an address, without a port.
 fn source_seen_as(cx: &mut Reader, m: &Block<'_>, ok: &mut bool) -> Option<Located<Node>> {
     let e = endpoint_no_port(cx, &m.get("sourceSeenAs")?);
+    if let Some(Located { value: Node::Name(n), loc }) = &e {
+        // What a name resolves to depends on who asks and when: the address seen is a fact.
+        cx.err(
+            loc,
+            tr!(
+                "expect-seen-as-name",
+                "`sourceSeenAs` is a node or an address, not the DNS name `{ $name }`",
+                name = n
+            ),
+            tr!(
+                "expect-seen-as-name-help",
+                "write the node the responder must see, e.g. `nat/NAME` or `instance/NAME`"
+            ),
+        );
+        *ok = false;
+        return None;
+    }
     *ok &= e.is_some();
     e
 }
@@ -978,7 +1002,13 @@ fn check_node(cx: &mut Reader, e: &Located<Node>, l: &Lookup<'_>) -> bool {
             reference::reference(cx, &named(n), reference::LOAD_BALANCER, &d.load_balancers, l.seen)
                 && load_balancer_kind(cx, e, n, d)
         }
-        Node::Internet | Node::Metadata | Node::InstanceMetadata | Node::Dns | Node::Aws(_) | Node::Ip(_) => true,
+        Node::Internet
+        | Node::Metadata
+        | Node::InstanceMetadata
+        | Node::Dns
+        | Node::Aws(_)
+        | Node::Ip(_)
+        | Node::Name(_) => true,
     }
 }
 

@@ -47,6 +47,9 @@ pub enum Node {
     /// A network load balancer (`nlb/NAME`): its nodes.
     NetworkLoadBalancer(String),
     Ip(Ipv4Addr),
+    /// A DNS name (`api.local`, `ecr.api.ap-northeast-1.amazonaws.com`), only as a
+    /// destination: what the source's resolver answers for it, as a client's `getaddrinfo`.
+    Name(String),
 }
 
 impl Node {
@@ -101,6 +104,7 @@ impl fmt::Display for Node {
             Node::LoadBalancer(n) => write!(f, "alb/{n}"),
             Node::NetworkLoadBalancer(n) => write!(f, "nlb/{n}"),
             Node::Ip(ip) => write!(f, "{ip}"),
+            Node::Name(n) => write!(f, "{n}"),
         }
     }
 }
@@ -133,7 +137,7 @@ impl<'de> Deserialize<'de> for Node {
 fn forms() -> String {
     tr!(
         "endpoint-forms",
-        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `service/NAME`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `nlb/NAME`, `metadata`, `imds`, `dns` or an IPv4 address, optionally followed by `:PORT`"
+        "`internet`, `internet/NAME`, `instance/NAME`, `instance/NAME@public`, `task/NAME`, `task/NAME/CONTAINER`, `service/NAME`, `nat/NAME`, `aws/SERVICE`, `endpoint/NAME`, `alb/NAME`, `nlb/NAME`, `metadata`, `imds`, `dns`, an IPv4 address or a DNS name, optionally followed by `:PORT`"
     )
 }
 
@@ -179,7 +183,22 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
     Ok((node, port))
 }
 
-/// `internet`, `metadata`, `imds` or an IPv4 address.
+/// A DNS name as a client writes one: two labels at least, each of letters, digits, '-' or
+/// '_' (1-63), a trailing dot allowed, 253 characters at most, and a last label that is not a
+/// number (`10.0.0.300` is a mistyped address, not a name).
+pub fn is_dns_name(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    let labels: Vec<&str> = s.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    s.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels.last().is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `internet`, `metadata`, `imds`, `dns`, an IPv4 address or a DNS name.
 fn single_word(s: &str, head: &str) -> Result<Node, String> {
     match head {
         "internet" => Ok(Node::Internet),
@@ -188,6 +207,8 @@ fn single_word(s: &str, head: &str) -> Result<Node, String> {
         "dns" => Ok(Node::Dns),
         _ => match head.parse::<Ipv4Addr>() {
             Ok(ip) => Ok(Node::Ip(ip)),
+            // Names are case-insensitive; the resolvers answer them in lowercase.
+            Err(_) if is_dns_name(head) => Ok(Node::Name(head.trim_end_matches('.').to_ascii_lowercase())),
             Err(_) => {
                 let hint = match suggest(head, &["internet", "metadata", "imds"]) {
                     Some(k) => tr!("endpoint-did-you-mean", " (did you mean `{ $name }`?)", name = k),
@@ -320,6 +341,12 @@ mod tests {
         assert_eq!(p("alb/web:80"), (Node::LoadBalancer("web".into()), Some(80)));
         assert_eq!(p("task/web/app:80"), (Node::container("web", "app"), Some(80)));
         assert_eq!(p("task/web/DVA-EC_site"), (Node::container("web", "DVA-EC_site"), None));
+        assert_eq!(p("api.local:8080"), (Node::Name("api.local".into()), Some(8080)));
+        assert_eq!(p("API.Local.:80"), (Node::Name("api.local".into()), Some(80)));
+        assert_eq!(
+            p("ecr.api.ap-northeast-1.amazonaws.com:443"),
+            (Node::Name("ecr.api.ap-northeast-1.amazonaws.com".into()), Some(443))
+        );
         // round trip through Display
         for s in [
             "internet",
@@ -332,6 +359,7 @@ mod tests {
             "alb/web",
             "metadata",
             "1.2.3.4",
+            "web.local",
         ] {
             assert_eq!(p(s).0.to_string(), s);
             let json = serde_json::to_string(&p(s).0).unwrap();
@@ -353,6 +381,8 @@ mod tests {
         assert!(e("task/Web").contains("invalid task name"));
         assert!(e("task/web/a.b").contains("invalid container name"));
         assert!(e("10.0.0.300").contains("not a valid IPv4"));
+        assert!(e("web").contains("unknown endpoint"), "one label is not a name");
+        assert!(e("a..b").contains("unknown endpoint"));
         assert!(e("").contains("empty"));
         assert!(e("task/ web").contains("blanks"));
         assert!(e("task/").contains("invalid task name"));

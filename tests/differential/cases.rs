@@ -131,6 +131,7 @@ pub fn node_kind(lab: &Lab, n: &Node, via: Option<Via>) -> String {
         Node::NetworkLoadBalancer(_) => "network-load-balancer".into(),
         Node::Service(_) => "service".into(),
         Node::Ip(ip) => format!("ip:{}", addr_kind(lab, *ip)),
+        Node::Name(_) => "name".into(),
         Node::Task { task, container } => {
             let mode = match lab.task(task) {
                 Some(t) if t.is_fargate() => "fargate",

@@ -240,3 +240,22 @@ fn a_service_spread_names_zones_the_scenario_has() {
     assert!(d[0].message.contains("`ap-northeast-1d`"), "{}", d[0]);
     assert!(d[0].help.contains("ap-northeast-1a, ap-northeast-1c"), "{}", d[0]);
 }
+
+#[test]
+fn a_dns_name_is_a_destination_with_a_port() {
+    let ExpectKind::Reach(r) = one("  - { from: task/web, to: \"API.Corp.Local:8080\", reachable: true }\n") else {
+        panic!()
+    };
+    assert_eq!((r.to.value.clone(), r.port), (Node::Name("api.corp.local".into()), Some(8080)));
+    assert_eq!(r.title(), "task/web -> api.corp.local:8080/tcp");
+    refused("  - { from: api.corp.local, to: task/web:80, reachable: true }\n", "a DNS name is only a destination");
+    refused("  - { from: task/web, to: api.corp.local, reachable: true }\n", "`to` needs a port");
+    refused(
+        "  - { from: task/web, to: \"api.corp.local:80\", reachable: true, sourceSeenAs: web.corp.local }\n",
+        "not the DNS name `web.corp.local`",
+    );
+    refused(
+        "  - { from: task/web, to: \"api.corp.local:80\", via: hostPort, reachable: true }\n",
+        "`via` is only used",
+    );
+}
