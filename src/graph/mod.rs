@@ -309,7 +309,7 @@ impl Picture {
         for v in verdicts {
             let Some((from, to, port)) = ends(&v.title) else { continue };
             let to = to.split('/').take(2).collect::<Vec<_>>().join("/");
-            // A name or an address the picture has no box for: the arrow ends at who answered.
+            // A name the picture has no box for: the arrow ends at who answered.
             let answered = v.served_by.as_deref().map(|n| n.split('/').take(2).collect::<Vec<_>>().join("/"));
             let t = self.find(&to).or_else(|| self.find(answered.as_deref()?));
             let (Some(s), Some(t)) = (self.find(from), t) else { continue };
@@ -468,6 +468,9 @@ fn notes(lab: &Lab, verdicts: &[Verdict]) -> Vec<(String, &'static str)> {
                 _ => "ok, blocked",
             };
             let mut text = format!("{} {mark}: {}", i + 1, v.title);
+            if let Some(ip) = &v.probed {
+                text.push_str(&format!(" · resolved to {ip}"));
+            }
             if let Some(r) = &v.reason {
                 text.push_str(&format!(" {r}"));
             }
@@ -495,11 +498,18 @@ fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
         "imds" | "dns" => t.find("vpc"),
         _ if name.starts_with("aws/") => t.find("internet"),
         "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
+        // An AWS service's public address (a name that resolved there) is on the internet's box.
+        _ if name.parse::<std::net::Ipv4Addr>().is_ok_and(aws_public) => t.find("internet"),
         _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
         // A gateway endpoint is a route, not a box: its calls reach the service's public address.
         _ if name.starts_with("endpoint/") => t.find(name).or_else(|| t.find("internet")),
         _ => t.find(name),
     }
+}
+
+fn aws_public(ip: std::net::Ipv4Addr) -> bool {
+    let (net, bits) = crate::scenario::aws_service::AWS_PUBLIC_NET;
+    u32::from(ip) >> (32 - bits) == u32::from(net) >> (32 - bits)
 }
 
 /// The verdicts as numbered arrows between the boxes of `t`, and for an answer that came
@@ -513,7 +523,8 @@ fn arrows(t: &tree::Tree, verdicts: &[Verdict]) -> Vec<layout::Arrow> {
         let asked = v.title.split_once(" dns ").or_else(|| v.title.split_once(" call "));
         let Some((from, to)) = (match asked {
             Some((f, _)) => v.served_by.as_deref().map(|s| (f, s)),
-            None => ends(&v.title).map(|(f, t, _)| (f, t)),
+            // A check written with a name ends where the address its resolver gave is.
+            None => ends(&v.title).map(|(f, t, _)| (f, v.probed.as_deref().unwrap_or(t))),
         }) else {
             continue;
         };

@@ -365,3 +365,25 @@ fn the_legend_speaks_japanese() {
     let s = layout::render("x", &ja, &[]);
     assert!(s.contains(">アベイラビリティーゾーン</text>") && s.contains("IPAGothic"));
 }
+
+/// A check written with a DNS name is drawn to the box of the address its resolver gave (an
+/// AWS public address: the internet's box), and its panel line says the address.
+#[test]
+fn a_check_by_name_is_drawn_to_the_address_it_probed() {
+    use crate::scenario::Outcome;
+    let l = lab_of("17-interface-endpoints.yaml");
+    let by_name = |ip: &str, outcome| Verdict {
+        probed: Some(ip.into()),
+        ..sample(0, "task/app -> api.ecr.ap-northeast-1.amazonaws.com:443/tcp", true, outcome)
+    };
+    let (t, a) = picture(&l, &[by_name("10.17.1.6", Outcome::Connected)], Lang::En);
+    assert_eq!(a.len(), 1, "one arrow");
+    assert_eq!(Some(a[0].to), t.find("endpoint/ecr-api"), "to the endpoint's ENI box");
+    let (t, a) = picture(&l, &[by_name("198.18.4.10", Outcome::Timeout)], Lang::En);
+    assert_eq!(Some(a[0].to), t.find("internet"));
+    let n = notes(&l, &[by_name("10.17.1.6", Outcome::Connected)]);
+    assert!(n[0].0.ends_with("amazonaws.com:443/tcp · resolved to 10.17.1.6"), "{n:?}");
+    // Unresolved: nothing was sent, no arrow.
+    let (_, a) = picture(&l, &[sample(0, "task/app -> nothing.example.com:443/tcp", true, Outcome::Timeout)], Lang::En);
+    assert!(a.is_empty());
+}

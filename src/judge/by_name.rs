@@ -69,6 +69,7 @@ pub fn silent(r: &DnsResult) -> bool {
 pub fn annotate(mut v: Verdict, asked: &Asked) -> Verdict {
     let head = line(asked);
     let got = got(asked);
+    v.probed = asked.first().map(|ip| ip.to_string());
     v.detail = if v.detail.is_empty() { head } else { format!("{head}; {}", v.detail) };
     if !asked.agrees() {
         v.mismatch = true;

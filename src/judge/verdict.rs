@@ -23,6 +23,9 @@ pub struct Verdict {
     pub reason: Option<Reason>,
     /// The probe and the analyzer disagree (a bug in ecsnet).
     pub mismatch: bool,
+    /// The address a check written with a DNS name probed: the first its resolver answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed: Option<String>,
 }
 
 impl Verdict {
@@ -44,6 +47,7 @@ impl Verdict {
             elapsed_ms: 0.0,
             reason: None,
             mismatch: false,
+            probed: None,
         }
     }
 

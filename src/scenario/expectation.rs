@@ -226,9 +226,10 @@ const PROBE_PROTOCOLS: &[&str] = &["tcp", "udp", "http", "icmp"];
 const VIAS: &[&str] = &["hostPort", "publicHostPort"];
 const OUTCOMES: &[&str] = &["connected", "refused", "timeout"];
 
-/// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs).
+/// Node references as written in `from`, `to`, `servedBy`, `sourceSeenAs` (see node.rs); a
+/// DNS name (`api.corp.local`) last.
 const NODE: Shape = Shape::Pattern(
-    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|[an]lb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3})(:[0-9]{1,5})?$",
+    "^(internet(/[a-z0-9-]{1,40})?|metadata|imds|dns|aws/[a-z0-9.-]{1,40}|endpoint/[a-z0-9-]{1,40}|[an]lb/[a-z0-9-]{1,40}|instance/[a-z0-9-]{1,40}(@public)?|task/[a-z0-9-]{1,40}(/[A-Za-z0-9_-]{1,255}|@public)?|service/[a-z0-9-]{1,40}|nat/[a-z0-9-]{1,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3}|([A-Za-z0-9_-]{1,63}\\.)+[A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*\\.?)(:[0-9]{1,5})?$",
 );
 /// Node patterns of `never`: node references where `*` matches any text.
 const NODE_PATTERN: Shape = Shape::Pattern("^[A-Za-z0-9_/*@.-]+$");
