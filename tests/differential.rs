@@ -101,6 +101,7 @@ fn run_lab(
     };
     probe_cases(rt, &lab, (stem, sample_seed), max, &mut rep);
     check_names(rt, &lab, (stem, sample_seed), &mut rep);
+    check_by_name(rt, &lab, (stem, sample_seed), &mut rep);
     check_starts(&lab, stem, &mut rep);
     check_registrations(&lab, stem, &mut rep);
     check_calls(rt, &lab, stem, &mut rep);
@@ -354,6 +355,68 @@ fn check_names(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&s
             Some(m) => rep.mismatches.push(Mismatch { detail: vec![c.explain_command(&file)], ..m }),
             None => rep.flaky.push(format!("{} dns {}", c.from, c.name)),
         }
+    }
+}
+
+/// Connections by name, at most this many per lab.
+const BY_NAME: usize = 12;
+
+/// Connections by name through `check` itself, the product's own path: the source's resolver
+/// asked on packets, the first address answered probed and walked by the analyzer, the two
+/// resolvers compared. Each name asked from a source is connected to on a port a case of the
+/// lab probes at the address the analyzer answers (one it says connects, if any; 443 for a
+/// name without such a case); any verdict check calls a MODEL/DATAPLANE MISMATCH is one here.
+fn check_by_name(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&str, u64), rep: &mut LabReport) {
+    use ecsnet::scenario::{ExpectKind, Expectation, Loc, Located, Node, ProbeProto, Reach};
+    let cases = sample(lab, seed, usize::MAX);
+    // A port of a case to the address, one the analyzer says connects first.
+    let port_at = |ip: Ipv4Addr| {
+        let ports = cases.iter().filter_map(|(c, a)| {
+            let tcp = c.proto == ProbeProto::Tcp && c.via.is_none();
+            let at = model::resolve::destination(lab, &c.to, c.port, None, c.proto).ok()?;
+            (tcp && at.0 == ip).then_some((at.1?, a.outcome == Some(Outcome::Connected)))
+        });
+        ports.max_by_key(|(_, connects)| *connects).map(|(p, _)| p)
+    };
+    let names: Vec<_> =
+        name_cases(lab, seed ^ 0xb7_a3e, NAME_CASES).into_iter().filter(|c| !c.srv).take(BY_NAME).collect();
+    let expects: Vec<Expectation> = names
+        .iter()
+        .map(|c| {
+            let first = analyze_name(lab, &c.from, &c.name, None).answer.and_then(|a| a.addrs.first().copied());
+            let reach = Reach {
+                from: Located::bare(c.from.clone()),
+                to: Located::bare(Node::Name(c.name.clone())),
+                port: Some(first.and_then(port_at).unwrap_or(443)),
+                protocol: ProbeProto::Tcp,
+                path: "/".into(),
+                http: None,
+                icmp: None,
+                via: None,
+                reachable: true,
+                result: None,
+                served_by: None,
+                spread: None,
+                source_seen_as: None,
+                reason: None,
+                timeout_ms: PROBE_TIMEOUT.as_millis() as u64,
+                asked: None,
+            };
+            Expectation { kind: ExpectKind::Reach(reach), loc: Loc::none() }
+        })
+        .collect();
+    let verdicts = rt.block_on(ecsnet::check::run(lab, &expects));
+    rep.probes += verdicts.len();
+    rep.by_name += verdicts.len();
+    rep.by_name_connected += verdicts.iter().filter(|v| v.outcome == Some(Outcome::Connected)).count();
+    for v in verdicts.iter().filter(|v| v.mismatch) {
+        let Some(c) = names.get(v.index) else { continue };
+        let line = format!("{} {}: {}", v.title, v.outcome.map(|o| o.to_string()).unwrap_or_default(), v.detail);
+        let file = Path::new("target/differential").join(format!("{stem}.yaml"));
+        let to = v.title.split_once(" -> ").map(|(_, t)| t.split('/').next().unwrap_or(t)).unwrap_or_default();
+        let explain = format!("ecsnet explain {} {} {to}", file.display(), c.from);
+        let signature = format!("{} by name {}", c.src_kind, c.name_kind);
+        rep.mismatches.push(Mismatch { signature, line, detail: vec![explain, v.detail.clone()] });
     }
 }
 

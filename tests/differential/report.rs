@@ -27,6 +27,9 @@ pub struct LabReport {
     /// Whether the lab has a Cloud Map namespace, and how many of its names were asked.
     pub cloud_map: bool,
     pub cloud_map_names: usize,
+    /// Connections by name (`check`'s own path), and those that connected.
+    pub by_name: usize,
+    pub by_name_connected: usize,
     /// Labs whose service task was stopped (StopTask) and replaced while they ran, probed again.
     pub changed: usize,
     /// Probes the analyzer said a logged rule drops, and that were seen dropped by it.
@@ -92,6 +95,8 @@ pub struct Tally {
     /// Labs with a Cloud Map namespace, and the names of it asked.
     pub cloud_map_labs: usize,
     pub cloud_map_names: usize,
+    pub by_name: usize,
+    pub by_name_connected: usize,
     pub changed: usize,
     pub seen_dropped: usize,
     pub mismatches: usize,
@@ -117,6 +122,8 @@ impl Tally {
         self.service_tasks += rep.service_tasks;
         self.cloud_map_labs += usize::from(rep.cloud_map);
         self.cloud_map_names += rep.cloud_map_names;
+        self.by_name += rep.by_name;
+        self.by_name_connected += rep.by_name_connected;
         self.changed += rep.changed;
         self.seen_dropped += rep.seen_dropped;
         self.alb_mismatches += rep.mismatches.iter().filter(|m| m.signature.starts_with("lb ")).count();
@@ -167,6 +174,10 @@ impl Tally {
         eprintln!(
             "Cloud Map: {} labs, {} of their names asked (A and SRV, before and after a stop)",
             self.cloud_map_labs, self.cloud_map_names
+        );
+        eprintln!(
+            "by name: {} connections to a DNS name through `check` ({} connected)",
+            self.by_name, self.by_name_connected
         );
         eprintln!("labs changed while running (a service task stopped and replaced, probed again): {}", self.changed);
         let mut by_count: Vec<_> = self.signatures.iter().collect();
