@@ -77,6 +77,15 @@ fn mask(s: &str) -> String {
             r#"("title": "[^"\n]*-> [an]lb/[^"\n]*",(\n[^\n]*){0,5}\n *"detail": "served by )task/[^ ,"]+"#,
             "${1}<TARGET>",
         ),
+        // Which of a Cloud Map name's records comes first is the resolver's random order
+        // (MULTIVALUE): a check by name probes, and is served by, any of them.
+        (
+            r"([a-z0-9-]+(?:\.[a-z0-9-]+)+) -> [0-9]+(?:\.[0-9]+){3} \((NOERROR [0-9.]+(?:, [0-9.]+)+ from [0-9.]+)\)",
+            "$1 -> <ADDRESS> ($2)",
+        ),
+        (r"(<ADDRESS> \([^)\n]*\); served by )task/[^ ,\n]+", "${1}<TARGET>"),
+        (r#"("served_by": )"task/[^"]*"(,\n[^\n]*\n *"detail": "[^"\n]*<ADDRESS>)"#, r#"$1"<TARGET>"$2"#),
+        (r#"(<ADDRESS>[^\n]*\n(?:[^\n]*\n){3} *"probed": )"[0-9.]+""#, r#"$1"<ADDRESS>""#),
         // Table columns are as wide as their widest (masked) cell.
         (r" {2,}", "  "),
     ];

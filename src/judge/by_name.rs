@@ -122,7 +122,7 @@ mod tests {
         assert!(v.pass && !v.mismatch, "{}", v.detail);
         assert_eq!(
             v.detail,
-            "api.corp.local -> 10.30.2.5 (NOERROR 10.30.2.5, 10.30.1.5 from 10.30.0.2); served by task/api-1/app"
+            "api.corp.local -> 10.30.2.5 (NOERROR 10.30.1.5, 10.30.2.5 from 10.30.0.2); served by task/api-1/app"
         );
         // An address the analyzer does not give, or no answer where it gives one: a bug.
         let odd = asked(DnsOutcome::Answer { rcode: "NOERROR".into(), addrs: vec![ip("10.30.9.9")], srv: vec![] });

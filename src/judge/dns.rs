@@ -64,12 +64,13 @@ fn some_of<T: Ord + Clone>(all: &[T], got: &[T], limit: Option<usize>) -> bool {
 }
 
 /// `NOERROR 10.0.1.5`, `NOERROR 8080 ab12….web.corp.local (10.0.1.5)`, `NXDOMAIN`, `timeout`.
+/// The records in order, whatever order they came in (a Cloud Map answer's is random).
 pub fn describe(o: &DnsOutcome) -> String {
     match o {
         DnsOutcome::Answer { rcode, addrs, srv } if addrs.is_empty() && srv.is_empty() => rcode.clone(),
         DnsOutcome::Answer { rcode, addrs, srv } => {
-            let mut parts: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
-            parts.extend(srv.iter().map(|s| match s.addr {
+            let mut parts: Vec<String> = sorted(addrs).iter().map(|a| a.to_string()).collect();
+            parts.extend(sorted(srv).iter().map(|s| match s.addr {
                 Some(ip) => format!("{} {} ({ip})", s.port, s.target),
                 None => format!("{} {}", s.port, s.target),
             }));

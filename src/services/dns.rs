@@ -244,13 +244,12 @@ fn srv_records(resp: &mut Message, name: &hickory_proto::rr::Name, answer: &crat
     }
 }
 
-/// At most `limit` of `all`, chosen at random (Route 53's MULTIVALUE and WEIGHTED answers);
-/// all of them, in order, without a limit or within it.
+/// Route 53's MULTIVALUE and WEIGHTED answers (a `limit`): at most `limit` of `all`, chosen
+/// and ordered at random, so that clients taking the first address spread ("route traffic
+/// approximately randomly", routing-policy-multivalue.html); all of them, in order, without.
 fn pick<T: Clone>(all: &[T], limit: Option<usize>) -> Vec<T> {
-    let n = limit.unwrap_or(usize::MAX);
-    if all.len() <= n {
-        return all.to_vec();
-    }
+    let Some(limit) = limit else { return all.to_vec() };
+    let n = limit.min(all.len());
     let mut rest = all.to_vec();
     let mut out = Vec::with_capacity(n);
     for r in super::front_door::http::random_bytes::<8>().iter().cycle().take(n) {
@@ -356,6 +355,11 @@ mod tests {
         ips.sort();
         ips.dedup();
         assert_eq!(ips.len(), 8, "MULTIVALUE: eight distinct of the ten");
+        // Within eight, every record in a random order: each comes first now and then.
+        let firsts: std::collections::BTreeSet<u8> =
+            (0..200).map(|_| pick(&[1u8, 2, 3], Some(8))).inspect(|v| assert_eq!(v.len(), 3)).map(|v| v[0]).collect();
+        assert_eq!(firsts.len(), 3, "{firsts:?}");
+        assert_eq!(pick(&[1u8, 2, 3], None), vec![1, 2, 3], "no routing policy: as they are");
         let m = ask_in(&z, "worker.corp.local.", RecordType::SRV, View::Vpc);
         assert_eq!(m.answers.len(), 1);
         let RData::SRV(srv) = &m.answers[0].data else { panic!("{m:?}") };
