@@ -499,17 +499,12 @@ fn end_box(t: &tree::Tree, name: &str, caller: Option<usize>) -> Option<usize> {
         _ if name.starts_with("aws/") => t.find("internet"),
         "metadata" => caller.and_then(|c| t.ancestor(c, tree::Kind::Instance)),
         // An AWS service's public address (a name that resolved there) is on the internet's box.
-        _ if name.parse::<std::net::Ipv4Addr>().is_ok_and(aws_public) => t.find("internet"),
+        _ if name.parse().is_ok_and(|ip| crate::scenario::aws_service::public_net().contains(ip)) => t.find("internet"),
         _ if name.parse::<std::net::Ipv4Addr>().is_ok() => t.showing(name, caller),
         // A gateway endpoint is a route, not a box: its calls reach the service's public address.
         _ if name.starts_with("endpoint/") => t.find(name).or_else(|| t.find("internet")),
         _ => t.find(name),
     }
-}
-
-fn aws_public(ip: std::net::Ipv4Addr) -> bool {
-    let (net, bits) = crate::scenario::aws_service::AWS_PUBLIC_NET;
-    u32::from(ip) >> (32 - bits) == u32::from(net) >> (32 - bits)
 }
 
 /// The verdicts as numbered arrows between the boxes of `t`, and for an answer that came

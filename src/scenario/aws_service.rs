@@ -16,6 +16,12 @@ use std::net::Ipv4Addr;
 
 /// Where AWS's public endpoints live in the lab's internet: 198.18.0.0/15.
 pub const AWS_PUBLIC_NET: (Ipv4Addr, u8) = (Ipv4Addr::new(198, 18, 0, 0), 15);
+/// AWS_PUBLIC_NET as a network.
+pub fn public_net() -> ipnetwork::Ipv4Network {
+    let (net, prefix) = AWS_PUBLIC_NET;
+    ipnetwork::Ipv4Network::new(net, prefix).unwrap_or_else(|_| ipnetwork::Ipv4Network::from(net))
+}
+
 /// The port every endpoint answers on (HTTPS).
 pub const HTTPS_PORT: u16 = 443;
 

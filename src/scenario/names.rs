@@ -91,3 +91,12 @@ pub(crate) fn sanitize_name(s: &str, max: usize) -> String {
     }
     if out.is_empty() { "name-1".to_string() } else { out }
 }
+
+/// A DNS label as Route 53 and resolvers take it: 1-63 letters, digits, `-` or `_`, not
+/// starting or ending with `-`.
+pub(crate) fn dns_label_ok(l: &str) -> bool {
+    (1..=63).contains(&l.len())
+        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}

@@ -183,18 +183,15 @@ pub fn parse_node(s: &str) -> Result<(Node, Option<u16>), String> {
     Ok((node, port))
 }
 
-/// A DNS name as a client writes one: two labels at least, each of letters, digits, '-' or
-/// '_' (1-63), a trailing dot allowed, 253 characters at most, and a last label that is not a
-/// number (`10.0.0.300` is a mistyped address, not a name).
+/// A DNS name as a client writes one: two labels at least (`names::dns_label_ok`), a trailing
+/// dot allowed, 253 characters at most, and a last label that is not a number (`10.0.0.300`
+/// is a mistyped address, not a name).
 pub fn is_dns_name(s: &str) -> bool {
     let s = s.strip_suffix('.').unwrap_or(s);
     let labels: Vec<&str> = s.split('.').collect();
-    let label_ok = |l: &&str| {
-        (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
     s.len() <= 253
         && labels.len() >= 2
-        && labels.iter().all(label_ok)
+        && labels.iter().all(|l| super::names::dns_label_ok(l))
         && labels.last().is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()))
 }
 

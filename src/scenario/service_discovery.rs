@@ -336,7 +336,7 @@ fn dns_name_ok(name: &str) -> Result<(), String> {
     if !name.contains('.') {
         return Err(tr!("sd-name-dot", "it needs at least two labels, e.g. `corp.local`"));
     }
-    if !name.split('.').all(label_ok) {
+    if !name.split('.').all(super::names::dns_label_ok) {
         return Err(tr!(
             "sd-name-labels",
             "each label is 1-63 letters, digits, `-` or `_`, not starting or ending with `-`"
@@ -345,15 +345,8 @@ fn dns_name_ok(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn label_ok(l: &str) -> bool {
-    (1..=63).contains(&l.len())
-        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !l.starts_with('-')
-        && !l.ends_with('-')
-}
-
 fn service_name_ok(name: &str) -> bool {
-    name.split('.').all(label_ok) && name.len() <= 127
+    name.split('.').all(super::names::dns_label_ok) && name.len() <= 127
 }
 
 /// Each service's namespace is declared.

@@ -258,7 +258,7 @@ fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Netw
             tr!("vpc-cidr-reserved-help", "use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16"),
         );
         None
-    } else if c.value.overlaps(aws_public()) {
+    } else if c.value.overlaps(super::aws_service::public_net()) {
         cx.err(
             &c.loc,
             tr!(
@@ -272,12 +272,6 @@ fn vpc_cidr(cx: &mut Reader, c: Located<Ipv4Network>) -> Option<Located<Ipv4Netw
     } else {
         Some(c)
     }
-}
-
-/// 198.18.0.0/15: AWS's public endpoints in the lab's internet.
-fn aws_public() -> Ipv4Network {
-    let (net, prefix) = super::aws_service::AWS_PUBLIC_NET;
-    Ipv4Network::new(net, prefix).unwrap_or_else(|_| Ipv4Network::from(net))
 }
 
 /// A pool of public-looking addresses outside the VPC, without the emulated internet client.
@@ -316,7 +310,7 @@ fn public_ip_pool_ok(cx: &mut Reader, c: &Located<Ipv4Network>, vpc: Option<&Loc
             ),
             tr!("vpc-pool-client-help", "use another range, e.g. 198.51.100.0/24"),
         );
-    } else if c.value.overlaps(aws_public()) {
+    } else if c.value.overlaps(super::aws_service::public_net()) {
         cx.err(
             &c.loc,
             tr!(
