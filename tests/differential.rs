@@ -368,6 +368,8 @@ const BY_NAME: usize = 12;
 /// name without such a case); any verdict check calls a MODEL/DATAPLANE MISMATCH is one here.
 fn check_by_name(rt: &tokio::runtime::Runtime, lab: &model::Lab, (stem, seed): (&str, u64), rep: &mut LabReport) {
     use ecsnet::scenario::{ExpectKind, Expectation, Loc, Located, Node, ProbeProto, Reach};
+    // Every case of the lab, not the probed sample: with the sample's 600 only 47 of 526
+    // connections found a port that connects (105 with all), for about 5 s of walks per run.
     let cases = sample(lab, seed, usize::MAX);
     // A port of a case to the address, one the analyzer says connects first.
     let port_at = |ip: Ipv4Addr| {
